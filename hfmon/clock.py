@@ -1,0 +1,68 @@
+"""Clocks: the one place hfmon reads the time, so tests, demo and screenshots can fix it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+
+class Clock(Protocol):
+    """Anything that tells the current UTC time."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real wall clock, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class FrozenClock:
+    """A clock that stands still until a test moves it."""
+
+    at: datetime
+
+    def now(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: float) -> None:
+        """Move the clock forward."""
+        self.at += timedelta(seconds=seconds)
+
+
+@dataclass
+class AcceleratedClock:
+    """Scenario time that starts at `start` and runs `speed` times faster than real time."""
+
+    start: datetime
+    speed: float = 1.0
+    _origin: float = field(default_factory=time.monotonic)
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=(time.monotonic() - self._origin) * self.speed)
+
+
+def utc(text: str) -> datetime:
+    """Parse an ISO 8601 time (with `Z`, offsets or nanoseconds) into an aware UTC datetime."""
+    value = text.strip()
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    head, sep, tail = value.partition(".")
+    if sep:  # Python parses at most microseconds: trim nanosecond fractions.
+        digits = len(tail) - len(tail.lstrip("0123456789"))
+        tail = tail[:min(digits, 6)] + tail[digits:]
+        value = f"{head}.{tail}"
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
+
+
+def iso(moment: datetime) -> str:
+    """Format an aware datetime as ISO 8601 UTC with a `Z` (seconds precision)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,345 @@
+"""Domain values parsed from Hugging Face API JSON, and the Snapshot one poll produces.
+
+Money is `Decimal` USD (converted exactly from nano-USD, micro-USD and cents); times are aware UTC
+datetimes; sizes are bytes. Parsers live in `hfmon.api.parse`; this module only declares the shapes.
+Every value is frozen so a Snapshot can be shared across threads and front ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+class SourceStatus(StrEnum):
+    """How fresh one source of a Snapshot is."""
+
+    OK = "ok"
+    STALE = "stale"  # this poll failed; the value is the last good one
+    ERROR = "error"  # failed and no good value yet
+    NO_ACCESS = "no_access"  # the token lacks a permission (403); retrying will not help
+
+
+@dataclass(frozen=True, slots=True)
+class SourceResult(Generic[T]):
+    """One source's value (or last good value) with when it was fetched and what went wrong.
+
+    Names: account-wide sources are `account`, `spaces_hardware`, `jobs_hardware`, `router_prices`,
+    `zero_gpu`; per-namespace ones are `<kind>:<namespace>`, e.g. `billing:alice`, `endpoints:acme`.
+    """
+
+    name: str
+    status: SourceStatus
+    value: T | None = None
+    fetched_at: datetime | None = None
+    error: str | None = None
+    hint: str | None = None  # what the user can do about the error
+    http_status: int | None = None  # status of the failed request (401, 403, 429, 5xx); None for network
+
+    @property
+    def usable(self) -> bool:
+        """True when there is a value to show (fresh or stale)."""
+        return self.value is not None
+
+
+# --- identity -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Org:
+    """An organization the token's user belongs to."""
+
+    name: str
+    role: str | None  # admin | write | contributor | read
+    is_enterprise: bool
+    plan: str | None = None  # team | enterprise | plus | academia, from the org overview
+    period_end: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """Who the token belongs to (`whoami-v2`)."""
+
+    name: str
+    type: str  # user | org | app
+    full_name: str | None
+    is_pro: bool
+    can_pay: bool
+    period_end: datetime | None
+    billing_mode: str | None  # prepaid | postpaid
+    orgs: tuple[Org, ...]
+    token_role: str | None  # read | write | fineGrained
+    token_permissions: frozenset[str] = frozenset()  # fine-grained permissions on the user entity
+
+    @property
+    def plan(self) -> str:
+        """The personal plan: `pro` or `free`."""
+        return "pro" if self.is_pro else "free"
+
+
+# --- billing --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSpend:
+    """Inference Providers spend through one provider this period (`usage/live` providerDetails)."""
+
+    provider: str
+    requests: int
+    cost_usd: Decimal
+    duration_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class InferenceUsage:
+    """Inference Providers usage this period for one namespace (`usage-v2`)."""
+
+    used_usd: Decimal  # includes unsettled placeholders
+    included_usd: Decimal
+    limit_usd: Decimal | None  # None: no spending limit set
+    requests: int
+    period_start: datetime
+    period_end: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class JobsSpend:
+    """Jobs spend this period for one namespace (`usage-v2`.jobs)."""
+
+    used_usd: Decimal
+    minutes: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class BillingUsage:
+    """Everything `usage-v2` and `usage/live` say about one namespace's period."""
+
+    namespace: str
+    inference: InferenceUsage
+    jobs: JobsSpend | None
+    by_provider: tuple[ProviderSpend, ...] = ()  # empty when the live stream was not read
+    private_storage_bytes: int | None = None
+    private_storage_limit_bytes: int | None = None
+    public_storage_bytes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UsageLine:
+    """One itemised line of a billing period statement (`/billing/usage`)."""
+
+    product: str  # e.g. spaces/t4-small/minutes, endpoints/aws/nvidia-a10g/x1, jobs/cpu-basic/minutes
+    label: str | None  # the resource the line is for (Space id, endpoint name, job id)
+    entity_id: str | None
+    quantity: Decimal  # minutes for compute products
+    unit_cost_usd: Decimal  # per unit (minute)
+    total_usd: Decimal
+    started_at: datetime | None
+    stopped_at: datetime | None
+    active: bool
+    group: str = ""  # the statement's group key the line came under
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodStatement:
+    """The itemised statement of the current billing period for one namespace."""
+
+    namespace: str
+    period_id: str | None
+    period_start: datetime
+    period_end: datetime
+    lines: tuple[UsageLine, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class JobCharge:
+    """What one job cost this period (`/billing/usage/jobs` jobDetails)."""
+
+    job_id: str
+    flavor: str
+    started_at: datetime | None
+    completed_at: datetime | None
+    minutes: Decimal
+    cost_usd: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCost:
+    """Settled Inference Providers cost of one `X-HF-Session-id` in one monthly period."""
+
+    session_id: str
+    period: datetime
+    requests: int
+    cost_usd: Decimal  # converted from costCents
+
+
+# --- resources ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """A dedicated Inference Endpoint (Endpoints API `/endpoint/{ns}`)."""
+
+    namespace: str
+    name: str
+    state: str  # pending|initializing|updating|updateFailed|running|paused|failed|scaledToZero|unknown
+    vendor: str | None
+    region: str | None
+    accelerator: str | None
+    instance_type: str | None
+    instance_size: str | None
+    min_replica: int | None
+    max_replica: int | None
+    scale_to_zero_timeout_min: int | None
+    ready_replicas: int
+    target_replicas: int
+    repository: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointCompute:
+    """One priced instance in a namespace's Endpoints hardware catalog (`/provider/{ns}`)."""
+
+    vendor: str
+    region: str
+    instance_type: str
+    instance_size: str
+    accelerator: str
+    price_per_hour_usd: Decimal  # per replica
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class HardwareFlavor:
+    """A Spaces or Jobs hardware flavor with its per-minute price (`/spaces/hardware`, `/jobs/hardware`)."""
+
+    name: str
+    pretty_name: str
+    unit_cost_usd: Decimal  # per unit_label
+    unit_label: str  # "minute"
+    accelerator: str | None  # gpu | neuron | None for CPU
+
+
+@dataclass(frozen=True, slots=True)
+class Space:
+    """A Space with its runtime (one paginated `/api/spaces?expand=runtime` listing)."""
+
+    id: str
+    namespace: str
+    stage: str  # RUNNING, SLEEPING, PAUSED, BUILDING, ... (unknown values kept as-is)
+    hardware: str | None  # current
+    requested_hardware: str | None
+    sleep_time_s: int | None  # None: never sleeps
+    replicas_requested: int | None
+    replicas_current: int | None
+    private: bool | None
+    used_storage_bytes: int | None
+    sdk: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A Job (`/api/jobs/{ns}`)."""
+
+    id: str
+    namespace: str
+    stage: str  # COMPLETED, CANCELED, ERROR, DELETED, SCHEDULING, RUNNING
+    flavor: str | None
+    created_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    running_s: int | None
+    space_id: str | None = None
+    docker_image: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RepoStorage:
+    """Storage used by one repo (`/settings/repositories`)."""
+
+    namespace: str
+    id: str
+    type: str  # model | dataset | space | bucket
+    private: bool
+    bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class ZeroGpuQuota:
+    """The ZeroGPU daily quota of the token's user."""
+
+    base_s: int
+    remaining_s: int
+    resets_at: datetime | None
+    overquota_used_s: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RouterPrice:
+    """Per-token price of one model through one provider (router `/v1/models`)."""
+
+    model: str
+    provider: str
+    status: str  # live | error
+    input_usd_per_million: Decimal | None
+    output_usd_per_million: Decimal | None
+
+
+# --- the snapshot ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceData:
+    """What one poll gathered about one namespace (the user, or an org)."""
+
+    namespace: str
+    kind: str  # user | org
+    billing: SourceResult[BillingUsage]
+    statement: SourceResult[PeriodStatement]
+    job_charges: SourceResult[tuple[JobCharge, ...]]
+    sessions: SourceResult[tuple[SessionCost, ...]]
+    endpoints: SourceResult[tuple[Endpoint, ...]]
+    endpoint_catalog: SourceResult[tuple[EndpointCompute, ...]]
+    spaces: SourceResult[tuple[Space, ...]]
+    jobs: SourceResult[tuple[Job, ...]]
+    storage: SourceResult[tuple[RepoStorage, ...]]
+
+    def sources(self) -> Iterator[SourceResult[Any]]:
+        """Every source of this namespace."""
+        yield from (self.billing, self.statement, self.job_charges, self.sessions, self.endpoints,
+                    self.endpoint_catalog, self.spaces, self.jobs, self.storage)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One poll of an account: every source, each with its value or error and age. Immutable."""
+
+    taken_at: datetime
+    account: SourceResult[Account]
+    namespaces: tuple[NamespaceData, ...]
+    spaces_hardware: SourceResult[tuple[HardwareFlavor, ...]]
+    jobs_hardware: SourceResult[tuple[HardwareFlavor, ...]]
+    router_prices: SourceResult[tuple[RouterPrice, ...]]
+    zero_gpu: SourceResult[ZeroGpuQuota]
+    requests_made: int = 0  # HTTP requests this poll sent (for the rate-limit budget)
+    rate_limit_remaining: int | None = None
+    rate_limit_reset_s: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def sources(self) -> Iterator[SourceResult[Any]]:
+        """Every source in the snapshot, account-wide ones first."""
+        yield from (self.account, self.spaces_hardware, self.jobs_hardware, self.router_prices, self.zero_gpu)
+        for ns in self.namespaces:
+            yield from ns.sources()
+
+    def namespace(self, name: str) -> NamespaceData | None:
+        """The data of one namespace, if it was polled."""
+        return next((ns for ns in self.namespaces if ns.namespace == name), None)
