@@ -1,0 +1,152 @@
+"""The versioned JSON document of a Report (`hfmon --once --json`, the TUI's export). Pure.
+
+Keys are snake_case, money is USD as numbers (rounded to the micro-dollar), times are ISO 8601 UTC with
+`Z`, sizes are bytes. `hfmon/schemas/once-v1.json` is the JSON Schema of this document.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from hfmon.clock import iso
+from hfmon.models import Endpoint, Job, Space
+from hfmon.report import Credits, Report, ResourceCost
+
+SCHEMA_VERSION = 1
+_MICRO = Decimal("0.000001")
+
+
+def usd(value: Decimal | None) -> float | None:
+    """A Decimal amount as a JSON number rounded to the micro-dollar (None stays null)."""
+    return None if value is None else float(value.quantize(_MICRO))
+
+
+def number(value: Decimal | None, places: str = "0.01") -> float | None:
+    """A non-money Decimal (hours, percent, days) as a JSON number."""
+    return None if value is None else float(value.quantize(Decimal(places)))
+
+
+def when(value: datetime | None) -> str | None:
+    """A datetime as ISO 8601 UTC with Z (None stays null)."""
+    return None if value is None else iso(value)
+
+
+def report_document(report: Report) -> dict[str, Any]:
+    """The whole Report as the version-1 JSON document."""
+    user = report.account.name if report.account else None
+    user_credits = next((c for c in report.credits if c.namespace == user), None)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "generated_at": when(report.generated_at),
+        "account": _account(report),
+        "credits": _credits(user_credits) if user_credits else None,
+        "org_credits": [_credits(c) for c in report.credits if c is not user_credits],
+        "inference": {
+            "cost_usd": usd(report.inference.cost_usd),
+            "requests": report.inference.requests,
+            "by_provider": [{"provider": p.name, "requests": p.requests, "cost_usd": usd(p.cost_usd)}
+                            for p in report.inference.by_provider],
+            "by_model": [{"model": m.name, "requests": m.requests, "cost_usd": usd(m.cost_usd)}
+                         for m in report.inference.by_model],
+        },
+        "running_cost_per_hour_usd": usd(report.running_cost_per_hour_usd),
+        "endpoints": [_endpoint(row.endpoint, row.cost) for row in report.endpoints],
+        "spaces": [_space(row.space, row.cost, row.gpu_hours) for row in report.spaces],
+        "jobs": [_job(row.job, row.cost) for row in report.jobs],
+        "gpu_hours_by_hardware": {hw: number(hours) for hw, hours in report.gpu_hours_by_hardware},
+        "storage": {
+            "private_bytes": report.storage.private_bytes,
+            "public_bytes": report.storage.public_bytes,
+            "private_limit_bytes": report.storage.private_limit_bytes,
+            "repos": [{"id": r.id, "namespace": r.namespace, "type": r.type, "private": r.private,
+                       "bytes": r.bytes} for r in report.storage.repos],
+        },
+        "zero_gpu": None if report.zero_gpu is None else {
+            "base_s": report.zero_gpu.base_s,
+            "remaining_s": report.zero_gpu.remaining_s,
+            "resets_at": when(report.zero_gpu.resets_at),
+            "overquota_used_s": report.zero_gpu.overquota_used_s,
+        },
+        "crosscheck": [{"item": c.item, "billed_usd": usd(c.billed_usd),
+                        "recomputed_usd": usd(c.recomputed_usd), "delta_usd": usd(c.delta_usd),
+                        "status": c.status.value, "note": c.note}
+                       for c in report.crosscheck],
+        "unpriced": list(report.unpriced),
+        "flags": [{"kind": f.kind, "subject": f.subject, "message": f.message, "severity": f.severity.value}
+                  for f in report.flags],
+        "sources": {s.name: {"status": s.status.value, "fetched_at": when(s.fetched_at), "age_s": s.age_s,
+                             "error": s.error, "hint": s.hint} for s in report.sources},
+    }
+
+
+def _account(report: Report) -> dict[str, Any] | None:
+    if report.account is None:
+        return None
+    return {
+        "name": report.account.name,
+        "type": report.account.type,
+        "plan": report.account.plan,
+        "orgs": [{"name": o.name, "plan": o.plan, "role": o.role, "billing_access": o.billing_access}
+                 for o in report.orgs],
+        "billing_access": report.billing_access,
+    }
+
+
+def _credits(c: Credits) -> dict[str, Any]:
+    return {
+        "namespace": c.namespace,
+        "period_start": when(c.period_start),
+        "period_end": when(c.period_end),
+        "included_usd": usd(c.included_usd),
+        "used_usd": usd(c.used_usd),
+        "remaining_usd": usd(c.remaining_usd),
+        "overage_usd": usd(c.overage_usd),
+        "limit_usd": usd(c.limit_usd),
+        "burn_rate_usd_per_day": usd(c.burn_rate_usd_per_day),
+        "burn_rate_24h_usd_per_day": usd(c.burn_rate_24h_usd_per_day),
+        "projected_period_usd": usd(c.projected_period_usd),
+        "exhausts_at": when(c.exhausts_at),
+        "limit_hit_at": when(c.limit_hit_at),
+        "days_left": number(c.days_left),
+        "provisional_usd": usd(c.provisional_usd),
+    }
+
+
+def _cost(cost: ResourceCost) -> dict[str, Any]:
+    return {
+        "price_per_hour_usd": usd(cost.price.usd_per_hour) if cost.price else None,
+        "price_source": cost.price.source.value if cost.price else None,
+        "cost_per_hour_usd": usd(cost.cost_per_hour_usd),
+        "billed_hours": number(cost.billed_hours, "0.0001"),
+        "billed_usd": usd(cost.billed_usd),
+        "recomputed_usd": usd(cost.recomputed_usd),
+        "uptime_pct": number(cost.uptime_pct),
+        "uptime_24h_pct": number(cost.uptime_24h_pct),
+        "to_period_end_usd": usd(cost.to_period_end_usd),
+    }
+
+
+def _endpoint(e: Endpoint, cost: ResourceCost) -> dict[str, Any]:
+    replicas = e.ready_replicas if e.state != "initializing" else e.target_replicas
+    return {
+        "namespace": e.namespace, "name": e.name, "state": e.state, "vendor": e.vendor, "region": e.region,
+        "instance_type": e.instance_type, "instance_size": e.instance_size, "replicas": replicas,
+        "min_replica": e.min_replica, "max_replica": e.max_replica, **_cost(cost),
+    }
+
+
+def _space(s: Space, cost: ResourceCost, gpu_hours: Decimal | None) -> dict[str, Any]:
+    return {
+        "id": s.id, "namespace": s.namespace, "stage": s.stage, "hardware": s.hardware,
+        "requested_hardware": s.requested_hardware, "sleep_time_s": s.sleep_time_s,
+        "replicas": s.replicas_current, "gpu_hours": number(gpu_hours, "0.0001"), **_cost(cost),
+    }
+
+
+def _job(j: Job, cost: ResourceCost) -> dict[str, Any]:
+    return {
+        "id": j.id, "namespace": j.namespace, "stage": j.stage, "flavor": j.flavor, "running_s": j.running_s,
+        "started_at": when(j.started_at), **_cost(cost),
+    }

@@ -1,0 +1,14 @@
+"""JSON Schemas of hfmon's machine-readable output, shipped as package data."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+
+def once_schema() -> dict[str, Any]:
+    """The JSON Schema of `hfmon --once --json` (schema_version 1)."""
+    text = resources.files(__package__).joinpath("once-v1.json").read_text(encoding="utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
