@@ -66,6 +66,8 @@ class Credits:
     limit_hit_at: datetime | None  # when the spending limit would be hit, if within the period
     days_left: Decimal
     provisional_usd: Decimal  # spend of the last ~30 min that may still settle differently
+    # period-to-date used at each history point, oldest first (for the burn-down chart); () without history
+    series: tuple[tuple[datetime, Decimal], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
