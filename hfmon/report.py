@@ -175,6 +175,7 @@ class SourceState:
     age_s: int | None
     error: str | None
     hint: str | None
+    http_status: int | None = None  # of the failed request: 401 tells a rejected token apart
 
 
 @dataclass(frozen=True, slots=True)
