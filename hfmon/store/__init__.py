@@ -1,0 +1,7 @@
+"""SQLite history: what each Snapshot adds (usage totals, resource state changes), kept for a retention window."""
+
+from __future__ import annotations
+
+from hfmon.store.db import DEFAULT_RETENTION_DAYS, FILENAME, HistoryError, HistoryStore, default_path
+
+__all__ = ["DEFAULT_RETENTION_DAYS", "FILENAME", "HistoryError", "HistoryStore", "default_path"]

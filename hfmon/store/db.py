@@ -1,0 +1,256 @@
+"""`HistoryStore`: the SQLite file that keeps usage totals and resource state changes across runs.
+
+Durability: WAL with `synchronous=FULL`. `kill -9` alone would be survived by NORMAL too (a committed
+transaction is in the WAL, which the OS keeps after the process dies), but FULL also fsyncs the WAL at each
+commit, so a commit survives a power cut or kernel crash. hfmon commits once per poll (60 s), so that one
+fsync per minute costs nothing a user notices.
+Concurrency: every write is a `BEGIN IMMEDIATE` transaction (the write lock is taken up front, so a
+read-then-write never fails on a stale snapshot), and a busy timeout lets a second process wait its turn.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from types import TracebackType
+
+import platformdirs
+
+from hfmon.history import History, StateChange, UsagePoint
+from hfmon.models import Snapshot
+from hfmon.store import queries as q
+from hfmon.store.extract import (
+    decode_money,
+    decode_time,
+    encode_money,
+    encode_time,
+    observed_states,
+    same_state,
+    same_usage,
+    usage_points,
+)
+from hfmon.store.schema import SCHEMA_VERSION, migrate, user_version
+
+FILENAME = "history.sqlite3"
+DEFAULT_RETENTION_DAYS = 90
+BUSY_TIMEOUT_S = 30.0
+USAGE_KEEPALIVE = timedelta(hours=1)  # store an unchanged usage point this often, for 24 h burn rates
+SEEN_REFRESH = timedelta(hours=1)  # how stale a resource's "last seen" may get before it is rewritten
+PRUNE_EVERY = timedelta(days=1)
+WAL_SIZE_LIMIT = 4 * 1024 * 1024  # bytes the WAL is truncated to after a checkpoint
+
+
+class HistoryError(Exception):
+    """The history file cannot be used; the message names the file and what to do."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def default_path() -> Path:
+    """Where the history lives: `$HFMON_DATA_DIR/history.sqlite3`, else the platformdirs user data dir."""
+    override = os.environ.get("HFMON_DATA_DIR")
+    base = Path(override).expanduser() if override else platformdirs.user_data_path("hfmon")
+    return base / FILENAME
+
+
+def _explain(path: Path, exc: sqlite3.Error) -> HistoryError:
+    """A HistoryError that says what went wrong with `path` and what the user can do."""
+    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
+        return HistoryError(path, f"history file {path} is damaged or not an SQLite database ({exc}); "
+                                  "move it aside (hfmon then starts a new history) or restore a backup")
+    if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH):
+        return HistoryError(path, f"cannot write history file {path} ({exc}); make {path.parent} writable "
+                                  "or set HFMON_DATA_DIR to a writable directory")
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return HistoryError(path, f"history file {path} stayed locked by another process for "
+                                  f"{BUSY_TIMEOUT_S:.0f} s ({exc}); try again, or stop the other hfmon")
+    return HistoryError(path, f"history file {path}: {exc}")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """Open `path` and bring its schema to SCHEMA_VERSION; never writes to a file it cannot understand."""
+    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+    try:
+        version = user_version(conn)  # a read: raises SQLITE_NOTADB on garbage before anything is written
+        if version > SCHEMA_VERSION:
+            raise HistoryError(path, f"history file {path} has schema version {version}, newer than this "
+                                     f"hfmon knows ({SCHEMA_VERSION}); run a newer hfmon, or move the file "
+                                     "aside to start a new history")
+        if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+            raise HistoryError(path, f"{path} is an SQLite database but not an hfmon history file; "
+                                     "move it aside or point hfmon at another path")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
+        if version < SCHEMA_VERSION:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = user_version(conn)  # again under the write lock: another process may have migrated
+                if version < SCHEMA_VERSION:
+                    migrate(conn, version)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+class HistoryStore:
+    """Usage totals and resource state changes, kept in SQLite for `retention_days`."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path, retention_days: int) -> None:
+        self._conn = conn
+        self._lock = threading.Lock()
+        self._pruned_for: datetime | None = None
+        self.path = path
+        self.retention = timedelta(days=retention_days)
+
+    @classmethod
+    def open(cls, path: Path | None = None, *, retention_days: int = DEFAULT_RETENTION_DAYS) -> HistoryStore:
+        """Open (creating or migrating) the history file, then drop what is older than the retention."""
+        if retention_days < 1:
+            raise ValueError(f"retention_days must be at least 1, not {retention_days}")
+        if path is None:
+            path = default_path()
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise HistoryError(path, f"cannot create the history directory {path.parent} ({exc}); "
+                                         "set HFMON_DATA_DIR to a writable directory") from exc
+        path = Path(path)
+        if not path.parent.is_dir():
+            raise HistoryError(path, f"cannot open history file {path}: directory {path.parent} does not exist")
+        try:
+            conn = _connect(path)
+        except sqlite3.Error as exc:
+            raise _explain(path, exc) from exc
+        store = cls(conn, path, retention_days)
+        try:
+            store.prune()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
+    def close(self) -> None:
+        """Close the file (committed data is already safe)."""
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> HistoryStore:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    @contextmanager
+    def _transaction(self, begin: str = "BEGIN IMMEDIATE") -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._conn.execute(begin)
+                try:
+                    yield self._conn
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
+                self._conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise _explain(self.path, exc) from exc
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def record(self, snapshot: Snapshot) -> None:
+        """Append what `snapshot` adds (changed usage totals and resource states), in one transaction."""
+        at = encode_time(snapshot.taken_at)
+        points = usage_points(snapshot)
+        states = observed_states(snapshot)
+        with self._transaction() as conn:
+            _record_usage(conn, points, at)
+            _record_states(conn, states, at)
+        if self._pruned_for is None or snapshot.taken_at - self._pruned_for >= PRUNE_EVERY:
+            self.prune(snapshot.taken_at)
+
+    def prune(self, now: datetime | None = None) -> int:
+        """Drop rows older than the retention before `now` (default: the newest recorded time); return how many.
+
+        Each resource keeps its last change before the cutoff, so its state at the window's start stays
+        known; resources not seen for the whole retention window are forgotten entirely.
+        """
+        with self._transaction() as conn:
+            reference = encode_time(now) if now is not None else q.newest_time(conn)
+            if reference is None:
+                return 0
+            before = conn.total_changes
+            q.prune(conn, reference - self.retention // q.MICROSECOND)
+            deleted = conn.total_changes - before
+        self._pruned_for = decode_time(reference)
+        return deleted
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def load(self, since: datetime) -> History:
+        """Usage points and state changes from `since` on, oldest first.
+
+        For each namespace and each resource the last row before `since` comes too, so a window's
+        starting state (and a trailing rate's starting total) is known.
+        """
+        start = encode_time(since)
+        with self._transaction("BEGIN") as conn:  # one read snapshot for both tables
+            usage = tuple(
+                UsagePoint(ns, decode_time(at), decode_time(period_start), Decimal(inference), decode_money(jobs))
+                for ns, at, period_start, inference, jobs in conn.execute(q.LOAD_USAGE, {"since": start}))
+            changes = tuple(
+                StateChange(kind, resource, decode_time(at), state, hardware, replicas)
+                for kind, resource, at, state, hardware, replicas in conn.execute(q.LOAD_CHANGES, {"since": start}))
+        return History(usage=usage, changes=changes)
+
+
+def _record_usage(conn: sqlite3.Connection, points: list[UsagePoint], at: int) -> None:
+    rows = []
+    for point in points:
+        last = conn.execute(q.LAST_USAGE, (point.namespace, at)).fetchone()
+        if last is not None:
+            last_at, period_start, inference, jobs = last
+            previous = UsagePoint(point.namespace, decode_time(last_at), decode_time(period_start),
+                                  Decimal(inference), decode_money(jobs))
+            if same_usage(previous, point) and at - last_at < USAGE_KEEPALIVE // q.MICROSECOND:
+                continue
+        rows.append((point.namespace, at, encode_time(point.period_start),
+                     encode_money(point.inference_used_usd), encode_money(point.jobs_used_usd)))
+    conn.executemany(q.INSERT_USAGE, rows)
+
+
+def _record_states(conn: sqlite3.Connection, states: list[StateChange], at: int) -> None:
+    changes, latest, seen = [], [], []
+    refresh = SEEN_REFRESH // q.MICROSECOND
+    for state in states:
+        key = (state.kind, state.resource)
+        row = conn.execute(q.RESOURCE, key).fetchone()
+        if row is not None and at < row[3]:
+            # Older than the latest stored change (another process recorded a newer poll first): compare
+            # with the state as of this time, and leave the resource's latest state alone.
+            before = conn.execute(q.STATE_AT, (*key, at)).fetchone()
+            if before is None or not same_state(StateChange(*key, state.at, *before), state):
+                changes.append((*key, at, state.state, state.hardware, state.replicas))
+            continue
+        if row is None or not same_state(StateChange(*key, state.at, *row[:3]), state):
+            changes.append((*key, at, state.state, state.hardware, state.replicas))
+            latest.append((*key, state.state, state.hardware, state.replicas, at, at))
+        elif at - row[4] >= refresh:
+            seen.append((at, *key))
+    conn.executemany(q.INSERT_CHANGE, changes)
+    conn.executemany(q.UPSERT_RESOURCE, latest)
+    conn.executemany(q.TOUCH_RESOURCE, seen)

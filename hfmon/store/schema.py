@@ -1,0 +1,70 @@
+"""The history file's schema: an ordered list of migrations, applied in place up to `SCHEMA_VERSION`.
+
+The version lives in `PRAGMA user_version`. Migration N takes a version N-1 file to version N; a new file
+runs all of them. Never edit a released migration: append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+
+# Times are integer microseconds since the Unix epoch (UTC), money is the Decimal's exact text.
+V1 = (
+    """
+    CREATE TABLE usage_points (
+        namespace TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        period_start INTEGER NOT NULL,
+        inference_used_usd TEXT NOT NULL,
+        jobs_used_usd TEXT
+    )
+    """,
+    "CREATE INDEX usage_points_namespace_at ON usage_points (namespace, at)",
+)
+
+# v2: resource state transitions, plus one row per known resource holding its latest state (so record()
+# compares with a primary-key lookup) and when it was last seen (so retention can forget deleted ones).
+V2 = (
+    """
+    CREATE TABLE state_changes (
+        kind TEXT NOT NULL,
+        resource TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        hardware TEXT,
+        replicas INTEGER NOT NULL
+    )
+    """,
+    "CREATE INDEX state_changes_kind_resource_at ON state_changes (kind, resource, at)",
+    """
+    CREATE TABLE resources (
+        kind TEXT NOT NULL,
+        resource TEXT NOT NULL,
+        state TEXT NOT NULL,
+        hardware TEXT,
+        replicas INTEGER NOT NULL,
+        changed_at INTEGER NOT NULL,
+        seen_at INTEGER NOT NULL,
+        PRIMARY KEY (kind, resource)
+    ) WITHOUT ROWID
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def user_version(conn: sqlite3.Connection) -> int:
+    """The schema version recorded in the file (0 for a new, empty file)."""
+    row = conn.execute("PRAGMA user_version").fetchone()
+    return int(row[0])
+
+
+def migrate(conn: sqlite3.Connection, start: int, migrations: Sequence[Sequence[str]] = MIGRATIONS) -> int:
+    """Apply the migrations after version `start` inside the caller's transaction; return the new version."""
+    for number, statements in enumerate(migrations[start:], start=start + 1):
+        for statement in statements:
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {number}")  # PRAGMA takes no bound parameters
+    return len(migrations)

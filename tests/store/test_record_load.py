@@ -1,0 +1,156 @@
+"""Recording snapshots and loading them back: exact values, deduplication, freshness rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from hfmon.history import StateChange, UsagePoint
+from hfmon.store import HistoryStore
+from tests.store.builders import (
+    PERIOD_START,
+    T0,
+    billing,
+    endpoint,
+    job,
+    minutes,
+    namespace,
+    snapshot,
+    space,
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> HistoryStore:
+    with HistoryStore.open(tmp_path / "history.sqlite3") as opened:
+        yield opened
+
+
+def test_round_trip_is_exact(store: HistoryStore) -> None:
+    at = T0 + timedelta(microseconds=7)
+    store.record(snapshot(
+        at,
+        namespace("alice", usage=billing("alice", "12.345678901234567", jobs="0.000000001"),
+                  endpoints=[endpoint("alice", "llama", state="initializing", ready=0, target=3),
+                             endpoint("alice", "odd", vendor=None, instance_type=None, size=None)],
+                  spaces=[space("alice/demo", hardware=None, requested="a10g-small", current=None, wanted=2)],
+                  jobs=[job("6721abc", stage="RUNNING", flavor="a100-large")]),
+        namespace("acme", usage=billing("acme", "0")),
+    ))
+    history = store.load(T0 - timedelta(days=1))
+    assert set(history.usage) == {
+        UsagePoint("alice", at, PERIOD_START, Decimal("12.345678901234567"), Decimal("0.000000001")),
+        UsagePoint("acme", at, PERIOD_START, Decimal("0"), None),
+    }
+    assert set(history.changes) == {
+        StateChange("endpoint", "alice/llama", at, "initializing", "aws/nvidia-a10g/x1", 3),
+        StateChange("endpoint", "alice/odd", at, "running", None, 1),
+        StateChange("space", "alice/demo", at, "RUNNING", "a10g-small", 2),
+        StateChange("job", "6721abc", at, "RUNNING", "a100-large", 1),
+    }
+    assert all(p.at.tzinfo == UTC and p.at.microsecond == T0.microsecond + 7 for p in history.usage)
+    assert [(p.namespace, str(p.inference_used_usd)) for p in history.usage] == [
+        ("acme", "0"), ("alice", "12.345678901234567")]  # every digit kept as written
+
+
+def test_unchanged_polls_add_nothing_until_the_hourly_usage_point(store: HistoryStore) -> None:
+    def poll(at_minute: float, used: str = "1.50", state: str = "running") -> None:
+        store.record(snapshot(minutes(at_minute), namespace(
+            "alice", usage=billing("alice", used),
+            endpoints=[endpoint("alice", "a", state=state), endpoint("alice", "b")],
+            spaces=[space("alice/s")])))
+
+    for m in range(0, 30):
+        poll(m)
+    poll(30, used="1.5")  # the same amount written differently is not a change
+    poll(31, state="paused")
+    for m in range(32, 70):
+        poll(m, state="paused")
+    history = store.load(T0 - timedelta(days=1))
+    assert [p.at for p in history.usage] == [minutes(0), minutes(60)]  # the hourly keep-alive point
+    assert [(c.resource, c.at, c.state) for c in history.changes] == [
+        ("alice/a", minutes(0), "running"),
+        ("alice/b", minutes(0), "running"),
+        ("alice/s", minutes(0), "RUNNING"),
+        ("alice/a", minutes(31), "paused"),
+    ]
+
+
+def test_a_changed_total_or_replica_count_is_recorded(store: HistoryStore) -> None:
+    store.record(snapshot(minutes(0), namespace("alice", usage=billing("alice", "1"),
+                                                endpoints=[endpoint("alice", "a", ready=1)])))
+    store.record(snapshot(minutes(1), namespace("alice", usage=billing("alice", "1.01"),
+                                                endpoints=[endpoint("alice", "a", ready=2)])))
+    store.record(snapshot(minutes(2), namespace("alice", usage=billing("alice", "1.01", jobs="0.5"),
+                                                endpoints=[endpoint("alice", "a", ready=2, size="x4")])))
+    history = store.load(T0)
+    assert [(p.inference_used_usd, p.jobs_used_usd) for p in history.usage] == [
+        (Decimal("1"), None), (Decimal("1.01"), None), (Decimal("1.01"), Decimal("0.5"))]
+    assert [(c.replicas, c.hardware) for c in history.changes] == [
+        (1, "aws/nvidia-a10g/x1"), (2, "aws/nvidia-a10g/x1"), (2, "aws/nvidia-a10g/x4")]
+
+
+def test_stale_and_failed_sources_are_not_recorded(store: HistoryStore) -> None:
+    store.record(snapshot(minutes(0), namespace("alice", usage=billing("alice", "1"),
+                                                endpoints=[endpoint("alice", "a")], spaces=[space("alice/s")])))
+    # Billing and endpoints are stale (old values), Spaces failed: nothing new is known.
+    store.record(snapshot(minutes(90), namespace(
+        "alice", usage=billing("alice", "9"), endpoints=[endpoint("alice", "a", state="paused")], spaces=None,
+        stale=("billing", "endpoints"))))
+    history = store.load(T0)
+    assert [p.at for p in history.usage] == [minutes(0)]
+    assert [(c.resource, c.state) for c in history.changes] == [("alice/a", "running"), ("alice/s", "RUNNING")]
+
+
+def test_load_includes_the_last_row_before_since(store: HistoryStore) -> None:
+    store.record(snapshot(minutes(0), namespace("alice", usage=billing("alice", "1"),
+                                                endpoints=[endpoint("alice", "a")], jobs=[job("j1")])))
+    store.record(snapshot(minutes(10), namespace("alice", usage=billing("alice", "2"),
+                                                 endpoints=[endpoint("alice", "a", state="paused")],
+                                                 jobs=[job("j1")])))
+    store.record(snapshot(minutes(20), namespace("alice", usage=billing("alice", "3"),
+                                                 endpoints=[endpoint("alice", "a")], jobs=[job("j1")])))
+    history = store.load(minutes(15))
+    assert [(p.at, p.inference_used_usd) for p in history.usage] == [
+        (minutes(10), Decimal("2")), (minutes(20), Decimal("3"))]
+    assert history.changes_of("endpoint", "alice/a") == (
+        StateChange("endpoint", "alice/a", minutes(10), "paused", "aws/nvidia-a10g/x1", 1),
+        StateChange("endpoint", "alice/a", minutes(20), "running", "aws/nvidia-a10g/x1", 1),
+    )
+    assert [c.at for c in history.changes_of("job", "j1")] == [minutes(0)]  # its state when the window opens
+    assert [c.at for c in history.changes] == sorted(c.at for c in history.changes)
+
+
+def test_a_late_snapshot_from_another_process_is_placed_in_time(store: HistoryStore) -> None:
+    store.record(snapshot(minutes(0), namespace("alice", endpoints=[endpoint("alice", "a")])))
+    store.record(snapshot(minutes(10), namespace("alice", endpoints=[endpoint("alice", "a", state="paused")])))
+    # A snapshot taken at minute 5 arrives last: it saw the endpoint still running, which adds nothing.
+    store.record(snapshot(minutes(5), namespace("alice", endpoints=[endpoint("alice", "a")])))
+    # One taken at minute 7 saw it failed: a real transition, placed between the two.
+    store.record(snapshot(minutes(7), namespace("alice", endpoints=[endpoint("alice", "a", state="failed")])))
+    assert [(c.at, c.state) for c in store.load(T0).changes] == [
+        (minutes(0), "running"), (minutes(7), "failed"), (minutes(10), "paused")]
+    # The latest state is still the minute-10 one: a poll that sees "paused" again adds nothing.
+    store.record(snapshot(minutes(11), namespace("alice", endpoints=[endpoint("alice", "a", state="paused")])))
+    assert len(store.load(T0).changes) == 3
+
+
+def test_nothing_but_the_recorded_figures_reaches_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    secret = "hf_SECRETtokenvalue123"
+    with HistoryStore.open(path) as store:
+        store.record(snapshot(minutes(0), namespace(
+            "alice", usage=billing("alice", "1"),
+            endpoints=[endpoint("alice", "a", url=f"https://x.endpoints.huggingface.cloud/?t={secret}")]),
+            account_name=secret))
+    written = b"".join(p.read_bytes() for p in tmp_path.iterdir())
+    assert secret.encode() not in written
+    assert b"alice/a" in written  # the scan does see recorded text
+
+
+def test_naive_times_are_refused(store: HistoryStore) -> None:
+    with pytest.raises(ValueError, match="naive"):
+        store.load(T0.replace(tzinfo=None))
