@@ -1,0 +1,192 @@
+"""The rate-limit governor: one per HubClient, shared by every request it sends, and the poll deadline.
+
+It reads `RateLimit: "api";r=<remaining>;t=<reset s>` and `RateLimit-Policy` on every response, refuses
+optional requests when the remaining quota is down to the reserve a poll's essential requests need,
+waits out a 429 (or an exhausted window) only when the wait fits inside the deadline, and never sleeps
+past the deadline. The deadline is a context variable so every task of one poll shares it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import re
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from hfmon.errors import RateLimitedError
+
+_DEADLINE: ContextVar[float | None] = ContextVar("hfmon_poll_deadline", default=None)
+
+_RATELIMIT = re.compile(r'"?(?P<bucket>[A-Za-z0-9_-]+)"?\s*;\s*r=(?P<r>\d+)\s*;\s*t=(?P<t>\d+)')
+_POLICY = re.compile(r'"?(?P<bucket>[A-Za-z0-9_-]+)"?\s*;\s*q=(?P<q>\d+)\s*;\s*w=(?P<w>\d+)')
+
+
+def monotonic() -> float:
+    """The clock deadlines are measured on (the same one asyncio's loop uses)."""
+    return time.monotonic()
+
+
+@contextmanager
+def deadline_in(seconds: float) -> Iterator[float]:
+    """Run the block under a deadline `seconds` from now (never later than an enclosing one)."""
+    at = monotonic() + seconds
+    outer = _DEADLINE.get()
+    if outer is not None:
+        at = min(at, outer)
+    token = _DEADLINE.set(at)
+    try:
+        yield at
+    finally:
+        _DEADLINE.reset(token)
+
+
+def time_left() -> float | None:
+    """Seconds until the current deadline (may be negative), or None when there is none."""
+    at = _DEADLINE.get()
+    return None if at is None else at - monotonic()
+
+
+@dataclass(frozen=True, slots=True)
+class RateLimitInfo:
+    """One reading of the `RateLimit` headers."""
+
+    bucket: str
+    remaining: int
+    reset_s: int
+    limit: int | None = None
+    window_s: int | None = None
+
+
+def parse_ratelimit(headers: Mapping[str, str]) -> RateLimitInfo | None:
+    """Parse the IETF draft-09 `RateLimit`/`RateLimit-Policy` headers HF sends; None when absent or garbled."""
+    value = headers.get("ratelimit")
+    if not value:
+        return None
+    match = _RATELIMIT.search(value)
+    if match is None:
+        return None
+    limit = window = None
+    policy = headers.get("ratelimit-policy")
+    if policy:
+        # The policy header may list several buckets: take the one the RateLimit header named.
+        for pm in _POLICY.finditer(policy):
+            if pm["bucket"] == match["bucket"]:
+                limit, window = int(pm["q"]), int(pm["w"])
+                break
+    return RateLimitInfo(match["bucket"], int(match["r"]), int(match["t"]), limit, window)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a `Retry-After` header in its integer form (the HTTP-date form is ignored, as HF sends seconds)."""
+    if not value:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return max(0.0, seconds)
+
+
+class Governor:
+    """Shares one rate-limit budget, one 429 back-off and one retry policy among all requests of a client."""
+
+    def __init__(self, *, max_retries: int = 2, max_in_flight: int = 16, backoff_base_s: float = 0.25,
+                 rng: random.Random | None = None) -> None:
+        self.max_retries = max_retries
+        self.max_in_flight = max_in_flight
+        self.backoff_base_s = backoff_base_s
+        self.reserve = 0
+        """Optional requests are refused while the remaining quota is at or below this (set per poll)."""
+        self.requests_sent = 0
+        self.retries = 0
+        self.skipped = 0
+        self.rate_limited = 0
+        self.last: RateLimitInfo | None = None
+        self._last_at = 0.0
+        self._spent_since = 0  # requests sent since `last` was read: a conservative local estimate
+        self._blocked_until = 0.0
+        self._rng = rng or random.Random()
+        self._sems: dict[int, asyncio.Semaphore] = {}
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def remaining(self) -> int | None:
+        """The quota left in the current window, or None when unknown or the window has reset since."""
+        if self.last is None or monotonic() >= self._last_at + self.last.reset_s:
+            return None
+        return max(0, self.last.remaining - self._spent_since)
+
+    def reset_in_s(self) -> int | None:
+        """Seconds until the current window resets, or None when unknown."""
+        if self.last is None:
+            return None
+        return max(0, round(self._last_at + self.last.reset_s - monotonic()))
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Record the rate-limit headers of a response (any status)."""
+        info = parse_ratelimit(headers)
+        if info is not None and info.bucket in ("api", "pages"):
+            self.last = info
+            self._last_at = monotonic()
+            self._spent_since = 0
+
+    def backoff_s(self, attempt: int) -> float:
+        """Jittered exponential delay before retry number `attempt` (0-based)."""
+        return float(self.backoff_base_s * (2 ** attempt) * self._rng.uniform(0.5, 1.5))
+
+    # --- acting -------------------------------------------------------------------------------
+
+    def semaphore(self) -> asyncio.Semaphore:
+        """The in-flight limit for the running event loop."""
+        loop = id(asyncio.get_running_loop())
+        sem = self._sems.get(loop)
+        if sem is None:
+            self._sems = {loop: (sem := asyncio.Semaphore(self.max_in_flight))}
+        return sem
+
+    def block_for(self, seconds: float) -> None:
+        """After a 429: hold every request of this client for `seconds`."""
+        self.rate_limited += 1
+        self._blocked_until = max(self._blocked_until, monotonic() + seconds)
+
+    async def admit(self, *, optional: bool) -> None:
+        """Wait until a request may go out, or raise RateLimitedError when it may not within the deadline."""
+        wait = self._blocked_until - monotonic()
+        if wait > 0:
+            await self.sleep_or_raise(wait, "the rate limit was hit")
+        remaining = self.remaining()
+        if remaining is None:
+            return
+        if optional and remaining <= self.reserve:
+            self.skipped += 1
+            raise RateLimitedError(
+                f"skipped to save rate limit ({remaining} requests left in this window)",
+                "hfmon polls less often until the window resets",
+                status=None, retry_after_s=self.reset_in_s())
+        if remaining <= 0:
+            reset = self.reset_in_s() or 0
+            await self.sleep_or_raise(float(reset), "the rate limit is used up")
+
+    def note_sent(self) -> None:
+        """Count one request on the wire."""
+        self.requests_sent += 1
+        self._spent_since += 1
+
+    async def sleep_or_raise(self, seconds: float, why: str) -> None:
+        """Sleep `seconds` when that fits inside the deadline, else raise RateLimitedError at once."""
+        if not await self.sleep_within_deadline(seconds):
+            raise RateLimitedError(f"{why}; retry in {seconds:.0f} s", "wait for the window to reset",
+                                   retry_after_s=seconds)
+
+    async def sleep_within_deadline(self, seconds: float) -> bool:
+        """Sleep if the whole sleep (plus a little time to use it) fits before the deadline; say whether it did."""
+        left = time_left()
+        if left is not None and seconds + 0.05 >= left:
+            return False
+        if seconds > 0:
+            await asyncio.sleep(seconds)
+        return True

@@ -1,0 +1,187 @@
+"""HubClient: one typed async method per Hugging Face source, returning `hfmon.models` values."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import httpx2
+
+from hfmon.api import parse_billing as pb
+from hfmon.api import parse_resources as pr
+from hfmon.api.governor import Governor
+from hfmon.api.transport import Requester
+from hfmon.api.urls import BaseUrls
+from hfmon.clock import Clock, SystemClock, iso
+from hfmon.models import (
+    Account,
+    BillingUsage,
+    Endpoint,
+    EndpointCompute,
+    HardwareFlavor,
+    Job,
+    JobCharge,
+    PeriodStatement,
+    RepoStorage,
+    RouterPrice,
+    SessionCost,
+    Space,
+    ZeroGpuQuota,
+)
+
+USER_BILLING_HINT = ("give the token the fine-grained permission \"Billing > Read billing usage\" "
+                     "(user.billing.read) at https://huggingface.co/settings/tokens, or use a classic read token")
+ORG_BILLING_HINT = ("org billing is readable only by an org admin on an org with billing enabled; "
+                    "a fine-grained token also needs billing read on the org")
+ENDPOINTS_HINT = "give the token the fine-grained permission to manage Inference Endpoints (inference.endpoints.write)"
+SPACES_QUERY_EXPAND = ("runtime", "private", "usedStorage")
+PAGE_LIMIT = 500
+
+
+def _seg(name: str) -> str:
+    """A namespace as one URL path segment."""
+    return quote(name, safe="")
+
+
+class HubClient:
+    """The Hub, Inference Endpoints and router APIs behind one governed httpx2 client."""
+
+    def __init__(self, token: str, urls: BaseUrls, *, transport: httpx2.AsyncBaseTransport | None = None,
+                 timeout_s: float = 10.0, clock: Clock | None = None, governor: Governor | None = None,
+                 live_timeout_s: float = 5.0) -> None:
+        self.urls = urls
+        self.clock: Clock = clock or SystemClock()
+        self.live_timeout_s = live_timeout_s
+        self.http = Requester(token, transport=transport, timeout_s=timeout_s, governor=governor)
+
+    @property
+    def governor(self) -> Governor:
+        """The rate-limit governor every request of this client goes through."""
+        return self.http.governor
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        await self.http.aclose()
+
+    async def __aenter__(self) -> HubClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # --- paths --------------------------------------------------------------------------------
+
+    def _api(self, path: str) -> str:
+        return f"{self.urls.hub}/api/{path}"
+
+    def _billing(self, namespace: str, user: bool, tail: str) -> str:
+        """`/api/settings/billing/<tail>` for the user, `/api/organizations/{ns}/billing/<tail>` for an org."""
+        if user:
+            return self._api(f"settings/billing/{tail}")
+        return self._api(f"organizations/{_seg(namespace)}/billing/{tail}")
+
+    @staticmethod
+    def _billing_hint(user: bool) -> str:
+        return USER_BILLING_HINT if user else ORG_BILLING_HINT
+
+    async def _paged(self, url: str, params: dict[str, Any] | None, parse: Callable[[Any], tuple[Any, ...]],
+                     *, optional: bool = False, hint: str | None = None) -> tuple[Any, ...]:
+        pages = await self.http.get_pages(url, params, optional=optional, forbidden_hint=hint)
+        return tuple(item for page in pages for item in parse(page))
+
+    # --- identity -----------------------------------------------------------------------------
+
+    async def whoami(self) -> Account:
+        """`GET /api/whoami-v2`: who the token belongs to, with its orgs (plans not filled)."""
+        return pb.parse_whoami(await self.http.get_json(self._api("whoami-v2")))
+
+    async def org_plan(self, org: str) -> str | None:
+        """`GET /api/organizations/{org}/overview`: the org's plan name."""
+        return pb.parse_org_plan(await self.http.get_json(self._api(f"organizations/{_seg(org)}/overview"),
+                                                          optional=True))
+
+    # --- billing ------------------------------------------------------------------------------
+
+    async def usage_v2(self, namespace: str, *, user: bool, start: datetime, end: datetime) -> BillingUsage:
+        """`usage-v2` between two times (sent as Unix seconds): inference credits, spend, limit; jobs spend."""
+        params = {"startDate": int(start.timestamp()), "endDate": int(end.timestamp())}
+        data = await self.http.get_json(self._billing(namespace, user, "usage-v2"), params,
+                                        forbidden_hint=self._billing_hint(user))
+        return pb.parse_usage_v2(data, namespace)
+
+    async def usage_live(self, namespace: str, *, user: bool) -> Any:
+        """`usage/live` (SSE): the first complete `usage` event's JSON, read within `live_timeout_s`."""
+        return await self.http.first_event(self._billing(namespace, user, "usage/live"), event="usage",
+                                           complete=pb.is_complete_live, timeout_s=self.live_timeout_s,
+                                           forbidden_hint=self._billing_hint(user))
+
+    async def statement(self, namespace: str, *, user: bool, period_id: str | None = None) -> PeriodStatement:
+        """`billing/usage`: the itemised statement of the current (or given) period."""
+        params = {"periodId": period_id} if period_id else None
+        data = await self.http.get_json(self._billing(namespace, user, "usage"), params, optional=True,
+                                        forbidden_hint=self._billing_hint(user))
+        return pb.parse_statement(data, namespace)
+
+    async def job_charges(self, namespace: str, *, user: bool) -> tuple[JobCharge, ...]:
+        """`billing/usage/jobs`: what each job cost this period."""
+        data = await self.http.get_json(self._billing(namespace, user, "usage/jobs"), optional=True,
+                                        forbidden_hint=self._billing_hint(user))
+        return pb.parse_job_charges(data)
+
+    async def sessions(self, namespace: str, *, user: bool, start: datetime,
+                       end: datetime) -> tuple[SessionCost, ...]:
+        """`usage-by-inference-session` between two times (sent as ISO 8601 UTC)."""
+        params = {"startDate": iso(start), "endDate": iso(end)}
+        data = await self.http.get_json(self._billing(namespace, user, "usage-by-inference-session"), params,
+                                        optional=True, forbidden_hint=self._billing_hint(user))
+        return pb.parse_sessions(data)
+
+    async def zero_gpu(self) -> ZeroGpuQuota:
+        """`GET /api/spaces/zero-gpu/quota`: the user's ZeroGPU seconds."""
+        data = await self.http.get_json(self._api("spaces/zero-gpu/quota"), optional=True,
+                                        forbidden_hint=USER_BILLING_HINT)
+        return pb.parse_zero_gpu(data)
+
+    # --- resources ----------------------------------------------------------------------------
+
+    async def endpoints(self, namespace: str) -> tuple[Endpoint, ...]:
+        """`GET {endpoints}/endpoint/{ns}`: the namespace's dedicated Inference Endpoints."""
+        data = await self.http.get_json(f"{self.urls.endpoints}/endpoint/{_seg(namespace)}",
+                                        forbidden_hint=ENDPOINTS_HINT)
+        return pr.parse_endpoints(data, namespace)
+
+    async def endpoint_catalog(self, namespace: str) -> tuple[EndpointCompute, ...]:
+        """`GET {endpoints}/provider/{ns}`: Endpoints hardware with `pricePerHour`."""
+        data = await self.http.get_json(f"{self.urls.endpoints}/provider/{_seg(namespace)}", optional=True,
+                                        forbidden_hint=ENDPOINTS_HINT)
+        return pr.parse_endpoint_catalog(data)
+
+    async def spaces(self, namespace: str) -> tuple[Space, ...]:
+        """All Spaces of a namespace with runtime, privacy and storage: one paginated listing."""
+        params: dict[str, Any] = {"author": namespace, "expand": list(SPACES_QUERY_EXPAND), "limit": PAGE_LIMIT}
+        return await self._paged(self._api("spaces"), params, lambda page: pr.parse_spaces(page, namespace))
+
+    async def jobs(self, namespace: str) -> tuple[Job, ...]:
+        """`GET /api/jobs/{ns}` (following pages): the namespace's Jobs."""
+        return await self._paged(self._api(f"jobs/{_seg(namespace)}"), None,
+                                 lambda page: pr.parse_jobs(page, namespace))
+
+    async def repositories(self, namespace: str, *, user: bool) -> tuple[RepoStorage, ...]:
+        """`settings/repositories` (user or org variant, following pages): storage per repo."""
+        path = "settings/repositories" if user else f"organizations/{_seg(namespace)}/settings/repositories"
+        return await self._paged(self._api(path), None, lambda page: pr.parse_repos(page, namespace),
+                                 optional=True)
+
+    async def spaces_hardware(self) -> tuple[HardwareFlavor, ...]:
+        """`GET /api/spaces/hardware`: Spaces flavors with per-minute prices."""
+        return pr.parse_hardware(await self.http.get_json(self._api("spaces/hardware")), "spaces/hardware")
+
+    async def jobs_hardware(self) -> tuple[HardwareFlavor, ...]:
+        """`GET /api/jobs/hardware`: Jobs flavors with per-minute prices."""
+        return pr.parse_hardware(await self.http.get_json(self._api("jobs/hardware")), "jobs/hardware")
+
+    async def router_prices(self) -> tuple[RouterPrice, ...]:
+        """Router `GET /v1/models`: per-token prices per model and provider."""
+        return pr.parse_router_models(await self.http.get_json(f"{self.urls.router}/v1/models"))

@@ -1,0 +1,243 @@
+"""Pure parsers for identity and billing JSON (whoami-v2, usage-v2, usage/live, usage, usage/jobs, sessions)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+from hfmon.api.parse_common import (
+    Json,
+    Obj,
+    as_list,
+    as_obj,
+    cents,
+    micro_usd,
+    nano_usd,
+    need,
+    need_moment,
+    need_number,
+    need_str,
+    opt_bool,
+    opt_int,
+    opt_moment,
+    opt_number,
+    opt_obj,
+    opt_str,
+    to_int,
+)
+from hfmon.models import (
+    Account,
+    BillingUsage,
+    InferenceUsage,
+    JobCharge,
+    JobsSpend,
+    Org,
+    PeriodStatement,
+    ProviderSpend,
+    SessionCost,
+    UsageLine,
+    ZeroGpuQuota,
+)
+
+
+def parse_org(data: Json, where: str) -> Org:
+    """One entry of whoami's `orgs[]`."""
+    o = as_obj(data, where)
+    return Org(
+        name=need_str(o, "name", where),
+        role=opt_str(o, "roleInOrg"),
+        is_enterprise=opt_bool(o, "isEnterprise") or False,
+        period_end=opt_moment(o, "periodEnd", where),
+    )
+
+
+def _permissions(auth: Obj, user_name: str) -> frozenset[str]:
+    """Fine-grained permissions that apply to the user entity, plus the global ones."""
+    fine = opt_obj(opt_obj(auth, "accessToken"), "fineGrained")
+    perms: set[str] = {p for p in fine.get("global") or [] if isinstance(p, str)}
+    for scope in fine.get("scoped") or []:
+        if not isinstance(scope, dict):
+            continue
+        entity = opt_obj(scope, "entity")
+        if entity.get("type") == "user" and entity.get("name") == user_name:
+            perms.update(p for p in scope.get("permissions") or [] if isinstance(p, str))
+    return frozenset(perms)
+
+
+def parse_whoami(data: Json) -> Account:
+    """`GET /api/whoami-v2` → Account (org plans are filled in later from the org overviews)."""
+    w = "whoami"
+    d = as_obj(data, w)
+    name = need_str(d, "name", w)
+    auth = opt_obj(d, "auth")
+    orgs = tuple(parse_org(o, f"{w}.orgs[{i}]") for i, o in enumerate(as_list(d.get("orgs") or [], f"{w}.orgs")))
+    return Account(
+        name=name,
+        type=opt_str(d, "type") or "user",
+        full_name=opt_str(d, "fullname"),
+        is_pro=opt_bool(d, "isPro") or False,
+        can_pay=opt_bool(d, "canPay") or False,
+        period_end=opt_moment(d, "periodEnd", w),
+        billing_mode=opt_str(d, "billingMode"),
+        orgs=orgs,
+        token_role=opt_str(opt_obj(auth, "accessToken"), "role"),
+        token_permissions=_permissions(auth, name),
+    )
+
+
+def parse_org_plan(data: Json) -> str | None:
+    """`GET /api/organizations/{name}/overview` → the plan name (`team`, `enterprise`, ...) or None."""
+    return opt_str(as_obj(data, "org overview"), "plan")
+
+
+def with_org_plans(account: Account, plans: dict[str, str | None]) -> Account:
+    """The account with each org's plan filled in from its overview."""
+    orgs = tuple(replace(o, plan=plans.get(o.name, o.plan)) for o in account.orgs)
+    return replace(account, orgs=orgs)
+
+
+def parse_inference(d: Obj, where: str) -> InferenceUsage:
+    """The inference block of usage-v2 (`usage.inferenceProviders`) or of usage/live (`inference`)."""
+    limit = opt_number(d, "limitNanoUsd", where)
+    return InferenceUsage(
+        used_usd=nano_usd(need_number(d, "usedNanoUsd", where)),
+        included_usd=nano_usd(opt_number(d, "includedNanoUsd", where) or Decimal(0)),
+        limit_usd=nano_usd(limit) if limit else None,  # 0 or absent: no limit set
+        requests=opt_int(d, "numRequests", where) or 0,
+        period_start=need_moment(d, "periodStart", where),
+        period_end=need_moment(d, "periodEnd", where),
+    )
+
+
+def parse_usage_v2(data: Json, namespace: str) -> BillingUsage:
+    """`GET .../billing/usage-v2` → BillingUsage (without the live-only parts)."""
+    w = "usage-v2"
+    usage = as_obj(need(as_obj(data, w), "usage", w), f"{w}.usage")
+    inference = parse_inference(as_obj(need(usage, "inferenceProviders", f"{w}.usage"),
+                                       f"{w}.usage.inferenceProviders"), f"{w}.usage.inferenceProviders")
+    jobs = None
+    if isinstance(usage.get("jobs"), dict):
+        j, jw = usage["jobs"], f"{w}.usage.jobs"
+        jobs = JobsSpend(used_usd=micro_usd(opt_number(j, "usedMicroUsd", jw) or Decimal(0)),
+                         minutes=opt_number(j, "totalMinutes", jw) or Decimal(0))
+    return BillingUsage(namespace=namespace, inference=inference, jobs=jobs)
+
+
+def parse_live(data: Json, base: BillingUsage) -> BillingUsage:
+    """Fold one complete `usage/live` event into usage-v2's BillingUsage: per-provider spend and storage."""
+    w = "usage/live"
+    d = as_obj(data, w)
+    inference = opt_obj(d, "inference")
+    providers = tuple(
+        ProviderSpend(
+            provider=need_str(p, "provider", f"{w}.providerDetails[{i}]"),
+            requests=opt_int(p, "numRequests", f"{w}.providerDetails[{i}]") or 0,
+            cost_usd=nano_usd(opt_number(p, "totalCostNanoUsd", f"{w}.providerDetails[{i}]") or Decimal(0)),
+            duration_ms=opt_int(p, "totalDurationMs", f"{w}.providerDetails[{i}]") or 0,
+        )
+        for i, p in enumerate(as_obj(x, f"{w}.providerDetails[]")
+                              for x in as_list(inference.get("providerDetails") or [], f"{w}.providerDetails"))
+    )
+    storage = opt_obj(d, "storage")
+    sw = f"{w}.storage"
+    return replace(
+        base,
+        by_provider=providers,
+        private_storage_bytes=opt_int(storage, "usedPrivate", sw),
+        private_storage_limit_bytes=opt_int(storage, "privateStorageLimit", sw),
+        public_storage_bytes=opt_int(storage, "usedPublic", sw),
+    )
+
+
+def is_complete_live(data: Json) -> bool:
+    """Whether a `usage/live` event carries the full snapshot (the first one may be partial)."""
+    return isinstance(data, dict) and isinstance(data.get("inference"), dict) and "usedNanoUsd" in data["inference"]
+
+
+def _usage_line(raw: Json, group: str, where: str) -> UsageLine:
+    line = as_obj(raw, where)
+    return UsageLine(
+        product=need_str(line, "product", where),
+        label=opt_str(line, "label"),
+        entity_id=opt_str(line, "entityId"),
+        quantity=need_number(line, "quantity", where),
+        unit_cost_usd=micro_usd(need_number(line, "unitCostMicroUSD", where)),
+        total_usd=micro_usd(need_number(line, "totalCostMicroUSD", where)),
+        started_at=opt_moment(line, "startedAt", where),
+        stopped_at=opt_moment(line, "stoppedAt", where),
+        active=opt_bool(line, "active") or False,
+        group=group,
+    )
+
+
+def parse_statement(data: Json, namespace: str) -> PeriodStatement:
+    """`GET .../billing/usage` → the itemised statement of the current period."""
+    w = "billing/usage"
+    d = as_obj(data, w)
+    period = as_obj(need(d, "period", w), f"{w}.period")
+    groups = as_obj(d.get("usage") or {}, f"{w}.usage")
+    lines = tuple(
+        _usage_line(raw, group, f"{w}.usage.{group}[{i}]")
+        for group, items in groups.items()
+        for i, raw in enumerate(as_list(items, f"{w}.usage.{group}"))
+    )
+    return PeriodStatement(
+        namespace=namespace,
+        period_id=opt_str(period, "_id"),
+        period_start=need_moment(period, "periodStart", f"{w}.period"),
+        period_end=need_moment(period, "periodEnd", f"{w}.period"),
+        lines=lines,
+    )
+
+
+def parse_job_charges(data: Json) -> tuple[JobCharge, ...]:
+    """`GET .../billing/usage/jobs` → what each job cost this period."""
+    w = "billing/usage/jobs"
+    usage = opt_obj(as_obj(data, w), "usage")
+    details = as_list(usage.get("jobDetails") or [], f"{w}.usage.jobDetails")
+    out = []
+    for i, raw in enumerate(details):
+        jw = f"{w}.usage.jobDetails[{i}]"
+        j = as_obj(raw, jw)
+        out.append(JobCharge(
+            job_id=need_str(j, "jobId", jw),
+            flavor=opt_str(j, "hardwareFlavor") or "unknown",
+            started_at=opt_moment(j, "startedAt", jw),
+            completed_at=opt_moment(j, "completedAt", jw),
+            minutes=opt_number(j, "totalMinutes", jw) or Decimal(0),
+            cost_usd=micro_usd(need_number(j, "totalCostMicroUsd", jw)),
+        ))
+    return tuple(out)
+
+
+def parse_sessions(data: Json) -> tuple[SessionCost, ...]:
+    """`GET .../billing/usage-by-inference-session` → settled cost per session and monthly period."""
+    w = "usage-by-inference-session"
+    d = as_obj(data, w)
+    out = []
+    for i, raw in enumerate(as_list(d.get("periods") or [], f"{w}.periods")):
+        pw = f"{w}.periods[{i}]"
+        p = as_obj(raw, pw)
+        period = need_moment(p, "period", pw)
+        for k, s_raw in enumerate(as_list(p.get("sessions") or [], f"{pw}.sessions")):
+            sw = f"{pw}.sessions[{k}]"
+            s = as_obj(s_raw, sw)
+            out.append(SessionCost(
+                session_id=need_str(s, "id", sw),
+                period=period,
+                requests=opt_int(s, "requestCount", sw) or 0,
+                cost_usd=cents(need_number(s, "costCents", sw)),
+            ))
+    return tuple(out)
+
+
+def parse_zero_gpu(data: Json) -> ZeroGpuQuota:
+    """`GET /api/spaces/zero-gpu/quota` → ZeroGpuQuota (`current` is the remaining seconds)."""
+    w = "zero-gpu/quota"
+    d = as_obj(data, w)
+    return ZeroGpuQuota(
+        base_s=to_int(need_number(d, "base", w)),
+        remaining_s=to_int(need_number(d, "current", w)),
+        resets_at=opt_moment(d, "resetsAt", w),
+        overquota_used_s=opt_int(d, "overquotaUsed", w) or 0,
+    )

@@ -1,0 +1,146 @@
+"""Small pure helpers the parsers share: required/optional field access, exact money units, times."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from hfmon.clock import utc
+from hfmon.errors import BadResponseError
+
+Json = Any
+Obj = Mapping[str, Any]
+
+
+def bad(where: str, what: str) -> BadResponseError:
+    """A BadResponseError that names the field and what was wrong with it."""
+    return BadResponseError(f"unexpected response: {where}: {what}",
+                            "the Hugging Face API may have changed; try a newer hfmon")
+
+
+def as_obj(value: Json, where: str) -> Obj:
+    """The value as a JSON object, or BadResponseError."""
+    if not isinstance(value, Mapping):
+        raise bad(where, f"expected an object, got {type(value).__name__}")
+    return value
+
+
+def as_list(value: Json, where: str) -> list[Any]:
+    """The value as a JSON array, or BadResponseError."""
+    if not isinstance(value, list):
+        raise bad(where, f"expected an array, got {type(value).__name__}")
+    return value
+
+
+def need(obj: Obj, key: str, where: str) -> Any:
+    """A required field (present and not null)."""
+    value = obj.get(key)
+    if value is None:
+        raise bad(f"{where}.{key}", "missing required field")
+    return value
+
+
+def need_str(obj: Obj, key: str, where: str) -> str:
+    """A required string field."""
+    value = need(obj, key, where)
+    if not isinstance(value, str):
+        raise bad(f"{where}.{key}", f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def opt_str(obj: Obj, key: str) -> str | None:
+    """An optional string field; other types and null give None."""
+    value = obj.get(key)
+    return value if isinstance(value, str) else None
+
+
+def opt_bool(obj: Obj, key: str) -> bool | None:
+    """An optional boolean field."""
+    value = obj.get(key)
+    return value if isinstance(value, bool) else None
+
+
+def opt_obj(obj: Obj, key: str) -> Obj:
+    """An optional nested object; missing, null or non-object gives an empty mapping."""
+    value = obj.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def number(value: Json, where: str) -> Decimal:
+    """A JSON number (or numeric string) as an exact Decimal; floats go through their shortest repr."""
+    if isinstance(value, bool) or value is None:
+        raise bad(where, f"expected a number, got {value!r}")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        try:
+            parsed = Decimal(value.strip())
+        except InvalidOperation:
+            raise bad(where, f"expected a number, got {value!r}") from None
+        if parsed.is_finite():
+            return parsed
+    raise bad(where, f"expected a number, got {type(value).__name__}")
+
+
+def opt_number(obj: Obj, key: str, where: str) -> Decimal | None:
+    """An optional number field (None when missing or null; BadResponseError when not a number)."""
+    value = obj.get(key)
+    return None if value is None else number(value, f"{where}.{key}")
+
+
+def need_number(obj: Obj, key: str, where: str) -> Decimal:
+    """A required number field."""
+    return number(need(obj, key, where), f"{where}.{key}")
+
+
+def to_int(value: Decimal) -> int:
+    """An exact integer for counts and byte sizes that came as Decimals (rounded half-even if fractional)."""
+    return int(value.to_integral_value())
+
+
+def opt_int(obj: Obj, key: str, where: str) -> int | None:
+    """An optional integer field."""
+    value = opt_number(obj, key, where)
+    return None if value is None else to_int(value)
+
+
+def nano_usd(value: Decimal) -> Decimal:
+    """nano-USD (1e-9) to USD, exactly."""
+    return value.scaleb(-9)
+
+
+def micro_usd(value: Decimal) -> Decimal:
+    """micro-USD (1e-6) to USD, exactly."""
+    return value.scaleb(-6)
+
+
+def cents(value: Decimal) -> Decimal:
+    """US cents to USD, exactly."""
+    return value.scaleb(-2)
+
+
+def moment(value: Json, where: str) -> datetime:
+    """A time given as ISO 8601 text or Unix seconds, as aware UTC."""
+    if isinstance(value, str):
+        try:
+            return utc(value)
+        except ValueError:
+            raise bad(where, f"expected an ISO 8601 time, got {value!r}") from None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, UTC)
+    raise bad(where, f"expected a time, got {type(value).__name__}")
+
+
+def opt_moment(obj: Obj, key: str, where: str) -> datetime | None:
+    """An optional time field (ISO text or Unix seconds)."""
+    value = obj.get(key)
+    return None if value is None else moment(value, f"{where}.{key}")
+
+
+def need_moment(obj: Obj, key: str, where: str) -> datetime:
+    """A required time field."""
+    return moment(need(obj, key, where), f"{where}.{key}")

@@ -1,0 +1,221 @@
+"""Pure parsers for resources and price catalogs: Endpoints, Spaces, Jobs, repos, hardware, router models."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hfmon.api.parse_common import (
+    Json,
+    as_list,
+    as_obj,
+    micro_usd,
+    need,
+    need_number,
+    need_str,
+    number,
+    opt_bool,
+    opt_int,
+    opt_moment,
+    opt_number,
+    opt_obj,
+    opt_str,
+)
+from hfmon.models import (
+    Endpoint,
+    EndpointCompute,
+    HardwareFlavor,
+    Job,
+    RepoStorage,
+    RouterPrice,
+    Space,
+)
+
+
+def _items(data: Json, where: str) -> list[Json]:
+    """A bare JSON array, or the `items`/`data` array of a wrapper object."""
+    if isinstance(data, dict):
+        for key in ("items", "data"):
+            if isinstance(data.get(key), list):
+                return list(data[key])
+    return as_list(data, where)
+
+
+def parse_endpoints(data: Json, namespace: str) -> tuple[Endpoint, ...]:
+    """`GET {endpoints}/endpoint/{ns}` (`{"items": [...]}`) → Endpoints of one namespace."""
+    out = []
+    for i, raw in enumerate(_items(data, "endpoints")):
+        w = f"endpoints[{i}]"
+        e = as_obj(raw, w)
+        status = as_obj(need(e, "status", w), f"{w}.status")
+        compute = opt_obj(e, "compute")
+        scaling = opt_obj(compute, "scaling")
+        provider = opt_obj(e, "provider")
+        sw = f"{w}.compute.scaling"
+        out.append(Endpoint(
+            namespace=namespace,
+            name=need_str(e, "name", w),
+            state=need_str(status, "state", f"{w}.status"),
+            vendor=opt_str(provider, "vendor"),
+            region=opt_str(provider, "region"),
+            accelerator=opt_str(compute, "accelerator"),
+            instance_type=opt_str(compute, "instanceType"),
+            instance_size=opt_str(compute, "instanceSize"),
+            min_replica=opt_int(scaling, "minReplica", sw),
+            max_replica=opt_int(scaling, "maxReplica", sw),
+            scale_to_zero_timeout_min=opt_int(scaling, "scaleToZeroTimeout", sw),
+            ready_replicas=opt_int(status, "readyReplica", f"{w}.status") or 0,
+            target_replicas=opt_int(status, "targetReplica", f"{w}.status") or 0,
+            repository=opt_str(opt_obj(e, "model"), "repository"),
+            created_at=opt_moment(status, "createdAt", f"{w}.status"),
+            updated_at=opt_moment(status, "updatedAt", f"{w}.status"),
+            url=opt_str(status, "url"),
+        ))
+    return tuple(out)
+
+
+def parse_endpoint_catalog(data: Json) -> tuple[EndpointCompute, ...]:
+    """`GET {endpoints}/provider/{ns}` → every priced instance, flattened over vendors and regions."""
+    w = "provider"
+    out = []
+    for vi, vendor_raw in enumerate(as_list(as_obj(data, w).get("vendors") or [], f"{w}.vendors")):
+        vw = f"{w}.vendors[{vi}]"
+        vendor = as_obj(vendor_raw, vw)
+        vendor_name = need_str(vendor, "name", vw)
+        for ri, region_raw in enumerate(as_list(vendor.get("regions") or [], f"{vw}.regions")):
+            rw = f"{vw}.regions[{ri}]"
+            region = as_obj(region_raw, rw)
+            region_name = need_str(region, "name", rw)
+            for ci, compute_raw in enumerate(as_list(region.get("computes") or [], f"{rw}.computes")):
+                xw = f"{rw}.computes[{ci}]"
+                c = as_obj(compute_raw, xw)
+                out.append(EndpointCompute(
+                    vendor=vendor_name,
+                    region=region_name,
+                    instance_type=need_str(c, "instanceType", xw),
+                    instance_size=need_str(c, "instanceSize", xw),
+                    accelerator=opt_str(c, "accelerator") or "unknown",
+                    price_per_hour_usd=need_number(c, "pricePerHour", xw),
+                    status=opt_str(c, "status") or "unknown",
+                ))
+    return tuple(out)
+
+
+def _replicas(value: Json) -> int | None:
+    """A replica count; `"auto"` (autoscaled Spaces) and other non-numbers give None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return None
+
+
+def parse_spaces(data: Json, namespace: str) -> tuple[Space, ...]:
+    """One page of `GET /api/spaces?author=..&expand=runtime..` → Spaces (a missing runtime gives stage UNKNOWN)."""
+    out = []
+    for i, raw in enumerate(as_list(data, "spaces")):
+        w = f"spaces[{i}]"
+        s = as_obj(raw, w)
+        runtime = opt_obj(s, "runtime")
+        hardware = opt_obj(runtime, "hardware")
+        replicas = opt_obj(runtime, "replicas")
+        out.append(Space(
+            id=need_str(s, "id", w),
+            namespace=namespace,
+            stage=opt_str(runtime, "stage") or "UNKNOWN",
+            hardware=opt_str(hardware, "current"),
+            requested_hardware=opt_str(hardware, "requested"),
+            sleep_time_s=opt_int(runtime, "gcTimeout", f"{w}.runtime"),
+            replicas_requested=_replicas(replicas.get("requested")),
+            replicas_current=_replicas(replicas.get("current")),
+            private=opt_bool(s, "private"),
+            used_storage_bytes=opt_int(s, "usedStorage", w),
+            sdk=opt_str(s, "sdk") or opt_str(runtime, "sdk"),
+        ))
+    return tuple(out)
+
+
+def parse_jobs(data: Json, namespace: str) -> tuple[Job, ...]:
+    """One page of `GET /api/jobs/{ns}` → Jobs."""
+    out = []
+    for i, raw in enumerate(_items(data, "jobs")):
+        w = f"jobs[{i}]"
+        j = as_obj(raw, w)
+        status = as_obj(need(j, "status", w), f"{w}.status")
+        running = opt_number(opt_obj(j, "durations"), "runningSecs", f"{w}.durations")
+        out.append(Job(
+            id=need_str(j, "id", w),
+            namespace=namespace,
+            stage=need_str(status, "stage", f"{w}.status"),
+            flavor=opt_str(j, "flavor"),
+            created_at=opt_moment(j, "createdAt", w),
+            started_at=opt_moment(j, "startedAt", w),
+            finished_at=opt_moment(j, "finishedAt", w),
+            running_s=None if running is None else int(running),
+            space_id=opt_str(j, "spaceId"),
+            docker_image=opt_str(j, "dockerImage"),
+        ))
+    return tuple(out)
+
+
+def parse_repos(data: Json, namespace: str) -> tuple[RepoStorage, ...]:
+    """One page of `GET .../settings/repositories` → storage per repo."""
+    out = []
+    for i, raw in enumerate(_items(data, "repositories")):
+        w = f"repositories[{i}]"
+        r = as_obj(raw, w)
+        out.append(RepoStorage(
+            namespace=namespace,
+            id=need_str(r, "id", w),
+            type=need_str(r, "type", w),
+            private=need_str(r, "visibility", w) == "private",
+            bytes=int(need_number(r, "storage", w)),
+        ))
+    return tuple(out)
+
+
+def parse_hardware(data: Json, where: str = "hardware") -> tuple[HardwareFlavor, ...]:
+    """`GET /api/spaces/hardware` or `/api/jobs/hardware` → flavors with their exact per-unit price."""
+    out = []
+    for i, raw in enumerate(_items(data, where)):
+        w = f"{where}[{i}]"
+        h = as_obj(raw, w)
+        name = need_str(h, "name", w)
+        micro = opt_number(h, "unitCostMicroUSD", w)
+        if micro is not None:
+            price = micro_usd(micro)
+        else:  # only the float USD form: exact via its decimal text
+            price = number(need(h, "unitCostUSD", w), f"{w}.unitCostUSD")
+        accelerator = h.get("accelerator")
+        out.append(HardwareFlavor(
+            name=name,
+            pretty_name=opt_str(h, "prettyName") or name,
+            unit_cost_usd=price,
+            unit_label=opt_str(h, "unitLabel") or "minute",
+            accelerator=opt_str(accelerator, "type") if isinstance(accelerator, dict) else None,
+        ))
+    return tuple(out)
+
+
+def _per_million(pricing: dict[str, Json], key: str, where: str) -> Decimal | None:
+    value = pricing.get(key)
+    return None if value is None else number(value, f"{where}.{key}")
+
+
+def parse_router_models(data: Json) -> tuple[RouterPrice, ...]:
+    """Router `GET /v1/models` → per-token prices per (model, provider); unpriced providers give None prices."""
+    out = []
+    for i, raw in enumerate(_items(data, "models")):
+        w = f"models[{i}]"
+        m = as_obj(raw, w)
+        model = need_str(m, "id", w)
+        for k, p_raw in enumerate(as_list(m.get("providers") or [], f"{w}.providers")):
+            pw = f"{w}.providers[{k}]"
+            p = as_obj(p_raw, pw)
+            pricing = p.get("pricing")
+            priced = dict(pricing) if isinstance(pricing, dict) else {}
+            out.append(RouterPrice(
+                model=model,
+                provider=need_str(p, "provider", pw),
+                status=opt_str(p, "status") or "unknown",
+                input_usd_per_million=_per_million(priced, "input", f"{pw}.pricing"),
+                output_usd_per_million=_per_million(priced, "output", f"{pw}.pricing"),
+            ))
+    return tuple(out)

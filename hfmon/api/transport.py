@@ -1,0 +1,249 @@
+"""The one HTTP seam: an httpx2 AsyncClient behind explicit timeouts, the governor, and error mapping.
+
+Every request of hfmon goes through `Requester`. Failures become `hfmon.errors` exceptions whose text
+never contains the token (it only travels in the Authorization header; server messages are scrubbed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx2
+
+from hfmon import __version__
+from hfmon.api.governor import Governor, parse_ratelimit, parse_retry_after, time_left
+from hfmon.errors import (
+    ApiError,
+    AuthError,
+    BadResponseError,
+    NetworkError,
+    NoAccessError,
+    RateLimitedError,
+    UnavailableError,
+)
+
+log = logging.getLogger("hfmon.api")
+
+Params = Mapping[str, str | int | Sequence[str]]
+
+AUTH_HINT = "check the token with `hf auth whoami`, or create a new one at https://huggingface.co/settings/tokens"
+MAX_PAGES = 200
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.netloc
+
+
+class Requester:
+    """Sends GETs with a bearer token through one governed httpx2.AsyncClient."""
+
+    def __init__(self, token: str, *, transport: httpx2.AsyncBaseTransport | None = None,
+                 timeout_s: float = 10.0, connect_timeout_s: float = 5.0, governor: Governor | None = None) -> None:
+        self._token = token
+        self._transport = transport
+        self.timeout_s = timeout_s
+        self.connect_timeout_s = connect_timeout_s
+        self.governor = governor or Governor()
+        self._client: httpx2.AsyncClient | None = None
+        self._client_loop: asyncio.AbstractEventLoop | None = None
+
+    # --- plumbing -----------------------------------------------------------------------------
+
+    def _http(self) -> httpx2.AsyncClient:
+        """The client, built inside the running loop (connections belong to one loop)."""
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._client_loop is not loop:
+            self._client = httpx2.AsyncClient(
+                transport=self._transport,
+                headers={"authorization": f"Bearer {self._token}", "user-agent": f"hfmon/{__version__}",
+                         "accept": "application/json"},
+                follow_redirects=False,  # a redirect to another host must never carry the token
+                trust_env=False,
+            )
+            self._client_loop = loop
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the connection pool."""
+        if self._client is not None:
+            client, self._client = self._client, None
+            try:
+                await client.aclose()
+            except RuntimeError:  # the loop that owned it is gone; nothing left to close
+                pass
+
+    def scrub(self, text: str) -> str:
+        """The text with the token (if it somehow appears) masked."""
+        return text.replace(self._token, "hf_***") if self._token else text
+
+    def _timeout(self, budget_s: float | None = None) -> httpx2.Timeout:
+        read = self.timeout_s if budget_s is None else min(self.timeout_s, budget_s)
+        left = time_left()
+        if left is not None:
+            if left <= 0.01:
+                raise UnavailableError("the poll deadline passed before this request could be sent",
+                                       "the service is slow; the next poll will try again")
+            read = min(read, left)
+        return httpx2.Timeout(read, connect=min(self.connect_timeout_s, read), pool=read)
+
+    def _what(self, url: str) -> str:
+        return f"GET {urlsplit(url).path}"
+
+    def _status_error(self, response: httpx2.Response, url: str, forbidden_hint: str | None) -> ApiError:
+        status = response.status_code
+        detail = response.headers.get("x-error-message") or ""
+        if not detail:
+            try:
+                body = json.loads(response.content[:4000] or b"null")
+                if isinstance(body, dict) and isinstance(body.get("error"), str):
+                    detail = body["error"]
+            except (ValueError, UnicodeDecodeError):
+                pass
+        detail = self.scrub(detail.strip())[:200]
+        message = f"{status} {response.reason_phrase or ''} on {self._what(url)}".replace("  ", " ")
+        if detail:
+            message += f": {detail}"
+        if status == 401:
+            return AuthError(message, AUTH_HINT, status=401)
+        if status == 403:
+            return NoAccessError(message, forbidden_hint or "the token lacks a permission for this route",
+                                 status=403)
+        if status == 429:
+            info = parse_ratelimit(response.headers)
+            retry = parse_retry_after(response.headers.get("retry-after"))
+            if retry is None and info is not None:
+                retry = float(info.reset_s)
+            return RateLimitedError(message, "hfmon waits for the rate-limit window to reset",
+                                    retry_after_s=retry)
+        if status >= 500:
+            return UnavailableError(message, "Hugging Face is having trouble; the next poll will try again",
+                                    status=status)
+        return ApiError(message, None, status=status)
+
+    def _transport_error(self, exc: httpx2.TransportError, url: str) -> ApiError:
+        what = self._what(url)
+        if isinstance(exc, httpx2.TimeoutException):
+            return UnavailableError(f"{what} timed out", "the service is slow; the next poll will try again")
+        if isinstance(exc, httpx2.ConnectError | httpx2.UnsupportedProtocol | httpx2.ProxyError):
+            return NetworkError(f"{what}: cannot connect ({type(exc).__name__})",
+                                "check the network connection and HF_ENDPOINT")
+        return UnavailableError(f"{what}: connection dropped mid-response ({type(exc).__name__})",
+                                "the next poll will try again")
+
+    # --- requests -----------------------------------------------------------------------------
+
+    async def get(self, url: str, params: Params | None = None, *, optional: bool = False,
+                  forbidden_hint: str | None = None) -> httpx2.Response:
+        """GET with retries for 5xx, timeouts, dropped connections and 429s that fit in the deadline."""
+        gov = self.governor
+        attempt = 0
+        while True:
+            await gov.admit(optional=optional)
+            error: ApiError
+            async with gov.semaphore():
+                timeout = self._timeout()
+                gov.note_sent()
+                try:
+                    response = await self._http().get(url, params=params, timeout=timeout)
+                except httpx2.TransportError as exc:
+                    error = self._transport_error(exc, url)
+                else:
+                    gov.observe(response.headers)
+                    if response.is_success:
+                        return response
+                    error = self._status_error(response, url, forbidden_hint)
+            if isinstance(error, RateLimitedError):
+                gov.block_for(error.retry_after_s if error.retry_after_s is not None else 1.0)
+                delay = error.retry_after_s or 1.0
+            elif isinstance(error, UnavailableError | NetworkError):
+                delay = gov.backoff_s(attempt)
+            else:
+                raise error
+            if attempt >= gov.max_retries or not await gov.sleep_within_deadline(delay):
+                raise error
+            attempt += 1
+            gov.retries += 1
+            log.debug("retrying %s after %.2fs (%s)", self._what(url), delay, error.message)
+
+    async def get_json(self, url: str, params: Params | None = None, *, optional: bool = False,
+                       forbidden_hint: str | None = None) -> Any:
+        """GET and decode a JSON body (BadResponseError when malformed or truncated)."""
+        response = await self.get(url, params, optional=optional, forbidden_hint=forbidden_hint)
+        return self._decode(response, url)
+
+    def _decode(self, response: httpx2.Response, url: str) -> Any:
+        try:
+            return json.loads(response.content)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadResponseError(f"malformed or truncated JSON from {self._what(url)} "
+                                   f"({len(response.content)} bytes)",
+                                   "the next poll will try again") from exc
+
+    async def get_pages(self, url: str, params: Params | None = None, *, optional: bool = False,
+                        forbidden_hint: str | None = None) -> list[Any]:
+        """GET a listing and follow its absolute `Link: <...>; rel="next"` pages; returns each page's JSON."""
+        pages: list[Any] = []
+        origin = _origin(url)
+        next_url: str | None = url
+        next_params = params
+        while next_url is not None:
+            if len(pages) >= MAX_PAGES:
+                raise BadResponseError(f"{self._what(url)}: more than {MAX_PAGES} pages", None)
+            response = await self.get(next_url, next_params, optional=optional, forbidden_hint=forbidden_hint)
+            pages.append(self._decode(response, next_url))
+            link = response.links.get("next", {}).get("url")
+            if link is not None and _origin(link) != origin:
+                raise BadResponseError(f"{self._what(url)}: refusing a next-page link to another host",
+                                       "the token is only ever sent to the configured hosts")
+            next_url, next_params = link, None  # the link already carries every query parameter
+        return pages
+
+    async def first_event(self, url: str, *, event: str, complete: Callable[[Any], bool], timeout_s: float,
+                          forbidden_hint: str | None = None) -> Any:
+        """Read a Server-Sent Events stream until the first complete `event`, within `timeout_s` and the deadline."""
+        gov = self.governor
+        await gov.admit(optional=True)
+        budget = timeout_s
+        left = time_left()
+        if left is not None:
+            budget = min(budget, left)
+        what = self._what(url)
+        async with gov.semaphore():
+            gov.note_sent()
+            try:
+                async with asyncio.timeout(max(budget, 0.0)):
+                    return await self._read_stream(url, event, complete, forbidden_hint, budget)
+            except TimeoutError:
+                raise UnavailableError(f"{what}: no complete `{event}` event within {budget:.1f} s",
+                                       "the live stream is slow; the next poll will try again") from None
+            except httpx2.TransportError as exc:
+                raise self._transport_error(exc, url) from None
+
+    async def _read_stream(self, url: str, event: str, complete: Callable[[Any], bool],
+                           forbidden_hint: str | None, budget: float) -> Any:
+        headers = {"accept": "text/event-stream"}
+        async with self._http().stream("GET", url, headers=headers, timeout=self._timeout(budget)) as response:
+            self.governor.observe(response.headers)
+            if not response.is_success:
+                await response.aread()
+                raise self._status_error(response, url, forbidden_hint)
+            try:
+                async for sse in httpx2.EventSource(response).__aiter__():
+                    if sse.event != event:
+                        continue
+                    try:
+                        data = json.loads(sse.data)
+                    except ValueError:
+                        continue  # a partial or garbled event: wait for the next one
+                    if complete(data):
+                        return data
+            except httpx2.SSEError as exc:
+                raise BadResponseError(f"{self._what(url)}: not an event stream ({exc})", None) from None
+        raise BadResponseError(f"{self._what(url)}: stream ended without a complete `{event}` event",
+                               "the next poll will try again")

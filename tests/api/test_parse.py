@@ -1,0 +1,272 @@
+"""Parsers turn the JSON shapes of hf-api.md into exact domain values, and say which field broke when one does."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from hfmon.api import parse_billing as pb
+from hfmon.api import parse_resources as pr
+from hfmon.errors import BadResponseError
+
+WHOAMI: dict[str, Any] = {
+    "type": "user", "id": "6273f303f6d63a28483fde12", "name": "alice", "fullname": "Alice Example",
+    "email": "alice@example.com", "emailVerified": True, "canPay": True, "isPro": True, "periodEnd": 1788220800,
+    "billingMode": "prepaid", "avatarUrl": "/avatars/0000.svg",
+    "orgs": [{"type": "org", "id": "65a0", "name": "acme", "fullname": "Acme Corp", "email": None, "canPay": True,
+              "periodEnd": 1788220800, "isEnterprise": True, "roleInOrg": "admin",
+              "resourceGroups": [{"id": "6771", "name": "research", "role": "write"}]}],
+    "auth": {"type": "access_token", "accessToken": {
+        "displayName": "hfmon", "role": "fineGrained", "createdAt": "2026-07-01T10:00:00.000Z",
+        "fineGrained": {"canReadGatedRepos": False, "global": ["discussion.write"], "scoped": [
+            {"entity": {"_id": "6273", "type": "user", "name": "alice"},
+             "permissions": ["repo.content.read", "user.billing.read"]},
+            {"entity": {"_id": "65a0", "type": "org", "name": "acme"}, "permissions": ["org.read"]}]}}},
+}
+
+USAGE_V2 = {"usage": {
+    "inferenceProviders": {"usedNanoUsd": 1500000000, "includedNanoUsd": 2000000000, "limitNanoUsd": 5000000000,
+                           "numRequests": 12, "periodStart": "2026-08-01T00:00:00.000Z",
+                           "periodEnd": "2026-09-01T00:00:00.000Z"},
+    "jobs": {"usedMicroUsd": 250000, "totalMinutes": 3.5}}}
+
+LIVE = {
+    "inference": {"usedNanoUsd": 1750000000, "numRequests": 12, "includedNanoUsd": 2000000000, "limitNanoUsd": 0,
+                  "periodStart": "2026-08-01T00:00:00Z", "periodEnd": "2026-09-01T00:00:00Z",
+                  "providerDetails": [{"provider": "together", "numRequests": 1, "totalCostNanoUsd": 900000000,
+                                       "totalDurationMs": 10}]},
+    "jobs": {"usedMicroUsd": 660000},
+    "storage": {"used": 5, "usedPrivate": 3, "usedPublic": 2, "privateStorageLimit": 107374182400,
+                "publicStorageLimit": 0},
+    "rateLimits": {}, "zeroGpu": {}, "lastUpdatedAt": "2026-08-31T12:00:00Z",
+}
+
+STATEMENT = {
+    "period": {"_id": "66aa00000000000000000001", "entityId": "6273", "entityName": "alice", "entityType": "user",
+               "periodStart": "2026-08-01T00:00:00.000Z", "periodEnd": "2026-09-01T00:00:00.000Z",
+               "invoice": {"id": "no-invoice", "type": "no-invoice"}},
+    "usage": {"spaces": [{"entityId": "e1", "active": True, "product": "spaces/t4-small/minutes",
+                          "productPrettyName": "T4 small", "quantity": 90, "unitCostMicroUSD": 6667,
+                          "totalCostMicroUSD": 600030, "label": "alice/demo", "startedAt": "2026-08-02T10:00:00Z"}],
+              "endpoints": [{"entityId": "e2", "active": False, "product": "endpoints/aws/nvidia-a10g/x1",
+                             "productPrettyName": "A10G", "quantity": 60.5, "unitCostMicroUSD": 16667,
+                             "totalCostMicroUSD": 1008353, "newField": "ignored"}]},
+}
+
+JOB_CHARGES = {"hasAccess": True, "usage": {
+    "periodStart": "2026-08-01T00:00:00Z", "periodEnd": "2026-09-01T00:00:00Z", "totalMinutes": 12,
+    "usedMicroUsd": 2004, "jobDetails": [{"jobId": "j1", "hardwareFlavor": "cpu-basic",
+                                          "startedAt": "2026-08-03T00:00:00Z", "totalMinutes": 12,
+                                          "totalCostMicroUsd": 2004}]}}
+
+SESSIONS = {"currency": "USD", "periods": [
+    {"period": "2026-06-01T00:00:00.000Z", "sessions": [{"id": "s1", "requestCount": 2, "costCents": 123.4},
+                                                         {"id": "s2", "requestCount": 20, "costCents": 999}]},
+    {"period": "2026-07-01T00:00:00.000Z", "sessions": [{"id": "s1", "requestCount": 3, "costCents": 76.6}]}]}
+
+ENDPOINT = {
+    "name": "my-endpoint-name", "type": "authenticated", "accountId": None,
+    "provider": {"vendor": "aws", "region": "us-east-1"}, "healthRoute": "/health",
+    "compute": {"accelerator": "gpu", "instanceType": "nvidia-l4", "instanceSize": "x1",
+                "scaling": {"minReplica": 0, "maxReplica": 2, "scaleToZeroTimeout": 15,
+                            "measure": {"pendingRequests": 1.5}}},
+    "model": {"repository": "gpt2", "revision": "11c5", "task": "text-generation", "framework": "pytorch",
+              "image": {"huggingface": {}}, "env": {}},
+    "status": {"createdAt": "2023-10-26T12:41:53.263078506Z", "updatedAt": "2023-10-26T12:41:53.263Z",
+               "private": None, "state": "running", "message": "Endpoint is ready",
+               "url": "https://x.us-east-1.aws.endpoints.huggingface.cloud", "readyReplica": 1, "targetReplica": 1},
+}
+
+PROVIDER = {"vendors": [{"name": "aws", "status": "available", "regions": [
+    {"name": "us-east-1", "label": "N. Virginia", "status": "available", "computes": [
+        {"id": "aws-us-east-1-nvidia-l4-x1", "accelerator": "gpu", "numAccelerators": 1, "numCpus": 7,
+         "memoryGb": 30.0, "gpuMemoryGb": 24, "instanceType": "nvidia-l4", "instanceSize": "x1",
+         "architecture": "Nvidia L4", "status": "available", "pricePerHour": 0.8,
+         "quota": {"maxAccelerators": 16, "usedAccelerators": 1}},
+        {"id": "aws-us-east-1-intel-spr-x1", "accelerator": "cpu", "numAccelerators": 1, "memoryGb": 2.0,
+         "gpuMemoryGb": None, "instanceType": "intel-spr", "instanceSize": "x1", "architecture": "Intel SPR",
+         "status": "low_availability", "pricePerHour": 0.033,
+         "quota": {"maxAccelerators": 60, "usedAccelerators": 0}}]}]}]}
+
+SPACES = [
+    {"_id": "1", "id": "alice/paid", "private": True, "usedStorage": 1234,
+     "runtime": {"stage": "RUNNING", "hardware": {"current": "t4-medium", "requested": "t4-medium"},
+                 "storage": None, "gcTimeout": 3600, "replicas": {"requested": 1, "current": 1}, "devMode": False,
+                 "sdk": "gradio", "sdkVersion": "5.0.0"}},
+    {"_id": "2", "id": "alice/static", "private": False,
+     "runtime": {"stage": "RUNNING", "hardware": {"current": None, "requested": None}, "storage": None,
+                 "replicas": {"requested": 1, "current": 1}}},
+    {"_id": "3", "id": "alice/auto", "runtime": {"stage": "HIBERNATING", "hardware": {"current": None,
+                                                                                       "requested": "a10g-small"},
+                                                 "gcTimeout": None, "replicas": {"requested": "auto"}}},
+    {"_id": "4", "id": "alice/no-runtime"},
+]
+
+HARDWARE = [{"name": "t4-small", "prettyName": "Nvidia T4 - small", "cpu": "4 vCPU", "ram": "15 GB",
+             "ephemeralStorage": "50 GB",
+             "accelerator": {"type": "gpu", "model": "T4", "quantity": "1", "vram": "16 GB",
+                             "manufacturer": "Nvidia"},
+             "unitCostMicroUSD": 6667, "unitCostUSD": 0.006667, "unitLabel": "minute"},
+            {"name": "cpu-basic", "prettyName": "CPU Basic", "cpu": "2 vCPU", "ram": "16 GB", "accelerator": None,
+             "unitCostUSD": 0.000167, "unitLabel": "minute"}]
+
+ROUTER = {"data": [{"id": "deepseek-ai/DeepSeek-V4-Pro", "object": "model", "created": 1776837885,
+                    "providers": [{"provider": "together", "status": "live", "context_length": 512000,
+                                   "pricing": {"input": 2.1, "output": 4.4}, "is_model_author": False},
+                                  {"provider": "featherless-ai", "status": "live"}]}]}
+
+
+def test_whoami_reads_plan_orgs_and_fine_grained_permissions() -> None:
+    account = pb.parse_whoami(WHOAMI)
+    assert (account.name, account.plan, account.can_pay, account.billing_mode) == ("alice", "pro", True, "prepaid")
+    assert account.period_end == datetime(2026, 9, 1, tzinfo=UTC)
+    assert account.token_role == "fineGrained"
+    assert account.token_permissions == {"repo.content.read", "user.billing.read", "discussion.write"}
+    (org,) = account.orgs
+    assert (org.name, org.role, org.is_enterprise, org.plan) == ("acme", "admin", True, None)
+    assert pb.with_org_plans(account, {"acme": "team"}).orgs[0].plan == "team"
+
+
+def test_whoami_of_a_free_bot_without_orgs() -> None:
+    account = pb.parse_whoami({"type": "user", "name": "bot", "isPro": False, "canPay": False, "periodEnd": None,
+                               "billingMode": "postpaid", "orgs": [],
+                               "auth": {"type": "access_token", "accessToken": {"displayName": "t", "role": "write"}}})
+    assert (account.plan, account.orgs, account.period_end, account.token_permissions) == (
+        "free", (), None, frozenset())
+
+
+def test_usage_v2_converts_nano_and_micro_usd_exactly() -> None:
+    usage = pb.parse_usage_v2(USAGE_V2, "alice")
+    inf = usage.inference
+    assert (inf.used_usd, inf.included_usd, inf.limit_usd, inf.requests) == (
+        Decimal("1.5"), Decimal("2"), Decimal("5"), 12)
+    assert inf.period_start == datetime(2026, 8, 1, tzinfo=UTC)
+    assert usage.jobs is not None and (usage.jobs.used_usd, usage.jobs.minutes) == (Decimal("0.25"), Decimal("3.5"))
+    assert usage.by_provider == ()
+
+
+def test_usage_v2_with_no_limit_and_unix_period_end() -> None:
+    data = {"usage": {"inferenceProviders": {"usedNanoUsd": 1, "periodStart": "2026-08-01T00:00:00Z",
+                                             "periodEnd": 1788220800}}}
+    usage = pb.parse_usage_v2(data, "alice")
+    assert usage.inference.limit_usd is None
+    assert usage.inference.used_usd == Decimal("0.000000001")
+    assert usage.inference.included_usd == 0
+    assert usage.inference.period_end == datetime(2026, 9, 1, tzinfo=UTC)
+    assert usage.jobs is None
+
+
+def test_live_event_adds_providers_and_storage() -> None:
+    assert pb.is_complete_live(LIVE)
+    assert not pb.is_complete_live({"inference": {}})
+    usage = pb.parse_live(LIVE, pb.parse_usage_v2(USAGE_V2, "alice"))
+    assert usage.inference.used_usd == Decimal("1.5")  # usage-v2 stays the authority for totals
+    assert usage.by_provider[0].provider == "together"
+    assert usage.by_provider[0].cost_usd == Decimal("0.9")
+    assert (usage.private_storage_bytes, usage.public_storage_bytes, usage.private_storage_limit_bytes) == (
+        3, 2, 107374182400)
+
+
+def test_statement_lines_keep_their_group_and_micro_usd() -> None:
+    st = pb.parse_statement(STATEMENT, "alice")
+    assert st.period_id == "66aa00000000000000000001"
+    by_product = {line.product: line for line in st.lines}
+    t4 = by_product["spaces/t4-small/minutes"]
+    assert (t4.group, t4.label, t4.quantity, t4.unit_cost_usd, t4.total_usd, t4.active) == (
+        "spaces", "alice/demo", Decimal(90), Decimal("0.006667"), Decimal("0.60003"), True)
+    a10g = by_product["endpoints/aws/nvidia-a10g/x1"]
+    assert (a10g.quantity, a10g.label, a10g.stopped_at) == (Decimal("60.5"), None, None)
+
+
+def test_job_charges_and_sessions() -> None:
+    (charge,) = pb.parse_job_charges(JOB_CHARGES)
+    assert (charge.job_id, charge.flavor, charge.minutes, charge.cost_usd, charge.completed_at) == (
+        "j1", "cpu-basic", Decimal(12), Decimal("0.002004"), None)
+    sessions = pb.parse_sessions(SESSIONS)
+    assert [(s.session_id, s.cost_usd) for s in sessions] == [
+        ("s1", Decimal("1.234")), ("s2", Decimal("9.99")), ("s1", Decimal("0.766"))]
+    assert sum((s.cost_usd for s in sessions if s.session_id == "s1"), Decimal(0)) == Decimal("2.000")
+
+
+def test_zero_gpu_current_is_remaining() -> None:
+    q = pb.parse_zero_gpu({"base": 2400, "current": 1810, "resetsAt": "2026-09-30T09:12:03.000Z",
+                           "overquotaUsed": 0})
+    assert (q.base_s, q.remaining_s, q.overquota_used_s) == (2400, 1810, 0)
+    assert q.resets_at == datetime(2026, 9, 30, 9, 12, 3, tzinfo=UTC)
+    assert pb.parse_zero_gpu({"base": 300, "current": 300}).resets_at is None
+
+
+def test_endpoint_with_nanosecond_times() -> None:
+    (ep,) = pr.parse_endpoints({"items": [ENDPOINT]}, "acme")
+    assert (ep.namespace, ep.name, ep.state, ep.vendor, ep.region, ep.instance_type, ep.instance_size) == (
+        "acme", "my-endpoint-name", "running", "aws", "us-east-1", "nvidia-l4", "x1")
+    assert (ep.min_replica, ep.max_replica, ep.scale_to_zero_timeout_min, ep.ready_replicas) == (0, 2, 15, 1)
+    assert ep.created_at == datetime(2023, 10, 26, 12, 41, 53, 263078, tzinfo=UTC)
+
+
+def test_endpoint_catalog_prices_are_exact() -> None:
+    computes = pr.parse_endpoint_catalog(PROVIDER)
+    assert [(c.instance_type, c.price_per_hour_usd, c.status) for c in computes] == [
+        ("nvidia-l4", Decimal("0.8"), "available"), ("intel-spr", Decimal("0.033"), "low_availability")]
+
+
+def test_spaces_runtime_variants() -> None:
+    paid, static, auto, bare = pr.parse_spaces(SPACES, "alice")
+    assert (paid.stage, paid.hardware, paid.sleep_time_s, paid.replicas_current, paid.private,
+            paid.used_storage_bytes, paid.sdk) == ("RUNNING", "t4-medium", 3600, 1, True, 1234, "gradio")
+    assert (static.hardware, static.requested_hardware, static.sleep_time_s) == (None, None, None)
+    assert (auto.stage, auto.requested_hardware, auto.replicas_requested) == ("HIBERNATING", "a10g-small", None)
+    assert (bare.stage, bare.private) == ("UNKNOWN", None)
+
+
+def test_jobs_repos_hardware_router() -> None:
+    (job,) = pr.parse_jobs([{"id": "j1", "createdAt": "2026-08-03T00:00:00Z", "flavor": "a10g-small",
+                             "owner": {"id": "1", "name": "alice", "type": "user"},
+                             "status": {"stage": "RUNNING", "message": None},
+                             "durations": {"runningSecs": 61.7}}], "alice")
+    assert (job.stage, job.flavor, job.running_s, job.finished_at) == ("RUNNING", "a10g-small", 61, None)
+    (repo,) = pr.parse_repos([{"id": "alice/m", "type": "model", "updatedAt": "2026-08-01T00:00:00Z",
+                               "visibility": "private", "storage": 1234567890, "storagePercent": 1.5}], "alice")
+    assert (repo.private, repo.bytes) == (True, 1234567890)
+    t4, cpu = pr.parse_hardware(HARDWARE)
+    assert (t4.unit_cost_usd, t4.accelerator, cpu.unit_cost_usd, cpu.accelerator) == (
+        Decimal("0.006667"), "gpu", Decimal("0.000167"), None)
+    together, featherless = pr.parse_router_models(ROUTER)
+    assert (together.input_usd_per_million, together.output_usd_per_million) == (Decimal("2.1"), Decimal("4.4"))
+    assert (featherless.input_usd_per_million, featherless.output_usd_per_million) == (None, None)
+
+
+@pytest.mark.parametrize(("parse", "data", "field"), [
+    (pb.parse_whoami, {"type": "user"}, "whoami.name"),
+    (lambda d: pb.parse_usage_v2(d, "a"), {"usage": {"inferenceProviders": {"periodStart": "2026-08-01T00:00:00Z"}}},
+     "usage.inferenceProviders.usedNanoUsd"),
+    (lambda d: pb.parse_usage_v2(d, "a"), {"usage": {}}, "usage-v2.usage.inferenceProviders"),
+    (lambda d: pb.parse_statement(d, "a"), {"usage": {}}, "billing/usage.period"),
+    (pb.parse_sessions, {"periods": [{"period": "2026-06-01T00:00:00Z", "sessions": [{"id": "s"}]}]},
+     "sessions[0].costCents"),
+    (lambda d: pr.parse_endpoints(d, "a"), {"items": [{"name": "e", "status": {}}]}, "endpoints[0].status.state"),
+    (lambda d: pr.parse_spaces(d, "a"), [{"_id": "x"}], "spaces[0].id"),
+    (lambda d: pr.parse_repos(d, "a"), [{"id": "r", "type": "model", "visibility": "public"}],
+     "repositories[0].storage"),
+    (pr.parse_hardware, [{"name": "x"}], "hardware[0].unitCostUSD"),
+    (pr.parse_endpoint_catalog, {"vendors": [{"name": "aws", "regions": [{"name": "r", "computes": [
+        {"instanceType": "t", "instanceSize": "x1", "pricePerHour": "cheap"}]}]}]}, "pricePerHour"),
+    (lambda d: pr.parse_spaces(d, "a"), {"error": "nope"}, "spaces"),
+    (pb.parse_zero_gpu, {"base": True, "current": 1}, "zero-gpu/quota.base"),
+])
+def test_missing_or_wrong_required_fields_name_the_field(parse: Any, data: Any, field: str) -> None:
+    with pytest.raises(BadResponseError) as info:
+        parse(data)
+    assert field in info.value.message
+
+
+def test_schema_drift_unknown_enums_and_extra_fields_pass_through() -> None:
+    drifted = dict(ENDPOINT, brandNewKey={"x": 1}, status=dict(ENDPOINT["status"], state="hibernating"))
+    (ep,) = pr.parse_endpoints({"items": [drifted]}, "acme")
+    assert ep.state == "hibernating"
+    minimal = {"name": "e", "status": {"state": "running"}}
+    (ep2,) = pr.parse_endpoints({"items": [minimal]}, "acme")
+    assert (ep2.vendor, ep2.instance_type, ep2.ready_replicas, ep2.created_at) == (None, None, 0, None)

@@ -1,0 +1,210 @@
+"""The HTTP seam: error mapping, bounded retries, the rate-limit governor, pagination and the live stream."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+
+import httpx2
+import pytest
+
+from hfmon.api.governor import Governor, deadline_in, parse_ratelimit
+from hfmon.api.transport import Requester
+from hfmon.errors import (
+    AuthError,
+    BadResponseError,
+    NetworkError,
+    NoAccessError,
+    RateLimitedError,
+    UnavailableError,
+)
+
+TOKEN = "hf_SecretTestToken_9f8e7d6c5b4a"
+Handler = Callable[[httpx2.Request], httpx2.Response]
+
+
+def requester(handler: Handler, **gov: float) -> tuple[Requester, list[httpx2.Request]]:
+    seen: list[httpx2.Request] = []
+
+    def record(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request)
+        return handler(request)
+
+    governor = Governor(backoff_base_s=0.001, **gov)  # type: ignore[arg-type]
+    return Requester(TOKEN, transport=httpx2.MockTransport(record), governor=governor, timeout_s=2), seen
+
+
+def rl(remaining: int, reset: int = 60) -> dict[str, str]:
+    return {"RateLimit": f'"api";r={remaining};t={reset}', "RateLimit-Policy": '"fixed window";"api";q=1000;w=300'}
+
+
+def test_parse_ratelimit_headers() -> None:
+    info = parse_ratelimit(httpx2.Headers(rl(7, 55)))
+    assert info is not None and (info.bucket, info.remaining, info.reset_s, info.limit, info.window_s) == (
+        "api", 7, 55, 1000, 300)
+    assert parse_ratelimit(httpx2.Headers({"RateLimit": "garbage"})) is None
+    assert parse_ratelimit(httpx2.Headers({})) is None
+
+
+async def test_sends_the_token_only_in_the_authorization_header() -> None:
+    http, seen = requester(lambda r: httpx2.Response(200, json={"ok": True}))
+    assert await http.get_json("https://hub.test/api/whoami-v2") == {"ok": True}
+    assert seen[0].headers["authorization"] == f"Bearer {TOKEN}"
+    assert TOKEN not in str(seen[0].url)
+
+
+@pytest.mark.parametrize(("status", "error", "hint_part"), [
+    (401, AuthError, "hf auth whoami"),
+    (403, NoAccessError, "Billing > Read billing usage"),
+    (404, None, None),
+])
+async def test_status_errors_map_to_hfmon_errors_without_retry(status: int, error: type | None,
+                                                               hint_part: str | None) -> None:
+    http, seen = requester(lambda r: httpx2.Response(status, headers={"X-Error-Message": f"nope {TOKEN}"}))
+    with pytest.raises(Exception) as info:
+        await http.get_json("https://hub.test/api/settings/billing/usage-v2",
+                            forbidden_hint='add "Billing > Read billing usage"')
+    if error is not None:
+        assert isinstance(info.value, error)
+    assert info.value.status == status  # type: ignore[attr-defined]
+    assert hint_part is None or hint_part in (info.value.hint or "")  # type: ignore[attr-defined]
+    assert TOKEN not in str(info.value) and "nope" in str(info.value)
+    assert len(seen) == 1
+
+
+async def test_5xx_is_retried_a_bounded_number_of_times() -> None:
+    http, seen = requester(lambda r: httpx2.Response(503))
+    with pytest.raises(UnavailableError):
+        await http.get_json("https://hub.test/api/spaces")
+    assert len(seen) == 3  # one try and max_retries=2
+    assert http.governor.retries == 2
+
+
+async def test_5xx_then_success() -> None:
+    answers = iter([httpx2.Response(502), httpx2.Response(200, json=[1])])
+    http, seen = requester(lambda r: next(answers))
+    assert await http.get_json("https://hub.test/api/spaces") == [1]
+    assert len(seen) == 2
+
+
+async def test_connect_error_is_a_network_error() -> None:
+    def refuse(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError("refused", request=request)
+
+    http, seen = requester(refuse)
+    with pytest.raises(NetworkError):
+        await http.get_json("https://hub.test/api/whoami-v2")
+    assert len(seen) == 3
+
+
+async def test_429_that_fits_the_deadline_is_waited_out_and_retried() -> None:
+    answers = iter([httpx2.Response(429, headers={"Retry-After": "0", **rl(0, 0)}),
+                    httpx2.Response(200, json={}, headers=rl(99))])
+    http, seen = requester(lambda r: next(answers))
+    with deadline_in(5):
+        assert await http.get_json("https://hub.test/api/whoami-v2") == {}
+    assert len(seen) == 2
+    assert http.governor.remaining() == 99
+
+
+async def test_429_beyond_the_deadline_fails_fast_and_holds_other_requests() -> None:
+    http, seen = requester(lambda r: httpx2.Response(429, headers={"Retry-After": "120", **rl(0, 120)}))
+    with deadline_in(2):
+        with pytest.raises(RateLimitedError) as info:
+            await http.get_json("https://hub.test/api/spaces")
+        assert info.value.retry_after_s == 120
+        # The next request is not sent at all: the governor knows the window is closed.
+        with pytest.raises(RateLimitedError):
+            await http.get_json("https://hub.test/api/jobs/alice")
+    assert len(seen) == 1
+
+
+async def test_low_quota_skips_optional_requests_only() -> None:
+    http, seen = requester(lambda r: httpx2.Response(200, json={}, headers=rl(3)))
+    await http.get_json("https://hub.test/api/whoami-v2")
+    http.governor.reserve = 5
+    with pytest.raises(RateLimitedError):
+        await http.get_json("https://hub.test/api/settings/repositories", optional=True)
+    await http.get_json("https://hub.test/api/spaces")  # essential: still sent
+    assert [r.url.path for r in seen] == ["/api/whoami-v2", "/api/spaces"]
+    assert http.governor.skipped == 1
+
+
+@pytest.mark.parametrize("body", [b"{\"usage\": {\"inferenceProv", b"<html>oops</html>", b""])
+async def test_malformed_or_truncated_json_is_a_bad_response(body: bytes) -> None:
+    http, _ = requester(lambda r: httpx2.Response(200, content=body))
+    with pytest.raises(BadResponseError):
+        await http.get_json("https://hub.test/api/settings/billing/usage-v2")
+
+
+async def test_pagination_follows_absolute_links_with_their_query() -> None:
+    def pages(request: httpx2.Request) -> httpx2.Response:
+        cursor = request.url.params.get("cursor")
+        if cursor is None:
+            assert request.url.params.get_list("expand") == ["runtime", "private"]
+            return httpx2.Response(200, json=[1, 2], headers={
+                "Link": '<https://hub.test/api/spaces?author=a&expand=runtime&expand=private&cursor=p2>; rel="next"'})
+        return httpx2.Response(200, json=[3])
+
+    http, seen = requester(pages)
+    got = await http.get_pages("https://hub.test/api/spaces", {"author": "a", "expand": ["runtime", "private"]})
+    assert got == [[1, 2], [3]]
+    assert seen[1].url.params.get_list("expand") == ["runtime", "private"]
+
+
+async def test_pagination_refuses_a_link_to_another_host() -> None:
+    http, seen = requester(lambda r: httpx2.Response(200, json=[], headers={
+        "Link": '<https://evil.test/api/spaces?cursor=2>; rel="next"'}))
+    with pytest.raises(BadResponseError):
+        await http.get_pages("https://hub.test/api/spaces")
+    assert all(r.url.host == "hub.test" for r in seen)
+
+
+class Trickle(httpx2.AsyncByteStream):
+    """An event stream that sends some chunks, then (optionally) stalls forever."""
+
+    def __init__(self, chunks: list[bytes], stall: bool) -> None:
+        self.chunks, self.stall = chunks, stall
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self.chunks:
+            yield chunk
+        if self.stall:
+            await asyncio.sleep(3600)
+
+
+def sse(chunks: list[bytes], stall: bool = True) -> Handler:
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        assert request.headers["accept"] == "text/event-stream"
+        return httpx2.Response(200, headers={"content-type": "text/event-stream"}, stream=Trickle(chunks, stall))
+    return handler
+
+
+async def test_live_stream_returns_the_first_complete_event_without_waiting_for_the_end() -> None:
+    http, _ = requester(sse([b"event: usage\ndata: {\"inference\": {}}\n\n", b"event: ping\ndata: 1\n\n",
+                             b"event: usage\ndata: {\"inference\": {\"usedNanoUsd\": 5}}\n\n"]))
+    data = await http.first_event("https://hub.test/api/settings/billing/usage/live", event="usage",
+                                  complete=lambda d: "usedNanoUsd" in d["inference"], timeout_s=5)
+    assert data == {"inference": {"usedNanoUsd": 5}}
+
+
+async def test_live_stream_that_stalls_gives_up_at_its_timeout() -> None:
+    http, _ = requester(sse([b"event: usage\ndata: {\"inference\": {}}\n\n"]))
+    with pytest.raises(UnavailableError):
+        await http.first_event("https://hub.test/api/settings/billing/usage/live", event="usage",
+                               complete=lambda d: "usedNanoUsd" in d["inference"], timeout_s=0.2)
+
+
+async def test_live_stream_403_is_no_access() -> None:
+    http, _ = requester(lambda r: httpx2.Response(403, json={"error": "forbidden"}))
+    with pytest.raises(NoAccessError):
+        await http.first_event("https://hub.test/api/settings/billing/usage/live", event="usage",
+                               complete=lambda d: True, timeout_s=1, forbidden_hint="billing")
+
+
+async def test_nothing_is_sent_after_the_deadline() -> None:
+    http, seen = requester(lambda r: httpx2.Response(200, json={}))
+    with deadline_in(0):
+        with pytest.raises(UnavailableError):
+            await http.get_json("https://hub.test/api/whoami-v2")
+    assert seen == []
