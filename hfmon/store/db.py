@@ -76,6 +76,17 @@ def _explain(path: Path, exc: sqlite3.Error) -> HistoryError:
     return HistoryError(path, f"history file {path}: {exc}")
 
 
+def _journal_mode(conn: sqlite3.Connection) -> str:
+    return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+
+
+def _check_intact(conn: sqlite3.Connection, path: Path) -> None:
+    problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
+    if problems != ["ok"]:
+        raise HistoryError(path, f"history file {path} is damaged ({'; '.join(problems)}); move it aside "
+                                 "(hfmon then starts a new history) or restore a backup")
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     """Open `path` and bring its schema to SCHEMA_VERSION; never writes to a file it cannot understand."""
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
@@ -88,6 +99,8 @@ def _connect(path: Path) -> sqlite3.Connection:
         if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
             raise HistoryError(path, f"{path} is an SQLite database but not an hfmon history file; "
                                      "move it aside or point hfmon at another path")
+        if version > 0 and (version < SCHEMA_VERSION or _journal_mode(conn) != "wal"):
+            _check_intact(conn, path)  # about to change the file's shape: make sure it is sound first
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
