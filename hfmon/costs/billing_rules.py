@@ -1,0 +1,111 @@
+"""Hugging Face billing rules as pure functions: which states bill, for how many replicas, and what that costs.
+
+- Spaces bill per minute per replica while starting or running: RUNNING, RUNNING_BUILDING, APP_STARTING,
+  RUNNING_APP_STARTING. Building, sleeping, stopped, paused and error stages are free.
+- Jobs bill per minute while RUNNING (SCHEDULING is waiting for a machine; finished stages are free).
+- Endpoints bill per minute per replica while initializing or running; `updating` keeps serving on its
+  replicas, so it bills too. Paused, scaledToZero, pending, failed and updateFailed do not.
+- Cost = USD per hour x minutes x replicas / 60, computed in that order so that whole-minute amounts of
+  hourly prices stay exact in Decimal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from hfmon.models import Endpoint, Job, Space
+
+SPACE_BILLED = frozenset({"RUNNING", "RUNNING_BUILDING", "APP_STARTING", "RUNNING_APP_STARTING"})
+JOB_BILLED = frozenset({"RUNNING"})
+ENDPOINT_BILLED = frozenset({"initializing", "running", "updating"})
+_BILLED = {"space": SPACE_BILLED, "job": JOB_BILLED, "endpoint": ENDPOINT_BILLED}
+MICRO = Decimal("0.000001")
+
+
+def is_billed(kind: str, state: str) -> bool:
+    """Whether a resource of `kind` (space | job | endpoint) is billed while in `state`."""
+    return state in _BILLED[kind]
+
+
+def cost_usd(usd_per_hour: Decimal, minutes: Decimal, replicas: int = 1) -> Decimal:
+    """What `minutes` of `replicas` cost at an hourly price (never negative for non-negative inputs)."""
+    return usd_per_hour * minutes * replicas / 60
+
+
+def micro(amount: Decimal) -> Decimal:
+    """An amount rounded to the micro-dollar, as billing statements are."""
+    return amount.quantize(MICRO)
+
+
+def space_replicas(space: Space) -> int:
+    """Replicas a Space is billed for right now (0 when its stage does not bill)."""
+    if space.stage not in SPACE_BILLED:
+        return 0
+    if space.replicas_current:
+        return space.replicas_current
+    return max(space.replicas_requested or 0, 1)
+
+
+def endpoint_replicas(endpoint: Endpoint) -> int:
+    """Replicas an Endpoint is billed for right now (0 when its state does not bill).
+
+    Running and updating: the ready replicas (at least one). Initializing: the replicas it is bringing up
+    (target, at least min replica, at least one).
+    """
+    if endpoint.state not in ENDPOINT_BILLED:
+        return 0
+    if endpoint.state != "initializing" and endpoint.ready_replicas > 0:
+        return endpoint.ready_replicas
+    return max(endpoint.target_replicas, endpoint.min_replica or 0, 1)
+
+
+def job_replicas(job: Job) -> int:
+    """1 while a job runs, else 0."""
+    return 1 if job.stage in JOB_BILLED else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """A span of time a resource spent in one state."""
+
+    start: datetime
+    end: datetime
+    state: str
+    replicas: int = 1
+
+
+def intervals(changes: Sequence[tuple[datetime, str, int]], until: datetime) -> list[Interval]:
+    """Consecutive (at, state, replicas) changes, oldest first, as intervals; the last one lasts until `until`."""
+    out: list[Interval] = []
+    for i, (at, state, replicas) in enumerate(changes):
+        end = changes[i + 1][0] if i + 1 < len(changes) else until
+        if end > at:
+            out.append(Interval(at, min(end, until), state, replicas))
+    return out
+
+
+def overlap(start_a: datetime, end_a: datetime, start_b: datetime, end_b: datetime) -> timedelta:
+    """How long two spans overlap (zero when they do not)."""
+    return max(min(end_a, end_b) - max(start_a, start_b), timedelta(0))
+
+
+def billed_time(kind: str, spans: Iterable[Interval], start: datetime, end: datetime) -> timedelta:
+    """Wall time within [start, end) spent in a billed state (replicas not counted)."""
+    total = timedelta(0)
+    for span in spans:
+        if is_billed(kind, span.state):
+            total += overlap(span.start, span.end, start, end)
+    return total
+
+
+def billed_replica_minutes(kind: str, spans: Iterable[Interval], start: datetime, end: datetime) -> Decimal:
+    """Replica-minutes billed within [start, end), from state intervals."""
+    total = Decimal(0)
+    for span in spans:
+        if is_billed(kind, span.state):
+            seconds = Decimal(overlap(span.start, span.end, start, end) // timedelta(microseconds=1)) / 10**6
+            total += seconds / 60 * max(span.replicas, 1)
+    return total

@@ -1,0 +1,89 @@
+"""The cross-check: billed figures against their local recomputation. Pure.
+
+Rows: one per compute statement line (billed total vs quantity x catalog price), one total per namespace
+and product family (spaces, jobs, endpoints), and for Inference Providers the `usage-v2` total against the
+sum of per-provider details and against the sum of settled session costs of the period.
+
+Status: `unpriced` when there is nothing to recompute with; `ok` when |billed - recomputed| is within the
+tolerance (max(pct% of billed, usd)); `pending` when the gap is no larger than the spend that is still
+settling (Inference Providers, last ~30 min); else `drift`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from hfmon.config import Tolerance
+from hfmon.costs.billing_rules import micro
+from hfmon.costs.credits import Period
+from hfmon.costs.resources import FAMILY_KIND, PricedLine
+from hfmon.models import BillingUsage, SessionCost
+from hfmon.report import CheckStatus, CrossCheck
+
+
+def compare(item: str, billed: Decimal, recomputed: Decimal | None, tolerance: Tolerance, *,
+            pending_usd: Decimal = Decimal(0), note: str = "") -> CrossCheck:
+    """One cross-check row."""
+    if recomputed is None:
+        return CrossCheck(item, billed, None, None, CheckStatus.UNPRICED, note or "no price in any catalog layer")
+    delta = billed - recomputed
+    if tolerance.allows(billed, delta):
+        status = CheckStatus.OK
+    elif pending_usd > 0 and abs(delta) <= pending_usd + tolerance.usd:
+        status = CheckStatus.PENDING
+    else:
+        status = CheckStatus.DRIFT
+    return CrossCheck(item, billed, recomputed, delta, status, note)
+
+
+def _line_note(p: PricedLine) -> str:
+    notes = []
+    if p.price is not None and p.line.unit_cost_usd > 0:
+        billed_hourly = p.line.unit_cost_usd * 60
+        if micro(billed_hourly) != micro(p.price.usd_per_hour):
+            notes.append(f"billed at ${billed_hourly.normalize():f}/h, {p.price.source.value} price "
+                         f"${p.price.usd_per_hour.normalize():f}/h")
+    if p.line.active:
+        notes.append("still accruing")
+    return "; ".join(notes)
+
+
+def line_rows(lines: Sequence[PricedLine], tolerance: Tolerance) -> list[CrossCheck]:
+    """One row per compute statement line."""
+    return [compare(f"{FAMILY_KIND[p.family]} {p.key} {p.hardware}", p.line.total_usd, p.recomputed_usd,
+                    tolerance, note=_line_note(p)) for p in lines]
+
+
+def total_rows(namespace: str, lines: Sequence[PricedLine], tolerance: Tolerance) -> list[CrossCheck]:
+    """One row per product family with lines in this namespace's statement."""
+    rows = []
+    for family in ("endpoints", "spaces", "jobs"):
+        mine = [p for p in lines if p.family == family]
+        if not mine:
+            continue
+        billed = sum((p.line.total_usd for p in mine), Decimal(0))
+        unpriced = [p for p in mine if p.recomputed_usd is None]
+        recomputed = None if unpriced else sum((p.recomputed_usd or Decimal(0) for p in mine), Decimal(0))
+        note = f"{len(unpriced)} of {len(mine)} lines unpriced" if unpriced else f"{len(mine)} lines"
+        rows.append(compare(f"total {family} {namespace}", billed, recomputed, tolerance, note=note))
+    return rows
+
+
+def inference_rows(usage: BillingUsage, sessions: Sequence[SessionCost] | None, period: Period,
+                   provisional_usd: Decimal, tolerance: Tolerance) -> list[CrossCheck]:
+    """usage-v2 total vs providerDetails and vs settled session costs of the period."""
+    ns, billed = usage.namespace, usage.inference.used_usd
+    rows = []
+    if usage.by_provider:
+        by_provider = sum((p.cost_usd for p in usage.by_provider), Decimal(0))
+        rows.append(compare(f"inference {ns} by provider", billed, by_provider, tolerance,
+                            pending_usd=provisional_usd, note=f"{len(usage.by_provider)} providers"))
+    mine = [s for s in sessions or () if period.start <= s.period < period.end]
+    if mine:  # no session this period: nothing tagged to compare with
+        settled = sum((s.cost_usd for s in mine), Decimal(0))
+        rows.append(compare(f"inference {ns} by session", billed, micro(settled), tolerance,
+                            pending_usd=provisional_usd,
+                            note=f"{len(mine)} sessions; only requests sent with X-HF-Session-id have one"))
+    return rows
+

@@ -1,0 +1,256 @@
+"""`evaluate(snapshot, history, config, now) -> Report`: every number hfmon shows, from data alone.
+
+Pure: it never reads a clock and never does I/O (the bundled price tables are package data, read once and
+cached; pass `catalog=` to avoid even that). Per namespace, the billing period is the statement's, else
+`usage-v2`'s, else the UTC calendar month containing `now`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+
+from hfmon.config import Config
+from hfmon.costs import flags as flagging
+from hfmon.costs.billing_rules import endpoint_replicas, job_replicas, space_replicas
+from hfmon.costs.credits import Period, calendar_month, credits_for
+from hfmon.costs.crosscheck import inference_rows, line_rows, total_rows
+from hfmon.costs.resources import (
+    PricedLine,
+    charge_line,
+    line_key,
+    line_spans,
+    parse_product,
+    price_line,
+    resource_cost,
+)
+from hfmon.history import History
+from hfmon.models import Account, Endpoint, Job, NamespaceData, RepoStorage, Snapshot, Space
+from hfmon.pricing.catalog import Catalog, build_catalog
+from hfmon.report import (
+    Credits,
+    CrossCheck,
+    EndpointRow,
+    Inference,
+    JobRow,
+    OrgSummary,
+    Price,
+    ProviderRow,
+    Report,
+    SourceState,
+    SpaceRow,
+    Storage,
+)
+
+FREE_SPACE = frozenset({None, ""})  # a Space without hardware (static) costs nothing
+
+
+def namespace_period(ns: NamespaceData, now: datetime) -> Period:
+    """The billing period of a namespace: statement, else usage-v2, else the calendar month."""
+    if ns.statement.value is not None:
+        return Period(ns.statement.value.period_start, ns.statement.value.period_end)
+    if ns.billing.value is not None:
+        inf = ns.billing.value.inference
+        return Period(inf.period_start, inf.period_end)
+    return calendar_month(now)
+
+
+class _Acc:
+    """What evaluate gathers across namespaces."""
+
+    def __init__(self) -> None:
+        self.credits: list[Credits] = []
+        self.endpoints: list[EndpointRow] = []
+        self.spaces: list[SpaceRow] = []
+        self.space_gpu: list[bool] = []
+        self.jobs: list[JobRow] = []
+        self.crosscheck: list[CrossCheck] = []
+        self.unpriced: dict[str, None] = {}
+        self.gpu_hours: dict[str, Decimal] = {}
+
+
+def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime, *,
+             catalog: Catalog | None = None) -> Report:
+    """The Report of one snapshot at `now`; prices from `catalog` or built from snapshot + bundled + config."""
+    catalog = catalog or build_catalog(snapshot, config.prices)
+    account = snapshot.account.value
+    acc = _Acc()
+    ordered = sorted(snapshot.namespaces, key=lambda n: (n.kind != "user", n.namespace))
+    for ns in ordered:
+        _namespace(ns, history, config, catalog, now, acc)
+    acc.crosscheck.sort(key=lambda c: (not c.item.startswith("total"), c.item))
+    flags = (flagging.credit_flags(acc.credits, config.alerts)
+             + flagging.endpoint_flags(acc.endpoints, history, config.alerts, now)
+             + flagging.space_flags(acc.spaces, acc.space_gpu, history, config.alerts, now)
+             + flagging.job_flags(acc.jobs, config.alerts, now))
+    costs = [r.cost for r in acc.endpoints] + [r.cost for r in acc.spaces] + [r.cost for r in acc.jobs]
+    running = sum((c.cost_per_hour_usd or Decimal(0) for c in costs), Decimal(0))
+    return Report(
+        generated_at=now,
+        account=account,
+        orgs=_orgs(account, snapshot),
+        billing_access=_user_billing(account, snapshot),
+        credits=tuple(acc.credits),
+        inference=_inference(ordered),
+        endpoints=tuple(acc.endpoints),
+        spaces=tuple(acc.spaces),
+        jobs=tuple(acc.jobs),
+        storage=_storage(ordered),
+        zero_gpu=snapshot.zero_gpu.value,
+        running_cost_per_hour_usd=running,
+        crosscheck=tuple(acc.crosscheck),
+        unpriced=tuple(acc.unpriced),
+        flags=tuple(flags),
+        sources=tuple(_sources(snapshot, now)),
+        gpu_hours_by_hardware=tuple(sorted(acc.gpu_hours.items())),
+    )
+
+
+def _namespace(ns: NamespaceData, history: History, config: Config, catalog: Catalog, now: datetime,
+               acc: _Acc) -> None:
+    period = namespace_period(ns, now)
+    billing = ns.billing.value
+    if billing is not None:
+        credit = credits_for(ns.namespace, billing.inference, history, now)
+        acc.credits.append(credit)
+        acc.crosscheck += inference_rows(billing, ns.sessions.value,
+                                         Period(credit.period_start, credit.period_end),
+                                         credit.provisional_usd, config.tolerance)
+    endpoints = ns.endpoints.value or ()
+    regions = {f"{e.namespace}/{e.name}": e.region for e in endpoints}
+    lines: list[PricedLine] | None = None
+    if ns.statement.value is not None:
+        raw = list(ns.statement.value.lines)
+        stated_jobs = {line_key(ns.namespace, "jobs", ln.label) for ln in raw
+                       if (parse_product(ln.product) or ("",))[0] == "jobs"}
+        raw += [charge_line(c) for c in ns.job_charges.value or () if c.job_id not in stated_jobs]
+        lines = [p for p in (price_line(ns.namespace, ln, catalog, regions) for ln in raw) if p is not None]
+        acc.crosscheck += line_rows(lines, config.tolerance) + total_rows(ns.namespace, lines, config.tolerance)
+        for p in lines:
+            if p.price is None:
+                acc.unpriced[f"{p.family.rstrip('s')} {p.key} ({p.hardware})"] = None
+            if p.family == "spaces" and catalog.is_gpu("space", p.hardware):
+                acc.gpu_hours[p.hardware] = acc.gpu_hours.get(p.hardware, Decimal(0)) + p.line.quantity / 60
+    for e in endpoints:
+        acc.endpoints.append(_endpoint_row(e, catalog, lines, history, period, now, acc))
+    for s in ns.spaces.value or ():
+        row, gpu = _space_row(s, catalog, lines, history, period, now, acc)
+        acc.spaces.append(row)
+        acc.space_gpu.append(gpu)
+    charges = None
+    if lines is None and ns.job_charges.value is not None:
+        charges = [p for p in (price_line(ns.namespace, charge_line(c), catalog, regions)
+                               for c in ns.job_charges.value) if p is not None]
+    for j in ns.jobs.value or ():
+        acc.jobs.append(_job_row(j, catalog, lines if lines is not None else charges, history, period, now, acc))
+
+
+def _mine(lines: list[PricedLine] | None, family: str, key: str) -> list[PricedLine] | None:
+    return None if lines is None else [p for p in lines if p.family == family and p.key == key]
+
+
+def _endpoint_row(e: Endpoint, catalog: Catalog, lines: list[PricedLine] | None, history: History,
+                  period: Period, now: datetime, acc: _Acc) -> EndpointRow:
+    key = f"{e.namespace}/{e.name}"
+    price: Price | None = None
+    if e.vendor and e.instance_type and e.instance_size:
+        price = catalog.endpoint(e.vendor, e.instance_type, e.instance_size, region=e.region,
+                                 namespace=e.namespace)
+    if price is None:
+        acc.unpriced[f"endpoint {key} ({e.vendor}/{e.instance_type}/{e.instance_size})"] = None
+    cost = resource_cost("endpoint", price, endpoint_replicas(e), True, _mine(lines, "endpoints", key),
+                         history.changes_of("endpoint", key), (), period, now)
+    return EndpointRow(e, cost)
+
+
+def _space_row(s: Space, catalog: Catalog, lines: list[PricedLine] | None, history: History,
+               period: Period, now: datetime, acc: _Acc) -> tuple[SpaceRow, bool]:
+    hardware = s.hardware or s.requested_hardware
+    price = catalog.space(hardware) if hardware else None
+    if hardware and price is None:
+        acc.unpriced[f"space {s.id} ({hardware})"] = None
+    mine = _mine(lines, "spaces", s.id)
+    cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine,
+                         history.changes_of("space", s.id), (), period, now)
+    gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
+    gpu_hours = None if mine is None else sum((p.line.quantity / 60 for p in mine
+                                               if catalog.is_gpu("space", p.hardware)), Decimal(0))
+    return SpaceRow(s, cost, gpu_hours), gpu
+
+
+def _job_row(j: Job, catalog: Catalog, lines: list[PricedLine] | None, history: History,
+             period: Period, now: datetime, acc: _Acc) -> JobRow:
+    price = catalog.job(j.flavor) if j.flavor else None
+    if price is None:
+        acc.unpriced[f"job {j.id} ({j.flavor})"] = None
+    mine = _mine(lines, "jobs", j.id)
+    own = []
+    if j.started_at is not None:
+        end = j.finished_at or (now if j.stage == "RUNNING" else None)
+        if end is not None:
+            own.append((j.started_at, end))
+    fallback = line_spans([p.line for p in mine or ()], now) or own
+    cost = resource_cost("job", price, job_replicas(j), True, mine, history.changes_of("job", j.id),
+                         fallback, period, now)
+    return JobRow(j, cost)
+
+
+def _orgs(account: Account | None, snapshot: Snapshot) -> tuple[OrgSummary, ...]:
+    if account is None:
+        return ()
+    out = []
+    for org in account.orgs:
+        ns = snapshot.namespace(org.name)
+        out.append(OrgSummary(org.name, org.plan, org.role, ns is not None and ns.billing.usable))
+    return tuple(out)
+
+
+def _user_billing(account: Account | None, snapshot: Snapshot) -> bool:
+    user = snapshot.namespace(account.name) if account else next(
+        (n for n in snapshot.namespaces if n.kind == "user"), None)
+    return user is not None and user.billing.usable
+
+
+def _inference(namespaces: Iterable[NamespaceData]) -> Inference:
+    cost, requests = Decimal(0), 0
+    providers: dict[str, tuple[int, Decimal]] = {}
+    for ns in namespaces:
+        if ns.billing.value is None:
+            continue
+        cost += ns.billing.value.inference.used_usd
+        requests += ns.billing.value.inference.requests
+        for p in ns.billing.value.by_provider:
+            n, usd = providers.get(p.provider, (0, Decimal(0)))
+            providers[p.provider] = (n + p.requests, usd + p.cost_usd)
+    rows = sorted((ProviderRow(name, n, usd) for name, (n, usd) in providers.items()),
+                  key=lambda r: (-r.cost_usd, r.name))
+    return Inference(cost, requests, tuple(rows))
+
+
+def _storage(namespaces: Iterable[NamespaceData]) -> Storage:
+    private = public = 0
+    limits: list[int] = []
+    repos: list[RepoStorage] = []
+    for ns in namespaces:
+        mine = ns.storage.value or ()
+        repos += mine
+        b = ns.billing.value
+        if b is not None and b.private_storage_bytes is not None:
+            private += b.private_storage_bytes
+        else:
+            private += sum(r.bytes for r in mine if r.private)
+        if b is not None and b.public_storage_bytes is not None:
+            public += b.public_storage_bytes
+        else:
+            public += sum(r.bytes for r in mine if not r.private)
+        if b is not None and b.private_storage_limit_bytes is not None:
+            limits.append(b.private_storage_limit_bytes)
+    repos.sort(key=lambda r: (-r.bytes, r.namespace, r.id))
+    return Storage(private, public, sum(limits) if limits else None, tuple(repos))
+
+
+def _sources(snapshot: Snapshot, now: datetime) -> Iterable[SourceState]:
+    for s in snapshot.sources():
+        age = None if s.fetched_at is None else max(int((now - s.fetched_at).total_seconds()), 0)
+        yield SourceState(s.name, s.status, s.fetched_at, age, s.error, s.hint, s.http_status)

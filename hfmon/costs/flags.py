@@ -1,0 +1,112 @@
+"""Flags: things a user paying for compute probably wants to act on. Pure.
+
+- `no_sleep_time`: a Space on paid hardware, billed now, that never sleeps (no sleep time set).
+- `cannot_scale_to_zero`: an Endpoint billed now whose min replica is above 0.
+- `long_running_job`: a job running for longer than `alerts.long_job_hours` (default 24 h).
+- `idle_gpu`: hfmon cannot see traffic, so "idle" means "nothing changed for `alerts.idle_gpu_hours`
+  (default 6 h)": a GPU Space billed now with no recorded state change for that long (it never went to
+  sleep), or a GPU Endpoint pinned at its min replicas (>= 1) with no recorded state or replica change for
+  that long (traffic would have scaled it up). Without history, no idle flag is raised.
+- `credits_exhausted` / `credits_run_out`: included credits used up, or projected to run out this period.
+- `limit_near` / `limit_hit`: spend at `alerts.limit_near_pct`% (default 90) of the spending limit, or over it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from hfmon.clock import iso
+from hfmon.config import Alerts
+from hfmon.history import History
+from hfmon.report import Credits, EndpointRow, Flag, JobRow, Severity, SpaceRow
+
+
+def _hours(delta: timedelta) -> str:
+    return f"{delta.total_seconds() / 3600:.1f} h"
+
+
+def _unchanged_for(history: History, kind: str, resource: str, now: datetime) -> timedelta | None:
+    changes = history.changes_of(kind, resource)
+    return now - changes[-1].at if changes else None
+
+
+def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], history: History, alerts: Alerts,
+                now: datetime) -> list[Flag]:
+    """no_sleep_time and idle_gpu for Spaces; `gpu[i]` says whether row i runs on a GPU."""
+    out = []
+    idle = timedelta(hours=float(alerts.idle_gpu_hours))
+    for row, on_gpu in zip(rows, gpu, strict=True):
+        space, cost = row.space, row.cost
+        billed_now = bool(cost.cost_per_hour_usd) or (cost.cost_per_hour_usd is None)
+        paid = cost.price is None or cost.price.usd_per_hour > 0
+        if billed_now and paid and (space.sleep_time_s is None or space.sleep_time_s <= 0):
+            rate = "unpriced" if cost.cost_per_hour_usd is None else f"${cost.cost_per_hour_usd:.2f}/h"
+            out.append(Flag("no_sleep_time", space.id,
+                            f"Space {space.id} runs on {space.hardware or space.requested_hardware} ({rate}) "
+                            "and never sleeps: set a sleep time"))
+        unchanged = _unchanged_for(history, "space", space.id, now)
+        if on_gpu and billed_now and unchanged is not None and unchanged >= idle:
+            out.append(Flag("idle_gpu", space.id,
+                            f"GPU Space {space.id} ({space.hardware}) has run unchanged for {_hours(unchanged)}",
+                            Severity.INFO if space.sleep_time_s else Severity.WARNING))
+    return out
+
+
+def endpoint_flags(rows: Sequence[EndpointRow], history: History, alerts: Alerts, now: datetime) -> list[Flag]:
+    """cannot_scale_to_zero and idle_gpu for Endpoints."""
+    out = []
+    idle = timedelta(hours=float(alerts.idle_gpu_hours))
+    for row in rows:
+        e, cost = row.endpoint, row.cost
+        key = f"{e.namespace}/{e.name}"
+        billed_now = cost.cost_per_hour_usd is None or cost.cost_per_hour_usd > 0
+        if not billed_now:
+            continue
+        if (e.min_replica or 0) > 0:
+            out.append(Flag("cannot_scale_to_zero", key,
+                            f"Endpoint {key} keeps {e.min_replica} replica(s) running: min replica is above 0"))
+        unchanged = _unchanged_for(history, "endpoint", key, now)
+        gpu = (e.accelerator or "").lower() == "gpu" or (e.instance_type or "").startswith("nvidia")
+        at_min = (e.min_replica or 0) >= 1 and e.ready_replicas <= (e.min_replica or 0)
+        if gpu and at_min and e.state == "running" and unchanged is not None and unchanged >= idle:
+            out.append(Flag("idle_gpu", key, f"GPU Endpoint {key} has sat at its {e.min_replica} min replica(s) "
+                                             f"with no change for {_hours(unchanged)}"))
+    return out
+
+
+def job_flags(rows: Sequence[JobRow], alerts: Alerts, now: datetime) -> list[Flag]:
+    """long_running_job."""
+    out = []
+    limit = timedelta(hours=float(alerts.long_job_hours))
+    for row in rows:
+        job = row.job
+        if job.stage == "RUNNING" and job.started_at is not None and now - job.started_at > limit:
+            out.append(Flag("long_running_job", job.id,
+                            f"Job {job.id} ({job.flavor}) has been running for {_hours(now - job.started_at)}"))
+    return out
+
+
+def credit_flags(credits: Sequence[Credits], alerts: Alerts) -> list[Flag]:
+    """credits_exhausted, credits_run_out, limit_near, limit_hit."""
+    out = []
+    for c in credits:
+        if c.included_usd > 0 and c.used_usd >= c.included_usd:
+            out.append(Flag("credits_exhausted", c.namespace,
+                            f"{c.namespace} has used its ${c.included_usd:.2f} included credits; "
+                            f"${c.overage_usd:.2f} is billed pay-as-you-go"))
+        elif c.exhausts_at is not None:
+            out.append(Flag("credits_run_out", c.namespace,
+                            f"{c.namespace}'s included credits run out around {iso(c.exhausts_at)} at this rate",
+                            Severity.INFO))
+        if c.limit_usd:
+            if c.used_usd >= c.limit_usd:
+                out.append(Flag("limit_hit", c.namespace,
+                                f"{c.namespace} has reached its ${c.limit_usd:.2f} spending limit",
+                                Severity.CRITICAL))
+            elif c.used_usd * 100 >= c.limit_usd * alerts.limit_near_pct:
+                pct = (c.used_usd * 100 / c.limit_usd).quantize(Decimal(1))
+                out.append(Flag("limit_near", c.namespace,
+                                f"{c.namespace} has used {pct}% of its ${c.limit_usd:.2f} spending limit"))
+    return out

@@ -1,0 +1,172 @@
+"""Per-resource costs: the statement lines of each Endpoint, Space and Job, their recomputation, and uptime.
+
+Matching statement lines to resources: a line's `product` gives the family and hardware
+(`spaces/<flavor>/minutes`, `jobs/<flavor>/minutes`, `endpoints/<vendor>/<type>/<size>`; storage and other
+products are not compute and are left out), and its `label` names the resource. Spaces and Endpoints are
+keyed `<namespace>/<name>` (a label without a slash gets the statement's namespace), jobs by job id (a
+`<namespace>/` prefix is dropped). These keys are the ones history uses. A resource may have several lines
+(one per hardware it ran on); a line that matches no listed resource (a deleted Space, an old job) is still
+cross-checked. Jobs with no statement line fall back to `/billing/usage/jobs` charges.
+
+A line's quantity is replica-minutes; recomputed USD = quantity x catalog hourly price / 60.
+
+Uptime is the share of wall time in [window start, now) spent in a billed state. History (observed state
+changes) covers the time from the resource's first recorded change; before that, the statement lines'
+startedAt..stoppedAt spans (or a job's own start/finish) are used; with neither, the window shrinks to the
+observed part, and with no data at all uptime is None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from hfmon.costs.billing_rules import billed_time, cost_usd, intervals, micro
+from hfmon.costs.credits import Period, days
+from hfmon.history import StateChange
+from hfmon.models import JobCharge, UsageLine
+from hfmon.pricing.catalog import Catalog
+from hfmon.report import Price, ResourceCost
+
+FAMILY_KIND = {"spaces": "space", "jobs": "job", "endpoints": "endpoint"}
+
+
+@dataclass(frozen=True, slots=True)
+class PricedLine:
+    """A compute statement line with the resource it belongs to and its recomputation."""
+
+    namespace: str
+    family: str  # spaces | jobs | endpoints
+    hardware: str  # flavor, or "<vendor>/<type>/<size>"
+    key: str  # resource key: "<ns>/<name>" for Spaces and Endpoints, the job id for jobs
+    line: UsageLine
+    price: Price | None
+    recomputed_usd: Decimal | None
+
+
+def parse_product(product: str) -> tuple[str, str] | None:
+    """(family, hardware) of a compute billing product, None for storage and anything else."""
+    parts = product.split("/")
+    if parts[0] in ("spaces", "jobs") and len(parts) == 3 and parts[2] == "minutes":
+        if parts[1].startswith("storage-"):
+            return None
+        return parts[0], parts[1]
+    if parts[0] == "endpoints" and len(parts) == 4 and all(parts[1:]):
+        return "endpoints", "/".join(parts[1:])
+    return None
+
+
+def line_key(namespace: str, family: str, label: str | None) -> str:
+    """The resource key a line's label names."""
+    text = (label or "").strip()
+    if family == "jobs":
+        return text.rsplit("/", 1)[-1]
+    return text if "/" in text else f"{namespace}/{text}"
+
+
+def charge_line(charge: JobCharge) -> UsageLine:
+    """A `/billing/usage/jobs` charge as a statement line (for jobs the statement does not list)."""
+    return UsageLine(product=f"jobs/{charge.flavor}/minutes", label=charge.job_id, entity_id=None,
+                     quantity=charge.minutes, unit_cost_usd=Decimal(0), total_usd=charge.cost_usd,
+                     started_at=charge.started_at, stopped_at=charge.completed_at,
+                     active=charge.completed_at is None, group="jobDetails")
+
+
+def price_line(namespace: str, line: UsageLine, catalog: Catalog,
+               regions: dict[str, str | None]) -> PricedLine | None:
+    """Price one statement line; None when it is not a compute line. `regions`: endpoint key -> region."""
+    parsed = parse_product(line.product)
+    if parsed is None:
+        return None
+    family, hardware = parsed
+    key = line_key(namespace, family, line.label)
+    price: Price | None
+    if family == "spaces":
+        price = catalog.space(hardware)
+    elif family == "jobs":
+        price = catalog.job(hardware)
+    else:
+        vendor, itype, size = hardware.split("/")
+        price = catalog.endpoint(vendor, itype, size, region=regions.get(key), namespace=namespace)
+    recomputed = None if price is None else micro(cost_usd(price.usd_per_hour, line.quantity))
+    return PricedLine(namespace, family, hardware, key, line, price, recomputed)
+
+
+def union_time(spans: Sequence[tuple[datetime, datetime]], start: datetime, end: datetime) -> timedelta:
+    """Wall time within [start, end) covered by at least one span."""
+    total = timedelta(0)
+    cursor = start
+    for s, e in sorted(spans):
+        s, e = max(s, cursor), min(e, end)
+        if e > s:
+            total += e - s
+            cursor = e
+    return total
+
+
+def line_spans(lines: Sequence[UsageLine], now: datetime) -> list[tuple[datetime, datetime]]:
+    """The startedAt..stoppedAt spans of statement lines (an active line runs until now)."""
+    spans = []
+    for line in lines:
+        end = line.stopped_at or (now if line.active else None)
+        if line.started_at is not None and end is not None and end > line.started_at:
+            spans.append((line.started_at, end))
+    return spans
+
+
+def uptime_pct(kind: str, changes: Sequence[StateChange], fallback: Sequence[tuple[datetime, datetime]],
+               start: datetime, now: datetime) -> Decimal | None:
+    """Share (%) of [start, now) spent billed (see the module docstring), or None without data."""
+    if now <= start:
+        return None
+    spans = intervals([(c.at, c.state, c.replicas) for c in changes], now)
+    billed = billed_time(kind, spans, start, now)
+    known_from = changes[0].at if changes else now
+    window_start = start
+    if known_from > start:
+        if fallback:
+            billed += union_time(fallback, start, min(known_from, now))
+        else:
+            window_start = min(known_from, now)
+    total = now - window_start
+    if total <= timedelta(0):
+        return None
+    share = Decimal(billed // timedelta(microseconds=1)) * 100 / Decimal(total // timedelta(microseconds=1))
+    return min(share, Decimal(100)).quantize(Decimal("0.01"))
+
+
+def resource_cost(kind: str, price: Price | None, replicas_now: int, priced: bool,
+                  lines: Sequence[PricedLine] | None, changes: Sequence[StateChange],
+                  fallback: Sequence[tuple[datetime, datetime]], period: Period, now: datetime) -> ResourceCost:
+    """A ResourceCost. `priced`: whether the resource needs a price (False for a static Space: free).
+
+    `lines` is None when the statement could not be read (billed figures unknown), () when it has none.
+    """
+    if replicas_now == 0:
+        per_hour: Decimal | None = Decimal(0)
+    elif price is None:
+        per_hour = None if priced else Decimal(0)
+    else:
+        per_hour = price.usd_per_hour * replicas_now
+    billed_minutes = billed_usd = recomputed = None
+    if lines is not None:
+        billed_minutes = sum((p.line.quantity for p in lines), Decimal(0))
+        billed_usd = sum((p.line.total_usd for p in lines), Decimal(0))
+        parts = [p.recomputed_usd for p in lines]
+        recomputed = None if any(r is None for r in parts) else sum((r for r in parts if r is not None),
+                                                                    Decimal(0))
+    line_fallback = line_spans([p.line for p in lines or ()], now)
+    spans = line_fallback or list(fallback)
+    to_end = None if per_hour is None else micro(per_hour * max(days(period.end - now), Decimal(0)) * 24)
+    return ResourceCost(
+        price=price,
+        cost_per_hour_usd=per_hour,
+        billed_minutes=billed_minutes,
+        billed_usd=billed_usd,
+        recomputed_usd=recomputed,
+        uptime_pct=uptime_pct(kind, changes, spans, period.start, now),
+        uptime_24h_pct=uptime_pct(kind, changes, spans, now - timedelta(hours=24), now),
+        to_period_end_usd=to_end,
+    )

@@ -1,0 +1,238 @@
+"""The pricing catalog: live prices from the Snapshot, a bundled dated fallback, and user overrides.
+
+Precedence is override > live > bundled, and every price says which layer gave it. A price that no
+layer has is `None` (unpriced), never $0; free hardware (cpu-basic on Spaces) is priced at 0.
+
+- Spaces / Jobs hardware: live `unit_cost_usd` per minute x 60 (`/api/spaces/hardware`, `/api/jobs/hardware`).
+- Endpoints: live `pricePerHour` of each namespace's `/provider/{ns}` catalog, by vendor/region/type/size.
+  A lookup without a region (a billing line names none) takes the namespace's entry for vendor/type/size,
+  then any namespace's; the bundled table and overrides have no region.
+- Models: live router prices per model and provider, USD per 1M input / output tokens.
+- Bundled: `bundled.json` (package data), each table with its `as_of` date and source.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+from hfmon.models import EndpointCompute, HardwareFlavor, RouterPrice, Snapshot
+from hfmon.report import Price, PriceSource
+
+
+def _empty() -> Mapping[Any, Any]:
+    return MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPrice:
+    """USD per 1M input and output tokens of one model through one provider, and its layer."""
+
+    input_usd_per_million: Decimal | None
+    output_usd_per_million: Decimal | None
+    source: PriceSource
+
+
+@dataclass(frozen=True, slots=True)
+class PriceOverrides:
+    """User prices from the config file: hourly per replica, or per 1M tokens for models."""
+
+    # flavor -> USD/h; endpoints by "<vendor>/<instanceType>/<instanceSize>"; models by "<model>:<provider>"
+    spaces: Mapping[str, Decimal] = field(default_factory=_empty)
+    jobs: Mapping[str, Decimal] = field(default_factory=_empty)
+    endpoints: Mapping[str, Decimal] = field(default_factory=_empty)
+    models: Mapping[str, tuple[Decimal | None, Decimal | None]] = field(default_factory=_empty)  # USD per 1M in, out
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """One bundled table: hourly prices by key, with its date and source."""
+
+    as_of: str
+    source: str
+    prices: Mapping[str, Decimal]
+    gpu: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Bundled:
+    """The bundled fallback tables shipped with hfmon (`hfmon/pricing/bundled.json`)."""
+
+    spaces: Table
+    jobs: Table
+    endpoints: Table
+    plan_credits: Table  # plan -> included USD per month (per seat for team/enterprise)
+    zero_gpu_overage_usd_per_10_min: Decimal
+    storage_private_usd_per_tb_month: Decimal
+    storage_public_usd_per_tb_month: Decimal
+    zero_gpu_as_of: str = ""
+    storage_as_of: str = ""
+
+
+def _table(raw: Mapping[str, Any]) -> Table:
+    return Table(as_of=str(raw["as_of"]), source=str(raw["source"]),
+                 prices=MappingProxyType({k: Decimal(str(v)) for k, v in raw["prices"].items()}),
+                 gpu=frozenset(raw.get("gpu", ())))
+
+
+def parse_bundled(raw: Mapping[str, Any]) -> Bundled:
+    """Build the bundled tables from their JSON document."""
+    return Bundled(
+        spaces=_table(raw["spaces_hardware"]), jobs=_table(raw["jobs_hardware"]),
+        endpoints=_table(raw["endpoints"]), plan_credits=_table(raw["plan_credits"]),
+        zero_gpu_overage_usd_per_10_min=Decimal(str(raw["zero_gpu"]["overage_usd_per_10_min"])),
+        storage_private_usd_per_tb_month=Decimal(str(raw["storage"]["private_usd_per_tb_month"])),
+        storage_public_usd_per_tb_month=Decimal(str(raw["storage"]["public_usd_per_tb_month"])),
+        zero_gpu_as_of=str(raw["zero_gpu"]["as_of"]), storage_as_of=str(raw["storage"]["as_of"]),
+    )
+
+
+@cache
+def load_bundled() -> Bundled:
+    """The bundled tables from package data (read once, then cached)."""
+    text = resources.files("hfmon.pricing").joinpath("bundled.json").read_text(encoding="utf-8")
+    return parse_bundled(json.loads(text))
+
+
+def _hourly(flavor: HardwareFlavor) -> Decimal | None:
+    label = flavor.unit_label.strip().lower()
+    if label == "minute":
+        return flavor.unit_cost_usd * 60
+    if label == "hour":
+        return flavor.unit_cost_usd
+    if label == "second":
+        return flavor.unit_cost_usd * 3600
+    return None  # an unknown unit is not guessed at
+
+
+def _flavors(items: Iterable[HardwareFlavor]) -> tuple[dict[str, Decimal], set[str]]:
+    prices: dict[str, Decimal] = {}
+    gpus: set[str] = set()
+    for item in items:
+        hourly = _hourly(item)
+        if hourly is not None and hourly >= 0:
+            prices[item.name] = hourly
+        if item.accelerator and item.accelerator.lower() != "cpu":
+            gpus.add(item.name)
+    return prices, gpus
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """Prices by layer; the lookups apply the precedence override > live > bundled."""
+
+    bundled: Bundled
+    overrides: PriceOverrides = field(default_factory=PriceOverrides)
+    live_spaces: Mapping[str, Decimal] = field(default_factory=_empty)
+    live_jobs: Mapping[str, Decimal] = field(default_factory=_empty)
+    live_gpu: frozenset[str] = frozenset()
+    # namespace -> ((vendor, region, type, size), USD/h) in catalog order
+    live_endpoints: Mapping[str, tuple[tuple[tuple[str, str, str, str], Decimal], ...]] = field(default_factory=_empty)
+    live_models: Mapping[tuple[str, str], tuple[Decimal | None, Decimal | None]] = field(default_factory=_empty)
+
+    def space(self, flavor: str) -> Price | None:
+        """Hourly price per replica of a Spaces hardware flavor, or None if unpriced."""
+        return _pick(self.overrides.spaces.get(flavor), self.live_spaces.get(flavor),
+                     self.bundled.spaces.prices.get(flavor))
+
+    def job(self, flavor: str) -> Price | None:
+        """Hourly price of a Jobs hardware flavor, or None if unpriced."""
+        return _pick(self.overrides.jobs.get(flavor), self.live_jobs.get(flavor),
+                     self.bundled.jobs.prices.get(flavor))
+
+    def endpoint(self, vendor: str, instance_type: str, instance_size: str, *,
+                 region: str | None = None, namespace: str | None = None) -> Price | None:
+        """Hourly price per replica of an Endpoints instance, or None if unpriced."""
+        key = f"{vendor}/{instance_type}/{instance_size}"
+        return _pick(self.overrides.endpoints.get(key),
+                     self._live_endpoint(vendor, region, instance_type, instance_size, namespace),
+                     self.bundled.endpoints.prices.get(key))
+
+    def _live_endpoint(self, vendor: str, region: str | None, itype: str, size: str,
+                       namespace: str | None) -> Decimal | None:
+        spaces = [namespace] if namespace is not None and namespace in self.live_endpoints else []
+        spaces += [ns for ns in self.live_endpoints if ns != namespace]
+        for exact_region in ((True, False) if region else (False,)):
+            for ns in spaces:
+                for (v, r, t, s), price in self.live_endpoints[ns]:
+                    if (v, t, s) == (vendor, itype, size) and (not exact_region or r == region):
+                        return price
+        return None
+
+    def model(self, model: str, provider: str) -> TokenPrice | None:
+        """Per-token price of a model through a provider, or None if unpriced."""
+        override = self.overrides.models.get(f"{model}:{provider}")
+        if override is not None:
+            return TokenPrice(override[0], override[1], PriceSource.OVERRIDE)
+        live = self.live_models.get((model, provider))
+        if live is not None:
+            return TokenPrice(live[0], live[1], PriceSource.LIVE)
+        return None
+
+    def is_gpu(self, kind: str, flavor: str) -> bool:
+        """Whether a Spaces (`space`) or Jobs (`job`) flavor runs on an accelerator."""
+        table = self.bundled.spaces if kind == "space" else self.bundled.jobs
+        return flavor in self.live_gpu or flavor in table.gpu
+
+    def plan_credits(self, plan: str) -> Decimal | None:
+        """Included credits per month of a plan (per seat for team/enterprise), from the bundled table."""
+        return self.bundled.plan_credits.prices.get(plan)
+
+    @property
+    def zero_gpu_overage(self) -> Price:
+        """ZeroGPU GPU time beyond the daily quota ($1 per 10 minutes), as an hourly price."""
+        return Price(self.bundled.zero_gpu_overage_usd_per_10_min * 6, PriceSource.BUNDLED)
+
+
+def _pick(override: Decimal | None, live: Decimal | None, bundled: Decimal | None) -> Price | None:
+    if override is not None:
+        return Price(override, PriceSource.OVERRIDE)
+    if live is not None:
+        return Price(live, PriceSource.LIVE)
+    if bundled is not None:
+        return Price(bundled, PriceSource.BUNDLED)
+    return None
+
+
+def _endpoint_rows(items: Iterable[EndpointCompute]) -> tuple[tuple[tuple[str, str, str, str], Decimal], ...]:
+    return tuple(((c.vendor, c.region, c.instance_type, c.instance_size), c.price_per_hour_usd)
+                 for c in items if c.price_per_hour_usd >= 0)
+
+
+def _models(items: Iterable[RouterPrice]) -> dict[tuple[str, str], tuple[Decimal | None, Decimal | None]]:
+    return {(p.model, p.provider): (p.input_usd_per_million, p.output_usd_per_million)
+            for p in items if p.input_usd_per_million is not None or p.output_usd_per_million is not None}
+
+
+def build_catalog(snapshot: Snapshot | None, overrides: PriceOverrides | None = None,
+                  bundled: Bundled | None = None) -> Catalog:
+    """The catalog for one evaluation: live prices from `snapshot` (last good values included)."""
+    spaces: dict[str, Decimal] = {}
+    jobs: dict[str, Decimal] = {}
+    gpus: set[str] = set()
+    endpoints: dict[str, tuple[tuple[tuple[str, str, str, str], Decimal], ...]] = {}
+    models: dict[tuple[str, str], tuple[Decimal | None, Decimal | None]] = {}
+    if snapshot is not None:
+        if snapshot.spaces_hardware.value is not None:
+            spaces, space_gpus = _flavors(snapshot.spaces_hardware.value)
+            gpus |= space_gpus
+        if snapshot.jobs_hardware.value is not None:
+            jobs, job_gpus = _flavors(snapshot.jobs_hardware.value)
+            gpus |= job_gpus
+        for ns in snapshot.namespaces:
+            if ns.endpoint_catalog.value is not None:
+                endpoints[ns.namespace] = _endpoint_rows(ns.endpoint_catalog.value)
+        if snapshot.router_prices.value is not None:
+            models = _models(snapshot.router_prices.value)
+    return Catalog(
+        bundled=bundled if bundled is not None else load_bundled(),
+        overrides=overrides if overrides is not None else PriceOverrides(),
+        live_spaces=MappingProxyType(spaces), live_jobs=MappingProxyType(jobs), live_gpu=frozenset(gpus),
+        live_endpoints=MappingProxyType(endpoints), live_models=MappingProxyType(models),
+    )
