@@ -1,0 +1,254 @@
+"""One poll of an account: every source at once, each with its own timeout, inside one deadline → Snapshot.
+
+A failing source never fails the poll: it comes back as a SourceResult carrying the error (and the
+previous snapshot's value, marked stale, when there was one). Identity and price catalogs are cached
+for hours. The governor in the HubClient keeps the whole poll inside the rate limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from hfmon.api.governor import deadline_in, monotonic, time_left
+from hfmon.api.hub import HubClient
+from hfmon.api.parse_billing import parse_live, with_org_plans
+from hfmon.clock import Clock
+from hfmon.errors import (
+    ApiError,
+    AuthError,
+    HfmonError,
+    NoAccessError,
+    UnavailableError,
+)
+from hfmon.models import Account, BillingUsage, NamespaceData, Snapshot, SourceResult, SourceStatus
+
+log = logging.getLogger("hfmon.collect")
+T = TypeVar("T")
+
+HOURS = 3600.0
+ORG_ENDPOINTS_HINT = ("this org has no Inference Endpoints billing set up, or the token cannot read its "
+                      "Endpoints (fine-grained: inference.endpoints.write on the org)")
+
+
+@dataclass
+class CollectorSettings:
+    """Timing knobs of a Collector."""
+
+    deadline_s: float = 20.0
+    """No poll runs longer than this; stalled sources are cut off at it."""
+    source_timeout_s: float = 12.0
+    """One source (all its pages and retries) gets at most this long."""
+    identity_ttl_s: float = 6 * HOURS
+    catalog_ttl_s: float = 6 * HOURS
+
+
+def month_start(moment: datetime) -> datetime:
+    """The first instant of the calendar month (UTC) that `moment` falls in: when included credits reset."""
+    m = moment.astimezone(UTC)
+    return m.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+class Collector:
+    """Turns a HubClient into Snapshots, one per `poll()`; keeps the caches between polls."""
+
+    def __init__(self, client: HubClient, clock: Clock, namespaces: Sequence[str] | None = None, *,
+                 settings: CollectorSettings | None = None) -> None:
+        self.client = client
+        self.clock = clock
+        self.namespaces = tuple(namespaces) if namespaces else None
+        self.settings = settings or CollectorSettings()
+        self._cache: dict[str, SourceResult[Any]] = {}
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self.client.aclose()
+
+    async def __aenter__(self) -> Collector:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # --- the poll -----------------------------------------------------------------------------
+
+    async def poll(self, previous: Snapshot | None = None) -> Snapshot:
+        """Fetch every source concurrently within the poll deadline; never raises for a failing source."""
+        gov = self.client.governor
+        sent0, retries0, started = gov.requests_sent, gov.retries, monotonic()
+        now = self.clock.now()
+        prev = _PreviousIndex(previous)
+        with deadline_in(self.settings.deadline_s):
+            account_task = asyncio.ensure_future(self._account(prev))
+            globals_task = asyncio.gather(
+                self._cached_source("spaces_hardware", self.settings.catalog_ttl_s,
+                                    self.client.spaces_hardware, prev),
+                self._cached_source("jobs_hardware", self.settings.catalog_ttl_s, self.client.jobs_hardware, prev),
+                self._cached_source("router_prices", self.settings.catalog_ttl_s, self.client.router_prices, prev),
+                self._source("zero_gpu", self.client.zero_gpu, prev.get("zero_gpu")),
+            )
+            account = await account_task
+            targets = self._targets(account.value)
+            gov.reserve = 4 * len(targets) + 2  # essential requests of a poll: keep them possible
+            namespaces = await asyncio.gather(*(self._namespace(ns, kind, account, prev, now)
+                                                for ns, kind in targets))
+            spaces_hw, jobs_hw, router, zero_gpu = await globals_task
+        return Snapshot(
+            taken_at=self.clock.now(),
+            account=account,
+            namespaces=tuple(namespaces),
+            spaces_hardware=spaces_hw,
+            jobs_hardware=jobs_hw,
+            router_prices=router,
+            zero_gpu=zero_gpu,
+            requests_made=gov.requests_sent - sent0,
+            rate_limit_remaining=gov.remaining(),
+            rate_limit_reset_s=gov.reset_in_s(),
+            extra={"retries": gov.retries - retries0, "poll_s": round(monotonic() - started, 3)},
+        )
+
+    def _targets(self, account: Account | None) -> list[tuple[str, str]]:
+        """(namespace, kind) pairs to poll: the user and its orgs, or the restriction given."""
+        user = account.name if account is not None and account.type == "user" else None
+        if self.namespaces is not None:
+            return [(ns, "user" if ns == user else "org") for ns in self.namespaces]
+        if account is None:
+            return []
+        names = [(account.name, "user" if user else "org")]
+        return names + [(org.name, "org") for org in account.orgs if org.name != account.name]
+
+    # --- sources ------------------------------------------------------------------------------
+
+    async def _account(self, prev: _PreviousIndex) -> SourceResult[Account]:
+        async def fetch() -> Account:
+            account = await self.client.whoami()
+            plans = await asyncio.gather(*(self.client.org_plan(o.name) for o in account.orgs),
+                                         return_exceptions=True)
+            known = {o.name: o.plan for o in (prev.account.orgs if prev.account else ())}
+            return with_org_plans(account, {
+                o.name: (p if not isinstance(p, BaseException) else known.get(o.name))
+                for o, p in zip(account.orgs, plans, strict=True)})
+
+        return await self._cached_source("account", self.settings.identity_ttl_s, fetch, prev)
+
+    async def _namespace(self, ns: str, kind: str, account: SourceResult[Account], prev: _PreviousIndex,
+                         now: datetime) -> NamespaceData:
+        c, user = self.client, kind == "user"
+        start = month_start(now)
+        token_ok = account.status in (SourceStatus.OK, SourceStatus.STALE)
+
+        async def src(kind_: str, fetch: Callable[[], Awaitable[T]], **kw: Any) -> SourceResult[T]:
+            name = f"{kind_}:{ns}"
+            return await self._source(name, fetch, prev.get(name), **kw)
+
+        async with asyncio.TaskGroup() as tg:  # _source never raises, so one failure cancels nothing
+            billing = tg.create_task(src("billing", lambda: self._billing(ns, user, start, now)))
+            statement = tg.create_task(src("statement", lambda: c.statement(ns, user=user)))
+            job_charges = tg.create_task(src("job_charges", lambda: c.job_charges(ns, user=user)))
+            sessions = tg.create_task(src("sessions", lambda: c.sessions(ns, user=user, start=start, end=now)))
+            endpoints = tg.create_task(src("endpoints", lambda: c.endpoints(ns),
+                                           auth_means_no_access=token_ok and not user,
+                                           auth_hint=ORG_ENDPOINTS_HINT))
+            catalog = tg.create_task(self._cached_source(f"endpoint_catalog:{ns}", self.settings.catalog_ttl_s,
+                                                         lambda: c.endpoint_catalog(ns), prev))
+            spaces = tg.create_task(src("spaces", lambda: c.spaces(ns)))
+            jobs = tg.create_task(src("jobs", lambda: c.jobs(ns)))
+            storage = tg.create_task(src("storage", lambda: c.repositories(ns, user=user)))
+        return NamespaceData(namespace=ns, kind=kind, billing=billing.result(), statement=statement.result(),
+                             job_charges=job_charges.result(), sessions=sessions.result(),
+                             endpoints=endpoints.result(), endpoint_catalog=catalog.result(),
+                             spaces=spaces.result(), jobs=jobs.result(), storage=storage.result())
+
+    async def _billing(self, ns: str, user: bool, start: datetime, end: datetime) -> BillingUsage:
+        """usage-v2, with the live stream's per-provider split and storage folded in when it answers."""
+        live_task = asyncio.ensure_future(self.client.usage_live(ns, user=user))
+        try:
+            usage = await self.client.usage_v2(ns, user=user, start=start, end=end)
+        except BaseException:
+            live_task.cancel()
+            raise
+        try:
+            return parse_live(await live_task, usage)
+        except HfmonError as exc:  # only the split and storage are lost
+            log.debug("live usage for %s unavailable: %s", ns, exc.message)
+            return usage
+
+    async def _cached_source(self, name: str, ttl_s: float, fetch: Callable[[], Awaitable[T]],
+                             prev: _PreviousIndex) -> SourceResult[T]:
+        """A source fetched at most once per `ttl_s` (of clock time); a failure keeps the cached value stale."""
+        cached = self._cache.get(name) or prev.fresh(name)
+        if cached is not None and cached.fetched_at is not None:
+            age = (self.clock.now() - cached.fetched_at).total_seconds()
+            if cached.status is SourceStatus.OK and 0 <= age < ttl_s:
+                return cached
+        result = await self._source(name, fetch, cached or prev.get(name))
+        if result.status is SourceStatus.OK:
+            self._cache[name] = result
+        return result
+
+    async def _source(self, name: str, fetch: Callable[[], Awaitable[T]], previous: SourceResult[T] | None, *,
+                      auth_means_no_access: bool = False, auth_hint: str | None = None) -> SourceResult[T]:
+        """Run one fetch under its own timeout (capped by the poll deadline) and turn its outcome into data."""
+        budget = self.settings.source_timeout_s
+        left = time_left()
+        if left is not None:
+            budget = min(budget, left)
+        try:
+            async with asyncio.timeout(max(budget, 0.0)):
+                value = await fetch()
+        except HfmonError as exc:
+            if auth_means_no_access and isinstance(exc, AuthError):
+                exc = NoAccessError(exc.message, auth_hint, status=401)
+            return _failed(name, exc, previous)
+        except TimeoutError:
+            return _failed(name, UnavailableError(f"no answer within {budget:.1f} s",
+                                                  "the service is slow; the next poll will try again"), previous)
+        except Exception as exc:  # a bug in a parser must not take the other sources down with it
+            log.exception("source %s failed", name)
+            return _failed(name, HfmonError(f"internal error while reading {name} ({type(exc).__name__})"),
+                           previous)
+        return SourceResult(name, SourceStatus.OK, value, fetched_at=self.clock.now())
+
+
+def _failed(name: str, exc: HfmonError, previous: SourceResult[T] | None) -> SourceResult[T]:
+    """The SourceResult for a failure: no_access for 403s, else stale with the previous value or error."""
+    status = exc.status if isinstance(exc, ApiError) else None
+    if isinstance(exc, NoAccessError):
+        return SourceResult(name, SourceStatus.NO_ACCESS, None, None, exc.message, exc.hint, status)
+    if previous is not None and previous.value is not None:
+        return SourceResult(name, SourceStatus.STALE, previous.value, previous.fetched_at, exc.message, exc.hint,
+                            status)
+    return SourceResult(name, SourceStatus.ERROR, None, None, exc.message, exc.hint, status)
+
+
+class _PreviousIndex:
+    """The previous snapshot's sources by name."""
+
+    def __init__(self, previous: Snapshot | None) -> None:
+        self.by_name: dict[str, SourceResult[Any]] = {}
+        self.account: Account | None = None
+        if previous is not None:
+            self.by_name = {s.name: s for s in previous.sources()}
+            self.account = previous.account.value
+
+    def get(self, name: str) -> SourceResult[Any] | None:
+        """The previous result of a source, if any."""
+        return self.by_name.get(name)
+
+    def fresh(self, name: str) -> SourceResult[Any] | None:
+        """The previous result when it was an OK fetch (a cache seed)."""
+        found = self.by_name.get(name)
+        return found if found is not None and found.status is SourceStatus.OK else None
+
+
+def next_poll_delay(snapshot: Snapshot, base_s: float) -> float:
+    """How long to wait before the next poll: `base_s`, longer when the rate limit would not last a poll."""
+    remaining, reset = snapshot.rate_limit_remaining, snapshot.rate_limit_reset_s
+    if remaining is not None and reset is not None and remaining < 2 * max(snapshot.requests_made, 1):
+        return max(base_s, float(reset) + 1.0)
+    return base_s
+

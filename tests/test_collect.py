@@ -1,0 +1,187 @@
+"""One poll → Snapshot against a small hand-written hub: values, source names, caching, and partial failure."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import httpx2
+import pytest
+
+from hfmon.api.governor import Governor
+from hfmon.api.hub import HubClient
+from hfmon.api.urls import BaseUrls
+from hfmon.clock import FrozenClock
+from hfmon.collect import Collector, CollectorSettings, next_poll_delay
+from hfmon.models import Snapshot, SourceStatus
+from tests.api.minihub import TOKEN, MiniHub, stall
+
+NOW = datetime(2026, 8, 20, 12, 0, tzinfo=UTC)
+
+
+def collector(hub: MiniHub, *, token: str = TOKEN, namespaces: list[str] | None = None,
+              deadline_s: float = 10.0) -> tuple[Collector, FrozenClock]:
+    clock = FrozenClock(NOW)
+    client = HubClient(token, BaseUrls.single("https://hub.test"), transport=hub.transport(), clock=clock,
+                       governor=Governor(backoff_base_s=0.001), live_timeout_s=2.0)
+    settings = CollectorSettings(deadline_s=deadline_s, source_timeout_s=deadline_s)
+    return Collector(client, clock, namespaces, settings=settings), clock
+
+
+def texts(snap: Snapshot) -> str:
+    return " ".join(f"{s.error} {s.hint}" for s in snap.sources())
+
+
+async def test_a_full_poll_fills_every_source() -> None:
+    hub = MiniHub()
+    col, _ = collector(hub)
+    snap = await col.poll()
+    assert {s.name: s.status for s in snap.sources()} == {name: SourceStatus.OK for name in [
+        "account", "spaces_hardware", "jobs_hardware", "router_prices", "zero_gpu",
+        *(f"{kind}:{ns}" for ns in ("alice", "acme") for kind in (
+            "billing", "statement", "job_charges", "sessions", "endpoints", "endpoint_catalog", "spaces", "jobs",
+            "storage"))]}
+    account = snap.account.value
+    assert account is not None and account.name == "alice" and account.orgs[0].plan == "team"
+    alice = snap.namespace("alice")
+    assert alice is not None and alice.kind == "user"
+    billing = alice.billing.value
+    assert billing is not None and billing.inference.used_usd == Decimal("1.5")
+    assert [(p.provider, p.cost_usd) for p in billing.by_provider] == [("together", Decimal("0.9"))]
+    assert billing.private_storage_bytes == 3
+    assert alice.spaces.value is not None and len(alice.spaces.value) == 4
+    assert alice.storage.value is not None and sum(r.bytes for r in alice.storage.value) == 1500
+    assert snap.zero_gpu.value is not None and snap.zero_gpu.value.remaining_s == 1810
+    assert snap.requests_made == len(hub.requests)
+    assert snap.rate_limit_remaining is not None and snap.rate_limit_remaining <= 900
+    # Org billing goes to the org routes; usage-v2 got a Unix-second window from the month start.
+    v2 = [r for r in hub.requests if r.url.path.endswith("/usage-v2")]
+    assert sorted(r.url.path for r in v2) == ["/api/organizations/acme/billing/usage-v2",
+                                             "/api/settings/billing/usage-v2"]
+    assert v2[0].url.params["startDate"] == str(int(datetime(2026, 8, 1, tzinfo=UTC).timestamp()))
+    assert v2[0].url.params["endDate"] == str(int(NOW.timestamp()))
+    spaces_req = next(r for r in hub.requests if r.url.path == "/api/spaces")
+    assert spaces_req.url.params.get_list("expand") == ["runtime", "private", "usedStorage"]
+
+
+async def test_identity_and_catalogs_are_cached_between_polls() -> None:
+    hub = MiniHub()
+    col, clock = collector(hub)
+    first = await col.poll()
+    clock.advance(60)
+    second = await col.poll(first)
+    assert hub.count(r"^/api/whoami-v2$") == 1
+    assert hub.count(r"^/api/spaces/hardware$") == 1
+    assert hub.count(r"^/v1/models$") == 1
+    assert hub.count(r"^/v2/provider/") == 2
+    assert hub.count(r"/billing/usage-v2$") == 4  # billing is polled every time
+    assert second.account.fetched_at == first.account.fetched_at == NOW
+    clock.advance(7 * 3600)
+    await col.poll(second)
+    assert hub.count(r"^/api/whoami-v2$") == 2
+
+
+async def test_a_new_collector_reuses_a_fresh_previous_snapshot_as_cache() -> None:
+    hub = MiniHub()
+    col, _ = collector(hub)
+    first = await col.poll()
+    col2, _ = collector(hub)
+    await col2.poll(first)
+    assert hub.count(r"^/api/whoami-v2$") == 1
+
+
+async def test_no_billing_permission_only_affects_billing() -> None:
+    hub = MiniHub()
+    hub.override(r"/billing/|/zero-gpu/", httpx2.Response(403, json={"error": f"forbidden for {TOKEN}"}))
+    col, _ = collector(hub)
+    snap = await col.poll()
+    billing_kinds = ("billing", "statement", "job_charges", "sessions")
+    for s in snap.sources():
+        if s.name.split(":")[0] in billing_kinds or s.name == "zero_gpu":
+            assert (s.status, s.http_status, s.value) == (SourceStatus.NO_ACCESS, 403, None), s.name
+        else:
+            assert s.status is SourceStatus.OK, s.name
+    alice, acme = snap.namespace("alice"), snap.namespace("acme")
+    assert alice is not None and acme is not None
+    assert "Billing > Read billing usage" in (alice.billing.hint or "")
+    assert "admin" in (acme.billing.hint or "")
+    assert TOKEN not in texts(snap)
+
+
+async def test_a_rejected_token_still_returns_a_snapshot() -> None:
+    hub = MiniHub()
+    col, _ = collector(hub, token="hf_WrongTokenValue_42")
+    snap = await col.poll()
+    assert (snap.account.status, snap.account.http_status) == (SourceStatus.ERROR, 401)
+    assert snap.namespaces == ()
+    assert "hf_WrongTokenValue_42" not in texts(snap)
+
+
+async def test_a_failing_source_keeps_its_previous_value_stale() -> None:
+    hub = MiniHub()
+    col, clock = collector(hub)
+    first = await col.poll()
+    clock.advance(60)
+    hub.override(r"^/api/spaces$", httpx2.Response(503))
+    hub.override(r"^/v2/endpoint/acme$", httpx2.Response(200, content=b'{"items": [{"name": "x", "sta'))
+    second = await col.poll(first)
+    alice, acme = second.namespace("alice"), second.namespace("acme")
+    assert alice is not None and acme is not None
+    assert alice.spaces.status is SourceStatus.STALE
+    assert alice.spaces.value == first.namespace("alice").spaces.value  # type: ignore[union-attr]
+    assert alice.spaces.fetched_at == NOW and alice.spaces.http_status == 503
+    assert acme.endpoints.status is SourceStatus.STALE and "malformed" in (acme.endpoints.error or "")
+    assert alice.billing.status is SourceStatus.OK and alice.billing.fetched_at == clock.now()
+    assert hub.count(r"^/api/spaces$") == 2 + 3 * 2  # first poll 2 namespaces; then 1 try + 2 retries each
+
+
+async def test_whoami_failure_with_a_previous_account_keeps_polling_namespaces() -> None:
+    hub = MiniHub()
+    col, clock = collector(hub)
+    first = await col.poll()
+    hub.override(r"^/api/whoami-v2$", httpx2.Response(500))
+    clock.advance(7 * 3600)  # past the identity cache
+    second = await col.poll(first)
+    assert second.account.status is SourceStatus.STALE and second.account.value == first.account.value
+    assert [ns.namespace for ns in second.namespaces] == ["alice", "acme"]
+
+
+async def test_live_stream_failure_only_loses_the_provider_split() -> None:
+    hub = MiniHub()
+    hub.override(r"/usage/live$", httpx2.Response(500))
+    col, _ = collector(hub)
+    snap = await col.poll()
+    alice = snap.namespace("alice")
+    assert alice is not None and alice.billing.status is SourceStatus.OK
+    assert alice.billing.value is not None and alice.billing.value.by_provider == ()
+    assert alice.billing.value.inference.used_usd == Decimal("1.5")
+
+
+async def test_a_stalled_source_cannot_hold_the_poll_past_its_deadline() -> None:
+    hub = MiniHub()
+    hub.override(r"^/api/jobs/alice$", stall)
+    col, _ = collector(hub, deadline_s=0.5)
+    snap = await col.poll()
+    alice = snap.namespace("alice")
+    assert alice is not None and alice.jobs.status is SourceStatus.ERROR
+    assert alice.spaces.status is SourceStatus.OK
+
+
+async def test_namespace_restriction_and_org_endpoints_401_is_no_access() -> None:
+    hub = MiniHub()
+    hub.override(r"^/v2/endpoint/acme$", httpx2.Response(401))
+    col, _ = collector(hub, namespaces=["acme"])
+    snap = await col.poll()
+    assert [ns.namespace for ns in snap.namespaces] == ["acme"]
+    acme = snap.namespaces[0]
+    assert acme.kind == "org" and acme.endpoints.status is SourceStatus.NO_ACCESS
+    assert hub.count(r"^/api/settings/") == 0
+
+
+@pytest.mark.parametrize(("remaining", "reset", "made", "expected"), [
+    (None, None, 30, 60.0), (500, 100, 30, 60.0), (40, 100, 30, 101.0)])
+def test_next_poll_delay_waits_for_the_window_when_short(remaining: int | None, reset: int | None, made: int,
+                                                         expected: float) -> None:
+    snap = Snapshot(NOW, *(None,) * 6, requests_made=made, rate_limit_remaining=remaining,  # type: ignore[arg-type]
+                    rate_limit_reset_s=reset)
+    assert next_poll_delay(snap, 60.0) == expected
