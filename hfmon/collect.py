@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from hfmon.api.governor import deadline_in, monotonic, time_left
 from hfmon.api.hub import HubClient
 from hfmon.api.parse_billing import parse_live, with_org_plans
+from hfmon.api.session import open_client
 from hfmon.clock import Clock
 from hfmon.errors import (
     ApiError,
@@ -243,6 +244,16 @@ class _PreviousIndex:
         """The previous result when it was an OK fetch (a cache seed)."""
         found = self.by_name.get(name)
         return found if found is not None and found.status is SourceStatus.OK else None
+
+
+def make_collector(*, demo: bool = False, speed: float = 60.0, namespaces: Sequence[str] | None = None,
+                   token: str | None = None, settings: CollectorSettings | None = None) -> tuple[Collector, Clock]:
+    """A Collector and its clock for a front end: the in-process fake for `demo`, else the real services.
+
+    Raises NoTokenError (with a hint) when not in demo mode and no token is found.
+    """
+    client, clock = open_client(demo=demo, speed=speed, token=token)
+    return Collector(client, clock, namespaces, settings=settings), clock
 
 
 def next_poll_delay(snapshot: Snapshot, base_s: float) -> float:

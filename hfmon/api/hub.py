@@ -55,6 +55,8 @@ class HubClient:
         self.clock: Clock = clock or SystemClock()
         self.live_timeout_s = live_timeout_s
         self.http = Requester(token, transport=transport, timeout_s=timeout_s, governor=governor)
+        self.fake: Any = None
+        """The in-process fake hub behind `--demo` (its request log and fault knobs), else None."""
 
     @property
     def governor(self) -> Governor:
