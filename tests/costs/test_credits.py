@@ -1,0 +1,104 @@
+"""Credits burn-down at several moments, with figures worked out by hand from the inputs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from hfmon.costs.credits import credits_for
+from hfmon.history import History, UsagePoint
+from hfmon.models import InferenceUsage
+from tests.costs.builders import PERIOD_END, PERIOD_START, at, inference
+
+D = Decimal
+
+
+def point(moment: datetime, used: str, period_start: datetime = PERIOD_START, ns: str = "alice") -> UsagePoint:
+    return UsagePoint(ns, moment, period_start, D(used), None)
+
+
+def test_mid_period_with_a_day_of_history() -> None:
+    # 15 days into a 30-day period, $1.50 used; 24 h ago $1.20 had been used.
+    history = History(usage=(point(at(14), "0.9"), point(at(15), "1.2"), point(at(15, 23, 45), "1.49"),
+                             point(at(15), "7", ns="acme")))
+    c = credits_for("alice", inference("1.5", "2", limit="5"), history, at(16))
+    assert (c.used_usd, c.included_usd, c.remaining_usd, c.overage_usd) == (D("1.5"), D(2), D("0.5"), D(0))
+    assert c.burn_rate_usd_per_day == D("0.1")  # 1.5 / 15 days
+    assert c.burn_rate_24h_usd_per_day == D("0.3")  # (1.5 - 1.2) / 1 day
+    assert c.days_left == 15
+    assert c.projected_period_usd == D("6.0")  # 1.5 + 0.3 x 15 (the recent rate wins)
+    assert c.exhausts_at == at(17, 16)  # 0.5 / 0.3 per day = 40 h
+    assert c.limit_hit_at == at(27, 16)  # 3.5 / 0.3 per day = 280 h
+    assert c.provisional_usd == D("0.3")  # since the last point at least 30 min old (Nov 15 00:00)
+    assert [v for _, v in c.series] == [D("0.9"), D("1.2"), D("1.49")]
+
+
+def test_history_shorter_than_a_day_uses_what_there_is() -> None:
+    history = History(usage=(point(at(15, 20), "1.4"), point(at(15, 23, 50), "1.45")))
+    c = credits_for("alice", inference("1.5", "2"), history, at(16))
+    assert c.burn_rate_24h_usd_per_day == D("0.6")  # 0.1 over 4 h
+    assert c.provisional_usd == D("0.1")
+
+
+def test_without_history_the_period_rate_projects() -> None:
+    c = credits_for("alice", inference("1.5", "2"), History(), at(16))
+    assert c.burn_rate_24h_usd_per_day is None
+    assert c.projected_period_usd == D("3.0")  # 1.5 + 0.1 x 15
+    assert c.exhausts_at == at(21)  # 0.5 / 0.1 per day = 5 days
+    assert c.provisional_usd == 0
+    assert c.series == ()
+
+
+def test_already_exhausted_credits_and_overage() -> None:
+    history = History(usage=(point(at(10), "1.0"), point(at(12, 6), "2.1"), point(at(14), "2.4")))
+    c = credits_for("alice", inference("2.5", "2"), history, at(15))
+    assert (c.remaining_usd, c.overage_usd) == (D(0), D("0.5"))
+    assert c.exhausts_at == at(12, 6)  # the first observation at or over the included credits
+
+
+def test_no_limit_and_no_spend_project_nothing() -> None:
+    c = credits_for("alice", inference("0", "2"), History(), at(16))
+    assert c.burn_rate_usd_per_day == 0
+    assert c.projected_period_usd == 0
+    assert c.exhausts_at is None and c.limit_hit_at is None
+
+
+def test_exhaustion_beyond_the_period_end_is_null() -> None:
+    c = credits_for("alice", inference("0.15", "2"), History(), at(16))  # 0.01/day: 185 days to go
+    assert c.exhausts_at is None
+
+
+def test_org_with_no_included_credits_never_exhausts() -> None:
+    c = credits_for("acme", inference("3", "0"), History(), at(16))
+    assert c.overage_usd == D(3) and c.exhausts_at is None
+
+
+def test_across_a_period_boundary() -> None:
+    # A new period began at Dec 1 00:00; the Nov points must not leak into December's rates.
+    dec = datetime(2026, 12, 1, tzinfo=UTC)
+    jan = datetime(2027, 1, 1, tzinfo=UTC)
+    usage = InferenceUsage(D("0.25"), D(2), None, 3, dec, jan)
+    history = History(usage=(point(at(30, 12), "1.9"), point(at(30, 23, 59), "1.95"),
+                             point(at(1, 3, month=12), "0.1", period_start=dec)))
+    c = credits_for("alice", usage, history, at(1, 6, month=12))
+    assert (c.period_start, c.period_end) == (dec, jan)
+    assert c.burn_rate_usd_per_day == D("1")  # 0.25 in a quarter of a day
+    assert c.burn_rate_24h_usd_per_day == D("1")  # baseline: the period start at $0
+    assert c.days_left == D("30.75")
+    assert c.projected_period_usd == D("31.00")
+    assert c.exhausts_at == at(3, 0, month=12)  # 1.75 / 1.0 per day = 42 h after 06:00
+    assert c.provisional_usd == D("0.15")  # since Dec 1 03:00
+    assert [v for _, v in c.series] == [D("0.1")]
+
+
+def test_minutes_after_a_period_start_everything_is_provisional() -> None:
+    dec = datetime(2026, 12, 1, tzinfo=UTC)
+    usage = InferenceUsage(D("0.05"), D(2), None, 3, dec, datetime(2027, 1, 1, tzinfo=UTC))
+    c = credits_for("alice", usage, History(), at(1, 0, 20, month=12))
+    assert c.provisional_usd == D("0.05")
+
+
+def test_at_the_very_end_of_the_period() -> None:
+    c = credits_for("alice", inference("1.5", "2"), History(), PERIOD_END)
+    assert c.days_left == 0
+    assert c.projected_period_usd == D("1.5")
