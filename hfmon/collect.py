@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -29,6 +29,7 @@ from hfmon.errors import (
 from hfmon.models import Account, BillingUsage, NamespaceData, Snapshot, SourceResult, SourceStatus
 
 log = logging.getLogger("hfmon.collect")
+log.addHandler(logging.NullHandler())  # never Python's last-resort stderr handler: it would paint over the TUI
 T = TypeVar("T")
 
 HOURS = 3600.0
@@ -46,6 +47,8 @@ class CollectorSettings:
     """One source (all its pages and retries) gets at most this long."""
     identity_ttl_s: float = 6 * HOURS
     catalog_ttl_s: float = 6 * HOURS
+    no_access_recheck_s: float = 15 * 60
+    """A source that answered 403 is asked again only after this long (clock time)."""
 
 
 def month_start(moment: datetime) -> datetime:
@@ -64,6 +67,7 @@ class Collector:
         self.namespaces = tuple(namespaces) if namespaces else None
         self.settings = settings or CollectorSettings()
         self._cache: dict[str, SourceResult[Any]] = {}
+        self._denied: dict[str, tuple[datetime, SourceResult[Any]]] = {}
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
@@ -92,12 +96,16 @@ class Collector:
                 self._cached_source("router_prices", self.settings.catalog_ttl_s, self.client.router_prices, prev),
                 self._source("zero_gpu", self.client.zero_gpu, prev.get("zero_gpu")),
             )
-            account = await account_task
+            account, plans = await account_task
             targets = self._targets(account.value)
             gov.reserve = 4 * len(targets) + 2  # essential requests of a poll: keep them possible
             namespaces = await asyncio.gather(*(self._namespace(ns, kind, account, prev, now)
                                                 for ns, kind in targets))
             spaces_hw, jobs_hw, router, zero_gpu = await globals_task
+            if plans is not None and account.value is not None:
+                account = replace(account, value=with_org_plans(account.value, await plans))
+            if account.status is SourceStatus.OK:
+                self._cache["account"] = account
         return Snapshot(
             taken_at=self.clock.now(),
             account=account,
@@ -124,17 +132,28 @@ class Collector:
 
     # --- sources ------------------------------------------------------------------------------
 
-    async def _account(self, prev: _PreviousIndex) -> SourceResult[Account]:
-        async def fetch() -> Account:
-            account = await self.client.whoami()
-            plans = await asyncio.gather(*(self.client.org_plan(o.name) for o in account.orgs),
-                                         return_exceptions=True)
-            known = {o.name: o.plan for o in (prev.account.orgs if prev.account else ())}
-            return with_org_plans(account, {
-                o.name: (p if not isinstance(p, BaseException) else known.get(o.name))
-                for o, p in zip(account.orgs, plans, strict=True)})
+    async def _account(self, prev: _PreviousIndex) -> tuple[SourceResult[Account], asyncio.Task[Any] | None]:
+        """whoami (cached for hours), plus a task fetching the org plans, so namespaces need not wait for them."""
+        hit = self._fresh_cached("account", self.settings.identity_ttl_s, prev)
+        if hit is not None:
+            return hit, None
+        result = await self._source("account", self.client.whoami, self._cache.get("account") or prev.get("account"))
+        if result.status is not SourceStatus.OK or result.value is None:
+            return result, None
+        return result, asyncio.ensure_future(self._org_plans(result.value, prev))
 
-        return await self._cached_source("account", self.settings.identity_ttl_s, fetch, prev)
+    async def _org_plans(self, account: Account, prev: _PreviousIndex) -> dict[str, str | None]:
+        """Each org's plan from its overview; a failed overview keeps the plan known from before."""
+        known = {o.name: o.plan for o in (prev.account.orgs if prev.account else ())}
+        budget = time_left()
+        try:
+            async with asyncio.timeout(max(budget, 0.0) if budget is not None else None):
+                plans = await asyncio.gather(*(self.client.org_plan(o.name) for o in account.orgs),
+                                             return_exceptions=True)
+        except TimeoutError:
+            return known
+        return {o.name: (p if isinstance(p, str) else known.get(o.name))
+                for o, p in zip(account.orgs, plans, strict=True)}
 
     async def _namespace(self, ns: str, kind: str, account: SourceResult[Account], prev: _PreviousIndex,
                          now: datetime) -> NamespaceData:
@@ -181,19 +200,37 @@ class Collector:
     async def _cached_source(self, name: str, ttl_s: float, fetch: Callable[[], Awaitable[T]],
                              prev: _PreviousIndex) -> SourceResult[T]:
         """A source fetched at most once per `ttl_s` (of clock time); a failure keeps the cached value stale."""
-        cached = self._cache.get(name) or prev.fresh(name)
-        if cached is not None and cached.fetched_at is not None:
-            age = (self.clock.now() - cached.fetched_at).total_seconds()
-            if cached.status is SourceStatus.OK and 0 <= age < ttl_s:
-                return cached
-        result = await self._source(name, fetch, cached or prev.get(name))
+        hit = self._fresh_cached(name, ttl_s, prev)
+        if hit is not None:
+            return hit
+        result = await self._source(name, fetch, self._cache.get(name) or prev.get(name))
         if result.status is SourceStatus.OK:
             self._cache[name] = result
         return result
 
+    def _fresh_cached(self, name: str, ttl_s: float, prev: _PreviousIndex) -> SourceResult[Any] | None:
+        """The cached OK result of a source (ours, else the previous snapshot's) when younger than `ttl_s`."""
+        cached = self._cache.get(name) or prev.fresh(name)
+        if cached is None or cached.fetched_at is None or cached.status is not SourceStatus.OK:
+            return None
+        age = (self.clock.now() - cached.fetched_at).total_seconds()
+        return cached if 0 <= age < ttl_s else None
+
     async def _source(self, name: str, fetch: Callable[[], Awaitable[T]], previous: SourceResult[T] | None, *,
                       auth_means_no_access: bool = False, auth_hint: str | None = None) -> SourceResult[T]:
         """Run one fetch under its own timeout (capped by the poll deadline) and turn its outcome into data."""
+        denied = self._denied.get(name)
+        if denied is not None and (self.clock.now() - denied[0]).total_seconds() < self.settings.no_access_recheck_s:
+            return denied[1]  # a missing permission does not come back by asking every poll
+        result = await self._attempt(name, fetch, previous, auth_means_no_access, auth_hint)
+        if result.status is SourceStatus.NO_ACCESS:
+            self._denied[name] = (self.clock.now(), result)
+        else:
+            self._denied.pop(name, None)
+        return result
+
+    async def _attempt(self, name: str, fetch: Callable[[], Awaitable[T]], previous: SourceResult[T] | None,
+                       auth_means_no_access: bool, auth_hint: str | None) -> SourceResult[T]:
         budget = self.settings.source_timeout_s
         left = time_left()
         if left is not None:

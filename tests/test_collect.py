@@ -185,3 +185,17 @@ def test_next_poll_delay_waits_for_the_window_when_short(remaining: int | None, 
     snap = Snapshot(NOW, *(None,) * 6, requests_made=made, rate_limit_remaining=remaining,  # type: ignore[arg-type]
                     rate_limit_reset_s=reset)
     assert next_poll_delay(snap, 60.0) == expected
+
+
+async def test_a_missing_permission_is_not_asked_again_every_poll() -> None:
+    hub = MiniHub()
+    hub.override(r"/billing/usage-v2$", httpx2.Response(403))
+    col, clock = collector(hub, namespaces=["alice"])
+    first = await col.poll()
+    clock.advance(60)
+    second = await col.poll(first)
+    assert hub.count(r"/billing/usage-v2$") == 1
+    assert second.namespaces[0].billing.status is SourceStatus.NO_ACCESS
+    clock.advance(20 * 60)
+    await col.poll(second)
+    assert hub.count(r"/billing/usage-v2$") == 2

@@ -28,6 +28,7 @@ from hfmon.errors import (
 )
 
 log = logging.getLogger("hfmon.api")
+log.addHandler(logging.NullHandler())  # never Python's last-resort stderr handler: it would paint over the TUI
 
 Params = Mapping[str, str | int | Sequence[str]]
 
