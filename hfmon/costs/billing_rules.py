@@ -3,8 +3,8 @@
 - Spaces bill per minute per replica while starting or running: RUNNING, RUNNING_BUILDING, APP_STARTING,
   RUNNING_APP_STARTING. Building, sleeping, stopped, paused and error stages are free.
 - Jobs bill per minute while RUNNING (SCHEDULING is waiting for a machine; finished stages are free).
-- Endpoints bill per minute per replica while initializing or running; `updating` keeps serving on its
-  replicas, so it bills too. Paused, scaledToZero, pending, failed and updateFailed do not.
+- Endpoints bill per minute per replica while initializing or running (the documented rule). Paused,
+  scaledToZero, pending, updating, updateFailed and failed do not.
 - Cost = USD per hour x minutes x replicas / 60, computed in that order so that whole-minute amounts of
   hourly prices stay exact in Decimal.
 """
@@ -20,7 +20,7 @@ from hfmon.models import Endpoint, Job, Space
 
 SPACE_BILLED = frozenset({"RUNNING", "RUNNING_BUILDING", "APP_STARTING", "RUNNING_APP_STARTING"})
 JOB_BILLED = frozenset({"RUNNING"})
-ENDPOINT_BILLED = frozenset({"initializing", "running", "updating"})
+ENDPOINT_BILLED = frozenset({"initializing", "running"})
 _BILLED = {"space": SPACE_BILLED, "job": JOB_BILLED, "endpoint": ENDPOINT_BILLED}
 MICRO = Decimal("0.000001")
 
@@ -52,7 +52,7 @@ def space_replicas(space: Space) -> int:
 def endpoint_replicas(endpoint: Endpoint) -> int:
     """Replicas an Endpoint is billed for right now (0 when its state does not bill).
 
-    Running and updating: the ready replicas (at least one). Initializing: the replicas it is bringing up
+    Running: the ready replicas (at least one). Initializing: the replicas it is bringing up
     (target, at least min replica, at least one).
     """
     if endpoint.state not in ENDPOINT_BILLED:

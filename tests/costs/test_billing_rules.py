@@ -100,10 +100,10 @@ def test_which_states_bill() -> None:
                         "SLEEPING", "STOPPED", "PAUSED", "RUNTIME_ERROR") if is_billed("space", s)] == [
         "RUNNING", "RUNNING_BUILDING", "APP_STARTING", "RUNNING_APP_STARTING"]
     assert [s for s in ("pending", "initializing", "updating", "running", "paused", "scaledToZero", "failed",
-                        "updateFailed") if is_billed("endpoint", s)] == ["initializing", "updating", "running"]
+                        "updateFailed") if is_billed("endpoint", s)] == ["initializing", "running"]
     assert [s for s in ("SCHEDULING", "RUNNING", "COMPLETED", "CANCELED", "ERROR") if is_billed("job", s)] == [
         "RUNNING"]
-    assert ENDPOINT_BILLED == {"initializing", "running", "updating"}
+    assert ENDPOINT_BILLED == {"initializing", "running"}
 
 
 def test_replicas_billed_now() -> None:
