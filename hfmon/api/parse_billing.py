@@ -179,7 +179,8 @@ def parse_statement(data: Json, namespace: str) -> PeriodStatement:
     lines = tuple(
         _usage_line(raw, group, f"{w}.usage.{group}[{i}]")
         for group, items in groups.items()
-        for i, raw in enumerate(as_list(items, f"{w}.usage.{group}"))
+        if isinstance(items, list)  # a key that is not a list of lines is a new field, not a group
+        for i, raw in enumerate(items)
     )
     return PeriodStatement(
         namespace=namespace,

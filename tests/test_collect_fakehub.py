@@ -1,0 +1,164 @@
+"""Collector against the fake Hugging Face in-process: values match the scenario, and faults stay contained."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from hfmon.api.governor import Governor
+from hfmon.api.hub import HubClient
+from hfmon.api.urls import BaseUrls
+from hfmon.clock import FrozenClock
+from hfmon.collect import Collector, CollectorSettings
+from hfmon.fakehub import FULL_TOKEN, NO_BILLING_TOKEN, FakeHub, Faults, Scenario, demo_scenario
+from hfmon.models import Snapshot, SourceStatus
+
+BILLING_KINDS = ("billing", "statement", "job_charges", "sessions")
+
+
+def make(scenario: Scenario, token: str = FULL_TOKEN, *, deadline_s: float = 10.0) -> tuple[Collector, FakeHub]:
+    at = scenario.start
+    hub = FakeHub(scenario, now=lambda: at)
+    clock = FrozenClock(at)
+    client = HubClient(token, BaseUrls(), transport=hub.transport(), clock=clock,
+                       governor=Governor(backoff_base_s=0.001), live_timeout_s=3.0)
+    return Collector(client, clock, settings=CollectorSettings(deadline_s=deadline_s,
+                                                               source_timeout_s=deadline_s)), hub
+
+
+def texts(snap: Snapshot) -> str:
+    return " ".join(f"{s.error} {s.hint}" for s in snap.sources())
+
+
+def kind(name: str) -> str:
+    return name.split(":")[0]
+
+
+async def test_values_match_the_demo_scenario() -> None:
+    scn = demo_scenario()
+    col, hub = make(scn)
+    snap = await col.poll()
+    now = scn.start
+    account = snap.account.value
+    assert account is not None and account.name == scn.user.name and account.plan == scn.user.plan
+    assert {(o.name, o.plan, o.role) for o in account.orgs} == {(o.name, o.plan, o.role) for o in scn.orgs}
+    assert [ns.namespace for ns in snap.namespaces] == list(scn.namespaces())
+    for ns in snap.namespaces:
+        org = scn.org(ns.namespace)
+        assert ns.spaces.value is not None and ns.endpoints.value is not None and ns.jobs.value is not None
+        assert {s.id for s in ns.spaces.value} == {s.id for s in scn.spaces if s.namespace == ns.namespace
+                                                    and s.created_at <= now}
+        assert {e.name for e in ns.endpoints.value} == {e.name for e in scn.endpoints
+                                                        if e.namespace == ns.namespace and e.created_at <= now}
+        assert {j.id for j in ns.jobs.value} == {j.id for j in scn.jobs if j.namespace == ns.namespace
+                                                 and j.created_at <= now}
+        assert ns.storage.value is not None
+        repo_ids = {r.id for r in ns.storage.value}
+        assert {r.id for r in scn.repos if r.namespace == ns.namespace} <= repo_ids
+        if org is not None and not org.billing_readable:
+            assert all(s.status is SourceStatus.NO_ACCESS for s in ns.sources() if kind(s.name) in BILLING_KINDS)
+            continue
+        billing = ns.billing.value
+        assert billing is not None
+        assert billing.inference.included_usd == Decimal(scn.included_nano_usd(ns.namespace)).scaleb(-9)
+        assert billing.inference.period_start == datetime(now.year, now.month, 1, tzinfo=now.tzinfo)
+        assert billing.by_provider, "the live stream's per-provider split was folded in"
+        assert ns.statement.status is SourceStatus.OK
+    assert {f.name for f in snap.spaces_hardware.value or ()} == {f.name for f in scn.space_flavors}
+    assert {p.model for p in snap.router_prices.value or ()} == {m.id for m in scn.router_models}
+    assert snap.requests_made == len(hub.requests)
+
+
+async def test_token_without_billing_read_loses_only_billing() -> None:
+    col, _ = make(demo_scenario(), NO_BILLING_TOKEN)
+    snap = await col.poll()
+    for s in snap.sources():
+        if kind(s.name) in BILLING_KINDS or s.name == "zero_gpu":
+            assert s.status is SourceStatus.NO_ACCESS and s.http_status == 403, s.name
+            assert s.hint and ("billing" in s.hint.lower()), s.name
+        else:
+            assert s.status is SourceStatus.OK, (s.name, s.error)
+    user = snap.namespace("ada")
+    assert user is not None and "Billing > Read billing usage" in (user.billing.hint or "")
+
+
+async def test_rejected_token() -> None:
+    col, hub = make(demo_scenario(), "hf_NotAKnownToken_5566778899")
+    snap = await col.poll()
+    assert (snap.account.status, snap.account.http_status) == (SourceStatus.ERROR, 401)
+    assert snap.namespaces == ()
+    assert len(hub.requests) <= 5
+
+
+async def test_5xx_faults_are_retried_a_bounded_number_of_times() -> None:
+    col, hub = make(demo_scenario(faults=Faults(error_rate=0.3)))
+    snap = await col.poll()
+    sources = list(snap.sources())
+    assert any(s.status is SourceStatus.OK for s in sources)
+    assert all(s.status is not SourceStatus.ERROR or "50" in (s.error or "") or "timed" in (s.error or "")
+               or "live" in (s.error or "") for s in sources)
+    ok_requests = hub.requests.count(status=200)
+    assert len(hub.requests) - ok_requests <= 2 * ok_requests + 3 * len(sources)
+    assert snap.extra["retries"] > 0
+
+
+async def test_a_429_burst_is_not_hammered() -> None:
+    col, hub = make(demo_scenario(faults=Faults(rate_limit_burst=1000)), deadline_s=2.0)
+    snap = await col.poll()
+    assert snap.account.status is SourceStatus.ERROR and snap.account.http_status == 429
+    # The first 429s close the window for every request of the client: nothing else is sent.
+    assert len(hub.requests) <= 5
+    assert all(r.status == 429 for r in hub.requests)
+
+
+async def test_a_short_429_burst_is_waited_out_within_the_deadline() -> None:
+    scn = demo_scenario(faults=Faults(rate_limit_burst=1))
+    col, hub = make(scn, deadline_s=10.0)
+    hub_now = scn.start.replace(minute=4, second=59)  # one second before the 5-minute window resets
+    hub._now = lambda: hub_now  # noqa: SLF001 - pin the fake's clock so Retry-After is 1 s
+    snap = await col.poll()
+    assert snap.account.status is SourceStatus.OK
+    assert hub.requests.count(status=429) == 1
+
+
+@pytest.mark.parametrize("fault", [Faults(malformed_rate=1.0), Faults(truncate_rate=1.0)])
+async def test_malformed_and_truncated_bodies_are_bad_responses_not_crashes(fault: Faults) -> None:
+    col, hub = make(demo_scenario(faults=fault))
+    snap = await col.poll()
+    assert snap.account.status is SourceStatus.ERROR
+    assert "JSON" in (snap.account.error or "")
+    assert all(s.status is not SourceStatus.OK for s in snap.sources())
+    assert len(hub.requests) <= 6  # account + 4 account-wide sources + a live stream at most; no retry storm
+
+
+async def test_stalls_end_as_errors_with_bounded_retries() -> None:
+    col, hub = make(demo_scenario(faults=Faults(stall_rate=1.0)), deadline_s=3.0)
+    snap = await col.poll()
+    assert snap.account.status is SourceStatus.ERROR and "timed out" in (snap.account.error or "")
+    assert len(hub.requests) <= 5 * 3
+
+
+async def test_schema_drift_is_absorbed() -> None:
+    col, _ = make(demo_scenario(faults=Faults(schema_drift=True)))
+    snap = await col.poll()
+    bad = [(s.name, s.error) for s in snap.sources() if s.status not in (SourceStatus.OK, SourceStatus.NO_ACCESS)]
+    assert bad == []
+    states = {e.state for ns in snap.namespaces for e in ns.endpoints.value or ()}
+    stages = {s.stage for ns in snap.namespaces for s in ns.spaces.value or ()}
+    assert "quiescing" in states or "HIBERNATING" in stages  # unknown enum values are kept, not rejected
+
+
+@pytest.mark.parametrize("faults", [Faults(), Faults(error_rate=0.5), Faults(malformed_rate=0.5),
+                                    Faults(rate_limit_burst=3)])
+@pytest.mark.parametrize("token", [FULL_TOKEN, NO_BILLING_TOKEN, "hf_DistinctiveRejectedToken_31337"])
+async def test_the_token_never_appears_in_errors_or_logs(faults: Faults, token: str,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    col, _ = make(demo_scenario(faults=faults), token, deadline_s=3.0)
+    snap = await col.poll()
+    assert token not in texts(snap)
+    assert token not in caplog.text
+    assert token not in repr(snap)
