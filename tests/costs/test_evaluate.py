@@ -1,0 +1,199 @@
+"""evaluate() on hand-built Snapshots; every expected figure is worked out by hand in the test."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hfmon.config import Config, Tolerance
+from hfmon.costs import evaluate
+from hfmon.history import History, StateChange, UsagePoint
+from hfmon.models import JobCharge, RepoStorage, SessionCost, SourceStatus
+from hfmon.report import CheckStatus, PriceSource, Report
+from tests.costs.builders import (
+    PERIOD_START,
+    account,
+    at,
+    billing,
+    compute,
+    endpoint,
+    flavor,
+    job,
+    line,
+    missing,
+    namespace,
+    ok,
+    snapshot,
+    space,
+    statement,
+)
+
+D = Decimal
+NOW = at(20)  # Nov 20 00:00: 19 days into the period, 11 days (264 h) left
+
+
+def check(report: Report, item: str) -> tuple[Decimal | None, Decimal | None, Decimal | None, CheckStatus]:
+    row = next(c for c in report.crosscheck if c.item == item)
+    return row.billed_usd, row.recomputed_usd, row.delta_usd, row.status
+
+
+def test_a_running_space_priced_live_billed_and_recomputed() -> None:
+    snap = snapshot(
+        namespace("alice", billing=billing("alice"), spaces=(space("alice/chat", replicas=2),),
+                  statement=statement("alice", line("spaces/t4-small/minutes", "alice/chat", "90", "0.600030",
+                                                    unit="0.006667"))),
+        spaces_hw=(flavor("t4-small", "0.006667", gpu=True),))
+    r = evaluate(snap, History(), Config(), NOW)
+    cost = r.spaces[0].cost
+    assert cost.price is not None and cost.price.source is PriceSource.LIVE
+    assert cost.price.usd_per_hour == D("0.40002")  # 6667 micro-USD a minute x 60
+    assert cost.cost_per_hour_usd == D("0.80004")  # two replicas
+    assert (cost.billed_minutes, cost.billed_hours, cost.billed_usd) == (D(90), D("1.5"), D("0.600030"))
+    assert cost.recomputed_usd == D("0.600030")  # 90 x 0.40002 / 60
+    assert cost.to_period_end_usd == D("211.210560")  # 0.80004 x 264 h
+    assert r.running_cost_per_hour_usd == D("0.80004")
+    assert check(r, "space alice/chat t4-small") == (D("0.600030"), D("0.600030"), D(0), CheckStatus.OK)
+    assert r.spaces[0].gpu_hours == D("1.5")
+    assert r.gpu_hours_by_hardware == (("t4-small", D("1.5")),)
+
+
+def test_an_injected_discrepancy_is_drift_and_small_rounding_is_not() -> None:
+    snap = snapshot(namespace("alice", spaces=(space("alice/a"), space("alice/b")),
+                              statement=statement("alice",
+                                                  line("spaces/t4-small/minutes", "alice/a", "90", "0.63"),
+                                                  line("spaces/t4-small/minutes", "alice/b", "90", "0.605"))))
+    r = evaluate(snap, History(), Config(), NOW)
+    # bundled $0.40/h: 90 min -> $0.60. 0.03 off is beyond max(1% of 0.63, $0.01); 0.005 is within.
+    assert check(r, "space alice/a t4-small") == (D("0.63"), D("0.600000"), D("0.030000"), CheckStatus.DRIFT)
+    assert check(r, "space alice/b t4-small")[3] is CheckStatus.OK
+    assert check(r, "total spaces alice") == (D("1.235"), D("1.200000"), D("0.035000"), CheckStatus.DRIFT)
+    loose = evaluate(snap, History(), Config(tolerance=Tolerance(pct=D(10))), NOW)
+    assert check(loose, "space alice/a t4-small")[3] is CheckStatus.OK  # 10% of 0.63 = 0.063
+
+
+def test_hardware_without_a_price_is_unpriced_not_free() -> None:
+    snap = snapshot(namespace("alice", spaces=(space("alice/q", hardware="quantum-x1", sleep=None),
+                                               space("alice/free", hardware="cpu-basic"),
+                                               space("alice/static", hardware=None)),
+                              statement=statement("alice", line("spaces/quantum-x1/minutes", "alice/q", "60", "5"))))
+    r = evaluate(snap, History(), Config(), NOW)
+    q, free, static = (row.cost for row in r.spaces)
+    assert q.price is None and q.cost_per_hour_usd is None and q.recomputed_usd is None
+    assert q.to_period_end_usd is None
+    assert q.billed_usd == D(5)  # what HF billed is still shown
+    assert r.unpriced == ("space alice/q (quantum-x1)",)
+    assert check(r, "space alice/q quantum-x1") == (D(5), None, None, CheckStatus.UNPRICED)
+    assert check(r, "total spaces alice")[3] is CheckStatus.UNPRICED
+    assert free.price is not None and free.price.usd_per_hour == 0 and free.cost_per_hour_usd == 0
+    assert static.price is None and static.cost_per_hour_usd == 0  # a static Space is free, not unpriced
+    assert r.running_cost_per_hour_usd == 0
+
+
+def test_an_org_without_billing_access() -> None:
+    snap = snapshot(namespace("alice", billing=billing("alice", "1", "2")),
+                    namespace("acme", kind="org", billing=missing("billing:acme", SourceStatus.NO_ACCESS),
+                              statement=missing("statement:acme", SourceStatus.NO_ACCESS),
+                              spaces=(space("acme/x"),)),
+                    acct=account(orgs=("acme",)))
+    r = evaluate(snap, History(), Config(), NOW)
+    assert r.billing_access is True
+    assert [(o.name, o.billing_access) for o in r.orgs] == [("acme", False)]
+    assert [c.namespace for c in r.credits] == ["alice"]
+    x = r.spaces[0].cost
+    assert x.billed_usd is None and x.billed_minutes is None and x.cost_per_hour_usd == D("0.40")
+    assert not [c for c in r.crosscheck if "acme" in c.item]
+    assert next(s for s in r.sources if s.name == "billing:acme").http_status == 403
+
+
+def test_uptime_from_history_with_statement_intervals_before_it() -> None:
+    history = History(changes=(StateChange("space", "alice/chat", at(19), "RUNNING", "t4-small", 1),
+                               StateChange("space", "alice/chat", at(19, 12), "SLEEPING", "t4-small", 0),
+                               StateChange("space", "alice/chat", at(19, 18), "RUNNING", "t4-small", 1)))
+    snap = snapshot(namespace("alice", spaces=(space("alice/chat"),), statement=statement(
+        "alice", line("spaces/t4-small/minutes", "alice/chat", "1440", "9.6", started=at(10), stopped=at(11)),
+        line("spaces/t4-small/minutes", "alice/chat", "1080", "7.2", started=at(19), active=True))))
+    cost = evaluate(snap, history, Config(), NOW).spaces[0].cost
+    assert cost.uptime_24h_pct == D("75.00")  # 12 h + 6 h of the last 24 h
+    # Nov 1-19 from the statement (24 h on Nov 10), Nov 19-20 from history (18 h): 42 h of 456 h.
+    assert cost.uptime_pct == D("9.21")
+    no_history = evaluate(snap, History(), Config(), NOW).spaces[0].cost
+    assert no_history.uptime_24h_pct == D("100.00")  # the active line since Nov 19 00:00
+
+
+def test_endpoints_match_lines_by_label_and_price_by_region() -> None:
+    snap = snapshot(namespace(
+        "alice", endpoints=(endpoint("alice", "llm", region="eu-west-1", ready=2),
+                            endpoint("alice", "idle", state="scaledToZero", ready=0)),
+        endpoint_catalog=(compute("nvidia-l4", "x1", "0.8"), compute("nvidia-l4", "x1", "0.9", region="eu-west-1")),
+        statement=statement("alice", line("endpoints/aws/nvidia-l4/x1", "llm", "600", "9"),
+                            line("endpoints/aws/nvidia-l4/x1", "alice/idle", "45", "0.6"))))
+    r = evaluate(snap, History(), Config(), NOW)
+    llm, idle = (row.cost for row in r.endpoints)
+    assert llm.price is not None and llm.price.usd_per_hour == D("0.9")  # eu-west-1
+    assert llm.cost_per_hour_usd == D("1.8")
+    assert (llm.billed_minutes, llm.recomputed_usd) == (D(600), D("9.000000"))
+    assert idle.cost_per_hour_usd == 0 and idle.to_period_end_usd == 0
+    assert idle.recomputed_usd == D("0.600000")  # us-east-1 price: 45 min x 0.8 / 60
+    assert check(r, "total endpoints alice") == (D("9.6"), D("9.600000"), D(0), CheckStatus.OK)
+
+
+def test_jobs_fall_back_to_job_charges_and_their_own_times() -> None:
+    snap = snapshot(namespace("alice", jobs=(job("j1", stage="COMPLETED", flavor="a10g-small",
+                                                 started=at(19, 10), finished=at(19, 13)),),
+                              statement=statement("alice"),
+                              job_charges=(JobCharge("j1", "a10g-small", at(19, 10), at(19, 13), D(180), D(3)),)))
+    r = evaluate(snap, History(), Config(), NOW)
+    cost = r.jobs[0].cost
+    assert (cost.billed_minutes, cost.billed_usd, cost.recomputed_usd) == (D(180), D(3), D("3.000000"))
+    assert cost.cost_per_hour_usd == 0
+    assert cost.uptime_24h_pct == D("12.50")  # 3 h of 24
+    assert check(r, "job j1 a10g-small")[3] is CheckStatus.OK
+
+
+def test_flags() -> None:
+    history = History(changes=(StateChange("space", "alice/gpu", at(19, 14), "RUNNING", "a10g-large", 1),
+                               StateChange("endpoint", "alice/pinned", at(19), "running", "aws/nvidia-l4/x1", 1)))
+    snap = snapshot(namespace(
+        "alice", billing=billing("alice", "2.5", "2", limit="2.6"),
+        spaces=(space("alice/gpu", hardware="a10g-large", sleep=None), space("alice/cpu", hardware="cpu-basic",
+                                                                             sleep=None)),
+        endpoints=(endpoint("alice", "pinned", min_replica=1),),
+        jobs=(job("long", started=at(18, 23)), job("short", started=at(19, 23)))))
+    r = evaluate(snap, history, Config(), NOW)
+    kinds = {(f.kind, f.subject) for f in r.flags}
+    assert kinds == {("no_sleep_time", "alice/gpu"), ("idle_gpu", "alice/gpu"),  # 10 h unchanged
+                     ("cannot_scale_to_zero", "alice/pinned"), ("idle_gpu", "alice/pinned"),  # 24 h at min
+                     ("long_running_job", "long"), ("credits_exhausted", "alice"), ("limit_near", "alice")}
+
+
+def test_inference_cross_check_waits_for_settlement() -> None:
+    usage = billing("alice", "1.50", "2", providers=(("together", 10, "1.00"), ("groq", 5, "0.40")))
+    history = History(usage=(UsagePoint("alice", at(19, 23, 29), PERIOD_START, D("1.40"), None),))
+    sessions = (SessionCost("s1", PERIOD_START, 15, D("1.40")),)
+    snap = snapshot(namespace("alice", billing=usage, sessions=sessions))
+    r = evaluate(snap, history, Config(), NOW)
+    assert r.credits[0].provisional_usd == D("0.10")
+    assert check(r, "inference alice by provider") == (D("1.50"), D("1.40"), D("0.10"), CheckStatus.PENDING)
+    assert check(r, "inference alice by session")[3] is CheckStatus.PENDING
+    settled = evaluate(snap, History(), Config(), NOW)  # nothing to say the 10 cents are recent
+    assert check(settled, "inference alice by provider")[3] is CheckStatus.DRIFT
+    assert r.inference.cost_usd == D("1.50") and r.inference.requests == 15
+    assert [(p.name, p.cost_usd) for p in r.inference.by_provider] == [("together", D("1.00")), ("groq", D("0.40"))]
+
+
+def test_storage_and_source_ages() -> None:
+    repos = (RepoStorage("alice", "alice/small", "model", True, 10), RepoStorage("alice", "alice/big", "dataset",
+                                                                                 False, 500))
+    snap = snapshot(namespace("alice", storage=ok("storage:alice", repos, at(19, 23, 59)),
+                              billing=billing("alice", private_storage_bytes=1000, public_storage_bytes=2000,
+                                              private_storage_limit_bytes=10**11)))
+    r = evaluate(snap, History(), Config(), NOW)
+    assert (r.storage.private_bytes, r.storage.public_bytes, r.storage.private_limit_bytes) == (1000, 2000, 10**11)
+    assert [x.id for x in r.storage.repos] == ["alice/big", "alice/small"]
+    assert next(s for s in r.sources if s.name == "storage:alice").age_s == 60
+    no_billing = evaluate(snapshot(namespace("alice", storage=repos)), History(), Config(), NOW)
+    assert (no_billing.storage.private_bytes, no_billing.storage.public_bytes) == (10, 500)
+
+
+def test_evaluate_is_pure_same_inputs_same_report() -> None:
+    snap = snapshot(namespace("alice", billing=billing("alice", "1"), spaces=(space("alice/chat"),)))
+    assert evaluate(snap, History(), Config(), NOW) == evaluate(snap, History(), Config(), NOW)
