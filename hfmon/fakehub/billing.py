@@ -1,0 +1,214 @@
+"""Compute billing of the fake hub: itemised usage lines accrued from the resource timelines.
+
+The rules (hf-api.md 5.3, 6.6, 7), exactly as implemented:
+
+- Billed states: Spaces APP_STARTING, RUNNING, RUNNING_BUILDING, RUNNING_APP_STARTING (not BUILDING, SLEEPING,
+  PAUSED, STOPPED, errors); Endpoints `initializing` and `running` (not pending, updating, updateFailed,
+  paused, scaledToZero, failed); Jobs RUNNING (not SCHEDULING nor the final stages).
+- Consecutive billed intervals of one resource with the same hardware and replica count form one *segment*,
+  which is one usage line. A segment is clipped to the window asked for (the billing period, or the
+  usage-v2 startDate/endDate window) and to the scenario time `now`.
+- Billed minutes of a line = whole minutes elapsed in the clipped segment, i.e.
+  floor(seconds / 60). All timeline boundaries are whole minutes, so only the minute in progress at `now`
+  is left out. `quantity` = billed minutes x replicas (replica-minutes).
+- Unit price (`unitCostMicroUSD`, per replica-minute): Spaces and Jobs use the hardware catalog's
+  `unitCostMicroUSD` (= round_half_up(hourly USD x 1e6 / 60)); Endpoints use
+  round_half_up(pricePerHour x 1e6 / 60) of their compute in `/v2/provider`. cpu-basic and ZeroGPU Spaces
+  cost 0 but still get lines.
+- `totalCostMicroUSD` = quantity x unitCostMicroUSD, an exact integer; totals are exact sums of lines.
+- `startedAt` is the clipped segment start; `stoppedAt` is the segment end if it ended by `now` (else null)
+  and `active` is true while the segment is still accruing at `now`.
+- Storage: one `hf/repository-storage` line per namespace, quantity = whole TB of private storage above
+  the plan's private allowance (rounded up), 18,000,000 micro-USD per TB (0 in the demo).
+- Injected discrepancies (`Scenario.discrepancies`) bend exactly these rules: a different unit price, extra
+  minutes on the resource's last line in the window, or a flavor missing from the catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
+from hfmon.fakehub import timeline as tl
+from hfmon.fakehub.scenario import ENDPOINT_BILLED, JOB_BILLED, SPACE_BILLED, TB, Scenario
+from hfmon.fakehub.timeline import Interval
+
+STORAGE_TB_MICRO_USD = 18_000_000
+PRIVATE_ALLOWANCE = {"free": 100 * 10**9, "pro": TB, "team": TB, "enterprise": TB}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One itemised usage line (one billed segment of one resource inside a window)."""
+
+    group: str
+    entity_id: str
+    label: str
+    product: str
+    pretty_name: str
+    quantity: int
+    unit_micro_usd: int
+    started_at: datetime
+    stopped_at: datetime | None
+    active: bool
+    unit_label: str = "minutes"
+
+    @property
+    def total_micro_usd(self) -> int:
+        """quantity x unit price, micro-USD."""
+        return self.quantity * self.unit_micro_usd
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of billed intervals with one hardware and replica count; `end` None = still open."""
+
+    start: datetime
+    end: datetime | None
+    hardware: str
+    replicas: int
+
+
+def segments(timeline: Iterable[Interval], billed: frozenset[str]) -> Iterator[Segment]:
+    """Merge consecutive billed intervals with the same hardware and replicas into segments."""
+    cur: Segment | None = None
+    for iv in timeline:
+        if iv.state not in billed or iv.replicas <= 0:
+            if cur is not None:
+                yield cur
+                cur = None
+            continue
+        if cur is not None and cur.end == iv.start and (cur.hardware, cur.replicas) == (iv.hardware, iv.replicas):
+            cur = Segment(cur.start, iv.end, cur.hardware, cur.replicas)
+            continue
+        if cur is not None:
+            yield cur
+        cur = Segment(iv.start, iv.end, iv.hardware, iv.replicas)
+    if cur is not None:
+        yield cur
+
+
+def _clip(seg: Segment, lo: datetime, hi: datetime, now: datetime) -> tuple[datetime, int] | None:
+    """(clipped start, billed whole minutes) of a segment in [lo, min(hi, now)), or None if outside."""
+    top = min(hi, now)
+    a = max(seg.start, lo)
+    b = top if seg.end is None else min(seg.end, top)
+    if b <= a:
+        return None
+    return a, int((b - a).total_seconds()) // 60
+
+
+def _lines(scn: Scenario, group: str, entity_id: str, label: str, timeline: tuple[Interval, ...],
+           billed: frozenset[str], price: dict[str, tuple[str, str, int]], lo: datetime, hi: datetime,
+           now: datetime) -> list[Line]:
+    out: list[Line] = []
+    for seg in segments(timeline, billed):
+        clip = _clip(seg, lo, hi, now)
+        if clip is None:
+            continue
+        start, minutes = clip
+        product, pretty, unit = price[seg.hardware]
+        ended = seg.end is not None and seg.end <= now
+        out.append(Line(group, entity_id, label, product, pretty, minutes * seg.replicas, unit, start,
+                        seg.end if ended else None, not ended))
+    extra = scn.discrepancy("minutes", label)
+    if extra is not None and out:
+        last = out[-1]
+        out[-1] = Line(last.group, last.entity_id, last.label, last.product, last.pretty_name,
+                       last.quantity + extra.value, last.unit_micro_usd, last.started_at, last.stopped_at,
+                       last.active)
+    return out
+
+
+def _flavor_prices(scn: Scenario, kind: str, resource: str, hardware: Iterable[str]) -> dict[
+        str, tuple[str, str, int]]:
+    out: dict[str, tuple[str, str, int]] = {}
+    for hw in hardware:
+        flavor = scn.space_flavor(hw) if kind == "spaces" else scn.job_flavor(hw)
+        odd = scn.discrepancy("uncataloged", resource)
+        unit = odd.value if flavor is None and odd is not None else (flavor.unit_micro_usd if flavor else 0)
+        wrong = scn.discrepancy("unit_price", resource)
+        if wrong is not None:
+            unit = wrong.value
+        pretty = flavor.pretty_name if flavor else hw
+        out[hw] = (f"{kind}/{hw}/minutes", pretty, unit)
+    return out
+
+
+def space_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, now: datetime) -> list[Line]:
+    """Usage lines of the namespace's Spaces in [lo, hi) up to now."""
+    out: list[Line] = []
+    for sp in scn.spaces:
+        if sp.namespace != namespace:
+            continue
+        prices = _flavor_prices(scn, "spaces", sp.id, {iv.hardware for iv in sp.timeline})
+        out += _lines(scn, "spaces", sp.entity_id, sp.id, sp.timeline, SPACE_BILLED, prices, lo, hi, now)
+    return out
+
+
+def endpoint_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, now: datetime) -> list[Line]:
+    """Usage lines of the namespace's Inference Endpoints in [lo, hi) up to now."""
+    out: list[Line] = []
+    for ep in scn.endpoints:
+        if ep.namespace != namespace:
+            continue
+        c = ep.compute
+        wrong = scn.discrepancy("unit_price", ep.id)
+        unit = wrong.value if wrong is not None else c.unit_micro_usd
+        prices = {iv.hardware: (c.product, f"{c.architecture} {c.instance_size}", unit) for iv in ep.timeline}
+        out += _lines(scn, "endpoints", ep.entity_id, ep.id, ep.timeline, ENDPOINT_BILLED, prices, lo, hi, now)
+    return out
+
+
+def job_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, now: datetime) -> list[Line]:
+    """Usage lines of the namespace's Jobs in [lo, hi) up to now (one per job run)."""
+    out: list[Line] = []
+    for job in scn.jobs:
+        if job.namespace != namespace:
+            continue
+        prices = _flavor_prices(scn, "jobs", job.id, {iv.hardware for iv in job.timeline})
+        out += _lines(scn, "jobs", job.id, job.id, job.timeline, JOB_BILLED, prices, lo, hi, now)
+    return out
+
+
+def storage_bytes(scn: Scenario, namespace: str) -> tuple[int, int]:
+    """(private, public) bytes stored by a namespace across models, datasets and Spaces."""
+    private = public = 0
+    for size, priv, ns in [(r.used_storage, r.private, r.namespace) for r in scn.repos] + [
+            (s.used_storage, s.private, s.namespace) for s in scn.spaces]:
+        if ns != namespace:
+            continue
+        if priv:
+            private += size
+        else:
+            public += size
+    return private, public
+
+
+def private_allowance(scn: Scenario, namespace: str) -> int:
+    """Private storage included in the namespace's plan, bytes."""
+    org = scn.org(namespace)
+    if org is not None:
+        return TB * org.seats
+    return PRIVATE_ALLOWANCE.get(scn.user.plan, TB)
+
+
+def storage_line(scn: Scenario, namespace: str, lo: datetime, now: datetime) -> Line:
+    """The private-storage overage line of a namespace (quantity in whole TB, rounded up)."""
+    private, _ = storage_bytes(scn, namespace)
+    over = max(0, private - private_allowance(scn, namespace))
+    tbs = -(-over // TB)
+    return Line("storage", namespace, "private storage above the plan allowance", "hf/repository-storage",
+                "Repository storage", tbs, STORAGE_TB_MICRO_USD, lo, None, True, unit_label="TB")
+
+
+def all_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, now: datetime) -> list[Line]:
+    """Every usage line of a namespace for the window: Spaces, Endpoints, Jobs, storage."""
+    return (space_lines(scn, namespace, lo, hi, now) + endpoint_lines(scn, namespace, lo, hi, now)
+            + job_lines(scn, namespace, lo, hi, now) + [storage_line(scn, namespace, lo, now)])
+
+
+def state_at(timeline: tuple[Interval, ...], moment: datetime) -> Interval | None:
+    """The interval in effect at `moment` (re-exported for the routes)."""
+    return tl.at(timeline, moment)

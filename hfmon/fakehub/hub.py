@@ -1,0 +1,253 @@
+"""FakeHub: the scenario clock, authentication, rate limiting, faults, and dispatch to the route modules."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import random
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import httpx2
+
+from hfmon.fakehub import faults as fl
+from hfmon.fakehub.scenario import FULL_TOKEN, NO_BILLING_TOKEN, RATE_LIMIT_QUOTA, Faults, Scenario
+from hfmon.fakehub.traffic import Traffic
+from hfmon.fakehub.wire import HTTPError, Req, Resp, error_resp
+
+WINDOW_S = 300
+TOKENS = {FULL_TOKEN: "full", NO_BILLING_TOKEN: "nobilling"}
+INVALID = "Invalid credentials in Authorization header"
+
+
+@dataclass(frozen=True)
+class Record:
+    """One request the hub answered."""
+
+    method: str
+    path: str
+    status: int
+
+
+class RequestLog:
+    """Thread-safe log of (method, path, status) of every request received."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._items: list[Record] = []
+
+    def add(self, rec: Record) -> None:
+        """Append a record."""
+        with self._lock:
+            self._items.append(rec)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __iter__(self) -> Iterator[Record]:
+        with self._lock:
+            return iter(list(self._items))
+
+    def count(self, path: str | None = None, *, prefix: str | None = None, status: int | None = None) -> int:
+        """How many requests matched an exact path, a path prefix and/or a status."""
+        return sum(1 for r in self if (path is None or r.path == path)
+                   and (prefix is None or r.path.startswith(prefix)) and (status is None or r.status == status))
+
+    def clear(self) -> None:
+        """Forget every record."""
+        with self._lock:
+            self._items.clear()
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a route handler needs: the hub, the request, the scenario time and who is calling."""
+
+    hub: FakeHub
+    req: Req
+    now: datetime
+    who: str | None  # "full", "nobilling" or None (anonymous)
+
+    @property
+    def scn(self) -> Scenario:
+        """The scenario."""
+        return self.hub.scenario
+
+    def need_auth(self) -> str:
+        """The caller's token kind; 401 when anonymous."""
+        if self.who is None:
+            raise HTTPError(401, INVALID)
+        return self.who
+
+
+class _Transport(httpx2.MockTransport):
+    """MockTransport that applies the latency knob with time.sleep (sync) or asyncio.sleep (async)."""
+
+    def __init__(self, hub: FakeHub) -> None:
+        super().__init__(hub.handle)
+        self.hub = hub
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        request.read()
+        resp = self.hub.respond(request)
+        if resp.delay_s:
+            time.sleep(resp.delay_s)
+        return self.hub.to_httpx(resp, request)
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        await request.aread()
+        resp = self.hub.respond(request)
+        if resp.delay_s:
+            await asyncio.sleep(resp.delay_s)
+        return self.hub.to_httpx(resp, request)
+
+
+class FakeHub:
+    """A fake Hugging Face (Hub, Inference Endpoints API, router) answering from a Scenario."""
+
+    def __init__(self, scenario: Scenario, *, now: Callable[[], datetime] | None = None, speed: float = 1.0) -> None:
+        self.scenario = scenario
+        self.speed = speed
+        self._now = now
+        self._origin = time.monotonic()
+        self.faults: Faults = replace(scenario.faults)
+        self.requests = RequestLog()
+        self.traffic = Traffic(scenario)
+        self._lock = threading.Lock()
+        self._seq = 0
+        self._fault_rng = random.Random(f"{scenario.seed}/faults")
+        self._latency_rng = random.Random(f"{scenario.seed}/latency")
+        self._windows: dict[str, tuple[int, int]] = {}
+        self._burst_left = self.faults.rate_limit_burst
+        self._burst_armed = self.faults.rate_limit_burst
+
+    def now(self) -> datetime:
+        """The scenario time."""
+        if self._now is not None:
+            return self._now()
+        return self.scenario.start + timedelta(seconds=(time.monotonic() - self._origin) * self.speed)
+
+    def transport(self) -> httpx2.MockTransport:
+        """A transport for sync and async httpx2 clients that answers from this hub."""
+        return _Transport(self)
+
+    def handle(self, request: httpx2.Request) -> httpx2.Response:
+        """Answer one httpx2 request (no latency applied: use transport() for that)."""
+        request.read()
+        return self.to_httpx(self.respond(request), request)
+
+    def to_httpx(self, resp: Resp, request: httpx2.Request) -> httpx2.Response:
+        """Turn a Resp into an httpx2 Response; a stall becomes a ReadTimeout."""
+        if resp.stall_s:
+            raise httpx2.ReadTimeout("fake hub stalled past the client timeout", request=request)
+        return httpx2.Response(resp.status, headers=resp.headers, content=resp.body, request=request)
+
+    def respond(self, request: httpx2.Request) -> Resp:
+        """Answer an httpx2 request as a transport-neutral Resp."""
+        url = request.url
+        port = f":{url.port}" if url.port else ""
+        req = Req(request.method, url.path, [(k, v) for k, v in url.params.multi_items()],
+                  {k.lower(): v for k, v in request.headers.items()}, request.content,
+                  f"{url.scheme}://{url.host}{port}")
+        return self.answer(req)
+
+    def answer(self, req: Req) -> Resp:
+        """Answer a request: auth, rate limit, faults, route, then body faults."""
+        now = self.now()
+        token = req.bearer()
+        who = TOKENS.get(token) if token else None
+        with self._lock:
+            self._seq += 1
+            seq = self._seq
+            plan = fl.decide(self._fault_rng, self.faults)
+            delay = (self.scenario.latency_ms + self._latency_rng.uniform(0, self.scenario.jitter_ms)) / 1000
+            limited, remaining, reset, quota = self._count(token if token and who else "anonymous", now)
+            burst = self._burst(seq)
+        rl = [("RateLimit", f'"api";r={0 if burst else remaining};t={reset}'),
+              ("RateLimit-Policy", f'"fixed window";"api";q={quota};w={WINDOW_S}')]
+        try:
+            if token is not None and who is None:
+                raise HTTPError(401, INVALID)
+            if limited or burst:
+                raise HTTPError(429, f"You have exceeded our rate limit for the 'api' resource. Retry after "
+                                f"{reset} seconds ({0 if burst else remaining}/{quota} requests remaining in "
+                                f"current {WINDOW_S}s window).", headers=[("Retry-After", str(max(1, reset)))])
+            if plan.error_status is not None:
+                raise HTTPError(plan.error_status, "Internal Error - We're working hard to fix this as soon as "
+                                "possible!" if plan.error_status == 500 else "Service Unavailable")
+            resp = self._route(Ctx(self, req, now, who))
+        except HTTPError as err:
+            resp = error_resp(err)
+        resp = self._body_faults(resp, plan)
+        resp.headers += [("X-Request-Id", _request_id(self.scenario.seed, seq)), *rl,
+                         ("X-Powered-By", "huggingface-moon"),
+                         ("Access-Control-Expose-Headers", "X-Repo-Commit,X-Request-Id,X-Error-Code,"
+                          "X-Error-Message,X-Total-Count,ETag,Link,Accept-Ranges,Content-Range")]
+        resp.delay_s = max(0.0, delay)
+        if plan.stall:
+            resp.stall_s = self.faults.stall_seconds
+        self.requests.add(Record(req.method, req.path, resp.status))
+        return resp
+
+    def _count(self, key: str, now: datetime) -> tuple[bool, int, int, int]:
+        quota = self.scenario.quota() if key != "anonymous" else RATE_LIMIT_QUOTA["anonymous"]
+        ts = int(now.timestamp())
+        window = ts - ts % WINDOW_S
+        start, used = self._windows.get(key, (window, 0))
+        if start != window:
+            start, used = window, 0
+        used += 1
+        self._windows[key] = (start, used)
+        return used > quota, max(0, quota - used), start + WINDOW_S - ts, quota
+
+    def _burst(self, seq: int) -> bool:
+        f = self.faults
+        if f.rate_limit_burst != self._burst_armed:  # knob changed at runtime: arm a new burst
+            self._burst_armed = self._burst_left = f.rate_limit_burst
+        if f.rate_limit_period and seq % f.rate_limit_period == 0:
+            self._burst_left = f.rate_limit_burst
+        if self._burst_left > 0:
+            self._burst_left -= 1
+            return True
+        return False
+
+    def _body_faults(self, resp: Resp, plan: fl.Plan) -> Resp:
+        ctype = resp.header("Content-Type") or ""
+        if resp.status >= 300 or "json" not in ctype:
+            return resp
+        if self.faults.schema_drift:
+            resp.body = fl.drift_body(resp.body)
+        if plan.malformed:
+            resp.body = fl.malform(resp.body)
+        elif plan.truncate:
+            full = len(resp.body)
+            resp.body = fl.truncate(resp.body)
+            resp.declared_length = full
+        return resp
+
+    def _route(self, ctx: Ctx) -> Resp:
+        from hfmon.fakehub import routes_billing, routes_endpoints, routes_hub, routes_router
+
+        path = ctx.req.path
+        if path.startswith("/v2/"):
+            resp = routes_endpoints.route(ctx)
+        elif path.startswith("/v1/"):
+            resp = routes_router.route(ctx)
+        elif "/billing/" in path or path == "/api/spaces/zero-gpu/quota":
+            resp = routes_billing.route(ctx)
+        elif path.startswith("/api/"):
+            resp = routes_hub.route(ctx)
+        else:
+            resp = None
+        if resp is None:
+            raise HTTPError(404, f"Cannot {ctx.req.method} {path}")
+        return resp
+
+
+def _request_id(seed: int, seq: int) -> str:
+    digest = hashlib.sha256(f"{seed}/{seq}".encode()).hexdigest()
+    return f"Root=1-{digest[:8]}-{digest[8:32]};{digest[32:40]}-{digest[40:44]}-{digest[44:48]}-{digest[48:52]}-" \
+           f"{digest[52:64]}"

@@ -1,0 +1,220 @@
+"""Billing routes (user and org variants) and the ZeroGPU quota; 403 without billing read permission."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from hfmon.fakehub import billing
+from hfmon.fakehub.hub import Ctx
+from hfmon.fakehub.scenario import Scenario, period_bounds
+from hfmon.fakehub.wire import HTTPError, Resp, dumps, iso_ms, json_resp, not_found
+
+NO_BILLING = "This token does not have the permission to read billing usage (fine-grained tokens need " \
+             "\"Billing > Read billing usage\")"
+ZERO_GPU_BASE = {"free": 300, "pro": 2400}
+
+
+def period_id(scn: Scenario, namespace: str, start: datetime) -> str:
+    """The 24-hex id of a namespace's billing period."""
+    return hashlib.sha256(f"{scn.seed}:period/{namespace}/{start:%Y-%m}".encode()).hexdigest()[:24]
+
+
+def _entity_id(scn: Scenario, ns: str) -> str:
+    org = scn.org(ns)
+    return org.id if org else scn.user.id
+
+
+def _check(ctx: Ctx, ns: str) -> None:
+    ctx.need_auth()
+    org = ctx.scn.org(ns)
+    if ns != ctx.scn.user.name and org is None:
+        raise not_found("Organization not found")
+    if ctx.who != "full" or (org is not None and not org.billing_readable):
+        raise HTTPError(403, NO_BILLING if ctx.who != "full" else
+                        f"You need to be an admin of {ns} with billing access to read its usage")
+
+
+def _unix(ctx: Ctx, name: str, default: datetime) -> datetime:
+    raw = ctx.req.arg(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) > 10**11:
+        raise HTTPError(400, f"{name} must be a Unix timestamp in seconds")
+    return datetime.fromtimestamp(int(raw), UTC)
+
+
+def _iso(ctx: Ctx, name: str, default: datetime) -> datetime:
+    raw = ctx.req.arg(name)
+    if raw is None:
+        return default
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise HTTPError(400, f"{name} must be an ISO 8601 date") from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def inference_json(ctx: Ctx, ns: str, lo: datetime, hi: datetime) -> dict[str, Any]:
+    """The inferenceProviders block: spend with placeholders, credits, limit, request count."""
+    scn = ctx.scn
+    tot = ctx.hub.traffic.totals(ns, lo, hi, ctx.now)
+    p_lo, p_hi = period_bounds(ctx.now)
+    limit = scn.user.spending_limit_nano_usd if ns == scn.user.name else 0
+    return {"usedNanoUsd": tot.used_nano_usd, "includedNanoUsd": scn.included_nano_usd(ns), "limitNanoUsd": limit,
+            "numRequests": tot.num_requests, "periodStart": iso_ms(p_lo), "periodEnd": iso_ms(p_hi)}
+
+
+def usage_v2(ctx: Ctx, ns: str) -> Resp:
+    """GET usage-v2?startDate=&endDate= (Unix seconds)."""
+    p_lo, _ = period_bounds(ctx.now)
+    lo, hi = _unix(ctx, "startDate", p_lo), _unix(ctx, "endDate", ctx.now)
+    jobs = billing.job_lines(ctx.scn, ns, lo, hi, ctx.now)
+    minutes = sum(line.quantity for line in jobs)
+    return json_resp({"usage": {"inferenceProviders": inference_json(ctx, ns, lo, hi),
+                                "jobs": {"usedMicroUsd": sum(x.total_micro_usd for x in jobs),
+                                         "totalMinutes": float(minutes)}}})
+
+
+def line_json(line: billing.Line) -> dict[str, Any]:
+    """One itemised usage line."""
+    return {"entityId": line.entity_id, "active": line.active, "product": line.product,
+            "productPrettyName": line.pretty_name, "quantity": line.quantity, "unitCostMicroUSD": line.unit_micro_usd,
+            "totalCostMicroUSD": line.total_micro_usd, "unitLabel": line.unit_label, "label": line.label,
+            "freeGrant": False, "startedAt": iso_ms(line.started_at),
+            "stoppedAt": iso_ms(line.stopped_at) if line.stopped_at else None}
+
+
+def statement(ctx: Ctx, ns: str) -> Resp:
+    """GET usage?periodId=: the period and its itemised lines grouped by product family."""
+    scn = ctx.scn
+    cur = period_bounds(ctx.now)[0]
+    periods = [cur]
+    for _ in range(2):
+        periods.append(period_bounds(periods[-1] - timedelta(days=1))[0])
+    wanted = ctx.req.arg("periodId")
+    start = next((p for p in periods if period_id(scn, ns, p) == wanted), None) if wanted else cur
+    if start is None:
+        raise HTTPError(404, "Billing period not found")
+    end = period_bounds(start)[1]
+    lines = billing.all_lines(scn, ns, start, end, ctx.now)
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for line in lines:
+        groups[line.group].append(line_json(line))
+    total = sum(x.total_micro_usd for x in lines)
+    invoice: dict[str, Any] = {"id": "no-invoice", "type": "no-invoice"}
+    if start != cur:
+        cents = (total + 5_000) // 10_000
+        invoice = {"id": f"in_{period_id(scn, ns, start)[:14]}", "type": "stripe", "status": "paid",
+                   "amountDueCents": 0, "totalCents": cents, "dueDate": iso_ms(end + timedelta(days=1)),
+                   "collectionMethod": "charge_automatically"}
+    org = scn.org(ns)
+    return json_resp({"period": {"_id": period_id(scn, ns, start), "entityId": _entity_id(scn, ns), "entityName": ns,
+                                 "entityType": "org" if org else "user", "periodStart": iso_ms(start),
+                                 "periodEnd": iso_ms(end), "charges": [], "invoice": invoice},
+                      "usage": dict(groups)})
+
+
+def jobs_usage(ctx: Ctx, ns: str) -> Resp:
+    """GET usage/jobs: the current period's Jobs spend with one detail row per job."""
+    lo, hi = period_bounds(ctx.now)
+    lines = billing.job_lines(ctx.scn, ns, lo, hi, ctx.now)
+    details = []
+    for job in ctx.scn.jobs:
+        mine = [x for x in lines if x.entity_id == job.id]
+        if not mine:
+            continue
+        final = next((x for x in job.timeline if x.end is None), None)
+        done = final is not None and final.start <= ctx.now
+        row: dict[str, Any] = {"jobId": job.id, "hardwareFlavor": job.flavor, "startedAt": iso_ms(mine[0].started_at),
+                               "totalMinutes": float(sum(x.quantity for x in mine)),
+                               "totalCostMicroUsd": sum(x.total_micro_usd for x in mine)}
+        if done and final is not None:
+            row["completedAt"] = iso_ms(final.start)
+        details.append(row)
+    return json_resp({"hasAccess": True, "usage": {
+        "periodStart": iso_ms(lo), "periodEnd": iso_ms(hi), "totalMinutes": float(sum(x.quantity for x in lines)),
+        "usedMicroUsd": sum(x.total_micro_usd for x in lines), "jobDetails": details}})
+
+
+def live(ctx: Ctx, ns: str) -> Resp:
+    """GET usage/live: one complete `event: usage` (Server-Sent Events only)."""
+    if "text/event-stream" not in ctx.req.headers.get("accept", ""):
+        raise HTTPError(400, "This endpoint streams Server-Sent Events: send Accept: text/event-stream")
+    scn = ctx.scn
+    lo, hi = period_bounds(ctx.now)
+    inf = inference_json(ctx, ns, lo, hi)
+    tot = ctx.hub.traffic.totals(ns, lo, hi, ctx.now)
+    inf["providerDetails"] = [{"provider": p, "numRequests": n, "totalCostNanoUsd": c, "totalDurationMs": ms}
+                              for p, (n, c, ms) in tot.providers.items()]
+    jobs = billing.job_lines(scn, ns, lo, hi, ctx.now)
+    summary: dict[str, dict[str, int]] = {}
+    rows = [(r.kind, r.private, r.used_storage) for r in scn.repos if r.namespace == ns]
+    rows += [("space", s.private, s.used_storage) for s in scn.spaces if s.namespace == ns and s.created_at <= ctx.now]
+    for kind, priv, size in rows:
+        s = summary.setdefault(kind, {"used": 0, "usedPrivate": 0, "usedPublic": 0, "count": 0})
+        s["used"] += size
+        s["usedPrivate" if priv else "usedPublic"] += size
+        s["count"] += 1
+    private, public = billing.storage_bytes(scn, ns)
+    payload = {"inference": inf,
+               "jobs": {"usedMicroUsd": sum(x.total_micro_usd for x in jobs), "periodStart": iso_ms(lo),
+                        "periodEnd": iso_ms(hi)},
+               "storage": {"used": private + public, "usedPrivate": private, "usedPublic": public,
+                           "privateStorageLimit": billing.private_allowance(scn, ns), "publicStorageLimit": 0,
+                           "summary": summary},
+               "rateLimits": {}, "zeroGpu": {}, "lastUpdatedAt": iso_ms(ctx.now)}
+    body = b"event: usage\ndata: " + dumps(payload) + b"\n\n"
+    return Resp(200, body, [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")], sse_hold_s=1.0)
+
+
+def sessions(ctx: Ctx, ns: str) -> Resp:
+    """GET usage-by-inference-session?startDate=&endDate= (ISO): settled cost per session, in cents."""
+    p_lo, _ = period_bounds(ctx.now)
+    lo, hi = _iso(ctx, "startDate", p_lo), _iso(ctx, "endDate", ctx.now)
+    by_period = ctx.hub.traffic.sessions(ns, lo, hi, ctx.now)
+    return json_resp({"currency": "USD", "periods": [
+        {"period": iso_ms(p), "sessions": [{"id": sid, "requestCount": n, "costCents": nano / 10_000_000}
+                                           for sid, (n, nano) in sorted(rows.items())]}
+        for p, rows in sorted(by_period.items())]})
+
+
+def zero_gpu(ctx: Ctx) -> Resp:
+    """GET /api/spaces/zero-gpu/quota: a daily window from 09:12 UTC, used at a steady rate."""
+    _check(ctx, ctx.scn.user.name)
+    now = ctx.now
+    start = now.replace(hour=9, minute=12, second=0, microsecond=0)
+    if start > now:
+        start -= timedelta(days=1)
+    base = ZERO_GPU_BASE.get(ctx.scn.user.plan, 2400)
+    used = min(base, int((now - start).total_seconds()) * ctx.scn.zero_gpu_used_per_hour_s // 3600)
+    return json_resp({"base": base, "current": base - used, "resetsAt": iso_ms(start + timedelta(days=1)),
+                      "overquotaUsed": 0})
+
+
+ROUTES = {"usage-v2": usage_v2, "usage": statement, "usage/jobs": jobs_usage, "usage/live": live,
+          "usage-by-inference-session": sessions}
+
+
+def route(ctx: Ctx) -> Resp | None:
+    """Dispatch a billing GET."""
+    if ctx.req.method != "GET":
+        return None
+    if ctx.req.path == "/api/spaces/zero-gpu/quota":
+        return zero_gpu(ctx)
+    parts = ctx.req.path.strip("/").split("/")
+    if parts[:3] == ["api", "settings", "billing"]:
+        ns, rest = ctx.scn.user.name, "/".join(parts[3:])
+    elif len(parts) > 3 and parts[0] == "api" and parts[1] in ("organizations", "users") and parts[3] == "billing":
+        ns, rest = parts[2], "/".join(parts[4:])
+        if parts[1] == "users" and (ns != ctx.scn.user.name or rest != "usage/live"):
+            return None
+    else:
+        return None
+    handler = ROUTES.get(rest)
+    if handler is None:
+        return None
+    _check(ctx, ns)
+    return handler(ctx, ns)

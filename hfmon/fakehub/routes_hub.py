@@ -1,0 +1,293 @@
+"""Hub API routes (/api/...): identity, orgs, listings, Spaces runtime, hardware catalogs, Jobs, storage."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from hfmon.fakehub import timeline as tl
+from hfmon.fakehub.catalog import Flavor
+from hfmon.fakehub.hub import Ctx
+from hfmon.fakehub.scenario import JobDef, Org, RepoDef, Scenario, SpaceDef, period_bounds
+from hfmon.fakehub.wire import HTTPError, Resp, iso_ms, json_resp, not_found, page
+
+MODEL_EXPAND = frozenset("author baseModels cardData childrenModelCount config createdAt disabled downloads "
+                         "downloadsAllTime evalResults gated gguf inference inferenceProviderMapping lastModified "
+                         "library_name likes mask_token model-index pipeline_tag private resourceGroup safetensors "
+                         "sha siblings spaces tags transformersInfo trendingScore usedStorage widgetData".split())
+DATASET_EXPAND = frozenset("author cardData citation createdAt description disabled downloads downloadsAllTime "
+                           "gated lastModified likes mainSize paperswithcode_id private resourceGroup sha siblings "
+                           "tags trendingScore usedStorage".split())
+SPACE_EXPAND = frozenset("author cardData createdAt datasets disabled lastModified likes models private region "
+                         "resourceGroup runtime sdk sha siblings subdomain tags trendingScore usedStorage".split())
+RUNNING_STAGES = frozenset({"RUNNING", "RUNNING_BUILDING", "APP_STARTING", "RUNNING_APP_STARTING"})
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha1(text.encode()).hexdigest()
+
+
+def _avatar(name: str) -> str:
+    return f"https://cdn-avatars.huggingface.co/v1/production/uploads/{_sha(name)[:12]}/{name}.png"
+
+
+def auth_block(ctx: Ctx) -> dict[str, Any]:
+    """whoami-v2 `auth` for the caller's token."""
+    scn = ctx.scn
+    if ctx.who == "full":
+        return {"type": "access_token", "accessToken": {"displayName": "hfmon-demo", "role": "write",
+                                                        "createdAt": "2026-07-01T10:00:00.000Z"}}
+    scoped = [{"entity": {"_id": scn.user.id, "type": "user", "name": scn.user.name},
+               "permissions": ["repo.content.read", "inference.serverless.write", "inference.endpoints.write",
+                               "job.write"]}]
+    scoped += [{"entity": {"_id": o.id, "type": "org", "name": o.name},
+                "permissions": ["repo.content.read", "org.read", "inference.endpoints.write"]} for o in scn.orgs]
+    return {"type": "access_token", "accessToken": {
+        "displayName": "hfmon-readonly", "role": "fineGrained", "createdAt": "2026-09-14T08:30:00.000Z",
+        "fineGrained": {"canReadGatedRepos": False, "global": [], "scoped": scoped}}}
+
+
+def whoami(ctx: Ctx) -> dict[str, Any]:
+    """The whoami-v2 document of the scenario user."""
+    ctx.need_auth()
+    scn, u = ctx.scn, ctx.scn.user
+    period_end = int(period_bounds(ctx.now)[1].timestamp())
+    pro = u.plan != "free"
+    orgs = [{"type": "org", "id": o.id, "name": o.name, "fullname": o.fullname, "email": None, "canPay": True,
+             "periodEnd": period_end, "avatarUrl": _avatar(o.name), "isEnterprise": True, "roleInOrg": o.role}
+            for o in scn.orgs]
+    return {"type": "user", "id": u.id, "name": u.name, "fullname": u.fullname, "email": u.email,
+            "emailVerified": True, "canPay": pro, "isPro": pro, "periodEnd": period_end if pro else None,
+            "billingMode": "prepaid" if pro else "postpaid", "avatarUrl": f"/avatars/{_sha(u.name)[:32]}.svg",
+            "orgs": orgs, "auth": auth_block(ctx)}
+
+
+def _visible(ctx: Ctx, private: bool, created: datetime) -> bool:
+    return created <= ctx.now and (not private or ctx.who is not None)
+
+
+def _counts(scn: Scenario, ns: str, now: datetime) -> dict[str, int]:
+    return {"numModels": sum(1 for r in scn.repos if r.namespace == ns and r.kind == "model"),
+            "numDatasets": sum(1 for r in scn.repos if r.namespace == ns and r.kind == "dataset"),
+            "numSpaces": sum(1 for s in scn.spaces if s.namespace == ns and s.created_at <= now)}
+
+
+def members(scn: Scenario, org: Org) -> list[dict[str, Any]]:
+    """The org's members: the user (with their role) then generated colleagues."""
+    out = [{"_id": scn.user.id, "user": scn.user.name, "fullname": scn.user.fullname,
+            "avatarUrl": f"/avatars/{_sha(scn.user.name)[:32]}.svg", "isPro": scn.user.plan != "free",
+            "type": "user", "role": org.role}]
+    for i in range(1, org.seats):
+        name = f"{org.name}-member-{i:02d}"
+        out.append({"_id": _sha(f"{scn.seed}/{name}")[:24], "user": name, "fullname": f"Member {i} of {org.fullname}",
+                    "avatarUrl": f"/avatars/{_sha(name)[:32]}.svg", "isPro": i % 4 == 0, "type": "user",
+                    "role": ("admin", "write", "read", "contributor")[i % 4]})
+    return out
+
+
+def runtime(sp: SpaceDef, now: datetime) -> dict[str, Any]:
+    """The Space's runtime at `now`, shaped like GET /api/spaces/{id}/runtime."""
+    iv = tl.at(sp.timeline, now)
+    stage = iv.state if iv else "NO_APP_FILE"
+    running = stage in RUNNING_STAGES
+    replicas = iv.replicas if iv else 1
+    return {"stage": stage,
+            "hardware": {"current": iv.hardware if running and iv else None, "requested": sp.requested_hardware},
+            "storage": None, "gcTimeout": sp.sleep_time, "replicas": {"requested": replicas,
+                                                                       "current": replicas if running else 0},
+            "devMode": False, "sdk": sp.sdk, "sdkVersion": "5.49.1" if sp.sdk == "gradio" else None,
+            "domains": [{"domain": f"{sp.id.replace('/', '-')}.hf.space", "stage": "READY"}]}
+
+
+def _repo_fields(ctx: Ctx, r: RepoDef | SpaceDef) -> dict[str, Callable[[], Any]]:
+    last = r.last_modified if isinstance(r, RepoDef) else r.created_at
+    f: dict[str, Callable[[], Any]] = {
+        "author": lambda: r.namespace, "createdAt": lambda: iso_ms(r.created_at),
+        "lastModified": lambda: iso_ms(last), "likes": lambda: r.likes, "private": lambda: r.private,
+        "sha": lambda: _sha(r.id), "tags": lambda: [], "trendingScore": lambda: 0,
+        "usedStorage": lambda: r.used_storage,
+        "disabled": lambda: False, "gated": lambda: False, "siblings": lambda: [], "cardData": lambda: {},
+        "resourceGroup": lambda: None}
+    if isinstance(r, RepoDef):
+        f |= {"downloads": lambda: r.downloads, "downloadsAllTime": lambda: r.downloads * 7}
+        if r.kind == "model":
+            f |= {"pipeline_tag": lambda: "text-generation", "library_name": lambda: "transformers"}
+        else:
+            f |= {"mainSize": lambda: r.used_storage // 2, "description": lambda: f"The {r.id} dataset."}
+    else:
+        f |= {"runtime": lambda: runtime(r, ctx.now), "sdk": lambda: r.sdk, "region": lambda: "us",
+              "subdomain": lambda: r.id.replace("/", "-"), "models": lambda: [], "datasets": lambda: []}
+    return f
+
+
+def _item(ctx: Ctx, r: RepoDef | SpaceDef, expand: list[str], default: tuple[str, ...]) -> dict[str, Any]:
+    fields = _repo_fields(ctx, r)
+    out: dict[str, Any] = {"_id": r.entity_id, "id": r.id}
+    for key in expand or default:
+        if key in fields:
+            out[key] = fields[key]()
+    return out
+
+
+def _sort_key(sort: str | None) -> Callable[[dict[str, Any]], Any]:
+    return lambda it: (it.get(sort, 0) if sort else it["id"])
+
+
+def listing(ctx: Ctx, kind: str) -> Resp:
+    """GET /api/models|datasets|spaces with author, search, sort, repeated expand and cursor pages."""
+    req = ctx.req
+    allowed = {"models": MODEL_EXPAND, "datasets": DATASET_EXPAND, "spaces": SPACE_EXPAND}[kind]
+    expand = req.args("expand")
+    bad = [e for e in expand if e not in allowed]
+    if bad:
+        raise HTTPError(400, f'"expand" must be one of {sorted(allowed)}; got {bad[0]!r}')
+    if expand and req.arg("full") not in (None, "false", "False"):
+        raise HTTPError(400, "expand cannot be combined with full")
+    author, search = req.arg("author"), req.arg("search")
+    rows: list[RepoDef | SpaceDef]
+    if kind == "spaces":
+        rows = list(ctx.scn.spaces)
+        default: tuple[str, ...] = ("author", "likes", "trendingScore", "private", "sdk", "tags", "createdAt")
+    else:
+        rows = [r for r in ctx.scn.repos if r.kind == kind[:-1]]
+        default = ("author", "likes", "trendingScore", "private", "downloads", "tags", "createdAt")
+        if kind == "models":
+            default += ("pipeline_tag", "library_name")
+    rows = [r for r in rows if _visible(ctx, r.private, r.created_at) and (author is None or r.namespace == author)
+            and (search is None or search.lower() in r.id.lower())]
+    items = [_item(ctx, r, expand, default) for r in sorted(rows, key=lambda r: r.id)]
+    sort = req.arg("sort")
+    if sort and sort != "id":
+        sortable = {r.id: _repo_fields(ctx, r) for r in rows}
+        items.sort(key=lambda it: (sortable[it["id"]].get(sort, lambda: 0)(), it["id"]),
+                   reverse=req.arg("direction") == "-1")
+    return page(req, items, ctx.scn.page_size)
+
+
+def _flavor_json(f: Flavor) -> dict[str, Any]:
+    acc = None if f.gpu is None else {"type": "gpu", "model": f.gpu[0], "quantity": f.gpu[1], "vram": f.gpu[2],
+                                      "manufacturer": f.gpu[3]}
+    return {"name": f.name, "prettyName": f.pretty_name, "cpu": f.cpu, "ram": f.ram, "ephemeralStorage": f.ephemeral,
+            "accelerator": acc, "unitCostMicroUSD": f.unit_micro_usd, "unitCostUSD": f.unit_micro_usd / 1_000_000,
+            "unitLabel": "minute"}
+
+
+def job_json(ctx: Ctx, job: JobDef) -> dict[str, Any]:
+    """JobInfo JSON of a job at the scenario time."""
+    now = ctx.now
+    iv = tl.at(job.timeline, now)
+    stage = iv.state if iv else "SCHEDULING"
+    started = next((x.start for x in job.timeline if x.state == "RUNNING" and x.start <= now), None)
+    final = next((x for x in job.timeline if x.end is None), None)
+    finished = final.start if final is not None and final.start <= now else None
+    run_iv = next((x for x in job.timeline if x.state == "RUNNING"), None)
+    running_secs = None
+    if started is not None and run_iv is not None:
+        end = min(now, run_iv.end) if run_iv.end else now
+        running_secs = int((end - started).total_seconds())
+    org = ctx.scn.org(job.namespace)
+    owner_id = org.id if org is not None else ctx.scn.user.id
+    msgs = {"ERROR": "Job failed with exit code: 1", "CANCELED": "Job canceled by user"}
+    return {"id": job.id, "createdAt": iso_ms(job.created_at), "startedAt": iso_ms(started) if started else None,
+            "finishedAt": iso_ms(finished) if finished else None, "dockerImage": job.docker_image, "spaceId": None,
+            "owner": {"id": owner_id, "name": job.namespace,
+                      "type": "user" if job.namespace == ctx.scn.user.name else "org"},
+            "command": list(job.command), "arguments": [], "environment": {}, "secrets": [], "flavor": job.flavor,
+            "labels": {}, "status": {"stage": stage, "message": msgs.get(stage)},
+            "durations": {"schedulingSecs": int(((started or now) - job.created_at).total_seconds()),
+                          "runningSecs": running_secs,
+                          "totalSecs": int(((finished or now) - job.created_at).total_seconds())},
+            "initiator": {"type": "user", "id": ctx.scn.user.id, "name": ctx.scn.user.name}}
+
+
+def _member_ns(ctx: Ctx, ns: str) -> None:
+    if ns != ctx.scn.user.name and ctx.scn.org(ns) is None:
+        raise HTTPError(403, f"You don't have access to namespace {ns}")
+
+
+def repositories(ctx: Ctx, ns: str) -> Resp:
+    """GET settings/repositories: per-repo storage of a namespace with its share of the total."""
+    ctx.need_auth()
+    _member_ns(ctx, ns)
+    rows: list[tuple[str, str, bool, int, datetime]] = [
+        (r.id, r.kind, r.private, r.used_storage, r.last_modified) for r in ctx.scn.repos if r.namespace == ns]
+    rows += [(s.id, "space", s.private, s.used_storage, s.created_at) for s in ctx.scn.spaces
+             if s.namespace == ns and s.created_at <= ctx.now]
+    total = sum(r[3] for r in rows) or 1
+    items = [{"id": rid, "type": kind, "updatedAt": iso_ms(upd), "visibility": "private" if priv else "public",
+              "storage": size, "storagePercent": round(size * 100 / total, 2)}
+             for rid, kind, priv, size, upd in sorted(rows, key=lambda r: (-r[3], r[0]))]
+    return page(ctx.req, items, ctx.scn.page_size)
+
+
+def route(ctx: Ctx) -> Resp | None:
+    """Dispatch a Hub API GET."""
+    parts = ctx.req.path.strip("/").split("/")[1:]
+    scn = ctx.scn
+    if ctx.req.method != "GET":
+        return None
+    n = len(parts)
+    if parts == ["agent-harnesses"]:
+        return json_resp({"standardEnvVars": [], "harnesses": {}})
+    if parts == ["whoami-v2"]:
+        return json_resp(whoami(ctx))
+    if n == 1 and parts[0] in ("models", "datasets", "spaces"):
+        return listing(ctx, parts[0])
+    if parts in (["spaces", "hardware"], ["jobs", "hardware"]):
+        flavors = scn.space_flavors if parts[0] == "spaces" else scn.job_flavors
+        return json_resp([_flavor_json(f) for f in flavors])
+    if n in (3, 4) and parts[0] in ("spaces", "models", "datasets"):
+        rid = f"{parts[1]}/{parts[2]}"
+        sp = next((s for s in scn.spaces if s.id == rid), None) if parts[0] == "spaces" else None
+        repo = next((r for r in scn.repos if r.id == rid and r.kind + "s" == parts[0]), None)
+        found: SpaceDef | RepoDef | None = sp or repo
+        if found is None or not _visible(ctx, found.private, found.created_at):
+            raise HTTPError(404, "Repository not found", "RepoNotFound")
+        if n == 4:
+            if parts[3] == "runtime" and sp is not None:
+                return json_resp(runtime(sp, ctx.now))
+            return None
+        default = tuple(_repo_fields(ctx, found))
+        return json_resp(_item(ctx, found, ctx.req.args("expand"), default))
+    if n == 2 and parts[0] == "jobs":
+        ctx.need_auth()
+        _member_ns(ctx, parts[1])
+        jobs = sorted((j for j in scn.jobs if j.namespace == parts[1] and j.created_at <= ctx.now),
+                      key=lambda j: j.created_at, reverse=True)
+        return page(ctx.req, [job_json(ctx, j) for j in jobs], scn.page_size)
+    if parts == ["settings", "repositories"]:
+        return repositories(ctx, scn.user.name)
+    if n >= 3 and parts[0] in ("organizations", "users"):
+        return _org_or_user(ctx, parts)
+    return None
+
+
+def _org_or_user(ctx: Ctx, parts: list[str]) -> Resp | None:
+    scn = ctx.scn
+    name, rest = parts[1], parts[2:]
+    if parts[0] == "users":
+        if name != scn.user.name or rest != ["overview"]:
+            raise not_found("User not found")
+        u = scn.user
+        return json_resp({"_id": u.id, "user": u.name, "fullname": u.fullname,
+                          "avatarUrl": f"/avatars/{_sha(u.name)[:32]}.svg",
+                          "isPro": u.plan != "free", "isFollowing": False, "details": "", "type": "user",
+                          **_counts(scn, u.name, ctx.now), "numDiscussions": 3, "numPapers": 0, "numUpvotes": 12,
+                          "numLikes": 40, "numFollowing": 8, "numFollowers": 21,
+                          "orgs": [{"name": o.name, "fullname": o.fullname, "avatarUrl": _avatar(o.name)}
+                                   for o in scn.orgs], "createdAt": iso_ms(scn.start - timedelta(days=900))})
+    org = scn.org(name)
+    if org is None:
+        raise not_found("Organization not found")
+    if rest == ["overview"]:
+        return json_resp({"_id": org.id, "name": org.name, "fullname": org.fullname, "avatarUrl": _avatar(org.name),
+                          "details": "", "isVerified": org.plan == "enterprise", "isFollowing": True,
+                          "numUsers": org.seats, **_counts(scn, org.name, ctx.now), "numFollowers": org.seats * 3,
+                          "numPapers": 0, "plan": org.plan, "type": "org"})
+    if rest == ["members"]:
+        return page(ctx.req, members(scn, org), scn.page_size)
+    if rest == ["settings", "repositories"]:
+        return repositories(ctx, org.name)
+    return None

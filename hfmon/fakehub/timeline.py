@@ -1,0 +1,100 @@
+"""State timelines: minute-aligned intervals of (state, replicas, hardware), built from repeating cycles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class Interval:
+    """One stretch of a resource's life in one state; `end` None means it lasts forever."""
+
+    start: datetime
+    end: datetime | None
+    state: str
+    replicas: int
+    hardware: str
+
+    def overlap_seconds(self, lo: datetime, hi: datetime) -> int:
+        """Whole seconds of this interval inside [lo, hi)."""
+        a = max(self.start, lo)
+        b = hi if self.end is None else min(self.end, hi)
+        return max(0, int((b - a).total_seconds()))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a cycle: a state held for `minutes` (0 = forever, only as the last step)."""
+
+    state: str
+    minutes: int
+    replicas: int = 1
+    hardware: str = ""
+
+
+def build(created: datetime, steps: Sequence[Step], *, anchor: datetime, anchor_step: int,
+          anchor_into_min: int, horizon: datetime, hardware: str, prefix: Sequence[Step] = ()) -> tuple[
+        Interval, ...]:
+    """Repeat `steps` so that at `anchor` the resource is `anchor_into_min` minutes into step `anchor_step`.
+
+    The cycle is laid back to `created` (after the one-off `prefix` steps that follow creation) and forward
+    to `horizon`; the last interval is open-ended. A step whose `minutes` is 0 lasts forever.
+    """
+    out: list[Interval] = []
+    t = created
+    for st in prefix:
+        out.append(Interval(t, t + timedelta(minutes=st.minutes), st.state, st.replicas, st.hardware or hardware))
+        t += timedelta(minutes=st.minutes)
+    cycle_len = sum(s.minutes for s in steps)
+    offset = sum(s.minutes for s in steps[:anchor_step]) + anchor_into_min
+    cycle_start = anchor - timedelta(minutes=offset)
+    if cycle_len > 0:
+        while cycle_start > t:
+            cycle_start -= timedelta(minutes=cycle_len)
+    i, cur = 0, cycle_start
+    while cur < horizon:
+        st = steps[i % len(steps)]
+        end: datetime | None = None if st.minutes == 0 else cur + timedelta(minutes=st.minutes)
+        if end is None or end > t:
+            out.append(Interval(max(cur, t), end, st.state, st.replicas, st.hardware or hardware))
+        if end is None:
+            return tuple(out)
+        cur = end
+        i += 1
+    last = out[-1]
+    out[-1] = Interval(last.start, None, last.state, last.replicas, last.hardware)
+    return tuple(out)
+
+
+def fixed(created: datetime, steps: Sequence[Step], hardware: str) -> tuple[Interval, ...]:
+    """A one-off sequence of steps from `created`; the last step lasts forever."""
+    out: list[Interval] = []
+    t = created
+    for n, st in enumerate(steps):
+        end = None if n == len(steps) - 1 or st.minutes == 0 else t + timedelta(minutes=st.minutes)
+        out.append(Interval(t, end, st.state, st.replicas, st.hardware or hardware))
+        if end is None:
+            break
+        t = end
+    return tuple(out)
+
+
+def at(timeline: Sequence[Interval], moment: datetime) -> Interval | None:
+    """The interval in effect at `moment`, or None before the resource existed."""
+    for iv in timeline:
+        if iv.start <= moment and (iv.end is None or moment < iv.end):
+            return iv
+    return None
+
+
+def clipped(timeline: Sequence[Interval], lo: datetime, hi: datetime) -> Iterator[Interval]:
+    """The intervals overlapping [lo, hi), clipped to it (an interval still open at `hi` keeps end=None)."""
+    for iv in timeline:
+        if iv.start >= hi:
+            break
+        if iv.end is not None and iv.end <= lo:
+            continue
+        end = iv.end if iv.end is not None and iv.end <= hi else None
+        yield Interval(max(iv.start, lo), end, iv.state, iv.replicas, iv.hardware)

@@ -1,0 +1,117 @@
+"""Transport-neutral request/response values of the fake hub and the JSON/error helpers routes use."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+ISO_MS = "%Y-%m-%dT%H:%M:%S.{ms:03d}Z"
+
+
+def iso_ms(moment: datetime) -> str:
+    """ISO 8601 UTC with milliseconds and Z, as the Hub writes dates."""
+    m = moment.astimezone(UTC)
+    return m.strftime("%Y-%m-%dT%H:%M:%S.") + f"{m.microsecond // 1000:03d}Z"
+
+
+@dataclass
+class Req:
+    """An incoming request, whoever carried it (MockTransport or the loopback server)."""
+
+    method: str
+    path: str
+    query: list[tuple[str, str]]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    base: str  # scheme://host[:port] the client used, for absolute Link URLs
+
+    def arg(self, name: str) -> str | None:
+        """The first value of a query parameter."""
+        return next((v for k, v in self.query if k == name), None)
+
+    def args(self, name: str) -> list[str]:
+        """Every value of a repeated query parameter (`name` and `name[]`)."""
+        return [v for k, v in self.query if k in (name, name + "[]")]
+
+    def url_with(self, **replace: str) -> str:
+        """This request's absolute URL with some query parameters replaced (all others kept, in order)."""
+        kept = [(k, v) for k, v in self.query if k not in replace] + list(replace.items())
+        return f"{self.base}{self.path}?{urlencode(kept)}"
+
+    def bearer(self) -> str | None:
+        """The bearer token, if any."""
+        auth = self.headers.get("authorization", "")
+        return auth[7:].strip() if auth.lower().startswith("bearer ") else None
+
+
+@dataclass
+class Resp:
+    """A response, plus what the carrier must do with it (delay, stall, a lying Content-Length)."""
+
+    status: int
+    body: bytes = b""
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    delay_s: float = 0.0
+    stall_s: float = 0.0
+    declared_length: int | None = None
+    sse_hold_s: float = 0.0
+
+    def header(self, name: str) -> str | None:
+        """A response header value (case-insensitive)."""
+        return next((v for k, v in self.headers if k.lower() == name.lower()), None)
+
+
+class HTTPError(Exception):
+    """Raised by routes to answer with an HF-style error."""
+
+    def __init__(self, status: int, message: str, code: str | None = None,
+                 headers: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.headers = headers or []
+
+
+def dumps(obj: Any) -> bytes:
+    """Deterministic compact JSON."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def json_resp(obj: Any, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Resp:
+    """A JSON response."""
+    return Resp(status, dumps(obj), [("Content-Type", "application/json; charset=utf-8"), *(headers or [])])
+
+
+def error_resp(err: HTTPError) -> Resp:
+    """The HF error shape: X-Error-Code / X-Error-Message headers and an {"error": ...} body."""
+    headers = [("X-Error-Message", err.message), *err.headers]
+    if err.code:
+        headers.append(("X-Error-Code", err.code))
+    return json_resp({"error": err.message}, err.status, headers)
+
+
+def not_found(what: str = "Not Found") -> HTTPError:
+    """A 404."""
+    return HTTPError(404, what)
+
+
+def page(req: Req, items: list[Any], page_size: int) -> Resp:
+    """Cursor pagination: one page of `items` and an absolute Link rel="next" keeping every query param."""
+    limit_arg = req.arg("limit")
+    size = page_size
+    if limit_arg is not None and limit_arg.isdigit() and int(limit_arg) > 0:
+        size = min(size, int(limit_arg))
+    cursor = req.arg("cursor") or "0"
+    try:
+        offset = int(cursor, 16)
+    except ValueError as exc:
+        raise HTTPError(400, "Invalid cursor") from exc
+    chunk = items[offset:offset + size]
+    headers = [("X-Total-Count", str(len(items)))]
+    if offset + size < len(items):
+        headers.append(("Link", f'<{req.url_with(cursor=format(offset + size, "x"))}>; rel="next"'))
+    return json_resp(chunk, headers=headers)

@@ -1,0 +1,158 @@
+"""Billing routes agree with each other and with the timelines, and refuse tokens without billing read."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+from hfmon.fakehub import NO_BILLING_TOKEN, FakeHub, Scenario, demo_scenario
+from hfmon.fakehub.demo import START
+from hfmon.fakehub.scenario import ENDPOINT_BILLED, JOB_BILLED, SPACE_BILLED
+from hfmon.fakehub.timeline import Interval
+from tests.fakehub.conftest import HUB, Clock, get, get_json
+
+NOV = datetime(2026, 11, 1, tzinfo=START.tzinfo)
+BILLING = ["/api/settings/billing/usage-v2", "/api/settings/billing/usage", "/api/settings/billing/usage/jobs",
+           "/api/settings/billing/usage-by-inference-session", "/api/spaces/zero-gpu/quota",
+           "/api/organizations/ada-labs/billing/usage-v2", "/api/organizations/ada-labs/billing/usage"]
+
+
+def minute_walk(timeline: tuple[Interval, ...], billed: frozenset[str], lo: datetime, hi: datetime,
+                unit: dict[str, int]) -> tuple[int, int]:
+    """(replica-minutes, micro-USD) by sampling the state at the start of every whole minute in [lo, hi)."""
+    minutes = cost = 0
+    i = 0
+    t = lo
+    while t + timedelta(minutes=1) <= hi:
+        while i < len(timeline) and timeline[i].end is not None and timeline[i].end <= t:
+            i += 1
+        iv = timeline[i] if i < len(timeline) and timeline[i].start <= t else None
+        if iv is not None and iv.state in billed:
+            minutes += iv.replicas
+            cost += iv.replicas * unit[iv.hardware]
+        t += timedelta(minutes=1)
+    return minutes, cost
+
+
+def lines(hub: FakeHub, ns_path: str = "/api/settings/billing/usage") -> list[dict]:
+    doc = get_json(hub, HUB + ns_path)
+    return [line for group in doc["usage"].values() for line in group]
+
+
+def test_every_billing_route_is_403_without_billing_read(hub: FakeHub) -> None:
+    for path in BILLING:
+        r = get(hub, HUB + path, NO_BILLING_TOKEN)
+        assert r.status_code == 403, path
+        assert r.headers["X-Error-Message"] and r.json()["error"]
+    r = get(hub, HUB + "/api/settings/billing/usage/live", NO_BILLING_TOKEN, accept="text/event-stream")
+    assert r.status_code == 403
+    for path in ("/api/whoami-v2", "/api/spaces?author=ada", "/api/jobs/ada", "/api/settings/repositories"):
+        assert get(hub, HUB + path, NO_BILLING_TOKEN).status_code == 200
+
+
+def test_enterprise_org_billing_is_403_even_with_the_full_token(hub: FakeHub) -> None:
+    for route in ("usage-v2", "usage", "usage/jobs", "usage-by-inference-session"):
+        assert get(hub, f"{HUB}/api/organizations/northwind/billing/{route}").status_code == 403
+    assert get(hub, f"{HUB}/api/organizations/ada-labs/billing/usage-v2").status_code == 200
+
+
+def test_usage_lines_match_an_independent_minute_walk_of_the_timelines(scenario: Scenario, hub: FakeHub,
+                                                                       clock: Clock) -> None:
+    clock.advance(minutes=7, seconds=42)  # mid-minute: the minute in progress is not billed yet
+    now = clock()
+    got: dict[str, tuple[int, int]] = {}
+    for path in ("/api/settings/billing/usage", "/api/organizations/ada-labs/billing/usage"):
+        for line in lines(hub, path):
+            q, c = got.get(line["label"], (0, 0))
+            assert line["totalCostMicroUSD"] == line["quantity"] * line["unitCostMicroUSD"]
+            got[line["label"]] = (q + line["quantity"], c + line["totalCostMicroUSD"])
+    space_units = {f.name: f.unit_micro_usd for f in scenario.space_flavors}
+    for sp in scenario.spaces:
+        if sp.namespace in ("ada", "ada-labs"):
+            want = minute_walk(sp.timeline, SPACE_BILLED, NOV, now, space_units)
+            assert got.get(sp.id, (0, 0)) == want, sp.id
+    for ep in scenario.endpoints:
+        if ep.namespace in ("ada", "ada-labs"):
+            want = minute_walk(ep.timeline, ENDPOINT_BILLED, NOV, now, {ep.compute.id: ep.compute.unit_micro_usd})
+            assert got.get(ep.id, (0, 0)) == want, ep.id
+    job_units = {f.name: f.unit_micro_usd for f in scenario.job_flavors}
+    for job in scenario.jobs:
+        if job.namespace in ("ada", "ada-labs"):
+            assert got.get(job.id, (0, 0)) == minute_walk(job.timeline, JOB_BILLED, NOV, now, job_units), job.id
+    assert got["ada/forgotten-finetune"][1] > 0
+
+
+def test_jobs_spend_agrees_across_usage_v2_usage_jobs_statement_and_live(hub: FakeHub, clock: Clock) -> None:
+    clock.advance(minutes=30)
+    v2 = get_json(hub, f"{HUB}/api/settings/billing/usage-v2")["usage"]["jobs"]
+    uj = get_json(hub, f"{HUB}/api/settings/billing/usage/jobs")["usage"]
+    stmt = [x for x in lines(hub) if x["product"].startswith("jobs/")]
+    live = get(hub, f"{HUB}/api/settings/billing/usage/live", accept="text/event-stream")
+    assert live.headers["content-type"].startswith("text/event-stream")
+    event = live.text.split("\n\n")[0]
+    assert event.startswith("event: usage\ndata: ")
+    live_doc = json.loads(event.split("data: ", 1)[1])
+    total = sum(x["totalCostMicroUSD"] for x in stmt)
+    assert v2["usedMicroUsd"] == uj["usedMicroUsd"] == live_doc["jobs"]["usedMicroUsd"] == total > 0
+    assert v2["totalMinutes"] == uj["totalMinutes"] == sum(x["quantity"] for x in stmt)
+    assert sum(d["totalCostMicroUsd"] for d in uj["jobDetails"]) == total
+    running = [x for x in stmt if x["active"]]
+    assert len(running) == 1 and running[0]["stoppedAt"] is None
+
+
+def test_live_usage_needs_the_event_stream_accept_header(hub: FakeHub) -> None:
+    r = get(hub, f"{HUB}/api/settings/billing/usage/live")
+    assert r.status_code == 400 and "error" in r.json()
+
+
+def test_inference_spend_agrees_between_usage_v2_and_live_provider_details(hub: FakeHub) -> None:
+    inf = get_json(hub, f"{HUB}/api/settings/billing/usage-v2")["usage"]["inferenceProviders"]
+    live = get(hub, f"{HUB}/api/settings/billing/usage/live", accept="text/event-stream").text
+    doc = json.loads(live.split("data: ", 1)[1].split("\n\n")[0])["inference"]
+    assert doc["usedNanoUsd"] == inf["usedNanoUsd"]
+    assert sum(p["totalCostNanoUsd"] for p in doc["providerDetails"]) == inf["usedNanoUsd"]
+    assert sum(p["numRequests"] for p in doc["providerDetails"]) == inf["numRequests"]
+    assert inf["includedNanoUsd"] == 2_000_000_000
+    assert 1_500_000_000 < inf["usedNanoUsd"] < 2_000_000_000  # most of the PRO credits used at the start
+
+
+def test_usage_v2_window_is_in_unix_seconds(hub: FakeHub) -> None:
+    start = int(datetime(2026, 11, 18, tzinfo=START.tzinfo).timestamp())
+    day = get_json(hub, f"{HUB}/api/settings/billing/usage-v2?startDate={start}&endDate={start + 86400}")
+    month = get_json(hub, f"{HUB}/api/settings/billing/usage-v2")
+    assert 0 < day["usage"]["inferenceProviders"]["numRequests"] < month["usage"]["inferenceProviders"]["numRequests"]
+    assert get(hub, f"{HUB}/api/settings/billing/usage-v2?startDate={start * 1000}").status_code == 400
+
+
+def test_included_credits_run_out_within_hours_of_scenario_time(hub: FakeHub, clock: Clock) -> None:
+    def used() -> int:
+        return get_json(hub, f"{HUB}/api/settings/billing/usage-v2")["usage"]["inferenceProviders"]["usedNanoUsd"]
+
+    assert used() < 2_000_000_000
+    clock.advance(hours=8)
+    assert used() > 2_000_000_000
+
+
+def test_discrepancies_are_injected_only_when_asked(clock: Clock) -> None:
+    odd = FakeHub(demo_scenario(0, discrepancies=True), now=clock)
+    catalog = {f["name"] for f in get_json(odd, f"{HUB}/api/spaces/hardware", None)}
+    team = {x["label"]: x for x in lines(odd, "/api/organizations/ada-labs/billing/usage")}
+    mine = {x["label"]: x for x in lines(odd)}
+    assert mine["ada/whisper-api"]["unitCostMicroUSD"] == 7000  # catalog says 6667
+    assert team["ada-labs/video-gen"]["product"] == "spaces/h100/minutes" and "h100" not in catalog
+    honest = FakeHub(demo_scenario(0, discrepancies=False), now=clock)
+    fair = [x for x in lines(honest, "/api/organizations/ada-labs/billing/usage") if x["label"] == "ada-labs/qwen-prod"]
+    bent = [x for x in team.values() if x["label"] == "ada-labs/qwen-prod"]
+    assert bent[-1]["quantity"] - fair[-1]["quantity"] == 37
+
+
+def test_statement_by_period_id(hub: FakeHub) -> None:
+    cur = get_json(hub, f"{HUB}/api/settings/billing/usage")["period"]
+    assert cur["periodStart"] == "2026-11-01T00:00:00.000Z" and cur["invoice"]["type"] == "no-invoice"
+    assert get_json(hub, f"{HUB}/api/settings/billing/usage?periodId={cur['_id']}")["period"] == cur
+    assert get(hub, f"{HUB}/api/settings/billing/usage?periodId={'0' * 24}").status_code == 404
+
+
+def test_zero_gpu_quota(hub: FakeHub) -> None:
+    q = get_json(hub, f"{HUB}/api/spaces/zero-gpu/quota")
+    assert q["base"] == 2400 and 0 <= q["current"] <= 2400 and q["resetsAt"].endswith("Z")
