@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import asyncio
+import tempfile
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Protocol
 
+from hfmon.clock import Clock
+from hfmon.collect import Collector, make_collector
+from hfmon.config import Config, load_config
+from hfmon.costs.evaluate import evaluate
+from hfmon.errors import HfmonError
+from hfmon.history import History
+from hfmon.models import Snapshot
 from hfmon.report import Report
+from hfmon.store import HistoryStore
+
+# History older than this is not needed by any figure (period so far, trailing 24 h, uptime).
+_HISTORY_WINDOW = timedelta(days=32)
 
 
 class ReportSource(Protocol):
@@ -18,3 +33,64 @@ class ReportSource(Protocol):
     def now(self) -> datetime:
         """The current time of the data source (scenario time under --demo)."""
         ...
+
+
+class Monitor:
+    """Collect → store → evaluate, keeping the previous snapshot so failing sources stay visible as stale."""
+
+    def __init__(self, collector: Collector, clock: Clock, config: Config, store: HistoryStore | None) -> None:
+        self.collector = collector
+        self.clock = clock
+        self.config = config
+        self.store = store
+        self.snapshot: Snapshot | None = None
+        self.warnings: list[str] = []
+
+    def now(self) -> datetime:
+        """The data source's current time."""
+        return self.clock.now()
+
+    async def poll(self) -> Report:
+        """One poll: every source concurrently, then history, then the Report."""
+        snapshot = await self.collector.poll(self.snapshot)
+        self.snapshot = snapshot
+        history = History()
+        if self.store is not None:
+            history = await asyncio.to_thread(self._remember, snapshot)
+        return evaluate(snapshot, history, self.config, self.clock.now())
+
+    def _remember(self, snapshot: Snapshot) -> History:
+        assert self.store is not None
+        try:
+            self.store.record(snapshot)
+            return self.store.load(snapshot.taken_at - _HISTORY_WINDOW)
+        except HfmonError as exc:  # history is an extra: the live numbers still show without it
+            self.warnings.append(f"history not saved: {exc}")
+            self.store = None
+            return History()
+
+    def close(self) -> None:
+        """Release the history file (the HTTP client closes with its event loop)."""
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+
+def build_monitor(*, demo: bool, speed: float = 60.0, namespaces: Sequence[str] | None = None,
+                  config_path: str | None = None, history: bool = True) -> Monitor:
+    """The Monitor for the command line's flags: config, collector (real or demo) and history store.
+
+    Raises ConfigError for a bad config file and NoTokenError when no token is found (outside --demo).
+    """
+    config = load_config(Path(config_path) if config_path else None)
+    chosen = namespaces or config.namespaces
+    collector, clock = make_collector(demo=demo, speed=speed, namespaces=chosen)
+    monitor = Monitor(collector, clock, config, None)
+    if history:
+        # The demo's scenario history must never mix with the real account's.
+        path = Path(tempfile.mkdtemp(prefix="hfmon-demo-")) / "history.sqlite3" if demo else None
+        try:
+            monitor.store = HistoryStore.open(path, retention_days=config.retention_days)
+        except HfmonError as exc:
+            monitor.warnings.append(f"running without history: {exc}")
+    return monitor

@@ -1,0 +1,21 @@
+"""`hfmon` (no --once): builds the data path, then hands it to the Textual dashboard."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def run(args: argparse.Namespace) -> int:
+    """Start the live dashboard; returns the exit code."""
+    from hfmon.monitor import build_monitor
+
+    monitor = build_monitor(demo=args.demo, speed=args.speed, namespaces=args.namespace,
+                            config_path=args.config, history=not args.no_history)
+    try:
+        from hfmon import tui  # Textual is imported only on this path.
+
+        interval = args.interval or monitor.config.interval
+        return tui.run(monitor, interval_s=interval, demo=args.demo, namespaces=args.namespace,
+                       no_color=args.no_color)
+    finally:
+        monitor.close()

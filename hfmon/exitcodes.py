@@ -1,0 +1,41 @@
+"""Documented exit codes of `hfmon --once`, and how a Report or an error maps to them."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from hfmon.errors import AuthError, ConfigError, HfmonError, NoTokenError
+from hfmon.models import SourceStatus
+from hfmon.report import Report
+
+
+class ExitCode(IntEnum):
+    """What `hfmon --once` tells the shell."""
+
+    OK = 0  # every source answered (no_access sources are listed, not failures)
+    PARTIAL = 1  # some source failed; the rest was printed
+    USAGE = 2  # bad flag or config file
+    AUTH = 3  # no token, or the token was rejected
+    UNREACHABLE = 4  # no source answered
+
+
+def exit_code_for(error: HfmonError) -> int:
+    """The exit code for an error that stopped hfmon before it could report anything."""
+    if isinstance(error, ConfigError):
+        return ExitCode.USAGE
+    if isinstance(error, NoTokenError | AuthError):
+        return ExitCode.AUTH
+    return ExitCode.UNREACHABLE
+
+
+def exit_code_of(report: Report) -> int:
+    """The exit code for a finished poll."""
+    account = next((s for s in report.sources if s.name == "account"), None)
+    if account is not None and account.http_status == 401:
+        return ExitCode.AUTH
+    answered = [s for s in report.sources if s.status in (SourceStatus.OK, SourceStatus.NO_ACCESS)]
+    if not answered:
+        return ExitCode.UNREACHABLE
+    if len(answered) < len(report.sources):
+        return ExitCode.PARTIAL
+    return ExitCode.OK

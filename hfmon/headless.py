@@ -1,0 +1,39 @@
+"""`hfmon --once [--json]`: one poll, printed. Data on stdout, diagnostics on stderr. Never imports Textual."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+
+from hfmon.exitcodes import exit_code_of
+from hfmon.jsonout import report_document
+from hfmon.monitor import build_monitor
+from hfmon.textout import render_text
+
+
+def run(args: argparse.Namespace) -> int:
+    """Poll once, print the Report as JSON or as a summary, and return the exit code."""
+    monitor = build_monitor(demo=args.demo, speed=args.speed, namespaces=args.namespace,
+                            config_path=args.config, history=not args.no_history)
+    try:
+        report = asyncio.run(monitor.poll())
+    finally:
+        monitor.close()
+    for warning in monitor.warnings:
+        print(f"hfmon: {warning}", file=sys.stderr)
+    if args.json:
+        json.dump(report_document(report), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        color = not args.no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+        sys.stdout.write(render_text(report, color=color))
+    code = exit_code_of(report)
+    if code and not args.json:
+        print("hfmon: some sources failed; see Sources above", file=sys.stderr)
+    elif code:
+        failed = [s.name for s in report.sources if s.status.value in ("error", "stale")]
+        print(f"hfmon: partial data; failed sources: {', '.join(failed)}", file=sys.stderr)
+    return code

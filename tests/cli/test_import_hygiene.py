@@ -1,0 +1,31 @@
+"""The headless path (`--once --json`) must never import Textual: it costs ~300 ms and a TUI dependency."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+PROBE = """
+import contextlib, io, json, sys
+from hfmon.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    code = main(["--once", "--json", "--demo", "--no-history"])
+heavy = sorted(m for m in sys.modules if m.split(".")[0] in {"textual", "textual_plotext", "plotext", "rich"})
+print(json.dumps({"code": code, "heavy": heavy, "doc": json.loads(out.getvalue())["schema_version"]}))
+"""
+
+
+def test_once_json_never_imports_textual() -> None:
+    result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe["doc"] == 1
+    assert probe["heavy"] == []
+
+
+def test_importing_the_cli_is_light() -> None:
+    code = "import sys, hfmon.cli; print(sorted(m for m in sys.modules if m.startswith(('textual', 'httpx2'))))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stderr
