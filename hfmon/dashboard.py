@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 
 def run(args: argparse.Namespace) -> int:
     """Start the live dashboard; returns the exit code."""
     from hfmon.monitor import build_monitor
 
+    if args.no_color:
+        os.environ["NO_COLOR"] = "1"  # Textual reads it when the app starts
     monitor = build_monitor(demo=args.demo, speed=args.speed, namespaces=args.namespace,
                             config_path=args.config, history=not args.no_history)
     try:
         from hfmon import tui  # Textual is imported only on this path.
 
-        interval = args.interval or monitor.config.interval
-        return tui.run(monitor, interval_s=interval, demo=args.demo, namespaces=args.namespace,
-                       no_color=args.no_color)
+        interval = args.interval or monitor.config.interval_s
+        return tui.run(monitor, interval_s=interval, demo=args.demo, namespaces=args.namespace)
     finally:
         monitor.close()
