@@ -1,7 +1,9 @@
 """The cross-check: billed figures against their local recomputation. Pure.
 
-Rows: one per compute statement line (billed total vs quantity x catalog price), one total per namespace
-and product family (spaces, jobs, endpoints), and for Inference Providers the `usage-v2` total against the
+Rows: one per resource and billing product (its statement lines summed: billed total vs quantity x catalog
+price; a resource that slept and woke has one line per run, so a row per line would bury the screen; the
+row is still `drift` when any single line drifts), one total per namespace and product family (spaces,
+jobs, endpoints), and for Inference Providers the `usage-v2` total against the
 sum of per-provider details and against the sum of settled session costs of the period.
 
 Status: `unpriced` when there is nothing to recompute with; `ok` when |billed - recomputed| is within the
@@ -37,22 +39,41 @@ def compare(item: str, billed: Decimal, recomputed: Decimal | None, tolerance: T
     return CrossCheck(item, billed, recomputed, delta, status, note)
 
 
-def _line_note(p: PricedLine) -> str:
-    notes = []
-    if p.price is not None and p.line.unit_cost_usd > 0:
-        billed_hourly = p.line.unit_cost_usd * 60
-        if micro(billed_hourly) != micro(p.price.usd_per_hour):
-            notes.append(f"billed at ${billed_hourly.normalize():f}/h, {p.price.source.value} price "
-                         f"${p.price.usd_per_hour.normalize():f}/h")
-    if p.line.active:
-        notes.append("still accruing")
-    return "; ".join(notes)
+def _unit_note(p: PricedLine) -> str:
+    if p.price is None or p.line.unit_cost_usd <= 0:
+        return ""
+    billed_hourly = p.line.unit_cost_usd * 60
+    if micro(billed_hourly) == micro(p.price.usd_per_hour):
+        return ""
+    return (f"billed at ${billed_hourly.normalize():f}/h, {p.price.source.value} price "
+            f"${p.price.usd_per_hour.normalize():f}/h")
 
 
 def line_rows(lines: Sequence[PricedLine], tolerance: Tolerance) -> list[CrossCheck]:
-    """One row per compute statement line."""
-    return [compare(f"{FAMILY_KIND[p.family]} {p.key} {p.hardware}", p.line.total_usd, p.recomputed_usd,
-                    tolerance, note=_line_note(p)) for p in lines]
+    """One row per resource and billing product: its lines summed, and drift if any single line drifts."""
+    groups: dict[tuple[str, str, str], list[PricedLine]] = {}
+    for p in lines:
+        groups.setdefault((p.family, p.key, p.hardware), []).append(p)
+    rows = []
+    for (family, key, hardware), mine in groups.items():
+        billed = sum((p.line.total_usd for p in mine), Decimal(0))
+        unpriced = any(p.recomputed_usd is None for p in mine)
+        recomputed = None if unpriced else sum((p.recomputed_usd or Decimal(0) for p in mine), Decimal(0))
+        drifting = [p for p in mine if p.recomputed_usd is not None
+                    and not tolerance.allows(p.line.total_usd, p.line.total_usd - p.recomputed_usd)]
+        notes = [f"{len(mine)} line{'s' if len(mine) > 1 else ''}"]
+        if drifting:
+            notes.append(f"{len(drifting)} drifting")
+        notes += sorted({n for n in map(_unit_note, mine) if n})
+        if any(p.line.active for p in mine):
+            notes.append("still accruing")
+        row = compare(f"{FAMILY_KIND[family]} {key} {hardware}", billed, recomputed, tolerance,
+                      note="; ".join(notes))
+        if drifting and row.status is CheckStatus.OK:
+            row = CrossCheck(row.item, row.billed_usd, row.recomputed_usd, row.delta_usd, CheckStatus.DRIFT,
+                             row.note)
+        rows.append(row)
+    return rows
 
 
 def total_rows(namespace: str, lines: Sequence[PricedLine], tolerance: Tolerance) -> list[CrossCheck]:

@@ -20,7 +20,6 @@ from hfmon.costs.resources import (
     PricedLine,
     charge_line,
     line_key,
-    line_spans,
     parse_product,
     price_line,
     resource_cost,
@@ -46,6 +45,11 @@ from hfmon.report import (
 FREE_SPACE = frozenset({None, ""})  # a Space without hardware (static) costs nothing
 
 
+def hours(minutes: Decimal) -> Decimal:
+    """Minutes as hours, to the micro-hour."""
+    return (minutes / 60).quantize(Decimal("0.000001"))
+
+
 def namespace_period(ns: NamespaceData, now: datetime) -> Period:
     """The billing period of a namespace: statement, else usage-v2, else the calendar month."""
     if ns.statement.value is not None:
@@ -67,7 +71,7 @@ class _Acc:
         self.jobs: list[JobRow] = []
         self.crosscheck: list[CrossCheck] = []
         self.unpriced: dict[str, None] = {}
-        self.gpu_hours: dict[str, Decimal] = {}
+        self.gpu_minutes: dict[str, Decimal] = {}
 
 
 def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime, *,
@@ -103,7 +107,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         unpriced=tuple(acc.unpriced),
         flags=tuple(flags),
         sources=tuple(_sources(snapshot, now)),
-        gpu_hours_by_hardware=tuple(sorted(acc.gpu_hours.items())),
+        gpu_hours_by_hardware=tuple((hw, hours(m)) for hw, m in sorted(acc.gpu_minutes.items())),
     )
 
 
@@ -131,7 +135,7 @@ def _namespace(ns: NamespaceData, history: History, config: Config, catalog: Cat
             if p.price is None:
                 acc.unpriced[f"{p.family.rstrip('s')} {p.key} ({p.hardware})"] = None
             if p.family == "spaces" and catalog.is_gpu("space", p.hardware):
-                acc.gpu_hours[p.hardware] = acc.gpu_hours.get(p.hardware, Decimal(0)) + p.line.quantity / 60
+                acc.gpu_minutes[p.hardware] = acc.gpu_minutes.get(p.hardware, Decimal(0)) + p.line.quantity
     for e in endpoints:
         acc.endpoints.append(_endpoint_row(e, catalog, lines, history, period, now, acc))
     for s in ns.spaces.value or ():
@@ -160,7 +164,7 @@ def _endpoint_row(e: Endpoint, catalog: Catalog, lines: list[PricedLine] | None,
     if price is None:
         acc.unpriced[f"endpoint {key} ({e.vendor}/{e.instance_type}/{e.instance_size})"] = None
     cost = resource_cost("endpoint", price, endpoint_replicas(e), True, _mine(lines, "endpoints", key),
-                         history.changes_of("endpoint", key), (), period, now)
+                         history.changes_of("endpoint", key), None, period, now)
     return EndpointRow(e, cost)
 
 
@@ -172,10 +176,10 @@ def _space_row(s: Space, catalog: Catalog, lines: list[PricedLine] | None, histo
         acc.unpriced[f"space {s.id} ({hardware})"] = None
     mine = _mine(lines, "spaces", s.id)
     cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine,
-                         history.changes_of("space", s.id), (), period, now)
+                         history.changes_of("space", s.id), None, period, now)
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
-    gpu_hours = None if mine is None else sum((p.line.quantity / 60 for p in mine
-                                               if catalog.is_gpu("space", p.hardware)), Decimal(0))
+    gpu_hours = None if mine is None else hours(sum((p.line.quantity for p in mine
+                                                     if catalog.is_gpu("space", p.hardware)), Decimal(0)))
     return SpaceRow(s, cost, gpu_hours), gpu
 
 
@@ -185,14 +189,14 @@ def _job_row(j: Job, catalog: Catalog, lines: list[PricedLine] | None, history: 
     if price is None:
         acc.unpriced[f"job {j.id} ({j.flavor})"] = None
     mine = _mine(lines, "jobs", j.id)
-    own = []
-    if j.started_at is not None:
-        end = j.finished_at or (now if j.stage == "RUNNING" else None)
-        if end is not None:
-            own.append((j.started_at, end))
-    fallback = line_spans([p.line for p in mine or ()], now) or own
+    own: list[tuple[datetime, datetime]] | None = None
+    end = j.finished_at or (now if j.stage == "RUNNING" else None)
+    if j.started_at is not None and end is not None:
+        own = [(j.started_at, end)]
+    elif j.started_at is None and j.stage in ("SCHEDULING", "RUNNING"):
+        own = []  # not started yet
     cost = resource_cost("job", price, job_replicas(j), True, mine, history.changes_of("job", j.id),
-                         fallback, period, now)
+                         own, period, now)
     return JobRow(j, cost)
 
 

@@ -11,16 +11,16 @@ cross-checked. Jobs with no statement line fall back to `/billing/usage/jobs` ch
 A line's quantity is replica-minutes; recomputed USD = quantity x catalog hourly price / 60.
 
 Uptime is the share of wall time in [window start, now) spent in a billed state. History (observed state
-changes) covers the time from the resource's first recorded change; before that, the statement lines'
-startedAt..stoppedAt spans (or a job's own start/finish) are used; with neither, the window shrinks to the
-observed part, and with no data at all uptime is None.
+changes) covers the time from the resource's first recorded change; before that, a job's own start/finish,
+else the statement lines' startedAt..stoppedAt spans (complete from the period start: no line means not
+billed) fill in. Time covered by none of them is left out of the window; with no data at all uptime is None.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from hfmon.costs.billing_rules import billed_time, cost_usd, intervals, micro
@@ -30,6 +30,7 @@ from hfmon.models import JobCharge, UsageLine
 from hfmon.pricing.catalog import Catalog
 from hfmon.report import Price, ResourceCost
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 FAMILY_KIND = {"spaces": "space", "jobs": "job", "endpoints": "endpoint"}
 
 
@@ -116,20 +117,24 @@ def line_spans(lines: Sequence[UsageLine], now: datetime) -> list[tuple[datetime
     return spans
 
 
-def uptime_pct(kind: str, changes: Sequence[StateChange], fallback: Sequence[tuple[datetime, datetime]],
-               start: datetime, now: datetime) -> Decimal | None:
-    """Share (%) of [start, now) spent billed (see the module docstring), or None without data."""
+def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[datetime, datetime]],
+               spans_from: datetime | None, start: datetime, now: datetime) -> Decimal | None:
+    """Share (%) of [start, now) spent billed, or None without data (see the module docstring).
+
+    `spans` are billed spans known to be complete from `spans_from` on (None: no such knowledge); they fill
+    the time before the first recorded state change. Time covered by neither is left out of the window.
+    """
     if now <= start:
         return None
-    spans = intervals([(c.at, c.state, c.replicas) for c in changes], now)
-    billed = billed_time(kind, spans, start, now)
-    known_from = changes[0].at if changes else now
-    window_start = start
-    if known_from > start:
-        if fallback:
-            billed += union_time(fallback, start, min(known_from, now))
-        else:
-            window_start = min(known_from, now)
+    history = intervals([(c.at, c.state, c.replicas) for c in changes], now)
+    history_from = min(changes[0].at, now) if changes else now
+    billed = billed_time(kind, history, start, now)
+    window_start = max(start, history_from)
+    if spans_from is not None and history_from > start:
+        covered_from = max(start, spans_from)
+        if covered_from < history_from:
+            billed += union_time(spans, covered_from, history_from)
+            window_start = covered_from
     total = now - window_start
     if total <= timedelta(0):
         return None
@@ -139,10 +144,12 @@ def uptime_pct(kind: str, changes: Sequence[StateChange], fallback: Sequence[tup
 
 def resource_cost(kind: str, price: Price | None, replicas_now: int, priced: bool,
                   lines: Sequence[PricedLine] | None, changes: Sequence[StateChange],
-                  fallback: Sequence[tuple[datetime, datetime]], period: Period, now: datetime) -> ResourceCost:
+                  own_spans: Sequence[tuple[datetime, datetime]] | None, period: Period,
+                  now: datetime) -> ResourceCost:
     """A ResourceCost. `priced`: whether the resource needs a price (False for a static Space: free).
 
     `lines` is None when the statement could not be read (billed figures unknown), () when it has none.
+    `own_spans`: billed spans the resource itself reports completely (a job's start and finish), or None.
     """
     if replicas_now == 0:
         per_hour: Decimal | None = Decimal(0)
@@ -157,8 +164,12 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int, priced: boo
         parts = [p.recomputed_usd for p in lines]
         recomputed = None if any(r is None for r in parts) else sum((r for r in parts if r is not None),
                                                                     Decimal(0))
-    line_fallback = line_spans([p.line for p in lines or ()], now)
-    spans = line_fallback or list(fallback)
+    spans: Sequence[tuple[datetime, datetime]] = ()
+    spans_from: datetime | None = None
+    if own_spans is not None:
+        spans, spans_from = own_spans, EARLIEST
+    elif lines is not None:  # the statement lists every billed span of the period
+        spans, spans_from = line_spans([p.line for p in lines], now), period.start
     to_end = None if per_hour is None else micro(per_hour * max(days(period.end - now), Decimal(0)) * 24)
     return ResourceCost(
         price=price,
@@ -166,7 +177,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int, priced: boo
         billed_minutes=billed_minutes,
         billed_usd=billed_usd,
         recomputed_usd=recomputed,
-        uptime_pct=uptime_pct(kind, changes, spans, period.start, now),
-        uptime_24h_pct=uptime_pct(kind, changes, spans, now - timedelta(hours=24), now),
+        uptime_pct=uptime_pct(kind, changes, spans, spans_from, period.start, now),
+        uptime_24h_pct=uptime_pct(kind, changes, spans, spans_from, now - timedelta(hours=24), now),
         to_period_end_usd=to_end,
     )
