@@ -69,8 +69,8 @@ def inference_json(ctx: Ctx, ns: str, lo: datetime, hi: datetime) -> dict[str, A
 
 def usage_v2(ctx: Ctx, ns: str) -> Resp:
     """GET usage-v2?startDate=&endDate= (Unix seconds)."""
-    p_lo, _ = period_bounds(ctx.now)
-    lo, hi = _unix(ctx, "startDate", p_lo), _unix(ctx, "endDate", ctx.now)
+    p_lo, p_hi = period_bounds(ctx.now)
+    lo, hi = _unix(ctx, "startDate", p_lo), _unix(ctx, "endDate", p_hi)
     jobs = billing.job_lines(ctx.scn, ns, lo, hi, ctx.now)
     minutes = sum(line.quantity for line in jobs)
     return json_resp({"usage": {"inferenceProviders": inference_json(ctx, ns, lo, hi),
@@ -172,8 +172,8 @@ def live(ctx: Ctx, ns: str) -> Resp:
 
 def sessions(ctx: Ctx, ns: str) -> Resp:
     """GET usage-by-inference-session?startDate=&endDate= (ISO): settled cost per session, in cents."""
-    p_lo, _ = period_bounds(ctx.now)
-    lo, hi = _iso(ctx, "startDate", p_lo), _iso(ctx, "endDate", ctx.now)
+    p_lo, p_hi = period_bounds(ctx.now)
+    lo, hi = _iso(ctx, "startDate", p_lo), _iso(ctx, "endDate", p_hi)
     by_period = ctx.hub.traffic.sessions(ns, lo, hi, ctx.now)
     return json_resp({"currency": "USD", "periods": [
         {"period": iso_ms(p), "sessions": [{"id": sid, "requestCount": n, "costCents": nano / 10_000_000}
