@@ -1,0 +1,103 @@
+"""Pure formatters shared by the TUI and the text output: money, rates, durations, ages, sizes, times."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+UNPRICED = "unpriced"
+MISSING = "—"
+_CENT = Decimal("0.01")
+
+
+def money(value: Decimal | None, *, missing: str = UNPRICED) -> str:
+    """USD with two decimals and thousands separators: `$1,234.56`; tiny non-zero amounts as `<$0.01`."""
+    if value is None:
+        return missing
+    if value != 0 and abs(value) < Decimal("0.005"):
+        return "<$0.01" if value > 0 else "-<$0.01"
+    rounded = value.quantize(_CENT, rounding=ROUND_HALF_UP)
+    sign = "-" if rounded < 0 else ""
+    return f"{sign}${abs(rounded):,.2f}"
+
+
+def money_delta(value: Decimal | None, *, missing: str = MISSING) -> str:
+    """A signed money difference: `+$1.20`, `-$0.40`, `$0.00`."""
+    if value is None:
+        return missing
+    text = money(value)
+    return text if value <= 0 or text == "$0.00" else "+" + text
+
+
+def per_hour(value: Decimal | None, *, missing: str = UNPRICED) -> str:
+    """A running cost: `$3.42/h`."""
+    return missing if value is None else money(value) + "/h"
+
+
+def hours(value: Decimal | None, *, missing: str = MISSING) -> str:
+    """Hours with one decimal: `12.5 h`."""
+    if value is None:
+        return missing
+    return f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,} h"
+
+
+def percent(value: Decimal | float | None, *, missing: str = MISSING) -> str:
+    """A percentage without decimals: `42%`."""
+    if value is None:
+        return missing
+    return f"{Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
+
+
+def duration(seconds: float | int | None, *, missing: str = MISSING) -> str:
+    """A compact duration: `45s`, `12m`, `3h 05m`, `1h`, `2d 04h`, `2d`."""
+    if seconds is None:
+        return missing
+    total = max(0, int(seconds))
+    if total < 60:
+        return f"{total}s"
+    minutes, _ = divmod(total, 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    hrs, mins = divmod(minutes, 60)
+    if hrs < 24:
+        return f"{hrs}h {mins:02d}m" if mins else f"{hrs}h"
+    days, hrs = divmod(hrs, 24)
+    return f"{days}d {hrs:02d}h" if hrs else f"{days}d"
+
+
+def ago(seconds: float | int | None, *, missing: str = "never") -> str:
+    """How long ago something happened: `just now`, `12s ago`, `4m ago`, `3h 05m ago`."""
+    if seconds is None:
+        return missing
+    if seconds < 2:
+        return "just now"
+    return duration(seconds) + " ago"
+
+
+def size(num_bytes: int | None, *, missing: str = MISSING) -> str:
+    """Bytes in decimal units as Hugging Face shows them: `512 B`, `1.2 GB`, `3.40 TB`."""
+    if num_bytes is None:
+        return missing
+    value = float(num_bytes)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if abs(value) < 1000 or unit == "TB":
+            if unit == "B":
+                return f"{int(value)} B"
+            return f"{value:.1f} {unit}" if abs(value) >= 10 else f"{value:.2f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def day(moment: datetime | None, *, missing: str = MISSING) -> str:
+    """A UTC date as `Nov 28`."""
+    return missing if moment is None else f"{moment:%b} {moment.day}"
+
+
+def stamp(moment: datetime | None, *, missing: str = MISSING) -> str:
+    """A UTC time as `Nov 28 14:05 UTC`."""
+    return missing if moment is None else f"{moment:%b} {moment.day} {moment:%H:%M} UTC"
+
+
+def sleep_time(seconds: int | None) -> str:
+    """A Space's sleep setting: `never` when it never sleeps, else the idle delay."""
+    return "never" if seconds is None or seconds < 0 else duration(seconds)

@@ -1,0 +1,352 @@
+"""HfmonApp: polls a ReportSource without overlap and renders each Report; no HTTP and no pricing here."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import BindingType
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from hfmon import format as fmt
+from hfmon.errors import AuthError, HfmonError, NoTokenError
+from hfmon.monitor import ReportSource
+from hfmon.report import Report
+from hfmon.tui import bindings, commands, status
+from hfmon.tui.messages import PollFailed, ReportReady
+from hfmon.tui.screens.base import View
+from hfmon.tui.screens.compute import ComputeView
+from hfmon.tui.screens.crosscheck import CrossCheckView
+from hfmon.tui.screens.endpoints import EndpointsView
+from hfmon.tui.screens.export import ExportScreen
+from hfmon.tui.screens.help import HelpScreen
+from hfmon.tui.screens.inference import InferenceView
+from hfmon.tui.screens.overview import OverviewView
+from hfmon.tui.screens.storage import StorageView
+from hfmon.tui.state import ViewState
+from hfmon.tui.themes import THEMES, tones
+from hfmon.tui.widgets.table import KeyedTable
+
+VIEWS: dict[str, type[View]] = {
+    "overview": OverviewView, "inference": InferenceView, "endpoints": EndpointsView,
+    "compute": ComputeView, "storage": StorageView, "crosscheck": CrossCheckView,
+}
+OBSERVED_POINTS = 500  # per namespace; bounds memory over a day of polling
+
+
+class HfmonApp(App[int]):
+    """The live dashboard. Data arrives only through `ReportSource.poll()`; times only from `source.now()`."""
+
+    CSS_PATH = "hfmon.tcss"
+    TITLE = "hfmon"
+    BINDINGS: ClassVar[list[BindingType]] = [*bindings.BINDINGS]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+
+    def __init__(self, source: ReportSource, *, interval_s: float = 60.0, demo: bool = False,
+                 namespaces: Sequence[str] | None = None, theme: str | None = None,
+                 tick_s: float = 1.0) -> None:
+        super().__init__()
+        self.source = source
+        self.interval_s = interval_s
+        self.demo = demo
+        self.allowed_namespaces = tuple(namespaces or ())
+        self.tick_s = tick_s
+        self.report: Report | None = None
+        self.namespace: str | None = None
+        self.paused = False
+        self.polling = False
+        self.polls_done = 0
+        self.last_error: BaseException | None = None
+        self._timer: Timer | None = None
+        self._ticks = 0
+        self._observed: dict[str, deque[tuple[datetime, Decimal]]] = {}
+        for th in THEMES:
+            self.register_theme(th)
+        self.theme = theme or "hfmon-dark"
+
+    # --- layout -----------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="topbar")
+        with TabbedContent(initial="overview", id="tabs"):
+            for i, (sid, title) in enumerate(bindings.SCREENS, start=1):
+                with TabPane(f"{i} {title}", id=sid):
+                    yield VIEWS[sid](id=f"view-{sid}")
+        yield Input(placeholder="filter rows (Enter keeps it, Esc clears it)", id="filter", disabled=True)
+        yield Static(id="statusbar")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.screen.add_class("-loading")
+        self.theme_changed_signal.subscribe(self, lambda _theme: self.render_report(force=True))
+        self._update_bars()
+        self.set_interval(self.tick_s, self._tick)
+        self.start_poll()
+
+    def view(self, sid: str) -> View:
+        """The view of one screen id."""
+        return self.query_one(f"#view-{sid}", View)
+
+    @property
+    def active_screen_id(self) -> str:
+        """The id of the screen on show."""
+        return self.query_one("#tabs", TabbedContent).active or "overview"
+
+    # --- polling ----------------------------------------------------------------------------------
+
+    def start_poll(self) -> None:
+        """Poll now (cancelling the armed timer); polls never overlap."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        self.polling = True
+        self._update_bars()
+        self.poll()
+
+    @work(exclusive=True, exit_on_error=False, group="poll")
+    async def poll(self) -> None:
+        """Ask the source for a Report and post it (or the failure)."""
+        try:
+            report = await self.source.poll()
+        except Exception as exc:  # shown to the user, never fatal: the loop goes on
+            self.post_message(PollFailed(exc))
+        else:
+            self.post_message(ReportReady(report))
+
+    def _arm(self) -> None:
+        if self._timer is not None:
+            self._timer.stop()
+        self._timer = None if self.paused else self.set_timer(self.interval_s, self.start_poll)
+
+    @on(Worker.StateChanged)
+    def _worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "poll" and event.state is WorkerState.CANCELLED and self.polling:
+            self.polling = False
+            self._arm()
+
+    def on_report_ready(self, message: ReportReady) -> None:
+        """Render the new Report, tell about sources that changed, and arm the next poll."""
+        previous, report = self.report, message.report
+        self.report = report
+        self.polls_done += 1
+        self.last_error = None
+        for c in report.credits:
+            points = self._observed.setdefault(c.namespace, deque(maxlen=OBSERVED_POINTS))
+            points.append((report.generated_at, c.used_usd))
+        for note in status.source_changes(previous, report):
+            self.notify(note.message, title=note.title, severity=note.severity, timeout=note.timeout)
+        self.screen.remove_class("-loading")
+        self.polling = False
+        self.render_report()
+        if previous is None and self.focused is None:
+            self.view(self.active_screen_id).focus_main()
+        self._arm()
+
+    def on_poll_failed(self, message: PollFailed) -> None:
+        """Show the failure; a rejected or missing token stops polling until `r`."""
+        err = message.error
+        self.polling = False
+        self.last_error = err
+        title, text, hint = status.describe(err)
+        self.notify(text + (f"\n{hint}" if hint else ""), title=title, severity="error", timeout=12)
+        if isinstance(err, AuthError | NoTokenError):
+            self.paused = True
+        if self.report is None:
+            note = f"First poll failed. {title}: {text}" + (f"\n{hint}" if hint else "") + "\nPress r to retry."
+            for widget in self.query(".loading-note").results(Static):
+                widget.update(note)
+        self._update_bars()
+        self._arm()
+
+    # --- rendering --------------------------------------------------------------------------------
+
+    def view_state(self) -> ViewState | None:
+        """What the views render now."""
+        if self.report is None:
+            return None
+        return ViewState(self.report, self.namespace, self.source.now(), tones(self.theme_variables),
+                         {ns: tuple(p) for ns, p in self._observed.items()})
+
+    def render_report(self, force: bool = False) -> None:
+        """Render the active view (others render when shown)."""
+        state = self.view_state()
+        self._update_bars()
+        if state is None:
+            return
+        view = self.view(self.active_screen_id)
+        if force:
+            view.state = None
+        view.show(state)
+
+    def _update_bars(self) -> None:
+        now = self.source.now()
+        self.query_one("#topbar", Static).update(status.topbar(self.report, self.namespace, self.demo,
+                                                              self.theme_variables))
+        self.query_one("#statusbar", Static).update(status.statusbar(
+            self.report, now, interval_s=self.interval_s, paused=self.paused, polling=self.polling,
+            error=self.last_error))
+
+    def _tick(self) -> None:
+        self._ticks += 1
+        self._update_bars()
+        if self._ticks % 15 == 0:
+            self.render_report()
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.render_report()
+
+    # --- actions ----------------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        """Poll now."""
+        if self.polling:
+            self.notify("A poll is already running.", timeout=3)
+            return
+        self.paused = False
+        self.start_poll()
+
+    def action_toggle_pause(self) -> None:
+        """Pause or resume polling."""
+        self.paused = not self.paused
+        if self.paused:
+            if self._timer is not None:
+                self._timer.stop()
+                self._timer = None
+            self.notify("Polling paused; r polls once, p resumes.", timeout=4)
+            self._update_bars()
+        else:
+            self.notify("Polling resumed.", timeout=3)
+            if not self.polling:
+                self.start_poll()
+
+    def action_show_screen(self, sid: str) -> None:
+        """Switch to a screen by id."""
+        self.query_one("#tabs", TabbedContent).active = sid
+        self.view(sid).focus_main()
+
+    def action_help(self) -> None:
+        """Show the keys."""
+        self.push_screen(HelpScreen())
+
+    def namespace_choices(self) -> list[str | None]:
+        """All namespaces (None), then the user and each org."""
+        names: list[str] = []
+        if self.report is not None and self.report.account is not None:
+            names.append(self.report.account.name)
+        if self.report is not None:
+            names += [o.name for o in self.report.orgs]
+        if self.allowed_namespaces:
+            names = [n for n in names if n in self.allowed_namespaces] or list(self.allowed_namespaces)
+        return [None, *names]
+
+    def set_namespace(self, ns: str | None) -> None:
+        """Show one namespace (None: all)."""
+        self.namespace = ns
+        self.notify(f"Namespace: {ns or 'all'}", timeout=2)
+        self.render_report()
+
+    def action_next_namespace(self) -> None:
+        """Cycle through the namespaces."""
+        choices = self.namespace_choices()
+        i = choices.index(self.namespace) if self.namespace in choices else 0
+        self.set_namespace(choices[(i + 1) % len(choices)])
+
+    def set_interval_s(self, seconds: float) -> None:
+        """Change the gap between polls (takes effect now)."""
+        self.interval_s = seconds
+        if self._timer is not None:
+            self._arm()
+        self.notify(f"Polling every {fmt.duration(seconds)}.", timeout=3)
+        self._update_bars()
+
+    def action_next_interval(self) -> None:
+        """Cycle through the interval presets."""
+        presets = bindings.INTERVALS_S
+        later = [s for s in presets if s > self.interval_s]
+        self.set_interval_s(later[0] if later else presets[0])
+
+    def action_toggle_theme(self) -> None:
+        """Switch between the light and the dark theme."""
+        self.theme = "hfmon-dark" if self.current_theme.name == "hfmon-light" else "hfmon-light"
+
+    def _filter_target(self) -> KeyedTable | None:
+        focused = self.focused
+        if isinstance(focused, KeyedTable):
+            return focused
+        tables = self.view(self.active_screen_id).tables()
+        return tables[0] if tables else None
+
+    def action_filter(self) -> None:
+        """Open the filter box for the focused table (or the screen's main table)."""
+        target = self._filter_target()
+        if target is None:
+            self.notify("This screen has no table to filter.", timeout=3)
+            return
+        self._filtering = target
+        box = self.query_one("#filter", Input)
+        box.value = target.filter_text
+        box.disabled = False
+        box.add_class("-active")
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        target: KeyedTable | None = getattr(self, "_filtering", None)
+        if target is not None:
+            target.set_filter(event.value)
+            self.render_report(force=True)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        self._close_filter()
+        target: KeyedTable | None = getattr(self, "_filtering", None)
+        if target is not None:
+            target.focus()
+
+    def _close_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.remove_class("-active")
+        box.disabled = True
+
+    def action_clear_filter(self) -> None:
+        """Clear the filter and close the box."""
+        target: KeyedTable | None = getattr(self, "_filtering", None) or self._filter_target()
+        self._close_filter()
+        if target is not None:
+            target.set_filter("")
+            target.focus()
+            self.render_report(force=True)
+
+    def action_export(self) -> None:
+        """Ask for a path and write the current Report there as JSON."""
+        if self.report is None:
+            self.notify("Nothing to export before the first poll.", severity="warning", timeout=4)
+            return
+        report = self.report
+        default = f"hfmon-report-{report.generated_at:%Y%m%dT%H%M%SZ}.json"
+        self.push_screen(ExportScreen(default), callback=lambda path: self._export(report, path))
+
+    def _export(self, report: Report, path: str | None) -> None:
+        if not path:
+            return
+        try:
+            written = commands.write_report(report, Path(path))
+        except (OSError, HfmonError) as exc:
+            self.notify(f"Could not write {path}: {exc}", title="Export failed", severity="error", timeout=8)
+            return
+        self.notify(f"Report saved to {written}", title="Exported", timeout=6)
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        """Textual's commands, then every hfmon action."""
+        yield from super().get_system_commands(screen)
+        yield from commands.system_commands(self)

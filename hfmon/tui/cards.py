@@ -1,0 +1,138 @@
+"""Pure text of the Overview's cards: account, the meter, credits, flags, the chart legend."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.text import Text
+
+from hfmon import format as fmt
+from hfmon.report import Credits, Severity
+from hfmon.tui.state import ViewState
+
+SEVERITY_MARKS = {Severity.CRITICAL: ("CRIT", "bad"), Severity.WARNING: ("WARN", "warn"),
+                  Severity.INFO: ("info", "muted")}
+
+
+def account_text(state: ViewState) -> Text:
+    """Who the token belongs to, the plan, and each org with its plan, role and billing access."""
+    r, t = state.report, state.tones
+    text = Text()
+    if r.account is None:
+        return Text("unknown (the account source failed)", style=t.get("warn", ""))
+    a = r.account
+    text.append(a.name, style="bold")
+    text.append(f"  {a.plan.upper()}", style=t.get("accent", ""))
+    if a.billing_mode:
+        text.append(f" · {a.billing_mode}", style=t.get("muted", ""))
+    for org in r.orgs:
+        text.append(f"\n{org.name}", style="bold")
+        text.append(f"  {org.plan or 'no plan'}", style=t.get("accent", ""))
+        text.append(f" · {org.role or '?'}")
+        if not org.billing_access:
+            text.append(" · no billing access", style=t.get("warn", ""))
+    if not r.billing_access:
+        text.append("\ntoken cannot read billing", style=t.get("warn", ""))
+    return text
+
+
+def meter_text(state: ViewState) -> Text:
+    """The running cost per hour now, per day at that pace, and how many resources bill right now."""
+    r, t = state.report, state.tones
+    rate = r.running_cost_per_hour_usd
+    billing = sum(1 for rows in (r.endpoints, r.spaces, r.jobs) for x in rows
+                  if x.cost.cost_per_hour_usd and x.cost.cost_per_hour_usd > 0
+                  and (state.namespace is None or _owner(x) == state.namespace))
+    text = Text()
+    text.append(fmt.per_hour(rate), style="bold " + t.get("accent", ""))
+    text.append(f"\n≈ {fmt.money(rate * 24)}/day")
+    text.append(f"\n{billing} resource{'s' if billing != 1 else ''} billing now", style=t.get("muted", ""))
+    if r.unpriced:
+        text.append(f"\n+ {len(r.unpriced)} unpriced", style=t.get("warn", ""))
+    if state.namespace is not None:
+        text.append("\n(meter: all namespaces)", style=t.get("muted", ""))
+    return text
+
+
+def _owner(row: object) -> str:
+    for attr in ("endpoint", "space", "job"):
+        item = getattr(row, attr, None)
+        if item is not None:
+            return str(item.namespace)
+    return ""
+
+
+def credits_text(state: ViewState) -> Text:
+    """Each namespace's credits in two lines; namespaces without billing access say so."""
+    r, t = state.report, state.tones
+    text = Text()
+    by_ns = {c.namespace: c for c in r.credits}
+    names = [n for n in state.namespaces() if state.namespace in (None, n)]
+    for i, name in enumerate(names):
+        if i:
+            text.append("\n")
+        text.append(name, style="bold")
+        c = by_ns.get(name)
+        if c is None:
+            text.append(" no billing access", style=t.get("warn", ""))
+            continue
+        _credit_lines(text, c, state)
+    return text
+
+
+def _credit_lines(text: Text, c: Credits, state: ViewState) -> None:
+    t = state.tones
+    if c.included_usd > 0:
+        pct = c.used_usd * 100 / c.included_usd
+        tone = "bad" if pct >= 100 else "warn" if pct >= 75 else "good"
+        text.append(f" {fmt.money(c.used_usd)} of {fmt.money(c.included_usd)} incl. ")
+        text.append(fmt.percent(pct), style=t.get(tone, ""))
+    else:
+        text.append(f" {fmt.money(c.used_usd)} used, no credits")
+    text.append("\n  ")
+    parts = [f"→ {fmt.money(c.projected_period_usd)}"]
+    if c.exhausts_at is not None:
+        parts.append(f"out {fmt.day(c.exhausts_at)}")
+    if c.limit_usd is not None:
+        parts.append(f"limit {fmt.money(c.limit_usd)}" + (f" ~{fmt.day(c.limit_hit_at)}" if c.limit_hit_at
+                                                            else ""))
+    warn = c.exhausts_at is not None or c.limit_hit_at is not None
+    text.append(" · ".join(parts), style=t.get("warn" if warn else "muted", ""))
+
+
+def flags_text(state: ViewState) -> Text:
+    """Flags, loudest first, each with its subject."""
+    r, t = state.report, state.tones
+    order = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
+    flags = sorted((f for f in r.flags if state.namespace is None or f.subject == state.namespace
+                    or f.subject.startswith(state.namespace + "/")), key=lambda f: order.get(f.severity, 3))
+    if not flags:
+        return Text("Nothing needs attention.", style=t.get("good", ""))
+    text = Text()
+    for i, f in enumerate(flags):
+        mark, tone = SEVERITY_MARKS.get(f.severity, ("    ", ""))
+        if i:
+            text.append("\n")
+        text.append(f"{mark:<4} ", style="bold " + t.get(tone, ""))
+        text.append(f.subject, style="bold")
+        text.append(f"  {f.message}")
+    return text
+
+
+def legend_text(credits: Credits, limit_drawn: bool, state: ViewState) -> Text:
+    """The chart legend: what each line is, with the figures."""
+    t = state.tones
+    text = Text()
+    text.append("⣿ used ", style=t.get("accent", ""))
+    text.append(fmt.money(credits.used_usd))
+    text.append("  · projected ", style=t.get("secondary", ""))
+    text.append(fmt.money(credits.projected_period_usd))
+    if credits.included_usd > 0:
+        text.append("  ─ included ", style=t.get("good", ""))
+        text.append(fmt.money(credits.included_usd))
+    if credits.limit_usd is not None:
+        text.append("  ─ limit ", style=t.get("bad", ""))
+        text.append(fmt.money(credits.limit_usd) + ("" if limit_drawn else " (off chart)"))
+    text.append("  │ ", style=t.get("muted", ""))
+    text.append(f"{fmt.day(state.now)}, {fmt.duration(float(credits.days_left * Decimal(86400)))} left")
+    return text

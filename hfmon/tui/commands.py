@@ -1,0 +1,48 @@
+"""The command palette entries (every key action, plus namespaces, intervals and themes) and the export."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from textual.app import SystemCommand
+
+from hfmon import format as fmt
+from hfmon.report import Report
+from hfmon.tui import bindings
+
+if TYPE_CHECKING:
+    from hfmon.tui.app import HfmonApp
+
+
+def write_report(report: Report, path: Path) -> Path:
+    """Write the Report's versioned JSON document to `path`; returns the absolute path."""
+    from hfmon.jsonout import report_document
+
+    path = path.expanduser()
+    path.write_text(json.dumps(report_document(report), indent=2) + "\n", encoding="utf-8")
+    return path.resolve()
+
+
+def system_commands(app: HfmonApp) -> Iterator[SystemCommand]:
+    """hfmon's palette commands."""
+    yield SystemCommand("Refresh now", "Poll Hugging Face now (r)", app.action_refresh)
+    yield SystemCommand("Resume polling" if app.paused else "Pause polling",
+                        "Stop or restart the periodic polls (p)", app.action_toggle_pause)
+    yield SystemCommand("Export report as JSON", "Write the current report to a file (x)", app.action_export)
+    yield SystemCommand("Filter rows", "Filter the table on this screen (/)", app.action_filter)
+    yield SystemCommand("Help", "Keys and what the badges mean (?)", app.action_help)
+    yield SystemCommand("Toggle light/dark theme", "Switch between hfmon-light and hfmon-dark (t)",
+                        app.action_toggle_theme)
+    for i, (sid, title) in enumerate(bindings.SCREENS, start=1):
+        yield SystemCommand(f"Show {title}", f"Switch to the {title} screen ({i})",
+                            partial(app.action_show_screen, sid))
+    for ns in app.namespace_choices():
+        yield SystemCommand(f"Namespace: {ns or 'all'}", "Show only this namespace (n cycles)",
+                            partial(app.set_namespace, ns), discover=False)
+    for seconds in bindings.INTERVALS_S:
+        yield SystemCommand(f"Interval: every {fmt.duration(seconds)}", "Time between polls (i cycles)",
+                            partial(app.set_interval_s, seconds), discover=False)

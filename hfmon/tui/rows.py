@@ -1,0 +1,287 @@
+"""Pure view code: the columns of each table and the rows a Report gives them (no widgets, no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+
+from rich.text import Text
+
+from hfmon import format as fmt
+from hfmon.models import SourceStatus
+from hfmon.report import CheckStatus, Report, ResourceCost, SourceState
+from hfmon.tui.widgets.table import Cell, Column, Row, cell
+
+Tones = Mapping[str, str]
+"""Tone name (good, warn, bad, muted, accent) -> Rich style, taken from the current theme."""
+
+ENDPOINT_TONES = {"running": "good", "scaledToZero": "muted", "paused": "muted", "initializing": "warn",
+                  "pending": "warn", "updating": "warn", "failed": "bad", "updateFailed": "bad"}
+SPACE_TONES = {"RUNNING": "good", "SLEEPING": "muted", "PAUSED": "muted", "STOPPED": "muted", "BUILDING": "warn",
+               "APP_STARTING": "warn", "RUNNING_BUILDING": "good", "RUNNING_APP_STARTING": "warn",
+               "BUILD_ERROR": "bad", "RUNTIME_ERROR": "bad", "CONFIG_ERROR": "bad", "NO_APP_FILE": "bad"}
+JOB_TONES = {"RUNNING": "good", "SCHEDULING": "warn", "ERROR": "bad", "COMPLETED": "muted", "CANCELED": "muted",
+             "DELETED": "muted"}
+CHECK_TONES = {CheckStatus.DRIFT: "bad", CheckStatus.UNPRICED: "warn", CheckStatus.PENDING: "muted",
+               CheckStatus.OK: "good"}
+CHECK_ORDER = {CheckStatus.DRIFT: 0, CheckStatus.UNPRICED: 1, CheckStatus.PENDING: 2, CheckStatus.OK: 3}
+SOURCE_TONES = {SourceStatus.OK: "good", SourceStatus.STALE: "warn", SourceStatus.ERROR: "bad",
+                SourceStatus.NO_ACCESS: "warn"}
+SOURCE_LABELS = {SourceStatus.OK: "ok", SourceStatus.STALE: "STALE", SourceStatus.ERROR: "ERROR",
+                 SourceStatus.NO_ACCESS: "NO ACCESS"}
+
+ENDPOINT_COLUMNS = (
+    Column("name", "Endpoint"), Column("state", "State"), Column("rate", "$/h now", True),
+    Column("replicas", "Replicas"), Column("uptime", "Uptime", True), Column("hours", "Billed h", True),
+    Column("billed", "Billed", True), Column("recomputed", "Recomputed", True), Column("delta", "Δ", True),
+    Column("instance", "Instance"), Column("price", "Priced by"),
+)
+SPACE_COLUMNS = (
+    Column("name", "Space"), Column("stage", "Stage"), Column("hardware", "Hardware"),
+    Column("rate", "$/h now", True), Column("sleep", "Sleeps after"), Column("gpu", "GPU h", True),
+    Column("billed", "Billed", True), Column("recomputed", "Recomputed", True), Column("storage", "Storage", True),
+)
+JOB_COLUMNS = (
+    Column("id", "Job"), Column("stage", "Stage"), Column("flavor", "Flavor"), Column("ran", "Ran", True),
+    Column("rate", "$/h now", True), Column("billed", "Billed", True), Column("recomputed", "Recomputed", True),
+    Column("started", "Started"),
+)
+REPO_COLUMNS = (
+    Column("name", "Repo"), Column("type", "Type"), Column("visibility", "Visibility"),
+    Column("size", "Size", True), Column("share", "Share", True),
+)
+PROVIDER_COLUMNS = (
+    Column("name", "Provider"), Column("requests", "Requests", True), Column("cost", "Cost", True),
+    Column("share", "Share", True), Column("bar", ""),
+)
+MODEL_COLUMNS = (
+    Column("name", "Model"), Column("requests", "Requests", True), Column("cost", "Cost", True),
+    Column("share", "Share", True), Column("bar", ""),
+)
+CHECK_COLUMNS = (
+    Column("status", "Status"), Column("item", "Item"), Column("billed", "Billed", True),
+    Column("recomputed", "Recomputed", True), Column("delta", "Δ", True), Column("note", "Note"),
+)
+SOURCE_COLUMNS = (
+    Column("name", "Source"), Column("status", "Status"), Column("age", "Age", True), Column("detail", "What to do"),
+)
+SPENDER_COLUMNS = (
+    Column("name", "Top spenders (period)"), Column("kind", "Kind"), Column("cost", "Cost", True),
+    Column("rate", "$/h now", True),
+)
+
+
+def toned(text: str, tone: str | None, tones: Tones) -> Text:
+    """Text in a tone's style (plain when the tone is unknown)."""
+    return Text(text, style=tones.get(tone or "", ""))
+
+
+def money_cell(value: Decimal | None, *, missing: str = fmt.UNPRICED, tones: Tones | None = None) -> Cell:
+    """A right-aligned money cell sorting by amount; missing amounts say so instead of $0."""
+    if value is None:
+        return cell(Text(missing, justify="right", style=(tones or {}).get("warn", "") if missing == fmt.UNPRICED
+                         else ""))
+    return cell(Text(fmt.money(value), justify="right"), value)
+
+
+def num_cell(text: str, value: Decimal | int | float | None) -> Cell:
+    """A right-aligned numeric cell."""
+    return cell(Text(text, justify="right"), value)
+
+
+def hours_cell(value: Decimal | None) -> Cell:
+    """Hours with one decimal, in a column whose header says `h`."""
+    text = fmt.MISSING if value is None else f"{value.quantize(Decimal('0.1')):,}"
+    return num_cell(text, value)
+
+
+def in_namespace(name: str, ns: str | None) -> bool:
+    """Whether an `owner/name` (or `owner`) belongs to the namespace (None: all namespaces)."""
+    return ns is None or name == ns or name.startswith(ns + "/")
+
+
+def cost_cells(cost: ResourceCost, tones: Tones) -> tuple[Cell, Cell, Cell]:
+    """$/h now, billed and recomputed."""
+    rate = cost.cost_per_hour_usd
+    rate_cell = (money_cell(None, tones=tones) if rate is None
+                 else cell(Text(fmt.per_hour(rate), justify="right", style="" if rate else tones.get("muted", "")),
+                           rate))
+    return (rate_cell, money_cell(cost.billed_usd, missing=fmt.MISSING),
+            money_cell(cost.recomputed_usd, tones=tones) if cost.price is None
+            else money_cell(cost.recomputed_usd, missing=fmt.MISSING))
+
+
+def endpoint_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
+    """One row per endpoint."""
+    rows: list[Row] = []
+    for r in report.endpoints:
+        e, c = r.endpoint, r.cost
+        full = f"{e.namespace}/{e.name}"
+        if not in_namespace(full, ns):
+            continue
+        rate, billed, recomputed = cost_cells(c, tones)
+        delta = None if c.billed_usd is None or c.recomputed_usd is None else c.billed_usd - c.recomputed_usd
+        replicas = f"{e.ready_replicas}/{e.target_replicas} ({e.min_replica if e.min_replica is not None else '?'}–" \
+                   f"{e.max_replica if e.max_replica is not None else '?'})"
+        instance = " ".join(x for x in (e.vendor, e.region, e.instance_type, e.instance_size) if x)
+        rows.append((full, (
+            cell(full), cell(toned(e.state, ENDPOINT_TONES.get(e.state), tones)), rate, cell(replicas),
+            num_cell(fmt.percent(c.uptime_pct), c.uptime_pct), hours_cell(c.billed_hours),
+            billed, recomputed, delta_cell(delta, tones), cell(instance or fmt.MISSING),
+            cell(c.price.source.value if c.price else toned(fmt.UNPRICED, "warn", tones)),
+        )))
+    return rows
+
+
+def delta_cell(delta: Decimal | None, tones: Tones) -> Cell:
+    """A signed difference, loud when not zero."""
+    if delta is None:
+        return cell(Text(fmt.MISSING, justify="right"))
+    tone = "bad" if abs(delta) >= Decimal("0.01") else "muted"
+    return cell(Text(fmt.money_delta(delta), justify="right", style=tones.get(tone, "")), delta)
+
+
+def space_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
+    """One row per Space."""
+    rows: list[Row] = []
+    for r in report.spaces:
+        s = r.space
+        if not in_namespace(s.id, ns):
+            continue
+        rate, billed, recomputed = cost_cells(r.cost, tones)
+        rows.append((s.id, (
+            cell(s.id), cell(toned(s.stage, SPACE_TONES.get(s.stage), tones)), cell(s.hardware or fmt.MISSING),
+            rate, cell(fmt.sleep_time(s.sleep_time_s),
+                       -1 if s.sleep_time_s is None or s.sleep_time_s < 0 else s.sleep_time_s),
+            hours_cell(r.gpu_hours), billed, recomputed,
+            num_cell(fmt.size(s.used_storage_bytes), s.used_storage_bytes),
+        )))
+    return rows
+
+
+def job_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
+    """One row per Job."""
+    rows: list[Row] = []
+    for r in report.jobs:
+        j = r.job
+        if not in_namespace(j.namespace, ns):
+            continue
+        rate, billed, recomputed = cost_cells(r.cost, tones)
+        rows.append((j.id, (
+            cell(f"{j.namespace}/{j.id[:12]}"), cell(toned(j.stage, JOB_TONES.get(j.stage), tones)),
+            cell(j.flavor or fmt.MISSING), num_cell(fmt.duration(j.running_s), j.running_s), rate, billed,
+            recomputed, cell(fmt.stamp(j.started_at), j.started_at.timestamp() if j.started_at else None),
+        )))
+    return rows
+
+
+def repo_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
+    """One row per repo, with its share of all storage shown."""
+    repos = [r for r in report.storage.repos if in_namespace(r.namespace, ns)]
+    total = sum(r.bytes for r in repos) or 1
+    return [(f"{r.type}:{r.id}", (
+        cell(r.id), cell(r.type), cell(toned("private", "accent", tones) if r.private else Text("public")),
+        num_cell(fmt.size(r.bytes), r.bytes), num_cell(fmt.percent(Decimal(r.bytes * 100) / total), r.bytes),
+    )) for r in repos]
+
+
+def share_rows(items: Iterable[tuple[str, int, Decimal]], tones: Tones) -> list[Row]:
+    """Provider or model rows with their share of the total and a bar."""
+    items = list(items)
+    total = sum((c for _, _, c in items), Decimal(0))
+    rows: list[Row] = []
+    for name, requests, cost in items:
+        share = Decimal(0) if not total else cost * 100 / total
+        bar = "█" * int(share / 5) + ("▌" if share % 5 >= 2.5 else "")
+        rows.append((name, (cell(name), num_cell(f"{requests:,}", requests), money_cell(cost),
+                            num_cell(fmt.percent(share), share), cell(toned(bar, "accent", tones), share))))
+    return rows
+
+
+def check_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
+    """Cross-check rows, drift and unpriced first, then the largest differences."""
+    rows: list[Row] = []
+    for c in report.crosscheck:
+        if ns is not None and not any(in_namespace(w, ns) for w in c.item.split()):
+            continue
+        order = (CHECK_ORDER.get(c.status, 9), -abs(c.delta_usd or Decimal(0)), c.item)
+        rows.append((c.item, (
+            cell(toned(c.status.value.upper(), CHECK_TONES.get(c.status), tones), order), cell(c.item),
+            money_cell(c.billed_usd, missing=fmt.MISSING), money_cell(c.recomputed_usd, tones=tones),
+            delta_cell(c.delta_usd, tones), cell(c.note or ""),
+        )))
+    return rows
+
+
+def source_age(state: SourceState, report: Report, now: datetime) -> int | None:
+    """How old a source's value is at `now` (its age when the report was made, plus the time since)."""
+    if state.age_s is None:
+        return None
+    return state.age_s + max(0, int((now - report.generated_at).total_seconds()))
+
+
+def source_rows(report: Report, now: datetime, tones: Tones) -> list[Row]:
+    """One row per source, problems first."""
+    order = {SourceStatus.ERROR: 0, SourceStatus.NO_ACCESS: 1, SourceStatus.STALE: 2, SourceStatus.OK: 3}
+    rows: list[Row] = []
+    for s in report.sources:
+        age = source_age(s, report, now)
+        detail = s.hint or s.error or ""
+        if s.error and s.hint:
+            detail = f"{s.hint} ({s.error})"
+        rows.append((s.name, (
+            cell(s.name), cell(toned(SOURCE_LABELS.get(s.status, s.status.value), SOURCE_TONES.get(s.status),
+                                     tones), (order.get(s.status, 9), s.name)),
+            num_cell(fmt.duration(age), age), cell(detail or "—"),
+        )))
+    return rows
+
+
+def spender_rows(report: Report, ns: str | None, tones: Tones, limit: int = 6) -> list[Row]:
+    """The resources (and Inference Providers) that cost the most this period."""
+    items: list[tuple[str, str, Decimal | None, Decimal | None]] = []
+    for e in report.endpoints:
+        items.append((f"{e.endpoint.namespace}/{e.endpoint.name}", "endpoint", _spent(e.cost),
+                      e.cost.cost_per_hour_usd))
+    for s in report.spaces:
+        items.append((s.space.id, "space", _spent(s.cost), s.cost.cost_per_hour_usd))
+    for j in report.jobs:
+        items.append((f"{j.job.namespace}/{j.job.id[:12]}", "job", _spent(j.cost), j.cost.cost_per_hour_usd))
+    items = [i for i in items if in_namespace(i[0], ns) and i[2]]
+    if ns is None and report.inference.cost_usd:
+        items.append(("Inference Providers", "inference", report.inference.cost_usd, None))
+    items.sort(key=lambda i: i[2] or Decimal(0), reverse=True)
+    return [(name, (cell(name), cell(kind), money_cell(spent),
+                    num_cell(fmt.per_hour(rate, missing="—"), rate)))
+            for name, kind, spent, rate in items[:limit]]
+
+
+def _spent(cost: ResourceCost) -> Decimal | None:
+    return cost.billed_usd if cost.billed_usd is not None else cost.recomputed_usd
+
+
+SOURCE_KINDS = {
+    "credits": ("billing", "statement"), "inference": ("billing", "router_prices"),
+    "endpoints": ("endpoints", "endpoint_catalog"), "spaces": ("spaces", "spaces_hardware"),
+    "jobs": ("jobs", "job_charges", "jobs_hardware"), "storage": ("storage",), "zero_gpu": ("zero_gpu",),
+    "crosscheck": ("statement", "job_charges", "sessions"), "account": ("account",),
+}
+
+
+def panel_badge(report: Report, panel: str, ns: str | None, now: datetime) -> str:
+    """The badge a panel wears when one of its sources is not fresh, e.g. `STALE 7m: endpoints:acme`."""
+    kinds = SOURCE_KINDS.get(panel, ())
+    grouped: dict[str, list[str]] = {}
+    for s in report.sources:
+        kind, _, space = s.name.partition(":")
+        if kind not in kinds or s.status is SourceStatus.OK or (ns is not None and space and space != ns):
+            continue
+        label = SOURCE_LABELS.get(s.status, s.status.value)
+        if s.status is SourceStatus.STALE:
+            label += " " + fmt.duration(source_age(s, report, now))
+        grouped.setdefault(f"{label} {space}".strip(), []).append(kind)
+    parts = [f"{head} ({', '.join(kinds_)})" for head, kinds_ in grouped.items()]
+    if len(parts) > 2:
+        return f"{parts[0]} +{len(parts) - 1} more"
+    return " · ".join(parts)

@@ -1,0 +1,61 @@
+"""The base of every screen: a loading note until the first Report, then the body it renders from state."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+
+from hfmon.tui.state import ViewState
+from hfmon.tui.widgets.panel import Panel
+from hfmon.tui.widgets.table import KeyedTable, Row
+
+LOADING = "Waiting for the first poll… nothing is shown until real data arrives."
+
+
+class View(Vertical):
+    """One screen's content; `show(state)` renders it, from the state alone."""
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id, classes="view")
+        self.state: ViewState | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(LOADING, classes="loading-note")
+        with Vertical(classes="body"):
+            yield from self.compose_body()
+
+    def compose_body(self) -> ComposeResult:
+        """The screen's widgets."""
+        yield from ()
+
+    def show(self, state: ViewState) -> None:
+        """Render a state (skipped when nothing changed)."""
+        if state == self.state:
+            return
+        self.state = state
+        self.render_state(state)
+
+    def render_state(self, state: ViewState) -> None:
+        """Fill the widgets from the state."""
+
+    def focus_main(self) -> None:
+        """Give the keyboard to the screen's main widget (its first table)."""
+        tables = self.tables()
+        if tables:
+            tables[0].focus()
+
+    def tables(self) -> list[KeyedTable]:
+        """The tables on this screen, the main one first (the filter's default target)."""
+        return list(self.query(KeyedTable))
+
+
+def fill(panel: Panel, table: KeyedTable, rows: list[Row], badge: str, what: str) -> None:
+    """Put rows in a panel's table, with the row count, the filter and the source badge."""
+    table.apply(rows)
+    shown = table.row_count
+    note = f"{table.total_rows} {what}"
+    if table.filter_text:
+        note = f"filter “{table.filter_text}”: {shown} of {table.total_rows} {what}"
+    panel.note(note)
+    panel.badge(badge)

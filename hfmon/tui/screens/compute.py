@@ -1,0 +1,55 @@
+"""Compute: Spaces (stage, hardware, sleep time, GPU hours, cost), Jobs, and the ZeroGPU quota."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.widgets import Static
+
+from hfmon import format as fmt
+from hfmon.tui import rows
+from hfmon.tui.screens.base import View, fill
+from hfmon.tui.state import ViewState
+from hfmon.tui.widgets.panel import Panel
+from hfmon.tui.widgets.table import KeyedTable
+
+
+class ComputeView(View):
+    """Spaces and Jobs hardware, and ZeroGPU."""
+
+    def compose_body(self) -> ComposeResult:
+        yield Panel(KeyedTable(rows.SPACE_COLUMNS, default_sort="rate", default_reverse=True, id="spaces"),
+                    title="Spaces", id="spaces-panel", classes="grow")
+        with Horizontal(classes="pair low"):
+            yield Panel(KeyedTable(rows.JOB_COLUMNS, default_sort="rate", default_reverse=True, id="jobs"),
+                        title="Jobs", id="jobs-panel")
+            yield Panel(Static(id="zerogpu"), title="ZeroGPU · GPU hours", id="zerogpu-panel", classes="side")
+
+    def render_state(self, state: ViewState) -> None:
+        r, ns, t = state.report, state.namespace, state.tones
+        fill(self.query_one("#spaces-panel", Panel), self.query_one("#spaces", KeyedTable),
+             rows.space_rows(r, ns, t), rows.panel_badge(r, "spaces", ns, state.now), "Spaces")
+        fill(self.query_one("#jobs-panel", Panel), self.query_one("#jobs", KeyedTable),
+             rows.job_rows(r, ns, t), rows.panel_badge(r, "jobs", ns, state.now), "jobs")
+        text = Text()
+        q = r.zero_gpu
+        if q is None:
+            text.append("ZeroGPU quota unknown", style=t.get("muted", ""))
+        else:
+            used = q.base_s - q.remaining_s
+            text.append(f"{fmt.duration(q.remaining_s)} left", style="bold")
+            text.append(f" of {fmt.duration(q.base_s)} today")
+            bar_w = 16
+            filled = 0 if not q.base_s else round(bar_w * used / q.base_s)
+            text.append("\n" + "█" * filled, style=t.get("accent", ""))
+            text.append("░" * (bar_w - filled), style=t.get("muted", ""))
+            text.append(f"\nresets {fmt.stamp(q.resets_at)}", style=t.get("muted", ""))
+            if q.overquota_used_s:
+                text.append(f"\nover quota: {fmt.duration(q.overquota_used_s)}", style=t.get("warn", ""))
+        if r.gpu_hours_by_hardware:
+            text.append("\nGPU hours this period:", style="bold")
+            for hw, hrs in r.gpu_hours_by_hardware:
+                text.append(f"\n {hw:<12} {fmt.hours(hrs):>9}")
+        self.query_one("#zerogpu", Static).update(text)
+        self.query_one("#zerogpu-panel", Panel).badge(rows.panel_badge(r, "zero_gpu", None, state.now))

@@ -1,0 +1,46 @@
+"""Cross-check: billed vs recomputed for every figure that has both, drift and unpriced first."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from hfmon.report import CheckStatus
+from hfmon.tui import rows
+from hfmon.tui.screens.base import View, fill
+from hfmon.tui.state import ViewState
+from hfmon.tui.widgets.panel import Panel
+from hfmon.tui.widgets.table import KeyedTable
+
+
+class CrossCheckView(View):
+    """Where HF's bill and hfmon's arithmetic disagree."""
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="check-summary", classes="summary")
+        yield Panel(KeyedTable(rows.CHECK_COLUMNS, default_sort="status", id="checks"),
+                    title="Billed vs recomputed", id="checks-panel", classes="grow")
+        yield Panel(Static(id="unpriced"), title="Unpriced", id="unpriced-panel", classes="low")
+
+    def render_state(self, state: ViewState) -> None:
+        r, t = state.report, state.tones
+        counts = Counter(c.status for c in r.crosscheck)
+        text = Text()
+        for i, status in enumerate((CheckStatus.DRIFT, CheckStatus.UNPRICED, CheckStatus.PENDING, CheckStatus.OK)):
+            if i:
+                text.append(" · ")
+            text.append(f"{counts.get(status, 0)} {status.value}", style=t.get(rows.CHECK_TONES[status], ""))
+        text.append("\nBilled is what Hugging Face charged; recomputed is billed minutes × catalog price.",
+                    style=t.get("muted", ""))
+        self.query_one("#check-summary", Static).update(text)
+        fill(self.query_one("#checks-panel", Panel), self.query_one("#checks", KeyedTable),
+             rows.check_rows(r, state.namespace, t), rows.panel_badge(r, "crosscheck", state.namespace, state.now),
+             "checks")
+        unpriced = self.query_one("#unpriced-panel", Panel)
+        unpriced.display = bool(r.unpriced)
+        self.query_one("#unpriced", Static).update(
+            Text("\n".join(f"• {u}" for u in r.unpriced) + "\nNo catalog layer prices these; they count as "
+                 "unknown, never as $0.", style=t.get("warn", "")))

@@ -1,0 +1,47 @@
+"""Inference: Inference Providers spend and requests by provider and by model over the period."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from hfmon import format as fmt
+from hfmon.tui import rows
+from hfmon.tui.screens.base import View, fill
+from hfmon.tui.state import ViewState
+from hfmon.tui.widgets.panel import Panel
+from hfmon.tui.widgets.table import KeyedTable
+
+
+class InferenceView(View):
+    """Where the Inference Providers money goes."""
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="inference-summary", classes="summary")
+        yield Panel(KeyedTable(rows.PROVIDER_COLUMNS, default_sort="cost", default_reverse=True, id="providers"),
+                    title="By provider", id="providers-panel")
+        yield Panel(KeyedTable(rows.MODEL_COLUMNS, default_sort="cost", default_reverse=True, id="models"),
+                    title="By model", id="models-panel")
+
+    def render_state(self, state: ViewState) -> None:
+        inf, t = state.report.inference, state.tones
+        text = Text()
+        text.append(fmt.money(inf.cost_usd), style="bold " + t.get("accent", ""))
+        text.append(f" this period · {inf.requests:,} requests")
+        if inf.requests:
+            text.append(f" · {fmt.money(inf.cost_usd * 1000 / Decimal(inf.requests))} per 1k requests")
+        text.append("\nTotals cover every namespace whose billing the token can read",
+                    style=t.get("muted", ""))
+        if state.namespace is not None:
+            text.append(" (not filtered by namespace)", style=t.get("muted", ""))
+        self.query_one("#inference-summary", Static).update(text)
+        badge = rows.panel_badge(state.report, "inference", None, state.now)
+        fill(self.query_one("#providers-panel", Panel), self.query_one("#providers", KeyedTable),
+             rows.share_rows(((p.name, p.requests, p.cost_usd) for p in inf.by_provider), t), badge, "providers")
+        models_panel = self.query_one("#models-panel", Panel)
+        models_panel.display = bool(inf.by_model)
+        fill(models_panel, self.query_one("#models", KeyedTable),
+             rows.share_rows(((p.name, p.requests, p.cost_usd) for p in inf.by_model), t), badge, "models")

@@ -1,0 +1,69 @@
+"""Overview: account and plan, credits and their burn-down, the meter, top spenders, flags, sources."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.widgets import Static
+
+from hfmon.tui import cards, rows
+from hfmon.tui.screens.base import View, fill
+from hfmon.tui.state import ViewState
+from hfmon.tui.widgets.chart import BurnDownChart, burn_down
+from hfmon.tui.widgets.panel import Panel
+from hfmon.tui.widgets.table import KeyedTable
+
+
+class OverviewView(View):
+    """The screen a person keeps open: is money burning, how fast, and what needs doing."""
+
+    def compose_body(self) -> ComposeResult:
+        with VerticalScroll(id="overview-scroll"):
+            with Horizontal(classes="cards"):
+                yield Panel(Static(id="account"), title="Account", id="account-panel", classes="card")
+                yield Panel(Static(id="meter"), title="Running now", id="meter-panel", classes="card meter")
+                yield Panel(Static(id="credits"), title="Credits this period", id="credits-panel",
+                            classes="card wide")
+            yield Panel(BurnDownChart(id="chart"), Static(id="legend"), title="Credits burn-down",
+                        id="chart-panel")
+            with Horizontal(classes="pair"):
+                yield Panel(KeyedTable(rows.SPENDER_COLUMNS, default_sort="cost", default_reverse=True,
+                                       id="spenders"), title="Top spenders", id="spenders-panel")
+                yield Panel(Static(id="flags"), title="Flags", id="flags-panel")
+            yield Panel(KeyedTable(rows.SOURCE_COLUMNS, default_sort="status", id="sources"),
+                        title="Sources", id="sources-panel")
+
+    def focus_main(self) -> None:
+        """The Overview scrolls as a whole; its tables are reached with tab."""
+        scroll = self.query_one("#overview-scroll", VerticalScroll)
+        scroll.focus()
+        scroll.scroll_home(animate=False)
+
+    def render_state(self, state: ViewState) -> None:
+        r, ns = state.report, state.namespace
+        self.query_one("#account", Static).update(cards.account_text(state))
+        self.query_one("#account-panel", Panel).badge(rows.panel_badge(r, "account", None, state.now))
+        self.query_one("#meter", Static).update(cards.meter_text(state))
+        self.query_one("#credits", Static).update(cards.credits_text(state))
+        self.query_one("#credits-panel", Panel).badge(rows.panel_badge(r, "credits", ns, state.now))
+        chart_panel = self.query_one("#chart-panel", Panel)
+        chart = self.query_one(BurnDownChart)
+        credit = state.chart_credits()
+        if credit is None:
+            chart.show(None)
+            chart_panel.border_title = "Credits burn-down"
+            self.query_one("#legend", Static).update("No billing data for this namespace.")
+        else:
+            data = burn_down(credit, state.now, state.observed.get(credit.namespace, ()))
+            chart.show(data)
+            chart_panel.border_title = f"Credits burn-down · {credit.namespace}"
+            self.query_one("#legend", Static).update(cards.legend_text(credit, data.limit is not None, state))
+        chart_panel.badge(rows.panel_badge(r, "credits", credit.namespace if credit else ns, state.now))
+        fill(self.query_one("#spenders-panel", Panel), self.query_one("#spenders", KeyedTable),
+             rows.spender_rows(r, ns, state.tones), "", "shown")
+        self.query_one("#flags", Static).update(cards.flags_text(state))
+        self.query_one("#flags-panel", Panel).note(f"{len(r.flags)} flags" if r.flags else "")
+        sources = rows.source_rows(r, state.now, state.tones)
+        bad = sum(1 for s in r.sources if s.status.value != "ok")
+        fill(self.query_one("#sources-panel", Panel), self.query_one("#sources", KeyedTable), sources,
+             f"{bad} need attention" if bad else "", "sources")

@@ -1,0 +1,46 @@
+"""Storage: private storage against its limit, and every repo largest first."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import Static
+
+from hfmon import format as fmt
+from hfmon.tui import rows
+from hfmon.tui.screens.base import View, fill
+from hfmon.tui.state import ViewState
+from hfmon.tui.widgets.panel import Panel
+from hfmon.tui.widgets.table import KeyedTable
+
+
+class StorageView(View):
+    """Storage per repo, private vs the limit."""
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="storage-summary", classes="summary")
+        yield Panel(KeyedTable(rows.REPO_COLUMNS, default_sort="size", default_reverse=True, id="repos"),
+                    title="Repositories", id="repos-panel", classes="grow")
+
+    def render_state(self, state: ViewState) -> None:
+        s, t = state.report.storage, state.tones
+        text = Text()
+        text.append("Private ", style="bold")
+        text.append(fmt.size(s.private_bytes))
+        if s.private_limit_bytes:
+            pct = s.private_bytes * 100 / s.private_limit_bytes
+            tone = "bad" if pct >= 100 else "warn" if pct >= 80 else "good"
+            text.append(f" of {fmt.size(s.private_limit_bytes)} ")
+            width = 20
+            filled = min(width, round(width * pct / 100))
+            text.append("█" * filled, style=t.get(tone, ""))
+            text.append("░" * (width - filled), style=t.get("muted", ""))
+            text.append(f" {pct:.0f}%" + (" OVER LIMIT" if pct > 100 else ""), style=t.get(tone, ""))
+        else:
+            text.append(" (no limit known)", style=t.get("muted", ""))
+        text.append("   Public ", style="bold")
+        text.append(fmt.size(s.public_bytes))
+        self.query_one("#storage-summary", Static).update(text)
+        fill(self.query_one("#repos-panel", Panel), self.query_one("#repos", KeyedTable),
+             rows.repo_rows(state.report, state.namespace, t),
+             rows.panel_badge(state.report, "storage", state.namespace, state.now), "repos")

@@ -1,0 +1,38 @@
+"""What every view renders from: the Report plus the view's own choices (namespace, time, colours)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from hfmon.report import Credits, Report
+
+
+@dataclass(frozen=True, slots=True)
+class ViewState:
+    """One render's input. `now` comes from the ReportSource, never from the wall clock."""
+
+    report: Report
+    namespace: str | None  # None: all namespaces
+    now: datetime
+    tones: Mapping[str, str]
+    observed: Mapping[str, tuple[tuple[datetime, Decimal], ...]] = field(default_factory=dict)
+
+    @property
+    def user(self) -> str | None:
+        """The token's user name."""
+        return self.report.account.name if self.report.account else None
+
+    def chart_credits(self) -> Credits | None:
+        """The credits the chart shows: the selected namespace's, else the user's, else the first."""
+        wanted = self.namespace or self.user
+        return next((c for c in self.report.credits if c.namespace == wanted),
+                    self.report.credits[0] if self.report.credits and self.namespace is None else None)
+
+    def namespaces(self) -> tuple[str, ...]:
+        """The user first, then the orgs."""
+        names = [self.user] if self.user else []
+        names += [o.name for o in self.report.orgs]
+        return tuple(names)

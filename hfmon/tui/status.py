@@ -1,0 +1,102 @@
+"""Pure text of the top and status bars, error descriptions, and the toasts a new Report warrants."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+from rich.text import Text
+
+from hfmon import format as fmt
+from hfmon.errors import HfmonError
+from hfmon.models import SourceStatus
+from hfmon.report import Report
+
+Severity = Literal["information", "warning", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class Toast:
+    """A notification to show."""
+
+    title: str
+    message: str
+    severity: Severity = "warning"
+    timeout: float = 8.0
+
+
+def describe(error: BaseException) -> tuple[str, str, str | None]:
+    """Title, message and hint of an error (a bug shows its type and says it is one)."""
+    if isinstance(error, HfmonError):
+        return error.title, error.message, error.hint
+    return ("Unexpected error", f"{type(error).__name__}: {error}",
+            "This is a bug in hfmon; polling continues. Please report it with the steps that led here.")
+
+
+def source_changes(previous: Report | None, report: Report) -> list[Toast]:
+    """Toasts for sources that turned bad (or recovered) since the previous Report."""
+    before = {s.name: s.status for s in previous.sources} if previous else {}
+    bad = [s for s in report.sources if s.status is not SourceStatus.OK and before.get(s.name) != s.status]
+    recovered = [s.name for s in report.sources if s.status is SourceStatus.OK
+                 and before.get(s.name) not in (None, SourceStatus.OK)]
+    toasts: list[Toast] = []
+    if len(bad) > 2:
+        names = ", ".join(s.name for s in bad[:4]) + (" …" if len(bad) > 4 else "")
+        toasts.append(Toast(f"{len(bad)} sources need attention", f"{names}\nSee Overview › Sources for what "
+                            "to do.", "error" if any(s.status is SourceStatus.ERROR for s in bad) else "warning"))
+    else:
+        for s in bad:
+            label = {SourceStatus.STALE: "showing the last good value", SourceStatus.NO_ACCESS: "no access",
+                     SourceStatus.ERROR: "failed"}.get(s.status, s.status.value)
+            body = "\n".join(x for x in (s.error, s.hint) if x) or s.status.value
+            toasts.append(Toast(f"{s.name}: {label}", body,
+                                "error" if s.status is SourceStatus.ERROR else "warning"))
+    if recovered:
+        toasts.append(Toast("Back to normal", ", ".join(recovered), "information", 4.0))
+    return toasts
+
+
+def topbar(report: Report | None, namespace: str | None, demo: bool, variables: Mapping[str, str]) -> Text:
+    """Who is being watched, which namespace is shown, and the meter."""
+    text = Text()
+    text.append(" hfmon ", style=f"bold reverse {variables.get('primary', '')}")
+    if demo:
+        text.append(" DEMO ", style=f"bold reverse {variables.get('secondary', '')}")
+    if report is None:
+        text.append("  connecting…")
+        return text
+    if report.account is not None:
+        text.append(f"  {report.account.name}", style="bold")
+        text.append(f" {report.account.plan.upper()}")
+    text.append(f"  ns: {namespace or 'all'}")
+    text.append("  now ")
+    text.append(fmt.per_hour(report.running_cost_per_hour_usd), style="bold")
+    return text
+
+
+def statusbar(report: Report | None, now: datetime, *, interval_s: float, paused: bool, polling: bool,
+              error: BaseException | None) -> Text:
+    """Freshness: when the data was made, the pace, and how many sources are in trouble."""
+    text = Text()
+    if polling:
+        text.append(" ⟳ polling… ")
+    elif paused:
+        text.append(" ⏸ paused ", style="reverse")
+    else:
+        text.append(" ● live ")
+    if report is None:
+        text.append(" waiting for the first poll")
+    else:
+        age = max(0.0, (now - report.generated_at).total_seconds())
+        text.append(f" updated {fmt.ago(age)} · {fmt.stamp(report.generated_at)}")
+    text.append(f" · every {fmt.duration(interval_s)}")
+    if report is not None:
+        bad = [s for s in report.sources if s.status is not SourceStatus.OK]
+        if bad:
+            text.append(f" · ⚠ {len(bad)} source{'s' if len(bad) != 1 else ''} (Overview)", style="bold")
+    if error is not None:
+        title, _, hint = describe(error)
+        text.append(f" · {title}" + (f": {hint}" if hint and paused else ""), style="bold")
+    return text

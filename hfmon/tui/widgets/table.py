@@ -1,0 +1,179 @@
+"""A DataTable whose rows are keyed and updated in place, with sorting by column and a text filter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist, RowKey
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A table cell: what to show, and the value it sorts by (so `$99` sorts below `$1,200`)."""
+
+    text: Text | str
+    sort: tuple[Any, ...] = ()
+
+    def __rich__(self) -> Text:
+        return self.text if isinstance(self.text, Text) else Text(self.text)
+
+    def __lt__(self, other: Cell) -> bool:
+        return self.sort < other.sort
+
+    @property
+    def plain(self) -> str:
+        """The text without styles, for filtering."""
+        return self.text.plain if isinstance(self.text, Text) else self.text
+
+
+def cell(text: Text | str, value: Any = None) -> Cell:
+    """A cell sorting by `value`, or by its text when no value is given; missing values sort last."""
+    plain = text.plain if isinstance(text, Text) else text
+    if value is not None:
+        return Cell(text, (0, value))
+    if plain in ("", "—", "unpriced"):
+        return Cell(text, (1, plain))
+    return Cell(text, (0, plain.lower()))
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column: its key, its label, and whether numbers in it sort largest first by default."""
+
+    key: str
+    label: str
+    numeric: bool = False
+
+
+Row = tuple[str, tuple[Cell, ...]]
+
+
+class KeyedTable(DataTable[Cell]):
+    """Rows identified by stable keys: `apply()` adds, updates and removes rows without rebuilding the table."""
+
+    BINDINGS = [
+        Binding("s", "cycle_sort", "Sort", id="sort"),
+        Binding("S", "reverse_sort", "Reverse", id="sort-reverse", show=False),
+    ]
+
+    def __init__(self, columns: Sequence[Column], *, default_sort: str | None = None,
+                 default_reverse: bool = False, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True, cursor_foreground_priority="css")
+        self.spec = tuple(columns)
+        self.sort_key = default_sort
+        self.sort_reverse = default_reverse
+        self.filter_text = ""
+        self._all: dict[str, tuple[Cell, ...]] = {}
+        self._shown: dict[str, tuple[Cell, ...]] = {}
+
+    def on_mount(self) -> None:
+        for col in self.spec:
+            self.add_column(self._label(col), key=col.key)
+
+    def _label(self, col: Column) -> Text:
+        arrow = ""
+        if col.key == self.sort_key:
+            arrow = " ▼" if self.sort_reverse else " ▲"
+        return Text(col.label + arrow, justify="right" if col.numeric else "left")
+
+    @property
+    def total_rows(self) -> int:
+        """Rows before the filter."""
+        return len(self._all)
+
+    def apply(self, rows: Sequence[Row]) -> None:
+        """Show exactly these rows: unchanged rows are untouched, changed cells are updated in place."""
+        self._all = dict(rows)
+        self._sync()
+
+    def set_filter(self, text: str) -> None:
+        """Show only rows whose text contains `text` (case-insensitive)."""
+        self.filter_text = text.strip().lower()
+        self._sync()
+
+    def _visible(self) -> dict[str, tuple[Cell, ...]]:
+        if not self.filter_text:
+            return self._all
+        needle = self.filter_text
+        return {k: v for k, v in self._all.items() if any(needle in c.plain.lower() for c in v)}
+
+    def _sync(self) -> None:
+        wanted = self._visible()
+        cursor_key = self._cursor_key()
+        changed = False
+        for key in [k for k in self._shown if k not in wanted]:
+            self.remove_row(key)
+            del self._shown[key]
+            changed = True
+        keys = [c.key for c in self.spec]
+        for key, cells in wanted.items():
+            old = self._shown.get(key)
+            if old is None:
+                self.add_row(*cells, key=key)
+                changed = True
+            elif old != cells:
+                for col_key, new, before in zip(keys, cells, old, strict=True):
+                    if new != before:
+                        try:
+                            self.update_cell(key, col_key, new, update_width=len(new.plain) > len(before.plain))
+                        except CellDoesNotExist:
+                            continue
+                        changed = True
+            self._shown[key] = cells
+        if changed:
+            self._resort(cursor_key)
+
+    def _cursor_key(self) -> str | None:
+        if not self.row_count:
+            return None
+        try:
+            row_key: RowKey = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+        except CellDoesNotExist:
+            return None
+        return row_key.value
+
+    def _resort(self, cursor_key: str | None) -> None:
+        if self.sort_key is not None:
+            reverse = self.sort_reverse
+            # missing values (sort[0] == 1) go last in both directions
+            self.sort(self.sort_key, key=lambda c: ((c.sort[0] == 1) != reverse, c.sort[1:]), reverse=reverse)
+        if cursor_key is not None and cursor_key in self._shown:
+            index = self.get_row_index(cursor_key)
+            if index != self.cursor_row:
+                self.move_cursor(row=index, animate=False, scroll=False)
+
+    def sort_by(self, key: str, reverse: bool | None = None) -> None:
+        """Sort by a column; numeric columns start largest first."""
+        col = next(c for c in self.spec if c.key == key)
+        if reverse is None:
+            reverse = (not self.sort_reverse) if key == self.sort_key else col.numeric
+        self.sort_key, self.sort_reverse = key, reverse
+        for spec in self.spec:
+            self.columns[self._column_key(spec.key)].label = self._label(spec)
+        self._resort(self._cursor_key())
+        self.refresh()
+
+    def _column_key(self, key: str) -> Any:
+        return next(k for k in self.columns if k.value == key)
+
+    def action_cycle_sort(self) -> None:
+        """Sort by the next column."""
+        keys = [c.key for c in self.spec]
+        nxt = keys[(keys.index(self.sort_key) + 1) % len(keys)] if self.sort_key in keys else keys[0]
+        self.sort_by(nxt)
+
+    def action_reverse_sort(self) -> None:
+        """Reverse the sort order."""
+        if self.sort_key is not None:
+            self.sort_by(self.sort_key, reverse=not self.sort_reverse)
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        """Clicking a header sorts by it (again: reverses)."""
+        event.stop()
+        if event.column_key.value is not None:
+            self.sort_by(event.column_key.value)
