@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hfmon.clock import iso
 from hfmon.models import SourceStatus
-from hfmon.report import CheckStatus, Credits, Report, ResourceCost, Severity
+from hfmon.report import CheckStatus, Credits, CrossCheck, Report, ResourceCost, Severity
 
 WIDTH = 80
 _STYLES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
@@ -26,10 +25,10 @@ class _Paint:
 
 
 def money(value: Decimal | None, *, signed: bool = False) -> str:
-    """USD with cents (sub-cent amounts keep 4 decimals); None is unpriced."""
+    """USD with cents; amounts under a cent keep 4 decimals so they do not read as $0.00. None is n/a."""
     if value is None:
         return "n/a"
-    places = "0.01" if abs(value) >= 1 or value == 0 else "0.0001"
+    places = "0.0001" if 0 < abs(value) < Decimal("0.01") else "0.01"
     text = f"${abs(value.quantize(Decimal(places))):,}"
     sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
     return sign + text
@@ -43,7 +42,7 @@ def rate(value: Decimal | None) -> str:
 def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> str:
     """The whole Report as a short summary for a terminal."""
     paint = _Paint(color)
-    out: list[str] = [_header(report, paint)]
+    out: list[str] = _header(report, paint)
     for credits in report.credits:
         out += _credits(credits, paint)
     if not report.credits:
@@ -53,7 +52,7 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
                f" {len([r for r in report.spaces if _billed(r.cost)])} Spaces,"
                f" {len([r for r in report.jobs if _billed(r.cost)])} jobs billed")
     inf = report.inference
-    providers = "  ".join(f"{p.name} {money(p.cost_usd)}" for p in inf.by_provider[:4])
+    providers = "  ".join(f"{p.name} {money(p.cost_usd)}" for p in inf.by_provider[:3])
     out.append(_fit(f"{paint('Inference', 'bold')} {money(inf.cost_usd)} · {inf.requests:,} requests  {providers}"))
     out += _resources(report, paint, max_rows)
     out += _flags(report, paint, max_rows)
@@ -62,12 +61,16 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
     return "\n".join(out) + "\n"
 
 
-def _header(report: Report, paint: _Paint) -> str:
-    who = "unknown account"
-    if report.account:
-        orgs = ", ".join(f"{o.name} ({o.plan or 'org'})" for o in report.orgs)
-        who = f"{report.account.name} ({report.account.plan.upper()})" + (f" · orgs: {orgs}" if orgs else "")
-    return _fit(paint(f"hfmon · {who} · {iso(report.generated_at)}", "bold"))
+def _header(report: Report, paint: _Paint) -> list[str]:
+    stamp = report.generated_at.strftime("%Y-%m-%d %H:%M UTC")
+    if report.account is None:
+        return [_fit(paint(f"hfmon · account unknown · {stamp}", "bold"))]
+    lines = [_fit(paint(f"hfmon · {report.account.name} ({report.account.plan.upper()}) · {stamp}", "bold"))]
+    if report.orgs:
+        orgs = ", ".join(f"{o.name} ({o.plan or 'org'}{'' if o.billing_access else ', no billing access'})"
+                         for o in report.orgs)
+        lines.append(_fit(f"Orgs      {orgs}"))
+    return lines
 
 
 def _credits(c: Credits, paint: _Paint) -> list[str]:
@@ -75,10 +78,9 @@ def _credits(c: Credits, paint: _Paint) -> list[str]:
     limit = f" · limit {money(c.limit_usd)}" if c.limit_usd is not None else ""
     first = f"{paint('Credits', 'bold')}   {c.namespace}: {used} used of {money(c.included_usd)} included"
     first += f" · {money(c.remaining_usd)} left" if c.overage_usd == 0 else f" · overage {money(c.overage_usd)}"
-    runs_out = f" · runs out {iso(c.exhausts_at)}" if c.exhausts_at else ""
-    second = (f"          burn {money(c.burn_rate_usd_per_day)}/day{runs_out}"
-              f" · projected {money(c.projected_period_usd)} · {c.days_left:.1f} days left")
-    lines = [_fit(first + limit), _fit(second)]
+    runs_out = f" · runs out {c.exhausts_at:%b %d %H:%M}" if c.exhausts_at else ""
+    second = f"          burn {money(c.burn_rate_usd_per_day)}/day · projected {money(c.projected_period_usd)}{runs_out}"
+    lines = [_fit(f"{first} · {c.days_left:.1f} days left"), _fit(second + limit)]
     if c.provisional_usd > 0:
         lines.append(_fit(paint(f"          {money(c.provisional_usd)} of the last 30 min may still settle", "dim")))
     return lines
@@ -97,7 +99,7 @@ def _cost_cell(cost: ResourceCost) -> str:
         return "unpriced"
     now = rate(cost.cost_per_hour_usd) if cost.cost_per_hour_usd is not None else "—"
     billed = money(cost.billed_usd) if cost.billed_usd is not None else "—"
-    return f"{now:>9}  billed {billed}"
+    return f"{now:>10} {billed:>10}"
 
 
 def _resources(report: Report, paint: _Paint, max_rows: int) -> list[str]:
@@ -112,10 +114,12 @@ def _resources(report: Report, paint: _Paint, max_rows: int) -> list[str]:
     ]
     for title, rows in sections:
         billed_now = sum(1 for *_, cost in rows if _billed(cost))
-        lines.append(f"{paint(title, 'bold')}  {len(rows)} · {billed_now} billed now")
-        rows.sort(key=lambda row: -(row[3].cost_per_hour_usd or Decimal(0)))
+        heading = f"{title}  {len(rows)} · {billed_now} billed now"
+        lines.append(f"{paint(heading, 'bold'):<{45 + len(paint(heading, 'bold')) - len(heading)}}"
+                     f"{'$/h now':>10} {'billed':>10}" if rows else paint(heading, "bold"))
+        rows.sort(key=lambda row: (-(row[3].cost_per_hour_usd or Decimal(0)), -(row[3].billed_usd or Decimal(0))))
         for name, state, hardware, cost in rows[:max_rows]:
-            lines.append(_fit(f"  {name[:30]:30} {state[:12]:12} {hardware[:14]:14} {_cost_cell(cost)}"))
+            lines.append(_fit(f"  {_cut(name, 26):26} {_cut(state, 12):12} {_cut(hardware, 16):16} {_cost_cell(cost)}"))
         if len(rows) > max_rows:
             lines.append(paint(f"  … {len(rows) - max_rows} more (--json for all)", "dim"))
     return lines
@@ -127,7 +131,7 @@ def _flags(report: Report, paint: _Paint, max_rows: int) -> list[str]:
     lines = [paint(f"Flags  {len(report.flags)}", "bold")]
     for flag in report.flags[:max_rows]:
         mark = paint("!", "red" if flag.severity is Severity.CRITICAL else "yellow")
-        lines.append(_fit(f"  {mark} {flag.subject}: {flag.message}"))
+        lines.append(_fit(f"  {mark} {flag.message}"))
     return lines
 
 
@@ -135,11 +139,13 @@ def _crosscheck(report: Report, paint: _Paint, max_rows: int) -> list[str]:
     counts = {status: sum(1 for c in report.crosscheck if c.status is status) for status in CheckStatus}
     summary = " · ".join(f"{n} {status.value}" for status, n in counts.items() if n)
     lines = [f"{paint('Cross-check', 'bold')}  {summary or 'nothing billed yet'}"]
-    shown = [c for c in report.crosscheck if c.status in (CheckStatus.DRIFT, CheckStatus.UNPRICED)]
-    for check in shown[:max_rows]:
+    shown: dict[str, CrossCheck] = {}
+    for check in report.crosscheck:
+        if check.status is CheckStatus.DRIFT and check.item not in shown:
+            shown[check.item] = check
+    for check in list(shown.values())[:max_rows]:
         delta = f"Δ {money(check.delta_usd, signed=True)}" if check.delta_usd is not None else ""
-        lines.append(_fit(f"  {paint(check.status.value, 'red' if check.status is CheckStatus.DRIFT else 'yellow')}"
-                          f" {check.item}: billed {money(check.billed_usd)}"
+        lines.append(_fit(f"  {paint('drift', 'red')} {check.item}: billed {money(check.billed_usd)}"
                           f" recomputed {money(check.recomputed_usd)} {delta}"))
     if report.unpriced:
         lines.append(_fit(paint(f"  unpriced: {', '.join(report.unpriced)}", "yellow")))
@@ -150,14 +156,22 @@ def _sources(report: Report, paint: _Paint) -> list[str]:
     counts = {status: sum(1 for s in report.sources if s.status is status) for status in SourceStatus}
     summary = " · ".join(f"{n} {status.value.replace('_', ' ')}" for status, n in counts.items() if n)
     lines = [f"{paint('Sources', 'bold')}  {summary}"]
+    groups: dict[tuple[SourceStatus, str, str], list[str]] = {}
     for source in report.sources:
-        if source.status is SourceStatus.OK:
-            continue
-        colour = "red" if source.status is SourceStatus.ERROR else "yellow"
-        lines.append(_fit(f"  {paint(source.status.value, colour)} {source.name}: {source.error or ''}"))
-        if source.hint:
-            lines.append(_fit(paint(f"    → {source.hint}", "dim")))
+        if source.status is not SourceStatus.OK:
+            kind, _, scope = source.name.partition(":")
+            groups.setdefault((source.status, scope, source.hint or source.error or ""), []).append(kind)
+    for (status, scope, detail), kinds in groups.items():
+        colour = "red" if status is SourceStatus.ERROR else "yellow"
+        where = f" ({scope})" if scope else ""
+        lines.append(_fit(f"  {paint(status.value.replace('_', ' '), colour)} {', '.join(kinds)}{where}"))
+        if detail:
+            lines.append(_fit(paint(f"    → {detail}", "dim")))
     return lines
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _fit(line: str) -> str:
