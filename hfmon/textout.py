@@ -79,7 +79,8 @@ def _credits(c: Credits, paint: _Paint) -> list[str]:
     first = f"{paint('Credits', 'bold')}   {c.namespace}: {used} used of {money(c.included_usd)} included"
     first += f" · {money(c.remaining_usd)} left" if c.overage_usd == 0 else f" · overage {money(c.overage_usd)}"
     runs_out = f" · runs out {c.exhausts_at:%b %d %H:%M}" if c.exhausts_at else ""
-    second = f"          burn {money(c.burn_rate_usd_per_day)}/day · projected {money(c.projected_period_usd)}{runs_out}"
+    second = f"          burn {money(c.burn_rate_usd_per_day)}/day · projected {money(c.projected_period_usd)}"
+    second += runs_out
     lines = [_fit(f"{first} · {c.days_left:.1f} days left"), _fit(second + limit)]
     if c.provisional_usd > 0:
         lines.append(_fit(paint(f"          {money(c.provisional_usd)} of the last 30 min may still settle", "dim")))
