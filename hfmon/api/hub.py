@@ -122,9 +122,9 @@ class HubClient:
     async def statement(self, namespace: str, *, user: bool, period_id: str | None = None) -> PeriodStatement:
         """`billing/usage`: the itemised statement of the current (or given) period."""
         params = {"periodId": period_id} if period_id else None
-        data = await self.http.get_json(self._billing(namespace, user, "usage"), params, optional=True,
-                                        forbidden_hint=self._billing_hint(user))
-        return pb.parse_statement(data, namespace)
+        return await self.http.get_parsed(self._billing(namespace, user, "usage"),
+                                          lambda data: pb.parse_statement(data, namespace), params, optional=True,
+                                          forbidden_hint=self._billing_hint(user))
 
     async def job_charges(self, namespace: str, *, user: bool) -> tuple[JobCharge, ...]:
         """`billing/usage/jobs`: what each job cost this period."""
@@ -136,9 +136,9 @@ class HubClient:
                        end: datetime) -> tuple[SessionCost, ...]:
         """`usage-by-inference-session` between two times (sent as ISO 8601 UTC)."""
         params = {"startDate": iso(start), "endDate": iso(end)}
-        data = await self.http.get_json(self._billing(namespace, user, "usage-by-inference-session"), params,
-                                        optional=True, forbidden_hint=self._billing_hint(user))
-        return pb.parse_sessions(data)
+        return await self.http.get_parsed(self._billing(namespace, user, "usage-by-inference-session"),
+                                          pb.parse_sessions, params, optional=True,
+                                          forbidden_hint=self._billing_hint(user))
 
     async def zero_gpu(self) -> ZeroGpuQuota:
         """`GET /api/spaces/zero-gpu/quota`: the user's ZeroGPU seconds."""

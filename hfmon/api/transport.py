@@ -10,7 +10,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx2
@@ -34,6 +34,8 @@ Params = Mapping[str, str | int | Sequence[str]]
 
 AUTH_HINT = "check the token with `hf auth whoami`, or create a new one at https://huggingface.co/settings/tokens"
 MAX_PAGES = 200
+OFF_LOOP_BYTES = 256_000  # ~10 ms of json + parsing: beyond that, do it off the event loop
+T = TypeVar("T")
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -177,6 +179,14 @@ class Requester:
         """GET and decode a JSON body (BadResponseError when malformed or truncated)."""
         response = await self.get(url, params, optional=optional, forbidden_hint=forbidden_hint)
         return self._decode(response, url)
+
+    async def get_parsed(self, url: str, parse: Callable[[Any], T], params: Params | None = None, *,
+                         optional: bool = False, forbidden_hint: str | None = None) -> T:
+        """GET, decode and parse; a large body is decoded and parsed in a thread so the loop (and a TUI) stays live."""
+        response = await self.get(url, params, optional=optional, forbidden_hint=forbidden_hint)
+        if len(response.content) < OFF_LOOP_BYTES:
+            return parse(self._decode(response, url))
+        return await asyncio.to_thread(lambda: parse(self._decode(response, url)))
 
     def _decode(self, response: httpx2.Response, url: str) -> Any:
         try:
