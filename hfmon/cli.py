@@ -115,3 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code_for(exc)
     except KeyboardInterrupt:
         return int(ExitCode.OK)
+    except BrokenPipeError:
+        # The reader (e.g. `| head`) went away: that is not an error, and Python must not complain at exit.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return int(ExitCode.OK)
