@@ -1,0 +1,105 @@
+"""The fake hub on loopback HTTP: a threaded HTTP/1.1 server (keep-alive) bound to 127.0.0.1 only.
+
+Latency and stalls sleep in the request's own thread, so they never hold up other requests. Truncated bodies
+are sent with the full Content-Length and the connection is closed early, as a dropped connection looks.
+The live-usage stream sends one complete event and then holds the connection open briefly before closing.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
+
+from hfmon.fakehub.hub import FakeHub
+from hfmon.fakehub.wire import Req, Resp
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost"})
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+    hub: FakeHub
+    stopping: threading.Event
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        """Stay quiet: the CLI prints what matters."""
+
+    def _serve(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        parts = urlsplit(self.path)
+        host = self.headers.get("Host") or f"127.0.0.1:{self.server.server_address[1]}"
+        req = Req(self.command, parts.path, parse_qsl(parts.query, keep_blank_values=True),
+                  {k.lower(): v for k, v in self.headers.items()}, body, f"http://{host}")
+        resp = self.server.hub.answer(req)
+        wait = resp.delay_s + resp.stall_s
+        if wait and self.server.stopping.wait(wait):
+            self.close_connection = True
+            return
+        self._write(resp)
+
+    def _write(self, resp: Resp) -> None:
+        self.send_response(resp.status)
+        for k, v in resp.headers:
+            self.send_header(k, v)
+        streaming = resp.sse_hold_s > 0
+        if streaming:
+            self.send_header("Connection", "close")
+        else:
+            self.send_header("Content-Length", str(resp.declared_length or len(resp.body)))
+        self.end_headers()
+        try:
+            self.wfile.write(resp.body)
+            self.wfile.flush()
+            if streaming:
+                self.server.stopping.wait(resp.sse_hold_s)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        if streaming or resp.declared_length is not None:
+            self.close_connection = True
+
+    do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+
+@dataclass
+class Server:
+    """A running loopback fake hub."""
+
+    hub: FakeHub
+    host: str
+    port: int
+
+    @property
+    def base_url(self) -> str:
+        """http://127.0.0.1:PORT: the Hub base; Endpoints API under /v2, router under /v1."""
+        return f"http://{self.host}:{self.port}"
+
+
+@contextmanager
+def serve(hub: FakeHub, host: str = "127.0.0.1", port: int = 0) -> Iterator[Server]:
+    """Serve `hub` on loopback in a background thread for the duration of the `with` block."""
+    if host not in LOOPBACK:
+        raise ValueError(f"the fake hub binds loopback only, not {host!r}")
+    httpd = _Server(("127.0.0.1", port), _Handler)
+    httpd.hub = hub
+    httpd.stopping = threading.Event()
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True,
+                              name="fakehub-server")
+    thread.start()
+    try:
+        yield Server(hub, "127.0.0.1", httpd.server_address[1])
+    finally:
+        httpd.stopping.set()
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
