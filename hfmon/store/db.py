@@ -1,9 +1,11 @@
 """`HistoryStore`: the SQLite file that keeps usage totals and resource state changes across runs.
 
-Durability: WAL with `synchronous=FULL`. `kill -9` alone would be survived by NORMAL too (a committed
-transaction is in the WAL, which the OS keeps after the process dies), but FULL also fsyncs the WAL at each
-commit, so a commit survives a power cut or kernel crash. hfmon commits once per poll (60 s), so that one
-fsync per minute costs nothing a user notices.
+Durability: WAL with `synchronous=NORMAL`. A commit is a write() to the WAL that completes before COMMIT
+returns; `kill -9` cannot undo it because the data is already in the OS page cache, which outlives the
+process (the kill -9 test checks this). FULL would add an fsync per commit, which only matters if the machine
+itself loses power or crashes: then NORMAL may roll back the last few polls (never corrupting the file).
+Losing a minute of re-observable poll data on a power cut is cheaper than an fsync stall in every poll
+(benchmarks/history.py prints both).
 Concurrency: every write is a `BEGIN IMMEDIATE` transaction (the write lock is taken up front, so a
 read-then-write never fails on a stale snapshot), and a busy timeout lets a second process wait its turn.
 """
@@ -19,6 +21,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 import platformdirs
 
@@ -26,12 +29,12 @@ from hfmon.history import History, StateChange, UsagePoint
 from hfmon.models import Snapshot
 from hfmon.store import queries as q
 from hfmon.store.extract import (
+    Observation,
     decode_money,
     decode_time,
     encode_money,
     encode_time,
     observed_states,
-    same_state,
     same_usage,
     usage_points,
 )
@@ -43,6 +46,7 @@ BUSY_TIMEOUT_S = 30.0
 USAGE_KEEPALIVE = timedelta(hours=1)  # store an unchanged usage point this often, for 24 h burn rates
 SEEN_REFRESH = timedelta(hours=1)  # how stale a resource's "last seen" may get before it is rewritten
 PRUNE_EVERY = timedelta(days=1)
+SYNCHRONOUS = "NORMAL"  # see the module docstring
 WAL_SIZE_LIMIT = 4 * 1024 * 1024  # bytes the WAL is truncated to after a checkpoint
 
 
@@ -102,7 +106,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         if version > 0 and (version < SCHEMA_VERSION or _journal_mode(conn) != "wal"):
             _check_intact(conn, path)  # about to change the file's shape: make sure it is sound first
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
         conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
         if version < SCHEMA_VERSION:
             conn.execute("BEGIN IMMEDIATE")
@@ -222,12 +226,23 @@ class HistoryStore:
         """
         start = encode_time(since)
         with self._transaction("BEGIN") as conn:  # one read snapshot for both tables
-            usage = tuple(
-                UsagePoint(ns, decode_time(at), decode_time(period_start), Decimal(inference), decode_money(jobs))
-                for ns, at, period_start, inference, jobs in conn.execute(q.LOAD_USAGE, {"since": start}))
-            changes = tuple(
-                StateChange(kind, resource, decode_time(at), state, hardware, replicas)
-                for kind, resource, at, state, hardware, replicas in conn.execute(q.LOAD_CHANGES, {"since": start}))
+            usage_rows = conn.execute(q.LOAD_USAGE, {"since": start}).fetchall()
+            change_rows = conn.execute(q.LOAD_CHANGES, {"since": start}).fetchall()
+            names = {rid: (kind, resource) for rid, kind, resource in conn.execute(q.RESOURCE_NAMES)}
+        times: dict[int, datetime] = {}  # one poll's rows share a time: decode it once
+
+        def time_of(value: int) -> datetime:
+            moment = times.get(value)
+            if moment is None:
+                moment = times[value] = decode_time(value)
+            return moment
+
+        usage = tuple(
+            UsagePoint(ns, time_of(at), time_of(period_start), Decimal(inference), decode_money(jobs))
+            for ns, at, period_start, inference, jobs in usage_rows)
+        changes = tuple(
+            StateChange(*names[rid], time_of(at), state, hardware, replicas)
+            for rid, at, state, hardware, replicas in change_rows)
         return History(usage=usage, changes=changes)
 
 
@@ -246,24 +261,43 @@ def _record_usage(conn: sqlite3.Connection, points: list[UsagePoint], at: int) -
     conn.executemany(q.INSERT_USAGE, rows)
 
 
-def _record_states(conn: sqlite3.Connection, states: list[StateChange], at: int) -> None:
-    changes, latest, seen = [], [], []
-    refresh = SEEN_REFRESH // q.MICROSECOND
+def _latest_states(conn: sqlite3.Connection, states: list[Observation]) -> dict[tuple[str, str], tuple[Any, ...]]:
+    """The stored (id, state, hardware, replicas, changed_at, seen_at) of the observed resources, by key."""
+    by_kind: dict[str, list[str]] = {}
     for state in states:
-        key = (state.kind, state.resource)
-        row = conn.execute(q.RESOURCE, key).fetchone()
-        if row is not None and at < row[3]:
+        by_kind.setdefault(state.kind, []).append(state.resource)
+    found: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for kind, names in by_kind.items():
+        for i in range(0, len(names), q.LOOKUP_CHUNK):
+            chunk = names[i:i + q.LOOKUP_CHUNK]
+            for resource, *row in conn.execute(q.resources_in(len(chunk)), (kind, *chunk)).fetchall():
+                found[(kind, resource)] = tuple(row)
+    return found
+
+
+def _record_states(conn: sqlite3.Connection, states: list[Observation], at: int) -> None:
+    changes, changed, seen = [], [], []
+    refresh = SEEN_REFRESH // q.MICROSECOND
+    stored = _latest_states(conn, states)
+    for state in states:
+        now = state[2:]  # (state, hardware, replicas)
+        row = stored.get(state[:2])
+        if row is None:
+            (rid,) = conn.execute(q.NEW_RESOURCE, (*state, at, at)).fetchone()
+            changes.append((rid, at, *now))
+            continue
+        rid, changed_at, seen_at = row[0], row[4], row[5]
+        if at < changed_at:
             # Older than the latest stored change (another process recorded a newer poll first): compare
             # with the state as of this time, and leave the resource's latest state alone.
-            before = conn.execute(q.STATE_AT, (*key, at)).fetchone()
-            if before is None or not same_state(StateChange(*key, state.at, *before), state):
-                changes.append((*key, at, state.state, state.hardware, state.replicas))
-            continue
-        if row is None or not same_state(StateChange(*key, state.at, *row[:3]), state):
-            changes.append((*key, at, state.state, state.hardware, state.replicas))
-            latest.append((*key, state.state, state.hardware, state.replicas, at, at))
-        elif at - row[4] >= refresh:
-            seen.append((at, *key))
+            before = conn.execute(q.STATE_AT, (rid, at)).fetchone()
+            if before is None or tuple(before) != now:
+                changes.append((rid, at, *now))
+        elif row[1:4] != now:
+            changes.append((rid, at, *now))
+            changed.append((*now, at, at, rid))
+        elif at - seen_at >= refresh:
+            seen.append((at, rid))
     conn.executemany(q.INSERT_CHANGE, changes)
-    conn.executemany(q.UPSERT_RESOURCE, latest)
+    conn.executemany(q.CHANGED_RESOURCE, changed)
     conn.executemany(q.TOUCH_RESOURCE, seen)

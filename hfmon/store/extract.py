@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
-from hfmon.history import StateChange, UsagePoint
+from hfmon.history import UsagePoint
 from hfmon.models import Endpoint, Job, NamespaceData, Snapshot, SourceStatus, Space
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -51,49 +52,54 @@ def usage_points(snapshot: Snapshot) -> list[UsagePoint]:
     return points
 
 
-def endpoint_state(endpoint: Endpoint, at: datetime) -> StateChange:
+class Observation(NamedTuple):
+    """One resource's state as one poll saw it (a StateChange without its time; cheap to build)."""
+
+    kind: str
+    resource: str
+    state: str
+    hardware: str | None
+    replicas: int
+
+
+def endpoint_state(endpoint: Endpoint) -> Observation:
     """An endpoint's observed state; replicas are the ready ones, or the target while initializing."""
     parts = (endpoint.vendor, endpoint.instance_type, endpoint.instance_size)
-    hardware = None if all(p is None for p in parts) else "/".join(p or "?" for p in parts)
+    hardware = None if parts == (None, None, None) else "/".join([p or "?" for p in parts])
     replicas = endpoint.target_replicas if endpoint.state == "initializing" else endpoint.ready_replicas
-    return StateChange("endpoint", f"{endpoint.namespace}/{endpoint.name}", at, endpoint.state, hardware, replicas)
+    return Observation("endpoint", f"{endpoint.namespace}/{endpoint.name}", endpoint.state, hardware, replicas)
 
 
-def space_state(space: Space, at: datetime) -> StateChange:
+def space_state(space: Space) -> Observation:
     """A Space's observed stage on its current (else requested) hardware."""
     replicas = next((n for n in (space.replicas_current, space.replicas_requested) if n is not None), 1)
-    return StateChange("space", space.id, at, space.stage, space.hardware or space.requested_hardware, replicas)
+    return Observation("space", space.id, space.stage, space.hardware or space.requested_hardware, replicas)
 
 
-def job_state(job: Job, at: datetime) -> StateChange:
+def job_state(job: Job) -> Observation:
     """A job's observed stage on its flavor (jobs run one replica)."""
-    return StateChange("job", job.id, at, job.stage, job.flavor, 1)
+    return Observation("job", job.id, job.stage, job.flavor, 1)
 
 
-def _namespace_states(ns: NamespaceData, at: datetime) -> list[StateChange]:
-    states: list[StateChange] = []
+def _namespace_states(ns: NamespaceData) -> list[Observation]:
+    states: list[Observation] = []
     # Stale listings are old observations: recording them at this poll's time would invent transitions.
     if ns.endpoints.status is SourceStatus.OK and ns.endpoints.value is not None:
-        states.extend(endpoint_state(e, at) for e in ns.endpoints.value)
+        states.extend(map(endpoint_state, ns.endpoints.value))
     if ns.spaces.status is SourceStatus.OK and ns.spaces.value is not None:
-        states.extend(space_state(s, at) for s in ns.spaces.value)
+        states.extend(map(space_state, ns.spaces.value))
     if ns.jobs.status is SourceStatus.OK and ns.jobs.value is not None:
-        states.extend(job_state(j, at) for j in ns.jobs.value)
+        states.extend(map(job_state, ns.jobs.value))
     return states
 
 
-def observed_states(snapshot: Snapshot) -> list[StateChange]:
+def observed_states(snapshot: Snapshot) -> list[Observation]:
     """Every resource's state as this snapshot saw it (fresh sources only), one per (kind, resource)."""
-    latest: dict[tuple[str, str], StateChange] = {}
+    latest: dict[tuple[str, str], Observation] = {}
     for ns in snapshot.namespaces:
-        for state in _namespace_states(ns, snapshot.taken_at):
+        for state in _namespace_states(ns):
             latest[(state.kind, state.resource)] = state
     return list(latest.values())
-
-
-def same_state(a: StateChange, b: StateChange) -> bool:
-    """True when two observations describe the same (state, hardware, replicas)."""
-    return (a.state, a.hardware, a.replicas) == (b.state, b.hardware, b.replicas)
 
 
 def same_usage(a: UsagePoint, b: UsagePoint) -> bool:

@@ -6,6 +6,7 @@ import sqlite3
 from datetime import timedelta
 
 MICROSECOND = timedelta(microseconds=1)
+LOOKUP_CHUNK = 500  # resources looked up per statement (well under SQLite's bound-parameter limit)
 
 # Distinct namespaces by walking the (namespace, at) index: one seek per namespace, not a table scan.
 _NAMESPACES = """
@@ -24,24 +25,34 @@ LAST_USAGE = """
     SELECT at, period_start, inference_used_usd, jobs_used_usd FROM usage_points
     WHERE namespace = ? AND at <= ? ORDER BY at DESC LIMIT 1
 """
-RESOURCE = """
-    SELECT state, hardware, replicas, changed_at, seen_at FROM resources WHERE kind = ? AND resource = ?
+
+
+def resources_in(count: int) -> str:
+    """The stored latest state of `count` resources of one kind (parameters: kind, then the names)."""
+    marks = ", ".join("?" * count)
+    return f"""
+        SELECT resource, id, state, hardware, replicas, changed_at, seen_at FROM resources
+        WHERE kind = ? AND resource IN ({marks})
+    """
+
+
+NEW_RESOURCE = """
+    INSERT INTO resources (kind, resource, state, hardware, replicas, changed_at, seen_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
 """
+CHANGED_RESOURCE = """
+    UPDATE resources SET state = ?, hardware = ?, replicas = ?, changed_at = ?, seen_at = MAX(seen_at, ?)
+    WHERE id = ?
+"""
+TOUCH_RESOURCE = "UPDATE resources SET seen_at = ? WHERE id = ?"
 STATE_AT = """
     SELECT state, hardware, replicas FROM state_changes
-    WHERE kind = ? AND resource = ? AND at <= ? ORDER BY at DESC LIMIT 1
+    WHERE resource_id = ? AND at <= ? ORDER BY at DESC LIMIT 1
 """
+# Two observations of one resource at the very same instant: the later write wins.
 INSERT_CHANGE = """
-    INSERT INTO state_changes (kind, resource, at, state, hardware, replicas) VALUES (?, ?, ?, ?, ?, ?)
+    INSERT OR REPLACE INTO state_changes (resource_id, at, state, hardware, replicas) VALUES (?, ?, ?, ?, ?)
 """
-UPSERT_RESOURCE = """
-    INSERT INTO resources (kind, resource, state, hardware, replicas, changed_at, seen_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?)
-    ON CONFLICT (kind, resource) DO UPDATE SET state = excluded.state, hardware = excluded.hardware,
-        replicas = excluded.replicas, changed_at = excluded.changed_at,
-        seen_at = MAX(seen_at, excluded.seen_at)
-"""
-TOUCH_RESOURCE = "UPDATE resources SET seen_at = ? WHERE kind = ? AND resource = ?"
 
 # From each namespace's / resource's last row before :since (or from :since when there is none) onward.
 LOAD_USAGE = _NAMESPACES + """
@@ -52,13 +63,14 @@ LOAD_USAGE = _NAMESPACES + """
     ORDER BY u.at, u.namespace
 """
 LOAD_CHANGES = """
-    SELECT s.kind, s.resource, s.at, s.state, s.hardware, s.replicas
-    FROM resources AS r CROSS JOIN state_changes AS s ON s.kind = r.kind AND s.resource = r.resource
+    SELECT s.resource_id, s.at, s.state, s.hardware, s.replicas
+    FROM resources AS r CROSS JOIN state_changes AS s ON s.resource_id = r.id
     WHERE s.at >= COALESCE(
-        (SELECT MAX(m.at) FROM state_changes AS m
-         WHERE m.kind = r.kind AND m.resource = r.resource AND m.at < :since), :since)
-    ORDER BY s.at, s.kind, s.resource
+        (SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = r.id AND m.at < :since), :since)
+    ORDER BY s.at, r.kind, r.resource
 """
+
+RESOURCE_NAMES = "SELECT id, kind, resource FROM resources"
 
 
 def newest_time(conn: sqlite3.Connection) -> int | None:
@@ -75,16 +87,12 @@ def newest_time(conn: sqlite3.Connection) -> int | None:
 
 def prune(conn: sqlite3.Connection, cutoff: int) -> None:
     """Delete what is older than `cutoff`, keeping each remaining resource's last change before it."""
-    params = {"cutoff": cutoff}
-    conn.execute("""
-        DELETE FROM state_changes
-        WHERE (kind, resource) IN (SELECT kind, resource FROM resources WHERE seen_at < :cutoff)
-    """, params)
-    conn.execute("DELETE FROM resources WHERE seen_at < :cutoff", params)
-    keys = conn.execute("SELECT kind, resource FROM resources").fetchall()
+    forgotten = [row[0] for row in conn.execute("SELECT id FROM resources WHERE seen_at < ?", (cutoff,))]
+    conn.executemany("DELETE FROM state_changes WHERE resource_id = ?", [(i,) for i in forgotten])
+    conn.executemany("DELETE FROM resources WHERE id = ?", [(i,) for i in forgotten])
     conn.executemany("""
-        DELETE FROM state_changes WHERE kind = :kind AND resource = :resource AND at < (
-            SELECT MAX(at) FROM state_changes WHERE kind = :kind AND resource = :resource AND at < :cutoff)
-    """, [{"kind": k, "resource": r, "cutoff": cutoff} for k, r in keys])
+        DELETE FROM state_changes WHERE resource_id = :id AND at < (
+            SELECT MAX(at) FROM state_changes WHERE resource_id = :id AND at < :cutoff)
+    """, [{"id": row[0], "cutoff": cutoff} for row in conn.execute("SELECT id FROM resources")])
     names = [row[0] for row in conn.execute(_NAMESPACES + "SELECT name FROM ns WHERE name IS NOT NULL")]
     conn.executemany("DELETE FROM usage_points WHERE namespace = ? AND at < ?", [(n, cutoff) for n in names])
