@@ -119,11 +119,11 @@ def flags_text(state: ViewState) -> Text:
     return text
 
 
-def legend_text(credits: Credits, limit_drawn: bool, state: ViewState) -> Text:
+def legend_text(credits: Credits, limit_drawn: bool, history: bool, state: ViewState) -> Text:
     """The chart legend: what each line is, with the figures."""
     t = state.tones
     text = Text()
-    text.append("⣿ used ", style=t.get("accent", ""))
+    text.append("⣿ used " if history else "· used (no history yet: straight from the 1st) ", style=t.get("accent", ""))
     text.append(fmt.money(credits.used_usd))
     text.append("  · projected ", style=t.get("secondary", ""))
     text.append(fmt.money(credits.projected_period_usd))

@@ -253,7 +253,7 @@ def spender_rows(report: Report, ns: str | None, tones: Tones, limit: int = 6) -
         items.append(("Inference Providers", "inference", report.inference.cost_usd, None))
     items.sort(key=lambda i: i[2] or Decimal(0), reverse=True)
     return [(name, (cell(name), cell(kind), money_cell(spent),
-                    num_cell(fmt.per_hour(rate, missing="—"), rate)))
+                    num_cell(fmt.per_hour(rate), rate)))
             for name, kind, spent, rate in items[:limit]]
 
 

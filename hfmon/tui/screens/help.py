@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.events import Key
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
@@ -24,10 +24,15 @@ def help_text() -> Text:
     """The keys and the legend."""
     text = Text()
     text.append("Keys\n", style="bold")
+    screens = [b for b in BINDINGS if (b.id or "").startswith("screen-")]
     for b in BINDINGS:
+        if b in screens:
+            continue
         keys = b.key_display or b.key
         text.append(f"  {keys:<8}", style="bold")
         text.append(f"{b.description}\n")
+    text.append(f"  {screens[0].key}–{screens[-1].key:<6}", style="bold")
+    text.append(", ".join(b.description for b in screens) + "\n")
     for key, what in (("s / S", "sort the table by the next column / reverse"), ("tab", "move between tables"),
                       ("ctrl+p", "command palette: every action, namespaces, intervals, themes")):
         text.append(f"  {key:<8}", style="bold")
@@ -36,12 +41,14 @@ def help_text() -> Text:
     for badge, what in LEGEND:
         text.append(f"  {badge:<10}", style="bold")
         text.append(f"{what}\n")
-    text.append("\nAll times are UTC and come from the data source's clock. Press any key to close.")
+    text.append("\nAll times are UTC and come from the data source's clock. Esc, q or ? closes.")
     return text
 
 
 class HelpScreen(ModalScreen[None]):
-    """A modal listing the keys; any key closes it."""
+    """A modal listing the keys; Esc, q or ? closes it, arrows scroll it."""
+
+    BINDINGS = [Binding("escape,q,question_mark", "close", "Close", show=False)]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
@@ -50,6 +57,6 @@ class HelpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         self.query_one("#help").border_title = "hfmon help"
 
-    def on_key(self, event: Key) -> None:
-        event.stop()
+    def action_close(self) -> None:
+        """Close the help."""
         self.dismiss()

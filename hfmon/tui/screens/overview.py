@@ -57,7 +57,8 @@ class OverviewView(View):
             data = burn_down(credit, state.now, state.observed.get(credit.namespace, ()))
             chart.show(data)
             chart_panel.border_title = f"Credits burn-down · {credit.namespace}"
-            self.query_one("#legend", Static).update(cards.legend_text(credit, data.limit is not None, state))
+            self.query_one("#legend", Static).update(cards.legend_text(credit, data.limit is not None,
+                                                                            data.history, state))
         chart_panel.badge(rows.panel_badge(r, "credits", credit.namespace if credit else ns, state.now))
         fill(self.query_one("#spenders-panel", Panel), self.query_one("#spenders", KeyedTable),
              rows.spender_rows(r, ns, state.tones), "", "shown")

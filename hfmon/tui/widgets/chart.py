@@ -25,6 +25,7 @@ class BurnDown:
     limit: float | None  # None: no limit, or far above everything else
     top: float
     period_start: datetime
+    history: bool  # False: no points between the period start and now, so the used line is a straight guess
 
 
 def burn_down(credits: Credits, now: datetime, observed: tuple[tuple[datetime, Decimal], ...] = ()) -> BurnDown:
@@ -39,6 +40,7 @@ def burn_down(credits: Credits, now: datetime, observed: tuple[tuple[datetime, D
     points.setdefault(0.0, 0.0)
     points[today] = float(credits.used_usd)
     used = tuple(sorted(points.items()))
+    history = len(used) > 2
     length = day(credits.period_end)
     projection = ((today, float(credits.used_usd)), (length, float(credits.projected_period_usd)))
     included = float(credits.included_usd)
@@ -47,7 +49,7 @@ def burn_down(credits: Credits, now: datetime, observed: tuple[tuple[datetime, D
     if limit is not None and limit > top * 1.6:
         limit = None  # far above everything else: drawing it would flatten the lines; the legend names it
     top = max(top, limit or 0.0)
-    return BurnDown(used, projection, today, length, included, limit, top * 1.12, start)
+    return BurnDown(used, projection, today, length, included, limit, top * 1.12, start, history)
 
 
 class BurnDownChart(PlotextPlot):
@@ -98,7 +100,7 @@ class BurnDownChart(PlotextPlot):
         xs, vs = zip(*data.projection, strict=True)
         plt.plot(list(xs), list(vs), marker="dot", color=self._rgb("secondary"))
         xs, vs = zip(*data.used, strict=True)
-        plt.plot(list(xs), list(vs), marker="braille", color=self._rgb("primary"))
+        plt.plot(list(xs), list(vs), marker="braille" if data.history else "dot", color=self._rgb("primary"))
         self.refresh()
 
 
