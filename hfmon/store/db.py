@@ -80,6 +80,11 @@ def _explain(path: Path, exc: sqlite3.Error) -> HistoryError:
     return HistoryError(path, f"history file {path}: {exc}")
 
 
+def _rollback(conn: sqlite3.Connection) -> None:
+    if conn.in_transaction:  # SQLite may already have rolled back (e.g. on a full disk)
+        conn.execute("ROLLBACK")
+
+
 def _journal_mode(conn: sqlite3.Connection) -> str:
     return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
 
@@ -95,12 +100,15 @@ def _connect(path: Path) -> sqlite3.Connection:
     """Open `path` and bring its schema to SCHEMA_VERSION; never writes to a file it cannot understand."""
     conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
     try:
+        conn.execute("BEGIN")  # both reads from one snapshot, in case another process is creating the file
         version = user_version(conn)  # a read: raises SQLITE_NOTADB on garbage before anything is written
+        foreign = version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        conn.execute("COMMIT")
         if version > SCHEMA_VERSION:
             raise HistoryError(path, f"history file {path} has schema version {version}, newer than this "
                                      f"hfmon knows ({SCHEMA_VERSION}); run a newer hfmon, or move the file "
                                      "aside to start a new history")
-        if version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+        if foreign:
             raise HistoryError(path, f"{path} is an SQLite database but not an hfmon history file; "
                                      "move it aside or point hfmon at another path")
         if version > 0 and (version < SCHEMA_VERSION or _journal_mode(conn) != "wal"):
@@ -116,7 +124,7 @@ def _connect(path: Path) -> sqlite3.Connection:
                     migrate(conn, version)
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                _rollback(conn)
                 raise
     except BaseException:
         conn.close()
@@ -181,7 +189,7 @@ class HistoryStore:
                 try:
                     yield self._conn
                 except BaseException:
-                    self._conn.execute("ROLLBACK")
+                    _rollback(self._conn)
                     raise
                 self._conn.execute("COMMIT")
             except sqlite3.Error as exc:
