@@ -8,9 +8,11 @@ import json
 import os
 import sys
 
-from hfmon.exitcodes import exit_code_of
+from hfmon.exitcodes import ExitCode, exit_code_of
 from hfmon.jsonout import report_document
+from hfmon.models import SourceStatus
 from hfmon.monitor import build_monitor
+from hfmon.report import Report
 from hfmon.textout import render_text
 
 
@@ -31,9 +33,17 @@ def run(args: argparse.Namespace) -> int:
         color = not args.no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
         sys.stdout.write(render_text(report, color=color))
     code = exit_code_of(report)
-    if code and not args.json:
-        print("hfmon: some sources failed; see Sources above", file=sys.stderr)
-    elif code:
-        failed = [s.name for s in report.sources if s.status.value in ("error", "stale")]
-        print(f"hfmon: partial data; failed sources: {', '.join(failed)}", file=sys.stderr)
+    if code:
+        print(f"hfmon: {_explain(code, report)}", file=sys.stderr)
     return code
+
+
+def _explain(code: int, report: Report) -> str:
+    """One stderr line saying why the exit code is not 0."""
+    failed = [s for s in report.sources if s.status in (SourceStatus.ERROR, SourceStatus.STALE)]
+    first = failed[0] if failed else None
+    if code == ExitCode.AUTH:
+        return "the token was rejected (401): check HF_TOKEN or run `hf auth login` again"
+    if code == ExitCode.UNREACHABLE and first is not None:
+        return f"no source answered: {first.error}" + (f" ({first.hint})" if first.hint else "")
+    return f"partial data; failed sources: {', '.join(s.name for s in failed)}"
