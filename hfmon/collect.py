@@ -166,18 +166,19 @@ class Collector:
             return await self._source(name, fetch, prev.get(name), **kw)
 
         async with asyncio.TaskGroup() as tg:  # _source never raises, so one failure cancels nothing
+            # Paginated listings first: they are the longest chains, so they should not queue behind the rest.
+            storage = tg.create_task(src("storage", lambda: c.repositories(ns, user=user)))
+            spaces = tg.create_task(src("spaces", lambda: c.spaces(ns)))
+            jobs = tg.create_task(src("jobs", lambda: c.jobs(ns)))
             billing = tg.create_task(src("billing", lambda: self._billing(ns, user, start, now)))
-            statement = tg.create_task(src("statement", lambda: c.statement(ns, user=user)))
-            job_charges = tg.create_task(src("job_charges", lambda: c.job_charges(ns, user=user)))
-            sessions = tg.create_task(src("sessions", lambda: c.sessions(ns, user=user, start=start, end=now)))
             endpoints = tg.create_task(src("endpoints", lambda: c.endpoints(ns),
                                            auth_means_no_access=token_ok and not user,
                                            auth_hint=ORG_ENDPOINTS_HINT))
+            statement = tg.create_task(src("statement", lambda: c.statement(ns, user=user)))
+            job_charges = tg.create_task(src("job_charges", lambda: c.job_charges(ns, user=user)))
+            sessions = tg.create_task(src("sessions", lambda: c.sessions(ns, user=user, start=start, end=now)))
             catalog = tg.create_task(self._cached_source(f"endpoint_catalog:{ns}", self.settings.catalog_ttl_s,
                                                          lambda: c.endpoint_catalog(ns), prev))
-            spaces = tg.create_task(src("spaces", lambda: c.spaces(ns)))
-            jobs = tg.create_task(src("jobs", lambda: c.jobs(ns)))
-            storage = tg.create_task(src("storage", lambda: c.repositories(ns, user=user)))
         return NamespaceData(namespace=ns, kind=kind, billing=billing.result(), statement=statement.result(),
                              job_charges=job_charges.result(), sessions=sessions.result(),
                              endpoints=endpoints.result(), endpoint_catalog=catalog.result(),

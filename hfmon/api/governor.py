@@ -94,7 +94,7 @@ def parse_retry_after(value: str | None) -> float | None:
 class Governor:
     """Shares one rate-limit budget, one 429 back-off and one retry policy among all requests of a client."""
 
-    def __init__(self, *, max_retries: int = 2, max_in_flight: int = 16, backoff_base_s: float = 0.25,
+    def __init__(self, *, max_retries: int = 2, max_in_flight: int = 32, backoff_base_s: float = 0.25,
                  rng: random.Random | None = None) -> None:
         self.max_retries = max_retries
         self.max_in_flight = max_in_flight
