@@ -162,3 +162,17 @@ async def test_the_token_never_appears_in_errors_or_logs(faults: Faults, token: 
     assert token not in texts(snap)
     assert token not in caplog.text
     assert token not in repr(snap)
+
+
+async def test_near_the_rate_limit_optional_sources_are_skipped_and_no_429_is_provoked() -> None:
+    col, hub = make(demo_scenario(rate_limit_quota=70))  # the fake's clock is frozen: the window never resets
+    snap = None
+    for _ in range(4):
+        snap = await col.poll(snap)
+    assert snap is not None
+    assert hub.requests.count(status=429) == 0
+    assert len(hub.requests) <= 70
+    skipped = [s.name for s in snap.sources() if "skipped to save rate limit" in (s.error or "")
+               or "rate limit is used up" in (s.error or "")]
+    assert skipped
+    assert snap.rate_limit_remaining is not None and snap.rate_limit_remaining <= 5

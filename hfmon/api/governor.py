@@ -160,6 +160,7 @@ class Governor:
             await self.sleep_or_raise(wait, "the rate limit was hit")
         remaining = self.remaining()
         if remaining is None:
+            self._spent_since += 1
             return
         if optional and remaining <= self.reserve:
             self.skipped += 1
@@ -170,11 +171,12 @@ class Governor:
         if remaining <= 0:
             reset = self.reset_in_s() or 0
             await self.sleep_or_raise(float(reset), "the rate limit is used up")
+        # Counted at admission, not at send: concurrent requests must not all spend the same last unit.
+        self._spent_since += 1
 
     def note_sent(self) -> None:
         """Count one request on the wire."""
         self.requests_sent += 1
-        self._spent_since += 1
 
     async def sleep_or_raise(self, seconds: float, why: str) -> None:
         """Sleep `seconds` when that fits inside the deadline, else raise RateLimitedError at once."""
