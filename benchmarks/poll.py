@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
@@ -85,9 +86,11 @@ def baseline(base: str, namespaces: list[str], user: str) -> tuple[float, int]:
                 if line.startswith("data:"):
                     break
 
-    def attempt(call: Callable[[], object]) -> None:
+    def attempt(call: Callable[[], Any], drain: bool = False) -> None:
         try:
-            call()
+            result = call()
+            if drain:
+                list(result)  # listings are lazy: fetch every page
         except Exception:  # noqa: BLE001 - e.g. 403 on an org without billing: the time still counts
             pass
 
@@ -103,11 +106,12 @@ def baseline(base: str, namespaces: list[str], user: str) -> tuple[float, int]:
         for tail in ("usage-v2", "usage", "usage/jobs", "usage-by-inference-session"):
             raw(f"{billing}/{tail}")
         live(f"{billing}/usage/live")
-        attempt(lambda ns=ns: list(api.list_spaces(author=ns, expand=["runtime", "private", "usedStorage"])))
-        attempt(lambda ns=ns: api.list_inference_endpoints(namespace=ns))
-        attempt(lambda ns=ns: api.list_inference_endpoints_hardware(namespace=ns))
-        attempt(lambda ns=ns: list(api.list_jobs(namespace=ns)))
-        attempt(lambda ns=ns: list(api.list_user_repos(namespace=None if ns == user else ns)))
+        owner = None if ns == user else ns
+        attempt(partial(api.list_spaces, author=ns, expand=["runtime", "private", "usedStorage"]), drain=True)
+        attempt(partial(api.list_inference_endpoints, namespace=ns))
+        attempt(partial(api.list_inference_endpoints_hardware, namespace=ns))
+        attempt(partial(api.list_jobs, namespace=ns), drain=True)
+        attempt(partial(api.list_user_repos, namespace=owner), drain=True)
     return time.perf_counter() - started, sent[0]
 
 

@@ -59,7 +59,7 @@ SESSIONS = {"currency": "USD", "periods": [
                                                          {"id": "s2", "requestCount": 20, "costCents": 999}]},
     {"period": "2026-07-01T00:00:00.000Z", "sessions": [{"id": "s1", "requestCount": 3, "costCents": 76.6}]}]}
 
-ENDPOINT = {
+ENDPOINT: dict[str, Any] = {
     "name": "my-endpoint-name", "type": "authenticated", "accountId": None,
     "provider": {"vendor": "aws", "region": "us-east-1"}, "healthRoute": "/health",
     "compute": {"accelerator": "gpu", "instanceType": "nvidia-l4", "instanceSize": "x1",

@@ -171,7 +171,8 @@ def test_missing_or_wrong_required_fields_name_the_field(parse: Any, data: Any, 
 
 
 def test_schema_drift_unknown_enums_and_extra_fields_pass_through() -> None:
-    drifted = dict(ENDPOINT, brandNewKey={"x": 1}, status=dict(ENDPOINT["status"], state="hibernating"))
+    status: dict[str, Any] = {**ENDPOINT["status"], "state": "hibernating"}
+    drifted = {**ENDPOINT, "brandNewKey": {"x": 1}, "status": status}
     (ep,) = pr.parse_endpoints({"items": [drifted]}, "acme")
     assert ep.state == "hibernating"
     minimal = {"name": "e", "status": {"state": "running"}}
