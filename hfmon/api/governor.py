@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 from hfmon.errors import RateLimitedError
 
+MAX_UNBOUNDED_SLEEP_S = 30.0  # outside a poll (no deadline) never wait longer than this
+
 _DEADLINE: ContextVar[float | None] = ContextVar("hfmon_poll_deadline", default=None)
 
 _RATELIMIT = re.compile(r'"?(?P<bucket>[A-Za-z0-9_-]+)"?\s*;\s*r=(?P<r>\d+)\s*;\s*t=(?P<t>\d+)')
@@ -188,6 +190,8 @@ class Governor:
         """Sleep if the whole sleep (plus a little time to use it) fits before the deadline; say whether it did."""
         left = time_left()
         if left is not None and seconds + 0.05 >= left:
+            return False
+        if left is None and seconds > MAX_UNBOUNDED_SLEEP_S:
             return False
         if seconds > 0:
             await asyncio.sleep(seconds)
