@@ -5,19 +5,20 @@ The rules (hf-api.md 5.3, 6.6, 7), exactly as implemented:
 - Billed states: Spaces APP_STARTING, RUNNING, RUNNING_BUILDING, RUNNING_APP_STARTING (not BUILDING, SLEEPING,
   PAUSED, STOPPED, errors); Endpoints `initializing` and `running` (not pending, updating, updateFailed,
   paused, scaledToZero, failed); Jobs RUNNING (not SCHEDULING nor the final stages).
-- Consecutive billed intervals of one resource with the same hardware and replica count form one *segment*,
-  which is one usage line. A segment is clipped to the window asked for (the billing period, or the
-  usage-v2 startDate/endDate window) and to the scenario time `now`.
-- Billed minutes of a line = whole minutes elapsed in the clipped segment, i.e.
-  floor(seconds / 60). All timeline boundaries are whole minutes, so only the minute in progress at `now`
-  is left out. `quantity` = billed minutes x replicas (replica-minutes).
+- Consecutive billed intervals of one resource with the same hardware and replica count form a *segment*.
+  Segments are clipped to the window asked for (the billing period, or the usage-v2 startDate/endDate
+  window) and to the scenario time `now`. A resource gets one usage line per hardware (product) per window,
+  summing its segments.
+- Billed minutes of a segment = whole minutes elapsed in the clipped segment, i.e. floor(seconds / 60).
+  All timeline boundaries are whole minutes, so only the minute in progress at `now` is left out.
+  `quantity` = sum over the line's segments of billed minutes x replicas (replica-minutes).
 - Unit price (`unitCostMicroUSD`, per replica-minute): Spaces and Jobs use the hardware catalog's
   `unitCostMicroUSD` (= round_half_up(hourly USD x 1e6 / 60)); Endpoints use
   round_half_up(pricePerHour x 1e6 / 60) of their compute in `/v2/provider`. cpu-basic and ZeroGPU Spaces
   cost 0 but still get lines.
 - `totalCostMicroUSD` = quantity x unitCostMicroUSD, an exact integer; totals are exact sums of lines.
-- `startedAt` is the clipped segment start; `stoppedAt` is the segment end if it ended by `now` (else null)
-  and `active` is true while the segment is still accruing at `now`.
+- `startedAt` is the start of the line's first clipped segment; `stoppedAt` is the end of its last segment
+  if that ended by `now` (else null), and `active` is true while the last segment is still accruing.
 - Storage: one `hf/repository-storage` line per namespace, quantity = whole TB of private storage above
   the plan's private allowance (rounded up), 18,000,000 micro-USD per TB (0 in the demo).
 - Injected discrepancies (`Scenario.discrepancies`) bend exactly these rules: a different unit price, extra
@@ -26,9 +27,11 @@ The rules (hf-api.md 5.3, 6.6, 7), exactly as implemented:
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from hfmon.fakehub import timeline as tl
 from hfmon.fakehub.scenario import ENDPOINT_BILLED, JOB_BILLED, SPACE_BILLED, TB, Scenario
@@ -102,16 +105,22 @@ def _clip(seg: Segment, lo: datetime, hi: datetime, now: datetime) -> tuple[date
 def _lines(scn: Scenario, group: str, entity_id: str, label: str, timeline: tuple[Interval, ...],
            billed: frozenset[str], price: dict[str, tuple[str, str, int]], lo: datetime, hi: datetime,
            now: datetime) -> list[Line]:
-    out: list[Line] = []
-    for seg in segments(timeline, billed):
+    acc: dict[str, list[Any]] = {}  # hardware -> [quantity, first start, last end, still open]
+    first = max(0, bisect.bisect_right(timeline, lo, key=lambda iv: iv.start) - 1)
+    stop = bisect.bisect_left(timeline, min(hi, now), key=lambda iv: iv.start)
+    for seg in segments(timeline[first:stop], billed):
         clip = _clip(seg, lo, hi, now)
         if clip is None:
             continue
         start, minutes = clip
-        product, pretty, unit = price[seg.hardware]
         ended = seg.end is not None and seg.end <= now
-        out.append(Line(group, entity_id, label, product, pretty, minutes * seg.replicas, unit, start,
-                        seg.end if ended else None, not ended))
+        row = acc.setdefault(seg.hardware, [0, start, None, False])
+        row[0] += minutes * seg.replicas
+        row[2], row[3] = (seg.end if ended else None), not ended
+    out: list[Line] = []
+    for hw, (quantity, start, stopped, active) in acc.items():
+        product, pretty, unit = price[hw]
+        out.append(Line(group, entity_id, label, product, pretty, quantity, unit, start, stopped, active))
     extra = scn.discrepancy("minutes", label)
     if extra is not None and out:
         last = out[-1]
@@ -156,7 +165,7 @@ def endpoint_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, no
         c = ep.compute
         wrong = scn.discrepancy("unit_price", ep.id)
         unit = wrong.value if wrong is not None else c.unit_micro_usd
-        prices = {iv.hardware: (c.product, f"{c.architecture} {c.instance_size}", unit) for iv in ep.timeline}
+        prices = {c.id: (c.product, f"{c.architecture} {c.instance_size}", unit)}
         out += _lines(scn, "endpoints", ep.entity_id, ep.id, ep.timeline, ENDPOINT_BILLED, prices, lo, hi, now)
     return out
 

@@ -7,9 +7,10 @@ import hashlib
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TypeVar, cast
 
 import httpx2
 
@@ -19,6 +20,8 @@ from hfmon.fakehub.traffic import Traffic
 from hfmon.fakehub.wire import HTTPError, Req, Resp, error_resp
 
 WINDOW_S = 300
+CACHE_SIZE = 512
+T = TypeVar("T")
 TOKENS = {FULL_TOKEN: "full", NO_BILLING_TOKEN: "nobilling"}
 INVALID = "Invalid credentials in Authorization header"
 
@@ -123,6 +126,19 @@ class FakeHub:
         self._windows: dict[str, tuple[int, int]] = {}
         self._burst_left = self.faults.rate_limit_burst
         self._burst_armed = self.faults.rate_limit_burst
+        self._cache: dict[Hashable, object] = {}
+
+    def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """Memoise a pure computation; keys must include everything it depends on (e.g. the now-minute)."""
+        with self._lock:
+            if key in self._cache:
+                return cast(T, self._cache[key])
+        value = compute()
+        with self._lock:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[key] = value
+        return value
 
     def now(self) -> datetime:
         """The scenario time."""

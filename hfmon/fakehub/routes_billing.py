@@ -57,6 +57,13 @@ def _iso(ctx: Ctx, name: str, default: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def lines(ctx: Ctx, kind: str, ns: str, lo: datetime, hi: datetime) -> list[billing.Line]:
+    """Usage lines (kind "all" or "jobs"), memoised per scenario minute: they only change on whole minutes."""
+    minute = ctx.now.replace(second=0, microsecond=0)
+    fn = billing.all_lines if kind == "all" else billing.job_lines
+    return ctx.hub.cached(("lines", kind, ns, lo, hi, minute), lambda: fn(ctx.scn, ns, lo, hi, ctx.now))
+
+
 def inference_json(ctx: Ctx, ns: str, lo: datetime, hi: datetime) -> dict[str, Any]:
     """The inferenceProviders block: spend with placeholders, credits, limit, request count."""
     scn = ctx.scn
@@ -71,7 +78,7 @@ def usage_v2(ctx: Ctx, ns: str) -> Resp:
     """GET usage-v2?startDate=&endDate= (Unix seconds)."""
     p_lo, p_hi = period_bounds(ctx.now)
     lo, hi = _unix(ctx, "startDate", p_lo), _unix(ctx, "endDate", p_hi)
-    jobs = billing.job_lines(ctx.scn, ns, lo, hi, ctx.now)
+    jobs = lines(ctx, "jobs", ns, lo, hi)
     minutes = sum(line.quantity for line in jobs)
     return json_resp({"usage": {"inferenceProviders": inference_json(ctx, ns, lo, hi),
                                 "jobs": {"usedMicroUsd": sum(x.total_micro_usd for x in jobs),
@@ -99,11 +106,11 @@ def statement(ctx: Ctx, ns: str) -> Resp:
     if start is None:
         raise HTTPError(404, "Billing period not found")
     end = period_bounds(start)[1]
-    lines = billing.all_lines(scn, ns, start, end, ctx.now)
+    rows = lines(ctx, "all", ns, start, end)
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for line in lines:
+    for line in rows:
         groups[line.group].append(line_json(line))
-    total = sum(x.total_micro_usd for x in lines)
+    total = sum(x.total_micro_usd for x in rows)
     invoice: dict[str, Any] = {"id": "no-invoice", "type": "no-invoice"}
     if start != cur:
         cents = (total + 5_000) // 10_000
@@ -120,10 +127,10 @@ def statement(ctx: Ctx, ns: str) -> Resp:
 def jobs_usage(ctx: Ctx, ns: str) -> Resp:
     """GET usage/jobs: the current period's Jobs spend with one detail row per job."""
     lo, hi = period_bounds(ctx.now)
-    lines = billing.job_lines(ctx.scn, ns, lo, hi, ctx.now)
+    jobs = lines(ctx, "jobs", ns, lo, hi)
     details = []
     for job in ctx.scn.jobs:
-        mine = [x for x in lines if x.entity_id == job.id]
+        mine = [x for x in jobs if x.entity_id == job.id]
         if not mine:
             continue
         final = next((x for x in job.timeline if x.end is None), None)
@@ -135,8 +142,8 @@ def jobs_usage(ctx: Ctx, ns: str) -> Resp:
             row["completedAt"] = iso_ms(final.start)
         details.append(row)
     return json_resp({"hasAccess": True, "usage": {
-        "periodStart": iso_ms(lo), "periodEnd": iso_ms(hi), "totalMinutes": float(sum(x.quantity for x in lines)),
-        "usedMicroUsd": sum(x.total_micro_usd for x in lines), "jobDetails": details}})
+        "periodStart": iso_ms(lo), "periodEnd": iso_ms(hi), "totalMinutes": float(sum(x.quantity for x in jobs)),
+        "usedMicroUsd": sum(x.total_micro_usd for x in jobs), "jobDetails": details}})
 
 
 def live(ctx: Ctx, ns: str) -> Resp:
@@ -149,7 +156,7 @@ def live(ctx: Ctx, ns: str) -> Resp:
     tot = ctx.hub.traffic.totals(ns, lo, hi, ctx.now)
     inf["providerDetails"] = [{"provider": p, "numRequests": n, "totalCostNanoUsd": c, "totalDurationMs": ms}
                               for p, (n, c, ms) in tot.providers.items()]
-    jobs = billing.job_lines(scn, ns, lo, hi, ctx.now)
+    jobs = lines(ctx, "jobs", ns, lo, hi)
     summary: dict[str, dict[str, int]] = {}
     rows = [(r.kind, r.private, r.used_storage) for r in scn.repos if r.namespace == ns]
     rows += [("space", s.private, s.used_storage) for s in scn.spaces if s.namespace == ns and s.created_at <= ctx.now]

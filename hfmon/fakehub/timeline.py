@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -83,10 +84,11 @@ def fixed(created: datetime, steps: Sequence[Step], hardware: str) -> tuple[Inte
 
 def at(timeline: Sequence[Interval], moment: datetime) -> Interval | None:
     """The interval in effect at `moment`, or None before the resource existed."""
-    for iv in timeline:
-        if iv.start <= moment and (iv.end is None or moment < iv.end):
-            return iv
-    return None
+    i = bisect.bisect_right(timeline, moment, key=lambda iv: iv.start) - 1
+    if i < 0:
+        return None
+    iv = timeline[i]
+    return iv if iv.end is None or moment < iv.end else None
 
 
 def clipped(timeline: Sequence[Interval], lo: datetime, hi: datetime) -> Iterator[Interval]:
