@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
 
 from hfmon.config import Tolerance
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import Period
 from hfmon.costs.resources import FAMILY_KIND, PricedLine
 from hfmon.models import BillingUsage, SessionCost
-from hfmon.report import CheckStatus, CrossCheck
+from hfmon.report import CheckStatus, CrossCheck, Price
 
 
 def compare(item: str, billed: Decimal, recomputed: Decimal | None, tolerance: Tolerance, *,
@@ -29,6 +30,7 @@ def compare(item: str, billed: Decimal, recomputed: Decimal | None, tolerance: T
     """One cross-check row."""
     if recomputed is None:
         return CrossCheck(item, billed, None, None, CheckStatus.UNPRICED, note or "no price in any catalog layer")
+    recomputed = micro(recomputed)
     delta = billed - recomputed
     if tolerance.allows(billed, delta):
         status = CheckStatus.OK
@@ -39,14 +41,15 @@ def compare(item: str, billed: Decimal, recomputed: Decimal | None, tolerance: T
     return CrossCheck(item, billed, recomputed, delta, status, note)
 
 
-def _unit_note(p: PricedLine) -> str:
-    if p.price is None or p.line.unit_cost_usd <= 0:
+@lru_cache(maxsize=256)
+def _unit_note(unit_cost_usd: Decimal, price: Price | None) -> str:
+    if price is None or unit_cost_usd <= 0:
         return ""
-    billed_hourly = p.line.unit_cost_usd * 60
-    if micro(billed_hourly) == micro(p.price.usd_per_hour):
+    billed_hourly = unit_cost_usd * 60
+    if micro(billed_hourly) == micro(price.usd_per_hour):
         return ""
-    return (f"billed at ${billed_hourly.normalize():f}/h, {p.price.source.value} price "
-            f"${p.price.usd_per_hour.normalize():f}/h")
+    return (f"billed at ${billed_hourly.normalize():f}/h, {price.source.value} price "
+            f"${price.usd_per_hour.normalize():f}/h")
 
 
 def line_rows(lines: Sequence[PricedLine], tolerance: Tolerance) -> list[CrossCheck]:
@@ -60,11 +63,11 @@ def line_rows(lines: Sequence[PricedLine], tolerance: Tolerance) -> list[CrossCh
         unpriced = any(p.recomputed_usd is None for p in mine)
         recomputed = None if unpriced else sum((p.recomputed_usd or Decimal(0) for p in mine), Decimal(0))
         drifting = [p for p in mine if p.recomputed_usd is not None
-                    and not tolerance.allows(p.line.total_usd, p.line.total_usd - p.recomputed_usd)]
+                    and not tolerance.allows(p.line.total_usd, p.line.total_usd - micro(p.recomputed_usd))]
         notes = [f"{len(mine)} line{'s' if len(mine) > 1 else ''}"]
         if drifting:
             notes.append(f"{len(drifting)} drifting")
-        notes += sorted({n for n in map(_unit_note, mine) if n})
+        notes += sorted({n for n in {_unit_note(p.line.unit_cost_usd, p.price) for p in mine} if n})
         if any(p.line.active for p in mine):
             notes.append("still accruing")
         row = compare(f"{FAMILY_KIND[family]} {key} {hardware}", billed, recomputed, tolerance,
@@ -103,7 +106,7 @@ def inference_rows(usage: BillingUsage, sessions: Sequence[SessionCost] | None, 
     mine = [s for s in sessions or () if period.start <= s.period < period.end]
     if mine:  # no session this period: nothing tagged to compare with
         settled = sum((s.cost_usd for s in mine), Decimal(0))
-        rows.append(compare(f"inference {ns} by session", billed, micro(settled), tolerance,
+        rows.append(compare(f"inference {ns} by session", billed, settled, tolerance,
                             pending_usd=provisional_usd,
                             note=f"{len(mine)} sessions; only requests sent with X-HF-Session-id have one"))
     return rows

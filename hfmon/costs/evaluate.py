@@ -16,12 +16,11 @@ from hfmon.costs import flags as flagging
 from hfmon.costs.billing_rules import endpoint_replicas, job_replicas, space_replicas
 from hfmon.costs.credits import Period, calendar_month, credits_for
 from hfmon.costs.crosscheck import inference_rows, line_rows, total_rows
+from hfmon.costs.index import HistoryIndex
 from hfmon.costs.resources import (
+    LinePricer,
     PricedLine,
     charge_line,
-    line_key,
-    parse_product,
-    price_line,
     resource_cost,
 )
 from hfmon.history import History
@@ -81,12 +80,13 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
     account = snapshot.account.value
     acc = _Acc()
     ordered = sorted(snapshot.namespaces, key=lambda n: (n.kind != "user", n.namespace))
+    index = HistoryIndex(history)
     for ns in ordered:
-        _namespace(ns, history, config, catalog, now, acc)
+        _namespace(ns, index, config, catalog, now, acc)
     acc.crosscheck.sort(key=lambda c: (not c.item.startswith("total"), c.item))
     flags = (flagging.credit_flags(acc.credits, config.alerts)
-             + flagging.endpoint_flags(acc.endpoints, history, config.alerts, now)
-             + flagging.space_flags(acc.spaces, acc.space_gpu, history, config.alerts, now)
+             + flagging.endpoint_flags(acc.endpoints, index.changes_of, config.alerts, now)
+             + flagging.space_flags(acc.spaces, acc.space_gpu, index.changes_of, config.alerts, now)
              + flagging.job_flags(acc.jobs, config.alerts, now))
     costs = [r.cost for r in acc.endpoints] + [r.cost for r in acc.spaces] + [r.cost for r in acc.jobs]
     running = sum((c.cost_per_hour_usd or Decimal(0) for c in costs), Decimal(0))
@@ -111,12 +111,12 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
     )
 
 
-def _namespace(ns: NamespaceData, history: History, config: Config, catalog: Catalog, now: datetime,
+def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog: Catalog, now: datetime,
                acc: _Acc) -> None:
     period = namespace_period(ns, now)
     billing = ns.billing.value
     if billing is not None:
-        credit = credits_for(ns.namespace, billing.inference, history, now)
+        credit = credits_for(ns.namespace, billing.inference, history.usage_of(ns.namespace), now)
         acc.credits.append(credit)
         acc.crosscheck += inference_rows(billing, ns.sessions.value,
                                          Period(credit.period_start, credit.period_end),
@@ -125,36 +125,50 @@ def _namespace(ns: NamespaceData, history: History, config: Config, catalog: Cat
     regions = {f"{e.namespace}/{e.name}": e.region for e in endpoints}
     lines: list[PricedLine] | None = None
     if ns.statement.value is not None:
-        raw = list(ns.statement.value.lines)
-        stated_jobs = {line_key(ns.namespace, "jobs", ln.label) for ln in raw
-                       if (parse_product(ln.product) or ("",))[0] == "jobs"}
-        raw += [charge_line(c) for c in ns.job_charges.value or () if c.job_id not in stated_jobs]
-        lines = [p for p in (price_line(ns.namespace, ln, catalog, regions) for ln in raw) if p is not None]
+        pricer = LinePricer(ns.namespace, catalog, regions)
+        lines = [p for p in map(pricer, ns.statement.value.lines) if p is not None]
+        stated_jobs = {p.key for p in lines if p.family == "jobs"}
+        lines += [p for c in ns.job_charges.value or () if c.job_id not in stated_jobs
+                  if (p := pricer(charge_line(c))) is not None]
         acc.crosscheck += line_rows(lines, config.tolerance) + total_rows(ns.namespace, lines, config.tolerance)
         for p in lines:
             if p.price is None:
                 acc.unpriced[f"{p.family.rstrip('s')} {p.key} ({p.hardware})"] = None
             if p.family == "spaces" and catalog.is_gpu("space", p.hardware):
                 acc.gpu_minutes[p.hardware] = acc.gpu_minutes.get(p.hardware, Decimal(0)) + p.line.quantity
+    by_resource = _by_resource(lines)
     for e in endpoints:
-        acc.endpoints.append(_endpoint_row(e, catalog, lines, history, period, now, acc))
+        acc.endpoints.append(_endpoint_row(e, catalog, by_resource, history, period, now, acc))
     for s in ns.spaces.value or ():
-        row, gpu = _space_row(s, catalog, lines, history, period, now, acc)
+        row, gpu = _space_row(s, catalog, by_resource, history, period, now, acc)
         acc.spaces.append(row)
         acc.space_gpu.append(gpu)
     charges = None
     if lines is None and ns.job_charges.value is not None:
-        charges = [p for p in (price_line(ns.namespace, charge_line(c), catalog, regions)
-                               for c in ns.job_charges.value) if p is not None]
+        pricer = LinePricer(ns.namespace, catalog, regions)
+        charges = [p for p in (pricer(charge_line(c)) for c in ns.job_charges.value) if p is not None]
     for j in ns.jobs.value or ():
-        acc.jobs.append(_job_row(j, catalog, lines if lines is not None else charges, history, period, now, acc))
+        acc.jobs.append(_job_row(j, catalog, by_resource if lines is not None else _by_resource(charges), history,
+                                 period, now, acc))
 
 
-def _mine(lines: list[PricedLine] | None, family: str, key: str) -> list[PricedLine] | None:
-    return None if lines is None else [p for p in lines if p.family == family and p.key == key]
+Lines = dict[tuple[str, str], list[PricedLine]] | None  # by (family, resource key); None: no statement
 
 
-def _endpoint_row(e: Endpoint, catalog: Catalog, lines: list[PricedLine] | None, history: History,
+def _mine(lines: Lines, family: str, key: str) -> list[PricedLine] | None:
+    return None if lines is None else lines.get((family, key), [])
+
+
+def _by_resource(lines: list[PricedLine] | None) -> Lines:
+    if lines is None:
+        return None
+    out: dict[tuple[str, str], list[PricedLine]] = {}
+    for p in lines:
+        out.setdefault((p.family, p.key), []).append(p)
+    return out
+
+
+def _endpoint_row(e: Endpoint, catalog: Catalog, lines: Lines, history: HistoryIndex,
                   period: Period, now: datetime, acc: _Acc) -> EndpointRow:
     key = f"{e.namespace}/{e.name}"
     price: Price | None = None
@@ -164,11 +178,11 @@ def _endpoint_row(e: Endpoint, catalog: Catalog, lines: list[PricedLine] | None,
     if price is None:
         acc.unpriced[f"endpoint {key} ({e.vendor}/{e.instance_type}/{e.instance_size})"] = None
     cost = resource_cost("endpoint", price, endpoint_replicas(e), True, _mine(lines, "endpoints", key),
-                         history.changes_of("endpoint", key), None, period, now)
+                         history.changes_of("endpoint", key), None, period, now, history.since)
     return EndpointRow(e, cost)
 
 
-def _space_row(s: Space, catalog: Catalog, lines: list[PricedLine] | None, history: History,
+def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
                period: Period, now: datetime, acc: _Acc) -> tuple[SpaceRow, bool]:
     hardware = s.hardware or s.requested_hardware
     price = catalog.space(hardware) if hardware else None
@@ -176,14 +190,14 @@ def _space_row(s: Space, catalog: Catalog, lines: list[PricedLine] | None, histo
         acc.unpriced[f"space {s.id} ({hardware})"] = None
     mine = _mine(lines, "spaces", s.id)
     cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine,
-                         history.changes_of("space", s.id), None, period, now)
+                         history.changes_of("space", s.id), None, period, now, history.since)
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
     gpu_hours = None if mine is None else hours(sum((p.line.quantity for p in mine
                                                      if catalog.is_gpu("space", p.hardware)), Decimal(0)))
     return SpaceRow(s, cost, gpu_hours), gpu
 
 
-def _job_row(j: Job, catalog: Catalog, lines: list[PricedLine] | None, history: History,
+def _job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
              period: Period, now: datetime, acc: _Acc) -> JobRow:
     price = catalog.job(j.flavor) if j.flavor else None
     if price is None:
@@ -196,7 +210,7 @@ def _job_row(j: Job, catalog: Catalog, lines: list[PricedLine] | None, history: 
     elif j.started_at is None and j.stage in ("SCHEDULING", "RUNNING"):
         own = []  # not started yet
     cost = resource_cost("job", price, job_replicas(j), True, mine, history.changes_of("job", j.id),
-                         own, period, now)
+                         own, period, now, history.since)
     return JobRow(j, cost)
 
 

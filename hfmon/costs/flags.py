@@ -13,13 +13,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.clock import iso
 from hfmon.config import Alerts
-from hfmon.history import History
+from hfmon.history import StateChange
 from hfmon.report import Credits, EndpointRow, Flag, JobRow, Severity, SpaceRow
 
 
@@ -27,12 +27,15 @@ def _hours(delta: timedelta) -> str:
     return f"{delta.total_seconds() / 3600:.1f} h"
 
 
-def _unchanged_for(history: History, kind: str, resource: str, now: datetime) -> timedelta | None:
-    changes = history.changes_of(kind, resource)
+ChangesOf = Callable[[str, str], Sequence[StateChange]]
+
+
+def _unchanged_for(changes_of: ChangesOf, kind: str, resource: str, now: datetime) -> timedelta | None:
+    changes = changes_of(kind, resource)
     return now - changes[-1].at if changes else None
 
 
-def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], history: History, alerts: Alerts,
+def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], changes_of: ChangesOf, alerts: Alerts,
                 now: datetime) -> list[Flag]:
     """no_sleep_time and idle_gpu for Spaces; `gpu[i]` says whether row i runs on a GPU."""
     out = []
@@ -46,7 +49,7 @@ def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], history: History,
             out.append(Flag("no_sleep_time", space.id,
                             f"Space {space.id} runs on {space.hardware or space.requested_hardware} ({rate}) "
                             "and never sleeps: set a sleep time"))
-        unchanged = _unchanged_for(history, "space", space.id, now)
+        unchanged = _unchanged_for(changes_of, "space", space.id, now)
         if on_gpu and billed_now and unchanged is not None and unchanged >= idle:
             out.append(Flag("idle_gpu", space.id,
                             f"GPU Space {space.id} ({space.hardware}) has run unchanged for {_hours(unchanged)}",
@@ -54,7 +57,8 @@ def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], history: History,
     return out
 
 
-def endpoint_flags(rows: Sequence[EndpointRow], history: History, alerts: Alerts, now: datetime) -> list[Flag]:
+def endpoint_flags(rows: Sequence[EndpointRow], changes_of: ChangesOf, alerts: Alerts,
+                   now: datetime) -> list[Flag]:
     """cannot_scale_to_zero and idle_gpu for Endpoints."""
     out = []
     idle = timedelta(hours=float(alerts.idle_gpu_hours))
@@ -67,7 +71,7 @@ def endpoint_flags(rows: Sequence[EndpointRow], history: History, alerts: Alerts
         if (e.min_replica or 0) > 0:
             out.append(Flag("cannot_scale_to_zero", key,
                             f"Endpoint {key} keeps {e.min_replica} replica(s) running: min replica is above 0"))
-        unchanged = _unchanged_for(history, "endpoint", key, now)
+        unchanged = _unchanged_for(changes_of, "endpoint", key, now)
         gpu = (e.accelerator or "").lower() == "gpu" or (e.instance_type or "").startswith("nvidia")
         at_min = (e.min_replica or 0) >= 1 and e.ready_replicas <= (e.min_replica or 0)
         if gpu and at_min and e.state == "running" and unchanged is not None and unchanged >= idle:

@@ -11,13 +11,15 @@ cross-checked. Jobs with no statement line fall back to `/billing/usage/jobs` ch
 A line's quantity is replica-minutes; recomputed USD = quantity x catalog hourly price / 60.
 
 Uptime is the share of wall time in [window start, now) spent in a billed state. History (observed state
-changes) covers the time from the resource's first recorded change; before that, a job's own start/finish,
+changes) covers the time since history began (a resource first seen after that was not billed before it
+was seen); before that, a job's own start/finish,
 else the statement lines' startedAt..stoppedAt spans (complete from the period start: no line means not
 billed) fill in. Time covered by none of them is left out of the window; with no data at all uptime is None.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,7 +46,7 @@ class PricedLine:
     key: str  # resource key: "<ns>/<name>" for Spaces and Endpoints, the job id for jobs
     line: UsageLine
     price: Price | None
-    recomputed_usd: Decimal | None
+    recomputed_usd: Decimal | None  # full precision; rounded to the micro-dollar once summed
 
 
 def parse_product(product: str) -> tuple[str, str] | None:
@@ -75,24 +77,39 @@ def charge_line(charge: JobCharge) -> UsageLine:
                      active=charge.completed_at is None, group="jobDetails")
 
 
-def price_line(namespace: str, line: UsageLine, catalog: Catalog,
-               regions: dict[str, str | None]) -> PricedLine | None:
-    """Price one statement line; None when it is not a compute line. `regions`: endpoint key -> region."""
-    parsed = parse_product(line.product)
-    if parsed is None:
-        return None
-    family, hardware = parsed
-    key = line_key(namespace, family, line.label)
-    price: Price | None
-    if family == "spaces":
-        price = catalog.space(hardware)
-    elif family == "jobs":
-        price = catalog.job(hardware)
-    else:
-        vendor, itype, size = hardware.split("/")
-        price = catalog.endpoint(vendor, itype, size, region=regions.get(key), namespace=namespace)
-    recomputed = None if price is None else micro(cost_usd(price.usd_per_hour, line.quantity))
-    return PricedLine(namespace, family, hardware, key, line, price, recomputed)
+class LinePricer:
+    """Prices the compute lines of one namespace's statement (each product is looked up once)."""
+
+    def __init__(self, namespace: str, catalog: Catalog, regions: dict[str, str | None]) -> None:
+        self.namespace = namespace
+        self.catalog = catalog
+        self.regions = regions  # endpoint key -> region
+        self._prices: dict[tuple[str, str, str | None], Price | None] = {}
+
+    def price(self, family: str, hardware: str, region: str | None) -> Price | None:
+        """The catalog price of a product (cached)."""
+        key = (family, hardware, region)
+        if key not in self._prices:
+            if family == "spaces":
+                self._prices[key] = self.catalog.space(hardware)
+            elif family == "jobs":
+                self._prices[key] = self.catalog.job(hardware)
+            else:
+                vendor, itype, size = hardware.split("/")
+                self._prices[key] = self.catalog.endpoint(vendor, itype, size, region=region,
+                                                          namespace=self.namespace)
+        return self._prices[key]
+
+    def __call__(self, line: UsageLine) -> PricedLine | None:
+        """Price one statement line; None when it is not a compute line."""
+        parsed = parse_product(line.product)
+        if parsed is None:
+            return None
+        family, hardware = parsed
+        key = line_key(self.namespace, family, line.label)
+        price = self.price(family, hardware, self.regions.get(key) if family == "endpoints" else None)
+        recomputed = None if price is None else cost_usd(price.usd_per_hour, line.quantity)
+        return PricedLine(self.namespace, family, hardware, key, line, price, recomputed)
 
 
 def union_time(spans: Sequence[tuple[datetime, datetime]], start: datetime, end: datetime) -> timedelta:
@@ -107,6 +124,18 @@ def union_time(spans: Sequence[tuple[datetime, datetime]], start: datetime, end:
     return total
 
 
+def dense(line: UsageLine, now: datetime) -> bool:
+    """Whether a line billed at least one replica for its whole startedAt..stoppedAt span (one run).
+
+    A line that sums several runs (with gaps) has fewer minutes than its span: its span says nothing about
+    when the resource was up.
+    """
+    end = line.stopped_at or (now if line.active else None)
+    if line.started_at is None or end is None:
+        return False
+    return line.quantity >= (end - line.started_at) // timedelta(minutes=1)
+
+
 def line_spans(lines: Sequence[UsageLine], now: datetime) -> list[tuple[datetime, datetime]]:
     """The startedAt..stoppedAt spans of statement lines (an active line runs until now)."""
     spans = []
@@ -118,16 +147,22 @@ def line_spans(lines: Sequence[UsageLine], now: datetime) -> list[tuple[datetime
 
 
 def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[datetime, datetime]],
-               spans_from: datetime | None, start: datetime, now: datetime) -> Decimal | None:
+               spans_from: datetime | None, start: datetime, now: datetime,
+               observed_from: datetime | None = None) -> Decimal | None:
     """Share (%) of [start, now) spent billed, or None without data (see the module docstring).
 
-    `spans` are billed spans known to be complete from `spans_from` on (None: no such knowledge); they fill
-    the time before the first recorded state change. Time covered by neither is left out of the window.
+    `observed_from`: when history began (its earliest row); a resource first seen later did not exist (or
+    did not bill) before. `spans` are billed spans known to be complete from `spans_from` on (None: no such
+    knowledge); they fill the time before history. Time covered by neither is left out of the window.
     """
     if now <= start:
         return None
-    history = intervals([(c.at, c.state, c.replicas) for c in changes], now)
-    history_from = min(changes[0].at, now) if changes else now
+    history_from = changes[0].at if changes else now
+    if observed_from is not None:
+        history_from = min(history_from, observed_from)
+    history_from = min(history_from, now)
+    first = max(bisect_right(changes, start, key=lambda c: c.at) - 1, 0)  # the state in effect at `start`
+    history = intervals([(c.at, c.state, c.replicas) for c in changes[first:]], now)
     billed = billed_time(kind, history, start, now)
     window_start = max(start, history_from)
     if spans_from is not None and history_from > start:
@@ -136,7 +171,7 @@ def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[
             billed += union_time(spans, covered_from, history_from)
             window_start = covered_from
     total = now - window_start
-    if total <= timedelta(0):
+    if total <= timedelta(0) or total * 2 < now - start:  # less than half the window seen: not enough
         return None
     share = Decimal(billed // timedelta(microseconds=1)) * 100 / Decimal(total // timedelta(microseconds=1))
     return min(share, Decimal(100)).quantize(Decimal("0.01"))
@@ -145,7 +180,7 @@ def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[
 def resource_cost(kind: str, price: Price | None, replicas_now: int, priced: bool,
                   lines: Sequence[PricedLine] | None, changes: Sequence[StateChange],
                   own_spans: Sequence[tuple[datetime, datetime]] | None, period: Period,
-                  now: datetime) -> ResourceCost:
+                  now: datetime, observed_from: datetime | None = None) -> ResourceCost:
     """A ResourceCost. `priced`: whether the resource needs a price (False for a static Space: free).
 
     `lines` is None when the statement could not be read (billed figures unknown), () when it has none.
@@ -162,13 +197,14 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int, priced: boo
         billed_minutes = sum((p.line.quantity for p in lines), Decimal(0))
         billed_usd = sum((p.line.total_usd for p in lines), Decimal(0))
         parts = [p.recomputed_usd for p in lines]
-        recomputed = None if any(r is None for r in parts) else sum((r for r in parts if r is not None),
-                                                                    Decimal(0))
+        recomputed = None if any(r is None for r in parts) else micro(sum((r for r in parts if r is not None),
+                                                                          Decimal(0)))
     spans: Sequence[tuple[datetime, datetime]] = ()
     spans_from: datetime | None = None
     if own_spans is not None:
         spans, spans_from = own_spans, EARLIEST
-    elif lines is not None:  # the statement lists every billed span of the period
+    elif lines is not None and all(dense(p.line, now) for p in lines):
+        # the statement lists every billed span of the period, and each line billed all along its span
         spans, spans_from = line_spans([p.line for p in lines], now), period.start
     to_end = None if per_hour is None else micro(per_hour * max(days(period.end - now), Decimal(0)) * 24)
     return ResourceCost(
@@ -177,7 +213,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int, priced: boo
         billed_minutes=billed_minutes,
         billed_usd=billed_usd,
         recomputed_usd=recomputed,
-        uptime_pct=uptime_pct(kind, changes, spans, spans_from, period.start, now),
-        uptime_24h_pct=uptime_pct(kind, changes, spans, spans_from, now - timedelta(hours=24), now),
+        uptime_pct=uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from),
+        uptime_24h_pct=uptime_pct(kind, changes, spans, spans_from, now - timedelta(hours=24), now, observed_from),
         to_period_end_usd=to_end,
     )

@@ -13,6 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from hfmon.fakehub import FakeHub, Scenario
 from hfmon.fakehub.timeline import Interval
+from hfmon.history import History, StateChange
 
 SPACE_BILLED = {"APP_STARTING", "RUNNING", "RUNNING_BUILDING", "RUNNING_APP_STARTING"}
 ENDPOINT_BILLED = {"initializing", "running"}
@@ -131,6 +132,30 @@ def jobs(scn: Scenario, now: datetime) -> dict[str, Expected]:
         _walk(job.timeline, JOB_BILLED, lo, now, dict.fromkeys({iv.hardware for iv in job.timeline}, u), exp)
         out[job.id] = exp
     return out
+
+
+def billed_seconds(timeline: tuple[Interval, ...], billed: set[str], lo: datetime, hi: datetime) -> int:
+    """Wall seconds of [lo, hi) spent in a billed state with at least one replica."""
+    return sum(max(0, int((min(iv.end or hi, hi) - max(iv.start, lo)).total_seconds()))
+               for iv in timeline if iv.state in billed and iv.replicas > 0)
+
+
+def timelines(scn: Scenario) -> dict[tuple[str, str], tuple[set[str], tuple[Interval, ...]]]:
+    """(billed states, timeline) of every resource by (kind, key)."""
+    out: dict[tuple[str, str], tuple[set[str], tuple[Interval, ...]]] = {}
+    out.update({("space", sp.id): (SPACE_BILLED, sp.timeline) for sp in scn.spaces})
+    out.update({("endpoint", ep.id): (ENDPOINT_BILLED, ep.timeline) for ep in scn.endpoints})
+    out.update({("job", job.id): (JOB_BILLED, job.timeline) for job in scn.jobs})
+    return out
+
+
+def history(scn: Scenario, now: datetime) -> History:
+    """The state changes a store polling every minute since each resource appeared would hold."""
+    hardware = {ep.id: f"{ep.compute.vendor}/{ep.compute.instance_type}/{ep.compute.instance_size}"
+                for ep in scn.endpoints}
+    changes = [StateChange(kind, key, iv.start, iv.state, hardware.get(key, iv.hardware), iv.replicas)
+               for (kind, key), (_, timeline) in timelines(scn).items() for iv in timeline if iv.start < now]
+    return History(changes=tuple(sorted(changes, key=lambda c: c.at)))
 
 
 def inference(hub: FakeHub, namespace: str, now: datetime, *, live: bool = False) -> tuple[

@@ -108,15 +108,28 @@ def test_uptime_from_history_with_statement_intervals_before_it() -> None:
     history = History(changes=(StateChange("space", "alice/chat", at(19), "RUNNING", "t4-small", 1),
                                StateChange("space", "alice/chat", at(19, 12), "SLEEPING", "t4-small", 0),
                                StateChange("space", "alice/chat", at(19, 18), "RUNNING", "t4-small", 1)))
-    snap = snapshot(namespace("alice", spaces=(space("alice/chat"),), statement=statement(
-        "alice", line("spaces/t4-small/minutes", "alice/chat", "1440", "9.6", started=at(10), stopped=at(11)),
-        line("spaces/t4-small/minutes", "alice/chat", "1080", "7.2", started=at(19), active=True))))
+    runs = (line("spaces/t4-small/minutes", "alice/chat", "1440", "9.6", started=at(10), stopped=at(11)),
+            line("spaces/t4-small/minutes", "alice/chat", "720", "4.8", started=at(19), stopped=at(19, 12)),
+            line("spaces/t4-small/minutes", "alice/chat", "360", "2.4", started=at(19, 18), active=True))
+    snap = snapshot(namespace("alice", spaces=(space("alice/chat"),), statement=statement("alice", *runs)))
     cost = evaluate(snap, history, Config(), NOW).spaces[0].cost
     assert cost.uptime_24h_pct == D("75.00")  # 12 h + 6 h of the last 24 h
     # Nov 1-19 from the statement (24 h on Nov 10), Nov 19-20 from history (18 h): 42 h of 456 h.
     assert cost.uptime_pct == D("9.21")
     no_history = evaluate(snap, History(), Config(), NOW).spaces[0].cost
-    assert no_history.uptime_24h_pct == D("100.00")  # the active line since Nov 19 00:00
+    assert (no_history.uptime_pct, no_history.uptime_24h_pct) == (D("9.21"), D("75.00"))  # the runs alone
+
+
+def test_a_line_summing_several_runs_does_not_say_when_they_were() -> None:
+    history = History(changes=(StateChange("space", "alice/chat", at(19), "RUNNING", "t4-small", 1),
+                               StateChange("space", "alice/chat", at(19, 12), "SLEEPING", "t4-small", 0),
+                               StateChange("space", "alice/chat", at(19, 18), "RUNNING", "t4-small", 1)))
+    summed = line("spaces/t4-small/minutes", "alice/chat", "2520", "16.8", started=at(10), active=True)
+    snap = snapshot(namespace("alice", spaces=(space("alice/chat"),), statement=statement("alice", summed)))
+    cost = evaluate(snap, history, Config(), NOW).spaces[0].cost
+    assert cost.uptime_24h_pct == D("75.00")  # history covers the last day
+    assert cost.uptime_pct is None  # one day seen of 19: not enough to say
+    assert evaluate(snap, History(), Config(), NOW).spaces[0].cost.uptime_24h_pct is None
 
 
 def test_endpoints_match_lines_by_label_and_price_by_region() -> None:

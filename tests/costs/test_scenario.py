@@ -33,7 +33,8 @@ TIMES = [START, START + timedelta(days=6, hours=18, minutes=17), datetime(2026, 
 BILLING = ("ada", "ada-labs")  # northwind's billing is not readable with the full token
 
 
-async def poll_report(scn: Scenario, now: datetime, config: Config | None = None) -> tuple[Report, FakeHub]:
+async def poll_report(scn: Scenario, now: datetime, config: Config | None = None,
+                      history: History | None = None) -> tuple[Report, FakeHub]:
     clock = FrozenClock(now)
     hub = FakeHub(scn, now=clock.now)
     client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
@@ -42,7 +43,7 @@ async def poll_report(scn: Scenario, now: datetime, config: Config | None = None
         snapshot = await collector.poll()
     failing = {s.name for s in snapshot.sources() if s.status is not SourceStatus.OK}
     assert failing == {f"{k}:northwind" for k in ("billing", "statement", "job_charges", "sessions")}
-    return evaluate(snapshot, History(), config or Config(), now), hub
+    return evaluate(snapshot, history or History(), config or Config(), now), hub
 
 
 def hours_left(now: datetime) -> Decimal:
@@ -56,16 +57,23 @@ def scenario() -> Scenario:
 
 @pytest.mark.parametrize("now", TIMES, ids=["start", "a-week-on", "new-period"])
 async def test_per_resource_figures_match_the_scenario(scenario: Scenario, now: datetime) -> None:
-    report, _ = await poll_report(scenario, now)
+    report, _ = await poll_report(scenario, now, history=expect.history(scenario, now))
     want_spaces, want_eps, want_jobs = (expect.spaces(scenario, now), expect.endpoints(scenario, now),
                                         expect.jobs(scenario, now))
-    elapsed = (now - expect.period_of(now)[0]).total_seconds()
-    rows = [(row.space.id, row.space.namespace, row.cost, want_spaces[row.space.id]) for row in report.spaces]
-    rows += [(f"{r.endpoint.namespace}/{r.endpoint.name}", r.endpoint.namespace, r.cost,
+    start = expect.period_of(now)[0]
+    elapsed = int((now - start).total_seconds())
+    timelines = expect.timelines(scenario)
+    rows = [("space", row.space.id, row.space.namespace, row.cost, want_spaces[row.space.id])
+            for row in report.spaces]
+    rows += [("endpoint", f"{r.endpoint.namespace}/{r.endpoint.name}", r.endpoint.namespace, r.cost,
               want_eps[f"{r.endpoint.namespace}/{r.endpoint.name}"]) for r in report.endpoints]
-    rows += [(r.job.id, r.job.namespace, r.cost, want_jobs[r.job.id]) for r in report.jobs]
+    rows += [("job", r.job.id, r.job.namespace, r.cost, want_jobs[r.job.id]) for r in report.jobs]
     assert len(rows) == len(want_spaces) + len(want_eps) + len(want_jobs)
-    for name, ns, cost, want in rows:
+    for kind, name, ns, cost, want in rows:
+        billed, timeline = timelines[(kind, name)]
+        day = expect.billed_seconds(timeline, billed, now - timedelta(hours=24), now)
+        assert cost.uptime_pct == (D(want.billed_seconds) * 100 / elapsed).quantize(D("0.01")), name
+        assert cost.uptime_24h_pct == (D(day) * 100 / 86400).quantize(D("0.01")), name
         assert cost.cost_per_hour_usd == want.cost_per_hour, name
         if cost.cost_per_hour_usd is not None:
             assert cost.to_period_end_usd == (cost.cost_per_hour_usd * hours_left(now)).quantize(expect.MICRO), name
@@ -75,9 +83,6 @@ async def test_per_resource_figures_match_the_scenario(scenario: Scenario, now: 
         assert cost.billed_minutes == want.minutes, name
         assert cost.billed_usd == want.billed_usd, name
         assert cost.recomputed_usd == want.recomputed_usd, name
-        if name in want_spaces or name in want_eps:
-            share = (D(want.billed_seconds) * 100 / D(int(elapsed))).quantize(D("0.01"))
-            assert cost.uptime_pct == share, name
         assert (cost.price is None) == (want.hourly is None), name
         if cost.price is not None:
             assert cost.price.source is PriceSource.LIVE and cost.price.usd_per_hour == want.hourly, name
