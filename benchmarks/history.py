@@ -10,6 +10,7 @@ Run: .venv/bin/python benchmarks/history.py [--days 90] [--resources 200]
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import statistics
 import tempfile
@@ -166,7 +167,10 @@ def main() -> None:
         store = HistoryStore.open(sparse)
         opened = time.perf_counter() - t
         loads = {}
-        for label, since in (("90 days", end - timedelta(days=args.days)), ("24 hours", end - timedelta(days=1))):
+        windows = ((f"the last {args.days} days", end - timedelta(days=args.days)),
+                   ("the last 30 days (a billing period)", end - timedelta(days=30)),
+                   ("the last 24 hours", end - timedelta(days=1)))
+        for label, since in windows:
             t = time.perf_counter()
             history = store.load(since)
             loads[label] = (time.perf_counter() - t, len(history.usage), len(history.changes))
@@ -174,6 +178,7 @@ def main() -> None:
         size = table_rows(sparse)
 
     ms = sorted(x * 1000 for x in timings)
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at the end (shared with other work)")
     print(f"account: {args.resources} resources changing hourly, 2 namespaces, poll every {POLL.seconds} s")
     print(f"growth per day: {day['usage_points']} usage rows + {day['state_changes']} state-change rows, "
           f"{day['bytes'] / 1024:.0f} KiB/day")
@@ -190,7 +195,7 @@ def main() -> None:
           f"{size['bytes'] / 2**20:.1f} MiB (built in {fill:.0f} s)")
     print(f"open (incl. retention prune): {opened * 1000:.0f} ms")
     for label, (seconds, usage, changes) in loads.items():
-        print(f"load last {label}: {seconds * 1000:.0f} ms ({usage:,} usage points, {changes:,} state changes)")
+        print(f"load {label}: {seconds * 1000:.0f} ms ({usage:,} usage points, {changes:,} state changes)")
     print(f"ratio: bytes/day × {args.days} = {day['bytes'] * args.days / 2**20:.1f} MiB projected "
           f"vs {size['bytes'] / 2**20:.1f} MiB measured")
 
