@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -83,37 +83,36 @@ class Collector:
 
     async def poll(self, previous: Snapshot | None = None) -> Snapshot:
         """Fetch every source concurrently within the poll deadline; never raises for a failing source."""
-        gov = self.client.governor
+        gov, c = self.client.governor, self.client
         sent0, retries0, started = gov.requests_sent, gov.retries, monotonic()
         now = self.clock.now()
         prev = _PreviousIndex(previous)
         with deadline_in(self.settings.deadline_s):
-            account_task = asyncio.ensure_future(self._account(prev))
-            globals_task = asyncio.gather(
-                self._cached_source("spaces_hardware", self.settings.catalog_ttl_s,
-                                    self.client.spaces_hardware, prev),
-                self._cached_source("jobs_hardware", self.settings.catalog_ttl_s, self.client.jobs_hardware, prev),
-                self._cached_source("router_prices", self.settings.catalog_ttl_s, self.client.router_prices, prev),
-                self._source("zero_gpu", self.client.zero_gpu, prev.get("zero_gpu")),
-            )
-            account, plans = await account_task
-            targets = self._targets(account.value)
-            gov.reserve = 4 * len(targets) + 2  # essential requests of a poll: keep them possible
-            namespaces = await asyncio.gather(*(self._namespace(ns, kind, account, prev, now)
-                                                for ns, kind in targets))
-            spaces_hw, jobs_hw, router, zero_gpu = await globals_task
-            if plans is not None and account.value is not None:
-                account = replace(account, value=with_org_plans(account.value, await plans))
+            # A TaskGroup: if the poll is cancelled (a manual refresh), no request outlives it.
+            async with asyncio.TaskGroup() as tg:
+                account_task = tg.create_task(self._account(prev))
+                ttl = self.settings.catalog_ttl_s
+                spaces_hw = tg.create_task(self._cached_source("spaces_hardware", ttl, c.spaces_hardware, prev))
+                jobs_hw = tg.create_task(self._cached_source("jobs_hardware", ttl, c.jobs_hardware, prev))
+                router = tg.create_task(self._cached_source("router_prices", ttl, c.router_prices, prev))
+                zero_gpu_task = tg.create_task(self._source("zero_gpu", c.zero_gpu, prev.get("zero_gpu")))
+                account, plans = await account_task
+                plans_task = tg.create_task(plans) if plans is not None else None
+                targets = self._targets(account.value)
+                gov.reserve = 4 * len(targets) + 2  # essential requests of a poll: keep them possible
+                ns_tasks = [tg.create_task(self._namespace(ns, kind, account, prev, now)) for ns, kind in targets]
+            if plans_task is not None and account.value is not None:
+                account = replace(account, value=with_org_plans(account.value, plans_task.result()))
             if account.status is SourceStatus.OK:
                 self._cache["account"] = account
         return Snapshot(
             taken_at=self.clock.now(),
             account=account,
-            namespaces=tuple(namespaces),
-            spaces_hardware=spaces_hw,
-            jobs_hardware=jobs_hw,
-            router_prices=router,
-            zero_gpu=zero_gpu,
+            namespaces=tuple(t.result() for t in ns_tasks),
+            spaces_hardware=spaces_hw.result(),
+            jobs_hardware=jobs_hw.result(),
+            router_prices=router.result(),
+            zero_gpu=zero_gpu_task.result(),
             requests_made=gov.requests_sent - sent0,
             rate_limit_remaining=gov.remaining(),
             rate_limit_reset_s=gov.reset_in_s(),
@@ -132,15 +131,16 @@ class Collector:
 
     # --- sources ------------------------------------------------------------------------------
 
-    async def _account(self, prev: _PreviousIndex) -> tuple[SourceResult[Account], asyncio.Task[Any] | None]:
-        """whoami (cached for hours), plus a task fetching the org plans, so namespaces need not wait for them."""
+    async def _account(self, prev: _PreviousIndex) -> tuple[SourceResult[Account],
+                                                            Coroutine[Any, Any, dict[str, str | None]] | None]:
+        """whoami (cached for hours), plus the org-plan fetch to run beside the namespaces (not before them)."""
         hit = self._fresh_cached("account", self.settings.identity_ttl_s, prev)
         if hit is not None:
             return hit, None
         result = await self._source("account", self.client.whoami, self._cache.get("account") or prev.get("account"))
         if result.status is not SourceStatus.OK or result.value is None:
             return result, None
-        return result, asyncio.ensure_future(self._org_plans(result.value, prev))
+        return result, self._org_plans(result.value, prev)
 
     async def _org_plans(self, account: Account, prev: _PreviousIndex) -> dict[str, str | None]:
         """Each org's plan from its overview; a failed overview keeps the plan known from before."""

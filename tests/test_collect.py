@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -199,3 +200,23 @@ async def test_a_missing_permission_is_not_asked_again_every_poll() -> None:
     clock.advance(20 * 60)
     await col.poll(second)
     assert hub.count(r"/billing/usage-v2$") == 2
+
+
+async def test_cancelling_a_poll_leaves_no_request_running() -> None:
+    hub = MiniHub()
+    both_stalled = asyncio.Event()
+
+    async def stall_and_tell(request: httpx2.Request) -> httpx2.Response:
+        if hub.count(r"^/api/jobs/") == 2:
+            both_stalled.set()
+        return await stall(request)
+
+    hub.override(r"^/api/jobs/", stall_and_tell)
+    col, _ = collector(hub)
+    poll = asyncio.ensure_future(col.poll())
+    await both_stalled.wait()
+    poll.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await poll
+    await asyncio.sleep(0)
+    assert asyncio.all_tasks() == {asyncio.current_task()}
