@@ -60,6 +60,20 @@ def test_two_writer_processes_at_once_lose_nothing(tmp_path: Path) -> None:
         assert per_snapshot == {i: resources for i in range(1, count + 1)}
 
 
+def test_two_processes_watching_the_same_account_store_each_change_once(tmp_path: Path) -> None:
+    path, go = tmp_path / "history.sqlite3", tmp_path / "go"
+    count, resources = 120, 40
+    children = [writer(path, "alpha", 1, count, resources, go) for _ in range(2)]
+    go.touch()
+    for child in children:
+        _, err = child.communicate(timeout=240)
+        assert child.returncode == 0, err
+    assert integrity(path) == "ok"
+    usage, per_snapshot = recorded(path, "alpha")
+    assert usage == list(range(1, count + 1))
+    assert per_snapshot == {i: resources for i in range(1, count + 1)}
+
+
 def test_kill_9_mid_write_keeps_every_committed_record(tmp_path: Path) -> None:
     path, resources, first = tmp_path / "history.sqlite3", 200, 1
     for round_ in range(3):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -154,3 +155,19 @@ def test_nothing_but_the_recorded_figures_reaches_the_file(tmp_path: Path) -> No
 def test_naive_times_are_refused(store: HistoryStore) -> None:
     with pytest.raises(ValueError, match="naive"):
         store.load(T0.replace(tzinfo=None))
+
+
+def test_threads_may_share_one_store(store: HistoryStore) -> None:
+    def poll(name: str) -> None:
+        for i in range(40):
+            store.record(snapshot(minutes(i), namespace(name, usage=billing(name, str(i)),
+                                                        endpoints=[endpoint(name, "a", ready=i % 3)])))
+
+    threads = [threading.Thread(target=poll, args=(name,)) for name in ("alice", "acme")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    history = store.load(T0)
+    assert len(history.usage) == 80
+    assert len(history.changes) == 80
