@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 from hfmon.errors import NoTokenError
 
@@ -18,6 +19,9 @@ def resolve_token(explicit: str | None = None) -> str:
     """The token to use: `explicit`, else huggingface_hub's discovery; NoTokenError with a hint when none."""
     if explicit:
         return explicit.strip()
+    env = os.environ.get("HF_TOKEN", "").strip()
+    if env and not os.environ.get("HF_OIDC_RESOURCE"):  # huggingface_hub would try OIDC before HF_TOKEN
+        return env  # ~200 ms less than importing huggingface_hub just to read a variable
     quiet_hub_logging()
     from huggingface_hub import get_token  # ~90 ms of imports: only when a real token is needed
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from hfmon.api.session import open_client
@@ -30,3 +32,14 @@ def test_real_client_reads_base_urls_from_the_environment(monkeypatch: pytest.Mo
     client, _ = open_client()
     assert client.urls == BaseUrls(hub="http://127.0.0.1:9", endpoints="https://api.endpoints.huggingface.cloud/v2",
                                    router="http://127.0.0.1:9/router")
+
+
+def test_the_token_saved_by_hf_auth_login_is_found(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("HF_TOKEN", raising=False)
+    saved = tmp_path / "token"
+    saved.write_text("hf_SavedByLogin\n")
+    monkeypatch.setenv("HF_TOKEN_PATH", str(saved))
+    import huggingface_hub.constants as constants
+
+    monkeypatch.setattr(constants, "HF_TOKEN_PATH", str(saved))
+    assert resolve_token() == "hf_SavedByLogin"
