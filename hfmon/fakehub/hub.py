@@ -15,7 +15,7 @@ from typing import TypeVar, cast
 import httpx2
 
 from hfmon.fakehub import faults as fl
-from hfmon.fakehub.scenario import FULL_TOKEN, NO_BILLING_TOKEN, RATE_LIMIT_QUOTA, Faults, Scenario
+from hfmon.fakehub.scenario import FULL_TOKEN, NO_BILLING_TOKEN, RATE_LIMIT_QUOTA, EndpointDef, Faults, Scenario
 from hfmon.fakehub.traffic import Traffic
 from hfmon.fakehub.wire import HTTPError, Req, Resp, error_resp
 
@@ -139,6 +139,13 @@ class FakeHub:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[key] = value
         return value
+
+    def replace_endpoint(self, old: EndpointDef, new: EndpointDef) -> None:
+        """Swap an endpoint definition (after a pause/resume/scale-to-zero) and forget memoised figures."""
+        with self._lock:
+            eps = tuple(new if e is old or e.id == old.id else e for e in self.scenario.endpoints)
+            self.scenario = replace(self.scenario, endpoints=eps)
+            self._cache.clear()
 
     def now(self) -> datetime:
         """The scenario time."""

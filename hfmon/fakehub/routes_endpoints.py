@@ -1,19 +1,23 @@
-"""Inference Endpoints API routes (/v2/...): endpoint list and detail, hardware and prices per namespace."""
+"""Inference Endpoints API routes (/v2/...): endpoints, pause/resume/scale-to-zero, hardware and prices."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from hfmon.fakehub import timeline as tl
 from hfmon.fakehub.hub import Ctx
 from hfmon.fakehub.scenario import EndpointDef
+from hfmon.fakehub.timeline import Interval
 from hfmon.fakehub.wire import HTTPError, Resp, iso_ms, json_resp
 
 MESSAGES = {"pending": "Endpoint is pending", "initializing": "Endpoint is initializing",
             "updating": "Endpoint is updating", "updateFailed": "Endpoint update failed: image pull backoff",
             "running": "Endpoint is ready", "paused": "Endpoint is paused", "failed": "Endpoint failed to start: "
             "CUDA out of memory", "scaledToZero": "Endpoint is scaled to zero due to inactivity"}
+ACTIONS = frozenset({"pause", "resume", "scale-to-zero"})
 WITH_URL = frozenset({"running", "scaledToZero", "updating", "updateFailed", "paused"})
 
 
@@ -70,9 +74,39 @@ def provider(ctx: Ctx, ns: str) -> dict[str, Any]:
         for r, computes in regions.items()]} for v, regions in vendors.items()]}
 
 
+def mutate(ctx: Ctx, ep: EndpointDef, action: str) -> Resp:
+    """POST pause / resume / scale-to-zero: rewrite the endpoint's timeline from the current whole minute."""
+    cut = ctx.now.replace(second=0, microsecond=0)
+    iv = tl.at(ep.timeline, ctx.now)
+    state = iv.state if iv else "pending"
+    hw = ep.compute.id
+    replicas = max(1, ep.min_replica)
+    if action == "resume":
+        if state in ("running", "initializing"):
+            raise HTTPError(400, f"Endpoint {ep.name} is already running")
+        tail: tuple[Interval, ...] = (Interval(cut, cut + timedelta(minutes=2), "initializing", replicas, hw),
+                Interval(cut + timedelta(minutes=2), None, "running", replicas, hw))
+    elif action == "pause":
+        tail = (Interval(cut, None, "paused", 0, hw),)
+    else:
+        tail = (Interval(cut, None, "scaledToZero", 0, hw),)
+    kept = tuple(x if x.end is None or x.end <= cut else replace(x, end=cut)
+                 for x in ep.timeline if x.start < cut)
+    new = replace(ep, timeline=kept + tail)
+    ctx.hub.replace_endpoint(ep, new)
+    return json_resp(endpoint_json(ctx, new))
+
+
 def route(ctx: Ctx) -> Resp | None:
-    """Dispatch an Endpoints API GET."""
+    """Dispatch an Endpoints API request."""
     parts = ctx.req.path.strip("/").split("/")[1:]
+    if len(parts) == 4 and parts[0] == "endpoint" and ctx.req.method == "POST" and parts[3] in ACTIONS:
+        _namespace(ctx, parts[1])
+        ep = next((e for e in ctx.scn.endpoints if e.namespace == parts[1] and e.name == parts[2]
+                   and e.created_at <= ctx.now), None)
+        if ep is None:
+            raise HTTPError(404, f"Endpoint {parts[2]} not found")
+        return mutate(ctx, ep, parts[3])
     if ctx.req.method != "GET" or len(parts) < 2:
         return None
     ns = parts[1]

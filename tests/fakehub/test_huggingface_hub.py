@@ -10,6 +10,7 @@ from huggingface_hub import HfApi, close_session, constants, set_client_factory
 from huggingface_hub.utils._http import default_client_factory
 
 from hfmon.fakehub import FULL_TOKEN, FakeHub
+from tests.fakehub.conftest import Clock, get_json
 
 BASE = "http://fake-hub.test"
 
@@ -92,3 +93,26 @@ def test_list_user_repos(api: HfApi, hub: FakeHub) -> None:
         s.id for s in hub.scenario.spaces if s.namespace == "ada"}
     assert all(r.storage > 0 and r.visibility in ("public", "private") for r in mine + org)
     assert abs(sum(r.storage_percent for r in org) - 100) < 0.1
+
+
+def test_pause_resume_and_scale_to_zero_change_state_and_billing(api: HfApi, hub: FakeHub, clock: Clock) -> None:
+    def billed() -> int:
+        rows = get_json(hub, f"{BASE}/api/settings/billing/usage")["usage"]["endpoints"]
+        return sum(r["quantity"] for r in rows if r["label"] == "ada/llama-chat")
+
+    # the endpoint object keeps the token it was fetched with, not the HfApi's: pass it
+    ep = api.get_inference_endpoint("llama-chat", namespace="ada", token=FULL_TOKEN)
+    assert ep.status == "running"
+    ep.pause()
+    assert ep.status == "paused"
+    paused_at = billed()
+    clock.advance(minutes=30)
+    assert billed() == paused_at  # paused time is free
+    ep.resume()
+    assert ep.status == "initializing"
+    clock.advance(minutes=3)
+    assert ep.fetch().status == "running"
+    ep.resume()  # already running: the fake answers 400 "already running", the client then fetches
+    assert ep.status == "running" and billed() == paused_at + 3
+    ep.scale_to_zero()
+    assert ep.status == "scaledToZero"
