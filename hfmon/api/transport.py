@@ -212,15 +212,22 @@ class Requester:
         origin = _origin(url)
         next_url: str | None = url
         next_params = params
+        seen: set[str] = set()
         while next_url is not None:
             if len(pages) >= MAX_PAGES:
                 raise BadResponseError(f"{self._what(url)}: more than {MAX_PAGES} pages", None)
             response = await self.get(next_url, next_params, optional=optional, forbidden_hint=forbidden_hint)
             pages.append(self._decode(response, next_url))
             link = response.links.get("next", {}).get("url")
-            if link is not None and _origin(link) != origin:
-                raise BadResponseError(f"{self._what(url)}: refusing a next-page link to another host",
-                                       "the token is only ever sent to the configured hosts")
+            if link is not None:
+                link = str(response.request.url.join(link))  # HF sends absolute links; tolerate relative ones
+                if _origin(link) != origin:
+                    raise BadResponseError(f"{self._what(url)}: refusing a next-page link to another host",
+                                           "the token is only ever sent to the configured hosts")
+                if link in seen:
+                    raise BadResponseError(f"{self._what(url)}: the next-page link points back to a page "
+                                           "already read", "the next poll will try again")
+                seen.add(link)
             next_url, next_params = link, None  # the link already carries every query parameter
         return pages
 

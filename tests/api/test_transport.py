@@ -208,3 +208,16 @@ async def test_nothing_is_sent_after_the_deadline() -> None:
         with pytest.raises(UnavailableError):
             await http.get_json("https://hub.test/api/whoami-v2")
     assert seen == []
+
+
+async def test_pagination_resolves_relative_links_and_stops_on_a_loop() -> None:
+    def pages(request: httpx2.Request) -> httpx2.Response:
+        cursor = request.url.params.get("cursor")
+        nxt = {None: "/api/jobs/a?cursor=2", "2": "/api/jobs/a?cursor=3", "3": "/api/jobs/a?cursor=2"}[cursor]
+        return httpx2.Response(200, json=[cursor], headers={"Link": f'<{nxt}>; rel="next"'})
+
+    http, seen = requester(pages)
+    with pytest.raises(BadResponseError) as info:
+        await http.get_pages("https://hub.test/api/jobs/a")
+    assert "already read" in info.value.message
+    assert [r.url.params.get("cursor") for r in seen] == [None, "2", "3"]
