@@ -28,6 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s.add_argument("--plan", choices=("free", "pro", "team", "enterprise"), default="pro")
     s.add_argument("--page-size", type=int, default=5, help="items per page on paginated routes")
     s.add_argument("--rate-limit-quota", type=int, default=None, help="requests per token per 5 minutes")
+    s.add_argument("--spending-limit", type=float, default=0.0, help="user's Inference Providers limit, USD")
     s.add_argument("--settle-delay", type=int, default=120, help="seconds before a routed request settles")
     f = parser.add_argument_group("latency and faults")
     f.add_argument("--latency-ms", type=float, default=0.0)
@@ -54,7 +55,8 @@ def build_hub(args: argparse.Namespace) -> FakeHub:
                              repos=args.repos, orgs=args.orgs, requests_per_minute=args.requests_per_minute,
                              plan=args.plan, page_size=args.page_size, latency_ms=args.latency_ms,
                              jitter_ms=args.jitter_ms, faults=faults, discrepancies=args.discrepancies,
-                             settle_delay_s=args.settle_delay, rate_limit_quota=args.rate_limit_quota)
+                             settle_delay_s=args.settle_delay, rate_limit_quota=args.rate_limit_quota,
+                             spending_limit_usd=args.spending_limit)
     return FakeHub(scenario, speed=args.speed)
 
 

@@ -169,15 +169,16 @@ def demo_scenario(seed: int = 0, *, spaces: int = 12, endpoints: int = 8, jobs: 
                   orgs: int = 2, requests_per_minute: float = 0.7, plan: str = "pro", page_size: int = 5,
                   latency_ms: float = 0.0, jitter_ms: float = 0.0, faults: Faults | None = None,
                   discrepancies: bool = True, settle_delay_s: int = 120,
-                  rate_limit_quota: int | None = None) -> Scenario:
+                  rate_limit_quota: int | None = None, spending_limit_usd: float = 0.0) -> Scenario:
     """The demo account: at 2026-11-18T15:00Z most of the PRO user's $2.00 is used and spend continues.
 
+    `spending_limit_usd` sets the user's Inference Providers spending limit (0 = none; reaching it gives 402).
     Scale knobs cut the hand-made lists or extend them with seeded generated resources; `orgs` is 1 (Team
     only), 2 (+ Enterprise without billing access) or more (+ Team orgs where the user has the write role).
     """
     rng = random.Random(f"{seed}/demo")
     user = User("ada", entity_id(seed, "user"), "Ada Demo", "ada@example.com",
-                "free" if plan == "free" else "pro")
+                "free" if plan == "free" else "pro", int(spending_limit_usd * 1_000_000_000))
     org_list = [Org("ada-labs", entity_id(seed, "ada-labs"), "Ada Labs", "enterprise" if plan == "enterprise"
                     else "team", "admin", 5, True)]
     if orgs >= 2:

@@ -216,6 +216,11 @@ class Scenario:
     zero_gpu_used_per_hour_s: int = 90
     faults: Faults = field(default_factory=Faults)
 
+    @property
+    def period(self) -> tuple[datetime, datetime]:
+        """The billing period [start, end) that contains the start instant."""
+        return period_bounds(self.start)
+
     def namespaces(self) -> tuple[str, ...]:
         """The user then every org."""
         return (self.user.name, *(o.name for o in self.orgs))

@@ -94,3 +94,11 @@ def test_free_account_gets_402_when_credits_are_gone_until_placeholders_settle(c
     assert r.status_code == 402 and "included credits" in r.json()["error"]
     clock.advance(seconds=hub.scenario.settle_delay_s + 60)
     assert chat(hub, QWEN).status_code == 200  # true-up replaced the $0.01 placeholders by real costs
+
+
+def test_a_spending_limit_stops_a_pro_account_too(clock: Clock) -> None:
+    hub = FakeHub(demo_scenario(0, spending_limit_usd=1.85), now=clock)
+    inf = get_json(hub, f"{HUB}/api/settings/billing/usage-v2")["usage"]["inferenceProviders"]
+    assert inf["limitNanoUsd"] == 1_850_000_000
+    statuses = [chat(hub, QWEN).status_code for _ in range(6)]
+    assert statuses[0] == 200 and statuses[-1] == 402
