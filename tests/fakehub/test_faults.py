@@ -7,6 +7,7 @@ import json
 import httpx2
 import pytest
 from huggingface_hub import HfApi, close_session, set_client_factory
+from huggingface_hub.utils import parse_ratelimit_headers
 from huggingface_hub.utils._http import default_client_factory
 
 from hfmon.fakehub import FULL_TOKEN, FakeHub, Faults, demo_scenario
@@ -51,6 +52,8 @@ def test_quota_window_is_per_token_and_resets_after_five_minutes(clock: Clock) -
     assert [r.status_code for r in rs] == [200, 200, 200, 429]
     assert [r.headers["RateLimit"].split(";")[1] for r in rs] == ["r=2", "r=1", "r=0", "r=0"]
     assert rs[0].headers["RateLimit-Policy"] == '"fixed window";"api";q=3;w=300'
+    info = parse_ratelimit_headers(rs[1].headers)
+    assert info is not None and (info.remaining, info.limit, info.window_seconds) == (1, 3, 300)
     assert int(rs[3].headers["Retry-After"]) == 300  # the window started exactly at the start instant
     clock.advance(minutes=5)
     assert get(hub, URLS[0]).status_code == 200
