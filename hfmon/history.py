@@ -21,6 +21,9 @@ class UsagePoint:
     jobs_used_usd: Decimal | None
 
 
+GONE = "gone"  # StateChange.state of a resource that vanished from a fresh listing of its namespace (deleted)
+
+
 @dataclass(frozen=True, slots=True)
 class StateChange:
     """A resource observed entering a state (only changes are stored, not every poll)."""
@@ -28,7 +31,7 @@ class StateChange:
     kind: str  # endpoint | space | job
     resource: str  # "<namespace>/<name>" for endpoints, the repo id for Spaces, the job id for jobs
     at: datetime
-    state: str  # the raw API state or stage
+    state: str  # the raw API state or stage, or GONE
     hardware: str | None  # flavor, or "<vendor>/<instanceType>/<size>" for endpoints
     replicas: int
 

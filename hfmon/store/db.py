@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -25,16 +25,16 @@ from typing import Any
 
 import platformdirs
 
-from hfmon.history import History, StateChange, UsagePoint
+from hfmon.history import GONE, History, StateChange, UsagePoint
 from hfmon.models import Snapshot
 from hfmon.store import queries as q
 from hfmon.store.extract import (
-    Observation,
+    Observed,
     decode_money,
     decode_time,
     encode_money,
     encode_time,
-    observed_states,
+    observe,
     same_usage,
     usage_points,
 )
@@ -201,10 +201,10 @@ class HistoryStore:
         """Append what `snapshot` adds (changed usage totals and resource states), in one transaction."""
         at = encode_time(snapshot.taken_at)
         points = usage_points(snapshot)
-        states = observed_states(snapshot)
+        observed = observe(snapshot)
         with self._transaction() as conn:
             _record_usage(conn, points, at)
-            _record_states(conn, states, at)
+            _record_states(conn, observed, at)
         if self._pruned_for is None or snapshot.taken_at - self._pruned_for >= PRUNE_EVERY:
             self.prune(snapshot.taken_at)
 
@@ -269,11 +269,11 @@ def _record_usage(conn: sqlite3.Connection, points: list[UsagePoint], at: int) -
     conn.executemany(q.INSERT_USAGE, rows)
 
 
-def _latest_states(conn: sqlite3.Connection, states: list[Observation]) -> dict[tuple[str, str], tuple[Any, ...]]:
-    """The stored (id, state, hardware, replicas, changed_at, seen_at) of the observed resources, by key."""
+def _latest_states(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[Any, ...]]:
+    """The stored (id, state, hardware, replicas, changed_at, seen_at) of the given resources, by key."""
     by_kind: dict[str, list[str]] = {}
-    for state in states:
-        by_kind.setdefault(state.kind, []).append(state.resource)
+    for kind, resource in keys:
+        by_kind.setdefault(kind, []).append(resource)
     found: dict[tuple[str, str], tuple[Any, ...]] = {}
     for kind, names in by_kind.items():
         for i in range(0, len(names), q.LOOKUP_CHUNK):
@@ -283,15 +283,15 @@ def _latest_states(conn: sqlite3.Connection, states: list[Observation]) -> dict[
     return found
 
 
-def _record_states(conn: sqlite3.Connection, states: list[Observation], at: int) -> None:
+def _record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> None:
     changes, changed, seen = [], [], []
     refresh = SEEN_REFRESH // q.MICROSECOND
-    stored = _latest_states(conn, states)
-    for state in states:
+    stored = _latest_states(conn, observed.states)
+    for key, (namespace, state) in observed.states.items():
         now = state[2:]  # (state, hardware, replicas)
-        row = stored.get(state[:2])
+        row = stored.get(key)
         if row is None:
-            (rid,) = conn.execute(q.NEW_RESOURCE, (*state, at, at)).fetchone()
+            (rid,) = conn.execute(q.NEW_RESOURCE, (*key, namespace, *now, at, at)).fetchone()
             changes.append((rid, at, *now))
             continue
         rid, changed_at, seen_at = row[0], row[4], row[5]
@@ -306,6 +306,13 @@ def _record_states(conn: sqlite3.Connection, states: list[Observation], at: int)
             changed.append((*now, at, at, rid))
         elif at - seen_at >= refresh:
             seen.append((at, rid))
+    # A resource its namespace's fresh listing no longer shows was deleted: record that, or a later
+    # resource of the same name would seem to have been running all along.
+    gone = (GONE, None, 0)
+    for rid, namespace, kind, resource, changed_at in conn.execute(q.PRESENT_RESOURCES, (GONE,)).fetchall():
+        if (namespace, kind) in observed.listed and (kind, resource) not in observed.states and at > changed_at:
+            changes.append((rid, at, *gone))
+            changed.append((*gone, at, at, rid))
     conn.executemany(q.INSERT_CHANGE, changes)
     conn.executemany(q.CHANGED_RESOURCE, changed)
     conn.executemany(q.TOUCH_RESOURCE, seen)

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from hfmon.history import UsagePoint
-from hfmon.models import Endpoint, Job, NamespaceData, Snapshot, SourceStatus, Space
+from hfmon.models import Endpoint, Job, Snapshot, SourceStatus, Space
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -81,25 +81,31 @@ def job_state(job: Job) -> Observation:
     return Observation("job", job.id, job.stage, job.flavor, 1)
 
 
-def _namespace_states(ns: NamespaceData) -> list[Observation]:
-    states: list[Observation] = []
-    # Stale listings are old observations: recording them at this poll's time would invent transitions.
-    if ns.endpoints.status is SourceStatus.OK and ns.endpoints.value is not None:
-        states.extend(map(endpoint_state, ns.endpoints.value))
-    if ns.spaces.status is SourceStatus.OK and ns.spaces.value is not None:
-        states.extend(map(space_state, ns.spaces.value))
-    if ns.jobs.status is SourceStatus.OK and ns.jobs.value is not None:
-        states.extend(map(job_state, ns.jobs.value))
-    return states
+class Observed(NamedTuple):
+    """What one snapshot's fresh listings say about resources."""
+
+    states: dict[tuple[str, str], tuple[str, Observation]]  # (kind, resource) -> (namespace, observation)
+    listed: set[tuple[str, str]]  # fresh (namespace, kind) listings: a known resource absent from one is gone
 
 
-def observed_states(snapshot: Snapshot) -> list[Observation]:
-    """Every resource's state as this snapshot saw it (fresh sources only), one per (kind, resource)."""
-    latest: dict[tuple[str, str], Observation] = {}
+def observe(snapshot: Snapshot) -> Observed:
+    """Every resource's state as this snapshot's fresh listings saw it, and which listings were fresh."""
+    states: dict[tuple[str, str], tuple[str, Observation]] = {}
+    listed: set[tuple[str, str]] = set()
     for ns in snapshot.namespaces:
-        for state in _namespace_states(ns):
-            latest[(state.kind, state.resource)] = state
-    return list(latest.values())
+        found: list[tuple[str, list[Observation]]] = []
+        # Stale listings are old observations: recording them at this poll's time would invent transitions.
+        if ns.endpoints.status is SourceStatus.OK and ns.endpoints.value is not None:
+            found.append(("endpoint", [endpoint_state(e) for e in ns.endpoints.value]))
+        if ns.spaces.status is SourceStatus.OK and ns.spaces.value is not None:
+            found.append(("space", [space_state(s) for s in ns.spaces.value]))
+        if ns.jobs.status is SourceStatus.OK and ns.jobs.value is not None:
+            found.append(("job", [job_state(j) for j in ns.jobs.value]))
+        for kind, observations in found:
+            listed.add((ns.namespace, kind))
+            for state in observations:
+                states[(state.kind, state.resource)] = (ns.namespace, state)
+    return Observed(states, listed)
 
 
 def same_usage(a: UsagePoint, b: UsagePoint) -> bool:

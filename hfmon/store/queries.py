@@ -37,9 +37,10 @@ def resources_in(count: int) -> str:
 
 
 NEW_RESOURCE = """
-    INSERT INTO resources (kind, resource, state, hardware, replicas, changed_at, seen_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
+    INSERT INTO resources (kind, resource, namespace, state, hardware, replicas, changed_at, seen_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
 """
+PRESENT_RESOURCES = "SELECT id, namespace, kind, resource, changed_at FROM resources WHERE state != ?"
 CHANGED_RESOURCE = """
     UPDATE resources SET state = ?, hardware = ?, replicas = ?, changed_at = ?, seen_at = MAX(seen_at, ?)
     WHERE id = ?

@@ -23,16 +23,18 @@ V1 = (
     "CREATE INDEX usage_points_namespace_at ON usage_points (namespace, at)",
 )
 
-# v2: resource state transitions. `resources` holds one row per known resource: its latest state (so record()
-# compares with an index lookup), when it was last seen (so retention can forget deleted ones), and a small
-# integer id that `state_changes` uses instead of repeating kind and name. `state_changes` is clustered on
-# (resource_id, at): the table is its own index, which halves the bytes per change.
+# v2: resource state transitions. `resources` holds one row per known resource: its namespace and latest
+# state (so record() compares with an index lookup and notices deletions), when it was last seen (so
+# retention can forget deleted ones), and a small integer id that `state_changes` uses instead of repeating
+# kind and name. `state_changes` is clustered on (resource_id, at): the table is its own index, which halves
+# the bytes per change.
 V2 = (
     """
     CREATE TABLE resources (
         id INTEGER PRIMARY KEY,
         kind TEXT NOT NULL,
         resource TEXT NOT NULL,
+        namespace TEXT NOT NULL,
         state TEXT NOT NULL,
         hardware TEXT,
         replicas INTEGER NOT NULL,

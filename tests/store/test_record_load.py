@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hfmon.history import StateChange, UsagePoint
+from hfmon.history import GONE, StateChange, UsagePoint
 from hfmon.store import HistoryStore
 from tests.store.builders import (
     PERIOD_START,
@@ -171,3 +171,21 @@ def test_threads_may_share_one_store(store: HistoryStore) -> None:
     history = store.load(T0)
     assert len(history.usage) == 80
     assert len(history.changes) == 80
+
+
+def test_a_resource_missing_from_a_fresh_listing_is_recorded_as_gone(store: HistoryStore) -> None:
+    both = [endpoint("alice", "a"), endpoint("alice", "b")]
+    store.record(snapshot(minutes(0), namespace("alice", endpoints=both, jobs=[job("j1")]),
+                          namespace("acme", endpoints=[endpoint("acme", "c")])))
+    # A stale endpoints listing and a failed jobs listing say nothing about deletions; nor does acme's absence.
+    store.record(snapshot(minutes(1), namespace("alice", endpoints=[endpoint("alice", "a")], stale=("endpoints",))))
+    store.record(snapshot(minutes(2), namespace("alice", endpoints=[endpoint("alice", "a")])))  # b deleted
+    store.record(snapshot(minutes(3), namespace("alice", endpoints=[endpoint("alice", "a")])))
+    store.record(snapshot(minutes(9), namespace("alice", endpoints=both)))  # b created again
+    history = store.load(T0)
+    assert [(c.at, c.state, c.hardware, c.replicas) for c in history.changes_of("endpoint", "alice/b")] == [
+        (minutes(0), "running", "aws/nvidia-a10g/x1", 1), (minutes(2), GONE, None, 0),
+        (minutes(9), "running", "aws/nvidia-a10g/x1", 1)]
+    assert len(history.changes_of("endpoint", "alice/a")) == 1
+    assert len(history.changes_of("endpoint", "acme/c")) == 1
+    assert len(history.changes_of("job", "j1")) == 1
