@@ -1,5 +1,5 @@
 """Pure cost functions: billing rules, credits burn-down, per-resource costs, cross-check, flags, evaluate."""
 
-from hfmon.costs.evaluate import evaluate, namespace_period
+from hfmon.costs.evaluate import evaluate, history_since, namespace_period
 
-__all__ = ["evaluate", "namespace_period"]
+__all__ = ["evaluate", "history_since", "namespace_period"]

@@ -8,7 +8,7 @@ cached; pass `catalog=` to avoid even that). Per namespace, the billing period i
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.config import Config
@@ -47,6 +47,16 @@ FREE_SPACE = frozenset({None, ""})  # a Space without hardware (static) costs no
 def hours(minutes: Decimal) -> Decimal:
     """Minutes as hours, to the micro-hour."""
     return (minutes / 60).quantize(Decimal("0.000001"))
+
+
+def history_since(snapshot: Snapshot, now: datetime) -> datetime:
+    """The earliest moment `evaluate` reads history from: the oldest period start, or 24 h ago if earlier.
+
+    Loading history from here (the store adds each series' last row before it) gives the same Report as
+    loading all of it, faster.
+    """
+    starts = [namespace_period(ns, now).start for ns in snapshot.namespaces] or [calendar_month(now).start]
+    return min(*starts, now - timedelta(hours=24))
 
 
 def namespace_period(ns: NamespaceData, now: datetime) -> Period:

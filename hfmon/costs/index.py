@@ -12,15 +12,20 @@ class HistoryIndex:
     """State changes by (kind, resource) and usage points by namespace, oldest first as History keeps them."""
 
     def __init__(self, history: History) -> None:
-        self._changes: dict[tuple[str, str], list[StateChange]] = {}
+        changes: dict[tuple[str, str], list[StateChange]] = {}
         for change in history.changes:
-            self._changes.setdefault((change.kind, change.resource), []).append(change)
+            key = (change.kind, change.resource)
+            same = changes.get(key)
+            if same is None:
+                changes[key] = [change]
+            else:
+                same.append(change)
+        self._changes = changes
         firsts = [history.changes[0].at] if history.changes else []
         firsts += [history.usage[0].at] if history.usage else []
         self.since: datetime | None = min(firsts, default=None)  # when history began (rows are oldest first)
-        self._usage: dict[str, list[UsagePoint]] = {}
-        for point in history.usage:
-            self._usage.setdefault(point.namespace, []).append(point)
+        self._all_usage = history.usage
+        self._usage: dict[str, History] = {}
 
     def changes_of(self, kind: str, resource: str) -> Sequence[StateChange]:
         """The state changes of one resource, oldest first."""
@@ -28,4 +33,7 @@ class HistoryIndex:
 
     def usage_of(self, namespace: str) -> History:
         """The usage points of one namespace, as a History."""
-        return History(usage=tuple(self._usage.get(namespace, ())))
+        if namespace not in self._usage:
+            mine: tuple[UsagePoint, ...] = tuple(p for p in self._all_usage if p.namespace == namespace)
+            self._usage[namespace] = History(usage=mine)
+        return self._usage[namespace]

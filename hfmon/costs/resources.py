@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from hfmon.costs.billing_rules import billed_time, cost_usd, intervals, micro
+from hfmon.costs.billing_rules import cost_usd, is_billed, micro
 from hfmon.costs.credits import Period, days
 from hfmon.history import StateChange
 from hfmon.models import JobCharge, UsageLine
@@ -146,6 +146,20 @@ def line_spans(lines: Sequence[UsageLine], now: datetime) -> list[tuple[datetime
     return spans
 
 
+def billed_since(kind: str, changes: Sequence[StateChange], start: datetime, now: datetime) -> timedelta:
+    """Wall time in [start, now) that recorded changes show in a billed state (same as `billed_time`)."""
+    billed = timedelta(0)
+    last = len(changes) - 1
+    for i in range(max(bisect_right(changes, start, key=lambda c: c.at) - 1, 0), last + 1):
+        change = changes[i]
+        if is_billed(kind, change.state):
+            end = min(changes[i + 1].at if i < last else now, now)
+            begin = max(change.at, start)
+            if end > begin:
+                billed += end - begin
+    return billed
+
+
 def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[datetime, datetime]],
                spans_from: datetime | None, start: datetime, now: datetime,
                observed_from: datetime | None = None) -> Decimal | None:
@@ -161,9 +175,7 @@ def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[
     if observed_from is not None:
         history_from = min(history_from, observed_from)
     history_from = min(history_from, now)
-    first = max(bisect_right(changes, start, key=lambda c: c.at) - 1, 0)  # the state in effect at `start`
-    history = intervals([(c.at, c.state, c.replicas) for c in changes[first:]], now)
-    billed = billed_time(kind, history, start, now)
+    billed = billed_since(kind, changes, start, now)
     window_start = max(start, history_from)
     if spans_from is not None and history_from > start:
         covered_from = max(start, spans_from)

@@ -20,6 +20,8 @@ from hfmon.costs.billing_rules import (
     is_billed,
     space_replicas,
 )
+from hfmon.costs.resources import billed_since
+from hfmon.history import StateChange
 from tests.costs.builders import endpoint, space
 
 EPS = Decimal("1e-18")
@@ -113,3 +115,11 @@ def test_replicas_billed_now() -> None:
     assert endpoint_replicas(endpoint("a", "e", ready=2)) == 2
     assert endpoint_replicas(endpoint("a", "e", state="scaledToZero", ready=0)) == 0
     assert endpoint_replicas(endpoint("a", "e", state="initializing", ready=0, min_replica=2)) == 2
+
+
+@given(timelines(), st.integers(0, 60 * 24 * 31), st.integers(0, 60 * 24 * 31))
+def test_uptime_from_recorded_changes_agrees_with_the_intervals(changes: list[tuple[datetime, str, int]],
+                                                                a: int, b: int) -> None:
+    start, now = (T0 + timedelta(minutes=x) for x in sorted((a, b)))
+    recorded = [StateChange("space", "a/b", at, state, "t4-small", n) for at, state, n in changes]
+    assert billed_since("space", recorded, start, now) == billed_time("space", intervals(changes, now), start, now)
