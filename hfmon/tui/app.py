@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
@@ -19,7 +19,6 @@ from textual.worker import Worker, WorkerState
 
 from hfmon import format as fmt
 from hfmon.errors import AuthError, HfmonError, NoTokenError
-from hfmon.monitor import ReportSource
 from hfmon.report import Report
 from hfmon.tui import bindings, commands, status
 from hfmon.tui.messages import PollFailed, ReportReady
@@ -35,6 +34,9 @@ from hfmon.tui.screens.storage import StorageView
 from hfmon.tui.state import ViewState
 from hfmon.tui.themes import THEMES, tones
 from hfmon.tui.widgets.table import KeyedTable
+
+if TYPE_CHECKING:
+    from hfmon.monitor import ReportSource
 
 VIEWS: dict[str, type[View]] = {
     "overview": OverviewView, "inference": InferenceView, "endpoints": EndpointsView,
@@ -77,9 +79,9 @@ class HfmonApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
-        with TabbedContent(initial="overview", id="tabs"):
+        with TabbedContent(initial="tab-overview", id="tabs"):
             for i, (sid, title) in enumerate(bindings.SCREENS, start=1):
-                with TabPane(f"{i} {title}", id=sid):
+                with TabPane(f"{i} {title}", id=f"tab-{sid}"):
                     yield VIEWS[sid](id=f"view-{sid}")
         yield Input(placeholder="filter rows (Enter keeps it, Esc clears it)", id="filter", disabled=True)
         yield Static(id="statusbar")
@@ -99,7 +101,7 @@ class HfmonApp(App[int]):
     @property
     def active_screen_id(self) -> str:
         """The id of the screen on show."""
-        return self.query_one("#tabs", TabbedContent).active or "overview"
+        return (self.query_one("#tabs", TabbedContent).active or "tab-overview").removeprefix("tab-")
 
     # --- polling ----------------------------------------------------------------------------------
 
@@ -146,6 +148,9 @@ class HfmonApp(App[int]):
             self.notify(note.message, title=note.title, severity=note.severity, timeout=note.timeout)
         self.screen.remove_class("-loading")
         self.polling = False
+        rejected = status.rejected_token(report)
+        if rejected is not None:
+            self._stop_for_token(rejected.error or "401 Unauthorized", rejected.hint)
         self.render_report()
         if previous is None and self.focused is None:
             self.view(self.active_screen_id).focus_main()
@@ -160,12 +165,21 @@ class HfmonApp(App[int]):
         self.notify(text + (f"\n{hint}" if hint else ""), title=title, severity="error", timeout=12)
         if isinstance(err, AuthError | NoTokenError):
             self.paused = True
+            self.last_error = err
         if self.report is None:
             note = f"First poll failed. {title}: {text}" + (f"\n{hint}" if hint else "") + "\nPress r to retry."
             for widget in self.query(".loading-note").results(Static):
                 widget.update(note)
         self._update_bars()
         self._arm()
+
+    def _stop_for_token(self, error: str, hint: str | None) -> None:
+        """A rejected token: stop polling (every poll would fail the same way) until the user presses r."""
+        self.paused = True
+        self.last_error = AuthError(error, hint or "Check the token (hf auth login, or HF_TOKEN); r retries.",
+                                    status=401)
+        self.notify(f"{error}\n{hint or ''}\nPolling stopped; press r to retry.".strip(), title=AuthError.title,
+                    severity="error", timeout=15)
 
     # --- rendering --------------------------------------------------------------------------------
 
@@ -231,7 +245,7 @@ class HfmonApp(App[int]):
 
     def action_show_screen(self, sid: str) -> None:
         """Switch to a screen by id."""
-        self.query_one("#tabs", TabbedContent).active = sid
+        self.query_one("#tabs", TabbedContent).active = f"tab-{sid}"
         self.view(sid).focus_main()
 
     def action_help(self) -> None:

@@ -1,4 +1,4 @@
-"""The real demo pipeline (fake Hub → collect → history → evaluate) on a frozen clock, for screenshots and benchmarks."""
+"""The real demo pipeline (fake Hub → collect → history → evaluate) on a frozen clock."""
 
 from __future__ import annotations
 
