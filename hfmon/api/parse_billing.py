@@ -19,6 +19,7 @@ from hfmon.api.parse_common import (
     need_str,
     opt_bool,
     opt_int,
+    opt_list,
     opt_moment,
     opt_number,
     opt_obj,
@@ -54,13 +55,13 @@ def parse_org(data: Json, where: str) -> Org:
 def _permissions(auth: Obj, user_name: str) -> frozenset[str]:
     """Fine-grained permissions that apply to the user entity, plus the global ones."""
     fine = opt_obj(opt_obj(auth, "accessToken"), "fineGrained")
-    perms: set[str] = {p for p in fine.get("global") or [] if isinstance(p, str)}
-    for scope in fine.get("scoped") or []:
+    perms: set[str] = {p for p in opt_list(fine, "global") if isinstance(p, str)}
+    for scope in opt_list(fine, "scoped"):
         if not isinstance(scope, dict):
             continue
         entity = opt_obj(scope, "entity")
         if entity.get("type") == "user" and entity.get("name") == user_name:
-            perms.update(p for p in scope.get("permissions") or [] if isinstance(p, str))
+            perms.update(p for p in opt_list(scope, "permissions") if isinstance(p, str))
     return frozenset(perms)
 
 

@@ -62,6 +62,12 @@ def opt_bool(obj: Obj, key: str) -> bool | None:
     return value if isinstance(value, bool) else None
 
 
+def opt_list(obj: Obj, key: str) -> list[Any]:
+    """An optional array field; missing, null or non-array gives an empty list."""
+    value = obj.get(key)
+    return value if isinstance(value, list) else []
+
+
 def opt_obj(obj: Obj, key: str) -> Obj:
     """An optional nested object; missing, null or non-object gives an empty mapping."""
     value = obj.get(key)
@@ -75,6 +81,8 @@ def number(value: Json, where: str) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):  # json.loads accepts NaN and Infinity
+            raise bad(where, f"expected a finite number, got {value!r}")
         return Decimal(repr(value))
     if isinstance(value, str):
         try:
@@ -135,7 +143,10 @@ def moment(value: Json, where: str) -> datetime:
                 raise bad(where, f"expected an ISO 8601 time, got {value!r}") from None
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, UTC)
+        try:
+            return datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise bad(where, f"expected a Unix time, got {value!r}") from None
     raise bad(where, f"expected a time, got {type(value).__name__}")
 
 
