@@ -17,6 +17,7 @@ from hfmon.costs.billing_rules import endpoint_replicas, job_replicas, space_rep
 from hfmon.costs.credits import Period, calendar_month, credits_for
 from hfmon.costs.crosscheck import inference_rows, line_rows, total_rows
 from hfmon.costs.index import HistoryIndex
+from hfmon.costs.observed import history_rows
 from hfmon.costs.resources import (
     LinePricer,
     PricedLine,
@@ -141,6 +142,8 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
         lines += [p for c in ns.job_charges.value or () if c.job_id not in stated_jobs
                   if (p := pricer(charge_line(c))) is not None]
         acc.crosscheck += line_rows(lines, config.tolerance) + total_rows(ns.namespace, lines, config.tolerance)
+        acc.crosscheck += history_rows(lines, history.changes_of, history.since, now, config.tolerance,
+                                       config.interval_s)
         for p in lines:
             if p.price is None:
                 acc.unpriced[f"{p.family.rstrip('s')} {p.key} ({p.hardware})"] = None

@@ -210,3 +210,23 @@ def test_storage_and_source_ages() -> None:
 def test_evaluate_is_pure_same_inputs_same_report() -> None:
     snap = snapshot(namespace("alice", billing=billing("alice", "1"), spaces=(space("alice/chat"),)))
     assert evaluate(snap, History(), Config(), NOW) == evaluate(snap, History(), Config(), NOW)
+
+
+def test_billed_minutes_against_history_allow_for_poll_lag() -> None:
+    # History (polled every 60 s) saw the Space run 10:00-12:00 and 14:01-16:00: 239 minutes.
+    history = History(changes=(StateChange("space", "alice/a", at(19, 10), "RUNNING", "t4-small", 1),
+                               StateChange("space", "alice/a", at(19, 12), "SLEEPING", "t4-small", 1),
+                               StateChange("space", "alice/a", at(19, 14, 1), "RUNNING", "t4-small", 1),
+                               StateChange("space", "alice/a", at(19, 16), "SLEEPING", "t4-small", 1)))
+
+    def row(minutes: str) -> tuple[Decimal | None, Decimal | None, CheckStatus]:
+        billed = D(minutes) * D("0.006667")
+        snap = snapshot(namespace("alice", spaces=(space("alice/a", stage="SLEEPING"),), statement=statement(
+            "alice", line("spaces/t4-small/minutes", "alice/a", minutes, str(billed), unit="0.006667",
+                          started=at(19, 10), stopped=at(19, 16)))))
+        r = evaluate(snap, history, Config(), NOW)
+        c = next(c for c in r.crosscheck if c.item == "space alice/a t4-small minutes vs history")
+        return c.billed_usd, c.recomputed_usd, c.status
+
+    assert row("240") == (D("1.600080"), D("1.593413"), CheckStatus.OK)  # 1 min off: poll lag (2 min allowed)
+    assert row("300") == (D("2.000100"), D("1.593413"), CheckStatus.DRIFT)  # an hour that never ran

@@ -177,3 +177,19 @@ async def test_gpu_hours_by_hardware(scenario: Scenario) -> None:
         if sp.namespace in BILLING and sp.requested_hardware in gpu and spaces[sp.id].minutes:
             want[sp.requested_hardware] = want.get(sp.requested_hardware, 0) + spaces[sp.id].minutes
     assert dict(report.gpu_hours_by_hardware) == {hw: (D(m) / 60).quantize(expect.MICRO) for hw, m in want.items()}
+
+
+@pytest.mark.parametrize("now", TIMES[:2], ids=["start", "a-week-on"])
+async def test_minutes_billed_beyond_what_history_saw_are_drift(scenario: Scenario, now: datetime) -> None:
+    report, _ = await poll_report(scenario, now, history=expect.history(scenario, now))
+    rows = {c.item: c for c in report.crosscheck if c.item.endswith("minutes vs history")}
+    billed_namespaces = {s.id for s in scenario.spaces if s.namespace in BILLING}
+    assert {i.split()[1] for i in rows} >= {s for s in billed_namespaces if expect.spaces(scenario, now)[s].minutes}
+    qwen = rows["endpoint ada-labs/qwen-prod aws/nvidia-a100/x1 minutes vs history"]
+    want = expect.endpoints(scenario, now)["ada-labs/qwen-prod"]
+    unit = D(expect.unit_micro(D("2.5"))) / 10**6
+    assert qwen.status is CheckStatus.DRIFT
+    assert qwen.billed_usd == want.billed_usd
+    assert qwen.recomputed_usd == (want.minutes - 37) * unit  # what ran, at the billed unit price
+    assert qwen.delta_usd == 37 * unit
+    assert [i for i, c in rows.items() if c.status is not CheckStatus.OK] == [qwen.item]
