@@ -9,6 +9,7 @@
   that long (traffic would have scaled it up). Without history, no idle flag is raised.
 - `credits_exhausted` / `credits_run_out`: included credits used up, or projected to run out this period.
 - `limit_near` / `limit_hit`: spend at `alerts.limit_near_pct`% (default 90) of the spending limit, or over it.
+- `zero_gpu_overage`: ZeroGPU time used beyond the daily quota, billed from credits at the bundled rate.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from decimal import Decimal
 from hfmon.clock import iso
 from hfmon.config import Alerts
 from hfmon.history import StateChange
-from hfmon.report import Credits, EndpointRow, Flag, JobRow, Severity, SpaceRow
+from hfmon.models import ZeroGpuQuota
+from hfmon.report import Credits, EndpointRow, Flag, JobRow, Price, Severity, SpaceRow
 
 
 def _hours(delta: timedelta) -> str:
@@ -114,3 +116,13 @@ def credit_flags(credits: Sequence[Credits], alerts: Alerts) -> list[Flag]:
                 out.append(Flag("limit_near", c.namespace,
                                 f"{c.namespace} has used {pct}% of its ${c.limit_usd:.2f} spending limit"))
     return out
+
+
+def zero_gpu_flags(quota: ZeroGpuQuota | None, overage: Price) -> list[Flag]:
+    """zero_gpu_overage: GPU seconds past the daily quota, and what they cost at `overage` per hour."""
+    if quota is None or quota.overquota_used_s <= 0:
+        return []
+    cost = overage.usd_per_hour * quota.overquota_used_s / 3600
+    return [Flag("zero_gpu_overage", "zero_gpu",
+                 f"ZeroGPU used {quota.overquota_used_s / 60:.1f} min beyond the daily quota: about ${cost:.2f} "
+                 f"at ${overage.usd_per_hour / 6:.2f} per 10 min ({overage.source.value} price)", Severity.INFO)]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from hfmon.config import Config, Tolerance
 from hfmon.costs import evaluate
 from hfmon.history import History, StateChange, UsagePoint
-from hfmon.models import JobCharge, RepoStorage, SessionCost, SourceStatus
+from hfmon.models import JobCharge, RepoStorage, SessionCost, SourceStatus, ZeroGpuQuota
 from hfmon.report import CheckStatus, PriceSource, Report
 from tests.costs.builders import (
     PERIOD_START,
@@ -230,3 +231,22 @@ def test_billed_minutes_against_history_allow_for_poll_lag() -> None:
 
     assert row("240") == (D("1.600080"), D("1.593413"), CheckStatus.OK)  # 1 min off: poll lag (2 min allowed)
     assert row("300") == (D("2.000100"), D("1.593413"), CheckStatus.DRIFT)  # an hour that never ran
+
+
+def test_zero_gpu_overage_is_priced_from_the_bundled_table() -> None:
+    quota = ZeroGpuQuota(base_s=2400, remaining_s=0, resets_at=None, overquota_used_s=750)
+    r = evaluate(snapshot(namespace("alice"), zero_gpu=quota), History(), Config(), NOW)
+    assert r.zero_gpu == quota
+    flag = next(f for f in r.flags if f.kind == "zero_gpu_overage")
+    assert "12.5 min" in flag.message and "$1.25" in flag.message  # 12.5 min at $1 per 10 min
+
+
+def test_a_snapshot_with_nothing_readable_still_gives_a_report() -> None:
+    snap = snapshot()
+    snap = replace(snap, account=missing("account"), spaces_hardware=missing("spaces_hardware"))
+    r = evaluate(snap, History(), Config(), NOW)
+    assert r.account is None and r.orgs == () and r.billing_access is False
+    assert r.credits == () and r.crosscheck == () and r.unpriced == () and r.flags == ()
+    assert r.running_cost_per_hour_usd == 0 and r.inference.cost_usd == 0
+    assert {s.name for s in r.sources if s.status is SourceStatus.ERROR} == {"account", "spaces_hardware",
+                                                                              "zero_gpu"}
