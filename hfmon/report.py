@@ -1,4 +1,4 @@
-"""The Report: what every front end renders. Built by `hfmon.costs.evaluate(snapshot, history, catalog, now)`.
+"""The Report: what every front end renders. Built by `hfmon.costs.evaluate(snapshot, history, config, now)`.
 
 All money is `Decimal` USD; a figure that could not be priced is `None` and its item is listed in
 `Report.unpriced`, never shown as $0. Every priced figure carries the catalog layer that priced it.
