@@ -76,6 +76,8 @@ class Requester:
                 headers={"authorization": f"Bearer {self._token}", "user-agent": f"hfmon/{__version__}",
                          "accept": "application/json"},
                 follow_redirects=False,  # a redirect to another host must never carry the token
+                limits=httpx2.Limits(max_connections=self.governor.max_in_flight + 8,
+                                     max_keepalive_connections=self.governor.max_in_flight),
                 trust_env=False,
             )
             self._client_loop = loop
