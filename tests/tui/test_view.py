@@ -1,0 +1,109 @@
+"""Pure view code: formatters, table rows, badges, toasts and the burn-down lines."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal as D
+
+from hfmon import format as fmt
+from hfmon.errors import NoAccessError
+from hfmon.models import SourceStatus
+from hfmon.report import SourceState
+from hfmon.tui import rows, status
+from hfmon.tui.widgets.chart import burn_down
+from tests.tui.builder import NOW, PERIOD_END, PERIOD_START, build_report, with_sources
+
+TONES = {"good": "green", "warn": "yellow", "bad": "red", "accent": "blue", "muted": "dim"}
+
+
+def test_money_is_exact_and_unpriced_is_never_zero() -> None:
+    assert fmt.money(D("1234.565")) == "$1,234.57"
+    assert fmt.money(D("-0.40")) == "-$0.40"
+    assert fmt.money(D("0.004")) == "<$0.01"
+    assert fmt.money(D(0)) == "$0.00"
+    assert fmt.money(None) == "unpriced"
+    assert fmt.per_hour(None) == "unpriced"
+    assert fmt.money_delta(D("1.2")) == "+$1.20" and fmt.money_delta(D("-1.2")) == "-$1.20"
+
+
+def test_durations_sizes_and_ages() -> None:
+    assert [fmt.duration(s) for s in (45, 720, 3600, 11100, 86400 * 2 + 3600 * 4, 86400)] == \
+        ["45s", "12m", "1h", "3h 05m", "2d 04h", "1d"]
+    assert fmt.ago(0) == "just now" and fmt.ago(420) == "7m ago" and fmt.ago(None) == "never"
+    assert fmt.size(512) == "512 B" and fmt.size(1_283_424_000_000) == "1.28 TB" and fmt.size(41_200_000_000) \
+        == "41.2 GB"
+    assert fmt.sleep_time(None) == "never" and fmt.sleep_time(3600) == "1h"
+    assert fmt.stamp(datetime(2026, 11, 21, 9, 5, tzinfo=UTC)) == "Nov 21 09:05 UTC"
+
+
+def test_crosscheck_rows_put_drift_then_unpriced_first() -> None:
+    out = rows.check_rows(build_report(), None, TONES)
+    by_status = sorted(out, key=lambda r: r[1][0].sort)
+    assert [r[1][0].plain for r in by_status][:3] == ["DRIFT", "UNPRICED", "UNPRICED"]
+    assert by_status[0][0] == "total spaces acme"
+
+
+def test_unpriced_resources_say_so_instead_of_zero() -> None:
+    report = build_report()
+    rerank = dict(rows.endpoint_rows(report, None, TONES))["acme/rerank"]
+    assert rerank[2].plain == "unpriced" and rerank[7].plain == "unpriced" and rerank[10].plain == "unpriced"
+    agents = dict(rows.space_rows(report, None, TONES))["bigcorp/agents"]
+    assert agents[3].plain == "unpriced"
+    assert "$0.00" not in (agents[3].plain, agents[7].plain)
+
+
+def test_namespace_filter_keeps_only_that_owner() -> None:
+    report = build_report()
+    assert {k.split("/")[0] for k, _ in rows.space_rows(report, "alice", TONES)} == {"alice"}
+    assert all(k.startswith("acme/") for k, _ in rows.endpoint_rows(report, "acme", TONES))
+    assert all(r[1][1].plain.startswith("acme/") or "acme" in r[1][1].plain for r in
+               rows.check_rows(report, "acme", TONES))
+
+
+def test_top_spenders_include_inference_and_rank_by_cost() -> None:
+    out = rows.spender_rows(build_report(), None, TONES)
+    assert [k for k, _ in out][:3] == ["acme/llm-prod", "acme/chat-ui", "acme/rerank"]
+    assert "Inference Providers" in [k for k, _ in rows.spender_rows(build_report(), None, TONES, limit=20)]
+
+
+def test_badges_name_the_source_and_age() -> None:
+    report = build_report()
+    later = NOW + timedelta(minutes=3)
+    assert rows.panel_badge(report, "endpoints", None, later) == "STALE 10m acme (endpoints)"
+    assert rows.panel_badge(report, "endpoints", "alice", later) == ""
+    assert rows.panel_badge(report, "credits", None, NOW) == "NO ACCESS bigcorp (billing, statement)"
+
+
+def test_toasts_only_for_sources_that_changed() -> None:
+    first = build_report()
+    assert [t.title for t in status.source_changes(None, first)] == ["3 sources need attention"]
+    assert status.source_changes(first, build_report(tick=1)) == []
+    broken = with_sources(first, zero_gpu=SourceState("zero_gpu", SourceStatus.ERROR, None, None, "boom", "wait"))
+    toasts = status.source_changes(first, broken)
+    assert [(t.title, t.severity) for t in toasts] == [("zero_gpu: failed", "error")]
+    assert [t.title for t in status.source_changes(broken, first)] == ["Back to normal"]
+
+
+def test_errors_are_described_with_their_hint() -> None:
+    title, message, hint = status.describe(NoAccessError("403 on billing", "grant billing read"))
+    assert (title, message, hint) == ("Missing permission", "403 on billing", "grant billing read")
+    assert status.describe(ValueError("x"))[0] == "Unexpected error"
+
+
+def test_burn_down_uses_the_series_and_projects_to_period_end() -> None:
+    credits = build_report().credits[0]
+    data = burn_down(credits, NOW)
+    assert data.history and data.used[0] == (0.0, 0.0)
+    today = (NOW - PERIOD_START).total_seconds() / 86400
+    assert data.used[-1] == (today, 1.74) and data.today == today
+    assert data.projection == ((today, 1.74), ((PERIOD_END - PERIOD_START).days, 2.57))
+    assert data.included == 2.0 and data.limit is None  # $10 limit is far above: named in the legend, not drawn
+    assert data.top >= 2.57
+
+
+def test_burn_down_without_history_says_so() -> None:
+    credits = replace(build_report().credits[1], series=())
+    data = burn_down(credits, NOW)
+    assert not data.history and len(data.used) == 2
+    assert data.limit == 400.0 and data.top >= 475.1
