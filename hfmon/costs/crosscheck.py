@@ -9,6 +9,9 @@ sum of per-provider details and against the sum of settled session costs of the 
 Status: `unpriced` when there is nothing to recompute with; `ok` when |billed - recomputed| is within the
 tolerance (max(pct% of billed, usd)); `pending` when the gap is no larger than the spend that is still
 settling (Inference Providers, last ~30 min); else `drift`.
+
+Private storage lines (`hf/repository-storage`, quantity in whole TB above the plan allowance) are checked
+against the bundled $/TB/month below the first volume tier.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from hfmon.config import Tolerance
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import Period
 from hfmon.costs.resources import FAMILY_KIND, PricedLine
-from hfmon.models import BillingUsage, SessionCost
+from hfmon.models import BillingUsage, SessionCost, UsageLine
 from hfmon.report import CheckStatus, CrossCheck, Price
 
 
@@ -111,3 +114,24 @@ def inference_rows(usage: BillingUsage, sessions: Sequence[SessionCost] | None, 
                             note=f"{len(mine)} sessions; only requests sent with X-HF-Session-id have one"))
     return rows
 
+
+
+STORAGE_PRODUCT = "hf/repository-storage"
+STORAGE_FIRST_TIER_TB = 50  # the bundled $/TB applies below this; larger volumes are tiered
+
+
+def storage_rows(namespace: str, lines: Sequence[UsageLine], usd_per_tb_month: Decimal,
+                 tolerance: Tolerance) -> list[CrossCheck]:
+    """Private storage lines (quantity: whole TB above the plan allowance) against the bundled $/TB/month."""
+    rows = []
+    for line in lines:
+        if line.product != STORAGE_PRODUCT:
+            continue
+        if line.quantity >= STORAGE_FIRST_TIER_TB:
+            rows.append(compare(f"storage {namespace}", line.total_usd, None, tolerance,
+                                note=f"{line.quantity.normalize():f} TB is priced in tiers hfmon does not model"))
+            continue
+        rows.append(compare(f"storage {namespace}", line.total_usd, line.quantity * usd_per_tb_month, tolerance,
+                            note=f"{line.quantity.normalize():f} TB above the plan's private storage at "
+                                 f"${usd_per_tb_month.normalize():f}/TB/month (bundled price)"))
+    return rows

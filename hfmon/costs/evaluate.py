@@ -15,7 +15,7 @@ from hfmon.config import Config
 from hfmon.costs import flags as flagging
 from hfmon.costs.billing_rules import endpoint_replicas, job_replicas, space_replicas
 from hfmon.costs.credits import Period, calendar_month, credits_for
-from hfmon.costs.crosscheck import inference_rows, line_rows, total_rows
+from hfmon.costs.crosscheck import inference_rows, line_rows, storage_rows, total_rows
 from hfmon.costs.index import HistoryIndex
 from hfmon.costs.observed import history_rows
 from hfmon.costs.resources import (
@@ -143,6 +143,8 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
         lines += [p for c in ns.job_charges.value or () if c.job_id not in stated_jobs
                   if (p := pricer(charge_line(c))) is not None]
         acc.crosscheck += line_rows(lines, config.tolerance) + total_rows(ns.namespace, lines, config.tolerance)
+        acc.crosscheck += storage_rows(ns.namespace, ns.statement.value.lines,
+                                       catalog.bundled.storage_private_usd_per_tb_month, config.tolerance)
         acc.crosscheck += history_rows(lines, history.changes_of, history.since, now, config.tolerance,
                                        config.interval_s)
         for p in lines:

@@ -250,3 +250,14 @@ def test_a_snapshot_with_nothing_readable_still_gives_a_report() -> None:
     assert r.running_cost_per_hour_usd == 0 and r.inference.cost_usd == 0
     assert {s.name for s in r.sources if s.status is SourceStatus.ERROR} == {"account", "spaces_hardware",
                                                                               "zero_gpu"}
+
+
+def test_storage_lines_against_the_bundled_price() -> None:
+    def status(total: str) -> tuple[Decimal | None, CheckStatus]:
+        snap = snapshot(namespace("alice", statement=statement("alice", line("hf/repository-storage",
+                                                                              "private storage", "2", total))))
+        row = next(c for c in evaluate(snap, History(), Config(), NOW).crosscheck if c.item == "storage alice")
+        return row.recomputed_usd, row.status
+
+    assert status("36") == (D(36), CheckStatus.OK)  # 2 TB x $18
+    assert status("40") == (D(36), CheckStatus.DRIFT)
