@@ -193,8 +193,10 @@ def _endpoint_row(e: Endpoint, catalog: Catalog, lines: Lines, history: HistoryI
                                  namespace=e.namespace)
     if price is None:
         acc.unpriced[f"endpoint {key} ({e.vendor}/{e.instance_type}/{e.instance_size})"] = None
+    changes = history.changes_of("endpoint", key)
+    single = e.max_replica is not None and e.max_replica <= 1 and all(c.replicas <= 1 for c in changes)
     cost = resource_cost("endpoint", price, endpoint_replicas(e), True, _mine(lines, "endpoints", key),
-                         history.changes_of("endpoint", key), None, period, now, history.since)
+                         changes, None, period, now, history.since, single)
     return EndpointRow(e, cost)
 
 
@@ -205,8 +207,11 @@ def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
     if hardware and price is None:
         acc.unpriced[f"space {s.id} ({hardware})"] = None
     mine = _mine(lines, "spaces", s.id)
-    cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine,
-                         history.changes_of("space", s.id), None, period, now, history.since)
+    changes = history.changes_of("space", s.id)
+    single = (s.replicas_requested or 1) <= 1 and (s.replicas_current or 0) <= 1 and all(
+        c.replicas <= 1 for c in changes)
+    cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine, changes, None,
+                         period, now, history.since, single)
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
     gpu_hours = None if mine is None else hours(sum((p.line.quantity for p in mine
                                                      if catalog.is_gpu("space", p.hardware)), Decimal(0)))

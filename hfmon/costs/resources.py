@@ -192,11 +192,13 @@ def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[
 def resource_cost(kind: str, price: Price | None, replicas_now: int, priced: bool,
                   lines: Sequence[PricedLine] | None, changes: Sequence[StateChange],
                   own_spans: Sequence[tuple[datetime, datetime]] | None, period: Period,
-                  now: datetime, observed_from: datetime | None = None) -> ResourceCost:
+                  now: datetime, observed_from: datetime | None = None,
+                  single_replica: bool = False) -> ResourceCost:
     """A ResourceCost. `priced`: whether the resource needs a price (False for a static Space: free).
 
     `lines` is None when the statement could not be read (billed figures unknown), () when it has none.
     `own_spans`: billed spans the resource itself reports completely (a job's start and finish), or None.
+    `single_replica`: it never runs more than one replica, so its billed minutes are its billed wall time.
     """
     if replicas_now == 0:
         per_hour: Decimal | None = Decimal(0)
@@ -219,13 +221,17 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int, priced: boo
         # the statement lists every billed span of the period, and each line billed all along its span
         spans, spans_from = line_spans([p.line for p in lines], now), period.start
     to_end = None if per_hour is None else micro(per_hour * max(days(period.end - now), Decimal(0)) * 24)
+    period_uptime = uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from)
+    if single_replica and billed_minutes is not None and own_spans is None and now > period.start:
+        elapsed = Decimal((now - period.start) // timedelta(microseconds=1)) / 10**6 / 60
+        period_uptime = min(billed_minutes * 100 / elapsed, Decimal(100)).quantize(Decimal("0.01"))
     return ResourceCost(
         price=price,
         cost_per_hour_usd=per_hour,
         billed_minutes=billed_minutes,
         billed_usd=billed_usd,
         recomputed_usd=recomputed,
-        uptime_pct=uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from),
+        uptime_pct=period_uptime,
         uptime_24h_pct=uptime_pct(kind, changes, spans, spans_from, now - timedelta(hours=24), now, observed_from),
         to_period_end_usd=to_end,
     )

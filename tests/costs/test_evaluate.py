@@ -129,8 +129,11 @@ def test_a_line_summing_several_runs_does_not_say_when_they_were() -> None:
     snap = snapshot(namespace("alice", spaces=(space("alice/chat"),), statement=statement("alice", summed)))
     cost = evaluate(snap, history, Config(), NOW).spaces[0].cost
     assert cost.uptime_24h_pct == D("75.00")  # history covers the last day
-    assert cost.uptime_pct is None  # one day seen of 19: not enough to say
+    assert cost.uptime_pct == D("9.21")  # one replica: 2520 billed minutes of 456 h
     assert evaluate(snap, History(), Config(), NOW).spaces[0].cost.uptime_24h_pct is None
+    two = snapshot(namespace("alice", spaces=(space("alice/chat", replicas=2),), statement=statement("alice", summed)))
+    cost = evaluate(two, history, Config(), NOW).spaces[0].cost
+    assert cost.uptime_pct is None  # replica-minutes; one day seen of 19 is not enough to say
 
 
 def test_endpoints_match_lines_by_label_and_price_by_region() -> None:

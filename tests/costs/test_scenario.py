@@ -193,3 +193,20 @@ async def test_minutes_billed_beyond_what_history_saw_are_drift(scenario: Scenar
     assert qwen.recomputed_usd == (want.minutes - 37) * unit  # what ran, at the billed unit price
     assert qwen.delta_usd == 37 * unit
     assert [i for i, c in rows.items() if c.status is not CheckStatus.OK] == [qwen.item]
+
+
+async def test_without_history_single_replica_uptime_comes_from_billed_minutes(scenario: Scenario) -> None:
+    now = TIMES[1]
+    report, _ = await poll_report(scenario, now)
+    elapsed = int((now - expect.period_of(now)[0]).total_seconds())
+    single = {s.id for s in scenario.spaces if all(iv.replicas <= 1 for iv in s.timeline)}
+    single |= {e.id for e in scenario.endpoints if e.max_replica <= 1}
+    checked = 0
+    for key, ns, cost, want in [(r.space.id, r.space.namespace, r.cost, expect.spaces(scenario, now)[r.space.id])
+                                for r in report.spaces] + [
+            (f"{r.endpoint.namespace}/{r.endpoint.name}", r.endpoint.namespace, r.cost,
+             expect.endpoints(scenario, now)[f"{r.endpoint.namespace}/{r.endpoint.name}"]) for r in report.endpoints]:
+        if key in single and ns in BILLING:
+            assert cost.uptime_pct == (D(want.billed_seconds) * 100 / elapsed).quantize(D("0.01")), key
+            checked += 1
+    assert checked >= 8
