@@ -144,11 +144,6 @@ def best_poll(base: str) -> tuple[float, Snapshot]:
 
 def serve_forever(quick: bool, latency_ms: float) -> None:
     """Child process: serve the scenario on loopback, print the base URL, stop when stdin closes."""
-    import socketserver
-
-    # The stdlib default backlog of 5 drops SYNs under a burst of concurrent connects (1 s retransmits).
-    socketserver.TCPServer.request_queue_size = 256
-    socketserver.BaseServer.handle_error = lambda *a: None  # type: ignore[method-assign]  # resets on pool close
     scn = scenario(quick)
     scn.latency_ms = latency_ms
     hub = FakeHub(scn, now=lambda: scn.start)
