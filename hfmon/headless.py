@@ -11,7 +11,7 @@ import sys
 from hfmon.exitcodes import ExitCode, exit_code_of
 from hfmon.jsonout import report_document
 from hfmon.models import SourceStatus
-from hfmon.monitor import build_monitor
+from hfmon.monitor import Monitor, build_monitor
 from hfmon.report import Report
 from hfmon.textout import render_text
 
@@ -21,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     monitor = build_monitor(demo=args.demo, speed=args.speed, namespaces=args.namespace,
                             config_path=args.config, history=not args.no_history)
     try:
-        report = asyncio.run(monitor.poll())
+        report = asyncio.run(_poll_once(monitor))
     finally:
         monitor.close()
     for warning in monitor.warnings:
@@ -36,6 +36,13 @@ def run(args: argparse.Namespace) -> int:
     if code:
         print(f"hfmon: {_explain(code, report)}", file=sys.stderr)
     return code
+
+
+async def _poll_once(monitor: Monitor) -> Report:
+    try:
+        return await monitor.poll()
+    finally:
+        await monitor.aclose()
 
 
 def _explain(code: int, report: Report) -> str:

@@ -5,22 +5,19 @@ from __future__ import annotations
 import asyncio
 import tempfile
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 from hfmon.clock import Clock
 from hfmon.collect import Collector, make_collector
 from hfmon.config import Config, load_config
-from hfmon.costs.evaluate import evaluate
+from hfmon.costs import evaluate, history_since
 from hfmon.errors import HfmonError
 from hfmon.history import History
 from hfmon.models import Snapshot
 from hfmon.report import Report
 from hfmon.store import HistoryStore
-
-# History older than this is not needed by any figure (period so far, trailing 24 h, uptime).
-_HISTORY_WINDOW = timedelta(days=32)
 
 
 class ReportSource(Protocol):
@@ -51,26 +48,31 @@ class Monitor:
         return self.clock.now()
 
     async def poll(self) -> Report:
-        """One poll: every source concurrently, then history, then the Report."""
+        """One poll: every source concurrently, then history and the Report off the event loop."""
         snapshot = await self.collector.poll(self.snapshot)
         self.snapshot = snapshot
+        # SQLite and evaluate over a long history take a few hundred ms: keep the UI's loop free meanwhile.
+        return await asyncio.to_thread(self._evaluate, snapshot, self.clock.now())
+
+    def _evaluate(self, snapshot: Snapshot, now: datetime) -> Report:
         history = History()
         if self.store is not None:
-            history = await asyncio.to_thread(self._remember, snapshot)
-        return evaluate(snapshot, history, self.config, self.clock.now())
+            try:
+                self.store.record(snapshot)
+                history = self.store.load(history_since(snapshot, now))
+            except HfmonError as exc:  # history is an extra: the live numbers still show without it
+                self.warnings.append(f"history not saved: {exc}")
+                self.store.close()
+                self.store = None
+        return evaluate(snapshot, history, self.config, now)
 
-    def _remember(self, snapshot: Snapshot) -> History:
-        assert self.store is not None
-        try:
-            self.store.record(snapshot)
-            return self.store.load(snapshot.taken_at - _HISTORY_WINDOW)
-        except HfmonError as exc:  # history is an extra: the live numbers still show without it
-            self.warnings.append(f"history not saved: {exc}")
-            self.store = None
-            return History()
+    async def aclose(self) -> None:
+        """Close the HTTP client (inside the loop that used it) and the history file."""
+        await self.collector.aclose()
+        self.close()
 
     def close(self) -> None:
-        """Release the history file (the HTTP client closes with its event loop)."""
+        """Release the history file; committed history is already safe on disk."""
         if self.store is not None:
             self.store.close()
             self.store = None

@@ -25,6 +25,7 @@ from typing import Any
 
 import platformdirs
 
+from hfmon import errors
 from hfmon.history import GONE, History, StateChange, UsagePoint
 from hfmon.models import Snapshot
 from hfmon.store import queries as q
@@ -50,7 +51,7 @@ SYNCHRONOUS = "NORMAL"  # see the module docstring
 WAL_SIZE_LIMIT = 4 * 1024 * 1024  # bytes the WAL is truncated to after a checkpoint
 
 
-class HistoryError(Exception):
+class HistoryError(errors.HistoryError):
     """The history file cannot be used; the message names the file and what to do."""
 
     def __init__(self, path: Path, message: str) -> None:
