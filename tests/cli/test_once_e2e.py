@@ -230,3 +230,16 @@ def test_history_accumulates_across_runs(fake: Callable[..., Served]) -> None:
     assert served.run("--once", "--json").code == 0
     assert served.run("--once", "--json").code == 0
     assert (served.data_dir / "history.sqlite3").exists()
+
+
+def test_damaged_history_file_is_reported_and_left_untouched(fake: Callable[..., Served]) -> None:
+    served = fake()
+    served.data_dir.mkdir(parents=True)
+    damaged = served.data_dir / "history.sqlite3"
+    damaged.write_bytes(b"not a database, and worth keeping" * 100)
+    before = damaged.read_bytes()
+    run = served.run("--once", "--json")
+    assert run.code == 0, run.stderr
+    assert "history" in run.stderr and str(damaged) in run.stderr
+    assert run.doc()["account"] is not None  # the live numbers still arrive
+    assert damaged.read_bytes() == before
