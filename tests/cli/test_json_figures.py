@@ -1,0 +1,131 @@
+"""Every money figure of the `--once --json` document, at frozen times, against values worked out from the scenario.
+
+The document is built the way `hfmon --once --json` builds it (real collector against the in-process fake,
+`evaluate`, `report_document`). Expected figures come from the scenario's timelines, catalogs, traffic and
+storage only (`tests.costs.scenario_expect` plus the few below), converted as the JSON promises: USD rounded to
+the micro-dollar, hours to 1/10,000, percentages to 1/100.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import jsonschema
+import pytest
+
+from hfmon.fakehub import Scenario, demo_scenario
+from hfmon.jsonout import report_document
+from hfmon.schemas import once_schema
+from tests.costs import scenario_expect as expect
+from tests.costs.test_scenario import BILLING, poll_report
+
+D = Decimal
+START = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+TIMES = [START, START + timedelta(hours=3), START + timedelta(days=2, minutes=7, seconds=41)]
+IDS = ["start", "3h-on", "2d-on-mid-minute"]
+
+
+def usd(amount: Decimal | None) -> float | None:
+    return None if amount is None else float(amount.quantize(expect.MICRO))
+
+
+def hours4(minutes: int) -> float:
+    return float((D(minutes) / 60).quantize(D("0.0001")))
+
+
+def storage(scn: Scenario, now: datetime) -> tuple[int, int]:
+    """(private, public) bytes of every repo and Space of every namespace."""
+    private = public = 0
+    for size, is_private in [(r.used_storage, r.private) for r in scn.repos] + [
+            (s.used_storage, s.private) for s in scn.spaces if s.created_at <= now]:
+        if is_private:
+            private += size
+        else:
+            public += size
+    return private, public
+
+
+def zero_gpu(now: datetime) -> tuple[int, int, str]:
+    """(base, remaining, resets at) of the PRO user's ZeroGPU quota: a daily window from 09:12 UTC, 90 s/h used."""
+    start = now.replace(hour=9, minute=12, second=0, microsecond=0)
+    if start > now:
+        start -= timedelta(days=1)
+    used = int((now - start).total_seconds()) * 90 // 3600
+    return 2400, 2400 - used, (start + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    return demo_scenario()
+
+
+async def document(scn: Scenario, now: datetime) -> tuple[dict[str, Any], Any]:
+    report, hub = await poll_report(scn, now)
+    doc = report_document(report)
+    jsonschema.validate(doc, once_schema())
+    return doc, hub
+
+
+@pytest.mark.parametrize("now", TIMES, ids=IDS)
+async def test_credits_and_inference_in_the_json(scenario: Scenario, now: datetime) -> None:
+    doc, hub = await document(scenario, now)
+    credits = {c["namespace"]: c for c in [doc["credits"], *doc["org_credits"]]}
+    assert set(credits) == set(BILLING)
+    providers: dict[str, Decimal] = {}
+    total = D(0)
+    for ns, included in (("ada", D(2)), ("ada-labs", D(2) * 5)):  # PRO; Team org of 5 seats at $2 each
+        used, n, _ = expect.inference(hub, ns, now)
+        for p, amount in expect.inference(hub, ns, now, live=True)[2].items():
+            providers[p] = providers.get(p, D(0)) + amount
+        c = credits[ns]
+        assert (c["included_usd"], c["used_usd"]) == (usd(included), usd(used)), ns
+        assert c["remaining_usd"] == usd(max(included - used, D(0))), ns
+        assert c["overage_usd"] == usd(max(used - included, D(0))), ns
+        start, end = expect.period_of(now)
+        assert (c["period_start"], c["period_end"]) == (f"{start:%Y-%m-%dT%H:%M:%SZ}", f"{end:%Y-%m-%dT%H:%M:%SZ}")
+        assert c["days_left"] == float((D((end - now) // timedelta(seconds=1)) / 86400).quantize(D("0.01")))
+        total += used
+    assert doc["inference"]["cost_usd"] == usd(total)
+    assert {p["provider"]: p["cost_usd"] for p in doc["inference"]["by_provider"]} == {
+        p: usd(v) for p, v in providers.items()}
+    costs = [p["cost_usd"] for p in doc["inference"]["by_provider"]]
+    assert costs == sorted(costs, reverse=True)
+
+
+@pytest.mark.parametrize("now", TIMES, ids=IDS)
+async def test_resource_figures_in_the_json(scenario: Scenario, now: datetime) -> None:
+    doc, _ = await document(scenario, now)
+    want = {**{("space", k): v for k, v in expect.spaces(scenario, now).items()},
+            **{("endpoint", k): v for k, v in expect.endpoints(scenario, now).items()},
+            **{("job", k): v for k, v in expect.jobs(scenario, now).items()}}
+    rows = [("endpoint", f"{e['namespace']}/{e['name']}", e) for e in doc["endpoints"]]
+    rows += [("space", s["id"], s) for s in doc["spaces"]] + [("job", j["id"], j) for j in doc["jobs"]]
+    assert sorted((kind, key) for kind, key, _ in rows) == sorted(want)
+    hours_left = D((expect.period_of(now)[1] - now) // timedelta(seconds=1)) / 3600
+    running = D(0)
+    for kind, key, row in rows:
+        exp = want[(kind, key)]
+        per_hour = exp.cost_per_hour
+        assert row["cost_per_hour_usd"] == usd(per_hour), key
+        assert row["price_per_hour_usd"] == usd(exp.hourly), key
+        assert row["to_period_end_usd"] == usd(None if per_hour is None else per_hour * hours_left), key
+        running += per_hour or 0
+        if key.split("/")[0] not in BILLING and kind != "job":
+            assert (row["billed_hours"], row["billed_usd"], row["recomputed_usd"]) == (None, None, None), key
+            continue
+        assert row["billed_hours"] == hours4(exp.minutes), key
+        assert row["billed_usd"] == usd(exp.billed_usd), key
+        assert row["recomputed_usd"] == usd(exp.recomputed_usd), key
+    assert doc["running_cost_per_hour_usd"] == usd(running)
+
+
+@pytest.mark.parametrize("now", TIMES, ids=IDS)
+async def test_storage_and_zero_gpu_in_the_json(scenario: Scenario, now: datetime) -> None:
+    doc, _ = await document(scenario, now)
+    private, public = storage(scenario, now)
+    assert (doc["storage"]["private_bytes"], doc["storage"]["public_bytes"]) == (private, public)
+    assert sum(r["bytes"] for r in doc["storage"]["repos"]) == private + public
+    base, remaining, resets = zero_gpu(now)
+    assert doc["zero_gpu"] == {"base_s": base, "remaining_s": remaining, "resets_at": resets, "overquota_used_s": 0}
