@@ -48,7 +48,7 @@ OBSERVED_POINTS = 500  # per namespace; bounds memory over a day of polling
 class HfmonApp(App[int]):
     """The live dashboard. Data arrives only through `ReportSource.poll()`; times only from `source.now()`."""
 
-    CSS_PATH = "hfmon.tcss"
+    CSS_PATH = Path(__file__).with_name("hfmon.tcss")  # absolute, so subclasses elsewhere find it
     TITLE = "hfmon"
     BINDINGS: ClassVar[list[BindingType]] = [*bindings.BINDINGS]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]

@@ -6,12 +6,10 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 
-from rich.text import Text
-
 from hfmon import format as fmt
 from hfmon.models import SourceStatus
-from hfmon.report import CheckStatus, Report, ResourceCost, SourceState
-from hfmon.tui.widgets.table import Cell, Column, Row, cell
+from hfmon.report import CheckStatus, EndpointRow, Report, ResourceCost, SourceState, SpaceRow
+from hfmon.tui.widgets.table import Cell, Column, Row, Styled, cell
 
 Tones = Mapping[str, str]
 """Tone name (good, warn, bad, muted, accent) -> Rich style, taken from the current theme."""
@@ -72,22 +70,21 @@ SPENDER_COLUMNS = (
 )
 
 
-def toned(text: str, tone: str | None, tones: Tones) -> Text:
+def toned(text: str, tone: str | None, tones: Tones) -> Styled:
     """Text in a tone's style (plain when the tone is unknown)."""
-    return Text(text, style=tones.get(tone or "", ""))
+    return Styled(text, tones.get(tone or "", ""))
 
 
 def money_cell(value: Decimal | None, *, missing: str = fmt.UNPRICED, tones: Tones | None = None) -> Cell:
     """A right-aligned money cell sorting by amount; missing amounts say so instead of $0."""
     if value is None:
-        return cell(Text(missing, justify="right", style=(tones or {}).get("warn", "") if missing == fmt.UNPRICED
-                         else ""))
-    return cell(Text(fmt.money(value), justify="right"), value)
+        return cell(missing, right=True, style=(tones or {}).get("warn", "") if missing == fmt.UNPRICED else "")
+    return cell(fmt.money(value), value, right=True)
 
 
 def num_cell(text: str, value: Decimal | int | float | None) -> Cell:
     """A right-aligned numeric cell."""
-    return cell(Text(text, justify="right"), value)
+    return cell(text, value, right=True)
 
 
 def hours_cell(value: Decimal | None) -> Cell:
@@ -105,8 +102,7 @@ def cost_cells(cost: ResourceCost, tones: Tones) -> tuple[Cell, Cell, Cell]:
     """$/h now, billed and recomputed."""
     rate = cost.cost_per_hour_usd
     rate_cell = (money_cell(None, tones=tones) if rate is None
-                 else cell(Text(fmt.per_hour(rate), justify="right", style="" if rate else tones.get("muted", "")),
-                           rate))
+                 else cell(fmt.per_hour(rate), rate, right=True, style="" if rate else tones.get("muted", "")))
     return (rate_cell, money_cell(cost.billed_usd, missing=fmt.MISSING),
             money_cell(cost.recomputed_usd, tones=tones) if cost.price is None
             else money_cell(cost.recomputed_usd, missing=fmt.MISSING))
@@ -114,50 +110,49 @@ def cost_cells(cost: ResourceCost, tones: Tones) -> tuple[Cell, Cell, Cell]:
 
 def endpoint_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
     """One row per endpoint."""
-    rows: list[Row] = []
-    for r in report.endpoints:
-        e, c = r.endpoint, r.cost
-        full = f"{e.namespace}/{e.name}"
-        if not in_namespace(full, ns):
-            continue
-        rate, billed, recomputed = cost_cells(c, tones)
-        delta = None if c.billed_usd is None or c.recomputed_usd is None else c.billed_usd - c.recomputed_usd
-        replicas = f"{e.ready_replicas}/{e.target_replicas} ({e.min_replica if e.min_replica is not None else '?'}–" \
-                   f"{e.max_replica if e.max_replica is not None else '?'})"
-        instance = " ".join(x for x in (e.vendor, e.region, e.instance_type, e.instance_size) if x)
-        rows.append((full, (
-            cell(full), cell(toned(e.state, ENDPOINT_TONES.get(e.state), tones)), rate, cell(replicas),
-            num_cell(fmt.percent(c.uptime_pct), c.uptime_pct), hours_cell(c.billed_hours),
-            billed, recomputed, delta_cell(delta, tones), cell(instance or fmt.MISSING),
-            cell(c.price.source.value if c.price else toned(fmt.UNPRICED, "warn", tones)),
-        )))
-    return rows
+    return [(f"{r.endpoint.namespace}/{r.endpoint.name}", _endpoint_cells(r, tones)) for r in report.endpoints
+            if in_namespace(r.endpoint.namespace, ns)]
+
+
+def _endpoint_cells(r: EndpointRow, tones: Tones) -> tuple[Cell, ...]:
+    e, c = r.endpoint, r.cost
+    full = f"{e.namespace}/{e.name}"
+    rate, billed, recomputed = cost_cells(c, tones)
+    delta = None if c.billed_usd is None or c.recomputed_usd is None else c.billed_usd - c.recomputed_usd
+    replicas = f"{e.ready_replicas}/{e.target_replicas} ({e.min_replica if e.min_replica is not None else '?'}–" \
+               f"{e.max_replica if e.max_replica is not None else '?'})"
+    instance = " ".join(x for x in (e.vendor, e.region, e.instance_type, e.instance_size) if x)
+    return (
+        cell(full), cell(toned(e.state, ENDPOINT_TONES.get(e.state), tones)), rate, cell(replicas),
+        num_cell(fmt.percent(c.uptime_pct), c.uptime_pct), hours_cell(c.billed_hours),
+        billed, recomputed, delta_cell(delta, tones), cell(instance or fmt.MISSING),
+        cell(c.price.source.value if c.price else toned(fmt.UNPRICED, "warn", tones)),
+    )
 
 
 def delta_cell(delta: Decimal | None, tones: Tones) -> Cell:
     """A signed difference, loud when not zero."""
     if delta is None:
-        return cell(Text(fmt.MISSING, justify="right"))
+        return cell(fmt.MISSING, right=True)
     tone = "bad" if abs(delta) >= Decimal("0.01") else "muted"
-    return cell(Text(fmt.money_delta(delta), justify="right", style=tones.get(tone, "")), delta)
+    return cell(fmt.money_delta(delta), delta, right=True, style=tones.get(tone, ""))
 
 
 def space_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
     """One row per Space."""
-    rows: list[Row] = []
-    for r in report.spaces:
-        s = r.space
-        if not in_namespace(s.id, ns):
-            continue
-        rate, billed, recomputed = cost_cells(r.cost, tones)
-        rows.append((s.id, (
-            cell(s.id), cell(toned(s.stage, SPACE_TONES.get(s.stage), tones)), cell(s.hardware or fmt.MISSING),
-            rate, cell(fmt.sleep_time(s.sleep_time_s),
-                       -1 if s.sleep_time_s is None or s.sleep_time_s < 0 else s.sleep_time_s),
-            hours_cell(r.gpu_hours), billed, recomputed,
-            num_cell(fmt.size(s.used_storage_bytes), s.used_storage_bytes),
-        )))
-    return rows
+    return [(r.space.id, _space_cells(r, tones)) for r in report.spaces if in_namespace(r.space.id, ns)]
+
+
+def _space_cells(r: SpaceRow, tones: Tones) -> tuple[Cell, ...]:
+    s = r.space
+    rate, billed, recomputed = cost_cells(r.cost, tones)
+    return (
+        cell(s.id), cell(toned(s.stage, SPACE_TONES.get(s.stage), tones)), cell(s.hardware or fmt.MISSING),
+        rate, cell(fmt.sleep_time(s.sleep_time_s),
+                   -1 if s.sleep_time_s is None or s.sleep_time_s < 0 else s.sleep_time_s),
+        hours_cell(r.gpu_hours), billed, recomputed,
+        num_cell(fmt.size(s.used_storage_bytes), s.used_storage_bytes),
+    )
 
 
 def job_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
@@ -181,7 +176,7 @@ def repo_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
     repos = [r for r in report.storage.repos if in_namespace(r.namespace, ns)]
     total = sum(r.bytes for r in repos) or 1
     return [(f"{r.type}:{r.id}", (
-        cell(r.id), cell(r.type), cell(toned("private", "accent", tones) if r.private else Text("public")),
+        cell(r.id), cell(r.type), cell(toned("private", "accent", tones) if r.private else "public"),
         num_cell(fmt.size(r.bytes), r.bytes), num_cell(fmt.percent(Decimal(r.bytes * 100) / total), r.bytes),
     )) for r in repos]
 

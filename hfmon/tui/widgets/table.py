@@ -4,41 +4,49 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple, Self
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
+from textual.geometry import Region
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowKey
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """A table cell: what to show, and the value it sorts by (so `$99` sorts below `$1,200`)."""
+class Styled(NamedTuple):
+    """Text with one Rich style (cheaper to build and compare than a Rich Text)."""
 
-    text: Text | str
+    text: str
+    style: str = ""
+
+
+class Cell(NamedTuple):
+    """A table cell: its text and style, and the value it sorts by (so `$99` sorts below `$1,200`).
+
+    A tuple of plain values, not a Rich Text, so a 1,000-row refresh builds and compares cells cheaply; the
+    Text is made only when a visible row is drawn.
+    """
+
+    plain: str
     sort: tuple[Any, ...] = ()
+    style: str = ""
+    right: bool = False
 
     def __rich__(self) -> Text:
-        return self.text if isinstance(self.text, Text) else Text(self.text)
-
-    def __lt__(self, other: Cell) -> bool:
-        return self.sort < other.sort
-
-    @property
-    def plain(self) -> str:
-        """The text without styles, for filtering."""
-        return self.text.plain if isinstance(self.text, Text) else self.text
+        return Text(self.plain, style=self.style, justify="right" if self.right else "left", end="")
 
 
-def cell(text: Text | str, value: Any = None) -> Cell:
+def cell(text: str | Styled, value: Any = None, *, style: str = "", right: bool = False) -> Cell:
     """A cell sorting by `value`, or by its text when no value is given; missing values sort last."""
-    plain = text.plain if isinstance(text, Text) else text
+    if isinstance(text, Styled):
+        style = text.style or style
+        text = text.text
     if value is not None:
-        return Cell(text, (0, value))
-    if plain in ("", "—", "unpriced"):
-        return Cell(text, (1, plain))
-    return Cell(text, (0, plain.lower()))
+        return Cell(text, (0, value), style, right)
+    if text in ("", "—", "unpriced"):
+        return Cell(text, (1, text), style, right)
+    return Cell(text, (0, text.lower()), style, right)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +69,9 @@ class KeyedTable(DataTable[Cell]):
         Binding("S", "reverse_sort", "Reverse", id="sort-reverse", show=False),
     ]
 
+    _bulk: bool | None = None
+    """Not None while a bulk update defers refreshes (True: one with layout is due)."""
+
     def __init__(self, columns: Sequence[Column], *, default_sort: str | None = None,
                  default_reverse: bool = False, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True, cursor_foreground_priority="css")
@@ -70,6 +81,7 @@ class KeyedTable(DataTable[Cell]):
         self.filter_text = ""
         self._all: dict[str, tuple[Cell, ...]] = {}
         self._shown: dict[str, tuple[Cell, ...]] = {}
+        self._keys: dict[str, RowKey] = {}  # made once: update_cell with a str builds and hashes a new key
 
     def on_mount(self) -> None:
         for col in self.spec:
@@ -102,30 +114,50 @@ class KeyedTable(DataTable[Cell]):
         needle = self.filter_text
         return {k: v for k, v in self._all.items() if any(needle in c.plain.lower() for c in v)}
 
+    def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
+                recompose: bool = False) -> Self:
+        """Refresh, or during a bulk update note that one is due (one refresh instead of one per cell)."""
+        if self._bulk is not None and not regions and not recompose:
+            self._bulk = self._bulk or layout
+            return self
+        return super().refresh(*regions, repaint=repaint, layout=layout, recompose=recompose)
+
     def _sync(self) -> None:
+        self._bulk = False
+        try:
+            self._sync_rows()
+        finally:
+            layout, self._bulk = self._bulk, None
+            self.refresh(layout=layout)
+
+    def _sync_rows(self) -> None:
         wanted = self._visible()
         cursor_key = self._cursor_key()
-        changed = False
+        reorder = False  # rows came or went, or a value in the sort column moved
         for key in [k for k in self._shown if k not in wanted]:
-            self.remove_row(key)
+            self.remove_row(self._keys.pop(key))
             del self._shown[key]
-            changed = True
-        keys = [c.key for c in self.spec]
+            reorder = True
+        columns = [self.columns[self._column_key(c.key)] for c in self.spec]
+        sort_at = next((i for i, c in enumerate(self.spec) if c.key == self.sort_key), -1)
         for key, cells in wanted.items():
             old = self._shown.get(key)
             if old is None:
-                self.add_row(*cells, key=key)
-                changed = True
+                self._keys[key] = self.add_row(*cells, key=key)
+                reorder = True
             elif old != cells:
-                for col_key, new, before in zip(keys, cells, old, strict=True):
+                for i, (column, new, before) in enumerate(zip(columns, cells, old, strict=True)):
                     if new != before:
+                        # Only a cell wider than its column re-measures; narrower ones leave widths alone
+                        # (Textual would re-measure the whole column for each: O(rows²) on a big refresh).
                         try:
-                            self.update_cell(key, col_key, new, update_width=len(new.plain) > len(before.plain))
+                            self.update_cell(self._keys[key], column.key, new,
+                                             update_width=cell_len(new.plain) > column.content_width)
                         except CellDoesNotExist:
                             continue
-                        changed = True
+                        reorder = reorder or (i == sort_at and new.sort != before.sort)
             self._shown[key] = cells
-        if changed:
+        if reorder:
             self._resort(cursor_key)
 
     def _cursor_key(self) -> str | None:

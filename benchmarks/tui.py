@@ -1,0 +1,139 @@
+"""TUI benchmarks: launch to first data painted, applying a poll to a 1,000-row table, memory over 1,000 polls.
+
+Run from the repository root: `.venv/bin/python benchmarks/tui.py`. Prints the figures and the goals they are
+judged by; it asserts nothing.
+"""
+
+from __future__ import annotations
+
+import time
+
+T0 = time.perf_counter()  # before Textual or hfmon is imported: "launch" includes their import
+
+import asyncio  # noqa: E402
+import gc  # noqa: E402
+import statistics  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def rss_mb() -> float:
+    """Resident memory of this process now (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+async def first_paint() -> tuple[float, float]:
+    """Seconds from launch to the first Report painted, on the in-process demo; and the first poll alone."""
+    from hfmon.monitor import build_monitor
+    from hfmon.tui.app import HfmonApp
+    from hfmon.tui.messages import ReportReady
+
+    painted = asyncio.Event()
+    poll_s: list[float] = []
+
+    class Timed(HfmonApp):
+        def on_report_ready(self, message: ReportReady) -> None:
+            super().on_report_ready(message)
+            self.call_after_refresh(painted.set)
+
+    monitor = build_monitor(demo=True, speed=60.0, history=False)
+    original = monitor.poll
+
+    async def timed_poll() -> object:
+        start = time.perf_counter()
+        try:
+            return await original()
+        finally:
+            poll_s.append(time.perf_counter() - start)
+
+    monitor.poll = timed_poll  # type: ignore[method-assign]
+    app = Timed(monitor, interval_s=3600, demo=True, tick_s=3600)
+    async with app.run_test(size=(120, 36)):
+        await asyncio.wait_for(painted.wait(), 60)
+        launch = time.perf_counter() - T0
+    monitor.close()
+    return launch, poll_s[0]
+
+
+async def big_table(polls: int = 20) -> tuple[float, float, int]:
+    """Median ms to apply a poll that changes a 1,000-row Spaces table, with and without the repaint."""
+    from hfmon.tui.app import HfmonApp
+    from hfmon.tui.messages import ReportReady
+    from hfmon.tui.widgets.table import KeyedTable
+    from tests.tui.builder import FakeSource, build_report
+
+    source = FakeSource(lambda now, tick: build_report(now, tick=tick, spaces_n=1000), step_s=60)
+    app = HfmonApp(source, interval_s=3600, tick_s=3600)
+    added: list[int] = []
+    original_add = KeyedTable.add_row
+
+    def counting_add(self: KeyedTable, *cells: object, **kw: object) -> object:
+        added.append(1)
+        return original_add(self, *cells, **kw)  # type: ignore[arg-type]
+
+    apply_ms: list[float] = []
+    paint_ms: list[float] = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("4")
+        await pilot.pause()
+        KeyedTable.add_row = counting_add  # type: ignore[method-assign]
+        try:
+            for _ in range(polls):
+                report = await source.poll()
+                painted = asyncio.Event()
+                start = time.perf_counter()
+                app.on_report_ready(ReportReady(report))
+                apply_ms.append((time.perf_counter() - start) * 1000)
+                app.call_after_refresh(painted.set)
+                await painted.wait()
+                paint_ms.append((time.perf_counter() - start) * 1000)
+        finally:
+            KeyedTable.add_row = original_add  # type: ignore[method-assign]
+        rows = app.query_one("#spaces", KeyedTable).row_count
+    assert rows == 1000
+    return statistics.median(apply_ms), statistics.median(paint_ms), len(added)
+
+
+async def memory(polls: int = 1000) -> tuple[float, float]:
+    """RSS after 10 polls and after `polls`, going through the real poll worker each time."""
+    from hfmon.tui.app import HfmonApp
+    from tests.tui.builder import FakeSource
+
+    source = FakeSource(step_s=60)
+    app = HfmonApp(source, interval_s=3600, tick_s=3600)
+    after_10 = 0.0
+    async with app.run_test(size=(120, 36)) as pilot:
+        for i in range(1, polls + 1):
+            app.start_poll()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            if i == 10:
+                gc.collect()
+                after_10 = rss_mb()
+        gc.collect()
+        after_n = rss_mb()
+    return after_10, after_n
+
+
+def main() -> None:
+    """Run the three measurements and print them."""
+    launch, poll = asyncio.run(first_paint())
+    print(f"launch to first data painted (demo, in-process fake): {launch * 1000:.0f} ms "
+          f"(of which the first poll {poll * 1000:.0f} ms)")
+    apply, paint, added = asyncio.run(big_table())
+    print(f"apply a poll changing a 1,000-row Spaces table: {apply:.1f} ms median (with repaint {paint:.1f} ms); "
+          f"rows re-added: {added} (in place); goal <= 50 ms -> {'met' if apply <= 50 else 'NOT met'}")
+    after_10, after_n = asyncio.run(memory())
+    print(f"resident memory: {after_10:.1f} MB after 10 polls, {after_n:.1f} MB after 1,000 polls "
+          f"(+{after_n - after_10:.1f} MB); goal within 5 MB -> {'met' if after_n - after_10 <= 5 else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
