@@ -270,23 +270,27 @@ def _inference(namespaces: Iterable[NamespaceData]) -> Inference:
 def _storage(namespaces: Iterable[NamespaceData]) -> Storage:
     private = public = 0
     limits: list[int] = []
+    limit_known = True  # the limit must cover every namespace whose private bytes are in the total
     repos: list[RepoStorage] = []
     for ns in namespaces:
         mine = ns.storage.value or ()
         repos += mine
         b = ns.billing.value
         if b is not None and b.private_storage_bytes is not None:
-            private += b.private_storage_bytes
+            mine_private = b.private_storage_bytes
         else:
-            private += sum(r.bytes for r in mine if r.private)
+            mine_private = sum(r.bytes for r in mine if r.private)
+        private += mine_private
         if b is not None and b.public_storage_bytes is not None:
             public += b.public_storage_bytes
         else:
             public += sum(r.bytes for r in mine if not r.private)
         if b is not None and b.private_storage_limit_bytes is not None:
             limits.append(b.private_storage_limit_bytes)
+        elif mine_private > 0:
+            limit_known = False
     repos.sort(key=lambda r: (-r.bytes, r.namespace, r.id))
-    return Storage(private, public, sum(limits) if limits else None, tuple(repos))
+    return Storage(private, public, sum(limits) if limits and limit_known else None, tuple(repos))
 
 
 def _sources(snapshot: Snapshot, now: datetime) -> Iterable[SourceState]:
