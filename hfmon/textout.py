@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from hfmon.models import SourceStatus
 from hfmon.report import CheckStatus, Credits, CrossCheck, Report, ResourceCost, Severity
@@ -29,7 +29,7 @@ def money(value: Decimal | None, *, signed: bool = False) -> str:
     if value is None:
         return "n/a"
     places = "0.0001" if 0 < abs(value) < Decimal("0.01") else "0.01"
-    text = f"${abs(value.quantize(Decimal(places))):,}"
+    text = f"${abs(value.quantize(Decimal(places), rounding=ROUND_HALF_UP)):,}"  # as the TUI rounds
     sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
     return sign + text
 
@@ -47,10 +47,13 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
         out += _credits(credits, paint)
     if not report.credits:
         out.append(paint("Credits   no billing access: add the billing read permission to see credits", "yellow"))
-    out.append(f"{paint('Running', 'bold')}   {rate(report.running_cost_per_hour_usd)} now"
-               f"  ·  {len([r for r in report.endpoints if _billed(r.cost)])} endpoints,"
-               f" {len([r for r in report.spaces if _billed(r.cost)])} Spaces,"
-               f" {len([r for r in report.jobs if _billed(r.cost)])} jobs billed")
+    costs = [r.cost for r in report.endpoints] + [r.cost for r in report.spaces] + [r.cost for r in report.jobs]
+    unpriced = sum(1 for c in costs if c.cost_per_hour_usd is None)  # billed now, no price: not in the sum
+    extra = f" + {unpriced} unpriced" if unpriced else ""
+    out.append(_fit(f"{paint('Running', 'bold')}   {rate(report.running_cost_per_hour_usd)}{extra} now"
+                    f"  ·  {len([r for r in report.endpoints if _billed(r.cost)])} endpoints,"
+                    f" {len([r for r in report.spaces if _billed(r.cost)])} Spaces,"
+                    f" {len([r for r in report.jobs if _billed(r.cost)])} jobs billed"))
     inf = report.inference
     providers = "  ".join(f"{p.name} {money(p.cost_usd)}" for p in inf.by_provider[:3])
     out.append(_fit(f"{paint('Inference', 'bold')} {money(inf.cost_usd)} · {inf.requests:,} requests  {providers}"))
@@ -78,7 +81,10 @@ def _credits(c: Credits, paint: _Paint) -> list[str]:
     limit = f" · limit {money(c.limit_usd)}" if c.limit_usd is not None else ""
     first = f"{paint('Credits', 'bold')}   {c.namespace}: {used} used of {money(c.included_usd)} included"
     first += f" · {money(c.remaining_usd)} left" if c.overage_usd == 0 else f" · overage {money(c.overage_usd)}"
-    runs_out = f" · runs out {c.exhausts_at:%b %d %H:%M}" if c.exhausts_at else ""
+    runs_out = ""
+    if c.exhausts_at is not None:  # already used up: the first moment seen over, or now without history
+        verb = "ran out by" if c.used_usd >= c.included_usd else "runs out"
+        runs_out = f" · {verb} {c.exhausts_at:%b %d %H:%M}"
     second = f"          burn {money(c.burn_rate_usd_per_day)}/day · projected {money(c.projected_period_usd)}"
     second += runs_out
     lines = [_fit(f"{first} · {c.days_left:.1f} days left"), _fit(second + limit)]
@@ -88,7 +94,8 @@ def _credits(c: Credits, paint: _Paint) -> list[str]:
 
 
 def _billed(cost: ResourceCost) -> bool:
-    return bool(cost.cost_per_hour_usd)
+    """Costs money now: a positive $/h, or no $/h because the running hardware has no price."""
+    return cost.cost_per_hour_usd is None or cost.cost_per_hour_usd > 0
 
 
 def _instance(vendor: str | None, instance_type: str | None, size: str | None) -> str:
@@ -96,9 +103,7 @@ def _instance(vendor: str | None, instance_type: str | None, size: str | None) -
 
 
 def _cost_cell(cost: ResourceCost) -> str:
-    if cost.price is None:
-        return "unpriced"
-    now = rate(cost.cost_per_hour_usd) if cost.cost_per_hour_usd is not None else "—"
+    now = rate(cost.cost_per_hour_usd) if cost.cost_per_hour_usd is not None else "unpriced"
     billed = money(cost.billed_usd) if cost.billed_usd is not None else "—"
     return f"{now:>10} {billed:>10}"
 
