@@ -77,9 +77,8 @@ def chat(ctx: Ctx) -> Resp:
     ns = ctx.req.headers.get("x-hf-bill-to") or scn.user.name
     if ns != scn.user.name and scn.org(ns) is None:
         raise HTTPError(403, f"You are not a member of '{ns}' and cannot bill requests to it")
-    used = ctx.hub.traffic.period_used(ns, ctx.now)
-    limit = scn.user.spending_limit_nano_usd if ns == scn.user.name else 0
-    if (not scn.can_pay(ns) and used >= scn.included_nano_usd(ns)) or (limit and used >= limit):
+    cap = scn.cap_nano_usd(ns)
+    if cap is not None and ctx.hub.traffic.period_used(ns, ctx.now) >= cap:
         raise HTTPError(402, DEPLETED)
     prompt, completion = _tokens(body)
     cost = offer.cost_nano_usd(prompt, completion)

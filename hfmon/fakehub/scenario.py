@@ -240,6 +240,14 @@ class Scenario:
         """Whether the namespace may go past its included credits (free users may not)."""
         return self.org(namespace) is not None or self.user.plan != "free"
 
+    def cap_nano_usd(self, namespace: str) -> int | None:
+        """Inference spend at which requests billed to the namespace get 402: included credits for an account
+        that cannot pay, the user's spending limit, whichever is lower (None: no cap)."""
+        caps = [] if self.can_pay(namespace) else [self.included_nano_usd(namespace)]
+        if namespace == self.user.name and self.user.spending_limit_nano_usd:
+            caps.append(self.user.spending_limit_nano_usd)
+        return min(caps, default=None)
+
     def quota(self) -> int:
         """API requests allowed per token per 5-minute window."""
         if self.rate_limit_quota is not None:

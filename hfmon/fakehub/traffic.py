@@ -5,6 +5,10 @@ its real cost `settle_delay_s` seconds after it was made; real cost = ceil(promp
 completion_tokens x output price) in nano-USD, prices in USD per 1M tokens (0 for an unpriced provider).
 A request counts in a window when start <= its time < end and its time <= now. `usedNanoUsd` sums settled
 costs plus placeholders of the not-yet-settled requests; the per-session report has settled costs only.
+
+Hard caps (hf-api.md 3.2, 3.6): a generated request made when its namespace's spend this period (placeholders
+included, as at that second) had already reached `Scenario.cap_nano_usd` is refused with 402, as the router
+refuses posted ones, and is never billed or counted.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import bisect
 import itertools
 import random
 import threading
+from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -106,6 +111,7 @@ class Traffic:
         self._reqs: list[list[Routed]] = [[] for _ in scn.traffic]
         self._times: list[list[int]] = [[] for _ in scn.traffic]
         self.ledger: list[Routed] = []
+        self._refusals: dict[str, tuple[tuple[int, int], frozenset[tuple[int, int]]]] = {}
 
     def _upto(self, now: datetime) -> None:
         for idx, phase in enumerate(self.scn.traffic):
@@ -127,12 +133,50 @@ class Traffic:
         out: list[Routed] = []
         with self._lock:
             self._upto(now)
+            refused = self._refused(namespace, now)
             for idx, phase in enumerate(self.scn.traffic):
                 if phase.namespace != namespace:
                     continue
-                times = self._times[idx]
-                out.extend(self._reqs[idx][bisect.bisect_left(times, a):bisect.bisect_right(times, b)])
+                times, reqs = self._times[idx], self._reqs[idx]
+                i, j = bisect.bisect_left(times, a), bisect.bisect_right(times, b)
+                if refused:
+                    out.extend(reqs[k] for k in range(i, j) if (idx, k) not in refused)
+                else:
+                    out.extend(reqs[i:j])
             out.extend(r for r in self.ledger if r.namespace == namespace and a <= r.t <= b)
+        return out
+
+    def _refused(self, namespace: str, now: datetime) -> frozenset[tuple[int, int]]:
+        """(phase, position) of the generated requests refused by the namespace's cap, up to `now` (lock held)."""
+        cap = self.scn.cap_nano_usd(namespace)
+        if cap is None:
+            return frozenset()
+        end = _ts(now)
+        key = (end, len(self.ledger))
+        hit = self._refusals.get(namespace)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        events = [(r.t, -1, 0, r.cost_nano_usd) for r in self.ledger if r.namespace == namespace and r.t <= end]
+        for idx, phase in enumerate(self.scn.traffic):
+            if phase.namespace == namespace:
+                stop = bisect.bisect_right(self._times[idx], end)
+                events += [(r.t, idx, k, r.cost_nano_usd) for k, r in enumerate(self._reqs[idx][:stop])]
+        events.sort()
+        refused: set[tuple[int, int]] = set()
+        period_end, settled = 0, 0
+        pending: deque[tuple[int, int]] = deque()  # accepted, not yet settled: (time, real cost)
+        for t, idx, k, cost in events:
+            if t >= period_end:  # a new billing period: spend starts again from 0
+                period_end = _ts(period_bounds(datetime.fromtimestamp(t, UTC))[1])
+                settled, pending = 0, deque()
+            while pending and pending[0][0] <= t - self.scn.settle_delay_s:
+                settled += pending.popleft()[1]
+            if idx >= 0 and settled + len(pending) * PLACEHOLDER_NANO_USD >= cap:
+                refused.add((idx, k))
+                continue
+            pending.append((t, cost))
+        out = frozenset(refused)
+        self._refusals[namespace] = (key, out)
         return out
 
     def totals(self, namespace: str, lo: datetime, hi: datetime, now: datetime) -> InferenceTotals:
