@@ -8,7 +8,8 @@ pay-as-you-go, so overage = max(0, used - included) and remaining = max(0, inclu
 - Burn rate over the trailing 24 h: (used now - used at the latest history point at least 24 h old) / the
   days between them. When the period began less than 24 h ago the baseline is (period start, $0); when
   history is shorter than 24 h the earliest point at least an hour old is used; otherwise None.
-- Projection uses the 24 h rate when there is one (recent behaviour), else the period rate.
+- Projection uses the 24 h rate when there is one (recent behaviour), else the period rate, and stops at the
+  spending limit: HF refuses requests once it is reached (402), so spend cannot run past it.
 - `exhausts_at` / `limit_hit_at`: when used would cross included / limit at that rate, None when not
   within the period; if already crossed, the first history point at or over it (else `now`).
 - Provisional: Inference Providers settle up to ~30 min after a request, so spend since the latest history
@@ -119,6 +120,9 @@ def credits_for(namespace: str, usage: InferenceUsage, history: History, now: da
     rate = rate_24h if rate_24h is not None else period_rate
     left = max(days(period.end - now), Decimal(0))
     limit = usage.limit_usd if usage.limit_usd else None
+    projected = used + rate * left
+    if limit is not None:
+        projected = min(projected, max(limit, used))
     return Credits(
         namespace=namespace,
         period_start=period.start,
@@ -130,7 +134,7 @@ def credits_for(namespace: str, usage: InferenceUsage, history: History, now: da
         limit_usd=limit,
         burn_rate_usd_per_day=micro(period_rate),
         burn_rate_24h_usd_per_day=None if rate_24h is None else micro(rate_24h),
-        projected_period_usd=micro(used + rate * left),
+        projected_period_usd=micro(projected),
         exhausts_at=crossing(used, included, rate, points, now, period) if included > 0 else None,
         limit_hit_at=crossing(used, limit, rate, points, now, period) if limit is not None else None,
         days_left=left.quantize(Decimal("0.0001")),

@@ -26,7 +26,7 @@ def test_mid_period_with_a_day_of_history() -> None:
     assert c.burn_rate_usd_per_day == D("0.1")  # 1.5 / 15 days
     assert c.burn_rate_24h_usd_per_day == D("0.3")  # (1.5 - 1.2) / 1 day
     assert c.days_left == 15
-    assert c.projected_period_usd == D("6.0")  # 1.5 + 0.3 x 15 (the recent rate wins)
+    assert c.projected_period_usd == D("5")  # 1.5 + 0.3 x 15 = 6.0 (the recent rate wins), stopped by the $5 limit
     assert c.exhausts_at == at(17, 16)  # 0.5 / 0.3 per day = 40 h
     assert c.limit_hit_at == at(27, 16)  # 3.5 / 0.3 per day = 280 h
     assert c.provisional_usd == D("0.3")  # since the last point at least 30 min old (Nov 15 00:00)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from hfmon.config import Config
 from hfmon.costs import evaluate
-from hfmon.history import History
-from tests.costs.builders import RepoStorage, account, at, billing, namespace, snapshot
+from hfmon.costs.credits import credits_for
+from hfmon.history import History, UsagePoint
+from tests.costs.builders import PERIOD_START, RepoStorage, account, at, billing, inference, namespace, snapshot
 
+D = Decimal
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
 TB = 10**12
 
@@ -34,3 +37,15 @@ def test_a_namespace_without_private_storage_does_not_need_a_known_limit() -> No
     acme = namespace("acme", kind="org", storage=(RepoStorage("acme", "acme/open", "model", False, 5 * 10**9),))
     r = evaluate(snapshot(alice, acme, acct=account(orgs=("acme",))), History(), Config(), at(20))
     assert (r.storage.private_bytes, r.storage.private_limit_bytes) == (TB // 10, TB)
+
+
+def test_the_projection_stops_at_the_spending_limit() -> None:
+    # $2.50 used 15 days in, $0.10/day since the last day: $4.00 by the end, but a $3 limit refuses the rest.
+    history = History(usage=(UsagePoint("alice", at(15), PERIOD_START, D("2.4"), None),))
+    c = credits_for("alice", inference("2.5", "2", limit="3"), history, at(16))
+    assert c.limit_hit_at == at(21)  # 0.5 / 0.1 per day
+    assert c.projected_period_usd == D(3)
+    over = credits_for("alice", inference("3.004", "2", limit="3"), History(), at(16))
+    assert over.projected_period_usd == D("3.004")  # spend in flight when the limit was reached stays counted
+    no_limit = credits_for("alice", inference("2.5", "2"), history, at(16))
+    assert no_limit.projected_period_usd == D("4.0")
