@@ -138,9 +138,45 @@ def delta_cell(delta: Decimal | None, tones: Tones) -> Cell:
     return cell(fmt.money_delta(delta), delta, right=True, style=tones.get(tone, ""))
 
 
-def space_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
-    """One row per Space."""
-    return [(r.space.id, _space_cells(r, tones)) for r in report.spaces if in_namespace(r.space.id, ns)]
+class RowCache:
+    """The cells built at the previous poll, by what they show: unchanged rows are not rebuilt.
+
+    Keys are flat tuples of exactly the fields a row displays, so they hash cheaply and a changed field
+    always misses. Only two polls are kept, so memory stays bounded.
+    """
+
+    def __init__(self) -> None:
+        self._old: dict[tuple[object, ...], tuple[Cell, ...]] = {}
+        self._new: dict[tuple[object, ...], tuple[Cell, ...]] = {}
+        self._tones: Tones | None = None
+
+    def begin(self, tones: Tones) -> RowCache:
+        """Start a poll (a colour change empties the cache)."""
+        self._old = self._new if tones == self._tones else {}
+        self._new, self._tones = {}, tones
+        return self
+
+    def get(self, key: tuple[object, ...], row: SpaceRow, tones: Tones) -> tuple[Cell, ...]:
+        """The cells for a row, reused when the same key was built last poll."""
+        found = self._new.get(key) or self._old.get(key)
+        if found is None:
+            found = _space_cells(row, tones)
+        self._new[key] = found
+        return found
+
+
+def _space_key(r: SpaceRow) -> tuple[object, ...]:
+    s, c = r.space, r.cost
+    return (s.id, s.stage, s.hardware, s.sleep_time_s, s.used_storage_bytes, r.gpu_hours, c.cost_per_hour_usd,
+            c.billed_usd, c.recomputed_usd, c.price is None)
+
+
+def space_rows(report: Report, ns: str | None, tones: Tones, cache: RowCache | None = None) -> list[Row]:
+    """One row per Space (the largest table: with a cache, only the rows that changed are rebuilt)."""
+    if cache is None:
+        return [(r.space.id, _space_cells(r, tones)) for r in report.spaces if in_namespace(r.space.id, ns)]
+    cache.begin(tones)
+    return [(r.space.id, cache.get(_space_key(r), r, tones)) for r in report.spaces if in_namespace(r.space.id, ns)]
 
 
 def _space_cells(r: SpaceRow, tones: Tones) -> tuple[Cell, ...]:

@@ -107,3 +107,16 @@ def test_burn_down_without_history_says_so() -> None:
     data = burn_down(credits, NOW)
     assert not data.history and len(data.used) == 2
     assert data.limit == 400.0 and data.top >= 475.1
+
+
+def test_row_cache_reuses_unchanged_rows_and_rebuilds_changed_ones() -> None:
+    cache = rows.RowCache()
+    first = dict(rows.space_rows(build_report(), None, TONES, cache))
+    again = dict(rows.space_rows(build_report(), None, TONES, cache))
+    assert all(again[k] is first[k] for k in first)
+    report = build_report()
+    changed = tuple(replace(s, space=replace(s.space, stage="PAUSED")) if s.space.id == "acme/chat-ui" else s
+                    for s in report.spaces)
+    third = dict(rows.space_rows(replace(report, spaces=changed), None, TONES, cache))
+    assert third["acme/chat-ui"][1].plain == "PAUSED" and third["acme/rag-demo"] is first["acme/rag-demo"]
+    assert dict(rows.space_rows(report, None, {**TONES, "good": "cyan"}, cache))["acme/rag-demo"][1].style == "cyan"

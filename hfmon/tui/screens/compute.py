@@ -18,6 +18,10 @@ from hfmon.tui.widgets.table import KeyedTable
 class ComputeView(View):
     """Spaces and Jobs hardware, and ZeroGPU."""
 
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.cache = rows.RowCache()
+
     def compose_body(self) -> ComposeResult:
         yield Panel(KeyedTable(rows.SPACE_COLUMNS, default_sort="rate", default_reverse=True, id="spaces"),
                     title="Spaces", id="spaces-panel", classes="grow")
@@ -29,7 +33,7 @@ class ComputeView(View):
     def render_state(self, state: ViewState) -> None:
         r, ns, t = state.report, state.namespace, state.tones
         fill(self.query_one("#spaces-panel", Panel), self.query_one("#spaces", KeyedTable),
-             rows.space_rows(r, ns, t), rows.panel_badge(r, "spaces", ns, state.now), "Spaces")
+             rows.space_rows(r, ns, t, self.cache), rows.panel_badge(r, "spaces", ns, state.now), "Spaces")
         fill(self.query_one("#jobs-panel", Panel), self.query_one("#jobs", KeyedTable),
              rows.job_rows(r, ns, t), rows.panel_badge(r, "jobs", ns, state.now), "jobs")
         text = Text()
