@@ -15,6 +15,8 @@ changes) covers the time since history began (a resource first seen after that w
 was seen); before that, a job's own start/finish,
 else the statement lines' startedAt..stoppedAt spans (complete from the period start: no line means not
 billed) fill in. Time covered by none of them is left out of the window; with no data at all uptime is None.
+A resource that never runs more than one replica has its period uptime from billed minutes over the whole
+minutes elapsed since the period start (once the first minute is over).
 """
 
 from __future__ import annotations
@@ -222,9 +224,11 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int, priced: boo
         spans, spans_from = line_spans([p.line for p in lines], now), period.start
     to_end = None if per_hour is None else micro(per_hour * max(days(period.end - now), Decimal(0)) * 24)
     period_uptime = uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from)
-    if single_replica and billed_minutes is not None and own_spans is None and now > period.start:
-        elapsed = Decimal((now - period.start) // timedelta(microseconds=1)) / 10**6 / 60
-        period_uptime = min(billed_minutes * 100 / elapsed, Decimal(100)).quantize(Decimal("0.01"))
+    # Billed minutes are whole minutes: compare them with the whole minutes elapsed (the one in progress is not
+    # billed yet), and say nothing from them before the first minute is over.
+    elapsed_minutes = (now - period.start) // timedelta(minutes=1)
+    if single_replica and billed_minutes is not None and own_spans is None and elapsed_minutes > 0:
+        period_uptime = min(billed_minutes * 100 / elapsed_minutes, Decimal(100)).quantize(Decimal("0.01"))
     return ResourceCost(
         price=price,
         cost_per_hour_usd=per_hour,

@@ -9,7 +9,20 @@ from hfmon.config import Config
 from hfmon.costs import evaluate
 from hfmon.costs.credits import credits_for
 from hfmon.history import History, UsagePoint
-from tests.costs.builders import PERIOD_START, RepoStorage, account, at, billing, inference, namespace, snapshot
+from hfmon.models import PeriodStatement
+from tests.costs.builders import (
+    PERIOD_START,
+    RepoStorage,
+    account,
+    at,
+    billing,
+    flavor,
+    inference,
+    line,
+    namespace,
+    snapshot,
+    space,
+)
 
 D = Decimal
 NOW = datetime(2026, 11, 20, tzinfo=UTC)
@@ -49,3 +62,17 @@ def test_the_projection_stops_at_the_spending_limit() -> None:
     assert over.projected_period_usd == D("3.004")  # spend in flight when the limit was reached stays counted
     no_limit = credits_for("alice", inference("2.5", "2"), history, at(16))
     assert no_limit.projected_period_usd == D("4.0")
+
+
+def test_uptime_minutes_after_a_period_began_counts_whole_minutes() -> None:
+    # Running all along; HF bills whole minutes, so 5 min 30 s into December the line says 5 minutes.
+    dec, jan = datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+    for now, minutes in ((datetime(2026, 12, 1, 0, 5, 30, tzinfo=UTC), "5"), (datetime(2026, 12, 1, 0, 0, 30,
+                                                                                         tzinfo=UTC), "0")):
+        run = line("spaces/t4-small/minutes", "alice/chat", minutes, str(D("0.006667") * D(minutes)), unit="0.006667",
+                   started=dec, active=True)
+        stmt = PeriodStatement("alice", "p12", dec, jan, (run,))
+        snap = snapshot(namespace("alice", spaces=(space("alice/chat"),), statement=stmt),
+                        spaces_hw=(flavor("t4-small", "0.006667", gpu=True),), taken_at=now)
+        cost = evaluate(snap, History(), Config(), now).spaces[0].cost
+        assert cost.uptime_pct == D(100), now  # not 90.91% (5 of 5.5 min), nor 0% in the first minute
