@@ -15,13 +15,13 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import platformdirs
 
@@ -41,6 +41,8 @@ from hfmon.store.extract import (
 )
 from hfmon.store.schema import SCHEMA_VERSION, migrate, user_version
 
+T = TypeVar("T")
+
 FILENAME = "history.sqlite3"
 DEFAULT_RETENTION_DAYS = 90
 BUSY_TIMEOUT_S = 30.0
@@ -48,6 +50,7 @@ USAGE_KEEPALIVE = timedelta(hours=1)  # store an unchanged usage point this ofte
 SEEN_REFRESH = timedelta(hours=1)  # how stale a resource's "last seen" may get before it is rewritten
 PRUNE_EVERY = timedelta(days=1)
 SYNCHRONOUS = "NORMAL"  # see the module docstring
+RETRY_PAUSE_S = 0.02  # between attempts when SQLite reports "locked" without waiting
 WAL_SIZE_LIMIT = 4 * 1024 * 1024  # bytes the WAL is truncated to after a checkpoint
 
 
@@ -76,14 +79,39 @@ def _explain(path: Path, exc: sqlite3.Error) -> HistoryError:
         return HistoryError(path, f"cannot write history file {path} ({exc}); make {path.parent} writable "
                                   "or set HFMON_DATA_DIR to a writable directory")
     if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        return HistoryError(path, f"history file {path} stayed locked by another process for "
-                                  f"{BUSY_TIMEOUT_S:.0f} s ({exc}); try again, or stop the other hfmon")
+        return HistoryError(path, f"history file {path} is locked by another process ({exc}, waited up to "
+                                  f"{BUSY_TIMEOUT_S:.0f} s); try again, or stop the other hfmon")
     return HistoryError(path, f"history file {path}: {exc}")
 
 
 def _rollback(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:  # SQLite may already have rolled back (e.g. on a full disk)
         conn.execute("ROLLBACK")
+
+
+def _is_busy(exc: sqlite3.Error) -> bool:
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def _enable_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL (persistent), waiting while other processes hold it.
+
+    The switch needs an exclusive lock and SQLite reports "locked" at once instead of calling the busy
+    handler (seen when two processes create the file together), so this waits here.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while _journal_mode(conn) != "wal":
+        try:
+            if str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower() == "wal":
+                return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            if time.monotonic() > deadline:
+                raise
+        if time.monotonic() > deadline:
+            raise sqlite3.OperationalError("could not switch the history file to WAL mode")
+        time.sleep(RETRY_PAUSE_S)
 
 
 def _journal_mode(conn: sqlite3.Connection) -> str:
@@ -114,7 +142,7 @@ def _connect(path: Path) -> sqlite3.Connection:
                                      "move it aside or point hfmon at another path")
         if version > 0 and (version < SCHEMA_VERSION or _journal_mode(conn) != "wal"):
             _check_intact(conn, path)  # about to change the file's shape: make sure it is sound first
-        conn.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(conn)
         conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
         conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
         if version < SCHEMA_VERSION:
@@ -158,10 +186,15 @@ class HistoryStore:
         path = Path(path)
         if not path.parent.is_dir():
             raise HistoryError(path, f"cannot open history file {path}: directory {path.parent} does not exist")
-        try:
-            conn = _connect(path)
-        except sqlite3.Error as exc:
-            raise _explain(path, exc) from exc
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                conn = _connect(path)
+                break
+            except sqlite3.Error as exc:
+                if not _is_busy(exc) or time.monotonic() > deadline:
+                    raise _explain(path, exc) from exc
+            time.sleep(RETRY_PAUSE_S)
         store = cls(conn, path, retention_days)
         try:
             store.prune()
@@ -182,19 +215,24 @@ class HistoryStore:
                  tb: TracebackType | None) -> None:
         self.close()
 
-    @contextmanager
-    def _transaction(self, begin: str = "BEGIN IMMEDIATE") -> Iterator[sqlite3.Connection]:
+    def _run(self, body: Callable[[sqlite3.Connection], T], begin: str = "BEGIN IMMEDIATE") -> T:
+        """Run `body` in one transaction; retry it whole if SQLite reports "locked" without waiting."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
         with self._lock:
-            try:
-                self._conn.execute(begin)
+            while True:
                 try:
-                    yield self._conn
-                except BaseException:
-                    _rollback(self._conn)
-                    raise
-                self._conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                raise _explain(self.path, exc) from exc
+                    self._conn.execute(begin)
+                    try:
+                        result = body(self._conn)
+                        self._conn.execute("COMMIT")
+                    except BaseException:
+                        _rollback(self._conn)
+                        raise
+                    return result
+                except sqlite3.Error as exc:
+                    if not _is_busy(exc) or time.monotonic() > deadline:
+                        raise _explain(self.path, exc) from exc
+                time.sleep(RETRY_PAUSE_S)
 
     # --- writing ---------------------------------------------------------------------------------
 
@@ -203,9 +241,12 @@ class HistoryStore:
         at = encode_time(snapshot.taken_at)
         points = usage_points(snapshot)
         observed = observe(snapshot)
-        with self._transaction() as conn:
+
+        def write(conn: sqlite3.Connection) -> None:
             _record_usage(conn, points, at)
             _record_states(conn, observed, at)
+
+        self._run(write)
         if self._pruned_for is None or snapshot.taken_at - self._pruned_for >= PRUNE_EVERY:
             self.prune(snapshot.taken_at)
 
@@ -215,14 +256,18 @@ class HistoryStore:
         Each resource keeps its last change before the cutoff, so its state at the window's start stays
         known; resources not seen for the whole retention window are forgotten entirely.
         """
-        with self._transaction() as conn:
+
+        def delete(conn: sqlite3.Connection) -> tuple[int | None, int]:
             reference = encode_time(now) if now is not None else q.newest_time(conn)
             if reference is None:
-                return 0
+                return None, 0
             before = conn.total_changes
             q.prune(conn, reference - self.retention // q.MICROSECOND)
-            deleted = conn.total_changes - before
-        self._pruned_for = decode_time(reference)
+            return reference, conn.total_changes - before
+
+        reference, deleted = self._run(delete)
+        if reference is not None:
+            self._pruned_for = decode_time(reference)
         return deleted
 
     # --- reading ---------------------------------------------------------------------------------
@@ -234,10 +279,13 @@ class HistoryStore:
         starting state (and a trailing rate's starting total) is known.
         """
         start = encode_time(since)
-        with self._transaction("BEGIN") as conn:  # one read snapshot for both tables
-            usage_rows = conn.execute(q.LOAD_USAGE, {"since": start}).fetchall()
-            change_rows = conn.execute(q.LOAD_CHANGES, {"since": start}).fetchall()
-            names = {rid: (kind, resource) for rid, kind, resource in conn.execute(q.RESOURCE_NAMES)}
+
+        def read(conn: sqlite3.Connection) -> tuple[list[Any], list[Any], dict[int, tuple[str, str]]]:
+            return (conn.execute(q.LOAD_USAGE, {"since": start}).fetchall(),
+                    conn.execute(q.LOAD_CHANGES, {"since": start}).fetchall(),
+                    {rid: (kind, resource) for rid, kind, resource in conn.execute(q.RESOURCE_NAMES)})
+
+        usage_rows, change_rows, names = self._run(read, "BEGIN")  # one read snapshot for all three
         times: dict[int, datetime] = {}  # one poll's rows share a time: decode it once
 
         def time_of(value: int) -> datetime:

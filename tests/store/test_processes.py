@@ -60,6 +60,19 @@ def test_two_writer_processes_at_once_lose_nothing(tmp_path: Path) -> None:
         assert per_snapshot == {i: resources for i in range(1, count + 1)}
 
 
+def test_six_processes_creating_the_file_together_all_succeed(tmp_path: Path) -> None:
+    path, go = tmp_path / "history.sqlite3", tmp_path / "go"
+    names = [f"ns{k}" for k in range(6)]
+    children = [writer(path, name, 1, 3, 5, go) for name in names]
+    go.touch()
+    for child in children:
+        _, err = child.communicate(timeout=240)
+        assert child.returncode == 0, err
+    assert integrity(path) == "ok"
+    for name in names:
+        assert recorded(path, name) == ([1, 2, 3], {1: 5, 2: 5, 3: 5})
+
+
 def test_two_processes_watching_the_same_account_store_each_change_once(tmp_path: Path) -> None:
     path, go = tmp_path / "history.sqlite3", tmp_path / "go"
     count, resources = 120, 40
