@@ -15,9 +15,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from hfmon.monitor import Monitor  # noqa: E402
 from hfmon.tui.app import HfmonApp  # noqa: E402
 from hfmon.tui.bindings import SCREENS  # noqa: E402
-from hfmon.monitor import Monitor  # noqa: E402
 from tests.tui.demo import frozen_demo, warm  # noqa: E402
 
 Shot = tuple[str, tuple[int, int], str, list[str]]  # name, size, theme, keys to press first
