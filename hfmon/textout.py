@@ -85,7 +85,9 @@ def _credits(c: Credits, paint: _Paint) -> list[str]:
     if c.exhausts_at is not None:  # already used up: the first moment seen over, or now without history
         verb = "ran out by" if c.used_usd >= c.included_usd else "runs out"
         runs_out = f" · {verb} {c.exhausts_at:%b %d %H:%M}"
-    second = f"          burn {money(c.burn_rate_usd_per_day)}/day · projected {money(c.projected_period_usd)}"
+    recent = c.burn_rate_24h_usd_per_day  # the projection's rate when there is one
+    burn = f"{money(recent)}/day recent" if recent is not None else f"{money(c.burn_rate_usd_per_day)}/day avg"
+    second = f"          burn {burn} · projected {money(c.projected_period_usd)}"
     second += runs_out
     lines = [_fit(f"{first} · {c.days_left:.1f} days left"), _fit(second + limit)]
     if c.provisional_usd > 0:

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 from hfmon.config import Config
 from hfmon.costs import evaluate
-from hfmon.history import History
+from hfmon.history import History, UsagePoint
 from hfmon.textout import money, render_text
-from tests.costs.builders import billing, flavor, line, namespace, snapshot, space, statement
+from tests.costs.builders import PERIOD_START, billing, flavor, line, namespace, snapshot, space, statement
 
 D = Decimal
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -57,3 +57,17 @@ def test_text_rounds_cents_half_up_like_the_tui() -> None:
     assert money(D("0.125")) == "$0.13"
     assert money(D("2.345")) == "$2.35"
     assert money(D("-0.125")) == "-$0.13"
+
+
+def test_the_burn_rate_shown_is_the_one_the_projection_uses() -> None:
+    # $1.50 by Nov 20 12:00 (0.0775/day on average) but $0.30 in the last day: projected 1.5 + 0.3 x 10.5 days.
+    history = History(usage=(UsagePoint("alice", datetime(2026, 11, 19, 12, tzinfo=UTC), PERIOD_START, D("1.2"),
+                                        None),))
+    r = evaluate(snapshot(namespace("alice", billing=billing("alice", used="1.5", included="20"))), history,
+                 Config(), NOW)
+    _, second = credits_line(render_text(r), "alice")
+    assert "burn $0.30/day recent" in second and "projected $4.65" in second
+    no_history = evaluate(snapshot(namespace("alice", billing=billing("alice", used="1.5", included="20"))),
+                          History(), Config(), NOW)
+    _, second = credits_line(render_text(no_history), "alice")
+    assert "burn $0.08/day avg" in second and "projected $2.31" in second  # 1.5 + 1.5 / 19.5 x 10.5
