@@ -11,7 +11,8 @@ pay-as-you-go, so overage = max(0, used - included) and remaining = max(0, inclu
 - Projection uses the 24 h rate when there is one (recent behaviour), else the period rate, and stops at the
   spending limit: HF refuses requests once it is reached (402), so spend cannot run past it.
 - `exhausts_at` / `limit_hit_at`: when used would cross included / limit at that rate, None when not
-  within the period; if already crossed, the first history point at or over it (else `now`).
+  within the period (or, for the credits, when a spending limit below them stops spend first); if
+  already crossed, the first history point at or over it (else `now`).
 - Provisional: Inference Providers settle up to ~30 min after a request, so spend since the latest history
   point at least 30 min old may still change (an upper bound; 0 without such a point, unless the period
   itself began less than 30 min ago).
@@ -135,7 +136,8 @@ def credits_for(namespace: str, usage: InferenceUsage, history: History, now: da
         burn_rate_usd_per_day=micro(period_rate),
         burn_rate_24h_usd_per_day=None if rate_24h is None else micro(rate_24h),
         projected_period_usd=micro(projected),
-        exhausts_at=crossing(used, included, rate, points, now, period) if included > 0 else None,
+        exhausts_at=crossing(used, included, rate, points, now, period) if included > 0 and (
+            limit is None or limit >= included or used >= included) else None,  # a lower limit stops spend first
         limit_hit_at=crossing(used, limit, rate, points, now, period) if limit is not None else None,
         days_left=left.quantize(Decimal("0.0001")),
         provisional_usd=provisional(points, used, period, now),

@@ -76,3 +76,12 @@ def test_uptime_minutes_after_a_period_began_counts_whole_minutes() -> None:
                         spaces_hw=(flavor("t4-small", "0.006667", gpu=True),), taken_at=now)
         cost = evaluate(snap, History(), Config(), now).spaces[0].cost
         assert cost.uptime_pct == D(100), now  # not 90.91% (5 of 5.5 min), nor 0% in the first minute
+
+
+def test_credits_do_not_run_out_past_a_lower_spending_limit() -> None:
+    # $1.60 limit under $2 of credits, $0.10/day: spend stops at $1.60 on Nov 17, so the credits (which would
+    # run out on Nov 21 at that rate) never run out this period.
+    c = credits_for("alice", inference("1.5", "2", limit="1.6"), History(), at(16))
+    assert c.limit_hit_at == at(17)
+    assert c.exhausts_at is None
+    assert c.projected_period_usd == D("1.6")
