@@ -129,3 +129,14 @@ async def test_storage_and_zero_gpu_in_the_json(scenario: Scenario, now: datetim
     assert sum(r["bytes"] for r in doc["storage"]["repos"]) == private + public
     base, remaining, resets = zero_gpu(now)
     assert doc["zero_gpu"] == {"base_s": base, "remaining_s": remaining, "resets_at": resets, "overquota_used_s": 0}
+
+
+async def test_a_spending_limit_in_the_json() -> None:
+    now = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+    doc, hub = await document(demo_scenario(spending_limit_usd=3.0), now)
+    c = doc["credits"]
+    used, _, _ = expect.inference(hub, "ada", now)
+    assert D(3) <= used <= D("3.01")  # HF refuses requests once the limit is reached
+    assert (c["limit_usd"], c["used_usd"], c["overage_usd"]) == (3.0, usd(used), usd(used - 2))
+    assert c["projected_period_usd"] == usd(used)  # spend cannot run past the limit
+    assert c["limit_hit_at"] is not None and c["limit_hit_at"] <= doc["generated_at"]
