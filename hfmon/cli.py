@@ -71,7 +71,7 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--namespace", action="append", metavar="NAME",
                         help="only this user or org (repeatable; default: you and every org you belong to)")
     parser.add_argument("--interval", type=_positive_float, metavar="SECONDS",
-                        help="seconds between polls in the dashboard (default from config, 60)")
+                        help="seconds between polls in the dashboard (default: config, else 60; 5 with --demo)")
     parser.add_argument("--config", metavar="PATH", help="config file (default: the platform config dir/config.toml)")
     parser.add_argument("--no-history", action="store_true",
                         help="do not read or write the local history database")

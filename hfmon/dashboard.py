@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 
+DEMO_INTERVAL_S = 5.0
+
 
 def run(args: argparse.Namespace) -> int:
     """Start the live dashboard; returns the exit code."""
@@ -17,7 +19,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         from hfmon import tui  # Textual is imported only on this path.
 
-        interval = args.interval or monitor.config.interval_s
+        # The demo's clock runs fast: poll every few seconds so the numbers visibly move.
+        interval = args.interval or (DEMO_INTERVAL_S if args.demo else monitor.config.interval_s)
         return tui.run(monitor, interval_s=interval, demo=args.demo, namespaces=args.namespace)
     finally:
         monitor.close()
