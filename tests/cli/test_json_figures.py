@@ -104,6 +104,7 @@ async def test_resource_figures_in_the_json(scenario: Scenario, now: datetime) -
     rows += [("space", s["id"], s) for s in doc["spaces"]] + [("job", j["id"], j) for j in doc["jobs"]]
     assert sorted((kind, key) for kind, key, _ in rows) == sorted(want)
     hours_left = D((expect.period_of(now)[1] - now) // timedelta(seconds=1)) / 3600
+    gpu = {f.name for f in scenario.space_flavors if f.gpu} | {"h100"}  # h100: uncataloged, a GPU by its name
     running = D(0)
     for kind, key, row in rows:
         exp = want[(kind, key)]
@@ -118,7 +119,30 @@ async def test_resource_figures_in_the_json(scenario: Scenario, now: datetime) -
         assert row["billed_hours"] == hours4(exp.minutes), key
         assert row["billed_usd"] == usd(exp.billed_usd), key
         assert row["recomputed_usd"] == usd(exp.recomputed_usd), key
+        if kind == "space":  # every minute of these Spaces is on their requested hardware
+            assert row["gpu_hours"] == (hours4(exp.minutes) if row["requested_hardware"] in gpu else 0.0), key
     assert doc["running_cost_per_hour_usd"] == usd(running)
+
+
+@pytest.mark.parametrize("now", TIMES, ids=IDS)
+async def test_cross_check_totals_in_the_json(scenario: Scenario, now: datetime) -> None:
+    doc, _ = await document(scenario, now)
+    rows = {c["item"]: c for c in doc["crosscheck"]}
+    families = {"spaces": expect.spaces(scenario, now), "endpoints": expect.endpoints(scenario, now),
+                "jobs": expect.jobs(scenario, now)}
+    owner = {j.id: j.namespace for j in scenario.jobs}
+    for family, want in families.items():
+        for ns in BILLING:
+            mine = [e for key, e in want.items() if owner.get(key, key.split("/")[0]) == ns and e.lines]
+            if not mine:
+                continue
+            row = rows[f"total {family} {ns}"]
+            assert row["billed_usd"] == usd(sum((e.billed_usd for e in mine), D(0))), row["item"]
+            priced = all(e.hourly is not None for e in mine)
+            recomputed = sum((e.hourly * e.minutes / 60 for e in mine if e.hourly is not None), D(0))
+            assert row["recomputed_usd"] == (usd(recomputed) if priced else None), row["item"]
+            if priced:
+                assert row["delta_usd"] == usd(D(str(row["billed_usd"])) - D(str(row["recomputed_usd"]))), row["item"]
 
 
 @pytest.mark.parametrize("now", TIMES, ids=IDS)
