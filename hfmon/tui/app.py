@@ -222,11 +222,12 @@ class HfmonApp(App[int]):
     # --- actions ----------------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
-        """Poll now."""
+        """Poll now (once, if polling is paused)."""
         if self.polling:
             self.notify("A poll is already running.", timeout=3)
             return
-        self.paused = False
+        if isinstance(self.last_error, AuthError | NoTokenError):
+            self.paused = False  # retrying after a token problem resumes polling; a manual pause stays
         self.start_poll()
 
     def action_toggle_pause(self) -> None:

@@ -299,11 +299,14 @@ async def test_pause_interval_and_theme() -> None:
         assert app._timer is not None
         await pilot.press("p")
         assert app.paused and app._timer is None
+        await pilot.press("r")  # one poll, and still paused
+        await settle(app, pilot)
+        assert source.polls == 2 and app.paused and app._timer is None
         await pilot.press("i")
         assert app.interval_s == 120
         await pilot.press("p")
         await settle(app, pilot)
-        assert source.polls == 2 and app._timer is not None
+        assert source.polls == 3 and app._timer is not None
         await pilot.press("t")
         await pilot.pause()
         assert app.theme == "hfmon-light"
