@@ -42,6 +42,7 @@ class Monitor:
         self.store = store
         self.snapshot: Snapshot | None = None
         self.warnings: list[str] = []
+        self.scratch: tempfile.TemporaryDirectory[str] | None = None  # the demo's throwaway history
 
     def now(self) -> datetime:
         """The data source's current time."""
@@ -76,6 +77,9 @@ class Monitor:
         if self.store is not None:
             self.store.close()
             self.store = None
+        if self.scratch is not None:
+            self.scratch.cleanup()
+            self.scratch = None
 
 
 def build_monitor(*, demo: bool, speed: float = 60.0, namespaces: Sequence[str] | None = None,
@@ -90,7 +94,10 @@ def build_monitor(*, demo: bool, speed: float = 60.0, namespaces: Sequence[str] 
     monitor = Monitor(collector, clock, config, None)
     if history:
         # The demo's scenario history must never mix with the real account's.
-        path = Path(tempfile.mkdtemp(prefix="hfmon-demo-")) / "history.sqlite3" if demo else None
+        path = None
+        if demo:
+            monitor.scratch = tempfile.TemporaryDirectory(prefix="hfmon-demo-")
+            path = Path(monitor.scratch.name) / "history.sqlite3"
         try:
             monitor.store = HistoryStore.open(path, retention_days=config.retention_days)
         except HfmonError as exc:
