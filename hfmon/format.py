@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 UNPRICED = "unpriced"
 MISSING = "—"
@@ -14,6 +15,11 @@ def money(value: Decimal | None, *, missing: str = UNPRICED) -> str:
     """USD with two decimals and thousands separators: `$1,234.56`; tiny non-zero amounts as `<$0.01`."""
     if value is None:
         return missing
+    return _money(value)
+
+
+@lru_cache(maxsize=4096)  # a big table repeats the same prices and amounts on every poll
+def _money(value: Decimal) -> str:
     if value != 0 and abs(value) < Decimal("0.005"):
         return "<$0.01" if value > 0 else "-<$0.01"
     rounded = value.quantize(_CENT, rounding=ROUND_HALF_UP)
