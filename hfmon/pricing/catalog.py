@@ -176,7 +176,9 @@ class Catalog:
         return None
 
     def is_gpu(self, kind: str, flavor: str) -> bool:
-        """Whether a Spaces (`space`) or Jobs (`job`) flavor runs on an accelerator."""
+        """Whether a Spaces (`space`) or Jobs (`job`) flavor runs on a dedicated accelerator."""
+        if flavor.startswith("zero-"):
+            return False  # ZeroGPU is shared and quota-metered: no GPU hours are billed, none sit idle
         table = self.bundled.spaces if kind == "space" else self.bundled.jobs
         return flavor in self.live_gpu or flavor in table.gpu
 

@@ -104,7 +104,8 @@ async def test_resource_figures_in_the_json(scenario: Scenario, now: datetime) -
     rows += [("space", s["id"], s) for s in doc["spaces"]] + [("job", j["id"], j) for j in doc["jobs"]]
     assert sorted((kind, key) for kind, key, _ in rows) == sorted(want)
     hours_left = D((expect.period_of(now)[1] - now) // timedelta(seconds=1)) / 3600
-    gpu = {f.name for f in scenario.space_flavors if f.gpu} | {"h100"}  # h100: uncataloged, a GPU by its name
+    # h100: uncataloged, a GPU by its name; ZeroGPU (zero-*) is shared and quota-metered, not GPU hours
+    gpu = {f.name for f in scenario.space_flavors if f.gpu and not f.name.startswith("zero-")} | {"h100"}
     running = D(0)
     for kind, key, row in rows:
         exp = want[(kind, key)]
