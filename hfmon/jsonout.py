@@ -51,6 +51,10 @@ def report_document(report: Report) -> dict[str, Any]:
             "by_model": [{"model": m.name, "requests": m.requests, "cost_usd": usd(m.cost_usd)}
                          for m in report.inference.by_model],
         },
+        "spend": [{"namespace": sp.namespace, "inference_usd": usd(sp.inference_usd),
+                   "endpoints_usd": usd(sp.endpoints_usd), "spaces_usd": usd(sp.spaces_usd),
+                   "jobs_usd": usd(sp.jobs_usd), "storage_usd": usd(sp.storage_usd), "total_usd": usd(sp.total_usd)}
+                  for sp in report.spend],
         "running_cost_per_hour_usd": usd(report.running_cost_per_hour_usd),
         "endpoints": [_endpoint(row.endpoint, row.cost) for row in report.endpoints],
         "spaces": [_space(row.space, row.cost, row.gpu_hours) for row in report.spaces],

@@ -134,6 +134,24 @@ class JobRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Spend:
+    """What one namespace has been billed this period so far, by product (None: that source is unreadable)."""
+
+    namespace: str
+    inference_usd: Decimal | None  # usage-v2 (includes unsettled placeholders)
+    endpoints_usd: Decimal | None  # the period statement's lines
+    spaces_usd: Decimal | None
+    jobs_usd: Decimal | None
+    storage_usd: Decimal | None
+
+    @property
+    def total_usd(self) -> Decimal:
+        """The sum of the known parts."""
+        parts = (self.inference_usd, self.endpoints_usd, self.spaces_usd, self.jobs_usd, self.storage_usd)
+        return sum((p for p in parts if p is not None), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
 class Storage:
     """Storage across the polled namespaces."""
 
@@ -209,3 +227,4 @@ class Report:
     flags: tuple[Flag, ...]
     sources: tuple[SourceState, ...]
     gpu_hours_by_hardware: tuple[tuple[str, Decimal], ...] = ()
+    spend: tuple[Spend, ...] = ()  # billed this period, per namespace with billing access

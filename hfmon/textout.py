@@ -43,6 +43,13 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
     """The whole Report as a short summary for a terminal."""
     paint = _Paint(color)
     out: list[str] = _header(report, paint)
+    for spend in report.spend:
+        parts = sorted(((v, name) for name, v in (("Spaces", spend.spaces_usd), ("endpoints", spend.endpoints_usd),
+                        ("inference", spend.inference_usd), ("jobs", spend.jobs_usd), ("storage", spend.storage_usd))
+                        if v), reverse=True)
+        detail = " · ".join(f"{name} {money(v)}" for v, name in parts)
+        out.append(_fit(f"{paint('Billed', 'bold')}    {spend.namespace}: {money(spend.total_usd)} this period"
+                        + (f" · {detail}" if detail else "")))
     for credits in report.credits:
         out += _credits(credits, paint)
     if not report.credits:
@@ -79,7 +86,7 @@ def _header(report: Report, paint: _Paint) -> list[str]:
 def _credits(c: Credits, paint: _Paint) -> list[str]:
     used = paint(money(c.used_usd), "red" if c.overage_usd > 0 else "green")
     limit = f" · limit {money(c.limit_usd)}" if c.limit_usd is not None else ""
-    first = f"{paint('Credits', 'bold')}   {c.namespace}: {used} used of {money(c.included_usd)} included"
+    first = f"{paint('Credits', 'bold')}   {c.namespace} Inference Providers: {used} of {money(c.included_usd)}"
     first += f" · {money(c.remaining_usd)} left" if c.overage_usd == 0 else f" · overage {money(c.overage_usd)}"
     runs_out = ""
     if c.exhausts_at is not None:  # already used up: the first moment seen over, or now without history

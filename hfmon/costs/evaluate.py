@@ -15,7 +15,7 @@ from hfmon.config import Config
 from hfmon.costs import flags as flagging
 from hfmon.costs.billing_rules import endpoint_replicas, job_replicas, space_replicas
 from hfmon.costs.credits import Period, calendar_month, credits_for
-from hfmon.costs.crosscheck import inference_rows, line_rows, storage_rows, total_rows
+from hfmon.costs.crosscheck import STORAGE_PRODUCT, inference_rows, line_rows, storage_rows, total_rows
 from hfmon.costs.index import HistoryIndex
 from hfmon.costs.observed import history_rows
 from hfmon.costs.resources import (
@@ -39,6 +39,7 @@ from hfmon.report import (
     Report,
     SourceState,
     SpaceRow,
+    Spend,
     Storage,
 )
 
@@ -82,6 +83,7 @@ class _Acc:
         self.crosscheck: list[CrossCheck] = []
         self.unpriced: dict[str, None] = {}
         self.gpu_minutes: dict[str, Decimal] = {}
+        self.spend: list[Spend] = []
 
 
 def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime, *,
@@ -120,6 +122,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         flags=tuple(flags),
         sources=tuple(_sources(snapshot, now)),
         gpu_hours_by_hardware=tuple((hw, hours(m)) for hw, m in sorted(acc.gpu_minutes.items())),
+        spend=tuple(acc.spend),
     )
 
 
@@ -152,6 +155,8 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
                 acc.unpriced[f"{p.family.rstrip('s')} {p.key} ({p.hardware})"] = None
             if p.family == "spaces" and catalog.is_gpu("space", p.hardware):
                 acc.gpu_minutes[p.hardware] = acc.gpu_minutes.get(p.hardware, Decimal(0)) + p.line.quantity
+    if billing is not None or lines is not None:
+        acc.spend.append(_spend(ns, lines))
     by_resource = _by_resource(lines)
     for e in endpoints:
         acc.endpoints.append(_endpoint_row(e, catalog, by_resource, history, period, now, acc))
@@ -166,6 +171,21 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
     for j in ns.jobs.value or ():
         acc.jobs.append(_job_row(j, catalog, by_resource if lines is not None else _by_resource(charges), history,
                                  period, now, acc))
+
+
+def _spend(ns: NamespaceData, lines: list[PricedLine] | None) -> Spend:
+    """Billed so far this period by product: inference from usage-v2, the rest from the statement."""
+    def family(name: str) -> Decimal | None:
+        return None if lines is None else sum((p.line.total_usd for p in lines if p.family == name), Decimal(0))
+
+    billing, statement = ns.billing.value, ns.statement.value
+    jobs = family("jobs")
+    if jobs is None and billing is not None and billing.jobs is not None:
+        jobs = billing.jobs.used_usd
+    storage = None if statement is None else sum(
+        (line.total_usd for line in statement.lines if line.product == STORAGE_PRODUCT), Decimal(0))
+    return Spend(ns.namespace, billing.inference.used_usd if billing else None, family("endpoints"),
+                 family("spaces"), jobs, storage)
 
 
 Lines = dict[tuple[str, str], list[PricedLine]] | None  # by (family, resource key); None: no statement

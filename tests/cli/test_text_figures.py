@@ -17,7 +17,7 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 def credits_line(text: str, ns: str) -> list[str]:
     lines = text.splitlines()
-    i = next(n for n, s in enumerate(lines) if s.startswith(f"Credits   {ns}:"))
+    i = next(n for n, s in enumerate(lines) if s.startswith(f"Credits   {ns} Inference Providers:"))
     return lines[i:i + 2]
 
 
