@@ -130,11 +130,11 @@ def _endpoint_cells(r: EndpointRow, tones: Tones) -> tuple[Cell, ...]:
     )
 
 
-def delta_cell(delta: Decimal | None, tones: Tones) -> Cell:
-    """A signed difference, loud when not zero."""
+def delta_cell(delta: Decimal | None, tones: Tones, loud: bool | None = None) -> Cell:
+    """A signed difference: loud when `loud` says so (the cross-check's verdict), else when a cent or more."""
     if delta is None:
         return cell(fmt.MISSING, right=True)
-    tone = "bad" if abs(delta) >= Decimal("0.01") else "muted"
+    tone = "bad" if (abs(delta) >= Decimal("0.01") if loud is None else loud) else "muted"
     return cell(fmt.money_delta(delta), delta, right=True, style=tones.get(tone, ""))
 
 
@@ -240,7 +240,7 @@ def check_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
         rows.append((c.item, (
             cell(toned(c.status.value.upper(), CHECK_TONES.get(c.status), tones), order), cell(c.item),
             money_cell(c.billed_usd, missing=fmt.MISSING), money_cell(c.recomputed_usd, tones=tones),
-            delta_cell(c.delta_usd, tones), cell(c.note or ""),
+            delta_cell(c.delta_usd, tones, loud=c.status is CheckStatus.DRIFT), cell(c.note or ""),
         )))
     return rows
 
