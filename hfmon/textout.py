@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
+from hfmon.format import money, money_delta, per_hour
 from hfmon.models import SourceStatus
 from hfmon.report import CheckStatus, Credits, CrossCheck, Report, ResourceCost, Severity
 
@@ -24,21 +25,6 @@ class _Paint:
         return f"\033[{codes}m{text}\033[0m"
 
 
-def money(value: Decimal | None, *, signed: bool = False) -> str:
-    """USD with cents; amounts under a cent keep 4 decimals so they do not read as $0.00. None is n/a."""
-    if value is None:
-        return "n/a"
-    places = "0.0001" if 0 < abs(value) < Decimal("0.01") else "0.01"
-    text = f"${abs(value.quantize(Decimal(places), rounding=ROUND_HALF_UP)):,}"  # as the TUI rounds
-    sign = "-" if value < 0 else ("+" if signed and value > 0 else "")
-    return sign + text
-
-
-def rate(value: Decimal | None) -> str:
-    """USD per hour."""
-    return "n/a" if value is None else f"{money(value)}/h"
-
-
 def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> str:
     """The whole Report as a short summary for a terminal."""
     paint = _Paint(color)
@@ -57,7 +43,7 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
     costs = [r.cost for r in report.endpoints] + [r.cost for r in report.spaces] + [r.cost for r in report.jobs]
     unpriced = sum(1 for c in costs if c.cost_per_hour_usd is None)  # billed now, no price: not in the sum
     extra = f" + {unpriced} unpriced" if unpriced else ""
-    out.append(_fit(f"{paint('Running', 'bold')}   {rate(report.running_cost_per_hour_usd)}{extra} now"
+    out.append(_fit(f"{paint('Running', 'bold')}   {per_hour(report.running_cost_per_hour_usd)}{extra} now"
                     f"  ·  {len([r for r in report.endpoints if _billed(r.cost)])} endpoints,"
                     f" {len([r for r in report.spaces if _billed(r.cost)])} Spaces,"
                     f" {len([r for r in report.jobs if _billed(r.cost)])} jobs billed"))
@@ -112,7 +98,7 @@ def _instance(vendor: str | None, instance_type: str | None, size: str | None) -
 
 
 def _cost_cell(cost: ResourceCost) -> str:
-    now = rate(cost.cost_per_hour_usd) if cost.cost_per_hour_usd is not None else "unpriced"
+    now = per_hour(cost.cost_per_hour_usd) if cost.cost_per_hour_usd is not None else "unpriced"
     billed = money(cost.billed_usd) if cost.billed_usd is not None else "—"
     return f"{now:>10} {billed:>10}"
 
@@ -159,7 +145,7 @@ def _crosscheck(report: Report, paint: _Paint, max_rows: int) -> list[str]:
         if check.status is CheckStatus.DRIFT and check.item not in shown:
             shown[check.item] = check
     for check in list(shown.values())[:max_rows]:
-        delta = f"Δ {money(check.delta_usd, signed=True)}" if check.delta_usd is not None else ""
+        delta = f"Δ {money_delta(check.delta_usd)}" if check.delta_usd is not None else ""
         lines.append(_fit(f"  {paint('drift', 'red')} {check.item}: billed {money(check.billed_usd)}"
                           f" recomputed {money(check.recomputed_usd)} {delta}"))
     if report.unpriced:
