@@ -64,6 +64,11 @@ CHECK_COLUMNS = (
 SOURCE_COLUMNS = (
     Column("name", "Source"), Column("status", "Status"), Column("age", "Age", True), Column("detail", "What to do"),
 )
+SPEND_COLUMNS = (
+    Column("name", "Namespace"), Column("inference", "Inference", True), Column("endpoints", "Endpoints", True),
+    Column("spaces", "Spaces", True), Column("jobs", "Jobs", True), Column("storage", "Storage", True),
+    Column("total", "Total", True),
+)
 SPENDER_COLUMNS = (
     Column("name", "Top spenders (period)"), Column("kind", "Kind"), Column("cost", "Cost", True),
     Column("rate", "$/h now", True),
@@ -286,6 +291,15 @@ def spender_rows(report: Report, ns: str | None, tones: Tones, limit: int = 6) -
     return [(name, (cell(name), cell(kind), money_cell(spent),
                     num_cell(fmt.per_hour(rate), rate)))
             for name, kind, spent, rate in items[:limit]]
+
+
+def spend_rows(report: Report, ns: str | None) -> list[Row]:
+    """What each namespace has been billed this period, by product (— where the source is unreadable)."""
+    return [(s.namespace, (
+        cell(s.namespace), *(money_cell(v, missing=fmt.MISSING) for v in (
+            s.inference_usd, s.endpoints_usd, s.spaces_usd, s.jobs_usd, s.storage_usd)),
+        money_cell(s.total_usd),
+    )) for s in report.spend if ns is None or s.namespace == ns]
 
 
 def _spent(cost: ResourceCost) -> Decimal | None:

@@ -54,9 +54,9 @@ def test_demo_in_a_real_terminal(tmux: Callable[..., str], tmp_path: Path) -> No
     def screen() -> str:
         return tmux("capture-pane", "-p", "-t", "hfmon")
 
-    first = wait_for(screen, "Credits burn-down")
+    first = wait_for(screen, "credits burn-down")
     assert "DEMO" in first and "1 Overview" in first and "Running now" in first
-    assert "/h" in wait_for(screen, "Credits this period")
+    assert "/h" in wait_for(screen, "credits this period")
     tmux("send-keys", "-t", "hfmon", "4")
     compute = wait_for(screen, "Hardware")
     assert "Spaces" in compute and "Jobs" in compute and "ZeroGPU" in compute

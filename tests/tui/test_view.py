@@ -120,3 +120,10 @@ def test_row_cache_reuses_unchanged_rows_and_rebuilds_changed_ones() -> None:
     third = dict(rows.space_rows(replace(report, spaces=changed), None, TONES, cache))
     assert third["acme/chat-ui"][1].plain == "PAUSED" and third["acme/rag-demo"] is first["acme/rag-demo"]
     assert dict(rows.space_rows(report, None, {**TONES, "good": "cyan"}, cache))["acme/rag-demo"][1].style == "cyan"
+
+
+def test_billed_this_period_shows_unreadable_parts_as_dashes_not_zero() -> None:
+    out = dict(rows.spend_rows(build_report(), None))
+    assert [c.plain for c in out["alice"]] == ["alice", "$1.74", "$9.35", "$44.80", "$1.51", "—", "$57.40"]
+    assert out["acme"][-1].plain == "$2,639.62"
+    assert list(dict(rows.spend_rows(build_report(), "acme"))) == ["acme"]

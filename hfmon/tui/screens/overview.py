@@ -22,10 +22,12 @@ class OverviewView(View):
             with Horizontal(classes="cards"):
                 yield Panel(Static(id="account"), title="Account", id="account-panel", classes="card")
                 yield Panel(Static(id="meter"), title="Running now", id="meter-panel", classes="card meter")
-                yield Panel(Static(id="credits"), title="Credits this period", id="credits-panel",
+                yield Panel(Static(id="credits"), title="Inference credits this period", id="credits-panel",
                             classes="card wide")
-            yield Panel(BurnDownChart(id="chart"), Static(id="legend"), title="Credits burn-down",
+            yield Panel(BurnDownChart(id="chart"), Static(id="legend"), title="Inference credits burn-down",
                         id="chart-panel")
+            yield Panel(KeyedTable(rows.SPEND_COLUMNS, default_sort="total", default_reverse=True, id="spend"),
+                        title="Billed this period", id="spend-panel")
             with Horizontal(classes="pair"):
                 yield Panel(KeyedTable(rows.SPENDER_COLUMNS, default_sort="cost", default_reverse=True,
                                        id="spenders"), title="Top spenders", id="spenders-panel")
@@ -51,15 +53,19 @@ class OverviewView(View):
         credit = state.chart_credits()
         if credit is None:
             chart.show(None)
-            chart_panel.border_title = "Credits burn-down"
+            chart_panel.border_title = "Inference credits burn-down"
             self.query_one("#legend", Static).update("No billing data for this namespace.")
         else:
             data = burn_down(credit, state.now, state.observed.get(credit.namespace, ()))
             chart.show(data)
-            chart_panel.border_title = f"Credits burn-down · {credit.namespace}"
+            chart_panel.border_title = f"Inference credits burn-down · {credit.namespace}"
             self.query_one("#legend", Static).update(cards.legend_text(credit, data.limit is not None,
                                                                             data.history, state))
         chart_panel.badge(rows.panel_badge(r, "credits", credit.namespace if credit else ns, state.now))
+        spend_panel = self.query_one("#spend-panel", Panel)
+        spend_panel.display = bool(r.spend)
+        fill(spend_panel, self.query_one("#spend", KeyedTable), rows.spend_rows(r, ns),
+             rows.panel_badge(r, "credits", ns, state.now), "namespaces")
         fill(self.query_one("#spenders-panel", Panel), self.query_one("#spenders", KeyedTable),
              rows.spender_rows(r, ns, state.tones), "", "shown")
         self.query_one("#flags", Static).update(cards.flags_text(state))
