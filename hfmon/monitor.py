@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import tempfile
 from collections.abc import Sequence
 from datetime import datetime
@@ -43,6 +44,7 @@ class Monitor:
         self.snapshot: Snapshot | None = None
         self.warnings: list[str] = []
         self.scratch: tempfile.TemporaryDirectory[str] | None = None  # the demo's throwaway history
+        self.poll_gap_s = config.interval_s
 
     def now(self) -> datetime:
         """The data source's current time."""
@@ -51,6 +53,11 @@ class Monitor:
     async def poll(self) -> Report:
         """One poll: every source concurrently, then history and the Report off the event loop."""
         snapshot = await self.collector.poll(self.snapshot)
+        if self.snapshot is not None:
+            # How far apart polls really are, in the data's time (slowed by rate limits, sped up by --demo):
+            # history can miss up to one gap of a resource's time, and the cross-check must allow for it.
+            gap = (snapshot.taken_at - self.snapshot.taken_at).total_seconds()
+            self.poll_gap_s = max(self.poll_gap_s, gap)
         self.snapshot = snapshot
         # SQLite and evaluate over a long history take a few hundred ms: keep the UI's loop free meanwhile.
         return await asyncio.to_thread(self._evaluate, snapshot, self.clock.now())
@@ -65,7 +72,10 @@ class Monitor:
                 self.warnings.append(f"history not saved: {exc}")
                 self.store.close()
                 self.store = None
-        return evaluate(snapshot, history, self.config, now)
+        config = self.config
+        if self.poll_gap_s > config.interval_s:
+            config = dataclasses.replace(config, interval_s=self.poll_gap_s)
+        return evaluate(snapshot, history, config, now)
 
     async def aclose(self) -> None:
         """Close the HTTP client (inside the loop that used it) and the history file."""

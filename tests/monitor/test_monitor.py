@@ -1,0 +1,58 @@
+"""The Monitor: collect → store → evaluate, as the dashboard drives it poll after poll."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from hfmon.api.governor import Governor
+from hfmon.api.hub import HubClient
+from hfmon.api.urls import BaseUrls
+from hfmon.clock import FrozenClock
+from hfmon.collect import Collector
+from hfmon.config import Config
+from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
+from hfmon.monitor import Monitor
+from hfmon.report import CheckStatus
+from hfmon.store import HistoryStore
+
+
+def monitor_at(clock: FrozenClock, tmp_path: Path) -> Monitor:
+    """A Monitor over the honest demo scenario (no injected discrepancies) with a history file."""
+    hub = FakeHub(demo_scenario(discrepancies=False), now=clock.now)
+    client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
+                       governor=Governor(backoff_base_s=0.001))
+    store = HistoryStore.open(tmp_path / "history.sqlite3")
+    return Monitor(Collector(client, clock), clock, Config(), store)
+
+
+async def test_polls_far_apart_do_not_read_as_billing_drift(tmp_path: Path) -> None:
+    scenario = demo_scenario(discrepancies=False)
+    clock = FrozenClock(scenario.start)
+    monitor = monitor_at(clock, tmp_path)
+    try:
+        for _ in range(6):  # 25 min between polls (a demo at speed, or polls slowed by the rate limit)
+            report = await monitor.poll()
+            clock.advance(timedelta(minutes=25).total_seconds())
+    finally:
+        await monitor.aclose()
+    drift = [c for c in report.crosscheck if c.status is CheckStatus.DRIFT]
+    assert drift == []
+    assert [s.namespace for s in report.spend] == ["ada", "ada-labs"]
+
+
+async def test_history_builds_a_recent_burn_rate(tmp_path: Path) -> None:
+    scenario = demo_scenario(discrepancies=False)
+    clock = FrozenClock(scenario.start)
+    monitor = monitor_at(clock, tmp_path)
+    try:
+        first = await monitor.poll()
+        clock.advance(timedelta(hours=2).total_seconds())
+        later = await monitor.poll()
+    finally:
+        await monitor.aclose()
+    assert first.credits[0].burn_rate_24h_usd_per_day is None  # nothing observed yet
+    ada = later.credits[0]
+    assert ada.burn_rate_24h_usd_per_day is not None
+    observed = (ada.used_usd - first.credits[0].used_usd) / 2 * 24  # per day, over the two observed hours
+    assert abs(ada.burn_rate_24h_usd_per_day - observed) <= abs(observed) / 100
