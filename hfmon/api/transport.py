@@ -70,9 +70,11 @@ class Requester:
         """The client, built inside the running loop (connections belong to one loop)."""
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
+            # An injected transport (the in-process fake) does no TLS: skip loading the CA bundle.
+            verify: ssl.SSLContext | bool = True if self._transport is not None else _ssl_context()
             self._client = httpx2.AsyncClient(
                 transport=self._transport,
-                verify=_ssl_context(),
+                verify=verify,
                 headers={"authorization": f"Bearer {self._token}", "user-agent": f"hfmon/{__version__}",
                          "accept": "application/json"},
                 follow_redirects=False,  # a redirect to another host must never carry the token
