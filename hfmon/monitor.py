@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Protocol
 
 from hfmon.clock import Clock
-from hfmon.collect import Collector, make_collector
+from hfmon.collect import Collector, make_collector, next_poll_delay
 from hfmon.config import Config, load_config
 from hfmon.costs import evaluate, history_since
 from hfmon.errors import HfmonError
@@ -32,6 +32,10 @@ class ReportSource(Protocol):
         """The current time of the data source (scenario time under --demo)."""
         ...
 
+    def next_delay(self, base_s: float) -> float:
+        """Seconds to wait before the next poll: `base_s`, or longer when the rate limit would not last a poll."""
+        ...
+
 
 class Monitor:
     """Collect → store → evaluate, keeping the previous snapshot so failing sources stay visible as stale."""
@@ -49,6 +53,10 @@ class Monitor:
     def now(self) -> datetime:
         """The data source's current time."""
         return self.clock.now()
+
+    def next_delay(self, base_s: float) -> float:
+        """`base_s`, or until the rate-limit window resets when the last poll left too few requests for another."""
+        return base_s if self.snapshot is None else next_poll_delay(self.snapshot, base_s)
 
     async def poll(self) -> Report:
         """One poll: every source concurrently, then history and the Report off the event loop."""

@@ -124,10 +124,10 @@ class HfmonApp(App[int]):
         else:
             self.post_message(ReportReady(report))
 
-    def _arm(self) -> None:
+    def _arm(self, delay_s: float | None = None) -> None:
         if self._timer is not None:
             self._timer.stop()
-        self._timer = None if self.paused else self.set_timer(self.interval_s, self.start_poll)
+        self._timer = None if self.paused else self.set_timer(delay_s or self.interval_s, self.start_poll)
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -154,7 +154,7 @@ class HfmonApp(App[int]):
         self.render_report()
         if previous is None and self.focused is None:
             self.view(self.active_screen_id).focus_main()
-        self._arm()
+        self._arm(self.source.next_delay(self.interval_s))  # waits out a rate-limit window the poll used up
 
     def on_poll_failed(self, message: PollFailed) -> None:
         """Show the failure; a rejected or missing token stops polling until `r`."""

@@ -56,3 +56,23 @@ async def test_history_builds_a_recent_burn_rate(tmp_path: Path) -> None:
     assert ada.burn_rate_24h_usd_per_day is not None
     observed = (ada.used_usd - first.credits[0].used_usd) / 2 * 24  # per day, over the two observed hours
     assert abs(ada.burn_rate_24h_usd_per_day - observed) <= abs(observed) / 100
+
+
+async def test_the_next_poll_waits_for_a_rate_limit_window_the_last_poll_nearly_used_up(tmp_path: Path) -> None:
+    clock = FrozenClock(demo_scenario().start)
+    roomy = monitor_at(clock, tmp_path)
+    hub = FakeHub(demo_scenario(discrepancies=False, rate_limit_quota=60), now=clock.now)
+    tight = Monitor(Collector(HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock), clock),
+                    clock, Config(), None)
+    try:
+        assert tight.next_delay(60.0) == 60.0  # nothing polled yet
+        await roomy.poll()
+        await tight.poll()
+        snapshot = tight.snapshot
+    finally:
+        await roomy.aclose()
+        await tight.aclose()
+    assert snapshot is not None and snapshot.rate_limit_remaining is not None
+    assert snapshot.rate_limit_remaining < 2 * snapshot.requests_made
+    assert roomy.next_delay(60.0) == 60.0
+    assert 60.0 < tight.next_delay(60.0) <= 5 * 60 + 1  # HF's window is 5 minutes

@@ -267,6 +267,7 @@ class FakeSource:
         self.step_s = step_s
         self.polls = 0
         self.error: Exception | None = None
+        self.wait_s = 0.0  # what next_delay asks for at least, as a rate limit running out would
 
     async def poll(self) -> Report:
         """Return the next Report, or raise the injected error."""
@@ -281,6 +282,10 @@ class FakeSource:
     def now(self) -> datetime:
         """The frozen clock."""
         return self.clock.now()
+
+    def next_delay(self, base_s: float) -> float:
+        """`base_s`, or `wait_s` when that is longer."""
+        return max(base_s, self.wait_s)
 
 
 def with_sources(report: Report, **changes: SourceState) -> Report:
