@@ -8,9 +8,9 @@ from decimal import Decimal
 from hfmon.api.parse_common import (
     Json,
     Obj,
-    as_list,
     as_obj,
     cents,
+    list_field,
     micro_usd,
     nano_usd,
     need,
@@ -71,7 +71,7 @@ def parse_whoami(data: Json) -> Account:
     d = as_obj(data, w)
     name = need_str(d, "name", w)
     auth = opt_obj(d, "auth")
-    orgs = tuple(parse_org(o, f"{w}.orgs[{i}]") for i, o in enumerate(as_list(d.get("orgs") or [], f"{w}.orgs")))
+    orgs = tuple(parse_org(o, f"{w}.orgs[{i}]") for i, o in enumerate(list_field(d, "orgs", w)))
     return Account(
         name=name,
         type=opt_str(d, "type") or "user",
@@ -137,7 +137,7 @@ def parse_live(data: Json, base: BillingUsage) -> BillingUsage:
             duration_ms=opt_int(p, "totalDurationMs", f"{w}.providerDetails[{i}]") or 0,
         )
         for i, p in enumerate(as_obj(x, f"{w}.providerDetails[]")
-                              for x in as_list(inference.get("providerDetails") or [], f"{w}.providerDetails"))
+                              for x in list_field(inference, "providerDetails", w))
     )
     storage = opt_obj(d, "storage")
     sw = f"{w}.storage"
@@ -196,7 +196,7 @@ def parse_job_charges(data: Json) -> tuple[JobCharge, ...]:
     """`GET .../billing/usage/jobs` → what each job cost this period."""
     w = "billing/usage/jobs"
     usage = opt_obj(as_obj(data, w), "usage")
-    details = as_list(usage.get("jobDetails") or [], f"{w}.usage.jobDetails")
+    details = list_field(usage, "jobDetails", f"{w}.usage")
     out = []
     for i, raw in enumerate(details):
         jw = f"{w}.usage.jobDetails[{i}]"
@@ -217,11 +217,11 @@ def parse_sessions(data: Json) -> tuple[SessionCost, ...]:
     w = "usage-by-inference-session"
     d = as_obj(data, w)
     out = []
-    for i, raw in enumerate(as_list(d.get("periods") or [], f"{w}.periods")):
+    for i, raw in enumerate(list_field(d, "periods", w)):
         pw = f"{w}.periods[{i}]"
         p = as_obj(raw, pw)
         period = need_moment(p, "period", pw)
-        for k, s_raw in enumerate(as_list(p.get("sessions") or [], f"{pw}.sessions")):
+        for k, s_raw in enumerate(list_field(p, "sessions", pw)):
             sw = f"{pw}.sessions[{k}]"
             s = as_obj(s_raw, sw)
             out.append(SessionCost(

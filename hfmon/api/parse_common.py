@@ -68,6 +68,11 @@ def opt_list(obj: Obj, key: str) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def list_field(obj: Obj, key: str, where: str) -> list[Any]:
+    """An array field that may be missing, null or empty; any other non-array is a BadResponseError."""
+    return as_list(obj.get(key) or [], f"{where}.{key}")
+
+
 def opt_obj(obj: Obj, key: str) -> Obj:
     """An optional nested object; missing, null or non-object gives an empty mapping."""
     value = obj.get(key)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from hfmon.api.parse_common import (
     Json,
     as_list,
     as_obj,
+    list_field,
     micro_usd,
     need,
     need_number,
@@ -77,15 +76,15 @@ def parse_endpoint_catalog(data: Json) -> tuple[EndpointCompute, ...]:
     """`GET {endpoints}/provider/{ns}` → every priced instance, flattened over vendors and regions."""
     w = "provider"
     out = []
-    for vi, vendor_raw in enumerate(as_list(as_obj(data, w).get("vendors") or [], f"{w}.vendors")):
+    for vi, vendor_raw in enumerate(list_field(as_obj(data, w), "vendors", w)):
         vw = f"{w}.vendors[{vi}]"
         vendor = as_obj(vendor_raw, vw)
         vendor_name = need_str(vendor, "name", vw)
-        for ri, region_raw in enumerate(as_list(vendor.get("regions") or [], f"{vw}.regions")):
+        for ri, region_raw in enumerate(list_field(vendor, "regions", vw)):
             rw = f"{vw}.regions[{ri}]"
             region = as_obj(region_raw, rw)
             region_name = need_str(region, "name", rw)
-            for ci, compute_raw in enumerate(as_list(region.get("computes") or [], f"{rw}.computes")):
+            for ci, compute_raw in enumerate(list_field(region, "computes", rw)):
                 xw = f"{rw}.computes[{ci}]"
                 c = as_obj(compute_raw, xw)
                 out.append(EndpointCompute(
@@ -194,11 +193,6 @@ def parse_hardware(data: Json, where: str = "hardware") -> tuple[HardwareFlavor,
     return tuple(out)
 
 
-def _per_million(pricing: dict[str, Json], key: str, where: str) -> Decimal | None:
-    value = pricing.get(key)
-    return None if value is None else number(value, f"{where}.{key}")
-
-
 def parse_router_models(data: Json) -> tuple[RouterPrice, ...]:
     """Router `GET /v1/models` → per-token prices per (model, provider); unpriced providers give None prices."""
     out = []
@@ -206,16 +200,15 @@ def parse_router_models(data: Json) -> tuple[RouterPrice, ...]:
         w = f"models[{i}]"
         m = as_obj(raw, w)
         model = need_str(m, "id", w)
-        for k, p_raw in enumerate(as_list(m.get("providers") or [], f"{w}.providers")):
+        for k, p_raw in enumerate(list_field(m, "providers", w)):
             pw = f"{w}.providers[{k}]"
             p = as_obj(p_raw, pw)
-            pricing = p.get("pricing")
-            priced = dict(pricing) if isinstance(pricing, dict) else {}
+            pricing = opt_obj(p, "pricing")
             out.append(RouterPrice(
                 model=model,
                 provider=need_str(p, "provider", pw),
                 status=opt_str(p, "status") or "unknown",
-                input_usd_per_million=_per_million(priced, "input", f"{pw}.pricing"),
-                output_usd_per_million=_per_million(priced, "output", f"{pw}.pricing"),
+                input_usd_per_million=opt_number(pricing, "input", f"{pw}.pricing"),
+                output_usd_per_million=opt_number(pricing, "output", f"{pw}.pricing"),
             ))
     return tuple(out)
