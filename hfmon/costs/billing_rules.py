@@ -35,6 +35,11 @@ def cost_usd(usd_per_hour: Decimal, minutes: Decimal, replicas: int = 1) -> Deci
     return usd_per_hour * minutes * replicas / 60
 
 
+def seconds(delta: timedelta) -> Decimal:
+    """A timedelta in seconds, exactly (to the microsecond)."""
+    return Decimal(delta // timedelta(microseconds=1)) / 10**6
+
+
 def micro(amount: Decimal) -> Decimal:
     """An amount rounded to the micro-dollar, as billing statements are."""
     return amount.quantize(MICRO)
@@ -106,6 +111,5 @@ def billed_replica_minutes(kind: str, spans: Iterable[Interval], start: datetime
     total = Decimal(0)
     for span in spans:
         if is_billed(kind, span.state):
-            seconds = Decimal(overlap(span.start, span.end, start, end) // timedelta(microseconds=1)) / 10**6
-            total += seconds / 60 * max(span.replicas, 1)
+            total += seconds(overlap(span.start, span.end, start, end)) / 60 * max(span.replicas, 1)
     return total

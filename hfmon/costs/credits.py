@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from hfmon.costs.billing_rules import micro
+from hfmon.costs.billing_rules import micro, seconds
 from hfmon.history import History, UsagePoint
 from hfmon.models import InferenceUsage
 from hfmon.report import Credits
@@ -45,7 +45,7 @@ class Period:
 
 def days(delta: timedelta) -> Decimal:
     """A timedelta in days, exactly (to the microsecond)."""
-    return Decimal(delta // timedelta(microseconds=1)) / 10**6 / DAY
+    return seconds(delta) / DAY
 
 
 def after_days(moment: datetime, n_days: Decimal) -> datetime:

@@ -17,13 +17,14 @@ against the bundled $/TB/month below the first volume tier.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from decimal import Decimal
 from functools import lru_cache
 
 from hfmon.config import Tolerance
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import Period
-from hfmon.costs.resources import FAMILY_KIND, PricedLine
+from hfmon.costs.resources import FAMILY_KIND, PricedLine, by_product
 from hfmon.models import BillingUsage, SessionCost, UsageLine
 from hfmon.report import CheckStatus, CrossCheck, Price
 
@@ -57,11 +58,8 @@ def _unit_note(unit_cost_usd: Decimal, price: Price | None) -> str:
 
 def line_rows(lines: Sequence[PricedLine], tolerance: Tolerance) -> list[CrossCheck]:
     """One row per resource and billing product: its lines summed, and drift if any single line drifts."""
-    groups: dict[tuple[str, str, str], list[PricedLine]] = {}
-    for p in lines:
-        groups.setdefault((p.family, p.key, p.hardware), []).append(p)
     rows = []
-    for (family, key, hardware), mine in groups.items():
+    for (family, key, hardware), mine in by_product(lines).items():
         billed = sum((p.line.total_usd for p in mine), Decimal(0))
         unpriced = any(p.recomputed_usd is None for p in mine)
         recomputed = None if unpriced else sum((p.recomputed_usd or Decimal(0) for p in mine), Decimal(0))
@@ -76,8 +74,7 @@ def line_rows(lines: Sequence[PricedLine], tolerance: Tolerance) -> list[CrossCh
         row = compare(f"{FAMILY_KIND[family]} {key} {hardware}", billed, recomputed, tolerance,
                       note="; ".join(notes))
         if drifting and row.status is CheckStatus.OK:
-            row = CrossCheck(row.item, row.billed_usd, row.recomputed_usd, row.delta_usd, CheckStatus.DRIFT,
-                             row.note)
+            row = replace(row, status=CheckStatus.DRIFT)
         rows.append(row)
     return rows
 
@@ -115,11 +112,9 @@ def inference_rows(usage: BillingUsage, sessions: Sequence[SessionCost] | None, 
         if row.status is CheckStatus.DRIFT and settled <= billed:
             # Sessions are a subset of the spend (untagged requests have none): less is expected, more is not.
             share = f"{settled / billed:.0%}" if billed else "all"
-            row = CrossCheck(row.item, row.billed_usd, row.recomputed_usd, row.delta_usd, CheckStatus.OK,
-                             f"{note}; tagged sessions cover {share} of the spend")
+            row = replace(row, status=CheckStatus.OK, note=f"{note}; tagged sessions cover {share} of the spend")
         rows.append(row)
     return rows
-
 
 
 STORAGE_PRODUCT = "hf/repository-storage"

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from hfmon.config import Tolerance
-from hfmon.costs.billing_rules import is_billed, micro
-from hfmon.costs.resources import FAMILY_KIND, PricedLine
+from hfmon.costs.billing_rules import is_billed, micro, seconds
+from hfmon.costs.resources import FAMILY_KIND, PricedLine, by_product
 from hfmon.history import StateChange
 from hfmon.report import CheckStatus, CrossCheck
 
@@ -44,19 +44,15 @@ def observed_minutes(kind: str, changes: Sequence[StateChange], hardware: str, s
         begin = max(change.at, start)
         if stop > begin:
             most = max(most, change.replicas)
-            seconds = Decimal((stop - begin) // timedelta(microseconds=1)) / 10**6
-            minutes += seconds * max(change.replicas, 1) / 60
+            minutes += seconds(stop - begin) * max(change.replicas, 1) / 60
     return minutes, transitions, most
 
 
 def history_rows(lines: Sequence[PricedLine], changes_of: ChangesOf, observed_from: datetime | None,
                  now: datetime, tolerance: Tolerance, interval_s: float) -> list[CrossCheck]:
     """One "minutes vs history" row per resource and product that history fully covers."""
-    groups: dict[tuple[str, str, str], list[PricedLine]] = {}
-    for p in lines:
-        groups.setdefault((p.family, p.key, p.hardware), []).append(p)
     rows = []
-    for (family, key, hardware), mine in groups.items():
+    for (family, key, hardware), mine in by_product(lines).items():
         kind = FAMILY_KIND[family]
         starts = [p.line.started_at for p in mine]
         changes = changes_of(kind, key)

@@ -51,6 +51,14 @@ class PricedLine:
     recomputed_usd: Decimal | None  # full precision; rounded to the micro-dollar once summed
 
 
+def by_product(lines: Sequence[PricedLine]) -> dict[tuple[str, str, str], list[PricedLine]]:
+    """Lines grouped by (family, resource key, hardware): one resource's lines for one billing product."""
+    groups: dict[tuple[str, str, str], list[PricedLine]] = {}
+    for p in lines:
+        groups.setdefault((p.family, p.key, p.hardware), []).append(p)
+    return groups
+
+
 def parse_product(product: str) -> tuple[str, str] | None:
     """(family, hardware) of a compute billing product, None for storage and anything else."""
     parts = product.split("/")
