@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 from hfmon.api.governor import deadline_in, monotonic, time_left
@@ -19,6 +19,7 @@ from hfmon.api.hub import HubClient
 from hfmon.api.parse_billing import parse_live, with_org_plans
 from hfmon.api.session import open_client
 from hfmon.clock import Clock
+from hfmon.costs.credits import calendar_month
 from hfmon.errors import (
     ApiError,
     AuthError,
@@ -49,12 +50,6 @@ class CollectorSettings:
     catalog_ttl_s: float = 6 * HOURS
     no_access_recheck_s: float = 15 * 60
     """A source that answered 403 is asked again only after this long (clock time)."""
-
-
-def month_start(moment: datetime) -> datetime:
-    """The first instant of the calendar month (UTC) that `moment` falls in: when included credits reset."""
-    m = moment.astimezone(UTC)
-    return m.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 class Collector:
@@ -158,7 +153,7 @@ class Collector:
     async def _namespace(self, ns: str, kind: str, account: SourceResult[Account], prev: _PreviousIndex,
                          now: datetime) -> NamespaceData:
         c, user = self.client, kind == "user"
-        start = month_start(now)
+        start = calendar_month(now).start  # when included credits reset
         token_ok = account.status in (SourceStatus.OK, SourceStatus.STALE)
 
         async def src(kind_: str, fetch: Callable[[], Awaitable[T]], **kw: Any) -> SourceResult[T]:
