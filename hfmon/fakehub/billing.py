@@ -29,11 +29,10 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from hfmon.fakehub import timeline as tl
 from hfmon.fakehub.scenario import ENDPOINT_BILLED, JOB_BILLED, SPACE_BILLED, TB, Scenario
 from hfmon.fakehub.timeline import Interval
 
@@ -123,10 +122,7 @@ def _lines(scn: Scenario, group: str, entity_id: str, label: str, timeline: tupl
         out.append(Line(group, entity_id, label, product, pretty, quantity, unit, start, stopped, active))
     extra = scn.discrepancy("minutes", label)
     if extra is not None and out:
-        last = out[-1]
-        out[-1] = Line(last.group, last.entity_id, last.label, last.product, last.pretty_name,
-                       last.quantity + extra.value, last.unit_micro_usd, last.started_at, last.stopped_at,
-                       last.active)
+        out[-1] = replace(out[-1], quantity=out[-1].quantity + extra.value)
     return out
 
 
@@ -145,15 +141,20 @@ def _flavor_prices(scn: Scenario, kind: str, resource: str, hardware: Iterable[s
     return out
 
 
+def _flavor_lines(scn: Scenario, kind: str, resources: Iterable[tuple[str, str, tuple[Interval, ...]]],
+                  billed: frozenset[str], lo: datetime, hi: datetime, now: datetime) -> list[Line]:
+    """Lines of Spaces or Jobs, given as (entity id, label, timeline), priced from the hardware catalog."""
+    out: list[Line] = []
+    for entity_id, label, timeline in resources:
+        prices = _flavor_prices(scn, kind, label, {iv.hardware for iv in timeline})
+        out += _lines(scn, kind, entity_id, label, timeline, billed, prices, lo, hi, now)
+    return out
+
+
 def space_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, now: datetime) -> list[Line]:
     """Usage lines of the namespace's Spaces in [lo, hi) up to now."""
-    out: list[Line] = []
-    for sp in scn.spaces:
-        if sp.namespace != namespace:
-            continue
-        prices = _flavor_prices(scn, "spaces", sp.id, {iv.hardware for iv in sp.timeline})
-        out += _lines(scn, "spaces", sp.entity_id, sp.id, sp.timeline, SPACE_BILLED, prices, lo, hi, now)
-    return out
+    mine = ((sp.entity_id, sp.id, sp.timeline) for sp in scn.spaces if sp.namespace == namespace)
+    return _flavor_lines(scn, "spaces", mine, SPACE_BILLED, lo, hi, now)
 
 
 def endpoint_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, now: datetime) -> list[Line]:
@@ -172,13 +173,8 @@ def endpoint_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, no
 
 def job_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, now: datetime) -> list[Line]:
     """Usage lines of the namespace's Jobs in [lo, hi) up to now (one per job run)."""
-    out: list[Line] = []
-    for job in scn.jobs:
-        if job.namespace != namespace:
-            continue
-        prices = _flavor_prices(scn, "jobs", job.id, {iv.hardware for iv in job.timeline})
-        out += _lines(scn, "jobs", job.id, job.id, job.timeline, JOB_BILLED, prices, lo, hi, now)
-    return out
+    mine = ((job.id, job.id, job.timeline) for job in scn.jobs if job.namespace == namespace)
+    return _flavor_lines(scn, "jobs", mine, JOB_BILLED, lo, hi, now)
 
 
 def storage_bytes(scn: Scenario, namespace: str) -> tuple[int, int]:
@@ -216,8 +212,3 @@ def all_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, now: da
     """Every usage line of a namespace for the window: Spaces, Endpoints, Jobs, storage."""
     return (space_lines(scn, namespace, lo, hi, now) + endpoint_lines(scn, namespace, lo, hi, now)
             + job_lines(scn, namespace, lo, hi, now) + [storage_line(scn, namespace, lo, now)])
-
-
-def state_at(timeline: tuple[Interval, ...], moment: datetime) -> Interval | None:
-    """The interval in effect at `moment` (re-exported for the routes)."""
-    return tl.at(timeline, moment)
