@@ -18,12 +18,6 @@ class Interval:
     replicas: int
     hardware: str
 
-    def overlap_seconds(self, lo: datetime, hi: datetime) -> int:
-        """Whole seconds of this interval inside [lo, hi)."""
-        a = max(self.start, lo)
-        b = hi if self.end is None else min(self.end, hi)
-        return max(0, int((b - a).total_seconds()))
-
 
 @dataclass(frozen=True)
 class Step:

@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-ISO_MS = "%Y-%m-%dT%H:%M:%S.{ms:03d}Z"
-
 
 def iso_ms(moment: datetime) -> str:
     """ISO 8601 UTC with milliseconds and Z, as the Hub writes dates."""

@@ -27,11 +27,3 @@ BINDINGS: list[Binding] = [
 
 INTERVALS_S = (15.0, 30.0, 60.0, 120.0, 300.0)
 """The intervals the palette and `i` offer."""
-
-
-def keys_for(binding_id: str) -> str:
-    """The keys bound to an id, as shown in help."""
-    for b in BINDINGS:
-        if b.id == binding_id:
-            return b.key_display or b.key
-    return ""
