@@ -103,6 +103,11 @@ class ResourceCost:
     to_period_end_usd: Decimal | None  # if left as it is until the period ends
 
     @property
+    def billed_now(self) -> bool:
+        """Costs money now: a positive $/h, or no $/h because the hardware it runs on has no price."""
+        return self.cost_per_hour_usd is None or self.cost_per_hour_usd > 0
+
+    @property
     def billed_hours(self) -> Decimal | None:
         """Billed minutes in hours."""
         return None if self.billed_minutes is None else self.billed_minutes / 60

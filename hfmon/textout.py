@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from hfmon.format import money, money_delta, per_hour
+from hfmon.format import MISSING, money, money_delta, per_hour
 from hfmon.models import SourceStatus
 from hfmon.report import CheckStatus, Credits, CrossCheck, Report, ResourceCost, Severity
 
@@ -44,9 +44,9 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
     unpriced = sum(1 for c in costs if c.cost_per_hour_usd is None)  # billed now, no price: not in the sum
     extra = f" + {unpriced} unpriced" if unpriced else ""
     out.append(_fit(f"{paint('Running', 'bold')}   {per_hour(report.running_cost_per_hour_usd)}{extra} now"
-                    f"  ·  {len([r for r in report.endpoints if _billed(r.cost)])} endpoints,"
-                    f" {len([r for r in report.spaces if _billed(r.cost)])} Spaces,"
-                    f" {len([r for r in report.jobs if _billed(r.cost)])} jobs billed"))
+                    f"  ·  {len([r for r in report.endpoints if r.cost.billed_now])} endpoints,"
+                    f" {len([r for r in report.spaces if r.cost.billed_now])} Spaces,"
+                    f" {len([r for r in report.jobs if r.cost.billed_now])} jobs billed"))
     inf = report.inference
     providers = "  ".join(f"{p.name} {money(p.cost_usd)}" for p in inf.by_provider[:3])
     out.append(_fit(f"{paint('Inference', 'bold')} {money(inf.cost_usd)} · {inf.requests:,} requests  {providers}"))
@@ -88,19 +88,12 @@ def _credits(c: Credits, paint: _Paint) -> list[str]:
     return lines
 
 
-def _billed(cost: ResourceCost) -> bool:
-    """Costs money now: a positive $/h, or no $/h because the running hardware has no price."""
-    return cost.cost_per_hour_usd is None or cost.cost_per_hour_usd > 0
-
-
 def _instance(vendor: str | None, instance_type: str | None, size: str | None) -> str:
     return " ".join(part for part in (vendor, instance_type, size) if part) or "—"
 
 
 def _cost_cell(cost: ResourceCost) -> str:
-    now = per_hour(cost.cost_per_hour_usd) if cost.cost_per_hour_usd is not None else "unpriced"
-    billed = money(cost.billed_usd) if cost.billed_usd is not None else "—"
-    return f"{now:>10} {billed:>10}"
+    return f"{per_hour(cost.cost_per_hour_usd):>10} {money(cost.billed_usd, missing=MISSING):>10}"
 
 
 def _resources(report: Report, paint: _Paint, max_rows: int) -> list[str]:
@@ -114,7 +107,7 @@ def _resources(report: Report, paint: _Paint, max_rows: int) -> list[str]:
         ("Jobs", [(r.job.id[:24], r.job.stage, r.job.flavor or "—", r.cost) for r in report.jobs]),
     ]
     for title, rows in sections:
-        billed_now = sum(1 for *_, cost in rows if _billed(cost))
+        billed_now = sum(1 for *_, cost in rows if cost.billed_now)
         heading = f"{title}  {len(rows)} · {billed_now} billed now"
         lines.append(f"{paint(heading, 'bold'):<{45 + len(paint(heading, 'bold')) - len(heading)}}"
                      f"{'$/h now':>10} {'billed':>10}" if rows else paint(heading, "bold"))

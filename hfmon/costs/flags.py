@@ -44,7 +44,7 @@ def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], changes_of: Chang
     idle = timedelta(hours=float(alerts.idle_gpu_hours))
     for row, on_gpu in zip(rows, gpu, strict=True):
         space, cost = row.space, row.cost
-        billed_now = bool(cost.cost_per_hour_usd) or (cost.cost_per_hour_usd is None)
+        billed_now = cost.billed_now
         paid = cost.price is None or cost.price.usd_per_hour > 0
         if billed_now and paid and (space.sleep_time_s is None or space.sleep_time_s <= 0):
             rate = "unpriced" if cost.cost_per_hour_usd is None else f"${cost.cost_per_hour_usd:.2f}/h"
@@ -67,8 +67,7 @@ def endpoint_flags(rows: Sequence[EndpointRow], changes_of: ChangesOf, alerts: A
     for row in rows:
         e, cost = row.endpoint, row.cost
         key = f"{e.namespace}/{e.name}"
-        billed_now = cost.cost_per_hour_usd is None or cost.cost_per_hour_usd > 0
-        if not billed_now:
+        if not cost.billed_now:
             continue
         if (e.min_replica or 0) > 0:
             out.append(Flag("cannot_scale_to_zero", key,
