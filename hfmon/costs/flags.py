@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from hfmon.clock import iso
 from hfmon.config import Alerts
+from hfmon.format import money, per_hour
 from hfmon.history import StateChange
 from hfmon.models import ZeroGpuQuota
 from hfmon.report import Credits, EndpointRow, Flag, JobRow, Price, Severity, SpaceRow
@@ -47,9 +48,9 @@ def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], changes_of: Chang
         billed_now = cost.billed_now
         paid = cost.price is None or cost.price.usd_per_hour > 0
         if billed_now and paid and (space.sleep_time_s is None or space.sleep_time_s <= 0):
-            rate = "unpriced" if cost.cost_per_hour_usd is None else f"${cost.cost_per_hour_usd:.2f}/h"
             out.append(Flag("no_sleep_time", space.id,
-                            f"Space {space.id} runs on {space.hardware or space.requested_hardware} ({rate}) "
+                            f"Space {space.id} runs on {space.hardware or space.requested_hardware} "
+                            f"({per_hour(cost.cost_per_hour_usd)}) "
                             "and never sleeps: set a sleep time"))
         unchanged = _unchanged_for(changes_of, "space", space.id, now)
         if on_gpu and billed_now and unchanged is not None and unchanged >= idle:
@@ -99,8 +100,8 @@ def credit_flags(credits: Sequence[Credits], alerts: Alerts) -> list[Flag]:
     for c in credits:
         if c.included_usd > 0 and c.used_usd >= c.included_usd:
             out.append(Flag("credits_exhausted", c.namespace,
-                            f"{c.namespace} has used its ${c.included_usd:.2f} included credits; "
-                            f"${c.overage_usd:.2f} is billed pay-as-you-go"))
+                            f"{c.namespace} has used its {money(c.included_usd)} included credits; "
+                            f"{money(c.overage_usd)} is billed pay-as-you-go"))
         elif c.exhausts_at is not None:
             out.append(Flag("credits_run_out", c.namespace,
                             f"{c.namespace}'s included credits run out around {iso(c.exhausts_at)} at this rate",
@@ -108,12 +109,12 @@ def credit_flags(credits: Sequence[Credits], alerts: Alerts) -> list[Flag]:
         if c.limit_usd:
             if c.used_usd >= c.limit_usd:
                 out.append(Flag("limit_hit", c.namespace,
-                                f"{c.namespace} has reached its ${c.limit_usd:.2f} spending limit",
+                                f"{c.namespace} has reached its {money(c.limit_usd)} spending limit",
                                 Severity.CRITICAL))
             elif c.used_usd * 100 >= c.limit_usd * alerts.limit_near_pct:
                 pct = (c.used_usd * 100 / c.limit_usd).quantize(Decimal(1))
                 out.append(Flag("limit_near", c.namespace,
-                                f"{c.namespace} has used {pct}% of its ${c.limit_usd:.2f} spending limit"))
+                                f"{c.namespace} has used {pct}% of its {money(c.limit_usd)} spending limit"))
     return out
 
 
@@ -123,5 +124,5 @@ def zero_gpu_flags(quota: ZeroGpuQuota | None, overage: Price) -> list[Flag]:
         return []
     cost = overage.usd_per_hour * quota.overquota_used_s / 3600
     return [Flag("zero_gpu_overage", "zero_gpu",
-                 f"ZeroGPU used {quota.overquota_used_s / 60:.1f} min beyond the daily quota: about ${cost:.2f} "
-                 f"at ${overage.usd_per_hour / 6:.2f} per 10 min ({overage.source.value} price)", Severity.INFO)]
+                 f"ZeroGPU used {quota.overquota_used_s / 60:.1f} min beyond the daily quota: about {money(cost)} "
+                 f"at {money(overage.usd_per_hour / 6)} per 10 min ({overage.source.value} price)", Severity.INFO)]

@@ -182,6 +182,13 @@ def test_flags() -> None:
                      ("long_running_job", "long"), ("credits_exhausted", "alice"), ("limit_near", "alice")}
 
 
+def test_flag_amounts_read_as_everywhere_else() -> None:
+    snap = snapshot(namespace("alice", billing=billing("alice", "1234.565", "1000", limit="1200")))
+    messages = [f.message for f in evaluate(snap, History(), Config(), NOW).flags]
+    assert messages == ["alice has used its $1,000.00 included credits; $234.57 is billed pay-as-you-go",
+                        "alice has reached its $1,200.00 spending limit"]  # format.money: separators, half-up
+
+
 def test_inference_cross_check_waits_for_settlement() -> None:
     usage = billing("alice", "1.50", "2", providers=(("together", 10, "1.00"), ("groq", 5, "0.40")))
     history = History(usage=(UsagePoint("alice", at(19, 23, 29), PERIOD_START, D("1.40"), None),))
