@@ -40,11 +40,11 @@ def per_hour(value: Decimal | None, *, missing: str = UNPRICED) -> str:
     return missing if value is None else money(value) + "/h"
 
 
-def hours(value: Decimal | None, *, missing: str = MISSING) -> str:
-    """Hours with one decimal: `12.5 h`."""
+def hours(value: Decimal | None, *, missing: str = MISSING, unit: str = " h") -> str:
+    """Hours with one decimal: `12.5 h` (`unit=""` where a column header already says h)."""
     if value is None:
         return missing
-    return f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,} h"
+    return f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,}{unit}"
 
 
 def percent(value: Decimal | float | None, *, missing: str = MISSING) -> str:

@@ -94,8 +94,7 @@ def num_cell(text: str, value: Decimal | int | float | None) -> Cell:
 
 def hours_cell(value: Decimal | None) -> Cell:
     """Hours with one decimal, in a column whose header says `h`."""
-    text = fmt.MISSING if value is None else f"{value.quantize(Decimal('0.1')):,}"
-    return num_cell(text, value)
+    return num_cell(fmt.hours(value, unit=""), value)
 
 
 def in_namespace(name: str, ns: str | None) -> bool:

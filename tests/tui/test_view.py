@@ -37,6 +37,11 @@ def test_durations_sizes_and_ages() -> None:
     assert fmt.stamp(datetime(2026, 11, 21, 9, 5, tzinfo=UTC)) == "Nov 21 09:05 UTC"
 
 
+def test_hours_round_the_same_in_tables_and_text() -> None:
+    assert fmt.hours(D("12.25")) == "12.3 h" and rows.hours_cell(D("12.25")).plain == "12.3"
+    assert rows.hours_cell(D("1234.05")).plain == "1,234.1" and rows.hours_cell(None).plain == fmt.MISSING
+
+
 def test_crosscheck_rows_put_drift_then_unpriced_first() -> None:
     out = rows.check_rows(build_report(), None, TONES)
     by_status = sorted(out, key=lambda r: r[1][0].sort)
