@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
-from hfmon.api.governor import deadline_in, monotonic, time_left
+from hfmon.api.governor import capped, deadline_in, monotonic, time_left
 from hfmon.api.hub import HubClient
 from hfmon.api.parse_billing import parse_live, with_org_plans
 from hfmon.api.session import open_client
@@ -227,12 +227,9 @@ class Collector:
 
     async def _attempt(self, name: str, fetch: Callable[[], Awaitable[T]], previous: SourceResult[T] | None,
                        auth_means_no_access: bool, auth_hint: str | None) -> SourceResult[T]:
-        budget = self.settings.source_timeout_s
-        left = time_left()
-        if left is not None:
-            budget = min(budget, left)
+        budget = capped(self.settings.source_timeout_s)
         try:
-            async with asyncio.timeout(max(budget, 0.0)):
+            async with asyncio.timeout(budget):
                 value = await fetch()
         except HfmonError as exc:
             if auth_means_no_access and isinstance(exc, AuthError):

@@ -52,6 +52,12 @@ def time_left() -> float | None:
     return None if at is None else at - monotonic()
 
 
+def capped(seconds: float) -> float:
+    """`seconds`, or the time left before the current deadline when that is shorter (never negative)."""
+    left = time_left()
+    return max(0.0, seconds if left is None else min(seconds, left))
+
+
 @dataclass(frozen=True, slots=True)
 class RateLimitInfo:
     """One reading of the `RateLimit` headers."""

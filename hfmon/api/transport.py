@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx2
 
 from hfmon import __version__
-from hfmon.api.governor import Governor, parse_ratelimit, parse_retry_after, time_left
+from hfmon.api.governor import Governor, capped, parse_ratelimit, parse_retry_after, time_left
 from hfmon.errors import (
     ApiError,
     AuthError,
@@ -240,15 +240,12 @@ class Requester:
         """Read a Server-Sent Events stream until the first complete `event`, within `timeout_s` and the deadline."""
         gov = self.governor
         await gov.admit(optional=True)
-        budget = timeout_s
-        left = time_left()
-        if left is not None:
-            budget = min(budget, left)
+        budget = capped(timeout_s)
         what = self._what(url)
         async with gov.semaphore():
             gov.note_sent()
             try:
-                async with asyncio.timeout(max(budget, 0.0)):
+                async with asyncio.timeout(budget):
                     return await self._read_stream(url, event, complete, forbidden_hint, budget)
             except TimeoutError:
                 raise UnavailableError(f"{what}: no complete `{event}` event within {budget:.1f} s",
