@@ -11,7 +11,9 @@ from typing import Protocol
 class Clock(Protocol):
     """Anything that tells the current UTC time."""
 
-    def now(self) -> datetime: ...
+    def now(self) -> datetime:
+        """The current time, timezone-aware UTC."""
+        ...
 
 
 class SystemClock:

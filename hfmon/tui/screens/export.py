@@ -28,6 +28,7 @@ class ExportScreen(ModalScreen[str | None]):
         self.query_one("#export").border_title = "Export report"
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Close with the path typed (None when left empty)."""
         self.dismiss(event.value.strip() or None)
 
     def action_cancel(self) -> None:
