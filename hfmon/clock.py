@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -35,18 +34,6 @@ class FrozenClock:
     def advance(self, seconds: float) -> None:
         """Move the clock forward."""
         self.at += timedelta(seconds=seconds)
-
-
-@dataclass
-class AcceleratedClock:
-    """Scenario time that starts at `start` and runs `speed` times faster than real time."""
-
-    start: datetime
-    speed: float = 1.0
-    _origin: float = field(default_factory=time.monotonic)
-
-    def now(self) -> datetime:
-        return self.start + timedelta(seconds=(time.monotonic() - self._origin) * self.speed)
 
 
 def utc(text: str) -> datetime:
