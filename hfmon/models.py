@@ -203,6 +203,11 @@ class Endpoint:
     updated_at: datetime | None
     url: str | None = None
 
+    @property
+    def id(self) -> str:
+        """`<namespace>/<name>`: how billing lines label the endpoint and history keys it."""
+        return f"{self.namespace}/{self.name}"
+
 
 @dataclass(frozen=True, slots=True)
 class EndpointCompute:

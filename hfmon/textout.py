@@ -99,7 +99,7 @@ def _cost_cell(cost: ResourceCost) -> str:
 def _resources(report: Report, paint: _Paint, max_rows: int) -> list[str]:
     lines: list[str] = []
     sections = [
-        ("Endpoints", [(f"{r.endpoint.namespace}/{r.endpoint.name}", r.endpoint.state,
+        ("Endpoints", [(r.endpoint.id, r.endpoint.state,
                         _instance(r.endpoint.vendor, r.endpoint.instance_type, r.endpoint.instance_size),
                         r.cost) for r in report.endpoints]),
         ("Spaces", [(r.space.id, r.space.stage, r.space.hardware or r.space.requested_hardware or "—", r.cost)

@@ -137,7 +137,7 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
                                          Period(credit.period_start, credit.period_end),
                                          credit.provisional_usd, config.tolerance)
     endpoints = ns.endpoints.value or ()
-    regions = {f"{e.namespace}/{e.name}": e.region for e in endpoints}
+    regions = {e.id: e.region for e in endpoints}
     lines: list[PricedLine] | None = None
     if ns.statement.value is not None:
         pricer = LinePricer(ns.namespace, catalog, regions)
@@ -206,7 +206,7 @@ def _by_resource(lines: list[PricedLine] | None) -> Lines:
 
 def _endpoint_row(e: Endpoint, catalog: Catalog, lines: Lines, history: HistoryIndex,
                   period: Period, now: datetime, acc: _Acc) -> EndpointRow:
-    key = f"{e.namespace}/{e.name}"
+    key = e.id
     price: Price | None = None
     if e.vendor and e.instance_type and e.instance_size:
         price = catalog.endpoint(e.vendor, e.instance_type, e.instance_size, region=e.region,

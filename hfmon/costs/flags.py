@@ -67,7 +67,7 @@ def endpoint_flags(rows: Sequence[EndpointRow], changes_of: ChangesOf, alerts: A
     idle = timedelta(hours=float(alerts.idle_gpu_hours))
     for row in rows:
         e, cost = row.endpoint, row.cost
-        key = f"{e.namespace}/{e.name}"
+        key = e.id
         if not cost.billed_now:
             continue
         if (e.min_replica or 0) > 0:

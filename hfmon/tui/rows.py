@@ -114,20 +114,19 @@ def cost_cells(cost: ResourceCost, tones: Tones) -> tuple[Cell, Cell, Cell]:
 
 def endpoint_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
     """One row per endpoint."""
-    return [(f"{r.endpoint.namespace}/{r.endpoint.name}", _endpoint_cells(r, tones)) for r in report.endpoints
+    return [(r.endpoint.id, _endpoint_cells(r, tones)) for r in report.endpoints
             if in_namespace(r.endpoint.namespace, ns)]
 
 
 def _endpoint_cells(r: EndpointRow, tones: Tones) -> tuple[Cell, ...]:
     e, c = r.endpoint, r.cost
-    full = f"{e.namespace}/{e.name}"
     rate, billed, recomputed = cost_cells(c, tones)
     delta = None if c.billed_usd is None or c.recomputed_usd is None else c.billed_usd - c.recomputed_usd
     replicas = f"{e.ready_replicas}/{e.target_replicas} ({e.min_replica if e.min_replica is not None else '?'}–" \
                f"{e.max_replica if e.max_replica is not None else '?'})"
     instance = " ".join(x for x in (e.vendor, e.region, e.instance_type, e.instance_size) if x)
     return (
-        cell(full), cell(toned(e.state, ENDPOINT_TONES.get(e.state), tones)), rate, cell(replicas),
+        cell(e.id), cell(toned(e.state, ENDPOINT_TONES.get(e.state), tones)), rate, cell(replicas),
         num_cell(fmt.percent(c.uptime_pct), c.uptime_pct), hours_cell(c.billed_hours),
         billed, recomputed, delta_cell(delta, tones), cell(instance or fmt.MISSING),
         cell(c.price.source.value if c.price else toned(fmt.UNPRICED, "warn", tones)),
@@ -277,7 +276,7 @@ def spender_rows(report: Report, ns: str | None, tones: Tones, limit: int = 6) -
     """The resources (and Inference Providers) that cost the most this period."""
     items: list[tuple[str, str, Decimal | None, Decimal | None]] = []
     for e in report.endpoints:
-        items.append((f"{e.endpoint.namespace}/{e.endpoint.name}", "endpoint", _spent(e.cost),
+        items.append((e.endpoint.id, "endpoint", _spent(e.cost),
                       e.cost.cost_per_hour_usd))
     for s in report.spaces:
         items.append((s.space.id, "space", _spent(s.cost), s.cost.cost_per_hour_usd))
