@@ -14,23 +14,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.clock import iso
 from hfmon.config import Alerts
+from hfmon.costs.index import ChangesOf
 from hfmon.format import money, per_hour
-from hfmon.history import StateChange
 from hfmon.models import ZeroGpuQuota
 from hfmon.report import Credits, EndpointRow, Flag, JobRow, Price, Severity, SpaceRow
 
 
 def _hours(delta: timedelta) -> str:
     return f"{delta.total_seconds() / 3600:.1f} h"
-
-
-ChangesOf = Callable[[str, str], Sequence[StateChange]]
 
 
 def _unchanged_for(changes_of: ChangesOf, kind: str, resource: str, now: datetime) -> timedelta | None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from hfmon.history import History, StateChange, UsagePoint
+
+ChangesOf = Callable[[str, str], Sequence[StateChange]]
+"""`HistoryIndex.changes_of`: (kind, resource) -> that resource's state changes, oldest first."""
 
 
 class HistoryIndex:

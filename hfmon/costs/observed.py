@@ -15,17 +15,16 @@ and minutes that never ran are not rounding.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
 from hfmon.config import Tolerance
 from hfmon.costs.billing_rules import is_billed, micro, seconds
+from hfmon.costs.index import ChangesOf
 from hfmon.costs.resources import FAMILY_KIND, PricedLine, by_product
 from hfmon.history import StateChange
 from hfmon.report import CheckStatus, CrossCheck
-
-ChangesOf = Callable[[str, str], Sequence[StateChange]]
 
 
 def observed_minutes(kind: str, changes: Sequence[StateChange], hardware: str, start: datetime,
