@@ -14,7 +14,6 @@ and minutes that never ran are not rounding.
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -22,7 +21,7 @@ from decimal import Decimal
 from hfmon.config import Tolerance
 from hfmon.costs.billing_rules import is_billed, micro, seconds
 from hfmon.costs.index import ChangesOf
-from hfmon.costs.resources import FAMILY_KIND, PricedLine, by_product
+from hfmon.costs.resources import FAMILY_KIND, PricedLine, by_product, state_spans
 from hfmon.history import StateChange
 from hfmon.report import CheckStatus, CrossCheck
 
@@ -31,16 +30,10 @@ def observed_minutes(kind: str, changes: Sequence[StateChange], hardware: str, s
                      end: datetime) -> tuple[Decimal, int, int]:
     """(replica-minutes billed on `hardware` in [start, end), transitions in it, most replicas seen)."""
     minutes, transitions, most = Decimal(0), 0, 1
-    last = len(changes) - 1
-    for i in range(max(bisect_right(changes, start, key=lambda c: c.at) - 1, 0), last + 1):
-        change = changes[i]
-        if change.at >= end:
-            break
+    for change, begin, stop in state_spans(changes, start, end):
         transitions += change.at >= start
         if not is_billed(kind, change.state) or (change.hardware and change.hardware != hardware):
             continue
-        stop = min(changes[i + 1].at if i < last else end, end)
-        begin = max(change.at, start)
         if stop > begin:
             most = max(most, change.replicas)
             minutes += seconds(stop - begin) * max(change.replicas, 1) / 60

@@ -22,7 +22,7 @@ minutes elapsed since the period start (once the first minute is over).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -156,18 +156,25 @@ def line_spans(lines: Sequence[UsageLine], now: datetime) -> list[tuple[datetime
     return spans
 
 
-def billed_since(kind: str, changes: Sequence[StateChange], start: datetime, now: datetime) -> timedelta:
-    """Wall time in [start, now) that recorded changes show in a billed state (same as `billed_time`)."""
-    billed = timedelta(0)
+def state_spans(changes: Sequence[StateChange], start: datetime,
+                end: datetime) -> Iterator[tuple[StateChange, datetime, datetime]]:
+    """Each recorded state in effect during [start, end), oldest first, with the part of it inside (may be empty).
+
+    A state lasts until the next change; the last one until `end`. Starts with the last change at or before
+    `start` (found by bisection: history is long, a window is short).
+    """
     last = len(changes) - 1
     for i in range(max(bisect_right(changes, start, key=lambda c: c.at) - 1, 0), last + 1):
         change = changes[i]
-        if is_billed(kind, change.state):
-            end = min(changes[i + 1].at if i < last else now, now)
-            begin = max(change.at, start)
-            if end > begin:
-                billed += end - begin
-    return billed
+        if change.at >= end:
+            break
+        yield change, max(change.at, start), min(changes[i + 1].at if i < last else end, end)
+
+
+def billed_since(kind: str, changes: Sequence[StateChange], start: datetime, now: datetime) -> timedelta:
+    """Wall time in [start, now) that recorded changes show in a billed state (same as `billed_time`)."""
+    return sum((stop - begin for change, begin, stop in state_spans(changes, start, now)
+                if is_billed(kind, change.state) and stop > begin), timedelta(0))
 
 
 def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[datetime, datetime]],
