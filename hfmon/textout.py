@@ -109,8 +109,8 @@ def _resources(report: Report, paint: _Paint, max_rows: int) -> list[str]:
     for title, rows in sections:
         billed_now = sum(1 for *_, cost in rows if cost.billed_now)
         heading = f"{title}  {len(rows)} · {billed_now} billed now"
-        lines.append(f"{paint(heading, 'bold'):<{45 + len(paint(heading, 'bold')) - len(heading)}}"
-                     f"{'$/h now':>10} {'billed':>10}" if rows else paint(heading, "bold"))
+        pad = " " * (45 - len(heading))  # the column titles line up over the cost cells, whatever the colour codes
+        lines.append(f"{paint(heading, 'bold')}{pad}{'$/h now':>10} {'billed':>10}" if rows else paint(heading, "bold"))
         rows.sort(key=lambda row: (-(row[3].cost_per_hour_usd or Decimal(0)), -(row[3].billed_usd or Decimal(0))))
         for name, state, hardware, cost in rows[:max_rows]:
             lines.append(_fit(f"  {_cut(name, 26):26} {_cut(state, 12):12} {_cut(hardware, 16):16} {_cost_cell(cost)}"))
