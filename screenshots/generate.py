@@ -67,12 +67,15 @@ def to_png(svg: Path) -> Path | None:
 async def main(names: list[str]) -> None:
     """Render the chosen shots (all by default)."""
     source = await demo_source()
-    for name, size, theme, keys in SHOTS:
-        if names and name not in names:
-            continue
-        svg = await shoot(source, name, size, theme, keys)
-        png = to_png(svg)
-        print(svg.name, png.name if png else "")
+    try:
+        for name, size, theme, keys in SHOTS:
+            if names and name not in names:
+                continue
+            svg = await shoot(source, name, size, theme, keys)
+            png = to_png(svg)
+            print(svg.name, png.name if png else "")
+    finally:
+        await source.aclose()  # also removes the throwaway history directory
 
 
 if __name__ == "__main__":

@@ -24,8 +24,8 @@ def frozen_demo(at: datetime | None = None, *, history: bool = True) -> tuple[Mo
     client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock)
     monitor = Monitor(Collector(client, clock), clock, Config(), None)
     if history:
-        path = Path(tempfile.mkdtemp(prefix="hfmon-tui-demo-")) / "history.sqlite3"
-        monitor.store = HistoryStore.open(path)
+        monitor.scratch = tempfile.TemporaryDirectory(prefix="hfmon-tui-demo-")  # removed by monitor.close()
+        monitor.store = HistoryStore.open(Path(monitor.scratch.name) / "history.sqlite3")
     return monitor, clock
 
 
