@@ -112,6 +112,14 @@ def test_json_matches_the_scenario_and_the_schema(fake: Callable[..., Served]) -
     assert_no_token(run, FULL_TOKEN)
 
 
+def test_slow_service_still_gives_every_source(fake: Callable[..., Served]) -> None:
+    served = fake(replace(demo_scenario(seed=7), latency_ms=50, jitter_ms=30))
+    run = served.run("--once", "--json")
+    assert run.code == 0, run.stderr
+    assert all(s["status"] in ("ok", "no_access") for s in run.doc()["sources"].values())
+    assert len(run.doc()["spaces"]) == len(served.hub.scenario.spaces)
+
+
 def test_text_summary_fits_80_columns_without_colour_when_piped(fake: Callable[..., Served]) -> None:
     run = fake().run("--once")
     assert run.code == 0, run.stderr
