@@ -69,6 +69,7 @@ class HfmonApp(App[int]):
         self.polls_done = 0
         self.last_error: BaseException | None = None
         self._timer: Timer | None = None
+        self._filtering: KeyedTable | None = None  # the table the filter box applies to
         self._ticks = 0
         self._observed: dict[str, deque[tuple[datetime, Decimal]]] = {}
         for th in THEMES:
@@ -165,7 +166,6 @@ class HfmonApp(App[int]):
         self.notify(text + (f"\n{hint}" if hint else ""), title=title, severity="error", timeout=12)
         if isinstance(err, AuthError | NoTokenError):
             self.paused = True
-            self.last_error = err
         if self.report is None:
             note = f"First poll failed. {title}: {text}" + (f"\n{hint}" if hint else "") + "\nPress r to retry."
             for widget in self.query(".loading-note").results(Static):
@@ -316,17 +316,15 @@ class HfmonApp(App[int]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        target: KeyedTable | None = getattr(self, "_filtering", None)
-        if target is not None:
-            target.set_filter(event.value)
+        if self._filtering is not None:
+            self._filtering.set_filter(event.value)
             self.render_report(force=True)
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, event: Input.Submitted) -> None:
         self._close_filter()
-        target: KeyedTable | None = getattr(self, "_filtering", None)
-        if target is not None:
-            target.focus()
+        if self._filtering is not None:
+            self._filtering.focus()
 
     def _close_filter(self) -> None:
         box = self.query_one("#filter", Input)
@@ -335,7 +333,7 @@ class HfmonApp(App[int]):
 
     def action_clear_filter(self) -> None:
         """Clear the filter and close the box."""
-        target: KeyedTable | None = getattr(self, "_filtering", None) or self._filter_target()
+        target = self._filtering or self._filter_target()
         self._close_filter()
         if target is not None:
             target.set_filter("")
