@@ -131,10 +131,6 @@ def _item(ctx: Ctx, r: RepoDef | SpaceDef, expand: list[str], default: tuple[str
     return out
 
 
-def _sort_key(sort: str | None) -> Callable[[dict[str, Any]], Any]:
-    return lambda it: (it.get(sort, 0) if sort else it["id"])
-
-
 def listing(ctx: Ctx, kind: str) -> Resp:
     """GET /api/models|datasets|spaces with author, search, sort, repeated expand and cursor pages."""
     req = ctx.req
