@@ -199,7 +199,7 @@ def private_allowance(scn: Scenario, namespace: str) -> int:
     return PRIVATE_ALLOWANCE.get(scn.user.plan, TB)
 
 
-def storage_line(scn: Scenario, namespace: str, lo: datetime, now: datetime) -> Line:
+def storage_line(scn: Scenario, namespace: str, lo: datetime) -> Line:
     """The private-storage overage line of a namespace (quantity in whole TB, rounded up)."""
     private, _ = storage_bytes(scn, namespace)
     over = max(0, private - private_allowance(scn, namespace))
@@ -211,4 +211,4 @@ def storage_line(scn: Scenario, namespace: str, lo: datetime, now: datetime) -> 
 def all_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, now: datetime) -> list[Line]:
     """Every usage line of a namespace for the window: Spaces, Endpoints, Jobs, storage."""
     return (space_lines(scn, namespace, lo, hi, now) + endpoint_lines(scn, namespace, lo, hi, now)
-            + job_lines(scn, namespace, lo, hi, now) + [storage_line(scn, namespace, lo, now)])
+            + job_lines(scn, namespace, lo, hi, now) + [storage_line(scn, namespace, lo)])

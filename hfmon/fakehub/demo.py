@@ -52,7 +52,7 @@ S, R = Step, "RUNNING"
 _BOOT = (S("BUILDING", 9), S("APP_STARTING", 3))
 
 
-def _spaces(seed: int, user: str, team: str, ent: str, odd: bool) -> list[tuple[str, str, str, int | None,
+def _spaces(user: str, team: str, ent: str, odd: bool) -> list[tuple[str, str, str, int | None,
                                                                                   tuple[Interval, ...]]]:
     """(id, sdk, requested hardware, sleep time, timeline) of the hand-made demo Spaces."""
     video_hw = "h100" if odd else "l40sx1"
@@ -194,7 +194,7 @@ def demo_scenario(seed: int = 0, *, spaces: int = 12, endpoints: int = 8, jobs: 
     def storage(gb: float) -> int:
         return int(gb * GB * (1 + rng.uniform(-0.05, 0.05)))
 
-    space_rows = _spaces(seed, user.name, team, ent, odd)[:spaces]
+    space_rows = _spaces(user.name, team, ent, odd)[:spaces]
     for i in range(len(space_rows), spaces):
         ns = (user.name, *names)[i % (1 + len(names))]
         hw = rng.choice(_FLAVOR_POOL)

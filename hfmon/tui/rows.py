@@ -272,7 +272,7 @@ def source_rows(report: Report, now: datetime, tones: Tones) -> list[Row]:
     return rows
 
 
-def spender_rows(report: Report, ns: str | None, tones: Tones, limit: int = 6) -> list[Row]:
+def spender_rows(report: Report, ns: str | None, limit: int = 6) -> list[Row]:
     """The resources (and Inference Providers) that cost the most this period."""
     items: list[tuple[str, str, Decimal | None, Decimal | None]] = []
     for e in report.endpoints:

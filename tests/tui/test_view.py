@@ -67,9 +67,9 @@ def test_namespace_filter_keeps_only_that_owner() -> None:
 
 
 def test_top_spenders_include_inference_and_rank_by_cost() -> None:
-    out = rows.spender_rows(build_report(), None, TONES)
+    out = rows.spender_rows(build_report(), None)
     assert [k for k, _ in out][:3] == ["acme/llm-prod", "acme/chat-ui", "acme/rerank"]
-    assert "Inference Providers" in [k for k, _ in rows.spender_rows(build_report(), None, TONES, limit=20)]
+    assert "Inference Providers" in [k for k, _ in rows.spender_rows(build_report(), None, limit=20)]
 
 
 def test_badges_name_the_source_and_age() -> None:

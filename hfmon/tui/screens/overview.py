@@ -67,7 +67,7 @@ class OverviewView(View):
         fill(spend_panel, self.query_one("#spend", KeyedTable), rows.spend_rows(r, ns),
              rows.panel_badge(r, "credits", ns, state.now), "namespaces")
         fill(self.query_one("#spenders-panel", Panel), self.query_one("#spenders", KeyedTable),
-             rows.spender_rows(r, ns, state.tones), "", "shown")
+             rows.spender_rows(r, ns), "", "shown")
         self.query_one("#flags", Static).update(cards.flags_text(state))
         self.query_one("#flags-panel", Panel).note(f"{len(r.flags)} flags" if r.flags else "")
         sources = rows.source_rows(r, state.now, state.tones)
