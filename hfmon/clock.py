@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -55,3 +56,14 @@ def utc(text: str) -> datetime:
 def iso(moment: datetime) -> str:
     """Format an aware datetime as ISO 8601 UTC with a `Z` (seconds precision)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionClock:
+    """A Clock that asks a function (e.g. the fake hub's scenario time)."""
+
+    source: Callable[[], datetime]
+
+    def now(self) -> datetime:
+        """The function's current time."""
+        return self.source()

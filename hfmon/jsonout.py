@@ -133,10 +133,9 @@ def _cost(cost: ResourceCost) -> dict[str, Any]:
 
 
 def _endpoint(e: Endpoint, cost: ResourceCost) -> dict[str, Any]:
-    replicas = e.ready_replicas if e.state != "initializing" else e.target_replicas
     return {
         "namespace": e.namespace, "name": e.name, "state": e.state, "vendor": e.vendor, "region": e.region,
-        "instance_type": e.instance_type, "instance_size": e.instance_size, "replicas": replicas,
+        "instance_type": e.instance_type, "instance_size": e.instance_size, "replicas": e.replicas,
         "min_replica": e.min_replica, "max_replica": e.max_replica, **_cost(cost),
     }
 

@@ -2,25 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-
 from hfmon.api.hub import HubClient
 from hfmon.api.token import quiet_hub_logging, resolve_token
 from hfmon.api.urls import BaseUrls
-from hfmon.clock import Clock, SystemClock
-
-
-@dataclass(frozen=True, slots=True)
-class FunctionClock:
-    """A Clock that asks a function (e.g. the fake hub's scenario time)."""
-
-    source: Callable[[], datetime]
-
-    def now(self) -> datetime:
-        """The function's current time."""
-        return self.source()
+from hfmon.clock import Clock, FunctionClock, SystemClock
 
 
 def open_client(*, demo: bool = False, speed: float = 60.0, token: str | None = None,

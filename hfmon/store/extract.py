@@ -66,8 +66,7 @@ def endpoint_state(endpoint: Endpoint) -> Observation:
     """An endpoint's observed state; replicas are the ready ones, or the target while initializing."""
     parts = (endpoint.vendor, endpoint.instance_type, endpoint.instance_size)
     hardware = None if parts == (None, None, None) else "/".join([p or "?" for p in parts])
-    replicas = endpoint.target_replicas if endpoint.state == "initializing" else endpoint.ready_replicas
-    return Observation("endpoint", endpoint.id, endpoint.state, hardware, replicas)
+    return Observation("endpoint", endpoint.id, endpoint.state, hardware, endpoint.replicas)
 
 
 def space_state(space: Space) -> Observation:
