@@ -29,21 +29,25 @@ SOURCE_TONES = {SourceStatus.OK: "good", SourceStatus.STALE: "warn", SourceStatu
 SOURCE_LABELS = {SourceStatus.OK: "ok", SourceStatus.STALE: "STALE", SourceStatus.ERROR: "ERROR",
                  SourceStatus.NO_ACCESS: "NO ACCESS"}
 
+# Most important first: at 80 columns the name gives way (flex) so the figures a user acts on stay on screen;
+# the `extra` columns follow, as far as the width allows, and the rest are reached by scrolling right.
 ENDPOINT_COLUMNS = (
-    Column("name", "Endpoint"), Column("state", "State"), Column("rate", "$/h now", True),
-    Column("replicas", "Replicas"), Column("uptime", "Uptime", True), Column("hours", "Billed h", True),
+    Column("name", "Endpoint", flex=True), Column("state", "State"), Column("rate", "$/h now", True),
     Column("billed", "Billed", True), Column("recomputed", "Recomputed", True), Column("delta", "Δ", True),
-    Column("instance", "Instance"), Column("price", "Priced by"),
+    Column("replicas", "Replicas", extra=True), Column("uptime", "Uptime", True, extra=True),
+    Column("hours", "Billed h", True, extra=True), Column("instance", "Instance", extra=True),
+    Column("price", "Priced by", extra=True),
 )
 SPACE_COLUMNS = (
-    Column("name", "Space"), Column("stage", "Stage"), Column("hardware", "Hardware"),
-    Column("rate", "$/h now", True), Column("sleep", "Sleeps after"), Column("gpu", "GPU h", True),
-    Column("billed", "Billed", True), Column("recomputed", "Recomputed", True), Column("storage", "Storage", True),
+    Column("name", "Space", flex=True), Column("stage", "Stage"), Column("hardware", "Hardware"),
+    Column("rate", "$/h now", True), Column("billed", "Billed", True), Column("sleep", "Sleeps after", extra=True),
+    Column("recomputed", "Recomputed", True, extra=True), Column("gpu", "GPU h", True, extra=True),
+    Column("storage", "Storage", True, extra=True),
 )
 JOB_COLUMNS = (
-    Column("id", "Job"), Column("stage", "Stage"), Column("flavor", "Flavor"), Column("ran", "Ran", True),
-    Column("rate", "$/h now", True), Column("billed", "Billed", True), Column("recomputed", "Recomputed", True),
-    Column("started", "Started"),
+    Column("id", "Job", flex=True), Column("stage", "Stage"), Column("rate", "$/h now", True),
+    Column("billed", "Billed", True), Column("ran", "Ran", True, extra=True), Column("flavor", "Flavor", extra=True),
+    Column("recomputed", "Recomputed", True, extra=True), Column("started", "Started", extra=True),
 )
 REPO_COLUMNS = (
     Column("name", "Repo"), Column("type", "Type"), Column("visibility", "Visibility"),
@@ -58,8 +62,9 @@ MODEL_COLUMNS = (
     Column("share", "Share", True), Column("bar", ""),
 )
 CHECK_COLUMNS = (
-    Column("status", "Status"), Column("item", "Item"), Column("billed", "Billed", True),
-    Column("recomputed", "Recomputed", True), Column("delta", "Δ", True), Column("note", "Note"),
+    Column("status", "Status"), Column("kind", "Kind"), Column("subject", "Subject", flex=True),
+    Column("billed", "Billed", True),
+    Column("recomputed", "Recomputed", True), Column("delta", "Δ", True), Column("note", "Note", extra=True),
 )
 SOURCE_COLUMNS = (
     Column("name", "Source"), Column("status", "Status"), Column("age", "Age", True), Column("detail", "What to do"),
@@ -126,9 +131,9 @@ def _endpoint_cells(r: EndpointRow, tones: Tones) -> tuple[Cell, ...]:
                f"{e.max_replica if e.max_replica is not None else '?'})"
     instance = " ".join(x for x in (e.vendor, e.region, e.instance_type, e.instance_size) if x)
     return (
-        cell(e.id), cell(toned(e.state, ENDPOINT_TONES.get(e.state), tones)), rate, cell(replicas),
-        num_cell(fmt.percent(c.uptime_pct), c.uptime_pct), hours_cell(c.billed_hours),
-        billed, recomputed, delta_cell(delta, tones), cell(instance or fmt.MISSING),
+        cell(e.id), cell(toned(e.state, ENDPOINT_TONES.get(e.state), tones)), rate, billed, recomputed,
+        delta_cell(delta, tones), cell(replicas), num_cell(fmt.percent(c.uptime_pct), c.uptime_pct),
+        hours_cell(c.billed_hours), cell(instance or fmt.MISSING),
         cell(c.price.source.value if c.price else toned(fmt.UNPRICED, "warn", tones)),
     )
 
@@ -187,9 +192,9 @@ def _space_cells(r: SpaceRow, tones: Tones) -> tuple[Cell, ...]:
     rate, billed, recomputed = cost_cells(r.cost, tones)
     return (
         cell(s.id), cell(toned(s.stage, SPACE_TONES.get(s.stage), tones)), cell(s.hardware or fmt.MISSING),
-        rate, cell(fmt.sleep_time(s.sleep_time_s),
-                   -1 if s.sleep_time_s is None or s.sleep_time_s < 0 else s.sleep_time_s),
-        hours_cell(r.gpu_hours), billed, recomputed,
+        rate, billed, cell(fmt.sleep_time(s.sleep_time_s),
+                          -1 if s.sleep_time_s is None or s.sleep_time_s < 0 else s.sleep_time_s),
+        recomputed, hours_cell(r.gpu_hours),
         num_cell(fmt.size(s.used_storage_bytes), s.used_storage_bytes),
     )
 
@@ -203,9 +208,9 @@ def job_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
             continue
         rate, billed, recomputed = cost_cells(r.cost, tones)
         rows.append((j.id, (
-            cell(f"{j.namespace}/{j.id[:12]}"), cell(toned(j.stage, JOB_TONES.get(j.stage), tones)),
-            cell(j.flavor or fmt.MISSING), num_cell(fmt.duration(j.running_s), j.running_s), rate, billed,
-            recomputed, cell(fmt.stamp(j.started_at), j.started_at.timestamp() if j.started_at else None),
+            cell(f"{j.namespace}/{j.id[:12]}"), cell(toned(j.stage, JOB_TONES.get(j.stage), tones)), rate, billed,
+            num_cell(fmt.duration(j.running_s), j.running_s), cell(j.flavor or fmt.MISSING), recomputed,
+            cell(fmt.stamp(j.started_at), j.started_at.timestamp() if j.started_at else None),
         )))
     return rows
 
@@ -240,12 +245,19 @@ def check_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
         if ns is not None and not any(in_namespace(w, ns) for w in c.item.split()):
             continue
         order = (CHECK_ORDER.get(c.status, 9), -abs(c.delta_usd or Decimal(0)), c.item)
+        kind, subject = check_kind(c.item)
         rows.append((c.item, (
-            cell(toned(c.status.value.upper(), CHECK_TONES.get(c.status), tones), order), cell(c.item),
+            cell(toned(c.status.value.upper(), CHECK_TONES.get(c.status), tones), order), cell(kind), cell(subject),
             money_cell(c.billed_usd, missing=fmt.MISSING), money_cell(c.recomputed_usd, tones=tones),
             delta_cell(c.delta_usd, tones, loud=c.status is CheckStatus.DRIFT), cell(c.note or ""),
         )))
     return rows
+
+
+def check_kind(item: str) -> tuple[str, str]:
+    """A cross-check item split into its kind (`space`, `total`, …) and its subject (the rest)."""
+    kind, _, subject = item.partition(" ")
+    return kind, subject
 
 
 def source_age(state: SourceState, report: Report, now: datetime) -> int | None:

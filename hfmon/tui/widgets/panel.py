@@ -5,12 +5,16 @@ from __future__ import annotations
 from textual.containers import Vertical
 from textual.widget import Widget
 
+from hfmon.tui.widgets.table import KeyedTable
+
 
 class Panel(Vertical):
     """A bordered group with a title; `badge()` puts source trouble in the bottom border, `note()` a remark."""
 
     def __init__(self, *children: Widget, title: str, id: str | None = None, classes: str = "") -> None:
         super().__init__(*children, id=id, classes=("panel " + classes).strip())
+        # a table pads its own cells: the panel's padding would only take width from the figures
+        self.set_class(any(isinstance(c, KeyedTable) for c in children), "-table")
         self.border_title = title
         self._badge = ""
         self._note = ""

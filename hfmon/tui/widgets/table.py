@@ -34,7 +34,9 @@ class Cell(NamedTuple):
     right: bool = False
 
     def __rich__(self) -> Text:
-        return Text(self.plain, style=self.style, justify="right" if self.right else "left", end="")
+        # no_wrap + ellipsis: a cell cut to a narrower column (see Column.flex) ends in "…" instead of folding
+        return Text(self.plain, style=self.style, justify="right" if self.right else "left", end="", no_wrap=True,
+                    overflow="ellipsis")
 
 
 def cell(text: str | Styled, value: Any = None, *, style: str = "", right: bool = False) -> Cell:
@@ -51,11 +53,22 @@ def cell(text: str | Styled, value: Any = None, *, style: str = "", right: bool 
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A column: its key, its label, and whether numbers in it sort largest first by default."""
+    """A column: its key, its label, whether numbers in it sort largest first, and how it fits a narrow screen.
+
+    A `flex` column (at most one per table, holding long names) shrinks, cut with "…", until every column
+    that is not `extra` fits on screen; it never grows past its content. `extra` columns may go off-screen
+    to the right (reached by scrolling), so they come last.
+    """
 
     key: str
     label: str
     numeric: bool = False
+    flex: bool = False
+    extra: bool = False
+
+
+FLEX_MIN = 12
+"""A flex column never gets narrower than this, however many columns follow it."""
 
 
 Row = tuple[str, tuple[Cell, ...]]
@@ -82,10 +95,53 @@ class KeyedTable(DataTable[Cell]):
         self._all: dict[str, tuple[Cell, ...]] = {}
         self._shown: dict[str, tuple[Cell, ...]] = {}
         self._keys: dict[str, RowKey] = {}  # made once: update_cell with a str builds and hashes a new key
+        self._flex = next((i for i, c in enumerate(self.spec) if c.flex), None)
+        self._natural: list[int] = []  # widest text per column (label included), measured at each sync
 
     def on_mount(self) -> None:
         for col in self.spec:
             self.add_column(self._label(col), key=col.key)
+        self._measure()
+
+    def on_resize(self) -> None:
+        """Give the flex column the width the others leave."""
+        self._fit_flex()
+
+    def _measure(self) -> None:
+        if self._flex is None:
+            return
+        widths = [cell_len(self._label(c).plain) for c in self.spec]
+        for cells in self._shown.values():
+            widths = [max(w, cell_len(c.plain)) for w, c in zip(widths, cells, strict=True)]
+        self._natural = widths
+        self._fit_flex()
+
+    def flex_width(self, available: int) -> int | None:
+        """The flex column's text width when the table is `available` cells wide (None: no flex column)."""
+        if self._flex is None or not self._natural:
+            return None
+        pad = 2 * self.cell_padding
+        others = sum(w + pad for i, (w, c) in enumerate(zip(self._natural, self.spec, strict=True))
+                     if i != self._flex and not c.extra)
+        return max(FLEX_MIN, min(self._natural[self._flex], available - others - pad))
+
+    def _fit_flex(self) -> None:
+        if self._flex is None or not self.size.width:
+            return
+        available, height = self.size
+        pad = 2 * self.cell_padding
+        if sum(self._natural) + pad * len(self._natural) > available:  # columns go off-screen: a scrollbar row
+            height -= self.styles.scrollbar_size_horizontal
+        if len(self._shown) + self.header_height > height:  # the vertical scrollbar takes a column
+            available -= self.styles.scrollbar_size_vertical
+        width = self.flex_width(available)
+        column = self.columns[self._column_key(self.spec[self._flex].key)]
+        if width is None or (not column.auto_width and column.width == width):
+            return
+        column.auto_width, column.width = False, width
+        self._clear_caches()
+        self._require_update_dimensions = True
+        self.refresh(layout=True)
 
     def _label(self, col: Column) -> Text:
         arrow = ""
@@ -132,7 +188,7 @@ class KeyedTable(DataTable[Cell]):
 
     def _sync_rows(self) -> None:
         wanted = self._visible()
-        cursor_key = self._cursor_key()
+        cursor_key = self.cursor_key()
         reorder = False  # rows came or went, or a value in the sort column moved
         for key in [k for k in self._shown if k not in wanted]:
             self.remove_row(self._keys.pop(key))
@@ -159,8 +215,10 @@ class KeyedTable(DataTable[Cell]):
             self._shown[key] = cells
         if reorder:
             self._resort(cursor_key)
+        self._measure()
 
-    def _cursor_key(self) -> str | None:
+    def cursor_key(self) -> str | None:
+        """The key of the row under the cursor (None: no rows)."""
         if not self.row_count:
             return None
         try:
@@ -187,7 +245,8 @@ class KeyedTable(DataTable[Cell]):
         self.sort_key, self.sort_reverse = key, reverse
         for spec in self.spec:
             self.columns[self._column_key(spec.key)].label = self._label(spec)
-        self._resort(self._cursor_key())
+        self._measure()  # the arrow moved: labels changed width
+        self._resort(self.cursor_key())
         self.refresh()
 
     def _column_key(self, key: str) -> Any:
