@@ -37,29 +37,27 @@ def account_text(state: ViewState) -> Text:
 
 
 def meter_text(state: ViewState) -> Text:
-    """The running cost per hour now, per day at that pace, and how many resources bill right now."""
-    r, t = state.report, state.tones
-    rate = r.running_cost_per_hour_usd
-    billing = sum(1 for rows in (r.endpoints, r.spaces, r.jobs) for x in rows
-                  if x.cost.cost_per_hour_usd and x.cost.cost_per_hour_usd > 0
-                  and (state.namespace is None or _owner(x) == state.namespace))
+    """The cost per hour now, per day at that pace, and how many resources are billed now (as --once counts).
+
+    A resource billed now whose hardware has no price counts as billed but adds nothing to the $/h, so the
+    meter says so instead of letting the rate look complete.
+    """
+    r, t, ns = state.report, state.tones, state.namespace
+    owned = [(e.endpoint.namespace, e.cost) for e in r.endpoints] + [(s.space.namespace, s.cost) for s in r.spaces] \
+        + [(j.job.namespace, j.cost) for j in r.jobs]
+    billed = [c for owner, c in owned if c.billed_now and (ns is None or owner == ns)]
+    rate = r.running_cost_per_hour_usd if ns is None else \
+        sum((c.cost_per_hour_usd or Decimal(0) for c in billed), Decimal(0))
+    unpriced = sum(1 for c in billed if c.cost_per_hour_usd is None)
     text = Text()
     text.append(fmt.per_hour(rate), style="bold " + t.get("accent", ""))
     text.append(f"\n≈ {fmt.money(rate * 24)}/day")
-    text.append(f"\n{billing} resource{'s' if billing != 1 else ''} billing now", style=t.get("muted", ""))
-    if r.unpriced:
-        text.append(f"\n+ {len(r.unpriced)} unpriced", style=t.get("warn", ""))
-    if state.namespace is not None:
-        text.append("\n(meter: all namespaces)", style=t.get("muted", ""))
+    text.append(f"\n{len(billed)} resource{'s' if len(billed) != 1 else ''} billed now", style=t.get("muted", ""))
+    if unpriced:
+        text.append(f"\nincl. {unpriced} with no price\n(not in the $/h)", style=t.get("warn", ""))
+    if ns is not None:
+        text.append(f"\n(namespace {ns} only)", style=t.get("muted", ""))
     return text
-
-
-def _owner(row: object) -> str:
-    for attr in ("endpoint", "space", "job"):
-        item = getattr(row, attr, None)
-        if item is not None:
-            return str(item.namespace)
-    return ""
 
 
 def credits_text(state: ViewState) -> Text:

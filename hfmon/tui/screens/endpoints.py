@@ -27,16 +27,16 @@ class EndpointsView(View):
     def render_state(self, state: ViewState) -> None:
         ns, t = state.namespace, state.tones
         items = [e for e in state.report.endpoints if rows.in_namespace(e.endpoint.namespace, ns)]
-        billing = [e for e in items if e.cost.cost_per_hour_usd]
-        rate = sum((e.cost.cost_per_hour_usd or Decimal(0) for e in items), Decimal(0))
+        billing = [e for e in items if e.cost.billed_now]
+        rate = sum((e.cost.cost_per_hour_usd or Decimal(0) for e in billing), Decimal(0))
         billed = sum((e.cost.billed_usd or Decimal(0) for e in items), Decimal(0))
-        unpriced = sum(1 for e in items if e.cost.price is None)
+        no_price = sum(1 for e in billing if e.cost.cost_per_hour_usd is None)
         text = Text()
-        text.append(f"{len(items)} endpoints · {len(billing)} billing now · ")
+        text.append(f"{len(items)} endpoints · {len(billing)} billed now · ")
         text.append(fmt.per_hour(rate), style="bold " + t.get("accent", ""))
+        if no_price:
+            text.append(f" + {no_price} with no price", style=t.get("warn", ""))
         text.append(f" · billed {fmt.money(billed)} this period")
-        if unpriced:
-            text.append(f" · {unpriced} unpriced", style=t.get("warn", ""))
         self.query_one("#endpoints-summary", Static).update(text)
         fill(self.query_one("#endpoints-panel", Panel), self.query_one("#endpoints", KeyedTable),
              rows.endpoint_rows(state.report, ns, t), rows.panel_badge(state.report, "endpoints", ns, state.now),
