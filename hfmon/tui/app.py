@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -69,6 +70,7 @@ class HfmonApp(App[int]):
         self.polls_done = 0
         self.last_error: BaseException | None = None
         self._timer: Timer | None = None
+        self._limit_until: float | None = None  # monotonic time a rate-limit wait ends, while one is armed
         self._filtering: KeyedTable | None = None  # the table the filter box applies to
         self._ticks = 0
         self._observed: dict[str, deque[tuple[datetime, Decimal]]] = {}
@@ -111,6 +113,7 @@ class HfmonApp(App[int]):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+        self._limit_until = None
         self.polling = True
         self._update_bars()
         self.poll()
@@ -126,9 +129,20 @@ class HfmonApp(App[int]):
             self.post_message(ReportReady(report))
 
     def _arm(self, delay_s: float | None = None) -> None:
+        """Arm the next poll; a delay longer than the interval is a rate-limit wait, remembered so that
+        changing the interval or resuming cannot cut it short."""
         if self._timer is not None:
             self._timer.stop()
-        self._timer = None if self.paused else self.set_timer(delay_s or self.interval_s, self.start_poll)
+        delay = delay_s or self.interval_s
+        self._limit_until = time.monotonic() + delay if delay > self.interval_s else None
+        self._timer = None if self.paused else self.set_timer(delay, self.start_poll)
+
+    def rate_limit_left(self) -> float | None:
+        """Seconds left of an armed rate-limit wait (None: the next poll follows the plain interval)."""
+        if self._limit_until is None:
+            return None
+        left = self._limit_until - time.monotonic()
+        return left if left > 0 else None
 
     @on(Worker.StateChanged)
     def _worker_changed(self, event: Worker.StateChanged) -> None:
@@ -207,7 +221,7 @@ class HfmonApp(App[int]):
                                                               self.theme_variables))
         self.query_one("#statusbar", Static).update(status.statusbar(
             self.report, now, interval_s=self.interval_s, paused=self.paused, polling=self.polling,
-            error=self.last_error))
+            error=self.last_error, rate_limit_s=self.rate_limit_left()))
 
     def _tick(self) -> None:
         self._ticks += 1
@@ -240,8 +254,12 @@ class HfmonApp(App[int]):
             self.notify("Polling paused; r polls once, p resumes.", timeout=4)
             self._update_bars()
         else:
-            self.notify("Polling resumed.", timeout=3)
-            if not self.polling:
+            left = self.rate_limit_left()
+            self.notify("Polling resumed." + (f" Next poll in {fmt.duration(left)} (rate limit)." if left else ""),
+                        timeout=3)
+            if left:
+                self._arm(left)
+            elif not self.polling:
                 self.start_poll()
 
     def action_show_screen(self, sid: str) -> None:
@@ -279,9 +297,11 @@ class HfmonApp(App[int]):
     def set_interval_s(self, seconds: float) -> None:
         """Change the gap between polls (takes effect now)."""
         self.interval_s = seconds
+        left = self.rate_limit_left()
         if self._timer is not None:
-            self._arm()
-        self.notify(f"Polling every {fmt.duration(seconds)}.", timeout=3)
+            self._arm(max(seconds, left or 0))
+        note = f" The next poll waits {fmt.duration(left)} for the rate limit." if left and left > seconds else ""
+        self.notify(f"Polling every {fmt.duration(seconds)}.{note}", timeout=4)
         self._update_bars()
 
     def action_next_interval(self) -> None:

@@ -82,8 +82,11 @@ def topbar(report: Report | None, namespace: str | None, demo: bool, variables: 
 
 
 def statusbar(report: Report | None, now: datetime, *, interval_s: float, paused: bool, polling: bool,
-              error: BaseException | None) -> Text:
-    """Freshness: when the data was made, the pace, and how many sources are in trouble."""
+              error: BaseException | None, rate_limit_s: float | None = None) -> Text:
+    """Freshness: when the data was made, when the next poll is, and how many sources are in trouble.
+
+    `rate_limit_s`: seconds left of a wait for the rate-limit window, which outlasts the plain interval.
+    """
     text = Text()
     if polling:
         text.append(" ⟳ polling… ")
@@ -96,7 +99,10 @@ def statusbar(report: Report | None, now: datetime, *, interval_s: float, paused
     else:
         age = max(0.0, (now - report.generated_at).total_seconds())
         text.append(f" updated {fmt.ago(age)} · {fmt.stamp(report.generated_at)}")
-    text.append(f" · every {fmt.duration(interval_s)}")
+    if rate_limit_s is not None and rate_limit_s > 0 and not (polling or paused):
+        text.append(f" · next in {fmt.duration(rate_limit_s)} (rate limit)", style="bold")
+    else:
+        text.append(f" · every {fmt.duration(interval_s)}")
     if report is not None:
         bad = [s for s in report.sources if s.status is not SourceStatus.OK]
         if bad:
