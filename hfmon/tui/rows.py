@@ -67,7 +67,8 @@ CHECK_COLUMNS = (
     Column("recomputed", "Recomputed", True), Column("delta", "Δ", True), Column("note", "Note", extra=True),
 )
 SOURCE_COLUMNS = (
-    Column("name", "Source"), Column("status", "Status"), Column("age", "Age", True), Column("detail", "What to do"),
+    Column("name", "Source"), Column("status", "Status"), Column("age", "Age", True),
+    Column("detail", "What to do", flex=True, wrap=True),
 )
 SPEND_COLUMNS = (
     Column("name", "Namespace"), Column("inference", "Inference", True), Column("endpoints", "Endpoints", True),
@@ -254,8 +255,17 @@ def check_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
     return rows
 
 
+HISTORY_CHECK = " minutes vs history"
+
+
 def check_kind(item: str) -> tuple[str, str]:
-    """A cross-check item split into its kind (`space`, `total`, …) and its subject (the rest)."""
+    """A cross-check item split into its kind (`space`, `total`, …) and its subject (the rest).
+
+    Billed minutes checked against recorded history are of kind `history` (their subject starts with what was
+    checked), so cut subjects still tell them apart from the same resource's price check.
+    """
+    if item.endswith(HISTORY_CHECK):
+        return "history", item.removesuffix(HISTORY_CHECK)
     kind, _, subject = item.partition(" ")
     return kind, subject
 
@@ -273,9 +283,10 @@ def source_rows(report: Report, now: datetime, tones: Tones) -> list[Row]:
     rows: list[Row] = []
     for s in report.sources:
         age = source_age(s, report, now)
-        detail = s.hint or s.error or ""
-        if s.error and s.hint:
-            detail = f"{s.hint} ({s.error})"
+        # the advice, wrapped to the width; the raw error repeats it at length (its toast and --json keep it)
+        detail = s.error or ""
+        if s.hint:
+            detail = s.hint + (f" (HTTP {s.http_status})" if s.http_status else "")
         rows.append((s.name, (
             cell(s.name), cell(toned(SOURCE_LABELS.get(s.status, s.status.value), SOURCE_TONES.get(s.status),
                                      tones), (order.get(s.status, 9), s.name)),

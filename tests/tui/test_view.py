@@ -137,3 +137,10 @@ def test_billed_this_period_shows_unreadable_parts_as_dashes_not_zero() -> None:
     assert [c.plain for c in out["alice"]] == ["alice", "$1.74", "$9.35", "$44.80", "$1.51", "—", "$57.40"]
     assert out["acme"][-1].plain == "$2,639.62"
     assert list(dict(rows.spend_rows(build_report(), "acme"))) == ["acme"]
+
+
+def test_crosscheck_items_split_into_kind_and_subject() -> None:
+    assert rows.check_kind("endpoint acme/llm-prod") == ("endpoint", "acme/llm-prod")
+    assert rows.check_kind("total spaces acme") == ("total", "spaces acme")
+    assert rows.check_kind("space acme/chat-ui a10g-large minutes vs history") == ("history",
+                                                                                  "space acme/chat-ui a10g-large")

@@ -32,11 +32,12 @@ class Cell(NamedTuple):
     sort: tuple[Any, ...] = ()
     style: str = ""
     right: bool = False
+    wrap: bool = False  # set by the table for a Column.wrap column
 
     def __rich__(self) -> Text:
-        # no_wrap + ellipsis: a cell cut to a narrower column (see Column.flex) ends in "…" instead of folding
-        return Text(self.plain, style=self.style, justify="right" if self.right else "left", end="", no_wrap=True,
-                    overflow="ellipsis")
+        # A cell cut to a narrower column (see Column.flex) ends in "…", or wraps onto more lines if it may
+        return Text(self.plain, style=self.style, justify="right" if self.right else "left", end="",
+                    no_wrap=not self.wrap, overflow="fold" if self.wrap else "ellipsis")
 
 
 def cell(text: str | Styled, value: Any = None, *, style: str = "", right: bool = False) -> Cell:
@@ -57,7 +58,8 @@ class Column:
 
     A `flex` column (at most one per table, holding long names) shrinks, cut with "…", until every column
     that is not `extra` fits on screen; it never grows past its content. `extra` columns may go off-screen
-    to the right (reached by scrolling), so they come last.
+    to the right (reached by scrolling), so they come last. A `wrap` flex column wraps its text onto more
+    lines instead of cutting it (for advice that must be read whole; only in small tables).
     """
 
     key: str
@@ -65,6 +67,7 @@ class Column:
     numeric: bool = False
     flex: bool = False
     extra: bool = False
+    wrap: bool = False
 
 
 FLEX_MIN = 12
@@ -96,6 +99,7 @@ class KeyedTable(DataTable[Cell]):
         self._shown: dict[str, tuple[Cell, ...]] = {}
         self._keys: dict[str, RowKey] = {}  # made once: update_cell with a str builds and hashes a new key
         self._flex = next((i for i, c in enumerate(self.spec) if c.flex), None)
+        self._wrap = next((i for i, c in enumerate(self.spec) if c.wrap and c.flex), None)
         self._natural: list[int] = []  # widest text per column (label included), measured at each sync
 
     def on_mount(self) -> None:
@@ -139,6 +143,14 @@ class KeyedTable(DataTable[Cell]):
         if width is None or (not column.auto_width and column.width == width):
             return
         column.auto_width, column.width = False, width
+        self._relayout()
+
+    def _relayout(self) -> None:
+        """Redraw after a column width changed; wrapped rows measure their height again."""
+        if self._wrap is not None:
+            for row in self.rows.values():
+                row.height = 0  # auto-height rows with height 0 are measured when next laid out
+            self._new_rows.update(self.rows)
         self._clear_caches()
         self._require_update_dimensions = True
         self.refresh(layout=True)
@@ -156,7 +168,11 @@ class KeyedTable(DataTable[Cell]):
 
     def apply(self, rows: Sequence[Row]) -> None:
         """Show exactly these rows: unchanged rows are untouched, changed cells are updated in place."""
-        self._all = dict(rows)
+        if self._wrap is None:
+            self._all = dict(rows)
+        else:
+            at = self._wrap
+            self._all = {k: (*cells[:at], cells[at]._replace(wrap=True), *cells[at + 1:]) for k, cells in rows}
         self._sync()
 
     def set_filter(self, text: str) -> None:
@@ -199,7 +215,7 @@ class KeyedTable(DataTable[Cell]):
         for key, cells in wanted.items():
             old = self._shown.get(key)
             if old is None:
-                self._keys[key] = self.add_row(*cells, key=key)
+                self._keys[key] = self.add_row(*cells, key=key, height=1 if self._wrap is None else None)
                 reorder = True
             elif old != cells:
                 for i, (column, new, before) in enumerate(zip(columns, cells, old, strict=True)):
@@ -216,6 +232,8 @@ class KeyedTable(DataTable[Cell]):
         if reorder:
             self._resort(cursor_key)
         self._measure()
+        if self._wrap is not None:
+            self._relayout()  # changed text may wrap onto a different number of lines
 
     def cursor_key(self) -> str | None:
         """The key of the row under the cursor (None: no rows)."""
