@@ -50,16 +50,16 @@ JOB_COLUMNS = (
     Column("recomputed", "Recomputed", True, extra=True), Column("started", "Started", extra=True),
 )
 REPO_COLUMNS = (
-    Column("name", "Repo"), Column("type", "Type"), Column("visibility", "Visibility"),
+    Column("name", "Repo", flex=True), Column("type", "Type"), Column("visibility", "Visibility"),
     Column("size", "Size", True), Column("share", "Share", True),
 )
 PROVIDER_COLUMNS = (
-    Column("name", "Provider"), Column("requests", "Requests", True), Column("cost", "Cost", True),
-    Column("share", "Share", True), Column("bar", ""),
+    Column("name", "Provider", flex=True), Column("requests", "Requests", True), Column("cost", "Cost", True),
+    Column("share", "Share", True), Column("bar", "", extra=True),
 )
 MODEL_COLUMNS = (
-    Column("name", "Model"), Column("requests", "Requests", True), Column("cost", "Cost", True),
-    Column("share", "Share", True), Column("bar", ""),
+    Column("name", "Model", flex=True), Column("requests", "Requests", True), Column("cost", "Cost", True),
+    Column("share", "Share", True), Column("bar", "", extra=True),
 )
 CHECK_COLUMNS = (
     Column("status", "Status"), Column("kind", "Kind"), Column("subject", "Subject", flex=True),
@@ -76,7 +76,7 @@ SPEND_COLUMNS = (
     Column("total", "Total", True),
 )
 SPENDER_COLUMNS = (
-    Column("name", "Top spenders (period)"), Column("kind", "Kind"), Column("cost", "Cost", True),
+    Column("name", "Top spenders (period)", flex=True), Column("kind", "Kind"), Column("cost", "Cost", True),
     Column("rate", "$/h now", True),
 )
 
