@@ -28,6 +28,8 @@ SHOTS: list[Shot] = [
     ("light-endpoints", (120, 36), "hfmon-light", ["3"]),
     ("80x24-overview", (80, 24), "hfmon-dark", ["1"]),
     ("80x24-compute", (80, 24), "hfmon-dark", ["4"]),
+    ("80x24-endpoints", (80, 24), "hfmon-dark", ["3"]),
+    ("80x24-crosscheck", (80, 24), "hfmon-dark", ["6"]),
     ("help", (100, 32), "hfmon-dark", ["question_mark"]),
 ]
 
