@@ -140,7 +140,8 @@ class KeyedTable(DataTable[Cell]):
         pad = 2 * self.cell_padding
         if sum(self._natural) + pad * len(self._natural) > available:  # columns go off-screen: a scrollbar row
             height -= self.styles.scrollbar_size_horizontal
-        if len(self._shown) + self.header_height > height:  # the vertical scrollbar takes a column
+        lines = len(self._shown) if self._wrap is None else sum(r.height or 1 for r in self.rows.values())
+        if lines + self.header_height > height:  # the vertical scrollbar takes a column
             available -= self.styles.scrollbar_size_vertical
         width = self.flex_width(available)
         column = self.columns[self._column_key(self.spec[self._flex].key)]
