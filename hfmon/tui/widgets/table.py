@@ -57,6 +57,13 @@ def _width(text: str) -> int:
     return len(text) if text.isascii() else cell_len(text)
 
 
+def _widest(texts: list[str]) -> int:
+    """The widest of many texts, measured in one pass (this runs over every cell of a 1,000-row table)."""
+    if not texts:
+        return 0
+    return max(map(len, texts)) if "".join(texts).isascii() else max(map(cell_len, texts))
+
+
 @dataclass(frozen=True, slots=True)
 class Column:
     """A column: its key, its label, whether numbers in it sort largest first, and how it fits a narrow screen.
@@ -119,9 +126,9 @@ class KeyedTable(DataTable[Cell]):
     def _measure(self) -> None:
         if self._flex is None:
             return
-        columns = zip(*self._shown.values(), strict=True) if self._shown else ((),) * len(self.spec)
-        self._natural = [max([_width(self._label(c).plain), *(_width(x.plain) for x in cells)])
-                         for c, cells in zip(self.spec, columns, strict=True)]
+        rows = list(self._shown.values())
+        self._natural = [max(_width(self._label(c).plain), _widest([row[i].plain for row in rows]))
+                         for i, c in enumerate(self.spec)]
         self._fit_flex()
 
     def flex_width(self, available: int) -> int | None:
