@@ -40,9 +40,18 @@ def observed_minutes(kind: str, changes: Sequence[StateChange], hardware: str, s
     return minutes, transitions, most
 
 
+RESOLVING_GAP_S = 15 * 60  # polls further apart than this cannot see short runs
+
+
 def history_rows(lines: Sequence[PricedLine], changes_of: ChangesOf, observed_from: datetime | None,
                  now: datetime, tolerance: Tolerance, interval_s: float) -> list[CrossCheck]:
-    """One "minutes vs history" row per resource and product that history fully covers."""
+    """One "minutes vs history" row per resource and product that history fully covers.
+
+    None when polls are further apart than `RESOLVING_GAP_S`: a Space that sleeps and wakes between two polls
+    is invisible to history, so coarse history would report drift that is not there.
+    """
+    if interval_s > RESOLVING_GAP_S:
+        return []
     rows = []
     for (family, key, hardware), mine in by_product(lines).items():
         kind = FAMILY_KIND[family]

@@ -1,0 +1,39 @@
+"""History sampled hours apart cannot see a Space that sleeps and wakes in between: no history verdict then."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from hfmon.config import Tolerance
+from hfmon.costs.observed import RESOLVING_GAP_S, history_rows
+from hfmon.costs.resources import PricedLine
+from hfmon.history import StateChange
+from hfmon.models import UsageLine
+from hfmon.report import CheckStatus, Price, PriceSource
+
+START, NOW = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC)
+
+
+def line() -> PricedLine:
+    """A day of a t4-small Space billed 300 minutes (it woke several times between polls)."""
+    usage = UsageLine("spaces/t4-small/minutes", "alice/app", None, Decimal(300), Decimal("0.006667"),
+                      Decimal("2.0001"), START, None, True)
+    return PricedLine("alice", "spaces", "t4-small", "alice/app", usage, Price(Decimal("0.40002"), PriceSource.LIVE),
+                      Decimal("2.0001"))
+
+
+def sleeping(kind: str, key: str) -> tuple[StateChange, ...]:
+    """History saw the Space asleep at every poll."""
+    return (StateChange("space", "alice/app", START, "SLEEPING", "t4-small", 1),)
+
+
+def test_hourly_polls_give_no_history_verdict() -> None:
+    rows = history_rows([line()], sleeping, START, NOW, Tolerance(), interval_s=3600)
+    assert rows == []
+
+
+def test_minute_polls_that_never_saw_it_run_are_drift() -> None:
+    [row] = history_rows([line()], sleeping, START, NOW, Tolerance(), interval_s=60)
+    assert row.status is CheckStatus.DRIFT
+    assert RESOLVING_GAP_S >= 60
