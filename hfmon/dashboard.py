@@ -10,12 +10,11 @@ DEMO_INTERVAL_S = 5.0
 
 def run(args: argparse.Namespace) -> int:
     """Start the live dashboard; returns the exit code."""
-    from hfmon.monitor import build_monitor
+    from hfmon.monitor import monitor_for
 
     if args.no_color:
         os.environ["NO_COLOR"] = "1"  # Textual reads it when the app starts
-    monitor = build_monitor(demo=args.demo, speed=args.speed, namespaces=args.namespace,
-                            config_path=args.config, history=not args.no_history)
+    monitor = monitor_for(args)
     try:
         from hfmon import tui  # Textual is imported only on this path.
 

@@ -11,15 +11,14 @@ import sys
 from hfmon.exitcodes import ExitCode, exit_code_of
 from hfmon.jsonout import report_document
 from hfmon.models import SourceStatus
-from hfmon.monitor import Monitor, build_monitor
+from hfmon.monitor import Monitor, monitor_for
 from hfmon.report import Report
 from hfmon.textout import render_text
 
 
 def run(args: argparse.Namespace) -> int:
     """Poll once, print the Report as JSON or as a summary, and return the exit code."""
-    monitor = build_monitor(demo=args.demo, speed=args.speed, namespaces=args.namespace,
-                            config_path=args.config, history=not args.no_history)
+    monitor = monitor_for(args)
     try:
         report = asyncio.run(_poll_once(monitor))
     finally:

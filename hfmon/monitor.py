@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import dataclasses
 import tempfile
@@ -121,3 +122,9 @@ def build_monitor(*, demo: bool, speed: float = 60.0, namespaces: Sequence[str] 
         except HfmonError as exc:
             monitor.warnings.append(f"running without history: {exc}")
     return monitor
+
+
+def monitor_for(args: argparse.Namespace) -> Monitor:
+    """The Monitor for the parsed `hfmon` command line (--demo, --speed, --namespace, --config, --no-history)."""
+    return build_monitor(demo=args.demo, speed=args.speed, namespaces=args.namespace, config_path=args.config,
+                         history=not args.no_history)
