@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -100,6 +101,10 @@ class Collector:
                 account = replace(account, value=with_org_plans(account.value, plans_task.result()))
             if account.status is SourceStatus.OK:
                 self._cache["account"] = account
+        remaining, reset = gov.remaining(), gov.reset_in_s()
+        held = gov.blocked_for_s()
+        if held is not None:  # a 429 holds every request: the quota is as good as used up until then
+            remaining, reset = 0, max(reset or 0, math.ceil(held))
         return Snapshot(
             taken_at=self.clock.now(),
             account=account,
@@ -109,8 +114,8 @@ class Collector:
             router_prices=router.result(),
             zero_gpu=zero_gpu_task.result(),
             requests_made=gov.requests_sent - sent0,
-            rate_limit_remaining=gov.remaining(),
-            rate_limit_reset_s=gov.reset_in_s(),
+            rate_limit_remaining=remaining,
+            rate_limit_reset_s=reset,
             extra={"retries": gov.retries - retries0, "poll_s": round(monotonic() - started, 3)},
         )
 

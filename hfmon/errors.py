@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+from hfmon.scrub import scrub
+
 
 class HfmonError(Exception):
     """Base of every error hfmon explains to the user."""
@@ -22,9 +24,11 @@ class HfmonError(Exception):
     title = "hfmon error"
 
     def __init__(self, message: str, hint: str | None = None) -> None:
+        # Messages quote what servers, files and flags said: scrubbed here, once, before any output sees them.
+        message = scrub(message)
         super().__init__(message)
         self.message = message
-        self.hint = hint
+        self.hint = None if hint is None else scrub(hint)
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message} ({self.hint})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from hfmon.format import MISSING, money, money_delta, per_hour
@@ -9,6 +10,7 @@ from hfmon.models import SourceStatus
 from hfmon.report import CheckStatus, Credits, CrossCheck, Report, ResourceCost, Severity
 
 WIDTH = 80
+_SGR = re.compile(r"\033\[[0-9;]*m")
 _STYLES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
 
 
@@ -168,14 +170,20 @@ def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _sgr_end(text: str, i: int) -> int:
+    """The end of our own colour code starting at `i`, or `i` when `text[i]` starts anything else."""
+    match = _SGR.match(text, i)
+    return match.end() if match else i
+
+
 def _fit(line: str) -> str:
-    """Cut a line to the width, counting only visible characters."""
+    """Cut a line to the width, counting only visible characters (any other escape is dropped, never printed)."""
     visible, out, i = 0, [], 0
     while i < len(line):
         if line[i] == "\033":
-            end = line.index("m", i) + 1
+            end = _sgr_end(line, i)
             out.append(line[i:end])
-            i = end
+            i = max(end, i + 1)
             continue
         if visible == WIDTH - 1 and len(line) - i > 1 and _visible_len(line[i:]) > 1:
             out.append("…")
@@ -191,7 +199,7 @@ def _visible_len(text: str) -> int:
     count, i = 0, 0
     while i < len(text):
         if text[i] == "\033":
-            i = text.index("m", i) + 1
+            i = max(_sgr_end(text, i), i + 1)
             continue
         count += 1
         i += 1

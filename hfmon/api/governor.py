@@ -20,11 +20,15 @@ from dataclasses import dataclass
 from hfmon.errors import RateLimitedError
 
 MAX_UNBOUNDED_SLEEP_S = 30.0  # outside a poll (no deadline) never wait longer than this
+MAX_WAIT_S = 300
+"""The longest rate-limit wait hfmon accepts from a server: HF's documented 5-minute fixed window (hf-api.md 9.1).
+A `Retry-After` or `RateLimit` reset beyond it (a bug, a proxy, or hostility) is cut to it, and the error says so."""
 
 _DEADLINE: ContextVar[float | None] = ContextVar("hfmon_poll_deadline", default=None)
 
-_RATELIMIT = re.compile(r'"?(?P<bucket>[A-Za-z0-9_-]+)"?\s*;\s*r=(?P<r>\d+)\s*;\s*t=(?P<t>\d+)')
-_POLICY = re.compile(r'"?(?P<bucket>[A-Za-z0-9_-]+)"?\s*;\s*q=(?P<q>\d+)\s*;\s*w=(?P<w>\d+)')
+# At most 18 digits: a longer number is garbage (and int() of thousands of digits raises).
+_RATELIMIT = re.compile(r'"?(?P<bucket>[A-Za-z0-9_-]+)"?\s*;\s*r=(?P<r>\d{1,18})\s*;\s*t=(?P<t>\d{1,18})\b')
+_POLICY = re.compile(r'"?(?P<bucket>[A-Za-z0-9_-]+)"?\s*;\s*q=(?P<q>\d{1,18})\s*;\s*w=(?P<w>\d{1,18})\b')
 
 
 def monotonic() -> float:
@@ -85,18 +89,29 @@ def parse_ratelimit(headers: Mapping[str, str]) -> RateLimitInfo | None:
             if pm["bucket"] == match["bucket"]:
                 limit, window = int(pm["q"]), int(pm["w"])
                 break
-    return RateLimitInfo(match["bucket"], int(match["r"]), int(match["t"]), limit, window)
+    return RateLimitInfo(match["bucket"], int(match["r"]), min(int(match["t"]), MAX_WAIT_S), limit, window)
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a `Retry-After` header in its integer form (the HTTP-date form is ignored, as HF sends seconds)."""
+    """Seconds a `Retry-After` header asks for, as sent (may exceed MAX_WAIT_S; `inf` stays inf).
+
+    The integer form only (HF sends seconds; the HTTP-date form is ignored); NaN, negative values and
+    garbage give None (no usable answer: the `RateLimit` reset decides).
+    """
     if not value:
         return None
     try:
         seconds = float(value.strip())
     except ValueError:
         return None
-    return max(0.0, seconds)
+    if seconds != seconds or seconds < 0:  # NaN, or a time in the past
+        return None
+    return seconds
+
+
+def capped_wait(seconds: float) -> float:
+    """A server-requested wait, bounded by MAX_WAIT_S."""
+    return min(max(0.0, seconds), float(MAX_WAIT_S))
 
 
 class Governor:
@@ -157,9 +172,14 @@ class Governor:
         return sem
 
     def block_for(self, seconds: float) -> None:
-        """After a 429: hold every request of this client for `seconds`."""
+        """After a 429: hold every request of this client for `seconds` (never more than MAX_WAIT_S)."""
         self.rate_limited += 1
-        self._blocked_until = max(self._blocked_until, monotonic() + seconds)
+        self._blocked_until = max(self._blocked_until, monotonic() + capped_wait(seconds))
+
+    def blocked_for_s(self) -> float | None:
+        """Seconds left of a 429 hold on every request, or None when there is none."""
+        left = self._blocked_until - monotonic()
+        return left if left > 0 else None
 
     async def admit(self, *, optional: bool) -> None:
         """Wait until a request may go out, or raise RateLimitedError when it may not within the deadline."""

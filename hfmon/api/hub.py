@@ -38,6 +38,12 @@ ORG_BILLING_HINT = ("org billing is readable only by an org admin on an org with
 ENDPOINTS_HINT = "give the token the fine-grained permission to manage Inference Endpoints (inference.endpoints.write)"
 SPACES_QUERY_EXPAND = ("runtime", "private", "usedStorage")
 PAGE_LIMIT = 500
+MB = 1 << 20
+# Body caps per route, far above any real answer (a 500-item page of Spaces with runtime is ~1 MB; a period
+# statement of a big org a few MB): past them a source fails with "response larger than N MB", memory stays bounded.
+SMALL_BODY = 2 * MB  # identity, overviews, quota, usage totals, catalogs
+PAGE_BODY = 16 * MB  # one page of a listing
+STATEMENT_BODY = 64 * MB  # the itemised period statement and per-session costs: one line per resource-day
 
 
 def _seg(name: str) -> str:
@@ -90,19 +96,19 @@ class HubClient:
 
     async def _paged(self, url: str, params: dict[str, Any] | None, parse: Callable[[Any], tuple[Any, ...]],
                      *, optional: bool = False, hint: str | None = None) -> tuple[Any, ...]:
-        pages = await self.http.get_pages(url, params, optional=optional, forbidden_hint=hint)
+        pages = await self.http.get_pages(url, params, optional=optional, forbidden_hint=hint, max_bytes=PAGE_BODY)
         return tuple(item for page in pages for item in parse(page))
 
     # --- identity -----------------------------------------------------------------------------
 
     async def whoami(self) -> Account:
         """`GET /api/whoami-v2`: who the token belongs to, with its orgs (plans not filled)."""
-        return pb.parse_whoami(await self.http.get_json(self._api("whoami-v2")))
+        return pb.parse_whoami(await self.http.get_json(self._api("whoami-v2"), max_bytes=SMALL_BODY))
 
     async def org_plan(self, org: str) -> str | None:
         """`GET /api/organizations/{org}/overview`: the org's plan name."""
         return pb.parse_org_plan(await self.http.get_json(self._api(f"organizations/{_seg(org)}/overview"),
-                                                          optional=True))
+                                                          optional=True, max_bytes=SMALL_BODY))
 
     # --- billing ------------------------------------------------------------------------------
 
@@ -110,7 +116,7 @@ class HubClient:
         """`usage-v2` between two times (sent as Unix seconds): inference credits, spend, limit; jobs spend."""
         params = {"startDate": int(start.timestamp()), "endDate": int(end.timestamp())}
         data = await self.http.get_json(self._billing(namespace, user, "usage-v2"), params,
-                                        forbidden_hint=self._billing_hint(user))
+                                        forbidden_hint=self._billing_hint(user), max_bytes=SMALL_BODY)
         return pb.parse_usage_v2(data, namespace)
 
     async def usage_live(self, namespace: str, *, user: bool) -> Any:
@@ -124,7 +130,7 @@ class HubClient:
         params = {"periodId": period_id} if period_id else None
         return await self.http.get_parsed(self._billing(namespace, user, "usage"),
                                           lambda data: pb.parse_statement(data, namespace), params, optional=True,
-                                          forbidden_hint=self._billing_hint(user))
+                                          forbidden_hint=self._billing_hint(user), max_bytes=STATEMENT_BODY)
 
     async def job_charges(self, namespace: str, *, user: bool) -> tuple[JobCharge, ...]:
         """`billing/usage/jobs`: what each job cost this period."""
@@ -138,12 +144,12 @@ class HubClient:
         params = {"startDate": iso(start), "endDate": iso(end)}
         return await self.http.get_parsed(self._billing(namespace, user, "usage-by-inference-session"),
                                           pb.parse_sessions, params, optional=True,
-                                          forbidden_hint=self._billing_hint(user))
+                                          forbidden_hint=self._billing_hint(user), max_bytes=STATEMENT_BODY)
 
     async def zero_gpu(self) -> ZeroGpuQuota:
         """`GET /api/spaces/zero-gpu/quota`: the user's ZeroGPU seconds."""
         data = await self.http.get_json(self._api("spaces/zero-gpu/quota"), optional=True,
-                                        forbidden_hint=USER_BILLING_HINT)
+                                        forbidden_hint=USER_BILLING_HINT, max_bytes=SMALL_BODY)
         return pb.parse_zero_gpu(data)
 
     # --- resources ----------------------------------------------------------------------------
@@ -178,11 +184,13 @@ class HubClient:
 
     async def spaces_hardware(self) -> tuple[HardwareFlavor, ...]:
         """`GET /api/spaces/hardware`: Spaces flavors with per-minute prices."""
-        return pr.parse_hardware(await self.http.get_json(self._api("spaces/hardware")), "spaces/hardware")
+        data = await self.http.get_json(self._api("spaces/hardware"), max_bytes=SMALL_BODY)
+        return pr.parse_hardware(data, "spaces/hardware")
 
     async def jobs_hardware(self) -> tuple[HardwareFlavor, ...]:
         """`GET /api/jobs/hardware`: Jobs flavors with per-minute prices."""
-        return pr.parse_hardware(await self.http.get_json(self._api("jobs/hardware")), "jobs/hardware")
+        data = await self.http.get_json(self._api("jobs/hardware"), max_bytes=SMALL_BODY)
+        return pr.parse_hardware(data, "jobs/hardware")
 
     async def router_prices(self) -> tuple[RouterPrice, ...]:
         """Router `GET /v1/models`: per-token prices per model and provider."""

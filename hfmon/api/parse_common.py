@@ -9,6 +9,7 @@ from typing import Any
 
 from hfmon.clock import utc
 from hfmon.errors import BadResponseError
+from hfmon.scrub import scrub
 
 Json = Any
 Obj = Mapping[str, Any]
@@ -43,17 +44,17 @@ def need(obj: Obj, key: str, where: str) -> Any:
 
 
 def need_str(obj: Obj, key: str, where: str) -> str:
-    """A required string field."""
+    """A required string field, scrubbed (names reach terminals and files: no escapes, no tokens)."""
     value = need(obj, key, where)
     if not isinstance(value, str):
         raise bad(f"{where}.{key}", f"expected a string, got {type(value).__name__}")
-    return value
+    return scrub(value)
 
 
 def opt_str(obj: Obj, key: str) -> str | None:
-    """An optional string field; other types and null give None."""
+    """An optional string field, scrubbed; other types and null give None."""
     value = obj.get(key)
-    return value if isinstance(value, str) else None
+    return scrub(value) if isinstance(value, str) else None
 
 
 def opt_bool(obj: Obj, key: str) -> bool | None:

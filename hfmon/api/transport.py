@@ -12,13 +12,22 @@ import json
 import logging
 import ssl
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx2
 
 from hfmon import __version__
-from hfmon.api.governor import Governor, capped, parse_ratelimit, parse_retry_after, time_left
+from hfmon.api.governor import (
+    MAX_WAIT_S,
+    Governor,
+    capped,
+    capped_wait,
+    parse_ratelimit,
+    parse_retry_after,
+    time_left,
+)
 from hfmon.errors import (
     ApiError,
     AuthError,
@@ -28,6 +37,7 @@ from hfmon.errors import (
     RateLimitedError,
     UnavailableError,
 )
+from hfmon.scrub import register_secret, scrub
 
 log = logging.getLogger("hfmon.api")
 log.addHandler(logging.NullHandler())  # never Python's last-resort stderr handler: it would paint over the TUI
@@ -36,6 +46,10 @@ Params = Mapping[str, str | int | Sequence[str]]
 
 AUTH_HINT = "check the token with `hf auth whoami`, or create a new one at https://huggingface.co/settings/tokens"
 MAX_PAGES = 200
+MB = 1 << 20
+DEFAULT_MAX_BYTES = 8 * MB
+"""The body cap of a route that names none: far above any real answer, far below what hurts memory."""
+ERROR_BODY_BYTES = 64 * 1024  # an error body is read only for its message
 OFF_LOOP_BYTES = 256_000  # ~10 ms of json + parsing: beyond that, do it off the event loop
 T = TypeVar("T")
 
@@ -44,6 +58,16 @@ T = TypeVar("T")
 def _ssl_context() -> ssl.SSLContext:
     """One verified TLS context per process (building one costs ~100 ms: do it once, not per client)."""
     return httpx2.create_ssl_context()
+
+
+@dataclass(frozen=True, slots=True)
+class Body:
+    """A successful response, read in full within its route's size cap."""
+
+    content: bytes
+    headers: httpx2.Headers
+    links: dict[Any, Any]
+    url: httpx2.URL
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -57,6 +81,7 @@ class Requester:
     def __init__(self, token: str, *, transport: httpx2.AsyncBaseTransport | None = None,
                  timeout_s: float = 10.0, connect_timeout_s: float = 5.0, governor: Governor | None = None) -> None:
         self._token = token
+        register_secret(token)
         self._transport = transport
         self.timeout_s = timeout_s
         self.connect_timeout_s = connect_timeout_s
@@ -94,10 +119,6 @@ class Requester:
             except RuntimeError:  # the loop that owned it is gone; nothing left to close
                 pass
 
-    def scrub(self, text: str) -> str:
-        """The text with the token (if it somehow appears) masked."""
-        return text.replace(self._token, "hf_***") if self._token else text
-
     def _timeout(self, budget_s: float | None = None) -> httpx2.Timeout:
         read = self.timeout_s if budget_s is None else min(self.timeout_s, budget_s)
         left = time_left()
@@ -111,18 +132,20 @@ class Requester:
     def _what(self, url: str) -> str:
         return f"GET {urlsplit(url).path}"
 
-    def _status_error(self, response: httpx2.Response, url: str, forbidden_hint: str | None) -> ApiError:
+    def _status_error(self, response: httpx2.Response, content: bytes, url: str,
+                      forbidden_hint: str | None) -> ApiError:
         status = response.status_code
         detail = response.headers.get("x-error-message") or ""
         if not detail:
             try:
-                body = json.loads(response.content[:4000] or b"null")
+                body = json.loads(content[:4000] or b"null")
                 if isinstance(body, dict) and isinstance(body.get("error"), str):
                     detail = body["error"]
             except (ValueError, UnicodeDecodeError):
                 pass
-        detail = self.scrub(detail.strip())[:200]
-        message = f"{status} {response.reason_phrase or ''} on {self._what(url)}".replace("  ", " ")
+        detail = scrub(detail).strip()[:200]  # scrubbed before the cut: a cut token would escape the mask
+        reason = scrub(response.reason_phrase or "").strip()[:80]
+        message = f"{status} {reason} on {self._what(url)}".replace("  ", " ")
         if detail:
             message += f": {detail}"
         if status == 401:
@@ -132,11 +155,15 @@ class Requester:
                                  status=403)
         if status == 429:
             info = parse_ratelimit(response.headers)
-            retry = parse_retry_after(response.headers.get("retry-after"))
-            if retry is None and info is not None:
-                retry = float(info.reset_s)
+            asked = parse_retry_after(response.headers.get("retry-after"))
+            if asked is None and info is not None:
+                asked = float(info.reset_s)
+            if asked is not None and asked > MAX_WAIT_S:
+                shown = f"{asked:.0f} s" if asked < 1e12 else "an unbounded time"
+                message += (f" (the server asked to wait {shown}; hfmon waits at most {MAX_WAIT_S} s, "
+                            "Hugging Face's rate-limit window)")
             return RateLimitedError(message, "hfmon waits for the rate-limit window to reset",
-                                    retry_after_s=retry)
+                                    retry_after_s=None if asked is None else capped_wait(asked))
         if status >= 500:
             return UnavailableError(message, "Hugging Face is having trouble; the next poll will try again",
                                     status=status)
@@ -155,8 +182,12 @@ class Requester:
     # --- requests -----------------------------------------------------------------------------
 
     async def get(self, url: str, params: Params | None = None, *, optional: bool = False,
-                  forbidden_hint: str | None = None) -> httpx2.Response:
-        """GET with retries for 5xx, timeouts, dropped connections and 429s that fit in the deadline."""
+                  forbidden_hint: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Body:
+        """GET with retries for 5xx, timeouts, dropped connections and 429s that fit in the deadline.
+
+        The body is read as a stream and refused past `max_bytes` (BadResponseError), so an endless or
+        enormous answer costs at most that much memory and stops as soon as it passes the cap.
+        """
         gov = self.governor
         attempt = 0
         while True:
@@ -166,14 +197,15 @@ class Requester:
                 timeout = self._timeout()
                 gov.note_sent()
                 try:
-                    response = await self._http().get(url, params=params, timeout=timeout)
+                    async with self._http().stream("GET", url, params=params, timeout=timeout) as response:
+                        gov.observe(response.headers)
+                        if response.is_success:
+                            content = await self._read_capped(response, url, max_bytes)
+                            return Body(content, response.headers, response.links, response.request.url)
+                        content = await self._read_capped(response, url, ERROR_BODY_BYTES, cut=True)
+                        error = self._status_error(response, content, url, forbidden_hint)
                 except httpx2.TransportError as exc:
                     error = self._transport_error(exc, url)
-                else:
-                    gov.observe(response.headers)
-                    if response.is_success:
-                        return response
-                    error = self._status_error(response, url, forbidden_hint)
             if isinstance(error, RateLimitedError):
                 gov.block_for(error.retry_after_s if error.retry_after_s is not None else 1.0)
                 delay = error.retry_after_s or 1.0
@@ -187,31 +219,55 @@ class Requester:
             gov.retries += 1
             log.debug("retrying %s after %.2fs (%s)", self._what(url), delay, error.message)
 
+    async def _read_capped(self, response: httpx2.Response, url: str, max_bytes: int, *, cut: bool = False) -> bytes:
+        """The (decoded) body, at most `max_bytes`: past it, the first `max_bytes` when `cut`, else an error."""
+        declared = response.headers.get("content-length", "")
+        if not cut and declared.isdigit() and len(declared) < 19 and int(declared) > max_bytes:
+            raise self._too_large(url, max_bytes)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > max_bytes:
+                if cut:
+                    break
+                raise self._too_large(url, max_bytes)
+        return b"".join(chunks)[:max_bytes]
+
+    def _too_large(self, url: str, max_bytes: int) -> BadResponseError:
+        return BadResponseError(f"response larger than {max_bytes / MB:g} MB from {self._what(url)}; not read",
+                                "hfmon reads at most that much from this route; the next poll will try again")
+
     async def get_json(self, url: str, params: Params | None = None, *, optional: bool = False,
-                       forbidden_hint: str | None = None) -> Any:
-        """GET and decode a JSON body (BadResponseError when malformed or truncated)."""
-        response = await self.get(url, params, optional=optional, forbidden_hint=forbidden_hint)
-        return self._decode(response, url)
+                       forbidden_hint: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+        """GET and decode a JSON body (BadResponseError when malformed, truncated or too large)."""
+        body = await self.get(url, params, optional=optional, forbidden_hint=forbidden_hint, max_bytes=max_bytes)
+        return self._decode(body.content, url)
 
     async def get_parsed(self, url: str, parse: Callable[[Any], T], params: Params | None = None, *,
-                         optional: bool = False, forbidden_hint: str | None = None) -> T:
+                         optional: bool = False, forbidden_hint: str | None = None,
+                         max_bytes: int = DEFAULT_MAX_BYTES) -> T:
         """GET, decode and parse; a large body is decoded and parsed in a thread so the loop (and a TUI) stays live."""
-        response = await self.get(url, params, optional=optional, forbidden_hint=forbidden_hint)
-        if len(response.content) < OFF_LOOP_BYTES:
-            return parse(self._decode(response, url))
-        return await asyncio.to_thread(lambda: parse(self._decode(response, url)))
+        body = await self.get(url, params, optional=optional, forbidden_hint=forbidden_hint, max_bytes=max_bytes)
+        if len(body.content) < OFF_LOOP_BYTES:
+            return parse(self._decode(body.content, url))
+        return await asyncio.to_thread(lambda: parse(self._decode(body.content, url)))
 
-    def _decode(self, response: httpx2.Response, url: str) -> Any:
+    def _decode(self, content: bytes, url: str) -> Any:
         try:
-            return json.loads(response.content)
-        except (ValueError, UnicodeDecodeError) as exc:
+            return json.loads(content)
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise BadResponseError(f"malformed or truncated JSON from {self._what(url)} "
-                                   f"({len(response.content)} bytes)",
+                                   f"({len(content)} bytes)",
                                    "the next poll will try again") from exc
 
     async def get_pages(self, url: str, params: Params | None = None, *, optional: bool = False,
-                        forbidden_hint: str | None = None) -> list[Any]:
-        """GET a listing and follow its absolute `Link: <...>; rel="next"` pages; returns each page's JSON."""
+                        forbidden_hint: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Any]:
+        """GET a listing and follow its absolute `Link: <...>; rel="next"` pages; returns each page's JSON.
+
+        Bounded: at most MAX_PAGES pages, each at most `max_bytes`.
+        """
         pages: list[Any] = []
         origin = _origin(url)
         next_url: str | None = url
@@ -220,11 +276,12 @@ class Requester:
         while next_url is not None:
             if len(pages) >= MAX_PAGES:
                 raise BadResponseError(f"{self._what(url)}: more than {MAX_PAGES} pages", None)
-            response = await self.get(next_url, next_params, optional=optional, forbidden_hint=forbidden_hint)
-            pages.append(self._decode(response, next_url))
-            link = response.links.get("next", {}).get("url")
+            body = await self.get(next_url, next_params, optional=optional, forbidden_hint=forbidden_hint,
+                                  max_bytes=max_bytes)
+            pages.append(self._decode(body.content, next_url))
+            link = body.links.get("next", {}).get("url")
             if link is not None:
-                link = str(response.request.url.join(link))  # HF sends absolute links; tolerate relative ones
+                link = str(body.url.join(link))  # HF sends absolute links; tolerate relative ones
                 if _origin(link) != origin:
                     raise BadResponseError(f"{self._what(url)}: refusing a next-page link to another host",
                                            "the token is only ever sent to the configured hosts")
@@ -259,8 +316,8 @@ class Requester:
         async with self._http().stream("GET", url, headers=headers, timeout=self._timeout(budget)) as response:
             self.governor.observe(response.headers)
             if not response.is_success:
-                await response.aread()
-                raise self._status_error(response, url, forbidden_hint)
+                content = await self._read_capped(response, url, ERROR_BODY_BYTES, cut=True)
+                raise self._status_error(response, content, url, forbidden_hint)
             try:
                 async for sse in httpx2.EventSource(response).__aiter__():
                     if sse.event != event:

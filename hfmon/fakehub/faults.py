@@ -8,12 +8,15 @@ optional fields listed in OPTIONAL removed.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from hfmon.fakehub.scenario import Faults
+from hfmon.fakehub.wire import Resp, dumps
 
 OPTIONAL = frozenset({"gcTimeout", "devMode", "sdkVersion", "email", "emailVerified", "avatarUrl", "url",
                       "resetsAt", "overquotaUsed", "numCpus", "gpuMemoryGb", "label", "productPrettyName",
@@ -80,3 +83,47 @@ def drift_body(body: bytes) -> bytes:
     except ValueError:
         return body
     return json.dumps(drift(obj), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+@dataclass
+class RouteFault:
+    """A scripted misbehaviour of the requests whose path matches `path` (fnmatch), for fault tests.
+
+    Set on a running hub with `hub.route_faults.append(RouteFault(...))`. Applied after routing, in this
+    order: `status` replaces the answer with an HF-style error; `edit` rewrites the decoded JSON body;
+    `body` replaces the body outright; `pad_to` pads the body with trailing whitespace (still valid JSON)
+    to that many bytes; `headers` are added and `reason` is the reason phrase. `times` limits how many
+    requests it applies to (None: every one).
+    """
+
+    path: str
+    status: int | None = None
+    reason: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    edit: Callable[[Any], Any] | None = None
+    body: bytes | None = None
+    pad_to: int = 0
+    times: int | None = None
+    hits: int = 0
+
+
+def apply_route_faults(route_faults: list[RouteFault], path: str, resp: Resp) -> Resp:
+    """`resp` changed by the first route fault matching `path` that has uses left."""
+    for fault in route_faults:
+        if not fnmatch.fnmatchcase(path, fault.path) or (fault.times is not None and fault.hits >= fault.times):
+            continue
+        fault.hits += 1
+        if fault.status is not None:
+            message = fault.reason or "Scripted failure"
+            resp = Resp(fault.status, dumps({"error": message}), [("Content-Type", "application/json"),
+                                                                 ("X-Error-Message", message)])
+        if fault.edit is not None:
+            resp.body = dumps(fault.edit(json.loads(resp.body)))
+        if fault.body is not None:
+            resp.body = fault.body
+        if fault.pad_to > len(resp.body):
+            resp.body += b" " * (fault.pad_to - len(resp.body))
+        resp.headers = [*resp.headers, *fault.headers]
+        resp.reason = fault.reason
+        return resp
+    return resp

@@ -127,6 +127,8 @@ class FakeHub:
         self._burst_left = self.faults.rate_limit_burst
         self._burst_armed = self.faults.rate_limit_burst
         self._cache: dict[Hashable, object] = {}
+        self.route_faults: list[fl.RouteFault] = []
+        """Scripted per-route misbehaviour (fault tests); see `faults.RouteFault`."""
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Memoise a pure computation; keys must include everything it depends on (e.g. the now-minute)."""
@@ -166,7 +168,9 @@ class FakeHub:
         """Turn a Resp into an httpx2 Response; a stall becomes a ReadTimeout."""
         if resp.stall_s:
             raise httpx2.ReadTimeout("fake hub stalled past the client timeout", request=request)
-        return httpx2.Response(resp.status, headers=resp.headers, content=resp.body, request=request)
+        extensions = {"reason_phrase": resp.reason.encode()} if resp.reason else None
+        return httpx2.Response(resp.status, headers=resp.headers, content=resp.body, request=request,
+                               extensions=extensions)
 
     def respond(self, request: httpx2.Request) -> Resp:
         """Answer an httpx2 request as a transport-neutral Resp."""
@@ -205,6 +209,9 @@ class FakeHub:
         except HTTPError as err:
             resp = error_resp(err)
         resp = self._body_faults(resp, plan)
+        if self.route_faults:
+            with self._lock:
+                resp = fl.apply_route_faults(self.route_faults, req.path, resp)
         resp.headers += [("X-Request-Id", _request_id(self.scenario.seed, seq)), *rl,
                          ("X-Powered-By", "huggingface-moon"),
                          ("Access-Control-Expose-Headers", "X-Repo-Commit,X-Request-Id,X-Error-Code,"

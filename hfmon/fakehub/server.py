@@ -63,7 +63,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(resp)
 
     def _write(self, resp: Resp) -> None:
-        self.send_response(resp.status)
+        self.send_response(resp.status, resp.reason)
         for k, v in resp.headers:
             self.send_header(k, v)
         streaming = resp.sse_hold_s > 0

@@ -56,6 +56,7 @@ class Resp:
     stall_s: float = 0.0
     declared_length: int | None = None
     sse_hold_s: float = 0.0
+    reason: str | None = None  # the HTTP reason phrase, when not the standard one (fault tests)
 
     def header(self, name: str) -> str | None:
         """A response header value (case-insensitive)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from rich.text import Text
@@ -88,10 +88,15 @@ def statusbar(report: Report | None, now: datetime, *, interval_s: float, paused
     `rate_limit_s`: seconds left of a wait for the rate-limit window, which outlasts the plain interval.
     """
     text = Text()
+    waiting = rate_limit_s is not None and rate_limit_s > 0 and not (polling or paused)
     if polling:
         text.append(" ⟳ polling… ")
     elif paused:
         text.append(" ⏸ paused ", style="reverse")
+    elif waiting:
+        assert rate_limit_s is not None
+        until = now + timedelta(seconds=rate_limit_s)
+        text.append(f" ⏳ waiting for the rate limit until {until:%H:%M:%S} UTC ", style="reverse")
     else:
         text.append(" ● live ")
     if report is None:
@@ -99,8 +104,9 @@ def statusbar(report: Report | None, now: datetime, *, interval_s: float, paused
     else:
         age = max(0.0, (now - report.generated_at).total_seconds())
         text.append(f" updated {fmt.ago(age)} · {fmt.stamp(report.generated_at)}")
-    if rate_limit_s is not None and rate_limit_s > 0 and not (polling or paused):
-        text.append(f" · next in {fmt.duration(rate_limit_s)} (rate limit)", style="bold")
+    if waiting:
+        assert rate_limit_s is not None
+        text.append(f" · next poll in {fmt.duration(rate_limit_s)}", style="bold")
     else:
         text.append(f" · every {fmt.duration(interval_s)}")
     if report is not None:

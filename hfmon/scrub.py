@@ -1,0 +1,48 @@
+"""The one scrubber for text a server sent: tokens masked, terminal control characters removed.
+
+Everything Hugging Face (or anything posing as it) sends that can reach an output — reason phrases, headers,
+error bodies, names of repos, Spaces, endpoints and models — goes through `scrub` where it enters hfmon
+(error construction and the parsers), so the terminal, the JSON document, the export file and the log all
+get clean text. The tokens hfmon holds are registered with `register_secret`; any other `hf_` token-shaped
+string is masked too, whoever's it is.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+
+MASK = "hf_***"
+# HF user access tokens are "hf_" and 34 letters/digits; fake and older ones have underscores.
+_TOKEN_SHAPED = re.compile(r"hf_[A-Za-z0-9_]{20,}")
+# Escape sequences first (so their parameters do not survive as text), then every other control character.
+_ESCAPES = re.compile(
+    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC (window title, hyperlinks), ended by BEL or ST
+    r"|\x1b[P^_X][^\x1b]*(?:\x1b\\)?"  # DCS, PM, APC, SOS strings
+    r"|\x1b\[[0-?]*[ -/]*[@-~]?"  # CSI: colours, cursor moves, screen clears (any final byte, not only m)
+    r"|\x1b[ -/]*[0-~]?"  # two-character escapes (reset, charset)
+    r"|\x9b[0-?]*[ -/]*[@-~]?"  # 8-bit CSI
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_LINE_BREAKS = re.compile(r"[\t\n\r]+")
+
+_secrets: set[str] = set()
+_lock = threading.Lock()
+
+
+def register_secret(secret: str) -> None:
+    """Mask `secret` in everything scrubbed from now on (the token hfmon sends)."""
+    if secret:
+        with _lock:
+            _secrets.add(secret)
+
+
+def scrub(text: str) -> str:
+    """`text` safe to show: tokens masked, escape sequences and control characters removed, one line."""
+    if text.isprintable() and "hf_" not in text and not any(s in text for s in _secrets):
+        return text  # the common case: nothing to do, and cheap enough for every name of a long listing
+    # Controls go first: a token with an escape in its middle must not survive as two harmless halves.
+    text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", _ESCAPES.sub("", text)))
+    for secret in sorted(_secrets, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return _TOKEN_SHAPED.sub(MASK, text)

@@ -1,0 +1,121 @@
+"""Bounded waits and bodies at the HTTP seam: what a hostile or broken server sends cannot hang or bloat hfmon."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx2
+import pytest
+
+from hfmon.api.governor import Governor, deadline_in, parse_ratelimit, parse_retry_after
+from hfmon.api.transport import Requester
+from hfmon.errors import BadResponseError, RateLimitedError
+from hfmon.scrub import scrub
+
+TOKEN = "hf_BoundsTestToken_0a1b2c3d4e5f6a7b8c9d"
+URL = "https://hub.test/api/spaces"
+
+
+def requester(handler: httpx2.MockTransport) -> Requester:
+    return Requester(TOKEN, transport=handler, governor=Governor(backoff_base_s=0.001, max_retries=0), timeout_s=2)
+
+
+def too_many(retry_after: str | None, reset: str = "60") -> httpx2.MockTransport:
+    headers = {"RateLimit": f'"api";r=0;t={reset}', "RateLimit-Policy": '"fixed window";"api";q=1000;w=300'}
+    if retry_after is not None:
+        headers["Retry-After"] = retry_after
+    return httpx2.MockTransport(lambda r: httpx2.Response(429, headers=headers, json={"error": "slow down"}))
+
+
+@pytest.mark.parametrize(("retry_after", "reset", "expected", "says_capped"), [
+    ("1000000000", "60", 300.0, True),
+    ("inf", "60", 300.0, True),
+    ("1e400", "60", 300.0, True),
+    ("nan", "42", 42.0, False),  # NaN is no answer: the RateLimit reset says when
+    ("-5", "60", 60.0, False),  # so is a negative one
+    (None, "99999999999", 300.0, False),  # the reset itself is capped where it is parsed
+    ("120", "60", 120.0, False),  # Retry-After wins over the reset when both are sane
+])
+async def test_a_servers_wait_is_capped_at_the_documented_window(retry_after: str | None, reset: str,
+                                                                 expected: float, says_capped: bool) -> None:
+    http = requester(too_many(retry_after, reset))
+    with deadline_in(5), pytest.raises(RateLimitedError) as caught:
+        await http.get_json(URL)
+    assert caught.value.retry_after_s == expected
+    assert ("hfmon waits at most 300 s" in caught.value.message) is says_capped
+    held = http.governor.blocked_for_s()
+    assert held is not None and held <= 300.0
+
+
+def test_header_values_beyond_reason_parse_without_crashing() -> None:
+    assert parse_retry_after("nan") is None and parse_retry_after("soon") is None
+    assert parse_retry_after("-3") is None
+    huge = httpx2.Headers({"RateLimit": f'"api";r={"9" * 5000};t=1'})
+    assert parse_ratelimit(huge) is None  # thousands of digits: garbage, not a number int() chokes on
+    info = parse_ratelimit(httpx2.Headers({"RateLimit": '"api";r=5;t=86400000'}))
+    assert info is not None and info.reset_s == 300
+
+
+def test_a_hold_after_a_429_never_outlasts_the_window() -> None:
+    gov = Governor()
+    gov.block_for(float("inf"))
+    held = gov.blocked_for_s()
+    assert held is not None and 299 < held <= 300
+
+
+async def test_a_body_past_the_cap_is_refused_as_soon_as_it_passes_it() -> None:
+    sent = [0]
+
+    async def endless() -> AsyncIterator[bytes]:
+        yield b'{"items": ['
+        while True:  # a server that never stops: only the cap ends the read
+            sent[0] += 1
+            yield b" " * 65536
+
+    http = requester(httpx2.MockTransport(lambda r: httpx2.Response(200, content=endless())))
+    with pytest.raises(BadResponseError) as caught:
+        await http.get_json(URL, max_bytes=1 << 20)
+    assert "response larger than 1 MB from GET /api/spaces" in caught.value.message
+    assert sent[0] <= 17  # 1 MB is 16 chunks of 64 KiB: it stopped right past the cap
+
+
+async def test_a_declared_length_past_the_cap_is_refused_before_reading() -> None:
+    http = requester(httpx2.MockTransport(
+        lambda r: httpx2.Response(200, headers={"Content-Length": str(100 << 20)}, content=b"[]")))
+    with pytest.raises(BadResponseError, match="response larger than 2 MB"):
+        await http.get_json(URL, max_bytes=2 << 20)
+
+
+async def test_a_body_under_the_cap_reads_whole() -> None:
+    http = requester(httpx2.MockTransport(lambda r: httpx2.Response(200, json={"ok": [1, 2, 3]})))
+    assert await http.get_json(URL, max_bytes=64) == {"ok": [1, 2, 3]}
+
+
+async def test_the_token_and_escapes_in_a_reason_phrase_never_reach_the_message() -> None:
+    other = "hf_" + "Q" * 34  # someone else's token-shaped string
+    reason = f"Bad {TOKEN} \x1b]0;pwned\x07\x1b[2J{other}".encode()
+    http = requester(httpx2.MockTransport(lambda r: httpx2.Response(
+        500, extensions={"reason_phrase": reason},
+        headers={"X-Error-Message": f"oops {TOKEN}\x1b[31m red \x1b[H"})))
+    with pytest.raises(Exception) as caught:
+        await http.get_json(URL)
+    text = str(caught.value)
+    assert TOKEN not in text and other not in text and "\x1b" not in text and "pwned" not in text
+    assert "hf_***" in text and "red" in text
+
+
+@pytest.mark.parametrize(("raw", "clean"), [
+    ("plain-name", "plain-name"),
+    ("evil\x1b]2;title\x07name", "evilname"),
+    ("clear\x1b[2Jscreen\x1b[H", "clearscreen"),
+    ("no-m escape \x1b[31", "no-m escape "),
+    ("8-bit \x9b2J csi", "8-bit  csi"),
+    ("line\nbreak\r\ttab", "line break tab"),
+    ("bidi \u202eevil", "bidi evil"),
+    ("nul\x00bell\x07", "nulbell"),
+    ("token hf_" + "a" * 34 + " end", "token hf_*** end"),
+    ("split hf_" + "a" * 17 + "\x1b[0m" + "b" * 17, "split hf_***"),  # an escape cannot hide a token
+    ("hf_transformers is a short name", "hf_transformers is a short name"),
+])
+def test_the_scrubber(raw: str, clean: str) -> None:
+    assert scrub(raw) == clean

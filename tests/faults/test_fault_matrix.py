@@ -1,0 +1,161 @@
+"""The fault matrix: each row of issue 10's table, driven through the real `python -m hfmon` against the fake
+Hugging Face on loopback (per-route faults), asserting what the user sees: the output, the exit code, the time.
+
+README's "What hfmon does when things go wrong" is this module as a table; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
+from hfmon.fakehub.faults import RouteFault
+from hfmon.fakehub.server import serve
+
+pytestmark = pytest.mark.e2e
+HFMON = [sys.executable, "-m", "hfmon"]
+OTHER_TOKEN = "hf_" + "Zq7" * 11 + "x"  # token-shaped, not ours: must be masked too
+
+
+@dataclass
+class Run:
+    """One finished `hfmon` process."""
+
+    code: int
+    stdout: str
+    stderr: str
+    wall_s: float
+
+    def doc(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.stdout)
+        return parsed
+
+    def sources(self) -> dict[str, dict[str, Any]]:
+        sources: dict[str, dict[str, Any]] = self.doc()["sources"]
+        return sources
+
+
+@dataclass
+class Served:
+    """A fake hub on loopback and a way to run hfmon against it."""
+
+    hub: FakeHub
+    base_url: str
+    home: Path
+
+    def env(self, token: str | None = FULL_TOKEN, **extra: str) -> dict[str, str]:
+        env = {**os.environ, "HF_ENDPOINT": self.base_url, "HFMON_ENDPOINTS_URL": f"{self.base_url}/v2",
+               "HFMON_ROUTER_URL": self.base_url, "HFMON_DATA_DIR": str(self.home / "data"),
+               "XDG_CONFIG_HOME": str(self.home / "config"), "XDG_STATE_HOME": str(self.home / "state"),
+               **extra}
+        env.pop("HF_TOKEN", None)
+        env.pop("NO_COLOR", None)
+        env.pop("HFMON_CONFIG", None)
+        if token is not None:
+            env["HF_TOKEN"] = token
+        return env
+
+    def fault(self, path: str, **kw: Any) -> RouteFault:
+        fault = RouteFault(path, **kw)
+        self.hub.route_faults.append(fault)
+        return fault
+
+    def run(self, *args: str, token: str | None = FULL_TOKEN, timeout: float = 60, **env: str) -> Run:
+        start = time.monotonic()
+        done = subprocess.run([*HFMON, *args], env=self.env(token, **env), capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+        return Run(done.returncode, done.stdout, done.stderr, time.monotonic() - start)
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[Served]:
+    """The demo account on 127.0.0.1 at a frozen time, with no faults until a test adds some."""
+    scenario = demo_scenario(seed=7)
+    frozen: datetime = scenario.start
+    hub = FakeHub(scenario, now=lambda: frozen)
+    with serve(hub, port=0) as server:
+        yield Served(hub, server.base_url, tmp_path)
+
+
+def no_secret(run: Run, *secrets: str) -> None:
+    for secret in (FULL_TOKEN, *secrets):
+        assert secret not in run.stdout and secret not in run.stderr
+
+
+def edit_items(path: str, change: Callable[[dict[str, Any]], None], *, key: str | None = None) -> Callable[[Any], Any]:
+    """A JSON edit applying `change` to the first object of a listing (or of `body[key]`)."""
+
+    def edit(body: Any) -> Any:
+        items = body[key] if key else body
+        change(items[0])
+        return body
+
+    return edit
+
+
+# --- waits -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("retry_after", ["1000000000", "inf"])
+def test_an_absurd_retry_after_is_capped_and_said(served: Served, retry_after: str) -> None:
+    served.fault("/api/whoami-v2", status=429, headers=(("Retry-After", retry_after),), times=1)
+    run = served.run("--once", "--json", "--no-history")
+    assert run.wall_s < 30, "the poll must end inside its deadline"
+    account = run.sources()["account"]
+    assert account["status"] == "error"
+    assert "hfmon waits at most 300 s" in account["error"]
+    assert run.code == 1  # the other sources answered: partial data
+
+
+# --- bodies ------------------------------------------------------------------------------------------------
+
+
+def test_a_100_mb_listing_page_fails_fast_with_bounded_memory(served: Served) -> None:
+    served.fault("/api/spaces", pad_to=100 << 20)
+    run = served.run("--once", "--json", "--no-history")
+    assert run.wall_s < 20, "inside the poll deadline"
+    spaces = run.sources()["spaces:ada"]
+    assert spaces["status"] == "error"
+    assert "response larger than 16 MB from GET /api/spaces" in spaces["error"]
+    assert run.code == 1
+    assert not any(s["id"].startswith("ada/") for s in run.doc()["spaces"])  # no rows, let alone duplicated ones
+    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # the largest child so far
+    assert peak_mib < 400, f"{peak_mib:.0f} MiB: the body was not bounded"
+
+
+# --- what a server says, on screen ------------------------------------------------------------------------
+
+
+def test_a_token_in_a_reason_phrase_is_masked_everywhere(served: Served) -> None:
+    served.fault("/api/jobs/*", status=500, reason=f"Bad {FULL_TOKEN} and {OTHER_TOKEN}")
+    run = served.run("--once", "--json", "--no-history")
+    no_secret(run, OTHER_TOKEN)
+    jobs = run.sources()["jobs:ada"]
+    assert jobs["status"] == "error" and "500 Bad hf_*** and hf_***" in jobs["error"]
+    text = served.run("--once", "--no-history")
+    no_secret(text, OTHER_TOKEN)
+
+
+def test_names_with_terminal_escapes_never_reach_the_terminal(served: Served) -> None:
+    def evil(space: dict[str, Any]) -> None:
+        space["id"] = "ada/\x1b]0;pwned\x07title\x1b[2J\x1b[31"  # a title change, a screen clear, no final `m`
+
+    served.fault("/api/spaces", edit=edit_items("/api/spaces", evil), times=1)
+    run = served.run("--once", "--no-history")
+    assert run.code == 0, run.stderr
+    assert "\x1b" not in run.stdout and "\x07" not in run.stdout and "pwned" not in run.stdout
+    served.hub.route_faults[0].hits = 0
+    doc = served.run("--once", "--json", "--no-history").doc()
+    assert "ada/title" in {s["id"] for s in doc["spaces"]}
