@@ -6,6 +6,14 @@ from dataclasses import replace
 from decimal import Decimal
 
 from hfmon.api.parse_common import (
+    BYTES,
+    CENTS,
+    COUNT,
+    MICRO_USD,
+    MINUTES,
+    NANO_USD,
+    SECONDS,
+    SIGNED_SECONDS,
     Json,
     Obj,
     as_obj,
@@ -99,12 +107,12 @@ def with_org_plans(account: Account, plans: dict[str, str | None]) -> Account:
 
 def parse_inference(d: Obj, where: str) -> InferenceUsage:
     """The inference block of usage-v2 (`usage.inferenceProviders`) or of usage/live (`inference`)."""
-    limit = opt_number(d, "limitNanoUsd", where)
+    limit = opt_number(d, "limitNanoUsd", where, NANO_USD)
     return InferenceUsage(
-        used_usd=nano_usd(need_number(d, "usedNanoUsd", where)),
-        included_usd=nano_usd(opt_number(d, "includedNanoUsd", where) or Decimal(0)),
+        used_usd=nano_usd(need_number(d, "usedNanoUsd", where, NANO_USD)),
+        included_usd=nano_usd(opt_number(d, "includedNanoUsd", where, NANO_USD) or Decimal(0)),
         limit_usd=nano_usd(limit) if limit else None,  # 0 or absent: no limit set
-        requests=opt_int(d, "numRequests", where) or 0,
+        requests=opt_int(d, "numRequests", where, COUNT) or 0,
         period_start=need_moment(d, "periodStart", where),
         period_end=need_moment(d, "periodEnd", where),
     )
@@ -119,8 +127,8 @@ def parse_usage_v2(data: Json, namespace: str) -> BillingUsage:
     jobs = None
     if isinstance(usage.get("jobs"), dict):
         j, jw = usage["jobs"], f"{w}.usage.jobs"
-        jobs = JobsSpend(used_usd=micro_usd(opt_number(j, "usedMicroUsd", jw) or Decimal(0)),
-                         minutes=opt_number(j, "totalMinutes", jw) or Decimal(0))
+        jobs = JobsSpend(used_usd=micro_usd(opt_number(j, "usedMicroUsd", jw, MICRO_USD) or Decimal(0)),
+                         minutes=opt_number(j, "totalMinutes", jw, MINUTES) or Decimal(0))
     return BillingUsage(namespace=namespace, inference=inference, jobs=jobs)
 
 
@@ -132,9 +140,10 @@ def parse_live(data: Json, base: BillingUsage) -> BillingUsage:
     providers = tuple(
         ProviderSpend(
             provider=need_str(p, "provider", f"{w}.providerDetails[{i}]"),
-            requests=opt_int(p, "numRequests", f"{w}.providerDetails[{i}]") or 0,
-            cost_usd=nano_usd(opt_number(p, "totalCostNanoUsd", f"{w}.providerDetails[{i}]") or Decimal(0)),
-            duration_ms=opt_int(p, "totalDurationMs", f"{w}.providerDetails[{i}]") or 0,
+            requests=opt_int(p, "numRequests", f"{w}.providerDetails[{i}]", COUNT) or 0,
+            cost_usd=nano_usd(opt_number(p, "totalCostNanoUsd", f"{w}.providerDetails[{i}]", NANO_USD)
+                              or Decimal(0)),
+            duration_ms=opt_int(p, "totalDurationMs", f"{w}.providerDetails[{i}]", COUNT) or 0,
         )
         for i, p in enumerate(as_obj(x, f"{w}.providerDetails[]")
                               for x in list_field(inference, "providerDetails", w))
@@ -144,9 +153,9 @@ def parse_live(data: Json, base: BillingUsage) -> BillingUsage:
     return replace(
         base,
         by_provider=providers,
-        private_storage_bytes=opt_int(storage, "usedPrivate", sw),
-        private_storage_limit_bytes=opt_int(storage, "privateStorageLimit", sw),
-        public_storage_bytes=opt_int(storage, "usedPublic", sw),
+        private_storage_bytes=opt_int(storage, "usedPrivate", sw, BYTES),
+        private_storage_limit_bytes=opt_int(storage, "privateStorageLimit", sw, BYTES),
+        public_storage_bytes=opt_int(storage, "usedPublic", sw, BYTES),
     )
 
 
@@ -161,9 +170,9 @@ def _usage_line(raw: Json, group: str, where: str) -> UsageLine:
         product=need_str(line, "product", where),
         label=opt_str(line, "label"),
         entity_id=opt_str(line, "entityId"),
-        quantity=need_number(line, "quantity", where),
-        unit_cost_usd=micro_usd(need_number(line, "unitCostMicroUSD", where)),
-        total_usd=micro_usd(need_number(line, "totalCostMicroUSD", where)),
+        quantity=need_number(line, "quantity", where, COUNT),
+        unit_cost_usd=micro_usd(need_number(line, "unitCostMicroUSD", where, MICRO_USD)),
+        total_usd=micro_usd(need_number(line, "totalCostMicroUSD", where, MICRO_USD)),
         started_at=opt_moment(line, "startedAt", where),
         stopped_at=opt_moment(line, "stoppedAt", where),
         active=opt_bool(line, "active") or False,
@@ -206,8 +215,8 @@ def parse_job_charges(data: Json) -> tuple[JobCharge, ...]:
             flavor=opt_str(j, "hardwareFlavor") or "unknown",
             started_at=opt_moment(j, "startedAt", jw),
             completed_at=opt_moment(j, "completedAt", jw),
-            minutes=opt_number(j, "totalMinutes", jw) or Decimal(0),
-            cost_usd=micro_usd(need_number(j, "totalCostMicroUsd", jw)),
+            minutes=opt_number(j, "totalMinutes", jw, MINUTES) or Decimal(0),
+            cost_usd=micro_usd(need_number(j, "totalCostMicroUsd", jw, MICRO_USD)),
         ))
     return tuple(out)
 
@@ -227,8 +236,8 @@ def parse_sessions(data: Json) -> tuple[SessionCost, ...]:
             out.append(SessionCost(
                 session_id=need_str(s, "id", sw),
                 period=period,
-                requests=opt_int(s, "requestCount", sw) or 0,
-                cost_usd=cents(need_number(s, "costCents", sw)),
+                requests=opt_int(s, "requestCount", sw, COUNT) or 0,
+                cost_usd=cents(need_number(s, "costCents", sw, CENTS)),
             ))
     return tuple(out)
 
@@ -238,8 +247,8 @@ def parse_zero_gpu(data: Json) -> ZeroGpuQuota:
     w = "zero-gpu/quota"
     d = as_obj(data, w)
     return ZeroGpuQuota(
-        base_s=to_int(need_number(d, "base", w)),
-        remaining_s=to_int(need_number(d, "current", w)),
+        base_s=to_int(need_number(d, "base", w, SECONDS)),
+        remaining_s=to_int(need_number(d, "current", w, SIGNED_SECONDS)),
         resets_at=opt_moment(d, "resetsAt", w),
-        overquota_used_s=opt_int(d, "overquotaUsed", w) or 0,
+        overquota_used_s=opt_int(d, "overquotaUsed", w, SECONDS) or 0,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -80,35 +81,71 @@ def opt_obj(obj: Obj, key: str) -> Obj:
     return value if isinstance(value, Mapping) else {}
 
 
-def number(value: Json, where: str) -> Decimal:
-    """A JSON number (or numeric string) as an exact Decimal; floats go through their shortest repr."""
+@dataclass(frozen=True, slots=True)
+class Bound:
+    """What Hugging Face can plausibly send in a field: a value outside is a bad response, never a figure."""
+
+    low: Decimal
+    high: Decimal
+    what: str
+
+
+def _bound(high: int, what: str, low: int = 0) -> Bound:
+    return Bound(Decimal(low), Decimal(high), what)
+
+
+# Money: no account spends more than 10^12 USD; no HF amount is negative (a credit is its own line, not a sign).
+NANO_USD = _bound(10**21, "amount in nano-USD (0 to 10^21, i.e. up to $10^12)")
+MICRO_USD = _bound(10**18, "amount in micro-USD (0 to 10^18, i.e. up to $10^12)")
+CENTS = _bound(10**14, "amount in cents (0 to 10^14, i.e. up to $10^12)")
+PRICE_USD = _bound(10**6, "price in USD (0 to 10^6)")
+MICRO_PRICE = _bound(10**12, "price in micro-USD (0 to 10^12, i.e. up to $10^6)")
+COUNT = _bound(10**15, "count (0 to 10^15)")
+MINUTES = _bound(10**12, "number of minutes (0 to 10^12)")
+SECONDS = _bound(10**12, "number of seconds (0 to 10^12)")
+SIGNED_SECONDS = _bound(10**12, "number of seconds (-10^12 to 10^12)", low=-(10**12))
+BYTES = _bound(10**18, "size in bytes (0 to 10^18, an exabyte)")
+REPLICAS = _bound(10**4, "replica count (0 to 10,000)")
+
+
+def check(value: Decimal, where: str, bound: Bound | None) -> Decimal:
+    """`value` when inside `bound` (or no bound), else a BadResponseError naming the field."""
+    if bound is not None and not bound.low <= value <= bound.high:
+        raise bad(where, f"{value} is not a plausible {bound.what}")
+    return value
+
+
+def number(value: Json, where: str, bound: Bound | None = None) -> Decimal:
+    """A JSON number (or numeric string) as an exact Decimal inside `bound`; floats go through their shortest repr."""
     if isinstance(value, bool) or value is None:
         raise bad(where, f"expected a number, got {value!r}")
     if isinstance(value, int):
-        return Decimal(value)
+        return check(Decimal(value), where, bound)
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):  # json.loads accepts NaN and Infinity
             raise bad(where, f"expected a finite number, got {value!r}")
-        return Decimal(repr(value))
+        return check(Decimal(repr(value)), where, bound)
     if isinstance(value, str):
         try:
+            if len(value) > 100:  # no number HF sends is that long
+                raise InvalidOperation
             parsed = Decimal(value.strip())
         except InvalidOperation:
-            raise bad(where, f"expected a number, got {value!r}") from None
+            raise bad(where, f"expected a number, got {value[:40]!r}") from None
         if parsed.is_finite():
-            return parsed
+            return check(parsed, where, bound)
     raise bad(where, f"expected a number, got {type(value).__name__}")
 
 
-def opt_number(obj: Obj, key: str, where: str) -> Decimal | None:
-    """An optional number field (None when missing or null; BadResponseError when not a number)."""
+def opt_number(obj: Obj, key: str, where: str, bound: Bound | None = None) -> Decimal | None:
+    """An optional number field (None when missing or null; BadResponseError when not a number or out of bound)."""
     value = obj.get(key)
-    return None if value is None else number(value, f"{where}.{key}")
+    return None if value is None else number(value, f"{where}.{key}", bound)
 
 
-def need_number(obj: Obj, key: str, where: str) -> Decimal:
-    """A required number field."""
-    return number(need(obj, key, where), f"{where}.{key}")
+def need_number(obj: Obj, key: str, where: str, bound: Bound | None = None) -> Decimal:
+    """A required number field, inside `bound`."""
+    return number(need(obj, key, where), f"{where}.{key}", bound)
 
 
 def to_int(value: Decimal) -> int:
@@ -116,9 +153,9 @@ def to_int(value: Decimal) -> int:
     return int(value.to_integral_value())
 
 
-def opt_int(obj: Obj, key: str, where: str) -> int | None:
-    """An optional integer field."""
-    value = opt_number(obj, key, where)
+def opt_int(obj: Obj, key: str, where: str, bound: Bound | None = None) -> int | None:
+    """An optional integer field, inside `bound`."""
+    value = opt_number(obj, key, where, bound)
     return None if value is None else to_int(value)
 
 

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from hfmon.api.parse_common import (
+    BYTES,
+    MICRO_PRICE,
+    MINUTES,
+    PRICE_USD,
+    REPLICAS,
+    SECONDS,
     Json,
     as_list,
     as_obj,
+    check,
     list_field,
     micro_usd,
     need,
@@ -18,6 +27,7 @@ from hfmon.api.parse_common import (
     opt_number,
     opt_obj,
     opt_str,
+    to_int,
 )
 from hfmon.models import (
     Endpoint,
@@ -59,11 +69,11 @@ def parse_endpoints(data: Json, namespace: str) -> tuple[Endpoint, ...]:
             accelerator=opt_str(compute, "accelerator"),
             instance_type=opt_str(compute, "instanceType"),
             instance_size=opt_str(compute, "instanceSize"),
-            min_replica=opt_int(scaling, "minReplica", sw),
-            max_replica=opt_int(scaling, "maxReplica", sw),
-            scale_to_zero_timeout_min=opt_int(scaling, "scaleToZeroTimeout", sw),
-            ready_replicas=opt_int(status, "readyReplica", f"{w}.status") or 0,
-            target_replicas=opt_int(status, "targetReplica", f"{w}.status") or 0,
+            min_replica=opt_int(scaling, "minReplica", sw, REPLICAS),
+            max_replica=opt_int(scaling, "maxReplica", sw, REPLICAS),
+            scale_to_zero_timeout_min=opt_int(scaling, "scaleToZeroTimeout", sw, MINUTES),
+            ready_replicas=opt_int(status, "readyReplica", f"{w}.status", REPLICAS) or 0,
+            target_replicas=opt_int(status, "targetReplica", f"{w}.status", REPLICAS) or 0,
             repository=opt_str(opt_obj(e, "model"), "repository"),
             created_at=opt_moment(status, "createdAt", f"{w}.status"),
             updated_at=opt_moment(status, "updatedAt", f"{w}.status"),
@@ -93,16 +103,16 @@ def parse_endpoint_catalog(data: Json) -> tuple[EndpointCompute, ...]:
                     instance_type=need_str(c, "instanceType", xw),
                     instance_size=need_str(c, "instanceSize", xw),
                     accelerator=opt_str(c, "accelerator") or "unknown",
-                    price_per_hour_usd=need_number(c, "pricePerHour", xw),
+                    price_per_hour_usd=need_number(c, "pricePerHour", xw, PRICE_USD),
                     status=opt_str(c, "status") or "unknown",
                 ))
     return tuple(out)
 
 
-def _replicas(value: Json) -> int | None:
-    """A replica count; `"auto"` (autoscaled Spaces) and other non-numbers give None."""
+def _replicas(value: Json, where: str) -> int | None:
+    """A replica count; `"auto"` (autoscaled Spaces) and other non-numbers give None, absurd counts an error."""
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
+        return to_int(check(Decimal(value), where, REPLICAS))
     return None
 
 
@@ -121,11 +131,11 @@ def parse_spaces(data: Json, namespace: str) -> tuple[Space, ...]:
             stage=opt_str(runtime, "stage") or "UNKNOWN",
             hardware=opt_str(hardware, "current"),
             requested_hardware=opt_str(hardware, "requested"),
-            sleep_time_s=opt_int(runtime, "gcTimeout", f"{w}.runtime"),
-            replicas_requested=_replicas(replicas.get("requested")),
-            replicas_current=_replicas(replicas.get("current")),
+            sleep_time_s=opt_int(runtime, "gcTimeout", f"{w}.runtime", SECONDS),
+            replicas_requested=_replicas(replicas.get("requested"), f"{w}.runtime.replicas.requested"),
+            replicas_current=_replicas(replicas.get("current"), f"{w}.runtime.replicas.current"),
             private=opt_bool(s, "private"),
-            used_storage_bytes=opt_int(s, "usedStorage", w),
+            used_storage_bytes=opt_int(s, "usedStorage", w, BYTES),
             sdk=opt_str(s, "sdk") or opt_str(runtime, "sdk"),
         ))
     return tuple(out)
@@ -138,7 +148,7 @@ def parse_jobs(data: Json, namespace: str) -> tuple[Job, ...]:
         w = f"jobs[{i}]"
         j = as_obj(raw, w)
         status = as_obj(need(j, "status", w), f"{w}.status")
-        running = opt_number(opt_obj(j, "durations"), "runningSecs", f"{w}.durations")
+        running = opt_number(opt_obj(j, "durations"), "runningSecs", f"{w}.durations", SECONDS)
         out.append(Job(
             id=need_str(j, "id", w),
             namespace=namespace,
@@ -165,7 +175,7 @@ def parse_repos(data: Json, namespace: str) -> tuple[RepoStorage, ...]:
             id=need_str(r, "id", w),
             type=need_str(r, "type", w),
             private=need_str(r, "visibility", w) == "private",
-            bytes=int(need_number(r, "storage", w)),
+            bytes=int(need_number(r, "storage", w, BYTES)),
         ))
     return tuple(out)
 
@@ -177,11 +187,11 @@ def parse_hardware(data: Json, where: str = "hardware") -> tuple[HardwareFlavor,
         w = f"{where}[{i}]"
         h = as_obj(raw, w)
         name = need_str(h, "name", w)
-        micro = opt_number(h, "unitCostMicroUSD", w)
+        micro = opt_number(h, "unitCostMicroUSD", w, MICRO_PRICE)
         if micro is not None:
             price = micro_usd(micro)
         else:  # only the float USD form: exact via its decimal text
-            price = number(need(h, "unitCostUSD", w), f"{w}.unitCostUSD")
+            price = number(need(h, "unitCostUSD", w), f"{w}.unitCostUSD", PRICE_USD)
         accelerator = h.get("accelerator")
         out.append(HardwareFlavor(
             name=name,
@@ -208,7 +218,7 @@ def parse_router_models(data: Json) -> tuple[RouterPrice, ...]:
                 model=model,
                 provider=need_str(p, "provider", pw),
                 status=opt_str(p, "status") or "unknown",
-                input_usd_per_million=opt_number(pricing, "input", f"{pw}.pricing"),
-                output_usd_per_million=opt_number(pricing, "output", f"{pw}.pricing"),
+                input_usd_per_million=opt_number(pricing, "input", f"{pw}.pricing", PRICE_USD),
+                output_usd_per_million=opt_number(pricing, "output", f"{pw}.pricing", PRICE_USD),
             ))
     return tuple(out)

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import platformdirs
 
 from hfmon import errors
+from hfmon.files import narrow, private_dir, private_file
 from hfmon.history import GONE, History, StateChange, UsagePoint
 from hfmon.models import Snapshot
 from hfmon.store import queries as q
@@ -39,7 +40,7 @@ from hfmon.store.extract import (
     same_usage,
     usage_points,
 )
-from hfmon.store.schema import SCHEMA_VERSION, migrate, user_version
+from hfmon.store.schema import SCHEMA_VERSION, expected_shape, migrate, shape, user_version
 
 T = TypeVar("T")
 
@@ -132,6 +133,8 @@ def _connect(path: Path) -> sqlite3.Connection:
         conn.execute("BEGIN")  # both reads from one snapshot, in case another process is creating the file
         version = user_version(conn)  # a read: raises SQLITE_NOTADB on garbage before anything is written
         foreign = version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+        # A known version with other tables is not ours either: refuse it before anything (even WAL) is written.
+        mismatched = 0 < version <= SCHEMA_VERSION and shape(conn) != expected_shape(version)
         conn.execute("COMMIT")
         if version > SCHEMA_VERSION:
             raise HistoryError(path, f"history file {path} has schema version {version}, newer than this "
@@ -140,6 +143,9 @@ def _connect(path: Path) -> sqlite3.Connection:
         if foreign:
             raise HistoryError(path, f"{path} is an SQLite database but not an hfmon history file; "
                                      "move it aside or point hfmon at another path")
+        if mismatched:
+            raise HistoryError(path, f"history file {path} says schema version {version} but does not have "
+                                     "its tables; it was left untouched: move it aside to start a new history")
         if version > 0 and (version < SCHEMA_VERSION or _journal_mode(conn) != "wal"):
             _check_intact(conn, path)  # about to change the file's shape: make sure it is sound first
         _enable_wal(conn)
@@ -179,13 +185,18 @@ class HistoryStore:
         if path is None:
             path = default_path()
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                private_dir(path.parent)
             except OSError as exc:
                 raise HistoryError(path, f"cannot create the history directory {path.parent} ({exc}); "
                                          "set HFMON_DATA_DIR to a writable directory") from exc
         path = Path(path)
         if not path.parent.is_dir():
             raise HistoryError(path, f"cannot open history file {path}: directory {path.parent} does not exist")
+        try:
+            private_file(path)  # account data: 0600, and SQLite gives the WAL and SHM files the same mode
+        except OSError as exc:
+            raise HistoryError(path, f"cannot create history file {path} ({exc}); make {path.parent} writable "
+                                     "or set HFMON_DATA_DIR to a writable directory") from exc
         deadline = time.monotonic() + BUSY_TIMEOUT_S
         while True:
             try:
@@ -195,6 +206,8 @@ class HistoryStore:
                 if not _is_busy(exc) or time.monotonic() > deadline:
                     raise _explain(path, exc) from exc
             time.sleep(RETRY_PAUSE_S)
+        # Only a file accepted as ours is narrowed: a refused one is left untouched.
+        narrow(path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"))
         store = cls(conn, path, retention_days)
         try:
             store.prune()
@@ -232,6 +245,9 @@ class HistoryStore:
                 except sqlite3.Error as exc:
                     if not _is_busy(exc) or time.monotonic() > deadline:
                         raise _explain(self.path, exc) from exc
+                except OverflowError as exc:  # a number SQLite cannot hold: the poll goes on without history
+                    raise HistoryError(self.path, f"history file {self.path}: a value too large to store "
+                                                  f"({exc})") from exc
                 time.sleep(RETRY_PAUSE_S)
 
     # --- writing ---------------------------------------------------------------------------------

@@ -72,3 +72,17 @@ def migrate(conn: sqlite3.Connection, start: int, migrations: Sequence[Sequence[
             conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {number}")  # PRAGMA takes no bound parameters
     return len(migrations)
+
+
+def shape(conn: sqlite3.Connection) -> dict[str, tuple[str, ...]]:
+    """The tables of a database and their column names (SQLite's own tables left out)."""
+    tables = [row[0] for row in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    return {t: tuple(row[1] for row in conn.execute(f'PRAGMA table_info("{t}")')) for t in tables}
+
+
+def expected_shape(version: int) -> dict[str, tuple[str, ...]]:
+    """The tables and columns a history file of schema `version` has (built in memory from the migrations)."""
+    with sqlite3.connect(":memory:") as scratch:
+        migrate(scratch, 0, MIGRATIONS[:version])
+        return shape(scratch)

@@ -377,7 +377,8 @@ class HfmonApp(App[int]):
         except (OSError, HfmonError) as exc:
             self.notify(f"Could not write {path}: {exc}", title="Export failed", severity="error", timeout=8)
             return
-        self.notify(f"Report saved to {written}", title="Exported", timeout=6)
+        kept = "" if written.name == Path(path).expanduser().name else f" ({path} exists: kept it, wrote a new name)"
+        self.notify(f"Report saved to {written}{kept}", title="Exported", timeout=6)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Textual's commands, then every hfmon action."""

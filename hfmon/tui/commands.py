@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from textual.app import SystemCommand
 
 from hfmon import format as fmt
+from hfmon.files import write_new_private
 from hfmon.report import Report
 from hfmon.tui import bindings
 
@@ -19,12 +20,15 @@ if TYPE_CHECKING:
 
 
 def write_report(report: Report, path: Path) -> Path:
-    """Write the Report's versioned JSON document to `path`; returns the absolute path."""
+    """Write the Report's versioned JSON document to a new file mode 0600 at `path` (account data).
+
+    An existing file is never overwritten: the next free `name-N.json` is written instead. Returns the
+    absolute path written.
+    """
     from hfmon.jsonout import report_document
 
-    path = path.expanduser()
-    path.write_text(json.dumps(report_document(report), indent=2) + "\n", encoding="utf-8")
-    return path.resolve()
+    data = (json.dumps(report_document(report), indent=2) + "\n").encode("utf-8")
+    return write_new_private(path.expanduser(), data).resolve()
 
 
 def system_commands(app: HfmonApp) -> Iterator[SystemCommand]:

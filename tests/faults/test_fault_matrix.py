@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 import os
 import resource
+import sqlite3
+import stat
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +26,8 @@ import pytest
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
 from hfmon.fakehub.faults import RouteFault
 from hfmon.fakehub.server import serve
+from hfmon.monitor import Monitor, build_monitor
+from hfmon.tui.app import HfmonApp
 
 pytestmark = pytest.mark.e2e
 HFMON = [sys.executable, "-m", "hfmon"]
@@ -159,3 +164,78 @@ def test_names_with_terminal_escapes_never_reach_the_terminal(served: Served) ->
     served.hub.route_faults[0].hits = 0
     doc = served.run("--once", "--json", "--no-history").doc()
     assert "ada/title" in {s["id"] for s in doc["spaces"]}
+
+
+# --- the dashboard against the same fake ------------------------------------------------------------------
+
+
+@contextmanager
+def dashboard_monitor(served: Served, monkeypatch: pytest.MonkeyPatch, *, history: bool = False) -> Iterator[Monitor]:
+    """The real data path of `hfmon` (not --demo) pointed at the loopback fake."""
+    for key, value in served.env().items():
+        monkeypatch.setenv(key, value)
+    monitor = build_monitor(demo=False, history=history)
+    try:
+        yield monitor
+    finally:
+        monitor.close()
+
+
+async def settled(app: HfmonApp, pilot: Any) -> None:
+    """Wait (on the test's own terms, not a clock) until the first poll has been applied."""
+    for _ in range(400):
+        await pilot.pause(0.05)
+        if app.report is not None and not app.polling:
+            return
+    raise AssertionError("the first poll never arrived")
+
+
+async def test_the_dashboards_export_is_private_token_free_and_never_overwrites(
+        served: Served, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    served.fault("/api/jobs/*", status=500, reason=f"Bad {FULL_TOKEN}")
+    monkeypatch.chdir(tmp_path)
+    with dashboard_monitor(served, monkeypatch) as monitor:
+        app = HfmonApp(monitor, interval_s=3600, tick_s=3600)
+        async with app.run_test(size=(120, 36), notifications=True) as pilot:
+            await settled(app, pilot)
+            assert app.report is not None
+            name = f"hfmon-report-{app.report.generated_at:%Y%m%dT%H%M%SZ}.json"
+            (tmp_path / name).write_text("keep me")
+            await pilot.press("x")
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await pilot.pause(0.3)
+    assert (tmp_path / name).read_text() == "keep me"
+    written = tmp_path / name.replace(".json", "-1.json")
+    text = written.read_text()
+    assert json.loads(text)["sources"]["jobs:ada"]["error"].startswith("500 Bad hf_***")
+    assert FULL_TOKEN not in text
+    assert stat.S_IMODE(written.stat().st_mode) == 0o600
+
+
+# --- history ------------------------------------------------------------------------------------------------
+
+
+def test_account_data_files_are_private(served: Served) -> None:
+    run = served.run("--once", "--json")
+    assert run.code == 0, run.stderr
+    data = served.home / "data"
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    files = [p for p in data.iterdir() if p.name.startswith("history.sqlite3")]
+    assert files and all(stat.S_IMODE(p.stat().st_mode) == 0o600 for p in files), files
+
+
+def test_a_version_2_file_with_other_tables_is_refused_before_any_write(served: Served) -> None:
+    data = served.home / "data"
+    data.mkdir()
+    db = data / "history.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE notes (body TEXT)")
+        conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    before = db.read_bytes()
+    run = served.run("--once", "--json")
+    assert run.code == 0, run.stderr  # the live numbers still come; history is an extra
+    assert "does not have its tables" in run.stderr and str(db) in run.stderr
+    assert db.read_bytes() == before  # not even switched to WAL
+    assert not (data / "history.sqlite3-wal").exists()
