@@ -166,6 +166,49 @@ def test_names_with_terminal_escapes_never_reach_the_terminal(served: Served) ->
     assert "ada/title" in {s["id"] for s in doc["spaces"]}
 
 
+# --- numbers ------------------------------------------------------------------------------------------------
+
+
+def _set_used(body: Any) -> Any:
+    body["usage"]["inferenceProviders"]["usedNanoUsd"] = 1e40
+    return body
+
+
+def _huge_replicas(body: Any) -> Any:
+    for item in body["items"]:
+        item["status"]["targetReplica"] = item["status"]["readyReplica"] = 2**63
+    return body
+
+
+def _negative_storage(body: Any) -> Any:
+    for repo in body:
+        repo["storage"] = -5_000_000_000
+    return body
+
+
+@pytest.mark.parametrize(("path", "edit", "source", "field"), [
+    ("/api/settings/billing/usage-v2", _set_used, "billing:ada", "usedNanoUsd"),
+    ("/v2/endpoint/ada", _huge_replicas, "endpoints:ada", "readyReplica"),
+    ("/api/settings/repositories", _negative_storage, "storage:ada", "storage"),
+], ids=["1e40 nano-USD", "replicas 2^63", "negative storage"])
+def test_an_absurd_number_is_a_source_error_never_a_figure(served: Served, path: str, edit: Callable[[Any], Any],
+                                                           source: str, field: str) -> None:
+    served.fault(path, edit=edit)
+    run = served.run("--once", "--json")  # with history: nothing absurd may reach SQLite either
+    assert run.code == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    state = run.sources()[source]
+    assert state["status"] == "error" and field in state["error"] and "not a plausible" in state["error"]
+    doc = run.doc()
+    text = json.dumps({k: v for k, v in doc.items() if k != "sources"})  # the figures, not the error quoting it
+    assert "1e+40" not in text.lower() and str(2**63) not in text and "-5000000000" not in text
+    if source == "billing:ada":
+        assert doc["credits"] is None or doc["credits"]["namespace"] != "ada"
+    served.hub.route_faults[0].hits = 0
+    screen = served.run("--once", "--no-history")
+    assert screen.code == 1 and "Traceback" not in screen.stderr
+
+
 # --- the dashboard against the same fake ------------------------------------------------------------------
 
 
