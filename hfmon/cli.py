@@ -34,7 +34,7 @@ exit codes (--once):
   0  every source answered (sources the token has no permission for are listed, not errors)
   1  partial data: some source failed; the rest is printed
   2  usage or configuration error
-  3  authentication: no token, or the token was rejected
+  3  authentication: no token, an unusable token (line break, non-ASCII), or the token was rejected
   4  nothing reachable: no source answered
 """
 
@@ -68,10 +68,11 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--once", action="store_true", help="poll once, print, and exit (no dashboard)")
     parser.add_argument("--json", action="store_true", help="with --once: print one JSON document on stdout")
     parser.add_argument("--no-color", action="store_true", help="no colours (also honoured: NO_COLOR)")
-    parser.add_argument("--namespace", action="append", metavar="NAME",
+    parser.add_argument("--namespace", action="append", type=_namespace, metavar="NAME",
                         help="only this user or org (repeatable; default: you and every org you belong to)")
-    parser.add_argument("--interval", type=_positive_float, metavar="SECONDS",
-                        help="seconds between polls in the dashboard (default: config, else 60; 5 with --demo)")
+    parser.add_argument("--interval", type=_interval, metavar="SECONDS",
+                        help="seconds between polls in the dashboard, 10 to 86400 (default: config, else 60; "
+                             "5 with --demo)")
     parser.add_argument("--config", metavar="PATH", help="config file (default: the platform config dir/config.toml)")
     parser.add_argument("--no-history", action="store_true",
                         help="do not read or write the local history database")
@@ -82,9 +83,29 @@ def _positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text!r}")
+    if not 0 < value < float("inf"):  # NaN fails it too
+        raise argparse.ArgumentTypeError(f"expected a finite number above 0, got {text!r}")
     return value
+
+
+def _interval(text: str) -> float:
+    """--interval, by the config file's rule (imported here: the config module is cheap, no Textual)."""
+    from hfmon.config import check_interval
+
+    try:
+        return check_interval(float(text))
+    except ValueError as exc:
+        detail = str(exc) if "expected" in str(exc) else f"expected a number, got {text!r}"
+        raise argparse.ArgumentTypeError(detail) from None
+
+
+def _namespace(text: str) -> str:
+    from hfmon.config import check_namespace
+
+    try:
+        return check_namespace(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -49,6 +49,12 @@ from hfmon.errors import ConfigError
 from hfmon.pricing.catalog import PriceOverrides
 
 ENV_VAR = "HFMON_CONFIG"
+MIN_INTERVAL_S = 10
+MAX_INTERVAL_S = 86_400
+INTERVAL_RULE = f"a number of seconds from {MIN_INTERVAL_S} to {MAX_INTERVAL_S}"
+MAX_RETENTION_DAYS = 36_500  # a century: beyond it a date overflows
+MAX_CONFIG_BYTES = 1 << 20  # a config file is a few lines; never read a device or a huge file whole
+_NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
 _HINT = "fix the value or remove the key to use the default"
 _ALERT_KEYS = {
     "max_cost_per_hour_usd": "a number of USD per hour",
@@ -97,6 +103,22 @@ class Config:
     path: Path | None = None  # the file read, if any
 
 
+def check_interval(seconds: float) -> float:
+    """`seconds` between polls when within the rule (the same for the config file and --interval), else ValueError."""
+    if not MIN_INTERVAL_S <= seconds <= MAX_INTERVAL_S:  # NaN fails every comparison
+        raise ValueError(f"expected {INTERVAL_RULE}, got {seconds:g}")
+    return seconds
+
+
+def check_namespace(name: str) -> str:
+    """A user or org name as Hugging Face spells them (letters, digits, '-', '_', '.'), else ValueError."""
+    cleaned = name.strip()
+    if not _NAMESPACE.fullmatch(cleaned):
+        shown = repr(name) if name.isprintable() else "a name with control characters"
+        raise ValueError(f"expected a user or org name (letters, digits, '-', '_' or '.'), got {shown}")
+    return cleaned
+
+
 def default_path() -> Path:
     """`$HFMON_CONFIG`, else config.toml in the platformdirs user config directory."""
     env = os.environ.get(ENV_VAR)
@@ -112,15 +134,19 @@ def load_config(path: Path | None = None) -> Config:
     explicit = path is not None or bool(os.environ.get(ENV_VAR))
     target = path if path is not None else default_path()
     try:
-        data = target.read_bytes()
+        with target.open("rb") as stream:
+            data = stream.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         if explicit:
             raise ConfigError(f"{target}: config file not found", "create it or point to another file") from None
         return Config()
     except OSError as exc:
         raise ConfigError(f"{target}: cannot read the config file: {exc.strerror or exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"{target}: larger than {MAX_CONFIG_BYTES // 1024} KiB, not a config file",
+                          "point --config (or HFMON_CONFIG) at the hfmon config.toml")
     try:
-        raw = tomllib.loads(data.decode("utf-8"))
+        raw = tomllib.loads(data.decode("utf-8-sig"))  # a byte-order mark (some Windows editors) is harmless
     except UnicodeDecodeError:
         raise ConfigError(f"{target}: not UTF-8 text", "save the file as UTF-8") from None
     except tomllib.TOMLDecodeError as exc:
@@ -134,8 +160,11 @@ def parse_config(raw: Mapping[str, Any], name: str = "config.toml", path: Path |
     """Validate a parsed TOML document; `name` is the file name errors mention."""
     v = _Validator(name)
     v.known(raw, "", {"interval", "namespaces", "retention_days", "crosscheck", "prices", "alerts"})
-    interval = v.number(raw, "interval", "a number of seconds >= 10", minimum=Decimal(10))
-    retention = v.integer(raw, "retention_days", "a whole number of days >= 1", minimum=1)
+    interval = v.number(raw, "interval", INTERVAL_RULE, minimum=Decimal(MIN_INTERVAL_S))
+    if interval is not None and interval > MAX_INTERVAL_S:
+        raise v.fail("interval", INTERVAL_RULE, raw["interval"])
+    retention = v.integer(raw, "retention_days", f"a whole number of days from 1 to {MAX_RETENTION_DAYS}",
+                          minimum=1, maximum=MAX_RETENTION_DAYS)
     cross = v.table(raw, "crosscheck")
     v.known(cross, "crosscheck", {"tolerance_pct", "tolerance_usd"})
     pct = v.number(cross, "tolerance_pct", "a percentage >= 0", prefix="crosscheck")
@@ -192,11 +221,11 @@ class _Validator:
             return None
         return self.decimal(raw[key], f"{prefix}.{key}" if prefix else key, expected, minimum)
 
-    def integer(self, raw: Mapping[str, Any], key: str, expected: str, minimum: int) -> int | None:
+    def integer(self, raw: Mapping[str, Any], key: str, expected: str, minimum: int, maximum: int) -> int | None:
         value = raw.get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
             raise self.fail(key, expected, value)
         return value
 
@@ -205,9 +234,14 @@ class _Validator:
         if value is None:
             return None
         expected = "a list of user or org names"
-        if not isinstance(value, list) or not all(isinstance(n, str) and n.strip() for n in value):
+        if value == []:
+            return None  # as if absent: the user and every org
+        if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
             raise self.fail("namespaces", expected, value)
-        return tuple(dict.fromkeys(n.strip() for n in value))
+        try:
+            return tuple(dict.fromkeys(check_namespace(n) for n in value))
+        except ValueError as exc:
+            raise ConfigError(f"{self.name}: namespaces: {exc}", _HINT) from None
 
     def prices(self, raw: Mapping[str, Any]) -> PriceOverrides:
         self.known(raw, "prices", {"spaces", "jobs", "endpoints", "models"})

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 DEMO_INTERVAL_S = 5.0
 
 
 def run(args: argparse.Namespace) -> int:
     """Start the live dashboard; returns the exit code."""
+    from hfmon.errors import ConfigError
     from hfmon.monitor import monitor_for
 
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise ConfigError("the dashboard needs a terminal, and stdin or stdout is not one",
+                          "use `hfmon --once` (or `--once --json`) in scripts and pipes")
+    if os.environ.get("TERM") == "dumb":
+        raise ConfigError("the dashboard cannot draw on a dumb terminal (TERM=dumb)",
+                          "use `hfmon --once` for plain text, or set TERM to your terminal's type")
     if args.no_color:
         os.environ["NO_COLOR"] = "1"  # Textual reads it when the app starts
     monitor = monitor_for(args)

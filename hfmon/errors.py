@@ -3,6 +3,7 @@
     HfmonError
     ├── ConfigError          bad config file or flag (exit 2)
     ├── NoTokenError         no token found (exit 3)
+    │   └── BadTokenError    the token found has characters no HTTP header can carry (exit 3)
     ├── ApiError             an HTTP call failed; `status` is the HTTP status or None
     │   ├── AuthError        401: the token is unknown or revoked (exit 3)
     │   ├── NoAccessError    403: the token lacks a permission (billing read, org access)
@@ -44,6 +45,12 @@ class NoTokenError(HfmonError):
     """No Hugging Face token was found."""
 
     title = "No Hugging Face token"
+
+
+class BadTokenError(NoTokenError):
+    """The token found cannot be sent: it holds a line break, a space or a non-ASCII character (exit 3)."""
+
+    title = "Unusable Hugging Face token"
 
 
 class ApiError(HfmonError):

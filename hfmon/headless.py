@@ -29,7 +29,8 @@ def run(args: argparse.Namespace) -> int:
         json.dump(report_document(report), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        color = not args.no_color and "NO_COLOR" not in os.environ and sys.stdout.isatty()
+        color = (not args.no_color and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+                 and sys.stdout.isatty())
         sys.stdout.write(render_text(report, color=color))
     code = exit_code_of(report)
     if code:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 
-from hfmon.errors import NoTokenError
+from hfmon.errors import BadTokenError, NoTokenError
 
 NO_TOKEN_HINT = "run `hf auth login` or set HF_TOKEN; `hfmon --demo` works without a token"
 
@@ -16,16 +16,28 @@ def quiet_hub_logging() -> None:
 
 
 def resolve_token(explicit: str | None = None) -> str:
-    """The token to use: `explicit`, else huggingface_hub's discovery; NoTokenError with a hint when none."""
+    """The token to use: `explicit`, else huggingface_hub's discovery; NoTokenError with a hint when none,
+    BadTokenError when it holds characters an HTTP header cannot carry."""
     if explicit:
-        return explicit.strip()
+        return usable(explicit.strip(), "the token given")
     env = os.environ.get("HF_TOKEN", "").strip()
     if env and not os.environ.get("HF_OIDC_RESOURCE"):  # huggingface_hub would try OIDC before HF_TOKEN
-        return env  # ~200 ms less than importing huggingface_hub just to read a variable
+        return usable(env, "HF_TOKEN")  # ~200 ms less than importing huggingface_hub just to read a variable
     quiet_hub_logging()
     from huggingface_hub import get_token  # ~90 ms of imports: only when a real token is needed
 
     token = get_token()
     if not token:
         raise NoTokenError("no Hugging Face token found", NO_TOKEN_HINT)
-    return token
+    return usable(token.strip(), "the saved token")
+
+
+def usable(token: str, origin: str) -> str:
+    """`token` when it is printable ASCII without spaces (all HF tokens are), else BadTokenError (never showing it)."""
+    if token.isascii() and token.isprintable() and " " not in token:
+        return token
+    what = ("a line break or another control character" if not token.isprintable()
+            else "a non-ASCII character" if not token.isascii() else "a space")
+    raise BadTokenError(f"{origin} contains {what}, so it cannot be sent",
+                        "copy the token again from https://huggingface.co/settings/tokens (hf_ and letters "
+                        "and digits only), then set HF_TOKEN or run `hf auth login`")

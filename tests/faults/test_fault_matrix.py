@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import resource
 import sqlite3
 import stat
@@ -61,13 +62,11 @@ class Served:
     home: Path
 
     def env(self, token: str | None = FULL_TOKEN, **extra: str) -> dict[str, str]:
-        env = {**os.environ, "HF_ENDPOINT": self.base_url, "HFMON_ENDPOINTS_URL": f"{self.base_url}/v2",
-               "HFMON_ROUTER_URL": self.base_url, "HFMON_DATA_DIR": str(self.home / "data"),
-               "XDG_CONFIG_HOME": str(self.home / "config"), "XDG_STATE_HOME": str(self.home / "state"),
-               **extra}
-        env.pop("HF_TOKEN", None)
-        env.pop("NO_COLOR", None)
-        env.pop("HFMON_CONFIG", None)
+        env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "NO_COLOR", "HFMON_CONFIG")}
+        env.update({"HF_ENDPOINT": self.base_url, "HFMON_ENDPOINTS_URL": f"{self.base_url}/v2",
+                    "HFMON_ROUTER_URL": self.base_url, "HFMON_DATA_DIR": str(self.home / "data"),
+                    "XDG_CONFIG_HOME": str(self.home / "config"), "XDG_STATE_HOME": str(self.home / "state"),
+                    **extra})
         if token is not None:
             env["HF_TOKEN"] = token
         return env
@@ -282,3 +281,93 @@ def test_a_version_2_file_with_other_tables_is_refused_before_any_write(served: 
     assert "does not have its tables" in run.stderr and str(db) in run.stderr
     assert db.read_bytes() == before  # not even switched to WAL
     assert not (data / "history.sqlite3-wal").exists()
+
+
+# --- the command line and the config file ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--interval", "nan"], "--interval: expected a number of seconds from 10 to 86400, got nan"),
+    (["--interval", "inf"], "--interval: expected a number of seconds from 10 to 86400, got inf"),
+    (["--interval", "0.3"], "--interval: expected a number of seconds from 10 to 86400, got 0.3"),
+    (["--speed", "nan", "--demo"], "--speed: expected a finite number above 0"),
+    (["--namespace", ""], "--namespace: expected a user or org name"),
+    (["--namespace", "acme/../x"], "--namespace: expected a user or org name"),
+])
+def test_bad_flags_are_usage_errors(served: Served, args: list[str], says: str) -> None:
+    run = served.run(*args, "--once", "--json")
+    assert run.code == 2 and says in run.stderr and "Traceback" not in run.stderr
+    assert run.stdout == ""
+
+
+@pytest.mark.parametrize(("content", "code", "says"), [
+    (b"retention_days = 99999999999\n", 2, "retention_days: expected a whole number of days from 1 to 36500"),
+    (b"interval = nan\n", 2, "interval: expected a number of seconds from 10 to 86400, got nan"),
+    (b'\xef\xbb\xbfinterval = 60\nnamespaces = ["ada"]\n', 0, ""),  # a byte-order mark is fine
+])
+def test_config_edge_cases(served: Served, content: bytes, code: int, says: str) -> None:
+    config = served.home / "config.toml"
+    config.write_bytes(content)
+    run = served.run("--once", "--json", "--no-history", "--config", str(config))
+    assert run.code == code, run.stderr
+    assert says in run.stderr and "Traceback" not in run.stderr
+    if code == 0:
+        assert {name.split(":")[1] for name in run.sources() if ":" in name} == {"ada"}
+
+
+def test_a_config_that_never_ends_is_refused_quickly(served: Served) -> None:
+    run = served.run("--once", "--config", "/dev/zero", timeout=20)
+    assert run.code == 2 and "/dev/zero: larger than 1024 KiB, not a config file" in run.stderr
+
+
+@pytest.mark.parametrize(("token", "says"), [
+    (FULL_TOKEN[:10] + "\r\n" + FULL_TOKEN[10:], "HF_TOKEN contains a line break"),
+    (FULL_TOKEN[:10] + "é" + FULL_TOKEN[10:], "HF_TOKEN contains a non-ASCII character"),
+])
+def test_a_token_no_header_can_carry_is_a_token_error(served: Served, token: str, says: str) -> None:
+    run = served.run("--once", "--json", token=token)
+    assert run.code == 3 and says in run.stderr and "Unusable Hugging Face token" in run.stderr
+    assert "connection dropped" not in run.stderr and "Traceback" not in run.stderr
+    no_secret(run, token, FULL_TOKEN[10:])
+
+
+def test_the_dashboard_refuses_to_start_without_a_terminal(served: Served) -> None:
+    run = served.run(timeout=20)  # stdout is a pipe
+    assert run.code == 2 and "needs a terminal" in run.stderr and "hfmon --once" in run.stderr
+    assert run.stdout == "" and "\x1b" not in run.stderr
+
+
+def _on_a_terminal(served: Served, *args: str, **env: str) -> str:
+    """Run hfmon with stdout on a pseudo-terminal and return what it wrote there."""
+    primary, secondary = pty.openpty()
+    try:
+        done = subprocess.run([*HFMON, *args], env=served.env(**env), stdout=secondary, stderr=subprocess.PIPE,
+                              stdin=subprocess.DEVNULL, timeout=60)
+        os.close(secondary)
+        secondary = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # EIO: the writer is gone and everything was read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert done.returncode == 0, done.stderr
+        return b"".join(chunks).decode()
+    finally:
+        os.close(primary)
+        if secondary != -1:
+            os.close(secondary)
+
+
+@pytest.mark.parametrize(("env", "coloured"), [
+    ({"TERM": "xterm-256color"}, True),
+    ({"TERM": "dumb"}, False),
+    ({"TERM": "xterm-256color", "NO_COLOR": "1"}, False),
+])
+def test_dumb_terminals_and_no_color_get_plain_text(served: Served, env: dict[str, str], coloured: bool) -> None:
+    out = _on_a_terminal(served, "--once", "--no-history", **env)
+    assert "Credits" in out
+    assert ("\x1b[" in out) is coloured
