@@ -7,6 +7,9 @@
   scaledToZero, pending, updating, updateFailed and failed do not.
 - Cost = USD per hour x minutes x replicas / 60, computed in that order so that whole-minute amounts of
   hourly prices stay exact in Decimal.
+- A stage hfmon does not know (HF added one) on a resource that otherwise looks alive (a Space with current
+  hardware or replicas, a job started and not finished, an Endpoint with replicas) bills an unknown amount:
+  its replicas now are None ("cost unknown", flagged), never 0 (which would price it at $0/h).
 """
 
 from __future__ import annotations
@@ -22,6 +25,11 @@ SPACE_BILLED = frozenset({"RUNNING", "RUNNING_BUILDING", "APP_STARTING", "RUNNIN
 JOB_BILLED = frozenset({"RUNNING"})
 ENDPOINT_BILLED = frozenset({"initializing", "running"})
 _BILLED = {"space": SPACE_BILLED, "job": JOB_BILLED, "endpoint": ENDPOINT_BILLED}
+# Every stage HF documents (hf-api.md 6.3, 7, 5.2); "UNKNOWN" is the parser's word for a Space with no runtime.
+SPACE_KNOWN = SPACE_BILLED | {"NO_APP_FILE", "CONFIG_ERROR", "BUILDING", "BUILD_ERROR", "RUNTIME_ERROR",
+                              "DELETING", "STOPPED", "PAUSED", "SLEEPING", "UNKNOWN"}
+JOB_KNOWN = JOB_BILLED | {"SCHEDULING", "COMPLETED", "CANCELED", "ERROR", "DELETED"}
+ENDPOINT_KNOWN = ENDPOINT_BILLED | {"pending", "updating", "updateFailed", "failed", "paused", "scaledToZero"}
 MICRO = Decimal("0.000001")
 
 
@@ -45,8 +53,22 @@ def micro(amount: Decimal) -> Decimal:
     return amount.quantize(MICRO)
 
 
-def space_replicas(space: Space) -> int:
-    """Replicas a Space is billed for right now (0 when its stage does not bill)."""
+def unknown_stage(resource: Space | Endpoint | Job) -> str | None:
+    """The stage of a resource when hfmon does not know it and the resource otherwise looks alive, else None."""
+    if isinstance(resource, Space):
+        alive = resource.hardware is not None or (resource.replicas_current or 0) > 0
+        return resource.stage if alive and resource.stage not in SPACE_KNOWN else None
+    if isinstance(resource, Endpoint):
+        alive = resource.ready_replicas > 0 or resource.target_replicas > 0
+        return resource.state if alive and resource.state not in ENDPOINT_KNOWN else None
+    alive = resource.started_at is not None and resource.finished_at is None
+    return resource.stage if alive and resource.stage not in JOB_KNOWN else None
+
+
+def space_replicas(space: Space) -> int | None:
+    """Replicas a Space is billed for right now (0 when its stage does not bill, None when it is unknown)."""
+    if unknown_stage(space) is not None:
+        return None
     if space.stage not in SPACE_BILLED:
         return 0
     if space.replicas_current:
@@ -54,12 +76,14 @@ def space_replicas(space: Space) -> int:
     return max(space.replicas_requested or 0, 1)
 
 
-def endpoint_replicas(endpoint: Endpoint) -> int:
-    """Replicas an Endpoint is billed for right now (0 when its state does not bill).
+def endpoint_replicas(endpoint: Endpoint) -> int | None:
+    """Replicas an Endpoint is billed for right now (0 when its state does not bill, None when it is unknown).
 
     Running: the ready replicas (at least one). Initializing: the replicas it is bringing up
     (target, at least min replica, at least one).
     """
+    if unknown_stage(endpoint) is not None:
+        return None
     if endpoint.state not in ENDPOINT_BILLED:
         return 0
     if endpoint.state != "initializing" and endpoint.ready_replicas > 0:
@@ -67,8 +91,10 @@ def endpoint_replicas(endpoint: Endpoint) -> int:
     return max(endpoint.target_replicas, endpoint.min_replica or 0, 1)
 
 
-def job_replicas(job: Job) -> int:
-    """1 while a job runs, else 0."""
+def job_replicas(job: Job) -> int | None:
+    """1 while a job runs, None in a stage hfmon does not know while it looks alive, else 0."""
+    if unknown_stage(job) is not None:
+        return None
     return 1 if job.stage in JOB_BILLED else 0
 
 

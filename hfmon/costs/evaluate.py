@@ -101,6 +101,8 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
              + flagging.endpoint_flags(acc.endpoints, index.changes_of, config.alerts, now)
              + flagging.space_flags(acc.spaces, acc.space_gpu, index.changes_of, config.alerts, now)
              + flagging.job_flags(acc.jobs, config.alerts, now)
+             + flagging.unknown_stage_flags([*(r.endpoint for r in acc.endpoints), *(r.space for r in acc.spaces),
+                                             *(r.job for r in acc.jobs)])
              + flagging.zero_gpu_flags(snapshot.zero_gpu.value, catalog.zero_gpu_overage))
     costs = [r.cost for r in acc.endpoints] + [r.cost for r in acc.spaces] + [r.cost for r in acc.jobs]
     running = sum((c.cost_per_hour_usd or Decimal(0) for c in costs), Decimal(0))

@@ -10,6 +10,7 @@
 - `credits_exhausted` / `credits_run_out`: included credits used up, or projected to run out this period.
 - `limit_near` / `limit_hit`: spend at `alerts.limit_near_pct`% (default 90) of the spending limit, or over it.
 - `zero_gpu_overage`: ZeroGPU time used beyond the daily quota, billed from credits at the bundled rate.
+- `unknown_stage`: a resource that looks alive in a stage hfmon does not know: what it costs now is unknown.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from decimal import Decimal
 
 from hfmon.clock import iso
 from hfmon.config import Alerts
+from hfmon.costs.billing_rules import unknown_stage
 from hfmon.costs.index import ChangesOf
 from hfmon.format import money, per_hour
-from hfmon.models import ZeroGpuQuota
+from hfmon.models import Endpoint, Job, Space, ZeroGpuQuota
 from hfmon.report import Credits, EndpointRow, Flag, JobRow, Price, Severity, SpaceRow
 
 
@@ -88,6 +90,19 @@ def job_flags(rows: Sequence[JobRow], alerts: Alerts, now: datetime) -> list[Fla
         if job.stage == "RUNNING" and job.started_at is not None and now - job.started_at > limit:
             out.append(Flag("long_running_job", job.id,
                             f"Job {job.id} ({job.flavor}) has been running for {_hours(now - job.started_at)}"))
+    return out
+
+
+def unknown_stage_flags(resources: Sequence[Space | Endpoint | Job]) -> list[Flag]:
+    """unknown_stage: the cost of a live resource in a stage hfmon does not know is unknown, not $0."""
+    out = []
+    for resource in resources:
+        stage = unknown_stage(resource)
+        if stage is not None:
+            kind = {Space: "Space", Endpoint: "Endpoint", Job: "Job"}[type(resource)]
+            out.append(Flag("unknown_stage", resource.id,
+                            f"{kind} {resource.id} is in stage {stage!r}, which hfmon does not know: "
+                            "unknown stage: cost unknown"))
     return out
 
 

@@ -206,7 +206,7 @@ def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[
     return min(share, Decimal(100)).quantize(Decimal("0.01"))
 
 
-def resource_cost(kind: str, price: Price | None, replicas_now: int, priced: bool,
+def resource_cost(kind: str, price: Price | None, replicas_now: int | None, priced: bool,
                   lines: Sequence[PricedLine] | None, changes: Sequence[StateChange],
                   own_spans: Sequence[tuple[datetime, datetime]] | None, period: Period,
                   now: datetime, observed_from: datetime | None = None,
@@ -216,9 +216,12 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int, priced: boo
     `lines` is None when the statement could not be read (billed figures unknown), () when it has none.
     `own_spans`: billed spans the resource itself reports completely (a job's start and finish), or None.
     `single_replica`: it never runs more than one replica, so its billed minutes are its billed wall time.
+    `replicas_now` None: its stage is unknown, so is what it costs now.
     """
-    if replicas_now == 0:
-        per_hour: Decimal | None = Decimal(0)
+    if replicas_now is None:
+        per_hour: Decimal | None = None
+    elif replicas_now == 0:
+        per_hour = Decimal(0)
     elif price is None:
         per_hour = None if priced else Decimal(0)
     else:

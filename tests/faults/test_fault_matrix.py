@@ -208,6 +208,34 @@ def test_an_absurd_number_is_a_source_error_never_a_figure(served: Served, path:
     assert screen.code == 1 and "Traceback" not in screen.stderr
 
 
+def _running_job_renamed(body: Any) -> Any:
+    for job in body:
+        if job["status"]["stage"] == "RUNNING":
+            job["status"]["stage"] = "WARP_SPEED"
+    return body
+
+
+def _running_space_renamed(body: Any) -> Any:
+    for space in body:
+        if (space.get("runtime") or {}).get("stage") == "RUNNING" and space["runtime"]["hardware"]["current"]:
+            space["runtime"]["stage"] = "HYPERDRIVE"
+    return body
+
+
+def test_a_live_resource_in_an_unknown_stage_is_flagged_and_never_priced_at_zero(served: Served) -> None:
+    served.fault("/api/jobs/*", edit=_running_job_renamed)
+    served.fault("/api/spaces", edit=_running_space_renamed)
+    doc = served.run("--once", "--json", "--no-history").doc()
+    renamed = [j for j in doc["jobs"] if j["stage"] == "WARP_SPEED"] + [
+        s for s in doc["spaces"] if s["stage"] == "HYPERDRIVE"]
+    assert renamed, "the scenario has running jobs and Spaces to rename"
+    flagged = {f["subject"]: f["message"] for f in doc["flags"] if f["kind"] == "unknown_stage"}
+    for row in renamed:
+        assert row["cost_per_hour_usd"] is None and row["to_period_end_usd"] is None
+        assert "unknown stage: cost unknown" in flagged[row["id"]]
+    assert set(flagged) == {r["id"] for r in renamed}
+
+
 # --- the dashboard against the same fake ------------------------------------------------------------------
 
 
