@@ -49,7 +49,7 @@ def test_demo_in_a_real_terminal(tmux: Callable[..., str], tmp_path: Path) -> No
            f"XDG_DATA_HOME={tmp_path}/data XDG_CACHE_HOME={tmp_path}/cache")
     # 80x24, tmux's default size too, so a detached session is never resized under the app
     tmux("new-session", "-d", "-s", "hfmon", "-x", "80", "-y", "24",
-         f"{env} {HFMON} --demo --no-history --interval 5")
+         f"{env} {HFMON} --demo --no-history")  # the demo polls every 5 s by default
 
     def screen() -> str:
         return tmux("capture-pane", "-p", "-t", "hfmon")
