@@ -76,6 +76,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", metavar="PATH", help="config file (default: the platform config dir/config.toml)")
     parser.add_argument("--no-history", action="store_true",
                         help="do not read or write the local history database")
+    parser.add_argument("--log-file", metavar="PATH",
+                        help="log warnings, source failures and rate-limit waits to PATH (the dashboard keeps "
+                             "one in the user state dir by default)")
 
 
 def _positive_float(text: str) -> float:
@@ -120,6 +123,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     from hfmon.errors import HfmonError
 
     try:
+        if args.log_file:
+            from pathlib import Path
+
+            from hfmon import logfile
+
+            logfile.setup(Path(args.log_file).expanduser())
         if args.once:
             from hfmon import headless
 

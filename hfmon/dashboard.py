@@ -20,6 +20,14 @@ def run(args: argparse.Namespace) -> int:
     if os.environ.get("TERM") == "dumb":
         raise ConfigError("the dashboard cannot draw on a dumb terminal (TERM=dumb)",
                           "use `hfmon --once` for plain text, or set TERM to your terminal's type")
+    if not args.log_file and not args.demo:  # the real dashboard keeps a log of what it showed briefly
+        from hfmon import logfile
+        from hfmon.errors import HfmonError
+
+        try:
+            logfile.setup(logfile.default_path())
+        except HfmonError:
+            pass  # no log is no reason not to show the dashboard
     if args.no_color:
         os.environ["NO_COLOR"] = "1"  # Textual reads it when the app starts
     monitor = monitor_for(args)

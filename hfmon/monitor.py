@@ -5,21 +5,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import logging
 import tempfile
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from hfmon.clock import Clock
+from hfmon.clock import Clock, iso
 from hfmon.collect import Collector, make_collector, next_poll_delay
 from hfmon.config import Config, load_config
 from hfmon.costs import evaluate, history_since
 from hfmon.errors import HfmonError
 from hfmon.history import History
-from hfmon.models import Snapshot
+from hfmon.models import Snapshot, SourceStatus
 from hfmon.report import Report
 from hfmon.store import HistoryStore
+
+log = logging.getLogger("hfmon.monitor")
+log.addHandler(logging.NullHandler())  # lines reach a file only when `hfmon.logfile` set one up
 
 
 class ReportSource(Protocol):
@@ -50,6 +54,8 @@ class Monitor:
         self.warnings: list[str] = []
         self.scratch: tempfile.TemporaryDirectory[str] | None = None  # the demo's throwaway history
         self.poll_gap_s = config.interval_s
+        self._warnings_logged = 0
+        self._source_states: dict[str, tuple[SourceStatus, str | None]] = {}
 
     def now(self) -> datetime:
         """The data source's current time."""
@@ -57,7 +63,11 @@ class Monitor:
 
     def next_delay(self, base_s: float) -> float:
         """`base_s`, or until the rate-limit window resets when the last poll left too few requests for another."""
-        return base_s if self.snapshot is None else next_poll_delay(self.snapshot, base_s)
+        delay = base_s if self.snapshot is None else next_poll_delay(self.snapshot, base_s)
+        if delay > base_s:
+            log.warning("waiting for the rate limit: next poll in %.0f s (at %s, data time)", delay,
+                        iso(self.clock.now() + timedelta(seconds=delay)))
+        return delay
 
     async def poll(self) -> Report:
         """One poll: every source concurrently, then history and the Report off the event loop."""
@@ -69,7 +79,26 @@ class Monitor:
             self.poll_gap_s = max(self.poll_gap_s, gap)
         self.snapshot = snapshot
         # SQLite and evaluate over a long history take a few hundred ms: keep the UI's loop free meanwhile.
-        return await asyncio.to_thread(self._evaluate, snapshot, self.clock.now())
+        report = await asyncio.to_thread(self._evaluate, snapshot, self.clock.now())
+        self._log(report)
+        return report
+
+    def _log(self, report: Report) -> None:
+        """Log new warnings, and each source whose status or error changed (what the screen toasts once)."""
+        for warning in self.warnings[self._warnings_logged:]:
+            log.warning("%s", warning)
+        self._warnings_logged = len(self.warnings)
+        for source in report.sources:
+            state = (source.status, source.error)
+            before = self._source_states.get(source.name)
+            if state != before:
+                if source.status is not SourceStatus.OK:
+                    log.warning("source %s: %s%s%s", source.name, source.status.value.replace("_", " "),
+                                f": {source.error}" if source.error else "",
+                                f" ({source.hint})" if source.hint else "")
+                elif before is not None:
+                    log.info("source %s: back to ok", source.name)
+            self._source_states[source.name] = state
 
     def _evaluate(self, snapshot: Snapshot, now: datetime) -> Report:
         history = History()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -44,6 +45,7 @@ VIEWS: dict[str, type[View]] = {
     "compute": ComputeView, "storage": StorageView, "crosscheck": CrossCheckView,
 }
 OBSERVED_POINTS = 500  # per namespace; bounds memory over a day of polling
+log = logging.getLogger("hfmon.tui")  # reaches a file only when hfmon.logfile set one up
 
 
 class HfmonApp(App[int]):
@@ -170,6 +172,7 @@ class HfmonApp(App[int]):
         if previous is None and self.focused is None:
             self.view(self.active_screen_id).focus_main()
         self._arm(self.source.next_delay(self.interval_s))  # waits out a rate-limit window the poll used up
+        self._update_bars()  # at once: the bar must not say "live" while a rate-limit wait is armed
 
     def on_poll_failed(self, message: PollFailed) -> None:
         """Show the failure; a rejected or missing token stops polling until `r`."""
@@ -177,6 +180,7 @@ class HfmonApp(App[int]):
         self.polling = False
         self.last_error = err
         title, text, hint = status.describe(err)
+        log.warning("poll failed: %s: %s%s", title, text, f" ({hint})" if hint else "")
         self.notify(text + (f"\n{hint}" if hint else ""), title=title, severity="error", timeout=12)
         if isinstance(err, AuthError | NoTokenError):
             self.paused = True

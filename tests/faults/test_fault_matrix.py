@@ -23,7 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Static
 
+from hfmon import logfile
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
 from hfmon.fakehub.faults import RouteFault
 from hfmon.fakehub.server import serve
@@ -281,6 +283,49 @@ async def test_the_dashboards_export_is_private_token_free_and_never_overwrites(
     assert json.loads(text)["sources"]["jobs:ada"]["error"].startswith("500 Bad hf_***")
     assert FULL_TOKEN not in text
     assert stat.S_IMODE(written.stat().st_mode) == 0o600
+
+
+async def test_the_dashboard_waits_out_an_absurd_retry_after_says_so_and_logs_it(
+        served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 429 asking for a billion seconds and a history file that is not ours: on screen and in the log."""
+    served.fault("/api/whoami-v2", status=429, headers=(("Retry-After", "1000000000"),), times=1)
+    data = served.home / "data"
+    data.mkdir()
+    with sqlite3.connect(data / "history.sqlite3") as conn:
+        conn.execute("CREATE TABLE notes (body TEXT)")
+        conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    monkeypatch.setenv("XDG_STATE_HOME", str(served.home / "state"))
+    log_path = logfile.default_path()
+    assert log_path == served.home / "state" / "hfmon" / "hfmon.log"  # the dashboard's default log
+    logfile.setup(log_path)
+    try:
+        with dashboard_monitor(served, monkeypatch, history=True) as monitor:
+            app = HfmonApp(monitor, interval_s=60, tick_s=3600)
+            async with app.run_test(size=(120, 36)) as pilot:
+                await settled(app, pilot)
+                bar = str(app.query_one("#statusbar", Static).render())
+                assert "waiting for the rate limit until" in bar and "live" not in bar
+    finally:
+        logfile.close()
+    log = log_path.read_text()
+    assert "hfmon waits at most 300 s" in log  # the account source's failure
+    assert "waiting for the rate limit: next poll in 301 s" in log
+    assert "does not have its tables" in log  # history refused: logged, not lost
+    assert FULL_TOKEN not in log
+    assert stat.S_IMODE(log_path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(log_path.parent.stat().st_mode) == 0o700
+
+
+def test_the_log_file_holds_source_failures_and_never_a_token(served: Served) -> None:
+    served.fault("/api/jobs/*", status=500, reason=f"Bad {FULL_TOKEN} and {OTHER_TOKEN}")
+    log_path = served.home / "logs" / "hfmon.log"
+    run = served.run("--once", "--json", "--no-history", "--log-file", str(log_path))
+    assert run.code == 1
+    log = log_path.read_text()
+    assert "source jobs:ada: error: 500 Bad hf_*** and hf_***" in log
+    assert FULL_TOKEN not in log and OTHER_TOKEN not in log
+    assert stat.S_IMODE(log_path.stat().st_mode) == 0o600
 
 
 # --- history ------------------------------------------------------------------------------------------------
