@@ -8,9 +8,11 @@ from decimal import Decimal
 from hfmon.format import MISSING, money, money_delta, per_hour
 from hfmon.models import SourceStatus
 from hfmon.report import CheckStatus, Credits, CrossCheck, Report, ResourceCost, Severity
+from hfmon.scrub import scrub
 
 WIDTH = 80
 _SGR = re.compile(r"\033\[[0-9;]*m")
+_SGR_SPLIT = re.compile(r"(\033\[[0-9;]*m)")
 _STYLES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
 
 
@@ -56,7 +58,15 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
     out += _flags(report, paint, max_rows)
     out += _crosscheck(report, paint, max_rows)
     out += _sources(report, paint)
-    return "\n".join(out) + "\n"
+    return "\n".join(_safe(line) for line in out) + "\n"
+
+
+def _safe(line: str) -> str:
+    """The line with our own colour codes kept and anything else a terminal would obey scrubbed out."""
+    if line.isprintable():
+        return line
+    parts = _SGR_SPLIT.split(line)  # odd items are our colour codes
+    return "".join(part if i % 2 else scrub(part) for i, part in enumerate(parts))
 
 
 def _header(report: Report, paint: _Paint) -> list[str]:

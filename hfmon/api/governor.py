@@ -24,6 +24,9 @@ MAX_WAIT_S = 300
 """The longest rate-limit wait hfmon accepts from a server: HF's documented 5-minute fixed window (hf-api.md 9.1).
 A `Retry-After` or `RateLimit` reset beyond it (a bug, a proxy, or hostility) is cut to it, and the error says so."""
 
+HEADER_CHARS = 512  # HF's rate-limit headers are a few dozen characters; a longer one is read this far only
+# (the patterns backtrack: their cost grows with the square of what they scan)
+
 _DEADLINE: ContextVar[float | None] = ContextVar("hfmon_poll_deadline", default=None)
 
 # At most 18 digits: a longer number is garbage (and int() of thousands of digits raises).
@@ -78,11 +81,11 @@ def parse_ratelimit(headers: Mapping[str, str]) -> RateLimitInfo | None:
     value = headers.get("ratelimit")
     if not value:
         return None
-    match = _RATELIMIT.search(value)
+    match = _RATELIMIT.search(value[:HEADER_CHARS])
     if match is None:
         return None
     limit = window = None
-    policy = headers.get("ratelimit-policy")
+    policy = (headers.get("ratelimit-policy") or "")[:HEADER_CHARS]
     if policy:
         # The policy header may list several buckets: take the one the RateLimit header named.
         for pm in _POLICY.finditer(policy):

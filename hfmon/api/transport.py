@@ -7,11 +7,13 @@ never contains the token (it only travels in the Authorization header; server me
 from __future__ import annotations
 
 import asyncio
+import codecs
 import functools
 import json
 import logging
+import re
 import ssl
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -46,10 +48,12 @@ Params = Mapping[str, str | int | Sequence[str]]
 
 AUTH_HINT = "check the token with `hf auth whoami`, or create a new one at https://huggingface.co/settings/tokens"
 MAX_PAGES = 200
+PAGES_TOTAL_FACTOR = 4  # a whole listing may be at most 4 pages' worth of bytes (64 MB for 16 MB pages)
 MB = 1 << 20
 DEFAULT_MAX_BYTES = 8 * MB
 """The body cap of a route that names none: far above any real answer, far below what hurts memory."""
 ERROR_BODY_BYTES = 64 * 1024  # an error body is read only for its message
+_LINE_END = re.compile(r"\r\n|\r|\n")
 OFF_LOOP_BYTES = 256_000  # ~10 ms of json + parsing: beyond that, do it off the event loop
 T = TypeVar("T")
 
@@ -266,9 +270,10 @@ class Requester:
                         forbidden_hint: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Any]:
         """GET a listing and follow its absolute `Link: <...>; rel="next"` pages; returns each page's JSON.
 
-        Bounded: at most MAX_PAGES pages, each at most `max_bytes`.
+        Bounded: at most MAX_PAGES pages, each at most `max_bytes`, all together at most PAGES_TOTAL_FACTOR times that.
         """
         pages: list[Any] = []
+        total, total_cap = 0, PAGES_TOTAL_FACTOR * max_bytes
         origin = _origin(url)
         next_url: str | None = url
         next_params = params
@@ -278,6 +283,11 @@ class Requester:
                 raise BadResponseError(f"{self._what(url)}: more than {MAX_PAGES} pages", None)
             body = await self.get(next_url, next_params, optional=optional, forbidden_hint=forbidden_hint,
                                   max_bytes=max_bytes)
+            total += len(body.content)
+            if total > total_cap:
+                raise BadResponseError(f"{self._what(url)}: listing larger than {total_cap / MB:g} MB over "
+                                       f"{len(pages) + 1} pages; not read",
+                                       "hfmon reads at most that much of one listing; the next poll will try again")
             pages.append(self._decode(body.content, next_url))
             link = body.links.get("next", {}).get("url")
             if link is not None:
@@ -310,6 +320,41 @@ class Requester:
             except httpx2.TransportError as exc:
                 raise self._transport_error(exc, url) from None
 
+    async def _events(self, response: httpx2.Response, url: str,
+                      max_bytes: int = DEFAULT_MAX_BYTES) -> AsyncIterator[tuple[str, str]]:
+        """(event, data) of each Server-Sent Event, reading at most `max_bytes` of the stream in all."""
+        ctype = response.headers.get("content-type", "")
+        if "text/event-stream" not in ctype:
+            raise BadResponseError(f"{self._what(url)}: not an event stream (content type {ctype[:60]!r})", None)
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pending: list[str] = []  # the line in progress, in pieces (joining them per chunk would be quadratic)
+        hold, size = "", 0
+        name, data = "message", list[str]()
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > max_bytes:  # an endless stream of events, or one endless event
+                raise self._too_large(url, max_bytes)
+            text = hold + decoder.decode(chunk)
+            hold = "\r" if text.endswith("\r") else ""  # it may be the first half of a CRLF
+            parts = _LINE_END.split(text[: len(text) - len(hold)])
+            if len(parts) == 1:
+                pending.append(parts[0])
+                continue
+            lines = ["".join(pending) + parts[0], *parts[1:-1]]
+            pending = [parts[-1]]
+            for line in lines:
+                if not line:  # a blank line ends an event
+                    if data:
+                        yield name, "\n".join(data)
+                    name, data = "message", list[str]()
+                elif not line.startswith(":"):  # a comment line is a keep-alive
+                    field, _, value = line.partition(":")
+                    value = value[1:] if value.startswith(" ") else value
+                    if field == "event":
+                        name = value
+                    elif field == "data":
+                        data.append(value)
+
     async def _read_stream(self, url: str, event: str, complete: Callable[[Any], bool],
                            forbidden_hint: str | None, budget: float) -> Any:
         headers = {"accept": "text/event-stream"}
@@ -318,17 +363,14 @@ class Requester:
             if not response.is_success:
                 content = await self._read_capped(response, url, ERROR_BODY_BYTES, cut=True)
                 raise self._status_error(response, content, url, forbidden_hint)
-            try:
-                async for sse in httpx2.EventSource(response).__aiter__():
-                    if sse.event != event:
-                        continue
-                    try:
-                        data = json.loads(sse.data)
-                    except ValueError:
-                        continue  # a partial or garbled event: wait for the next one
-                    if complete(data):
-                        return data
-            except httpx2.SSEError as exc:
-                raise BadResponseError(f"{self._what(url)}: not an event stream ({exc})", None) from None
+            async for name, data_text in self._events(response, url):
+                if name != event:
+                    continue
+                try:
+                    data = json.loads(data_text)
+                except ValueError:
+                    continue  # a partial or garbled event: wait for the next one
+                if complete(data):
+                    return data
         raise BadResponseError(f"{self._what(url)}: stream ended without a complete `{event}` event",
                                "the next poll will try again")

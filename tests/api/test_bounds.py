@@ -119,3 +119,41 @@ async def test_the_token_and_escapes_in_a_reason_phrase_never_reach_the_message(
 ])
 def test_the_scrubber(raw: str, clean: str) -> None:
     assert scrub(raw) == clean
+
+
+def event_stream(chunks: AsyncIterator[bytes]) -> httpx2.MockTransport:
+    return httpx2.MockTransport(lambda r: httpx2.Response(200, headers={"content-type": "text/event-stream"},
+                                                          content=chunks))
+
+
+async def test_an_endless_event_stream_is_cut_at_the_cap() -> None:
+    async def endless() -> AsyncIterator[bytes]:
+        yield b"event: usage\ndata: {\"inference\": "
+        while True:  # one event that never ends
+            yield b"[" * 65536
+
+    http = requester(event_stream(endless()))
+    with pytest.raises(BadResponseError, match="response larger than 8 MB"):
+        await http.first_event(URL, event="usage", complete=lambda d: True, timeout_s=30)
+
+
+async def test_event_lines_split_anywhere_across_chunks_still_parse() -> None:
+    text = b'event: ping\r\ndata: 1\r\n\r\n: keep-alive\r\nevent: usage\r\ndata: {"a":\r\ndata:  2}\r\n\r\n'
+
+    async def byte_by_byte() -> AsyncIterator[bytes]:
+        for i in range(len(text)):
+            yield text[i:i + 1]
+
+    http = requester(event_stream(byte_by_byte()))
+    assert await http.first_event(URL, event="usage", complete=lambda d: True, timeout_s=5) == {"a": 2}
+
+
+async def test_a_listing_is_bounded_in_total_not_only_per_page() -> None:
+    def pages(request: httpx2.Request) -> httpx2.Response:
+        cursor = int(request.url.params.get("cursor", "0"))
+        return httpx2.Response(200, content=b"[" + b" " * 900 + b"]",
+                               headers={"Link": f'<{URL}?cursor={cursor + 1}>; rel="next"'})
+
+    http = requester(httpx2.MockTransport(pages))
+    with pytest.raises(BadResponseError, match="listing larger than"):
+        await http.get_pages(URL, max_bytes=1000)  # 4 pages' worth at most: the 5th page is refused
