@@ -23,7 +23,7 @@ examples:
   hfmon --demo                       the live dashboard on a built-in fake account (no token needed)
   hfmon                              the live dashboard for the account of your token
   hfmon --once                       one poll, a summary that fits 80 columns
-  hfmon --once --json | jq .credits  one poll as versioned JSON (schema in hfmon/schemas/once-v1.json)
+  hfmon --once --json | jq .credits  one poll as versioned JSON (schema in hfmon/schemas/once-v2.json)
   hfmon --namespace acme --once      only the org "acme" (repeat --namespace for more)
   hfmon fake-hub --port 8765         serve the fake Hugging Face on 127.0.0.1 for any HF client
 

@@ -26,7 +26,7 @@ from hfmon.errors import (
     AuthError,
     HfmonError,
     NoAccessError,
-    UnavailableError,
+    TimedOutError,
 )
 from hfmon.models import Account, BillingUsage, NamespaceData, Snapshot, SourceResult, SourceStatus
 
@@ -241,7 +241,7 @@ class Collector:
                 exc = NoAccessError(exc.message, auth_hint, status=401)
             return _failed(name, exc, previous)
         except TimeoutError:
-            return _failed(name, UnavailableError(f"no answer within {budget:.1f} s",
+            return _failed(name, TimedOutError(f"no answer within {budget:.1f} s",
                                                   "the service is slow; the next poll will try again"), previous)
         except Exception as exc:  # a bug in a parser must not take the other sources down with it
             log.exception("source %s failed", name)
@@ -254,11 +254,11 @@ def _failed(name: str, exc: HfmonError, previous: SourceResult[T] | None) -> Sou
     """The SourceResult for a failure: no_access for 403s, else stale with the previous value or error."""
     status = exc.status if isinstance(exc, ApiError) else None
     if isinstance(exc, NoAccessError):
-        return SourceResult(name, SourceStatus.NO_ACCESS, None, None, exc.message, exc.hint, status)
+        return SourceResult(name, SourceStatus.NO_ACCESS, None, None, exc.message, exc.hint, status, exc.failure)
     if previous is not None and previous.value is not None:
         return SourceResult(name, SourceStatus.STALE, previous.value, previous.fetched_at, exc.message, exc.hint,
-                            status)
-    return SourceResult(name, SourceStatus.ERROR, None, None, exc.message, exc.hint, status)
+                            status, exc.failure)
+    return SourceResult(name, SourceStatus.ERROR, None, None, exc.message, exc.hint, status, exc.failure)
 
 
 class _PreviousIndex:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from hfmon.errors import AuthError, ConfigError, HfmonError, NoTokenError
+from hfmon.errors import AuthError, ConfigError, Failure, HfmonError, NoTokenError
 from hfmon.models import SourceStatus
 from hfmon.report import Report
 
@@ -30,8 +30,8 @@ def exit_code_for(error: HfmonError) -> int:
 
 def exit_code_of(report: Report) -> int:
     """The exit code for a finished poll."""
-    account = next((s for s in report.sources if s.name == "account"), None)
-    if account is not None and account.http_status == 401:
+    account = report.source("account")
+    if account is not None and account.failure is Failure.REJECTED_TOKEN:
         return ExitCode.AUTH
     answered = [s for s in report.sources if s.status in (SourceStatus.OK, SourceStatus.NO_ACCESS)]
     if not answered:

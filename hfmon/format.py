@@ -6,7 +6,10 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+from hfmon.report import Total
+
 UNPRICED = "unpriced"
+UNKNOWN = "unknown"
 MISSING = "—"
 _CENT = Decimal("0.01")
 
@@ -38,6 +41,42 @@ def money_delta(value: Decimal | None, *, missing: str = MISSING) -> str:
 def per_hour(value: Decimal | None, *, missing: str = UNPRICED) -> str:
     """A running cost: `$3.42/h`."""
     return missing if value is None else money(value) + "/h"
+
+
+def money_total(total: Total[Decimal], *, unit: str = "") -> str:
+    """A total as a user reads it: `$12.30`, `at least $12.30` when parts are missing, `unknown` when all are."""
+    if total.complete:
+        return money(total.value) + unit
+    return UNKNOWN if total.known is None else f"at least {money(total.known)}{unit}"
+
+
+def count_total(total: Total[int]) -> str:
+    """A count as a user reads it: `1,204`, `at least 1,204`, `unknown`."""
+    if total.complete:
+        return f"{total.value:,}"
+    return UNKNOWN if total.known is None else f"at least {total.known:,}"
+
+
+def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
+    """Why a total is partial, in a few words: `1 of 3 namespaces unknown (acme) · 1 unpriced`; "" if complete."""
+    scopes: dict[str, None] = {}
+    unpriced = 0
+    words: list[str] = []
+    for name in total.missing:
+        kind, _, scope = name.partition(":")
+        if kind == "unpriced":
+            unpriced += 1
+        elif scope:
+            scopes[scope] = None
+        elif name not in words:
+            words.append(f"{name} unknown")
+    if scopes:
+        of = f" of {namespaces}" if namespaces >= len(scopes) else ""
+        noun = "namespace" if len(scopes) == 1 and not of else "namespaces"
+        words.append(f"{len(scopes)}{of} {noun} unknown ({', '.join(scopes)})")
+    if unpriced:
+        words.append(f"{unpriced} unpriced")
+    return " · ".join(words)
 
 
 def hours(value: Decimal | None, *, missing: str = MISSING, unit: str = " h") -> str:

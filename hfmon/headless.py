@@ -25,6 +25,10 @@ def run(args: argparse.Namespace) -> int:
         monitor.close()
     for warning in monitor.warnings:
         print(f"hfmon: {warning}", file=sys.stderr)
+    code = exit_code_of(report)
+    if code == ExitCode.AUTH:  # a report of a rejected token would be nothing but unknowns: say what to do
+        print(f"hfmon: {_explain(code, report)}", file=sys.stderr)
+        return code
     if args.json:
         json.dump(report_document(report), sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -32,7 +36,6 @@ def run(args: argparse.Namespace) -> int:
         color = (not args.no_color and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
                  and sys.stdout.isatty())
         sys.stdout.write(render_text(report, color=color))
-    code = exit_code_of(report)
     if code:
         print(f"hfmon: {_explain(code, report)}", file=sys.stderr)
     return code
@@ -50,7 +53,10 @@ def _explain(code: int, report: Report) -> str:
     failed = [s for s in report.sources if s.status in (SourceStatus.ERROR, SourceStatus.STALE)]
     first = failed[0] if failed else None
     if code == ExitCode.AUTH:
-        return "the token was rejected (401): check HF_TOKEN or run `hf auth login` again"
+        account = report.source("account")
+        detail = f" ({account.error})" if account is not None and account.error else ""
+        return (f"the token was rejected{detail}: check HF_TOKEN, or run `hf auth login` again "
+                "(a new token: https://huggingface.co/settings/tokens)")
     if code == ExitCode.UNREACHABLE and first is not None:
         return f"no source answered: {first.error}" + (f" ({first.hint})" if first.hint else "")
     return f"partial data; failed sources: {', '.join(s.name for s in failed)}"

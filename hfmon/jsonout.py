@@ -1,7 +1,8 @@
 """The versioned JSON document of a Report (`hfmon --once --json`, the TUI's export). Pure.
 
 Keys are snake_case, money is USD as numbers (rounded to the micro-dollar), times are ISO 8601 UTC with
-`Z`, sizes are bytes. `hfmon/schemas/once-v1.json` is the JSON Schema of this document.
+`Z`, sizes are bytes. A total whose parts may be missing is an object (`total`). `hfmon/schemas/once-v2.json`
+is the JSON Schema of this document.
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ from typing import Any
 
 from hfmon.clock import iso
 from hfmon.models import Endpoint, Job, Space
-from hfmon.report import Credits, Report, ResourceCost
+from hfmon.report import Credits, Report, ResourceCost, Total
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: totals are objects that say what is missing (1 printed 0.0 for unknown)
 _MICRO = Decimal("0.000001")
 
 
@@ -33,6 +34,15 @@ def when(value: datetime | None) -> str | None:
     return None if value is None else iso(value)
 
 
+def total(value: Total[Decimal] | Total[int]) -> dict[str, Any]:
+    """A Total: `value` only when complete (else null), `at_least` the known parts, `missing` the rest."""
+    def out(n: Decimal | int | None) -> float | int | None:
+        return usd(n) if isinstance(n, Decimal) else n
+
+    return {"value": out(value.value), "at_least": out(value.known), "complete": value.complete,
+            "missing": list(value.missing)}
+
+
 def report_document(report: Report) -> dict[str, Any]:
     """The whole Report as the version-1 JSON document."""
     user = report.account.name if report.account else None
@@ -44,18 +54,21 @@ def report_document(report: Report) -> dict[str, Any]:
         "credits": _credits(user_credits) if user_credits else None,
         "org_credits": [_credits(c) for c in report.credits if c is not user_credits],
         "inference": {
-            "cost_usd": usd(report.inference.cost_usd),
-            "requests": report.inference.requests,
+            "cost_usd": total(report.inference.cost_usd),
+            "requests": total(report.inference.requests),
             "by_provider": [{"provider": p.name, "requests": p.requests, "cost_usd": usd(p.cost_usd)}
                             for p in report.inference.by_provider],
+            "not_broken_down": {"requests": report.inference.not_broken_down.requests,
+                                "cost_usd": usd(report.inference.not_broken_down.cost_usd)},
             "by_model": [{"model": m.name, "requests": m.requests, "cost_usd": usd(m.cost_usd)}
                          for m in report.inference.by_model],
         },
         "spend": [{"namespace": sp.namespace, "inference_usd": usd(sp.inference_usd),
                    "endpoints_usd": usd(sp.endpoints_usd), "spaces_usd": usd(sp.spaces_usd),
-                   "jobs_usd": usd(sp.jobs_usd), "storage_usd": usd(sp.storage_usd), "total_usd": usd(sp.total_usd)}
+                   "jobs_usd": usd(sp.jobs_usd), "storage_usd": usd(sp.storage_usd), "other_usd": usd(sp.other_usd),
+                   "total_usd": total(sp.total_usd)}
                   for sp in report.spend],
-        "running_cost_per_hour_usd": usd(report.running_cost_per_hour_usd),
+        "running_cost_per_hour_usd": total(report.running_cost_per_hour_usd),
         "endpoints": [_endpoint(row.endpoint, row.cost) for row in report.endpoints],
         "spaces": [_space(row.space, row.cost, row.gpu_hours) for row in report.spaces],
         "jobs": [_job(row.job, row.cost) for row in report.jobs],
@@ -80,8 +93,10 @@ def report_document(report: Report) -> dict[str, Any]:
         "unpriced": list(report.unpriced),
         "flags": [{"kind": f.kind, "subject": f.subject, "message": f.message, "severity": f.severity.value}
                   for f in report.flags],
-        "sources": {s.name: {"status": s.status.value, "fetched_at": when(s.fetched_at), "age_s": s.age_s,
-                             "error": s.error, "hint": s.hint} for s in report.sources},
+        "flags_unchecked": list(report.flags_unchecked),
+        "sources": {s.name: {"status": s.status.value, "failure": s.failure.value if s.failure else None,
+                             "fetched_at": when(s.fetched_at), "age_s": s.age_s, "error": s.error, "hint": s.hint}
+                    for s in report.sources},
     }
 
 

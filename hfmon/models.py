@@ -14,6 +14,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
+from hfmon.errors import Failure
+
 T = TypeVar("T")
 
 
@@ -41,6 +43,7 @@ class SourceResult(Generic[T]):
     error: str | None = None
     hint: str | None = None  # what the user can do about the error
     http_status: int | None = None  # status of the failed request (401, 403, 429, 5xx); None for network
+    failure: Failure | None = None  # what happened, when this poll's fetch failed (None: it did not)
 
     @property
     def usable(self) -> bool:

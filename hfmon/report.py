@@ -2,15 +2,20 @@
 
 All money is `Decimal` USD; a figure that could not be priced is `None` and its item is listed in
 `Report.unpriced`, never shown as $0. Every priced figure carries the catalog layer that priced it.
+A total over parts that may be missing is a `Total`: complete, or partial with the missing parts named.
+Every breakdown sums exactly to its total, with an explicit remainder where Hugging Face gives none.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Generic, TypeVar
 
+from hfmon.errors import Failure
 from hfmon.models import Account, Endpoint, Job, RepoStorage, SourceStatus, Space, ZeroGpuQuota
 
 
@@ -37,6 +42,59 @@ class Severity(StrEnum):
     INFO = "info"
     WARNING = "warning"
     CRITICAL = "critical"
+
+
+N = TypeVar("N", Decimal, int)
+
+
+@dataclass(frozen=True, slots=True)
+class Total(Generic[N]):
+    """A sum whose parts may be unknown: never the sum of the known parts posing as the whole.
+
+    `known` sums the parts that were read (None when none was); `missing` names the parts that were not,
+    each a source name (`billing:acme`, a key of `Report.sources`) or `unpriced:<item>` (an item of
+    `Report.unpriced`). Complete when nothing is missing; otherwise `known` is only a lower bound.
+    """
+
+    known: N | None
+    missing: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Every part was read: `known` is the total."""
+        return not self.missing and self.known is not None
+
+    @property
+    def value(self) -> N | None:
+        """The total when complete, else None (unknown)."""
+        return self.known if self.complete else None
+
+    @staticmethod
+    def of(parts: Iterable[tuple[str, N | None]], zero: N) -> Total[N]:
+        """The total of named parts; a part that is None is missing (its name is kept, once)."""
+        known: N | None = None
+        missing: dict[str, None] = {}
+        for name, part in parts:
+            if part is None:
+                missing[name] = None
+            else:
+                known = part if known is None else known + part
+        if known is None and not missing:
+            known = zero  # nothing to add up, and nothing missing: a real zero
+        return Total(known, tuple(missing))
+
+    @staticmethod
+    def sum(totals: Iterable[Total[N]], zero: N) -> Total[N]:
+        """Totals added up: the known parts summed, the missing ones kept (each once)."""
+        known: N | None = None
+        missing: dict[str, None] = {}
+        anything = False
+        for t in totals:
+            anything = True
+            if t.known is not None:
+                known = t.known if known is None else known + t.known
+            missing.update(dict.fromkeys(t.missing))
+        return Total(zero if not anything else known, tuple(missing))
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,12 +139,17 @@ class ProviderRow:
 
 @dataclass(frozen=True, slots=True)
 class Inference:
-    """Inference Providers spend this period, across namespaces with billing access."""
+    """Inference Providers spend this period across the polled namespaces (missing: billing it cannot read).
 
-    cost_usd: Decimal
-    requests: int
+    `by_provider` covers the namespaces whose live stream gave a split; `not_broken_down` is the rest, so the
+    providers plus it equal the known total exactly (negative when the live split runs ahead of `usage-v2`).
+    """
+
+    cost_usd: Total[Decimal]
+    requests: Total[int]
     by_provider: tuple[ProviderRow, ...]
     by_model: tuple[ProviderRow, ...] = ()
+    not_broken_down: ProviderRow = ProviderRow("not broken down", 0, Decimal(0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,12 +211,25 @@ class Spend:
     spaces_usd: Decimal | None
     jobs_usd: Decimal | None
     storage_usd: Decimal | None
+    other_usd: Decimal | None  # statement lines of products hfmon does not break down (the remainder)
 
     @property
-    def total_usd(self) -> Decimal:
-        """The sum of the known parts."""
-        parts = (self.inference_usd, self.endpoints_usd, self.spaces_usd, self.jobs_usd, self.storage_usd)
-        return sum((p for p in parts if p is not None), Decimal(0))
+    def total_usd(self) -> Total[Decimal]:
+        """Every product added up; a product whose source could not be read makes the total partial."""
+        billing, statement = f"billing:{self.namespace}", f"statement:{self.namespace}"
+        return Total.of(((billing, self.inference_usd), (statement, self.endpoints_usd),
+                         (statement, self.spaces_usd), (statement, self.jobs_usd),
+                         (statement, self.storage_usd), (statement, self.other_usd)), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class MeterRow:
+    """What one namespace's resources of one kind cost per hour right now (a part of the meter)."""
+
+    namespace: str
+    kind: str  # endpoints | spaces | jobs
+    usd_per_hour: Total[Decimal]  # missing: the listing could not be read, or a resource billed now is unpriced
+    billed_now: int | None  # resources billed now, priced or not (None: the listing could not be read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +275,7 @@ class SourceState:
     error: str | None
     hint: str | None
     http_status: int | None = None  # of the failed request: 401 tells a rejected token apart
+    failure: Failure | None = None  # what happened to this poll's fetch (None: it answered)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,10 +303,32 @@ class Report:
     jobs: tuple[JobRow, ...]
     storage: Storage
     zero_gpu: ZeroGpuQuota | None
-    running_cost_per_hour_usd: Decimal  # sum of priced resources billed right now
+    running_cost_per_hour_usd: Total[Decimal]  # resources billed now; missing: unread listings, unpriced ones
     crosscheck: tuple[CrossCheck, ...]
     unpriced: tuple[str, ...]  # items no catalog layer could price
     flags: tuple[Flag, ...]
     sources: tuple[SourceState, ...]
     gpu_hours_by_hardware: tuple[tuple[str, Decimal], ...] = ()
     spend: tuple[Spend, ...] = ()  # billed this period, per namespace with billing access
+    flags_unchecked: tuple[str, ...] = ()  # sources that could raise a flag and were not read this poll
+    meter: tuple[MeterRow, ...] = ()  # running_cost_per_hour_usd by namespace and kind; they sum to it exactly
+
+    def running_in(self, namespace: str | None) -> Total[Decimal]:
+        """$/h now of one namespace (its meter rows added up), or of everything for None."""
+        if namespace is None:
+            return self.running_cost_per_hour_usd
+        return Total.sum((m.usd_per_hour for m in self.meter if m.namespace == namespace), Decimal(0))
+
+    @property
+    def namespaces(self) -> tuple[str, ...]:
+        """The polled namespaces, in the order their sources are listed (`billing:acme` → acme)."""
+        return tuple(dict.fromkeys(scope for s in self.sources if (scope := s.name.partition(":")[2])))
+
+    def source(self, name: str) -> SourceState | None:
+        """The state of one source by name (`account`, `billing:acme`), if it was polled."""
+        return next((s for s in self.sources if s.name == name), None)
+
+    @property
+    def all_checked(self) -> bool:
+        """Every input that could raise a flag was read: only then does "no flags" mean nothing needs attention."""
+        return not self.flags_unchecked

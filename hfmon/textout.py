@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from hfmon.format import MISSING, money, money_delta, per_hour
+from hfmon.errors import FAILURE_WORDS, Failure
+from hfmon.format import MISSING, count_total, missing_note, money, money_delta, money_total, per_hour
 from hfmon.models import SourceStatus
-from hfmon.report import CheckStatus, Credits, CrossCheck, Report, ResourceCost, Severity
+from hfmon.report import CheckStatus, Credits, CrossCheck, Report, ResourceCost, Severity, Total
 from hfmon.scrub import scrub
 
 WIDTH = 80
@@ -35,25 +36,30 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
     out: list[str] = _header(report, paint)
     for spend in report.spend:
         parts = sorted(((v, name) for name, v in (("Spaces", spend.spaces_usd), ("endpoints", spend.endpoints_usd),
-                        ("inference", spend.inference_usd), ("jobs", spend.jobs_usd), ("storage", spend.storage_usd))
-                        if v), reverse=True)
+                        ("inference", spend.inference_usd), ("jobs", spend.jobs_usd), ("storage", spend.storage_usd),
+                        ("other", spend.other_usd)) if v), reverse=True)
         detail = " · ".join(f"{name} {money(v)}" for v, name in parts)
-        out.append(_fit(f"{paint('Billed', 'bold')}    {spend.namespace}: {money(spend.total_usd)} this period"
+        out.append(_fit(f"{paint('Billed', 'bold')}    {spend.namespace}: {money_total(spend.total_usd)} this period"
                         + (f" · {detail}" if detail else "")))
+        out += _missing(spend.total_usd, report, paint)
     for credits in report.credits:
         out += _credits(credits, paint)
     if not report.credits:
-        out.append(paint("Credits   no billing access: add the billing read permission to see credits", "yellow"))
-    costs = [r.cost for r in report.endpoints] + [r.cost for r in report.spaces] + [r.cost for r in report.jobs]
-    unpriced = sum(1 for c in costs if c.cost_per_hour_usd is None)  # billed now, no price: not in the sum
-    extra = f" + {unpriced} unpriced" if unpriced else ""
-    out.append(_fit(f"{paint('Running', 'bold')}   {per_hour(report.running_cost_per_hour_usd)}{extra} now"
+        out.append(_fit(paint(f"Credits   {_why_no_credits(report)}", "yellow")))
+    running = report.running_cost_per_hour_usd
+    out.append(_fit(f"{paint('Running', 'bold')}   {money_total(running, unit='/h')} now"
                     f"  ·  {len([r for r in report.endpoints if r.cost.billed_now])} endpoints,"
                     f" {len([r for r in report.spaces if r.cost.billed_now])} Spaces,"
                     f" {len([r for r in report.jobs if r.cost.billed_now])} jobs billed"))
+    out += _missing(running, report, paint)
     inf = report.inference
-    providers = "  ".join(f"{p.name} {money(p.cost_usd)}" for p in inf.by_provider[:3])
-    out.append(_fit(f"{paint('Inference', 'bold')} {money(inf.cost_usd)} · {inf.requests:,} requests  {providers}"))
+    shown = [(p.name, p.cost_usd) for p in inf.by_provider[:3]]
+    if inf.not_broken_down.cost_usd:
+        shown.append((inf.not_broken_down.name, inf.not_broken_down.cost_usd))
+    providers = "  ".join(f"{name} {money(usd)}" for name, usd in shown)
+    out.append(_fit(f"{paint('Inference', 'bold')} {money_total(inf.cost_usd)} · {count_total(inf.requests)} requests"
+                    f"  {providers}"))
+    out += _missing(inf.cost_usd, report, paint)
     out += _resources(report, paint, max_rows)
     out += _flags(report, paint, max_rows)
     out += _crosscheck(report, paint, max_rows)
@@ -67,6 +73,25 @@ def _safe(line: str) -> str:
         return line
     parts = _SGR_SPLIT.split(line)  # odd items are our colour codes
     return "".join(part if i % 2 else scrub(part) for i, part in enumerate(parts))
+
+
+def _missing(total: Total[Decimal], report: Report, paint: _Paint) -> list[str]:
+    """The line under a partial total that says what it is missing (none under a complete one)."""
+    note = missing_note(total, len(report.namespaces))
+    return [_fit(paint(f"          not in it: {note}", "yellow"))] if note else []
+
+
+def _why_no_credits(report: Report) -> str:
+    """Why no credits are shown: what happened to the user's billing source, in its own words."""
+    user = report.account.name if report.account else None
+    source = report.source(f"billing:{user}") if user else None
+    if source is None:
+        return "unknown: the account could not be read"
+    if source.failure is Failure.NO_ACCESS:
+        return "no billing access: add the billing read permission to see credits"
+    if source.failure is None:
+        return "unknown"
+    return f"unknown: billing {FAILURE_WORDS[source.failure]}" + (f" ({source.hint})" if source.hint else "")
 
 
 def _header(report: Report, paint: _Paint) -> list[str]:
@@ -133,7 +158,10 @@ def _resources(report: Report, paint: _Paint, max_rows: int) -> list[str]:
 
 def _flags(report: Report, paint: _Paint, max_rows: int) -> list[str]:
     if not report.flags:
-        return []
+        if report.all_checked:
+            return [f"{paint('Flags', 'bold')}  none: nothing needs attention"]
+        return [_fit(f"{paint('Flags', 'bold')}  none in what was read · not checked: "
+                     + paint(", ".join(report.flags_unchecked), "yellow"))]
     lines = [paint(f"Flags  {len(report.flags)}", "bold")]
     for flag in report.flags[:max_rows]:
         mark = paint("!", "red" if flag.severity is Severity.CRITICAL else "yellow")
@@ -162,15 +190,17 @@ def _sources(report: Report, paint: _Paint) -> list[str]:
     counts = {status: sum(1 for s in report.sources if s.status is status) for status in SourceStatus}
     summary = " · ".join(f"{n} {status.value.replace('_', ' ')}" for status, n in counts.items() if n)
     lines = [f"{paint('Sources', 'bold')}  {summary}"]
-    groups: dict[tuple[SourceStatus, str, str], list[str]] = {}
+    groups: dict[tuple[SourceStatus, str, str, str], list[str]] = {}
     for source in report.sources:
         if source.status is not SourceStatus.OK:
             kind, _, scope = source.name.partition(":")
-            groups.setdefault((source.status, scope, source.hint or source.error or ""), []).append(kind)
-    for (status, scope, detail), kinds in groups.items():
+            what = FAILURE_WORDS[source.failure] if source.failure else ""
+            groups.setdefault((source.status, what, scope, source.hint or source.error or ""), []).append(kind)
+    for (status, what, scope, detail), kinds in groups.items():
         colour = "red" if status is SourceStatus.ERROR else "yellow"
         where = f" ({scope})" if scope else ""
-        lines.append(_fit(f"  {paint(status.value.replace('_', ' '), colour)} {', '.join(kinds)}{where}"))
+        label = status.value.replace("_", " ") + (f", {what}" if what and what != "missing permission" else "")
+        lines.append(_fit(f"  {paint(label, colour)} {', '.join(kinds)}{where}"))
         if detail:
             lines.append(_fit(paint(f"    → {detail}", "dim")))
     return lines

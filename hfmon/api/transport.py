@@ -37,6 +37,7 @@ from hfmon.errors import (
     NetworkError,
     NoAccessError,
     RateLimitedError,
+    TimedOutError,
     UnavailableError,
 )
 from hfmon.scrub import register_secret, scrub
@@ -128,7 +129,7 @@ class Requester:
         left = time_left()
         if left is not None:
             if left <= 0.01:
-                raise UnavailableError("the poll deadline passed before this request could be sent",
+                raise TimedOutError("the poll deadline passed before this request could be sent",
                                        "the service is slow; the next poll will try again")
             read = min(read, left)
         return httpx2.Timeout(read, connect=min(self.connect_timeout_s, read), pool=read)
@@ -176,7 +177,7 @@ class Requester:
     def _transport_error(self, exc: httpx2.TransportError, url: str) -> ApiError:
         what = self._what(url)
         if isinstance(exc, httpx2.TimeoutException):
-            return UnavailableError(f"{what} timed out", "the service is slow; the next poll will try again")
+            return TimedOutError(f"{what} timed out", "the service is slow; the next poll will try again")
         if isinstance(exc, httpx2.ConnectError | httpx2.UnsupportedProtocol | httpx2.ProxyError):
             return NetworkError(f"{what}: cannot connect ({type(exc).__name__})",
                                 "check the network connection and HF_ENDPOINT")
@@ -315,7 +316,7 @@ class Requester:
                 async with asyncio.timeout(budget):
                     return await self._read_stream(url, event, complete, forbidden_hint, budget)
             except TimeoutError:
-                raise UnavailableError(f"{what}: no complete `{event}` event within {budget:.1f} s",
+                raise TimedOutError(f"{what}: no complete `{event}` event within {budget:.1f} s",
                                        "the live stream is slow; the next poll will try again") from None
             except httpx2.TransportError as exc:
                 raise self._transport_error(exc, url) from None

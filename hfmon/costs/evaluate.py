@@ -22,7 +22,17 @@ from hfmon.costs.resources import (
     LinePricer,
     PricedLine,
     charge_line,
+    parse_product,
     resource_cost,
+)
+from hfmon.costs.totals import (
+    endpoint_label,
+    inference_total,
+    job_label,
+    meter_rows,
+    running_total,
+    space_label,
+    unchecked_sources,
 )
 from hfmon.history import History
 from hfmon.models import Account, Endpoint, Job, NamespaceData, RepoStorage, Snapshot, Space
@@ -31,11 +41,9 @@ from hfmon.report import (
     Credits,
     CrossCheck,
     EndpointRow,
-    Inference,
     JobRow,
     OrgSummary,
     Price,
-    ProviderRow,
     Report,
     SourceState,
     SpaceRow,
@@ -104,27 +112,28 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
              + flagging.unknown_stage_flags([*(r.endpoint for r in acc.endpoints), *(r.space for r in acc.spaces),
                                              *(r.job for r in acc.jobs)])
              + flagging.zero_gpu_flags(snapshot.zero_gpu.value, catalog.zero_gpu_overage))
-    costs = [r.cost for r in acc.endpoints] + [r.cost for r in acc.spaces] + [r.cost for r in acc.jobs]
-    running = sum((c.cost_per_hour_usd or Decimal(0) for c in costs), Decimal(0))
+    meter = meter_rows(snapshot, acc.endpoints, acc.spaces, acc.jobs)
     return Report(
         generated_at=now,
         account=account,
         orgs=_orgs(account, snapshot),
         billing_access=_user_billing(account, snapshot),
         credits=tuple(acc.credits),
-        inference=_inference(ordered),
+        inference=inference_total(snapshot, ordered),
         endpoints=tuple(acc.endpoints),
         spaces=tuple(acc.spaces),
         jobs=tuple(acc.jobs),
         storage=_storage(ordered),
         zero_gpu=snapshot.zero_gpu.value,
-        running_cost_per_hour_usd=running,
+        running_cost_per_hour_usd=running_total(snapshot, meter),
         crosscheck=tuple(acc.crosscheck),
         unpriced=tuple(acc.unpriced),
         flags=tuple(flags),
         sources=tuple(_sources(snapshot, now)),
         gpu_hours_by_hardware=tuple((hw, hours(m)) for hw, m in sorted(acc.gpu_minutes.items())),
         spend=tuple(acc.spend),
+        flags_unchecked=unchecked_sources(snapshot),
+        meter=meter,
     )
 
 
@@ -184,10 +193,14 @@ def _spend(ns: NamespaceData, lines: list[PricedLine] | None) -> Spend:
     jobs = family("jobs")
     if jobs is None and billing is not None and billing.jobs is not None:
         jobs = billing.jobs.used_usd
-    storage = None if statement is None else sum(
-        (line.total_usd for line in statement.lines if line.product == STORAGE_PRODUCT), Decimal(0))
+    storage = other = None
+    if statement is not None:
+        storage = sum((line.total_usd for line in statement.lines if line.product == STORAGE_PRODUCT), Decimal(0))
+        # the remainder: lines of products not broken down above (Spaces storage, anything new)
+        other = sum((line.total_usd for line in statement.lines
+                     if parse_product(line.product) is None and line.product != STORAGE_PRODUCT), Decimal(0))
     return Spend(ns.namespace, billing.inference.used_usd if billing else None, family("endpoints"),
-                 family("spaces"), jobs, storage)
+                 family("spaces"), jobs, storage, other)
 
 
 Lines = dict[tuple[str, str], list[PricedLine]] | None  # by (family, resource key); None: no statement
@@ -214,7 +227,7 @@ def _endpoint_row(e: Endpoint, catalog: Catalog, lines: Lines, history: HistoryI
         price = catalog.endpoint(e.vendor, e.instance_type, e.instance_size, region=e.region,
                                  namespace=e.namespace)
     if price is None:
-        acc.unpriced[f"endpoint {key} ({e.vendor}/{e.instance_type}/{e.instance_size})"] = None
+        acc.unpriced[endpoint_label(e)] = None
     changes = history.changes_of("endpoint", key)
     single = e.max_replica is not None and e.max_replica <= 1 and all(c.replicas <= 1 for c in changes)
     cost = resource_cost("endpoint", price, endpoint_replicas(e), True, _mine(lines, "endpoints", key),
@@ -227,7 +240,7 @@ def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
     hardware = s.hardware or s.requested_hardware
     price = catalog.space(hardware) if hardware else None
     if hardware and price is None:
-        acc.unpriced[f"space {s.id} ({hardware})"] = None
+        acc.unpriced[space_label(s)] = None
     mine = _mine(lines, "spaces", s.id)
     changes = history.changes_of("space", s.id)
     single = (s.replicas_requested or 1) <= 1 and (s.replicas_current or 0) <= 1 and all(
@@ -244,7 +257,7 @@ def _job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
              period: Period, now: datetime, acc: _Acc) -> JobRow:
     price = catalog.job(j.flavor) if j.flavor else None
     if price is None:
-        acc.unpriced[f"job {j.id} ({j.flavor})"] = None
+        acc.unpriced[job_label(j)] = None
     mine = _mine(lines, "jobs", j.id)
     own: list[tuple[datetime, datetime]] | None = None
     end = j.finished_at or (now if j.stage == "RUNNING" else None)
@@ -271,22 +284,6 @@ def _user_billing(account: Account | None, snapshot: Snapshot) -> bool:
     user = snapshot.namespace(account.name) if account else next(
         (n for n in snapshot.namespaces if n.kind == "user"), None)
     return user is not None and user.billing.usable
-
-
-def _inference(namespaces: Iterable[NamespaceData]) -> Inference:
-    cost, requests = Decimal(0), 0
-    providers: dict[str, tuple[int, Decimal]] = {}
-    for ns in namespaces:
-        if ns.billing.value is None:
-            continue
-        cost += ns.billing.value.inference.used_usd
-        requests += ns.billing.value.inference.requests
-        for p in ns.billing.value.by_provider:
-            n, usd = providers.get(p.provider, (0, Decimal(0)))
-            providers[p.provider] = (n + p.requests, usd + p.cost_usd)
-    rows = sorted((ProviderRow(name, n, usd) for name, (n, usd) in providers.items()),
-                  key=lambda r: (-r.cost_usd, r.name))
-    return Inference(cost, requests, tuple(rows))
 
 
 def _storage(namespaces: Iterable[NamespaceData]) -> Storage:
@@ -318,4 +315,4 @@ def _storage(namespaces: Iterable[NamespaceData]) -> Storage:
 def _sources(snapshot: Snapshot, now: datetime) -> Iterable[SourceState]:
     for s in snapshot.sources():
         age = None if s.fetched_at is None else max(int((now - s.fetched_at).total_seconds()), 0)
-        yield SourceState(s.name, s.status, s.fetched_at, age, s.error, s.hint, s.http_status)
+        yield SourceState(s.name, s.status, s.fetched_at, age, s.error, s.hint, s.http_status, s.failure)

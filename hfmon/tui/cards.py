@@ -7,7 +7,7 @@ from decimal import Decimal
 from rich.text import Text
 
 from hfmon import format as fmt
-from hfmon.report import Credits, Severity
+from hfmon.report import Credits, Severity, Total
 from hfmon.tui.state import ViewState
 
 SEVERITY_MARKS = {Severity.CRITICAL: ("CRIT", "bad"), Severity.WARNING: ("WARN", "warn"),
@@ -37,24 +37,23 @@ def account_text(state: ViewState) -> Text:
 
 
 def meter_text(state: ViewState) -> Text:
-    """The cost per hour now, per day at that pace, and how many resources are billed now (as --once counts).
+    """The cost per hour now, per day at that pace, how many resources are billed now, and what is missing.
 
-    A resource billed now whose hardware has no price counts as billed but adds nothing to the $/h, so the
-    meter says so instead of letting the rate look complete.
+    A resource billed now whose hardware has no price, or a listing that could not be read, leaves the $/h
+    partial ("at least"), and the meter says which.
     """
     r, t, ns = state.report, state.tones, state.namespace
-    owned = [(e.endpoint.namespace, e.cost) for e in r.endpoints] + [(s.space.namespace, s.cost) for s in r.spaces] \
-        + [(j.job.namespace, j.cost) for j in r.jobs]
-    billed = [c for owner, c in owned if c.billed_now and (ns is None or owner == ns)]
-    rate = r.running_cost_per_hour_usd if ns is None else \
-        sum((c.cost_per_hour_usd or Decimal(0) for c in billed), Decimal(0))
-    unpriced = sum(1 for c in billed if c.cost_per_hour_usd is None)
+    rate = r.running_in(ns)
+    billed = [m.billed_now for m in r.meter if ns in (None, m.namespace)]
     text = Text()
-    text.append(fmt.per_hour(rate), style="bold " + t.get("accent", ""))
-    text.append(f"\n≈ {fmt.money(rate * 24)}/day")
-    text.append(f"\n{len(billed)} resource{'s' if len(billed) != 1 else ''} billed now", style=t.get("muted", ""))
-    if unpriced:
-        text.append(f"\nincl. {unpriced} with no price\n(not in the $/h)", style=t.get("warn", ""))
+    text.append(fmt.money_total(rate, unit="/h"), style="bold " + t.get("accent" if rate.complete else "warn", ""))
+    if rate.known is not None:
+        text.append(f"\n≈ {fmt.money_total(Total(rate.known * 24, rate.missing))}/day")
+    known = sum(n for n in billed if n is not None)
+    text.append(f"\n{known} resource{'s' if known != 1 else ''} billed now", style=t.get("muted", ""))
+    note = fmt.missing_note(rate, len(r.namespaces))
+    if note:
+        text.append(f"\nnot in it: {note}", style=t.get("warn", ""))
     if ns is not None:
         text.append(f"\n(namespace {ns} only)", style=t.get("muted", ""))
     return text
@@ -105,7 +104,10 @@ def flags_text(state: ViewState) -> Text:
     flags = sorted((f for f in r.flags if state.namespace is None or f.subject == state.namespace
                     or f.subject.startswith(state.namespace + "/")), key=lambda f: order.get(f.severity, 3))
     if not flags:
-        return Text("Nothing needs attention.", style=t.get("good", ""))
+        if r.all_checked:
+            return Text("Nothing needs attention.", style=t.get("good", ""))
+        return Text("No flags in what was read; not checked: " + ", ".join(r.flags_unchecked),
+                    style=t.get("warn", ""))
     text = Text()
     for i, f in enumerate(flags):
         mark, tone = SEVERITY_MARKS.get(f.severity, ("    ", ""))

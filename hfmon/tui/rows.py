@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from hfmon import format as fmt
 from hfmon.models import SourceStatus
-from hfmon.report import CheckStatus, EndpointRow, Report, ResourceCost, SourceState, SpaceRow
+from hfmon.report import CheckStatus, EndpointRow, Report, ResourceCost, SourceState, SpaceRow, Total
 from hfmon.tui.widgets.table import Cell, Column, Row, Styled, cell
 
 Tones = Mapping[str, str]
@@ -73,7 +73,7 @@ SOURCE_COLUMNS = (
 SPEND_COLUMNS = (
     Column("name", "Namespace"), Column("inference", "Inference", True), Column("endpoints", "Endpoints", True),
     Column("spaces", "Spaces", True), Column("jobs", "Jobs", True), Column("storage", "Storage", True),
-    Column("total", "Total", True),
+    Column("other", "Other", True), Column("total", "Total", True),
 )
 SPENDER_COLUMNS = (
     Column("name", "Top spenders (period)", flex=True), Column("kind", "Kind"), Column("cost", "Cost", True),
@@ -306,8 +306,10 @@ def spender_rows(report: Report, ns: str | None, limit: int = 6) -> list[Row]:
     for j in report.jobs:
         items.append((f"{j.job.namespace}/{j.job.id[:12]}", "job", _spent(j.cost), j.cost.cost_per_hour_usd))
     items = [i for i in items if in_namespace(i[0], ns) and i[2]]
-    if ns is None and report.inference.cost_usd:
-        items.append(("Inference Providers", "inference", report.inference.cost_usd, None))
+    inference = report.inference.cost_usd
+    if ns is None and inference.known:
+        items.append(("Inference Providers" + ("" if inference.complete else " (at least)"), "inference",
+                      inference.known, None))
     items.sort(key=lambda i: i[2] or Decimal(0), reverse=True)
     return [(name, (cell(name), cell(kind), money_cell(spent),
                     num_cell(fmt.per_hour(rate), rate)))
@@ -318,9 +320,15 @@ def spend_rows(report: Report, ns: str | None) -> list[Row]:
     """What each namespace has been billed this period, by product (— where the source is unreadable)."""
     return [(s.namespace, (
         cell(s.namespace), *(money_cell(v, missing=fmt.MISSING) for v in (
-            s.inference_usd, s.endpoints_usd, s.spaces_usd, s.jobs_usd, s.storage_usd)),
-        money_cell(s.total_usd),
+            s.inference_usd, s.endpoints_usd, s.spaces_usd, s.jobs_usd, s.storage_usd, s.other_usd)),
+        total_cell(s.total_usd),
     )) for s in report.spend if ns is None or s.namespace == ns]
+
+
+def total_cell(total: Total[Decimal], tones: Tones | None = None) -> Cell:
+    """A right-aligned total: the amount, `at least $X` when parts are missing, `unknown` when all are."""
+    return cell(fmt.money_total(total), total.known, right=True,
+                style="" if total.complete else (tones or {}).get("warn", ""))
 
 
 def _spent(cost: ResourceCost) -> Decimal | None:

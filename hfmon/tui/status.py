@@ -77,7 +77,7 @@ def topbar(report: Report | None, namespace: str | None, demo: bool, variables: 
         text.append(f" {report.account.plan.upper()}")
     text.append(f"  ns: {namespace or 'all'}")
     text.append("  now ")
-    text.append(fmt.per_hour(report.running_cost_per_hour_usd), style="bold")
+    text.append(fmt.money_total(report.running_cost_per_hour_usd, unit="/h"), style="bold")
     return text
 
 

@@ -46,7 +46,8 @@ def test_an_unpriced_resource_billed_now_is_not_left_out_silently() -> None:
                     spaces_hw=(flavor("t4-small", "0.006667", gpu=True),))
     text = render_text(evaluate(snap, History(), Config(), NOW))
     running = next(s for s in text.splitlines() if s.startswith("Running"))
-    assert "$0.40/h" in running and "unpriced" in running  # $0.40/h is only what is priced
+    assert "at least $0.40/h" in running  # $0.40/h is only what is priced
+    assert "not in it: 1 unpriced" in text.splitlines()[text.splitlines().index(running) + 1]
     assert "2 Spaces" in running  # the h100 one bills too
     assert "Spaces  3 · 2 billed now" in text
     gpu = next(s for s in text.splitlines() if s.startswith("  alice/gpu"))

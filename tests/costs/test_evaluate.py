@@ -9,7 +9,7 @@ from hfmon.config import Config, Tolerance
 from hfmon.costs import evaluate
 from hfmon.history import History, StateChange, UsagePoint
 from hfmon.models import JobCharge, RepoStorage, SessionCost, SourceStatus, ZeroGpuQuota
-from hfmon.report import CheckStatus, PriceSource, Report
+from hfmon.report import CheckStatus, PriceSource, Report, Total
 from tests.costs.builders import (
     PERIOD_START,
     account,
@@ -51,7 +51,7 @@ def test_a_running_space_priced_live_billed_and_recomputed() -> None:
     assert (cost.billed_minutes, cost.billed_hours, cost.billed_usd) == (D(90), D("1.5"), D("0.600030"))
     assert cost.recomputed_usd == D("0.600030")  # 90 x 0.40002 / 60
     assert cost.to_period_end_usd == D("211.210560")  # 0.80004 x 264 h
-    assert r.running_cost_per_hour_usd == D("0.80004")
+    assert r.running_cost_per_hour_usd.value == D("0.80004")
     assert check(r, "space alice/chat t4-small") == (D("0.600030"), D("0.600030"), D(0), CheckStatus.OK)
     assert r.spaces[0].gpu_hours == D("1.5")
     assert r.gpu_hours_by_hardware == (("t4-small", D("1.5")),)
@@ -86,7 +86,8 @@ def test_hardware_without_a_price_is_unpriced_not_free() -> None:
     assert check(r, "total spaces alice")[3] is CheckStatus.UNPRICED
     assert free.price is not None and free.price.usd_per_hour == 0 and free.cost_per_hour_usd == 0
     assert static.price is None and static.cost_per_hour_usd == 0  # a static Space is free, not unpriced
-    assert r.running_cost_per_hour_usd == 0
+    # the running Space without a price leaves the rate partial ("at least $0.00/h"), not a complete $0
+    assert r.running_cost_per_hour_usd == Total(D(0), ("unpriced:space alice/q (quantum-x1)",))
 
 
 def test_an_org_without_billing_access() -> None:
@@ -200,7 +201,7 @@ def test_inference_cross_check_waits_for_settlement() -> None:
     assert check(r, "inference alice by session")[3] is CheckStatus.PENDING
     settled = evaluate(snap, History(), Config(), NOW)  # nothing to say the 10 cents are recent
     assert check(settled, "inference alice by provider")[3] is CheckStatus.DRIFT
-    assert r.inference.cost_usd == D("1.50") and r.inference.requests == 15
+    assert r.inference.cost_usd.value == D("1.50") and r.inference.requests.value == 15
     assert [(p.name, p.cost_usd) for p in r.inference.by_provider] == [("together", D("1.00")), ("groq", D("0.40"))]
 
 
@@ -257,7 +258,10 @@ def test_a_snapshot_with_nothing_readable_still_gives_a_report() -> None:
     r = evaluate(snap, History(), Config(), NOW)
     assert r.account is None and r.orgs == () and r.billing_access is False
     assert r.credits == () and r.crosscheck == () and r.unpriced == () and r.flags == ()
-    assert r.running_cost_per_hour_usd == 0 and r.inference.cost_usd == 0
+    # nothing was read, so nothing is $0: the totals are unknown and say the account is what is missing
+    assert r.running_cost_per_hour_usd == Total(None, ("account",))
+    assert r.inference.cost_usd == Total(None, ("account",)) and r.inference.requests.value is None
+    assert not r.all_checked and set(r.flags_unchecked) == {"account", "zero_gpu"}
     assert {s.name for s in r.sources if s.status is SourceStatus.ERROR} == {"account", "spaces_hardware",
                                                                               "zero_gpu"}
 

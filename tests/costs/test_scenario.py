@@ -88,7 +88,9 @@ async def test_per_resource_figures_match_the_scenario(scenario: Scenario, now: 
             assert cost.price.source is PriceSource.LIVE and cost.price.usd_per_hour == want.hourly, name
     running = sum((w.cost_per_hour for w in [*want_spaces.values(), *want_eps.values(), *want_jobs.values()]
                    if w.cost_per_hour is not None), D(0))
-    assert report.running_cost_per_hour_usd == running
+    assert report.running_cost_per_hour_usd.known == running
+    # a billed resource without a price is named as missing from the rate, never counted as $0
+    assert all(m.startswith("unpriced:") for m in report.running_cost_per_hour_usd.missing)
 
 
 @pytest.mark.parametrize("now", TIMES, ids=["start", "a-week-on", "new-period"])
@@ -113,8 +115,12 @@ async def test_credits_and_inference_match_the_scenario(scenario: Scenario, now:
         total, requests = total + used, requests + n
         for p, usd in by.items():
             providers[p] = providers.get(p, D(0)) + usd
-    assert (report.inference.cost_usd, report.inference.requests) == (total, requests)
+    assert (report.inference.cost_usd.known, report.inference.requests.known) == (total, requests)
+    unreadable = [f"billing:{o.name}" for o in scenario.orgs if not o.billing_readable]
+    assert list(report.inference.cost_usd.missing) == unreadable  # partial, and says whose billing is missing
     assert {p.name: p.cost_usd for p in report.inference.by_provider} == providers
+    rest = report.inference.not_broken_down
+    assert sum((p.cost_usd for p in report.inference.by_provider), rest.cost_usd) == total
 
 
 async def test_the_org_without_billing_access(scenario: Scenario) -> None:
@@ -161,7 +167,7 @@ async def test_a_price_change_in_the_live_catalog(scenario: Scenario) -> None:
     assert new.cost_per_hour_usd == D("0.75")
     minutes = expect.spaces(dearer, now)["ada/whisper-api"].minutes
     assert new.recomputed_usd == (D("0.75") * minutes / 60).quantize(expect.MICRO)
-    assert after.running_cost_per_hour_usd - before.running_cost_per_hour_usd == D("0.75") - D("0.400020")
+    assert after.running_cost_per_hour_usd.known - before.running_cost_per_hour_usd.known == D("0.75") - D("0.400020")
     override = Config(prices=PriceOverrides(spaces=MappingProxyType({"t4-small": D("0.5")})))
     mine, _ = await poll_report(dearer, now, override)
     cost = next(r for r in mine.spaces if r.space.id == "ada/whisper-api").cost

@@ -17,6 +17,7 @@ from hfmon.report import (
     Flag,
     Inference,
     JobRow,
+    MeterRow,
     OrgSummary,
     Price,
     PriceSource,
@@ -28,6 +29,7 @@ from hfmon.report import (
     SpaceRow,
     Spend,
     Storage,
+    Total,
 )
 
 NOW = datetime(2026, 11, 21, 20, 0, tzinfo=UTC)
@@ -196,7 +198,7 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
         exhausts_at=None, limit_hit_at=datetime(2026, 11, 26, 23, 0, tzinfo=UTC), days_left=days_left,
         provisional_usd=D("1.10"), series=series_acme + ((now, D("301.40") + bump),))
     inference = Inference(
-        cost_usd=D("23.86") + bump, requests=48_213 + tick,
+        cost_usd=Total(D("23.86") + bump), requests=Total(48_213 + tick),
         by_provider=(
             ProviderRow("together", 21_004, D("9.80") + bump), ProviderRow("fireworks-ai", 11_220, D("6.12")),
             ProviderRow("sambanova", 6_102, D("3.40")), ProviderRow("nebius", 5_441, D("2.61")),
@@ -233,21 +235,39 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
         Flag("long_running_job", "68f1c0ffee01", "h200 job running for 30h 00m", Severity.WARNING),
         Flag("idle_gpu", "alice/flux-playground", "l4x1 Space awake with no traffic for 6h", Severity.INFO),
     )
+    endpoint_rows, job_rows = endpoints(), jobs()
+    meter = meter_of(endpoint_rows, space_rows, job_rows)
     return Report(
         generated_at=now, account=account,
         orgs=(OrgSummary("acme", "team", "admin", True), OrgSummary("bigcorp", "enterprise", "read", False)),
-        billing_access=True, credits=(alice, acme), inference=inference, endpoints=endpoints(),
-        spaces=space_rows, jobs=jobs(),
+        billing_access=True, credits=(alice, acme), inference=inference, endpoints=endpoint_rows,
+        spaces=space_rows, jobs=job_rows, meter=meter,
         storage=Storage(private_bytes=1_283_424_000_000, public_bytes=43_052_000_000,
                         private_limit_bytes=1_000_000_000_000, repos=repos()),
         zero_gpu=ZeroGpuQuota(base_s=1500, remaining_s=640, resets_at=datetime(2026, 11, 22, 0, 0, tzinfo=UTC)),
-        running_cost_per_hour_usd=D("13.70") + bump, crosscheck=crosscheck,
+        running_cost_per_hour_usd=Total.sum((m.usd_per_hour for m in meter), D(0)), crosscheck=crosscheck,
         unpriced=("endpoint acme/rerank (nvidia-h100 x2)", "space bigcorp/agents (h200x2)"),
         flags=flags, sources=sources(now),
         gpu_hours_by_hardware=(("a10g-large", D("480")), ("t4-medium", D("150")), ("l4x1", D("50"))),
-        spend=(Spend("alice", D("1.74") + bump, D("9.35"), D("44.80"), D("1.51"), None),
-               Spend("acme", D("22.12"), D("1614.00"), D("816.00"), D("150.00"), D("37.50"))),
+        spend=(Spend("alice", D("1.74") + bump, D("9.35"), D("44.80"), D("1.51"), None, None),
+               Spend("acme", D("22.12"), D("1614.00"), D("816.00"), D("150.00"), D("37.50"), D(0))),
     )
+
+
+def meter_of(endpoint_rows: tuple[EndpointRow, ...], space_rows: tuple[SpaceRow, ...],
+             job_rows: tuple[JobRow, ...]) -> tuple[MeterRow, ...]:
+    """The meter of hand-built rows: $/h now per namespace and kind, an unpriced resource billed now missing."""
+    groups: dict[tuple[str, str], list[tuple[str, ResourceCost]]] = {}
+    for e in endpoint_rows:
+        groups.setdefault((e.endpoint.namespace, "endpoints"), []).append((e.endpoint.id, e.cost))
+    for sp in space_rows:
+        groups.setdefault((sp.space.namespace, "spaces"), []).append((sp.space.id, sp.cost))
+    for j in job_rows:
+        groups.setdefault((j.job.namespace, "jobs"), []).append((j.job.id, j.cost))
+    return tuple(MeterRow(ns, kind, Total.of(((f"unpriced:{name}", c.cost_per_hour_usd)
+                                              for name, c in rows if c.billed_now), D(0)),
+                          sum(1 for _, c in rows if c.billed_now))
+                 for (ns, kind), rows in groups.items())
 
 
 def _padded_space(i: int, tick: int) -> SpaceRow:

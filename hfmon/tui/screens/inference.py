@@ -29,10 +29,15 @@ class InferenceView(View):
     def render_state(self, state: ViewState) -> None:
         inf, t = state.report.inference, state.tones
         text = Text()
-        text.append(fmt.money(inf.cost_usd), style="bold " + t.get("accent", ""))
-        text.append(f" this period · {inf.requests:,} requests")
-        if inf.requests:
-            text.append(f" · {fmt.money(inf.cost_usd * 1000 / Decimal(inf.requests))} per 1k requests")
+        tone = "accent" if inf.cost_usd.complete else "warn"
+        text.append(fmt.money_total(inf.cost_usd), style="bold " + t.get(tone, ""))
+        text.append(f" this period · {fmt.count_total(inf.requests)} requests")
+        cost, requests = inf.cost_usd.value, inf.requests.value
+        if cost is not None and requests:
+            text.append(f" · {fmt.money(cost * 1000 / Decimal(requests))} per 1k requests")
+        note = fmt.missing_note(inf.cost_usd, len(state.report.namespaces))
+        if note:
+            text.append(f"\nnot in it: {note}", style=t.get("warn", ""))
         text.append("\nTotals cover every namespace whose billing the token can read",
                     style=t.get("muted", ""))
         if state.namespace is not None:
@@ -40,7 +45,8 @@ class InferenceView(View):
         self.query_one("#inference-summary", Static).update(text)
         badge = rows.panel_badge(state.report, "inference", None, state.now)
         fill(self.query_one("#providers-panel", Panel), self.query_one("#providers", KeyedTable),
-             rows.share_rows(((p.name, p.requests, p.cost_usd) for p in inf.by_provider), t), badge, "providers")
+             rows.share_rows(((p.name, p.requests, p.cost_usd) for p in inf.by_provider + (inf.not_broken_down,)
+                              if p is not inf.not_broken_down or p.cost_usd or p.requests), t), badge, "providers")
         models_panel = self.query_one("#models-panel", Panel)
         models_panel.display = bool(inf.by_model)
         fill(models_panel, self.query_one("#models", KeyedTable),

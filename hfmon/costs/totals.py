@@ -1,0 +1,94 @@
+"""The totals of a Report over parts that may be missing, with the remainders that make breakdowns add up.
+
+Pure. A part that could not be read is named in the Total's `missing`, never counted as zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any
+
+from hfmon.models import Endpoint, Job, NamespaceData, Snapshot, SourceResult, SourceStatus, Space
+from hfmon.report import EndpointRow, Inference, JobRow, MeterRow, ProviderRow, ResourceCost, SpaceRow, Total
+
+
+def endpoint_label(e: Endpoint) -> str:
+    """How an Endpoint is named in `Report.unpriced`."""
+    return f"endpoint {e.id} ({e.vendor}/{e.instance_type}/{e.instance_size})"
+
+
+def space_label(s: Space) -> str:
+    """How a Space is named in `Report.unpriced`."""
+    return f"space {s.id} ({s.hardware or s.requested_hardware})"
+
+
+def job_label(j: Job) -> str:
+    """How a Job is named in `Report.unpriced`."""
+    return f"job {j.id} ({j.flavor})"
+
+
+UNPRICED_PREFIX = "unpriced:"  # a Total's missing part that is a resource billed now without a price
+
+
+def meter_rows(snapshot: Snapshot, endpoints: Sequence[EndpointRow], spaces: Sequence[SpaceRow],
+               jobs: Sequence[JobRow]) -> tuple[MeterRow, ...]:
+    """$/h now per namespace and kind; a listing that could not be read, or a resource billed now without a
+    price, is a missing part, never $0."""
+    rows: dict[tuple[str, str], list[tuple[str, ResourceCost]]] = {}
+    for e in endpoints:
+        rows.setdefault((e.endpoint.namespace, "endpoints"), []).append((endpoint_label(e.endpoint), e.cost))
+    for s in spaces:
+        rows.setdefault((s.space.namespace, "spaces"), []).append((space_label(s.space), s.cost))
+    for j in jobs:
+        rows.setdefault((j.job.namespace, "jobs"), []).append((job_label(j.job), j.cost))
+    out: list[MeterRow] = []
+    for ns in snapshot.namespaces:
+        for kind, source in (("endpoints", ns.endpoints), ("spaces", ns.spaces), ("jobs", ns.jobs)):
+            if source.value is None:
+                out.append(MeterRow(ns.namespace, kind, Total(None, (source.name,)), None))
+                continue
+            billed = [(label, c) for label, c in rows.get((ns.namespace, kind), []) if c.billed_now]
+            usd = Total.of(((UNPRICED_PREFIX + label, c.cost_per_hour_usd) for label, c in billed), Decimal(0))
+            out.append(MeterRow(ns.namespace, kind, usd, len(billed)))
+    return tuple(out)
+
+
+def running_total(snapshot: Snapshot, meter: Sequence[MeterRow]) -> Total[Decimal]:
+    """The meter added up: $/h of everything billed now (unknown namespaces when the account is unknown)."""
+    if snapshot.account.value is None and not snapshot.namespaces:
+        return Total(None, ("account",))  # which namespaces exist is itself unknown
+    return Total.sum((m.usd_per_hour for m in meter), Decimal(0))
+
+
+FLAG_SOURCES = ("billing", "endpoints", "spaces", "jobs")  # per namespace, besides `account` and `zero_gpu`
+
+
+def unchecked_sources(snapshot: Snapshot) -> tuple[str, ...]:
+    """Sources a flag is computed from that this poll did not read (failed, stale, or no access)."""
+    sources: list[SourceResult[Any]] = [snapshot.account, snapshot.zero_gpu]
+    sources += [getattr(ns, kind) for ns in snapshot.namespaces for kind in FLAG_SOURCES]
+    return tuple(s.name for s in sources if s.status is not SourceStatus.OK)
+
+
+def inference_total(snapshot: Snapshot, namespaces: Iterable[NamespaceData]) -> Inference:
+    """usage-v2 totals of every namespace (missing where unreadable), the live split by provider, and the rest."""
+    costs: list[tuple[str, Decimal | None]] = []
+    counts: list[tuple[str, int | None]] = []
+    if snapshot.account.value is None and not snapshot.namespaces:
+        costs.append(("account", None))
+        counts.append(("account", None))
+    providers: dict[str, tuple[int, Decimal]] = {}
+    for ns in namespaces:
+        usage = ns.billing.value
+        costs.append((ns.billing.name, None if usage is None else usage.inference.used_usd))
+        counts.append((ns.billing.name, None if usage is None else usage.inference.requests))
+        for p in usage.by_provider if usage is not None else ():
+            n, usd = providers.get(p.provider, (0, Decimal(0)))
+            providers[p.provider] = (n + p.requests, usd + p.cost_usd)
+    rows = sorted((ProviderRow(name, n, usd) for name, (n, usd) in providers.items()),
+                  key=lambda r: (-r.cost_usd, r.name))
+    cost, requests = Total.of(costs, Decimal(0)), Total.of(counts, 0)
+    rest = ProviderRow("not broken down", (requests.known or 0) - sum(r.requests for r in rows),
+                       (cost.known or Decimal(0)) - sum((r.cost_usd for r in rows), Decimal(0)))
+    return Inference(cost, requests, tuple(rows), not_broken_down=rest)
