@@ -285,7 +285,7 @@ class OrgSummary:
     name: str
     plan: str | None
     role: str | None
-    billing_access: bool
+    billing_access: bool | None  # None: unknown (its billing source failed, or it was not polled)
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +295,7 @@ class Report:
     generated_at: datetime
     account: Account | None
     orgs: tuple[OrgSummary, ...]
-    billing_access: bool  # the token can read the user's billing
+    billing_access: bool | None  # the token can read the user's billing; None: unknown (the source failed)
     credits: tuple[Credits, ...]  # the user first, then orgs with billing access
     inference: Inference
     endpoints: tuple[EndpointRow, ...]

@@ -100,8 +100,8 @@ def _header(report: Report, paint: _Paint) -> list[str]:
         return [_fit(paint(f"hfmon · account unknown · {stamp}", "bold"))]
     lines = [_fit(paint(f"hfmon · {report.account.name} ({report.account.plan.upper()}) · {stamp}", "bold"))]
     if report.orgs:
-        orgs = ", ".join(f"{o.name} ({o.plan or 'org'}{'' if o.billing_access else ', no billing access'})"
-                         for o in report.orgs)
+        access = {True: "", False: ", no billing access", None: ", billing unknown"}
+        orgs = ", ".join(f"{o.name} ({o.plan or 'org'}{access[o.billing_access]})" for o in report.orgs)
         lines.append(_fit(f"Orgs      {orgs}"))
     return lines
 

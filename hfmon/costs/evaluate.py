@@ -35,7 +35,7 @@ from hfmon.costs.totals import (
     unchecked_sources,
 )
 from hfmon.history import History
-from hfmon.models import Account, Endpoint, Job, NamespaceData, RepoStorage, Snapshot, Space
+from hfmon.models import Account, Endpoint, Job, NamespaceData, RepoStorage, Snapshot, SourceStatus, Space
 from hfmon.pricing.catalog import Catalog, build_catalog
 from hfmon.report import (
     Credits,
@@ -273,17 +273,23 @@ def _job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
 def _orgs(account: Account | None, snapshot: Snapshot) -> tuple[OrgSummary, ...]:
     if account is None:
         return ()
-    out = []
-    for org in account.orgs:
-        ns = snapshot.namespace(org.name)
-        out.append(OrgSummary(org.name, org.plan, org.role, ns is not None and ns.billing.usable))
-    return tuple(out)
+    return tuple(OrgSummary(org.name, org.plan, org.role, _billing_access(snapshot.namespace(org.name)))
+                 for org in account.orgs)
 
 
-def _user_billing(account: Account | None, snapshot: Snapshot) -> bool:
+def _user_billing(account: Account | None, snapshot: Snapshot) -> bool | None:
     user = snapshot.namespace(account.name) if account else next(
         (n for n in snapshot.namespaces if n.kind == "user"), None)
-    return user is not None and user.billing.usable
+    return _billing_access(user)
+
+
+def _billing_access(ns: NamespaceData | None) -> bool | None:
+    """Readable billing: True; a missing permission (403): False; not polled, or failed otherwise: None (unknown)."""
+    if ns is None:
+        return None
+    if ns.billing.usable:
+        return True
+    return False if ns.billing.status is SourceStatus.NO_ACCESS else None
 
 
 def _storage(namespaces: Iterable[NamespaceData]) -> Storage:

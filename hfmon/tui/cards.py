@@ -29,10 +29,13 @@ def account_text(state: ViewState) -> Text:
         text.append(f"\n{org.name}", style="bold")
         text.append(f"  {org.plan or 'no plan'}", style=t.get("accent", ""))
         text.append(f" · {org.role or '?'}")
-        if not org.billing_access:
-            text.append(" · no billing access", style=t.get("warn", ""))
-    if not r.billing_access:
+        if org.billing_access is not True:
+            text.append(" · no billing access" if org.billing_access is False else " · billing unknown",
+                        style=t.get("warn", ""))
+    if r.billing_access is False:
         text.append("\ntoken cannot read billing", style=t.get("warn", ""))
+    elif r.billing_access is None:
+        text.append("\nbilling unknown (see Sources)", style=t.get("warn", ""))
     return text
 
 

@@ -256,7 +256,7 @@ def test_a_snapshot_with_nothing_readable_still_gives_a_report() -> None:
     snap = snapshot()
     snap = replace(snap, account=missing("account"), spaces_hardware=missing("spaces_hardware"))
     r = evaluate(snap, History(), Config(), NOW)
-    assert r.account is None and r.orgs == () and r.billing_access is False
+    assert r.account is None and r.orgs == () and r.billing_access is None
     assert r.credits == () and r.crosscheck == () and r.unpriced == () and r.flags == ()
     # nothing was read, so nothing is $0: the totals are unknown and say the account is what is missing
     assert r.running_cost_per_hour_usd == Total(None, ("account",))
