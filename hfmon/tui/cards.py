@@ -7,7 +7,7 @@ from decimal import Decimal
 from rich.text import Text
 
 from hfmon import format as fmt
-from hfmon.report import Credits, Severity, Total
+from hfmon.report import Credits, Severity
 from hfmon.tui.state import ViewState
 
 SEVERITY_MARKS = {Severity.CRITICAL: ("CRIT", "bad"), Severity.WARNING: ("WARN", "warn"),
@@ -51,7 +51,7 @@ def meter_text(state: ViewState) -> Text:
     text = Text()
     text.append(fmt.money_total(rate, unit="/h"), style="bold " + t.get("accent" if rate.complete else "warn", ""))
     if rate.known is not None:
-        text.append(f"\n≈ {fmt.money_total(Total(rate.known * 24, rate.missing))}/day")
+        text.append(f"\n≈ {fmt.money(rate.known * 24)}/day" + ("" if rate.complete else " or more"))
     known = sum(n for n in billed if n is not None)
     text.append(f"\n{known} resource{'s' if known != 1 else ''} billed now", style=t.get("muted", ""))
     note = fmt.missing_note(rate, len(r.namespaces))

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from hfmon.errors import Failure
 from hfmon.models import (
     Account,
     BillingUsage,
@@ -46,10 +47,12 @@ def ok(name: str, value: Any, fetched_at: datetime | None = None) -> SourceResul
     return SourceResult(name, SourceStatus.OK, value, fetched_at or at(20))
 
 
-def missing(name: str, status: SourceStatus = SourceStatus.ERROR) -> SourceResult[Any]:
-    """A source with no value (error or no access)."""
-    return SourceResult(name, status, None, None, "HTTP 403" if status is SourceStatus.NO_ACCESS else "boom",
-                        http_status=403 if status is SourceStatus.NO_ACCESS else None)
+def missing(name: str, status: SourceStatus = SourceStatus.ERROR,
+            failure: Failure = Failure.UNREACHABLE) -> SourceResult[Any]:
+    """A source with no value: no access (403), or an error (unreachable unless `failure` says otherwise)."""
+    denied = status is SourceStatus.NO_ACCESS
+    return SourceResult(name, status, None, None, "HTTP 403" if denied else "boom",
+                        http_status=403 if denied else None, failure=Failure.NO_ACCESS if denied else failure)
 
 
 def account(name: str = "alice", orgs: tuple[str, ...] = ("acme",), pro: bool = True) -> Account:

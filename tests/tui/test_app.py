@@ -80,7 +80,7 @@ async def test_loading_state_shows_no_figures_until_the_first_report() -> None:
         await settle(app, pilot)
         assert not app.screen.has_class("-loading")
         assert "$1.74 of $2.00" in text_of(app, "#credits")
-        assert "$13.70/h" in text_of(app, "#topbar")
+        assert "now at least $14.70/h" in text_of(app, "#topbar")  # two resources billed now have no price
 
 
 async def test_number_keys_switch_screens_and_question_mark_opens_help() -> None:

@@ -1,0 +1,64 @@
+"""The dashboard when figures are unknown: Reports made by `evaluate()` from snapshots with missing inputs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hfmon.config import Config
+from hfmon.costs import evaluate
+from hfmon.history import History
+from hfmon.models import Snapshot
+from hfmon.report import Report
+from hfmon.tui.app import HfmonApp
+from tests.costs.builders import (
+    account,
+    at,
+    billing,
+    compute,
+    endpoint,
+    missing,
+    namespace,
+    replace,
+    snapshot,
+)
+from tests.tui.builder import FakeSource
+from tests.tui.test_app import app_for, settle, text_of
+
+NOW = at(20)
+
+
+def source_of(snap: Snapshot) -> FakeSource:
+    """A ReportSource whose every poll is `evaluate()` of this snapshot."""
+    def make(now: datetime, tick: int) -> Report:
+        return evaluate(snap, History(), Config(), NOW)
+    return FakeSource(make, start=NOW)
+
+
+async def overview(snap: Snapshot) -> tuple[str, str, str]:
+    """Top bar, meter and flags card of the Overview after one poll."""
+    app: HfmonApp = app_for(source_of(snap))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        return text_of(app, "#topbar"), text_of(app, "#meter"), text_of(app, "#flags")
+
+
+async def test_nothing_read_shows_unknown_never_zero() -> None:
+    snap = replace(snapshot(), account=missing("account"))  # nothing reachable: not even whoami
+    top, meter, flags = await overview(snap)
+    assert top.endswith("now unknown")
+    assert meter.startswith("unknown") and "not in it: account unknown" in meter
+    assert "$" not in top + meter
+    assert "Nothing needs attention" not in flags and "not checked: account, zero_gpu" in flags
+
+
+async def test_an_unread_listing_leaves_the_rate_partial_and_says_whose() -> None:
+    # alice's endpoint runs at $0.80/h; acme's endpoints listing failed, so the rate is only a lower bound
+    snap = snapshot(
+        namespace("alice", billing=billing("alice"), endpoints=(endpoint("alice", "llm"),),
+                  endpoint_catalog=(compute("nvidia-l4", "x1", "0.80"),)),
+        namespace("acme", kind="org", billing=billing("acme"), endpoints=missing("endpoints:acme")),
+        acct=account("alice", orgs=("acme",)))
+    top, meter, _ = await overview(snap)
+    assert top.endswith("now at least $0.80/h")
+    assert meter.startswith("at least $0.80/h") and "≈ $19.20/day or more" in meter
+    assert "not in it: 1 of 2 namespaces unknown (acme)" in meter
