@@ -41,8 +41,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     f.add_argument("--malformed-rate", type=float, default=0.0, help="share of JSON bodies made invalid")
     f.add_argument("--truncate-rate", type=float, default=0.0, help="share of JSON bodies cut short")
     f.add_argument("--schema-drift", action="store_true", help="unknown enum values, extra and missing fields")
-    f.add_argument("--fail-path", action="append", default=[], metavar="TEXT",
-                   help="answer 503 to every request whose path contains TEXT (repeatable; e.g. /billing)")
     f.add_argument("--discrepancies", action=argparse.BooleanOptionalAction, default=True,
                    help="inject billing discrepancies for the cross-check to find (default: on)")
 
@@ -52,8 +50,7 @@ def build_hub(args: argparse.Namespace) -> FakeHub:
     faults = Faults(error_rate=args.error_rate, rate_limit_burst=args.rate_limit_burst,
                     rate_limit_period=args.rate_limit_period, stall_rate=args.stall_rate,
                     stall_seconds=args.stall_seconds, malformed_rate=args.malformed_rate,
-                    truncate_rate=args.truncate_rate, schema_drift=args.schema_drift,
-                    failing_paths=tuple(args.fail_path))
+                    truncate_rate=args.truncate_rate, schema_drift=args.schema_drift)
     scenario = demo_scenario(args.seed, spaces=args.spaces, endpoints=args.endpoints, jobs=args.jobs,
                              repos=args.repos, orgs=args.orgs, requests_per_minute=args.requests_per_minute,
                              plan=args.plan, page_size=args.page_size, latency_ms=args.latency_ms,

@@ -202,8 +202,6 @@ class FakeHub:
                 raise HTTPError(429, f"You have exceeded our rate limit for the 'api' resource. Retry after "
                                 f"{reset} seconds ({0 if burst else remaining}/{quota} requests remaining in "
                                 f"current {WINDOW_S}s window).", headers=[("Retry-After", str(max(1, reset)))])
-            if any(part in req.path for part in self.faults.failing_paths):
-                raise HTTPError(503, "Service Unavailable")
             if plan.error_status is not None:
                 raise HTTPError(plan.error_status, "Internal Error - We're working hard to fix this as soon as "
                                 "possible!" if plan.error_status == 500 else "Service Unavailable")

@@ -188,7 +188,6 @@ class Faults:
     malformed_rate: float = 0.0
     truncate_rate: float = 0.0
     schema_drift: bool = False
-    failing_paths: tuple[str, ...] = ()  # requests whose path contains one of these answer 503, every time
 
 
 @dataclass

@@ -11,6 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from hfmon.fakehub.faults import RouteFault
 from hfmon.schemas import once_schema
 from tests.cli.test_once_e2e import HFMON, SECRET, Run, Served, assert_no_token, fake
 
@@ -77,7 +78,8 @@ def test_nothing_reachable_text_says_unknown_and_why(tmp_path: Path) -> None:
 
 
 def test_failing_billing_is_unknown_not_zero_and_not_no_access(fake: Callable[..., Served]) -> None:
-    served = fake(failing_paths=("/billing/",))
+    served = fake()
+    served.hub.route_faults.append(RouteFault("*/billing/*", status=503))  # every billing route, every time
     run = served.run("--once", "--json")
     assert run.code == 1, run.stderr
     doc = run.doc()
