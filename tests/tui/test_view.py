@@ -74,7 +74,8 @@ def test_namespace_filter_keeps_only_that_owner() -> None:
 def test_top_spenders_include_inference_and_rank_by_cost() -> None:
     out = rows.spender_rows(build_report(), None)
     assert [k for k, _ in out][:3] == ["acme/llm-prod", "acme/chat-ui", "acme/rerank"]
-    assert "Inference Providers" in [k for k, _ in rows.spender_rows(build_report(), None, limit=20)]
+    # bigcorp's billing is unreadable: the inference figure is only a lower bound, and its row says so
+    assert "Inference Providers (at least)" in [k for k, _ in rows.spender_rows(build_report(), None, limit=20)]
 
 
 def test_badges_name_the_source_and_age() -> None:
