@@ -46,7 +46,7 @@ def test_a_space_scaled_up_is_billed_for_the_replicas_it_runs_not_the_ones_reque
                     spaces_hw=(flavor("t4-small", "0.01", gpu=True),))  # $0.60/h a replica
     r = evaluate(snap, History(), Config(), NOW)
     assert [row.cost.cost_per_hour_usd for row in r.spaces] == [D("1.80"), D("1.20")]
-    assert r.running_cost_per_hour_usd == D("3.00")
+    assert r.running_cost_per_hour_usd.value == D("3.00")
 
 
 def test_an_initializing_endpoint_is_billed_for_the_replicas_it_brings_up() -> None:
