@@ -60,12 +60,14 @@ def count_total(total: Total[int]) -> str:
 def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
     """Why a total is partial, in a few words: `1 of 3 namespaces unknown (acme) · 1 unpriced`; "" if complete."""
     scopes: dict[str, None] = {}
-    unpriced = 0
+    unpriced = unknown = 0
     words: list[str] = []
     for name in total.missing:
         kind, _, scope = name.partition(":")
         if kind == "unpriced":
             unpriced += 1
+        elif kind == "unknown":
+            unknown += 1
         elif scope:
             scopes[scope] = None
         elif name not in words:
@@ -76,6 +78,8 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
         words.append(f"{len(scopes)}{of} {noun} unknown ({', '.join(scopes)})")
     if unpriced:
         words.append(f"{unpriced} unpriced")
+    if unknown:
+        words.append(f"{unknown} in an unknown state")
     return " · ".join(words)
 
 

@@ -52,8 +52,9 @@ class Total(Generic[N]):
     """A sum whose parts may be unknown: never the sum of the known parts posing as the whole.
 
     `known` sums the parts that were read (None when none was); `missing` names the parts that were not,
-    each a source name (`billing:acme`, a key of `Report.sources`) or `unpriced:<item>` (an item of
-    `Report.unpriced`). Complete when nothing is missing; otherwise `known` is only a lower bound.
+    each a source name (`billing:acme`, a key of `Report.sources`), `unpriced:<item>` (an item of
+    `Report.unpriced`) or `unknown:<item>` (a resource whose stage, so its cost now, is unknown).
+    Complete when nothing is missing; otherwise `known` is only a lower bound.
     """
 
     known: N | None

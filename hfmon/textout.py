@@ -52,6 +52,9 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
                     f" {len([r for r in report.spaces if r.cost.billed_now])} Spaces,"
                     f" {len([r for r in report.jobs if r.cost.billed_now])} jobs billed"))
     out += _missing(running, report, paint)
+    if len(report.namespaces) > 1:
+        out.append(_fit("          " + " · ".join(f"{ns} {money_total(report.running_in(ns), unit='/h')}"
+                                                 for ns in report.namespaces)))
     inf = report.inference
     shown = [(p.name, p.cost_usd) for p in inf.by_provider[:3]]
     if inf.not_broken_down.cost_usd:

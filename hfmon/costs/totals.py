@@ -28,7 +28,13 @@ def job_label(j: Job) -> str:
     return f"job {j.id} ({j.flavor})"
 
 
-UNPRICED_PREFIX = "unpriced:"  # a Total's missing part that is a resource billed now without a price
+UNPRICED_PREFIX = "unpriced:"  # a Total's missing part: a resource billed now that no catalog prices
+UNKNOWN_PREFIX = "unknown:"  # a Total's missing part: a resource whose cost now is unknown (an unknown stage)
+
+
+def _missing_label(label: str, cost: ResourceCost) -> str:
+    """How a resource whose $/h is unknown is named among a Total's missing parts."""
+    return (UNPRICED_PREFIX if cost.price is None else UNKNOWN_PREFIX) + label
 
 
 def meter_rows(snapshot: Snapshot, endpoints: Sequence[EndpointRow], spaces: Sequence[SpaceRow],
@@ -49,7 +55,7 @@ def meter_rows(snapshot: Snapshot, endpoints: Sequence[EndpointRow], spaces: Seq
                 out.append(MeterRow(ns.namespace, kind, Total(None, (source.name,)), None))
                 continue
             billed = [(label, c) for label, c in rows.get((ns.namespace, kind), []) if c.billed_now]
-            usd = Total.of(((UNPRICED_PREFIX + label, c.cost_per_hour_usd) for label, c in billed), Decimal(0))
+            usd = Total.of(((_missing_label(label, c), c.cost_per_hour_usd) for label, c in billed), Decimal(0))
             out.append(MeterRow(ns.namespace, kind, usd, len(billed)))
     return tuple(out)
 

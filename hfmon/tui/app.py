@@ -84,6 +84,7 @@ class HfmonApp(App[int]):
 
     def compose(self) -> ComposeResult:
         yield Static(id="topbar")
+        yield Static(id="banner")
         with TabbedContent(initial="tab-overview", id="tabs"):
             for i, (sid, title) in enumerate(bindings.SCREENS, start=1):
                 with TabPane(f"{i} {title}", id=f"tab-{sid}"):
@@ -223,6 +224,10 @@ class HfmonApp(App[int]):
         now = self.source.now()
         self.query_one("#topbar", Static).update(status.topbar(self.report, self.namespace, self.demo,
                                                               self.theme_variables))
+        banner = self.query_one("#banner", Static)
+        text = status.banner(self.report)
+        banner.display = text is not None
+        banner.update(text or "")
         self.query_one("#statusbar", Static).update(status.statusbar(
             self.report, now, interval_s=self.interval_s, paused=self.paused, polling=self.polling,
             error=self.last_error, rate_limit_s=self.rate_limit_left()))

@@ -7,6 +7,7 @@ from decimal import Decimal
 from rich.text import Text
 
 from hfmon import format as fmt
+from hfmon.errors import FAILURE_WORDS, Failure
 from hfmon.report import Credits, Severity
 from hfmon.tui.state import ViewState
 
@@ -74,7 +75,11 @@ def credits_text(state: ViewState) -> Text:
         text.append(name, style="bold")
         c = by_ns.get(name)
         if c is None:
-            text.append(" no billing access", style=t.get("warn", ""))
+            source = r.source(f"billing:{name}")
+            failure = source.failure if source is not None else None
+            why = "no billing access" if failure is Failure.NO_ACCESS else (
+                f"credits unknown: billing {FAILURE_WORDS[failure]}" if failure else "credits unknown")
+            text.append(f" {why}", style=t.get("warn", ""))
             continue
         _credit_lines(text, c, state)
     return text

@@ -10,7 +10,7 @@ from typing import Literal
 from rich.text import Text
 
 from hfmon import format as fmt
-from hfmon.errors import HfmonError
+from hfmon.errors import FAILURE_WORDS, Failure, HfmonError
 from hfmon.models import SourceStatus
 from hfmon.report import Report, SourceState
 
@@ -61,6 +61,35 @@ def source_changes(previous: Report | None, report: Report) -> list[Toast]:
     if recovered:
         toasts.append(Toast("Back to normal", ", ".join(recovered), "information", 4.0))
     return toasts
+
+
+def banner(report: Report | None) -> Text | None:
+    """The banner under the top bar while sources fail: what happened, in words, until it is fixed (None: all
+    answered, or only permissions are missing, which the Sources panel and the cards already say)."""
+    if report is None:
+        return None
+    failed = [s for s in report.sources if s.failure is not None and s.status is not SourceStatus.NO_ACCESS]
+    if not failed:
+        return None
+    text = Text("⚠ ", style="bold")
+    account = report.source("account")
+    if account is not None and account.failure is Failure.REJECTED_TOKEN:
+        text.append("Token rejected", style="bold")
+        text.append(": every figure is unknown. Check HF_TOKEN or run `hf auth login`, then press r.")
+        return text
+    if len(failed) == len(report.sources):
+        words = ", ".join(dict.fromkeys(FAILURE_WORDS[s.failure] for s in failed if s.failure))
+        text.append(f"Nothing answered ({words})", style="bold")
+        hint = failed[0].hint
+        text.append(": every figure is unknown." + (f" {hint[0].upper()}{hint[1:]}." if hint else ""))
+        return text
+    groups: dict[str, list[str]] = {}
+    for s in failed:
+        if s.failure is not None:
+            groups.setdefault(FAILURE_WORDS[s.failure], []).append(s.name)
+    text.append(" · ".join(f"{what}: {', '.join(names)}" for what, names in groups.items()), style="bold")
+    text.append(" — their figures are stale or unknown")
+    return text
 
 
 def topbar(report: Report | None, namespace: str | None, demo: bool, variables: Mapping[str, str]) -> Text:

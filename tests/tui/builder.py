@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
 from hfmon.clock import FrozenClock
+from hfmon.errors import Failure
 from hfmon.models import Account, Endpoint, Job, Org, RepoStorage, SourceStatus, Space, ZeroGpuQuota
 from hfmon.report import (
     CheckStatus,
@@ -162,12 +163,13 @@ def sources(now: datetime) -> tuple[SourceState, ...]:
         if name == "endpoints:acme":
             out.append(SourceState(name, SourceStatus.STALE, now - timedelta(minutes=7), 420,
                                    "503 Service Unavailable from api.endpoints.huggingface.cloud",
-                                   "Endpoints API is having trouble; hfmon keeps the last value and retries"))
+                                   "Endpoints API is having trouble; hfmon keeps the last value and retries",
+                                   503, Failure.SERVER_ERROR))
         elif name in ("billing:bigcorp", "statement:bigcorp"):
             out.append(SourceState(name, SourceStatus.NO_ACCESS, None, None,
                                    "403 Forbidden: the token cannot read bigcorp's billing",
                                    "Ask a bigcorp admin for billing read access, or use a token with "
-                                   "'Read billing usage' for that org"))
+                                   "'Read billing usage' for that org", 403, Failure.NO_ACCESS))
         else:
             out.append(SourceState(name, SourceStatus.OK, now - timedelta(seconds=3), 3, None, None))
     return tuple(out)

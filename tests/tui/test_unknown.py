@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from textual.widgets import Static
+
 from hfmon.config import Config
 from hfmon.costs import evaluate
+from hfmon.errors import Failure
 from hfmon.history import History
-from hfmon.models import Snapshot
+from hfmon.models import Snapshot, SourceResult, SourceStatus, ZeroGpuQuota
 from hfmon.report import Report
 from hfmon.tui.app import HfmonApp
 from tests.costs.builders import (
@@ -20,6 +23,7 @@ from tests.costs.builders import (
     namespace,
     replace,
     snapshot,
+    statement,
 )
 from tests.tui.builder import FakeSource
 from tests.tui.test_app import app_for, settle, text_of
@@ -62,3 +66,50 @@ async def test_an_unread_listing_leaves_the_rate_partial_and_says_whose() -> Non
     assert top.endswith("now at least $0.80/h")
     assert meter.startswith("at least $0.80/h") and "≈ $19.20/day or more" in meter
     assert "not in it: 1 of 2 namespaces unknown (acme)" in meter
+
+
+def healthy() -> Snapshot:
+    """Every source answered."""
+    return snapshot(namespace("alice", billing=billing("alice"), statement=statement("alice")),
+                    zero_gpu=ZeroGpuQuota(1500, 1500, None), acct=account("alice", orgs=()))
+
+
+def rejected() -> Snapshot:
+    """whoami answered 401: the token was rejected."""
+    gone = SourceResult("account", SourceStatus.ERROR, None, None, "401 Unauthorized on GET /api/whoami-v2",
+                        "check the token", 401, Failure.REJECTED_TOKEN)
+    return replace(snapshot(), account=gone)
+
+
+async def test_a_banner_says_what_happened_and_stays_until_it_is_fixed() -> None:
+    broken = snapshot(namespace("alice", billing=missing("billing:alice", failure=Failure.TIMED_OUT)),
+                      acct=account("alice", orgs=()))  # the statement and ZeroGPU quota: unreachable
+    snaps = [broken, broken, healthy()]
+    source = FakeSource(lambda now, tick: evaluate(snaps[min(tick, 2)], History(), Config(), NOW), start=NOW)
+    app: HfmonApp = app_for(source)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        banner = app.query_one("#banner", Static)
+        assert banner.display
+        words = text_of(app, "#banner")
+        assert "timed out: billing:alice" in words and "unreachable: zero_gpu, statement:alice" in words
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert banner.display and "timed out: billing:alice" in text_of(app, "#banner")  # still not fixed
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert not banner.display  # fixed: every source answered
+
+
+async def test_a_rejected_token_gets_a_banner_that_says_what_to_do() -> None:
+    snaps = [rejected(), healthy()]
+    source = FakeSource(lambda now, tick: evaluate(snaps[min(tick, 1)], History(), Config(), NOW), start=NOW)
+    app: HfmonApp = app_for(source)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        words = text_of(app, "#banner")
+        assert words.startswith("⚠ Token rejected: every figure is unknown.") and "hf auth login" in words
+        assert app.paused and text_of(app, "#topbar").endswith("now unknown")
+        await pilot.press("r")  # the user fixed the token and retries
+        await settle(app, pilot)
+        assert not app.query_one("#banner", Static).display and not app.paused
