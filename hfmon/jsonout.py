@@ -70,7 +70,7 @@ def report_document(report: Report) -> dict[str, Any]:
                   for sp in report.spend],
         "running_cost_per_hour_usd": total(report.running_cost_per_hour_usd),
         "meter": [{"namespace": m.namespace, "kind": m.kind, "usd_per_hour": total(m.usd_per_hour),
-                   "billed_now": m.billed_now} for m in report.meter],
+                   "billed_now": m.billed_now} for m in report.meter_rows],
         "endpoints": [_endpoint(row.endpoint, row.cost) for row in report.endpoints],
         "spaces": [_space(row.space, row.cost, row.gpu_hours) for row in report.spaces],
         "jobs": [_job(row.job, row.cost) for row in report.jobs],

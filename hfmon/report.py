@@ -312,13 +312,13 @@ class Report:
     gpu_hours_by_hardware: tuple[tuple[str, Decimal], ...] = ()
     spend: tuple[Spend, ...] = ()  # billed this period, per namespace with billing access
     flags_unchecked: tuple[str, ...] = ()  # sources that could raise a flag and were not read this poll
-    meter: tuple[MeterRow, ...] = ()  # running_cost_per_hour_usd by namespace and kind; they sum to it exactly
+    meter_rows: tuple[MeterRow, ...] = ()  # running_cost_per_hour_usd by namespace and kind; they sum to it exactly
 
     def running_in(self, namespace: str | None) -> Total[Decimal]:
         """$/h now of one namespace (its meter rows added up), or of everything for None."""
         if namespace is None:
             return self.running_cost_per_hour_usd
-        return Total.sum((m.usd_per_hour for m in self.meter if m.namespace == namespace), Decimal(0))
+        return Total.sum((m.usd_per_hour for m in self.meter_rows if m.namespace == namespace), Decimal(0))
 
     @property
     def namespaces(self) -> tuple[str, ...]:

@@ -133,7 +133,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         gpu_hours_by_hardware=tuple((hw, hours(m)) for hw, m in sorted(acc.gpu_minutes.items())),
         spend=tuple(acc.spend),
         flags_unchecked=unchecked_sources(snapshot),
-        meter=meter,
+        meter_rows=meter,
     )
 
 

@@ -48,7 +48,7 @@ def meter_text(state: ViewState) -> Text:
     """
     r, t, ns = state.report, state.tones, state.namespace
     rate = r.running_in(ns)
-    billed = [m.billed_now for m in r.meter if ns in (None, m.namespace)]
+    billed = [m.billed_now for m in r.meter_rows if ns in (None, m.namespace)]
     text = Text()
     text.append(fmt.money_total(rate, unit="/h"), style="bold " + t.get("accent" if rate.complete else "warn", ""))
     if rate.known is not None:

@@ -134,12 +134,12 @@ def test_every_breakdown_adds_up_and_missing_is_never_a_number(case: tuple[Repor
         for name in {p.provider for u in usages for p in u.by_provider}}
 
     # the meter: its rows add up to the running total, an unread listing is unknown (never $0)
-    assert Total.sum((m.usd_per_hour for m in report.meter), D(0)) == report.running_cost_per_hour_usd
+    assert Total.sum((m.usd_per_hour for m in report.meter_rows), D(0)) == report.running_cost_per_hour_usd
     owned = [(r.endpoint.namespace, "endpoints", r.cost) for r in report.endpoints]
     owned += [(r.space.namespace, "spaces", r.cost) for r in report.spaces]
     owned += [(r.job.namespace, "jobs", r.cost) for r in report.jobs]
     row_knowns = []
-    for m in report.meter:
+    for m in report.meter_rows:
         if not by_ns[m.namespace].listings_read[m.kind]:
             assert m.usd_per_hour == Total(None, (f"{m.kind}:{m.namespace}",)) and m.billed_now is None, m
             continue
