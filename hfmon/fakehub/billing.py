@@ -204,7 +204,9 @@ def storage_line(scn: Scenario, namespace: str, lo: datetime) -> Line:
     private, _ = storage_bytes(scn, namespace)
     over = max(0, private - private_allowance(scn, namespace))
     tbs = -(-over // TB)
-    return Line("storage", namespace, "private storage above the plan allowance", "hf/repository-storage",
+    org = scn.org(namespace)
+    owner_id = org.id if org is not None else scn.user.id  # entityId is always a 24-hex id (the spec's schema)
+    return Line("storage", owner_id, "private storage above the plan allowance", "hf/repository-storage",
                 "Repository storage", tbs, STORAGE_TB_MICRO_USD, lo, None, True, unit_label="TB")
 
 

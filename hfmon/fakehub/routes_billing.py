@@ -85,6 +85,11 @@ def usage_v2(ctx: Ctx, ns: str) -> Resp:
                                          "totalMinutes": float(minutes)}}})
 
 
+def statement_group(line: billing.Line) -> str:
+    """The statement key a line sits under: the spec allows only `Endpoints` and `Spaces` (Jobs and storage too)."""
+    return "Endpoints" if line.group == "endpoints" else "Spaces"
+
+
 def line_json(line: billing.Line) -> dict[str, Any]:
     """One itemised usage line."""
     return {"entityId": line.entity_id, "active": line.active, "product": line.product,
@@ -109,7 +114,7 @@ def statement(ctx: Ctx, ns: str) -> Resp:
     rows = lines(ctx, "all", ns, start, end)
     groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for line in rows:
-        groups[line.group].append(line_json(line))
+        groups[statement_group(line)].append(line_json(line))
     total = sum(x.total_micro_usd for x in rows)
     invoice: dict[str, Any] = {"id": "no-invoice", "type": "no-invoice"}
     if start != cur:

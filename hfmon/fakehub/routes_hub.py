@@ -33,6 +33,10 @@ def _avatar(name: str) -> str:
     return f"https://cdn-avatars.huggingface.co/v1/production/uploads/{_sha(name)[:12]}/{name}.png"
 
 
+def _user_avatar(name: str) -> str:
+    return f"/avatars/{_sha(name)[:32]}.svg"
+
+
 def auth_block(ctx: Ctx) -> dict[str, Any]:
     """whoami-v2 `auth` for the caller's token."""
     scn = ctx.scn
@@ -162,16 +166,20 @@ def listing(ctx: Ctx, kind: str) -> Resp:
     return page(req, items, ctx.scn.page_size)
 
 
-def _flavor_json(f: Flavor) -> dict[str, Any]:
+def _flavor_json(f: Flavor, jobs: bool) -> dict[str, Any]:
+    """One hardware flavor; only the Jobs catalog carries `ephemeralStorage` (the spec's two schemas differ)."""
     acc = None if f.gpu is None else {"type": "gpu", "model": f.gpu[0], "quantity": f.gpu[1], "vram": f.gpu[2],
                                       "manufacturer": f.gpu[3]}
-    return {"name": f.name, "prettyName": f.pretty_name, "cpu": f.cpu, "ram": f.ram, "ephemeralStorage": f.ephemeral,
-            "accelerator": acc, "unitCostMicroUSD": f.unit_micro_usd, "unitCostUSD": f.unit_micro_usd / 1_000_000,
-            "unitLabel": "minute"}
+    out = {"name": f.name, "prettyName": f.pretty_name, "cpu": f.cpu, "ram": f.ram, "accelerator": acc,
+           "unitCostMicroUSD": f.unit_micro_usd, "unitCostUSD": f.unit_micro_usd / 1_000_000, "unitLabel": "minute"}
+    return out | {"ephemeralStorage": f.ephemeral} if jobs else out
 
 
 def job_json(ctx: Ctx, job: JobDef) -> dict[str, Any]:
-    """JobInfo JSON of a job at the scenario time."""
+    """JobInfo JSON of a job at the scenario time, shaped as the spec's `/api/jobs/{namespace}` items.
+
+    The spec's schema has no nulls here: a time or duration not reached yet is absent, not null.
+    """
     now = ctx.now
     iv = tl.at(job.timeline, now)
     stage = iv.state if iv else "SCHEDULING"
@@ -179,23 +187,28 @@ def job_json(ctx: Ctx, job: JobDef) -> dict[str, Any]:
     final = next((x for x in job.timeline if x.end is None), None)
     finished = final.start if final is not None and final.start <= now else None
     run_iv = next((x for x in job.timeline if x.state == "RUNNING"), None)
-    running_secs = None
+    durations: dict[str, int] = {"schedulingSecs": int(((started or now) - job.created_at).total_seconds()),
+                                 "totalSecs": int(((finished or now) - job.created_at).total_seconds())}
     if started is not None and run_iv is not None:
         end = min(now, run_iv.end) if run_iv.end else now
-        running_secs = int((end - started).total_seconds())
-    org = ctx.scn.org(job.namespace)
-    owner_id = org.id if org is not None else ctx.scn.user.id
+        durations["runningSecs"] = int((end - started).total_seconds())
+    scn = ctx.scn
+    org = scn.org(job.namespace)
+    owner = ({"id": org.id, "name": org.name, "type": "org", "avatarUrl": _avatar(org.name)} if org is not None else
+             {"id": scn.user.id, "name": scn.user.name, "type": "user", "avatarUrl": _user_avatar(scn.user.name)})
     msgs = {"ERROR": "Job failed with exit code: 1", "CANCELED": "Job canceled by user"}
-    return {"id": job.id, "createdAt": iso_ms(job.created_at), "startedAt": iso_ms(started) if started else None,
-            "finishedAt": iso_ms(finished) if finished else None, "dockerImage": job.docker_image, "spaceId": None,
-            "owner": {"id": owner_id, "name": job.namespace,
-                      "type": "user" if job.namespace == ctx.scn.user.name else "org"},
-            "command": list(job.command), "arguments": [], "environment": {}, "secrets": [], "flavor": job.flavor,
-            "labels": {}, "status": {"stage": stage, "message": msgs.get(stage)},
-            "durations": {"schedulingSecs": int(((started or now) - job.created_at).total_seconds()),
-                          "runningSecs": running_secs,
-                          "totalSecs": int(((finished or now) - job.created_at).total_seconds())},
-            "initiator": {"type": "user", "id": ctx.scn.user.id, "name": ctx.scn.user.name}}
+    out: dict[str, Any] = {
+        "type": "job", "id": job.id, "createdAt": iso_ms(job.created_at), "dockerImage": job.docker_image,
+        "owner": owner, "createdBy": {"id": scn.user.id, "name": scn.user.name},
+        "command": list(job.command), "arguments": [], "environment": {}, "secrets": [], "flavor": job.flavor,
+        "labels": {}, "status": {"stage": stage, "message": msgs.get(stage)}, "durations": durations,
+        "initiator": {"type": "user", "id": scn.user.id, "name": scn.user.name,
+                      "avatarUrl": _user_avatar(scn.user.name)}}
+    if started is not None:
+        out["startedAt"] = iso_ms(started)
+    if finished is not None:
+        out["finishedAt"] = iso_ms(finished)
+    return out
 
 
 def _member_ns(ctx: Ctx, ns: str) -> None:
@@ -233,7 +246,7 @@ def route(ctx: Ctx) -> Resp | None:
         return listing(ctx, parts[0])
     if parts in (["spaces", "hardware"], ["jobs", "hardware"]):
         flavors = scn.space_flavors if parts[0] == "spaces" else scn.job_flavors
-        return json_resp([_flavor_json(f) for f in flavors])
+        return json_resp([_flavor_json(f, parts[0] == "jobs") for f in flavors])
     if n in (3, 4) and parts[0] in ("spaces", "models", "datasets"):
         rid = f"{parts[1]}/{parts[2]}"
         sp = next((s for s in scn.spaces if s.id == rid), None) if parts[0] == "spaces" else None

@@ -97,7 +97,7 @@ def test_list_user_repos(api: HfApi, hub: FakeHub) -> None:
 
 def test_pause_resume_and_scale_to_zero_change_state_and_billing(api: HfApi, hub: FakeHub, clock: Clock) -> None:
     def billed() -> int:
-        rows = get_json(hub, f"{BASE}/api/settings/billing/usage")["usage"]["endpoints"]
+        rows = get_json(hub, f"{BASE}/api/settings/billing/usage")["usage"]["Endpoints"]
         return sum(r["quantity"] for r in rows if r["label"] == "ada/llama-chat")
 
     # the endpoint object keeps the token it was fetched with, not the HfApi's: pass it
