@@ -5,9 +5,10 @@ API), so this small generator covers exactly the keywords the vendored spec uses
 properties/required/additionalProperties/propertyNames, items/maxItems, string length/pattern and the date-time
 format, integer/number bounds. `test_strategies.py` checks every generated value against the schema itself.
 
-Two kinds of numbers: `realistic` ones (0 to 4e9, integers and fractions: money, counts, sizes, Unix times in
-range) that every parser must read without complaint, and `wild` ones (any finite JSON number) where a parser may
-answer with a clean HfmonError but never crash.
+Two kinds of payloads: `realistic` ones (numbers 0 to 4e9, integers and fractions: money, counts, sizes, Unix
+times in range; printable text) that every parser must read without complaint and without changing what they
+say, and `wild` ones (any finite JSON number, any text) where a parser may answer with a clean HfmonError but
+never crash.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ Schema = dict[str, Any]
 REALISTIC_MAX = 4_000_000_000
 HEX24 = "^[0-9a-f]{24}$"
 NEW_KEY = "x-hfmon-unknown-field"
+REALISTIC_CHARS = string.ascii_letters + string.digits + "-_./ é"
 
 
 def _date_times(wild: bool) -> st.SearchStrategy[str]:
@@ -41,7 +43,9 @@ def _string(schema: Schema, wild: bool) -> st.SearchStrategy[str]:
         return st.text("0123456789abcdef", min_size=24, max_size=24)
     if pattern is not None:
         return st.from_regex(pattern, fullmatch=True)
-    return st.text(min_size=schema.get("minLength", 0), max_size=min(schema.get("maxLength", 16), 16))
+    # Realistic text is printable (hfmon strips terminal controls from names on purpose); wild text is any.
+    alphabet = st.characters() if wild else st.sampled_from(REALISTIC_CHARS)
+    return st.text(alphabet, min_size=schema.get("minLength", 0), max_size=min(schema.get("maxLength", 16), 16))
 
 
 def _number(schema: Schema, integer: bool, wild: bool) -> st.SearchStrategy[Any]:
