@@ -171,14 +171,14 @@ class Collector:
             spaces = tg.create_task(src("spaces", lambda: c.spaces(ns)))
             jobs = tg.create_task(src("jobs", lambda: c.jobs(ns)))
             billing = tg.create_task(src("billing", lambda: self._billing(ns, user, start, now)))
-            endpoints = tg.create_task(src("endpoints", lambda: c.endpoints(ns),
-                                           auth_means_no_access=token_ok and not user,
-                                           auth_hint=ORG_ENDPOINTS_HINT))
+            # An org whose Endpoints the token cannot read answers 401 on the whole Endpoints API: no access.
+            org_endpoints = {"auth_means_no_access": token_ok and not user, "auth_hint": ORG_ENDPOINTS_HINT}
+            endpoints = tg.create_task(src("endpoints", lambda: c.endpoints(ns), **org_endpoints))
             statement = tg.create_task(src("statement", lambda: c.statement(ns, user=user)))
             job_charges = tg.create_task(src("job_charges", lambda: c.job_charges(ns, user=user)))
             sessions = tg.create_task(src("sessions", lambda: c.sessions(ns, user=user, start=start, end=now)))
             catalog = tg.create_task(self._cached_source(f"endpoint_catalog:{ns}", self.settings.catalog_ttl_s,
-                                                         lambda: c.endpoint_catalog(ns), prev))
+                                                         lambda: c.endpoint_catalog(ns), prev, **org_endpoints))
         return NamespaceData(namespace=ns, kind=kind, billing=billing.result(), statement=statement.result(),
                              job_charges=job_charges.result(), sessions=sessions.result(),
                              endpoints=endpoints.result(), endpoint_catalog=catalog.result(),
@@ -199,12 +199,12 @@ class Collector:
             return usage
 
     async def _cached_source(self, name: str, ttl_s: float, fetch: Callable[[], Awaitable[T]],
-                             prev: _PreviousIndex) -> SourceResult[T]:
+                             prev: _PreviousIndex, **kw: Any) -> SourceResult[T]:
         """A source fetched at most once per `ttl_s` (of clock time); a failure keeps the cached value stale."""
         hit = self._fresh_cached(name, ttl_s, prev)
         if hit is not None:
             return hit
-        result = await self._source(name, fetch, self._cache.get(name) or prev.get(name))
+        result = await self._source(name, fetch, self._cache.get(name) or prev.get(name), **kw)
         if result.status is SourceStatus.OK:
             self._cache[name] = result
         return result

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from enum import IntEnum
 
-from hfmon.errors import AuthError, ConfigError, Failure, HfmonError, NoTokenError
-from hfmon.models import SourceStatus
-from hfmon.report import Report
+from hfmon.errors import AuthError, ConfigError, HfmonError, NoTokenError
+from hfmon.report import Health, Report
 
 
 class ExitCode(IntEnum):
@@ -29,13 +28,9 @@ def exit_code_for(error: HfmonError) -> int:
 
 
 def exit_code_of(report: Report) -> int:
-    """The exit code for a finished poll."""
-    account = report.source("account")
-    if account is not None and account.failure is Failure.REJECTED_TOKEN:
-        return ExitCode.AUTH
-    answered = [s for s in report.sources if s.status in (SourceStatus.OK, SourceStatus.NO_ACCESS)]
-    if not answered:
-        return ExitCode.UNREACHABLE
-    if len(answered) < len(report.sources):
-        return ExitCode.PARTIAL
-    return ExitCode.OK
+    """The exit code for a finished poll: the Report's health, as a number."""
+    return _BY_HEALTH[report.health]
+
+
+_BY_HEALTH = {Health.OK: ExitCode.OK, Health.PARTIAL: ExitCode.PARTIAL, Health.UNREACHABLE: ExitCode.UNREACHABLE,
+              Health.TOKEN_REJECTED: ExitCode.AUTH}

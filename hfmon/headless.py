@@ -10,7 +10,6 @@ import sys
 
 from hfmon.exitcodes import ExitCode, exit_code_of
 from hfmon.jsonout import report_document
-from hfmon.models import SourceStatus
 from hfmon.monitor import Monitor, monitor_for
 from hfmon.report import Report
 from hfmon.textout import render_text
@@ -50,13 +49,13 @@ async def _poll_once(monitor: Monitor) -> Report:
 
 def _explain(code: int, report: Report) -> str:
     """One stderr line saying why the exit code is not 0."""
-    failed = [s for s in report.sources if s.status in (SourceStatus.ERROR, SourceStatus.STALE)]
-    first = failed[0] if failed else None
-    if code == ExitCode.AUTH:
-        account = report.source("account")
-        detail = f" ({account.error})" if account is not None and account.error else ""
+    failed = [s for s in report.sources if not s.answered]
+    rejected = report.rejected_by
+    if code == ExitCode.AUTH and rejected is not None:
+        detail = f" ({rejected.error})" if rejected.error else ""
         return (f"the token was rejected{detail}: check HF_TOKEN, or run `hf auth login` again "
                 "(a new token: https://huggingface.co/settings/tokens)")
+    first = failed[0] if failed else None
     if code == ExitCode.UNREACHABLE and first is not None:
         return f"no source answered: {first.error}" + (f" ({first.hint})" if first.hint else "")
     return f"partial data; failed sources: {', '.join(s.name for s in failed)}"

@@ -8,7 +8,7 @@ Every breakdown sums exactly to its total, with an explicit remainder where Hugg
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -34,6 +34,15 @@ class CheckStatus(StrEnum):
     DRIFT = "drift"  # differs by more than the tolerance
     UNPRICED = "unpriced"  # nothing to recompute with
     PENDING = "pending"  # billing has not settled yet (inference placeholders, lines still accruing)
+
+
+class Health(StrEnum):
+    """How a poll went as a whole: the one decision `--once`'s exit code and the dashboard's polling follow."""
+
+    OK = "ok"  # every source answered (a source the token has no permission for counts as answered)
+    PARTIAL = "partial"  # some source failed; the rest is shown
+    UNREACHABLE = "unreachable"  # no source answered
+    TOKEN_REJECTED = "token_rejected"  # HF rejected the token (401): every poll would fail the same way
 
 
 class Severity(StrEnum):
@@ -278,6 +287,17 @@ class SourceState:
     http_status: int | None = None  # of the failed request: 401 tells a rejected token apart
     failure: Failure | None = None  # what happened to this poll's fetch (None: it answered)
 
+    @property
+    def answered(self) -> bool:
+        """The source answered: with data, or by saying the token lacks a permission for it."""
+        return self.status in (SourceStatus.OK, SourceStatus.NO_ACCESS)
+
+    @property
+    def token_rejected(self) -> bool:
+        """It failed because HF rejected the token. A 401 that only means "no access" (an org's Endpoints
+        API, say) was already turned into NO_ACCESS by collect, so it does not count."""
+        return not self.answered and (self.failure is Failure.REJECTED_TOKEN or self.http_status == 401)
+
 
 @dataclass(frozen=True, slots=True)
 class OrgSummary:
@@ -333,3 +353,23 @@ class Report:
     def all_checked(self) -> bool:
         """Every input that could raise a flag was read: only then does "no flags" mean nothing needs attention."""
         return not self.flags_unchecked
+
+    @property
+    def health(self) -> Health:
+        """How the poll went, from the sources' states (see Health)."""
+        return poll_health(self.sources)
+
+    @property
+    def rejected_by(self) -> SourceState | None:
+        """The first source whose failure says the token was rejected."""
+        return next((s for s in self.sources if s.token_rejected), None)
+
+
+def poll_health(sources: Sequence[SourceState]) -> Health:
+    """Token rejected if any source says so; else unreachable if none answered; else partial or ok."""
+    if any(s.token_rejected for s in sources):
+        return Health.TOKEN_REJECTED
+    answered = sum(1 for s in sources if s.answered)
+    if not answered:
+        return Health.UNREACHABLE
+    return Health.PARTIAL if answered < len(sources) else Health.OK

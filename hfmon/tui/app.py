@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from hfmon import format as fmt
 from hfmon.errors import AuthError, HfmonError, NoTokenError
-from hfmon.report import Report
+from hfmon.report import Health, Report
 from hfmon.tui import bindings, commands, status
 from hfmon.tui.messages import PollFailed, ReportReady
 from hfmon.tui.screens.base import View
@@ -166,8 +166,8 @@ class HfmonApp(App[int]):
             self.notify(note.message, title=note.title, severity=note.severity, timeout=note.timeout)
         self.screen.remove_class("-loading")
         self.polling = False
-        rejected = status.rejected_token(report)
-        if rejected is not None:
+        rejected = report.rejected_by
+        if report.health is Health.TOKEN_REJECTED and rejected is not None:
             self._stop_for_token(rejected.error or "401 Unauthorized", rejected.hint)
         self.render_report()
         if previous is None and self.focused is None:

@@ -12,7 +12,7 @@ from rich.text import Text
 from hfmon import format as fmt
 from hfmon.errors import FAILURE_WORDS, Failure, HfmonError
 from hfmon.models import SourceStatus
-from hfmon.report import Report, SourceState
+from hfmon.report import Report
 
 Severity = Literal["information", "warning", "error"]
 
@@ -33,11 +33,6 @@ def describe(error: BaseException) -> tuple[str, str, str | None]:
         return error.title, error.message, error.hint
     return ("Unexpected error", f"{type(error).__name__}: {error}",
             "This is a bug in hfmon; polling continues. Please report it with the steps that led here.")
-
-
-def rejected_token(report: Report) -> SourceState | None:
-    """The first source that failed with 401: the token was rejected, so polling again will not help."""
-    return next((s for s in report.sources if s.http_status == 401), None)
 
 
 def source_changes(previous: Report | None, report: Report) -> list[Toast]:
