@@ -6,7 +6,7 @@ Pure values; `hfmon.store` persists them in SQLite and loads them back.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 
@@ -36,12 +36,32 @@ class StateChange:
     replicas: int
 
 
+POLL_RUN_BREAK = timedelta(minutes=15)
+"""Polls further apart than this start a new run: history sampled that coarsely cannot see a Space that sleeps
+and wakes between two polls, so what it saw is no evidence about billed minutes."""
+
+
+@dataclass(frozen=True, slots=True)
+class PollRun:
+    """A stretch of polls (by any hfmon process) each at most POLL_RUN_BREAK after the one before."""
+
+    first: datetime
+    last: datetime
+    max_gap_s: float  # the largest gap between two consecutive polls in the run
+
+
 @dataclass(frozen=True, slots=True)
 class History:
     """What the store knows, oldest first."""
 
     usage: tuple[UsagePoint, ...] = ()
     changes: tuple[StateChange, ...] = ()
+    poll_runs: tuple[PollRun, ...] = ()
+
+    def poll_gap_s(self, start: datetime, end: datetime) -> float | None:
+        """The largest gap between polls over [start, end]; None when no run of polls covers it all."""
+        run = next((r for r in self.poll_runs if r.first <= start and r.last >= end), None)
+        return None if run is None else run.max_gap_s
 
     def changes_of(self, kind: str, resource: str) -> tuple[StateChange, ...]:
         """The state changes of one resource, oldest first."""

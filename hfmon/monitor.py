@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import logging
 import tempfile
 from collections.abc import Sequence
@@ -53,7 +52,6 @@ class Monitor:
         self.snapshot: Snapshot | None = None
         self.warnings: list[str] = []
         self.scratch: tempfile.TemporaryDirectory[str] | None = None  # the demo's throwaway history
-        self.poll_gap_s = config.interval_s
         self._warnings_logged = 0
         self._source_states: dict[str, tuple[SourceStatus, str | None]] = {}
 
@@ -72,11 +70,6 @@ class Monitor:
     async def poll(self) -> Report:
         """One poll: every source concurrently, then history and the Report off the event loop."""
         snapshot = await self.collector.poll(self.snapshot)
-        if self.snapshot is not None:
-            # How far apart polls really are, in the data's time (slowed by rate limits, sped up by --demo):
-            # history can miss up to one gap of a resource's time, and the cross-check must allow for it.
-            gap = (snapshot.taken_at - self.snapshot.taken_at).total_seconds()
-            self.poll_gap_s = max(self.poll_gap_s, gap)
         self.snapshot = snapshot
         # SQLite and evaluate over a long history take a few hundred ms: keep the UI's loop free meanwhile.
         report = await asyncio.to_thread(self._evaluate, snapshot, self.clock.now())
@@ -110,10 +103,7 @@ class Monitor:
                 self.warnings.append(f"history not saved: {exc}")
                 self.store.close()
                 self.store = None
-        config = self.config
-        if self.poll_gap_s > config.interval_s:
-            config = dataclasses.replace(config, interval_s=self.poll_gap_s)
-        return evaluate(snapshot, history, config, now)
+        return evaluate(snapshot, history, self.config, now)
 
     async def aclose(self) -> None:
         """Close the HTTP client (inside the loop that used it) and the history file."""

@@ -159,8 +159,7 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
         acc.crosscheck += line_rows(lines, config.tolerance) + total_rows(ns.namespace, lines, config.tolerance)
         acc.crosscheck += storage_rows(ns.namespace, ns.statement.value.lines,
                                        catalog.bundled.storage_private_usd_per_tb_month, config.tolerance)
-        acc.crosscheck += history_rows(lines, history.changes_of, history.since, now, config.tolerance,
-                                       config.interval_s)
+        acc.crosscheck += history_rows(lines, history.changes_of, history.poll_gap_s, now, config.tolerance)
         for p in lines:
             if p.price is None:
                 acc.unpriced[f"{p.family.rstrip('s')} {p.key} ({p.hardware})"] = None

@@ -28,6 +28,7 @@ class HistoryIndex:
         firsts += [history.usage[0].at] if history.usage else []
         self.since: datetime | None = min(firsts, default=None)  # when history began (rows are oldest first)
         self._all_usage = history.usage
+        self.poll_gap_s = history.poll_gap_s
         self._usage: dict[str, History] = {}
 
     def changes_of(self, kind: str, resource: str) -> Sequence[StateChange]:

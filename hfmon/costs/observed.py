@@ -5,16 +5,19 @@ resource's lines (history began before the first line started), the replica-minu
 states on the line's hardware are compared with the billed quantity, valued at the line's own unit price
 (else the catalog price) so that the row isolates minutes from price.
 
-History timestamps are poll times, so each transition is seen up to one poll interval late; the late starts
-and late ends of runs mostly cancel. Minutes count as matching within
-poll interval x max(2, sqrt(transitions in the span)) x the most replicas seen. A gap beyond that is
+History timestamps are poll times, so each transition is seen up to one poll gap late; the late starts
+and late ends of runs mostly cancel. The gap is the largest between the stored poll times over the line's
+span, whichever process polled (a dashboard, `--once` from cron): minutes count as matching within
+that gap x max(2, sqrt(transitions in the span)) x the most replicas seen. A difference beyond that is
 `drift` when its value exceeds the tolerance's USD floor: the percentage part is for rounding of money,
-and minutes that never ran are not rounding.
+and minutes that never ran are not rounding. A span that no run of polls covers (polls further apart than
+`history.POLL_RUN_BREAK`, or none at all) gets no row: history that coarse cannot see a Space that sleeps
+and wakes between two polls.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -40,29 +43,25 @@ def observed_minutes(kind: str, changes: Sequence[StateChange], hardware: str, s
     return minutes, transitions, most
 
 
-RESOLVING_GAP_S = 15 * 60  # polls further apart than this cannot see short runs
+PollGap = Callable[[datetime, datetime], float | None]
+"""`History.poll_gap_s`: the largest gap in seconds between polls over [start, end], None if not covered."""
 
 
-def history_rows(lines: Sequence[PricedLine], changes_of: ChangesOf, observed_from: datetime | None,
-                 now: datetime, tolerance: Tolerance, interval_s: float) -> list[CrossCheck]:
-    """One "minutes vs history" row per resource and product that history fully covers.
-
-    None when polls are further apart than `RESOLVING_GAP_S`: a Space that sleeps and wakes between two polls
-    is invisible to history, so coarse history would report drift that is not there.
-    """
-    if interval_s > RESOLVING_GAP_S:
-        return []
+def history_rows(lines: Sequence[PricedLine], changes_of: ChangesOf, poll_gap_s: PollGap,
+                 now: datetime, tolerance: Tolerance) -> list[CrossCheck]:
+    """One "minutes vs history" row per resource and product whose span a run of polls covers."""
     rows = []
     for (family, key, hardware), mine in by_product(lines).items():
         kind = FAMILY_KIND[family]
         starts = [p.line.started_at for p in mine]
         changes = changes_of(kind, key)
-        if observed_from is None or not changes or any(s is None for s in starts):
+        if not changes or any(s is None for s in starts):
             continue
         begin = min(s for s in starts if s is not None)
-        if observed_from > begin:
-            continue
         end = max(p.line.stopped_at or now for p in mine)
+        gap_s = poll_gap_s(begin, min(end, now))
+        if gap_s is None:
+            continue
         seen, transitions, most = observed_minutes(kind, changes, hardware, begin, end)
         billed_minutes = sum((p.line.quantity for p in mine), Decimal(0))
         billed = sum((p.line.total_usd for p in mine), Decimal(0))
@@ -71,7 +70,7 @@ def history_rows(lines: Sequence[PricedLine], changes_of: ChangesOf, observed_fr
             unit = mine[0].price.usd_per_hour / 60
         if unit <= 0 and billed > 0:
             continue  # nothing to value the minutes with
-        slack = Decimal(str(interval_s)) / 60 * max(Decimal(2), Decimal(transitions).sqrt()) * most
+        slack = Decimal(str(gap_s)) / 60 * max(Decimal(2), Decimal(transitions).sqrt()) * most
         recomputed = micro(seen * unit)
         note = (f"billed {billed_minutes.normalize():f} min, history shows "
                 f"{seen.quantize(Decimal('0.1')).normalize():f} min (poll lag allows "

@@ -27,7 +27,7 @@ import platformdirs
 
 from hfmon import errors
 from hfmon.files import narrow, private_dir, private_file
-from hfmon.history import GONE, History, StateChange, UsagePoint
+from hfmon.history import GONE, POLL_RUN_BREAK, History, PollRun, StateChange, UsagePoint
 from hfmon.models import Snapshot
 from hfmon.store import queries as q
 from hfmon.store.extract import (
@@ -261,6 +261,8 @@ class HistoryStore:
         def write(conn: sqlite3.Connection) -> None:
             _record_usage(conn, points, at)
             _record_states(conn, observed, at)
+            if observed.listed:  # the poll saw resources: it counts for the gaps history must allow for
+                _record_poll(conn, at)
 
         self._run(write)
         if self._pruned_for is None or snapshot.taken_at - self._pruned_for >= PRUNE_EVERY:
@@ -296,12 +298,13 @@ class HistoryStore:
         """
         start = encode_time(since)
 
-        def read(conn: sqlite3.Connection) -> tuple[list[Any], list[Any], dict[int, tuple[str, str]]]:
+        def read(conn: sqlite3.Connection) -> tuple[list[Any], list[Any], dict[int, tuple[str, str]], list[Any]]:
             return (conn.execute(q.LOAD_USAGE, {"since": start}).fetchall(),
                     conn.execute(q.LOAD_CHANGES, {"since": start}).fetchall(),
-                    {rid: (kind, resource) for rid, kind, resource in conn.execute(q.RESOURCE_NAMES)})
+                    {rid: (kind, resource) for rid, kind, resource in conn.execute(q.RESOURCE_NAMES)},
+                    conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall())
 
-        usage_rows, change_rows, names = self._run(read, "BEGIN")  # one read snapshot for all three
+        usage_rows, change_rows, names, run_rows = self._run(read, "BEGIN")  # one read snapshot for all
         times: dict[int, datetime] = {}  # one poll's rows share a time: decode it once
 
         def time_of(value: int) -> datetime:
@@ -316,7 +319,21 @@ class HistoryStore:
         changes = tuple(
             StateChange(*names[rid], time_of(at), state, hardware, replicas)
             for rid, at, state, hardware, replicas in change_rows)
-        return History(usage=usage, changes=changes)
+        runs = tuple(PollRun(decode_time(first), decode_time(last), gap / 10**6) for first, last, gap in run_rows)
+        return History(usage=usage, changes=changes, poll_runs=runs)
+
+
+def _record_poll(conn: sqlite3.Connection, at: int) -> None:
+    """Extend the latest run of polls with this one, or start a new run after a break.
+
+    A poll older than the latest one (another process recorded a newer poll first) can only shorten a gap:
+    it is left out, which errs towards allowing more for poll lag, never less.
+    """
+    last = conn.execute(q.LAST_POLL_RUN).fetchone()
+    if last is None or at - last[1] > POLL_RUN_BREAK // q.MICROSECOND:
+        conn.execute(q.NEW_POLL_RUN, (at, at))
+    elif at > last[1]:
+        conn.execute(q.EXTEND_POLL_RUN, (at, at - last[1], last[0]))
 
 
 def _record_usage(conn: sqlite3.Connection, points: list[UsagePoint], at: int) -> None:

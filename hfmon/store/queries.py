@@ -73,6 +73,11 @@ LOAD_CHANGES = """
 
 RESOURCE_NAMES = "SELECT id, kind, resource FROM resources"
 
+LAST_POLL_RUN = "SELECT first_at, last_at, max_gap FROM poll_runs ORDER BY first_at DESC LIMIT 1"
+NEW_POLL_RUN = "INSERT OR IGNORE INTO poll_runs (first_at, last_at, max_gap) VALUES (?, ?, 0)"
+EXTEND_POLL_RUN = "UPDATE poll_runs SET last_at = ?, max_gap = MAX(max_gap, ?) WHERE first_at = ?"
+LOAD_POLL_RUNS = "SELECT first_at, last_at, max_gap FROM poll_runs WHERE last_at >= :since ORDER BY first_at"
+
 
 def newest_time(conn: sqlite3.Connection) -> int | None:
     """The latest time anything was recorded (None for an empty history)."""
@@ -95,5 +100,6 @@ def prune(conn: sqlite3.Connection, cutoff: int) -> None:
         DELETE FROM state_changes WHERE resource_id = :id AND at < (
             SELECT MAX(at) FROM state_changes WHERE resource_id = :id AND at < :cutoff)
     """, [{"id": row[0], "cutoff": cutoff} for row in conn.execute("SELECT id FROM resources")])
+    conn.execute("DELETE FROM poll_runs WHERE last_at < ?", (cutoff,))
     names = [row[0] for row in conn.execute(_NAMESPACES + "SELECT name FROM ns WHERE name IS NOT NULL")]
     conn.executemany("DELETE FROM usage_points WHERE namespace = ? AND at < ?", [(n, cutoff) for n in names])

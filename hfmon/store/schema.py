@@ -55,7 +55,19 @@ V2 = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2)
+# v3: when polls happened, as runs of polls no further apart than history.POLL_RUN_BREAK (one row per run,
+# not per poll): the history cross-check allows for the gaps between polls, whichever process made them.
+V3 = (
+    """
+    CREATE TABLE poll_runs (
+        first_at INTEGER PRIMARY KEY,
+        last_at INTEGER NOT NULL,
+        max_gap INTEGER NOT NULL
+    )
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

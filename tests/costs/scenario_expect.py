@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from hfmon.fakehub import FakeHub, Scenario
 from hfmon.fakehub.timeline import Interval
-from hfmon.history import History, StateChange
+from hfmon.history import History, PollRun, StateChange
 
 SPACE_BILLED = {"APP_STARTING", "RUNNING", "RUNNING_BUILDING", "RUNNING_APP_STARTING"}
 ENDPOINT_BILLED = {"initializing", "running"}
@@ -155,7 +155,8 @@ def history(scn: Scenario, now: datetime) -> History:
                 for ep in scn.endpoints}
     changes = [StateChange(kind, key, iv.start, iv.state, hardware.get(key, iv.hardware), iv.replicas)
                for (kind, key), (_, timeline) in timelines(scn).items() for iv in timeline if iv.start < now]
-    return History(changes=tuple(sorted(changes, key=lambda c: c.at)))
+    first = min((c.at for c in changes), default=now)
+    return History(changes=tuple(sorted(changes, key=lambda c: c.at)), poll_runs=(PollRun(first, now, 60.0),))
 
 
 def inference(hub: FakeHub, namespace: str, now: datetime, *, live: bool = False) -> tuple[

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from hfmon.config import Tolerance
-from hfmon.costs.observed import RESOLVING_GAP_S, history_rows
+from hfmon.costs.observed import history_rows
 from hfmon.costs.resources import PricedLine
-from hfmon.history import StateChange
+from hfmon.history import POLL_RUN_BREAK, History, PollRun, StateChange
 from hfmon.models import UsageLine
 from hfmon.report import CheckStatus, Price, PriceSource
 
@@ -28,12 +28,22 @@ def sleeping(kind: str, key: str) -> tuple[StateChange, ...]:
     return (StateChange("space", "alice/app", START, "SLEEPING", "t4-small", 1),)
 
 
+def polled_every(gap_s: float) -> History:
+    """Poll runs as the store keeps them for polls `gap_s` apart from START to NOW."""
+    if gap_s > POLL_RUN_BREAK.total_seconds():  # every poll is a run of its own
+        return History(poll_runs=(PollRun(START, START, 0), PollRun(NOW, NOW, 0)))
+    return History(poll_runs=(PollRun(START, NOW, gap_s),))
+
+
 def test_hourly_polls_give_no_history_verdict() -> None:
-    rows = history_rows([line()], sleeping, START, NOW, Tolerance(), interval_s=3600)
+    rows = history_rows([line()], sleeping, polled_every(3600).poll_gap_s, NOW, Tolerance())
     assert rows == []
 
 
+def test_no_stored_poll_times_give_no_history_verdict() -> None:
+    assert history_rows([line()], sleeping, History().poll_gap_s, NOW, Tolerance()) == []
+
+
 def test_minute_polls_that_never_saw_it_run_are_drift() -> None:
-    [row] = history_rows([line()], sleeping, START, NOW, Tolerance(), interval_s=60)
+    [row] = history_rows([line()], sleeping, polled_every(60).poll_gap_s, NOW, Tolerance())
     assert row.status is CheckStatus.DRIFT
-    assert RESOLVING_GAP_S >= 60

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from hfmon.config import Config, Tolerance
 from hfmon.costs import evaluate
-from hfmon.history import History, StateChange, UsagePoint
+from hfmon.history import History, PollRun, StateChange, UsagePoint
 from hfmon.models import JobCharge, RepoStorage, SessionCost, SourceStatus, ZeroGpuQuota
 from hfmon.report import CheckStatus, PriceSource, Report, Total
 from tests.costs.builders import (
@@ -229,7 +229,8 @@ def test_billed_minutes_against_history_allow_for_poll_lag() -> None:
     history = History(changes=(StateChange("space", "alice/a", at(19, 10), "RUNNING", "t4-small", 1),
                                StateChange("space", "alice/a", at(19, 12), "SLEEPING", "t4-small", 1),
                                StateChange("space", "alice/a", at(19, 14, 1), "RUNNING", "t4-small", 1),
-                               StateChange("space", "alice/a", at(19, 16), "SLEEPING", "t4-small", 1)))
+                               StateChange("space", "alice/a", at(19, 16), "SLEEPING", "t4-small", 1)),
+                      poll_runs=(PollRun(at(19, 9), NOW, 60.0),))
 
     def row(minutes: str) -> tuple[Decimal | None, Decimal | None, CheckStatus]:
         billed = D(minutes) * D("0.006667")

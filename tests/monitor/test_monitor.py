@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from hfmon.api.governor import Governor
 from hfmon.api.hub import HubClient
 from hfmon.api.urls import BaseUrls
@@ -39,6 +41,26 @@ async def test_polls_far_apart_do_not_read_as_billing_drift(tmp_path: Path) -> N
     drift = [c for c in report.crosscheck if c.status is CheckStatus.DRIFT]
     assert drift == []
     assert [s.namespace for s in report.spend] == ["ada", "ada-labs"]
+
+
+@pytest.mark.parametrize(("gap_min", "polls"), [(10, 19), (30, 7), (60, 5)])
+async def test_a_fresh_process_per_poll_from_cron_reports_no_drift(tmp_path: Path, gap_min: int, polls: int) -> None:
+    # `hfmon --once` from cron: every poll is a new process (a new Monitor, hub client and store handle) over
+    # the same history file; the gap between polls comes from the stored poll times, not from the process.
+    clock = FrozenClock(demo_scenario().start)
+    for _ in range(polls):
+        monitor = monitor_at(clock, tmp_path)
+        try:
+            report = await monitor.poll()
+        finally:
+            await monitor.aclose()
+        clock.advance(timedelta(minutes=gap_min).total_seconds())
+    history = [c for c in report.crosscheck if c.item.endswith("minutes vs history")]
+    assert [c.item for c in history if c.status is CheckStatus.DRIFT] == []
+    if gap_min <= 15:  # polls close enough to see every run: the check really ran, and allowed for the gap
+        assert history and all("poll lag allows" in c.note for c in history)
+    else:  # too coarse to see a Space wake between polls: no verdict rather than a false one
+        assert history == []
 
 
 async def test_history_builds_a_recent_burn_rate(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hfmon.history import GONE, StateChange, UsagePoint
+from hfmon.history import GONE, PollRun, StateChange, UsagePoint
 from hfmon.store import HistoryStore
 from tests.store.builders import (
     PERIOD_START,
@@ -189,3 +189,16 @@ def test_a_resource_missing_from_a_fresh_listing_is_recorded_as_gone(store: Hist
     assert len(history.changes_of("endpoint", "alice/a")) == 1
     assert len(history.changes_of("endpoint", "acme/c")) == 1
     assert len(history.changes_of("job", "j1")) == 1
+
+
+def test_poll_times_are_kept_as_runs_of_polls_no_more_than_the_break_apart(tmp_path: Path) -> None:
+    with HistoryStore.open(tmp_path / "h.sqlite3") as store:
+        for at in (0, 10, 14, 40, 45, 12):  # minute 12 comes late, from another process: it changes nothing
+            store.record(snapshot(minutes(at), namespace("alice", endpoints=[endpoint("alice", "a")])))
+        store.record(snapshot(minutes(50), namespace("alice")))  # no listing answered: not a poll that saw anything
+        runs = store.load(minutes(0)).poll_runs
+        later = store.load(minutes(41)).poll_runs
+    # 14 -> 40 is 26 minutes, more than the 15-minute break: a new run
+    assert runs == (PollRun(minutes(0), minutes(14), 600.0), PollRun(minutes(40), minutes(45), 300.0))
+    assert later == runs[1:]
+    assert runs[0].max_gap_s == (minutes(10) - minutes(0)).total_seconds()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hfmon.history import UsagePoint
+from hfmon.history import PollRun, UsagePoint
 from hfmon.store import HistoryError, HistoryStore, default_path
 from hfmon.store.extract import encode_time
 from hfmon.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate
@@ -41,8 +41,9 @@ def test_a_v1_file_is_upgraded_in_place_keeping_its_rows(tmp_path: Path) -> None
         UsagePoint("alice", minutes(60), PERIOD_START, Decimal("2.5"), Decimal("0.75")),
     )  # the minute-61 point equals the v1 file's last one, so it was not added
     assert [(c.resource, c.at) for c in history.changes] == [("alice/a", minutes(61))]
+    assert history.poll_runs == (PollRun(minutes(61), minutes(61), 0.0),)
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
 
