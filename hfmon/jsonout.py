@@ -152,7 +152,7 @@ def _cost(cost: ResourceCost) -> dict[str, Any]:
 def _endpoint(e: Endpoint, cost: ResourceCost) -> dict[str, Any]:
     return {
         "namespace": e.namespace, "name": e.name, "state": e.state, "vendor": e.vendor, "region": e.region,
-        "instance_type": e.instance_type, "instance_size": e.instance_size, "replicas": e.replicas,
+        "instance_type": e.instance_type, "instance_size": e.instance_size, "replicas": cost.replicas,
         "min_replica": e.min_replica, "max_replica": e.max_replica, **_cost(cost),
     }
 
@@ -161,7 +161,7 @@ def _space(s: Space, cost: ResourceCost, gpu_hours: Decimal | None) -> dict[str,
     return {
         "id": s.id, "namespace": s.namespace, "stage": s.stage, "hardware": s.hardware,
         "requested_hardware": s.requested_hardware, "sleep_time_s": s.sleep_time_s,
-        "replicas": s.replicas_current, "gpu_hours": number(gpu_hours, "0.0001"), **_cost(cost),
+        "replicas": cost.replicas, "gpu_hours": number(gpu_hours, "0.0001"), **_cost(cost),
     }
 
 

@@ -211,11 +211,6 @@ class Endpoint:
         """`<namespace>/<name>`: how billing lines label the endpoint and history keys it."""
         return f"{self.namespace}/{self.name}"
 
-    @property
-    def replicas(self) -> int:
-        """Replicas it has now: the ones coming up while initializing, else the ready ones."""
-        return self.target_replicas if self.state == "initializing" else self.ready_replicas
-
 
 @dataclass(frozen=True, slots=True)
 class EndpointCompute:

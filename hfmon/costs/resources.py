@@ -256,4 +256,5 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         uptime_pct=period_uptime,
         uptime_24h_pct=uptime_pct(kind, changes, spans, spans_from, now - timedelta(hours=24), now, observed_from),
         to_period_end_usd=to_end,
+        replicas=replicas_now,
     )

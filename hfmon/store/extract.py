@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
+from hfmon.costs.billing_rules import endpoint_replicas, job_replicas, space_replicas
 from hfmon.history import UsagePoint
 from hfmon.models import Endpoint, Job, Snapshot, SourceStatus, Space
 
@@ -62,22 +63,25 @@ class Observation(NamedTuple):
     replicas: int
 
 
+# Replicas are those billed now, by the same rule the costs use (history minutes are compared with billed ones).
+
+
 def endpoint_state(endpoint: Endpoint) -> Observation:
-    """An endpoint's observed state; replicas are the ready ones, or the target while initializing."""
+    """An endpoint's observed state on its instance."""
     parts = (endpoint.vendor, endpoint.instance_type, endpoint.instance_size)
     hardware = None if parts == (None, None, None) else "/".join([p or "?" for p in parts])
-    return Observation("endpoint", endpoint.id, endpoint.state, hardware, endpoint.replicas)
+    return Observation("endpoint", endpoint.id, endpoint.state, hardware, endpoint_replicas(endpoint))
 
 
 def space_state(space: Space) -> Observation:
     """A Space's observed stage on its current (else requested) hardware."""
-    replicas = next((n for n in (space.replicas_current, space.replicas_requested) if n is not None), 1)
-    return Observation("space", space.id, space.stage, space.hardware or space.requested_hardware, replicas)
+    return Observation("space", space.id, space.stage, space.hardware or space.requested_hardware,
+                       space_replicas(space))
 
 
 def job_state(job: Job) -> Observation:
-    """A job's observed stage on its flavor (jobs run one replica)."""
-    return Observation("job", job.id, job.stage, job.flavor, 1)
+    """A job's observed stage on its flavor."""
+    return Observation("job", job.id, job.stage, job.flavor, job_replicas(job))
 
 
 class Observed(NamedTuple):

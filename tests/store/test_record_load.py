@@ -118,7 +118,7 @@ def test_load_includes_the_last_row_before_since(store: HistoryStore) -> None:
     assert [(p.at, p.inference_used_usd) for p in history.usage] == [
         (minutes(10), Decimal("2")), (minutes(20), Decimal("3"))]
     assert history.changes_of("endpoint", "alice/a") == (
-        StateChange("endpoint", "alice/a", minutes(10), "paused", "aws/nvidia-a10g/x1", 1),
+        StateChange("endpoint", "alice/a", minutes(10), "paused", "aws/nvidia-a10g/x1", 0),  # paused bills none
         StateChange("endpoint", "alice/a", minutes(20), "running", "aws/nvidia-a10g/x1", 1),
     )
     assert [c.at for c in history.changes_of("job", "j1")] == [minutes(0)]  # its state when the window opens
@@ -161,7 +161,7 @@ def test_threads_may_share_one_store(store: HistoryStore) -> None:
     def poll(name: str) -> None:
         for i in range(40):
             store.record(snapshot(minutes(i), namespace(name, usage=billing(name, str(i)),
-                                                        endpoints=[endpoint(name, "a", ready=i % 3)])))
+                                                        endpoints=[endpoint(name, "a", ready=i % 3 + 1)])))
 
     threads = [threading.Thread(target=poll, args=(name,)) for name in ("alice", "acme")]
     for thread in threads:

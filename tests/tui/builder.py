@@ -50,6 +50,7 @@ def cost(per_hour: str | None, billed_min: str | None, billed: str | None, recom
         recomputed_usd=None if recomputed is None else D(recomputed),
         uptime_pct=None if uptime is None else D(uptime), uptime_24h_pct=None if uptime is None else D(uptime),
         to_period_end_usd=None if now_rate is None else now_rate * 24 * 9,
+        replicas=1 if running else 0,
     )
 
 
