@@ -9,7 +9,7 @@ from hfmon.config import Config
 from hfmon.costs import evaluate
 from hfmon.costs.credits import credits_for
 from hfmon.costs.evaluate import history_since
-from hfmon.history import History, StateChange, UsagePoint
+from hfmon.history import History, PollRun, StateChange, UsagePoint
 from hfmon.report import CheckStatus, Report
 from tests.costs.builders import (
     PERIOD_START,
@@ -73,7 +73,8 @@ def test_poll_lag_slack_grows_with_the_square_root_of_transitions() -> None:
                                        unit="0.01", started=start, stopped=start + timedelta(minutes=160)))
         snap = snapshot(namespace("alice", billing=billing("alice"), spaces=(space("alice/chat", "SLEEPING"),),
                                   statement=stmt), spaces_hw=(flavor("t4-small", "0.01", gpu=True),))
-        r = evaluate(snap, History(changes=changes), Config(interval_s=60), NOW)
+        polled = (PollRun(start - timedelta(minutes=1), NOW, 60.0),)  # polls every 60 s all along
+        r = evaluate(snap, History(changes=changes, poll_runs=polled), Config(), NOW)
         check = next(c for c in r.crosscheck if c.item == "space alice/chat t4-small minutes vs history")
         assert check.recomputed_usd == D("0.80")
         return check.status, check.note
