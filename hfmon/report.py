@@ -174,7 +174,7 @@ class ResourceCost:
     uptime_pct: Decimal | None  # share of the period so far in a billed state
     uptime_24h_pct: Decimal | None
     to_period_end_usd: Decimal | None  # if left as it is until the period ends
-    replicas: int  # billed now (costs.billing_rules: 0 while its state does not bill)
+    replicas: int | None  # billed now (costs.billing_rules: 0 while its state does not bill; None: unknown stage)
 
     @property
     def billed_now(self) -> bool:

@@ -64,24 +64,25 @@ class Observation(NamedTuple):
 
 
 # Replicas are those billed now, by the same rule the costs use (history minutes are compared with billed ones).
+# A stage hfmon does not know is not a billed state for history either: it counts no replica-minutes.
 
 
 def endpoint_state(endpoint: Endpoint) -> Observation:
     """An endpoint's observed state on its instance."""
     parts = (endpoint.vendor, endpoint.instance_type, endpoint.instance_size)
     hardware = None if parts == (None, None, None) else "/".join([p or "?" for p in parts])
-    return Observation("endpoint", endpoint.id, endpoint.state, hardware, endpoint_replicas(endpoint))
+    return Observation("endpoint", endpoint.id, endpoint.state, hardware, endpoint_replicas(endpoint) or 0)
 
 
 def space_state(space: Space) -> Observation:
     """A Space's observed stage on its current (else requested) hardware."""
     return Observation("space", space.id, space.stage, space.hardware or space.requested_hardware,
-                       space_replicas(space))
+                       space_replicas(space) or 0)
 
 
 def job_state(job: Job) -> Observation:
     """A job's observed stage on its flavor."""
-    return Observation("job", job.id, job.stage, job.flavor, job_replicas(job))
+    return Observation("job", job.id, job.stage, job.flavor, job_replicas(job) or 0)
 
 
 class Observed(NamedTuple):
