@@ -130,6 +130,7 @@ def build_monitor(*, demo: bool, speed: float = 60.0, namespaces: Sequence[str] 
     chosen = namespaces or config.namespaces
     collector, clock = make_collector(demo=demo, speed=speed, namespaces=chosen)
     monitor = Monitor(collector, clock, config, None)
+    monitor.warnings.extend(config.warnings)
     if history:
         # The demo's scenario history must never mix with the real account's.
         path = None
