@@ -75,6 +75,7 @@ def report_document(report: Report) -> dict[str, Any]:
         "spaces": [_space(row.space, row.cost, row.gpu_hours) for row in report.spaces],
         "jobs": [_job(row.job, row.cost) for row in report.jobs],
         "gpu_hours_by_hardware": {hw: number(hours) for hw, hours in report.gpu_hours_by_hardware},
+        "gpu_hours_missing": list(report.gpu_hours_missing),
         "storage": {
             "private_bytes": report.storage.private_bytes,
             "public_bytes": report.storage.public_bytes,

@@ -333,6 +333,7 @@ class Report:
     gpu_hours_by_hardware: tuple[tuple[str, Decimal], ...] = ()
     spend: tuple[Spend, ...] = ()  # billed this period, per namespace with billing access
     flags_unchecked: tuple[str, ...] = ()  # sources that could raise a flag and were not read this poll
+    gpu_hours_missing: tuple[str, ...] = ()  # statements not read: their GPU hours are not in gpu_hours_by_hardware
     meter_rows: tuple[MeterRow, ...] = ()  # running_cost_per_hour_usd by namespace and kind; they sum to it exactly
 
     def running_in(self, namespace: str | None) -> Total[Decimal]:

@@ -134,6 +134,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         spend=tuple(acc.spend),
         flags_unchecked=unchecked_sources(snapshot),
         meter_rows=meter,
+        gpu_hours_missing=tuple(ns.statement.name for ns in ordered if ns.statement.value is None),
     )
 
 

@@ -91,6 +91,8 @@ def test_failing_billing_is_unknown_not_zero_and_not_no_access(fake: Callable[..
     assert doc["credits"] is None and doc["org_credits"] == [] and doc["spend"] == []
     assert {doc["sources"][name]["failure"] for name in billing} == {"server_error"}
     assert set(billing) <= set(doc["flags_unchecked"])
+    assert doc["gpu_hours_by_hardware"] == {}  # the statements are under /billing/ too: named, not 0 hours
+    assert doc["gpu_hours_missing"] == [f"statement:{ns}" for ns in namespaces]
     assert doc["account"]["billing_access"] is None  # unknown: the source failed, no permission is missing
     # what could be read still is: the meter is complete except for what has no price
     assert doc["running_cost_per_hour_usd"]["at_least"] > 0

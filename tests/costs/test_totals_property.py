@@ -169,6 +169,10 @@ def test_every_breakdown_adds_up_and_missing_is_never_a_number(case: tuple[Repor
         else:
             assert s.total_usd.value is None and f"statement:{s.namespace}" in s.total_usd.missing
 
+    # GPU hours come from statements: the ones not read are named, never counted as 0 hours
+    assert sorted(report.gpu_hours_missing) == sorted(f"statement:{d.data.namespace}" for d in drawn
+                                                      if not d.statement_read)
+
     # "nothing needs attention" only when every flag input was read
     flag_inputs_failed = [f"{k}:{d.data.namespace}" for d in drawn for k in ("billing", "endpoints", "spaces", "jobs")
                           if getattr(d.data, k).status is not SourceStatus.OK]

@@ -245,7 +245,7 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
         generated_at=now, account=account,
         orgs=(OrgSummary("acme", "team", "admin", True), OrgSummary("bigcorp", "enterprise", "read", False)),
         billing_access=True, credits=(alice, acme), inference=inference, endpoints=endpoint_rows,
-        spaces=space_rows, jobs=job_rows, meter_rows=meter,
+        spaces=space_rows, jobs=job_rows, meter_rows=meter, gpu_hours_missing=("statement:bigcorp",),
         storage=Storage(private_bytes=1_283_424_000_000, public_bytes=43_052_000_000,
                         private_limit_bytes=1_000_000_000_000, repos=repos()),
         zero_gpu=ZeroGpuQuota(base_s=1500, remaining_s=640, resets_at=datetime(2026, 11, 22, 0, 0, tzinfo=UTC)),

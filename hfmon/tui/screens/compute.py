@@ -8,6 +8,7 @@ from textual.containers import Horizontal
 from textual.widgets import Static
 
 from hfmon import format as fmt
+from hfmon.report import Total
 from hfmon.tui import rows
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
@@ -51,9 +52,12 @@ class ComputeView(View):
             text.append(f"\nresets {fmt.stamp(q.resets_at)}", style=t.get("muted", ""))
             if q.overquota_used_s:
                 text.append(f"\nover quota: {fmt.duration(q.overquota_used_s)}", style=t.get("warn", ""))
-        if r.gpu_hours_by_hardware:
+        if r.gpu_hours_by_hardware or r.gpu_hours_missing:
             text.append("\nGPU hours this period:", style="bold")
             for hw, hrs in r.gpu_hours_by_hardware:
                 text.append(f"\n {hw:<12} {fmt.hours(hrs):>9}")
+            note = fmt.missing_note(Total(None, r.gpu_hours_missing), len(r.namespaces))
+            if note:
+                text.append(f"\n not in it: {note}", style=t.get("warn", ""))
         self.query_one("#zerogpu", Static).update(text)
         self.query_one("#zerogpu-panel", Panel).badge(rows.panel_badge(r, "zero_gpu", None, state.now))
