@@ -133,6 +133,12 @@ def _credits(c: Credits) -> dict[str, Any]:
         "limit_hit_at": when(c.limit_hit_at),
         "days_left": number(c.days_left),
         "provisional_usd": usd(c.provisional_usd),
+        "projection_rate_usd_per_day": usd(c.rate_usd_per_day),
+        "rate_measured_from": when(c.rate_from),
+        "rate_measured_to": when(c.rate_to),
+        "rate_includes_unsettled": not c.rate_settled,
+        "fell_usd": usd(c.fell_usd),
+        "fell_since": when(c.fell_since),
     }
 
 

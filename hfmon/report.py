@@ -132,10 +132,16 @@ class Credits:
     projected_period_usd: Decimal
     exhausts_at: datetime | None  # when included credits run out, if within the period
     limit_hit_at: datetime | None  # when the spending limit would be hit, if within the period
-    days_left: Decimal
-    provisional_usd: Decimal  # spend of the last ~30 min that may still settle differently
+    days_left: Decimal  # until the period ends (not the credits)
+    provisional_usd: Decimal | None  # booked in the last ~30 min, may still settle (lower); None: unknown
     # period-to-date used at each history point, oldest first (for the burn-down chart); () without history
-    series: tuple[tuple[datetime, Decimal], ...] = ()
+    series: tuple[tuple[datetime, Decimal], ...]
+    rate_usd_per_day: Decimal  # the one rate the projection, exhausts_at and limit_hit_at use
+    rate_from: datetime  # the window that rate was measured on
+    rate_to: datetime
+    rate_settled: bool  # False: the window ends now and includes spend that has not settled yet
+    fell_usd: Decimal  # how far used is below its highest point of the last 24 h (HF settled charges lower)
+    fell_since: datetime | None  # when that highest point was seen
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from hfmon import phrases
 from hfmon.errors import FAILURE_WORDS, Failure
 from hfmon.format import MISSING, count_total, missing_note, money, money_delta, money_total, per_hour
 from hfmon.models import SourceStatus
@@ -111,20 +112,16 @@ def _header(report: Report, paint: _Paint) -> list[str]:
 
 def _credits(c: Credits, paint: _Paint) -> list[str]:
     used = paint(money(c.used_usd), "red" if c.overage_usd > 0 else "green")
-    limit = f" · limit {money(c.limit_usd)}" if c.limit_usd is not None else ""
     first = f"{paint('Credits', 'bold')}   {c.namespace} Inference Providers: {used} of {money(c.included_usd)}"
     first += f" · {money(c.remaining_usd)} left" if c.overage_usd == 0 else f" · overage {money(c.overage_usd)}"
-    runs_out = ""
-    if c.exhausts_at is not None:  # already used up: the first moment seen over, or now without history
-        verb = "ran out by" if c.used_usd >= c.included_usd else "runs out"
-        runs_out = f" · {verb} {c.exhausts_at:%b %d %H:%M}"
-    recent = c.burn_rate_24h_usd_per_day  # the projection's rate when there is one
-    burn = f"{money(recent)}/day recent" if recent is not None else f"{money(c.burn_rate_usd_per_day)}/day avg"
-    second = f"          burn {burn} · projected {money(c.projected_period_usd)}"
-    second += runs_out
-    lines = [_fit(f"{first} · {c.days_left:.1f} days left"), _fit(second + limit)]
-    if c.provisional_usd > 0:
-        lines.append(_fit(paint(f"          {money(c.provisional_usd)} of the last 30 min may still settle", "dim")))
+    pad = " " * 10
+    lines = [_fit(first), _fit(f"{pad}{phrases.period_end(c)} · projected {money(c.projected_period_usd)}"
+                               + (f" · limit {money(c.limit_usd)}" if c.limit_usd is not None else "")),
+             _fit(f"{pad}at {phrases.rate(c)}")]
+    for extra in (phrases.credits_end(c), phrases.fell(c)):
+        if extra:
+            lines.append(_fit(f"{pad}{extra}"))
+    lines.append(_fit(paint(f"{pad}{phrases.provisional(c)}", "dim")))
     return lines
 
 

@@ -4,18 +4,26 @@ The numbers follow `usage-v2`'s inference block, the only place Hugging Face rep
 the spending limit: used (placeholders included), included, limit. Credits are applied before
 pay-as-you-go, so overage = max(0, used - included) and remaining = max(0, included - used).
 
-- Burn rate over the period: used / days elapsed since the period start.
-- Burn rate over the trailing 24 h: (used now - used at the latest history point at least 24 h old) / the
-  days between them. When the period began less than 24 h ago the baseline is (period start, $0); when
-  history is shorter than 24 h the earliest point at least an hour old is used; otherwise None.
-- Projection uses the 24 h rate when there is one (recent behaviour), else the period rate, and stops at the
-  spending limit: HF refuses requests once it is reached (402), so spend cannot run past it.
-- `exhausts_at` / `limit_hit_at`: when used would cross included / limit at that rate, None when not
-  within the period (or, for the credits, when a spending limit below them stops spend first); if
-  already crossed, the first history point at or over it (else `now`).
-- Provisional: Inference Providers settle up to ~30 min after a request, so spend since the latest history
-  point at least 30 min old may still change (an upper bound; 0 without such a point, unless the period
-  itself began less than 30 min ago).
+HF books each Inference Providers request as a placeholder and settles it up to ~30 min later (SETTLE), often
+lower, so "used" can fall between polls. Hence:
+
+- Provisional: spend booked since the latest history point at least SETTLE old may still settle differently
+  (an upper bound). Everything is provisional when the period began less than SETTLE ago; without such a
+  point it is unknown (None), never 0.
+- Fell: when used is below the highest point of the last 24 h, by how much and since when; within SETTLE of
+  that point it is settlement, older it is HF revising settled charges. A falling figure is never shown
+  without saying so.
+- One projection rate, measured on settled spend: from the latest point at least 24 h before the window's
+  end (else the period start, at $0) to the latest point at least SETTLE old (the window's end). Without
+  such a point no older than 2 x SETTLE (no history, or polls hours apart), the window ends now with the
+  current figure, which then includes unsettled spend, and says so. The rate only moves when history moves,
+  and the Report carries the window so every front end can say what the rate was measured on.
+- Projected period total = used + rate x time left, stopped at the spending limit (HF refuses requests once it
+  is reached: 402). `exhausts_at` / `limit_hit_at`: when used crosses included / limit at that rate, None
+  when not within the period (or, for the credits, when a lower spending limit stops spend first); if already
+  crossed, the first history point at or over it (else `now`). After exhaustion every further dollar is
+  overage, so the same rate is the overage's rate.
+- Informational (JSON): the period's average rate, and the trailing 24 h rate over the raw figures.
 """
 
 from __future__ import annotations
@@ -33,6 +41,8 @@ from hfmon.report import Credits
 DAY = Decimal(86400)
 SETTLE = timedelta(minutes=30)
 MIN_RATE_SPAN = timedelta(hours=1)
+RATE_WINDOW = timedelta(hours=24)
+FELL_LOOKBACK = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,14 +109,39 @@ def crossing(used: Decimal, threshold: Decimal, rate: Decimal, points: Sequence[
     return moment if moment <= period.end else None
 
 
-def provisional(points: Sequence[UsagePoint], used: Decimal, period: Period, now: datetime) -> Decimal:
-    """Spend recent enough that it may still settle differently (see the module docstring)."""
+def latest_settled(points: Sequence[UsagePoint], now: datetime) -> UsagePoint | None:
+    """The latest history point at least SETTLE old: everything it counts has settled by now."""
     settled = [p for p in points if p.at <= now - SETTLE]
-    if settled:
-        return max(used - settled[-1].inference_used_usd, Decimal(0))
-    if period.start >= now - SETTLE:
-        return used
-    return Decimal(0)
+    return settled[-1] if settled else None
+
+
+def rate_window(points: Sequence[UsagePoint], used: Decimal, period: Period,
+                now: datetime) -> tuple[datetime, datetime, Decimal, bool]:
+    """(from, to, USD per day, settled?) of the one rate the projection uses (see the module docstring)."""
+    end = latest_settled(points, now)
+    if end is not None and end.at < now - 2 * SETTLE:
+        end = None  # too old to stand for now: measure up to now instead
+    end_at, end_used = (end.at, end.inference_used_usd) if end is not None else (now, used)
+    before = [p for p in points if p.at <= end_at - RATE_WINDOW]
+    start_at, start_used = (before[-1].at, before[-1].inference_used_usd) if before else (period.start, Decimal(0))
+    return start_at, end_at, rate_per_day(start_used, start_at, end_used, end_at), end is not None
+
+
+def provisional(points: Sequence[UsagePoint], used: Decimal, period: Period, now: datetime) -> Decimal | None:
+    """Spend recent enough that it may still settle differently (see the module docstring); None: unknown."""
+    end = latest_settled(points, now)
+    if end is not None:
+        return max(used - end.inference_used_usd, Decimal(0))
+    return used if period.start >= now - SETTLE else None
+
+
+def fell(points: Sequence[UsagePoint], used: Decimal, now: datetime) -> tuple[Decimal, datetime | None]:
+    """How far used is below the highest point of the last FELL_LOOKBACK, and when that point was seen."""
+    recent = [p for p in points if p.at >= now - FELL_LOOKBACK]
+    peak = max(recent, key=lambda p: (p.inference_used_usd, p.at), default=None)
+    if peak is None or peak.inference_used_usd <= used:
+        return Decimal(0), None
+    return peak.inference_used_usd - used, peak.at
 
 
 def credits_for(namespace: str, usage: InferenceUsage, history: History, now: datetime,
@@ -118,12 +153,13 @@ def credits_for(namespace: str, usage: InferenceUsage, history: History, now: da
     elapsed = days(now - period.start)
     period_rate = used / elapsed if elapsed > 0 else Decimal(0)
     rate_24h = trailing_rate(points, used, period, now)
-    rate = rate_24h if rate_24h is not None else period_rate
+    rate_from, rate_to, rate, settled = rate_window(points, used, period, now)
     left = max(days(period.end - now), Decimal(0))
     limit = usage.limit_usd if usage.limit_usd else None
     projected = used + rate * left
     if limit is not None:
         projected = min(projected, max(limit, used))
+    fell_usd, fell_since = fell(points, used, now)
     return Credits(
         namespace=namespace,
         period_start=period.start,
@@ -142,4 +178,10 @@ def credits_for(namespace: str, usage: InferenceUsage, history: History, now: da
         days_left=left.quantize(Decimal("0.0001")),
         provisional_usd=provisional(points, used, period, now),
         series=tuple((p.at, p.inference_used_usd) for p in points),
+        rate_usd_per_day=micro(rate),
+        rate_from=rate_from,
+        rate_to=rate_to,
+        rate_settled=settled,
+        fell_usd=fell_usd,
+        fell_since=fell_since,
     )

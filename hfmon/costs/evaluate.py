@@ -147,7 +147,7 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
         acc.credits.append(credit)
         acc.crosscheck += inference_rows(billing, ns.sessions.value,
                                          Period(credit.period_start, credit.period_end),
-                                         credit.provisional_usd, config.tolerance)
+                                         credit.provisional_usd or Decimal(0), config.tolerance)
     endpoints = ns.endpoints.value or ()
     regions = {e.id: e.region for e in endpoints}
     lines: list[PricedLine] | None = None

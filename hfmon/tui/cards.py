@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from rich.text import Text
 
 from hfmon import format as fmt
+from hfmon import phrases
 from hfmon.errors import FAILURE_WORDS, Failure
 from hfmon.report import Credits, Severity
 from hfmon.tui.state import ViewState
@@ -94,15 +93,21 @@ def _credit_lines(text: Text, c: Credits, state: ViewState) -> None:
         text.append(fmt.percent(pct), style=t.get(tone, ""))
     else:
         text.append(f" {fmt.money(c.used_usd)} used, no credits")
-    text.append("\n  ")
-    parts = [f"→ {fmt.money(c.projected_period_usd)}"]
-    if c.exhausts_at is not None:
-        parts.append(f"out {fmt.day(c.exhausts_at)}")
+    text.append(f"\n  → {fmt.money(c.projected_period_usd)} by {fmt.day(c.period_end)} at {phrases.rate_short(c)}",
+                style=t.get("muted", ""))
+    parts = [p for p in (phrases.credits_end_short(c),) if p]
     if c.limit_usd is not None:
-        parts.append(f"limit {fmt.money(c.limit_usd)}" + (f" ~{fmt.day(c.limit_hit_at)}" if c.limit_hit_at
+        parts.append(f"limit {fmt.money(c.limit_usd)}" + (f" hit ~{fmt.day(c.limit_hit_at)}" if c.limit_hit_at
                                                             else ""))
-    warn = c.exhausts_at is not None or c.limit_hit_at is not None
-    text.append(" · ".join(parts), style=t.get("warn" if warn else "muted", ""))
+    pending = phrases.provisional_short(c)
+    if parts or pending:
+        warn = c.exhausts_at is not None or c.limit_hit_at is not None
+        text.append("\n  " + " · ".join(parts), style=t.get("warn" if warn else "muted", ""))
+        if pending:
+            text.append((" · " if parts else "") + pending, style=t.get("muted", ""))
+    fell = phrases.fell_short(c)
+    if fell:
+        text.append(f"\n  {fell}", style=t.get("warn", ""))
 
 
 def flags_text(state: ViewState) -> Text:
@@ -133,14 +138,17 @@ def legend_text(credits: Credits, limit_drawn: bool, history: bool, state: ViewS
     text = Text()
     text.append("⣿ used " if history else "· used (no history yet: straight from the 1st) ", style=t.get("accent", ""))
     text.append(fmt.money(credits.used_usd))
-    text.append("  · projected ", style=t.get("secondary", ""))
-    text.append(fmt.money(credits.projected_period_usd))
+    text.append("  ⣿ projected ", style=t.get("secondary", ""))
+    text.append(f"{fmt.money(credits.projected_period_usd)} at {phrases.rate(credits)}")
     if credits.included_usd > 0:
         text.append("  ─ included ", style=t.get("good", ""))
         text.append(fmt.money(credits.included_usd))
+    if credits.overage_usd > 0:
+        text.append("  ⣿ overage ", style=t.get("warn", ""))
+        text.append(fmt.money(credits.overage_usd))
     if credits.limit_usd is not None:
         text.append("  ─ limit ", style=t.get("bad", ""))
         text.append(fmt.money(credits.limit_usd) + ("" if limit_drawn else " (off chart)"))
     text.append("  │ ", style=t.get("muted", ""))
-    text.append(f"{fmt.day(state.now)}, {fmt.duration(float(credits.days_left * Decimal(86400)))} left")
+    text.append(f"{fmt.day(state.now)} · {phrases.period_end(credits)}")
     return text

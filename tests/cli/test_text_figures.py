@@ -16,26 +16,32 @@ NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 def credits_line(text: str, ns: str) -> list[str]:
+    """The credits block of a namespace: its first line and the indented lines under it."""
     lines = text.splitlines()
     i = next(n for n, s in enumerate(lines) if s.startswith(f"Credits   {ns} Inference Providers:"))
-    return lines[i:i + 2]
+    end = next(n for n in range(i + 1, len(lines)) if not lines[n].startswith("          "))
+    return lines[i:end]
 
 
 def test_credits_not_yet_used_up_say_when_they_run_out() -> None:
     r = evaluate(snapshot(namespace("alice", billing=billing("alice", used="1.9", included="2"))), History(),
                  Config(), NOW)
-    first, second = credits_line(render_text(r), "alice")
-    assert "$0.10 left" in first
-    assert "runs out Nov 20 " in second or "runs out Nov 21 " in second  # 0.1 at 0.1/day: about a day from now
+    block = credits_line(render_text(r), "alice")
+    assert "$0.10 left" in block[0]
+    # 19.5 days into the period: $1.90 / 19.5 = $0.0974/day; $0.10 more takes 1.03 days
+    assert any("credits run out at Nov 21 12:" in line for line in block), block
+    assert any("period ends in 10.5 days (Dec 1)" in line for line in block)  # the period's, said as such
+    assert not any("days left" in line for line in block)
 
 
 def test_credits_already_used_up_do_not_say_they_run_out_later() -> None:
     r = evaluate(snapshot(namespace("alice", billing=billing("alice", used="3", included="2"))), History(),
                  Config(), NOW)
-    first, second = credits_line(render_text(r), "alice")
-    assert "overage $1.00" in first
-    assert "runs out" not in second
-    assert "ran out" in second
+    block = credits_line(render_text(r), "alice")
+    assert "overage $1.00" in block[0]
+    assert not any("run out at" in line for line in block)
+    # $3 over 19.5 days: $0.1538/day, all of it overage now
+    assert any("credits ran out" in line and "overage $1.00 so far, +$0.15/day" in line for line in block), block
 
 
 def test_an_unpriced_resource_billed_now_is_not_left_out_silently() -> None:
@@ -60,15 +66,29 @@ def test_text_rounds_cents_half_up_like_the_tui() -> None:
     assert money(D("-0.125")) == "-$0.13"
 
 
-def test_the_burn_rate_shown_is_the_one_the_projection_uses() -> None:
+def test_the_burn_rate_shown_is_the_one_the_projection_uses_with_its_window() -> None:
     # $1.50 by Nov 20 12:00 (0.0775/day on average) but $0.30 in the last day: projected 1.5 + 0.3 x 10.5 days.
     history = History(usage=(UsagePoint("alice", datetime(2026, 11, 19, 12, tzinfo=UTC), PERIOD_START, D("1.2"),
                                         None),))
     r = evaluate(snapshot(namespace("alice", billing=billing("alice", used="1.5", included="20"))), history,
                  Config(), NOW)
-    _, second = credits_line(render_text(r), "alice")
-    assert "burn $0.30/day recent" in second and "projected $4.65" in second
+    text = "\n".join(credits_line(render_text(r), "alice"))
+    assert "projected $4.65" in text
+    assert "at $0.30/day over Nov 19 12:00–Nov 20 12:00 (incl. unsettled spend)" in text
     no_history = evaluate(snapshot(namespace("alice", billing=billing("alice", used="1.5", included="20"))),
                           History(), Config(), NOW)
-    _, second = credits_line(render_text(no_history), "alice")
-    assert "burn $0.08/day avg" in second and "projected $2.31" in second  # 1.5 + 1.5 / 19.5 x 10.5
+    text = "\n".join(credits_line(render_text(no_history), "alice"))
+    assert "projected $2.31" in text  # 1.5 + 1.5 / 19.5 x 10.5
+    assert "at $0.08/day over Nov 1 00:00–Nov 20 12:00 (incl. unsettled spend)" in text
+    assert "pending: unknown" in text  # without history, how much may still settle is not known: never "0"
+
+
+def test_a_falling_figure_says_why() -> None:
+    at = [datetime(2026, 11, 20, 11, m, tzinfo=UTC) for m in (0, 20, 40)]
+    history = History(usage=tuple(UsagePoint("alice", t, PERIOD_START, D(v), None)
+                                  for t, v in zip(at, ("2.00", "2.02", "2.04"), strict=True)))
+    r = evaluate(snapshot(namespace("alice", billing=billing("alice", used="2.03", included="20"))), history,
+                 Config(), NOW)
+    text = "\n".join(credits_line(render_text(r), "alice"))
+    assert "used fell $0.01 since Nov 20 11:40 (HF settled requests lower)" in text
+    assert "$0.01 of the last 30 min is provisional" in text

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from hfmon.costs.credits import credits_for
@@ -26,7 +26,10 @@ def test_mid_period_with_a_day_of_history() -> None:
     assert c.burn_rate_usd_per_day == D("0.1")  # 1.5 / 15 days
     assert c.burn_rate_24h_usd_per_day == D("0.3")  # (1.5 - 1.2) / 1 day
     assert c.days_left == 15
-    assert c.projected_period_usd == D("5")  # 1.5 + 0.3 x 15 = 6.0 (the recent rate wins), stopped by the $5 limit
+    # The latest settled point (Nov 15 00:00) is a day old: the rate is measured up to now, from the point 24 h
+    # before: (1.5 - 1.2) / 1 day, and says it includes unsettled spend.
+    assert (c.rate_usd_per_day, c.rate_from, c.rate_to, c.rate_settled) == (D("0.3"), at(15), at(16), False)
+    assert c.projected_period_usd == D("5")  # 1.5 + 0.3 x 15 = 6.0, stopped by the $5 limit
     assert c.exhausts_at == at(17, 16)  # 0.5 / 0.3 per day = 40 h
     assert c.limit_hit_at == at(27, 16)  # 3.5 / 0.3 per day = 280 h
     assert c.provisional_usd == D("0.3")  # since the last point at least 30 min old (Nov 15 00:00)
@@ -36,8 +39,10 @@ def test_mid_period_with_a_day_of_history() -> None:
 def test_history_shorter_than_a_day_uses_what_there_is() -> None:
     history = History(usage=(point(at(15, 20), "1.4"), point(at(15, 23, 50), "1.45")))
     c = credits_for("alice", inference("1.5", "2"), history, at(16))
-    assert c.burn_rate_24h_usd_per_day == D("0.6")  # 0.1 over 4 h
+    assert c.burn_rate_24h_usd_per_day == D("0.6")  # 0.1 over 4 h (informational)
     assert c.provisional_usd == D("0.1")
+    # no point 24 h before: the window starts at the period start, at $0
+    assert (c.rate_usd_per_day, c.rate_from, c.rate_to) == (D("0.1"), PERIOD_START, at(16))
 
 
 def test_without_history_the_period_rate_projects() -> None:
@@ -45,7 +50,8 @@ def test_without_history_the_period_rate_projects() -> None:
     assert c.burn_rate_24h_usd_per_day is None
     assert c.projected_period_usd == D("3.0")  # 1.5 + 0.1 x 15
     assert c.exhausts_at == at(21)  # 0.5 / 0.1 per day = 5 days
-    assert c.provisional_usd == 0
+    assert c.provisional_usd is None  # nothing says how much of the $1.50 is younger than 30 min: unknown, not 0
+    assert (c.rate_from, c.rate_to, c.rate_settled) == (PERIOD_START, at(16), False)
     assert c.series == ()
 
 
@@ -84,6 +90,7 @@ def test_across_a_period_boundary() -> None:
     assert (c.period_start, c.period_end) == (dec, jan)
     assert c.burn_rate_usd_per_day == D("1")  # 0.25 in a quarter of a day
     assert c.burn_rate_24h_usd_per_day == D("1")  # baseline: the period start at $0
+    assert (c.rate_usd_per_day, c.rate_from, c.rate_to) == (D("1"), dec, at(1, 6, month=12))  # 03:00 is too old
     assert c.days_left == D("30.75")
     assert c.projected_period_usd == D("31.00")
     assert c.exhausts_at == at(3, 0, month=12)  # 1.75 / 1.0 per day = 42 h after 06:00
@@ -102,3 +109,68 @@ def test_at_the_very_end_of_the_period() -> None:
     c = credits_for("alice", inference("1.5", "2"), History(), PERIOD_END)
     assert c.days_left == 0
     assert c.projected_period_usd == D("1.5")
+
+
+def linear(moment: datetime) -> str:
+    """$0.02 an hour since the period start ($0.48/day), as text."""
+    return str(D("0.02") * D((moment - PERIOD_START) // timedelta(minutes=1)) / 60)
+
+
+def every_ten_minutes(first: datetime, last: datetime) -> tuple[UsagePoint, ...]:
+    out, t = [], first
+    while t <= last:
+        out.append(point(t, linear(t)))
+        t += timedelta(minutes=10)
+    return tuple(out)
+
+
+def test_the_rate_is_measured_on_settled_spend_over_24_hours() -> None:
+    history = History(usage=every_ten_minutes(at(14, 20), at(15, 23, 50)))
+    used = D(linear(at(16))) + D("0.05")  # placeholders booked high in the last minutes
+    c = credits_for("alice", inference(str(used), "20"), History(usage=history.usage), at(16))
+    # window: Nov 14 23:30 ($6.71) to Nov 15 23:30 ($7.19), the latest point at least 30 min old
+    assert (c.rate_from, c.rate_to, c.rate_settled) == (at(14, 23, 30), at(15, 23, 30), True)
+    assert c.rate_usd_per_day == D("0.48")
+    assert c.projected_period_usd == used + D("0.48") * 15  # 15 days left
+    assert c.provisional_usd == used - D("7.19")
+    assert c.fell_usd == 0 and c.fell_since is None
+
+
+def test_the_projection_is_stable_across_polls_of_the_same_data() -> None:
+    history = every_ten_minutes(at(14, 20), at(15, 23, 50))
+    used = D(linear(at(16))) + D("0.05")
+    first = credits_for("alice", inference(str(used), "20"), History(usage=history), at(16))
+    # a minute later, one more (unsettled, over-booked) point: the window and the rate do not move
+    later = credits_for("alice", inference(str(used), "20"), History(usage=(*history, point(at(16), str(used)))),
+                        at(16, 0, 1))
+    assert (later.rate_from, later.rate_to, later.rate_usd_per_day) == (
+        first.rate_from, first.rate_to, first.rate_usd_per_day)
+    assert first.projected_period_usd - later.projected_period_usd == (D("0.48") / 1440).quantize(D("0.000001"))
+
+
+def test_used_going_down_is_settlement_and_is_reported() -> None:
+    history = History(usage=(point(at(15, 23), "2.00"), point(at(15, 23, 20), "2.02"), point(at(15, 23, 40), "2.04")))
+    c = credits_for("alice", inference("2.03", "20"), history, at(16))
+    assert (c.fell_usd, c.fell_since) == (D("0.01"), at(15, 23, 40))  # $2.04 -> $2.03
+    assert c.provisional_usd == D("0.01")  # 2.03 - 2.02 (Nov 15 23:20, the latest point 30 min old)
+    assert c.rate_to == at(15, 23, 20)
+
+
+def test_settlement_window_boundaries() -> None:
+    exactly = History(usage=(point(at(15, 23, 30), "1.0"),))
+    c = credits_for("alice", inference("1.1", "20"), exactly, at(16))
+    assert (c.rate_to, c.rate_settled, c.provisional_usd) == (at(15, 23, 30), True, D("0.1"))  # exactly 30 min
+    younger = History(usage=(point(at(15, 23, 31), "1.0"),))
+    c = credits_for("alice", inference("1.1", "20"), younger, at(16))
+    assert (c.rate_to, c.rate_settled, c.provisional_usd) == (at(16), False, None)  # 29 min: not settled yet
+    hour = History(usage=(point(at(15, 23), "1.0"),))
+    assert credits_for("alice", inference("1.1", "20"), hour, at(16)).rate_to == at(15, 23)  # 1 h: still fresh
+    older = History(usage=(point(at(15, 22, 59), "1.0"),))
+    c = credits_for("alice", inference("1.1", "20"), older, at(16))
+    assert (c.rate_to, c.rate_settled, c.provisional_usd) == (at(16), False, D("0.1"))  # too old to stand for now
+    # the window starts at the point exactly 24 h before its end
+    day = History(usage=(point(at(14, 23, 30), "0.5"), point(at(15, 23, 30), "1.0")))
+    c = credits_for("alice", inference("1.1", "20"), day, at(16))
+    assert (c.rate_from, c.rate_usd_per_day) == (at(14, 23, 30), D("0.5"))
+    old_fall = History(usage=(point(at(14, 23, 59), "1.2"),))  # higher, but more than 24 h ago
+    assert credits_for("alice", inference("1.1", "20"), old_fall, at(16)).fell_usd == 0

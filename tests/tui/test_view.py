@@ -6,12 +6,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
+import pytest
+
 from hfmon import format as fmt
 from hfmon.errors import NoAccessError
 from hfmon.models import SourceStatus
 from hfmon.report import SourceState
 from hfmon.tui import rows, status
-from hfmon.tui.widgets.chart import burn_down
+from hfmon.tui.widgets.chart import burn_down, round_ticks
 from tests.tui.builder import NOW, PERIOD_END, PERIOD_START, build_report, with_sources
 
 TONES = {"good": "green", "warn": "yellow", "bad": "red", "accent": "blue", "muted": "dim"}
@@ -111,6 +113,30 @@ def test_burn_down_uses_the_series_and_projects_to_period_end() -> None:
     assert data.projection == ((today, 1.74), ((PERIOD_END - PERIOD_START).days, 2.57))
     assert data.included == 2.0 and data.limit is None  # $10 limit is far above: named in the legend, not drawn
     assert data.top >= 2.57
+
+
+@pytest.mark.parametrize(("highest", "ticks"), [
+    (2.04, (0, 0.5, 1, 1.5, 2, 2.5)),  # $2.04 used of $2.00: the axis goes past it
+    (3.2, (0, 1, 2, 3, 4)),
+    (4.9, (0, 1, 2, 3, 4, 5)),
+    (476.0, (0, 100, 200, 300, 400, 500)),
+    (0.003, (0, 0.01)),  # never below a cent
+])
+def test_round_ticks_reach_past_the_highest_figure(highest: float, ticks: tuple[float, ...]) -> None:
+    assert round_ticks(highest) == ticks
+
+
+def test_burn_down_axis_shows_every_line_with_round_ticks_and_the_overage() -> None:
+    c = build_report().credits[0]  # $1.74 of $2.00, projected $2.57, limit $10 (far above: not drawn)
+    data = burn_down(c, NOW)
+    assert data.ticks == (0, 1, 2, 3) and data.top == 3  # round, and above 2.57 and the $2 line
+    assert data.overage == ()  # not over yet
+    over = replace(c, used_usd=D("2.50"), series=((PERIOD_START, D(0)), (PERIOD_START + timedelta(days=10), D("1.5")),
+                                                  (PERIOD_START + timedelta(days=15), D("2.4"))))
+    data = burn_down(over, NOW)
+    # the used line crosses $2.00 between day 10 ($1.50) and day 15 ($2.40): at day 10 + 5 x 0.5/0.9
+    assert data.overage[0] == pytest.approx((10 + 5 * 0.5 / 0.9, 2.0))
+    assert data.overage[1:] == ((15.0, 2.4), (data.today, 2.5))
 
 
 def test_burn_down_without_history_says_so() -> None:

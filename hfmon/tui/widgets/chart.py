@@ -1,7 +1,15 @@
-"""The credits burn-down chart: used vs included over the billing period, today marked, projection ahead."""
+"""The credits burn-down chart: used vs included over the billing period, today marked, projection ahead.
+
+The included credits, the spending limit and the projection are drawn as braille lines like used itself, so a
+figure above a line is never drawn below it (plotext's horizontal lines and dots sit on whole rows, braille on
+quarter rows). The y
+axis has round ticks ($0, $1, $2 …) up to the first above every figure; used beyond the included credits
+(the overage) is drawn in the error colour.
+"""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -23,9 +31,12 @@ class BurnDown:
     length: float
     included: float
     limit: float | None  # None: no limit, or far above everything else
-    top: float
+    top: float  # the highest tick
     period_start: datetime
     history: bool  # False: no points between the period start and now, so the used line is a straight guess
+    ticks: tuple[float, ...] = ()  # round y ticks from $0 to `top` (at most 5 steps)
+    peak: float = 0.0  # the value the y axis must reach (the highest line, with a little room)
+    overage: tuple[tuple[float, float], ...] = ()  # the part of `used` at or above the included credits
 
 
 def burn_down(credits: Credits, now: datetime, observed: tuple[tuple[datetime, Decimal], ...] = ()) -> BurnDown:
@@ -44,12 +55,37 @@ def burn_down(credits: Credits, now: datetime, observed: tuple[tuple[datetime, D
     length = day(credits.period_end)
     projection = ((today, float(credits.used_usd)), (length, float(credits.projected_period_usd)))
     included = float(credits.included_usd)
-    top = max(included, float(credits.projected_period_usd), float(credits.used_usd), 0.01)
+    highest = max(included, float(credits.projected_period_usd), float(credits.used_usd), 0.01)
     limit = None if credits.limit_usd is None else float(credits.limit_usd)
-    if limit is not None and limit > top * 1.6:
+    if limit is not None and limit > highest * 1.6:
         limit = None  # far above everything else: drawing it would flatten the lines; the legend names it
-    top = max(top, limit or 0.0)
-    return BurnDown(used, projection, today, length, included, limit, top * 1.12, start, history)
+    peak = max(highest, limit or 0.0) * 1.04  # a little room above the highest line
+    ticks = round_ticks(peak)
+    return BurnDown(used, projection, today, length, included, limit, ticks[-1], start, history, ticks=ticks,
+                    peak=peak, overage=overage_part(used, included))
+
+
+def round_ticks(highest: float, most: int = 5) -> tuple[float, ...]:
+    """Ticks 0, s, 2s, … up to the first at or above `highest`, with s in 1, 2, 2.5, 5 x 10^k and at most
+    `most` steps."""
+    magnitude = max(10.0 ** math.floor(math.log10(highest / most)), 0.01) if highest > 0 else 0.01  # cents
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if math.ceil(highest / (m * magnitude) - 1e-9) <= most)
+    steps = max(1, math.ceil(highest / step - 1e-9))
+    return tuple(round(i * step, 10) for i in range(steps + 1))
+
+
+def overage_part(used: tuple[tuple[float, float], ...], included: float) -> tuple[tuple[float, float], ...]:
+    """The used line from where it reached the included credits on (empty when it has not, or there are none)."""
+    if included <= 0:
+        return ()
+    for i, (x, v) in enumerate(used):
+        if v >= included:
+            if i == 0 or v == included:
+                return used[i:]
+            (x0, v0) = used[i - 1]
+            crossing = x0 + (x - x0) * (included - v0) / (v - v0)  # where the line crosses the included credits
+            return ((crossing, included), *used[i:])
+    return ()
 
 
 class BurnDownChart(PlotextPlot):
@@ -70,6 +106,10 @@ class BurnDownChart(PlotextPlot):
         self.app.theme_changed_signal.subscribe(self, lambda _theme: self.replot())
         self.replot()
 
+    def on_resize(self) -> None:
+        """How many y ticks fit depends on the height."""
+        self.replot()
+
     def _rgb(self, variable: str) -> tuple[int, int, int]:
         try:
             return Color.parse(self.app.theme_variables.get(variable, "#888888")).rgb
@@ -86,28 +126,36 @@ class BurnDownChart(PlotextPlot):
             self.refresh()
             return
         plt.xlim(0, data.length)
-        plt.ylim(0, data.top)
+        # a short chart gets fewer ticks, so that each keeps a row or two to itself
+        y_ticks = round_ticks(data.peak, max(1, min(5, (self.size.height - 4) // 2))) if data.peak else data.ticks
+        plt.ylim(0, y_ticks[-1])
         ticks = [float(d) for d in range(0, int(data.length) + 1, 7)]
         plt.xticks(ticks, [fmt.day(data.period_start + timedelta(days=d)) for d in ticks])
-        ys = [data.top * i / 4 for i in range(5)]
+        ys = list(y_ticks)
         plt.yticks(ys, [_short_money(y) for y in ys])
-        if data.included > 0:
-            plt.horizontal_line(data.included, color=self._rgb("success"))
-        if data.limit is not None:
-            plt.horizontal_line(data.limit, color=self._rgb("error"))
         muted = "foreground-darken-3" if self.app.current_theme.dark else "foreground-lighten-3"
         plt.vertical_line(data.today, color=self._rgb(muted))
+        if data.included > 0:
+            plt.plot([0.0, data.length], [data.included] * 2, marker="braille", color=self._rgb("success"))
+        if data.limit is not None:
+            plt.plot([0.0, data.length], [data.limit] * 2, marker="braille", color=self._rgb("error"))
         xs, vs = zip(*data.projection, strict=True)
-        plt.plot(list(xs), list(vs), marker="dot", color=self._rgb("secondary"))
+        # braille like the other lines (a dot is a whole row: it would sit below a line it is above); the
+        # projection starts where used ends, so the two never share a column
+        plt.plot(list(xs), list(vs), marker="braille", color=self._rgb("secondary"))
         xs, vs = zip(*data.used, strict=True)
         plt.plot(list(xs), list(vs), marker="braille" if data.history else "dot", color=self._rgb("primary"))
+        if len(data.overage) > 1:
+            xs, vs = zip(*data.overage, strict=True)
+            plt.plot(list(xs), list(vs), marker="braille" if data.history else "dot", color=self._rgb("warning"))
         self.refresh()
 
 
 def _short_money(value: float) -> str:
-    """Axis labels: `$0`, `$1.50`, `$480`, `$1.2k`."""
+    """Axis labels: `$0`, `$2`, `$2.50`, `$0.05`, `$480`, `$1.5k`, `$2k`."""
     if value >= 1000:
-        return f"${value / 1000:.1f}k"
-    if value >= 100 or value == 0:
+        thousands = value / 1000
+        return f"${thousands:.0f}k" if thousands == round(thousands) else f"${thousands:.1f}k"
+    if value == round(value):
         return f"${value:.0f}"
     return f"${value:.2f}"

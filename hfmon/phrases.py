@@ -1,0 +1,95 @@
+"""Sentences about credits that the text output and the dashboard share, so both say the same thing. Pure."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from hfmon import format as fmt
+from hfmon.report import Credits
+
+
+def when(moment: datetime) -> str:
+    """`Nov 20 08:00` (UTC)."""
+    return f"{moment:%b} {moment.day} {moment:%H:%M}"
+
+
+def span(start: datetime, end: datetime) -> str:
+    """`Nov 17 14:30–Nov 18 14:30`, or `Nov 18 13:00–14:30` within one day."""
+    if start.date() == end.date():
+        return f"{when(start)}–{end:%H:%M}"
+    return f"{when(start)}–{when(end)}"
+
+
+def rate(c: Credits) -> str:
+    """The projection's rate and the window it was measured on."""
+    text = f"{fmt.money(c.rate_usd_per_day)}/day over {span(c.rate_from, c.rate_to)}"
+    return text if c.rate_settled else text + " (incl. unsettled spend)"
+
+
+def period_end(c: Credits) -> str:
+    """`period ends in 12.4 days (Dec 1)`: the billing period, not the credits."""
+    return f"period ends in {c.days_left:.1f} days ({fmt.day(c.period_end)})"
+
+
+def credits_end(c: Credits) -> str | None:
+    """When the included credits run out (or ran out, with the overage so far and its rate); None if not
+    within the period."""
+    if c.included_usd <= 0:
+        return None
+    if c.used_usd >= c.included_usd:
+        ran_out = f"credits ran out {when(c.exhausts_at)}" if c.exhausts_at is not None else "credits used up"
+        return f"{ran_out} · overage {fmt.money(c.overage_usd)} so far, +{fmt.money(c.rate_usd_per_day)}/day"
+    if c.exhausts_at is not None:
+        return f"credits run out at {when(c.exhausts_at)}"
+    return None
+
+
+def provisional(c: Credits) -> str:
+    """How much of `used` may still settle (HF books placeholders and settles them later, often lower)."""
+    if c.provisional_usd is None:
+        return "pending: unknown until hfmon has history 30 min old"
+    if c.provisional_usd == 0:
+        return "nothing pending: all of it is older than 30 min"
+    return f"{fmt.money(c.provisional_usd)} of the last 30 min is provisional (HF settles it, often lower)"
+
+
+def fell(c: Credits) -> str | None:
+    """Why used went down, when it did (None when it did not)."""
+    if c.fell_usd <= 0 or c.fell_since is None:
+        return None
+    return f"used fell {fmt.money(c.fell_usd)} since {when(c.fell_since)} (HF settled requests lower)"
+
+
+# Short forms, for the dashboard's narrow credits card (the chart legend carries the long ones).
+
+def rate_short(c: Credits) -> str:
+    """`$0.10/day since Nov 1` or `$0.48/day over 24h to Nov 18 14:30`."""
+    if c.rate_from == c.period_start:
+        window = f"since {fmt.day(c.rate_from)}"
+    else:
+        window = f"over {fmt.duration((c.rate_to - c.rate_from).total_seconds())} to {when(c.rate_to)}"
+    return f"{fmt.money(c.rate_usd_per_day)}/day {window}"
+
+
+def credits_end_short(c: Credits) -> str | None:
+    """`out Nov 20 04:34`, or `ran out Nov 12 06:00 · overage $0.50, +$0.10/day`."""
+    if c.included_usd <= 0:
+        return None
+    if c.used_usd >= c.included_usd:
+        ran_out = f"ran out {when(c.exhausts_at)}" if c.exhausts_at is not None else "used up"
+        return f"{ran_out} · overage {fmt.money(c.overage_usd)}, +{fmt.money(c.rate_usd_per_day)}/day"
+    return None if c.exhausts_at is None else f"out {when(c.exhausts_at)}"
+
+
+def provisional_short(c: Credits) -> str | None:
+    """`$0.03 pending`, `pending unknown`, or None when nothing is."""
+    if c.provisional_usd is None:
+        return "pending unknown"
+    return f"{fmt.money(c.provisional_usd)} pending" if c.provisional_usd > 0 else None
+
+
+def fell_short(c: Credits) -> str | None:
+    """`fell $0.01 since 15:16 (settled lower)`."""
+    if c.fell_usd <= 0 or c.fell_since is None:
+        return None
+    return f"fell {fmt.money(c.fell_usd)} since {c.fell_since:%H:%M} (settled lower)"
