@@ -28,6 +28,9 @@ log.addHandler(logging.NullHandler())  # lines reach a file only when `hfmon.log
 class ReportSource(Protocol):
     """What a front end polls: each call gathers fresh data and returns a new Report."""
 
+    warnings: list[str]
+    """What the user should know about how hfmon runs (history off, a source skipped), oldest first."""
+
     async def poll(self) -> Report:
         """Run one poll and evaluate it; never raises for a failing source (errors are in the Report)."""
         ...

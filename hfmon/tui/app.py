@@ -71,6 +71,7 @@ class HfmonApp(App[int]):
         self.polling = False
         self.polls_done = 0
         self.last_error: BaseException | None = None
+        self.notes: tuple[str, ...] = ()  # the source's warnings seen so far
         self._timer: Timer | None = None
         self._limit_until: float | None = None  # monotonic time a rate-limit wait ends, while one is armed
         self._filtering: KeyedTable | None = None  # the table the filter box applies to
@@ -164,6 +165,9 @@ class HfmonApp(App[int]):
             points.append((report.generated_at, c.used_usd))
         for note in status.source_changes(previous, report):
             self.notify(note.message, title=note.title, severity=note.severity, timeout=note.timeout)
+        for warning in self.source.warnings[len(self.notes):]:  # each once as a toast; the Overview keeps them
+            self.notify(warning, title="hfmon", severity="warning", timeout=12)
+        self.notes = tuple(self.source.warnings)
         self.screen.remove_class("-loading")
         self.polling = False
         rejected = report.rejected_by
@@ -207,7 +211,7 @@ class HfmonApp(App[int]):
         if self.report is None:
             return None
         return ViewState(self.report, self.namespace, self.source.now(), tones(self.theme_variables),
-                         {ns: tuple(p) for ns, p in self._observed.items()})
+                         {ns: tuple(p) for ns, p in self._observed.items()}, self.notes)
 
     def render_report(self, force: bool = False) -> None:
         """Render the active view (others render when shown)."""
@@ -230,7 +234,7 @@ class HfmonApp(App[int]):
         banner.update(text or "")
         self.query_one("#statusbar", Static).update(status.statusbar(
             self.report, now, interval_s=self.interval_s, paused=self.paused, polling=self.polling,
-            error=self.last_error, rate_limit_s=self.rate_limit_left()))
+            error=self.last_error, rate_limit_s=self.rate_limit_left(), notes=len(self.notes)))
 
     def _tick(self) -> None:
         self._ticks += 1

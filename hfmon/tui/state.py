@@ -19,6 +19,7 @@ class ViewState:
     now: datetime
     tones: Mapping[str, str]
     observed: Mapping[str, tuple[tuple[datetime, Decimal], ...]] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # warnings about how hfmon runs (history off, a source skipped)
 
     @property
     def user(self) -> str | None:

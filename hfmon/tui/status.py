@@ -101,15 +101,16 @@ def topbar(report: Report | None, namespace: str | None, demo: bool, variables: 
         text.append(f" {report.account.plan.upper()}")
     text.append(f"  ns: {namespace or 'all'}")
     text.append("  now ")
-    text.append(fmt.money_total(report.running_cost_per_hour_usd, unit="/h"), style="bold")
+    text.append(fmt.money_total(report.running_in(namespace), unit="/h"), style="bold")  # as the Overview's meter
     return text
 
 
 def statusbar(report: Report | None, now: datetime, *, interval_s: float, paused: bool, polling: bool,
-              error: BaseException | None, rate_limit_s: float | None = None) -> Text:
+              error: BaseException | None, rate_limit_s: float | None = None, notes: int = 0) -> Text:
     """Freshness: when the data was made, when the next poll is, and how many sources are in trouble.
 
     `rate_limit_s`: seconds left of a wait for the rate-limit window, which outlasts the plain interval.
+    `notes`: how many warnings about how hfmon runs (history off, …) the Overview's Sources panel lists.
     """
     text = Text()
     waiting = rate_limit_s is not None and rate_limit_s > 0 and not (polling or paused)
@@ -137,6 +138,8 @@ def statusbar(report: Report | None, now: datetime, *, interval_s: float, paused
         bad = [s for s in report.sources if s.status is not SourceStatus.OK]
         if bad:
             text.append(f" · ⚠ {len(bad)} source{'s' if len(bad) != 1 else ''} (Overview)", style="bold")
+    if notes:
+        text.append(f" · ⚠ {notes} warning{'s' if notes != 1 else ''} (Overview)", style="bold")
     if error is not None:
         title, _, hint = describe(error)
         text.append(f" · {title}" + (f": {hint}" if hint and paused else ""), style="bold")

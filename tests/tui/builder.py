@@ -296,6 +296,7 @@ class FakeSource:
         self.polls = 0
         self.error: Exception | None = None
         self.wait_s = 0.0  # what next_delay asks for at least, as a rate limit running out would
+        self.warnings: list[str] = []
 
     async def poll(self) -> Report:
         """Return the next Report, or raise the injected error."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
@@ -32,7 +33,8 @@ class OverviewView(View):
                 yield Panel(KeyedTable(rows.SPENDER_COLUMNS, default_sort="cost", default_reverse=True,
                                        id="spenders"), title="Top spenders", id="spenders-panel")
                 yield Panel(Static(id="flags"), title="Flags", id="flags-panel")
-            yield Panel(KeyedTable(rows.SOURCE_COLUMNS, default_sort="status", id="sources"),
+            yield Panel(Static(id="notes", classes="notes"),
+                        KeyedTable(rows.SOURCE_COLUMNS, default_sort="status", id="sources"),
                         title="Sources", id="sources-panel")
 
     def focus_main(self) -> None:
@@ -70,6 +72,9 @@ class OverviewView(View):
              rows.spender_rows(r, ns), "", "shown")
         self.query_one("#flags", Static).update(cards.flags_text(state))
         self.query_one("#flags-panel", Panel).note(f"{len(r.flags)} flags" if r.flags else "")
+        notes = self.query_one("#notes", Static)
+        notes.display = bool(state.notes)
+        notes.update(Text("\n".join(f"⚠ {n}" for n in state.notes), style=state.tones.get("warn", "")))
         sources = rows.source_rows(r, state.now, state.tones)
         bad = sum(1 for s in r.sources if s.status.value != "ok")
         fill(self.query_one("#sources-panel", Panel), self.query_one("#sources", KeyedTable), sources,
