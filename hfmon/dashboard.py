@@ -39,3 +39,7 @@ def run(args: argparse.Namespace) -> int:
         return tui.run(monitor, interval_s=interval, demo=args.demo, namespaces=args.namespace)
     finally:
         monitor.close()
+        # What went wrong beside the numbers (history refused or failing) stays on the terminal after the
+        # dashboard's screen is gone, as `--once` prints it.
+        for warning in monitor.warnings:
+            print(f"hfmon: {warning}", file=sys.stderr)

@@ -10,15 +10,14 @@ import json
 import os
 import pty
 import resource
+import shlex
+import shutil
 import sqlite3
 import stat
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,89 +25,11 @@ import pytest
 from textual.widgets import Static
 
 from hfmon import logfile
-from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
-from hfmon.fakehub.faults import RouteFault
-from hfmon.fakehub.server import serve
-from hfmon.monitor import Monitor, build_monitor
+from hfmon.fakehub import FULL_TOKEN
 from hfmon.tui.app import HfmonApp
+from tests.faults.harness import HFMON, OTHER_TOKEN, Served, dashboard_monitor, edit_items, no_secret, settled
 
 pytestmark = pytest.mark.e2e
-HFMON = [sys.executable, "-m", "hfmon"]
-OTHER_TOKEN = "hf_" + "Zq7" * 11 + "x"  # token-shaped, not ours: must be masked too
-
-
-@dataclass
-class Run:
-    """One finished `hfmon` process."""
-
-    code: int
-    stdout: str
-    stderr: str
-    wall_s: float
-
-    def doc(self) -> dict[str, Any]:
-        parsed: dict[str, Any] = json.loads(self.stdout)
-        return parsed
-
-    def sources(self) -> dict[str, dict[str, Any]]:
-        sources: dict[str, dict[str, Any]] = self.doc()["sources"]
-        return sources
-
-
-@dataclass
-class Served:
-    """A fake hub on loopback and a way to run hfmon against it."""
-
-    hub: FakeHub
-    base_url: str
-    home: Path
-
-    def env(self, token: str | None = FULL_TOKEN, **extra: str) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k not in ("HF_TOKEN", "NO_COLOR", "HFMON_CONFIG")}
-        env.update({"HF_ENDPOINT": self.base_url, "HFMON_ENDPOINTS_URL": f"{self.base_url}/v2",
-                    "HFMON_ROUTER_URL": self.base_url, "HFMON_DATA_DIR": str(self.home / "data"),
-                    "XDG_CONFIG_HOME": str(self.home / "config"), "XDG_STATE_HOME": str(self.home / "state"),
-                    **extra})
-        if token is not None:
-            env["HF_TOKEN"] = token
-        return env
-
-    def fault(self, path: str, **kw: Any) -> RouteFault:
-        fault = RouteFault(path, **kw)
-        self.hub.route_faults.append(fault)
-        return fault
-
-    def run(self, *args: str, token: str | None = FULL_TOKEN, timeout: float = 60, **env: str) -> Run:
-        start = time.monotonic()
-        done = subprocess.run([*HFMON, *args], env=self.env(token, **env), capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
-        return Run(done.returncode, done.stdout, done.stderr, time.monotonic() - start)
-
-
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    """The demo account on 127.0.0.1 at a frozen time, with no faults until a test adds some."""
-    scenario = demo_scenario(seed=7)
-    frozen: datetime = scenario.start
-    hub = FakeHub(scenario, now=lambda: frozen)
-    with serve(hub, port=0) as server:
-        yield Served(hub, server.base_url, tmp_path)
-
-
-def no_secret(run: Run, *secrets: str) -> None:
-    for secret in (FULL_TOKEN, *secrets):
-        assert secret not in run.stdout and secret not in run.stderr
-
-
-def edit_items(path: str, change: Callable[[dict[str, Any]], None], *, key: str | None = None) -> Callable[[Any], Any]:
-    """A JSON edit applying `change` to the first object of a listing (or of `body[key]`)."""
-
-    def edit(body: Any) -> Any:
-        items = body[key] if key else body
-        change(items[0])
-        return body
-
-    return edit
 
 
 # --- waits -------------------------------------------------------------------------------------------------
@@ -239,27 +160,6 @@ def test_a_live_resource_in_an_unknown_stage_is_flagged_and_never_priced_at_zero
 
 
 # --- the dashboard against the same fake ------------------------------------------------------------------
-
-
-@contextmanager
-def dashboard_monitor(served: Served, monkeypatch: pytest.MonkeyPatch, *, history: bool = False) -> Iterator[Monitor]:
-    """The real data path of `hfmon` (not --demo) pointed at the loopback fake."""
-    for key, value in served.env().items():
-        monkeypatch.setenv(key, value)
-    monitor = build_monitor(demo=False, history=history)
-    try:
-        yield monitor
-    finally:
-        monitor.close()
-
-
-async def settled(app: HfmonApp, pilot: Any) -> None:
-    """Wait (on the test's own terms, not a clock) until the first poll has been applied."""
-    for _ in range(400):
-        await pilot.pause(0.05)
-        if app.report is not None and not app.polling:
-            return
-    raise AssertionError("the first poll never arrived")
 
 
 async def test_the_dashboards_export_is_private_token_free_and_never_overwrites(
@@ -444,3 +344,43 @@ def test_dumb_terminals_and_no_color_get_plain_text(served: Served, env: dict[st
     out = _on_a_terminal(served, "--once", "--no-history", **env)
     assert "Credits" in out
     assert ("\x1b[" in out) is coloured
+
+
+@pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed (apt-get install -y tmux)")
+def test_history_refused_under_the_real_dashboard_is_logged_and_said_after_it(served: Served) -> None:
+    """The real `hfmon` dashboard in a real terminal (tmux): its default log, and stderr once it quits."""
+    data = served.home / "data"
+    data.mkdir()
+    with sqlite3.connect(data / "history.sqlite3") as conn:
+        conn.execute("CREATE TABLE notes (body TEXT)")
+        conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    env = " ".join(shlex.quote(f"{k}={v}") for k, v in served.env(TERM="xterm-256color").items()
+                   if k.startswith(("HF", "XDG_", "TERM", "PATH", "HOME", "LANG")))
+    # Textual draws on stderr: leave it on the terminal, and keep the pane open after hfmon quits to read it.
+    command = f"env -i {env} {shlex.quote(sys.executable)} -m hfmon; echo hfmon-exited-$?; sleep 60"
+    socket = f"hfmon-faults-{os.getpid()}"
+
+    def screen() -> str:
+        return subprocess.run(["tmux", "-L", socket, "capture-pane", "-p", "-t", "hfmon"], check=True,
+                              capture_output=True, text=True).stdout
+
+    def wait_for(text: str) -> str:
+        deadline = time.monotonic() + 60
+        while text not in (shown := screen()):
+            assert time.monotonic() < deadline, f"{text!r} never appeared:\n{shown}"
+            time.sleep(0.3)
+        return shown
+
+    try:
+        subprocess.run(["tmux", "-L", socket, "new-session", "-d", "-s", "hfmon", "-x", "100", "-y", "30", command],
+                       check=True)
+        wait_for("Running now")
+        subprocess.run(["tmux", "-L", socket, "send-keys", "-t", "hfmon", "q"], check=True)
+        after = wait_for("hfmon-exited-0")
+    finally:
+        subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
+    assert "does not have its tables" in after  # said once the dashboard's screen is gone
+    log = (served.home / "state" / "hfmon" / "hfmon.log").read_text()  # the dashboard's default log
+    assert "running without history" in log and "does not have its tables" in log
+    assert FULL_TOKEN not in log
