@@ -105,8 +105,10 @@ def crossing(used: Decimal, threshold: Decimal, rate: Decimal, points: Sequence[
         return next((p.at for p in points if p.inference_used_usd >= threshold), now)
     if rate <= 0:
         return None
-    moment = after_days(now, (threshold - used) / rate)
-    return moment if moment <= period.end else None
+    needed = (threshold - used) / rate
+    if needed > days(period.end - now):  # also keeps a tiny rate from overflowing datetime
+        return None
+    return after_days(now, needed)
 
 
 def latest_settled(points: Sequence[UsagePoint], now: datetime) -> UsagePoint | None:

@@ -74,6 +74,19 @@ def test_exhaustion_beyond_the_period_end_is_null() -> None:
     assert c.exhausts_at is None
 
 
+def test_a_sub_cent_spend_projects_no_crossing_instead_of_overflowing() -> None:
+    # $0.000001 over 15 days: $2 would take ~82 million years, far beyond any date; the period ends first.
+    c = credits_for("alice", inference("0.000001", "2", limit="5"), History(), at(16))
+    assert c.exhausts_at is None and c.limit_hit_at is None
+    assert c.remaining_usd == D("1.999999")
+
+
+def test_a_crossing_exactly_at_the_period_end_counts() -> None:
+    # $1 used over 15 days ($1/15 per day); the remaining $1 takes exactly the 15 days left.
+    c = credits_for("alice", inference("1", "2"), History(), at(16))
+    assert c.exhausts_at == PERIOD_END
+
+
 def test_org_with_no_included_credits_never_exhausts() -> None:
     c = credits_for("acme", inference("3", "0"), History(), at(16))
     assert c.overage_usd == D(3) and c.exhausts_at is None
