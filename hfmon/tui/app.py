@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -58,8 +58,9 @@ class HfmonApp(App[int]):
 
     def __init__(self, source: ReportSource, *, interval_s: float = 60.0, demo: bool = False,
                  namespaces: Sequence[str] | None = None, theme: str | None = None,
-                 tick_s: float = 1.0) -> None:
+                 tick_s: float = 1.0, monotonic: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
+        self.monotonic = monotonic  # the clock rate-limit waits are measured on (tests pass their own)
         self.source = source
         self.interval_s = interval_s
         self.demo = demo
@@ -138,14 +139,14 @@ class HfmonApp(App[int]):
         if self._timer is not None:
             self._timer.stop()
         delay = delay_s or self.interval_s
-        self._limit_until = time.monotonic() + delay if delay > self.interval_s else None
+        self._limit_until = self.monotonic() + delay if delay > self.interval_s else None
         self._timer = None if self.paused else self.set_timer(delay, self.start_poll)
 
     def rate_limit_left(self) -> float | None:
         """Seconds left of an armed rate-limit wait (None: the next poll follows the plain interval)."""
         if self._limit_until is None:
             return None
-        left = self._limit_until - time.monotonic()
+        left = self._limit_until - self.monotonic()
         return left if left > 0 else None
 
     @on(Worker.StateChanged)
@@ -272,6 +273,7 @@ class HfmonApp(App[int]):
                         timeout=3)
             if left:
                 self._arm(left)
+                self._update_bars()  # the bar said "paused": say "waiting" at once, not at the next tick
             elif not self.polling:
                 self.start_poll()
 

@@ -19,6 +19,7 @@ from hfmon.tui.app import HfmonApp
 from hfmon.tui.widgets.panel import Panel
 from hfmon.tui.widgets.table import KeyedTable
 from tests.tui.builder import FakeSource, build_report, with_sources
+from tests.tui.toasts import toasts_raised
 
 
 class GatedSource(FakeSource):
@@ -40,8 +41,8 @@ def text_of(app: HfmonApp, selector: str) -> str:
 
 
 def messages(app: HfmonApp) -> list[str]:
-    """Title and body of every toast shown so far."""
-    return [f"{n.title}: {n.message}" for n in app._notifications]
+    """Title and body of every toast shown so far (recorded as raised: Textual expires toasts on the wall clock)."""
+    return toasts_raised(app)
 
 
 def table(app: HfmonApp, table_id: str) -> KeyedTable:

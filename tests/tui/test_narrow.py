@@ -98,20 +98,25 @@ async def test_the_meter_counts_what_is_billed_now_and_says_which_have_no_price(
 async def test_a_rate_limit_wait_outlasts_an_interval_change_and_the_status_bar_says_when() -> None:
     source = FakeSource()
     source.wait_s = 301.0  # the poll left too little of the rate-limit window for another
-    app = HfmonApp(source, interval_s=60, tick_s=3600)
+    clock = [1000.0]  # the app's monotonic clock, moved only by this test
+    app = HfmonApp(source, interval_s=60, tick_s=3600, monotonic=lambda: clock[0])
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
         bar = text_of(app, "#statusbar")
-        assert "waiting for the rate limit until" in bar and "next poll in" in bar
+        assert "waiting for the rate limit until 20:05:01 UTC" in bar and "next poll in 5m" in bar  # 20:00 + 301 s
         assert "live" not in bar and "every" not in bar  # never "live" while it waits
         await pilot.press("i")  # 60 s -> 120 s: still shorter than the wait
         await pilot.pause()
         assert app.interval_s == 120
-        assert app._timer is not None and app._timer._interval > 120
+        assert app._timer is not None and app._timer._interval == 301
         assert "waiting for the rate limit" in text_of(app, "#statusbar")
-        await pilot.press("p", "p")  # pausing and resuming does not poll through the wait either
+        clock[0] += 120  # two minutes into the wait: pausing and resuming re-arms only what is left of it
+        await pilot.press("p", "p")
         await pilot.pause()
-        assert source.polls == 1 and app._timer is not None and app._timer._interval > 120
+        assert source.polls == 1 and app._timer is not None and app._timer._interval == 181
+        assert "next poll in 3m" in text_of(app, "#statusbar")
+        clock[0] += 181  # the wait is over: the plain interval again
+        assert app.rate_limit_left() is None
         source.wait_s = 0.0
         await pilot.press("r")
         await settle(app, pilot)
