@@ -16,6 +16,7 @@ from huggingface_hub.utils._http import default_client_factory
 from hfmon.fakehub import FULL_TOKEN, FakeHub, Faults, demo_scenario
 from hfmon.fakehub.demo import START
 from hfmon.fakehub.server import serve
+from tests.processes import running
 
 AUTH = {"authorization": f"Bearer {FULL_TOKEN}"}
 
@@ -79,9 +80,9 @@ def test_serve_refuses_non_loopback_hosts(hub: FakeHub) -> None:
 
 def test_cli_prints_the_exports_and_stops_on_ctrl_c() -> None:
     code = "from hfmon.fakehub.cli import main; raise SystemExit(main(['--speed', '60', '--seed', '1']))"
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
+    # `running` stops the server whatever happens here, even if it ignored Ctrl-C.
+    with running([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True,
+                 env={**os.environ, "PYTHONUNBUFFERED": "1"}) as proc:
         assert proc.stdout is not None
         lines = [proc.stdout.readline() for _ in range(6)]
         exports = dict(line.removeprefix("export ").strip().split("=", 1) for line in lines if
@@ -91,6 +92,5 @@ def test_cli_prints_the_exports_and_stops_on_ctrl_c() -> None:
         r = httpx2.get(f"{exports['HFMON_ENDPOINTS_URL']}/endpoint/ada",
                        headers={"authorization": f"Bearer {exports['HF_TOKEN']}"}, timeout=10)
         assert r.status_code == 200 and r.json()["items"]
-    finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0

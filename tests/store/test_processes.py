@@ -7,21 +7,40 @@ import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
+
 from hfmon.store import HistoryStore
+from tests.processes import stop
 from tests.store.builders import T0
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def writer(path: Path, name: str, first: int, last: int, resources: int,
-           go: Path | None = None) -> subprocess.Popen[str]:
-    """Start `tests.store.writer` recording snapshots first..last of namespace `name`."""
-    args = [sys.executable, "-m", "tests.store.writer", str(path), name, str(first), str(last), str(resources)]
-    if go is not None:
-        args.append(str(go))
-    return subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+Writer = Callable[..., "subprocess.Popen[str]"]
+
+
+@pytest.fixture
+def writer() -> Iterator[Writer]:
+    """Starts `tests.store.writer` processes; each is stopped (killed if need be) when the test ends."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start(path: Path, name: str, first: int, last: int, resources: int,
+              go: Path | None = None) -> subprocess.Popen[str]:
+        """Record snapshots first..last of namespace `name` in a child process."""
+        args = [sys.executable, "-m", "tests.store.writer", str(path), name, str(first), str(last), str(resources)]
+        if go is not None:
+            args.append(str(go))
+        proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        started.append(proc)
+        return proc
+
+    yield start
+    for proc in started:
+        stop(proc)
 
 
 def integrity(path: Path) -> str:
@@ -44,7 +63,7 @@ def recorded(path: Path, name: str) -> tuple[list[int], dict[int, int]]:
     return usage, per_snapshot
 
 
-def test_two_writer_processes_at_once_lose_nothing(tmp_path: Path) -> None:
+def test_two_writer_processes_at_once_lose_nothing(tmp_path: Path, writer: Writer) -> None:
     path, go = tmp_path / "history.sqlite3", tmp_path / "go"
     count, resources = 150, 40
     children = [writer(path, name, 1, count, resources, go) for name in ("alpha", "beta")]
@@ -60,7 +79,7 @@ def test_two_writer_processes_at_once_lose_nothing(tmp_path: Path) -> None:
         assert per_snapshot == {i: resources for i in range(1, count + 1)}
 
 
-def test_six_processes_creating_the_file_together_all_succeed(tmp_path: Path) -> None:
+def test_six_processes_creating_the_file_together_all_succeed(tmp_path: Path, writer: Writer) -> None:
     path, go = tmp_path / "history.sqlite3", tmp_path / "go"
     names = [f"ns{k}" for k in range(6)]
     children = [writer(path, name, 1, 3, 5, go) for name in names]
@@ -73,7 +92,7 @@ def test_six_processes_creating_the_file_together_all_succeed(tmp_path: Path) ->
         assert recorded(path, name) == ([1, 2, 3], {1: 5, 2: 5, 3: 5})
 
 
-def test_two_processes_watching_the_same_account_store_each_change_once(tmp_path: Path) -> None:
+def test_two_processes_watching_the_same_account_store_each_change_once(tmp_path: Path, writer: Writer) -> None:
     path, go = tmp_path / "history.sqlite3", tmp_path / "go"
     count, resources = 120, 40
     children = [writer(path, "alpha", 1, count, resources, go) for _ in range(2)]
@@ -87,7 +106,7 @@ def test_two_processes_watching_the_same_account_store_each_change_once(tmp_path
     assert per_snapshot == {i: resources for i in range(1, count + 1)}
 
 
-def test_kill_9_mid_write_keeps_every_committed_record(tmp_path: Path) -> None:
+def test_kill_9_mid_write_keeps_every_committed_record(tmp_path: Path, writer: Writer) -> None:
     path, resources, first = tmp_path / "history.sqlite3", 200, 1
     for round_ in range(3):
         child = writer(path, "alpha", first, 10**6, resources)

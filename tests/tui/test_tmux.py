@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.processes import stop_group
+
 HFMON = Path(sys.executable).with_name("hfmon")
 pytestmark = [
     pytest.mark.tmux,
@@ -26,10 +28,17 @@ def tmux(tmp_path: Path) -> Iterator[Callable[..., str]]:
     socket = f"hfmon-test-{os.getpid()}"
 
     def run(*args: str) -> str:
-        return subprocess.run(["tmux", "-L", socket, *args], check=True, capture_output=True, text=True).stdout
+        return subprocess.run(["tmux", "-L", socket, *args], check=True, capture_output=True, text=True,
+                              timeout=30).stdout
 
     yield run
-    subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True)
+    try:  # each pane runs in a session of its own: its process group is everything started in it
+        panes = [int(pid) for pid in run("list-panes", "-a", "-F", "#{pane_pid}").split()]
+    except subprocess.CalledProcessError:
+        panes = []  # no server left: hfmon quit and its session ended with it
+    subprocess.run(["tmux", "-L", socket, "kill-server"], capture_output=True, timeout=30)
+    for pane in panes:  # an app that ignores the hang-up tmux sends must not outlive the test
+        stop_group(pane)
 
 
 def wait_for(screen: Callable[[], str], text: str, timeout_s: float = 30.0) -> str:
