@@ -10,6 +10,7 @@ from hfmon.costs import evaluate
 from hfmon.costs.credits import credits_for
 from hfmon.costs.evaluate import history_since
 from hfmon.history import History, PollRun, StateChange, UsagePoint
+from hfmon.models import PeriodStatement
 from hfmon.report import CheckStatus, Report
 from tests.costs.builders import (
     PERIOD_START,
@@ -57,7 +58,20 @@ def test_a_job_is_long_running_only_past_the_limit() -> None:
             job("over", started=NOW - timedelta(hours=24, seconds=1)),
             job("done", stage="COMPLETED", started=NOW - timedelta(hours=30), finished=NOW - timedelta(hours=1)))
     snap = snapshot(namespace("alice", jobs=jobs), jobs_hw=(flavor("cpu-basic", "0.0005"),))
-    assert flagged(evaluate(snap, History(), Config(), NOW), "long_running_job") == ["over"]
+    report = evaluate(snap, History(), Config(), NOW)
+    assert flagged(report, "long_running_job") == ["over"]
+    assert [f.message for f in report.flags if f.kind == "long_running_job"] == [
+        "Job over (cpu-basic) has been running for 24.0 h"]
+
+
+def test_a_job_is_up_from_its_start_until_it_finishes_or_now() -> None:
+    jobs = (job("running", started=NOW - timedelta(hours=6)),
+            job("finished", stage="COMPLETED", started=NOW - timedelta(hours=12), finished=NOW - timedelta(hours=9)),
+            job("queued", stage="SCHEDULING"))
+    snap = snapshot(namespace("alice", jobs=jobs), jobs_hw=(flavor("cpu-basic", "0.0005"),))
+    costs = [row.cost for row in evaluate(snap, History(), Config(), NOW).jobs]
+    assert [c.uptime_24h_pct for c in costs] == [D("25.00"), D("12.50"), D("0.00")]  # 6 h, 3 h, 0 h of 24
+    assert [c.uptime_pct for c in costs] == [D("1.32"), D("0.66"), D("0.00")]  # of the 456 h since Nov 1
 
 
 def test_poll_lag_slack_grows_with_the_square_root_of_transitions() -> None:
@@ -88,6 +102,15 @@ def test_history_is_read_from_at_least_a_day_back() -> None:
     early = PERIOD_START + timedelta(hours=2)  # the period began 2 h ago: the 24 h figures need the day before
     assert history_since(snap, early) == PERIOD_START - timedelta(hours=22)
     assert history_since(snap, NOW) == PERIOD_START  # later on, the period start is further back
+
+
+def test_history_is_read_from_the_oldest_period_of_any_namespace() -> None:
+    mid_month = PeriodStatement("acme", "p0", at(15, month=10), at(15), ())  # Oct 15 - Nov 15
+    snap = snapshot(namespace("alice", statement=statement("alice")), namespace("acme", "org", statement=mid_month))
+    assert history_since(snap, at(10)) == at(15, month=10)
+    # Without a statement or usage, a namespace's period is the calendar month; without namespaces, too.
+    assert history_since(snapshot(namespace("bob")), at(10)) == PERIOD_START
+    assert history_since(snapshot(), at(10)) == PERIOD_START
 
 
 def test_the_trailing_rate_starts_from_the_newest_point_a_day_old() -> None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from hfmon.config import Config, Tolerance
 from hfmon.costs import evaluate
-from hfmon.costs.billing_rules import endpoint_replicas, space_replicas
+from hfmon.costs.billing_rules import billed_replica_minutes, endpoint_replicas, intervals, space_replicas
 from hfmon.costs.crosscheck import STORAGE_PRODUCT, storage_rows
 from hfmon.costs.observed import observed_minutes
 from hfmon.history import History, StateChange
@@ -109,3 +109,10 @@ def test_a_job_line_labelled_with_its_namespace_belongs_to_the_job() -> None:
     cost = r.jobs[0].cost
     assert (cost.billed_minutes, cost.billed_usd, cost.recomputed_usd) == (D(30), D("0.5"), D("0.3"))
     assert [c.item for c in r.crosscheck if c.item.startswith("job")] == ["job abc123 cpu-basic"]
+
+
+def test_replica_minutes_add_up_over_every_billed_interval() -> None:
+    spans = intervals([(at(19), "RUNNING", 2), (at(19, 0, 30), "SLEEPING", 0), (at(19, 1), "RUNNING", 1)],
+                      until=at(19, 1, 30))
+    assert [(s.state, s.replicas) for s in spans] == [("RUNNING", 2), ("SLEEPING", 0), ("RUNNING", 1)]
+    assert billed_replica_minutes("space", spans, at(19), at(20)) == D(90)  # 30 min x 2 + 30 min x 1
