@@ -1,16 +1,30 @@
 """The rate-limit governor's rules, each pinned so that changing it fails a test.
 
 Retry-After and the RateLimit reset are always sent with different values here, so a test can tell which
-one hfmon followed. No test waits: every wait asked of the governor is longer than the deadline, and
-deadlines are checked as upper bounds (time only shrinks them).
+one hfmon followed. No test really waits: through HTTP, every wait asked of the governor is longer than the
+deadline and deadlines are checked as upper bounds (time only shrinks them); the waits themselves are tested
+on a clock the test moves by hand.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
+import random
+
 import httpx2
 import pytest
 
-from hfmon.api.governor import Governor, deadline_in, time_left
+from hfmon.api import governor as gov_module
+from hfmon.api.governor import (
+    MAX_UNBOUNDED_SLEEP_S,
+    MAX_WAIT_S,
+    Governor,
+    capped_wait,
+    deadline_in,
+    parse_retry_after,
+    time_left,
+)
 from hfmon.api.transport import Requester
 from hfmon.errors import RateLimitedError
 
@@ -111,3 +125,108 @@ def test_an_inner_deadline_never_outlives_the_enclosing_one() -> None:
         left = time_left()
         assert left is not None and left <= 1  # the outer deadline again once the inner block ends
     assert time_left() is None
+
+
+class FakeTime:
+    """A monotonic clock that moves only when the governor sleeps (or the test says so)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> FakeTime:
+    fake = FakeTime()
+    monkeypatch.setattr(gov_module, "monotonic", fake.monotonic)
+    monkeypatch.setattr(asyncio, "sleep", fake.sleep)
+    return fake
+
+
+@pytest.mark.parametrize(("header", "seconds"), [
+    ("7", 7.0), (" 2.5 ", 2.5), ("0", 0.0), ("1000000000", 1e9), ("inf", math.inf),
+    ("-1", None), ("nan", None), ("Wed, 21 Oct 2015 07:28:00 GMT", None), ("", None), (None, None),
+])
+def test_retry_after_as_sent_or_none_when_unusable(header: str | None, seconds: float | None) -> None:
+    assert parse_retry_after(header) == seconds
+
+
+@pytest.mark.parametrize(("asked", "waited"), [(-5.0, 0.0), (0.0, 0.0), (0.5, 0.5), (299.0, 299.0),
+                                               (1e9, MAX_WAIT_S), (math.inf, MAX_WAIT_S)])
+def test_a_server_requested_wait_is_cut_to_the_documented_window(asked: float, waited: float) -> None:
+    assert MAX_WAIT_S == 300  # HF's fixed rate-limit window is 5 minutes
+    assert capped_wait(asked) == waited
+
+
+def test_a_429_hold_counts_down_and_ends(clock: FakeTime) -> None:
+    governor = Governor()
+    assert governor.blocked_for_s() is None
+    governor.block_for(10)
+    assert governor.blocked_for_s() == 10
+    clock.now += 4
+    governor.block_for(3)  # a shorter hold does not cut the longer one
+    assert governor.blocked_for_s() == 6
+    assert governor.rate_limited == 2
+    clock.now += 6
+    assert governor.blocked_for_s() is None
+    governor.block_for(1e9)  # an absurd Retry-After holds for the window at most
+    assert governor.blocked_for_s() == MAX_WAIT_S
+
+
+async def test_a_hold_that_fits_the_deadline_is_slept_through_and_one_that_does_not_fails_at_once(
+        clock: FakeTime) -> None:
+    governor = Governor()
+    governor.block_for(4)
+    with deadline_in(10):
+        await governor.admit(optional=False)
+    assert clock.slept == [4]
+    governor.block_for(42)
+    with deadline_in(10), pytest.raises(RateLimitedError) as info:
+        await governor.admit(optional=False)
+    assert clock.slept == [4]  # nothing slept: the wait could not end before the deadline
+    assert info.value.message == "the rate limit was hit; retry in 42 s"
+    assert info.value.hint == "wait for the window to reset"
+    assert info.value.retry_after_s == 42
+
+
+async def test_sleeps_must_end_before_the_deadline_with_time_to_spare(clock: FakeTime) -> None:
+    governor = Governor()
+    with deadline_in(10):
+        assert await governor.sleep_within_deadline(9.95) is False  # would leave no time to send the request
+        assert await governor.sleep_within_deadline(9.9) is True
+    assert clock.slept == [9.9]
+
+
+async def test_without_a_deadline_sleeps_are_bounded_too(clock: FakeTime) -> None:
+    governor = Governor()
+    assert await governor.sleep_within_deadline(MAX_UNBOUNDED_SLEEP_S) is True
+    assert await governor.sleep_within_deadline(MAX_UNBOUNDED_SLEEP_S + 0.1) is False
+    assert await governor.sleep_within_deadline(0) is True  # nothing to wait for: no sleep at all
+    assert clock.slept == [MAX_UNBOUNDED_SLEEP_S]
+
+
+class EdgeRandom(random.Random):
+    """Jitter at one end of its range, and the range asked for recorded."""
+
+    def __init__(self, pick_high: bool) -> None:
+        super().__init__(0)
+        self.pick_high = pick_high
+        self.asked: list[tuple[float, float]] = []
+
+    def uniform(self, a: float, b: float) -> float:
+        self.asked.append((a, b))
+        return b if self.pick_high else a
+
+
+def test_retry_backoff_doubles_with_each_attempt_within_half_to_one_and_a_half() -> None:
+    low, high = EdgeRandom(False), EdgeRandom(True)
+    assert [Governor(backoff_base_s=0.25, rng=low).backoff_s(n) for n in range(4)] == [0.125, 0.25, 0.5, 1.0]
+    assert [Governor(backoff_base_s=0.25, rng=high).backoff_s(n) for n in range(4)] == [0.375, 0.75, 1.5, 3.0]
+    assert set(low.asked) == {(0.5, 1.5)}
