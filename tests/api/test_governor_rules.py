@@ -174,7 +174,9 @@ def test_a_429_hold_counts_down_and_ends(clock: FakeTime) -> None:
     governor.block_for(3)  # a shorter hold does not cut the longer one
     assert governor.blocked_for_s() == 6
     assert governor.rate_limited == 2
-    clock.now += 6
+    clock.now += 5.5
+    assert governor.blocked_for_s() == 0.5
+    clock.now += 0.5
     assert governor.blocked_for_s() is None
     governor.block_for(1e9)  # an absurd Retry-After holds for the window at most
     assert governor.blocked_for_s() == MAX_WAIT_S
@@ -209,7 +211,8 @@ async def test_without_a_deadline_sleeps_are_bounded_too(clock: FakeTime) -> Non
     assert await governor.sleep_within_deadline(MAX_UNBOUNDED_SLEEP_S) is True
     assert await governor.sleep_within_deadline(MAX_UNBOUNDED_SLEEP_S + 0.1) is False
     assert await governor.sleep_within_deadline(0) is True  # nothing to wait for: no sleep at all
-    assert clock.slept == [MAX_UNBOUNDED_SLEEP_S]
+    assert await governor.sleep_within_deadline(0.5) is True
+    assert clock.slept == [MAX_UNBOUNDED_SLEEP_S, 0.5]
 
 
 class EdgeRandom(random.Random):

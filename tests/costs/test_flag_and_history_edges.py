@@ -74,6 +74,14 @@ def test_a_job_is_up_from_its_start_until_it_finishes_or_now() -> None:
     assert [c.uptime_pct for c in costs] == [D("1.32"), D("0.66"), D("0.00")]  # of the 456 h since Nov 1
 
 
+def test_a_running_job_on_hardware_without_a_price_costs_unknown_not_zero() -> None:
+    snap = snapshot(namespace("alice", jobs=(job("mystery", flavor="quantum-xl", started=NOW - timedelta(hours=1)),
+                                             job("idle", stage="COMPLETED", flavor="quantum-xl"))))
+    r = evaluate(snap, History(), Config(), NOW)
+    assert [row.cost.cost_per_hour_usd for row in r.jobs] == [None, D(0)]  # a finished job costs nothing now
+    assert r.unpriced == ("job mystery (quantum-xl)", "job idle (quantum-xl)")
+
+
 def test_poll_lag_slack_grows_with_the_square_root_of_transitions() -> None:
     # 16 transitions 10 min apart, alternating RUNNING/SLEEPING from Nov 19 00:00: history sees 8 x 10 = 80 min.
     # Polls every 60 s: slack = 1 min x max(2, sqrt(16)) x 1 replica = 4 min.
