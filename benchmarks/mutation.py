@@ -116,6 +116,7 @@ def main() -> int:
                              "first run; interrupting it keeps them)")
             drawn = random.Random(0).sample(untested, min(args.sample, len(untested)))
             print(f"sampling {len(drawn)} of the {len(untested)} mutants not tested yet", flush=True)
+            (workdir / "sample.txt").write_text("".join(f"{n}\n" for n in drawn), encoding="utf-8")
             names += drawn
         elif args.retest_survivors:
             names += [n for n, status in before.items() if status == "not checked"]
@@ -137,6 +138,12 @@ def main() -> int:
         print(f"the score below is over the {len(statuses) - counts['not checked']} mutants tested so far, not all")
     print(f"mutation score: {killed}/{judged} = {share:.1%} killed (goal >= {GOAL:.0%}: "
           f"{'met' if share >= GOAL else 'NOT met'}; ratio to goal {share / GOAL:.2f})")
+    sample_file = workdir / "sample.txt"
+    if sample_file.exists():  # the random sample alone: an unbiased estimate for the mutants not tested
+        drawn = [statuses[n] for n in sample_file.read_text(encoding="utf-8").split() if n in statuses]
+        k, s = drawn.count("killed"), drawn.count("survived")
+        if k + s:
+            print(f"random sample alone: {k}/{k + s} = {k / (k + s):.1%} killed")
     left = sorted(n for n, status in statuses.items() if status not in ("killed", "not checked"))
     print(f"not killed ({len(left)}; inspect one with: cd {workdir} && mutmut show NAME):")
     for name in left:
