@@ -20,6 +20,7 @@ from hfmon.api.governor import (
     MAX_UNBOUNDED_SLEEP_S,
     MAX_WAIT_S,
     Governor,
+    capped,
     capped_wait,
     deadline_in,
     parse_retry_after,
@@ -233,3 +234,12 @@ def test_retry_backoff_doubles_with_each_attempt_within_half_to_one_and_a_half()
     assert [Governor(backoff_base_s=0.25, rng=low).backoff_s(n) for n in range(4)] == [0.125, 0.25, 0.5, 1.0]
     assert [Governor(backoff_base_s=0.25, rng=high).backoff_s(n) for n in range(4)] == [0.375, 0.75, 1.5, 3.0]
     assert set(low.asked) == {(0.5, 1.5)}
+
+
+def test_a_stream_budget_never_runs_past_the_deadline() -> None:
+    assert capped(10) == 10  # no deadline: as asked
+    with deadline_in(2):
+        assert 0 < capped(10) <= 2
+        assert capped(0.5) <= 0.5
+    with deadline_in(-1):
+        assert capped(10) == 0  # the deadline has passed: nothing, never a negative timeout

@@ -83,6 +83,11 @@ def test_storage_below_50_tb_is_checked_and_from_50_tb_is_tiered() -> None:
         (D(800), D(882), CheckStatus.DRIFT),  # 49 TB x $18
         (D(900), None, CheckStatus.UNPRICED),  # tiered prices are not modelled: no figure, not a guess
     ]
+    assert [r.item for r in rows] == ["storage alice"] * 3
+    assert [r.note for r in rows] == [
+        "10 TB above the plan's private storage at $18/TB/month (bundled price)",
+        "49 TB above the plan's private storage at $18/TB/month (bundled price)",
+        "50 TB is priced in tiers hfmon does not model"]
 
 
 def change(at_: timedelta, state: str, hardware: str | None, replicas: int = 1) -> StateChange:
@@ -116,3 +121,30 @@ def test_replica_minutes_add_up_over_every_billed_interval() -> None:
                       until=at(19, 1, 30))
     assert [(s.state, s.replicas) for s in spans] == [("RUNNING", 2), ("SLEEPING", 0), ("RUNNING", 1)]
     assert billed_replica_minutes("space", spans, at(19), at(20)) == D(90)  # 30 min x 2 + 30 min x 1
+
+
+def test_every_resource_history_covers_gets_its_minutes_row_whatever_comes_before() -> None:
+    # Three Spaces billed on t4-small; history saw only the last one (from before its line started).
+    stmt = statement("alice", *(line("spaces/t4-small/minutes", f"alice/{name}", "60", "0.6", unit="0.01",
+                                     started=start, stopped=start + timedelta(hours=1))
+                                for name, start in (("unseen", at(19)), ("late", at(18)), ("seen", at(19)))))
+    history = History(changes=(StateChange("space", "alice/late", at(18, 12), "RUNNING", "t4-small", 1),
+                               StateChange("space", "alice/seen", at(18, 12), "SLEEPING", "t4-small", 1),
+                               StateChange("space", "alice/seen", at(19), "RUNNING", "t4-small", 1),
+                               StateChange("space", "alice/seen", at(19, 1), "SLEEPING", "t4-small", 1)))
+    snap = snapshot(namespace("alice", billing=billing("alice"), statement=stmt),
+                    spaces_hw=(flavor("t4-small", "0.01", gpu=True),))
+    r = evaluate(snap, history, Config(interval_s=60), NOW)
+    # "unseen": no history of it; "late": its line started before history began. Neither stops the rest.
+    assert [(c.item, c.status) for c in r.crosscheck if c.item.endswith("minutes vs history")] == [
+        ("space alice/seen t4-small minutes vs history", CheckStatus.OK)]
+
+
+def test_a_line_without_a_start_time_says_nothing_about_uptime() -> None:
+    stmt = statement("alice", line("spaces/t4-small/minutes", "alice/chat", "60", "0.6", unit="0.01",
+                                   started=None, stopped=at(19, 1)))
+    snap = snapshot(namespace("alice", billing=billing("alice"), statement=stmt,
+                              spaces=(replace(space("alice/chat", "SLEEPING"), replicas_requested=2),)),
+                    spaces_hw=(flavor("t4-small", "0.01", gpu=True),))
+    cost = evaluate(snap, History(), Config(), NOW).spaces[0].cost
+    assert (cost.billed_minutes, cost.uptime_pct, cost.uptime_24h_pct) == (D(60), None, None)

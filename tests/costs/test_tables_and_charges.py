@@ -11,12 +11,23 @@ from typing import Any
 from hfmon.config import Config
 from hfmon.costs import evaluate
 from hfmon.costs.credits import credits_for
-from hfmon.history import History, UsagePoint
+from hfmon.history import History, StateChange, UsagePoint
 from hfmon.models import JobCharge, RouterPrice
 from hfmon.pricing import PriceOverrides, build_catalog
 from hfmon.pricing.catalog import TokenPrice, parse_bundled
 from hfmon.report import CheckStatus, PriceSource
-from tests.costs.builders import PERIOD_START, at, billing, flavor, inference, job, namespace, snapshot, statement
+from tests.costs.builders import (
+    PERIOD_START,
+    at,
+    billing,
+    flavor,
+    inference,
+    job,
+    namespace,
+    snapshot,
+    space,
+    statement,
+)
 
 D = Decimal
 NOW = at(20)
@@ -53,6 +64,14 @@ def test_the_bundled_document_is_read_table_by_table() -> None:
         D(18), D(12), "2026-01-06")
     catalog = build_catalog(None, bundled=b)
     assert catalog.is_gpu("job", "h200") and not catalog.is_gpu("space", "cpu-basic")
+    assert not catalog.is_gpu("space", "h200") and not catalog.is_gpu("job", "t4-small")  # each family its table
+    assert catalog.is_gpu("space", "t4-small")
+    # A Space on a GPU of the Spaces table, billed and unchanged for 7 h, is flagged idle.
+    gpu_space = snapshot(namespace("alice", spaces=(space("alice/chat", hardware="t4-small"),)))
+    changes = History(changes=(StateChange("space", "alice/chat", NOW - timedelta(hours=7), "RUNNING", "t4-small",
+                                           1),))
+    report = evaluate(gpu_space, changes, Config(), NOW, catalog=catalog)
+    assert [(f.kind, f.subject) for f in report.flags if f.kind == "idle_gpu"] == [("idle_gpu", "alice/chat")]
     assert catalog.zero_gpu_overage.usd_per_hour == D(6)
 
 
