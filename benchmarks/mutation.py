@@ -86,7 +86,7 @@ def main() -> int:
                                                      "directory, kept so that `mutmut show NAME` works there)")
     parser.add_argument("--retest-survivors", action="store_true",
                         help="in an existing --workdir: take the current tests and run only the mutants that "
-                             "survived (or were not reached yet) again")
+                             "survived again")
     parser.add_argument("--sample", type=int, metavar="N",
                         help="test only N mutants drawn at random (seeded) from those not tested yet: an estimate "
                              "of the score when there is no time for all of them (said in the output)")
@@ -118,8 +118,6 @@ def main() -> int:
             print(f"sampling {len(drawn)} of the {len(untested)} mutants not tested yet", flush=True)
             (workdir / "sample.txt").write_text("".join(f"{n}\n" for n in drawn), encoding="utf-8")
             names += drawn
-        elif args.retest_survivors:
-            names += [n for n, status in before.items() if status == "not checked"]
         started = time.perf_counter()
         run = mutmut(workdir, "run", "--max-children", str(args.jobs), *names)
         print(f"mutmut ran for {(time.perf_counter() - started) / 60:.1f} min", flush=True)
