@@ -15,7 +15,7 @@ from hfmon.costs import evaluate
 from hfmon.costs.billing_rules import billed_replica_minutes, endpoint_replicas, intervals, space_replicas
 from hfmon.costs.crosscheck import STORAGE_PRODUCT, storage_rows
 from hfmon.costs.observed import observed_minutes
-from hfmon.history import History, StateChange
+from hfmon.history import History, PollRun, StateChange
 from hfmon.models import HardwareFlavor
 from hfmon.pricing.catalog import build_catalog
 from hfmon.report import CheckStatus
@@ -134,7 +134,8 @@ def test_every_resource_history_covers_gets_its_minutes_row_whatever_comes_befor
                                StateChange("space", "alice/seen", at(19, 1), "SLEEPING", "t4-small", 1)))
     snap = snapshot(namespace("alice", billing=billing("alice"), statement=stmt),
                     spaces_hw=(flavor("t4-small", "0.01", gpu=True),))
-    r = evaluate(snap, history, Config(interval_s=60), NOW)
+    polled = (PollRun(at(18, 12), NOW, 60.0),)  # polls every 60 s since history began
+    r = evaluate(snap, replace(history, poll_runs=polled), Config(interval_s=60), NOW)
     # "unseen": no history of it; "late": its line started before history began. Neither stops the rest.
     assert [(c.item, c.status) for c in r.crosscheck if c.item.endswith("minutes vs history")] == [
         ("space alice/seen t4-small minutes vs history", CheckStatus.OK)]
