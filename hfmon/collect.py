@@ -179,10 +179,17 @@ class Collector:
             sessions = tg.create_task(src("sessions", lambda: c.sessions(ns, user=user, start=start, end=now)))
             catalog = tg.create_task(self._cached_source(f"endpoint_catalog:{ns}", self.settings.catalog_ttl_s,
                                                          lambda: c.endpoint_catalog(ns), prev, **org_endpoints))
+            groups = usage = None
+            if not user and _plan(account.value, ns) == "enterprise":  # resource groups: Enterprise orgs only
+                groups = tg.create_task(src("resource_groups", lambda: c.resource_groups(ns)))
+                usage = tg.create_task(src("resource_group_usage",
+                                           lambda: c.resource_group_usage(ns, start=start, end=now)))
         return NamespaceData(namespace=ns, kind=kind, billing=billing.result(), statement=statement.result(),
                              job_charges=job_charges.result(), sessions=sessions.result(),
                              endpoints=endpoints.result(), endpoint_catalog=catalog.result(),
-                             spaces=spaces.result(), jobs=jobs.result(), storage=storage.result())
+                             spaces=spaces.result(), jobs=jobs.result(), storage=storage.result(),
+                             resource_groups=groups.result() if groups else None,
+                             resource_group_usage=usage.result() if usage else None)
 
     async def _billing(self, ns: str, user: bool, start: datetime, end: datetime) -> BillingUsage:
         """usage-v2, with the live stream's per-provider split and storage folded in when it answers."""
@@ -248,6 +255,11 @@ class Collector:
             return _failed(name, HfmonError(f"internal error while reading {name} ({type(exc).__name__})"),
                            previous)
         return SourceResult(name, SourceStatus.OK, value, fetched_at=self.clock.now())
+
+
+def _plan(account: Account | None, org: str) -> str | None:
+    """An org's plan as whoami told it (None: unknown)."""
+    return next((o.plan for o in account.orgs if o.name == org), None) if account is not None else None
 
 
 def _failed(name: str, exc: HfmonError, previous: SourceResult[T] | None) -> SourceResult[T]:

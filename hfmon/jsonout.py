@@ -13,7 +13,7 @@ from typing import Any
 
 from hfmon.clock import iso
 from hfmon.models import Endpoint, Job, Space
-from hfmon.report import Credits, Report, ResourceCost, Total
+from hfmon.report import Credits, Report, ResourceCost, ResourceGroupSpend, Total
 
 SCHEMA_VERSION = 2  # 2: totals are objects that say what is missing (1 printed 0.0 for unknown)
 _MICRO = Decimal("0.000001")
@@ -68,6 +68,7 @@ def report_document(report: Report) -> dict[str, Any]:
                    "jobs_usd": usd(sp.jobs_usd), "storage_usd": usd(sp.storage_usd), "other_usd": usd(sp.other_usd),
                    "total_usd": total(sp.total_usd)}
                   for sp in report.spend],
+        "resource_groups": [_group(g) for g in report.resource_groups],
         "running_cost_per_hour_usd": total(report.running_cost_per_hour_usd),
         "meter": [{"namespace": m.namespace, "kind": m.kind, "usd_per_hour": total(m.usd_per_hour),
                    "billed_now": m.billed_now} for m in report.meter_rows],
@@ -139,6 +140,17 @@ def _credits(c: Credits) -> dict[str, Any]:
         "rate_includes_unsettled": not c.rate_settled,
         "fell_usd": usd(c.fell_usd),
         "fell_since": when(c.fell_since),
+    }
+
+
+def _group(g: ResourceGroupSpend) -> dict[str, Any]:
+    return {
+        "namespace": g.namespace, "id": g.id, "name": g.name, "period_start": when(g.period),
+        "inference_usd": usd(g.inference_usd), "spaces_usd": usd(g.spaces_usd), "endpoints_usd": usd(g.endpoints_usd),
+        "jobs_usd": usd(g.jobs_usd), "total_usd": usd(g.total_usd), "private_gb": number(g.private_gb, "0.001"),
+        "public_gb": number(g.public_gb, "0.001"),
+        "limits": [{"product": lim.product, "limit_usd": usd(lim.limit_usd), "spent_usd": usd(lim.spent_usd),
+                    "used_pct": number(lim.used_pct, "0.1"), "state": lim.state} for lim in g.limits],
     }
 
 

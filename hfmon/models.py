@@ -301,6 +301,33 @@ class RouterPrice:
     output_usd_per_million: Decimal | None
 
 
+@dataclass(frozen=True, slots=True)
+class ResourceGroup:
+    """A resource group of an org with its monthly spend limits (`organizations/{name}/resource-groups`)."""
+
+    namespace: str
+    id: str
+    name: str
+    limits_usd: tuple[tuple[str, Decimal], ...]  # (product, USD): total, inference, spaces, endpoints, jobs
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceGroupUsage:
+    """What one resource group used in one month (`usage-by-resource-group`); id None: resources in no group."""
+
+    namespace: str
+    id: str | None
+    name: str | None
+    period: datetime  # the month's start
+    inference_usd: Decimal
+    requests: int
+    spaces_usd: Decimal
+    endpoints_usd: Decimal
+    jobs_usd: Decimal
+    private_gb: Decimal  # peak in the month
+    public_gb: Decimal
+
+
 # --- the snapshot ---------------------------------------------------------------------------------
 
 
@@ -319,11 +346,15 @@ class NamespaceData:
     spaces: SourceResult[tuple[Space, ...]]
     jobs: SourceResult[tuple[Job, ...]]
     storage: SourceResult[tuple[RepoStorage, ...]]
+    # Enterprise orgs only (None: not asked): resource groups with their spend limits, and usage per group.
+    resource_groups: SourceResult[tuple[ResourceGroup, ...]] | None = None
+    resource_group_usage: SourceResult[tuple[ResourceGroupUsage, ...]] | None = None
 
     def sources(self) -> Iterator[SourceResult[Any]]:
         """Every source of this namespace."""
         yield from (self.billing, self.statement, self.job_charges, self.sessions, self.endpoints,
                     self.endpoint_catalog, self.spaces, self.jobs, self.storage)
+        yield from (s for s in (self.resource_groups, self.resource_group_usage) if s is not None)
 
 
 @dataclass(frozen=True, slots=True)

@@ -250,6 +250,35 @@ class MeterRow:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupLimit:
+    """One spend limit of a resource group against what the group has spent this month."""
+
+    product: str  # total | inference | spaces | endpoints | jobs
+    limit_usd: Decimal
+    spent_usd: Decimal | None  # None: the group's usage is unreadable
+    used_pct: Decimal | None
+    state: str  # ok | near (at alerts.limit_near_pct or more) | over (at or past the limit) | unknown
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceGroupSpend:
+    """A resource group's spend this month by product, against its limits (HF's remainder row: id None)."""
+
+    namespace: str
+    id: str | None
+    name: str
+    period: datetime | None
+    inference_usd: Decimal | None  # None: unknown (usage unreadable)
+    spaces_usd: Decimal | None
+    endpoints_usd: Decimal | None
+    jobs_usd: Decimal | None
+    total_usd: Decimal | None  # the four above
+    private_gb: Decimal | None
+    public_gb: Decimal | None
+    limits: tuple[GroupLimit, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Storage:
     """Storage across the polled namespaces."""
 
@@ -341,6 +370,7 @@ class Report:
     flags_unchecked: tuple[str, ...] = ()  # sources that could raise a flag and were not read this poll
     gpu_hours_missing: tuple[str, ...] = ()  # statements not read: their GPU hours are not in gpu_hours_by_hardware
     meter_rows: tuple[MeterRow, ...] = ()  # running_cost_per_hour_usd by namespace and kind; they sum to it exactly
+    resource_groups: tuple[ResourceGroupSpend, ...] = ()  # Enterprise orgs: each group's spend against its limits
 
     def running_in(self, namespace: str | None) -> Total[Decimal]:
         """$/h now of one namespace (its meter rows added up), or of everything for None."""

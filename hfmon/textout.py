@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from hfmon import phrases
 from hfmon.errors import FAILURE_WORDS, Failure
-from hfmon.format import MISSING, count_total, missing_note, money, money_delta, money_total, per_hour
+from hfmon.format import MISSING, count_total, missing_note, money, money_delta, money_total, per_hour, percent
 from hfmon.models import SourceStatus
 from hfmon.report import CheckStatus, Credits, CrossCheck, Report, ResourceCost, Severity, Total
 from hfmon.scrub import scrub
@@ -47,6 +47,7 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
         out += _credits(credits, paint)
     if not report.credits:
         out.append(_fit(paint(f"Credits   {_why_no_credits(report)}", "yellow")))
+    out += _groups(report, paint)
     running = report.running_cost_per_hour_usd
     out.append(_fit(f"{paint('Running', 'bold')}   {money_total(running, unit='/h')} now"
                     f"  ·  {len([r for r in report.endpoints if r.cost.billed_now])} endpoints,"
@@ -122,6 +123,25 @@ def _credits(c: Credits, paint: _Paint) -> list[str]:
         if extra:
             lines.append(_fit(f"{pad}{extra}"))
     lines.append(_fit(paint(f"{pad}{phrases.provisional(c)}", "dim")))
+    return lines
+
+
+_LIMIT_STYLE = {"over": ("over limit", "red"), "near": ("near limit", "yellow")}
+
+
+def _groups(report: Report, paint: _Paint) -> list[str]:
+    """Resource groups (Enterprise orgs): this month's spend, then each limit with how much of it is used."""
+    lines = []
+    for i, g in enumerate(report.resource_groups):
+        title = f"{paint('Groups', 'bold')}    " if i == 0 else " " * 10
+        limits = []
+        for lim in sorted(g.limits, key=lambda lim: -(lim.used_pct if lim.used_pct is not None else -1)):
+            word, colour = _LIMIT_STYLE.get(lim.state, ("", ""))
+            text = f"{lim.product} {percent(lim.used_pct)} of {money(lim.limit_usd)}"
+            limits.append(paint(f"{text} {word}", colour) if word else text)
+        name = f"{g.namespace}/{g.name}" if g.id is not None else f"{g.namespace} {g.name}"
+        detail = "".join(f" · {text}" for text in limits) if limits or g.id is None else " · no limit"
+        lines.append(_fit(f"{title}{name} {money(g.total_usd, missing=MISSING)} this month{detail}"))
     return lines
 
 

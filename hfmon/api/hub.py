@@ -10,6 +10,7 @@ from urllib.parse import quote
 import httpx2
 
 from hfmon.api import parse_billing as pb
+from hfmon.api import parse_groups as pg
 from hfmon.api import parse_resources as pr
 from hfmon.api.governor import Governor
 from hfmon.api.transport import Requester
@@ -25,6 +26,8 @@ from hfmon.models import (
     JobCharge,
     PeriodStatement,
     RepoStorage,
+    ResourceGroup,
+    ResourceGroupUsage,
     RouterPrice,
     SessionCost,
     Space,
@@ -145,6 +148,20 @@ class HubClient:
         return await self.http.get_parsed(self._billing(namespace, user, "usage-by-inference-session"),
                                           pb.parse_sessions, params, optional=True,
                                           forbidden_hint=self._billing_hint(user), max_bytes=STATEMENT_BODY)
+
+    async def resource_groups(self, org: str) -> tuple[ResourceGroup, ...]:
+        """`GET /api/organizations/{org}/resource-groups`: the groups the token can see, with their spend limits."""
+        data = await self.http.get_json(self._api(f"organizations/{_seg(org)}/resource-groups"), optional=True,
+                                        forbidden_hint=ORG_BILLING_HINT, max_bytes=PAGE_BODY)
+        return pg.parse_resource_groups(data, org)
+
+    async def resource_group_usage(self, org: str, *, start: datetime, end: datetime) -> tuple[
+            ResourceGroupUsage, ...]:
+        """`usage-by-resource-group` between two times (ISO 8601 UTC): each group's monthly usage (Enterprise)."""
+        params = {"startDate": iso(start), "endDate": iso(end)}
+        return await self.http.get_parsed(self._billing(org, False, "usage-by-resource-group"),
+                                          lambda data: pg.parse_group_usage(data, org), params, optional=True,
+                                          forbidden_hint=ORG_BILLING_HINT, max_bytes=SMALL_BODY)
 
     async def zero_gpu(self) -> ZeroGpuQuota:
         """`GET /api/spaces/zero-gpu/quota`: the user's ZeroGPU seconds."""

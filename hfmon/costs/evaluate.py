@@ -16,6 +16,7 @@ from hfmon.costs import flags as flagging
 from hfmon.costs.billing_rules import endpoint_replicas, job_replicas, space_replicas
 from hfmon.costs.credits import Period, calendar_month, credits_for
 from hfmon.costs.crosscheck import STORAGE_PRODUCT, inference_rows, line_rows, storage_rows, total_rows
+from hfmon.costs.groups import group_flags, group_rows
 from hfmon.costs.index import HistoryIndex
 from hfmon.costs.observed import history_rows
 from hfmon.costs.resources import (
@@ -105,13 +106,15 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
     for ns in ordered:
         _namespace(ns, index, config, catalog, now, acc)
     acc.crosscheck.sort(key=lambda c: (not c.item.startswith("total"), c.item))
+    groups = group_rows(ordered, config.alerts)
     flags = (flagging.credit_flags(acc.credits, config.alerts)
              + flagging.endpoint_flags(acc.endpoints, index.changes_of, config.alerts, now)
              + flagging.space_flags(acc.spaces, acc.space_gpu, index.changes_of, config.alerts, now)
              + flagging.job_flags(acc.jobs, config.alerts, now)
              + flagging.unknown_stage_flags([*(r.endpoint for r in acc.endpoints), *(r.space for r in acc.spaces),
                                              *(r.job for r in acc.jobs)])
-             + flagging.zero_gpu_flags(snapshot.zero_gpu.value, catalog.zero_gpu_overage))
+             + flagging.zero_gpu_flags(snapshot.zero_gpu.value, catalog.zero_gpu_overage)
+             + group_flags(groups))
     meter = meter_rows(snapshot, acc.endpoints, acc.spaces, acc.jobs)
     return Report(
         generated_at=now,
@@ -135,6 +138,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         flags_unchecked=unchecked_sources(snapshot),
         meter_rows=meter,
         gpu_hours_missing=tuple(ns.statement.name for ns in ordered if ns.statement.value is None),
+        resource_groups=groups,
     )
 
 

@@ -23,7 +23,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s.add_argument("--endpoints", type=int, default=8)
     s.add_argument("--jobs", type=int, default=7)
     s.add_argument("--repos", type=int, default=12)
-    s.add_argument("--orgs", type=int, default=2, help="1: Team org; 2: + Enterprise org without billing access")
+    s.add_argument("--orgs", type=int, default=2, help="1: ada-labs (Enterprise; Team with --plan team); "
+                   "2: + an Enterprise org without billing access")
     s.add_argument("--requests-per-minute", type=float, default=0.7, help="current Inference Providers traffic")
     s.add_argument("--plan", choices=("free", "pro", "team", "enterprise"), default="pro")
     s.add_argument("--page-size", type=int, default=5, help="items per page on paginated routes")

@@ -1,4 +1,4 @@
-"""The default demo account: a PRO user, a Team org, an Enterprise org, and things that run and bill."""
+"""The default demo account: a PRO user, two Enterprise orgs (one with resource groups), things that run and bill."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 from hfmon.fakehub.catalog import ENDPOINT_COMPUTES, Compute
+from hfmon.fakehub.groups import demo_groups
 from hfmon.fakehub.scenario import (
     Discrepancy,
     EndpointDef,
@@ -173,14 +174,15 @@ def demo_scenario(seed: int = 0, *, spaces: int = 12, endpoints: int = 8, jobs: 
     """The demo account: at 2026-11-18T15:00Z most of the PRO user's $2.00 is used and spend continues.
 
     `spending_limit_usd` sets the user's Inference Providers spending limit (0 = none; reaching it gives 402).
-    Scale knobs cut the hand-made lists or extend them with seeded generated resources; `orgs` is 1 (Team
-    only), 2 (+ Enterprise without billing access) or more (+ Team orgs where the user has the write role).
+    Scale knobs cut the hand-made lists or extend them with seeded generated resources; `orgs` is 1
+    (ada-labs, Enterprise unless `plan` is team), 2 (+ Enterprise without billing access) or more (+ Team orgs
+    where the user has the write role).
     """
     rng = random.Random(f"{seed}/demo")
     user = User("ada", entity_id(seed, "user"), "Ada Demo", "ada@example.com",
                 "free" if plan == "free" else "pro", int(spending_limit_usd * 1_000_000_000))
-    org_list = [Org("ada-labs", entity_id(seed, "ada-labs"), "Ada Labs", "enterprise" if plan == "enterprise"
-                    else "team", "admin", 5, True)]
+    org_list = [Org("ada-labs", entity_id(seed, "ada-labs"), "Ada Labs", "team" if plan == "team"
+                    else "enterprise", "admin", 5, True)]
     if orgs >= 2:
         org_list.append(Org("northwind", entity_id(seed, "northwind"), "Northwind Traders", "enterprise",
                             "write", 40, False))
@@ -253,8 +255,20 @@ def demo_scenario(seed: int = 0, *, spaces: int = 12, endpoints: int = 8, jobs: 
         Discrepancy("uncataloged", f"{team}/video-gen", 75000),
     ] if discrepancies else []
     known = {s.id for s in space_defs} | {e.id for e in ep_defs}
-    return Scenario(seed=seed, start=START, user=user, orgs=tuple(org_list), spaces=space_defs, endpoints=ep_defs,
+    scn = Scenario(seed=seed, start=START, user=user, orgs=tuple(org_list), spaces=space_defs, endpoints=ep_defs,
                     jobs=job_defs, repos=repo_defs, traffic=traffic,
                     discrepancies=tuple(d for d in found if d.resource in known), page_size=page_size,
                     latency_ms=latency_ms, jitter_ms=jitter_ms, settle_delay_s=settle_delay_s,
                     rate_limit_quota=rate_limit_quota, faults=faults or Faults())
+    return _with_groups(scn, seed, team) if org_list[0].plan == "enterprise" else scn
+
+
+def _with_groups(scn: Scenario, seed: int, team: str) -> Scenario:
+    """The Enterprise org's resource groups: `research` just under its total spend limit at the start (93%),
+    `production` with room under its total, Endpoints and Inference Providers limits; the rest in no group."""
+    team_jobs = {j.id for j in scn.jobs if j.namespace == team}
+    plan = {"research": ("near", frozenset({f"{team}/video-gen", f"{team}/qwen-finetune-v2", *team_jobs})),
+            "production": ("roomy", frozenset({f"{team}/qwen-prod", f"{team}/reranker", f"{team}/rag-service",
+                                               f"{team}/rag-embedder"}))}
+    ids = {name: entity_id(seed, f"resource-group/{name}") for name in plan}
+    return replace(scn, resource_groups=demo_groups(scn, team, ids, plan))

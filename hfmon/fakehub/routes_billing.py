@@ -7,7 +7,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from hfmon.fakehub import billing
+from hfmon.fakehub import billing, groups
 from hfmon.fakehub.hub import Ctx
 from hfmon.fakehub.scenario import Scenario, period_bounds
 from hfmon.fakehub.wire import HTTPError, Resp, dumps, iso_ms, json_resp, not_found
@@ -206,8 +206,32 @@ def zero_gpu(ctx: Ctx) -> Resp:
                       "overquotaUsed": 0})
 
 
+def group_usage(ctx: Ctx, ns: str) -> Resp:
+    """GET organizations/{ns}/billing/usage-by-resource-group?startDate=&endDate= (ISO, default the current month,
+    within the last 12 months): one entry per month with each group's usage and the remainder (id null)."""
+    scn = ctx.scn
+    if scn.org(ns) is None:
+        raise not_found("Cannot GET usage-by-resource-group of a user")
+    lo = _iso(ctx, "startDate", period_bounds(ctx.now)[0])
+    hi = min(_iso(ctx, "endDate", ctx.now), ctx.now)
+    if lo < ctx.now - timedelta(days=366) or hi < lo:
+        raise HTTPError(400, "startDate and endDate must fall within the last 12 months, startDate first")
+    by_id = {g.id: g for g in scn.resource_groups if g.org == ns}
+    periods = []
+    month = period_bounds(lo)[0]
+    while month <= hi:
+        m_lo, m_hi = period_bounds(month)
+        a, b = max(lo, m_lo), min(hi, m_hi)
+        tot = ctx.hub.traffic.totals(ns, a, b, ctx.now)
+        rows = groups.usage(scn, ns, a, b, ctx.now, (tot.used_nano_usd, tot.num_requests))
+        periods.append({"period": iso_ms(m_lo), "resourceGroups": [
+            groups.usage_json(by_id.get(gid) if gid else None, row) for gid, row in rows.items()]})
+        month = m_hi
+    return json_resp({"currency": "usd", "periods": periods})
+
+
 ROUTES = {"usage-v2": usage_v2, "usage": statement, "usage/jobs": jobs_usage, "usage/live": live,
-          "usage-by-inference-session": sessions}
+          "usage-by-inference-session": sessions, "usage-by-resource-group": group_usage}
 
 
 def route(ctx: Ctx) -> Resp | None:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from hfmon.fakehub import groups
 from hfmon.fakehub import timeline as tl
 from hfmon.fakehub.catalog import Flavor
 from hfmon.fakehub.hub import Ctx
@@ -295,6 +296,8 @@ def _org_or_user(ctx: Ctx, parts: list[str]) -> Resp | None:
                           "details": "", "isVerified": org.plan == "enterprise", "isFollowing": True,
                           "numUsers": org.seats, **_counts(scn, org.name, ctx.now), "numFollowers": org.seats * 3,
                           "numPapers": 0, "plan": org.plan, "type": "org"})
+    if rest[0] == "resource-groups":
+        return groups.groups_route(ctx, org, rest[1:])
     if rest == ["members"]:
         return page(ctx.req, members(scn, org), scn.page_size)
     if rest == ["settings", "repositories"]:

@@ -146,6 +146,19 @@ class RepoDef:
 
 
 @dataclass(frozen=True)
+class ResourceGroupDef:
+    """A resource group of an org: the ids of what is in it (repos, Spaces, endpoints, jobs) and its monthly spend
+    limits in cents by product (`total`, `inferenceProviders`, `spaces`, `jobs`, `endpoints`)."""
+
+    id: str
+    org: str
+    name: str
+    description: str | None
+    members: frozenset[str]
+    spend_limits: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
 class TrafficPhase:
     """Generated Inference Providers traffic billed to `namespace` over [start, end).
 
@@ -214,6 +227,7 @@ class Scenario:
     settle_delay_s: int = 120
     rate_limit_quota: int | None = None  # overrides the plan's quota (per token, 5-minute window)
     zero_gpu_used_per_hour_s: int = 90
+    resource_groups: tuple[ResourceGroupDef, ...] = ()
     faults: Faults = field(default_factory=Faults)
 
     @property

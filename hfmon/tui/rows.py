@@ -75,6 +75,11 @@ SPEND_COLUMNS = (
     Column("spaces", "Spaces", True), Column("jobs", "Jobs", True), Column("storage", "Storage", True),
     Column("other", "Other", True), Column("total", "Total", True),
 )
+GROUP_COLUMNS = (
+    Column("name", "Resource group", flex=True), Column("spent", "This month", True),
+    Column("limit", "Tightest limit", True), Column("used", "Used", True),
+)
+LIMIT_TONES = {"over": ("over", "bad"), "near": ("near", "warn")}
 SPENDER_COLUMNS = (
     Column("name", "Top spenders (period)", flex=True), Column("kind", "Kind"), Column("cost", "Cost", True),
     Column("rate", "$/h now", True),
@@ -331,6 +336,26 @@ def total_cell(total: Total[Decimal], tones: Tones | None = None) -> Cell:
                 style="" if total.complete else (tones or {}).get("warn", ""))
 
 
+def group_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
+    """Each resource group's spend this month against its most used limit (Enterprise orgs)."""
+    out: list[Row] = []
+    for g in report.resource_groups:
+        if ns is not None and g.namespace != ns:
+            continue
+        worst = max(g.limits, key=lambda lim: lim.used_pct if lim.used_pct is not None else Decimal(-1), default=None)
+        limit = cell(f"{worst.product} {fmt.money(worst.limit_usd)}", worst.limit_usd, right=True) if worst else cell(
+            "none" if g.id is not None else "", right=True)
+        used = cell("", right=True)
+        if worst is not None:
+            word, tone = LIMIT_TONES.get(worst.state, ("", ""))
+            used = cell(f"{fmt.percent(worst.used_pct)} {word}".strip(), worst.used_pct, right=True,
+                        style=tones.get(tone, ""))
+        name = f"{g.namespace}/{g.name}" if g.id is not None else f"{g.namespace} {g.name}"
+        out.append((f"{g.namespace}/{g.id or ''}", (cell(name), money_cell(g.total_usd, missing=fmt.MISSING),
+                                                      limit, used)))
+    return out
+
+
 def _spent(cost: ResourceCost) -> Decimal | None:
     return cost.billed_usd if cost.billed_usd is not None else cost.recomputed_usd
 
@@ -340,6 +365,7 @@ SOURCE_KINDS = {
     "endpoints": ("endpoints", "endpoint_catalog"), "spaces": ("spaces", "spaces_hardware"),
     "jobs": ("jobs", "job_charges", "jobs_hardware"), "storage": ("storage",), "zero_gpu": ("zero_gpu",),
     "crosscheck": ("statement", "job_charges", "sessions"), "account": ("account",),
+    "groups": ("resource_groups", "resource_group_usage"),
 }
 
 

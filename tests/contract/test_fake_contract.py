@@ -77,6 +77,12 @@ def cases() -> Iterator[tuple[str, str, str]]:
     yield "jobs_hardware", "/api/jobs/hardware", "/api/jobs/hardware"
     for ns in (scn.user.name, *(o.name for o in scn.orgs)):
         yield f"jobs:{ns}", "/api/jobs/{namespace}", f"/api/jobs/{ns}"
+    for o in scn.orgs:
+        yield (f"resource_groups:{o.name}", "/api/organizations/{name}/resource-groups",
+               f"/api/organizations/{o.name}/resource-groups")
+        if o.billing_readable:
+            yield (f"group_usage:{o.name}", "/api/organizations/{name}/billing/usage-by-resource-group",
+                   f"/api/organizations/{o.name}/billing/usage-by-resource-group")
     yield "repositories:user", "/api/settings/repositories", "/api/settings/repositories"
     for o in scn.orgs:
         yield (f"repositories:{o.name}", "/api/organizations/{name}/settings/repositories",
@@ -91,11 +97,9 @@ CASES = [pytest.param(*c, id=c[0], marks=XFAIL.get(c[0], ())) for c in cases()]
 def test_every_route_hfmon_reads_with_a_schema_is_checked() -> None:
     checked = {c.values[1] for c in CASES}
     with_schema = {p for p in spec()["paths"] if response_schema(p) is not None}
-    # B routes (resource groups, scheduled jobs) join this list when hfmon reads them.
-    not_read_yet = {"/api/organizations/{name}/billing/usage-by-resource-group",
-                    "/api/organizations/{name}/resource-groups",
-                    "/api/organizations/{name}/resource-groups/{resourceGroupId}",
-                    "/api/scheduled-jobs/{namespace}"}
+    # Routes joining this list when hfmon reads them; a single group is checked by its own test below.
+    not_read_yet = {"/api/scheduled-jobs/{namespace}",
+                    "/api/organizations/{name}/resource-groups/{resourceGroupId}"}
     assert with_schema - not_read_yet <= checked
 
 
@@ -164,3 +168,18 @@ def test_fake_usage_live_streams_usage_events_as_observed(at: datetime) -> None:
         complete = [data for name, data in events if name == "usage" and isinstance(data.get("inference"), dict)]
         assert complete, f"{url}: no usage event carries `inference`"
         assert _evidence_problems(LIVE_USAGE, complete[0]) == [], url
+
+
+def test_fake_single_resource_group_and_a_window_of_months_validate() -> None:
+    """`resource-groups/{id}` and a usage window spanning two months (one `periods[]` entry per month)."""
+    hub = _hub(START)
+    groups = _get(hub, HUB + "/api/organizations/ada-labs/resource-groups").json()
+    assert groups, "the demo's Enterprise org has resource groups"
+    for group in groups:
+        one = _get(hub, f"{HUB}/api/organizations/ada-labs/resource-groups/{group['id']}").json()
+        assert one == group
+        assert problems("/api/organizations/{name}/resource-groups/{resourceGroupId}", one) == []
+    body = _get(hub, HUB + "/api/organizations/ada-labs/billing/usage-by-resource-group"
+                "?startDate=2026-10-01T00:00:00.000Z&endDate=2026-11-18T15:00:00.000Z").json()
+    assert [p["period"][:7] for p in body["periods"]] == ["2026-10", "2026-11"]
+    assert problems("/api/organizations/{name}/billing/usage-by-resource-group", body) == []

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from hfmon.api import parse_billing as pb
+from hfmon.api import parse_groups as pg
 from hfmon.api import parse_resources as pr
 from hfmon.errors import BadResponseError
 from tests.contract.evidence import LIVE_USAGE, USAGE_V2
@@ -115,6 +116,25 @@ def check_live(payload: dict[str, Any], usage: Any) -> None:
                                                        for d in details]
 
 
+def check_resource_groups(payload: list[dict[str, Any]], groups: Any) -> None:
+    keys = {"total": "total", "inferenceProviders": "inference", "spaces": "spaces", "endpoints": "endpoints",
+            "jobs": "jobs"}
+    assert [(g.id, g.name) for g in groups] == [(p["id"], p["name"]) for p in payload]
+    for group, raw in zip(groups, payload, strict=True):
+        limits = raw.get("spendLimits", {})
+        assert dict(group.limits_usd) == {keys[k]: exact(v).scaleb(-2) for k, v in limits.items()}
+
+
+def check_group_usage(payload: dict[str, Any], rows: Any) -> None:
+    raw = [(p["period"], g) for p in payload["periods"] for g in p["resourceGroups"]]
+    assert [(r.id, r.name) for r in rows] == [(g["id"], g["name"]) for _, g in raw]
+    for row, (period, g) in zip(rows, raw, strict=True):
+        assert row.period == when(period)
+        assert row.inference_usd == exact(g["inference"]["costCents"]).scaleb(-2)
+        assert (row.spaces_usd, row.endpoints_usd, row.jobs_usd) == tuple(
+            exact(g["compute"][p]["costCents"]).scaleb(-2) for p in ("spaces", "endpoints", "jobs"))
+
+
 USAGE_V2_BASE = {"usage": {"inferenceProviders": {"usedNanoUsd": 0, "periodStart": "2026-11-01T00:00:00.000Z",
                                                   "periodEnd": "2026-12-01T00:00:00.000Z"}}}
 FIDELITY_PERIOD = pytest.mark.xfail(strict=True, reason="fidelity: usage-v2 periodStart/periodEnd are optional")
@@ -137,6 +157,10 @@ PARSERS: list[Any] = [
     pytest.param("/api/spaces/hardware", pr.parse_hardware, check_hardware, id="spaces_hardware"),
     pytest.param("/api/jobs/hardware", pr.parse_hardware, check_hardware, id="jobs_hardware"),
     pytest.param(USAGE_V2, lambda d: pb.parse_usage_v2(d, "ada"), check_usage_v2, id="usage_v2"),
+    pytest.param("/api/organizations/{name}/resource-groups", lambda d: pg.parse_resource_groups(d, "acme"),
+                 check_resource_groups, id="resource_groups"),
+    pytest.param("/api/organizations/{name}/billing/usage-by-resource-group",
+                 lambda d: pg.parse_group_usage(d, "acme"), check_group_usage, id="group_usage"),
     pytest.param(LIVE_USAGE, lambda d: pb.parse_live(d, pb.parse_usage_v2(USAGE_V2_BASE, "ada")), check_live,
                  id="usage_live"),
 ]

@@ -32,7 +32,7 @@ def test_unknown_or_missing_token_gets_401_with_hf_error_headers(hub: FakeHub) -
 
 
 def test_org_overview_carries_the_plan_and_members_paginate(hub: FakeHub) -> None:
-    assert get_json(hub, f"{HUB}/api/organizations/ada-labs/overview")["plan"] == "team"
+    assert get_json(hub, f"{HUB}/api/organizations/ada-labs/overview")["plan"] == "enterprise"
     assert get_json(hub, f"{HUB}/api/organizations/northwind/overview")["plan"] == "enterprise"
     r = get(hub, f"{HUB}/api/organizations/northwind/members")
     assert len(r.json()) == hub.scenario.page_size and 'rel="next"' in r.headers["Link"]

@@ -29,6 +29,8 @@ class OverviewView(View):
                         id="chart-panel")
             yield Panel(KeyedTable(rows.SPEND_COLUMNS, default_sort="total", default_reverse=True, id="spend"),
                         title="Billed this period", id="spend-panel")
+            yield Panel(KeyedTable(rows.GROUP_COLUMNS, default_sort="used", default_reverse=True, id="groups"),
+                        title="Resource groups this month", id="groups-panel")
             with Horizontal(classes="pair"):
                 yield Panel(KeyedTable(rows.SPENDER_COLUMNS, default_sort="cost", default_reverse=True,
                                        id="spenders"), title="Top spenders", id="spenders-panel")
@@ -68,6 +70,10 @@ class OverviewView(View):
         spend_panel.display = bool(r.spend)
         fill(spend_panel, self.query_one("#spend", KeyedTable), rows.spend_rows(r, ns),
              rows.panel_badge(r, "credits", ns, state.now), "namespaces")
+        groups_panel = self.query_one("#groups-panel", Panel)
+        groups_panel.display = bool(r.resource_groups)
+        fill(groups_panel, self.query_one("#groups", KeyedTable), rows.group_rows(r, ns, state.tones),
+             rows.panel_badge(r, "groups", ns, state.now), "groups")
         fill(self.query_one("#spenders-panel", Panel), self.query_one("#spenders", KeyedTable),
              rows.spender_rows(r, ns), "", "shown")
         self.query_one("#flags", Static).update(cards.flags_text(state))

@@ -1,0 +1,105 @@
+"""Resource-group spend this month against each group's spend limits (Enterprise orgs), and their flags. Pure.
+
+HF reports usage per group (`usage-by-resource-group`) including a remainder row for resources in no group, and
+spend limits per group (`resource-groups`): `total` and per product. A group's `total` spend is the sum of the
+products HF limits (Inference Providers, Spaces, Endpoints, Jobs); a spend nobody reported is unknown, never $0.
+
+- `resource_group_limit_near`: spend at `alerts.limit_near_pct`% (default 90) of a limit.
+- `resource_group_limit_hit`: spend at or over a limit (HF's Jobs API names RESOURCE_GROUP_LIMIT as a reason it
+  cancels a job).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from hfmon.config import Alerts
+from hfmon.format import money
+from hfmon.models import NamespaceData, ResourceGroup, ResourceGroupUsage
+from hfmon.report import Flag, GroupLimit, ResourceGroupSpend, Severity
+
+NO_GROUP = "(not in a group)"
+
+
+def _latest(rows: Iterable[ResourceGroupUsage]) -> list[ResourceGroupUsage]:
+    """The rows of the most recent monthly period."""
+    rows = list(rows)
+    if not rows:
+        return []
+    last = max(r.period for r in rows)
+    return [r for r in rows if r.period == last]
+
+
+def _pct(spent: Decimal | None, limit: Decimal) -> Decimal | None:
+    if spent is None:
+        return None
+    if limit <= 0:
+        return None if spent <= 0 else Decimal(100)
+    return (spent * 100 / limit).quantize(Decimal("0.1"))
+
+
+def _state(pct: Decimal | None, alerts: Alerts) -> str:
+    """How close a spend is to its limit: the one rule the flags, the text and the dashboard follow."""
+    if pct is None:
+        return "unknown"
+    if pct >= 100:
+        return "over"
+    return "near" if pct >= alerts.limit_near_pct else "ok"
+
+
+def _row(namespace: str, group: ResourceGroup | None, used: ResourceGroupUsage | None,
+         alerts: Alerts) -> ResourceGroupSpend:
+    spend = {
+        "inference": used.inference_usd if used else None,
+        "spaces": used.spaces_usd if used else None,
+        "endpoints": used.endpoints_usd if used else None,
+        "jobs": used.jobs_usd if used else None,
+    }
+    known = [v for v in spend.values() if v is not None]
+    spend["total"] = sum(known, Decimal(0)) if used is not None else None
+    limits = []
+    for product, limit in group.limits_usd if group else ():
+        pct = _pct(spend[product], limit)
+        limits.append(GroupLimit(product, limit, spend[product], pct, _state(pct, alerts)))
+    name = group.name if group else (used.name if used and used.name else NO_GROUP)
+    return ResourceGroupSpend(
+        namespace=namespace, id=group.id if group else (used.id if used else None), name=name,
+        period=used.period if used else None, inference_usd=spend["inference"], spaces_usd=spend["spaces"],
+        endpoints_usd=spend["endpoints"], jobs_usd=spend["jobs"], total_usd=spend["total"],
+        private_gb=used.private_gb if used else None, public_gb=used.public_gb if used else None,
+        limits=tuple(limits))
+
+
+def group_rows(namespaces: Sequence[NamespaceData], alerts: Alerts) -> tuple[ResourceGroupSpend, ...]:
+    """Every readable resource group with its spend and limits, per namespace, then HF's remainder row."""
+    out: list[ResourceGroupSpend] = []
+    for ns in namespaces:
+        groups_src, usage_src = ns.resource_groups, ns.resource_group_usage
+        groups = list(groups_src.value or ()) if groups_src is not None else []
+        usage = _latest(usage_src.value or ()) if usage_src is not None else []
+        if not groups and not usage:
+            continue
+        by_id = {u.id: u for u in usage if u.id is not None}
+        usage_known = usage_src is not None and usage_src.value is not None
+        for group in groups:
+            used = by_id.pop(group.id, None)
+            out.append(_row(ns.namespace, group, used if usage_known else None, alerts))
+        out += [_row(ns.namespace, None, u, alerts) for u in usage if u.id is not None and u.id in by_id]
+        out += [_row(ns.namespace, None, u, alerts) for u in usage if u.id is None]
+    return tuple(out)
+
+
+def group_flags(rows: Sequence[ResourceGroupSpend]) -> list[Flag]:
+    """resource_group_limit_near and resource_group_limit_hit, one per group and limited product."""
+    out = []
+    for row in rows:
+        subject = f"{row.namespace}/{row.name}"
+        for limit in row.limits:
+            said = (f"Resource group {subject}: {money(limit.spent_usd)} of its {money(limit.limit_usd)} "
+                    f"{limit.product} spend limit ({limit.used_pct}%) this month")
+            if limit.state == "over":
+                out.append(Flag("resource_group_limit_hit", subject, said, Severity.CRITICAL))
+            elif limit.state == "near":
+                out.append(Flag("resource_group_limit_near", subject, said))
+    return out
