@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+from hfmon.models import Invoice
 from hfmon.report import Total
 
 UNPRICED = "unpriced"
@@ -150,3 +151,12 @@ def stamp(moment: datetime | None, *, missing: str = MISSING) -> str:
 def sleep_time(seconds: int | None) -> str:
     """A Space's sleep setting: `never` when it never sleeps, else the idle delay."""
     return "never" if seconds is None or seconds < 0 else duration(seconds)
+
+
+def invoice_text(invoice: Invoice) -> str:
+    """A period's invoice in a few words: `none issued yet`, `open · $120.00 due Dec 15`, `paid · $0.00 due`."""
+    if not invoice.issued:
+        return "none issued yet"
+    due = f"{money(invoice.amount_due_usd, missing=MISSING)} due"
+    by = f" {day(invoice.due_at)}" if invoice.due_at is not None else ""
+    return f"{invoice.status or 'unknown status'} · {due}{by}"

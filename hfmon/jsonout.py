@@ -69,6 +69,9 @@ def report_document(report: Report) -> dict[str, Any]:
                    "total_usd": total(sp.total_usd)}
                   for sp in report.spend],
         "resource_groups": [_group(g) for g in report.resource_groups],
+        "invoices": [{"namespace": i.namespace, "issued": i.issued, "status": i.status,
+                      "amount_due_usd": usd(i.amount_due_usd), "total_usd": usd(i.total_usd), "due_at": when(i.due_at)}
+                     for i in report.invoices],
         "running_cost_per_hour_usd": total(report.running_cost_per_hour_usd),
         "meter": [{"namespace": m.namespace, "kind": m.kind, "usd_per_hour": total(m.usd_per_hour),
                    "billed_now": m.billed_now} for m in report.meter_rows],

@@ -149,6 +149,18 @@ class UsageLine:
 
 
 @dataclass(frozen=True, slots=True)
+class Invoice:
+    """A billing period's invoice (the statement's `period.invoice`): a Stripe invoice, or none issued yet."""
+
+    namespace: str
+    issued: bool  # False: `no-invoice` (none issued for the period yet)
+    status: str | None  # draft | open | paid | uncollectible | void | unpaid (unknown values kept as-is)
+    amount_due_usd: Decimal | None
+    total_usd: Decimal | None
+    due_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class PeriodStatement:
     """The itemised statement of the current billing period for one namespace."""
 
@@ -157,6 +169,7 @@ class PeriodStatement:
     period_start: datetime
     period_end: datetime
     lines: tuple[UsageLine, ...]
+    invoice: Invoice | None = None  # None: the statement carried no invoice field
 
 
 @dataclass(frozen=True, slots=True)

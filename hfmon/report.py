@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 from hfmon.errors import Failure
-from hfmon.models import Account, Endpoint, Job, RepoStorage, SourceStatus, Space, ZeroGpuQuota
+from hfmon.models import Account, Endpoint, Invoice, Job, RepoStorage, SourceStatus, Space, ZeroGpuQuota
 
 
 class PriceSource(StrEnum):
@@ -371,6 +371,7 @@ class Report:
     gpu_hours_missing: tuple[str, ...] = ()  # statements not read: their GPU hours are not in gpu_hours_by_hardware
     meter_rows: tuple[MeterRow, ...] = ()  # running_cost_per_hour_usd by namespace and kind; they sum to it exactly
     resource_groups: tuple[ResourceGroupSpend, ...] = ()  # Enterprise orgs: each group's spend against its limits
+    invoices: tuple[Invoice, ...] = ()  # the current period's invoice per namespace whose statement is readable
 
     def running_in(self, namespace: str | None) -> Total[Decimal]:
         """$/h now of one namespace (its meter rows added up), or of everything for None."""

@@ -7,7 +7,17 @@ from decimal import Decimal
 
 from hfmon import phrases
 from hfmon.errors import FAILURE_WORDS, Failure
-from hfmon.format import MISSING, count_total, missing_note, money, money_delta, money_total, per_hour, percent
+from hfmon.format import (
+    MISSING,
+    count_total,
+    invoice_text,
+    missing_note,
+    money,
+    money_delta,
+    money_total,
+    per_hour,
+    percent,
+)
 from hfmon.models import SourceStatus
 from hfmon.report import CheckStatus, Credits, CrossCheck, Report, ResourceCost, Severity, Total
 from hfmon.scrub import scrub
@@ -48,6 +58,9 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
     if not report.credits:
         out.append(_fit(paint(f"Credits   {_why_no_credits(report)}", "yellow")))
     out += _groups(report, paint)
+    if report.invoices:
+        out.append(_fit(f"{paint('Invoice', 'bold')}   " + " · ".join(
+            f"{i.namespace} {invoice_text(i)}" for i in report.invoices)))
     running = report.running_cost_per_hour_usd
     out.append(_fit(f"{paint('Running', 'bold')}   {money_total(running, unit='/h')} now"
                     f"  ·  {len([r for r in report.endpoints if r.cost.billed_now])} endpoints,"

@@ -38,6 +38,7 @@ from hfmon.models import (
     Account,
     BillingUsage,
     InferenceUsage,
+    Invoice,
     JobCharge,
     JobsSpend,
     Org,
@@ -198,6 +199,25 @@ def parse_statement(data: Json, namespace: str) -> PeriodStatement:
         period_start=need_moment(period, "periodStart", f"{w}.period"),
         period_end=need_moment(period, "periodEnd", f"{w}.period"),
         lines=lines,
+        invoice=parse_invoice(period.get("invoice"), namespace, f"{w}.period.invoice"),
+    )
+
+
+def parse_invoice(data: Json, namespace: str, where: str) -> Invoice | None:
+    """The statement's `period.invoice`: `{"type": "stripe", status, amountDueCents, ...}` or `no-invoice`."""
+    if data is None:
+        return None
+    d = as_obj(data, where)
+    if d.get("type") == "no-invoice":
+        return Invoice(namespace, False, None, None, None, None)
+    due, total = opt_number(d, "amountDueCents", where), opt_number(d, "totalCents", where)
+    return Invoice(
+        namespace=namespace,
+        issued=True,
+        status=opt_str(d, "status"),
+        amount_due_usd=None if due is None else cents(due),
+        total_usd=None if total is None else cents(total),
+        due_at=opt_moment(d, "dueDate", where),
     )
 
 

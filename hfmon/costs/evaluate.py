@@ -139,6 +139,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         meter_rows=meter,
         gpu_hours_missing=tuple(ns.statement.name for ns in ordered if ns.statement.value is None),
         resource_groups=groups,
+        invoices=tuple(s.invoice for s in (ns.statement.value for ns in ordered) if s and s.invoice),
     )
 
 

@@ -73,7 +73,7 @@ SOURCE_COLUMNS = (
 SPEND_COLUMNS = (
     Column("name", "Namespace"), Column("inference", "Inference", True), Column("endpoints", "Endpoints", True),
     Column("spaces", "Spaces", True), Column("jobs", "Jobs", True), Column("storage", "Storage", True),
-    Column("other", "Other", True), Column("total", "Total", True),
+    Column("other", "Other", True), Column("total", "Total", True), Column("invoice", "Invoice", extra=True),
 )
 GROUP_COLUMNS = (
     Column("name", "Resource group", flex=True), Column("spent", "This month", True),
@@ -322,11 +322,13 @@ def spender_rows(report: Report, ns: str | None, limit: int = 6) -> list[Row]:
 
 
 def spend_rows(report: Report, ns: str | None) -> list[Row]:
-    """What each namespace has been billed this period, by product (— where the source is unreadable)."""
+    """What each namespace has been billed this period, by product (— where the source is unreadable), and the
+    period's invoice."""
+    invoices = {i.namespace: fmt.invoice_text(i) for i in report.invoices}
     return [(s.namespace, (
         cell(s.namespace), *(money_cell(v, missing=fmt.MISSING) for v in (
             s.inference_usd, s.endpoints_usd, s.spaces_usd, s.jobs_usd, s.storage_usd, s.other_usd)),
-        total_cell(s.total_usd),
+        total_cell(s.total_usd), cell(invoices.get(s.namespace, fmt.MISSING)),
     )) for s in report.spend if ns is None or s.namespace == ns]
 
 

@@ -57,6 +57,16 @@ def check_statement(payload: dict[str, Any], statement: Any) -> None:
         assert line.total_usd == exact(item["totalCostMicroUSD"]).scaleb(-6)
         assert line.unit_cost_usd == exact(item["unitCostMicroUSD"]).scaleb(-6)
         assert line.active is item["active"]
+    invoice = payload["period"].get("invoice")
+    if invoice is None:
+        assert statement.invoice is None
+    elif invoice["type"] == "no-invoice":
+        assert statement.invoice is not None and not statement.invoice.issued
+    else:
+        assert statement.invoice is not None and statement.invoice.status == invoice["status"]
+        assert statement.invoice.amount_due_usd == exact(invoice["amountDueCents"]).scaleb(-2)
+        assert statement.invoice.total_usd == exact(invoice["totalCents"]).scaleb(-2)
+        assert statement.invoice.due_at == when(invoice["dueDate"])
     assert statement.period_start == when(payload["period"]["periodStart"])
     assert statement.period_end == when(payload["period"]["periodEnd"])
 
