@@ -179,6 +179,7 @@ class Collector:
             sessions = tg.create_task(src("sessions", lambda: c.sessions(ns, user=user, start=start, end=now)))
             catalog = tg.create_task(self._cached_source(f"endpoint_catalog:{ns}", self.settings.catalog_ttl_s,
                                                          lambda: c.endpoint_catalog(ns), prev, **org_endpoints))
+            scheduled = tg.create_task(src("scheduled_jobs", lambda: c.scheduled_jobs(ns)))
             groups = usage = None
             if not user and _plan(account.value, ns) == "enterprise":  # resource groups: Enterprise orgs only
                 groups = tg.create_task(src("resource_groups", lambda: c.resource_groups(ns)))
@@ -189,7 +190,8 @@ class Collector:
                              endpoints=endpoints.result(), endpoint_catalog=catalog.result(),
                              spaces=spaces.result(), jobs=jobs.result(), storage=storage.result(),
                              resource_groups=groups.result() if groups else None,
-                             resource_group_usage=usage.result() if usage else None)
+                             resource_group_usage=usage.result() if usage else None,
+                             scheduled_jobs=scheduled.result())
 
     async def _billing(self, ns: str, user: bool, start: datetime, end: datetime) -> BillingUsage:
         """usage-v2, with the live stream's per-provider split and storage folded in when it answers."""

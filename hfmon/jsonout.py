@@ -69,6 +69,13 @@ def report_document(report: Report) -> dict[str, Any]:
                    "total_usd": total(sp.total_usd)}
                   for sp in report.spend],
         "resource_groups": [_group(g) for g in report.resource_groups],
+        "scheduled_jobs": [{"namespace": s.job.namespace, "id": s.job.id, "schedule": s.job.schedule,
+                            "suspended": s.job.suspended, "next_run_at": when(s.job.next_run_at),
+                            "last_run_at": when(s.job.last_run_at), "flavor": s.job.flavor,
+                            "timeout_s": s.job.timeout_s,
+                            "price_per_hour_usd": usd(s.price.usd_per_hour) if s.price else None,
+                            "price_source": s.price.source.value if s.price else None,
+                            "max_run_usd": usd(s.max_run_usd)} for s in report.scheduled_jobs],
         "invoices": [{"namespace": i.namespace, "issued": i.issued, "status": i.status,
                       "amount_due_usd": usd(i.amount_due_usd), "total_usd": usd(i.total_usd), "due_at": when(i.due_at)}
                      for i in report.invoices],

@@ -283,6 +283,20 @@ class Job:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduledJob:
+    """A scheduled Job (`/api/scheduled-jobs/{ns}`): what it runs, when it runs next, for how long at most."""
+
+    namespace: str
+    id: str
+    schedule: str  # cron expression or @hourly/@daily/...
+    suspended: bool
+    next_run_at: datetime | None
+    last_run_at: datetime | None
+    flavor: str | None
+    timeout_s: int | None  # None: HF's default timeout
+
+
+@dataclass(frozen=True, slots=True)
 class RepoStorage:
     """Storage used by one repo (`/settings/repositories`)."""
 
@@ -362,12 +376,13 @@ class NamespaceData:
     # Enterprise orgs only (None: not asked): resource groups with their spend limits, and usage per group.
     resource_groups: SourceResult[tuple[ResourceGroup, ...]] | None = None
     resource_group_usage: SourceResult[tuple[ResourceGroupUsage, ...]] | None = None
+    scheduled_jobs: SourceResult[tuple[ScheduledJob, ...]] | None = None
 
     def sources(self) -> Iterator[SourceResult[Any]]:
         """Every source of this namespace."""
         yield from (self.billing, self.statement, self.job_charges, self.sessions, self.endpoints,
                     self.endpoint_catalog, self.spaces, self.jobs, self.storage)
-        yield from (s for s in (self.resource_groups, self.resource_group_usage) if s is not None)
+        yield from (s for s in (self.resource_groups, self.resource_group_usage, self.scheduled_jobs) if s is not None)
 
 
 @dataclass(frozen=True, slots=True)

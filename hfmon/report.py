@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 from hfmon.errors import Failure
-from hfmon.models import Account, Endpoint, Invoice, Job, RepoStorage, SourceStatus, Space, ZeroGpuQuota
+from hfmon.models import Account, Endpoint, Invoice, Job, RepoStorage, ScheduledJob, SourceStatus, Space, ZeroGpuQuota
 
 
 class PriceSource(StrEnum):
@@ -219,6 +219,15 @@ class JobRow:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduledJobRow:
+    """A scheduled Job and the most one of its runs can cost (its flavor's price for its timeout)."""
+
+    job: ScheduledJob
+    price: Price | None  # None: the flavor is unpriced
+    max_run_usd: Decimal | None  # None: unpriced
+
+
+@dataclass(frozen=True, slots=True)
 class Spend:
     """What one namespace has been billed this period so far, by product (None: that source is unreadable)."""
 
@@ -372,6 +381,7 @@ class Report:
     meter_rows: tuple[MeterRow, ...] = ()  # running_cost_per_hour_usd by namespace and kind; they sum to it exactly
     resource_groups: tuple[ResourceGroupSpend, ...] = ()  # Enterprise orgs: each group's spend against its limits
     invoices: tuple[Invoice, ...] = ()  # the current period's invoice per namespace whose statement is readable
+    scheduled_jobs: tuple[ScheduledJobRow, ...] = ()  # spend still to come, next run first
 
     def running_in(self, namespace: str | None) -> Total[Decimal]:
         """$/h now of one namespace (its meter rows added up), or of everything for None."""

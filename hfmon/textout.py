@@ -17,6 +17,7 @@ from hfmon.format import (
     money_total,
     per_hour,
     percent,
+    stamp,
 )
 from hfmon.models import SourceStatus
 from hfmon.report import CheckStatus, Credits, CrossCheck, Report, ResourceCost, Severity, Total
@@ -79,6 +80,7 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
                     f"  {providers}"))
     out += _missing(inf.cost_usd, report, paint)
     out += _resources(report, paint, max_rows)
+    out += _scheduled(report, paint, max_rows)
     out += _flags(report, paint, max_rows)
     out += _crosscheck(report, paint, max_rows)
     out += _sources(report, paint)
@@ -186,6 +188,22 @@ def _resources(report: Report, paint: _Paint, max_rows: int) -> list[str]:
             lines.append(_fit(f"  {_cut(name, 26):26} {_cut(state, 12):12} {_cut(hardware, 16):16} {_cost_cell(cost)}"))
         if len(rows) > max_rows:
             lines.append(paint(f"  … {len(rows) - max_rows} more (--json for all)", "dim"))
+    return lines
+
+
+def _scheduled(report: Report, paint: _Paint, max_rows: int) -> list[str]:
+    """Scheduled Jobs: when each runs next and the most one run can cost."""
+    rows = report.scheduled_jobs
+    if not rows:
+        return []
+    lines = [paint(f"Scheduled jobs  {len(rows)} · spend still to come", "bold")]
+    for row in rows[:max_rows]:
+        job = row.job
+        when = "suspended" if job.suspended else f"next {stamp(job.next_run_at).removesuffix(' UTC')}"
+        lines.append(_fit(f"  {_cut(job.namespace, 14):14} {_cut(job.schedule, 12):12} {when:18}"
+                          f" {_cut(job.flavor or '—', 12):12} up to {money(row.max_run_usd)}/run"))
+    if len(rows) > max_rows:
+        lines.append(paint(f"  … {len(rows) - max_rows} more (--json for all)", "dim"))
     return lines
 
 

@@ -29,6 +29,7 @@ from hfmon.models import (
     ResourceGroup,
     ResourceGroupUsage,
     RouterPrice,
+    ScheduledJob,
     SessionCost,
     Space,
     ZeroGpuQuota,
@@ -192,6 +193,12 @@ class HubClient:
         """`GET /api/jobs/{ns}` (following pages): the namespace's Jobs."""
         return await self._paged(self._api(f"jobs/{_seg(namespace)}"), None,
                                  lambda page: pr.parse_jobs(page, namespace))
+
+    async def scheduled_jobs(self, namespace: str) -> tuple[ScheduledJob, ...]:
+        """`GET /api/scheduled-jobs/{ns}`: the namespace's scheduled Jobs (spend still to come)."""
+        data = await self.http.get_json(self._api(f"scheduled-jobs/{_seg(namespace)}"), optional=True,
+                                        max_bytes=PAGE_BODY)
+        return pr.parse_scheduled_jobs(data, namespace)
 
     async def repositories(self, namespace: str, *, user: bool) -> tuple[RepoStorage, ...]:
         """`settings/repositories` (user or org variant, following pages): storage per repo."""

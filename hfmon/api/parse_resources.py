@@ -36,6 +36,7 @@ from hfmon.models import (
     Job,
     RepoStorage,
     RouterPrice,
+    ScheduledJob,
     Space,
 )
 
@@ -221,4 +222,26 @@ def parse_router_models(data: Json) -> tuple[RouterPrice, ...]:
                 input_usd_per_million=opt_number(pricing, "input", f"{pw}.pricing", PRICE_USD),
                 output_usd_per_million=opt_number(pricing, "output", f"{pw}.pricing", PRICE_USD),
             ))
+    return tuple(out)
+
+
+def parse_scheduled_jobs(data: Json, namespace: str) -> tuple[ScheduledJob, ...]:
+    """`GET /api/scheduled-jobs/{ns}` → scheduled Jobs with their next run and the flavor/timeout of each run."""
+    out = []
+    for i, raw in enumerate(_items(data, "scheduled-jobs")):
+        w = f"scheduled-jobs[{i}]"
+        j = as_obj(raw, w)
+        status = opt_obj(j, "status")
+        spec = opt_obj(j, "jobSpec")
+        last = opt_obj(status, "lastJob")
+        out.append(ScheduledJob(
+            namespace=namespace,
+            id=need_str(j, "id", w),
+            schedule=opt_str(j, "schedule") or "unknown",
+            suspended=opt_bool(j, "suspend") or False,
+            next_run_at=opt_moment(status, "nextJobRunAt", f"{w}.status"),
+            last_run_at=opt_moment(last, "at", f"{w}.status.lastJob"),
+            flavor=opt_str(spec, "flavor"),
+            timeout_s=opt_int(spec, "timeout", f"{w}.jobSpec"),
+        ))
     return tuple(out)

@@ -26,6 +26,7 @@ from hfmon.costs.resources import (
     parse_product,
     resource_cost,
 )
+from hfmon.costs.scheduled import scheduled_rows
 from hfmon.costs.totals import (
     endpoint_label,
     inference_total,
@@ -139,6 +140,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         meter_rows=meter,
         gpu_hours_missing=tuple(ns.statement.name for ns in ordered if ns.statement.value is None),
         resource_groups=groups,
+        scheduled_jobs=scheduled_rows(ordered, catalog),
         invoices=tuple(s.invoice for s in (ns.statement.value for ns in ordered) if s and s.invoice),
     )
 

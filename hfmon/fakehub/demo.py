@@ -18,6 +18,7 @@ from hfmon.fakehub.scenario import (
     Org,
     RepoDef,
     Scenario,
+    ScheduledJobDef,
     SpaceDef,
     TrafficPhase,
     User,
@@ -255,11 +256,20 @@ def demo_scenario(seed: int = 0, *, spaces: int = 12, endpoints: int = 8, jobs: 
         Discrepancy("uncataloged", f"{team}/video-gen", 75000),
     ] if discrepancies else []
     known = {s.id for s in space_defs} | {e.id for e in ep_defs}
+    scheduled = (
+        ScheduledJobDef(entity_id(seed, "scheduled/nightly-eval"), user.name, "nightly-eval", "cpu-upgrade",
+                        "python:3.12", 0, 3, None, 1800, False, _at(2, 9)),
+        ScheduledJobDef(entity_id(seed, "scheduled/weekly-train"), team, "weekly-train", "a100-large",
+                        "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime", 0, 22, 5, 4 * 3600, False, _at(3, 10)),
+        ScheduledJobDef(entity_id(seed, "scheduled/old-sweep"), team, "old-sweep", "a10g-small", "python:3.12",
+                        30, 12, None, None, True, _at(2, 12, month=10)),
+    )
     scn = Scenario(seed=seed, start=START, user=user, orgs=tuple(org_list), spaces=space_defs, endpoints=ep_defs,
                     jobs=job_defs, repos=repo_defs, traffic=traffic,
                     discrepancies=tuple(d for d in found if d.resource in known), page_size=page_size,
                     latency_ms=latency_ms, jitter_ms=jitter_ms, settle_delay_s=settle_delay_s,
-                    rate_limit_quota=rate_limit_quota, faults=faults or Faults())
+                    rate_limit_quota=rate_limit_quota, faults=faults or Faults(),
+                    scheduled_jobs=tuple(j for j in scheduled if j.namespace in (user.name, team)))
     return _with_groups(scn, seed, team) if org_list[0].plan == "enterprise" else scn
 
 

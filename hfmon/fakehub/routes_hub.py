@@ -11,7 +11,7 @@ from hfmon.fakehub import groups
 from hfmon.fakehub import timeline as tl
 from hfmon.fakehub.catalog import Flavor
 from hfmon.fakehub.hub import Ctx
-from hfmon.fakehub.scenario import JobDef, Org, RepoDef, Scenario, SpaceDef, period_bounds
+from hfmon.fakehub.scenario import JobDef, Org, RepoDef, Scenario, ScheduledJobDef, SpaceDef, period_bounds
 from hfmon.fakehub.wire import HTTPError, Resp, iso_ms, json_resp, not_found, page
 
 MODEL_EXPAND = frozenset("author baseModels cardData childrenModelCount config createdAt disabled downloads "
@@ -212,6 +212,29 @@ def job_json(ctx: Ctx, job: JobDef) -> dict[str, Any]:
     return out
 
 
+def _owner(ctx: Ctx, ns: str) -> dict[str, str]:
+    org = ctx.scn.org(ns)
+    if org is not None:
+        return {"id": org.id, "name": org.name, "type": "org", "avatarUrl": _avatar(org.name)}
+    u = ctx.scn.user
+    return {"id": u.id, "name": u.name, "type": "user", "avatarUrl": _user_avatar(u.name)}
+
+
+def scheduled_json(ctx: Ctx, job: ScheduledJobDef) -> dict[str, Any]:
+    """A scheduled job as `GET /api/scheduled-jobs/{namespace}` lists it (the spec's schema)."""
+    last, upcoming = job.runs_around(ctx.now)
+    spec: dict[str, Any] = {"dockerImage": job.docker_image, "command": ["python", "run.py"], "arguments": [],
+                            "environment": {}, "flavor": job.flavor, "labels": {"name": job.name}}
+    if job.timeout_s is not None:
+        spec["timeout"] = job.timeout_s
+    return {"type": "scheduled-job", "id": job.id, "createdAt": iso_ms(job.created_at), "schedule": job.schedule,
+            "suspend": job.suspended, "concurrency": False, "owner": _owner(ctx, job.namespace),
+            "initiator": _owner(ctx, ctx.scn.user.name), "jobSpec": spec,
+            "status": {"lastJob": None if last is None else {"id": hashlib.sha1(f"{job.id}{last}".encode())
+                                                                .hexdigest()[:24], "at": iso_ms(last)},
+                       "nextJobRunAt": iso_ms(upcoming)}}
+
+
 def _member_ns(ctx: Ctx, ns: str) -> None:
     if ns != ctx.scn.user.name and ctx.scn.org(ns) is None:
         raise HTTPError(403, f"You don't have access to namespace {ns}")
@@ -267,6 +290,11 @@ def route(ctx: Ctx) -> Resp | None:
         jobs = sorted((j for j in scn.jobs if j.namespace == parts[1] and j.created_at <= ctx.now),
                       key=lambda j: j.created_at, reverse=True)
         return page(ctx.req, [job_json(ctx, j) for j in jobs], scn.page_size)
+    if n == 2 and parts[0] == "scheduled-jobs":
+        ctx.need_auth()
+        _member_ns(ctx, parts[1])
+        return json_resp([scheduled_json(ctx, j) for j in scn.scheduled_jobs
+                          if j.namespace == parts[1] and j.created_at <= ctx.now])
     if parts == ["settings", "repositories"]:
         return repositories(ctx, scn.user.name)
     if n >= 3 and parts[0] in ("organizations", "users"):

@@ -7,7 +7,7 @@ expected figure from the definition alone (see `hfmon.fakehub.billing` for the b
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 from hfmon.fakehub.catalog import (
@@ -159,6 +159,39 @@ class ResourceGroupDef:
 
 
 @dataclass(frozen=True)
+class ScheduledJobDef:
+    """A scheduled Job: it runs `flavor` at `minute` past `hour` UTC every day, or on one weekday (0 = Monday)."""
+
+    id: str
+    namespace: str
+    name: str
+    flavor: str
+    docker_image: str
+    minute: int
+    hour: int
+    weekday: int | None
+    timeout_s: int | None  # None: HF's default (30 min)
+    suspended: bool
+    created_at: datetime
+
+    @property
+    def schedule(self) -> str:
+        """The cron expression HF shows."""
+        return f"{self.minute} {self.hour} * * {'*' if self.weekday is None else (self.weekday + 1) % 7}"
+
+    def runs_around(self, now: datetime) -> tuple[datetime | None, datetime]:
+        """(the last run at or before `now` since creation, or None; the next run after `now`)."""
+        day = now.replace(hour=self.hour, minute=self.minute, second=0, microsecond=0)
+        step = timedelta(days=1 if self.weekday is None else 7)
+        if self.weekday is not None:
+            day -= timedelta(days=(day.weekday() - self.weekday) % 7)
+        while day > now:
+            day -= step
+        last = day if day >= self.created_at else None
+        return last, day + step
+
+
+@dataclass(frozen=True)
 class TrafficPhase:
     """Generated Inference Providers traffic billed to `namespace` over [start, end).
 
@@ -228,6 +261,7 @@ class Scenario:
     rate_limit_quota: int | None = None  # overrides the plan's quota (per token, 5-minute window)
     zero_gpu_used_per_hour_s: int = 90
     resource_groups: tuple[ResourceGroupDef, ...] = ()
+    scheduled_jobs: tuple[ScheduledJobDef, ...] = ()
     faults: Faults = field(default_factory=Faults)
 
     @property

@@ -79,6 +79,10 @@ GROUP_COLUMNS = (
     Column("name", "Resource group", flex=True), Column("spent", "This month", True),
     Column("limit", "Tightest limit", True), Column("used", "Used", True),
 )
+SCHEDULED_COLUMNS = (
+    Column("name", "Scheduled job", flex=True), Column("schedule", "Schedule"), Column("next", "Next run"),
+    Column("flavor", "Flavor"), Column("most", "Up to /run", True),
+)
 LIMIT_TONES = {"over": ("over", "bad"), "near": ("near", "warn")}
 SPENDER_COLUMNS = (
     Column("name", "Top spenders (period)", flex=True), Column("kind", "Kind"), Column("cost", "Cost", True),
@@ -358,6 +362,23 @@ def group_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
     return out
 
 
+def scheduled_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
+    """Scheduled Jobs: when each runs next and the most one run can cost (suspended ones say so)."""
+    out: list[Row] = []
+    for row in report.scheduled_jobs:
+        job = row.job
+        if ns is not None and job.namespace != ns:
+            continue
+        # Suspended (or no next run) sorts after every time, in both directions.
+        nxt = (Cell("suspended" if job.suspended else fmt.MISSING, (1, ""), tones.get("muted", ""), False)
+               if job.suspended or job.next_run_at is None
+               else cell(fmt.stamp(job.next_run_at).removesuffix(" UTC"), job.next_run_at))
+        out.append((f"{job.namespace}/{job.id}", (cell(f"{job.namespace}/{job.id}"), cell(job.schedule), nxt,
+                                                  cell(job.flavor or fmt.MISSING),
+                                                  money_cell(row.max_run_usd, tones=tones))))
+    return out
+
+
 def _spent(cost: ResourceCost) -> Decimal | None:
     return cost.billed_usd if cost.billed_usd is not None else cost.recomputed_usd
 
@@ -367,7 +388,7 @@ SOURCE_KINDS = {
     "endpoints": ("endpoints", "endpoint_catalog"), "spaces": ("spaces", "spaces_hardware"),
     "jobs": ("jobs", "job_charges", "jobs_hardware"), "storage": ("storage",), "zero_gpu": ("zero_gpu",),
     "crosscheck": ("statement", "job_charges", "sessions"), "account": ("account",),
-    "groups": ("resource_groups", "resource_group_usage"),
+    "groups": ("resource_groups", "resource_group_usage"), "scheduled": ("scheduled_jobs",),
 }
 
 

@@ -145,6 +145,15 @@ def check_group_usage(payload: dict[str, Any], rows: Any) -> None:
             exact(g["compute"][p]["costCents"]).scaleb(-2) for p in ("spaces", "endpoints", "jobs"))
 
 
+def check_scheduled_jobs(payload: list[dict[str, Any]], jobs: Any) -> None:
+    assert [(j.id, j.suspended, j.flavor) for j in jobs] == [(p["id"], p["suspend"], p["jobSpec"]["flavor"])
+                                                           for p in payload]
+    for job, raw in zip(jobs, payload, strict=True):
+        assert job.next_run_at == when(raw["status"]["nextJobRunAt"])
+        timeout = raw["jobSpec"].get("timeout")
+        assert job.timeout_s == (None if timeout is None else round(exact(timeout)))
+
+
 USAGE_V2_BASE = {"usage": {"inferenceProviders": {"usedNanoUsd": 0, "periodStart": "2026-11-01T00:00:00.000Z",
                                                   "periodEnd": "2026-12-01T00:00:00.000Z"}}}
 FIDELITY_PERIOD = pytest.mark.xfail(strict=True, reason="fidelity: usage-v2 periodStart/periodEnd are optional")
@@ -167,6 +176,8 @@ PARSERS: list[Any] = [
     pytest.param("/api/spaces/hardware", pr.parse_hardware, check_hardware, id="spaces_hardware"),
     pytest.param("/api/jobs/hardware", pr.parse_hardware, check_hardware, id="jobs_hardware"),
     pytest.param(USAGE_V2, lambda d: pb.parse_usage_v2(d, "ada"), check_usage_v2, id="usage_v2"),
+    pytest.param("/api/scheduled-jobs/{namespace}", lambda d: pr.parse_scheduled_jobs(d, "ada"),
+                 check_scheduled_jobs, id="scheduled_jobs"),
     pytest.param("/api/organizations/{name}/resource-groups", lambda d: pg.parse_resource_groups(d, "acme"),
                  check_resource_groups, id="resource_groups"),
     pytest.param("/api/organizations/{name}/billing/usage-by-resource-group",

@@ -1,4 +1,5 @@
-"""Overview: account and plan, credits and their burn-down, the meter, top spenders, flags, sources."""
+"""Overview: account and plan, credits and their burn-down, the meter, what is billed (resource groups, scheduled
+jobs), top spenders, flags, sources."""
 
 from __future__ import annotations
 
@@ -31,6 +32,8 @@ class OverviewView(View):
                         title="Billed this period", id="spend-panel")
             yield Panel(KeyedTable(rows.GROUP_COLUMNS, default_sort="used", default_reverse=True, id="groups"),
                         title="Resource groups this month", id="groups-panel")
+            yield Panel(KeyedTable(rows.SCHEDULED_COLUMNS, default_sort="next", id="scheduled"),
+                        title="Scheduled jobs · spend still to come", id="scheduled-panel")
             with Horizontal(classes="pair"):
                 yield Panel(KeyedTable(rows.SPENDER_COLUMNS, default_sort="cost", default_reverse=True,
                                        id="spenders"), title="Top spenders", id="spenders-panel")
@@ -74,6 +77,10 @@ class OverviewView(View):
         groups_panel.display = bool(r.resource_groups)
         fill(groups_panel, self.query_one("#groups", KeyedTable), rows.group_rows(r, ns, state.tones),
              rows.panel_badge(r, "groups", ns, state.now), "groups")
+        scheduled = self.query_one("#scheduled-panel", Panel)
+        scheduled.display = bool(r.scheduled_jobs)
+        fill(scheduled, self.query_one("#scheduled", KeyedTable), rows.scheduled_rows(r, ns, state.tones),
+             rows.panel_badge(r, "scheduled", ns, state.now), "scheduled")
         fill(self.query_one("#spenders-panel", Panel), self.query_one("#spenders", KeyedTable),
              rows.spender_rows(r, ns), "", "shown")
         self.query_one("#flags", Static).update(cards.flags_text(state))

@@ -1,0 +1,27 @@
+"""Scheduled Jobs: spend still to come. One run costs at most its flavor's price for its timeout. Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from hfmon.models import NamespaceData
+from hfmon.pricing.catalog import Catalog
+from hfmon.report import ScheduledJobRow
+
+DEFAULT_TIMEOUT_S = 30 * 60
+"""HF's default Job timeout (30 minutes) when a scheduled job sets none."""
+
+
+def scheduled_rows(namespaces: Iterable[NamespaceData], catalog: Catalog) -> tuple[ScheduledJobRow, ...]:
+    """Every readable scheduled Job with its price per hour and the most one run can cost; next run first."""
+    out = []
+    for ns in namespaces:
+        source = ns.scheduled_jobs
+        for job in source.value or () if source is not None else ():
+            price = catalog.job(job.flavor) if job.flavor else None
+            timeout = job.timeout_s if job.timeout_s is not None else DEFAULT_TIMEOUT_S
+            most = None if price is None else price.usd_per_hour * Decimal(timeout) / 3600
+            out.append(ScheduledJobRow(job, price, most))
+    out.sort(key=lambda r: (r.job.suspended, r.job.next_run_at is None, r.job.next_run_at or 0, r.job.id))
+    return tuple(out)
