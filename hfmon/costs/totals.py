@@ -74,6 +74,7 @@ def unchecked_sources(snapshot: Snapshot) -> tuple[str, ...]:
     """Sources a flag is computed from that this poll did not read (failed, stale, or no access)."""
     sources: list[SourceResult[Any]] = [snapshot.account, snapshot.zero_gpu]
     sources += [getattr(ns, kind) for ns in snapshot.namespaces for kind in FLAG_SOURCES]
+    sources += [s for ns in snapshot.namespaces for s in (ns.resource_groups, ns.resource_group_usage) if s is not None]
     return tuple(s.name for s in sources if s.status is not SourceStatus.OK)
 
 
