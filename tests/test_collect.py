@@ -41,7 +41,7 @@ async def test_a_full_poll_fills_every_source() -> None:
         "account", "spaces_hardware", "jobs_hardware", "router_prices", "zero_gpu",
         *(f"{kind}:{ns}" for ns in ("alice", "acme") for kind in (
             "billing", "statement", "job_charges", "sessions", "endpoints", "endpoint_catalog", "spaces", "jobs",
-            "storage"))]}
+            "storage", "scheduled_jobs"))]}
     account = snap.account.value
     assert account is not None and account.name == "alice" and account.orgs[0].plan == "team"
     alice = snap.namespace("alice")

@@ -99,6 +99,8 @@ class MiniHub:
             body = p.HARDWARE
         elif path == "/api/spaces":
             body = p.SPACES if request.url.params.get("author") == "alice" else []
+        elif path.startswith("/api/scheduled-jobs/"):
+            body = []
         elif path.startswith("/api/jobs/"):
             body = JOBS if path.endswith("/alice") else []
         elif path in ("/api/settings/repositories", "/api/organizations/acme/settings/repositories"):
