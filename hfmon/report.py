@@ -389,6 +389,16 @@ class Report:
             return self.running_cost_per_hour_usd
         return Total.sum((m.usd_per_hour for m in self.meter_rows if m.namespace == namespace), Decimal(0))
 
+    def running_of(self, kind: str, namespace: str | None) -> Total[Decimal]:
+        """$/h now of one kind of resource (`endpoints`, `spaces`, `jobs`), in one namespace or all (None)."""
+        return Total.sum((m.usd_per_hour for m in self.meter_rows
+                          if m.kind == kind and namespace in (None, m.namespace)), Decimal(0))
+
+    def endpoints_billed(self, namespace: str | None) -> Total[Decimal]:
+        """What the listed endpoints were billed this period; an unreadable statement is named as missing."""
+        return Total.of(((f"statement:{e.endpoint.namespace}", e.cost.billed_usd) for e in self.endpoints
+                         if namespace in (None, e.endpoint.namespace)), Decimal(0))
+
     @property
     def namespaces(self) -> tuple[str, ...]:
         """The polled namespaces, in the order their sources are listed (`billing:acme` → acme)."""

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from hfmon import format as fmt
+from hfmon.report import Total
 from hfmon.tui import rows
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
@@ -28,15 +29,14 @@ class EndpointsView(View):
         ns, t = state.namespace, state.tones
         items = [e for e in state.report.endpoints if rows.in_namespace(e.endpoint.namespace, ns)]
         billing = [e for e in items if e.cost.billed_now]
-        rate = sum((e.cost.cost_per_hour_usd or Decimal(0) for e in billing), Decimal(0))
-        billed = sum((e.cost.billed_usd or Decimal(0) for e in items), Decimal(0))
-        no_price = sum(1 for e in billing if e.cost.cost_per_hour_usd is None)
+        rate, billed = state.report.running_of("endpoints", ns), state.report.endpoints_billed(ns)
         text = Text()
         text.append(f"{len(items)} endpoints · {len(billing)} billed now · ")
-        text.append(fmt.per_hour(rate), style="bold " + t.get("accent", ""))
-        if no_price:
-            text.append(f" + {no_price} with no price", style=t.get("warn", ""))
-        text.append(f" · billed {fmt.money(billed)} this period")
+        text.append(fmt.money_total(rate, unit="/h"), style="bold " + t.get("accent" if rate.complete else "warn", ""))
+        text.append(f" · billed {fmt.money_total(billed)} this period")
+        note = fmt.missing_note(Total.sum((rate, billed), Decimal(0)), len(state.report.namespaces))
+        if note:
+            text.append(f"\nnot in it: {note}", style=t.get("warn", ""))
         self.query_one("#endpoints-summary", Static).update(text)
         fill(self.query_one("#endpoints-panel", Panel), self.query_one("#endpoints", KeyedTable),
              rows.endpoint_rows(state.report, ns, t), rows.panel_badge(state.report, "endpoints", ns, state.now),

@@ -1,0 +1,40 @@
+"""Per-kind totals the Endpoints screen shows: $/h now and billed this period, never a missing part as $0."""
+
+from __future__ import annotations
+
+from hfmon.config import Config
+from hfmon.costs import evaluate
+from hfmon.history import History
+from hfmon.report import Report
+from tests.costs.builders import D, at, compute, endpoint, line, namespace, snapshot, statement
+
+PRICES = (compute("nvidia-l4", "x1", "0.8"),)
+
+
+def report_for(acme_statement_readable: bool) -> Report:
+    alice = namespace("alice", endpoints=(endpoint("alice", "chat"),), endpoint_catalog=PRICES,
+                      statement=statement("alice", line("endpoints/aws/nvidia-l4/x1", "alice/chat", "60", "0.8")))
+    acme_values = {"statement": statement("acme", line("endpoints/aws/nvidia-l4/x1", "acme/llm", "120", "1.6"))}
+    acme = namespace("acme", "org", endpoints=(endpoint("acme", "llm", ready=2, min_replica=2),),
+                     endpoint_catalog=PRICES, **(acme_values if acme_statement_readable else {}))
+    return evaluate(snapshot(alice, acme), History(), Config(), at(20))
+
+
+def test_every_statement_read_gives_complete_totals() -> None:
+    r = report_for(True)
+    # alice: 1 replica x $0.80; acme: 2 replicas x $0.80
+    assert r.running_of("endpoints", None).value == D("2.4")
+    assert r.running_of("endpoints", "acme").value == D("1.6")
+    assert r.running_of("spaces", None).value == 0
+    assert r.endpoints_billed(None).value == D("2.4")  # $0.80 + $1.60 billed
+    assert r.endpoints_billed("alice").value == D("0.8")
+
+
+def test_an_unreadable_statement_makes_the_billed_total_partial_not_smaller() -> None:
+    r = report_for(False)
+    billed = r.endpoints_billed(None)
+    assert billed.value is None and billed.known == D("0.8")
+    assert billed.missing == ("statement:acme",)
+    assert r.endpoints_billed("acme").known is None  # nothing known: unknown, not $0
+    assert r.endpoints_billed("alice").value == D("0.8")
+    assert r.running_of("endpoints", None).value == D("2.4")  # the $/h does not need the statement
