@@ -10,14 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from hfmon.api.governor import capped, deadline_in, monotonic, time_left
+from hfmon.api.governor import capped, deadline_in, monotonic
 from hfmon.api.hub import HubClient
-from hfmon.api.parse_billing import parse_live, with_org_plans
+from hfmon.api.parse_billing import parse_live
 from hfmon.api.session import open_client
 from hfmon.clock import Clock
 from hfmon.costs.credits import calendar_month
@@ -92,13 +92,10 @@ class Collector:
                 jobs_hw = tg.create_task(self._cached_source("jobs_hardware", ttl, c.jobs_hardware, prev))
                 router = tg.create_task(self._cached_source("router_prices", ttl, c.router_prices, prev))
                 zero_gpu_task = tg.create_task(self._source("zero_gpu", c.zero_gpu, prev.get("zero_gpu")))
-                account, plans = await account_task
-                plans_task = tg.create_task(plans) if plans is not None else None
+                account = await account_task
                 targets = self._targets(account.value)
                 gov.reserve = 4 * len(targets) + 2  # essential requests of a poll: keep them possible
                 ns_tasks = [tg.create_task(self._namespace(ns, kind, account, prev, now)) for ns, kind in targets]
-            if plans_task is not None and account.value is not None:
-                account = replace(account, value=with_org_plans(account.value, plans_task.result()))
             if account.status is SourceStatus.OK:
                 self._cache["account"] = account
         remaining, reset = gov.remaining(), gov.reset_in_s()
@@ -131,29 +128,12 @@ class Collector:
 
     # --- sources ------------------------------------------------------------------------------
 
-    async def _account(self, prev: _PreviousIndex) -> tuple[SourceResult[Account],
-                                                            Coroutine[Any, Any, dict[str, str | None]] | None]:
-        """whoami (cached for hours), plus the org-plan fetch to run beside the namespaces (not before them)."""
+    async def _account(self, prev: _PreviousIndex) -> SourceResult[Account]:
+        """whoami (cached for hours): the user, its orgs and their plans, in one request."""
         hit = self._fresh_cached("account", self.settings.identity_ttl_s, prev)
         if hit is not None:
-            return hit, None
-        result = await self._source("account", self.client.whoami, self._cache.get("account") or prev.get("account"))
-        if result.status is not SourceStatus.OK or result.value is None:
-            return result, None
-        return result, self._org_plans(result.value, prev)
-
-    async def _org_plans(self, account: Account, prev: _PreviousIndex) -> dict[str, str | None]:
-        """Each org's plan from its overview; a failed overview keeps the plan known from before."""
-        known = {o.name: o.plan for o in (prev.account.orgs if prev.account else ())}
-        budget = time_left()
-        try:
-            async with asyncio.timeout(max(budget, 0.0) if budget is not None else None):
-                plans = await asyncio.gather(*(self.client.org_plan(o.name) for o in account.orgs),
-                                             return_exceptions=True)
-        except TimeoutError:
-            return known
-        return {o.name: (p if isinstance(p, str) else known.get(o.name))
-                for o, p in zip(account.orgs, plans, strict=True)}
+            return hit
+        return await self._source("account", self.client.whoami, self._cache.get("account") or prev.get("account"))
 
     async def _namespace(self, ns: str, kind: str, account: SourceResult[Account], prev: _PreviousIndex,
                          now: datetime) -> NamespaceData:
@@ -175,7 +155,8 @@ class Collector:
             org_endpoints = {"auth_means_no_access": token_ok and not user, "auth_hint": ORG_ENDPOINTS_HINT}
             endpoints = tg.create_task(src("endpoints", lambda: c.endpoints(ns), **org_endpoints))
             statement = tg.create_task(src("statement", lambda: c.statement(ns, user=user)))
-            job_charges = tg.create_task(src("job_charges", lambda: c.job_charges(ns, user=user)))
+            # Only users have `billing/usage/jobs`; an org's job spend is in its statement's jobs lines.
+            job_charges = tg.create_task(src("job_charges", lambda: c.job_charges())) if user else None
             sessions = tg.create_task(src("sessions", lambda: c.sessions(ns, user=user, start=start, end=now)))
             catalog = tg.create_task(self._cached_source(f"endpoint_catalog:{ns}", self.settings.catalog_ttl_s,
                                                          lambda: c.endpoint_catalog(ns), prev, **org_endpoints))
@@ -186,7 +167,7 @@ class Collector:
                 usage = tg.create_task(src("resource_group_usage",
                                            lambda: c.resource_group_usage(ns, start=start, end=now)))
         return NamespaceData(namespace=ns, kind=kind, billing=billing.result(), statement=statement.result(),
-                             job_charges=job_charges.result(), sessions=sessions.result(),
+                             job_charges=job_charges.result() if job_charges else None, sessions=sessions.result(),
                              endpoints=endpoints.result(), endpoint_catalog=catalog.result(),
                              spaces=spaces.result(), jobs=jobs.result(), storage=storage.result(),
                              resource_groups=groups.result() if groups else None,
@@ -280,10 +261,8 @@ class _PreviousIndex:
 
     def __init__(self, previous: Snapshot | None) -> None:
         self.by_name: dict[str, SourceResult[Any]] = {}
-        self.account: Account | None = None
         if previous is not None:
             self.by_name = {s.name: s for s in previous.sources()}
-            self.account = previous.account.value
 
     def get(self, name: str) -> SourceResult[Any] | None:
         """The previous result of a source, if any."""

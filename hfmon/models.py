@@ -59,10 +59,10 @@ class Org:
     """An organization the token's user belongs to."""
 
     name: str
-    role: str | None  # admin | write | contributor | read
-    is_enterprise: bool
-    plan: str | None = None  # team | enterprise | plus | academia, from the org overview
+    role: str | None  # admin | write | contributor | read | no_access
+    plan: str | None = None  # team | enterprise | plus | academia (whoami's orgs[].plan)
     period_end: datetime | None = None
+    billing_mode: str | None = None  # prepaid | postpaid
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,7 +366,7 @@ class NamespaceData:
     kind: str  # user | org
     billing: SourceResult[BillingUsage]
     statement: SourceResult[PeriodStatement]
-    job_charges: SourceResult[tuple[JobCharge, ...]]
+    job_charges: SourceResult[tuple[JobCharge, ...]] | None  # None for orgs: HF has no org route for it
     sessions: SourceResult[tuple[SessionCost, ...]]
     endpoints: SourceResult[tuple[Endpoint, ...]]
     endpoint_catalog: SourceResult[tuple[EndpointCompute, ...]]
@@ -380,8 +380,10 @@ class NamespaceData:
 
     def sources(self) -> Iterator[SourceResult[Any]]:
         """Every source of this namespace."""
-        yield from (self.billing, self.statement, self.job_charges, self.sessions, self.endpoints,
-                    self.endpoint_catalog, self.spaces, self.jobs, self.storage)
+        yield from (self.billing, self.statement)
+        if self.job_charges is not None:
+            yield self.job_charges
+        yield from (self.sessions, self.endpoints, self.endpoint_catalog, self.spaces, self.jobs, self.storage)
         yield from (s for s in (self.resource_groups, self.resource_group_usage, self.scheduled_jobs) if s is not None)
 
 

@@ -39,9 +39,12 @@ async def test_a_full_poll_fills_every_source() -> None:
     snap = await col.poll()
     assert {s.name: s.status for s in snap.sources()} == {name: SourceStatus.OK for name in [
         "account", "spaces_hardware", "jobs_hardware", "router_prices", "zero_gpu",
+        "job_charges:alice",  # the user only: HF has no org route for per-job charges
         *(f"{kind}:{ns}" for ns in ("alice", "acme") for kind in (
-            "billing", "statement", "job_charges", "sessions", "endpoints", "endpoint_catalog", "spaces", "jobs",
-            "storage", "scheduled_jobs"))]}
+            "billing", "statement", "sessions", "endpoints", "endpoint_catalog", "spaces", "jobs", "storage",
+            "scheduled_jobs"))]}
+    assert hub.count(r"^/api/organizations/acme/billing/usage/jobs$") == 0
+    assert hub.count(r"/overview$") == 0  # each org's plan comes from whoami
     account = snap.account.value
     assert account is not None and account.name == "alice" and account.orgs[0].plan == "team"
     alice = snap.namespace("alice")

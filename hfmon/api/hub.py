@@ -106,13 +106,8 @@ class HubClient:
     # --- identity -----------------------------------------------------------------------------
 
     async def whoami(self) -> Account:
-        """`GET /api/whoami-v2`: who the token belongs to, with its orgs (plans not filled)."""
+        """`GET /api/whoami-v2`: who the token belongs to, with its orgs and their plans."""
         return pb.parse_whoami(await self.http.get_json(self._api("whoami-v2"), max_bytes=SMALL_BODY))
-
-    async def org_plan(self, org: str) -> str | None:
-        """`GET /api/organizations/{org}/overview`: the org's plan name."""
-        return pb.parse_org_plan(await self.http.get_json(self._api(f"organizations/{_seg(org)}/overview"),
-                                                          optional=True, max_bytes=SMALL_BODY))
 
     # --- billing ------------------------------------------------------------------------------
 
@@ -136,10 +131,10 @@ class HubClient:
                                           lambda data: pb.parse_statement(data, namespace), params, optional=True,
                                           forbidden_hint=self._billing_hint(user), max_bytes=STATEMENT_BODY)
 
-    async def job_charges(self, namespace: str, *, user: bool) -> tuple[JobCharge, ...]:
-        """`billing/usage/jobs`: what each job cost this period."""
-        data = await self.http.get_json(self._billing(namespace, user, "usage/jobs"), optional=True,
-                                        forbidden_hint=self._billing_hint(user))
+    async def job_charges(self) -> tuple[JobCharge, ...]:
+        """`settings/billing/usage/jobs`: what each of the user's jobs cost this period (HF has no org route)."""
+        data = await self.http.get_json(self._api("settings/billing/usage/jobs"), optional=True,
+                                        forbidden_hint=USER_BILLING_HINT)
         return pb.parse_job_charges(data)
 
     async def sessions(self, namespace: str, *, user: bool, start: datetime,

@@ -56,8 +56,9 @@ def parse_org(data: Json, where: str) -> Org:
     return Org(
         name=need_str(o, "name", where),
         role=opt_str(o, "roleInOrg"),
-        is_enterprise=opt_bool(o, "isEnterprise") or False,
+        plan=opt_str(o, "plan"),
         period_end=opt_moment(o, "periodEnd", where),
+        billing_mode=opt_str(o, "billingMode"),
     )
 
 
@@ -75,7 +76,7 @@ def _permissions(auth: Obj, user_name: str) -> frozenset[str]:
 
 
 def parse_whoami(data: Json) -> Account:
-    """`GET /api/whoami-v2` → Account (org plans are filled in later from the org overviews)."""
+    """`GET /api/whoami-v2` → Account, with each org's plan and role."""
     w = "whoami"
     d = as_obj(data, w)
     name = need_str(d, "name", w)
@@ -93,17 +94,6 @@ def parse_whoami(data: Json) -> Account:
         token_role=opt_str(opt_obj(auth, "accessToken"), "role"),
         token_permissions=_permissions(auth, name),
     )
-
-
-def parse_org_plan(data: Json) -> str | None:
-    """`GET /api/organizations/{name}/overview` → the plan name (`team`, `enterprise`, ...) or None."""
-    return opt_str(as_obj(data, "org overview"), "plan")
-
-
-def with_org_plans(account: Account, plans: dict[str, str | None]) -> Account:
-    """The account with each org's plan filled in from its overview."""
-    orgs = tuple(replace(o, plan=plans.get(o.name, o.plan)) for o in account.orgs)
-    return replace(account, orgs=orgs)
 
 
 def parse_inference(d: Obj, where: str) -> InferenceUsage:

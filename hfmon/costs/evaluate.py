@@ -37,7 +37,7 @@ from hfmon.costs.totals import (
     unchecked_sources,
 )
 from hfmon.history import History
-from hfmon.models import Account, Endpoint, Job, NamespaceData, RepoStorage, Snapshot, SourceStatus, Space
+from hfmon.models import Account, Endpoint, Job, JobCharge, NamespaceData, RepoStorage, Snapshot, SourceStatus, Space
 from hfmon.pricing.catalog import Catalog, build_catalog
 from hfmon.report import (
     Credits,
@@ -162,7 +162,7 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
         pricer = LinePricer(ns.namespace, catalog, regions)
         lines = [p for p in map(pricer, ns.statement.value.lines) if p is not None]
         stated_jobs = {p.key for p in lines if p.family == "jobs"}
-        lines += [p for c in ns.job_charges.value or () if c.job_id not in stated_jobs
+        lines += [p for c in _job_charges(ns) if c.job_id not in stated_jobs
                   if (p := pricer(charge_line(c))) is not None]
         acc.crosscheck += line_rows(lines, config.tolerance) + total_rows(ns.namespace, lines, config.tolerance)
         acc.crosscheck += storage_rows(ns.namespace, ns.statement.value.lines,
@@ -183,12 +183,17 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
         acc.spaces.append(row)
         acc.space_gpu.append(gpu)
     charges = None
-    if lines is None and ns.job_charges.value is not None:
+    if lines is None and ns.job_charges is not None and ns.job_charges.value is not None:
         pricer = LinePricer(ns.namespace, catalog, regions)
         charges = [p for p in (pricer(charge_line(c)) for c in ns.job_charges.value) if p is not None]
     for j in ns.jobs.value or ():
         acc.jobs.append(_job_row(j, catalog, by_resource if lines is not None else _by_resource(charges), history,
                                  period, now, acc))
+
+
+def _job_charges(ns: NamespaceData) -> tuple[JobCharge, ...]:
+    """The user's per-job charges (orgs have none: their job spend is in the statement)."""
+    return () if ns.job_charges is None else ns.job_charges.value or ()
 
 
 def _spend(ns: NamespaceData, lines: list[PricedLine] | None) -> Spend:

@@ -60,9 +60,12 @@ def whoami(ctx: Ctx) -> dict[str, Any]:
     scn, u = ctx.scn, ctx.scn.user
     period_end = int(period_bounds(ctx.now)[1].timestamp())
     pro = u.plan != "free"
-    orgs = [{"type": "org", "id": o.id, "name": o.name, "fullname": o.fullname, "email": None, "canPay": True,
-             "periodEnd": period_end, "avatarUrl": _avatar(o.name), "isEnterprise": True, "roleInOrg": o.role}
-            for o in scn.orgs]
+    # The spec's schema (hf-openapi.json): plan, billingMode and roleInOrg per org; no isEnterprise.
+    orgs: list[dict[str, Any]] = [
+        {"type": "org", "id": o.id, "name": o.name, "fullname": o.fullname, "email": None, "canPay": True,
+         "billingMode": "prepaid", "periodEnd": period_end, "avatarUrl": _avatar(o.name), "plan": o.plan,
+         "roleInOrg": o.role, "securityRestrictions": [], "resourceGroups": []}
+        for o in scn.orgs]
     return {"type": "user", "id": u.id, "name": u.name, "fullname": u.fullname, "email": u.email,
             "emailVerified": True, "canPay": pro, "isPro": pro, "periodEnd": period_end if pro else None,
             "billingMode": "prepaid" if pro else "postpaid", "avatarUrl": f"/avatars/{_sha(u.name)[:32]}.svg",

@@ -85,8 +85,6 @@ class MiniHub:
         body: Any
         if path == "/api/whoami-v2":
             body = p.WHOAMI
-        elif path == "/api/organizations/acme/overview":
-            body = {"name": "acme", "plan": "team"}
         elif billing:
             tail = billing[1]
             if tail == "usage/live":

@@ -9,8 +9,9 @@ WHOAMI: dict[str, Any] = {
     "email": "alice@example.com", "emailVerified": True, "canPay": True, "isPro": True, "periodEnd": 1788220800,
     "billingMode": "prepaid", "avatarUrl": "/avatars/0000.svg",
     "orgs": [{"type": "org", "id": "65a0", "name": "acme", "fullname": "Acme Corp", "email": None, "canPay": True,
-              "periodEnd": 1788220800, "isEnterprise": True, "roleInOrg": "admin",
-              "resourceGroups": [{"id": "6771", "name": "research", "role": "write"}]}],
+              "periodEnd": 1788220800, "billingMode": "postpaid", "plan": "team", "roleInOrg": "admin",
+              "securityRestrictions": [],
+              "resourceGroups": [{"id": "67710000000000000000abcd", "name": "research", "role": "write"}]}],
     "auth": {"type": "access_token", "accessToken": {
         "displayName": "hfmon", "role": "fineGrained", "createdAt": "2026-07-01T10:00:00.000Z",
         "fineGrained": {"canReadGatedRepos": False, "global": ["discussion.write"], "scoped": [

@@ -33,8 +33,14 @@ def test_whoami_reads_plan_orgs_and_fine_grained_permissions() -> None:
     assert account.token_role == "fineGrained"
     assert account.token_permissions == {"repo.content.read", "user.billing.read", "discussion.write"}
     (org,) = account.orgs
-    assert (org.name, org.role, org.is_enterprise, org.plan) == ("acme", "admin", True, None)
-    assert pb.with_org_plans(account, {"acme": "team"}).orgs[0].plan == "team"
+    assert (org.name, org.role, org.plan, org.billing_mode) == ("acme", "admin", "team", "postpaid")
+
+
+def test_whoami_org_without_access_and_an_unknown_plan_is_kept_as_sent() -> None:
+    org = {"type": "org", "id": "65b0", "name": "guild", "fullname": "Guild", "avatarUrl": "/a.png",
+           "roleInOrg": "no_access", "plan": "galaxy"}
+    (parsed,) = pb.parse_whoami({**WHOAMI, "orgs": [org]}).orgs
+    assert (parsed.role, parsed.plan, parsed.billing_mode) == ("no_access", "galaxy", None)
 
 
 def test_whoami_of_a_free_bot_without_orgs() -> None:

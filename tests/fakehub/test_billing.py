@@ -51,9 +51,16 @@ def test_every_billing_route_is_403_without_billing_read(hub: FakeHub) -> None:
 
 
 def test_enterprise_org_billing_is_403_even_with_the_full_token(hub: FakeHub) -> None:
-    for route in ("usage-v2", "usage", "usage/jobs", "usage-by-inference-session"):
+    for route in ("usage-v2", "usage", "usage-by-inference-session"):
         assert get(hub, f"{HUB}/api/organizations/northwind/billing/{route}").status_code == 403
     assert get(hub, f"{HUB}/api/organizations/ada-labs/billing/usage-v2").status_code == 200
+
+
+def test_there_is_no_org_jobs_usage_route(hub: FakeHub) -> None:
+    """HF publishes only the user's `settings/billing/usage/jobs` (hf-api.md 0.5): orgs get 404, as there."""
+    for org in ("ada-labs", "northwind"):
+        assert get(hub, f"{HUB}/api/organizations/{org}/billing/usage/jobs").status_code == 404
+    assert get(hub, f"{HUB}/api/settings/billing/usage/jobs").status_code == 200
 
 
 def test_usage_lines_match_an_independent_minute_walk_of_the_timelines(scenario: Scenario, hub: FakeHub,
