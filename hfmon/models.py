@@ -107,8 +107,8 @@ class InferenceUsage:
     included_usd: Decimal
     limit_usd: Decimal | None  # None: no spending limit set
     requests: int
-    period_start: datetime
-    period_end: datetime
+    period_start: datetime | None  # real usage-v2 payloads may omit the period (hf-api.md 0.5)
+    period_end: datetime | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,8 +104,8 @@ def parse_inference(d: Obj, where: str) -> InferenceUsage:
         included_usd=nano_usd(opt_number(d, "includedNanoUsd", where, NANO_USD) or Decimal(0)),
         limit_usd=nano_usd(limit) if limit else None,  # 0 or absent: no limit set
         requests=opt_int(d, "numRequests", where, COUNT) or 0,
-        period_start=need_moment(d, "periodStart", where),
-        period_end=need_moment(d, "periodEnd", where),
+        period_start=opt_moment(d, "periodStart", where),
+        period_end=opt_moment(d, "periodEnd", where),
     )
 
 

@@ -35,7 +35,7 @@ from decimal import Decimal
 
 from hfmon.costs.billing_rules import micro, seconds
 from hfmon.history import History, UsagePoint
-from hfmon.models import InferenceUsage
+from hfmon.models import InferenceUsage, NamespaceData, PeriodStatement
 from hfmon.report import Credits
 
 DAY = Decimal(86400)
@@ -68,6 +68,21 @@ def calendar_month(now: datetime) -> Period:
     start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     end = (start + timedelta(days=32)).replace(day=1)
     return Period(start, end)
+
+
+def billing_period(statement: PeriodStatement | None, usage: InferenceUsage | None, now: datetime) -> Period:
+    """The billing period: the statement's, else usage-v2's (when it sends both ends), else the calendar month."""
+    if statement is not None:
+        return Period(statement.period_start, statement.period_end)
+    if usage is not None and usage.period_start is not None and usage.period_end is not None:
+        return Period(usage.period_start, usage.period_end)
+    return calendar_month(now)
+
+
+def namespace_period(ns: NamespaceData, now: datetime) -> Period:
+    """The billing period of a namespace (`billing_period` of its statement and usage-v2)."""
+    billing = ns.billing.value
+    return billing_period(ns.statement.value, billing.inference if billing is not None else None, now)
 
 
 def period_points(history: History, namespace: str, period_start: datetime, now: datetime) -> list[UsagePoint]:
@@ -149,7 +164,7 @@ def fell(points: Sequence[UsagePoint], used: Decimal, now: datetime) -> tuple[De
 def credits_for(namespace: str, usage: InferenceUsage, history: History, now: datetime,
                 period: Period | None = None) -> Credits:
     """The credits row of one namespace with billing access."""
-    period = period or Period(usage.period_start, usage.period_end)
+    period = period or billing_period(None, usage, now)
     points = period_points(history, namespace, period.start, now)
     used, included = usage.used_usd, usage.included_usd
     elapsed = days(now - period.start)

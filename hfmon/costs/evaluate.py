@@ -14,7 +14,7 @@ from decimal import Decimal
 from hfmon.config import Config
 from hfmon.costs import flags as flagging
 from hfmon.costs.billing_rules import endpoint_replicas, job_replicas, space_replicas
-from hfmon.costs.credits import Period, calendar_month, credits_for
+from hfmon.costs.credits import Period, calendar_month, credits_for, namespace_period
 from hfmon.costs.crosscheck import STORAGE_PRODUCT, inference_rows, line_rows, storage_rows, total_rows
 from hfmon.costs.groups import group_flags, group_rows
 from hfmon.costs.index import HistoryIndex
@@ -69,16 +69,6 @@ def history_since(snapshot: Snapshot, now: datetime) -> datetime:
     """
     starts = [namespace_period(ns, now).start for ns in snapshot.namespaces] or [calendar_month(now).start]
     return min(*starts, now - timedelta(hours=24))
-
-
-def namespace_period(ns: NamespaceData, now: datetime) -> Period:
-    """The billing period of a namespace: statement, else usage-v2, else the calendar month."""
-    if ns.statement.value is not None:
-        return Period(ns.statement.value.period_start, ns.statement.value.period_end)
-    if ns.billing.value is not None:
-        inf = ns.billing.value.inference
-        return Period(inf.period_start, inf.period_end)
-    return calendar_month(now)
 
 
 class _Acc:
@@ -150,7 +140,7 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
     period = namespace_period(ns, now)
     billing = ns.billing.value
     if billing is not None:
-        credit = credits_for(ns.namespace, billing.inference, history.usage_of(ns.namespace), now)
+        credit = credits_for(ns.namespace, billing.inference, history.usage_of(ns.namespace), now, period)
         acc.credits.append(credit)
         acc.crosscheck += inference_rows(billing, ns.sessions.value,
                                          Period(credit.period_start, credit.period_end),

@@ -183,7 +183,7 @@ def demo_scenario(seed: int = 0, *, spaces: int = 12, endpoints: int = 8, jobs: 
     user = User("ada", entity_id(seed, "user"), "Ada Demo", "ada@example.com",
                 "free" if plan == "free" else "pro", int(spending_limit_usd * 1_000_000_000))
     org_list = [Org("ada-labs", entity_id(seed, "ada-labs"), "Ada Labs", "team" if plan == "team"
-                    else "enterprise", "admin", 5, True)]
+                    else "enterprise", "admin", 5, True, usage_v2_period=False)]
     if orgs >= 2:
         org_list.append(Org("northwind", entity_id(seed, "northwind"), "Northwind Traders", "enterprise",
                             "write", 40, False))

@@ -80,7 +80,11 @@ def usage_v2(ctx: Ctx, ns: str) -> Resp:
     lo, hi = _unix(ctx, "startDate", p_lo), _unix(ctx, "endDate", p_hi)
     jobs = lines(ctx, "jobs", ns, lo, hi)
     minutes = sum(line.quantity for line in jobs)
-    return json_resp({"usage": {"inferenceProviders": inference_json(ctx, ns, lo, hi),
+    inference = inference_json(ctx, ns, lo, hi)
+    org = ctx.scn.org(ns)
+    if org is not None and not org.usage_v2_period:  # real payloads may omit both (hf-api.md 0.5)
+        del inference["periodStart"], inference["periodEnd"]
+    return json_resp({"usage": {"inferenceProviders": inference,
                                 "jobs": {"usedMicroUsd": sum(x.total_micro_usd for x in jobs),
                                          "totalMinutes": float(minutes)}}})
 

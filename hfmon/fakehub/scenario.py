@@ -59,6 +59,7 @@ class Org:
     role: str
     seats: int
     billing_readable: bool
+    usage_v2_period: bool = True  # False: its usage-v2 omits periodStart/periodEnd, as real payloads may
 
     @property
     def included_nano_usd(self) -> int:

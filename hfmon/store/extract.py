@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from hfmon.costs.billing_rules import endpoint_replicas, job_replicas, space_replicas
+from hfmon.costs.credits import namespace_period
 from hfmon.history import UsagePoint
 from hfmon.models import Endpoint, Job, Snapshot, SourceStatus, Space
 
@@ -46,7 +47,7 @@ def usage_points(snapshot: Snapshot) -> list[UsagePoint]:
         points.append(UsagePoint(
             namespace=ns.namespace,
             at=snapshot.taken_at,
-            period_start=billing.inference.period_start,
+            period_start=namespace_period(ns, snapshot.taken_at).start,
             inference_used_usd=billing.inference.used_usd,
             jobs_used_usd=billing.jobs.used_usd if billing.jobs is not None else None,
         ))

@@ -61,6 +61,14 @@ def test_usage_v2_converts_nano_and_micro_usd_exactly() -> None:
     assert usage.by_provider == ()
 
 
+def test_usage_v2_without_a_period_keeps_credits_and_leaves_the_period_unknown() -> None:
+    inference = {k: v for k, v in USAGE_V2["usage"]["inferenceProviders"].items()
+                 if k not in ("periodStart", "periodEnd")}
+    usage = pb.parse_usage_v2({"usage": {"inferenceProviders": inference}}, "acme")
+    assert (usage.inference.used_usd, usage.inference.included_usd) == (Decimal("1.5"), Decimal(2))
+    assert (usage.inference.period_start, usage.inference.period_end, usage.jobs) == (None, None, None)
+
+
 def test_usage_v2_with_no_limit_and_unix_period_end() -> None:
     data = {"usage": {"inferenceProviders": {"usedNanoUsd": 1, "periodStart": "2026-08-01T00:00:00Z",
                                              "periodEnd": 1788220800}}}

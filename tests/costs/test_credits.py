@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from hfmon.costs.credits import credits_for
+from hfmon.costs.credits import Period, billing_period, credits_for
 from hfmon.history import History, UsagePoint
 from hfmon.models import InferenceUsage
-from tests.costs.builders import PERIOD_END, PERIOD_START, at, inference
+from tests.costs.builders import PERIOD_END, PERIOD_START, at, inference, statement
 
 D = Decimal
 
@@ -187,3 +188,18 @@ def test_settlement_window_boundaries() -> None:
     assert (c.rate_from, c.rate_usd_per_day) == (at(14, 23, 30), D("0.5"))
     old_fall = History(usage=(point(at(14, 23, 59), "1.2"),))  # higher, but more than 24 h ago
     assert credits_for("alice", inference("1.1", "20"), old_fall, at(16)).fell_usd == 0
+def test_the_period_is_the_statements_else_usage_v2s_else_the_calendar_month() -> None:
+    dec = Period(datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    stated = replace(statement("alice"), period_start=at(5), period_end=at(5, month=12))
+    with_period, without = inference("1"), replace(inference("1"), period_start=None, period_end=None)
+    assert billing_period(stated, without, at(16)) == Period(at(5), at(5, month=12))
+    assert billing_period(None, with_period, at(16)) == Period(PERIOD_START, PERIOD_END)
+    assert billing_period(None, without, at(3, month=12)) == dec
+    assert billing_period(None, None, at(3, month=12)) == dec
+
+
+def test_credits_without_a_period_from_usage_v2_use_the_calendar_month() -> None:
+    usage = replace(inference("1.5", "2"), period_start=None, period_end=None)
+    c = credits_for("acme", usage, History(), at(16))
+    assert (c.period_start, c.period_end) == (PERIOD_START, PERIOD_END)
+    assert c.burn_rate_usd_per_day == D("0.1")  # $1.50 over 15 days
