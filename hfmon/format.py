@@ -12,6 +12,7 @@ from hfmon.report import Total
 UNPRICED = "unpriced"
 UNKNOWN = "unknown"
 MISSING = "—"
+GRANTED = "granted"  # hardware granted to a Space: $0 to the account
 _CENT = Decimal("0.01")
 
 

@@ -191,6 +191,7 @@ def _space(s: Space, cost: ResourceCost, gpu_hours: Decimal | None) -> dict[str,
         "id": s.id, "namespace": s.namespace, "stage": s.stage, "hardware": s.hardware,
         "requested_hardware": s.requested_hardware, "sleep_time_s": s.sleep_time_s,
         "replicas": cost.replicas, "gpu_hours": number(gpu_hours, "0.0001"), **_cost(cost),
+        "granted": cost.granted,
     }
 
 

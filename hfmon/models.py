@@ -145,7 +145,8 @@ class UsageLine:
     started_at: datetime | None
     stopped_at: datetime | None
     active: bool
-    group: str = ""  # the statement's group key the line came under
+    group: str = ""  # the statement's group key the line came under (informative only: any string)
+    free_grant: bool = False  # hardware granted to the Space (e.g. a community GPU grant): not paid by the account
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,8 +303,8 @@ class RepoStorage:
 
     namespace: str
     id: str
-    type: str  # model | dataset | space | bucket
-    private: bool
+    type: str  # model | dataset | space | kernel | bucket (kept as sent)
+    private: bool  # visibility private or protected (a protected Space's files are not public)
     bytes: int
 
 

@@ -181,6 +181,7 @@ class ResourceCost:
     uptime_24h_pct: Decimal | None
     to_period_end_usd: Decimal | None  # if left as it is until the period ends
     replicas: int | None  # billed now (costs.billing_rules: 0 while its state does not bill; None: unknown stage)
+    granted: bool = False  # its hardware is granted (statement `freeGrant`): $0 now, whatever the catalog price
 
     @property
     def billed_now(self) -> bool:

@@ -8,6 +8,7 @@ from decimal import Decimal
 from hfmon import phrases
 from hfmon.errors import FAILURE_WORDS, Failure
 from hfmon.format import (
+    GRANTED,
     MISSING,
     count_total,
     invoice_text,
@@ -165,7 +166,8 @@ def _instance(vendor: str | None, instance_type: str | None, size: str | None) -
 
 
 def _cost_cell(cost: ResourceCost) -> str:
-    return f"{per_hour(cost.cost_per_hour_usd):>10} {money(cost.billed_usd, missing=MISSING):>10}"
+    rate = GRANTED if cost.granted else per_hour(cost.cost_per_hour_usd)
+    return f"{rate:>10} {money(cost.billed_usd, missing=MISSING):>10}"
 
 
 def _resources(report: Report, paint: _Paint, max_rows: int) -> list[str]:

@@ -168,6 +168,7 @@ def _usage_line(raw: Json, group: str, where: str) -> UsageLine:
         stopped_at=opt_moment(line, "stoppedAt", where),
         active=opt_bool(line, "active") or False,
         group=group,
+        free_grant=opt_bool(line, "freeGrant") or False,
     )
 
 

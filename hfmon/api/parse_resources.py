@@ -175,7 +175,7 @@ def parse_repos(data: Json, namespace: str) -> tuple[RepoStorage, ...]:
             namespace=namespace,
             id=need_str(r, "id", w),
             type=need_str(r, "type", w),
-            private=need_str(r, "visibility", w) == "private",
+            private=need_str(r, "visibility", w) != "public",  # private or protected: the files are not public
             bytes=int(need_number(r, "storage", w, BYTES)),
         ))
     return tuple(out)

@@ -68,7 +68,10 @@ def line_rows(lines: Sequence[PricedLine], tolerance: Tolerance) -> list[CrossCh
         notes = [f"{len(mine)} line{'s' if len(mine) > 1 else ''}"]
         if drifting:
             notes.append(f"{len(drifting)} drifting")
-        notes += sorted({n for n in {_unit_note(p.line.unit_cost_usd, p.price) for p in mine} if n})
+        if any(p.line.free_grant for p in mine):
+            notes.append("granted: not paid by the account")
+        else:
+            notes += sorted({n for n in {_unit_note(p.line.unit_cost_usd, p.price) for p in mine} if n})
         if any(p.line.active for p in mine):
             notes.append("still accruing")
         row = compare(f"{FAMILY_KIND[family]} {key} {hardware}", billed, recomputed, tolerance,

@@ -159,7 +159,7 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
                                        catalog.bundled.storage_private_usd_per_tb_month, config.tolerance)
         acc.crosscheck += history_rows(lines, history.changes_of, history.poll_gap_s, now, config.tolerance)
         for p in lines:
-            if p.price is None:
+            if p.price is None and not p.line.free_grant:
                 acc.unpriced[f"{p.family.rstrip('s')} {p.key} ({p.hardware})"] = None
             if p.family == "spaces" and catalog.is_gpu("space", p.hardware):
                 acc.gpu_minutes[p.hardware] = acc.gpu_minutes.get(p.hardware, Decimal(0)) + p.line.quantity
@@ -241,14 +241,16 @@ def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
                period: Period, now: datetime, acc: _Acc) -> tuple[SpaceRow, bool]:
     hardware = s.hardware or s.requested_hardware
     price = catalog.space(hardware) if hardware else None
-    if hardware and price is None:
-        acc.unpriced[space_label(s)] = None
     mine = _mine(lines, "spaces", s.id)
+    # Granted (statement `freeGrant` on the hardware it is on): $0/h, and no price needed.
+    granted = any(p.line.free_grant and p.hardware == hardware for p in mine or ())
+    if hardware and price is None and not granted:
+        acc.unpriced[space_label(s)] = None
     changes = history.changes_of("space", s.id)
     single = (s.replicas_requested or 1) <= 1 and (s.replicas_current or 0) <= 1 and all(
         c.replicas <= 1 for c in changes)
     cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine, changes, None,
-                         period, now, history.since, single)
+                         period, now, history.since, single, granted)
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
     gpu_hours = None if mine is None else hours(sum((p.line.quantity for p in mine
                                                      if catalog.is_gpu("space", p.hardware)), Decimal(0)))

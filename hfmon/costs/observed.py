@@ -65,8 +65,8 @@ def history_rows(lines: Sequence[PricedLine], changes_of: ChangesOf, poll_gap_s:
         seen, transitions, most = observed_minutes(kind, changes, hardware, begin, end)
         billed_minutes = sum((p.line.quantity for p in mine), Decimal(0))
         billed = sum((p.line.total_usd for p in mine), Decimal(0))
-        unit = mine[0].line.unit_cost_usd
-        if unit <= 0 and mine[0].price is not None:
+        unit = Decimal(0) if all(p.line.free_grant for p in mine) else mine[0].line.unit_cost_usd
+        if unit <= 0 and mine[0].price is not None and not mine[0].line.free_grant:
             unit = mine[0].price.usd_per_hour / 60
         if unit <= 0 and billed > 0:
             continue  # nothing to value the minutes with

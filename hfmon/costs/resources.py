@@ -6,7 +6,8 @@ products are not compute and are left out), and its `label` names the resource. 
 keyed `<namespace>/<name>` (a label without a slash gets the statement's namespace), jobs by job id (a
 `<namespace>/` prefix is dropped). These keys are the ones history uses. A resource may have several lines
 (one per hardware it ran on); a line that matches no listed resource (a deleted Space, an old job) is still
-cross-checked. Jobs with no statement line fall back to `/billing/usage/jobs` charges.
+cross-checked. The statement's group keys (`Spaces`, `Endpoints`, anything) mean nothing here, and a line whose
+label is null is keyed `<namespace>/entity <entityId>` (jobs: `entity <entityId>`), with its product. Jobs with no statement line fall back to `/billing/usage/jobs` charges.
 
 A line's quantity is replica-minutes; recomputed USD = quantity x catalog hourly price / 60.
 
@@ -71,9 +72,12 @@ def parse_product(product: str) -> tuple[str, str] | None:
     return None
 
 
-def line_key(namespace: str, family: str, label: str | None) -> str:
-    """The resource key a line's label names."""
+def line_key(namespace: str, family: str, label: str | None, entity_id: str | None = None) -> str:
+    """The resource key a line's label names; a line without a label (HF sends null) is keyed by its entity id."""
     text = (label or "").strip()
+    if not text:
+        text = f"entity {entity_id or 'unknown'}"
+        return text if family == "jobs" else f"{namespace}/{text}"
     if family == "jobs":
         return text.rsplit("/", 1)[-1]
     return text if "/" in text else f"{namespace}/{text}"
@@ -116,9 +120,12 @@ class LinePricer:
         if parsed is None:
             return None
         family, hardware = parsed
-        key = line_key(self.namespace, family, line.label)
+        key = line_key(self.namespace, family, line.label, line.entity_id)
         price = self.price(family, hardware, self.regions.get(key) if family == "endpoints" else None)
-        recomputed = None if price is None else cost_usd(price.usd_per_hour, line.quantity)
+        if line.free_grant:  # granted hardware: the account pays nothing, whatever the catalog says
+            recomputed: Decimal | None = Decimal(0)
+        else:
+            recomputed = None if price is None else cost_usd(price.usd_per_hour, line.quantity)
         return PricedLine(self.namespace, family, hardware, key, line, price, recomputed)
 
 
@@ -210,16 +217,20 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
                   lines: Sequence[PricedLine] | None, changes: Sequence[StateChange],
                   own_spans: Sequence[tuple[datetime, datetime]] | None, period: Period,
                   now: datetime, observed_from: datetime | None = None,
-                  single_replica: bool = False) -> ResourceCost:
+                  single_replica: bool = False, granted: bool = False) -> ResourceCost:
     """A ResourceCost. `priced`: whether the resource needs a price (False for a static Space: free).
+
+    `granted`: the statement says its current hardware is granted (`freeGrant`): it costs nothing now or ahead.
 
     `lines` is None when the statement could not be read (billed figures unknown), () when it has none.
     `own_spans`: billed spans the resource itself reports completely (a job's start and finish), or None.
     `single_replica`: it never runs more than one replica, so its billed minutes are its billed wall time.
     `replicas_now` None: its stage is unknown, so is what it costs now.
     """
-    if replicas_now is None:
-        per_hour: Decimal | None = None
+    if granted:  # the grant pays, whatever the stage
+        per_hour: Decimal | None = Decimal(0)
+    elif replicas_now is None:
+        per_hour = None
     elif replicas_now == 0:
         per_hour = Decimal(0)
     elif price is None:
@@ -257,4 +268,5 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         uptime_24h_pct=uptime_pct(kind, changes, spans, spans_from, now - timedelta(hours=24), now, observed_from),
         to_period_end_usd=to_end,
         replicas=replicas_now,
+        granted=granted,
     )

@@ -19,6 +19,8 @@ The rules (hf-api.md 5.3, 6.6, 7), exactly as implemented:
 - `totalCostMicroUSD` = quantity x unitCostMicroUSD, an exact integer; totals are exact sums of lines.
 - `startedAt` is the start of the line's first clipped segment; `stoppedAt` is the end of its last segment
   if that ended by `now` (else null), and `active` is true while the last segment is still accruing.
+- A granted Space (`SpaceDef.granted`, e.g. a community GPU grant) gets the same lines with `freeGrant: true`
+  and `totalCostMicroUSD` 0: the unit price stays the catalog's, the account pays nothing.
 - Storage: one `hf/repository-storage` line per namespace, quantity = whole TB of private storage above
   the plan's private allowance (rounded up), 18,000,000 micro-USD per TB (0 in the demo).
 - Injected discrepancies (`Scenario.discrepancies`) bend exactly these rules: a different unit price, extra
@@ -55,11 +57,12 @@ class Line:
     stopped_at: datetime | None
     active: bool
     unit_label: str = "minutes"
+    free_grant: bool = False
 
     @property
     def total_micro_usd(self) -> int:
-        """quantity x unit price, micro-USD."""
-        return self.quantity * self.unit_micro_usd
+        """quantity x unit price, micro-USD; 0 on a granted line (the grant pays, not the account)."""
+        return 0 if self.free_grant else self.quantity * self.unit_micro_usd
 
 
 @dataclass(frozen=True)
@@ -152,9 +155,13 @@ def _flavor_lines(scn: Scenario, kind: str, resources: Iterable[tuple[str, str, 
 
 
 def space_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, now: datetime) -> list[Line]:
-    """Usage lines of the namespace's Spaces in [lo, hi) up to now."""
-    mine = ((sp.entity_id, sp.id, sp.timeline) for sp in scn.spaces if sp.namespace == namespace)
-    return _flavor_lines(scn, "spaces", mine, SPACE_BILLED, lo, hi, now)
+    """Usage lines of the namespace's Spaces in [lo, hi) up to now; a granted Space's lines say so and cost 0."""
+    out: list[Line] = []
+    for sp in scn.spaces:
+        if sp.namespace == namespace:
+            mine = _flavor_lines(scn, "spaces", [(sp.entity_id, sp.id, sp.timeline)], SPACE_BILLED, lo, hi, now)
+            out += [replace(line, free_grant=True) for line in mine] if sp.granted else mine
+    return out
 
 
 def endpoint_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, now: datetime) -> list[Line]:
@@ -178,10 +185,13 @@ def job_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, now: da
 
 
 def storage_bytes(scn: Scenario, namespace: str) -> tuple[int, int]:
-    """(private, public) bytes stored by a namespace across models, datasets and Spaces."""
+    """(private, public) bytes stored by a namespace across models, datasets and Spaces.
+
+    A protected Space's files are not public: its bytes count as private.
+    """
     private = public = 0
     for size, priv, ns in [(r.used_storage, r.private, r.namespace) for r in scn.repos] + [
-            (s.used_storage, s.private, s.namespace) for s in scn.spaces]:
+            (s.used_storage, s.private or s.protected, s.namespace) for s in scn.spaces]:
         if ns != namespace:
             continue
         if priv:

@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--speed", type=float, default=1.0, help="scenario seconds per real second (60 = 1 h/min)")
     g.add_argument("--seed", type=int, default=0, help="scenario seed (same seed + time = same answers)")
     s = parser.add_argument_group("scale and plan")
-    s.add_argument("--spaces", type=int, default=12)
+    s.add_argument("--spaces", type=int, default=13)
     s.add_argument("--endpoints", type=int, default=8)
     s.add_argument("--jobs", type=int, default=7)
     s.add_argument("--repos", type=int, default=12)

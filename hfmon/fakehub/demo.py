@@ -72,9 +72,9 @@ def _spaces(user: str, team: str, ent: str, odd: bool) -> list[tuple[str, str, s
          fixed(old, [*_BOOT, S(R, _mins(old, _at(20, 18, month=10)) - 12), S("PAUSED", 0)], "t4-medium")),
         (f"{user}/broken-app", "docker", "cpu-upgrade", None,
          fixed(_at(14, 9), [*_BOOT, S(R, 1500), S("RUNTIME_ERROR", 0)], "cpu-upgrade")),
-        (f"{team}/rag-service", "docker", "l4x1", None,
-         _cyc(_at(28, 9, month=10), [S(R, 480, 2), S("RUNNING_BUILDING", 10, 2), S(R, 470, 1)], "l4x1", 0, 100,
-              _BOOT)),
+        (f"{team}/rag-service", "docker", "l4x1", None,  # scaling 1 -> 2 replicas at the start instant
+         _cyc(_at(28, 9, month=10), [S(R, 6, 1, other=2), S(R, 474, 2), S("RUNNING_BUILDING", 10, 2), S(R, 470, 1)],
+              "l4x1", 0, 3, _BOOT)),
         (f"{team}/vision-demo", "gradio", "a10g-small", 1800,
          _cyc(_at(9, 11), [S("BUILDING", 8), S("APP_STARTING", 4), S(R, 60), S("SLEEPING", 160)], "a10g-small",
               0, 3)),
@@ -86,7 +86,13 @@ def _spaces(user: str, team: str, ent: str, odd: bool) -> list[tuple[str, str, s
          _cyc(_at(20, 8, month=10), [S(R, 2880), S("STOPPED", 1440)], "cpu-basic", 1, 300)),
         (f"{ent}/llm-eval", "docker", "a100-large", 3600,
          fixed(_at(16, 13), [S("BUILDING", 14), S("BUILD_ERROR", 0)], "a100-large")),
+        (f"{user}/community-gpu", "gradio", "a10g-small", None,  # on a community GPU grant (GRANTED)
+         fixed(_at(10, 12), [*_BOOT, S(R, 0)], "a10g-small")),
     ]
+
+
+GRANTED = frozenset({"community-gpu"})  # Spaces (by name) whose hardware is a grant: freeGrant lines, $0
+PROTECTED = frozenset({"internal-dashboard"})  # Spaces (by name) with visibility "protected"
 
 
 def _compute(vendor: str, itype: str, size: str) -> Compute:
@@ -102,8 +108,8 @@ def _endpoints(user: str, team: str, ent: str) -> list[tuple[str, str, Compute, 
     cls = START - timedelta(minutes=4)
     return [
         (user, "llama-chat", _compute("aws", "nvidia-l4", "x1"), 1, 2, None, "meta-llama/Llama-3.1-8B-Instruct",
-         "text-generation", _at(2, 9),
-         _cyc(_at(2, 9), [E("running", 300, 1), E("running", 60, 2)], "", 0, 120,
+         "text-generation", _at(2, 9),  # scaling up at the start instant: initializing, 1 of 2 replicas ready
+         _cyc(_at(2, 9), [E("running", 300, 1), E("initializing", 4, 2, other=1), E("running", 56, 2)], "", 1, 2,
               (E("pending", 3, 0), E("initializing", 7, 1)))),
         (user, "embedder", _compute("gcp", "intel-spr", "x2"), 0, 1, 15, "BAAI/bge-small-en-v1.5",
          "sentence-embeddings", _at(4, 12),
@@ -167,7 +173,7 @@ _TEAM_MIX = (("meta-llama/Llama-3.3-70B-Instruct", "together", 3), ("Qwen/Qwen3-
              ("openai/gpt-oss-120b", "groq", 2))
 
 
-def demo_scenario(seed: int = 0, *, spaces: int = 12, endpoints: int = 8, jobs: int = 7, repos: int = 12,
+def demo_scenario(seed: int = 0, *, spaces: int = 13, endpoints: int = 8, jobs: int = 7, repos: int = 12,
                   orgs: int = 2, requests_per_minute: float = 0.7, plan: str = "pro", page_size: int = 5,
                   latency_ms: float = 0.0, jitter_ms: float = 0.0, faults: Faults | None = None,
                   discrepancies: bool = True, settle_delay_s: int = 120,
@@ -205,7 +211,8 @@ def demo_scenario(seed: int = 0, *, spaces: int = 12, endpoints: int = 8, jobs: 
         tl_ = _cyc(_at(1, 0, month=10), [S(R, run), S("SLEEPING", sleep)], hw, rng.randint(0, 1), rng.randint(0, 19))
         space_rows.append((f"{ns}/space-{i:04d}", "gradio", hw, sleep * 60, tl_))
     space_defs = tuple(SpaceDef(sid, entity_id(seed, sid), sdk, hw, sleep, n % 3 == 1, tl_[0].start,
-                                storage(0.05 + (n * 7 % 11) * 0.4), n * 3 % 17, tl_)
+                                storage(0.05 + (n * 7 % 11) * 0.4), n * 3 % 17, tl_,
+                                granted=sid.split("/")[1] in GRANTED, protected=sid.split("/")[1] in PROTECTED)
                        for n, (sid, sdk, hw, sleep, tl_) in enumerate(space_rows))
 
     ep_rows = _endpoints(user.name, team, ent)[:endpoints]

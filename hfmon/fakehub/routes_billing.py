@@ -99,7 +99,7 @@ def line_json(line: billing.Line) -> dict[str, Any]:
     return {"entityId": line.entity_id, "active": line.active, "product": line.product,
             "productPrettyName": line.pretty_name, "quantity": line.quantity, "unitCostMicroUSD": line.unit_micro_usd,
             "totalCostMicroUSD": line.total_micro_usd, "unitLabel": line.unit_label, "label": line.label,
-            "freeGrant": False, "startedAt": iso_ms(line.started_at),
+            "freeGrant": line.free_grant, "startedAt": iso_ms(line.started_at),
             "stoppedAt": iso_ms(line.stopped_at) if line.stopped_at else None}
 
 
@@ -168,7 +168,8 @@ def live(ctx: Ctx, ns: str) -> Resp:
     jobs = lines(ctx, "jobs", ns, lo, hi)
     summary: dict[str, dict[str, int]] = {}
     rows = [(r.kind, r.private, r.used_storage) for r in scn.repos if r.namespace == ns]
-    rows += [("space", s.private, s.used_storage) for s in scn.spaces if s.namespace == ns and s.created_at <= ctx.now]
+    rows += [("space", s.private or s.protected, s.used_storage) for s in scn.spaces
+             if s.namespace == ns and s.created_at <= ctx.now]
     for kind, priv, size in rows:
         s = summary.setdefault(kind, {"used": 0, "usedPrivate": 0, "usedPublic": 0, "count": 0})
         s["used"] += size

@@ -26,6 +26,9 @@ def endpoint_json(ctx: Ctx, ep: EndpointDef) -> dict[str, Any]:
     iv = tl.at(ep.timeline, ctx.now)
     state = iv.state if iv else "pending"
     replicas = iv.replicas if iv else 0
+    ready = replicas if state == "running" else 0
+    if iv is not None and iv.other is not None:  # e.g. initializing a new replica while others serve
+        ready = iv.other
     c = ep.compute
     creator = {"id": ctx.scn.user.id, "name": ctx.scn.user.name}
     url = f"https://{ep.entity_id[:16]}.{c.region}.{c.vendor}.endpoints.huggingface.cloud"
@@ -42,7 +45,7 @@ def endpoint_json(ctx: Ctx, ep: EndpointDef) -> dict[str, Any]:
                    "updatedAt": iso_ms(iv.start if iv else ep.created_at), "updatedBy": creator, "private": None,
                    "state": state, "message": MESSAGES.get(state, state),
                    "url": url if state in WITH_URL else None,
-                   "readyReplica": replicas if state == "running" else 0, "targetReplica": replicas},
+                   "readyReplica": ready, "targetReplica": replicas},
     }
 
 

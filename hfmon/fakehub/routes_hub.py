@@ -101,9 +101,10 @@ def runtime(sp: SpaceDef, now: datetime) -> dict[str, Any]:
     stage = iv.state if iv else "NO_APP_FILE"
     running = stage in RUNNING_STAGES
     replicas = iv.replicas if iv else 1
+    requested = iv.other if iv is not None and iv.other is not None else replicas  # differs while scaling
     return {"stage": stage,
             "hardware": {"current": iv.hardware if running and iv else None, "requested": sp.requested_hardware},
-            "storage": None, "gcTimeout": sp.sleep_time, "replicas": {"requested": replicas,
+            "storage": None, "gcTimeout": sp.sleep_time, "replicas": {"requested": requested,
                                                                        "current": replicas if running else 0},
             "devMode": False, "sdk": sp.sdk, "sdkVersion": "5.49.1" if sp.sdk == "gradio" else None,
             "domains": [{"domain": f"{sp.id.replace('/', '-')}.hf.space", "stage": "READY"}]}
@@ -247,14 +248,15 @@ def repositories(ctx: Ctx, ns: str) -> Resp:
     """GET settings/repositories: per-repo storage of a namespace with its share of the total."""
     ctx.need_auth()
     _member_ns(ctx, ns)
-    rows: list[tuple[str, str, bool, int, datetime]] = [
-        (r.id, r.kind, r.private, r.used_storage, r.last_modified) for r in ctx.scn.repos if r.namespace == ns]
-    rows += [(s.id, "space", s.private, s.used_storage, s.created_at) for s in ctx.scn.spaces
-             if s.namespace == ns and s.created_at <= ctx.now]
+    rows: list[tuple[str, str, str, int, datetime]] = [
+        (r.id, r.kind, "private" if r.private else "public", r.used_storage, r.last_modified)
+        for r in ctx.scn.repos if r.namespace == ns]
+    rows += [(s.id, "space", "protected" if s.protected else "private" if s.private else "public", s.used_storage,
+              s.created_at) for s in ctx.scn.spaces if s.namespace == ns and s.created_at <= ctx.now]
     total = sum(r[3] for r in rows) or 1
-    items = [{"id": rid, "type": kind, "updatedAt": iso_ms(upd), "visibility": "private" if priv else "public",
+    items = [{"id": rid, "type": kind, "updatedAt": iso_ms(upd), "visibility": visibility,
               "storage": size, "storagePercent": round(size * 100 / total, 2)}
-             for rid, kind, priv, size, upd in sorted(rows, key=lambda r: (-r[3], r[0]))]
+             for rid, kind, visibility, size, upd in sorted(rows, key=lambda r: (-r[3], r[0]))]
     return page(ctx.req, items, ctx.scn.page_size)
 
 

@@ -81,6 +81,8 @@ class SpaceDef:
     used_storage: int
     likes: int
     timeline: tuple[Interval, ...]
+    granted: bool = False  # its hardware is a grant (e.g. a community GPU grant): lines say freeGrant, cost $0
+    protected: bool = False  # visibility "protected": the app is public, the files are not
 
     @property
     def namespace(self) -> str:

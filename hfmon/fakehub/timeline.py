@@ -15,8 +15,9 @@ class Interval:
     start: datetime
     end: datetime | None
     state: str
-    replicas: int
+    replicas: int  # the replicas billed: a Space's current ones, an Endpoint's target ones
     hardware: str
+    other: int | None = None  # a Space's requested replicas while scaling; an Endpoint's ready ones (None: same)
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class Step:
     minutes: int
     replicas: int = 1
     hardware: str = ""
+    other: int | None = None  # see Interval.other
 
 
 def build(created: datetime, steps: Sequence[Step], *, anchor: datetime, anchor_step: int,
@@ -40,7 +42,8 @@ def build(created: datetime, steps: Sequence[Step], *, anchor: datetime, anchor_
     out: list[Interval] = []
     t = created
     for st in prefix:
-        out.append(Interval(t, t + timedelta(minutes=st.minutes), st.state, st.replicas, st.hardware or hardware))
+        out.append(Interval(t, t + timedelta(minutes=st.minutes), st.state, st.replicas, st.hardware or hardware,
+                            st.other))
         t += timedelta(minutes=st.minutes)
     cycle_len = sum(s.minutes for s in steps)
     offset = sum(s.minutes for s in steps[:anchor_step]) + anchor_into_min
@@ -53,13 +56,13 @@ def build(created: datetime, steps: Sequence[Step], *, anchor: datetime, anchor_
         st = steps[i % len(steps)]
         end: datetime | None = None if st.minutes == 0 else cur + timedelta(minutes=st.minutes)
         if end is None or end > t:
-            out.append(Interval(max(cur, t), end, st.state, st.replicas, st.hardware or hardware))
+            out.append(Interval(max(cur, t), end, st.state, st.replicas, st.hardware or hardware, st.other))
         if end is None:
             return tuple(out)
         cur = end
         i += 1
     last = out[-1]
-    out[-1] = Interval(last.start, None, last.state, last.replicas, last.hardware)
+    out[-1] = Interval(last.start, None, last.state, last.replicas, last.hardware, last.other)
     return tuple(out)
 
 
@@ -69,7 +72,7 @@ def fixed(created: datetime, steps: Sequence[Step], hardware: str) -> tuple[Inte
     t = created
     for n, st in enumerate(steps):
         end = None if n == len(steps) - 1 or st.minutes == 0 else t + timedelta(minutes=st.minutes)
-        out.append(Interval(t, end, st.state, st.replicas, st.hardware or hardware))
+        out.append(Interval(t, end, st.state, st.replicas, st.hardware or hardware, st.other))
         if end is None:
             break
         t = end
@@ -93,4 +96,4 @@ def clipped(timeline: Sequence[Interval], lo: datetime, hi: datetime) -> Iterato
         if iv.end is not None and iv.end <= lo:
             continue
         end = iv.end if iv.end is not None and iv.end <= hi else None
-        yield Interval(max(iv.start, lo), end, iv.state, iv.replicas, iv.hardware)
+        yield Interval(max(iv.start, lo), end, iv.state, iv.replicas, iv.hardware, iv.other)

@@ -121,6 +121,7 @@ def cost_cells(cost: ResourceCost, tones: Tones) -> tuple[Cell, Cell, Cell]:
     """$/h now, billed and recomputed."""
     rate = cost.cost_per_hour_usd
     rate_cell = (money_cell(None, tones=tones) if rate is None
+                 else cell(fmt.GRANTED, rate, right=True, style=tones.get("good", "")) if cost.granted
                  else cell(fmt.per_hour(rate), rate, right=True, style="" if rate else tones.get("muted", "")))
     return (rate_cell, money_cell(cost.billed_usd, missing=fmt.MISSING),
             money_cell(cost.recomputed_usd, tones=tones) if cost.price is None
@@ -186,7 +187,7 @@ class RowCache:
 def _space_key(r: SpaceRow) -> tuple[object, ...]:
     s, c = r.space, r.cost
     return (s.id, s.stage, s.hardware, s.sleep_time_s, s.used_storage_bytes, r.gpu_hours, c.cost_per_hour_usd,
-            c.billed_usd, c.recomputed_usd, c.price is None)
+            c.billed_usd, c.recomputed_usd, c.price is None, c.granted)
 
 
 def space_rows(report: Report, ns: str | None, tones: Tones, cache: RowCache | None = None) -> list[Row]:

@@ -192,3 +192,20 @@ def test_schema_drift_unknown_enums_and_extra_fields_pass_through() -> None:
     minimal = {"name": "e", "status": {"state": "running"}}
     (ep2,) = pr.parse_endpoints({"items": [minimal]}, "acme")
     assert (ep2.vendor, ep2.instance_type, ep2.ready_replicas, ep2.created_at) == (None, None, 0, None)
+
+
+def test_statement_lines_are_read_by_product_under_any_group_key_with_grants_and_null_labels() -> None:
+    def raw(product: str, label: str | None, grant: bool = False) -> dict[str, Any]:
+        return {"entityId": "65f0aa00bb11cc22dd33ee44", "active": True, "product": product, "quantity": 60,
+                "unitCostMicroUSD": 16667, "totalCostMicroUSD": 0 if grant else 1000020, "unitLabel": None,
+                "label": label, "freeGrant": grant, "startedAt": "2026-08-01T00:00:00.000Z", "stoppedAt": None}
+    data = {"period": STATEMENT["period"], "usage": {
+        "Spaces": [raw("spaces/a10g-small/minutes", "alice/demo", grant=True),
+                   raw("jobs/cpu-basic/minutes", None)],  # a jobs line under the Spaces key: the product decides
+        "Endpoints": [raw("endpoints/aws/nvidia-l4/x1", "alice/chat")],
+        "SomethingNew": [raw("hf/repository-storage", None)]}}
+    lines = pb.parse_statement(data, "alice").lines
+    assert [(x.product, x.label, x.free_grant) for x in lines] == [
+        ("spaces/a10g-small/minutes", "alice/demo", True), ("jobs/cpu-basic/minutes", None, False),
+        ("endpoints/aws/nvidia-l4/x1", "alice/chat", False), ("hf/repository-storage", None, False)]
+    assert lines[0].total_usd == 0 and lines[2].total_usd == Decimal("1.000020")

@@ -45,20 +45,23 @@ class Expected:
     replicas_now: int = 0
     billed_seconds: int = 0  # wall time billed in the window
     lines: int = 0
+    granted: bool = False  # hardware granted: the account pays nothing for it, now or billed
 
     @property
     def billed_usd(self) -> Decimal:
-        return Decimal(self.billed_micro) / 10**6
+        return Decimal(0) if self.granted else Decimal(self.billed_micro) / 10**6
 
     @property
     def recomputed_usd(self) -> Decimal | None:
+        if self.granted:
+            return Decimal(0)
         if self.hourly is None:
             return None
         return (self.hourly * self.minutes / 60).quantize(MICRO)
 
     @property
     def cost_per_hour(self) -> Decimal | None:
-        if self.replicas_now == 0:
+        if self.replicas_now == 0 or self.granted:
             return Decimal(0)
         return None if self.hourly is None else self.hourly * self.replicas_now
 
@@ -89,7 +92,7 @@ def spaces(scn: Scenario, now: datetime) -> dict[str, Expected]:
     lo, _ = period_of(now)
     out = {}
     for sp in scn.spaces:
-        exp = Expected()
+        exp = Expected(granted=sp.granted)
         unit: dict[str, int] = {}
         for hw in {iv.hardware for iv in sp.timeline}:
             flavor = next((f for f in scn.space_flavors if f.name == hw), None)

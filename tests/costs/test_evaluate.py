@@ -276,3 +276,46 @@ def test_storage_lines_against_the_bundled_price() -> None:
 
     assert status("36") == (D(36), CheckStatus.OK)  # 2 TB x $18
     assert status("40") == (D(36), CheckStatus.DRIFT)
+
+
+def test_a_space_on_granted_hardware_costs_nothing_and_is_no_drift() -> None:
+    # 600 minutes on a10g-small (catalog $1.00002/h): the grant pays, the statement bills $0.
+    granted = replace(line("spaces/a10g-small/minutes", "alice/demo", "600", "0", unit="0.016667", active=True),
+                      free_grant=True)
+    paid = line("spaces/t4-small/minutes", "alice/chat", "60", "0.40002", unit="0.006667")
+    snap = snapshot(
+        namespace("alice", billing=billing("alice"),
+                  spaces=(space("alice/demo", hardware="a10g-small", sleep=None), space("alice/chat")),
+                  statement=statement("alice", granted, paid)),
+        spaces_hw=(flavor("a10g-small", "0.016667", gpu=True), flavor("t4-small", "0.006667", gpu=True)))
+    r = evaluate(snap, History(), Config(), NOW)
+    demo = next(s for s in r.spaces if s.space.id == "alice/demo").cost
+    assert demo.granted and demo.price is not None and demo.price.usd_per_hour == D("1.00002")
+    assert (demo.cost_per_hour_usd, demo.billed_usd, demo.recomputed_usd, demo.to_period_end_usd) == (0, 0, 0, 0)
+    assert not demo.billed_now
+    assert r.running_cost_per_hour_usd == D("0.40002")  # only alice/chat
+    billed, recomputed, delta, status = check(r, "space alice/demo a10g-small")
+    assert (billed, recomputed, delta, status) == (0, 0, 0, CheckStatus.OK)
+    assert "granted" in next(c.note for c in r.crosscheck if c.item == "space alice/demo a10g-small")
+    assert check(r, "total spaces alice") == (D("0.40002"), D("0.40002"), D(0), CheckStatus.OK)
+    assert r.spend[0].spaces_usd == D("0.40002")
+
+
+def test_a_granted_space_on_hardware_no_catalog_knows_is_not_unpriced() -> None:
+    granted = replace(line("spaces/h300/minutes", "alice/demo", "60", "0", active=True), free_grant=True)
+    snap = snapshot(namespace("alice", billing=billing("alice"), spaces=(space("alice/demo", hardware="h300"),),
+                              statement=statement("alice", granted)))
+    r = evaluate(snap, History(), Config(), NOW)
+    assert r.spaces[0].cost.cost_per_hour_usd == 0 and r.spaces[0].cost.granted
+    assert r.unpriced == ()
+    assert check(r, "space alice/demo h300")[3] is CheckStatus.OK
+
+
+def test_a_statement_line_without_a_label_is_checked_under_its_entity_id() -> None:
+    unlabelled = replace(line("spaces/t4-small/minutes", "", "60", "0.40002", unit="0.006667"), label=None,
+                         entity_id="65f0aa00bb11cc22dd33ee44")
+    snap = snapshot(namespace("alice", billing=billing("alice"), statement=statement("alice", unlabelled)),
+                    spaces_hw=(flavor("t4-small", "0.006667", gpu=True),))
+    r = evaluate(snap, History(), Config(), NOW)
+    assert check(r, "space alice/entity 65f0aa00bb11cc22dd33ee44 t4-small") == (
+        D("0.40002"), D("0.40002"), D(0), CheckStatus.OK)

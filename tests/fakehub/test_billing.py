@@ -71,13 +71,15 @@ def test_usage_lines_match_an_independent_minute_walk_of_the_timelines(scenario:
     for path in ("/api/settings/billing/usage", "/api/organizations/ada-labs/billing/usage"):
         for line in lines(hub, path):
             q, c = got.get(line["label"], (0, 0))
-            assert line["totalCostMicroUSD"] == line["quantity"] * line["unitCostMicroUSD"]
+            # A granted line (freeGrant) costs the account nothing; any other is quantity x unit price.
+            paid = 0 if line["freeGrant"] else line["quantity"] * line["unitCostMicroUSD"]
+            assert line["totalCostMicroUSD"] == paid
             got[line["label"]] = (q + line["quantity"], c + line["totalCostMicroUSD"])
     space_units = {f.name: f.unit_micro_usd for f in scenario.space_flavors}
     for sp in scenario.spaces:
         if sp.namespace in ("ada", "ada-labs"):
-            want = minute_walk(sp.timeline, SPACE_BILLED, NOV, now, space_units)
-            assert got.get(sp.id, (0, 0)) == want, sp.id
+            minutes, cost = minute_walk(sp.timeline, SPACE_BILLED, NOV, now, space_units)
+            assert got.get(sp.id, (0, 0)) == (minutes, 0 if sp.granted else cost), sp.id
     for ep in scenario.endpoints:
         if ep.namespace in ("ada", "ada-labs"):
             want = minute_walk(ep.timeline, ENDPOINT_BILLED, NOV, now, {ep.compute.id: ep.compute.unit_micro_usd})
@@ -87,6 +89,9 @@ def test_usage_lines_match_an_independent_minute_walk_of_the_timelines(scenario:
         if job.namespace in ("ada", "ada-labs"):
             assert got.get(job.id, (0, 0)) == minute_walk(job.timeline, JOB_BILLED, NOV, now, job_units), job.id
     assert got["ada/forgotten-finetune"][1] > 0
+    granted = [line for line in lines(hub) if line["label"] == "ada/community-gpu"]
+    assert granted and all(line["freeGrant"] and line["totalCostMicroUSD"] == 0 < line["quantity"]
+                           for line in granted)
 
 
 def test_jobs_spend_agrees_across_usage_v2_usage_jobs_statement_and_live(hub: FakeHub, clock: Clock) -> None:

@@ -91,7 +91,8 @@ def test_provider_catalog_prices_endpoints_and_counts_used_accelerators(hub: Fak
     doc = get_json(hub, f"{IE}/provider/ada")
     computes = {c["id"]: c for v in doc["vendors"] for r in v["regions"] for c in r["computes"]}
     assert computes["aws-us-east-1-nvidia-l4-x1"]["pricePerHour"] == 0.8
-    assert computes["aws-us-east-1-nvidia-l4-x1"]["quota"]["usedAccelerators"] == 1  # llama-chat, 1 replica
+    # llama-chat is scaling 1 -> 2 at the start instant: both replicas hold an accelerator
+    assert computes["aws-us-east-1-nvidia-l4-x1"]["quota"]["usedAccelerators"] == 2
     assert computes["gcp-us-east4-nvidia-l4-x1"]["pricePerHour"] == 0.7
 
 

@@ -32,8 +32,8 @@ def test_whoami(api: HfApi) -> None:
 
 def test_list_spaces_with_runtime_across_pages(api: HfApi, hub: FakeHub) -> None:
     spaces = list(api.list_spaces(author="ada", expand=["runtime", "private"]))
-    assert hub.requests.count("/api/spaces") == 2  # six Spaces, five per page
-    assert len(spaces) == 6 and all(s.runtime is not None for s in spaces)
+    assert hub.requests.count("/api/spaces") == 2  # seven Spaces, five per page
+    assert len(spaces) == 7 and all(s.runtime is not None for s in spaces)
     by_id = {s.id: s for s in spaces}
     forgotten = by_id["ada/forgotten-finetune"].runtime
     assert forgotten is not None
@@ -51,18 +51,20 @@ def test_list_models_with_used_storage(api: HfApi, hub: FakeHub) -> None:
 
 def test_inference_endpoints(api: HfApi) -> None:
     eps = api.list_inference_endpoints(namespace="ada")
-    assert {e.name: e.status for e in eps} == {"llama-chat": "running", "embedder": "scaledToZero",
+    # llama-chat is scaling up at the start instant: initializing, one of its two replicas ready
+    assert {e.name: e.status for e in eps} == {"llama-chat": "initializing", "embedder": "scaledToZero",
                                                "old-sd": "paused"}
-    running = next(e for e in eps if e.name == "llama-chat")
-    assert running.url and running.repository == "meta-llama/Llama-3.1-8B-Instruct"
+    scaling = next(e for e in eps if e.name == "llama-chat")
+    assert scaling.repository == "meta-llama/Llama-3.1-8B-Instruct"
+    assert (scaling.raw["status"]["readyReplica"], scaling.raw["status"]["targetReplica"]) == (1, 2)
     one = api.get_inference_endpoint("qwen-prod", namespace="ada-labs")
-    assert one.raw["status"]["readyReplica"] == 2
+    assert one.url and one.raw["status"]["readyReplica"] == 2
 
 
 def test_inference_endpoints_hardware(api: HfApi) -> None:
     hw = {h.id: h for h in api.list_inference_endpoints_hardware(namespace="ada")}
     l4 = hw["aws-us-east-1-nvidia-l4-x1"]
-    assert (l4.vendor, l4.region, l4.price_per_hour, l4.used_accelerators) == ("aws", "us-east-1", 0.8, 1)
+    assert (l4.vendor, l4.region, l4.price_per_hour, l4.used_accelerators) == ("aws", "us-east-1", 0.8, 2)
 
 
 def test_spaces_and_jobs_hardware(api: HfApi) -> None:
@@ -91,7 +93,8 @@ def test_list_user_repos(api: HfApi, hub: FakeHub) -> None:
     org = list(api.list_user_repos("ada-labs"))
     assert {r.id for r in mine} == {r.id for r in hub.scenario.repos if r.namespace == "ada"} | {
         s.id for s in hub.scenario.spaces if s.namespace == "ada"}
-    assert all(r.storage > 0 and r.visibility in ("public", "private") for r in mine + org)
+    assert all(r.storage > 0 and r.visibility in ("public", "private", "protected") for r in mine + org)
+    assert {r.id: r.visibility for r in org}["ada-labs/internal-dashboard"] == "protected"
     assert abs(sum(r.storage_percent for r in org) - 100) < 0.1
 
 
@@ -102,7 +105,7 @@ def test_pause_resume_and_scale_to_zero_change_state_and_billing(api: HfApi, hub
 
     # the endpoint object keeps the token it was fetched with, not the HfApi's: pass it
     ep = api.get_inference_endpoint("llama-chat", namespace="ada", token=FULL_TOKEN)
-    assert ep.status == "running"
+    assert ep.status == "initializing"  # scaling up at the start instant
     ep.pause()
     assert ep.status == "paused"
     paused_at = billed()

@@ -30,7 +30,7 @@ def test_huggingface_hub_works_against_the_loopback_server(hub: FakeHub, monkeyp
             api = HfApi(endpoint=server.base_url, token=FULL_TOKEN)
             assert api.whoami()["name"] == "ada"
             spaces = list(api.list_spaces(author="ada", expand=["runtime"]))
-            assert len(spaces) == 6 and all(s.runtime for s in spaces)
+            assert len(spaces) == 7 and all(s.runtime for s in spaces)
             assert {e.name for e in api.list_inference_endpoints(namespace="ada-labs")} >= {"qwen-prod"}
         finally:
             set_client_factory(default_client_factory)
