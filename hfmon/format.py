@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from hfmon.models import Invoice
+from hfmon.models import Invoice, ZeroGpuRuns
 from hfmon.report import Total
 
 UNPRICED = "unpriced"
@@ -123,6 +123,13 @@ def ago(seconds: float | int | None, *, missing: str = "never") -> str:
     if seconds < 2:
         return "just now"
     return duration(seconds) + " ago"
+
+
+def zero_gpu_runs(runs: ZeroGpuRuns) -> str:
+    """`runs 3/8 used, 5 left` (— for a part HF did not send)."""
+    def n(value: int | None) -> str:
+        return MISSING if value is None else str(value)
+    return f"runs {n(runs.used)}/{n(runs.limit)} used, {n(runs.remaining)} left"
 
 
 def size(num_bytes: int | None, *, missing: str = MISSING) -> str:

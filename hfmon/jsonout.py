@@ -99,6 +99,9 @@ def report_document(report: Report) -> dict[str, Any]:
             "remaining_s": report.zero_gpu.remaining_s,
             "resets_at": when(report.zero_gpu.resets_at),
             "overquota_used_s": report.zero_gpu.overquota_used_s,
+            "runs": None if report.zero_gpu.runs is None else {
+                "used": report.zero_gpu.runs.used, "limit": report.zero_gpu.runs.limit,
+                "remaining": report.zero_gpu.runs.remaining, "resets_at": when(report.zero_gpu.runs.resets_at)},
         },
         "crosscheck": [{"item": c.item, "billed_usd": usd(c.billed_usd),
                         "recomputed_usd": usd(c.recomputed_usd), "delta_usd": usd(c.delta_usd),

@@ -309,13 +309,24 @@ class RepoStorage:
 
 
 @dataclass(frozen=True, slots=True)
+class ZeroGpuRuns:
+    """The ZeroGPU runs counter (free accounts: a few runs per rolling 24 h, which binds before the seconds)."""
+
+    used: int | None
+    limit: int | None
+    remaining: int | None
+    resets_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
 class ZeroGpuQuota:
-    """The ZeroGPU daily quota of the token's user."""
+    """The ZeroGPU daily quota of the token's user (seconds may come fractional: rounded to whole seconds)."""
 
     base_s: int
     remaining_s: int
     resets_at: datetime | None
     overquota_used_s: int = 0
+    runs: ZeroGpuRuns | None = None  # None: the quota carries no runs counter
 
 
 @dataclass(frozen=True, slots=True)

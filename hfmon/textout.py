@@ -11,6 +11,7 @@ from hfmon.format import (
     GRANTED,
     MISSING,
     count_total,
+    duration,
     invoice_text,
     missing_note,
     money,
@@ -19,6 +20,7 @@ from hfmon.format import (
     per_hour,
     percent,
     stamp,
+    zero_gpu_runs,
 )
 from hfmon.models import SourceStatus
 from hfmon.report import CheckStatus, Credits, CrossCheck, Report, ResourceCost, Severity, Total
@@ -80,6 +82,10 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
     out.append(_fit(f"{paint('Inference', 'bold')} {money_total(inf.cost_usd)} · {count_total(inf.requests)} requests"
                     f"  {providers}"))
     out += _missing(inf.cost_usd, report, paint)
+    q = report.zero_gpu
+    if q is not None and q.runs is not None:  # free accounts: the runs counter binds before the seconds
+        out.append(_fit(f"{paint('ZeroGPU', 'bold')}   {duration(q.remaining_s)} left of {duration(q.base_s)} · "
+                        f"{zero_gpu_runs(q.runs)}"))
     out += _resources(report, paint, max_rows)
     out += _scheduled(report, paint, max_rows)
     out += _flags(report, paint, max_rows)

@@ -47,6 +47,7 @@ from hfmon.models import (
     SessionCost,
     UsageLine,
     ZeroGpuQuota,
+    ZeroGpuRuns,
 )
 
 
@@ -257,9 +258,15 @@ def parse_zero_gpu(data: Json) -> ZeroGpuQuota:
     """`GET /api/spaces/zero-gpu/quota` → ZeroGpuQuota (`current` is the remaining seconds)."""
     w = "zero-gpu/quota"
     d = as_obj(data, w)
+    runs = None
+    if isinstance(d.get("runs"), dict):
+        r, rw = d["runs"], f"{w}.runs"
+        runs = ZeroGpuRuns(used=opt_int(r, "used", rw, COUNT), limit=opt_int(r, "limit", rw, COUNT),
+                           remaining=opt_int(r, "remaining", rw, COUNT), resets_at=opt_moment(r, "resetsAt", rw))
     return ZeroGpuQuota(
         base_s=to_int(need_number(d, "base", w, SECONDS)),
         remaining_s=to_int(need_number(d, "current", w, SIGNED_SECONDS)),
         resets_at=opt_moment(d, "resetsAt", w),
         overquota_used_s=opt_int(d, "overquotaUsed", w, SECONDS) or 0,
+        runs=runs,
     )

@@ -7,7 +7,8 @@ keyed `<namespace>/<name>` (a label without a slash gets the statement's namespa
 `<namespace>/` prefix is dropped). These keys are the ones history uses. A resource may have several lines
 (one per hardware it ran on); a line that matches no listed resource (a deleted Space, an old job) is still
 cross-checked. The statement's group keys (`Spaces`, `Endpoints`, anything) mean nothing here, and a line whose
-label is null is keyed `<namespace>/entity <entityId>` (jobs: `entity <entityId>`), with its product. Jobs with no statement line fall back to `/billing/usage/jobs` charges.
+label is null is keyed `<namespace>/entity <entityId>` (jobs: `entity <entityId>`), with its product.
+Jobs with no statement line fall back to `/billing/usage/jobs` charges.
 
 A line's quantity is replica-minutes; recomputed USD = quantity x catalog hourly price / 60.
 

@@ -15,6 +15,7 @@ from hfmon.fakehub.wire import HTTPError, Resp, dumps, iso_ms, json_resp, not_fo
 NO_BILLING = "This token does not have the permission to read billing usage (fine-grained tokens need " \
              "\"Billing > Read billing usage\")"
 ZERO_GPU_BASE = {"free": 300, "pro": 2400}
+ZERO_GPU_FREE_RUNS = 8  # runs per rolling 24 h on a free account (hf-api.md 3.9)
 
 
 def period_id(scn: Scenario, namespace: str, start: datetime) -> str:
@@ -206,9 +207,17 @@ def zero_gpu(ctx: Ctx) -> Resp:
     if start > now:
         start -= timedelta(days=1)
     base = ZERO_GPU_BASE.get(ctx.scn.user.plan, 2400)
-    used = min(base, int((now - start).total_seconds()) * ctx.scn.zero_gpu_used_per_hour_s // 3600)
-    return json_resp({"base": base, "current": base - used, "resetsAt": iso_ms(start + timedelta(days=1)),
-                      "overquotaUsed": 0})
+    elapsed = int((now - start).total_seconds())
+    used = min(base, elapsed * ctx.scn.zero_gpu_used_per_hour_s // 3600)
+    body: dict[str, Any] = {"base": base, "current": base - used, "resetsAt": iso_ms(start + timedelta(days=1)),
+                            "overquotaUsed": 0}
+    if ctx.scn.user.plan == "free":  # free accounts: fractional seconds, and a runs counter that binds first
+        tenths = min(base * 10, elapsed * ctx.scn.zero_gpu_used_per_hour_s // 360)
+        runs_used = min(ZERO_GPU_FREE_RUNS, 1 + elapsed // (170 * 60))
+        body["current"] = (base * 10 - tenths) / 10
+        body["runs"] = {"used": runs_used, "limit": ZERO_GPU_FREE_RUNS, "remaining": ZERO_GPU_FREE_RUNS - runs_used,
+                        "resetsAt": iso_ms(start + timedelta(days=1))}
+    return json_resp(body)
 
 
 def group_usage(ctx: Ctx, ns: str) -> Resp:

@@ -209,3 +209,12 @@ def test_statement_lines_are_read_by_product_under_any_group_key_with_grants_and
         ("spaces/a10g-small/minutes", "alice/demo", True), ("jobs/cpu-basic/minutes", None, False),
         ("endpoints/aws/nvidia-l4/x1", "alice/chat", False), ("hf/repository-storage", None, False)]
     assert lines[0].total_usd == 0 and lines[2].total_usd == Decimal("1.000020")
+
+
+def test_zero_gpu_quota_with_fractional_seconds_and_the_free_runs_counter() -> None:
+    q = pb.parse_zero_gpu({"base": 300, "current": 212.4, "resetsAt": None,
+                           "runs": {"used": 3, "limit": 8, "remaining": 5, "resetsAt": "2026-11-19T09:12:00.000Z"}})
+    assert (q.base_s, q.remaining_s, q.resets_at) == (300, 212, None)
+    assert q.runs is not None and (q.runs.used, q.runs.limit, q.runs.remaining) == (3, 8, 5)
+    assert q.runs.resets_at == datetime(2026, 11, 19, 9, 12, tzinfo=UTC)
+    assert pb.parse_zero_gpu({"base": 2400, "current": 1810}).runs is None

@@ -168,3 +168,16 @@ def test_statement_by_period_id(hub: FakeHub) -> None:
 def test_zero_gpu_quota(hub: FakeHub) -> None:
     q = get_json(hub, f"{HUB}/api/spaces/zero-gpu/quota")
     assert q["base"] == 2400 and 0 <= q["current"] <= 2400 and q["resetsAt"].endswith("Z")
+
+
+def test_a_free_accounts_zero_gpu_quota_has_fractional_seconds_and_runs(clock: Clock) -> None:
+    free = FakeHub(demo_scenario(0, plan="free"), now=clock)
+    q = get_json(free, f"{HUB}/api/spaces/zero-gpu/quota")
+    # 15:00 is 5 h 48 min after the 09:12 window start: 20,880 s x 90/3600 = 522 s used, 8 runs, one per 170 min
+    assert (q["base"], q["current"]) == (300, 0)  # 522 s is past the 300 s base: none left
+    assert q["runs"] == {"used": 3, "limit": 8, "remaining": 5, "resetsAt": "2026-11-19T09:12:00.000Z"}
+    clock.advance(minutes=-300)  # 10:00: 48 min = 2,880 s in, 72 s used
+    q = get_json(free, f"{HUB}/api/spaces/zero-gpu/quota")
+    assert q["current"] == 228 and q["runs"]["used"] == 1
+    clock.advance(minutes=1, seconds=7)  # 10:01:07: 2,947 s in, 73.675 s used, to the tenth: 73.6
+    assert get_json(free, f"{HUB}/api/spaces/zero-gpu/quota")["current"] == 226.4

@@ -52,6 +52,8 @@ class ComputeView(View):
             text.append(f"\nresets {fmt.stamp(q.resets_at)}", style=t.get("muted", ""))
             if q.overquota_used_s:
                 text.append(f"\nover quota: {fmt.duration(q.overquota_used_s)}", style=t.get("warn", ""))
+            if q.runs is not None:
+                text.append(f"\n{fmt.zero_gpu_runs(q.runs)}", style=t.get("warn", "") if q.runs.remaining == 0 else "")
         if r.gpu_hours_by_hardware or r.gpu_hours_missing:
             text.append("\nGPU hours this period:", style="bold")
             for hw, hrs in r.gpu_hours_by_hardware:
