@@ -11,13 +11,13 @@ import asyncio
 import logging
 import math
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
 from hfmon.api.governor import capped, deadline_in, monotonic
 from hfmon.api.hub import HubClient
-from hfmon.api.parse_billing import parse_live
+from hfmon.api.parse_billing import with_live
 from hfmon.api.session import open_client
 from hfmon.clock import Clock
 from hfmon.costs.credits import calendar_month
@@ -28,7 +28,7 @@ from hfmon.errors import (
     NoAccessError,
     TimedOutError,
 )
-from hfmon.models import Account, BillingUsage, NamespaceData, Snapshot, SourceResult, SourceStatus
+from hfmon.models import Account, BillingUsage, LiveUsage, NamespaceData, Snapshot, SourceResult, SourceStatus
 
 log = logging.getLogger("hfmon.collect")
 log.addHandler(logging.NullHandler())  # never Python's last-resort stderr handler: it would paint over the TUI
@@ -150,7 +150,10 @@ class Collector:
             storage = tg.create_task(src("storage", lambda: c.repositories(ns, user=user)))
             spaces = tg.create_task(src("spaces", lambda: c.spaces(ns)))
             jobs = tg.create_task(src("jobs", lambda: c.jobs(ns)))
-            billing = tg.create_task(src("billing", lambda: self._billing(ns, user, start, now)))
+            billing = tg.create_task(src("billing", lambda: c.usage_v2(ns, user=user, start=start, end=now)))
+            # Its own source: when the stream fails, usage-v2's credits still stand, but the per-provider split
+            # and the storage totals are unknown, and the user should see why (not an empty breakdown).
+            live = tg.create_task(src("live", lambda: c.usage_live(ns, user=user)))
             # An org whose Endpoints the token cannot read answers 401 on the whole Endpoints API: no access.
             org_endpoints = {"auth_means_no_access": token_ok and not user, "auth_hint": ORG_ENDPOINTS_HINT}
             endpoints = tg.create_task(src("endpoints", lambda: c.endpoints(ns), **org_endpoints))
@@ -166,27 +169,14 @@ class Collector:
                 groups = tg.create_task(src("resource_groups", lambda: c.resource_groups(ns)))
                 usage = tg.create_task(src("resource_group_usage",
                                            lambda: c.resource_group_usage(ns, start=start, end=now)))
-        return NamespaceData(namespace=ns, kind=kind, billing=billing.result(), statement=statement.result(),
+        return NamespaceData(namespace=ns, kind=kind, billing=_with_live(billing.result(), live.result()),
+                             statement=statement.result(),
                              job_charges=job_charges.result() if job_charges else None, sessions=sessions.result(),
                              endpoints=endpoints.result(), endpoint_catalog=catalog.result(),
                              spaces=spaces.result(), jobs=jobs.result(), storage=storage.result(),
                              resource_groups=groups.result() if groups else None,
                              resource_group_usage=usage.result() if usage else None,
-                             scheduled_jobs=scheduled.result())
-
-    async def _billing(self, ns: str, user: bool, start: datetime, end: datetime) -> BillingUsage:
-        """usage-v2, with the live stream's per-provider split and storage folded in when it answers."""
-        live_task = asyncio.ensure_future(self.client.usage_live(ns, user=user))
-        try:
-            usage = await self.client.usage_v2(ns, user=user, start=start, end=end)
-        except BaseException:
-            live_task.cancel()
-            raise
-        try:
-            return parse_live(await live_task, usage)
-        except HfmonError as exc:  # only the split and storage are lost
-            log.debug("live usage for %s unavailable: %s", ns, exc.message)
-            return usage
+                             scheduled_jobs=scheduled.result(), live=live.result())
 
     async def _cached_source(self, name: str, ttl_s: float, fetch: Callable[[], Awaitable[T]],
                              prev: _PreviousIndex, **kw: Any) -> SourceResult[T]:
@@ -243,6 +233,13 @@ class Collector:
 def _plan(account: Account | None, org: str) -> str | None:
     """An org's plan as whoami told it (None: unknown)."""
     return next((o.plan for o in account.orgs if o.name == org), None) if account is not None else None
+
+
+def _with_live(billing: SourceResult[BillingUsage], live: SourceResult[LiveUsage]) -> SourceResult[BillingUsage]:
+    """usage-v2's result with the live stream's split and storage folded in (its last good value when stale)."""
+    if billing.value is None or live.value is None:
+        return billing
+    return replace(billing, value=with_live(billing.value, live.value))
 
 
 def _failed(name: str, exc: HfmonError, previous: SourceResult[T] | None) -> SourceResult[T]:

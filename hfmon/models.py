@@ -120,13 +120,23 @@ class JobsSpend:
 
 
 @dataclass(frozen=True, slots=True)
+class LiveUsage:
+    """What the first complete `usage/live` event adds to usage-v2: spend per provider, and storage."""
+
+    by_provider: tuple[ProviderSpend, ...]
+    private_storage_bytes: int | None = None
+    private_storage_limit_bytes: int | None = None
+    public_storage_bytes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class BillingUsage:
     """Everything `usage-v2` and `usage/live` say about one namespace's period."""
 
     namespace: str
     inference: InferenceUsage
     jobs: JobsSpend | None
-    by_provider: tuple[ProviderSpend, ...] = ()  # empty when the live stream was not read
+    by_provider: tuple[ProviderSpend, ...] | None = None  # None: the live stream was not read (unknown)
     private_storage_bytes: int | None = None
     private_storage_limit_bytes: int | None = None
     public_storage_bytes: int | None = None
@@ -389,6 +399,7 @@ class NamespaceData:
     resource_groups: SourceResult[tuple[ResourceGroup, ...]] | None = None
     resource_group_usage: SourceResult[tuple[ResourceGroupUsage, ...]] | None = None
     scheduled_jobs: SourceResult[tuple[ScheduledJob, ...]] | None = None
+    live: SourceResult[LiveUsage] | None = None  # `usage/live`, folded into `billing` when it answers
 
     def sources(self) -> Iterator[SourceResult[Any]]:
         """Every source of this namespace."""
@@ -397,6 +408,8 @@ class NamespaceData:
             yield self.job_charges
         yield from (self.sessions, self.endpoints, self.endpoint_catalog, self.spaces, self.jobs, self.storage)
         yield from (s for s in (self.resource_groups, self.resource_group_usage, self.scheduled_jobs) if s is not None)
+        if self.live is not None:
+            yield self.live
 
 
 @dataclass(frozen=True, slots=True)

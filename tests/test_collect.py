@@ -15,7 +15,7 @@ from hfmon.api.urls import BaseUrls
 from hfmon.clock import FrozenClock
 from hfmon.collect import Collector, CollectorSettings, next_poll_delay
 from hfmon.models import Snapshot, SourceStatus
-from tests.api.minihub import TOKEN, MiniHub, stall
+from tests.api.minihub import TOKEN, Forever, MiniHub, stall
 
 NOW = datetime(2026, 8, 20, 12, 0, tzinfo=UTC)
 
@@ -42,7 +42,7 @@ async def test_a_full_poll_fills_every_source() -> None:
         "job_charges:alice",  # the user only: HF has no org route for per-job charges
         *(f"{kind}:{ns}" for ns in ("alice", "acme") for kind in (
             "billing", "statement", "sessions", "endpoints", "endpoint_catalog", "spaces", "jobs", "storage",
-            "scheduled_jobs"))]}
+            "scheduled_jobs", "live"))]}
     assert hub.count(r"^/api/organizations/acme/billing/usage/jobs$") == 0
     assert hub.count(r"/overview$") == 0  # each org's plan comes from whoami
     account = snap.account.value
@@ -99,7 +99,7 @@ async def test_no_billing_permission_only_affects_billing() -> None:
     hub.override(r"/billing/|/zero-gpu/", httpx2.Response(403, json={"error": f"forbidden for {TOKEN}"}))
     col, _ = collector(hub)
     snap = await col.poll()
-    billing_kinds = ("billing", "statement", "job_charges", "sessions")
+    billing_kinds = ("billing", "statement", "job_charges", "sessions", "live")
     for s in snap.sources():
         if s.name.split(":")[0] in billing_kinds or s.name == "zero_gpu":
             assert (s.status, s.http_status, s.value) == (SourceStatus.NO_ACCESS, 403, None), s.name
@@ -150,15 +150,31 @@ async def test_whoami_failure_with_a_previous_account_keeps_polling_namespaces()
     assert [ns.namespace for ns in second.namespaces] == ["alice", "acme"]
 
 
-async def test_live_stream_failure_only_loses_the_provider_split() -> None:
+async def test_live_stream_failure_is_its_own_source_error_and_the_split_is_unknown() -> None:
     hub = MiniHub()
     hub.override(r"/usage/live$", httpx2.Response(500))
     col, _ = collector(hub)
     snap = await col.poll()
     alice = snap.namespace("alice")
     assert alice is not None and alice.billing.status is SourceStatus.OK
-    assert alice.billing.value is not None and alice.billing.value.by_provider == ()
-    assert alice.billing.value.inference.used_usd == Decimal("1.5")
+    assert alice.live is not None and alice.live.status is SourceStatus.ERROR and alice.live.http_status == 500
+    assert alice.live in list(snap.sources())
+    assert alice.billing.value is not None and alice.billing.value.by_provider is None  # unknown, not empty
+    assert alice.billing.value.inference.used_usd == Decimal("1.5")  # usage-v2's credits still stand
+
+
+async def test_a_live_stream_that_never_sends_usage_fails_at_the_poll_deadline() -> None:
+    hub = MiniHub()
+    keepalive = b"event: count\ndata: 1\n\n" + b"event: usage\ndata: {\"rateLimits\": {}}\n\n"
+    hub.override(r"/usage/live$", lambda _request: httpx2.Response(
+        200, headers={"content-type": "text/event-stream"}, stream=Forever(keepalive)))
+    col, _ = collector(hub, deadline_s=1.5)
+    col.client.live_timeout_s = None  # the poll's deadline bounds the read, not a fixed timeout
+    snap = await col.poll()
+    alice = snap.namespace("alice")
+    assert alice is not None and alice.live is not None and alice.live.status is SourceStatus.ERROR
+    assert "within 1." in (alice.live.error or "")  # cut at the poll's deadline (1.5 s), not a fixed timeout
+    assert alice.billing.status is SourceStatus.OK and alice.statement.status is SourceStatus.OK
 
 
 async def test_a_stalled_source_cannot_hold_the_poll_past_its_deadline() -> None:

@@ -24,6 +24,7 @@ from hfmon.models import (
     HardwareFlavor,
     Job,
     JobCharge,
+    LiveUsage,
     PeriodStatement,
     RepoStorage,
     ResourceGroup,
@@ -60,7 +61,7 @@ class HubClient:
 
     def __init__(self, token: str, urls: BaseUrls, *, transport: httpx2.AsyncBaseTransport | None = None,
                  timeout_s: float = 10.0, clock: Clock | None = None, governor: Governor | None = None,
-                 live_timeout_s: float = 5.0) -> None:
+                 live_timeout_s: float | None = None) -> None:
         self.urls = urls
         self.clock: Clock = clock or SystemClock()
         self.live_timeout_s = live_timeout_s
@@ -118,11 +119,13 @@ class HubClient:
                                         forbidden_hint=self._billing_hint(user), max_bytes=SMALL_BODY)
         return pb.parse_usage_v2(data, namespace)
 
-    async def usage_live(self, namespace: str, *, user: bool) -> Any:
-        """`usage/live` (SSE): the first complete `usage` event's JSON, read within `live_timeout_s`."""
-        return await self.http.first_event(self._billing(namespace, user, "usage/live"), event="usage",
+    async def usage_live(self, namespace: str, *, user: bool) -> LiveUsage:
+        """`usage/live` (SSE): the first `usage` event that carries `inference` (keep-alive `count` events and
+        a partial first event are skipped), read within the poll's deadline (or `live_timeout_s` when set)."""
+        data = await self.http.first_event(self._billing(namespace, user, "usage/live"), event="usage",
                                            complete=pb.is_complete_live, timeout_s=self.live_timeout_s,
                                            forbidden_hint=self._billing_hint(user))
+        return pb.parse_live_usage(data)
 
     async def statement(self, namespace: str, *, user: bool, period_id: str | None = None) -> PeriodStatement:
         """`billing/usage`: the itemised statement of the current (or given) period."""

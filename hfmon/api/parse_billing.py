@@ -41,6 +41,7 @@ from hfmon.models import (
     Invoice,
     JobCharge,
     JobsSpend,
+    LiveUsage,
     Org,
     PeriodStatement,
     ProviderSpend,
@@ -126,6 +127,18 @@ def parse_usage_v2(data: Json, namespace: str) -> BillingUsage:
 
 def parse_live(data: Json, base: BillingUsage) -> BillingUsage:
     """Fold one complete `usage/live` event into usage-v2's BillingUsage: per-provider spend and storage."""
+    return with_live(base, parse_live_usage(data))
+
+
+def with_live(base: BillingUsage, live: LiveUsage) -> BillingUsage:
+    """usage-v2's BillingUsage with the live stream's per-provider spend and storage."""
+    return replace(base, by_provider=live.by_provider, private_storage_bytes=live.private_storage_bytes,
+                   private_storage_limit_bytes=live.private_storage_limit_bytes,
+                   public_storage_bytes=live.public_storage_bytes)
+
+
+def parse_live_usage(data: Json) -> LiveUsage:
+    """One complete `usage/live` event → its per-provider spend and storage."""
     w = "usage/live"
     d = as_obj(data, w)
     inference = opt_obj(d, "inference")
@@ -142,8 +155,7 @@ def parse_live(data: Json, base: BillingUsage) -> BillingUsage:
     )
     storage = opt_obj(d, "storage")
     sw = f"{w}.storage"
-    return replace(
-        base,
+    return LiveUsage(
         by_provider=providers,
         private_storage_bytes=opt_int(storage, "usedPrivate", sw, BYTES),
         private_storage_limit_bytes=opt_int(storage, "privateStorageLimit", sw, BYTES),
@@ -152,7 +164,7 @@ def parse_live(data: Json, base: BillingUsage) -> BillingUsage:
 
 
 def is_complete_live(data: Json) -> bool:
-    """Whether a `usage/live` event carries the full snapshot (the first one may be partial)."""
+    """Whether a `usage/live` event carries the inference usage (the first one may be partial without it)."""
     return isinstance(data, dict) and isinstance(data.get("inference"), dict) and "usedNanoUsd" in data["inference"]
 
 

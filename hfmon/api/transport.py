@@ -11,6 +11,7 @@ import codecs
 import functools
 import json
 import logging
+import math
 import re
 import ssl
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -303,12 +304,15 @@ class Requester:
             next_url, next_params = link, None  # the link already carries every query parameter
         return pages
 
-    async def first_event(self, url: str, *, event: str, complete: Callable[[Any], bool], timeout_s: float,
+    async def first_event(self, url: str, *, event: str, complete: Callable[[Any], bool], timeout_s: float | None,
                           forbidden_hint: str | None = None) -> Any:
-        """Read a Server-Sent Events stream until the first complete `event`, within `timeout_s` and the deadline."""
+        """Read a Server-Sent Events stream until the first complete `event`, within the deadline (and `timeout_s`
+        when given; with neither, the read timeout)."""
         gov = self.governor
         await gov.admit(optional=True)
-        budget = capped(timeout_s)
+        budget = capped(timeout_s if timeout_s is not None else math.inf)
+        if math.isinf(budget):
+            budget = self.timeout_s
         what = self._what(url)
         async with gov.semaphore():
             gov.note_sent()

@@ -90,7 +90,7 @@ def inference_total(snapshot: Snapshot, namespaces: Iterable[NamespaceData]) -> 
         usage = ns.billing.value
         costs.append((ns.billing.name, None if usage is None else usage.inference.used_usd))
         counts.append((ns.billing.name, None if usage is None else usage.inference.requests))
-        for p in usage.by_provider if usage is not None else ():
+        for p in (usage.by_provider or ()) if usage is not None else ():  # None: its live stream was not read
             n, usd = providers.get(p.provider, (0, Decimal(0)))
             providers[p.provider] = (n + p.requests, usd + p.cost_usd)
     rows = sorted((ProviderRow(name, n, usd) for name, (n, usd) in providers.items()),

@@ -157,7 +157,8 @@ def jobs_usage(ctx: Ctx, ns: str) -> Resp:
 
 
 def live(ctx: Ctx, ns: str) -> Resp:
-    """GET usage/live: one complete `event: usage` (Server-Sent Events only)."""
+    """GET usage/live (Server-Sent Events only): a keep-alive, a partial `usage` event, another keep-alive, then
+    the complete `usage` event."""
     if "text/event-stream" not in ctx.req.headers.get("accept", ""):
         raise HTTPError(400, "This endpoint streams Server-Sent Events: send Accept: text/event-stream")
     scn = ctx.scn
@@ -184,7 +185,12 @@ def live(ctx: Ctx, ns: str) -> Resp:
                            "privateStorageLimit": billing.private_allowance(scn, ns), "publicStorageLimit": 0,
                            "summary": summary},
                "rateLimits": {}, "zeroGpu": {}, "lastUpdatedAt": iso_ms(ctx.now)}
-    body = b"event: usage\ndata: " + dumps(payload) + b"\n\n"
+    # As third parties see it (hf-api.md 0.5): `count` keep-alives, and a partial first event without `inference`.
+    partial = {"rateLimits": {}, "zeroGpu": {}, "lastUpdatedAt": iso_ms(ctx.now)}
+    body = (b"event: count\ndata: " + dumps({"count": 0}) + b"\n\n"
+            + b"event: usage\ndata: " + dumps(partial) + b"\n\n"
+            + b"event: count\ndata: " + dumps({"count": 1}) + b"\n\n"
+            + b"event: usage\ndata: " + dumps(payload) + b"\n\n")
     return Resp(200, body, [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")], sse_hold_s=1.0)
 
 

@@ -385,9 +385,9 @@ def _spent(cost: ResourceCost) -> Decimal | None:
 
 
 SOURCE_KINDS = {
-    "credits": ("billing", "statement"), "inference": ("billing", "router_prices"),
+    "credits": ("billing", "statement"), "inference": ("billing", "live", "router_prices"),
     "endpoints": ("endpoints", "endpoint_catalog"), "spaces": ("spaces", "spaces_hardware"),
-    "jobs": ("jobs", "job_charges", "jobs_hardware"), "storage": ("storage",), "zero_gpu": ("zero_gpu",),
+    "jobs": ("jobs", "job_charges", "jobs_hardware"), "storage": ("storage", "live"), "zero_gpu": ("zero_gpu",),
     "crosscheck": ("statement", "job_charges", "sessions"), "account": ("account",),
     "groups": ("resource_groups", "resource_group_usage"), "scheduled": ("scheduled_jobs",),
 }

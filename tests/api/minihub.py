@@ -36,8 +36,9 @@ class Forever(httpx2.AsyncByteStream):
 
 
 def live_stream(event: dict[str, Any]) -> httpx2.Response:
-    """An SSE response that sends one partial and one complete `usage` event, then stays open."""
-    body = b"event: usage\ndata: {\"inference\": {}}\n\n" + f"event: usage\ndata: {json.dumps(event)}\n\n".encode()
+    """An SSE response: a `count` keep-alive, a partial `usage` event, a complete one, then it stays open."""
+    body = (b"event: count\ndata: 1\n\nevent: usage\ndata: {\"inference\": {}}\n\n"
+            + f"event: usage\ndata: {json.dumps(event)}\n\n".encode())
     return httpx2.Response(200, headers={"content-type": "text/event-stream"}, stream=Forever(body))
 
 

@@ -105,7 +105,7 @@ def test_json_matches_the_scenario_and_the_schema(fake: Callable[..., Served]) -
     assert sorted(s["id"] for s in doc["spaces"]) == sorted(s.id for s in scenario.spaces)
     assert len(doc["storage"]["repos"]) >= len(scenario.repos)
     no_billing_orgs = {o.name for o in scenario.orgs if not o.billing_readable}
-    billing_kinds = ("billing:", "statement:", "job_charges:", "sessions:", "resource_group_usage:")
+    billing_kinds = ("billing:", "statement:", "job_charges:", "sessions:", "resource_group_usage:", "live:")
     for name, source in doc["sources"].items():
         expected = "no_access" if name.startswith(billing_kinds) and name.split(":")[1] in no_billing_orgs else "ok"
         assert source["status"] == expected, (name, source)

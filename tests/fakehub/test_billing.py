@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from typing import Any
 
 from hfmon.fakehub import NO_BILLING_TOKEN, FakeHub, Scenario, demo_scenario
 from hfmon.fakehub.demo import START
@@ -101,15 +102,35 @@ def test_jobs_spend_agrees_across_usage_v2_usage_jobs_statement_and_live(hub: Fa
     stmt = [x for x in lines(hub) if x["product"].startswith("jobs/")]
     live = get(hub, f"{HUB}/api/settings/billing/usage/live", accept="text/event-stream")
     assert live.headers["content-type"].startswith("text/event-stream")
-    event = live.text.split("\n\n")[0]
-    assert event.startswith("event: usage\ndata: ")
-    live_doc = json.loads(event.split("data: ", 1)[1])
+    live_doc = usage_event(live.text)
     total = sum(x["totalCostMicroUSD"] for x in stmt)
     assert v2["usedMicroUsd"] == uj["usedMicroUsd"] == live_doc["jobs"]["usedMicroUsd"] == total > 0
     assert v2["totalMinutes"] == uj["totalMinutes"] == sum(x["quantity"] for x in stmt)
     assert sum(d["totalCostMicroUsd"] for d in uj["jobDetails"]) == total
     running = [x for x in stmt if x["active"]]
     assert len(running) == 1 and running[0]["stoppedAt"] is None
+
+
+def events(stream: str) -> list[tuple[str, Any]]:
+    """(event name, decoded data) of every Server-Sent Event in a body."""
+    out = []
+    for block in stream.split("\n\n"):
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if "event" in fields:
+            out.append((fields["event"], json.loads(fields["data"])))
+    return out
+
+
+def usage_event(stream: str) -> Any:
+    """The first `usage` event that carries `inference` (what a client waits for)."""
+    return next(data for name, data in events(stream) if name == "usage" and "inference" in data)
+
+
+def test_live_usage_sends_keepalives_and_a_partial_first_event(hub: FakeHub) -> None:
+    """As third parties observe (hf-api.md 0.5): `count` keep-alives, and a first `usage` event without usage."""
+    body = get(hub, f"{HUB}/api/settings/billing/usage/live", accept="text/event-stream").text
+    names = [(name, "inference" in data) for name, data in events(body)]
+    assert names == [("count", False), ("usage", False), ("count", False), ("usage", True)]
 
 
 def test_live_usage_needs_the_event_stream_accept_header(hub: FakeHub) -> None:
@@ -120,7 +141,7 @@ def test_live_usage_needs_the_event_stream_accept_header(hub: FakeHub) -> None:
 def test_inference_spend_agrees_between_usage_v2_and_live_provider_details(hub: FakeHub) -> None:
     inf = get_json(hub, f"{HUB}/api/settings/billing/usage-v2")["usage"]["inferenceProviders"]
     live = get(hub, f"{HUB}/api/settings/billing/usage/live", accept="text/event-stream").text
-    doc = json.loads(live.split("data: ", 1)[1].split("\n\n")[0])["inference"]
+    doc = usage_event(live)["inference"]
     assert doc["usedNanoUsd"] == inf["usedNanoUsd"]
     assert sum(p["totalCostNanoUsd"] for p in doc["providerDetails"]) == inf["usedNanoUsd"]
     assert sum(p["numRequests"] for p in doc["providerDetails"]) == inf["numRequests"]

@@ -61,16 +61,16 @@ def test_a_truncated_body_is_an_incomplete_read_on_the_wire() -> None:
             client.get("/api/whoami-v2")
 
 
-def test_live_usage_stream_delivers_a_complete_first_event(hub: FakeHub) -> None:
+def test_live_usage_stream_delivers_usage_after_keepalives_and_a_partial_event(hub: FakeHub) -> None:
     with serve(hub) as server, httpx2.Client(base_url=server.base_url, headers=AUTH, timeout=5) as client:
         with client.stream("GET", "/api/settings/billing/usage/live",
                            headers={"accept": "text/event-stream"}) as r:
             buf = b""
             for chunk in r.iter_bytes():
                 buf += chunk
-                if b"\n\n" in buf:
+                if b'"inference"' in buf and buf.endswith(b"\n\n"):
                     break
-    assert buf.startswith(b"event: usage\ndata: {") and b'"inference"' in buf
+    assert buf.startswith(b"event: count\ndata: {") and b"event: usage\ndata: {" in buf
 
 
 def test_serve_refuses_non_loopback_hosts(hub: FakeHub) -> None:

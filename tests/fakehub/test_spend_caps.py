@@ -39,7 +39,7 @@ def test_a_spending_limit_stops_generated_traffic_too() -> None:
     assert inf["limitNanoUsd"] == 3_000_000_000
     assert 3_000_000_000 <= inf["usedNanoUsd"] <= 3_000_000_000 + PLACEHOLDER
     body = get(hub, f"{HUB}/api/settings/billing/usage/live", accept="text/event-stream").text
-    live = json.loads(next(x[6:] for x in body.splitlines() if x.startswith("data: ")))
+    live = next(d for d in (json.loads(x[6:]) for x in body.splitlines() if x.startswith("data: ")) if "inference" in d)
     assert sum(p["totalCostNanoUsd"] for p in live["inference"]["providerDetails"]) == inf["usedNanoUsd"]
 
 
