@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from hfmon.fakehub.demo import demo_scenario
 from hfmon.fakehub.hub import FakeHub
-from hfmon.fakehub.scenario import FULL_TOKEN, NO_BILLING_TOKEN, Faults
+from hfmon.fakehub.scenario import FULL_TOKEN, NO_BILLING_TOKEN, Faults, shifted
 from hfmon.fakehub.server import serve
 
 
@@ -18,6 +21,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     g.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: pick a free one)")
     g.add_argument("--speed", type=float, default=1.0, help="scenario seconds per real second (60 = 1 h/min)")
     g.add_argument("--seed", type=int, default=0, help="scenario seed (same seed + time = same answers)")
+    g.add_argument("--at-scenario-start", action="store_true",
+                   help="start the clock at the scenario's fixed instant (2026-11-18T15:00Z) for reproducible "
+                        "runs; by default the scenario is moved so that its start is now, as on the real service")
     s = parser.add_argument_group("scale and plan")
     s.add_argument("--spaces", type=int, default=13)
     s.add_argument("--endpoints", type=int, default=8)
@@ -46,8 +52,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                    help="inject billing discrepancies for the cross-check to find (default: on)")
 
 
-def build_hub(args: argparse.Namespace) -> FakeHub:
-    """The hub the flags describe."""
+def build_hub(args: argparse.Namespace, wall: Callable[[], datetime] | None = None) -> FakeHub:
+    """The hub the flags describe; its clock starts at the wall clock's now (`wall`, default the system clock)
+    unless `--at-scenario-start` pins it to the scenario's fixed start instant."""
     faults = Faults(error_rate=args.error_rate, rate_limit_burst=args.rate_limit_burst,
                     rate_limit_period=args.rate_limit_period, stall_rate=args.stall_rate,
                     stall_seconds=args.stall_seconds, malformed_rate=args.malformed_rate,
@@ -58,7 +65,15 @@ def build_hub(args: argparse.Namespace) -> FakeHub:
                              jitter_ms=args.jitter_ms, faults=faults, discrepancies=args.discrepancies,
                              settle_delay_s=args.settle_delay, rate_limit_quota=args.rate_limit_quota,
                              spending_limit_usd=args.spending_limit)
-    return FakeHub(scenario, speed=args.speed)
+    if args.at_scenario_start:
+        return FakeHub(scenario, speed=args.speed)
+    read_wall = wall or (lambda: datetime.now(UTC))
+    start = read_wall()
+    # Move the scenario by whole minutes (its state changes fall on whole minutes), then run from `start`.
+    anchored = shifted(scenario, start.replace(second=0, microsecond=0) - scenario.start)
+    began, speed = time.monotonic(), args.speed
+    return FakeHub(anchored, speed=speed,
+                   now=lambda: start + timedelta(seconds=(time.monotonic() - began) * speed))
 
 
 def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:

@@ -6,9 +6,10 @@ expected figure from the definition alone (see `hfmon.fakehub.billing` for the b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from typing import Any, TypeVar
 
 from hfmon.fakehub.catalog import (
     ENDPOINT_COMPUTES,
@@ -316,6 +317,28 @@ class Scenario:
     def discrepancy(self, kind: str, resource: str) -> Discrepancy | None:
         """The injected discrepancy of this kind on this resource, if any."""
         return next((d for d in self.discrepancies if d.kind == kind and d.resource == resource), None)
+
+
+_T = TypeVar("_T")
+
+
+def shifted(value: _T, delta: timedelta) -> _T:
+    """`value` (a Scenario, or any part of one) with every datetime in it moved by `delta`.
+
+    Used to anchor a scenario at another instant (e.g. the wall clock): everything keeps its place relative
+    to the start instant; billing periods stay calendar months of the new times.
+    """
+    moved: Any
+    if isinstance(value, datetime):
+        moved = value + delta
+    elif isinstance(value, tuple):
+        moved = tuple(shifted(v, delta) for v in value)
+    elif is_dataclass(value) and not isinstance(value, type):
+        moved = replace(value, **{f.name: shifted(getattr(value, f.name), delta) for f in fields(value)
+                                  if f.init})
+    else:
+        moved = value
+    return moved  # type: ignore[no-any-return]
 
 
 def period_bounds(moment: datetime) -> tuple[datetime, datetime]:
