@@ -65,6 +65,15 @@ def test_unpriced_resources_say_so_instead_of_zero() -> None:
     assert "$0.00" not in (agents["rate"], agents["recomputed"])
 
 
+def test_a_granted_space_says_granted_instead_of_a_rate() -> None:
+    report = build_report()
+    space = report.spaces[0]
+    granted = replace(space, cost=replace(space.cost, cost_per_hour_usd=D(0), billed_usd=D(0), granted=True))
+    report = replace(report, spaces=(granted, *report.spaces[1:]))
+    cells = by_key(rows.SPACE_COLUMNS, dict(rows.space_rows(report, None, TONES))[space.space.id])
+    assert cells["rate"] == "granted" and cells["billed"] == "$0.00"
+
+
 def test_namespace_filter_keeps_only_that_owner() -> None:
     report = build_report()
     assert {k.split("/")[0] for k, _ in rows.space_rows(report, "alice", TONES)} == {"alice"}
