@@ -218,3 +218,12 @@ def test_zero_gpu_quota_with_fractional_seconds_and_the_free_runs_counter() -> N
     assert q.runs is not None and (q.runs.used, q.runs.limit, q.runs.remaining) == (3, 8, 5)
     assert q.runs.resets_at == datetime(2026, 11, 19, 9, 12, tzinfo=UTC)
     assert pb.parse_zero_gpu({"base": 2400, "current": 1810}).runs is None
+
+
+def test_repositories_protected_is_not_public_and_any_repo_type_is_kept() -> None:
+    page = [{"id": "alice/app", "type": "space", "visibility": "protected", "storage": 10},
+            {"id": "alice/k", "type": "kernel", "visibility": "public", "storage": 20},
+            {"id": "alice/b", "type": "bucket", "visibility": "private", "storage": 30.0}]
+    repos = pr.parse_repos(page, "alice")
+    assert [(r.id, r.type, r.private, r.bytes) for r in repos] == [
+        ("alice/app", "space", True, 10), ("alice/k", "kernel", False, 20), ("alice/b", "bucket", True, 30)]
