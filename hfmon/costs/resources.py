@@ -228,11 +228,9 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     `single_replica`: it never runs more than one replica, so its billed minutes are its billed wall time.
     `replicas_now` None: its stage is unknown, so is what it costs now.
     """
-    if granted:  # the grant pays, whatever the stage
-        per_hour: Decimal | None = Decimal(0)
-    elif replicas_now is None:
-        per_hour = None
-    elif replicas_now == 0:
+    if replicas_now is None:  # unknown stage: whether it bills at all is unknown, grant or not
+        per_hour: Decimal | None = None
+    elif replicas_now == 0 or granted:
         per_hour = Decimal(0)
     elif price is None:
         per_hour = None if priced else Decimal(0)
