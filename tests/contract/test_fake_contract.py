@@ -90,9 +90,7 @@ def cases() -> Iterator[tuple[str, str, str]]:
                f"/api/organizations/{o.name}/settings/repositories")
 
 
-FIDELITY_WHOAMI = pytest.mark.xfail(strict=True, reason="fidelity: whoami orgs[] carry plan/roleInOrg, no isEnterprise")
-XFAIL = {"whoami": FIDELITY_WHOAMI}
-CASES = [pytest.param(*c, id=c[0], marks=XFAIL.get(c[0], ())) for c in cases()]
+CASES = [pytest.param(*c, id=c[0]) for c in cases()]
 
 
 def test_every_route_hfmon_reads_with_a_schema_is_checked() -> None:
@@ -111,7 +109,6 @@ def test_fake_response_validates_against_the_spec(case: str, spec_path: str, url
     assert found == [], f"{case} at {at:%Y-%m-%d %H:%M}: " + json.dumps(found[:8], indent=1)
 
 
-@FIDELITY_WHOAMI
 def test_fake_whoami_of_a_token_without_billing_validates() -> None:
     body = _get(_hub(START), HUB + "/api/whoami-v2", NO_BILLING_TOKEN).json()
     assert problems("/api/whoami-v2", body) == []

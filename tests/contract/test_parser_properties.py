@@ -103,8 +103,7 @@ def check_jobs(payload: list[dict[str, Any]], jobs: Any) -> None:
 def check_repos(payload: list[dict[str, Any]], repos: Any) -> None:
     assert [(r.id, r.type, r.bytes) for r in repos] == [(p["id"], p["type"], int(p["storage"])) for p in payload]
     for repo, raw in zip(repos, payload, strict=True):
-        if raw["visibility"] in ("public", "private"):  # `protected`: engineer fidelity decides what it counts as
-            assert repo.private is (raw["visibility"] == "private")
+        assert repo.private is (raw["visibility"] != "public")  # protected: its files are not public
 
 
 def check_hardware(payload: list[dict[str, Any]], flavors: Any) -> None:
@@ -156,7 +155,6 @@ def check_scheduled_jobs(payload: list[dict[str, Any]], jobs: Any) -> None:
 
 USAGE_V2_BASE = {"usage": {"inferenceProviders": {"usedNanoUsd": 0, "periodStart": "2026-11-01T00:00:00.000Z",
                                                   "periodEnd": "2026-12-01T00:00:00.000Z"}}}
-FIDELITY_PERIOD = pytest.mark.xfail(strict=True, reason="fidelity: usage-v2 periodStart/periodEnd are optional")
 
 Parser = Callable[[Any], Any]
 PARSERS: list[Any] = [
@@ -187,9 +185,7 @@ PARSERS: list[Any] = [
 ]
 
 
-XFAIL_REALISTIC = {"usage_v2": FIDELITY_PERIOD}
-CASES = [pytest.param(*p.values, wild, id=f"{p.id}-{'wild' if wild else 'realistic'}",
-                      marks=() if wild else XFAIL_REALISTIC.get(p.id or "", ()))
+CASES = [pytest.param(*p.values, wild, id=f"{p.id}-{'wild' if wild else 'realistic'}")
          for p in PARSERS for wild in (False, True)]
 
 

@@ -293,7 +293,8 @@ def test_a_space_on_granted_hardware_costs_nothing_and_is_no_drift() -> None:
     assert demo.granted and demo.price is not None and demo.price.usd_per_hour == D("1.00002")
     assert (demo.cost_per_hour_usd, demo.billed_usd, demo.recomputed_usd, demo.to_period_end_usd) == (0, 0, 0, 0)
     assert not demo.billed_now
-    assert r.running_cost_per_hour_usd == D("0.40002")  # only alice/chat
+    assert r.running_cost_per_hour_usd.known == D("0.40002")  # only alice/chat
+    assert r.running_cost_per_hour_usd.missing == ()  # the grant is known: $0, not a missing part
     billed, recomputed, delta, status = check(r, "space alice/demo a10g-small")
     assert (billed, recomputed, delta, status) == (0, 0, 0, CheckStatus.OK)
     assert "granted" in next(c.note for c in r.crosscheck if c.item == "space alice/demo a10g-small")
