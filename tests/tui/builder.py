@@ -182,7 +182,7 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
     account = Account(
         name="alice", type="user", full_name="Alice Example", is_pro=True, can_pay=True, period_end=PERIOD_END,
         billing_mode="postpaid",
-        orgs=(Org("acme", "admin", False, "team", PERIOD_END), Org("bigcorp", "read", True, "enterprise")),
+        orgs=(Org("acme", "admin", "team", PERIOD_END), Org("bigcorp", "read", "enterprise")),
         token_role="fineGrained")
     days_left = D((PERIOD_END - now).total_seconds()) / 86400
     series_alice = tuple((PERIOD_START + timedelta(days=d), D("0.085") * d) for d in range(0, 21))
