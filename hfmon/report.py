@@ -334,6 +334,16 @@ class SourceState:
     failure: Failure | None = None  # what happened to this poll's fetch (None: it answered)
 
     @property
+    def kind(self) -> str:
+        """What the source reads: `billing` of `billing:acme`, `account` of `account`."""
+        return self.name.partition(":")[0]
+
+    @property
+    def scope(self) -> str:
+        """The namespace a per-namespace source reads (`acme` of `billing:acme`), else ""."""
+        return self.name.partition(":")[2]
+
+    @property
     def answered(self) -> bool:
         """The source answered: with data, or by saying the token lacks a permission for it."""
         return self.status in (SourceStatus.OK, SourceStatus.NO_ACCESS)
@@ -395,6 +405,11 @@ class Report:
         return Total.sum((m.usd_per_hour for m in self.meter_rows
                           if m.kind == kind and namespace in (None, m.namespace)), Decimal(0))
 
+    def billed_now_count(self, kind: str | None, namespace: str | None = None) -> Total[int]:
+        """How many resources (of one kind, or all) cost money now; an unreadable listing makes it partial."""
+        return Total.of(((f"{m.kind}:{m.namespace}", m.billed_now) for m in self.meter_rows
+                         if kind in (None, m.kind) and namespace in (None, m.namespace)), 0)
+
     def endpoints_billed(self, namespace: str | None) -> Total[Decimal]:
         """What the listed endpoints were billed this period; an unreadable statement is named as missing."""
         return Total.of(((f"statement:{e.endpoint.namespace}", e.cost.billed_usd) for e in self.endpoints
@@ -403,7 +418,7 @@ class Report:
     @property
     def namespaces(self) -> tuple[str, ...]:
         """The polled namespaces, in the order their sources are listed (`billing:acme` → acme)."""
-        return tuple(dict.fromkeys(scope for s in self.sources if (scope := s.name.partition(":")[2])))
+        return tuple(dict.fromkeys(s.scope for s in self.sources if s.scope))
 
     def source(self, name: str) -> SourceState | None:
         """The state of one source by name (`account`, `billing:acme`), if it was polled."""

@@ -67,9 +67,9 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
             f"{i.namespace} {invoice_text(i)}" for i in report.invoices)))
     running = report.running_cost_per_hour_usd
     out.append(_fit(f"{paint('Running', 'bold')}   {money_total(running, unit='/h')} now"
-                    f"  ·  {len([r for r in report.endpoints if r.cost.billed_now])} endpoints,"
-                    f" {len([r for r in report.spaces if r.cost.billed_now])} Spaces,"
-                    f" {len([r for r in report.jobs if r.cost.billed_now])} jobs billed"))
+                    f"  ·  {count_total(report.billed_now_count('endpoints'))} endpoints,"
+                    f" {count_total(report.billed_now_count('spaces'))} Spaces,"
+                    f" {count_total(report.billed_now_count('jobs'))} jobs billed"))
     out += _missing(running, report, paint)
     if len(report.namespaces) > 1:
         out.append(_fit("          " + " · ".join(f"{ns} {money_total(report.running_in(ns), unit='/h')}"
@@ -252,7 +252,7 @@ def _sources(report: Report, paint: _Paint) -> list[str]:
     groups: dict[tuple[SourceStatus, str, str, str], list[str]] = {}
     for source in report.sources:
         if source.status is not SourceStatus.OK:
-            kind, _, scope = source.name.partition(":")
+            kind, scope = source.kind, source.scope
             what = FAILURE_WORDS[source.failure] if source.failure else ""
             groups.setdefault((source.status, what, scope, source.hint or source.error or ""), []).append(kind)
     for (status, what, scope, detail), kinds in groups.items():

@@ -47,13 +47,13 @@ def meter_text(state: ViewState) -> Text:
     """
     r, t, ns = state.report, state.tones, state.namespace
     rate = r.running_in(ns)
-    billed = [m.billed_now for m in r.meter_rows if ns in (None, m.namespace)]
+    billed = r.billed_now_count(None, ns)
     text = Text()
     text.append(fmt.money_total(rate, unit="/h"), style="bold " + t.get("accent" if rate.complete else "warn", ""))
     if rate.known is not None:
         text.append(f"\n≈ {fmt.money(rate.known * 24)}/day" + ("" if rate.complete else " or more"))
-    known = sum(n for n in billed if n is not None)
-    text.append(f"\n{known} resource{'s' if known != 1 else ''} billed now", style=t.get("muted", ""))
+    text.append(f"\n{fmt.count_total(billed)} resource{'s' if billed.known != 1 else ''} billed now",
+                style=t.get("muted", ""))
     note = fmt.missing_note(rate, len(r.namespaces))
     if note:
         text.append(f"\nnot in it: {note}", style=t.get("warn", ""))

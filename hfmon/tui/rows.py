@@ -398,7 +398,7 @@ def panel_badge(report: Report, panel: str, ns: str | None, now: datetime) -> st
     kinds = SOURCE_KINDS.get(panel, ())
     grouped: dict[str, list[str]] = {}
     for s in report.sources:
-        kind, _, space = s.name.partition(":")
+        kind, space = s.kind, s.scope
         if kind not in kinds or s.status is SourceStatus.OK or (ns is not None and space and space != ns):
             continue
         label = SOURCE_LABELS.get(s.status, s.status.value)

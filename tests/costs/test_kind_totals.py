@@ -6,7 +6,7 @@ from hfmon.config import Config
 from hfmon.costs import evaluate
 from hfmon.history import History
 from hfmon.report import Report
-from tests.costs.builders import D, at, compute, endpoint, line, namespace, snapshot, statement
+from tests.costs.builders import D, at, compute, endpoint, line, missing, namespace, snapshot, statement
 
 PRICES = (compute("nvidia-l4", "x1", "0.8"),)
 
@@ -38,3 +38,16 @@ def test_an_unreadable_statement_makes_the_billed_total_partial_not_smaller() ->
     assert r.endpoints_billed("acme").known is None  # nothing known: unknown, not $0
     assert r.endpoints_billed("alice").value == D("0.8")
     assert r.running_of("endpoints", None).value == D("2.4")  # the $/h does not need the statement
+
+
+def test_billed_now_counts_are_partial_when_a_listing_is_unreadable() -> None:
+    alice = namespace("alice", endpoints=(endpoint("alice", "chat"), endpoint("alice", "idle", state="paused")),
+                      endpoint_catalog=PRICES)
+    acme = namespace("acme", "org", endpoints=missing("endpoints:acme"), endpoint_catalog=PRICES)
+    r = evaluate(snapshot(alice, acme), History(), Config(), at(20))
+    every = r.billed_now_count("endpoints")
+    assert (every.known, every.missing) == (1, ("endpoints:acme",))  # the paused one is not billed
+    assert r.billed_now_count("endpoints", "alice").value == 1
+    assert r.billed_now_count("endpoints", "acme").known is None
+    assert r.billed_now_count("spaces").value == 0
+    assert r.billed_now_count(None, "alice").value == 1
