@@ -14,8 +14,7 @@ from hfmon.fakehub.scenario import period_bounds
 from hfmon.schemas import once_schema
 from tests.cli.test_once_e2e import Served, fake  # noqa: F401 - the fixture
 
-pytestmark = [pytest.mark.e2e, pytest.mark.xfail(
-    strict=True, reason="fidelity: org plans from whoami (today the plan arrives from the overview after the poll)")]
+pytestmark = pytest.mark.e2e
 ORG = "ada-labs"
 
 
