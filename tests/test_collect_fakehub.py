@@ -16,7 +16,7 @@ from hfmon.collect import Collector, CollectorSettings
 from hfmon.fakehub import FULL_TOKEN, NO_BILLING_TOKEN, FakeHub, Faults, Scenario, demo_scenario
 from hfmon.models import Snapshot, SourceStatus
 
-BILLING_KINDS = ("billing", "statement", "job_charges", "sessions", "live")
+BILLING_KINDS = ("billing", "statement", "job_charges", "sessions", "live", "resource_group_usage")
 
 
 def make(scenario: Scenario, token: str = FULL_TOKEN, *, deadline_s: float = 10.0) -> tuple[Collector, FakeHub]:

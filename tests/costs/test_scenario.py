@@ -42,7 +42,7 @@ async def poll_report(scn: Scenario, now: datetime, config: Config | None = None
     async with Collector(client, clock) as collector:
         snapshot = await collector.poll()
     failing = {s.name for s in snapshot.sources() if s.status is not SourceStatus.OK}
-    assert failing == {f"{k}:northwind" for k in ("billing", "statement", "sessions", "live")}
+    assert failing == {f"{k}:northwind" for k in ("billing", "statement", "sessions", "live", "resource_group_usage")}
     return evaluate(snapshot, history or History(), config or Config(), now), hub
 
 
