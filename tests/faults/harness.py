@@ -3,7 +3,6 @@ against it (the real command in a subprocess, or the dashboard's data path in-pr
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -20,23 +19,14 @@ from hfmon.fakehub import FULL_TOKEN, FakeHub
 from hfmon.fakehub.faults import RouteFault
 from hfmon.monitor import Monitor, build_monitor
 from hfmon.tui.app import HfmonApp
+from tests.cli.test_once_e2e import Run as OnceRun
 
 HFMON = [sys.executable, "-m", "hfmon"]
 OTHER_TOKEN = "hf_" + "Zq7" * 11 + "x"  # token-shaped, not ours: must be masked too
 
 
-@dataclass
-class Run:
-    """One finished `hfmon` process."""
-
-    code: int
-    stdout: str
-    stderr: str
-    wall_s: float
-
-    def doc(self) -> dict[str, Any]:
-        parsed: dict[str, Any] = json.loads(self.stdout)
-        return parsed
+class Run(OnceRun):
+    """One finished `hfmon` process, with its JSON's sources at hand."""
 
     def sources(self) -> dict[str, dict[str, Any]]:
         sources: dict[str, dict[str, Any]] = self.doc()["sources"]
