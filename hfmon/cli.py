@@ -1,13 +1,16 @@
 """The `hfmon` command line: parses arguments and hands over to exactly one front end.
 
-Importing this module is cheap and never imports Textual: each front end is imported inside its branch.
+Importing this module is cheap and never imports Textual: a command's module is imported only when it runs.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from hfmon import __version__
 from hfmon.exitcodes import ExitCode
@@ -15,22 +18,23 @@ from hfmon.exitcodes import ExitCode
 DESCRIPTION = """\
 Watch what a Hugging Face account spends: included credits, Inference Providers, Inference Endpoints,
 Spaces, Jobs and storage. Every money figure is shown as billed by Hugging Face and as recomputed
-locally, and differences are flagged.
+locally, and differences are flagged. Without a command, hfmon opens the live dashboard.
 """
 
 EPILOG = """\
 examples:
   hfmon --demo                       the live dashboard on a built-in fake account (no token needed)
   hfmon                              the live dashboard for the account of your token
-  hfmon --once                       one poll, a summary that fits 80 columns
-  hfmon --once --json | jq .credits  one poll as versioned JSON (schema in hfmon/schemas/once-v2.json)
-  hfmon --namespace acme --once      only the org "acme" (repeat --namespace for more)
+  hfmon once                         one poll, a summary that fits 80 columns (`hfmon --once` is the same)
+  hfmon once --json | jq .credits    one poll as versioned JSON (schema in hfmon/schemas/)
+  hfmon --namespace acme once        only the org "acme" (repeat --namespace for more)
   hfmon fake-hub --port 8765         serve the fake Hugging Face on 127.0.0.1 for any HF client
+  hfmon COMMAND --help               what a command does, its flags and its exit codes
 
 token: HF_TOKEN, else the token saved by `hf auth login`. Billing figures need a token that can read
 billing (fine-grained tokens: "Billing > Read billing usage"); everything else works without it.
 
-exit codes (--once):
+exit codes (once):
   0  every source answered (sources the token has no permission for are listed, not errors)
   1  partial data: some source failed; the rest is printed
   2  usage or configuration error
@@ -39,46 +43,83 @@ exit codes (--once):
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of `hfmon` and its subcommands."""
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: the module that implements it, its one-line summary, and whether it takes the shared flags.
+
+    The module exposes `DESCRIPTION`, `EPILOG`, `add_arguments(parser)` and `run(args) -> int`, and is cheap to
+    import: it is imported only when its command runs or shows its help.
+    """
+
+    module: str
+    summary: str
+    common: bool = True
+
+
+COMMANDS: dict[str, Command] = {
+    "once": Command("hfmon.headless", "poll once and print a summary, or JSON with --json (same as --once)"),
+    "fake-hub": Command("hfmon.fakehub.cli", "serve the fake Hugging Face on 127.0.0.1 for any HF client",
+                        common=False),
+}
+
+# Shared flags that take a value: needed to find the command word in argv without importing every command.
+_VALUED = {"--speed", "--namespace", "--interval", "--config", "--log-file"}
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of `hfmon`; `command`'s own parser is built in full (the others only list their summary)."""
     parser = argparse.ArgumentParser(
         prog="hfmon", description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"hfmon {__version__}")
-    _add_common(parser)
+    _add_common(parser, suppress=False)
+    dash = parser.add_argument_group("dashboard")
+    dash.add_argument("--interval", type=_interval, metavar="SECONDS",
+                      help="seconds between polls, 10 to 86400 (default: config, else 60; 5 with --demo)")
+    dash.add_argument("--once", action="store_true", help="poll once, print, and exit: the same as `hfmon once`")
+    dash.add_argument("--json", action="store_true", help="with --once: print one JSON document on stdout")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    # Listed here for --help; its own parser is built only when it runs, so other commands skip its imports.
-    sub.add_parser("fake-hub", help="serve the fake Hugging Face on 127.0.0.1 (see `hfmon fake-hub --help`)")
+    for name, spec in COMMANDS.items():
+        if name != command:
+            sub.add_parser(name, help=spec.summary, add_help=False)
+            continue
+        module = _module(spec)
+        child = sub.add_parser(name, help=spec.summary, description=getattr(module, "DESCRIPTION", spec.summary),
+                               epilog=getattr(module, "EPILOG", None),
+                               formatter_class=argparse.RawDescriptionHelpFormatter)
+        if spec.common:
+            _add_common(child, suppress=True)
+        module.add_arguments(child)
+        child.set_defaults(run=module.run)
     return parser
 
 
-def _run_fake_hub(argv: Sequence[str]) -> int:
-    from hfmon.fakehub import cli as fakehub_cli
-
-    parser = argparse.ArgumentParser(prog="hfmon fake-hub", description="Serve the fake Hugging Face on 127.0.0.1.")
-    fakehub_cli.add_arguments(parser)
-    return fakehub_cli.run(parser.parse_args(argv))
+def _module(spec: Command) -> Any:
+    return importlib.import_module(spec.module)
 
 
-def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--demo", action="store_true",
-                        help="use the built-in fake Hugging Face with an accelerated clock: no token, no network")
-    parser.add_argument("--speed", type=_positive_float, default=60.0, metavar="X",
-                        help="with --demo: scenario seconds per real second (default 60: one hour per minute)")
-    parser.add_argument("--once", action="store_true", help="poll once, print, and exit (no dashboard)")
-    parser.add_argument("--json", action="store_true", help="with --once: print one JSON document on stdout")
-    parser.add_argument("--no-color", action="store_true", help="no colours (also honoured: NO_COLOR)")
-    parser.add_argument("--namespace", action="append", type=_namespace, metavar="NAME",
-                        help="only this user or org (repeatable; default: you and every org you belong to)")
-    parser.add_argument("--interval", type=_interval, metavar="SECONDS",
-                        help="seconds between polls in the dashboard, 10 to 86400 (default: config, else 60; "
-                             "5 with --demo)")
-    parser.add_argument("--config", metavar="PATH", help="config file (default: the platform config dir/config.toml)")
-    parser.add_argument("--no-history", action="store_true",
-                        help="do not read or write the local history database")
-    parser.add_argument("--log-file", metavar="PATH",
-                        help="log warnings, source failures and rate-limit waits to PATH (the dashboard keeps "
-                             "one in the user state dir by default)")
+def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """The flags every command shares. On a subcommand they default to SUPPRESS, so that `hfmon --demo once`
+    and `hfmon once --demo` mean the same and the subcommand does not reset what the main parser set."""
+    def default(value: object) -> object:
+        return argparse.SUPPRESS if suppress else value
+
+    g = parser.add_argument_group("shared options")
+    g.add_argument("--demo", action="store_true", default=default(False),
+                   help="use the built-in fake Hugging Face with an accelerated clock: no token, no network")
+    g.add_argument("--speed", type=_positive_float, default=default(60.0), metavar="X",
+                   help="with --demo: scenario seconds per real second (default 60: one hour per minute)")
+    g.add_argument("--namespace", action="append", type=_namespace, metavar="NAME", default=default(None),
+                   help="only this user or org (repeatable; default: you and every org you belong to)")
+    g.add_argument("--config", metavar="PATH", default=default(None),
+                   help="config file (default: the platform config dir/config.toml)")
+    g.add_argument("--no-history", action="store_true", default=default(False),
+                   help="do not read or write the local history database")
+    g.add_argument("--log-file", metavar="PATH", default=default(None),
+                   help="log warnings, source failures and rate-limit waits to PATH (the dashboard keeps "
+                        "one in the user state dir by default)")
+    g.add_argument("--no-color", action="store_true", default=default(False),
+                   help="no colours (also honoured: NO_COLOR)")
 
 
 def _positive_float(text: str) -> float:
@@ -111,17 +152,53 @@ def _namespace(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def command_in(argv: Sequence[str]) -> str | None:
+    """The command word in `argv` (the first positional argument), or None for the dashboard."""
+    skip = False
+    for token in argv:
+        if skip:
+            skip = False
+        elif token == "--":
+            return None
+        elif token.startswith("-"):
+            skip = token in _VALUED
+        else:
+            return token if token in COMMANDS else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run hfmon; returns the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["fake-hub"]:
-        return _run_fake_hub(argv[1:])
-    parser = build_parser()
+    command = command_in(argv)
+    if command is not None and not COMMANDS[command].common:
+        # A command without the shared flags (fake-hub has its own --speed) parses its own arguments.
+        spec = COMMANDS[command]
+        module = _module(spec)
+        own = argparse.ArgumentParser(prog=f"hfmon {command}", description=module.DESCRIPTION,
+                                      epilog=getattr(module, "EPILOG", None),
+                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(own)
+        return int(module.run(own.parse_args(argv[argv.index(command) + 1:])))
+    parser = build_parser(command)
     args = parser.parse_args(argv)
-    if args.json and not args.once:
-        parser.error("--json needs --once (the dashboard is interactive)")
+    if args.command is None:
+        if args.json and not args.once:
+            parser.error("--json needs --once (the dashboard is interactive); or use `hfmon once --json`")
+        if args.once:
+            from hfmon import headless
+
+            args.run = headless.run
+    elif args.once or args.interval is not None:
+        flag = "--once" if args.once else "--interval"
+        parser.error(f"{flag} is a dashboard flag; it cannot be used with `hfmon {args.command}`")
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from hfmon.errors import HfmonError
 
+    run: Callable[[argparse.Namespace], int] | None = getattr(args, "run", None)
     try:
         if args.log_file:
             from pathlib import Path
@@ -129,10 +206,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from hfmon import logfile
 
             logfile.setup(Path(args.log_file).expanduser())
-        if args.once:
-            from hfmon import headless
-
-            return headless.run(args)
+        if run is not None:
+            return int(run(args))
         from hfmon import dashboard
 
         return dashboard.run(args)

@@ -1,4 +1,7 @@
-"""`hfmon --once [--json]`: one poll, printed. Data on stdout, diagnostics on stderr. Never imports Textual."""
+"""`hfmon once [--json]` (also `hfmon --once`): one poll, printed. Data on stdout, diagnostics on stderr.
+
+Never imports Textual.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +16,32 @@ from hfmon.jsonout import report_document
 from hfmon.monitor import Monitor, monitor_for
 from hfmon.report import Report
 from hfmon.textout import render_text
+
+DESCRIPTION = """\
+Poll every source once, print what the account spends, and exit: an 80-column summary, or one versioned
+JSON document with --json (schema in hfmon/schemas/). Data goes to stdout, diagnostics to stderr.
+"""
+
+EPILOG = """\
+examples:
+  hfmon once                          the summary
+  hfmon once --json | jq .credits     the credits as JSON
+  hfmon once --demo --no-history      on the built-in fake account, without touching the history database
+
+exit codes:
+  0  every source answered (sources the token has no permission for are listed, not errors)
+  1  partial data: some source failed; the rest is printed
+  2  usage or configuration error
+  3  authentication: no token, an unusable token (line break, non-ASCII), or the token was rejected
+  4  nothing reachable: no source answered
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of `hfmon once` (beside the shared ones)."""
+    # SUPPRESS: `hfmon --json once` keeps the main parser's value instead of being reset by this default.
+    parser.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print one JSON document on stdout instead of the summary")
 
 
 def run(args: argparse.Namespace) -> int:

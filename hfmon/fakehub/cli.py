@@ -14,6 +14,18 @@ from hfmon.fakehub.hub import FakeHub
 from hfmon.fakehub.scenario import FULL_TOKEN, NO_BILLING_TOKEN, Faults, shifted
 from hfmon.fakehub.server import serve
 
+DESCRIPTION = """\
+Serve the fake Hugging Face (Hub API, Inference Endpoints API, router) on 127.0.0.1, answering from a seeded
+scenario, for hfmon or any HF client. It prints the environment variables that point a client at it.
+"""
+
+EPILOG = """\
+examples:
+  hfmon fake-hub --port 8765                     the demo account, its clock at now
+  hfmon fake-hub --speed 60 --plan free          one scenario hour per real minute, on a free account
+  hfmon fake-hub --error-rate 0.2 --latency-ms 50   a flaky, slow Hugging Face
+"""
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add the fake-hub flags to `parser`."""
