@@ -60,7 +60,11 @@ COMMANDS: dict[str, Command] = {
     "once": Command("hfmon.headless", "poll once and print a summary, or JSON with --json (same as --once)"),
     "fake-hub": Command("hfmon.fakehub.cli", "serve the fake Hugging Face on 127.0.0.1 for any HF client",
                         common=False),
+    "exporter": Command("hfmon.exporter.command", "serve Prometheus metrics of one or several accounts"),
 }
+
+# Commands with their own --interval (the dashboard's flag means nothing to the others).
+_OWN_INTERVAL = {"exporter"}
 
 # Shared flags that take a value: needed to find the command word in argv without importing every command.
 _VALUED = {"--speed", "--namespace", "--interval", "--config", "--log-file"}
@@ -74,7 +78,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hfmon {__version__}")
     _add_common(parser, suppress=False)
     dash = parser.add_argument_group("dashboard")
-    dash.add_argument("--interval", type=_interval, metavar="SECONDS",
+    dash.add_argument("--interval", type=interval_arg, metavar="SECONDS",
                       help="seconds between polls, 10 to 86400 (default: config, else 60; 5 with --demo)")
     dash.add_argument("--once", action="store_true", help="poll once, print, and exit: the same as `hfmon once`")
     dash.add_argument("--json", action="store_true", help="with --once: print one JSON document on stdout")
@@ -132,7 +136,7 @@ def _positive_float(text: str) -> float:
     return value
 
 
-def _interval(text: str) -> float:
+def interval_arg(text: str) -> float:
     """--interval, by the config file's rule (imported here: the config module is cheap, no Textual)."""
     from hfmon.config import check_interval
 
@@ -189,7 +193,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from hfmon import headless
 
             args.run = headless.run
-    elif args.once or args.interval is not None:
+    elif args.once or (args.interval is not None and args.command not in _OWN_INTERVAL):
         flag = "--once" if args.once else "--interval"
         parser.error(f"{flag} is a dashboard flag; it cannot be used with `hfmon {args.command}`")
     return _run(args)

@@ -66,3 +66,14 @@ def close() -> None:
         if isinstance(handler, _PrivateRotatingHandler):
             logger.removeHandler(handler)
             handler.close()
+
+
+def to_stderr() -> None:
+    """Also send hfmon's warnings to stderr, scrubbed (a long-running service such as the exporter)."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(_ScrubbingFormatter(FORMAT))
+    handler.setLevel(logging.WARNING)
+    logger = logging.getLogger(LOGGER)
+    logger.addHandler(handler)
+    if logger.level == logging.NOTSET or logger.level > logging.WARNING:
+        logger.setLevel(logging.WARNING)

@@ -310,6 +310,11 @@ class CrossCheck:
     note: str = ""
 
 
+def product_total_item(product: str, namespace: str) -> str:
+    """The cross-check item comparing a namespace's billed total of one product with its recomputation."""
+    return f"total {product} {namespace}"
+
+
 @dataclass(frozen=True, slots=True)
 class Flag:
     """Something the user probably wants to act on."""

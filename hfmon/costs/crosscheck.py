@@ -26,7 +26,7 @@ from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import Period
 from hfmon.costs.resources import FAMILY_KIND, PricedLine, by_product
 from hfmon.models import BillingUsage, SessionCost, UsageLine
-from hfmon.report import CheckStatus, CrossCheck, Price
+from hfmon.report import CheckStatus, CrossCheck, Price, product_total_item
 
 
 def compare(item: str, billed: Decimal, recomputed: Decimal | None, tolerance: Tolerance, *,
@@ -93,7 +93,7 @@ def total_rows(namespace: str, lines: Sequence[PricedLine], tolerance: Tolerance
         unpriced = [p for p in mine if p.recomputed_usd is None]
         recomputed = None if unpriced else sum((p.recomputed_usd or Decimal(0) for p in mine), Decimal(0))
         note = f"{len(unpriced)} of {len(mine)} lines unpriced" if unpriced else f"{len(mine)} lines"
-        rows.append(compare(f"total {family} {namespace}", billed, recomputed, tolerance, note=note))
+        rows.append(compare(product_total_item(family, namespace), billed, recomputed, tolerance, note=note))
     return rows
 
 

@@ -1,0 +1,1 @@
+"""`hfmon exporter`: Prometheus metrics of Reports (command, metrics, runtime)."""

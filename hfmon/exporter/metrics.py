@@ -1,0 +1,194 @@
+"""Prometheus metric families of Reports: every figure read from the Report, labelled by account. Pure.
+
+One `hfmon_` prefix, a unit suffix on every figure with a unit, labels instead of a metric per object. A figure
+the Report does not know (None, or a partial Total) is absent, never 0: `hfmon_running_cost_per_hour_usd`
+appears only when complete, beside `..._at_least_usd` (the known part) and `..._missing_parts`.
+
+Requests counted by the metering proxy (`hfmon_inference_requests_total{account,namespace,model,provider}`)
+belong in `_report` once the Report carries the proxy's ledger; until then there is no such metric.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+
+from hfmon.models import Endpoint, SourceStatus
+from hfmon.report import Credits, Report, ResourceCost, product_total_item
+
+PRODUCTS = ("inference", "endpoints", "spaces", "jobs", "storage", "other")
+RECOMPUTED_PRODUCTS = ("endpoints", "spaces", "jobs")  # products the cross-check recomputes per namespace
+SPEND_DOC = "Spend this period by product, as billed by Hugging Face or recomputed by hfmon."
+
+
+@dataclass(frozen=True, slots=True)
+class AccountView:
+    """What the exporter knows of one watched account at scrape time: its latest Report and its poll counts."""
+
+    account: str  # the profile name (`default` without profiles)
+    report: Report | None  # None until the first poll has finished
+    polls: int = 0  # polls finished (each gives a Report, whatever its sources did)
+    failed_polls: int = 0  # polls that raised instead of giving a Report (a bug or a broken history file)
+
+
+class _Families:
+    """Metric families by name, filled account by account; a None value adds no sample."""
+
+    def __init__(self) -> None:
+        self.by_name: dict[str, GaugeMetricFamily | CounterMetricFamily] = {}
+
+    def gauge(self, name: str, doc: str, labels: dict[str, str], value: Decimal | int | float | None) -> None:
+        self._add(name, doc, labels, value, GaugeMetricFamily)
+
+    def counter(self, name: str, doc: str, labels: dict[str, str], value: int) -> None:
+        self._add(name, doc, labels, value, CounterMetricFamily)
+
+    def _add(self, name: str, doc: str, labels: dict[str, str], value: Decimal | int | float | None,
+             kind: type[GaugeMetricFamily] | type[CounterMetricFamily]) -> None:
+        family = self.by_name.get(name)
+        if family is None:
+            family = kind(name, doc, labels=list(labels))
+            self.by_name[name] = family
+        if value is not None:
+            family.add_metric(list(labels.values()), float(value))
+
+    def timestamp(self, name: str, doc: str, labels: dict[str, str], moment: datetime | None) -> None:
+        self.gauge(name, doc, labels, None if moment is None else moment.timestamp())
+
+
+def families(views: Sequence[AccountView]) -> list[Metric]:
+    """Every metric family for these accounts (a family with no sample is still described)."""
+    out = _Families()
+    for view in views:
+        a = {"account": view.account}
+        out.counter("hfmon_polls", "Polls finished since the exporter started.", a, view.polls)
+        out.counter("hfmon_poll_failures", "Polls that raised instead of giving a report (see the log).", a,
+                    view.failed_polls)
+        if view.report is not None:
+            _report(out, view.account, view.report)
+    return list(out.by_name.values())
+
+
+def _report(out: _Families, account: str, report: Report) -> None:
+    a = {"account": account}
+    out.timestamp("hfmon_last_poll_timestamp_seconds", "When the latest poll's report was made (data time).", a,
+                  report.generated_at)
+    if report.account is not None:
+        out.gauge("hfmon_account_info", "The Hugging Face account the token belongs to (always 1).",
+                  {**a, "user": report.account.name, "plan": report.account.plan or ""}, 1)
+    _sources(out, a, report)
+    _resources(out, account, report)
+    _meter(out, a, report)
+    _spend(out, a, report)
+    for credits in report.credits:
+        _credits(out, {**a, "namespace": credits.namespace}, credits)
+    for provider in report.inference.by_provider:
+        p = {**a, "provider": provider.name}
+        out.gauge("hfmon_inference_provider_spend_usd", "Inference Providers spend this period by provider "
+                  "(namespaces with a per-provider split).", p, provider.cost_usd)
+        out.gauge("hfmon_inference_provider_requests", "Inference Providers requests this period by provider.",
+                  p, provider.requests)
+    for group in report.resource_groups:
+        for limit in group.limits:
+            g = {**a, "namespace": group.namespace, "group": group.name, "product": limit.product}
+            out.gauge("hfmon_resource_group_limit_usd", "A resource group's spend limit this month.", g,
+                      limit.limit_usd)
+            out.gauge("hfmon_resource_group_spent_usd", "What a resource group spent this month, against a "
+                      "limit's product.", g, limit.spent_usd)
+    out.gauge("hfmon_unpriced_resources", "Resources billed now that no catalog layer prices.", a,
+              len(report.unpriced))
+
+
+def _sources(out: _Families, a: dict[str, str], report: Report) -> None:
+    for source in report.sources:
+        s = {**a, "source": source.name}
+        out.gauge("hfmon_source_up", "1 when the source answered the latest poll (no_access counts as an answer), "
+                  "0 when it failed and its last good value is shown.", s, int(source.answered))
+        out.gauge("hfmon_source_no_access", "1 when the token lacks the permission this source needs.", s,
+                  int(source.status is SourceStatus.NO_ACCESS))
+        out.gauge("hfmon_source_age_seconds", "Age of the source's data at the latest poll (absent: never read).",
+                  s, source.age_s)
+
+
+def _resources(out: _Families, account: str, report: Report) -> None:
+    rows: list[tuple[str, str, str, str, str, ResourceCost]] = []
+    for e in report.endpoints:
+        rows.append(("endpoint", e.endpoint.namespace, e.endpoint.name, _instance(e.endpoint), e.endpoint.state,
+                     e.cost))
+    for s in report.spaces:
+        name = s.space.id.partition("/")[2] or s.space.id
+        rows.append(("space", s.space.namespace, name, s.space.hardware or s.space.requested_hardware or "",
+                     s.space.stage, s.cost))
+    for j in report.jobs:
+        if j.cost.billed_now:  # finished jobs would add a series per job forever
+            rows.append(("job", j.job.namespace, j.job.id, j.job.flavor or "", j.job.stage, j.cost))
+            out.gauge("hfmon_job_running_seconds", "How long a job billed now has been running.",
+                      {"account": account, "namespace": j.job.namespace, "name": j.job.id,
+                       "flavor": j.job.flavor or ""}, j.job.running_s)
+    for kind, namespace, name, hardware, state, cost in rows:
+        r = {"account": account, "namespace": namespace, "kind": kind, "name": name}
+        out.gauge("hfmon_cost_per_hour_usd", "What a resource costs per hour now (absent: unpriced or unknown).",
+                  {**r, "hardware": hardware, "state": state}, cost.cost_per_hour_usd)
+        for source, value in (("billed", cost.billed_usd), ("recomputed", cost.recomputed_usd)):
+            out.gauge("hfmon_resource_spend_usd", "What a resource was billed this period, as billed by Hugging "
+                      "Face or recomputed by hfmon.", {**r, "source": source}, value)
+
+
+def _instance(e: Endpoint) -> str:
+    parts = (e.vendor, e.instance_type, e.instance_size)
+    return "/".join(p for p in parts if p) if all(parts) else (e.instance_type or "")
+
+
+def _meter(out: _Families, a: dict[str, str], report: Report) -> None:
+    for row in report.meter_rows:
+        m = {**a, "namespace": row.namespace, "kind": row.kind}
+        out.gauge("hfmon_running_cost_per_hour_usd", "What a namespace's resources of a kind cost per hour now "
+                  "(absent when a part is unknown: see the _at_least_usd and _missing_parts metrics).", m,
+                  row.usd_per_hour.value)
+        out.gauge("hfmon_running_cost_per_hour_at_least_usd", "The known part of the running cost per hour "
+                  "(a lower bound when parts are missing).", m, row.usd_per_hour.known)
+        out.gauge("hfmon_running_cost_missing_parts", "Parts of the running cost per hour that are unknown "
+                  "(unread listings, unpriced or unknown-stage resources).", m, len(row.usd_per_hour.missing))
+        out.gauge("hfmon_billed_now_resources", "Resources costing money now.", m, row.billed_now)
+
+
+def _spend(out: _Families, a: dict[str, str], report: Report) -> None:
+    checks = {c.item: c for c in report.crosscheck}
+    for spend in report.spend:
+        n = {**a, "namespace": spend.namespace}
+        billed = (spend.inference_usd, spend.endpoints_usd, spend.spaces_usd, spend.jobs_usd, spend.storage_usd,
+                  spend.other_usd)
+        for product, value in zip(PRODUCTS, billed, strict=True):
+            out.gauge("hfmon_spend_usd", SPEND_DOC, {**n, "product": product, "source": "billed"}, value)
+        for product in RECOMPUTED_PRODUCTS:
+            check = checks.get(product_total_item(product, spend.namespace))
+            out.gauge("hfmon_spend_usd", SPEND_DOC, {**n, "product": product, "source": "recomputed"},
+                      check.recomputed_usd if check is not None else None)
+        out.gauge("hfmon_namespace_spend_usd", "A namespace's spend this period, every product (absent when a "
+                  "product is unknown).", n, spend.total_usd.value)
+
+
+def _credits(out: _Families, n: dict[str, str], c: Credits) -> None:
+    figures: Iterable[tuple[str, str, Decimal | None]] = (
+        ("hfmon_credits_used_usd", "Inference Providers credits used this period (includes unsettled spend).",
+         c.used_usd),
+        ("hfmon_credits_included_usd", "Included Inference Providers credits this period.", c.included_usd),
+        ("hfmon_credits_remaining_usd", "Included credits left this period.", c.remaining_usd),
+        ("hfmon_credits_overage_usd", "Spend beyond the included credits this period.", c.overage_usd),
+        ("hfmon_credits_limit_usd", "The spending limit (absent: none set).", c.limit_usd),
+        ("hfmon_credits_provisional_usd", "Spend booked in the last ~30 minutes that may still settle lower "
+         "(absent: unknown).", c.provisional_usd),
+        ("hfmon_projected_period_usd", "Inference Providers spend projected to the period's end.",
+         c.projected_period_usd),
+        ("hfmon_credits_rate_usd_per_day", "The burn rate the projection uses.", c.rate_usd_per_day),
+    )
+    for name, doc, value in figures:
+        out.gauge(name, doc, n, value)
+    out.timestamp("hfmon_credits_exhausted_timestamp_seconds", "When the included credits run out at this rate "
+                  "(absent: not within the period).", n, c.exhausts_at)
+    out.timestamp("hfmon_period_start_timestamp_seconds", "When the billing period began.", n, c.period_start)
+    out.timestamp("hfmon_period_end_timestamp_seconds", "When the billing period ends.", n, c.period_end)

@@ -1,0 +1,127 @@
+"""The exporter's runtime: each watched account polled on its own schedule, `/metrics` rendered at scrape time.
+
+A scrape never polls: it renders the latest Report of every account (see `metrics.families`). Each account has
+its own Monitor, so its own HTTP client and rate-limit governor: one account's rate limit never slows another.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterable, Sequence
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client.core import Metric
+from prometheus_client.registry import CollectorRegistry
+
+from hfmon.errors import ConfigError
+from hfmon.exporter.metrics import AccountView, families
+from hfmon.monitor import Monitor
+from hfmon.report import Report
+
+log = logging.getLogger("hfmon.exporter")
+log.addHandler(logging.NullHandler())
+
+
+class AccountWatch:
+    """One watched account: its Monitor, polled every `interval_s`, and what the last poll gave."""
+
+    def __init__(self, account: str, monitor: Monitor, interval_s: float) -> None:
+        self.account = account
+        self.monitor = monitor
+        self.interval_s = interval_s
+        self.latest: Report | None = None  # replaced whole by the poll loop; a scrape reads the reference
+        self.polls = 0
+        self.failed_polls = 0
+
+    def view(self) -> AccountView:
+        """What a scrape renders for this account now."""
+        return AccountView(self.account, self.latest, self.polls, self.failed_polls)
+
+    async def poll_once(self) -> None:
+        """One poll; a poll that raises is logged and counted, and the last good Report stays."""
+        try:
+            self.latest = await self.monitor.poll()
+            self.polls += 1
+        except Exception:  # the exporter must keep serving whatever one poll did
+            self.failed_polls += 1
+            log.exception("account %s: the poll failed", self.account)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll until `stop` is set, waiting the interval (or the rate-limit window) between polls."""
+        while not stop.is_set():
+            await self.poll_once()
+            delay = self.monitor.next_delay(self.interval_s)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+
+
+class ReportCollector:
+    """A prometheus_client collector rendering every account's latest Report at scrape time."""
+
+    def __init__(self, watches: Sequence[AccountWatch]) -> None:
+        self.watches = tuple(watches)
+
+    def describe(self) -> Iterable[Metric]:
+        """Nothing to describe ahead of a scrape: which families have samples depends on the Reports."""
+        return []
+
+    def collect(self) -> Iterable[Metric]:
+        """The metric families of the latest Reports (no I/O, no poll)."""
+        return families([w.view() for w in self.watches])
+
+
+class MetricsServer:
+    """`/metrics` over HTTP on a daemon thread (prometheus_client's WSGI server)."""
+
+    def __init__(self, watches: Sequence[AccountWatch], host: str, port: int) -> None:
+        from prometheus_client.exposition import start_wsgi_server
+
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(ReportCollector(watches))
+        try:
+            self.httpd, self.thread = start_wsgi_server(port, addr=host, registry=registry)
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                              "choose another --port (or --host), or stop what is using it") from None
+
+    @property
+    def port(self) -> int:
+        """The port it listens on (the one chosen by the system for --port 0)."""
+        return int(self.httpd.server_port)
+
+    def close(self) -> None:
+        """Stop serving and release the socket."""
+        httpd: WSGIServer = self.httpd
+        httpd.shutdown()
+        httpd.server_close()
+        self.thread.join(timeout=5)
+
+
+async def watch_all(watches: Sequence[AccountWatch], stop: asyncio.Event) -> None:
+    """Poll every account on its own schedule until `stop` is set; then close their HTTP clients."""
+    try:
+        async with asyncio.TaskGroup() as tg:
+            for watch in watches:
+                tg.create_task(watch.run(stop))
+    finally:
+        for watch in watches:
+            with contextlib.suppress(Exception):
+                await watch.monitor.aclose()
+
+
+def run_until_stopped(watches: Sequence[AccountWatch]) -> None:
+    """Run the poll loops in this thread until SIGTERM or SIGINT."""
+    import signal
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # not on Windows, not off the main thread
+                loop.add_signal_handler(sig, stop.set)
+        await watch_all(watches, stop)
+
+    asyncio.run(main())
+

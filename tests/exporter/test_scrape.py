@@ -1,0 +1,169 @@
+"""The exporter scraped over real HTTP and parsed with prometheus_client's parser, against the fake scenario.
+
+The account is polled in-process at a frozen scenario time (the real collector against the fake), `/metrics` is
+served by the exporter's own server on a free loopback port, and every figure checked is worked out again from
+the scenario definition (`tests.costs.scenario_expect`), not from hfmon's cost code.
+"""
+
+from __future__ import annotations
+
+import urllib.request
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from hfmon.api.governor import Governor
+from hfmon.api.hub import HubClient
+from hfmon.api.urls import BaseUrls
+from hfmon.clock import FrozenClock
+from hfmon.collect import Collector
+from hfmon.config import Config
+from hfmon.exporter.serve import AccountWatch, MetricsServer
+from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
+from hfmon.fakehub.faults import RouteFault
+from hfmon.monitor import Monitor
+from tests.costs import scenario_expect as expect
+
+D = Decimal
+START = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+NO_BILLING = "northwind"  # the full token cannot read this org's billing
+Labels = frozenset[tuple[str, str]]
+
+
+def scrape(port: int) -> dict[str, dict[Labels, float]]:
+    """GET /metrics and parse it: sample name → {labels: value}."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
+        assert resp.status == 200
+        text = resp.read().decode()
+    out: dict[str, dict[Labels, float]] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            out.setdefault(sample.name, {})[frozenset(sample.labels.items())] = sample.value
+    return out
+
+
+def lab(**labels: str) -> Labels:
+    return frozenset({"account": "default", **labels}.items())
+
+
+@dataclass
+class Exporter:
+    hub: FakeHub
+    clock: FrozenClock
+    watch: AccountWatch
+    port: int
+
+
+@pytest.fixture
+async def exporter() -> AsyncIterator[Exporter]:
+    clock = FrozenClock(START)
+    hub = FakeHub(demo_scenario(), now=clock.now)
+    client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
+                       governor=Governor(backoff_base_s=0.001))
+    watch = AccountWatch("default", Monitor(Collector(client, clock), clock, Config(), None), 60.0)
+    server = MetricsServer([watch], "127.0.0.1", 0)
+    try:
+        yield Exporter(hub, clock, watch, server.port)
+    finally:
+        server.close()
+        await watch.monitor.aclose()
+
+
+async def test_before_the_first_poll_only_the_poll_counters_are_served(exporter: Exporter) -> None:
+    metrics = scrape(exporter.port)
+    assert metrics["hfmon_polls_total"] == {lab(): 0.0}
+    assert "hfmon_cost_per_hour_usd" not in metrics  # nothing known yet: no figure, not zeros
+    assert "hfmon_source_up" not in metrics
+
+
+async def test_figures_match_the_scenario(exporter: Exporter) -> None:
+    await exporter.watch.poll_once()
+    metrics = scrape(exporter.port)
+    scn = exporter.hub.scenario
+    assert metrics["hfmon_polls_total"] == {lab(): 1.0}
+    assert metrics["hfmon_last_poll_timestamp_seconds"] == {lab(): START.timestamp()}
+
+    # $/h now of every resource, labelled by namespace, kind, name, hardware and state; unpriced: absent.
+    per_hour = metrics["hfmon_cost_per_hour_usd"]
+    by_name = {(dict(k)["kind"], dict(k)["namespace"], dict(k)["name"]): (v, dict(k)) for k, v in per_hour.items()}
+    for ep_id, want in expect.endpoints(scn, START).items():
+        ns, name = ep_id.split("/")
+        value, labels = by_name[("endpoint", ns, name)]
+        assert value == pytest.approx(float(want.cost_per_hour)), ep_id
+        ep = next(e for e in scn.endpoints if e.id == ep_id)
+        assert labels["hardware"] == f"{ep.compute.vendor}/{ep.compute.instance_type}/{ep.compute.instance_size}"
+    for space_id, want in expect.spaces(scn, START).items():
+        ns, name = space_id.split("/")
+        if want.cost_per_hour is None:  # the h100 Space no catalog prices
+            assert ("space", ns, name) not in by_name, space_id
+        else:
+            assert by_name[("space", ns, name)][0] == pytest.approx(float(want.cost_per_hour)), space_id
+    running = {job_id: want for job_id, want in expect.jobs(scn, START).items() if want.replicas_now}
+    assert {k[2] for k in by_name if k[0] == "job"} == set(running)
+    for job_id, want in running.items():
+        job = next(j for j in scn.jobs if j.id == job_id)
+        assert by_name[("job", job.namespace, job_id)][0] == pytest.approx(float(want.cost_per_hour))
+
+    # Billed this period per resource, and per namespace and product.
+    spend = metrics["hfmon_resource_spend_usd"]
+    for ep_id, want in expect.endpoints(scn, START).items():
+        ns, name = ep_id.split("/")
+        billed = spend.get(lab(namespace=ns, kind="endpoint", name=name, source="billed"))
+        if ns == NO_BILLING:
+            assert billed is None  # its statement is unreadable: unknown, not $0
+        else:
+            assert billed == pytest.approx(float(want.billed_usd)), ep_id
+    for ns in ("ada", "ada-labs"):
+        want_eps = sum((w.billed_usd for k, w in expect.endpoints(scn, START).items() if k.startswith(f"{ns}/")), D(0))
+        assert metrics["hfmon_spend_usd"][lab(namespace=ns, product="endpoints", source="billed")] == \
+            pytest.approx(float(want_eps))
+    assert not any(dict(k)["namespace"] == NO_BILLING for k in metrics["hfmon_spend_usd"])
+
+    # Credits: used (placeholders included) and included, per namespace with billing access.
+    for ns, included in (("ada", D(2)), ("ada-labs", D(10))):
+        used, _, _ = expect.inference(exporter.hub, ns, START)
+        assert metrics["hfmon_credits_used_usd"][lab(namespace=ns)] == pytest.approx(float(used))
+        assert metrics["hfmon_credits_included_usd"][lab(namespace=ns)] == float(included)
+    assert lab(namespace=NO_BILLING) not in metrics["hfmon_credits_used_usd"]
+
+    # The meter: ada-labs' Spaces include the unpriced h100, so their total is absent and its known part shown.
+    meter = metrics["hfmon_running_cost_per_hour_usd"]
+    assert lab(namespace="ada-labs", kind="spaces") not in meter
+    priced = sum((w.cost_per_hour or D(0) for k, w in expect.spaces(scn, START).items() if k.startswith("ada-labs/")),
+                 D(0))
+    assert metrics["hfmon_running_cost_per_hour_at_least_usd"][lab(namespace="ada-labs", kind="spaces")] == \
+        pytest.approx(float(priced))
+    assert metrics["hfmon_running_cost_missing_parts"][lab(namespace="ada-labs", kind="spaces")] == 1.0
+    ada_eps = sum((w.cost_per_hour or D(0) for k, w in expect.endpoints(scn, START).items() if k.startswith("ada/")),
+                  D(0))
+    assert meter[lab(namespace="ada", kind="endpoints")] == pytest.approx(float(ada_eps))
+
+    # Sources: every one answered; northwind's billing ones say the token lacks the permission.
+    up, no_access = metrics["hfmon_source_up"], metrics["hfmon_source_no_access"]
+    assert set(up.values()) == {1.0}
+    denied = {dict(k)["source"] for k, v in no_access.items() if v == 1.0}
+    assert denied == {f"{kind}:{NO_BILLING}" for kind in
+                      ("billing", "statement", "sessions", "live", "resource_group_usage")}
+    assert metrics["hfmon_unpriced_resources"] == {lab(): 1.0}
+
+
+async def test_keeps_serving_the_last_good_values_when_hugging_face_fails(exporter: Exporter) -> None:
+    await exporter.watch.poll_once()
+    before = scrape(exporter.port)
+    exporter.hub.route_faults.append(RouteFault("*", status=503, reason="Service Unavailable"))
+    exporter.clock.advance(300)
+    await exporter.watch.poll_once()
+    after = scrape(exporter.port)
+    assert after["hfmon_polls_total"] == {lab(): 2.0}
+    up = after["hfmon_source_up"]
+    assert up[lab(source="endpoints:ada")] == 0.0
+    assert up[lab(source="billing:ada")] == 0.0
+    # The last good values stay, with their age.
+    assert after["hfmon_cost_per_hour_usd"] == before["hfmon_cost_per_hour_usd"]
+    assert after["hfmon_credits_used_usd"] == before["hfmon_credits_used_usd"]
+    assert after["hfmon_source_age_seconds"][lab(source="endpoints:ada")] >= 300
+    assert after["hfmon_last_poll_timestamp_seconds"] == {lab(): START.timestamp() + 300}
