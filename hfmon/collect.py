@@ -28,13 +28,14 @@ from hfmon.errors import (
     NoAccessError,
     TimedOutError,
 )
-from hfmon.models import Account, BillingUsage, LiveUsage, NamespaceData, Snapshot, SourceResult, SourceStatus
+from hfmon.models import Account, BillingUsage, Job, LiveUsage, NamespaceData, Snapshot, SourceResult, SourceStatus
 
 log = logging.getLogger("hfmon.collect")
 log.addHandler(logging.NullHandler())  # never Python's last-resort stderr handler: it would paint over the TUI
 T = TypeVar("T")
 
 HOURS = 3600.0
+ACTIVE_JOB_STAGES = ("RUNNING", "SCHEDULING")
 ORG_ENDPOINTS_HINT = ("this org has no Inference Endpoints billing set up, or the token cannot read its "
                       "Endpoints (fine-grained: inference.endpoints.write on the org)")
 
@@ -49,6 +50,9 @@ class CollectorSettings:
     """One source (all its pages and retries) gets at most this long."""
     identity_ttl_s: float = 6 * HOURS
     catalog_ttl_s: float = 6 * HOURS
+    finished_jobs_ttl_s: float = 1 * HOURS
+    """Finished jobs do not change: every poll asks only for running and scheduling ones, and the whole listing
+    is read again after this long, or at once when a job seen active is active no more."""
     no_access_recheck_s: float = 15 * 60
     """A source that answered 403 is asked again only after this long (clock time)."""
 
@@ -64,6 +68,7 @@ class Collector:
         self.settings = settings or CollectorSettings()
         self._cache: dict[str, SourceResult[Any]] = {}
         self._denied: dict[str, tuple[datetime, SourceResult[Any]]] = {}
+        self._finished_jobs: dict[str, tuple[datetime, tuple[Job, ...]]] = {}
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
@@ -149,7 +154,7 @@ class Collector:
             # Paginated listings first: they are the longest chains, so they should not queue behind the rest.
             storage = tg.create_task(src("storage", lambda: c.repositories(ns, user=user)))
             spaces = tg.create_task(src("spaces", lambda: c.spaces(ns)))
-            jobs = tg.create_task(src("jobs", lambda: c.jobs(ns)))
+            jobs = tg.create_task(src("jobs", lambda: self._jobs(ns, prev.get(f"jobs:{ns}"))))
             billing = tg.create_task(src("billing", lambda: c.usage_v2(ns, user=user, start=start, end=now)))
             # Its own source: when the stream fails, usage-v2's credits still stand, but the per-provider split
             # and the storage totals are unknown, and the user should see why (not an empty breakdown).
@@ -177,6 +182,23 @@ class Collector:
                              resource_groups=groups.result() if groups else None,
                              resource_group_usage=usage.result() if usage else None,
                              scheduled_jobs=scheduled.result(), live=live.result())
+
+    async def _jobs(self, ns: str, previous: SourceResult[tuple[Job, ...]] | None) -> tuple[Job, ...]:
+        """A namespace's jobs with one listing per poll: the active ones (`stage` filter), plus the finished
+        ones from a whole listing read at most every `finished_jobs_ttl_s`, or again when a job has just ended."""
+        cached = self._finished_jobs.get(ns)
+        now = self.clock.now()
+        if cached is not None and 0 <= (now - cached[0]).total_seconds() < self.settings.finished_jobs_ttl_s:
+            active = await self.client.jobs(ns, ACTIVE_JOB_STAGES)
+            ids = {j.id for j in active}
+            was_active = {j.id for j in (previous.value if previous is not None else None) or ()
+                          if j.stage in ACTIVE_JOB_STAGES}
+            if was_active <= ids:
+                merged = active + tuple(j for j in cached[1] if j.id not in ids)
+                return tuple(sorted(merged, key=_newest_first))  # the listing's own order
+        every = await self.client.jobs(ns)
+        self._finished_jobs[ns] = (now, tuple(j for j in every if j.stage not in ACTIVE_JOB_STAGES))
+        return every
 
     async def _cached_source(self, name: str, ttl_s: float, fetch: Callable[[], Awaitable[T]],
                              prev: _PreviousIndex, **kw: Any) -> SourceResult[T]:
@@ -228,6 +250,10 @@ class Collector:
             return _failed(name, HfmonError(f"internal error while reading {name} ({type(exc).__name__})"),
                            previous)
         return SourceResult(name, SourceStatus.OK, value, fetched_at=self.clock.now())
+
+
+def _newest_first(job: Job) -> float:
+    return -job.created_at.timestamp() if job.created_at is not None else 0.0
 
 
 def _plan(account: Account | None, org: str) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -187,9 +187,10 @@ class HubClient:
         params: dict[str, Any] = {"author": namespace, "expand": list(SPACES_QUERY_EXPAND), "limit": PAGE_LIMIT}
         return await self._paged(self._api("spaces"), params, lambda page: pr.parse_spaces(page, namespace))
 
-    async def jobs(self, namespace: str) -> tuple[Job, ...]:
-        """`GET /api/jobs/{ns}` (following pages): the namespace's Jobs."""
-        return await self._paged(self._api(f"jobs/{_seg(namespace)}"), None,
+    async def jobs(self, namespace: str, stages: Sequence[str] = ()) -> tuple[Job, ...]:
+        """`GET /api/jobs/{ns}` (following pages): the namespace's Jobs, only those in `stages` when given."""
+        params: dict[str, Any] | None = {"stage": list(stages)} if stages else None
+        return await self._paged(self._api(f"jobs/{_seg(namespace)}"), params,
                                  lambda page: pr.parse_jobs(page, namespace))
 
     async def scheduled_jobs(self, namespace: str) -> tuple[ScheduledJob, ...]:

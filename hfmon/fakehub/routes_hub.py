@@ -14,6 +14,8 @@ from hfmon.fakehub.hub import Ctx
 from hfmon.fakehub.scenario import JobDef, Org, RepoDef, Scenario, ScheduledJobDef, SpaceDef, period_bounds
 from hfmon.fakehub.wire import HTTPError, Resp, iso_ms, json_resp, not_found, page
 
+JOB_STAGES = frozenset({"COMPLETED", "CANCELED", "ERROR", "DELETED", "RUNNING", "SCHEDULING"})  # the spec's enum
+
 MODEL_EXPAND = frozenset("author baseModels cardData childrenModelCount config createdAt disabled downloads "
                          "downloadsAllTime evalResults gated gguf inference inferenceProviderMapping lastModified "
                          "library_name likes mask_token model-index pipeline_tag private resourceGroup safetensors "
@@ -292,9 +294,15 @@ def route(ctx: Ctx) -> Resp | None:
     if n == 2 and parts[0] == "jobs":
         ctx.need_auth()
         _member_ns(ctx, parts[1])
+        stages = set(ctx.req.args("stage"))
+        if not stages <= JOB_STAGES:
+            raise HTTPError(400, f"Invalid stage: expected one of {', '.join(sorted(JOB_STAGES))}")
         jobs = sorted((j for j in scn.jobs if j.namespace == parts[1] and j.created_at <= ctx.now),
                       key=lambda j: j.created_at, reverse=True)
-        return page(ctx.req, [job_json(ctx, j) for j in jobs], scn.page_size)
+        listed = [job_json(ctx, j) for j in jobs]
+        if stages:  # the spec's `stage` filter, repeatable
+            listed = [j for j in listed if j["status"]["stage"] in stages]
+        return page(ctx.req, listed, scn.page_size)
     if n == 2 and parts[0] == "scheduled-jobs":
         ctx.need_auth()
         _member_ns(ctx, parts[1])
