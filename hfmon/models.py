@@ -335,7 +335,7 @@ class ZeroGpuQuota:
     base_s: int
     remaining_s: int
     resets_at: datetime | None
-    overquota_used_s: int = 0
+    overquota_used_s: int | None = None  # None: HF did not say (the field is optional)
     runs: ZeroGpuRuns | None = None  # None: the quota carries no runs counter
 
 

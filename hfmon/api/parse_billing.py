@@ -279,6 +279,6 @@ def parse_zero_gpu(data: Json) -> ZeroGpuQuota:
         base_s=to_int(need_number(d, "base", w, SECONDS)),
         remaining_s=to_int(need_number(d, "current", w, SIGNED_SECONDS)),
         resets_at=opt_moment(d, "resetsAt", w),
-        overquota_used_s=opt_int(d, "overquotaUsed", w, SECONDS) or 0,
+        overquota_used_s=opt_int(d, "overquotaUsed", w, SECONDS),
         runs=runs,
     )

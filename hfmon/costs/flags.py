@@ -132,7 +132,7 @@ def credit_flags(credits: Sequence[Credits], alerts: Alerts) -> list[Flag]:
 
 def zero_gpu_flags(quota: ZeroGpuQuota | None, overage: Price) -> list[Flag]:
     """zero_gpu_overage: GPU seconds past the daily quota, and what they cost at `overage` per hour."""
-    if quota is None or quota.overquota_used_s <= 0:
+    if quota is None or quota.overquota_used_s is None or quota.overquota_used_s <= 0:
         return []
     cost = overage.usd_per_hour * quota.overquota_used_s / 3600
     return [Flag("zero_gpu_overage", "zero_gpu",

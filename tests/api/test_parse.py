@@ -117,7 +117,10 @@ def test_zero_gpu_current_is_remaining() -> None:
                            "overquotaUsed": 0})
     assert (q.base_s, q.remaining_s, q.overquota_used_s) == (2400, 1810, 0)
     assert q.resets_at == datetime(2026, 9, 30, 9, 12, 3, tzinfo=UTC)
-    assert pb.parse_zero_gpu({"base": 300, "current": 300}).resets_at is None
+    bare = pb.parse_zero_gpu({"base": 300, "current": 300})
+    assert bare.resets_at is None
+    assert bare.overquota_used_s is None  # optional in the spec: not reported is unknown, not 0 s
+
 
 
 def test_endpoint_with_nanosecond_times() -> None:
