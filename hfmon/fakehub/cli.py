@@ -102,7 +102,11 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             print(f"export HF_TOKEN={FULL_TOKEN}")
             print(f"# a token without billing read: {NO_BILLING_TOKEN}  (both are public fake tokens)")
             print("# Ctrl-C to stop", flush=True)
-            (stop or threading.Event()).wait()
+            stopping = stop or threading.Event()
+            # Wake up often: a Ctrl-C the kernel delivers to the server thread sets Python's flag, but only the
+            # main thread raises KeyboardInterrupt, and a wait without a timeout would never look at the flag.
+            while not stopping.wait(0.2):
+                pass
     except KeyboardInterrupt:
         pass
     except OSError as exc:
