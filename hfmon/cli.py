@@ -67,7 +67,7 @@ COMMANDS: dict[str, Command] = {
 _OWN_INTERVAL = {"exporter"}
 
 # Shared flags that take a value: needed to find the command word in argv without importing every command.
-_VALUED = {"--speed", "--namespace", "--interval", "--config", "--log-file"}
+_VALUED = {"--speed", "--namespace", "--interval", "--config", "--log-file", "--profile"}
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
@@ -117,6 +117,9 @@ def _add_common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
                    help="only this user or org (repeatable; default: you and every org you belong to)")
     g.add_argument("--config", metavar="PATH", default=default(None),
                    help="config file (default: the platform config dir/config.toml)")
+    g.add_argument("--profile", metavar="NAME", type=_profile, default=default(None),
+                   help="the account of the config file's [profiles.NAME]: its token (from the environment "
+                        "variable it names, or `hf auth login`) and namespaces")
     g.add_argument("--no-history", action="store_true", default=default(False),
                    help="do not read or write the local history database")
     g.add_argument("--log-file", metavar="PATH", default=default(None),
@@ -152,6 +155,15 @@ def _namespace(text: str) -> str:
 
     try:
         return check_namespace(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _profile(text: str) -> str:
+    from hfmon.config import check_profile
+
+    try:
+        return check_profile(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 

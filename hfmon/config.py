@@ -21,6 +21,13 @@ Every key is optional; unknown keys are rejected by name. Format::
     [prices.models]       # USD per 1M tokens, "<model>:<provider>"
     "deepseek-ai/DeepSeek-V4-Pro:together" = { input = 2.1, output = 4.4 }
 
+    [profiles.acme]       # an account the exporter watches, or `--profile acme` for any command
+    token_env = "ACME_HF_TOKEN"     # the environment variable holding its token (hfmon never stores one)
+    namespaces = ["acme"]           # optional, as above
+    [profiles.me]
+    hf_token = "work"               # or: a token saved by `hf auth login` under this name (`hf auth list`)
+                                    # (neither key: HF_TOKEN, else the token `hf auth login` made current)
+
     [alerts]              # thresholds (numbers >= 0)
     max_cost_per_hour_usd = 5       # running cost per hour now      } read and checked, but not used yet:
     max_period_usd = 100            # projected spend this period    } loading a file that sets them says so
@@ -55,6 +62,8 @@ INTERVAL_RULE = f"a number of seconds from {MIN_INTERVAL_S} to {MAX_INTERVAL_S}"
 MAX_RETENTION_DAYS = 36_500  # a century: beyond it a date overflows
 MAX_CONFIG_BYTES = 1 << 20  # a config file is a few lines; never read a device or a huge file whole
 _NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
+_PROFILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 _HINT = "fix the value or remove the key to use the default"
 _ALERT_KEYS = {
     "max_cost_per_hour_usd": "a number of USD per hour",
@@ -92,6 +101,25 @@ class Alerts:
 
 
 @dataclass(frozen=True, slots=True)
+class Profile:
+    """An account to watch: where its token is (never the token itself) and, optionally, its namespaces."""
+
+    name: str
+    token_env: str | None = None  # the environment variable holding the token
+    hf_token: str | None = None  # the name of a token saved by `hf auth login`
+    namespaces: tuple[str, ...] | None = None  # None: the config's, else the user and every org
+
+    @property
+    def token_origin(self) -> str:
+        """Where the token comes from, in words (for messages; never the token)."""
+        if self.token_env:
+            return f"the environment variable {self.token_env}"
+        if self.hf_token:
+            return f"the token saved by `hf auth login` as {self.hf_token!r}"
+        return "HF_TOKEN, else the token of `hf auth login`"
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the config file can set, with defaults."""
 
@@ -101,6 +129,7 @@ class Config:
     tolerance: Tolerance = field(default_factory=Tolerance)
     prices: PriceOverrides = field(default_factory=PriceOverrides)
     alerts: Alerts = field(default_factory=Alerts)
+    profiles: Mapping[str, Profile] = field(default_factory=lambda: MappingProxyType({}))  # by name, file order
     path: Path | None = None  # the file read, if any
     warnings: tuple[str, ...] = ()  # what the user should know about the file (keys set that do nothing yet)
 
@@ -119,6 +148,14 @@ def check_namespace(name: str) -> str:
         shown = repr(name) if name.isprintable() else "a name with control characters"
         raise ValueError(f"expected a user or org name (letters, digits, '-', '_' or '.'), got {shown}")
     return cleaned
+
+
+def check_profile(name: str) -> str:
+    """A profile name (letters, digits, '-', '_', '.'), else ValueError."""
+    if not _PROFILE.fullmatch(name):
+        shown = repr(name) if name.isprintable() else "a name with control characters"
+        raise ValueError(f"expected a profile name (letters, digits, '-', '_' or '.'), got {shown}")
+    return name
 
 
 def default_path() -> Path:
@@ -161,7 +198,7 @@ def load_config(path: Path | None = None) -> Config:
 def parse_config(raw: Mapping[str, Any], name: str = "config.toml", path: Path | None = None) -> Config:
     """Validate a parsed TOML document; `name` is the file name errors mention."""
     v = _Validator(name)
-    v.known(raw, "", {"interval", "namespaces", "retention_days", "crosscheck", "prices", "alerts"})
+    v.known(raw, "", {"interval", "namespaces", "retention_days", "crosscheck", "prices", "alerts", "profiles"})
     interval = v.number(raw, "interval", INTERVAL_RULE, minimum=Decimal(MIN_INTERVAL_S))
     if interval is not None and interval > MAX_INTERVAL_S:
         raise v.fail("interval", INTERVAL_RULE, raw["interval"])
@@ -182,6 +219,7 @@ def parse_config(raw: Mapping[str, Any], name: str = "config.toml", path: Path |
                             usd=tol_usd if tol_usd is not None else Decimal("0.01")),
         prices=v.prices(v.table(raw, "prices")),
         alerts=Alerts(**{k: val for k, val in alerts.items() if val is not None}),
+        profiles=v.profiles(v.table(raw, "profiles")),
         path=path,
         warnings=tuple(f"{name}: alerts.{key} is not used yet (alerts come in a later version of hfmon); "
                        "it is checked but changes nothing" for key in NOT_USED_YET if key in alerts_raw),
@@ -233,7 +271,33 @@ class _Validator:
             raise self.fail(key, expected, value)
         return value
 
-    def namespaces(self, raw: Mapping[str, Any]) -> tuple[str, ...] | None:
+    def profiles(self, raw: Mapping[str, Any]) -> Mapping[str, Profile]:
+        out: dict[str, Profile] = {}
+        for name, table in raw.items():
+            full = f"profiles.{name}"
+            try:
+                check_profile(name)
+            except ValueError as exc:
+                raise ConfigError(f"{self.name}: {full}: {exc}", _HINT) from None
+            if not isinstance(table, dict):
+                raise self.fail(full, "a table", table)
+            self.known(table, full, {"token_env", "hf_token", "namespaces"})
+            token_env, hf_token = table.get("token_env"), table.get("hf_token")
+            if token_env is not None and (not isinstance(token_env, str) or not _ENV_VAR.fullmatch(token_env)):
+                raise self.fail(f"{full}.token_env", "the name of an environment variable, e.g. \"ACME_HF_TOKEN\"",
+                                token_env)
+            if hf_token is not None and (not isinstance(hf_token, str) or not hf_token.strip()
+                                         or not hf_token.isprintable()):
+                raise self.fail(f"{full}.hf_token", "the name of a token saved by `hf auth login` (`hf auth list`)",
+                                hf_token)
+            if token_env is not None and hf_token is not None:
+                raise ConfigError(f"{self.name}: {full}: token_env and hf_token are both set",
+                                  "keep the one that says where this account's token is")
+            out[name] = Profile(name, token_env, hf_token, self.namespaces(table, full))
+        return MappingProxyType(out)
+
+    def namespaces(self, raw: Mapping[str, Any], prefix: str = "") -> tuple[str, ...] | None:
+        key = f"{prefix}.namespaces" if prefix else "namespaces"
         value = raw.get("namespaces")
         if value is None:
             return None
@@ -241,11 +305,11 @@ class _Validator:
         if value == []:
             return None  # as if absent: the user and every org
         if not isinstance(value, list) or not all(isinstance(n, str) for n in value):
-            raise self.fail("namespaces", expected, value)
+            raise self.fail(key, expected, value)
         try:
             return tuple(dict.fromkeys(check_namespace(n) for n in value))
         except ValueError as exc:
-            raise ConfigError(f"{self.name}: namespaces: {exc}", _HINT) from None
+            raise ConfigError(f"{self.name}: {key}: {exc}", _HINT) from None
 
     def prices(self, raw: Mapping[str, Any]) -> PriceOverrides:
         self.known(raw, "prices", {"spaces", "jobs", "endpoints", "models"})

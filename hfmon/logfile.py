@@ -68,8 +68,9 @@ def close() -> None:
             handler.close()
 
 
-def to_stderr() -> None:
-    """Also send hfmon's warnings to stderr, scrubbed (a long-running service such as the exporter)."""
+def to_stderr() -> logging.Handler:
+    """Also send hfmon's warnings to stderr, scrubbed (a long-running service such as the exporter); returns the
+    handler, for `logging.getLogger("hfmon").removeHandler` when the service stops."""
     handler = logging.StreamHandler()
     handler.setFormatter(_ScrubbingFormatter(FORMAT))
     handler.setLevel(logging.WARNING)
@@ -77,3 +78,4 @@ def to_stderr() -> None:
     logger.addHandler(handler)
     if logger.level == logging.NOTSET or logger.level > logging.WARNING:
         logger.setLevel(logging.WARNING)
+    return handler

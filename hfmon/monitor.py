@@ -11,11 +11,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
+from hfmon.api.token import profile_token
 from hfmon.clock import Clock, iso
 from hfmon.collect import Collector, make_collector, next_poll_delay
-from hfmon.config import Config, load_config
+from hfmon.config import Config, Profile, load_config
 from hfmon.costs import evaluate, history_since
-from hfmon.errors import HfmonError
+from hfmon.errors import ConfigError, HfmonError
 from hfmon.history import History
 from hfmon.models import Snapshot, SourceStatus
 from hfmon.report import Report
@@ -124,14 +125,22 @@ class Monitor:
 
 
 def build_monitor(*, demo: bool, speed: float = 60.0, namespaces: Sequence[str] | None = None,
-                  config_path: str | None = None, history: bool = True) -> Monitor:
+                  config_path: str | None = None, history: bool = True, profile: str | None = None) -> Monitor:
     """The Monitor for the command line's flags: config, collector (real or demo) and history store.
 
-    Raises ConfigError for a bad config file and NoTokenError when no token is found (outside --demo).
+    `profile` names a `[profiles.NAME]` of the config file: its token and namespaces (`namespaces` still wins).
+    Raises ConfigError for a bad config file or an unknown profile, and NoTokenError when no token is found
+    (outside --demo).
     """
     config = load_config(Path(config_path) if config_path else None)
+    token = None
+    if profile is not None:
+        chosen_profile = profile_in(config, profile)
+        namespaces = namespaces or chosen_profile.namespaces
+        if not demo:
+            token = profile_token(profile, token_env=chosen_profile.token_env, hf_token=chosen_profile.hf_token)
     chosen = namespaces or config.namespaces
-    collector, clock = make_collector(demo=demo, speed=speed, namespaces=chosen)
+    collector, clock = make_collector(demo=demo, speed=speed, namespaces=chosen, token=token)
     monitor = Monitor(collector, clock, config, None)
     monitor.warnings.extend(config.warnings)
     if history:
@@ -147,7 +156,20 @@ def build_monitor(*, demo: bool, speed: float = 60.0, namespaces: Sequence[str] 
     return monitor
 
 
-def monitor_for(args: argparse.Namespace) -> Monitor:
-    """The Monitor for the parsed `hfmon` command line (--demo, --speed, --namespace, --config, --no-history)."""
+def profile_in(config: Config, name: str) -> Profile:
+    """The config's `[profiles.NAME]`; ConfigError naming the file and the profiles it has when there is none."""
+    found = config.profiles.get(name)
+    if found is None:
+        where = str(config.path) if config.path else "the config file"
+        known = f"it has: {', '.join(config.profiles)}" if config.profiles else "it has no [profiles.NAME] table"
+        raise ConfigError(f"{where}: no profile {name!r} ({known})",
+                          f"add [profiles.{name}] with token_env = \"VARIABLE\" (the environment variable holding "
+                          "its token), or use one of the profiles it has")
+    return found
+
+
+def monitor_for(args: argparse.Namespace, *, profile: str | None = None) -> Monitor:
+    """The Monitor for the parsed `hfmon` command line (--demo, --speed, --namespace, --config, --no-history,
+    --profile); `profile` picks another config profile than --profile's."""
     return build_monitor(demo=args.demo, speed=args.speed, namespaces=args.namespace, config_path=args.config,
-                         history=not args.no_history)
+                         history=not args.no_history, profile=profile or getattr(args, "profile", None))

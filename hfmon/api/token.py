@@ -41,3 +41,26 @@ def usable(token: str, origin: str) -> str:
     raise BadTokenError(f"{origin} contains {what}, so it cannot be sent",
                         "copy the token again from https://huggingface.co/settings/tokens (hf_ and letters "
                         "and digits only), then set HF_TOKEN or run `hf auth login`")
+
+
+def profile_token(profile: str, *, token_env: str | None, hf_token: str | None) -> str | None:
+    """The token of a config profile: from the environment variable it names, or the token `hf auth login` saved
+    under the name it gives; None when it names neither (then the usual discovery applies). NoTokenError with
+    what to do when the token is not there; never the token in a message."""
+    if token_env:
+        value = os.environ.get(token_env, "").strip()
+        if not value:
+            raise NoTokenError(f"profile {profile}: the environment variable {token_env} is not set",
+                               f"set {token_env} to the token of that account, or change profiles.{profile}.token_env "
+                               "in the config file")
+        return usable(value, token_env)
+    if hf_token:
+        quiet_hub_logging()
+        from huggingface_hub.utils import get_stored_tokens  # type: ignore[attr-defined]  # lazily re-exported
+
+        stored = get_stored_tokens().get(hf_token, "").strip()
+        if not stored:
+            raise NoTokenError(f"profile {profile}: no token saved by `hf auth login` under the name {hf_token!r}",
+                               "`hf auth list` shows the saved names; `hf auth login` saves a token under a name")
+        return usable(stored, f"the saved token {hf_token!r}")
+    return None

@@ -6,7 +6,11 @@ Cheap to import: prometheus_client and the data path are imported when the comma
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hfmon.monitor import Monitor
 
 DEFAULT_PORT = 9464
 DEFAULT_HOST = "127.0.0.1"
@@ -19,7 +23,10 @@ spend by namespace and product (billed and recomputed), included credits and the
 source's health. A figure hfmon does not know is absent, never 0. When Hugging Face fails, the exporter keeps
 serving the last good values, with hfmon_source_up 0 and their age in hfmon_source_age_seconds.
 
-It watches the account of your token, labelled account="default".
+With --profile NAME it watches the account of the config file's [profiles.NAME] (label account="NAME").
+Without it, it watches every [profiles.NAME] of the config file, or, when there is none, the account of your
+token (account="default"). Each account is polled with its own token and its own rate-limit governor, so one
+account's rate limit never slows another; --namespace and --interval apply to each.
 """
 
 EPILOG = f"""\
@@ -27,6 +34,7 @@ examples:
   hfmon exporter                            serve on 127.0.0.1:{DEFAULT_PORT}, polling every 60 s (config: interval)
   hfmon exporter --demo                     the built-in fake account, polled every {DEMO_INTERVAL_S:g} s
   hfmon exporter --host 0.0.0.0 --port 9500 listen on every interface (the metrics show what you spend)
+  hfmon exporter --profile acme             only the [profiles.acme] account of the config file
   curl -s localhost:{DEFAULT_PORT}/metrics | grep hfmon_cost_per_hour_usd
 
 Prometheus scrape config, alerting rules and a Grafana dashboard: contrib/ in hfmon's repository.
@@ -34,7 +42,7 @@ Prometheus scrape config, alerting rules and a Grafana dashboard: contrib/ in hf
 exit codes:
   0  stopped by SIGTERM or Ctrl-C
   2  usage or configuration error (a bad flag, config file or profile; the port cannot be used)
-  3  authentication: no token for an account, or an unusable one
+  3  authentication: no token for an account (a profile's environment variable is not set), or an unusable one
 """
 
 
@@ -64,32 +72,37 @@ def _port(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     """Build every watched account, serve /metrics, and poll until stopped."""
     from hfmon import logfile
-    from hfmon.exporter.serve import AccountWatch, MetricsServer, run_until_stopped
-    from hfmon.monitor import monitor_for
+    from hfmon.exporter.serve import AccountWatch, serve
 
-    logfile.to_stderr()
-    monitor = monitor_for(args)
-    interval = getattr(args, "interval", None) or (DEMO_INTERVAL_S if args.demo else monitor.config.interval_s)
-    watches = [AccountWatch("default", monitor, interval)]
+    log_handler = logfile.to_stderr()
+    watches: list[AccountWatch] = []
     try:
-        server = MetricsServer(watches, args.host, args.port)
-    except BaseException:
-        for watch in watches:
-            watch.monitor.close()
-        raise
-    try:
-        for warning in monitor.warnings:
-            print(f"hfmon: {warning}", file=sys.stderr)
-        names = ", ".join(w.account for w in watches)
-        print(f"hfmon exporter: serving http://{_url_host(args.host)}:{server.port}/metrics "
-              f"({names}; a poll every {interval:g} s)", file=sys.stderr, flush=True)
-        run_until_stopped(watches)
+        for profile in _profiles(args):
+            monitor = monitor_for(args, profile=profile)
+            interval = getattr(args, "interval", None) or (DEMO_INTERVAL_S if args.demo else monitor.config.interval_s)
+            watches.append(AccountWatch(profile or "default", monitor, interval))
+        serve(watches, args.host, args.port)
     finally:
-        server.close()
         for watch in watches:
             watch.monitor.close()
+        logging.getLogger(logfile.LOGGER).removeHandler(log_handler)
     return 0
 
 
-def _url_host(host: str) -> str:
-    return f"[{host}]" if ":" in host else host
+def monitor_for(args: argparse.Namespace, *, profile: str | None) -> Monitor:
+    """The Monitor of one watched account (imported here: the data path is not cheap to import)."""
+    from hfmon.monitor import monitor_for as build
+
+    return build(args, profile=profile)
+
+
+def _profiles(args: argparse.Namespace) -> list[str | None]:
+    """The profiles to watch: --profile's, else every profile of the config file, else None (the token's account)."""
+    if getattr(args, "profile", None):
+        return [args.profile]
+    from pathlib import Path
+
+    from hfmon.config import load_config
+
+    config = load_config(Path(args.config) if args.config else None)
+    return list(config.profiles) or [None]

@@ -40,6 +40,7 @@ class _Families:
 
     def __init__(self) -> None:
         self.by_name: dict[str, GaugeMetricFamily | CounterMetricFamily] = {}
+        self.seen: set[tuple[str, ...]] = set()
 
     def gauge(self, name: str, doc: str, labels: dict[str, str], value: Decimal | int | float | None) -> None:
         self._add(name, doc, labels, value, GaugeMetricFamily)
@@ -53,7 +54,9 @@ class _Families:
         if family is None:
             family = kind(name, doc, labels=list(labels))
             self.by_name[name] = family
-        if value is not None:
+        key = (name, *labels.values())
+        if value is not None and key not in self.seen:  # a repeated series would make Prometheus drop the scrape
+            self.seen.add(key)
             family.add_metric(list(labels.values()), float(value))
 
     def timestamp(self, name: str, doc: str, labels: dict[str, str], moment: datetime | None) -> None:
@@ -101,6 +104,12 @@ def _report(out: _Families, account: str, report: Report) -> None:
                       "limit's product.", g, limit.spent_usd)
     out.gauge("hfmon_unpriced_resources", "Resources billed now that no catalog layer prices.", a,
               len(report.unpriced))
+    for flag in report.flags:
+        out.gauge("hfmon_flag", "Something hfmon flags for attention (1 while raised; no flag is all clear only "
+                  "when hfmon_flags_unchecked_sources is 0).",
+                  {**a, "kind": flag.kind, "subject": flag.subject, "severity": flag.severity.value}, 1)
+    out.gauge("hfmon_flags_unchecked_sources", "Sources a flag is computed from that the latest poll did not read.",
+              a, len(report.flags_unchecked))
 
 
 def _sources(out: _Families, a: dict[str, str], report: Report) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 from collections.abc import Iterable, Sequence
 from wsgiref.simple_server import WSGIServer
 
@@ -109,6 +110,22 @@ async def watch_all(watches: Sequence[AccountWatch], stop: asyncio.Event) -> Non
         for watch in watches:
             with contextlib.suppress(Exception):
                 await watch.monitor.aclose()
+
+
+def serve(watches: Sequence[AccountWatch], host: str, port: int) -> None:
+    """Serve /metrics of `watches` on host:port and poll them until SIGTERM or SIGINT (ConfigError: the port)."""
+    server = MetricsServer(watches, host, port)
+    try:
+        for watch in watches:
+            for warning in dict.fromkeys(watch.monitor.warnings):
+                print(f"hfmon: {watch.account}: {warning}", file=sys.stderr)
+        accounts = ", ".join(f"{w.account} every {w.interval_s:g} s" for w in watches)
+        shown = f"[{host}]" if ":" in host else host
+        print(f"hfmon exporter: serving http://{shown}:{server.port}/metrics ({accounts})", file=sys.stderr,
+              flush=True)
+        run_until_stopped(watches)
+    finally:
+        server.close()
 
 
 def run_until_stopped(watches: Sequence[AccountWatch]) -> None:

@@ -4,33 +4,20 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
-from datetime import datetime
-from pathlib import Path
-
 import pytest
 
-from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
+from hfmon.fakehub import FULL_TOKEN, NO_BILLING_TOKEN
 from hfmon.fakehub.faults import RouteFault
-from hfmon.fakehub.server import serve
 from tests.costs import scenario_expect as expect
 from tests.exporter.running import HFMON, exporter
+from tests.faults.conftest import served  # noqa: F401  (the fixture: the demo account on loopback, frozen)
 from tests.faults.harness import Served
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[Served]:
-    scenario = demo_scenario(seed=7)
-    frozen: datetime = scenario.start
-    hub = FakeHub(scenario, now=lambda: frozen)
-    with serve(hub, port=0) as server:
-        yield Served(hub, server.base_url, tmp_path)
-
-
-def lab(**labels: str) -> frozenset[tuple[str, str]]:
-    return frozenset({"account": "default", **labels}.items())
+def lab(account: str = "default", **labels: str) -> frozenset[tuple[str, str]]:
+    return frozenset({"account": account, **labels}.items())
 
 
 def test_the_exporter_serves_the_accounts_figures(served: Served) -> None:
@@ -72,3 +59,26 @@ def test_a_port_in_use_is_a_clear_usage_error(served: Served) -> None:
     assert done.returncode == 2
     assert f"cannot listen on 127.0.0.1:{first.port}" in done.stderr
     assert "--port" in done.stderr
+
+
+def test_one_exporter_watches_each_profile_with_its_own_token(served: Served) -> None:
+    config = served.home / "config.toml"
+    config.write_text('[profiles.team]\ntoken_env = "TEAM_HF_TOKEN"\n\n'
+                      '[profiles.intern]\ntoken_env = "INTERN_HF_TOKEN"\nnamespaces = ["ada"]\n')
+    env = served.env(token=None, TEAM_HF_TOKEN=FULL_TOKEN, INTERN_HF_TOKEN=NO_BILLING_TOKEN)
+    with exporter("--no-history", "--config", str(config), env=env) as running:
+        metrics = running.after_polls(1)
+    assert {dict(k)["account"] for k in metrics["hfmon_polls_total"]} == {"team", "intern"}
+    # team's token reads billing; intern's (fine-grained, no billing read) does not, and says so.
+    assert lab("team", namespace="ada") in metrics["hfmon_credits_used_usd"]
+    assert not any(dict(k)["account"] == "intern" for k in metrics["hfmon_credits_used_usd"])
+    assert metrics["hfmon_source_no_access"][lab("intern", source="billing:ada")] == 1.0
+    assert metrics["hfmon_source_up"][lab("intern", source="billing:ada")] == 1.0  # answered: not a failure
+    # intern watches only the namespace its profile names; both see the same endpoint at the same $/h.
+    intern_ns = {dict(k)["namespace"] for k in metrics["hfmon_cost_per_hour_usd"] if dict(k)["account"] == "intern"}
+    assert intern_ns == {"ada"}
+    rate = {dict(k)["account"]: v for k, v in metrics["hfmon_cost_per_hour_usd"].items()
+            if dict(k)["name"] == "llama-chat"}
+    assert rate["team"] == rate["intern"] > 0
+    for secret in (FULL_TOKEN, NO_BILLING_TOKEN):
+        assert secret not in "".join(running.stderr)

@@ -1,0 +1,116 @@
+"""A real Prometheus (Debian's `prometheus` package, installed by .ci/run) scraping `hfmon exporter --demo` through
+the contrib/ scrape config, and promtool checking the exporter's output and the contrib/ alerting rules."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.exporter.running import ExporterProcess, exporter
+from tests.processes import running
+
+pytestmark = pytest.mark.e2e
+CONTRIB = Path(__file__).resolve().parents[2] / "contrib" / "prometheus"
+PROMETHEUS = shutil.which("prometheus")
+PROMTOOL = shutil.which("promtool")
+NEEDS_PROMETHEUS = pytest.mark.skipif(PROMETHEUS is None, reason="the prometheus binary is not installed "
+                                      "(Debian: apt-get install prometheus; .ci/run installs it)")
+NEEDS_PROMTOOL = pytest.mark.skipif(PROMTOOL is None, reason="promtool is not installed "
+                                    "(Debian: apt-get install prometheus; .ci/run installs it)")
+
+
+@pytest.fixture
+def demo_exporter(tmp_path: Path) -> Iterator[ExporterProcess]:
+    env = {**os.environ, "HFMON_DATA_DIR": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    env.pop("HFMON_CONFIG", None)
+    with exporter("--demo", "--no-history", env=env) as process:
+        yield process
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def query(port: int, promql: str) -> list[dict[str, Any]]:
+    url = f"http://127.0.0.1:{port}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        body = json.load(resp)
+    assert body["status"] == "success", body
+    result: list[dict[str, Any]] = body["data"]["result"]
+    return result
+
+
+def wait_for(prom: subprocess.Popen[Any], port: int, promql: str, timeout_s: float = 90) -> list[dict[str, Any]]:
+    """The query's result once it has one (Prometheus needs a scrape or two first); bounded."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        assert prom.poll() is None, "prometheus exited"
+        try:
+            result = query(port, promql)
+            if result:
+                return result
+        except OSError:
+            pass  # not listening yet
+        assert time.monotonic() < deadline, f"no result for {promql} within {timeout_s} s"
+        time.sleep(0.5)
+
+
+@NEEDS_PROMETHEUS
+def test_prometheus_scrapes_the_exporter_with_the_contrib_config(demo_exporter: ExporterProcess,
+                                                                 tmp_path: Path) -> None:
+    demo_exporter.after_polls(1)
+    config = (CONTRIB / "prometheus.yml").read_text()
+    assert "127.0.0.1:9464" in config and "scrape_interval: 30s" in config and "scrape_timeout: 10s" in config
+    config = config.replace("127.0.0.1:9464", f"127.0.0.1:{demo_exporter.port}").replace("30s", "1s")
+    config = config.replace("scrape_timeout: 10s", "scrape_timeout: 1s")
+    (tmp_path / "prometheus.yml").write_text(config)
+    shutil.copy(CONTRIB / "hfmon-rules.yml", tmp_path / "hfmon-rules.yml")
+    port = free_port()
+    args = [str(PROMETHEUS), f"--config.file={tmp_path / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp_path / 'tsdb'}", f"--web.listen-address=127.0.0.1:{port}", "--log.level=warn"]
+    with open(tmp_path / "prometheus.log", "w") as log, \
+            running(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log) as prom:
+        try:
+            [up] = wait_for(prom, port, 'up{job="hfmon"} == 1')
+            assert up["value"][1] == "1"
+            # A figure read back through Prometheus: the demo user's included credits ($2, PRO).
+            [credits] = wait_for(prom, port, 'hfmon_credits_included_usd{account="default",namespace="ada"}')
+            assert float(credits["value"][1]) == 2.0
+            resources = wait_for(prom, port, 'count(hfmon_cost_per_hour_usd{account="default"})')
+            assert float(resources[0]["value"][1]) > 0
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/rules", timeout=10) as resp:
+                groups = json.load(resp)["data"]["groups"]
+            assert [g["name"] for g in groups] == ["hfmon"]
+            assert all(rule["health"] != "err" for rule in groups[0]["rules"]), groups[0]["rules"]
+        finally:
+            assert prom.poll() is None, (tmp_path / "prometheus.log").read_text()
+
+
+@NEEDS_PROMTOOL
+def test_promtool_accepts_the_exporter_output(demo_exporter: ExporterProcess) -> None:
+    demo_exporter.after_polls(1)
+    check = subprocess.run([str(PROMTOOL), "check", "metrics"], input=demo_exporter.text(), capture_output=True,
+                           text=True, timeout=60)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.strip() == "" and check.stderr.strip() == ""  # no lint complaint either
+
+
+@NEEDS_PROMTOOL
+def test_promtool_accepts_the_contrib_rules_and_config() -> None:
+    for what, path in (("rules", CONTRIB / "hfmon-rules.yml"), ("config", CONTRIB / "prometheus.yml")):
+        check = subprocess.run([str(PROMTOOL), "check", what, str(path)], capture_output=True, text=True, timeout=60)
+        assert check.returncode == 0, check.stdout + check.stderr
