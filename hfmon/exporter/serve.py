@@ -101,12 +101,15 @@ class MetricsServer:
 
 
 async def watch_all(watches: Sequence[AccountWatch], stop: asyncio.Event) -> None:
-    """Poll every account on its own schedule until `stop` is set; then close their HTTP clients."""
+    """Poll every account on its own schedule until `stop` is set (a poll under way is cancelled, so stopping
+    takes no longer than closing the HTTP clients); then close them."""
+    tasks = [asyncio.create_task(watch.run(stop)) for watch in watches]
     try:
-        async with asyncio.TaskGroup() as tg:
-            for watch in watches:
-                tg.create_task(watch.run(stop))
+        await stop.wait()
     finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
         for watch in watches:
             with contextlib.suppress(Exception):
                 await watch.monitor.aclose()

@@ -82,3 +82,12 @@ def test_one_exporter_watches_each_profile_with_its_own_token(served: Served) ->
     assert rate["team"] == rate["intern"] > 0
     for secret in (FULL_TOKEN, NO_BILLING_TOKEN):
         assert secret not in "".join(running.stderr)
+
+
+def test_sigterm_during_a_stalled_poll_stops_it_cleanly(served: Served) -> None:
+    served.hub.faults.stall_rate = 1.0  # every request hangs past the client's timeout
+    served.hub.faults.stall_seconds = 30.0
+    with exporter("--no-history", env=served.env()) as running:
+        assert running.metrics()["hfmon_polls_total"] == {lab(): 0.0}  # the first poll is still waiting
+    # Stopped by SIGTERM within the grace period, not killed: the poll under way was cancelled.
+    assert running.proc.returncode == 0, "".join(running.stderr)
