@@ -28,6 +28,7 @@ examples:
   hfmon once                         one poll, a summary that fits 80 columns (`hfmon --once` is the same)
   hfmon once --json | jq .credits    one poll as versioned JSON (schema in hfmon/schemas/)
   hfmon --namespace acme once        only the org "acme" (repeat --namespace for more)
+  hfmon guard --max-cost-per-hour-usd 5   exit 1 when what is billed now costs more than $5/h
   hfmon fake-hub --port 8765         serve the fake Hugging Face on 127.0.0.1 for any HF client
   hfmon COMMAND --help               what a command does, its flags and its exit codes
 
@@ -58,6 +59,7 @@ class Command:
 
 COMMANDS: dict[str, Command] = {
     "once": Command("hfmon.headless", "poll once and print a summary, or JSON with --json (same as --once)"),
+    "guard": Command("hfmon.guard", "poll once and exit 1 when spend crosses a limit you give (for cron and CI)"),
     "fake-hub": Command("hfmon.fakehub.cli", "serve the fake Hugging Face on 127.0.0.1 for any HF client",
                         common=False),
     "exporter": Command("hfmon.exporter.command", "serve Prometheus metrics of one or several accounts"),

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     """Poll once, print the Report as JSON or as a summary, and return the exit code."""
     monitor = monitor_for(args)
     try:
-        report = asyncio.run(_poll_once(monitor))
+        report = asyncio.run(poll_once(monitor))
     finally:
         monitor.close()
     for warning in monitor.warnings:
@@ -69,7 +69,8 @@ def run(args: argparse.Namespace) -> int:
     return code
 
 
-async def _poll_once(monitor: Monitor) -> Report:
+async def poll_once(monitor: Monitor) -> Report:
+    """One poll, then the HTTP client and history closed (inside the loop that used them)."""
     try:
         return await monitor.poll()
     finally:

@@ -1,0 +1,1 @@
+"""Alerts: threshold checks over a Report, their once-per-crossing state, and their delivery."""

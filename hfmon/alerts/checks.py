@@ -1,0 +1,154 @@
+"""Threshold checks over a Report: the figures `hfmon guard` and the alert rules compare. Pure.
+
+Every figure comes from the Report as it is (credits, the meter, spend, flags, resource groups, sources);
+nothing here recomputes a total. A check has three outcomes: `ok`, `crossed`, or `unknown` when the figure
+could not be read. A partial total (a known lower bound with missing parts) crosses a maximum when its lower
+bound is already above it; below it, the real figure may still be above, so it is unknown, never ok.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from hfmon.format import money, money_total, per_hour
+from hfmon.models import SourceStatus
+from hfmon.report import Credits, Report, Total
+
+ACCOUNT = "account"  # the subject of an account-wide figure
+
+
+class Outcome(StrEnum):
+    """What one check found."""
+
+    OK = "ok"
+    CROSSED = "crossed"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One figure checked against one threshold, for one subject (a namespace, a resource, or the account)."""
+
+    check: str  # the name of the check, e.g. max_projected_usd
+    subject: str
+    outcome: Outcome
+    figure: str  # the figure as a user reads it: "$12.30", "at least $8.32", "unknown"
+    threshold: str  # the limit as a user reads it: "$10.00"
+    value: Decimal | None  # the figure when known exactly
+    at_least: Decimal | None  # its known lower bound (the value itself when complete)
+    limit: Decimal | None  # the threshold as a number (None for checks with no number: unpriced, flags)
+    why: str = ""  # what is unknown, or what crossed, in words
+
+    @property
+    def message(self) -> str:
+        """One line naming the check, the subject and the figure."""
+        what = DESCRIBE.get(self.check, self.check)
+        where = "" if self.subject == ACCOUNT else f" ({self.subject})"
+        if self.outcome is Outcome.UNKNOWN:
+            return f"{what}{where}: unknown, {self.why}"
+        if self.limit is None:
+            return f"{what}{where}: {self.why or self.figure}"
+        minimum = self.check.startswith("min_")
+        if self.outcome is Outcome.CROSSED:
+            return f"{what}{where}: {self.figure}, {'below the minimum' if minimum else 'above the limit'} " \
+                   f"{self.threshold}"
+        return f"{what}{where}: {self.figure} ({'minimum' if minimum else 'limit'} {self.threshold})"
+
+
+DESCRIBE = {
+    "max_projected_usd": "projected Inference Providers usage this period",
+    "min_remaining_credits_usd": "included credits remaining",
+    "max_cost_per_hour_usd": "running cost now",
+    "max_overage_usd": "Inference Providers overage this period",
+    "max_credits_used_pct": "included credits used",
+    "monthly_budget_usd": "spend this period against the budget's pace",
+    "long_running": "long-running resource",
+    "resource_group_limit": "resource group spend limit",
+    "unpriced": "unpriced resource",
+    "source_failing": "source failing",
+}
+
+
+def above(check: str, subject: str, total: Total[Decimal], limit: Decimal, show: Callable[[Total[Decimal]], str],
+          limit_text: str, why_unknown: str = "") -> Reading:
+    """`total` against a maximum: crossed when it (or its known lower bound) is above `limit`."""
+    figure = show(total)
+    if total.known is not None and total.known > limit:
+        return Reading(check, subject, Outcome.CROSSED, figure, limit_text, total.value, total.known, limit)
+    if total.complete:
+        return Reading(check, subject, Outcome.OK, figure, limit_text, total.value, total.known, limit)
+    why = why_unknown or _missing_words(total)
+    return Reading(check, subject, Outcome.UNKNOWN, figure, limit_text, None, total.known, limit, why)
+
+
+def below(check: str, subject: str, value: Decimal | None, limit: Decimal, why_unknown: str) -> Reading:
+    """`value` against a minimum: crossed when it is below `limit`."""
+    if value is None:
+        return Reading(check, subject, Outcome.UNKNOWN, "unknown", money(limit), None, None, limit, why_unknown)
+    outcome = Outcome.CROSSED if value < limit else Outcome.OK
+    return Reading(check, subject, outcome, money(value), money(limit), value, value, limit)
+
+
+def _missing_words(total: Total[Decimal]) -> str:
+    if total.known is None:
+        return "nothing it adds up could be read (" + ", ".join(total.missing) + ")"
+    return f"only a part of it is known ({', '.join(total.missing)} missing) and that part is below the limit"
+
+
+def credits_by_namespace(report: Report) -> list[tuple[str, Credits | None, str]]:
+    """Each polled namespace with its credits, or None and why they are unknown."""
+    if not report.namespaces:
+        return [(ACCOUNT, None, "the account (so its namespaces) could not be read")]
+    known = {c.namespace: c for c in report.credits}
+    out = []
+    for ns in report.namespaces:
+        credit = known.get(ns)
+        out.append((ns, credit, "" if credit is not None else _billing_unknown(report, ns)))
+    return out
+
+
+def _billing_unknown(report: Report, namespace: str) -> str:
+    source = report.source(f"billing:{namespace}")
+    if source is None:
+        return f"billing:{namespace} was not polled"
+    if source.status is SourceStatus.NO_ACCESS:
+        return (f"the token cannot read the billing of {namespace} (billing:{namespace} no_access); "
+                f"check other namespaces only with --namespace")
+    return f"billing:{namespace} could not be read" + (f" ({source.error})" if source.error else "")
+
+
+def _credit_check(check: str, limit: Decimal, report: Report,
+                  figure: Callable[[Credits], Decimal], maximum: bool) -> list[Reading]:
+    out = []
+    for ns, credit, why in credits_by_namespace(report):
+        value = None if credit is None else figure(credit)
+        if maximum:
+            total: Total[Decimal] = Total(value) if value is not None else Total(None, (f"billing:{ns}",))
+            out.append(above(check, ns, total, limit, money_total, money(limit), why))
+        else:
+            out.append(below(check, ns, value, limit, why))
+    return out
+
+
+def projected(report: Report, limit: Decimal) -> list[Reading]:
+    """Per namespace: the projected Inference Providers usage this period (the credits' projection) above `limit`."""
+    return _credit_check("max_projected_usd", limit, report, lambda c: c.projected_period_usd, maximum=True)
+
+
+def remaining_credits(report: Report, limit: Decimal) -> list[Reading]:
+    """Per namespace: included credits remaining below `limit`."""
+    return _credit_check("min_remaining_credits_usd", limit, report, lambda c: c.remaining_usd, maximum=False)
+
+
+def overage(report: Report, limit: Decimal) -> list[Reading]:
+    """Per namespace: the Inference Providers overage this period above `limit`."""
+    return _credit_check("max_overage_usd", limit, report, lambda c: c.overage_usd, maximum=True)
+
+
+def cost_per_hour(report: Report, limit: Decimal) -> list[Reading]:
+    """Account-wide (every polled namespace): the running cost now above `limit` per hour."""
+    return [above("max_cost_per_hour_usd", ACCOUNT, report.running_in(None), limit,
+                  lambda t: money_total(t, unit="/h"), per_hour(limit))]
