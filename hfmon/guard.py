@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from enum import IntEnum
 from typing import TYPE_CHECKING, Any
@@ -146,15 +147,22 @@ class Verdict:
                             "figure": r.figure, "message": r.message} for r in self.readings]}
 
 
+def _everywhere(limit: Decimal) -> Callable[[str], Decimal | None]:
+    """The same limit for every namespace."""
+    return lambda _namespace: limit
+
+
 def judge(report: Report, limits: dict[str, Decimal | None]) -> Verdict:
     """The readings for each condition given and the exit code: failed > auth > unreachable > unknown > ok."""
     from hfmon.alerts import checks
     from hfmon.clock import iso
     from hfmon.report import Health
 
-    by_name = {"max_projected_usd": checks.projected, "min_remaining_credits_usd": checks.remaining_credits,
-               "max_cost_per_hour_usd": checks.cost_per_hour, "max_overage_usd": checks.overage}
-    readings = [r for name, limit in limits.items() if limit is not None for r in by_name[name](report, limit)]
+    per_namespace = {"max_projected_usd": checks.projected, "min_remaining_credits_usd": checks.remaining_credits,
+                     "max_overage_usd": checks.overage}
+    readings = [r for name, check in per_namespace.items() if (limit := limits.get(name)) is not None
+                for r in check(report, _everywhere(limit))]
+    readings += checks.cost_per_hour(report, limits.get("max_cost_per_hour_usd"))
     when = iso(report.generated_at)
     crossed = [r for r in readings if r.outcome is checks.Outcome.CROSSED]
     unknown = [r for r in readings if r.outcome is checks.Outcome.UNKNOWN]

@@ -8,7 +8,7 @@ bound is already above it; below it, the real figure may still be above, so it i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -120,10 +120,16 @@ def _billing_unknown(report: Report, namespace: str) -> str:
     return f"billing:{namespace} could not be read" + (f" ({source.error})" if source.error else "")
 
 
-def _credit_check(check: str, limit: Decimal, report: Report,
+Limit = Callable[[str], Decimal | None]  # the threshold for a namespace (None: not checked there)
+
+
+def _credit_check(check: str, limit_of: Limit, report: Report,
                   figure: Callable[[Credits], Decimal], maximum: bool) -> list[Reading]:
     out = []
     for ns, credit, why in credits_by_namespace(report):
+        limit = limit_of(ns)
+        if limit is None:
+            continue
         value = None if credit is None else figure(credit)
         if maximum:
             total: Total[Decimal] = Total(value) if value is not None else Total(None, (f"billing:{ns}",))
@@ -133,22 +139,30 @@ def _credit_check(check: str, limit: Decimal, report: Report,
     return out
 
 
-def projected(report: Report, limit: Decimal) -> list[Reading]:
-    """Per namespace: the projected Inference Providers usage this period (the credits' projection) above `limit`."""
-    return _credit_check("max_projected_usd", limit, report, lambda c: c.projected_period_usd, maximum=True)
+def projected(report: Report, limit_of: Limit) -> list[Reading]:
+    """Per namespace: the projected Inference Providers usage this period (the credits' projection) above its limit."""
+    return _credit_check("max_projected_usd", limit_of, report, lambda c: c.projected_period_usd, maximum=True)
 
 
-def remaining_credits(report: Report, limit: Decimal) -> list[Reading]:
-    """Per namespace: included credits remaining below `limit`."""
-    return _credit_check("min_remaining_credits_usd", limit, report, lambda c: c.remaining_usd, maximum=False)
+def remaining_credits(report: Report, limit_of: Limit) -> list[Reading]:
+    """Per namespace: included credits remaining below its minimum."""
+    return _credit_check("min_remaining_credits_usd", limit_of, report, lambda c: c.remaining_usd, maximum=False)
 
 
-def overage(report: Report, limit: Decimal) -> list[Reading]:
-    """Per namespace: the Inference Providers overage this period above `limit`."""
-    return _credit_check("max_overage_usd", limit, report, lambda c: c.overage_usd, maximum=True)
+def overage(report: Report, limit_of: Limit) -> list[Reading]:
+    """Per namespace: the Inference Providers overage this period above its limit."""
+    return _credit_check("max_overage_usd", limit_of, report, lambda c: c.overage_usd, maximum=True)
 
 
-def cost_per_hour(report: Report, limit: Decimal) -> list[Reading]:
-    """Account-wide (every polled namespace): the running cost now above `limit` per hour."""
-    return [above("max_cost_per_hour_usd", ACCOUNT, report.running_in(None), limit,
-                  lambda t: money_total(t, unit="/h"), per_hour(limit))]
+def cost_per_hour(report: Report, limit: Decimal | None, own: Mapping[str, Decimal] | None = None) -> list[Reading]:
+    """The running cost now above `limit` per hour, account-wide (every polled namespace); and each namespace in
+    `own` against its own limit, on that namespace's running cost alone."""
+    out = []
+    if limit is not None:
+        out.append(above("max_cost_per_hour_usd", ACCOUNT, report.running_in(None), limit,
+                         lambda t: money_total(t, unit="/h"), per_hour(limit)))
+    for ns, ns_limit in (own or {}).items():
+        if ns in report.namespaces:
+            out.append(above("max_cost_per_hour_usd", ns, report.running_in(ns), ns_limit,
+                             lambda t: money_total(t, unit="/h"), per_hour(ns_limit)))
+    return out
