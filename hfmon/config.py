@@ -28,13 +28,28 @@ Every key is optional; unknown keys are rejected by name. Format::
     hf_token = "work"               # or: a token saved by `hf auth login` under this name (`hf auth list`)
                                     # (neither key: HF_TOKEN, else the token `hf auth login` made current)
 
-    [alerts]              # thresholds (numbers >= 0)
-    max_cost_per_hour_usd = 5       # running cost per hour now      } read and checked, but not used yet:
-    max_period_usd = 100            # projected spend this period    } loading a file that sets them says so
-    min_credits_remaining_usd = 0.5 #                                } (alerts come in a later version)
+    [alerts]              # advisory: alerts tell you, they do not stop spending (numbers >= 0)
+    max_cost_per_hour_usd = 5       # running cost now, account-wide (the meter)
+    max_period_usd = 100            # projected Inference Providers usage this period, per namespace
+    min_credits_remaining_usd = 0.5 # included credits remaining, per namespace
+    max_overage_usd = 0             # usage beyond the included credits, per namespace
+    max_credits_used_pct = 80       # included credits used, in %, per namespace (none included: no alert)
+    monthly_budget_usd = 500        # spend this period ahead of the budget's pace, per namespace
+    long_running = true             # the long_running_job and idle_gpu flags (thresholds below)
+    resource_group_limits = true    # a resource group at limit_near_pct of a spend limit, or over it
+    unpriced = true                 # a resource billed now that no catalog prices
+    source_failing_minutes = 30     # a source without a good answer for this long
+    hysteresis_pct = 5              # an alert resets once its figure is this % back inside the limit
     limit_near_pct = 90             # flag at this % of a spending limit (default 90)
     idle_gpu_hours = 6              # GPU running unchanged this long counts as idle (default 6)
     long_job_hours = 24             # a job running longer is flagged (default 24)
+    hook = ["notify-send", "hfmon"] # run without a shell, the alert as JSON on stdin
+    hook_timeout_s = 10
+    webhook_url = "https://hooks.slack.com/services/..."  # JSON POST, retried; never the HF token
+    webhook_format = "slack"        # json (default) | slack | discord
+    webhook_timeout_s = 10
+    [alerts.namespace.acme]         # per-namespace thresholds, over the ones above for that namespace
+    monthly_budget_usd = 2000       # (max_cost_per_hour_usd here: acme's own running cost)
 
 Errors name the file, the key and what was expected, e.g.
 `config.toml: prices.spaces.t4-small: expected a number of USD per hour, got 'cheap'`.
@@ -65,15 +80,26 @@ _NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
 _PROFILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 _HINT = "fix the value or remove the key to use the default"
-_ALERT_KEYS = {
+_THRESHOLD_KEYS = {  # the thresholds a namespace can set for itself too
     "max_cost_per_hour_usd": "a number of USD per hour",
     "max_period_usd": "a number of USD",
     "min_credits_remaining_usd": "a number of USD",
+    "max_overage_usd": "a number of USD",
+    "max_credits_used_pct": "a percentage",
+    "monthly_budget_usd": "a number of USD",
+}
+_ALERT_KEYS = {
+    **_THRESHOLD_KEYS,
     "limit_near_pct": "a percentage",
     "idle_gpu_hours": "a number of hours",
     "long_job_hours": "a number of hours",
+    "source_failing_minutes": "a number of minutes",
+    "hysteresis_pct": "a percentage from 0 to 50",
+    "hook_timeout_s": "a number of seconds from 1 to 300",
+    "webhook_timeout_s": "a number of seconds from 1 to 300",
 }
-NOT_USED_YET = ("max_cost_per_hour_usd", "max_period_usd", "min_credits_remaining_usd")  # nothing reads them yet
+_ALERT_SWITCHES = ("long_running", "resource_group_limits", "unpriced")
+WEBHOOK_FORMATS = ("json", "slack", "discord")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,15 +115,57 @@ class Tolerance:
 
 
 @dataclass(frozen=True, slots=True)
-class Alerts:
-    """Alert thresholds; None means not set."""
+class Thresholds:
+    """Alert thresholds of the account, or of one namespace; None means not set."""
 
     max_cost_per_hour_usd: Decimal | None = None
     max_period_usd: Decimal | None = None
     min_credits_remaining_usd: Decimal | None = None
+    max_overage_usd: Decimal | None = None
+    max_credits_used_pct: Decimal | None = None
+    monthly_budget_usd: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Alerts:
+    """Alert rules, flag thresholds and where alerts are delivered; None means not set."""
+
+    max_cost_per_hour_usd: Decimal | None = None
+    max_period_usd: Decimal | None = None
+    min_credits_remaining_usd: Decimal | None = None
+    max_overage_usd: Decimal | None = None
+    max_credits_used_pct: Decimal | None = None
+    monthly_budget_usd: Decimal | None = None
     limit_near_pct: Decimal = Decimal(90)
     idle_gpu_hours: Decimal = Decimal(6)
     long_job_hours: Decimal = Decimal(24)
+    source_failing_minutes: Decimal | None = None
+    hysteresis_pct: Decimal = Decimal(5)
+    long_running: bool = False
+    resource_group_limits: bool = False
+    unpriced: bool = False
+    hook: tuple[str, ...] | None = None
+    hook_timeout_s: Decimal = Decimal(10)
+    webhook_url: str | None = None
+    webhook_format: str = "json"
+    webhook_timeout_s: Decimal = Decimal(10)
+    namespaces: Mapping[str, Thresholds] = field(default_factory=lambda: MappingProxyType({}))
+
+    def thresholds(self, namespace: str | None) -> Thresholds:
+        """The thresholds for one namespace (its own where it sets them), or the account's for None."""
+        base = Thresholds(*(getattr(self, k) for k in _THRESHOLD_KEYS))
+        own = self.namespaces.get(namespace) if namespace is not None else None
+        if own is None:
+            return base
+        return Thresholds(*(getattr(own, k) if getattr(own, k) is not None else getattr(base, k)
+                            for k in _THRESHOLD_KEYS))
+
+    @property
+    def any_rule(self) -> bool:
+        """Some alert rule is set: alerts are evaluated after each poll."""
+        return (any(getattr(self, k) is not None for k in _THRESHOLD_KEYS) or bool(self.namespaces)
+                or self.long_running or self.resource_group_limits or self.unpriced
+                or self.source_failing_minutes is not None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,9 +276,7 @@ def parse_config(raw: Mapping[str, Any], name: str = "config.toml", path: Path |
     v.known(cross, "crosscheck", {"tolerance_pct", "tolerance_usd"})
     pct = v.number(cross, "tolerance_pct", "a percentage >= 0", prefix="crosscheck")
     tol_usd = v.number(cross, "tolerance_usd", "a number of USD >= 0", prefix="crosscheck")
-    alerts_raw = v.table(raw, "alerts")
-    v.known(alerts_raw, "alerts", set(_ALERT_KEYS))
-    alerts = {k: v.number(alerts_raw, k, what, prefix="alerts") for k, what in _ALERT_KEYS.items()}
+    alerts = v.alerts(v.table(raw, "alerts"))
     return Config(
         interval_s=float(interval) if interval is not None else 60.0,
         namespaces=v.namespaces(raw),
@@ -218,11 +284,9 @@ def parse_config(raw: Mapping[str, Any], name: str = "config.toml", path: Path |
         tolerance=Tolerance(pct=pct if pct is not None else Decimal("1.0"),
                             usd=tol_usd if tol_usd is not None else Decimal("0.01")),
         prices=v.prices(v.table(raw, "prices")),
-        alerts=Alerts(**{k: val for k, val in alerts.items() if val is not None}),
+        alerts=alerts,
         profiles=v.profiles(v.table(raw, "profiles")),
         path=path,
-        warnings=tuple(f"{name}: alerts.{key} is not used yet (alerts come in a later version of hfmon); "
-                       "it is checked but changes nothing" for key in NOT_USED_YET if key in alerts_raw),
     )
 
 
@@ -295,6 +359,58 @@ class _Validator:
                                   "keep the one that says where this account's token is")
             out[name] = Profile(name, token_env, hf_token, self.namespaces(table, full))
         return MappingProxyType(out)
+
+    def alerts(self, raw: Mapping[str, Any]) -> Alerts:
+        extra = {"long_running", "resource_group_limits", "unpriced", "hook", "webhook_url", "webhook_format",
+                 "namespace"}
+        self.known(raw, "alerts", set(_ALERT_KEYS) | extra)
+        values: dict[str, Any] = {k: self.number(raw, k, what, prefix="alerts") for k, what in _ALERT_KEYS.items()}
+        for key, low, high in (("hysteresis_pct", 0, 50), ("hook_timeout_s", 1, 300), ("webhook_timeout_s", 1, 300)):
+            if values[key] is not None and not low <= values[key] <= high:
+                raise self.fail(f"alerts.{key}", _ALERT_KEYS[key], raw[key])
+        for key in _ALERT_SWITCHES:
+            if key in raw and not isinstance(raw[key], bool):
+                raise self.fail(f"alerts.{key}", "true or false", raw[key])
+            values[key] = raw.get(key)
+        values["hook"] = self.hook(raw.get("hook"))
+        url = raw.get("webhook_url")
+        if url is not None and (not isinstance(url, str) or not re.fullmatch(r"https?://[^\s/]+\S*", url)):
+            # not echoed: a webhook URL is a secret (Slack's and Discord's carry their key)
+            raise ConfigError(f"{self.name}: alerts.webhook_url: expected an http:// or https:// URL", _HINT)
+        values["webhook_url"] = url
+        fmt = raw.get("webhook_format")
+        if fmt is not None and fmt not in WEBHOOK_FORMATS:
+            raise self.fail("alerts.webhook_format", " or ".join(WEBHOOK_FORMATS), fmt)
+        values["webhook_format"] = fmt
+        own: dict[str, Thresholds] = {}
+        for ns, table in self.table(raw, "namespace", "alerts").items():
+            full = f"alerts.namespace.{ns}"
+            try:
+                check_namespace(ns)
+            except ValueError as exc:
+                raise ConfigError(f"{self.name}: {full}: {exc}", _HINT) from None
+            if not isinstance(table, dict):
+                raise self.fail(full, "a table of thresholds", table)
+            self.known(table, full, set(_THRESHOLD_KEYS))
+            own[ns] = Thresholds(**{k: self.number(table, k, what, prefix=full) for k, what in _THRESHOLD_KEYS.items()})
+        values["namespaces"] = MappingProxyType(own)
+        return Alerts(**{k: val for k, val in values.items() if val is not None})
+
+    def hook(self, value: Any) -> tuple[str, ...] | None:
+        """The hook command as an argument list: a list of strings, or one string split like a shell would."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            import shlex
+
+            try:
+                value = shlex.split(value)
+            except ValueError as exc:
+                raise self.fail("alerts.hook", f"a command ({exc})", value) from None
+        if not isinstance(value, list) or not value or not all(isinstance(a, str) and a for a in value):
+            raise self.fail("alerts.hook", 'a command: a list of arguments like ["notify-send", "hfmon"], '
+                            "run without a shell", value)
+        return tuple(value)
 
     def namespaces(self, raw: Mapping[str, Any], prefix: str = "") -> tuple[str, ...] | None:
         key = f"{prefix}.namespaces" if prefix else "namespaces"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,7 +9,6 @@ import pytest
 
 from hfmon.config import Config, load_config, parse_config
 from hfmon.errors import ConfigError
-from hfmon.monitor import build_monitor
 
 FULL = """
 interval = 30
@@ -119,18 +117,13 @@ def test_toml_syntax_errors_give_the_line(tmp_path: Path) -> None:
     assert err.value.message.startswith(f"{path}: line 3: invalid TOML")
 
 
-def test_alert_keys_nothing_reads_yet_are_checked_and_said_to_do_nothing(tmp_path: Path) -> None:
+def test_alert_keys_are_used_now_and_draw_no_warning(tmp_path: Path) -> None:
     path = tmp_path / "config.toml"
     path.write_text("[alerts]\nmax_cost_per_hour_usd = 5\nmin_credits_remaining_usd = 0.5\nidle_gpu_hours = 3\n")
     config = load_config(path)
-    assert [w.split(":")[1].split()[0] for w in config.warnings] == [
-        "alerts.max_cost_per_hour_usd", "alerts.min_credits_remaining_usd"]  # idle_gpu_hours is used: no word
-    assert all(w.startswith(f"{path}:") and "not used yet" in w for w in config.warnings)
-    monitor = build_monitor(demo=True, config_path=str(path), history=False)
-    try:
-        assert monitor.warnings[:2] == list(config.warnings)  # what --once prints and the dashboard shows
-    finally:
-        asyncio.run(monitor.aclose())
+    assert config.warnings == ()
+    assert config.alerts.max_cost_per_hour_usd == 5 and config.alerts.min_credits_remaining_usd == Decimal("0.5")
+    assert config.alerts.any_rule
 
 
 def test_a_file_without_those_keys_says_nothing() -> None:

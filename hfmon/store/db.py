@@ -250,6 +250,10 @@ class HistoryStore:
                                                   f"({exc})") from exc
                 time.sleep(RETRY_PAUSE_S)
 
+    def transaction(self, body: Callable[[sqlite3.Connection], T], *, write: bool = True) -> T:
+        """Run `body` in one transaction (holding the write lock from the start when `write`)."""
+        return self._run(body, "BEGIN IMMEDIATE" if write else "BEGIN")
+
     # --- writing ---------------------------------------------------------------------------------
 
     def record(self, snapshot: Snapshot) -> None:

@@ -101,5 +101,6 @@ def prune(conn: sqlite3.Connection, cutoff: int) -> None:
             SELECT MAX(at) FROM state_changes WHERE resource_id = :id AND at < :cutoff)
     """, [{"id": row[0], "cutoff": cutoff} for row in conn.execute("SELECT id FROM resources")])
     conn.execute("DELETE FROM poll_runs WHERE last_at < ?", (cutoff,))
+    conn.execute("DELETE FROM alert_events WHERE at < ?", (cutoff,))
     names = [row[0] for row in conn.execute(_NAMESPACES + "SELECT name FROM ns WHERE name IS NOT NULL")]
     conn.executemany("DELETE FROM usage_points WHERE namespace = ? AND at < ?", [(n, cutoff) for n in names])

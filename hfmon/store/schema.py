@@ -67,7 +67,35 @@ V3 = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3)
+# v4: alert state shared by every hfmon process on this file (hfmon.store.alert_state). `alert_state` has one
+# row per alert (rule:subject) that has fired, or per source seen failing (`failing_since`); `alert_events` is
+# the alert history the dashboard lists, each event as its JSON document.
+V4 = (
+    """
+    CREATE TABLE alert_state (
+        key TEXT PRIMARY KEY,
+        firing INTEGER NOT NULL,
+        changed_at INTEGER NOT NULL
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE alert_failing (
+        source TEXT PRIMARY KEY,
+        since INTEGER NOT NULL
+    ) WITHOUT ROWID
+    """,
+    """
+    CREATE TABLE alert_events (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        key TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        document TEXT NOT NULL
+    )
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

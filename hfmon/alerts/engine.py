@@ -1,0 +1,188 @@
+"""Alerts that fire once per crossing: the rules' readings against a state shared by every hfmon process.
+
+An alert (a rule and a subject) fires when its reading crosses, and again only after it has reset: a maximum
+resets once its figure is `hysteresis_pct` back below the limit, a minimum once it is that far above, a
+present/absent rule (a flag, an unpriced item, a failing source) once the subject is gone from a complete
+reading. An unknown figure changes nothing: it never fires and never resets. The state lives in the history
+database (`hfmon.store.alert_state`), where each transition is claimed in one transaction, so of two
+processes that see the same crossing exactly one fires it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Protocol
+
+from hfmon.alerts.checks import DESCRIBE, Outcome, Reading
+from hfmon.alerts.rules import evaluate_rules
+from hfmon.clock import iso
+from hfmon.config import Alerts
+from hfmon.report import Report
+
+ADVISORY = "hfmon alerts are advisory: they do not stop spending"
+FIRED, RESET = "fired", "reset"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertEvent:
+    """An alert firing (or resetting) for one subject, at the time of the poll that saw it."""
+
+    key: str  # rule:subject, the identity of the alert's state
+    rule: str
+    subject: str
+    kind: str  # fired | reset
+    at: datetime
+    message: str
+    figure: str
+    threshold: str
+    value: Decimal | None
+    limit: Decimal | None
+
+    @property
+    def title(self) -> str:
+        """A short headline: what crossed, where."""
+        what = DESCRIBE.get(self.rule, self.rule)
+        verb = "alert" if self.kind == FIRED else "back to normal"
+        return f"hfmon {verb}: {what}" + ("" if self.subject == "account" else f" ({self.subject})")
+
+    @property
+    def line(self) -> str:
+        """The event in one line: `alert: <message>` or `resolved: <message>`."""
+        return f"{'alert' if self.kind == FIRED else 'resolved'}: {self.message}"
+
+    def document(self) -> dict[str, Any]:
+        """The alert as JSON (what a hook reads on stdin and a webhook receives): never a token."""
+        return {"hfmon_alert": 1, "kind": self.kind, "rule": self.rule, "subject": self.subject, "at": iso(self.at),
+                "title": self.title, "message": self.message, "figure": self.figure, "threshold": self.threshold,
+                "value": None if self.value is None else float(self.value),
+                "limit": None if self.limit is None else float(self.limit), "advisory": ADVISORY}
+
+    @staticmethod
+    def from_document(doc: Mapping[str, Any]) -> AlertEvent:
+        """An event read back from its document (the alert history)."""
+        def dec(value: Any) -> Decimal | None:
+            return None if value is None else Decimal(str(value))
+
+        return AlertEvent(f"{doc['rule']}:{doc['subject']}", str(doc["rule"]), str(doc["subject"]), str(doc["kind"]),
+                          datetime.fromisoformat(str(doc["at"]).replace("Z", "+00:00")), str(doc["message"]),
+                          str(doc["figure"]), str(doc["threshold"]), dec(doc.get("value")), dec(doc.get("limit")))
+
+
+class AlertState(Protocol):
+    """Where alert state lives: each transition happens once, whichever process claims it first."""
+
+    def firing(self) -> set[str]:
+        """Keys of the alerts firing now."""
+        ...
+
+    def claim(self, key: str, firing: bool, event: AlertEvent) -> bool:
+        """Move `key` to firing (or back) at `event.at` and record the event, if no one did it first."""
+        ...
+
+    def failing_since(self) -> dict[str, datetime]:
+        """When each source was first seen failing (for sources with no good answer to date it by)."""
+        ...
+
+    def note_failing(self, failing: Iterable[str], answered: Iterable[str], at: datetime) -> None:
+        """Remember when the `failing` sources were first seen failing; forget the `answered` ones."""
+        ...
+
+    def history(self, limit: int = 100) -> list[AlertEvent]:
+        """The latest events, newest first."""
+        ...
+
+
+class MemoryAlertState:
+    """Alert state for one process only (when the history database is off)."""
+
+    def __init__(self) -> None:
+        self._firing: dict[str, datetime] = {}
+        self._changed: dict[str, datetime] = {}
+        self._failing: dict[str, datetime] = {}
+        self._events: list[AlertEvent] = []
+
+    def firing(self) -> set[str]:
+        """Keys of the alerts firing now."""
+        return set(self._firing)
+
+    def claim(self, key: str, firing: bool, event: AlertEvent) -> bool:
+        """Move `key` to the new state unless it is there already, or a newer poll moved it."""
+        changed = self._changed.get(key)
+        if (key in self._firing) == firing or (changed is not None and changed > event.at):
+            return False
+        if firing:
+            self._firing[key] = event.at
+        else:
+            self._firing.pop(key, None)
+        self._changed[key] = event.at
+        self._events.append(event)
+        return True
+
+    def failing_since(self) -> dict[str, datetime]:
+        """When each failing source was first seen failing."""
+        return dict(self._failing)
+
+    def note_failing(self, failing: Iterable[str], answered: Iterable[str], at: datetime) -> None:
+        """Keep first-seen times of the sources still failing."""
+        for name in failing:
+            self._failing.setdefault(name, at)
+        for name in answered:
+            self._failing.pop(name, None)
+
+    def history(self, limit: int = 100) -> list[AlertEvent]:
+        """The latest events, newest first."""
+        return self._events[::-1][:limit]
+
+
+def _event(reading: Reading, kind: str, at: datetime) -> AlertEvent:
+    message = reading.message if kind == FIRED else f"{reading.message} (back within the limit)"
+    if reading.limit is None and kind == RESET:
+        message = f"{DESCRIBE.get(reading.check, reading.check)} ({reading.subject}): no longer so"
+    return AlertEvent(f"{reading.check}:{reading.subject}", reading.check, reading.subject, kind, at, message,
+                      reading.figure, reading.threshold, reading.value, reading.limit)
+
+
+def is_clear(reading: Reading, hysteresis_pct: Decimal) -> bool:
+    """The reading is far enough back inside its limit for a firing alert to reset."""
+    if reading.outcome is not Outcome.OK:
+        return False
+    if reading.limit is None or reading.value is None:
+        return reading.limit is None  # a present/absent rule: ok means absent
+    margin = abs(reading.limit) * hysteresis_pct / 100
+    if reading.check.startswith("min_"):
+        return reading.value >= reading.limit + margin
+    return reading.value <= reading.limit - margin
+
+
+def evaluate_alerts(report: Report, alerts: Alerts, state: AlertState) -> list[AlertEvent]:
+    """Fire the alerts that crossed and reset those back inside their limits; return what this call changed."""
+    at = report.generated_at
+    since = state.failing_since()
+    state.note_failing([s.name for s in report.sources if not s.answered],
+                       [s.name for s in report.sources if s.answered], at)
+    firing = state.firing()
+    changed: list[AlertEvent] = []
+    for result in evaluate_rules(report, alerts, since):
+        seen = set()
+        for reading in result.readings:
+            key = f"{reading.check}:{reading.subject}"
+            seen.add(key)
+            if reading.outcome is Outcome.CROSSED and key not in firing:
+                event = _event(reading, FIRED, at)
+            elif key in firing and is_clear(reading, alerts.hysteresis_pct):
+                event = _event(reading, RESET, at)
+            else:
+                continue
+            if state.claim(key, event.kind == FIRED, event):
+                changed.append(event)
+        if result.complete:  # a subject gone from a complete list is no longer crossed
+            for key in sorted(k for k in firing if k.startswith(f"{result.rule}:") and k not in seen):
+                subject = key.partition(":")[2]
+                gone = Reading(result.rule, subject, Outcome.OK, "", "", None, None, None)
+                event = _event(gone, RESET, at)
+                if state.claim(key, False, event):
+                    changed.append(event)
+    return changed

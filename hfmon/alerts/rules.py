@@ -1,0 +1,139 @@
+"""The alert rules of the config's `[alerts]`, as readings over a Report. Pure.
+
+Each rule gives a reading per subject (a namespace, a resource, a source, or the account). A rule whose
+subjects come and go (flags, unpriced items, failing sources, resource groups) also says whether its list is
+complete: only then does a subject missing from it mean the alert is over.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from hfmon.alerts import checks
+from hfmon.alerts.checks import ACCOUNT, Outcome, Reading
+from hfmon.config import Alerts
+from hfmon.format import duration, money, money_total, percent
+from hfmon.report import Report, Total
+
+LONG_RUNNING_FLAGS = ("long_running_job", "idle_gpu")  # the Report's flags the long_running rule passes on
+
+
+@dataclass(frozen=True, slots=True)
+class RuleResult:
+    """The readings of one rule; `complete`: every subject that could cross is among them."""
+
+    rule: str
+    readings: tuple[Reading, ...]
+    complete: bool = False
+
+
+def evaluate_rules(report: Report, alerts: Alerts, failing_since: Mapping[str, datetime]) -> list[RuleResult]:
+    """The readings of every rule the config sets. `failing_since`: when hfmon first saw each failing source
+    fail (from the alert state), for sources that never answered."""
+    def limit(key: str) -> checks.Limit:
+        return lambda ns: getattr(alerts.thresholds(None if ns == ACCOUNT else ns), key)
+
+    out = [
+        RuleResult("max_projected_usd", tuple(checks.projected(report, limit("max_period_usd")))),
+        RuleResult("min_remaining_credits_usd",
+                   tuple(checks.remaining_credits(report, limit("min_credits_remaining_usd")))),
+        RuleResult("max_overage_usd", tuple(checks.overage(report, limit("max_overage_usd")))),
+        RuleResult("max_credits_used_pct", tuple(credits_used(report, limit("max_credits_used_pct")))),
+        RuleResult("monthly_budget_usd", tuple(budget_pace(report, limit("monthly_budget_usd")))),
+    ]
+    own = {ns: t.max_cost_per_hour_usd for ns, t in alerts.namespaces.items() if t.max_cost_per_hour_usd is not None}
+    out.append(RuleResult("max_cost_per_hour_usd",
+                          tuple(checks.cost_per_hour(report, alerts.max_cost_per_hour_usd, own))))
+    if alerts.long_running:
+        out.append(RuleResult("long_running", tuple(
+            Reading("long_running", f.subject, Outcome.CROSSED, f.message, "", None, None, None, f.message)
+            for f in report.flags if f.kind in LONG_RUNNING_FLAGS), report.all_checked))
+    if alerts.resource_group_limits:
+        out.append(RuleResult("resource_group_limit", tuple(group_limits(report, alerts.limit_near_pct)),
+                              report.all_checked))
+    if alerts.unpriced:
+        out.append(RuleResult("unpriced", tuple(
+            Reading("unpriced", item, Outcome.CROSSED, "unpriced", "", None, None, None,
+                    f"{item} is billed now and no catalog prices it: the totals are partial")
+            for item in report.unpriced), report.all_checked))
+    if alerts.source_failing_minutes is not None:
+        out.append(RuleResult("source_failing", tuple(
+            failing_sources(report, alerts.source_failing_minutes, failing_since)), complete=True))
+    return [r for r in out if r.readings or r.complete]
+
+
+def credits_used(report: Report, limit_of: checks.Limit) -> list[Reading]:
+    """Per namespace with included credits: the share used, in %, above its limit."""
+    out = []
+    for ns, credit, why in checks.credits_by_namespace(report):
+        limit = limit_of(ns)
+        if limit is None or (credit is not None and credit.included_usd <= 0):
+            continue  # no included credits: no share of them to alert on
+        used = None if credit is None else (credit.used_usd * 100 / credit.included_usd).quantize(Decimal("0.1"))
+        total: Total[Decimal] = Total(used) if used is not None else Total(None, (f"billing:{ns}",))
+        out.append(checks.above("max_credits_used_pct", ns, total, limit,
+                                lambda t: "unknown" if t.value is None else percent(t.value), percent(limit), why))
+    return out
+
+
+def budget_pace(report: Report, limit_of: checks.Limit) -> list[Reading]:
+    """Per namespace: spend this period against what a monthly budget allows by now (the budget spread evenly
+    over the billing period), so a budget is not "80% used" on the 25th by design, nor fine on the 3rd at
+    three times its pace. The period is the credits' (the billing period)."""
+    periods = {c.namespace: (c.period_start, c.period_end) for c in report.credits}
+    out = []
+    for spend in report.spend:
+        budget = limit_of(spend.namespace)
+        period = periods.get(spend.namespace)
+        if budget is None or period is None:
+            continue
+        start, end = period
+        elapsed = min(max(report.generated_at - start, timedelta(0)), end - start)
+        allowed = (budget * Decimal(elapsed.total_seconds()) / Decimal((end - start).total_seconds())).quantize(
+            Decimal("0.000001"))
+        reading = checks.above("monthly_budget_usd", spend.namespace, spend.total_usd, allowed, money_total,
+                               f"{money(allowed)} (the pace of {money(budget)} by {duration(elapsed.total_seconds())} "
+                               f"into the period)")
+        out.append(reading)
+    return out
+
+
+def group_limits(report: Report, near_pct: Decimal) -> list[Reading]:
+    """Each resource group limit: crossed when the Report says it is near or over (at `limit_near_pct`)."""
+    out = []
+    for group in report.resource_groups:
+        for lim in group.limits:
+            subject = f"{group.namespace}/{group.name} {lim.product}"
+            outcome = {"near": Outcome.CROSSED, "over": Outcome.CROSSED, "ok": Outcome.OK}.get(lim.state,
+                                                                                               Outcome.UNKNOWN)
+            figure = (f"{money(lim.spent_usd, missing='unknown')} of {money(lim.limit_usd)} "
+                      f"({percent(lim.used_pct, missing='unknown')}, {lim.state})")
+            out.append(Reading("resource_group_limit", subject, outcome, figure, percent(near_pct), lim.used_pct,
+                               lim.used_pct, near_pct, figure if outcome is not Outcome.UNKNOWN
+                               else "its usage could not be read"))
+    return out
+
+
+def failing_sources(report: Report, minutes: Decimal, failing_since: Mapping[str, datetime]) -> list[Reading]:
+    """Each source without a good answer for longer than `minutes`: since its last good value, or since hfmon
+    first saw it fail (unknown when neither is known: it is recorded now, and fires once old enough)."""
+    out = []
+    limit_s = float(minutes) * 60
+    for source in report.sources:
+        if source.answered:
+            continue
+        since = source.fetched_at or failing_since.get(source.name)
+        if since is None:
+            out.append(Reading("source_failing", source.name, Outcome.UNKNOWN, "unknown", duration(limit_s),
+                               None, None, minutes, "first seen failing now"))
+            continue
+        failing_s = (report.generated_at - since).total_seconds()
+        outcome = Outcome.CROSSED if failing_s > limit_s else Outcome.OK
+        what = (f"no good answer for {duration(failing_s)}" + (f": {source.error}" if source.error else "")
+                + (f" ({source.hint})" if source.hint else ""))
+        out.append(Reading("source_failing", source.name, outcome, duration(failing_s), duration(limit_s),
+                           Decimal(int(failing_s)), Decimal(int(failing_s)), Decimal(int(limit_s)), what))
+    return out

@@ -1,0 +1,74 @@
+"""Alert state in the history database, shared by every hfmon process that uses the file.
+
+Each transition is one `BEGIN IMMEDIATE` transaction: an upsert that only changes a row still in the other
+state (and not moved since by a newer poll), so of two processes that see the same crossing exactly one
+changes the row, and only that one records the event and delivers the alert.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+
+from hfmon.alerts.engine import AlertEvent
+from hfmon.store.db import HistoryStore
+from hfmon.store.extract import decode_time, encode_time
+
+_CLAIM = """
+    INSERT INTO alert_state (key, firing, changed_at) VALUES (:key, :firing, :at)
+    ON CONFLICT (key) DO UPDATE SET firing = excluded.firing, changed_at = excluded.changed_at
+    WHERE alert_state.firing != excluded.firing AND alert_state.changed_at <= excluded.changed_at
+"""
+
+
+class SqliteAlertState:
+    """`hfmon.alerts.engine.AlertState` over a HistoryStore."""
+
+    def __init__(self, store: HistoryStore) -> None:
+        self.store = store
+
+    def firing(self) -> set[str]:
+        """Keys of the alerts firing now."""
+        rows = self.store.transaction(
+            lambda conn: conn.execute("SELECT key FROM alert_state WHERE firing = 1").fetchall(), write=False)
+        return {str(r[0]) for r in rows}
+
+    def claim(self, key: str, firing: bool, event: AlertEvent) -> bool:
+        """Move `key` to the new state and record `event`, unless another process (or poll) did it first."""
+        at = encode_time(event.at)
+
+        def write(conn: sqlite3.Connection) -> bool:
+            if not firing and conn.execute("SELECT 1 FROM alert_state WHERE key = ?", (key,)).fetchone() is None:
+                return False  # never fired here: nothing to reset
+            if conn.execute(_CLAIM, {"key": key, "firing": int(firing), "at": at}).rowcount != 1:
+                return False
+            conn.execute("INSERT INTO alert_events (at, key, kind, document) VALUES (?, ?, ?, ?)",
+                         (at, key, event.kind, json.dumps(event.document())))
+            return True
+
+        return self.store.transaction(write)
+
+    def failing_since(self) -> dict[str, datetime]:
+        """When each source was first seen failing."""
+        rows = self.store.transaction(
+            lambda conn: conn.execute("SELECT source, since FROM alert_failing").fetchall(), write=False)
+        return {str(name): decode_time(since) for name, since in rows}
+
+    def note_failing(self, failing: Iterable[str], answered: Iterable[str], at: datetime) -> None:
+        """Record the sources failing now (keeping the earliest time seen), forget those that answered
+        (another process polling other namespaces leaves the rest alone)."""
+        def write(conn: sqlite3.Connection) -> None:
+            conn.executemany("INSERT INTO alert_failing (source, since) VALUES (?, ?) ON CONFLICT (source) "
+                             "DO UPDATE SET since = min(since, excluded.since)",
+                             [(n, encode_time(at)) for n in sorted(set(failing))])
+            conn.executemany("DELETE FROM alert_failing WHERE source = ?", [(n,) for n in sorted(set(answered))])
+
+        self.store.transaction(write)
+
+    def history(self, limit: int = 100) -> list[AlertEvent]:
+        """The latest events, newest first."""
+        rows = self.store.transaction(lambda conn: conn.execute(
+            "SELECT document FROM alert_events ORDER BY at DESC, id DESC LIMIT ?", (limit,)).fetchall(), write=False)
+        return [AlertEvent.from_document(json.loads(r[0])) for r in rows]
