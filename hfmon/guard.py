@@ -107,6 +107,8 @@ def run(args: argparse.Namespace) -> int:
         monitor.close()
     for warning in monitor.warnings:
         print(f"hfmon: {warning}", file=sys.stderr)
+    for event in monitor.alert_events:  # the config's alerts, evaluated on this poll like any other
+        print(f"hfmon: {event.line}", file=sys.stderr)
     verdict = judge(report, limits)
     if getattr(args, "json", False):
         json.dump(verdict.document(), sys.stdout, indent=2)

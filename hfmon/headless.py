@@ -28,6 +28,10 @@ examples:
   hfmon once --json | jq .credits     the credits as JSON
   hfmon once --demo --no-history      on the built-in fake account, without touching the history database
 
+Alerts set in the config file ([alerts]) are evaluated on this poll: each one that fires (once per
+crossing, shared with every hfmon process using the same history) is printed on stderr and delivered to
+the hook and webhook configured.
+
 exit codes:
   0  every source answered (sources the token has no permission for are listed, not errors)
   1  partial data: some source failed; the rest is printed
@@ -53,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
         monitor.close()
     for warning in monitor.warnings:
         print(f"hfmon: {warning}", file=sys.stderr)
+    for event in monitor.alert_events:  # fired (or reset) by this poll, once across every hfmon process
+        print(f"hfmon: {event.line}", file=sys.stderr)
     code = exit_code_of(report)
     if code == ExitCode.AUTH:  # a report of a rejected token would be nothing but unknowns: say what to do
         print(f"hfmon: {_explain(code, report)}", file=sys.stderr)

@@ -9,7 +9,7 @@ import tempfile
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from hfmon.api.token import profile_token
 from hfmon.clock import Clock, iso
@@ -21,6 +21,9 @@ from hfmon.history import History
 from hfmon.models import Snapshot, SourceStatus
 from hfmon.report import Report
 from hfmon.store import HistoryStore
+
+if TYPE_CHECKING:
+    from hfmon.alerts.engine import AlertEvent, AlertState
 
 log = logging.getLogger("hfmon.monitor")
 log.addHandler(logging.NullHandler())  # lines reach a file only when `hfmon.logfile` set one up
@@ -38,6 +41,20 @@ class ReportSource(Protocol):
 
     def now(self) -> datetime:
         """The current time of the data source (scenario time under --demo)."""
+        ...
+
+    @property
+    def alert_events(self) -> list[AlertEvent]:
+        """The alerts the latest poll fired or reset (each once across every hfmon process)."""
+        ...
+
+    @property
+    def alerts_configured(self) -> bool:
+        """Some alert rule is set in the config file."""
+        ...
+
+    def alert_history(self, limit: int = 100) -> list[AlertEvent]:
+        """The latest alert events, newest first."""
         ...
 
     def next_delay(self, base_s: float) -> float:
@@ -58,6 +75,9 @@ class Monitor:
         self.scratch: tempfile.TemporaryDirectory[str] | None = None  # the demo's throwaway history
         self._warnings_logged = 0
         self._source_states: dict[str, tuple[SourceStatus, str | None]] = {}
+        self._alert_events: list[AlertEvent] = []  # what the latest poll fired or reset
+        self._alert_state: AlertState | None = None
+        self._deliveries: set[asyncio.Task[None]] = set()
 
     def now(self) -> datetime:
         """The data source's current time."""
@@ -78,7 +98,29 @@ class Monitor:
         # SQLite and evaluate over a long history take a few hundred ms: keep the UI's loop free meanwhile.
         report = await asyncio.to_thread(self._evaluate, snapshot, self.clock.now())
         self._log(report)
+        if self.alert_events and (self.config.alerts.hook or self.config.alerts.webhook_url):
+            # in the background: a slow hook or webhook never delays the numbers (aclose waits for it)
+            task = asyncio.create_task(self._deliver(self.alert_events))
+            self._deliveries.add(task)
+            task.add_done_callback(self._deliveries.discard)
         return report
+
+    async def _deliver(self, events: list[AlertEvent]) -> None:
+        from hfmon.alerts.deliver import deliver
+
+        for failure in await deliver(events, self.config.alerts):
+            self.warnings.append(failure)
+            log.warning("%s", failure)
+
+    def alert_history(self, limit: int = 100) -> list[AlertEvent]:
+        """The latest alert events (from the history database when there is one), newest first."""
+        if self._alert_state is None:
+            return []
+        try:
+            return self._alert_state.history(limit)
+        except HfmonError as exc:
+            self.warnings.append(f"alert history not read: {exc}")
+            return []
 
     def _log(self, report: Report) -> None:
         """Log new warnings, and each source whose status or error changed (what the screen toasts once)."""
@@ -107,10 +149,48 @@ class Monitor:
                 self.warnings.append(f"history not saved: {exc}")
                 self.store.close()
                 self.store = None
-        return evaluate(snapshot, history, self.config, now)
+        report = evaluate(snapshot, history, self.config, now)
+        self._alert_events = self._alerts(report)
+        return report
+
+    @property
+    def alert_events(self) -> list[AlertEvent]:
+        """The alerts the latest poll fired or reset (each once across every hfmon process)."""
+        return self._alert_events
+
+    @property
+    def alerts_configured(self) -> bool:
+        """Some alert rule is set in the config file."""
+        return self.config.alerts.any_rule
+
+    def _alerts(self, report: Report) -> list[AlertEvent]:
+        """Fire and reset alerts on this Report, in the history database (shared with other processes) or, without
+        one, in this process's memory. Logged as they fire."""
+        if not self.config.alerts.any_rule:
+            return []
+        from hfmon.alerts.engine import MemoryAlertState, evaluate_alerts
+
+        if self._alert_state is None or (self.store is None and not isinstance(self._alert_state, MemoryAlertState)):
+            if self.store is not None:
+                from hfmon.store.alert_state import SqliteAlertState
+
+                self._alert_state = SqliteAlertState(self.store)
+            else:
+                self._alert_state = MemoryAlertState()
+        try:
+            events = evaluate_alerts(report, self.config.alerts, self._alert_state)
+        except HfmonError as exc:
+            self.warnings.append(f"alerts not evaluated: {exc}")
+            return []
+        for event in events:
+            log.warning("%s: %s", event.title, event.message)
+        return events
 
     async def aclose(self) -> None:
-        """Close the HTTP client (inside the loop that used it) and the history file."""
+        """Wait for alert deliveries (each bounded by its timeout), close the HTTP client (inside the loop that
+        used it) and the history file."""
+        if self._deliveries:
+            await asyncio.gather(*self._deliveries, return_exceptions=True)
         await self.collector.aclose()
         self.close()
 

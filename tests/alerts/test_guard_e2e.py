@@ -54,3 +54,27 @@ def test_nothing_reachable_exits_4(tmp_path: Path) -> None:
     run = run_unreachable(tmp_path, "guard", "--max-cost-per-hour-usd", "5")
     assert run.code == 4, run.stdout + run.stderr
     assert "no source answered" in run.stdout
+
+
+HOOK = "import sys; open(sys.argv[1], 'a').write(sys.stdin.read())"
+
+
+def test_once_fires_a_configured_alert_once_across_runs_and_the_hook_gets_it(fake: Callable[..., Served],
+                                                                            tmp_path: Path) -> None:
+    import sys
+
+    got = tmp_path / "hook.jsonl"
+    config = tmp_path / "config.toml"
+    config.write_text("[alerts]\nmax_cost_per_hour_usd = 0\n"
+                      f"hook = {json.dumps([sys.executable, '-c', HOOK, str(got)])}\n")
+    served = fake()
+    first = served.run("once", "--json", "--namespace", "ada", "--config", str(config))
+    assert first.code == 0, first.stderr
+    assert "hfmon: alert: running cost now: $" in first.stderr
+    json.loads(first.stdout)  # stdout is still the JSON document alone
+    second = served.run("once", "--json", "--namespace", "ada", "--config", str(config))  # same history file
+    assert second.code == 0 and "alert:" not in second.stderr
+    (line,) = got.read_text().splitlines()
+    doc = json.loads(line)
+    assert doc["rule"] == "max_cost_per_hour_usd" and doc["subject"] == "account" and doc["limit"] == 0.0
+    assert doc["value"] == json.loads(first.stdout)["running_cost_per_hour_usd"]["value"]

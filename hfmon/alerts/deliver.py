@@ -1,0 +1,127 @@
+"""Delivering alerts: to a hook command (no shell, the alert as JSON on stdin) and to a webhook (JSON POST).
+
+Both are bounded (a timeout each, a few retries for the webhook) and never raise: a failure comes back as a
+message for the log and the screen, and monitoring goes on. Neither ever carries the Hugging Face token: the
+hook runs without HF_TOKEN in its environment, and the webhook gets the alert document only, from a client of
+its own (not the one that talks to Hugging Face).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from hfmon import __version__
+from hfmon.alerts.engine import ADVISORY, FIRED, AlertEvent
+from hfmon.config import Alerts
+from hfmon.scrub import scrub
+
+HOOK_STDERR_KEPT = 4096  # bytes of a failing hook's stderr shown (the rest is read and dropped)
+WEBHOOK_ATTEMPTS = 3
+WEBHOOK_BACKOFF_S = 0.5  # before the second attempt; doubled before each next one
+TOKEN_VARIABLES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_API_TOKEN")
+DISCORD_MAX = 2000  # characters in a Discord message
+
+
+async def deliver(events: Sequence[AlertEvent], alerts: Alerts) -> list[str]:
+    """Send each event to the hook and the webhook configured, in order; return what failed, in words."""
+    failures: list[str] = []
+    for event in events:
+        doc = event.document()
+        jobs = []
+        if alerts.hook:
+            jobs.append(run_hook(alerts.hook, doc, float(alerts.hook_timeout_s)))
+        if alerts.webhook_url:
+            jobs.append(post_webhook(alerts.webhook_url, webhook_payload(event, alerts.webhook_format),
+                                     float(alerts.webhook_timeout_s)))
+        for outcome in await asyncio.gather(*jobs, return_exceptions=True):
+            if isinstance(outcome, BaseException):  # a bug must not stop monitoring either
+                failures.append(f"alert delivery failed: {scrub(repr(outcome))[:200]}")
+            elif outcome:
+                failures.append(outcome)
+    return failures
+
+
+def text_of(event: AlertEvent) -> str:
+    """The alert as one short message (for chat webhooks)."""
+    return f"{event.title}\n{event.message}\n_{ADVISORY}._" if event.kind == FIRED else \
+        f"{event.title}\n{event.message}"
+
+
+def webhook_payload(event: AlertEvent, fmt: str) -> dict[str, Any]:
+    """The webhook's JSON body: the alert document, or a Slack (`text`) or Discord (`content`) message."""
+    if fmt == "slack":
+        return {"text": text_of(event)}
+    if fmt == "discord":
+        return {"content": text_of(event)[:DISCORD_MAX], "allowed_mentions": {"parse": []}}
+    return event.document()
+
+
+async def run_hook(argv: Sequence[str], doc: dict[str, Any], timeout_s: float) -> str | None:
+    """Run the hook without a shell, the alert JSON on its stdin; None when it exits 0 in time."""
+    name = os.path.basename(argv[0])
+    env = {k: v for k, v in os.environ.items() if k not in TOKEN_VARIABLES}
+    try:
+        proc = await asyncio.create_subprocess_exec(
+            *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE, env=env, start_new_session=True)
+    except OSError as exc:
+        return f"alert hook {name} could not start: {exc.strerror or exc}; check alerts.hook in the config file"
+
+    async def talk() -> bytes:
+        assert proc.stdin is not None and proc.stderr is not None
+        try:
+            proc.stdin.write(json.dumps(doc).encode() + b"\n")
+            await proc.stdin.drain()
+            proc.stdin.close()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # a hook that does not read its input may still succeed
+        kept = b""
+        while chunk := await proc.stderr.read(65536):
+            kept = (kept + chunk)[:HOOK_STDERR_KEPT]
+        await proc.wait()
+        return kept
+
+    try:
+        err = await asyncio.wait_for(talk(), timeout_s)
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()
+        return f"alert hook {name} did not finish within {timeout_s:g} s and was stopped"
+    if proc.returncode != 0:
+        last = scrub(err.decode("utf-8", "replace").strip().splitlines()[-1]) if err.strip() else ""
+        return f"alert hook {name} exited with status {proc.returncode}" + (f": {last[:200]}" if last else "")
+    return None
+
+
+async def post_webhook(url: str, payload: dict[str, Any], timeout_s: float,
+                       attempts: int = WEBHOOK_ATTEMPTS, backoff_s: float = WEBHOOK_BACKOFF_S) -> str | None:
+    """POST `payload` as JSON, retrying server errors, 429 and network failures; None once it is accepted.
+
+    The URL is never shown whole (Slack's and Discord's carry their secret): messages name its host only.
+    """
+    import httpx2
+
+    host = urlsplit(url).hostname or "the webhook"
+    last = ""
+    async with httpx2.AsyncClient(timeout=timeout_s, follow_redirects=False, trust_env=False) as client:
+        for attempt in range(attempts):
+            if attempt:
+                await asyncio.sleep(backoff_s * 2 ** (attempt - 1))
+            try:
+                async with client.stream("POST", url, json=payload,
+                                         headers={"User-Agent": f"hfmon/{__version__}"}) as response:
+                    status = response.status_code  # the body is never read: nothing from it is needed
+            except httpx2.HTTPError as exc:
+                last = f"{type(exc).__name__}"
+                continue
+            if 200 <= status < 300:
+                return None
+            last = f"HTTP {status}"
+            if status != 429 and status < 500:
+                break  # the request itself is refused: retrying would not help
+    return f"alert webhook to {host} failed ({last}); check alerts.webhook_url"

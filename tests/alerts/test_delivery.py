@@ -1,0 +1,153 @@
+"""Alert delivery: the hook gets the JSON on stdin, the webhook gets a POST (a local server, no network), and a
+failing hook or webhook is reported without stopping monitoring."""
+
+from __future__ import annotations
+
+import json
+import sys
+import threading
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal as D
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hfmon.alerts.deliver import deliver, post_webhook
+from hfmon.alerts.engine import AlertEvent, MemoryAlertState, evaluate_alerts
+from hfmon.api.governor import Governor
+from hfmon.api.hub import HubClient
+from hfmon.api.urls import BaseUrls
+from hfmon.clock import FrozenClock
+from hfmon.collect import Collector
+from hfmon.config import Alerts, Config
+from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
+from hfmon.monitor import Monitor
+from hfmon.store import HistoryStore
+from tests.tui.builder import build_report
+
+RECORD = "import json, os, sys; open(sys.argv[1], 'a').write(json.dumps([sys.stdin.read(), " \
+         "'HF_TOKEN' in os.environ]) + '\\n')"
+
+
+def one_event() -> AlertEvent:
+    (event,) = evaluate_alerts(replace(build_report()), Alerts(max_overage_usd=D(0)), MemoryAlertState())
+    return event
+
+
+async def test_the_hook_gets_the_alert_json_on_stdin_without_the_token(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_TOKEN", "hf_secretsecretsecretsecret1234")
+    out = tmp_path / "got.jsonl"
+    alerts = Alerts(hook=(sys.executable, "-c", RECORD, str(out)))
+    event = one_event()
+    assert await deliver([event], alerts) == []
+    (line,) = out.read_text().splitlines()
+    stdin, saw_token = json.loads(line)
+    doc = json.loads(stdin)
+    assert doc["rule"] == "max_overage_usd" and doc["subject"] == "acme" and doc["value"] == 301.4
+    assert doc["message"] == "Inference Providers overage this period (acme): $301.40, above the limit $0.00"
+    assert "do not stop spending" in doc["advisory"]
+    assert saw_token is False
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    ((sys.executable, "-c", "import sys; sys.stderr.write('no route\\n'); sys.exit(3)"),
+     "exited with status 3: no route"),
+    ((sys.executable, "-c", "import time; time.sleep(30)"), "did not finish within 1 s and was stopped"),
+    (("/nonexistent/hfmon-hook",), "hfmon-hook could not start"),
+])
+async def test_a_failing_hook_is_reported_in_words(argv: tuple[str, ...], expected: str) -> None:
+    (failure,) = await deliver([one_event()], Alerts(hook=argv, hook_timeout_s=D(1)))
+    assert expected in failure
+
+
+class Recorder(BaseHTTPRequestHandler):
+    """Answers POSTs with the next status of `statuses` (then 204), recording each body."""
+
+    statuses: list[int] = []
+    bodies: list[dict[str, Any]] = []
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        length = int(self.headers.get("Content-Length", "0"))
+        type(self).bodies.append(json.loads(self.rfile.read(length)))
+        self.send_response(type(self).statuses.pop(0) if type(self).statuses else 204)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[tuple[str, type[Recorder]]]:
+    handler = type("Handler", (Recorder,), {"statuses": [], "bodies": []})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/hook/SECRETPART", handler
+    httpd.shutdown()
+    httpd.server_close()
+    thread.join(timeout=5)
+
+
+@pytest.mark.parametrize(("fmt", "key"), [("json", "rule"), ("slack", "text"), ("discord", "content")])
+async def test_the_webhook_posts_the_alert_in_the_format_chosen(server: tuple[str, type[Recorder]], fmt: str,
+                                                                key: str) -> None:
+    url, handler = server
+    assert await deliver([one_event()], Alerts(webhook_url=url, webhook_format=fmt)) == []
+    (body,) = handler.bodies
+    assert key in body
+    text = json.dumps(body)
+    assert "$301.40" in text and "acme" in text
+    if fmt != "json":
+        assert "advisory" in body[key]
+
+
+async def test_the_webhook_retries_server_errors_then_succeeds(server: tuple[str, type[Recorder]]) -> None:
+    url, handler = server
+    handler.statuses = [503, 500]
+    assert await post_webhook(url, {"a": 1}, 5, backoff_s=0.01) is None
+    assert len(handler.bodies) == 3
+
+
+async def test_a_failing_webhook_is_reported_without_its_secret_url(server: tuple[str, type[Recorder]]) -> None:
+    url, handler = server
+    handler.statuses = [500, 500, 500]
+    failure = await post_webhook(url, {"a": 1}, 5, backoff_s=0.01)
+    assert failure is not None and "HTTP 500" in failure and "127.0.0.1" in failure
+    assert "SECRETPART" not in failure
+    handler.statuses = [404]
+    assert "HTTP 404" in (await post_webhook(url, {"a": 1}, 5, backoff_s=0.01) or "")
+    assert len(handler.bodies) == 4  # a 4xx is not retried
+
+
+async def test_failing_delivery_does_not_stop_monitoring(tmp_path: Path) -> None:
+    """A Monitor on the fake hub whose hook fails and whose webhook is unreachable: every poll still reports."""
+    scenario = demo_scenario(discrepancies=False)
+    clock = FrozenClock(scenario.start)
+    hub = FakeHub(scenario, now=clock.now)
+    client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
+                       governor=Governor(backoff_base_s=0.001))
+    alerts = Alerts(max_cost_per_hour_usd=D(0), hook=(sys.executable, "-c", "import sys; sys.exit(1)"),
+                    webhook_url="http://127.0.0.1:9/unreachable", webhook_timeout_s=D(1))
+    store = HistoryStore.open(tmp_path / "history.sqlite3")
+    monitor = Monitor(Collector(client, clock), clock, Config(alerts=alerts), store)
+    try:
+        first = await monitor.poll()
+        assert [e.key for e in monitor.alert_events] == ["max_cost_per_hour_usd:account"]
+        clock.advance(timedelta(minutes=5).total_seconds())
+        second = await monitor.poll()
+        assert monitor.alert_events == []  # the same crossing: not again
+        assert second.generated_at > first.generated_at
+    finally:
+        await monitor.aclose()
+    assert any("alert hook python" in w and "exited with status 1" in w for w in monitor.warnings)
+    assert any("alert webhook to 127.0.0.1 failed" in w for w in monitor.warnings)
+    with HistoryStore.open(tmp_path / "history.sqlite3") as reopened:
+        from hfmon.store.alert_state import SqliteAlertState
+
+        assert [e.key for e in SqliteAlertState(reopened).history()] == ["max_cost_per_hour_usd:account"]
