@@ -30,11 +30,31 @@ def test_it_opens_with_the_demo_and_the_test_commands() -> None:
 def test_the_config_example_is_accepted() -> None:
     import tomllib
 
-    [example] = blocks("toml")
+    example, alerts = blocks("toml")
     config = parse_config(tomllib.loads(example), "README.md")
     assert config.interval_s == 60 and config.namespaces == ("alice", "acme")
+    rules = parse_config(tomllib.loads(alerts), "README.md").alerts  # the Alerts section's example
+    assert rules.webhook_format == "slack" and rules.thresholds("acme").monthly_budget_usd == 2000
 
 
 def test_the_json_example_matches_the_schema() -> None:
-    [example] = blocks("json")
+    example, _alert = blocks("json")
     jsonschema.validate(json.loads(example), once_schema())
+
+
+def test_the_alert_document_example_is_what_an_alert_sends() -> None:
+    from dataclasses import replace
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from hfmon.alerts.engine import MemoryAlertState, evaluate_alerts
+    from hfmon.config import Alerts
+    from hfmon.report import Total
+    from tests.tui.builder import build_report
+
+    _once, example = blocks("json")
+    doc = json.loads(example)
+    report = replace(build_report(datetime(2026, 11, 18, 15, 0, 25, tzinfo=UTC)),
+                     running_cost_per_hour_usd=Total(Decimal(12)))
+    (event,) = evaluate_alerts(report, Alerts(max_cost_per_hour_usd=Decimal(5)), MemoryAlertState())
+    assert event.document() == doc

@@ -24,6 +24,7 @@ from hfmon.errors import AuthError, HfmonError, NoTokenError
 from hfmon.report import Health, Report
 from hfmon.tui import bindings, commands, status
 from hfmon.tui.messages import PollFailed, ReportReady
+from hfmon.tui.screens.alerts import AlertsScreen, announce
 from hfmon.tui.screens.base import View
 from hfmon.tui.screens.compute import ComputeView
 from hfmon.tui.screens.crosscheck import CrossCheckView
@@ -166,6 +167,7 @@ class HfmonApp(App[int]):
             points.append((report.generated_at, c.used_usd))
         for note in status.source_changes(previous, report):
             self.notify(note.message, title=note.title, severity=note.severity, timeout=note.timeout)
+        announce(self, self.source.alert_events)  # each alert once (across every hfmon on this history file)
         for warning in self.source.warnings[len(self.notes):]:  # each once as a toast; the Overview keeps them
             self.notify(warning, title="hfmon", severity="warning", timeout=12)
         self.notes = tuple(self.source.warnings)
@@ -285,6 +287,11 @@ class HfmonApp(App[int]):
     def action_help(self) -> None:
         """Show the keys."""
         self.push_screen(HelpScreen())
+
+    def action_alerts(self) -> None:
+        """Show the alert history."""
+        configured = self.report is not None and self.source.alerts_configured
+        self.push_screen(AlertsScreen(self.source.alert_history(), configured))
 
     def namespace_choices(self) -> list[str | None]:
         """All namespaces (None), then the user and each org."""

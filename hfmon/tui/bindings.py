@@ -20,6 +20,7 @@ BINDINGS: list[Binding] = [
     Binding("i", "next_interval", "Interval", id="interval", show=False),
     Binding("t", "toggle_theme", "Light/dark", id="theme", show=False),
     Binding("x", "export", "Export JSON", id="export", show=False),
+    Binding("a", "alerts", "Alerts (history)", id="alerts", show=False),
     Binding("escape", "clear_filter", "Clear filter", id="clear-filter", show=False),
     *[Binding(str(i), f"show_screen('{sid}')", title, id=f"screen-{sid}", show=False)
       for i, (sid, title) in enumerate(SCREENS, start=1)],

@@ -39,6 +39,7 @@ def system_commands(app: HfmonApp) -> Iterator[SystemCommand]:
     yield SystemCommand("Export report as JSON", "Write the current report to a file (x)", app.action_export)
     yield SystemCommand("Filter rows", "Filter the table on this screen (/)", app.action_filter)
     yield SystemCommand("Help", "Keys and what the badges mean (?)", app.action_help)
+    yield SystemCommand("Alerts", "The alerts fired and resolved, newest first (a)", app.action_alerts)
     yield SystemCommand("Toggle light/dark theme", "Switch between hfmon-light and hfmon-dark (t)",
                         app.action_toggle_theme)
     for i, (sid, title) in enumerate(bindings.SCREENS, start=1):

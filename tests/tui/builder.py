@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
+from hfmon.alerts.engine import AlertEvent
 from hfmon.clock import FrozenClock
 from hfmon.errors import Failure
 from hfmon.models import Account, Endpoint, Job, Org, RepoStorage, SourceStatus, Space, ZeroGpuQuota
@@ -297,6 +298,9 @@ class FakeSource:
         self.error: Exception | None = None
         self.wait_s = 0.0  # what next_delay asks for at least, as a rate limit running out would
         self.warnings: list[str] = []
+        self.alert_events: list[AlertEvent] = []  # what the next poll fires (tests set it)
+        self.alerts: list[AlertEvent] = []  # the alert history, newest first
+        self.alerts_configured = False
 
     async def poll(self) -> Report:
         """Return the next Report, or raise the injected error."""
@@ -315,6 +319,10 @@ class FakeSource:
     def next_delay(self, base_s: float) -> float:
         """`base_s`, or `wait_s` when that is longer."""
         return max(base_s, self.wait_s)
+
+    def alert_history(self, limit: int = 100) -> list[AlertEvent]:
+        """The alert history set by the test."""
+        return self.alerts[:limit]
 
 
 def with_sources(report: Report, **changes: SourceState) -> Report:

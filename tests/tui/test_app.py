@@ -274,6 +274,7 @@ PALETTE_TITLE = {
     "quit": "Quit", "help": "Help", "refresh": "Refresh now", "toggle_pause": "Pause polling",
     "filter": "Filter rows", "next_namespace": "Namespace: acme", "next_interval": "Interval: every 5m",
     "toggle_theme": "Toggle light/dark theme", "export": "Export report as JSON", "clear_filter": "Filter rows",
+    "alerts": "Alerts",
 }
 
 
