@@ -64,7 +64,7 @@ DESCRIBE = {
     "max_cost_per_hour_usd": "running cost now",
     "max_overage_usd": "Inference Providers overage this period",
     "max_credits_used_pct": "included credits used",
-    "monthly_budget_usd": "spend this period against the budget's pace",
+    "monthly_budget_usd": "spend this period",
     "long_running": "long-running resource",
     "resource_group_limit": "resource group spend limit",
     "unpriced": "unpriced resource",

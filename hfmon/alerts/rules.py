@@ -57,7 +57,7 @@ def evaluate_rules(report: Report, alerts: Alerts, failing_since: Mapping[str, d
     if alerts.unpriced:
         out.append(RuleResult("unpriced", tuple(
             Reading("unpriced", item, Outcome.CROSSED, "unpriced", "", None, None, None,
-                    f"{item} is billed now and no catalog prices it: the totals are partial")
+                    "billed now and no catalog prices it: the totals are partial")
             for item in report.unpriced), report.all_checked))
     if alerts.source_failing_minutes is not None:
         out.append(RuleResult("source_failing", tuple(
@@ -94,10 +94,9 @@ def budget_pace(report: Report, limit_of: checks.Limit) -> list[Reading]:
         elapsed = min(max(report.generated_at - start, timedelta(0)), end - start)
         allowed = (budget * Decimal(elapsed.total_seconds()) / Decimal((end - start).total_seconds())).quantize(
             Decimal("0.000001"))
-        reading = checks.above("monthly_budget_usd", spend.namespace, spend.total_usd, allowed, money_total,
-                               f"{money(allowed)} (the pace of {money(budget)} by {duration(elapsed.total_seconds())} "
-                               f"into the period)")
-        out.append(reading)
+        into = duration(elapsed.total_seconds())
+        pace = f"{money(allowed)} (a {money(budget)} budget's pace, {into} into the period)"
+        out.append(checks.above("monthly_budget_usd", spend.namespace, spend.total_usd, allowed, money_total, pace))
     return out
 
 
