@@ -67,6 +67,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from hfmon.alerts.settings import Alerts as Alerts  # re-exported: hfmon.config.Alerts is the public name
+from hfmon.alerts.settings import Thresholds as Thresholds
 from hfmon.errors import ConfigError
 from hfmon.pricing.catalog import PriceOverrides
 
@@ -80,7 +82,7 @@ _NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
 _PROFILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 _HINT = "fix the value or remove the key to use the default"
-_THRESHOLD_KEYS = {  # the thresholds a namespace can set for itself too
+_THRESHOLD_KEYS = {  # what each threshold is, for errors (the same keys as THRESHOLD_KEYS)
     "max_cost_per_hour_usd": "a number of USD per hour",
     "max_period_usd": "a number of USD",
     "min_credits_remaining_usd": "a number of USD",
@@ -112,60 +114,6 @@ class Tolerance:
     def allows(self, billed: Decimal, delta: Decimal) -> bool:
         """True when |delta| is within max(pct% of |billed|, usd)."""
         return abs(delta) <= max(abs(billed) * self.pct / 100, self.usd)
-
-
-@dataclass(frozen=True, slots=True)
-class Thresholds:
-    """Alert thresholds of the account, or of one namespace; None means not set."""
-
-    max_cost_per_hour_usd: Decimal | None = None
-    max_period_usd: Decimal | None = None
-    min_credits_remaining_usd: Decimal | None = None
-    max_overage_usd: Decimal | None = None
-    max_credits_used_pct: Decimal | None = None
-    monthly_budget_usd: Decimal | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Alerts:
-    """Alert rules, flag thresholds and where alerts are delivered; None means not set."""
-
-    max_cost_per_hour_usd: Decimal | None = None
-    max_period_usd: Decimal | None = None
-    min_credits_remaining_usd: Decimal | None = None
-    max_overage_usd: Decimal | None = None
-    max_credits_used_pct: Decimal | None = None
-    monthly_budget_usd: Decimal | None = None
-    limit_near_pct: Decimal = Decimal(90)
-    idle_gpu_hours: Decimal = Decimal(6)
-    long_job_hours: Decimal = Decimal(24)
-    source_failing_minutes: Decimal | None = None
-    hysteresis_pct: Decimal = Decimal(5)
-    long_running: bool = False
-    resource_group_limits: bool = False
-    unpriced: bool = False
-    hook: tuple[str, ...] | None = None
-    hook_timeout_s: Decimal = Decimal(10)
-    webhook_url: str | None = None
-    webhook_format: str = "json"
-    webhook_timeout_s: Decimal = Decimal(10)
-    namespaces: Mapping[str, Thresholds] = field(default_factory=lambda: MappingProxyType({}))
-
-    def thresholds(self, namespace: str | None) -> Thresholds:
-        """The thresholds for one namespace (its own where it sets them), or the account's for None."""
-        base = Thresholds(*(getattr(self, k) for k in _THRESHOLD_KEYS))
-        own = self.namespaces.get(namespace) if namespace is not None else None
-        if own is None:
-            return base
-        return Thresholds(*(getattr(own, k) if getattr(own, k) is not None else getattr(base, k)
-                            for k in _THRESHOLD_KEYS))
-
-    @property
-    def any_rule(self) -> bool:
-        """Some alert rule is set: alerts are evaluated after each poll."""
-        return (any(getattr(self, k) is not None for k in _THRESHOLD_KEYS) or bool(self.namespaces)
-                or self.long_running or self.resource_group_limits or self.unpriced
-                or self.source_failing_minutes is not None)
 
 
 @dataclass(frozen=True, slots=True)
