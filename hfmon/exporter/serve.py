@@ -63,14 +63,21 @@ class ReportCollector:
 
     def __init__(self, watches: Sequence[AccountWatch]) -> None:
         self.watches = tuple(watches)
+        self._rendered: tuple[tuple[object, ...], list[Metric]] | None = None
 
     def describe(self) -> Iterable[Metric]:
         """Nothing to describe ahead of a scrape: which families have samples depends on the Reports."""
         return []
 
     def collect(self) -> Iterable[Metric]:
-        """The metric families of the latest Reports (no I/O, no poll)."""
-        return families([w.view() for w in self.watches])
+        """The metric families of the latest Reports (no I/O, no poll), built once per poll, not per scrape."""
+        views = [w.view() for w in self.watches]
+        key = tuple((v.account, id(v.report), v.polls, v.failed_polls) for v in views)  # polls count every Report
+        rendered = self._rendered
+        if rendered is None or rendered[0] != key:
+            rendered = (key, families(views))
+            self._rendered = rendered  # scrapes on other threads may build it too: the same families, harmless
+        return rendered[1]
 
 
 class MetricsServer:
