@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import hashlib
 import random
 import threading
@@ -10,7 +11,7 @@ import time
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import TypeVar, cast
+from typing import Protocol, TypeVar, cast
 
 import httpx2
 
@@ -22,6 +23,18 @@ from hfmon.fakehub.wire import HTTPError, Req, Resp, error_resp
 WINDOW_S = 300
 CACHE_SIZE = 512
 T = TypeVar("T")
+
+
+class Created(Protocol):
+    """Anything listed from the time it was created."""
+
+    @property
+    def created_at(self) -> datetime:
+        """When it appeared."""
+        ...
+
+
+C = TypeVar("C", bound=Created)
 TOKENS = {FULL_TOKEN: "full", NO_BILLING_TOKEN: "nobilling"}
 INVALID = "Invalid credentials in Authorization header"
 
@@ -78,6 +91,14 @@ class Ctx:
     def scn(self) -> Scenario:
         """The scenario."""
         return self.hub.scenario
+
+    def upto_now(self, key: Hashable, build: Callable[[], list[C]]) -> list[C]:
+        """The rows `build()` lists (built once per key) that exist at the scenario time (created_at <= now)."""
+        rows, times = self.hub.cached(key, lambda: _with_times(build()))
+        seen = bisect.bisect_right(times, self.now)
+        if seen == len(times):
+            return rows
+        return self.hub.cached((key, seen), lambda: [r for r in rows if r.created_at <= self.now])
 
     def need_auth(self) -> str:
         """The caller's token kind; 401 when anonymous."""
@@ -275,6 +296,11 @@ class FakeHub:
         if resp is None:
             raise HTTPError(404, f"Cannot {ctx.req.method} {path}")
         return resp
+
+
+def _with_times(rows: list[C]) -> tuple[list[C], list[datetime]]:
+    """Rows with their creation times sorted: how many exist at a time is one bisect, and names the subset."""
+    return rows, sorted(r.created_at for r in rows)
 
 
 def _request_id(seed: int, seq: int) -> str:

@@ -12,7 +12,7 @@ from hfmon.fakehub import timeline as tl
 from hfmon.fakehub.catalog import Flavor
 from hfmon.fakehub.hub import Ctx
 from hfmon.fakehub.scenario import JobDef, Org, RepoDef, Scenario, ScheduledJobDef, SpaceDef, period_bounds
-from hfmon.fakehub.wire import HTTPError, Resp, iso_ms, json_resp, not_found, page
+from hfmon.fakehub.wire import HTTPError, Resp, iso_ms, json_resp, not_found, page, page_of
 
 JOB_STAGES = frozenset({"COMPLETED", "CANCELED", "ERROR", "DELETED", "RUNNING", "SCHEDULING"})  # the spec's enum
 
@@ -152,25 +152,30 @@ def listing(ctx: Ctx, kind: str) -> Resp:
         raise HTTPError(400, f'"expand" must be one of {sorted(allowed)}; got {bad[0]!r}')
     if expand and req.arg("full") not in (None, "false", "False"):
         raise HTTPError(400, "expand cannot be combined with full")
-    author, search = req.arg("author"), req.arg("search")
-    rows: list[RepoDef | SpaceDef]
+    author, search, sort = req.arg("author"), req.arg("search"), req.arg("sort")
+    key = ("listing", kind, author, search, sort, req.arg("direction"), ctx.who is not None)
+    rows = ctx.upto_now(key, lambda: _ordered(ctx, kind, author, search, sort))
     if kind == "spaces":
-        rows = list(ctx.scn.spaces)
         default: tuple[str, ...] = ("author", "likes", "trendingScore", "private", "sdk", "tags", "createdAt")
     else:
-        rows = [r for r in ctx.scn.repos if r.kind == kind[:-1]]
         default = ("author", "likes", "trendingScore", "private", "downloads", "tags", "createdAt")
         if kind == "models":
             default += ("pipeline_tag", "library_name")
-    rows = [r for r in rows if _visible(ctx, r.private, r.created_at) and (author is None or r.namespace == author)
+    return page_of(req, rows, ctx.scn.page_size, lambda r: _item(ctx, r, expand, default))
+
+
+def _ordered(ctx: Ctx, kind: str, author: str | None, search: str | None,
+             sort: str | None) -> list[RepoDef | SpaceDef]:
+    """A listing's repos in page order, whenever created: by id, or by `sort` then id."""
+    rows: list[RepoDef | SpaceDef]
+    rows = list(ctx.scn.spaces) if kind == "spaces" else [r for r in ctx.scn.repos if r.kind == kind[:-1]]
+    rows = [r for r in rows if (not r.private or ctx.who is not None) and (author is None or r.namespace == author)
             and (search is None or search.lower() in r.id.lower())]
-    items = [_item(ctx, r, expand, default) for r in sorted(rows, key=lambda r: r.id)]
-    sort = req.arg("sort")
+    rows.sort(key=lambda r: r.id)
     if sort and sort != "id":
         sortable = {r.id: _repo_fields(ctx, r) for r in rows}
-        items.sort(key=lambda it: (sortable[it["id"]].get(sort, lambda: 0)(), it["id"]),
-                   reverse=req.arg("direction") == "-1")
-    return page(req, items, ctx.scn.page_size)
+        rows.sort(key=lambda r: (sortable[r.id].get(sort, lambda: 0)(), r.id), reverse=ctx.req.arg("direction") == "-1")
+    return rows
 
 
 def _flavor_json(f: Flavor, jobs: bool) -> dict[str, Any]:
@@ -182,14 +187,19 @@ def _flavor_json(f: Flavor, jobs: bool) -> dict[str, Any]:
     return out | {"ephemeralStorage": f.ephemeral} if jobs else out
 
 
+def job_stage(job: JobDef, now: datetime) -> str:
+    """The job's stage at `now` (SCHEDULING until its timeline starts)."""
+    iv = tl.at(job.timeline, now)
+    return iv.state if iv else "SCHEDULING"
+
+
 def job_json(ctx: Ctx, job: JobDef) -> dict[str, Any]:
     """JobInfo JSON of a job at the scenario time, shaped as the spec's `/api/jobs/{namespace}` items.
 
     The spec's schema has no nulls here: a time or duration not reached yet is absent, not null.
     """
     now = ctx.now
-    iv = tl.at(job.timeline, now)
-    stage = iv.state if iv else "SCHEDULING"
+    stage = job_stage(job, now)
     started = next((x.start for x in job.timeline if x.state == "RUNNING" and x.start <= now), None)
     final = next((x for x in job.timeline if x.end is None), None)
     finished = final.start if final is not None and final.start <= now else None
@@ -250,16 +260,22 @@ def repositories(ctx: Ctx, ns: str) -> Resp:
     """GET settings/repositories: per-repo storage of a namespace with its share of the total."""
     ctx.need_auth()
     _member_ns(ctx, ns)
+    spaces = ctx.upto_now(("spaces of", ns), lambda: [s for s in ctx.scn.spaces if s.namespace == ns])
+    items = ctx.hub.cached(("repositories", ns, len(spaces)), lambda: _storage_items(ctx.scn, ns, spaces))
+    return page(ctx.req, items, ctx.scn.page_size)
+
+
+def _storage_items(scn: Scenario, ns: str, spaces: list[SpaceDef]) -> list[dict[str, Any]]:
+    """Every settings/repositories item of a namespace, largest first, with its share of the total."""
     rows: list[tuple[str, str, str, int, datetime]] = [
         (r.id, r.kind, "private" if r.private else "public", r.used_storage, r.last_modified)
-        for r in ctx.scn.repos if r.namespace == ns]
+        for r in scn.repos if r.namespace == ns]
     rows += [(s.id, "space", "protected" if s.protected else "private" if s.private else "public", s.used_storage,
-              s.created_at) for s in ctx.scn.spaces if s.namespace == ns and s.created_at <= ctx.now]
+              s.created_at) for s in spaces]
     total = sum(r[3] for r in rows) or 1
-    items = [{"id": rid, "type": kind, "updatedAt": iso_ms(upd), "visibility": visibility,
-              "storage": size, "storagePercent": round(size * 100 / total, 2)}
-             for rid, kind, visibility, size, upd in sorted(rows, key=lambda r: (-r[3], r[0]))]
-    return page(ctx.req, items, ctx.scn.page_size)
+    return [{"id": rid, "type": kind, "updatedAt": iso_ms(upd), "visibility": visibility,
+             "storage": size, "storagePercent": round(size * 100 / total, 2)}
+            for rid, kind, visibility, size, upd in sorted(rows, key=lambda r: (-r[3], r[0]))]
 
 
 def route(ctx: Ctx) -> Resp | None:
@@ -297,12 +313,12 @@ def route(ctx: Ctx) -> Resp | None:
         stages = set(ctx.req.args("stage"))
         if not stages <= JOB_STAGES:
             raise HTTPError(400, f"Invalid stage: expected one of {', '.join(sorted(JOB_STAGES))}")
-        jobs = sorted((j for j in scn.jobs if j.namespace == parts[1] and j.created_at <= ctx.now),
-                      key=lambda j: j.created_at, reverse=True)
-        listed = [job_json(ctx, j) for j in jobs]
+        ns = parts[1]
+        jobs = ctx.upto_now(("jobs of", ns), lambda: sorted((j for j in scn.jobs if j.namespace == ns),
+                                                             key=lambda j: j.created_at, reverse=True))
         if stages:  # the spec's `stage` filter, repeatable
-            listed = [j for j in listed if j["status"]["stage"] in stages]
-        return page(ctx.req, listed, scn.page_size)
+            jobs = [j for j in jobs if job_stage(j, ctx.now) in stages]
+        return page_of(ctx.req, jobs, scn.page_size, lambda j: job_json(ctx, j))
     if n == 2 and parts[0] == "scheduled-jobs":
         ctx.need_auth()
         _member_ns(ctx, parts[1])
@@ -340,7 +356,7 @@ def _org_or_user(ctx: Ctx, parts: list[str]) -> Resp | None:
     if rest[0] == "resource-groups":
         return groups.groups_route(ctx, org, rest[1:])
     if rest == ["members"]:
-        return page(ctx.req, members(scn, org), scn.page_size)
+        return page(ctx.req, ctx.hub.cached(("members", org.name), lambda: members(scn, org)), scn.page_size)
     if rest == ["settings", "repositories"]:
         return repositories(ctx, org.name)
     return None

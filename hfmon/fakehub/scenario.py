@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
+from functools import cached_property
 from typing import Any, TypeVar
 
 from hfmon.fakehub.catalog import (
@@ -85,7 +86,7 @@ class SpaceDef:
     granted: bool = False  # its hardware is a grant (e.g. a community GPU grant): lines say freeGrant, cost $0
     protected: bool = False  # visibility "protected": the app is public, the files are not
 
-    @property
+    @cached_property
     def namespace(self) -> str:
         """The owner of the Space."""
         return self.id.split("/")[0]
@@ -143,7 +144,7 @@ class RepoDef:
     downloads: int
     likes: int
 
-    @property
+    @cached_property
     def namespace(self) -> str:
         """The owner of the repo."""
         return self.id.split("/")[0]

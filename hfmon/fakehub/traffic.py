@@ -51,6 +51,36 @@ class InferenceTotals:
     providers: dict[str, tuple[int, int, int]]  # provider -> (requests, nano-USD incl. placeholders, ms)
 
 
+@dataclass(frozen=True)
+class HourTotals:
+    """Sums over one generated hour of a phase, used for windows that cover the hour whole and settled."""
+
+    count: int
+    cost_nano_usd: int
+    providers: dict[str, tuple[int, int, int]]  # provider -> (requests, nano-USD, ms)
+    sessions: dict[str, tuple[int, int]]  # session -> (requests, nano-USD)
+    period: datetime  # the billing period the whole hour falls in
+
+
+def hour_totals(reqs: list[Routed]) -> HourTotals | None:
+    """The sums of one hour's requests; None when the hour straddles two billing periods (summed request by
+    request then)."""
+    if not reqs:
+        return HourTotals(0, 0, {}, {}, datetime.min.replace(tzinfo=UTC))
+    period = period_bounds(datetime.fromtimestamp(reqs[0].t, UTC))[0]
+    if period_bounds(datetime.fromtimestamp(reqs[-1].t, UTC))[0] != period:
+        return None
+    prov: dict[str, tuple[int, int, int]] = {}
+    sessions: dict[str, tuple[int, int]] = {}
+    for r in reqs:
+        n, cost, ms = prov.get(r.provider, (0, 0, 0))
+        prov[r.provider] = (n + 1, cost + r.cost_nano_usd, ms + r.duration_ms)
+        if r.session is not None:
+            n, cost = sessions.get(r.session, (0, 0))
+            sessions[r.session] = (n + 1, cost + r.cost_nano_usd)
+    return HourTotals(len(reqs), sum(r.cost_nano_usd for r in reqs), prov, sessions, period)
+
+
 def _ts(moment: datetime) -> int:
     return int(moment.timestamp())
 
@@ -110,6 +140,7 @@ class Traffic:
         self._hours: list[int] = [0] * len(scn.traffic)  # hours generated so far per phase
         self._reqs: list[list[Routed]] = [[] for _ in scn.traffic]
         self._times: list[list[int]] = [[] for _ in scn.traffic]
+        self._sums: list[list[HourTotals | None]] = [[] for _ in scn.traffic]  # per phase, per hour
         self.ledger: list[Routed] = []
         self._refusals: dict[str, tuple[tuple[int, int], frozenset[tuple[int, int]]]] = {}
 
@@ -120,6 +151,7 @@ class Traffic:
                 batch = _generate_hour(self.scn, idx, phase, self._hours[idx])
                 self._reqs[idx].extend(batch)
                 self._times[idx].extend(r.t for r in batch)
+                self._sums[idx].append(hour_totals(batch))
                 self._hours[idx] += 1
 
     def record(self, req: Routed) -> None:
@@ -179,12 +211,50 @@ class Traffic:
         self._refusals[namespace] = (key, out)
         return out
 
+    def _walk(self, namespace: str, lo: datetime, hi: datetime, now: datetime,
+              settled_by: int) -> list[Routed | HourTotals]:
+        """The requests billed to `namespace` in [lo, hi) up to `now`, with each whole hour settled by
+        `settled_by` (Unix s) given as its sums instead: a month of traffic costs its hours, not its requests."""
+        a, b = _ts(lo), min(_ts(hi) - 1, _ts(now))
+        if self.scn.cap_nano_usd(namespace) is not None:  # refusals are decided request by request
+            return list(self.requests(namespace, lo, hi, now))
+        out: list[Routed | HourTotals] = []
+        with self._lock:
+            self._upto(now)
+            top = min(b, settled_by)
+            for idx, phase in enumerate(self.scn.traffic):
+                if phase.namespace != namespace:
+                    continue
+                times, reqs, sums = self._times[idx], self._reqs[idx], self._sums[idx]
+                base = _ts(phase.start)
+                first = max(0, -(-(a - base) // 3600))  # the first hour starting at or after a
+                last = min(len(sums), (top + 1 - base) // 3600)  # hours ending by top, generated
+                whole = [(h, hour) for h in range(first, last) if (hour := sums[h]) is not None]
+                if not whole:
+                    out.extend(reqs[bisect.bisect_left(times, a):bisect.bisect_right(times, b)])
+                    continue
+                cuts = [a] + [x for h, _ in whole for x in (base + h * 3600, base + h * 3600 + 3600)] + [b + 1]
+                for lo_t, hi_t in zip(cuts[::2], cuts[1::2], strict=True):  # the gaps between whole hours
+                    out.extend(reqs[bisect.bisect_left(times, lo_t):bisect.bisect_left(times, hi_t)])
+                out.extend(hour for _, hour in whole)
+            out.extend(r for r in self.ledger if r.namespace == namespace and a <= r.t <= b)
+        return out
+
     def totals(self, namespace: str, lo: datetime, hi: datetime, now: datetime) -> InferenceTotals:
         """Spend, placeholders and per-provider split for a window at scenario time `now`."""
         cutoff = _ts(now) - self.scn.settle_delay_s
         settled = placeholder = n = 0
         prov: dict[str, list[int]] = {}
-        for r in self.requests(namespace, lo, hi, now):
+        for r in self._walk(namespace, lo, hi, now, cutoff):
+            if isinstance(r, HourTotals):
+                settled += r.cost_nano_usd
+                n += r.count
+                for name, (count, cost, ms) in r.providers.items():
+                    agg = prov.setdefault(name, [0, 0, 0])
+                    agg[0] += count
+                    agg[1] += cost
+                    agg[2] += ms
+                continue
             cost = r.cost_nano_usd if r.t <= cutoff else PLACEHOLDER_NANO_USD
             if r.t <= cutoff:
                 settled += cost
@@ -203,7 +273,15 @@ class Traffic:
         """Settled cost per session, grouped by monthly period: {period start: {session: (requests, nano)}}."""
         cutoff = _ts(now) - self.scn.settle_delay_s
         out: dict[datetime, dict[str, tuple[int, int]]] = {}
-        for r in self.requests(namespace, lo, hi, now):
+        for r in self._walk(namespace, lo, hi, now, cutoff):
+            if isinstance(r, HourTotals):
+                if not r.sessions:
+                    continue
+                rows = out.setdefault(r.period, {})
+                for sid, (n, nano) in r.sessions.items():
+                    count, total = rows.get(sid, (0, 0))
+                    rows[sid] = (count + n, total + nano)
+                continue
             if r.session is None or r.t > cutoff:
                 continue
             period = period_bounds(datetime.fromtimestamp(r.t, UTC))[0]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
+
+T = TypeVar("T")
 
 
 def iso_ms(moment: datetime) -> str:
@@ -98,8 +101,13 @@ def not_found(what: str = "Not Found") -> HTTPError:
     return HTTPError(404, what)
 
 
-def page(req: Req, items: list[Any], page_size: int) -> Resp:
+def page(req: Req, items: Sequence[Any], page_size: int) -> Resp:
     """Cursor pagination: one page of `items` and an absolute Link rel="next" keeping every query param."""
+    return page_of(req, items, page_size, lambda item: item)
+
+
+def page_of(req: Req, rows: Sequence[T], page_size: int, render: Callable[[T], Any]) -> Resp:
+    """One page of `rows`, only that page rendered (a listing costs its page, not the whole account)."""
     limit_arg = req.arg("limit")
     size = page_size
     if limit_arg is not None and limit_arg.isdigit() and int(limit_arg) > 0:
@@ -109,8 +117,8 @@ def page(req: Req, items: list[Any], page_size: int) -> Resp:
         offset = int(cursor, 16)
     except ValueError as exc:
         raise HTTPError(400, "Invalid cursor") from exc
-    chunk = items[offset:offset + size]
-    headers = [("X-Total-Count", str(len(items)))]
-    if offset + size < len(items):
+    chunk = [render(row) for row in rows[offset:offset + size]]
+    headers = [("X-Total-Count", str(len(rows)))]
+    if offset + size < len(rows):
         headers.append(("Link", f'<{req.url_with(cursor=format(offset + size, "x"))}>; rel="next"'))
     return json_resp(chunk, headers=headers)
