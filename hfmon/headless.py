@@ -12,10 +12,8 @@ import os
 import sys
 
 from hfmon.exitcodes import ExitCode, exit_code_of
-from hfmon.jsonout import report_document
 from hfmon.monitor import Monitor, monitor_for
 from hfmon.report import Report
-from hfmon.textout import render_text
 
 DESCRIPTION = """\
 Poll every source once, print what the account spends, and exit: an 80-column summary, or one versioned
@@ -51,10 +49,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Poll once, print the Report as JSON or as a summary, and return the exit code."""
     monitor = monitor_for(args)
+    polled: list[Report] = []
     try:
-        report = asyncio.run(poll_once(monitor))
+        asyncio.run(_poll_into(monitor, polled))
     finally:
         monitor.close()
+    report = polled[0]
     for warning in monitor.warnings:
         print(f"hfmon: {warning}", file=sys.stderr)
     for event in monitor.alert_events:  # fired (or reset) by this poll, once across every hfmon process
@@ -64,9 +64,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"hfmon: {_explain(code, report)}", file=sys.stderr)
         return code
     if args.json:
-        json.dump(report_document(report), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        from hfmon.jsonout import report_document
+
+        sys.stdout.write(json.dumps(report_document(report), indent=2) + "\n")  # one write, not one per token
     else:
+        from hfmon.textout import render_text
+
         color = (not args.no_color and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
                  and sys.stdout.isatty())
         sys.stdout.write(render_text(report, color=color))
@@ -81,6 +84,12 @@ async def poll_once(monitor: Monitor) -> Report:
         return await monitor.poll()
     finally:
         await monitor.aclose()
+
+
+async def _poll_into(monitor: Monitor, polled: list[Report]) -> None:
+    """`poll_once` into `polled`: a Report returned through asyncio.run would have its repr built at exit (Python
+    3.11 formats the finished task when it restores the SIGINT handler), which costs seconds for a large account."""
+    polled.append(await poll_once(monitor))
 
 
 def _explain(code: int, report: Report) -> str:

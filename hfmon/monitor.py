@@ -20,7 +20,9 @@ from hfmon.errors import ConfigError, HfmonError
 from hfmon.history import History
 from hfmon.models import Snapshot, SourceStatus
 from hfmon.report import Report
-from hfmon.store import HistoryStore
+
+if TYPE_CHECKING:  # imported when history is on: --no-history skips SQLite
+    from hfmon.store import HistoryStore
 
 if TYPE_CHECKING:
     from hfmon.alerts.engine import AlertEvent, AlertState
@@ -229,6 +231,8 @@ def build_monitor(*, demo: bool, speed: float = 60.0, namespaces: Sequence[str] 
         if demo:
             monitor.scratch = tempfile.TemporaryDirectory(prefix="hfmon-demo-")
             path = Path(monitor.scratch.name) / "history.sqlite3"
+        from hfmon.store import HistoryStore
+
         try:
             monitor.store = HistoryStore.open(path, retention_days=config.retention_days)
         except HfmonError as exc:
