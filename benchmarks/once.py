@@ -1,0 +1,239 @@
+"""`hfmon once --json` where users wait: with a month of history at month end, and on a 20× account.
+
+1. History: the fake on loopback (a child process, clock fixed at 2026-11-30T23:00Z, the last hour of the
+   period) with N resources; a history file holding 30 days of polls every 60 s for those very resources (each
+   changes state once an hour, the user's Inference spend grows at every poll). Paired runs of `hfmon once
+   --json` with that history against `--no-history` (the history file is copied fresh for every run).
+   Goal (issue 15): ≤ 1.15× at 200 resources (also printed at 1,000).
+2. Scale: `hfmon once --json --no-history` against poll.py's account ×20 (10,000 Spaces, 40,000 repos) on
+   loopback, the fake warmed up first (its answers then come from its per-minute caches). Goal: ≤ 3 s.
+Run: .venv/bin/python benchmarks/once.py [--resources 200,1000] [--runs 5] [--skip-scale] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
+from hfmon.fakehub.scenario import Scenario
+from hfmon.fakehub.server import serve
+
+BIN = Path(sys.executable).parent
+MONTH_END = datetime(2026, 11, 30, 23, tzinfo=UTC)
+DAYS = 30
+HISTORY_GOAL, SCALE_GOAL_S = 1.15, 3.0
+
+
+def account(resources: int) -> Scenario:
+    """`resources` resources: 60 % endpoints, 25 % Spaces, 15 % jobs, over the user and two orgs."""
+    endpoints, spaces = resources * 6 // 10, resources // 4
+    return demo_scenario(spaces=spaces, endpoints=endpoints, jobs=resources - endpoints - spaces, repos=40,
+                         page_size=100, rate_limit_quota=10**9)
+
+
+def scaled() -> Scenario:
+    """poll.py's account (5 namespaces, 500 Spaces, 50 endpoints, 2,000 repos, 40 jobs) ×20."""
+    return demo_scenario(orgs=4, spaces=10_000, endpoints=1_000, repos=40_000, jobs=800, page_size=100,
+                         rate_limit_quota=10**9)
+
+
+def serve_forever(kind: str) -> None:
+    """Child process: serve the scenario on loopback at MONTH_END, print the base URL, stop when stdin closes."""
+    scn = scaled() if kind == "scale" else account(int(kind))
+    with serve(FakeHub(scn, now=lambda: MONTH_END), port=0) as server:
+        print(server.base_url, flush=True)
+        sys.stdin.read()
+
+
+class Fake:
+    """The fake hub in a child process (its CPU does not share hfmon's GIL), on loopback."""
+
+    def __init__(self, kind: str) -> None:
+        self.child = subprocess.Popen([sys.executable, __file__, "--serve", kind], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, text=True)
+        assert self.child.stdout is not None
+        self.base = self.child.stdout.readline().strip()
+        assert self.base.startswith("http://127.0.0.1:"), self.base
+
+    def __enter__(self) -> Fake:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.child.stdin is not None:
+            self.child.stdin.close()
+        self.child.wait(timeout=30)
+
+
+def snapshot_of(base: str) -> Any:
+    """One poll of the fake, as hfmon sees it."""
+    from hfmon.api.hub import HubClient
+    from hfmon.api.urls import BaseUrls
+    from hfmon.collect import Collector
+
+    holder: list[Any] = []
+
+    async def poll() -> None:
+        client = HubClient(FULL_TOKEN, BaseUrls.single(base))
+        async with Collector(client, client.clock) as collector:
+            holder.append(await collector.poll())
+
+    asyncio.run(poll())
+    return holder[0]
+
+
+def toggled(snap: Any, minute: int, at: datetime) -> Any:
+    """The poll `minute` minutes into the history: each resource flips state once an hour (staggered), the
+    user's Inference spend grows by $0.001 a poll."""
+    count = sum(len(ns.endpoints.value or ()) + len(ns.spaces.value or ()) + len(ns.jobs.value or ())
+                for ns in snap.namespaces) or 1
+    index = 0
+
+    def up() -> bool:
+        nonlocal index
+        offset = index * 60 // count
+        index += 1
+        return minute >= offset and ((minute - offset) // 60) % 2 == 0
+
+    namespaces = []
+    for ns in snap.namespaces:
+        eps = tuple(replace(e, state="running" if up() else "scaledToZero") for e in ns.endpoints.value or ())
+        sps = tuple(replace(s, stage="RUNNING" if up() else "SLEEPING") for s in ns.spaces.value or ())
+        jobs = tuple(replace(j, stage="RUNNING" if up() else "COMPLETED") for j in ns.jobs.value or ())
+        billing = ns.billing
+        if billing.value is not None and ns.kind == "user":
+            inf = billing.value.inference
+            used = inf.used_usd * Decimal(minute) / Decimal(DAYS * 1440)
+            billing = replace(billing, value=replace(billing.value, inference=replace(inf, used_usd=used)))
+        namespaces.append(replace(ns, billing=billing, endpoints=replace(ns.endpoints, value=eps),
+                                  spaces=replace(ns.spaces, value=sps), jobs=replace(ns.jobs, value=jobs)))
+    return replace(snap, taken_at=at, namespaces=tuple(namespaces))
+
+
+def seed_history(path: Path, snap: Any) -> dict[str, int]:
+    """30 days of polls ending at MONTH_END: two days recorded poll by poll, the other days copied from the
+    second one with shifted times (recording 43,200 polls one by one takes too long for a benchmark)."""
+    from hfmon.store import HistoryStore
+    from hfmon.store.extract import encode_time
+
+    start = MONTH_END - timedelta(days=DAYS)
+    with HistoryStore.open(path) as store:
+        for minute in range(2 * 1440):
+            store.record(toggled(snap, minute, start + timedelta(minutes=minute)))
+    day = 24 * 3600 * 10**6
+    second = encode_time(start) + day
+    conn = sqlite3.connect(path)
+    with conn:
+        for n in range(2, DAYS):
+            window = ((n - 1) * day, second, second + day)
+            conn.execute("""INSERT INTO usage_points SELECT namespace, at + ?, period_start, inference_used_usd,
+                            jobs_used_usd FROM usage_points WHERE at >= ? AND at < ?""", window)
+            conn.execute("""INSERT INTO state_changes SELECT resource_id, at + ?, state, hardware, replicas
+                            FROM state_changes WHERE at >= ? AND at < ?""", window)
+        conn.execute("UPDATE resources SET changed_at = changed_at + ?1, seen_at = seen_at + ?1",
+                     ((DAYS - 2) * day,))
+        conn.execute("UPDATE poll_runs SET last_at = ?", (encode_time(MONTH_END - timedelta(minutes=1)),))
+    counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("usage_points", "state_changes")}
+    conn.close()
+    return counts
+
+
+def timed(cmd: list[str], env: dict[str, str], before: Any = None) -> float:
+    """Wall time of one run (after `before()`, untimed)."""
+    if before is not None:
+        before()
+    started = time.perf_counter()
+    subprocess.run(cmd, env=env, capture_output=True, check=False, timeout=300)
+    return time.perf_counter() - started
+
+
+def history_figure(resources: int, runs: int) -> dict[str, Any]:
+    """Paired runs with and without a month of history; the median of the per-pair ratios."""
+    with tempfile.TemporaryDirectory() as home, Fake(str(resources)) as fake:
+        env = {**os.environ, "HF_HOME": home, "XDG_DATA_HOME": home, "XDG_CONFIG_HOME": home,
+               "HF_ENDPOINT": fake.base, "HF_TOKEN": FULL_TOKEN, "HFMON_ENDPOINTS_URL": f"{fake.base}/v2",
+               "HFMON_ROUTER_URL": fake.base}
+        os.environ["XDG_DATA_HOME"] = home
+        from hfmon.store import default_path
+
+        target = default_path()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        seeded = Path(home) / "seeded.sqlite3"
+        rows = seed_history(seeded, snapshot_of(fake.base))
+
+        def fresh() -> None:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{target}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(seeded, target)
+
+        hfmon = [str(BIN / "hfmon"), "once", "--json"]
+        fresh()
+        subprocess.run(hfmon, env=env, capture_output=True, check=False, timeout=300)  # warm up
+        subprocess.run([*hfmon, "--no-history"], env=env, capture_output=True, check=False, timeout=300)
+        with_history, without = [], []
+        for _ in range(runs):
+            with_history.append(timed(hfmon, env, fresh))
+            without.append(timed([*hfmon, "--no-history"], env))
+    ratio = statistics.median(a / b for a, b in zip(with_history, without, strict=True))
+    return {"resources": resources, "ratio": ratio, "with_s": statistics.median(with_history),
+            "without_s": statistics.median(without), **rows}
+
+
+def scale_figure(runs: int) -> dict[str, Any]:
+    """Median wall time of `hfmon once --json --no-history` on the 20× account, the fake warmed up."""
+    with tempfile.TemporaryDirectory() as home, Fake("scale") as fake:
+        env = {**os.environ, "HF_HOME": home, "XDG_DATA_HOME": home, "XDG_CONFIG_HOME": home,
+               "HF_ENDPOINT": fake.base, "HF_TOKEN": FULL_TOKEN, "HFMON_ENDPOINTS_URL": f"{fake.base}/v2",
+               "HFMON_ROUTER_URL": fake.base}
+        cmd = [str(BIN / "hfmon"), "once", "--json", "--no-history"]
+        subprocess.run(cmd, env=env, capture_output=True, check=False, timeout=300)
+        times = [timed(cmd, env) for _ in range(runs)]
+    return {"median_s": statistics.median(times), "min_s": min(times), "runs": runs}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--resources", default="200,1000")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-history", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--serve", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve_forever(args.serve)
+        return
+    out: dict[str, Any] = {"history": [], "scale": None}
+    if not args.skip_history:
+        out["history"] = [history_figure(int(n), args.runs) for n in args.resources.split(",")]
+    if not args.skip_scale:
+        out["scale"] = scale_figure(args.runs)
+    if args.json:
+        print(json.dumps(out))
+        return
+    for h in out["history"]:
+        print(f"--once with {DAYS} days of history, {h['resources']} resources ({h['usage_points']:,} usage points, "
+              f"{h['state_changes']:,} state changes): {h['with_s'] * 1000:.0f} ms vs {h['without_s'] * 1000:.0f} ms "
+              f"without; paired ratio {h['ratio']:.2f} (goal ≤ {HISTORY_GOAL})")
+    if out["scale"]:
+        s = out["scale"]
+        print(f"--once --json at 20× (10,000 Spaces): median {s['median_s']:.2f} s, min {s['min_s']:.2f} s "
+              f"(goal ≤ {SCALE_GOAL_S:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()
