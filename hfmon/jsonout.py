@@ -1,7 +1,7 @@
 """The versioned JSON document of a Report (`hfmon --once --json`, the TUI's export). Pure.
 
 Keys are snake_case, money is USD as numbers (rounded to the micro-dollar), times are ISO 8601 UTC with
-`Z`, sizes are bytes. A total whose parts may be missing is an object (`total`). `hfmon/schemas/once-v2.json`
+`Z`, sizes are bytes. A total whose parts may be missing is an object (`total`). `hfmon/schemas/once-v3.json`
 is the JSON Schema of this document.
 """
 
@@ -12,10 +12,11 @@ from decimal import Decimal
 from typing import Any
 
 from hfmon.clock import iso
+from hfmon.costs.windows import WINDOWS
 from hfmon.models import Endpoint, Job, Space
-from hfmon.report import Credits, Report, ResourceCost, ResourceGroupSpend, Total
+from hfmon.report import Credits, Report, ResourceCost, ResourceGroupSpend, SpendIn, Total
 
-SCHEMA_VERSION = 2  # 2: totals are objects that say what is missing (1 printed 0.0 for unknown)
+SCHEMA_VERSION = 3  # 3: windows; 2: totals are objects that say what is missing (1 printed 0.0 for unknown)
 _MICRO = Decimal("0.000001")
 
 
@@ -79,6 +80,7 @@ def report_document(report: Report) -> dict[str, Any]:
         "invoices": [{"namespace": i.namespace, "issued": i.issued, "status": i.status,
                       "amount_due_usd": usd(i.amount_due_usd), "total_usd": usd(i.total_usd), "due_at": when(i.due_at)}
                      for i in report.invoices],
+        "windows": _windows(report),
         "running_cost_per_hour_usd": total(report.running_cost_per_hour_usd),
         "meter": [{"namespace": m.namespace, "kind": m.kind, "usd_per_hour": total(m.usd_per_hour),
                    "billed_now": m.billed_now} for m in report.meter_rows],
@@ -115,6 +117,26 @@ def report_document(report: Report) -> dict[str, Any]:
                              "fetched_at": when(s.fetched_at), "age_s": s.age_s, "error": s.error, "hint": s.hint}
                     for s in report.sources},
     }
+
+
+def _windows(report: Report) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, _ in WINDOWS:
+        whole = report.window_total(name)
+        if whole is None:
+            continue
+        out[name] = {"spend_usd": total(whole.spend_usd), "previous_usd": total(whole.previous_usd),
+                     "trend_pct": number(whole.trend_pct, "0.1"),
+                     "namespaces": [{"namespace": w.namespace, "current": _spend_in(w.current, w.namespace),
+                                     "previous": _spend_in(w.previous, w.namespace)}
+                                    for w in report.windows if w.window == name]}
+    return out
+
+
+def _spend_in(s: SpendIn, namespace: str) -> dict[str, Any]:
+    return {"start": when(s.start), "end": when(s.end), "inference_usd": usd(s.inference_usd),
+            "endpoints_usd": usd(s.endpoints_usd), "spaces_usd": usd(s.spaces_usd), "jobs_usd": usd(s.jobs_usd),
+            "total_usd": total(s.total_usd(namespace))}
 
 
 def _account(report: Report) -> dict[str, Any] | None:

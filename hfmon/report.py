@@ -9,13 +9,14 @@ Every breakdown sums exactly to its total, with an explicit remainder where Hugg
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Generic, TypeVar
 
 from hfmon.errors import Failure
+from hfmon.history import History
 from hfmon.models import Account, Endpoint, Invoice, Job, RepoStorage, ScheduledJob, SourceStatus, Space, ZeroGpuQuota
 
 
@@ -182,6 +183,7 @@ class ResourceCost:
     to_period_end_usd: Decimal | None  # if left as it is until the period ends
     replicas: int | None  # billed now (costs.billing_rules: 0 while its state does not bill; None: unknown stage)
     granted: bool = False  # its hardware is granted (statement `freeGrant`): $0 now, whatever the catalog price
+    hourly_usd: tuple[Decimal | None, ...] = ()  # mean $/h in each of the last 24 h, oldest first (None: unknown)
 
     @property
     def billed_now(self) -> bool:
@@ -247,6 +249,56 @@ class Spend:
         return Total.of(((billing, self.inference_usd), (statement, self.endpoints_usd),
                          (statement, self.spaces_usd), (statement, self.jobs_usd),
                          (statement, self.storage_usd), (statement, self.other_usd)), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class SpendIn:
+    """What one namespace spent in [start, end), by product (None: unknown; storage is billed monthly, not here)."""
+
+    start: datetime
+    end: datetime
+    inference_usd: Decimal | None
+    endpoints_usd: Decimal | None
+    spaces_usd: Decimal | None
+    jobs_usd: Decimal | None
+    billed: bool = False  # True: billed figures (usage-v2 and the statement), not computed from history
+
+    def total_usd(self, namespace: str) -> Total[Decimal]:
+        """The products added up; an unknown product makes it partial, named by where it would come from
+        (`history:<namespace>`, or the `billing:`/`statement:` source of a billed figure)."""
+        inference = f"billing:{namespace}" if self.billed else f"history:{namespace}"
+        rest = f"statement:{namespace}" if self.billed else f"history:{namespace}"
+        return Total.of(((inference, self.inference_usd), (rest, self.endpoints_usd), (rest, self.spaces_usd),
+                         (rest, self.jobs_usd)), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class WindowSpend:
+    """One namespace's spend in a time window (`1h`, `24h`, `7d`, `30d`, `period`) and in the window before."""
+
+    namespace: str
+    window: str
+    current: SpendIn
+    previous: SpendIn
+
+
+@dataclass(frozen=True, slots=True)
+class WindowTotal:
+    """Spend in a window across namespaces, the window before, and the change between them."""
+
+    window: str
+    start: datetime
+    end: datetime
+    spend_usd: Total[Decimal]
+    previous_usd: Total[Decimal]
+
+    @property
+    def trend_pct(self) -> Decimal | None:
+        """The change against the window before, in % (None: either is not fully known, or before was $0)."""
+        now, before = self.spend_usd.value, self.previous_usd.value
+        if now is None or before is None or before == 0:
+            return None
+        return ((now - before) * 100 / before).quantize(Decimal("0.1"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,6 +450,18 @@ class Report:
     resource_groups: tuple[ResourceGroupSpend, ...] = ()  # Enterprise orgs: each group's spend against its limits
     invoices: tuple[Invoice, ...] = ()  # the current period's invoice per namespace whose statement is readable
     scheduled_jobs: tuple[ScheduledJobRow, ...] = ()  # spend still to come, next run first
+    windows: tuple[WindowSpend, ...] = ()  # per namespace and window (costs.windows.WINDOWS), from history
+    # what evaluate read (detail views draw timelines from it); not part of what a Report says, so not compared
+    history: History = field(default=History(), compare=False, repr=False)
+
+    def window_total(self, window: str, namespace: str | None = None) -> WindowTotal | None:
+        """Spend in one window across namespaces (or in one), with the window before; None: no such window."""
+        rows = [w for w in self.windows if w.window == window and namespace in (None, w.namespace)]
+        if not rows:
+            return None
+        return WindowTotal(window, min(w.current.start for w in rows), max(w.current.end for w in rows),
+                           Total.sum((w.current.total_usd(w.namespace) for w in rows), Decimal(0)),
+                           Total.sum((w.previous.total_usd(w.namespace) for w in rows), Decimal(0)))
 
     def running_in(self, namespace: str | None) -> Total[Decimal]:
         """$/h now of one namespace (its meter rows added up), or of everything for None."""

@@ -7,7 +7,8 @@ cached; pass `catalog=` to avoid even that). Per namespace, the billing period i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -27,6 +28,7 @@ from hfmon.costs.resources import (
     resource_cost,
 )
 from hfmon.costs.scheduled import scheduled_rows
+from hfmon.costs.timeline import SPARK_HOURS, Coverage, HardwarePrice, catalog_price, hourly_usd, rated_spans
 from hfmon.costs.totals import (
     endpoint_label,
     inference_total,
@@ -36,7 +38,8 @@ from hfmon.costs.totals import (
     space_label,
     unchecked_sources,
 )
-from hfmon.history import History
+from hfmon.costs.windows import report_windows
+from hfmon.history import History, StateChange
 from hfmon.models import Account, Endpoint, Job, JobCharge, NamespaceData, RepoStorage, Snapshot, SourceStatus, Space
 from hfmon.pricing.catalog import Catalog, build_catalog
 from hfmon.report import (
@@ -47,12 +50,14 @@ from hfmon.report import (
     OrgSummary,
     Price,
     Report,
+    ResourceCost,
     SourceState,
     SpaceRow,
     Spend,
     Storage,
 )
 
+HISTORY_BACK = timedelta(hours=48)
 FREE_SPACE = frozenset({None, ""})  # a Space without hardware (static) costs nothing
 
 
@@ -62,13 +67,14 @@ def hours(minutes: Decimal) -> Decimal:
 
 
 def history_since(snapshot: Snapshot, now: datetime) -> datetime:
-    """The earliest moment `evaluate` reads history from: the oldest period start, or 24 h ago if earlier.
+    """The earliest moment `evaluate` reads history from: the oldest period start, or 48 h ago if earlier
+    (the 24 h figures, and the 24 h window's window before).
 
     Loading history from here (the store adds each series' last row before it) gives the same Report as
-    loading all of it, faster.
+    loading all of it, faster. Spend windows reaching further back are unknown (`windows`).
     """
     starts = [namespace_period(ns, now).start for ns in snapshot.namespaces] or [calendar_month(now).start]
-    return min(*starts, now - timedelta(hours=24))
+    return min(*starts, now - HISTORY_BACK)
 
 
 class _Acc:
@@ -84,6 +90,8 @@ class _Acc:
         self.unpriced: dict[str, None] = {}
         self.gpu_minutes: dict[str, Decimal] = {}
         self.spend: list[Spend] = []
+        self.period_starts: dict[str, datetime] = {}
+        self.coverage: Coverage | None = None
 
 
 def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime, *,
@@ -94,6 +102,9 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
     acc = _Acc()
     ordered = sorted(snapshot.namespaces, key=lambda n: (n.kind != "user", n.namespace))
     index = HistoryIndex(history)
+    # what was loaded before `history_since` is each series' last row, not all of it: no evidence of what it did
+    loaded_from = history_since(snapshot, now)
+    acc.coverage = Coverage(history, None if index.since is None else max(index.since, loaded_from))
     for ns in ordered:
         _namespace(ns, index, config, catalog, now, acc)
     acc.crosscheck.sort(key=lambda c: (not c.item.startswith("total"), c.item))
@@ -132,12 +143,16 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         resource_groups=groups,
         scheduled_jobs=scheduled_rows(ordered, catalog),
         invoices=tuple(s.invoice for s in (ns.statement.value for ns in ordered) if s and s.invoice),
+        windows=report_windows(index, acc.coverage, catalog, acc.period_starts, acc.spend, acc.endpoints,
+                               acc.spaces, acc.jobs, now),
+        history=history,
     )
 
 
 def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog: Catalog, now: datetime,
                acc: _Acc) -> None:
     period = namespace_period(ns, now)
+    acc.period_starts[ns.namespace] = period.start
     billing = ns.billing.value
     if billing is not None:
         credit = credits_for(ns.namespace, billing.inference, history.usage_of(ns.namespace), now, period)
@@ -234,7 +249,8 @@ def _endpoint_row(e: Endpoint, catalog: Catalog, lines: Lines, history: HistoryI
     single = e.max_replica is not None and e.max_replica <= 1 and all(c.replicas <= 1 for c in changes)
     cost = resource_cost("endpoint", price, endpoint_replicas(e), True, _mine(lines, "endpoints", key),
                          changes, None, period, now, history.since, single)
-    return EndpointRow(e, cost)
+    return EndpointRow(e, _with_hourly(cost, "endpoint", changes, catalog_price(catalog, "endpoint", e.namespace,
+                                                                                 e.region), now, acc))
 
 
 def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
@@ -251,6 +267,8 @@ def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
         c.replicas <= 1 for c in changes)
     cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine, changes, None,
                          period, now, history.since, single, granted)
+    cost = _with_hourly(cost, "space", changes, catalog_price(catalog, "space", s.namespace,
+                                                              granted=hardware if granted else None), now, acc)
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
     gpu_hours = None if mine is None else hours(sum((p.line.quantity for p in mine
                                                      if catalog.is_gpu("space", p.hardware)), Decimal(0)))
@@ -269,9 +287,18 @@ def _job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
         own = [(j.started_at, end)]
     elif j.started_at is None and j.stage in ("SCHEDULING", "RUNNING"):
         own = []  # not started yet
-    cost = resource_cost("job", price, job_replicas(j), True, mine, history.changes_of("job", j.id),
-                         own, period, now, history.since)
-    return JobRow(j, cost)
+    changes = history.changes_of("job", j.id)
+    cost = resource_cost("job", price, job_replicas(j), True, mine, changes, own, period, now, history.since)
+    return JobRow(j, _with_hourly(cost, "job", changes, catalog_price(catalog, "job", j.namespace), now, acc))
+
+
+def _with_hourly(cost: ResourceCost, kind: str, changes: Sequence[StateChange], price_of: HardwarePrice,
+                 now: datetime, acc: _Acc) -> ResourceCost:
+    """The cost with its $/h over the last 24 hours, from history."""
+    if acc.coverage is None:
+        return cost
+    spans = rated_spans(kind, changes, price_of, now - timedelta(hours=SPARK_HOURS), now)
+    return replace(cost, hourly_usd=hourly_usd(spans, acc.coverage, now))
 
 
 def _orgs(account: Account | None, snapshot: Snapshot) -> tuple[OrgSummary, ...]:

@@ -35,6 +35,10 @@ class HistoryIndex:
         """The state changes of one resource, oldest first."""
         return self._changes.get((kind, resource), ())
 
+    def resources(self) -> list[tuple[str, str]]:
+        """Every (kind, resource) history recorded a state of."""
+        return list(self._changes)
+
     def usage_of(self, namespace: str) -> History:
         """The usage points of one namespace, as a History."""
         if namespace not in self._usage:

@@ -8,7 +8,7 @@ from typing import Any
 
 
 def once_schema() -> dict[str, Any]:
-    """The JSON Schema of `hfmon --once --json` (schema_version 2)."""
-    text = resources.files(__package__).joinpath("once-v2.json").read_text(encoding="utf-8")
+    """The JSON Schema of `hfmon --once --json` (schema_version 3; once-v2.json stays for readers of version 2)."""
+    text = resources.files(__package__).joinpath("once-v3.json").read_text(encoding="utf-8")
     loaded: dict[str, Any] = json.loads(text)
     return loaded

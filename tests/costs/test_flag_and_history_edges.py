@@ -105,10 +105,10 @@ def test_poll_lag_slack_grows_with_the_square_root_of_transitions() -> None:
     assert row(85)[0] is CheckStatus.DRIFT  # 5 min billed that history never saw
 
 
-def test_history_is_read_from_at_least_a_day_back() -> None:
+def test_history_is_read_from_at_least_two_days_back() -> None:
     snap = snapshot(namespace("alice", statement=statement("alice")))
-    early = PERIOD_START + timedelta(hours=2)  # the period began 2 h ago: the 24 h figures need the day before
-    assert history_since(snap, early) == PERIOD_START - timedelta(hours=22)
+    early = PERIOD_START + timedelta(hours=2)  # the 24 h window and the 24 h before it need two days
+    assert history_since(snap, early) == PERIOD_START - timedelta(hours=46)
     assert history_since(snap, NOW) == PERIOD_START  # later on, the period start is further back
 
 

@@ -1,0 +1,127 @@
+"""What a resource cost over time, from the states history recorded: its state timeline and $/h by hour.
+
+A state lasts from its change until the next one (`resources.state_spans`). A span bills
+`price x replicas` per hour while its state bills (`billing_rules.is_billed`), else $0. A billed span on
+hardware with no price makes every figure over it unknown (None), never $0. Before the first change history
+recorded of a resource, the resource was not seen: it did not bill (the store records every resource it sees).
+A figure over time that history does not cover (before it began, or where polls were further apart than
+`history.POLL_RUN_BREAK`) is unknown: hfmon cannot tell what happened between two polls it did not make.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from hfmon.costs.billing_rules import is_billed, micro, seconds
+from hfmon.costs.resources import state_spans
+from hfmon.history import History, StateChange
+from hfmon.pricing.catalog import Catalog
+
+HardwarePrice = Callable[[str | None], Decimal | None]
+"""USD per hour of one replica on a hardware (None: no catalog layer prices it)."""
+
+HOUR = timedelta(hours=1)
+SPARK_HOURS = 24
+
+
+@dataclass(frozen=True, slots=True)
+class StateSpan:
+    """One recorded state of a resource and what it cost per hour while it lasted."""
+
+    state: str
+    hardware: str | None
+    replicas: int
+    start: datetime
+    end: datetime
+    usd_per_hour: Decimal | None  # $0 while the state does not bill; None: billed on hardware with no price
+
+
+def rated_spans(kind: str, changes: Sequence[StateChange], price_of: HardwarePrice, start: datetime,
+                end: datetime) -> tuple[StateSpan, ...]:
+    """The states in effect during [start, end), oldest first, each with its $/h."""
+    out = []
+    for change, begin, stop in state_spans(changes, start, end):
+        if stop <= begin:
+            continue
+        rate: Decimal | None = Decimal(0)
+        if is_billed(kind, change.state):
+            price = price_of(change.hardware)
+            rate = None if price is None else price * max(change.replicas, 1)
+        out.append(StateSpan(change.state, change.hardware, change.replicas, begin, stop, rate))
+    return tuple(out)
+
+
+def spend(spans: Sequence[StateSpan], start: datetime, end: datetime) -> Decimal | None:
+    """USD the spans cost within [start, end) (None: a billed part of it has no price)."""
+    total = Decimal(0)
+    for s in spans:
+        begin, stop = max(s.start, start), min(s.end, end)
+        if stop <= begin or s.usd_per_hour == 0:
+            continue
+        if s.usd_per_hour is None:
+            return None
+        total += s.usd_per_hour * seconds(stop - begin) / 3600
+    return micro(total)
+
+
+class Coverage:
+    """Which stretches of time history covers: from its first row, within one run of polls."""
+
+    def __init__(self, history: History, since: datetime | None) -> None:
+        self.since = since
+        self.history = history
+        self.last_poll = max((r.last for r in history.poll_runs), default=None)
+
+    def covers(self, start: datetime, end: datetime) -> bool:
+        """Whether history saw all of [start, end) (the part after the last poll is the present: it counts)."""
+        if self.since is None or self.last_poll is None or start < self.since:
+            return False
+        return self.history.poll_gap_s(start, min(end, self.last_poll)) is not None
+
+
+def hourly_usd(spans: Sequence[StateSpan], coverage: Coverage, now: datetime,
+               hours: int = SPARK_HOURS) -> tuple[Decimal | None, ...]:
+    """Average $/h in each of the last `hours` whole hours up to `now`, oldest first (None: unknown)."""
+    out: list[Decimal | None] = []
+    for i in range(hours, 0, -1):
+        start, end = now - i * HOUR, now - (i - 1) * HOUR
+        out.append(spend(spans, start, end) if coverage.covers(start, end) else None)
+    return tuple(out)
+
+
+def catalog_price(catalog: Catalog, kind: str, namespace: str, region: str | None = None,
+                  granted: str | None = None) -> HardwarePrice:
+    """The $/h of one replica of a resource of `kind` on any hardware history recorded for it.
+
+    A Space without hardware is free; `granted` is the hardware the statement says is granted to it ($0).
+    History writes an Endpoint's hardware as `<vendor>/<instanceType>/<size>`.
+    """
+    known: dict[str | None, Decimal | None] = {}
+
+    def price_of(hardware: str | None) -> Decimal | None:
+        if hardware not in known:
+            known[hardware] = _lookup(catalog, kind, namespace, region, granted, hardware)
+        return known[hardware]
+
+    return price_of
+
+
+def _lookup(catalog: Catalog, kind: str, namespace: str, region: str | None, granted: str | None,
+            hardware: str | None) -> Decimal | None:
+    if not hardware:
+        return Decimal(0) if kind == "space" else None
+    if hardware == granted:
+        return Decimal(0)
+    if kind == "space":
+        price = catalog.space(hardware)
+    elif kind == "job":
+        price = catalog.job(hardware)
+    else:
+        parts = hardware.split("/")
+        if len(parts) != 3 or "?" in parts:
+            return None
+        price = catalog.endpoint(parts[0], parts[1], parts[2], region=region, namespace=namespace)
+    return None if price is None else price.usd_per_hour

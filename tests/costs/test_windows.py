@@ -1,0 +1,93 @@
+"""Spend in time windows from history: worked out by hand from the recorded states and usage totals."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hfmon.config import Config
+from hfmon.costs import evaluate
+from hfmon.costs.windows import usage_between
+from hfmon.history import History, PollRun, StateChange, UsagePoint
+from hfmon.report import Report
+from tests.costs.builders import PERIOD_START, D, at, billing, endpoint, flavor, namespace, snapshot, space
+
+NOW = at(20)  # Nov 20 00:00; the Space costs $0.01/min = $0.60/h
+
+
+def used(when_: object, usd: str, start: object = PERIOD_START) -> UsagePoint:
+    return UsagePoint("alice", when_, start, D(usd), None)  # type: ignore[arg-type]
+
+
+def report(polls_from: object = at(18), endpoints: tuple[object, ...] = ()) -> Report:
+    changes = (StateChange("space", "alice/chat", at(19, 18), "RUNNING", "t4-small", 1),
+               StateChange("space", "alice/chat", at(19, 20), "SLEEPING", "t4-small", 0),
+               StateChange("space", "alice/chat", at(19, 22, 30), "RUNNING", "t4-small", 1))
+    changes += tuple(StateChange("endpoint", "alice/llm", at(19, 23), "running",
+                                 f"aws/{e.instance_type}/x1", 1) for e in endpoints)  # type: ignore[attr-defined]
+    usage = (used(at(18), "1.00"), used(at(19, 19), "1.50"), used(at(19, 23, 30), "2.25"), used(NOW, "2.50"))
+    runs = (PollRun(polls_from, NOW, 60.0),)  # type: ignore[arg-type]
+    snap = snapshot(namespace("alice", billing=billing("alice", used="2.50"), spaces=(space("alice/chat"),),
+                              endpoints=endpoints), spaces_hw=(flavor("t4-small", "0.01", gpu=True),))
+    return evaluate(snap, History(usage=usage, changes=changes, poll_runs=runs), Config(), NOW)
+
+
+def test_the_last_hour_against_the_hour_before_with_its_trend() -> None:
+    whole = report().window_total("1h")
+    assert whole is not None
+    # Space running all hour ($0.60) + inference 2.50 - 1.50; the hour before: 22:30-23:00 running, no inference
+    assert (whole.spend_usd.value, whole.previous_usd.value) == (D("1.60"), D("0.30"))
+    assert whole.trend_pct == D("433.3")  # (1.60 - 0.30) / 0.30
+
+
+def test_the_last_24_hours_by_product_and_an_uncovered_day_before_is_unknown() -> None:
+    r = report(polls_from=at(18, 12))
+    w = next(w for w in r.windows if w.window == "24h")
+    # Space 18:00-20:00 and 22:30-24:00 = 3.5 h x $0.60; inference 2.50 - 1.00
+    assert (w.current.spaces_usd, w.current.inference_usd, w.current.endpoints_usd) == (D("2.10"), D("1.50"), 0)
+    whole = r.window_total("24h")
+    assert whole is not None and whole.spend_usd.value == D("3.60")
+    # polls began at noon the day before: that day is not covered, so unknown (never $0), and so is the trend
+    assert whole.previous_usd.known is None and whole.previous_usd.missing == ("history:alice",)
+    assert whole.trend_pct is None
+
+
+def test_windows_before_history_began_are_unknown_and_the_period_is_what_was_billed() -> None:
+    r = report()
+    seven = r.window_total("7d")
+    assert seven is not None and seven.spend_usd.known is None and not seven.spend_usd.complete
+    period = next(w for w in r.windows if w.window == "period")
+    assert period.current.start == PERIOD_START and period.current.inference_usd == D("2.50")
+    assert period.current.spaces_usd is None  # no statement was read: unknown
+
+
+def test_a_running_endpoint_is_priced_by_the_bundled_catalog() -> None:
+    r = report(endpoints=(endpoint("alice", "llm"),))  # aws nvidia-l4 x1: $0.80/h in the bundled table
+    w = next(w for w in r.windows if w.window == "1h")
+    assert (w.current.endpoints_usd, w.previous.endpoints_usd) == (D("0.80"), 0)
+
+
+def test_an_unpriced_endpoint_makes_the_window_partial() -> None:
+    r = report(endpoints=(endpoint("alice", "llm", itype="nvidia-zz9"),))  # no catalog prices it
+    w = next(w for w in r.windows if w.window == "1h")
+    assert w.current.endpoints_usd is None
+    total = w.current.total_usd("alice")
+    assert total.value is None and total.known == D("1.60") and total.missing == ("history:alice",)
+
+
+def test_a_space_s_dollars_per_hour_over_the_last_24_hours() -> None:
+    hourly = report(polls_from=at(18, 12)).spaces[0].cost.hourly_usd
+    assert len(hourly) == 24
+    expected = [D(0)] * 24
+    expected[18] = expected[19] = D("0.60")  # 18:00-20:00
+    expected[22], expected[23] = D("0.30"), D("0.60")  # from 22:30
+    assert list(hourly) == expected
+
+
+def test_a_new_period_inside_the_window_counts_from_its_start() -> None:
+    new = at(19, 12)
+    points = (used(at(19), "40.00"), used(at(19, 10), "41.00"), used(at(19, 14), "0.50", start=new),
+              used(at(19, 16), "0.75", start=new))
+    # 41.00 - 40.00 in the old period, then 0.75 in the new one
+    assert usage_between(points, at(19, 6), at(19, 18)) == D("1.75")
+    assert usage_between(points, at(18), at(19, 18)) is None  # nothing recorded at or before the start
+    assert usage_between(points, at(19, 6), at(19, 6) + timedelta(hours=1)) == 0
