@@ -10,6 +10,7 @@ A figure over time that history does not cover (before it began, or where polls 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -57,7 +58,11 @@ def rated_spans(kind: str, changes: Sequence[StateChange], price_of: HardwarePri
 def spend(spans: Sequence[StateSpan], start: datetime, end: datetime) -> Decimal | None:
     """USD the spans cost within [start, end) (None: a billed part of it has no price)."""
     total = Decimal(0)
-    for s in spans:
+    # spans are consecutive, so their ends are sorted: skip those over before `start` (history is long)
+    for i in range(bisect_right(spans, start, key=lambda s: s.end), len(spans)):
+        s = spans[i]
+        if s.start >= end:
+            break
         begin, stop = max(s.start, start), min(s.end, end)
         if stop <= begin or s.usd_per_hour == 0:
             continue
@@ -74,12 +79,16 @@ class Coverage:
         self.since = since
         self.history = history
         self.last_poll = max((r.last for r in history.poll_runs), default=None)
+        self._seen: dict[tuple[datetime, datetime], bool] = {}  # every resource asks about the same hours
 
     def covers(self, start: datetime, end: datetime) -> bool:
         """Whether history saw all of [start, end) (the part after the last poll is the present: it counts)."""
         if self.since is None or self.last_poll is None or start < self.since:
             return False
-        return self.history.poll_gap_s(start, min(end, self.last_poll)) is not None
+        key = (start, end)
+        if key not in self._seen:
+            self._seen[key] = self.history.poll_gap_s(start, min(end, self.last_poll)) is not None
+        return self._seen[key]
 
 
 def hourly_usd(spans: Sequence[StateSpan], coverage: Coverage, now: datetime,
