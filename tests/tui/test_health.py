@@ -11,6 +11,7 @@ from hfmon.tui.app import HfmonApp
 from tests.tui.builder import FakeSource
 from tests.tui.demo import frozen_demo
 from tests.tui.test_app import settle, text_of
+from tests.tui.toasts import toasts_raised
 
 
 async def test_an_org_whose_endpoints_answer_401_keeps_the_dashboard_polling_and_once_exits_0() -> None:
@@ -44,7 +45,7 @@ async def test_the_monitors_warnings_reach_the_dashboard_once_and_stay_on_the_ov
         await settle(app, pilot)
         await pilot.press("r")
         await settle(app, pilot)
-        toasts = [n.message for n in app._notifications if "without history" in n.message]
+        toasts = [m for m in toasts_raised(app) if "without history" in m]
         assert len(toasts) == 1  # once, not every poll
         notes = app.query_one("#notes", Static)
         assert notes.display and "⚠ running without history" in text_of(app, "#notes")
@@ -52,7 +53,7 @@ async def test_the_monitors_warnings_reach_the_dashboard_once_and_stay_on_the_ov
         source.warnings.append("history not saved: disk full")
         await pilot.press("r")
         await settle(app, pilot)
-        assert any("disk full" in n.message for n in app._notifications)
+        assert any("disk full" in m for m in toasts_raised(app))
         assert "2 warnings (Overview)" in text_of(app, "#statusbar")
         assert "disk full" in text_of(app, "#notes")
 
