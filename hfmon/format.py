@@ -168,3 +168,28 @@ def invoice_text(invoice: Invoice) -> str:
     due = f"{money(invoice.amount_due_usd, missing=MISSING)} due"
     by = f" {day(invoice.due_at)}" if invoice.due_at is not None else ""
     return f"{invoice.status or 'unknown status'} · {due}{by}"
+
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def spark(values: tuple[Decimal | None, ...] | list[Decimal | None]) -> str:
+    """A sparkline scaled to the largest value: `▁` is $0, `█` the peak, `·` an unknown value ("" if none)."""
+    known = [v for v in values if v is not None]
+    top = max(known, default=Decimal(0))
+    out = []
+    for v in values:
+        if v is None:
+            out.append("·")
+        elif v <= 0 or top <= 0:
+            out.append(SPARK[0])
+        else:
+            out.append(SPARK[max(1, min(len(SPARK) - 1, int(v * (len(SPARK) - 1) / top + Decimal("0.5"))))])
+    return "".join(out)
+
+
+def trend(value: Decimal | None) -> str:
+    """A change in %: `+12%`, `-40%`, `—` when unknown."""
+    if value is None:
+        return MISSING
+    return ("+" if value > 0 else "") + percent(value)

@@ -16,7 +16,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from hfmon import format as fmt
@@ -28,6 +28,7 @@ from hfmon.tui.screens.alerts import AlertsScreen, announce
 from hfmon.tui.screens.base import View
 from hfmon.tui.screens.compute import ComputeView
 from hfmon.tui.screens.crosscheck import CrossCheckView
+from hfmon.tui.screens.detail import DetailScreen, detail_for
 from hfmon.tui.screens.endpoints import EndpointsView
 from hfmon.tui.screens.export import ExportScreen
 from hfmon.tui.screens.help import HelpScreen
@@ -177,6 +178,8 @@ class HfmonApp(App[int]):
         if report.health is Health.TOKEN_REJECTED and rejected is not None:
             self._stop_for_token(rejected.error or "401 Unauthorized", rejected.hint)
         self.render_report()
+        if isinstance(self.screen, DetailScreen):
+            self.screen.show(report, tones(self.theme_variables))
         if previous is None and self.focused is None:
             self.view(self.active_screen_id).focus_main()
         self._arm(self.source.next_delay(self.interval_s))  # waits out a rate-limit window the poll used up
@@ -244,6 +247,15 @@ class HfmonApp(App[int]):
         self._update_bars()
         if self._ticks % 15 == 0:
             self.render_report()
+
+    @on(DataTable.RowSelected)
+    def _open_detail(self, event: DataTable.RowSelected) -> None:
+        """Enter (or a click) on a row opens its detail; Esc comes back to the same row."""
+        table, key = event.data_table, event.row_key.value
+        if self.report is None or not isinstance(table, KeyedTable) or key is None:
+            return
+        self.push_screen(DetailScreen(detail_for(table, key, self.report), self.report,
+                                      tones(self.theme_variables)))
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:

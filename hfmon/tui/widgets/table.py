@@ -173,6 +173,10 @@ class KeyedTable(DataTable[Cell]):
             arrow = " ▼" if self.sort_reverse else " ▲"
         return Text(col.label + arrow, justify="right" if col.numeric else "left")
 
+    def row_cells(self, key: str) -> tuple[Cell, ...]:
+        """The cells of one row by key, filtered out or not (() when there is no such row)."""
+        return self._all.get(key, ())
+
     @property
     def total_rows(self) -> int:
         """Rows before the filter."""

@@ -1,0 +1,242 @@
+"""Pure text of the detail views (Enter on a row): one resource, provider or namespace, from the Report alone.
+
+Every figure is the Report's (costs/Report compute them once); the only thing worked out here is the state
+timeline, by `costs.timeline` over the history the Report was evaluated from, priced by the resource's own
+price (a state on other hardware than today's has no price here: unknown, never $0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from rich.text import Text
+
+from hfmon import format as fmt
+from hfmon.costs.timeline import HardwarePrice, StateSpan, rated_spans
+from hfmon.report import CrossCheck, EndpointRow, JobRow, Report, ResourceCost, SpaceRow
+from hfmon.tui.rows import ENDPOINT_TONES, JOB_TONES, SPACE_TONES, Tones
+from hfmon.tui.widgets.table import Cell, Column
+
+TIMELINE_ROWS = 12  # the most recent states; the rest are summed in one line
+
+
+def section(text: Text, title: str) -> None:
+    """A bold section heading (a blank line before all but the first)."""
+    text.append(("\n\n" if text.plain else "") + title, style="bold underline")
+
+
+def line(text: Text, label: str, value: str, style: str = "") -> None:
+    """One `label  value` line."""
+    text.append(f"\n  {label:<22}", style="")
+    text.append(value, style=style)
+
+
+def current_hardware(row: EndpointRow | SpaceRow | JobRow) -> str | None:
+    """The hardware history records the resource on today (as `store.extract` writes it)."""
+    if isinstance(row, EndpointRow):
+        e = row.endpoint
+        parts = (e.vendor, e.instance_type, e.instance_size)
+        return None if parts == (None, None, None) else "/".join(p or "?" for p in parts)
+    if isinstance(row, SpaceRow):
+        return row.space.hardware or row.space.requested_hardware
+    return row.job.flavor
+
+
+def own_price(kind: str, hardware: str | None, cost: ResourceCost) -> HardwarePrice:
+    """The resource's price on its hardware today; other hardware has no price here."""
+    def price_of(recorded: str | None) -> Decimal | None:
+        if kind == "space" and not recorded:
+            return Decimal(0)  # a Space without hardware is free
+        if recorded != hardware:
+            return None
+        if cost.granted:
+            return Decimal(0)
+        return None if cost.price is None else cost.price.usd_per_hour
+    return price_of
+
+
+def timeline(report: Report, kind: str, key: str, row: EndpointRow | SpaceRow | JobRow,
+             since: datetime) -> tuple[StateSpan, ...]:
+    """The resource's recorded states from `since` to the Report's time, each with its $/h."""
+    changes = report.history.changes_of(kind, key)
+    return rated_spans(kind, changes, own_price(kind, current_hardware(row), row.cost), since,
+                       report.generated_at)
+
+
+def timeline_text(text: Text, spans: Sequence[StateSpan], tones: Tones, state_tones: dict[str, str]) -> None:
+    """The state timeline, newest last; older states than TIMELINE_ROWS are counted, not listed."""
+    if not spans:
+        text.append("\n  no states recorded yet (history begins when hfmon first polls)", style=tones.get("muted", ""))
+        return
+    older = len(spans) - TIMELINE_ROWS
+    if older > 0:
+        text.append(f"\n  … {older} earlier state{'s' if older != 1 else ''}", style=tones.get("muted", ""))
+    for s in spans[-TIMELINE_ROWS:]:
+        lasted = fmt.duration((s.end - s.start).total_seconds())
+        text.append(f"\n  {fmt.stamp(s.start).removesuffix(' UTC'):<13} {lasted:>7}  ")
+        text.append(f"{s.state:<14}", style=tones.get(state_tones.get(s.state, ""), ""))
+        text.append(f" ×{s.replicas:<2} {s.hardware or fmt.MISSING:<22} ")
+        rate = fmt.per_hour(s.usd_per_hour, missing="$/h unknown")
+        text.append(rate, style="" if s.usd_per_hour else tones.get("muted", ""))
+
+
+def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tones: Tones) -> None:
+    """Now, this period (billed, recomputed, the difference and why), and ahead."""
+    section(text, "Cost")
+    rate = fmt.GRANTED if cost.granted else fmt.per_hour(cost.cost_per_hour_usd)
+    line(text, "$/h now", rate, "bold")
+    line(text, "price per replica",
+         f"{fmt.per_hour(cost.price.usd_per_hour)} ({cost.price.source.value} catalog)" if cost.price
+         else fmt.UNPRICED, "" if cost.price else tones.get("warn", ""))
+    line(text, "$/h over 24 h", fmt.spark(cost.hourly_usd) or fmt.MISSING)
+    if cost.hourly_usd:
+        known = [v for v in cost.hourly_usd if v is not None]
+        if known:
+            text.append(f"  peak {fmt.per_hour(max(known))}", style=tones.get("muted", ""))
+        if len(known) < len(cost.hourly_usd):
+            text.append("  · unknown where history has no polls", style=tones.get("muted", ""))
+    line(text, "billed this period", f"{fmt.money(cost.billed_usd, missing=fmt.MISSING)}"
+         f" for {fmt.hours(cost.billed_hours)}")
+    line(text, "recomputed", fmt.money(cost.recomputed_usd, missing=fmt.MISSING if cost.price else fmt.UNPRICED))
+    delta = None if cost.billed_usd is None or cost.recomputed_usd is None else cost.billed_usd - cost.recomputed_usd
+    line(text, "difference", fmt.money_delta(delta),
+         tones.get("bad", "") if delta is not None and abs(delta) >= Decimal("0.01") else "")
+    line(text, "uptime", f"{fmt.percent(cost.uptime_pct)} of the period · {fmt.percent(cost.uptime_24h_pct)}"
+         " of the last 24 h")
+    line(text, "left as it is", f"{fmt.money(cost.to_period_end_usd, missing=fmt.UNPRICED)} more until the "
+         "period ends", "bold")
+    if checks:
+        section(text, "Billing lines: billed vs recomputed")
+        for c in checks:
+            text.append(f"\n  {c.status.value.upper():<9}", style=tones.get(
+                {"drift": "bad", "unpriced": "warn", "ok": "good"}.get(c.status.value, "muted"), ""))
+            text.append(f"{c.item}\n  {'':<9}billed {fmt.money(c.billed_usd, missing=fmt.MISSING)} · recomputed "
+                        f"{fmt.money(c.recomputed_usd)} · Δ {fmt.money_delta(c.delta_usd)}")
+            if c.note:
+                text.append(f"\n  {'':<9}{c.note}", style=tones.get("muted", ""))
+
+
+def checks_of(report: Report, kind: str, key: str) -> list[CrossCheck]:
+    """The cross-check rows of one resource (its billing products, and minutes against history)."""
+    item = f"{kind} {key}"
+    return [c for c in report.crosscheck if c.item == item or c.item.startswith(item + " ")]
+
+
+def command_text(text: Text, commands: Sequence[tuple[str, str]], tones: Tones) -> None:
+    """The `hf` commands that would act on the resource: shown, never run."""
+    section(text, "To act on it (shown, not run)")
+    for what, command in commands:
+        text.append(f"\n  {what}: ", style=tones.get("muted", ""))
+        text.append(command, style="bold")
+
+
+def endpoint_detail(report: Report, row: EndpointRow, since: datetime, tones: Tones) -> Text:
+    """An Endpoint: state and scaling, cost, billing lines, its timeline and the commands to pause it."""
+    e, text = row.endpoint, Text()
+    section(text, f"Endpoint {e.id}")
+    line(text, "state", e.state, tones.get(ENDPOINT_TONES.get(e.state, ""), ""))
+    line(text, "replicas", f"{e.ready_replicas} ready of {e.target_replicas} wanted · min "
+         f"{_maybe(e.min_replica)}, max {_maybe(e.max_replica)}")
+    stz = e.scale_to_zero_timeout_min
+    line(text, "scale to zero after", "never (min replicas > 0)" if e.min_replica else
+         fmt.MISSING if stz is None else fmt.duration(stz * 60) + " idle")
+    line(text, "instance", " ".join(x for x in (e.vendor, e.region, e.instance_type, e.instance_size) if x)
+         or fmt.MISSING)
+    line(text, "model", e.repository or fmt.MISSING)
+    cost_text(text, row.cost, checks_of(report, "endpoint", e.id), tones)
+    section(text, f"States since {fmt.stamp(since)}")
+    timeline_text(text, timeline(report, "endpoint", e.id, row, since), tones, ENDPOINT_TONES)
+    command_text(text, (("pause (stops billing; resume by hand)", f"hf endpoints pause {e.name} --namespace "
+                         f"{e.namespace}"),
+                        ("scale to zero (wakes on the next request)",
+                         f"hf endpoints scale-to-zero {e.name} --namespace {e.namespace}")), tones)
+    return text
+
+
+def space_detail(report: Report, row: SpaceRow, since: datetime, tones: Tones) -> Text:
+    """A Space: stage, hardware, sleep time, GPU hours, storage, cost, timeline and the command to pause it."""
+    s, text = row.space, Text()
+    section(text, f"Space {s.id}")
+    line(text, "stage", s.stage, tones.get(SPACE_TONES.get(s.stage, ""), ""))
+    hardware = s.hardware or fmt.MISSING
+    if s.requested_hardware and s.requested_hardware != s.hardware:
+        hardware += f" (requested {s.requested_hardware})"
+    line(text, "hardware", hardware + (" · granted: the account pays nothing" if row.cost.granted else ""))
+    line(text, "sleeps after", fmt.sleep_time(s.sleep_time_s))
+    line(text, "replicas", f"{_maybe(s.replicas_current)} running of {_maybe(s.replicas_requested)} requested")
+    line(text, "GPU hours this period", fmt.hours(row.gpu_hours))
+    line(text, "storage", fmt.size(s.used_storage_bytes))
+    cost_text(text, row.cost, checks_of(report, "space", s.id), tones)
+    section(text, f"Stages since {fmt.stamp(since)}")
+    timeline_text(text, timeline(report, "space", s.id, row, since), tones, SPACE_TONES)
+    command_text(text, (("pause (stops billing until restarted)", f"hf spaces pause {s.id}"),
+                        ("sleep sooner when idle", f"hf spaces settings {s.id} --sleep-time 3600")), tones)
+    return text
+
+
+def job_detail(report: Report, row: JobRow, since: datetime, tones: Tones) -> Text:
+    """A Job: flavor, how long it has run, its cost so far and the command to cancel it."""
+    j, text = row.job, Text()
+    section(text, f"Job {j.namespace}/{j.id}")
+    line(text, "stage", j.stage, tones.get(JOB_TONES.get(j.stage, ""), ""))
+    line(text, "flavor", j.flavor or fmt.MISSING)
+    line(text, "started", fmt.stamp(j.started_at))
+    line(text, "finished", fmt.stamp(j.finished_at, missing="not yet"))
+    line(text, "ran", f"{fmt.duration(j.running_s)} (its timeout is not in the Jobs listing)")
+    if j.docker_image or j.space_id:
+        line(text, "runs", j.docker_image or f"Space {j.space_id}")
+    cost_text(text, row.cost, checks_of(report, "job", j.id), tones)
+    section(text, f"Stages since {fmt.stamp(since)}")
+    timeline_text(text, timeline(report, "job", j.id, row, since), tones, JOB_TONES)
+    if j.stage in ("RUNNING", "SCHEDULING"):
+        command_text(text, (("cancel", f"hf jobs cancel {j.id} --namespace {j.namespace}"),), tones)
+    return text
+
+
+def provider_detail(report: Report, name: str, tones: Tones) -> Text:
+    """An Inference Providers provider (or model): spend and requests this period, its share."""
+    inf, text = report.inference, Text()
+    every = (*inf.by_provider, inf.not_broken_down)
+    found = next((p for p in every if p.name == name), None) or next(
+        (p for p in inf.by_model if p.name == name), None)
+    what = "Model" if found in inf.by_model else "Provider"
+    section(text, f"{what} {name}")
+    if found is None:
+        text.append("\n  not in this poll's split", style=tones.get("muted", ""))
+        return text
+    total = inf.cost_usd.known
+    line(text, "spend this period", fmt.money(found.cost_usd), "bold")
+    line(text, "requests", f"{found.requests:,}")
+    if found.requests:
+        line(text, "per 1k requests", fmt.money(found.cost_usd * 1000 / found.requests))
+    if total:
+        line(text, "share of inference", fmt.percent(found.cost_usd * 100 / total) +
+             ("" if inf.cost_usd.complete else " of what is known"))
+    section(text, "Over time")
+    text.append("\n  Hugging Face reports the split by provider for the period as a whole; history keeps each "
+                "namespace's\n  inference total, so the windows on the namespace's detail show it over time.",
+                style=tones.get("muted", ""))
+    return text
+
+
+def generic_detail(title: str, columns: Sequence[Column], cells: Sequence[Cell]) -> Text:
+    """Any other row: every column with its whole text (nothing cut)."""
+    text = Text()
+    section(text, title)
+    for column, c in zip(columns, cells, strict=False):
+        if column.label:
+            line(text, column.label, c.plain or fmt.MISSING, c.style)
+    return text
+
+
+def _maybe(value: int | None) -> str:
+    return fmt.MISSING if value is None else str(value)
+
+
+def since_for(report: Report, namespace: str) -> datetime:
+    """Where a resource's timeline starts: its namespace's period start (else 30 days back)."""
+    period = next((w.current.start for w in report.windows if w.namespace == namespace and w.window == "period"),
+                  None)
+    return period or report.generated_at - timedelta(days=30)

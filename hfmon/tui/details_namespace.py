@@ -1,0 +1,69 @@
+"""Pure text of a namespace's detail view: spend by product this period and over time windows, credits, limits,
+resource groups, the invoice and what runs now. Every figure is the Report's."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from hfmon import format as fmt
+from hfmon.costs.windows import WINDOWS
+from hfmon.report import Report
+from hfmon.tui.details import line, section
+from hfmon.tui.rows import Tones
+
+WINDOW_LABELS = {"1h": "last hour", "24h": "last 24 h", "7d": "last 7 days", "30d": "last 30 days",
+                 "period": "this period"}
+
+
+def namespace_detail(report: Report, namespace: str, tones: Tones) -> Text:
+    """One namespace: what it was billed, over which windows, against which credits and limits."""
+    text = Text()
+    org = next((o for o in report.orgs if o.name == namespace), None)
+    plan = org.plan if org else (report.account.plan if report.account else None)
+    section(text, f"Namespace {namespace}" + (f" · {plan}" if plan else ""))
+    rate = report.running_in(namespace)
+    line(text, "running now", fmt.money_total(rate, unit="/h"), "bold")
+    spend = next((s for s in report.spend if s.namespace == namespace), None)
+    section(text, "Billed this period")
+    if spend is None:
+        text.append("\n  unknown: the token cannot read this namespace's billing", style=tones.get("warn", ""))
+    else:
+        for label, value in (("Inference Providers", spend.inference_usd), ("Endpoints", spend.endpoints_usd),
+                             ("Spaces", spend.spaces_usd), ("Jobs", spend.jobs_usd), ("Storage", spend.storage_usd),
+                             ("Other", spend.other_usd)):
+            line(text, label, fmt.money(value, missing=fmt.MISSING))
+        line(text, "total", fmt.money_total(spend.total_usd), "bold")
+    windows_text(text, report, namespace, tones)
+    credits = next((c for c in report.credits if c.namespace == namespace), None)
+    section(text, "Inference credits")
+    if credits is None:
+        text.append("\n  unknown (no billing access)", style=tones.get("warn", ""))
+    else:
+        line(text, "used", f"{fmt.money(credits.used_usd)} of {fmt.money(credits.included_usd)} included")
+        line(text, "spending limit", fmt.money(credits.limit_usd, missing="none"))
+        line(text, "projected this period", fmt.money(credits.projected_period_usd))
+        line(text, "period", f"{fmt.day(credits.period_start)} – {fmt.day(credits.period_end)}")
+    groups = [g for g in report.resource_groups if g.namespace == namespace]
+    if groups:
+        section(text, "Resource groups this month")
+        for g in groups:
+            limits = ", ".join(f"{lim.product} {fmt.money(lim.limit_usd)} ({fmt.percent(lim.used_pct)})"
+                               for lim in g.limits) or "no limit"
+            line(text, g.name, f"{fmt.money(g.total_usd, missing=fmt.MISSING)} · {limits}")
+    invoice = next((i for i in report.invoices if i.namespace == namespace), None)
+    if invoice is not None:
+        section(text, "Invoice")
+        line(text, "this period", fmt.invoice_text(invoice))
+    return text
+
+
+def windows_text(text: Text, report: Report, namespace: str | None, tones: Tones) -> None:
+    """Spend in each window against the window before, from history (unknown where it does not reach)."""
+    section(text, "Spend over time (storage not included)")
+    text.append(f"\n  {'':<14}{'spend':>14}{'window before':>16}{'trend':>9}", style=tones.get("muted", ""))
+    for name, _ in WINDOWS:
+        whole = report.window_total(name, namespace)
+        if whole is None:
+            continue
+        text.append(f"\n  {WINDOW_LABELS[name]:<14}{fmt.money_total(whole.spend_usd):>14}"
+                    f"{fmt.money_total(whole.previous_usd):>16}{fmt.trend(whole.trend_pct):>9}")

@@ -1,0 +1,148 @@
+"""Pilot tests of the detail views: Enter on a row opens it, Esc returns to the same row."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from hfmon.history import History, PollRun, StateChange
+from hfmon.report import Report
+from hfmon.tui.app import HfmonApp
+from hfmon.tui.screens.detail import DetailScreen
+from tests.tui.builder import NOW, FakeSource, build_report
+from tests.tui.test_app import app_for, row_keys, settle, table
+
+# acme/llm-prod ($2.50/h a replica): 2 replicas from 3 h ago, 1 from 1 h ago; the Space slept for an hour
+CHANGES = (
+    StateChange("endpoint", "acme/llm-prod", NOW - timedelta(hours=3), "running", "aws/nvidia-a100/x1", 2),
+    StateChange("endpoint", "acme/llm-prod", NOW - timedelta(hours=1), "running", "aws/nvidia-a100/x1", 1),
+    StateChange("space", "acme/rag-demo", NOW - timedelta(hours=2), "SLEEPING", "t4-medium", 0),
+    StateChange("space", "acme/rag-demo", NOW - timedelta(hours=1), "RUNNING", "t4-medium", 1),
+    StateChange("space", "acme/rag-demo", NOW - timedelta(minutes=30), "RUNNING", "a10g-large", 1),
+)
+
+
+def with_history(now: datetime, tick: int) -> Report:
+    history = History(changes=CHANGES, poll_runs=(PollRun(NOW - timedelta(hours=4), NOW, 60.0),))
+    return replace(build_report(now, tick=tick), history=history)
+
+
+def detail_text(app: HfmonApp) -> str:
+    assert isinstance(app.screen, DetailScreen)
+    content = app.screen.query_one("#detail-text", Static).content
+    return getattr(content, "plain", str(content))
+
+
+async def open_row(app: HfmonApp, pilot: Pilot[int], screen_key: str, table_id: str, key: str) -> int:
+    """Put the cursor on a row of a table and press Enter; the row's index."""
+    await pilot.press(screen_key)
+    await pilot.pause()
+    t = table(app, table_id)
+    t.focus()
+    index = row_keys(t).index(key)
+    t.move_cursor(row=index)
+    await pilot.press("enter")
+    await pilot.pause()
+    return index
+
+
+async def test_an_endpoint_detail_and_back_to_the_same_row() -> None:
+    app = app_for(FakeSource(with_history))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        index = await open_row(app, pilot, "3", "endpoints", "acme/llm-prod")
+        text = detail_text(app)
+        assert "Endpoint acme/llm-prod" in text
+        assert "min 1, max 4" in text and "never (min replicas > 0)" in text
+        assert "$2.50/h (live catalog)" in text
+        assert "billed $1,200.00 · recomputed $1,200.00" in text  # its cross-check row
+        # the timeline: 2 replicas x $2.50 for 2 h, then 1 replica
+        assert "running        ×2  aws/nvidia-a100/x1     $5.00/h" in text
+        assert "running        ×1  aws/nvidia-a100/x1     $2.50/h" in text
+        assert "hf endpoints pause llm-prod --namespace acme" in text
+        assert "hf endpoints scale-to-zero llm-prod --namespace acme" in text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, DetailScreen)
+        endpoints = table(app, "endpoints")
+        assert endpoints.cursor_row == index and app.focused is endpoints
+
+
+async def test_a_space_detail_prices_only_the_hardware_it_is_priced_on() -> None:
+    app = app_for(FakeSource(with_history))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await open_row(app, pilot, "4", "spaces", "acme/rag-demo")
+        text = detail_text(app)
+        assert "Space acme/rag-demo" in text and "sleeps after          1h" in text
+        assert "SLEEPING       ×0  t4-medium              $0.00/h" in text
+        assert "RUNNING        ×1  t4-medium              $0.60/h" in text
+        # the last 30 min on other hardware than the row's price: unknown, not $0
+        assert "RUNNING        ×1  a10g-large             $/h unknown" in text
+        assert "hf spaces pause acme/rag-demo" in text
+
+
+async def test_a_job_detail_offers_to_cancel_only_a_running_job() -> None:
+    app = app_for()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await open_row(app, pilot, "4", "jobs", "68f1c0ffee01")
+        text = detail_text(app)
+        assert "Job acme/68f1c0ffee01" in text and "flavor                h200" in text
+        assert "ran                   1d 06h" in text
+        assert "hf jobs cancel 68f1c0ffee01 --namespace acme" in text
+        await pilot.press("escape")
+        await open_row(app, pilot, "4", "jobs", "68f1c0ffee02")
+        assert "hf jobs cancel" not in detail_text(app)
+
+
+async def test_a_provider_detail() -> None:
+    app = app_for()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await open_row(app, pilot, "2", "providers", "together")
+        text = detail_text(app)
+        assert "Provider together" in text and "spend this period     $9.80" in text
+        assert "requests              21,004" in text
+        assert "per 1k requests       $0.47" in text  # 9.80 * 1000 / 21,004
+        # 9.80 of the 23.86 known: bigcorp's billing is unreadable, so a share of what is known
+        assert "share of inference    41% of what is known" in text
+
+
+async def test_a_namespace_detail_from_the_overview() -> None:
+    app = app_for()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await open_row(app, pilot, "1", "spend", "acme")
+        text = detail_text(app)
+        assert "Namespace acme · team" in text
+        assert "Endpoints             $1,614.00" in text
+        assert "total                 $2,639.62" in text  # 22.12 + 1614 + 816 + 150 + 37.50 + 0
+        assert "spending limit        $400.00" in text
+
+
+async def test_any_other_row_shows_every_column_whole() -> None:
+    app = app_for()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await pilot.pause()
+        repos = table(app, "repos")
+        key = row_keys(repos)[0]
+        await open_row(app, pilot, "5", "repos", key)
+        text = detail_text(app)
+        assert key.partition(":")[2] in text and "Visibility" in text and "Share" in text
+
+
+async def test_an_open_detail_follows_the_next_poll() -> None:
+    app = app_for(FakeSource(step_s=60))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await open_row(app, pilot, "2", "providers", "together")
+        assert "$9.80" in detail_text(app)
+        await pilot.press("r")
+        await settle(app, pilot)
+        assert "$9.90" in detail_text(app)  # the second poll adds $0.10 to together
