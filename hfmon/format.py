@@ -193,3 +193,12 @@ def trend(value: Decimal | None) -> str:
     if value is None:
         return MISSING
     return ("+" if value > 0 else "") + percent(value)
+
+
+WINDOW_LABELS = {"1h": "last hour", "24h": "last 24 h", "7d": "last 7 days", "30d": "last 30 days",
+                 "period": "this period"}
+
+
+def window_label(name: str) -> str:
+    """How a spend window reads on screen: `last 24 h`, `this period`."""
+    return WINDOW_LABELS.get(name, name)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Generic, TypeVar
+from typing import ClassVar, Generic, TypeVar
 
 from hfmon.errors import Failure
 from hfmon.history import History
@@ -263,13 +263,20 @@ class SpendIn:
     jobs_usd: Decimal | None
     billed: bool = False  # True: billed figures (usage-v2 and the statement), not computed from history
 
+    PRODUCTS: ClassVar[tuple[str, ...]] = ("inference", "endpoints", "spaces", "jobs")
+
+    def part(self, product: str, namespace: str) -> Total[Decimal]:
+        """One product as a Total, named by where it would come from when unknown (`history:<namespace>`, or
+        the `billing:`/`statement:` source of a billed figure)."""
+        if not self.billed:
+            name = f"history:{namespace}"
+        else:
+            name = f"billing:{namespace}" if product == "inference" else f"statement:{namespace}"
+        return Total.of(((name, getattr(self, f"{product}_usd")),), Decimal(0))
+
     def total_usd(self, namespace: str) -> Total[Decimal]:
-        """The products added up; an unknown product makes it partial, named by where it would come from
-        (`history:<namespace>`, or the `billing:`/`statement:` source of a billed figure)."""
-        inference = f"billing:{namespace}" if self.billed else f"history:{namespace}"
-        rest = f"statement:{namespace}" if self.billed else f"history:{namespace}"
-        return Total.of(((inference, self.inference_usd), (rest, self.endpoints_usd), (rest, self.spaces_usd),
-                         (rest, self.jobs_usd)), Decimal(0))
+        """The products added up; an unknown product makes it partial (see `part`)."""
+        return Total.sum((self.part(p, namespace) for p in self.PRODUCTS), Decimal(0))
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +298,11 @@ class WindowTotal:
     end: datetime
     spend_usd: Total[Decimal]
     previous_usd: Total[Decimal]
+    by_product: tuple[tuple[str, Total[Decimal]], ...] = ()  # inference, endpoints, spaces, jobs: the parts
+
+    def product(self, name: str) -> Total[Decimal]:
+        """Spend on one product (`inference`, `endpoints`, `spaces`, `jobs`) in the window."""
+        return next(t for n, t in self.by_product if n == name)
 
     @property
     def trend_pct(self) -> Decimal | None:
@@ -459,9 +471,11 @@ class Report:
         rows = [w for w in self.windows if w.window == window and namespace in (None, w.namespace)]
         if not rows:
             return None
+        products = tuple((p, Total.sum((w.current.part(p, w.namespace) for w in rows), Decimal(0)))
+                         for p in SpendIn.PRODUCTS)
         return WindowTotal(window, min(w.current.start for w in rows), max(w.current.end for w in rows),
                            Total.sum((w.current.total_usd(w.namespace) for w in rows), Decimal(0)),
-                           Total.sum((w.previous.total_usd(w.namespace) for w in rows), Decimal(0)))
+                           Total.sum((w.previous.total_usd(w.namespace) for w in rows), Decimal(0)), products)
 
     def running_in(self, namespace: str | None) -> Total[Decimal]:
         """$/h now of one namespace (its meter rows added up), or of everything for None."""

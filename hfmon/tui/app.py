@@ -70,6 +70,7 @@ class HfmonApp(App[int]):
         self.tick_s = tick_s
         self.report: Report | None = None
         self.namespace: str | None = None
+        self.window = "period"  # the spend window every screen shows (w cycles)
         self.paused = False
         self.polling = False
         self.polls_done = 0
@@ -217,7 +218,7 @@ class HfmonApp(App[int]):
         if self.report is None:
             return None
         return ViewState(self.report, self.namespace, self.source.now(), tones(self.theme_variables),
-                         {ns: tuple(p) for ns, p in self._observed.items()}, self.notes)
+                         {ns: tuple(p) for ns, p in self._observed.items()}, self.notes, self.window)
 
     def render_report(self, force: bool = False) -> None:
         """Render the active view (others render when shown)."""
@@ -233,7 +234,7 @@ class HfmonApp(App[int]):
     def _update_bars(self) -> None:
         now = self.source.now()
         self.query_one("#topbar", Static).update(status.topbar(self.report, self.namespace, self.demo,
-                                                              self.theme_variables))
+                                                              self.theme_variables, self.window))
         banner = self.query_one("#banner", Static)
         text = status.banner(self.report)
         banner.display = text is not None
@@ -327,6 +328,18 @@ class HfmonApp(App[int]):
         choices = self.namespace_choices()
         i = choices.index(self.namespace) if self.namespace in choices else 0
         self.set_namespace(choices[(i + 1) % len(choices)])
+
+    def set_window(self, window: str) -> None:
+        """Show spend over another time window (`bindings.WINDOWS`)."""
+        self.window = window
+        self.notify(f"Spend shown for {fmt.window_label(window)}", timeout=2)
+        self.render_report()
+
+    def action_next_window(self) -> None:
+        """Cycle through the spend windows."""
+        windows = bindings.WINDOWS
+        self.set_window(windows[(windows.index(self.window) + 1) % len(windows)] if self.window in windows
+                        else windows[0])
 
     def set_interval_s(self, seconds: float) -> None:
         """Change the gap between polls (takes effect now)."""

@@ -18,6 +18,7 @@ BINDINGS: list[Binding] = [
     Binding("slash", "filter", "Filter", id="filter", key_display="/"),
     Binding("n", "next_namespace", "Namespace", id="namespace"),
     Binding("i", "next_interval", "Interval", id="interval", show=False),
+    Binding("w", "next_window", "Window", id="window", show=False),
     Binding("t", "toggle_theme", "Light/dark", id="theme", show=False),
     Binding("x", "export", "Export JSON", id="export", show=False),
     Binding("a", "alerts", "Alerts (history)", id="alerts", show=False),
@@ -28,3 +29,6 @@ BINDINGS: list[Binding] = [
 
 INTERVALS_S = (15.0, 30.0, 60.0, 120.0, 300.0)
 """The intervals the palette and `i` offer."""
+
+WINDOWS = ("period", "1h", "24h", "7d", "30d")
+"""The spend windows `w` cycles through (costs.windows computes them), this period first."""

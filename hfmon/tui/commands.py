@@ -48,6 +48,9 @@ def system_commands(app: HfmonApp) -> Iterator[SystemCommand]:
     for ns in app.namespace_choices():
         yield SystemCommand(f"Namespace: {ns or 'all'}", "Show only this namespace (n cycles)",
                             partial(app.set_namespace, ns), discover=False)
+    for window in bindings.WINDOWS:
+        yield SystemCommand(f"Window: {fmt.window_label(window)}", "The time window spend is shown for (w cycles)",
+                            partial(app.set_window, window), discover=False)
     for seconds in bindings.INTERVALS_S:
         yield SystemCommand(f"Interval: every {fmt.duration(seconds)}", "Time between polls (i cycles)",
                             partial(app.set_interval_s, seconds), discover=False)

@@ -11,9 +11,6 @@ from hfmon.report import Report
 from hfmon.tui.details import line, section
 from hfmon.tui.rows import Tones
 
-WINDOW_LABELS = {"1h": "last hour", "24h": "last 24 h", "7d": "last 7 days", "30d": "last 30 days",
-                 "period": "this period"}
-
 
 def namespace_detail(report: Report, namespace: str, tones: Tones) -> Text:
     """One namespace: what it was billed, over which windows, against which credits and limits."""
@@ -65,5 +62,5 @@ def windows_text(text: Text, report: Report, namespace: str | None, tones: Tones
         whole = report.window_total(name, namespace)
         if whole is None:
             continue
-        text.append(f"\n  {WINDOW_LABELS[name]:<14}{fmt.money_total(whole.spend_usd):>14}"
+        text.append(f"\n  {fmt.window_label(name):<14}{fmt.money_total(whole.spend_usd):>14}"
                     f"{fmt.money_total(whole.previous_usd):>16}{fmt.trend(whole.trend_pct):>9}")

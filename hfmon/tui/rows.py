@@ -326,15 +326,33 @@ def spender_rows(report: Report, ns: str | None, limit: int = 6) -> list[Row]:
             for name, kind, spent, rate in items[:limit]]
 
 
-def spend_rows(report: Report, ns: str | None) -> list[Row]:
+def spend_rows(report: Report, ns: str | None, window: str = "period", tones: Tones | None = None) -> list[Row]:
     """What each namespace has been billed this period, by product (— where the source is unreadable), and the
-    period's invoice."""
+    period's invoice; for another window, what history shows it spent in it (storage is billed monthly)."""
+    if window != "period":
+        return window_rows(report, ns, window, tones or {})
     invoices = {i.namespace: fmt.invoice_text(i) for i in report.invoices}
     return [(s.namespace, (
         cell(s.namespace), *(money_cell(v, missing=fmt.MISSING) for v in (
             s.inference_usd, s.endpoints_usd, s.spaces_usd, s.jobs_usd, s.storage_usd, s.other_usd)),
         total_cell(s.total_usd), cell(invoices.get(s.namespace, fmt.MISSING)),
     )) for s in report.spend if ns is None or s.namespace == ns]
+
+
+def window_rows(report: Report, ns: str | None, window: str, tones: Tones) -> list[Row]:
+    """Spend per namespace in a window, by product (unknown where history does not reach), the trend in the
+    Invoice column's place."""
+    out: list[Row] = []
+    monthly = cell("monthly", style=tones.get("muted", ""), right=True)
+    for name in report.namespaces:
+        whole = report.window_total(window, name)
+        if whole is None or (ns is not None and name != ns):
+            continue
+        parts = [total_cell(whole.product(p), tones) for p in ("inference", "endpoints", "spaces", "jobs")]
+        trend = whole.trend_pct
+        out.append((name, (cell(name), *parts, monthly, monthly, total_cell(whole.spend_usd, tones),
+                           cell(f"{fmt.trend(trend)} vs before", trend, right=True))))
+    return out
 
 
 def total_cell(total: Total[Decimal], tones: Tones | None = None) -> Cell:

@@ -20,6 +20,7 @@ class ViewState:
     tones: Mapping[str, str]
     observed: Mapping[str, tuple[tuple[datetime, Decimal], ...]] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # warnings about how hfmon runs (history off, a source skipped)
+    window: str = "period"  # the spend window the screens show (bindings.WINDOWS)
 
     @property
     def user(self) -> str | None:

@@ -87,8 +87,9 @@ def banner(report: Report | None) -> Text | None:
     return text
 
 
-def topbar(report: Report | None, namespace: str | None, demo: bool, variables: Mapping[str, str]) -> Text:
-    """Who is being watched, which namespace is shown, and the meter."""
+def topbar(report: Report | None, namespace: str | None, demo: bool, variables: Mapping[str, str],
+           window: str = "period") -> Text:
+    """Who is being watched, which namespace is shown, the meter, and the spend in the chosen window."""
     text = Text()
     text.append(" hfmon ", style=f"bold reverse {variables.get('primary', '')}")
     if demo:
@@ -102,6 +103,12 @@ def topbar(report: Report | None, namespace: str | None, demo: bool, variables: 
     text.append(f"  ns: {namespace or 'all'}")
     text.append("  now ")
     text.append(fmt.money_total(report.running_in(namespace), unit="/h"), style="bold")  # as the Overview's meter
+    spent = report.window_total(window, namespace)
+    if spent is not None:
+        text.append(f"  {fmt.window_label(window)} ")
+        text.append(fmt.money_total(spent.spend_usd), style="bold")
+        if spent.trend_pct is not None:
+            text.append(f" {fmt.trend(spent.trend_pct)}")
     return text
 
 

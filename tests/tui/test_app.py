@@ -275,6 +275,7 @@ PALETTE_TITLE = {
     "filter": "Filter rows", "next_namespace": "Namespace: acme", "next_interval": "Interval: every 5m",
     "toggle_theme": "Toggle light/dark theme", "export": "Export report as JSON", "clear_filter": "Filter rows",
     "alerts": "Alerts",
+    "next_window": "Window: last 24 h",
 }
 
 

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from textual.pilot import Pilot
 from textual.widgets import Static
 
 from hfmon.history import History, PollRun, StateChange
-from hfmon.report import Report
+from hfmon.report import Report, SpendIn, WindowSpend
 from hfmon.tui.app import HfmonApp
 from hfmon.tui.screens.detail import DetailScreen
 from tests.tui.builder import NOW, FakeSource, build_report
-from tests.tui.test_app import app_for, row_keys, settle, table
+from hfmon.tui.widgets.panel import Panel
+from tests.tui.test_app import app_for, row_keys, settle, table, text_of
+
+DAY = timedelta(days=1)
 
 # acme/llm-prod ($2.50/h a replica): 2 replicas from 3 h ago, 1 from 1 h ago; the Space slept for an hour
 CHANGES = (
@@ -146,3 +150,39 @@ async def test_an_open_detail_follows_the_next_poll() -> None:
         await pilot.press("r")
         await settle(app, pilot)
         assert "$9.90" in detail_text(app)  # the second poll adds $0.10 to together
+
+
+def with_windows(now: datetime, tick: int) -> Report:
+    """alice: $3.00 in the last 24 h (inference 1.00, Spaces 2.00) against $2.00 before; acme: Endpoints unknown."""
+    d = Decimal
+    alice = WindowSpend("alice", "24h", SpendIn(now - DAY, now, d("1.00"), d(0), d("2.00"), d(0)),
+                        SpendIn(now - 2 * DAY, now - DAY, d("0.50"), d(0), d("1.50"), d(0)))
+    acme = WindowSpend("acme", "24h", SpendIn(now - DAY, now, d("4.00"), None, d("6.00"), d(0)),
+                       SpendIn(now - 2 * DAY, now - DAY, None, None, None, None))
+    return replace(build_report(now, tick=tick), windows=(alice, acme))
+
+
+async def test_the_window_key_rescopes_the_top_bar_and_the_spend_table() -> None:
+    app = app_for(FakeSource(with_windows))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert "last 24 h" not in text_of(app, "#topbar")
+        await pilot.press("w", "w")  # this period → last hour (none here) → last 24 h
+        await pilot.pause()
+        assert app.window == "24h"
+        # alice 3.00 + acme's known 10.00; acme's endpoints are unknown, so the whole is partial
+        assert "last 24 h at least $13.00" in text_of(app, "#topbar")
+        spend = table(app, "spend")
+        assert spend.get_cell("alice", "total").plain == "$3.00"
+        assert spend.get_cell("alice", "invoice").plain == "+50% vs before"  # 3.00 against 2.00
+        assert spend.get_cell("acme", "endpoints").plain == "unknown"
+        assert spend.get_cell("acme", "total").plain == "at least $10.00"
+        assert spend.get_cell("acme", "invoice").plain == "— vs before"
+        assert "last 24 h" in str(app.query_one("#spend-panel", Panel).border_title)
+        await pilot.press("n")  # alice only: her own figure, with its trend
+        await pilot.pause()
+        assert "last 24 h $3.00 +50%" in text_of(app, "#topbar")
+        await pilot.press("w", "w", "w")  # 7 d, 30 d, back to this period
+        await pilot.pause()
+        # billed this period again: 1.74 + 9.35 + 44.80 + 1.51, storage unread
+        assert app.window == "period" and spend.get_cell("alice", "total").plain == "at least $57.40"

@@ -34,6 +34,9 @@ class EndpointsView(View):
         text.append(f"{len(items)} endpoints · {len(billing)} billed now · ")
         text.append(fmt.money_total(rate, unit="/h"), style="bold " + t.get("accent" if rate.complete else "warn", ""))
         text.append(f" · billed {fmt.money_total(billed)} this period")
+        spent = state.report.window_total(state.window, ns) if state.window != "period" else None
+        if spent is not None:
+            text.append(f" · {fmt.money_total(spent.product('endpoints'))} in the {fmt.window_label(state.window)}")
         note = fmt.missing_note(Total.sum((rate, billed), Decimal(0)), len(state.report.namespaces))
         if note:
             text.append(f"\nnot in it: {note}", style=t.get("warn", ""))

@@ -32,6 +32,9 @@ class InferenceView(View):
         tone = "accent" if inf.cost_usd.complete else "warn"
         text.append(fmt.money_total(inf.cost_usd), style="bold " + t.get(tone, ""))
         text.append(f" this period · {fmt.count_total(inf.requests)} requests")
+        spent = state.report.window_total(state.window, state.namespace) if state.window != "period" else None
+        if spent is not None:
+            text.append(f" · {fmt.money_total(spent.product('inference'))} in the {fmt.window_label(state.window)}")
         cost, requests = inf.cost_usd.value, inf.requests.value
         if cost is not None and requests:
             text.append(f" · {fmt.money(cost * 1000 / Decimal(requests))} per 1k requests")

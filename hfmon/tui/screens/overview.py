@@ -8,6 +8,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
+from hfmon import format as fmt
 from hfmon.tui import cards, rows
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
@@ -71,7 +72,9 @@ class OverviewView(View):
         chart_panel.badge(rows.panel_badge(r, "credits", credit.namespace if credit else ns, state.now))
         spend_panel = self.query_one("#spend-panel", Panel)
         spend_panel.display = bool(r.spend)
-        fill(spend_panel, self.query_one("#spend", KeyedTable), rows.spend_rows(r, ns),
+        spend_panel.border_title = ("Billed this period" if state.window == "period" else
+                                    f"Spent in the {fmt.window_label(state.window)} (from history) · w: window")
+        fill(spend_panel, self.query_one("#spend", KeyedTable), rows.spend_rows(r, ns, state.window, state.tones),
              rows.panel_badge(r, "credits", ns, state.now), "namespaces")
         groups_panel = self.query_one("#groups-panel", Panel)
         groups_panel.display = bool(r.resource_groups)
