@@ -13,8 +13,8 @@ from hfmon.history import History, PollRun, StateChange
 from hfmon.report import Report, SpendIn, WindowSpend
 from hfmon.tui.app import HfmonApp
 from hfmon.tui.screens.detail import DetailScreen
-from tests.tui.builder import NOW, FakeSource, build_report
 from hfmon.tui.widgets.panel import Panel
+from tests.tui.builder import NOW, FakeSource, build_report
 from tests.tui.test_app import app_for, row_keys, settle, table, text_of
 
 DAY = timedelta(days=1)
