@@ -488,6 +488,20 @@ class Report:
         return Total.sum((m.usd_per_hour for m in self.meter_rows
                           if m.kind == kind and namespace in (None, m.namespace)), Decimal(0))
 
+    def meter_hourly(self, namespace: str | None = None) -> tuple[Decimal | None, ...]:
+        """The meter over the last 24 hours: every resource's mean $/h per hour added up (None: an hour some
+        resource's cost is unknown in, or history does not cover)."""
+        series = [c.hourly_usd for c in (*(e.cost for e in self.endpoints if namespace in (None, e.endpoint.namespace)),
+                                          *(s.cost for s in self.spaces if namespace in (None, s.space.namespace)),
+                                          *(j.cost for j in self.jobs if namespace in (None, j.job.namespace)))]
+        if not series or any(not s for s in series):
+            return ()
+        hours: list[Decimal | None] = []
+        for values in zip(*series, strict=True):
+            hours.append(None if any(v is None for v in values) else sum((v for v in values if v is not None),
+                                                                          Decimal(0)))
+        return tuple(hours)
+
     def billed_now_count(self, kind: str | None, namespace: str | None = None) -> Total[int]:
         """How many resources (of one kind, or all) cost money now; an unreadable listing makes it partial."""
         return Total.of(((f"{m.kind}:{m.namespace}", m.billed_now) for m in self.meter_rows

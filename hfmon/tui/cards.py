@@ -57,6 +57,10 @@ def meter_text(state: ViewState) -> Text:
     note = fmt.missing_note(rate, len(r.namespaces))
     if note:
         text.append(f"\nnot in it: {note}", style=t.get("warn", ""))
+    hourly = r.meter_hourly(ns)
+    if any(v is not None for v in hourly):
+        text.append("\nlast 24 h, $/h by hour:", style=t.get("muted", ""))
+        text.append(f"\n{fmt.spark(hourly)}", style=t.get("accent", ""))
     if ns is not None:
         text.append(f"\n(namespace {ns} only)", style=t.get("muted", ""))
     return text

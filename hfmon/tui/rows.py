@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from hfmon import format as fmt
 from hfmon.models import SourceStatus
-from hfmon.report import CheckStatus, EndpointRow, Report, ResourceCost, SourceState, SpaceRow, Total
+from hfmon.report import CheckStatus, EndpointRow, Report, ResourceCost, SourceState, SpaceRow
+from hfmon.tui.rows_time import spark_cell, total_cell, window_rows
 from hfmon.tui.widgets.table import Cell, Column, Row, Styled, cell
 
 Tones = Mapping[str, str]
@@ -36,13 +37,13 @@ ENDPOINT_COLUMNS = (
     Column("billed", "Billed", True), Column("recomputed", "Recomputed", True), Column("delta", "Δ", True),
     Column("replicas", "Replicas", extra=True), Column("uptime", "Uptime", True, extra=True),
     Column("hours", "Billed h", True, extra=True), Column("instance", "Instance", extra=True),
-    Column("price", "Priced by", extra=True),
+    Column("price", "Priced by", extra=True), Column("spark", "$/h, 24 h", extra=True),
 )
 SPACE_COLUMNS = (
     Column("name", "Space", flex=True), Column("stage", "Stage"), Column("hardware", "Hardware"),
     Column("rate", "$/h now", True), Column("billed", "Billed", True), Column("sleep", "Sleeps after", extra=True),
     Column("recomputed", "Recomputed", True, extra=True), Column("gpu", "GPU h", True, extra=True),
-    Column("storage", "Storage", True, extra=True),
+    Column("storage", "Storage", True, extra=True), Column("spark", "$/h, 24 h", extra=True),
 )
 JOB_COLUMNS = (
     Column("id", "Job", flex=True), Column("stage", "Stage"), Column("rate", "$/h now", True),
@@ -70,10 +71,13 @@ SOURCE_COLUMNS = (
     Column("name", "Source"), Column("status", "Status"), Column("age", "Age", True),
     Column("detail", "What to do", flex=True, wrap=True),
 )
+# The total next to the name, so it is on screen at 80 columns however wide "at least $…" makes it; storage and
+# the remainder (monthly, and not in a time window) after the compute products.
 SPEND_COLUMNS = (
-    Column("name", "Namespace"), Column("inference", "Inference", True), Column("endpoints", "Endpoints", True),
-    Column("spaces", "Spaces", True), Column("jobs", "Jobs", True), Column("storage", "Storage", True),
-    Column("other", "Other", True), Column("total", "Total", True), Column("invoice", "Invoice", extra=True),
+    Column("name", "Namespace"), Column("total", "Total", True), Column("inference", "Inference", True),
+    Column("endpoints", "Endpoints", True), Column("spaces", "Spaces", True), Column("jobs", "Jobs", True),
+    Column("storage", "Storage", True, extra=True), Column("other", "Other", True, extra=True),
+    Column("invoice", "Invoice", extra=True),
 )
 GROUP_COLUMNS = (
     Column("name", "Resource group", flex=True), Column("spent", "This month", True),
@@ -145,7 +149,7 @@ def _endpoint_cells(r: EndpointRow, tones: Tones) -> tuple[Cell, ...]:
         cell(e.id), cell(toned(e.state, ENDPOINT_TONES.get(e.state), tones)), rate, billed, recomputed,
         delta_cell(delta, tones), cell(replicas), num_cell(fmt.percent(c.uptime_pct), c.uptime_pct),
         hours_cell(c.billed_hours), cell(instance or fmt.MISSING),
-        cell(c.price.source.value if c.price else toned(fmt.UNPRICED, "warn", tones)),
+        cell(c.price.source.value if c.price else toned(fmt.UNPRICED, "warn", tones)), spark_cell(c, tones),
     )
 
 
@@ -187,7 +191,7 @@ class RowCache:
 def _space_key(r: SpaceRow) -> tuple[object, ...]:
     s, c = r.space, r.cost
     return (s.id, s.stage, s.hardware, s.sleep_time_s, s.used_storage_bytes, r.gpu_hours, c.cost_per_hour_usd,
-            c.billed_usd, c.recomputed_usd, c.price is None, c.granted)
+            c.billed_usd, c.recomputed_usd, c.price is None, c.granted, c.hourly_usd)
 
 
 def space_rows(report: Report, ns: str | None, tones: Tones, cache: RowCache | None = None) -> list[Row]:
@@ -206,7 +210,7 @@ def _space_cells(r: SpaceRow, tones: Tones) -> tuple[Cell, ...]:
         rate, billed, cell(fmt.sleep_time(s.sleep_time_s),
                           -1 if s.sleep_time_s is None or s.sleep_time_s < 0 else s.sleep_time_s),
         recomputed, hours_cell(r.gpu_hours),
-        num_cell(fmt.size(s.used_storage_bytes), s.used_storage_bytes),
+        num_cell(fmt.size(s.used_storage_bytes), s.used_storage_bytes), spark_cell(r.cost, tones),
     )
 
 
@@ -333,32 +337,10 @@ def spend_rows(report: Report, ns: str | None, window: str = "period", tones: To
         return window_rows(report, ns, window, tones or {})
     invoices = {i.namespace: fmt.invoice_text(i) for i in report.invoices}
     return [(s.namespace, (
-        cell(s.namespace), *(money_cell(v, missing=fmt.MISSING) for v in (
+        cell(s.namespace), total_cell(s.total_usd), *(money_cell(v, missing=fmt.MISSING) for v in (
             s.inference_usd, s.endpoints_usd, s.spaces_usd, s.jobs_usd, s.storage_usd, s.other_usd)),
-        total_cell(s.total_usd), cell(invoices.get(s.namespace, fmt.MISSING)),
+        cell(invoices.get(s.namespace, fmt.MISSING)),
     )) for s in report.spend if ns is None or s.namespace == ns]
-
-
-def window_rows(report: Report, ns: str | None, window: str, tones: Tones) -> list[Row]:
-    """Spend per namespace in a window, by product (unknown where history does not reach), the trend in the
-    Invoice column's place."""
-    out: list[Row] = []
-    monthly = cell("monthly", style=tones.get("muted", ""), right=True)
-    for name in report.namespaces:
-        whole = report.window_total(window, name)
-        if whole is None or (ns is not None and name != ns):
-            continue
-        parts = [total_cell(whole.product(p), tones) for p in ("inference", "endpoints", "spaces", "jobs")]
-        trend = whole.trend_pct
-        out.append((name, (cell(name), *parts, monthly, monthly, total_cell(whole.spend_usd, tones),
-                           cell(f"{fmt.trend(trend)} vs before", trend, right=True))))
-    return out
-
-
-def total_cell(total: Total[Decimal], tones: Tones | None = None) -> Cell:
-    """A right-aligned total: the amount, `at least $X` when parts are missing, `unknown` when all are."""
-    return cell(fmt.money_total(total), total.known, right=True,
-                style="" if total.complete else (tones or {}).get("warn", ""))
 
 
 def group_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:

@@ -103,9 +103,10 @@ def topbar(report: Report | None, namespace: str | None, demo: bool, variables: 
     text.append(f"  ns: {namespace or 'all'}")
     text.append("  now ")
     text.append(fmt.money_total(report.running_in(namespace), unit="/h"), style="bold")  # as the Overview's meter
-    spent = report.window_total(window, namespace)
+    # the period's figures are on the Overview; another window (w) says so here, on every screen, in few cells
+    spent = None if window == "period" else report.window_total(window, namespace)
     if spent is not None:
-        text.append(f"  {fmt.window_label(window)} ")
+        text.append(f"  {window} ")
         text.append(fmt.money_total(spent.spend_usd), style="bold")
         if spent.trend_pct is not None:
             text.append(f" {fmt.trend(spent.trend_pct)}")

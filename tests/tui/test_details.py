@@ -166,12 +166,12 @@ async def test_the_window_key_rescopes_the_top_bar_and_the_spend_table() -> None
     app = app_for(FakeSource(with_windows))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
-        assert "last 24 h" not in text_of(app, "#topbar")
+        assert "24h" not in text_of(app, "#topbar")
         await pilot.press("w", "w")  # this period → last hour (none here) → last 24 h
         await pilot.pause()
         assert app.window == "24h"
         # alice 3.00 + acme's known 10.00; acme's endpoints are unknown, so the whole is partial
-        assert "last 24 h at least $13.00" in text_of(app, "#topbar")
+        assert "24h at least $13.00" in text_of(app, "#topbar")
         spend = table(app, "spend")
         assert spend.get_cell("alice", "total").plain == "$3.00"
         assert spend.get_cell("alice", "invoice").plain == "+50% vs before"  # 3.00 against 2.00
@@ -181,7 +181,7 @@ async def test_the_window_key_rescopes_the_top_bar_and_the_spend_table() -> None
         assert "last 24 h" in str(app.query_one("#spend-panel", Panel).border_title)
         await pilot.press("n")  # alice only: her own figure, with its trend
         await pilot.pause()
-        assert "last 24 h $3.00 +50%" in text_of(app, "#topbar")
+        assert "24h $3.00 +50%" in text_of(app, "#topbar")
         await pilot.press("w", "w", "w")  # 7 d, 30 d, back to this period
         await pilot.pause()
         # billed this period again: 1.74 + 9.35 + 44.80 + 1.51, storage unread

@@ -27,10 +27,11 @@ class OverviewView(View):
                 yield Panel(Static(id="meter"), title="Running now", id="meter-panel", classes="card meter")
                 yield Panel(Static(id="credits"), title="Inference credits this period", id="credits-panel",
                             classes="card wide")
-            yield Panel(BurnDownChart(id="chart"), Static(id="legend"), title="Inference credits burn-down",
-                        id="chart-panel")
+            # the money per namespace right under the cards: above the fold at 80x24
             yield Panel(KeyedTable(rows.SPEND_COLUMNS, default_sort="total", default_reverse=True, id="spend"),
                         title="Billed this period", id="spend-panel")
+            yield Panel(BurnDownChart(id="chart"), Static(id="legend"), title="Inference credits burn-down",
+                        id="chart-panel")
             yield Panel(KeyedTable(rows.GROUP_COLUMNS, default_sort="used", default_reverse=True, id="groups"),
                         title="Resource groups this month", id="groups-panel")
             yield Panel(KeyedTable(rows.SCHEDULED_COLUMNS, default_sort="next", id="scheduled"),
@@ -73,7 +74,7 @@ class OverviewView(View):
         spend_panel = self.query_one("#spend-panel", Panel)
         spend_panel.display = bool(r.spend)
         spend_panel.border_title = ("Billed this period" if state.window == "period" else
-                                    f"Spent in the {fmt.window_label(state.window)} (from history) · w: window")
+                                    f"Spent in the {fmt.window_label(state.window)} (from history; storage is monthly)")
         fill(spend_panel, self.query_one("#spend", KeyedTable), rows.spend_rows(r, ns, state.window, state.tones),
              rows.panel_badge(r, "credits", ns, state.now), "namespaces")
         groups_panel = self.query_one("#groups-panel", Panel)
