@@ -37,7 +37,7 @@ from hfmon.tui.screens.overview import OverviewView
 from hfmon.tui.screens.storage import StorageView
 from hfmon.tui.state import ViewState
 from hfmon.tui.themes import THEMES, tones
-from hfmon.tui.widgets.table import KeyedTable
+from hfmon.tui.widgets.table import TOTAL_KEY, KeyedTable
 
 if TYPE_CHECKING:
     from hfmon.monitor import ReportSource
@@ -253,7 +253,7 @@ class HfmonApp(App[int]):
     def _open_detail(self, event: DataTable.RowSelected) -> None:
         """Enter (or a click) on a row opens its detail; Esc comes back to the same row."""
         table, key = event.data_table, event.row_key.value
-        if self.report is None or not isinstance(table, KeyedTable) or key is None:
+        if self.report is None or not isinstance(table, KeyedTable) or key in (None, TOTAL_KEY):
             return
         self.push_screen(DetailScreen(detail_for(table, key, self.report), self.report,
                                       tones(self.theme_variables)))

@@ -33,33 +33,38 @@ SOURCE_LABELS = {SourceStatus.OK: "ok", SourceStatus.STALE: "STALE", SourceStatu
 # Most important first: at 80 columns the name gives way (flex) so the figures a user acts on stay on screen;
 # the `extra` columns follow, as far as the width allows, and the rest are reached by scrolling right.
 ENDPOINT_COLUMNS = (
-    Column("name", "Endpoint", flex=True), Column("state", "State"), Column("rate", "$/h now", True),
-    Column("billed", "Billed", True), Column("recomputed", "Recomputed", True), Column("delta", "Δ", True),
+    Column("name", "Endpoint", flex=True), Column("state", "State"), Column("rate", "$/h now", True, total=True),
+    Column("billed", "Billed", True, total=True), Column("recomputed", "Recomputed", True, total=True),
+    Column("delta", "Δ", True),
     Column("replicas", "Replicas", extra=True), Column("uptime", "Uptime", True, extra=True),
     Column("hours", "Billed h", True, extra=True), Column("instance", "Instance", extra=True),
     Column("price", "Priced by", extra=True), Column("spark", "$/h, 24 h", extra=True),
 )
 SPACE_COLUMNS = (
     Column("name", "Space", flex=True), Column("stage", "Stage"), Column("hardware", "Hardware"),
-    Column("rate", "$/h now", True), Column("billed", "Billed", True), Column("sleep", "Sleeps after", extra=True),
-    Column("recomputed", "Recomputed", True, extra=True), Column("gpu", "GPU h", True, extra=True),
+    Column("rate", "$/h now", True, total=True), Column("billed", "Billed", True, total=True),
+    Column("sleep", "Sleeps after", extra=True), Column("recomputed", "Recomputed", True, extra=True, total=True),
+    Column("gpu", "GPU h", True, extra=True),
     Column("storage", "Storage", True, extra=True), Column("spark", "$/h, 24 h", extra=True),
 )
 JOB_COLUMNS = (
-    Column("id", "Job", flex=True), Column("stage", "Stage"), Column("rate", "$/h now", True),
-    Column("billed", "Billed", True), Column("ran", "Ran", True, extra=True), Column("flavor", "Flavor", extra=True),
-    Column("recomputed", "Recomputed", True, extra=True), Column("started", "Started", extra=True),
+    Column("id", "Job", flex=True), Column("stage", "Stage"), Column("rate", "$/h now", True, total=True),
+    Column("billed", "Billed", True, total=True), Column("ran", "Ran", True, extra=True),
+    Column("flavor", "Flavor", extra=True), Column("recomputed", "Recomputed", True, extra=True, total=True),
+    Column("started", "Started", extra=True),
 )
 REPO_COLUMNS = (
     Column("name", "Repo", flex=True), Column("type", "Type"), Column("visibility", "Visibility"),
     Column("size", "Size", True), Column("share", "Share", True),
 )
 PROVIDER_COLUMNS = (
-    Column("name", "Provider", flex=True), Column("requests", "Requests", True), Column("cost", "Cost", True),
+    Column("name", "Provider", flex=True), Column("requests", "Requests", True),
+    Column("cost", "Cost", True, total=True),
     Column("share", "Share", True), Column("bar", "", extra=True),
 )
 MODEL_COLUMNS = (
-    Column("name", "Model", flex=True), Column("requests", "Requests", True), Column("cost", "Cost", True),
+    Column("name", "Model", flex=True), Column("requests", "Requests", True),
+    Column("cost", "Cost", True, total=True),
     Column("share", "Share", True), Column("bar", "", extra=True),
 )
 CHECK_COLUMNS = (

@@ -17,7 +17,7 @@ from hfmon.models import SourceStatus
 from hfmon.report import Report, SourceState
 from hfmon.tui.app import HfmonApp
 from hfmon.tui.widgets.panel import Panel
-from hfmon.tui.widgets.table import KeyedTable
+from hfmon.tui.widgets.table import TOTAL_KEY, KeyedTable
 from tests.tui.builder import FakeSource, build_report, with_sources
 from tests.tui.toasts import toasts_raised
 
@@ -51,6 +51,11 @@ def table(app: HfmonApp, table_id: str) -> KeyedTable:
 
 
 def row_keys(t: KeyedTable) -> list[str]:
+    """Row keys in display order, the totals row left out (tests/tui/test_totals.py checks it)."""
+    return [k for k in all_row_keys(t) if k != TOTAL_KEY]
+
+
+def all_row_keys(t: KeyedTable) -> list[str]:
     """Row keys in display order."""
     return [str(t.coordinate_to_cell_key((i, 0)).row_key.value) for i in range(t.row_count)]
 
@@ -95,7 +100,7 @@ async def test_number_keys_switch_screens_and_question_mark_opens_help() -> None
             assert tabs.active == f"tab-{sid}"
         await pilot.press("3")
         await pilot.pause()
-        assert table(app, "endpoints").row_count == 6
+        assert table(app, "endpoints").shown_rows == 6
         await pilot.press("question_mark")
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"

@@ -53,7 +53,7 @@ class View(Vertical):
 def fill(panel: Panel, table: KeyedTable, rows: list[Row], badge: str, what: str) -> None:
     """Put rows in a panel's table, with the row count, the filter and the source badge."""
     table.apply(rows)
-    shown = table.row_count
+    shown = table.shown_rows
     note = f"{table.total_rows} {what}"
     if table.filter_text:
         note = f"filter “{table.filter_text}”: {shown} of {table.total_rows} {what}"

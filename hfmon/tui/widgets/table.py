@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, NamedTuple, Self
 
 from rich.cells import cell_len
@@ -80,6 +81,7 @@ class Column:
     flex: bool = False
     extra: bool = False
     wrap: bool = False
+    total: bool = False  # money: the totals row adds it up over the rows shown
 
 
 FLEX_MIN = 12
@@ -87,6 +89,32 @@ FLEX_MIN = 12
 
 
 Row = tuple[str, tuple[Cell, ...]]
+
+TOTAL_KEY = "\x00total"
+"""The key of the totals row (no resource can have it)."""
+PINNED = 2
+"""`Cell.sort[0]` of a cell that stays below every other row in either direction (the totals row)."""
+
+
+def totals_row(spec: Sequence[Column], rows: Sequence[tuple[Cell, ...]]) -> tuple[Cell, ...]:
+    """The totals row of `rows`: each `total` column added up. A row whose amount is unknown makes the sum a
+    lower bound, marked `+` (`$1,223.35+`: narrower than "at least", so the money columns stay on an 80-column
+    screen), and the first column says what `+` means; with no amount known it is `unknown`."""
+    from hfmon import format as fmt  # a widget module that needs money words only here
+    from hfmon.report import Total
+
+    out: list[Cell] = []
+    partial = False
+    for i, col in enumerate(spec):
+        text = ""
+        if i and col.total:
+            total = Total.of(((str(n), r[i].sort[1] if r[i].sort[:1] == (0,) else None) for n, r in enumerate(rows)),
+                             Decimal(0))
+            text = fmt.money(total.known, missing=fmt.UNKNOWN) + ("" if total.complete or total.known is None else "+")
+            partial = partial or text.endswith("+")
+        out.append(Cell(text, (PINNED,), "bold", right=col.numeric))
+    first = f"Total of {len(rows)}" + (" (+: at least)" if partial else "")
+    return (out[0]._replace(plain=first), *out[1:])
 
 
 class KeyedTable(DataTable[Cell]):
@@ -110,6 +138,7 @@ class KeyedTable(DataTable[Cell]):
         self._all: dict[str, tuple[Cell, ...]] = {}
         self._shown: dict[str, tuple[Cell, ...]] = {}
         self._keys: dict[str, RowKey] = {}  # made once: update_cell with a str builds and hashes a new key
+        self._totals = any(c.total for c in self.spec)
         self._flex = next((i for i, c in enumerate(self.spec) if c.flex), None)
         self._wrap = next((i for i, c in enumerate(self.spec) if c.wrap and c.flex), None)
         self._natural: list[int] = []  # widest text per column (label included), measured at each sync
@@ -182,6 +211,11 @@ class KeyedTable(DataTable[Cell]):
         """Rows before the filter."""
         return len(self._all)
 
+    @property
+    def shown_rows(self) -> int:
+        """Rows the filter lets through (the totals row not counted)."""
+        return len(self._shown) - (TOTAL_KEY in self._shown)
+
     def apply(self, rows: Sequence[Row]) -> None:
         """Show exactly these rows: unchanged rows are untouched, changed cells are updated in place."""
         if self._wrap is None:
@@ -197,10 +231,13 @@ class KeyedTable(DataTable[Cell]):
         self._sync()
 
     def _visible(self) -> dict[str, tuple[Cell, ...]]:
-        if not self.filter_text:
-            return self._all
-        needle = self.filter_text
-        return {k: v for k, v in self._all.items() if any(needle in c.plain.lower() for c in v)}
+        shown = self._all
+        if self.filter_text:
+            needle = self.filter_text
+            shown = {k: v for k, v in self._all.items() if any(needle in c.plain.lower() for c in v)}
+        if self._totals and len(shown) > 1:
+            shown = {**shown, TOTAL_KEY: totals_row(self.spec, list(shown.values()))}
+        return shown
 
     def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
                 recompose: bool = False) -> Self:
@@ -266,9 +303,9 @@ class KeyedTable(DataTable[Cell]):
 
     def _resort(self, cursor_key: str | None) -> None:
         if self.sort_key is not None:
-            reverse = self.sort_reverse
-            # missing values (sort[0] == 1) go last in both directions
-            self.sort(self.sort_key, key=lambda c: ((c.sort[0] == 1) != reverse, c.sort[1:]), reverse=reverse)
+            # missing values (sort[0] == 1) go last in both directions, and the totals row (PINNED) below them
+            rank = (2, 1, 0) if self.sort_reverse else (0, 1, 2)
+            self.sort(self.sort_key, key=lambda c: (rank[c.sort[0]], c.sort[1:]), reverse=self.sort_reverse)
         if cursor_key is not None and cursor_key in self._shown:
             index = self.get_row_index(cursor_key)
             if index != self.cursor_row:
@@ -280,11 +317,15 @@ class KeyedTable(DataTable[Cell]):
         if reverse is None:
             reverse = (not self.sort_reverse) if key == self.sort_key else col.numeric
         self.sort_key, self.sort_reverse = key, reverse
-        for spec in self.spec:
-            self.columns[self._column_key(spec.key)].label = self._label(spec)
+        rows = list(self._shown.values())
+        for i, spec in enumerate(self.spec):
+            column = self.columns[self._column_key(spec.key)]
+            column.label = self._label(spec)
+            if column.auto_width:  # Textual measures a label only when it is added: the arrow needs room too
+                column.content_width = max(_width(column.label.plain), _widest([r[i].plain for r in rows]))
         self._measure()  # the arrow moved: labels changed width
         self._resort(self.cursor_key())
-        self.refresh()
+        self._relayout()
 
     def _column_key(self, key: str) -> Any:
         return next(k for k in self.columns if k.value == key)
