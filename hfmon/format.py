@@ -202,3 +202,8 @@ WINDOW_LABELS = {"1h": "last hour", "24h": "last 24 h", "7d": "last 7 days", "30
 def window_label(name: str) -> str:
     """How a spend window reads on screen: `last 24 h`, `this period`."""
     return WINDOW_LABELS.get(name, name)
+
+
+def counted(n: int, plural: str) -> str:
+    """`1 job`, `3 jobs`: a count with its noun (given in the plural; words not ending in s stay as they are)."""
+    return f"{n:,} {plural[:-1] if n == 1 and plural.endswith('s') else plural}"

@@ -53,9 +53,8 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
         parts = sorted(((v, name) for name, v in (("Spaces", spend.spaces_usd), ("endpoints", spend.endpoints_usd),
                         ("inference", spend.inference_usd), ("jobs", spend.jobs_usd), ("storage", spend.storage_usd),
                         ("other", spend.other_usd)) if v), reverse=True)
-        detail = " · ".join(f"{name} {money(v)}" for v, name in parts)
-        out.append(_fit(f"{paint('Billed', 'bold')}    {spend.namespace}: {money_total(spend.total_usd)} this period"
-                        + (f" · {detail}" if detail else "")))
+        out += _packed(f"{paint('Billed', 'bold')}    {spend.namespace}: {money_total(spend.total_usd)} this period",
+                       [f"{name} {money(v)}" for v, name in parts])
         out += _missing(spend.total_usd, report, paint)
     for credits in report.credits:
         out += _credits(credits, paint)
@@ -67,20 +66,18 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
             f"{i.namespace} {invoice_text(i)}" for i in report.invoices)))
     running = report.running_cost_per_hour_usd
     out.append(_fit(f"{paint('Running', 'bold')}   {money_total(running, unit='/h')} now"
-                    f"  ·  {count_total(report.billed_now_count('endpoints'))} endpoints,"
-                    f" {count_total(report.billed_now_count('spaces'))} Spaces,"
-                    f" {count_total(report.billed_now_count('jobs'))} jobs billed"))
+                    f"  ·  {_counted(report.billed_now_count('endpoints'), 'endpoint')},"
+                    f" {_counted(report.billed_now_count('spaces'), 'Space')},"
+                    f" {_counted(report.billed_now_count('jobs'), 'job')} billed"))
     out += _missing(running, report, paint)
     if len(report.namespaces) > 1:
-        out.append(_fit("          " + " · ".join(f"{ns} {money_total(report.running_in(ns), unit='/h')}"
-                                                 for ns in report.namespaces)))
+        out += _packed(" " * 10, [f"{ns} {money_total(report.running_in(ns), unit='/h')}" for ns in report.namespaces])
     inf = report.inference
     shown = [(p.name, p.cost_usd) for p in inf.by_provider[:3]]
     if inf.not_broken_down.cost_usd:
         shown.append((inf.not_broken_down.name, inf.not_broken_down.cost_usd))
-    providers = "  ".join(f"{name} {money(usd)}" for name, usd in shown)
-    out.append(_fit(f"{paint('Inference', 'bold')} {money_total(inf.cost_usd)} · {count_total(inf.requests)} requests"
-                    f"  {providers}"))
+    out += _packed(f"{paint('Inference', 'bold')} {money_total(inf.cost_usd)} · {count_total(inf.requests)} requests",
+                   [f"{name} {money(usd)}" for name, usd in shown])
     out += _missing(inf.cost_usd, report, paint)
     q = report.zero_gpu
     if q is not None and q.runs is not None:  # free accounts: the runs counter binds before the seconds
@@ -162,9 +159,29 @@ def _groups(report: Report, paint: _Paint) -> list[str]:
             text = f"{lim.product} {percent(lim.used_pct)} of {money(lim.limit_usd)}"
             limits.append(paint(f"{text} {word}", colour) if word else text)
         name = f"{g.namespace}/{g.name}" if g.id is not None else f"{g.namespace} {g.name}"
-        detail = "".join(f" · {text}" for text in limits) if limits or g.id is None else " · no limit"
-        lines.append(_fit(f"{title}{name} {money(g.total_usd, missing=MISSING)} this month{detail}"))
+        lines += _packed(f"{title}{name} {money(g.total_usd, missing=MISSING)} this month",
+                         limits if limits or g.id is None else ["no limit"], indent=12)
     return lines
+
+
+def _counted(total: Total[int], noun: str) -> str:
+    """`1 job`, `3 jobs`, `at least 2 jobs`."""
+    return f"{count_total(total)} {noun}{'' if total.complete and total.value == 1 else 's'}"
+
+
+def _packed(head: str, parts: list[str], indent: int = 10) -> list[str]:
+    """`head · part · part …` in as many 80-column lines as it takes, never cutting a part (a money figure);
+    the lines after the first are indented under the label column."""
+    lines, line = [], head
+    for part in parts:
+        joined = f"{line} · {part}" if line.strip() else f"{line}{part}"
+        if _visible_len(joined) <= WIDTH or not line.strip():
+            line = joined
+        else:
+            lines.append(line)
+            line = " " * indent + part
+    lines.append(line)
+    return [_fit(x) for x in lines]
 
 
 def _instance(vendor: str | None, instance_type: str | None, size: str | None) -> str:

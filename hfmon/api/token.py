@@ -28,7 +28,7 @@ def resolve_token(explicit: str | None = None) -> str:
 
     token = get_token()
     if not token:
-        raise NoTokenError("no Hugging Face token found", NO_TOKEN_HINT)
+        raise NoTokenError("HF_TOKEN is not set and `hf auth login` has saved none", NO_TOKEN_HINT)
     return usable(token.strip(), "the saved token")
 
 

@@ -92,3 +92,19 @@ def test_a_falling_figure_says_why() -> None:
     text = "\n".join(credits_line(render_text(r), "alice"))
     assert "used fell $0.01 since Nov 20 11:40 (HF settled requests lower)" in text
     assert "$0.01 of the last 30 min is provisional" in text
+
+
+def test_a_long_billed_line_wraps_and_never_cuts_a_money_figure() -> None:
+    from tests.tui.builder import build_report
+
+    text = render_text(build_report())
+    lines = text.splitlines()
+    assert all(len(x) <= 80 for x in lines)
+    i = next(n for n, x in enumerate(lines) if x.startswith("Billed    acme: $2,639.62 this period"))
+    block = " · ".join(x.strip() for x in lines[i:i + 2])
+    # every product of acme's period, whole: 1614 + 816 + 150 + 37.50 + 22.12 (+ 0 other, not shown)
+    for part in ("endpoints $1,614.00", "Spaces $816.00", "jobs $150.00", "storage $37.50", "inference $22.12"):
+        assert part in block
+    assert not any(x.endswith("…") and "$" in x.rsplit(" ", 1)[-1] for x in lines)
+    inference = next(n for n, x in enumerate(lines) if x.startswith("Inference "))
+    assert "together $9.80" in lines[inference] and "fireworks-ai $6.12" in " ".join(lines[inference:inference + 2])

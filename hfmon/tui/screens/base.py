@@ -6,6 +6,7 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Static
 
+from hfmon import format as fmt
 from hfmon.tui.state import ViewState
 from hfmon.tui.widgets.panel import Panel
 from hfmon.tui.widgets.table import KeyedTable, Row
@@ -54,8 +55,8 @@ def fill(panel: Panel, table: KeyedTable, rows: list[Row], badge: str, what: str
     """Put rows in a panel's table, with the row count, the filter and the source badge."""
     table.apply(rows)
     shown = table.shown_rows
-    note = f"{table.total_rows} {what}"
+    note = fmt.counted(table.total_rows, what)
     if table.filter_text:
-        note = f"filter “{table.filter_text}”: {shown} of {table.total_rows} {what}"
+        note = f"filter “{table.filter_text}”: {shown:,} of {fmt.counted(table.total_rows, what)}"
     panel.note(note)
     panel.badge(badge)

@@ -31,7 +31,7 @@ class EndpointsView(View):
         billing = [e for e in items if e.cost.billed_now]
         rate, billed = state.report.running_of("endpoints", ns), state.report.endpoints_billed(ns)
         text = Text()
-        text.append(f"{len(items)} endpoints · {len(billing)} billed now · ")
+        text.append(f"{fmt.counted(len(items), 'endpoints')} · {len(billing)} billed now · ")
         text.append(fmt.money_total(rate, unit="/h"), style="bold " + t.get("accent" if rate.complete else "warn", ""))
         text.append(f" · billed {fmt.money_total(billed)} this period")
         spent = state.report.window_total(state.window, ns) if state.window != "period" else None
@@ -40,6 +40,10 @@ class EndpointsView(View):
         note = fmt.missing_note(Total.sum((rate, billed), Decimal(0)), len(state.report.namespaces))
         if note:
             text.append(f"\nnot in it: {note}", style=t.get("warn", ""))
+        table = self.query_one("#endpoints", KeyedTable)
+        if table.filter_text:
+            text.append(f"\nfilter “{table.filter_text}”: the totals row adds up the endpoints shown; the figures "
+                        "above are for all", style=t.get("muted", ""))
         self.query_one("#endpoints-summary", Static).update(text)
         fill(self.query_one("#endpoints-panel", Panel), self.query_one("#endpoints", KeyedTable),
              rows.endpoint_rows(state.report, ns, t), rows.panel_badge(state.report, "endpoints", ns, state.now),
