@@ -56,7 +56,7 @@ class HfmonApp(App[int]):
     CSS_PATH = Path(__file__).with_name("hfmon.tcss")  # absolute, so subclasses elsewhere find it
     TITLE = "hfmon"
     BINDINGS: ClassVar[list[BindingType]] = [*bindings.BINDINGS]
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide"), (160, "-xwide")]
 
     def __init__(self, source: ReportSource, *, interval_s: float = 60.0, demo: bool = False,
                  namespaces: Sequence[str] | None = None, theme: str | None = None,

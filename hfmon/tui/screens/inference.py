@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.widgets import Static
 
 from hfmon import format as fmt
@@ -21,10 +22,11 @@ class InferenceView(View):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="inference-summary", classes="summary")
-        yield Panel(KeyedTable(rows.PROVIDER_COLUMNS, default_sort="cost", default_reverse=True, id="providers"),
-                    title="By provider", id="providers-panel")
-        yield Panel(KeyedTable(rows.MODEL_COLUMNS, default_sort="cost", default_reverse=True, id="models"),
-                    title="By model", id="models-panel")
+        with Horizontal(classes="xpair"):  # side by side from 160 cells wide
+            yield Panel(KeyedTable(rows.PROVIDER_COLUMNS, default_sort="cost", default_reverse=True,
+                                   id="providers"), title="By provider", id="providers-panel")
+            yield Panel(KeyedTable(rows.MODEL_COLUMNS, default_sort="cost", default_reverse=True, id="models"),
+                        title="By model", id="models-panel")
 
     def render_state(self, state: ViewState) -> None:
         inf, t = state.report.inference, state.tones
