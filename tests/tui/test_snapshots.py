@@ -34,3 +34,24 @@ def test_each_screen(snap_compare: SnapCompare, key: str) -> None:
 
 def test_light_theme_at_80x24(snap_compare: SnapCompare) -> None:
     assert snap_compare(make_app("hfmon-light"), press=["1"], terminal_size=(80, 24), run_before=first_report)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40), (200, 50)], ids=["80x24", "120x40", "200x50"])
+def test_overview_at_each_size(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
+    """80x24: meter, credits and the money per namespace above the fold; 200x50: two columns."""
+    assert snap_compare(make_app(), press=["1"], terminal_size=size, run_before=first_report)
+
+
+def test_inference_side_by_side_at_200x50(snap_compare: SnapCompare) -> None:
+    assert snap_compare(make_app(), press=["2"], terminal_size=(200, 50), run_before=first_report)
+
+
+def test_an_endpoint_detail(snap_compare: SnapCompare) -> None:
+    async def open_detail(pilot: Pilot[int]) -> None:
+        await first_report(pilot)
+        await pilot.press("3")
+        await pilot.pause()
+        await pilot.press("enter")  # the first row: acme/llm-prod, $/h largest first
+        await pilot.pause()
+
+    assert snap_compare(make_app(), terminal_size=(120, 40), run_before=open_detail)

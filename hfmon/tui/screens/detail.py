@@ -71,6 +71,7 @@ class DetailScreen(Screen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back"),
+        Binding("slash", "no_filter", show=False),  # the filter box belongs to the tables behind
     ]
 
     def __init__(self, build: Build, report: Report, tones: Mapping[str, str]) -> None:
@@ -89,6 +90,10 @@ class DetailScreen(Screen[None]):
     def show(self, report: Report, tones: Mapping[str, str]) -> None:
         """Render again from a newer Report."""
         self.query_one("#detail-text", Static).update(self.build(report, tones))
+
+    def action_no_filter(self) -> None:
+        """Say where the filter works."""
+        self.notify("Esc first: the filter applies to the table behind this detail.", timeout=3)
 
     def action_back(self) -> None:
         """Back to the table, its cursor where it was."""
