@@ -8,7 +8,7 @@ Every breakdown sums exactly to its total, with an explicit remainder where Hugg
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import ClassVar, Generic, TypeVar
 
 from hfmon.errors import Failure
-from hfmon.history import History
+from hfmon.history import StateChange
 from hfmon.models import Account, Endpoint, Invoice, Job, RepoStorage, ScheduledJob, SourceStatus, Space, ZeroGpuQuota
 
 
@@ -55,6 +55,11 @@ class Severity(StrEnum):
 
 
 N = TypeVar("N", Decimal, int)
+
+
+def no_changes(kind: str, resource: str) -> Sequence[StateChange]:
+    """No recorded states (a Report evaluated without history)."""
+    return ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -463,8 +468,9 @@ class Report:
     invoices: tuple[Invoice, ...] = ()  # the current period's invoice per namespace whose statement is readable
     scheduled_jobs: tuple[ScheduledJobRow, ...] = ()  # spend still to come, next run first
     windows: tuple[WindowSpend, ...] = ()  # per namespace and window (costs.windows.WINDOWS), from history
-    # what evaluate read (detail views draw timelines from it); not part of what a Report says, so not compared
-    history: History = field(default=History(), compare=False, repr=False)
+    # the recorded states of one resource, oldest first (detail views draw timelines from them; evaluate's
+    # index of the history it read); not part of what a Report says, so not compared
+    changes_of: Callable[[str, str], Sequence[StateChange]] = field(default=no_changes, compare=False, repr=False)
 
     def window_total(self, window: str, namespace: str | None = None) -> WindowTotal | None:
         """Spend in one window across namespaces (or in one), with the window before; None: no such window."""

@@ -60,7 +60,7 @@ def own_price(kind: str, hardware: str | None, cost: ResourceCost) -> HardwarePr
 def timeline(report: Report, kind: str, key: str, row: EndpointRow | SpaceRow | JobRow,
              since: datetime) -> tuple[StateSpan, ...]:
     """The resource's recorded states from `since` to the Report's time, each with its $/h."""
-    changes = report.history.changes_of(kind, key)
+    changes = report.changes_of(kind, key)
     return rated_spans(kind, changes, own_price(kind, current_hardware(row), row.cost), since,
                        report.generated_at)
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from hfmon.costs.index import HistoryIndex
 from hfmon.history import History, PollRun, StateChange
 from hfmon.report import Report, SpendIn, WindowSpend
 from hfmon.tui.app import HfmonApp
@@ -31,7 +32,7 @@ CHANGES = (
 
 def with_history(now: datetime, tick: int) -> Report:
     history = History(changes=CHANGES, poll_runs=(PollRun(NOW - timedelta(hours=4), NOW, 60.0),))
-    return replace(build_report(now, tick=tick), history=history)
+    return replace(build_report(now, tick=tick), changes_of=HistoryIndex(history).changes_of)
 
 
 def detail_text(app: HfmonApp) -> str:

@@ -192,8 +192,8 @@ class KeyedTable(DataTable[Cell]):
             for row in self.rows.values():
                 row.height = 0  # auto-height rows with height 0 are measured when next laid out
             self._new_rows.update(self.rows)
-        self._clear_caches()
-        self._require_update_dimensions = True
+        self.notify_style_update()  # Textual's public way to drop the rendered rows and cells
+        self._require_update_dimensions = True  # no public call re-measures the table for a new column width
         self.refresh(layout=True)
 
     def _label(self, col: Column) -> Text:
@@ -249,13 +249,20 @@ class KeyedTable(DataTable[Cell]):
 
     def _sync(self) -> None:
         self._bulk = False
+        changed = False
         try:
-            self._sync_rows()
+            changed = self._sync_rows()
         finally:
             layout, self._bulk = self._bulk, None
+            if changed:
+                # Textual caches rendered cells and lines keyed by an update counter that every change bumps:
+                # left alone they pile up to their LRU bounds (tens of MB) before the old ones go. What was
+                # rendered before this change is never drawn again, so drop it now.
+                self.notify_style_update()
             self.refresh(layout=layout)
 
-    def _sync_rows(self) -> None:
+    def _sync_rows(self) -> bool:
+        """Bring the rows shown in line with the wanted ones; whether anything changed."""
         wanted = self._visible()
         cursor_key = self.cursor_key()
         reorder = False  # rows came or went, or a value in the sort column moved
@@ -290,6 +297,7 @@ class KeyedTable(DataTable[Cell]):
             self._measure()
         if self._wrap is not None:
             self._relayout()  # changed text may wrap onto a different number of lines
+        return reorder or changed
 
     def cursor_key(self) -> str | None:
         """The key of the row under the cursor (None: no rows)."""
