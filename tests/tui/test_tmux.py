@@ -69,6 +69,11 @@ def test_demo_in_a_real_terminal(tmux: Callable[..., str], tmp_path: Path) -> No
     tmux("send-keys", "-t", "hfmon", "4")
     compute = wait_for(screen, "Hardware")
     assert "Spaces" in compute and "Jobs" in compute and "ZeroGPU" in compute
+    tmux("send-keys", "-t", "hfmon", "Enter")  # the Spaces table has the keys: its first row's detail
+    detail = wait_for(screen, "sleeps after")
+    assert "Space " in detail and "hardware" in detail and "Cost" in detail
+    tmux("send-keys", "-t", "hfmon", "Escape")
+    wait_for(screen, "Hardware")
     tmux("send-keys", "-t", "hfmon", "?")
     wait_for(screen, "hfmon help")
     tmux("send-keys", "-t", "hfmon", "Escape")
