@@ -77,6 +77,7 @@ class HfmonApp(App[int]):
         self.last_error: BaseException | None = None
         self.notes: tuple[str, ...] = ()  # the source's warnings seen so far
         self._timer: Timer | None = None
+        self.armed_s: float | None = None  # the delay the next poll was armed with (None: none is armed)
         self._limit_until: float | None = None  # monotonic time a rate-limit wait ends, while one is armed
         self._filtering: KeyedTable | None = None  # the table the filter box applies to
         self._ticks = 0
@@ -121,6 +122,7 @@ class HfmonApp(App[int]):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
+            self.armed_s = None
         self._limit_until = None
         self.polling = True
         self._update_bars()
@@ -144,6 +146,7 @@ class HfmonApp(App[int]):
         delay = delay_s or self.interval_s
         self._limit_until = self.monotonic() + delay if delay > self.interval_s else None
         self._timer = None if self.paused else self.set_timer(delay, self.start_poll)
+        self.armed_s = None if self.paused else delay
 
     def rate_limit_left(self) -> float | None:
         """Seconds left of an armed rate-limit wait (None: the next poll follows the plain interval)."""
@@ -280,6 +283,7 @@ class HfmonApp(App[int]):
             if self._timer is not None:
                 self._timer.stop()
                 self._timer = None
+                self.armed_s = None
             self.notify("Polling paused; r polls once, p resumes.", timeout=4)
             self._update_bars()
         else:

@@ -326,11 +326,11 @@ async def test_the_next_poll_waits_as_long_as_the_source_asks() -> None:
     app = HfmonApp(source, interval_s=60, tick_s=3600)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        assert app._timer is not None and app._timer._interval == 301.0
+        assert app.armed_s == 301.0
         source.wait_s = 0.0
         await pilot.press("r")
         await settle(app, pilot)
-        assert app._timer is not None and app._timer._interval == 60.0
+        assert app.armed_s == 60.0
 
 
 async def test_80x24_with_no_color_shows_every_screen(monkeypatch: pytest.MonkeyPatch) -> None:

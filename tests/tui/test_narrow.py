@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal as D
 
 import pytest
+from textual.widgets.data_table import RowKey
 
 from hfmon.report import CheckStatus, CrossCheck, Report
 from hfmon.tui.app import HfmonApp
@@ -108,12 +109,12 @@ async def test_a_rate_limit_wait_outlasts_an_interval_change_and_the_status_bar_
         await pilot.press("i")  # 60 s -> 120 s: still shorter than the wait
         await pilot.pause()
         assert app.interval_s == 120
-        assert app._timer is not None and app._timer._interval == 301
+        assert app.armed_s == 301
         assert "waiting for the rate limit" in text_of(app, "#statusbar")
         clock[0] += 120  # two minutes into the wait: pausing and resuming re-arms only what is left of it
         await pilot.press("p", "p")
         await pilot.pause()
-        assert source.polls == 1 and app._timer is not None and app._timer._interval == 181
+        assert source.polls == 1 and app.armed_s == 181
         assert "next poll in 3m" in text_of(app, "#statusbar")
         clock[0] += 181  # the wait is over: the plain interval again
         assert app.rate_limit_left() is None
@@ -131,7 +132,7 @@ async def test_what_to_do_about_a_source_wraps_instead_of_running_off_an_80_colu
         sources = table(app, "sources")
         for _ in range(3):
             await pilot.pause()
-        assert sources.rows[sources._keys["billing:bigcorp"]].height >= 2
+        assert sources.rows[RowKey("billing:bigcorp")].height >= 2
         drawn = " ".join(sources.render_line(y).text.strip(" │") for y in range(sources.size.height))
         assert "'Read billing usage' for that" in " ".join(drawn.split())  # the advice's end is on screen
         assert "403 Forbidden" not in drawn  # the raw error stays in its toast and --json
