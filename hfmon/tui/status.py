@@ -36,20 +36,31 @@ def describe(error: BaseException) -> tuple[str, str, str | None]:
 
 
 def source_changes(previous: Report | None, report: Report) -> list[Toast]:
-    """Toasts for sources that turned bad (or recovered) since the previous Report."""
+    """Toasts for sources that turned bad (or recovered) since the previous Report.
+
+    A source the token has no permission for is not a failure: those are told once, briefly, per namespace,
+    so that a token without org billing does not greet the user with an error-sized toast over the tables.
+    """
     before = {s.name: s.status for s in previous.sources} if previous else {}
-    bad = [s for s in report.sources if s.status is not SourceStatus.OK and before.get(s.name) != s.status]
+    changed = [s for s in report.sources if s.status is not SourceStatus.OK and before.get(s.name) != s.status]
+    denied = [s for s in changed if s.status is SourceStatus.NO_ACCESS]
+    bad = [s for s in changed if s.status is not SourceStatus.NO_ACCESS]
     recovered = [s.name for s in report.sources if s.status is SourceStatus.OK
                  and before.get(s.name) not in (None, SourceStatus.OK)]
     toasts: list[Toast] = []
+    if denied:
+        where = ", ".join(dict.fromkeys(s.scope or s.name for s in denied))
+        what = ", ".join(dict.fromkeys(s.kind for s in denied))
+        toasts.append(Toast(f"No access: {where}", f"The token cannot read {what}: shown as unknown, never $0. "
+                            "See Overview › Sources for what to do.", "information", 5.0))
     if len(bad) > 2:
         names = ", ".join(s.name for s in bad[:4]) + (" …" if len(bad) > 4 else "")
         toasts.append(Toast(f"{len(bad)} sources need attention", f"{names}\nSee Overview › Sources for what "
                             "to do.", "error" if any(s.status is SourceStatus.ERROR for s in bad) else "warning"))
     else:
         for s in bad:
-            label = {SourceStatus.STALE: "showing the last good value", SourceStatus.NO_ACCESS: "no access",
-                     SourceStatus.ERROR: "failed"}.get(s.status, s.status.value)
+            label = {SourceStatus.STALE: "showing the last good value", SourceStatus.ERROR: "failed"}.get(
+                s.status, s.status.value)
             body = "\n".join(x for x in (s.error, s.hint) if x) or s.status.value
             toasts.append(Toast(f"{s.name}: {label}", body,
                                 "error" if s.status is SourceStatus.ERROR else "warning"))

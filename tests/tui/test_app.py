@@ -166,7 +166,7 @@ async def test_a_stale_source_keeps_its_rows_under_a_badge_with_its_age() -> Non
     app = app_for(FakeSource(make))
     async with app.run_test(size=(120, 36), notifications=True) as pilot:
         await settle(app, pilot)
-        assert any("3 sources need attention" in m for m in messages(app))
+        assert any("No access: bigcorp" in m for m in messages(app))
         await pilot.press("4")
         await pilot.pause()
         panel = app.query_one("#spaces-panel", Panel)

@@ -99,7 +99,9 @@ def test_badges_name_the_source_and_age() -> None:
 
 def test_toasts_only_for_sources_that_changed() -> None:
     first = build_report()
-    assert [t.title for t in status.source_changes(None, first)] == ["3 sources need attention"]
+    # No permission is not a failure: one brief note per namespace, apart from what did fail.
+    assert [(t.title, t.severity) for t in status.source_changes(None, first)] == [
+        ("No access: bigcorp", "information"), ("endpoints:acme: showing the last good value", "warning")]
     assert status.source_changes(first, build_report(tick=1)) == []
     broken = with_sources(first, zero_gpu=SourceState("zero_gpu", SourceStatus.ERROR, None, None, "boom", "wait"))
     toasts = status.source_changes(first, broken)
