@@ -63,6 +63,8 @@ COMMANDS: dict[str, Command] = {
     "fake-hub": Command("hfmon.fakehub.cli", "serve the fake Hugging Face on 127.0.0.1 for any HF client",
                         common=False),
     "exporter": Command("hfmon.exporter.command", "serve Prometheus metrics of one or several accounts"),
+    "proxy": Command("hfmon.proxy.cli", "a local OpenAI-compatible proxy to the HF router that meters each request",
+                     common=False),
 }
 
 # Commands with their own --interval (the dashboard's flag means nothing to the others).

@@ -181,6 +181,7 @@ class RouterModel:
     id: str
     created: int
     offers: tuple[Offer, ...]
+    task: str = "conversational"  # or "feature-extraction" (served on /v1/embeddings only)
 
     @property
     def owned_by(self) -> str:
@@ -209,4 +210,7 @@ ROUTER_MODELS: tuple[RouterModel, ...] = (
     RouterModel("google/gemma-3-27b-it", 1741737600, (
         _o("scaleway", "0.25", "0.5", 48.0, 600), _o("featherless-ai", None, None, 20.0, 2000),
         _o("nebius", "0.1", "0.3", 35.0, 700, status="error"))),
+    RouterModel("Qwen/Qwen3-Embedding-8B", 1749600000, (
+        _o("nebius", "0.01", "0", 5000.0, 60), _o("scaleway", "0.02", "0", 4000.0, 80)),
+        task="feature-extraction"),
 )

@@ -150,6 +150,8 @@ class FakeHub:
         self._cache: dict[Hashable, object] = {}
         self.route_faults: list[fl.RouteFault] = []
         """Scripted per-route misbehaviour (fault tests); see `faults.RouteFault`."""
+        self.stream_gap_s = 0.0
+        """Pause before each chunk of a streamed router answer on loopback (a slow model; disconnect tests)."""
 
     def cached(self, key: Hashable, compute: Callable[[], T]) -> T:
         """Memoise a pure computation; keys must include everything it depends on (e.g. the now-minute)."""
@@ -190,7 +192,8 @@ class FakeHub:
         if resp.stall_s:
             raise httpx2.ReadTimeout("fake hub stalled past the client timeout", request=request)
         extensions = {"reason_phrase": resp.reason.encode()} if resp.reason else None
-        return httpx2.Response(resp.status, headers=resp.headers, content=resp.body, request=request,
+        content = resp.body + b"".join(resp.chunks)
+        return httpx2.Response(resp.status, headers=resp.headers, content=content, request=request,
                                extensions=extensions)
 
     def respond(self, request: httpx2.Request) -> Resp:

@@ -1,4 +1,5 @@
-"""Router routes (/v1/...): the model list with per-provider prices, and chat completions that get billed."""
+"""Router routes (/v1/...): the model list with per-provider prices, and chat completions, completions and
+embeddings that get billed (streams chunk by chunk, with a usage chunk when `stream_options.include_usage`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from hfmon.fakehub.wire import HTTPError, Resp, dumps, json_resp
 DEPLETED = ("You have exceeded your monthly included credits for Inference Providers. Subscribe to PRO to get "
             "20x more monthly included credits.")
 POLICIES = ("fastest", "cheapest", "preferred")
+SERVED = {"/v1/chat/completions": "chat", "/v1/completions": "completion", "/v1/embeddings": "embedding"}
 
 
 def model_json(m: RouterModel) -> dict[str, Any]:
@@ -28,7 +30,8 @@ def model_json(m: RouterModel) -> dict[str, Any]:
               "is_model_author": False}
         providers.append(p)
     return {"id": m.id, "object": "model", "created": m.created, "owned_by": m.owned_by,
-            "architecture": {"input_modalities": ["text"], "output_modalities": ["text"]}, "providers": providers}
+            "architecture": {"input_modalities": ["text"], "output_modalities": [
+                "embeddings" if m.task == "feature-extraction" else "text"]}, "providers": providers}
 
 
 def choose(models: tuple[RouterModel, ...], wanted: str) -> tuple[RouterModel, Offer]:
@@ -55,32 +58,45 @@ def choose(models: tuple[RouterModel, ...], wanted: str) -> tuple[RouterModel, O
     return model, max(live, key=lambda o: (o.throughput, o.provider))
 
 
-def _tokens(body: dict[str, Any]) -> tuple[int, int]:
-    text = json.dumps(body.get("messages", []), sort_keys=True)
-    prompt = max(1, len(text) // 4)
+def _tokens(prompt_text: str, body: dict[str, Any], generates: bool) -> tuple[int, int]:
+    """Deterministic token counts: ~4 characters a prompt token; a completion length from the prompt's hash."""
+    prompt = max(1, len(prompt_text) // 4)
+    if not generates:
+        return prompt, 0
     cap = body.get("max_tokens") or body.get("max_completion_tokens") or 512
-    completion = min(int(cap), 16 + int(hashlib.sha256(text.encode()).hexdigest()[:4], 16) % 240)
+    completion = min(int(cap), 16 + int(hashlib.sha256(prompt_text.encode()).hexdigest()[:4], 16) % 240)
     return prompt, max(1, completion)
 
 
-def chat(ctx: Ctx) -> Resp:
-    """POST /v1/chat/completions: pick a provider, bill the request (placeholder now, settled later)."""
-    ctx.need_auth()
-    scn = ctx.scn
+def _body(ctx: Ctx) -> dict[str, Any]:
     try:
         body = json.loads(ctx.req.body or b"{}")
     except ValueError as exc:
         raise HTTPError(400, "Request body is not valid JSON") from exc
     if not isinstance(body, dict) or "model" not in body:
         raise HTTPError(400, "'model' is required")
+    return body
+
+
+def _serve(ctx: Ctx, kind: str) -> Resp:
+    """Bill one router request (placeholder now, settled later) and answer it as OpenAI does for `kind`:
+    `chat`, `completion` or `embedding`."""
+    ctx.need_auth()
+    scn = ctx.scn
+    body = _body(ctx)
     model, offer = choose(scn.router_models, str(body["model"]))
+    wants = "feature-extraction" if kind == "embedding" else "conversational"
+    if model.task != wants:
+        raise HTTPError(400, f"The requested model '{model.id}' does not support this task ({model.task}).",
+                        "model_not_supported")
     ns = ctx.req.headers.get("x-hf-bill-to") or scn.user.name
     if ns != scn.user.name and scn.org(ns) is None:
         raise HTTPError(403, f"You are not a member of '{ns}' and cannot bill requests to it")
     cap = scn.cap_nano_usd(ns)
     if cap is not None and ctx.hub.traffic.period_used(ns, ctx.now) >= cap:
         raise HTTPError(402, DEPLETED)
-    prompt, completion = _tokens(body)
+    source = body.get("messages", []) if kind == "chat" else body.get("prompt" if kind == "completion" else "input")
+    prompt, completion = _tokens(json.dumps(source, sort_keys=True), body, kind != "embedding")
     cost = offer.cost_nano_usd(prompt, completion)
     duration = int(completion / offer.throughput * 1000) + offer.first_token_latency_ms
     session = ctx.req.headers.get("x-hf-session-id")
@@ -88,23 +104,54 @@ def chat(ctx: Ctx) -> Resp:
     ctx.hub.traffic.record(Routed(ts, ns, model.id, offer.provider, prompt, completion, cost,
                                   session[:256] if session else None, duration))
     rid = hashlib.sha256(f"{scn.seed}/{ts}/{len(ctx.hub.traffic.ledger)}".encode()).hexdigest()[:24]
-    words = f"This is a fake reply from {offer.provider} serving {model.id}.".split()
-    usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
+    usage: dict[str, int] = {"prompt_tokens": prompt, "completion_tokens": completion,
+                             "total_tokens": prompt + completion}
     headers = [("x-inference-provider", offer.provider), ("Inference-Id", rid)]
+    if kind == "embedding":
+        inputs = source if isinstance(source, list) else [source]
+        data = [{"object": "embedding", "index": i, "embedding": _vector(json.dumps(x))} for i, x in enumerate(inputs)]
+        return json_resp({"object": "list", "data": data, "model": model.id,
+                          "usage": {"prompt_tokens": prompt, "total_tokens": prompt}}, headers=headers)
+    words = f"This is a fake reply from {offer.provider} serving {model.id}.".split()
     if not body.get("stream"):
-        return json_resp({"id": f"chatcmpl-{rid}", "object": "chat.completion", "created": ts, "model": model.id,
-                          "system_fingerprint": "", "choices": [{"index": 0, "message": {
-                              "role": "assistant", "content": " ".join(words)}, "logprobs": None,
-                              "finish_reason": "stop"}], "usage": usage}, headers=headers)
-    chunks = []
-    for i, w in enumerate(words):
-        delta = {"role": "assistant", "content": w} if i == 0 else {"content": " " + w}
-        chunks.append({"id": f"chatcmpl-{rid}", "object": "chat.completion.chunk", "created": ts, "model": model.id,
-                       "choices": [{"index": 0, "delta": delta, "finish_reason": None}], "usage": None})
-    chunks.append({"id": f"chatcmpl-{rid}", "object": "chat.completion.chunk", "created": ts, "model": model.id,
-                   "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "usage": usage})
-    stream = b"".join(b"data: " + dumps(c) + b"\n\n" for c in chunks) + b"data: [DONE]\n\n"
-    return Resp(200, stream, [("Content-Type", "text/event-stream"), *headers])
+        return json_resp(_whole(kind, rid, ts, model.id, " ".join(words)) | {"usage": usage}, headers=headers)
+    options = body.get("stream_options")
+    asked = isinstance(options, dict) and options.get("include_usage") is True
+    chunks = [_chunk(kind, rid, ts, model.id, w if i == 0 else " " + w, None, first=i == 0)
+              for i, w in enumerate(words)]
+    # Providers differ: together puts usage on its last chunk, asked or not (hf-api.md 4.4); the others follow
+    # OpenAI: with stream_options.include_usage, one more chunk with no choices and the usage, else none.
+    together = offer.provider == "together"
+    chunks.append(_chunk(kind, rid, ts, model.id, "", "stop") | {"usage": usage if together else None})
+    if asked and not together:
+        chunks.append(_chunk(kind, rid, ts, model.id, "", None) | {"choices": [], "usage": usage})
+    events = tuple(b"data: " + dumps(c) + b"\n\n" for c in chunks) + (b"data: [DONE]\n\n",)
+    return Resp(200, b"", [("Content-Type", "text/event-stream"), *headers], chunks=events,
+                chunk_gap_s=ctx.hub.stream_gap_s)
+
+
+def _vector(text: str) -> list[float]:
+    digest = hashlib.sha256(text.encode()).digest()
+    return [round(b / 255 - 0.5, 4) for b in digest[:8]]
+
+
+def _whole(kind: str, rid: str, ts: int, model: str, text: str) -> dict[str, Any]:
+    if kind == "completion":
+        return {"id": f"cmpl-{rid}", "object": "text_completion", "created": ts, "model": model,
+                "choices": [{"index": 0, "text": text, "logprobs": None, "finish_reason": "stop"}]}
+    return {"id": f"chatcmpl-{rid}", "object": "chat.completion", "created": ts, "model": model,
+            "system_fingerprint": "", "choices": [{"index": 0, "message": {"role": "assistant", "content": text},
+                                                   "logprobs": None, "finish_reason": "stop"}]}
+
+
+def _chunk(kind: str, rid: str, ts: int, model: str, text: str, finish: str | None,
+           *, first: bool = False) -> dict[str, Any]:
+    if kind == "completion":
+        return {"id": f"cmpl-{rid}", "object": "text_completion", "created": ts, "model": model,
+                "choices": [{"index": 0, "text": text, "logprobs": None, "finish_reason": finish}], "usage": None}
+    delta: dict[str, str] = {"role": "assistant", "content": text} if first else {"content": text} if text else {}
+    return {"id": f"chatcmpl-{rid}", "object": "chat.completion.chunk", "created": ts, "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}], "usage": None}
 
 
 def route(ctx: Ctx) -> Resp | None:
@@ -118,6 +165,6 @@ def route(ctx: Ctx) -> Resp | None:
         if m is None:
             raise HTTPError(404, "Model not found")
         return json_resp(model_json(m))
-    if method == "POST" and path == "/v1/chat/completions":
-        return chat(ctx)
+    if method == "POST" and path in SERVED:
+        return _serve(ctx, SERVED[path])
     return None

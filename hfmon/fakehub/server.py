@@ -67,12 +67,17 @@ class _Handler(BaseHTTPRequestHandler):
         for k, v in resp.headers:
             self.send_header(k, v)
         streaming = resp.sse_hold_s > 0
-        if streaming:
+        if resp.chunks:
+            self.send_header("Transfer-Encoding", "chunked")
+        elif streaming:
             self.send_header("Connection", "close")
         else:
             self.send_header("Content-Length", str(resp.declared_length or len(resp.body)))
         self.end_headers()
         try:
+            if resp.chunks:
+                self._write_chunks(resp)
+                return
             self.wfile.write(resp.body)
             self.wfile.flush()
             if streaming:
@@ -81,6 +86,17 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         if streaming or resp.declared_length is not None:
             self.close_connection = True
+
+    def _write_chunks(self, resp: Resp) -> None:
+        """A streamed body in HTTP/1.1 chunked encoding, each chunk flushed after the response's gap."""
+        for chunk in (resp.body, *resp.chunks) if resp.body else resp.chunks:
+            if resp.chunk_gap_s and self.server.stopping.wait(resp.chunk_gap_s):
+                self.close_connection = True
+                return
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.flush()
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
 

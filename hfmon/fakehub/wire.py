@@ -60,6 +60,8 @@ class Resp:
     declared_length: int | None = None
     sse_hold_s: float = 0.0
     reason: str | None = None  # the HTTP reason phrase, when not the standard one (fault tests)
+    chunks: tuple[bytes, ...] = ()  # a streamed body: sent chunk by chunk (chunked encoding) after `body`
+    chunk_gap_s: float = 0.0  # pause before each chunk on loopback (a slow token stream)
 
     def header(self, name: str) -> str | None:
         """A response header value (case-insensitive)."""

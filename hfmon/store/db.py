@@ -40,6 +40,7 @@ from hfmon.store.extract import (
     same_usage,
     usage_points,
 )
+from hfmon.store.ledger import fresh_sessions, record_sessions
 from hfmon.store.schema import SCHEMA_VERSION, expected_shape, migrate, shape, user_version
 
 T = TypeVar("T")
@@ -261,9 +262,11 @@ class HistoryStore:
         at = encode_time(snapshot.taken_at)
         points = usage_points(snapshot)
         observed = observe(snapshot)
+        sessions = fresh_sessions(snapshot)
 
         def write(conn: sqlite3.Connection) -> None:
             _record_usage(conn, points, at)
+            record_sessions(conn, sessions, snapshot.taken_at)  # settled costs of the proxy's sessions
             _record_states(conn, observed, at)
             if observed.listed:  # the poll saw resources: it counts for the gaps history must allow for
                 _record_poll(conn, at)

@@ -102,5 +102,8 @@ def prune(conn: sqlite3.Connection, cutoff: int) -> None:
     """, [{"id": row[0], "cutoff": cutoff} for row in conn.execute("SELECT id FROM resources")])
     conn.execute("DELETE FROM poll_runs WHERE last_at < ?", (cutoff,))
     conn.execute("DELETE FROM alert_events WHERE at < ?", (cutoff,))
+    conn.execute("DELETE FROM ledger WHERE at < ?", (cutoff,))
+    conn.execute("DELETE FROM ledger_sessions WHERE read_at < ? AND session_id NOT IN "
+                 "(SELECT session_id FROM ledger WHERE session_id IS NOT NULL)", (cutoff,))
     names = [row[0] for row in conn.execute(_NAMESPACES + "SELECT name FROM ns WHERE name IS NOT NULL")]
     conn.executemany("DELETE FROM usage_points WHERE namespace = ? AND at < ?", [(n, cutoff) for n in names])

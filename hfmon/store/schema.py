@@ -95,7 +95,45 @@ V4 = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4)
+# v5: the proxy's ledger (hfmon.ledger): one row per request through `hfmon proxy` (never a prompt or a
+# completion), and the settled cost HF reported per session id the proxy chose. Money is the Decimal's text,
+# NULL when unknown or unpriced; durations are integer microseconds.
+V5 = (
+    """
+    CREATE TABLE ledger (
+        id INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        run_id TEXT,
+        namespace TEXT,
+        route TEXT NOT NULL,
+        model TEXT NOT NULL,
+        policy TEXT,
+        provider TEXT,
+        streamed INTEGER NOT NULL,
+        status INTEGER,
+        outcome TEXT NOT NULL,
+        ttfb_us INTEGER,
+        latency_us INTEGER,
+        prompt_tokens INTEGER,
+        completion_tokens INTEGER,
+        request_id TEXT,
+        session_id TEXT,
+        estimated_usd TEXT
+    )
+    """,
+    "CREATE INDEX ledger_at ON ledger (at)",
+    "CREATE INDEX ledger_run ON ledger (run_id) WHERE run_id IS NOT NULL",
+    """
+    CREATE TABLE ledger_sessions (
+        session_id TEXT PRIMARY KEY,
+        requests INTEGER NOT NULL,
+        settled_usd TEXT NOT NULL,
+        read_at INTEGER NOT NULL
+    ) WITHOUT ROWID
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

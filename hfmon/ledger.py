@@ -1,0 +1,61 @@
+"""The proxy's ledger as the rest of hfmon reads it: one row per request through `hfmon proxy`, and the settled
+cost HF reported for each session id the proxy chose. Pure values; `hfmon.store.ledger` persists them.
+
+Never a prompt or a completion: only what a bill needs (model, provider, tokens, status, timings, ids).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Outcome(StrEnum):
+    """How a request through the proxy ended."""
+
+    OK = "ok"  # the upstream answered 2xx/3xx and the caller got all of it
+    HTTP_ERROR = "http_error"  # the upstream answered 4xx/5xx (passed to the caller unchanged)
+    CLIENT_DISCONNECTED = "client_disconnected"  # the caller hung up before the answer ended
+    UNREACHABLE = "unreachable"  # no answer from the upstream: connection refused, DNS, reset
+    TIMED_OUT = "timed_out"  # the upstream did not answer or stalled past the proxy's timeout
+    BAD_RESPONSE = "bad_response"  # the upstream broke off or sent more than the proxy accepts
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerRow:
+    """One request through the proxy. Tokens and cost are None when unknown; cost also when unpriced."""
+
+    at: datetime  # when the request arrived
+    namespace: str | None  # X-HF-Bill-To; None: the caller's own account
+    route: str  # chat | completion | embedding
+    model: str  # as requested, without a `:provider` or `:policy` suffix
+    policy: str | None  # the suffix as requested (a provider id, `cheapest`, `fastest`, `preferred`), or None
+    provider: str | None  # who served it (`x-inference-provider`, else a pinned suffix); None: unknown
+    streamed: bool
+    status: int | None  # the upstream's HTTP status; None when it never answered
+    outcome: Outcome
+    ttfb_s: float | None  # time to the first byte of the upstream's answer
+    latency_s: float | None  # until the answer ended (or the caller hung up)
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    request_id: str | None
+    session_id: str | None
+    estimated_usd: Decimal | None  # tokens x the router's live price for that provider; None: unpriced/unknown
+    run_id: str | None = None  # the `hfmon run` that made it
+
+    @property
+    def is_error(self) -> bool:
+        """Counted as an error: an upstream 4xx/5xx or no usable answer (a caller hanging up is not one)."""
+        return self.outcome not in (Outcome.OK, Outcome.CLIENT_DISCONNECTED)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionSettled:
+    """What HF reported as settled for one session id (`usage-by-inference-session`, summed over periods)."""
+
+    session_id: str
+    requests: int
+    settled_usd: Decimal
+    read_at: datetime

@@ -1,0 +1,357 @@
+"""The metering proxy as a small ASGI app: forwards OpenAI-compatible requests to the router with the caller's own
+token, passes answers through unchanged (streams chunk by chunk), and hands one ledger row per request to a sink.
+
+It never reads, logs or keeps a prompt or a completion beyond passing the bytes on: only the `usage` object, the
+model, the provider and ids reach the ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import httpx2
+
+from hfmon.api.parse_resources import parse_router_models
+from hfmon.clock import Clock, SystemClock
+from hfmon.ledger import LedgerRow, Outcome
+from hfmon.proxy import meter
+
+log = logging.getLogger(__name__)
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+MAX_REQUEST = 64 << 20  # bytes of a request body (base64 images fit)
+MAX_ANSWER = 64 << 20  # bytes of a whole (not streamed) answer
+PRICES_TTL_S = 600.0
+TIMEOUT = httpx2.Timeout(connect=10.0, read=600.0, write=60.0, pool=60.0)  # a slow model may think for minutes
+# Hop-by-hop and framing headers: each side of the proxy sets its own.
+_DROP_REQUEST = frozenset({"host", "content-length", "connection", "keep-alive", "transfer-encoding", "te",
+                           "upgrade", "proxy-authorization", "proxy-connection", "accept-encoding", "trailer"})
+_DROP_ANSWER = frozenset({"content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade",
+                          "trailer", "proxy-connection", "content-encoding"})
+SERVED = "hfmon proxy serves POST /v1/chat/completions, /v1/completions, /v1/embeddings and GET /v1/models"
+
+
+@dataclass
+class PriceBook:
+    """The router's live per-token prices, fetched from `/v1/models` and refreshed every PRICES_TTL_S."""
+
+    prices: meter.Prices = field(default_factory=dict)
+    fetched_at: float | None = None
+    _refreshing: asyncio.Task[None] | None = None
+
+    async def refresh(self, client: httpx2.AsyncClient, url: str) -> None:
+        """Fetch the prices; on failure keep the last ones (none at first: everything is unpriced)."""
+        try:
+            resp = await client.get(url, timeout=10.0)
+            resp.raise_for_status()
+            found = parse_router_models(resp.json())
+        except Exception as exc:  # noqa: BLE001 - any failure leaves the requests unpriced, never $0
+            log.warning("could not read router prices from %s: %s", url, type(exc).__name__)
+            return
+        self.prices = {(p.model, p.provider): (p.input_usd_per_million, p.output_usd_per_million) for p in found
+                       if p.input_usd_per_million is not None or p.output_usd_per_million is not None}
+        self.fetched_at = time.monotonic()
+
+    def maybe_refresh(self, client: httpx2.AsyncClient, url: str) -> None:
+        """Start a background refresh when the prices are older than PRICES_TTL_S."""
+        stale = self.fetched_at is None or time.monotonic() - self.fetched_at > PRICES_TTL_S
+        if stale and (self._refreshing is None or self._refreshing.done()):
+            self._refreshing = asyncio.get_running_loop().create_task(self.refresh(client, url))
+
+
+@dataclass
+class _Exchange:
+    """What one request through the proxy has shown so far (becomes its ledger row)."""
+
+    at: datetime
+    started: float
+    route: str
+    model: str
+    policy: str | None
+    namespace: str | None
+    session_id: str | None
+    streamed: bool
+    status: int | None = None
+    outcome: Outcome = Outcome.BAD_RESPONSE
+    provider: str | None = None
+    request_id: str | None = None
+    ttfb_s: float | None = None
+    latency_s: float | None = None
+    tokens: tuple[int, int] | None = None
+
+
+class ProxyApp:
+    """ASGI app: the metering proxy. `sink` receives one LedgerRow per metered request (it must not block)."""
+
+    def __init__(self, upstream: str, sink: Callable[[LedgerRow], None], *, bill_to: str | None = None,
+                 run_id: str | None = None, clock: Clock | None = None,
+                 transport: httpx2.AsyncBaseTransport | None = None) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.sink = sink
+        self.bill_to = bill_to
+        self.run_id = run_id
+        self.clock = clock or SystemClock()
+        self.prices = PriceBook()
+        self._transport = transport
+        self._client: httpx2.AsyncClient | None = None
+
+    @property
+    def client(self) -> httpx2.AsyncClient:
+        """The one upstream connection pool (opened at startup)."""
+        if self._client is None:
+            limits = httpx2.Limits(max_connections=256, max_keepalive_connections=64)
+            self._client = httpx2.AsyncClient(transport=self._transport, timeout=TIMEOUT, limits=limits,
+                                              follow_redirects=False, trust_env=False)
+        return self._client
+
+    async def startup(self) -> None:
+        """Open the pool and read the prices once before serving."""
+        await self.prices.refresh(self.client, f"{self.upstream}/v1/models")
+
+    async def shutdown(self) -> None:
+        """Close the pool."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self._http(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await self.startup()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path, method = scope["path"], scope["method"]
+        route = meter.ROUTES.get(path) if method == "POST" else None
+        if route is None:
+            if method == "GET" and (path == "/v1/models" or path.startswith("/v1/models/")):
+                await self._pass(scope, receive, send)
+            else:
+                await _answer(send, 404, {"error": {"message": SERVED, "type": "not_found"}})
+            return
+        body = await _read_body(receive)
+        if body is None:
+            await _answer(send, 413, {"error": {"message": f"request body over {MAX_REQUEST >> 20} MB",
+                                                "type": "invalid_request_error"}})
+            return
+        await self._metered(scope, receive, send, route, body)
+
+    async def _pass(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """An unmetered GET (the model list): forwarded and answered as is."""
+        await _read_body(receive)
+        try:
+            resp = await self.client.get(self._url(scope), headers=self._headers(scope, None, None))
+        except httpx2.HTTPError as exc:
+            await _answer(send, *_failure(exc)[1:])
+            return
+        await _start(send, resp, len(resp.content))
+        await send({"type": "http.response.body", "body": resp.content})
+
+    def _url(self, scope: Scope) -> str:
+        query = scope.get("query_string") or b""
+        return f"{self.upstream}{scope['path']}" + (f"?{query.decode('latin-1')}" if query else "")
+
+    def _headers(self, scope: Scope, namespace: str | None, session: str | None) -> list[tuple[bytes, bytes]]:
+        """The caller's headers (its own Authorization among them, never hfmon's) plus bill-to and session."""
+        out = [(k, v) for k, v in scope["headers"] if k.lower().decode("latin-1") not in _DROP_REQUEST]
+        out.append((b"accept-encoding", b"identity"))  # the proxy reads `usage`: no compressed answers
+        names = {k.lower() for k, _ in out}
+        if namespace is not None and b"x-hf-bill-to" not in names:
+            out.append((b"x-hf-bill-to", namespace.encode()))
+        if session is not None and b"x-hf-session-id" not in names:
+            out.append((b"X-HF-Session-id", session.encode()))
+        return out
+
+    async def _metered(self, scope: Scope, receive: Receive, send: Send, route: str, body: bytes) -> None:
+        started = time.perf_counter()
+        at = self.clock.now().astimezone(UTC)
+        doc = _json(body)
+        requested = doc.get("model") if isinstance(doc, dict) else None
+        model, policy = meter.split_model(requested if isinstance(requested, str) else "")
+        header = dict((k.lower(), v) for k, v in scope["headers"])
+        caller_ns = header.get(b"x-hf-bill-to")
+        namespace = caller_ns.decode("latin-1") if caller_ns else self.bill_to
+        caller_session = header.get(b"x-hf-session-id")
+        session = (caller_session.decode("latin-1") if caller_session
+                   else meter.session_id(namespace, model, at, self.run_id) if model else None)
+        streamed = isinstance(doc, dict) and doc.get("stream") is True
+        strip = False
+        if streamed and isinstance(doc, dict):
+            options = doc.get("stream_options")
+            if not (isinstance(options, dict) and options.get("include_usage") is True):
+                doc["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
+                body, strip = json.dumps(doc, ensure_ascii=False).encode(), True
+        ex = _Exchange(at, started, route, model or "unknown", policy, namespace, session, streamed)
+        self.prices.maybe_refresh(self.client, f"{self.upstream}/v1/models")
+        request = self.client.build_request("POST", self._url(scope), content=body,
+                                            headers=self._headers(scope, namespace, session))
+        watch = asyncio.ensure_future(_disconnected(receive))
+        pump = asyncio.ensure_future(self._exchange(request, send, ex, strip))
+        try:
+            await asyncio.wait((pump, watch), return_when=asyncio.FIRST_COMPLETED)
+            if not pump.done():  # the caller hung up first
+                pump.cancel()
+                ex.outcome = Outcome.CLIENT_DISCONNECTED
+                await asyncio.gather(pump, return_exceptions=True)
+            elif pump.exception() is not None:
+                if isinstance(pump.exception(), OSError):  # the server says the caller is gone
+                    ex.outcome = Outcome.CLIENT_DISCONNECTED
+                else:
+                    raise pump.exception()  # type: ignore[misc]
+        finally:
+            watch.cancel()
+            if ex.latency_s is None:
+                ex.latency_s = time.perf_counter() - started
+            self.sink(self._row(ex))
+
+    async def _exchange(self, request: httpx2.Request, send: Send, ex: _Exchange, strip: bool) -> None:
+        """Send the request upstream and the answer back; fills `ex` as it learns."""
+        try:
+            resp = await self.client.send(request, stream=True)
+        except httpx2.HTTPError as exc:
+            ex.outcome, status, error = _failure(exc)
+            await _answer(send, status, error)
+            return
+        try:
+            ex.ttfb_s = time.perf_counter() - ex.started
+            ex.status = resp.status_code
+            ex.provider = meter.served_by(ex.policy, resp.headers.get("x-inference-provider"))
+            ex.request_id = resp.headers.get("x-request-id")
+            ctype = resp.headers.get("content-type", "")
+            if ctype.startswith("text/event-stream"):
+                await self._stream(resp, send, ex, strip)
+            else:
+                await self._whole(resp, send, ex)
+        finally:
+            await resp.aclose()
+
+    async def _whole(self, resp: httpx2.Response, send: Send, ex: _Exchange) -> None:
+        chunks, size = [], 0
+        try:
+            async for chunk in resp.aiter_raw():
+                size += len(chunk)
+                if size > MAX_ANSWER:
+                    raise _TooLarge
+                chunks.append(chunk)
+        except (httpx2.HTTPError, _TooLarge) as exc:
+            ex.outcome, status, error = _failure(exc)
+            await _answer(send, status, error)
+            return
+        content = b"".join(chunks)
+        ok = resp.status_code < 400
+        if ok:
+            ex.tokens = meter.usage_of(_json(content))
+        await _start(send, resp, len(content))
+        await send({"type": "http.response.body", "body": content})
+        ex.outcome = Outcome.OK if ok else Outcome.HTTP_ERROR
+        ex.latency_s = time.perf_counter() - ex.started
+
+    async def _stream(self, resp: httpx2.Response, send: Send, ex: _Exchange, strip: bool) -> None:
+        stream = meter.StreamMeter(strip)
+        await _start(send, resp, None)
+        try:
+            async for chunk in resp.aiter_raw():
+                out = stream.feed(chunk)
+                if out:
+                    await send({"type": "http.response.body", "body": out, "more_body": True})
+        except httpx2.HTTPError:
+            ex.outcome = Outcome.BAD_RESPONSE  # the caller has the headers already: the stream just ends short
+            await send({"type": "http.response.body", "body": stream.finish()})
+            return
+        await send({"type": "http.response.body", "body": stream.finish()})
+        ex.tokens = stream.tokens
+        ex.outcome = Outcome.OK if resp.status_code < 400 else Outcome.HTTP_ERROR
+        ex.latency_s = time.perf_counter() - ex.started
+
+    def _row(self, ex: _Exchange) -> LedgerRow:
+        tokens = ex.tokens if ex.outcome is Outcome.OK else None
+        estimated: Decimal | None = meter.estimate_usd(self.prices.prices, ex.model, ex.provider, tokens)
+        return LedgerRow(
+            at=ex.at, namespace=ex.namespace, route=ex.route, model=ex.model, policy=ex.policy, provider=ex.provider,
+            streamed=ex.streamed, status=ex.status, outcome=ex.outcome, ttfb_s=ex.ttfb_s, latency_s=ex.latency_s,
+            prompt_tokens=tokens[0] if tokens else None, completion_tokens=tokens[1] if tokens else None,
+            request_id=ex.request_id, session_id=ex.session_id, estimated_usd=estimated, run_id=self.run_id)
+
+
+class _TooLarge(Exception):
+    """An answer over MAX_ANSWER."""
+
+
+def _failure(exc: Exception) -> tuple[Outcome, int, dict[str, Any]]:
+    """The outcome, and the answer the proxy gives itself when the router gave none (a gateway error)."""
+    if isinstance(exc, httpx2.TimeoutException):
+        return Outcome.TIMED_OUT, 504, _error("the Hugging Face router did not answer in time", "timeout")
+    if isinstance(exc, _TooLarge):
+        return Outcome.BAD_RESPONSE, 502, _error(f"the router's answer is over {MAX_ANSWER >> 20} MB", "too_large")
+    if isinstance(exc, httpx2.RemoteProtocolError | httpx2.ReadError):
+        return Outcome.BAD_RESPONSE, 502, _error("the Hugging Face router broke off its answer", "bad_gateway")
+    return Outcome.UNREACHABLE, 502, _error(f"cannot reach the Hugging Face router ({type(exc).__name__})",
+                                            "bad_gateway")
+
+
+def _error(message: str, code: str) -> dict[str, Any]:
+    return {"error": {"message": f"hfmon proxy: {message}", "type": "proxy_error", "code": code}}
+
+
+def _json(content: bytes) -> Any:
+    try:
+        return json.loads(content)
+    except ValueError:
+        return None
+
+
+async def _read_body(receive: Receive) -> bytes | None:
+    """The request body, or None when it is over MAX_REQUEST (the rest is drained, not kept)."""
+    parts, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size <= MAX_REQUEST:
+            parts.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(parts) if size <= MAX_REQUEST else None
+
+
+async def _disconnected(receive: Receive) -> None:
+    """Returns when the caller hangs up (ASGI `http.disconnect`)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _start(send: Send, resp: httpx2.Response, length: int | None) -> None:
+    headers = [(k, v) for k, v in resp.headers.raw if k.lower().decode("latin-1") not in _DROP_ANSWER]
+    if length is not None:
+        headers.append((b"content-length", str(length).encode()))
+    await send({"type": "http.response.start", "status": resp.status_code, "headers": headers})
+
+
+async def _answer(send: Send, status: int, doc: dict[str, Any]) -> None:
+    body = json.dumps(doc).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

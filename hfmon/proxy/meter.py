@@ -1,0 +1,127 @@
+"""Pure rules of the metering proxy: which routes it meters, the session id it chooses, what a response says
+about usage, and the estimated cost of that usage. No I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+ROUTES = {"/v1/chat/completions": "chat", "/v1/completions": "completion", "/v1/embeddings": "embedding"}
+POLICIES = frozenset({"fastest", "cheapest", "preferred"})
+SESSION_MAX = 256  # the longest X-HF-Session-id HF's own client sends
+MILLION = Decimal(1_000_000)
+Prices = Mapping[tuple[str, str], tuple[Decimal | None, Decimal | None]]  # (model, provider) -> USD per 1M in/out
+
+
+def split_model(requested: str) -> tuple[str, str | None]:
+    """`org/model:suffix` → (model, suffix): a provider id or a routing policy; None without a suffix."""
+    model, sep, suffix = requested.partition(":")
+    return model, (suffix if sep and suffix else None)
+
+
+def served_by(policy: str | None, header: str | None) -> str | None:
+    """The provider that served a request: the router's `x-inference-provider`, else a pinned `:provider`."""
+    if header:
+        return header.strip()
+    return policy if policy is not None and policy not in POLICIES else None
+
+
+def session_id(namespace: str | None, model: str, at: datetime, run_id: str | None = None) -> str:
+    """The X-HF-Session-id hfmon chooses: one per namespace, model and UTC hour (and per `hfmon run`), so
+    `usage-by-inference-session` gives the settled cost of exactly those requests."""
+    digest = hashlib.sha256(f"{namespace or ''}\0{model}".encode()).hexdigest()[:16]
+    prefix = f"hfmon-run-{run_id}" if run_id else "hfmon"
+    return f"{prefix}-{at.strftime('%Y%m%dT%H')}-{digest}"[:SESSION_MAX]
+
+
+def usage_of(doc: Any) -> tuple[int, int] | None:
+    """(prompt, completion) tokens from an OpenAI-shaped body or chunk's `usage`; None when it carries none."""
+    usage = doc.get("usage") if isinstance(doc, dict) else None
+    if not isinstance(usage, dict):
+        return None
+    prompt, completion = _count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens", 0))
+    if prompt is None or completion is None:
+        return None
+    return prompt, completion
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def estimate_usd(prices: Prices, model: str, provider: str | None, tokens: tuple[int, int] | None) -> Decimal | None:
+    """Tokens x the router's price for that provider; None when the tokens, the provider or a needed price is
+    unknown (unpriced is never $0)."""
+    if tokens is None or provider is None:
+        return None
+    price = prices.get((model, provider))
+    if price is None:
+        return None
+    (prompt, completion), (p_in, p_out) = tokens, price
+    if (p_in is None and prompt) or (p_out is None and completion):
+        return None
+    return (prompt * (p_in or 0) + completion * (p_out or 0)) / MILLION
+
+
+def _data(event: bytes) -> Any:
+    """The JSON of an SSE event's `data:` lines, or None (e.g. `[DONE]`, a comment, bad JSON)."""
+    lines = [line[5:].strip() for line in event.splitlines() if line.startswith(b"data:")]
+    if not lines:
+        return None
+    try:
+        return json.loads(b"\n".join(lines))
+    except ValueError:
+        return None
+
+
+class StreamMeter:
+    """Reads an SSE stream as it passes: finds the usage, and drops the usage-only chunk the proxy asked for
+    (`stream_options.include_usage`) when the caller did not, so the caller sees exactly what it asked for."""
+
+    def __init__(self, strip_usage_chunk: bool) -> None:
+        self.strip = strip_usage_chunk
+        self.tokens: tuple[int, int] | None = None
+        self._pending = b""
+
+    def feed(self, data: bytes) -> bytes:
+        """Take the next bytes from the upstream; return what to send to the caller now."""
+        buf = self._pending + data
+        end = max(buf.rfind(b"\n\n") + 2, buf.rfind(b"\r\n\r\n") + 4, 0)
+        if end < 2:  # no complete event yet: held until its blank line arrives (events are small)
+            self._pending = buf
+            return b""
+        complete, self._pending = buf[:end], buf[end:]
+        if b'"usage"' not in complete:
+            return complete
+        out = []
+        for event in _events(complete):
+            if b'"usage"' in event:
+                doc = _data(event)
+                tokens = usage_of(doc)
+                if tokens is not None:
+                    self.tokens = tokens
+                    if self.strip and isinstance(doc, dict) and not doc.get("choices"):
+                        continue
+            out.append(event)
+        return b"".join(out)
+
+    def finish(self) -> bytes:
+        """What is left when the upstream ends (an event without its blank line)."""
+        rest, self._pending = self._pending, b""
+        return rest
+
+
+def _events(block: bytes) -> list[bytes]:
+    """Split complete SSE events, each keeping its own terminating blank line."""
+    out, start = [], 0
+    while start < len(block):
+        lf, crlf = block.find(b"\n\n", start), block.find(b"\r\n\r\n", start)
+        cut = [i + n for i, n in ((lf, 2), (crlf, 4)) if i >= 0]
+        end = min(cut) if cut else len(block)
+        out.append(block[start:end])
+        start = end
+    return out

@@ -1,0 +1,170 @@
+"""The proxy's ledger in the history file: rows appended in short transactions, settled session costs upserted.
+
+Writers never conflict: the proxy and a dashboard (or `hfmon run` and `hfmon receipt`) each take SQLite's write
+lock for one short `BEGIN IMMEDIATE` transaction, and the busy timeout makes the other wait its turn (WAL lets
+readers go on meanwhile). `LedgerWriter` keeps that off the proxy's event loop: rows go through a queue to one
+thread that commits whatever has queued up as one transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from hfmon.ledger import LedgerRow, Outcome, SessionSettled
+from hfmon.models import SessionCost, Snapshot, SourceStatus
+from hfmon.store.extract import decode_money, decode_time, encode_money, encode_time
+
+if TYPE_CHECKING:  # db.py writes sessions through this module on each poll
+    from hfmon.store.db import HistoryStore
+
+log = logging.getLogger(__name__)
+
+_COLUMNS = ("at, run_id, namespace, route, model, policy, provider, streamed, status, outcome, ttfb_us, latency_us, "
+            "prompt_tokens, completion_tokens, request_id, session_id, estimated_usd")
+_INSERT = f"INSERT INTO ledger ({_COLUMNS}) VALUES ({', '.join('?' * 17)})"
+_SELECT = f"SELECT {_COLUMNS} FROM ledger"
+_UPSERT_SESSION = """
+    INSERT INTO ledger_sessions (session_id, requests, settled_usd, read_at) VALUES (?, ?, ?, ?)
+    ON CONFLICT (session_id) DO UPDATE SET requests = excluded.requests, settled_usd = excluded.settled_usd,
+        read_at = excluded.read_at WHERE excluded.read_at >= ledger_sessions.read_at
+"""
+_BATCH = 500  # rows per transaction at most: a long backlog still commits in short transactions
+
+
+def _us(seconds: float | None) -> int | None:
+    return None if seconds is None else round(seconds * 1_000_000)
+
+
+def _encode(row: LedgerRow) -> tuple[object, ...]:
+    return (encode_time(row.at), row.run_id, row.namespace, row.route, row.model, row.policy, row.provider,
+            int(row.streamed), row.status, row.outcome.value, _us(row.ttfb_s), _us(row.latency_s),
+            row.prompt_tokens, row.completion_tokens, row.request_id, row.session_id, encode_money(row.estimated_usd))
+
+
+def _decode(values: tuple[object, ...]) -> LedgerRow:
+    (at, run_id, namespace, route, model, policy, provider, streamed, status, outcome, ttfb, latency,
+     prompt, completion, request_id, session_id, estimated) = values
+    return LedgerRow(
+        at=decode_time(int(at)),  # type: ignore[call-overload]
+        namespace=namespace, route=str(route), model=str(model), policy=policy, provider=provider,  # type: ignore[arg-type]
+        streamed=bool(streamed), status=status, outcome=Outcome(outcome),  # type: ignore[arg-type]
+        ttfb_s=None if ttfb is None else int(ttfb) / 1e6,  # type: ignore[call-overload]
+        latency_s=None if latency is None else int(latency) / 1e6,  # type: ignore[call-overload]
+        prompt_tokens=prompt, completion_tokens=completion, request_id=request_id,  # type: ignore[arg-type]
+        session_id=session_id, estimated_usd=decode_money(estimated), run_id=run_id)  # type: ignore[arg-type]
+
+
+def append(store: HistoryStore, rows: Iterable[LedgerRow]) -> None:
+    """Append ledger rows in one short transaction."""
+    encoded = [_encode(r) for r in rows]
+    if encoded:
+        store.transaction(lambda conn: conn.executemany(_INSERT, encoded))
+
+
+def load(store: HistoryStore, since: datetime) -> tuple[LedgerRow, ...]:
+    """The ledger rows from `since` on, oldest first."""
+    start = encode_time(since)
+    rows = store.transaction(lambda c: c.execute(_SELECT + " WHERE at >= ? ORDER BY at, id", (start,)).fetchall(),
+                             write=False)
+    return tuple(_decode(tuple(r)) for r in rows)
+
+
+def load_run(store: HistoryStore, run_id: str) -> tuple[LedgerRow, ...]:
+    """The ledger rows of one `hfmon run`, oldest first."""
+    rows = store.transaction(lambda c: c.execute(_SELECT + " WHERE run_id = ? ORDER BY at, id", (run_id,))
+                             .fetchall(), write=False)
+    return tuple(_decode(tuple(r)) for r in rows)
+
+
+def record_sessions(conn: sqlite3.Connection, sessions: Iterable[SessionCost], read_at: datetime) -> None:
+    """Store what HF reports as settled for the sessions the ledger knows (inside the caller's transaction).
+
+    A session spanning months comes once per monthly period: the periods are summed.
+    """
+    totals: dict[str, tuple[int, Decimal]] = {}
+    for s in sessions:
+        count, usd = totals.get(s.session_id, (0, Decimal(0)))
+        totals[s.session_id] = (count + s.requests, usd + s.cost_usd)
+    if not totals:
+        return
+    known = {row[0] for row in conn.execute("SELECT DISTINCT session_id FROM ledger WHERE session_id IS NOT NULL")}
+    at = encode_time(read_at)
+    conn.executemany(_UPSERT_SESSION, [(sid, n, encode_money(usd), at)
+                                       for sid, (n, usd) in totals.items() if sid in known])
+
+
+def fresh_sessions(snapshot: Snapshot) -> list[SessionCost]:
+    """The session costs this poll read (not stale ones), of every namespace."""
+    return [s for ns in snapshot.namespaces if ns.sessions.status is SourceStatus.OK and ns.sessions.value
+            for s in ns.sessions.value]
+
+
+def store_sessions(store: HistoryStore, sessions: Iterable[SessionCost], read_at: datetime) -> None:
+    """`record_sessions` in a transaction of its own."""
+    items = tuple(sessions)
+    store.transaction(lambda conn: record_sessions(conn, items, read_at))
+
+
+def settled(store: HistoryStore, session_ids: Iterable[str]) -> dict[str, SessionSettled]:
+    """The settled cost HF reported for each of these sessions (absent: not reported yet)."""
+    wanted = sorted(set(session_ids))
+
+    def read(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+        out: list[tuple[object, ...]] = []
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            out += conn.execute("SELECT session_id, requests, settled_usd, read_at FROM ledger_sessions "
+                                f"WHERE session_id IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
+        return out
+
+    return {str(sid): SessionSettled(str(sid), int(n), Decimal(str(usd)), decode_time(int(at)))  # type: ignore[call-overload]
+            for sid, n, usd, at in store.transaction(read, write=False)}
+
+
+class LedgerWriter:
+    """Appends ledger rows from a background thread, so a request never waits for the disk."""
+
+    def __init__(self, store: HistoryStore) -> None:
+        self.store = store
+        self._queue: queue.SimpleQueue[LedgerRow | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._drain, name="hfmon-ledger", daemon=True)
+        self._thread.start()
+        self.failures = 0
+
+    def put(self, row: LedgerRow) -> None:
+        """Queue one row (never blocks)."""
+        self._queue.put(row)
+
+    def close(self, timeout_s: float = 30.0) -> None:
+        """Write what is queued, then stop the thread."""
+        self._queue.put(None)
+        self._thread.join(timeout_s)
+
+    def _drain(self) -> None:
+        stop = False
+        while not stop:
+            batch: list[LedgerRow] = []
+            item = self._queue.get()
+            while True:
+                if item is None:
+                    stop = True
+                    break
+                batch.append(item)
+                if len(batch) >= _BATCH:
+                    break
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+            try:
+                append(self.store, batch)
+            except Exception as exc:  # noqa: BLE001 - the proxy goes on serving; the loss is logged and counted
+                self.failures += len(batch)
+                log.warning("could not write %d ledger row(s): %s", len(batch), exc)
