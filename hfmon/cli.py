@@ -65,6 +65,9 @@ COMMANDS: dict[str, Command] = {
     "exporter": Command("hfmon.exporter.command", "serve Prometheus metrics of one or several accounts"),
     "proxy": Command("hfmon.proxy.cli", "a local OpenAI-compatible proxy to the HF router that meters each request",
                      common=False),
+    "run": Command("hfmon.proxy.run", "run a command through a metering proxy, then print its cost receipt",
+                   common=False),
+    "receipt": Command("hfmon.proxy.receipt", "the cost receipt of an earlier `hfmon run`", common=False),
 }
 
 # Commands with their own --interval (the dashboard's flag means nothing to the others).

@@ -32,6 +32,15 @@ def _money(value: Decimal) -> str:
     return f"{sign}${abs(rounded):,.2f}"
 
 
+def money_fine(value: Decimal | None, *, missing: str = UNPRICED) -> str:
+    """USD with the cents' fractions a per-token cost needs: `$0.000347` under a dollar, else as `money`."""
+    if value is None:
+        return missing
+    if value == 0 or abs(value) >= 1:
+        return money(value)
+    return f"{'-' if value < 0 else ''}${abs(value).quantize(Decimal('0.000001'), rounding=ROUND_HALF_UP)}"
+
+
 def money_delta(value: Decimal | None, *, missing: str = MISSING) -> str:
     """A signed money difference: `+$1.20`, `-$0.40`, `$0.00`."""
     if value is None:
@@ -45,11 +54,13 @@ def per_hour(value: Decimal | None, *, missing: str = UNPRICED) -> str:
     return missing if value is None else money(value) + "/h"
 
 
-def money_total(total: Total[Decimal], *, unit: str = "") -> str:
-    """A total as a user reads it: `$12.30`, `at least $12.30` when parts are missing, `unknown` when all are."""
+def money_total(total: Total[Decimal], *, unit: str = "", fine: bool = False) -> str:
+    """A total as a user reads it: `$12.30`, `at least $12.30` when parts are missing, `unknown` when all are;
+    `fine`: with the fractions of a cent (`money_fine`)."""
+    show = money_fine if fine else money
     if total.complete:
-        return money(total.value) + unit
-    return UNKNOWN if total.known is None else f"at least {money(total.known)}{unit}"
+        return show(total.value) + unit
+    return UNKNOWN if total.known is None else f"at least {show(total.known)}{unit}"
 
 
 def count_total(total: Total[int]) -> str:

@@ -1,0 +1,131 @@
+"""`hfmon receipt ID`: what one `hfmon run` cost, by model: requests, errors, tokens, estimated cost, and the
+settled cost once Hugging Face has settled it (read back with hfmon's own token)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TextIO
+
+from hfmon.exitcodes import ExitCode
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from hfmon.ledger import LedgerRow, SessionSettled
+    from hfmon.models import SessionCost
+    from hfmon.report import Total
+    from hfmon.store import HistoryStore
+
+DESCRIPTION = """\
+Print the cost receipt of one `hfmon run`: its requests, errors and tokens by model, what they cost at the
+router's prices (estimated), and what Hugging Face settled for them, read from usage-by-inference-session
+with your token (HF_TOKEN or `hf auth login`, billing read). Settlement takes up to ~30 minutes.
+"""
+
+EPILOG = """\
+examples:
+  hfmon receipt 20261130T0730-3fa2c1     the receipt of the run `hfmon run` printed this id for
+
+exit codes:
+  0  printed (settled figures may still be pending)
+  2  no run with that id in the history file, or the history file cannot be used
+"""
+
+SETTLE_NOTE = "Hugging Face settles requests up to ~30 minutes after they are made"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the receipt's argument."""
+    parser.add_argument("run_id", metavar="ID", help="the run id `hfmon run` printed")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Print the receipt of a past run, refreshing its settled costs first."""
+    from hfmon.errors import HfmonError
+    from hfmon.store import HistoryStore
+    from hfmon.store import ledger as stored
+
+    try:
+        store = HistoryStore.open()
+    except HfmonError as exc:
+        print(f"hfmon receipt: {exc.message}", file=sys.stderr)
+        return int(ExitCode.USAGE)
+    with store:
+        rows = stored.load_run(store, args.run_id)
+        if not rows:
+            print(f"hfmon receipt: no run {args.run_id!r} in {store.path}; use the id `hfmon run` printed",
+                  file=sys.stderr)
+            return int(ExitCode.USAGE)
+        note = refresh_settled(store, rows)
+        settled = stored.settled(store, {r.session_id for r in rows if r.session_id})
+    print_receipt(args.run_id, rows, settled, note, sys.stdout)
+    return int(ExitCode.OK)
+
+
+def refresh_settled(store: HistoryStore, rows: Sequence[LedgerRow], timeout_s: float = 20.0) -> str | None:
+    """Read the settled costs of the rows' sessions with hfmon's own token and keep them; None, or why not."""
+    from hfmon.api.session import open_client
+    from hfmon.errors import HfmonError
+    from hfmon.store import ledger as stored
+
+    namespaces = sorted({r.namespace for r in rows}, key=lambda n: n or "")
+    start = min(r.at for r in rows) - timedelta(minutes=1)
+
+    async def read() -> tuple[list[SessionCost], datetime]:
+        client, clock = open_client()
+        found: list[SessionCost] = []
+        async with client:
+            now = clock.now()
+            for ns in namespaces:  # None: the caller's own account
+                found += await client.sessions(ns or "", user=ns is None, start=start, end=now)
+        return found, now
+
+    try:
+        found, now = asyncio.run(asyncio.wait_for(read(), timeout_s))
+    except HfmonError as exc:
+        return f"settled costs not read: {exc.message}"
+    except TimeoutError:
+        return "settled costs not read: Hugging Face did not answer in time"
+    stored.store_sessions(store, found, now)
+    return None
+
+
+def print_receipt(run_id: str, rows: Sequence[LedgerRow], settled: Mapping[str, SessionSettled], note: str | None,
+                  out: TextIO) -> None:
+    """The receipt: one line per model, then the total and what any partial figure leaves out."""
+    from hfmon.costs import ledger as figures
+    from hfmon.format import money_total
+
+    models = figures.breakdown(rows, figures.by_model, settled)
+    total = figures.figures("total", rows, settled, figures.session_sizes(rows))
+    width = max([len("model"), *(len(m.name) for m in models)])
+    plural = {True: "s", False: ""}
+    print(f"hfmon run {run_id}: {total.requests} request{plural[total.requests != 1]}, {total.errors} "
+          f"error{plural[total.errors != 1]}", file=out)
+    print(f"{'model':<{width}}  {'reqs':>5} {'errs':>5} {'tokens in':>10} {'out':>8}  {'estimated':>20}  settled",
+          file=out)
+    for m in (*models, total):
+        pending = m.settled_usd.known is None and m.requests > m.errors
+        shown = "pending" if pending else money_total(m.settled_usd, fine=True)
+        print(f"{m.name:<{width}}  {m.requests:>5} {m.errors:>5} {m.prompt_tokens:>10,} {m.completion_tokens:>8,}  "
+              f"{money_total(m.estimated_usd, fine=True):>20}  {shown}", file=out)
+    for reason in reasons(total.estimated_usd, total.settled_usd):
+        print(f"  not in the figures: {reason}", file=out)
+    if not total.settled_usd.complete:
+        print(f"{SETTLE_NOTE}: `hfmon receipt {run_id}` shows them when they land.", file=out)
+    if note:
+        print(note, file=out)
+
+
+def reasons(*totals: Total[Decimal]) -> list[str]:
+    """What partial totals leave out, in words (`unpriced:m via p` → `m via p (unpriced)`)."""
+    out: dict[str, None] = {}
+    for total in totals:
+        for missing in total.missing:
+            kind, _, what = missing.partition(":")
+            out[f"{what} ({kind})"] = None
+    return list(out)
