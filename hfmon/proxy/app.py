@@ -33,6 +33,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 MAX_REQUEST = 64 << 20  # bytes of a request body (base64 images fit)
 MAX_ANSWER = 64 << 20  # bytes of a whole (not streamed) answer
 PRICES_TTL_S = 600.0
+PRICES_RETRY_S = 60.0  # after a failed read of the prices, not before
 TIMEOUT = httpx2.Timeout(connect=10.0, read=600.0, write=60.0, pool=60.0)  # a slow model may think for minutes
 # Hop-by-hop and framing headers: each side of the proxy sets its own.
 _DROP_REQUEST = frozenset({"host", "content-length", "connection", "keep-alive", "transfer-encoding", "te",
@@ -48,10 +49,12 @@ class PriceBook:
 
     prices: meter.Prices = field(default_factory=dict)
     fetched_at: float | None = None
+    tried_at: float | None = None
     _refreshing: asyncio.Task[None] | None = None
 
     async def refresh(self, client: httpx2.AsyncClient, url: str) -> None:
         """Fetch the prices; on failure keep the last ones (none at first: everything is unpriced)."""
+        self.tried_at = time.monotonic()
         try:
             resp = await client.get(url, timeout=10.0)
             resp.raise_for_status()
@@ -65,8 +68,10 @@ class PriceBook:
 
     def maybe_refresh(self, client: httpx2.AsyncClient, url: str) -> None:
         """Start a background refresh when the prices are older than PRICES_TTL_S."""
-        stale = self.fetched_at is None or time.monotonic() - self.fetched_at > PRICES_TTL_S
-        if stale and (self._refreshing is None or self._refreshing.done()):
+        now = time.monotonic()
+        stale = self.fetched_at is None or now - self.fetched_at > PRICES_TTL_S
+        retry = self.tried_at is None or now - self.tried_at > PRICES_RETRY_S
+        if stale and retry and (self._refreshing is None or self._refreshing.done()):
             self._refreshing = asyncio.get_running_loop().create_task(self.refresh(client, url))
 
 
@@ -176,7 +181,8 @@ class ProxyApp:
     def _headers(self, scope: Scope, namespace: str | None, session: str | None) -> list[tuple[bytes, bytes]]:
         """The caller's headers (its own Authorization among them, never hfmon's) plus bill-to and session."""
         out = [(k, v) for k, v in scope["headers"] if k.lower().decode("latin-1") not in _DROP_REQUEST]
-        out.append((b"accept-encoding", b"identity"))  # the proxy reads `usage`: no compressed answers
+        out.append((b"accept-encoding", b"identity"))  # the proxy reads `usage`: no compressed answers (and
+        # should one come compressed anyway, it is decoded and passed on without its content-encoding)
         names = {k.lower() for k, _ in out}
         if namespace is not None and b"x-hf-bill-to" not in names:
             out.append((b"x-hf-bill-to", namespace.encode()))
@@ -250,7 +256,7 @@ class ProxyApp:
     async def _whole(self, resp: httpx2.Response, send: Send, ex: _Exchange) -> None:
         chunks, size = [], 0
         try:
-            async for chunk in resp.aiter_raw():
+            async for chunk in resp.aiter_bytes():
                 size += len(chunk)
                 if size > MAX_ANSWER:
                     raise _TooLarge
@@ -272,7 +278,7 @@ class ProxyApp:
         stream = meter.StreamMeter(strip)
         await _start(send, resp, None)
         try:
-            async for chunk in resp.aiter_raw():
+            async for chunk in resp.aiter_bytes():
                 out = stream.feed(chunk)
                 if out:
                     await send({"type": "http.response.body", "body": out, "more_body": True})

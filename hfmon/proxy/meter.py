@@ -90,8 +90,9 @@ class StreamMeter:
     def feed(self, data: bytes) -> bytes:
         """Take the next bytes from the upstream; return what to send to the caller now."""
         buf = self._pending + data
-        end = max(buf.rfind(b"\n\n") + 2, buf.rfind(b"\r\n\r\n") + 4, 0)
-        if end < 2:  # no complete event yet: held until its blank line arrives (events are small)
+        lf, crlf = buf.rfind(b"\n\n"), buf.rfind(b"\r\n\r\n")
+        end = max(lf + 2 if lf >= 0 else 0, crlf + 4 if crlf >= 0 else 0)
+        if end == 0:  # no complete event yet: held until its blank line arrives (events are small)
             self._pending = buf
             return b""
         complete, self._pending = buf[:end], buf[end:]

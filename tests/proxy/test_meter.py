@@ -1,0 +1,103 @@
+"""The proxy's pure rules: model suffixes, the provider that served, session ids, usage, the estimate, and the
+stream reader that finds the usage and drops only the usage chunk the proxy asked for."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import httpx2
+
+from hfmon.proxy import meter
+from hfmon.proxy.app import PriceBook
+from hfmon.proxy.server import bind
+
+PRICES = {("m/x", "p"): (Decimal("0.2"), Decimal("0.8")), ("m/x", "free-in"): (None, Decimal("1"))}
+
+
+def event(doc: object, crlf: bool = False) -> bytes:
+    sep = b"\r\n\r\n" if crlf else b"\n\n"
+    return b"data: " + json.dumps(doc).encode() + sep
+
+
+def test_model_suffixes_and_the_provider_that_served() -> None:
+    assert meter.split_model("org/m:together") == ("org/m", "together")
+    assert meter.split_model("org/m") == ("org/m", None)
+    assert meter.served_by("cheapest", None) is None  # a policy names no provider
+    assert meter.served_by("together", None) == "together"
+    assert meter.served_by("cheapest", "groq") == "groq"  # the router's header wins
+
+
+def test_one_session_per_namespace_model_and_hour() -> None:
+    at = datetime(2026, 11, 18, 15, 59, tzinfo=UTC)
+    same = meter.session_id("acme", "m/x", at)
+    assert same == meter.session_id("acme", "m/x", at.replace(minute=0)) and same.startswith("hfmon-20261118T15-")
+    others = {meter.session_id("acme", "m/y", at), meter.session_id(None, "m/x", at),
+              meter.session_id("acme", "m/x", at.replace(hour=16)), meter.session_id("acme", "m/x", at, "r1")}
+    assert same not in others and len(others) == 4
+    assert len(meter.session_id("a" * 500, "m" * 500, at, "r" * 500)) <= meter.SESSION_MAX
+
+
+def test_usage_and_the_estimate_never_turn_unknown_into_zero() -> None:
+    assert meter.usage_of({"usage": {"prompt_tokens": 3, "completion_tokens": 4}}) == (3, 4)
+    assert meter.usage_of({"usage": {"prompt_tokens": 3}}) == (3, 0)  # embeddings
+    assert meter.usage_of({"usage": None}) is None and meter.usage_of({"usage": {"prompt_tokens": -1}}) is None
+    assert meter.estimate_usd(PRICES, "m/x", "p", (1000, 500)) == Decimal("0.0006")
+    assert meter.estimate_usd(PRICES, "m/x", "other", (1000, 500)) is None  # unpriced provider
+    assert meter.estimate_usd(PRICES, "m/x", None, (1000, 500)) is None  # provider unknown
+    assert meter.estimate_usd(PRICES, "m/x", "free-in", (1000, 500)) is None  # no input price, input tokens
+    assert meter.estimate_usd(PRICES, "m/x", "free-in", (0, 500)) == Decimal("0.0005")
+    assert meter.estimate_usd(PRICES, "m/x", "p", None) is None
+
+
+def test_the_stream_reader_strips_only_the_usage_only_chunk_across_any_split() -> None:
+    usage = {"prompt_tokens": 9, "completion_tokens": 2}
+    body = (event({"choices": [{"delta": {"content": "hi"}}], "usage": None})
+            + event({"choices": [{"delta": {}}], "usage": None}, crlf=True)
+            + event({"choices": [], "usage": usage}) + b"data: [DONE]\n\n")
+    kept = body.replace(event({"choices": [], "usage": usage}), b"")
+    for size in (1, 7, len(body)):
+        stripping, passing = meter.StreamMeter(True), meter.StreamMeter(False)
+        out_strip = out_pass = b""
+        for i in range(0, len(body), size):
+            out_strip += stripping.feed(body[i:i + size])
+            out_pass += passing.feed(body[i:i + size])
+        out_strip += stripping.finish()
+        out_pass += passing.finish()
+        assert out_strip == kept and out_pass == body
+        assert stripping.tokens == passing.tokens == (9, 2)
+    together = event({"choices": [{"delta": {}, "finish_reason": "stop"}], "usage": usage})
+    reader = meter.StreamMeter(True)
+    assert reader.feed(together) == together and reader.tokens == (9, 2)  # usage on a content chunk stays
+
+
+def test_a_failed_price_read_is_retried_later_not_on_every_request() -> None:
+    calls = []
+
+    def down(request: httpx2.Request) -> httpx2.Response:
+        calls.append(request.url.path)
+        return httpx2.Response(503)
+
+    async def go() -> None:
+        book = PriceBook()
+        async with httpx2.AsyncClient(transport=httpx2.MockTransport(down)) as client:
+            await book.refresh(client, "http://router/v1/models")
+            for _ in range(5):
+                book.maybe_refresh(client, "http://router/v1/models")
+                await asyncio.sleep(0)
+        assert book.prices == {} and book.fetched_at is None
+
+    asyncio.run(go())
+    assert calls == ["/v1/models"]
+
+
+def test_the_listening_socket_disables_nagle() -> None:
+    sock = bind("127.0.0.1", 0)
+    try:
+        assert sock.proto == socket.IPPROTO_TCP
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
+    finally:
+        sock.close()
