@@ -166,13 +166,21 @@ class ProxyApp:
     async def _pass(self, scope: Scope, receive: Receive, send: Send) -> None:
         """An unmetered GET (the model list): forwarded and answered as is."""
         await _read_body(receive)
+        request = self.client.build_request("GET", self._url(scope), headers=self._headers(scope, None, None))
         try:
-            resp = await self.client.get(self._url(scope), headers=self._headers(scope, None, None))
+            resp = await self.client.send(request, stream=True)
         except httpx2.HTTPError as exc:
             await _answer(send, *_failure(exc)[1:])
             return
-        await _start(send, resp, len(resp.content))
-        await send({"type": "http.response.body", "body": resp.content})
+        try:
+            content = await _bounded(resp)
+        except (httpx2.HTTPError, _TooLarge) as exc:
+            await _answer(send, *_failure(exc)[1:])
+            return
+        finally:
+            await resp.aclose()
+        await _start(send, resp, len(content))
+        await send({"type": "http.response.body", "body": content})
 
     def _url(self, scope: Scope) -> str:
         query = scope.get("query_string") or b""
@@ -254,18 +262,12 @@ class ProxyApp:
             await resp.aclose()
 
     async def _whole(self, resp: httpx2.Response, send: Send, ex: _Exchange) -> None:
-        chunks, size = [], 0
         try:
-            async for chunk in resp.aiter_bytes():
-                size += len(chunk)
-                if size > MAX_ANSWER:
-                    raise _TooLarge
-                chunks.append(chunk)
+            content = await _bounded(resp)
         except (httpx2.HTTPError, _TooLarge) as exc:
             ex.outcome, status, error = _failure(exc)
             await _answer(send, status, error)
             return
-        content = b"".join(chunks)
         ok = resp.status_code < 400
         if ok:
             ex.tokens = meter.usage_of(_json(content))
@@ -315,6 +317,17 @@ def _failure(exc: Exception) -> tuple[Outcome, int, dict[str, Any]]:
         return Outcome.BAD_RESPONSE, 502, _error("the Hugging Face router broke off its answer", "bad_gateway")
     return Outcome.UNREACHABLE, 502, _error(f"cannot reach the Hugging Face router ({type(exc).__name__})",
                                             "bad_gateway")
+
+
+async def _bounded(resp: httpx2.Response) -> bytes:
+    """A whole answer's body; _TooLarge past MAX_ANSWER (read no further)."""
+    chunks, size = [], 0
+    async for chunk in resp.aiter_bytes():
+        size += len(chunk)
+        if size > MAX_ANSWER:
+            raise _TooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def _error(message: str, code: str) -> dict[str, Any]:
