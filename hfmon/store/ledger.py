@@ -12,6 +12,7 @@ import logging
 import queue
 import sqlite3
 import threading
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
@@ -36,6 +37,7 @@ _UPSERT_SESSION = """
         read_at = excluded.read_at WHERE excluded.read_at >= ledger_sessions.read_at
 """
 _BATCH = 500  # rows per transaction at most: a long backlog still commits in short transactions
+FLUSH_S = 0.25  # how long a row may wait for others to share its transaction
 
 
 def _us(seconds: float | None) -> int | None:
@@ -129,7 +131,8 @@ def settled(store: HistoryStore, session_ids: Iterable[str]) -> dict[str, Sessio
 
 
 class LedgerWriter:
-    """Appends ledger rows from a background thread, so a request never waits for the disk."""
+    """Appends ledger rows from a background thread, so a request never waits for the disk: rows are committed
+    together, at most FLUSH_S after the first of them arrived (and all of them on `close`)."""
 
     def __init__(self, store: HistoryStore) -> None:
         self.store = store
@@ -152,6 +155,10 @@ class LedgerWriter:
         while not stop:
             batch: list[LedgerRow] = []
             item = self._queue.get()
+            # Gather for a moment before writing: a thread that woke to commit each row would take the GIL back
+            # from the event loop at every request (each socket send then waits out the switch interval).
+            if item is not None:
+                time.sleep(FLUSH_S)
             while True:
                 if item is None:
                     stop = True
