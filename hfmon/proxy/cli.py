@@ -13,7 +13,7 @@ https://router.huggingface.co). Point any OpenAI client at http://127.0.0.1:8788
 InferenceClient: base_url="http://127.0.0.1:8788"). Each request goes on with the caller's own token; hfmon
 records its model, provider, status, latency, tokens and estimated cost in the history database (never the
 prompt or the answer), and tags it with an X-HF-Session-id so the settled cost can be read back from Hugging
-Face. `hfmon once --json` then shows spend, errors and latency per model.
+Face. `hfmon run` prints a receipt per model from these rows; `hfmon receipt ID` reads it back.
 """
 
 EPILOG = """\
