@@ -358,6 +358,15 @@ class ResourceGroupSpend:
 
 
 @dataclass(frozen=True, slots=True)
+class NamespaceStorage:
+    """One namespace's private storage against its plan's private limit (None: the limit was not read)."""
+
+    namespace: str
+    private_bytes: int | None  # None: neither usage/live nor the repository listing could be read
+    private_limit_bytes: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Storage:
     """Storage across the polled namespaces."""
 
@@ -365,6 +374,7 @@ class Storage:
     public_bytes: int
     private_limit_bytes: int | None
     repos: tuple[RepoStorage, ...]  # largest first
+    by_namespace: tuple[NamespaceStorage, ...] = ()  # the private bytes above, per namespace
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ from hfmon.report import (
     CrossCheck,
     EndpointRow,
     JobRow,
+    NamespaceStorage,
     OrgSummary,
     Price,
     Report,
@@ -328,6 +329,7 @@ def _storage(namespaces: Iterable[NamespaceData]) -> Storage:
     limits: list[int] = []
     limit_known = True  # the limit must cover every namespace whose private bytes are in the total
     repos: list[RepoStorage] = []
+    by_namespace: list[NamespaceStorage] = []
     for ns in namespaces:
         mine = ns.storage.value or ()
         repos += mine
@@ -337,6 +339,9 @@ def _storage(namespaces: Iterable[NamespaceData]) -> Storage:
         else:
             mine_private = sum(r.bytes for r in mine if r.private)
         private += mine_private
+        limit = b.private_storage_limit_bytes if b is not None else None
+        readable = (b is not None and b.private_storage_bytes is not None) or ns.storage.value is not None
+        by_namespace.append(NamespaceStorage(ns.namespace, mine_private if readable else None, limit))
         if b is not None and b.public_storage_bytes is not None:
             public += b.public_storage_bytes
         else:
@@ -346,7 +351,8 @@ def _storage(namespaces: Iterable[NamespaceData]) -> Storage:
         elif mine_private > 0:
             limit_known = False
     repos.sort(key=lambda r: (-r.bytes, r.namespace, r.id))
-    return Storage(private, public, sum(limits) if limits and limit_known else None, tuple(repos))
+    return Storage(private, public, sum(limits) if limits and limit_known else None, tuple(repos),
+                   tuple(by_namespace))
 
 
 def _sources(snapshot: Snapshot, now: datetime) -> Iterable[SourceState]:

@@ -1,0 +1,68 @@
+"""`advise(report, history, catalog, settings)`: every finding on one Report, and their total. Pure.
+
+Findings on one resource are alternatives (pausing a forgotten Space also ends its no-sleep-time bill): the
+total counts each resource once, at its largest saving. A resource whose best saving is unknown makes the total
+partial (`unknown:<resource>`), never $0.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hfmon.advice.model import Advice, AdvisorSettings, Finding
+from hfmon.advice.rules import cannot_scale_to_zero, forgotten, idle_timeout_tail, long_sleep_time, no_sleep_time
+from hfmon.advice.schedule import scheduled_costs
+from hfmon.advice.storage import storage_findings
+from hfmon.costs.index import HistoryIndex
+from hfmon.history import History
+from hfmon.pricing.catalog import Catalog
+from hfmon.report import Report, Total
+
+
+def advise(report: Report, history: History, catalog: Catalog,
+           settings: AdvisorSettings | None = None) -> Advice:
+    """The findings of one Report at its `generated_at`, largest saving first (unknown savings last)."""
+    settings = settings or AdvisorSettings()
+    now = report.generated_at
+    index = HistoryIndex(history)
+    found: list[Finding | None] = []
+    for row in report.endpoints:
+        changes = index.changes_of("endpoint", row.endpoint.id)
+        found += [cannot_scale_to_zero(row, settings), idle_timeout_tail(row, history, changes, settings, now),
+                  forgotten("endpoint", row.endpoint.id, row.endpoint.namespace, row.cost.cost_per_hour_usd,
+                            row.cost.replicas, changes, history, settings, now, row.endpoint.updated_at)]
+    for space_row in report.spaces:
+        s = space_row.space
+        hardware = s.hardware or s.requested_hardware
+        gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
+        changes = index.changes_of("space", s.id)
+        found += [no_sleep_time(space_row, gpu, settings),
+                  long_sleep_time(space_row, gpu, history, changes, settings, now),
+                  None if space_row.cost.granted else forgotten(
+                      "space", s.id, s.namespace, space_row.cost.cost_per_hour_usd, space_row.cost.replicas,
+                      changes, history, settings, now)]
+    found += storage_findings(report.storage, catalog.bundled.storage_private_usd_per_tb_month)
+    findings = sorted((f for f in found if f is not None),
+                      key=lambda f: (f.saving_usd_month is None, -(f.saving_usd_month or 0), f.resource, f.kind))
+    unchecked = tuple(s.name for s in report.sources
+                      if s.kind in ("endpoints", "spaces", "storage") and not s.answered)
+    return Advice(now, tuple(findings), total_saving(findings), scheduled_costs(report.scheduled_jobs, now),
+                  unchecked)
+
+
+def best_per_resource(findings: list[Finding] | tuple[Finding, ...]) -> dict[str, Finding]:
+    """The finding with the largest saving on each resource (an unknown saving only when no other is known)."""
+    best: dict[str, Finding] = {}
+    for f in findings:
+        held = best.get(f.key)
+        if held is None or (held.saving_usd_month is None and f.saving_usd_month is not None) or (
+                f.saving_usd_month is not None and held.saving_usd_month is not None
+                and f.saving_usd_month > held.saving_usd_month):
+            best[f.key] = f
+    return best
+
+
+def total_saving(findings: list[Finding] | tuple[Finding, ...]) -> Total[Decimal]:
+    """The savings of the best finding per resource added up; an unknown one names its resource as missing."""
+    return Total.of(((f"unknown:{key}", f.saving_usd_month) for key, f in best_per_resource(findings).items()),
+                    Decimal(0))

@@ -1,0 +1,100 @@
+"""What the advisor finds: findings with their saving in $/month, how sure it is, and how to apply them.
+
+A saving is USD per month of 730 hours (HF's own Endpoints pricing page prices a month at 730 h). A saving hfmon
+cannot price is `None` ("saving unknown") with the reason in `assumption`, never $0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+
+from hfmon.report import Total
+
+HOURS_PER_MONTH = Decimal(730)
+"""A month as HF's Endpoints pricing page counts it (e.g. $0.75/h is $547.5/month)."""
+
+
+class Confidence(StrEnum):
+    """How hfmon knows a finding's saving."""
+
+    MEASURED = "measured"  # from the resource's observed history (state changes hfmon recorded)
+    JUDGED = "judged"  # from its settings alone, under the stated assumption
+
+
+@dataclass(frozen=True, slots=True)
+class HowToApply:
+    """The exact ways to make the change: hfmon shows them and never runs them."""
+
+    cli: str  # an `hf` command
+    web: str  # where the setting is in the web UI
+    api: str  # the HTTP call
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One change that would cost less, on one resource."""
+
+    kind: str  # cannot_scale_to_zero | idle_timeout_tail | no_sleep_time | long_sleep_time | forgotten | storage
+    namespace: str
+    resource: str  # "endpoint ada/llama-chat", "space ada/whisper-api", "storage ada"
+    change: str  # what to change, in words
+    saving_usd_month: Decimal | None  # None: saving unknown (the reason is in `assumption`)
+    assumption: str  # what the saving rests on, or why it is unknown
+    confidence: Confidence
+    evidence: tuple[str, ...]
+    apply: HowToApply
+    cost_usd_month: Decimal | None = None  # what the resource costs a month as it is (same basis), None: unknown
+
+    @property
+    def key(self) -> str:
+        """The resource the finding is about: findings with one key are alternatives, counted once."""
+        return self.resource
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledCost:
+    """What a scheduled Job can cost next calendar month: its runs times the most one run can cost."""
+
+    namespace: str
+    job_id: str
+    schedule: str
+    runs: int | None  # None: the schedule is not one hfmon can count
+    month: datetime  # the first instant of the month counted
+    max_usd: Decimal | None  # None: unpriced flavor or uncountable schedule
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """Every finding, largest saving first, and the total of the best finding per resource."""
+
+    generated_at: datetime
+    findings: tuple[Finding, ...]
+    total_usd_month: Total[Decimal]  # missing: `unknown:<resource>` for a resource whose best saving is unknown
+    scheduled: tuple[ScheduledCost, ...] = ()
+    unchecked: tuple[str, ...] = ()  # what could not be looked at (no history yet, unreadable listings)
+
+
+@dataclass(frozen=True, slots=True)
+class AdvisorSettings:
+    """The assumptions a judged saving rests on, and how much history a measured one needs."""
+
+    busy_hours_per_day: Decimal = Decimal(8)  # a resource nobody watches is assumed busy this long a day...
+    busy_days_per_week: int = 5  # ...on this many days a week
+    idle_target_min: int = 15  # the sleep time / scale-to-zero timeout hfmon recommends
+    forgotten_days: int = 7  # billed and unchanged this long: maybe forgotten
+    window_days: int = 7  # history looked at for measured savings
+    min_history_hours: int = 24  # less history than this measures nothing
+
+    def needed_hours_month(self) -> Decimal:
+        """Hours a month a resource runs when it idles down `idle_target_min` after its busy hours."""
+        per_week = (self.busy_hours_per_day + Decimal(self.idle_target_min) / 60) * self.busy_days_per_week
+        return per_week * HOURS_PER_MONTH / 168
+
+    def busy_phrase(self) -> str:
+        """The judged assumption in words."""
+        per_week = (self.busy_hours_per_day + Decimal(self.idle_target_min) / 60) * self.busy_days_per_week
+        return (f"if it is busy {self.busy_hours_per_day.normalize():f} h a day on {self.busy_days_per_week} days "
+                f"a week and idles down after {self.idle_target_min} min: {per_week.normalize():f} of 168 h a week")

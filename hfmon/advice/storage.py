@@ -1,0 +1,45 @@
+"""Private storage above the plan: billed in whole TB a month; the largest private repos say where it went. Pure."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hfmon.advice.model import Confidence, Finding, HowToApply
+from hfmon.format import money, size
+from hfmon.report import Storage
+
+TB = 10**12
+
+
+def storage_findings(storage: Storage, usd_per_tb_month: Decimal) -> list[Finding]:
+    """One finding per namespace whose private storage is above its plan's private limit."""
+    out = []
+    for ns in storage.by_namespace:
+        if ns.private_bytes is None or ns.private_limit_bytes is None or ns.private_bytes <= ns.private_limit_bytes:
+            continue
+        excess = ns.private_bytes - ns.private_limit_bytes
+        whole_tb = -(-excess // TB)
+        saving = usd_per_tb_month * whole_tb
+        largest, freed = [], 0
+        for repo in (r for r in storage.repos if r.namespace == ns.namespace and r.private):
+            if freed >= excess:
+                break
+            largest.append(repo)
+            freed += repo.bytes
+        first = largest[0] if largest else None
+        evidence = (f"{size(ns.private_bytes)} private against a plan of {size(ns.private_limit_bytes)}: "
+                    f"{size(excess)} above, billed as {whole_tb} TB at {money(usd_per_tb_month)}/TB a month",
+                    *(f"{r.type} {r.id}: {size(r.bytes)}" for r in largest))
+        names = ", ".join(r.id for r in largest) or "its largest private repos"
+        out.append(Finding(
+            "storage_above_plan", ns.namespace, f"storage {ns.namespace}",
+            f"bring private storage under the plan ({size(excess)} to free): delete, move or make public {names}",
+            saving, f"billed in whole TB: from {whole_tb} TB above the plan ({money(saving)}/month) to none "
+                    "(bundled price, below the first volume tier)",
+            Confidence.MEASURED, evidence,
+            HowToApply(f"hf repos delete {first.id} --type {first.type}" if first else "hf repos ls",
+                       "Settings › Storage (of the user or org): the repositories by size",
+                       f"DELETE https://huggingface.co/api/repos/delete {{\"name\": \"{first.id}\", "
+                       f"\"type\": \"{first.type}\"}}" if first else "GET https://huggingface.co/api/settings/repositories"),
+            saving))
+    return out
