@@ -104,3 +104,8 @@ def _explain(code: int, report: Report) -> str:
     if code == ExitCode.UNREACHABLE and first is not None:
         return f"no source answered: {first.error}" + (f" ({first.hint})" if first.hint else "")
     return f"partial data; failed sources: {', '.join(s.name for s in failed)}"
+
+
+def explain(code: int, report: Report) -> str:
+    """One stderr line saying why the exit code is not 0 (for the other headless commands)."""
+    return _explain(code, report)

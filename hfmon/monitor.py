@@ -73,6 +73,7 @@ class Monitor:
         self.config = config
         self.store = store
         self.snapshot: Snapshot | None = None
+        self.history = History()  # what the last evaluation read (the advisor measures from it)
         self.warnings: list[str] = []
         self.scratch: tempfile.TemporaryDirectory[str] | None = None  # the demo's throwaway history
         self._warnings_logged = 0
@@ -151,6 +152,7 @@ class Monitor:
                 self.warnings.append(f"history not saved: {exc}")
                 self.store.close()
                 self.store = None
+        self.history = history
         report = evaluate(snapshot, history, self.config, now)
         self._alert_events = self._alerts(report)
         return report

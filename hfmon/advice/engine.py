@@ -10,7 +10,14 @@ from __future__ import annotations
 from decimal import Decimal
 
 from hfmon.advice.model import Advice, AdvisorSettings, Finding
-from hfmon.advice.rules import cannot_scale_to_zero, forgotten, idle_timeout_tail, long_sleep_time, no_sleep_time
+from hfmon.advice.rules import (
+    cannot_scale_to_zero,
+    forgotten,
+    idle_timeout_tail,
+    long_sleep_time,
+    no_sleep_time,
+    so_far,
+)
 from hfmon.advice.schedule import scheduled_costs
 from hfmon.advice.storage import storage_findings
 from hfmon.costs.index import HistoryIndex
@@ -30,7 +37,8 @@ def advise(report: Report, history: History, catalog: Catalog,
         changes = index.changes_of("endpoint", row.endpoint.id)
         found += [cannot_scale_to_zero(row, settings), idle_timeout_tail(row, history, changes, settings, now),
                   forgotten("endpoint", row.endpoint.id, row.endpoint.namespace, row.cost.cost_per_hour_usd,
-                            row.cost.replicas, changes, history, settings, now, row.endpoint.updated_at)]
+                            row.cost.replicas, changes, history, settings, now, row.endpoint.updated_at,
+                            so_far(row.cost))]
     for space_row in report.spaces:
         s = space_row.space
         hardware = s.hardware or s.requested_hardware
@@ -40,7 +48,7 @@ def advise(report: Report, history: History, catalog: Catalog,
                   long_sleep_time(space_row, gpu, history, changes, settings, now),
                   None if space_row.cost.granted else forgotten(
                       "space", s.id, s.namespace, space_row.cost.cost_per_hour_usd, space_row.cost.replicas,
-                      changes, history, settings, now)]
+                      changes, history, settings, now, so_far_usd=so_far(space_row.cost))]
     found += storage_findings(report.storage, catalog.bundled.storage_private_usd_per_tb_month)
     findings = sorted((f for f in found if f is not None),
                       key=lambda f: (f.saving_usd_month is None, -(f.saving_usd_month or 0), f.resource, f.kind))

@@ -47,6 +47,7 @@ class Finding:
     evidence: tuple[str, ...]
     apply: HowToApply
     cost_usd_month: Decimal | None = None  # what the resource costs a month as it is (same basis), None: unknown
+    so_far_usd: Decimal | None = None  # what it cost this period so far (recomputed, else billed); None: unknown
 
     @property
     def key(self) -> str:

@@ -20,7 +20,7 @@ from hfmon.advice.idle import Window, idle_tails, unchanged_since, watched
 from hfmon.advice.model import HOURS_PER_MONTH, AdvisorSettings, Confidence, Finding, HowToApply
 from hfmon.format import per_hour
 from hfmon.history import History, StateChange
-from hfmon.report import EndpointRow, Price, SpaceRow
+from hfmon.report import EndpointRow, Price, ResourceCost, SpaceRow
 
 MICRO = Decimal("0.000001")
 ENDPOINTS_API = "https://api.endpoints.huggingface.cloud/v2/endpoint"
@@ -29,6 +29,11 @@ HUB_API = "https://huggingface.co/api"
 
 def _usd(value: Decimal) -> Decimal:
     return value.quantize(MICRO)
+
+
+SPACE_IDLE = frozenset({"PAUSED", "BUILD_ERROR", "RUNTIME_ERROR", "CONFIG_ERROR", "NO_APP_FILE", "DELETING"})
+ENDPOINT_IDLE = frozenset({"paused", "failed", "updateFailed"})
+"""Stages in which a resource does not run again by itself: its timeouts cost nothing until someone restarts it."""
 
 
 def _unpriced(what: str) -> str:
@@ -70,7 +75,12 @@ def cannot_scale_to_zero(row: EndpointRow, settings: AdvisorSettings) -> Finding
                    f"endpoint {e.id} › Settings › Autoscaling: min replicas 0, scale to zero after {target} min",
                    f"PUT {ENDPOINTS_API}/{e.namespace}/{e.name} {{\"compute\": {{\"scaling\": "
                    f"{_json(scaling)}}}}}"),
-        month)
+        month, so_far(cost))
+
+
+def so_far(cost: ResourceCost) -> Decimal | None:
+    """What a resource cost this period so far: recomputed from the catalog, else as billed, else unknown."""
+    return cost.recomputed_usd if cost.recomputed_usd is not None else cost.billed_usd
 
 
 def _price(price: Price | None) -> Decimal | None:
@@ -109,7 +119,7 @@ def idle_timeout_tail(row: EndpointRow, history: History, changes: Sequence[Stat
     e = row.endpoint
     timeout = e.scale_to_zero_timeout_min
     target = settings.idle_target_min
-    if (e.min_replica or 0) != 0 or timeout is None or timeout < 2 * target:
+    if (e.min_replica or 0) != 0 or timeout is None or timeout < 2 * target or e.state in ENDPOINT_IDLE:
         return None
     name, ns_flag, hardware = _endpoint_ref(row)
     window = watched(history, changes, now, settings.window_days)
@@ -123,7 +133,8 @@ def idle_timeout_tail(row: EndpointRow, history: History, changes: Sequence[Stat
         HowToApply(f"hf endpoints update {e.name} {ns_flag} --scale-to-zero-timeout {target}",
                    f"endpoint {e.id} › Settings › Autoscaling: scale to zero after {target} min",
                    f"PUT {ENDPOINTS_API}/{e.namespace}/{e.name} {{\"compute\": {{\"scaling\": "
-                   f"{_json({'scaleToZeroTimeout': target})}}}}}"))
+                   f"{_json({'scaleToZeroTimeout': target})}}}}}"),
+        so_far_usd=so_far(row.cost))
 
 
 def _sleep_apply(space_id: str, seconds: int) -> HowToApply:
@@ -151,7 +162,7 @@ def no_sleep_time(row: SpaceRow, gpu: bool, settings: AdvisorSettings) -> Findin
                    saving, assumption, Confidence.JUDGED,
                    (f"no sleep time: {cost.replicas} × {hardware} at {per_hour(_price(cost.price))} "
                     "billed every hour", f"stage {s.stage}"),
-                   _sleep_apply(s.id, target), month)
+                   _sleep_apply(s.id, target), month, so_far(cost))
 
 
 def long_sleep_time(row: SpaceRow, gpu: bool, history: History, changes: Sequence[StateChange],
@@ -159,7 +170,7 @@ def long_sleep_time(row: SpaceRow, gpu: bool, history: History, changes: Sequenc
     """A GPU Space whose sleep time bills long idle stretches before each sleep."""
     s, cost = row.space, row.cost
     target = settings.idle_target_min * 60
-    if not gpu or cost.granted or s.sleep_time_s is None or s.sleep_time_s < 2 * target:
+    if not gpu or cost.granted or s.sleep_time_s is None or s.sleep_time_s < 2 * target or s.stage in SPACE_IDLE:
         return None
     if cost.price is not None and cost.price.usd_per_hour <= 0:
         return None
@@ -172,12 +183,12 @@ def long_sleep_time(row: SpaceRow, gpu: bool, history: History, changes: Sequenc
     return Finding("long_sleep_time", s.namespace, f"space {s.id}",
                    f"sleep after {_minutes(target)} instead of {_minutes(s.sleep_time_s)}",
                    saving, assumption, confidence, (f"sleep time {_minutes(s.sleep_time_s)} on {hardware}", *evidence),
-                   _sleep_apply(s.id, target))
+                   _sleep_apply(s.id, target), so_far_usd=so_far(cost))
 
 
 def forgotten(kind: str, resource_id: str, namespace: str, per_hour_now: Decimal | None, replicas: int | None,
               changes: Sequence[StateChange], history: History, settings: AdvisorSettings, now: datetime,
-              updated_at: datetime | None = None) -> Finding | None:
+              updated_at: datetime | None = None, so_far_usd: Decimal | None = None) -> Finding | None:
     """A resource billed now that nothing has changed for `forgotten_days` while history watched it."""
     if not replicas or (per_hour_now is not None and per_hour_now <= 0):
         return None
@@ -203,7 +214,7 @@ def forgotten(kind: str, resource_id: str, namespace: str, per_hour_now: Decimal
                    saving, assumption, Confidence.MEASURED,
                    (f"billed now ({per_hour(per_hour_now)}, {replicas} replica(s)) and unchanged for "
                     f"{idle_days:.1f} days (since {last:%b %d %H:%M} UTC)",),
-                   apply, saving)
+                   apply, saving, so_far_usd)
 
 
 

@@ -193,3 +193,26 @@ async def test_scheduled_jobs_next_month_at_most(scenario: Scenario) -> None:
     assert costs["0 22 * * 6"].runs == 4
     assert costs["0 22 * * 6"].max_usd == a100 * 4 * 4  # 4-hour timeout, 4 Saturdays in December
     assert costs["30 12 * * *"].runs == 0 and costs["30 12 * * *"].max_usd == 0  # suspended
+
+
+async def test_what_if_bill_is_the_bill_less_each_saving(scenario: Scenario) -> None:
+    from hfmon.advice.whatif import what_if
+
+    history = expect.history(scenario, START)
+    report, _ = await poll_report(scenario, START, history=history)
+    advice = advise(report, history, build_catalog(None))
+    bills = {b.namespace: b for b in what_if(report, advice)}
+    hours = D(17 * 24 + 15)  # Nov 1 00:00 to Nov 18 15:00
+    labs = bills["ada-labs"]
+    billed = next(s for s in report.spend if s.namespace == "ada-labs").total_usd.value
+    assert billed is not None and labs.so_far_usd == billed
+    assert labs.month_usd == (billed * MONTH_H / hours).quantize(MICRO)
+    qwen = next(f for f in advice.findings if f.resource == "endpoint ada-labs/qwen-prod")
+    assert qwen.saving_usd_month is not None
+    line = next(ln for ln in labs.lines if ln.label == "endpoint ada-labs/qwen-prod (to zero)")
+    assert line.so_far_usd == billed - (qwen.saving_usd_month * hours / MONTH_H).quantize(MICRO)
+    assert line.month_usd == labs.month_usd - qwen.saving_usd_month
+    everything = next(ln for ln in labs.lines if ln.label == "all findings")
+    each = [ln for ln in labs.lines if ln.label != "all findings"]
+    assert everything.saving_month_usd == sum((ln.saving_month_usd or D(0) for ln in each), D(0))  # one each
+    assert bills["northwind"].so_far_usd is None  # its billing is unreadable: unknown, not $0

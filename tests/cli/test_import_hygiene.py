@@ -29,3 +29,14 @@ def test_importing_the_cli_is_light() -> None:
     code = "import sys, hfmon.cli; print(sorted(m for m in sys.modules if m.startswith(('textual', 'httpx2'))))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_advise_json_never_imports_textual() -> None:
+    probe_code = PROBE.replace('["--once", "--json", "--demo", "--no-history"]',
+                               '["advise", "--json", "--demo", "--no-history"]').replace(
+        '["schema_version"]', '["advice_schema_version"]')
+    result = subprocess.run([sys.executable, "-c", probe_code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout.strip().splitlines()[-1])
+    assert probe["doc"] == 1
+    assert probe["heavy"] == []

@@ -1,0 +1,42 @@
+"""`hfmon advise --json`: the advice as one versioned JSON document. Pure; formats only.
+
+Money is USD as numbers (micro-dollar), `null` when unknown (never 0); totals are objects as in `hfmon once --json`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hfmon.advice.model import Advice, Finding
+from hfmon.advice.whatif import BillWhatIf
+from hfmon.jsonout import number, total, usd, when
+
+ADVICE_SCHEMA_VERSION = 1
+
+
+def _finding(f: Finding) -> dict[str, Any]:
+    return {"kind": f.kind, "namespace": f.namespace, "resource": f.resource, "change": f.change,
+            "saving_usd_month": usd(f.saving_usd_month), "assumption": f.assumption,
+            "confidence": f.confidence.value, "evidence": list(f.evidence),
+            "apply": {"cli": f.apply.cli, "web": f.apply.web, "api": f.apply.api},
+            "cost_usd_month": usd(f.cost_usd_month), "so_far_usd": usd(f.so_far_usd)}
+
+
+def _bill(b: BillWhatIf) -> dict[str, Any]:
+    return {"namespace": b.namespace, "period_start": when(b.period_start), "elapsed_hours": number(b.elapsed_hours),
+            "so_far_usd": usd(b.so_far_usd), "month_usd": usd(b.month_usd), "note": b.note,
+            "lines": [{"label": line.label, "saving_so_far_usd": usd(line.saving_so_far_usd),
+                       "saving_month_usd": usd(line.saving_month_usd), "so_far_usd": usd(line.so_far_usd),
+                       "month_usd": usd(line.month_usd), "note": line.note} for line in b.lines]}
+
+
+def advice_document(advice: Advice, bills: tuple[BillWhatIf, ...]) -> dict[str, Any]:
+    """The advice and the what-if bill as a JSON-ready dict."""
+    return {"advice_schema_version": ADVICE_SCHEMA_VERSION, "generated_at": when(advice.generated_at),
+            "hours_per_month": 730, "total_saving_usd_month": total(advice.total_usd_month),
+            "findings": [_finding(f) for f in advice.findings],
+            "what_if": [_bill(b) for b in bills],
+            "scheduled_next_month": [{"namespace": s.namespace, "job_id": s.job_id, "schedule": s.schedule,
+                                      "month": when(s.month), "runs": s.runs, "max_usd": usd(s.max_usd)}
+                                     for s in advice.scheduled],
+            "not_checked": list(advice.unchecked)}

@@ -1,0 +1,89 @@
+"""`hfmon advise` as text: the findings, the what-if bill and next month's scheduled jobs. Pure; formats only.
+
+Commands and calls are printed whole on their own lines (never cut), so they can be copied; everything else
+fits 80 columns. Names a server sent are scrubbed.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from decimal import Decimal
+
+from hfmon.advice.model import Advice, Finding
+from hfmon.advice.whatif import BillWhatIf
+from hfmon.format import MISSING, money, money_total
+from hfmon.scrub import scrub
+
+WIDTH = 80
+UNKNOWN_SAVING = "saving unknown"
+
+
+def saving_text(value: Decimal | None) -> str:
+    """A monthly saving: `$440.61/month`, or `saving unknown`."""
+    return UNKNOWN_SAVING if value is None else f"{money(value)}/month"
+
+
+def summary_line(advice: Advice) -> str:
+    """One line: "$1,840.00/month of savings found (5 findings)", partial totals as "at least"."""
+    n = len(advice.findings)
+    if not n:
+        return "No savings found" + (f" (not checked: {', '.join(advice.unchecked)})" if advice.unchecked else "")
+    total = advice.total_usd_month
+    unknown = len(total.missing)
+    head = f"{money_total(total)}/month of savings found" if total.known is not None else "Savings found"
+    head = head[:1].upper() + head[1:]
+    extra = f", {unknown} of unknown size" if unknown else ""
+    return f"{head} ({n} finding{'s' if n != 1 else ''}{extra})"
+
+
+def _wrap(label: str, text: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=f"   {label:<11}", subsequent_indent=" " * 14) or [
+        f"   {label}"]
+
+
+def _finding(i: int, f: Finding) -> list[str]:
+    out = [f"{i}. {scrub(f.resource)}: {saving_text(f.saving_usd_month)} ({f.confidence.value})"]
+    out += _wrap("change", scrub(f.change))
+    out += _wrap("because", scrub(f.assumption))
+    for e in f.evidence:
+        out += _wrap("evidence", scrub(e))
+    out += [f"   hf:        {scrub(f.apply.cli)}", f"   web:       {scrub(f.apply.web)}",
+            f"   api:       {scrub(f.apply.api)}"]
+    return out
+
+
+def _bill(bill: BillWhatIf) -> list[str]:
+    out = [f"{bill.namespace}: {bill.elapsed_hours.normalize():f} h into the period"
+           + (f" ({bill.note})" if bill.note else "")]
+    out.append(f"   {'':<46}{'so far':>14}{'month at pace':>17}")
+    out.append(f"   {'as it is':<46}{money(bill.so_far_usd, missing=MISSING):>14}"
+               f"{money(bill.month_usd, missing=MISSING):>17}")
+    for line in bill.lines:
+        label = scrub(line.label if len(line.label) <= 44 else line.label[:43] + "…")
+        out.append(f"   {label:<46}{money(line.so_far_usd, missing=MISSING):>14}"
+                   f"{money(line.month_usd, missing=MISSING):>17}")
+        if line.note:
+            out.append(f"   {'':<4}{line.note}")
+    return out
+
+
+def render_advice(advice: Advice, bills: tuple[BillWhatIf, ...]) -> str:
+    """The advice as text for a terminal."""
+    out = [summary_line(advice)]
+    if advice.findings:
+        out.append("One resource's alternatives count once, at the larger saving. hfmon applies nothing itself.")
+    for i, f in enumerate(advice.findings, 1):
+        out += ["", *_finding(i, f)]
+    if bills:
+        out += ["", "What-if bill (billed so far; a month of 730 h at the pace so far; with each finding applied)"]
+        for bill in bills:
+            out += _bill(bill)
+    if advice.scheduled:
+        out += ["", "Scheduled jobs next month (at most: every run to its timeout)"]
+        for s in advice.scheduled:
+            runs = MISSING if s.runs is None else str(s.runs)
+            job = f"{scrub(s.namespace)}/{scrub(s.job_id)[:8]}"
+            out.append(f"   {job:<28}{scrub(s.schedule):<16}{runs:>5} runs  {money(s.max_usd, missing='unknown'):>12}")
+    if advice.unchecked:
+        out += ["", f"Not checked (unreadable): {', '.join(advice.unchecked)}"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,106 @@
+"""The what-if bill: each namespace's bill this period and for a month at its current pace, as it is and with each
+finding applied (and all of them). Pure.
+
+- As it is: what HF billed this period so far (`Report.spend`, the figures the cross-check checks); the month at
+  the current pace is that over the hours elapsed since the period began, times 730.
+- With a finding: its monthly saving over the hours elapsed (so far) or in full (month), but never more than the
+  resource itself cost so far, or costs a month at its own pace so far (a finding cannot save what was not spent).
+- All: the best finding of each resource (alternatives count once). A finding whose saving is unknown leaves its
+  line unknown, and "all" says it left it out: never a $0 saving in disguise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from hfmon.advice.engine import best_per_resource
+from hfmon.advice.model import HOURS_PER_MONTH, Advice, Finding
+from hfmon.costs.billing_rules import micro, seconds
+from hfmon.costs.credits import calendar_month
+from hfmon.format import money
+from hfmon.report import Report
+
+SHORT = {"cannot_scale_to_zero": "to zero", "idle_timeout_tail": "timeout", "no_sleep_time": "sleep",
+         "long_sleep_time": "sleep", "forgotten": "pause", "storage_above_plan": "storage"}
+"""The change of a finding kind in one word, for the what-if bill's labels."""
+
+
+@dataclass(frozen=True, slots=True)
+class WhatIfLine:
+    """The bill with one finding applied (or all of them)."""
+
+    label: str  # "<resource> (<change>)", or "all findings"
+    saving_so_far_usd: Decimal | None  # None: unknown
+    saving_month_usd: Decimal | None
+    so_far_usd: Decimal | None  # the bill so far with it applied; None: unknown
+    month_usd: Decimal | None
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BillWhatIf:
+    """One namespace's bill as it is, and with the findings on its resources applied."""
+
+    namespace: str
+    period_start: datetime
+    elapsed_hours: Decimal
+    so_far_usd: Decimal | None  # billed this period so far; None: its billing or statement is unreadable
+    month_usd: Decimal | None  # a month (730 h) at the pace so far
+    lines: tuple[WhatIfLine, ...]
+    note: str = ""
+
+
+def _savings(f: Finding, hours: Decimal) -> tuple[Decimal | None, Decimal | None]:
+    """(so far, month) a finding saves, capped by what its resource cost so far and its own monthly pace."""
+    if f.saving_usd_month is None:
+        return None, None
+    so_far = f.saving_usd_month * hours / HOURS_PER_MONTH
+    month = f.saving_usd_month
+    if f.so_far_usd is not None:
+        so_far = min(so_far, f.so_far_usd)
+        month = min(month, f.so_far_usd * HOURS_PER_MONTH / hours)
+    return micro(so_far), micro(month)
+
+
+def _minus(bill: Decimal | None, saving: Decimal | None) -> Decimal | None:
+    return None if bill is None or saving is None else bill - saving
+
+
+def what_if(report: Report, advice: Advice) -> tuple[BillWhatIf, ...]:
+    """The what-if bill of every polled namespace at the report's time."""
+    now = report.generated_at
+    starts = {c.namespace: c.period_start for c in report.credits}
+    spend = {s.namespace: s for s in report.spend}
+    out = []
+    for ns in report.namespaces:
+        start = starts.get(ns, calendar_month(now).start)
+        hours = seconds(now - start) / 3600
+        row = spend.get(ns)
+        so_far = row.total_usd.value if row is not None else None
+        month = micro(so_far * HOURS_PER_MONTH / hours) if so_far is not None and hours > 0 else None
+        mine = [f for f in advice.findings if f.namespace == ns]
+        lines = []
+        if hours > 0:
+            for f in mine:
+                saved_so_far, saved_month = _savings(f, hours)
+                note = "saving unknown" if f.saving_usd_month is None else ""
+                if saved_month is not None and f.saving_usd_month is not None and saved_month < f.saving_usd_month:
+                    note = f"counted at what it cost so far: {money(saved_month)} of its {money(f.saving_usd_month)}"
+                lines.append(WhatIfLine(f"{f.resource} ({SHORT.get(f.kind, f.kind)})", saved_so_far, saved_month,
+                                        _minus(so_far, saved_so_far), _minus(month, saved_month), note))
+            best = list(best_per_resource(mine).values())
+            known = [_savings(f, hours) for f in best if f.saving_usd_month is not None]
+            left_out = len(best) - len(known)
+            total_so_far = sum((k[0] for k in known if k[0] is not None), Decimal(0))
+            total_month = sum((k[1] for k in known if k[1] is not None), Decimal(0))
+            if mine:
+                lines.append(WhatIfLine("all findings", total_so_far, total_month, _minus(so_far, total_so_far),
+                                        _minus(month, total_month),
+                                        f"{left_out} finding(s) with an unknown saving left out" if left_out else ""))
+        note = "" if row is not None else "billing unreadable: the bill is unknown"
+        if row is not None and so_far is None:
+            note = "part of the bill is unreadable: " + ", ".join(row.total_usd.missing)
+        out.append(BillWhatIf(ns, start, hours.quantize(Decimal("0.01")), so_far, month, tuple(lines), note))
+    return tuple(out)
