@@ -216,3 +216,21 @@ async def test_what_if_bill_is_the_bill_less_each_saving(scenario: Scenario) -> 
     each = [ln for ln in labs.lines if ln.label != "all findings"]
     assert everything.saving_month_usd == sum((ln.saving_month_usd or D(0) for ln in each), D(0))  # one each
     assert bills["northwind"].so_far_usd is None  # its billing is unreadable: unknown, not $0
+
+
+async def test_the_readme_example_is_real_output(scenario: Scenario) -> None:
+    import re
+    from pathlib import Path
+
+    from hfmon.advice.text import render_advice
+    from hfmon.advice.whatif import what_if
+
+    readme = (Path(__file__).parent.parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Advisor", 1)[1]
+    [example] = re.findall(r"```text\n(.*?)```", section, flags=re.S)[:1]
+    history = expect.history(scenario, START)
+    report, _ = await poll_report(scenario, START, history=history)
+    advice = advise(report, history, build_catalog(None))
+    rendered = render_advice(advice, what_if(report, advice)).splitlines()
+    shown = [line for line in example.splitlines() if line and not line.startswith("…")]
+    assert shown and all(line in rendered for line in shown)
