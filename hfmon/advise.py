@@ -6,7 +6,6 @@ hfmon shows the `hf` command, the web UI setting and the API call of each findin
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 
@@ -50,17 +49,10 @@ def run(args: argparse.Namespace) -> int:
     from hfmon.advice.jsondoc import advice_document
     from hfmon.advice.text import render_advice
     from hfmon.advice.whatif import what_if
-    from hfmon.headless import explain, poll_once
-    from hfmon.monitor import monitor_for
+    from hfmon.headless import explain, poll_command
     from hfmon.pricing.catalog import build_catalog
 
-    monitor = monitor_for(args)
-    try:
-        report = asyncio.run(poll_once(monitor))
-    finally:
-        monitor.close()
-    for warning in monitor.warnings:
-        print(f"hfmon: {warning}", file=sys.stderr)
+    report, monitor = poll_command(args)
     code = exit_code_of(report)
     if code in (ExitCode.AUTH, ExitCode.UNREACHABLE):
         print(f"hfmon: {explain(code, report)}", file=sys.stderr)

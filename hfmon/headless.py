@@ -109,3 +109,18 @@ def _explain(code: int, report: Report) -> str:
 def explain(code: int, report: Report) -> str:
     """One stderr line saying why the exit code is not 0 (for the other headless commands)."""
     return _explain(code, report)
+
+
+def poll_command(args: argparse.Namespace) -> tuple[Report, Monitor]:
+    """One poll for a headless command's flags, its warnings and alerts on stderr; the Monitor keeps what it read."""
+    monitor = monitor_for(args)
+    polled: list[Report] = []
+    try:
+        asyncio.run(_poll_into(monitor, polled))
+    finally:
+        monitor.close()
+    for warning in monitor.warnings:
+        print(f"hfmon: {warning}", file=sys.stderr)
+    for event in monitor.alert_events:  # fired (or reset) by this poll, once across every hfmon process
+        print(f"hfmon: {event.line}", file=sys.stderr)
+    return polled[0], monitor
