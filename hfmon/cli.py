@@ -61,6 +61,7 @@ COMMANDS: dict[str, Command] = {
     "once": Command("hfmon.headless", "poll once and print a summary, or JSON with --json (same as --once)"),
     "guard": Command("hfmon.guard", "poll once and exit 1 when spend crosses a limit you give (for cron and CI)"),
     "advise": Command("hfmon.advise", "what to change to spend less, in $/month, with the exact command for each"),
+    "check": Command("hfmon.check", "check the account against a [policy] for CI: exit 1 with each breach and its fix"),
     "fake-hub": Command("hfmon.fakehub.cli", "serve the fake Hugging Face on 127.0.0.1 for any HF client",
                         common=False),
     "exporter": Command("hfmon.exporter.command", "serve Prometheus metrics of one or several accounts"),

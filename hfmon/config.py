@@ -1,4 +1,4 @@
-"""The hfmon config file: poll interval, namespaces, history retention, cross-check tolerance, prices, alerts.
+"""The hfmon config file: poll interval, namespaces, history retention, cross-check tolerance, prices, alerts, policy.
 
 Where: `$HFMON_CONFIG` if set, else `<platformdirs user config dir>/hfmon/config.toml`. A missing file at
 the default place means defaults; a file named explicitly (argument or `$HFMON_CONFIG`) must exist.
@@ -50,6 +50,11 @@ Every key is optional; unknown keys are rejected by name. Format::
     webhook_timeout_s = 10
     [alerts.namespace.acme]         # per-namespace thresholds, over the ones above for that namespace
     monthly_budget_usd = 2000       # (max_cost_per_hour_usd here: acme's own running cost)
+
+    [policy]              # rules `hfmon check` holds the account to (exit 1 on a breach); all optional
+    gpu_space_max_sleep_s = 3600              # no GPU Space without a sleep time of at most this
+    no_min_replica_in = ["dev"]               # no Endpoint with min replica >= 1 in these namespaces ("*": any)
+    private_storage_within_plan = true        # no private storage above the plan
 
 Errors name the file, the key and what was expected, e.g.
 `config.toml: prices.spaces.t4-small: expected a number of USD per hour, got 'cheap'`.
@@ -136,6 +141,21 @@ class Profile:
 
 
 @dataclass(frozen=True, slots=True)
+class Policy:
+    """The rules `hfmon check` holds the account to (the `[policy]` table); none set by default."""
+
+    gpu_space_max_sleep_s: int | None = None  # no GPU Space without a sleep time of at most this many seconds
+    no_min_replica_in: tuple[str, ...] = ()  # no Endpoint with min replica >= 1 in these namespaces ("*": any)
+    private_storage_within_plan: bool = False  # no private storage above the plan
+
+    @property
+    def empty(self) -> bool:
+        """No rule is set."""
+        return self.gpu_space_max_sleep_s is None and not self.no_min_replica_in and \
+            not self.private_storage_within_plan
+
+
+@dataclass(frozen=True, slots=True)
 class Config:
     """Everything the config file can set, with defaults."""
 
@@ -146,6 +166,7 @@ class Config:
     prices: PriceOverrides = field(default_factory=PriceOverrides)
     alerts: Alerts = field(default_factory=Alerts)
     profiles: Mapping[str, Profile] = field(default_factory=lambda: MappingProxyType({}))  # by name, file order
+    policy: Policy = field(default_factory=Policy)
     path: Path | None = None  # the file read, if any
     warnings: tuple[str, ...] = ()  # what the user should know about the file (keys set that do nothing yet)
 
@@ -214,7 +235,8 @@ def load_config(path: Path | None = None) -> Config:
 def parse_config(raw: Mapping[str, Any], name: str = "config.toml", path: Path | None = None) -> Config:
     """Validate a parsed TOML document; `name` is the file name errors mention."""
     v = _Validator(name)
-    v.known(raw, "", {"interval", "namespaces", "retention_days", "crosscheck", "prices", "alerts", "profiles"})
+    v.known(raw, "", {"interval", "namespaces", "retention_days", "crosscheck", "prices", "alerts", "profiles",
+                      "policy"})
     interval = v.number(raw, "interval", INTERVAL_RULE, minimum=Decimal(MIN_INTERVAL_S))
     if interval is not None and interval > MAX_INTERVAL_S:
         raise v.fail("interval", INTERVAL_RULE, raw["interval"])
@@ -234,6 +256,7 @@ def parse_config(raw: Mapping[str, Any], name: str = "config.toml", path: Path |
         prices=v.prices(v.table(raw, "prices")),
         alerts=alerts,
         profiles=v.profiles(v.table(raw, "profiles")),
+        policy=v.policy(v.table(raw, "policy")),
         path=path,
     )
 
@@ -275,12 +298,13 @@ class _Validator:
             return None
         return self.decimal(raw[key], f"{prefix}.{key}" if prefix else key, expected, minimum)
 
-    def integer(self, raw: Mapping[str, Any], key: str, expected: str, minimum: int, maximum: int) -> int | None:
+    def integer(self, raw: Mapping[str, Any], key: str, expected: str, minimum: int, maximum: int, *,
+                prefix: str = "") -> int | None:
         value = raw.get(key)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
-            raise self.fail(key, expected, value)
+            raise self.fail(f"{prefix}.{key}" if prefix else key, expected, value)
         return value
 
     def profiles(self, raw: Mapping[str, Any]) -> Mapping[str, Profile]:
@@ -374,6 +398,22 @@ class _Validator:
             return tuple(dict.fromkeys(check_namespace(n) for n in value))
         except ValueError as exc:
             raise ConfigError(f"{self.name}: {key}: {exc}", _HINT) from None
+
+    def policy(self, raw: Mapping[str, Any]) -> Policy:
+        self.known(raw, "policy", {"gpu_space_max_sleep_s", "no_min_replica_in", "private_storage_within_plan"})
+        sleep = self.integer(raw, "gpu_space_max_sleep_s", "a whole number of seconds from 1 to 604800", 1, 604_800,
+                             prefix="policy")
+        names = raw.get("no_min_replica_in", [])
+        if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+            raise self.fail("policy.no_min_replica_in", 'a list of user or org names, or ["*"]', names)
+        try:
+            spaces = tuple(dict.fromkeys(n if n == "*" else check_namespace(n) for n in names))
+        except ValueError as exc:
+            raise ConfigError(f"{self.name}: policy.no_min_replica_in: {exc}", _HINT) from None
+        within = raw.get("private_storage_within_plan", False)
+        if not isinstance(within, bool):
+            raise self.fail("policy.private_storage_within_plan", "true or false", within)
+        return Policy(sleep, spaces, within)
 
     def prices(self, raw: Mapping[str, Any]) -> PriceOverrides:
         self.known(raw, "prices", {"spaces", "jobs", "endpoints", "models"})

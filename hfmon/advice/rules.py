@@ -56,7 +56,7 @@ def cannot_scale_to_zero(row: EndpointRow, settings: AdvisorSettings) -> Finding
     low = e.min_replica or 0
     if low < 1 or not cost.replicas:
         return None
-    name, ns_flag, hardware = _endpoint_ref(row)
+    name, _, hardware = _endpoint_ref(row)
     target = settings.idle_target_min
     saving = month = None
     assumption = _unpriced(hardware)
@@ -64,23 +64,28 @@ def cannot_scale_to_zero(row: EndpointRow, settings: AdvisorSettings) -> Finding
         month = _usd(cost.price.usd_per_hour * low * HOURS_PER_MONTH)
         saving = _usd(cost.price.usd_per_hour * low * (HOURS_PER_MONTH - settings.needed_hours_month()))
         assumption = settings.busy_phrase() + " (hfmon cannot see its traffic)"
-    scaling = {"minReplica": 0, "scaleToZeroTimeout": target}
     return Finding(
         "cannot_scale_to_zero", e.namespace, name,
         f"let it scale to zero: min replica {e.min_replica} → 0, scale to zero after {target} min idle",
         saving, assumption, Confidence.JUDGED,
         (f"min replica {e.min_replica}: {e.min_replica} × {per_hour(_price(cost.price))} billed every hour",
          f"state {e.state}, {cost.replicas} replica(s) billed now"),
-        HowToApply(f"hf endpoints update {e.name} {ns_flag} --min-replica 0 --scale-to-zero-timeout {target}",
-                   f"endpoint {e.id} › Settings › Autoscaling: min replicas 0, scale to zero after {target} min",
-                   f"PUT {ENDPOINTS_API}/{e.namespace}/{e.name} {{\"compute\": {{\"scaling\": "
-                   f"{_json(scaling)}}}}}"),
+        scale_to_zero_apply(e.namespace, e.name, target),
         month, so_far(cost))
 
 
 def so_far(cost: ResourceCost) -> Decimal | None:
     """What a resource cost this period so far: recomputed from the catalog, else as billed, else unknown."""
     return cost.recomputed_usd if cost.recomputed_usd is not None else cost.billed_usd
+
+
+def scale_to_zero_apply(namespace: str, name: str, timeout_min: int) -> HowToApply:
+    """How to let an Endpoint scale to zero after `timeout_min` idle minutes."""
+    scaling = {"minReplica": 0, "scaleToZeroTimeout": timeout_min}
+    return HowToApply(
+        f"hf endpoints update {name} --namespace {namespace} --min-replica 0 --scale-to-zero-timeout {timeout_min}",
+        f"endpoint {namespace}/{name} › Settings › Autoscaling: min replicas 0, scale to zero after {timeout_min} min",
+        f"PUT {ENDPOINTS_API}/{namespace}/{name} {{\"compute\": {{\"scaling\": {_json(scaling)}}}}}")
 
 
 def _price(price: Price | None) -> Decimal | None:
@@ -137,7 +142,8 @@ def idle_timeout_tail(row: EndpointRow, history: History, changes: Sequence[Stat
         so_far_usd=so_far(row.cost))
 
 
-def _sleep_apply(space_id: str, seconds: int) -> HowToApply:
+def sleep_apply(space_id: str, seconds: int) -> HowToApply:
+    """How to set a Space's sleep time."""
     return HowToApply(f"hf spaces settings {space_id} --sleep-time {seconds}",
                       f"Space {space_id} › Settings › Sleep time: {_minutes(seconds)}",
                       f"POST {HUB_API}/spaces/{space_id}/sleeptime {{\"seconds\": {seconds}}}")
@@ -162,7 +168,7 @@ def no_sleep_time(row: SpaceRow, gpu: bool, settings: AdvisorSettings) -> Findin
                    saving, assumption, Confidence.JUDGED,
                    (f"no sleep time: {cost.replicas} × {hardware} at {per_hour(_price(cost.price))} "
                     "billed every hour", f"stage {s.stage}"),
-                   _sleep_apply(s.id, target), month, so_far(cost))
+                   sleep_apply(s.id, target), month, so_far(cost))
 
 
 def long_sleep_time(row: SpaceRow, gpu: bool, history: History, changes: Sequence[StateChange],
@@ -183,7 +189,7 @@ def long_sleep_time(row: SpaceRow, gpu: bool, history: History, changes: Sequenc
     return Finding("long_sleep_time", s.namespace, f"space {s.id}",
                    f"sleep after {_minutes(target)} instead of {_minutes(s.sleep_time_s)}",
                    saving, assumption, confidence, (f"sleep time {_minutes(s.sleep_time_s)} on {hardware}", *evidence),
-                   _sleep_apply(s.id, target), so_far_usd=so_far(cost))
+                   sleep_apply(s.id, target), so_far_usd=so_far(cost))
 
 
 def forgotten(kind: str, resource_id: str, namespace: str, per_hour_now: Decimal | None, replicas: int | None,

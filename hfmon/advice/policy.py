@@ -1,0 +1,96 @@
+"""Policy checks for CI: each rule of `[policy]` against one Report, with each breach and its fix. Pure.
+
+- `gpu_space_max_sleep_s`: every Space on paid GPU hardware (not ZeroGPU, not granted) has a sleep time of at
+  most this; its fix sets exactly this sleep time.
+- `no_min_replica_in`: no Endpoint in these namespaces ("*": any) has min replica >= 1; its fix lets it scale to
+  zero after 15 min.
+- `private_storage_within_plan`: no namespace's private storage is above its plan's private limit.
+A rule whose input could not be read (a listing failed, a storage limit unknown) is unchecked: never "holds".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hfmon.advice.model import AdvisorSettings, HowToApply
+from hfmon.advice.rules import scale_to_zero_apply, sleep_apply
+from hfmon.advice.storage import storage_findings
+from hfmon.config import Policy
+from hfmon.format import sleep_time
+from hfmon.pricing.catalog import Catalog
+from hfmon.report import Report
+
+
+@dataclass(frozen=True, slots=True)
+class Breach:
+    """One resource breaking one rule, and how to fix it."""
+
+    rule: str
+    resource: str
+    detail: str
+    fix: HowToApply
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyResult:
+    """Every breach, and what could not be checked (a rule over an unreadable source)."""
+
+    rules: tuple[str, ...]  # the rules checked, in words
+    breaches: tuple[Breach, ...]
+    unchecked: tuple[str, ...]
+
+    @property
+    def holds(self) -> bool:
+        """Every rule was checked over everything and none was broken."""
+        return not self.breaches and not self.unchecked
+
+
+def _failed(report: Report, kind: str) -> list[str]:
+    return [s.name for s in report.sources if s.kind == kind and not s.answered]
+
+
+def check_policy(report: Report, policy: Policy, catalog: Catalog,
+                 settings: AdvisorSettings | None = None) -> PolicyResult:
+    """The breaches of `policy` in `report`."""
+    settings = settings or AdvisorSettings()
+    rules: list[str] = []
+    breaches: list[Breach] = []
+    unchecked: list[str] = []
+    if policy.gpu_space_max_sleep_s is not None:
+        most = policy.gpu_space_max_sleep_s
+        rule = f"no GPU Space without a sleep time of at most {sleep_time(most)}"
+        rules.append(rule)
+        unchecked += [f"{rule}: {name} unreadable" for name in _failed(report, "spaces")]
+        for row in report.spaces:
+            s = row.space
+            hardware = s.requested_hardware or s.hardware
+            if not hardware or not catalog.is_gpu("space", hardware) or row.cost.granted:
+                continue
+            if s.sleep_time_s is None or s.sleep_time_s <= 0 or s.sleep_time_s > most:
+                now = "never sleeps" if s.sleep_time_s is None or s.sleep_time_s <= 0 else \
+                    f"sleeps after {sleep_time(s.sleep_time_s)}"
+                breaches.append(Breach(rule, f"space {s.id}", f"{hardware}, {now}", sleep_apply(s.id, most)))
+    if policy.no_min_replica_in:
+        where = "any namespace" if "*" in policy.no_min_replica_in else ", ".join(policy.no_min_replica_in)
+        rule = f"no Endpoint with min replica ≥ 1 in {where}"
+        rules.append(rule)
+        covered = [ns for ns in report.namespaces if "*" in policy.no_min_replica_in or ns in policy.no_min_replica_in]
+        unchecked += [f"{rule}: {name} unreadable" for name in _failed(report, "endpoints") if name.split(":")[1]
+                      in covered]
+        for erow in report.endpoints:
+            e = erow.endpoint
+            if e.namespace in covered and (e.min_replica or 0) >= 1:
+                breaches.append(Breach(rule, f"endpoint {e.id}", f"min replica {e.min_replica} (state {e.state})",
+                                       scale_to_zero_apply(e.namespace, e.name, settings.idle_target_min)))
+    if policy.private_storage_within_plan:
+        rule = "no private storage above the plan"
+        rules.append(rule)
+        unchecked += [f"{rule}: {ns.namespace} (its private storage or its plan's limit is unknown)"
+                      for ns in report.storage.by_namespace
+                      if ns.private_bytes is None or (ns.private_limit_bytes is None and ns.private_bytes > 0)]
+        for f in storage_findings(report.storage, catalog.bundled.storage_private_usd_per_tb_month):
+            breaches.append(Breach(rule, f.resource, f.evidence[0], f.apply))
+    return PolicyResult(tuple(rules), tuple(breaches), tuple(unchecked))
+
+
+

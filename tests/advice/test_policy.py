@@ -1,0 +1,92 @@
+"""`[policy]` rules checked against the demo scenario: the breaches are the scenario's, found by hand."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from hfmon.advice.policy import check_policy
+from hfmon.config import Policy, parse_config
+from hfmon.errors import ConfigError
+from hfmon.fakehub import Scenario, demo_scenario
+from hfmon.pricing.catalog import build_catalog
+from tests.cli.test_once_e2e import Served, fake  # noqa: F401 - the fixture
+from tests.costs.test_scenario import START, poll_report
+
+
+@pytest.fixture(scope="module")
+def scenario() -> Scenario:
+    return demo_scenario()
+
+
+def gpu_spaces_breaking(scn: Scenario, most_s: int) -> set[str]:
+    """Spaces on paid GPU hardware (a GPU flavor that is not ZeroGPU, not granted) sleeping later than allowed."""
+    out = set()
+    for s in scn.spaces:
+        flavor = scn.space_flavor(s.requested_hardware)
+        gpu = flavor is not None and flavor.gpu is not None and not flavor.name.startswith("zero-")
+        uncataloged = flavor is None  # h100 (video-gen): no catalog entry, GPU by the bundled list
+        if (gpu or uncataloged) and not s.granted and (s.sleep_time is None or s.sleep_time > most_s):
+            out.add(f"space {s.id}")
+    return out
+
+
+async def test_each_rule_finds_the_scenarios_breaches(scenario: Scenario) -> None:
+    report, _ = await poll_report(scenario, START)
+    policy = Policy(gpu_space_max_sleep_s=3600, no_min_replica_in=("ada-labs",), private_storage_within_plan=True)
+    result = check_policy(report, policy, build_catalog(None))
+    by_rule = {rule: {b.resource for b in result.breaches if b.rule == rule} for rule in result.rules}
+    assert by_rule["no GPU Space without a sleep time of at most 1h"] == gpu_spaces_breaking(scenario, 3600) == {
+        "space ada/forgotten-finetune", "space ada/old-experiment", "space ada-labs/rag-service"}
+    assert by_rule["no Endpoint with min replica ≥ 1 in ada-labs"] == {
+        f"endpoint {e.id}" for e in scenario.endpoints if e.namespace == "ada-labs" and e.min_replica >= 1}
+    assert by_rule["no private storage above the plan"] == set()  # everyone is under the plan...
+    # ...but northwind's plan limit is unreadable with this token: the rule is unchecked there, not "holds"
+    assert result.unchecked == ("no private storage above the plan: northwind (its private storage or its plan's "
+                                "limit is unknown)",)
+    assert not result.holds
+    fix = next(b.fix for b in result.breaches if b.resource == "space ada-labs/rag-service")
+    assert fix.cli == "hf spaces settings ada-labs/rag-service --sleep-time 3600"
+
+
+async def test_a_policy_that_holds(scenario: Scenario) -> None:
+    report, _ = await poll_report(scenario, START)
+    result = check_policy(report, Policy(gpu_space_max_sleep_s=7 * 86400, no_min_replica_in=("dev",)),
+                          build_catalog(None))
+    # every GPU Space that sleeps at all sleeps within a week; but forgotten-finetune and rag-service never sleep
+    assert {b.resource for b in result.breaches} == gpu_spaces_breaking(scenario, 7 * 86400)
+    result = check_policy(report, Policy(no_min_replica_in=("dev",)), build_catalog(None))
+    assert result.holds and result.breaches == () and result.unchecked == ()
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ({"gpu_space_max_sleep_s": "1h"}, "policy.gpu_space_max_sleep_s: expected a whole number of seconds"),
+    ({"no_min_replica_in": "dev"}, "policy.no_min_replica_in: expected a list of user or org names"),
+    ({"private_storage_within_plan": 1}, "policy.private_storage_within_plan: expected true or false"),
+    ({"max_sleep": 1}, "policy.max_sleep: unknown key"),
+])
+def test_bad_policy_is_named_by_key(table: dict[str, object], message: str) -> None:
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
+        parse_config({"policy": table}, "policy.toml")
+
+
+@pytest.mark.e2e
+def test_check_exit_codes_in_ci(fake: Callable[..., Served], tmp_path) -> None:  # noqa: F811
+    served = fake()
+    broken = tmp_path / "broken.toml"
+    broken.write_text('[policy]\nno_min_replica_in = ["ada-labs"]\n', encoding="utf-8")
+    run = served.run("check", "--policy", str(broken))
+    assert run.code == 1, run.stderr
+    assert "BROKEN    no Endpoint with min replica ≥ 1 in ada-labs" in run.stdout
+    assert "fix: hf endpoints update qwen-prod --namespace ada-labs --min-replica 0 --scale-to-zero-timeout 15" \
+        in run.stdout
+    fine = tmp_path / "fine.toml"
+    fine.write_text('[policy]\nno_min_replica_in = ["dev"]\n', encoding="utf-8")
+    run = served.run("check", "--policy", str(fine))
+    assert run.code == 0, run.stderr
+    assert run.stdout.splitlines() == ["holds     no Endpoint with min replica ≥ 1 in dev", "every rule holds"]
+    empty = tmp_path / "empty.toml"
+    empty.write_text("", encoding="utf-8")
+    run = served.run("check", "--policy", str(empty))
+    assert run.code == 2 and "no [policy] rule is set" in run.stderr
