@@ -45,19 +45,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Poll once, advise, print, and return the exit code."""
-    from hfmon.advice import advise
     from hfmon.advice.jsondoc import advice_document
     from hfmon.advice.text import render_advice
     from hfmon.advice.whatif import what_if
     from hfmon.headless import explain, poll_command
-    from hfmon.pricing.catalog import build_catalog
 
-    report, monitor = poll_command(args)
+    report, _ = poll_command(args)
     code = exit_code_of(report)
     if code in (ExitCode.AUTH, ExitCode.UNREACHABLE):
         print(f"hfmon: {explain(code, report)}", file=sys.stderr)
         return code
-    advice = advise(report, monitor.history, build_catalog(monitor.snapshot, monitor.config.prices))
+    advice = report.advice
+    if advice is None:  # the Monitor advises on every poll: this is a bug, not a state to hide
+        raise RuntimeError("the poll's Report carries no advice")
     bills = what_if(report, advice)
     if getattr(args, "json", False):
         json.dump(advice_document(advice, bills), sys.stdout, indent=2)

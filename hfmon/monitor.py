@@ -7,10 +7,12 @@ import asyncio
 import logging
 import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+from hfmon.advice import advise
 from hfmon.api.token import profile_token
 from hfmon.clock import Clock, iso
 from hfmon.collect import Collector, make_collector, next_poll_delay
@@ -19,6 +21,7 @@ from hfmon.costs import evaluate, history_since
 from hfmon.errors import ConfigError, HfmonError
 from hfmon.history import History
 from hfmon.models import Snapshot, SourceStatus
+from hfmon.pricing.catalog import build_catalog
 from hfmon.report import Report
 
 if TYPE_CHECKING:  # imported when history is on: --no-history skips SQLite
@@ -73,7 +76,6 @@ class Monitor:
         self.config = config
         self.store = store
         self.snapshot: Snapshot | None = None
-        self.history = History()  # what the last evaluation read (the advisor measures from it)
         self.warnings: list[str] = []
         self.scratch: tempfile.TemporaryDirectory[str] | None = None  # the demo's throwaway history
         self._warnings_logged = 0
@@ -152,8 +154,9 @@ class Monitor:
                 self.warnings.append(f"history not saved: {exc}")
                 self.store.close()
                 self.store = None
-        self.history = history
-        report = evaluate(snapshot, history, self.config, now)
+        catalog = build_catalog(snapshot, self.config.prices)
+        report = evaluate(snapshot, history, self.config, now, catalog=catalog)
+        report = replace(report, advice=advise(report, history, catalog))
         self._alert_events = self._alerts(report)
         return report
 

@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from hfmon.errors import Failure
 from hfmon.history import StateChange
 from hfmon.models import Account, Endpoint, Invoice, Job, RepoStorage, ScheduledJob, SourceStatus, Space, ZeroGpuQuota
+
+if TYPE_CHECKING:
+    from hfmon.advice.model import Advice
 
 
 class PriceSource(StrEnum):
@@ -481,6 +484,7 @@ class Report:
     # the recorded states of one resource, oldest first (detail views draw timelines from them; evaluate's
     # index of the history it read); not part of what a Report says, so not compared
     changes_of: Callable[[str, str], Sequence[StateChange]] = field(default=no_changes, compare=False, repr=False)
+    advice: Advice | None = None  # the savings advisor's findings (hfmon.advice), added by the Monitor; None: none yet
 
     def window_total(self, window: str, namespace: str | None = None) -> WindowTotal | None:
         """Spend in one window across namespaces (or in one), with the window before; None: no such window."""
