@@ -24,6 +24,7 @@ from hfmon.errors import AuthError, HfmonError, NoTokenError
 from hfmon.report import Health, Report
 from hfmon.tui import bindings, commands, status
 from hfmon.tui.messages import PollFailed, ReportReady
+from hfmon.tui.screens.advisor import AdvisorView
 from hfmon.tui.screens.alerts import AlertsScreen, announce
 from hfmon.tui.screens.base import View
 from hfmon.tui.screens.compute import ComputeView
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 
 VIEWS: dict[str, type[View]] = {
     "overview": OverviewView, "inference": InferenceView, "endpoints": EndpointsView,
-    "compute": ComputeView, "storage": StorageView, "crosscheck": CrossCheckView,
+    "compute": ComputeView, "storage": StorageView, "crosscheck": CrossCheckView, "advisor": AdvisorView,
 }
 OBSERVED_POINTS = 500  # per namespace; bounds memory over a day of polling
 log = logging.getLogger("hfmon.tui")  # reaches a file only when hfmon.logfile set one up

@@ -6,7 +6,7 @@ from textual.binding import Binding
 
 SCREENS = (
     ("overview", "Overview"), ("inference", "Inference"), ("endpoints", "Endpoints"),
-    ("compute", "Compute"), ("storage", "Storage"), ("crosscheck", "Cross-check"),
+    ("compute", "Compute"), ("storage", "Storage"), ("crosscheck", "Cross-check"), ("advisor", "Advisor"),
 )
 """Screen ids and titles, in number-key order."""
 

@@ -7,10 +7,13 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
+from hfmon.advice import advise
 from hfmon.alerts.engine import AlertEvent
 from hfmon.clock import FrozenClock
 from hfmon.errors import Failure
+from hfmon.history import History
 from hfmon.models import Account, Endpoint, Job, Org, RepoStorage, SourceStatus, Space, ZeroGpuQuota
+from hfmon.pricing.catalog import build_catalog
 from hfmon.report import (
     CheckStatus,
     Credits,
@@ -246,7 +249,7 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
     )
     endpoint_rows, job_rows = endpoints(), jobs()
     meter = meter_of(endpoint_rows, space_rows, job_rows)
-    return Report(
+    report = Report(
         generated_at=now, account=account,
         orgs=(OrgSummary("acme", "team", "admin", True), OrgSummary("bigcorp", "enterprise", "read", False)),
         billing_access=True, credits=(alice, acme), inference=inference, endpoints=endpoint_rows,
@@ -261,6 +264,7 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
         spend=(Spend("alice", D("1.74") + bump, D("9.35"), D("44.80"), D("1.51"), None, None),
                Spend("acme", D("22.12"), D("1614.00"), D("816.00"), D("150.00"), D("37.50"), D(0))),
     )
+    return replace(report, advice=advise(report, History(), build_catalog(None)))  # as the Monitor adds it
 
 
 def meter_of(endpoint_rows: tuple[EndpointRow, ...], space_rows: tuple[SpaceRow, ...],

@@ -26,8 +26,8 @@ async def first_report(pilot: Pilot[int]) -> None:
     await pilot.pause()
 
 
-@pytest.mark.parametrize("key", ["1", "2", "3", "4", "5", "6"],
-                         ids=["overview", "inference", "endpoints", "compute", "storage", "crosscheck"])
+@pytest.mark.parametrize("key", ["1", "2", "3", "4", "5", "6", "7"],
+                         ids=["overview", "inference", "endpoints", "compute", "storage", "crosscheck", "advisor"])
 def test_each_screen(snap_compare: SnapCompare, key: str) -> None:
     assert snap_compare(make_app(), press=[key], terminal_size=(110, 32), run_before=first_report)
 

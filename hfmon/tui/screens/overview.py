@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from hfmon import format as fmt
 from hfmon.tui import cards, rows
+from hfmon.tui.screens.advisor import summary_text
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
 from hfmon.tui.widgets.chart import BurnDownChart, burn_down
@@ -27,6 +28,7 @@ class OverviewView(View):
                 yield Panel(Static(id="meter"), title="Running now", id="meter-panel", classes="card meter")
                 yield Panel(Static(id="credits"), title="Inference credits this period", id="credits-panel",
                             classes="card wide")
+            yield Static(id="advice-line", classes="summary")
             # two columns from 160 cells wide (.xpair), one under the other below that
             with Horizontal(classes="xpair"):
                 with Vertical(classes="column"):
@@ -61,6 +63,9 @@ class OverviewView(View):
         self.query_one("#meter", Static).update(cards.meter_text(state))
         self.query_one("#credits", Static).update(cards.credits_text(state))
         self.query_one("#credits-panel", Panel).badge(rows.panel_badge(r, "credits", ns, state.now))
+        advice = summary_text(state)
+        advice.append(" → 7", style=state.tones.get("muted", ""))
+        self.query_one("#advice-line", Static).update(advice)
         chart_panel = self.query_one("#chart-panel", Panel)
         chart = self.query_one(BurnDownChart)
         credit = state.chart_credits()

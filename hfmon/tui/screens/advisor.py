@@ -1,0 +1,101 @@
+"""Advisor: what would cost less, in $/month, with the exact command for each finding (hfmon applies nothing)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Static
+
+from hfmon import format as fmt
+from hfmon.advice import Finding, total_saving
+from hfmon.advice.text import UNKNOWN_SAVING, saving_text, summary_line
+from hfmon.tui.rows import Tones, in_namespace, toned
+from hfmon.tui.screens.base import View, fill
+from hfmon.tui.state import ViewState
+from hfmon.tui.widgets.panel import Panel
+from hfmon.tui.widgets.table import Cell, Column, KeyedTable, Row, cell
+
+ADVICE_COLUMNS = (
+    Column("resource", "Resource", flex=True), Column("kind", "Finding"), Column("saving", "Saves /month", True),
+    Column("how", "How sure"),
+)
+NO_ADVICE = "The advisor has nothing yet: it runs on each poll."
+
+
+def finding_key(f: Finding) -> str:
+    """A finding's row key: one kind of finding per resource."""
+    return f"{f.kind}:{f.resource}"
+
+
+def advice_rows(findings: list[Finding], tones: Tones) -> list[Row]:
+    """One row per finding; an unknown saving says so and sorts last."""
+    out: list[Row] = []
+    for f in findings:
+        saving = f.saving_usd_month
+        out.append((finding_key(f), (
+            cell(f.resource), cell(f.kind.replace("_", " ")),
+            Cell(UNKNOWN_SAVING, (1, UNKNOWN_SAVING), tones.get("warn", ""), True) if saving is None else
+            cell(fmt.money(saving), saving, right=True),  # an unknown saving sorts last, whichever way
+            cell(toned(f.confidence.value, "good" if f.confidence.value == "measured" else "muted", tones)),
+        )))
+    return out
+
+
+def summary_text(state: ViewState) -> Text:
+    """The advisor's one line for a namespace (or all of them), as the Overview and this screen show it."""
+    t = state.tones
+    advice = state.report.advice
+    if advice is None:
+        return Text(NO_ADVICE, style=t.get("muted", ""))
+    findings = [f for f in advice.findings if in_namespace(f.namespace, state.namespace)]
+    shown = advice if state.namespace is None else replace(advice, findings=tuple(findings),
+                                                           total_usd_month=total_saving(findings))
+    tone = "accent" if findings else "good"
+    return Text(summary_line(shown), style=t.get(tone, ""))
+
+
+class AdvisorView(View):
+    """Findings, largest saving first; the cursor row's assumption, evidence and commands in full below."""
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self.findings: dict[str, Finding] = {}
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="advice-summary", classes="summary")
+        yield Panel(KeyedTable(ADVICE_COLUMNS, default_sort="saving", default_reverse=True, id="findings"),
+                    title="Findings", id="findings-panel", classes="grow")
+        yield Panel(Static(id="advice-detail"), title="Finding", id="advice-detail-panel")
+
+    def render_state(self, state: ViewState) -> None:
+        r, t = state.report, state.tones
+        text = summary_text(state)
+        text.append("\nhfmon never applies a change: run the command shown, or use the web setting.",
+                    style=t.get("muted", ""))
+        self.query_one("#advice-summary", Static).update(text)
+        findings = [f for f in (r.advice.findings if r.advice else ()) if in_namespace(f.namespace, state.namespace)]
+        fill(self.query_one("#findings-panel", Panel), self.query_one("#findings", KeyedTable),
+             advice_rows(findings, t), "", "findings")
+        self.findings = {finding_key(f): f for f in findings}
+        self._show_detail()
+
+    @on(DataTable.RowHighlighted, "#findings")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        key = self.query_one("#findings", KeyedTable).cursor_key()
+        # before the table has drawn its cursor, the first row: the largest saving, as the table sorts
+        f = self.findings.get(key) if key is not None else next(iter(self.findings.values()), None)
+        muted = self.state.tones.get("muted", "") if self.state else ""
+        detail = Text()
+        if f is not None:
+            detail.append(f"{f.resource}: {f.change}\n", style="bold")
+            detail.append(f"{saving_text(f.saving_usd_month)} ({f.confidence.value}): {f.assumption}\n")
+            for e in f.evidence:
+                detail.append(f"• {e}\n", style=muted)
+            detail.append(f"hf   {f.apply.cli}\nweb  {f.apply.web}\napi  {f.apply.api}")
+        self.query_one("#advice-detail", Static).update(detail)
