@@ -291,6 +291,8 @@ class Job:
     running_s: int | None
     space_id: str | None = None
     docker_image: str | None = None
+    command: tuple[str, ...] = ()  # what it ran: `command` then `arguments`
+    timeout_s: int | None = None  # None: HF's default (30 min) or not sent
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from hfmon.advice.jobs import job_findings
 from hfmon.advice.model import Advice, AdvisorSettings, Finding
 from hfmon.advice.rules import (
     cannot_scale_to_zero,
@@ -50,8 +51,10 @@ def advise(report: Report, history: History, catalog: Catalog,
                       "space", s.id, s.namespace, space_row.cost.cost_per_hour_usd, space_row.cost.replicas,
                       changes, history, settings, now, so_far_usd=so_far(space_row.cost))]
     found += storage_findings(report.storage, catalog.bundled.storage_private_usd_per_tb_month)
+    found += job_findings(report.jobs)
     findings = sorted((f for f in found if f is not None),
-                      key=lambda f: (f.saving_usd_month is None, -(f.saving_usd_month or 0), f.resource, f.kind))
+                      key=lambda f: (not f.recurring, f.saving_usd_month is None, -(f.saving_usd_month or 0),
+                                     -(f.one_off_usd or 0), f.resource, f.kind))
     unchecked = tuple(s.name for s in report.sources
                       if s.kind in ("endpoints", "spaces", "storage") and not s.answered)
     return Advice(now, tuple(findings), total_saving(findings), scheduled_costs(report.scheduled_jobs, now),
@@ -59,9 +62,10 @@ def advise(report: Report, history: History, catalog: Catalog,
 
 
 def best_per_resource(findings: list[Finding] | tuple[Finding, ...]) -> dict[str, Finding]:
-    """The finding with the largest saving on each resource (an unknown saving only when no other is known)."""
+    """The monthly finding with the largest saving on each resource (an unknown one only when no other is known);
+    findings about one past run (`recurring` False) save nothing a month and are left out."""
     best: dict[str, Finding] = {}
-    for f in findings:
+    for f in (f for f in findings if f.recurring):
         held = best.get(f.key)
         if held is None or (held.saving_usd_month is None and f.saving_usd_month is not None) or (
                 f.saving_usd_month is not None and held.saving_usd_month is not None

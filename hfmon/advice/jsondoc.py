@@ -19,7 +19,8 @@ def _finding(f: Finding) -> dict[str, Any]:
             "saving_usd_month": usd(f.saving_usd_month), "assumption": f.assumption,
             "confidence": f.confidence.value, "evidence": list(f.evidence),
             "apply": {"cli": f.apply.cli, "web": f.apply.web, "api": f.apply.api},
-            "cost_usd_month": usd(f.cost_usd_month), "so_far_usd": usd(f.so_far_usd)}
+            "cost_usd_month": usd(f.cost_usd_month), "so_far_usd": usd(f.so_far_usd), "recurring": f.recurring,
+            "one_off_usd": usd(f.one_off_usd)}
 
 
 def _bill(b: BillWhatIf) -> dict[str, Any]:

@@ -48,6 +48,8 @@ class Finding:
     apply: HowToApply
     cost_usd_month: Decimal | None = None  # what the resource costs a month as it is (same basis), None: unknown
     so_far_usd: Decimal | None = None  # what it cost this period so far (recomputed, else billed); None: unknown
+    recurring: bool = True  # False: about one past run (a job): `one_off_usd`, not a monthly saving
+    one_off_usd: Decimal | None = None  # what that run cost beyond what it needed; None: unknown
 
     @property
     def key(self) -> str:

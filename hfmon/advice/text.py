@@ -23,6 +23,13 @@ def saving_text(value: Decimal | None) -> str:
     return UNKNOWN_SAVING if value is None else f"{money(value)}/month"
 
 
+def finding_saving(f: Finding) -> str:
+    """A finding's saving: monthly, or what one past run cost beyond its need (`one-off $0.75`)."""
+    if f.recurring:
+        return saving_text(f.saving_usd_month)
+    return "one-off, " + UNKNOWN_SAVING if f.one_off_usd is None else f"one-off {money(f.one_off_usd)}"
+
+
 def summary_line(advice: Advice) -> str:
     """One line: "$1,840.00/month of savings found (5 findings)", partial totals as "at least"."""
     n = len(advice.findings)
@@ -42,7 +49,7 @@ def _wrap(label: str, text: str) -> list[str]:
 
 
 def _finding(i: int, f: Finding) -> list[str]:
-    out = [f"{i}. {scrub(f.resource)}: {saving_text(f.saving_usd_month)} ({f.confidence.value})"]
+    out = [f"{i}. {scrub(f.resource)}: {finding_saving(f)} ({f.confidence.value})"]
     out += _wrap("change", scrub(f.change))
     out += _wrap("because", scrub(f.assumption))
     for e in f.evidence:
@@ -71,7 +78,8 @@ def render_advice(advice: Advice, bills: tuple[BillWhatIf, ...]) -> str:
     """The advice as text for a terminal."""
     out = [summary_line(advice)]
     if advice.findings:
-        out.append("One resource's alternatives count once, at the larger saving. hfmon applies nothing itself.")
+        out.append("One resource's alternatives count once, at the larger saving; one-off runs are not in the total.")
+        out.append("hfmon applies nothing itself: run the command shown, or use the web setting.")
     for i, f in enumerate(advice.findings, 1):
         out += ["", *_finding(i, f)]
     if bills:

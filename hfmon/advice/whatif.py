@@ -5,6 +5,7 @@ finding applied (and all of them). Pure.
   the current pace is that over the hours elapsed since the period began, times 730.
 - With a finding: its monthly saving over the hours elapsed (so far) or in full (month), but never more than the
   resource itself cost so far, or costs a month at its own pace so far (a finding cannot save what was not spent).
+- Findings about one past run (a job that hit its timeout) are not lines: they save nothing a month.
 - All: the best finding of each resource (alternatives count once). A finding whose saving is unknown leaves its
   line unknown, and "all" says it left it out: never a $0 saving in disguise.
 """
@@ -80,7 +81,7 @@ def what_if(report: Report, advice: Advice) -> tuple[BillWhatIf, ...]:
         row = spend.get(ns)
         so_far = row.total_usd.value if row is not None else None
         month = micro(so_far * HOURS_PER_MONTH / hours) if so_far is not None and hours > 0 else None
-        mine = [f for f in advice.findings if f.namespace == ns]
+        mine = [f for f in advice.findings if f.namespace == ns and f.recurring]
         lines = []
         if hours > 0:
             for f in mine:

@@ -23,6 +23,7 @@ from hfmon.api.parse_common import (
     number,
     opt_bool,
     opt_int,
+    opt_list,
     opt_moment,
     opt_number,
     opt_obj,
@@ -39,6 +40,7 @@ from hfmon.models import (
     ScheduledJob,
     Space,
 )
+from hfmon.scrub import scrub
 
 
 def _items(data: Json, where: str) -> list[Json]:
@@ -161,6 +163,9 @@ def parse_jobs(data: Json, namespace: str) -> tuple[Job, ...]:
             running_s=None if running is None else int(running),
             space_id=opt_str(j, "spaceId"),
             docker_image=opt_str(j, "dockerImage"),
+            command=tuple(scrub(a) for a in (*opt_list(j, "command"), *opt_list(j, "arguments"))
+                          if isinstance(a, str)),
+            timeout_s=opt_int(j, "timeout", w, SECONDS),
         ))
     return tuple(out)
 

@@ -225,6 +225,8 @@ def job_json(ctx: Ctx, job: JobDef) -> dict[str, Any]:
         out["startedAt"] = iso_ms(started)
     if finished is not None:
         out["finishedAt"] = iso_ms(finished)
+    if job.timeout_s is not None:
+        out["timeout"] = job.timeout_s
     return out
 
 

@@ -128,6 +128,7 @@ class JobDef:
     command: tuple[str, ...]
     created_at: datetime
     timeline: tuple[Interval, ...]
+    timeout_s: int | None = None  # None: not set (HF's default, 30 min, is not sent)
 
 
 @dataclass(frozen=True)

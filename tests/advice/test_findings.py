@@ -98,7 +98,8 @@ async def test_every_saving_is_the_scenario_recomputed_by_hand(scenario: Scenari
             tail("reranker", reranker.compute.price_per_hour, 30, expect.ENDPOINT_BILLED, {"scaledToZero"},
                  reranker.timeline),
     }
-    assert by_resource(advice) == want
+    timed_out = next(j for j in scenario.jobs if j.timeout_s is not None)
+    assert by_resource(advice) == want | {("job_hit_timeout", f"job {timed_out.id}"): None}  # a one-off, below
     # by hand: $0.70/h x 57 stretches x 15 min x 730/168
     assert want[("idle_timeout_tail", "endpoint ada-labs/reranker")] == D("43.343750")
     # Alternatives on one resource count once, at the larger saving (pausing beats a sleep time here).
@@ -234,3 +235,32 @@ async def test_the_readme_example_is_real_output(scenario: Scenario) -> None:
     rendered = render_advice(advice, what_if(report, advice)).splitlines()
     shown = [line for line in example.splitlines() if line and not line.startswith("…")]
     assert shown and all(line in rendered for line in shown)
+
+
+def job_price(scn: Scenario, flavor: str) -> Decimal:
+    found = scn.job_flavor(flavor)
+    assert found is not None
+    return D(found.unit_micro_usd) * 60 / 10**6
+
+
+async def test_a_job_that_ran_into_its_timeout_is_a_one_off_not_a_monthly_saving(scenario: Scenario) -> None:
+    advice = await advice_at(scenario, START)
+    timed_out = next(j for j in scenario.jobs if j.timeout_s is not None)  # a10g-small, 45 min of a 45-min timeout
+    finding = next(f for f in advice.findings if f.resource == f"job {timed_out.id}")
+    assert finding.kind == "job_hit_timeout" and not finding.recurring
+    assert finding.one_off_usd == (job_price(scenario, "a10g-small") * 45 / 60).quantize(MICRO)
+    assert finding.saving_usd_month is None
+    assert f"unknown:job {timed_out.id}" not in advice.total_usd_month.missing  # a one-off is not in the total
+    assert finding.apply.cli == f"hf jobs logs {timed_out.id} --namespace ada"
+
+
+async def test_a_job_far_longer_than_its_commands_other_runs(scenario: Scenario) -> None:
+    later = START + timedelta(hours=3)  # the l4x1 run (85 min) has finished
+    advice = await advice_at(scenario, later)
+    long_job = next(j for j in scenario.jobs if j.flavor == "l4x1")
+    finding = next(f for f in advice.findings if f.resource == f"job {long_job.id}")
+    assert finding.kind == "job_ran_long"
+    # the same image and command in ada ran 30 and 45 min: a timeout at twice the median (75 min) stops it 10 early
+    assert finding.one_off_usd == (job_price(scenario, "l4x1") * 10 / 60).quantize(MICRO)
+    assert finding.apply.cli == ("hf jobs run --namespace ada --flavor l4x1 --timeout 75m "
+                                 "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime python train.py")

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Static
 
 from hfmon import format as fmt
 from hfmon.advice import Finding, total_saving
-from hfmon.advice.text import UNKNOWN_SAVING, saving_text, summary_line
+from hfmon.advice.text import finding_saving, summary_line
 from hfmon.tui.rows import Tones, in_namespace, toned
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
@@ -35,10 +35,12 @@ def advice_rows(findings: list[Finding], tones: Tones) -> list[Row]:
     out: list[Row] = []
     for f in findings:
         saving = f.saving_usd_month
+        text = finding_saving(f)
         out.append((finding_key(f), (
             cell(f.resource), cell(f.kind.replace("_", " ")),
-            Cell(UNKNOWN_SAVING, (1, UNKNOWN_SAVING), tones.get("warn", ""), True) if saving is None else
-            cell(fmt.money(saving), saving, right=True),  # an unknown saving sorts last, whichever way
+            # an unknown or one-off saving sorts last, whichever way
+            Cell(text, (1, text), tones.get("warn" if saving is None and f.recurring else "muted", ""), True)
+            if saving is None else cell(fmt.money(saving), saving, right=True),
             cell(toned(f.confidence.value, "good" if f.confidence.value == "measured" else "muted", tones)),
         )))
     return out
@@ -94,7 +96,7 @@ class AdvisorView(View):
         detail = Text()
         if f is not None:
             detail.append(f"{f.resource}: {f.change}\n", style="bold")
-            detail.append(f"{saving_text(f.saving_usd_month)} ({f.confidence.value}): {f.assumption}\n")
+            detail.append(f"{finding_saving(f)} ({f.confidence.value}): {f.assumption}\n")
             for e in f.evidence:
                 detail.append(f"• {e}\n", style=muted)
             detail.append(f"hf   {f.apply.cli}\nweb  {f.apply.web}\napi  {f.apply.api}")
