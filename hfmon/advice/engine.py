@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from hfmon.advice.jobs import job_findings
 from hfmon.advice.model import Advice, AdvisorSettings, Finding
+from hfmon.advice.pace import pace_warnings
 from hfmon.advice.rules import (
     cannot_scale_to_zero,
     forgotten,
@@ -58,7 +59,7 @@ def advise(report: Report, history: History, catalog: Catalog,
     unchecked = tuple(s.name for s in report.sources
                       if s.kind in ("endpoints", "spaces", "storage") and not s.answered)
     return Advice(now, tuple(findings), total_saving(findings), scheduled_costs(report.scheduled_jobs, now),
-                  unchecked)
+                  unchecked, pace_warnings(report))
 
 
 def best_per_resource(findings: list[Finding] | tuple[Finding, ...]) -> dict[str, Finding]:

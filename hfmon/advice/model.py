@@ -10,8 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from hfmon.report import Total
+
+if TYPE_CHECKING:
+    from hfmon.advice.pace import PaceWarning
 
 HOURS_PER_MONTH = Decimal(730)
 """A month as HF's Endpoints pricing page counts it (e.g. $0.75/h is $547.5/month)."""
@@ -78,6 +82,7 @@ class Advice:
     total_usd_month: Total[Decimal]  # missing: `unknown:<resource>` for a resource whose best saving is unknown
     scheduled: tuple[ScheduledCost, ...] = ()
     unchecked: tuple[str, ...] = ()  # what could not be looked at (no history yet, unreadable listings)
+    pace: tuple[PaceWarning, ...] = ()  # budgets the current spend pace breaks before the period ends
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from hfmon.advice.model import Advice, Finding
 from hfmon.advice.whatif import BillWhatIf
-from hfmon.format import MISSING, money, money_total
+from hfmon.format import MISSING, money, money_total, stamp
 from hfmon.scrub import scrub
 
 WIDTH = 80
@@ -92,6 +92,13 @@ def render_advice(advice: Advice, bills: tuple[BillWhatIf, ...]) -> str:
             runs = MISSING if s.runs is None else str(s.runs)
             job = f"{scrub(s.namespace)}/{scrub(s.job_id)[:8]}"
             out.append(f"   {job:<28}{scrub(s.schedule):<16}{runs:>5} runs  {money(s.max_usd, missing='unknown'):>12}")
+    if advice.pace:
+        out += ["", "Spend pace against budgets (at the current pace, before the period ends)"]
+        for w in advice.pace:
+            when = f" around {stamp(w.breaks_at)}" if w.breaks_at else ""
+            out += _wrap(scrub(w.namespace), f"{scrub(w.budget)} of {money(w.limit_usd)}: {money(w.spent_usd)} "
+                         f"spent, {money(w.projected_usd)} by the period's end; breaks{when}; within it: at most "
+                         f"{money(w.within_usd_per_day)}/day from now")
     if advice.unchecked:
         out += ["", f"Not checked (unreadable): {', '.join(advice.unchecked)}"]
     return "\n".join(out) + "\n"
