@@ -14,9 +14,10 @@ from hfmon.exitcodes import ExitCode, exit_code_of
 DESCRIPTION = """\
 Poll once and list what would cost less: endpoints that cannot scale to zero, long scale-to-zero and sleep
 timeouts (measured from history), GPU Spaces that never sleep, resources billed and unchanged for days,
-private storage above the plan; each with its saving in $/month (730 h) and the assumption it rests on,
-how sure hfmon is (measured or judged), the evidence, and the exact `hf` command, web setting and API call.
-Then the what-if bill (so far, and a month at the current pace, with each finding applied) and what the
+private storage above the plan, jobs that ran into their timeout or far longer than usual; each with its
+saving in $/month (730 h) and the assumption it rests on, how sure hfmon is (measured or judged), the
+evidence, and the exact `hf` command, web setting and API call. Then the what-if bill (so far, and a month
+at the current pace, with each finding applied), the budgets the current pace breaks, and what the
 scheduled jobs can cost next month. hfmon never applies anything itself. A saving it cannot price says
 "saving unknown", never $0.
 """
