@@ -436,6 +436,11 @@ class SourceState:
         return self.status in (SourceStatus.OK, SourceStatus.NO_ACCESS)
 
     @property
+    def value_missing(self) -> bool:
+        """Nothing was read from it: it failed with no last good value, or the token may not read it."""
+        return self.status in (SourceStatus.ERROR, SourceStatus.NO_ACCESS)
+
+    @property
     def token_rejected(self) -> bool:
         """It failed because HF rejected the token. A 401 that only means "no access" (an org's Endpoints
         API, say) was already turned into NO_ACCESS by collect, so it does not count."""

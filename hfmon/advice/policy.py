@@ -46,7 +46,8 @@ class PolicyResult:
 
 
 def _failed(report: Report, kind: str) -> list[str]:
-    return [s.name for s in report.sources if s.kind == kind and not s.answered]
+    """The sources of a kind with nothing to check: failed, or the token may not read them (NO_ACCESS)."""
+    return [s.name for s in report.sources if s.kind == kind and s.value_missing]
 
 
 def check_policy(report: Report, policy: Policy, catalog: Catalog,

@@ -90,3 +90,17 @@ def test_check_exit_codes_in_ci(fake: Callable[..., Served], tmp_path) -> None: 
     empty.write_text("", encoding="utf-8")
     run = served.run("check", "--policy", str(empty))
     assert run.code == 2 and "no [policy] rule is set" in run.stderr
+
+
+def test_a_rule_over_a_listing_the_token_cannot_read_is_unchecked_not_held() -> None:
+    from hfmon.models import SourceStatus
+    from hfmon.report import SourceState
+    from tests.tui.builder import build_report, with_sources
+
+    no_access = SourceState("endpoints:bigcorp", SourceStatus.NO_ACCESS, None, None, "401", None, 401)
+    report = with_sources(build_report(), endpoints__bigcorp=no_access)
+    result = check_policy(report, Policy(no_min_replica_in=("bigcorp",)), build_catalog(None))
+    assert result.breaches == () and not result.holds  # nothing found there, because nothing could be read
+    assert result.unchecked == ("no Endpoint with min replica ≥ 1 in bigcorp: endpoints:bigcorp unreadable",)
+    fine = check_policy(build_report(), Policy(no_min_replica_in=("bigcorp",)), build_catalog(None))
+    assert fine.holds  # read, and bigcorp has no endpoint
