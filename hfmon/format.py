@@ -127,6 +127,13 @@ def duration(seconds: float | int | None, *, missing: str = MISSING) -> str:
     return f"{days}d {hrs:02d}h" if hrs else f"{days}d"
 
 
+def latency(seconds: float | None, *, missing: str = MISSING) -> str:
+    """A request's latency: `850 ms` under a second, else `1.2 s`."""
+    if seconds is None:
+        return missing
+    return f"{seconds * 1000:.0f} ms" if seconds < 1 else f"{seconds:.1f} s"
+
+
 def ago(seconds: float | int | None, *, missing: str = "never") -> str:
     """How long ago something happened: `just now`, `12s ago`, `4m ago`, `3h 05m ago`."""
     if seconds is None:

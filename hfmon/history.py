@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from hfmon.ledger import LedgerRow, SessionSettled
+
 
 @dataclass(frozen=True, slots=True)
 class UsagePoint:
@@ -57,6 +59,8 @@ class History:
     usage: tuple[UsagePoint, ...] = ()
     changes: tuple[StateChange, ...] = ()
     poll_runs: tuple[PollRun, ...] = ()
+    ledger: tuple[LedgerRow, ...] | None = None  # requests through `hfmon proxy`; None: the ledger was not read
+    settled: tuple[SessionSettled, ...] = ()  # what HF settled for the ledger's sessions
 
     def poll_gap_s(self, start: datetime, end: datetime) -> float | None:
         """The largest gap between polls over [start, end]; None when no run of polls covers it all."""

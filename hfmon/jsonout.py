@@ -13,10 +13,12 @@ from typing import Any
 
 from hfmon.clock import iso
 from hfmon.costs.windows import WINDOWS
+from hfmon.ledger import CheaperElsewhere, ProxyUsage, UsageFigures
 from hfmon.models import Endpoint, Job, Space
 from hfmon.report import Credits, Report, ResourceCost, ResourceGroupSpend, SpendIn, Total
 
-SCHEMA_VERSION = 3  # 3: windows; 2: totals are objects that say what is missing (1 printed 0.0 for unknown)
+SCHEMA_VERSION = 4  # 4: the proxy ledger's figures (inference.by_model, inference.proxy); 3: windows; 2: totals
+# are objects that say what is missing (1 printed 0.0 for unknown). Every earlier field is kept.
 _MICRO = Decimal("0.000001")
 
 
@@ -61,8 +63,8 @@ def report_document(report: Report) -> dict[str, Any]:
                             for p in report.inference.by_provider],
             "not_broken_down": {"requests": report.inference.not_broken_down.requests,
                                 "cost_usd": usd(report.inference.not_broken_down.cost_usd)},
-            "by_model": [{"model": m.name, "requests": m.requests, "cost_usd": usd(m.cost_usd)}
-                         for m in report.inference.by_model],
+            "by_model": _by_model(report.proxy),
+            "proxy": _proxy(report.proxy),
         },
         "spend": [{"namespace": sp.namespace, "inference_usd": usd(sp.inference_usd),
                    "endpoints_usd": usd(sp.endpoints_usd), "spaces_usd": usd(sp.spaces_usd),
@@ -225,3 +227,42 @@ def _job(j: Job, cost: ResourceCost) -> dict[str, Any]:
         "id": j.id, "namespace": j.namespace, "stage": j.stage, "flavor": j.flavor, "running_s": j.running_s,
         "started_at": when(j.started_at), **_cost(cost),
     }
+
+
+def _figures(f: UsageFigures, key: str) -> dict[str, Any]:
+    """One model's or provider's figures over a window."""
+    return {key: f.name, "requests": f.requests, "errors": f.errors, "error_pct": number(f.error_pct),
+            "p50_latency_s": _seconds(f.p50_latency_s), "p95_latency_s": _seconds(f.p95_latency_s),
+            "prompt_tokens": f.prompt_tokens, "completion_tokens": f.completion_tokens,
+            "estimated_usd": total(f.estimated_usd), "settled_usd": total(f.settled_usd),
+            "requests_trend_pct": number(f.requests_trend_pct), "estimated_trend_pct": number(f.estimated_trend_pct)}
+
+
+def _seconds(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
+
+
+def _cheaper(c: CheaperElsewhere | None) -> dict[str, Any]:
+    cheapest = c.cheapest if c is not None else None
+    return {"providers": [{"provider": p, "cost_usd": usd(v)} for p, v in (c.options if c else ())],
+            "cheapest": cheapest[0] if cheapest else None, "cheapest_usd": usd(cheapest[1]) if cheapest else None,
+            "cheapest_policy_requests": c.cheapest_policy_requests if c else 0,
+            "cheapest_policy_misses": c.cheapest_policy_misses if c else None}
+
+
+def _by_model(proxy: ProxyUsage | None) -> list[dict[str, Any]]:
+    """Each model's requests through the proxy this billing period (the `period` window)."""
+    period = proxy.window("period") if proxy is not None else None
+    if proxy is None or period is None:
+        return []
+    cheaper = {c.model: c for c in proxy.cheaper}
+    return [_figures(m, "model") | {"cost_usd": usd(m.estimated_usd.value), "cheaper_elsewhere": _cheaper(
+        cheaper.get(m.name))} for m in period.by_model]
+
+
+def _proxy(proxy: ProxyUsage | None) -> dict[str, Any] | None:
+    if proxy is None:
+        return None
+    return {"windows": [{"window": w.name, "start": when(w.start), "end": when(w.end),
+                         "by_model": [_figures(f, "model") for f in w.by_model],
+                         "by_provider": [_figures(f, "provider") for f in w.by_provider]} for w in proxy.windows]}

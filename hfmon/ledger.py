@@ -1,5 +1,6 @@
-"""The proxy's ledger as the rest of hfmon reads it: one row per request through `hfmon proxy`, and the settled
-cost HF reported for each session id the proxy chose. Pure values; `hfmon.store.ledger` persists them.
+"""The proxy's ledger as the rest of hfmon reads it: one row per request through `hfmon proxy`, the settled
+cost HF reported for each session id the proxy chose, and the figures the Report carries about them (computed
+in `hfmon.costs.ledger`). Pure values; `hfmon.store.ledger` persists the rows.
 
 Never a prompt or a completion: only what a bill needs (model, provider, tokens, status, timings, ids).
 """
@@ -10,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+
+from hfmon.report import Total
 
 
 class Outcome(StrEnum):
@@ -59,3 +62,62 @@ class SessionSettled:
     requests: int
     settled_usd: Decimal
     read_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UsageFigures:
+    """One model's (or provider's) requests through `hfmon proxy` over a window, from its ledger."""
+
+    name: str
+    requests: int
+    errors: int  # upstream 4xx/5xx and no usable answer (a caller hanging up is not an error)
+    error_pct: Decimal | None  # None without requests
+    p50_latency_s: float | None  # of the requests answered in full; None without any
+    p95_latency_s: float | None
+    prompt_tokens: int  # of the requests whose usage is known
+    completion_tokens: int
+    estimated_usd: Total[Decimal]  # tokens x router price; partial with unpriced or unknown-usage requests
+    settled_usd: Total[Decimal]  # what HF settled for the sessions; partial while pending or shared
+    requests_trend_pct: Decimal | None = None  # against the previous window of the same length
+    estimated_trend_pct: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UsageWindow:
+    """The proxy's ledger over one window ending now, per model and per provider."""
+
+    name: str  # 1h | 24h | 7d | 30d | period
+    start: datetime
+    end: datetime
+    by_model: tuple[UsageFigures, ...]  # the costliest first
+    by_provider: tuple[UsageFigures, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CheaperElsewhere:
+    """What one model's tokens this period would have cost on each live provider serving it (router prices)."""
+
+    model: str
+    prompt_tokens: int
+    completion_tokens: int
+    estimated_usd: Total[Decimal]  # what they cost where they were served
+    options: tuple[tuple[str, Decimal], ...]  # (provider, the same tokens at its price), the cheapest first
+    cheapest_policy_requests: int  # requests that asked for `:cheapest`
+    cheapest_policy_misses: int | None  # of those, not served by the cheapest at today's prices; None: no prices
+
+    @property
+    def cheapest(self) -> tuple[str, Decimal] | None:
+        """The cheapest live provider and what the tokens would have cost there."""
+        return self.options[0] if self.options else None
+
+
+@dataclass(frozen=True, slots=True)
+class ProxyUsage:
+    """Requests through `hfmon proxy` (its ledger in the history file): windows 1h, 24h, 7d, 30d and the period."""
+
+    windows: tuple[UsageWindow, ...]
+    cheaper: tuple[CheaperElsewhere, ...]
+
+    def window(self, name: str) -> UsageWindow | None:
+        """One window by name."""
+        return next((w for w in self.windows if w.name == name), None)

@@ -18,6 +18,8 @@ from hfmon.clock import Clock, iso
 from hfmon.collect import Collector, make_collector, next_poll_delay
 from hfmon.config import Config, Profile, load_config
 from hfmon.costs import evaluate, history_since
+from hfmon.costs.credits import user_period
+from hfmon.costs.ledger import ledger_since
 from hfmon.errors import ConfigError, HfmonError
 from hfmon.history import History
 from hfmon.models import Snapshot, SourceStatus
@@ -149,7 +151,10 @@ class Monitor:
         if self.store is not None:
             try:
                 self.store.record(snapshot)
-                history = self.store.load(history_since(snapshot, now))
+                from hfmon.store.ledger import with_ledger  # with the store: --no-history skips SQLite
+
+                history = with_ledger(self.store, self.store.load(history_since(snapshot, now)),
+                                      ledger_since(user_period(snapshot, now).start, now))
             except HfmonError as exc:  # history is an extra: the live numbers still show without it
                 self.warnings.append(f"history not saved: {exc}")
                 self.store.close()

@@ -16,11 +16,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
 
 from hfmon.errors import Failure
-from hfmon.history import StateChange
 from hfmon.models import Account, Endpoint, Invoice, Job, RepoStorage, ScheduledJob, SourceStatus, Space, ZeroGpuQuota
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the ledger builds on Total, history on the ledger: the Report only holds their figures
     from hfmon.advice.model import Advice
+    from hfmon.history import StateChange
+    from hfmon.ledger import ProxyUsage
 
 
 class PriceSource(StrEnum):
@@ -157,7 +158,7 @@ class Credits:
 class ProviderRow:
     """Inference Providers spend through one provider (or one model) this period."""
 
-    name: str  # provider id, or model id in by_model
+    name: str  # provider id
     requests: int
     cost_usd: Decimal
 
@@ -173,7 +174,6 @@ class Inference:
     cost_usd: Total[Decimal]
     requests: Total[int]
     by_provider: tuple[ProviderRow, ...]
-    by_model: tuple[ProviderRow, ...] = ()
     not_broken_down: ProviderRow = ProviderRow("not broken down", 0, Decimal(0))
 
 
@@ -485,6 +485,7 @@ class Report:
     resource_groups: tuple[ResourceGroupSpend, ...] = ()  # Enterprise orgs: each group's spend against its limits
     invoices: tuple[Invoice, ...] = ()  # the current period's invoice per namespace whose statement is readable
     scheduled_jobs: tuple[ScheduledJobRow, ...] = ()  # spend still to come, next run first
+    proxy: ProxyUsage | None = None  # requests through `hfmon proxy`; None: no history to read its ledger from
     windows: tuple[WindowSpend, ...] = ()  # per namespace and window (costs.windows.WINDOWS), from history
     # the recorded states of one resource, oldest first (detail views draw timelines from them; evaluate's
     # index of the history it read); not part of what a Report says, so not compared

@@ -35,7 +35,7 @@ from decimal import Decimal
 
 from hfmon.costs.billing_rules import micro, seconds
 from hfmon.history import History, UsagePoint
-from hfmon.models import InferenceUsage, NamespaceData, PeriodStatement
+from hfmon.models import InferenceUsage, NamespaceData, PeriodStatement, Snapshot
 from hfmon.report import Credits
 
 DAY = Decimal(86400)
@@ -83,6 +83,12 @@ def namespace_period(ns: NamespaceData, now: datetime) -> Period:
     """The billing period of a namespace (`billing_period` of its statement and usage-v2)."""
     billing = ns.billing.value
     return billing_period(ns.statement.value, billing.inference if billing is not None else None, now)
+
+
+def user_period(snapshot: Snapshot, now: datetime) -> Period:
+    """The billing period of the token's own account (the proxy's windows use it), else the calendar month."""
+    user = next((ns for ns in snapshot.namespaces if ns.kind == "user"), None)
+    return namespace_period(user, now) if user is not None else calendar_month(now)
 
 
 def period_points(history: History, namespace: str, period_start: datetime, now: datetime) -> list[UsagePoint]:

@@ -15,10 +15,11 @@ from decimal import Decimal
 from hfmon.config import Config
 from hfmon.costs import flags as flagging
 from hfmon.costs.billing_rules import endpoint_replicas, job_replicas, space_replicas
-from hfmon.costs.credits import Period, calendar_month, credits_for, namespace_period
+from hfmon.costs.credits import Period, calendar_month, credits_for, namespace_period, user_period
 from hfmon.costs.crosscheck import STORAGE_PRODUCT, inference_rows, line_rows, storage_rows, total_rows
 from hfmon.costs.groups import group_flags, group_rows
 from hfmon.costs.index import HistoryIndex
+from hfmon.costs.ledger import proxy_checks, proxy_usage
 from hfmon.costs.observed import history_rows
 from hfmon.costs.resources import (
     LinePricer,
@@ -108,6 +109,11 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
     acc.coverage = Coverage(history, None if index.since is None else max(index.since, loaded_from))
     for ns in ordered:
         _namespace(ns, index, config, catalog, now, acc)
+    proxy = None if history.ledger is None else proxy_usage(
+        history.ledger, {s.session_id: s for s in history.settled}, snapshot.router_prices.value, now,
+        user_period(snapshot, now).start)
+    if proxy is not None:
+        acc.crosscheck += proxy_checks(proxy, config.tolerance)
     acc.crosscheck.sort(key=lambda c: (not c.item.startswith("total"), c.item))
     groups = group_rows(ordered, config.alerts)
     flags = (flagging.credit_flags(acc.credits, config.alerts)
@@ -142,6 +148,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         meter_rows=meter,
         gpu_hours_missing=tuple(ns.statement.name for ns in ordered if ns.statement.value is None),
         resource_groups=groups,
+        proxy=proxy,
         scheduled_jobs=scheduled_rows(ordered, catalog),
         invoices=tuple(s.invoice for s in (ns.statement.value for ns in ordered) if s and s.invoice),
         windows=report_windows(index, acc.coverage, catalog, acc.period_starts, acc.spend, acc.endpoints,

@@ -12,32 +12,20 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from hfmon.ledger import LedgerRow, Outcome, SessionSettled
-from hfmon.report import Total
+from hfmon.config import Tolerance
+from hfmon.costs.crosscheck import compare
+from hfmon.ledger import CheaperElsewhere, LedgerRow, Outcome, ProxyUsage, SessionSettled, UsageFigures, UsageWindow
+from hfmon.models import RouterPrice
+from hfmon.report import CheckStatus, CrossCheck, Total
 
 ZERO = Decimal(0)
-
-
-@dataclass(frozen=True, slots=True)
-class UsageFigures:
-    """One model's (or provider's) requests through the proxy over a window."""
-
-    name: str
-    requests: int
-    errors: int  # upstream 4xx/5xx and no usable answer (a caller hanging up is not an error)
-    error_pct: Decimal | None  # None without requests
-    p50_latency_s: float | None  # of the requests answered in full; None without any
-    p95_latency_s: float | None
-    prompt_tokens: int  # of the requests whose usage is known
-    completion_tokens: int
-    estimated_usd: Total[Decimal]  # tokens x router price; partial with unpriced or unknown-usage requests
-    settled_usd: Total[Decimal]  # what HF settled for the sessions; partial while pending or shared
-    requests_trend_pct: Decimal | None = None  # against the previous window of the same length
-    estimated_trend_pct: Decimal | None = None
+MILLION = Decimal(1_000_000)
+WINDOWS = (("1h", timedelta(hours=1)), ("24h", timedelta(hours=24)), ("7d", timedelta(days=7)),
+           ("30d", timedelta(days=30)))
 
 
 def percentile(values: Sequence[float], pct: float) -> float | None:
@@ -120,19 +108,19 @@ def session_sizes(rows: Iterable[LedgerRow]) -> Counter[str]:
 def breakdown(rows: Sequence[LedgerRow], key: Callable[[LedgerRow], str], sessions: Mapping[str, SessionSettled],
               start: datetime | None = None, end: datetime | None = None,
               previous_start: datetime | None = None) -> tuple[UsageFigures, ...]:
-    """Figures per group (`key`: the model, the provider) of the rows in [start, end), the costliest first;
+    """Figures per group (`key`: the model, the provider) of the rows in [start, end], the costliest first;
     with `previous_start`, each against the group's rows in [previous_start, start)."""
     sizes = session_sizes(rows)
 
-    def within(lo: datetime | None, hi: datetime | None) -> dict[str, list[LedgerRow]]:
+    def within(lo: datetime | None, hi: datetime | None, *, closed: bool) -> dict[str, list[LedgerRow]]:
         groups: dict[str, list[LedgerRow]] = {}
         for r in rows:
-            if (lo is None or r.at >= lo) and (hi is None or r.at < hi):
+            if (lo is None or r.at >= lo) and (hi is None or r.at < hi or (closed and r.at == hi)):
                 groups.setdefault(key(r), []).append(r)
         return groups
 
-    current = within(start, end)
-    before = within(previous_start, start) if previous_start is not None else None
+    current = within(start, end, closed=True)
+    before = within(previous_start, start, closed=False) if previous_start is not None else None
     out = [figures(name, group, sessions, sizes, None if before is None else before.get(name, []))
            for name, group in current.items()]
     return tuple(sorted(out, key=lambda f: (-(f.estimated_usd.known or ZERO), -f.requests, f.name)))
@@ -146,3 +134,71 @@ def by_model(row: LedgerRow) -> str:
 def by_provider(row: LedgerRow) -> str:
     """Group key: the provider that served the request ("unknown" when the router did not say)."""
     return row.provider or "unknown"
+
+
+def ledger_since(period_start: datetime, now: datetime) -> datetime:
+    """The oldest ledger row `proxy_usage` reads: the 30 days before the last 30, and the period before this one."""
+    return min(now - 2 * WINDOWS[-1][1], period_start - (now - period_start))
+
+
+def proxy_usage(rows: Sequence[LedgerRow], sessions: Mapping[str, SessionSettled],
+                prices: Sequence[RouterPrice] | None, now: datetime, period_start: datetime) -> ProxyUsage:
+    """The ledger's windows (1h, 24h, 7d, 30d, the billing period), each per model and per provider with its
+    trend against the window before, and what each model's tokens this period would cost elsewhere."""
+    windows = []
+    for name, length in (*WINDOWS, ("period", now - period_start)):
+        start = now - length
+        windows.append(UsageWindow(name, start, now,
+                                   breakdown(rows, by_model, sessions, start, now, start - length),
+                                   breakdown(rows, by_provider, sessions, start, now, start - length)))
+    period = [r for r in rows if period_start <= r.at <= now]
+    return ProxyUsage(tuple(windows), cheaper_elsewhere(period, prices))
+
+
+def cheaper_elsewhere(rows: Sequence[LedgerRow], prices: Sequence[RouterPrice] | None) -> tuple[CheaperElsewhere, ...]:
+    """Per model: the same tokens at each live, priced provider serving it, the cheapest first; and how many
+    `:cheapest` requests went to another provider than the cheapest (the router's rule: lowest output price)."""
+    offers: dict[str, list[RouterPrice]] = {}
+    for p in prices or ():
+        if p.status == "live" and p.input_usd_per_million is not None and p.output_usd_per_million is not None:
+            offers.setdefault(p.model, []).append(p)
+    models: dict[str, list[LedgerRow]] = {}
+    for r in rows:
+        models.setdefault(r.model, []).append(r)
+    out = []
+    for model, group in models.items():
+        known = [r for r in group if r.outcome is Outcome.OK and r.prompt_tokens is not None]
+        prompt = sum(r.prompt_tokens or 0 for r in known)
+        completion = sum(r.completion_tokens or 0 for r in known)
+        served = offers.get(model, [])
+        options = sorted(((p.provider, (prompt * (p.input_usd_per_million or ZERO)
+                                        + completion * (p.output_usd_per_million or ZERO)) / MILLION)
+                          for p in served), key=lambda o: (o[1], o[0]))
+        asked = [r for r in group if r.policy == "cheapest" and r.outcome is Outcome.OK]
+        misses: int | None = None
+        if served:
+            cheapest = min(served, key=lambda p: (p.output_usd_per_million or ZERO, p.provider)).provider
+            misses = sum(1 for r in asked if r.provider != cheapest)
+        out.append(CheaperElsewhere(model, prompt, completion, estimated(group), tuple(options), len(asked),
+                                    misses if prices is not None else None))
+    return tuple(sorted(out, key=lambda c: (-(c.estimated_usd.known or ZERO), c.model)))
+
+
+def proxy_checks(proxy: ProxyUsage, tolerance: Tolerance) -> list[CrossCheck]:
+    """Per model this period: what HF settled for the proxy's sessions against the proxy's estimate. Pending
+    while sessions are not all settled (or are shared with requests outside the period)."""
+    period = proxy.window("period")
+    rows: list[CrossCheck] = []
+    for m in period.by_model if period is not None else ():
+        item = f"model {m.name}"
+        settled, estimate = m.settled_usd, m.estimated_usd
+        if not settled.complete or settled.value is None:
+            what = "; ".join(x.partition(":")[2] for x in settled.missing) or "not settled yet"
+            rows.append(CrossCheck(item, settled.known, estimate.value, None, CheckStatus.PENDING,
+                                   f"through hfmon proxy: {what}"))
+            continue
+        note = "through hfmon proxy: settled sessions against tokens x router price"
+        if not estimate.complete:
+            note = "through hfmon proxy: " + "; ".join(x.partition(":")[2] for x in estimate.missing)
+        rows.append(compare(item, settled.value, estimate.value, tolerance, note=note))
+    return rows

@@ -157,6 +157,8 @@ class ProxyApp:
                 await _answer(send, 404, {"error": {"message": SERVED, "type": "not_found"}})
             return
         body = await _read_body(receive)
+        if body is _GONE:
+            return  # the caller hung up before its request was complete: nothing was sent on
         if body is None:
             await _answer(send, 413, {"error": {"message": f"request body over {MAX_REQUEST >> 20} MB",
                                                 "type": "invalid_request_error"}})
@@ -341,13 +343,17 @@ def _json(content: bytes) -> Any:
         return None
 
 
+_GONE = b"\0gone"  # a request body cut short by the caller hanging up
+
+
 async def _read_body(receive: Receive) -> bytes | None:
-    """The request body, or None when it is over MAX_REQUEST (the rest is drained, not kept)."""
+    """The request body; None when it is over MAX_REQUEST (the rest is drained, not kept); _GONE when the caller
+    hung up before sending all of it."""
     parts, size, more = [], 0, True
     while more:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            return _GONE
         chunk = message.get("body", b"")
         size += len(chunk)
         if size <= MAX_REQUEST:

@@ -40,19 +40,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
     from hfmon.api.urls import BaseUrls
-    from hfmon.errors import HfmonError
     from hfmon.proxy.app import ProxyApp
+    from hfmon.proxy.history_file import open_history
     from hfmon.proxy.server import LOOPBACK, bind, serve_forever
-    from hfmon.store import HistoryStore
     from hfmon.store.ledger import LedgerWriter
 
     if not 0 <= args.port <= 65535:
         print(f"hfmon proxy: --port must be 0 to 65535, not {args.port}", file=sys.stderr)
         return int(ExitCode.USAGE)
-    try:
-        store = HistoryStore.open()
-    except HfmonError as exc:
-        print(f"hfmon proxy: {exc.message}", file=sys.stderr)
+    store = open_history("proxy")
+    if store is None:
         return int(ExitCode.USAGE)
     try:
         sock = bind(args.host, args.port)

@@ -45,14 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Print the receipt of a past run, refreshing its settled costs first."""
-    from hfmon.errors import HfmonError
-    from hfmon.store import HistoryStore
+    from hfmon.proxy.history_file import open_history
     from hfmon.store import ledger as stored
 
-    try:
-        store = HistoryStore.open()
-    except HfmonError as exc:
-        print(f"hfmon receipt: {exc.message}", file=sys.stderr)
+    store = open_history("receipt")
+    if store is None:
         return int(ExitCode.USAGE)
     with store:
         rows = stored.load_run(store, args.run_id)

@@ -55,11 +55,10 @@ def run(args: argparse.Namespace) -> int:
     """Serve the proxy, run the command, print the receipt."""
     from hfmon.api.urls import BaseUrls
     from hfmon.clock import SystemClock
-    from hfmon.errors import HfmonError
     from hfmon.proxy.app import ProxyApp
+    from hfmon.proxy.history_file import open_history
     from hfmon.proxy.receipt import print_receipt, refresh_settled
     from hfmon.proxy.server import running
-    from hfmon.store import HistoryStore
     from hfmon.store import ledger as stored
 
     command = list(args.command)
@@ -68,10 +67,8 @@ def run(args: argparse.Namespace) -> int:
     if not command:
         print("hfmon run: no command given; e.g. `hfmon run -- python agent.py`", file=sys.stderr)
         return int(ExitCode.USAGE)
-    try:
-        store = HistoryStore.open()
-    except HfmonError as exc:
-        print(f"hfmon run: {exc.message}", file=sys.stderr)
+    store = open_history("run")
+    if store is None:
         return int(ExitCode.USAGE)
     with store:
         run_id = new_run_id(SystemClock().now())

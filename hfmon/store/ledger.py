@@ -14,10 +14,12 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from hfmon.history import History
 from hfmon.ledger import LedgerRow, Outcome, SessionSettled
 from hfmon.models import SessionCost, Snapshot, SourceStatus
 from hfmon.store.extract import decode_money, decode_time, encode_money, encode_time
@@ -175,3 +177,10 @@ class LedgerWriter:
             except Exception as exc:  # noqa: BLE001 - the proxy goes on serving; the loss is logged and counted
                 self.failures += len(batch)
                 log.warning("could not write %d ledger row(s): %s", len(batch), exc)
+
+
+def with_ledger(store: HistoryStore, history: History, since: datetime) -> History:
+    """`history` with the ledger rows from `since` on and the settled costs of their sessions."""
+    rows = load(store, since)
+    found = settled(store, {r.session_id for r in rows if r.session_id is not None})
+    return replace(history, ledger=rows, settled=tuple(found.values()))

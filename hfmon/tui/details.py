@@ -196,13 +196,11 @@ def job_detail(report: Report, row: JobRow, since: datetime, tones: Tones) -> Te
 
 
 def provider_detail(report: Report, name: str, tones: Tones) -> Text:
-    """An Inference Providers provider (or model): spend and requests this period, its share."""
+    """An Inference Providers provider: spend and requests this period, its share."""
     inf, text = report.inference, Text()
     every = (*inf.by_provider, inf.not_broken_down)
-    found = next((p for p in every if p.name == name), None) or next(
-        (p for p in inf.by_model if p.name == name), None)
-    what = "Model" if found in inf.by_model else "Provider"
-    section(text, f"{what} {name}")
+    found = next((p for p in every if p.name == name), None)
+    section(text, f"Provider {name}")
     if found is None:
         text.append("\n  not in this poll's split", style=tones.get("muted", ""))
         return text

@@ -62,11 +62,6 @@ PROVIDER_COLUMNS = (
     Column("cost", "Cost", True, total=True),
     Column("share", "Share", True), Column("bar", "", extra=True),
 )
-MODEL_COLUMNS = (
-    Column("name", "Model", flex=True), Column("requests", "Requests", True),
-    Column("cost", "Cost", True, total=True),
-    Column("share", "Share", True), Column("bar", "", extra=True),
-)
 CHECK_COLUMNS = (
     Column("status", "Status"), Column("kind", "Kind"), Column("subject", "Subject", flex=True),
     Column("billed", "Billed", True),
@@ -246,7 +241,7 @@ def repo_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
 
 
 def share_rows(items: Iterable[tuple[str, int, Decimal]], tones: Tones) -> list[Row]:
-    """Provider or model rows with their share of the total and a bar."""
+    """Provider rows with their share of the total and a bar."""
     items = list(items)
     total = sum((c for _, _, c in items), Decimal(0))
     rows: list[Row] = []

@@ -12,6 +12,7 @@ from hfmon.alerts.engine import AlertEvent
 from hfmon.clock import FrozenClock
 from hfmon.errors import Failure
 from hfmon.history import History
+from hfmon.ledger import ProxyUsage, UsageFigures, UsageWindow
 from hfmon.models import Account, Endpoint, Job, Org, RepoStorage, SourceStatus, Space, ZeroGpuQuota
 from hfmon.pricing.catalog import build_catalog
 from hfmon.report import (
@@ -215,12 +216,6 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
             ProviderRow("together", 21_004, D("9.80") + bump), ProviderRow("fireworks-ai", 11_220, D("6.12")),
             ProviderRow("sambanova", 6_102, D("3.40")), ProviderRow("nebius", 5_441, D("2.61")),
             ProviderRow("hf-inference", 3_980, D("1.33")), ProviderRow("groq", 466, D("0.60")),
-        ),
-        by_model=(
-            ProviderRow("meta-llama/Llama-3.3-70B-Instruct", 18_210, D("10.40")),
-            ProviderRow("deepseek-ai/DeepSeek-V3", 9_030, D("7.02")),
-            ProviderRow("Qwen/Qwen2.5-72B-Instruct", 12_800, D("4.11")),
-            ProviderRow("black-forest-labs/FLUX.1-dev", 8_173, D("2.33")),
         ))
     space_rows = spaces()
     if spaces_n:
@@ -263,8 +258,21 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
         gpu_hours_by_hardware=(("a10g-large", D("480")), ("t4-medium", D("150")), ("l4x1", D("50"))),
         spend=(Spend("alice", D("1.74") + bump, D("9.35"), D("44.80"), D("1.51"), None, None),
                Spend("acme", D("22.12"), D("1614.00"), D("816.00"), D("150.00"), D("37.50"), D(0))),
+        proxy=proxy_usage(now),
     )
     return replace(report, advice=advise(report, History(), build_catalog(None)))  # as the Monitor adds it
+
+
+def proxy_usage(now: datetime) -> ProxyUsage:
+    """Requests through `hfmon proxy` this period: one model settled, one with an unpriced provider and errors."""
+    llama = UsageFigures("meta-llama/Llama-3.3-70B-Instruct", 1_840, 12, D(12 * 100) / 1_840, 0.62, 1.9, 412_000,
+                         958_000, Total(D("1.205040")), Total(D("1.18"), ("pending:sessions not settled yet",)),
+                         D("8.2"), D("11.5"))
+    gemma = UsageFigures("google/gemma-3-27b-it", 310, 0, D(0), 2.4, 5.1, 61_000, 90_000,
+                         Total(None, ("unpriced:google/gemma-3-27b-it via featherless-ai",)),
+                         Total(D("0.0412")), None, None)
+    period = UsageWindow("period", PERIOD_START, now, (llama, gemma), ())
+    return ProxyUsage((period,), ())
 
 
 def meter_of(endpoint_rows: tuple[EndpointRow, ...], space_rows: tuple[SpaceRow, ...],

@@ -21,7 +21,7 @@ Build = Callable[[Report, Mapping[str, str]], Text]
 """Makes the detail's text from a Report and the theme's tones (run again at each poll while it is open)."""
 
 R = TypeVar("R")
-PROVIDER_TABLES = frozenset({"providers", "models"})
+PROVIDER_TABLES = frozenset({"providers"})  # a model row (the proxy ledger) shows its row in full
 
 
 def detail_for(table: KeyedTable, key: str, report: Report) -> Build:

@@ -1,4 +1,5 @@
-"""Inference: Inference Providers spend and requests by provider and by model over the period."""
+"""Inference: Inference Providers spend and requests by provider over the period, and by model for the requests
+that went through `hfmon proxy`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from textual.widgets import Static
 
 from hfmon import format as fmt
 from hfmon.tui import rows
+from hfmon.tui.ledger_rows import PROXY_MODEL_COLUMNS, proxy_model_rows
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
 from hfmon.tui.widgets.panel import Panel
@@ -25,8 +27,8 @@ class InferenceView(View):
         with Horizontal(classes="xpair"):  # side by side from 160 cells wide
             yield Panel(KeyedTable(rows.PROVIDER_COLUMNS, default_sort="cost", default_reverse=True,
                                    id="providers"), title="By provider", id="providers-panel")
-            yield Panel(KeyedTable(rows.MODEL_COLUMNS, default_sort="cost", default_reverse=True, id="models"),
-                        title="By model", id="models-panel")
+            yield Panel(KeyedTable(PROXY_MODEL_COLUMNS, default_sort="estimated", default_reverse=True, id="models"),
+                        title="By model · requests through hfmon proxy this period", id="models-panel")
 
     def render_state(self, state: ViewState) -> None:
         inf, t = state.report.inference, state.tones
@@ -52,7 +54,9 @@ class InferenceView(View):
         fill(self.query_one("#providers-panel", Panel), self.query_one("#providers", KeyedTable),
              rows.share_rows(((p.name, p.requests, p.cost_usd) for p in inf.by_provider + (inf.not_broken_down,)
                               if p is not inf.not_broken_down or p.cost_usd or p.requests), t), badge, "providers")
+        proxy = state.report.proxy
+        period = proxy.window("period") if proxy is not None else None
         models_panel = self.query_one("#models-panel", Panel)
-        models_panel.display = bool(inf.by_model)
+        models_panel.display = bool(period and period.by_model)
         fill(models_panel, self.query_one("#models", KeyedTable),
-             rows.share_rows(((p.name, p.requests, p.cost_usd) for p in inf.by_model), t), badge, "models")
+             proxy_model_rows(period.by_model if period else (), t), "", "models")

@@ -1,0 +1,51 @@
+"""Pure view code for the metering proxy's figures: the Inference screen's per-model table (no widgets, no I/O)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from hfmon import format as fmt
+from hfmon.ledger import UsageFigures
+from hfmon.tui.rows import Tones, num_cell
+from hfmon.tui.widgets.table import Column, Row, cell
+
+PROXY_MODEL_COLUMNS = (
+    Column("name", "Model", flex=True), Column("requests", "Requests", True), Column("errors", "Errors", True),
+    Column("p50", "p50", True), Column("estimated", "Estimated", True), Column("settled", "Settled", True),
+    Column("p95", "p95", True, extra=True), Column("tokens", "Tokens in/out", True, extra=True),
+    Column("trend", "vs before", True, extra=True),
+)
+
+
+def proxy_model_rows(models: Iterable[UsageFigures], tones: Tones) -> list[Row]:
+    """One row per model: requests, error share, latency, estimated and settled cost (partial ones say so)."""
+    out: list[Row] = []
+    for m in models:
+        settled = "pending" if m.settled_usd.known is None and m.requests > m.errors else fmt.money_total(
+            m.settled_usd, fine=True)
+        error_style = tones.get("bad", "") if m.errors else ""
+        out.append((m.name, (
+            cell(m.name), num_cell(f"{m.requests:,}", m.requests),
+            cell(fmt.percent(m.error_pct), m.error_pct, right=True, style=error_style),
+            num_cell(fmt.latency(m.p50_latency_s), m.p50_latency_s),
+            cell(_estimate(m), m.estimated_usd.known, right=True,
+                 style="" if m.estimated_usd.complete else tones.get("warn", "")),
+            cell(settled, m.settled_usd.known, right=True,
+                 style="" if m.settled_usd.complete else tones.get("muted", "")),
+            num_cell(fmt.latency(m.p95_latency_s), m.p95_latency_s),
+            num_cell(f"{m.prompt_tokens:,}/{m.completion_tokens:,}", m.prompt_tokens + m.completion_tokens),
+            num_cell(_signed(fmt.percent(m.estimated_trend_pct)), m.estimated_trend_pct),
+        )))
+    return out
+
+
+def _signed(text: str) -> str:
+    return text if text.startswith(("-", fmt.MISSING)) or text == "0%" else "+" + text
+
+
+def _estimate(m: UsageFigures) -> str:
+    """The estimate, or `unpriced` when nothing is known because no price is."""
+    missing = m.estimated_usd.missing
+    if m.estimated_usd.known is None and missing and all(x.startswith("unpriced:") for x in missing):
+        return fmt.UNPRICED
+    return fmt.money_total(m.estimated_usd, fine=True)

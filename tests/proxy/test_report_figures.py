@@ -1,0 +1,105 @@
+"""The proxy's ledger in the Report and in `--once --json`: per model and per provider over each window, with
+figures worked out by hand here (errors, nearest-rank latency, tokens, estimated and settled cost, trend,
+cheaper providers), checked against the JSON Schema of version 3."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import jsonschema
+
+from hfmon.fakehub import demo_scenario
+from hfmon.history import History
+from hfmon.jsonout import report_document
+from hfmon.ledger import LedgerRow, Outcome, SessionSettled
+from hfmon.schemas import once_schema
+from tests.costs.test_scenario import poll_report
+
+NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+QWEN = "Qwen/Qwen3-235B-A22B-Instruct-2507"
+GEMMA = "google/gemma-3-27b-it"
+D = Decimal
+BASE = LedgerRow(at=NOW - timedelta(minutes=10), namespace=None, route="chat", model=QWEN, policy="novita",
+                 provider="novita", streamed=False, status=200, outcome=Outcome.OK, ttfb_s=0.1, latency_s=1.0,
+                 prompt_tokens=100, completion_tokens=200, request_id="r", session_id="sA", estimated_usd=D("0.00018"))
+ROWS = (
+    replace(BASE, at=NOW - timedelta(minutes=70), prompt_tokens=10, completion_tokens=20, estimated_usd=D("0.000018"),
+            session_id="sA0"),  # the hour before: its session has not settled
+    BASE,
+    replace(BASE, at=NOW - timedelta(minutes=5), policy="cheapest", latency_s=2.0, prompt_tokens=50,
+            completion_tokens=100, estimated_usd=D("0.00009")),
+    replace(BASE, at=NOW - timedelta(minutes=4), status=500, outcome=Outcome.HTTP_ERROR, latency_s=0.2,
+            prompt_tokens=None, completion_tokens=None, estimated_usd=None),
+    replace(BASE, at=NOW - timedelta(minutes=3), model=GEMMA, policy="featherless-ai", provider="featherless-ai",
+            estimated_usd=None, session_id="sB"),  # unpriced
+)
+SETTLED = (SessionSettled("sA", 2, D("0.00026"), NOW),)
+
+
+async def document() -> dict[str, Any]:
+    report, _ = await poll_report(demo_scenario(), NOW, history=History(ledger=ROWS, settled=SETTLED))
+    doc = report_document(report)
+    jsonschema.validate(doc, once_schema())
+    assert doc["schema_version"] == 4
+    return doc
+
+
+def total(value: float | None, at_least: float | None, missing: list[str]) -> dict[str, Any]:
+    return {"value": value, "at_least": at_least, "complete": not missing and at_least is not None,
+            "missing": missing}
+
+
+async def test_the_last_hour_per_model_and_per_provider() -> None:
+    doc = await document()
+    [hour] = [w for w in doc["inference"]["proxy"]["windows"] if w["window"] == "1h"]
+    qwen, gemma = hour["by_model"]
+    assert qwen["model"] == QWEN and gemma["model"] == GEMMA  # the costliest first; unpriced last
+    assert (qwen["requests"], qwen["errors"], qwen["error_pct"]) == (3, 1, 33.33)
+    assert (qwen["p50_latency_s"], qwen["p95_latency_s"]) == (1.0, 2.0)  # of the two answered: nearest rank
+    assert (qwen["prompt_tokens"], qwen["completion_tokens"]) == (150, 300)
+    assert qwen["estimated_usd"] == total(0.00027, 0.00027, [])
+    assert qwen["settled_usd"] == total(0.00026, 0.00026, [])  # sA: both billable requests settled
+    assert qwen["requests_trend_pct"] == 200.0  # 3 against 1 in the hour before
+    assert qwen["estimated_trend_pct"] == 1400.0  # 0.00027 against 0.000018
+    assert gemma["estimated_usd"] == total(None, None, [f"unpriced:{GEMMA} via featherless-ai"])
+    assert gemma["settled_usd"] == total(None, None, ["pending:sessions not settled yet"])
+    assert [(p["provider"], p["requests"]) for p in hour["by_provider"]] == [("novita", 3), ("featherless-ai", 1)]
+
+
+async def test_by_model_is_the_billing_period_with_cheaper_providers() -> None:
+    doc = await document()
+    qwen, gemma = doc["inference"]["by_model"]
+    assert (qwen["model"], qwen["requests"], qwen["cost_usd"]) == (QWEN, 4, 0.000288)
+    assert qwen["settled_usd"] == total(None, 0.00026, ["pending:sessions not settled yet"])  # sA0 pending
+    cheaper = qwen["cheaper_elsewhere"]
+    # 160 prompt and 320 completion tokens at the fake router's live prices (USD per 1M in / out)
+    want = {"together": (160 * 0.2 + 320 * 0.6) / 1e6, "novita": (160 * 0.2 + 320 * 0.8) / 1e6,
+            "fireworks-ai": (160 * 0.22 + 320 * 0.88) / 1e6}
+    assert [p["provider"] for p in cheaper["providers"]] == ["together", "novita", "fireworks-ai"]
+    assert [p["cost_usd"] for p in cheaper["providers"]] == [round(v, 6) for v in want.values()]
+    assert (cheaper["cheapest"], cheaper["cheapest_usd"]) == ("together", round(want["together"], 6))
+    assert (cheaper["cheapest_policy_requests"], cheaper["cheapest_policy_misses"]) == (1, 1)  # novita served it
+    assert gemma["cost_usd"] is None and gemma["cheaper_elsewhere"]["providers"] == [{"provider": "scaleway",
+                                                                                    "cost_usd": 0.000125}]
+
+
+async def test_without_a_ledger_the_proxy_figures_are_null_not_empty_zeros() -> None:
+    report, _ = await poll_report(demo_scenario(), NOW)
+    doc = report_document(report)
+    assert doc["inference"]["by_model"] == [] and doc["inference"]["proxy"] is None
+
+
+async def test_the_cross_check_compares_settled_and_estimated_per_model() -> None:
+    settled_all = SETTLED + (SessionSettled("sA0", 1, D("0.000018"), NOW), SessionSettled("sB", 1, D("0.0001"), NOW))
+    report, _ = await poll_report(demo_scenario(), NOW, history=History(ledger=ROWS, settled=settled_all))
+    checks = {c.item: c for c in report.crosscheck if c.item.startswith("model ")}
+    qwen, gemma = checks[f"model {QWEN}"], checks[f"model {GEMMA}"]
+    assert (qwen.billed_usd, qwen.recomputed_usd, qwen.delta_usd) == (D("0.000278"), D("0.000288"), D("-0.00001"))
+    assert qwen.status.value == "ok"  # within the tolerance
+    assert (gemma.billed_usd, gemma.recomputed_usd, gemma.status.value) == (D("0.0001"), None, "unpriced")
+    pending, _ = await poll_report(demo_scenario(), NOW, history=History(ledger=ROWS, settled=SETTLED))
+    [waiting] = [c for c in pending.crosscheck if c.item == f"model {QWEN}"]
+    assert (waiting.status.value, waiting.billed_usd) == ("pending", D("0.00026"))

@@ -1,0 +1,37 @@
+"""The JSON Schema of version 4 is version 3 plus the proxy's figures: every other part is the same, so a change
+made to once-v3.json alone (the fields both versions share) is caught here and must be made to once-v4.json too."""
+
+from __future__ import annotations
+
+import copy
+import json
+from importlib import resources
+from typing import Any
+
+
+def schema(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(resources.files("hfmon.schemas").joinpath(name).read_text(encoding="utf-8"))
+    return loaded
+
+
+def without_v4_changes(doc: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(doc)
+    for key in ("$id", "title", "description"):
+        out.pop(key)
+    out["properties"].pop("schema_version")
+    out["$defs"].pop("usage_figures", None)
+    out["$defs"]["total_usd"]["properties"]["missing"].pop("description")
+    inference = out["properties"]["inference"]
+    inference["required"] = [k for k in inference["required"] if k != "proxy"]
+    inference["properties"].pop("proxy", None)
+    inference["properties"].pop("by_model")
+    return out
+
+
+def test_version_4_is_version_3_plus_the_proxy_figures() -> None:
+    v3, v4 = schema("once-v3.json"), schema("once-v4.json")
+    assert v4["properties"]["schema_version"] == {"const": 4} and v3["properties"]["schema_version"] == {"const": 3}
+    assert without_v4_changes(v4) == without_v4_changes(v3)
+    old_by_model = v3["properties"]["inference"]["properties"]["by_model"]["items"]["properties"]
+    new_by_model = v4["properties"]["inference"]["properties"]["by_model"]["items"]["properties"]
+    assert set(old_by_model) <= set(new_by_model)  # every version 3 field is kept
