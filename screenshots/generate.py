@@ -31,6 +31,9 @@ SHOTS: list[Shot] = [
     ("80x24-endpoints", (80, 24), "hfmon-dark", ["3"]),
     ("80x24-crosscheck", (80, 24), "hfmon-dark", ["6"]),
     ("help", (100, 32), "hfmon-dark", ["question_mark"]),
+    ("200x50-overview", (200, 50), "hfmon-dark", ["1"]),
+    ("detail-endpoint", (120, 36), "hfmon-dark", ["3", "enter"]),
+    ("80x24-advisor", (80, 24), "hfmon-dark", ["7"]),
 ]
 
 
