@@ -4,8 +4,8 @@ One `hfmon_` prefix, a unit suffix on every figure with a unit, labels instead o
 the Report does not know (None, or a partial Total) is absent, never 0: `hfmon_running_cost_per_hour_usd`
 appears only when complete, beside `..._at_least_usd` (the known part) and `..._missing_parts`.
 
-Requests counted by the metering proxy (`hfmon_inference_requests_total{account,namespace,model,provider}`)
-belong in `_report` once the Report carries the proxy's ledger; until then there is no such metric.
+Requests through the metering proxy come from its ledger (`Report.proxy`, this billing period): per model and,
+separately, per provider, as the ledger aggregates them (no model x provider series, no per-request labels).
 """
 
 from __future__ import annotations
@@ -102,6 +102,7 @@ def _report(out: _Families, account: str, report: Report) -> None:
                       limit.limit_usd)
             out.gauge("hfmon_resource_group_spent_usd", "What a resource group spent this month, against a "
                       "limit's product.", g, limit.spent_usd)
+    _proxy(out, a, report)
     out.gauge("hfmon_unpriced_resources", "Resources billed now that no catalog layer prices.", a,
               len(report.unpriced))
     for flag in report.flags:
@@ -110,6 +111,26 @@ def _report(out: _Families, account: str, report: Report) -> None:
                   {**a, "kind": flag.kind, "subject": flag.subject, "severity": flag.severity.value}, 1)
     out.gauge("hfmon_flags_unchecked_sources", "Sources a flag is computed from that the latest poll did not read.",
               a, len(report.flags_unchecked))
+
+
+def _proxy(out: _Families, a: dict[str, str], report: Report) -> None:
+    """The proxy ledger's figures this billing period; counters restart with the period (a counter reset)."""
+    period = report.proxy.window("period") if report.proxy is not None else None
+    if period is None:
+        return
+    for by, rows in (("model", period.by_model), ("provider", period.by_provider)):
+        for f in rows:
+            labels = {**a, by: f.name}
+            out.counter(f"hfmon_inference_{by}_requests", f"Requests through hfmon proxy this billing period, by "
+                        f"{by}.", labels, f.requests)
+            out.counter(f"hfmon_inference_{by}_errors", f"Requests through hfmon proxy this billing period that "
+                        f"failed upstream, by {by}.", labels, f.errors)
+            out.gauge(f"hfmon_inference_{by}_estimated_usd", f"Tokens x router price of the requests through hfmon "
+                      f"proxy this billing period, by {by} (absent when a request is unpriced).", labels,
+                      f.estimated_usd.value)
+            out.gauge(f"hfmon_inference_{by}_settled_usd", f"What Hugging Face settled for the requests through "
+                      f"hfmon proxy this billing period, by {by} (absent while pending).", labels,
+                      f.settled_usd.value)
 
 
 def _sources(out: _Families, a: dict[str, str], report: Report) -> None:
