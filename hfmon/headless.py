@@ -48,20 +48,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Poll once, print the Report as JSON or as a summary, and return the exit code."""
-    monitor = monitor_for(args)
-    polled: list[Report] = []
-    try:
-        asyncio.run(_poll_into(monitor, polled))
-    finally:
-        monitor.close()
-    report = polled[0]
-    for warning in monitor.warnings:
-        print(f"hfmon: {warning}", file=sys.stderr)
-    for event in monitor.alert_events:  # fired (or reset) by this poll, once across every hfmon process
-        print(f"hfmon: {event.line}", file=sys.stderr)
+    report, _monitor = poll_command(args)
     code = exit_code_of(report)
     if code == ExitCode.AUTH:  # a report of a rejected token would be nothing but unknowns: say what to do
-        print(f"hfmon: {_explain(code, report)}", file=sys.stderr)
+        print(f"hfmon: {explain(code, report)}", file=sys.stderr)
         return code
     if args.json:
         from hfmon.jsonout import report_document
@@ -74,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
                  and sys.stdout.isatty())
         sys.stdout.write(render_text(report, color=color))
     if code:
-        print(f"hfmon: {_explain(code, report)}", file=sys.stderr)
+        print(f"hfmon: {explain(code, report)}", file=sys.stderr)
     return code
 
 
@@ -92,8 +82,8 @@ async def _poll_into(monitor: Monitor, polled: list[Report]) -> None:
     polled.append(await poll_once(monitor))
 
 
-def _explain(code: int, report: Report) -> str:
-    """One stderr line saying why the exit code is not 0."""
+def explain(code: int, report: Report) -> str:
+    """One stderr line saying why the exit code is not 0 (every headless command uses it)."""
     failed = [s for s in report.sources if not s.answered]
     rejected = report.rejected_by
     if code == ExitCode.AUTH and rejected is not None:
@@ -104,11 +94,6 @@ def _explain(code: int, report: Report) -> str:
     if code == ExitCode.UNREACHABLE and first is not None:
         return f"no source answered: {first.error}" + (f" ({first.hint})" if first.hint else "")
     return f"partial data; failed sources: {', '.join(s.name for s in failed)}"
-
-
-def explain(code: int, report: Report) -> str:
-    """One stderr line saying why the exit code is not 0 (for the other headless commands)."""
-    return _explain(code, report)
 
 
 def poll_command(args: argparse.Namespace) -> tuple[Report, Monitor]:
