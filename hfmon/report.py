@@ -8,15 +8,23 @@ Every breakdown sums exactly to its total, with an explicit remainder where Hugg
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING, ClassVar, Generic, TypeVar
+from typing import TYPE_CHECKING
 
-from hfmon.errors import Failure
-from hfmon.models import Account, Endpoint, Invoice, Job, RepoStorage, ScheduledJob, SourceStatus, Space, ZeroGpuQuota
+from hfmon.figures import N as N
+from hfmon.figures import Spend as Spend
+from hfmon.figures import SpendIn as SpendIn
+from hfmon.figures import Total as Total
+from hfmon.figures import WindowSpend as WindowSpend
+from hfmon.figures import WindowTotal as WindowTotal
+from hfmon.health import Health as Health
+from hfmon.health import SourceState as SourceState
+from hfmon.health import poll_health as poll_health
+from hfmon.models import Account, Endpoint, Invoice, Job, RepoStorage, ScheduledJob, Space, ZeroGpuQuota
 
 if TYPE_CHECKING:  # the ledger builds on Total, history on the ledger: the Report only holds their figures
     from hfmon.advice.model import Advice
@@ -41,15 +49,6 @@ class CheckStatus(StrEnum):
     PENDING = "pending"  # billing has not settled yet (inference placeholders, lines still accruing)
 
 
-class Health(StrEnum):
-    """How a poll went as a whole: the one decision `--once`'s exit code and the dashboard's polling follow."""
-
-    OK = "ok"  # every source answered (a source the token has no permission for counts as answered)
-    PARTIAL = "partial"  # some source failed; the rest is shown
-    UNREACHABLE = "unreachable"  # no source answered
-    TOKEN_REJECTED = "token_rejected"  # HF rejected the token (401): every poll would fail the same way
-
-
 class Severity(StrEnum):
     """How loud a flag is."""
 
@@ -58,63 +57,9 @@ class Severity(StrEnum):
     CRITICAL = "critical"
 
 
-N = TypeVar("N", Decimal, int)
-
-
 def no_changes(kind: str, resource: str) -> Sequence[StateChange]:
     """No recorded states (a Report evaluated without history)."""
     return ()
-
-
-@dataclass(frozen=True, slots=True)
-class Total(Generic[N]):
-    """A sum whose parts may be unknown: never the sum of the known parts posing as the whole.
-
-    `known` sums the parts that were read (None when none was); `missing` names the parts that were not,
-    each a source name (`billing:acme`, a key of `Report.sources`), `unpriced:<item>` (an item of
-    `Report.unpriced`) or `unknown:<item>` (a resource whose stage, so its cost now, is unknown).
-    Complete when nothing is missing; otherwise `known` is only a lower bound.
-    """
-
-    known: N | None
-    missing: tuple[str, ...] = ()
-
-    @property
-    def complete(self) -> bool:
-        """Every part was read: `known` is the total."""
-        return not self.missing and self.known is not None
-
-    @property
-    def value(self) -> N | None:
-        """The total when complete, else None (unknown)."""
-        return self.known if self.complete else None
-
-    @staticmethod
-    def of(parts: Iterable[tuple[str, N | None]], zero: N) -> Total[N]:
-        """The total of named parts; a part that is None is missing (its name is kept, once)."""
-        known: N | None = None
-        missing: dict[str, None] = {}
-        for name, part in parts:
-            if part is None:
-                missing[name] = None
-            else:
-                known = part if known is None else known + part
-        if known is None and not missing:
-            known = zero  # nothing to add up, and nothing missing: a real zero
-        return Total(known, tuple(missing))
-
-    @staticmethod
-    def sum(totals: Iterable[Total[N]], zero: N) -> Total[N]:
-        """Totals added up: the known parts summed, the missing ones kept (each once)."""
-        known: N | None = None
-        missing: dict[str, None] = {}
-        anything = False
-        for t in totals:
-            anything = True
-            if t.known is not None:
-                known = t.known if known is None else known + t.known
-            missing.update(dict.fromkeys(t.missing))
-        return Total(zero if not anything else known, tuple(missing))
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,89 +184,6 @@ class ScheduledJobRow:
 
 
 @dataclass(frozen=True, slots=True)
-class Spend:
-    """What one namespace has been billed this period so far, by product (None: that source is unreadable)."""
-
-    namespace: str
-    inference_usd: Decimal | None  # usage-v2 (includes unsettled placeholders)
-    endpoints_usd: Decimal | None  # the period statement's lines
-    spaces_usd: Decimal | None
-    jobs_usd: Decimal | None
-    storage_usd: Decimal | None
-    other_usd: Decimal | None  # statement lines of products hfmon does not break down (the remainder)
-
-    @property
-    def total_usd(self) -> Total[Decimal]:
-        """Every product added up; a product whose source could not be read makes the total partial."""
-        billing, statement = f"billing:{self.namespace}", f"statement:{self.namespace}"
-        return Total.of(((billing, self.inference_usd), (statement, self.endpoints_usd),
-                         (statement, self.spaces_usd), (statement, self.jobs_usd),
-                         (statement, self.storage_usd), (statement, self.other_usd)), Decimal(0))
-
-
-@dataclass(frozen=True, slots=True)
-class SpendIn:
-    """What one namespace spent in [start, end), by product (None: unknown; storage is billed monthly, not here)."""
-
-    start: datetime
-    end: datetime
-    inference_usd: Decimal | None
-    endpoints_usd: Decimal | None
-    spaces_usd: Decimal | None
-    jobs_usd: Decimal | None
-    billed: bool = False  # True: billed figures (usage-v2 and the statement), not computed from history
-
-    PRODUCTS: ClassVar[tuple[str, ...]] = ("inference", "endpoints", "spaces", "jobs")
-
-    def part(self, product: str, namespace: str) -> Total[Decimal]:
-        """One product as a Total, named by where it would come from when unknown (`history:<namespace>`, or
-        the `billing:`/`statement:` source of a billed figure)."""
-        if not self.billed:
-            name = f"history:{namespace}"
-        else:
-            name = f"billing:{namespace}" if product == "inference" else f"statement:{namespace}"
-        return Total.of(((name, getattr(self, f"{product}_usd")),), Decimal(0))
-
-    def total_usd(self, namespace: str) -> Total[Decimal]:
-        """The products added up; an unknown product makes it partial (see `part`)."""
-        return Total.sum((self.part(p, namespace) for p in self.PRODUCTS), Decimal(0))
-
-
-@dataclass(frozen=True, slots=True)
-class WindowSpend:
-    """One namespace's spend in a time window (`1h`, `24h`, `7d`, `30d`, `period`) and in the window before."""
-
-    namespace: str
-    window: str
-    current: SpendIn
-    previous: SpendIn
-
-
-@dataclass(frozen=True, slots=True)
-class WindowTotal:
-    """Spend in a window across namespaces, the window before, and the change between them."""
-
-    window: str
-    start: datetime
-    end: datetime
-    spend_usd: Total[Decimal]
-    previous_usd: Total[Decimal]
-    by_product: tuple[tuple[str, Total[Decimal]], ...] = ()  # inference, endpoints, spaces, jobs: the parts
-
-    def product(self, name: str) -> Total[Decimal]:
-        """Spend on one product (`inference`, `endpoints`, `spaces`, `jobs`) in the window."""
-        return next(t for n, t in self.by_product if n == name)
-
-    @property
-    def trend_pct(self) -> Decimal | None:
-        """The change against the window before, in % (None: either is not fully known, or before was $0)."""
-        now, before = self.spend_usd.value, self.previous_usd.value
-        if now is None or before is None or before == 0:
-            return None
-        return ((now - before) * 100 / before).quantize(Decimal("0.1"))
-
-
-@dataclass(frozen=True, slots=True)
 class MeterRow:
     """What one namespace's resources of one kind cost per hour right now (a part of the meter)."""
 
@@ -405,46 +267,6 @@ class Flag:
     subject: str
     message: str
     severity: Severity = Severity.WARNING
-
-
-@dataclass(frozen=True, slots=True)
-class SourceState:
-    """Freshness of one source, for the sources panel and the JSON."""
-
-    name: str
-    status: SourceStatus
-    fetched_at: datetime | None
-    age_s: int | None
-    error: str | None
-    hint: str | None
-    http_status: int | None = None  # of the failed request: 401 tells a rejected token apart
-    failure: Failure | None = None  # what happened to this poll's fetch (None: it answered)
-
-    @property
-    def kind(self) -> str:
-        """What the source reads: `billing` of `billing:acme`, `account` of `account`."""
-        return self.name.partition(":")[0]
-
-    @property
-    def scope(self) -> str:
-        """The namespace a per-namespace source reads (`acme` of `billing:acme`), else ""."""
-        return self.name.partition(":")[2]
-
-    @property
-    def answered(self) -> bool:
-        """The source answered: with data, or by saying the token lacks a permission for it."""
-        return self.status in (SourceStatus.OK, SourceStatus.NO_ACCESS)
-
-    @property
-    def value_missing(self) -> bool:
-        """Nothing was read from it: it failed with no last good value, or the token may not read it."""
-        return self.status in (SourceStatus.ERROR, SourceStatus.NO_ACCESS)
-
-    @property
-    def token_rejected(self) -> bool:
-        """It failed because HF rejected the token. A 401 that only means "no access" (an org's Endpoints
-        API, say) was already turned into NO_ACCESS by collect, so it does not count."""
-        return not self.answered and (self.failure is Failure.REJECTED_TOKEN or self.http_status == 401)
 
 
 @dataclass(frozen=True, slots=True)
@@ -561,13 +383,3 @@ class Report:
     def rejected_by(self) -> SourceState | None:
         """The first source whose failure says the token was rejected."""
         return next((s for s in self.sources if s.token_rejected), None)
-
-
-def poll_health(sources: Sequence[SourceState]) -> Health:
-    """Token rejected if any source says so; else unreachable if none answered; else partial or ok."""
-    if any(s.token_rejected for s in sources):
-        return Health.TOKEN_REJECTED
-    answered = sum(1 for s in sources if s.answered)
-    if not answered:
-        return Health.UNREACHABLE
-    return Health.PARTIAL if answered < len(sources) else Health.OK

@@ -1,0 +1,148 @@
+"""Money figures whose parts may be unknown: `Total`, and a namespace's spend in the period and in a time window.
+
+A `Total` is never the sum of the known parts posing as the whole; every product split here sums to its total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import ClassVar, Generic, TypeVar
+
+N = TypeVar("N", Decimal, int)
+
+
+@dataclass(frozen=True, slots=True)
+class Total(Generic[N]):
+    """A sum whose parts may be unknown: never the sum of the known parts posing as the whole.
+
+    `known` sums the parts that were read (None when none was); `missing` names the parts that were not,
+    each a source name (`billing:acme`, a key of `Report.sources`), `unpriced:<item>` (an item of
+    `Report.unpriced`) or `unknown:<item>` (a resource whose stage, so its cost now, is unknown).
+    Complete when nothing is missing; otherwise `known` is only a lower bound.
+    """
+
+    known: N | None
+    missing: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Every part was read: `known` is the total."""
+        return not self.missing and self.known is not None
+
+    @property
+    def value(self) -> N | None:
+        """The total when complete, else None (unknown)."""
+        return self.known if self.complete else None
+
+    @staticmethod
+    def of(parts: Iterable[tuple[str, N | None]], zero: N) -> Total[N]:
+        """The total of named parts; a part that is None is missing (its name is kept, once)."""
+        known: N | None = None
+        missing: dict[str, None] = {}
+        for name, part in parts:
+            if part is None:
+                missing[name] = None
+            else:
+                known = part if known is None else known + part
+        if known is None and not missing:
+            known = zero  # nothing to add up, and nothing missing: a real zero
+        return Total(known, tuple(missing))
+
+    @staticmethod
+    def sum(totals: Iterable[Total[N]], zero: N) -> Total[N]:
+        """Totals added up: the known parts summed, the missing ones kept (each once)."""
+        known: N | None = None
+        missing: dict[str, None] = {}
+        anything = False
+        for t in totals:
+            anything = True
+            if t.known is not None:
+                known = t.known if known is None else known + t.known
+            missing.update(dict.fromkeys(t.missing))
+        return Total(zero if not anything else known, tuple(missing))
+
+
+@dataclass(frozen=True, slots=True)
+class Spend:
+    """What one namespace has been billed this period so far, by product (None: that source is unreadable)."""
+
+    namespace: str
+    inference_usd: Decimal | None  # usage-v2 (includes unsettled placeholders)
+    endpoints_usd: Decimal | None  # the period statement's lines
+    spaces_usd: Decimal | None
+    jobs_usd: Decimal | None
+    storage_usd: Decimal | None
+    other_usd: Decimal | None  # statement lines of products hfmon does not break down (the remainder)
+
+    @property
+    def total_usd(self) -> Total[Decimal]:
+        """Every product added up; a product whose source could not be read makes the total partial."""
+        billing, statement = f"billing:{self.namespace}", f"statement:{self.namespace}"
+        return Total.of(((billing, self.inference_usd), (statement, self.endpoints_usd),
+                         (statement, self.spaces_usd), (statement, self.jobs_usd),
+                         (statement, self.storage_usd), (statement, self.other_usd)), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class SpendIn:
+    """What one namespace spent in [start, end), by product (None: unknown; storage is billed monthly, not here)."""
+
+    start: datetime
+    end: datetime
+    inference_usd: Decimal | None
+    endpoints_usd: Decimal | None
+    spaces_usd: Decimal | None
+    jobs_usd: Decimal | None
+    billed: bool = False  # True: billed figures (usage-v2 and the statement), not computed from history
+
+    PRODUCTS: ClassVar[tuple[str, ...]] = ("inference", "endpoints", "spaces", "jobs")
+
+    def part(self, product: str, namespace: str) -> Total[Decimal]:
+        """One product as a Total, named by where it would come from when unknown (`history:<namespace>`, or
+        the `billing:`/`statement:` source of a billed figure)."""
+        if not self.billed:
+            name = f"history:{namespace}"
+        else:
+            name = f"billing:{namespace}" if product == "inference" else f"statement:{namespace}"
+        return Total.of(((name, getattr(self, f"{product}_usd")),), Decimal(0))
+
+    def total_usd(self, namespace: str) -> Total[Decimal]:
+        """The products added up; an unknown product makes it partial (see `part`)."""
+        return Total.sum((self.part(p, namespace) for p in self.PRODUCTS), Decimal(0))
+
+
+@dataclass(frozen=True, slots=True)
+class WindowSpend:
+    """One namespace's spend in a time window (`1h`, `24h`, `7d`, `30d`, `period`) and in the window before."""
+
+    namespace: str
+    window: str
+    current: SpendIn
+    previous: SpendIn
+
+
+@dataclass(frozen=True, slots=True)
+class WindowTotal:
+    """Spend in a window across namespaces, the window before, and the change between them."""
+
+    window: str
+    start: datetime
+    end: datetime
+    spend_usd: Total[Decimal]
+    previous_usd: Total[Decimal]
+    by_product: tuple[tuple[str, Total[Decimal]], ...] = ()  # inference, endpoints, spaces, jobs: the parts
+
+    def product(self, name: str) -> Total[Decimal]:
+        """Spend on one product (`inference`, `endpoints`, `spaces`, `jobs`) in the window."""
+        return next(t for n, t in self.by_product if n == name)
+
+    @property
+    def trend_pct(self) -> Decimal | None:
+        """The change against the window before, in % (None: either is not fully known, or before was $0)."""
+        now, before = self.spend_usd.value, self.previous_usd.value
+        if now is None or before is None or before == 0:
+            return None
+        return ((now - before) * 100 / before).quantize(Decimal("0.1"))
