@@ -19,9 +19,10 @@ from prometheus_client.registry import CollectorRegistry
 from hfmon.errors import ConfigError
 from hfmon.exporter.metrics import AccountView, families
 from hfmon.monitor import Monitor
-from hfmon.report import Report
+from hfmon.report import Health, Report
 
 log = logging.getLogger("hfmon.exporter")
+REJECTED_RETRY_MAX_S = 3600.0  # a rejected token is retried at most hourly: it may be fixed in `hf auth` meanwhile
 log.addHandler(logging.NullHandler())
 
 
@@ -35,6 +36,7 @@ class AccountWatch:
         self.latest: Report | None = None  # replaced whole by the poll loop; a scrape reads the reference
         self.polls = 0
         self.failed_polls = 0
+        self.rejected_in_a_row = 0  # polls in a row where HF rejected the token
 
     def view(self) -> AccountView:
         """What a scrape renders for this account now."""
@@ -45,6 +47,8 @@ class AccountWatch:
         try:
             self.latest = await self.monitor.poll()
             self.polls += 1
+            rejected = self.latest.health is Health.TOKEN_REJECTED
+            self.rejected_in_a_row = self.rejected_in_a_row + 1 if rejected else 0
         except Exception:  # the exporter must keep serving whatever one poll did
             self.failed_polls += 1
             log.exception("account %s: the poll failed", self.account)
@@ -53,9 +57,28 @@ class AccountWatch:
         """Poll until `stop` is set, waiting the interval (or the rate-limit window) between polls."""
         while not stop.is_set():
             await self.poll_once()
-            delay = self.monitor.next_delay(self.interval_s)
+            delay = self.next_delay()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
+
+
+    def next_delay(self) -> float:
+        """The wait before the next poll: the interval (or the rate-limit window), doubled for each poll in a row
+        whose token HF rejected, up to an hour, so a dead token does not knock on HF every minute for days."""
+        delay = self.monitor.next_delay(self.interval_s)
+        if self.rejected_in_a_row:
+            delay = rejected_token_delay(delay, self.rejected_in_a_row)
+            log.warning("account %s: Hugging Face rejected the token (HTTP 401); next try in %.0f s. Fix the token "
+                        "(`hf auth login`, or the profile's environment variable) and restart the exporter.",
+                        self.account, delay)
+        return delay
+
+
+def rejected_token_delay(base_s: float, rejected_in_a_row: int) -> float:
+    """`base_s` doubled for each rejected poll in a row, at most REJECTED_RETRY_MAX_S (never below `base_s`)."""
+    if rejected_in_a_row <= 0:
+        return base_s
+    return max(base_s, min(base_s * 2.0 ** min(rejected_in_a_row, 20), REJECTED_RETRY_MAX_S))
 
 
 class ReportCollector:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+
 import pytest
 
 from hfmon.fakehub import FULL_TOKEN, NO_BILLING_TOKEN
 from hfmon.fakehub.faults import RouteFault
 from tests.costs import scenario_expect as expect
 from tests.exporter.running import HFMON, exporter
-from tests.faults.conftest import served  # noqa: F401  (the fixture: the demo account on loopback, frozen)
 from tests.faults.harness import Served
 
 pytestmark = pytest.mark.e2e

@@ -22,7 +22,7 @@ from hfmon.api.urls import BaseUrls
 from hfmon.clock import FrozenClock
 from hfmon.collect import Collector
 from hfmon.config import Config
-from hfmon.exporter.serve import AccountWatch, MetricsServer
+from hfmon.exporter.serve import AccountWatch, MetricsServer, rejected_token_delay
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
 from hfmon.fakehub.faults import RouteFault
 from hfmon.monitor import Monitor
@@ -167,3 +167,34 @@ async def test_keeps_serving_the_last_good_values_when_hugging_face_fails(export
     assert after["hfmon_credits_used_usd"] == before["hfmon_credits_used_usd"]
     assert after["hfmon_source_age_seconds"][lab(source="endpoints:ada")] >= 300
     assert after["hfmon_last_poll_timestamp_seconds"] == {lab(): START.timestamp() + 300}
+
+
+async def test_a_rejected_token_is_retried_ever_less_often_and_never_served_as_zeros() -> None:
+    clock = FrozenClock(START)
+    hub = FakeHub(demo_scenario(), now=clock.now)
+    client = HubClient("hf_revoked_token", BaseUrls(), transport=hub.transport(), clock=clock,
+                       governor=Governor(backoff_base_s=0.001))
+    watch = AccountWatch("default", Monitor(Collector(client, clock), clock, Config(), None), 60.0)
+    server = MetricsServer([watch], "127.0.0.1", 0)
+    try:
+        delays = []
+        for _ in range(3):
+            await watch.poll_once()
+            delays.append(watch.next_delay())
+        assert watch.rejected_in_a_row == 3
+        assert delays == [120.0, 240.0, 480.0]  # 60 s doubled per rejected poll in a row
+        metrics = scrape(server.port)
+        assert metrics["hfmon_polls_total"] == {lab(): 3.0}
+        assert "hfmon_cost_per_hour_usd" not in metrics  # nothing was read: no figure, not zeros
+    finally:
+        server.close()
+        await watch.monitor.aclose()
+
+
+def test_the_rejected_token_delay_doubles_up_to_an_hour_and_never_shortens_the_interval() -> None:
+    assert rejected_token_delay(60.0, 0) == 60.0
+    assert rejected_token_delay(60.0, 1) == 120.0
+    assert rejected_token_delay(60.0, 5) == 1920.0
+    assert rejected_token_delay(60.0, 6) == 3600.0  # 3,840 s capped at an hour
+    assert rejected_token_delay(60.0, 500) == 3600.0
+    assert rejected_token_delay(7200.0, 3) == 7200.0  # an interval above the cap is kept as it is
