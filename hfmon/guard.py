@@ -7,7 +7,6 @@ never passes.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from collections.abc import Callable
@@ -97,18 +96,9 @@ def run(args: argparse.Namespace) -> int:
         print("hfmon guard: give at least one condition, e.g. --max-cost-per-hour-usd 5 (see hfmon guard --help)",
               file=sys.stderr)
         return GuardExit.USAGE
-    from hfmon.headless import poll_once
-    from hfmon.monitor import monitor_for
+    from hfmon.headless import poll_command  # its Report is not returned through asyncio.run (repr at exit)
 
-    monitor = monitor_for(args)
-    try:
-        report = asyncio.run(poll_once(monitor))
-    finally:
-        monitor.close()
-    for warning in monitor.warnings:
-        print(f"hfmon: {warning}", file=sys.stderr)
-    for event in monitor.alert_events:  # the config's alerts, evaluated on this poll like any other
-        print(f"hfmon: {event.line}", file=sys.stderr)
+    report, _monitor = poll_command(args)  # warnings and the config's alerts go to stderr, as for `once`
     verdict = judge(report, limits)
     if getattr(args, "json", False):
         json.dump(verdict.document(), sys.stdout, indent=2)
