@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import textwrap
 from decimal import Decimal
 
 from hfmon import phrases
@@ -241,7 +242,12 @@ def _flags(report: Report, paint: _Paint, max_rows: int) -> list[str]:
     lines = [paint(f"Flags  {len(report.flags)}", "bold")]
     for flag in report.flags[:max_rows]:
         mark = paint("!", "red" if flag.severity is Severity.CRITICAL else "yellow")
-        lines.append(_fit(f"  {mark} {flag.message}"))
+        # a flag says what to do: wrapped, never cut (its text is scrubbed and has no colour of its own)
+        first, *rest = textwrap.wrap(scrub(flag.message), WIDTH - 5) or [""]
+        lines.append(f"  {mark} {first}")
+        lines.extend(f"    {more}" for more in rest)
+    if len(report.flags) > max_rows:
+        lines.append(paint(f"  … {len(report.flags) - max_rows} more (--json for all)", "dim"))
     return lines
 
 
