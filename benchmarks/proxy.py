@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import os
 import re
 import subprocess
@@ -150,10 +151,18 @@ def main() -> int:
     load = os.getloadavg()[0]
     print(f"hfmon proxy overhead on loopback ({args.requests} requests per setting and path, "
           f"{os.cpu_count()} CPUs, load average {load:.1f}); goal: added p50 < 1 ms, p99 < 5 ms")
+    print(f"proxy server: uvicorn with {server_stack()}")
     for line in lines:
         print(line)
     print(f"ledger rows written by the proxy: {rows}")
     return 0
+
+
+def server_stack() -> str:
+    """The HTTP parser and event loop uvicorn picks ("auto"): httptools and uvloop when installed."""
+    parser = "httptools" if importlib.util.find_spec("httptools") else "h11"
+    loop = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+    return f"{parser} and {loop}"
 
 
 def ledger_rows(path: Path) -> int:

@@ -8,38 +8,33 @@ model, the provider and ids reach the ledger.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
 
 import httpx2
 
 from hfmon.api.parse_resources import parse_router_models
 from hfmon.clock import Clock, SystemClock
 from hfmon.ledger import LedgerRow, Outcome
-from hfmon.proxy import meter
+from hfmon.proxy import meter, wire
+from hfmon.proxy.wire import Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
-Scope = dict[str, Any]
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[dict[str, Any]], Awaitable[None]]
-
-MAX_REQUEST = 64 << 20  # bytes of a request body (base64 images fit)
-MAX_ANSWER = 64 << 20  # bytes of a whole (not streamed) answer
 PRICES_TTL_S = 600.0
 PRICES_RETRY_S = 60.0  # after a failed read of the prices, not before
 TIMEOUT = httpx2.Timeout(connect=10.0, read=600.0, write=60.0, pool=60.0)  # a slow model may think for minutes
-# Hop-by-hop and framing headers: each side of the proxy sets its own.
-_DROP_REQUEST = frozenset({"host", "content-length", "connection", "keep-alive", "transfer-encoding", "te",
-                           "upgrade", "proxy-authorization", "proxy-connection", "accept-encoding", "trailer"})
-_DROP_ANSWER = frozenset({"content-length", "connection", "keep-alive", "transfer-encoding", "te", "upgrade",
-                          "trailer", "proxy-connection", "content-encoding"})
+_TIMEOUTS = TIMEOUT.as_dict()  # as a request's `timeout` extension (the requests go straight to the pool)
+LIMITS = httpx2.Limits(max_connections=256, max_keepalive_connections=64)
+# Hop-by-hop and framing headers (lower case, as bytes): each side of the proxy sets its own.
+_DROP_REQUEST = frozenset({b"host", b"content-length", b"connection", b"keep-alive", b"transfer-encoding", b"te",
+                           b"upgrade", b"proxy-authorization", b"proxy-connection", b"accept-encoding", b"trailer"})
+_IDENTITY = (b"accept-encoding", b"identity")  # the proxy reads `usage`: no compressed answers (and should one
+# come compressed anyway, it is decoded and passed on without its content-encoding)
 SERVED = "hfmon proxy serves POST /v1/chat/completions, /v1/completions, /v1/embeddings and GET /v1/models"
 
 
@@ -110,15 +105,27 @@ class ProxyApp:
         self.prices = PriceBook()
         self._transport = transport
         self._client: httpx2.AsyncClient | None = None
+        self._pool: httpx2.AsyncBaseTransport | None = None
+        # Parsed once: each metered route's upstream URL (parsing one costs more than the rest of a request's setup).
+        self._urls = {path: httpx2.URL(self.upstream + path) for path in meter.ROUTES}
 
     @property
     def client(self) -> httpx2.AsyncClient:
-        """The one upstream connection pool (opened at startup)."""
+        """The client over the one upstream connection pool (opened at startup), for the unmetered reads."""
         if self._client is None:
-            limits = httpx2.Limits(max_connections=256, max_keepalive_connections=64)
-            self._client = httpx2.AsyncClient(transport=self._transport, timeout=TIMEOUT, limits=limits,
-                                              follow_redirects=False, trust_env=False)
+            self._pool = self._transport or httpx2.AsyncHTTPTransport(limits=LIMITS, trust_env=False)
+            self._client = httpx2.AsyncClient(transport=self._pool, timeout=TIMEOUT, follow_redirects=False,
+                                              trust_env=False)
         return self._client
+
+    @property
+    def pool(self) -> httpx2.AsyncBaseTransport:
+        """The one upstream connection pool: metered requests go straight to it (httpx2's transport), past the
+        client's redirect, cookie and auth layers that a proxy passing answers through unchanged has no use for."""
+        if self._pool is None:
+            _ = self.client
+        assert self._pool is not None
+        return self._pool
 
     async def startup(self) -> None:
         """Open the pool and read the prices once before serving."""
@@ -128,7 +135,7 @@ class ProxyApp:
         """Close the pool."""
         if self._client is not None:
             await self._client.aclose()
-            self._client = None
+            self._client = self._pool = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -154,34 +161,34 @@ class ProxyApp:
             if method == "GET" and (path == "/v1/models" or path.startswith("/v1/models/")):
                 await self._pass(scope, receive, send)
             else:
-                await _answer(send, 404, {"error": {"message": SERVED, "type": "not_found"}})
+                await wire.answer(send, 404, {"error": {"message": SERVED, "type": "not_found"}})
             return
-        body = await _read_body(receive)
-        if body is _GONE:
+        body = await wire.read_body(receive)
+        if body is wire.GONE:
             return  # the caller hung up before its request was complete: nothing was sent on
         if body is None:
-            await _answer(send, 413, {"error": {"message": f"request body over {MAX_REQUEST >> 20} MB",
+            await wire.answer(send, 413, {"error": {"message": f"request body over {wire.MAX_REQUEST >> 20} MB",
                                                 "type": "invalid_request_error"}})
             return
         await self._metered(scope, receive, send, route, body)
 
     async def _pass(self, scope: Scope, receive: Receive, send: Send) -> None:
         """An unmetered GET (the model list): forwarded and answered as is."""
-        await _read_body(receive)
+        await wire.read_body(receive)
         request = self.client.build_request("GET", self._url(scope), headers=self._headers(scope, None, None))
         try:
             resp = await self.client.send(request, stream=True)
         except httpx2.HTTPError as exc:
-            await _answer(send, *_failure(exc)[1:])
+            await wire.answer(send, *wire.failure(exc)[1:])
             return
         try:
-            content = await _bounded(resp)
-        except (httpx2.HTTPError, _TooLarge) as exc:
-            await _answer(send, *_failure(exc)[1:])
+            content = await wire.bounded(resp)
+        except (httpx2.HTTPError, wire.TooLarge) as exc:
+            await wire.answer(send, *wire.failure(exc)[1:])
             return
         finally:
             await resp.aclose()
-        await _start(send, resp, len(content))
+        await wire.start_answer(send, resp, len(content))
         await send({"type": "http.response.body", "body": content})
 
     def _url(self, scope: Scope) -> str:
@@ -190,9 +197,8 @@ class ProxyApp:
 
     def _headers(self, scope: Scope, namespace: str | None, session: str | None) -> list[tuple[bytes, bytes]]:
         """The caller's headers (its own Authorization among them, never hfmon's) plus bill-to and session."""
-        out = [(k, v) for k, v in scope["headers"] if k.lower().decode("latin-1") not in _DROP_REQUEST]
-        out.append((b"accept-encoding", b"identity"))  # the proxy reads `usage`: no compressed answers (and
-        # should one come compressed anyway, it is decoded and passed on without its content-encoding)
+        out = [(k, v) for k, v in scope["headers"] if k.lower() not in _DROP_REQUEST]
+        out.append(_IDENTITY)
         names = {k.lower() for k, _ in out}
         if namespace is not None and b"x-hf-bill-to" not in names:
             out.append((b"x-hf-bill-to", namespace.encode()))
@@ -203,7 +209,7 @@ class ProxyApp:
     async def _metered(self, scope: Scope, receive: Receive, send: Send, route: str, body: bytes) -> None:
         started = time.perf_counter()
         at = self.clock.now().astimezone(UTC)
-        doc = _json(body)
+        doc = wire.json_or_none(body)
         requested = doc.get("model") if isinstance(doc, dict) else None
         model, policy = meter.split_model(requested if isinstance(requested, str) else "")
         header = dict((k.lower(), v) for k, v in scope["headers"])
@@ -211,32 +217,39 @@ class ProxyApp:
         namespace = caller_ns.decode("latin-1") if caller_ns else self.bill_to
         caller_session = header.get(b"x-hf-session-id")
         session = (caller_session.decode("latin-1") if caller_session
-                   else meter.session_id(namespace, model, at, self.run_id) if model else None)
+                   else meter.hourly_session_id(namespace, model, at, self.run_id) if model else None)
         streamed = isinstance(doc, dict) and doc.get("stream") is True
         strip = False
         if streamed and isinstance(doc, dict):
-            options = doc.get("stream_options")
-            if not (isinstance(options, dict) and options.get("include_usage") is True):
-                doc["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
-                body, strip = json.dumps(doc, ensure_ascii=False).encode(), True
+            body, strip = meter.ask_for_usage(body, doc)
         ex = _Exchange(at, started, route, model or "unknown", policy, namespace, session, streamed)
         self.prices.maybe_refresh(self.client, f"{self.upstream}/v1/models")
-        request = self.client.build_request("POST", self._url(scope), content=body,
-                                            headers=self._headers(scope, namespace, session))
-        watch = asyncio.ensure_future(_disconnected(receive))
-        pump = asyncio.ensure_future(self._exchange(request, send, ex, strip))
+        url = self._urls[scope["path"]] if not scope.get("query_string") else httpx2.URL(self._url(scope))
+        request = httpx2.Request("POST", url, content=body, headers=self._headers(scope, namespace, session),
+                                 extensions={"timeout": _TIMEOUTS})
+        # The exchange runs in this task; a watcher cancels it when the caller hangs up (one task, not two).
+        this, hung_up = asyncio.current_task(), False
+
+        def on_hang_up(watcher: asyncio.Future[None]) -> None:
+            nonlocal hung_up
+            if not watcher.cancelled() and watcher.exception() is None and this is not None:
+                hung_up = True
+                this.cancel()
+
+        watch = asyncio.ensure_future(wire.disconnected(receive))
+        watch.add_done_callback(on_hang_up)
         try:
-            await asyncio.wait((pump, watch), return_when=asyncio.FIRST_COMPLETED)
-            if not pump.done():  # the caller hung up first
-                pump.cancel()
-                ex.outcome = Outcome.CLIENT_DISCONNECTED
-                await asyncio.gather(pump, return_exceptions=True)
-            elif pump.exception() is not None:
-                if isinstance(pump.exception(), OSError):  # the server says the caller is gone
-                    ex.outcome = Outcome.CLIENT_DISCONNECTED
-                else:
-                    raise pump.exception()  # type: ignore[misc]
+            await self._exchange(request, send, ex, strip)
+        except asyncio.CancelledError:
+            if not hung_up:
+                raise
+            if this is not None:
+                this.uncancel()
+            ex.outcome = Outcome.CLIENT_DISCONNECTED
+        except OSError:  # the server says the caller is gone
+            ex.outcome = Outcome.CLIENT_DISCONNECTED
         finally:
+            watch.remove_done_callback(on_hang_up)
             watch.cancel()
             if ex.latency_s is None:
                 ex.latency_s = time.perf_counter() - started
@@ -245,11 +258,12 @@ class ProxyApp:
     async def _exchange(self, request: httpx2.Request, send: Send, ex: _Exchange, strip: bool) -> None:
         """Send the request upstream and the answer back; fills `ex` as it learns."""
         try:
-            resp = await self.client.send(request, stream=True)
+            resp = await self.pool.handle_async_request(request)
         except httpx2.HTTPError as exc:
-            ex.outcome, status, error = _failure(exc)
-            await _answer(send, status, error)
+            ex.outcome, status, error = wire.failure(exc)
+            await wire.answer(send, status, error)
             return
+        resp.request = request
         try:
             ex.ttfb_s = time.perf_counter() - ex.started
             ex.status = resp.status_code
@@ -265,24 +279,24 @@ class ProxyApp:
 
     async def _whole(self, resp: httpx2.Response, send: Send, ex: _Exchange) -> None:
         try:
-            content = await _bounded(resp)
-        except (httpx2.HTTPError, _TooLarge) as exc:
-            ex.outcome, status, error = _failure(exc)
-            await _answer(send, status, error)
+            content = await wire.bounded(resp)
+        except (httpx2.HTTPError, wire.TooLarge) as exc:
+            ex.outcome, status, error = wire.failure(exc)
+            await wire.answer(send, status, error)
             return
         ok = resp.status_code < 400
         if ok:
-            ex.tokens = meter.usage_of(_json(content))
-        await _start(send, resp, len(content))
+            ex.tokens = meter.usage_of(wire.json_or_none(content))
+        await wire.start_answer(send, resp, len(content))
         await send({"type": "http.response.body", "body": content})
         ex.outcome = Outcome.OK if ok else Outcome.HTTP_ERROR
         ex.latency_s = time.perf_counter() - ex.started
 
     async def _stream(self, resp: httpx2.Response, send: Send, ex: _Exchange, strip: bool) -> None:
         stream = meter.StreamMeter(strip)
-        await _start(send, resp, None)
+        await wire.start_answer(send, resp, None)
         try:
-            async for chunk in resp.aiter_bytes():
+            async for chunk in wire.answer_bytes(resp):
                 out = stream.feed(chunk)
                 if out:
                     await send({"type": "http.response.body", "body": out, "more_body": True})
@@ -303,80 +317,3 @@ class ProxyApp:
             streamed=ex.streamed, status=ex.status, outcome=ex.outcome, ttfb_s=ex.ttfb_s, latency_s=ex.latency_s,
             prompt_tokens=tokens[0] if tokens else None, completion_tokens=tokens[1] if tokens else None,
             request_id=ex.request_id, session_id=ex.session_id, estimated_usd=estimated, run_id=self.run_id)
-
-
-class _TooLarge(Exception):
-    """An answer over MAX_ANSWER."""
-
-
-def _failure(exc: Exception) -> tuple[Outcome, int, dict[str, Any]]:
-    """The outcome, and the answer the proxy gives itself when the router gave none (a gateway error)."""
-    if isinstance(exc, httpx2.TimeoutException):
-        return Outcome.TIMED_OUT, 504, _error("the Hugging Face router did not answer in time", "timeout")
-    if isinstance(exc, _TooLarge):
-        return Outcome.BAD_RESPONSE, 502, _error(f"the router's answer is over {MAX_ANSWER >> 20} MB", "too_large")
-    if isinstance(exc, httpx2.RemoteProtocolError | httpx2.ReadError):
-        return Outcome.BAD_RESPONSE, 502, _error("the Hugging Face router broke off its answer", "bad_gateway")
-    return Outcome.UNREACHABLE, 502, _error(f"cannot reach the Hugging Face router ({type(exc).__name__})",
-                                            "bad_gateway")
-
-
-async def _bounded(resp: httpx2.Response) -> bytes:
-    """A whole answer's body; _TooLarge past MAX_ANSWER (read no further)."""
-    chunks, size = [], 0
-    async for chunk in resp.aiter_bytes():
-        size += len(chunk)
-        if size > MAX_ANSWER:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _error(message: str, code: str) -> dict[str, Any]:
-    return {"error": {"message": f"hfmon proxy: {message}", "type": "proxy_error", "code": code}}
-
-
-def _json(content: bytes) -> Any:
-    try:
-        return json.loads(content)
-    except ValueError:
-        return None
-
-
-_GONE = b"\0gone"  # a request body cut short by the caller hanging up
-
-
-async def _read_body(receive: Receive) -> bytes | None:
-    """The request body; None when it is over MAX_REQUEST (the rest is drained, not kept); _GONE when the caller
-    hung up before sending all of it."""
-    parts, size, more = [], 0, True
-    while more:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return _GONE
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size <= MAX_REQUEST:
-            parts.append(chunk)
-        more = message.get("more_body", False)
-    return b"".join(parts) if size <= MAX_REQUEST else None
-
-
-async def _disconnected(receive: Receive) -> None:
-    """Returns when the caller hangs up (ASGI `http.disconnect`)."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
-
-
-async def _start(send: Send, resp: httpx2.Response, length: int | None) -> None:
-    headers = [(k, v) for k, v in resp.headers.raw if k.lower().decode("latin-1") not in _DROP_ANSWER]
-    if length is not None:
-        headers.append((b"content-length", str(length).encode()))
-    await send({"type": "http.response.start", "status": resp.status_code, "headers": headers})
-
-
-async def _answer(send: Send, status: int, doc: dict[str, Any]) -> None:
-    body = json.dumps(doc).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})

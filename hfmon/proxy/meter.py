@@ -5,15 +5,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 ROUTES = {"/v1/chat/completions": "chat", "/v1/completions": "completion", "/v1/embeddings": "embedding"}
 POLICIES = frozenset({"fastest", "cheapest", "preferred"})
 SESSION_MAX = 256  # the longest X-HF-Session-id HF's own client sends
 MILLION = Decimal(1_000_000)
+_NULL_USAGE = re.compile(rb'"usage"\s*:\s*null')
+_WITH_USAGE = b'{"stream_options": {"include_usage": true}, '  # spliced in first
 Prices = Mapping[tuple[str, str], tuple[Decimal | None, Decimal | None]]  # (model, provider) -> USD per 1M in/out
 
 
@@ -36,6 +40,16 @@ def session_id(namespace: str | None, model: str, at: datetime, run_id: str | No
     digest = hashlib.sha256(f"{namespace or ''}\0{model}".encode()).hexdigest()[:16]
     prefix = f"hfmon-run-{run_id}" if run_id else "hfmon"
     return f"{prefix}-{at.strftime('%Y%m%dT%H')}-{digest}"[:SESSION_MAX]
+
+
+def hourly_session_id(namespace: str | None, model: str, at: datetime, run_id: str | None = None) -> str:
+    """`session_id`, computed once per namespace, model, hour and run (the proxy asks for it on every request)."""
+    return _session_of_hour(namespace, model, at.replace(minute=0, second=0, microsecond=0), run_id)
+
+
+@lru_cache(maxsize=1024)
+def _session_of_hour(namespace: str | None, model: str, hour: datetime, run_id: str | None) -> str:
+    return session_id(namespace, model, hour, run_id)
 
 
 def usage_of(doc: Any) -> tuple[int, int] | None:
@@ -67,6 +81,26 @@ def estimate_usd(prices: Prices, model: str, provider: str | None, tokens: tuple
     return (prompt * (p_in or 0) + completion * (p_out or 0)) / MILLION
 
 
+def ask_for_usage(body: bytes, doc: dict[str, Any]) -> tuple[bytes, bool]:
+    """A streamed request's body made to ask for the usage chunk, and whether the caller did not ask for it (so
+    it is stripped back out). The caller's bytes are kept as they are where the key is simply added."""
+    options = doc.get("stream_options")
+    if isinstance(options, dict) and options.get("include_usage") is True:
+        return body, False
+    if doc and "stream_options" not in doc and body.lstrip().startswith(b"{"):
+        start = body.index(b"{")
+        return body[:start] + _WITH_USAGE + body[start + 1:], True  # `{` + the key + `, ` + the caller's keys
+    doc["stream_options"] = {**(options if isinstance(options, dict) else {}), "include_usage": True}
+    return json.dumps(doc, ensure_ascii=False).encode(), True
+
+
+def _may_carry_usage(block: bytes) -> bool:
+    """Whether SSE bytes may hold a usage object: a `"usage"` key that is not just `"usage": null` (which
+    providers put on every chunk when usage is asked for, and which is not worth parsing each chunk for)."""
+    keys = block.count(b'"usage"')
+    return keys > 0 and keys != len(_NULL_USAGE.findall(block))
+
+
 def _data(event: bytes) -> Any:
     """The JSON of an SSE event's `data:` lines, or None (e.g. `[DONE]`, a comment, bad JSON)."""
     lines = [line[5:].strip() for line in event.splitlines() if line.startswith(b"data:")]
@@ -96,11 +130,11 @@ class StreamMeter:
             self._pending = buf
             return b""
         complete, self._pending = buf[:end], buf[end:]
-        if b'"usage"' not in complete:
+        if not _may_carry_usage(complete):
             return complete
         out = []
         for event in _events(complete):
-            if b'"usage"' in event:
+            if _may_carry_usage(event):
                 doc = _data(event)
                 tokens = usage_of(doc)
                 if tokens is not None:

@@ -23,6 +23,39 @@ def event(doc: object, crlf: bool = False) -> bytes:
     return b"data: " + json.dumps(doc).encode() + sep
 
 
+def test_the_hourly_session_id_is_the_session_id_of_that_hour() -> None:
+    early, late = datetime(2026, 11, 18, 15, 0, 1, tzinfo=UTC), datetime(2026, 11, 18, 15, 59, 59, 999, tzinfo=UTC)
+    expected = meter.session_id("acme", "m/x", datetime(2026, 11, 18, 15, tzinfo=UTC), "r1")
+    assert meter.hourly_session_id("acme", "m/x", early, "r1") == expected
+    assert meter.hourly_session_id("acme", "m/x", late, "r1") == expected
+    assert meter.hourly_session_id("acme", "m/x", late.replace(hour=16, minute=0), "r1") != expected
+    assert meter.hourly_session_id(None, "m/x", early) == meter.session_id(None, "m/x", early)
+
+
+def test_a_streamed_request_is_made_to_ask_for_usage_keeping_the_callers_bytes() -> None:
+    body = b'  {"model":"m/x",  "stream":true,"messages":[{"role":"user","content":"h\\u00e9"}]}'
+    sent, strip = meter.ask_for_usage(body, json.loads(body))
+    assert strip and json.loads(sent) == {**json.loads(body), "stream_options": {"include_usage": True}}
+    assert sent.endswith(b'"model":"m/x",  "stream":true,"messages":[{"role":"user","content":"h\\u00e9"}]}')
+
+    asked = b'{"model": "m/x", "stream": true, "stream_options": {"include_usage": true}}'
+    assert meter.ask_for_usage(asked, json.loads(asked)) == (asked, False)  # the caller asked: nothing to strip
+
+    declined = b'{"model": "m/x", "stream": true, "stream_options": {"include_usage": false, "x": 1}}'
+    sent, strip = meter.ask_for_usage(declined, json.loads(declined))
+    assert strip and json.loads(sent)["stream_options"] == {"include_usage": True, "x": 1}
+    assert json.loads(sent)["model"] == "m/x"
+
+
+def test_chunks_with_a_null_usage_pass_and_the_usage_object_is_still_found() -> None:
+    content = event({"choices": [{"delta": {"content": 'say "usage": {} ok'}}], "usage": None})
+    usage_only = event({"choices": [], "usage": {"prompt_tokens": 7, "completion_tokens": 3}})
+    reader = meter.StreamMeter(True)
+    assert reader.feed(content) == content and reader.tokens is None
+    assert reader.feed(content + usage_only + b"data: [DONE]\n\n") == content + b"data: [DONE]\n\n"
+    assert reader.tokens == (7, 3)
+
+
 def test_model_suffixes_and_the_provider_that_served() -> None:
     assert meter.split_model("org/m:together") == ("org/m", "together")
     assert meter.split_model("org/m") == ("org/m", None)
