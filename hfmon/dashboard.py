@@ -13,6 +13,7 @@ def run(args: argparse.Namespace) -> int:
     """Start the live dashboard; returns the exit code."""
     from hfmon.errors import ConfigError
     from hfmon.monitor import monitor_for
+    from hfmon.proxy.demo_traffic import traffic_for
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         raise ConfigError("the dashboard needs a terminal, and stdin or stdout is not one",
@@ -36,7 +37,8 @@ def run(args: argparse.Namespace) -> int:
 
         # The demo's clock runs fast: poll every few seconds so the numbers visibly move.
         interval = args.interval or (DEMO_INTERVAL_S if args.demo else monitor.config.interval_s)
-        return tui.run(monitor, interval_s=interval, demo=args.demo, namespaces=args.namespace)
+        with traffic_for(monitor, args.demo):  # --demo: requests through a real proxy fill the per-model views
+            return tui.run(monitor, interval_s=interval, demo=args.demo, namespaces=args.namespace)
     finally:
         monitor.close()
         # What went wrong beside the numbers (history refused or failing) stays on the terminal after the

@@ -10,12 +10,15 @@ import asyncio
 import shutil
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
+from hfmon.fakehub import FULL_TOKEN  # noqa: E402
 from hfmon.monitor import Monitor  # noqa: E402
+from hfmon.proxy.demo_traffic import DemoTraffic  # noqa: E402
 from hfmon.tui.app import HfmonApp  # noqa: E402
 from hfmon.tui.bindings import SCREENS  # noqa: E402
 from tests.tui.demo import frozen_demo, warm  # noqa: E402
@@ -38,9 +41,21 @@ SHOTS: list[Shot] = [
 
 
 async def demo_source() -> Monitor:
-    """The demo Monitor, frozen, with 17 days of history behind it."""
+    """The demo Monitor, frozen, with 17 days of history behind it and, as `--demo` has, requests through a real
+    `hfmon proxy` in its ledger over the last day (so the per-model views are filled)."""
     monitor, clock = frozen_demo()
     await warm(monitor, clock, days=17.5, step_h=12)
+    assert monitor.store is not None
+    end = clock.now()
+    traffic = DemoTraffic(monitor.collector.client.fake, FULL_TOKEN, monitor.store.path, clock, gap_s=(1e9, 1e9))
+    traffic.start()
+    try:
+        for minutes_ago in range(24 * 60, 0, -20):  # a request every 20 minutes over the last day
+            clock.at = end - timedelta(minutes=minutes_ago)
+            traffic.send_one()
+    finally:
+        traffic.stop()
+        clock.at = end
     return monitor
 
 

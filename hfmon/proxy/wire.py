@@ -50,8 +50,11 @@ async def bounded(resp: httpx2.Response) -> bytes:
 
 
 def answer_bytes(resp: httpx2.Response) -> AsyncIterator[bytes]:
-    """The answer's bytes as they come: raw, unless it came compressed anyway (then decoded)."""
-    return resp.aiter_bytes() if "content-encoding" in resp.headers else resp.aiter_raw()
+    """The answer's bytes as they come: raw, unless it came compressed anyway (then decoded) or was read
+    already."""
+    if resp.is_stream_consumed or "content-encoding" in resp.headers:  # (read already: an in-process transport)
+        return resp.aiter_bytes()
+    return resp.aiter_raw()
 
 
 def error_doc(message: str, code: str) -> dict[str, Any]:

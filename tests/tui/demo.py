@@ -45,6 +45,7 @@ def frozen_demo(at: datetime | None = None, *, history: bool = True,
     clock = FrozenClock(at or scenario.start)
     hub = EndpointsDeniedHub(scenario, endpoints_denied, now=clock.now)
     client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock)
+    client.fake = hub  # as `--demo` has it (its proxy traffic goes to this hub)
     monitor = Monitor(Collector(client, clock), clock, Config(), None)
     if history:
         monitor.scratch = tempfile.TemporaryDirectory(prefix="hfmon-tui-demo-")  # removed by monitor.close()
