@@ -124,28 +124,39 @@ def toggled(snap: Any, minute: int, at: datetime) -> Any:
     return replace(snap, taken_at=at, namespaces=tuple(namespaces))
 
 
+CYCLE = timedelta(hours=2)  # toggled() repeats every two hours (each resource up one hour, down the next)
+
+
 def seed_history(path: Path, snap: Any) -> dict[str, int]:
-    """30 days of polls ending at MONTH_END: two days recorded poll by poll, the other days copied from the
-    second one with shifted times (recording 43,200 polls one by one takes too long for a benchmark)."""
+    """30 days of polls ending at MONTH_END: two cycles (4 h) recorded poll by poll, the rest copied from the
+    second cycle with shifted times (recording 43,200 polls one by one takes too long for a benchmark). The
+    copies keep the second cycle's Inference totals, so the user's spend saws up and back every two hours."""
     from hfmon.store import HistoryStore
     from hfmon.store.extract import encode_time
 
     start = MONTH_END - timedelta(days=DAYS)
+    cycle_min = CYCLE // timedelta(minutes=1)
     with HistoryStore.open(path) as store:
-        for minute in range(2 * 1440):
+        for minute in range(2 * cycle_min):
             store.record(toggled(snap, minute, start + timedelta(minutes=minute)))
-    day = 24 * 3600 * 10**6
-    second = encode_time(start) + day
+    cycle = CYCLE // timedelta(microseconds=1)
+    second = encode_time(start) + cycle
+    cycles = timedelta(days=DAYS) // CYCLE
     conn = sqlite3.connect(path)
     with conn:
-        for n in range(2, DAYS):
-            window = ((n - 1) * day, second, second + day)
+        # the second cycle's rows in temporary tables: copying from them does not rescan the growing tables
+        conn.execute("""CREATE TEMP TABLE cycle_usage AS SELECT * FROM usage_points WHERE at >= ? AND at < ?""",
+                     (second, second + cycle))
+        conn.execute("""CREATE TEMP TABLE cycle_changes AS SELECT * FROM state_changes WHERE at >= ? AND at < ?""",
+                     (second, second + cycle))
+        for n in range(2, cycles):
+            shift = ((n - 1) * cycle,)
             conn.execute("""INSERT INTO usage_points SELECT namespace, at + ?, period_start, inference_used_usd,
-                            jobs_used_usd FROM usage_points WHERE at >= ? AND at < ?""", window)
+                            jobs_used_usd FROM cycle_usage""", shift)
             conn.execute("""INSERT INTO state_changes SELECT resource_id, at + ?, state, hardware, replicas
-                            FROM state_changes WHERE at >= ? AND at < ?""", window)
+                            FROM cycle_changes""", shift)
         conn.execute("UPDATE resources SET changed_at = changed_at + ?1, seen_at = seen_at + ?1",
-                     ((DAYS - 2) * day,))
+                     ((cycles - 2) * cycle,))
         conn.execute("UPDATE poll_runs SET last_at = ?", (encode_time(MONTH_END - timedelta(minutes=1)),))
     counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("usage_points", "state_changes")}
     conn.close()

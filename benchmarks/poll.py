@@ -157,12 +157,14 @@ def serve_forever(quick: bool, latency_ms: float, scale: int) -> None:
         sys.stdin.read()
 
 
-def measure(quick: bool, scale: int, runs: int, baseline_too: bool = True) -> dict[str, Any]:
+def measure(quick: bool, scale: int, runs: int, baseline_too: bool = True, floor_too: bool = True) -> dict[str, Any]:
     """Polls at 0 ms and at 50 ms latency, the critical path, and the sequential huggingface_hub baseline."""
     scn = scenario(quick, scale)
     latency = scn.latency_ms / 1000
-    with Fake(quick, 0.0, scale) as fake:
-        floor = statistics.median(wall for wall, _ in polls(fake.base, runs))
+    floor = None
+    if floor_too:
+        with Fake(quick, 0.0, scale) as fake:
+            floor = statistics.median(wall for wall, _ in polls(fake.base, runs))
     with Fake(quick, scn.latency_ms, scale) as fake:
         done = polls(fake.base, runs)
         snap = min(done, key=lambda r: r[0])[1]
@@ -186,6 +188,7 @@ def main() -> int:
     parser.add_argument("--scale", type=int, default=1, help="the account × this (issue 15 quotes 20)")
     parser.add_argument("--runs", type=int, default=5, help="cold polls measured (median and best printed)")
     parser.add_argument("--no-baseline", action="store_true", help="skip the sequential huggingface_hub script")
+    parser.add_argument("--no-floor", action="store_true", help="skip the same polls at 0 ms latency")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--latency", type=float, default=50.0, help=argparse.SUPPRESS)
@@ -193,7 +196,7 @@ def main() -> int:
     if args.serve:
         serve_forever(args.quick, args.latency, args.scale)
         return 0
-    m = measure(args.quick, args.scale, args.runs, not args.no_baseline)
+    m = measure(args.quick, args.scale, args.runs, not args.no_baseline, not args.no_floor)
     if args.json:
         print(json.dumps(m))
         return 0
@@ -205,7 +208,8 @@ def main() -> int:
           + (f"  [sources not ok: {', '.join(m['failed'])}]" if m["failed"] else ""))
     print(f"critical path: {m['chain']} dependent requests × {m['latency_ms']:.0f} ms = {m['bound_s'] * 1000:.0f} ms; "
           f"ratio median {m['median_s'] / m['bound_s']:.2f}, best {m['best_s'] / m['bound_s']:.2f} (goal ≤ 1.3 median)")
-    print(f"  same poll at 0 ms latency (the fake's and hfmon's processing): median {m['floor_s'] * 1000:.0f} ms")
+    if m["floor_s"] is not None:
+        print(f"  same poll at 0 ms latency (the fake's and hfmon's processing): median {m['floor_s'] * 1000:.0f} ms")
     if m["baseline_s"] is not None:
         print(f"huggingface_hub sequential baseline: {m['baseline_s'] * 1000:.0f} ms, {m['baseline_requests']} "
               f"requests; hfmon (median) is {m['baseline_s'] / m['median_s']:.1f}× faster (goal ≥ 8× at 20×)")
