@@ -5,7 +5,8 @@ Pure values; `hfmon.store` persists them in SQLite and loads them back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -53,6 +54,29 @@ class PollRun:
 
 
 @dataclass(frozen=True, slots=True)
+class StateTime:
+    """How long one resource was in one recorded state (on one hardware, at one replica count) within a window."""
+
+    state: str
+    hardware: str | None
+    replicas: int
+    micros: int  # microseconds inside the window, > 0
+
+
+Window = tuple[datetime, datetime]  # [start, end)
+
+
+@dataclass(frozen=True, slots=True)
+class WindowTimes:
+    """Time in each recorded state per resource and window, summed by the store in SQL: exactly what the
+    resource's state spans (`costs.resources.state_spans`) give over each window, without building them."""
+
+    windows: tuple[Window, ...]
+    times: Mapping[tuple[str, str], Mapping[Window, tuple[StateTime, ...]]] = field(default_factory=dict)
+    # (kind, resource) -> window -> its states; a resource or window absent spent no recorded time there
+
+
+@dataclass(frozen=True, slots=True)
 class History:
     """What the store knows, oldest first."""
 
@@ -61,6 +85,7 @@ class History:
     poll_runs: tuple[PollRun, ...] = ()
     ledger: tuple[LedgerRow, ...] | None = None  # requests through `hfmon proxy`; None: the ledger was not read
     settled: tuple[SessionSettled, ...] = ()  # what HF settled for the ledger's sessions
+    window_times: WindowTimes | None = None  # the spend windows' state times, when the store summed them
 
     def poll_gap_s(self, start: datetime, end: datetime) -> float | None:
         """The largest gap between polls over [start, end]; None when no run of polls covers it all."""

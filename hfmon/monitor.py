@@ -20,6 +20,7 @@ from hfmon.config import Config, Profile, load_config
 from hfmon.costs import evaluate, history_since
 from hfmon.costs.credits import user_period
 from hfmon.costs.ledger import ledger_since
+from hfmon.costs.windows import history_windows
 from hfmon.errors import ConfigError, HfmonError
 from hfmon.history import History
 from hfmon.models import Snapshot, SourceStatus
@@ -153,7 +154,9 @@ class Monitor:
                 self.store.record(snapshot)
                 from hfmon.store.ledger import with_ledger  # with the store: --no-history skips SQLite
 
-                history = with_ledger(self.store, self.store.load(history_since(snapshot, now)),
+                # the spend windows' state times summed in SQL: evaluate then need not span 30 days per resource
+                loaded = self.store.load(history_since(snapshot, now), history_windows(snapshot, now), now)
+                history = with_ledger(self.store, loaded,
                                       ledger_since(user_period(snapshot, now).start, now))
             except HfmonError as exc:  # history is an extra: the live numbers still show without it
                 self.warnings.append(f"history not saved: {exc}")

@@ -152,7 +152,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         scheduled_jobs=scheduled_rows(ordered, catalog),
         invoices=tuple(s.invoice for s in (ns.statement.value for ns in ordered) if s and s.invoice),
         windows=report_windows(index, acc.coverage, catalog, acc.period_starts, acc.spend, acc.endpoints,
-                               acc.spaces, acc.jobs, now),
+                               acc.spaces, acc.jobs, now, history.window_times),
         changes_of=index.changes_of,
     )
 

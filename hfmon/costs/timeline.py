@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from hfmon.costs.billing_rules import is_billed, micro, seconds
 from hfmon.costs.resources import state_spans
-from hfmon.history import History, StateChange
+from hfmon.history import History, StateChange, StateTime
 from hfmon.pricing.catalog import Catalog
 
 HardwarePrice = Callable[[str | None], Decimal | None]
@@ -43,16 +43,31 @@ class StateSpan:
 def rated_spans(kind: str, changes: Sequence[StateChange], price_of: HardwarePrice, start: datetime,
                 end: datetime) -> tuple[StateSpan, ...]:
     """The states in effect during [start, end), oldest first, each with its $/h."""
-    out = []
-    for change, begin, stop in state_spans(changes, start, end):
-        if stop <= begin:
+    return tuple(StateSpan(change.state, change.hardware, change.replicas, begin, stop,
+                           state_rate(kind, change.state, change.hardware, change.replicas, price_of))
+                 for change, begin, stop in state_spans(changes, start, end) if stop > begin)
+
+
+def state_rate(kind: str, state: str, hardware: str | None, replicas: int, price_of: HardwarePrice) -> Decimal | None:
+    """$/h of one recorded state: price x replicas (at least one) while the state bills, else $0; None: billed on
+    hardware with no price."""
+    if not is_billed(kind, state):
+        return Decimal(0)
+    price = price_of(hardware)
+    return None if price is None else price * max(replicas, 1)
+
+
+def times_spend(kind: str, states: Sequence[StateTime], price_of: HardwarePrice) -> Decimal | None:
+    """USD the time in `states` (one resource, one window, summed by the store) cost; as `spend` over the spans."""
+    total = Decimal(0)
+    for t in states:
+        rate = state_rate(kind, t.state, t.hardware, t.replicas, price_of)
+        if rate == 0:
             continue
-        rate: Decimal | None = Decimal(0)
-        if is_billed(kind, change.state):
-            price = price_of(change.hardware)
-            rate = None if price is None else price * max(change.replicas, 1)
-        out.append(StateSpan(change.state, change.hardware, change.replicas, begin, stop, rate))
-    return tuple(out)
+        if rate is None:
+            return None
+        total += rate * (Decimal(t.micros) / 10**6) / 3600
+    return micro(total)
 
 
 def spend(spans: Sequence[StateSpan], start: datetime, end: datetime) -> Decimal | None:

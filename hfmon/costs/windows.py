@@ -13,14 +13,16 @@ history shows a billed job hfmon cannot place in a namespace (no longer listed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.costs.billing_rules import micro
+from hfmon.costs.credits import namespace_period
 from hfmon.costs.index import HistoryIndex
-from hfmon.costs.timeline import Coverage, StateSpan, catalog_price, rated_spans, spend
-from hfmon.history import UsagePoint
+from hfmon.costs.timeline import Coverage, HardwarePrice, catalog_price, rated_spans, spend, times_spend
+from hfmon.history import UsagePoint, Window, WindowTimes
+from hfmon.models import Snapshot
 from hfmon.pricing.catalog import Catalog
 from hfmon.report import EndpointRow, JobRow, SpaceRow, Spend, SpendIn, WindowSpend
 
@@ -33,45 +35,48 @@ WINDOWS: tuple[tuple[str, timedelta | None], ...] = (
 PRODUCTS = ("endpoint", "space", "job")
 
 
-class Resources:
-    """Every resource history recorded, with its priced state spans, grouped by namespace and kind."""
+PartSpend = Callable[[datetime, datetime], Decimal | None]
+"""What one resource cost within [start, end) (None: a billed part of it has no price)."""
 
-    def __init__(self, spans: dict[tuple[str, str], list[Sequence[StateSpan]]],
-                 unplaced_jobs: Sequence[Sequence[StateSpan]]) -> None:
-        self.spans = spans  # (namespace, kind) -> each resource's spans
+
+class Resources:
+    """Every resource history recorded, with what it cost in a window, grouped by namespace and kind."""
+
+    def __init__(self, parts: dict[tuple[str, str], list[PartSpend]], unplaced_jobs: Sequence[PartSpend]) -> None:
+        self.parts = parts  # (namespace, kind) -> each resource's spend
         self.unplaced_jobs = unplaced_jobs  # jobs in history that no listing places in a namespace
 
     def spend(self, namespace: str, kind: str, start: datetime, end: datetime) -> Decimal | None:
         """What one namespace's resources of one kind cost within [start, end) (None: unpriced or unplaced)."""
-        if kind == "job" and any(spend(s, start, end) != 0 for s in self.unplaced_jobs):
+        if kind == "job" and any(part(start, end) != 0 for part in self.unplaced_jobs):
             return None
         total = Decimal(0)
-        for spans in self.spans.get((namespace, kind), ()):
-            part = spend(spans, start, end)
-            if part is None:
+        for part in self.parts.get((namespace, kind), ()):
+            cost = part(start, end)
+            if cost is None:
                 return None
-            total += part
+            total += cost
         return total
 
 
-SpansOf = Callable[[str, str, datetime, datetime], Sequence[StateSpan]]
+SpendOf = Callable[[str, str], PartSpend]
+"""(kind, key) -> what that resource cost in a window."""
 
 
-def resources(index: HistoryIndex, price_spans: SpansOf, job_namespaces: dict[str, str], since: datetime,
-              now: datetime) -> Resources:
-    """Price every recorded resource's states from `since` to `now` (`price_spans(kind, key, since, now)`)."""
-    grouped: dict[tuple[str, str], list[Sequence[StateSpan]]] = {}
-    unplaced: list[Sequence[StateSpan]] = []
-    for kind, key in index.resources():
-        spans = price_spans(kind, key, since, now)
+def resources(keys: Iterable[tuple[str, str]], spend_of: SpendOf, job_namespaces: dict[str, str]) -> Resources:
+    """Every recorded resource's spend (`spend_of(kind, key)`), grouped by namespace and kind."""
+    grouped: dict[tuple[str, str], list[PartSpend]] = {}
+    unplaced: list[PartSpend] = []
+    for kind, key in keys:
+        part = spend_of(kind, key)
         if kind == "job":
             namespace = job_namespaces.get(key)
             if namespace is None:
-                unplaced.append(spans)
+                unplaced.append(part)
                 continue
         else:
             namespace = key.partition("/")[0]
-        grouped.setdefault((namespace, kind), []).append(spans)
+        grouped.setdefault((namespace, kind), []).append(part)
     return Resources(grouped, unplaced)
 
 
@@ -122,21 +127,57 @@ def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], 
 
 def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, period_starts: dict[str, datetime],
                    billed: Sequence[Spend], endpoints: Sequence[EndpointRow], spaces: Sequence[SpaceRow],
-                   jobs: Sequence[JobRow], now: datetime) -> tuple[WindowSpend, ...]:
+                   jobs: Sequence[JobRow], now: datetime, history_times: WindowTimes | None = None,
+                   ) -> tuple[WindowSpend, ...]:
     """The Report's windows: every recorded resource priced by the catalog (a granted Space at $0, an
-    Endpoint in its listed region), jobs placed in a namespace by the listing."""
+    Endpoint in its listed region), jobs placed in a namespace by the listing.
+
+    From the store's sums (`history_times`) when they cover every window, else from the state changes (the same
+    figures: the sums are the spans' durations, grouped)."""
     if not period_starts:
         return ()
     job_namespaces = {j.job.id: j.job.namespace for j in jobs}
     regions = {e.endpoint.id: e.endpoint.region for e in endpoints}
     granted = {s.space.id: s.space.hardware or s.space.requested_hardware for s in spaces if s.cost.granted}
 
-    def price_spans(kind: str, key: str, since: datetime, until: datetime) -> Sequence[StateSpan]:
+    def price_of(kind: str, key: str) -> HardwarePrice:
         namespace = job_namespaces.get(key, "") if kind == "job" else key.partition("/")[0]
-        price_of = catalog_price(catalog, kind, namespace, regions.get(key), granted.get(key))
-        return rated_spans(kind, index.changes_of(kind, key), price_of, since, until)
+        return catalog_price(catalog, kind, namespace, regions.get(key), granted.get(key))
 
-    longest = max(max(now - s for s in period_starts.values()), *(w for _, w in WINDOWS if w is not None))
-    since = max(now - 2 * longest, coverage.since or now)
-    found = resources(index, price_spans, job_namespaces, since, now)
+    times = history_times if history_times is not None and set(wanted_windows(period_starts, now)) <= set(
+        history_times.windows) else None
+    if times is not None:
+        def summed(kind: str, key: str) -> PartSpend:
+            price, mine = price_of(kind, key), times.times.get((kind, key), {})
+            return lambda start, end: times_spend(kind, mine.get((start, end), ()), price)
+
+        found = resources(times.times, summed, job_namespaces)
+    else:
+        longest = max(max(now - s for s in period_starts.values()), *(w for _, w in WINDOWS if w is not None))
+        since = max(now - 2 * longest, coverage.since or now)
+
+        def spanned(kind: str, key: str) -> PartSpend:
+            spans = rated_spans(kind, index.changes_of(kind, key), price_of(kind, key), since, now)
+            return lambda start, end: spend(spans, start, end)
+
+        found = resources(index.resources(), spanned, job_namespaces)
     return window_spend(period_starts, period_starts, billed, index, found, coverage, now)
+
+
+def wanted_windows(period_starts: Mapping[str, datetime], now: datetime) -> list[Window]:
+    """Every window `window_spend` reads from history: each window, and the one before it."""
+    out: list[Window] = []
+    for period_start in period_starts.values():
+        for _, length in WINDOWS:
+            if length is None:
+                length = now - period_start
+            else:
+                out.append((now - length, now))
+            start = now - length
+            out.append((start - length, start))
+    return [(start, end) for start, end in dict.fromkeys(out) if start < end]
+
+
+def history_windows(snapshot: Snapshot, now: datetime) -> list[Window]:
+    """The windows to ask the store to sum for `evaluate(snapshot, ..., now)` (see `History.window_times`)."""
+    return wanted_windows({ns.namespace: namespace_period(ns, now).start for ns in snapshot.namespaces}, now)

@@ -16,7 +16,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -27,20 +27,19 @@ import platformdirs
 
 from hfmon import errors
 from hfmon.files import narrow, private_dir, private_file
-from hfmon.history import GONE, POLL_RUN_BREAK, History, PollRun, StateChange, UsagePoint
+from hfmon.history import History, PollRun, StateChange, UsagePoint, Window, WindowTimes
 from hfmon.models import Snapshot
 from hfmon.store import queries as q
+from hfmon.store.aggregates import window_times
 from hfmon.store.extract import (
-    Observed,
     decode_money,
     decode_time,
-    encode_money,
     encode_time,
     observe,
-    same_usage,
     usage_points,
 )
 from hfmon.store.ledger import fresh_sessions, record_sessions
+from hfmon.store.record import record_poll, record_states, record_usage
 from hfmon.store.schema import SCHEMA_VERSION, expected_shape, migrate, shape, user_version
 
 T = TypeVar("T")
@@ -48,8 +47,6 @@ T = TypeVar("T")
 FILENAME = "history.sqlite3"
 DEFAULT_RETENTION_DAYS = 90
 BUSY_TIMEOUT_S = 30.0
-USAGE_KEEPALIVE = timedelta(hours=1)  # store an unchanged usage point this often, for 24 h burn rates
-SEEN_REFRESH = timedelta(hours=1)  # how stale a resource's "last seen" may get before it is rewritten
 PRUNE_EVERY = timedelta(days=1)
 SYNCHRONOUS = "NORMAL"  # see the module docstring
 RETRY_PAUSE_S = 0.02  # between attempts when SQLite reports "locked" without waiting
@@ -265,11 +262,11 @@ class HistoryStore:
         sessions = fresh_sessions(snapshot)
 
         def write(conn: sqlite3.Connection) -> None:
-            _record_usage(conn, points, at)
+            record_usage(conn, points, at)
             record_sessions(conn, sessions, snapshot.taken_at)  # settled costs of the proxy's sessions
-            _record_states(conn, observed, at)
+            record_states(conn, observed, at)
             if observed.listed:  # the poll saw resources: it counts for the gaps history must allow for
-                _record_poll(conn, at)
+                record_poll(conn, at)
 
         self._run(write)
         if self._pruned_for is None or snapshot.taken_at - self._pruned_for >= PRUNE_EVERY:
@@ -297,21 +294,26 @@ class HistoryStore:
 
     # --- reading ---------------------------------------------------------------------------------
 
-    def load(self, since: datetime) -> History:
+    def load(self, since: datetime, windows: Sequence[Window] = (), now: datetime | None = None) -> History:
         """Usage points and state changes from `since` on, oldest first.
 
         For each namespace and each resource the last row before `since` comes too, so a window's
-        starting state (and a trailing rate's starting total) is known.
+        starting state (and a trailing rate's starting total) is known. With `windows` (each ending by `now`),
+        each resource's time in each state within them is summed in SQL (`History.window_times`).
         """
         start = encode_time(since)
+        if windows and now is None:
+            raise ValueError("load(windows=...) needs now=")
 
-        def read(conn: sqlite3.Connection) -> tuple[list[Any], list[Any], dict[int, tuple[str, str]], list[Any]]:
+        def read(conn: sqlite3.Connection) -> tuple[list[Any], list[Any], dict[int, tuple[str, str]], list[Any],
+                                                    WindowTimes | None]:
             return (conn.execute(q.LOAD_USAGE, {"since": start}).fetchall(),
                     conn.execute(q.LOAD_CHANGES, {"since": start}).fetchall(),
                     {rid: (kind, resource) for rid, kind, resource in conn.execute(q.RESOURCE_NAMES)},
-                    conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall())
+                    conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall(),
+                    window_times(conn, windows, now) if windows and now is not None else None)
 
-        usage_rows, change_rows, names, run_rows = self._run(read, "BEGIN")  # one read snapshot for all
+        usage_rows, change_rows, names, run_rows, summed = self._run(read, "BEGIN")  # one read snapshot for all
         times: dict[int, datetime] = {}  # one poll's rows share a time: decode it once
 
         def time_of(value: int) -> datetime:
@@ -327,81 +329,4 @@ class HistoryStore:
             StateChange(*names[rid], time_of(at), state, hardware, replicas)
             for rid, at, state, hardware, replicas in change_rows)
         runs = tuple(PollRun(decode_time(first), decode_time(last), gap / 10**6) for first, last, gap in run_rows)
-        return History(usage=usage, changes=changes, poll_runs=runs)
-
-
-def _record_poll(conn: sqlite3.Connection, at: int) -> None:
-    """Extend the latest run of polls with this one, or start a new run after a break.
-
-    A poll older than the latest one (another process recorded a newer poll first) can only shorten a gap:
-    it is left out, which errs towards allowing more for poll lag, never less.
-    """
-    last = conn.execute(q.LAST_POLL_RUN).fetchone()
-    if last is None or at - last[1] > POLL_RUN_BREAK // q.MICROSECOND:
-        conn.execute(q.NEW_POLL_RUN, (at, at))
-    elif at > last[1]:
-        conn.execute(q.EXTEND_POLL_RUN, (at, at - last[1], last[0]))
-
-
-def _record_usage(conn: sqlite3.Connection, points: list[UsagePoint], at: int) -> None:
-    rows = []
-    for point in points:
-        last = conn.execute(q.LAST_USAGE, (point.namespace, at)).fetchone()
-        if last is not None:
-            last_at, period_start, inference, jobs = last
-            previous = UsagePoint(point.namespace, decode_time(last_at), decode_time(period_start),
-                                  Decimal(inference), decode_money(jobs))
-            if same_usage(previous, point) and at - last_at < USAGE_KEEPALIVE // q.MICROSECOND:
-                continue
-        rows.append((point.namespace, at, encode_time(point.period_start),
-                     encode_money(point.inference_used_usd), encode_money(point.jobs_used_usd)))
-    conn.executemany(q.INSERT_USAGE, rows)
-
-
-def _latest_states(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[Any, ...]]:
-    """The stored (id, state, hardware, replicas, changed_at, seen_at) of the given resources, by key."""
-    by_kind: dict[str, list[str]] = {}
-    for kind, resource in keys:
-        by_kind.setdefault(kind, []).append(resource)
-    found: dict[tuple[str, str], tuple[Any, ...]] = {}
-    for kind, names in by_kind.items():
-        for i in range(0, len(names), q.LOOKUP_CHUNK):
-            chunk = names[i:i + q.LOOKUP_CHUNK]
-            for resource, *row in conn.execute(q.resources_in(len(chunk)), (kind, *chunk)).fetchall():
-                found[(kind, resource)] = tuple(row)
-    return found
-
-
-def _record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> None:
-    changes, changed, seen = [], [], []
-    refresh = SEEN_REFRESH // q.MICROSECOND
-    stored = _latest_states(conn, observed.states)
-    for key, (namespace, state) in observed.states.items():
-        now = state[2:]  # (state, hardware, replicas)
-        row = stored.get(key)
-        if row is None:
-            (rid,) = conn.execute(q.NEW_RESOURCE, (*key, namespace, *now, at, at)).fetchone()
-            changes.append((rid, at, *now))
-            continue
-        rid, changed_at, seen_at = row[0], row[4], row[5]
-        if at < changed_at:
-            # Older than the latest stored change (another process recorded a newer poll first): compare
-            # with the state as of this time, and leave the resource's latest state alone.
-            before = conn.execute(q.STATE_AT, (rid, at)).fetchone()
-            if before is None or tuple(before) != now:
-                changes.append((rid, at, *now))
-        elif row[1:4] != now:
-            changes.append((rid, at, *now))
-            changed.append((*now, at, at, rid))
-        elif at - seen_at >= refresh:
-            seen.append((at, rid))
-    # A resource its namespace's fresh listing no longer shows was deleted: record that, or a later
-    # resource of the same name would seem to have been running all along.
-    gone = (GONE, None, 0)
-    for rid, namespace, kind, resource, changed_at in conn.execute(q.PRESENT_RESOURCES, (GONE,)).fetchall():
-        if (namespace, kind) in observed.listed and (kind, resource) not in observed.states and at > changed_at:
-            changes.append((rid, at, *gone))
-            changed.append((*gone, at, at, rid))
-    conn.executemany(q.INSERT_CHANGE, changes)
-    conn.executemany(q.CHANGED_RESOURCE, changed)
-    conn.executemany(q.TOUCH_RESOURCE, seen)
+        return History(usage=usage, changes=changes, poll_runs=runs, window_times=summed)

@@ -73,6 +73,26 @@ LOAD_CHANGES = """
 
 RESOURCE_NAMES = "SELECT id, kind, resource FROM resources"
 
+
+def state_times(windows: int) -> str:
+    """Per resource and recorded state, the microseconds it spent in each of `windows` windows [:lo<i>, :hi<i>).
+
+    A state lasts from its change until the next change (or :now); changes at or after :now are left out, as
+    `costs.resources.state_spans` leaves them out of a window ending at :now. One pass over the table: each
+    span is clipped to every window at once (:floor is the earliest window start).
+    """
+    sums = ", ".join(f"SUM(MAX(0, MIN(sp.e, :hi{i}) - MAX(sp.b, :lo{i})))" for i in range(windows))
+    return f"""
+        SELECT r.kind, r.resource, sp.state, sp.hardware, sp.replicas, {sums}
+        FROM (
+            SELECT resource_id, state, hardware, replicas, at AS b,
+                   COALESCE(LEAD(at) OVER (PARTITION BY resource_id ORDER BY at), :now) AS e
+            FROM state_changes WHERE at < :now
+        ) AS sp JOIN resources AS r ON r.id = sp.resource_id
+        WHERE sp.e > :floor
+        GROUP BY sp.resource_id, sp.state, sp.hardware, sp.replicas
+    """
+
 LAST_POLL_RUN = "SELECT first_at, last_at, max_gap FROM poll_runs ORDER BY first_at DESC LIMIT 1"
 NEW_POLL_RUN = "INSERT OR IGNORE INTO poll_runs (first_at, last_at, max_gap) VALUES (?, ?, 0)"
 EXTEND_POLL_RUN = "UPDATE poll_runs SET last_at = ?, max_gap = MAX(max_gap, ?) WHERE first_at = ?"

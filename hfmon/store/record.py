@@ -1,0 +1,95 @@
+"""Writing one poll to the history file: the rows it adds, inside the caller's transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from hfmon.history import GONE, POLL_RUN_BREAK, UsagePoint
+from hfmon.store import queries as q
+from hfmon.store.extract import Observed, decode_money, decode_time, encode_money, encode_time, same_usage
+
+USAGE_KEEPALIVE = timedelta(hours=1)  # store an unchanged usage point this often, for 24 h burn rates
+SEEN_REFRESH = timedelta(hours=1)  # how stale a resource's "last seen" may get before it is rewritten
+
+
+def record_poll(conn: sqlite3.Connection, at: int) -> None:
+    """Extend the latest run of polls with this one, or start a new run after a break.
+
+    A poll older than the latest one (another process recorded a newer poll first) can only shorten a gap:
+    it is left out, which errs towards allowing more for poll lag, never less.
+    """
+    last = conn.execute(q.LAST_POLL_RUN).fetchone()
+    if last is None or at - last[1] > POLL_RUN_BREAK // q.MICROSECOND:
+        conn.execute(q.NEW_POLL_RUN, (at, at))
+    elif at > last[1]:
+        conn.execute(q.EXTEND_POLL_RUN, (at, at - last[1], last[0]))
+
+
+def record_usage(conn: sqlite3.Connection, points: list[UsagePoint], at: int) -> None:
+    """Append the usage points that changed, or that are USAGE_KEEPALIVE old (for 24 h burn rates)."""
+    rows = []
+    for point in points:
+        last = conn.execute(q.LAST_USAGE, (point.namespace, at)).fetchone()
+        if last is not None:
+            last_at, period_start, inference, jobs = last
+            previous = UsagePoint(point.namespace, decode_time(last_at), decode_time(period_start),
+                                  Decimal(inference), decode_money(jobs))
+            if same_usage(previous, point) and at - last_at < USAGE_KEEPALIVE // q.MICROSECOND:
+                continue
+        rows.append((point.namespace, at, encode_time(point.period_start),
+                     encode_money(point.inference_used_usd), encode_money(point.jobs_used_usd)))
+    conn.executemany(q.INSERT_USAGE, rows)
+
+
+def _latest_states(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[Any, ...]]:
+    """The stored (id, state, hardware, replicas, changed_at, seen_at) of the given resources, by key."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, resource in keys:
+        by_kind.setdefault(kind, []).append(resource)
+    found: dict[tuple[str, str], tuple[Any, ...]] = {}
+    for kind, names in by_kind.items():
+        for i in range(0, len(names), q.LOOKUP_CHUNK):
+            chunk = names[i:i + q.LOOKUP_CHUNK]
+            for resource, *row in conn.execute(q.resources_in(len(chunk)), (kind, *chunk)).fetchall():
+                found[(kind, resource)] = tuple(row)
+    return found
+
+
+def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> None:
+    """Append each resource's state where it changed (or vanished from a fresh listing), refresh "last seen"."""
+    changes, changed, seen = [], [], []
+    refresh = SEEN_REFRESH // q.MICROSECOND
+    stored = _latest_states(conn, observed.states)
+    for key, (namespace, state) in observed.states.items():
+        now = state[2:]  # (state, hardware, replicas)
+        row = stored.get(key)
+        if row is None:
+            (rid,) = conn.execute(q.NEW_RESOURCE, (*key, namespace, *now, at, at)).fetchone()
+            changes.append((rid, at, *now))
+            continue
+        rid, changed_at, seen_at = row[0], row[4], row[5]
+        if at < changed_at:
+            # Older than the latest stored change (another process recorded a newer poll first): compare
+            # with the state as of this time, and leave the resource's latest state alone.
+            before = conn.execute(q.STATE_AT, (rid, at)).fetchone()
+            if before is None or tuple(before) != now:
+                changes.append((rid, at, *now))
+        elif row[1:4] != now:
+            changes.append((rid, at, *now))
+            changed.append((*now, at, at, rid))
+        elif at - seen_at >= refresh:
+            seen.append((at, rid))
+    # A resource its namespace's fresh listing no longer shows was deleted: record that, or a later
+    # resource of the same name would seem to have been running all along.
+    gone = (GONE, None, 0)
+    for rid, namespace, kind, resource, changed_at in conn.execute(q.PRESENT_RESOURCES, (GONE,)).fetchall():
+        if (namespace, kind) in observed.listed and (kind, resource) not in observed.states and at > changed_at:
+            changes.append((rid, at, *gone))
+            changed.append((*gone, at, at, rid))
+    conn.executemany(q.INSERT_CHANGE, changes)
+    conn.executemany(q.CHANGED_RESOURCE, changed)
+    conn.executemany(q.TOUCH_RESOURCE, seen)

@@ -1,0 +1,134 @@
+"""The spend windows' state times summed in SQL: the same durations, and the same Report, as the state changes give.
+
+Eight days of polls every 14 minutes of an account whose resources change state at irregular times (one moves
+to other hardware, one changes replicas, one is deleted, a job ends): the store's sums are checked against
+durations worked out here from the polls themselves, and the Report from them against the Report from the
+state changes (the old path), figure by figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from hfmon.config import Config
+from hfmon.costs import evaluate, history_since
+from hfmon.costs.windows import history_windows
+from hfmon.history import History, StateTime, Window
+from hfmon.models import Snapshot
+from hfmon.store import HistoryStore
+from tests.store.builders import T0, billing, endpoint, job, namespace, snapshot, space
+
+STEP = timedelta(minutes=14)
+POLLS = 8 * 24 * 60 // 14  # eight days
+NOW = T0 + POLLS * STEP  # the last poll
+
+Seen = dict[tuple[str, str], tuple[str, str | None, int] | None]  # (kind, key) -> (state, hardware, replicas)
+
+
+def poll(i: int) -> tuple[Snapshot, Seen]:
+    """Poll `i`, and what each resource was in it as the store records it (None: not listed)."""
+    up = (i * 7) % 23 < 13  # the endpoint runs in irregular stretches
+    size = "x1" if i < POLLS // 2 else "x4"  # moved to larger hardware half way
+    replicas = 1 + (i // 40) % 3 if up else 0
+    endpoints = [endpoint("alice", "llm", state="running" if up else "scaledToZero", ready=replicas,
+                          target=replicas, instance_type="nvidia-t4", size=size)]
+    sleeping = (i // 9) % 4 == 0
+    spaces = [space("alice/chat", stage="SLEEPING" if sleeping else "RUNNING")]
+    if i < POLLS - 200:  # deleted some 47 hours before the end
+        spaces.append(space("alice/old", stage="RUNNING", hardware="cpu-upgrade"))
+    jobs = [job("6721abc", stage="RUNNING" if i < POLLS - 100 else "COMPLETED", flavor="t4-small")]
+    at = T0 + i * STEP
+    snap = snapshot(at, namespace("alice", usage=billing("alice", f"{i / 100:.2f}"), endpoints=endpoints,
+                                  spaces=spaces, jobs=jobs))
+    seen: Seen = {
+        ("endpoint", "alice/llm"): ("running" if up else "scaledToZero", f"aws/nvidia-t4/{size}", replicas),
+        ("space", "alice/chat"): ("SLEEPING" if sleeping else "RUNNING", "t4-small", 0 if sleeping else 1),
+        ("space", "alice/old"): ("RUNNING", "cpu-upgrade", 1) if i < POLLS - 200 else ("gone", None, 0),
+        ("job", "6721abc"): ("RUNNING", "t4-small", 1) if i < POLLS - 100 else ("COMPLETED", "t4-small", 0),
+    }
+    return snap, seen
+
+
+@pytest.fixture(scope="module")
+def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Snapshot, list[tuple[datetime, Seen]]]:
+    path = tmp_path_factory.mktemp("times") / "history.sqlite3"
+    polls = []
+    with HistoryStore.open(path) as store:
+        for i in range(POLLS + 1):
+            snap, seen = poll(i)
+            store.record(snap)
+            polls.append((snap.taken_at, seen))
+    return path, snap, polls
+
+
+def expected_micros(polls: list[tuple[datetime, Seen]], key: tuple[str, str], window: Window,
+                    now: datetime) -> dict[tuple[str, str | None, int], int]:
+    """Microseconds `key` spent in each state within `window`: a state seen at a poll lasts until the next poll
+    that sees another one (the last until `now`), worked out from the polls, not from the store."""
+    start, end = window
+    out: dict[tuple[str, str | None, int], int] = {}
+    runs: list[tuple[datetime, tuple[str, str | None, int]]] = []
+    for at, seen in polls:
+        state = seen[key]
+        if state is not None and (not runs or runs[-1][1] != state):
+            runs.append((at, state))
+    for n, (begin, state) in enumerate(runs):
+        stop = runs[n + 1][0] if n + 1 < len(runs) else now
+        overlap = min(stop, end) - max(begin, start)
+        if overlap > timedelta(0):
+            out[state] = out.get(state, 0) + overlap // timedelta(microseconds=1)
+    return out
+
+
+def test_the_sums_are_the_durations_the_polls_show(recorded: tuple[Path, Snapshot, list[tuple[datetime, Seen]]]
+                                                   ) -> None:
+    path, snap, polls = recorded
+    windows = history_windows(snap, NOW)
+    with HistoryStore.open(path) as store:
+        times = store.load(history_since(snap, NOW), windows, NOW).window_times
+    assert times is not None and set(times.windows) == set(windows)
+    assert set(times.times) == set(polls[0][1])
+    changed_hardware = False
+    for key in polls[0][1]:
+        for window in windows:
+            got = {(t.state, t.hardware, t.replicas): t.micros for t in times.times[key].get(window, ())}
+            assert got == expected_micros(polls, key, window, NOW), (key, window)
+            changed_hardware |= len({hw for _, hw, _ in got}) > 1
+    assert changed_hardware  # the scenario does move hardware inside a window
+    day = (NOW - timedelta(hours=24), NOW)
+    assert all(t.micros > 0 and isinstance(t, StateTime) for t in times.times[("endpoint", "alice/llm")][day])
+
+
+def test_the_report_from_the_sums_is_the_report_from_the_changes(
+        recorded: tuple[Path, Snapshot, list[tuple[datetime, Seen]]]) -> None:
+    path, snap, _ = recorded
+    with HistoryStore.open(path) as store:
+        history = store.load(history_since(snap, NOW), history_windows(snap, NOW), NOW)
+    summed = evaluate(snap, history, Config(), NOW)
+    spanned = evaluate(snap, replace(history, window_times=None), Config(), NOW)
+    assert summed.windows == spanned.windows
+    assert summed == spanned
+    # the figures compared are real ones: known, not all zero, in windows of every length history covers
+    known = [w for w in summed.windows if w.current.endpoints_usd is not None and not w.current.billed]
+    assert {w.window for w in known} == {"1h", "24h", "7d"}
+    assert all(w.current.spaces_usd and w.current.endpoints_usd for w in known if w.window != "1h")
+    assert not summed.unpriced
+    assert any(w.previous.jobs_usd for w in known)
+
+
+def test_windows_the_sums_lack_are_computed_from_the_changes(
+        recorded: tuple[Path, Snapshot, list[tuple[datetime, Seen]]]) -> None:
+    path, snap, _ = recorded
+    with HistoryStore.open(path) as store:
+        partial = store.load(history_since(snap, NOW), history_windows(snap, NOW)[:2], NOW)
+    assert evaluate(snap, partial, Config(), NOW) == evaluate(snap, History(
+        usage=partial.usage, changes=partial.changes, poll_runs=partial.poll_runs), Config(), NOW)
+
+
+def test_a_window_past_now_is_refused(tmp_path: Path) -> None:
+    with HistoryStore.open(tmp_path / "h.sqlite3") as store, pytest.raises(ValueError, match="end by"):
+        store.load(T0, [(T0, T0 + timedelta(hours=2))], T0 + timedelta(hours=1))
