@@ -19,8 +19,8 @@ from hfmon.collect import Collector, make_collector, next_poll_delay
 from hfmon.config import Config, Profile, load_config
 from hfmon.costs import evaluate, history_since
 from hfmon.costs.credits import user_period
+from hfmon.costs.evaluate import history_windows
 from hfmon.costs.ledger import ledger_since
-from hfmon.costs.windows import history_windows
 from hfmon.errors import ConfigError, HfmonError
 from hfmon.history import History
 from hfmon.models import Snapshot, SourceStatus

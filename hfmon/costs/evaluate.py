@@ -39,8 +39,8 @@ from hfmon.costs.totals import (
     space_label,
     unchecked_sources,
 )
-from hfmon.costs.windows import report_windows
-from hfmon.history import History, StateChange
+from hfmon.costs.windows import report_windows, wanted_windows
+from hfmon.history import History, StateChange, Window
 from hfmon.models import Account, Endpoint, Job, JobCharge, NamespaceData, RepoStorage, Snapshot, SourceStatus, Space
 from hfmon.pricing.catalog import Catalog, build_catalog
 from hfmon.report import (
@@ -77,6 +77,14 @@ def history_since(snapshot: Snapshot, now: datetime) -> datetime:
     """
     starts = [namespace_period(ns, now).start for ns in snapshot.namespaces] or [calendar_month(now).start]
     return min(*starts, now - HISTORY_BACK)
+
+
+def history_windows(snapshot: Snapshot, now: datetime) -> list[Window]:
+    """The spend windows to ask the store to sum for `evaluate(snapshot, ..., now)` (`History.window_times`): those
+    starting at `history_since` or later (an earlier one is never covered: history is loaded from there)."""
+    since = history_since(snapshot, now)
+    return [w for w in wanted_windows({ns.namespace: namespace_period(ns, now).start for ns in snapshot.namespaces},
+                                      now) if w[0] >= since]
 
 
 class _Acc:

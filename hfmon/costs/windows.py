@@ -18,11 +18,9 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.costs.billing_rules import micro
-from hfmon.costs.credits import namespace_period
 from hfmon.costs.index import HistoryIndex
 from hfmon.costs.timeline import Coverage, HardwarePrice, catalog_price, rated_spans, spend, times_spend
 from hfmon.history import UsagePoint, Window, WindowTimes
-from hfmon.models import Snapshot
 from hfmon.pricing.catalog import Catalog
 from hfmon.report import EndpointRow, JobRow, SpaceRow, Spend, SpendIn, WindowSpend
 
@@ -144,12 +142,20 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
         namespace = job_namespaces.get(key, "") if kind == "job" else key.partition("/")[0]
         return catalog_price(catalog, kind, namespace, regions.get(key), granted.get(key))
 
-    times = history_times if history_times is not None and set(wanted_windows(period_starts, now)) <= set(
-        history_times.windows) else None
+    # a window starting before history's start is never priced (`spend_in`: not covered), so need not be summed
+    asked = {w for w in wanted_windows(period_starts, now) if coverage.since is not None and w[0] >= coverage.since}
+    summed_windows = set(history_times.windows) if history_times is not None else set()
+    times = history_times if history_times is not None and asked <= summed_windows else None
     if times is not None:
         def summed(kind: str, key: str) -> PartSpend:
             price, mine = price_of(kind, key), times.times.get((kind, key), {})
-            return lambda start, end: times_spend(kind, mine.get((start, end), ()), price)
+
+            def part(start: datetime, end: datetime) -> Decimal | None:
+                if (start, end) not in summed_windows:
+                    raise LookupError(f"window {start}..{end} was not summed")  # `asked` rules this out
+                return times_spend(kind, mine.get((start, end), ()), price)
+
+            return part
 
         found = resources(times.times, summed, job_namespaces)
     else:
@@ -176,8 +182,3 @@ def wanted_windows(period_starts: Mapping[str, datetime], now: datetime) -> list
             start = now - length
             out.append((start - length, start))
     return [(start, end) for start, end in dict.fromkeys(out) if start < end]
-
-
-def history_windows(snapshot: Snapshot, now: datetime) -> list[Window]:
-    """The windows to ask the store to sum for `evaluate(snapshot, ..., now)` (see `History.window_times`)."""
-    return wanted_windows({ns.namespace: namespace_period(ns, now).start for ns in snapshot.namespaces}, now)

@@ -16,7 +16,7 @@ import pytest
 
 from hfmon.config import Config
 from hfmon.costs import evaluate, history_since
-from hfmon.costs.windows import history_windows
+from hfmon.costs.evaluate import history_windows
 from hfmon.history import History, StateTime, Window
 from hfmon.models import Snapshot
 from hfmon.store import HistoryStore
