@@ -28,7 +28,18 @@ from hfmon.errors import (
     NoAccessError,
     TimedOutError,
 )
-from hfmon.models import Account, BillingUsage, Job, LiveUsage, NamespaceData, Snapshot, SourceResult, SourceStatus
+from hfmon.modelinfo import ModelWeights
+from hfmon.models import (
+    Account,
+    BillingUsage,
+    Endpoint,
+    Job,
+    LiveUsage,
+    NamespaceData,
+    Snapshot,
+    SourceResult,
+    SourceStatus,
+)
 
 log = logging.getLogger("hfmon.collect")
 log.addHandler(logging.NullHandler())  # never Python's last-resort stderr handler: it would paint over the TUI
@@ -55,6 +66,8 @@ class CollectorSettings:
     is read again after this long, or at once when a job seen active is active no more."""
     no_access_recheck_s: float = 15 * 60
     """A source that answered 403 is asked again only after this long (clock time)."""
+    model_info_ttl_s: float = 6 * HOURS
+    """A model's size hardly changes: the info of a model an Endpoint serves is asked again after this long."""
 
 
 class Collector:
@@ -69,6 +82,7 @@ class Collector:
         self._cache: dict[str, SourceResult[Any]] = {}
         self._denied: dict[str, tuple[datetime, SourceResult[Any]]] = {}
         self._finished_jobs: dict[str, tuple[datetime, tuple[Job, ...]]] = {}
+        self._model_weights: dict[str, tuple[datetime, ModelWeights]] = {}  # repo id -> (fetched at, weights)
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
@@ -162,6 +176,8 @@ class Collector:
             # An org whose Endpoints the token cannot read answers 401 on the whole Endpoints API: no access.
             org_endpoints = {"auth_means_no_access": token_ok and not user, "auth_hint": ORG_ENDPOINTS_HINT}
             endpoints = tg.create_task(src("endpoints", lambda: c.endpoints(ns), **org_endpoints))
+            # Chained on the listing, not on the whole poll: the model infos overlap the longer listings.
+            models = tg.create_task(self._models_served(ns, endpoints, prev))
             statement = tg.create_task(src("statement", lambda: c.statement(ns, user=user)))
             # Only users have `billing/usage/jobs`; an org's job spend is in its statement's jobs lines.
             job_charges = tg.create_task(src("job_charges", lambda: c.job_charges())) if user else None
@@ -181,7 +197,36 @@ class Collector:
                              spaces=spaces.result(), jobs=jobs.result(), storage=storage.result(),
                              resource_groups=groups.result() if groups else None,
                              resource_group_usage=usage.result() if usage else None,
-                             scheduled_jobs=scheduled.result(), live=live.result())
+                             scheduled_jobs=scheduled.result(), live=live.result(), models=models.result())
+
+    async def _models_served(self, ns: str, endpoints: asyncio.Task[SourceResult[tuple[Endpoint, ...]]],
+                             prev: _PreviousIndex) -> SourceResult[tuple[ModelWeights, ...]] | None:
+        """The sizes of the models a namespace's Endpoints serve (None: it lists no Endpoint with a model)."""
+        listed = await endpoints
+        repos = sorted({e.repository for e in listed.value or () if e.repository})
+        if not repos:
+            return None
+        name = f"models:{ns}"
+        return await self._source(name, lambda: self._weights_of(repos), prev.get(name))
+
+    async def _weights_of(self, repos: Sequence[str]) -> tuple[ModelWeights, ...]:
+        """Each model's weights, from the cache when younger than `model_info_ttl_s`, else asked for (at once).
+        What was read is kept even when another model's request failed; that failure then fails the source."""
+        ttl, now = self.settings.model_info_ttl_s, self.clock.now()
+        known = {repo: weights for repo, (at, weights) in self._model_weights.items()
+                 if repo in repos and 0 <= (now - at).total_seconds() < ttl}
+        missing = [repo for repo in repos if repo not in known]
+        answers = await asyncio.gather(*(self.client.model_weights(repo) for repo in missing), return_exceptions=True)
+        failure: BaseException | None = None
+        for repo, answer in zip(missing, answers, strict=True):
+            if isinstance(answer, ModelWeights):
+                self._model_weights[repo] = (self.clock.now(), answer)
+                known[repo] = answer
+            elif failure is None or not isinstance(answer, Exception):
+                failure = answer
+        if failure is not None:
+            raise failure
+        return tuple(known[repo] for repo in repos)
 
     async def _jobs(self, ns: str, previous: SourceResult[tuple[Job, ...]] | None) -> tuple[Job, ...]:
         """A namespace's jobs with one listing per poll: the active ones (`stage` filter), plus the finished

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 from hfmon.errors import Failure
+from hfmon.modelinfo import ModelWeights
 
 T = TypeVar("T")
 
@@ -247,6 +248,8 @@ class EndpointCompute:
     accelerator: str
     price_per_hour_usd: Decimal  # per replica
     status: str
+    gpu_memory_gb: Decimal | None = None  # per replica, summed over its accelerators; None: the catalog did not say
+    num_accelerators: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -402,6 +405,7 @@ class NamespaceData:
     resource_group_usage: SourceResult[tuple[ResourceGroupUsage, ...]] | None = None
     scheduled_jobs: SourceResult[tuple[ScheduledJob, ...]] | None = None
     live: SourceResult[LiveUsage] | None = None  # `usage/live`, folded into `billing` when it answers
+    models: SourceResult[tuple[ModelWeights, ...]] | None = None  # sizes of the models its Endpoints serve; None: none
 
     def sources(self) -> Iterator[SourceResult[Any]]:
         """Every source of this namespace."""
@@ -412,6 +416,8 @@ class NamespaceData:
         yield from (s for s in (self.resource_groups, self.resource_group_usage, self.scheduled_jobs) if s is not None)
         if self.live is not None:
             yield self.live
+        if self.models is not None:
+            yield self.models
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,7 @@ from hfmon.costs.evaluate import history_windows
 from hfmon.costs.ledger import ledger_since
 from hfmon.errors import ConfigError, HfmonError
 from hfmon.history import History
+from hfmon.modelinfo import ModelWeights
 from hfmon.models import Snapshot, SourceStatus
 from hfmon.pricing.catalog import build_catalog
 from hfmon.report import Report
@@ -164,7 +165,7 @@ class Monitor:
                 self.store = None
         catalog = build_catalog(snapshot, self.config.prices)
         report = evaluate(snapshot, history, self.config, now, catalog=catalog)
-        report = replace(report, advice=advise(report, history, catalog))
+        report = replace(report, advice=advise(report, history, catalog, models=served_models(snapshot)))
         self._alert_events = self._alerts(report)
         return report
 
@@ -251,6 +252,11 @@ def build_monitor(*, demo: bool, speed: float = 60.0, namespaces: Sequence[str] 
         except HfmonError as exc:
             monitor.warnings.append(f"running without history: {exc}")
     return monitor
+
+
+def served_models(snapshot: Snapshot) -> dict[str, ModelWeights]:
+    """What the Hub said of each model the polled namespaces' Endpoints serve (last good values included)."""
+    return {w.repo_id: w for ns in snapshot.namespaces if ns.models is not None for w in ns.models.value or ()}
 
 
 def profile_in(config: Config, name: str) -> Profile:

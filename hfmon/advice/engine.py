@@ -7,8 +7,11 @@ partial (`unknown:<resource>`), never $0.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 
+from hfmon.advice.hardware import oversized
 from hfmon.advice.jobs import job_findings
 from hfmon.advice.model import Advice, AdvisorSettings, Finding
 from hfmon.advice.pace import pace_warnings
@@ -22,21 +25,44 @@ from hfmon.advice.rules import (
 )
 from hfmon.advice.schedule import scheduled_costs
 from hfmon.advice.storage import storage_findings
+from hfmon.costs.billing_rules import seconds
+from hfmon.costs.credits import calendar_month
 from hfmon.costs.index import HistoryIndex
 from hfmon.history import History
+from hfmon.modelinfo import ModelWeights
 from hfmon.pricing.catalog import Catalog
 from hfmon.report import Report, Total
 
 
-def advise(report: Report, history: History, catalog: Catalog,
-           settings: AdvisorSettings | None = None) -> Advice:
-    """The findings of one Report at its `generated_at`, largest saving first (unknown savings last)."""
+def period_start(report: Report, namespace: str) -> datetime:
+    """The start of a namespace's billing period: its credits' period, else the calendar month."""
+    return next((c.period_start for c in report.credits if c.namespace == namespace),
+                calendar_month(report.generated_at).start)
+
+
+def period_hours(report: Report, namespace: str) -> Decimal:
+    """Hours from the start of a namespace's billing period to the Report's time."""
+    return seconds(report.generated_at - period_start(report, namespace)) / 3600
+
+
+def advise(report: Report, history: History, catalog: Catalog, settings: AdvisorSettings | None = None,
+           models: Mapping[str, ModelWeights] | None = None) -> Advice:
+    """The findings of one Report at its `generated_at`, largest saving first (unknown savings last).
+
+    `models`: what the Hub says of the models the Endpoints serve, by repo id (none given: hardware is not sized).
+    """
     settings = settings or AdvisorSettings()
     now = report.generated_at
     index = HistoryIndex(history)
     found: list[Finding | None] = []
+    not_judged: list[tuple[str, str]] = []
     for row in report.endpoints:
         changes = index.changes_of("endpoint", row.endpoint.id)
+        if models is not None:
+            sizing = oversized(row, models.get(row.endpoint.repository or ""), catalog, settings,
+                               period_hours(report, row.endpoint.namespace))
+            found.append(sizing.finding)
+            not_judged += [(row.endpoint.namespace, sizing.not_judged)] if sizing.not_judged else []
         found += [cannot_scale_to_zero(row, settings), idle_timeout_tail(row, history, changes, settings, now),
                   forgotten("endpoint", row.endpoint.id, row.endpoint.namespace, row.cost.cost_per_hour_usd,
                             row.cost.replicas, changes, history, settings, now, row.endpoint.updated_at,
@@ -57,9 +83,9 @@ def advise(report: Report, history: History, catalog: Catalog,
                       key=lambda f: (not f.recurring, f.saving_usd_month is None, -(f.saving_usd_month or 0),
                                      -(f.one_off_usd or 0), f.resource, f.kind))
     unchecked = tuple(s.name for s in report.sources  # no value to look at: failed, or the token may not read it
-                      if s.kind in ("endpoints", "spaces", "storage", "jobs") and s.value_missing)
+                      if s.kind in ("endpoints", "spaces", "storage", "jobs", "models") and s.value_missing)
     return Advice(now, tuple(findings), total_saving(findings), scheduled_costs(report.scheduled_jobs, now),
-                  unchecked, pace_warnings(report))
+                  unchecked, pace_warnings(report), tuple(not_judged))
 
 
 def best_per_resource(findings: list[Finding] | tuple[Finding, ...]) -> dict[str, Finding]:

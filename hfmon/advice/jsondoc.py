@@ -44,4 +44,5 @@ def advice_document(advice: Advice, bills: tuple[BillWhatIf, ...]) -> dict[str, 
                       "spent_usd": usd(w.spent_usd), "projected_usd": usd(w.projected_usd),
                       "breaks_at": when(w.breaks_at), "within_usd_per_day": usd(w.within_usd_per_day)}
                      for w in advice.pace],
-            "not_checked": list(advice.unchecked)}
+            "not_checked": list(advice.unchecked),
+            "not_judged": [{"namespace": ns, "note": note} for ns, note in advice.not_judged]}

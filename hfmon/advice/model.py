@@ -83,6 +83,7 @@ class Advice:
     scheduled: tuple[ScheduledCost, ...] = ()
     unchecked: tuple[str, ...] = ()  # what could not be looked at (no history yet, unreadable listings)
     pace: tuple[PaceWarning, ...] = ()  # budgets the current spend pace breaks before the period ends
+    not_judged: tuple[tuple[str, str], ...] = ()  # (namespace, what a rule could not judge and why)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +96,7 @@ class AdvisorSettings:
     forgotten_days: int = 7  # billed and unchanged this long: maybe forgotten
     window_days: int = 7  # history looked at for measured savings
     min_history_hours: int = 24  # less history than this measures nothing
+    fit_overhead: Decimal = Decimal("1.2")  # GPU memory a model needs: its weights times this (KV cache, runtime)
 
     def needed_hours_month(self) -> Decimal:
         """Hours a month a resource runs when it idles down `idle_target_min` after its busy hours."""

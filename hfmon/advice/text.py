@@ -99,6 +99,10 @@ def render_advice(advice: Advice, bills: tuple[BillWhatIf, ...]) -> str:
             out += _wrap(scrub(w.namespace), f"{scrub(w.budget)} of {money(w.limit_usd)}: {money(w.spent_usd)} "
                          f"spent, {money(w.projected_usd)} by the period's end; breaks{when}; within it: at most "
                          f"{money(w.within_usd_per_day)}/day from now")
+    if advice.not_judged:
+        out += ["", "Not judged (hfmon never guesses a size)"]
+        for _, note in advice.not_judged:
+            out += textwrap.wrap(scrub(note), WIDTH, initial_indent="   ", subsequent_indent="     ")
     if advice.unchecked:
         out += ["", f"Not checked (unreadable): {', '.join(advice.unchecked)}"]
     return "\n".join(out) + "\n"

@@ -16,15 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from hfmon.advice.engine import best_per_resource
+from hfmon.advice.engine import best_per_resource, period_hours, period_start
 from hfmon.advice.model import HOURS_PER_MONTH, Advice, Finding
-from hfmon.costs.billing_rules import micro, seconds
-from hfmon.costs.credits import calendar_month
+from hfmon.costs.billing_rules import micro
 from hfmon.format import money
 from hfmon.report import Report
 
 SHORT = {"cannot_scale_to_zero": "to zero", "idle_timeout_tail": "timeout", "no_sleep_time": "sleep",
-         "long_sleep_time": "sleep", "forgotten": "pause", "storage_above_plan": "storage"}
+         "long_sleep_time": "sleep", "forgotten": "pause", "storage_above_plan": "storage",
+         "oversized_hardware": "hardware"}
 """The change of a finding kind in one word, for the what-if bill's labels."""
 
 
@@ -71,13 +71,11 @@ def _minus(bill: Decimal | None, saving: Decimal | None) -> Decimal | None:
 
 def what_if(report: Report, advice: Advice) -> tuple[BillWhatIf, ...]:
     """The what-if bill of every polled namespace at the report's time."""
-    now = report.generated_at
-    starts = {c.namespace: c.period_start for c in report.credits}
     spend = {s.namespace: s for s in report.spend}
     out = []
     for ns in report.namespaces:
-        start = starts.get(ns, calendar_month(now).start)
-        hours = seconds(now - start) / 3600
+        start = period_start(report, ns)
+        hours = period_hours(report, ns)
         row = spend.get(ns)
         so_far = row.total_usd.value if row is not None else None
         month = micro(so_far * HOURS_PER_MONTH / hours) if so_far is not None and hours > 0 else None

@@ -11,11 +11,14 @@ import httpx2
 
 from hfmon.api import parse_billing as pb
 from hfmon.api import parse_groups as pg
+from hfmon.api import parse_models as pm
 from hfmon.api import parse_resources as pr
 from hfmon.api.governor import Governor
 from hfmon.api.transport import Requester
 from hfmon.api.urls import BaseUrls
 from hfmon.clock import Clock, SystemClock, iso
+from hfmon.errors import ApiError
+from hfmon.modelinfo import ModelWeights
 from hfmon.models import (
     Account,
     BillingUsage,
@@ -181,6 +184,19 @@ class HubClient:
         data = await self.http.get_json(f"{self.urls.endpoints}/provider/{_seg(namespace)}", optional=True,
                                         forbidden_hint=ENDPOINTS_HINT)
         return pr.parse_endpoint_catalog(data)
+
+    async def model_weights(self, repo_id: str) -> ModelWeights:
+        """`GET /api/models/{repo_id}?expand=safetensors`: a model's parameter counts by dtype. A 4xx (no such
+        model, private or gated to this token) is an answer: the size is unknown, and says why."""
+        path = "/".join(_seg(part) for part in repo_id.split("/"))
+        try:
+            data = await self.http.get_json(self._api(f"models/{path}"), {"expand": ["safetensors"]},
+                                            optional=True, max_bytes=SMALL_BODY)
+        except ApiError as exc:
+            if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
+                return ModelWeights(repo_id, None, f"the Hub did not show it to this token ({exc.status})")
+            raise
+        return pm.parse_model_weights(data, repo_id)
 
     async def spaces(self, namespace: str) -> tuple[Space, ...]:
         """All Spaces of a namespace with runtime, privacy and storage: one paginated listing."""

@@ -106,6 +106,7 @@ SECONDS = _bound(10**12, "number of seconds (0 to 10^12)")
 SIGNED_SECONDS = _bound(10**12, "number of seconds (-10^12 to 10^12)", low=-(10**12))
 BYTES = _bound(10**18, "size in bytes (0 to 10^18, an exabyte)")
 REPLICAS = _bound(10**4, "replica count (0 to 10,000)")
+GPU_MEMORY_GB = _bound(10**6, "GPU memory in GB (0 to 10^6)")
 
 
 def check(value: Decimal, where: str, bound: Bound | None) -> Decimal:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from hfmon.api.parse_common import (
     BYTES,
+    GPU_MEMORY_GB,
     MICRO_PRICE,
     MINUTES,
     PRICE_USD,
@@ -108,6 +109,8 @@ def parse_endpoint_catalog(data: Json) -> tuple[EndpointCompute, ...]:
                     accelerator=opt_str(c, "accelerator") or "unknown",
                     price_per_hour_usd=need_number(c, "pricePerHour", xw, PRICE_USD),
                     status=opt_str(c, "status") or "unknown",
+                    gpu_memory_gb=opt_number(c, "gpuMemoryGb", xw, GPU_MEMORY_GB),
+                    num_accelerators=opt_int(c, "numAccelerators", xw, REPLICAS),
                 ))
     return tuple(out)
 

@@ -283,7 +283,7 @@ class FakeHub:
         return resp
 
     def _route(self, ctx: Ctx) -> Resp:
-        from hfmon.fakehub import routes_billing, routes_endpoints, routes_hub, routes_router
+        from hfmon.fakehub import routes_billing, routes_endpoints, routes_hub, routes_models, routes_router
 
         path = ctx.req.path
         if path.startswith("/v2/"):
@@ -293,7 +293,7 @@ class FakeHub:
         elif "/billing/" in path or path == "/api/spaces/zero-gpu/quota":
             resp = routes_billing.route(ctx)
         elif path.startswith("/api/"):
-            resp = routes_hub.route(ctx)
+            resp = routes_models.route(ctx) or routes_hub.route(ctx)
         else:
             resp = None
         if resp is None:

@@ -21,6 +21,7 @@ from hfmon.fakehub.catalog import (
     Flavor,
     RouterModel,
 )
+from hfmon.fakehub.hub_models import HUB_MODELS, ModelDef
 from hfmon.fakehub.timeline import Interval
 
 FULL_TOKEN = "hf_fake_full_0123456789abcdefFULL"
@@ -259,6 +260,7 @@ class Scenario:
     job_flavors: tuple[Flavor, ...] = JOB_FLAVORS
     endpoint_computes: tuple[Compute, ...] = ENDPOINT_COMPUTES
     router_models: tuple[RouterModel, ...] = ROUTER_MODELS
+    models: tuple[ModelDef, ...] = HUB_MODELS  # public models the Endpoints serve, with their weights
     discrepancies: tuple[Discrepancy, ...] = ()
     page_size: int = 5
     latency_ms: float = 0.0

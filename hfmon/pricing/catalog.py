@@ -135,6 +135,8 @@ class Catalog:
     # namespace -> ((vendor, region, type, size), USD/h) in catalog order
     live_endpoints: Mapping[str, tuple[tuple[tuple[str, str, str, str], Decimal], ...]] = field(default_factory=_empty)
     live_models: Mapping[tuple[str, str], tuple[Decimal | None, Decimal | None]] = field(default_factory=_empty)
+    # namespace -> the Endpoints instances its live catalog offers (GPU memory, accelerators), in catalog order
+    endpoint_hardware: Mapping[str, tuple[EndpointCompute, ...]] = field(default_factory=_empty)
 
     def space(self, flavor: str) -> Price | None:
         """Hourly price per replica of a Spaces hardware flavor, or None if unpriced."""
@@ -219,6 +221,7 @@ def build_catalog(snapshot: Snapshot | None, overrides: PriceOverrides | None = 
     jobs: dict[str, Decimal] = {}
     gpus: set[str] = set()
     endpoints: dict[str, tuple[tuple[tuple[str, str, str, str], Decimal], ...]] = {}
+    hardware: dict[str, tuple[EndpointCompute, ...]] = {}
     models: dict[tuple[str, str], tuple[Decimal | None, Decimal | None]] = {}
     if snapshot is not None:
         if snapshot.spaces_hardware.value is not None:
@@ -230,6 +233,7 @@ def build_catalog(snapshot: Snapshot | None, overrides: PriceOverrides | None = 
         for ns in snapshot.namespaces:
             if ns.endpoint_catalog.value is not None:
                 endpoints[ns.namespace] = _endpoint_rows(ns.endpoint_catalog.value)
+                hardware[ns.namespace] = ns.endpoint_catalog.value
         if snapshot.router_prices.value is not None:
             models = _models(snapshot.router_prices.value)
     return Catalog(
@@ -237,4 +241,5 @@ def build_catalog(snapshot: Snapshot | None, overrides: PriceOverrides | None = 
         overrides=overrides if overrides is not None else PriceOverrides(),
         live_spaces=MappingProxyType(spaces), live_jobs=MappingProxyType(jobs), live_gpu=frozenset(gpus),
         live_endpoints=MappingProxyType(endpoints), live_models=MappingProxyType(models),
+        endpoint_hardware=MappingProxyType(hardware),
     )

@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Static
 from hfmon import format as fmt
 from hfmon.advice import Finding, total_saving
 from hfmon.advice.text import finding_saving, summary_line
+from hfmon.scrub import scrub
 from hfmon.tui.rows import Tones, in_namespace, toned
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
@@ -77,6 +78,9 @@ class AdvisorView(View):
         text = summary_text(state)
         text.append("\nhfmon never applies a change: run the command shown, or use the web setting.",
                     style=t.get("muted", ""))
+        notes = [note for ns, note in (r.advice.not_judged if r.advice else ()) if in_namespace(ns, state.namespace)]
+        for note in notes:  # what a rule could not judge: said, never guessed
+            text.append(f"\nNot judged: {scrub(note)}", style=t.get("warn", ""))
         self.query_one("#advice-summary", Static).update(text)
         findings = [f for f in (r.advice.findings if r.advice else ()) if in_namespace(f.namespace, state.namespace)]
         fill(self.query_one("#findings-panel", Panel), self.query_one("#findings", KeyedTable),
