@@ -42,7 +42,7 @@ async def test_a_full_poll_fills_every_source() -> None:
         "job_charges:alice",  # the user only: HF has no org route for per-job charges
         *(f"{kind}:{ns}" for ns in ("alice", "acme") for kind in (
             "billing", "statement", "sessions", "endpoints", "endpoint_catalog", "spaces", "jobs", "storage",
-            "scheduled_jobs", "live"))]}
+            "scheduled_jobs", "live", "models"))]}  # models: the sizes of the models its Endpoints serve
     assert hub.count(r"^/api/organizations/acme/billing/usage/jobs$") == 0
     assert hub.count(r"/overview$") == 0  # each org's plan comes from whoami
     account = snap.account.value

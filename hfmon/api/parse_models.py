@@ -24,6 +24,10 @@ def parse_model_weights(data: Json, repo_id: str) -> ModelWeights:
     params = as_obj(st.get("parameters"), f"{w}.safetensors.parameters")
     if len(params) > MAX_DTYPES:
         raise bad(f"{w}.safetensors.parameters", f"{len(params)} dtypes is not a plausible model")
+    odd = next((str(dtype)[:40] for dtype, count in params.items()
+                if not isinstance(count, int | float) or isinstance(count, bool)), None)
+    if odd is not None:  # a key hfmon does not know how to read (a newer shape): say so, never drop it silently
+        return ModelWeights(repo_id, None, f"the Hub's parameter counts hold {odd!r}, which is not a count")
     counts = tuple((str(dtype)[:40], to_int(number(count, f"{w}.safetensors.parameters.{str(dtype)[:40]}", COUNT)))
                    for dtype, count in params.items())
     if not counts or not any(c for _, c in counts):

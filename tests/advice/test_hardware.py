@@ -190,3 +190,18 @@ def test_the_fake_answers_expand_as_the_hub_does() -> None:
         assert http.get("/api/models/BAAI/bge-reranker-v2-m3", params={"expand": "weights"}).status_code == 400
         assert "safetensors" not in http.get("/api/models/stabilityai/sd-turbo").json()
         assert http.get("/api/models/nobody/nothing").status_code == 404
+
+
+def test_the_parser_reads_counts_and_says_why_a_size_is_unknown() -> None:
+    from hfmon.api.parse_models import parse_model_weights
+    from hfmon.errors import BadResponseError
+
+    read = parse_model_weights({"id": "a/b", "safetensors": {"parameters": {"BF16": 10, "F32": 2}, "total": 12}},
+                               "a/b")
+    assert read.parameters == (("BF16", 10), ("F32", 2))
+    assert parse_model_weights({"id": "a/b"}, "a/b").unknown_reason == (
+        "the Hub lists no safetensors parameter counts for it")
+    drift = parse_model_weights({"safetensors": {"parameters": {"BF16": 10, "extra": {}}}}, "a/b")
+    assert drift.parameters is None and drift.unknown_reason == "the Hub's parameter counts hold 'extra', which is not a count"
+    with pytest.raises(BadResponseError):
+        parse_model_weights({"safetensors": {"parameters": {"BF16": -5}}}, "a/b")
