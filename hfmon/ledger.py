@@ -104,6 +104,8 @@ class CheaperElsewhere:
     options: tuple[tuple[str, Decimal], ...]  # (provider, the same tokens at its price), the cheapest first
     cheapest_policy_requests: int  # requests that asked for `:cheapest`
     cheapest_policy_misses: int | None  # of those, not served by the cheapest at today's prices; None: no prices
+    # what those misses cost beyond the same tokens at the cheapest's price; None: no prices, or a miss's cost unknown
+    cheapest_policy_excess_usd: Decimal | None = None
 
     @property
     def cheapest(self) -> tuple[str, Decimal] | None:

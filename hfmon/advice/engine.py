@@ -15,6 +15,7 @@ from hfmon.advice.hardware import oversized
 from hfmon.advice.jobs import job_findings
 from hfmon.advice.model import Advice, AdvisorSettings, Finding
 from hfmon.advice.pace import pace_warnings
+from hfmon.advice.providers import provider_findings
 from hfmon.advice.rules import (
     cannot_scale_to_zero,
     forgotten,
@@ -79,6 +80,9 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
                       changes, history, settings, now, so_far_usd=so_far(space_row.cost))]
     found += storage_findings(report.storage, catalog.bundled.storage_private_usd_per_tb_month)
     found += job_findings(report.jobs)
+    by_provider, provider_notes = provider_findings(report, history)
+    found += by_provider
+    not_judged += provider_notes
     findings = sorted((f for f in found if f is not None),
                       key=lambda f: (not f.recurring, f.saving_usd_month is None, -(f.saving_usd_month or 0),
                                      -(f.one_off_usd or 0), f.resource, f.kind))

@@ -54,8 +54,8 @@ def _finding(i: int, f: Finding) -> list[str]:
     out += _wrap("because", scrub(f.assumption))
     for e in f.evidence:
         out += _wrap("evidence", scrub(e))
-    out += [f"   hf:        {scrub(f.apply.cli)}", f"   web:       {scrub(f.apply.web)}",
-            f"   api:       {scrub(f.apply.api)}"]
+    out += [f"   hf:        {scrub(f.apply.cli)}"] if f.apply.cli else []  # some changes have no `hf` command
+    out += [f"   web:       {scrub(f.apply.web)}", f"   api:       {scrub(f.apply.api)}"]
     return out
 
 

@@ -24,7 +24,7 @@ from hfmon.report import Report
 
 SHORT = {"cannot_scale_to_zero": "to zero", "idle_timeout_tail": "timeout", "no_sleep_time": "sleep",
          "long_sleep_time": "sleep", "forgotten": "pause", "storage_above_plan": "storage",
-         "oversized_hardware": "hardware"}
+         "oversized_hardware": "hardware", "cheaper_provider": "provider", "cheapest_policy_miss": ":cheapest"}
 """The change of a finding kind in one word, for the what-if bill's labels."""
 
 

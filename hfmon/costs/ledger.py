@@ -176,11 +176,18 @@ def cheaper_elsewhere(rows: Sequence[LedgerRow], prices: Sequence[RouterPrice] |
                           for p in served), key=lambda o: (o[1], o[0]))
         asked = [r for r in group if r.policy == "cheapest" and r.outcome is Outcome.OK]
         misses: int | None = None
+        excess: Decimal | None = None
         if served:
-            cheapest = min(served, key=lambda p: (p.output_usd_per_million or ZERO, p.provider)).provider
-            misses = sum(1 for r in asked if r.provider != cheapest)
+            best = min(served, key=lambda p: (p.output_usd_per_million or ZERO, p.provider))
+            missed = [r for r in asked if r.provider != best.provider]
+            misses = len(missed)
+            paid = estimated(missed).value  # None when a miss is unpriced or its usage unknown
+            if paid is not None:
+                excess = paid - sum(((r.prompt_tokens or 0) * (best.input_usd_per_million or ZERO)
+                                     + (r.completion_tokens or 0) * (best.output_usd_per_million or ZERO))
+                                    / MILLION for r in missed)
         out.append(CheaperElsewhere(model, prompt, completion, estimated(group), tuple(options), len(asked),
-                                    misses if prices is not None else None))
+                                    misses if prices is not None else None, excess if prices is not None else None))
     return tuple(sorted(out, key=lambda c: (-(c.estimated_usd.known or ZERO), c.model)))
 
 

@@ -103,5 +103,5 @@ class AdvisorView(View):
             detail.append(f"{finding_saving(f)} ({f.confidence.value}): {f.assumption}\n")
             for e in f.evidence:
                 detail.append(f"• {e}\n", style=muted)
-            detail.append(f"hf   {f.apply.cli}\nweb  {f.apply.web}\napi  {f.apply.api}")
+            detail.append((f"hf   {f.apply.cli}\n" if f.apply.cli else "") + f"web  {f.apply.web}\napi  {f.apply.api}")
         self.query_one("#advice-detail", Static).update(detail)

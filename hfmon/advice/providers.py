@@ -1,0 +1,123 @@
+"""Inference Providers findings from the proxy's ledger: a cheaper provider for the same model, and `:cheapest`
+requests a dearer provider served. Pure.
+
+The figures are the ledger's own (`Report.proxy.cheaper`, computed once in `hfmon.costs.ledger`): this period's
+tokens through `hfmon proxy` priced at each live provider's router price today. A saving is what the period so far
+would have cost less, scaled to a month of 730 h at the pace of the period's hours elapsed (measured: the tokens
+are counted; the prices are today's). Requests hfmon cannot price leave the saving unknown, never $0.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hfmon.advice.model import HOURS_PER_MONTH, Confidence, Finding, HowToApply
+from hfmon.costs.billing_rules import seconds
+from hfmon.format import money
+from hfmon.history import History
+from hfmon.ledger import CheaperElsewhere
+from hfmon.report import Report
+
+MICRO = Decimal("0.000001")
+ROUTER_API = "https://router.huggingface.co/v1"
+PROVIDER_SETTINGS = "https://huggingface.co/settings/inference-providers"
+
+
+def _month(so_far: Decimal, hours: Decimal) -> Decimal:
+    return (so_far * HOURS_PER_MONTH / hours).quantize(MICRO)
+
+
+def _pin(model: str, provider: str) -> HowToApply:
+    """How to send a model's requests to one provider: hfmon shows it and changes nothing."""
+    return HowToApply(
+        "",  # no `hf` command sets it: it is the model id your code sends
+        f"{PROVIDER_SETTINGS}: put {provider} first in your provider order (requests without a suffix follow it)",
+        f"POST {ROUTER_API}/chat/completions {{\"model\": \"{model}:{provider}\", ...}} (the same suffix on "
+        "embeddings)")
+
+
+def _namespaces(history: History, report: Report) -> dict[str, str]:
+    """The namespace each model's requests this period were billed to (`X-HF-Bill-To`, else the token's user);
+    several joined with `+` (then no single bill holds its saving)."""
+    proxy = report.proxy
+    period = proxy.window("period") if proxy is not None else None
+    user = report.account.name if report.account is not None else "your account"
+    seen: dict[str, set[str]] = {}
+    for r in history.ledger or ():
+        if period is not None and period.start <= r.at <= period.end:
+            seen.setdefault(r.model, set()).add(r.namespace or user)
+    return {model: "+".join(sorted(names)) for model, names in seen.items()}
+
+
+def provider_findings(report: Report, history: History) -> tuple[list[Finding], list[tuple[str, str]]]:
+    """(findings, not judged) of the models requested through `hfmon proxy` this period."""
+    proxy = report.proxy
+    period = proxy.window("period") if proxy is not None else None
+    if proxy is None or period is None:
+        return [], []
+    hours = seconds(period.end - period.start) / 3600
+    if hours <= 0:
+        return [], []
+    owners = _namespaces(history, report)
+    findings: list[Finding] = []
+    notes: list[tuple[str, str]] = []
+    for c in proxy.cheaper:
+        ns = owners.get(c.model, report.account.name if report.account is not None else "")
+        found = _cheaper_provider(c, ns, hours, notes)
+        findings += [found] if found is not None else []
+        missed = _cheapest_missed(c, ns, hours)
+        findings += [missed] if missed is not None else []
+    return findings, notes
+
+
+def _tokens(c: CheaperElsewhere, hours: Decimal) -> str:
+    return (f"{c.prompt_tokens:,} prompt + {c.completion_tokens:,} completion tokens through hfmon proxy in the "
+            f"{hours.quantize(Decimal('0.1')):f} h of this period so far")
+
+
+def _cheaper_provider(c: CheaperElsewhere, ns: str, hours: Decimal, notes: list[tuple[str, str]]) -> Finding | None:
+    cheapest = c.cheapest
+    if cheapest is None:
+        return None
+    provider, there = cheapest
+    paid = c.estimated_usd.value
+    if paid is None:
+        why = "; ".join(m.partition(":")[2] or m for m in c.estimated_usd.missing)
+        notes.append((ns, f"model {c.model}: provider choice not judged: part of its cost is unknown ({why})"))
+        return None
+    saved = paid - there
+    if saved.quantize(MICRO) <= 0:
+        return None
+    return Finding(
+        "cheaper_provider", ns, f"model {c.model}", f"send its requests to {provider} (\"{c.model}:{provider}\")",
+        _month(saved, hours),
+        f"at this period's pace through hfmon proxy, at today's router prices; if {provider} serves it as well "
+        "for you "
+        "(speed, context length, errors: see the Inference screen)",
+        Confidence.MEASURED,
+        (_tokens(c, hours),
+         f"they cost {money(paid)} where they were served, {money(there)} at {provider}",
+         "the same tokens elsewhere: " + ", ".join(f"{p} {money(v)}" for p, v in c.options)),
+        _pin(c.model, provider), _month(paid, hours), paid)
+
+
+def _cheapest_missed(c: CheaperElsewhere, ns: str, hours: Decimal) -> Finding | None:
+    if not c.cheapest_policy_misses:
+        return None
+    excess = c.cheapest_policy_excess_usd
+    if excess is not None and excess.quantize(MICRO) <= 0:
+        return None
+    cheapest = c.cheapest[0] if c.cheapest else "the cheapest provider"
+    saving = None if excess is None else _month(excess, hours)
+    assumption = ("at this period's pace, at today's router prices (the router chose by the prices of the moment: "
+                  "they may have differed)")
+    if saving is None:
+        assumption = "saving unknown: some of those requests are unpriced or their usage unknown; " + assumption
+    return Finding(
+        "cheapest_policy_miss", ns, f"model {c.model}",
+        f"pin the provider (\"{c.model}:{cheapest}\", the cheapest for your tokens) instead of `:cheapest`",
+        saving, assumption, Confidence.MEASURED,
+        (f"{c.cheapest_policy_misses} of {c.cheapest_policy_requests} `:cheapest` requests this period were served "
+         "by another provider than the one with the lowest output price today"
+         + ("" if excess is None else f", {money(excess)} more than there"),),
+        _pin(c.model, cheapest), so_far_usd=c.estimated_usd.value)
