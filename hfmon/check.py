@@ -68,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
     if code in (ExitCode.AUTH, ExitCode.UNREACHABLE):
         print(f"hfmon: {explain(code, report)}", file=sys.stderr)
         return code
-    result = check_policy(report, policy, build_catalog(monitor.snapshot, monitor.config.prices))
+    result = check_policy(report, policy, build_catalog(monitor.snapshot, monitor.config.prices),
+                          monitor.config.advisor)
     for rule in result.rules:
         broken = [b for b in result.breaches if b.rule == rule]
         unread = [u for u in result.unchecked if u.startswith(rule + ":")]

@@ -51,6 +51,10 @@ Every key is optional; unknown keys are rejected by name. Format::
     [alerts.namespace.acme]         # per-namespace thresholds, over the ones above for that namespace
     monthly_budget_usd = 2000       # (max_cost_per_hour_usd here: acme's own running cost)
 
+    [advisor]             # the savings advisor's assumptions: see hfmon/advisor_settings.py for every key
+    hours_per_month = 730           # the month a saving in $/month is counted in
+    fit_overhead = 1.2              # GPU memory a model needs: its weights times this
+
     [policy]              # rules `hfmon check` holds the account to (exit 1 on a breach); all optional
     gpu_space_max_sleep_s = 3600              # no GPU Space without a sleep time of at most this
     no_min_replica_in = ["dev"]               # no Endpoint with min replica >= 1 in these namespaces ("*": any)
@@ -72,6 +76,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from hfmon.advisor_settings import AdvisorSettings, parse_advisor
 from hfmon.alerts.settings import Alerts as Alerts  # re-exported: hfmon.config.Alerts is the public name
 from hfmon.alerts.settings import Thresholds as Thresholds
 from hfmon.errors import ConfigError
@@ -167,6 +172,7 @@ class Config:
     alerts: Alerts = field(default_factory=Alerts)
     profiles: Mapping[str, Profile] = field(default_factory=lambda: MappingProxyType({}))  # by name, file order
     policy: Policy = field(default_factory=Policy)
+    advisor: AdvisorSettings = field(default_factory=AdvisorSettings)
     path: Path | None = None  # the file read, if any
     warnings: tuple[str, ...] = ()  # what the user should know about the file (keys set that do nothing yet)
 
@@ -236,7 +242,7 @@ def parse_config(raw: Mapping[str, Any], name: str = "config.toml", path: Path |
     """Validate a parsed TOML document; `name` is the file name errors mention."""
     v = _Validator(name)
     v.known(raw, "", {"interval", "namespaces", "retention_days", "crosscheck", "prices", "alerts", "profiles",
-                      "policy"})
+                      "policy", "advisor"})
     interval = v.number(raw, "interval", INTERVAL_RULE, minimum=Decimal(MIN_INTERVAL_S))
     if interval is not None and interval > MAX_INTERVAL_S:
         raise v.fail("interval", INTERVAL_RULE, raw["interval"])
@@ -257,6 +263,7 @@ def parse_config(raw: Mapping[str, Any], name: str = "config.toml", path: Path |
         alerts=alerts,
         profiles=v.profiles(v.table(raw, "profiles")),
         policy=v.policy(v.table(raw, "policy")),
+        advisor=parse_advisor(raw.get("advisor", {}), name),
         path=path,
     )
 

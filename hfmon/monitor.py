@@ -165,7 +165,8 @@ class Monitor:
                 self.store = None
         catalog = build_catalog(snapshot, self.config.prices)
         report = evaluate(snapshot, history, self.config, now, catalog=catalog)
-        report = replace(report, advice=advise(report, history, catalog, models=served_models(snapshot)))
+        report = replace(report, advice=advise(report, history, catalog, self.config.advisor,
+                                               models=served_models(snapshot)))
         self._alert_events = self._alerts(report)
         return report
 

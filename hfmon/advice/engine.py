@@ -80,7 +80,7 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
                       changes, history, settings, now, so_far_usd=so_far(space_row.cost))]
     found += storage_findings(report.storage, catalog.bundled.storage_private_usd_per_tb_month)
     found += job_findings(report.jobs)
-    by_provider, provider_notes = provider_findings(report, history)
+    by_provider, provider_notes = provider_findings(report, history, settings)
     found += by_provider
     not_judged += provider_notes
     findings = sorted((f for f in found if f is not None),
@@ -89,7 +89,7 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
     unchecked = tuple(s.name for s in report.sources  # no value to look at: failed, or the token may not read it
                       if s.kind in ("endpoints", "spaces", "storage", "jobs", "models") and s.value_missing)
     return Advice(now, tuple(findings), total_saving(findings), scheduled_costs(report.scheduled_jobs, now),
-                  unchecked, pace_warnings(report), tuple(not_judged))
+                  unchecked, pace_warnings(report), tuple(not_judged), settings.hours_per_month)
 
 
 def best_per_resource(findings: list[Finding] | tuple[Finding, ...]) -> dict[str, Finding]:

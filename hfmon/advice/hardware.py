@@ -11,8 +11,8 @@ the rule cannot judge (the model's size unknown, an instance's GPU memory unknow
 instance by the rule) there is no finding and `not_judged` says why: a size is never guessed.
 
 The saving is the hourly price difference times the replica-hours a month the Endpoint bills: at its pace this
-period (the statement's billed minutes over the hours elapsed, × 730; measured), else its min replicas around the
-clock (judged, a floor), else unknown.
+period (the statement's billed minutes over the hours elapsed, times the hours of a month; measured), else its
+min replicas around the clock (judged, a floor), else unknown. A month is `AdvisorSettings.hours_per_month`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from hfmon.advice.model import HOURS_PER_MONTH, AdvisorSettings, Confidence, Finding, HowToApply
+from hfmon.advice.model import AdvisorSettings, Confidence, Finding, HowToApply
 from hfmon.advice.rules import ENDPOINT_IDLE, ENDPOINTS_API, so_far
 from hfmon.format import per_hour
 from hfmon.modelinfo import ModelWeights
@@ -114,7 +114,7 @@ def oversized(row: EndpointRow, weights: ModelWeights | None, catalog: Catalog, 
         return Sizing()
     alt_price, alt_memory, *_, alt = min(fitting)
     now_price = cost.price.usd_per_hour
-    replica_hours, confidence, pace = _replica_hours_month(row, period_hours)
+    replica_hours, confidence, pace = _replica_hours_month(row, period_hours, settings.hours_per_month)
     saving = month = None
     assumption = (f"by the fit rule: weights × {settings.fit_overhead.normalize():f} (KV cache, activations, "
                   f"runtime) fit the GPU memory the catalog states; ")
@@ -140,17 +140,19 @@ def oversized(row: EndpointRow, weights: ModelWeights | None, catalog: Catalog, 
         saving, assumption, confidence, tuple(evidence), _apply(e.namespace, e.name, alt), month, so_far(cost)))
 
 
-def _replica_hours_month(row: EndpointRow, period_hours: Decimal) -> tuple[Decimal | None, Confidence, str]:
+def _replica_hours_month(row: EndpointRow, period_hours: Decimal,
+                         month_h: Decimal) -> tuple[Decimal | None, Confidence, str]:
     """(replica-hours a month, how sure, the assumption in words) of an Endpoint at its pace this period."""
     billed = row.cost.billed_hours
     if billed is not None and period_hours > 0:
-        hours = billed * HOURS_PER_MONTH / period_hours
-        return hours, Confidence.MEASURED, (f"at its pace this period: {billed.quantize(Decimal('0.01')).normalize():f}"
-                                            f" replica-hours billed in {period_hours.quantize(Decimal('0.1')):f} h, "
-                                            f"{hours.quantize(Decimal('0.1')).normalize():f} a month of 730 h")
+        hours = billed * month_h / period_hours
+        return hours, Confidence.MEASURED, (
+            f"at its pace this period: {billed.quantize(Decimal('0.01')).normalize():f} replica-hours billed in "
+            f"{period_hours.quantize(Decimal('0.1')):f} h, {hours.quantize(Decimal('0.1')).normalize():f} a month "
+            f"of {month_h.normalize():f} h")
     low = row.endpoint.min_replica or 0
     if low >= 1:
-        return (Decimal(low) * HOURS_PER_MONTH, Confidence.JUDGED,
+        return (Decimal(low) * month_h, Confidence.JUDGED,
                 f"at least its {low} min replica(s) around the clock (this period's statement is unreadable)")
     return None, Confidence.JUDGED, "it scales to zero and this period's billed hours are unreadable"
 

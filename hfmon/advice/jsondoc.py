@@ -34,7 +34,7 @@ def _bill(b: BillWhatIf) -> dict[str, Any]:
 def advice_document(advice: Advice, bills: tuple[BillWhatIf, ...]) -> dict[str, Any]:
     """The advice and the what-if bill as a JSON-ready dict."""
     return {"advice_schema_version": ADVICE_SCHEMA_VERSION, "generated_at": when(advice.generated_at),
-            "hours_per_month": 730, "total_saving_usd_month": total(advice.total_usd_month),
+            "hours_per_month": number(advice.hours_per_month), "total_saving_usd_month": total(advice.total_usd_month),
             "findings": [_finding(f) for f in advice.findings],
             "what_if": [_bill(b) for b in bills],
             "scheduled_next_month": [{"namespace": s.namespace, "job_id": s.job_id, "schedule": s.schedule,

@@ -1,7 +1,8 @@
 """What the advisor finds: findings with their saving in $/month, how sure it is, and how to apply them.
 
-A saving is USD per month of 730 hours (HF's own Endpoints pricing page prices a month at 730 h). A saving hfmon
-cannot price is `None` ("saving unknown") with the reason in `assumption`, never $0.
+A saving is USD per month of `AdvisorSettings.hours_per_month` hours (730 by default: HF's own Endpoints pricing
+page prices a month at 730 h; `[advisor]` in the config file sets it). A saving hfmon cannot price is `None`
+("saving unknown") with the reason in `assumption`, never $0.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from hfmon.advisor_settings import HOURS_PER_MONTH as HOURS_PER_MONTH  # re-exported: the advisor's public names
+from hfmon.advisor_settings import AdvisorSettings as AdvisorSettings
 from hfmon.report import Total
 
 if TYPE_CHECKING:
     from hfmon.advice.pace import PaceWarning
-
-HOURS_PER_MONTH = Decimal(730)
-"""A month as HF's Endpoints pricing page counts it (e.g. $0.75/h is $547.5/month)."""
 
 
 class Confidence(StrEnum):
@@ -84,27 +84,4 @@ class Advice:
     unchecked: tuple[str, ...] = ()  # what could not be looked at (no history yet, unreadable listings)
     pace: tuple[PaceWarning, ...] = ()  # budgets the current spend pace breaks before the period ends
     not_judged: tuple[tuple[str, str], ...] = ()  # (namespace, what a rule could not judge and why)
-
-
-@dataclass(frozen=True, slots=True)
-class AdvisorSettings:
-    """The assumptions a judged saving rests on, and how much history a measured one needs."""
-
-    busy_hours_per_day: Decimal = Decimal(8)  # a resource nobody watches is assumed busy this long a day...
-    busy_days_per_week: int = 5  # ...on this many days a week
-    idle_target_min: int = 15  # the sleep time / scale-to-zero timeout hfmon recommends
-    forgotten_days: int = 7  # billed and unchanged this long: maybe forgotten
-    window_days: int = 7  # history looked at for measured savings
-    min_history_hours: int = 24  # less history than this measures nothing
-    fit_overhead: Decimal = Decimal("1.2")  # GPU memory a model needs: its weights times this (KV cache, runtime)
-
-    def needed_hours_month(self) -> Decimal:
-        """Hours a month a resource runs when it idles down `idle_target_min` after its busy hours."""
-        per_week = (self.busy_hours_per_day + Decimal(self.idle_target_min) / 60) * self.busy_days_per_week
-        return per_week * HOURS_PER_MONTH / 168
-
-    def busy_phrase(self) -> str:
-        """The judged assumption in words."""
-        per_week = (self.busy_hours_per_day + Decimal(self.idle_target_min) / 60) * self.busy_days_per_week
-        return (f"if it is busy {self.busy_hours_per_day.normalize():f} h a day on {self.busy_days_per_week} days "
-                f"a week and idles down after {self.idle_target_min} min: {per_week.normalize():f} of 168 h a week")
+    hours_per_month: Decimal = HOURS_PER_MONTH  # the month every saving in $/month is counted in

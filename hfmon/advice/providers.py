@@ -3,15 +3,16 @@ requests a dearer provider served. Pure.
 
 The figures are the ledger's own (`Report.proxy.cheaper`, computed once in `hfmon.costs.ledger`): this period's
 tokens through `hfmon proxy` priced at each live provider's router price today. A saving is what the period so far
-would have cost less, scaled to a month of 730 h at the pace of the period's hours elapsed (measured: the tokens
-are counted; the prices are today's). Requests hfmon cannot price leave the saving unknown, never $0.
+would have cost less, scaled to a month (`AdvisorSettings.hours_per_month`) at the pace of the period's hours
+elapsed (measured: the tokens are counted; the prices are today's). Requests hfmon cannot price leave the
+saving unknown, never $0.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from hfmon.advice.model import HOURS_PER_MONTH, Confidence, Finding, HowToApply
+from hfmon.advice.model import AdvisorSettings, Confidence, Finding, HowToApply
 from hfmon.costs.billing_rules import seconds
 from hfmon.format import money
 from hfmon.history import History
@@ -23,8 +24,8 @@ ROUTER_API = "https://router.huggingface.co/v1"
 PROVIDER_SETTINGS = "https://huggingface.co/settings/inference-providers"
 
 
-def _month(so_far: Decimal, hours: Decimal) -> Decimal:
-    return (so_far * HOURS_PER_MONTH / hours).quantize(MICRO)
+def _month(so_far: Decimal, hours: Decimal, month_h: Decimal) -> Decimal:
+    return (so_far * month_h / hours).quantize(MICRO)
 
 
 def _pin(model: str, provider: str) -> HowToApply:
@@ -49,7 +50,8 @@ def _namespaces(history: History, report: Report) -> dict[str, str]:
     return {model: "+".join(sorted(names)) for model, names in seen.items()}
 
 
-def provider_findings(report: Report, history: History) -> tuple[list[Finding], list[tuple[str, str]]]:
+def provider_findings(report: Report, history: History,
+                      settings: AdvisorSettings) -> tuple[list[Finding], list[tuple[str, str]]]:
     """(findings, not judged) of the models requested through `hfmon proxy` this period."""
     proxy = report.proxy
     period = proxy.window("period") if proxy is not None else None
@@ -63,9 +65,9 @@ def provider_findings(report: Report, history: History) -> tuple[list[Finding], 
     notes: list[tuple[str, str]] = []
     for c in proxy.cheaper:
         ns = owners.get(c.model, report.account.name if report.account is not None else "")
-        found = _cheaper_provider(c, ns, hours, notes)
+        found = _cheaper_provider(c, ns, hours, settings.hours_per_month, notes)
         findings += [found] if found is not None else []
-        missed = _cheapest_missed(c, ns, hours)
+        missed = _cheapest_missed(c, ns, hours, settings.hours_per_month)
         findings += [missed] if missed is not None else []
     return findings, notes
 
@@ -75,7 +77,8 @@ def _tokens(c: CheaperElsewhere, hours: Decimal) -> str:
             f"{hours.quantize(Decimal('0.1')):f} h of this period so far")
 
 
-def _cheaper_provider(c: CheaperElsewhere, ns: str, hours: Decimal, notes: list[tuple[str, str]]) -> Finding | None:
+def _cheaper_provider(c: CheaperElsewhere, ns: str, hours: Decimal, month_h: Decimal,
+                      notes: list[tuple[str, str]]) -> Finding | None:
     cheapest = c.cheapest
     if cheapest is None:
         return None
@@ -90,7 +93,7 @@ def _cheaper_provider(c: CheaperElsewhere, ns: str, hours: Decimal, notes: list[
         return None
     return Finding(
         "cheaper_provider", ns, f"model {c.model}", f"send its requests to {provider} (\"{c.model}:{provider}\")",
-        _month(saved, hours),
+        _month(saved, hours, month_h),
         f"at this period's pace through hfmon proxy, at today's router prices; if {provider} serves it as well "
         "for you "
         "(speed, context length, errors: see the Inference screen)",
@@ -98,17 +101,17 @@ def _cheaper_provider(c: CheaperElsewhere, ns: str, hours: Decimal, notes: list[
         (_tokens(c, hours),
          f"they cost {money(paid)} where they were served, {money(there)} at {provider}",
          "the same tokens elsewhere: " + ", ".join(f"{p} {money(v)}" for p, v in c.options)),
-        _pin(c.model, provider), _month(paid, hours), paid)
+        _pin(c.model, provider), _month(paid, hours, month_h), paid)
 
 
-def _cheapest_missed(c: CheaperElsewhere, ns: str, hours: Decimal) -> Finding | None:
+def _cheapest_missed(c: CheaperElsewhere, ns: str, hours: Decimal, month_h: Decimal) -> Finding | None:
     if not c.cheapest_policy_misses:
         return None
     excess = c.cheapest_policy_excess_usd
     if excess is not None and excess.quantize(MICRO) <= 0:
         return None
     cheapest = c.cheapest[0] if c.cheapest else "the cheapest provider"
-    saving = None if excess is None else _month(excess, hours)
+    saving = None if excess is None else _month(excess, hours, month_h)
     assumption = ("at this period's pace, at today's router prices (the router chose by the prices of the moment: "
                   "they may have differed)")
     if saving is None:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.advice.idle import Window, idle_tails, unchanged_since, watched
-from hfmon.advice.model import HOURS_PER_MONTH, AdvisorSettings, Confidence, Finding, HowToApply
+from hfmon.advice.model import AdvisorSettings, Confidence, Finding, HowToApply
 from hfmon.format import per_hour
 from hfmon.history import History, StateChange
 from hfmon.report import EndpointRow, Price, ResourceCost, SpaceRow
@@ -61,8 +61,8 @@ def cannot_scale_to_zero(row: EndpointRow, settings: AdvisorSettings) -> Finding
     saving = month = None
     assumption = _unpriced(hardware)
     if cost.price is not None:
-        month = _usd(cost.price.usd_per_hour * low * HOURS_PER_MONTH)
-        saving = _usd(cost.price.usd_per_hour * low * (HOURS_PER_MONTH - settings.needed_hours_month()))
+        month = _usd(cost.price.usd_per_hour * low * settings.hours_per_month)
+        saving = _usd(cost.price.usd_per_hour * low * (settings.hours_per_month - settings.needed_hours_month()))
         assumption = settings.busy_phrase() + " (hfmon cannot see its traffic)"
     return Finding(
         "cannot_scale_to_zero", e.namespace, name,
@@ -112,7 +112,7 @@ def _tail_saving(kind: str, price: Price | None, changes: Sequence[StateChange],
     if price is None:
         return None, _unpriced(what), evidence, Confidence.MEASURED
     saved_h = Decimal(replica_tails) * Decimal(timeout_s - target_s) / 3600
-    saving = _usd(price.usd_per_hour * saved_h * HOURS_PER_MONTH / window.hours)
+    saving = _usd(price.usd_per_hour * saved_h * settings.hours_per_month / window.hours)
     assumption = (f"at the {len(tails)} idle stretches per {window.hours:.1f} h history shows, each "
                   f"{_minutes(timeout_s - target_s)} shorter, if traffic comes back no sooner than before")
     return saving, assumption, evidence, Confidence.MEASURED
@@ -160,8 +160,9 @@ def no_sleep_time(row: SpaceRow, gpu: bool, settings: AdvisorSettings) -> Findin
     if cost.price is not None:
         if cost.price.usd_per_hour <= 0:
             return None
-        month = _usd(cost.price.usd_per_hour * cost.replicas * HOURS_PER_MONTH)
-        saving = _usd(cost.price.usd_per_hour * cost.replicas * (HOURS_PER_MONTH - settings.needed_hours_month()))
+        month = _usd(cost.price.usd_per_hour * cost.replicas * settings.hours_per_month)
+        idle_hours = settings.hours_per_month - settings.needed_hours_month()
+        saving = _usd(cost.price.usd_per_hour * cost.replicas * idle_hours)
         assumption = settings.busy_phrase() + " (hfmon cannot see its visitors)"
     target = settings.idle_target_min * 60
     return Finding("no_sleep_time", s.namespace, f"space {s.id}", f"set a sleep time of {_minutes(target)}",
@@ -206,7 +207,7 @@ def forgotten(kind: str, resource_id: str, namespace: str, per_hour_now: Decimal
     if updated_at is not None and now - updated_at < days:
         return None
     idle_days = (now - last) / timedelta(days=1)
-    saving = None if per_hour_now is None else _usd(per_hour_now * HOURS_PER_MONTH)
+    saving = None if per_hour_now is None else _usd(per_hour_now * settings.hours_per_month)
     assumption = ("if nobody uses it (hfmon cannot see traffic): pausing stops all of its bill"
                   if saving is not None else "saving unknown: its hardware has no price in any catalog layer")
     if kind == "endpoint":

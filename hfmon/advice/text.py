@@ -83,7 +83,8 @@ def render_advice(advice: Advice, bills: tuple[BillWhatIf, ...]) -> str:
     for i, f in enumerate(advice.findings, 1):
         out += ["", *_finding(i, f)]
     if bills:
-        out += ["", "What-if bill (billed so far; a month of 730 h at the pace so far; with each finding applied)"]
+        out += ["", f"What-if bill (billed so far; a month of {advice.hours_per_month.normalize():f} h at the pace so "
+                    "far; with each finding applied)"]
         for bill in bills:
             out += _bill(bill)
     if advice.scheduled:

@@ -2,7 +2,8 @@
 finding applied (and all of them). Pure.
 
 - As it is: what HF billed this period so far (`Report.spend`, the figures the cross-check checks); the month at
-  the current pace is that over the hours elapsed since the period began, times 730.
+  the current pace is that over the hours elapsed since the period began, times the hours of a month
+  (`Advice.hours_per_month`, 730 by default).
 - With a finding: its monthly saving over the hours elapsed (so far) or in full (month), but never more than the
   resource itself cost so far, or costs a month at its own pace so far (a finding cannot save what was not spent).
 - Findings about one past run (a job that hit its timeout) are not lines: they save nothing a month.
@@ -17,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from hfmon.advice.engine import best_per_resource, period_hours, period_start
-from hfmon.advice.model import HOURS_PER_MONTH, Advice, Finding
+from hfmon.advice.model import Advice, Finding
 from hfmon.costs.billing_rules import micro
 from hfmon.format import money
 from hfmon.report import Report
@@ -48,20 +49,20 @@ class BillWhatIf:
     period_start: datetime
     elapsed_hours: Decimal
     so_far_usd: Decimal | None  # billed this period so far; None: its billing or statement is unreadable
-    month_usd: Decimal | None  # a month (730 h) at the pace so far
+    month_usd: Decimal | None  # a month (`Advice.hours_per_month`) at the pace so far
     lines: tuple[WhatIfLine, ...]
     note: str = ""
 
 
-def _savings(f: Finding, hours: Decimal) -> tuple[Decimal | None, Decimal | None]:
+def _savings(f: Finding, hours: Decimal, month_h: Decimal) -> tuple[Decimal | None, Decimal | None]:
     """(so far, month) a finding saves, capped by what its resource cost so far and its own monthly pace."""
     if f.saving_usd_month is None:
         return None, None
-    so_far = f.saving_usd_month * hours / HOURS_PER_MONTH
+    so_far = f.saving_usd_month * hours / month_h
     month = f.saving_usd_month
     if f.so_far_usd is not None:
         so_far = min(so_far, f.so_far_usd)
-        month = min(month, f.so_far_usd * HOURS_PER_MONTH / hours)
+        month = min(month, f.so_far_usd * month_h / hours)
     return micro(so_far), micro(month)
 
 
@@ -78,19 +79,19 @@ def what_if(report: Report, advice: Advice) -> tuple[BillWhatIf, ...]:
         hours = period_hours(report, ns)
         row = spend.get(ns)
         so_far = row.total_usd.value if row is not None else None
-        month = micro(so_far * HOURS_PER_MONTH / hours) if so_far is not None and hours > 0 else None
+        month = micro(so_far * advice.hours_per_month / hours) if so_far is not None and hours > 0 else None
         mine = [f for f in advice.findings if f.namespace == ns and f.recurring]
         lines = []
         if hours > 0:
             for f in mine:
-                saved_so_far, saved_month = _savings(f, hours)
+                saved_so_far, saved_month = _savings(f, hours, advice.hours_per_month)
                 note = "saving unknown" if f.saving_usd_month is None else ""
                 if saved_month is not None and f.saving_usd_month is not None and saved_month < f.saving_usd_month:
                     note = f"counted at what it cost so far: {money(saved_month)} of its {money(f.saving_usd_month)}"
                 lines.append(WhatIfLine(f"{f.resource} ({SHORT.get(f.kind, f.kind)})", saved_so_far, saved_month,
                                         _minus(so_far, saved_so_far), _minus(month, saved_month), note))
             best = list(best_per_resource(mine).values())
-            known = [_savings(f, hours) for f in best if f.saving_usd_month is not None]
+            known = [_savings(f, hours, advice.hours_per_month) for f in best if f.saving_usd_month is not None]
             left_out = len(best) - len(known)
             total_so_far = sum((k[0] for k in known if k[0] is not None), Decimal(0))
             total_month = sum((k[1] for k in known if k[1] is not None), Decimal(0))
