@@ -69,3 +69,13 @@ async def test_the_findings_follow_the_settings() -> None:
     ada = next(b for b in what_if(report, advice) if b.namespace == "ada")
     hours = D(17 * 24 + 15)  # Nov 1 00:00 to Nov 18 15:00
     assert ada.so_far_usd is not None and ada.month_usd == (ada.so_far_usd * 720 / hours).quantize(D("0.000001"))
+
+
+def test_the_readme_example_states_the_defaults() -> None:
+    import tomllib
+
+    from tests.test_readme import blocks
+
+    example = blocks("toml")[0]
+    assert "[advisor]" in example
+    assert parse_config(tomllib.loads(example), "README.md").advisor == AdvisorSettings()

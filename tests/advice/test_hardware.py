@@ -202,6 +202,7 @@ def test_the_parser_reads_counts_and_says_why_a_size_is_unknown() -> None:
     assert parse_model_weights({"id": "a/b"}, "a/b").unknown_reason == (
         "the Hub lists no safetensors parameter counts for it")
     drift = parse_model_weights({"safetensors": {"parameters": {"BF16": 10, "extra": {}}}}, "a/b")
-    assert drift.parameters is None and drift.unknown_reason == "the Hub's parameter counts hold 'extra', which is not a count"
+    assert drift.parameters is None
+    assert drift.unknown_reason == "the Hub's parameter counts hold 'extra', which is not a count"
     with pytest.raises(BadResponseError):
         parse_model_weights({"safetensors": {"parameters": {"BF16": -5}}}, "a/b")
