@@ -39,6 +39,7 @@ Every key is optional; unknown keys are rejected by name. Format::
     resource_group_limits = true    # a resource group at limit_near_pct of a spend limit, or over it
     unpriced = true                 # a resource billed now that no catalog prices
     source_failing_minutes = 30     # a source without a good answer for this long
+    long_running_hours = 72         # any Endpoint or Space billed and up without a break for longer
     hysteresis_pct = 5              # an alert resets once its figure is this % back inside the limit
     limit_near_pct = 90             # flag at this % of a spending limit (default 90)
     idle_gpu_hours = 6              # GPU running unchanged this long counts as idle (default 6)
@@ -106,6 +107,7 @@ _ALERT_KEYS = {
     "idle_gpu_hours": "a number of hours",
     "long_job_hours": "a number of hours",
     "source_failing_minutes": "a number of minutes",
+    "long_running_hours": "a number of hours above 0",
     "hysteresis_pct": "a percentage from 0 to 50",
     "hook_timeout_s": "a number of seconds from 1 to 300",
     "webhook_timeout_s": "a number of seconds from 1 to 300",
@@ -347,6 +349,8 @@ class _Validator:
         for key, low, high in (("hysteresis_pct", 0, 50), ("hook_timeout_s", 1, 300), ("webhook_timeout_s", 1, 300)):
             if values[key] is not None and not low <= values[key] <= high:
                 raise self.fail(f"alerts.{key}", _ALERT_KEYS[key], raw[key])
+        if values["long_running_hours"] is not None and values["long_running_hours"] <= 0:
+            raise self.fail("alerts.long_running_hours", _ALERT_KEYS["long_running_hours"], raw["long_running_hours"])
         for key in _ALERT_SWITCHES:
             if key in raw and not isinstance(raw[key], bool):
                 raise self.fail(f"alerts.{key}", "true or false", raw[key])

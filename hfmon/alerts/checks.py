@@ -66,6 +66,7 @@ DESCRIBE = {
     "max_credits_used_pct": "included credits used",
     "monthly_budget_usd": "spend this period",
     "long_running": "long-running resource",
+    "long_running_hours": "Endpoint or Space up without a break",
     "resource_group_limit": "resource group spend limit",
     "unpriced": "unpriced resource",
     "source_failing": "source failing",

@@ -15,6 +15,7 @@ from decimal import Decimal
 from hfmon.alerts import checks
 from hfmon.alerts.checks import ACCOUNT, Outcome, Reading
 from hfmon.config import Alerts
+from hfmon.costs.uptime import uptime
 from hfmon.format import duration, money, money_total, percent
 from hfmon.report import Report, Total
 
@@ -51,6 +52,9 @@ def evaluate_rules(report: Report, alerts: Alerts, failing_since: Mapping[str, d
         out.append(RuleResult("long_running", tuple(
             Reading("long_running", f.subject, Outcome.CROSSED, f.message, "", None, None, None, f.message)
             for f in report.flags if f.kind in LONG_RUNNING_FLAGS), report.all_checked))
+    if alerts.long_running_hours is not None:
+        out.append(RuleResult("long_running_hours", tuple(up_too_long(report, alerts.long_running_hours)),
+                              report.all_checked))
     if alerts.resource_group_limits:
         out.append(RuleResult("resource_group_limit", tuple(group_limits(report, alerts.limit_near_pct)),
                               report.all_checked))
@@ -97,6 +101,34 @@ def budget_pace(report: Report, limit_of: checks.Limit) -> list[Reading]:
         into = duration(elapsed.total_seconds())
         pace = f"{money(allowed)} (a {money(budget)} budget's pace, {into} into the period)"
         out.append(checks.above("monthly_budget_usd", spend.namespace, spend.total_usd, allowed, money_total, pace))
+    return out
+
+
+def up_too_long(report: Report, hours: Decimal) -> list[Reading]:
+    """Each Endpoint and Space that costs money now and has been up without a break for longer than `hours`
+    (`costs.uptime`). Free hardware and a resource down read 0 h; a stretch that may have begun before history
+    did is known only as a lower bound: it crosses once that bound is past the limit, and is unknown until then."""
+    check, limit_s, out = "long_running_hours", hours * 3600, []
+    threshold = duration(float(limit_s))
+    resources = [("endpoint", r.endpoint.id, r.endpoint.state, r.cost.billed_now) for r in report.endpoints]
+    resources += [("space", r.space.id, r.space.stage, r.cost.billed_now) for r in report.spaces]
+    for kind, rid, state, billed in resources:
+        subject = f"{kind} {rid}"
+        up = uptime(kind, state, report.changes_of(kind, rid), report.generated_at)
+        seconds = Decimal(int(up.at_least.total_seconds()))
+        if not up.up or not billed:
+            out.append(Reading(check, subject, Outcome.OK, "not billed now", threshold, Decimal(0), Decimal(0),
+                               limit_s))
+            continue
+        figure = "up " + ("" if up.exact else "at least ") + duration(float(seconds))
+        if seconds > limit_s:
+            out.append(Reading(check, subject, Outcome.CROSSED, figure, threshold, seconds if up.exact else None,
+                               seconds, limit_s, f"{figure} without a break (billed all along)"))
+        elif up.exact:
+            out.append(Reading(check, subject, Outcome.OK, figure, threshold, seconds, seconds, limit_s))
+        else:
+            out.append(Reading(check, subject, Outcome.UNKNOWN, figure, threshold, None, seconds, limit_s,
+                               "it was already up when hfmon's history began"))
     return out
 
 

@@ -28,6 +28,7 @@ class Alerts(Thresholds):
     idle_gpu_hours: Decimal = Decimal(6)
     long_job_hours: Decimal = Decimal(24)
     source_failing_minutes: Decimal | None = None
+    long_running_hours: Decimal | None = None  # any Endpoint or Space billed and up without a break this long
     hysteresis_pct: Decimal = Decimal(5)
     long_running: bool = False
     resource_group_limits: bool = False
@@ -53,7 +54,7 @@ class Alerts(Thresholds):
         """Some alert rule is set: alerts are evaluated after each poll."""
         return (any(getattr(self, k) is not None for k in THRESHOLD_KEYS) or bool(self.namespaces)
                 or self.long_running or self.resource_group_limits or self.unpriced
-                or self.source_failing_minutes is not None)
+                or self.source_failing_minutes is not None or self.long_running_hours is not None)
 
 
 THRESHOLD_KEYS = tuple(f.name for f in fields(Thresholds))  # the thresholds a namespace can set for itself too
