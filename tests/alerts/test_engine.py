@@ -11,29 +11,13 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal as D
-from pathlib import Path
-from typing import Any
 
-import pytest
-
-from hfmon.alerts.engine import FIRED, RESET, AlertEvent, AlertState, MemoryAlertState, evaluate_alerts
+from hfmon.alerts.engine import FIRED, RESET, AlertEvent, AlertState, evaluate_alerts
 from hfmon.config import Alerts, Thresholds
 from hfmon.errors import Failure
 from hfmon.models import SourceStatus
 from hfmon.report import Flag, GroupLimit, Report, ResourceGroupSpend, SourceState, Total
-from hfmon.store import HistoryStore
-from hfmon.store.alert_state import SqliteAlertState
 from tests.tui.builder import NOW, build_report
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def state(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    if request.param == "memory":
-        yield MemoryAlertState()
-        return
-    store = HistoryStore.open(tmp_path / "history.sqlite3")
-    yield SqliteAlertState(store)
-    store.close()
 
 
 def events(report: Report, alerts: Alerts, state: AlertState) -> list[tuple[str, str, str]]:

@@ -12,31 +12,17 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal as D
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-from hfmon.alerts.engine import FIRED, RESET, AlertState, MemoryAlertState, evaluate_alerts
+from hfmon.alerts.engine import FIRED, RESET, AlertState, evaluate_alerts
 from hfmon.config import Alerts, parse_config
 from hfmon.errors import ConfigError
 from hfmon.history import StateChange
 from hfmon.report import Report
-from hfmon.store import HistoryStore
-from hfmon.store.alert_state import SqliteAlertState
 from tests.tui.builder import NOW, build_report
 
 LLM, FLUX = "acme/llm-prod", "alice/flux-playground"
-
-
-@pytest.fixture(params=["memory", "sqlite"])
-def state(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
-    if request.param == "memory":
-        yield MemoryAlertState()
-        return
-    store = HistoryStore.open(tmp_path / "history.sqlite3")
-    yield SqliteAlertState(store)
-    store.close()
 
 
 def report_at(hours_after: float, llm_states: Sequence[tuple[float, str]]) -> Report:
