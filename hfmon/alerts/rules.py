@@ -15,7 +15,7 @@ from decimal import Decimal
 from hfmon.alerts import checks
 from hfmon.alerts.checks import ACCOUNT, Outcome, Reading
 from hfmon.config import Alerts
-from hfmon.costs.uptime import uptime
+from hfmon.costs.uptime import resource_uptimes
 from hfmon.format import duration, money, money_total, percent
 from hfmon.report import Report, Total
 
@@ -110,11 +110,8 @@ def up_too_long(report: Report, hours: Decimal) -> list[Reading]:
     did is known only as a lower bound: it crosses once that bound is past the limit, and is unknown until then."""
     check, limit_s, out = "long_running_hours", hours * 3600, []
     threshold = duration(float(limit_s))
-    resources = [("endpoint", r.endpoint.id, r.endpoint.state, r.cost.billed_now) for r in report.endpoints]
-    resources += [("space", r.space.id, r.space.stage, r.cost.billed_now) for r in report.spaces]
-    for kind, rid, state, billed in resources:
-        subject = f"{kind} {rid}"
-        up = uptime(kind, state, report.changes_of(kind, rid), report.generated_at)
+    for resource in resource_uptimes(report):
+        subject, up, billed = f"{resource.kind} {resource.id}", resource.uptime, resource.billed
         seconds = Decimal(int(up.at_least.total_seconds()))
         if not up.up or not billed:
             out.append(Reading(check, subject, Outcome.OK, "not billed now", threshold, Decimal(0), Decimal(0),

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from hfmon.costs.billing_rules import is_billed
 from hfmon.history import StateChange
+from hfmon.report import Report
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,3 +38,30 @@ def uptime(kind: str, state: str, changes: Sequence[StateChange], now: datetime)
             return Uptime(True, now - start if start is not None else timedelta(0), start is not None)
         start = change.at
     return Uptime(True, now - start if start is not None else timedelta(0), False)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceUptime:
+    """One Endpoint's or Space's current stretch up, and whether it costs money now."""
+
+    kind: str  # endpoint | space
+    id: str  # `<namespace>/<name>`
+    namespace: str
+    name: str
+    billed: bool  # costs money now (`ResourceCost.billed_now`): free hardware and a resource down do not
+    uptime: Uptime
+
+
+def resource_uptimes(report: Report) -> list[ResourceUptime]:
+    """Every listed Endpoint and Space with its stretch up at the Report's time (the alert rule and the exporter
+    read these: one rule)."""
+    now, out = report.generated_at, []
+    for e in report.endpoints:
+        ep = e.endpoint
+        out.append(ResourceUptime("endpoint", ep.id, ep.namespace, ep.name, e.cost.billed_now,
+                                  uptime("endpoint", ep.state, report.changes_of("endpoint", ep.id), now)))
+    for s in report.spaces:
+        sp = s.space
+        out.append(ResourceUptime("space", sp.id, sp.namespace, sp.id.partition("/")[2] or sp.id, s.cost.billed_now,
+                                  uptime("space", sp.stage, report.changes_of("space", sp.id), now)))
+    return out

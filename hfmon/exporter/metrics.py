@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from hfmon.costs.uptime import resource_uptimes
 from hfmon.models import Endpoint, SourceStatus
 from hfmon.report import Credits, Report, ResourceCost, product_total_item
 
@@ -159,6 +160,12 @@ def _resources(out: _Families, account: str, report: Report) -> None:
             out.gauge("hfmon_job_running_seconds", "How long a job billed now has been running.",
                       {"account": account, "namespace": j.job.namespace, "name": j.job.id,
                        "flavor": j.job.flavor or ""}, j.job.running_s)
+    for u in resource_uptimes(report):
+        if u.billed and u.uptime.up:  # a lower bound (exact when history saw it start), like the alert rule's
+            out.gauge("hfmon_resource_up_at_least_seconds", "How long an Endpoint or Space billed now has been up "
+                      "without a break, at least (more when it was already up as hfmon's history began).",
+                      {"account": account, "namespace": u.namespace, "kind": u.kind, "name": u.name},
+                      int(u.uptime.at_least.total_seconds()))
     for kind, namespace, name, hardware, state, cost in rows:
         r = {"account": account, "namespace": namespace, "kind": kind, "name": name}
         out.gauge("hfmon_cost_per_hour_usd", "What a resource costs per hour now (absent: unpriced or unknown).",

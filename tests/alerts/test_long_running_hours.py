@@ -90,3 +90,17 @@ def test_the_config_key() -> None:
     assert parse_config({"alerts": {"long_running_hours": 72}}).alerts.any_rule
     with pytest.raises(ConfigError, match="alerts.long_running_hours: expected a number of hours above 0, got 0"):
         parse_config({"alerts": {"long_running_hours": 0}})
+
+
+def test_the_exporter_serves_the_same_stretch_for_the_promql_twin() -> None:
+    from hfmon.exporter.metrics import AccountView, families
+
+    view = AccountView("default", report_at(2.5, UP_AT_6))
+    up = {(s.labels["kind"], s.labels["name"]): s.value for f in families([view])
+          if f.name == "hfmon_resource_up_at_least_seconds" for s in f.samples}
+    assert up[("endpoint", "llm-prod")] == 16.5 * 3600  # up since 06:00, 16 h 30 m before NOW + 2.5 h
+    assert up[("space", "flux-playground")] == 12.5 * 3600  # at least: first recorded RUNNING 10 h before NOW
+    assert ("space", "zero-sdxl") not in up and ("endpoint", "embed-batch") not in up  # free; scaled to zero
+    went_down = report_at(4, [*UP_AT_6, (-3.5, "scaledToZero")])
+    assert not any(s.labels["name"] == "llm-prod" for f in families([AccountView("default", went_down)])
+                   if f.name == "hfmon_resource_up_at_least_seconds" for s in f.samples)
