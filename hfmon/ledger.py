@@ -8,7 +8,7 @@ Never a prompt or a completion: only what a bill needs (model, provider, tokens,
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -83,14 +83,34 @@ class UsageFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class UsageSeries:
+    """One model's (or provider's) requests and estimated cost in each step of a window, oldest first."""
+
+    name: str
+    requests: tuple[int, ...]
+    estimated_usd: tuple[Total[Decimal], ...]  # partial in a step with unpriced or unknown-usage requests
+
+
+@dataclass(frozen=True, slots=True)
 class UsageWindow:
-    """The proxy's ledger over one window ending now, per model and per provider."""
+    """The proxy's ledger over one window ending now, per model and per provider (in total and over time)."""
 
     name: str  # 1h | 24h | 7d | 30d | period
     start: datetime
     end: datetime
     by_model: tuple[UsageFigures, ...]  # the costliest first
     by_provider: tuple[UsageFigures, ...]
+    step: timedelta | None = None  # the steps of the series start at `start`; the last one ends at `end`
+    models_over_time: tuple[UsageSeries, ...] = ()  # in the order of by_model
+    providers_over_time: tuple[UsageSeries, ...] = ()  # in the order of by_provider
+
+    @property
+    def step_starts(self) -> tuple[datetime, ...]:
+        """When each step of the series begins."""
+        if self.step is None:
+            return ()
+        count = max(1, -(-(self.end - self.start) // self.step))
+        return tuple(self.start + i * self.step for i in range(count))
 
 
 @dataclass(frozen=True, slots=True)

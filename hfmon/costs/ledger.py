@@ -18,7 +18,16 @@ from decimal import Decimal
 
 from hfmon.config import Tolerance
 from hfmon.costs.crosscheck import compare
-from hfmon.ledger import CheaperElsewhere, LedgerRow, Outcome, ProxyUsage, SessionSettled, UsageFigures, UsageWindow
+from hfmon.ledger import (
+    CheaperElsewhere,
+    LedgerRow,
+    Outcome,
+    ProxyUsage,
+    SessionSettled,
+    UsageFigures,
+    UsageSeries,
+    UsageWindow,
+)
 from hfmon.models import RouterPrice
 from hfmon.report import CheckStatus, CrossCheck, Total
 
@@ -26,6 +35,8 @@ ZERO = Decimal(0)
 MILLION = Decimal(1_000_000)
 WINDOWS = (("1h", timedelta(hours=1)), ("24h", timedelta(hours=24)), ("7d", timedelta(days=7)),
            ("30d", timedelta(days=30)))
+STEPS = {"1h": timedelta(minutes=5), "24h": timedelta(hours=1), "7d": timedelta(hours=6), "30d": timedelta(days=1),
+         "period": timedelta(days=1)}  # of each window's series
 
 
 def percentile(values: Sequence[float], pct: float) -> float | None:
@@ -126,6 +137,20 @@ def breakdown(rows: Sequence[LedgerRow], key: Callable[[LedgerRow], str], sessio
     return tuple(sorted(out, key=lambda f: (-(f.estimated_usd.known or ZERO), -f.requests, f.name)))
 
 
+def over_time(rows: Sequence[LedgerRow], key: Callable[[LedgerRow], str], names: Sequence[str], start: datetime,
+              end: datetime, step: timedelta) -> tuple[UsageSeries, ...]:
+    """Per group in `names` (in that order): its requests and estimated cost in each `step` from `start`, over the
+    rows in [start, end] (the last step ends at `end`, so it may be shorter). The steps add up to the window."""
+    count = max(1, -(-(end - start) // step))
+    cells: dict[str, list[list[LedgerRow]]] = {name: [[] for _ in range(count)] for name in names}
+    for r in rows:
+        group = cells.get(key(r))
+        if group is not None and start <= r.at <= end:
+            group[min(count - 1, (r.at - start) // step)].append(r)
+    return tuple(UsageSeries(name, tuple(len(c) for c in cells[name]), tuple(estimated(c) for c in cells[name]))
+                 for name in names)
+
+
 def by_model(row: LedgerRow) -> str:
     """Group key: the model."""
     return row.model
@@ -147,10 +172,12 @@ def proxy_usage(rows: Sequence[LedgerRow], sessions: Mapping[str, SessionSettled
     trend against the window before, and what each model's tokens this period would cost elsewhere."""
     windows = []
     for name, length in (*WINDOWS, ("period", now - period_start)):
-        start = now - length
-        windows.append(UsageWindow(name, start, now,
-                                   breakdown(rows, by_model, sessions, start, now, start - length),
-                                   breakdown(rows, by_provider, sessions, start, now, start - length)))
+        start, step = now - length, STEPS[name]
+        models = breakdown(rows, by_model, sessions, start, now, start - length)
+        providers = breakdown(rows, by_provider, sessions, start, now, start - length)
+        windows.append(UsageWindow(name, start, now, models, providers, step,
+                                   over_time(rows, by_model, [m.name for m in models], start, now, step),
+                                   over_time(rows, by_provider, [p.name for p in providers], start, now, step)))
     period = [r for r in rows if period_start <= r.at <= now]
     return ProxyUsage(tuple(windows), cheaper_elsewhere(period, prices))
 

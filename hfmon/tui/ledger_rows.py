@@ -1,13 +1,21 @@
-"""Pure view code for the metering proxy's figures: the Inference screen's per-model table (no widgets, no I/O)."""
+"""Pure view code for the metering proxy's figures: the Inference screen's per-model table and its charts over
+time (no widgets, no I/O)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from datetime import timedelta
+
+from rich.text import Text
 
 from hfmon import format as fmt
-from hfmon.ledger import UsageFigures
+from hfmon.ledger import UsageFigures, UsageSeries, UsageWindow
 from hfmon.tui.rows import Tones, num_cell
+from hfmon.tui.widgets.series_chart import SeriesPlot, nice_ticks
 from hfmon.tui.widgets.table import Column, Row, cell
+
+TOP_LINES = 5  # lines on a chart at most; the table lists the rest
+X_LABELS = 5  # labelled steps on the x axis at most
 
 PROXY_MODEL_COLUMNS = (
     Column("name", "Model", flex=True), Column("requests", "Requests", True), Column("errors", "Errors", True),
@@ -49,3 +57,38 @@ def _estimate(m: UsageFigures) -> str:
     if m.estimated_usd.known is None and missing and all(x.startswith("unpriced:") for x in missing):
         return fmt.UNPRICED
     return fmt.money_total(m.estimated_usd, fine=True)
+
+
+def spend_plot(window: UsageWindow, series: Sequence[UsageSeries], figures: Sequence[UsageFigures]) -> SeriesPlot:
+    """The estimated spend per step of the costliest series with a price (`figures`: the same groups' totals).
+    A series with no priced request is not drawn (unpriced is not $0): the legend says so."""
+    totals = {f.name: f for f in figures}
+    drawn = [s for s in series if totals.get(s.name) is not None and totals[s.name].estimated_usd.known]
+    lines = tuple((s.name, tuple(float(t.known or 0) for t in s.estimated_usd)) for s in drawn[:TOP_LINES])
+    peak = max((v for _, values in lines for v in values), default=0.0)
+    starts = window.step_starts
+    every = max(1, -(-len(starts) // X_LABELS))
+    short = window.step is not None and window.step < timedelta(days=1)
+    labels = tuple((i, f"{at:%H:%M}" if short else fmt.day(at)) for i, at in enumerate(starts) if i % every == 0)
+    return SeriesPlot(lines, labels, nice_ticks(peak * 1.05))
+
+
+def spend_legend(plot: SeriesPlot, figures: Sequence[UsageFigures], colors: Sequence[str], tones: Tones) -> Text:
+    """Each drawn line's colour, name, estimated spend and requests in the window; then what is not drawn."""
+    text = Text()
+    drawn = {name for name, _ in plot.lines}
+    for i, (name, _) in enumerate(plot.lines):
+        f = next(f for f in figures if f.name == name)
+        text.append("━━ ", style=colors[i % len(colors)] if colors else "")
+        text.append(f"{name} ")
+        text.append(f"{_estimate(f)} · {fmt.counted(f.requests, 'requests')}",
+                    style="" if f.estimated_usd.complete else tones.get("warn", ""))
+        text.append("\n")
+    unpriced = [f.name for f in figures if f.name not in drawn and not f.estimated_usd.known]
+    more = len(figures) - len(drawn) - len(unpriced)
+    if unpriced:
+        text.append(f"not drawn, no price: {', '.join(unpriced)}\n", style=tones.get("muted", ""))
+    if more > 0:
+        text.append(f"{more} more in the table\n", style=tones.get("muted", ""))
+    text.rstrip()
+    return text if text.plain else Text("No requests through hfmon proxy in this window.", style=tones.get("muted", ""))

@@ -103,3 +103,26 @@ async def test_the_cross_check_compares_settled_and_estimated_per_model() -> Non
     pending, _ = await poll_report(demo_scenario(), NOW, history=History(ledger=ROWS, settled=SETTLED))
     [waiting] = [c for c in pending.crosscheck if c.item == f"model {QWEN}"]
     assert (waiting.status.value, waiting.billed_usd) == ("pending", D("0.00026"))
+
+
+def test_the_last_hour_over_time_in_five_minute_steps_adds_up() -> None:
+    from hfmon.costs.ledger import proxy_usage
+
+    usage = proxy_usage(ROWS, {s.session_id: s for s in SETTLED}, None, NOW, NOW - timedelta(days=17))
+    hour = usage.window("1h")
+    assert hour is not None and hour.step == timedelta(minutes=5) and len(hour.step_starts) == 12
+    assert hour.step_starts[0] == NOW - timedelta(hours=1) and hour.step_starts[-1] == NOW - timedelta(minutes=5)
+    qwen, gemma = hour.models_over_time
+    assert (qwen.name, gemma.name) == (QWEN, GEMMA)  # in the order of by_model
+    # minutes before now: 10 -> the step [50, 55); 5 and 4 -> [55, 60); 3 -> [55, 60) for gemma
+    assert qwen.requests == (0,) * 10 + (1, 2) and gemma.requests == (0,) * 11 + (1,)
+    assert [t.value for t in qwen.estimated_usd[10:]] == [D("0.00018"), D("0.00009")]  # the 500 costs nothing
+    assert gemma.estimated_usd[11].known is None and not gemma.estimated_usd[11].complete  # unpriced, not $0
+    assert all(t.value == 0 for t in qwen.estimated_usd[:10])
+    for series, figures in zip(hour.models_over_time, hour.by_model, strict=True):  # the steps add up to the window
+        assert sum(series.requests) == figures.requests
+    [novita, featherless] = hour.providers_over_time
+    assert (novita.name, novita.requests) == ("novita", (0,) * 10 + (1, 2)) and sum(featherless.requests) == 1
+    period = usage.window("period")
+    assert period is not None and period.step == timedelta(days=1) and len(period.step_starts) == 17
+    assert sum(period.models_over_time[0].requests) == 4  # the request 70 minutes ago too

@@ -12,7 +12,7 @@ from hfmon.alerts.engine import AlertEvent
 from hfmon.clock import FrozenClock
 from hfmon.errors import Failure
 from hfmon.history import History
-from hfmon.ledger import ProxyUsage, UsageFigures, UsageWindow
+from hfmon.ledger import ProxyUsage, UsageFigures, UsageSeries, UsageWindow
 from hfmon.models import Account, Endpoint, Job, Org, RepoStorage, SourceStatus, Space, ZeroGpuQuota
 from hfmon.pricing.catalog import build_catalog
 from hfmon.report import (
@@ -271,8 +271,26 @@ def proxy_usage(now: datetime) -> ProxyUsage:
     gemma = UsageFigures("google/gemma-3-27b-it", 310, 0, D(0), 2.4, 5.1, 61_000, 90_000,
                          Total(None, ("unpriced:google/gemma-3-27b-it via featherless-ai",)),
                          Total(D("0.0412")), None, None)
-    period = UsageWindow("period", PERIOD_START, now, (llama, gemma), ())
+    step = timedelta(days=1)
+    steps = -(-(now - PERIOD_START) // step)
+    llama_series = UsageSeries(llama.name, *_spread(1_840, D("1.205040"), steps))
+    gemma_series = UsageSeries(gemma.name, _spread(310, D(0), steps)[0],
+                               tuple(Total(None, ("unpriced:google/gemma-3-27b-it via featherless-ai",))
+                                     for _ in range(steps)))
+    groq, featherless = replace(llama, name="groq"), replace(gemma, name="featherless-ai")
+    period = UsageWindow("period", PERIOD_START, now, (llama, gemma), (groq, featherless), step,
+                         (llama_series, gemma_series),
+                         (replace(llama_series, name="groq"), replace(gemma_series, name="featherless-ai")))
     return ProxyUsage((period,), ())
+
+
+def _spread(requests: int, usd: D, steps: int) -> tuple[tuple[int, ...], tuple[Total[D], ...]]:
+    """`requests` and `usd` over `steps` days, rising towards now; the last step takes what rounding left."""
+    weights = [i + 1 for i in range(steps)]
+    counts = [requests * w // sum(weights) for w in weights[:-1]]
+    money = [(usd * w / sum(weights)).quantize(D("0.000001")) for w in weights[:-1]]
+    return (tuple(counts) + (requests - sum(counts),),
+            tuple(Total(m) for m in money) + (Total(usd - sum(money, D(0))),))
 
 
 def meter_of(endpoint_rows: tuple[EndpointRow, ...], space_rows: tuple[SpaceRow, ...],

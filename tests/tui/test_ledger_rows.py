@@ -1,0 +1,63 @@
+"""The Inference screen's charts over time, as view code: which series are drawn (never an unpriced one as $0),
+their values, the axis labels, and a legend that names what is not drawn."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal as D
+
+from hfmon.ledger import UsageFigures, UsageSeries, UsageWindow
+from hfmon.report import Total
+from hfmon.tui.ledger_rows import TOP_LINES, spend_legend, spend_plot
+from hfmon.tui.widgets.series_chart import nice_ticks, tick_label
+
+NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
+UNPRICED = Total(None, ("unpriced:m/free via p",))
+
+
+def figures(name: str, usd: Total[D], requests: int) -> UsageFigures:
+    return UsageFigures(name, requests, 0, D(0), 0.5, 0.9, 10, 20, usd, Total(None, ("pending:x",)))
+
+
+def hour_window(models: list[tuple[str, tuple[Total[D], ...], int]]) -> UsageWindow:
+    series = tuple(UsageSeries(name, (requests,) + (0,) * 11, steps) for name, steps, requests in models)
+    totals = tuple(figures(name, Total.sum(steps, D(0)), requests) for name, steps, requests in models)
+    return UsageWindow("1h", NOW - timedelta(hours=1), NOW, totals, (), timedelta(minutes=5), series)
+
+
+def test_priced_models_are_drawn_with_their_spend_per_step_and_an_unpriced_one_is_named_not_drawn() -> None:
+    cheap = (Total(D("0.0004")),) + (Total(D(0)),) * 10 + (Total(D("0.0002")),)
+    window = hour_window([("m/a", cheap, 3), ("m/free", (UNPRICED,) + (Total(D(0)),) * 11, 2)])
+    plot = spend_plot(window, window.models_over_time, window.by_model)
+    assert plot.lines == (("m/a", (0.0004,) + (0.0,) * 10 + (0.0002,)),)
+    assert plot.y_ticks[0] == 0 and 0.0004 <= plot.y_ticks[-1] < 0.0008 and len(plot.y_ticks) <= 5
+    assert plot.x_labels[0] == (0, "14:00") and all(label.endswith("0") or label.endswith("5")
+                                                     for _, label in plot.x_labels)
+    legend = spend_legend(plot, window.by_model, ["#ff0000"], {}).plain
+    assert "m/a $0.000600 · 3 requests" in legend and "not drawn, no price: m/free" in legend
+
+
+def test_at_most_five_lines_and_the_legend_says_how_many_more() -> None:
+    models = [(f"m/{i}", (Total(D(10 - i)),) + (Total(D(0)),) * 11, 1) for i in range(7)]
+    window = hour_window(models)
+    plot = spend_plot(window, window.models_over_time, window.by_model)
+    assert [name for name, _ in plot.lines] == [f"m/{i}" for i in range(TOP_LINES)]
+    assert "2 more in the table" in spend_legend(plot, window.by_model, [], {}).plain
+
+
+def test_a_partial_step_draws_its_known_part_and_the_legend_marks_the_total_partial() -> None:
+    partial = Total(D("1.5"), ("unknown:requests without usage",))
+    window = hour_window([("m/a", (partial,) + (Total(D(0)),) * 11, 4)])
+    plot = spend_plot(window, window.models_over_time, window.by_model)
+    assert plot.lines[0][1][0] == 1.5
+    assert "at least $1.50" in spend_legend(plot, window.by_model, [], {}).plain
+
+
+def test_ticks_and_labels_reach_below_a_cent() -> None:
+    assert nice_ticks(0.00042) == (0.0, 0.0002, 0.0004, 0.0006)  # 1 x 10^-4 would take 5 steps: 2 x 10^-4
+    assert nice_ticks(3.2) == (0.0, 1.0, 2.0, 3.0, 4.0)
+    assert [tick_label(v, True) for v in (0, 0.0005, 0.05, 2.5, 1500)] == ["$0", "$0.0005", "$0.05", "$2.50",
+                                                                           "$1.5k"]
+    assert tick_label(12, False) == "12" and tick_label(2500, False) == "2.5k"
+    assert replace(hour_window([]), step=None).step_starts == ()
