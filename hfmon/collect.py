@@ -66,6 +66,8 @@ class CollectorSettings:
     is read again after this long, or at once when a job seen active is active no more."""
     no_access_recheck_s: float = 15 * 60
     """A source that answered 403 is asked again only after this long (clock time)."""
+    listings_ttl_s: float = 15 * 60
+    """Models, datasets (downloads, likes) and org members change slowly: read at most this often."""
     model_info_ttl_s: float = 6 * HOURS
     """A model's size hardly changes: the info of a model an Endpoint serves is asked again after this long."""
 
@@ -185,6 +187,14 @@ class Collector:
             catalog = tg.create_task(self._cached_source(f"endpoint_catalog:{ns}", self.settings.catalog_ttl_s,
                                                          lambda: c.endpoint_catalog(ns), prev, **org_endpoints))
             scheduled = tg.create_task(src("scheduled_jobs", lambda: c.scheduled_jobs(ns)))
+            ttl = self.settings.listings_ttl_s
+
+            def listing(kind_: str, fetch: Callable[[], Awaitable[T]]) -> asyncio.Task[SourceResult[T]]:
+                return tg.create_task(self._cached_source(f"{kind_}:{ns}", ttl, fetch, prev))
+
+            model_repos = listing("model_repos", lambda: c.hub_repos(ns, "model"))
+            dataset_repos = listing("dataset_repos", lambda: c.hub_repos(ns, "dataset"))
+            members = None if user else listing("members", lambda: c.members(ns))
             groups = usage = None
             if not user and _plan(account.value, ns) == "enterprise":  # resource groups: Enterprise orgs only
                 groups = tg.create_task(src("resource_groups", lambda: c.resource_groups(ns)))
@@ -197,7 +207,9 @@ class Collector:
                              spaces=spaces.result(), jobs=jobs.result(), storage=storage.result(),
                              resource_groups=groups.result() if groups else None,
                              resource_group_usage=usage.result() if usage else None,
-                             scheduled_jobs=scheduled.result(), live=live.result(), models=models.result())
+                             scheduled_jobs=scheduled.result(), live=live.result(), models=models.result(),
+                             model_repos=model_repos.result(), dataset_repos=dataset_repos.result(),
+                             members=members.result() if members else None)
 
     async def _models_served(self, ns: str, endpoints: asyncio.Task[SourceResult[tuple[Endpoint, ...]]],
                              prev: _PreviousIndex) -> SourceResult[tuple[ModelWeights, ...]] | None:

@@ -1,7 +1,7 @@
 """The versioned JSON document of a Report (`hfmon --once --json`, the TUI's export). Pure.
 
 Keys are snake_case, money is USD as numbers (rounded to the micro-dollar), times are ISO 8601 UTC with
-`Z`, sizes are bytes. A total whose parts may be missing is an object (`total`). `hfmon/schemas/once-v3.json`
+`Z`, sizes are bytes. A total whose parts may be missing is an object (`total`). `hfmon/schemas/once-v5.json`
 is the JSON Schema of this document.
 """
 
@@ -17,8 +17,10 @@ from hfmon.ledger import CheaperElsewhere, ProxyUsage, UsageFigures
 from hfmon.models import Endpoint, Job, Space
 from hfmon.report import Credits, Report, ResourceCost, ResourceGroupSpend, SpendIn, Total
 
-SCHEMA_VERSION = 4  # 4: the proxy ledger's figures (inference.by_model, inference.proxy); 3: windows; 2: totals
-# are objects that say what is missing (1 printed 0.0 for unknown). Every earlier field is kept.
+# 5: repositories (downloads, likes, storage, last change) and org members; 4: the proxy ledger's figures
+# (inference.by_model, inference.proxy); 3: windows; 2: totals are objects that say what is missing (1 printed
+# 0.0 for unknown). Every earlier field is kept.
+SCHEMA_VERSION = 5
 _MICRO = Decimal("0.000001")
 
 
@@ -83,6 +85,7 @@ def report_document(report: Report) -> dict[str, Any]:
                       "amount_due_usd": usd(i.amount_due_usd), "total_usd": usd(i.total_usd), "due_at": when(i.due_at)}
                      for i in report.invoices],
         "windows": _windows(report),
+        "repositories": _repositories(report),
         "running_cost_per_hour_usd": total(report.running_cost_per_hour_usd),
         "meter": [{"namespace": m.namespace, "kind": m.kind, "usd_per_hour": total(m.usd_per_hour),
                    "billed_now": m.billed_now} for m in report.meter_rows],
@@ -266,3 +269,17 @@ def _proxy(proxy: ProxyUsage | None) -> dict[str, Any] | None:
     return {"windows": [{"window": w.name, "start": when(w.start), "end": when(w.end),
                          "by_model": [_figures(f, "model") for f in w.by_model],
                          "by_provider": [_figures(f, "provider") for f in w.by_provider]} for w in proxy.windows]}
+
+
+def _repositories(report: Report) -> dict[str, Any]:
+    """Every repo with downloads, likes, storage and last change (null: unknown), the listings not read, members."""
+    repos = report.repositories
+    return {
+        "repos": [{"namespace": r.namespace, "id": r.id, "type": r.type, "private": r.private,
+                   "storage_bytes": r.storage_bytes, "downloads": r.downloads, "likes": r.likes,
+                   "last_modified": when(r.last_modified)} for r in repos.repos],
+        "missing": list(repos.missing),
+        "members": [{"namespace": m.namespace, "members": None if m.members is None else [
+            {"user": u.user, "fullname": u.fullname, "role": u.role, "is_pro": u.is_pro} for u in m.members]}
+            for m in repos.members],
+    }

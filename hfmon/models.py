@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from hfmon.errors import Failure
 from hfmon.modelinfo import ModelWeights
+from hfmon.models_hub import HubRepo, OrgMember
 
 T = TypeVar("T")
 
@@ -278,6 +279,8 @@ class Space:
     private: bool | None
     used_storage_bytes: int | None
     sdk: str | None = None
+    likes: int | None = None  # None: not sent
+    last_modified: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -406,6 +409,10 @@ class NamespaceData:
     scheduled_jobs: SourceResult[tuple[ScheduledJob, ...]] | None = None
     live: SourceResult[LiveUsage] | None = None  # `usage/live`, folded into `billing` when it answers
     models: SourceResult[tuple[ModelWeights, ...]] | None = None  # sizes of the models its Endpoints serve; None: none
+    # The Hub's listings (None: not asked): models and datasets with downloads and likes; an org's members.
+    model_repos: SourceResult[tuple[HubRepo, ...]] | None = None
+    dataset_repos: SourceResult[tuple[HubRepo, ...]] | None = None
+    members: SourceResult[tuple[OrgMember, ...]] | None = None
 
     def sources(self) -> Iterator[SourceResult[Any]]:
         """Every source of this namespace."""
@@ -418,6 +425,7 @@ class NamespaceData:
             yield self.live
         if self.models is not None:
             yield self.models
+        yield from (s for s in (self.model_repos, self.dataset_repos, self.members) if s is not None)
 
 
 @dataclass(frozen=True, slots=True)

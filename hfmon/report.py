@@ -25,6 +25,7 @@ from hfmon.health import Health as Health
 from hfmon.health import SourceState as SourceState
 from hfmon.health import poll_health as poll_health
 from hfmon.models import Account, Endpoint, Invoice, Job, RepoStorage, ScheduledJob, Space, ZeroGpuQuota
+from hfmon.repositories import Repositories
 
 if TYPE_CHECKING:  # the ledger builds on Total, history on the ledger: the Report only holds their figures
     from hfmon.advice.model import Advice
@@ -309,6 +310,7 @@ class Report:
     scheduled_jobs: tuple[ScheduledJobRow, ...] = ()  # spend still to come, next run first
     proxy: ProxyUsage | None = None  # requests through `hfmon proxy`; None: no history to read its ledger from
     windows: tuple[WindowSpend, ...] = ()  # per namespace and window (costs.windows.WINDOWS), from history
+    repositories: Repositories = Repositories()  # models, datasets and Spaces with downloads and likes; org members
     # the recorded states of one resource, oldest first (detail views draw timelines from them; evaluate's
     # index of the history it read); not part of what a Report says, so not compared
     changes_of: Callable[[str, str], Sequence[StateChange]] = field(default=no_changes, compare=False, repr=False)

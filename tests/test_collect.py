@@ -40,9 +40,11 @@ async def test_a_full_poll_fills_every_source() -> None:
     assert {s.name: s.status for s in snap.sources()} == {name: SourceStatus.OK for name in [
         "account", "spaces_hardware", "jobs_hardware", "router_prices", "zero_gpu",
         "job_charges:alice",  # the user only: HF has no org route for per-job charges
+        "members:acme",  # orgs only
         *(f"{kind}:{ns}" for ns in ("alice", "acme") for kind in (
             "billing", "statement", "sessions", "endpoints", "endpoint_catalog", "spaces", "jobs", "storage",
-            "scheduled_jobs", "live", "models"))]}  # models: the sizes of the models its Endpoints serve
+            # models: the sizes of the models its Endpoints serve; model_repos, dataset_repos: the Hub's listings
+            "scheduled_jobs", "live", "models", "model_repos", "dataset_repos"))]}
     assert hub.count(r"^/api/organizations/acme/billing/usage/jobs$") == 0
     assert hub.count(r"/overview$") == 0  # each org's plan comes from whoami
     account = snap.account.value
@@ -65,7 +67,45 @@ async def test_a_full_poll_fills_every_source() -> None:
     assert v2[0].url.params["startDate"] == str(int(datetime(2026, 8, 1, tzinfo=UTC).timestamp()))
     assert v2[0].url.params["endDate"] == str(int(NOW.timestamp()))
     spaces_req = next(r for r in hub.requests if r.url.path == "/api/spaces")
-    assert spaces_req.url.params.get_list("expand") == ["runtime", "private", "usedStorage"]
+    assert spaces_req.url.params.get_list("expand") == ["runtime", "private", "usedStorage", "likes", "lastModified"]
+
+
+async def test_repo_listings_and_members_are_read_with_their_fields_and_cached() -> None:
+    hub = MiniHub()
+    col, clock = collector(hub)
+    first = await col.poll()
+    alice, acme = first.namespace("alice"), first.namespace("acme")
+    assert alice is not None and acme is not None
+    models_req = next(r for r in hub.requests if r.url.path == "/api/models")
+    assert models_req.url.params["author"] in ("alice", "acme")
+    assert set(models_req.url.params.get_list("expand")) == {"private", "downloads", "likes", "usedStorage",
+                                                             "lastModified"}
+    assert alice.model_repos is not None and alice.model_repos.value is not None
+    m = alice.model_repos.value[0]
+    assert (m.id, m.type, m.private, m.downloads, m.likes, m.used_storage_bytes) == ("alice/m", "model", True, 42,
+                                                                                     3, 999)
+    assert m.last_modified == datetime(2026, 8, 1, 10, tzinfo=UTC)
+    assert alice.model_repos.value[1].used_storage_bytes is None  # not sent: unknown, not 0
+    assert alice.members is None  # a user has no members listing
+    assert acme.members is not None and acme.members.value is not None
+    assert [(u.user, u.role, u.is_pro) for u in acme.members.value] == [("alice", "admin", True), ("bob", None, False)]
+    clock.advance(60)
+    await col.poll(first)
+    assert hub.count(r"^/api/models$") == 2  # one per namespace, not again a minute later
+    clock.advance(15 * 60)
+    await col.poll(first)
+    assert hub.count(r"^/api/models$") == 4
+
+
+async def test_a_failed_repo_listing_is_an_error_not_an_empty_list() -> None:
+    hub = MiniHub()
+    hub.override(r"^/api/datasets$", lambda request: httpx2.Response(500, json={"error": "boom"}))
+    col, _ = collector(hub)
+    snap = await col.poll()
+    alice = snap.namespace("alice")
+    assert alice is not None and alice.datasets is not None
+    assert alice.datasets.status is SourceStatus.ERROR and alice.datasets.value is None
+    assert alice.model_repos is not None and alice.model_repos.status is SourceStatus.OK
 
 
 async def test_identity_and_catalogs_are_cached_between_polls() -> None:

@@ -35,3 +35,20 @@ def test_version_4_is_version_3_plus_the_proxy_figures() -> None:
     old_by_model = v3["properties"]["inference"]["properties"]["by_model"]["items"]["properties"]
     new_by_model = v4["properties"]["inference"]["properties"]["by_model"]["items"]["properties"]
     assert set(old_by_model) <= set(new_by_model)  # every version 3 field is kept
+
+
+def test_version_5_is_version_4_plus_repositories() -> None:
+    v4, v5 = schema("once-v4.json"), schema("once-v5.json")
+    assert v5["properties"]["schema_version"] == {"const": 5}
+    new = copy.deepcopy(v5)
+    repositories = new["properties"].pop("repositories")
+    new["required"].remove("repositories")
+    old = copy.deepcopy(v4)
+    for doc in (new, old):
+        for key in ("$id", "title", "description"):
+            doc.pop(key)
+        doc["properties"].pop("schema_version")
+    assert new == old  # every version 4 field is kept as it was
+    repo = repositories["properties"]["repos"]["items"]
+    assert {"downloads", "likes", "storage_bytes", "last_modified"} <= set(repo["required"])
+    assert repo["properties"]["downloads"]["type"] == ["integer", "null"]  # unknown is null, never 0

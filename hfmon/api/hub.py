@@ -12,6 +12,7 @@ import httpx2
 from hfmon.api import parse_billing as pb
 from hfmon.api import parse_groups as pg
 from hfmon.api import parse_models as pm
+from hfmon.api import parse_repos as prp
 from hfmon.api import parse_resources as pr
 from hfmon.api.governor import Governor
 from hfmon.api.transport import Requester
@@ -38,13 +39,15 @@ from hfmon.models import (
     Space,
     ZeroGpuQuota,
 )
+from hfmon.models_hub import HubRepo, OrgMember
 
 USER_BILLING_HINT = ("give the token the fine-grained permission \"Billing > Read billing usage\" "
                      "(user.billing.read) at https://huggingface.co/settings/tokens, or use a classic read token")
 ORG_BILLING_HINT = ("org billing is readable only by an org admin on an org with billing enabled; "
                     "a fine-grained token also needs billing read on the org")
 ENDPOINTS_HINT = "give the token the fine-grained permission to manage Inference Endpoints (inference.endpoints.write)"
-SPACES_QUERY_EXPAND = ("runtime", "private", "usedStorage")
+REPO_QUERY_EXPAND = ("private", "downloads", "likes", "usedStorage", "lastModified")
+SPACES_QUERY_EXPAND = ("runtime", "private", "usedStorage", "likes", "lastModified")
 PAGE_LIMIT = 500
 MB = 1 << 20
 # Body caps per route, far above any real answer (a 500-item page of Spaces with runtime is ~1 MB; a period
@@ -220,6 +223,18 @@ class HubClient:
         path = "settings/repositories" if user else f"organizations/{_seg(namespace)}/settings/repositories"
         return await self._paged(self._api(path), None, lambda page: pr.parse_repos(page, namespace),
                                  optional=True)
+
+    async def hub_repos(self, namespace: str, kind: str) -> tuple[HubRepo, ...]:
+        """`GET /api/models` or `/api/datasets` (`kind` model or dataset) of one author, every page, with downloads,
+        likes, storage and last change."""
+        params: dict[str, Any] = {"author": namespace, "expand": list(REPO_QUERY_EXPAND), "limit": PAGE_LIMIT}
+        return await self._paged(self._api(f"{kind}s"), params, lambda page: prp.parse_hub_repos(page, namespace, kind),
+                                 optional=True)
+
+    async def members(self, org: str) -> tuple[OrgMember, ...]:
+        """`GET /api/organizations/{org}/members` (every page): who is in the org, with their role."""
+        return await self._paged(self._api(f"organizations/{_seg(org)}/members"), {"limit": PAGE_LIMIT},
+                                 prp.parse_members, optional=True)
 
     async def spaces_hardware(self) -> tuple[HardwareFlavor, ...]:
         """`GET /api/spaces/hardware`: Spaces flavors with per-minute prices."""

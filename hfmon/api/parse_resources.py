@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from hfmon.api.parse_common import (
     BYTES,
+    COUNT,
     GPU_MEMORY_GB,
     MICRO_PRICE,
     MINUTES,
@@ -143,6 +144,8 @@ def parse_spaces(data: Json, namespace: str) -> tuple[Space, ...]:
             private=opt_bool(s, "private"),
             used_storage_bytes=opt_int(s, "usedStorage", w, BYTES),
             sdk=opt_str(s, "sdk") or opt_str(runtime, "sdk"),
+            likes=opt_int(s, "likes", w, COUNT),
+            last_modified=opt_moment(s, "lastModified", w),
         ))
     return tuple(out)
 

@@ -58,6 +58,7 @@ from hfmon.report import (
     Spend,
     Storage,
 )
+from hfmon.repositories import repositories
 
 HISTORY_BACK = timedelta(hours=48)
 FREE_SPACE = frozenset({None, ""})  # a Space without hardware (static) costs nothing
@@ -144,6 +145,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         spaces=tuple(acc.spaces),
         jobs=tuple(acc.jobs),
         storage=_storage(ordered),
+        repositories=repositories(ordered),
         zero_gpu=snapshot.zero_gpu.value,
         running_cost_per_hour_usd=running_total(snapshot, meter),
         crosscheck=tuple(acc.crosscheck),

@@ -8,8 +8,11 @@ from rich.text import Text
 from hfmon import format as fmt
 from hfmon.costs.windows import WINDOWS
 from hfmon.report import Report
+from hfmon.repositories import LISTINGS
 from hfmon.tui.details import line, section
 from hfmon.tui.rows import Tones
+
+MEMBERS_SHOWN = 12
 
 
 def namespace_detail(report: Report, namespace: str, tones: Tones) -> Text:
@@ -51,7 +54,47 @@ def namespace_detail(report: Report, namespace: str, tones: Tones) -> Text:
     if invoice is not None:
         section(text, "Invoice")
         line(text, "this period", fmt.invoice_text(invoice))
+    repos_text(text, report, namespace, tones)
+    members_text(text, report, namespace, tones)
     return text
+
+
+def repos_text(text: Text, report: Report, namespace: str, tones: Tones) -> None:
+    """How many repos of each type, their storage, and the most downloaded (the Storage screen lists them all)."""
+    section(text, "Repositories")
+    repos = report.repositories.of(namespace)
+    missing = report.repositories.missing_in(namespace)
+    for (source, label), kind in zip(LISTINGS.items(), ("model", "dataset", "space"), strict=True):
+        if f"{source}:{namespace}" in missing:
+            line(text, label, "unknown: the listing could not be read", tones.get("warn", ""))
+            continue
+        mine = [r for r in repos if r.type == kind]
+        sizes = [r.storage_bytes for r in mine]
+        stored = fmt.size(sum(b for b in sizes if b is not None)) if None not in sizes else "size unknown"
+        line(text, label, f"{len(mine):,} · {stored}")
+    counted = [r for r in repos if r.downloads is not None]
+    if counted:
+        top = max(counted, key=lambda r: (r.downloads or 0, r.id))
+        line(text, "most downloaded", f"{top.id} ({top.downloads:,} in 30 days)")
+
+
+def members_text(text: Text, report: Report, namespace: str, tones: Tones) -> None:
+    """An org's members with their roles (the first MEMBERS_SHOWN; the rest counted)."""
+    org = report.repositories.members_of(namespace)
+    if org is None:
+        return
+    section(text, "Members")
+    if org.members is None:
+        text.append("\n  unknown: the members listing could not be read (see Sources)", style=tones.get("warn", ""))
+        return
+    roles: dict[str, int] = {}
+    for m in org.members:
+        roles[m.role or "role not shown"] = roles.get(m.role or "role not shown", 0) + 1
+    line(text, fmt.counted(len(org.members), "members"), ", ".join(f"{n} {r}" for r, n in roles.items()))
+    for m in org.members[:MEMBERS_SHOWN]:
+        line(text, m.user, f"{m.role or fmt.MISSING}{' · PRO' if m.is_pro else ''}  {m.fullname}")
+    if len(org.members) > MEMBERS_SHOWN:
+        text.append(f"\n  … {len(org.members) - MEMBERS_SHOWN} more", style=tones.get("muted", ""))
 
 
 def windows_text(text: Text, report: Report, namespace: str | None, tones: Tones) -> None:

@@ -53,10 +53,6 @@ JOB_COLUMNS = (
     Column("flavor", "Flavor", extra=True), Column("recomputed", "Recomputed", True, extra=True, total=True),
     Column("started", "Started", extra=True),
 )
-REPO_COLUMNS = (
-    Column("name", "Repo", flex=True), Column("type", "Type"), Column("visibility", "Visibility"),
-    Column("size", "Size", True), Column("share", "Share", True),
-)
 PROVIDER_COLUMNS = (
     Column("name", "Provider", flex=True), Column("requests", "Requests", True),
     Column("cost", "Cost", True, total=True),
@@ -230,16 +226,6 @@ def job_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
     return rows
 
 
-def repo_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
-    """One row per repo, with its share of all storage shown."""
-    repos = [r for r in report.storage.repos if in_namespace(r.namespace, ns)]
-    total = sum(r.bytes for r in repos) or 1
-    return [(f"{r.type}:{r.id}", (
-        cell(r.id), cell(r.type), cell(toned("private", "accent", tones) if r.private else "public"),
-        num_cell(fmt.size(r.bytes), r.bytes), num_cell(fmt.percent(Decimal(r.bytes * 100) / total), r.bytes),
-    )) for r in repos]
-
-
 def share_rows(items: Iterable[tuple[str, int, Decimal]], tones: Tones) -> list[Row]:
     """Provider rows with their share of the total and a bar."""
     items = list(items)
@@ -387,7 +373,8 @@ def _spent(cost: ResourceCost) -> Decimal | None:
 SOURCE_KINDS = {
     "credits": ("billing", "statement"), "inference": ("billing", "live", "router_prices"),
     "endpoints": ("endpoints", "endpoint_catalog"), "spaces": ("spaces", "spaces_hardware"),
-    "jobs": ("jobs", "job_charges", "jobs_hardware"), "storage": ("storage", "live"), "zero_gpu": ("zero_gpu",),
+    "jobs": ("jobs", "job_charges", "jobs_hardware"), "storage": ("storage", "live"),
+    "repos": ("storage", "models", "datasets", "spaces"), "zero_gpu": ("zero_gpu",),
     "crosscheck": ("statement", "job_charges", "sessions"), "account": ("account",),
     "groups": ("resource_groups", "resource_group_usage"), "scheduled": ("scheduled_jobs",),
 }

@@ -98,6 +98,11 @@ class MiniHub:
             body = p.HARDWARE
         elif path == "/api/spaces":
             body = p.SPACES if request.url.params.get("author") == "alice" else []
+        elif path in ("/api/models", "/api/datasets"):
+            mine = p.MODELS if path == "/api/models" else p.DATASETS
+            body = mine if request.url.params.get("author") == "alice" else []
+        elif path == "/api/organizations/acme/members":
+            body = p.MEMBERS
         elif path.startswith("/api/scheduled-jobs/"):
             body = []
         elif path.startswith("/api/jobs/"):

@@ -110,3 +110,17 @@ ROUTER = {"data": [{"id": "deepseek-ai/DeepSeek-V4-Pro", "object": "model", "cre
                     "providers": [{"provider": "together", "status": "live", "context_length": 512000,
                                    "pricing": {"input": 2.1, "output": 4.4}, "is_model_author": False},
                                   {"provider": "featherless-ai", "status": "live"}]}]}
+
+# `GET /api/models?author=alice&expand=...`: with `expand`, only `_id`, `id` and the keys asked for (hf-api.md 8.1).
+MODELS = [{"_id": "66a0c0ffee0000000000000a", "id": "alice/m", "private": True, "downloads": 42, "likes": 3,
+           "usedStorage": 999, "lastModified": "2026-08-01T10:00:00.000Z"},
+          {"_id": "66a0c0ffee0000000000000b", "id": "alice/unsized", "private": False, "downloads": 7000,
+           "likes": 0, "lastModified": "2026-07-01T10:00:00.000Z"}]
+DATASETS = [{"_id": "66a0c0ffee0000000000000c", "id": "alice/d", "private": False, "downloads": 5, "likes": 1,
+             "usedStorage": 480, "lastModified": "2026-08-02T00:00:00.000Z"}]
+# `GET /api/organizations/acme/members`: the spec's schema (`_id`, `user`, `fullname`, `avatarUrl`, `isPro`, `type`
+# required; `role` optional).
+MEMBERS = [{"_id": "66a0c0ffee00000000000001", "user": "alice", "fullname": "Alice A.", "avatarUrl": "/a.svg",
+            "isPro": True, "type": "user", "role": "admin"},
+           {"_id": "66a0c0ffee00000000000002", "user": "bob", "fullname": "Bob B.", "avatarUrl": "/b.svg",
+            "isPro": False, "type": "user"}]

@@ -44,6 +44,7 @@ PATHS = (
     "/api/scheduled-jobs/{namespace}",
     "/api/settings/repositories",
     "/api/organizations/{name}/settings/repositories",
+    "/api/organizations/{name}/members",
 )
 
 

@@ -88,6 +88,7 @@ def cases() -> Iterator[tuple[str, str, str]]:
     for o in scn.orgs:
         yield (f"repositories:{o.name}", "/api/organizations/{name}/settings/repositories",
                f"/api/organizations/{o.name}/settings/repositories")
+        yield f"members:{o.name}", "/api/organizations/{name}/members", f"/api/organizations/{o.name}/members"
 
 
 CASES = [pytest.param(*c, id=c[0]) for c in cases()]

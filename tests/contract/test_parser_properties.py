@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from hfmon.api import parse_billing as pb
 from hfmon.api import parse_groups as pg
+from hfmon.api import parse_repos as prp
 from hfmon.api import parse_resources as pr
 from hfmon.errors import BadResponseError
 from tests.contract.evidence import LIVE_USAGE, USAGE_V2
@@ -153,6 +154,11 @@ def check_scheduled_jobs(payload: list[dict[str, Any]], jobs: Any) -> None:
         assert job.timeout_s == (None if timeout is None else round(exact(timeout)))
 
 
+def check_members(payload: list[dict[str, Any]], members: Any) -> None:
+    assert [(m.user, m.fullname, m.role, m.is_pro) for m in members] == [
+        (p["user"], p["fullname"], p.get("role"), p["isPro"]) for p in payload]
+
+
 USAGE_V2_BASE = {"usage": {"inferenceProviders": {"usedNanoUsd": 0, "periodStart": "2026-11-01T00:00:00.000Z",
                                                   "periodEnd": "2026-12-01T00:00:00.000Z"}}}
 
@@ -171,6 +177,7 @@ PARSERS: list[Any] = [
     pytest.param("/api/settings/repositories", lambda d: pr.parse_repos(d, "ada"), check_repos, id="repositories"),
     pytest.param("/api/organizations/{name}/settings/repositories", lambda d: pr.parse_repos(d, "acme"),
                  check_repos, id="repositories-org"),
+    pytest.param("/api/organizations/{name}/members", prp.parse_members, check_members, id="members"),
     pytest.param("/api/spaces/hardware", pr.parse_hardware, check_hardware, id="spaces_hardware"),
     pytest.param("/api/jobs/hardware", pr.parse_hardware, check_hardware, id="jobs_hardware"),
     pytest.param(USAGE_V2, lambda d: pb.parse_usage_v2(d, "ada"), check_usage_v2, id="usage_v2"),

@@ -14,6 +14,7 @@ from hfmon.errors import Failure
 from hfmon.history import History
 from hfmon.ledger import ProxyUsage, UsageFigures, UsageSeries, UsageWindow
 from hfmon.models import Account, Endpoint, Job, Org, RepoStorage, SourceStatus, Space, ZeroGpuQuota
+from hfmon.models_hub import OrgMember
 from hfmon.pricing.catalog import build_catalog
 from hfmon.report import (
     CheckStatus,
@@ -37,6 +38,7 @@ from hfmon.report import (
     Storage,
     Total,
 )
+from hfmon.repositories import OrgMembers, RepoRow, Repositories
 
 NOW = datetime(2026, 11, 21, 20, 0, tzinfo=UTC)
 PERIOD_START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -159,6 +161,21 @@ def repos() -> tuple[RepoStorage, ...]:
     return tuple(RepoStorage(namespace=n, id=i, type=t, private=p, bytes=b) for n, i, t, p, b in items)
 
 
+def repositories() -> Repositories:
+    """The repos above with downloads, likes and last change (Spaces have no downloads, a bucket no listing);
+    bigcorp's models listing failed, so its models are unknown; acme's members."""
+    downloads = {"acme/llama-ft-checkpoints": 1_204, "acme/web-crawl-2026": 88, "alice/sd-loras": 15_320,
+                 "acme/eval-results": 3, "alice/private-notes": 0, "alice/tiny-bert": 120_400}
+    likes = {"alice/sd-loras": 212, "alice/tiny-bert": 48, "alice/flux-playground": 31}
+    rows = tuple(RepoRow(r.namespace, r.id, r.type, r.private, r.bytes, downloads.get(r.id),
+                         None if r.type == "bucket" else likes.get(r.id, 0),
+                         None if r.type == "bucket" else PERIOD_START + timedelta(days=len(r.id) % 17))
+                 for r in repos())
+    members = (OrgMember("alice", "Alice Smith", "admin", True), OrgMember("bob", "Bob Jones", "write", False),
+               OrgMember("carol", "Carol Wu", "read", True))
+    return Repositories(rows, ("model_repos:bigcorp",), (OrgMembers("acme", members), OrgMembers("bigcorp", None)))
+
+
 def sources(now: datetime) -> tuple[SourceState, ...]:
     """Every source fresh, except endpoints:acme (stale for 7 min) and billing:bigcorp (no access)."""
     out = []
@@ -251,6 +268,7 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
         spaces=space_rows, jobs=job_rows, meter_rows=meter, gpu_hours_missing=("statement:bigcorp",),
         storage=Storage(private_bytes=1_283_424_000_000, public_bytes=43_052_000_000,
                         private_limit_bytes=1_000_000_000_000, repos=repos()),
+        repositories=repositories(),
         zero_gpu=ZeroGpuQuota(base_s=1500, remaining_s=640, resets_at=datetime(2026, 11, 22, 0, 0, tzinfo=UTC)),
         running_cost_per_hour_usd=Total.sum((m.usd_per_hour for m in meter), D(0)), crosscheck=crosscheck,
         unpriced=("endpoint acme/rerank (nvidia-h100 x2)", "space bigcorp/agents (h200x2)"),

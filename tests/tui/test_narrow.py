@@ -66,7 +66,7 @@ async def test_every_screen_shows_the_figures_a_user_acts_on_without_scrolling(s
                   "4": {"spaces": ("Space", "Stage", "Hardware", "$/h now", "Billed"),
                         "jobs": ("Job", "Stage", "$/h now", "Billed")},
                   "2": {"providers": ("Provider", "Requests", "Cost", "Share")},
-                  "5": {"repos": ("Repo", "Type", "Visibility", "Size", "Share")}}
+                  "5": {"repos": ("Repo", "Type", "Size", "Downloads", "Share", "Likes")}}
         for key, tables in wanted.items():
             await show(app, pilot, key)
             for table_id, labels in tables.items():

@@ -1,4 +1,4 @@
-"""Storage: private storage against its limit, and every repo largest first."""
+"""Storage: private storage against its limit, and every repo largest first, with downloads and likes."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from hfmon import format as fmt
-from hfmon.tui import rows
+from hfmon.tui import repo_rows, rows
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
 from hfmon.tui.widgets.panel import Panel
@@ -19,7 +19,7 @@ class StorageView(View):
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="storage-summary", classes="summary")
-        yield Panel(KeyedTable(rows.REPO_COLUMNS, default_sort="size", default_reverse=True, id="repos"),
+        yield Panel(KeyedTable(repo_rows.REPO_COLUMNS, default_sort="size", default_reverse=True, id="repos"),
                     title="Repositories", id="repos-panel", classes="grow")
 
     def render_state(self, state: ViewState) -> None:
@@ -40,7 +40,10 @@ class StorageView(View):
             text.append(" (no limit known)", style=t.get("muted", ""))
         text.append("   Public ", style="bold")
         text.append(fmt.size(s.public_bytes))
+        missing = repo_rows.repo_note(state.report, state.namespace)
+        if missing:
+            text.append("\n" + missing, style=t.get("warn", ""))
         self.query_one("#storage-summary", Static).update(text)
         fill(self.query_one("#repos-panel", Panel), self.query_one("#repos", KeyedTable),
-             rows.repo_rows(state.report, state.namespace, t),
-             rows.panel_badge(state.report, "storage", state.namespace, state.now), "repos")
+             repo_rows.repo_rows(state.report, state.namespace, t),
+             rows.panel_badge(state.report, "repos", state.namespace, state.now), "repos")

@@ -1,0 +1,101 @@
+"""The Report's repositories: every model, dataset and Space of the polled namespaces with its downloads, likes,
+storage and last change, largest first; and each org's members. Pure: built from a Snapshot's namespaces.
+
+Storage comes from the account's storage listing (`settings/repositories`, what storage is billed on) when it
+was read, else from the repo listing's `usedStorage`. A listing that could not be read is named in `missing`:
+its repos' figures are unknown (None), never zero, and a namespace whose listing failed is not "empty".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from hfmon.models import NamespaceData
+from hfmon.models_hub import HubRepo, OrgMember
+
+LISTINGS = {"model_repos": "models", "dataset_repos": "datasets", "spaces": "Spaces"}
+"""The source of each repo listing, and what it lists."""
+
+
+@dataclass(frozen=True, slots=True)
+class RepoRow:
+    """One repo of a namespace; None: unknown (its listing was not read, or HF does not count it)."""
+
+    namespace: str
+    id: str
+    type: str  # model | dataset | space (or kernel, bucket: only in the storage listing)
+    private: bool | None
+    storage_bytes: int | None
+    downloads: int | None  # last 30 days; Spaces have none (None)
+    likes: int | None
+    last_modified: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrgMembers:
+    """An org's members (None: the listing could not be read)."""
+
+    namespace: str
+    members: tuple[OrgMember, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Repositories:
+    """Every repo, largest first then most downloaded, with the listings whose repos are unknown."""
+
+    repos: tuple[RepoRow, ...] = ()
+    missing: tuple[str, ...] = ()  # listings not read (`model_repos:acme`): what they hold is not in `repos`
+    members: tuple[OrgMembers, ...] = ()
+
+    def of(self, namespace: str | None) -> tuple[RepoRow, ...]:
+        """The repos of one namespace (None: all)."""
+        return tuple(r for r in self.repos if namespace in (None, r.namespace))
+
+    def members_of(self, namespace: str) -> OrgMembers | None:
+        """One org's members (None: not an org, or not polled)."""
+        return next((m for m in self.members if m.namespace == namespace), None)
+
+    def missing_in(self, namespace: str | None) -> tuple[str, ...]:
+        """The listings of one namespace (None: all) that were not read."""
+        return tuple(m for m in self.missing if namespace in (None, m.partition(":")[2]))
+
+    def unread(self, namespace: str | None) -> tuple[str, ...]:
+        """What the unread listings hold, as a user reads it: `models of acme`."""
+        return tuple(f"{LISTINGS.get(src, src)} of {ns}" for src, _, ns in (m.partition(":")
+                                                                           for m in self.missing_in(namespace)))
+
+
+def repositories(namespaces: Iterable[NamespaceData]) -> Repositories:
+    """Join each namespace's repo listings with its storage listing; order largest first, then most downloaded."""
+    rows: list[RepoRow] = []
+    missing: list[str] = []
+    members: list[OrgMembers] = []
+    for ns in namespaces:
+        stored = {(r.type, r.id): r for r in ns.storage.value or ()}
+        listed: set[tuple[str, str]] = set()
+        sources = (("model_repos", "model", ns.model_repos), ("dataset_repos", "dataset", ns.dataset_repos),
+                   ("spaces", "space", ns.spaces))
+        for name, kind, source in sources:
+            if source is None:
+                continue
+            if source.value is None:
+                missing.append(f"{name}:{ns.namespace}")
+                continue
+            for repo in source.value:
+                store = stored.get((kind, repo.id))
+                listed.add((kind, repo.id))
+                size = store.bytes if store is not None else repo.used_storage_bytes
+                private = store.private if store is not None else repo.private
+                downloads = repo.downloads if isinstance(repo, HubRepo) else None
+                rows.append(RepoRow(ns.namespace, repo.id, kind, private, size, downloads, repo.likes,
+                                    repo.last_modified))
+        # Repos the storage listing has and no repo listing gave (kernels, buckets, or a listing that failed).
+        rows += [RepoRow(ns.namespace, r.id, r.type, r.private, r.bytes, None, None, None)
+                 for key, r in stored.items() if key not in listed]
+        if ns.members is not None:
+            members.append(OrgMembers(ns.namespace, ns.members.value))
+    rows.sort(key=lambda r: (-(r.storage_bytes if r.storage_bytes is not None else -1),
+                             -(r.downloads if r.downloads is not None else -1), r.namespace, r.type, r.id))
+    return Repositories(tuple(rows), tuple(missing), tuple(members))
