@@ -135,6 +135,7 @@ class Collector:
             rate_limit_remaining=remaining,
             rate_limit_reset_s=reset,
             extra={"retries": gov.retries - retries0, "poll_s": round(monotonic() - started, 3)},
+            api_health=c.http.log.summarize(self.clock.now()),
         )
 
     def _targets(self, account: Account | None) -> list[tuple[str, str]]:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
+from hfmon.apihealth import ApiHealth
 from hfmon.errors import Failure
 from hfmon.modelinfo import ModelWeights
 from hfmon.models_hub import HubRepo, OrgMember
@@ -443,6 +444,7 @@ class Snapshot:
     rate_limit_remaining: int | None = None
     rate_limit_reset_s: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    api_health: tuple[ApiHealth, ...] = ()  # hfmon's own requests per API over the last 24 h (this process)
 
     def sources(self) -> Iterator[SourceResult[Any]]:
         """Every source in the snapshot, account-wide ones first."""

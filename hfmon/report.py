@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from hfmon.apihealth import ApiHealth
 from hfmon.figures import N as N
 from hfmon.figures import Spend as Spend
 from hfmon.figures import SpendIn as SpendIn
@@ -310,6 +311,7 @@ class Report:
     scheduled_jobs: tuple[ScheduledJobRow, ...] = ()  # spend still to come, next run first
     proxy: ProxyUsage | None = None  # requests through `hfmon proxy`; None: no history to read its ledger from
     windows: tuple[WindowSpend, ...] = ()  # per namespace and window (costs.windows.WINDOWS), from history
+    api_health: tuple[ApiHealth, ...] = ()  # HF's APIs as hfmon's own requests found them, last 24 h (this process)
     repositories: Repositories = Repositories()  # models, datasets and Spaces with downloads and likes; org members
     # the recorded states of one resource, oldest first (detail views draw timelines from them; evaluate's
     # index of the history it read); not part of what a Report says, so not compared

@@ -279,3 +279,23 @@ async def test_cancelling_a_poll_leaves_no_request_running() -> None:
         await poll
     await asyncio.sleep(0)
     assert asyncio.all_tasks() == {asyncio.current_task()}
+
+
+async def test_every_request_of_a_poll_is_logged_against_its_api() -> None:
+    hub = MiniHub()
+    hub.override(r"^/v2/endpoint/", lambda request: httpx2.Response(503, json={"error": "down"}))
+    col, _ = collector(hub)
+    snap = await col.poll()
+
+    def api(path: str) -> str:
+        return ("Endpoints" if path.startswith("/v2/") else "router" if path.startswith("/v1/") else
+                "billing" if "/billing/" in path else "Hub")
+
+    sent: dict[str, int] = {}
+    for r in hub.requests:
+        sent[api(r.url.path)] = sent.get(api(r.url.path), 0) + 1
+    by_api = {a.api: a for a in snap.api_health}
+    assert {name: a.requests for name, a in by_api.items()} == sent
+    failed = sum(1 for r in hub.requests if r.url.path.startswith("/v2/endpoint/"))
+    assert failed >= 2 and by_api["Endpoints"].failed == failed  # each 503, retries included
+    assert by_api["Hub"].failed == 0 and by_api["Hub"].p50_ms is not None

@@ -71,7 +71,8 @@ class HubClient:
         self.urls = urls
         self.clock: Clock = clock or SystemClock()
         self.live_timeout_s = live_timeout_s
-        self.http = Requester(token, transport=transport, timeout_s=timeout_s, governor=governor)
+        self.http = Requester(token, transport=transport, timeout_s=timeout_s, governor=governor, api_of=urls.api_of,
+                              clock=self.clock)
         self.fake: Any = None
         """The in-process fake hub behind `--demo` (its request log and fault knobs), else None."""
 

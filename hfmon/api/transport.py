@@ -14,6 +14,7 @@ import logging
 import math
 import re
 import ssl
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -31,6 +32,8 @@ from hfmon.api.governor import (
     parse_retry_after,
     time_left,
 )
+from hfmon.apihealth import RequestLog
+from hfmon.clock import Clock, SystemClock
 from hfmon.errors import (
     ApiError,
     AuthError,
@@ -85,7 +88,8 @@ class Requester:
     """Sends GETs with a bearer token through one governed httpx2.AsyncClient."""
 
     def __init__(self, token: str, *, transport: httpx2.AsyncBaseTransport | None = None,
-                 timeout_s: float = 10.0, connect_timeout_s: float = 5.0, governor: Governor | None = None) -> None:
+                 timeout_s: float = 10.0, connect_timeout_s: float = 5.0, governor: Governor | None = None,
+                 api_of: Callable[[str], str] | None = None, clock: Clock | None = None) -> None:
         self._token = token
         register_secret(token)
         self._transport = transport
@@ -94,6 +98,10 @@ class Requester:
         self.governor = governor or Governor()
         self._client: httpx2.AsyncClient | None = None
         self._client_loop: asyncio.AbstractEventLoop | None = None
+        self.log = RequestLog()
+        """The outcome and latency of every request, per API (HF's health as hfmon sees it)."""
+        self._api_of = api_of or (lambda url: "Hub")
+        self._clock: Clock = clock or SystemClock()
 
     # --- plumbing -----------------------------------------------------------------------------
 
@@ -134,6 +142,12 @@ class Requester:
                                        "the service is slow; the next poll will try again")
             read = min(read, left)
         return httpx2.Timeout(read, connect=min(self.connect_timeout_s, read), pool=read)
+
+    def _record(self, url: str, started: float, status: int | None) -> None:
+        """Log one request's outcome: answered (not 5xx, not 429) with its time to headers, or failed (None)."""
+        latency = None if status is None else (time.perf_counter() - started) * 1000
+        ok = status is not None and status < 500 and status != 429
+        self.log.record(self._api_of(url), self._clock.now(), ok, latency)
 
     def _what(self, url: str) -> str:
         return f"GET {urlsplit(url).path}"
@@ -202,8 +216,11 @@ class Requester:
             async with gov.semaphore():
                 timeout = self._timeout()
                 gov.note_sent()
+                started, recorded = time.perf_counter(), False
                 try:
                     async with self._http().stream("GET", url, params=params, timeout=timeout) as response:
+                        self._record(url, started, response.status_code)
+                        recorded = True
                         gov.observe(response.headers)
                         if response.is_success:
                             content = await self._read_capped(response, url, max_bytes)
@@ -211,6 +228,8 @@ class Requester:
                         content = await self._read_capped(response, url, ERROR_BODY_BYTES, cut=True)
                         error = self._status_error(response, content, url, forbidden_hint)
                 except httpx2.TransportError as exc:
+                    if not recorded:
+                        self._record(url, started, None)
                     error = self._transport_error(exc, url)
             if isinstance(error, RateLimitedError):
                 gov.block_for(error.retry_after_s if error.retry_after_s is not None else 1.0)
@@ -316,13 +335,16 @@ class Requester:
         what = self._what(url)
         async with gov.semaphore():
             gov.note_sent()
+            started, answered = time.perf_counter(), list[bool]()
             try:
                 async with asyncio.timeout(budget):
-                    return await self._read_stream(url, event, complete, forbidden_hint, budget)
+                    return await self._read_stream(url, event, complete, forbidden_hint, budget, started, answered)
             except TimeoutError:
                 raise TimedOutError(f"{what}: no complete `{event}` event within {budget:.1f} s",
                                        "the live stream is slow; the next poll will try again") from None
             except httpx2.TransportError as exc:
+                if not answered:
+                    self._record(url, started, None)
                 raise self._transport_error(exc, url) from None
 
     async def _events(self, response: httpx2.Response, url: str,
@@ -361,9 +383,11 @@ class Requester:
                         data.append(value)
 
     async def _read_stream(self, url: str, event: str, complete: Callable[[Any], bool],
-                           forbidden_hint: str | None, budget: float) -> Any:
+                           forbidden_hint: str | None, budget: float, started: float, answered: list[bool]) -> Any:
         headers = {"accept": "text/event-stream"}
         async with self._http().stream("GET", url, headers=headers, timeout=self._timeout(budget)) as response:
+            self._record(url, started, response.status_code)
+            answered.append(True)
             self.governor.observe(response.headers)
             if not response.is_success:
                 content = await self._read_capped(response, url, ERROR_BODY_BYTES, cut=True)

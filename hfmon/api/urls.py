@@ -34,3 +34,11 @@ class BaseUrls:
         """All three services behind one server (the fake hub): Hub at `/api`, Endpoints at `/v2`, router at `/v1`."""
         root = base.rstrip("/")
         return cls(hub=root, endpoints=f"{root}/v2", router=root)
+
+    def api_of(self, url: str) -> str:
+        """Which of Hugging Face's APIs a request URL goes to: `Endpoints`, `router`, `billing` or `Hub`."""
+        if url.startswith(self.endpoints + "/"):
+            return "Endpoints"
+        if url.startswith(self.router + "/v1/"):
+            return "router"
+        return "billing" if "/billing/" in url else "Hub"

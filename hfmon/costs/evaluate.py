@@ -146,6 +146,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         jobs=tuple(acc.jobs),
         storage=_storage(ordered),
         repositories=repositories(ordered),
+        api_health=snapshot.api_health,
         zero_gpu=snapshot.zero_gpu.value,
         running_cost_per_hour_usd=running_total(snapshot, meter),
         crosscheck=tuple(acc.crosscheck),

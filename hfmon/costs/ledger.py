@@ -9,7 +9,6 @@ the window's edge) makes the group's settled cost partial, as does one HF has no
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -30,6 +29,7 @@ from hfmon.ledger import (
 )
 from hfmon.models import RouterPrice
 from hfmon.report import CheckStatus, CrossCheck, Total
+from hfmon.stats import percentile
 
 ZERO = Decimal(0)
 MILLION = Decimal(1_000_000)
@@ -37,14 +37,6 @@ WINDOWS = (("1h", timedelta(hours=1)), ("24h", timedelta(hours=24)), ("7d", time
            ("30d", timedelta(days=30)))
 STEPS = {"1h": timedelta(minutes=5), "24h": timedelta(hours=1), "7d": timedelta(hours=6), "30d": timedelta(days=1),
          "period": timedelta(days=1)}  # of each window's series
-
-
-def percentile(values: Sequence[float], pct: float) -> float | None:
-    """Nearest-rank percentile of `values` (None when empty)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
 
 
 def estimated(rows: Iterable[LedgerRow]) -> Total[Decimal]:

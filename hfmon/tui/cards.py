@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.text import Text
 
 from hfmon import format as fmt
@@ -155,4 +157,25 @@ def legend_text(credits: Credits, limit_drawn: bool, history: bool, state: ViewS
         text.append(fmt.money(credits.limit_usd) + ("" if limit_drawn else " (off chart)"))
     text.append("  │ ", style=t.get("muted", ""))
     text.append(f"{fmt.day(state.now)} · {phrases.period_end(credits)}")
+    return text
+
+
+def api_health_text(state: ViewState) -> Text:
+    """Each Hugging Face API as hfmon's own requests found it over the last 24 h: requests, share answered
+    (not 5xx, not 429, not timed out), and p50/p95 time to the answer."""
+    r, t = state.report, state.tones
+    text = Text("Hugging Face as hfmon sees it · last 24 h of this run", style="bold")
+    if not r.api_health:
+        text.append("\n  no requests yet", style=t.get("muted", ""))
+        return text
+    for a in r.api_health:
+        pct = a.success_pct
+        # floored: 9,999 of 10,000 is 99.9%, never a rounded-up 100%
+        shown = fmt.MISSING if pct is None else "100%" if not a.failed else f"{math.floor(pct * 10) / 10:.1f}%"
+        tone = "good" if not a.failed else "warn" if pct is not None and pct >= 95 else "bad"
+        text.append(f"\n  {a.api:<10}{fmt.counted(a.requests, 'requests'):>15}  ")
+        text.append(f"{shown:>6} ok", style=t.get(tone, ""))
+        p50 = fmt.latency(None if a.p50_ms is None else a.p50_ms / 1000)
+        p95 = fmt.latency(None if a.p95_ms is None else a.p95_ms / 1000)
+        text.append(f"  p50 {p50:>7}  p95 {p95:>7}" + (" (sampled)" if a.sampled else ""))
     return text

@@ -9,6 +9,7 @@ from decimal import Decimal as D
 
 from hfmon.advice import advise
 from hfmon.alerts.engine import AlertEvent
+from hfmon.apihealth import ApiHealth
 from hfmon.clock import FrozenClock
 from hfmon.errors import Failure
 from hfmon.history import History
@@ -269,6 +270,8 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
         storage=Storage(private_bytes=1_283_424_000_000, public_bytes=43_052_000_000,
                         private_limit_bytes=1_000_000_000_000, repos=repos()),
         repositories=repositories(),
+        api_health=(ApiHealth("Hub", 1204, 2, 118.0, 480.0), ApiHealth("billing", 310, 0, 240.0, 910.0),
+                    ApiHealth("Endpoints", 96, 12, 300.0, 2400.0), ApiHealth("router", 4, 0, 95.0, 130.0)),
         zero_gpu=ZeroGpuQuota(base_s=1500, remaining_s=640, resets_at=datetime(2026, 11, 22, 0, 0, tzinfo=UTC)),
         running_cost_per_hour_usd=Total.sum((m.usd_per_hour for m in meter), D(0)), crosscheck=crosscheck,
         unpriced=("endpoint acme/rerank (nvidia-h100 x2)", "space bigcorp/agents (h200x2)"),

@@ -44,3 +44,16 @@ async def test_an_orgs_detail_lists_its_members_and_repositories() -> None:
         assert "datasets              2 · 467.4 GB" in text  # 455 GB + 12.4 GB
         assert "Spaces                1 · 2.00 GB" in text
         assert "most downloaded       acme/llama-ft-checkpoints (1,204 in 30 days)" in text
+
+
+async def test_the_sources_panel_says_how_each_hf_api_answered_hfmon() -> None:
+    app = app_for()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        lines = text_of(app, "#api-health").splitlines()
+        assert "last 24 h" in lines[0]
+        # 1,202 of 1,204 answered: 99.83%, floored to 99.8% (never rounded up to 100%)
+        assert lines[1].split() == ["Hub", "1,204", "requests", "99.8%", "ok", "p50", "118", "ms", "p95", "480", "ms"]
+        assert lines[2].split()[:5] == ["billing", "310", "requests", "100%", "ok"]
+        assert lines[3].split()[:5] == ["Endpoints", "96", "requests", "87.5%", "ok"]  # 84 of 96
+        assert lines[3].split()[-2:] == ["2.4", "s"]

@@ -46,7 +46,7 @@ class OverviewView(View):
                         yield Panel(KeyedTable(rows.SPENDER_COLUMNS, default_sort="cost", default_reverse=True,
                                                id="spenders"), title="Top spenders", id="spenders-panel")
                         yield Panel(Static(id="flags"), title="Flags", id="flags-panel")
-                    yield Panel(Static(id="notes", classes="notes"),
+                    yield Panel(Static(id="notes", classes="notes"), Static(id="api-health"),
                                 KeyedTable(rows.SOURCE_COLUMNS, default_sort="status", id="sources"),
                                 title="Sources", id="sources-panel")
 
@@ -101,6 +101,7 @@ class OverviewView(View):
         notes = self.query_one("#notes", Static)
         notes.display = bool(state.notes)
         notes.update(Text("\n".join(f"⚠ {n}" for n in state.notes), style=state.tones.get("warn", "")))
+        self.query_one("#api-health", Static).update(cards.api_health_text(state))
         sources = rows.source_rows(r, state.now, state.tones)
         bad = sum(1 for s in r.sources if s.status.value != "ok")
         fill(self.query_one("#sources-panel", Panel), self.query_one("#sources", KeyedTable), sources,
