@@ -103,8 +103,8 @@ async def test_a_failed_repo_listing_is_an_error_not_an_empty_list() -> None:
     col, _ = collector(hub)
     snap = await col.poll()
     alice = snap.namespace("alice")
-    assert alice is not None and alice.datasets is not None
-    assert alice.datasets.status is SourceStatus.ERROR and alice.datasets.value is None
+    assert alice is not None and alice.dataset_repos is not None
+    assert alice.dataset_repos.status is SourceStatus.ERROR and alice.dataset_repos.value is None
     assert alice.model_repos is not None and alice.model_repos.status is SourceStatus.OK
 
 
