@@ -229,9 +229,9 @@ async def test_the_readme_example_is_real_output(scenario: Scenario) -> None:
     readme = (Path(__file__).parent.parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("## Advisor", 1)[1]
     [example] = re.findall(r"```text\n(.*?)```", section, flags=re.S)[:1]
-    history = expect.history(scenario, START)
-    report, _ = await poll_report(scenario, START, history=history)
-    advice = advise(report, history, build_catalog(None))
+    from tests.advice.test_hardware import advised
+
+    advice, report = await advised(scenario)  # as the Monitor advises: with the models' sizes and the catalog
     rendered = render_advice(advice, what_if(report, advice)).splitlines()
     shown = [line for line in example.splitlines() if line and not line.startswith("…")]
     assert shown and all(line in rendered for line in shown)

@@ -30,6 +30,7 @@ from hfmon.fakehub.scenario import FULL_TOKEN
 from hfmon.models import Snapshot, SourceStatus
 from hfmon.monitor import served_models
 from hfmon.pricing.catalog import build_catalog
+from hfmon.report import Report
 from tests.costs import scenario_expect as expect
 from tests.costs.test_scenario import START
 
@@ -53,13 +54,19 @@ async def poll(scn: Scenario, now: datetime = START) -> tuple[Snapshot, FakeHub,
     return await collector.poll(), hub, collector
 
 
-async def advice_of(scn: Scenario, now: datetime = START) -> Advice:
+async def advised(scn: Scenario, now: datetime = START) -> tuple[Advice, Report]:
+    """The advice as the Monitor gives it (catalog from the poll, the served models' sizes), with a week of
+    minute-by-minute history, and its Report."""
     snapshot, _, collector = await poll(scn, now)
     await collector.aclose()
     history = expect.history(scn, now)
     catalog = build_catalog(snapshot)
     report = evaluate(snapshot, history, Config(), now, catalog=catalog)
-    return advise(report, history, catalog, models=served_models(snapshot))
+    return advise(report, history, catalog, models=served_models(snapshot)), report
+
+
+async def advice_of(scn: Scenario, now: datetime = START) -> Advice:
+    return (await advised(scn, now))[0]
 
 
 def oversized(advice: Advice) -> dict[str, object]:
