@@ -22,6 +22,7 @@ from hfmon.costs.index import HistoryIndex
 from hfmon.costs.ledger import proxy_checks, proxy_usage
 from hfmon.costs.observed import history_rows
 from hfmon.costs.resources import (
+    UPTIME_WINDOW,
     LinePricer,
     PricedLine,
     charge_line,
@@ -81,11 +82,13 @@ def history_since(snapshot: Snapshot, now: datetime) -> datetime:
 
 
 def history_windows(snapshot: Snapshot, now: datetime) -> list[Window]:
-    """The spend windows to ask the store to sum for `evaluate(snapshot, ..., now)` (`History.window_times`): those
-    starting at `history_since` or later (an earlier one is never covered: history is loaded from there)."""
+    """The windows to ask the store to sum for `evaluate(snapshot, ..., now)` (`History.window_times`): the spend
+    windows and the uptime windows, those starting at `history_since` or later (an earlier one is never covered:
+    history is loaded from there)."""
     since = history_since(snapshot, now)
-    return [w for w in wanted_windows({ns.namespace: namespace_period(ns, now).start for ns in snapshot.namespaces},
-                                      now) if w[0] >= since]
+    starts = {ns.namespace: namespace_period(ns, now).start for ns in snapshot.namespaces}
+    uptime = [(start, now) for start in (*starts.values(), now - UPTIME_WINDOW) if start < now]  # `resource_cost`
+    return [w for w in dict.fromkeys([*wanted_windows(starts, now), *uptime]) if w[0] >= since]
 
 
 class _Acc:
@@ -267,7 +270,8 @@ def _endpoint_row(e: Endpoint, catalog: Catalog, lines: Lines, history: HistoryI
     changes = history.changes_of("endpoint", key)
     single = e.max_replica is not None and e.max_replica <= 1 and all(c.replicas <= 1 for c in changes)
     cost = resource_cost("endpoint", price, endpoint_replicas(e), True, _mine(lines, "endpoints", key),
-                         changes, None, period, now, history.since, single)
+                         changes, None, period, now, history.since, single,
+                         billed=history.billed_time("endpoint", key))
     return EndpointRow(e, _with_hourly(cost, "endpoint", changes, catalog_price(catalog, "endpoint", e.namespace,
                                                                                  e.region), now, acc))
 
@@ -285,7 +289,7 @@ def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
     single = (s.replicas_requested or 1) <= 1 and (s.replicas_current or 0) <= 1 and all(
         c.replicas <= 1 for c in changes)
     cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine, changes, None,
-                         period, now, history.since, single, granted)
+                         period, now, history.since, single, granted, history.billed_time("space", s.id))
     cost = _with_hourly(cost, "space", changes, catalog_price(catalog, "space", s.namespace,
                                                               granted=hardware if granted else None), now, acc)
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
@@ -307,7 +311,8 @@ def _job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
     elif j.started_at is None and j.stage in ("SCHEDULING", "RUNNING"):
         own = []  # not started yet
     changes = history.changes_of("job", j.id)
-    cost = resource_cost("job", price, job_replicas(j), True, mine, changes, own, period, now, history.since)
+    cost = resource_cost("job", price, job_replicas(j), True, mine, changes, own, period, now, history.since,
+                         billed=history.billed_time("job", j.id))
     return JobRow(j, _with_hourly(cost, "job", changes, catalog_price(catalog, "job", j.namespace), now, acc))
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from hfmon.costs.billing_rules import is_billed
 from hfmon.history import History, StateChange, UsagePoint
 
 ChangesOf = Callable[[str, str], Sequence[StateChange]]
@@ -30,6 +31,22 @@ class HistoryIndex:
         self._all_usage = history.usage
         self.poll_gap_s = history.poll_gap_s
         self._usage: dict[str, History] = {}
+        self._times = history.window_times
+
+    def billed_time(self, kind: str, resource: str) -> Callable[[datetime, datetime], timedelta | None]:
+        """The resource's billed wall time in a window, from the store's sums (None: that window was not summed)."""
+        times = self._times
+        if times is None:
+            return lambda start, end: None
+        mine = times.times.get((kind, resource), {})
+
+        def billed(start: datetime, end: datetime) -> timedelta | None:
+            if (start, end) not in times.windows:
+                return None
+            micros = sum(t.micros for t in mine.get((start, end), ()) if is_billed(kind, t.state))
+            return timedelta(microseconds=micros)
+
+        return billed
 
     def changes_of(self, kind: str, resource: str) -> Sequence[StateChange]:
         """The state changes of one resource, oldest first."""

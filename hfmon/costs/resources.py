@@ -24,7 +24,7 @@ minutes elapsed since the period start (once the first minute is over).
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -38,6 +38,7 @@ from hfmon.report import Price, ResourceCost
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 FAMILY_KIND = {"spaces": "space", "jobs": "job", "endpoints": "endpoint"}
+UPTIME_WINDOW = timedelta(hours=24)  # the recent uptime (beside the period's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,9 +186,14 @@ def billed_since(kind: str, changes: Sequence[StateChange], start: datetime, now
                 if is_billed(kind, change.state) and stop > begin), timedelta(0))
 
 
+BilledTime = Callable[[datetime, datetime], timedelta | None]
+"""Billed wall time of one resource in [start, end) as the store summed it (`HistoryIndex.billed_time`); None when
+it did not sum that window (then it is worked out from the changes)."""
+
+
 def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[datetime, datetime]],
                spans_from: datetime | None, start: datetime, now: datetime,
-               observed_from: datetime | None = None) -> Decimal | None:
+               observed_from: datetime | None = None, summed: BilledTime | None = None) -> Decimal | None:
     """Share (%) of [start, now) spent billed, or None without data (see the module docstring).
 
     `observed_from`: when history began (its earliest row); a resource first seen later did not exist (or
@@ -200,7 +206,9 @@ def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[
     if observed_from is not None:
         history_from = min(history_from, observed_from)
     history_from = min(history_from, now)
-    billed = billed_since(kind, changes, start, now)
+    billed = summed(start, now) if summed is not None else None
+    if billed is None:
+        billed = billed_since(kind, changes, start, now)
     window_start = max(start, history_from)
     if spans_from is not None and history_from > start:
         covered_from = max(start, spans_from)
@@ -218,7 +226,8 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
                   lines: Sequence[PricedLine] | None, changes: Sequence[StateChange],
                   own_spans: Sequence[tuple[datetime, datetime]] | None, period: Period,
                   now: datetime, observed_from: datetime | None = None,
-                  single_replica: bool = False, granted: bool = False) -> ResourceCost:
+                  single_replica: bool = False, granted: bool = False, billed: BilledTime | None = None,
+                  ) -> ResourceCost:
     """A ResourceCost. `priced`: whether the resource needs a price (False for a static Space: free).
 
     `granted`: the statement says its current hardware is granted (`freeGrant`): it costs nothing now or ahead.
@@ -227,6 +236,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     `own_spans`: billed spans the resource itself reports completely (a job's start and finish), or None.
     `single_replica`: it never runs more than one replica, so its billed minutes are its billed wall time.
     `replicas_now` None: its stage is unknown, so is what it costs now.
+    `billed`: its billed time in a window as the store summed it (the same as from `changes`, faster).
     """
     if replicas_now is None:  # unknown stage: whether it bills at all is unknown, grant or not
         per_hour: Decimal | None = None
@@ -251,7 +261,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         # the statement lists every billed span of the period, and each line billed all along its span
         spans, spans_from = line_spans([p.line for p in lines], now), period.start
     to_end = None if per_hour is None else micro(per_hour * max(days(period.end - now), Decimal(0)) * 24)
-    period_uptime = uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from)
+    period_uptime = uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from, billed)
     # Billed minutes are whole minutes: compare them with the whole minutes elapsed (the one in progress is not
     # billed yet), and say nothing from them before the first minute is over.
     elapsed_minutes = (now - period.start) // timedelta(minutes=1)
@@ -264,7 +274,8 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         billed_usd=billed_usd,
         recomputed_usd=recomputed,
         uptime_pct=period_uptime,
-        uptime_24h_pct=uptime_pct(kind, changes, spans, spans_from, now - timedelta(hours=24), now, observed_from),
+        uptime_24h_pct=uptime_pct(kind, changes, spans, spans_from, now - UPTIME_WINDOW, now, observed_from,
+                                  billed),
         to_period_end_usd=to_end,
         replicas=replicas_now,
         granted=granted,

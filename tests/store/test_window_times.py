@@ -1,4 +1,4 @@
-"""The spend windows' state times summed in SQL: the same durations, and the same Report, as the state changes give.
+"""The state times summed in SQL (spend windows, uptime): the same durations, and the same Report, as the changes give.
 
 Eight days of polls every 14 minutes of an account whose resources change state at irregular times (one moves
 to other hardware, one changes replicas, one is deleted, a job ends): the store's sums are checked against
