@@ -18,29 +18,32 @@ and wakes between two polls.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.config import Tolerance
-from hfmon.costs.billing_rules import is_billed, micro, seconds
+from hfmon.costs.billing_rules import is_billed, micro
 from hfmon.costs.index import ChangesOf
 from hfmon.costs.resources import FAMILY_KIND, PricedLine, by_product, state_spans
 from hfmon.history import StateChange
 from hfmon.report import CheckStatus, CrossCheck
 
+MICROSECOND = timedelta(microseconds=1)
+MICROS_PER_MINUTE = 60 * 10**6
+
 
 def observed_minutes(kind: str, changes: Sequence[StateChange], hardware: str, start: datetime,
                      end: datetime) -> tuple[Decimal, int, int]:
     """(replica-minutes billed on `hardware` in [start, end), transitions in it, most replicas seen)."""
-    minutes, transitions, most = Decimal(0), 0, 1
+    replica_micros, transitions, most = 0, 0, 1  # whole microseconds: exact, and one division at the end
     for change, begin, stop in state_spans(changes, start, end):
         transitions += change.at >= start
         if not is_billed(kind, change.state) or (change.hardware and change.hardware != hardware):
             continue
         if stop > begin:
             most = max(most, change.replicas)
-            minutes += seconds(stop - begin) * max(change.replicas, 1) / 60
-    return minutes, transitions, most
+            replica_micros += (stop - begin) // MICROSECOND * max(change.replicas, 1)
+    return Decimal(replica_micros) / MICROS_PER_MINUTE, transitions, most
 
 
 PollGap = Callable[[datetime, datetime], float | None]

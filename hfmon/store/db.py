@@ -17,6 +17,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -172,6 +173,7 @@ class HistoryStore:
         self._conn = conn
         self._lock = threading.Lock()
         self._pruned_for: datetime | None = None
+        self._loaded: _Loaded | None = None  # what the last load read (the next one adds only what is newer)
         self.path = path
         self.retention = timedelta(days=retention_days)
 
@@ -269,6 +271,8 @@ class HistoryStore:
                 record_poll(conn, at)
 
         self._run(write)
+        if self._loaded is not None and at <= self._loaded.mark:  # not after what was read: read it all again
+            self._loaded = None
         if self._pruned_for is None or snapshot.taken_at - self._pruned_for >= PRUNE_EVERY:
             self.prune(snapshot.taken_at)
 
@@ -288,6 +292,8 @@ class HistoryStore:
             return reference, conn.total_changes - before
 
         reference, deleted = self._run(delete)
+        if deleted:
+            self._loaded = None  # rows read before may be gone
         if reference is not None:
             self._pruned_for = decode_time(reference)
         return deleted
@@ -300,20 +306,31 @@ class HistoryStore:
         For each namespace and each resource the last row before `since` comes too, so a window's
         starting state (and a trailing rate's starting total) is known. With `windows` (each ending by `now`),
         each resource's time in each state within them is summed in SQL (`History.window_times`).
+
+        Incremental: when the previous load had the same `since` and no other process wrote since (SQLite's
+        `data_version`), only the rows this process recorded after it are read and added to what it read.
         """
         start = encode_time(since)
         if windows and now is None:
             raise ValueError("load(windows=...) needs now=")
+        before = self._loaded if self._loaded is not None and self._loaded.since == start else None
 
-        def read(conn: sqlite3.Connection) -> tuple[list[Any], list[Any], dict[int, tuple[str, str]], list[Any],
-                                                    WindowTimes | None]:
-            return (conn.execute(q.LOAD_USAGE, {"since": start}).fetchall(),
-                    conn.execute(q.LOAD_CHANGES, {"since": start}).fetchall(),
+        def read(conn: sqlite3.Connection) -> tuple[int, list[Any], list[Any], dict[int, tuple[str, str]],
+                                                    list[Any], WindowTimes | None]:
+            version = conn.execute("PRAGMA data_version").fetchone()[0]  # changes when another process commits
+            if before is None or version != before.version:
+                usage = conn.execute(q.LOAD_USAGE, {"since": start}).fetchall()
+                changes = conn.execute(q.LOAD_CHANGES, {"since": start}).fetchall()
+            else:
+                usage = conn.execute(q.USAGE_AFTER, {"after": before.mark}).fetchall()
+                changes = conn.execute(q.CHANGES_AFTER, {"after": before.mark}).fetchall()
+            return (version, usage, changes,
                     {rid: (kind, resource) for rid, kind, resource in conn.execute(q.RESOURCE_NAMES)},
                     conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall(),
                     window_times(conn, windows, now) if windows and now is not None else None)
 
-        usage_rows, change_rows, names, run_rows, summed = self._run(read, "BEGIN")  # one read snapshot for all
+        version, usage_rows, change_rows, names, run_rows, summed = self._run(read, "BEGIN")  # one read snapshot
+        added = before is not None and version == before.version
         times: dict[int, datetime] = {}  # one poll's rows share a time: decode it once
 
         def time_of(value: int) -> datetime:
@@ -329,4 +346,20 @@ class HistoryStore:
             StateChange(*names[rid], time_of(at), state, hardware, replicas)
             for rid, at, state, hardware, replicas in change_rows)
         runs = tuple(PollRun(decode_time(first), decode_time(last), gap / 10**6) for first, last, gap in run_rows)
+        marks = [rows[-1][1] for rows in (usage_rows, change_rows) if rows]  # each ordered by time: its last is latest
+        if added and before is not None:
+            usage, changes = before.usage + usage, before.changes + changes  # all new rows are later: still in order
+            marks.append(before.mark)
+        self._loaded = _Loaded(start, version, max(marks), usage, changes) if marks else None
         return History(usage=usage, changes=changes, poll_runs=runs, window_times=summed)
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    """What the last `load` read: every usage point and state change from `since` up to `mark` (times encoded)."""
+
+    since: int
+    version: int  # SQLite's data_version then: another process's commit changes it
+    mark: int
+    usage: tuple[UsagePoint, ...]
+    changes: tuple[StateChange, ...]

@@ -71,6 +71,20 @@ LOAD_CHANGES = """
     ORDER BY s.at, r.kind, r.resource
 """
 
+# What a poll added after the previous load (`HistoryStore.load` reading incrementally): rows newer than :after.
+USAGE_AFTER = _NAMESPACES + """
+    SELECT u.namespace, u.at, u.period_start, u.inference_used_usd, u.jobs_used_usd
+    FROM ns JOIN usage_points AS u ON u.namespace = ns.name
+    WHERE u.at > :after
+    ORDER BY u.at, u.namespace
+"""
+CHANGES_AFTER = """
+    SELECT s.resource_id, s.at, s.state, s.hardware, s.replicas
+    FROM resources AS r CROSS JOIN state_changes AS s ON s.resource_id = r.id
+    WHERE s.at > :after
+    ORDER BY s.at, r.kind, r.resource
+"""
+
 RESOURCE_NAMES = "SELECT id, kind, resource FROM resources"
 
 
