@@ -213,8 +213,9 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
     if lines is None and ns.job_charges is not None and ns.job_charges.value is not None:
         pricer = LinePricer(ns.namespace, catalog, regions)
         charges = [p for p in (pricer(charge_line(c)) for c in ns.job_charges.value) if p is not None]
+    job_lines = by_resource if lines is not None else _by_resource(charges)  # once, not once per job
     for j in ns.jobs.value or ():
-        acc.jobs.append(_job_row(j, catalog, by_resource if lines is not None else _by_resource(charges), history,
+        acc.jobs.append(_job_row(j, catalog, job_lines, history,
                                  period, now, acc))
 
 
@@ -321,7 +322,9 @@ def _with_hourly(cost: ResourceCost, kind: str, changes: Sequence[StateChange], 
     """The cost with its $/h over the last 24 hours, from history."""
     if acc.coverage is None:
         return cost
-    spans = rated_spans(kind, changes, price_of, now - timedelta(hours=SPARK_HOURS), now)
+    # without history covering any hour there are no spans to price: every hour is unknown
+    spans = rated_spans(kind, changes, price_of, now - timedelta(hours=SPARK_HOURS), now) \
+        if acc.coverage.covers_any else ()
     return replace(cost, hourly_usd=hourly_usd(spans, acc.coverage, now))
 
 

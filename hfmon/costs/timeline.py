@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from hfmon.costs.billing_rules import is_billed, micro, seconds
 from hfmon.costs.resources import state_spans
@@ -96,6 +97,11 @@ class Coverage:
         self.last_poll = max((r.last for r in history.poll_runs), default=None)
         self._seen: dict[tuple[datetime, datetime], bool] = {}  # every resource asks about the same hours
 
+    @property
+    def covers_any(self) -> bool:
+        """Whether history may cover some stretch of time at all (it has rows and polls)."""
+        return self.since is not None and self.last_poll is not None
+
     def covers(self, start: datetime, end: datetime) -> bool:
         """Whether history saw all of [start, end) (the part after the last poll is the present: it counts)."""
         if self.since is None or self.last_poll is None or start < self.since:
@@ -109,11 +115,16 @@ class Coverage:
 def hourly_usd(spans: Sequence[StateSpan], coverage: Coverage, now: datetime,
                hours: int = SPARK_HOURS) -> tuple[Decimal | None, ...]:
     """Average $/h in each of the last `hours` whole hours up to `now`, oldest first (None: unknown)."""
-    out: list[Decimal | None] = []
-    for i in range(hours, 0, -1):
-        start, end = now - i * HOUR, now - (i - 1) * HOUR
-        out.append(spend(spans, start, end) if coverage.covers(start, end) else None)
-    return tuple(out)
+    if not coverage.covers_any:
+        return (None,) * hours
+    return tuple(spend(spans, start, end) if coverage.covers(start, end) else None
+                 for start, end in hour_bounds(now, hours))
+
+
+@lru_cache(maxsize=8)
+def hour_bounds(now: datetime, hours: int) -> tuple[tuple[datetime, datetime], ...]:
+    """The last `hours` whole hours up to `now`, oldest first (every resource of one Report asks for the same)."""
+    return tuple((now - i * HOUR, now - (i - 1) * HOUR) for i in range(hours, 0, -1))
 
 
 def catalog_price(catalog: Catalog, kind: str, namespace: str, region: str | None = None,
