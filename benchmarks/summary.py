@@ -4,8 +4,8 @@ verdict.
 Ratios are medians of paired runs measured in the same run of this script (the machine is shared: absolute
 times drift with its load, ratios of back-to-back runs much less). Bounded: every benchmark has a time limit
 (--limit); one that fails or overruns gives a "not measured" row and the rest still run. The 20x figures use
-half the runs (at least one). About 6 minutes with the default 3 runs on 2 idle cores, 15 under a load average of
-5; run it alone. The load average before and after is printed with the table.
+half the runs (at least one). Measured: 16 minutes under a load average of 5 on 2 cores with 3 runs everywhere (the
+20x figures then took 6 of them); run it alone. The load average before and after is printed with the table.
 Run: .venv/bin/python benchmarks/summary.py [--runs 3] [--limit 300] [--json]
 """
 
