@@ -80,6 +80,8 @@ from typing import Any
 from hfmon.advisor_settings import AdvisorSettings, parse_advisor
 from hfmon.alerts.settings import Alerts as Alerts  # re-exported: hfmon.config.Alerts is the public name
 from hfmon.alerts.settings import Thresholds as Thresholds
+from hfmon.config_alerts import WEBHOOK_FORMATS as WEBHOOK_FORMATS
+from hfmon.config_alerts import parse_alerts
 from hfmon.errors import ConfigError
 from hfmon.pricing.catalog import PriceOverrides
 
@@ -93,27 +95,6 @@ _NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,95}")
 _PROFILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _ENV_VAR = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 _HINT = "fix the value or remove the key to use the default"
-_THRESHOLD_KEYS = {  # what each threshold is, for errors (the same keys as THRESHOLD_KEYS)
-    "max_cost_per_hour_usd": "a number of USD per hour",
-    "max_period_usd": "a number of USD",
-    "min_credits_remaining_usd": "a number of USD",
-    "max_overage_usd": "a number of USD",
-    "max_credits_used_pct": "a percentage",
-    "monthly_budget_usd": "a number of USD",
-}
-_ALERT_KEYS = {
-    **_THRESHOLD_KEYS,
-    "limit_near_pct": "a percentage",
-    "idle_gpu_hours": "a number of hours",
-    "long_job_hours": "a number of hours",
-    "source_failing_minutes": "a number of minutes",
-    "long_running_hours": "a number of hours above 0",
-    "hysteresis_pct": "a percentage from 0 to 50",
-    "hook_timeout_s": "a number of seconds from 1 to 300",
-    "webhook_timeout_s": "a number of seconds from 1 to 300",
-}
-_ALERT_SWITCHES = ("long_running", "resource_group_limits", "unpriced")
-WEBHOOK_FORMATS = ("json", "slack", "discord")
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +223,7 @@ def load_config(path: Path | None = None) -> Config:
 
 def parse_config(raw: Mapping[str, Any], name: str = "config.toml", path: Path | None = None) -> Config:
     """Validate a parsed TOML document; `name` is the file name errors mention."""
-    v = _Validator(name)
+    v = Validator(name)
     v.known(raw, "", {"interval", "namespaces", "retention_days", "crosscheck", "prices", "alerts", "profiles",
                       "policy", "advisor"})
     interval = v.number(raw, "interval", INTERVAL_RULE, minimum=Decimal(MIN_INTERVAL_S))
@@ -254,7 +235,7 @@ def parse_config(raw: Mapping[str, Any], name: str = "config.toml", path: Path |
     v.known(cross, "crosscheck", {"tolerance_pct", "tolerance_usd"})
     pct = v.number(cross, "tolerance_pct", "a percentage >= 0", prefix="crosscheck")
     tol_usd = v.number(cross, "tolerance_usd", "a number of USD >= 0", prefix="crosscheck")
-    alerts = v.alerts(v.table(raw, "alerts"))
+    alerts = parse_alerts(v, v.table(raw, "alerts"))
     return Config(
         interval_s=float(interval) if interval is not None else 60.0,
         namespaces=v.namespaces(raw),
@@ -270,7 +251,7 @@ def parse_config(raw: Mapping[str, Any], name: str = "config.toml", path: Path |
     )
 
 
-class _Validator:
+class Validator:
     """Checks values and raises ConfigError naming the file, the key and what was expected."""
 
     def __init__(self, name: str) -> None:
@@ -341,59 +322,12 @@ class _Validator:
             out[name] = Profile(name, token_env, hf_token, self.namespaces(table, full))
         return MappingProxyType(out)
 
-    def alerts(self, raw: Mapping[str, Any]) -> Alerts:
-        extra = {"long_running", "resource_group_limits", "unpriced", "hook", "webhook_url", "webhook_format",
-                 "namespace"}
-        self.known(raw, "alerts", set(_ALERT_KEYS) | extra)
-        values: dict[str, Any] = {k: self.number(raw, k, what, prefix="alerts") for k, what in _ALERT_KEYS.items()}
-        for key, low, high in (("hysteresis_pct", 0, 50), ("hook_timeout_s", 1, 300), ("webhook_timeout_s", 1, 300)):
-            if values[key] is not None and not low <= values[key] <= high:
-                raise self.fail(f"alerts.{key}", _ALERT_KEYS[key], raw[key])
-        if values["long_running_hours"] is not None and values["long_running_hours"] <= 0:
-            raise self.fail("alerts.long_running_hours", _ALERT_KEYS["long_running_hours"], raw["long_running_hours"])
-        for key in _ALERT_SWITCHES:
-            if key in raw and not isinstance(raw[key], bool):
-                raise self.fail(f"alerts.{key}", "true or false", raw[key])
-            values[key] = raw.get(key)
-        values["hook"] = self.hook(raw.get("hook"))
-        url = raw.get("webhook_url")
-        if url is not None and (not isinstance(url, str) or not re.fullmatch(r"https?://[^\s/]+\S*", url)):
-            # not echoed: a webhook URL is a secret (Slack's and Discord's carry their key)
-            raise ConfigError(f"{self.name}: alerts.webhook_url: expected an http:// or https:// URL", _HINT)
-        values["webhook_url"] = url
-        fmt = raw.get("webhook_format")
-        if fmt is not None and fmt not in WEBHOOK_FORMATS:
-            raise self.fail("alerts.webhook_format", " or ".join(WEBHOOK_FORMATS), fmt)
-        values["webhook_format"] = fmt
-        own: dict[str, Thresholds] = {}
-        for ns, table in self.table(raw, "namespace", "alerts").items():
-            full = f"alerts.namespace.{ns}"
-            try:
-                check_namespace(ns)
-            except ValueError as exc:
-                raise ConfigError(f"{self.name}: {full}: {exc}", _HINT) from None
-            if not isinstance(table, dict):
-                raise self.fail(full, "a table of thresholds", table)
-            self.known(table, full, set(_THRESHOLD_KEYS))
-            own[ns] = Thresholds(**{k: self.number(table, k, what, prefix=full) for k, what in _THRESHOLD_KEYS.items()})
-        values["namespaces"] = MappingProxyType(own)
-        return Alerts(**{k: val for k, val in values.items() if val is not None})
-
-    def hook(self, value: Any) -> tuple[str, ...] | None:
-        """The hook command as an argument list: a list of strings, or one string split like a shell would."""
-        if value is None:
-            return None
-        if isinstance(value, str):
-            import shlex
-
-            try:
-                value = shlex.split(value)
-            except ValueError as exc:
-                raise self.fail("alerts.hook", f"a command ({exc})", value) from None
-        if not isinstance(value, list) or not value or not all(isinstance(a, str) and a for a in value):
-            raise self.fail("alerts.hook", 'a command: a list of arguments like ["notify-send", "hfmon"], '
-                            "run without a shell", value)
-        return tuple(value)
+    def namespace_key(self, name: str, key: str) -> str:
+        """`name` checked as a user or org name used as the key `key`, else ConfigError."""
+        try:
+            return check_namespace(name)
+        except ValueError as exc:
+            raise ConfigError(f"{self.name}: {key}: {exc}", _HINT) from None
 
     def namespaces(self, raw: Mapping[str, Any], prefix: str = "") -> tuple[str, ...] | None:
         key = f"{prefix}.namespaces" if prefix else "namespaces"
