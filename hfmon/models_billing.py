@@ -1,0 +1,151 @@
+"""Billing values parsed from Hugging Face's billing routes: usage, the period statement, invoices, job charges,
+inference sessions and resource groups (re-exported by `hfmon.models`, where the rest of the domain lives)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSpend:
+    """Inference Providers spend through one provider this period (`usage/live` providerDetails)."""
+
+    provider: str
+    requests: int
+    cost_usd: Decimal
+    duration_ms: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class InferenceUsage:
+    """Inference Providers usage this period for one namespace (`usage-v2`)."""
+
+    used_usd: Decimal  # includes unsettled placeholders
+    included_usd: Decimal
+    limit_usd: Decimal | None  # None: no spending limit set
+    requests: int
+    period_start: datetime | None  # real usage-v2 payloads may omit the period (hf-api.md 0.5)
+    period_end: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class JobsSpend:
+    """Jobs spend this period for one namespace (`usage-v2`.jobs)."""
+
+    used_usd: Decimal
+    minutes: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class LiveUsage:
+    """What the first complete `usage/live` event adds to usage-v2: spend per provider, and storage."""
+
+    by_provider: tuple[ProviderSpend, ...]
+    private_storage_bytes: int | None = None
+    private_storage_limit_bytes: int | None = None
+    public_storage_bytes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BillingUsage:
+    """Everything `usage-v2` and `usage/live` say about one namespace's period."""
+
+    namespace: str
+    inference: InferenceUsage
+    jobs: JobsSpend | None
+    by_provider: tuple[ProviderSpend, ...] | None = None  # None: the live stream was not read (unknown)
+    private_storage_bytes: int | None = None
+    private_storage_limit_bytes: int | None = None
+    public_storage_bytes: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class UsageLine:
+    """One itemised line of a billing period statement (`/billing/usage`)."""
+
+    product: str  # e.g. spaces/t4-small/minutes, endpoints/aws/nvidia-a10g/x1, jobs/cpu-basic/minutes
+    label: str | None  # the resource the line is for (Space id, endpoint name, job id)
+    entity_id: str | None
+    quantity: Decimal  # minutes for compute products
+    unit_cost_usd: Decimal  # per unit (minute)
+    total_usd: Decimal
+    started_at: datetime | None
+    stopped_at: datetime | None
+    active: bool
+    group: str = ""  # the statement's group key the line came under (informative only: any string)
+    free_grant: bool = False  # hardware granted to the Space (e.g. a community GPU grant): not paid by the account
+
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    """A billing period's invoice (the statement's `period.invoice`): a Stripe invoice, or none issued yet."""
+
+    namespace: str
+    issued: bool  # False: `no-invoice` (none issued for the period yet)
+    status: str | None  # draft | open | paid | uncollectible | void | unpaid (unknown values kept as-is)
+    amount_due_usd: Decimal | None
+    total_usd: Decimal | None
+    due_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodStatement:
+    """The itemised statement of the current billing period for one namespace."""
+
+    namespace: str
+    period_id: str | None
+    period_start: datetime
+    period_end: datetime
+    lines: tuple[UsageLine, ...]
+    invoice: Invoice | None = None  # None: the statement carried no invoice field
+
+
+@dataclass(frozen=True, slots=True)
+class JobCharge:
+    """What one job cost this period (`/billing/usage/jobs` jobDetails)."""
+
+    job_id: str
+    flavor: str
+    started_at: datetime | None
+    completed_at: datetime | None
+    minutes: Decimal
+    cost_usd: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class SessionCost:
+    """Settled Inference Providers cost of one `X-HF-Session-id` in one monthly period."""
+
+    session_id: str
+    period: datetime
+    requests: int
+    cost_usd: Decimal  # converted from costCents
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceGroup:
+    """A resource group of an org with its monthly spend limits (`organizations/{name}/resource-groups`)."""
+
+    namespace: str
+    id: str
+    name: str
+    limits_usd: tuple[tuple[str, Decimal], ...]  # (product, USD): total, inference, spaces, endpoints, jobs
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceGroupUsage:
+    """What one resource group used in one month (`usage-by-resource-group`); id None: resources in no group."""
+
+    namespace: str
+    id: str | None
+    name: str | None
+    period: datetime  # the month's start
+    inference_usd: Decimal
+    requests: int
+    spaces_usd: Decimal
+    endpoints_usd: Decimal
+    jobs_usd: Decimal
+    private_gb: Decimal  # peak in the month
+    public_gb: Decimal
