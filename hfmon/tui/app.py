@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from hfmon import format as fmt
-from hfmon.errors import AuthError, HfmonError, NoTokenError
+from hfmon.errors import AuthError, NoTokenError
 from hfmon.report import Health, Report
 from hfmon.tui import bindings, commands, status
 from hfmon.tui.messages import PollFailed, ReportReady
@@ -31,13 +31,13 @@ from hfmon.tui.screens.compute import ComputeView
 from hfmon.tui.screens.crosscheck import CrossCheckView
 from hfmon.tui.screens.detail import DetailScreen, detail_for
 from hfmon.tui.screens.endpoints import EndpointsView
-from hfmon.tui.screens.export import ExportScreen
 from hfmon.tui.screens.help import HelpScreen
 from hfmon.tui.screens.inference import InferenceView
 from hfmon.tui.screens.overview import OverviewView
 from hfmon.tui.screens.storage import StorageView
 from hfmon.tui.state import ViewState
 from hfmon.tui.themes import THEMES, tones
+from hfmon.tui.tools import TableTools
 from hfmon.tui.widgets.table import TOTAL_KEY, KeyedTable
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ OBSERVED_POINTS = 500  # per namespace; bounds memory over a day of polling
 log = logging.getLogger("hfmon.tui")  # reaches a file only when hfmon.logfile set one up
 
 
-class HfmonApp(App[int]):
+class HfmonApp(TableTools):
     """The live dashboard. Data arrives only through `ReportSource.poll()`; times only from `source.now()`."""
 
     CSS_PATH = Path(__file__).with_name("hfmon.tcss")  # absolute, so subclasses elsewhere find it
@@ -177,7 +177,8 @@ class HfmonApp(App[int]):
         for warning in self.source.warnings[len(self.notes):]:  # each once as a toast; the Overview keeps them
             self.notify(warning, title="hfmon", severity="warning", timeout=12)
         self.notes = tuple(self.source.warnings)
-        self.screen.remove_class("-loading")
+        if self.screen.has_class("-loading"):  # removing a class restyles the whole DOM (~100 ms), even if absent
+            self.screen.remove_class("-loading")
         self.polling = False
         rejected = report.rejected_by
         if report.health is Health.TOKEN_REJECTED and rejected is not None:
@@ -265,6 +266,8 @@ class HfmonApp(App[int]):
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         self.render_report()
+        if isinstance(self.focused, Tabs):  # a click on a tab: the keys go to the screen, not the tab bar
+            self.view(self.active_screen_id).focus_main()
 
     # --- actions ----------------------------------------------------------------------------------
 
@@ -365,72 +368,6 @@ class HfmonApp(App[int]):
     def action_toggle_theme(self) -> None:
         """Switch between the light and the dark theme."""
         self.theme = "hfmon-dark" if self.current_theme.name == "hfmon-light" else "hfmon-light"
-
-    def _filter_target(self) -> KeyedTable | None:
-        focused = self.focused
-        if isinstance(focused, KeyedTable):
-            return focused
-        tables = self.view(self.active_screen_id).tables()
-        return tables[0] if tables else None
-
-    def action_filter(self) -> None:
-        """Open the filter box for the focused table (or the screen's main table)."""
-        target = self._filter_target()
-        if target is None:
-            self.notify("This screen has no table to filter.", timeout=3)
-            return
-        self._filtering = target
-        box = self.query_one("#filter", Input)
-        box.value = target.filter_text
-        box.disabled = False
-        box.add_class("-active")
-        box.focus()
-
-    @on(Input.Changed, "#filter")
-    def _filter_changed(self, event: Input.Changed) -> None:
-        if self._filtering is not None:
-            self._filtering.set_filter(event.value)
-            self.render_report(force=True)
-
-    @on(Input.Submitted, "#filter")
-    def _filter_done(self, event: Input.Submitted) -> None:
-        self._close_filter()
-        if self._filtering is not None:
-            self._filtering.focus()
-
-    def _close_filter(self) -> None:
-        box = self.query_one("#filter", Input)
-        box.remove_class("-active")
-        box.disabled = True
-
-    def action_clear_filter(self) -> None:
-        """Clear the filter and close the box."""
-        target = self._filtering or self._filter_target()
-        self._close_filter()
-        if target is not None:
-            target.set_filter("")
-            target.focus()
-            self.render_report(force=True)
-
-    def action_export(self) -> None:
-        """Ask for a path and write the current Report there as JSON."""
-        if self.report is None:
-            self.notify("Nothing to export before the first poll.", severity="warning", timeout=4)
-            return
-        report = self.report
-        default = f"hfmon-report-{report.generated_at:%Y%m%dT%H%M%SZ}.json"
-        self.push_screen(ExportScreen(default), callback=lambda path: self._export(report, path))
-
-    def _export(self, report: Report, path: str | None) -> None:
-        if not path:
-            return
-        try:
-            written = commands.write_report(report, Path(path))
-        except (OSError, HfmonError) as exc:
-            self.notify(f"Could not write {path}: {exc}", title="Export failed", severity="error", timeout=8)
-            return
-        kept = "" if written.name == Path(path).expanduser().name else f" ({path} exists: kept it, wrote a new name)"
-        self.notify(f"Report saved to {written}{kept}", title="Exported", timeout=6)
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Textual's commands, then every hfmon action."""

@@ -85,7 +85,7 @@ SCHEDULED_COLUMNS = (
 )
 LIMIT_TONES = {"over": ("over", "bad"), "near": ("near", "warn")}
 SPENDER_COLUMNS = (
-    Column("name", "Top spenders (period)", flex=True), Column("kind", "Kind"), Column("cost", "Cost", True),
+    Column("name", "Resource", flex=True), Column("kind", "Kind"), Column("cost", "Cost", True),
     Column("rate", "$/h now", True),
 )
 

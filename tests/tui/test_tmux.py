@@ -63,8 +63,8 @@ def test_demo_in_a_real_terminal(tmux: Callable[..., str], tmp_path: Path) -> No
     def screen() -> str:
         return tmux("capture-pane", "-p", "-t", "hfmon")
 
-    first = wait_for(screen, "credits burn-down")
-    assert "DEMO" in first and "1 Overview" in first and "Running now" in first
+    first = wait_for(screen, "Top spenders")  # under the money per namespace, above the fold at 80x24
+    assert "Billed this period" in first and "DEMO" in first and "1 Overview" in first and "Running now" in first
     assert "/h" in wait_for(screen, "credits this period")
     tmux("send-keys", "-t", "hfmon", "4")
     compute = wait_for(screen, "Hardware")

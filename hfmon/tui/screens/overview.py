@@ -29,23 +29,24 @@ class OverviewView(View):
                 yield Panel(Static(id="credits"), title="Inference credits this period", id="credits-panel",
                             classes="card wide")
             yield Static(id="advice-line", classes="summary")
-            # two columns from 160 cells wide (.xpair), one under the other below that
+            # two columns from 160 cells wide (.xpair), one under the other below that; the money per namespace
+            # right under the cards (above the fold at 80x24), the burn-down across the whole width
+            with Horizontal(classes="xpair"):
+                yield Panel(KeyedTable(rows.SPEND_COLUMNS, default_sort="total", default_reverse=True, id="spend"),
+                            title="Billed this period", id="spend-panel", classes="column")
+                yield Panel(KeyedTable(rows.SPENDER_COLUMNS, default_sort="cost", default_reverse=True,
+                                       id="spenders"), title="Top spenders this period", id="spenders-panel",
+                            classes="column")
+            yield Panel(BurnDownChart(id="chart"), Static(id="legend"), title="Inference credits burn-down",
+                        id="chart-panel")
             with Horizontal(classes="xpair"):
                 with Vertical(classes="column"):
-                    # the money per namespace right under the cards: above the fold at 80x24
-                    yield Panel(KeyedTable(rows.SPEND_COLUMNS, default_sort="total", default_reverse=True,
-                                           id="spend"), title="Billed this period", id="spend-panel")
-                    yield Panel(BurnDownChart(id="chart"), Static(id="legend"), title="Inference credits burn-down",
-                                id="chart-panel")
                     yield Panel(KeyedTable(rows.GROUP_COLUMNS, default_sort="used", default_reverse=True,
                                            id="groups"), title="Resource groups this month", id="groups-panel")
                     yield Panel(KeyedTable(rows.SCHEDULED_COLUMNS, default_sort="next", id="scheduled"),
                                 title="Scheduled jobs · spend still to come", id="scheduled-panel")
+                    yield Panel(Static(id="flags"), title="Flags", id="flags-panel")
                 with Vertical(classes="column"):
-                    with Horizontal(classes="pair"):
-                        yield Panel(KeyedTable(rows.SPENDER_COLUMNS, default_sort="cost", default_reverse=True,
-                                               id="spenders"), title="Top spenders", id="spenders-panel")
-                        yield Panel(Static(id="flags"), title="Flags", id="flags-panel")
                     yield Panel(Static(id="notes", classes="notes"), Static(id="api-health"),
                                 KeyedTable(rows.SOURCE_COLUMNS, default_sort="status", id="sources"),
                                 title="Sources", id="sources-panel")
