@@ -119,24 +119,44 @@ async def big_table(every_row: bool, polls: int = 20) -> tuple[float, float, flo
     return statistics.median(apply_ms), min(apply_ms), statistics.median(paint_ms), len(added)
 
 
-async def memory(marks: tuple[int, ...] = (10, 1000, 5000)) -> dict[int, float]:
-    """RSS after each number of polls in `marks`, going through the real poll worker each time."""
-    from hfmon.tui.app import HfmonApp
-    from tests.tui.builder import FakeSource
+async def memory(marks: tuple[int, ...] = (10, 1000, 5000), budget_s: float = 1200.0) -> tuple[dict[int, float],
+                                                                                             float, int]:
+    """RSS after each number of polls in `marks`, going through the real poll worker each time; the seconds
+    taken and the polls done. The Reports are built once (20 of them, each with other figures) and served in turn
+    with the clock moving on, so the time goes to the dashboard, not to building test data. Bounded: it stops
+    after `budget_s` (then the last RSS is taken at the poll reached)."""
+    from dataclasses import replace
+    from datetime import datetime
 
-    source = FakeSource(step_s=60)
+    from hfmon.report import Report
+    from hfmon.tui.app import HfmonApp
+    from tests.tui.builder import NOW, FakeSource, build_report
+
+    reports = [build_report(NOW, tick=i) for i in range(20)]
+
+    def make(now: datetime, tick: int) -> Report:
+        return replace(reports[tick % len(reports)], generated_at=now)
+
+    source = FakeSource(make, step_s=60)
     app = HfmonApp(source, interval_s=3600, tick_s=3600)
     rss: dict[int, float] = {}
+    began = time.perf_counter()
     async with app.run_test(size=(120, 36)) as pilot:
         await pilot.press("4")  # the Compute screen: the most table rows redrawn per poll
+        done = 0
         for i in range(1, max(marks) + 1):
             app.start_poll()
             await app.workers.wait_for_complete()
             await pilot.pause()
+            done = i
             if i in marks:
                 gc.collect()
                 rss[i] = rss_mb()
-    return rss
+            if time.perf_counter() - began > budget_s:
+                gc.collect()
+                rss[i] = rss_mb()
+                break
+    return rss, time.perf_counter() - began, done
 
 
 async def detail_view(days: int = 30) -> tuple[float, int]:
@@ -196,10 +216,12 @@ def main() -> None:
     detail_ms, states = asyncio.run(detail_view())
     print(f"an Endpoint's detail opened over 30 days of history ({states:,} states of it, 200 resources): "
           f"{detail_ms:.0f} ms; goal <= 100 ms -> {'met' if detail_ms <= 100 else 'NOT met'}")
-    rss = asyncio.run(memory())
-    grew = rss[5000] - rss[10]
-    print(f"resident memory: {rss[10]:.1f} MB after 10 polls, {rss[1000]:.1f} MB after 1,000, {rss[5000]:.1f} MB "
-          f"after 5,000 (+{grew:.1f} MB from poll 10); goal within 5 MB -> {'met' if grew <= 5 else 'NOT met'}")
+    rss, took, done = asyncio.run(memory())
+    grew = max(rss.values()) - rss[10]
+    marks = ", ".join(f"{rss[n]:.1f} MB after {n:,}" for n in sorted(rss))
+    print(f"resident memory: {marks} polls (+{grew:.1f} MB at most from poll 10; {done:,} polls in {took:.0f} s"
+          f"{'' if done >= 5000 else ', stopped at the time budget'}); goal within 5 MB by poll 5,000 -> "
+          f"{'met' if grew <= 5 and done >= 5000 else 'NOT met' if grew > 5 else 'not reached'}")
 
 
 if __name__ == "__main__":
