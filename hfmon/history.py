@@ -24,6 +24,19 @@ class UsagePoint:
     jobs_used_usd: Decimal | None
 
 
+@dataclass(frozen=True, slots=True)
+class ProviderPoint:
+    """A namespace's period-to-date Inference Providers spend through one provider, as seen at one poll; the
+    points of a namespace at one `at` are its whole set then (provider '' alone: a set with no provider)."""
+
+    namespace: str
+    at: datetime
+    period_start: datetime
+    provider: str
+    used_usd: Decimal
+    requests: int
+
+
 GONE = "gone"  # StateChange.state of a resource that vanished from a fresh listing of its namespace (deleted)
 
 
@@ -86,6 +99,7 @@ class History:
     ledger: tuple[LedgerRow, ...] | None = None  # requests through `hfmon proxy`; None: the ledger was not read
     settled: tuple[SessionSettled, ...] = ()  # what HF settled for the ledger's sessions
     window_times: WindowTimes | None = None  # the spend windows' state times, when the store summed them
+    provider_points: tuple[ProviderPoint, ...] = ()  # spend per provider over time, oldest first
 
     def poll_gap_s(self, start: datetime, end: datetime) -> float | None:
         """The largest gap between polls over [start, end]; None when no run of polls covers it all."""

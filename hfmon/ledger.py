@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from hfmon.provider_spend import step_starts
 from hfmon.report import Total
 
 
@@ -107,10 +108,7 @@ class UsageWindow:
     @property
     def step_starts(self) -> tuple[datetime, ...]:
         """When each step of the series begins."""
-        if self.step is None:
-            return ()
-        count = max(1, -(-(self.end - self.start) // self.step))
-        return tuple(self.start + i * self.step for i in range(count))
+        return () if self.step is None else step_starts(self.start, self.end, self.step)
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:  # the ledger builds on Total, history on the ledger: the Repo
     from hfmon.advice.model import Advice
     from hfmon.history import StateChange
     from hfmon.ledger import ProxyUsage
+    from hfmon.provider_spend import ProviderSpendWindow
 
 
 class PriceSource(StrEnum):
@@ -310,6 +311,7 @@ class Report:
     invoices: tuple[Invoice, ...] = ()  # the current period's invoice per namespace whose statement is readable
     scheduled_jobs: tuple[ScheduledJobRow, ...] = ()  # spend still to come, next run first
     proxy: ProxyUsage | None = None  # requests through `hfmon proxy`; None: no history to read its ledger from
+    provider_spend: tuple[ProviderSpendWindow, ...] = ()  # per provider over time, per window, from history
     windows: tuple[WindowSpend, ...] = ()  # per namespace and window (costs.windows.WINDOWS), from history
     api_health: tuple[ApiHealth, ...] = ()  # HF's APIs as hfmon's own requests found them, last 24 h (this process)
     repositories: Repositories = Repositories()  # models, datasets and Spaces with downloads and likes; org members

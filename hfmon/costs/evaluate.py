@@ -21,6 +21,7 @@ from hfmon.costs.groups import group_flags, group_rows
 from hfmon.costs.index import HistoryIndex
 from hfmon.costs.ledger import proxy_checks, proxy_usage
 from hfmon.costs.observed import history_rows
+from hfmon.costs.provider_time import provider_spend
 from hfmon.costs.resources import (
     UPTIME_WINDOW,
     LinePricer,
@@ -126,6 +127,8 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         user_period(snapshot, now).start)
     if proxy is not None:
         acc.crosscheck += proxy_checks(proxy, config.tolerance)
+    over_time = () if history.ledger is None else provider_spend(history.provider_points, now,
+                                                                 user_period(snapshot, now).start)
     acc.crosscheck.sort(key=lambda c: (not c.item.startswith("total"), c.item))
     groups = group_rows(ordered, config.alerts)
     flags = (flagging.credit_flags(acc.credits, config.alerts)
@@ -163,6 +166,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         gpu_hours_missing=tuple(ns.statement.name for ns in ordered if ns.statement.value is None),
         resource_groups=groups,
         proxy=proxy,
+        provider_spend=over_time,
         scheduled_jobs=scheduled_rows(ordered, catalog),
         invoices=tuple(s.invoice for s in (ns.statement.value for ns in ordered) if s and s.invoice),
         windows=report_windows(index, acc.coverage, catalog, acc.period_starts, acc.spend, acc.endpoints,

@@ -28,6 +28,7 @@ from hfmon.ledger import (
     UsageWindow,
 )
 from hfmon.models import RouterPrice
+from hfmon.provider_spend import step_starts
 from hfmon.report import CheckStatus, CrossCheck, Total
 from hfmon.stats import percentile
 
@@ -133,7 +134,7 @@ def over_time(rows: Sequence[LedgerRow], key: Callable[[LedgerRow], str], names:
               end: datetime, step: timedelta) -> tuple[UsageSeries, ...]:
     """Per group in `names` (in that order): its requests and estimated cost in each `step` from `start`, over the
     rows in [start, end] (the last step ends at `end`, so it may be shorter). The steps add up to the window."""
-    count = max(1, -(-(end - start) // step))
+    count = len(step_starts(start, end, step))
     cells: dict[str, list[list[LedgerRow]]] = {name: [[] for _ in range(count)] for name in names}
     for r in rows:
         group = cells.get(key(r))

@@ -30,6 +30,7 @@ from hfmon import errors
 from hfmon.files import narrow, private_dir, private_file
 from hfmon.history import History, PollRun, StateChange, UsagePoint, Window, WindowTimes
 from hfmon.models import Snapshot
+from hfmon.store import provider_points
 from hfmon.store import queries as q
 from hfmon.store.aggregates import window_times
 from hfmon.store.extract import (
@@ -262,9 +263,11 @@ class HistoryStore:
         points = usage_points(snapshot)
         observed = observe(snapshot)
         sessions = fresh_sessions(snapshot)
+        providers = provider_points.provider_sets(snapshot)
 
         def write(conn: sqlite3.Connection) -> None:
             record_usage(conn, points, at)
+            provider_points.record(conn, providers, at)  # spend per provider, for its charts over time
             record_sessions(conn, sessions, snapshot.taken_at)  # settled costs of the proxy's sessions
             record_states(conn, observed, at)
             if observed.listed:  # the poll saw resources: it counts for the gaps history must allow for
@@ -289,6 +292,7 @@ class HistoryStore:
                 return None, 0
             before = conn.total_changes
             q.prune(conn, reference - self.retention // q.MICROSECOND)
+            provider_points.prune(conn, reference - self.retention // q.MICROSECOND)
             return reference, conn.total_changes - before
 
         reference, deleted = self._run(delete)

@@ -180,7 +180,11 @@ class LedgerWriter:
 
 
 def with_ledger(store: HistoryStore, history: History, since: datetime) -> History:
-    """`history` with the ledger rows from `since` on and the settled costs of their sessions."""
+    """`history` with the ledger rows from `since` on and the settled costs of their sessions, and the spend per
+    provider over the same time (what the Inference screen charts beside the ledger's)."""
+    from hfmon.store import provider_points
+
     rows = load(store, since)
     found = settled(store, {r.session_id for r in rows if r.session_id is not None})
-    return replace(history, ledger=rows, settled=tuple(found.values()))
+    return replace(history, ledger=rows, settled=tuple(found.values()),
+                   provider_points=provider_points.load(store, since))

@@ -133,7 +133,24 @@ V5 = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5)
+# v6: Inference Providers spend per provider as each poll read it (`usage/live` providerDetails), period to
+# date, per namespace: a namespace's whole set of providers is written at the polls where any of it changed
+# (a set with no provider at all is one row with provider ''), so the set at any time is the last one before.
+V6 = (
+    """
+    CREATE TABLE provider_points (
+        namespace TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        period_start INTEGER NOT NULL,
+        provider TEXT NOT NULL,
+        used_usd TEXT NOT NULL,
+        requests INTEGER NOT NULL
+    )
+    """,
+    "CREATE INDEX provider_points_namespace_at ON provider_points (namespace, at)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -17,6 +17,7 @@ from hfmon.ledger import ProxyUsage, UsageFigures, UsageSeries, UsageWindow
 from hfmon.models import Account, Endpoint, Job, Org, RepoStorage, SourceStatus, Space, ZeroGpuQuota
 from hfmon.models_hub import OrgMember
 from hfmon.pricing.catalog import build_catalog
+from hfmon.provider_spend import ProviderSpendWindow, SpendSeries
 from hfmon.report import (
     CheckStatus,
     Credits,
@@ -280,6 +281,7 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
         spend=(Spend("alice", D("1.74") + bump, D("9.35"), D("44.80"), D("1.51"), None, None),
                Spend("acme", D("22.12"), D("1614.00"), D("816.00"), D("150.00"), D("37.50"), D(0))),
         proxy=proxy_usage(now),
+        provider_spend=(provider_spend(now),),
     )
     return replace(report, advice=advise(report, History(), build_catalog(None)))  # as the Monitor adds it
 
@@ -312,6 +314,18 @@ def _spread(requests: int, usd: D, steps: int) -> tuple[tuple[int, ...], tuple[T
     money = [(usd * w / sum(weights)).quantize(D("0.000001")) for w in weights[:-1]]
     return (tuple(counts) + (requests - sum(counts),),
             tuple(Total(m) for m in money) + (Total(usd - sum(money, D(0))),))
+
+
+def provider_spend(now: datetime) -> ProviderSpendWindow:
+    """Billed spend per provider over the period as the polls saw it: no history for the first three days."""
+    step = timedelta(days=1)
+    steps = -(-(now - PERIOD_START) // step)
+    unknown = Total(None, ("unknown:no history from the step's start for alice",))
+    series = []
+    for name, usd in (("together", D("6.30")), ("fireworks-ai", D("4.02")), ("sambanova", D("2.10"))):
+        _, spread = _spread(0, usd, steps - 3)
+        series.append(SpendSeries(name, (unknown,) * 3 + spread, Total(usd, unknown.missing)))
+    return ProviderSpendWindow("period", PERIOD_START, now, step, tuple(series))
 
 
 def meter_of(endpoint_rows: tuple[EndpointRow, ...], space_rows: tuple[SpaceRow, ...],

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
 from hfmon.ledger import UsageFigures, UsageSeries, UsageWindow
+from hfmon.provider_spend import ProviderSpendWindow, SpendSeries
 from hfmon.report import Total
-from hfmon.tui.ledger_rows import TOP_LINES, spend_legend, spend_plot
-from hfmon.tui.widgets.series_chart import nice_ticks, tick_label
+from hfmon.tui.over_time import TOP_LINES, model_lines, provider_lines, spend_legend, spend_plot
+from hfmon.tui.widgets.series_chart import nice_ticks, segments, tick_label
 
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 UNPRICED = Total(None, ("unpriced:m/free via p",))
@@ -22,36 +23,37 @@ def figures(name: str, usd: Total[D], requests: int) -> UsageFigures:
 
 def hour_window(models: list[tuple[str, tuple[Total[D], ...], int]]) -> UsageWindow:
     series = tuple(UsageSeries(name, (requests,) + (0,) * 11, steps) for name, steps, requests in models)
-    totals = tuple(figures(name, Total.sum(steps, D(0)), requests) for name, steps, requests in models)
+    totals = tuple(figures(name, UNPRICED if UNPRICED in steps else Total.sum(steps, D(0)), requests)
+                   for name, steps, requests in models)  # as the ledger adds up: nothing priced is unknown
     return UsageWindow("1h", NOW - timedelta(hours=1), NOW, totals, (), timedelta(minutes=5), series)
 
 
 def test_priced_models_are_drawn_with_their_spend_per_step_and_an_unpriced_one_is_named_not_drawn() -> None:
     cheap = (Total(D("0.0004")),) + (Total(D(0)),) * 10 + (Total(D("0.0002")),)
     window = hour_window([("m/a", cheap, 3), ("m/free", (UNPRICED,) + (Total(D(0)),) * 11, 2)])
-    plot = spend_plot(window, window.models_over_time, window.by_model)
+    plot = spend_plot(window.step_starts, timedelta(minutes=5), model_lines(window))
     assert plot.lines == (("m/a", (0.0004,) + (0.0,) * 10 + (0.0002,)),)
     assert plot.y_ticks[0] == 0 and 0.0004 <= plot.y_ticks[-1] < 0.0008 and len(plot.y_ticks) <= 5
     assert plot.x_labels[0] == (0, "14:00") and all(label.endswith("0") or label.endswith("5")
                                                      for _, label in plot.x_labels)
-    legend = spend_legend(plot, window.by_model, ["#ff0000"], {}).plain
+    legend = spend_legend(plot, model_lines(window), ["#ff0000"], {}, "none").plain
     assert "m/a $0.000600 · 3 requests" in legend and "not drawn, no price: m/free" in legend
 
 
 def test_at_most_five_lines_and_the_legend_says_how_many_more() -> None:
     models = [(f"m/{i}", (Total(D(10 - i)),) + (Total(D(0)),) * 11, 1) for i in range(7)]
     window = hour_window(models)
-    plot = spend_plot(window, window.models_over_time, window.by_model)
+    plot = spend_plot(window.step_starts, timedelta(minutes=5), model_lines(window))
     assert [name for name, _ in plot.lines] == [f"m/{i}" for i in range(TOP_LINES)]
-    assert "2 more in the table" in spend_legend(plot, window.by_model, [], {}).plain
+    assert "2 more in the table" in spend_legend(plot, model_lines(window), [], {}, "none").plain
 
 
 def test_a_partial_step_draws_its_known_part_and_the_legend_marks_the_total_partial() -> None:
     partial = Total(D("1.5"), ("unknown:requests without usage",))
     window = hour_window([("m/a", (partial,) + (Total(D(0)),) * 11, 4)])
-    plot = spend_plot(window, window.models_over_time, window.by_model)
+    plot = spend_plot(window.step_starts, timedelta(minutes=5), model_lines(window))
     assert plot.lines[0][1][0] == 1.5
-    assert "at least $1.50" in spend_legend(plot, window.by_model, [], {}).plain
+    assert "at least $1.50" in spend_legend(plot, model_lines(window), [], {}, "none").plain
 
 
 def test_ticks_and_labels_reach_below_a_cent() -> None:
@@ -61,3 +63,20 @@ def test_ticks_and_labels_reach_below_a_cent() -> None:
                                                                            "$1.5k"]
     assert tick_label(12, False) == "12" and tick_label(2500, False) == "2.5k"
     assert replace(hour_window([]), step=None).step_starts == ()
+
+
+def test_billed_spend_with_no_history_at_first_is_a_gap_and_a_provider_never_known_is_named() -> None:
+    unknown = Total(None, ("unknown:no history from the step's start for alice",))
+    steps = (unknown, unknown, Total(D("0.5")), Total(D("0.25")))
+    billed = ProviderSpendWindow("24h", NOW - timedelta(hours=4), NOW, timedelta(hours=1), (
+        SpendSeries("together", steps, Total(D("0.75"), unknown.missing)),
+        SpendSeries("groq", (unknown,) * 4, Total(None, unknown.missing))))
+    lines = provider_lines(billed)
+    plot = spend_plot(billed.step_starts, billed.step, lines)
+    assert plot.lines == (("together", (None, None, 0.5, 0.25)),)
+    assert segments(plot.lines[0][1]) == [([2.0, 3.0], [0.5, 0.25])]
+    legend = spend_legend(plot, lines, [], {}, "none").plain
+    assert "together at least $0.75" in legend and "not drawn, unknown: groq" in legend
+    assert "requests" not in legend  # billing gives no requests per step here
+    empty = ProviderSpendWindow("1h", NOW - timedelta(hours=1), NOW, timedelta(minutes=5), ())
+    assert spend_legend(spend_plot(empty.step_starts, empty.step, []), [], [], {}, "nothing").plain == "nothing"

@@ -3,6 +3,7 @@ that went through `hfmon proxy`, with their spend over time (per model and per p
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from rich.text import Text
@@ -11,9 +12,9 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from hfmon import format as fmt
-from hfmon.ledger import UsageWindow
 from hfmon.tui import rows
-from hfmon.tui.ledger_rows import PROXY_MODEL_COLUMNS, proxy_model_rows, spend_legend, spend_plot
+from hfmon.tui.ledger_rows import PROXY_MODEL_COLUMNS, proxy_model_rows
+from hfmon.tui.over_time import ChartLine, model_lines, provider_lines, spend_legend, spend_plot
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
 from hfmon.tui.widgets.panel import Panel
@@ -77,26 +78,30 @@ class InferenceView(View):
         fill(models_panel, self.query_one("#models", KeyedTable),
              proxy_model_rows(period.by_model if period else (), t), "", "models")
         window = proxy.window(state.window) if proxy is not None else None
-        for what in ("models", "providers"):
-            self._over_time(what, window, state)
+        billed = next((w for w in state.report.provider_spend if w.name == state.window), None)
+        label = fmt.window_label(state.window)
+        used = window is not None and window.step is not None and models_panel.display  # the proxy was used
+        models = (window.step_starts, window.step, model_lines(window)) if window and window.step and used else None
+        self._over_time("models", models,
+                        f"Spend per model over time · {label} · estimated, requests through hfmon proxy",
+                        "No requests through hfmon proxy in this window.", state)
+        providers = (billed.step_starts, billed.step, provider_lines(billed)) if billed else None
+        self._over_time("providers", providers,
+                        f"Spend per provider over time · {label} · billed, as the polls saw it",
+                        "No spend through any provider in this window.", state)
 
-    def _over_time(self, what: str, window: UsageWindow | None, state: ViewState) -> None:
-        """One chart of the proxy ledger's estimated spend per step of the chosen window, with its legend."""
+    def _over_time(self, what: str, data: tuple[tuple[datetime, ...], timedelta, list[ChartLine]] | None,
+                   title: str, empty: str, state: ViewState) -> None:
+        """One chart of spend per step of the chosen window, with its legend; hidden without the data."""
         panel = self.query_one(f"#{what}-over-time", Panel)
-        if window is None:
-            panel.display = False
+        panel.display = bool(data)
+        if not data:
             return
-        series, figures = ((window.models_over_time, window.by_model) if what == "models"
-                           else (window.providers_over_time, window.by_provider))
-        panel.display = bool(window.step and series)
-        if not panel.display:
-            return
+        starts, step, lines = data
         chart = self.query_one(f"#{what}-chart", SeriesChart)
-        plot = spend_plot(window, series, figures)
+        plot = spend_plot(starts, step, lines)
         chart.show(plot)
-        self.query_one(f"#{what}-legend", Static).update(spend_legend(plot, figures, chart.line_colors(),
-                                                                      state.tones))
-        step = fmt.duration(window.step.total_seconds()) if window.step else ""
-        panel.border_title = (f"Spend per {what[:-1]} over time · {fmt.window_label(state.window)} · estimated, "
-                              "requests through hfmon proxy")
-        panel.note(f"a point per {step}" if step else "")
+        self.query_one(f"#{what}-legend", Static).update(spend_legend(plot, lines, chart.line_colors(),
+                                                                      state.tones, empty))
+        panel.border_title = title
+        panel.note(f"a point per {fmt.duration(step.total_seconds())}")

@@ -19,7 +19,7 @@ LINE_COLORS = ("primary", "secondary", "accent", "success", "warning", "error")
 class SeriesPlot:
     """What the chart draws: a value per step for each line, the x axis's labelled steps, the y axis's ticks."""
 
-    lines: tuple[tuple[str, tuple[float, ...]], ...]  # (name, a value per step)
+    lines: tuple[tuple[str, tuple[float | None, ...]], ...]  # (name, a value per step; None: unknown, a gap)
     x_labels: tuple[tuple[int, str], ...]  # (step index, label)
     y_ticks: tuple[float, ...]
     money: bool = True  # USD on the y axis (else a count)
@@ -95,5 +95,23 @@ class SeriesChart(PlotextPlot):
         plt.yticks(list(ticks), [tick_label(t, data.money) for t in ticks])
         for i, (_, values) in enumerate(data.lines):
             color = self._rgb(LINE_COLORS[i % len(LINE_COLORS)])
-            plt.plot([float(x) for x in range(len(values))], list(values), marker="braille", color=color)
+            for xs, ys in segments(values):
+                plt.plot(xs, ys, marker="braille", color=color)
         self.refresh()
+
+
+def segments(values: tuple[float | None, ...]) -> list[tuple[list[float], list[float]]]:
+    """The runs of known values (x, y), split where a value is unknown: a gap is drawn as a gap, not as $0."""
+    out: list[tuple[list[float], list[float]]] = []
+    run: tuple[list[float], list[float]] = ([], [])
+    for x, y in enumerate(values):
+        if y is None:
+            if run[0]:
+                out.append(run)
+            run = ([], [])
+        else:
+            run[0].append(float(x))
+            run[1].append(y)
+    if run[0]:
+        out.append(run)
+    return out

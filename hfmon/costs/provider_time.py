@@ -1,0 +1,74 @@
+"""Inference Providers spend per provider over time, from the per-provider sets history recorded at each poll
+(pure; no clock, no I/O).
+
+What a step shows is the spend the polls saw appear in it: each recorded set against the one before it (a new
+billing period starts from zero). So the steps of a window add up to the spend between its start and now, and
+a namespace whose history does not reach back to a step's start leaves that step unknown (partial), never $0.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+
+from hfmon.costs.ledger import STEPS, WINDOWS
+from hfmon.figures import Total
+from hfmon.history import ProviderPoint
+from hfmon.provider_spend import ProviderSpendWindow, SpendSeries, step_starts
+
+ZERO = Decimal(0)
+Change = tuple[datetime, str, str, Decimal]  # (seen at, namespace, provider, spend that appeared)
+
+
+def changes(points: Iterable[ProviderPoint]) -> tuple[dict[str, datetime], list[Change]]:
+    """Each namespace's first recorded set (its baseline), and every change of spend a later set shows."""
+    sets: dict[str, dict[datetime, tuple[datetime, dict[str, Decimal]]]] = defaultdict(dict)
+    for p in points:
+        _, values = sets[p.namespace].setdefault(p.at, (p.period_start, {}))
+        if p.provider:  # '' marks a set with no provider
+            values[p.provider] = p.used_usd
+    first: dict[str, datetime] = {}
+    out: list[Change] = []
+    for namespace, by_time in sets.items():
+        ordered = sorted(by_time.items())
+        first[namespace] = ordered[0][0]
+        for (_, (period_before, before)), (at, (period, now)) in zip(ordered, ordered[1:], strict=False):
+            base = before if period == period_before else {}  # a new period starts from zero
+            for provider in now.keys() | base.keys():
+                delta = now.get(provider, ZERO) - base.get(provider, ZERO)
+                if delta:
+                    out.append((at, namespace, provider, delta))
+    return first, out
+
+
+def provider_spend(points: Sequence[ProviderPoint], now: datetime,
+                   period_start: datetime) -> tuple[ProviderSpendWindow, ...]:
+    """Per window (1h, 24h, 7d, 30d, the period) and provider: the spend of every namespace together in each
+    step, the costliest provider first. Providers whose spend did not move in a window are left out of it."""
+    first, seen = changes(points)
+    providers = sorted({p.provider for p in points if p.provider})
+    out = []
+    for name, length in (*WINDOWS, ("period", now - period_start)):
+        start, step = now - length, STEPS[name]
+        starts = step_starts(start, now, step)
+        bounds = (*starts, now)
+        cells: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)  # (provider, step, namespace)
+        for at, namespace, provider, delta in seen:
+            if start < at <= now:
+                index = min(len(starts) - 1, max(0, -(-(at - start) // step) - 1))  # steps are (b_k, b_k+1]
+                cells[(provider, index, namespace)] += delta
+        series = []
+        for provider in providers:
+            steps = tuple(Total.of(
+                (("unknown:no history from the step's start for " + ns, None) if first[ns] > bounds[k]
+                 else (ns, cells.get((provider, k, ns), ZERO)) for ns in sorted(first)), ZERO)
+                for k in range(len(starts)))
+            total = Total.sum(steps, ZERO)
+            if total.complete and total.value == 0:
+                continue  # nothing moved
+            series.append(SpendSeries(provider, steps, total))
+        series.sort(key=lambda s: (-(s.total.known or ZERO), s.name))
+        out.append(ProviderSpendWindow(name, start, now, step, tuple(series)))
+    return tuple(out)

@@ -1,0 +1,74 @@
+"""Inference Providers spend per provider over time in the history file: each namespace's set of providers
+(period to date) written at the polls where it changed, read back as `ProviderPoint`s."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from hfmon.costs.credits import namespace_period
+from hfmon.history import ProviderPoint
+from hfmon.models import Snapshot, SourceStatus
+from hfmon.store.extract import decode_time, encode_money, encode_time
+
+if TYPE_CHECKING:  # db.py writes the points through this module on each poll
+    from hfmon.store.db import HistoryStore
+
+NO_PROVIDER = ""  # the one row of a set with no provider (nothing spent through any yet this period)
+_LATEST = """
+    SELECT provider, period_start, used_usd, requests FROM provider_points
+    WHERE namespace = ? AND at = (SELECT MAX(at) FROM provider_points WHERE namespace = ?)
+"""
+_INSERT = ("INSERT INTO provider_points (namespace, at, period_start, provider, used_usd, requests) "
+           "VALUES (?, ?, ?, ?, ?, ?)")
+
+Set = frozenset[tuple[str, int, str, int]]  # (provider, period start, used USD as text, requests)
+
+
+def provider_sets(snapshot: Snapshot) -> dict[str, Set]:
+    """Each namespace's spend per provider this period, where this poll read it (`usage/live`)."""
+    out: dict[str, Set] = {}
+    for ns in snapshot.namespaces:
+        billing = ns.billing.value
+        if ns.billing.status is not SourceStatus.OK or billing is None or billing.by_provider is None:
+            continue  # not read this poll: nothing is known, so nothing is written
+        start = encode_time(namespace_period(ns, snapshot.taken_at).start)
+        rows = {(p.provider, start, str(encode_money(p.cost_usd)), p.requests) for p in billing.by_provider
+                if p.provider != NO_PROVIDER}
+        out[ns.namespace] = frozenset(rows or {(NO_PROVIDER, start, "0", 0)})
+    return out
+
+
+def record(conn: sqlite3.Connection, sets: dict[str, Set], at: int) -> None:
+    """Write each namespace's set where it differs from the last one written (inside the caller's transaction)."""
+    for namespace, rows in sets.items():
+        latest = frozenset((str(p), int(s), str(u), int(n)) for p, s, u, n in conn.execute(_LATEST, (namespace,) * 2))
+        if latest != rows:
+            conn.executemany(_INSERT, [(namespace, at, start, provider, used, requests)
+                                       for provider, start, used, requests in sorted(rows)])
+
+
+def prune(conn: sqlite3.Connection, cutoff: int) -> None:
+    """Drop the sets older than `cutoff`, keeping each namespace's last set before it (its state at the cutoff)."""
+    conn.execute("""
+        DELETE FROM provider_points WHERE at < ? AND at < (
+            SELECT MAX(p.at) FROM provider_points p WHERE p.namespace = provider_points.namespace AND p.at < ?)
+    """, (cutoff, cutoff))
+
+
+def load(store: HistoryStore, since: datetime) -> tuple[ProviderPoint, ...]:
+    """The sets from the last one before `since` on (per namespace), oldest first."""
+    start = encode_time(since)
+    query = """
+        SELECT namespace, at, period_start, provider, used_usd, requests FROM provider_points p
+        WHERE at >= COALESCE((SELECT MAX(at) FROM provider_points q WHERE q.namespace = p.namespace AND q.at <= ?), ?)
+        ORDER BY at, namespace, provider
+    """
+    rows: Sequence[tuple[object, ...]] = store.transaction(lambda c: c.execute(query, (start, start)).fetchall(),
+                                                          write=False)
+    return tuple(ProviderPoint(str(ns), decode_time(int(at)), decode_time(int(period)),  # type: ignore[call-overload]
+                               str(provider), Decimal(str(used)), int(requests))  # type: ignore[call-overload]
+                 for ns, at, period, provider, used, requests in rows)

@@ -1,0 +1,76 @@
+"""Spend per provider over time from the recorded per-provider sets: each step shows the spend the polls saw
+appear in it, steps add up to the window, a namespace without history back to a step's start leaves it partial,
+and a new billing period starts from zero."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal as D
+
+from hfmon.costs.provider_time import provider_spend
+from hfmon.history import ProviderPoint
+
+NOV = datetime(2026, 11, 1, tzinfo=UTC)
+NOW = datetime(2026, 11, 18, 11, 30, tzinfo=UTC)
+
+
+def at(h: int, m: int, day: int = 18) -> datetime:
+    return datetime(2026, 11, day, h, m, tzinfo=UTC)
+
+
+def point(ns: str, when: datetime, provider: str, usd: str, period: datetime = NOV) -> ProviderPoint:
+    return ProviderPoint(ns, when, period, provider, D(usd), 0)
+
+
+POINTS = (
+    point("alice", at(10, 0), "together", "1.0"),
+    point("alice", at(10, 30), "together", "1.5"), point("alice", at(10, 30), "groq", "0.2"),
+    point("acme", at(10, 50), "together", "3"),  # acme's history starts here
+    point("alice", at(11, 10), "together", "1.5"), point("alice", at(11, 10), "groq", "0.5"),
+    point("acme", at(11, 20), "together", "3.25"),
+)
+
+
+def test_the_last_hour_in_five_minute_steps() -> None:
+    hour = next(w for w in provider_spend(POINTS, NOW, NOV) if w.name == "1h")
+    assert hour.start == at(10, 30) and hour.step == timedelta(minutes=5) and len(hour.step_starts) == 12
+    assert [s.name for s in hour.providers] == ["groq", "together"]  # the costliest first: +0.3, +0.25
+    series = {s.name: s for s in hour.providers}
+    groq, together = series["groq"], series["together"]
+    # acme has no set at or before 10:30..10:45: those four steps are partial, never $0
+    for s in (groq, together):
+        assert all(not t.complete and t.known == 0 for t in s.usd[:4])
+        assert all(t.complete for t in s.usd[4:])
+    # alice's groq went 0.2 -> 0.5 at 11:10: the step (11:05, 11:10]; the change at 10:30 is the window's start
+    assert [t.known for t in groq.usd[4:]] == [0, 0, 0, D("0.3"), 0, 0, 0, 0]
+    # acme's together went 3 -> 3.25 at 11:20: the step (11:15, 11:20]
+    assert [t.known for t in together.usd[4:]] == [0, 0, 0, 0, 0, D("0.25"), 0, 0]
+    assert groq.total.known == D("0.3") and not groq.total.complete  # the steps added up, partial
+
+
+def test_a_fully_known_window_adds_up_to_the_spend_between_its_start_and_now() -> None:
+    day = next(w for w in provider_spend(POINTS, NOW, NOV) if w.name == "24h")
+    assert day.step == timedelta(hours=1)
+    alice_only = tuple(p for p in POINTS if p.namespace == "alice")
+    hour = next(w for w in provider_spend(alice_only, NOW, NOV) if w.name == "1h")
+    groq = next(s for s in hour.providers if s.name == "groq")
+    assert groq.total.complete and groq.total.value == D("0.5") - D("0.2")
+    assert all(t.complete for t in groq.usd)
+    unmoved = [s.name for s in hour.providers]
+    assert "together" not in unmoved  # alice's together did not move in the last hour: left out
+    assert all(s.total.known is None or not s.total.complete for s in day.providers)  # 24h: no history at its start
+
+
+def test_a_new_period_starts_from_zero() -> None:
+    dec = datetime(2026, 12, 1, tzinfo=UTC)
+    points = (point("alice", at(23, 0, day=30), "together", "5"),
+              point("alice", datetime(2026, 12, 1, 0, 10, tzinfo=UTC), "together", "0.4", period=dec))
+    now = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
+    hour = next(w for w in provider_spend(points, now, dec) if w.name == "1h")
+    [together] = hour.providers
+    assert together.total.value == D("0.4")  # not 0.4 - 5
+    assert [t.value for t in together.usd] == [0] * 7 + [D("0.4")] + [0] * 4
+
+
+def test_no_points_no_series() -> None:
+    assert all(w.providers == () for w in provider_spend((), NOW, NOV))
