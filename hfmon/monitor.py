@@ -21,6 +21,7 @@ from hfmon.costs import evaluate, history_since
 from hfmon.costs.credits import user_period
 from hfmon.costs.evaluate import history_windows
 from hfmon.costs.ledger import ledger_since
+from hfmon.costs.provider_time import provider_times
 from hfmon.errors import ConfigError, HfmonError
 from hfmon.history import History
 from hfmon.modelinfo import ModelWeights
@@ -157,8 +158,9 @@ class Monitor:
 
                 # the spend windows' state times summed in SQL: evaluate then need not span 30 days per resource
                 loaded = self.store.load(history_since(snapshot, now), history_windows(snapshot, now), now)
-                history = with_ledger(self.store, loaded,
-                                      ledger_since(user_period(snapshot, now).start, now))
+                period_start = user_period(snapshot, now).start
+                history = with_ledger(self.store, loaded, ledger_since(period_start, now),
+                                      provider_times(now, period_start))
             except HfmonError as exc:  # history is an extra: the live numbers still show without it
                 self.warnings.append(f"history not saved: {exc}")
                 self.store.close()

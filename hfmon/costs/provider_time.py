@@ -43,6 +43,14 @@ def changes(points: Iterable[ProviderPoint]) -> tuple[dict[str, datetime], list[
     return first, out
 
 
+def provider_times(now: datetime, period_start: datetime) -> tuple[datetime, ...]:
+    """Every step start of every window, and now: the times whose per-provider sets the steps need."""
+    out = {now}
+    for name, length in (*WINDOWS, ("period", now - period_start)):
+        out.update(step_starts(now - length, now, STEPS[name]))
+    return tuple(sorted(out))
+
+
 def provider_spend(points: Sequence[ProviderPoint], now: datetime,
                    period_start: datetime) -> tuple[ProviderSpendWindow, ...]:
     """Per window (1h, 24h, 7d, 30d, the period) and provider: the spend of every namespace together in each

@@ -13,7 +13,7 @@ import queue
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
@@ -179,12 +179,13 @@ class LedgerWriter:
                 log.warning("could not write %d ledger row(s): %s", len(batch), exc)
 
 
-def with_ledger(store: HistoryStore, history: History, since: datetime) -> History:
+def with_ledger(store: HistoryStore, history: History, since: datetime,
+                provider_times: Sequence[datetime] = ()) -> History:
     """`history` with the ledger rows from `since` on and the settled costs of their sessions, and the spend per
-    provider over the same time (what the Inference screen charts beside the ledger's)."""
+    provider as it stood at `provider_times` (what the Inference screen charts beside the ledger's)."""
     from hfmon.store import provider_points
 
     rows = load(store, since)
     found = settled(store, {r.session_id for r in rows if r.session_id is not None})
     return replace(history, ledger=rows, settled=tuple(found.values()),
-                   provider_points=provider_points.load(store, since))
+                   provider_points=provider_points.load(store, provider_times) if provider_times else ())

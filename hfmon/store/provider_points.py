@@ -22,6 +22,8 @@ _LATEST = """
     SELECT provider, period_start, used_usd, requests FROM provider_points
     WHERE namespace = ? AND at = (SELECT MAX(at) FROM provider_points WHERE namespace = ?)
 """
+_SET = ("SELECT namespace, at, period_start, provider, used_usd, requests FROM provider_points "
+        "WHERE namespace = ? AND at = ?")
 _INSERT = ("INSERT INTO provider_points (namespace, at, period_start, provider, used_usd, requests) "
            "VALUES (?, ?, ?, ?, ?, ?)")
 
@@ -59,16 +61,40 @@ def prune(conn: sqlite3.Connection, cutoff: int) -> None:
     """, (cutoff, cutoff))
 
 
-def load(store: HistoryStore, since: datetime) -> tuple[ProviderPoint, ...]:
-    """The sets from the last one before `since` on (per namespace), oldest first."""
-    start = encode_time(since)
-    query = """
-        SELECT namespace, at, period_start, provider, used_usd, requests FROM provider_points p
-        WHERE at >= COALESCE((SELECT MAX(at) FROM provider_points q WHERE q.namespace = p.namespace AND q.at <= ?), ?)
-        ORDER BY at, namespace, provider
-    """
-    rows: Sequence[tuple[object, ...]] = store.transaction(lambda c: c.execute(query, (start, start)).fetchall(),
-                                                          write=False)
-    return tuple(ProviderPoint(str(ns), decode_time(int(at)), decode_time(int(period)),  # type: ignore[call-overload]
-                               str(provider), Decimal(str(used)), int(requests))  # type: ignore[call-overload]
-                 for ns, at, period, provider, used, requests in rows)
+def load(store: HistoryStore, times: Sequence[datetime]) -> tuple[ProviderPoint, ...]:
+    """Each namespace's set as it stood at each of `times` (the last one written at or before it), and the last
+    set of a period that ended between two of them; oldest first. These are all the sets the steps of the charts
+    need (a step's spend is the set at its end against the set at its start), read by index lookups, however many
+    sets the file holds."""
+    moments = sorted({encode_time(t) for t in times})
+
+    def read(conn: sqlite3.Connection) -> list[tuple[object, ...]]:
+        wanted: list[tuple[str, int]] = []
+        namespace = conn.execute("SELECT MIN(namespace) FROM provider_points").fetchone()[0]
+        while namespace is not None:
+            found = [conn.execute("SELECT MAX(at) FROM provider_points WHERE namespace = ? AND at <= ?",
+                                  (namespace, t)).fetchone()[0] for t in moments]
+            chosen = sorted({int(at) for at in found if at is not None})
+            periods = dict(conn.execute(
+                f"SELECT at, MIN(period_start) FROM provider_points WHERE namespace = ? AND at IN "
+                f"({', '.join('?' * len(chosen))}) GROUP BY at", (namespace, *chosen)).fetchall()) if chosen else {}
+            for before, after in zip(chosen, chosen[1:], strict=False):
+                if periods[before] != periods[after]:  # a period ended between: its last set too
+                    last = conn.execute(
+                        "SELECT MAX(at) FROM provider_points WHERE namespace = ? AND at > ? AND at < ? "
+                        "AND period_start = ?", (namespace, before, after, periods[before])).fetchone()[0]
+                    if last is not None:
+                        chosen.append(int(last))
+            wanted += [(namespace, at) for at in chosen]
+            namespace = conn.execute("SELECT MIN(namespace) FROM provider_points WHERE namespace > ?",
+                                     (namespace,)).fetchone()[0]
+        rows: list[tuple[object, ...]] = []
+        for ns, at in wanted:
+            rows += conn.execute(_SET, (ns, at)).fetchall()
+        return rows
+
+    rows = store.transaction(read, write=False)
+    points = [ProviderPoint(str(ns), decode_time(int(at)), decode_time(int(period)),  # type: ignore[call-overload]
+                            str(provider), Decimal(str(used)), int(requests))  # type: ignore[call-overload]
+              for ns, at, period, provider, used, requests in rows]
+    return tuple(sorted(points, key=lambda p: (p.at, p.namespace, p.provider)))

@@ -3,11 +3,17 @@ where it changed, read back, kept across pruning as the state at the cutoff, and
 
 from __future__ import annotations
 
+import random
 import sqlite3
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
 
+from hfmon.costs.provider_time import provider_spend, provider_times
+from hfmon.history import ProviderPoint
 from hfmon.models import SourceStatus
-from hfmon.store import provider_points
+from hfmon.store import HistoryStore, provider_points
+from hfmon.store.extract import encode_money, encode_time
 from tests.tui.demo import frozen_demo
 
 
@@ -33,7 +39,7 @@ async def test_sets_are_written_when_they_change_and_read_back() -> None:
         report = await monitor.poll()
         later = read_sets(monitor)
         assert monitor.store is not None
-        points = provider_points.load(monitor.store, start - timedelta(days=1))
+        points = provider_points.load(monitor.store, [start, start + timedelta(hours=6)])
         times = sorted({p.at for p in points})
         assert times[0] == start and times[-1] == start + timedelta(hours=6) and len(times) == 2
         for when, expected in ((start, first), (start + timedelta(hours=6), later)):
@@ -70,3 +76,32 @@ async def test_pruning_keeps_the_last_set_before_the_cutoff() -> None:
         conn.close()
     finally:
         await monitor.aclose()
+
+
+def test_the_sets_read_at_the_steps_give_the_same_series_as_every_set(tmp_path: Path) -> None:
+    """Only the sets at the steps' edges (and a period's last) are read: the series must not change for it."""
+    rng = random.Random(7)
+    nov, dec = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
+    now = datetime(2026, 12, 2, 9, 17, tzinfo=UTC)
+    points: list[ProviderPoint] = []
+    # acme's period turns at 06:00 (an org's own period), between two edges of the steps: its last set is read too
+    for ns, turn in (("alice", dec), ("acme", dec + timedelta(hours=6))):
+        used = {"together": Decimal(0), "groq": Decimal(0)}
+        at = datetime(2026, 11, 20, tzinfo=UTC) if ns == "alice" else datetime(2026, 11, 28, 20, tzinfo=UTC)
+        period = nov
+        while at <= now:
+            if at >= turn and period == nov:
+                period, used = turn, {k: Decimal(0) for k in used}
+            provider = rng.choice(sorted(used))
+            used[provider] += Decimal(rng.randint(1, 500)) / 1000
+            points += [ProviderPoint(ns, at, period, k, v, 0) for k, v in used.items()]
+            at += timedelta(minutes=rng.randint(1, 90))
+    with HistoryStore.open(tmp_path / "history.sqlite3") as store:
+        rows = [(p.namespace, encode_time(p.at), encode_time(p.period_start), p.provider, encode_money(p.used_usd),
+                 p.requests) for p in points]
+        store.transaction(lambda conn: conn.executemany(
+            "INSERT INTO provider_points (namespace, at, period_start, provider, used_usd, requests) "
+            "VALUES (?, ?, ?, ?, ?, ?)", rows))
+        thinned = provider_points.load(store, provider_times(now, dec))
+    assert len(thinned) < len(points) / 3
+    assert provider_spend(thinned, now, dec) == provider_spend(tuple(points), now, dec)
