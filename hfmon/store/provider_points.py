@@ -18,8 +18,9 @@ if TYPE_CHECKING:  # db.py writes the points through this module on each poll
     from hfmon.store.db import HistoryStore
 
 NO_PROVIDER = ""  # the one row of a set with no provider (nothing spent through any yet this period)
+SPACING_US = 5 * 60 * 1_000_000  # a namespace's sets are at least this far apart (the charts' finest step)
 _LATEST = """
-    SELECT provider, period_start, used_usd, requests FROM provider_points
+    SELECT at, provider, period_start, used_usd, requests FROM provider_points
     WHERE namespace = ? AND at = (SELECT MAX(at) FROM provider_points WHERE namespace = ?)
 """
 _SET = ("SELECT namespace, at, period_start, provider, used_usd, requests FROM provider_points "
@@ -45,12 +46,19 @@ def provider_sets(snapshot: Snapshot) -> dict[str, Set]:
 
 
 def record(conn: sqlite3.Connection, sets: dict[str, Set], at: int) -> None:
-    """Write each namespace's set where it differs from the last one written (inside the caller's transaction)."""
+    """Write each namespace's set where it differs from the last one written, at most one every SPACING_US in a
+    period (a poll a minute would write one a minute; a later poll writes what a skipped one saw). Inside the
+    caller's transaction."""
     for namespace, rows in sets.items():
-        latest = frozenset((str(p), int(s), str(u), int(n)) for p, s, u, n in conn.execute(_LATEST, (namespace,) * 2))
-        if latest != rows:
-            conn.executemany(_INSERT, [(namespace, at, start, provider, used, requests)
-                                       for provider, start, used, requests in sorted(rows)])
+        found = conn.execute(_LATEST, (namespace,) * 2).fetchall()
+        latest = frozenset((str(p), int(s), str(u), int(n)) for _, p, s, u, n in found)
+        if latest == rows:
+            continue
+        same_period = bool(found) and {s for _, s, _, _ in rows} == {int(r[2]) for r in found}
+        if same_period and at - int(found[0][0]) < SPACING_US:
+            continue
+        conn.executemany(_INSERT, [(namespace, at, start, provider, used, requests)
+                                   for provider, start, used, requests in sorted(rows)])
 
 
 def prune(conn: sqlite3.Connection, cutoff: int) -> None:

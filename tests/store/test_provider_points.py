@@ -105,3 +105,21 @@ def test_the_sets_read_at_the_steps_give_the_same_series_as_every_set(tmp_path: 
         thinned = provider_points.load(store, provider_times(now, dec))
     assert len(thinned) < len(points) / 3
     assert provider_spend(thinned, now, dec) == provider_spend(tuple(points), now, dec)
+
+
+def test_sets_are_spaced_five_minutes_apart_within_a_period(tmp_path: Path) -> None:
+    start = encode_time(datetime(2026, 11, 18, 15, tzinfo=UTC))
+    period = encode_time(datetime(2026, 11, 1, tzinfo=UTC))
+    minute = 60 * 1_000_000
+
+    def spent(usd: str, period_start: int = period) -> dict[str, frozenset[tuple[str, int, str, int]]]:
+        return {"alice": frozenset({("together", period_start, usd, 1)})}
+
+    with HistoryStore.open(tmp_path / "history.sqlite3") as store:
+        for at, sets in ((start, spent("1")), (start + minute, spent("1.5")), (start + 6 * minute, spent("2")),
+                         (start + 7 * minute, spent("0.1", start + 7 * minute))):  # a new period: written at once
+            store.transaction(lambda conn, at=at, sets=sets: provider_points.record(conn, sets, at))
+        conn = sqlite3.connect(store.path)
+        written = conn.execute("SELECT at, used_usd FROM provider_points ORDER BY at").fetchall()
+        conn.close()
+    assert written == [(start, "1"), (start + 6 * minute, "2"), (start + 7 * minute, "0.1")]
