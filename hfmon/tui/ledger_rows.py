@@ -23,8 +23,7 @@ def proxy_model_rows(models: Iterable[UsageFigures], tones: Tones) -> list[Row]:
     """One row per model: requests, error share, latency, estimated and settled cost (partial ones say so)."""
     out: list[Row] = []
     for m in models:
-        settled = "pending" if m.settled_usd.known is None and m.requests > m.errors else fmt.money_total(
-            m.settled_usd, fine=True)
+        settled = _settled(m)
         error_style = tones.get("bad", "") if m.errors else ""
         out.append((m.name, (
             cell(m.name), num_cell(f"{m.requests:,}", m.requests),
@@ -39,6 +38,15 @@ def proxy_model_rows(models: Iterable[UsageFigures], tones: Tones) -> list[Row]:
             num_cell(_signed(fmt.percent(m.estimated_trend_pct)), m.estimated_trend_pct),
         )))
     return out
+
+
+def _settled(m: UsageFigures) -> str:
+    """What HF settled; nothing settled yet reads `pending` (or `unknown`), never `at least $0.00`."""
+    total = m.settled_usd
+    if total.complete or total.known:
+        return fmt.money_total(total, fine=True)
+    waiting = all(name.startswith("pending:") for name in total.missing)
+    return "pending" if waiting and m.requests > m.errors else fmt.UNKNOWN
 
 
 def _signed(text: str) -> str:

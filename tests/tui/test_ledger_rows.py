@@ -80,3 +80,21 @@ def test_billed_spend_with_no_history_at_first_is_a_gap_and_a_provider_never_kno
     assert "requests" not in legend  # billing gives no requests per step here
     empty = ProviderSpendWindow("1h", NOW - timedelta(hours=1), NOW, timedelta(minutes=5), ())
     assert spend_legend(spend_plot(empty.step_starts, empty.step, []), [], [], {}, "nothing").plain == "nothing"
+
+
+def _settled_cell(settled: Total[D], requests: int = 3, errors: int = 0) -> str:
+    from hfmon.tui.ledger_rows import proxy_model_rows
+
+    m = UsageFigures("m/a", requests, errors, D(0), 0.5, 0.9, 10, 20, Total(D("0.0006")), settled)
+    [(_, cells)] = proxy_model_rows([m], {})
+    return cells[5].plain  # the Settled column
+
+
+def test_a_settled_cost_nothing_of_which_is_known_reads_pending_or_unknown_never_at_least_zero() -> None:
+    assert _settled_cell(Total(D(0), ("pending:sessions not settled yet",))) == "pending"
+    assert _settled_cell(Total(None, ("pending:sessions not settled yet",))) == "pending"
+    assert _settled_cell(Total(D(0), ("unknown:sessions shared with other requests",))) == "unknown"
+    assert _settled_cell(Total(None, ("pending:x",)), requests=2, errors=2) == "unknown"  # only errors: none to settle
+    assert _settled_cell(Total(D("0.0003"), ("pending:sessions not settled yet",))) == "at least $0.000300"
+    assert _settled_cell(Total(D("0.0006"))) == "$0.000600"
+    assert _settled_cell(Total(D(0))) == "$0.00"  # settled, and truly nothing
