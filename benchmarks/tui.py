@@ -159,9 +159,9 @@ async def memory(marks: tuple[int, ...] = (10, 1000, 5000), budget_s: float = 12
     return rss, time.perf_counter() - began, done
 
 
-async def detail_view(days: int = 30) -> tuple[float, int]:
+async def detail_view(days: int = 30) -> tuple[float, float, int]:
     """ms from Enter on an Endpoint to its detail painted, over `days` of history (200 resources changing state
-    every hour: a busy account), and the states it lists."""
+    every hour: a busy account), the first time and again; and the states it lists."""
     from dataclasses import replace
     from datetime import datetime, timedelta
 
@@ -193,14 +193,18 @@ async def detail_view(days: int = 30) -> tuple[float, int]:
         await pilot.pause()
         table = app.query_one("#endpoints")
         table.focus()
-        painted = asyncio.Event()
-        begin = time.perf_counter()
-        await pilot.press("enter")
-        app.call_after_refresh(painted.set)
-        await painted.wait()
-        elapsed = (time.perf_counter() - begin) * 1000
-        assert isinstance(app.screen, DetailScreen)
-    return elapsed, len(changes) // len(keys)
+        opened: list[float] = []
+        for _ in range(2):  # the first open, and again (Textual's first screen switch costs more)
+            painted = asyncio.Event()
+            begin = time.perf_counter()
+            await pilot.press("enter")
+            app.call_after_refresh(painted.set)
+            await painted.wait()
+            opened.append((time.perf_counter() - begin) * 1000)
+            assert isinstance(app.screen, DetailScreen)
+            await pilot.press("escape")
+            await pilot.pause()
+    return opened[0], opened[1], len(changes) // len(keys)
 
 
 def main() -> None:
@@ -213,9 +217,10 @@ def main() -> None:
         print(f"apply a poll to a 1,000-row Spaces table, {what}: {apply:.1f} ms median, {best:.1f} ms best "
               f"(with the repaint {paint:.1f} ms); rows re-added: {added} (in place); "
               f"goal <= 25 ms -> {'met' if apply <= 25 else 'NOT met'}")
-    detail_ms, states = asyncio.run(detail_view())
+    detail_ms, again_ms, states = asyncio.run(detail_view())
     print(f"an Endpoint's detail opened over 30 days of history ({states:,} states of it, 200 resources): "
-          f"{detail_ms:.0f} ms; goal <= 100 ms -> {'met' if detail_ms <= 100 else 'NOT met'}")
+          f"{detail_ms:.0f} ms the first time, {again_ms:.0f} ms again; goal <= 100 ms -> "
+          f"{'met' if max(detail_ms, again_ms) <= 100 else 'met when reopened' if again_ms <= 100 else 'NOT met'}")
     rss, took, done = asyncio.run(memory())
     grew = max(rss.values()) - rss[10]
     marks = ", ".join(f"{rss[n]:.1f} MB after {n:,}" for n in sorted(rss))

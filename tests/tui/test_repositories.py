@@ -57,3 +57,4 @@ async def test_the_sources_panel_says_how_each_hf_api_answered_hfmon() -> None:
         assert lines[2].split()[:5] == ["billing", "310", "requests", "100%", "ok"]
         assert lines[3].split()[:5] == ["Endpoints", "96", "requests", "87.5%", "ok"]  # 84 of 96
         assert lines[3].split()[-2:] == ["2.4", "s"]
+

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from hfmon.report import Report
 from hfmon.tui import details
@@ -66,6 +66,10 @@ def _or_gone(report: Report, key: str, tones: Mapping[str, str], show: Callable[
     return show(row)
 
 
+KEYS_HINT = "Esc back · ↑ ↓ PgUp PgDn scroll"
+"""The detail's key line: a plain line, lighter than a Footer (which builds a widget per binding on each open)."""
+
+
 class DetailScreen(Screen[None]):
     """One row in depth; it follows each new poll while open. Esc (or backspace) goes back."""
 
@@ -82,7 +86,7 @@ class DetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail"):
             yield Static(self._first, id="detail-text")
-        yield Footer()
+        yield Static(KEYS_HINT, id="detail-keys")
 
     def on_mount(self) -> None:
         self.query_one("#detail", VerticalScroll).focus()
