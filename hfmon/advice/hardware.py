@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from hfmon.advice.model import AdvisorSettings, Confidence, Finding, HowToApply
 from hfmon.advice.rules import ENDPOINT_IDLE, ENDPOINTS_API, so_far
-from hfmon.format import per_hour
+from hfmon.format import counted, per_hour
 from hfmon.modelinfo import ModelWeights
 from hfmon.models import EndpointCompute
 from hfmon.pricing.catalog import Catalog
@@ -153,7 +153,7 @@ def _replica_hours_month(row: EndpointRow, period_hours: Decimal,
     low = row.endpoint.min_replica or 0
     if low >= 1:
         return (Decimal(low) * month_h, Confidence.JUDGED,
-                f"at least its {low} min replica(s) around the clock (this period's statement is unreadable)")
+                f"at least its {counted(low, 'min replicas')} around the clock (this period's statement is unreadable)")
     return None, Confidence.JUDGED, "it scales to zero and this period's billed hours are unreadable"
 
 

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from hfmon.advice.idle import Window, idle_tails, unchanged_since, watched
 from hfmon.advice.model import AdvisorSettings, Confidence, Finding, HowToApply
-from hfmon.format import per_hour
+from hfmon.format import counted, per_hour
 from hfmon.history import History, StateChange
 from hfmon.report import EndpointRow, Price, ResourceCost, SpaceRow
 
@@ -69,7 +69,7 @@ def cannot_scale_to_zero(row: EndpointRow, settings: AdvisorSettings) -> Finding
         f"let it scale to zero: min replica {e.min_replica} → 0, scale to zero after {target} min idle",
         saving, assumption, Confidence.JUDGED,
         (f"min replica {e.min_replica}: {e.min_replica} × {per_hour(_price(cost.price))} billed every hour",
-         f"state {e.state}, {cost.replicas} replica(s) billed now"),
+         f"state {e.state}, {counted(cost.replicas, 'replicas')} billed now"),
         scale_to_zero_apply(e.namespace, e.name, target),
         month, so_far(cost))
 
@@ -219,7 +219,7 @@ def forgotten(kind: str, resource_id: str, namespace: str, per_hour_now: Decimal
                            f"POST {HUB_API}/spaces/{resource_id}/pause")
     return Finding("forgotten", namespace, f"{kind} {resource_id}", "pause it if nobody uses it",
                    saving, assumption, Confidence.MEASURED,
-                   (f"billed now ({per_hour(per_hour_now)}, {replicas} replica(s)) and unchanged for "
+                   (f"billed now ({per_hour(per_hour_now)}, {counted(replicas, 'replicas')}) and unchanged for "
                     f"{idle_days:.1f} days (since {last:%b %d %H:%M} UTC)",),
                    apply, saving, so_far_usd)
 

@@ -19,11 +19,10 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from hfmon.clock import iso
 from hfmon.config import Alerts
 from hfmon.costs.billing_rules import unknown_stage
 from hfmon.costs.index import ChangesOf
-from hfmon.format import money, per_hour
+from hfmon.format import counted, money, per_hour, stamp
 from hfmon.models import Endpoint, Job, Space, ZeroGpuQuota
 from hfmon.report import Credits, EndpointRow, Flag, JobRow, Price, Severity, SpaceRow
 
@@ -70,14 +69,16 @@ def endpoint_flags(rows: Sequence[EndpointRow], changes_of: ChangesOf, alerts: A
         if not cost.billed_now:
             continue
         if (e.min_replica or 0) > 0:
+            replicas = counted(e.min_replica or 0, "replicas")
             out.append(Flag("cannot_scale_to_zero", key,
-                            f"Endpoint {key} keeps {e.min_replica} replica(s) running: min replica is above 0"))
+                            f"Endpoint {key} keeps {replicas} running: min replica is above 0"))
         unchanged = _unchanged_for(changes_of, "endpoint", key, now)
         gpu = (e.accelerator or "").lower() == "gpu" or (e.instance_type or "").startswith("nvidia")
         at_min = (e.min_replica or 0) >= 1 and e.ready_replicas <= (e.min_replica or 0)
         if gpu and at_min and e.state == "running" and unchanged is not None and unchanged >= idle:
-            out.append(Flag("idle_gpu", key, f"GPU Endpoint {key} has sat at its {e.min_replica} min replica(s) "
-                                             f"with no change for {_hours(unchanged)}"))
+            at = counted(e.min_replica or 0, "min replicas")
+            out.append(Flag("idle_gpu", key, f"GPU Endpoint {key} has sat at its {at} with no change for "
+                                             f"{_hours(unchanged)}"))
     return out
 
 
@@ -116,7 +117,7 @@ def credit_flags(credits: Sequence[Credits], alerts: Alerts) -> list[Flag]:
                             f"{money(c.overage_usd)} is billed pay-as-you-go"))
         elif c.exhausts_at is not None:
             out.append(Flag("credits_run_out", c.namespace,
-                            f"{c.namespace}'s included credits run out around {iso(c.exhausts_at)} at this rate",
+                            f"{c.namespace}'s included credits run out around {stamp(c.exhausts_at)} at this rate",
                             Severity.INFO))
         if c.limit_usd:
             if c.used_usd >= c.limit_usd:
