@@ -27,7 +27,7 @@ async def test_advisor_lists_findings_and_shows_the_command_for_the_cursor_row()
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
         line = str(app.query_one("#advice-line", Static).render())
-        assert line.startswith("At least $") and "of savings found" in line  # two savings are unknown
+        assert line.startswith("Advisor (7): At least $") and "of savings found" in line  # two savings are unknown
         await pilot.press("7")
         await pilot.pause()
         detail = str(app.query_one("#advice-detail", Static).render())
