@@ -7,15 +7,13 @@ never contains the token (it only travels in the Authorization header; server me
 from __future__ import annotations
 
 import asyncio
-import codecs
 import functools
 import json
 import logging
 import math
-import re
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -32,6 +30,7 @@ from hfmon.api.governor import (
     parse_retry_after,
     time_left,
 )
+from hfmon.api.sse import sse_events
 from hfmon.apihealth import RequestLog
 from hfmon.clock import Clock, SystemClock
 from hfmon.errors import (
@@ -58,7 +57,6 @@ MB = 1 << 20
 DEFAULT_MAX_BYTES = 8 * MB
 """The body cap of a route that names none: far above any real answer, far below what hurts memory."""
 ERROR_BODY_BYTES = 64 * 1024  # an error body is read only for its message
-_LINE_END = re.compile(r"\r\n|\r|\n")
 OFF_LOOP_BYTES = 256_000  # ~10 ms of json + parsing: beyond that, do it off the event loop
 T = TypeVar("T")
 
@@ -347,41 +345,6 @@ class Requester:
                     self._record(url, started, None)
                 raise self._transport_error(exc, url) from None
 
-    async def _events(self, response: httpx2.Response, url: str,
-                      max_bytes: int = DEFAULT_MAX_BYTES) -> AsyncIterator[tuple[str, str]]:
-        """(event, data) of each Server-Sent Event, reading at most `max_bytes` of the stream in all."""
-        ctype = response.headers.get("content-type", "")
-        if "text/event-stream" not in ctype:
-            raise BadResponseError(f"{self._what(url)}: not an event stream (content type {ctype[:60]!r})", None)
-        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        pending: list[str] = []  # the line in progress, in pieces (joining them per chunk would be quadratic)
-        hold, size = "", 0
-        name, data = "message", list[str]()
-        async for chunk in response.aiter_bytes():
-            size += len(chunk)
-            if size > max_bytes:  # an endless stream of events, or one endless event
-                raise self._too_large(url, max_bytes)
-            text = hold + decoder.decode(chunk)
-            hold = "\r" if text.endswith("\r") else ""  # it may be the first half of a CRLF
-            parts = _LINE_END.split(text[: len(text) - len(hold)])
-            if len(parts) == 1:
-                pending.append(parts[0])
-                continue
-            lines = ["".join(pending) + parts[0], *parts[1:-1]]
-            pending = [parts[-1]]
-            for line in lines:
-                if not line:  # a blank line ends an event
-                    if data:
-                        yield name, "\n".join(data)
-                    name, data = "message", list[str]()
-                elif not line.startswith(":"):  # a comment line is a keep-alive
-                    field, _, value = line.partition(":")
-                    value = value[1:] if value.startswith(" ") else value
-                    if field == "event":
-                        name = value
-                    elif field == "data":
-                        data.append(value)
-
     async def _read_stream(self, url: str, event: str, complete: Callable[[Any], bool],
                            forbidden_hint: str | None, budget: float, started: float, answered: list[bool]) -> Any:
         headers = {"accept": "text/event-stream"}
@@ -392,7 +355,11 @@ class Requester:
             if not response.is_success:
                 content = await self._read_capped(response, url, ERROR_BODY_BYTES, cut=True)
                 raise self._status_error(response, content, url, forbidden_hint)
-            async for name, data_text in self._events(response, url):
+            ctype = response.headers.get("content-type", "")
+            if "text/event-stream" not in ctype:
+                raise BadResponseError(f"{self._what(url)}: not an event stream (content type {ctype[:60]!r})", None)
+            async for name, data_text in sse_events(response.aiter_bytes(), DEFAULT_MAX_BYTES,
+                                                    lambda: self._too_large(url, DEFAULT_MAX_BYTES)):
                 if name != event:
                     continue
                 try:
