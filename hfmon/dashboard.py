@@ -38,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
         # The demo's clock runs fast: poll every few seconds so the numbers visibly move.
         interval = args.interval or (DEMO_INTERVAL_S if args.demo else monitor.config.interval_s)
         with traffic_for(monitor, args.demo):  # --demo: requests through a real proxy fill the per-model views
-            return tui.run(monitor, interval_s=interval, demo=args.demo, namespaces=args.namespace)
+            return tui.run(monitor, interval_s=interval, demo=args.demo, namespaces=args.namespace,
+                           data_speed=args.speed if args.demo else 1.0)
     finally:
         monitor.close()
         # What went wrong beside the numbers (history refused or failing) stays on the terminal after the

@@ -61,11 +61,12 @@ class HfmonApp(TableTools):
 
     def __init__(self, source: ReportSource, *, interval_s: float = 60.0, demo: bool = False,
                  namespaces: Sequence[str] | None = None, theme: str | None = None,
-                 tick_s: float = 1.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+                 tick_s: float = 1.0, monotonic: Callable[[], float] = time.monotonic, data_speed: float = 1.0) -> None:
         super().__init__()
         self.monotonic = monotonic  # the clock rate-limit waits are measured on (tests pass their own)
         self.source = source
         self.interval_s = interval_s
+        self.data_speed = data_speed  # data-time seconds per real second: the demo's clock runs fast
         self.demo = demo
         self.allowed_namespaces = tuple(namespaces or ())
         self.tick_s = tick_s
@@ -246,7 +247,8 @@ class HfmonApp(TableTools):
         banner.update(text or "")
         self.query_one("#statusbar", Static).update(status.statusbar(
             self.report, now, interval_s=self.interval_s, paused=self.paused, polling=self.polling,
-            error=self.last_error, rate_limit_s=self.rate_limit_left(), notes=len(self.notes)))
+            error=self.last_error, rate_limit_s=self.rate_limit_left(), notes=len(self.notes),
+            data_speed=self.data_speed))
 
     def _tick(self) -> None:
         self._ticks += 1

@@ -125,11 +125,14 @@ def topbar(report: Report | None, namespace: str | None, demo: bool, variables: 
 
 
 def statusbar(report: Report | None, now: datetime, *, interval_s: float, paused: bool, polling: bool,
-              error: BaseException | None, rate_limit_s: float | None = None, notes: int = 0) -> Text:
+              error: BaseException | None, rate_limit_s: float | None = None, notes: int = 0,
+              data_speed: float = 1.0) -> Text:
     """Freshness: when the data was made, when the next poll is, and how many sources are in trouble.
 
     `rate_limit_s`: seconds left of a wait for the rate-limit window, which outlasts the plain interval.
     `notes`: how many warnings about how hfmon runs (history off, …) the Overview's Sources panel lists.
+    `data_speed`: data-time seconds per real second (the demo's clock runs fast). Every time on the line is data
+    time, so the interval and the rate-limit wait are scaled to it and, in the demo, say so.
     """
     text = Text()
     waiting = rate_limit_s is not None and rate_limit_s > 0 and not (polling or paused)
@@ -139,7 +142,7 @@ def statusbar(report: Report | None, now: datetime, *, interval_s: float, paused
         text.append(" ⏸ paused ", style="reverse")
     elif waiting:
         assert rate_limit_s is not None
-        until = now + timedelta(seconds=rate_limit_s)
+        until = now + timedelta(seconds=rate_limit_s * data_speed)
         text.append(f" ⏳ waiting for the rate limit until {until:%H:%M:%S} UTC ", style="reverse")
     else:
         text.append(" ● live ")
@@ -150,9 +153,11 @@ def statusbar(report: Report | None, now: datetime, *, interval_s: float, paused
         text.append(f" updated {fmt.ago(age)} · {fmt.stamp(report.generated_at)}")
     if waiting:
         assert rate_limit_s is not None
-        text.append(f" · next poll in {fmt.duration(rate_limit_s)}", style="bold")
+        text.append(f" · next poll in {fmt.duration(rate_limit_s * data_speed)}", style="bold")
     else:
-        text.append(f" · every {fmt.duration(interval_s)}")
+        text.append(f" · every {fmt.duration(interval_s * data_speed)}")
+    if data_speed != 1:
+        text.append(" of demo time")
     if report is not None:
         bad = [s for s in report.sources if s.status is not SourceStatus.OK]
         if bad:
