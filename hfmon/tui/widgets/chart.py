@@ -13,12 +13,15 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Generic, TypeVar
 
 from textual.color import Color, ColorParseError
 from textual_plotext import PlotextPlot
 
 from hfmon import format as fmt
 from hfmon.report import Credits
+
+D = TypeVar("D")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,14 +91,15 @@ def overage_part(used: tuple[tuple[float, float], ...], included: float) -> tupl
     return ()
 
 
-class BurnDownChart(PlotextPlot):
-    """A plotext chart of one namespace's credits; the legend lives in the panel around it."""
+class ThemedPlot(PlotextPlot, Generic[D]):
+    """A plotext chart of one immutable value (None: nothing to draw), redrawn when the value, the size or the theme
+    changes; subclasses draw it in `replot`, in the theme's colours (`_rgb`)."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.data: BurnDown | None = None
+        self.data: D | None = None
 
-    def show(self, data: BurnDown | None) -> None:
+    def show(self, data: D | None) -> None:
         """Redraw with new data (None: nothing to draw)."""
         if data == self.data:
             return
@@ -118,6 +122,14 @@ class BurnDownChart(PlotextPlot):
 
     def replot(self) -> None:
         """Rebuild the plot from `data` in the current theme's colours."""
+        raise NotImplementedError
+
+
+class BurnDownChart(ThemedPlot[BurnDown]):
+    """A plotext chart of one namespace's credits; the legend lives in the panel around it."""
+
+    def replot(self) -> None:
+        """Rebuild the plot from `data` in the current theme's colours."""
         plt = self.plt
         plt.clear_data()
         plt.clear_figure()
@@ -132,7 +144,7 @@ class BurnDownChart(PlotextPlot):
         ticks = [float(d) for d in range(0, int(data.length) + 1, 7)]
         plt.xticks(ticks, [fmt.day(data.period_start + timedelta(days=d)) for d in ticks])
         ys = list(y_ticks)
-        plt.yticks(ys, [_short_money(y) for y in ys])
+        plt.yticks(ys, [short_money(y) for y in ys])
         muted = "foreground-darken-3" if self.app.current_theme.dark else "foreground-lighten-3"
         plt.vertical_line(data.today, color=self._rgb(muted))
         if data.included > 0:
@@ -151,7 +163,7 @@ class BurnDownChart(PlotextPlot):
         self.refresh()
 
 
-def _short_money(value: float) -> str:
+def short_money(value: float) -> str:
     """Axis labels: `$0`, `$2`, `$2.50`, `$0.05`, `$480`, `$1.5k`, `$2k`."""
     if value >= 1000:
         thousands = value / 1000

@@ -6,10 +6,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from textual.color import Color, ColorParseError
-from textual_plotext import PlotextPlot
+from textual.color import Color
 
-from hfmon.tui.widgets.chart import _short_money
+from hfmon.tui.widgets.chart import ThemedPlot, short_money
 
 # theme variables the lines take in turn (the legend uses `SeriesChart.line_colors` for the same ones)
 LINE_COLORS = ("primary", "secondary", "accent", "success", "warning", "error")
@@ -41,41 +40,16 @@ def tick_label(value: float, money: bool) -> str:
     if not money:
         return f"{value / 1000:g}k" if value >= 1000 else f"{value:g}"
     if value == 0 or value >= 0.01:
-        return _short_money(value)
+        return short_money(value)
     return f"${value:.{max(2, 1 - math.floor(math.log10(value)))}f}".rstrip("0")
 
 
-class SeriesChart(PlotextPlot):
+class SeriesChart(ThemedPlot[SeriesPlot]):
     """A plotext chart of a SeriesPlot (None: nothing to draw)."""
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.data: SeriesPlot | None = None
-
-    def show(self, data: SeriesPlot | None) -> None:
-        """Redraw with new data."""
-        if data == self.data:
-            return
-        self.data = data
-        self.replot()
-
-    def on_mount(self) -> None:
-        self.app.theme_changed_signal.subscribe(self, lambda _theme: self.replot())
-        self.replot()
-
-    def on_resize(self) -> None:
-        """How many y ticks fit depends on the height."""
-        self.replot()
 
     def line_colors(self) -> list[str]:
         """The colour of each line in turn, as `#rrggbb` in the current theme (for the legend)."""
         return [Color(*self._rgb(name)).hex for name in LINE_COLORS]
-
-    def _rgb(self, variable: str) -> tuple[int, int, int]:
-        try:
-            return Color.parse(self.app.theme_variables.get(variable, "#888888")).rgb
-        except ColorParseError:
-            return (136, 136, 136)
 
     def replot(self) -> None:
         """Rebuild the plot from `data` in the current theme's colours."""
