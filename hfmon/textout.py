@@ -283,8 +283,9 @@ def _sources(report: Report, paint: _Paint) -> list[str]:
         where = f" ({scope})" if scope else ""
         label = status.value.replace("_", " ") + (f", {what}" if what and what != "missing permission" else "")
         lines.append(_fit(f"  {paint(label, colour)} {', '.join(kinds)}{where}"))
-        if detail:
-            lines.append(_fit(paint(f"    → {detail}", "dim")))
+        # the hint says what to do: wrapped like a flag, never cut
+        for i, part in enumerate(textwrap.wrap(scrub(detail), WIDTH - 7)):
+            lines.append(paint(f"    {'→' if i == 0 else ' '} {part}", "dim"))
     return lines
 
 

@@ -7,7 +7,9 @@ from decimal import Decimal
 
 from hfmon.config import Config
 from hfmon.costs import evaluate
+from hfmon.errors import Failure
 from hfmon.history import History, UsagePoint
+from hfmon.models import SourceResult, SourceStatus
 from hfmon.textout import money, render_text
 from tests.costs.builders import PERIOD_START, billing, flavor, line, namespace, snapshot, space, statement
 
@@ -108,3 +110,16 @@ def test_a_long_billed_line_wraps_and_never_cuts_a_money_figure() -> None:
     assert not any(x.endswith("…") and "$" in x.rsplit(" ", 1)[-1] for x in lines)
     inference = next(n for n, x in enumerate(lines) if x.startswith("Inference "))
     assert "together $9.80" in lines[inference] and "fireworks-ai $6.12" in " ".join(lines[inference:inference + 2])
+
+
+def test_what_to_do_about_a_source_is_wrapped_never_cut() -> None:
+    hint = ("org billing is readable only by an org admin on an org with billing enabled; a fine-grained token "
+            "also needs billing read on the org")
+    denied = SourceResult("billing:acme", SourceStatus.NO_ACCESS, None, None, "HTTP 403", hint, 403,
+                          Failure.NO_ACCESS)
+    r = evaluate(snapshot(namespace("alice"), namespace("acme", "org", billing=denied)), History(), Config(), NOW)
+    lines = render_text(r).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("    → org billing"))
+    block = [lines[start]] + [line for line in lines[start + 1:] if line.startswith("      ")]
+    assert len(block) == 2 and all(len(line) <= 80 for line in block), block
+    assert " ".join(line[6:] for line in block) == hint  # every word of the advice, none cut
