@@ -357,8 +357,10 @@ class HfmonApp(TableTools):
         left = self.rate_limit_left()
         if self._timer is not None:
             self._arm(max(seconds, left or 0))
-        note = f" The next poll waits {fmt.duration(left)} for the rate limit." if left and left > seconds else ""
-        self.notify(f"Polling every {fmt.duration(seconds)}.{note}", timeout=4)
+        demo = " of demo time" if self.data_speed != 1 else ""
+        note = (f" The next poll waits {fmt.duration(left * self.data_speed)}{demo} for the rate limit."
+                if left and left > seconds else "")
+        self.notify(f"Polling {status.every(seconds, self.data_speed)}.{note}", timeout=4)
         self._update_bars()
 
     def action_next_interval(self) -> None:

@@ -13,7 +13,7 @@ from textual.app import SystemCommand
 from hfmon import format as fmt
 from hfmon.files import write_new_private
 from hfmon.report import Report
-from hfmon.tui import bindings
+from hfmon.tui import bindings, status
 
 if TYPE_CHECKING:
     from hfmon.tui.app import HfmonApp
@@ -52,5 +52,5 @@ def system_commands(app: HfmonApp) -> Iterator[SystemCommand]:
         yield SystemCommand(f"Window: {fmt.window_label(window)}", "The time window spend is shown for (w cycles)",
                             partial(app.set_window, window), discover=False)
     for seconds in bindings.INTERVALS_S:
-        yield SystemCommand(f"Interval: every {fmt.duration(seconds)}", "Time between polls (i cycles)",
+        yield SystemCommand(f"Interval: {status.every(seconds, app.data_speed)}", "Time between polls (i cycles)",
                             partial(app.set_interval_s, seconds), discover=False)

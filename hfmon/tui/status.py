@@ -124,6 +124,11 @@ def topbar(report: Report | None, namespace: str | None, demo: bool, variables: 
     return text
 
 
+def every(interval_s: float, data_speed: float = 1.0) -> str:
+    """"every 5s", or in the demo, whose clock runs `data_speed` times fast, "every 5m of demo time"."""
+    return f"every {fmt.duration(interval_s * data_speed)}" + (" of demo time" if data_speed != 1 else "")
+
+
 def statusbar(report: Report | None, now: datetime, *, interval_s: float, paused: bool, polling: bool,
               error: BaseException | None, rate_limit_s: float | None = None, notes: int = 0,
               data_speed: float = 1.0) -> Text:
@@ -154,10 +159,10 @@ def statusbar(report: Report | None, now: datetime, *, interval_s: float, paused
     if waiting:
         assert rate_limit_s is not None
         text.append(f" · next poll in {fmt.duration(rate_limit_s * data_speed)}", style="bold")
+        if data_speed != 1:
+            text.append(" of demo time")
     else:
-        text.append(f" · every {fmt.duration(interval_s * data_speed)}")
-    if data_speed != 1:
-        text.append(" of demo time")
+        text.append(f" · {every(interval_s, data_speed)}")
     if report is not None:
         bad = [s for s in report.sources if s.status is not SourceStatus.OK]
         if bad:

@@ -299,6 +299,18 @@ async def test_every_key_action_is_in_the_palette() -> None:
     assert {f"Show {title}" for _, title in SCREENS} <= titles
 
 
+async def test_the_demo_says_its_interval_in_demo_time_in_the_toast_and_the_palette() -> None:
+    """The demo's clock runs 60x: "every 5s" beside demo-time stamps would mix two clocks on one screen."""
+    app = HfmonApp(FakeSource(), interval_s=5, tick_s=3600, data_speed=60.0)
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await settle(app, pilot)
+        await pilot.press("i")
+        assert app.interval_s == 15
+        assert any(m.endswith("Polling every 15m of demo time.") for m in messages(app)), messages(app)
+        titles = {c.title for c in app.get_system_commands(app.screen)}
+        assert "Interval: every 30m of demo time" in titles and "Interval: every 30s" not in titles
+
+
 async def test_pause_interval_and_theme() -> None:
     source = FakeSource()
     app = HfmonApp(source, interval_s=60, tick_s=3600)
