@@ -75,6 +75,8 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
         out += _packed(" " * 10, [f"{ns} {money_total(report.running_in(ns), unit='/h')}" for ns in report.namespaces])
     inf = report.inference
     shown = [(p.name, p.cost_usd) for p in inf.by_provider[:3]]
+    if rest := inf.by_provider[3:]:  # named as a sum, so that the parts shown still add up to the total
+        shown.append((f"{len(rest)} more", sum((p.cost_usd for p in rest), Decimal(0))))
     if inf.not_broken_down.cost_usd:
         shown.append((inf.not_broken_down.name, inf.not_broken_down.cost_usd))
     out += _packed(f"{paint('Inference', 'bold')} {money_total(inf.cost_usd)} · {count_total(inf.requests)} requests",

@@ -123,3 +123,18 @@ def test_what_to_do_about_a_source_is_wrapped_never_cut() -> None:
     block = [lines[start]] + [line for line in lines[start + 1:] if line.startswith("      ")]
     assert len(block) == 2 and all(len(line) <= 80 for line in block), block
     assert " ".join(line[6:] for line in block) == hint  # every word of the advice, none cut
+
+
+def test_the_inference_line_adds_up_when_some_providers_are_not_named() -> None:
+    providers = (("together", 10, "4.00"), ("groq", 5, "2.50"), ("novita", 4, "1.25"), ("cerebras", 2, "0.20"),
+                 ("featherless-ai", 1, "0.05"))
+    r = evaluate(snapshot(namespace("alice", billing=billing("alice", used="8", providers=providers))), History(),
+                 Config(), NOW)
+    lines = render_text(r).splitlines()
+    i = next(n for n, x in enumerate(lines) if x.startswith("Inference "))
+    block = " · ".join(x.strip() for x in lines[i:i + 2])
+    assert "Inference $8.00 · 22 requests" in block
+    # the three largest by name, then the other two as one sum: 0.20 + 0.05; 4 + 2.5 + 1.25 + 0.25 = 8
+    for part in ("together $4.00", "groq $2.50", "novita $1.25", "2 more $0.25"):
+        assert part in block, block
+    assert "cerebras" not in block
