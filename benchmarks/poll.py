@@ -3,7 +3,10 @@
 Prints hfmon's poll wall time (median and best of --runs cold polls) and request count, the critical-path
 bound (the longest chain of dependent requests × latency, from the page counts of what was fetched), their
 ratio (goal, issue 15: median ≤ 1.3), and the same data fetched by a plain sequential huggingface_hub script
-as the baseline (goal: hfmon ≥ 8× faster at --scale 20).
+as the baseline (goal: hfmon ≥ 8× faster at --scale 20). The baseline makes the same requests hfmon's cold poll
+makes (the repository, model and dataset listings, org members, the model info of the Endpoints' models...).
+hfmon's CPU per poll and the time it was runnable but waiting for a CPU (other processes on the machine) are
+printed too: on a loaded machine the poll is CPU-bound, and wall ≈ CPU + that wait.
 Bounded and loopback only (127.0.0.1).
 Run: `.venv/bin/python benchmarks/poll.py [--quick] [--scale 20] [--runs 5] [--no-baseline] [--json]`.
 """
@@ -28,7 +31,7 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="hfmon-bench-hf-"))
 os.environ.pop("HF_TOKEN", None)
 
-from hfmon.api.hub import HubClient  # noqa: E402
+from hfmon.api.hub import REPO_QUERY_EXPAND, SPACES_QUERY_EXPAND, HubClient  # noqa: E402
 from hfmon.api.urls import BaseUrls  # noqa: E402
 from hfmon.collect import Collector  # noqa: E402
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario  # noqa: E402
@@ -45,28 +48,44 @@ def scenario(quick: bool, scale: int = 1) -> Any:
 
 
 def critical_path(snap: Snapshot, page_size: int) -> int:
-    """Requests on the longest dependent chain: whoami, then the longest paginated listing of a namespace."""
-    def pages(value: Any) -> int:
+    """Requests on the longest dependent chain hfmon must walk: whoami, then the longest of a namespace's chains —
+    each paginated listing (Spaces, jobs, storage, models, datasets, members: one request per page) and the Endpoints
+    listing followed by the model info of the models they serve (2 requests)."""
+    def pages(source: Any) -> int:
+        value = source.value if source is not None else None
         return max(1, math.ceil(len(value) / page_size)) if value is not None else 1
 
     longest = 1  # billing, endpoints, statement...: one request each (usage-v2 and the live stream run side by side)
     for ns in snap.namespaces:
-        longest = max(longest, pages(ns.spaces.value), pages(ns.jobs.value), pages(ns.storage.value))
+        listings = (ns.spaces, ns.jobs, ns.storage, ns.model_repos, ns.dataset_repos, ns.members)
+        longest = max(longest, *(pages(s) for s in listings if s is not None), 2 if ns.models is not None else 1)
     return 1 + longest
 
 
+def cpu_wait_s() -> float | None:
+    """Seconds this process has spent runnable but waiting for a CPU (Linux schedstat; None elsewhere)."""
+    try:
+        with open("/proc/self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 async def hfmon_poll(base: str) -> tuple[float, Snapshot]:
-    """One cold poll (no caches) by a fresh Collector; its wall time."""
+    """One cold poll (no caches) by a fresh Collector; its wall time, CPU and time spent waiting for a CPU."""
     client = HubClient(FULL_TOKEN, BaseUrls.single(base))
     async with Collector(client, client.clock) as collector:
-        started, cpu = time.perf_counter(), time.process_time()
+        started, cpu, waited = time.perf_counter(), time.process_time(), cpu_wait_s()
         snap = await collector.poll()
         snap.extra["cpu_s"] = time.process_time() - cpu
+        after = cpu_wait_s()
+        snap.extra["cpu_wait_s"] = after - waited if after is not None and waited is not None else None
         return time.perf_counter() - started, snap
 
 
 def baseline(base: str, namespaces: list[str], user: str) -> tuple[float, int]:
-    """The same sources, fetched one after another with huggingface_hub (HfApi + its shared session)."""
+    """The same sources hfmon reads in a cold poll, fetched one after another with huggingface_hub (HfApi + its
+    shared session; raw GETs where HfApi has no method)."""
     import httpx2
     from huggingface_hub import HfApi, constants, get_session, set_client_factory
 
@@ -92,32 +111,43 @@ def baseline(base: str, namespaces: list[str], user: str) -> tuple[float, int]:
                 if line.startswith("data:"):
                     break
 
-    def attempt(call: Callable[[], Any], drain: bool = False) -> None:
+    def attempt(call: Callable[[], Any], drain: bool = False) -> Any:
         try:
             result = call()
-            if drain:
-                list(result)  # listings are lazy: fetch every page
+            return list(result) if drain else result  # listings are lazy: fetch every page
         except Exception:  # noqa: BLE001 - e.g. 403 on an org without billing: the time still counts
-            pass
+            return None
 
     me = api.whoami()
-    for org in me.get("orgs", []):
-        api.get_organization_overview(org["name"])
     api.list_spaces_hardware()
     api.list_jobs_hardware()
     raw("/v1/models")
     attempt(api.get_zero_gpu_quota)
+    spaces_expand: Any = list(SPACES_QUERY_EXPAND)
+    repos_expand: Any = list(REPO_QUERY_EXPAND)
+    plans = {org["name"]: org.get("plan") for org in me.get("orgs", [])}
     for ns in namespaces:
-        billing = "/api/settings/billing" if ns == user else f"/api/organizations/{ns}/billing"
-        for tail in ("usage-v2", "usage", "usage/jobs", "usage-by-inference-session"):
+        user_ns = ns == user
+        billing = "/api/settings/billing" if user_ns else f"/api/organizations/{ns}/billing"
+        tails = ("usage-v2", "usage", "usage-by-inference-session", *(("usage/jobs",) if user_ns else ()))
+        for tail in tails:
             raw(f"{billing}/{tail}")
         live(f"{billing}/usage/live")
-        owner = None if ns == user else ns
-        attempt(partial(api.list_spaces, author=ns, expand=["runtime", "private", "usedStorage"]), drain=True)
-        attempt(partial(api.list_inference_endpoints, namespace=ns))
+        if plans.get(ns) == "enterprise":
+            raw(f"/api/organizations/{ns}/resource-groups")
+            raw(f"{billing}/usage-by-resource-group")
+        attempt(partial(api.list_spaces, author=ns, expand=spaces_expand), drain=True)
+        endpoints = attempt(partial(api.list_inference_endpoints, namespace=ns)) or []
+        for model in sorted({e.repository for e in endpoints if e.repository}):
+            attempt(partial(api.model_info, model, expand=["safetensors"]))
         attempt(partial(api.list_inference_endpoints_hardware, namespace=ns))
         attempt(partial(api.list_jobs, namespace=ns), drain=True)
-        attempt(partial(api.list_user_repos, namespace=owner), drain=True)
+        raw(f"/api/scheduled-jobs/{ns}")
+        attempt(partial(api.list_user_repos, namespace=None if user_ns else ns), drain=True)
+        attempt(partial(api.list_models, author=ns, expand=repos_expand), drain=True)
+        attempt(partial(api.list_datasets, author=ns, expand=repos_expand), drain=True)
+        if not user_ns:
+            attempt(partial(api.list_organization_members, ns), drain=True)
     return time.perf_counter() - started, sent[0]
 
 
@@ -171,13 +201,16 @@ def measure(quick: bool, scale: int, runs: int, baseline_too: bool = True, floor
         names = [ns.namespace for ns in snap.namespaces]
         base_wall, base_requests = baseline(fake.base, names, scn.user.name) if baseline_too else (None, None)
     walls = [wall for wall, _ in done]
+    waits = [s.extra["cpu_wait_s"] for _, s in done]
     chain = critical_path(snap, scn.page_size)
     return {"scale": scale, "namespaces": len(names), "latency_ms": scn.latency_ms, "page_size": scn.page_size,
             "spaces": sum(len(n.spaces.value or ()) for n in snap.namespaces),
             "endpoints": sum(len(n.endpoints.value or ()) for n in snap.namespaces),
             "repos": sum(len(n.storage.value or ()) for n in snap.namespaces),
             "best_s": min(walls), "median_s": statistics.median(walls), "requests": snap.requests_made,
-            "cpu_s": snap.extra["cpu_s"], "floor_s": floor, "chain": chain, "bound_s": chain * latency,
+            "cpu_s": statistics.median(s.extra["cpu_s"] for _, s in done),
+            "cpu_wait_s": None if None in waits else statistics.median(waits), "load": os.getloadavg()[0],
+            "floor_s": floor, "chain": chain, "bound_s": chain * latency,
             "baseline_s": base_wall, "baseline_requests": base_requests, "runs": runs,
             "failed": [s.name for s in snap.sources() if s.status not in ("ok", "no_access")]}
 
@@ -204,7 +237,9 @@ def main() -> int:
           f"{m['repos']} repos (incl. Spaces); page size {m['page_size']}; {m['latency_ms']:.0f} ms per request; "
           f"fake in a child process")
     print(f"hfmon poll (cold, {m['runs']} runs): median {m['median_s'] * 1000:.0f} ms, best {m['best_s'] * 1000:.0f} "
-          f"ms, {m['requests']} requests, {m['cpu_s'] * 1000:.0f} ms of hfmon CPU"
+          f"ms, {m['requests']} requests; per poll (median) {m['cpu_s'] * 1000:.0f} ms of hfmon CPU"
+          + (f" and {m['cpu_wait_s'] * 1000:.0f} ms runnable but waiting for a CPU (load average {m['load']:.1f})"
+             if m["cpu_wait_s"] is not None else "")
           + (f"  [sources not ok: {', '.join(m['failed'])}]" if m["failed"] else ""))
     print(f"critical path: {m['chain']} dependent requests × {m['latency_ms']:.0f} ms = {m['bound_s'] * 1000:.0f} ms; "
           f"ratio median {m['median_s'] / m['bound_s']:.2f}, best {m['best_s'] / m['bound_s']:.2f} (goal ≤ 1.3 median)")
