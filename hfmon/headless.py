@@ -48,7 +48,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Poll once, print the Report as JSON or as a summary, and return the exit code."""
-    report, _monitor = poll_command(args)
+    report, _monitor = poll_command(args, figures_only=True)
     code = exit_code_of(report)
     if code == ExitCode.AUTH:  # a report of a rejected token would be nothing but unknowns: say what to do
         print(f"hfmon: {explain(code, report)}", file=sys.stderr)
@@ -96,9 +96,12 @@ def explain(code: int, report: Report) -> str:
     return f"partial data; failed sources: {', '.join(s.name for s in failed)}"
 
 
-def poll_command(args: argparse.Namespace) -> tuple[Report, Monitor]:
-    """One poll for a headless command's flags, its warnings and alerts on stderr; the Monitor keeps what it read."""
+def poll_command(args: argparse.Namespace, *, figures_only: bool = False) -> tuple[Report, Monitor]:
+    """One poll for a headless command's flags, its warnings and alerts on stderr; the Monitor keeps what it read.
+
+    `figures_only`: the command prints the Report's figures only (no advice, timelines or charts)."""
     monitor = monitor_for(args)
+    monitor.figures_only = figures_only
     polled: list[Report] = []
     try:
         asyncio.run(_poll_into(monitor, polled))

@@ -89,6 +89,38 @@ class WindowTimes:
     # (kind, resource) -> window -> its states; a resource or window absent spent no recorded time there
 
 
+Span = tuple[str, str, datetime, datetime]  # (kind, resource, start, end): one resource over [start, end)
+
+
+@dataclass(frozen=True, slots=True)
+class SpanTime:
+    """One resource's time in each recorded state within one span, and how many changes began inside it: what
+    `costs.observed.span_times` gives from the changes, summed by the store in SQL."""
+
+    states: tuple[StateTime, ...]
+    transitions: int  # recorded changes at or after the span's start (and before its end)
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A resource as every recorded row from a load's `since` shows it (a `Figures` load has only recent rows)."""
+
+    first: datetime  # its first change: the last one before `since`, else its first after
+    most_replicas: int  # the most replicas of any of those changes
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """What a caller that only reports figures (`hfmon once`) asks of history: the row-level changes and usage
+    points of the last hours, and sums in SQL for everything reaching further back. A Report evaluated on it has
+    the figures of one evaluated on every row; only row-level detail (timelines, the credits series) is shorter."""
+
+    rows_since: datetime  # row-level changes and usage points from here (each series' last row before it too)
+    spans: tuple[Span, ...] = ()  # the "minutes vs history" spans, summed per state (`History.span_times`)
+    thresholds: tuple[tuple[str, datetime, Decimal], ...] = ()
+    # (namespace, period start, USD): the first usage point of that period at or over it is loaded too
+
+
 @dataclass(frozen=True, slots=True)
 class History:
     """What the store knows, oldest first."""
@@ -100,6 +132,10 @@ class History:
     settled: tuple[SessionSettled, ...] = ()  # what HF settled for the ledger's sessions
     window_times: WindowTimes | None = None  # the spend windows' state times, when the store summed them
     provider_points: tuple[ProviderPoint, ...] = ()  # spend per provider over time, oldest first
+    seen: Mapping[tuple[str, str], Seen] | None = None
+    # (kind, resource) -> what every row from `since` shows of it; None: `changes` holds every such row
+    span_times: Mapping[Span, SpanTime | None] | None = None
+    # the "minutes vs history" spans summed by the store (None for a resource it has no change of)
 
     def poll_gap_s(self, start: datetime, end: datetime) -> float | None:
         """The largest gap between polls over [start, end]; None when no run of polls covers it all."""

@@ -20,6 +20,7 @@ from hfmon.config import Config, Profile, load_config
 from hfmon.costs import evaluate, history_since
 from hfmon.costs.credits import user_period
 from hfmon.costs.evaluate import history_windows
+from hfmon.costs.figures import history_figures
 from hfmon.costs.ledger import ledger_since
 from hfmon.costs.provider_time import provider_times
 from hfmon.errors import ConfigError, HfmonError
@@ -83,6 +84,9 @@ class Monitor:
         self.snapshot: Snapshot | None = None
         self.warnings: list[str] = []
         self.scratch: tempfile.TemporaryDirectory[str] | None = None  # the demo's throwaway history
+        self.figures_only = False
+        # The caller shows the Report's figures only (`hfmon once`): history is read as `history.Figures` (recent
+        # rows, older history summed in SQL), and the advisor, which reads the rows of its window, does not run.
         self._warnings_logged = 0
         self._source_states: dict[str, tuple[SourceStatus, str | None]] = {}
         self._alert_events: list[AlertEvent] = []  # what the latest poll fired or reset
@@ -157,7 +161,9 @@ class Monitor:
                 from hfmon.store.ledger import with_ledger  # with the store: --no-history skips SQLite
 
                 # the spend windows' state times summed in SQL: evaluate then need not span 30 days per resource
-                loaded = self.store.load(history_since(snapshot, now), history_windows(snapshot, now), now)
+                figures = history_figures(snapshot, now) if self.figures_only else None
+                loaded = self.store.load(history_since(snapshot, now), history_windows(snapshot, now), now,
+                                         figures=figures)
                 period_start = user_period(snapshot, now).start
                 history = with_ledger(self.store, loaded, ledger_since(period_start, now),
                                       provider_times(now, period_start))
@@ -167,8 +173,9 @@ class Monitor:
                 self.store = None
         catalog = build_catalog(snapshot, self.config.prices)
         report = evaluate(snapshot, history, self.config, now, catalog=catalog)
-        report = replace(report, advice=advise(report, history, catalog, self.config.advisor,
-                                               models=served_models(snapshot)))
+        if not self.figures_only:
+            report = replace(report, advice=advise(report, history, catalog, self.config.advisor,
+                                                   models=served_models(snapshot)))
         self._alert_events = self._alerts(report)
         return report
 

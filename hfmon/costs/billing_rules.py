@@ -14,10 +14,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 
 from hfmon.models import Endpoint, Job, Space
 
@@ -25,6 +26,7 @@ SPACE_BILLED = frozenset({"RUNNING", "RUNNING_BUILDING", "APP_STARTING", "RUNNIN
 JOB_BILLED = frozenset({"RUNNING"})
 ENDPOINT_BILLED = frozenset({"initializing", "running"})
 _BILLED = {"space": SPACE_BILLED, "job": JOB_BILLED, "endpoint": ENDPOINT_BILLED}
+BILLED_STATES: Mapping[str, frozenset[str]] = MappingProxyType(_BILLED)  # kind -> its billed states (`is_billed`)
 # Every stage HF documents (hf-api.md 6.3, 7, 5.2); "UNKNOWN" is the parser's word for a Space with no runtime.
 SPACE_KNOWN = SPACE_BILLED | {"NO_APP_FILE", "CONFIG_ERROR", "BUILDING", "BUILD_ERROR", "RUNTIME_ERROR",
                               "DELETING", "STOPPED", "PAUSED", "SLEEPING", "UNKNOWN"}

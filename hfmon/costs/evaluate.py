@@ -27,6 +27,7 @@ from hfmon.costs.resources import (
     LinePricer,
     PricedLine,
     charge_line,
+    compute_lines,
     parse_product,
     resource_cost,
 )
@@ -43,7 +44,7 @@ from hfmon.costs.totals import (
 )
 from hfmon.costs.windows import report_windows, wanted_windows
 from hfmon.history import History, StateChange, Window
-from hfmon.models import Account, Endpoint, Job, JobCharge, NamespaceData, RepoStorage, Snapshot, SourceStatus, Space
+from hfmon.models import Account, Endpoint, Job, NamespaceData, RepoStorage, Snapshot, SourceStatus, Space
 from hfmon.pricing.catalog import Catalog, build_catalog
 from hfmon.report import (
     Credits,
@@ -189,16 +190,15 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
     endpoints = ns.endpoints.value or ()
     regions = {e.id: e.region for e in endpoints}
     lines: list[PricedLine] | None = None
-    if ns.statement.value is not None:
+    parsed = compute_lines(ns)
+    if ns.statement.value is not None and parsed is not None:
         pricer = LinePricer(ns.namespace, catalog, regions)
-        lines = [p for p in map(pricer, ns.statement.value.lines) if p is not None]
-        stated_jobs = {p.key for p in lines if p.family == "jobs"}
-        lines += [p for c in _job_charges(ns) if c.job_id not in stated_jobs
-                  if (p := pricer(charge_line(c))) is not None]
+        lines = [pricer.priced(*p) for p in parsed]
         acc.crosscheck += line_rows(lines, config.tolerance) + total_rows(ns.namespace, lines, config.tolerance)
         acc.crosscheck += storage_rows(ns.namespace, ns.statement.value.lines,
                                        catalog.bundled.storage_private_usd_per_tb_month, config.tolerance)
-        acc.crosscheck += history_rows(lines, history.changes_of, history.poll_gap_s, now, config.tolerance)
+        acc.crosscheck += history_rows(lines, history.changes_of, history.poll_gap_s, now, config.tolerance,
+                                       history.span_times)
         for p in lines:
             if p.price is None and not p.line.free_grant:
                 acc.unpriced[f"{p.family.rstrip('s')} {p.key} ({p.hardware})"] = None
@@ -221,11 +221,6 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
     for j in ns.jobs.value or ():
         acc.jobs.append(_job_row(j, catalog, job_lines, history,
                                  period, now, acc))
-
-
-def _job_charges(ns: NamespaceData) -> tuple[JobCharge, ...]:
-    """The user's per-job charges (orgs have none: their job spend is in the statement)."""
-    return () if ns.job_charges is None else ns.job_charges.value or ()
 
 
 def _spend(ns: NamespaceData, lines: list[PricedLine] | None) -> Spend:
@@ -273,10 +268,10 @@ def _endpoint_row(e: Endpoint, catalog: Catalog, lines: Lines, history: HistoryI
     if price is None:
         acc.unpriced[endpoint_label(e)] = None
     changes = history.changes_of("endpoint", key)
-    single = e.max_replica is not None and e.max_replica <= 1 and all(c.replicas <= 1 for c in changes)
+    single = e.max_replica is not None and e.max_replica <= 1 and history.most_replicas("endpoint", key) <= 1
     cost = resource_cost("endpoint", price, endpoint_replicas(e), True, _mine(lines, "endpoints", key),
                          changes, None, period, now, history.since, single,
-                         billed=history.billed_time("endpoint", key))
+                         billed=history.billed_time("endpoint", key), first_seen=history.first_seen("endpoint", key))
     return EndpointRow(e, _with_hourly(cost, "endpoint", changes, catalog_price(catalog, "endpoint", e.namespace,
                                                                                  e.region), now, acc))
 
@@ -291,10 +286,11 @@ def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
     if hardware and price is None and not granted:
         acc.unpriced[space_label(s)] = None
     changes = history.changes_of("space", s.id)
-    single = (s.replicas_requested or 1) <= 1 and (s.replicas_current or 0) <= 1 and all(
-        c.replicas <= 1 for c in changes)
+    single = (s.replicas_requested or 1) <= 1 and (s.replicas_current or 0) <= 1 and history.most_replicas(
+        "space", s.id) <= 1
     cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine, changes, None,
-                         period, now, history.since, single, granted, history.billed_time("space", s.id))
+                         period, now, history.since, single, granted, history.billed_time("space", s.id),
+                         history.first_seen("space", s.id))
     cost = _with_hourly(cost, "space", changes, catalog_price(catalog, "space", s.namespace,
                                                               granted=hardware if granted else None), now, acc)
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
@@ -317,7 +313,7 @@ def _job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
         own = []  # not started yet
     changes = history.changes_of("job", j.id)
     cost = resource_cost("job", price, job_replicas(j), True, mine, changes, own, period, now, history.since,
-                         billed=history.billed_time("job", j.id))
+                         billed=history.billed_time("job", j.id), first_seen=history.first_seen("job", j.id))
     return JobRow(j, _with_hourly(cost, "job", changes, catalog_price(catalog, "job", j.namespace), now, acc))
 
 

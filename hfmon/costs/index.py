@@ -25,13 +25,18 @@ class HistoryIndex:
             else:
                 same.append(change)
         self._changes = changes
-        firsts = [history.changes[0].at] if history.changes else []
+        self._seen = history.seen
+        if history.seen is not None:  # a `Figures` load: its changes are recent ones, `seen` has the first of each
+            firsts = [min(s.first for s in history.seen.values())] if history.seen else []
+        else:
+            firsts = [history.changes[0].at] if history.changes else []
         firsts += [history.usage[0].at] if history.usage else []
         self.since: datetime | None = min(firsts, default=None)  # when history began (rows are oldest first)
         self._all_usage = history.usage
         self.poll_gap_s = history.poll_gap_s
         self._usage: dict[str, History] = {}
         self._times = history.window_times
+        self.span_times = history.span_times
 
     def billed_time(self, kind: str, resource: str) -> Callable[[datetime, datetime], timedelta | None]:
         """The resource's billed wall time in a window, from the store's sums (None: that window was not summed)."""
@@ -51,6 +56,21 @@ class HistoryIndex:
     def changes_of(self, kind: str, resource: str) -> Sequence[StateChange]:
         """The state changes of one resource, oldest first."""
         return self._changes.get((kind, resource), ())
+
+    def first_seen(self, kind: str, resource: str) -> datetime | None:
+        """When history first recorded the resource (from `since`: its last change before, else its first)."""
+        if self._seen is not None:
+            seen = self._seen.get((kind, resource))
+            return None if seen is None else seen.first
+        changes = self._changes.get((kind, resource))
+        return changes[0].at if changes else None
+
+    def most_replicas(self, kind: str, resource: str) -> int:
+        """The most replicas any recorded change of the resource shows (0: none recorded)."""
+        if self._seen is not None:
+            seen = self._seen.get((kind, resource))
+            return 0 if seen is None else seen.most_replicas
+        return max((c.replicas for c in self._changes.get((kind, resource), ())), default=0)
 
     def resources(self) -> list[tuple[str, str]]:
         """Every (kind, resource) history recorded a state of."""

@@ -17,7 +17,7 @@ and wakes between two polls.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -25,25 +25,59 @@ from hfmon.config import Tolerance
 from hfmon.costs.billing_rules import is_billed, micro
 from hfmon.costs.index import ChangesOf
 from hfmon.costs.resources import FAMILY_KIND, PricedLine, by_product, state_spans
-from hfmon.history import StateChange
+from hfmon.history import Span, SpanTime, StateChange, StateTime
+from hfmon.models import UsageLine
 from hfmon.report import CheckStatus, CrossCheck
 
 MICROSECOND = timedelta(microseconds=1)
 MICROS_PER_MINUTE = 60 * 10**6
 
 
+def span_times(changes: Sequence[StateChange], start: datetime, end: datetime) -> SpanTime:
+    """The time in each recorded state within [start, end), and the changes at or after `start` (what the store
+    sums in SQL for a `Figures` load)."""
+    micros: dict[tuple[str, str | None, int], int] = {}
+    transitions = 0
+    for change, begin, stop in state_spans(changes, start, end):
+        transitions += change.at >= start
+        if stop > begin:
+            key = (change.state, change.hardware, change.replicas)
+            micros[key] = micros.get(key, 0) + (stop - begin) // MICROSECOND
+    return SpanTime(tuple(StateTime(*key, spent) for key, spent in micros.items()), transitions)
+
+
+def minutes_of(kind: str, times: SpanTime, hardware: str) -> tuple[Decimal, int, int]:
+    """(replica-minutes billed on `hardware` in the span, transitions in it, most replicas seen)."""
+    replica_micros, most = 0, 1  # whole microseconds: exact, and one division at the end
+    for t in times.states:
+        if not is_billed(kind, t.state) or (t.hardware and t.hardware != hardware):
+            continue
+        most = max(most, t.replicas)
+        replica_micros += t.micros * max(t.replicas, 1)
+    return Decimal(replica_micros) / MICROS_PER_MINUTE, times.transitions, most
+
+
 def observed_minutes(kind: str, changes: Sequence[StateChange], hardware: str, start: datetime,
                      end: datetime) -> tuple[Decimal, int, int]:
     """(replica-minutes billed on `hardware` in [start, end), transitions in it, most replicas seen)."""
-    replica_micros, transitions, most = 0, 0, 1  # whole microseconds: exact, and one division at the end
-    for change, begin, stop in state_spans(changes, start, end):
-        transitions += change.at >= start
-        if not is_billed(kind, change.state) or (change.hardware and change.hardware != hardware):
-            continue
-        if stop > begin:
-            most = max(most, change.replicas)
-            replica_micros += (stop - begin) // MICROSECOND * max(change.replicas, 1)
-    return Decimal(replica_micros) / MICROS_PER_MINUTE, transitions, most
+    return minutes_of(kind, span_times(changes, start, end), hardware)
+
+
+def crosscheck_spans(lines: Sequence[tuple[str, str, str, UsageLine]], now: datetime) -> list[Span]:
+    """The (kind, resource, start, end) spans `history_rows` reads for these (family, key, hardware, line)s."""
+    groups: dict[tuple[str, str, str], list[UsageLine]] = {}
+    for family, key, hardware, line in lines:
+        groups.setdefault((family, key, hardware), []).append(line)
+    return [span for (family, key, _), mine in groups.items() if (span := _span(family, key, mine, now)) is not None]
+
+
+def _span(family: str, key: str, lines: Sequence[UsageLine], now: datetime) -> Span | None:
+    """The span one resource's lines of one product cover (None: a line without a start)."""
+    starts = [line.started_at for line in lines]
+    if any(s is None for s in starts):
+        return None
+    begin = min(s for s in starts if s is not None)
+    return FAMILY_KIND[family], key, begin, max(line.stopped_at or now for line in lines)
 
 
 PollGap = Callable[[datetime, datetime], float | None]
@@ -51,21 +85,33 @@ PollGap = Callable[[datetime, datetime], float | None]
 
 
 def history_rows(lines: Sequence[PricedLine], changes_of: ChangesOf, poll_gap_s: PollGap,
-                 now: datetime, tolerance: Tolerance) -> list[CrossCheck]:
-    """One "minutes vs history" row per resource and product whose span a run of polls covers."""
+                 now: datetime, tolerance: Tolerance, summed: Mapping[Span, SpanTime | None] | None = None,
+                 ) -> list[CrossCheck]:
+    """One "minutes vs history" row per resource and product whose span a run of polls covers.
+
+    `summed`: the spans' state times as the store summed them (`History.span_times`; then `changes_of` holds
+    recent changes only), else they come from `changes_of`."""
     rows = []
     for (family, key, hardware), mine in by_product(lines).items():
-        kind = FAMILY_KIND[family]
-        starts = [p.line.started_at for p in mine]
-        changes = changes_of(kind, key)
-        if not changes or any(s is None for s in starts):
+        span = _span(family, key, [p.line for p in mine], now)
+        if span is None:
             continue
-        begin = min(s for s in starts if s is not None)
-        end = max(p.line.stopped_at or now for p in mine)
+        kind, _, begin, end = span
         gap_s = poll_gap_s(begin, min(end, now))
+        if summed is not None:
+            times = summed.get(span)
+            if times is None:
+                if span not in summed:
+                    raise LookupError(f"the span {span} was not summed")  # `crosscheck_spans` asks for all
+                continue
+        else:
+            changes = changes_of(kind, key)
+            if not changes:
+                continue
+            times = span_times(changes, begin, end)
         if gap_s is None:
             continue
-        seen, transitions, most = observed_minutes(kind, changes, hardware, begin, end)
+        seen, transitions, most = minutes_of(kind, times, hardware)
         billed_minutes = sum((p.line.quantity for p in mine), Decimal(0))
         billed = sum((p.line.total_usd for p in mine), Decimal(0))
         unit = Decimal(0) if all(p.line.free_grant for p in mine) else mine[0].line.unit_cost_usd

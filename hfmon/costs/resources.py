@@ -32,7 +32,7 @@ from decimal import Decimal
 from hfmon.costs.billing_rules import cost_usd, is_billed, micro
 from hfmon.costs.credits import Period, days
 from hfmon.history import StateChange
-from hfmon.models import JobCharge, UsageLine
+from hfmon.models import JobCharge, NamespaceData, UsageLine
 from hfmon.pricing.catalog import Catalog
 from hfmon.report import Price, ResourceCost
 
@@ -85,6 +85,31 @@ def line_key(namespace: str, family: str, label: str | None, entity_id: str | No
     return text if "/" in text else f"{namespace}/{text}"
 
 
+ParsedLine = tuple[str, str, str, UsageLine]  # (family, resource key, hardware, line) of a compute line
+
+
+def parse_line(namespace: str, line: UsageLine) -> ParsedLine | None:
+    """A statement line's family, resource key and hardware; None when it is not a compute line."""
+    parsed = parse_product(line.product)
+    if parsed is None:
+        return None
+    family, hardware = parsed
+    return family, line_key(namespace, family, line.label, line.entity_id), hardware, line
+
+
+def compute_lines(ns: NamespaceData) -> list[ParsedLine] | None:
+    """A namespace's compute lines: its statement's, and the job charges of jobs the statement does not list
+    (None: no statement)."""
+    if ns.statement.value is None:
+        return None
+    out = [p for line in ns.statement.value.lines if (p := parse_line(ns.namespace, line)) is not None]
+    stated_jobs = {key for family, key, _, _ in out if family == "jobs"}
+    charges = () if ns.job_charges is None else ns.job_charges.value or ()
+    out += [p for c in charges if c.job_id not in stated_jobs
+            if (p := parse_line(ns.namespace, charge_line(c))) is not None]
+    return out
+
+
 def charge_line(charge: JobCharge) -> UsageLine:
     """A `/billing/usage/jobs` charge as a statement line (for jobs the statement does not list)."""
     return UsageLine(product=f"jobs/{charge.flavor}/minutes", label=charge.job_id, entity_id=None,
@@ -118,11 +143,11 @@ class LinePricer:
 
     def __call__(self, line: UsageLine) -> PricedLine | None:
         """Price one statement line; None when it is not a compute line."""
-        parsed = parse_product(line.product)
-        if parsed is None:
-            return None
-        family, hardware = parsed
-        key = line_key(self.namespace, family, line.label, line.entity_id)
+        parsed = parse_line(self.namespace, line)
+        return None if parsed is None else self.priced(*parsed)
+
+    def priced(self, family: str, key: str, hardware: str, line: UsageLine) -> PricedLine:
+        """Price one compute line, parsed (`parse_line`)."""
         price = self.price(family, hardware, self.regions.get(key) if family == "endpoints" else None)
         if line.free_grant:  # granted hardware: the account pays nothing, whatever the catalog says
             recomputed: Decimal | None = Decimal(0)
@@ -191,18 +216,26 @@ BilledTime = Callable[[datetime, datetime], timedelta | None]
 it did not sum that window (then it is worked out from the changes)."""
 
 
+FROM_CHANGES = datetime.max.replace(tzinfo=UTC)
+"""`first_seen` when it is the first of `changes` (they hold every row from history's start)."""
+
+
 def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[datetime, datetime]],
                spans_from: datetime | None, start: datetime, now: datetime,
-               observed_from: datetime | None = None, summed: BilledTime | None = None) -> Decimal | None:
+               observed_from: datetime | None = None, summed: BilledTime | None = None,
+               first_seen: datetime | None = FROM_CHANGES) -> Decimal | None:
     """Share (%) of [start, now) spent billed, or None without data (see the module docstring).
 
     `observed_from`: when history began (its earliest row); a resource first seen later did not exist (or
     did not bill) before. `spans` are billed spans known to be complete from `spans_from` on (None: no such
     knowledge); they fill the time before history. Time covered by neither is left out of the window.
+    `first_seen`: when history first recorded the resource (None: never), when `changes` are recent ones only.
     """
     if now <= start:
         return None
-    history_from = changes[0].at if changes else now
+    if first_seen is FROM_CHANGES:
+        first_seen = changes[0].at if changes else None
+    history_from = first_seen if first_seen is not None else now
     if observed_from is not None:
         history_from = min(history_from, observed_from)
     history_from = min(history_from, now)
@@ -227,7 +260,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
                   own_spans: Sequence[tuple[datetime, datetime]] | None, period: Period,
                   now: datetime, observed_from: datetime | None = None,
                   single_replica: bool = False, granted: bool = False, billed: BilledTime | None = None,
-                  ) -> ResourceCost:
+                  first_seen: datetime | None = FROM_CHANGES) -> ResourceCost:
     """A ResourceCost. `priced`: whether the resource needs a price (False for a static Space: free).
 
     `granted`: the statement says its current hardware is granted (`freeGrant`): it costs nothing now or ahead.
@@ -237,6 +270,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     `single_replica`: it never runs more than one replica, so its billed minutes are its billed wall time.
     `replicas_now` None: its stage is unknown, so is what it costs now.
     `billed`: its billed time in a window as the store summed it (the same as from `changes`, faster).
+    `first_seen`: as `uptime_pct` takes it.
     """
     if replicas_now is None:  # unknown stage: whether it bills at all is unknown, grant or not
         per_hour: Decimal | None = None
@@ -261,7 +295,8 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         # the statement lists every billed span of the period, and each line billed all along its span
         spans, spans_from = line_spans([p.line for p in lines], now), period.start
     to_end = None if per_hour is None else micro(per_hour * max(days(period.end - now), Decimal(0)) * 24)
-    period_uptime = uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from, billed)
+    period_uptime = uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from, billed,
+                               first_seen)
     # Billed minutes are whole minutes: compare them with the whole minutes elapsed (the one in progress is not
     # billed yet), and say nothing from them before the first minute is over.
     elapsed_minutes = (now - period.start) // timedelta(minutes=1)
@@ -275,7 +310,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         recomputed_usd=recomputed,
         uptime_pct=period_uptime,
         uptime_24h_pct=uptime_pct(kind, changes, spans, spans_from, now - UPTIME_WINDOW, now, observed_from,
-                                  billed),
+                                  billed, first_seen),
         to_period_end_usd=to_end,
         replicas=replicas_now,
         granted=granted,

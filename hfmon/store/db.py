@@ -28,8 +28,9 @@ import platformdirs
 
 from hfmon import errors
 from hfmon.files import narrow, private_dir, private_file
-from hfmon.history import History, PollRun, StateChange, UsagePoint, Window, WindowTimes
+from hfmon.history import Figures, History, PollRun, StateChange, UsagePoint, Window, WindowTimes
 from hfmon.models import Snapshot
+from hfmon.store import figures as figures_read
 from hfmon.store import provider_points
 from hfmon.store import queries as q
 from hfmon.store.aggregates import window_times
@@ -304,7 +305,8 @@ class HistoryStore:
 
     # --- reading ---------------------------------------------------------------------------------
 
-    def load(self, since: datetime, windows: Sequence[Window] = (), now: datetime | None = None) -> History:
+    def load(self, since: datetime, windows: Sequence[Window] = (), now: datetime | None = None, *,
+             figures: Figures | None = None) -> History:
         """Usage points and state changes from `since` on, oldest first.
 
         For each namespace and each resource the last row before `since` comes too, so a window's
@@ -313,16 +315,23 @@ class HistoryStore:
 
         Incremental: when the previous load had the same `since` and no other process wrote since (SQLite's
         `data_version`), only the rows this process recorded after it are read and added to what it read.
+
+        With `figures` (a caller that reports figures only), the rows are recent ones and older history comes
+        summed (`store.figures`); the Report has the same figures. Such a load is never incremental.
         """
         start = encode_time(since)
-        if windows and now is None:
-            raise ValueError("load(windows=...) needs now=")
+        if (windows or figures) and now is None:
+            raise ValueError("load(windows=..., figures=...) needs now=")
         before = self._loaded if self._loaded is not None and self._loaded.since == start else None
+        found: list[figures_read.Read] = []
 
         def read(conn: sqlite3.Connection) -> tuple[int, list[Any], list[Any], dict[int, tuple[str, str]],
                                                     list[Any], WindowTimes | None]:
             version = conn.execute("PRAGMA data_version").fetchone()[0]  # changes when another process commits
-            if before is None or version != before.version:
+            if figures is not None and now is not None:
+                found.append(figures_read.read(conn, start, figures, windows, now))
+                usage, changes = found[0].usage, found[0].changes
+            elif before is None or version != before.version:
                 usage = conn.execute(q.LOAD_USAGE, {"since": start}).fetchall()
                 changes = conn.execute(q.LOAD_CHANGES, {"since": start}).fetchall()
             else:
@@ -334,7 +343,7 @@ class HistoryStore:
                     window_times(conn, windows, now) if windows and now is not None else None)
 
         version, usage_rows, change_rows, names, run_rows, summed = self._run(read, "BEGIN")  # one read snapshot
-        added = before is not None and version == before.version
+        added = not found and before is not None and version == before.version
         times: dict[int, datetime] = {}  # one poll's rows share a time: decode it once
 
         def time_of(value: int) -> datetime:
@@ -350,6 +359,9 @@ class HistoryStore:
             StateChange(*names[rid], time_of(at), state, hardware, replicas)
             for rid, at, state, hardware, replicas in change_rows)
         runs = tuple(PollRun(decode_time(first), decode_time(last), gap / 10**6) for first, last, gap in run_rows)
+        if found:
+            return History(usage=usage, changes=changes, poll_runs=runs, window_times=summed, seen=found[0].seen,
+                           span_times=found[0].span_times)
         marks = [rows[-1][1] for rows in (usage_rows, change_rows) if rows]  # each ordered by time: its last is latest
         if added and before is not None:
             usage, changes = before.usage + usage, before.changes + changes  # all new rows are later: still in order

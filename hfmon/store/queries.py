@@ -17,6 +17,8 @@ _NAMESPACES = """
     )
 """
 
+NAMESPACE_NAMES = _NAMESPACES + "SELECT name FROM ns WHERE name IS NOT NULL"
+
 INSERT_USAGE = """
     INSERT INTO usage_points (namespace, at, period_start, inference_used_usd, jobs_used_usd)
     VALUES (?, ?, ?, ?, ?)
@@ -139,5 +141,5 @@ def prune(conn: sqlite3.Connection, cutoff: int) -> None:
     conn.execute("DELETE FROM ledger WHERE at < ?", (cutoff,))
     conn.execute("DELETE FROM ledger_sessions WHERE read_at < ? AND session_id NOT IN "
                  "(SELECT session_id FROM ledger WHERE session_id IS NOT NULL)", (cutoff,))
-    names = [row[0] for row in conn.execute(_NAMESPACES + "SELECT name FROM ns WHERE name IS NOT NULL")]
+    names = [row[0] for row in conn.execute(NAMESPACE_NAMES)]
     conn.executemany("DELETE FROM usage_points WHERE namespace = ? AND at < ?", [(n, cutoff) for n in names])

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from hfmon.config import Config
 from hfmon.costs import evaluate, history_since
-from hfmon.costs.evaluate import history_windows
+from hfmon.costs.evaluate import HISTORY_BACK, history_windows
+from hfmon.costs.figures import history_figures
+from hfmon.costs.uptime import resource_uptimes
 from hfmon.history import History, StateTime, Window
-from hfmon.models import Snapshot
+from hfmon.models import PeriodStatement, Snapshot, UsageLine
+from hfmon.report import Report
 from hfmon.store import HistoryStore
-from tests.store.builders import T0, billing, endpoint, job, namespace, snapshot, space
+from tests.store.builders import PERIOD_START, T0, billing, endpoint, job, namespace, snapshot, space
 
 STEP = timedelta(minutes=14)
 POLLS = 8 * 24 * 60 // 14  # eight days
@@ -41,6 +45,9 @@ def poll(i: int) -> tuple[Snapshot, Seen]:
     if i < POLLS - 200:  # deleted some 47 hours before the end
         spaces.append(space("alice/old", stage="RUNNING", hardware="cpu-upgrade"))
     jobs = [job("6721abc", stage="RUNNING" if i < POLLS - 100 else "COMPLETED", flavor="t4-small")]
+    steady = "t4-small" if i < POLLS // 3 else "a10g-small"  # up all along, moved to other hardware once
+    pair = POLLS // 6 <= i < POLLS // 4  # and ran two replicas for a while, days ago
+    spaces.append(space("alice/steady", stage="RUNNING", hardware=steady, current=2 if pair else 1))
     at = T0 + i * STEP
     snap = snapshot(at, namespace("alice", usage=billing("alice", f"{i / 100:.2f}"), endpoints=endpoints,
                                   spaces=spaces, jobs=jobs))
@@ -49,6 +56,7 @@ def poll(i: int) -> tuple[Snapshot, Seen]:
         ("space", "alice/chat"): ("SLEEPING" if sleeping else "RUNNING", "t4-small", 0 if sleeping else 1),
         ("space", "alice/old"): ("RUNNING", "cpu-upgrade", 1) if i < POLLS - 200 else ("gone", None, 0),
         ("job", "6721abc"): ("RUNNING", "t4-small", 1) if i < POLLS - 100 else ("COMPLETED", "t4-small", 0),
+        ("space", "alice/steady"): ("RUNNING", steady, 2 if pair else 1),
     }
     return snap, seen
 
@@ -132,3 +140,53 @@ def test_windows_the_sums_lack_are_computed_from_the_changes(
 def test_a_window_past_now_is_refused(tmp_path: Path) -> None:
     with HistoryStore.open(tmp_path / "h.sqlite3") as store, pytest.raises(ValueError, match="end by"):
         store.load(T0, [(T0, T0 + timedelta(hours=2))], T0 + timedelta(hours=1))
+
+
+def with_statement(snap: Snapshot) -> Snapshot:
+    """The last poll with alice's statement: lines of every product her resources ran on, some of them older
+    than the rows a `Figures` load reads (so the "minutes vs history" rows come from the store's sums)."""
+    half = T0 + POLLS // 2 * STEP
+
+    def line(product: str, label: str, start: datetime, stop: datetime | None, minutes: int) -> UsageLine:
+        return UsageLine(product, label, None, Decimal(minutes), Decimal("0.01"), Decimal(minutes) / 100, start,
+                         stop, stop is None)
+
+    lines = (line("endpoints/aws/nvidia-t4/x1", "llm", T0, half, 2_000),
+             line("endpoints/aws/nvidia-t4/x4", "llm", half, None, 1_500),
+             line("spaces/t4-small/minutes", "alice/chat", T0 + timedelta(hours=3), None, 6_000),
+             line("spaces/t4-small/minutes", "alice/steady", T0, T0 + POLLS // 3 * STEP, 3_700),
+             line("spaces/a10g-small/minutes", "alice/steady", T0 + POLLS // 3 * STEP, None, 7_000),
+             line("spaces/cpu-upgrade/minutes", "alice/old", T0, NOW - 200 * STEP, 9_000),
+             line("jobs/t4-small/minutes", "6721abc", T0, NOW - 100 * STEP, 10_000))
+    statement = PeriodStatement("alice", None, PERIOD_START, PERIOD_START + timedelta(days=30), lines)
+    ns = snap.namespaces[0]
+    return replace(snap, namespaces=(replace(ns, statement=replace(ns.billing, value=statement)),))
+
+
+def without_series(report: Report) -> Report:
+    """The Report without the credits' series of points (a `Figures` load holds the recent points only)."""
+    return replace(report, credits=tuple(replace(c, series=()) for c in report.credits))
+
+
+def test_a_figures_load_gives_the_figures_of_a_load_of_every_row(
+        recorded: tuple[Path, Snapshot, list[tuple[datetime, Seen]]]) -> None:
+    path, last, _ = recorded
+    snap = with_statement(last)
+    since, windows = history_since(snap, NOW), history_windows(snap, NOW)
+    with HistoryStore.open(path) as store:
+        every = store.load(since, windows, NOW)
+        figures = store.load(since, windows, NOW, figures=history_figures(snap, NOW))
+    assert len(figures.changes) * 3 < len(every.changes) and len(figures.usage) * 3 < len(every.usage)
+    summed = evaluate(snap, figures, Config(), NOW)
+    spanned = evaluate(snap, replace(every, window_times=None), Config(), NOW)  # every row, no SQL sums
+    assert without_series(summed) == without_series(spanned)
+    assert resource_uptimes(summed) == resource_uptimes(spanned)  # the stretch up is walked over older rows
+    # the figures compared are real ones, reaching before the rows the Figures load read
+    minutes = {c.item: c for c in summed.crosscheck if c.item.endswith("minutes vs history")}
+    assert len(minutes) == 7 and all(c.recomputed_usd for c in minutes.values())
+    [credits] = summed.credits
+    assert credits.exhausts_at is not None and credits.exhausts_at < NOW - HISTORY_BACK
+    steady = next(r for r in summed.spaces if r.space.id == "alice/steady")
+    assert steady.cost.uptime_24h_pct == Decimal("100.00")
+    [up] = [u for u in resource_uptimes(summed) if u.id == "alice/steady"]
+    assert up.uptime.at_least == NOW - T0 and not up.uptime.exact

@@ -1,0 +1,195 @@
+"""A load for a caller that reports figures only (`history.Figures`): recent rows, and sums for older history.
+
+Every answer here is the one a load of every row from `since` gives, read without materialising that period:
+- state changes from `rows_since` (each resource's last change before it too), and further back to the last
+  change in an unbilled state before it (so the stretch a resource has been up is walked as over every row);
+- per resource, its first change and most replicas as every row from `since` gives them (`history.Seen`);
+- usage points from `rows_since`, plus exactly the ones the Report reads of older history: each namespace's
+  first point, its last point at or before each window's ends (Inference spend in a window telescopes between
+  them while the billing period stays the same), and the first point of the period at or over each threshold
+  (when the credits were used up). A namespace whose period changed within the loaded stretch has every row;
+- the "minutes vs history" spans: each resource's time per state within each span, summed in SQL.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from hfmon.costs.billing_rules import BILLED_STATES
+from hfmon.history import Figures, Seen, Span, SpanTime, StateTime, Window
+from hfmon.store import queries as q
+from hfmon.store.extract import decode_time, encode_time
+
+# Each resource's first change as a load from :since gives it: its last one before :since, else its first after.
+_FIRST = """
+    COALESCE((SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = r.id AND m.at < :since),
+             (SELECT MIN(m.at) FROM state_changes AS m WHERE m.resource_id = r.id AND m.at >= :since))
+"""
+
+
+def _billed(column: str, kind_column: str) -> tuple[str, dict[str, str]]:
+    """An SQL condition true when `column` is a billed state of the resource's kind (the rule's own sets), with
+    its named parameters."""
+    cases, params = [], {}
+    for k, (kind, states) in enumerate(sorted(BILLED_STATES.items())):
+        names = []
+        for i, state in enumerate(sorted(states)):
+            params[f"s{k}_{i}"] = state
+            names.append(f":s{k}_{i}")
+        params[f"k{k}"] = kind
+        cases.append(f"WHEN :k{k} THEN {column} IN ({', '.join(names)})")
+    return f"(CASE {kind_column} {' '.join(cases)} ELSE 0 END)", params
+
+
+def changes(conn: sqlite3.Connection, since: int, rows_since: int) -> list[Any]:
+    """(resource_id, at, state, hardware, replicas) from each resource's lower bound (module docstring), in the
+    order `queries.LOAD_CHANGES` gives."""
+    billed, params = _billed("m.state", "r.kind")
+    return conn.execute(f"""
+        SELECT s.resource_id, s.at, s.state, s.hardware, s.replicas
+        FROM (
+            SELECT r.id, r.kind, r.resource, {_FIRST} AS first,
+                   (SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = r.id AND m.at < :rows) AS before,
+                   (SELECT m.at FROM state_changes AS m WHERE m.resource_id = r.id AND m.at < :rows AND NOT {billed}
+                    ORDER BY m.at DESC LIMIT 1) AS down
+            FROM resources AS r
+        ) AS b CROSS JOIN state_changes AS s ON s.resource_id = b.id
+        WHERE b.first IS NOT NULL
+          AND s.at >= MAX(b.first, MIN(COALESCE(b.before, :rows), COALESCE(b.down, b.first)))
+        ORDER BY s.at, b.kind, b.resource
+    """, {"since": since, "rows": rows_since, **params}).fetchall()
+
+
+def seen(conn: sqlite3.Connection, since: int) -> list[tuple[str, str, int, int]]:
+    """(kind, resource, first change, most replicas) of every resource with a change from its first on."""
+    return conn.execute(f"""
+        SELECT b.kind, b.resource, b.first,
+               (SELECT MAX(m.replicas) FROM state_changes AS m WHERE m.resource_id = b.id AND m.at >= b.first)
+        FROM (SELECT r.id, r.kind, r.resource, {_FIRST} AS first FROM resources AS r) AS b
+        WHERE b.first IS NOT NULL
+    """, {"since": since}).fetchall()
+
+
+def span_times(conn: sqlite3.Connection, since: int, spans: Sequence[Span]) -> dict[Span, SpanTime | None]:
+    """Each span's time per recorded state and its transitions, as `costs.observed.span_times` gives them from
+    the changes a load from `since` holds; None for a resource with no change there."""
+    out: dict[Span, SpanTime | None] = {}
+    unique = list(dict.fromkeys(spans))
+    for i in range(0, len(unique), 200):
+        chunk = unique[i:i + 200]
+        values = ", ".join("(?, ?, ?, ?, ?)" for _ in chunk)
+        params: list[Any] = []
+        for n, (kind, resource, start, end) in enumerate(chunk):
+            params += [n, kind, resource, encode_time(start), encode_time(end)]
+        found: dict[int, tuple[list[StateTime], int]] = {}
+        for n, known, state, hardware, replicas, micros, transitions in conn.execute(f"""
+            WITH asked(n, kind, resource, lo, hi) AS (VALUES {values}),
+            lower AS (
+                SELECT a.n, a.lo, a.hi, r.id,
+                       COALESCE((SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = r.id AND m.at < ?),
+                                (SELECT MIN(m.at) FROM state_changes AS m WHERE m.resource_id = r.id)) AS first,
+                       (SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = r.id AND m.at <= a.lo) AS last
+                FROM asked AS a JOIN resources AS r ON r.kind = a.kind AND r.resource = a.resource
+            ),
+            sp AS (
+                SELECT l.n, l.lo, l.hi, s.at, s.state, s.hardware, s.replicas,
+                       LEAD(s.at) OVER (PARTITION BY l.n ORDER BY s.at) AS next
+                FROM lower AS l JOIN state_changes AS s ON s.resource_id = l.id
+                WHERE l.first IS NOT NULL AND s.at >= MAX(l.first, COALESCE(l.last, l.first)) AND s.at < l.hi
+            )
+            SELECT l.n, l.first IS NOT NULL, sp.state, sp.hardware, sp.replicas,
+                   SUM(MAX(0, MIN(COALESCE(sp.next, sp.hi), sp.hi) - MAX(sp.at, sp.lo))), SUM(sp.at >= sp.lo)
+            FROM lower AS l LEFT JOIN sp ON sp.n = l.n
+            GROUP BY l.n, sp.state, sp.hardware, sp.replicas
+        """, [*params, since]):
+            if not known:
+                continue
+            states, count = found.get(n, ([], 0))
+            if state is not None and micros > 0:
+                states.append(StateTime(state, hardware, replicas, micros))
+            found[n] = (states, count + (transitions or 0))
+        for n, span in enumerate(chunk):
+            got = found.get(n)
+            out[span] = None if got is None else SpanTime(tuple(got[0]), got[1])
+    return out
+
+
+def usage(conn: sqlite3.Connection, since: int, figures: Figures, windows: Sequence[Window], now: int,
+          namespaces: Iterable[str]) -> list[Any]:
+    """(rowid, namespace, at, period_start, inference, jobs) of the usage points the module docstring lists, in
+    the order `queries.LOAD_USAGE` gives."""
+    rows_since = max(encode_time(figures.rows_since), since)
+    ends = sorted({encode_time(t) for window in windows for t in window})
+    columns = "rowid, namespace, at, period_start, inference_used_usd, jobs_used_usd"
+    found: dict[int, Any] = {}
+    for namespace in namespaces:
+        first = conn.execute(f"SELECT {columns} FROM usage_points WHERE namespace = ? AND at < ? "
+                             "ORDER BY at DESC LIMIT 1", (namespace, since)).fetchone() or conn.execute(
+            f"SELECT {columns} FROM usage_points WHERE namespace = ? AND at >= ? ORDER BY at LIMIT 1",
+            (namespace, since)).fetchone()
+        if first is None:
+            continue
+        lower = first[2]
+        mixed = conn.execute("SELECT 1 FROM usage_points WHERE namespace = ? AND at >= ? AND period_start != ? "
+                             "LIMIT 1", (namespace, lower, first[3])).fetchone()
+        recent = max(lower, rows_since)
+        if mixed:
+            recent = lower  # the period changed: every row, as a load from `since` reads them
+        before = conn.execute(f"SELECT {columns} FROM usage_points WHERE namespace = ? AND at < ? "
+                              "ORDER BY at DESC LIMIT 1", (namespace, recent)).fetchone()
+        picked = [first, *([before] if before is not None and before[2] >= lower else [])]
+        picked += conn.execute(f"SELECT {columns} FROM usage_points WHERE namespace = ? AND at >= ?",
+                               (namespace, recent)).fetchall()
+        for end in ends:
+            if lower <= end < recent:
+                row = conn.execute(f"SELECT {columns} FROM usage_points WHERE namespace = ? AND at <= ? "
+                                   "ORDER BY at DESC LIMIT 1", (namespace, end)).fetchone()
+                if row is not None and row[2] >= lower:
+                    picked.append(row)
+        for ns, period_start, threshold in figures.thresholds:
+            if ns == namespace:
+                row = _first_over(conn, namespace, encode_time(period_start), threshold, lower, now)
+                if row is not None:
+                    picked.append(row)
+        found.update((row[0], row) for row in picked)
+    return sorted(found.values(), key=lambda row: (row[2], row[1]))
+
+
+def _first_over(conn: sqlite3.Connection, namespace: str, period_start: int, threshold: Decimal, lower: int,
+                now: int) -> Any:
+    """The namespace's first usage point of the period (from `lower`, up to `now`) at or over `threshold` USD.
+
+    SQLite compares the text amounts as floats, with a margin below the threshold; each candidate is then
+    checked exactly, in Decimal.
+    """
+    approx = float(threshold) * (1 - 1e-9) - 1e-9
+    for row in conn.execute("""
+        SELECT rowid, namespace, at, period_start, inference_used_usd, jobs_used_usd FROM usage_points
+        WHERE namespace = ? AND at >= ? AND at <= ? AND period_start = ? AND CAST(inference_used_usd AS REAL) >= ?
+        ORDER BY at
+    """, (namespace, lower, now, period_start, approx)):
+        if Decimal(row[4]) >= threshold:
+            return row
+    return None
+
+
+class Read(NamedTuple):
+    """What `read` found, as rows (`HistoryStore.load` builds the values)."""
+
+    usage: list[Any]  # (namespace, at, period_start, inference, jobs), as queries.LOAD_USAGE
+    changes: list[Any]  # (resource_id, at, state, hardware, replicas), as queries.LOAD_CHANGES
+    seen: dict[tuple[str, str], Seen]
+    span_times: dict[Span, SpanTime | None]
+
+
+def read(conn: sqlite3.Connection, since: int, figures: Figures, windows: Sequence[Window], now: datetime) -> Read:
+    """Everything a `Figures` load reads, from one snapshot of the file (the caller's transaction)."""
+    rows_since = max(encode_time(figures.rows_since), since)
+    namespaces = [row[0] for row in conn.execute(q.NAMESPACE_NAMES)]
+    points = [row[1:] for row in usage(conn, since, figures, windows, encode_time(now), namespaces)]
+    found = {(kind, resource): Seen(decode_time(first), most) for kind, resource, first, most in seen(conn, since)}
+    return Read(points, changes(conn, since, rows_since), found, span_times(conn, since, figures.spans))
