@@ -168,10 +168,23 @@ class Offer:
 
     def cost_nano_usd(self, prompt_tokens: int, completion_tokens: int) -> int:
         """Exact cost in nano-USD: tokens x price / 1e6 USD, non-integers rounded up (0 if unpriced)."""
+        ratio = self.price_ratio()
+        return 0 if ratio is None else cost_from_ratio(ratio, prompt_tokens, completion_tokens)
+
+    def price_ratio(self) -> tuple[int, int, int] | None:
+        """The prices as integers (input, output, divisor): the cost of a request in nano-USD is
+        ceil((prompt x input + completion x output) / divisor), exactly. None when unpriced."""
         if self.input_usd is None or self.output_usd is None:
-            return 0
-        nano = (prompt_tokens * self.input_usd + completion_tokens * self.output_usd) * 1000
-        return int(nano.to_integral_value(rounding="ROUND_CEILING"))
+            return None
+        in_num, in_den = self.input_usd.as_integer_ratio()
+        out_num, out_den = self.output_usd.as_integer_ratio()
+        return in_num * out_den * 1000, out_num * in_den * 1000, in_den * out_den
+
+
+def cost_from_ratio(ratio: tuple[int, int, int], prompt_tokens: int, completion_tokens: int) -> int:
+    """A request's exact cost in nano-USD from `Offer.price_ratio()` (integer arithmetic, rounded up)."""
+    per_input, per_output, divisor = ratio
+    return -(-(prompt_tokens * per_input + completion_tokens * per_output) // divisor)
 
 
 @dataclass(frozen=True)

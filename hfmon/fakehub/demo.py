@@ -46,6 +46,11 @@ def _cyc(created: datetime, steps: list[Step], hw: str, step: int, into: int,
                  hardware=hw, prefix=prefix)
 
 
+def _on_hardware(timeline: tuple[Interval, ...], hardware: str) -> tuple[Interval, ...]:
+    """The timeline with every interval on `hardware` (an Endpoint's compute)."""
+    return tuple(Interval(iv.start, iv.end, iv.state, iv.replicas, hardware, iv.other) for iv in timeline)
+
+
 def _mins(a: datetime, b: datetime) -> int:
     return int((b - a).total_seconds()) // 60
 
@@ -228,7 +233,7 @@ def demo_scenario(seed: int = 0, *, spaces: int = 13, endpoints: int = 8, jobs: 
                         tl_[0].start, tl_))
     ep_defs = tuple(EndpointDef(name, ns, entity_id(seed, f"{ns}/{name}"), c, lo, hi, stz, repo, task, "pytorch",
                                 hashlib.sha1(repo.encode()).hexdigest(), "protected" if False else "authenticated",
-                                created, tuple(replace(iv, hardware=c.id) for iv in tl_))
+                                created, _on_hardware(tl_, c.id))
                     for ns, name, c, lo, hi, stz, repo, task, created, tl_ in ep_rows)
 
     job_rows = _jobs(user.name, team)[:jobs]

@@ -51,12 +51,15 @@ def build(created: datetime, steps: Sequence[Step], *, anchor: datetime, anchor_
     if cycle_len > 0:
         while cycle_start > t:
             cycle_start -= timedelta(minutes=cycle_len)
+    # each step's length and fields worked out once: a cycle repeats for months, thousands of intervals
+    laps = [(None if st.minutes == 0 else timedelta(minutes=st.minutes), st.state, st.replicas,
+             st.hardware or hardware, st.other) for st in steps]
     i, cur = 0, cycle_start
     while cur < horizon:
-        st = steps[i % len(steps)]
-        end: datetime | None = None if st.minutes == 0 else cur + timedelta(minutes=st.minutes)
+        length, state, replicas, hw, other = laps[i % len(laps)]
+        end: datetime | None = None if length is None else cur + length
         if end is None or end > t:
-            out.append(Interval(max(cur, t), end, st.state, st.replicas, st.hardware or hardware, st.other))
+            out.append(Interval(cur if cur > t else t, end, state, replicas, hw, other))
         if end is None:
             return tuple(out)
         cur = end

@@ -21,7 +21,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from hfmon.fakehub.catalog import ROUTER_MODELS, Offer
+from hfmon.fakehub.catalog import ROUTER_MODELS, Offer, cost_from_ratio
 from hfmon.fakehub.scenario import PLACEHOLDER_NANO_USD, Scenario, TrafficPhase, period_bounds
 
 
@@ -62,25 +62,6 @@ class HourTotals:
     period: datetime  # the billing period the whole hour falls in
 
 
-def hour_totals(reqs: list[Routed]) -> HourTotals | None:
-    """The sums of one hour's requests; None when the hour straddles two billing periods (summed request by
-    request then)."""
-    if not reqs:
-        return HourTotals(0, 0, {}, {}, datetime.min.replace(tzinfo=UTC))
-    period = period_bounds(datetime.fromtimestamp(reqs[0].t, UTC))[0]
-    if period_bounds(datetime.fromtimestamp(reqs[-1].t, UTC))[0] != period:
-        return None
-    prov: dict[str, tuple[int, int, int]] = {}
-    sessions: dict[str, tuple[int, int]] = {}
-    for r in reqs:
-        n, cost, ms = prov.get(r.provider, (0, 0, 0))
-        prov[r.provider] = (n + 1, cost + r.cost_nano_usd, ms + r.duration_ms)
-        if r.session is not None:
-            n, cost = sessions.get(r.session, (0, 0))
-            sessions[r.session] = (n + 1, cost + r.cost_nano_usd)
-    return HourTotals(len(reqs), sum(r.cost_nano_usd for r in reqs), prov, sessions, period)
-
-
 def _ts(moment: datetime) -> int:
     return int(moment.timestamp())
 
@@ -93,65 +74,159 @@ def offer_of(scn: Scenario, model: str, provider: str) -> Offer | None:
     return None
 
 
-_CACHE: dict[tuple[int, int, TrafficPhase, int], list[Routed]] = {}
-_CACHE_LOCK = threading.Lock()
+# A generated request before it is a Routed: (t, mix index, prompt tokens, completion tokens, cost, ms, minute).
+_Draw = tuple[int, int, int, int, int, int, int]
+_Prices = tuple[tuple[tuple[int, int, int] | None, float, int] | None, ...]  # per mix entry: (price, tok/s, ms)
 
 
-def _generate_hour(scn: Scenario, idx: int, phase: TrafficPhase, hour: int) -> list[Routed]:
-    key = (scn.seed, idx, phase, hour)
-    with _CACHE_LOCK:
-        hit = _CACHE.get(key)
-    if hit is not None and scn.router_models is ROUTER_MODELS:
-        return hit
+def _prices(scn: Scenario, phase: TrafficPhase) -> _Prices:
+    """Each mix entry's offer as integers and floats, looked up once per phase instead of once per request."""
+    offers = (offer_of(scn, model, provider) for model, provider, _ in phase.mix)
+    return tuple(None if o is None else (o.price_ratio(), o.throughput, o.first_token_latency_ms) for o in offers)
+
+
+def _draw_hour(scn: Scenario, idx: int, phase: TrafficPhase, hour: int, prices: _Prices) -> list[_Draw]:
+    """The requests of one hour of a phase, priced: the one place the seeded traffic is drawn.
+
+    Request j of the phase (counted from its start) falls in the minute m with floor(m x rpm) <= j <
+    floor((m+1) x rpm), as the k-th of that minute's n; the draws are made in that order, three per request."""
     rng = random.Random(f"{scn.seed}/traffic/{idx}/{hour}")
     num, den = phase.requests_per_minute.numerator, phase.requests_per_minute.denominator
     base = _ts(phase.start)
     stop = _ts(phase.end)
     cum = list(itertools.accumulate(w for _, _, w in phase.mix))
-    offers = [offer_of(scn, model, provider) for model, provider, _ in phase.mix]
+    total = cum[-1]
+    draw = rng.random
     (p_lo, p_hi), (c_lo, c_hi) = phase.prompt_tokens, phase.completion_tokens
-    out: list[Routed] = []
-    for m in range(hour * 60, hour * 60 + 60):
-        n = (m + 1) * num // den - m * num // den
-        for k in range(n):
-            t = base + m * 60 + k * 60 // n
-            pick = bisect.bisect_right(cum, rng.random() * cum[-1])
-            p = p_lo + int(rng.random() * (p_hi - p_lo + 1))
-            c = c_lo + int(rng.random() * (c_hi - c_lo + 1))
-            if t >= stop:
-                continue
-            model, provider, _ = phase.mix[pick]
-            offer = offers[pick]
-            cost = offer.cost_nano_usd(p, c) if offer else 0
-            dur = int(c / offer.throughput * 1000) + offer.first_token_latency_ms if offer else 1000
-            out.append(Routed(t, phase.namespace, model, provider, p, c, cost, f"s{idx}-{m // 180:05d}", dur))
-    if scn.router_models is ROUTER_MODELS:
-        with _CACHE_LOCK:
-            _CACHE[key] = out
+    p_span, c_span = p_hi - p_lo + 1, c_hi - c_lo + 1
+    out: list[_Draw] = []
+    if num <= 0:
+        return out
+    for j in range(hour * 60 * num // den, (hour * 60 + 60) * num // den):
+        m = -(-(j + 1) * den // num) - 1  # the minute of request j
+        first = m * num // den
+        n = (m + 1) * num // den - first
+        t = base + m * 60 + (j - first) * 60 // n
+        pick = bisect.bisect_right(cum, draw() * total)
+        p = p_lo + int(draw() * p_span)
+        c = c_lo + int(draw() * c_span)
+        if t >= stop:
+            continue
+        priced = prices[pick]
+        if priced is None:
+            out.append((t, pick, p, c, 0, 1000, m))
+            continue
+        ratio, throughput, latency_ms = priced
+        cost = 0 if ratio is None else cost_from_ratio(ratio, p, c)
+        out.append((t, pick, p, c, cost, int(c / throughput * 1000) + latency_ms, m))
     return out
 
 
+def _session(idx: int, minute: int) -> str:
+    """The inference session a generated request belongs to: one per phase and three hours."""
+    return f"s{idx}-{minute // 180:05d}"
+
+
+def _hour_totals(idx: int, phase: TrafficPhase, draws: list[_Draw]) -> HourTotals | None:
+    """The sums of one hour's requests; None when the hour straddles two billing periods (summed request by
+    request then)."""
+    if not draws:
+        return HourTotals(0, 0, {}, {}, datetime.min.replace(tzinfo=UTC))
+    period, period_end = period_bounds(datetime.fromtimestamp(draws[0][0], UTC))
+    if draws[-1][0] >= _ts(period_end):
+        return None
+    by_pick = [[0, 0, 0] for _ in phase.mix]  # per mix entry: requests, nano-USD, ms
+    by_block: dict[int, list[int]] = {}  # per 3-hour session block: requests, nano-USD
+    for _, pick, _, _, cost, ms, minute in draws:
+        agg = by_pick[pick]
+        agg[0] += 1
+        agg[1] += cost
+        agg[2] += ms
+        block = by_block.setdefault(minute // 180, [0, 0])
+        block[0] += 1
+        block[1] += cost
+    prov: dict[str, tuple[int, int, int]] = {}
+    for (_, provider, _), (n, cost, ms) in zip(phase.mix, by_pick, strict=True):
+        if n:
+            count, sofar, time_ms = prov.get(provider, (0, 0, 0))
+            prov[provider] = (count + n, sofar + cost, time_ms + ms)
+    sessions = {_session(idx, block * 180): (n, cost) for block, (n, cost) in by_block.items()}
+    return HourTotals(len(draws), sum(agg[1] for agg in by_pick), prov, sessions, period)
+
+
+def _routed(idx: int, phase: TrafficPhase, draws: list[_Draw]) -> list[Routed]:
+    """One hour's drawn requests as Routed."""
+    return [Routed(t, phase.namespace, phase.mix[pick][0], phase.mix[pick][1], p, c, cost, _session(idx, minute), ms)
+            for t, pick, p, c, cost, ms, minute in draws]
+
+
+_PhaseKey = tuple[int, int, TrafficPhase]  # (seed, phase index, phase)
+# per phase, per hour; shared by every hub on the catalog's prices (tests build many)
+_REQUESTS: dict[_PhaseKey, dict[int, list[Routed]]] = {}
+_TOTALS: dict[_PhaseKey, dict[int, HourTotals | None]] = {}
+_CACHE_LOCK = threading.Lock()
+
+
 class Traffic:
-    """All routed requests of a scenario: generated lazily by the hour, plus the ledger of posted ones."""
+    """All routed requests of a scenario, plus the ledger of posted ones.
+
+    Generated traffic is drawn by the hour and kept as each hour's sums, which is what a month's totals need;
+    an hour's requests are built only when a window cuts through it or a cap decides request by request."""
 
     def __init__(self, scn: Scenario) -> None:
         self.scn = scn
         self._lock = threading.Lock()
-        self._hours: list[int] = [0] * len(scn.traffic)  # hours generated so far per phase
+        self._prices = [_prices(scn, phase) for phase in scn.traffic]
+        self._sums: list[list[HourTotals | None]] = [[] for _ in scn.traffic]  # per phase, per hour
+        keys = [(scn.seed, idx, phase) for idx, phase in enumerate(scn.traffic)]
+        with _CACHE_LOCK:
+            if scn.router_models is ROUTER_MODELS:  # prices from the catalog: hours shared with other hubs
+                self._hour_reqs = [_REQUESTS.setdefault(key, {}) for key in keys]
+                self._hour_sums = [_TOTALS.setdefault(key, {}) for key in keys]
+            else:
+                self._hour_reqs = [{} for _ in keys]
+                self._hour_sums = [{} for _ in keys]
+        self._hours: list[int] = [0] * len(scn.traffic)  # hours in _reqs per phase (whole lists, for caps)
         self._reqs: list[list[Routed]] = [[] for _ in scn.traffic]
         self._times: list[list[int]] = [[] for _ in scn.traffic]
-        self._sums: list[list[HourTotals | None]] = [[] for _ in scn.traffic]  # per phase, per hour
         self.ledger: list[Routed] = []
         self._refusals: dict[str, tuple[tuple[int, int], frozenset[tuple[int, int]]]] = {}
 
-    def _upto(self, now: datetime) -> None:
+    def _hours_needed(self, phase: TrafficPhase, now: datetime) -> int:
+        return max(0, -(-(_ts(min(now, phase.end)) - _ts(phase.start)) // 3600))
+
+    def _hour_requests(self, idx: int, hour: int) -> list[Routed]:
+        """The requests of one hour of phase `idx` (lock held)."""
+        with _CACHE_LOCK:
+            reqs = self._hour_reqs[idx].get(hour)
+        if reqs is None:
+            phase = self.scn.traffic[idx]
+            reqs = _routed(idx, phase, _draw_hour(self.scn, idx, phase, hour, self._prices[idx]))
+            with _CACHE_LOCK:
+                self._hour_reqs[idx][hour] = reqs
+        return reqs
+
+    def _totals_upto(self, now: datetime) -> None:
+        """Each phase's hourly sums up to the hour of `now` (lock held)."""
         for idx, phase in enumerate(self.scn.traffic):
-            hours_needed = max(0, -(-(_ts(min(now, phase.end)) - _ts(phase.start)) // 3600))
-            while self._hours[idx] < hours_needed:
-                batch = _generate_hour(self.scn, idx, phase, self._hours[idx])
+            sums, known = self._sums[idx], self._hour_sums[idx]
+            for hour in range(len(sums), self._hours_needed(phase, now)):
+                with _CACHE_LOCK:
+                    cached = hour in known
+                    totals = known[hour] if cached else None
+                if not cached:
+                    totals = _hour_totals(idx, phase, _draw_hour(self.scn, idx, phase, hour, self._prices[idx]))
+                    with _CACHE_LOCK:
+                        known[hour] = totals
+                sums.append(totals)
+
+    def _upto(self, now: datetime) -> None:
+        """Each phase's whole list of requests up to the hour of `now` (lock held)."""
+        for idx, phase in enumerate(self.scn.traffic):
+            while self._hours[idx] < self._hours_needed(phase, now):
+                batch = self._hour_requests(idx, self._hours[idx])
                 self._reqs[idx].extend(batch)
                 self._times[idx].extend(r.t for r in batch)
-                self._sums[idx].append(hour_totals(batch))
                 self._hours[idx] += 1
 
     def record(self, req: Routed) -> None:
@@ -220,23 +295,19 @@ class Traffic:
             return list(self.requests(namespace, lo, hi, now))
         out: list[Routed | HourTotals] = []
         with self._lock:
-            self._upto(now)
+            self._totals_upto(now)
             top = min(b, settled_by)
             for idx, phase in enumerate(self.scn.traffic):
                 if phase.namespace != namespace:
                     continue
-                times, reqs, sums = self._times[idx], self._reqs[idx], self._sums[idx]
-                base = _ts(phase.start)
-                first = max(0, -(-(a - base) // 3600))  # the first hour starting at or after a
-                last = min(len(sums), (top + 1 - base) // 3600)  # hours ending by top, generated
-                whole = [(h, hour) for h in range(first, last) if (hour := sums[h]) is not None]
-                if not whole:
-                    out.extend(reqs[bisect.bisect_left(times, a):bisect.bisect_right(times, b)])
-                    continue
-                cuts = [a] + [x for h, _ in whole for x in (base + h * 3600, base + h * 3600 + 3600)] + [b + 1]
-                for lo_t, hi_t in zip(cuts[::2], cuts[1::2], strict=True):  # the gaps between whole hours
-                    out.extend(reqs[bisect.bisect_left(times, lo_t):bisect.bisect_left(times, hi_t)])
-                out.extend(hour for _, hour in whole)
+                sums, base = self._sums[idx], _ts(phase.start)
+                for h in range(max(0, (a - base) // 3600), min(len(sums), (b - base) // 3600 + 1)):
+                    start = base + h * 3600
+                    whole = sums[h]
+                    if whole is not None and a <= start and start + 3600 <= top + 1:
+                        out.append(whole)
+                    else:  # an hour the window cuts, not yet settled, or across two periods: its requests
+                        out.extend(r for r in self._hour_requests(idx, h) if a <= r.t <= b)
             out.extend(r for r in self.ledger if r.namespace == namespace and a <= r.t <= b)
         return out
 
