@@ -49,6 +49,31 @@ def test_traffic_summed_by_the_hour_equals_request_by_request() -> None:
             assert all(period_bounds(p)[0] == p for p in by_period)
 
 
+def test_each_providers_requests_cost_and_time_summed_by_the_hour_equal_request_by_request() -> None:
+    rng = random.Random(16)
+    for scn in (demo_scenario(), demo_scenario(7, requests_per_minute=2.5)):
+        for _ in range(4):
+            now = START + timedelta(seconds=rng.randint(-3 * 86400, 25 * 86400))
+            lo = NOV + timedelta(seconds=rng.randint(0, 20 * 86400))
+            hi = lo + timedelta(seconds=rng.randint(1, 40 * 86400))
+            hub = FakeHub(scn, now=lambda now=now: now)  # type: ignore[misc]
+            cutoff = int(now.timestamp()) - scn.settle_delay_s
+            for ns in ("ada", "ada-labs"):
+                want: dict[str, tuple[int, int, int]] = {}
+                settled: Counter[str] = Counter()
+                for r in hub.traffic.requests(ns, lo, hi, now):
+                    n, nano, ms = want.get(r.provider, (0, 0, 0))
+                    cost = r.cost_nano_usd if r.t <= cutoff else PLACEHOLDER_NANO_USD
+                    want[r.provider] = (n + 1, nano + cost, ms + r.duration_ms)
+                    if r.t <= cutoff and r.session is not None:
+                        settled[r.session] += r.cost_nano_usd
+                assert hub.traffic.totals(ns, lo, hi, now).providers == dict(sorted(want.items()))
+                got: Counter[str] = Counter()  # a session that spans two billing periods is in both
+                for rows in hub.traffic.sessions(ns, lo, hi, now).values():
+                    got.update({sid: nano for sid, (_, nano) in rows.items()})
+                assert got == settled
+
+
 def pages(hub: FakeHub, path: str) -> list[Any]:
     """Every item of a paginated listing, following Link rel=next."""
     items: list[Any] = []
