@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 
@@ -54,9 +53,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"hfmon: {explain(code, report)}", file=sys.stderr)
         return code
     if args.json:
-        from hfmon.jsonout import report_document
+        from hfmon.jsonout import report_document, write_document
 
-        sys.stdout.write(json.dumps(report_document(report), indent=2) + "\n")  # one write, not one per token
+        write_document(report_document(report), sys.stdout)
     else:
         from hfmon.textout import render_text
 

@@ -7,9 +7,10 @@ is the JSON Schema of this document.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
 
 from hfmon.clock import iso
 from hfmon.costs.windows import WINDOWS
@@ -22,6 +23,36 @@ from hfmon.report import Credits, Report, ResourceCost, ResourceGroupSpend, Spen
 # 0.0 for unknown). Every earlier field is kept.
 SCHEMA_VERSION = 5
 _MICRO = Decimal("0.000001")
+
+
+def encode_document(document: dict[str, Any]) -> bytes:
+    """`document` as UTF-8 JSON indented by two spaces, with a final newline.
+
+    orjson, because Python's json cannot use its C encoder when it indents (1.7 s at 20× the benchmark account,
+    against 0.1 s). The same document, laid out line for line like `json.dumps(document, indent=2)`; text outside
+    ASCII is UTF-8 instead of \\u escapes, and exponents read `8e-6`, not `8e-06`. What orjson refuses (an integer
+    beyond 64 bits) is written by json.
+    """
+    import orjson  # only a JSON output needs it
+
+    try:
+        return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+                            | orjson.OPT_APPEND_NEWLINE)
+    except orjson.JSONEncodeError:
+        return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
+
+
+def write_document(document: dict[str, Any], out: TextIO) -> None:
+    """Write `document` (see `encode_document`) to a text stream in one write: as bytes to its binary buffer when it
+    has one (UTF-8 whatever the locale's encoding), else as text."""
+    data = encode_document(document)
+    buffer = getattr(out, "buffer", None)
+    if buffer is None:
+        out.write(data.decode())
+        return
+    out.flush()  # whatever was written as text first stays first
+    buffer.write(data)
+    buffer.flush()
 
 
 def usd(value: Decimal | None) -> float | None:
