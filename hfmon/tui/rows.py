@@ -9,6 +9,7 @@ from decimal import Decimal
 from hfmon import format as fmt
 from hfmon.models import SourceStatus
 from hfmon.report import CheckStatus, EndpointRow, Report, ResourceCost, SourceState, SpaceRow
+from hfmon.tui.row_cache import CellBuilder, RowCache
 from hfmon.tui.rows_time import spark_cell, total_cell, window_rows
 from hfmon.tui.widgets.table import Cell, Column, Row, Styled, cell
 
@@ -117,15 +118,24 @@ def in_namespace(name: str, ns: str | None) -> bool:
     return ns is None or name == ns or name.startswith(ns + "/")
 
 
+def rate_cell(rate: Decimal | None, granted: bool, tones: Tones) -> Cell:
+    """$/h now: unpriced when unknown, `granted` for granted hardware, muted when $0."""
+    if rate is None:
+        return money_cell(None, tones=tones)
+    if granted:
+        return cell(fmt.GRANTED, rate, right=True, style=tones.get("good", ""))
+    return cell(fmt.per_hour(rate), rate, right=True, style="" if rate else tones.get("muted", ""))
+
+
+def recomputed_cell(value: Decimal | None, unpriced: bool, tones: Tones) -> Cell:
+    """The recomputed cost: `unpriced` (in the warning tone) when no catalog priced it, else — when unknown."""
+    return money_cell(value, tones=tones) if unpriced else money_cell(value, missing=fmt.MISSING)
+
+
 def cost_cells(cost: ResourceCost, tones: Tones) -> tuple[Cell, Cell, Cell]:
     """$/h now, billed and recomputed."""
-    rate = cost.cost_per_hour_usd
-    rate_cell = (money_cell(None, tones=tones) if rate is None
-                 else cell(fmt.GRANTED, rate, right=True, style=tones.get("good", "")) if cost.granted
-                 else cell(fmt.per_hour(rate), rate, right=True, style="" if rate else tones.get("muted", "")))
-    return (rate_cell, money_cell(cost.billed_usd, missing=fmt.MISSING),
-            money_cell(cost.recomputed_usd, tones=tones) if cost.price is None
-            else money_cell(cost.recomputed_usd, missing=fmt.MISSING))
+    return (rate_cell(cost.cost_per_hour_usd, cost.granted, tones), money_cell(cost.billed_usd, missing=fmt.MISSING),
+            recomputed_cell(cost.recomputed_usd, cost.price is None, tones))
 
 
 def endpoint_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
@@ -145,7 +155,8 @@ def _endpoint_cells(r: EndpointRow, tones: Tones) -> tuple[Cell, ...]:
         cell(e.id), cell(toned(e.state, ENDPOINT_TONES.get(e.state), tones)), rate, billed, recomputed,
         delta_cell(delta, tones), cell(replicas), num_cell(fmt.percent(c.uptime_pct), c.uptime_pct),
         hours_cell(c.billed_hours), cell(instance or fmt.MISSING),
-        cell(c.price.source.value if c.price else toned(fmt.UNPRICED, "warn", tones)), spark_cell(c, tones),
+        cell(c.price.source.value if c.price else toned(fmt.UNPRICED, "warn", tones)),
+        spark_cell(c.hourly_usd, tones),
     )
 
 
@@ -157,57 +168,42 @@ def delta_cell(delta: Decimal | None, tones: Tones, loud: bool | None = None) ->
     return cell(fmt.money_delta(delta), delta, right=True, style=tones.get(tone, ""))
 
 
-class RowCache:
-    """The cells built at the previous poll, by what they show: unchanged rows are not rebuilt.
-
-    Keys are flat tuples of exactly the fields a row displays, so they hash cheaply and a changed field
-    always misses. Only two polls are kept, so memory stays bounded.
-    """
-
-    def __init__(self) -> None:
-        self._old: dict[tuple[object, ...], tuple[Cell, ...]] = {}
-        self._new: dict[tuple[object, ...], tuple[Cell, ...]] = {}
-        self._tones: Tones | None = None
-
-    def begin(self, tones: Tones) -> RowCache:
-        """Start a poll (a colour change empties the cache)."""
-        self._old = self._new if tones == self._tones else {}
-        self._new, self._tones = {}, tones
-        return self
-
-    def get(self, key: tuple[object, ...], row: SpaceRow, tones: Tones) -> tuple[Cell, ...]:
-        """The cells for a row, reused when the same key was built last poll."""
-        found = self._new.get(key) or self._old.get(key)
-        if found is None:
-            found = _space_cells(row, tones)
-        self._new[key] = found
-        return found
-
-
-def _space_key(r: SpaceRow) -> tuple[object, ...]:
+def _space_inputs(r: SpaceRow) -> tuple[object, ...]:
+    """What each cell of a Space's row shows, in SPACE_COLUMNS order (see SPACE_CELLS)."""
     s, c = r.space, r.cost
-    return (s.id, s.stage, s.hardware, s.sleep_time_s, s.used_storage_bytes, r.gpu_hours, c.cost_per_hour_usd,
-            c.billed_usd, c.recomputed_usd, c.price is None, c.granted, c.hourly_usd)
+    return (s.id, s.stage, s.hardware, (c.cost_per_hour_usd, c.granted), c.billed_usd, s.sleep_time_s,
+            (c.recomputed_usd, c.price is None), r.gpu_hours, s.used_storage_bytes, c.hourly_usd)
+
+
+def _sleep_cell(seconds: int | None) -> Cell:
+    return cell(fmt.sleep_time(seconds), -1 if seconds is None or seconds < 0 else seconds)
+
+
+SPACE_CELLS: tuple[CellBuilder, ...] = (
+    lambda name, _t: cell(name),
+    lambda stage, t: cell(toned(stage, SPACE_TONES.get(stage), t)),
+    lambda hardware, _t: cell(hardware or fmt.MISSING),
+    lambda rate, t: rate_cell(rate[0], rate[1], t),
+    lambda billed, _t: money_cell(billed, missing=fmt.MISSING),
+    lambda sleep, _t: _sleep_cell(sleep),
+    lambda recomputed, t: recomputed_cell(recomputed[0], recomputed[1], t),
+    lambda gpu, _t: hours_cell(gpu),
+    lambda size, _t: num_cell(fmt.size(size), size),
+    spark_cell,
+)
+"""How each cell of a Space's row is made from its input (`_space_inputs`)."""
+
+
+def space_cache() -> RowCache:
+    """A cache for the Spaces table (the largest: only the cells that changed are rebuilt at each poll)."""
+    return RowCache(SPACE_CELLS)
 
 
 def space_rows(report: Report, ns: str | None, tones: Tones, cache: RowCache | None = None) -> list[Row]:
-    """One row per Space (the largest table: with a cache, only the rows that changed are rebuilt)."""
-    if cache is None:
-        return [(r.space.id, _space_cells(r, tones)) for r in report.spaces if in_namespace(r.space.id, ns)]
-    cache.begin(tones)
-    return [(r.space.id, cache.get(_space_key(r), r, tones)) for r in report.spaces if in_namespace(r.space.id, ns)]
-
-
-def _space_cells(r: SpaceRow, tones: Tones) -> tuple[Cell, ...]:
-    s = r.space
-    rate, billed, recomputed = cost_cells(r.cost, tones)
-    return (
-        cell(s.id), cell(toned(s.stage, SPACE_TONES.get(s.stage), tones)), cell(s.hardware or fmt.MISSING),
-        rate, billed, cell(fmt.sleep_time(s.sleep_time_s),
-                          -1 if s.sleep_time_s is None or s.sleep_time_s < 0 else s.sleep_time_s),
-        recomputed, hours_cell(r.gpu_hours),
-        num_cell(fmt.size(s.used_storage_bytes), s.used_storage_bytes), spark_cell(r.cost, tones),
-    )
+    """One row per Space (with a cache, only the cells that changed since the last poll are built)."""
+    cache = (cache or space_cache()).begin(tones)
+    return [(r.space.id, cache.get(r.space.id, _space_inputs(r))) for r in report.spaces
+            if in_namespace(r.space.id, ns)]
 
 
 def job_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:

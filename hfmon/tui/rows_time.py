@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from hfmon import format as fmt
-from hfmon.report import Report, ResourceCost, Total
+from hfmon.report import Report, Total
 from hfmon.tui.widgets.table import Cell, Row, Styled, cell
 
 Tones = Mapping[str, str]
@@ -34,7 +34,7 @@ def total_cell(total: Total[Decimal], tones: Tones | None = None) -> Cell:
                 style="" if total.complete else (tones or {}).get("warn", ""))
 
 
-def spark_cell(cost: ResourceCost, tones: Tones) -> Cell:
-    """$/h over the last 24 hours as a sparkline, sorting by its last known hour."""
-    last = next((v for v in reversed(cost.hourly_usd) if v is not None), None)
-    return cell(Styled(fmt.spark(cost.hourly_usd), tones.get("accent", "")), last)
+def spark_cell(hourly_usd: tuple[Decimal | None, ...], tones: Tones) -> Cell:
+    """$/h over the last 24 hours (`ResourceCost.hourly_usd`) as a sparkline, sorting by its last known hour."""
+    last = next((v for v in reversed(hourly_usd) if v is not None), None)
+    return cell(Styled(fmt.spark(hourly_usd), tones.get("accent", "")), last)

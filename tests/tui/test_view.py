@@ -158,7 +158,7 @@ def test_burn_down_without_history_says_so() -> None:
 
 
 def test_row_cache_reuses_unchanged_rows_and_rebuilds_changed_ones() -> None:
-    cache = rows.RowCache()
+    cache = rows.space_cache()
     first = dict(rows.space_rows(build_report(), None, TONES, cache))
     again = dict(rows.space_rows(build_report(), None, TONES, cache))
     assert all(again[k] is first[k] for k in first)
@@ -167,6 +167,11 @@ def test_row_cache_reuses_unchanged_rows_and_rebuilds_changed_ones() -> None:
                     for s in report.spaces)
     third = dict(rows.space_rows(replace(report, spaces=changed), None, TONES, cache))
     assert third["acme/chat-ui"][1].plain == "PAUSED" and third["acme/rag-demo"] is first["acme/rag-demo"]
+    # only the changed cell is new: the name, hardware and money cells of that row are the ones built before
+    assert [a is b for a, b in zip(third["acme/chat-ui"], first["acme/chat-ui"], strict=True)].count(False) >= 1
+    assert third["acme/chat-ui"][0] is first["acme/chat-ui"][0] and third["acme/chat-ui"][2] is first["acme/chat-ui"][2]
+    # and it is what a cache-less build makes of the same row
+    assert third["acme/chat-ui"] == dict(rows.space_rows(replace(report, spaces=changed), None, TONES))["acme/chat-ui"]
     assert dict(rows.space_rows(report, None, {**TONES, "good": "cyan"}, cache))["acme/rag-demo"][1].style == "cyan"
 
 

@@ -21,7 +21,7 @@ class ComputeView(View):
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id)
-        self.cache = rows.RowCache()
+        self.cache = rows.space_cache()
 
     def compose_body(self) -> ComposeResult:
         yield Panel(KeyedTable(rows.SPACE_COLUMNS, default_sort="rate", default_reverse=True, id="spaces"),

@@ -1,0 +1,48 @@
+"""A big table's cells kept from one poll to the next, so a poll builds only the cells whose input changed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from hfmon.tui.widgets.table import Cell
+
+Tones = Mapping[str, str]
+
+CellBuilder = Callable[[Any, Tones], Cell]
+"""Makes one cell from what it shows (one value, or a tuple of them) and the theme's tones."""
+
+
+class RowCache:
+    """The cells built at the previous poll, per row and per cell: a row whose inputs are unchanged is reused
+    whole, and a changed row rebuilds only the cells whose inputs changed (a poll usually moves one or two
+    money figures of many rows; rebuilding every cell of a 1,000-row table is most of a poll's work).
+
+    Only the rows of the last poll are kept, so memory stays bounded.
+    """
+
+    def __init__(self, build: Sequence[CellBuilder]) -> None:
+        self.build = tuple(build)
+        self._old: dict[str, tuple[tuple[object, ...], tuple[Cell, ...]]] = {}
+        self._new: dict[str, tuple[tuple[object, ...], tuple[Cell, ...]]] = {}
+        self._tones: Tones | None = None
+
+    def begin(self, tones: Tones) -> RowCache:
+        """Start a poll (a colour change empties the cache)."""
+        self._old = self._new if tones == self._tones else {}
+        self._new, self._tones = {}, tones
+        return self
+
+    def get(self, key: str, inputs: tuple[object, ...]) -> tuple[Cell, ...]:
+        """The cells of row `key` showing `inputs` (one per cell), rebuilding only the cells whose input changed."""
+        tones = self._tones or {}
+        old = self._new.get(key) or self._old.get(key)
+        if old is None:
+            cells = tuple(build(value, tones) for build, value in zip(self.build, inputs, strict=True))
+        elif old[0] == inputs:
+            cells = old[1]
+        else:
+            cells = tuple(before if value == was else build(value, tones) for build, value, was, before
+                          in zip(self.build, inputs, old[0], old[1], strict=True))
+        self._new[key] = (inputs, cells)
+        return cells
