@@ -16,7 +16,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingType
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static, TabbedContent, TabPane, Tabs
+from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Tabs
 from textual.worker import Worker, WorkerState
 
 from hfmon import format as fmt
@@ -38,6 +38,7 @@ from hfmon.tui.screens.storage import StorageView
 from hfmon.tui.state import ViewState
 from hfmon.tui.themes import THEMES, tones
 from hfmon.tui.tools import TableTools
+from hfmon.tui.widgets.footer import ScreenFooter
 from hfmon.tui.widgets.table import TOTAL_KEY, KeyedTable
 
 if TYPE_CHECKING:
@@ -99,7 +100,7 @@ class HfmonApp(TableTools):
                     yield VIEWS[sid](id=f"view-{sid}")
         yield Input(placeholder="filter rows (Enter keeps it, Esc clears it)", id="filter", disabled=True)
         yield Static(id="statusbar")
-        yield Footer()
+        yield ScreenFooter()
 
     def on_mount(self) -> None:
         self.screen.add_class("-loading")
