@@ -69,7 +69,6 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -210,6 +209,8 @@ def load_config(path: Path | None = None) -> Config:
     if len(data) > MAX_CONFIG_BYTES:
         raise ConfigError(f"{target}: larger than {MAX_CONFIG_BYTES // 1024} KiB, not a config file",
                           "point --config (or HFMON_CONFIG) at the hfmon config.toml")
+    import tomllib  # only when there is a file to read: most runs have none
+
     try:
         raw = tomllib.loads(data.decode("utf-8-sig"))  # a byte-order mark (some Windows editors) is harmless
     except UnicodeDecodeError:

@@ -12,7 +12,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from hfmon.advice import advise
 from hfmon.api.token import profile_token
 from hfmon.clock import Clock, iso
 from hfmon.collect import Collector, make_collector, next_poll_delay
@@ -174,6 +173,8 @@ class Monitor:
         catalog = build_catalog(snapshot, self.config.prices)
         report = evaluate(snapshot, history, self.config, now, catalog=catalog)
         if not self.figures_only:
+            from hfmon.advice import advise  # `hfmon once` prints figures only: it never loads the advisor
+
             report = replace(report, advice=advise(report, history, catalog, self.config.advisor,
                                                    models=served_models(snapshot)))
         self._alert_events = self._alerts(report)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 PROBE = """
 import contextlib, io, json, sys
@@ -40,3 +42,15 @@ def test_advise_json_never_imports_textual() -> None:
     probe = json.loads(result.stdout.strip().splitlines()[-1])
     assert probe["doc"] == 1
     assert probe["heavy"] == []
+
+
+def test_once_imports_only_what_it_prints(tmp_path: Path) -> None:
+    """`hfmon once` shows figures only: the advisor, SQLite under --no-history, and the TOML parser when there is
+    no config file are never imported (each costs start-up time, goal in benchmarks/startup.py)."""
+    probe = PROBE.replace('m.split(".")[0] in {"textual", "textual_plotext", "plotext", "rich"}',
+                          'm in {"tomllib", "sqlite3", "hfmon.advice", "hfmon.store", "statistics"}')
+    env = {**os.environ, "HOME": str(tmp_path), "XDG_CONFIG_HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path)}
+    env.pop("HFMON_CONFIG", None)
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.strip().splitlines()[-1])["heavy"] == []
