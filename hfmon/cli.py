@@ -6,6 +6,7 @@ Importing this module is cheap and never imports Textual: a command's module is 
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import sys
 from collections.abc import Callable, Sequence
@@ -193,8 +194,17 @@ def command_in(argv: Sequence[str]) -> str | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run hfmon; returns the process exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    """Run hfmon; returns the process exit code. Without `argv` it is the `hfmon` program, about to exit."""
+    code = _main(list(sys.argv[1:] if argv is None else argv))
+    if argv is None:
+        # At exit Python's cyclic garbage collector walks the whole heap, more than once (150-250 ms after a demo
+        # poll, a tenth of `hfmon once`); the process is ending and the OS frees its memory, so skip that walk.
+        # atexit handlers, log flushing and module teardown still run.
+        gc.freeze()
+    return code
+
+
+def _main(argv: list[str]) -> int:
     command = command_in(argv)
     if command is not None and not COMMANDS[command].common:
         # A command without the shared flags (fake-hub has its own --speed) parses its own arguments.
