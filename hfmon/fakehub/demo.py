@@ -46,11 +46,6 @@ def _cyc(created: datetime, steps: list[Step], hw: str, step: int, into: int,
                  hardware=hw, prefix=prefix)
 
 
-def _on_hardware(timeline: tuple[Interval, ...], hardware: str) -> tuple[Interval, ...]:
-    """The timeline with every interval on `hardware` (an Endpoint's compute)."""
-    return tuple(Interval(iv.start, iv.end, iv.state, iv.replicas, hardware, iv.other) for iv in timeline)
-
-
 def _mins(a: datetime, b: datetime) -> int:
     return int((b - a).total_seconds()) // 60
 
@@ -108,38 +103,48 @@ def _endpoints(user: str, team: str, ent: str) -> list[tuple[str, str, Compute, 
                                                               datetime, tuple[Interval, ...]]]:
     """(namespace, name, compute, min, max, scale-to-zero minutes, repository, task, created, timeline)."""
     E = Step
+    # each Endpoint's compute, which its timeline runs on
+    aws_l4 = _compute("aws", "nvidia-l4", "x1")
+    gcp_spr2 = _compute("gcp", "intel-spr", "x2")
+    aws_t4 = _compute("aws", "nvidia-t4", "x1")
+    aws_a100 = _compute("aws", "nvidia-a100", "x1")
+    gcp_l4 = _compute("gcp", "nvidia-l4", "x1")
+    aws_a10g = _compute("aws", "nvidia-a10g", "x1")
+    gcp_a100 = _compute("gcp", "nvidia-a100", "x1")
+    aws_spr = _compute("aws", "intel-spr", "x1")
     old_sd = _at(25, 10, month=10)
     nw = _at(8, 9)
     cls = START - timedelta(minutes=4)
     return [
-        (user, "llama-chat", _compute("aws", "nvidia-l4", "x1"), 1, 2, None, "meta-llama/Llama-3.1-8B-Instruct",
+        (user, "llama-chat", aws_l4, 1, 2, None, "meta-llama/Llama-3.1-8B-Instruct",
          "text-generation", _at(2, 9),  # scaling up at the start instant: initializing, 1 of 2 replicas ready
-         _cyc(_at(2, 9), [E("running", 300, 1), E("initializing", 4, 2, other=1), E("running", 56, 2)], "", 1, 2,
+         _cyc(_at(2, 9), [E("running", 300, 1), E("initializing", 4, 2, other=1), E("running", 56, 2)], aws_l4.id, 1, 2,
               (E("pending", 3, 0), E("initializing", 7, 1)))),
-        (user, "embedder", _compute("gcp", "intel-spr", "x2"), 0, 1, 15, "BAAI/bge-small-en-v1.5",
+        (user, "embedder", gcp_spr2, 0, 1, 15, "BAAI/bge-small-en-v1.5",
          "sentence-embeddings", _at(4, 12),
-         _cyc(_at(4, 12), [E("initializing", 5, 1), E("running", 40, 1), E("scaledToZero", 175, 0)], "", 2, 100)),
-        (user, "old-sd", _compute("aws", "nvidia-t4", "x1"), 1, 1, None, "stabilityai/sd-turbo",
+         _cyc(_at(4, 12), [E("initializing", 5, 1), E("running", 40, 1), E("scaledToZero", 175, 0)], gcp_spr2.id,
+              2, 100)),
+        (user, "old-sd", aws_t4, 1, 1, None, "stabilityai/sd-turbo",
          "text-to-image", old_sd,
          fixed(old_sd, [E("initializing", 8, 1), E("running", _mins(old_sd, _at(5, 12)) - 8, 1),
-                        E("paused", 0, 0)], "")),
-        (team, "qwen-prod", _compute("aws", "nvidia-a100", "x1"), 2, 4, None, "Qwen/Qwen2.5-32B-Instruct",
+                        E("paused", 0, 0)], aws_t4.id)),
+        (team, "qwen-prod", aws_a100, 2, 4, None, "Qwen/Qwen2.5-32B-Instruct",
          "text-generation", _at(29, 8, month=10),
-         _cyc(_at(29, 8, month=10), [E("running", 600, 2), E("running", 120, 3)], "", 0, 200,
+         _cyc(_at(29, 8, month=10), [E("running", 600, 2), E("running", 120, 3)], aws_a100.id, 0, 200,
               (E("pending", 4, 0), E("initializing", 11, 2)))),
-        (team, "reranker", _compute("gcp", "nvidia-l4", "x1"), 0, 1, 30, "BAAI/bge-reranker-v2-m3",
+        (team, "reranker", gcp_l4, 0, 1, 30, "BAAI/bge-reranker-v2-m3",
          "sentence-ranking", _at(7, 15),
-         _cyc(_at(7, 15), [E("initializing", 6, 1), E("running", 50, 1), E("scaledToZero", 120, 0)], "", 0, 2)),
-        (team, "broken-deploy", _compute("aws", "nvidia-a10g", "x1"), 1, 1, None, "ada-labs/qwen-finetune-v2",
+         _cyc(_at(7, 15), [E("initializing", 6, 1), E("running", 50, 1), E("scaledToZero", 120, 0)], gcp_l4.id, 0, 2)),
+        (team, "broken-deploy", aws_a10g, 1, 1, None, "ada-labs/qwen-finetune-v2",
          "text-generation", _at(17, 10),
-         fixed(_at(17, 10), [E("pending", 2, 0), E("initializing", 25, 1), E("failed", 0, 0)], "")),
-        (ent, "summarizer", _compute("gcp", "nvidia-a100", "x1"), 1, 1, None, "facebook/bart-large-cnn",
+         fixed(_at(17, 10), [E("pending", 2, 0), E("initializing", 25, 1), E("failed", 0, 0)], aws_a10g.id)),
+        (ent, "summarizer", gcp_a100, 1, 1, None, "facebook/bart-large-cnn",
          "summarization", nw,
          fixed(nw, [E("initializing", 10, 1), E("running", _mins(nw, START) - 25, 1), E("updating", 25, 0),
-                    E("updateFailed", 0, 0)], "")),
-        (ent, "classifier", _compute("aws", "intel-spr", "x1"), 1, 1, None,
+                    E("updateFailed", 0, 0)], gcp_a100.id)),
+        (ent, "classifier", aws_spr, 1, 1, None,
          "distilbert/distilbert-base-uncased-finetuned-sst-2-english", "text-classification", cls,
-         fixed(cls, [E("pending", 9, 0), E("initializing", 6, 1), E("running", 0, 1)], "")),
+         fixed(cls, [E("pending", 9, 0), E("initializing", 6, 1), E("running", 0, 1)], aws_spr.id)),
     ]
 
 
@@ -228,12 +233,12 @@ def demo_scenario(seed: int = 0, *, spaces: int = 13, endpoints: int = 8, jobs: 
         c = rng.choice(ENDPOINT_COMPUTES)
         ns = (user.name, *names)[i % (1 + len(names))]
         tl_ = _cyc(_at(1, 0, month=10), [Step("running", rng.randint(30, 300), 1),
-                                          Step("scaledToZero", rng.randint(30, 300), 0)], "", 0, rng.randint(0, 29))
+                                          Step("scaledToZero", rng.randint(30, 300), 0)], c.id, 0, rng.randint(0, 29))
         ep_rows.append((ns, f"endpoint-{i:04d}", c, 0, 1, 15, "openai-community/gpt2", "text-generation",
                         tl_[0].start, tl_))
     ep_defs = tuple(EndpointDef(name, ns, entity_id(seed, f"{ns}/{name}"), c, lo, hi, stz, repo, task, "pytorch",
                                 hashlib.sha1(repo.encode()).hexdigest(), "protected" if False else "authenticated",
-                                created, _on_hardware(tl_, c.id))
+                                created, tl_)
                     for ns, name, c, lo, hi, stz, repo, task, created, tl_ in ep_rows)
 
     job_rows = _jobs(user.name, team)[:jobs]

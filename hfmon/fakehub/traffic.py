@@ -76,37 +76,52 @@ def offer_of(scn: Scenario, model: str, provider: str) -> Offer | None:
 
 # A generated request before it is a Routed: (t, mix index, prompt tokens, completion tokens, cost, ms, minute).
 _Draw = tuple[int, int, int, int, int, int, int]
-_Prices = tuple[tuple[tuple[int, int, int] | None, float, int] | None, ...]  # per mix entry: (price, tok/s, ms)
 
 
-def _prices(scn: Scenario, phase: TrafficPhase) -> _Prices:
-    """Each mix entry's offer as integers and floats, looked up once per phase instead of once per request."""
-    offers = (offer_of(scn, model, provider) for model, provider, _ in phase.mix)
-    return tuple(None if o is None else (o.price_ratio(), o.throughput, o.first_token_latency_ms) for o in offers)
+class _Plan:
+    """What drawing a phase's hours needs, worked out once per phase: its bounds in Unix seconds, the mix's
+    cumulative weights, and each mix entry's offer as integers (price) and floats (speed)."""
+
+    def __init__(self, scn: Scenario, idx: int, phase: TrafficPhase) -> None:
+        self.seed = f"{scn.seed}/traffic/{idx}/"
+        self.idx, self.phase = idx, phase
+        self.num, self.den = phase.requests_per_minute.numerator, phase.requests_per_minute.denominator
+        self.base, self.stop = _ts(phase.start), _ts(phase.end)
+        self.cum = list(itertools.accumulate(w for _, _, w in phase.mix))
+        offers = (offer_of(scn, model, provider) for model, provider, _ in phase.mix)
+        self.prices = [None if o is None else (o.price_ratio(), o.throughput, o.first_token_latency_ms)
+                       for o in offers]
+        self._period = (0, 0, datetime.min.replace(tzinfo=UTC))
+
+    def period(self, t: int) -> tuple[int, int, datetime]:
+        """The billing period of Unix second `t`: (start, end) in Unix seconds and its start (hours come in order,
+        so the last one found is almost always the one)."""
+        lo, hi, _ = self._period
+        if not lo <= t < hi:
+            start, end = period_bounds(datetime.fromtimestamp(t, UTC))
+            self._period = (_ts(start), _ts(end), start)
+        return self._period
 
 
-def _draw_hour(scn: Scenario, idx: int, phase: TrafficPhase, hour: int, prices: _Prices) -> list[_Draw]:
-    """The requests of one hour of a phase, priced: the one place the seeded traffic is drawn.
+def _draw_hour(plan: _Plan, hour: int) -> tuple[list[_Draw], list[list[int]]]:
+    """The requests of one hour of a phase, priced, and per mix entry their [requests, nano-USD, ms]: the one
+    place the seeded traffic is drawn.
 
     Request j of the phase (counted from its start) falls in the minute m with floor(m x rpm) <= j <
     floor((m+1) x rpm), as the k-th of that minute's n; the draws are made in that order, three per request."""
-    rng = random.Random(f"{scn.seed}/traffic/{idx}/{hour}")
-    num, den = phase.requests_per_minute.numerator, phase.requests_per_minute.denominator
-    base = _ts(phase.start)
-    stop = _ts(phase.end)
-    cum = list(itertools.accumulate(w for _, _, w in phase.mix))
+    draw = random.Random(f"{plan.seed}{hour}").random
+    num, den, base, stop, cum, prices = plan.num, plan.den, plan.base, plan.stop, plan.cum, plan.prices
     total = cum[-1]
-    draw = rng.random
-    (p_lo, p_hi), (c_lo, c_hi) = phase.prompt_tokens, phase.completion_tokens
+    (p_lo, p_hi), (c_lo, c_hi) = plan.phase.prompt_tokens, plan.phase.completion_tokens
     p_span, c_span = p_hi - p_lo + 1, c_hi - c_lo + 1
     out: list[_Draw] = []
+    sums = [[0, 0, 0] for _ in cum]
     if num <= 0:
-        return out
+        return out, sums
     for j in range(hour * 60 * num // den, (hour * 60 + 60) * num // den):
         m = -(-(j + 1) * den // num) - 1  # the minute of request j
         first = m * num // den
-        n = (m + 1) * num // den - first
-        t = base + m * 60 + (j - first) * 60 // n
+        t = base + m * 60 + (j - first) * 60 // ((m + 1) * num // den - first)
         pick = bisect.bisect_right(cum, draw() * total)
         p = p_lo + int(draw() * p_span)
         c = c_lo + int(draw() * c_span)
@@ -114,12 +129,17 @@ def _draw_hour(scn: Scenario, idx: int, phase: TrafficPhase, hour: int, prices: 
             continue
         priced = prices[pick]
         if priced is None:
-            out.append((t, pick, p, c, 0, 1000, m))
-            continue
-        ratio, throughput, latency_ms = priced
-        cost = 0 if ratio is None else cost_from_ratio(ratio, p, c)
-        out.append((t, pick, p, c, cost, int(c / throughput * 1000) + latency_ms, m))
-    return out
+            cost, ms = 0, 1000
+        else:
+            ratio, throughput, latency_ms = priced
+            cost = 0 if ratio is None else cost_from_ratio(ratio, p, c)
+            ms = int(c / throughput * 1000) + latency_ms
+        out.append((t, pick, p, c, cost, ms, m))
+        agg = sums[pick]
+        agg[0] += 1
+        agg[1] += cost
+        agg[2] += ms
+    return out, sums
 
 
 def _session(idx: int, minute: int) -> str:
@@ -127,37 +147,30 @@ def _session(idx: int, minute: int) -> str:
     return f"s{idx}-{minute // 180:05d}"
 
 
-def _hour_totals(idx: int, phase: TrafficPhase, draws: list[_Draw]) -> HourTotals | None:
+def _hour_totals(plan: _Plan, hour: int) -> HourTotals | None:
     """The sums of one hour's requests; None when the hour straddles two billing periods (summed request by
     request then)."""
+    draws, sums = _draw_hour(plan, hour)
     if not draws:
         return HourTotals(0, 0, {}, {}, datetime.min.replace(tzinfo=UTC))
-    period, period_end = period_bounds(datetime.fromtimestamp(draws[0][0], UTC))
-    if draws[-1][0] >= _ts(period_end):
+    _, period_end, period = plan.period(draws[0][0])
+    if draws[-1][0] >= period_end:
         return None
-    by_pick = [[0, 0, 0] for _ in phase.mix]  # per mix entry: requests, nano-USD, ms
-    by_block: dict[int, list[int]] = {}  # per 3-hour session block: requests, nano-USD
-    for _, pick, _, _, cost, ms, minute in draws:
-        agg = by_pick[pick]
-        agg[0] += 1
-        agg[1] += cost
-        agg[2] += ms
-        block = by_block.setdefault(minute // 180, [0, 0])
-        block[0] += 1
-        block[1] += cost
     prov: dict[str, tuple[int, int, int]] = {}
-    for (_, provider, _), (n, cost, ms) in zip(phase.mix, by_pick, strict=True):
+    for (_, provider, _), (n, cost, ms) in zip(plan.phase.mix, sums, strict=True):
         if n:
             count, sofar, time_ms = prov.get(provider, (0, 0, 0))
             prov[provider] = (count + n, sofar + cost, time_ms + ms)
-    sessions = {_session(idx, block * 180): (n, cost) for block, (n, cost) in by_block.items()}
-    return HourTotals(len(draws), sum(agg[1] for agg in by_pick), prov, sessions, period)
+    nano = sum(cost for _, cost, _ in sums)
+    # an hour of the phase lies in one three-hour session block: its minutes m all have the same m // 180
+    return HourTotals(len(draws), nano, prov, {_session(plan.idx, hour * 60): (len(draws), nano)}, period)
 
 
-def _routed(idx: int, phase: TrafficPhase, draws: list[_Draw]) -> list[Routed]:
-    """One hour's drawn requests as Routed."""
-    return [Routed(t, phase.namespace, phase.mix[pick][0], phase.mix[pick][1], p, c, cost, _session(idx, minute), ms)
-            for t, pick, p, c, cost, ms, minute in draws]
+def _routed(plan: _Plan, hour: int) -> list[Routed]:
+    """One hour's requests as Routed."""
+    mix, ns = plan.phase.mix, plan.phase.namespace
+    return [Routed(t, ns, mix[pick][0], mix[pick][1], p, c, cost, _session(plan.idx, minute), ms)
+            for t, pick, p, c, cost, ms, minute in _draw_hour(plan, hour)[0]]
 
 
 _PhaseKey = tuple[int, int, TrafficPhase]  # (seed, phase index, phase)
@@ -176,7 +189,7 @@ class Traffic:
     def __init__(self, scn: Scenario) -> None:
         self.scn = scn
         self._lock = threading.Lock()
-        self._prices = [_prices(scn, phase) for phase in scn.traffic]
+        self._plans = [_Plan(scn, idx, phase) for idx, phase in enumerate(scn.traffic)]
         self._sums: list[list[HourTotals | None]] = [[] for _ in scn.traffic]  # per phase, per hour
         keys = [(scn.seed, idx, phase) for idx, phase in enumerate(scn.traffic)]
         with _CACHE_LOCK:
@@ -200,8 +213,7 @@ class Traffic:
         with _CACHE_LOCK:
             reqs = self._hour_reqs[idx].get(hour)
         if reqs is None:
-            phase = self.scn.traffic[idx]
-            reqs = _routed(idx, phase, _draw_hour(self.scn, idx, phase, hour, self._prices[idx]))
+            reqs = _routed(self._plans[idx], hour)
             with _CACHE_LOCK:
                 self._hour_reqs[idx][hour] = reqs
         return reqs
@@ -215,7 +227,7 @@ class Traffic:
                     cached = hour in known
                     totals = known[hour] if cached else None
                 if not cached:
-                    totals = _hour_totals(idx, phase, _draw_hour(self.scn, idx, phase, hour, self._prices[idx]))
+                    totals = _hour_totals(self._plans[idx], hour)
                     with _CACHE_LOCK:
                         known[hour] = totals
                 sums.append(totals)
