@@ -52,13 +52,13 @@ def group_of(scn: Scenario, org: str, resource: str) -> ResourceGroupDef | None:
     return next((g for g in scn.resource_groups if g.org == org and resource in g.members), None)
 
 
-def usage(scn: Scenario, org: str, lo: datetime, hi: datetime, now: datetime,
+def usage(scn: Scenario, org: str, lines: list[billing.Line], now: datetime,
           inference: tuple[int, int] = (0, 0)) -> dict[str | None, GroupUsage]:
-    """Usage per group id (None: in no group) of `org` over [lo, hi) at `now`; `inference` = (nano-USD, requests)
-    of the org, all of it in the remainder row."""
+    """Usage per group id (None: in no group) of `org` at `now`, from its usage `lines` of the window
+    (`billing.all_lines`); `inference` = (nano-USD, requests) of the org, all of it in the remainder row."""
     out: dict[str | None, GroupUsage] = {g.id: GroupUsage.empty() for g in scn.resource_groups if g.org == org}
     out[None] = GroupUsage.empty()
-    for line in billing.all_lines(scn, org, lo, hi, now):
+    for line in lines:
         if line.group not in COMPUTE:
             continue
         group = group_of(scn, org, line.label)
@@ -118,7 +118,8 @@ def demo_groups(scn: Scenario, org: str, seed_ids: dict[str, str],
     lo, _ = period_bounds(scn.start)
     drafts = tuple(ResourceGroupDef(seed_ids[name], org, name, None, members, ())
                    for name, (_, members) in plan.items())
-    spent = usage(replace(scn, resource_groups=drafts), org, lo, scn.start, scn.start)
+    drafted = replace(scn, resource_groups=drafts)
+    spent = usage(drafted, org, billing.all_lines(drafted, org, lo, scn.start, scn.start), scn.start)
     out = []
     for group in drafts:
         cents = spent[group.id].spend_cents()

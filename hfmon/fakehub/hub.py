@@ -22,6 +22,8 @@ from hfmon.fakehub.wire import HTTPError, Req, Resp, error_resp
 
 WINDOW_S = 300
 CACHE_SIZE = 512
+PAGE_CACHE_BYTES = 64 << 20
+"""Rendered listing pages kept (oldest dropped first): a warm benchmark poll re-reads them instead of rendering."""
 T = TypeVar("T")
 
 
@@ -148,6 +150,8 @@ class FakeHub:
         self._burst_left = self.faults.rate_limit_burst
         self._burst_armed = self.faults.rate_limit_burst
         self._cache: dict[Hashable, object] = {}
+        self._pages: dict[Hashable, bytes] = {}
+        self._page_bytes = 0
         self.route_faults: list[fl.RouteFault] = []
         """Scripted per-route misbehaviour (fault tests); see `faults.RouteFault`."""
         self.stream_gap_s = 0.0
@@ -165,12 +169,30 @@ class FakeHub:
             self._cache[key] = value
         return value
 
+    def cached_page(self, key: Hashable, render: Callable[[], bytes]) -> bytes:
+        """A rendered page body, memoised (at most PAGE_CACHE_BYTES of them); `key` must include everything the
+        page depends on (route, query, caller, scenario time). Apart from `cached`: pages are many and large."""
+        with self._lock:
+            body = self._pages.get(key)
+        if body is not None:
+            return body
+        body = render()
+        with self._lock:
+            while self._pages and self._page_bytes + len(body) > PAGE_CACHE_BYTES:
+                self._page_bytes -= len(self._pages.pop(next(iter(self._pages))))
+            if key not in self._pages and len(body) <= PAGE_CACHE_BYTES:
+                self._pages[key] = body
+                self._page_bytes += len(body)
+        return body
+
     def replace_endpoint(self, old: EndpointDef, new: EndpointDef) -> None:
         """Swap an endpoint definition (after a pause/resume/scale-to-zero) and forget memoised figures."""
         with self._lock:
             eps = tuple(new if e is old or e.id == old.id else e for e in self.scenario.endpoints)
             self.scenario = replace(self.scenario, endpoints=eps)
             self._cache.clear()
+            self._pages.clear()
+            self._page_bytes = 0
 
     def now(self) -> datetime:
         """The scenario time."""

@@ -243,7 +243,7 @@ def group_usage(ctx: Ctx, ns: str) -> Resp:
         m_lo, m_hi = period_bounds(month)
         a, b = max(lo, m_lo), min(hi, m_hi)
         tot = ctx.hub.traffic.totals(ns, a, b, ctx.now)
-        rows = groups.usage(scn, ns, a, b, ctx.now, (tot.used_nano_usd, tot.num_requests))
+        rows = groups.usage(scn, ns, lines(ctx, "all", ns, a, b), ctx.now, (tot.used_nano_usd, tot.num_requests))
         periods.append({"period": iso_ms(m_lo), "resourceGroups": [
             groups.usage_json(by_id.get(gid) if gid else None, row) for gid, row in rows.items()]})
         month = m_hi

@@ -112,33 +112,42 @@ def runtime(sp: SpaceDef, now: datetime) -> dict[str, Any]:
             "domains": [{"domain": f"{sp.id.replace('/', '-')}.hf.space", "stage": "READY"}]}
 
 
-def _repo_fields(ctx: Ctx, r: RepoDef | SpaceDef) -> dict[str, Callable[[], Any]]:
-    last = r.last_modified if isinstance(r, RepoDef) else r.created_at
-    f: dict[str, Callable[[], Any]] = {
-        "author": lambda: r.namespace, "createdAt": lambda: iso_ms(r.created_at),
-        "lastModified": lambda: iso_ms(last), "likes": lambda: r.likes, "private": lambda: r.private,
-        "sha": lambda: _sha(r.id), "tags": lambda: [], "trendingScore": lambda: 0,
-        "usedStorage": lambda: r.used_storage,
-        "disabled": lambda: False, "gated": lambda: False, "siblings": lambda: [], "cardData": lambda: {},
-        "resourceGroup": lambda: None}
-    if isinstance(r, RepoDef):
-        f |= {"downloads": lambda: r.downloads, "downloadsAllTime": lambda: r.downloads * 7}
-        if r.kind == "model":
-            f |= {"pipeline_tag": lambda: "text-generation", "library_name": lambda: "transformers"}
-        else:
-            f |= {"mainSize": lambda: r.used_storage // 2, "description": lambda: f"The {r.id} dataset."}
-    else:
-        f |= {"runtime": lambda: runtime(r, ctx.now), "sdk": lambda: r.sdk, "region": lambda: "us",
-              "subdomain": lambda: r.id.replace("/", "-"), "models": lambda: [], "datasets": lambda: []}
-    return f
+Field = Callable[[Ctx, Any], Any]
+"""How one expand key of a listing item is rendered from the request context and the repo or Space."""
+
+_COMMON_FIELDS: dict[str, Field] = {
+    "author": lambda ctx, r: r.namespace, "createdAt": lambda ctx, r: iso_ms(r.created_at),
+    "lastModified": lambda ctx, r: iso_ms(r.last_modified if isinstance(r, RepoDef) else r.created_at),
+    "likes": lambda ctx, r: r.likes, "private": lambda ctx, r: r.private, "sha": lambda ctx, r: _sha(r.id),
+    "tags": lambda ctx, r: [], "trendingScore": lambda ctx, r: 0, "usedStorage": lambda ctx, r: r.used_storage,
+    "disabled": lambda ctx, r: False, "gated": lambda ctx, r: False, "siblings": lambda ctx, r: [],
+    "cardData": lambda ctx, r: {}, "resourceGroup": lambda ctx, r: None}
+_REPO_FIELDS: dict[str, Field] = _COMMON_FIELDS | {
+    "downloads": lambda ctx, r: r.downloads, "downloadsAllTime": lambda ctx, r: r.downloads * 7}
+_MODEL_FIELDS: dict[str, Field] = _REPO_FIELDS | {
+    "pipeline_tag": lambda ctx, r: "text-generation", "library_name": lambda ctx, r: "transformers"}
+_DATASET_FIELDS: dict[str, Field] = _REPO_FIELDS | {
+    "mainSize": lambda ctx, r: r.used_storage // 2, "description": lambda ctx, r: f"The {r.id} dataset."}
+_SPACE_FIELDS: dict[str, Field] = _COMMON_FIELDS | {
+    "runtime": lambda ctx, r: runtime(r, ctx.now), "sdk": lambda ctx, r: r.sdk, "region": lambda ctx, r: "us",
+    "subdomain": lambda ctx, r: r.id.replace("/", "-"), "models": lambda ctx, r: [],
+    "datasets": lambda ctx, r: []}
+
+
+def _repo_fields(r: RepoDef | SpaceDef) -> dict[str, Field]:
+    """The fields a model, dataset or Space can be expanded with (one table per kind, built once)."""
+    if isinstance(r, SpaceDef):
+        return _SPACE_FIELDS
+    return _MODEL_FIELDS if r.kind == "model" else _DATASET_FIELDS
 
 
 def _item(ctx: Ctx, r: RepoDef | SpaceDef, expand: list[str], default: tuple[str, ...]) -> dict[str, Any]:
-    fields = _repo_fields(ctx, r)
+    fields = _repo_fields(r)
     out: dict[str, Any] = {"_id": r.entity_id, "id": r.id}
     for key in expand or default:
-        if key in fields:
-            out[key] = fields[key]()
+        field = fields.get(key)
+        if field is not None:
+            out[key] = field(ctx, r)
     return out
 
 
@@ -161,7 +170,10 @@ def listing(ctx: Ctx, kind: str) -> Resp:
         default = ("author", "likes", "trendingScore", "private", "downloads", "tags", "createdAt")
         if kind == "models":
             default += ("pipeline_tag", "library_name")
-    return page_of(req, rows, ctx.scn.page_size, lambda r: _item(ctx, r, expand, default))
+    # A page is the same bytes for the same query, caller and scenario time: rendered once (Spaces' runtimes
+    # depend on the time, so it is part of the key).
+    return page_of(req, rows, ctx.scn.page_size, lambda r: _item(ctx, r, expand, default), ctx.hub.cached_page,
+                   (key, tuple(expand), ctx.now))
 
 
 def _ordered(ctx: Ctx, kind: str, author: str | None, search: str | None,
@@ -173,8 +185,11 @@ def _ordered(ctx: Ctx, kind: str, author: str | None, search: str | None,
             and (search is None or search.lower() in r.id.lower())]
     rows.sort(key=lambda r: r.id)
     if sort and sort != "id":
-        sortable = {r.id: _repo_fields(ctx, r) for r in rows}
-        rows.sort(key=lambda r: (sortable[r.id].get(sort, lambda: 0)(), r.id), reverse=ctx.req.arg("direction") == "-1")
+        def sort_key(r: RepoDef | SpaceDef) -> tuple[Any, str]:
+            field = _repo_fields(r).get(sort)
+            return (field(ctx, r) if field is not None else 0, r.id)
+
+        rows.sort(key=sort_key, reverse=ctx.req.arg("direction") == "-1")
     return rows
 
 
@@ -263,8 +278,9 @@ def repositories(ctx: Ctx, ns: str) -> Resp:
     ctx.need_auth()
     _member_ns(ctx, ns)
     spaces = ctx.upto_now(("spaces of", ns), lambda: [s for s in ctx.scn.spaces if s.namespace == ns])
-    items = ctx.hub.cached(("repositories", ns, len(spaces)), lambda: _storage_items(ctx.scn, ns, spaces))
-    return page(ctx.req, items, ctx.scn.page_size)
+    key = ("repositories", ns, len(spaces))
+    items = ctx.hub.cached(key, lambda: _storage_items(ctx.scn, ns, spaces))
+    return page_of(ctx.req, items, ctx.scn.page_size, lambda item: item, ctx.hub.cached_page, key)
 
 
 def _storage_items(scn: Scenario, ns: str, spaces: list[SpaceDef]) -> list[dict[str, Any]]:
@@ -307,7 +323,7 @@ def route(ctx: Ctx) -> Resp | None:
             if parts[3] == "runtime" and sp is not None:
                 return json_resp(runtime(sp, ctx.now))
             return None
-        default = tuple(_repo_fields(ctx, found))
+        default = tuple(_repo_fields(found))
         return json_resp(_item(ctx, found, ctx.req.args("expand"), default))
     if n == 2 and parts[0] == "jobs":
         ctx.need_auth()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -14,8 +14,7 @@ T = TypeVar("T")
 
 def iso_ms(moment: datetime) -> str:
     """ISO 8601 UTC with milliseconds and Z, as the Hub writes dates."""
-    m = moment.astimezone(UTC)
-    return m.strftime("%Y-%m-%dT%H:%M:%S.") + f"{m.microsecond // 1000:03d}Z"
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
 
 
 @dataclass
@@ -108,8 +107,10 @@ def page(req: Req, items: Sequence[Any], page_size: int) -> Resp:
     return page_of(req, items, page_size, lambda item: item)
 
 
-def page_of(req: Req, rows: Sequence[T], page_size: int, render: Callable[[T], Any]) -> Resp:
-    """One page of `rows`, only that page rendered (a listing costs its page, not the whole account)."""
+def page_of(req: Req, rows: Sequence[T], page_size: int, render: Callable[[T], Any],
+            memo: Callable[[Hashable, Callable[[], bytes]], bytes] | None = None, memo_key: Hashable = None) -> Resp:
+    """One page of `rows`, only that page rendered (a listing costs its page, not the whole account); its body
+    memoised by `memo` under (`memo_key`, offset, size) when given."""
     limit_arg = req.arg("limit")
     size = page_size
     if limit_arg is not None and limit_arg.isdigit() and int(limit_arg) > 0:
@@ -119,8 +120,10 @@ def page_of(req: Req, rows: Sequence[T], page_size: int, render: Callable[[T], A
         offset = int(cursor, 16)
     except ValueError as exc:
         raise HTTPError(400, "Invalid cursor") from exc
-    chunk = [render(row) for row in rows[offset:offset + size]]
-    headers = [("X-Total-Count", str(len(rows)))]
+    def body() -> bytes:
+        return dumps([render(row) for row in rows[offset:offset + size]])
+
+    headers = [("Content-Type", "application/json; charset=utf-8"), ("X-Total-Count", str(len(rows)))]
     if offset + size < len(rows):
         headers.append(("Link", f'<{req.url_with(cursor=format(offset + size, "x"))}>; rel="next"'))
-    return json_resp(chunk, headers=headers)
+    return Resp(200, body() if memo is None else memo((memo_key, offset, size), body), headers)

@@ -1,0 +1,81 @@
+"""Rendered listing pages are memoised per query, caller and scenario time: a repeated page is the same bytes, a
+later time sees the Spaces' new runtimes, and the memo stays within its byte budget."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hfmon.fakehub import FULL_TOKEN, FakeHub
+from hfmon.fakehub import hub as hub_module
+from hfmon.fakehub import timeline as tl
+from tests.fakehub.conftest import HUB, Clock, get
+
+SPACES = f"{HUB}/api/spaces?author=ada&expand=runtime&expand=usedStorage"
+
+
+def stages(hub: FakeHub, clock: Clock) -> dict[str, str]:
+    """Each of ada's Spaces' stage as its timeline says at the clock's time (worked out without the routes)."""
+    out = {}
+    for sp in hub.scenario.spaces:
+        if sp.namespace == "ada" and sp.created_at <= clock.at:
+            iv = tl.at(sp.timeline, clock.at)
+            out[sp.id] = iv.state if iv is not None else "NO_APP_FILE"
+    return out
+
+
+def listed(hub: FakeHub, token: str | None = FULL_TOKEN) -> list[dict[str, Any]]:
+    """Every page of ada's Spaces with their runtime."""
+    items: list[dict[str, Any]] = []
+    url: str | None = SPACES
+    while url:
+        r = get(hub, url, token)
+        assert r.status_code == 200
+        items += r.json()
+        url = r.links.get("next", {}).get("url")
+    return items
+
+
+def test_a_page_repeated_at_the_same_time_is_the_same_page(hub: FakeHub) -> None:
+    first, again = get(hub, SPACES), get(hub, SPACES)
+    assert first.content == again.content
+    assert first.headers.get("link") == again.headers.get("link")
+
+
+def test_a_later_time_sees_the_new_runtimes(hub: FakeHub, clock: Clock) -> None:
+    before = {s["id"]: s["runtime"]["stage"] for s in listed(hub)}
+    assert before == stages(hub, clock)
+    assert before["ada/whisper-api"] == "SLEEPING"
+    clock.advance(minutes=68)  # the demo Space wakes 67 minutes after the start instant
+    after = {s["id"]: s["runtime"]["stage"] for s in listed(hub)}
+    assert after == stages(hub, clock)
+    assert after["ada/whisper-api"] == "APP_STARTING"
+
+
+def test_the_anonymous_caller_never_gets_a_page_rendered_for_the_token(hub: FakeHub) -> None:
+    with_token = {s["id"] for s in listed(hub)}
+    anonymous = {s["id"] for s in listed(hub, token=None)}
+    private = {sp.id for sp in hub.scenario.spaces if sp.namespace == "ada" and sp.private}
+    assert private and private <= with_token
+    assert not private & anonymous
+
+
+def test_the_memo_keeps_within_its_byte_budget(hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(hub_module, "PAGE_CACHE_BYTES", 250)
+    rendered: list[int] = []
+
+    def ask(n: int, size: int = 100) -> bytes:
+        def render() -> bytes:
+            rendered.append(n)
+            return bytes(size)
+        return hub.cached_page(("page", n), render)
+
+    for n in range(5):
+        assert ask(n) == bytes(100)
+    ask(4)  # among the last two (250 bytes hold two pages): not rendered again
+    ask(0)  # dropped long ago: rendered again
+    assert rendered == [0, 1, 2, 3, 4, 0]
+    assert ask(9, size=1000) == bytes(1000)  # larger than the whole budget: served, not kept
+    ask(9)
+    assert rendered[-2:] == [9, 9]
