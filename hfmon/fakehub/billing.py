@@ -30,7 +30,7 @@ The rules (hf-api.md 5.3, 6.6, 7), exactly as implemented:
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -65,60 +65,43 @@ class Line:
         return 0 if self.free_grant else self.quantity * self.unit_micro_usd
 
 
-@dataclass(frozen=True)
-class Segment:
-    """A run of billed intervals with one hardware and replica count; `end` None = still open."""
-
-    start: datetime
-    end: datetime | None
-    hardware: str
-    replicas: int
-
-
-def segments(timeline: Iterable[Interval], billed: frozenset[str]) -> Iterator[Segment]:
-    """Merge consecutive billed intervals with the same hardware and replicas into segments."""
-    cur: Segment | None = None
-    for iv in timeline:
-        if iv.state not in billed or iv.replicas <= 0:
-            if cur is not None:
-                yield cur
-                cur = None
-            continue
-        if cur is not None and cur.end == iv.start and (cur.hardware, cur.replicas) == (iv.hardware, iv.replicas):
-            cur = Segment(cur.start, iv.end, cur.hardware, cur.replicas)
-            continue
-        if cur is not None:
-            yield cur
-        cur = Segment(iv.start, iv.end, iv.hardware, iv.replicas)
-    if cur is not None:
-        yield cur
-
-
-def _clip(seg: Segment, lo: datetime, hi: datetime, now: datetime) -> tuple[datetime, int] | None:
-    """(clipped start, billed whole minutes) of a segment in [lo, min(hi, now)), or None if outside."""
-    top = min(hi, now)
-    a = max(seg.start, lo)
-    b = top if seg.end is None else min(seg.end, top)
-    if b <= a:
-        return None
-    return a, int((b - a).total_seconds()) // 60
-
-
 def _lines(scn: Scenario, group: str, entity_id: str, label: str, timeline: tuple[Interval, ...],
            billed: frozenset[str], price: dict[str, tuple[str, str, int]], lo: datetime, hi: datetime,
            now: datetime) -> list[Line]:
+    """A resource's usage lines in [lo, min(hi, now)): one per hardware, its quantity the billed whole minutes ×
+    replicas of each segment (consecutive billed intervals with one hardware and replica count, merged before
+    they are rounded down to whole minutes). One pass, no object per interval: a 20x account has 200,000."""
     acc: dict[str, list[Any]] = {}  # hardware -> [quantity, first start, last end, still open]
+    top = min(hi, now)
+
+    def add(start: datetime, end: datetime | None, hardware: str, replicas: int) -> None:
+        a = start if start > lo else lo
+        b = top if end is None or end > top else end
+        if b <= a:
+            return
+        ended = end is not None and end <= now
+        row = acc.get(hardware)
+        if row is None:
+            row = acc[hardware] = [0, a, None, False]
+        row[0] += int((b - a).total_seconds()) // 60 * replicas
+        row[2], row[3] = (end if ended else None), not ended
+
     first = max(0, bisect.bisect_right(timeline, lo, key=lambda iv: iv.start) - 1)
-    stop = bisect.bisect_left(timeline, min(hi, now), key=lambda iv: iv.start)
-    for seg in segments(timeline[first:stop], billed):
-        clip = _clip(seg, lo, hi, now)
-        if clip is None:
-            continue
-        start, minutes = clip
-        ended = seg.end is not None and seg.end <= now
-        row = acc.setdefault(seg.hardware, [0, start, None, False])
-        row[0] += minutes * seg.replicas
-        row[2], row[3] = (seg.end if ended else None), not ended
+    stop = bisect.bisect_left(timeline, top, key=lambda iv: iv.start)
+    seg: list[Any] | None = None  # the open segment: [start, end, hardware, replicas]
+    for iv in timeline[first:stop]:
+        if iv.state not in billed or iv.replicas <= 0:
+            if seg is not None:
+                add(*seg)
+                seg = None
+        elif seg is not None and seg[1] == iv.start and seg[2] == iv.hardware and seg[3] == iv.replicas:
+            seg[1] = iv.end
+        else:
+            if seg is not None:
+                add(*seg)
+            seg = [iv.start, iv.end, iv.hardware, iv.replicas]
+    if seg is not None:
+        add(*seg)
     out: list[Line] = []
     for hw, (quantity, start, stopped, active) in acc.items():
         product, pretty, unit = price[hw]
