@@ -4,6 +4,9 @@ Goal (issue 15): hfmon gathers the whole (demo) account in at most 0.85× the ti
 you are, as the median of paired runs (each round runs every command once, back to back).
 `--demo` also pays for the in-process fake simulating the month's traffic so far; the same poll against
 the fake on loopback (as `hf` runs) is printed too, as hfmon's own cost.
+Beside wall time, each command's CPU time (user + system, of the child process) is measured: on a loaded
+machine most of a run's wall time can be waiting for a CPU, and CPU time is the steadier figure. The load
+average is printed before and after.
 Run: .venv/bin/python benchmarks/startup.py [--runs N] [--json]
 """
 
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -27,22 +31,25 @@ BIN = Path(sys.executable).parent
 GOAL = 0.85  # issue 15: hfmon --once --json --demo in at most 0.85× the time of `hf auth whoami`
 
 
-def wall_time(cmd: list[str], env: dict[str, str]) -> float:
-    """One run's wall time in seconds."""
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """One run's (wall, CPU) time in seconds; CPU is the child's user + system time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(cmd, env=env, capture_output=True, check=False, timeout=120)
-    return time.perf_counter() - start
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
-def paired(commands: list[tuple[list[str], dict[str, str]]], runs: int) -> list[list[float]]:
+def paired(commands: list[tuple[list[str], dict[str, str]]], runs: int) -> list[list[tuple[float, float]]]:
     """Each command once to warm up (bytecode, caches), then `runs` rounds running each once in turn, so that
-    the machine's load drifts over all of them alike; times[i][k] is command i in round k."""
+    the machine's load drifts over all of them alike; times[i][k] is (wall, CPU) of command i in round k."""
     for cmd, env in commands:
         subprocess.run(cmd, env=env, capture_output=True, check=True, timeout=120)
-    times: list[list[float]] = [[] for _ in commands]
+    times: list[list[tuple[float, float]]] = [[] for _ in commands]
     for _ in range(runs):
         for i, (cmd, env) in enumerate(commands):
-            times[i].append(wall_time(cmd, env))
+            times[i].append(timed(cmd, env))
     return times
 
 
@@ -52,10 +59,12 @@ def ratio(a: list[float], b: list[float]) -> float:
 
 
 def measure(runs: int) -> dict[str, float]:
-    """Paired runs of hfmon (demo, loopback) and `hf auth whoami` against the same fake; medians and ratios."""
+    """Paired runs of hfmon (demo, loopback) and `hf auth whoami` against the same fake; medians and ratios of
+    wall and CPU time, and the load average around them."""
     hf = shutil.which("hf", path=str(BIN)) or shutil.which("hf")
     if hf is None:
         sys.exit("the `hf` command (huggingface_hub) is not installed")
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as home, serve(FakeHub(demo_scenario())) as server:
         env = {**os.environ, "HF_HOME": home, "XDG_DATA_HOME": home, "XDG_CONFIG_HOME": home,
                "HF_HUB_DISABLE_TELEMETRY": "1", "HF_HUB_DISABLE_UPDATE_CHECK": "1"}
@@ -65,9 +74,13 @@ def measure(runs: int) -> dict[str, float]:
             ([str(BIN / "hfmon"), "--once", "--json", "--demo", "--no-history"], env),
             ([hf, "auth", "whoami"], hf_env),
             ([str(BIN / "hfmon"), "--once", "--json", "--no-history"], loop_env)], runs)
-    return {"demo_s": statistics.median(demo), "whoami_s": statistics.median(whoami),
-            "loopback_s": statistics.median(loopback), "demo_ratio": ratio(demo, whoami),
-            "loopback_ratio": ratio(loopback, whoami), "runs": runs}
+    out: dict[str, float] = {"runs": runs, "load_before": load_before, "load_after": os.getloadavg()[0]}
+    for kind, k in (("", 0), ("cpu_", 1)):
+        d, w, lb = ([t[k] for t in times] for times in (demo, whoami, loopback))
+        out |= {f"demo_{kind}s": statistics.median(d), f"whoami_{kind}s": statistics.median(w),
+                f"loopback_{kind}s": statistics.median(lb), f"demo_{kind}ratio": ratio(d, w),
+                f"loopback_{kind}ratio": ratio(lb, w)}
+    return out
 
 
 def main() -> None:
@@ -80,12 +93,13 @@ def main() -> None:
     if args.json:
         print(json.dumps(m))
         return
-    for label, key in (("hfmon --once --json --demo", "demo_s"), ("hfmon --once --json (loopback)", "loopback_s"),
-                       ("hf auth whoami (loopback)", "whoami_s")):
-        print(f"{label:31}: median {m[key] * 1000:6.0f} ms  (runs {args.runs})")
-    print(f"ratio demo / hf whoami         : {m['demo_ratio']:.2f}  (median of paired runs; goal <= {GOAL:.2f})")
-    print(f"ratio loopback / hf whoami     : {m['loopback_ratio']:.2f}")
-
+    print(f"load average {m['load_before']:.1f} -> {m['load_after']:.1f} (2 cores shared), {args.runs} paired runs")
+    for label, key in (("hfmon --once --json --demo", "demo"), ("hfmon --once --json (loopback)", "loopback"),
+                       ("hf auth whoami (loopback)", "whoami")):
+        print(f"{label:31}: median {m[f'{key}_s'] * 1000:6.0f} ms wall, {m[f'{key}_cpu_s'] * 1000:6.0f} ms CPU")
+    print(f"ratio demo / hf whoami         : {m['demo_ratio']:.2f} wall (goal <= {GOAL:.2f}), "
+          f"{m['demo_cpu_ratio']:.2f} CPU  (medians of paired ratios)")
+    print(f"ratio loopback / hf whoami     : {m['loopback_ratio']:.2f} wall, {m['loopback_cpu_ratio']:.2f} CPU")
 
 if __name__ == "__main__":
     main()

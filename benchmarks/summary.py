@@ -71,8 +71,8 @@ def rows(runs: int) -> list[Row]:
 
     def startup() -> list[Row]:
         s = bench("startup.py", "--runs", str(max(runs, 5)))
-        return [(*startup_figure, f"{s['demo_ratio']:.2f}× ({s['demo_s'] * 1000:.0f} vs {s['whoami_s'] * 1000:.0f} ms)",
-                 s["demo_ratio"] <= 0.85)]
+        wall = f"{s['demo_ratio']:.2f}× ({s['demo_s'] * 1000:.0f} vs {s['whoami_s'] * 1000:.0f} ms)"
+        return [(*startup_figure, f"{wall}; CPU {s['demo_cpu_ratio']:.2f}×", s["demo_ratio"] <= 0.85)]
 
     measured(out, [startup_figure], startup)
     for resources, pairs in ((200, runs), (1000, 1)):  # 1,000 resources: one pair (seconds per run when loaded)
