@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from hfmon.cli import COMMANDS, command_in, main
+from hfmon.cli import COMMANDS, command_in, main, one_shot
 
 
 def _main(*argv: str) -> tuple[int, str, str]:
@@ -37,6 +37,24 @@ def _main(*argv: str) -> tuple[int, str, str]:
 ])
 def test_the_command_word_is_found_past_flag_values(argv: list[str], expected: str | None) -> None:
     assert command_in(argv) == expected
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["--once", "--json", "--demo"], True),
+    (["--demo", "once"], True),
+    (["guard", "--max-cost-per-hour-usd", "5"], True),
+    (["advise"], True),
+    (["check"], True),
+    (["receipt"], True),
+    ([], False),  # the dashboard watches for hours
+    (["--namespace", "once", "--demo"], False),  # the dashboard of the namespace "once"
+    (["exporter"], False),
+    (["proxy"], False),
+    (["fake-hub", "--port", "0"], False),
+    (["run", "--", "python", "job.py"], False),
+])
+def test_only_commands_that_poll_or_read_once_are_one_shot(argv: list[str], expected: bool) -> None:
+    assert one_shot(argv) is expected
 
 
 def test_main_help_lists_every_command_with_its_summary() -> None:

@@ -28,7 +28,8 @@ def test_once_json_never_imports_textual() -> None:
 
 
 def test_importing_the_cli_is_light() -> None:
-    code = "import sys, hfmon.cli; print(sorted(m for m in sys.modules if m.startswith(('textual', 'httpx2'))))"
+    code = ("import sys, hfmon.cli; "
+            "print(sorted(m for m in sys.modules if m.startswith(('textual', 'httpx2', 'hfmon.report'))))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr
 
