@@ -27,6 +27,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u
 _LINE_BREAKS = re.compile(r"[\t\n\r]+")
 
 _secrets: set[str] = set()
+_shortest = [1 << 30]  # the length of the shortest secret: a shorter text cannot hold one
 _lock = threading.Lock()
 
 
@@ -35,11 +36,12 @@ def register_secret(secret: str) -> None:
     if secret:
         with _lock:
             _secrets.add(secret)
+            _shortest[0] = min(_shortest[0], len(secret))
 
 
 def scrub(text: str) -> str:
     """`text` safe to show: tokens masked, escape sequences and control characters removed, one line."""
-    if text.isprintable() and "hf_" not in text and not any(s in text for s in _secrets):
+    if text.isprintable() and "hf_" not in text and (len(text) < _shortest[0] or not any(s in text for s in _secrets)):
         return text  # the common case: nothing to do, and cheap enough for every name of a long listing
     # Controls go first: a token with an escape in its middle must not survive as two harmless halves.
     text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", _ESCAPES.sub("", text)))

@@ -24,7 +24,7 @@ def bad(where: str, what: str) -> BadResponseError:
 
 def as_obj(value: Json, where: str) -> Obj:
     """The value as a JSON object, or BadResponseError."""
-    if not isinstance(value, Mapping):
+    if type(value) is not dict and not isinstance(value, Mapping):  # dict first: the ABC check is slow
         raise bad(where, f"expected an object, got {type(value).__name__}")
     return value
 
@@ -78,7 +78,7 @@ def list_field(obj: Obj, key: str, where: str) -> list[Any]:
 def opt_obj(obj: Obj, key: str) -> Obj:
     """An optional nested object; missing, null or non-object gives an empty mapping."""
     value = obj.get(key)
-    return value if isinstance(value, Mapping) else {}
+    return value if type(value) is dict or isinstance(value, Mapping) else {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +111,13 @@ GPU_MEMORY_GB = _bound(10**6, "GPU memory in GB (0 to 10^6)")
 
 def check(value: Decimal, where: str, bound: Bound | None) -> Decimal:
     """`value` when inside `bound` (or no bound), else a BadResponseError naming the field."""
+    if bound is not None and not bound.low <= value <= bound.high:
+        raise bad(where, f"{value} is not a plausible {bound.what}")
+    return value
+
+
+def checked_int(value: int, where: str, bound: Bound | None) -> int:
+    """An integer inside `bound` (or no bound), checked without a Decimal, else a BadResponseError naming the field."""
     if bound is not None and not bound.low <= value <= bound.high:
         raise bad(where, f"{value} is not a plausible {bound.what}")
     return value
@@ -156,6 +163,9 @@ def to_int(value: Decimal) -> int:
 
 def opt_int(obj: Obj, key: str, where: str, bound: Bound | None = None) -> int | None:
     """An optional integer field, inside `bound`."""
+    raw = obj.get(key)
+    if type(raw) is int:  # the common case, exact already
+        return checked_int(raw, f"{where}.{key}", bound)
     value = opt_number(obj, key, where, bound)
     return None if value is None else to_int(value)
 

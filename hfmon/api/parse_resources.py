@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from hfmon.api.parse_common import (
     BYTES,
     COUNT,
@@ -16,7 +14,7 @@ from hfmon.api.parse_common import (
     Json,
     as_list,
     as_obj,
-    check,
+    checked_int,
     list_field,
     micro_usd,
     need,
@@ -30,7 +28,6 @@ from hfmon.api.parse_common import (
     opt_number,
     opt_obj,
     opt_str,
-    to_int,
 )
 from hfmon.models import (
     Endpoint,
@@ -118,9 +115,7 @@ def parse_endpoint_catalog(data: Json) -> tuple[EndpointCompute, ...]:
 
 def _replicas(value: Json, where: str) -> int | None:
     """A replica count; `"auto"` (autoscaled Spaces) and other non-numbers give None, absurd counts an error."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return to_int(check(Decimal(value), where, REPLICAS))
-    return None
+    return checked_int(value, where, REPLICAS) if type(value) is int else None  # bool is not an int here
 
 
 def parse_spaces(data: Json, namespace: str) -> tuple[Space, ...]:

@@ -1,0 +1,64 @@
+"""The parsers' fast paths (an int field checked without a Decimal, a dict taken as an object at once, a text
+shorter than any secret left as it is) give what the general paths give, errors included."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from hfmon.api.parse_common import BYTES, COUNT, REPLICAS, Bound, number, opt_int, opt_obj, to_int
+from hfmon.api.parse_resources import parse_spaces
+from hfmon.errors import BadResponseError
+from hfmon.scrub import MASK, register_secret, scrub
+
+
+def general_path(value: int, where: str, bound: Bound | None) -> int | str:
+    """The integer (or the error text) through the Decimal path every number took before."""
+    try:
+        return to_int(number(value, where, bound))
+    except BadResponseError as exc:
+        return exc.message
+
+
+def fast_path(value: int, bound: Bound | None) -> int | str:
+    try:
+        result = opt_int({"n": value}, "n", "item", bound)
+    except BadResponseError as exc:
+        return exc.message
+    assert result is not None
+    return result
+
+
+@given(st.integers(min_value=-(10**22), max_value=10**22), st.sampled_from([None, BYTES, COUNT, REPLICAS]))
+def test_an_int_field_is_what_the_decimal_path_gives(value: int, bound: Bound | None) -> None:
+    assert fast_path(value, bound) == general_path(value, "item.n", bound)
+
+
+def test_a_boolean_is_not_a_number() -> None:
+    with pytest.raises(BadResponseError, match="expected a number"):
+        opt_int({"n": True}, "n", "item", COUNT)
+
+
+def test_replicas_out_of_bounds_fail_and_auto_is_unknown() -> None:
+    def space(replicas: object) -> dict[str, object]:
+        return {"id": "a/s", "runtime": {"stage": "RUNNING", "replicas": {"requested": replicas, "current": 1}}}
+
+    assert parse_spaces([space(3)], "a")[0].replicas_requested == 3
+    assert parse_spaces([space("auto")], "a")[0].replicas_requested is None
+    assert parse_spaces([space(True)], "a")[0].replicas_requested is None
+    with pytest.raises(BadResponseError, match=r"spaces\[0\]\.runtime\.replicas\.requested: 10001 is not a plausible"):
+        parse_spaces([space(10_001)], "a")
+
+
+def test_a_nested_object_is_a_dict_or_any_mapping() -> None:
+    assert opt_obj({"o": {"a": 1}}, "o") == {"a": 1}
+    assert opt_obj({"o": [1]}, "o") == {}
+
+
+def test_a_registered_secret_is_masked_wherever_it_sits() -> None:
+    secret = "s3cr3t-value-for-the-fast-path"  # not token-shaped: only its registration masks it
+    register_secret(secret)
+    assert scrub(f"before {secret} after") == f"before {MASK} after"
+    assert scrub(secret) == MASK
+    assert scrub(secret[:-1]) == secret[:-1]  # shorter than every secret: left as it is
