@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from hfmon.api.priority import PriorityLimit
 from hfmon.errors import RateLimitedError
 
 MAX_UNBOUNDED_SLEEP_S = 30.0  # outside a poll (no deadline) never wait longer than this
@@ -136,7 +137,7 @@ class Governor:
         self._spent_since = 0  # requests sent since `last` was read: a conservative local estimate
         self._blocked_until = 0.0
         self._rng = rng or random.Random()
-        self._sems: dict[int, asyncio.Semaphore] = {}
+        self._sems: dict[int, PriorityLimit] = {}
 
     # --- reading ------------------------------------------------------------------------------
 
@@ -166,12 +167,12 @@ class Governor:
 
     # --- acting -------------------------------------------------------------------------------
 
-    def semaphore(self) -> asyncio.Semaphore:
-        """The in-flight limit for the running event loop."""
+    def semaphore(self) -> PriorityLimit:
+        """The in-flight limit for the running event loop (a freed slot goes to the most urgent request)."""
         loop = id(asyncio.get_running_loop())
         sem = self._sems.get(loop)
         if sem is None:
-            self._sems = {loop: (sem := asyncio.Semaphore(self.max_in_flight))}
+            self._sems = {loop: (sem := PriorityLimit(self.max_in_flight))}
         return sem
 
     def block_for(self, seconds: float) -> None:

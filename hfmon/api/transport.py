@@ -30,6 +30,7 @@ from hfmon.api.governor import (
     parse_retry_after,
     time_left,
 )
+from hfmon.api.priority import FIRST_PAGE, NEXT_PAGE, SINGLE
 from hfmon.api.sse import sse_events
 from hfmon.apihealth import RequestLog
 from hfmon.clock import Clock, SystemClock
@@ -200,8 +201,11 @@ class Requester:
     # --- requests -----------------------------------------------------------------------------
 
     async def get(self, url: str, params: Params | None = None, *, optional: bool = False,
-                  forbidden_hint: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Body:
+                  forbidden_hint: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                  priority: int = SINGLE) -> Body:
         """GET with retries for 5xx, timeouts, dropped connections and 429s that fit in the deadline.
+
+        When more requests are ready than may be in flight, `priority` orders them (`hfmon.api.priority`).
 
         The body is read as a stream and refused past `max_bytes` (BadResponseError), so an endless or
         enormous answer costs at most that much memory and stops as soon as it passes the cap.
@@ -211,7 +215,7 @@ class Requester:
         while True:
             await gov.admit(optional=optional)
             error: ApiError
-            async with gov.semaphore():
+            async with gov.semaphore().hold(priority):
                 timeout = self._timeout()
                 gov.note_sent()
                 started, recorded = time.perf_counter(), False
@@ -301,7 +305,7 @@ class Requester:
             if len(pages) >= MAX_PAGES:
                 raise BadResponseError(f"{self._what(url)}: more than {MAX_PAGES} pages", None)
             body = await self.get(next_url, next_params, optional=optional, forbidden_hint=forbidden_hint,
-                                  max_bytes=max_bytes)
+                                  max_bytes=max_bytes, priority=NEXT_PAGE if pages else FIRST_PAGE)
             total += len(body.content)
             if total > total_cap:
                 raise BadResponseError(f"{self._what(url)}: listing larger than {total_cap / MB:g} MB over "
@@ -331,7 +335,7 @@ class Requester:
         if math.isinf(budget):
             budget = self.timeout_s
         what = self._what(url)
-        async with gov.semaphore():
+        async with gov.semaphore().hold():
             gov.note_sent()
             started, answered = time.perf_counter(), list[bool]()
             try:

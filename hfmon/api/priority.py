@@ -1,0 +1,59 @@
+"""The in-flight limit of a client, handing free slots to the most urgent waiting request first.
+
+A poll's longest wait is a paginated listing: each page can only be asked for once the previous one answered.
+When more requests are ready than may be in flight, the next page of a listing goes first, then the first page
+of a listing, then single requests; arrival order within each. A FIFO limit put the next page behind every
+single request of the poll, once per page.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+NEXT_PAGE = 0
+"""A listing's next page: a chain already under way."""
+FIRST_PAGE = 1
+"""A listing's first page: a chain of unknown length starts."""
+SINGLE = 2
+"""Every other request."""
+
+
+class PriorityLimit:
+    """At most `limit` holders at once; waiters get a freed slot lowest priority number first, FIFO within one."""
+
+    def __init__(self, limit: int) -> None:
+        self._free = limit
+        self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
+        self._arrivals = itertools.count()
+
+    @asynccontextmanager
+    async def hold(self, priority: int = SINGLE) -> AsyncIterator[None]:
+        """Hold one slot for the block, waiting for one (by priority) when none is free."""
+        if self._free > 0 and not self._waiting:
+            self._free -= 1
+        else:
+            granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            heapq.heappush(self._waiting, (priority, next(self._arrivals), granted))
+            try:
+                await granted
+            except asyncio.CancelledError:
+                if granted.done() and not granted.cancelled():  # handed a slot just as it was cancelled
+                    self._release()
+                raise  # a cancelled waiter left in the heap is skipped by _release
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        """Hand the slot to the most urgent live waiter, or free it."""
+        while self._waiting:
+            granted = heapq.heappop(self._waiting)[2]
+            if not granted.done():
+                granted.set_result(None)
+                return
+        self._free += 1
