@@ -157,6 +157,7 @@ def load_from_sqlite(history: History, path: Path) -> None:
     from hfmon.store import HistoryStore
     from hfmon.store import queries as q
     from hfmon.store.extract import encode_money, encode_time
+    from hfmon.store.running import rebuild
 
     with HistoryStore.open(path, retention_days=400) as store:
         conn: sqlite3.Connection = store._conn  # bulk-load through the store's own queries
@@ -171,7 +172,8 @@ def load_from_sqlite(history: History, path: Path) -> None:
                                                     encode_time(c.at))).fetchone()
                 ids[(c.kind, c.resource)] = row[0]
         conn.executemany(q.INSERT_CHANGE, [(ids[(c.kind, c.resource)], encode_time(c.at), c.state,
-                                            c.hardware, c.replicas) for c in history.changes])
+                                            c.hardware, c.replicas, None) for c in history.changes])
+        rebuild(conn)  # the keys and running sums record() keeps
         conn.execute("COMMIT")
     size = path.stat().st_size
     with HistoryStore.open(path, retention_days=400) as store:

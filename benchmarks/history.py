@@ -34,6 +34,7 @@ from hfmon.models import (
 )
 from hfmon.store import HistoryStore, db
 from hfmon.store.extract import encode_time
+from hfmon.store.running import rebuild
 
 START = datetime(2026, 8, 1, tzinfo=UTC)
 POLL = timedelta(seconds=60)
@@ -118,9 +119,11 @@ def extend(path: Path, days: int) -> None:
             window = ((n - 1) * day, second, second + day)
             conn.execute("""INSERT INTO usage_points SELECT namespace, at + ?, period_start, inference_used_usd,
                             jobs_used_usd FROM usage_points WHERE at >= ? AND at < ?""", window)
-            conn.execute("""INSERT INTO state_changes SELECT resource_id, at + ?, state, hardware, replicas
+            conn.execute("""INSERT INTO state_changes (resource_id, at, state, hardware, replicas)
+                            SELECT resource_id, at + ?, state, hardware, replicas
                             FROM state_changes WHERE at >= ? AND at < ?""", window)
         conn.execute("UPDATE resources SET changed_at = changed_at + ?1, seen_at = seen_at + ?1", ((days - 2) * day,))
+        rebuild(conn)  # the running sums record() keeps, for the rows copied here
     conn.close()
 
 

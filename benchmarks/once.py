@@ -133,6 +133,7 @@ def seed_history(path: Path, snap: Any) -> dict[str, int]:
     copies keep the second cycle's Inference totals, so the user's spend saws up and back every two hours."""
     from hfmon.store import HistoryStore
     from hfmon.store.extract import encode_time
+    from hfmon.store.running import rebuild
 
     start = MONTH_END - timedelta(days=DAYS)
     cycle_min = CYCLE // timedelta(minutes=1)
@@ -153,10 +154,11 @@ def seed_history(path: Path, snap: Any) -> dict[str, int]:
             shift = ((n - 1) * cycle,)
             conn.execute("""INSERT INTO usage_points SELECT namespace, at + ?, period_start, inference_used_usd,
                             jobs_used_usd FROM cycle_usage""", shift)
-            conn.execute("""INSERT INTO state_changes SELECT resource_id, at + ?, state, hardware, replicas
-                            FROM cycle_changes""", shift)
+            conn.execute("""INSERT INTO state_changes (resource_id, at, state, hardware, replicas)
+                            SELECT resource_id, at + ?, state, hardware, replicas FROM cycle_changes""", shift)
         conn.execute("UPDATE resources SET changed_at = changed_at + ?1, seen_at = seen_at + ?1",
                      ((cycles - 2) * cycle,))
+        rebuild(conn)  # the running sums record() keeps, for the rows copied here
         conn.execute("UPDATE poll_runs SET last_at = ?", (encode_time(MONTH_END - timedelta(minutes=1)),))
     counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("usage_points", "state_changes")}
     conn.close()

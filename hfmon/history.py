@@ -111,11 +111,13 @@ class Seen:
 
 @dataclass(frozen=True, slots=True)
 class Figures:
-    """What a caller that only reports figures (`hfmon once`) asks of history: the row-level changes and usage
-    points of the last hours, and sums in SQL for everything reaching further back. A Report evaluated on it has
+    """What a caller that only reports figures (`hfmon once`) asks of history: the latest rows, and sums in SQL for
+    everything reaching further back. A Report evaluated on it has
     the figures of one evaluated on every row; only row-level detail (timelines, the credits series) is shorter."""
 
-    rows_since: datetime  # row-level changes and usage points from here (each series' last row before it too)
+    usage_since: datetime  # usage points from here (each namespace's last one before it too)
+    changes_since: datetime  # state changes from here (each resource's last one before it too, and see
+    # `store.figures`: back to its last change in an unbilled state, for the stretch it has been up)
     spans: tuple[Span, ...] = ()  # the "minutes vs history" spans, summed per state (`History.span_times`)
     thresholds: tuple[tuple[str, datetime, Decimal], ...] = ()
     # (namespace, period start, USD): the first usage point of that period at or over it is loaded too

@@ -7,7 +7,7 @@ cached; pass `catalog=` to avoid even that). Per namespace, the billing period i
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -32,7 +32,15 @@ from hfmon.costs.resources import (
     resource_cost,
 )
 from hfmon.costs.scheduled import scheduled_rows
-from hfmon.costs.timeline import SPARK_HOURS, Coverage, HardwarePrice, catalog_price, hourly_usd, rated_spans
+from hfmon.costs.timeline import (
+    SPARK_HOURS,
+    Coverage,
+    HardwarePrice,
+    catalog_price,
+    hour_bounds,
+    hourly_usd,
+    rated_spans,
+)
 from hfmon.costs.totals import (
     endpoint_label,
     inference_total,
@@ -43,7 +51,7 @@ from hfmon.costs.totals import (
     unchecked_sources,
 )
 from hfmon.costs.windows import report_windows, wanted_windows
-from hfmon.history import History, StateChange, Window
+from hfmon.history import History, Window
 from hfmon.models import Account, Endpoint, Job, NamespaceData, RepoStorage, Snapshot, SourceStatus, Space
 from hfmon.pricing.catalog import Catalog, build_catalog
 from hfmon.report import (
@@ -85,12 +93,13 @@ def history_since(snapshot: Snapshot, now: datetime) -> datetime:
 
 def history_windows(snapshot: Snapshot, now: datetime) -> list[Window]:
     """The windows to ask the store to sum for `evaluate(snapshot, ..., now)` (`History.window_times`): the spend
-    windows and the uptime windows, those starting at `history_since` or later (an earlier one is never covered:
-    history is loaded from there)."""
+    windows, the uptime windows and each of the last 24 hours, those starting at `history_since` or later (an
+    earlier one is never covered: history is loaded from there)."""
     since = history_since(snapshot, now)
     starts = {ns.namespace: namespace_period(ns, now).start for ns in snapshot.namespaces}
     uptime = [(start, now) for start in (*starts.values(), now - UPTIME_WINDOW) if start < now]  # `resource_cost`
-    return [w for w in dict.fromkeys([*wanted_windows(starts, now), *uptime]) if w[0] >= since]
+    hours = hour_bounds(now, SPARK_HOURS)  # `_with_hourly`
+    return [w for w in dict.fromkeys([*wanted_windows(starts, now), *uptime, *hours]) if w[0] >= since]
 
 
 class _Acc:
@@ -272,8 +281,8 @@ def _endpoint_row(e: Endpoint, catalog: Catalog, lines: Lines, history: HistoryI
     cost = resource_cost("endpoint", price, endpoint_replicas(e), True, _mine(lines, "endpoints", key),
                          changes, None, period, now, history.since, single,
                          billed=history.billed_time("endpoint", key), first_seen=history.first_seen("endpoint", key))
-    return EndpointRow(e, _with_hourly(cost, "endpoint", changes, catalog_price(catalog, "endpoint", e.namespace,
-                                                                                 e.region), now, acc))
+    return EndpointRow(e, _with_hourly(cost, "endpoint", key, history, catalog_price(catalog, "endpoint", e.namespace,
+                                                                                      e.region), now, acc))
 
 
 def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
@@ -291,7 +300,7 @@ def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
     cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine, changes, None,
                          period, now, history.since, single, granted, history.billed_time("space", s.id),
                          history.first_seen("space", s.id))
-    cost = _with_hourly(cost, "space", changes, catalog_price(catalog, "space", s.namespace,
+    cost = _with_hourly(cost, "space", s.id, history, catalog_price(catalog, "space", s.namespace,
                                                               granted=hardware if granted else None), now, acc)
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
     gpu_hours = None if mine is None else hours(sum((p.line.quantity for p in mine
@@ -314,18 +323,19 @@ def _job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
     changes = history.changes_of("job", j.id)
     cost = resource_cost("job", price, job_replicas(j), True, mine, changes, own, period, now, history.since,
                          billed=history.billed_time("job", j.id), first_seen=history.first_seen("job", j.id))
-    return JobRow(j, _with_hourly(cost, "job", changes, catalog_price(catalog, "job", j.namespace), now, acc))
+    return JobRow(j, _with_hourly(cost, "job", j.id, history, catalog_price(catalog, "job", j.namespace), now, acc))
 
 
-def _with_hourly(cost: ResourceCost, kind: str, changes: Sequence[StateChange], price_of: HardwarePrice,
+def _with_hourly(cost: ResourceCost, kind: str, key: str, history: HistoryIndex, price_of: HardwarePrice,
                  now: datetime, acc: _Acc) -> ResourceCost:
-    """The cost with its $/h over the last 24 hours, from history."""
+    """The cost with its $/h over the last 24 hours, from history (the store's sums when it made them)."""
     if acc.coverage is None:
         return cost
+    summed = history.summed_spend(kind, key, price_of, hour_bounds(now, SPARK_HOURS))
     # without history covering any hour there are no spans to price: every hour is unknown
-    spans = rated_spans(kind, changes, price_of, now - timedelta(hours=SPARK_HOURS), now) \
-        if acc.coverage.covers_any else ()
-    return replace(cost, hourly_usd=hourly_usd(spans, acc.coverage, now))
+    spans = rated_spans(kind, history.changes_of(kind, key), price_of, now - timedelta(hours=SPARK_HOURS), now) \
+        if acc.coverage.covers_any and summed is None else ()
+    return replace(cost, hourly_usd=hourly_usd(spans, acc.coverage, now, summed=summed))
 
 
 def _orgs(account: Account | None, snapshot: Snapshot) -> tuple[OrgSummary, ...]:

@@ -4,18 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hfmon.costs.credits import namespace_period
-from hfmon.costs.evaluate import HISTORY_BACK
+from hfmon.costs.credits import FELL_LOOKBACK, RATE_WINDOW, SETTLE, namespace_period
 from hfmon.costs.observed import crosscheck_spans
 from hfmon.costs.resources import compute_lines
 from hfmon.history import Figures
 from hfmon.models import Snapshot
 
+USAGE_BACK = max(RATE_WINDOW + 2 * SETTLE, FELL_LOOKBACK)
+"""The usage points the credits read: the peak of the last FELL_LOOKBACK, and the rate's start, RATE_WINDOW before
+its end, which is at most 2 x SETTLE ago (`credits.rate_window`)."""
+
 
 def history_figures(snapshot: Snapshot, now: datetime) -> Figures:
-    """The rows and sums `evaluate(snapshot, ..., now)` reads: rows of the last HISTORY_BACK (the 24 h figures and
-    the credits' rates and settlement), the "minutes vs history" spans of every statement, and the credits' and
-    spending limit's amounts already reached (when the credits were used up is the first point at or over)."""
+    """The rows and sums `evaluate(snapshot, ..., now)` reads: the usage points of the last USAGE_BACK, each
+    resource's latest change (how long it has been unchanged), the "minutes vs history" spans of every statement,
+    and the credits' and spending limit's amounts already reached (when the credits were used up is the first
+    point at or over). Windows, uptime and the hourly figures come from `History.window_times`."""
     spans = [span for ns in snapshot.namespaces for span in crosscheck_spans(compute_lines(ns) or [], now)]
     thresholds = []
     for ns in snapshot.namespaces:
@@ -25,4 +29,4 @@ def history_figures(snapshot: Snapshot, now: datetime) -> Figures:
         usage, start = billing.inference, namespace_period(ns, now).start
         thresholds += [(ns.namespace, start, amount) for amount in (usage.included_usd, usage.limit_usd)
                        if amount and usage.used_usd >= amount]
-    return Figures(now - HISTORY_BACK, tuple(dict.fromkeys(spans)), tuple(thresholds))
+    return Figures(now - USAGE_BACK, now, tuple(dict.fromkeys(spans)), tuple(thresholds))

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from hfmon.costs.billing_rules import is_billed
-from hfmon.history import History, StateChange, UsagePoint
+from hfmon.costs.timeline import HardwarePrice, SpendIn, times_spend
+from hfmon.history import History, StateChange, UsagePoint, Window
 
 ChangesOf = Callable[[str, str], Sequence[StateChange]]
 """`HistoryIndex.changes_of`: (kind, resource) -> that resource's state changes, oldest first."""
@@ -52,6 +53,15 @@ class HistoryIndex:
             return timedelta(microseconds=micros)
 
         return billed
+
+    def summed_spend(self, kind: str, resource: str, price_of: HardwarePrice,
+                     windows: Iterable[Window]) -> SpendIn | None:
+        """What the resource cost in each of `windows`, from the store's sums (None: it did not sum them all)."""
+        times = self._times
+        if times is None or not set(windows) <= set(times.windows):
+            return None
+        mine = times.times.get((kind, resource), {})
+        return lambda start, end: times_spend(kind, mine.get((start, end), ()), price_of)
 
     def changes_of(self, kind: str, resource: str) -> Sequence[StateChange]:
         """The state changes of one resource, oldest first."""

@@ -112,13 +112,19 @@ class Coverage:
         return self._seen[key]
 
 
+SpendIn = Callable[[datetime, datetime], Decimal | None]
+"""What one resource cost within [start, end) (None: a billed part of it has no price)."""
+
+
 def hourly_usd(spans: Sequence[StateSpan], coverage: Coverage, now: datetime,
-               hours: int = SPARK_HOURS) -> tuple[Decimal | None, ...]:
-    """Average $/h in each of the last `hours` whole hours up to `now`, oldest first (None: unknown)."""
+               hours: int = SPARK_HOURS, summed: SpendIn | None = None) -> tuple[Decimal | None, ...]:
+    """Average $/h in each of the last `hours` whole hours up to `now`, oldest first (None: unknown).
+
+    `summed`: the resource's cost in each hour from the store's sums (`times_spend`), instead of from `spans`."""
     if not coverage.covers_any:
         return (None,) * hours
-    return tuple(spend(spans, start, end) if coverage.covers(start, end) else None
-                 for start, end in hour_bounds(now, hours))
+    cost = summed if summed is not None else lambda start, end: spend(spans, start, end)
+    return tuple(cost(start, end) if coverage.covers(start, end) else None for start, end in hour_bounds(now, hours))
 
 
 @lru_cache(maxsize=8)

@@ -1,4 +1,6 @@
-"""What the store sums in SQL instead of handing every row to Python: time in each state per spend window."""
+"""What the store sums in SQL instead of handing every row to Python: time in each state per window, from the running
+sums on the state changes (`store.running`): two index seeks per resource, state and moment, however long the
+history."""
 
 from __future__ import annotations
 
@@ -7,25 +9,49 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from hfmon.history import StateTime, Window, WindowTimes
-from hfmon.store import queries as q
 from hfmon.store.extract import encode_time
 
 
+def spent_until(moment: str) -> str:
+    """SQL for the microseconds the key `k.id` was in effect before `moment` (a bound parameter or column).
+
+    The key's last change before it: its running sum plus its own time up to the moment; without one, the sum its
+    first change after the moment carries (the time of changes retention deleted); without either, 0.
+    """
+    return f"""COALESCE(
+        (SELECT s.spent + MIN({moment}, COALESCE(s.until, {moment})) - s.at FROM state_changes AS s
+         WHERE s.key_id = k.id AND s.at < {moment} ORDER BY s.at DESC LIMIT 1),
+        (SELECT s.spent FROM state_changes AS s WHERE s.key_id = k.id AND s.at >= {moment} ORDER BY s.at LIMIT 1),
+        0)"""
+
+
 def window_times(conn: sqlite3.Connection, windows: Sequence[Window], now: datetime) -> WindowTimes:
-    """Each resource's time in each recorded state within each window (every window ends at or before `now`)."""
+    """Each resource's time in each recorded state within each window (every window ends at or before `now`).
+
+    As `costs.resources.state_spans` gives it from the changes: a state lasts until the next change, the last one
+    until `now` (changes at or after `now` are left out). Every resource with a change before `now` has an entry.
+    """
     unique = tuple(dict.fromkeys(windows))
     if not unique:
         return WindowTimes(())
     if any(end > now or start >= end for start, end in unique):
         raise ValueError(f"windows must be non-empty and end by {now.isoformat()}: {unique!r}")
-    params: dict[str, int] = {"now": encode_time(now), "floor": min(encode_time(start) for start, _ in unique)}
-    for i, (start, end) in enumerate(unique):
-        params[f"lo{i}"], params[f"hi{i}"] = encode_time(start), encode_time(end)
+    moments = sorted({encode_time(t) for window in unique for t in window})
+    params: dict[str, int] = {"now": encode_time(now), **{f"m{i}": m for i, m in enumerate(moments)}}
+    columns = ", ".join(spent_until(f":m{i}") for i in range(len(moments)))
+    index = {m: i for i, m in enumerate(moments)}
+    edges = [(window, index[encode_time(window[0])], index[encode_time(window[1])]) for window in unique]
     times: dict[tuple[str, str], dict[Window, list[StateTime]]] = {}
-    for kind, resource, state, hardware, replicas, *micros in conn.execute(q.state_times(len(unique)), params):
+    for kind, resource, state, hardware, replicas, *spent in conn.execute(f"""
+        SELECT r.kind, r.resource, k.state, k.hardware, k.replicas, {columns}
+        FROM resources AS r JOIN state_keys AS k ON k.resource_id = r.id
+        WHERE EXISTS (SELECT 1 FROM state_changes AS c WHERE c.resource_id = r.id AND c.at < :now)
+        ORDER BY r.id, k.id
+    """, params):
         mine = times.setdefault((kind, resource), {})
-        for window, spent in zip(unique, micros, strict=True):
-            if spent > 0:
-                mine.setdefault(window, []).append(StateTime(state, hardware, replicas, spent))
+        for window, lo, hi in edges:
+            micros = spent[hi] - spent[lo]
+            if micros > 0:
+                mine.setdefault(window, []).append(StateTime(state, hardware, replicas, micros))
     return WindowTimes(unique, {key: {w: tuple(states) for w, states in by_window.items()}
                                 for key, by_window in times.items()})

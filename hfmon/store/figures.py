@@ -1,10 +1,10 @@
 """A load for a caller that reports figures only (`history.Figures`): recent rows, and sums for older history.
 
 Every answer here is the one a load of every row from `since` gives, read without materialising that period:
-- state changes from `rows_since` (each resource's last change before it too), and further back to the last
+- state changes from `changes_since` (each resource's last change before it too), and further back to the last
   change in an unbilled state before it (so the stretch a resource has been up is walked as over every row);
 - per resource, its first change and most replicas as every row from `since` gives them (`history.Seen`);
-- usage points from `rows_since`, plus exactly the ones the Report reads of older history: each namespace's
+- usage points from `usage_since`, plus exactly the ones the Report reads of older history: each namespace's
   first point, its last point at or before each window's ends (Inference spend in a window telescopes between
   them while the billing period stays the same), and the first point of the period at or over each threshold
   (when the credits were used up). A namespace whose period changed within the loaded stretch has every row;
@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 from hfmon.costs.billing_rules import BILLED_STATES
 from hfmon.history import Figures, Seen, Span, SpanTime, StateTime, Window
 from hfmon.store import queries as q
+from hfmon.store.aggregates import spent_until
 from hfmon.store.extract import decode_time, encode_time
 
 # Each resource's first change as a load from :since gives it: its last one before :since, else its first after.
@@ -68,7 +69,8 @@ def seen(conn: sqlite3.Connection, since: int) -> list[tuple[str, str, int, int]
     """(kind, resource, first change, most replicas) of every resource with a change from its first on."""
     return conn.execute(f"""
         SELECT b.kind, b.resource, b.first,
-               (SELECT MAX(m.replicas) FROM state_changes AS m WHERE m.resource_id = b.id AND m.at >= b.first)
+               (SELECT MAX(k.replicas) FROM state_keys AS k WHERE k.resource_id = b.id AND EXISTS (
+                    SELECT 1 FROM state_changes AS m WHERE m.key_id = k.id AND m.at >= b.first))
         FROM (SELECT r.id, r.kind, r.resource, {_FIRST} AS first FROM resources AS r) AS b
         WHERE b.first IS NOT NULL
     """, {"since": since}).fetchall()
@@ -76,7 +78,7 @@ def seen(conn: sqlite3.Connection, since: int) -> list[tuple[str, str, int, int]
 
 def span_times(conn: sqlite3.Connection, since: int, spans: Sequence[Span]) -> dict[Span, SpanTime | None]:
     """Each span's time per recorded state and its transitions, as `costs.observed.span_times` gives them from
-    the changes a load from `since` holds; None for a resource with no change there."""
+    the changes a load from `since` holds (from the running sums); None for a resource with no change there."""
     out: dict[Span, SpanTime | None] = {}
     unique = list(dict.fromkeys(spans))
     for i in range(0, len(unique), 200):
@@ -86,32 +88,29 @@ def span_times(conn: sqlite3.Connection, since: int, spans: Sequence[Span]) -> d
         for n, (kind, resource, start, end) in enumerate(chunk):
             params += [n, kind, resource, encode_time(start), encode_time(end)]
         found: dict[int, tuple[list[StateTime], int]] = {}
-        for n, known, state, hardware, replicas, micros, transitions in conn.execute(f"""
+        for n, first, state, hardware, replicas, to_end, to_start, first_seq, last_seq in conn.execute(f"""
             WITH asked(n, kind, resource, lo, hi) AS (VALUES {values}),
-            lower AS (
-                SELECT a.n, a.lo, a.hi, r.id,
-                       COALESCE((SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = r.id AND m.at < ?),
-                                (SELECT MIN(m.at) FROM state_changes AS m WHERE m.resource_id = r.id)) AS first,
-                       (SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = r.id AND m.at <= a.lo) AS last
+            known AS (
+                SELECT a.n, r.id, a.hi, COALESCE(
+                    (SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = r.id AND m.at < ?),
+                    (SELECT MIN(m.at) FROM state_changes AS m WHERE m.resource_id = r.id)) AS first, a.lo
                 FROM asked AS a JOIN resources AS r ON r.kind = a.kind AND r.resource = a.resource
             ),
-            sp AS (
-                SELECT l.n, l.lo, l.hi, s.at, s.state, s.hardware, s.replicas,
-                       LEAD(s.at) OVER (PARTITION BY l.n ORDER BY s.at) AS next
-                FROM lower AS l JOIN state_changes AS s ON s.resource_id = l.id
-                WHERE l.first IS NOT NULL AND s.at >= MAX(l.first, COALESCE(l.last, l.first)) AND s.at < l.hi
-            )
-            SELECT l.n, l.first IS NOT NULL, sp.state, sp.hardware, sp.replicas,
-                   SUM(MAX(0, MIN(COALESCE(sp.next, sp.hi), sp.hi) - MAX(sp.at, sp.lo))), SUM(sp.at >= sp.lo)
-            FROM lower AS l LEFT JOIN sp ON sp.n = l.n
-            GROUP BY l.n, sp.state, sp.hardware, sp.replicas
+            a AS (SELECT n, id, hi, first, MAX(lo, first) AS lo FROM known)
+            SELECT a.n, a.first, k.state, k.hardware, k.replicas, {spent_until("a.hi")}, {spent_until("a.lo")},
+                   (SELECT m.seq FROM state_changes AS m WHERE m.resource_id = a.id AND m.at >= a.lo AND m.at < a.hi
+                    ORDER BY m.at LIMIT 1),
+                   (SELECT m.seq FROM state_changes AS m WHERE m.resource_id = a.id AND m.at < a.hi
+                    ORDER BY m.at DESC LIMIT 1)
+            FROM a LEFT JOIN state_keys AS k ON k.resource_id = a.id
         """, [*params, since]):
-            if not known:
+            if first is None:
                 continue
-            states, count = found.get(n, ([], 0))
-            if state is not None and micros > 0:
-                states.append(StateTime(state, hardware, replicas, micros))
-            found[n] = (states, count + (transitions or 0))
+            transitions = 0 if first_seq is None else last_seq - first_seq + 1
+            states, _ = found.get(n, ([], transitions))
+            if state is not None and to_end - to_start > 0:
+                states.append(StateTime(state, hardware, replicas, to_end - to_start))
+            found[n] = (states, transitions)
         for n, span in enumerate(chunk):
             got = found.get(n)
             out[span] = None if got is None else SpanTime(tuple(got[0]), got[1])
@@ -122,7 +121,7 @@ def usage(conn: sqlite3.Connection, since: int, figures: Figures, windows: Seque
           namespaces: Iterable[str]) -> list[Any]:
     """(rowid, namespace, at, period_start, inference, jobs) of the usage points the module docstring lists, in
     the order `queries.LOAD_USAGE` gives."""
-    rows_since = max(encode_time(figures.rows_since), since)
+    rows_since = max(encode_time(figures.usage_since), since)
     ends = sorted({encode_time(t) for window in windows for t in window})
     columns = "rowid, namespace, at, period_start, inference_used_usd, jobs_used_usd"
     found: dict[int, Any] = {}
@@ -188,8 +187,8 @@ class Read(NamedTuple):
 
 def read(conn: sqlite3.Connection, since: int, figures: Figures, windows: Sequence[Window], now: datetime) -> Read:
     """Everything a `Figures` load reads, from one snapshot of the file (the caller's transaction)."""
-    rows_since = max(encode_time(figures.rows_since), since)
+    changes_since = max(encode_time(figures.changes_since), since)
     namespaces = [row[0] for row in conn.execute(q.NAMESPACE_NAMES)]
     points = [row[1:] for row in usage(conn, since, figures, windows, encode_time(now), namespaces)]
     found = {(kind, resource): Seen(decode_time(first), most) for kind, resource, first, most in seen(conn, since)}
-    return Read(points, changes(conn, since, rows_since), found, span_times(conn, since, figures.spans))
+    return Read(points, changes(conn, since, changes_since), found, span_times(conn, since, figures.spans))

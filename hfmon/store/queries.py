@@ -54,7 +54,7 @@ STATE_AT = """
 """
 # Two observations of one resource at the very same instant: the later write wins.
 INSERT_CHANGE = """
-    INSERT OR REPLACE INTO state_changes (resource_id, at, state, hardware, replicas) VALUES (?, ?, ?, ?, ?)
+    INSERT OR REPLACE INTO state_changes (resource_id, at, state, hardware, replicas, key_id) VALUES (?, ?, ?, ?, ?, ?)
 """
 
 # From each namespace's / resource's last row before :since (or from :since when there is none) onward.
@@ -90,25 +90,6 @@ CHANGES_AFTER = """
 RESOURCE_NAMES = "SELECT id, kind, resource FROM resources"
 
 
-def state_times(windows: int) -> str:
-    """Per resource and recorded state, the microseconds it spent in each of `windows` windows [:lo<i>, :hi<i>).
-
-    A state lasts from its change until the next change (or :now); changes at or after :now are left out, as
-    `costs.resources.state_spans` leaves them out of a window ending at :now. One pass over the table: each
-    span is clipped to every window at once (:floor is the earliest window start).
-    """
-    sums = ", ".join(f"SUM(MAX(0, MIN(sp.e, :hi{i}) - MAX(sp.b, :lo{i})))" for i in range(windows))
-    return f"""
-        SELECT r.kind, r.resource, sp.state, sp.hardware, sp.replicas, {sums}
-        FROM (
-            SELECT resource_id, state, hardware, replicas, at AS b,
-                   COALESCE(LEAD(at) OVER (PARTITION BY resource_id ORDER BY at), :now) AS e
-            FROM state_changes WHERE at < :now
-        ) AS sp JOIN resources AS r ON r.id = sp.resource_id
-        WHERE sp.e > :floor
-        GROUP BY sp.resource_id, sp.state, sp.hardware, sp.replicas
-    """
-
 LAST_POLL_RUN = "SELECT first_at, last_at, max_gap FROM poll_runs ORDER BY first_at DESC LIMIT 1"
 NEW_POLL_RUN = "INSERT OR IGNORE INTO poll_runs (first_at, last_at, max_gap) VALUES (?, ?, 0)"
 EXTEND_POLL_RUN = "UPDATE poll_runs SET last_at = ?, max_gap = MAX(max_gap, ?) WHERE first_at = ?"
@@ -131,6 +112,7 @@ def prune(conn: sqlite3.Connection, cutoff: int) -> None:
     """Delete what is older than `cutoff`, keeping each remaining resource's last change before it."""
     forgotten = [row[0] for row in conn.execute("SELECT id FROM resources WHERE seen_at < ?", (cutoff,))]
     conn.executemany("DELETE FROM state_changes WHERE resource_id = ?", [(i,) for i in forgotten])
+    conn.executemany("DELETE FROM state_keys WHERE resource_id = ?", [(i,) for i in forgotten])
     conn.executemany("DELETE FROM resources WHERE id = ?", [(i,) for i in forgotten])
     conn.executemany("""
         DELETE FROM state_changes WHERE resource_id = :id AND at < (

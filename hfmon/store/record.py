@@ -11,6 +11,7 @@ from typing import Any
 from hfmon.history import GONE, POLL_RUN_BREAK, UsagePoint
 from hfmon.store import queries as q
 from hfmon.store.extract import Observed, decode_money, decode_time, encode_money, encode_time, same_usage
+from hfmon.store.running import key_id, reindex
 
 USAGE_KEEPALIVE = timedelta(hours=1)  # store an unchanged usage point this often, for 24 h burn rates
 SEEN_REFRESH = timedelta(hours=1)  # how stale a resource's "last seen" may get before it is rewritten
@@ -90,6 +91,8 @@ def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> None
         if (namespace, kind) in observed.listed and (kind, resource) not in observed.states and at > changed_at:
             changes.append((rid, at, *gone))
             changed.append((*gone, at, at, rid))
-    conn.executemany(q.INSERT_CHANGE, changes)
+    conn.executemany(q.INSERT_CHANGE, [(*change, key_id(conn, change[0], *change[2:])) for change in changes])
+    for resource_id in dict.fromkeys(change[0] for change in changes):  # every change of one poll is at `at`
+        reindex(conn, resource_id, at)
     conn.executemany(q.CHANGED_RESOURCE, changed)
     conn.executemany(q.TOUCH_RESOURCE, seen)

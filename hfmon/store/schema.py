@@ -150,7 +150,60 @@ V6 = (
     "CREATE INDEX provider_points_namespace_at ON provider_points (namespace, at)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6)
+# v7: running sums on the state changes, so a resource's time in a state within any window is two index seeks
+# (`store.aggregates`), not a pass over every change of the period. `state_keys` names each (state, hardware,
+# replicas) a resource was recorded in; each change has its key, the time of the next change (`until`, NULL for
+# the latest), the microseconds the resource spent in the change's key before it (`spent`, over every earlier
+# change) and its position among the resource's changes (`seq`). Deleting old changes (retention) leaves the
+# differences between the remaining ones right, and only differences are read.
+FILL_STATE_KEYS = """
+    INSERT OR IGNORE INTO state_keys (resource_id, state, hardware, replicas)
+    SELECT DISTINCT resource_id, state, hardware, replicas FROM state_changes
+"""
+FILL_KEY_IDS = """
+    UPDATE state_changes SET key_id = (
+        SELECT k.id FROM state_keys AS k WHERE k.resource_id = state_changes.resource_id
+        AND k.state = state_changes.state AND k.hardware IS state_changes.hardware
+        AND k.replicas = state_changes.replicas)
+    WHERE key_id IS NULL
+"""
+FILL_RUNNING_SUMS = """
+    WITH u AS (
+        SELECT resource_id, at, key_id, LEAD(at) OVER (PARTITION BY resource_id ORDER BY at) AS until,
+               ROW_NUMBER() OVER (PARTITION BY resource_id ORDER BY at) - 1 AS seq
+        FROM state_changes
+    ), d AS (
+        SELECT resource_id, at, until, seq,
+               COALESCE(SUM(until - at) OVER (PARTITION BY key_id ORDER BY at
+                                             ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS spent
+        FROM u
+    )
+    UPDATE state_changes SET until = d.until, spent = d.spent, seq = d.seq
+    FROM d WHERE state_changes.resource_id = d.resource_id AND state_changes.at = d.at
+"""
+V7 = (
+    """
+    CREATE TABLE state_keys (
+        id INTEGER PRIMARY KEY,
+        resource_id INTEGER NOT NULL REFERENCES resources (id),
+        state TEXT NOT NULL,
+        hardware TEXT,
+        replicas INTEGER NOT NULL
+    )
+    """,
+    # NULL hardware is one key, not a new one each time (x'' is a blob: no text equals it)
+    "CREATE UNIQUE INDEX state_keys_unique ON state_keys (resource_id, state, IFNULL(hardware, x''), replicas)",
+    "ALTER TABLE state_changes ADD COLUMN key_id INTEGER",
+    "ALTER TABLE state_changes ADD COLUMN until INTEGER",
+    "ALTER TABLE state_changes ADD COLUMN spent INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE state_changes ADD COLUMN seq INTEGER NOT NULL DEFAULT 0",
+    FILL_STATE_KEYS,
+    FILL_KEY_IDS,
+    "CREATE INDEX state_changes_key ON state_changes (key_id, at, until, spent)",  # covering: seeks only
+    FILL_RUNNING_SUMS,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -1,0 +1,77 @@
+"""The running sums on the state changes (schema v7) stay what a recount from scratch gives: when polls arrive in
+order, late (another process's older poll), twice at one instant, and in a file migrated from v6."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+from hfmon.store import HistoryStore
+from hfmon.store.running import rebuild
+from hfmon.store.schema import MIGRATIONS, migrate
+from tests.store.builders import T0, endpoint, minutes, namespace, snapshot
+
+COLUMNS = "resource_id, at, key_id, until, spent, seq"
+
+
+def sums(path: Path) -> list[tuple[int, ...]]:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute(f"SELECT {COLUMNS} FROM state_changes ORDER BY resource_id, at").fetchall()
+    finally:
+        conn.close()
+
+
+def recounted(path: Path) -> list[tuple[int, ...]]:
+    """The sums a recount from scratch gives (on a copy: the file itself is left alone)."""
+    copy = path.with_name("copy.sqlite3")
+    copy.write_bytes(path.read_bytes())
+    conn = sqlite3.connect(copy)
+    with conn:
+        conn.execute("UPDATE state_changes SET until = NULL, spent = -1, seq = -1")
+        rebuild(conn)
+    conn.close()
+    return sums(copy)
+
+
+def states(at_minute: float, *running: bool, replicas: int = 1) -> object:
+    eps = [endpoint("alice", f"e{i}", state="running" if up else "scaledToZero", ready=replicas if up else 0,
+                    target=replicas if up else 0) for i, up in enumerate(running)]
+    return snapshot(minutes(at_minute), namespace("alice", endpoints=eps))
+
+
+def test_sums_kept_while_recording_are_the_sums_recounted(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    with HistoryStore.open(path) as store:
+        for m in range(0, 300, 10):
+            store.record(states(m, (m // 30) % 2 == 0, (m // 50) % 3 != 0, replicas=1 + (m // 70) % 2))
+        store.record(states(155, False, True))  # late: another process's older poll lands among the changes
+        store.record(states(290, True, True, replicas=3))  # twice at one instant: the later write wins
+        store.record(states(310, True, False))
+    got = sums(path)
+    assert got == recounted(path)
+    # one worked by hand: e0 ran minutes 0-30 (its first key), was down 30-60, ran again from 60: 30 min before
+    e0 = [row for row in got if row[0] == got[0][0]]
+    assert [(row[1], row[4]) for row in e0[:3]] == [
+        (e0[0][1], 0), (e0[0][1] + 30 * 60 * 10**6, 0), (e0[0][1] + 60 * 60 * 10**6, 30 * 60 * 10**6)]
+    assert [row[5] for row in e0] == list(range(len(e0))) and e0[-1][3] is None
+
+
+def test_a_v6_file_gets_its_sums_when_migrated(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    conn = sqlite3.connect(path)
+    with conn:
+        migrate(conn, 0, MIGRATIONS[:6])
+        conn.execute("INSERT INTO resources VALUES (1, 'endpoint', 'alice/e', 'alice', 'running', 'x', 1, 0, 0)")
+        t = int((T0 - T0.replace(year=1970, month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+                 ).total_seconds()) * 10**6
+        hour = int(timedelta(hours=1).total_seconds()) * 10**6
+        conn.executemany("INSERT INTO state_changes VALUES (1, ?, ?, 'x', 1)",
+                         [(t, "running"), (t + hour, "paused"), (t + 3 * hour, "running"), (t + 4 * hour, "paused")])
+    conn.close()
+    HistoryStore.open(path).close()
+    got = sums(path)
+    assert [(until, spent, seq) for _, _, _, until, spent, seq in got] == [
+        (t + hour, 0, 0), (t + 3 * hour, 0, 1), (t + 4 * hour, hour, 2), (None, 2 * hour, 3)]
+    assert got == recounted(path)
