@@ -117,6 +117,20 @@ def span_times(conn: sqlite3.Connection, since: int, spans: Sequence[Span]) -> d
     return out
 
 
+# A point of another billing period than :period in [:lo, :hi): each period the namespace has is found by a seek.
+_OTHER_PERIOD = """
+    WITH RECURSIVE p(v) AS (
+        SELECT (SELECT MIN(period_start) FROM usage_points WHERE namespace = :ns)
+        UNION ALL
+        SELECT (SELECT MIN(period_start) FROM usage_points WHERE namespace = :ns AND period_start > p.v)
+        FROM p WHERE p.v IS NOT NULL
+    )
+    SELECT 1 FROM p WHERE p.v IS NOT NULL AND p.v != :period AND EXISTS (
+        SELECT 1 FROM usage_points WHERE namespace = :ns AND period_start = p.v AND at >= :lo AND at < :hi)
+    LIMIT 1
+"""
+
+
 def usage(conn: sqlite3.Connection, since: int, figures: Figures, windows: Sequence[Window], now: int,
           namespaces: Iterable[str]) -> list[Any]:
     """(rowid, namespace, at, period_start, inference, jobs) of the usage points the module docstring lists, in
@@ -133,11 +147,9 @@ def usage(conn: sqlite3.Connection, since: int, figures: Figures, windows: Seque
         if first is None:
             continue
         lower = first[2]
-        mixed = conn.execute("SELECT 1 FROM usage_points WHERE namespace = ? AND at >= ? AND period_start != ? "
-                             "LIMIT 1", (namespace, lower, first[3])).fetchone()
         recent = max(lower, rows_since)
-        if mixed:
-            recent = lower  # the period changed: every row, as a load from `since` reads them
+        if conn.execute(_OTHER_PERIOD, {"ns": namespace, "period": first[3], "lo": lower, "hi": recent}).fetchone():
+            recent = lower  # the period changed before the recent rows: every row, as a load from `since` reads them
         before = conn.execute(f"SELECT {columns} FROM usage_points WHERE namespace = ? AND at < ? "
                               "ORDER BY at DESC LIMIT 1", (namespace, recent)).fetchone()
         picked = [first, *([before] if before is not None and before[2] >= lower else [])]

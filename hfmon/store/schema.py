@@ -201,6 +201,8 @@ V7 = (
     FILL_KEY_IDS,
     "CREATE INDEX state_changes_key ON state_changes (key_id, at, until, spent)",  # covering: seeks only
     FILL_RUNNING_SUMS,
+    # which billing periods a namespace's points carry over a stretch: one seek per period (`store.figures`)
+    "CREATE INDEX usage_points_period ON usage_points (namespace, period_start, at)",
 )
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7)
