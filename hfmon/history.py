@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from hfmon.ledger import LedgerRow, SessionSettled
 
@@ -66,8 +67,7 @@ class PollRun:
     max_gap_s: float  # the largest gap between two consecutive polls in the run
 
 
-@dataclass(frozen=True, slots=True)
-class StateTime:
+class StateTime(NamedTuple):  # a tuple: a month of hourly windows makes tens of thousands of them
     """How long one resource was in one recorded state (on one hardware, at one replica count) within a window."""
 
     state: str

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from hfmon.costs.billing_rules import is_billed
 from hfmon.costs.timeline import HardwarePrice, SpendIn, times_spend
@@ -61,7 +62,8 @@ class HistoryIndex:
         if times is None or not set(windows) <= set(times.windows):
             return None
         mine = times.times.get((kind, resource), {})
-        return lambda start, end: times_spend(kind, mine.get((start, end), ()), price_of)
+        rates: dict[tuple[str, str | None, int], Decimal | None] = {}
+        return lambda start, end: times_spend(kind, mine.get((start, end), ()), price_of, rates)
 
     def changes_of(self, kind: str, resource: str) -> Sequence[StateChange]:
         """The state changes of one resource, oldest first."""

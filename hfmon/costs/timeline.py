@@ -58,11 +58,20 @@ def state_rate(kind: str, state: str, hardware: str | None, replicas: int, price
     return None if price is None else price * max(replicas, 1)
 
 
-def times_spend(kind: str, states: Sequence[StateTime], price_of: HardwarePrice) -> Decimal | None:
-    """USD the time in `states` (one resource, one window, summed by the store) cost; as `spend` over the spans."""
+def times_spend(kind: str, states: Sequence[StateTime], price_of: HardwarePrice,
+                rates: dict[tuple[str, str | None, int], Decimal | None] | None = None) -> Decimal | None:
+    """USD the time in `states` (one resource, one window, summed by the store) cost; as `spend` over the spans.
+
+    `rates`: the resource's `state_rate`s found so far (filled as they are worked out; many windows ask)."""
     total = Decimal(0)
     for t in states:
-        rate = state_rate(kind, t.state, t.hardware, t.replicas, price_of)
+        if rates is None:
+            rate = state_rate(kind, t.state, t.hardware, t.replicas, price_of)
+        else:
+            key = (t.state, t.hardware, t.replicas)
+            if key not in rates:
+                rates[key] = state_rate(kind, t.state, t.hardware, t.replicas, price_of)
+            rate = rates[key]
         if rate == 0:
             continue
         if rate is None:

@@ -149,11 +149,12 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
     if times is not None:
         def summed(kind: str, key: str) -> PartSpend:
             price, mine = price_of(kind, key), times.times.get((kind, key), {})
+            rates: dict[tuple[str, str | None, int], Decimal | None] = {}
 
             def part(start: datetime, end: datetime) -> Decimal | None:
                 if (start, end) not in summed_windows:
                     raise LookupError(f"window {start}..{end} was not summed")  # `asked` rules this out
-                return times_spend(kind, mine.get((start, end), ()), price)
+                return times_spend(kind, mine.get((start, end), ()), price, rates)
 
             return part
 

@@ -46,7 +46,7 @@ def _billed(column: str, kind_column: str) -> tuple[str, dict[str, str]]:
     return f"(CASE {kind_column} {' '.join(cases)} ELSE 0 END)", params
 
 
-def changes(conn: sqlite3.Connection, since: int, rows_since: int) -> list[Any]:
+def changes(conn: sqlite3.Connection, since: int, changes_since: int) -> list[Any]:
     """(resource_id, at, state, hardware, replicas) from each resource's lower bound (module docstring), in the
     order `queries.LOAD_CHANGES` gives."""
     billed, params = _billed("m.state", "r.kind")
@@ -62,7 +62,7 @@ def changes(conn: sqlite3.Connection, since: int, rows_since: int) -> list[Any]:
         WHERE b.first IS NOT NULL
           AND s.at >= MAX(b.first, MIN(COALESCE(b.before, :rows), COALESCE(b.down, b.first)))
         ORDER BY s.at, b.kind, b.resource
-    """, {"since": since, "rows": rows_since, **params}).fetchall()
+    """, {"since": since, "rows": changes_since, **params}).fetchall()
 
 
 def seen(conn: sqlite3.Connection, since: int) -> list[tuple[str, str, int, int]]:
@@ -135,7 +135,7 @@ def usage(conn: sqlite3.Connection, since: int, figures: Figures, windows: Seque
           namespaces: Iterable[str]) -> list[Any]:
     """(rowid, namespace, at, period_start, inference, jobs) of the usage points the module docstring lists, in
     the order `queries.LOAD_USAGE` gives."""
-    rows_since = max(encode_time(figures.usage_since), since)
+    usage_since = max(encode_time(figures.usage_since), since)
     ends = sorted({encode_time(t) for window in windows for t in window})
     columns = "rowid, namespace, at, period_start, inference_used_usd, jobs_used_usd"
     found: dict[int, Any] = {}
@@ -147,7 +147,7 @@ def usage(conn: sqlite3.Connection, since: int, figures: Figures, windows: Seque
         if first is None:
             continue
         lower = first[2]
-        recent = max(lower, rows_since)
+        recent = max(lower, usage_since)
         if conn.execute(_OTHER_PERIOD, {"ns": namespace, "period": first[3], "lo": lower, "hi": recent}).fetchone():
             recent = lower  # the period changed before the recent rows: every row, as a load from `since` reads them
         before = conn.execute(f"SELECT {columns} FROM usage_points WHERE namespace = ? AND at < ? "
