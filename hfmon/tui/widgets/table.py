@@ -108,8 +108,11 @@ def totals_row(spec: Sequence[Column], rows: Sequence[tuple[Cell, ...]]) -> tupl
     for i, col in enumerate(spec):
         text = ""
         if i and col.total:
-            total = Total.of(((str(n), r[i].sort[1] if r[i].sort[:1] == (0,) else None) for n, r in enumerate(rows)),
-                             Decimal(0))
+            sorts = [r[i].sort for r in rows]  # (0, amount), or (1, text) where the amount is unknown
+            missing: list[tuple[str, Decimal | None]] = [(str(n), None) for n, s in enumerate(sorts) if s[0] != 0]
+            known = [s[1] for s in sorts if s[0] == 0]
+            # the known amounts as one part: the same sum as part by part, with one Total.of call per column
+            total = Total.of([*missing, ("known", sum(known, Decimal(0)))] if known else missing, Decimal(0))
             text = fmt.money(total.known, missing=fmt.UNKNOWN) + ("" if total.complete or total.known is None else "+")
             partial = partial or text.endswith("+")
         out.append(Cell(text, (PINNED,), "bold", right=col.numeric))
@@ -152,12 +155,16 @@ class KeyedTable(DataTable[Cell]):
         """Give the flex column the width the others leave."""
         self._fit_flex()
 
-    def _measure(self) -> None:
+    def _measure(self, columns: set[int] | None = None) -> None:
+        """Measure the widest text of each column (of `columns` only: the others did not change)."""
         if self._flex is None:
             return
         rows = list(self._shown.values())
-        self._natural = [max(_width(self._label(c).plain), _widest([row[i].plain for row in rows]))
-                         for i, c in enumerate(self.spec)]
+        if columns is None or len(self._natural) != len(self.spec):
+            columns = set(range(len(self.spec)))
+            self._natural = [0] * len(self.spec)
+        for i in columns:
+            self._natural[i] = max(_width(self._label(self.spec[i]).plain), _widest([row[i].plain for row in rows]))
         self._fit_flex()
 
     def flex_width(self, available: int) -> int | None:
@@ -267,21 +274,24 @@ class KeyedTable(DataTable[Cell]):
         cursor_key = self.cursor_key()
         reorder = False  # rows came or went, or a value in the sort column moved
         changed = False
+        resized = False  # rows came or went: every column's width may change
+        touched: set[int] = set()  # columns where a cell changed
         for key in [k for k in self._shown if k not in wanted]:
             self.remove_row(self._keys.pop(key))
             del self._shown[key]
-            reorder = True
+            reorder = resized = True
         columns = [self.columns[self._column_key(c.key)] for c in self.spec]
         sort_at = next((i for i, c in enumerate(self.spec) if c.key == self.sort_key), -1)
         for key, cells in wanted.items():
             old = self._shown.get(key)
             if old is None:
                 self._keys[key] = self.add_row(*cells, key=key, height=1 if self._wrap is None else None)
-                reorder = True
+                reorder = resized = True
             elif old != cells:
                 changed = True
                 for i, (column, new, before) in enumerate(zip(columns, cells, old, strict=True)):
                     if new != before:
+                        touched.add(i)
                         # Only a cell wider than its column re-measures; narrower ones leave widths alone
                         # (Textual would re-measure the whole column for each: O(rows²) on a big refresh).
                         try:
@@ -293,8 +303,8 @@ class KeyedTable(DataTable[Cell]):
             self._shown[key] = cells
         if reorder:
             self._resort(cursor_key)
-        if reorder or changed:
-            self._measure()
+        if resized or touched:
+            self._measure(None if resized else touched)
         if self._wrap is not None:
             self._relayout()  # changed text may wrap onto a different number of lines
         return reorder or changed
