@@ -189,7 +189,7 @@ async def test_a_rejected_token_stops_polling_and_says_what_to_do() -> None:
     app = app_for(source)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await settle(app, pilot)
-        assert app.paused and app._timer is None
+        assert app.paused and app.armed_s is None
         assert any(m.startswith("Token rejected") and "hf auth login" in m for m in messages(app))
         assert "hf auth login" in text_of(app, "#view-overview .loading-note")
         assert "paused" in text_of(app, "#statusbar")
@@ -208,7 +208,7 @@ async def test_a_401_source_in_the_report_stops_polling() -> None:
     app = app_for(FakeSource(make))
     async with app.run_test(size=(100, 30), notifications=True) as pilot:
         await settle(app, pilot)
-        assert app.paused and app._timer is None
+        assert app.paused and app.armed_s is None
         assert any(m.startswith("Token rejected") for m in messages(app))
 
 
@@ -316,17 +316,17 @@ async def test_pause_interval_and_theme() -> None:
     app = HfmonApp(source, interval_s=60, tick_s=3600)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(app, pilot)
-        assert app._timer is not None
+        assert app.armed_s is not None
         await pilot.press("p")
-        assert app.paused and app._timer is None
+        assert app.paused and app.armed_s is None
         await pilot.press("r")  # one poll, and still paused
         await settle(app, pilot)
-        assert source.polls == 2 and app.paused and app._timer is None
+        assert source.polls == 2 and app.paused and app.armed_s is None
         await pilot.press("i")
         assert app.interval_s == 120
         await pilot.press("p")
         await settle(app, pilot)
-        assert source.polls == 3 and app._timer is not None
+        assert source.polls == 3 and app.armed_s is not None
         await pilot.press("t")
         await pilot.pause()
         assert app.theme == "hfmon-light"

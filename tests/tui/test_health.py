@@ -27,7 +27,7 @@ async def test_an_org_whose_endpoints_answer_401_keeps_the_dashboard_polling_and
             await settle(app, pilot)
             report = app.report
             assert report is not None and report is not first and app.polls_done == 2
-            assert not app.paused and app._timer is not None  # the next poll is armed
+            assert not app.paused and app.armed_s is not None  # the next poll is armed
             assert app.last_error is None
     finally:
         await monitor.aclose()
