@@ -195,30 +195,6 @@ def job_detail(report: Report, row: JobRow, since: datetime, tones: Tones) -> Te
     return text
 
 
-def provider_detail(report: Report, name: str, tones: Tones) -> Text:
-    """An Inference Providers provider: spend and requests this period, its share."""
-    inf, text = report.inference, Text()
-    every = (*inf.by_provider, inf.not_broken_down)
-    found = next((p for p in every if p.name == name), None)
-    section(text, f"Provider {name}")
-    if found is None:
-        text.append("\n  not in this poll's split", style=tones.get("muted", ""))
-        return text
-    total = inf.cost_usd.known
-    line(text, "spend this period", fmt.money(found.cost_usd), "bold")
-    line(text, "requests", f"{found.requests:,}")
-    if found.requests:
-        line(text, "per 1k requests", fmt.money(found.cost_usd * 1000 / found.requests))
-    if total:
-        line(text, "share of inference", fmt.percent(found.cost_usd * 100 / total) +
-             ("" if inf.cost_usd.complete else " of what is known"))
-    section(text, "Over time")
-    text.append("\n  Hugging Face reports the split by provider for the period as a whole; history keeps each "
-                "namespace's\n  inference total, so the windows on the namespace's detail show it over time.",
-                style=tones.get("muted", ""))
-    return text
-
-
 def generic_detail(title: str, columns: Sequence[Column], cells: Sequence[Cell]) -> Text:
     """Any other row: every column with its whole text (nothing cut)."""
     text = Text()

@@ -15,7 +15,7 @@ from hfmon.report import Report, SpendIn, WindowSpend
 from hfmon.tui.app import HfmonApp
 from hfmon.tui.screens.detail import DetailScreen
 from hfmon.tui.widgets.panel import Panel
-from tests.tui.builder import NOW, FakeSource, build_report
+from tests.tui.builder import NOW, PERIOD_START, FakeSource, build_report
 from tests.tui.test_app import app_for, row_keys, settle, table, text_of
 
 DAY = timedelta(days=1)
@@ -115,6 +115,36 @@ async def test_a_provider_detail() -> None:
         assert "per 1k requests       $0.47" in text  # 9.80 * 1000 / 21,004
         # 9.80 of the 23.86 known: bigcorp's billing is unreadable, so a share of what is known
         assert "share of inference    41% of what is known" in text
+        # over time: the period's days as the polls saw them; the first three have no history, so they are
+        # unknown (·) and the total only a lower bound, never $0 for them
+        over = next(line for line in text.splitlines() if line.strip().startswith("this period"))
+        days = -(-(NOW - PERIOD_START) // DAY)
+        spark = over.split("at least $6.30")[1].split("a bar per")[0].strip()
+        assert len(spark) == days and spark[:3] == "···" and "·" not in spark[3:] and spark[-1] == "█"
+        assert "a bar per 1d" in over and "its spend unknown, not $0" in text
+
+
+async def test_a_model_detail_shows_its_row_and_its_spend_over_time() -> None:
+    app = app_for()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        await open_row(app, pilot, "2", "models", "meta-llama/Llama-3.3-70B-Instruct")
+        text = detail_text(app)
+        assert "Model meta-llama/Llama-3.3-70B-Instruct · requests through hfmon proxy this period" in text
+        assert "Requests              1,840" in text and "Settled               at least $1.18" in text
+        over = next(line for line in text.splitlines() if line.strip().startswith("this period"))
+        days = -(-(NOW - PERIOD_START) // DAY)
+        assert over.split()[2] == "$1.21" and over.endswith("1,840 requests")  # 1.205040, rounded to the cent
+        spark = over.split()[3]
+        assert len(spark) == days and "·" not in spark and spark[-1] == "█"  # rising towards now
+        await pilot.press("escape")
+        await pilot.pause()
+        await open_row(app, pilot, "2", "models", "google/gemma-3-27b-it")
+        text = detail_text(app)
+        over = next(line for line in text.splitlines() if line.strip().startswith("this period"))
+        # no price for it through featherless-ai: unknown in every step, never $0
+        assert over.split()[2:4] == ["unpriced", "·" * days] and "$0" not in over
+        assert "its estimate unknown, not $0" in text
 
 
 async def test_a_namespace_detail_from_the_overview() -> None:

@@ -15,13 +15,14 @@ from textual.widgets import Static
 from hfmon.report import Report
 from hfmon.tui import details
 from hfmon.tui.details_namespace import namespace_detail
+from hfmon.tui.details_usage import model_detail, provider_detail
 from hfmon.tui.widgets.table import KeyedTable
 
 Build = Callable[[Report, Mapping[str, str]], Text]
 """Makes the detail's text from a Report and the theme's tones (run again at each poll while it is open)."""
 
 R = TypeVar("R")
-PROVIDER_TABLES = frozenset({"providers"})  # a model row (the proxy ledger) shows its row in full
+PROVIDER_TABLES = frozenset({"providers"})
 
 
 def detail_for(table: KeyedTable, key: str, report: Report) -> Build:
@@ -39,7 +40,9 @@ def detail_for(table: KeyedTable, key: str, report: Report) -> Build:
         return lambda r, t: _or_gone(r, key, t, lambda row: details.job_detail(
             r, row, details.since_for(r, row.job.namespace), t), {j.job.id: j for j in r.jobs})
     if kind in PROVIDER_TABLES:
-        return lambda r, t: details.provider_detail(r, key, t)
+        return lambda r, t: provider_detail(r, key, t)
+    if kind == "models":
+        return lambda r, t: model_detail(r, key, t)
     if kind == "spend":
         return lambda r, t: namespace_detail(r, key, t)
     columns, cells = table.spec, table.row_cells(key)
