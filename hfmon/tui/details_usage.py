@@ -23,10 +23,13 @@ def steps_spark(steps: Sequence[Total[Decimal]]) -> str:
     return fmt.spark(tuple(t.known if t.complete else None for t in steps))
 
 
-def _window_line(text: Text, window: str, figure: str, spark: str, tones: Tones, style: str = "") -> None:
+def _window_line(text: Text, window: str, figure: str, extra: str, spark: str, tones: Tones,
+                 style: str = "") -> None:
+    """One window: its label, its figure, a note (requests, or how long a bar is) and the sparkline of its steps."""
     text.append(f"\n  {fmt.window_label(window):<15}")
     text.append(f"{figure:>14}", style=style)
-    text.append(f"  {spark}", style=tones.get("accent", ""))
+    text.append(f"  {extra:<16} ", style=tones.get("muted", ""))
+    text.append(spark, style=tones.get("accent", ""))
 
 
 def provider_detail(report: Report, name: str, tones: Tones) -> Text:
@@ -60,12 +63,12 @@ def provider_over_time(text: Text, report: Report, name: str, tones: Tones) -> N
             continue
         spark = steps_spark(series.usd)
         shown, partial = True, partial or "·" in spark
-        _window_line(text, window.name, fmt.money_total(series.total), spark, tones,
+        _window_line(text, window.name, fmt.money_total(series.total),
+                     f"a bar per {fmt.duration(window.step.total_seconds())}", spark, tones,
                      "" if series.total.complete else tones.get("warn", ""))
-        text.append(f"  a bar per {fmt.duration(window.step.total_seconds())}", style=tones.get("muted", ""))
     if not shown:
-        text.append("\n  not in history yet: each poll records the spend per provider, so it shows here over time",
-                    style=tones.get("muted", ""))
+        text.append("\n  none in history yet: history records the spend per provider at each poll (not with "
+                    "--no-history)", style=tones.get("muted", ""))
     elif partial:
         text.append(f"\n  {UNKNOWN_STEP}", style=tones.get("muted", ""))
 
@@ -88,13 +91,12 @@ def model_detail(report: Report, name: str, tones: Tones) -> Text:
         found = next((m for m in window.by_model if m.name == name), None)
         series = next((s for s in window.models_over_time if s.name == name), None)
         if found is None:
-            _window_line(text, window.name, "no requests", "", tones)
+            _window_line(text, window.name, "no requests", "", "", tones)
             continue
         spark = steps_spark(series.estimated_usd) if series is not None else ""
         partial = partial or "·" in spark
-        _window_line(text, window.name, money_or_unpriced(found.estimated_usd), spark, tones,
-                     "" if found.estimated_usd.complete else tones.get("warn", ""))
-        text.append(f"  {fmt.counted(found.requests, 'requests')}", style=tones.get("muted", ""))
+        _window_line(text, window.name, money_or_unpriced(found.estimated_usd), fmt.counted(found.requests, "requests"),
+                     spark, tones, "" if found.estimated_usd.complete else tones.get("warn", ""))
     if partial:
         text.append(f"\n  {UNPRICED_STEP}", style=tones.get("muted", ""))
     return text
