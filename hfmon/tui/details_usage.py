@@ -33,7 +33,7 @@ def _window_line(text: Text, window: str, figure: str, extra: str, spark: str, t
 
 
 def provider_detail(report: Report, name: str, tones: Tones) -> Text:
-    """An Inference Providers provider: spend and requests this period, its share."""
+    """An Inference Providers provider: spend and requests this period, its share, and its spend over time."""
     inf, text = report.inference, Text()
     every = (*inf.by_provider, inf.not_broken_down)
     found = next((p for p in every if p.name == name), None)
@@ -62,7 +62,7 @@ def provider_over_time(text: Text, report: Report, name: str, tones: Tones) -> N
         if series is None:
             continue
         spark = steps_spark(series.usd)
-        shown, partial = True, partial or "·" in spark
+        shown, partial = True, partial or any(not t.complete for t in series.usd)
         _window_line(text, window.name, fmt.money_total(series.total),
                      f"a bar per {fmt.duration(window.step.total_seconds())}", spark, tones,
                      "" if series.total.complete else tones.get("warn", ""))
@@ -94,7 +94,7 @@ def model_detail(report: Report, name: str, tones: Tones) -> Text:
             _window_line(text, window.name, "no requests", "", "", tones)
             continue
         spark = steps_spark(series.estimated_usd) if series is not None else ""
-        partial = partial or "·" in spark
+        partial = partial or (series is not None and any(not t.complete for t in series.estimated_usd))
         _window_line(text, window.name, money_or_unpriced(found.estimated_usd), fmt.counted(found.requests, "requests"),
                      spark, tones, "" if found.estimated_usd.complete else tones.get("warn", ""))
     if partial:
