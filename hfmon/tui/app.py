@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections import deque
@@ -263,6 +264,11 @@ class HfmonApp(TableTools):
         table, key = event.data_table, event.row_key.value
         if self.report is None or not isinstance(table, KeyedTable) or key in (None, TOTAL_KEY):
             return
+        if gc.isenabled():
+            # As Textual does while scrolling: a full collection (a long history is many objects) would land in
+            # the middle of the screen switch and delay the detail's first paint; it runs once that is done.
+            gc.disable()
+            self.call_after_refresh(gc.enable)
         self.push_screen(DetailScreen(detail_for(table, key, self.report), self.report,
                                       tones(self.theme_variables)))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -218,3 +219,13 @@ async def test_the_window_key_rescopes_the_top_bar_and_the_spend_table() -> None
         await pilot.pause()
         # billed this period again: 1.74 + 9.35 + 44.80 + 1.51, storage unread
         assert app.window == "period" and spend.get_cell("alice", "total").plain == "at least $57.40"
+
+
+async def test_opening_a_detail_leaves_the_garbage_collector_on() -> None:
+    """The collector is paused for the screen switch only (so a full collection does not delay the first paint)."""
+    app = app_for()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        assert gc.isenabled()
+        await open_row(app, pilot, "3", "endpoints", "acme/llm-prod")
+        assert isinstance(app.screen, DetailScreen) and gc.isenabled()
