@@ -40,7 +40,8 @@ class RowCache:
         if old is None:
             cells = tuple(build(value, tones) for build, value in zip(self.build, inputs, strict=True))
         elif old[0] == inputs:
-            cells = old[1]
+            self._new[key] = old  # kept as it was: nothing new to allocate for an unchanged row
+            return old[1]
         else:
             cells = tuple(before if value == was else build(value, tones) for build, value, was, before
                           in zip(self.build, inputs, old[0], old[1], strict=True))
