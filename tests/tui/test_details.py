@@ -36,6 +36,15 @@ def with_history(now: datetime, tick: int) -> Report:
     return replace(build_report(now, tick=tick), changes_of=HistoryIndex(history).changes_of)
 
 
+PERIOD_DAYS = -(-(NOW - PERIOD_START) // DAY)
+"""The steps of the period's spend over time: one a day, the last one (today) cut short."""
+
+
+def period_line(text: str) -> str:
+    """The "this period" line of a detail's spend over time."""
+    return next(line for line in text.splitlines() if line.strip().startswith("this period"))
+
+
 def detail_text(app: HfmonApp) -> str:
     assert isinstance(app.screen, DetailScreen)
     content = app.screen.query_one("#detail-text", Static).content
@@ -118,8 +127,7 @@ async def test_a_provider_detail() -> None:
         assert "share of inference    41% of what is known" in text
         # over time: the period's days as the polls saw them; the first three have no history, so they are
         # unknown (·) and the total only a lower bound, never $0 for them
-        over = next(line for line in text.splitlines() if line.strip().startswith("this period"))
-        days = -(-(NOW - PERIOD_START) // DAY)
+        over, days = period_line(text), PERIOD_DAYS
         assert "this period    at least $6.30  a bar per 1d" in over
         spark = over.split()[-1]
         assert len(spark) == days and spark[:3] == "···" and "·" not in spark[3:] and spark[-1] == "█"
@@ -134,8 +142,7 @@ async def test_a_model_detail_shows_its_row_and_its_spend_over_time() -> None:
         text = detail_text(app)
         assert "Model meta-llama/Llama-3.3-70B-Instruct · requests through hfmon proxy this period" in text
         assert "Requests              1,840" in text and "Settled               at least $1.18" in text
-        over = next(line for line in text.splitlines() if line.strip().startswith("this period"))
-        days = -(-(NOW - PERIOD_START) // DAY)
+        over, days = period_line(text), PERIOD_DAYS
         assert over.split()[2:5] == ["$1.21", "1,840", "requests"]  # 1.205040, rounded to the cent
         spark = over.split()[5]
         assert len(spark) == days and "·" not in spark and spark[-1] == "█"  # rising towards now
@@ -143,7 +150,7 @@ async def test_a_model_detail_shows_its_row_and_its_spend_over_time() -> None:
         await pilot.pause()
         await open_row(app, pilot, "2", "models", "google/gemma-3-27b-it")
         text = detail_text(app)
-        over = next(line for line in text.splitlines() if line.strip().startswith("this period"))
+        over, days = period_line(text), PERIOD_DAYS
         # no price for it through featherless-ai: unknown in every step, never $0
         assert over.split()[2:6] == ["unpriced", "310", "requests", "·" * days] and "$0" not in over
         assert "its estimate unknown, not $0" in text
