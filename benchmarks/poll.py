@@ -31,7 +31,7 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="hfmon-bench-hf-"))
 os.environ.pop("HF_TOKEN", None)
 
-from hfmon.api.hub import REPO_QUERY_EXPAND, SPACES_QUERY_EXPAND, HubClient  # noqa: E402
+from hfmon.api.hub import REPO_QUERY_EXPAND, SPACES_QUERY_EXPAND, STORAGE_PAGE_LIMIT, HubClient  # noqa: E402
 from hfmon.api.urls import BaseUrls  # noqa: E402
 from hfmon.collect import Collector  # noqa: E402
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario  # noqa: E402
@@ -51,14 +51,15 @@ def critical_path(snap: Snapshot, page_size: int) -> int:
     """Requests on the longest dependent chain hfmon must walk: whoami, then the longest of a namespace's chains —
     each paginated listing (Spaces, jobs, storage, models, datasets, members: one request per page) and the Endpoints
     listing followed by the model info of the models they serve (2 requests)."""
-    def pages(source: Any) -> int:
+    def pages(source: Any, size: int = page_size) -> int:
         value = source.value if source is not None else None
-        return max(1, math.ceil(len(value) / page_size)) if value is not None else 1
+        return max(1, math.ceil(len(value) / size)) if value is not None else 1
 
     longest = 1  # billing, endpoints, statement...: one request each (usage-v2 and the live stream run side by side)
     for ns in snap.namespaces:
-        listings = (ns.spaces, ns.jobs, ns.storage, ns.model_repos, ns.dataset_repos, ns.members)
-        longest = max(longest, *(pages(s) for s in listings if s is not None), 2 if ns.models is not None else 1)
+        listings = (ns.spaces, ns.jobs, ns.model_repos, ns.dataset_repos, ns.members)
+        longest = max(longest, *(pages(s) for s in listings if s is not None), 2 if ns.models is not None else 1,
+                      pages(ns.storage, STORAGE_PAGE_LIMIT))  # storage: as many per page as hfmon asks (the spec)
     return 1 + longest
 
 
@@ -88,6 +89,7 @@ def baseline(base: str, namespaces: list[str], user: str) -> tuple[float, int]:
     shared session; raw GETs where HfApi has no method)."""
     import httpx2
     from huggingface_hub import HfApi, constants, get_session, set_client_factory
+    from huggingface_hub.utils._pagination import paginate
 
     sent = [0]
 
@@ -143,7 +145,9 @@ def baseline(base: str, namespaces: list[str], user: str) -> tuple[float, int]:
         attempt(partial(api.list_inference_endpoints_hardware, namespace=ns))
         attempt(partial(api.list_jobs, namespace=ns), drain=True)
         raw(f"/api/scheduled-jobs/{ns}")
-        attempt(partial(api.list_user_repos, namespace=None if user_ns else ns), drain=True)
+        # list_user_repos as huggingface_hub pages it, with hfmon's larger page (the spec allows any limit)
+        storage = "/api/settings/repositories" if user_ns else f"/api/organizations/{ns}/settings/repositories"
+        attempt(partial(paginate, f"{base}{storage}", {"limit": STORAGE_PAGE_LIMIT}, headers), drain=True)
         attempt(partial(api.list_models, author=ns, expand=repos_expand), drain=True)
         attempt(partial(api.list_datasets, author=ns, expand=repos_expand), drain=True)
         if not user_ns:

@@ -25,6 +25,7 @@ DATASET_EXPAND = frozenset("author cardData citation createdAt description disab
                            "tags trendingScore usedStorage".split())
 SPACE_EXPAND = frozenset("author cardData createdAt datasets disabled lastModified likes models private region "
                          "resourceGroup runtime sdk sha siblings subdomain tags trendingScore usedStorage".split())
+STORAGE_LIMIT_MAX = 9007199254740991  # settings/repositories `limit` maximum in HF's OpenAPI spec
 RUNNING_STAGES = frozenset({"RUNNING", "RUNNING_BUILDING", "APP_STARTING", "RUNNING_APP_STARTING"})
 
 
@@ -280,7 +281,9 @@ def repositories(ctx: Ctx, ns: str) -> Resp:
     spaces = ctx.upto_now(("spaces of", ns), lambda: [s for s in ctx.scn.spaces if s.namespace == ns])
     key = ("repositories", ns, len(spaces))
     items = ctx.hub.cached(key, lambda: _storage_items(ctx.scn, ns, spaces))
-    return page_of(ctx.req, items, ctx.scn.page_size, lambda item: item, ctx.hub.cached_page, key)
+    # The spec's `limit` goes up to 2^53 - 1 here: a client may ask for every repository in one page.
+    return page_of(ctx.req, items, ctx.scn.page_size, lambda item: item, ctx.hub.cached_page, key,
+                   largest=STORAGE_LIMIT_MAX)
 
 
 def _storage_items(scn: Scenario, ns: str, spaces: list[SpaceDef]) -> list[dict[str, Any]]:

@@ -108,13 +108,15 @@ def page(req: Req, items: Sequence[Any], page_size: int) -> Resp:
 
 
 def page_of(req: Req, rows: Sequence[T], page_size: int, render: Callable[[T], Any],
-            memo: Callable[[Hashable, Callable[[], bytes]], bytes] | None = None, memo_key: Hashable = None) -> Resp:
+            memo: Callable[[Hashable, Callable[[], bytes]], bytes] | None = None, memo_key: Hashable = None,
+            largest: int | None = None) -> Resp:
     """One page of `rows`, only that page rendered (a listing costs its page, not the whole account); its body
-    memoised by `memo` under (`memo_key`, offset, size) when given."""
+    memoised by `memo` under (`memo_key`, offset, size) when given. `page_size` is the page without a `limit`;
+    a `limit` may ask for a smaller page, or a larger one up to `largest` where the route allows it."""
     limit_arg = req.arg("limit")
     size = page_size
     if limit_arg is not None and limit_arg.isdigit() and int(limit_arg) > 0:
-        size = min(size, int(limit_arg))
+        size = min(int(limit_arg), page_size if largest is None else largest)
     cursor = req.arg("cursor") or "0"
     try:
         offset = int(cursor, 16)
