@@ -1,7 +1,8 @@
 """`hfmon once --json` where users wait: with a month of history at month end, and on a 20× account.
 
 1. History: the fake on loopback (a child process, clock fixed at 2026-11-30T23:00Z, the last hour of the
-   period) with N resources; a history file holding 30 days of polls every 60 s for those very resources (each
+   period) with N resources; a history file holding 30 days of polls every 60 s, up to when the runs start, for
+   those very resources (each
    changes state once an hour, the user's Inference spend grows at every poll). Paired runs of `hfmon once
    --json` with that history against `--no-history` (the history file is copied fresh for every run).
    Goal (issue 15): ≤ 1.15× at 200 resources (also printed at 1,000).
@@ -127,15 +128,16 @@ def toggled(snap: Any, minute: int, at: datetime) -> Any:
 CYCLE = timedelta(hours=2)  # toggled() repeats every two hours (each resource up one hour, down the next)
 
 
-def seed_history(path: Path, snap: Any) -> dict[str, int]:
-    """30 days of polls ending at MONTH_END: two cycles (4 h) recorded poll by poll, the rest copied from the
+def seed_history(path: Path, snap: Any, end: datetime) -> dict[str, int]:
+    """30 days of polls ending at `end` (when the measured runs start: hfmon reads the wall clock, so history is
+    in the past as a user's is, whatever the day): two cycles (4 h) recorded poll by poll, the rest copied from the
     second cycle with shifted times (recording 43,200 polls one by one takes too long for a benchmark). The
     copies keep the second cycle's Inference totals, so the user's spend saws up and back every two hours."""
     from hfmon.store import HistoryStore
     from hfmon.store.extract import encode_time
     from hfmon.store.running import rebuild
 
-    start = MONTH_END - timedelta(days=DAYS)
+    start = end - timedelta(days=DAYS)
     cycle_min = CYCLE // timedelta(minutes=1)
     with HistoryStore.open(path) as store:
         for minute in range(2 * cycle_min):
@@ -159,7 +161,7 @@ def seed_history(path: Path, snap: Any) -> dict[str, int]:
         conn.execute("UPDATE resources SET changed_at = changed_at + ?1, seen_at = seen_at + ?1",
                      ((cycles - 2) * cycle,))
         rebuild(conn)  # the running sums record() keeps, for the rows copied here
-        conn.execute("UPDATE poll_runs SET last_at = ?", (encode_time(MONTH_END - timedelta(minutes=1)),))
+        conn.execute("UPDATE poll_runs SET last_at = ?", (encode_time(end - timedelta(minutes=1)),))
     counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("usage_points", "state_changes")}
     conn.close()
     return counts
@@ -196,7 +198,8 @@ def history_figure(resources: int, runs: int) -> dict[str, Any]:
         target = default_path()
         target.parent.mkdir(parents=True, exist_ok=True)
         seeded = Path(home) / "seeded.sqlite3"
-        rows = seed_history(seeded, snapshot_of(fake.base))
+        end = datetime.now(UTC).replace(second=0, microsecond=0)
+        rows = seed_history(seeded, snapshot_of(fake.base), end)
 
         def fresh() -> None:
             for suffix in ("", "-wal", "-shm"):

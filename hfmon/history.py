@@ -112,8 +112,9 @@ class Seen:
 @dataclass(frozen=True, slots=True)
 class Figures:
     """What a caller that only reports figures (`hfmon once`) asks of history: the latest rows, and sums in SQL for
-    everything reaching further back. A Report evaluated on it has
-    the figures of one evaluated on every row; only row-level detail (timelines, the credits series) is shorter."""
+    everything reaching further back. A Report evaluated on it has the figures of one evaluated on every row;
+    row-level detail (timelines, the credits series) is shorter, and the hourly figures (the dashboard's
+    sparklines) are left out (`History.detail`)."""
 
     usage_since: datetime  # usage points from here (each namespace's last one before it too)
     changes_since: datetime  # state changes from here (each resource's last one before it too, and see
@@ -136,6 +137,7 @@ class History:
     provider_points: tuple[ProviderPoint, ...] = ()  # spend per provider over time, oldest first
     seen: Mapping[tuple[str, str], Seen] | None = None
     # (kind, resource) -> what every row from `since` shows of it; None: `changes` holds every such row
+    detail: bool = True  # False (a `Figures` load): no hourly figures, and the rows are recent ones only
     span_times: Mapping[Span, SpanTime | None] | None = None
     # the "minutes vs history" spans summed by the store (None for a resource it has no change of)
 

@@ -161,8 +161,8 @@ class Monitor:
 
                 # the spend windows' state times summed in SQL: evaluate then need not span 30 days per resource
                 figures = history_figures(snapshot, now) if self.figures_only else None
-                loaded = self.store.load(history_since(snapshot, now), history_windows(snapshot, now), now,
-                                         figures=figures)
+                loaded = self.store.load(history_since(snapshot, now),
+                                         history_windows(snapshot, now, hourly=figures is None), now, figures=figures)
                 period_start = user_period(snapshot, now).start
                 history = with_ledger(self.store, loaded, ledger_since(period_start, now),
                                       provider_times(now, period_start))

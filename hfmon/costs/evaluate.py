@@ -91,14 +91,14 @@ def history_since(snapshot: Snapshot, now: datetime) -> datetime:
     return min(*starts, now - HISTORY_BACK)
 
 
-def history_windows(snapshot: Snapshot, now: datetime) -> list[Window]:
+def history_windows(snapshot: Snapshot, now: datetime, *, hourly: bool = True) -> list[Window]:
     """The windows to ask the store to sum for `evaluate(snapshot, ..., now)` (`History.window_times`): the spend
     windows, the uptime windows and each of the last 24 hours, those starting at `history_since` or later (an
     earlier one is never covered: history is loaded from there)."""
     since = history_since(snapshot, now)
     starts = {ns.namespace: namespace_period(ns, now).start for ns in snapshot.namespaces}
     uptime = [(start, now) for start in (*starts.values(), now - UPTIME_WINDOW) if start < now]  # `resource_cost`
-    hours = hour_bounds(now, SPARK_HOURS)  # `_with_hourly`
+    hours = hour_bounds(now, SPARK_HOURS) if hourly else ()  # `_with_hourly`; `hfmon once` shows none
     return [w for w in dict.fromkeys([*wanted_windows(starts, now), *uptime, *hours]) if w[0] >= since]
 
 
@@ -329,7 +329,7 @@ def _job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
 def _with_hourly(cost: ResourceCost, kind: str, key: str, history: HistoryIndex, price_of: HardwarePrice,
                  now: datetime, acc: _Acc) -> ResourceCost:
     """The cost with its $/h over the last 24 hours, from history (the store's sums when it made them)."""
-    if acc.coverage is None:
+    if acc.coverage is None or not history.detail:  # not asked for (a `Figures` load): none, never a guess
         return cost
     summed = history.summed_spend(kind, key, price_of, hour_bounds(now, SPARK_HOURS))
     # without history covering any hour there are no spans to price: every hour is unknown

@@ -38,6 +38,7 @@ class HistoryIndex:
         self.poll_gap_s = history.poll_gap_s
         self._usage: dict[str, History] = {}
         self._times = history.window_times
+        self.detail = history.detail
         self.span_times = history.span_times
 
     def billed_time(self, kind: str, resource: str) -> Callable[[datetime, datetime], timedelta | None]:

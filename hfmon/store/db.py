@@ -361,7 +361,7 @@ class HistoryStore:
         runs = tuple(PollRun(decode_time(first), decode_time(last), gap / 10**6) for first, last, gap in run_rows)
         if found:
             return History(usage=usage, changes=changes, poll_runs=runs, window_times=summed, seen=found[0].seen,
-                           span_times=found[0].span_times)
+                           span_times=found[0].span_times, detail=False)
         marks = [rows[-1][1] for rows in (usage_rows, change_rows) if rows]  # each ordered by time: its last is latest
         if added and before is not None:
             usage, changes = before.usage + usage, before.changes + changes  # all new rows are later: still in order

@@ -19,7 +19,7 @@ from hfmon.costs.evaluate import history_windows
 from hfmon.costs.figures import history_figures
 from hfmon.costs.uptime import resource_uptimes
 from hfmon.models import PeriodStatement, Snapshot, UsageLine
-from hfmon.report import Report
+from hfmon.report import Report, ResourceCost
 from hfmon.store import HistoryStore
 from tests.store.builders import PERIOD_START, billing, namespace, snapshot, space
 
@@ -67,7 +67,15 @@ def with_statement(snap: Snapshot) -> Snapshot:
 
 
 def without_series(report: Report) -> Report:
-    return replace(report, credits=tuple(replace(c, series=()) for c in report.credits))
+    """The Report without what a `Figures` load leaves out: the credits' series of points (it holds the recent
+    points only) and the hourly figures (`hfmon once` shows none)."""
+    def hourly(cost: ResourceCost) -> ResourceCost:
+        return replace(cost, hourly_usd=())
+
+    return replace(report, credits=tuple(replace(c, series=()) for c in report.credits),
+                   endpoints=tuple(replace(r, cost=hourly(r.cost)) for r in report.endpoints),
+                   spaces=tuple(replace(r, cost=hourly(r.cost)) for r in report.spaces),
+                   jobs=tuple(replace(r, cost=hourly(r.cost)) for r in report.jobs))
 
 
 def test_older_and_pruned_history_gives_the_figures_the_changes_give(tmp_path: Path) -> None:
@@ -79,11 +87,13 @@ def test_older_and_pruned_history_gives_the_figures_the_changes_give(tmp_path: P
     since, windows = history_since(snap, NOW), history_windows(snap, NOW)
     with HistoryStore.open(path, retention_days=6) as store:  # deletes what is older than Oct 28 12:00
         every = store.load(since, windows, NOW)
-        figures = store.load(since, windows, NOW, figures=history_figures(snap, NOW))
+        figures = store.load(since, history_windows(snap, NOW, hourly=False), NOW,
+                             figures=history_figures(snap, NOW))
     assert since == PERIOD_START and min(c.at for c in every.changes) == polled(day(26))  # slow's first run is gone
     spanned = evaluate(snap, replace(every, window_times=None), Config(), NOW)  # from the changes alone
     assert without_series(evaluate(snap, every, Config(), NOW)) == without_series(spanned)
     summed = evaluate(snap, figures, Config(), NOW)
+    assert all(r.cost.hourly_usd == () for r in summed.spaces) and spanned.spaces[0].cost.hourly_usd
     assert without_series(summed) == without_series(spanned)
     assert resource_uptimes(summed) == resource_uptimes(spanned)
     # real figures: each Space's minutes seen since the changes the load holds, its period uptime, the window spend

@@ -22,7 +22,7 @@ from hfmon.costs.figures import history_figures
 from hfmon.costs.uptime import resource_uptimes
 from hfmon.history import History, StateTime, Window
 from hfmon.models import PeriodStatement, Snapshot, UsageLine
-from hfmon.report import Report
+from hfmon.report import Report, ResourceCost
 from hfmon.store import HistoryStore
 from tests.store.builders import PERIOD_START, T0, billing, endpoint, job, namespace, snapshot, space
 
@@ -164,8 +164,15 @@ def with_statement(snap: Snapshot) -> Snapshot:
 
 
 def without_series(report: Report) -> Report:
-    """The Report without the credits' series of points (a `Figures` load holds the recent points only)."""
-    return replace(report, credits=tuple(replace(c, series=()) for c in report.credits))
+    """The Report without what a `Figures` load leaves out: the credits' series of points (it holds the recent
+    points only) and the hourly figures (`hfmon once` shows none)."""
+    def hourly(cost: ResourceCost) -> ResourceCost:
+        return replace(cost, hourly_usd=())
+
+    return replace(report, credits=tuple(replace(c, series=()) for c in report.credits),
+                   endpoints=tuple(replace(r, cost=hourly(r.cost)) for r in report.endpoints),
+                   spaces=tuple(replace(r, cost=hourly(r.cost)) for r in report.spaces),
+                   jobs=tuple(replace(r, cost=hourly(r.cost)) for r in report.jobs))
 
 
 def test_a_figures_load_gives_the_figures_of_a_load_of_every_row(
@@ -175,10 +182,12 @@ def test_a_figures_load_gives_the_figures_of_a_load_of_every_row(
     since, windows = history_since(snap, NOW), history_windows(snap, NOW)
     with HistoryStore.open(path) as store:
         every = store.load(since, windows, NOW)
-        figures = store.load(since, windows, NOW, figures=history_figures(snap, NOW))
+        figures = store.load(since, history_windows(snap, NOW, hourly=False), NOW,
+                             figures=history_figures(snap, NOW))
     assert len(figures.changes) * 3 < len(every.changes) and len(figures.usage) * 3 < len(every.usage)
     summed = evaluate(snap, figures, Config(), NOW)
     spanned = evaluate(snap, replace(every, window_times=None), Config(), NOW)  # every row, no SQL sums
+    assert all(r.cost.hourly_usd == () for r in summed.spaces) and spanned.spaces[0].cost.hourly_usd
     assert without_series(summed) == without_series(spanned)
     assert resource_uptimes(summed) == resource_uptimes(spanned)  # the stretch up is walked over older rows
     # the figures compared are real ones, reaching before the rows the Figures load read
