@@ -11,7 +11,7 @@ from typing import Any
 from hfmon.history import GONE, POLL_RUN_BREAK, UsagePoint
 from hfmon.store import queries as q
 from hfmon.store.extract import Observed, decode_money, decode_time, encode_money, encode_time, same_usage
-from hfmon.store.running import key_id, reindex
+from hfmon.store.running import write_changes
 
 USAGE_KEEPALIVE = timedelta(hours=1)  # store an unchanged usage point this often, for 24 h burn rates
 SEEN_REFRESH = timedelta(hours=1)  # how stale a resource's "last seen" may get before it is rewritten
@@ -63,6 +63,7 @@ def _latest_states(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) ->
 def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> None:
     """Append each resource's state where it changed (or vanished from a fresh listing), refresh "last seen"."""
     changes, changed, seen = [], [], []
+    latest: dict[int, int | None] = {}  # each changed resource's latest stored change (None: a new resource)
     refresh = SEEN_REFRESH // q.MICROSECOND
     stored = _latest_states(conn, observed.states)
     for key, (namespace, state) in observed.states.items():
@@ -71,8 +72,10 @@ def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> None
         if row is None:
             (rid,) = conn.execute(q.NEW_RESOURCE, (*key, namespace, *now, at, at)).fetchone()
             changes.append((rid, at, *now))
+            latest[rid] = None
             continue
         rid, changed_at, seen_at = row[0], row[4], row[5]
+        latest[rid] = changed_at
         if at < changed_at:
             # Older than the latest stored change (another process recorded a newer poll first): compare
             # with the state as of this time, and leave the resource's latest state alone.
@@ -91,8 +94,7 @@ def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> None
         if (namespace, kind) in observed.listed and (kind, resource) not in observed.states and at > changed_at:
             changes.append((rid, at, *gone))
             changed.append((*gone, at, at, rid))
-    conn.executemany(q.INSERT_CHANGE, [(*change, key_id(conn, change[0], *change[2:])) for change in changes])
-    for resource_id in dict.fromkeys(change[0] for change in changes):  # every change of one poll is at `at`
-        reindex(conn, resource_id, at)
+            latest[rid] = changed_at
+    write_changes(conn, changes, latest)
     conn.executemany(q.CHANGED_RESOURCE, changed)
     conn.executemany(q.TOUCH_RESOURCE, seen)

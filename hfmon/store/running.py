@@ -9,13 +9,10 @@ then one index seek (`aggregates`).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping, Sequence
 
 from hfmon.store.schema import FILL_KEY_IDS, FILL_RUNNING_SUMS, FILL_STATE_KEYS
 
-_KEY_ID = """
-    SELECT id FROM state_keys
-    WHERE resource_id = ? AND state = ? AND IFNULL(hardware, x'') = IFNULL(?, x'') AND replicas = ?
-"""
 _NEW_KEY = "INSERT OR IGNORE INTO state_keys (resource_id, state, hardware, replicas) VALUES (?, ?, ?, ?)"
 _BEFORE = "SELECT at, seq FROM state_changes WHERE resource_id = ? AND at < ? ORDER BY at DESC LIMIT 1"
 _FROM = "SELECT at, key_id FROM state_changes WHERE resource_id = ? AND at >= ? ORDER BY at"
@@ -26,10 +23,36 @@ _SET_UNTIL = "UPDATE state_changes SET until = ? WHERE resource_id = ? AND at = 
 _SET_SUMS = "UPDATE state_changes SET until = ?, spent = ?, seq = ? WHERE resource_id = ? AND at = ?"
 
 
-def key_id(conn: sqlite3.Connection, resource_id: int, state: str, hardware: str | None, replicas: int) -> int:
-    """The id of a resource's (state, hardware, replicas), added when new."""
-    conn.execute(_NEW_KEY, (resource_id, state, hardware, replicas))
-    return int(conn.execute(_KEY_ID, (resource_id, state, hardware, replicas)).fetchone()[0])
+# A change with its key and running sums, worked out from the changes before it (right when it is the latest).
+_INSERT = """
+    INSERT OR REPLACE INTO state_changes (resource_id, at, state, hardware, replicas, key_id, until, spent, seq)
+    SELECT :rid, :at, :state, :hardware, :replicas, k.id, NULL,
+           COALESCE((SELECT s.spent + s.until - s.at FROM state_changes AS s WHERE s.key_id = k.id AND s.at < :at
+                     ORDER BY s.at DESC LIMIT 1), 0),
+           COALESCE((SELECT s.seq + 1 FROM state_changes AS s WHERE s.resource_id = :rid AND s.at < :at
+                     ORDER BY s.at DESC LIMIT 1), 0)
+    FROM state_keys AS k
+    WHERE k.resource_id = :rid AND k.state = :state AND IFNULL(k.hardware, x'') = IFNULL(:hardware, x'')
+      AND k.replicas = :replicas
+"""
+
+
+def write_changes(conn: sqlite3.Connection, changes: Sequence[tuple[int, int, str, str | None, int]],
+                  latest: Mapping[int, int | None]) -> None:
+    """Write (resource id, at, state, hardware, replicas) changes with their keys and running sums.
+
+    `latest`: each resource's latest change before these were written (None: none). A change after it (or
+    replacing it, at the same instant) is appended in bulk; one before it is placed among the others (`reindex`).
+    """
+    conn.executemany(_NEW_KEY, [(rid, state, hardware, replicas) for rid, _, state, hardware, replicas in changes])
+    conn.executemany(_SET_UNTIL, [(at, rid, previous) for rid, at, *_ in changes
+                                  if (previous := latest[rid]) is not None and previous < at])
+    conn.executemany(_INSERT, [{"rid": rid, "at": at, "state": state, "hardware": hardware, "replicas": replicas}
+                               for rid, at, state, hardware, replicas in changes])
+    for rid, at, *_ in changes:
+        previous = latest[rid]
+        if previous is not None and at < previous:
+            reindex(conn, rid, at)
 
 
 def reindex(conn: sqlite3.Connection, resource_id: int, start: int) -> None:
