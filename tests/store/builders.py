@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -20,6 +21,7 @@ from hfmon.models import (
     SourceStatus,
     Space,
 )
+from hfmon.report import Report, ResourceCost
 
 T0 = datetime(2026, 11, 1, 12, 0, 0, 123456, tzinfo=UTC)
 PERIOD_START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -106,3 +108,15 @@ def busy_snapshot(at: datetime, name: str, i: int, resources: int) -> Snapshot:
     """Snapshot number `i` of namespace `name`: usage total i and every endpoint at i replicas (all change)."""
     endpoints = [endpoint(name, f"ep{n}", ready=i, target=i) for n in range(resources)]
     return snapshot(at, namespace(name, usage=billing(name, f"{i}.000000001"), endpoints=endpoints))
+
+
+def without_series(report: Report) -> Report:
+    """The Report without what a `Figures` load leaves out: the credits' series of points (it holds the recent
+    points only) and the hourly figures (`hfmon once` shows none)."""
+    def hourly(cost: ResourceCost) -> ResourceCost:
+        return replace(cost, hourly_usd=())
+
+    return replace(report, credits=tuple(replace(c, series=()) for c in report.credits),
+                   endpoints=tuple(replace(r, cost=hourly(r.cost)) for r in report.endpoints),
+                   spaces=tuple(replace(r, cost=hourly(r.cost)) for r in report.spaces),
+                   jobs=tuple(replace(r, cost=hourly(r.cost)) for r in report.jobs))

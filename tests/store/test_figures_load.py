@@ -19,9 +19,8 @@ from hfmon.costs.evaluate import history_windows
 from hfmon.costs.figures import history_figures
 from hfmon.costs.uptime import resource_uptimes
 from hfmon.models import PeriodStatement, Snapshot, UsageLine
-from hfmon.report import Report, ResourceCost
 from hfmon.store import HistoryStore
-from tests.store.builders import PERIOD_START, billing, namespace, snapshot, space
+from tests.store.builders import PERIOD_START, billing, namespace, snapshot, space, without_series
 
 START = datetime(2026, 10, 25, tzinfo=UTC)
 STEP = timedelta(minutes=14)
@@ -64,18 +63,6 @@ def with_statement(snap: Snapshot) -> Snapshot:
                                 (line("alice/slow", day(25, 12), 4_000), line("alice/pair", day(29), 2_500)))
     ns = snap.namespaces[0]
     return replace(snap, namespaces=(replace(ns, statement=replace(ns.billing, value=statement)),))
-
-
-def without_series(report: Report) -> Report:
-    """The Report without what a `Figures` load leaves out: the credits' series of points (it holds the recent
-    points only) and the hourly figures (`hfmon once` shows none)."""
-    def hourly(cost: ResourceCost) -> ResourceCost:
-        return replace(cost, hourly_usd=())
-
-    return replace(report, credits=tuple(replace(c, series=()) for c in report.credits),
-                   endpoints=tuple(replace(r, cost=hourly(r.cost)) for r in report.endpoints),
-                   spaces=tuple(replace(r, cost=hourly(r.cost)) for r in report.spaces),
-                   jobs=tuple(replace(r, cost=hourly(r.cost)) for r in report.jobs))
 
 
 def test_older_and_pruned_history_gives_the_figures_the_changes_give(tmp_path: Path) -> None:

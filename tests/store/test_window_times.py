@@ -22,9 +22,8 @@ from hfmon.costs.figures import history_figures
 from hfmon.costs.uptime import resource_uptimes
 from hfmon.history import History, StateTime, Window
 from hfmon.models import PeriodStatement, Snapshot, UsageLine
-from hfmon.report import Report, ResourceCost
 from hfmon.store import HistoryStore
-from tests.store.builders import PERIOD_START, T0, billing, endpoint, job, namespace, snapshot, space
+from tests.store.builders import PERIOD_START, T0, billing, endpoint, job, namespace, snapshot, space, without_series
 
 STEP = timedelta(minutes=14)
 POLLS = 8 * 24 * 60 // 14  # eight days
@@ -161,18 +160,6 @@ def with_statement(snap: Snapshot) -> Snapshot:
     statement = PeriodStatement("alice", None, PERIOD_START, PERIOD_START + timedelta(days=30), lines)
     ns = snap.namespaces[0]
     return replace(snap, namespaces=(replace(ns, statement=replace(ns.billing, value=statement)),))
-
-
-def without_series(report: Report) -> Report:
-    """The Report without what a `Figures` load leaves out: the credits' series of points (it holds the recent
-    points only) and the hourly figures (`hfmon once` shows none)."""
-    def hourly(cost: ResourceCost) -> ResourceCost:
-        return replace(cost, hourly_usd=())
-
-    return replace(report, credits=tuple(replace(c, series=()) for c in report.credits),
-                   endpoints=tuple(replace(r, cost=hourly(r.cost)) for r in report.endpoints),
-                   spaces=tuple(replace(r, cost=hourly(r.cost)) for r in report.spaces),
-                   jobs=tuple(replace(r, cost=hourly(r.cost)) for r in report.jobs))
 
 
 def test_a_figures_load_gives_the_figures_of_a_load_of_every_row(
