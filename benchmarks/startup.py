@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from once import compiled  # benchmarks/once.py: this script runs from benchmarks/, as each of them does
+
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
 from hfmon.fakehub.server import serve
 
@@ -42,8 +44,11 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 
 def paired(commands: list[tuple[list[str], dict[str, str]]], runs: int) -> list[list[tuple[float, float]]]:
-    """Each command once to warm up (bytecode, caches), then `runs` rounds running each once in turn, so that
-    the machine's load drifts over all of them alike; times[i][k] is (wall, CPU) of command i in round k."""
+    """Each command once to warm up (caches), then `runs` rounds running each once in turn, so that the machine's
+    load drifts over all of them alike; times[i][k] is (wall, CPU) of command i in round k. hfmon is compiled to
+    bytecode first, as an install leaves it (huggingface_hub is, by pip): with PYTHONDONTWRITEBYTECODE set, as it
+    is on these machines, a warm-up run writes none and every run would compile hfmon from source."""
+    compiled()
     for cmd, env in commands:
         subprocess.run(cmd, env=env, capture_output=True, check=True, timeout=120)
     times: list[list[tuple[float, float]]] = [[] for _ in commands]
