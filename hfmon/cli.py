@@ -55,13 +55,18 @@ class Command:
     module: str
     summary: str
     common: bool = True
+    one_shot: bool = False  # reads or polls once and exits: its process lives for seconds (others serve or watch)
 
 
 COMMANDS: dict[str, Command] = {
-    "once": Command("hfmon.headless", "poll once and print a summary, or JSON with --json (same as --once)"),
-    "guard": Command("hfmon.guard", "poll once and exit 1 when spend crosses a limit you give (for cron and CI)"),
-    "advise": Command("hfmon.advise", "what to change to spend less, in $/month, with the exact command for each"),
-    "check": Command("hfmon.check", "check the account against a [policy] for CI: exit 1 with each breach and its fix"),
+    "once": Command("hfmon.headless", "poll once and print a summary, or JSON with --json (same as --once)",
+                    one_shot=True),
+    "guard": Command("hfmon.guard", "poll once and exit 1 when spend crosses a limit you give (for cron and CI)",
+                     one_shot=True),
+    "advise": Command("hfmon.advise", "what to change to spend less, in $/month, with the exact command for each",
+                      one_shot=True),
+    "check": Command("hfmon.check", "check the account against a [policy] for CI: exit 1 with each breach and its fix",
+                     one_shot=True),
     "fake-hub": Command("hfmon.fakehub.cli", "serve the fake Hugging Face on 127.0.0.1 for any HF client",
                         common=False),
     "exporter": Command("hfmon.exporter.command", "serve Prometheus metrics of one or several accounts"),
@@ -69,14 +74,12 @@ COMMANDS: dict[str, Command] = {
                      common=False),
     "run": Command("hfmon.proxy.run", "run a command through a metering proxy, then print its cost receipt",
                    common=False),
-    "receipt": Command("hfmon.proxy.receipt", "the cost receipt of an earlier `hfmon run`", common=False),
+    "receipt": Command("hfmon.proxy.receipt", "the cost receipt of an earlier `hfmon run`", common=False,
+                       one_shot=True),
 }
 
 # Commands with their own --interval (the dashboard's flag means nothing to the others).
 _OWN_INTERVAL = {"exporter"}
-
-# Commands that read or poll once and exit: their process lives for seconds (the rest serve or watch for hours).
-_ONE_SHOT = {"once", "guard", "advise", "check", "receipt"}
 
 # Shared flags that take a value: needed to find the command word in argv without importing every command.
 _VALUED = {"--speed", "--namespace", "--interval", "--config", "--log-file", "--profile"}
@@ -183,7 +186,7 @@ def _profile(text: str) -> str:
 def one_shot(argv: Sequence[str]) -> bool:
     """Whether `argv` runs a command that polls or reads once and exits (`--once` included)."""
     command = command_in(argv)
-    return command in _ONE_SHOT or (command is None and "--once" in argv)
+    return COMMANDS[command].one_shot if command is not None else "--once" in argv
 
 
 def command_in(argv: Sequence[str]) -> str | None:

@@ -83,9 +83,9 @@ class Monitor:
         self.snapshot: Snapshot | None = None
         self.warnings: list[str] = []
         self.scratch: tempfile.TemporaryDirectory[str] | None = None  # the demo's throwaway history
-        self.figures_only = False
         # The caller shows the Report's figures only (`hfmon once`): history is read as `history.Figures` (recent
         # rows, older history summed in SQL), and the advisor, which reads the rows of its window, does not run.
+        self.figures_only = False
         self._warnings_logged = 0
         self._source_states: dict[str, tuple[SourceStatus, str | None]] = {}
         self._alert_events: list[AlertEvent] = []  # what the latest poll fired or reset

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from hfmon.clock import utc
 from hfmon.errors import BadResponseError
@@ -109,15 +109,13 @@ REPLICAS = _bound(10**4, "replica count (0 to 10,000)")
 GPU_MEMORY_GB = _bound(10**6, "GPU memory in GB (0 to 10^6)")
 
 
-def check(value: Decimal, where: str, bound: Bound | None) -> Decimal:
-    """`value` when inside `bound` (or no bound), else a BadResponseError naming the field."""
-    if bound is not None and not bound.low <= value <= bound.high:
-        raise bad(where, f"{value} is not a plausible {bound.what}")
-    return value
+N = TypeVar("N", Decimal, int)
+"""A bounded number: an exact Decimal, or an int (compared with the bound's Decimals exactly)."""
 
 
-def checked_int(value: int, where: str, bound: Bound | None) -> int:
-    """An integer inside `bound` (or no bound), checked without a Decimal, else a BadResponseError naming the field."""
+def check(value: N, where: str, bound: Bound | None) -> N:
+    """`value` (a Decimal, or an int checked without one) when inside `bound` (or no bound), else a
+    BadResponseError naming the field."""
     if bound is not None and not bound.low <= value <= bound.high:
         raise bad(where, f"{value} is not a plausible {bound.what}")
     return value
@@ -165,7 +163,7 @@ def opt_int(obj: Obj, key: str, where: str, bound: Bound | None = None) -> int |
     """An optional integer field, inside `bound`."""
     raw = obj.get(key)
     if type(raw) is int:  # the common case, exact already
-        return checked_int(raw, f"{where}.{key}", bound)
+        return check(raw, f"{where}.{key}", bound)
     value = opt_number(obj, key, where, bound)
     return None if value is None else to_int(value)
 

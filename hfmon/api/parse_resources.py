@@ -14,7 +14,7 @@ from hfmon.api.parse_common import (
     Json,
     as_list,
     as_obj,
-    checked_int,
+    check,
     list_field,
     micro_usd,
     need,
@@ -115,7 +115,7 @@ def parse_endpoint_catalog(data: Json) -> tuple[EndpointCompute, ...]:
 
 def _replicas(value: Json, where: str) -> int | None:
     """A replica count; `"auto"` (autoscaled Spaces) and other non-numbers give None, absurd counts an error."""
-    return checked_int(value, where, REPLICAS) if type(value) is int else None  # bool is not an int here
+    return check(value, where, REPLICAS) if type(value) is int else None  # bool is not an int here
 
 
 def parse_spaces(data: Json, namespace: str) -> tuple[Space, ...]:
