@@ -364,8 +364,7 @@ class HfmonApp(TableTools):
         left = self.rate_limit_left()
         if self._timer is not None:
             self._arm(max(seconds, left or 0))
-        demo = " of demo time" if self.data_speed != 1 else ""
-        note = (f" The next poll waits {fmt.duration(left * self.data_speed)}{demo} for the rate limit."
+        note = (f" The next poll waits {status.data_time(left, self.data_speed)} for the rate limit."
                 if left and left > seconds else "")
         self.notify(f"Polling {status.every(seconds, self.data_speed)}.{note}", timeout=4)
         self._update_bars()

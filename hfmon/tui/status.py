@@ -124,9 +124,15 @@ def topbar(report: Report | None, namespace: str | None, demo: bool, variables: 
     return text
 
 
+def data_time(seconds: float, data_speed: float = 1.0) -> str:
+    """A real-time span in the data's time: "5s", or in the demo, whose clock runs `data_speed` times fast,
+    "5m of demo time"."""
+    return fmt.duration(seconds * data_speed) + (" of demo time" if data_speed != 1 else "")
+
+
 def every(interval_s: float, data_speed: float = 1.0) -> str:
-    """"every 5s", or in the demo, whose clock runs `data_speed` times fast, "every 5m of demo time"."""
-    return f"every {fmt.duration(interval_s * data_speed)}" + (" of demo time" if data_speed != 1 else "")
+    """"every 5s", or in the demo "every 5m of demo time"."""
+    return f"every {data_time(interval_s, data_speed)}"
 
 
 def statusbar(report: Report | None, now: datetime, *, interval_s: float, paused: bool, polling: bool,
@@ -158,9 +164,7 @@ def statusbar(report: Report | None, now: datetime, *, interval_s: float, paused
         text.append(f" updated {fmt.ago(age)} · {fmt.stamp(report.generated_at)}")
     if waiting:
         assert rate_limit_s is not None
-        text.append(f" · next poll in {fmt.duration(rate_limit_s * data_speed)}", style="bold")
-        if data_speed != 1:
-            text.append(" of demo time")
+        text.append(f" · next poll in {data_time(rate_limit_s, data_speed)}", style="bold")
     else:
         text.append(f" · {every(interval_s, data_speed)}")
     if report is not None:
