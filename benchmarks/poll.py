@@ -4,7 +4,8 @@ Prints hfmon's poll wall time (median and best of --runs cold polls) and request
 bound (the longest chain of dependent requests × latency, from the page counts of what was fetched), their
 ratio (goal, issue 15: median ≤ 1.3), and the same data fetched by a plain sequential huggingface_hub script
 as the baseline (goal: hfmon ≥ 8× faster at --scale 20). The baseline makes the same requests hfmon's cold poll
-makes (the repository, model and dataset listings, org members, the model info of the Endpoints' models...).
+makes (the repository, model and dataset listings, org members, the model info of the Endpoints' models, each
+model once...).
 hfmon's CPU per poll and the time it was runnable but waiting for a CPU (other processes on the machine) are
 printed too: on a loaded machine the poll is CPU-bound, and wall ≈ CPU + that wait.
 Bounded and loopback only (127.0.0.1).
@@ -31,7 +32,13 @@ os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
 os.environ.setdefault("HF_HOME", tempfile.mkdtemp(prefix="hfmon-bench-hf-"))
 os.environ.pop("HF_TOKEN", None)
 
-from hfmon.api.hub import REPO_QUERY_EXPAND, SPACES_QUERY_EXPAND, STORAGE_PAGE_LIMIT, HubClient  # noqa: E402
+from hfmon.api.hub import (  # noqa: E402
+    MEMBERS_PAGE_LIMIT,
+    REPO_QUERY_EXPAND,
+    SPACES_QUERY_EXPAND,
+    STORAGE_PAGE_LIMIT,
+    HubClient,
+)
 from hfmon.api.urls import BaseUrls  # noqa: E402
 from hfmon.collect import Collector  # noqa: E402
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario  # noqa: E402
@@ -57,9 +64,10 @@ def critical_path(snap: Snapshot, page_size: int) -> int:
 
     longest = 1  # billing, endpoints, statement...: one request each (usage-v2 and the live stream run side by side)
     for ns in snap.namespaces:
-        listings = (ns.spaces, ns.jobs, ns.model_repos, ns.dataset_repos, ns.members)
+        listings = (ns.spaces, ns.jobs, ns.model_repos, ns.dataset_repos)
         longest = max(longest, *(pages(s) for s in listings if s is not None), 2 if ns.models is not None else 1,
-                      pages(ns.storage, STORAGE_PAGE_LIMIT))  # storage: as many per page as hfmon asks (the spec)
+                      pages(ns.storage, STORAGE_PAGE_LIMIT),  # storage and members: as many a page as hfmon asks
+                      pages(ns.members, MEMBERS_PAGE_LIMIT) if ns.members is not None else 1)  # (the spec allows)
     return 1 + longest
 
 
@@ -128,6 +136,7 @@ def baseline(base: str, namespaces: list[str], user: str) -> tuple[float, int]:
     spaces_expand: Any = list(SPACES_QUERY_EXPAND)
     repos_expand: Any = list(REPO_QUERY_EXPAND)
     plans = {org["name"]: org.get("plan") for org in me.get("orgs", [])}
+    sized: set[str] = set()  # models whose info was asked for already
     for ns in namespaces:
         user_ns = ns == user
         billing = "/api/settings/billing" if user_ns else f"/api/organizations/{ns}/billing"
@@ -140,7 +149,8 @@ def baseline(base: str, namespaces: list[str], user: str) -> tuple[float, int]:
             raw(f"{billing}/usage-by-resource-group")
         attempt(partial(api.list_spaces, author=ns, expand=spaces_expand), drain=True)
         endpoints = attempt(partial(api.list_inference_endpoints, namespace=ns)) or []
-        for model in sorted({e.repository for e in endpoints if e.repository}):
+        for model in sorted({e.repository for e in endpoints if e.repository} - sized):  # once a poll, as hfmon
+            sized.add(model)
             attempt(partial(api.model_info, model, expand=["safetensors"]))
         attempt(partial(api.list_inference_endpoints_hardware, namespace=ns))
         attempt(partial(api.list_jobs, namespace=ns), drain=True)

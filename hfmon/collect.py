@@ -85,6 +85,7 @@ class Collector:
         self._denied: dict[str, tuple[datetime, SourceResult[Any]]] = {}
         self._finished_jobs: dict[str, tuple[datetime, tuple[Job, ...]]] = {}
         self._model_weights: dict[str, tuple[datetime, ModelWeights]] = {}  # repo id -> (fetched at, weights)
+        self._weights_asked: dict[str, asyncio.Future[ModelWeights]] = {}  # this poll's model infos under way
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
@@ -98,9 +99,13 @@ class Collector:
 
     # --- the poll -----------------------------------------------------------------------------
 
-    async def poll(self, previous: Snapshot | None = None) -> Snapshot:
-        """Fetch every source concurrently within the poll deadline; never raises for a failing source."""
+    async def poll(self, previous: Snapshot | None = None, *, model_sizes: bool = True) -> Snapshot:
+        """Fetch every source concurrently within the poll deadline; never raises for a failing source.
+
+        `model_sizes`: ask for the sizes of the models the Endpoints serve (read by the advisor only: a command that
+        prints the Report's figures skips those requests, and its namespaces carry no `models` source)."""
         gov, c = self.client.governor, self.client
+        self._weights_asked = {}
         sent0, retries0, started = gov.requests_sent, gov.retries, monotonic()
         now = self.clock.now()
         prev = _PreviousIndex(previous)
@@ -116,7 +121,8 @@ class Collector:
                 account = await account_task
                 targets = self._targets(account.value)
                 gov.reserve = 4 * len(targets) + 2  # essential requests of a poll: keep them possible
-                ns_tasks = [tg.create_task(self._namespace(ns, kind, account, prev, now)) for ns, kind in targets]
+                ns_tasks = [tg.create_task(self._namespace(ns, kind, account, prev, now, model_sizes))
+                            for ns, kind in targets]
             if account.status is SourceStatus.OK:
                 self._cache["account"] = account
         remaining, reset = gov.remaining(), gov.reset_in_s()
@@ -158,7 +164,7 @@ class Collector:
         return await self._source("account", self.client.whoami, self._cache.get("account") or prev.get("account"))
 
     async def _namespace(self, ns: str, kind: str, account: SourceResult[Account], prev: _PreviousIndex,
-                         now: datetime) -> NamespaceData:
+                         now: datetime, model_sizes: bool) -> NamespaceData:
         c, user = self.client, kind == "user"
         start = calendar_month(now).start  # when included credits reset
         token_ok = account.status in (SourceStatus.OK, SourceStatus.STALE)
@@ -180,7 +186,7 @@ class Collector:
             org_endpoints = {"auth_means_no_access": token_ok and not user, "auth_hint": ORG_ENDPOINTS_HINT}
             endpoints = tg.create_task(src("endpoints", lambda: c.endpoints(ns), **org_endpoints))
             # Chained on the listing, not on the whole poll: the model infos overlap the longer listings.
-            models = tg.create_task(self._models_served(ns, endpoints, prev))
+            models = tg.create_task(self._models_served(ns, endpoints, prev)) if model_sizes else None
             statement = tg.create_task(src("statement", lambda: c.statement(ns, user=user)))
             # Only users have `billing/usage/jobs`; an org's job spend is in its statement's jobs lines.
             job_charges = tg.create_task(src("job_charges", lambda: c.job_charges())) if user else None
@@ -208,7 +214,8 @@ class Collector:
                              spaces=spaces.result(), jobs=jobs.result(), storage=storage.result(),
                              resource_groups=groups.result() if groups else None,
                              resource_group_usage=usage.result() if usage else None,
-                             scheduled_jobs=scheduled.result(), live=live.result(), models=models.result(),
+                             scheduled_jobs=scheduled.result(), live=live.result(),
+                             models=models.result() if models else None,
                              model_repos=model_repos.result(), dataset_repos=dataset_repos.result(),
                              members=members.result() if members else None)
 
@@ -229,7 +236,7 @@ class Collector:
         known = {repo: weights for repo, (at, weights) in self._model_weights.items()
                  if repo in repos and 0 <= (now - at).total_seconds() < ttl}
         missing = [repo for repo in repos if repo not in known]
-        answers = await asyncio.gather(*(self.client.model_weights(repo) for repo in missing), return_exceptions=True)
+        answers = await asyncio.gather(*(self._weights_once(repo) for repo in missing), return_exceptions=True)
         failure: BaseException | None = None
         for repo, answer in zip(missing, answers, strict=True):
             if isinstance(answer, ModelWeights):
@@ -240,6 +247,23 @@ class Collector:
         if failure is not None:
             raise failure
         return tuple(known[repo] for repo in repos)
+
+    async def _weights_once(self, repo: str) -> ModelWeights:
+        """One model's weights, asked for once per poll however many namespaces' Endpoints serve it: the first
+        namespace sends the request, the others wait for its answer (or its failure)."""
+        asked = self._weights_asked.get(repo)
+        if asked is not None:
+            return await asyncio.shield(asked)  # a waiter's own timeout must not cancel the request the owner sent
+        asked = self._weights_asked[repo] = asyncio.get_running_loop().create_future()
+        try:
+            weights = await self.client.model_weights(repo)
+        except BaseException as exc:
+            asked.set_exception(exc if isinstance(exc, Exception) else TimedOutError(
+                f"the request for the size of {repo} was cut off", "the next poll will try again"))
+            asked.exception()  # marked as retrieved: no namespace need be waiting for it
+            raise
+        asked.set_result(weights)
+        return weights
 
     async def _jobs(self, ns: str, previous: SourceResult[tuple[Job, ...]] | None) -> tuple[Job, ...]:
         """A namespace's jobs with one listing per poll: the active ones (`stage` filter), plus the finished

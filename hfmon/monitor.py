@@ -106,7 +106,8 @@ class Monitor:
 
     async def poll(self) -> Report:
         """One poll: every source concurrently, then history and the Report off the event loop."""
-        snapshot = await self.collector.poll(self.snapshot)
+        # the model sizes feed the advisor only: a figures-only command does not ask for them
+        snapshot = await self.collector.poll(self.snapshot, model_sizes=not self.figures_only)
         self.snapshot = snapshot
         # SQLite and evaluate over a long history take a few hundred ms: keep the UI's loop free meanwhile.
         report = await asyncio.to_thread(self._evaluate, snapshot, self.clock.now())

@@ -89,6 +89,8 @@ async def test_repo_listings_and_members_are_read_with_their_fields_and_cached()
     assert alice.members is None  # a user has no members listing
     assert acme.members is not None and acme.members.value is not None
     assert [(u.user, u.role, u.is_pro) for u in acme.members.value] == [("alice", "admin", True), ("bob", None, False)]
+    members_req = next(r for r in hub.requests if r.url.path == "/api/organizations/acme/members")
+    assert members_req.url.params["limit"] == "10000"  # the largest page HF's spec allows: few requests
     clock.advance(60)
     await col.poll(first)
     assert hub.count(r"^/api/models$") == 2  # one per namespace, not again a minute later

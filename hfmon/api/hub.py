@@ -52,6 +52,8 @@ PAGE_LIMIT = 500
 STORAGE_PAGE_LIMIT = 1000
 """Repositories per page of `settings/repositories` (the spec allows any `limit`): a large account's storage in
 a few requests instead of one per 100 repositories, each page ~170 kB."""
+MEMBERS_PAGE_LIMIT = 10_000
+"""Org members per page: the largest `limit` HF's published spec allows on `organizations/{name}/members`."""
 MB = 1 << 20
 # Body caps per route, far above any real answer (a 500-item page of Spaces with runtime is ~1 MB; a period
 # statement of a big org a few MB): past them a source fails with "response larger than N MB", memory stays bounded.
@@ -237,7 +239,7 @@ class HubClient:
 
     async def members(self, org: str) -> tuple[OrgMember, ...]:
         """`GET /api/organizations/{org}/members` (every page): who is in the org, with their role."""
-        return await self._paged(self._api(f"organizations/{_seg(org)}/members"), {"limit": PAGE_LIMIT},
+        return await self._paged(self._api(f"organizations/{_seg(org)}/members"), {"limit": MEMBERS_PAGE_LIMIT},
                                  prp.parse_members, optional=True)
 
     async def spaces_hardware(self) -> tuple[HardwareFlavor, ...]:

@@ -12,7 +12,7 @@ from hfmon.fakehub import timeline as tl
 from hfmon.fakehub.catalog import Flavor
 from hfmon.fakehub.hub import Ctx
 from hfmon.fakehub.scenario import JobDef, Org, RepoDef, Scenario, ScheduledJobDef, SpaceDef, period_bounds
-from hfmon.fakehub.wire import HTTPError, Resp, iso_ms, json_resp, not_found, page, page_of
+from hfmon.fakehub.wire import HTTPError, Resp, iso_ms, json_resp, not_found, page_of
 
 JOB_STAGES = frozenset({"COMPLETED", "CANCELED", "ERROR", "DELETED", "RUNNING", "SCHEDULING"})  # the spec's enum
 
@@ -26,6 +26,7 @@ DATASET_EXPAND = frozenset("author cardData citation createdAt description disab
 SPACE_EXPAND = frozenset("author cardData createdAt datasets disabled lastModified likes models private region "
                          "resourceGroup runtime sdk sha siblings subdomain tags trendingScore usedStorage".split())
 STORAGE_LIMIT_MAX = 9007199254740991  # settings/repositories `limit` maximum in HF's OpenAPI spec
+MEMBERS_LIMIT_MAX = 10_000  # organizations/{name}/members `limit` maximum in HF's OpenAPI spec
 RUNNING_STAGES = frozenset({"RUNNING", "RUNNING_BUILDING", "APP_STARTING", "RUNNING_APP_STARTING"})
 
 
@@ -377,7 +378,8 @@ def _org_or_user(ctx: Ctx, parts: list[str]) -> Resp | None:
     if rest[0] == "resource-groups":
         return groups.groups_route(ctx, org, rest[1:])
     if rest == ["members"]:
-        return page(ctx.req, ctx.hub.cached(("members", org.name), lambda: members(scn, org)), scn.page_size)
+        return page_of(ctx.req, ctx.hub.cached(("members", org.name), lambda: members(scn, org)), scn.page_size,
+                       lambda member: member, largest=MEMBERS_LIMIT_MAX)
     if rest == ["settings", "repositories"]:
         return repositories(ctx, org.name)
     return None

@@ -102,11 +102,6 @@ def not_found(what: str = "Not Found") -> HTTPError:
     return HTTPError(404, what)
 
 
-def page(req: Req, items: Sequence[Any], page_size: int) -> Resp:
-    """Cursor pagination: one page of `items` and an absolute Link rel="next" keeping every query param."""
-    return page_of(req, items, page_size, lambda item: item)
-
-
 def page_of(req: Req, rows: Sequence[T], page_size: int, render: Callable[[T], Any],
             memo: Callable[[Hashable, Callable[[], bytes]], bytes] | None = None, memo_key: Hashable = None,
             largest: int | None = None) -> Resp:

@@ -166,6 +166,59 @@ async def test_model_infos_are_fetched_once_for_the_models_served_and_cached(sce
     await collector.aclose()
 
 
+def _shared_model(scn: Scenario, repo: str) -> Scenario:
+    """The scenario with ada-labs' reranker serving `repo`, which an ada Endpoint serves too."""
+    return replace(scn, endpoints=tuple(replace(e, repository=repo) if e.name == "reranker" else e
+                                        for e in scn.endpoints))
+
+
+async def test_a_model_served_in_two_namespaces_is_asked_for_once_per_poll(scenario: Scenario) -> None:
+    shared = "BAAI/bge-small-en-v1.5"  # ada's embedder
+    snapshot, hub, collector = await poll(_shared_model(scenario, shared))
+    await collector.aclose()
+    asked = [r.path for r in hub.requests if r.path.startswith("/api/models/")]
+    assert asked.count(f"/api/models/{shared}") == 1
+    assert len(asked) == len(set(asked)) == 7  # 8 Endpoints, 7 distinct models
+    for ns in ("ada", "ada-labs"):
+        data = snapshot.namespace(ns)
+        assert data is not None and data.models is not None and data.models.status is SourceStatus.OK
+        assert shared in [w.repo_id for w in data.models.value or ()]
+    assert served_models(snapshot)[shared].parameters == next(m for m in scenario.models if m.id == shared).parameters
+
+
+async def test_a_shared_model_request_that_fails_fails_each_namespace_it_serves(scenario: Scenario) -> None:
+    shared = "BAAI/bge-small-en-v1.5"
+    clock = FrozenClock(START)
+    hub = FakeHub(_shared_model(scenario, shared), now=clock.now)
+    hub.route_faults.append(RouteFault(f"/api/models/{shared}", status=503))
+    client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
+                       governor=Governor(backoff_base_s=0.001, max_retries=0))
+    async with Collector(client, clock) as collector:
+        snap = await collector.poll()
+    assert sum(r.path == f"/api/models/{shared}" for r in hub.requests) == 1
+    for ns in ("ada", "ada-labs"):
+        data = snap.namespace(ns)
+        assert data is not None and data.models is not None
+        assert data.models.status is SourceStatus.ERROR and "503" in (data.models.error or "")
+    northwind = snap.namespace("northwind")
+    assert northwind is not None and northwind.models is not None and northwind.models.status is SourceStatus.OK
+
+
+async def test_a_poll_without_model_sizes_asks_for_none(scenario: Scenario) -> None:
+    clock = FrozenClock(START)
+    hub = FakeHub(scenario, now=clock.now)
+    client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock)
+    async with Collector(client, clock) as collector:
+        snap = await collector.poll(model_sizes=False)
+    assert not any(r.path.startswith("/api/models/") for r in hub.requests)
+    assert all(ns.models is None for ns in snap.namespaces)
+    full, _, collector = await poll(scenario)
+    await collector.aclose()
+    every = {s.name: s.status for s in full.sources()}
+    assert {s.name: s.status for s in snap.sources()} == {
+        name: status for name, status in every.items() if not name.startswith("models:")}  # the rest as before
+
+
 async def test_a_model_the_hub_does_not_show_is_unknown_and_a_5xx_fails_the_source(scenario: Scenario) -> None:
     gone = replace(scenario, models=tuple(m for m in scenario.models if m.id != "meta-llama/Llama-3.1-8B-Instruct"))
     snapshot, _, collector = await poll(gone)

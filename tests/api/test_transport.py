@@ -137,6 +137,26 @@ async def test_malformed_or_truncated_json_is_a_bad_response(body: bytes) -> Non
         await http.get_json("https://hub.test/api/settings/billing/usage-v2")
 
 
+@pytest.mark.parametrize(("body", "expected"), [
+    # integers of 19 digits and more: json's exact int, never a float (orjson would read a float past 64 bits)
+    (b'{"usedStorage": 123456789012345678901234567890}', {"usedStorage": 123456789012345678901234567890}),
+    (b'[-9309660567069422392, 18446744073709551616]', [-9309660567069422392, 18446744073709551616]),
+    (b'{"a": 0.1, "b": 1e-7, "c": -0.0, "d": 17976931348623157e292}', {"a": 0.1, "b": 1e-7, "c": -0.0,
+                                                                      "d": 1.7976931348623157e308}),
+    (b'{"x": NaN}', None),  # json reads NaN (the parsers refuse it); orjson does not
+    ('{"label": "caf\u00e9 é"}'.encode("utf-16"), {"label": "café é"}),  # json detects UTF-16
+])
+async def test_json_bodies_decode_to_the_values_json_gives(body: bytes, expected: object) -> None:
+    http, _ = requester(lambda r: httpx2.Response(200, content=body))
+    got = await http.get_json("https://hub.test/api/spaces")
+    if expected is None:
+        assert got["x"] != got["x"]  # NaN, as json.loads gives it
+    else:
+        assert got == expected
+        assert [type(v) for v in (got.values() if isinstance(got, dict) else got)] == [
+            type(v) for v in (expected.values() if isinstance(expected, dict) else expected)]  # type: ignore[union-attr]
+
+
 async def test_pagination_follows_absolute_links_with_their_query() -> None:
     def pages(request: httpx2.Request) -> httpx2.Response:
         cursor = request.url.params.get("cursor")

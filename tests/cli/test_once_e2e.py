@@ -109,6 +109,9 @@ def test_json_matches_the_scenario_and_the_schema(fake: Callable[..., Served]) -
     for name, source in doc["sources"].items():
         expected = "no_access" if name.startswith(billing_kinds) and name.split(":")[1] in no_billing_orgs else "ok"
         assert source["status"] == expected, (name, source)
+    # the sizes of the models Endpoints serve feed the advisor only, which `--once` never runs: not asked for
+    assert not any(r.path.startswith("/api/models/") for r in served.hub.requests)
+    assert not any(name.startswith("models:") for name in doc["sources"])
     assert_no_token(run, FULL_TOKEN)
 
 

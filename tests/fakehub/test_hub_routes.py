@@ -36,6 +36,11 @@ def test_org_overview_carries_the_plan_and_members_paginate(hub: FakeHub) -> Non
     assert get_json(hub, f"{HUB}/api/organizations/northwind/overview")["plan"] == "enterprise"
     r = get(hub, f"{HUB}/api/organizations/northwind/members")
     assert len(r.json()) == hub.scenario.page_size and 'rel="next"' in r.headers["Link"]
+    seats = next(o.seats for o in hub.scenario.orgs if o.name == "northwind")
+    # HF's spec allows `limit` up to 10,000 here (hfmon asks for that): every member in one page
+    whole = get(hub, f"{HUB}/api/organizations/northwind/members?limit=10000")
+    assert len(whole.json()) == seats > hub.scenario.page_size and "Link" not in whole.headers
+    assert whole.json()[:hub.scenario.page_size] == r.json()
 
 
 def test_space_listing_pages_with_absolute_links_that_keep_every_query_param(hub: FakeHub) -> None:
