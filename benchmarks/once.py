@@ -205,6 +205,10 @@ def history_figure(resources: int, runs: int) -> dict[str, Any]:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{target}{suffix}").unlink(missing_ok=True)
             shutil.copyfile(seeded, target)
+            # at rest on disk, as a user's history file is: else the run's checkpoint (its fsync of the database
+            # file) also writes out the whole fresh copy, which no user's run pays
+            with target.open("rb+") as copy:
+                os.fsync(copy.fileno())
 
         hfmon = [str(BIN / "hfmon"), "once", "--json"]
         fresh()

@@ -34,6 +34,7 @@ from hfmon.store import figures as figures_read
 from hfmon.store import provider_points
 from hfmon.store import queries as q
 from hfmon.store.aggregates import window_times
+from hfmon.store.checkpoint import AUTOCHECKPOINT_PAGES, Checkpointer
 from hfmon.store.extract import (
     decode_money,
     decode_time,
@@ -152,6 +153,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         _enable_wal(conn)
         conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
         conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
+        conn.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")  # polls checkpoint in the background
         if version < SCHEMA_VERSION:
             conn.execute("BEGIN IMMEDIATE")
             try:
@@ -178,6 +180,7 @@ class HistoryStore:
         self._loaded: _Loaded | None = None  # what the last load read (the next one adds only what is newer)
         self.path = path
         self.retention = timedelta(days=retention_days)
+        self._checkpoints = Checkpointer(path, SYNCHRONOUS)  # a poll's pages reach the file off the caller's path
 
     @classmethod
     def open(cls, path: Path | None = None, *, retention_days: int = DEFAULT_RETENTION_DAYS) -> HistoryStore:
@@ -219,7 +222,8 @@ class HistoryStore:
         return store
 
     def close(self) -> None:
-        """Close the file (committed data is already safe)."""
+        """Close the file (committed data is already safe), after the background checkpoint running, if any."""
+        self._checkpoints.wait()
         with self._lock:
             self._conn.close()
 
@@ -275,6 +279,7 @@ class HistoryStore:
                 record_poll(conn, at)
 
         self._run(write)
+        self._checkpoints.start()
         if self._loaded is not None and at <= self._loaded.mark:  # not after what was read: read it all again
             self._loaded = None
         if self._pruned_for is None or snapshot.taken_at - self._pruned_for >= PRUNE_EVERY:
@@ -299,6 +304,7 @@ class HistoryStore:
         reference, deleted = self._run(delete)
         if deleted:
             self._loaded = None  # rows read before may be gone
+            self._checkpoints.start()
         if reference is not None:
             self._pruned_for = decode_time(reference)
         return deleted
