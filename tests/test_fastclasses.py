@@ -1,0 +1,194 @@
+"""hfmon.fastclasses: dataclass methods built as closures behave exactly as the standard library's compiled ones.
+
+Each class below is created twice, once with the standard library's generators and once with hfmon's, and every
+method's outcome (value, or exception type and message) is compared on the same inputs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from hfmon import fastclasses
+
+pytestmark = pytest.mark.skipif(not fastclasses.STOCK, reason="only Python 3.11 and 3.12 compile each method")
+
+
+@contextmanager
+def stock_generators() -> Iterator[None]:
+    """The standard library's own method generators while the block runs."""
+    ours = {name: getattr(dataclasses, name) for name in fastclasses.STOCK}
+    for name, fn in fastclasses.STOCK.items():
+        setattr(dataclasses, name, fn)
+    try:
+        yield
+    finally:
+        for name, fn in ours.items():
+            setattr(dataclasses, name, fn)
+
+
+def both(make: Callable[[], type]) -> tuple[type, type]:
+    """The class `make` defines, built by the standard library and by hfmon.fastclasses."""
+    with stock_generators():
+        stock = make()
+    return stock, make()
+
+
+def outcome(call: Callable[[], Any]) -> tuple[str, Any]:
+    """What a call gives: ("value", result) or ("raises", exception type name, message)."""
+    try:
+        return ("value", call())
+    except Exception as exc:  # noqa: BLE001 - the exception is what is compared
+        return ("raises", f"{type(exc).__name__}: {exc}")
+
+
+def shown(obj: object) -> str:
+    """repr() without the address that object's own repr shows."""
+    return re.sub(" at 0x[0-9a-f]+", "", repr(obj))
+
+
+def behaviour(cls: type, args: list[tuple[Any, ...]]) -> list[tuple[str, Any]]:
+    """Every generated method's outcome over instances built from `args`, pairwise, and on a foreign object."""
+    objs = [cls(*a) for a in args]
+    seen: list[tuple[str, Any]] = []
+    for a in objs:
+        seen.append(outcome(lambda a=a: shown(a)))
+        seen.append(outcome(lambda a=a: "identity" if hash(a) == object.__hash__(a) else hash(a)))
+        for b in [*objs, object(), (1,)]:
+            for op in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
+                seen.append(outcome(lambda a=a, b=b, op=op: getattr(a, op)(b)))
+            seen.append(outcome(lambda a=a, b=b: a == b))
+            seen.append(outcome(lambda a=a, b=b: a < b))
+        for name in (*[f.name for f in dataclasses.fields(a)], "extra"):
+            seen.append(outcome(lambda a=a, name=name: setattr(a, name, 7)))
+            seen.append(outcome(lambda a=a: shown(a)))
+            seen.append(outcome(lambda a=a, name=name: delattr(a, name)))
+    for name in ("__repr__", "__eq__", "__lt__", "__hash__", "__setattr__", "__delattr__"):
+        fn = cls.__dict__.get(name)
+        seen.append(("names", None if fn is None else (fn.__name__, fn.__qualname__, fn.__module__)))
+    return seen
+
+
+def test_frozen_class_with_shown_compared_and_hashed_fields_behaves_as_the_standard_librarys() -> None:
+    def make() -> type:
+        @dataclass(frozen=True)
+        class Price:
+            """A priced thing."""
+
+            name: str
+            cents: int
+            note: str = field(default="", repr=False)
+            tags: tuple[str, ...] = field(default=(), compare=False)
+            cache: int = field(default=0, hash=False)
+
+        return Price
+
+    stock, ours = both(make)
+    args = [("gpu", 100), ("gpu", 100, "x", ("a",)), ("cpu", 5, "", (), 3), ("gpu", 101)]
+    assert behaviour(ours, args) == behaviour(stock, args)
+
+
+@pytest.mark.parametrize("options", [{}, {"order": True}, {"frozen": True, "order": True}, {"unsafe_hash": True},
+                                     {"frozen": True, "slots": True}, {"eq": False}, {"repr": False},
+                                     {"frozen": True, "kw_only": False, "match_args": False}])
+def test_each_option_behaves_as_the_standard_librarys(options: dict[str, bool]) -> None:
+    def make() -> type:
+        @dataclass(**options)
+        class Row:
+            """A row."""
+
+            a: int
+            b: Any = None
+
+        return Row
+
+    stock, ours = both(make)
+    args = [(1,), (1, 2), (2, 1), (1, [3])]  # a list: unhashable, so hash() raises alike
+    assert behaviour(ours, args) == behaviour(stock, args)
+
+
+@pytest.mark.parametrize("fields", [0, 1])
+def test_classes_with_no_field_or_one_compare_and_hash_as_tuples(fields: int) -> None:
+    def make() -> type:
+        if fields == 0:
+            @dataclass(frozen=True, order=True)
+            class Empty:
+                """Nothing."""
+
+            return Empty
+
+        @dataclass(frozen=True, order=True)
+        class One:
+            """One field."""
+
+            x: int
+
+        return One
+
+    stock, ours = both(make)
+    args = [()] if fields == 0 else [(1,), (2,), (1,)]
+    assert behaviour(ours, args) == behaviour(stock, args)
+    assert hash(ours(*args[0])) == hash(tuple(args[0]))
+
+
+def test_a_subclass_of_a_frozen_class_keeps_its_rules() -> None:
+    def make() -> type:
+        @dataclass(frozen=True)
+        class Base:
+            """A base."""
+
+            a: int
+
+        @dataclass(frozen=True)
+        class Child(Base):
+            """A child with one more field."""
+
+            b: int = 0
+
+        class Plain(Child):
+            """Not a dataclass: may set attributes that are not fields."""
+
+        return Plain
+
+    stock, ours = both(make)
+    args = [(1,), (1, 2)]
+    assert behaviour(ours, args) == behaviour(stock, args)
+    plain = ours(1)
+    plain.extra = 5
+    assert plain.extra == 5
+
+
+def test_a_recursive_repr_shows_dots() -> None:
+    def make() -> type:
+        @dataclass
+        class Node:
+            """A node that may hold itself."""
+
+            value: int
+            children: list[Any] = field(default_factory=list)
+
+        return Node
+
+    stock, ours = both(make)
+    reprs = []
+    for cls in (stock, ours):
+        node = cls(1)
+        node.children.append(node)
+        reprs.append(repr(node))
+    assert reprs[0] == reprs[1]
+    assert reprs[1].endswith("(value=1, children=[...])")
+
+
+def test_hfmon_classes_get_the_closures() -> None:
+    from hfmon.models import Space
+
+    for name in ("__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
+        fn = getattr(Space, name)
+        assert getattr(fn, "__wrapped__", fn).__code__.co_filename == fastclasses.__file__, name
+        assert fn.__qualname__ == f"Space.{name}"
