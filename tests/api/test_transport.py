@@ -141,6 +141,7 @@ async def test_malformed_or_truncated_json_is_a_bad_response(body: bytes) -> Non
     # integers of 19 digits and more: json's exact int, never a float (orjson would read a float past 64 bits)
     (b'{"usedStorage": 123456789012345678901234567890}', {"usedStorage": 123456789012345678901234567890}),
     (b'[-9309660567069422392, 18446744073709551616]', [-9309660567069422392, 18446744073709551616]),
+    (b'[12345678901234567890123,\n\t1.000000000000000000001]', [12345678901234567890123, 1.0]),
     (b'{"a": 0.1, "b": 1e-7, "c": -0.0, "d": 17976931348623157e292}', {"a": 0.1, "b": 1e-7, "c": -0.0,
                                                                       "d": 1.7976931348623157e308}),
     (b'{"x": NaN}', None),  # json reads NaN (the parsers refuse it); orjson does not
