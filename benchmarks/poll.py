@@ -97,7 +97,6 @@ def baseline(base: str, namespaces: list[str], user: str) -> tuple[float, int]:
     shared session; raw GETs where HfApi has no method)."""
     import httpx2
     from huggingface_hub import HfApi, constants, get_session, set_client_factory
-    from huggingface_hub.utils._pagination import paginate
 
     sent = [0]
 
@@ -155,9 +154,9 @@ def baseline(base: str, namespaces: list[str], user: str) -> tuple[float, int]:
         attempt(partial(api.list_inference_endpoints_hardware, namespace=ns))
         attempt(partial(api.list_jobs, namespace=ns), drain=True)
         raw(f"/api/scheduled-jobs/{ns}")
-        # list_user_repos as huggingface_hub pages it, with hfmon's larger page (the spec allows any limit)
-        storage = "/api/settings/repositories" if user_ns else f"/api/organizations/{ns}/settings/repositories"
-        attempt(partial(paginate, f"{base}{storage}", {"limit": STORAGE_PAGE_LIMIT}, headers), drain=True)
+        # huggingface_hub's own listing, with the page the server gives when no `limit` is asked for (hfmon asks
+        # for STORAGE_PAGE_LIMIT: fewer requests than this script makes on a large account)
+        attempt(partial(api.list_user_repos, None if user_ns else ns), drain=True)
         attempt(partial(api.list_models, author=ns, expand=repos_expand), drain=True)
         attempt(partial(api.list_datasets, author=ns, expand=repos_expand), drain=True)
         if not user_ns:

@@ -91,6 +91,8 @@ async def test_repo_listings_and_members_are_read_with_their_fields_and_cached()
     assert [(u.user, u.role, u.is_pro) for u in acme.members.value] == [("alice", "admin", True), ("bob", None, False)]
     members_req = next(r for r in hub.requests if r.url.path == "/api/organizations/acme/members")
     assert members_req.url.params["limit"] == "10000"  # the largest page HF's spec allows: few requests
+    storage_req = next(r for r in hub.requests if r.url.path == "/api/organizations/acme/settings/repositories")
+    assert storage_req.url.params["limit"] == "10000"  # the spec allows any limit; 10,000 is ~1.7 MB a page
     clock.advance(60)
     await col.poll(first)
     assert hub.count(r"^/api/models$") == 2  # one per namespace, not again a minute later
