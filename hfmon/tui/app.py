@@ -39,8 +39,9 @@ from hfmon.tui.screens.storage import StorageView
 from hfmon.tui.state import ViewState
 from hfmon.tui.themes import THEMES, tones
 from hfmon.tui.tools import TableTools
+from hfmon.tui.widgets.cells import TOTAL_KEY
 from hfmon.tui.widgets.footer import ScreenFooter
-from hfmon.tui.widgets.table import TOTAL_KEY, KeyedTable
+from hfmon.tui.widgets.table import KeyedTable
 
 if TYPE_CHECKING:
     from hfmon.monitor import ReportSource

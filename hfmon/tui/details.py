@@ -17,7 +17,7 @@ from hfmon import format as fmt
 from hfmon.costs.timeline import HardwarePrice, StateSpan, rated_spans
 from hfmon.report import CrossCheck, EndpointRow, JobRow, Report, ResourceCost, SpaceRow
 from hfmon.tui.rows import ENDPOINT_TONES, JOB_TONES, SPACE_TONES, Tones
-from hfmon.tui.widgets.table import Cell, Column
+from hfmon.tui.widgets.cells import Cell, Column
 
 TIMELINE_ROWS = 12  # the most recent states; the rest are summed in one line
 

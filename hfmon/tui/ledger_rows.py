@@ -9,7 +9,7 @@ from hfmon import format as fmt
 from hfmon.ledger import UsageFigures
 from hfmon.report import Total
 from hfmon.tui.rows import Tones, num_cell
-from hfmon.tui.widgets.table import Column, Row, cell
+from hfmon.tui.widgets.cells import Column, Row, cell
 
 PROXY_MODEL_COLUMNS = (
     Column("name", "Model", flex=True), Column("requests", "Requests", True), Column("errors", "Errors", True),

@@ -8,7 +8,7 @@ from decimal import Decimal
 from hfmon import format as fmt
 from hfmon.report import Report
 from hfmon.tui.rows import Tones, in_namespace, num_cell, toned
-from hfmon.tui.widgets.table import Cell, Column, Row, cell
+from hfmon.tui.widgets.cells import Cell, Column, Row, cell
 
 REPO_COLUMNS = (
     Column("name", "Repo", flex=True), Column("type", "Type"), Column("size", "Size", True),

@@ -11,7 +11,7 @@ from hfmon.models import SourceStatus
 from hfmon.report import CheckStatus, EndpointRow, Report, ResourceCost, SourceState, SpaceRow
 from hfmon.tui.row_cache import CellBuilder, RowCache
 from hfmon.tui.rows_time import spark_cell, total_cell, window_rows
-from hfmon.tui.widgets.table import Cell, Column, Row, Styled, cell
+from hfmon.tui.widgets.cells import Cell, Column, Row, Styled, cell
 
 Tones = Mapping[str, str]
 """Tone name (good, warn, bad, muted, accent) -> Rich style, taken from the current theme."""

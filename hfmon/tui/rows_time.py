@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from hfmon import format as fmt
 from hfmon.report import Report, Total
-from hfmon.tui.widgets.table import Cell, Row, Styled, cell
+from hfmon.tui.widgets.cells import Cell, Row, Styled, cell
 
 Tones = Mapping[str, str]
 

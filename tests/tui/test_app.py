@@ -16,8 +16,9 @@ from hfmon.errors import AuthError
 from hfmon.models import SourceStatus
 from hfmon.report import Report, SourceState
 from hfmon.tui.app import HfmonApp
+from hfmon.tui.widgets.cells import TOTAL_KEY
 from hfmon.tui.widgets.panel import Panel
-from hfmon.tui.widgets.table import TOTAL_KEY, KeyedTable
+from hfmon.tui.widgets.table import KeyedTable
 from tests.tui.builder import FakeSource, build_report, with_sources
 from tests.tui.toasts import toasts_raised
 
@@ -137,7 +138,7 @@ async def test_refresh_updates_rows_in_place_keeping_the_cursor(monkeypatch: pyt
         assert "alice/tts-test" not in row_keys(spaces)
         key = spaces.coordinate_to_cell_key(spaces.cursor_coordinate).row_key.value
         assert key == "acme/rag-demo"
-        assert spaces.get_cell("acme/rag-demo", "billed").plain == "$1,090.00"
+        assert spaces.get_cell("acme/rag-demo", "billed").cell.plain == "$1,090.00"
         assert "updated just now" in text_of(app, "#statusbar")
 
 
@@ -356,4 +357,4 @@ async def test_80x24_with_no_color_shows_every_screen(monkeypatch: pytest.Monkey
             await pilot.pause()
             assert app.query_one(f"#view-{app.active_screen_id} .body").region.height > 0
         # states and badges are words, so they survive without colour
-        assert table(app, "checks").get_row("total spaces acme")[0].plain == "DRIFT"
+        assert table(app, "checks").get_row("total spaces acme")[0].cell.plain == "DRIFT"

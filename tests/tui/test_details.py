@@ -213,11 +213,11 @@ async def test_the_window_key_rescopes_the_top_bar_and_the_spend_table() -> None
         # alice 3.00 + acme's known 10.00; acme's endpoints are unknown, so the whole is partial
         assert "24h at least $13.00" in text_of(app, "#topbar")
         spend = table(app, "spend")
-        assert spend.get_cell("alice", "total").plain == "$3.00"
-        assert spend.get_cell("alice", "invoice").plain == "+50% vs before"  # 3.00 against 2.00
-        assert spend.get_cell("acme", "endpoints").plain == "unknown"
-        assert spend.get_cell("acme", "total").plain == "at least $10.00"
-        assert spend.get_cell("acme", "invoice").plain == "— vs before"
+        assert spend.get_cell("alice", "total").cell.plain == "$3.00"
+        assert spend.get_cell("alice", "invoice").cell.plain == "+50% vs before"  # 3.00 against 2.00
+        assert spend.get_cell("acme", "endpoints").cell.plain == "unknown"
+        assert spend.get_cell("acme", "total").cell.plain == "at least $10.00"
+        assert spend.get_cell("acme", "invoice").cell.plain == "— vs before"
         assert "last 24 h" in str(app.query_one("#spend-panel", Panel).border_title)
         await pilot.press("n")  # alice only: her own figure, with its trend
         await pilot.pause()
@@ -225,7 +225,7 @@ async def test_the_window_key_rescopes_the_top_bar_and_the_spend_table() -> None
         await pilot.press("w", "w", "w")  # 7 d, 30 d, back to this period
         await pilot.pause()
         # billed this period again: 1.74 + 9.35 + 44.80 + 1.51, storage unread
-        assert app.window == "period" and spend.get_cell("alice", "total").plain == "at least $57.40"
+        assert app.window == "period" and spend.get_cell("alice", "total").cell.plain == "at least $57.40"
 
 
 async def test_opening_a_detail_leaves_the_garbage_collector_on() -> None:

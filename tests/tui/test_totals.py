@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from hfmon.tui.widgets.table import TOTAL_KEY, KeyedTable
+from hfmon.tui.widgets.cells import TOTAL_KEY
+from hfmon.tui.widgets.table import KeyedTable
 from tests.tui.test_app import all_row_keys, app_for, settle, table
 
 
 def totals(t: KeyedTable, column: str) -> str:
-    return str(t.get_cell(TOTAL_KEY, column).plain)
+    return str(t.get_cell(TOTAL_KEY, column).cell.plain)
 
 
 async def test_the_endpoints_totals_row_sums_what_is_shown_and_stays_last() -> None:

@@ -16,8 +16,9 @@ from hfmon.scrub import scrub
 from hfmon.tui.rows import Tones, in_namespace, toned
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
+from hfmon.tui.widgets.cells import Cell, Column, Row, cell
 from hfmon.tui.widgets.panel import Panel
-from hfmon.tui.widgets.table import Cell, Column, KeyedTable, Row, cell
+from hfmon.tui.widgets.table import KeyedTable
 
 ADVICE_COLUMNS = (
     Column("resource", "Resource", flex=True), Column("kind", "Finding"), Column("saving", "Saves /month", True),

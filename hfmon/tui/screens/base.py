@@ -8,8 +8,9 @@ from textual.widgets import Static
 
 from hfmon import format as fmt
 from hfmon.tui.state import ViewState
+from hfmon.tui.widgets.cells import Row
 from hfmon.tui.widgets.panel import Panel
-from hfmon.tui.widgets.table import KeyedTable, Row
+from hfmon.tui.widgets.table import KeyedTable
 
 LOADING = "Waiting for the first poll… nothing is shown until real data arrives."
 

@@ -3,125 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal
-from typing import Any, NamedTuple, Self
+from itertools import compress
+from operator import ne
+from typing import Any, Self
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual.binding import Binding
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowKey
 
-
-class Styled(NamedTuple):
-    """Text with one Rich style (cheaper to build and compare than a Rich Text)."""
-
-    text: str
-    style: str = ""
+from hfmon.tui.widgets.cells import FLEX_MIN, TOTAL_KEY, Cell, Column, LiveCell, Row, text_width, totals_row, widest
 
 
-class Cell(NamedTuple):
-    """A table cell: its text and style, and the value it sorts by (so `$99` sorts below `$1,200`).
+class KeyedTable(DataTable[LiveCell]):
+    """Rows identified by stable keys: `apply()` adds, updates and removes rows without rebuilding the table.
 
-    A tuple of plain values, not a Rich Text, so a 1,000-row refresh builds and compares cells cheaply; the
-    Text is made only when a visible row is drawn.
+    The table measures its columns itself (each column as wide as its widest text, the flex column fitted to
+    the screen) and tells the DataTable the size that gives; the DataTable holds `LiveCell`s over `_shown`.
     """
-
-    plain: str
-    sort: tuple[Any, ...] = ()
-    style: str = ""
-    right: bool = False
-    wrap: bool = False  # set by the table for a Column.wrap column
-
-    def __rich__(self) -> Text:
-        # A cell cut to a narrower column (see Column.flex) ends in "…", or wraps onto more lines if it may
-        return Text(self.plain, style=self.style, justify="right" if self.right else "left", end="",
-                    no_wrap=not self.wrap, overflow="fold" if self.wrap else "ellipsis")
-
-
-def cell(text: str | Styled, value: Any = None, *, style: str = "", right: bool = False) -> Cell:
-    """A cell sorting by `value`, or by its text when no value is given; missing values sort last."""
-    if isinstance(text, Styled):
-        style = text.style or style
-        text = text.text
-    if value is not None:
-        return Cell(text, (0, value), style, right)
-    if text in ("", "—", "unpriced"):
-        return Cell(text, (1, text), style, right)
-    return Cell(text, (0, text.lower()), style, right)
-
-
-def _width(text: str) -> int:
-    """Cells `text` takes: len for ASCII (4x faster than cell_len over a 1,000-row column)."""
-    return len(text) if text.isascii() else cell_len(text)
-
-
-def _widest(texts: list[str]) -> int:
-    """The widest of many texts, measured in one pass (this runs over every cell of a 1,000-row table)."""
-    if not texts:
-        return 0
-    return max(map(len, texts)) if "".join(texts).isascii() else max(map(cell_len, texts))
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    """A column: its key, its label, whether numbers in it sort largest first, and how it fits a narrow screen.
-
-    A `flex` column (at most one per table, holding long names) shrinks, cut with "…", until every column
-    that is not `extra` fits on screen; it never grows past its content. `extra` columns may go off-screen
-    to the right (reached by scrolling), so they come last. A `wrap` flex column wraps its text onto more
-    lines instead of cutting it (for advice that must be read whole; only in small tables).
-    """
-
-    key: str
-    label: str
-    numeric: bool = False
-    flex: bool = False
-    extra: bool = False
-    wrap: bool = False
-    total: bool = False  # money: the totals row adds it up over the rows shown
-
-
-FLEX_MIN = 12
-"""A flex column never gets narrower than this, however many columns follow it."""
-
-
-Row = tuple[str, tuple[Cell, ...]]
-
-TOTAL_KEY = "\x00total"
-"""The key of the totals row (no resource can have it)."""
-PINNED = 2
-"""`Cell.sort[0]` of a cell that stays below every other row in either direction (the totals row)."""
-
-
-def totals_row(spec: Sequence[Column], rows: Sequence[tuple[Cell, ...]]) -> tuple[Cell, ...]:
-    """The totals row of `rows`: each `total` column added up. A row whose amount is unknown makes the sum a
-    lower bound, marked `+` (`$1,223.35+`: narrower than "at least", so the money columns stay on an 80-column
-    screen), and the first column says what `+` means; with no amount known it is `unknown`."""
-    from hfmon import format as fmt  # a widget module that needs money words only here
-    from hfmon.report import Total
-
-    out: list[Cell] = []
-    partial = False
-    for i, col in enumerate(spec):
-        text = ""
-        if i and col.total:
-            sorts = [r[i].sort for r in rows]  # (0, amount), or (1, text) where the amount is unknown
-            missing: list[tuple[str, Decimal | None]] = [(str(n), None) for n, s in enumerate(sorts) if s[0] != 0]
-            known = [s[1] for s in sorts if s[0] == 0]
-            # the known amounts as one part: the same sum as part by part, with one Total.of call per column
-            total = Total.of([*missing, ("known", sum(known, Decimal(0)))] if known else missing, Decimal(0))
-            text = fmt.money(total.known, missing=fmt.UNKNOWN) + ("" if total.complete or total.known is None else "+")
-            partial = partial or text.endswith("+")
-        out.append(Cell(text, (PINNED,), "bold", right=col.numeric))
-    first = f"Total of {len(rows)}" + (" (+: at least)" if partial else "")
-    return (out[0]._replace(plain=first), *out[1:])
-
-
-class KeyedTable(DataTable[Cell]):
-    """Rows identified by stable keys: `apply()` adds, updates and removes rows without rebuilding the table."""
 
     BINDINGS = [
         Binding("s", "cycle_sort", "Sort", id="sort"),
@@ -140,7 +40,7 @@ class KeyedTable(DataTable[Cell]):
         self.filter_text = ""
         self._all: dict[str, tuple[Cell, ...]] = {}
         self._shown: dict[str, tuple[Cell, ...]] = {}
-        self._keys: dict[str, RowKey] = {}  # made once: update_cell with a str builds and hashes a new key
+        self._keys: dict[str, RowKey] = {}  # the DataTable's key of each row, for removing it
         self._totals = any(c.total for c in self.spec)
         self._flex = next((i for i, c in enumerate(self.spec) if c.flex), None)
         self._wrap = next((i for i, c in enumerate(self.spec) if c.wrap and c.flex), None)
@@ -156,16 +56,19 @@ class KeyedTable(DataTable[Cell]):
         self._fit_flex()
 
     def _measure(self, columns: set[int] | None = None) -> None:
-        """Measure the widest text of each column (of `columns` only: the others did not change)."""
-        if self._flex is None:
-            return
+        """Measure the widest text of each column (of `columns` only: the others did not change) and size the
+        table to it."""
         rows = list(self._shown.values())
         if columns is None or len(self._natural) != len(self.spec):
             columns = set(range(len(self.spec)))
             self._natural = [0] * len(self.spec)
+        table_columns = self._columns()
         for i in columns:
-            self._natural[i] = max(_width(self._label(self.spec[i]).plain), _widest([row[i].plain for row in rows]))
-        self._fit_flex()
+            self._natural[i] = max(text_width(self._label(self.spec[i]).plain), widest([row[i].plain for row in rows]))
+            if table_columns[i].auto_width:
+                table_columns[i].content_width = self._natural[i]
+        if not self._fit_flex():
+            self._fit_size()
 
     def flex_width(self, available: int) -> int | None:
         """The flex column's text width when the table is `available` cells wide (None: no flex column)."""
@@ -176,32 +79,56 @@ class KeyedTable(DataTable[Cell]):
                      if i != self._flex and not c.extra)
         return max(FLEX_MIN, min(self._natural[self._flex], available - others - pad))
 
-    def _fit_flex(self) -> None:
+    def _fit_flex(self) -> bool:
+        """Fit the flex column to the width on screen; whether its width changed (then the table was laid out)."""
         if self._flex is None or not self.size.width:
-            return
+            return False
         available, height = self.size
         pad = 2 * self.cell_padding
         if sum(self._natural) + pad * len(self._natural) > available:  # columns go off-screen: a scrollbar row
             height -= self.styles.scrollbar_size_horizontal
-        lines = len(self._shown) if self._wrap is None else sum(r.height or 1 for r in self.rows.values())
+        lines = len(self._shown) if self._wrap is None else sum(r.height for r in self.rows.values())
         if lines + self.header_height > height:  # the vertical scrollbar takes a column
             available -= self.styles.scrollbar_size_vertical
         width = self.flex_width(available)
-        column = self.columns[self._column_key(self.spec[self._flex].key)]
+        column = self._columns()[self._flex]
         if width is None or (not column.auto_width and column.width == width):
-            return
+            return False
         column.auto_width, column.width = False, width
         self._relayout()
+        return True
 
     def _relayout(self) -> None:
-        """Redraw after a column width changed; wrapped rows measure their height again."""
+        """Redraw after a column width changed; wrapped rows take the lines their text needs at the new width."""
         if self._wrap is not None:
-            for row in self.rows.values():
-                row.height = 0  # auto-height rows with height 0 are measured when next laid out
-            self._new_rows.update(self.rows)
+            self._fit_heights()
+        self._fit_size()
         self.notify_style_update()  # Textual's public way to drop the rendered rows and cells
-        self._require_update_dimensions = True  # no public call re-measures the table for a new column width
         self.refresh(layout=True)
+
+    def _fit_heights(self) -> None:
+        """Give each row of a wrapping table the lines its wrapped cell takes in the flex column's width."""
+        assert self._wrap is not None
+        console, column = self.app.console, self._columns()[self._wrap]
+        width = column.width if not column.auto_width else column.content_width
+        for key, cells in self._shown.items():
+            row_key = self._keys[key]
+            lines = max(1, len(cells[self._wrap].__rich__().wrap(console, max(1, width))))
+            row = self.rows[row_key]
+            if row.height != lines:
+                row.height = lines
+                # the public way to tell the table that a row changed (its line offsets are cached per change)
+                self.update_cell(row_key, column.key, LiveCell(self._shown, key, self._wrap))
+
+    def _fit_size(self) -> None:
+        """Tell the scrolling how big the table is now (what Textual works out when rows come or go)."""
+        width = sum(c.get_render_width(self) for c in self.columns.values())
+        lines = self.row_count if self._wrap is None else sum(r.height for r in self.rows.values())
+        self.virtual_size = Size(width, lines + (self.header_height if self.show_header else 0))
+
+    def _columns(self) -> list[Any]:
+        """The DataTable's columns, in `spec` order."""
+        return [self.columns[self._column_key(c.key)] for c in self.spec]
 
     def _label(self, col: Column) -> Text:
         arrow = ""
@@ -248,7 +175,7 @@ class KeyedTable(DataTable[Cell]):
 
     def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
                 recompose: bool = False) -> Self:
-        """Refresh, or during a bulk update note that one is due (one refresh instead of one per cell)."""
+        """Refresh, or during a bulk update note that one is due (one refresh instead of one per change)."""
         if self._bulk is not None and not regions and not recompose:
             self._bulk = self._bulk or layout
             return self
@@ -262,9 +189,8 @@ class KeyedTable(DataTable[Cell]):
         finally:
             layout, self._bulk = self._bulk, None
             if changed:
-                # Textual caches rendered cells and lines keyed by an update counter that every change bumps:
-                # left alone they pile up to their LRU bounds (tens of MB) before the old ones go. What was
-                # rendered before this change is never drawn again, so drop it now.
+                # The cells shown changed under the DataTable (see LiveCell): drop what it rendered before. This
+                # also keeps Textual's render caches from piling up to their LRU bounds (tens of MB).
                 self.notify_style_update()
             self.refresh(layout=layout)
 
@@ -276,36 +202,28 @@ class KeyedTable(DataTable[Cell]):
         changed = False
         resized = False  # rows came or went: every column's width may change
         touched: set[int] = set()  # columns where a cell changed
-        for key in [k for k in self._shown if k not in wanted]:
+        shown, width = self._shown, len(self.spec)
+        for key in [k for k in shown if k not in wanted]:
             self.remove_row(self._keys.pop(key))
-            del self._shown[key]
+            del shown[key]
             reorder = resized = True
-        columns = [self.columns[self._column_key(c.key)] for c in self.spec]
         sort_at = next((i for i, c in enumerate(self.spec) if c.key == self.sort_key), -1)
         for key, cells in wanted.items():
-            old = self._shown.get(key)
+            old = shown.get(key)
+            shown[key] = cells
             if old is None:
-                self._keys[key] = self.add_row(*cells, key=key, height=1 if self._wrap is None else None)
+                self._keys[key] = self.add_row(*(LiveCell(shown, key, i) for i in range(width)), key=key)
                 reorder = resized = True
             elif old != cells:
                 changed = True
-                for i, (column, new, before) in enumerate(zip(columns, cells, old, strict=True)):
-                    if new != before:
-                        touched.add(i)
-                        # Only a cell wider than its column re-measures; narrower ones leave widths alone
-                        # (Textual would re-measure the whole column for each: O(rows²) on a big refresh).
-                        try:
-                            self.update_cell(self._keys[key], column.key, new,
-                                             update_width=cell_len(new.plain) > column.content_width)
-                        except CellDoesNotExist:
-                            continue
-                        reorder = reorder or (i == sort_at and new.sort != before.sort)
-            self._shown[key] = cells
+                if len(touched) < width:
+                    touched.update(compress(range(width), map(ne, cells, old)))  # compared in one C loop
+                reorder = reorder or (sort_at >= 0 and cells[sort_at].sort != old[sort_at].sort)
         if reorder:
             self._resort(cursor_key)
         if resized or touched:
             self._measure(None if resized else touched)
-        if self._wrap is not None:
+        if self._wrap is not None and (resized or touched):
             self._relayout()  # changed text may wrap onto a different number of lines
         return reorder or changed
 
@@ -323,7 +241,12 @@ class KeyedTable(DataTable[Cell]):
         if self.sort_key is not None:
             # missing values (sort[0] == 1) go last in both directions, and the totals row (PINNED) below them
             rank = (2, 1, 0) if self.sort_reverse else (0, 1, 2)
-            self.sort(self.sort_key, key=lambda c: (rank[c.sort[0]], c.sort[1:]), reverse=self.sort_reverse)
+
+            def order(live: LiveCell) -> tuple[Any, ...]:
+                value = live.cell.sort
+                return (rank[value[0]], value[1:])
+
+            self.sort(self.sort_key, key=order, reverse=self.sort_reverse)
         if cursor_key is not None and cursor_key in self._shown:
             index = self.get_row_index(cursor_key)
             if index != self.cursor_row:
@@ -335,12 +258,8 @@ class KeyedTable(DataTable[Cell]):
         if reverse is None:
             reverse = (not self.sort_reverse) if key == self.sort_key else col.numeric
         self.sort_key, self.sort_reverse = key, reverse
-        rows = list(self._shown.values())
-        for i, spec in enumerate(self.spec):
-            column = self.columns[self._column_key(spec.key)]
+        for spec, column in zip(self.spec, self._columns(), strict=True):
             column.label = self._label(spec)
-            if column.auto_width:  # Textual measures a label only when it is added: the arrow needs room too
-                column.content_width = max(_width(column.label.plain), _widest([r[i].plain for r in rows]))
         self._measure()  # the arrow moved: labels changed width
         self._resort(self.cursor_key())
         self._relayout()
