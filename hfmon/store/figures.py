@@ -31,6 +31,8 @@ _FIRST = """
              (SELECT MIN(m.at) FROM state_changes AS m WHERE m.resource_id = r.id AND m.at >= :since))
 """
 
+_COLUMNS = "rowid, namespace, at, period_start, inference_used_usd, jobs_used_usd"  # a usage point, as `usage` reads it
+
 
 def _billed(column: str, kind_column: str) -> tuple[str, dict[str, str]]:
     """An SQL condition true when `column` is a billed state of the resource's kind (the rule's own sets), with
@@ -137,7 +139,7 @@ def usage(conn: sqlite3.Connection, since: int, figures: Figures, windows: Seque
     the order `queries.LOAD_USAGE` gives."""
     usage_since = max(encode_time(figures.usage_since), since)
     ends = sorted({encode_time(t) for window in windows for t in window})
-    columns = "rowid, namespace, at, period_start, inference_used_usd, jobs_used_usd"
+    columns = _COLUMNS
     found: dict[int, Any] = {}
     for namespace in namespaces:
         first = conn.execute(f"SELECT {columns} FROM usage_points WHERE namespace = ? AND at < ? "
@@ -170,16 +172,31 @@ def usage(conn: sqlite3.Connection, since: int, figures: Figures, windows: Seque
     return sorted(found.values(), key=lambda row: (row[2], row[1]))
 
 
+OVER_READ = 2_000
+"""Usage points at or over an amount read by amount (index `usage_points_amount`) before reading the period's points by
+time instead: few points are over an amount the spend reached lately, few are before one it reached early."""
+
+
 def _first_over(conn: sqlite3.Connection, namespace: str, period_start: int, threshold: Decimal, lower: int,
                 now: int) -> Any:
     """The namespace's first usage point of the period (from `lower`, up to `now`) at or over `threshold` USD.
 
     SQLite compares the text amounts as floats, with a margin below the threshold; each candidate is then
-    checked exactly, in Decimal.
+    checked exactly, in Decimal. The points over the margin come by amount when there are at most OVER_READ of them,
+    else the period's points by time until the first over it.
     """
     approx = float(threshold) * (1 - 1e-9) - 1e-9
-    for row in conn.execute("""
-        SELECT rowid, namespace, at, period_start, inference_used_usd, jobs_used_usd FROM usage_points
+    over = conn.execute("""
+        SELECT at, rowid, inference_used_usd FROM usage_points INDEXED BY usage_points_amount
+        WHERE namespace = ? AND period_start = ? AND CAST(inference_used_usd AS REAL) >= ? AND at >= ? AND at <= ?
+        LIMIT ?
+    """, (namespace, period_start, approx, lower, now, OVER_READ + 1)).fetchall()
+    if len(over) <= OVER_READ:
+        first = min(((at, rowid) for at, rowid, amount in over if Decimal(amount) >= threshold), default=None)
+        return None if first is None else conn.execute(
+            f"SELECT {_COLUMNS} FROM usage_points WHERE rowid = ?", (first[1],)).fetchone()
+    for row in conn.execute(f"""
+        SELECT {_COLUMNS} FROM usage_points INDEXED BY usage_points_period
         WHERE namespace = ? AND at >= ? AND at <= ? AND period_start = ? AND CAST(inference_used_usd AS REAL) >= ?
         ORDER BY at
     """, (namespace, lower, now, period_start, approx)):

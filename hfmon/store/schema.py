@@ -205,7 +205,14 @@ V7 = (
     "CREATE INDEX usage_points_period ON usage_points (namespace, period_start, at)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7)
+# v8: a namespace's usage points of a period by amount (as SQLite reads the text, a float), so the first point at or
+# over an amount (when the included credits ran out) is found among the points over it, not by reading the period's
+# points one by one (`store.figures`).
+V8 = (
+    "CREATE INDEX usage_points_amount ON usage_points (namespace, period_start, CAST(inference_used_usd AS REAL), at)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
