@@ -1,120 +1,83 @@
-"""Faster dataclass creation on Python 3.11 and 3.12: the generated methods are closures, not compiled source.
+"""Faster dataclass creation on Python 3.11 and 3.12: a generated method is compiled when it is first called.
 
 Python 3.11 and 3.12 compile each method a dataclass gets from source text, one `exec` apiece: a frozen class
 costs six of them, about 1 ms, and hfmon defines some 140 classes, a quarter of `hfmon --once`'s start-up
-(Python 3.13 compiles a class's methods in one go and needs none of this). After `install()`, `__repr__`,
-`__eq__` and the ordering methods, `__hash__`, and a frozen class's `__setattr__` and `__delattr__` are closures
-over the field names that do what the generated code does: same results, same exceptions and messages, same
-order of attribute reads. `__init__` is still compiled, so creating an instance costs what it did. It applies
-to every dataclass created after `install()`, whichever module defines it; the tests compare each method with
-the standard library's own.
+(Python 3.13 compiles a class's methods in one go and needs none of this). Most of those methods are never
+called in a run: a frozen class's `__setattr__` only ever raises, and a `__repr__` is for people. After
+`install()`, `__repr__`, `__eq__` and the ordering methods, `__hash__`, `__setattr__` and `__delattr__` start as a
+small stub; its first call compiles the standard library's own method (same source, same globals), puts it on
+the class in the stub's place, and calls it. From then on a call costs what it always did. `__init__` is
+compiled at once, as before, so that the class's signature is right from the start. It applies to every
+dataclass created after `install()`, whichever module defines it; the tests compare each method's outcome with
+the standard library's.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import operator
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 Method = Callable[..., Any]
 _PATCHED = ("_repr_fn", "_frozen_get_del_attr", "_cmp_fn", "_hash_fn")
-_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
-    "==": operator.eq, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 STOCK: dict[str, Method] = {}  # the standard library's generators, as install() found them
 
 
-def _values(names: Sequence[str]) -> Callable[[object], tuple[Any, ...]]:
-    """A function giving an object's attributes `names` as a tuple, as the generated `(self.a,self.b,)` does."""
-    if not names:
-        return lambda obj: ()
-    if len(names) == 1:
-        one = operator.attrgetter(names[0])
-        return lambda obj: (one(obj),)
-    return operator.attrgetter(*names)
+def _lazy(name: str, compile_method: Callable[[], Method]) -> Method:
+    """A stub for the method `name` that compiles it with `compile_method()` at its first call, puts it where
+    the stub was on the class (a call through a kept reference to the stub still works), and calls it."""
+    compiled: Method | None = None
 
+    def stub(self: object, *args: object) -> Any:
+        nonlocal compiled
+        if compiled is None:
+            compiled = compile_method()
+            compiled.__qualname__ = stub.__qualname__  # dataclasses named the stub after its class
+            for owner in type(self).__mro__:
+                if owner.__dict__.get(name) is stub:
+                    setattr(owner, name, compiled)
+                    break
+        return compiled(self, *args)
 
-def _named(fn: Method, name: str, globals: dict[str, Any]) -> Method:
-    """`fn` named as the generated method would be, in the module that defines the class."""
-    fn.__name__ = fn.__qualname__ = name
-    fn.__module__ = globals.get("__name__", fn.__module__)
-    return fn
+    stub.__name__ = stub.__qualname__ = name
+    return stub
 
 
 def _repr_fn(fields: Sequence[dataclasses.Field[Any]], globals: dict[str, Any]) -> Method:
-    """`__repr__`: `Class(a=1, b='x')` over the fields shown, '...' for a recursive call."""
-    names = tuple(f.name for f in fields)
-
-    def __repr__(self: object) -> str:
-        shown = ", ".join([f"{name}={getattr(self, name)!r}" for name in names])
-        return f"{self.__class__.__qualname__}({shown})"
-
-    recursive_repr: Callable[[Method], Method] = vars(dataclasses)["_recursive_repr"]
-    return recursive_repr(_named(__repr__, "__repr__", globals))
+    """`__repr__`, compiled at its first call."""
+    return _lazy("__repr__", lambda: STOCK["_repr_fn"](fields, globals))
 
 
 def _frozen_get_del_attr(cls: type[Any], fields: Sequence[dataclasses.Field[Any]],
                          globals: dict[str, Any]) -> tuple[Method, Method]:
-    """A frozen class's `__setattr__` and `__delattr__`: FrozenInstanceError for its fields (and for any name on
-    the class itself), the base class's behaviour otherwise."""
-    names = tuple(f.name for f in fields)
-    frozen = dataclasses.FrozenInstanceError
+    """A frozen class's `__setattr__` and `__delattr__`, compiled (both) at the first call of either."""
+    pair: list[Method] = []
 
-    def __setattr__(self: Any, name: str, value: object) -> None:
-        if type(self) is cls or name in names:
-            raise frozen(f"cannot assign to field {name!r}")
-        super(cls, self).__setattr__(name, value)
+    def compiled(index: int) -> Method:
+        if not pair:
+            pair.extend(STOCK["_frozen_get_del_attr"](cls, fields, globals))
+        return pair[index]
 
-    def __delattr__(self: Any, name: str) -> None:
-        if type(self) is cls or name in names:
-            raise frozen(f"cannot delete field {name!r}")
-        super(cls, self).__delattr__(name)
-
-    return _named(__setattr__, "__setattr__", globals), _named(__delattr__, "__delattr__", globals)
-
-
-def _field_names(fields_tuple: str) -> tuple[str, ...] | None:
-    """The names in `_tuple_str('self', fields)`'s text, '(self.a,self.b,)' or '()'; None if it reads otherwise."""
-    if not (fields_tuple.startswith("(") and fields_tuple.endswith(")")):
-        return None
-    parts = [p for p in fields_tuple[1:-1].split(",") if p]
-    if not all(p.startswith("self.") and p[5:].isidentifier() for p in parts):
-        return None
-    return tuple(p[5:] for p in parts)
+    return _lazy("__setattr__", lambda: compiled(0)), _lazy("__delattr__", lambda: compiled(1))
 
 
 def _cmp_fn(name: str, op: str, self_tuple: str, other_tuple: str, globals: dict[str, Any]) -> Method:
-    """`__eq__` or an ordering method: the compared fields as tuples, NotImplemented for another class."""
-    names = _field_names(self_tuple)
-    if names is None or op not in _OPERATORS:
-        compiled: Method = STOCK["_cmp_fn"](name, op, self_tuple, other_tuple, globals)
-        return compiled
-    values, compare = _values(names), _OPERATORS[op]
-
-    def method(self: object, other: object) -> Any:
-        if other.__class__ is self.__class__:
-            return compare(values(self), values(other))
-        return NotImplemented
-
-    return _named(method, name, globals)
+    """`__eq__` or an ordering method, compiled at its first call."""
+    return _lazy(name, lambda: STOCK["_cmp_fn"](name, op, self_tuple, other_tuple, globals))
 
 
 def _hash_fn(fields: Sequence[dataclasses.Field[Any]], globals: dict[str, Any]) -> Method:
-    """`__hash__`: the hash of the hashed fields as a tuple."""
-    values = _values(tuple(f.name for f in fields))
-
-    def __hash__(self: object) -> int:
-        return hash(values(self))
-
-    return _named(__hash__, "__hash__", globals)
+    """`__hash__`, compiled at its first call."""
+    return _lazy("__hash__", lambda: STOCK["_hash_fn"](fields, globals))
 
 
 def install() -> None:
-    """Have dataclasses created from now on get closure methods (Python 3.11 and 3.12 only; a no-op elsewhere)."""
+    """Have dataclasses created from now on compile these methods when first called (Python 3.11 and 3.12; a
+    no-op elsewhere, or if the standard library is not shaped as expected)."""
     if STOCK or sys.version_info[:2] not in ((3, 11), (3, 12)):
         return
-    if not all(callable(getattr(dataclasses, name, None)) for name in (*_PATCHED, "_recursive_repr")):
+    if not all(callable(getattr(dataclasses, name, None)) for name in _PATCHED):
         return
     STOCK.update({name: getattr(dataclasses, name) for name in _PATCHED})
     for name, fn in zip(_PATCHED, (_repr_fn, _frozen_get_del_attr, _cmp_fn, _hash_fn), strict=True):

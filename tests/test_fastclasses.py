@@ -185,10 +185,29 @@ def test_a_recursive_repr_shows_dots() -> None:
     assert reprs[1].endswith("(value=1, children=[...])")
 
 
-def test_hfmon_classes_get_the_closures() -> None:
+def test_a_method_is_compiled_at_its_first_call_and_then_replaces_its_stub() -> None:
+    @dataclass(frozen=True, order=True)
+    class Pair:
+        """Two numbers."""
+
+        a: int
+        b: int
+
+    stubs = {name: Pair.__dict__[name] for name in ("__eq__", "__lt__", "__hash__", "__repr__", "__setattr__")}
+    x, y = Pair(1, 2), Pair(1, 3)
+    assert (x == y, x < y, hash(x), repr(x)) == (False, True, hash((1, 2)), "test_a_method_is_compiled_at_its_first_"
+                                                  "call_and_then_replaces_its_stub.<locals>.Pair(a=1, b=2)")
+    with pytest.raises(dataclasses.FrozenInstanceError, match="cannot assign to field 'a'"):
+        x.a = 5  # type: ignore[misc]
+    for name, stub in stubs.items():
+        compiled = Pair.__dict__[name]
+        assert compiled is not stub, name
+        assert compiled.__qualname__.endswith(f"<locals>.Pair.{name}"), name
+    assert stubs["__eq__"](x, Pair(1, 2)) is True  # a reference kept to the stub still answers
+    assert stubs["__lt__"](y, x) is False
+
+
+def test_hfmon_classes_get_the_stubs() -> None:
     from hfmon.models import Space
 
-    for name in ("__repr__", "__eq__", "__hash__", "__setattr__", "__delattr__"):
-        fn = getattr(Space, name)
-        assert getattr(fn, "__wrapped__", fn).__code__.co_filename == fastclasses.__file__, name
-        assert fn.__qualname__ == f"Space.{name}"
+    assert getattr(Space.__dict__["__delattr__"], "__module__", None) == fastclasses.__name__  # never called
