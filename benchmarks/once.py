@@ -220,7 +220,9 @@ def history_figure(resources: int, runs: int) -> dict[str, Any]:
             without.append(timed([*hfmon, "--no-history"], env))
     ratio = statistics.median(a / b for a, b in zip(with_history, without, strict=True))
     return {"resources": resources, "ratio": ratio, "with_s": statistics.median(with_history),
-            "without_s": statistics.median(without), **rows}
+            "without_s": statistics.median(without), "ratios": sorted(a / b for a, b in zip(with_history, without,
+                                                                                          strict=True)),
+            "load": os.getloadavg()[0], **rows}
 
 
 def failed_sources(document: bytes) -> list[str]:
@@ -274,7 +276,8 @@ def main() -> None:
     for h in out["history"]:
         print(f"--once with {DAYS} days of history, {h['resources']} resources ({h['usage_points']:,} usage points, "
               f"{h['state_changes']:,} state changes): {h['with_s'] * 1000:.0f} ms vs {h['without_s'] * 1000:.0f} ms "
-              f"without; paired ratio {h['ratio']:.2f} (goal ≤ {HISTORY_GOAL})")
+              f"without; paired ratio {h['ratio']:.2f} (goal ≤ {HISTORY_GOAL}; pairs {min(h['ratios']):.2f}-"
+              f"{max(h['ratios']):.2f}, load average {h['load']:.1f})")
     if out["scale"]:
         s = out["scale"]
         print(f"--once --json at 20× (10,000 Spaces): median {s['median_s']:.2f} s, min {s['min_s']:.2f} s "
