@@ -26,6 +26,11 @@ that start no background checkpoint. A poll of 1,000 resources writes about 1,50
 the background, not in its COMMIT."""
 
 
+MIN_GAP_S = 1.0
+"""Seconds between one background checkpoint and the next: a burst of records (a benchmark, a test) gets one a
+second, not one per record competing with the next record for the disk and a CPU."""
+
+
 class Checkpointer:
     """Runs one background checkpoint of a history file at a time; `wait` joins the one running."""
 
@@ -36,6 +41,7 @@ class Checkpointer:
         self._thread: threading.Thread | None = None
         self._running = False
         self._again = False  # asked while one ran: what was committed after its start may be left behind
+        self._closing = threading.Event()  # a rerun still waiting is skipped: the last close checkpoints the rest
 
     def start(self) -> None:
         """Checkpoint what is committed now, in the background (after the running checkpoint, if there is one)."""
@@ -44,11 +50,18 @@ class Checkpointer:
                 self._again = True
                 return
             self._running = True
+            self._closing.clear()
             self._thread = threading.Thread(target=self._run, name="hfmon-checkpoint", daemon=True)
             self._thread.start()
 
+    def close(self) -> None:
+        """Skip a rerun still waiting out MIN_GAP_S, and wait for the checkpoint running (the store is closing)."""
+        self._closing.set()
+        self.wait()
+
     def wait(self) -> None:
-        """Return when no checkpoint is running (each bounded by SQLite's work on the WAL, never by a lock wait)."""
+        """Return when no checkpoint is running or waiting to run again (each bounded by SQLite's work on the WAL,
+        never by a lock wait)."""
         while True:
             with self._lock:
                 thread = self._thread
@@ -67,6 +80,10 @@ class Checkpointer:
                     self._running = False
                     return
                 self._again = False
+            if self._closing.wait(MIN_GAP_S):
+                with self._lock:
+                    self._running = self._again = False
+                return
 
 
 def checkpoint(path: Path, synchronous: str) -> None:

@@ -223,7 +223,7 @@ class HistoryStore:
 
     def close(self) -> None:
         """Close the file (committed data is already safe), after the background checkpoint running, if any."""
-        self._checkpoints.wait()
+        self._checkpoints.close()
         with self._lock:
             self._conn.close()
 

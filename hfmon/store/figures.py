@@ -53,14 +53,15 @@ def changes(conn: sqlite3.Connection, since: int, changes_since: int) -> list[An
     order `queries.LOAD_CHANGES` gives."""
     billed, params = _billed("m.state", "r.kind")
     return conn.execute(f"""
-        SELECT s.resource_id, s.at, s.state, s.hardware, s.replicas
-        FROM (
+        WITH b AS MATERIALIZED (  -- each resource's bounds once, not again for each of its changes
             SELECT r.id, r.kind, r.resource, {_FIRST} AS first,
                    (SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = r.id AND m.at < :rows) AS before,
                    (SELECT m.at FROM state_changes AS m WHERE m.resource_id = r.id AND m.at < :rows AND NOT {billed}
                     ORDER BY m.at DESC LIMIT 1) AS down
             FROM resources AS r
-        ) AS b CROSS JOIN state_changes AS s ON s.resource_id = b.id
+        )
+        SELECT s.resource_id, s.at, s.state, s.hardware, s.replicas
+        FROM b CROSS JOIN state_changes AS s ON s.resource_id = b.id
         WHERE b.first IS NOT NULL
           AND s.at >= MAX(b.first, MIN(COALESCE(b.before, :rows), COALESCE(b.down, b.first)))
         ORDER BY s.at, b.kind, b.resource
@@ -70,10 +71,11 @@ def changes(conn: sqlite3.Connection, since: int, changes_since: int) -> list[An
 def seen(conn: sqlite3.Connection, since: int) -> list[tuple[str, str, int, int]]:
     """(kind, resource, first change, most replicas) of every resource with a change from its first on."""
     return conn.execute(f"""
+        WITH b AS MATERIALIZED (SELECT r.id, r.kind, r.resource, {_FIRST} AS first FROM resources AS r)
         SELECT b.kind, b.resource, b.first,
                (SELECT MAX(k.replicas) FROM state_keys AS k WHERE k.resource_id = b.id AND EXISTS (
                     SELECT 1 FROM state_changes AS m WHERE m.key_id = k.id AND m.at >= b.first))
-        FROM (SELECT r.id, r.kind, r.resource, {_FIRST} AS first FROM resources AS r) AS b
+        FROM b
         WHERE b.first IS NOT NULL
     """, {"since": since}).fetchall()
 
@@ -98,7 +100,7 @@ def span_times(conn: sqlite3.Connection, since: int, spans: Sequence[Span]) -> d
                     (SELECT MIN(m.at) FROM state_changes AS m WHERE m.resource_id = r.id)) AS first, a.lo
                 FROM asked AS a JOIN resources AS r ON r.kind = a.kind AND r.resource = a.resource
             ),
-            a AS (SELECT n, id, hi, first, MAX(lo, first) AS lo FROM known)
+            a AS MATERIALIZED (SELECT n, id, hi, first, MAX(lo, first) AS lo FROM known)  -- once per span, not per key
             SELECT a.n, a.first, k.state, k.hardware, k.replicas, {spent_until("a.hi")}, {spent_until("a.lo")},
                    (SELECT m.seq FROM state_changes AS m WHERE m.resource_id = a.id AND m.at >= a.lo AND m.at < a.hi
                     ORDER BY m.at LIMIT 1),
