@@ -42,20 +42,31 @@ class Checkpointer:
         self._running = False
         self._again = False  # asked while one ran: what was committed after its start may be left behind
         self._closing = threading.Event()  # a rerun still waiting is skipped: the last close checkpoints the rest
+        self._closed = False  # set by close and never cleared
 
     def start(self) -> None:
-        """Checkpoint what is committed now, in the background (after the running checkpoint, if there is one)."""
+        """Checkpoint what is committed now, in the background (after the running checkpoint, if there is one);
+        nothing once the store is closing (a record that committed just before `close` starts no thread after it).
+        """
         with self._lock:
+            if self._closed:
+                return
             if self._running:
                 self._again = True
                 return
-            self._running = True
-            self._closing.clear()
-            self._thread = threading.Thread(target=self._run, name="hfmon-checkpoint", daemon=True)
-            self._thread.start()
+            thread = threading.Thread(target=self._run, name="hfmon-checkpoint", daemon=True)
+            try:
+                thread.start()  # under the lock: the thread cannot finish before it is marked as running
+            except RuntimeError as exc:  # no thread to be had: the commit is safe in the WAL, the next one copies it
+                log.debug("background checkpoint of %s not started: %s", self._path, exc)
+                return
+            self._thread, self._running = thread, True
 
     def close(self) -> None:
-        """Skip a rerun still waiting out MIN_GAP_S, and wait for the checkpoint running (the store is closing)."""
+        """Start no checkpoint from now on, skip a rerun still waiting out MIN_GAP_S, and wait for the one running
+        (the store is closing)."""
+        with self._lock:
+            self._closed = True
         self._closing.set()
         self.wait()
 
@@ -73,28 +84,30 @@ class Checkpointer:
                     return
 
     def _run(self) -> None:
-        while True:
-            checkpoint(self._path, self._synchronous)
-            with self._lock:
-                if not self._again:
-                    self._running = False
-                    return
-                self._again = False
-            if self._closing.wait(MIN_GAP_S):
+        try:
+            while True:
+                checkpoint(self._path, self._synchronous)
                 with self._lock:
-                    self._running = self._again = False
-                return
+                    if not self._again:
+                        return
+                    self._again = False
+                if self._closing.wait(MIN_GAP_S):
+                    return
+        finally:  # however the thread ends, it is no longer running: `wait` returns and `start` can start another
+            with self._lock:
+                self._running = self._again = False
 
 
 def checkpoint(path: Path, synchronous: str) -> None:
-    """One PASSIVE checkpoint of `path` on a connection of its own; a failure is logged and left to the next one."""
+    """One PASSIVE checkpoint of `path` on a connection of its own; a failure is logged and left to the next one.
+    A file that is gone (moved aside meanwhile) is never created again."""
     try:
         # timeout=0: PASSIVE takes no lock that waits; a connection that finds the file busy gives up at once
-        conn = sqlite3.connect(path, timeout=0, isolation_level=None)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True, timeout=0, isolation_level=None)
         try:
             conn.execute(f"PRAGMA synchronous = {synchronous}")
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
         finally:
             conn.close()
-    except sqlite3.Error as exc:
+    except Exception as exc:  # noqa: BLE001 - any failure leaves the pages in the WAL, where the next one finds them
         log.debug("background checkpoint of %s skipped: %s", path, exc)

@@ -6,12 +6,15 @@ from __future__ import annotations
 import logging
 import shutil
 import sqlite3
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from hfmon.models import Snapshot
 from hfmon.store import HistoryStore
+from hfmon.store import checkpoint as checkpoint_module
 from hfmon.store.checkpoint import Checkpointer, checkpoint
 from tests.store.builders import T0, billing, minutes, namespace, snapshot, space
 
@@ -43,7 +46,9 @@ def test_a_recorded_poll_reaches_the_database_file_before_close(tmp_path: Path) 
     assert [str(p.inference_used_usd) for p in history.usage] == ["1.5"]
 
 
-def test_polls_recorded_while_a_checkpoint_runs_are_checkpointed_too(tmp_path: Path) -> None:
+def test_polls_recorded_while_a_checkpoint_runs_are_checkpointed_too(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(checkpoint_module, "MIN_GAP_S", 0.0)  # the rerun at once, not a second later
     path = tmp_path / "history.sqlite3"
     with HistoryStore.open(path) as store:
         for i, (used, stage) in enumerate([("1", "RUNNING"), ("2", "SLEEPING"), ("3", "RUNNING")]):
@@ -74,3 +79,42 @@ def test_a_checkpoint_that_cannot_run_is_logged_and_changes_nothing(tmp_path: Pa
 def test_waiting_without_a_checkpoint_returns_at_once(tmp_path: Path) -> None:
     Checkpointer(tmp_path / "never.sqlite3", "NORMAL").wait()
     assert not (tmp_path / "never.sqlite3").exists()
+
+
+def bounded(action: Callable[[], None], seconds: float = 10.0) -> bool:
+    """Whether `action()` returned within `seconds` (run in a thread, so that a hang fails the test, not CI)."""
+    done = threading.Event()
+
+    def run() -> None:
+        action()
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    return done.wait(seconds)
+
+
+def test_a_checkpoint_thread_that_dies_is_no_longer_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+
+    def broken(path: Path, synchronous: str) -> None:
+        calls.append(path)
+        raise OSError("disk gone")
+
+    monkeypatch.setattr(checkpoint_module, "checkpoint", broken)
+    monkeypatch.setattr(threading, "excepthook", lambda args: None)  # the thread's traceback is the point here
+    runner = Checkpointer(tmp_path / "history.sqlite3", "NORMAL")
+    runner.start()
+    assert bounded(runner.wait)  # before: `wait` spun for ever on a thread that had died "running"
+    runner.start()  # and the next poll's checkpoint starts again
+    assert bounded(runner.close)
+    assert len(calls) == 2
+
+
+def test_no_checkpoint_starts_after_close_and_none_creates_a_missing_file(tmp_path: Path) -> None:
+    gone = tmp_path / "moved-aside.sqlite3"
+    checkpoint(gone, "NORMAL")  # the history file moved aside meanwhile: not created again (empty, 0644)
+    runner = Checkpointer(gone, "NORMAL")
+    runner.close()
+    runner.start()  # a record that committed just before close
+    assert runner._thread is None
+    assert not gone.exists()
