@@ -82,3 +82,27 @@ def install() -> None:
     STOCK.update({name: getattr(dataclasses, name) for name in _PATCHED})
     for name, fn in zip(_PATCHED, (_repr_fn, _frozen_get_del_attr, _cmp_fn, _hash_fn), strict=True):
         setattr(dataclasses, name, fn)
+    try:
+        _probe()
+    except Exception:  # noqa: BLE001 - a patch release reshaped the generators: the standard library's, unpatched
+        for name, fn in STOCK.items():
+            setattr(dataclasses, name, fn)
+        STOCK.clear()
+
+
+def _probe() -> None:
+    """One class with every patched method, each called once: raises if the generators' shape is not the one
+    these stubs were written for (else every dataclass created afterwards, hfmon's own included, would fail)."""
+
+    @dataclasses.dataclass(frozen=True, order=True, unsafe_hash=True)
+    class Probe:
+        a: int
+
+    one, two = Probe(1), Probe(2)
+    if not (one < two and one != two and hash(one) == hash((1,)) and repr(one).endswith("Probe(a=1)")):
+        raise RuntimeError("dataclass methods compiled at their first call answer differently")
+    try:
+        one.a = 2  # type: ignore[misc]
+    except dataclasses.FrozenInstanceError:
+        return
+    raise RuntimeError("a frozen dataclass took an assignment")

@@ -1,4 +1,4 @@
-"""hfmon.fastclasses: dataclass methods built as closures behave exactly as the standard library's compiled ones.
+"""hfmon.fastclasses: dataclass methods compiled at their first call behave exactly as the standard library's.
 
 Each class below is created twice, once with the standard library's generators and once with hfmon's, and every
 method's outcome (value, or exception type and message) is compared on the same inputs.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,7 +18,13 @@ import pytest
 
 from hfmon import fastclasses
 
-pytestmark = pytest.mark.skipif(not fastclasses.STOCK, reason="only Python 3.11 and 3.12 compile each method")
+LAZY_VERSIONS = ((3, 11), (3, 12))  # the versions that compile each method apart: install() must take there
+pytestmark = pytest.mark.skipif(sys.version_info[:2] not in LAZY_VERSIONS,
+                                reason="only Python 3.11 and 3.12 compile each method")
+
+
+def test_install_took_on_the_versions_it_is_for() -> None:
+    assert fastclasses.STOCK  # a silent no-op here would put start-up back, and skip every test below
 
 
 @contextmanager
@@ -211,3 +218,24 @@ def test_hfmon_classes_get_the_stubs() -> None:
     from hfmon.models import Space
 
     assert getattr(Space.__dict__["__delattr__"], "__module__", None) == fastclasses.__name__  # never called
+
+
+def test_generators_shaped_otherwise_leave_the_standard_library_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    with stock_generators():
+        stock = {name: getattr(dataclasses, name) for name in fastclasses.STOCK}
+        saved = dict(fastclasses.STOCK)
+        fastclasses.STOCK.clear()
+        try:
+            # a patch release that passed one more argument to a generator, say
+            monkeypatch.setattr(fastclasses, "_hash_fn", lambda fields, globals, extra: None)
+            fastclasses.install()
+            assert not fastclasses.STOCK
+            assert {name: getattr(dataclasses, name) for name in stock} == stock
+
+            @dataclass(frozen=True)
+            class Made:
+                a: int
+
+            assert hash(Made(1)) == hash((1,)) and Made(1) == Made(1)  # dataclasses work as they always did
+        finally:
+            fastclasses.STOCK.update(saved)
