@@ -9,7 +9,9 @@ small stub; its first call compiles the standard library's own method (same sour
 the class in the stub's place, and calls it. From then on a call costs what it always did. `__init__` is
 compiled at once, as before, so that the class's signature is right from the start. It applies to every
 dataclass created after `install()`, whichever module defines it; the tests compare each method's outcome with
-the standard library's.
+the standard library's. What differs is introspection before the first call: the method's `__code__` and signature
+are the stub's, so a tool that inspects them (rich's pretty printer looks where `__repr__` was compiled) treats
+the class as a plain object until then. `install()` checks the generators' shape with one probe class first.
 """
 
 from __future__ import annotations
