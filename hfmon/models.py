@@ -278,7 +278,9 @@ class NamespaceData:
     resource_group_usage: SourceResult[tuple[ResourceGroupUsage, ...]] | None = None
     scheduled_jobs: SourceResult[tuple[ScheduledJob, ...]] | None = None
     live: SourceResult[LiveUsage] | None = None  # `usage/live`, folded into `billing` when it answers
-    models: SourceResult[tuple[ModelWeights, ...]] | None = None  # sizes of the models its Endpoints serve; None: none
+    # Sizes of the models its Endpoints serve (for the advisor). None: no Endpoint serves a model, or not asked for
+    # (a command that prints only the Report's figures).
+    models: SourceResult[tuple[ModelWeights, ...]] | None = None
     # The Hub's listings (None: not asked): models and datasets with downloads and likes; an org's members.
     model_repos: SourceResult[tuple[HubRepo, ...]] | None = None
     dataset_repos: SourceResult[tuple[HubRepo, ...]] | None = None
