@@ -138,9 +138,12 @@ def jobs_usage(ctx: Ctx, ns: str) -> Resp:
     """GET usage/jobs: the current period's Jobs spend with one detail row per job."""
     lo, hi = period_bounds(ctx.now)
     jobs = lines(ctx, "jobs", ns, lo, hi)
+    by_job: dict[str, list[billing.Line]] = defaultdict(list)  # one pass: a scan per job was quadratic at scale
+    for line in jobs:
+        by_job[line.entity_id].append(line)
     details = []
     for job in ctx.scn.jobs:
-        mine = [x for x in jobs if x.entity_id == job.id]
+        mine = by_job.get(job.id)
         if not mine:
             continue
         final = next((x for x in job.timeline if x.end is None), None)
