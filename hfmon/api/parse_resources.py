@@ -177,12 +177,15 @@ def parse_repos(data: Json, namespace: str) -> tuple[RepoStorage, ...]:
     for i, raw in enumerate(_items(data, "repositories")):
         w = f"repositories[{i}]"
         r = as_obj(raw, w)
+        size = r.get("storage")
         out.append(RepoStorage(
             namespace=namespace,
             id=need_str(r, "id", w),
             type=need_str(r, "type", w),
             private=need_str(r, "visibility", w) != "public",  # private or protected: the files are not public
-            bytes=int(need_number(r, "storage", w, BYTES)),
+            # an int is checked as it is (a 20× account lists 50,000): the Decimal path gives the same int
+            bytes=check(size, f"{w}.storage", BYTES) if type(size) is int else int(need_number(r, "storage", w,
+                                                                                                BYTES)),
         ))
     return tuple(out)
 

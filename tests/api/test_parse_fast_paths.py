@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hfmon.api.parse_common import BYTES, COUNT, REPLICAS, Bound, number, opt_int, opt_obj, to_int
-from hfmon.api.parse_resources import parse_spaces
+from hfmon.api.parse_resources import parse_repos, parse_spaces
 from hfmon.errors import BadResponseError
 from hfmon.scrub import MASK, register_secret, scrub
 
@@ -62,3 +62,23 @@ def test_a_registered_secret_is_masked_wherever_it_sits() -> None:
     assert scrub(f"before {secret} after") == f"before {MASK} after"
     assert scrub(secret) == MASK
     assert scrub(secret[:-1]) == secret[:-1]  # shorter than every secret: left as it is
+
+
+@given(st.one_of(st.integers(min_value=-(10**20), max_value=10**20), st.floats(allow_nan=False, allow_infinity=False),
+                 st.just("12"), st.booleans(), st.none()))
+def test_a_repository_size_is_what_the_decimal_path_gives(size: object) -> None:
+    """settings/repositories' `storage`: an int is checked as it is, anything else goes through the Decimal path."""
+    def parsed() -> int | str:
+        try:
+            return parse_repos([{"id": "a/r", "type": "model", "visibility": "private", "storage": size}], "a")[0].bytes
+        except BadResponseError as exc:
+            return exc.message
+
+    def decimal_path() -> int | str:
+        try:
+            return int(number(size, "repositories[0].storage", BYTES))
+        except BadResponseError as exc:
+            return exc.message if size is not None else bad_missing
+
+    bad_missing = "unexpected response: repositories[0].storage: missing required field"
+    assert parsed() == decimal_path()
