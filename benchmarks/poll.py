@@ -3,9 +3,10 @@
 Prints hfmon's poll wall time (median and best of --runs cold polls) and request count, the critical-path
 bound (the longest chain of dependent requests × latency, from the page counts of what was fetched), their
 ratio (goal, issue 15: median ≤ 1.3), and the same data fetched by a plain sequential huggingface_hub script
-as the baseline (goal: hfmon ≥ 8× faster at --scale 20). The baseline makes the same requests hfmon's cold poll
-makes (the repository, model and dataset listings, org members, the model info of the Endpoints' models, each
-model once...).
+as the baseline (goal: hfmon ≥ 8× faster at --scale 20). The baseline reads what hfmon's cold poll reads (the
+repository, model and dataset listings, org members, the model info of the Endpoints' models, each model once...),
+each listing paged as huggingface_hub pages it: where the spec lets hfmon ask for larger pages (storage, members),
+the baseline makes more requests, and both request counts are printed.
 hfmon's CPU per poll and the time it was runnable but waiting for a CPU (other processes on the machine) are
 printed too: on a loaded machine the poll is CPU-bound, and wall ≈ CPU + that wait.
 Bounded and loopback only (127.0.0.1).
