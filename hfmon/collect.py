@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
@@ -85,7 +86,7 @@ class Collector:
         self._denied: dict[str, tuple[datetime, SourceResult[Any]]] = {}
         self._finished_jobs: dict[str, tuple[datetime, tuple[Job, ...]]] = {}
         self._model_weights: dict[str, tuple[datetime, ModelWeights]] = {}  # repo id -> (fetched at, weights)
-        self._weights_asked: dict[str, asyncio.Future[ModelWeights]] = {}  # this poll's model infos under way
+        self._weights_asked: dict[str, asyncio.Task[ModelWeights]] = {}  # this poll's model infos under way
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
@@ -109,7 +110,7 @@ class Collector:
         sent0, retries0, started = gov.requests_sent, gov.retries, monotonic()
         now = self.clock.now()
         prev = _PreviousIndex(previous)
-        with deadline_in(self.settings.deadline_s):
+        with deadline_in(self.settings.deadline_s), _cancelled_after(self._weights_asked):
             # A TaskGroup: if the poll is cancelled (a manual refresh), no request outlives it.
             async with asyncio.TaskGroup() as tg:
                 account_task = tg.create_task(self._account(prev))
@@ -249,21 +250,13 @@ class Collector:
         return tuple(known[repo] for repo in repos)
 
     async def _weights_once(self, repo: str) -> ModelWeights:
-        """One model's weights, asked for once per poll however many namespaces' Endpoints serve it: the first
-        namespace sends the request, the others wait for its answer (or its failure)."""
-        asked = self._weights_asked.get(repo)
-        if asked is not None:
-            return await asyncio.shield(asked)  # a waiter's own timeout must not cancel the request the owner sent
-        asked = self._weights_asked[repo] = asyncio.get_running_loop().create_future()
-        try:
-            weights = await self.client.model_weights(repo)
-        except BaseException as exc:
-            asked.set_exception(exc if isinstance(exc, Exception) else TimedOutError(
-                f"the request for the size of {repo} was cut off", "the next poll will try again"))
-            asked.exception()  # marked as retrieved: no namespace need be waiting for it
-            raise
-        asked.set_result(weights)
-        return weights
+        """One model's weights, asked for once per poll however many namespaces' Endpoints serve it. The request
+        belongs to the poll, not to the namespace that asked first: one namespace's timeout cancels its wait only."""
+        task = self._weights_asked.get(repo)
+        if task is None:
+            task = self._weights_asked[repo] = asyncio.ensure_future(self.client.model_weights(repo))
+            task.add_done_callback(_retrieved)
+        return await asyncio.shield(task)
 
     async def _jobs(self, ns: str, previous: SourceResult[tuple[Job, ...]] | None) -> tuple[Job, ...]:
         """A namespace's jobs with one listing per poll: the active ones (`stage` filter), plus the finished
@@ -332,6 +325,22 @@ class Collector:
             return _failed(name, HfmonError(f"internal error while reading {name} ({type(exc).__name__})"),
                            previous)
         return SourceResult(name, SourceStatus.OK, value, fetched_at=self.clock.now())
+
+
+@contextmanager
+def _cancelled_after(tasks: dict[str, asyncio.Task[ModelWeights]]) -> Iterator[None]:
+    """Requests shared by a poll's namespaces end with the poll: none outlives it (a cancelled or timed-out poll)."""
+    try:
+        yield
+    finally:
+        for task in tasks.values():
+            task.cancel()
+
+
+def _retrieved(task: asyncio.Task[Any]) -> None:
+    """Mark a shared request's failure as seen (every namespace that waited for it may have given up first)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _newest_first(job: Job) -> float:

@@ -266,3 +266,29 @@ def test_the_parser_reads_counts_and_says_why_a_size_is_unknown() -> None:
     assert drift.unknown_reason == "the Hub's parameter counts hold 'extra', which is not a count"
     with pytest.raises(BadResponseError):
         parse_model_weights({"safetensors": {"parameters": {"BF16": -5}}}, "a/b")
+
+
+async def test_a_namespace_giving_up_on_a_shared_model_request_leaves_it_to_the_others(scenario: Scenario) -> None:
+    import asyncio
+
+    from hfmon.modelinfo import ModelWeights
+
+    clock = FrozenClock(START)
+    client = HubClient(FULL_TOKEN, BaseUrls(), transport=FakeHub(scenario, now=clock.now).transport(), clock=clock)
+    answer, sent = asyncio.Event(), []
+
+    async def slow(repo: str) -> ModelWeights:
+        sent.append(repo)
+        await answer.wait()
+        return ModelWeights(repo, (("BF16", 1_000),))
+
+    client.model_weights = slow  # type: ignore[method-assign]
+    async with Collector(client, clock) as collector:
+        first = asyncio.create_task(collector._weights_once("org/m"))
+        second = asyncio.create_task(collector._weights_once("org/m"))
+        await asyncio.sleep(0)
+        first.cancel()  # the namespace that asked first ran out of its time
+        await asyncio.sleep(0)
+        answer.set()
+        assert (await second).parameters == (("BF16", 1_000),) and sent == ["org/m"]
+        assert first.cancelled()
