@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import time
 from collections import deque
@@ -24,6 +23,7 @@ from hfmon import format as fmt
 from hfmon.errors import AuthError, NoTokenError
 from hfmon.report import Health, Report
 from hfmon.tui import bindings, commands, status
+from hfmon.tui.heap import LongLived, pause_collection
 from hfmon.tui.messages import PollFailed, ReportReady
 from hfmon.tui.screens.advisor import AdvisorView
 from hfmon.tui.screens.alerts import AlertsScreen, announce
@@ -86,6 +86,7 @@ class HfmonApp(TableTools):
         self._limit_until: float | None = None  # monotonic time a rate-limit wait ends, while one is armed
         self._filtering: KeyedTable | None = None  # the table the filter box applies to
         self._ticks = 0
+        self.long_lived = LongLived()  # frozen after the first Report is painted
         self._observed: dict[str, deque[tuple[datetime, Decimal]]] = {}
         for th in THEMES:
             self.register_theme(th)
@@ -192,8 +193,14 @@ class HfmonApp(TableTools):
             self.screen.show(report, tones(self.theme_variables))
         if previous is None and self.focused is None:
             self.view(self.active_screen_id).focus_main()
+        if previous is None:
+            self.call_after_refresh(self.long_lived.freeze)
         self._arm(self.source.next_delay(self.interval_s))  # waits out a rate-limit window the poll used up
         self._update_bars()  # at once: the bar must not say "live" while a rate-limit wait is armed
+
+    def on_unmount(self) -> None:
+        """Hand the frozen heap back to the garbage collector."""
+        self.long_lived.thaw()
 
     def on_poll_failed(self, message: PollFailed) -> None:
         """Show the failure; a rejected or missing token stops polling until `r`."""
@@ -265,11 +272,7 @@ class HfmonApp(TableTools):
         table, key = event.data_table, event.row_key.value
         if self.report is None or not isinstance(table, KeyedTable) or key in (None, TOTAL_KEY):
             return
-        if gc.isenabled():
-            # As Textual does while scrolling: a full collection (a long history is many objects) would land in
-            # the middle of the screen switch and delay the detail's first paint; it runs once that is done.
-            gc.disable()
-            self.call_after_refresh(gc.enable)
+        pause_collection(self.call_after_refresh)
         self.push_screen(DetailScreen(detail_for(table, key, self.report), self.report,
                                       tones(self.theme_variables)))
 
