@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingType
+from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Tabs
@@ -62,6 +63,12 @@ class HfmonApp(TableTools):
     BINDINGS: ClassVar[list[BindingType]] = [*bindings.BINDINGS]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide"), (160, "-xwide")]
 
+    # What every screen is scoped to: changing either renders again (the watchers below).
+    namespace: var[str | None] = var(None, init=False)
+    """The namespace shown (None: all)."""
+    window: var[str] = var("period", init=False)
+    """The spend window every screen shows (`bindings.WINDOWS`; w cycles)."""
+
     def __init__(self, source: ReportSource, *, interval_s: float = 60.0, demo: bool = False,
                  namespaces: Sequence[str] | None = None, theme: str | None = None,
                  tick_s: float = 1.0, monotonic: Callable[[], float] = time.monotonic, data_speed: float = 1.0) -> None:
@@ -74,8 +81,6 @@ class HfmonApp(TableTools):
         self.allowed_namespaces = tuple(namespaces or ())
         self.tick_s = tick_s
         self.report: Report | None = None
-        self.namespace: str | None = None
-        self.window = "period"  # the spend window every screen shows (w cycles)
         self.paused = False
         self.polling = False
         self.polls_done = 0
@@ -342,6 +347,9 @@ class HfmonApp(TableTools):
         """Show one namespace (None: all)."""
         self.namespace = ns
         self.notify(f"Namespace: {ns or 'all'}", timeout=2)
+
+    def watch_namespace(self) -> None:
+        """Every screen shows the namespace chosen."""
         self.render_report()
 
     def action_next_namespace(self) -> None:
@@ -354,6 +362,9 @@ class HfmonApp(TableTools):
         """Show spend over another time window (`bindings.WINDOWS`)."""
         self.window = window
         self.notify(f"Spend shown for {fmt.window_label(window)}", timeout=2)
+
+    def watch_window(self) -> None:
+        """Every screen, and the top bar, show spend over the window chosen."""
         self.render_report()
 
     def action_next_window(self) -> None:
