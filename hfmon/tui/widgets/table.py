@@ -183,7 +183,7 @@ class KeyedTable(DataTable[LiveCell]):
 
     def _sync(self) -> None:
         self._bulk = False
-        changed = False
+        changed = True  # until the sync says otherwise: one cut short by an error may have changed rows shown
         try:
             changed = self._sync_rows()
         finally:
