@@ -23,7 +23,6 @@ from hfmon.api.session import open_client
 from hfmon.clock import Clock
 from hfmon.costs.credits import calendar_month
 from hfmon.errors import (
-    ApiError,
     AuthError,
     HfmonError,
     NoAccessError,
@@ -41,6 +40,7 @@ from hfmon.models import (
     SourceResult,
     SourceStatus,
 )
+from hfmon.source_results import PreviousSources, failed_result
 
 log = logging.getLogger("hfmon.collect")
 log.addHandler(logging.NullHandler())  # never Python's last-resort stderr handler: it would paint over the TUI
@@ -109,7 +109,7 @@ class Collector:
         self._weights_asked = {}
         sent0, retries0, started = gov.requests_sent, gov.retries, monotonic()
         now = self.clock.now()
-        prev = _PreviousIndex(previous)
+        prev = PreviousSources(previous)
         with deadline_in(self.settings.deadline_s), _cancelled_after(self._weights_asked):
             # A TaskGroup: if the poll is cancelled (a manual refresh), no request outlives it.
             async with asyncio.TaskGroup() as tg:
@@ -157,14 +157,14 @@ class Collector:
 
     # --- sources ------------------------------------------------------------------------------
 
-    async def _account(self, prev: _PreviousIndex) -> SourceResult[Account]:
+    async def _account(self, prev: PreviousSources) -> SourceResult[Account]:
         """whoami (cached for hours): the user, its orgs and their plans, in one request."""
         hit = self._fresh_cached("account", self.settings.identity_ttl_s, prev)
         if hit is not None:
             return hit
         return await self._source("account", self.client.whoami, self._cache.get("account") or prev.get("account"))
 
-    async def _namespace(self, ns: str, kind: str, account: SourceResult[Account], prev: _PreviousIndex,
+    async def _namespace(self, ns: str, kind: str, account: SourceResult[Account], prev: PreviousSources,
                          now: datetime, model_sizes: bool) -> NamespaceData:
         c, user = self.client, kind == "user"
         start = calendar_month(now).start  # when included credits reset
@@ -221,7 +221,7 @@ class Collector:
                              members=members.result() if members else None)
 
     async def _models_served(self, ns: str, endpoints: asyncio.Task[SourceResult[tuple[Endpoint, ...]]],
-                             prev: _PreviousIndex) -> SourceResult[tuple[ModelWeights, ...]] | None:
+                             prev: PreviousSources) -> SourceResult[tuple[ModelWeights, ...]] | None:
         """The sizes of the models a namespace's Endpoints serve (None: it lists no Endpoint with a model)."""
         listed = await endpoints
         repos = sorted({e.repository for e in listed.value or () if e.repository})
@@ -276,7 +276,7 @@ class Collector:
         return every
 
     async def _cached_source(self, name: str, ttl_s: float, fetch: Callable[[], Awaitable[T]],
-                             prev: _PreviousIndex, **kw: Any) -> SourceResult[T]:
+                             prev: PreviousSources, **kw: Any) -> SourceResult[T]:
         """A source fetched at most once per `ttl_s` (of clock time); a failure keeps the cached value stale."""
         hit = self._fresh_cached(name, ttl_s, prev)
         if hit is not None:
@@ -286,7 +286,7 @@ class Collector:
             self._cache[name] = result
         return result
 
-    def _fresh_cached(self, name: str, ttl_s: float, prev: _PreviousIndex) -> SourceResult[Any] | None:
+    def _fresh_cached(self, name: str, ttl_s: float, prev: PreviousSources) -> SourceResult[Any] | None:
         """The cached OK result of a source (ours, else the previous snapshot's) when younger than `ttl_s`."""
         cached = self._cache.get(name) or prev.fresh(name)
         if cached is None or cached.fetched_at is None or cached.status is not SourceStatus.OK:
@@ -316,13 +316,13 @@ class Collector:
         except HfmonError as exc:
             if auth_means_no_access and isinstance(exc, AuthError):
                 exc = NoAccessError(exc.message, auth_hint, status=401)
-            return _failed(name, exc, previous)
+            return failed_result(name, exc, previous)
         except TimeoutError:
-            return _failed(name, TimedOutError(f"no answer within {budget:.1f} s",
+            return failed_result(name, TimedOutError(f"no answer within {budget:.1f} s",
                                                   "the service is slow; the next poll will try again"), previous)
         except Exception as exc:  # a bug in a parser must not take the other sources down with it
             log.exception("source %s failed", name)
-            return _failed(name, HfmonError(f"internal error while reading {name} ({type(exc).__name__})"),
+            return failed_result(name, HfmonError(f"internal error while reading {name} ({type(exc).__name__})"),
                            previous)
         return SourceResult(name, SourceStatus.OK, value, fetched_at=self.clock.now())
 
@@ -357,35 +357,6 @@ def _with_live(billing: SourceResult[BillingUsage], live: SourceResult[LiveUsage
     if billing.value is None or live.value is None:
         return billing
     return replace(billing, value=with_live(billing.value, live.value))
-
-
-def _failed(name: str, exc: HfmonError, previous: SourceResult[T] | None) -> SourceResult[T]:
-    """The SourceResult for a failure: no_access for 403s, else stale with the previous value or error."""
-    status = exc.status if isinstance(exc, ApiError) else None
-    if isinstance(exc, NoAccessError):
-        return SourceResult(name, SourceStatus.NO_ACCESS, None, None, exc.message, exc.hint, status, exc.failure)
-    if previous is not None and previous.value is not None:
-        return SourceResult(name, SourceStatus.STALE, previous.value, previous.fetched_at, exc.message, exc.hint,
-                            status, exc.failure)
-    return SourceResult(name, SourceStatus.ERROR, None, None, exc.message, exc.hint, status, exc.failure)
-
-
-class _PreviousIndex:
-    """The previous snapshot's sources by name."""
-
-    def __init__(self, previous: Snapshot | None) -> None:
-        self.by_name: dict[str, SourceResult[Any]] = {}
-        if previous is not None:
-            self.by_name = {s.name: s for s in previous.sources()}
-
-    def get(self, name: str) -> SourceResult[Any] | None:
-        """The previous result of a source, if any."""
-        return self.by_name.get(name)
-
-    def fresh(self, name: str) -> SourceResult[Any] | None:
-        """The previous result when it was an OK fetch (a cache seed)."""
-        found = self.by_name.get(name)
-        return found if found is not None and found.status is SourceStatus.OK else None
 
 
 def make_collector(*, demo: bool = False, speed: float = 60.0, namespaces: Sequence[str] | None = None,

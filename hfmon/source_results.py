@@ -1,0 +1,40 @@
+"""What a poll knows of a source beyond this poll's answer: the previous poll's results, and the result a failure
+gives (no access, stale with the last good value, or an error)."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from hfmon.errors import ApiError, HfmonError, NoAccessError
+from hfmon.models import Snapshot, SourceResult, SourceStatus
+
+T = TypeVar("T")
+
+
+def failed_result(name: str, exc: HfmonError, previous: SourceResult[T] | None) -> SourceResult[T]:
+    """The SourceResult for a failure: no_access for 403s, else stale with the previous value or error."""
+    status = exc.status if isinstance(exc, ApiError) else None
+    if isinstance(exc, NoAccessError):
+        return SourceResult(name, SourceStatus.NO_ACCESS, None, None, exc.message, exc.hint, status, exc.failure)
+    if previous is not None and previous.value is not None:
+        return SourceResult(name, SourceStatus.STALE, previous.value, previous.fetched_at, exc.message, exc.hint,
+                            status, exc.failure)
+    return SourceResult(name, SourceStatus.ERROR, None, None, exc.message, exc.hint, status, exc.failure)
+
+
+class PreviousSources:
+    """The previous snapshot's sources by name."""
+
+    def __init__(self, previous: Snapshot | None) -> None:
+        self.by_name: dict[str, SourceResult[Any]] = {}
+        if previous is not None:
+            self.by_name = {s.name: s for s in previous.sources()}
+
+    def get(self, name: str) -> SourceResult[Any] | None:
+        """The previous result of a source, if any."""
+        return self.by_name.get(name)
+
+    def fresh(self, name: str) -> SourceResult[Any] | None:
+        """The previous result when it was an OK fetch (a cache seed)."""
+        found = self.by_name.get(name)
+        return found if found is not None and found.status is SourceStatus.OK else None
