@@ -38,6 +38,7 @@ class HistoryIndex:
         self.poll_gap_s = history.poll_gap_s
         self._usage: dict[str, History] = {}
         self._times = history.window_times
+        self._summed = frozenset(self._times.windows) if self._times is not None else frozenset()
         self.detail = history.detail
         self.span_times = history.span_times
 
@@ -60,7 +61,7 @@ class HistoryIndex:
                      windows: Iterable[Window]) -> SpendIn | None:
         """What the resource cost in each of `windows`, from the store's sums (None: it did not sum them all)."""
         times = self._times
-        if times is None or not set(windows) <= set(times.windows):
+        if times is None or not self._summed.issuperset(windows):
             return None
         mine = times.times.get((kind, resource), {})
         rates: dict[tuple[str, str | None, int], Decimal | None] = {}

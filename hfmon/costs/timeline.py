@@ -63,15 +63,12 @@ def times_spend(kind: str, states: Sequence[StateTime], price_of: HardwarePrice,
     """USD the time in `states` (one resource, one window, summed by the store) cost; as `spend` over the spans.
 
     `rates`: the resource's `state_rate`s found so far (filled as they are worked out; many windows ask)."""
-    total = Decimal(0)
+    total, rates = Decimal(0), {} if rates is None else rates
     for t in states:
-        if rates is None:
-            rate = state_rate(kind, t.state, t.hardware, t.replicas, price_of)
-        else:
-            key = (t.state, t.hardware, t.replicas)
-            if key not in rates:
-                rates[key] = state_rate(kind, t.state, t.hardware, t.replicas, price_of)
-            rate = rates[key]
+        key = (t.state, t.hardware, t.replicas)
+        if key not in rates:
+            rates[key] = state_rate(kind, t.state, t.hardware, t.replicas, price_of)
+        rate = rates[key]
         if rate == 0:
             continue
         if rate is None:

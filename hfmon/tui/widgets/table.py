@@ -87,8 +87,7 @@ class KeyedTable(DataTable[LiveCell]):
         pad = 2 * self.cell_padding
         if sum(self._natural) + pad * len(self._natural) > available:  # columns go off-screen: a scrollbar row
             height -= self.styles.scrollbar_size_horizontal
-        lines = len(self._shown) if self._wrap is None else sum(r.height for r in self.rows.values())
-        if lines + self.header_height > height:  # the vertical scrollbar takes a column
+        if self._lines() + self.header_height > height:  # the vertical scrollbar takes a column
             available -= self.styles.scrollbar_size_vertical
         width = self.flex_width(available)
         column = self._columns()[self._flex]
@@ -123,8 +122,11 @@ class KeyedTable(DataTable[LiveCell]):
     def _fit_size(self) -> None:
         """Tell the scrolling how big the table is now (what Textual works out when rows come or go)."""
         width = sum(c.get_render_width(self) for c in self.columns.values())
-        lines = self.row_count if self._wrap is None else sum(r.height for r in self.rows.values())
-        self.virtual_size = Size(width, lines + (self.header_height if self.show_header else 0))
+        self.virtual_size = Size(width, self._lines() + (self.header_height if self.show_header else 0))
+
+    def _lines(self) -> int:
+        """The lines the rows take (a wrapping table's rows may take several each)."""
+        return self.row_count if self._wrap is None else sum(r.height for r in self.rows.values())
 
     def _columns(self) -> list[Any]:
         """The DataTable's columns, in `spec` order."""
