@@ -81,12 +81,13 @@ Window = tuple[datetime, datetime]  # [start, end)
 
 @dataclass(frozen=True, slots=True)
 class WindowTimes:
-    """Time in each recorded state per resource and window, summed by the store in SQL: exactly what the
-    resource's state spans (`costs.resources.state_spans`) give over each window, without building them."""
+    """Time in each recorded billed state per resource and window, summed by the store in SQL: exactly what the
+    resource's state spans (`costs.resources.state_spans`) give over each window in a billed state, without building
+    them (an unbilled state costs nothing and counts no uptime: it is left out)."""
 
     windows: tuple[Window, ...]
     times: Mapping[tuple[str, str], Mapping[Window, tuple[StateTime, ...]]] = field(default_factory=dict)
-    # (kind, resource) -> window -> its states; a resource or window absent spent no recorded time there
+    # (kind, resource) -> window -> its billed states; a resource or window absent spent no billed time there
 
 
 Span = tuple[str, str, datetime, datetime]  # (kind, resource, start, end): one resource over [start, end)

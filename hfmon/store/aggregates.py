@@ -1,6 +1,6 @@
-"""What the store sums in SQL instead of handing every row to Python: time in each state per window, from the running
-sums on the state changes (`store.running`): two index seeks per resource, state and moment, however long the
-history."""
+"""What the store sums in SQL instead of handing every row to Python: time in each billed state per window, from the
+running sums on the state changes (`store.running`): two index seeks per resource, state and moment, however long
+the history."""
 
 from __future__ import annotations
 
@@ -8,8 +8,23 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
+from hfmon.costs.billing_rules import BILLED_STATES
 from hfmon.history import StateTime, Window, WindowTimes
 from hfmon.store.extract import encode_time
+
+
+def billed_condition(column: str, kind_column: str) -> tuple[str, dict[str, str]]:
+    """An SQL condition true when `column` is a billed state of the resource's kind (the rule's own sets), with
+    its named parameters."""
+    cases, params = [], {}
+    for k, (kind, states) in enumerate(sorted(BILLED_STATES.items())):
+        names = []
+        for i, state in enumerate(sorted(states)):
+            params[f"s{k}_{i}"] = state
+            names.append(f":s{k}_{i}")
+        params[f"k{k}"] = kind
+        cases.append(f"WHEN :k{k} THEN {column} IN ({', '.join(names)})")
+    return f"(CASE {kind_column} {' '.join(cases)} ELSE 0 END)", params
 
 
 def spent_until(moment: str) -> str:
@@ -26,10 +41,12 @@ def spent_until(moment: str) -> str:
 
 
 def window_times(conn: sqlite3.Connection, windows: Sequence[Window], now: datetime) -> WindowTimes:
-    """Each resource's time in each recorded state within each window (every window ends at or before `now`).
+    """Each resource's time in each recorded billed state within each window (every window ends at or before `now`).
 
     As `costs.resources.state_spans` gives it from the changes: a state lasts until the next change, the last one
-    until `now` (changes at or after `now` are left out). Every resource with a change before `now` has an entry.
+    until `now` (changes at or after `now` are left out). Every resource with a change before `now` and a billed
+    state recorded has an entry. Unbilled states are left out: they cost nothing and count no uptime, and summing
+    them doubled the seeks (a resource is mostly in one billed and one unbilled state).
     """
     unique = tuple(dict.fromkeys(windows))
     if not unique:
@@ -37,7 +54,8 @@ def window_times(conn: sqlite3.Connection, windows: Sequence[Window], now: datet
     if any(end > now or start >= end for start, end in unique):
         raise ValueError(f"windows must be non-empty and end by {now.isoformat()}: {unique!r}")
     moments = sorted({encode_time(t) for window in unique for t in window})
-    params: dict[str, int] = {"now": encode_time(now), **{f"m{i}": m for i, m in enumerate(moments)}}
+    billed, states = billed_condition("k.state", "r.kind")
+    params: dict[str, int | str] = {"now": encode_time(now), **states, **{f"m{i}": m for i, m in enumerate(moments)}}
     columns = ", ".join(spent_until(f":m{i}") for i in range(len(moments)))
     index = {m: i for i, m in enumerate(moments)}
     edges = [(window, index[encode_time(window[0])], index[encode_time(window[1])]) for window in unique]
@@ -45,7 +63,7 @@ def window_times(conn: sqlite3.Connection, windows: Sequence[Window], now: datet
     for kind, resource, state, hardware, replicas, *spent in conn.execute(f"""
         SELECT r.kind, r.resource, k.state, k.hardware, k.replicas, {columns}
         FROM resources AS r JOIN state_keys AS k ON k.resource_id = r.id
-        WHERE EXISTS (SELECT 1 FROM state_changes AS c WHERE c.resource_id = r.id AND c.at < :now)
+        WHERE {billed} AND EXISTS (SELECT 1 FROM state_changes AS c WHERE c.resource_id = r.id AND c.at < :now)
         ORDER BY r.id, k.id
     """, params):
         mine = times.setdefault((kind, resource), {})

@@ -19,10 +19,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from hfmon.costs.billing_rules import BILLED_STATES
 from hfmon.history import Figures, Seen, Span, SpanTime, StateTime, Window
 from hfmon.store import queries as q
-from hfmon.store.aggregates import spent_until
+from hfmon.store.aggregates import billed_condition, spent_until
 from hfmon.store.extract import decode_time, encode_time
 
 # Each resource's first change as a load from :since gives it: its last one before :since, else its first after.
@@ -34,24 +33,10 @@ _FIRST = """
 _COLUMNS = "rowid, namespace, at, period_start, inference_used_usd, jobs_used_usd"  # a usage point, as `usage` reads it
 
 
-def _billed(column: str, kind_column: str) -> tuple[str, dict[str, str]]:
-    """An SQL condition true when `column` is a billed state of the resource's kind (the rule's own sets), with
-    its named parameters."""
-    cases, params = [], {}
-    for k, (kind, states) in enumerate(sorted(BILLED_STATES.items())):
-        names = []
-        for i, state in enumerate(sorted(states)):
-            params[f"s{k}_{i}"] = state
-            names.append(f":s{k}_{i}")
-        params[f"k{k}"] = kind
-        cases.append(f"WHEN :k{k} THEN {column} IN ({', '.join(names)})")
-    return f"(CASE {kind_column} {' '.join(cases)} ELSE 0 END)", params
-
-
 def changes(conn: sqlite3.Connection, since: int, changes_since: int) -> list[Any]:
     """(resource_id, at, state, hardware, replicas) from each resource's lower bound (module docstring), in the
     order `queries.LOAD_CHANGES` gives."""
-    billed, params = _billed("m.state", "r.kind")
+    billed, params = billed_condition("m.state", "r.kind")
     return conn.execute(f"""
         WITH b AS MATERIALIZED (  -- each resource's bounds once, not again for each of its changes
             SELECT r.id, r.kind, r.resource, {_FIRST} AS first,

@@ -17,6 +17,7 @@ import pytest
 
 from hfmon.config import Config
 from hfmon.costs import evaluate, history_since
+from hfmon.costs.billing_rules import is_billed
 from hfmon.costs.evaluate import HISTORY_BACK, history_windows
 from hfmon.costs.figures import history_figures
 from hfmon.costs.uptime import resource_uptimes
@@ -74,8 +75,9 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Snapshot, 
 
 def expected_micros(polls: list[tuple[datetime, Seen]], key: tuple[str, str], window: Window,
                     now: datetime) -> dict[tuple[str, str | None, int], int]:
-    """Microseconds `key` spent in each state within `window`: a state seen at a poll lasts until the next poll
-    that sees another one (the last until `now`), worked out from the polls, not from the store."""
+    """Microseconds `key` spent in each billed state within `window` (the store sums no other): a state seen at a
+    poll lasts until the next poll that sees another one (the last until `now`), worked out from the polls, not
+    from the store."""
     start, end = window
     out: dict[tuple[str, str | None, int], int] = {}
     runs: list[tuple[datetime, tuple[str, str | None, int]]] = []
@@ -86,7 +88,7 @@ def expected_micros(polls: list[tuple[datetime, Seen]], key: tuple[str, str], wi
     for n, (begin, state) in enumerate(runs):
         stop = runs[n + 1][0] if n + 1 < len(runs) else now
         overlap = min(stop, end) - max(begin, start)
-        if overlap > timedelta(0):
+        if overlap > timedelta(0) and is_billed(key[0], state[0]):
             out[state] = out.get(state, 0) + overlap // timedelta(microseconds=1)
     return out
 
