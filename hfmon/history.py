@@ -95,7 +95,7 @@ Span = tuple[str, str, datetime, datetime]  # (kind, resource, start, end): one 
 
 @dataclass(frozen=True, slots=True)
 class SpanTime:
-    """One resource's time in each recorded state within one span, and how many changes began inside it: what
+    """One resource's time in each recorded billed state within one span, and how many changes began inside it: what
     `costs.observed.span_times` gives from the changes, summed by the store in SQL."""
 
     states: tuple[StateTime, ...]

@@ -34,13 +34,13 @@ MICROS_PER_MINUTE = 60 * 10**6
 
 
 def span_times(changes: Sequence[StateChange], start: datetime, end: datetime) -> SpanTime:
-    """The time in each recorded state within [start, end), and the changes at or after `start` (what the store
-    sums in SQL for a `Figures` load)."""
+    """The time in each recorded billed state within [start, end) (an unbilled one counts no minutes), and the
+    changes at or after `start` (what the store sums in SQL for a `Figures` load)."""
     micros: dict[tuple[str, str | None, int], int] = {}
     transitions = 0
     for change, begin, stop in state_spans(changes, start, end):
         transitions += change.at >= start
-        if stop > begin:
+        if stop > begin and is_billed(change.kind, change.state):
             key = (change.state, change.hardware, change.replicas)
             micros[key] = micros.get(key, 0) + (stop - begin) // MICROSECOND
     return SpanTime(tuple(StateTime(*key, spent) for key, spent in micros.items()), transitions)

@@ -13,18 +13,18 @@ from hfmon.history import StateTime, Window, WindowTimes
 from hfmon.store.extract import encode_time
 
 
-def billed_condition(column: str, kind_column: str) -> tuple[str, dict[str, str]]:
-    """An SQL condition true when `column` is a billed state of the resource's kind (the rule's own sets), with
-    its named parameters."""
-    cases, params = [], {}
-    for k, (kind, states) in enumerate(sorted(BILLED_STATES.items())):
-        names = []
-        for i, state in enumerate(sorted(states)):
-            params[f"s{k}_{i}"] = state
-            names.append(f":s{k}_{i}")
-        params[f"k{k}"] = kind
-        cases.append(f"WHEN :k{k} THEN {column} IN ({', '.join(names)})")
-    return f"(CASE {kind_column} {' '.join(cases)} ELSE 0 END)", params
+def billed_condition(column: str, kind_column: str) -> str:
+    """An SQL condition true when `column` is a billed state of the resource's kind (the rule's own sets, as quoted
+    literals: constants of the code, never input)."""
+    cases = []
+    for kind, states in sorted(BILLED_STATES.items()):
+        names = ", ".join(_quoted(state) for state in sorted(states))
+        cases.append(f"WHEN {_quoted(kind)} THEN {column} IN ({names})")
+    return f"(CASE {kind_column} {' '.join(cases)} ELSE 0 END)"
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def spent_until(moment: str) -> str:
@@ -54,8 +54,8 @@ def window_times(conn: sqlite3.Connection, windows: Sequence[Window], now: datet
     if any(end > now or start >= end for start, end in unique):
         raise ValueError(f"windows must be non-empty and end by {now.isoformat()}: {unique!r}")
     moments = sorted({encode_time(t) for window in unique for t in window})
-    billed, states = billed_condition("k.state", "r.kind")
-    params: dict[str, int | str] = {"now": encode_time(now), **states, **{f"m{i}": m for i, m in enumerate(moments)}}
+    billed = billed_condition("k.state", "r.kind")
+    params: dict[str, int] = {"now": encode_time(now), **{f"m{i}": m for i, m in enumerate(moments)}}
     columns = ", ".join(spent_until(f":m{i}") for i in range(len(moments)))
     index = {m: i for i, m in enumerate(moments)}
     edges = [(window, index[encode_time(window[0])], index[encode_time(window[1])]) for window in unique]

@@ -36,7 +36,7 @@ _COLUMNS = "rowid, namespace, at, period_start, inference_used_usd, jobs_used_us
 def changes(conn: sqlite3.Connection, since: int, changes_since: int) -> list[Any]:
     """(resource_id, at, state, hardware, replicas) from each resource's lower bound (module docstring), in the
     order `queries.LOAD_CHANGES` gives."""
-    billed, params = billed_condition("m.state", "r.kind")
+    billed = billed_condition("m.state", "r.kind")
     return conn.execute(f"""
         WITH b AS MATERIALIZED (  -- each resource's bounds once, not again for each of its changes
             SELECT r.id, r.kind, r.resource, {_FIRST} AS first,
@@ -50,7 +50,7 @@ def changes(conn: sqlite3.Connection, since: int, changes_since: int) -> list[An
         WHERE b.first IS NOT NULL
           AND s.at >= MAX(b.first, MIN(COALESCE(b.before, :rows), COALESCE(b.down, b.first)))
         ORDER BY s.at, b.kind, b.resource
-    """, {"since": since, "rows": changes_since, **params}).fetchall()
+    """, {"since": since, "rows": changes_since}).fetchall()
 
 
 def seen(conn: sqlite3.Connection, since: int) -> list[tuple[str, str, int, int]]:
@@ -66,8 +66,8 @@ def seen(conn: sqlite3.Connection, since: int) -> list[tuple[str, str, int, int]
 
 
 def span_times(conn: sqlite3.Connection, since: int, spans: Sequence[Span]) -> dict[Span, SpanTime | None]:
-    """Each span's time per recorded state and its transitions, as `costs.observed.span_times` gives them from
-    the changes a load from `since` holds (from the running sums); None for a resource with no change there."""
+    """Each span's time per recorded billed state and its transitions, as `costs.observed.span_times` gives them
+    from the changes a load from `since` holds (from the running sums); None for a resource with no change there."""
     out: dict[Span, SpanTime | None] = {}
     unique = list(dict.fromkeys(spans))
     for i in range(0, len(unique), 200):
@@ -80,18 +80,23 @@ def span_times(conn: sqlite3.Connection, since: int, spans: Sequence[Span]) -> d
         for n, first, state, hardware, replicas, to_end, to_start, first_seq, last_seq in conn.execute(f"""
             WITH asked(n, kind, resource, lo, hi) AS (VALUES {values}),
             known AS (
-                SELECT a.n, r.id, a.hi, COALESCE(
+                SELECT a.n, r.id, r.kind, a.hi, COALESCE(
                     (SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = r.id AND m.at < ?),
                     (SELECT MIN(m.at) FROM state_changes AS m WHERE m.resource_id = r.id)) AS first, a.lo
                 FROM asked AS a JOIN resources AS r ON r.kind = a.kind AND r.resource = a.resource
             ),
-            a AS MATERIALIZED (SELECT n, id, hi, first, MAX(lo, first) AS lo FROM known)  -- once per span, not per key
-            SELECT a.n, a.first, k.state, k.hardware, k.replicas, {spent_until("a.hi")}, {spent_until("a.lo")},
-                   (SELECT m.seq FROM state_changes AS m WHERE m.resource_id = a.id AND m.at >= a.lo AND m.at < a.hi
-                    ORDER BY m.at LIMIT 1),
-                   (SELECT m.seq FROM state_changes AS m WHERE m.resource_id = a.id AND m.at < a.hi
-                    ORDER BY m.at DESC LIMIT 1)
-            FROM a LEFT JOIN state_keys AS k ON k.resource_id = a.id
+            a AS MATERIALIZED (SELECT n, id, kind, hi, first, MAX(lo, first) AS lo FROM known),
+            b AS MATERIALIZED (  -- once per span, not per key
+                SELECT a.*,
+                       (SELECT m.seq FROM state_changes AS m WHERE m.resource_id = a.id AND m.at >= a.lo
+                        AND m.at < a.hi ORDER BY m.at LIMIT 1) AS first_seq,
+                       (SELECT m.seq FROM state_changes AS m WHERE m.resource_id = a.id AND m.at < a.hi
+                        ORDER BY m.at DESC LIMIT 1) AS last_seq
+                FROM a
+            )
+            SELECT b.n, b.first, k.state, k.hardware, k.replicas, {spent_until("b.hi")}, {spent_until("b.lo")},
+                   b.first_seq, b.last_seq
+            FROM b LEFT JOIN state_keys AS k ON k.resource_id = b.id AND {billed_condition("k.state", "b.kind")}
         """, [*params, since]):
             if first is None:
                 continue
