@@ -31,6 +31,7 @@ from hfmon.api.governor import (
     parse_retry_after,
     time_left,
 )
+from hfmon.api.netio import PoolTransport
 from hfmon.api.priority import FIRST_PAGE, NEXT_PAGE, SINGLE
 from hfmon.api.sse import sse_events
 from hfmon.apihealth import RequestLog
@@ -120,17 +121,16 @@ class Requester:
         """The client, built inside the running loop (connections belong to one loop)."""
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
-            # An injected transport (the in-process fake) does no TLS: skip loading the CA bundle.
-            verify: ssl.SSLContext | bool = True if self._transport is not None else _ssl_context()
+            # An injected transport (the in-process fake) does no TLS: only the real network loads the CA bundle.
+            transport = self._transport or PoolTransport(_ssl_context(),
+                                                         max_connections=self.governor.max_in_flight + 8,
+                                                         max_keepalive_connections=self.governor.max_in_flight)
             self._client = httpx2.AsyncClient(
-                transport=self._transport,
-                verify=verify,
+                transport=transport,
                 headers={"authorization": f"Bearer {self._token}", "user-agent": f"hfmon/{__version__}",
                          "accept": "application/json"},
                 follow_redirects=False,  # a redirect to another host must never carry the token
-                limits=httpx2.Limits(max_connections=self.governor.max_in_flight + 8,
-                                     max_keepalive_connections=self.governor.max_in_flight),
-                trust_env=False,
+                trust_env=False,  # no proxies or CA bundles from the environment
             )
             self._client_loop = loop
         return self._client

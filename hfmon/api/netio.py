@@ -1,0 +1,214 @@
+"""httpcore2's connection pool on asyncio's own streams: the network layer of every real request hfmon sends.
+
+httpcore2's default network backend goes through anyio, which costs here about 0.4 ms of CPU a request: a cancel
+scope around every read and write, and, each time the pool hands out a request, a `getpeername` and a `poll` system
+call for every idle connection (the pool holds up to 32). This backend talks to asyncio directly and knows an idle
+connection was closed by the server from what asyncio already read, without a system call.
+
+HTTP itself stays httpcore2's (h11): only the bytes-in, bytes-out layer is here. `PoolTransport` gives httpx2 the
+same Request and Response objects, and the same httpx2 exceptions, as `httpx2.AsyncHTTPTransport`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+from collections.abc import AsyncIterator, Iterable
+from typing import Any, NoReturn, SupportsIndex, cast
+
+import httpcore2
+import httpx2
+
+READ_BUFFER_BYTES = 1 << 20
+"""How much asyncio reads ahead of httpcore2 before it stops reading a socket (asyncio's default, 128 KB, pauses
+and resumes reading, two system calls, several times on every large page)."""
+
+# Most specific first: the first match is the one raised.
+_HTTPX_ERRORS: tuple[tuple[type[Exception], type[httpx2.TransportError]], ...] = (
+    (httpcore2.ConnectTimeout, httpx2.ConnectTimeout),
+    (httpcore2.ReadTimeout, httpx2.ReadTimeout),
+    (httpcore2.WriteTimeout, httpx2.WriteTimeout),
+    (httpcore2.PoolTimeout, httpx2.PoolTimeout),
+    (httpcore2.TimeoutException, httpx2.TimeoutException),
+    (httpcore2.ConnectError, httpx2.ConnectError),
+    (httpcore2.ReadError, httpx2.ReadError),
+    (httpcore2.WriteError, httpx2.WriteError),
+    (httpcore2.NetworkError, httpx2.NetworkError),
+    (httpcore2.ProxyError, httpx2.ProxyError),
+    (httpcore2.UnsupportedProtocol, httpx2.UnsupportedProtocol),
+    (httpcore2.RemoteProtocolError, httpx2.RemoteProtocolError),
+    (httpcore2.LocalProtocolError, httpx2.LocalProtocolError),
+    (httpcore2.ProtocolError, httpx2.ProtocolError),
+)
+
+
+def raise_as_httpx(exc: Exception) -> NoReturn:
+    """Raise the httpx2 exception that stands for an httpcore2 one (as httpx2's own transport maps it); any other
+    exception as it is."""
+    for core_type, httpx_type in _HTTPX_ERRORS:
+        if isinstance(exc, core_type):
+            raise httpx_type(str(exc)) from exc
+    raise exc
+
+
+class _CountingReader(asyncio.StreamReader):
+    """A StreamReader that knows whether bytes arrived that nobody has read yet."""
+
+    unread = 0
+
+    def feed_data(self, data: Iterable[SupportsIndex]) -> None:
+        """Count what arrives (asyncio's transports hand over bytes)."""
+        self.unread += len(cast(bytes, data))
+        super().feed_data(data)
+
+
+class AsyncioStream(httpcore2.AsyncNetworkStream):
+    """One TCP (or TLS) connection as an asyncio reader and writer."""
+
+    def __init__(self, reader: _CountingReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
+
+    async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:  # noqa: ASYNC109 - httpcore2's API
+        """Up to `max_bytes` (b"" at the end of the stream), within `timeout` seconds."""
+        try:
+            async with asyncio.timeout(timeout):
+                data = await self._reader.read(max_bytes)
+        except TimeoutError:
+            raise httpcore2.ReadTimeout("timed out reading the response") from None
+        except OSError as exc:
+            raise httpcore2.ReadError(f"reading failed ({type(exc).__name__})") from exc
+        self._reader.unread -= len(data)
+        return data
+
+    async def write(self, buffer: bytes, timeout: float | None = None) -> None:  # noqa: ASYNC109 - httpcore2's API
+        """Send `buffer`, waiting (within `timeout` seconds) only when the socket cannot take it all at once."""
+        if not buffer:
+            return
+        transport = self._writer.transport
+        if transport.is_closing():
+            raise httpcore2.WriteError("the connection is closed")
+        try:
+            self._writer.write(buffer)
+            if transport.get_write_buffer_size():
+                async with asyncio.timeout(timeout):
+                    await self._writer.drain()
+        except TimeoutError:
+            raise httpcore2.WriteTimeout("timed out sending the request") from None
+        except OSError as exc:
+            raise httpcore2.WriteError(f"sending failed ({type(exc).__name__})") from exc
+
+    async def aclose(self) -> None:
+        """Drop the connection at once (as httpcore2's anyio backend does: nothing is left to say on it)."""
+        self._writer.transport.abort()
+
+    async def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
+                        timeout: float | None = None,  # noqa: ASYNC109 - httpcore2's API
+                        ) -> httpcore2.AsyncNetworkStream:
+        """Upgrade this connection to TLS, verifying the server against `ssl_context`."""
+        try:
+            async with asyncio.timeout(timeout):
+                await self._writer.start_tls(ssl_context, server_hostname=server_hostname)
+        except TimeoutError:
+            self._writer.transport.abort()
+            raise httpcore2.ConnectTimeout("timed out in the TLS handshake") from None
+        except (OSError, ssl.SSLError) as exc:  # ssl.SSLError is an OSError; named for the reader
+            self._writer.transport.abort()
+            raise httpcore2.ConnectError(f"TLS handshake failed ({exc})") from exc
+        return self
+
+    def get_extra_info(self, info: str) -> Any:
+        """What httpcore2 asks of a stream; `is_readable` (the server closed or spoke while idle) without a
+        system call: asyncio has already read whatever arrived."""
+        if info == "is_readable":
+            return (self._reader.unread > 0 or self._reader.at_eof() or self._reader.exception() is not None
+                    or self._writer.transport.is_closing())
+        if info == "ssl_object":
+            return self._writer.get_extra_info("ssl_object")
+        if info == "client_addr":
+            return self._writer.get_extra_info("sockname")
+        if info == "server_addr":
+            return self._writer.get_extra_info("peername")
+        if info == "socket":
+            return self._writer.get_extra_info("socket")
+        return None
+
+
+class AsyncioBackend(httpcore2.AsyncNetworkBackend):
+    """Opens TCP connections with asyncio (TCP_NODELAY is asyncio's default)."""
+
+    async def connect_tcp(self, host: str, port: int, timeout: float | None = None,  # noqa: ASYNC109 - httpcore2's API
+                          local_address: str | None = None,
+                          socket_options: Iterable[Any] | None = None) -> httpcore2.AsyncNetworkStream:
+        """A connected stream to `host:port` within `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        reader = _CountingReader(limit=READ_BUFFER_BYTES, loop=loop)
+        protocol = asyncio.StreamReaderProtocol(reader, loop=loop)
+        try:
+            async with asyncio.timeout(timeout):
+                transport, _ = await loop.create_connection(
+                    lambda: protocol, host, port, local_addr=(local_address, 0) if local_address else None)
+        except TimeoutError:
+            raise httpcore2.ConnectTimeout(f"timed out connecting to {host}:{port}") from None
+        except OSError as exc:
+            raise httpcore2.ConnectError(f"cannot connect to {host}:{port} ({type(exc).__name__})") from exc
+        sock: socket.socket | None = transport.get_extra_info("socket")
+        for option in socket_options or ():
+            if sock is not None:
+                sock.setsockopt(*option)
+        return AsyncioStream(reader, asyncio.StreamWriter(transport, protocol, reader, loop))
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait (httpcore2 uses it between connection retries)."""
+        await asyncio.sleep(seconds)
+
+
+class _ResponseBody(httpx2.AsyncByteStream):
+    """A response body from the pool, its errors raised as httpx2's."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        try:
+            async for chunk in self._stream:
+                yield chunk
+        except Exception as exc:
+            raise_as_httpx(exc)
+
+    async def aclose(self) -> None:
+        """Hand the connection back to the pool (or close it when the body was not read to the end)."""
+        try:
+            await self._stream.aclose()
+        except Exception as exc:
+            raise_as_httpx(exc)
+
+
+class PoolTransport(httpx2.AsyncBaseTransport):
+    """An httpx2 transport: one httpcore2 connection pool over `AsyncioBackend`, HTTP/1.1, no proxies."""
+
+    def __init__(self, ssl_context: ssl.SSLContext | None = None, *, max_connections: int = 100,
+                 max_keepalive_connections: int = 20, keepalive_expiry_s: float = 5.0) -> None:
+        self._pool = httpcore2.AsyncConnectionPool(
+            ssl_context=ssl_context, max_connections=max_connections,
+            max_keepalive_connections=max_keepalive_connections, keepalive_expiry=keepalive_expiry_s,
+            http1=True, http2=False, network_backend=AsyncioBackend())
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        """Send `request` through the pool; the response's body is read by the caller."""
+        url = request.url
+        core_request = httpcore2.Request(
+            method=request.method,
+            url=httpcore2.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port, target=url.raw_path),
+            headers=request.headers.raw, content=request.stream, extensions=request.extensions)
+        try:
+            response = await self._pool.handle_async_request(core_request)
+        except Exception as exc:
+            raise_as_httpx(exc)
+        return httpx2.Response(status_code=response.status, headers=response.headers,
+                               stream=_ResponseBody(response.stream), extensions=response.extensions)
+
+    async def aclose(self) -> None:
+        """Close every connection of the pool."""
+        await self._pool.aclose()
