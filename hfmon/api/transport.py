@@ -31,7 +31,6 @@ from hfmon.api.governor import (
     parse_retry_after,
     time_left,
 )
-from hfmon.api.netio import PoolTransport
 from hfmon.api.priority import FIRST_PAGE, NEXT_PAGE, SINGLE
 from hfmon.api.sse import sse_events
 from hfmon.apihealth import RequestLog
@@ -121,10 +120,12 @@ class Requester:
         """The client, built inside the running loop (connections belong to one loop)."""
         loop = asyncio.get_running_loop()
         if self._client is None or self._client_loop is not loop:
-            # An injected transport (the in-process fake) does no TLS: only the real network loads the CA bundle.
-            transport = self._transport or PoolTransport(_ssl_context(),
-                                                         max_connections=self.governor.max_in_flight + 8,
-                                                         max_keepalive_connections=self.governor.max_in_flight)
+            transport = self._transport
+            if transport is None:  # the real network; an injected transport (the in-process fake) needs no TLS,
+                from hfmon.api.netio import PoolTransport  # nor httpcore2 (~60 ms of imports)
+
+                transport = PoolTransport(_ssl_context(), max_connections=self.governor.max_in_flight + 8,
+                                          max_keepalive_connections=self.governor.max_in_flight)
             self._client = httpx2.AsyncClient(
                 transport=transport,
                 headers={"authorization": f"Bearer {self._token}", "user-agent": f"hfmon/{__version__}",
