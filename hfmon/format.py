@@ -75,7 +75,7 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
     scopes: dict[str, None] = {}
     unpriced = unknown = 0
     words: list[str] = []
-    for name in total.missing:
+    for name in dict.fromkeys(total.missing):
         kind, _, scope = name.partition(":")
         if kind == "unpriced":
             unpriced += 1
@@ -83,7 +83,7 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
             unknown += 1
         elif scope:
             scopes[scope] = None
-        elif name not in words:
+        else:
             words.append(f"{name} unknown")
     if scopes:
         of = f" of {namespaces}" if namespaces >= len(scopes) else ""
@@ -94,6 +94,13 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
     if unknown:
         words.append(f"{unknown} in an unknown state")
     return " · ".join(words)
+
+
+def size_total(total: Total[int]) -> str:
+    """Bytes over parts that may be missing: `1.2 GB`, `at least 1.2 GB`, `unknown`."""
+    if total.complete:
+        return size(total.value)
+    return UNKNOWN if total.known is None else f"at least {size(total.known)}"
 
 
 def hours(value: Decimal | None, *, missing: str = MISSING, unit: str = " h") -> str:
@@ -225,3 +232,10 @@ def window_label(name: str) -> str:
 def counted(n: int, plural: str) -> str:
     """`1 job`, `3 jobs`: a count with its noun (given in the plural; words not ending in s stay as they are)."""
     return f"{n:,} {plural[:-1] if n == 1 and plural.endswith('s') else plural}"
+
+
+def counted_total(total: Total[int], plural: str) -> str:
+    """`3 jobs`, `at least 3 jobs`, `jobs unknown`: a count over listings that may be unread, with its noun."""
+    if total.known is None:
+        return f"{plural} unknown"
+    return counted(total.known, plural) if total.complete else f"at least {counted(total.known, plural)}"

@@ -1,7 +1,7 @@
 """The versioned JSON document of a Report (`hfmon --once --json`, the TUI's export). Pure.
 
 Keys are snake_case, money is USD as numbers (rounded to the micro-dollar), times are ISO 8601 UTC with
-`Z`, sizes are bytes. A total whose parts may be missing is an object (`total`). `hfmon/schemas/once-v5.json`
+`Z`, sizes are bytes. A total whose parts may be missing is an object (`total`). `hfmon/schemas/once-v6.json`
 is the JSON Schema of this document.
 """
 
@@ -18,10 +18,11 @@ from hfmon.ledger import CheaperElsewhere, ProxyUsage, UsageFigures
 from hfmon.models import Endpoint, Job, Space
 from hfmon.report import Credits, Report, ResourceCost, ResourceGroupSpend, SpendIn, Total
 
+# 6: storage bytes are totals, not_broken_down may be null, namespaces_unknown and crosscheck_unchecked;
 # 5: repositories (downloads, likes, storage, last change) and org members; 4: the proxy ledger's figures
 # (inference.by_model, inference.proxy); 3: windows; 2: totals are objects that say what is missing (1 printed
 # 0.0 for unknown). Every earlier field is kept.
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _MICRO = Decimal("0.000001")
 
 
@@ -87,6 +88,7 @@ def report_document(report: Report) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "generated_at": when(report.generated_at),
         "account": _account(report),
+        "namespaces_unknown": list(report.namespaces_unknown),
         "credits": _credits(user_credits) if user_credits else None,
         "org_credits": [_credits(c) for c in report.credits if c is not user_credits],
         "inference": {
@@ -94,8 +96,8 @@ def report_document(report: Report) -> dict[str, Any]:
             "requests": total(report.inference.requests),
             "by_provider": [{"provider": p.name, "requests": p.requests, "cost_usd": usd(p.cost_usd)}
                             for p in report.inference.by_provider],
-            "not_broken_down": {"requests": report.inference.not_broken_down.requests,
-                                "cost_usd": usd(report.inference.not_broken_down.cost_usd)},
+            "not_broken_down": None if (rest := report.inference.not_broken_down) is None else {
+                "requests": rest.requests, "cost_usd": usd(rest.cost_usd)},
             "by_model": _by_model(report.proxy),
             "proxy": _proxy(report.proxy),
         },
@@ -126,8 +128,8 @@ def report_document(report: Report) -> dict[str, Any]:
         "gpu_hours_by_hardware": {hw: number(hours) for hw, hours in report.gpu_hours_by_hardware},
         "gpu_hours_missing": list(report.gpu_hours_missing),
         "storage": {
-            "private_bytes": report.storage.private_bytes,
-            "public_bytes": report.storage.public_bytes,
+            "private_bytes": total(report.storage.private_bytes),
+            "public_bytes": total(report.storage.public_bytes),
             "private_limit_bytes": report.storage.private_limit_bytes,
             "repos": [{"id": r.id, "namespace": r.namespace, "type": r.type, "private": r.private,
                        "bytes": r.bytes} for r in report.storage.repos],
@@ -145,6 +147,7 @@ def report_document(report: Report) -> dict[str, Any]:
                         "recomputed_usd": usd(c.recomputed_usd), "delta_usd": usd(c.delta_usd),
                         "status": c.status.value, "note": c.note}
                        for c in report.crosscheck],
+        "crosscheck_unchecked": list(report.crosscheck_unchecked),
         "unpriced": list(report.unpriced),
         "flags": [{"kind": f.kind, "subject": f.subject, "message": f.message, "severity": f.severity.value}
                   for f in report.flags],

@@ -8,6 +8,7 @@ Every breakdown sums exactly to its total, with an explicit remainder where Hugg
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,7 +26,11 @@ from hfmon.figures import WindowTotal as WindowTotal
 from hfmon.health import Health as Health
 from hfmon.health import SourceState as SourceState
 from hfmon.health import poll_health as poll_health
-from hfmon.models import Account, Endpoint, Invoice, Job, RepoStorage, ScheduledJob, Space, ZeroGpuQuota
+from hfmon.models import Account, Endpoint, Invoice, Job, ScheduledJob, Space, ZeroGpuQuota
+from hfmon.report_parts import GroupLimit as GroupLimit
+from hfmon.report_parts import NamespaceStorage as NamespaceStorage
+from hfmon.report_parts import ResourceGroupSpend as ResourceGroupSpend
+from hfmon.report_parts import Storage as Storage
 from hfmon.repositories import Repositories
 
 if TYPE_CHECKING:  # the ledger builds on Total, history on the ledger: the Report only holds their figures
@@ -122,7 +127,13 @@ class Inference:
     cost_usd: Total[Decimal]
     requests: Total[int]
     by_provider: tuple[ProviderRow, ...]
-    not_broken_down: ProviderRow = ProviderRow("not broken down", 0, Decimal(0))
+    # None: no namespace's total is known, so neither is what the providers leave of it
+    not_broken_down: ProviderRow | None = ProviderRow("not broken down", 0, Decimal(0))
+
+    @property
+    def parts(self) -> tuple[ProviderRow, ...]:
+        """The providers and the rest not broken down: they add up to the known total exactly."""
+        return self.by_provider if self.not_broken_down is None else (*self.by_provider, self.not_broken_down)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,55 +208,6 @@ class MeterRow:
 
 
 @dataclass(frozen=True, slots=True)
-class GroupLimit:
-    """One spend limit of a resource group against what the group has spent this month."""
-
-    product: str  # total | inference | spaces | endpoints | jobs
-    limit_usd: Decimal
-    spent_usd: Decimal | None  # None: the group's usage is unreadable
-    used_pct: Decimal | None
-    state: str  # ok | near (at alerts.limit_near_pct or more) | over (at or past the limit) | unknown
-
-
-@dataclass(frozen=True, slots=True)
-class ResourceGroupSpend:
-    """A resource group's spend this month by product, against its limits (HF's remainder row: id None)."""
-
-    namespace: str
-    id: str | None
-    name: str
-    period: datetime | None
-    inference_usd: Decimal | None  # None: unknown (usage unreadable)
-    spaces_usd: Decimal | None
-    endpoints_usd: Decimal | None
-    jobs_usd: Decimal | None
-    total_usd: Decimal | None  # the four above
-    private_gb: Decimal | None
-    public_gb: Decimal | None
-    limits: tuple[GroupLimit, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class NamespaceStorage:
-    """One namespace's private storage against its plan's private limit (None: the limit was not read)."""
-
-    namespace: str
-    private_bytes: int | None  # None: neither usage/live nor the repository listing could be read
-    private_limit_bytes: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Storage:
-    """Storage across the polled namespaces."""
-
-    private_bytes: int
-    public_bytes: int
-    private_limit_bytes: int | None
-    repos: tuple[RepoStorage, ...]  # largest first
-    by_namespace: tuple[NamespaceStorage, ...] = ()  # the private bytes above, per namespace
-
-
-@dataclass(frozen=True, slots=True)
 class CrossCheck:
     """One billed figure against its local recomputation."""
 
@@ -315,6 +277,10 @@ class Report:
     windows: tuple[WindowSpend, ...] = ()  # per namespace and window (costs.windows.WINDOWS), from history
     api_health: tuple[ApiHealth, ...] = ()  # HF's APIs as hfmon's own requests found them, last 24 h (this process)
     repositories: Repositories = Repositories()  # models, datasets and Spaces with downloads and likes; org members
+    # sources without which it is unknown which namespaces there are (`account`, when it could not be read and
+    # no namespace was polled): every figure over namespaces names them as missing, never adds up nothing as 0
+    namespaces_unknown: tuple[str, ...] = ()
+    crosscheck_unchecked: tuple[str, ...] = ()  # sources the cross-check compares from that were not read
     # the recorded states of one resource, oldest first (detail views draw timelines from them; evaluate's
     # index of the history it read); not part of what a Report says, so not compared
     changes_of: Callable[[str, str], Sequence[StateChange]] = field(default=no_changes, compare=False, repr=False)
@@ -335,12 +301,14 @@ class Report:
         """$/h now of one namespace (its meter rows added up), or of everything for None."""
         if namespace is None:
             return self.running_cost_per_hour_usd
-        return Total.sum((m.usd_per_hour for m in self.meter_rows if m.namespace == namespace), Decimal(0))
+        return self.running_of(None, namespace)
 
-    def running_of(self, kind: str, namespace: str | None) -> Total[Decimal]:
-        """$/h now of one kind of resource (`endpoints`, `spaces`, `jobs`), in one namespace or all (None)."""
-        return Total.sum((m.usd_per_hour for m in self.meter_rows
-                          if m.kind == kind and namespace in (None, m.namespace)), Decimal(0))
+    def running_of(self, kind: str | None, namespace: str | None) -> Total[Decimal]:
+        """$/h now of one kind of resource (`endpoints`, `spaces`, `jobs`; None: all), in one namespace or all."""
+        parts = [m.usd_per_hour for m in self.meter_rows if kind in (None, m.kind) and namespace in (None, m.namespace)]
+        if self.namespaces_unknown:
+            parts.append(Total(None, self.namespaces_unknown))
+        return Total.sum(parts, Decimal(0))
 
     def meter_hourly(self, namespace: str | None = None) -> tuple[Decimal | None, ...]:
         """The meter over the last 24 hours: every resource's mean $/h per hour added up (None: an hour some
@@ -358,13 +326,30 @@ class Report:
 
     def billed_now_count(self, kind: str | None, namespace: str | None = None) -> Total[int]:
         """How many resources (of one kind, or all) cost money now; an unreadable listing makes it partial."""
-        return Total.of(((f"{m.kind}:{m.namespace}", m.billed_now) for m in self.meter_rows
-                         if kind in (None, m.kind) and namespace in (None, m.namespace)), 0)
+        return self._per_listing(kind, namespace, lambda m: m.billed_now)
+
+    def listed_count(self, kind: str | None, namespace: str | None = None) -> Total[int]:
+        """How many resources (of one kind, or all) were listed; an unreadable listing makes it partial."""
+        listed = Counter([*(("endpoints", e.endpoint.namespace) for e in self.endpoints),
+                          *(("spaces", s.space.namespace) for s in self.spaces),
+                          *(("jobs", j.job.namespace) for j in self.jobs)])
+        return self._per_listing(kind, namespace,
+                                 lambda m: None if m.billed_now is None else listed[m.kind, m.namespace])
+
+    def _per_listing(self, kind: str | None, namespace: str | None,
+                     count: Callable[[MeterRow], int | None]) -> Total[int]:
+        """A count per listing (one meter row each, None: unread) added up, with the unknown namespaces missing."""
+        parts = [(f"{m.kind}:{m.namespace}", count(m)) for m in self.meter_rows
+                 if kind in (None, m.kind) and namespace in (None, m.namespace)]
+        return Total.of([*parts, *((name, None) for name in self.namespaces_unknown)], 0)
 
     def endpoints_billed(self, namespace: str | None) -> Total[Decimal]:
-        """What the listed endpoints were billed this period; an unreadable statement is named as missing."""
-        return Total.of(((f"statement:{e.endpoint.namespace}", e.cost.billed_usd) for e in self.endpoints
-                         if namespace in (None, e.endpoint.namespace)), Decimal(0))
+        """What the listed endpoints were billed this period; an unreadable statement or listing is missing."""
+        parts = [(f"statement:{e.endpoint.namespace}", e.cost.billed_usd) for e in self.endpoints
+                 if namespace in (None, e.endpoint.namespace)]
+        unlisted = [(f"endpoints:{m.namespace}", None) for m in self.meter_rows
+                    if m.kind == "endpoints" and m.billed_now is None and namespace in (None, m.namespace)]
+        return Total.of([*parts, *unlisted, *((name, None) for name in self.namespaces_unknown)], Decimal(0))
 
     @property
     def namespaces(self) -> tuple[str, ...]:

@@ -58,19 +58,21 @@ class Repositories:
         return next((m for m in self.members if m.namespace == namespace), None)
 
     def missing_in(self, namespace: str | None) -> tuple[str, ...]:
-        """The listings of one namespace (None: all) that were not read."""
-        return tuple(m for m in self.missing if namespace in (None, m.partition(":")[2]))
+        """The listings of one namespace (None: all) that were not read; a source without a namespace (the
+        account, when which namespaces exist is unknown) is missing from every namespace."""
+        return tuple(m for m in self.missing if namespace in (None, m.partition(":")[2] or namespace))
 
     def unread(self, namespace: str | None) -> tuple[str, ...]:
-        """What the unread listings hold, as a user reads it: `models of acme`."""
-        return tuple(f"{LISTINGS.get(src, src)} of {ns}" for src, _, ns in (m.partition(":")
-                                                                           for m in self.missing_in(namespace)))
+        """What the unread listings hold, as a user reads it: `models of acme`, `every listing` (namespaces unknown)."""
+        return tuple(f"{LISTINGS.get(src, src)} of {ns}" if ns else "every listing"
+                     for src, _, ns in (m.partition(":") for m in self.missing_in(namespace)))
 
 
-def repositories(namespaces: Iterable[NamespaceData]) -> Repositories:
-    """Join each namespace's repo listings with its storage listing; order largest first, then most downloaded."""
+def repositories(namespaces: Iterable[NamespaceData], unknown: Iterable[str] = ()) -> Repositories:
+    """Join each namespace's repo listings with its storage listing; order largest first, then most downloaded.
+    `unknown`: the sources without which which namespaces exist is unknown (`costs.totals.namespaces_unknown`)."""
     rows: list[RepoRow] = []
-    missing: list[str] = []
+    missing: list[str] = list(unknown)
     members: list[OrgMembers] = []
     for ns in namespaces:
         stored = {(r.type, r.id): r for r in ns.storage.value or ()}

@@ -66,10 +66,11 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
         out.append(_fit(f"{paint('Invoice', 'bold')}   " + " · ".join(
             f"{i.namespace} {invoice_text(i)}" for i in report.invoices)))
     running = report.running_cost_per_hour_usd
+    counted = [_counted(report.billed_now_count(kind), noun) for kind, noun in
+               (("endpoints", "endpoint"), ("spaces", "Space"), ("jobs", "job"))
+               if report.billed_now_count(kind).known is not None]  # none known: the note below says why
     out.append(_fit(f"{paint('Running', 'bold')}   {money_total(running, unit='/h')} now"
-                    f"  ·  {_counted(report.billed_now_count('endpoints'), 'endpoint')},"
-                    f" {_counted(report.billed_now_count('spaces'), 'Space')},"
-                    f" {_counted(report.billed_now_count('jobs'), 'job')} billed"))
+                    + (f"  ·  {', '.join(counted)} billed" if counted else "")))
     out += _missing(running, report, paint)
     if len(report.namespaces) > 1:
         out += _packed(" " * 10, [f"{ns} {money_total(report.running_in(ns), unit='/h')}" for ns in report.namespaces])
@@ -77,7 +78,7 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
     shown = [(p.name, p.cost_usd) for p in inf.by_provider[:3]]
     if rest := inf.by_provider[3:]:  # named as a sum, so that the parts shown still add up to the total
         shown.append((f"{len(rest)} more", sum((p.cost_usd for p in rest), Decimal(0))))
-    if inf.not_broken_down.cost_usd:
+    if inf.not_broken_down is not None and inf.not_broken_down.cost_usd:
         shown.append((inf.not_broken_down.name, inf.not_broken_down.cost_usd))
     out += _packed(f"{paint('Inference', 'bold')} {money_total(inf.cost_usd)} · {count_total(inf.requests)} requests",
                    [f"{name} {money(usd)}" for name, usd in shown])
@@ -102,7 +103,7 @@ def _safe(line: str) -> str:
     return "".join(part if i % 2 else scrub(part) for i, part in enumerate(parts))
 
 
-def _missing(total: Total[Decimal], report: Report, paint: _Paint) -> list[str]:
+def _missing(total: Total[Decimal] | Total[int], report: Report, paint: _Paint) -> list[str]:
     """The line under a partial total that says what it is missing (none under a complete one)."""
     note = missing_note(total, len(report.namespaces))
     return [_fit(paint(f"          not in it: {note}", "yellow"))] if note else []
@@ -207,10 +208,16 @@ def _resources(report: Report, paint: _Paint, max_rows: int) -> list[str]:
         ("Jobs", [(r.job.id[:24], r.job.stage, r.job.flavor or "—", r.cost) for r in report.jobs]),
     ]
     for title, rows in sections:
-        billed_now = sum(1 for *_, cost in rows if cost.billed_now)
-        heading = f"{title}  {len(rows)} · {billed_now} billed now"
-        pad = " " * (45 - len(heading))  # the column titles line up over the cost cells, whatever the colour codes
+        kind = title.lower()
+        listed, billed_now = report.listed_count(kind), report.billed_now_count(kind)
+        if listed.known is None:  # no listing read: why, in place of the counts
+            why = missing_note(listed, len(report.namespaces))
+            lines.append(_fit(f"{paint(title, 'bold')}  {paint(f'unknown: {why}', 'yellow')}"))
+            continue
+        heading = f"{title}  {count_total(listed)} · {count_total(billed_now)} billed now"
+        pad = " " * max(1, 45 - len(heading))  # the column titles line up over the cost cells, whatever the colours
         lines.append(f"{paint(heading, 'bold')}{pad}{'$/h now':>10} {'billed':>10}" if rows else paint(heading, "bold"))
+        lines += _missing(listed, report, paint)
         rows.sort(key=lambda row: (-(row[3].cost_per_hour_usd or Decimal(0)), -(row[3].billed_usd or Decimal(0))))
         for name, state, hardware, cost in rows[:max_rows]:
             lines.append(_fit(f"  {_cut(name, 26):26} {_cut(state, 12):12} {_cut(hardware, 16):16} {_cost_cell(cost)}"))
@@ -256,7 +263,11 @@ def _flags(report: Report, paint: _Paint, max_rows: int) -> list[str]:
 def _crosscheck(report: Report, paint: _Paint, max_rows: int) -> list[str]:
     counts = {status: sum(1 for c in report.crosscheck if c.status is status) for status in CheckStatus}
     summary = " · ".join(f"{n} {status.value}" for status, n in counts.items() if n)
-    lines = [f"{paint('Cross-check', 'bold')}  {summary or 'nothing billed yet'}"]
+    unchecked = missing_note(Total(None, report.crosscheck_unchecked), len(report.namespaces))
+    summary = summary or ("none in what was read" if unchecked else "nothing billed yet")
+    lines = [f"{paint('Cross-check', 'bold')}  {summary}"]
+    if unchecked:
+        lines.append(_fit(paint(f"             not checked: {unchecked}", "yellow")))
     shown: dict[str, CrossCheck] = {}
     for check in report.crosscheck:
         if check.status is CheckStatus.DRIFT and check.item not in shown:

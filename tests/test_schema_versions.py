@@ -52,3 +52,25 @@ def test_version_5_is_version_4_plus_repositories() -> None:
     repo = repositories["properties"]["repos"]["items"]
     assert {"downloads", "likes", "storage_bytes", "last_modified"} <= set(repo["required"])
     assert repo["properties"]["downloads"]["type"] == ["integer", "null"]  # unknown is null, never 0
+
+
+def test_version_6_keeps_every_version_5_field_and_makes_unknown_storage_and_remainder_null() -> None:
+    v5, v6 = schema("once-v5.json"), schema("once-v6.json")
+    assert v6["properties"]["schema_version"] == {"const": 6}
+    new, old = copy.deepcopy(v6), copy.deepcopy(v5)
+    added = ("namespaces_unknown", "crosscheck_unchecked")
+    for key in added:
+        assert new["properties"].pop(key)["items"] == {"type": "string"}
+        new["required"].remove(key)
+    storage = new["properties"]["storage"]["properties"]
+    for key in ("private_bytes", "public_bytes"):  # numbers that could be 0 in disguise became totals
+        assert old["properties"]["storage"]["properties"][key] == {"type": "integer"}
+        assert storage.pop(key)["$ref"] == "#/$defs/total_count"
+        old["properties"]["storage"]["properties"].pop(key)
+    rest = new["properties"]["inference"]["properties"].pop("not_broken_down")
+    assert rest["oneOf"] == [old["properties"]["inference"]["properties"].pop("not_broken_down"), {"type": "null"}]
+    for doc in (new, old):
+        for key in ("$id", "title", "description"):
+            doc.pop(key)
+        doc["properties"].pop("schema_version")
+    assert new == old  # every other version 5 field is kept as it was

@@ -86,8 +86,9 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
     findings = sorted((f for f in found if f is not None),
                       key=lambda f: (not f.recurring, f.saving_usd_month is None, -(f.saving_usd_month or 0),
                                      -(f.one_off_usd or 0), f.resource, f.kind))
-    unchecked = tuple(s.name for s in report.sources  # no value to look at: failed, or the token may not read it
-                      if s.kind in ("endpoints", "spaces", "storage", "jobs", "models") and s.value_missing)
+    unchecked = (*report.namespaces_unknown,  # which namespaces there are is unknown: none was looked at
+                 *(s.name for s in report.sources  # no value to look at: failed, or the token may not read it
+                   if s.kind in ("endpoints", "spaces", "storage", "jobs", "models") and s.value_missing))
     return Advice(now, tuple(findings), total_saving(findings), scheduled_costs(report.scheduled_jobs, now),
                   unchecked, pace_warnings(report), tuple(not_judged), settings.hours_per_month)
 

@@ -46,8 +46,9 @@ class PolicyResult:
 
 
 def _failed(report: Report, kind: str) -> list[str]:
-    """The sources of a kind with nothing to check: failed, or the token may not read them (NO_ACCESS)."""
-    return [s.name for s in report.sources if s.kind == kind and s.value_missing]
+    """The sources of a kind with nothing to check: failed, or the token may not read them (NO_ACCESS); and
+    the account when which namespaces there are is unknown (then nothing of any kind was checked)."""
+    return [*report.namespaces_unknown, *(s.name for s in report.sources if s.kind == kind and s.value_missing)]
 
 
 def check_policy(report: Report, policy: Policy, catalog: Catalog,
@@ -76,8 +77,8 @@ def check_policy(report: Report, policy: Policy, catalog: Catalog,
         rule = f"no Endpoint with min replica ≥ 1 in {where}"
         rules.append(rule)
         covered = [ns for ns in report.namespaces if "*" in policy.no_min_replica_in or ns in policy.no_min_replica_in]
-        unchecked += [f"{rule}: {name} unreadable" for name in _failed(report, "endpoints") if name.split(":")[1]
-                      in covered]
+        unchecked += [f"{rule}: {name} unreadable" for name in _failed(report, "endpoints")
+                      if name.partition(":")[2] in covered or name in report.namespaces_unknown]
         for erow in report.endpoints:
             e = erow.endpoint
             if e.namespace in covered and (e.min_replica or 0) >= 1:
@@ -89,6 +90,7 @@ def check_policy(report: Report, policy: Policy, catalog: Catalog,
         unchecked += [f"{rule}: {ns.namespace} (its private storage or its plan's limit is unknown)"
                       for ns in report.storage.by_namespace
                       if ns.private_bytes is None or (ns.private_limit_bytes is None and ns.private_bytes > 0)]
+        unchecked += [f"{rule}: {name} unreadable" for name in report.namespaces_unknown]
         for f in storage_findings(report.storage, catalog.bundled.storage_private_usd_per_tb_month):
             breaches.append(Breach(rule, f.resource, f.evidence[0], f.apply))
     return PolicyResult(tuple(rules), tuple(breaches), tuple(unchecked))

@@ -42,24 +42,26 @@ from hfmon.costs.timeline import (
     rated_spans,
 )
 from hfmon.costs.totals import (
+    crosscheck_unchecked,
     endpoint_label,
     inference_total,
     job_label,
     meter_rows,
+    namespaces_unknown,
     running_total,
     space_label,
+    storage_total,
     unchecked_sources,
 )
 from hfmon.costs.windows import report_windows, wanted_windows
 from hfmon.history import History, Window
-from hfmon.models import Account, Endpoint, Job, NamespaceData, RepoStorage, Snapshot, SourceStatus, Space
+from hfmon.models import Account, Endpoint, Job, NamespaceData, Snapshot, SourceStatus, Space
 from hfmon.pricing.catalog import Catalog, build_catalog
 from hfmon.report import (
     Credits,
     CrossCheck,
     EndpointRow,
     JobRow,
-    NamespaceStorage,
     OrgSummary,
     Price,
     Report,
@@ -67,7 +69,6 @@ from hfmon.report import (
     SourceState,
     SpaceRow,
     Spend,
-    Storage,
 )
 from hfmon.repositories import repositories
 
@@ -150,6 +151,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
              + flagging.zero_gpu_flags(snapshot.zero_gpu.value, catalog.zero_gpu_overage)
              + group_flags(groups))
     meter = meter_rows(snapshot, acc.endpoints, acc.spaces, acc.jobs)
+    unknown = namespaces_unknown(snapshot)
     return Report(
         generated_at=now,
         account=account,
@@ -160,8 +162,8 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         endpoints=tuple(acc.endpoints),
         spaces=tuple(acc.spaces),
         jobs=tuple(acc.jobs),
-        storage=_storage(ordered),
-        repositories=repositories(ordered),
+        storage=storage_total(ordered, unknown),
+        repositories=repositories(ordered, unknown),
         api_health=snapshot.api_health,
         zero_gpu=snapshot.zero_gpu.value,
         running_cost_per_hour_usd=running_total(snapshot, meter),
@@ -173,7 +175,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         spend=tuple(acc.spend),
         flags_unchecked=unchecked_sources(snapshot),
         meter_rows=meter,
-        gpu_hours_missing=tuple(ns.statement.name for ns in ordered if ns.statement.value is None),
+        gpu_hours_missing=(*unknown, *(ns.statement.name for ns in ordered if ns.statement.value is None)),
         resource_groups=groups,
         proxy=proxy,
         provider_spend=over_time,
@@ -182,6 +184,8 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         windows=report_windows(index, acc.coverage, catalog, acc.period_starts, acc.spend, acc.endpoints,
                                acc.spaces, acc.jobs, now, history.window_times),
         changes_of=index.changes_of,
+        namespaces_unknown=unknown,
+        crosscheck_unchecked=crosscheck_unchecked(ordered, unknown),
     )
 
 
@@ -358,37 +362,6 @@ def _billing_access(ns: NamespaceData | None) -> bool | None:
     if ns.billing.usable:
         return True
     return False if ns.billing.status is SourceStatus.NO_ACCESS else None
-
-
-def _storage(namespaces: Iterable[NamespaceData]) -> Storage:
-    private = public = 0
-    limits: list[int] = []
-    limit_known = True  # the limit must cover every namespace whose private bytes are in the total
-    repos: list[RepoStorage] = []
-    by_namespace: list[NamespaceStorage] = []
-    for ns in namespaces:
-        mine = ns.storage.value or ()
-        repos += mine
-        b = ns.billing.value
-        if b is not None and b.private_storage_bytes is not None:
-            mine_private = b.private_storage_bytes
-        else:
-            mine_private = sum(r.bytes for r in mine if r.private)
-        private += mine_private
-        limit = b.private_storage_limit_bytes if b is not None else None
-        readable = (b is not None and b.private_storage_bytes is not None) or ns.storage.value is not None
-        by_namespace.append(NamespaceStorage(ns.namespace, mine_private if readable else None, limit))
-        if b is not None and b.public_storage_bytes is not None:
-            public += b.public_storage_bytes
-        else:
-            public += sum(r.bytes for r in mine if not r.private)
-        if b is not None and b.private_storage_limit_bytes is not None:
-            limits.append(b.private_storage_limit_bytes)
-        elif mine_private > 0:
-            limit_known = False
-    repos.sort(key=lambda r: (-r.bytes, r.namespace, r.id))
-    return Storage(private, public, sum(limits) if limits and limit_known else None, tuple(repos),
-                   tuple(by_namespace))
 
 
 def _sources(snapshot: Snapshot, now: datetime) -> Iterable[SourceState]:

@@ -9,8 +9,19 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from hfmon.models import Endpoint, Job, NamespaceData, Snapshot, SourceResult, SourceStatus, Space
-from hfmon.report import EndpointRow, Inference, JobRow, MeterRow, ProviderRow, ResourceCost, SpaceRow, Total
+from hfmon.models import Endpoint, Job, NamespaceData, RepoStorage, Snapshot, SourceResult, SourceStatus, Space
+from hfmon.report import (
+    EndpointRow,
+    Inference,
+    JobRow,
+    MeterRow,
+    NamespaceStorage,
+    ProviderRow,
+    ResourceCost,
+    SpaceRow,
+    Storage,
+    Total,
+)
 
 
 def endpoint_label(e: Endpoint) -> str:
@@ -60,11 +71,18 @@ def meter_rows(snapshot: Snapshot, endpoints: Sequence[EndpointRow], spaces: Seq
     return tuple(out)
 
 
+def namespaces_unknown(snapshot: Snapshot) -> tuple[str, ...]:
+    """The sources without which it is unknown which namespaces there are: the account, when it could not be
+    read and no namespace was polled (a figure over no namespace is then unknown, not zero)."""
+    return (snapshot.account.name,) if snapshot.account.value is None and not snapshot.namespaces else ()
+
+
 def running_total(snapshot: Snapshot, meter: Sequence[MeterRow]) -> Total[Decimal]:
     """The meter added up: $/h of everything billed now (unknown namespaces when the account is unknown)."""
-    if snapshot.account.value is None and not snapshot.namespaces:
-        return Total(None, ("account",))  # which namespaces exist is itself unknown
-    return Total.sum((m.usd_per_hour for m in meter), Decimal(0))
+    parts = [m.usd_per_hour for m in meter]
+    if unknown := namespaces_unknown(snapshot):
+        parts.append(Total(None, unknown))
+    return Total.sum(parts, Decimal(0))
 
 
 FLAG_SOURCES = ("billing", "endpoints", "spaces", "jobs")  # per namespace, besides `account` and `zero_gpu`
@@ -82,9 +100,9 @@ def inference_total(snapshot: Snapshot, namespaces: Iterable[NamespaceData]) -> 
     """usage-v2 totals of every namespace (missing where unreadable), the live split by provider, and the rest."""
     costs: list[tuple[str, Decimal | None]] = []
     counts: list[tuple[str, int | None]] = []
-    if snapshot.account.value is None and not snapshot.namespaces:
-        costs.append(("account", None))
-        counts.append(("account", None))
+    for name in namespaces_unknown(snapshot):
+        costs.append((name, None))
+        counts.append((name, None))
     providers: dict[str, tuple[int, Decimal]] = {}
     for ns in namespaces:
         usage = ns.billing.value
@@ -96,6 +114,44 @@ def inference_total(snapshot: Snapshot, namespaces: Iterable[NamespaceData]) -> 
     rows = sorted((ProviderRow(name, n, usd) for name, (n, usd) in providers.items()),
                   key=lambda r: (-r.cost_usd, r.name))
     cost, requests = Total.of(costs, Decimal(0)), Total.of(counts, 0)
-    rest = ProviderRow("not broken down", (requests.known or 0) - sum(r.requests for r in rows),
-                       (cost.known or Decimal(0)) - sum((r.cost_usd for r in rows), Decimal(0)))
+    rest = None if cost.known is None or requests.known is None else ProviderRow(
+        "not broken down", requests.known - sum(r.requests for r in rows),
+        cost.known - sum((r.cost_usd for r in rows), Decimal(0)))
     return Inference(cost, requests, tuple(rows), not_broken_down=rest)
+
+
+def crosscheck_unchecked(namespaces: Iterable[NamespaceData], unknown: Sequence[str]) -> tuple[str, ...]:
+    """What the cross-check could not compare: the unknown namespaces, and each statement or usage not read."""
+    return (*unknown, *(s.name for ns in namespaces for s in (ns.statement, ns.billing) if s.value is None))
+
+
+def storage_total(namespaces: Iterable[NamespaceData], unknown: Sequence[str]) -> Storage:
+    """Private and public bytes across namespaces: usage-v2's figures where read, else the storage listing
+    summed; a namespace with neither is missing, never 0 (and so is every namespace when none is known)."""
+    private: list[tuple[str, int | None]] = [(name, None) for name in unknown]
+    public: list[tuple[str, int | None]] = [(name, None) for name in unknown]
+    limits: list[int] = []
+    limit_known = True  # the limit must cover every namespace whose private bytes are in the total
+    repos: list[RepoStorage] = []
+    by_namespace: list[NamespaceStorage] = []
+    for ns in namespaces:
+        listed = ns.storage.value
+        repos += listed or ()
+        b = ns.billing.value
+        mine_private = b.private_storage_bytes if b is not None else None
+        if mine_private is None and listed is not None:
+            mine_private = sum(r.bytes for r in listed if r.private)
+        mine_public = b.public_storage_bytes if b is not None else None
+        if mine_public is None and listed is not None:
+            mine_public = sum(r.bytes for r in listed if not r.private)
+        private.append((ns.storage.name, mine_private))
+        public.append((ns.storage.name, mine_public))
+        limit = b.private_storage_limit_bytes if b is not None else None
+        by_namespace.append(NamespaceStorage(ns.namespace, mine_private, limit))
+        if limit is not None:
+            limits.append(limit)
+        elif mine_private is None or mine_private > 0:
+            limit_known = False
+    repos.sort(key=lambda r: (-r.bytes, r.namespace, r.id))
+    return Storage(Total.of(private, 0), Total.of(public, 0), sum(limits) if limits and limit_known else None,
+                   tuple(repos), tuple(by_namespace))

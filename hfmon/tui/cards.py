@@ -54,8 +54,9 @@ def meter_text(state: ViewState) -> Text:
     text.append(fmt.money_total(rate, unit="/h"), style="bold " + t.get("accent" if rate.complete else "warn", ""))
     if rate.known is not None:
         text.append(f"\n≈ {fmt.money(rate.known * 24)}/day" + ("" if rate.complete else " or more"))
-    text.append(f"\n{fmt.count_total(billed)} resource{'s' if billed.known != 1 else ''} billed now",
-                style=t.get("muted", ""))
+    if billed.known is not None:  # none known: the note below says why
+        text.append(f"\n{fmt.count_total(billed)} resource{'s' if billed.known != 1 else ''} billed now",
+                    style=t.get("muted", ""))
     note = fmt.missing_note(rate, len(r.namespaces))
     if note:
         text.append(f"\nnot in it: {note}", style=t.get("warn", ""))

@@ -35,8 +35,7 @@ def _window_line(text: Text, window: str, figure: str, extra: str, spark: str, t
 def provider_detail(report: Report, name: str, tones: Tones) -> Text:
     """An Inference Providers provider: spend and requests this period, its share, and its spend over time."""
     inf, text = report.inference, Text()
-    every = (*inf.by_provider, inf.not_broken_down)
-    found = next((p for p in every if p.name == name), None)
+    found = next((p for p in inf.parts if p.name == name), None)
     section(text, f"Provider {name}")
     if found is None:
         text.append("\n  not in this poll's split", style=tones.get("muted", ""))

@@ -159,7 +159,7 @@ async def test_cross_check_totals_in_the_json(scenario: Scenario, now: datetime)
 async def test_storage_and_zero_gpu_in_the_json(scenario: Scenario, now: datetime) -> None:
     doc, _ = await document(scenario, now)
     private, public = storage(scenario, now)
-    assert (doc["storage"]["private_bytes"], doc["storage"]["public_bytes"]) == (private, public)
+    assert (doc["storage"]["private_bytes"]["value"], doc["storage"]["public_bytes"]["value"]) == (private, public)
     assert sum(r["bytes"] for r in doc["storage"]["repos"]) == private + public
     base, remaining, resets = zero_gpu(now)
     assert doc["zero_gpu"] == {"base_s": base, "remaining_s": remaining, "resets_at": resets, "overquota_used_s": 0,

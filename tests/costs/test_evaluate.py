@@ -212,11 +212,12 @@ def test_storage_and_source_ages() -> None:
                               billing=billing("alice", private_storage_bytes=1000, public_storage_bytes=2000,
                                               private_storage_limit_bytes=10**11)))
     r = evaluate(snap, History(), Config(), NOW)
-    assert (r.storage.private_bytes, r.storage.public_bytes, r.storage.private_limit_bytes) == (1000, 2000, 10**11)
+    assert (r.storage.private_bytes, r.storage.public_bytes, r.storage.private_limit_bytes) == (
+        Total(1000), Total(2000), 10**11)
     assert [x.id for x in r.storage.repos] == ["alice/big", "alice/small"]
     assert next(s for s in r.sources if s.name == "storage:alice").age_s == 60
     no_billing = evaluate(snapshot(namespace("alice", storage=repos)), History(), Config(), NOW)
-    assert (no_billing.storage.private_bytes, no_billing.storage.public_bytes) == (10, 500)
+    assert (no_billing.storage.private_bytes, no_billing.storage.public_bytes) == (Total(10), Total(500))
 
 
 def test_evaluate_is_pure_same_inputs_same_report() -> None:

@@ -35,13 +35,13 @@ def test_the_private_storage_limit_covers_every_namespace_counted_or_is_unknown(
                                                private_storage_limit_bytes=TB))
     acme = namespace("acme", kind="org", storage=(RepoStorage("acme", "acme/big", "dataset", True, TB // 2),))
     r = evaluate(snapshot(alice, acme, acct=account(orgs=("acme",))), History(), Config(), NOW)
-    assert r.storage.private_bytes == TB // 10 + TB // 2
+    assert r.storage.private_bytes.value == TB // 10 + TB // 2
     assert r.storage.private_limit_bytes is None  # 1 TB is alice's alone: 60% "of 1 TB" would be wrong
 
     both = namespace("acme", kind="org", billing=billing("acme", private_storage_bytes=TB // 2,
                                                           public_storage_bytes=0, private_storage_limit_bytes=5 * TB))
     r = evaluate(snapshot(alice, both, acct=account(orgs=("acme",))), History(), Config(), NOW)
-    assert (r.storage.private_bytes, r.storage.private_limit_bytes) == (TB // 10 + TB // 2, 6 * TB)
+    assert (r.storage.private_bytes.value, r.storage.private_limit_bytes) == (TB // 10 + TB // 2, 6 * TB)
 
 
 def test_a_namespace_without_private_storage_does_not_need_a_known_limit() -> None:
@@ -49,7 +49,7 @@ def test_a_namespace_without_private_storage_does_not_need_a_known_limit() -> No
                                                private_storage_limit_bytes=TB))
     acme = namespace("acme", kind="org", storage=(RepoStorage("acme", "acme/open", "model", False, 5 * 10**9),))
     r = evaluate(snapshot(alice, acme, acct=account(orgs=("acme",))), History(), Config(), at(20))
-    assert (r.storage.private_bytes, r.storage.private_limit_bytes) == (TB // 10, TB)
+    assert (r.storage.private_bytes.value, r.storage.private_limit_bytes) == (TB // 10, TB)
 
 
 def test_the_projection_stops_at_the_spending_limit() -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.widgets import Static
@@ -27,19 +25,23 @@ class EndpointsView(View):
 
     def render_state(self, state: ViewState) -> None:
         ns, t = state.namespace, state.tones
-        items = [e for e in state.report.endpoints if rows.in_namespace(e.endpoint.namespace, ns)]
-        billing = [e for e in items if e.cost.billed_now]
+        listed, billing = state.report.listed_count("endpoints", ns), state.report.billed_now_count("endpoints", ns)
         rate, billed = state.report.running_of("endpoints", ns), state.report.endpoints_billed(ns)
+        note = fmt.missing_note(Total(None, (*listed.missing, *rate.missing, *billed.missing)),
+                                len(state.report.namespaces))
         text = Text()
-        text.append(f"{fmt.counted(len(items), 'endpoints')} · {len(billing)} billed now · ")
-        text.append(fmt.money_total(rate, unit="/h"), style="bold " + t.get("accent" if rate.complete else "warn", ""))
-        text.append(f" · billed {fmt.money_total(billed)} this period")
-        spent = state.report.window_total(state.window, ns) if state.window != "period" else None
-        if spent is not None:
-            text.append(f" · {fmt.money_total(spent.product('endpoints'))} in the {fmt.window_label(state.window)}")
-        note = fmt.missing_note(Total.sum((rate, billed), Decimal(0)), len(state.report.namespaces))
-        if note:
-            text.append(f"\nnot in it: {note}", style=t.get("warn", ""))
+        if listed.known is None:  # no listing read: no count, rate or bill to show, only why
+            text.append(f"Endpoints unknown: {note}", style=t.get("warn", ""))
+        else:
+            text.append(f"{fmt.counted_total(listed, 'endpoints')} · {fmt.count_total(billing)} billed now · ")
+            text.append(fmt.money_total(rate, unit="/h"),
+                        style="bold " + t.get("accent" if rate.complete else "warn", ""))
+            text.append(f" · billed {fmt.money_total(billed)} this period")
+            spent = state.report.window_total(state.window, ns) if state.window != "period" else None
+            if spent is not None:
+                text.append(f" · {fmt.money_total(spent.product('endpoints'))} in the {fmt.window_label(state.window)}")
+            if note:
+                text.append(f"\nnot in it: {note}", style=t.get("warn", ""))
         table = self.query_one("#endpoints", KeyedTable)
         if table.filter_text:
             text.append(f"\nfilter “{table.filter_text}”: the totals row adds up the endpoints shown; the figures "

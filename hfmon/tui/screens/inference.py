@@ -69,7 +69,7 @@ class InferenceView(View):
         self.query_one("#inference-summary", Static).update(text)
         badge = rows.panel_badge(state.report, "inference", None, state.now)
         fill(self.query_one("#providers-panel", Panel), self.query_one("#providers", KeyedTable),
-             rows.share_rows(((p.name, p.requests, p.cost_usd) for p in inf.by_provider + (inf.not_broken_down,)
+             rows.share_rows(((p.name, p.requests, p.cost_usd) for p in inf.parts
                               if p is not inf.not_broken_down or p.cost_usd or p.requests), t), badge, "providers")
         proxy = state.report.proxy
         period = proxy.window("period") if proxy is not None else None

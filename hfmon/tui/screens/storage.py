@@ -7,6 +7,7 @@ from textual.app import ComposeResult
 from textual.widgets import Static
 
 from hfmon import format as fmt
+from hfmon.figures import Total
 from hfmon.tui import repo_rows, rows
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
@@ -26,9 +27,9 @@ class StorageView(View):
         s, t = state.report.storage, state.tones
         text = Text()
         text.append("Private ", style="bold")
-        text.append(fmt.size(s.private_bytes))
-        if s.private_limit_bytes:
-            pct = s.private_bytes * 100 / s.private_limit_bytes
+        text.append(fmt.size_total(s.private_bytes))
+        if s.private_limit_bytes and s.private_bytes.value is not None:
+            pct = s.private_bytes.value * 100 / s.private_limit_bytes
             tone = "bad" if pct >= 100 else "warn" if pct >= 80 else "good"
             text.append(f" of {fmt.size(s.private_limit_bytes)} ")
             width = 20
@@ -36,10 +37,15 @@ class StorageView(View):
             text.append("█" * filled, style=t.get(tone, ""))
             text.append("░" * (width - filled), style=t.get("muted", ""))
             text.append(f" {pct:.0f}%" + (" OVER LIMIT" if pct > 100 else ""), style=t.get(tone, ""))
+        elif s.private_limit_bytes:
+            text.append(f" of {fmt.size(s.private_limit_bytes)}")
         else:
             text.append(" (no limit known)", style=t.get("muted", ""))
         text.append("   Public ", style="bold")
-        text.append(fmt.size(s.public_bytes))
+        text.append(fmt.size_total(s.public_bytes))
+        note = fmt.missing_note(Total.sum((s.private_bytes, s.public_bytes), 0), len(state.report.namespaces))
+        if note:
+            text.append(f"\nnot in it: {note}", style=t.get("warn", ""))
         missing = repo_rows.repo_note(state.report, state.namespace)
         if missing:
             text.append("\n" + missing, style=t.get("warn", ""))

@@ -1,0 +1,62 @@
+"""Parts of the Report that stand on their own: resource groups against their limits, and storage.
+
+Re-exported by `hfmon.report`, where every front end finds them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from hfmon.figures import Total
+from hfmon.models import RepoStorage
+
+
+@dataclass(frozen=True, slots=True)
+class GroupLimit:
+    """One spend limit of a resource group against what the group has spent this month."""
+
+    product: str  # total | inference | spaces | endpoints | jobs
+    limit_usd: Decimal
+    spent_usd: Decimal | None  # None: the group's usage is unreadable
+    used_pct: Decimal | None
+    state: str  # ok | near (at alerts.limit_near_pct or more) | over (at or past the limit) | unknown
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceGroupSpend:
+    """A resource group's spend this month by product, against its limits (HF's remainder row: id None)."""
+
+    namespace: str
+    id: str | None
+    name: str
+    period: datetime | None
+    inference_usd: Decimal | None  # None: unknown (usage unreadable)
+    spaces_usd: Decimal | None
+    endpoints_usd: Decimal | None
+    jobs_usd: Decimal | None
+    total_usd: Decimal | None  # the four above
+    private_gb: Decimal | None
+    public_gb: Decimal | None
+    limits: tuple[GroupLimit, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NamespaceStorage:
+    """One namespace's private storage against its plan's private limit (None: the limit was not read)."""
+
+    namespace: str
+    private_bytes: int | None  # None: neither usage/live nor the repository listing could be read
+    private_limit_bytes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Storage:
+    """Storage across the polled namespaces (missing: a namespace whose usage and listing were both unreadable)."""
+
+    private_bytes: Total[int]
+    public_bytes: Total[int]
+    private_limit_bytes: int | None
+    repos: tuple[RepoStorage, ...]  # largest first
+    by_namespace: tuple[NamespaceStorage, ...] = ()  # the private bytes above, per namespace

@@ -1,0 +1,138 @@
+"""Figures over namespaces when a namespace, or which namespaces there are, could not be read: unknown or partial,
+naming what is missing, never the sum of nothing posing as $0 or 0 bytes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import jsonschema
+
+from hfmon.advice.engine import advise
+from hfmon.advice.policy import check_policy
+from hfmon.config import Config, Policy
+from hfmon.costs import evaluate
+from hfmon.history import History
+from hfmon.jsonout import report_document
+from hfmon.pricing.catalog import build_catalog
+from hfmon.report import Report, Total
+from hfmon.schemas import once_schema
+from hfmon.textout import render_text
+from tests.costs.builders import (
+    RepoStorage,
+    at,
+    billing,
+    endpoint,
+    missing,
+    namespace,
+    ok,
+    snapshot,
+    statement,
+)
+
+NOW = at(20)
+ACCOUNT = ("account",)
+EVERY_POLICY = Policy(gpu_space_max_sleep_s=3600, no_min_replica_in=("*",), private_storage_within_plan=True)
+
+
+def nothing_read() -> Report:
+    """The Report when the account could not be read and so no namespace was polled."""
+    snap = replace(snapshot(), account=missing("account"), spaces_hardware=missing("spaces_hardware"))
+    return evaluate(snap, History(), Config(), NOW)
+
+
+def test_every_figure_over_namespaces_is_unknown_when_the_namespaces_are() -> None:
+    r = nothing_read()
+    assert r.namespaces_unknown == ACCOUNT
+    unknown_usd: Total[Decimal] = Total(None, ACCOUNT)
+    unknown_count: Total[int] = Total(None, ACCOUNT)
+    assert r.running_cost_per_hour_usd == unknown_usd
+    for kind in ("endpoints", "spaces", "jobs", None):
+        assert r.running_of(kind, None) == unknown_usd
+        assert r.billed_now_count(kind) == unknown_count
+        assert r.listed_count(kind) == unknown_count
+    # a namespace asked for by name is not known to be empty either
+    assert r.running_in("acme") == unknown_usd and r.listed_count("endpoints", "acme") == unknown_count
+    assert r.endpoints_billed(None) == unknown_usd
+    assert r.inference.cost_usd == unknown_usd and r.inference.requests == unknown_count
+    assert r.inference.not_broken_down is None and r.inference.parts == ()
+    assert r.storage.private_bytes == unknown_count and r.storage.public_bytes == unknown_count
+    assert r.storage.private_limit_bytes is None
+    assert r.repositories.missing == ACCOUNT and r.repositories.unread(None) == ("every listing",)
+    assert r.repositories.missing_in("acme") == ACCOUNT
+    assert r.gpu_hours_missing == ACCOUNT and r.crosscheck_unchecked == ACCOUNT
+
+
+def test_nothing_read_is_not_all_clear_for_the_advisor_or_a_policy() -> None:
+    r = nothing_read()
+    catalog = build_catalog(None)
+    assert "account" in advise(r, History(), catalog).unchecked
+    result = check_policy(r, EVERY_POLICY, catalog)
+    assert not result.holds and result.breaches == ()
+    assert len(result.unchecked) == 3 and all(u.endswith("account unreadable") for u in result.unchecked)
+
+
+def test_nothing_read_as_json_has_no_zero_and_follows_the_schema() -> None:
+    doc = report_document(nothing_read())
+    jsonschema.validate(doc, once_schema())
+    unknown = {"value": None, "at_least": None, "complete": False, "missing": ["account"]}
+    assert doc["storage"]["private_bytes"] == unknown and doc["storage"]["public_bytes"] == unknown
+    assert doc["inference"]["not_broken_down"] is None
+    assert doc["namespaces_unknown"] == ["account"] and doc["crosscheck_unchecked"] == ["account"]
+    assert doc["repositories"]["missing"] == ["account"] and doc["gpu_hours_missing"] == ["account"]
+
+
+def test_nothing_read_as_text_shows_no_count_and_no_all_clear() -> None:
+    text = render_text(nothing_read())
+    lines = text.splitlines()
+    assert "$0.00" not in text and "0 B" not in text
+    assert "Running   unknown now" in lines  # no "0 endpoints, 0 Spaces, 0 jobs billed" after it
+    for kind in ("Endpoints", "Spaces", "Jobs"):
+        assert f"{kind}  unknown: account unknown" in lines
+    assert "nothing billed yet" not in text
+    assert lines[lines.index("Cross-check  none in what was read") + 1].strip() == "not checked: account unknown"
+
+
+def test_a_namespace_with_no_storage_figure_is_missing_not_zero_bytes() -> None:
+    alice = namespace("alice", billing=billing("alice", private_storage_bytes=700, public_storage_bytes=300,
+                                               private_storage_limit_bytes=1000))
+    acme = namespace("acme", "org", billing=missing("billing:acme"), storage=missing("storage:acme"))
+    listed = namespace("beta", "org", billing=missing("billing:beta"),
+                       storage=(RepoStorage("beta", "beta/m", "model", True, 40),
+                                RepoStorage("beta", "beta/d", "dataset", False, 2)))
+    r = evaluate(snapshot(alice, acme, listed), History(), Config(), NOW)
+    # alice from usage-v2, beta from its listing (40 private, 2 public), acme unknown: named, not added as 0
+    assert r.storage.private_bytes == Total(740, ("storage:acme",))
+    assert r.storage.public_bytes == Total(302, ("storage:acme",))
+    assert r.storage.private_limit_bytes is None  # the limit cannot cover namespaces whose limits are unknown
+    assert [(n.namespace, n.private_bytes) for n in r.storage.by_namespace] == [
+        ("alice", 700), ("acme", None), ("beta", 40)]
+    complete = evaluate(snapshot(alice), History(), Config(), NOW).storage
+    assert (complete.private_bytes, complete.public_bytes, complete.private_limit_bytes) == (
+        Total(700), Total(300), 1000)
+
+
+def test_an_unread_listing_makes_counts_and_bills_partial() -> None:
+    alice = namespace("alice", billing=billing("alice"), statement=statement("alice"),
+                      endpoints=(endpoint("alice", "a", "running"), endpoint("alice", "b", "paused")))
+    acme = namespace("acme", "org", endpoints=missing("endpoints:acme"))
+    r = evaluate(snapshot(alice, acme), History(), Config(), NOW)
+    assert r.namespaces_unknown == ()
+    assert r.listed_count("endpoints") == Total(2, ("endpoints:acme",))
+    assert r.listed_count("endpoints", "alice") == Total(2)
+    assert r.listed_count("endpoints", "acme") == Total(None, ("endpoints:acme",))
+    assert r.billed_now_count("endpoints", "alice").value == 1  # the paused one costs nothing now
+    assert "endpoints:acme" in r.endpoints_billed(None).missing
+    assert r.endpoints_billed("acme") == Total(None, ("endpoints:acme",))
+    # what the cross-check could not compare: acme's statement and usage were not read
+    assert set(r.crosscheck_unchecked) == {"statement:acme", "billing:acme"}
+    assert r.inference.not_broken_down is not None  # alice's total is known: the remainder is a number
+
+
+def test_a_complete_account_leaves_nothing_unknown() -> None:
+    alice = namespace("alice", billing=billing("alice"), statement=statement("alice"), storage=ok("storage:alice", ()))
+    r = evaluate(snapshot(alice), History(), Config(), NOW)
+    assert r.namespaces_unknown == () and r.crosscheck_unchecked == () and r.gpu_hours_missing == ()
+    assert r.listed_count(None) == Total(0) and r.running_cost_per_hour_usd == Total(Decimal(0))
+    assert r.storage.private_bytes == Total(0) and r.repositories.missing == ()
+    assert "Cross-check  nothing billed yet" in render_text(r).splitlines()
