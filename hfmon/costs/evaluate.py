@@ -7,8 +7,7 @@ cached; pass `catalog=` to avoid even that). Per namespace, the billing period i
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -65,7 +64,6 @@ from hfmon.report import (
     OrgSummary,
     Price,
     Report,
-    ResourceCost,
     SourceState,
     SpaceRow,
     Spend,
@@ -118,6 +116,13 @@ class _Acc:
         self.spend: list[Spend] = []
         self.period_starts: dict[str, datetime] = {}
         self.coverage: Coverage | None = None
+        self._space_prices: dict[str, Price | None] = {}
+
+    def space_price(self, catalog: Catalog, hardware: str) -> Price | None:
+        """`catalog.space(hardware)`, looked up once per flavor (thousands of Spaces share a few)."""
+        if hardware not in self._space_prices:
+            self._space_prices[hardware] = catalog.space(hardware)
+        return self._space_prices[hardware]
 
 
 def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime, *,
@@ -282,17 +287,18 @@ def _endpoint_row(e: Endpoint, catalog: Catalog, lines: Lines, history: HistoryI
         acc.unpriced[endpoint_label(e)] = None
     changes = history.changes_of("endpoint", key)
     single = e.max_replica is not None and e.max_replica <= 1 and history.most_replicas("endpoint", key) <= 1
-    cost = resource_cost("endpoint", price, endpoint_replicas(e), True, _mine(lines, "endpoints", key),
-                         changes, None, period, now, history.since, single,
-                         billed=history.billed_time("endpoint", key), first_seen=history.first_seen("endpoint", key))
-    return EndpointRow(e, _with_hourly(cost, "endpoint", key, history, catalog_price(catalog, "endpoint", e.namespace,
-                                                                                      e.region), now, acc))
+    hourly = _hourly("endpoint", key, history, lambda: catalog_price(catalog, "endpoint", e.namespace, e.region),
+                     now, acc)
+    return EndpointRow(e, resource_cost("endpoint", price, endpoint_replicas(e), True, _mine(lines, "endpoints", key),
+                                        changes, None, period, now, history.since, single,
+                                        billed=history.billed_time("endpoint", key),
+                                        first_seen=history.first_seen("endpoint", key), hourly_usd=hourly))
 
 
 def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
                period: Period, now: datetime, acc: _Acc) -> tuple[SpaceRow, bool]:
     hardware = s.hardware or s.requested_hardware
-    price = catalog.space(hardware) if hardware else None
+    price = acc.space_price(catalog, hardware) if hardware else None
     mine = _mine(lines, "spaces", s.id)
     # Granted (statement `freeGrant` on the hardware it is on): $0/h, and no price needed.
     granted = any(p.line.free_grant and p.hardware == hardware for p in mine or ())
@@ -301,11 +307,11 @@ def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
     changes = history.changes_of("space", s.id)
     single = (s.replicas_requested or 1) <= 1 and (s.replicas_current or 0) <= 1 and history.most_replicas(
         "space", s.id) <= 1
+    hourly = _hourly("space", s.id, history, lambda: catalog_price(catalog, "space", s.namespace,
+                                                                  granted=hardware if granted else None), now, acc)
     cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine, changes, None,
                          period, now, history.since, single, granted, history.billed_time("space", s.id),
-                         history.first_seen("space", s.id))
-    cost = _with_hourly(cost, "space", s.id, history, catalog_price(catalog, "space", s.namespace,
-                                                              granted=hardware if granted else None), now, acc)
+                         history.first_seen("space", s.id), hourly_usd=hourly)
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
     gpu_hours = None if mine is None else hours(sum((p.line.quantity for p in mine
                                                      if catalog.is_gpu("space", p.hardware)), Decimal(0)))
@@ -325,21 +331,26 @@ def _job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
     elif j.started_at is None and j.stage in ("SCHEDULING", "RUNNING"):
         own = []  # not started yet
     changes = history.changes_of("job", j.id)
-    cost = resource_cost("job", price, job_replicas(j), True, mine, changes, own, period, now, history.since,
-                         billed=history.billed_time("job", j.id), first_seen=history.first_seen("job", j.id))
-    return JobRow(j, _with_hourly(cost, "job", j.id, history, catalog_price(catalog, "job", j.namespace), now, acc))
+    hourly = _hourly("job", j.id, history, lambda: catalog_price(catalog, "job", j.namespace), now, acc)
+    return JobRow(j, resource_cost("job", price, job_replicas(j), True, mine, changes, own, period, now,
+                                   history.since, billed=history.billed_time("job", j.id),
+                                   first_seen=history.first_seen("job", j.id), hourly_usd=hourly))
 
 
-def _with_hourly(cost: ResourceCost, kind: str, key: str, history: HistoryIndex, price_of: HardwarePrice,
-                 now: datetime, acc: _Acc) -> ResourceCost:
-    """The cost with its $/h over the last 24 hours, from history (the store's sums when it made them)."""
-    if acc.coverage is None or not history.detail:  # not asked for (a `Figures` load): none, never a guess
-        return cost
-    summed = history.summed_spend(kind, key, price_of, hour_bounds(now, SPARK_HOURS))
-    # without history covering any hour there are no spans to price: every hour is unknown
-    spans = rated_spans(kind, history.changes_of(kind, key), price_of, now - timedelta(hours=SPARK_HOURS), now) \
-        if acc.coverage.covers_any and summed is None else ()
-    return replace(cost, hourly_usd=hourly_usd(spans, acc.coverage, now, summed=summed))
+def _hourly(kind: str, key: str, history: HistoryIndex, price_of: Callable[[], HardwarePrice], now: datetime,
+            acc: _Acc) -> tuple[Decimal | None, ...]:
+    """A resource's $/h over the last 24 hours, from history (the store's sums when it made them); () when not
+    asked for. `price_of` builds the resource's price lookup, only when history has spans to price."""
+    coverage = acc.coverage
+    if coverage is None or not history.detail:  # not asked for (a `Figures` load): none, never a guess
+        return ()
+    if not coverage.covers_any:  # no history covering any hour: every hour is unknown (nothing to price)
+        return hourly_usd((), coverage, now)
+    prices = price_of()
+    summed = history.summed_spend(kind, key, prices, hour_bounds(now, SPARK_HOURS))
+    spans = rated_spans(kind, history.changes_of(kind, key), prices, now - timedelta(hours=SPARK_HOURS), now) \
+        if summed is None else ()
+    return hourly_usd(spans, coverage, now, summed=summed)
 
 
 def _orgs(account: Account | None, snapshot: Snapshot) -> tuple[OrgSummary, ...]:

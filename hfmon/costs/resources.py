@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from hfmon.costs.billing_rules import cost_usd, is_billed, micro
 from hfmon.costs.credits import Period, days
@@ -241,7 +242,7 @@ def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[
     history_from = min(history_from, now)
     billed = summed(start, now) if summed is not None else None
     if billed is None:
-        billed = billed_since(kind, changes, start, now)
+        billed = billed_since(kind, changes, start, now) if changes else timedelta(0)
     window_start = max(start, history_from)
     if spans_from is not None and history_from > start:
         covered_from = max(start, spans_from)
@@ -260,7 +261,8 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
                   own_spans: Sequence[tuple[datetime, datetime]] | None, period: Period,
                   now: datetime, observed_from: datetime | None = None,
                   single_replica: bool = False, granted: bool = False, billed: BilledTime | None = None,
-                  first_seen: datetime | None = FROM_CHANGES) -> ResourceCost:
+                  first_seen: datetime | None = FROM_CHANGES,
+                  hourly_usd: tuple[Decimal | None, ...] = ()) -> ResourceCost:
     """A ResourceCost. `priced`: whether the resource needs a price (False for a static Space: free).
 
     `granted`: the statement says its current hardware is granted (`freeGrant`): it costs nothing now or ahead.
@@ -270,7 +272,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     `single_replica`: it never runs more than one replica, so its billed minutes are its billed wall time.
     `replicas_now` None: its stage is unknown, so is what it costs now.
     `billed`: its billed time in a window as the store summed it (the same as from `changes`, faster).
-    `first_seen`: as `uptime_pct` takes it.
+    `first_seen`: as `uptime_pct` takes it. `hourly_usd`: its $/h in each of the last 24 hours (`ResourceCost`).
     """
     if replicas_now is None:  # unknown stage: whether it bills at all is unknown, grant or not
         per_hour: Decimal | None = None
@@ -294,7 +296,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     elif lines is not None and all(dense(p.line, now) for p in lines):
         # the statement lists every billed span of the period, and each line billed all along its span
         spans, spans_from = line_spans([p.line for p in lines], now), period.start
-    to_end = None if per_hour is None else micro(per_hour * max(days(period.end - now), Decimal(0)) * 24)
+    to_end = None if per_hour is None else micro(per_hour * days_left(period.end, now) * 24)
     period_uptime = uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from, billed,
                                first_seen)
     # Billed minutes are whole minutes: compare them with the whole minutes elapsed (the one in progress is not
@@ -314,4 +316,11 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         to_period_end_usd=to_end,
         replicas=replicas_now,
         granted=granted,
+        hourly_usd=hourly_usd,
     )
+
+
+@lru_cache(maxsize=16)
+def days_left(end: datetime, now: datetime) -> Decimal:
+    """Days from `now` to `end` (0 once past it); every resource of a namespace asks for the same."""
+    return max(days(end - now), Decimal(0))
