@@ -55,7 +55,13 @@ def utc(text: str) -> datetime:
 
 def iso(moment: datetime) -> str:
     """Format an aware datetime as ISO 8601 UTC with a `Z` (seconds precision)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    if moment.year < 1000:  # strftime writes such a year unpadded: keep its text
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    # what strftime writes, three times faster (a large account's JSON holds tens of thousands of times)
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (moment.year, moment.month, moment.day, moment.hour, moment.minute,
+                                               moment.second)
 
 
 @dataclass(frozen=True, slots=True)
