@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from hfmon.models import NamespaceData
 from hfmon.models_hub import HubRepo, OrgMember
@@ -19,9 +20,11 @@ LISTINGS = {"model_repos": "models", "dataset_repos": "datasets", "spaces": "Spa
 """The source of each repo listing, and what it lists."""
 
 
-@dataclass(frozen=True, slots=True)
-class RepoRow:
-    """One repo of a namespace; None: unknown (its listing was not read, or HF does not count it)."""
+class RepoRow(NamedTuple):
+    """One repo of a namespace; None: unknown (its listing was not read, or HF does not count it).
+
+    A named tuple, not a frozen dataclass: as immutable, and four times cheaper to build (an account may have
+    tens of thousands of repos)."""
 
     namespace: str
     id: str
