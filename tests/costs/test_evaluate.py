@@ -321,3 +321,15 @@ def test_a_statement_line_without_a_label_is_checked_under_its_entity_id() -> No
     r = evaluate(snap, History(), Config(), NOW)
     assert check(r, "space alice/entity 65f0aa00bb11cc22dd33ee44 t4-small") == (
         D("0.40002"), D("0.40002"), D(0), CheckStatus.OK)
+
+
+def test_past_the_statement_period_end_nothing_more_is_projected_to_it() -> None:
+    # HF has not rolled the statement over yet: its period (November) ended 5 hours ago, the Space still runs.
+    snap = snapshot(
+        namespace("alice", billing=billing("alice"), spaces=(space("alice/chat", replicas=2),),
+                  statement=statement("alice", line("spaces/t4-small/minutes", "alice/chat", "90", "0.600030",
+                                                    unit="0.006667"))),
+        spaces_hw=(flavor("t4-small", "0.006667", gpu=True),))
+    cost = evaluate(snap, History(), Config(), at(1, 5, month=12)).spaces[0].cost
+    assert cost.cost_per_hour_usd == D("0.80004")
+    assert cost.to_period_end_usd == 0  # never a negative amount "to the period end" (-0.80004 x 5 h)
