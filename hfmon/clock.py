@@ -59,9 +59,10 @@ def iso(moment: datetime) -> str:
         moment = moment.astimezone(UTC)
     if moment.year < 1000:  # strftime writes such a year unpadded: keep its text
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    # what strftime writes, three times faster (a large account's JSON holds tens of thousands of times)
-    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (moment.year, moment.month, moment.day, moment.hour, moment.minute,
-                                               moment.second)
+    # what strftime writes, in half the time (a large account's JSON holds tens of thousands of times); % because
+    # an f-string with six format specs is as slow as strftime
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (  # noqa: UP031
+        moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
 
 
 @dataclass(frozen=True, slots=True)
