@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -94,6 +95,16 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
     if unknown:
         words.append(f"{unknown} in an unknown state")
     return " · ".join(words)
+
+
+def not_compared(sources: Sequence[str]) -> str:
+    """What the cross-check could not compare, in a few words: `northwind (statement or usage unreadable)`,
+    `every namespace (account unknown)`; "" when it compared everything."""
+    unknown = [name for name in sources if ":" not in name]
+    if unknown:
+        return f"every namespace ({', '.join(unknown)} unknown)"
+    scopes = dict.fromkeys(name.partition(":")[2] for name in sources)
+    return f"{', '.join(scopes)} (statement or usage unreadable)" if scopes else ""
 
 
 def size_total(total: Total[int]) -> str:

@@ -18,6 +18,7 @@ from hfmon.format import (
     money,
     money_delta,
     money_total,
+    not_compared,
     per_hour,
     percent,
     stamp,
@@ -263,11 +264,11 @@ def _flags(report: Report, paint: _Paint, max_rows: int) -> list[str]:
 def _crosscheck(report: Report, paint: _Paint, max_rows: int) -> list[str]:
     counts = {status: sum(1 for c in report.crosscheck if c.status is status) for status in CheckStatus}
     summary = " · ".join(f"{n} {status.value}" for status, n in counts.items() if n)
-    unchecked = missing_note(Total(None, report.crosscheck_unchecked), len(report.namespaces))
+    unchecked = not_compared(report.crosscheck_unchecked)
     summary = summary or ("none in what was read" if unchecked else "nothing billed yet")
     lines = [f"{paint('Cross-check', 'bold')}  {summary}"]
     if unchecked:
-        lines.append(_fit(paint(f"             not checked: {unchecked}", "yellow")))
+        lines.append(_fit(paint(f"             not compared: {unchecked}", "yellow")))
     shown: dict[str, CrossCheck] = {}
     for check in report.crosscheck:
         if check.status is CheckStatus.DRIFT and check.item not in shown:

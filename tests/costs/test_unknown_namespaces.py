@@ -90,7 +90,8 @@ def test_nothing_read_as_text_shows_no_count_and_no_all_clear() -> None:
     for kind in ("Endpoints", "Spaces", "Jobs"):
         assert f"{kind}  unknown: account unknown" in lines
     assert "nothing billed yet" not in text
-    assert lines[lines.index("Cross-check  none in what was read") + 1].strip() == "not checked: account unknown"
+    assert lines[lines.index("Cross-check  none in what was read") + 1].strip() == (
+        "not compared: every namespace (account unknown)")
 
 
 def test_a_namespace_with_no_storage_figure_is_missing_not_zero_bytes() -> None:
@@ -126,6 +127,7 @@ def test_an_unread_listing_makes_counts_and_bills_partial() -> None:
     assert r.endpoints_billed("acme") == Total(None, ("endpoints:acme",))
     # what the cross-check could not compare: acme's statement and usage were not read
     assert set(r.crosscheck_unchecked) == {"statement:acme", "billing:acme"}
+    assert "             not compared: acme (statement or usage unreadable)" in render_text(r).splitlines()
     assert r.inference.not_broken_down is not None  # alice's total is known: the remainder is a number
 
 

@@ -268,6 +268,7 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
         orgs=(OrgSummary("acme", "team", "admin", True), OrgSummary("bigcorp", "enterprise", "read", False)),
         billing_access=True, credits=(alice, acme), inference=inference, endpoints=endpoint_rows,
         spaces=space_rows, jobs=job_rows, meter_rows=meter, gpu_hours_missing=("statement:bigcorp",),
+        crosscheck_unchecked=("statement:bigcorp", "billing:bigcorp"),
         storage=Storage(private_bytes=Total(1_283_424_000_000), public_bytes=Total(43_052_000_000),
                         private_limit_bytes=1_000_000_000_000, repos=repos()),
         repositories=repositories(),

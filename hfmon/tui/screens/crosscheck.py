@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from hfmon import format as fmt
-from hfmon.report import CheckStatus, CrossCheck, Total
+from hfmon.report import CheckStatus, CrossCheck
 from hfmon.tui import rows
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
@@ -40,9 +40,9 @@ class CrossCheckView(View):
             if i:
                 text.append(" · ")
             text.append(f"{counts.get(status, 0)} {status.value}", style=t.get(rows.CHECK_TONES[status], ""))
-        unchecked = fmt.missing_note(Total(None, r.crosscheck_unchecked), len(r.namespaces))
+        unchecked = fmt.not_compared(r.crosscheck_unchecked)
         if unchecked:
-            text.append(f"\nnot checked: {unchecked} (no row for them is not a match)", style=t.get("warn", ""))
+            text.append(f"\nnot compared: {unchecked}", style=t.get("warn", ""))
         text.append("\nBilled: what Hugging Face charged · recomputed: billed minutes × catalog price",
                     style=t.get("muted", ""))
         self.query_one("#check-summary", Static).update(text)
