@@ -22,37 +22,27 @@ import httpx2
 import orjson
 
 from hfmon import __version__
-from hfmon.api.governor import (
-    MAX_WAIT_S,
-    Governor,
-    capped,
-    capped_wait,
-    parse_ratelimit,
-    parse_retry_after,
-    time_left,
-)
+from hfmon.api.governor import Governor, capped, time_left
+from hfmon.api.http_errors import status_error, transport_error, what_of
 from hfmon.api.priority import FIRST_PAGE, NEXT_PAGE, SINGLE
 from hfmon.api.sse import sse_events
 from hfmon.apihealth import RequestLog
 from hfmon.clock import Clock, SystemClock
 from hfmon.errors import (
     ApiError,
-    AuthError,
     BadResponseError,
     NetworkError,
-    NoAccessError,
     RateLimitedError,
     TimedOutError,
     UnavailableError,
 )
-from hfmon.scrub import register_secret, scrub
+from hfmon.scrub import register_secret
 
 log = logging.getLogger("hfmon.api")
 log.addHandler(logging.NullHandler())  # never Python's last-resort stderr handler: it would paint over the TUI
 
 Params = Mapping[str, str | int | Sequence[str]]
 
-AUTH_HINT = "check the token with `hf auth whoami`, or create a new one at https://huggingface.co/settings/tokens"
 MAX_PAGES = 200
 PAGES_TOTAL_FACTOR = 4  # a whole listing may be at most 4 pages' worth of bytes (64 MB for 16 MB pages)
 MB = 1 << 20
@@ -161,56 +151,6 @@ class Requester:
         ok = status is not None and status < 500 and status != 429
         self.log.record(self._api_of(url), self._clock.now(), ok, latency)
 
-    def _what(self, url: str) -> str:
-        return f"GET {urlsplit(url).path}"
-
-    def _status_error(self, response: httpx2.Response, content: bytes, url: str,
-                      forbidden_hint: str | None) -> ApiError:
-        status = response.status_code
-        detail = response.headers.get("x-error-message") or ""
-        if not detail:
-            try:
-                body = json.loads(content[:4000] or b"null")
-                if isinstance(body, dict) and isinstance(body.get("error"), str):
-                    detail = body["error"]
-            except (ValueError, UnicodeDecodeError):
-                pass
-        detail = scrub(detail).strip()[:200]  # scrubbed before the cut: a cut token would escape the mask
-        reason = scrub(response.reason_phrase or "").strip()[:80]
-        message = f"{status} {reason} on {self._what(url)}".replace("  ", " ")
-        if detail:
-            message += f": {detail}"
-        if status == 401:
-            return AuthError(message, AUTH_HINT, status=401)
-        if status == 403:
-            return NoAccessError(message, forbidden_hint or "the token lacks a permission for this route",
-                                 status=403)
-        if status == 429:
-            info = parse_ratelimit(response.headers)
-            asked = parse_retry_after(response.headers.get("retry-after"))
-            if asked is None and info is not None:
-                asked = float(info.reset_s)
-            if asked is not None and asked > MAX_WAIT_S:
-                shown = f"{asked:.0f} s" if asked < 1e12 else "an unbounded time"
-                message += (f" (the server asked to wait {shown}; hfmon waits at most {MAX_WAIT_S} s, "
-                            "Hugging Face's rate-limit window)")
-            return RateLimitedError(message, "hfmon waits for the rate-limit window to reset",
-                                    retry_after_s=None if asked is None else capped_wait(asked))
-        if status >= 500:
-            return UnavailableError(message, "Hugging Face is having trouble; the next poll will try again",
-                                    status=status)
-        return ApiError(message, None, status=status)
-
-    def _transport_error(self, exc: httpx2.TransportError, url: str) -> ApiError:
-        what = self._what(url)
-        if isinstance(exc, httpx2.TimeoutException):
-            return TimedOutError(f"{what} timed out", "the service is slow; the next poll will try again")
-        if isinstance(exc, httpx2.ConnectError | httpx2.UnsupportedProtocol | httpx2.ProxyError):
-            return NetworkError(f"{what}: cannot connect ({type(exc).__name__})",
-                                "check the network connection and HF_ENDPOINT")
-        return UnavailableError(f"{what}: connection dropped mid-response ({type(exc).__name__})",
-                                "the next poll will try again")
-
     # --- requests -----------------------------------------------------------------------------
 
     async def get(self, url: str, params: Params | None = None, *, optional: bool = False,
@@ -241,11 +181,11 @@ class Requester:
                             content = await self._read_capped(response, url, max_bytes)
                             return Body(content, response.headers, response.links, response.request.url)
                         content = await self._read_capped(response, url, ERROR_BODY_BYTES, cut=True)
-                        error = self._status_error(response, content, url, forbidden_hint)
+                        error = status_error(response, content, url, forbidden_hint)
                 except httpx2.TransportError as exc:
                     if not recorded:
                         self._record(url, started, None)
-                    error = self._transport_error(exc, url)
+                    error = transport_error(exc, url)
             if isinstance(error, RateLimitedError):
                 gov.block_for(error.retry_after_s if error.retry_after_s is not None else 1.0)
                 delay = error.retry_after_s or 1.0
@@ -257,7 +197,7 @@ class Requester:
                 raise error
             attempt += 1
             gov.retries += 1
-            log.debug("retrying %s after %.2fs (%s)", self._what(url), delay, error.message)
+            log.debug("retrying %s after %.2fs (%s)", what_of(url), delay, error.message)
 
     async def _read_capped(self, response: httpx2.Response, url: str, max_bytes: int, *, cut: bool = False) -> bytes:
         """The (decoded) body, at most `max_bytes`: past it, the first `max_bytes` when `cut`, else an error."""
@@ -276,7 +216,7 @@ class Requester:
         return b"".join(chunks)[:max_bytes]
 
     def _too_large(self, url: str, max_bytes: int) -> BadResponseError:
-        return BadResponseError(f"response larger than {max_bytes / MB:g} MB from {self._what(url)}; not read",
+        return BadResponseError(f"response larger than {max_bytes / MB:g} MB from {what_of(url)}; not read",
                                 "hfmon reads at most that much from this route; the next poll will try again")
 
     async def get_json(self, url: str, params: Params | None = None, *, optional: bool = False,
@@ -303,7 +243,7 @@ class Requester:
         try:
             return json.loads(content)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise BadResponseError(f"malformed or truncated JSON from {self._what(url)} "
+            raise BadResponseError(f"malformed or truncated JSON from {what_of(url)} "
                                    f"({len(content)} bytes)",
                                    "the next poll will try again") from exc
 
@@ -321,12 +261,12 @@ class Requester:
         seen: set[str] = set()
         while next_url is not None:
             if len(pages) >= MAX_PAGES:
-                raise BadResponseError(f"{self._what(url)}: more than {MAX_PAGES} pages", None)
+                raise BadResponseError(f"{what_of(url)}: more than {MAX_PAGES} pages", None)
             body = await self.get(next_url, next_params, optional=optional, forbidden_hint=forbidden_hint,
                                   max_bytes=max_bytes, priority=NEXT_PAGE if pages else FIRST_PAGE)
             total += len(body.content)
             if total > total_cap:
-                raise BadResponseError(f"{self._what(url)}: listing larger than {total_cap / MB:g} MB over "
+                raise BadResponseError(f"{what_of(url)}: listing larger than {total_cap / MB:g} MB over "
                                        f"{len(pages) + 1} pages; not read",
                                        "hfmon reads at most that much of one listing; the next poll will try again")
             pages.append(self._decode(body.content, next_url))
@@ -334,10 +274,10 @@ class Requester:
             if link is not None:
                 link = str(body.url.join(link))  # HF sends absolute links; tolerate relative ones
                 if _origin(link) != origin:
-                    raise BadResponseError(f"{self._what(url)}: refusing a next-page link to another host",
+                    raise BadResponseError(f"{what_of(url)}: refusing a next-page link to another host",
                                            "the token is only ever sent to the configured hosts")
                 if link in seen:
-                    raise BadResponseError(f"{self._what(url)}: the next-page link points back to a page "
+                    raise BadResponseError(f"{what_of(url)}: the next-page link points back to a page "
                                            "already read", "the next poll will try again")
                 seen.add(link)
             next_url, next_params = link, None  # the link already carries every query parameter
@@ -352,7 +292,7 @@ class Requester:
         budget = capped(timeout_s if timeout_s is not None else math.inf)
         if math.isinf(budget):
             budget = self.timeout_s
-        what = self._what(url)
+        what = what_of(url)
         async with gov.semaphore().hold():
             gov.note_sent()
             started, answered = time.perf_counter(), list[bool]()
@@ -365,7 +305,7 @@ class Requester:
             except httpx2.TransportError as exc:
                 if not answered:
                     self._record(url, started, None)
-                raise self._transport_error(exc, url) from None
+                raise transport_error(exc, url) from None
 
     async def _read_stream(self, url: str, event: str, complete: Callable[[Any], bool],
                            forbidden_hint: str | None, budget: float, started: float, answered: list[bool]) -> Any:
@@ -376,10 +316,10 @@ class Requester:
             self.governor.observe(response.headers)
             if not response.is_success:
                 content = await self._read_capped(response, url, ERROR_BODY_BYTES, cut=True)
-                raise self._status_error(response, content, url, forbidden_hint)
+                raise status_error(response, content, url, forbidden_hint)
             ctype = response.headers.get("content-type", "")
             if "text/event-stream" not in ctype:
-                raise BadResponseError(f"{self._what(url)}: not an event stream (content type {ctype[:60]!r})", None)
+                raise BadResponseError(f"{what_of(url)}: not an event stream (content type {ctype[:60]!r})", None)
             async for name, data_text in sse_events(response.aiter_bytes(), DEFAULT_MAX_BYTES,
                                                     lambda: self._too_large(url, DEFAULT_MAX_BYTES)):
                 if name != event:
@@ -390,5 +330,5 @@ class Requester:
                     continue  # a partial or garbled event: wait for the next one
                 if complete(data):
                     return data
-        raise BadResponseError(f"{self._what(url)}: stream ended without a complete `{event}` event",
+        raise BadResponseError(f"{what_of(url)}: stream ended without a complete `{event}` event",
                                "the next poll will try again")
