@@ -26,6 +26,9 @@ HardwarePrice = Callable[[str | None], Decimal | None]
 """USD per hour of one replica on a hardware (None: no catalog layer prices it)."""
 
 HOUR = timedelta(hours=1)
+MICROS_PER_HOUR = 3_600_000_000
+NO_SPEND = micro(Decimal(0))  # what no time in a billed state costs
+_UNRATED = Decimal(-1)  # a rate not worked out yet (no real rate is negative)
 SPARK_HOURS = 24
 
 
@@ -63,17 +66,19 @@ def times_spend(kind: str, states: Sequence[StateTime], price_of: HardwarePrice,
     """USD the time in `states` (one resource, one window, summed by the store) cost; as `spend` over the spans.
 
     `rates`: the resource's `state_rate`s found so far (filled as they are worked out; many windows ask)."""
+    if not states:  # most resources in most windows: nothing to price
+        return NO_SPEND
     total, rates = Decimal(0), {} if rates is None else rates
     for t in states:
         key = (t.state, t.hardware, t.replicas)
-        if key not in rates:
-            rates[key] = state_rate(kind, t.state, t.hardware, t.replicas, price_of)
-        rate = rates[key]
-        if rate == 0:
-            continue
+        rate = rates.get(key, _UNRATED)
+        if rate is _UNRATED:
+            rate = rates[key] = state_rate(kind, t.state, t.hardware, t.replicas, price_of)
         if rate is None:
             return None
-        total += rate * (Decimal(t.micros) / 10**6) / 3600
+        if rate:
+            # the value of rate x seconds / 3600 (`spend`), one operation fewer: scaling by 10**6 rounds nothing
+            total += rate * t.micros / MICROS_PER_HOUR
     return micro(total)
 
 
