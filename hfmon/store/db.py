@@ -55,10 +55,16 @@ PRUNE_EVERY = timedelta(days=1)
 SYNCHRONOUS = "NORMAL"  # see the module docstring
 RETRY_PAUSE_S = 0.02  # between attempts when SQLite reports "locked" without waiting
 WAL_SIZE_LIMIT = 4 * 1024 * 1024  # bytes the WAL is truncated to after a checkpoint
-MMAP_BYTES = 256 * 1024 * 1024
-"""How much of the file SQLite reads through a memory map instead of read() calls: a fresh `hfmon once` reads a few
-thousand pages scattered over a month of history, each otherwise one system call and a copy (reads 15 % less CPU at
-1,000 resources). Writes still go through the WAL."""
+Tuning = tuple[str, int, int]  # (pragma, its value during one transaction, its value after)
+WRITE_CACHE: Tuning = ("cache_size", -32 * 1024, -2000)  # KiB; -2000 is SQLite's default
+"""The page cache while a poll is recorded: a poll of 1,000 resources changes about 1,500 pages, which overflow the
+default cache, and SQLite then writes dirty pages to the WAL mid-transaction, some several times (record() at 1,000
+resources: 84 -> 62 ms CPU). Set back to the default after each poll: the memory is returned."""
+MAPPED: Tuning = ("mmap_size", 256 * 1024 * 1024, 0)
+"""The file read through a memory map while a poll is recorded and during a `Figures` load (`hfmon once`): they read
+a few thousand pages scattered over a month of history, each otherwise one system call and a copy (at 1,000
+resources the load's reads take 15 % less CPU, record() 10 % less). Unmapped after: mapped pages count in the
+resident memory of a long-running dashboard."""
 
 
 class HistoryError(errors.HistoryError):
@@ -157,7 +163,6 @@ def _connect(path: Path) -> sqlite3.Connection:
         _enable_wal(conn)
         conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
         conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
-        conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         conn.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")  # polls checkpoint in the background
         if version < SCHEMA_VERSION:
             conn.execute("BEGIN IMMEDIATE")
@@ -239,27 +244,43 @@ class HistoryStore:
                  tb: TracebackType | None) -> None:
         self.close()
 
-    def _run(self, body: Callable[[sqlite3.Connection], T], begin: str = "BEGIN IMMEDIATE") -> T:
-        """Run `body` in one transaction; retry it whole if SQLite reports "locked" without waiting."""
-        deadline = time.monotonic() + BUSY_TIMEOUT_S
+    def _run(self, body: Callable[[sqlite3.Connection], T], begin: str = "BEGIN IMMEDIATE", *,
+             tuning: Sequence[Tuning] = ()) -> T:
+        """Run `body` in one transaction; retry it whole if SQLite reports "locked" without waiting.
+
+        `tuning`: pragmas set for this transaction only (each set back after it, even when it fails)."""
         with self._lock:
-            while True:
+            try:
                 try:
-                    self._conn.execute(begin)
-                    try:
-                        result = body(self._conn)
-                        self._conn.execute("COMMIT")
-                    except BaseException:
-                        _rollback(self._conn)
-                        raise
-                    return result
-                except sqlite3.Error as exc:
-                    if not _is_busy(exc) or time.monotonic() > deadline:
-                        raise _explain(self.path, exc) from exc
-                except OverflowError as exc:  # a number SQLite cannot hold: the poll goes on without history
-                    raise HistoryError(self.path, f"history file {self.path}: a value too large to store "
-                                                  f"({exc})") from exc
-                time.sleep(RETRY_PAUSE_S)
+                    for pragma, during, _ in tuning:
+                        self._conn.execute(f"PRAGMA {pragma} = {during}")  # PRAGMA takes no bound parameters
+                    return self._attempts(body, begin)
+                finally:  # memory a setting took is returned: the dashboard's stays flat poll after poll
+                    for pragma, _, after in tuning:
+                        self._conn.execute(f"PRAGMA {pragma} = {after}")
+            except sqlite3.Error as exc:  # setting a pragma failed (the transaction explains its own errors)
+                raise _explain(self.path, exc) from exc
+
+    def _attempts(self, body: Callable[[sqlite3.Connection], T], begin: str) -> T:
+        """`_run`'s transaction and its retries (the caller holds the lock)."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        while True:
+            try:
+                self._conn.execute(begin)
+                try:
+                    result = body(self._conn)
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    _rollback(self._conn)
+                    raise
+                return result
+            except sqlite3.Error as exc:
+                if not _is_busy(exc) or time.monotonic() > deadline:
+                    raise _explain(self.path, exc) from exc
+            except OverflowError as exc:  # a number SQLite cannot hold: the poll goes on without history
+                raise HistoryError(self.path, f"history file {self.path}: a value too large to store "
+                                              f"({exc})") from exc
+            time.sleep(RETRY_PAUSE_S)
 
     def transaction(self, body: Callable[[sqlite3.Connection], T], *, write: bool = True) -> T:
         """Run `body` in one transaction (holding the write lock from the start when `write`)."""
@@ -283,7 +304,7 @@ class HistoryStore:
             if observed.listed:  # the poll saw resources: it counts for the gaps history must allow for
                 record_poll(conn, at)
 
-        self._run(write)
+        self._run(write, tuning=(WRITE_CACHE, MAPPED))
         self._checkpoints.start()
         if self._loaded is not None and at <= self._loaded.mark:  # not after what was read: read it all again
             self._loaded = None
@@ -353,7 +374,8 @@ class HistoryStore:
                     conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall(),
                     window_times(conn, windows, now) if windows and now is not None else None)
 
-        version, usage_rows, change_rows, names, run_rows, summed = self._run(read, "BEGIN")  # one read snapshot
+        version, usage_rows, change_rows, names, run_rows, summed = self._run(
+            read, "BEGIN", tuning=(MAPPED,) if figures is not None else ())  # one read snapshot
         added = not found and before is not None and version == before.version
         times: dict[int, datetime] = {}  # one poll's rows share a time: decode it once
 
