@@ -89,16 +89,20 @@ def repositories(namespaces: Iterable[NamespaceData], unknown: Iterable[str] = (
                 missing.append(f"{name}:{ns.namespace}")
                 continue
             for repo in source.value:
-                store = stored.get((kind, repo.id))
-                listed.add((kind, repo.id))
-                size = store.bytes if store is not None else repo.used_storage_bytes
-                private = store.private if store is not None else repo.private
+                key = (kind, repo.id)
+                store = stored.get(key)
+                listed.add(key)
+                if store is None:
+                    size, private = repo.used_storage_bytes, repo.private
+                else:
+                    size, private = store.bytes, store.private
                 downloads = repo.downloads if isinstance(repo, HubRepo) else None
                 rows.append(RepoRow(ns.namespace, repo.id, kind, private, size, downloads, repo.likes,
                                     repo.last_modified))
-        # Repos the storage listing has and no repo listing gave (kernels, buckets, or a listing that failed).
+        # Repos the storage listing has and no repo listing gave (kernels, buckets, or a listing that failed); in
+        # any order, the sort below orders them (no two share a namespace, type and id)
         rows += [RepoRow(ns.namespace, r.id, r.type, r.private, r.bytes, None, None, None)
-                 for key, r in stored.items() if key not in listed]
+                 for r in map(stored.__getitem__, stored.keys() - listed)]
         if ns.members is not None:
             members.append(OrgMembers(ns.namespace, ns.members.value))
     rows.sort(key=lambda r: (-(r.storage_bytes if r.storage_bytes is not None else -1),
