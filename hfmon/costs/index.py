@@ -42,11 +42,12 @@ class HistoryIndex:
         self.detail = history.detail
         self.span_times = history.span_times
 
-    def billed_time(self, kind: str, resource: str) -> Callable[[datetime, datetime], timedelta | None]:
-        """The resource's billed wall time in a window, from the store's sums (None: that window was not summed)."""
+    def billed_time(self, kind: str, resource: str) -> Callable[[datetime, datetime], timedelta | None] | None:
+        """The resource's billed wall time in a window, from the store's sums (None: that window was not summed);
+        None when the store summed no window."""
         times = self._times
         if times is None:
-            return lambda start, end: None
+            return None
         mine = times.times.get((kind, resource), {})
 
         def billed(start: datetime, end: datetime) -> timedelta | None:

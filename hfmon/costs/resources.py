@@ -40,6 +40,7 @@ from hfmon.report import Price, ResourceCost
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 FAMILY_KIND = {"spaces": "space", "jobs": "job", "endpoints": "endpoint"}
 UPTIME_WINDOW = timedelta(hours=24)  # the recent uptime (beside the period's)
+MINUTE = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +179,7 @@ def dense(line: UsageLine, now: datetime) -> bool:
     end = line.stopped_at or (now if line.active else None)
     if line.started_at is None or end is None:
         return False
-    return line.quantity >= (end - line.started_at) // timedelta(minutes=1)
+    return line.quantity >= (end - line.started_at) // MINUTE
 
 
 def line_spans(lines: Sequence[UsageLine], now: datetime) -> list[tuple[datetime, datetime]]:
@@ -301,7 +302,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
                                first_seen)
     # Billed minutes are whole minutes: compare them with the whole minutes elapsed (the one in progress is not
     # billed yet), and say nothing from them before the first minute is over.
-    elapsed_minutes = (now - period.start) // timedelta(minutes=1)
+    elapsed_minutes = (now - period.start) // MINUTE
     if single_replica and billed_minutes is not None and own_spans is None and elapsed_minutes > 0:
         period_uptime = min(billed_minutes * 100 / elapsed_minutes, Decimal(100)).quantize(Decimal("0.01"))
     return ResourceCost(
