@@ -17,6 +17,7 @@ import argparse
 import asyncio
 import json
 import os
+import resource
 import shutil
 import sqlite3
 import statistics
@@ -244,13 +245,59 @@ def scale_figure(runs: int) -> dict[str, Any]:
                "HFMON_ROUTER_URL": fake.base}
         cmd = [str(BIN / "hfmon"), "once", "--json", "--no-history"]
         subprocess.run(cmd, env=env, capture_output=True, check=False, timeout=300)
-        times, failed = [], set()
+        times, cpu, failed = [], [], set()
         for _ in range(runs):
+            before = children_cpu()
             started = time.perf_counter()
             done = subprocess.run(cmd, env=env, capture_output=True, check=False, timeout=300)
             times.append(time.perf_counter() - started)
+            cpu.append(children_cpu() - before)  # hfmon's own CPU: the fake is a child still running, not counted
             failed.update(failed_sources(done.stdout))
-    return {"median_s": statistics.median(times), "min_s": min(times), "runs": runs, "failed": sorted(failed)}
+        split = phases(env)
+    return {"median_s": statistics.median(times), "min_s": min(times), "cpu_s": statistics.median(cpu),
+            "runs": runs, "failed": sorted(failed), "load": os.getloadavg()[0], "phases": split}
+
+
+PHASES = """
+import json, sys, time
+import hfmon.jsonout, hfmon.monitor
+marks = {}
+def timed(name, function):
+    def wrapper(*args, **kwargs):
+        marks.setdefault(name + "_from", time.process_time())
+        try:
+            return function(*args, **kwargs)
+        finally:
+            marks[name + "_to"] = time.process_time()
+    return wrapper
+hfmon.monitor.Monitor._evaluate = timed("evaluate", hfmon.monitor.Monitor._evaluate)
+hfmon.jsonout.report_document = timed("document", hfmon.jsonout.report_document)
+hfmon.jsonout.write_document = timed("write", hfmon.jsonout.write_document)
+from hfmon.cli import main
+sys.argv = ["hfmon", "once", "--json", "--no-history"]
+code = main()  # as the hfmon program runs it (without the cyclic garbage collector)
+print(json.dumps({"poll_to": marks["evaluate_from"], **marks, "main_to": time.process_time()}), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def phases(env: dict[str, str]) -> dict[str, float]:
+    """One more (untimed) run, in which hfmon's CPU is split at the end of the poll, the Report, the JSON document
+    and its writing (each phase's process CPU up to its end, less the previous phase's)."""
+    done = subprocess.run([sys.executable, "-c", PHASES], env=env, capture_output=True, text=True, check=False,
+                          timeout=300)
+    marks = json.loads(done.stderr.strip().splitlines()[-1])
+    return {"poll": marks["poll_to"], "evaluate": marks["evaluate_to"] - marks["evaluate_from"],
+            "document": marks["document_to"] - marks["document_from"],
+            "write": marks["write_to"] - marks["write_from"], "rest": marks["main_to"] - marks["poll_to"]
+            - (marks["evaluate_to"] - marks["evaluate_from"]) - (marks["document_to"] - marks["document_from"])
+            - (marks["write_to"] - marks["write_from"])}
+
+
+def children_cpu() -> float:
+    """User + system CPU seconds of this process's finished (waited-for) children."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -280,9 +327,12 @@ def main() -> None:
               f"{max(h['ratios']):.2f}, load average {h['load']:.1f})")
     if out["scale"]:
         s = out["scale"]
-        print(f"--once --json at 20× (10,000 Spaces): median {s['median_s']:.2f} s, min {s['min_s']:.2f} s "
-              f"(goal ≤ {SCALE_GOAL_S:.0f} s, every source answering)"
+        print(f"--once --json at 20× (10,000 Spaces): median {s['median_s']:.2f} s, min {s['min_s']:.2f} s, "
+              f"hfmon's CPU {s['cpu_s']:.2f} s median (goal ≤ {SCALE_GOAL_S:.0f} s, every source answering; load "
+              f"average {s['load']:.1f})"
               + (f"; failed sources: {', '.join(s['failed'])}" if s["failed"] else "; every source answered"))
+        print("  hfmon's CPU by phase in one more run (s): " + ", ".join(f"{k} {v:.2f}" for k, v in
+                                                                        s["phases"].items()))
 
 
 if __name__ == "__main__":
