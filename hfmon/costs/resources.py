@@ -237,6 +237,8 @@ def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[
         return None
     if first_seen is FROM_CHANGES:
         first_seen = changes[0].at if changes else None
+    if first_seen is None and observed_from is None and spans_from is None:
+        return None  # nothing observed it, nothing else says when it billed: none of the window is covered
     history_from = first_seen if first_seen is not None else now
     if observed_from is not None:
         history_from = min(history_from, observed_from)
