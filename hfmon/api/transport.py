@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx2
 import orjson
@@ -102,6 +102,19 @@ def _absolute(link: str, page: httpx2.URL) -> str:
     return link if urlsplit(link).scheme else str(page.join(link))
 
 
+def _url_and_params(url: str, params: Params | None) -> tuple[str, Params | None]:
+    """The URL with its query written in, when the parameters are plain strings, numbers and lists of strings on a
+    URL without one: the same text httpx2 writes, at half its cost (httpx2 builds the query from `params` and then
+    parses and re-encodes the whole URL). Anything else is left to httpx2."""
+    if not params or "?" in url:
+        return url, params
+    for value in params.values():
+        if type(value) is not str and type(value) is not int and not (
+                isinstance(value, list | tuple) and all(type(v) is str for v in value)):
+            return url, params
+    return f"{url}?{urlencode(params, doseq=True)}", None
+
+
 class Requester:
     """Sends GETs with a bearer token through one governed httpx2.AsyncClient."""
 
@@ -114,9 +127,9 @@ class Requester:
         self.timeout_s = timeout_s
         self.connect_timeout_s = connect_timeout_s
         self.governor = governor or Governor()
-        self._headers = {"accept-encoding": "gzip, deflate", "connection": "keep-alive",
-                         "authorization": f"Bearer {token}", "user-agent": f"hfmon/{__version__}",
-                         "accept": "application/json"}
+        self._headers = httpx2.Headers({"accept-encoding": "gzip, deflate", "connection": "keep-alive",
+                                        "authorization": f"Bearer {token}", "user-agent": f"hfmon/{__version__}",
+                                        "accept": "application/json"})  # normalised once, copied per request
         self._sender: httpx2.AsyncBaseTransport | None = None
         self._sender_loop: asyncio.AbstractEventLoop | None = None
         self.log = RequestLog()
@@ -148,8 +161,12 @@ class Requester:
         followed, since one to another host would carry the token; no cookies; no proxies or CA bundles from the
         environment), and it cost about 0.2 ms of CPU a request.
         """
-        headers = self._headers if accept is None else {**self._headers, "accept": accept}
-        request = httpx2.Request("GET", url, params=params, headers=headers, extensions={"timeout": timeouts})
+        headers = self._headers
+        if accept is not None:
+            headers = headers.copy()
+            headers["accept"] = accept
+        target, query = _url_and_params(url, params)
+        request = httpx2.Request("GET", target, params=query, headers=headers, extensions={"timeout": timeouts})
         response = await self._through().handle_async_request(request)
         response.request = request
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx2
 import pytest
@@ -263,3 +264,18 @@ async def test_pagination_follows_an_absolute_link_to_the_same_host_and_never_se
         with pytest.raises(BadResponseError, match="another host"):
             await http.get_pages("https://hub.test/api/jobs/a")
         assert len(seen) == 1, foreign
+
+
+@pytest.mark.parametrize("url, params", [
+    ("https://hub.test/api/spaces", {"author": "org-1", "expand": ["runtime", "private"], "limit": 500}),
+    ("https://hub.test/api/x", {"startDate": "2026-11-01T00:00:00.000Z", "periodId": "a b/ü&x=1+%20"}),
+    ("https://hub.test/api/x", {"stage": ("RUNNING", "SCHEDULING"), "n": 0}),
+    ("https://hub.test/api/x", {"flag": True, "n": 3}),  # a bool: httpx2 writes it ("true")
+    ("https://hub.test/api/x?limit=5", {"limit": 10, "author": "a"}),  # a query already there: httpx2 merges
+])
+async def test_the_url_sent_is_the_one_httpx2_builds_from_the_parameters(url: str, params: dict[str, Any]) -> None:
+    http, seen = requester(lambda r: httpx2.Response(200, json={}))
+    await http.get_json(url, params)
+    assert str(seen[0].url) == str(httpx2.Request("GET", url, params=params).url)
+    assert seen[0].headers["accept"] == "application/json"
+    assert seen[0].headers["host"] == "hub.test"
