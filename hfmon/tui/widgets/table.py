@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import compress
-from operator import ne
+from operator import itemgetter, ne
 from typing import Any, Self
 
 from rich.text import Text
@@ -45,6 +45,7 @@ class KeyedTable(DataTable[LiveCell]):
         self._flex = next((i for i, c in enumerate(self.spec) if c.flex), None)
         self._wrap = next((i for i, c in enumerate(self.spec) if c.wrap and c.flex), None)
         self._natural: list[int] = []  # widest text per column (label included), measured at each sync
+        self._order: list[str] | None = None  # the row keys in the order last given to the DataTable
 
     def on_mount(self) -> None:
         for col in self.spec:
@@ -209,13 +210,15 @@ class KeyedTable(DataTable[LiveCell]):
             self.remove_row(self._keys.pop(key))
             del shown[key]
             reorder = resized = True
-        sort_at = next((i for i, c in enumerate(self.spec) if c.key == self.sort_key), -1)
+            self._order = None
+        sort_at = self._sort_at()
         for key, cells in wanted.items():
             old = shown.get(key)
             shown[key] = cells
             if old is None:
                 self._keys[key] = self.add_row(*(LiveCell(shown, key, i) for i in range(width)), key=key)
                 reorder = resized = True
+                self._order = None  # the DataTable put the new row last
             elif old != cells:
                 changed = True
                 if len(touched) < width:
@@ -241,18 +244,30 @@ class KeyedTable(DataTable[LiveCell]):
 
     def _resort(self, cursor_key: str | None) -> None:
         if self.sort_key is not None:
-            # missing values (sort[0] == 1) go last in both directions, and the totals row (PINNED) below them
-            rank = (2, 1, 0) if self.sort_reverse else (0, 1, 2)
-
-            def order(live: LiveCell) -> tuple[Any, ...]:
-                value = live.cell.sort
-                return (rank[value[0]], value[1:])
-
-            self.sort(self.sort_key, key=order, reverse=self.sort_reverse)
+            order = self._sorted_keys(self._sort_at())
+            if order != self._order:
+                position = {key: i for i, key in enumerate(order)}
+                # the first column's LiveCell names its row: one dict look-up per row, the order computed above
+                self.sort(self.spec[0].key, key=lambda live: position[live.key])
+                self._order = order
         if cursor_key is not None and cursor_key in self._shown:
             index = self.get_row_index(cursor_key)
             if index != self.cursor_row:
                 self.move_cursor(row=index, animate=False, scroll=False)
+
+    def _sort_at(self) -> int:
+        """The index of the sort column (-1: none)."""
+        return next((i for i, c in enumerate(self.spec) if c.key == self.sort_key), -1)
+
+    def _sorted_keys(self, at: int) -> list[str]:
+        """The keys of the rows shown in sort order: known values in the chosen direction, then missing ones
+        (`sort[0] == 1`) in that direction too, then the totals row (PINNED); ties keep the order rows came in."""
+        groups: tuple[list[tuple[Any, str]], ...] = ([], [], [])
+        for key, cells in self._shown.items():
+            value = cells[at].sort
+            groups[value[0]].append((value[1:], key))
+        return [key for group in groups
+                for _, key in sorted(group, key=itemgetter(0), reverse=self.sort_reverse)]
 
     def sort_by(self, key: str, reverse: bool | None = None) -> None:
         """Sort by a column; numeric columns start largest first."""
