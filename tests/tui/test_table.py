@@ -88,3 +88,34 @@ async def test_removed_rows_go_and_the_table_is_as_tall_as_the_rows_left() -> No
         await pilot.pause()
         assert drawn(table) == [" Name    USD", " c     $3.00"]  # the table is as tall as its rows
         assert table.virtual_size.height == 2 and table.row_count == 1
+
+
+async def test_sorting_puts_missing_amounts_after_known_ones_in_both_directions_and_ties_keep_their_order() -> None:
+    table = KeyedTable(COLUMNS, default_sort="usd", default_reverse=True)
+
+    def names() -> list[str]:
+        return [line.split()[0] for line in drawn(table)[1:] if line.strip()]
+
+    async with OneTable(table).run_test(size=(60, 10)) as pilot:
+        rows = money_rows({"tie1": ("$2.00", 2), "low": ("$1.00", 1), "tie2": ("$2.00", 2), "top": ("$5.00", 5)})
+        rows.insert(1, ("nil", (cell("nil"), cell("—", right=True))))  # an unknown amount
+        table.apply(rows)
+        await pilot.pause()
+        assert names() == ["top", "tie1", "tie2", "low", "nil"]  # largest first; ties as they came; unknown last
+
+        table.sort_by("usd", reverse=False)
+        await pilot.pause()
+        assert names() == ["low", "tie1", "tie2", "top", "nil"]  # smallest first; unknown still last
+
+        # the same rows again plus one new: it goes to its sorted place, not to the end where it was added
+        table.apply([*rows, ("mid", (cell("mid"), cell("$3.00", 3, right=True)))])
+        await pilot.pause()
+        assert names() == ["low", "tie1", "tie2", "mid", "top", "nil"]
+
+        # one amount moves past another: the order follows, and the cursor stays on its row
+        table.move_cursor(row=names().index("top"))
+        table.apply([(k, (c[0], cell("$0.50", 0.5, right=True)) if k == "top" else c)
+                     for k, c in [*rows, ("mid", (cell("mid"), cell("$3.00", 3, right=True)))]])
+        await pilot.pause()
+        assert names() == ["top", "low", "tie1", "tie2", "mid", "nil"]
+        assert table.cursor_key() == "top"
