@@ -37,16 +37,20 @@ class Cell(NamedTuple):
                     no_wrap=not self.wrap, overflow="fold" if self.wrap else "ellipsis")
 
 
+_new_cell = tuple.__new__
+"""Makes a Cell from all its fields at once: a third of `Cell(...)`'s cost, and a big table makes thousands."""
+
+
 def cell(text: str | Styled, value: Any = None, *, style: str = "", right: bool = False) -> Cell:
     """A cell sorting by `value`, or by its text when no value is given; missing values sort last."""
     if isinstance(text, Styled):
         style = text.style or style
         text = text.text
     if value is not None:
-        return Cell(text, (0, value), style, right)
+        return _new_cell(Cell, (text, (0, value), style, right, False))
     if text in ("", "—", "unpriced"):
-        return Cell(text, (1, text), style, right)
-    return Cell(text, (0, text.lower()), style, right)
+        return _new_cell(Cell, (text, (1, text), style, right, False))
+    return _new_cell(Cell, (text, (0, text.lower()), style, right, False))
 
 
 class LiveCell:
