@@ -90,6 +90,7 @@ class HfmonApp(TableTools):
         self.armed_s: float | None = None  # the delay the next poll was armed with (None: none is armed)
         self._limit_until: float | None = None  # monotonic time a rate-limit wait ends, while one is armed
         self._filtering: KeyedTable | None = None  # the table the filter box applies to
+        self._detail: DetailScreen | None = None  # built at the first Enter on a row, then opened again
         self._ticks = 0
         self.long_lived = LongLived()  # frozen after the first Report is painted
         self._observed: dict[str, deque[tuple[datetime, Decimal]]] = {}
@@ -278,8 +279,11 @@ class HfmonApp(TableTools):
         if self.report is None or not isinstance(table, KeyedTable) or key in (None, TOTAL_KEY):
             return
         pause_collection(self.call_after_refresh)
-        self.push_screen(DetailScreen(detail_for(table, key, self.report), self.report,
-                                      tones(self.theme_variables)))
+        if self._detail is None:
+            self._detail = DetailScreen()
+            self.install_screen(self._detail, "detail")  # kept when closed, to open again without composing
+        self._detail.open(detail_for(table, key, self.report), self.report, tones(self.theme_variables))
+        self.push_screen(self._detail)
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:

@@ -14,7 +14,8 @@ from decimal import Decimal
 from rich.text import Text
 
 from hfmon import format as fmt
-from hfmon.costs.timeline import HardwarePrice, StateSpan, rated_spans
+from hfmon.costs.resources import state_spans
+from hfmon.costs.timeline import HardwarePrice, StateSpan, state_rate
 from hfmon.report import CrossCheck, EndpointRow, JobRow, Report, ResourceCost, SpaceRow
 from hfmon.tui.rows import ENDPOINT_TONES, JOB_TONES, SPACE_TONES, Tones
 from hfmon.tui.widgets.cells import Cell, Column
@@ -24,7 +25,7 @@ TIMELINE_ROWS = 12  # the most recent states; the rest are summed in one line
 
 def section(text: Text, title: str) -> None:
     """A bold section heading (a blank line before all but the first)."""
-    text.append(("\n\n" if text.plain else "") + title, style="bold underline")
+    text.append(("\n\n" if len(text) else "") + title, style="bold underline")
 
 
 def line(text: Text, label: str, value: str, style: str = "") -> None:
@@ -58,22 +59,28 @@ def own_price(kind: str, hardware: str | None, cost: ResourceCost) -> HardwarePr
 
 
 def timeline(report: Report, kind: str, key: str, row: EndpointRow | SpaceRow | JobRow,
-             since: datetime) -> tuple[StateSpan, ...]:
-    """The resource's recorded states from `since` to the Report's time, each with its $/h."""
-    changes = report.changes_of(kind, key)
-    return rated_spans(kind, changes, own_price(kind, current_hardware(row), row.cost), since,
-                       report.generated_at)
+             since: datetime) -> tuple[int, tuple[StateSpan, ...]]:
+    """The resource's recorded states from `since` to the Report's time: how many there are, and the last
+    TIMELINE_ROWS of them with their $/h (only those shown are priced: 30 days of history hold hundreds)."""
+    spans = [span for span in state_spans(report.changes_of(kind, key), since, report.generated_at)
+             if span[2] > span[1]]
+    price_of = own_price(kind, current_hardware(row), row.cost)
+    return len(spans), tuple(StateSpan(c.state, c.hardware, c.replicas, begin, stop,
+                                       state_rate(kind, c.state, c.hardware, c.replicas, price_of))
+                             for c, begin, stop in spans[-TIMELINE_ROWS:])
 
 
-def timeline_text(text: Text, spans: Sequence[StateSpan], tones: Tones, state_tones: dict[str, str]) -> None:
+def timeline_text(text: Text, states: tuple[int, Sequence[StateSpan]], tones: Tones,
+                  state_tones: dict[str, str]) -> None:
     """The state timeline, newest last; older states than TIMELINE_ROWS are counted, not listed."""
-    if not spans:
+    count, spans = states
+    if not count:
         text.append("\n  no states recorded yet (history begins when hfmon first polls)", style=tones.get("muted", ""))
         return
-    older = len(spans) - TIMELINE_ROWS
+    older = count - len(spans)
     if older > 0:
         text.append(f"\n  … {older} earlier state{'s' if older != 1 else ''}", style=tones.get("muted", ""))
-    for s in spans[-TIMELINE_ROWS:]:
+    for s in spans:
         lasted = fmt.duration((s.end - s.start).total_seconds())
         text.append(f"\n  {fmt.stamp(s.start).removesuffix(' UTC'):<13} {lasted:>7}  ")
         text.append(f"{s.state:<14}", style=tones.get(state_tones.get(s.state, ""), ""))

@@ -236,3 +236,47 @@ async def test_opening_a_detail_leaves_the_garbage_collector_on() -> None:
         assert gc.isenabled()
         await open_row(app, pilot, "3", "endpoints", "acme/llm-prod")
         assert isinstance(app.screen, DetailScreen) and gc.isenabled()
+
+
+def many_states(now: datetime, tick: int) -> Report:
+    """acme/llm-prod changed 15 times, an hour apart: 1 replica, then 2, then 1, … (the last at NOW - 1 h)."""
+    changes = tuple(StateChange("endpoint", "acme/llm-prod", NOW - timedelta(hours=15 - h), "running",
+                                "aws/nvidia-a100/x1", 1 + h % 2) for h in range(15))
+    history = History(changes=changes, poll_runs=(PollRun(NOW - timedelta(hours=16), NOW, 60.0),))
+    return replace(build_report(now, tick=tick), changes_of=HistoryIndex(history).changes_of)
+
+
+async def test_a_long_timeline_lists_the_last_twelve_states_priced_and_counts_the_rest() -> None:
+    app = app_for(FakeSource(many_states))
+    async with app.run_test(size=(120, 60)) as pilot:
+        await settle(app, pilot)
+        await open_row(app, pilot, "3", "endpoints", "acme/llm-prod")
+        lines = detail_text(app).splitlines()
+        at = next(i for i, line in enumerate(lines) if "earlier state" in line)
+        assert lines[at].strip() == "… 3 earlier states"
+        shown = lines[at + 1:at + 13]
+        # states 4 to 15 (h = 3 … 14): an odd h has 2 replicas at $2.50 each; the newest lasts until now (1 h)
+        assert [("×2" in line, line.rstrip().endswith("$5.00/h" if "×2" in line else "$2.50/h")) for line in shown] \
+            == [(h % 2 == 1, True) for h in range(3, 15)]
+        assert sum("running " in line for line in lines) == 12
+
+
+async def test_a_detail_opened_again_shows_the_new_row_from_its_top() -> None:
+    app = app_for(FakeSource(many_states))
+    async with app.run_test(size=(120, 20)) as pilot:
+        await settle(app, pilot)
+        await open_row(app, pilot, "3", "endpoints", "acme/llm-prod")
+        assert "Endpoint acme/llm-prod" in detail_text(app)
+        scroll = app.screen.query_one("#detail")
+        await pilot.press("end")
+        await pilot.pause()
+        assert scroll.scroll_y > 0 and app.focused is scroll
+        await pilot.press("escape")
+        await pilot.pause()
+        await open_row(app, pilot, "4", "spaces", "acme/rag-demo")
+        text = detail_text(app)
+        assert "Space acme/rag-demo" in text and "llm-prod" not in text
+        assert app.screen.query_one("#detail").scroll_y == 0 and app.focused is app.screen.query_one("#detail")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, DetailScreen) and app.focused is table(app, "spaces")

@@ -74,29 +74,38 @@ KEYS_HINT = "Esc back · ↑ ↓ PgUp PgDn scroll"
 
 
 class DetailScreen(Screen[None]):
-    """One row in depth; it follows each new poll while open. Esc (or backspace) goes back."""
+    """One row in depth; it follows each new poll while open. Esc (or backspace) goes back.
 
+    The app builds it once and opens it again for each row (`open`): composing, styling and laying out a new
+    screen was most of what opening a detail cost.
+    """
+
+    AUTO_FOCUS = "#detail"  # focused as the screen shows, in the same frame (focus() would wait for the next)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,backspace", "back", "Back"),
         Binding("slash", "no_filter", show=False),  # the filter box belongs to the tables behind
     ]
 
-    def __init__(self, build: Build, report: Report, tones: Mapping[str, str]) -> None:
+    def __init__(self) -> None:
         super().__init__(classes="detail")
-        self.build = build
-        self._first = build(report, tones)
+        self.build: Build | None = None
+        self._text = Static(id="detail-text")
+        self._scroll = VerticalScroll(self._text, id="detail")
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="detail"):
-            yield Static(self._first, id="detail-text")
+        yield self._scroll
         yield Static(KEYS_HINT, id="detail-keys")
 
-    def on_mount(self) -> None:
-        self.query_one("#detail", VerticalScroll).focus()
+    def open(self, build: Build, report: Report, tones: Mapping[str, str]) -> None:
+        """Show another row's detail, from its top."""
+        self.build = build
+        self.show(report, tones)
+        self._scroll.scroll_home(animate=False, immediate=True)
 
     def show(self, report: Report, tones: Mapping[str, str]) -> None:
         """Render again from a newer Report."""
-        self.query_one("#detail-text", Static).update(self.build(report, tones))
+        if self.build is not None:
+            self._text.update(self.build(report, tones))
 
     def action_no_filter(self) -> None:
         """Say where the filter works."""
