@@ -49,6 +49,14 @@ MUTATIONS: list[tuple[str, str, str, str]] = [  # (what, file, code, changed to)
  ("history_since no floor", "hfmon/costs/evaluate.py", "return min(*starts, now - timedelta(hours=24))",
   "return min(starts)"),
  ("trailing oldest base", "hfmon/costs/credits.py", "base = old[-1]", "base = old[0]"),
+ ("to period end unclamped", "hfmon/costs/resources.py", "return max(days(end - now), Decimal(0))",
+  "return days(end - now)"),
+ ("unobserved uptime 0", "hfmon/costs/resources.py",
+  "        return None  # nothing observed it", "        return Decimal(0)  # nothing observed it"),
+ ("hourly dropped", "hfmon/costs/resources.py", "        hourly_usd=hourly_usd,\n", ""),
+ ("space price of requested", "hfmon/costs/evaluate.py",
+  "price = acc.space_price(catalog, hardware) if hardware else None",
+  "price = acc.space_price(catalog, s.requested_hardware) if s.requested_hardware else None"),
 ]
 
 

@@ -333,3 +333,17 @@ def test_past_the_statement_period_end_nothing_more_is_projected_to_it() -> None
     cost = evaluate(snap, History(), Config(), at(1, 5, month=12)).spaces[0].cost
     assert cost.cost_per_hour_usd == D("0.80004")
     assert cost.to_period_end_usd == 0  # never a negative amount "to the period end" (-0.80004 x 5 h)
+
+
+def test_a_space_is_priced_on_the_hardware_it_runs_on_else_on_the_one_it_asked_for() -> None:
+    # Upgrading: it still runs on t4-small ($0.40002/h) and has asked for a10g-small ($1.2/h); another, still
+    # building, has no current hardware yet: its price is the requested a10g-small's.
+    upgrading = replace(space("alice/up"), requested_hardware="a10g-small")
+    building = replace(space("alice/new", stage="BUILDING", hardware=None), requested_hardware="a10g-small")
+    snap = snapshot(namespace("alice", billing=billing("alice"), spaces=(upgrading, building)),
+                    spaces_hw=(flavor("t4-small", "0.006667", gpu=True), flavor("a10g-small", "0.02", gpu=True)))
+    rows = {r.space.id: r.cost for r in evaluate(snap, History(), Config(), NOW).spaces}
+    price_up, price_new = rows["alice/up"].price, rows["alice/new"].price
+    assert price_up is not None and price_up.usd_per_hour == D("0.40002")  # 0.006667 x 60
+    assert rows["alice/up"].cost_per_hour_usd == D("0.40002")
+    assert price_new is not None and price_new.usd_per_hour == D("1.20")  # 0.02 x 60
