@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import deque
@@ -142,13 +143,21 @@ class HfmonApp(TableTools):
 
     @work(exclusive=True, exit_on_error=False, group="poll")
     async def poll(self) -> None:
-        """Ask the source for a Report and post it (or the failure)."""
+        """Ask the source for a Report and post it (or the failure), with the rows of the screen on show built
+        in a thread, so that applying the Report holds up the event loop (keys, scrolling) as little as it can."""
         try:
             report = await self.source.poll()
         except Exception as exc:  # shown to the user, never fatal: the loop goes on
             self.post_message(PollFailed(exc))
-        else:
-            self.post_message(ReportReady(report))
+            return
+        view, state = self.view(self.active_screen_id), self.view_state(report)
+        prepared = None
+        if state is not None:
+            try:
+                prepared = await asyncio.to_thread(view.prepare, state)
+            except Exception:  # the rows are then built when the screen renders, where an error shows
+                log.exception("building rows in the poll worker failed")
+        self.post_message(ReportReady(report, prepared))
 
     def _arm(self, delay_s: float | None = None) -> None:
         """Arm the next poll; a delay longer than the interval is a rate-limit wait, remembered so that
@@ -194,6 +203,8 @@ class HfmonApp(TableTools):
         rejected = report.rejected_by
         if report.health is Health.TOKEN_REJECTED and rejected is not None:
             self._stop_for_token(rejected.error or "401 Unauthorized", rejected.hint)
+        if message.prepared is not None:
+            self.query_one(f"#{message.prepared.view}", View).prepared = message.prepared
         self.render_report()
         if isinstance(self.screen, DetailScreen):
             self.screen.show(report, tones(self.theme_variables))
@@ -235,11 +246,12 @@ class HfmonApp(TableTools):
 
     # --- rendering --------------------------------------------------------------------------------
 
-    def view_state(self) -> ViewState | None:
-        """What the views render now."""
-        if self.report is None:
+    def view_state(self, report: Report | None = None) -> ViewState | None:
+        """What the views render now (with `report`: what they will render once it arrives)."""
+        report = report or self.report
+        if report is None:
             return None
-        return ViewState(self.report, self.namespace, self.source.now(), tones(self.theme_variables),
+        return ViewState(report, self.namespace, self.source.now(), tones(self.theme_variables),
                          {ns: tuple(p) for ns, p in self._observed.items()}, self.notes, self.window)
 
     def render_report(self, force: bool = False) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from itertools import compress
 from operator import ne
@@ -20,7 +21,8 @@ class RowCache:
     whole, and a changed row rebuilds only the cells whose inputs changed (a poll usually moves one or two
     money figures of many rows; rebuilding every cell of a 1,000-row table is most of a poll's work).
 
-    Only the rows of the last poll are kept, so memory stays bounded.
+    Only the rows of the last poll are kept, so memory stays bounded. `lock` is held for a whole build: the poll
+    worker's thread and the event loop may both build.
     """
 
     def __init__(self, build: Sequence[CellBuilder]) -> None:
@@ -28,6 +30,7 @@ class RowCache:
         self._old: dict[str, tuple[tuple[object, ...], tuple[Cell, ...]]] = {}
         self._new: dict[str, tuple[tuple[object, ...], tuple[Cell, ...]]] = {}
         self._tones: Tones | None = None
+        self.lock = threading.Lock()
 
     def begin(self, tones: Tones) -> RowCache:
         """Start a poll (a colour change empties the cache)."""

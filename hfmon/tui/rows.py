@@ -201,9 +201,11 @@ def space_cache() -> RowCache:
 
 def space_rows(report: Report, ns: str | None, tones: Tones, cache: RowCache | None = None) -> list[Row]:
     """One row per Space (with a cache, only the cells that changed since the last poll are built)."""
-    cache = (cache or space_cache()).begin(tones)
-    return [(r.space.id, cache.get(r.space.id, _space_inputs(r))) for r in report.spaces
-            if in_namespace(r.space.id, ns)]
+    cache = cache or space_cache()
+    with cache.lock:
+        cache.begin(tones)
+        return [(r.space.id, cache.get(r.space.id, _space_inputs(r))) for r in report.spaces
+                if in_namespace(r.space.id, ns)]
 
 
 def job_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:

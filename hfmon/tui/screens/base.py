@@ -7,6 +7,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 
 from hfmon import format as fmt
+from hfmon.tui.prepared import Prepared
 from hfmon.tui.state import ViewState
 from hfmon.tui.widgets.cells import Row
 from hfmon.tui.widgets.panel import Panel
@@ -21,6 +22,18 @@ class View(Vertical):
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id, classes="view")
         self.state: ViewState | None = None
+        self.prepared: Prepared | None = None  # rows the poll worker built for the newest Report
+
+    def prepare(self, state: ViewState) -> Prepared | None:
+        """Build the rows of the screen's big tables for `state`, in the poll worker's thread (None: the screen
+        has none worth it). Pure view code only: no widget is touched here."""
+        return None
+
+    def prepared_rows(self, state: ViewState, table: str) -> list[Row] | None:
+        """The rows the poll worker built for `table` and `state` (None: build them now); used once."""
+        rows = self.prepared.rows_for(state, table) if self.prepared is not None else None
+        self.prepared = None
+        return rows
 
     def compose(self) -> ComposeResult:
         yield Static(LOADING, classes="loading-note")

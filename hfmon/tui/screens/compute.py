@@ -10,6 +10,7 @@ from textual.widgets import Static
 from hfmon import format as fmt
 from hfmon.report import Total
 from hfmon.tui import rows
+from hfmon.tui.prepared import Prepared
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
 from hfmon.tui.widgets.panel import Panel
@@ -31,10 +32,18 @@ class ComputeView(View):
                         title="Jobs", id="jobs-panel")
             yield Panel(Static(id="zerogpu"), title="ZeroGPU · GPU hours", id="zerogpu-panel", classes="side")
 
+    def prepare(self, state: ViewState) -> Prepared:
+        """The Spaces rows (an account may have thousands), built in the poll worker's thread."""
+        return Prepared(self.id or "", state.report, state.namespace, state.tones,
+                        {"spaces": rows.space_rows(state.report, state.namespace, state.tones, self.cache)})
+
     def render_state(self, state: ViewState) -> None:
         r, ns, t = state.report, state.namespace, state.tones
+        spaces = self.prepared_rows(state, "spaces")
+        if spaces is None:
+            spaces = rows.space_rows(r, ns, t, self.cache)
         fill(self.query_one("#spaces-panel", Panel), self.query_one("#spaces", KeyedTable),
-             rows.space_rows(r, ns, t, self.cache), rows.panel_badge(r, "spaces", ns, state.now), "Spaces")
+             spaces, rows.panel_badge(r, "spaces", ns, state.now), "Spaces")
         fill(self.query_one("#jobs-panel", Panel), self.query_one("#jobs", KeyedTable),
              rows.job_rows(r, ns, t), rows.panel_badge(r, "jobs", ns, state.now), "jobs")
         text = Text()
