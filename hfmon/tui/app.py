@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections import deque
@@ -27,6 +26,7 @@ from hfmon.report import Health, Report
 from hfmon.tui import bindings, commands, status
 from hfmon.tui.heap import LongLived, pause_collection
 from hfmon.tui.messages import PollFailed, ReportReady
+from hfmon.tui.prepared import off_the_loop
 from hfmon.tui.screens.advisor import AdvisorView
 from hfmon.tui.screens.alerts import AlertsScreen, announce
 from hfmon.tui.screens.base import View
@@ -150,13 +150,8 @@ class HfmonApp(TableTools):
         except Exception as exc:  # shown to the user, never fatal: the loop goes on
             self.post_message(PollFailed(exc))
             return
-        view, state = self.view(self.active_screen_id), self.view_state(report)
-        prepared = None
-        if state is not None:
-            try:
-                prepared = await asyncio.to_thread(view.prepare, state)
-            except Exception:  # the rows are then built when the screen renders, where an error shows
-                log.exception("building rows in the poll worker failed")
+        state = self.view_state(report)
+        prepared = None if state is None else await off_the_loop(self.view(self.active_screen_id).prepare, state)
         self.post_message(ReportReady(report, prepared))
 
     def _arm(self, delay_s: float | None = None) -> None:

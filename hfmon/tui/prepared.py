@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from hfmon.report import Report
 from hfmon.tui.state import ViewState
 from hfmon.tui.widgets.cells import Row
+
+log = logging.getLogger("hfmon.tui")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -25,3 +29,13 @@ class Prepared:
         if self.report is not state.report or self.namespace != state.namespace or self.tones != state.tones:
             return None
         return self.rows.get(table)
+
+
+async def off_the_loop(prepare: Callable[[ViewState], Prepared | None], state: ViewState) -> Prepared | None:
+    """`prepare(state)` run in a thread (None if it fails: the rows are then built when the screen renders,
+    where an error shows)."""
+    try:
+        return await asyncio.to_thread(prepare, state)
+    except Exception:
+        log.exception("building rows in the poll worker failed")
+        return None
