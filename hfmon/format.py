@@ -55,6 +55,16 @@ def per_hour(value: Decimal | None, *, missing: str = UNPRICED) -> str:
     return missing if value is None else money(value) + "/h"
 
 
+def rate_now(rate: Decimal | None, granted: bool | None, priced: bool) -> str:
+    """A resource's $/h now: `$3.42/h`, `granted`, `unpriced` (no catalog prices it) or `unknown` (its stage, or
+    whether its hardware is granted, is unknown)."""
+    if granted:
+        return GRANTED
+    if rate is None:
+        return UNKNOWN if priced else UNPRICED
+    return per_hour(rate)
+
+
 def money_total(total: Total[Decimal], *, unit: str = "", fine: bool = False) -> str:
     """A total as a user reads it: `$12.30`, `at least $12.30` when parts are missing, `unknown` when all are;
     `fine`: with the fractions of a cent (`money_fine`)."""
@@ -71,10 +81,15 @@ def count_total(total: Total[int]) -> str:
     return UNKNOWN if total.known is None else f"at least {total.known:,}"
 
 
+SOURCE_WORDS = {"billing": "usage", "live": "live usage", "job_charges": "job charges"}
+"""How a per-namespace source is named to a user where its key would puzzle."""
+
+
 def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
-    """Why a total is partial, in a few words: `1 of 3 namespaces unknown (acme) · 1 unpriced`; "" if complete."""
-    scopes: dict[str, None] = {}
-    unpriced = unknown = 0
+    """Why a total is partial, in a few words: `statement unread (acme) · usage unread (ada, bob) · 1 unpriced`,
+    the namespaces past three counted (`… (a, b, c and 4 more)`); "" if complete."""
+    scopes: dict[str, list[str]] = {}
+    unpriced = unknown = grant = 0
     words: list[str] = []
     for name in dict.fromkeys(total.missing):
         kind, _, scope = name.partition(":")
@@ -82,29 +97,39 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
             unpriced += 1
         elif kind == "unknown":
             unknown += 1
+        elif kind == "grant":
+            grant += 1
         elif scope:
-            scopes[scope] = None
+            scopes.setdefault(scope, []).append(SOURCE_WORDS.get(kind, kind))
         else:
             words.append(f"{name} unknown")
-    if scopes:
-        of = f" of {namespaces}" if namespaces >= len(scopes) else ""
-        noun = "namespace" if len(scopes) == 1 and not of else "namespaces"
-        words.append(f"{len(scopes)}{of} {noun} unknown ({', '.join(scopes)})")
+    groups: dict[str, list[str]] = {}  # what was unread -> whose
+    for scope, kinds in scopes.items():
+        groups.setdefault(", ".join(dict.fromkeys(kinds)), []).append(scope)
+    for unread, whose in groups.items():
+        more = f" and {len(whose) - 3} more" if len(whose) > 3 else ""
+        every = " in every namespace" if len(whose) == namespaces > 1 else ""
+        words.append(f"{unread} unread{every} ({', '.join(whose[:3])}{more})")
     if unpriced:
         words.append(f"{unpriced} unpriced")
     if unknown:
         words.append(f"{unknown} in an unknown state")
+    if grant:
+        words.append(f"{grant} maybe granted (statement unread)")
     return " · ".join(words)
 
 
 def not_compared(sources: Sequence[str]) -> str:
-    """What the cross-check could not compare, in a few words: `northwind (statement or usage unreadable)`,
+    """What the cross-check could not compare, in a few words: `northwind (statement, usage unread)`,
     `every namespace (account unknown)`; "" when it compared everything."""
     unknown = [name for name in sources if ":" not in name]
     if unknown:
         return f"every namespace ({', '.join(unknown)} unknown)"
-    scopes = dict.fromkeys(name.partition(":")[2] for name in sources)
-    return f"{', '.join(scopes)} (statement or usage unreadable)" if scopes else ""
+    kinds: dict[str, list[str]] = {}
+    for name in sources:
+        kind, _, scope = name.partition(":")
+        kinds.setdefault(scope, []).append(SOURCE_WORDS.get(kind, kind))
+    return "; ".join(f"{scope} ({', '.join(words)} unread)" for scope, words in kinds.items())
 
 
 def size_total(total: Total[int]) -> str:

@@ -149,7 +149,9 @@ class ResourceCost:
     uptime_24h_pct: Decimal | None
     to_period_end_usd: Decimal | None  # if left as it is until the period ends
     replicas: int | None  # billed now (costs.billing_rules: 0 while its state does not bill; None: unknown stage)
-    granted: bool = False  # its hardware is granted (statement `freeGrant`): $0 now, whatever the catalog price
+    # its hardware is granted (statement `freeGrant`): $0 now, whatever the catalog price; None: unknown (a Space
+    # whose statement was not read, on paid hardware: its $/h now is unknown too, never the catalog price as if paid)
+    granted: bool | None = False
     hourly_usd: tuple[Decimal | None, ...] = ()  # mean $/h in each of the last 24 h, oldest first (None: unknown)
 
     @property

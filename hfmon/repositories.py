@@ -66,7 +66,7 @@ class Repositories:
         return tuple(m for m in self.missing if namespace in (None, m.partition(":")[2] or namespace))
 
     def unread(self, namespace: str | None) -> tuple[str, ...]:
-        """What the unread listings hold, as a user reads it: `models of acme`, `every listing` (namespaces unknown)."""
+        """What the unread listings hold, as a user reads it: `models of acme`, `every listing` (no namespace known)."""
         return tuple(f"{LISTINGS.get(src, src)} of {ns}" if ns else "every listing"
                      for src, _, ns in (m.partition(":") for m in self.missing_in(namespace)))
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 from hfmon import phrases
 from hfmon.errors import FAILURE_WORDS, Failure
 from hfmon.format import (
-    GRANTED,
     MISSING,
     count_total,
     duration,
@@ -19,8 +18,8 @@ from hfmon.format import (
     money_delta,
     money_total,
     not_compared,
-    per_hour,
     percent,
+    rate_now,
     stamp,
     zero_gpu_runs,
 )
@@ -194,7 +193,7 @@ def _instance(vendor: str | None, instance_type: str | None, size: str | None) -
 
 
 def _cost_cell(cost: ResourceCost) -> str:
-    rate = GRANTED if cost.granted else per_hour(cost.cost_per_hour_usd)
+    rate = rate_now(cost.cost_per_hour_usd, cost.granted, cost.price is not None)
     return f"{rate:>10} {money(cost.billed_usd, missing=MISSING):>10}"
 
 
@@ -249,7 +248,10 @@ def _flags(report: Report, paint: _Paint, max_rows: int) -> list[str]:
             return [f"{paint('Flags', 'bold')}  none: nothing needs attention"]
         return [_fit(f"{paint('Flags', 'bold')}  none in what was read · not checked: "
                      + paint(", ".join(report.flags_unchecked), "yellow"))]
-    lines = [paint(f"Flags  {len(report.flags)}", "bold")]
+    count = str(len(report.flags)) if report.all_checked else f"at least {len(report.flags)}"
+    lines = [paint(f"Flags  {count}", "bold")]
+    if not report.all_checked:  # more flags may be hiding in what was not read
+        lines.append(_fit("  not checked: " + paint(", ".join(report.flags_unchecked), "yellow")))
     for flag in report.flags[:max_rows]:
         mark = paint("!", "red" if flag.severity is Severity.CRITICAL else "yellow")
         # a flag says what to do: wrapped, never cut (its text is scrubbed and has no colour of its own)
@@ -268,7 +270,8 @@ def _crosscheck(report: Report, paint: _Paint, max_rows: int) -> list[str]:
     summary = summary or ("none in what was read" if unchecked else "nothing billed yet")
     lines = [f"{paint('Cross-check', 'bold')}  {summary}"]
     if unchecked:
-        lines.append(_fit(paint(f"             not compared: {unchecked}", "yellow")))
+        lines += [paint(f"             {part}", "yellow")  # wrapped like a flag, never cut
+                  for part in textwrap.wrap(scrub(f"not compared: {unchecked}"), WIDTH - 13)]
     shown: dict[str, CrossCheck] = {}
     for check in report.crosscheck:
         if check.status is CheckStatus.DRIFT and check.item not in shown:

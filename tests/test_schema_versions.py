@@ -69,8 +69,13 @@ def test_version_6_keeps_every_version_5_field_and_makes_unknown_storage_and_rem
         old["properties"]["storage"]["properties"].pop(key)
     rest = new["properties"]["inference"]["properties"].pop("not_broken_down")
     assert rest["oneOf"] == [old["properties"]["inference"]["properties"].pop("not_broken_down"), {"type": "null"}]
+    granted = new["properties"]["spaces"]["items"]["properties"].pop("granted")
+    assert granted["type"] == ["boolean", "null"]  # unknown without a statement, never "not granted"
+    old["properties"]["spaces"]["items"]["properties"].pop("granted")
     for doc in (new, old):
         for key in ("$id", "title", "description"):
             doc.pop(key)
         doc["properties"].pop("schema_version")
+        for total in ("total_count", "total_usd"):
+            doc["$defs"][total]["properties"]["missing"].pop("description")  # v6 adds `grant:<item>`
     assert new == old  # every other version 5 field is kept as it was

@@ -89,7 +89,7 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
     unchecked = (*report.namespaces_unknown,  # which namespaces there are is unknown: none was looked at
                  *(s.name for s in report.sources  # no value to look at: failed, or the token may not read it
                    if s.kind in ("endpoints", "spaces", "storage", "jobs", "models") and s.value_missing))
-    return Advice(now, tuple(findings), total_saving(findings), scheduled_costs(report.scheduled_jobs, now),
+    return Advice(now, tuple(findings), total_saving(findings, unchecked), scheduled_costs(report.scheduled_jobs, now),
                   unchecked, pace_warnings(report), tuple(not_judged), settings.hours_per_month)
 
 
@@ -106,7 +106,8 @@ def best_per_resource(findings: list[Finding] | tuple[Finding, ...]) -> dict[str
     return best
 
 
-def total_saving(findings: list[Finding] | tuple[Finding, ...]) -> Total[Decimal]:
-    """The savings of the best finding per resource added up; an unknown one names its resource as missing."""
-    return Total.of(((f"unknown:{key}", f.saving_usd_month) for key, f in best_per_resource(findings).items()),
-                    Decimal(0))
+def total_saving(findings: list[Finding] | tuple[Finding, ...], unchecked: tuple[str, ...] = ()) -> Total[Decimal]:
+    """The savings of the best finding per resource added up; an unknown one names its resource as missing, and
+    so does each source that was not looked at (`unchecked`: more savings may be in it)."""
+    return Total.of([*((f"unknown:{key}", f.saving_usd_month) for key, f in best_per_resource(findings).items()),
+                     *((name, None) for name in unchecked)], Decimal(0))

@@ -79,7 +79,7 @@ class Advice:
 
     generated_at: datetime
     findings: tuple[Finding, ...]
-    total_usd_month: Total[Decimal]  # missing: `unknown:<resource>` for a resource whose best saving is unknown
+    total_usd_month: Total[Decimal]  # missing: `unknown:<resource>` (its best saving unknown), and `unchecked`
     scheduled: tuple[ScheduledCost, ...] = ()
     unchecked: tuple[str, ...] = ()  # what could not be looked at (no history yet, unreadable listings)
     pace: tuple[PaceWarning, ...] = ()  # budgets the current spend pace breaks before the period ends

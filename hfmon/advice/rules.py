@@ -156,10 +156,10 @@ def no_sleep_time(row: SpaceRow, gpu: bool, settings: AdvisorSettings) -> Findin
         return None
     hardware = s.hardware or s.requested_hardware or "its hardware"
     saving = month = None
-    assumption = _unpriced(hardware)
-    if cost.price is not None:
-        if cost.price.usd_per_hour <= 0:
-            return None
+    assumption = _unpriced(hardware) if cost.granted is not None else "its hardware may be granted (statement unread)"
+    if cost.price is not None and cost.price.usd_per_hour <= 0:
+        return None
+    if cost.price is not None and cost.granted is not None:
         month = _usd(cost.price.usd_per_hour * cost.replicas * settings.hours_per_month)
         idle_hours = settings.hours_per_month - settings.needed_hours_month()
         saving = _usd(cost.price.usd_per_hour * cost.replicas * idle_hours)
@@ -183,7 +183,8 @@ def long_sleep_time(row: SpaceRow, gpu: bool, history: History, changes: Sequenc
         return None
     hardware = s.hardware or s.requested_hardware or "its hardware"
     window = watched(history, changes, now, settings.window_days)
-    saving, assumption, evidence, confidence = _tail_saving("space", cost.price, changes, window, s.sleep_time_s,
+    price = None if cost.granted is None else cost.price  # maybe granted (statement unread): saving unknown
+    saving, assumption, evidence, confidence = _tail_saving("space", price, changes, window, s.sleep_time_s,
                                                             settings, hardware)
     if saving is not None and saving <= 0:
         return None

@@ -36,10 +36,11 @@ def summary_line(advice: Advice) -> str:
     if not n:
         return "No savings found" + (f" (not checked: {', '.join(advice.unchecked)})" if advice.unchecked else "")
     total = advice.total_usd_month
-    unknown = len(total.missing)
+    unknown = sum(1 for name in total.missing if name.startswith("unknown:"))
     head = f"{money_total(total)}/month of savings found" if total.known is not None else "Savings found"
     head = head[:1].upper() + head[1:]
     extra = f", {unknown} of unknown size" if unknown else ""
+    extra += f"; not checked: {', '.join(advice.unchecked)}" if advice.unchecked else ""
     return f"{head} ({n} finding{'s' if n != 1 else ''}{extra})"
 
 

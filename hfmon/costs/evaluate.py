@@ -300,8 +300,8 @@ def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
     hardware = s.hardware or s.requested_hardware
     price = acc.space_price(catalog, hardware) if hardware else None
     mine = _mine(lines, "spaces", s.id)
-    # Granted (statement `freeGrant` on the hardware it is on): $0/h, and no price needed.
-    granted = any(p.line.free_grant and p.hardware == hardware for p in mine or ())
+    # Granted (statement `freeGrant` on the hardware it is on): $0/h, and no price needed; unknown without a statement.
+    granted = None if mine is None else any(p.line.free_grant and p.hardware == hardware for p in mine)
     if hardware and price is None and not granted:
         acc.unpriced[space_label(s)] = None
     changes = history.changes_of("space", s.id)

@@ -24,7 +24,7 @@ from hfmon.costs.billing_rules import unknown_stage
 from hfmon.costs.index import ChangesOf
 from hfmon.format import counted, money, per_hour, stamp
 from hfmon.models import Endpoint, Job, Space, ZeroGpuQuota
-from hfmon.report import Credits, EndpointRow, Flag, JobRow, Price, Severity, SpaceRow
+from hfmon.report import Credits, EndpointRow, Flag, JobRow, Price, ResourceCost, Severity, SpaceRow
 
 
 def _hours(delta: timedelta) -> str:
@@ -34,6 +34,13 @@ def _hours(delta: timedelta) -> str:
 def _unchanged_for(changes_of: ChangesOf, kind: str, resource: str, now: datetime) -> timedelta | None:
     changes = changes_of(kind, resource)
     return now - changes[-1].at if changes else None
+
+
+def _rate(cost: ResourceCost) -> str:
+    """A billed resource's $/h for a flag's message: `$1.00/h`, `$/h unknown`, or `unpriced`."""
+    if cost.cost_per_hour_usd is None:
+        return "unpriced" if cost.price is None else "$/h unknown"
+    return per_hour(cost.cost_per_hour_usd)
 
 
 def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], changes_of: ChangesOf, alerts: Alerts,
@@ -48,7 +55,7 @@ def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], changes_of: Chang
         if billed_now and paid and (space.sleep_time_s is None or space.sleep_time_s <= 0):
             out.append(Flag("no_sleep_time", space.id,
                             f"Space {space.id} runs on {space.hardware or space.requested_hardware} "
-                            f"({per_hour(cost.cost_per_hour_usd)}) "
+                            f"({_rate(cost)}) "
                             "and never sleeps: set a sleep time"))
         unchanged = _unchanged_for(changes_of, "space", space.id, now)
         if on_gpu and billed_now and unchanged is not None and unchanged >= idle:

@@ -263,12 +263,13 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
                   lines: Sequence[PricedLine] | None, changes: Sequence[StateChange],
                   own_spans: Sequence[tuple[datetime, datetime]] | None, period: Period,
                   now: datetime, observed_from: datetime | None = None,
-                  single_replica: bool = False, granted: bool = False, billed: BilledTime | None = None,
+                  single_replica: bool = False, granted: bool | None = False, billed: BilledTime | None = None,
                   first_seen: datetime | None = FROM_CHANGES,
                   hourly_usd: tuple[Decimal | None, ...] = ()) -> ResourceCost:
     """A ResourceCost. `priced`: whether the resource needs a price (False for a static Space: free).
 
-    `granted`: the statement says its current hardware is granted (`freeGrant`): it costs nothing now or ahead.
+    `granted`: the statement says its current hardware is granted (`freeGrant`): it costs nothing now or ahead;
+    None: whether it is granted is unknown (its statement was not read), so is what it costs now on paid hardware.
 
     `lines` is None when the statement could not be read (billed figures unknown), () when it has none.
     `own_spans`: billed spans the resource itself reports completely (a job's start and finish), or None.
@@ -283,6 +284,8 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         per_hour = Decimal(0)
     elif price is None:
         per_hour = None if priced else Decimal(0)
+    elif granted is None and price.usd_per_hour > 0:  # paid hardware, unless granted: unknown which
+        per_hour = None
     else:
         per_hour = price.usd_per_hour * replicas_now
     billed_minutes = billed_usd = recomputed = None

@@ -41,11 +41,14 @@ def job_label(j: Job) -> str:
 
 UNPRICED_PREFIX = "unpriced:"  # a Total's missing part: a resource billed now that no catalog prices
 UNKNOWN_PREFIX = "unknown:"  # a Total's missing part: a resource whose cost now is unknown (an unknown stage)
+GRANT_PREFIX = "grant:"  # a Total's missing part: a Space on paid hardware that may be granted (statement unread)
 
 
 def _missing_label(label: str, cost: ResourceCost) -> str:
     """How a resource whose $/h is unknown is named among a Total's missing parts."""
-    return (UNPRICED_PREFIX if cost.price is None else UNKNOWN_PREFIX) + label
+    if cost.price is None:
+        return UNPRICED_PREFIX + label
+    return (GRANT_PREFIX if cost.granted is None and cost.replicas else UNKNOWN_PREFIX) + label
 
 
 def meter_rows(snapshot: Snapshot, endpoints: Sequence[EndpointRow], spaces: Sequence[SpaceRow],
@@ -121,8 +124,11 @@ def inference_total(snapshot: Snapshot, namespaces: Iterable[NamespaceData]) -> 
 
 
 def crosscheck_unchecked(namespaces: Iterable[NamespaceData], unknown: Sequence[str]) -> tuple[str, ...]:
-    """What the cross-check could not compare: the unknown namespaces, and each statement or usage not read."""
-    return (*unknown, *(s.name for ns in namespaces for s in (ns.statement, ns.billing) if s.value is None))
+    """What the cross-check could not compare: the unknown namespaces, and each source a comparison is made from
+    (the statement, usage-v2 and its live split, inference sessions, job charges) that was not read."""
+    return (*unknown, *(s.name for ns in namespaces
+                        for s in (ns.statement, ns.billing, ns.live, ns.sessions, ns.job_charges)
+                        if s is not None and s.value is None))
 
 
 def storage_total(namespaces: Iterable[NamespaceData], unknown: Sequence[str]) -> Storage:

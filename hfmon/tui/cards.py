@@ -136,6 +136,8 @@ def flags_text(state: ViewState) -> Text:
         text.append(f"{mark:<4} ", style="bold " + t.get(tone, ""))
         text.append(f.subject, style="bold")
         text.append(f"  {f.message}")
+    if not r.all_checked:  # more flags may be hiding in what was not read
+        text.append("\nnot checked: " + ", ".join(r.flags_unchecked), style=t.get("warn", ""))
     return text
 
 

@@ -92,8 +92,10 @@ def timeline_text(text: Text, states: tuple[int, Sequence[StateSpan]], tones: To
 def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tones: Tones) -> None:
     """Now, this period (billed, recomputed, the difference and why), and ahead."""
     section(text, "Cost")
-    rate = fmt.GRANTED if cost.granted else fmt.per_hour(cost.cost_per_hour_usd)
-    line(text, "$/h now", rate, "bold")
+    line(text, "$/h now", fmt.rate_now(cost.cost_per_hour_usd, cost.granted, cost.price is not None), "bold")
+    if cost.granted is None and cost.cost_per_hour_usd is None and cost.price is not None:
+        line(text, "", "its statement was not read: whether its hardware is granted is unknown",
+             tones.get("warn", ""))
     line(text, "price per replica",
          f"{fmt.per_hour(cost.price.usd_per_hour)} ({cost.price.source.value} catalog)" if cost.price
          else fmt.UNPRICED, "" if cost.price else tones.get("warn", ""))

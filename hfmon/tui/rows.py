@@ -118,8 +118,11 @@ def in_namespace(name: str, ns: str | None) -> bool:
     return ns is None or name == ns or name.startswith(ns + "/")
 
 
-def rate_cell(rate: Decimal | None, granted: bool, tones: Tones) -> Cell:
-    """$/h now: unpriced when unknown, `granted` for granted hardware, muted when $0."""
+def rate_cell(rate: Decimal | None, granted: bool | None, tones: Tones, priced: bool = False) -> Cell:
+    """$/h now: unpriced when no catalog prices it, unknown when its stage or grant is, `granted` for granted
+    hardware, muted when $0."""
+    if rate is None and priced and not granted:
+        return cell(fmt.UNKNOWN, None, right=True, style=tones.get("warn", ""))
     if rate is None:
         return money_cell(None, tones=tones)
     if granted:
@@ -134,7 +137,8 @@ def recomputed_cell(value: Decimal | None, unpriced: bool, tones: Tones) -> Cell
 
 def cost_cells(cost: ResourceCost, tones: Tones) -> tuple[Cell, Cell, Cell]:
     """$/h now, billed and recomputed."""
-    return (rate_cell(cost.cost_per_hour_usd, cost.granted, tones), money_cell(cost.billed_usd, missing=fmt.MISSING),
+    return (rate_cell(cost.cost_per_hour_usd, cost.granted, tones, cost.price is not None),
+            money_cell(cost.billed_usd, missing=fmt.MISSING),
             recomputed_cell(cost.recomputed_usd, cost.price is None, tones))
 
 
@@ -171,7 +175,8 @@ def delta_cell(delta: Decimal | None, tones: Tones, loud: bool | None = None) ->
 def _space_inputs(r: SpaceRow) -> tuple[object, ...]:
     """What each cell of a Space's row shows, in SPACE_COLUMNS order (see SPACE_CELLS)."""
     s, c = r.space, r.cost
-    return (s.id, s.stage, s.hardware, (c.cost_per_hour_usd, c.granted), c.billed_usd, s.sleep_time_s,
+    return (s.id, s.stage, s.hardware, (c.cost_per_hour_usd, c.granted, c.price is not None), c.billed_usd,
+            s.sleep_time_s,
             (c.recomputed_usd, c.price is None), r.gpu_hours, s.used_storage_bytes, c.hourly_usd)
 
 
@@ -183,7 +188,7 @@ SPACE_CELLS: tuple[CellBuilder, ...] = (
     lambda name, _t: cell(name),
     lambda stage, t: cell(toned(stage, SPACE_TONES.get(stage), t)),
     lambda hardware, _t: cell(hardware or fmt.MISSING),
-    lambda rate, t: rate_cell(rate[0], rate[1], t),
+    lambda rate, t: rate_cell(rate[0], rate[1], t, rate[2]),
     lambda billed, _t: money_cell(billed, missing=fmt.MISSING),
     lambda sleep, _t: _sleep_cell(sleep),
     lambda recomputed, t: recomputed_cell(recomputed[0], recomputed[1], t),

@@ -101,7 +101,10 @@ def test_an_org_without_billing_access() -> None:
     assert [(o.name, o.billing_access) for o in r.orgs] == [("acme", False)]
     assert [c.namespace for c in r.credits] == ["alice"]
     x = r.spaces[0].cost
-    assert x.billed_usd is None and x.billed_minutes is None and x.cost_per_hour_usd == D("0.40")
+    assert x.billed_usd is None and x.billed_minutes is None and x.price is not None
+    # without its statement, whether its t4-small is granted is unknown: so is what it costs now
+    assert x.granted is None and x.cost_per_hour_usd is None
+    assert r.running_cost_per_hour_usd.missing == ("grant:space acme/x (t4-small)",)
     assert not [c for c in r.crosscheck if "acme" in c.item]
     assert next(s for s in r.sources if s.name == "billing:acme").http_status == 403
 

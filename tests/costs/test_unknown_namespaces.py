@@ -19,14 +19,17 @@ from hfmon.report import Report, Total
 from hfmon.schemas import once_schema
 from hfmon.textout import render_text
 from tests.costs.builders import (
+    D,
     RepoStorage,
     at,
     billing,
     endpoint,
+    flavor,
     missing,
     namespace,
     ok,
     snapshot,
+    space,
     statement,
 )
 
@@ -127,7 +130,7 @@ def test_an_unread_listing_makes_counts_and_bills_partial() -> None:
     assert r.endpoints_billed("acme") == Total(None, ("endpoints:acme",))
     # what the cross-check could not compare: acme's statement and usage were not read
     assert set(r.crosscheck_unchecked) == {"statement:acme", "billing:acme"}
-    assert "             not compared: acme (statement or usage unreadable)" in render_text(r).splitlines()
+    assert "             not compared: acme (statement, usage unread)" in render_text(r).splitlines()
     assert r.inference.not_broken_down is not None  # alice's total is known: the remainder is a number
 
 
@@ -138,3 +141,44 @@ def test_a_complete_account_leaves_nothing_unknown() -> None:
     assert r.listed_count(None) == Total(0) and r.running_cost_per_hour_usd == Total(Decimal(0))
     assert r.storage.private_bytes == Total(0) and r.repositories.missing == ()
     assert "Cross-check  nothing billed yet" in render_text(r).splitlines()
+
+
+def grant_unread() -> Report:
+    """alice's statement unread: her a10g-small Space (catalog $1.00002/h) may be granted; her CPU Space and
+    her sleeping GPU Space cost what they cost whatever a grant says."""
+    snap = snapshot(
+        namespace("alice", billing=billing("alice"), statement=missing("statement:alice"),
+                  spaces=(space("alice/demo", hardware="a10g-small", sleep=None),
+                          space("alice/cpu", hardware="cpu-upgrade"),
+                          space("alice/asleep", stage="SLEEPING", hardware="a10g-small", replicas=0))),
+        spaces_hw=(flavor("a10g-small", "0.016667", gpu=True), flavor("cpu-upgrade", "0.0005")))
+    return evaluate(snap, History(), Config(), NOW)
+
+
+def test_without_a_statement_a_space_on_paid_hardware_costs_an_unknown_amount_now() -> None:
+    r = grant_unread()
+    costs = {s.space.id: s.cost for s in r.spaces}
+    demo = costs["alice/demo"]
+    assert demo.granted is None and demo.price is not None and demo.price.usd_per_hour == D("1.00002")
+    assert demo.cost_per_hour_usd is None and demo.to_period_end_usd is None and demo.billed_now
+    # a grant would make it $0: the catalog price is not what it costs, so the meter names it instead of adding it
+    assert costs["alice/cpu"].cost_per_hour_usd is None  # paid CPU hardware can be granted too
+    assert costs["alice/asleep"].cost_per_hour_usd == 0  # asleep: nothing now, granted or not
+    assert r.running_cost_per_hour_usd == Total(D(0), ("grant:space alice/demo (a10g-small)",
+                                                       "grant:space alice/cpu (cpu-upgrade)"))
+    text = render_text(r)
+    assert "not in it: 2 maybe granted (statement unread)" in text
+    assert "  alice/demo                 RUNNING      a10g-small          unknown          —" in text.splitlines()
+    assert "runs on a10g-small ($/h unknown) and never sleeps" in text
+    assert report_document(r)["spaces"][0]["granted"] is None
+
+
+def test_without_a_statement_no_saving_or_breach_is_claimed_for_a_space_that_may_be_granted() -> None:
+    r = grant_unread()
+    catalog = build_catalog(None)
+    found = [f for f in advise(r, History(), catalog).findings if f.resource == "space alice/demo"]
+    assert found and all(f.saving_usd_month is None for f in found)
+    result = check_policy(r, Policy(gpu_space_max_sleep_s=3600), catalog)
+    assert result.breaches == () and not result.holds
+    assert result.unchecked == ("no GPU Space without a sleep time of at most 1h: space alice/demo (whether it is "
+                                "granted is unknown: statement unread)",)  # alice/asleep sleeps within the rule

@@ -65,7 +65,7 @@ async def test_an_unread_listing_leaves_the_rate_partial_and_says_whose() -> Non
     top, meter, _ = await overview(snap)
     assert top.endswith("now at least $0.80/h")
     assert meter.startswith("at least $0.80/h") and "≈ $19.20/day or more" in meter
-    assert "not in it: 1 of 2 namespaces unknown (acme)" in meter
+    assert "not in it: endpoints unread (acme)" in meter
 
 
 def healthy() -> Snapshot:

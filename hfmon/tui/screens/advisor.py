@@ -56,7 +56,7 @@ def summary_text(state: ViewState) -> Text:
         return Text(NO_ADVICE, style=t.get("muted", ""))
     findings = [f for f in advice.findings if in_namespace(f.namespace, state.namespace)]
     shown = advice if state.namespace is None else replace(advice, findings=tuple(findings),
-                                                           total_usd_month=total_saving(findings))
+                                                           total_usd_month=total_saving(findings, advice.unchecked))
     tone = "accent" if findings else "good"
     return Text(summary_line(shown), style=t.get(tone, ""))
 

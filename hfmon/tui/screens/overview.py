@@ -99,7 +99,9 @@ class OverviewView(View):
         fill(self.query_one("#spenders-panel", Panel), self.query_one("#spenders", KeyedTable),
              rows.spender_rows(r, ns), "", "shown")
         self.query_one("#flags", Static).update(cards.flags_text(state))
-        self.query_one("#flags-panel", Panel).note(f"{len(r.flags)} flags" if r.flags else "")
+        count = fmt.counted(len(r.flags), "flags")
+        count = count if r.all_checked else f"at least {count}"  # more may hide in what was not read
+        self.query_one("#flags-panel", Panel).note(count if r.flags else "")
         notes = self.query_one("#notes", Static)
         notes.display = bool(state.notes)
         notes.update(Text("\n".join(f"⚠ {n}" for n in state.notes), style=state.tones.get("warn", "")))
