@@ -345,13 +345,14 @@ class Report:
                  if kind in (None, m.kind) and namespace in (None, m.namespace)]
         return Total.of([*parts, *((name, None) for name in self.namespaces_unknown)], 0)
 
-    def endpoints_billed(self, namespace: str | None) -> Total[Decimal]:
-        """What the listed endpoints were billed this period; an unreadable statement or listing is missing."""
-        parts = [(f"statement:{e.endpoint.namespace}", e.cost.billed_usd) for e in self.endpoints
-                 if namespace in (None, e.endpoint.namespace)]
-        unlisted = [(f"endpoints:{m.namespace}", None) for m in self.meter_rows
-                    if m.kind == "endpoints" and m.billed_now is None and namespace in (None, m.namespace)]
-        return Total.of([*parts, *unlisted, *((name, None) for name in self.namespaces_unknown)], Decimal(0))
+    def billed_for(self, product: str, namespace: str | None) -> Total[Decimal]:
+        """What one product (`endpoints`, `spaces`, `jobs`, `inference`) was billed this period, in one namespace
+        or all: the statement's lines (usage-v2 for inference), so resources deleted this period count too; a
+        namespace whose statement was not read is missing, never $0."""
+        spent = {s.namespace: getattr(s, f"{product}_usd") for s in self.spend}
+        source = "billing" if product == "inference" else "statement"
+        parts = [(f"{source}:{ns}", spent.get(ns)) for ns in self.namespaces if namespace in (None, ns)]
+        return Total.of([*parts, *((name, None) for name in self.namespaces_unknown)], Decimal(0))
 
     @property
     def namespaces(self) -> tuple[str, ...]:

@@ -26,17 +26,17 @@ def test_every_statement_read_gives_complete_totals() -> None:
     assert r.running_of("endpoints", None).value == D("2.4")
     assert r.running_of("endpoints", "acme").value == D("1.6")
     assert r.running_of("spaces", None).value == 0
-    assert r.endpoints_billed(None).value == D("2.4")  # $0.80 + $1.60 billed
-    assert r.endpoints_billed("alice").value == D("0.8")
+    assert r.billed_for("endpoints", None).value == D("2.4")  # $0.80 + $1.60 billed
+    assert r.billed_for("endpoints", "alice").value == D("0.8")
 
 
 def test_an_unreadable_statement_makes_the_billed_total_partial_not_smaller() -> None:
     r = report_for(False)
-    billed = r.endpoints_billed(None)
+    billed = r.billed_for("endpoints", None)
     assert billed.value is None and billed.known == D("0.8")
     assert billed.missing == ("statement:acme",)
-    assert r.endpoints_billed("acme").known is None  # nothing known: unknown, not $0
-    assert r.endpoints_billed("alice").value == D("0.8")
+    assert r.billed_for("endpoints", "acme").known is None  # nothing known: unknown, not $0
+    assert r.billed_for("endpoints", "alice").value == D("0.8")
     assert r.running_of("endpoints", None).value == D("2.4")  # the $/h does not need the statement
 
 
@@ -51,3 +51,14 @@ def test_billed_now_counts_are_partial_when_a_listing_is_unreadable() -> None:
     assert r.billed_now_count("endpoints", "acme").known is None
     assert r.billed_now_count("spaces").value == 0
     assert r.billed_now_count(None, "alice").value == 1
+
+
+def test_the_billed_total_counts_endpoints_deleted_this_period() -> None:
+    # acme/old ran 30 min this period and was deleted: the statement bills it, the listing no longer has it
+    gone = line("endpoints/aws/nvidia-l4/x1", "acme/old", "30", "0.4")
+    acme = namespace("acme", "org", endpoints=(endpoint("acme", "llm", ready=2),), endpoint_catalog=PRICES,
+                     statement=statement("acme", line("endpoints/aws/nvidia-l4/x1", "acme/llm", "120", "1.6"), gone))
+    r = evaluate(snapshot(acme), History(), Config(), at(20))
+    assert r.billed_for("endpoints", "acme").value == D("2.0")  # $1.60 + $0.40, as the statement bills
+    assert r.billed_for("endpoints", "acme").value == r.spend[0].endpoints_usd
+    assert sum(e.cost.billed_usd or 0 for e in r.endpoints) == D("1.6")  # the rows: only what is listed

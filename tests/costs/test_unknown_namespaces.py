@@ -56,7 +56,7 @@ def test_every_figure_over_namespaces_is_unknown_when_the_namespaces_are() -> No
         assert r.listed_count(kind) == unknown_count
     # a namespace asked for by name is not known to be empty either
     assert r.running_in("acme") == unknown_usd and r.listed_count("endpoints", "acme") == unknown_count
-    assert r.endpoints_billed(None) == unknown_usd
+    assert r.billed_for("endpoints", None) == unknown_usd
     assert r.inference.cost_usd == unknown_usd and r.inference.requests == unknown_count
     assert r.inference.not_broken_down is None and r.inference.parts == ()
     assert r.storage.private_bytes == unknown_count and r.storage.public_bytes == unknown_count
@@ -126,8 +126,8 @@ def test_an_unread_listing_makes_counts_and_bills_partial() -> None:
     assert r.listed_count("endpoints", "alice") == Total(2)
     assert r.listed_count("endpoints", "acme") == Total(None, ("endpoints:acme",))
     assert r.billed_now_count("endpoints", "alice").value == 1  # the paused one costs nothing now
-    assert "endpoints:acme" in r.endpoints_billed(None).missing
-    assert r.endpoints_billed("acme") == Total(None, ("endpoints:acme",))
+    assert r.billed_for("endpoints", None) == Total(D(0), ("statement:acme",))  # alice's statement bills nothing
+    assert r.billed_for("endpoints", "acme") == Total(None, ("statement:acme",))
     # what the cross-check could not compare: acme's statement and usage were not read
     assert set(r.crosscheck_unchecked) == {"statement:acme", "billing:acme"}
     assert "             not compared: acme (statement, usage unread)" in render_text(r).splitlines()

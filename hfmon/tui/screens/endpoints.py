@@ -26,7 +26,7 @@ class EndpointsView(View):
     def render_state(self, state: ViewState) -> None:
         ns, t = state.namespace, state.tones
         listed, billing = state.report.listed_count("endpoints", ns), state.report.billed_now_count("endpoints", ns)
-        rate, billed = state.report.running_of("endpoints", ns), state.report.endpoints_billed(ns)
+        rate, billed = state.report.running_of("endpoints", ns), state.report.billed_for("endpoints", ns)
         note = fmt.missing_note(Total(None, (*listed.missing, *rate.missing, *billed.missing)),
                                 len(state.report.namespaces))
         text = Text()
