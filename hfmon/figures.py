@@ -76,6 +76,8 @@ class Spend:
     jobs_usd: Decimal | None
     storage_usd: Decimal | None
     other_usd: Decimal | None  # statement lines of products hfmon does not break down (the remainder)
+    period_start: datetime | None = None  # the billing period these figures are of (statement, else usage-v2)
+    period_end: datetime | None = None
 
     @property
     def total_usd(self) -> Total[Decimal]:

@@ -86,12 +86,23 @@ def credits_used(report: Report, limit_of: checks.Limit) -> list[Reading]:
 def budget_pace(report: Report, limit_of: checks.Limit) -> list[Reading]:
     """Per namespace: spend this period against what a monthly budget allows by now (the budget spread evenly
     over the billing period), so a budget is not "80% used" on the 25th by design, nor fine on the 3rd at
-    three times its pace. The period is the credits' (the billing period)."""
-    periods = {c.namespace: (c.period_start, c.period_end) for c in report.credits}
+    three times its pace. The period is the billing period of the spend's statement or usage. A namespace with a
+    budget whose spend could not be read at all is unknown, never skipped."""
     out = []
+    spent = {s.namespace: s for s in report.spend}
+    for ns, _credit, why in checks.credits_by_namespace(report):  # every polled namespace, or the account
+        budget = limit_of(ns)
+        if budget is None or ns in spent:
+            continue
+        unread: Total[Decimal] = Total(None, (f"billing:{ns}", f"statement:{ns}")) if report.namespaces else \
+            Total(None, report.namespaces_unknown)
+        why = "neither its usage nor its statement could be read" if report.namespaces else why
+        out.append(checks.above("monthly_budget_usd", ns, unread, budget, money_total, money(budget), why))
+    credit_periods = {c.namespace: (c.period_start, c.period_end) for c in report.credits}
     for spend in report.spend:
         budget = limit_of(spend.namespace)
-        period = periods.get(spend.namespace)
+        period = (spend.period_start, spend.period_end) if spend.period_start and spend.period_end else \
+            credit_periods.get(spend.namespace)  # a Report built without the spend's period
         if budget is None or period is None:
             continue
         start, end = period

@@ -223,7 +223,7 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
             if p.family == "spaces" and catalog.is_gpu("space", p.hardware):
                 acc.gpu_minutes[p.hardware] = acc.gpu_minutes.get(p.hardware, Decimal(0)) + p.line.quantity
     if billing is not None or lines is not None:
-        acc.spend.append(_spend(ns, lines))
+        acc.spend.append(_spend(ns, lines, period))
     by_resource = _by_resource(lines)
     for e in endpoints:
         acc.endpoints.append(_endpoint_row(e, catalog, by_resource, history, period, now, acc))
@@ -241,7 +241,7 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
                                  period, now, acc))
 
 
-def _spend(ns: NamespaceData, lines: list[PricedLine] | None) -> Spend:
+def _spend(ns: NamespaceData, lines: list[PricedLine] | None, period: Period) -> Spend:
     """Billed so far this period by product: inference from usage-v2, the rest from the statement."""
     def family(name: str) -> Decimal | None:
         return None if lines is None else sum((p.line.total_usd for p in lines if p.family == name), Decimal(0))
@@ -257,7 +257,7 @@ def _spend(ns: NamespaceData, lines: list[PricedLine] | None) -> Spend:
         other = sum((line.total_usd for line in statement.lines
                      if parse_product(line.product) is None and line.product != STORAGE_PRODUCT), Decimal(0))
     return Spend(ns.namespace, billing.inference.used_usd if billing else None, family("endpoints"),
-                 family("spaces"), jobs, storage, other)
+                 family("spaces"), jobs, storage, other, period.start, period.end)
 
 
 Lines = dict[tuple[str, str], list[PricedLine]] | None  # by (family, resource key); None: no statement
