@@ -281,9 +281,10 @@ def _seconds(value: float | None) -> float | None:
 
 def _cheaper(c: CheaperElsewhere | None) -> dict[str, Any]:
     cheapest = c.cheapest if c is not None else None
-    return {"providers": [{"provider": p, "cost_usd": usd(v)} for p, v in (c.options if c else ())],
+    options = c.options if c is not None else None  # None: the router's prices were not read
+    return {"providers": None if options is None else [{"provider": p, "cost_usd": usd(v)} for p, v in options],
             "cheapest": cheapest[0] if cheapest else None, "cheapest_usd": usd(cheapest[1]) if cheapest else None,
-            "cheapest_policy_requests": c.cheapest_policy_requests if c else 0,
+            "cheapest_policy_requests": c.cheapest_policy_requests if c else None,
             "cheapest_policy_misses": c.cheapest_policy_misses if c else None}
 
 

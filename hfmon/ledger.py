@@ -119,7 +119,8 @@ class CheaperElsewhere:
     prompt_tokens: int
     completion_tokens: int
     estimated_usd: Total[Decimal]  # what they cost where they were served
-    options: tuple[tuple[str, Decimal], ...]  # (provider, the same tokens at its price), the cheapest first
+    # (provider, the same tokens at its price), the cheapest first; None: the router's prices were not read
+    options: tuple[tuple[str, Decimal], ...] | None
     cheapest_policy_requests: int  # requests that asked for `:cheapest`
     cheapest_policy_misses: int | None  # of those, not served by the cheapest at today's prices; None: no prices
     # what those misses cost beyond the same tokens at the cheapest's price; None: no prices, or a miss's cost unknown

@@ -69,6 +69,10 @@ def test_version_6_keeps_every_version_5_field_and_makes_unknown_storage_and_rem
         old["properties"]["storage"]["properties"].pop(key)
     rest = new["properties"]["inference"]["properties"].pop("not_broken_down")
     assert rest["oneOf"] == [old["properties"]["inference"]["properties"].pop("not_broken_down"), {"type": "null"}]
+    cheaper = [doc["properties"]["inference"]["properties"]["by_model"]["items"]["properties"]["cheaper_elsewhere"][
+        "properties"] for doc in (new, old)]
+    for key in ("providers", "cheapest_policy_requests"):  # unknown without router prices: null, not [] or 0
+        assert cheaper[0].pop(key).pop("type") == [cheaper[1].pop(key).pop("type"), "null"]
     granted = new["properties"]["spaces"]["items"]["properties"].pop("granted")
     assert granted["type"] == ["boolean", "null"]  # unknown without a statement, never "not granted"
     old["properties"]["spaces"]["items"]["properties"].pop("granted")

@@ -100,7 +100,7 @@ def _cheaper_provider(c: CheaperElsewhere, ns: str, hours: Decimal, month_h: Dec
         Confidence.MEASURED,
         (_tokens(c, hours),
          f"they cost {money(paid)} where they were served, {money(there)} at {provider}",
-         "the same tokens elsewhere: " + ", ".join(f"{p} {money(v)}" for p, v in c.options)),
+         "the same tokens elsewhere: " + ", ".join(f"{p} {money(v)}" for p, v in c.options or ())),
         _pin(c.model, provider), _month(paid, hours, month_h), paid)
 
 

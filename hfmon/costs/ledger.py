@@ -206,7 +206,8 @@ def cheaper_elsewhere(rows: Sequence[LedgerRow], prices: Sequence[RouterPrice] |
                 excess = paid - sum(((r.prompt_tokens or 0) * (best.input_usd_per_million or ZERO)
                                      + (r.completion_tokens or 0) * (best.output_usd_per_million or ZERO))
                                     / MILLION for r in missed)
-        out.append(CheaperElsewhere(model, prompt, completion, estimated(group), tuple(options), len(asked),
+        out.append(CheaperElsewhere(model, prompt, completion, estimated(group),
+                                    tuple(options) if prices is not None else None, len(asked),
                                     misses if prices is not None else None, excess if prices is not None else None))
     return tuple(sorted(out, key=lambda c: (-(c.estimated_usd.known or ZERO), c.model)))
 
