@@ -380,6 +380,7 @@ SOURCE_KINDS = {
     "repos": ("storage", "models", "datasets", "spaces"), "zero_gpu": ("zero_gpu",),
     "crosscheck": ("statement", "job_charges", "sessions"), "account": ("account",),
     "groups": ("resource_groups", "resource_group_usage"), "scheduled": ("scheduled_jobs",),
+    "running": ("endpoints", "spaces", "jobs"),  # the meter and the top spenders: what runs now
 }
 
 

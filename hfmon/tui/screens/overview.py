@@ -62,6 +62,8 @@ class OverviewView(View):
         self.query_one("#account", Static).update(cards.account_text(state))
         self.query_one("#account-panel", Panel).badge(rows.panel_badge(r, "account", None, state.now))
         self.query_one("#meter", Static).update(cards.meter_text(state))
+        running_badge = rows.panel_badge(r, "running", ns, state.now)  # a stale listing's $/h is not "now"
+        self.query_one("#meter-panel", Panel).badge(running_badge)
         self.query_one("#credits", Static).update(cards.credits_text(state))
         self.query_one("#credits-panel", Panel).badge(rows.panel_badge(r, "credits", ns, state.now))
         # the key first, on one line cut at the edge (a wrapped "→ 7" left a lone "7" on a line at 80 columns)
@@ -97,7 +99,7 @@ class OverviewView(View):
         fill(scheduled, self.query_one("#scheduled", KeyedTable), rows.scheduled_rows(r, ns, state.tones),
              rows.panel_badge(r, "scheduled", ns, state.now), "scheduled")
         fill(self.query_one("#spenders-panel", Panel), self.query_one("#spenders", KeyedTable),
-             rows.spender_rows(r, ns), "", "shown")
+             rows.spender_rows(r, ns), running_badge, "shown")
         self.query_one("#flags", Static).update(cards.flags_text(state))
         count = fmt.counted(len(r.flags), "flags")
         count = count if r.all_checked else f"at least {count}"  # more may hide in what was not read
