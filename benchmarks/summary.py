@@ -103,7 +103,7 @@ def rows(runs: int) -> list[Row]:
         b = bench("poll.py", "--runs", str(big_runs), "--scale", "20", "--no-floor")
         faster = b["baseline_s"] / b["median_s"]
         measured_text = (f"{faster:.1f}× ({b['median_s']:.1f} s vs {b['baseline_s']:.1f} s; {b['requests']} vs "
-                         f"{b['baseline_requests']} requests: each pages as it does by itself)")
+                         f"{b['baseline_requests']} requests: the script asks for the same pages as hfmon)")
         return [(*baseline_figure, measured_text, faster >= 8 and not b["failed"])]
 
     measured(out, [baseline_figure], baseline)

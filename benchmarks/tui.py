@@ -56,7 +56,7 @@ async def first_paint() -> tuple[float, float]:
         finally:
             poll_s.append(time.perf_counter() - start)
 
-    monitor.poll = timed_poll  # type: ignore[method-assign]
+    monitor.poll = timed_poll  # type: ignore[method-assign,assignment]
     app = Timed(monitor, interval_s=3600, demo=True, tick_s=3600)
     async with app.run_test(size=(120, 36)):
         await asyncio.wait_for(painted.wait(), 60)
@@ -146,7 +146,7 @@ async def big_table(every_row: bool, polls: int = 20, worker: bool = True) -> tu
             await pilot.pause()
             await pilot.press("4")
             await pilot.pause()
-            KeyedTable.add_row = counting_add  # type: ignore[method-assign]
+            KeyedTable.add_row = counting_add  # type: ignore[method-assign,assignment]
             timing = True
             for _ in range(polls):
                 painted.clear()
