@@ -354,6 +354,18 @@ class Report:
         parts = [(f"{source}:{ns}", spent.get(ns)) for ns in self.namespaces if namespace in (None, ns)]
         return Total.of([*parts, *((name, None) for name in self.namespaces_unknown)], Decimal(0))
 
+    def billed_unlisted(self, product: str, namespace: str | None) -> Decimal | None:
+        """Of `billed_for(product, namespace)`, what resources no longer listed were billed (deleted this period):
+        the remainder that makes the listed rows add up to it. None: unknown (a bill unread)."""
+        rows = {"endpoints": [(e.endpoint.namespace, e.cost) for e in self.endpoints],
+                "spaces": [(s.space.namespace, s.cost) for s in self.spaces],
+                "jobs": [(j.job.namespace, j.cost) for j in self.jobs]}[product]
+        listed = [cost.billed_usd for ns, cost in rows if namespace in (None, ns)]
+        billed = self.billed_for(product, namespace).value
+        if billed is None or None in listed:
+            return None
+        return billed - sum((x for x in listed if x is not None), Decimal(0))
+
     @property
     def namespaces(self) -> tuple[str, ...]:
         """The polled namespaces, in the order their sources are listed (`billing:acme` → acme)."""

@@ -308,7 +308,8 @@ def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
     single = (s.replicas_requested or 1) <= 1 and (s.replicas_current or 0) <= 1 and history.most_replicas(
         "space", s.id) <= 1
     hourly = _hourly("space", s.id, history, lambda: catalog_price(catalog, "space", s.namespace,
-                                                                  granted=hardware if granted else None), now, acc)
+                                                                  granted=hardware if granted else None,
+                                                                  grant_unknown=granted is None), now, acc)
     cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine, changes, None,
                          period, now, history.since, single, granted, history.billed_time("space", s.id),
                          history.first_seen("space", s.id), hourly_usd=hourly)

@@ -145,17 +145,19 @@ def hour_bounds(now: datetime, hours: int) -> tuple[tuple[datetime, datetime], .
 
 
 def catalog_price(catalog: Catalog, kind: str, namespace: str, region: str | None = None,
-                  granted: str | None = None) -> HardwarePrice:
+                  granted: str | None = None, grant_unknown: bool = False) -> HardwarePrice:
     """The $/h of one replica of a resource of `kind` on any hardware history recorded for it.
 
-    A Space without hardware is free; `granted` is the hardware the statement says is granted to it ($0).
+    A Space without hardware is free; `granted` is the hardware the statement says is granted to it ($0);
+    `grant_unknown`: its statement was not read, so any paid hardware may be granted: its price is unknown (None).
     History writes an Endpoint's hardware as `<vendor>/<instanceType>/<size>`.
     """
     known: dict[str | None, Decimal | None] = {}
 
     def price_of(hardware: str | None) -> Decimal | None:
         if hardware not in known:
-            known[hardware] = _lookup(catalog, kind, namespace, region, granted, hardware)
+            price = _lookup(catalog, kind, namespace, region, granted, hardware)
+            known[hardware] = None if grant_unknown and price else price  # $0 and unpriced stay as they are
         return known[hardware]
 
     return price_of

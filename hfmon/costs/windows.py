@@ -137,10 +137,12 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
     job_namespaces = {j.job.id: j.job.namespace for j in jobs}
     regions = {e.endpoint.id: e.endpoint.region for e in endpoints}
     granted = {s.space.id: s.space.hardware or s.space.requested_hardware for s in spaces if s.cost.granted}
+    unsure = {s.space.id for s in spaces if s.cost.granted is None}  # statement unread: paid hardware may be granted
 
     def price_of(kind: str, key: str) -> HardwarePrice:
         namespace = job_namespaces.get(key, "") if kind == "job" else key.partition("/")[0]
-        return catalog_price(catalog, kind, namespace, regions.get(key), granted.get(key))
+        return catalog_price(catalog, kind, namespace, regions.get(key), granted.get(key),
+                             grant_unknown=kind == "space" and key in unsure)
 
     # a window starting before history's start is never priced (`spend_in`: not covered), so need not be summed
     asked = {w for w in wanted_windows(period_starts, now) if coverage.since is not None and w[0] >= coverage.since}

@@ -54,7 +54,9 @@ def own_price(kind: str, hardware: str | None, cost: ResourceCost) -> HardwarePr
             return None
         if cost.granted:
             return Decimal(0)
-        return None if cost.price is None else cost.price.usd_per_hour
+        if cost.price is None or (cost.granted is None and cost.price.usd_per_hour > 0):
+            return None  # unpriced, or maybe granted (its statement unread)
+        return cost.price.usd_per_hour
     return price_of
 
 

@@ -62,3 +62,6 @@ def test_the_billed_total_counts_endpoints_deleted_this_period() -> None:
     assert r.billed_for("endpoints", "acme").value == D("2.0")  # $1.60 + $0.40, as the statement bills
     assert r.billed_for("endpoints", "acme").value == r.spend[0].endpoints_usd
     assert sum(e.cost.billed_usd or 0 for e in r.endpoints) == D("1.6")  # the rows: only what is listed
+    assert r.billed_unlisted("endpoints", "acme") == D("0.4")  # the remainder: rows + it = the bill
+    assert report_for(True).billed_unlisted("endpoints", None) == 0  # nothing deleted: no remainder
+    assert report_for(False).billed_unlisted("endpoints", None) is None  # acme's bill unread: unknown

@@ -4,6 +4,7 @@ naming what is missing, never the sum of nothing posing as $0 or 0 bytes."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from decimal import Decimal
 
 import jsonschema
@@ -12,7 +13,7 @@ from hfmon.advice.engine import advise
 from hfmon.advice.policy import check_policy
 from hfmon.config import Config, Policy
 from hfmon.costs import evaluate
-from hfmon.history import History
+from hfmon.history import History, PollRun, StateChange
 from hfmon.jsonout import report_document
 from hfmon.pricing.catalog import build_catalog
 from hfmon.report import Report, Total
@@ -182,3 +183,23 @@ def test_without_a_statement_no_saving_or_breach_is_claimed_for_a_space_that_may
     assert result.breaches == () and not result.holds
     assert result.unchecked == ("no GPU Space without a sleep time of at most 1h: space alice/demo (whether it is "
                                 "granted is unknown: statement unread)",)  # alice/asleep sleeps within the rule
+
+
+def test_without_a_statement_history_prices_a_maybe_granted_space_as_unknown_too() -> None:
+    # alice/demo has run on a10g-small ($1.00002/h) for 3 days of history; its statement was not read
+    start = NOW - timedelta(days=3)
+    snap = snapshot(namespace("alice", billing=billing("alice"), statement=missing("statement:alice"),
+                              spaces=(space("alice/demo", hardware="a10g-small", sleep=None),)),
+                    spaces_hw=(flavor("a10g-small", "0.016667", gpu=True),))
+    history = History(changes=(StateChange("space", "alice/demo", start, "RUNNING", "a10g-small", 1),),
+                      poll_runs=(PollRun(start, NOW, 60.0),))
+    r = evaluate(snap, history, Config(), NOW)
+    assert r.spaces[0].cost.hourly_usd and set(r.spaces[0].cost.hourly_usd) == {None}  # each hour unknown
+    spent = r.window_total("24h", "alice")
+    assert spent is not None and spent.product("spaces").known is None  # not 24 x $1.00002 as if paid
+    read = replace(snap, namespaces=(replace(snap.namespaces[0], statement=ok("statement:alice",
+                                                                              statement("alice"))),))
+    paid = evaluate(read, history, Config(), NOW)  # read, and no grant in it: the catalog price holds
+    assert set(paid.spaces[0].cost.hourly_usd) == {D("1.00002")}
+    paid_spent = paid.window_total("24h", "alice")
+    assert paid_spent is not None and paid_spent.product("spaces").value == D("24.00048")
