@@ -66,9 +66,10 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
         out.append(_fit(f"{paint('Invoice', 'bold')}   " + " · ".join(
             f"{i.namespace} {invoice_text(i)}" for i in report.invoices)))
     running = report.running_cost_per_hour_usd
-    counted = [_counted(report.billed_now_count(kind), noun) for kind, noun in
-               (("endpoints", "endpoint"), ("spaces", "Space"), ("jobs", "job"))
-               if report.billed_now_count(kind).known is not None]  # none known: the note below says why
+    billed = [(report.billed_now_count(kind), noun) for kind, noun in
+              (("endpoints", "endpoint"), ("spaces", "Space"), ("jobs", "job"))]
+    counted = [_counted(total, noun) for total, noun in billed
+               if total.known is not None]  # none known: the note below says why
     out.append(_fit(f"{paint('Running', 'bold')}   {money_total(running, unit='/h')} now"
                     + (f"  ·  {', '.join(counted)} billed" if counted else "")))
     out += _missing(running, report, paint)

@@ -98,14 +98,11 @@ def budget_pace(report: Report, limit_of: checks.Limit) -> list[Reading]:
             Total(None, report.namespaces_unknown)
         why = "neither its usage nor its statement could be read" if report.namespaces else why
         out.append(checks.above("monthly_budget_usd", ns, unread, budget, money_total, money(budget), why))
-    credit_periods = {c.namespace: (c.period_start, c.period_end) for c in report.credits}
     for spend in report.spend:
         budget = limit_of(spend.namespace)
-        period = (spend.period_start, spend.period_end) if spend.period_start and spend.period_end else \
-            credit_periods.get(spend.namespace)  # a Report built without the spend's period
-        if budget is None or period is None:
+        start, end = spend.period_start, spend.period_end
+        if budget is None or start is None or end is None:
             continue
-        start, end = period
         elapsed = min(max(report.generated_at - start, timedelta(0)), end - start)
         allowed = (budget * Decimal(elapsed.total_seconds()) / Decimal((end - start).total_seconds())).quantize(
             Decimal("0.000001"))

@@ -279,8 +279,10 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
         unpriced=("endpoint acme/rerank (nvidia-h100 x2)", "space bigcorp/agents (h200x2)"),
         flags=flags, sources=sources(now),
         gpu_hours_by_hardware=(("a10g-large", D("480")), ("t4-medium", D("150")), ("l4x1", D("50"))),
-        spend=(Spend("alice", D("1.74") + bump, D("9.35"), D("44.80"), D("1.51"), None, None),
-               Spend("acme", D("22.12"), D("1614.00"), D("816.00"), D("150.00"), D("37.50"), D(0))),
+        spend=(Spend("alice", D("1.74") + bump, D("9.35"), D("44.80"), D("1.51"), None, None,
+                     alice.period_start, alice.period_end),
+               Spend("acme", D("22.12"), D("1614.00"), D("816.00"), D("150.00"), D("37.50"), D(0),
+                     acme.period_start, acme.period_end)),
         proxy=proxy_usage(now),
         provider_spend=(provider_spend(now),),
     )
