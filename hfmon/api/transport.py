@@ -23,6 +23,7 @@ import httpx2
 import orjson
 
 from hfmon import __version__
+from hfmon.api.bodies import BodyError, BodyTooLarge, decoded_body
 from hfmon.api.governor import Governor, capped, time_left
 from hfmon.api.http_errors import status_error, transport_error, what_of
 from hfmon.api.priority import FIRST_PAGE, NEXT_PAGE, SINGLE
@@ -249,20 +250,44 @@ class Requester:
             log.debug("retrying %s after %.2fs (%s)", what_of(url), delay, error.message)
 
     async def _read_capped(self, response: httpx2.Response, url: str, max_bytes: int, *, cut: bool = False) -> bytes:
-        """The (decoded) body, at most `max_bytes`: past it, the first `max_bytes` when `cut`, else an error."""
+        """The (decoded) body, at most `max_bytes`: past it, the first `max_bytes` when `cut`, else an error.
+
+        With `cut` (an error's body, read only for its message) an unreadable body is read as far as it goes: the
+        failure's status is what counts."""
         declared = response.headers.get("content-length", "")
         if not cut and declared.isdigit() and len(declared) < 19 and int(declared) > max_bytes:
             raise self._too_large(url, max_bytes)
         chunks: list[bytes] = []
         size = 0
-        async for chunk in response.aiter_bytes():
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > max_bytes:
-                if cut:
-                    break
-                raise self._too_large(url, max_bytes)
+        try:
+            async for chunk in self._body(response, url, max_bytes):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > max_bytes:
+                    if cut:
+                        break
+                    raise self._too_large(url, max_bytes)
+        except BadResponseError:
+            if not cut:
+                raise
         return b"".join(chunks)[:max_bytes]
+
+    async def _body(self, response: httpx2.Response, url: str, max_bytes: int) -> AsyncIterator[bytes]:
+        """The body's decoded pieces, together at most `max_bytes` + 1 bytes (`bodies.decoded_body`); what cannot
+        be read of it raises BadResponseError."""
+        if response.is_stream_consumed:  # read and decoded already, by an in-process transport
+            async for chunk in response.aiter_bytes():
+                yield chunk
+            return
+        try:
+            async for chunk in decoded_body(response.aiter_raw(), response.headers.get("content-encoding", ""),
+                                            max_bytes):
+                yield chunk
+        except BodyTooLarge:
+            raise self._too_large(url, max_bytes) from None
+        except BodyError as exc:
+            raise BadResponseError(f"unreadable response from {what_of(url)}: {exc}",
+                                   "the next poll will try again") from None
 
     def _too_large(self, url: str, max_bytes: int) -> BadResponseError:
         return BadResponseError(f"response larger than {max_bytes / MB:g} MB from {what_of(url)}; not read",
@@ -368,7 +393,7 @@ class Requester:
             ctype = response.headers.get("content-type", "")
             if "text/event-stream" not in ctype:
                 raise BadResponseError(f"{what_of(url)}: not an event stream (content type {ctype[:60]!r})", None)
-            async for name, data_text in sse_events(response.aiter_bytes(), DEFAULT_MAX_BYTES,
+            async for name, data_text in sse_events(self._body(response, url, DEFAULT_MAX_BYTES), DEFAULT_MAX_BYTES,
                                                     lambda: self._too_large(url, DEFAULT_MAX_BYTES)):
                 if name != event:
                     continue
