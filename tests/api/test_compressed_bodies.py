@@ -17,6 +17,7 @@ import pytest
 from hfmon.api.bodies import BodyError, BodyTooLarge, decoded_body
 from hfmon.api.governor import Governor
 from hfmon.api.hub import HubClient
+from hfmon.api.transport import Requester
 from hfmon.api.urls import BaseUrls
 from hfmon.clock import FrozenClock
 from hfmon.collect import Collector, CollectorSettings
@@ -224,3 +225,15 @@ async def test_an_encoding_hfmon_did_not_ask_for_is_refused(encoding: str, says:
     with pytest.raises(BodyError) as caught:
         await decode_all(gzip.compress(PLAIN), encoding, len(PLAIN), 4096)
     assert str(caught.value) == says
+
+
+async def test_a_corrupt_gzip_event_stream_is_a_bad_response() -> None:
+    transport = httpx2.MockTransport(lambda request: httpx2.Response(
+        200, headers={"content-type": "text/event-stream", "content-encoding": "gzip"},
+        stream=Chunks(CORRUPT_GZIP + SECRETISH)))
+    http = Requester(HUB_TOKEN, transport=transport, governor=Governor(max_retries=0), timeout_s=2)
+    with pytest.raises(BadResponseError) as caught:
+        await http.first_event("https://hub.test/api/settings/billing/usage/live", event="usage",
+                               complete=lambda data: True, timeout_s=2)
+    assert caught.value.message == ("unreadable response from GET /api/settings/billing/usage/live: "
+                                    "its gzip compression is corrupt")
