@@ -99,7 +99,7 @@ def poll_command(args: argparse.Namespace, *, figures_only: bool = False) -> tup
     """One poll for a headless command's flags, its warnings and alerts on stderr; the Monitor keeps what it read.
 
     `figures_only`: the command prints the Report's figures only (no advice, timelines or charts)."""
-    monitor = monitor_for(args)
+    monitor = monitor_for(args, open_history_later=True)  # opened while the poll waits on the network
     monitor.figures_only = figures_only
     polled: list[Report] = []
     try:
