@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from operator import itemgetter
 from typing import NamedTuple
 
-from hfmon.models import NamespaceData
+from hfmon.models import NamespaceData, RepoStorage
 from hfmon.models_hub import HubRepo, OrgMember
 
 LISTINGS = {"model_repos": "models", "dataset_repos": "datasets", "spaces": "Spaces"}
@@ -77,9 +79,13 @@ def repositories(namespaces: Iterable[NamespaceData], unknown: Iterable[str] = (
     rows: list[RepoRow] = []
     missing: list[str] = list(unknown)
     members: list[OrgMembers] = []
+    row = partial(tuple.__new__, RepoRow)  # the tuple's own constructor: NamedTuple's __new__ is Python, 1/3 slower
     for ns in namespaces:
-        stored = {(r.type, r.id): r for r in ns.storage.value or ()}
-        listed: set[tuple[str, str]] = set()
+        # by type, then id: a string's hash is cached, a (type, id) key's is computed at every lookup
+        stored: dict[str, dict[str, RepoStorage]] = {}
+        for r in ns.storage.value or ():
+            stored.setdefault(r.type, {})[r.id] = r
+        listed: dict[str, set[str]] = {}
         sources = (("model_repos", "model", ns.model_repos), ("dataset_repos", "dataset", ns.dataset_repos),
                    ("spaces", "space", ns.spaces))
         for name, kind, source in sources:
@@ -88,23 +94,30 @@ def repositories(namespaces: Iterable[NamespaceData], unknown: Iterable[str] = (
             if source.value is None:
                 missing.append(f"{name}:{ns.namespace}")
                 continue
+            of_kind = stored.get(kind, {})
+            listed[kind] = {repo.id for repo in source.value}
             for repo in source.value:
-                key = (kind, repo.id)
-                store = stored.get(key)
-                listed.add(key)
+                store = of_kind.get(repo.id)
                 if store is None:
                     size, private = repo.used_storage_bytes, repo.private
                 else:
                     size, private = store.bytes, store.private
                 downloads = repo.downloads if isinstance(repo, HubRepo) else None
-                rows.append(RepoRow(ns.namespace, repo.id, kind, private, size, downloads, repo.likes,
-                                    repo.last_modified))
+                rows.append(row((ns.namespace, repo.id, kind, private, size, downloads, repo.likes,
+                                 repo.last_modified)))
         # Repos the storage listing has and no repo listing gave (kernels, buckets, or a listing that failed); in
         # any order, the sort below orders them (no two share a namespace, type and id)
-        rows += [RepoRow(ns.namespace, r.id, r.type, r.private, r.bytes, None, None, None)
-                 for r in map(stored.__getitem__, stored.keys() - listed)]
+        for kind, of_kind in stored.items():
+            rows += [row((ns.namespace, r.id, r.type, r.private, r.bytes, None, None, None))
+                     for r in map(of_kind.__getitem__, of_kind.keys() - listed.get(kind, set()))]
         if ns.members is not None:
             members.append(OrgMembers(ns.namespace, ns.members.value))
-    rows.sort(key=lambda r: (-(r.storage_bytes if r.storage_bytes is not None else -1),
-                             -(r.downloads if r.downloads is not None else -1), r.namespace, r.type, r.id))
+    # Largest first, then most downloaded (unknown last), then by namespace, type and id: sorted key by key from
+    # the last, each sort stable, which orders as one sort by the tuple of keys does, in half the time (comparing
+    # single strings and numbers is specialised in C, comparing tuples is not)
+    rows.sort(key=itemgetter(1))
+    rows.sort(key=itemgetter(2))
+    rows.sort(key=itemgetter(0))
+    rows.sort(key=lambda r: -r.downloads if r.downloads is not None else 1)
+    rows.sort(key=lambda r: -r.storage_bytes if r.storage_bytes is not None else 1)
     return Repositories(tuple(rows), tuple(missing), tuple(members))

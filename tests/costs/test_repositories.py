@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from hfmon.models import RepoStorage
 from hfmon.models_hub import HubRepo, OrgMember
@@ -58,3 +62,35 @@ def test_members_of_an_org_are_kept_in_order() -> None:
     acme = result.members_of("acme")
     assert acme is not None and acme.members == people
     assert result.members_of("alice") is None
+
+
+SIZES = st.one_of(st.none(), st.sampled_from([0, 7, 7 << 31, 10**13]))  # ties, unknowns, beyond 30-bit ints
+COUNTS = st.one_of(st.none(), st.sampled_from([0, 3, 3 << 40]))
+
+
+@given(st.lists(st.tuples(st.sampled_from(["acme", "alice"]), st.sampled_from(["model", "dataset"]),
+                          st.sampled_from("abcd"), SIZES, COUNTS, st.booleans()), max_size=24))
+def test_repos_are_ordered_by_size_then_downloads_then_namespace_type_and_id(drawn: list[Any]) -> None:
+    listed: dict[tuple[str, str, str], HubRepo] = {}
+    stored: dict[tuple[str, str, str], RepoStorage] = {}
+    for ns, kind, name, size, downloads, in_storage in drawn:
+        rid = f"{ns}/{name}"
+        if in_storage:  # the storage listing's figure wins, and a repo only it has (a kernel) is listed too
+            stored[ns, kind if name != "d" else "kernel", rid] = RepoStorage(ns, rid, kind if name != "d"
+                                                                             else "kernel", False, size or 0)
+        else:
+            listed[ns, kind, rid] = repo(rid, kind, downloads, size)
+    spaces = []
+    for name in ("acme", "alice"):
+        mine = [r for (ns, _, _), r in listed.items() if ns == name]
+        spaces.append(replace(
+            namespace(name, storage=tuple(r for (ns, _, _), r in stored.items() if ns == name)),
+            model_repos=ok(f"model_repos:{name}", tuple(r for r in mine if r.type == "model")),
+            dataset_repos=ok(f"dataset_repos:{name}", tuple(r for r in mine if r.type == "dataset"))))
+    result = repositories(spaces)
+    # what the user reads: largest first (unknown last), then most downloaded (unknown last), then by name
+    expected = sorted(result.repos, key=lambda r: (
+        r.storage_bytes is None, -(r.storage_bytes or 0), r.downloads is None, -(r.downloads or 0),
+        r.namespace, r.type, r.id))
+    assert list(result.repos) == expected
+    assert {(r.namespace, r.type, r.id) for r in result.repos} == set(listed) | set(stored)
