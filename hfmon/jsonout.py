@@ -36,9 +36,14 @@ def encode_document(document: dict[str, Any]) -> bytes:
     """
     import orjson  # only a JSON output needs it
 
+    layout = orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
     try:
-        return orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
-                            | orjson.OPT_APPEND_NEWLINE)
+        # keys are strings: orjson's fast path (OPT_NON_STR_KEYS takes a slower one, 1/3 of the time at 20×)
+        return orjson.dumps(document, option=layout)
+    except orjson.JSONEncodeError:
+        pass
+    try:  # a key that is not a string (a number, None) is written as json writes it
+        return orjson.dumps(document, option=layout | orjson.OPT_NON_STR_KEYS)
     except orjson.JSONEncodeError:
         return (json.dumps(document, indent=2, ensure_ascii=False) + "\n").encode()
 

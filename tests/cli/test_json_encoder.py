@@ -48,6 +48,12 @@ def test_an_integer_beyond_64_bits_is_still_written() -> None:
     assert json.loads(encode_document(doc)) == doc
 
 
+def test_keys_that_are_not_strings_are_written_as_json_writes_them() -> None:
+    doc = {"by_size": {7: "seven", 2.5: "a half", None: "none", True: "yes"}, "big": {1: 50_000 * 10**18}}
+    assert encode_document(doc).decode() == old_encoder(doc)  # beyond 64 bits too: json writes it all
+    assert encode_document(doc["by_size"]).decode() == old_encoder(doc["by_size"])
+
+
 def test_written_in_utf8_to_the_binary_buffer_whatever_the_text_encoding() -> None:
     raw = io.BytesIO()
     out = io.TextIOWrapper(raw, encoding="ascii")
