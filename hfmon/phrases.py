@@ -37,7 +37,7 @@ def credits_end(c: Credits) -> str | None:
     if c.included_usd <= 0:
         return None
     if c.used_usd >= c.included_usd:
-        ran_out = f"credits ran out {when(c.exhausts_at)}" if c.exhausts_at is not None else "credits used up"
+        ran_out = f"credits ran out by {when(c.exhausts_at)}" if c.exhausts_at is not None else "credits used up"
         return f"{ran_out} · overage {fmt.money(c.overage_usd)} so far, +{fmt.money(c.rate_usd_per_day)}/day"
     if c.exhausts_at is not None:
         return f"credits run out at {when(c.exhausts_at)}"
@@ -72,11 +72,11 @@ def rate_short(c: Credits) -> str:
 
 
 def credits_end_short(c: Credits) -> str | None:
-    """`out Nov 20 04:34`, or `ran out Nov 12 06:00 · overage $0.50, +$0.10/day`."""
+    """`out Nov 20 04:34`, or `ran out by Nov 12 06:00 · overage $0.50, +$0.10/day`."""
     if c.included_usd <= 0:
         return None
     if c.used_usd >= c.included_usd:
-        ran_out = f"ran out {when(c.exhausts_at)}" if c.exhausts_at is not None else "used up"
+        ran_out = f"ran out by {when(c.exhausts_at)}" if c.exhausts_at is not None else "used up"
         return f"{ran_out} · overage {fmt.money(c.overage_usd)}, +{fmt.money(c.rate_usd_per_day)}/day"
     return None if c.exhausts_at is None else f"out {when(c.exhausts_at)}"
 

@@ -93,8 +93,10 @@ class Credits:
     burn_rate_usd_per_day: Decimal  # over the period so far
     burn_rate_24h_usd_per_day: Decimal | None  # over the trailing 24 h, from history; None without history
     projected_period_usd: Decimal
-    exhausts_at: datetime | None  # when included credits run out, if within the period
-    limit_hit_at: datetime | None  # when the spending limit would be hit, if within the period
+    # when included credits run out, if within the period; once they have, the first history point that saw it
+    # (they ran out by then), None without one
+    exhausts_at: datetime | None
+    limit_hit_at: datetime | None  # when the spending limit would be hit, if within the period (as exhausts_at)
     days_left: Decimal  # until the period ends (not the credits)
     provisional_usd: Decimal | None  # booked in the last ~30 min, may still settle (lower); None: unknown
     # period-to-date used at each history point, oldest first (for the burn-down chart); () without history

@@ -121,9 +121,10 @@ def trailing_rate(points: Sequence[UsagePoint], used: Decimal, period: Period, n
 
 def crossing(used: Decimal, threshold: Decimal, rate: Decimal, points: Sequence[UsagePoint],
              now: datetime, period: Period) -> datetime | None:
-    """When used reaches `threshold` at `rate` USD/day, if within the period."""
+    """When used reaches `threshold` at `rate` USD/day, if within the period. Once reached: by when it was, the
+    first history point over it; None when no point shows it (never the time of asking, which is not when)."""
     if used >= threshold:
-        return next((p.at for p in points if p.inference_used_usd >= threshold), now)
+        return next((p.at for p in points if p.inference_used_usd >= threshold), None)
     if rate <= 0:
         return None
     needed = (threshold - used) / rate

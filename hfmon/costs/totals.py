@@ -99,6 +99,11 @@ def unchecked_sources(snapshot: Snapshot) -> tuple[str, ...]:
     return tuple(s.name for s in sources if s.status is not SourceStatus.OK)
 
 
+NOT_BROKEN_DOWN = "not broken down"
+SPLIT_AHEAD = "providers counted after the total was read"
+"""The name of the rest when the providers add up to more than usage-v2's total (read before them)."""
+
+
 def inference_total(snapshot: Snapshot, namespaces: Iterable[NamespaceData]) -> Inference:
     """usage-v2 totals of every namespace (missing where unreadable), the live split by provider, and the rest."""
     costs: list[tuple[str, Decimal | None]] = []
@@ -117,9 +122,13 @@ def inference_total(snapshot: Snapshot, namespaces: Iterable[NamespaceData]) -> 
     rows = sorted((ProviderRow(name, n, usd) for name, (n, usd) in providers.items()),
                   key=lambda r: (-r.cost_usd, r.name))
     cost, requests = Total.of(costs, Decimal(0)), Total.of(counts, 0)
-    rest = None if cost.known is None or requests.known is None else ProviderRow(
-        "not broken down", requests.known - sum(r.requests for r in rows),
-        cost.known - sum((r.cost_usd for r in rows), Decimal(0)))
+    rest = None
+    if cost.known is not None and requests.known is not None:
+        usd = cost.known - sum((r.cost_usd for r in rows), Decimal(0))
+        # The live split is read after usage-v2: when it counts more, the rest is what it counted since, not a
+        # spend of its own, and its name says so (the parts still add up to the total).
+        rest = ProviderRow(NOT_BROKEN_DOWN if usd >= 0 else SPLIT_AHEAD, requests.known - sum(r.requests for r in rows),
+                           usd)
     return Inference(cost, requests, tuple(rows), not_broken_down=rest)
 
 

@@ -43,7 +43,9 @@ def test_credits_already_used_up_do_not_say_they_run_out_later() -> None:
     assert "overage $1.00" in block[0]
     assert not any("run out at" in line for line in block)
     # $3 over 19.5 days: $0.1538/day, all of it overage now
-    assert any("credits ran out" in line and "overage $1.00 so far, +$0.15/day" in line for line in block), block
+    # no history saw when they ran out: hfmon says they are used up, not that they ran out now
+    assert any("credits used up" in line and "overage $1.00 so far, +$0.15/day" in line for line in block), block
+    assert not any("ran out" in line for line in block)
 
 
 def test_an_unpriced_resource_billed_now_is_not_left_out_silently() -> None:

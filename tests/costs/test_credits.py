@@ -63,6 +63,13 @@ def test_already_exhausted_credits_and_overage() -> None:
     assert c.exhausts_at == at(12, 6)  # the first observation at or over the included credits
 
 
+def test_credits_used_up_before_any_history_ran_out_at_an_unknown_time() -> None:
+    # $2.50 of $2 used, and no history point: they ran out at some moment before now, not now.
+    c = credits_for("alice", inference("2.5", "2", limit="2.4"), History(), at(15))
+    assert (c.remaining_usd, c.overage_usd) == (D(0), D("0.5"))
+    assert c.exhausts_at is None and c.limit_hit_at is None
+
+
 def test_no_limit_and_no_spend_project_nothing() -> None:
     c = credits_for("alice", inference("0", "2"), History(), at(16))
     assert c.burn_rate_usd_per_day == 0

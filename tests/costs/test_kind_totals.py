@@ -6,7 +6,7 @@ from hfmon.config import Config
 from hfmon.costs import evaluate
 from hfmon.history import History
 from hfmon.report import Report
-from tests.costs.builders import D, at, compute, endpoint, line, missing, namespace, snapshot, statement
+from tests.costs.builders import D, at, billing, compute, endpoint, line, missing, namespace, snapshot, statement
 
 PRICES = (compute("nvidia-l4", "x1", "0.8"),)
 
@@ -65,3 +65,17 @@ def test_the_billed_total_counts_endpoints_deleted_this_period() -> None:
     assert r.billed_unlisted("endpoints", "acme") == D("0.4")  # the remainder: rows + it = the bill
     assert report_for(True).billed_unlisted("endpoints", None) == 0  # nothing deleted: no remainder
     assert report_for(False).billed_unlisted("endpoints", None) is None  # acme's bill unread: unknown
+
+
+def test_a_provider_split_read_after_the_total_is_named_for_what_it_is() -> None:
+    # usage-v2 says $1.00 (10 requests); the live split, read a moment later, already counts $1.50 (12 requests)
+    alice = namespace("alice", billing=billing("alice", used="1", providers=(("novita", 8, "1.2"), ("groq", 4, "0.3"))))
+    inf = evaluate(snapshot(alice), History(), Config(), at(20)).inference
+    assert inf.cost_usd.value == D(1)
+    rest = inf.not_broken_down
+    assert rest is not None and (rest.cost_usd, rest.name) == (D("-0.5"), "providers counted after the total was read")
+    assert sum((p.cost_usd for p in inf.parts), D(0)) == D(1)  # the parts still add up to the total
+    # read the other way round, the rest is spend HF gives no provider for
+    alice = namespace("alice", billing=billing("alice", used="2", providers=(("novita", 8, "1.2"), ("groq", 4, "0.3"))))
+    rest = evaluate(snapshot(alice), History(), Config(), at(20)).inference.not_broken_down
+    assert rest is not None and (rest.cost_usd, rest.name) == (D("0.5"), "not broken down")
