@@ -358,13 +358,14 @@ class Report:
 
     def billed_unlisted(self, product: str, namespace: str | None) -> Decimal | None:
         """Of `billed_for(product, namespace)`, what resources no longer listed were billed (deleted this period):
-        the remainder that makes the listed rows add up to it. None: unknown (a bill unread)."""
+        the remainder that makes the listed rows add up to it. None: unknown (a bill or a listing unread: what is
+        not listed is then not only what was deleted)."""
         rows = {"endpoints": [(e.endpoint.namespace, e.cost) for e in self.endpoints],
                 "spaces": [(s.space.namespace, s.cost) for s in self.spaces],
                 "jobs": [(j.job.namespace, j.cost) for j in self.jobs]}[product]
         listed = [cost.billed_usd for ns, cost in rows if namespace in (None, ns)]
         billed = self.billed_for(product, namespace).value
-        if billed is None or None in listed:
+        if billed is None or None in listed or not self.listed_count(product, namespace).complete:
             return None
         return billed - sum((x for x in listed if x is not None), Decimal(0))
 

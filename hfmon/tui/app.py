@@ -41,7 +41,7 @@ from hfmon.tui.screens.storage import StorageView
 from hfmon.tui.state import ViewState
 from hfmon.tui.themes import THEMES, tones
 from hfmon.tui.tools import TableTools
-from hfmon.tui.widgets.cells import TOTAL_KEY
+from hfmon.tui.widgets.cells import PINNED_KEYS
 from hfmon.tui.widgets.footer import ScreenFooter
 from hfmon.tui.widgets.table import KeyedTable
 
@@ -283,7 +283,7 @@ class HfmonApp(TableTools):
     def _open_detail(self, event: DataTable.RowSelected) -> None:
         """Enter (or a click) on a row opens its detail; Esc comes back to the same row."""
         table, key = event.data_table, event.row_key.value
-        if self.report is None or not isinstance(table, KeyedTable) or key in (None, TOTAL_KEY):
+        if self.report is None or not isinstance(table, KeyedTable) or key is None or key in PINNED_KEYS:
             return
         pause_collection(self.call_after_refresh)
         if self._detail is None:

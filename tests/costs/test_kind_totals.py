@@ -79,3 +79,12 @@ def test_a_provider_split_read_after_the_total_is_named_for_what_it_is() -> None
     alice = namespace("alice", billing=billing("alice", used="2", providers=(("novita", 8, "1.2"), ("groq", 4, "0.3"))))
     rest = evaluate(snapshot(alice), History(), Config(), at(20)).inference.not_broken_down
     assert rest is not None and (rest.cost_usd, rest.name) == (D("0.5"), "not broken down")
+
+
+def test_an_unreadable_listing_makes_the_unlisted_remainder_unknown_not_the_whole_bill() -> None:
+    # the statement bills acme/llm $1.60, but the listing failed: nothing says acme/llm was deleted
+    acme = namespace("acme", "org", endpoints=missing("endpoints:acme"), endpoint_catalog=PRICES,
+                     statement=statement("acme", line("endpoints/aws/nvidia-l4/x1", "acme/llm", "120", "1.6")))
+    r = evaluate(snapshot(acme), History(), Config(), at(20))
+    assert r.billed_for("endpoints", "acme").value == D("1.6")
+    assert r.billed_unlisted("endpoints", "acme") is None

@@ -9,7 +9,7 @@ from textual.widgets import Static
 from hfmon import format as fmt
 from hfmon.tui.prepared import Prepared
 from hfmon.tui.state import ViewState
-from hfmon.tui.widgets.cells import Row
+from hfmon.tui.widgets.cells import Cell, Row
 from hfmon.tui.widgets.panel import Panel
 from hfmon.tui.widgets.table import KeyedTable
 
@@ -65,9 +65,11 @@ class View(Vertical):
         return list(self.query(KeyedTable))
 
 
-def fill(panel: Panel, table: KeyedTable, rows: list[Row], badge: str, what: str) -> None:
-    """Put rows in a panel's table, with the row count, the filter and the source badge."""
-    table.apply(rows)
+def fill(panel: Panel, table: KeyedTable, rows: list[Row], badge: str, what: str,
+         remainder: tuple[Cell, ...] | None = None) -> None:
+    """Put rows in a panel's table (and the remainder row that makes them add up to the bill, if any), with the
+    row count, the filter and the source badge."""
+    table.apply(rows, remainder)
     shown = table.shown_rows
     note = fmt.counted(table.total_rows, what)
     if table.filter_text:

@@ -10,6 +10,7 @@ from textual.widgets import Static
 from hfmon import format as fmt
 from hfmon.report import Total
 from hfmon.tui import rows
+from hfmon.tui.bill_rows import remainder_row
 from hfmon.tui.prepared import Prepared
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
@@ -43,9 +44,11 @@ class ComputeView(View):
         if spaces is None:
             spaces = rows.space_rows(r, ns, t, self.cache)
         fill(self.query_one("#spaces-panel", Panel), self.query_one("#spaces", KeyedTable),
-             spaces, rows.panel_badge(r, "spaces", ns, state.now), "Spaces")
+             spaces, rows.panel_badge(r, "spaces", ns, state.now), "Spaces",
+             remainder_row(r, "spaces", ns, rows.SPACE_COLUMNS, t))
         fill(self.query_one("#jobs-panel", Panel), self.query_one("#jobs", KeyedTable),
-             rows.job_rows(r, ns, t), rows.panel_badge(r, "jobs", ns, state.now), "jobs")
+             rows.job_rows(r, ns, t), rows.panel_badge(r, "jobs", ns, state.now), "jobs",
+             remainder_row(r, "jobs", ns, rows.JOB_COLUMNS, t))
         text = Text()
         q = r.zero_gpu
         if q is None:

@@ -9,6 +9,7 @@ from textual.widgets import Static
 from hfmon import format as fmt
 from hfmon.report import Total
 from hfmon.tui import rows
+from hfmon.tui.bill_rows import remainder_row
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
 from hfmon.tui.widgets.panel import Panel
@@ -52,4 +53,4 @@ class EndpointsView(View):
         self.query_one("#endpoints-summary", Static).update(text)
         fill(self.query_one("#endpoints-panel", Panel), self.query_one("#endpoints", KeyedTable),
              rows.endpoint_rows(state.report, ns, t), rows.panel_badge(state.report, "endpoints", ns, state.now),
-             "endpoints")
+             "endpoints", remainder_row(state.report, "endpoints", ns, rows.ENDPOINT_COLUMNS, t))

@@ -41,6 +41,10 @@ _new_cell = tuple.__new__
 """Makes a Cell from all its fields at once: a third of `Cell(...)`'s cost, and a big table makes thousands."""
 
 
+MISSING_TEXTS = frozenset(("", "—", "unpriced", "unknown"))
+"""Texts of a cell without a value: sorted last, and an unknown part of a total (never added as a figure)."""
+
+
 def cell(text: str | Styled, value: Any = None, *, style: str = "", right: bool = False) -> Cell:
     """A cell sorting by `value`, or by its text when no value is given; missing values sort last."""
     if isinstance(text, Styled):
@@ -48,7 +52,7 @@ def cell(text: str | Styled, value: Any = None, *, style: str = "", right: bool 
         text = text.text
     if value is not None:
         return _new_cell(Cell, (text, (0, value), style, right, False))
-    if text in ("", "—", "unpriced"):
+    if text in MISSING_TEXTS:
         return _new_cell(Cell, (text, (1, text), style, right, False))
     return _new_cell(Cell, (text, (0, text.lower()), style, right, False))
 
@@ -111,14 +115,24 @@ Row = tuple[str, tuple[Cell, ...]]
 
 TOTAL_KEY = "\x00total"
 """The key of the totals row (no resource can have it)."""
+REMAINDER_KEY = "\x00remainder"
+"""The key of the remainder row: what the bill holds that no row shows (resources no longer listed)."""
+PINNED_KEYS = (REMAINDER_KEY, TOTAL_KEY)
+"""The rows that stay below every other row, in this order, whatever the sort."""
 PINNED = 2
-"""`Cell.sort[0]` of a cell that stays below every other row in either direction (the totals row)."""
+"""`Cell.sort[0]` of a cell of a pinned row that is not a part of any total (left blank by design)."""
 
 
-def totals_row(spec: Sequence[Column], rows: Sequence[tuple[Cell, ...]]) -> tuple[Cell, ...]:
-    """The totals row of `rows`: each `total` column added up. A row whose amount is unknown makes the sum a
-    lower bound, marked `+` (`$1,223.35+`: narrower than "at least", so the money columns stay on an 80-column
-    screen), and the first column says what `+` means; with no amount known it is `unknown`."""
+def blank_cell(right: bool = False) -> Cell:
+    """A pinned row's empty cell: not a part of its column's total (unlike `—`, which is an unknown part)."""
+    return Cell("", (PINNED,), right=right)
+
+
+def totals_row(spec: Sequence[Column], rows: Sequence[tuple[Cell, ...]], resources: int) -> tuple[Cell, ...]:
+    """The totals row of `rows` (`resources` of them resources, the rest a remainder row): each `total` column
+    added up, blank cells left out. A row whose amount is unknown makes the sum a lower bound, marked `+`
+    (`$1,223.35+`: narrower than "at least", so the money columns stay on an 80-column screen), and the first
+    column says what `+` means; with no amount known it is `unknown`."""
     from hfmon import format as fmt  # a widget module that needs money words only here
     from hfmon.report import Total
 
@@ -127,7 +141,8 @@ def totals_row(spec: Sequence[Column], rows: Sequence[tuple[Cell, ...]]) -> tupl
     for i, col in enumerate(spec):
         text = ""
         if i and col.total:
-            sorts = [r[i].sort for r in rows]  # (0, amount), or (1, text) where the amount is unknown
+            # (0, amount), or (1, text) where the amount is unknown; a blank cell (PINNED) is no part
+            sorts = [s for s in (r[i].sort for r in rows) if s[0] != PINNED]
             missing: list[tuple[str, Decimal | None]] = [(str(n), None) for n, s in enumerate(sorts) if s[0] != 0]
             known = [s[1] for s in sorts if s[0] == 0]
             # the known amounts as one part: the same sum as part by part, with one Total.of call per column
@@ -135,5 +150,5 @@ def totals_row(spec: Sequence[Column], rows: Sequence[tuple[Cell, ...]]) -> tupl
             text = fmt.money(total.known, missing=fmt.UNKNOWN) + ("" if total.complete or total.known is None else "+")
             partial = partial or text.endswith("+")
         out.append(Cell(text, (PINNED,), "bold", right=col.numeric))
-    first = f"Total of {len(rows)}" + (" (+: at least)" if partial else "")
+    first = f"Total of {resources}" + (" (+: at least)" if partial else "")
     return (out[0]._replace(plain=first), *out[1:])

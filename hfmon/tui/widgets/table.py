@@ -13,7 +13,19 @@ from textual.geometry import Region, Size
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, RowKey
 
-from hfmon.tui.widgets.cells import FLEX_MIN, TOTAL_KEY, Cell, Column, LiveCell, Row, text_width, totals_row, widest
+from hfmon.tui.widgets.cells import (
+    FLEX_MIN,
+    PINNED_KEYS,
+    REMAINDER_KEY,
+    TOTAL_KEY,
+    Cell,
+    Column,
+    LiveCell,
+    Row,
+    text_width,
+    totals_row,
+    widest,
+)
 
 
 class KeyedTable(DataTable[LiveCell]):
@@ -39,6 +51,7 @@ class KeyedTable(DataTable[LiveCell]):
         self.sort_reverse = default_reverse
         self.filter_text = ""
         self._all: dict[str, tuple[Cell, ...]] = {}
+        self._remainder: tuple[Cell, ...] | None = None  # what the bill holds that no row shows (see apply)
         self._shown: dict[str, tuple[Cell, ...]] = {}
         self._keys: dict[str, RowKey] = {}  # the DataTable's key of each row, for removing it
         self._totals = any(c.total for c in self.spec)
@@ -150,11 +163,17 @@ class KeyedTable(DataTable[LiveCell]):
 
     @property
     def shown_rows(self) -> int:
-        """Rows the filter lets through (the totals row not counted)."""
-        return len(self._shown) - (TOTAL_KEY in self._shown)
+        """Rows the filter lets through (the remainder and totals rows not counted)."""
+        return len(self._shown) - sum(key in self._shown for key in PINNED_KEYS)
 
-    def apply(self, rows: Sequence[Row]) -> None:
-        """Show exactly these rows: unchanged rows are untouched, changed cells are updated in place."""
+    def apply(self, rows: Sequence[Row], remainder: tuple[Cell, ...] | None = None) -> None:
+        """Show exactly these rows: unchanged rows are untouched, changed cells are updated in place.
+
+        `remainder`: the cells of a row for what the bill holds and no row shows (resources no longer listed),
+        shown above the totals row so the money columns add up to the bill; not under a filter (it has no name
+        to match).
+        """
+        self._remainder = remainder
         if self._wrap is None:
             self._all = dict(rows)
         else:
@@ -172,8 +191,11 @@ class KeyedTable(DataTable[LiveCell]):
         if self.filter_text:
             needle = self.filter_text
             shown = {k: v for k, v in self._all.items() if any(needle in c.plain.lower() for c in v)}
+        resources = len(shown)
+        if self._remainder is not None and not self.filter_text:
+            shown = {**shown, REMAINDER_KEY: self._remainder}
         if self._totals and len(shown) > 1:
-            shown = {**shown, TOTAL_KEY: totals_row(self.spec, list(shown.values()))}
+            shown = {**shown, TOTAL_KEY: totals_row(self.spec, list(shown.values()), resources)}
         return shown
 
     def refresh(self, *regions: Region, repaint: bool = True, layout: bool = False,
@@ -261,13 +283,15 @@ class KeyedTable(DataTable[LiveCell]):
 
     def _sorted_keys(self, at: int) -> list[str]:
         """The keys of the rows shown in sort order: known values in the chosen direction, then missing ones
-        (`sort[0] == 1`) in that direction too, then the totals row (PINNED); ties keep the order rows came in."""
-        groups: tuple[list[tuple[Any, str]], ...] = ([], [], [])
+        (`sort[0] == 1`) in that direction too, then the remainder and totals rows; ties keep the order rows
+        came in."""
+        groups: tuple[list[tuple[Any, str]], ...] = ([], [])
         for key, cells in self._shown.items():
-            value = cells[at].sort
-            groups[value[0]].append((value[1:], key))
-        return [key for group in groups
-                for _, key in sorted(group, key=itemgetter(0), reverse=self.sort_reverse)]
+            if key not in PINNED_KEYS:
+                value = cells[at].sort
+                groups[value[0]].append((value[1:], key))
+        return [*(key for group in groups for _, key in sorted(group, key=itemgetter(0), reverse=self.sort_reverse)),
+                *(key for key in PINNED_KEYS if key in self._shown)]
 
     def sort_by(self, key: str, reverse: bool | None = None) -> None:
         """Sort by a column; numeric columns start largest first."""

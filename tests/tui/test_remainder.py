@@ -1,0 +1,90 @@
+"""Pilot tests of the remainder row: the Endpoints, Spaces and Jobs tables add up to the bill the statement gives,
+with what resources no longer listed were billed as its own row, and never claim completeness they lack."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal as D
+
+from hfmon.report import Report
+from hfmon.tui.app import HfmonApp
+from hfmon.tui.widgets.cells import REMAINDER_KEY, TOTAL_KEY
+from tests.tui.builder import FakeSource, build_report
+from tests.tui.test_app import all_row_keys, app_for, settle, table, text_of
+from tests.tui.test_totals import totals
+
+
+def with_deleted(now: datetime, tick: int) -> Report:
+    """The demo Report where acme's statement bills $0.40 of endpoints and $10.00 of Spaces no longer listed."""
+    r = build_report(now, tick=tick)
+    spend = tuple(replace(s, endpoints_usd=D("1614.40"), spaces_usd=D("826.00")) if s.namespace == "acme" else s
+                  for s in r.spend)
+    return replace(r, spend=spend)
+
+
+async def show_namespace(app: HfmonApp, pilot: object, presses: int) -> None:
+    for _ in range(presses):
+        await pilot.press("n")  # type: ignore[attr-defined]
+        await pilot.pause()  # type: ignore[attr-defined]
+
+
+async def test_endpoints_deleted_this_period_are_a_row_and_the_total_is_the_bill() -> None:
+    app = app_for(FakeSource(with_deleted))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await show_namespace(app, pilot, 2)
+        assert app.namespace == "acme"
+        await pilot.press("3")
+        await pilot.pause()
+        endpoints = table(app, "endpoints")
+        assert all_row_keys(endpoints)[-2:] == [REMAINDER_KEY, TOTAL_KEY]
+        assert totals(endpoints, REMAINDER_KEY, "name") == "no longer listed"
+        assert totals(endpoints, REMAINDER_KEY, "billed") == "$0.40"  # 1614.40 - (1200 + 11 + 3 + 400)
+        assert totals(endpoints, REMAINDER_KEY, "rate") == ""  # a deleted endpoint costs nothing now
+        assert totals(endpoints, "billed") == "$1,614.40"  # the bill in the summary, to the cent
+        assert "billed $1,614.40 this period ($0.40 of it by endpoints no longer listed)" in text_of(
+            app, "#endpoints-summary")
+        # llm-prod 1200 + embed-batch 11 + whisper-eu 3; rerank unpriced and the deleted ones not recomputed
+        assert totals(endpoints, REMAINDER_KEY, "recomputed") == "—"
+        assert totals(endpoints, "recomputed") == "$1,214.00+"
+        assert totals(endpoints, "rate") == "$3.50+"  # 2.50 + 1.00; rerank's rate unknown, the blank no part
+        assert totals(endpoints, "name") == "Total of 4 (+: at least)"  # four endpoints, and the remainder
+        assert "4 endpoints" in str(app.query_one("#endpoints-panel").border_subtitle)
+        endpoints.focus()
+        endpoints.move_cursor(row=endpoints.get_row_index(REMAINDER_KEY))
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen.id != "detail"  # no detail for a row that is not a resource
+
+
+async def test_spaces_and_jobs_add_up_to_their_bills_or_say_the_rest_is_unknown() -> None:
+    app = app_for(FakeSource(with_deleted))
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(app, pilot)
+        await show_namespace(app, pilot, 2)
+        await pilot.press("4")
+        await pilot.pause()
+        spaces, jobs = table(app, "spaces"), table(app, "jobs")
+        # chat-ui 720 + rag-demo 90 + label-tool 6 + old-gradio 0 = 816 listed; the statement bills 826
+        assert totals(spaces, REMAINDER_KEY, "billed") == "$10.00"
+        assert totals(spaces, "billed") == "$826.00"
+        assert totals(spaces, "recomputed") == "$816.00+"
+        # the scheduling job's bill is unknown, so what jobs no longer listed cost is unknown too
+        assert totals(jobs, REMAINDER_KEY, "id") == "not listed: unknown"
+        assert totals(jobs, REMAINDER_KEY, "billed") == "unknown"
+        assert totals(jobs, "billed") == "$150.00+"
+
+
+async def test_no_remainder_row_when_the_rows_are_the_whole_bill() -> None:
+    app = app_for()
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await show_namespace(app, pilot, 1)
+        assert app.namespace == "alice"
+        await pilot.press("3")
+        await pilot.pause()
+        endpoints = table(app, "endpoints")
+        assert REMAINDER_KEY not in all_row_keys(endpoints)
+        assert totals(endpoints, "billed") == "$9.35"  # 8.00 + 1.35, as alice's statement bills: complete
+        assert totals(endpoints, "name") == "Total of 2"
