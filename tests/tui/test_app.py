@@ -16,7 +16,7 @@ from hfmon.errors import AuthError
 from hfmon.models import SourceStatus
 from hfmon.report import Report, SourceState
 from hfmon.tui.app import HfmonApp
-from hfmon.tui.widgets.cells import TOTAL_KEY
+from hfmon.tui.widgets.cells import PINNED_KEYS
 from hfmon.tui.widgets.panel import Panel
 from hfmon.tui.widgets.table import KeyedTable
 from tests.tui.builder import FakeSource, build_report, with_sources
@@ -52,8 +52,8 @@ def table(app: HfmonApp, table_id: str) -> KeyedTable:
 
 
 def row_keys(t: KeyedTable) -> list[str]:
-    """Row keys in display order, the totals row left out (tests/tui/test_totals.py checks it)."""
-    return [k for k in all_row_keys(t) if k != TOTAL_KEY]
+    """Row keys in display order, the remainder and totals rows left out (tests/tui/test_totals.py checks them)."""
+    return [k for k in all_row_keys(t) if k not in PINNED_KEYS]
 
 
 def all_row_keys(t: KeyedTable) -> list[str]:
