@@ -12,7 +12,6 @@ read-then-write never fails on a stale snapshot), and a busy timeout lets a seco
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import time
@@ -24,17 +23,25 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
-import platformdirs
-
-from hfmon import errors
 from hfmon.files import narrow, private_dir, private_file
-from hfmon.history import Figures, History, PollRun, StateChange, UsagePoint, Window, WindowTimes
+from hfmon.history import Figures, History, PollRun, Span, SpanTime, StateChange, UsagePoint, Window, WindowTimes
 from hfmon.models import Snapshot
 from hfmon.store import figures as figures_read
 from hfmon.store import provider_points
 from hfmon.store import queries as q
 from hfmon.store.aggregates import window_times
-from hfmon.store.checkpoint import AUTOCHECKPOINT_PAGES, Checkpointer
+from hfmon.store.checkpoint import Checkpointer
+from hfmon.store.connection import (
+    BUSY_TIMEOUT_S,
+    RETRY_PAUSE_S,
+    SYNCHRONOUS,
+    HistoryError,
+    connect,
+    default_path,
+    explain,
+    is_busy,
+    rollback,
+)
 from hfmon.store.extract import (
     decode_money,
     decode_time,
@@ -44,17 +51,13 @@ from hfmon.store.extract import (
 )
 from hfmon.store.ledger import fresh_sessions, record_sessions
 from hfmon.store.record import record_poll, record_states, record_usage
-from hfmon.store.schema import SCHEMA_VERSION, expected_shape, migrate, shape, user_version
+from hfmon.store.side import SideRead
 
 T = TypeVar("T")
+Sums = tuple[WindowTimes | None, dict[Span, SpanTime | None]]  # what `figures.sums` reads
 
-FILENAME = "history.sqlite3"
 DEFAULT_RETENTION_DAYS = 90
-BUSY_TIMEOUT_S = 30.0
 PRUNE_EVERY = timedelta(days=1)
-SYNCHRONOUS = "NORMAL"  # see the module docstring
-RETRY_PAUSE_S = 0.02  # between attempts when SQLite reports "locked" without waiting
-WAL_SIZE_LIMIT = 4 * 1024 * 1024  # bytes the WAL is truncated to after a checkpoint
 Tuning = tuple[str, int, int]  # (pragma, its value during one transaction, its value after)
 WRITE_CACHE: Tuning = ("cache_size", -32 * 1024, -2000)  # KiB; -2000 is SQLite's default
 """The page cache while a poll is recorded: a poll of 1,000 resources changes about 1,500 pages, which overflow the
@@ -65,119 +68,10 @@ MAPPED: Tuning = ("mmap_size", 256 * 1024 * 1024, 0)
 a few thousand pages scattered over a month of history, each otherwise one system call and a copy (at 1,000
 resources the load's reads take 15 % less CPU, record() 10 % less). Unmapped after: mapped pages count in the
 resident memory of a long-running dashboard."""
-
-
-class HistoryError(errors.HistoryError):
-    """The history file cannot be used; the message names the file and what to do."""
-
-    def __init__(self, path: Path, message: str) -> None:
-        super().__init__(message)
-        self.path = path
-
-
-def default_path() -> Path:
-    """Where the history lives: `$HFMON_DATA_DIR/history.sqlite3`, else the platformdirs user data dir."""
-    override = os.environ.get("HFMON_DATA_DIR")
-    base = Path(override).expanduser() if override else platformdirs.user_data_path("hfmon")
-    return base / FILENAME
-
-
-def _explain(path: Path, exc: sqlite3.Error) -> HistoryError:
-    """A HistoryError that says what went wrong with `path` and what the user can do."""
-    code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
-    if code in (sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT):
-        return HistoryError(path, f"history file {path} is damaged or not an SQLite database ({exc}); "
-                                  "move it aside (hfmon then starts a new history) or restore a backup")
-    if code in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_PERM, sqlite3.SQLITE_AUTH):
-        return HistoryError(path, f"cannot write history file {path} ({exc}); make {path.parent} writable "
-                                  "or set HFMON_DATA_DIR to a writable directory")
-    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        return HistoryError(path, f"history file {path} is locked by another process ({exc}, waited up to "
-                                  f"{BUSY_TIMEOUT_S:.0f} s); try again, or stop the other hfmon")
-    return HistoryError(path, f"history file {path}: {exc}")
-
-
-def _rollback(conn: sqlite3.Connection) -> None:
-    if conn.in_transaction:  # SQLite may already have rolled back (e.g. on a full disk)
-        conn.execute("ROLLBACK")
-
-
-def _is_busy(exc: sqlite3.Error) -> bool:
-    return getattr(exc, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-
-
-def _enable_wal(conn: sqlite3.Connection) -> None:
-    """Switch the file to WAL (persistent), waiting while other processes hold it.
-
-    The switch needs an exclusive lock and SQLite reports "locked" at once instead of calling the busy
-    handler (seen when two processes create the file together), so this waits here.
-    """
-    deadline = time.monotonic() + BUSY_TIMEOUT_S
-    while _journal_mode(conn) != "wal":
-        try:
-            if str(conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]).lower() == "wal":
-                return
-        except sqlite3.OperationalError as exc:
-            if not _is_busy(exc):
-                raise
-            if time.monotonic() > deadline:
-                raise
-        if time.monotonic() > deadline:
-            raise sqlite3.OperationalError("could not switch the history file to WAL mode")
-        time.sleep(RETRY_PAUSE_S)
-
-
-def _journal_mode(conn: sqlite3.Connection) -> str:
-    return str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
-
-
-def _check_intact(conn: sqlite3.Connection, path: Path) -> None:
-    problems = [row[0] for row in conn.execute("PRAGMA quick_check(5)")]
-    if problems != ["ok"]:
-        raise HistoryError(path, f"history file {path} is damaged ({'; '.join(problems)}); move it aside "
-                                 "(hfmon then starts a new history) or restore a backup")
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    """Open `path` and bring its schema to SCHEMA_VERSION; never writes to a file it cannot understand."""
-    conn = sqlite3.connect(path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-    try:
-        conn.execute("BEGIN")  # both reads from one snapshot, in case another process is creating the file
-        version = user_version(conn)  # a read: raises SQLITE_NOTADB on garbage before anything is written
-        foreign = version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
-        # A known version with other tables is not ours either: refuse it before anything (even WAL) is written.
-        mismatched = 0 < version <= SCHEMA_VERSION and shape(conn) != expected_shape(version)
-        conn.execute("COMMIT")
-        if version > SCHEMA_VERSION:
-            raise HistoryError(path, f"history file {path} has schema version {version}, newer than this "
-                                     f"hfmon knows ({SCHEMA_VERSION}); run a newer hfmon, or move the file "
-                                     "aside to start a new history")
-        if foreign:
-            raise HistoryError(path, f"{path} is an SQLite database but not an hfmon history file; "
-                                     "move it aside or point hfmon at another path")
-        if mismatched:
-            raise HistoryError(path, f"history file {path} says schema version {version} but does not have "
-                                     "its tables; it was left untouched: move it aside to start a new history")
-        if version > 0 and (version < SCHEMA_VERSION or _journal_mode(conn) != "wal"):
-            _check_intact(conn, path)  # about to change the file's shape: make sure it is sound first
-        _enable_wal(conn)
-        conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
-        conn.execute(f"PRAGMA journal_size_limit = {WAL_SIZE_LIMIT}")
-        conn.execute(f"PRAGMA wal_autocheckpoint = {AUTOCHECKPOINT_PAGES}")  # polls checkpoint in the background
-        if version < SCHEMA_VERSION:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                version = user_version(conn)  # again under the write lock: another process may have migrated
-                if version < SCHEMA_VERSION:
-                    migrate(conn, version)
-                conn.execute("COMMIT")
-            except BaseException:
-                _rollback(conn)
-                raise
-    except BaseException:
-        conn.close()
-        raise
-    return conn
+SIDE_READ_FROM = 500
+"""Resources from which a `Figures` load sums on a second connection in a thread (`store.side`): at 1,000 resources
+the sums are ~70 of its ~150 ms of CPU, and run on the other core; at 200 the second connection costs more than it
+saves (benchmarks/once.py)."""
 
 
 class HistoryStore:
@@ -215,11 +109,11 @@ class HistoryStore:
         deadline = time.monotonic() + BUSY_TIMEOUT_S
         while True:
             try:
-                conn = _connect(path)
+                conn = connect(path)
                 break
             except sqlite3.Error as exc:
-                if not _is_busy(exc) or time.monotonic() > deadline:
-                    raise _explain(path, exc) from exc
+                if not is_busy(exc) or time.monotonic() > deadline:
+                    raise explain(path, exc) from exc
             time.sleep(RETRY_PAUSE_S)
         # Only a file accepted as ours is narrowed: a refused one is left untouched.
         narrow(path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"))
@@ -259,7 +153,7 @@ class HistoryStore:
                     for pragma, _, after in tuning:
                         self._conn.execute(f"PRAGMA {pragma} = {after}")
             except sqlite3.Error as exc:  # setting a pragma failed (the transaction explains its own errors)
-                raise _explain(self.path, exc) from exc
+                raise explain(self.path, exc) from exc
 
     def _attempts(self, body: Callable[[sqlite3.Connection], T], begin: str) -> T:
         """`_run`'s transaction and its retries (the caller holds the lock)."""
@@ -271,12 +165,12 @@ class HistoryStore:
                     result = body(self._conn)
                     self._conn.execute("COMMIT")
                 except BaseException:
-                    _rollback(self._conn)
+                    rollback(self._conn)
                     raise
                 return result
             except sqlite3.Error as exc:
-                if not _is_busy(exc) or time.monotonic() > deadline:
-                    raise _explain(self.path, exc) from exc
+                if not is_busy(exc) or time.monotonic() > deadline:
+                    raise explain(self.path, exc) from exc
             except OverflowError as exc:  # a number SQLite cannot hold: the poll goes on without history
                 raise HistoryError(self.path, f"history file {self.path}: a value too large to store "
                                               f"({exc})") from exc
@@ -354,53 +248,98 @@ class HistoryStore:
         start = encode_time(since)
         if (windows or figures) and now is None:
             raise ValueError("load(windows=..., figures=...) needs now=")
+        if figures is not None and now is not None:
+            return self._load_figures(start, figures, windows, now)
         before = self._loaded if self._loaded is not None and self._loaded.since == start else None
-        found: list[figures_read.Read] = []
 
         def read(conn: sqlite3.Connection) -> tuple[int, list[Any], list[Any], dict[int, tuple[str, str]],
                                                     list[Any], WindowTimes | None]:
             version = conn.execute("PRAGMA data_version").fetchone()[0]  # changes when another process commits
-            if figures is not None and now is not None:
-                found.append(figures_read.read(conn, start, figures, windows, now))
-                usage, changes = found[0].usage, found[0].changes
-            elif before is None or version != before.version:
+            if before is None or version != before.version:
                 usage = conn.execute(q.LOAD_USAGE, {"since": start}).fetchall()
                 changes = conn.execute(q.LOAD_CHANGES, {"since": start}).fetchall()
             else:
                 usage = conn.execute(q.USAGE_AFTER, {"after": before.mark}).fetchall()
                 changes = conn.execute(q.CHANGES_AFTER, {"after": before.mark}).fetchall()
-            return (version, usage, changes,
-                    {rid: (kind, resource) for rid, kind, resource in conn.execute(q.RESOURCE_NAMES)},
-                    conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall(),
+            return (version, usage, changes, _names(conn), conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall(),
                     window_times(conn, windows, now) if windows and now is not None else None)
 
-        version, usage_rows, change_rows, names, run_rows, summed = self._run(
-            read, "BEGIN", tuning=(MAPPED,) if figures is not None else ())  # one read snapshot
-        added = not found and before is not None and version == before.version
-        times: dict[int, datetime] = {}  # one poll's rows share a time: decode it once
-
-        def time_of(value: int) -> datetime:
-            moment = times.get(value)
-            if moment is None:
-                moment = times[value] = decode_time(value)
-            return moment
-
-        usage = tuple(
-            UsagePoint(ns, time_of(at), time_of(period_start), Decimal(inference), decode_money(jobs))
-            for ns, at, period_start, inference, jobs in usage_rows)
-        changes = tuple(
-            StateChange(*names[rid], time_of(at), state, hardware, replicas)
-            for rid, at, state, hardware, replicas in change_rows)
-        runs = tuple(PollRun(decode_time(first), decode_time(last), gap / 10**6) for first, last, gap in run_rows)
-        if found:
-            return History(usage=usage, changes=changes, poll_runs=runs, window_times=summed, seen=found[0].seen,
-                           span_times=found[0].span_times, detail=False)
+        version, usage_rows, change_rows, names, run_rows, summed = self._run(read, "BEGIN")  # one read snapshot
+        added = before is not None and version == before.version
+        usage, changes = _values(usage_rows, change_rows, names)
+        runs = _runs(run_rows)
         marks = [rows[-1][1] for rows in (usage_rows, change_rows) if rows]  # each ordered by time: its last is latest
         if added and before is not None:
             usage, changes = before.usage + usage, before.changes + changes  # all new rows are later: still in order
             marks.append(before.mark)
         self._loaded = _Loaded(start, version, max(marks), usage, changes) if marks else None
         return History(usage=usage, changes=changes, poll_runs=runs, window_times=summed)
+
+    def _load_figures(self, start: int, figures: Figures, windows: Sequence[Window], now: datetime) -> History:
+        """`load` with `figures`. From SIDE_READ_FROM resources, the sums on a second connection in a thread
+        (`store.side`) while this one reads the rows, both from one snapshot: this transaction holds the write lock
+        until the other has read once."""
+        side: list[SideRead[Sums]] = []
+
+        def sums(conn: sqlite3.Connection) -> Sums:
+            return figures_read.sums(conn, start, figures, windows, now)
+
+        def read(conn: sqlite3.Connection) -> tuple[figures_read.Read, dict[int, tuple[str, str]], list[Any],
+                                                    Sums | None]:
+            for earlier in side:  # an attempt retried (the file was busy): its reader's snapshot is not this one
+                earlier.join()
+            side.clear()
+            try:
+                if conn.execute(q.RESOURCE_COUNT).fetchone()[0] >= SIDE_READ_FROM:
+                    side.append(SideRead(self.path, sums, (f"{MAPPED[0]} = {MAPPED[1]}",), BUSY_TIMEOUT_S))
+                    side[-1].wait_started()
+            except RuntimeError:  # no thread to be had: the sums are read here too
+                pass
+            found = figures_read.read(conn, start, figures, windows, now)
+            here = None if side else sums(conn)
+            return found, _names(conn), conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall(), here
+
+        try:
+            (usage_rows, change_rows, seen), names, run_rows, here = self._run(read, "BEGIN IMMEDIATE",
+                                                                              tuning=(MAPPED,))
+            usage, changes = _values(usage_rows, change_rows, names)  # while the other reader sums
+            summed, span_times = here if here is not None else side[-1].result()
+        except sqlite3.Error as exc:  # the other connection's
+            raise explain(self.path, exc) from exc
+        finally:
+            for reader in side:
+                reader.join()  # never left reading after the load
+        return History(usage=usage, changes=changes, poll_runs=_runs(run_rows), window_times=summed, seen=seen,
+                       span_times=span_times, detail=False)
+
+
+def _names(conn: sqlite3.Connection) -> dict[int, tuple[str, str]]:
+    """Each resource's (kind, name) by id."""
+    return {rid: (kind, resource) for rid, kind, resource in conn.execute(q.RESOURCE_NAMES)}
+
+
+def _values(usage_rows: list[Any], change_rows: list[Any],
+            names: dict[int, tuple[str, str]]) -> tuple[tuple[UsagePoint, ...], tuple[StateChange, ...]]:
+    """The usage points and state changes of the rows read."""
+    times: dict[int, datetime] = {}  # one poll's rows share a time: decode it once
+
+    def time_of(value: int) -> datetime:
+        moment = times.get(value)
+        if moment is None:
+            moment = times[value] = decode_time(value)
+        return moment
+
+    usage = tuple(
+        UsagePoint(ns, time_of(at), time_of(period_start), Decimal(inference), decode_money(jobs))
+        for ns, at, period_start, inference, jobs in usage_rows)
+    changes = tuple(
+        StateChange(*names[rid], time_of(at), state, hardware, replicas)
+        for rid, at, state, hardware, replicas in change_rows)
+    return usage, changes
+
+
+def _runs(rows: list[Any]) -> tuple[PollRun, ...]:
+    return tuple(PollRun(decode_time(first), decode_time(last), gap / 10**6) for first, last, gap in rows)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,9 +19,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from hfmon.history import Figures, Seen, Span, SpanTime, StateTime, Window
+from hfmon.history import Figures, Seen, Span, SpanTime, StateTime, Window, WindowTimes
 from hfmon.store import queries as q
-from hfmon.store.aggregates import billed_condition, spent_until
+from hfmon.store.aggregates import billed_condition, spent_until, window_times
 from hfmon.store.extract import decode_time, encode_time
 
 # Each resource's first change as a load from :since gives it: its last one before :since, else its first after.
@@ -203,13 +203,19 @@ class Read(NamedTuple):
     usage: list[Any]  # (namespace, at, period_start, inference, jobs), as queries.LOAD_USAGE
     changes: list[Any]  # (resource_id, at, state, hardware, replicas), as queries.LOAD_CHANGES
     seen: dict[tuple[str, str], Seen]
-    span_times: dict[Span, SpanTime | None]
 
 
 def read(conn: sqlite3.Connection, since: int, figures: Figures, windows: Sequence[Window], now: datetime) -> Read:
-    """Everything a `Figures` load reads, from one snapshot of the file (the caller's transaction)."""
+    """The rows of a `Figures` load, from the caller's transaction (`sums` reads the rest, on the same snapshot)."""
     changes_since = max(encode_time(figures.changes_since), since)
     namespaces = [row[0] for row in conn.execute(q.NAMESPACE_NAMES)]
     points = [row[1:] for row in usage(conn, since, figures, windows, encode_time(now), namespaces)]
     found = {(kind, resource): Seen(decode_time(first), most) for kind, resource, first, most in seen(conn, since)}
-    return Read(points, changes(conn, since, changes_since), found, span_times(conn, since, figures.spans))
+    return Read(points, changes(conn, since, changes_since), found)
+
+
+def sums(conn: sqlite3.Connection, since: int, figures: Figures, windows: Sequence[Window],
+         now: datetime) -> tuple[WindowTimes | None, dict[Span, SpanTime | None]]:
+    """The sums of a `Figures` load: each window's time per billed state (`aggregates.window_times`) and the
+    "minutes vs history" spans (`span_times`), from the caller's transaction."""
+    return window_times(conn, windows, now) if windows else None, span_times(conn, since, figures.spans)

@@ -88,6 +88,7 @@ CHANGES_AFTER = """
 """
 
 RESOURCE_NAMES = "SELECT id, kind, resource FROM resources"
+RESOURCE_COUNT = "SELECT count(*) FROM resources"
 
 
 LAST_POLL_RUN = "SELECT first_at, last_at, max_gap FROM poll_runs ORDER BY first_at DESC LIMIT 1"

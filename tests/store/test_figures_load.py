@@ -13,13 +13,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from hfmon.config import Config
 from hfmon.costs import evaluate, history_since
 from hfmon.costs.evaluate import history_windows
 from hfmon.costs.figures import history_figures
 from hfmon.costs.uptime import resource_uptimes
 from hfmon.models import PeriodStatement, Snapshot, UsageLine
-from hfmon.store import HistoryStore
+from hfmon.store import HistoryStore, db
 from tests.store.builders import PERIOD_START, billing, namespace, snapshot, space, without_series
 
 START = datetime(2026, 10, 25, tzinfo=UTC)
@@ -65,7 +67,10 @@ def with_statement(snap: Snapshot) -> Snapshot:
     return replace(snap, namespaces=(replace(ns, statement=replace(ns.billing, value=statement)),))
 
 
-def test_older_and_pruned_history_gives_the_figures_the_changes_give(tmp_path: Path) -> None:
+@pytest.mark.parametrize("side_from", [0, 10**9])  # the sums on a second connection in a thread, or on the first
+def test_older_and_pruned_history_gives_the_figures_the_changes_give(tmp_path: Path, side_from: int,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db, "SIDE_READ_FROM", side_from)
     path = tmp_path / "history.sqlite3"
     with HistoryStore.open(path) as store:
         for i in range(POLLS + 1):

@@ -23,7 +23,7 @@ from hfmon.costs.figures import history_figures
 from hfmon.costs.uptime import resource_uptimes
 from hfmon.history import History, StateTime, Window
 from hfmon.models import PeriodStatement, Snapshot, UsageLine
-from hfmon.store import HistoryStore
+from hfmon.store import HistoryStore, db
 from tests.store.builders import PERIOD_START, T0, billing, endpoint, job, namespace, snapshot, space, without_series
 
 STEP = timedelta(minutes=14)
@@ -165,8 +165,11 @@ def with_statement(snap: Snapshot) -> Snapshot:
     return replace(snap, namespaces=(replace(ns, statement=replace(ns.billing, value=statement)),))
 
 
+@pytest.mark.parametrize("side_from", [0, 10**9])  # the sums on a second connection in a thread, or on the first
 def test_a_figures_load_gives_the_figures_of_a_load_of_every_row(
-        recorded: tuple[Path, Snapshot, list[tuple[datetime, Seen]]]) -> None:
+        recorded: tuple[Path, Snapshot, list[tuple[datetime, Seen]]], side_from: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db, "SIDE_READ_FROM", side_from)
     path, last, _ = recorded
     snap = with_statement(last)
     since, windows = history_since(snap, NOW), history_windows(snap, NOW)
