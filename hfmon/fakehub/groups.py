@@ -140,7 +140,7 @@ def groups_route(ctx: Ctx, org: Org, rest: list[str]) -> Resp | None:
         raise HTTPError(403, "Resource groups require the org to have a Team plan or higher")
     mine = [g for g in ctx.scn.resource_groups if g.org == org.name]
     if not rest:
-        return json_resp([group_json(ctx.scn, g, org.role) for g in mine])
+        return ctx.json_memo((), lambda: [group_json(ctx.scn, g, org.role) for g in mine])
     if len(rest) == 1:
         found = next((g for g in mine if g.id == rest[0]), None)
         if found is None:

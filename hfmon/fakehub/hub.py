@@ -11,14 +11,14 @@ import time
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Protocol, TypeVar, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import httpx2
 
 from hfmon.fakehub import faults as fl
 from hfmon.fakehub.scenario import FULL_TOKEN, NO_BILLING_TOKEN, RATE_LIMIT_QUOTA, EndpointDef, Faults, Scenario
 from hfmon.fakehub.traffic import Traffic
-from hfmon.fakehub.wire import HTTPError, Req, Resp, error_resp
+from hfmon.fakehub.wire import JSON_TYPE, HTTPError, Req, Resp, dumps, error_resp
 
 WINDOW_S = 300
 CACHE_SIZE = 512
@@ -101,6 +101,13 @@ class Ctx:
         if seen == len(times):
             return rows
         return self.hub.cached((key, seen), lambda: [r for r in rows if r.created_at <= self.now])
+
+    def json_memo(self, key: Hashable, build: Callable[[], Any]) -> Resp:
+        """A 200 JSON answer rendered once per `key` and scenario instant (then the same bytes): `key` names what
+        else than the path the body depends on (its query); the path, the caller and the time are added here.
+        The fake's state changes (an endpoint paused) forget every memoised body."""
+        return Resp(200, self.hub.cached_page((self.req.path, key, self.who, self.now), lambda: dumps(build())),
+                    [("Content-Type", JSON_TYPE)])
 
     def need_auth(self) -> str:
         """The caller's token kind; 401 when anonymous."""

@@ -77,6 +77,11 @@ def inference_json(ctx: Ctx, ns: str, lo: datetime, hi: datetime) -> dict[str, A
 
 def usage_v2(ctx: Ctx, ns: str) -> Resp:
     """GET usage-v2?startDate=&endDate= (Unix seconds)."""
+    return ctx.json_memo(("usage-v2", ns, ctx.req.arg("startDate"), ctx.req.arg("endDate")),
+                         lambda: _usage_v2(ctx, ns))
+
+
+def _usage_v2(ctx: Ctx, ns: str) -> dict[str, Any]:
     p_lo, p_hi = period_bounds(ctx.now)
     lo, hi = _unix(ctx, "startDate", p_lo), _unix(ctx, "endDate", p_hi)
     jobs = lines(ctx, "jobs", ns, lo, hi)
@@ -85,9 +90,8 @@ def usage_v2(ctx: Ctx, ns: str) -> Resp:
     org = ctx.scn.org(ns)
     if org is not None and not org.usage_v2_period:  # real payloads may omit both (hf-api.md 0.5)
         del inference["periodStart"], inference["periodEnd"]
-    return json_resp({"usage": {"inferenceProviders": inference,
-                                "jobs": {"usedMicroUsd": sum(x.total_micro_usd for x in jobs),
-                                         "totalMinutes": float(minutes)}}})
+    return {"usage": {"inferenceProviders": inference,
+                      "jobs": {"usedMicroUsd": sum(x.total_micro_usd for x in jobs), "totalMinutes": float(minutes)}}}
 
 
 def statement_group(line: billing.Line) -> str:
@@ -106,6 +110,10 @@ def line_json(line: billing.Line) -> dict[str, Any]:
 
 def statement(ctx: Ctx, ns: str) -> Resp:
     """GET usage?periodId=: the period and its itemised lines grouped by product family."""
+    return ctx.json_memo(("usage", ns, ctx.req.arg("periodId")), lambda: _statement(ctx, ns))
+
+
+def _statement(ctx: Ctx, ns: str) -> dict[str, Any]:
     scn = ctx.scn
     cur = period_bounds(ctx.now)[0]
     periods = [cur]
@@ -128,14 +136,18 @@ def statement(ctx: Ctx, ns: str) -> Resp:
                    "amountDueCents": 0, "totalCents": cents, "dueDate": iso_ms(end + timedelta(days=1)),
                    "collectionMethod": "charge_automatically"}
     org = scn.org(ns)
-    return json_resp({"period": {"_id": period_id(scn, ns, start), "entityId": _entity_id(scn, ns), "entityName": ns,
-                                 "entityType": "org" if org else "user", "periodStart": iso_ms(start),
-                                 "periodEnd": iso_ms(end), "charges": [], "invoice": invoice},
-                      "usage": dict(groups)})
+    return {"period": {"_id": period_id(scn, ns, start), "entityId": _entity_id(scn, ns), "entityName": ns,
+                       "entityType": "org" if org else "user", "periodStart": iso_ms(start), "periodEnd": iso_ms(end),
+                       "charges": [], "invoice": invoice},
+            "usage": dict(groups)}
 
 
 def jobs_usage(ctx: Ctx, ns: str) -> Resp:
     """GET usage/jobs: the current period's Jobs spend with one detail row per job."""
+    return ctx.json_memo(("usage/jobs", ns), lambda: _jobs_usage(ctx, ns))
+
+
+def _jobs_usage(ctx: Ctx, ns: str) -> dict[str, Any]:
     lo, hi = period_bounds(ctx.now)
     jobs = lines(ctx, "jobs", ns, lo, hi)
     by_job: dict[str, list[billing.Line]] = defaultdict(list)  # one pass: a scan per job was quadratic at scale
@@ -154,9 +166,9 @@ def jobs_usage(ctx: Ctx, ns: str) -> Resp:
         if done and final is not None:
             row["completedAt"] = iso_ms(final.start)
         details.append(row)
-    return json_resp({"hasAccess": True, "usage": {
+    return {"hasAccess": True, "usage": {
         "periodStart": iso_ms(lo), "periodEnd": iso_ms(hi), "totalMinutes": float(sum(x.quantity for x in jobs)),
-        "usedMicroUsd": sum(x.total_micro_usd for x in jobs), "jobDetails": details}})
+        "usedMicroUsd": sum(x.total_micro_usd for x in jobs), "jobDetails": details}}
 
 
 def live(ctx: Ctx, ns: str) -> Resp:
@@ -164,6 +176,12 @@ def live(ctx: Ctx, ns: str) -> Resp:
     the complete `usage` event."""
     if "text/event-stream" not in ctx.req.headers.get("accept", ""):
         raise HTTPError(400, "This endpoint streams Server-Sent Events: send Accept: text/event-stream")
+    body = ctx.hub.cached_page(("usage/live", ns, ctx.who, ctx.now), lambda: _live_events(ctx, ns))
+    return Resp(200, body, [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")], sse_hold_s=1.0)
+
+
+def _live_events(ctx: Ctx, ns: str) -> bytes:
+    """The events usage/live sends at the scenario time, as bytes."""
     scn = ctx.scn
     lo, hi = period_bounds(ctx.now)
     inf = inference_json(ctx, ns, lo, hi)
@@ -190,22 +208,26 @@ def live(ctx: Ctx, ns: str) -> Resp:
                "rateLimits": {}, "zeroGpu": {}, "lastUpdatedAt": iso_ms(ctx.now)}
     # As third parties see it (hf-api.md 0.5): `count` keep-alives, and a partial first event without `inference`.
     partial = {"rateLimits": {}, "zeroGpu": {}, "lastUpdatedAt": iso_ms(ctx.now)}
-    body = (b"event: count\ndata: " + dumps({"count": 0}) + b"\n\n"
+    return (b"event: count\ndata: " + dumps({"count": 0}) + b"\n\n"
             + b"event: usage\ndata: " + dumps(partial) + b"\n\n"
             + b"event: count\ndata: " + dumps({"count": 1}) + b"\n\n"
             + b"event: usage\ndata: " + dumps(payload) + b"\n\n")
-    return Resp(200, body, [("Content-Type", "text/event-stream"), ("Cache-Control", "no-cache")], sse_hold_s=1.0)
 
 
 def sessions(ctx: Ctx, ns: str) -> Resp:
     """GET usage-by-inference-session?startDate=&endDate= (ISO): settled cost per session, in cents."""
+    return ctx.json_memo(("sessions", ns, ctx.req.arg("startDate"), ctx.req.arg("endDate")),
+                         lambda: _sessions(ctx, ns))
+
+
+def _sessions(ctx: Ctx, ns: str) -> dict[str, Any]:
     p_lo, p_hi = period_bounds(ctx.now)
     lo, hi = _iso(ctx, "startDate", p_lo), _iso(ctx, "endDate", p_hi)
     by_period = ctx.hub.traffic.sessions(ns, lo, hi, ctx.now)
-    return json_resp({"currency": "USD", "periods": [
+    return {"currency": "USD", "periods": [
         {"period": iso_ms(p), "sessions": [{"id": sid, "requestCount": n, "costCents": nano / 10_000_000}
                                            for sid, (n, nano) in sorted(rows.items())]}
-        for p, rows in sorted(by_period.items())]})
+        for p, rows in sorted(by_period.items())]}
 
 
 def zero_gpu(ctx: Ctx) -> Resp:
@@ -232,13 +254,18 @@ def zero_gpu(ctx: Ctx) -> Resp:
 def group_usage(ctx: Ctx, ns: str) -> Resp:
     """GET organizations/{ns}/billing/usage-by-resource-group?startDate=&endDate= (ISO, default the current month,
     within the last 12 months): one entry per month with each group's usage and the remainder (id null)."""
-    scn = ctx.scn
-    if scn.org(ns) is None:
+    if ctx.scn.org(ns) is None:
         raise not_found("Cannot GET usage-by-resource-group of a user")
     lo = _iso(ctx, "startDate", period_bounds(ctx.now)[0])
     hi = min(_iso(ctx, "endDate", ctx.now), ctx.now)
     if lo < ctx.now - timedelta(days=366) or hi < lo:
         raise HTTPError(400, "startDate and endDate must fall within the last 12 months, startDate first")
+    # keyed by the window it reports (an end past the scenario time is the scenario time), not by how it was asked
+    return ctx.json_memo((lo, hi), lambda: _group_usage(ctx, ns, lo, hi))
+
+
+def _group_usage(ctx: Ctx, ns: str, lo: datetime, hi: datetime) -> dict[str, Any]:
+    scn = ctx.scn
     by_id = {g.id: g for g in scn.resource_groups if g.org == ns}
     periods = []
     month = period_bounds(lo)[0]
@@ -250,7 +277,7 @@ def group_usage(ctx: Ctx, ns: str) -> Resp:
         periods.append({"period": iso_ms(m_lo), "resourceGroups": [
             groups.usage_json(by_id.get(gid) if gid else None, row) for gid, row in rows.items()]})
         month = m_hi
-    return json_resp({"currency": "usd", "periods": periods})
+    return {"currency": "usd", "periods": periods}
 
 
 ROUTES = {"usage-v2": usage_v2, "usage": statement, "usage/jobs": jobs_usage, "usage/live": live,

@@ -115,13 +115,14 @@ def route(ctx: Ctx) -> Resp | None:
     ns = parts[1]
     if parts[0] == "provider" and len(parts) == 2:
         _namespace(ctx, ns)
-        return json_resp(provider(ctx, ns))
+        return ctx.json_memo(("provider", ns), lambda: provider(ctx, ns))
     if parts[0] != "endpoint":
         return None
     _namespace(ctx, ns)
     mine = [e for e in ctx.scn.endpoints if e.namespace == ns and e.created_at <= ctx.now]
     if len(parts) == 2:
-        return json_resp({"items": [endpoint_json(ctx, e) for e in sorted(mine, key=lambda e: e.name)]})
+        return ctx.json_memo(("endpoints", ns), lambda: {"items": [endpoint_json(ctx, e)
+                                                                   for e in sorted(mine, key=lambda e: e.name)]})
     if len(parts) == 3:
         ep = next((e for e in mine if e.name == parts[2]), None)
         if ep is None:

@@ -340,7 +340,8 @@ def route(ctx: Ctx) -> Resp | None:
                                                              key=lambda j: j.created_at, reverse=True))
         if stages:  # the spec's `stage` filter, repeatable
             jobs = [j for j in jobs if job_stage(j, ctx.now) in stages]
-        return page_of(ctx.req, jobs, scn.page_size, lambda j: job_json(ctx, j))
+        return page_of(ctx.req, jobs, scn.page_size, lambda j: job_json(ctx, j), ctx.hub.cached_page,
+                       ("jobs", ns, frozenset(stages), ctx.who, ctx.now))
     if n == 2 and parts[0] == "scheduled-jobs":
         ctx.need_auth()
         _member_ns(ctx, parts[1])

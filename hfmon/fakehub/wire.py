@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 T = TypeVar("T")
+JSON_TYPE = "application/json; charset=utf-8"
 
 
 def iso_ms(moment: datetime) -> str:
@@ -86,7 +87,7 @@ def dumps(obj: Any) -> bytes:
 
 def json_resp(obj: Any, status: int = 200, headers: list[tuple[str, str]] | None = None) -> Resp:
     """A JSON response."""
-    return Resp(status, dumps(obj), [("Content-Type", "application/json; charset=utf-8"), *(headers or [])])
+    return Resp(status, dumps(obj), [("Content-Type", JSON_TYPE), *(headers or [])])
 
 
 def error_resp(err: HTTPError) -> Resp:
@@ -120,7 +121,7 @@ def page_of(req: Req, rows: Sequence[T], page_size: int, render: Callable[[T], A
     def body() -> bytes:
         return dumps([render(row) for row in rows[offset:offset + size]])
 
-    headers = [("Content-Type", "application/json; charset=utf-8"), ("X-Total-Count", str(len(rows)))]
+    headers = [("Content-Type", JSON_TYPE), ("X-Total-Count", str(len(rows)))]
     if offset + size < len(rows):
         headers.append(("Link", f'<{req.url_with(cursor=format(offset + size, "x"))}>; rel="next"'))
     return Resp(200, body() if memo is None else memo((memo_key, offset, size), body), headers)

@@ -3,14 +3,18 @@ later time sees the Spaces' new runtimes, and the memo stays within its byte bud
 
 from __future__ import annotations
 
+import asyncio
+from datetime import datetime
 from typing import Any
 
+import httpx2
 import pytest
 
-from hfmon.fakehub import FULL_TOKEN, FakeHub
+from hfmon.fakehub import FULL_TOKEN, FakeHub, Scenario
 from hfmon.fakehub import hub as hub_module
 from hfmon.fakehub import timeline as tl
-from tests.fakehub.conftest import HUB, Clock, get
+from hfmon.fakehub.wire import Req, Resp
+from tests.fakehub.conftest import HUB, IE, Clock, get, get_json
 
 SPACES = f"{HUB}/api/spaces?author=ada&expand=runtime&expand=usedStorage"
 
@@ -79,3 +83,58 @@ def test_the_memo_keeps_within_its_byte_budget(hub: FakeHub, monkeypatch: pytest
     assert ask(9, size=1000) == bytes(1000)  # larger than the whole budget: served, not kept
     ask(9)
     assert rendered[-2:] == [9, 9]
+
+
+def poll_bodies(hub: FakeHub, at: datetime) -> dict[tuple[str, str], bytes]:
+    """Every body one hfmon poll of `hub` reads at `at` (the client's clock too), by method and URL."""
+    from hfmon.api.hub import HubClient
+    from hfmon.api.urls import BaseUrls
+    from hfmon.clock import FrozenClock
+    from hfmon.collect import Collector
+
+    bodies: dict[tuple[str, str], bytes] = {}
+    answer = hub.answer
+
+    def recorded(req: Req) -> Resp:
+        resp = answer(req)
+        bodies[req.method, req.url_with()] = resp.body
+        return resp
+
+    hub.answer = recorded  # type: ignore[method-assign]
+    clock = FrozenClock(at)
+
+    async def poll() -> None:
+        client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock)
+        async with Collector(client, clock) as collector:
+            await collector.poll()
+
+    asyncio.run(poll())
+    hub.answer = answer  # type: ignore[method-assign]
+    return bodies
+
+
+def test_a_warm_hub_answers_a_poll_with_the_bytes_a_hub_without_memo_renders(
+        scenario: Scenario, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> None:
+    warm = FakeHub(scenario, now=clock)
+    poll_bodies(warm, clock.at)
+    again = poll_bodies(warm, clock.at)  # from the memo
+    monkeypatch.setattr(hub_module, "PAGE_CACHE_BYTES", 0)  # no body is kept: each one rendered for its request
+    fresh = poll_bodies(FakeHub(scenario, now=clock), clock.at)
+    assert len(fresh) > 40 and any(b"usedNanoUsd" in body for body in fresh.values())  # billing was read
+    assert again == fresh
+
+
+def test_memoised_billing_and_endpoints_follow_the_clock_and_a_pause(hub: FakeHub, clock: Clock) -> None:
+    live = f"{HUB}/api/settings/billing/usage/live"
+    statement, endpoints = f"{HUB}/api/settings/billing/usage", f"{IE}/endpoint/ada"
+    first = get(hub, live, accept="text/event-stream").content, get(hub, statement).content
+    clock.advance(minutes=30)
+    later = get(hub, live, accept="text/event-stream").content, get(hub, statement).content
+    assert later[0] != first[0] and later[1] != first[1]  # the stream's time moves on, and the lines grow
+    running = [e["name"] for e in get_json(hub, endpoints)["items"] if e["status"]["state"] == "running"]
+    assert running
+    with httpx2.Client(transport=hub.transport()) as c:
+        paused = c.post(f"{IE}/endpoint/ada/{running[0]}/pause", headers={"authorization": f"Bearer {FULL_TOKEN}"})
+    assert paused.status_code == 200
+    states = {e["name"]: e["status"]["state"] for e in get_json(hub, endpoints)["items"]}
+    assert states[running[0]] == "paused"  # the same instant, but the listing is rendered again
