@@ -10,7 +10,9 @@ printed, and `--native-baseline` adds the script paging as huggingface_hub pages
 hfmon's CPU per poll and the time it was runnable but waiting for a CPU (other processes on the machine) are
 printed too: on a loaded machine the poll is CPU-bound, and wall ≈ CPU + that wait.
 Bounded and loopback only (127.0.0.1).
-Run: `.venv/bin/python benchmarks/poll.py [--quick] [--scale 20] [--runs 5] [--no-baseline] [--json]`.
+The fake's CPU per poll (its child process's, from /proc) is printed beside hfmon's: both share the machine's cores.
+`--timeline` prints instead when each request of one cold poll was sent, answered and done (what waits on what).
+Run: `.venv/bin/python benchmarks/poll.py [--quick] [--scale 20] [--runs 5] [--no-baseline] [--json] [--timeline]`.
 """
 
 from __future__ import annotations
@@ -189,16 +191,58 @@ class Fake:
     def __enter__(self) -> Fake:
         return self
 
+    def cpu_s(self) -> float | None:
+        """The fake's CPU so far (user + system, Linux /proc; None elsewhere), in steps of a clock tick."""
+        try:
+            with open(f"/proc/{self.child.pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return None
+
     def __exit__(self, *exc: object) -> None:
         if self.child.stdin is not None:
             self.child.stdin.close()
         self.child.wait(timeout=120)
 
 
-def polls(base: str, runs: int) -> list[tuple[float, Snapshot]]:
-    """Warm up once (imports, the fake's caches), then `runs` cold polls."""
-    asyncio.run(hfmon_poll(base))
-    return [asyncio.run(hfmon_poll(base)) for _ in range(runs)]
+def polls(fake: Fake, runs: int) -> tuple[list[tuple[float, Snapshot]], float | None]:
+    """Warm up once (imports, the fake's caches), then `runs` cold polls; and the fake's CPU per poll (its mean:
+    the clock tick is 10 ms)."""
+    asyncio.run(hfmon_poll(fake.base))
+    before = fake.cpu_s()
+    done = [asyncio.run(hfmon_poll(fake.base)) for _ in range(runs)]
+    after = fake.cpu_s()
+    return done, None if before is None or after is None else (after - before) / runs
+
+
+def timeline(base: str) -> list[tuple[float, float, float, str]]:
+    """One cold poll's requests: when each was sent (its slot in the in-flight limit taken), answered (headers)
+    and done (body read), in seconds from the first, with its path and query names. Instruments the one seam
+    every request goes through, for this run only."""
+    from contextlib import asynccontextmanager
+
+    from hfmon.api.transport import Requester
+
+    seen: list[tuple[float, float, float, str]] = []
+    exchange = Requester._exchange
+
+    @asynccontextmanager
+    async def timed(self: Requester, url: str, params: Any, timeouts: Any, accept: str | None = None) -> Any:
+        sent = time.perf_counter()
+        async with exchange(self, url, params, timeouts, accept) as response:
+            answered = time.perf_counter()
+            yield response
+        query = "" if not params else "?" + ",".join(params)
+        seen.append((sent, answered, time.perf_counter(), url.split("://", 1)[-1].split("/", 1)[-1] + query))
+
+    Requester._exchange = timed  # type: ignore[method-assign]
+    try:
+        asyncio.run(hfmon_poll(base))
+    finally:
+        Requester._exchange = exchange  # type: ignore[method-assign]
+    start = min(s for s, _, _, _ in seen)
+    return sorted((s - start, a - start, d - start, what) for s, a, d, what in seen)
 
 
 def serve_forever(quick: bool, latency_ms: float, scale: int) -> None:
@@ -220,12 +264,15 @@ def measure(quick: bool, scale: int, runs: int, baseline_too: bool = True, floor
     floor = None
     if floor_too:
         with Fake(quick, 0.0, scale) as fake:
-            floor = statistics.median(wall for wall, _ in polls(fake.base, runs))
+            floor = statistics.median(wall for wall, _ in polls(fake, runs)[0])
     with Fake(quick, scn.latency_ms, scale) as fake:
-        done = polls(fake.base, runs)
+        done, fake_cpu = polls(fake, runs)
         snap = min(done, key=lambda r: r[0])[1]
         names = [ns.namespace for ns in snap.namespaces]
+        before = fake.cpu_s()
         base_wall, base_requests = baseline(fake.base, names, scn.user.name) if baseline_too else (None, None)
+        after = fake.cpu_s()
+        base_fake_cpu = None if not baseline_too or before is None or after is None else after - before
         native_wall, native_requests = (baseline(fake.base, names, scn.user.name, same_pages=False) if native_too
                                         else (None, None))
     walls = [wall for wall, _ in done]
@@ -238,6 +285,7 @@ def measure(quick: bool, scale: int, runs: int, baseline_too: bool = True, floor
             "best_s": min(walls), "median_s": statistics.median(walls), "requests": snap.requests_made,
             "cpu_s": statistics.median(s.extra["cpu_s"] for _, s in done),
             "cpu_wait_s": None if None in waits else statistics.median(waits), "load": os.getloadavg()[0],
+            "fake_cpu_s": fake_cpu, "baseline_fake_cpu_s": base_fake_cpu,
             "floor_s": floor, "chain": chain, "bound_s": chain * latency,
             "baseline_s": base_wall, "baseline_requests": base_requests, "runs": runs,
             "native_baseline_s": native_wall, "native_baseline_requests": native_requests,
@@ -254,11 +302,22 @@ def main() -> int:
                         help="also run the script paging as huggingface_hub pages by itself (more requests)")
     parser.add_argument("--no-floor", action="store_true", help="skip the same polls at 0 ms latency")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.add_argument("--timeline", action="store_true",
+                        help="only print when each request of one cold poll was sent, answered and done")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--latency", type=float, default=50.0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve_forever(args.quick, args.latency, args.scale)
+        return 0
+    if args.timeline:
+        with Fake(args.quick, scenario(args.quick, args.scale).latency_ms, args.scale) as fake:
+            asyncio.run(hfmon_poll(fake.base))  # warm up, as the measured polls do
+            rows = timeline(fake.base)
+        print(f"{len(rows)} exchanges of one cold poll (ms from the first; sent = its in-flight slot taken)")
+        print("   sent  answered   done  request")
+        for sent, answered, done, what in rows:
+            print(f"{sent * 1000:7.1f} {answered * 1000:9.1f} {done * 1000:6.1f}  {what[:90]}")
         return 0
     m = measure(args.quick, args.scale, args.runs, not args.no_baseline, not args.no_floor, args.native_baseline)
     if args.json:
@@ -272,6 +331,9 @@ def main() -> int:
           + (f" and {m['cpu_wait_s'] * 1000:.0f} ms runnable but waiting for a CPU (load average {m['load']:.1f})"
              if m["cpu_wait_s"] is not None else "")
           + (f"  [sources not ok: {', '.join(m['failed'])}]" if m["failed"] else ""))
+    if m["fake_cpu_s"] is not None:
+        print(f"  the fake's CPU per poll (its own process, on the same cores): {m['fake_cpu_s'] * 1000:.0f} ms, "
+              f"{m['fake_cpu_s'] / m['median_s']:.0%} of the median poll's wall")
     print(f"critical path: {m['chain']} dependent requests × {m['latency_ms']:.0f} ms = {m['bound_s'] * 1000:.0f} ms; "
           f"ratio median {m['median_s'] / m['bound_s']:.2f}, best {m['best_s'] / m['bound_s']:.2f} (goal ≤ 1.3 median)")
     if m["floor_s"] is not None:
@@ -282,6 +344,9 @@ def main() -> int:
               f"{m['baseline_requests']} requests (hfmon {m['requests']}); hfmon (median) is "
               f"{m['baseline_s'] / m['median_s']:.1f}× faster (goal ≥ 8× at 20×; load average "
               f"{os.getloadavg()[0]:.1f})")
+        if m["baseline_fake_cpu_s"] is not None:
+            print(f"  the fake's CPU while the script ran: {m['baseline_fake_cpu_s'] * 1000:.0f} ms "
+                  f"({m['baseline_fake_cpu_s'] / m['baseline_s']:.0%} of its wall)")
     if m["native_baseline_s"] is not None:
         print(f"  paging as huggingface_hub pages by itself: {m['native_baseline_s'] * 1000:.0f} ms, "
               f"{m['native_baseline_requests']} requests; hfmon is "
