@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlencode, urlsplit
 
 import httpx2
-import orjson
 
 from hfmon import __version__
 from hfmon.api.bodies import BodyError, BodyTooLarge, decoded_body
 from hfmon.api.governor import Governor, capped, time_left
 from hfmon.api.http_errors import status_error, transport_error, what_of
+from hfmon.api.jsonbody import decode_json
 from hfmon.api.priority import FIRST_PAGE, NEXT_PAGE, SINGLE
 from hfmon.api.sse import sse_events
 from hfmon.apihealth import RequestLog
@@ -56,19 +56,6 @@ DEFAULT_MAX_BYTES = 8 * MB
 ERROR_BODY_BYTES = 64 * 1024  # an error body is read only for its message
 OFF_LOOP_BYTES = 256_000  # ~10 ms of json + parsing: beyond that, do it off the event loop
 T = TypeVar("T")
-# Digits as "0", what may come before a JSON number as " ", the rest as "x": a 19-digit integer then reads as
-# " " and nineteen "0"s (a fraction's digits follow an "x", the ".").
-_NUMBER_SHAPES = bytes(48 if 48 <= c <= 57 else 32 if c in b":[,- \t\n\r" else 120 for c in range(256))
-_LONG_RUN = b"0" * 19
-
-
-def _has_long_integer(content: bytes) -> bool:
-    """Whether `content` may hold an integer of 19 or more digits (a few false alarms, e.g. digits in text, cost
-    only speed). A regular expression took twice as long as decoding the page."""
-    shapes = content.translate(_NUMBER_SHAPES)
-    return shapes.startswith(_LONG_RUN) or b" " + _LONG_RUN in shapes
-
-
 @functools.cache
 def _ssl_context() -> ssl.SSLContext:
     """One verified TLS context per process (building one costs ~100 ms: do it once, not per client)."""
@@ -311,7 +298,7 @@ class Requester:
                        forbidden_hint: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
         """GET and decode a JSON body (BadResponseError when malformed, truncated or too large)."""
         body = await self.get(url, params, optional=optional, forbidden_hint=forbidden_hint, max_bytes=max_bytes)
-        return self._decode(body.content, url)
+        return decode_json(body.content, url)
 
     async def get_parsed(self, url: str, parse: Callable[[Any], T], params: Params | None = None, *,
                          optional: bool = False, forbidden_hint: str | None = None,
@@ -319,21 +306,8 @@ class Requester:
         """GET, decode and parse; a large body is decoded and parsed in a thread so the loop (and a TUI) stays live."""
         body = await self.get(url, params, optional=optional, forbidden_hint=forbidden_hint, max_bytes=max_bytes)
         if len(body.content) < OFF_LOOP_BYTES:
-            return parse(self._decode(body.content, url))
-        return await asyncio.to_thread(lambda: parse(self._decode(body.content, url)))
-
-    def _decode(self, content: bytes, url: str) -> Any:
-        if not _has_long_integer(content):  # orjson reads an integer of 19+ digits as a float: json's int
-            try:
-                return orjson.loads(content)  # in C, about 3× json's speed on a listing page, the same values
-            except orjson.JSONDecodeError:
-                pass  # what orjson refuses and json reads (NaN, Infinity, UTF-16): json decides, as before
-        try:
-            return json.loads(content)
-        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-            raise BadResponseError(f"malformed or truncated JSON from {what_of(url)} "
-                                   f"({len(content)} bytes)",
-                                   "the next poll will try again") from exc
+            return parse(decode_json(body.content, url))
+        return await asyncio.to_thread(lambda: parse(decode_json(body.content, url)))
 
     async def get_pages(self, url: str, params: Params | None = None, *, optional: bool = False,
                         forbidden_hint: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Any]:
@@ -357,7 +331,7 @@ class Requester:
                 raise BadResponseError(f"{what_of(url)}: listing larger than {total_cap / MB:g} MB over "
                                        f"{len(pages) + 1} pages; not read",
                                        "hfmon reads at most that much of one listing; the next poll will try again")
-            pages.append(self._decode(body.content, next_url))
+            pages.append(decode_json(body.content, next_url))
             link = body.links.get("next", {}).get("url")
             if link is not None:
                 link = _absolute(link, body.url)
