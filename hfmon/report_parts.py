@@ -44,11 +44,14 @@ class ResourceGroupSpend:
 
 @dataclass(frozen=True, slots=True)
 class NamespaceStorage:
-    """One namespace's private storage against its plan's private limit (None: the limit was not read)."""
+    """One namespace's private storage against its plan's private limit (None: the limit was not read), and its
+    public storage."""
 
     namespace: str
     private_bytes: int | None  # None: neither usage/live nor the repository listing could be read
     private_limit_bytes: int | None
+    public_bytes: int | None = None  # None: as private_bytes
+    source: str = ""  # the source a None above is missing as (`storage:acme`), as in Storage's totals
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,3 +63,21 @@ class Storage:
     private_limit_bytes: int | None
     repos: tuple[RepoStorage, ...]  # largest first
     by_namespace: tuple[NamespaceStorage, ...] = ()  # the private bytes above, per namespace
+
+    @property
+    def total_bytes(self) -> Total[int]:
+        """Private and public bytes together: what a repo's share of the storage is of."""
+        return Total.sum((self.private_bytes, self.public_bytes), 0)
+
+    def of(self, namespace: str | None) -> Storage:
+        """This storage in one namespace (None: all): its bytes, its private limit and its repos; a namespace
+        not polled, or whose storage was not read, is unknown."""
+        if namespace is None:
+            return self
+        mine = next((n for n in self.by_namespace if n.namespace == namespace), None)
+        repos = tuple(r for r in self.repos if r.namespace == namespace)
+        if mine is None:
+            return Storage(Total(None, (namespace,)), Total(None, (namespace,)), None, repos)
+        name = mine.source or namespace
+        return Storage(Total.of([(name, mine.private_bytes)], 0), Total.of([(name, mine.public_bytes)], 0),
+                       mine.private_limit_bytes, repos, (mine,))

@@ -15,11 +15,14 @@ from functools import partial
 from operator import itemgetter
 from typing import NamedTuple
 
+from hfmon.figures import Total
 from hfmon.models import NamespaceData, RepoStorage
 from hfmon.models_hub import HubRepo, OrgMember
 
 LISTINGS = {"model_repos": "models", "dataset_repos": "datasets", "spaces": "Spaces"}
 """The source of each repo listing, and what it lists."""
+LISTING_KINDS = {"model_repos": "model", "dataset_repos": "dataset", "spaces": "space"}
+"""The source of each repo listing, and the type of the repos it lists (`RepoRow.type`)."""
 
 
 class RepoRow(NamedTuple):
@@ -57,6 +60,15 @@ class Repositories:
     def of(self, namespace: str | None) -> tuple[RepoRow, ...]:
         """The repos of one namespace (None: all)."""
         return tuple(r for r in self.repos if namespace in (None, r.namespace))
+
+    def stored_bytes(self, namespace: str | None, kind: str) -> Total[int]:
+        """What the repos of one type (`model`, `dataset`, `space`) in one namespace (None: all) store; a repo
+        whose size is unknown, or an unread listing of that type, is missing (never 0)."""
+        listing = next(src for src, k in LISTING_KINDS.items() if k == kind)
+        unread = [(m, None) for m in self.missing_in(namespace) if ":" not in m or m.partition(":")[0] == listing]
+        sizes = [(f"size:{r.id}", r.storage_bytes) for r in self.repos
+                 if r.type == kind and namespace in (None, r.namespace)]
+        return Total.of([*sizes, *unread], 0)
 
     def members_of(self, namespace: str) -> OrgMembers | None:
         """One org's members (None: not an org, or not polled)."""

@@ -162,7 +162,7 @@ def storage_total(namespaces: Iterable[NamespaceData], unknown: Sequence[str]) -
         private.append((ns.storage.name, mine_private))
         public.append((ns.storage.name, mine_public))
         limit = b.private_storage_limit_bytes if b is not None else None
-        by_namespace.append(NamespaceStorage(ns.namespace, mine_private, limit))
+        by_namespace.append(NamespaceStorage(ns.namespace, mine_private, limit, mine_public, ns.storage.name))
         if limit is not None:
             limits.append(limit)
         elif mine_private is None or mine_private > 0:

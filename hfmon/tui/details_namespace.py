@@ -68,10 +68,9 @@ def repos_text(text: Text, report: Report, namespace: str, tones: Tones) -> None
         if f"{source}:{namespace}" in missing:
             line(text, label, "unknown: the listing could not be read", tones.get("warn", ""))
             continue
-        mine = [r for r in repos if r.type == kind]
-        sizes = [r.storage_bytes for r in mine]
-        stored = fmt.size(sum(b for b in sizes if b is not None)) if None not in sizes else "size unknown"
-        line(text, label, f"{len(mine):,} · {stored}")
+        stored = report.repositories.stored_bytes(namespace, kind)
+        line(text, label, f"{sum(r.type == kind for r in repos):,} · "
+                          f"{fmt.size_total(stored) if stored.known is not None else 'size unknown'}")
     counted = [r for r in repos if r.downloads is not None]
     if counted:
         top = max(counted, key=lambda r: (r.downloads or 0, r.id))

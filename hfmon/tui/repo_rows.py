@@ -20,14 +20,15 @@ NOT_COUNTED = "n/a"
 
 
 def repo_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
-    """One row per repo, largest first; an unknown figure reads "—", a Space's downloads "n/a"."""
+    """One row per repo, largest first, with its share of the storage the screen shows (private and public); an
+    unknown figure reads "—", a Space's downloads "n/a"."""
     repos = [r for r in report.repositories.repos if in_namespace(r.namespace, ns)]
-    total = sum(r.storage_bytes or 0 for r in repos) or 1
+    total = report.storage.of(ns).total_bytes.value  # the total the screen shows: a share of an unknown is unknown
     muted = tones.get("muted", "")
     rows: list[Row] = []
     for r in repos:
         size = r.storage_bytes
-        share = None if size is None else Decimal(size * 100) / total
+        share = None if size is None or not total else Decimal(size * 100) / total
         downloads = (Cell(NOT_COUNTED, (1, NOT_COUNTED), muted, True) if r.type == "space" and r.downloads is None
                      else num_cell(fmt.MISSING if r.downloads is None else f"{r.downloads:,}", r.downloads))
         visibility = (fmt.MISSING if r.private is None else

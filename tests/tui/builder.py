@@ -27,6 +27,7 @@ from hfmon.report import (
     Inference,
     JobRow,
     MeterRow,
+    NamespaceStorage,
     OrgSummary,
     Price,
     PriceSource,
@@ -270,7 +271,12 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
         spaces=space_rows, jobs=job_rows, meter_rows=meter, gpu_hours_missing=("statement:bigcorp",),
         crosscheck_unchecked=("statement:bigcorp", "billing:bigcorp"),
         storage=Storage(private_bytes=Total(1_283_424_000_000), public_bytes=Total(43_052_000_000),
-                        private_limit_bytes=1_000_000_000_000, repos=repos()),
+                        private_limit_bytes=1_000_000_000_000, repos=repos(), by_namespace=(
+                            # usage-v2's figures, a little off the listing's sums (as HF's are); no limits per
+                            # namespace, so no advice is drawn from them
+                            NamespaceStorage("alice", 3_112_000_000, None, 43_052_000_000, "storage:alice"),
+                            NamespaceStorage("acme", 1_279_912_000_000, None, 0, "storage:acme"),
+                            NamespaceStorage("bigcorp", 400_000_000, None, 0, "storage:bigcorp"))),
         repositories=repositories(),
         api_health=(ApiHealth("Hub", 1204, 2, 118.0, 480.0), ApiHealth("billing", 310, 0, 240.0, 910.0),
                     ApiHealth("Endpoints", 96, 12, 300.0, 2400.0), ApiHealth("router", 4, 0, 95.0, 130.0)),

@@ -24,7 +24,7 @@ class StorageView(View):
                     title="Repositories", id="repos-panel", classes="grow")
 
     def render_state(self, state: ViewState) -> None:
-        s, t = state.report.storage, state.tones
+        s, t = state.report.storage.of(state.namespace), state.tones
         text = Text()
         text.append("Private ", style="bold")
         text.append(fmt.size_total(s.private_bytes))
