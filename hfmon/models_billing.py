@@ -23,7 +23,7 @@ class InferenceUsage:
     """Inference Providers usage this period for one namespace (`usage-v2`)."""
 
     used_usd: Decimal  # includes unsettled placeholders
-    included_usd: Decimal
+    included_usd: Decimal | None  # None: usage-v2 did not say (real payloads may omit it), so credits are unknown
     limit_usd: Decimal | None  # None: no spending limit set
     requests: int
     period_start: datetime | None  # real usage-v2 payloads may omit the period (hf-api.md 0.5)
@@ -34,15 +34,15 @@ class InferenceUsage:
 class JobsSpend:
     """Jobs spend this period for one namespace (`usage-v2`.jobs)."""
 
-    used_usd: Decimal
-    minutes: Decimal
+    used_usd: Decimal | None  # None: usage-v2 did not say, so the namespace's job spend is unknown (never $0)
+    minutes: Decimal | None
 
 
 @dataclass(frozen=True, slots=True)
 class LiveUsage:
     """What the first complete `usage/live` event adds to usage-v2: spend per provider, and storage."""
 
-    by_provider: tuple[ProviderSpend, ...]
+    by_provider: tuple[ProviderSpend, ...] | None  # None: a provider came without its cost, so no split is known
     private_storage_bytes: int | None = None
     private_storage_limit_bytes: int | None = None
     public_storage_bytes: int | None = None

@@ -285,6 +285,8 @@ class Report:
     # no namespace was polled): every figure over namespaces names them as missing, never adds up nothing as 0
     namespaces_unknown: tuple[str, ...] = ()
     crosscheck_unchecked: tuple[str, ...] = ()  # sources the cross-check compares from that were not read
+    # (namespace, why) of each namespace whose billing was read but whose credits are unknown: no credits row
+    credits_unknown: tuple[tuple[str, str], ...] = ()
     # the recorded states of one resource, oldest first (detail views draw timelines from them; evaluate's
     # index of the history it read); not part of what a Report says, so not compared
     changes_of: Callable[[str, str], Sequence[StateChange]] = field(default=no_changes, compare=False, repr=False)
@@ -387,6 +389,10 @@ class Report:
     def health(self) -> Health:
         """How the poll went, from the sources' states (see Health)."""
         return poll_health(self.sources)
+
+    def why_credits_unknown(self, namespace: str) -> str | None:
+        """Why a namespace whose billing was read has no credits row (None: it has one, or its billing failed)."""
+        return next((why for ns, why in self.credits_unknown if ns == namespace), None)
 
     @property
     def rejected_by(self) -> SourceState | None:

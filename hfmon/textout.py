@@ -59,7 +59,10 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
         out += _missing(spend.total_usd, report, paint)
     for credits in report.credits:
         out += _credits(credits, paint)
-    if not report.credits:
+    for namespace, why in report.credits_unknown:
+        text = f"Credits   {namespace} Inference Providers: unknown: {scrub(why)}"
+        out += [paint(line, "yellow") for line in textwrap.wrap(text, WIDTH, subsequent_indent=" " * 10)]
+    if not report.credits and not report.credits_unknown:
         out.append(_fit(paint(f"Credits   {_why_no_credits(report)}", "yellow")))
     out += _groups(report, paint)
     if report.invoices:

@@ -112,6 +112,9 @@ def credits_by_namespace(report: Report) -> list[tuple[str, Credits | None, str]
 
 
 def _billing_unknown(report: Report, namespace: str) -> str:
+    said = report.why_credits_unknown(namespace)
+    if said is not None:
+        return said
     source = report.source(f"billing:{namespace}")
     if source is None:
         return f"billing:{namespace} was not polled"

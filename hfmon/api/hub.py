@@ -150,7 +150,7 @@ class HubClient:
         """`settings/billing/usage/jobs`: what each of the user's jobs cost this period (HF has no org route)."""
         data = await self.http.get_json(self._api("settings/billing/usage/jobs"), optional=True,
                                         forbidden_hint=USER_BILLING_HINT)
-        return pb.parse_job_charges(data)
+        return pb.parse_job_charges(data, USER_BILLING_HINT)
 
     async def sessions(self, namespace: str, *, user: bool, start: datetime,
                        end: datetime) -> tuple[SessionCost, ...]:

@@ -16,7 +16,9 @@ from hfmon.api.parse_common import (
     SIGNED_SECONDS,
     Json,
     Obj,
+    as_list,
     as_obj,
+    bad,
     cents,
     list_field,
     micro_usd,
@@ -34,6 +36,7 @@ from hfmon.api.parse_common import (
     opt_str,
     to_int,
 )
+from hfmon.errors import NoAccessError
 from hfmon.models import (
     Account,
     BillingUsage,
@@ -101,9 +104,10 @@ def parse_whoami(data: Json) -> Account:
 def parse_inference(d: Obj, where: str) -> InferenceUsage:
     """The inference block of usage-v2 (`usage.inferenceProviders`) or of usage/live (`inference`)."""
     limit = opt_number(d, "limitNanoUsd", where, NANO_USD)
+    included = opt_number(d, "includedNanoUsd", where, NANO_USD)  # absent in real payloads (hf-api.md 0.5)
     return InferenceUsage(
         used_usd=nano_usd(need_number(d, "usedNanoUsd", where, NANO_USD)),
-        included_usd=nano_usd(opt_number(d, "includedNanoUsd", where, NANO_USD) or Decimal(0)),
+        included_usd=None if included is None else nano_usd(included),  # absent: unknown, never $0 of credits
         limit_usd=nano_usd(limit) if limit else None,  # 0 or absent: no limit set
         requests=opt_int(d, "numRequests", where, COUNT) or 0,
         period_start=opt_moment(d, "periodStart", where),
@@ -120,8 +124,9 @@ def parse_usage_v2(data: Json, namespace: str) -> BillingUsage:
     jobs = None
     if isinstance(usage.get("jobs"), dict):
         j, jw = usage["jobs"], f"{w}.usage.jobs"
-        jobs = JobsSpend(used_usd=micro_usd(opt_number(j, "usedMicroUsd", jw, MICRO_USD) or Decimal(0)),
-                         minutes=opt_number(j, "totalMinutes", jw, MINUTES) or Decimal(0))
+        used = opt_number(j, "usedMicroUsd", jw, MICRO_USD)
+        jobs = JobsSpend(used_usd=None if used is None else micro_usd(used),  # absent: unknown, never $0
+                         minutes=opt_number(j, "totalMinutes", jw, MINUTES))
     return BillingUsage(namespace=namespace, inference=inference, jobs=jobs)
 
 
@@ -142,21 +147,25 @@ def parse_live_usage(data: Json) -> LiveUsage:
     w = "usage/live"
     d = as_obj(data, w)
     inference = opt_obj(d, "inference")
-    providers = tuple(
-        ProviderSpend(
-            provider=need_str(p, "provider", f"{w}.providerDetails[{i}]"),
-            requests=opt_int(p, "numRequests", f"{w}.providerDetails[{i}]", COUNT) or 0,
-            cost_usd=nano_usd(opt_number(p, "totalCostNanoUsd", f"{w}.providerDetails[{i}]", NANO_USD)
-                              or Decimal(0)),
-            duration_ms=opt_int(p, "totalDurationMs", f"{w}.providerDetails[{i}]", COUNT) or 0,
-        )
-        for i, p in enumerate(as_obj(x, f"{w}.providerDetails[]")
-                              for x in list_field(inference, "providerDetails", w))
-    )
+    providers: list[ProviderSpend] = []
+    split_known = True
+    for i, raw in enumerate(list_field(inference, "providerDetails", w)):
+        pw = f"{w}.providerDetails[{i}]"
+        p = as_obj(raw, pw)
+        cost = opt_number(p, "totalCostNanoUsd", pw, NANO_USD)
+        if cost is None:  # a provider without its cost: the split is unknown (all "not broken down"), never $0
+            split_known = False
+            break
+        providers.append(ProviderSpend(
+            provider=need_str(p, "provider", pw),
+            requests=opt_int(p, "numRequests", pw, COUNT) or 0,
+            cost_usd=nano_usd(cost),
+            duration_ms=opt_int(p, "totalDurationMs", pw, COUNT) or 0,
+        ))
     storage = opt_obj(d, "storage")
     sw = f"{w}.storage"
     return LiveUsage(
-        by_provider=providers,
+        by_provider=tuple(providers) if split_known else None,
         private_storage_bytes=opt_int(storage, "usedPrivate", sw, BYTES),
         private_storage_limit_bytes=opt_int(storage, "privateStorageLimit", sw, BYTES),
         public_storage_bytes=opt_int(storage, "usedPublic", sw, BYTES),
@@ -190,12 +199,13 @@ def parse_statement(data: Json, namespace: str) -> PeriodStatement:
     w = "billing/usage"
     d = as_obj(data, w)
     period = as_obj(need(d, "period", w), f"{w}.period")
-    groups = as_obj(d.get("usage") or {}, f"{w}.usage")
+    # `usage` is required and each of its groups is a list of lines (spec): a statement without them is unreadable,
+    # never an empty bill.
+    groups = as_obj(need(d, "usage", w), f"{w}.usage")
     lines = tuple(
         _usage_line(raw, group, f"{w}.usage.{group}[{i}]")
         for group, items in groups.items()
-        if isinstance(items, list)  # a key that is not a list of lines is a new field, not a group
-        for i, raw in enumerate(items)
+        for i, raw in enumerate(as_list(items, f"{w}.usage.{group}"))
     )
     return PeriodStatement(
         namespace=namespace,
@@ -225,11 +235,19 @@ def parse_invoice(data: Json, namespace: str, where: str) -> Invoice | None:
     )
 
 
-def parse_job_charges(data: Json) -> tuple[JobCharge, ...]:
-    """`GET .../billing/usage/jobs` → what each job cost this period."""
+def parse_job_charges(data: Json, forbidden_hint: str | None = None) -> tuple[JobCharge, ...]:
+    """`GET .../billing/usage/jobs` → what each job cost this period. `hasAccess` is required (spec): false means
+    the token may not read them (NoAccessError, as a 403 is), never that nothing was charged."""
     w = "billing/usage/jobs"
-    usage = opt_obj(as_obj(data, w), "usage")
-    details = list_field(usage, "jobDetails", f"{w}.usage")
+    d = as_obj(data, w)
+    access = need(d, "hasAccess", w)
+    if access is not True:
+        if access is False:
+            raise NoAccessError("Hugging Face says this token may not read the Jobs charges (usage/jobs answered "
+                                "hasAccess: false)", forbidden_hint or "the token lacks a permission for them")
+        raise bad(f"{w}.hasAccess", f"expected a boolean, got {type(access).__name__}")
+    usage = as_obj(need(d, "usage", w), f"{w}.usage")  # required, as its `jobDetails`: absent is not "no job"
+    details = as_list(need(usage, "jobDetails", f"{w}.usage"), f"{w}.usage.jobDetails")
     out = []
     for i, raw in enumerate(details):
         jw = f"{w}.usage.jobDetails[{i}]"

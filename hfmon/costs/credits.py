@@ -170,10 +170,13 @@ def fell(points: Sequence[UsagePoint], used: Decimal, now: datetime) -> tuple[De
 
 def credits_for(namespace: str, usage: InferenceUsage, history: History, now: datetime,
                 period: Period | None = None) -> Credits:
-    """The credits row of one namespace with billing access."""
+    """The credits row of one namespace with billing access whose usage-v2 stated its included credits."""
+    included = usage.included_usd
+    if included is None:  # without it there is no credits row (evaluate says why), never $0 of credits
+        raise ValueError(f"the included credits of {namespace} are unknown")
     period = period or billing_period(None, usage, now)
     points = period_points(history, namespace, period.start, now)
-    used, included = usage.used_usd, usage.included_usd
+    used = usage.used_usd
     elapsed = days(now - period.start)
     period_rate = used / elapsed if elapsed > 0 else Decimal(0)
     rate_24h = trailing_rate(points, used, period, now)

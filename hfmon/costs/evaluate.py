@@ -14,7 +14,15 @@ from decimal import Decimal
 from hfmon.config import Config
 from hfmon.costs import flags as flagging
 from hfmon.costs.billing_rules import endpoint_replicas, job_replicas, space_replicas
-from hfmon.costs.credits import Period, calendar_month, credits_for, namespace_period, user_period
+from hfmon.costs.credits import (
+    Period,
+    calendar_month,
+    credits_for,
+    namespace_period,
+    period_points,
+    provisional,
+    user_period,
+)
 from hfmon.costs.crosscheck import STORAGE_PRODUCT, inference_rows, line_rows, storage_rows, total_rows
 from hfmon.costs.groups import group_flags, group_rows
 from hfmon.costs.index import HistoryIndex
@@ -101,11 +109,15 @@ def history_windows(snapshot: Snapshot, now: datetime, *, hourly: bool = True) -
     return [w for w in dict.fromkeys([*wanted_windows(starts, now), *uptime, *hours]) if w[0] >= since]
 
 
+INCLUDED_UNKNOWN = "usage-v2 did not say how many credits are included, so what is left and any overage are unknown"
+
+
 class _Acc:
     """What evaluate gathers across namespaces."""
 
     def __init__(self) -> None:
         self.credits: list[Credits] = []
+        self.credits_unknown: dict[str, str] = {}  # namespace → why (its billing was read)
         self.endpoints: list[EndpointRow] = []
         self.spaces: list[SpaceRow] = []
         self.space_gpu: list[bool] = []
@@ -178,7 +190,10 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         sources=tuple(_sources(snapshot, now)),
         gpu_hours_by_hardware=tuple((hw, hours(m)) for hw, m in sorted(acc.gpu_minutes.items())),
         spend=tuple(acc.spend),
-        flags_unchecked=unchecked_sources(snapshot),
+        # a namespace without its included credits: its credit flags could not be computed
+        flags_unchecked=tuple(dict.fromkeys([*unchecked_sources(snapshot),
+                                             *(f"billing:{ns}" for ns in acc.credits_unknown)])),
+        credits_unknown=tuple(acc.credits_unknown.items()),
         meter_rows=meter,
         gpu_hours_missing=(*unknown, *(ns.statement.name for ns in ordered if ns.statement.value is None)),
         resource_groups=groups,
@@ -199,7 +214,12 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
     period = namespace_period(ns, now)
     acc.period_starts[ns.namespace] = period.start
     billing = ns.billing.value
-    if billing is not None:
+    if billing is not None and billing.inference.included_usd is None:
+        acc.credits_unknown[ns.namespace] = INCLUDED_UNKNOWN
+        points = period_points(history.usage_of(ns.namespace), ns.namespace, period.start, now)
+        pending = provisional(points, billing.inference.used_usd, period, now)
+        acc.crosscheck += inference_rows(billing, ns.sessions.value, period, pending or Decimal(0), config.tolerance)
+    elif billing is not None:
         credit = credits_for(ns.namespace, billing.inference, history.usage_of(ns.namespace), now, period)
         acc.credits.append(credit)
         acc.crosscheck += inference_rows(billing, ns.sessions.value,

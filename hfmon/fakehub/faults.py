@@ -3,7 +3,8 @@
 Every request draws the same four numbers in the same order, so a given seed and request sequence always
 gets the same faults whatever the rates are. Schema drift rewrites JSON bodies: an unknown value for every
 third enum field (`stage`, `state`, `status`, `type` of a repo), an extra field in every object, and the
-optional fields listed in OPTIONAL removed.
+optional fields listed in OPTIONAL removed (among them usage-v2's `includedNanoUsd` and `jobs.usedMicroUsd`, which
+real payloads may omit: hf-api.md 0.5). Billing routes add their own drift (see routes_billing.route).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from hfmon.fakehub.wire import Resp, dumps
 OPTIONAL = frozenset({"gcTimeout", "devMode", "sdkVersion", "email", "emailVerified", "avatarUrl", "url",
                       "resetsAt", "overquotaUsed", "numCpus", "gpuMemoryGb", "label", "productPrettyName",
                       "context_length", "first_token_latency_ms", "throughput", "storagePercent", "domains",
-                      "likes", "downloads", "message", "billingMode"})
+                      "likes", "downloads", "message", "billingMode", "includedNanoUsd", "usedMicroUsd"})
 UNKNOWN = {"stage": "HIBERNATING", "state": "quiescing", "status": "degraded"}
 
 

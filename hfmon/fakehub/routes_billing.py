@@ -171,6 +171,14 @@ def _jobs_usage(ctx: Ctx, ns: str) -> dict[str, Any]:
         "usedMicroUsd": sum(x.total_micro_usd for x in jobs), "jobDetails": details}}
 
 
+def jobs_denied(ctx: Ctx) -> Resp:
+    """GET usage/jobs for a caller who may not read it, in the spec's own shape (its required `hasAccess` flag false,
+    zero usage) rather than a 403: served under schema drift, so hfmon meets both."""
+    lo, hi = period_bounds(ctx.now)
+    return json_resp({"hasAccess": False, "usage": {"periodStart": iso_ms(lo), "periodEnd": iso_ms(hi),
+                                                    "totalMinutes": 0, "usedMicroUsd": 0, "jobDetails": []}})
+
+
 def live(ctx: Ctx, ns: str) -> Resp:
     """GET usage/live (Server-Sent Events only): a keep-alive, a partial `usage` event, another keep-alive, then
     the complete `usage` event."""
@@ -302,5 +310,7 @@ def route(ctx: Ctx) -> Resp | None:
     handler = ROUTES.get(rest)
     if handler is None or (rest == "usage/jobs" and ns != ctx.scn.user.name):
         return None  # HF has no `organizations/{org}/billing/usage/jobs` (hf-api.md 0.5): 404 like the real one
+    if rest == "usage/jobs" and ctx.hub.faults.schema_drift and ctx.need_auth() != "full":
+        return jobs_denied(ctx)
     _check(ctx, ns)
     return handler(ctx, ns)

@@ -84,7 +84,9 @@ def credits_text(state: ViewState) -> Text:
             source = r.source(f"billing:{name}")
             failure = source.failure if source is not None else None
             why = "no billing access" if failure is Failure.NO_ACCESS else (
-                f"credits unknown: billing {FAILURE_WORDS[failure]}" if failure else "credits unknown")
+                f"credits unknown: billing {FAILURE_WORDS[failure]}" if failure else
+                "credits unknown: HF did not say the included credits" if r.why_credits_unknown(name) else
+                "credits unknown")
             text.append(f" {why}", style=t.get("warn", ""))
             continue
         _credit_lines(text, c, state)

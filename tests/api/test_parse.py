@@ -75,7 +75,7 @@ def test_usage_v2_with_no_limit_and_unix_period_end() -> None:
     usage = pb.parse_usage_v2(data, "alice")
     assert usage.inference.limit_usd is None
     assert usage.inference.used_usd == Decimal("0.000000001")
-    assert usage.inference.included_usd == 0
+    assert usage.inference.included_usd is None  # absent: unknown, never $0 of credits
     assert usage.inference.period_end == datetime(2026, 9, 1, tzinfo=UTC)
     assert usage.jobs is None
 

@@ -10,7 +10,7 @@ from huggingface_hub import HfApi, close_session, set_client_factory
 from huggingface_hub.utils import parse_ratelimit_headers
 from huggingface_hub.utils._http import default_client_factory
 
-from hfmon.fakehub import FULL_TOKEN, FakeHub, Faults, demo_scenario
+from hfmon.fakehub import FULL_TOKEN, NO_BILLING_TOKEN, FakeHub, Faults, demo_scenario
 from hfmon.fakehub.demo import START
 from tests.fakehub.conftest import HUB, IE, Clock, get
 
@@ -108,3 +108,17 @@ def test_latency_is_seeded_fixed_plus_jitter() -> None:
 
     got = delays()
     assert all(0.05 <= d <= 0.07 for d in got) and len(set(got)) > 1 and got == delays()
+
+
+def test_schema_drift_serves_the_billing_shapes_real_clients_met() -> None:
+    """usage-v2 without `includedNanoUsd` or `jobs.usedMicroUsd` (hf-api.md 0.5), and usage/jobs answering a token
+    without billing read in the spec's own shape (`hasAccess: false`, HTTP 200) instead of a 403."""
+    hub = hub_with(schema_drift=True)
+    usage = get(hub, f"{HUB}/api/settings/billing/usage-v2").json()["usage"]
+    assert "includedNanoUsd" not in usage["inferenceProviders"] and "usedNanoUsd" in usage["inferenceProviders"]
+    assert "usedMicroUsd" not in usage["jobs"] and "totalMinutes" in usage["jobs"]
+    denied = get(hub, f"{HUB}/api/settings/billing/usage/jobs", NO_BILLING_TOKEN)
+    assert denied.status_code == 200 and denied.json()["hasAccess"] is False
+    assert denied.json()["usage"]["jobDetails"] == []
+    assert get(hub, f"{HUB}/api/settings/billing/usage/jobs").json()["hasAccess"] is True
+    assert get(hub_with(), f"{HUB}/api/settings/billing/usage/jobs", NO_BILLING_TOKEN).status_code == 403

@@ -1,0 +1,130 @@
+"""Billing shapes HF's spec allows (or real payloads show) that must read as unknown, never as $0: driven through the
+real `python -m hfmon` against the fake Hugging Face on loopback, asserting what the user sees. Expected figures are
+read from the fake's own answers (its usage-v2), never from hfmon."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from hfmon.fakehub import NO_BILLING_TOKEN
+from tests.fakehub.conftest import HUB, get_json
+from tests.faults.harness import Served
+
+pytestmark = pytest.mark.e2e
+
+
+def _usd(value: Any) -> Decimal:
+    """A JSON money figure as an exact Decimal (hfmon prints micro-dollar precision)."""
+    return Decimal(str(value))
+
+
+def _inference_used(served: Served, namespace: str) -> Decimal:
+    """What the fake's usage-v2 says the namespace used on Inference Providers, in USD to the micro-dollar."""
+    route = "settings" if namespace == "ada" else f"organizations/{namespace}"
+    usage = get_json(served.hub, f"{HUB}/api/{route}/billing/usage-v2")["usage"]
+    return (Decimal(usage["inferenceProviders"]["usedNanoUsd"]) / 10**9).quantize(Decimal("0.000001"))
+
+
+def _jobs_used(served: Served, namespace: str) -> Decimal:
+    route = "settings" if namespace == "ada" else f"organizations/{namespace}"
+    usage = get_json(served.hub, f"{HUB}/api/{route}/billing/usage-v2")["usage"]
+    return Decimal(usage["jobs"]["usedMicroUsd"]) / 10**6
+
+
+def _spend(doc: dict[str, Any], namespace: str) -> dict[str, Any]:
+    return next(s for s in doc["spend"] if s["namespace"] == namespace)
+
+
+def test_a_statement_without_usage_is_an_unreadable_statement_not_an_empty_bill(served: Served) -> None:
+    expected_at_least = _inference_used(served, "ada") + _jobs_used(served, "ada")
+
+    def drop_usage(body: dict[str, Any]) -> dict[str, Any]:
+        del body["usage"]
+        return body
+
+    served.fault("/api/settings/billing/usage", edit=drop_usage)
+    run = served.run("--once", "--json", "--no-history")
+    statement = run.sources()["statement:ada"]
+    assert (statement["status"], statement["failure"]) == ("error", "bad_response")
+    assert "billing/usage.usage: missing required field" in statement["error"]
+    spend = _spend(run.doc(), "ada")
+    assert spend["total_usd"]["value"] is None and spend["total_usd"]["missing"] == ["statement:ada"]
+    assert (spend["endpoints_usd"], spend["spaces_usd"]) == (None, None)
+    # what is known is only usage-v2's part: inference plus its jobs figure, said as "at least"
+    assert _usd(spend["total_usd"]["at_least"]) == expected_at_least
+    assert run.code == 1, run.stderr  # partial data, never "all ok"
+    text = served.run("--once", "--no-history")
+    assert "Billed    ada: at least $" in text.stdout and "not in it: statement unread (ada)" in text.stdout
+
+
+def test_statement_groups_that_are_not_lists_make_the_statement_unreadable(served: Served) -> None:
+    def null_groups(body: dict[str, Any]) -> dict[str, Any]:
+        body["usage"] = {"Endpoints": None, "Spaces": None}
+        return body
+
+    served.fault("/api/organizations/ada-labs/billing/usage", edit=null_groups)
+    run = served.run("--once", "--json", "--no-history")
+    statement = run.sources()["statement:ada-labs"]
+    assert statement["status"] == "error"
+    assert "billing/usage.usage.Endpoints: expected an array, got NoneType" in statement["error"]
+    assert _spend(run.doc(), "ada-labs")["total_usd"]["missing"] == ["statement:ada-labs"]
+    assert run.code == 1
+
+
+def test_job_charges_without_access_are_no_access_and_each_jobs_bill_unknown(served: Served) -> None:
+    denied = json.dumps({"hasAccess": False, "usage": {"usedMicroUsd": 0, "totalMinutes": 0,
+                                                       "periodStart": "2026-11-01T00:00:00.000Z",
+                                                       "periodEnd": "2026-12-01T00:00:00.000Z",
+                                                       "jobDetails": []}}).encode()
+    served.fault("/api/settings/billing/usage/jobs", status=200, body=denied)
+    run = served.run("--once", "--json", "--no-history", token=NO_BILLING_TOKEN)
+    charges = run.sources()["job_charges:ada"]
+    assert (charges["status"], charges["failure"]) == ("no_access", "no_access")
+    assert "hasAccess: false" in charges["error"] and "Billing > Read billing usage" in charges["hint"]
+    jobs = [j for j in run.doc()["jobs"] if j["namespace"] == "ada"]
+    assert any(j["stage"] == "RUNNING" for j in jobs)
+    assert [j["billed_usd"] for j in jobs] == [None] * len(jobs)  # unknown, never $0.00
+    assert run.code == 0, run.stderr  # a missing permission is an answer, as a 403 is
+
+
+def test_usage_v2_without_included_credits_leaves_credits_unknown_and_guard_undecided(served: Served) -> None:
+    def drop_included(body: dict[str, Any]) -> dict[str, Any]:
+        del body["usage"]["inferenceProviders"]["includedNanoUsd"]
+        return body
+
+    served.fault("/api/settings/billing/usage-v2", edit=drop_included)
+    run = served.run("--once", "--json", "--no-history")
+    doc = run.doc()
+    assert doc["credits"] is None  # no "$1.82 of $0.00 · overage $1.82"
+    assert [c["namespace"] for c in doc["org_credits"]] == ["ada-labs"]
+    assert "billing:ada" in doc["flags_unchecked"]
+    assert _usd(_spend(doc, "ada")["inference_usd"]) == _inference_used(served, "ada")  # the spend itself is known
+    assert run.code == 0, run.stderr
+    text = served.run("--once", "--no-history").stdout
+    assert "Credits   ada Inference Providers: unknown: usage-v2 did not say how many" in text
+    assert "Credits   ada Inference Providers: $" not in text and "overage $" not in text
+    guard = served.run("guard", "--max-overage-usd", "1", "--no-history")
+    assert guard.code == 5, guard.stdout + guard.stderr  # could not check: never a FAIL on a made-up $0 of credits
+    line = next(x for x in guard.stdout.splitlines() if "(ada)" in x)
+    assert line.startswith("UNKNOWN") and "did not say how many credits are included" in line
+
+
+def test_usage_v2_jobs_without_used_is_unknown_job_spend_not_zero(served: Served) -> None:
+    inference = _inference_used(served, "ada-labs")
+
+    def drop_jobs_used(body: dict[str, Any]) -> dict[str, Any]:
+        del body["usage"]["jobs"]["usedMicroUsd"]
+        return body
+
+    served.fault("/api/organizations/ada-labs/billing/usage-v2", edit=drop_jobs_used)
+    served.fault("/api/organizations/ada-labs/billing/usage", status=500, reason="boom")
+    run = served.run("--once", "--json", "--no-history")
+    spend = _spend(run.doc(), "ada-labs")
+    assert spend["jobs_usd"] is None
+    assert spend["total_usd"]["value"] is None and spend["total_usd"]["missing"] == ["statement:ada-labs"]
+    assert _usd(spend["total_usd"]["at_least"]) == inference
+    assert run.code == 1
