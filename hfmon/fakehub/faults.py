@@ -2,7 +2,8 @@
 
 Every request draws the same four numbers in the same order, so a given seed and request sequence always
 gets the same faults whatever the rates are. Schema drift rewrites JSON bodies: an unknown value for every
-third enum field (`stage`, `state`, `status`, `type` of a repo), an extra field in every object, and the
+third enum field (`stage`, `state`, `status`, `type` of a repo), an extra field in every object (a new, empty
+group in a statement's `usage`, whose values the spec allows only as arrays), and the
 optional fields listed in OPTIONAL removed (among them usage-v2's `includedNanoUsd` and `jobs.usedMicroUsd`, which
 real payloads may omit: hf-api.md 0.5). Billing routes add their own drift (see routes_billing.route).
 """
@@ -23,6 +24,7 @@ OPTIONAL = frozenset({"gcTimeout", "devMode", "sdkVersion", "email", "emailVerif
                       "resetsAt", "overquotaUsed", "numCpus", "gpuMemoryGb", "label", "productPrettyName",
                       "context_length", "first_token_latency_ms", "throughput", "storagePercent", "domains",
                       "likes", "downloads", "message", "billingMode", "includedNanoUsd", "usedMicroUsd"})
+STATEMENT_GROUPS = frozenset({"Endpoints", "Spaces"})  # the keys of a statement's `usage` map
 UNKNOWN = {"stage": "HIBERNATING", "state": "quiescing", "status": "degraded"}
 
 
@@ -71,7 +73,10 @@ def drift(obj: Any) -> Any:
                 out[k] = UNKNOWN[k] if counter[0] % 3 == 1 else x
                 continue
             out[k] = walk(x)
-        out["fakeDriftExtra"] = {"addedIn": "2026-12", "note": "unknown field"}
+        if v and set(v) <= STATEMENT_GROUPS:  # the spec allows only arrays of lines here: drift adds a new group
+            out["FakeDriftGroup"] = []
+        else:
+            out["fakeDriftExtra"] = {"addedIn": "2026-12", "note": "unknown field"}
         return out
 
     return walk(obj)
