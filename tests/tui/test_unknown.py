@@ -19,6 +19,7 @@ from tests.costs.builders import (
     billing,
     compute,
     endpoint,
+    inference,
     missing,
     namespace,
     replace,
@@ -113,3 +114,15 @@ async def test_a_rejected_token_gets_a_banner_that_says_what_to_do() -> None:
         await pilot.press("r")  # the user fixed the token and retries
         await settle(app, pilot)
         assert not app.query_one("#banner", Static).display and not app.paused
+
+
+async def test_credits_hf_did_not_state_are_unknown_with_the_reason_never_zero() -> None:
+    # usage-v2 gave alice's spend ($1.82) but not her included credits: no "$1.82 of $0.00", no overage
+    unstated = replace(billing("alice"), inference=replace(inference("1.82"), included_usd=None))
+    snap = snapshot(namespace("alice", billing=unstated, statement=statement("alice")), acct=account("alice", orgs=()))
+    app: HfmonApp = app_for(source_of(snap))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        credits = text_of(app, "#credits")
+    assert "alice credits unknown: HF did not say the included credits" in credits
+    assert "$0.00" not in credits and "overage" not in credits
