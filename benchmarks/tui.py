@@ -205,12 +205,22 @@ async def memory(marks: tuple[int, ...] = (10, 1000, 5000), budget_s: float = 12
     return rss, time.perf_counter() - began, done
 
 
-async def detail_view(days: int = 30) -> tuple[float, float, float, int]:
-    """ms from Enter on an Endpoint to its detail painted, over `days` of history (200 resources changing state
-    every hour: a busy account), the first time and again; the CPU ms of this thread (Textual's loop) for the
-    second; and the states it lists."""
+async def detail_view(days: int = 30) -> tuple[float, float, float, int, int]:
+    """ms from Enter on an Endpoint to its detail painted with its data, over `days` of history (200 resources
+    changing state every hour: a busy account), the first time and again; the CPU ms of this thread (Textual's
+    loop) for the second; the states it lists; and the frames drawn before the detail's.
+
+    Measured as a user sees it: the key goes to the driver as a terminal's would, and the clock stops at the
+    first frame of the detail screen with the row's text in it, encoded for the terminal as a real driver's
+    would be (the headless driver skips that). Not through `Pilot.press`, which after each key sleeps until the
+    process looks idle (20 ms at least, twice): that is the test harness waiting, not the dashboard.
+    """
     from dataclasses import replace
     from datetime import datetime, timedelta
+
+    from rich.console import RenderableType
+    from textual import events
+    from textual.screen import Screen
 
     from hfmon.costs.index import HistoryIndex
     from hfmon.history import History, PollRun, StateChange
@@ -234,6 +244,23 @@ async def detail_view(days: int = 30) -> tuple[float, float, float, int]:
         return replace(build_report(now, tick=tick), changes_of=index.changes_of)
 
     app = HfmonApp(FakeSource(make), interval_s=3600, tick_s=3600)
+    painted = asyncio.Event()
+    frames = 0
+    shown = app._display  # the one place every frame goes through on its way to the terminal
+
+    def display(screen: Screen[object], renderable: RenderableType | None) -> None:
+        nonlocal frames
+        shown(screen, renderable)
+        if renderable is None:
+            return
+        render = getattr(renderable, "render_segments", None)
+        if render is not None:
+            render(app.console)  # what a terminal driver does with the frame
+        frames += 1
+        if isinstance(screen, DetailScreen) and screen.build is not None:
+            painted.set()
+
+    app._display = display  # type: ignore[method-assign]
     async with app.run_test(size=(120, 40)) as pilot:
         await app.workers.wait_for_complete()
         await pilot.press("3")
@@ -243,18 +270,23 @@ async def detail_view(days: int = 30) -> tuple[float, float, float, int]:
         await pilot.pause(0.5)  # settled, as when a user presses Enter: the key bar has been rebuilt for the focus
         opened: list[float] = []
         cpu_ms = 0.0
+        before = 0
         for _ in range(2):  # the first open, and again (Textual's first screen switch costs more)
-            painted = asyncio.Event()
+            painted.clear()
+            frames = 0
             begin, cpu = time.perf_counter(), time.thread_time()
-            await pilot.press("enter")
-            app.call_after_refresh(painted.set)
+            assert app._driver is not None
+            app._driver.send_message(events.Key("enter", "\r"))
             await painted.wait()
             opened.append((time.perf_counter() - begin) * 1000)
             cpu_ms = (time.thread_time() - cpu) * 1000
+            before = frames - 1
             assert isinstance(app.screen, DetailScreen)
+            text = app.screen.query_one("#detail-text").content
+            assert "acme/llm-prod" in getattr(text, "plain", str(text)), "the detail shows its row"
             await pilot.press("escape")
             await pilot.pause(0.5)
-    return opened[0], opened[1], cpu_ms, len(changes) // len(keys)
+    return opened[0], opened[1], cpu_ms, len(changes) // len(keys), before
 
 
 MEMORY_BUDGET_S = 1200.0
@@ -285,9 +317,10 @@ def main() -> None:
         apply, best, cpu, paint, added, _ = asyncio.run(big_table(every_row, worker=False))
         print(f"  the same with the rows built on the event loop too (no worker): {apply:.1f} ms median, "
               f"{best:.1f} ms best, {cpu:.1f} ms CPU median")
-    detail_ms, again_ms, cpu_ms, states = asyncio.run(detail_view())
-    print(f"an Endpoint's detail opened over 30 days of history ({states:,} states of it, 200 resources): "
-          f"{detail_ms:.0f} ms the first time, {again_ms:.0f} ms again ({cpu_ms:.0f} ms CPU); goal <= 100 ms -> "
+    detail_ms, again_ms, cpu_ms, states, before = asyncio.run(detail_view())
+    print(f"an Endpoint's detail opened over 30 days of history ({states:,} states of it, 200 resources), from the "
+          f"key to its first frame with its data: {detail_ms:.0f} ms the first time, {again_ms:.0f} ms again "
+          f"({cpu_ms:.0f} ms CPU; {before} frame(s) drawn before it); goal <= 100 ms -> "
           f"{'met' if max(detail_ms, again_ms) <= 100 else 'met when reopened' if again_ms <= 100 else 'NOT met'}")
     rss, took, done = memory_in_fresh_process()
     grew = max(rss.values()) - rss[10]

@@ -319,6 +319,13 @@ class KeyedTable(DataTable[LiveCell]):
         if self.sort_key is not None:
             self.sort_by(self.sort_key, reverse=not self.sort_reverse)
 
+    def action_select_cursor(self) -> None:
+        """Enter: say which row was chosen (its detail opens). DataTable's own first repaints the row to hide the
+        mouse's hover cursor, and that repaint cost a whole frame of the table before the detail's."""
+        if self.show_cursor and self.row_count:
+            row_key = self.coordinate_to_cell_key(self.cursor_coordinate).row_key
+            self.post_message(DataTable.RowSelected(self, self.cursor_row, row_key))
+
     def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
         """Clicking a header sorts by it (again: reverses)."""
         event.stop()
