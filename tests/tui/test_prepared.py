@@ -15,6 +15,7 @@ from hfmon.tui import rows
 from hfmon.tui.prepared import Prepared
 from hfmon.tui.screens.compute import ComputeView
 from hfmon.tui.state import ViewState
+from hfmon.tui.widgets.cells import Row
 from tests.tui.builder import NOW, FakeSource, build_report
 from tests.tui.test_app import app_for, settle, table
 
@@ -35,23 +36,25 @@ def test_prepared_rows_are_used_only_for_the_report_namespace_and_colours_they_w
 
 async def test_a_poll_builds_the_spaces_rows_off_the_event_loop_and_shows_that_polls_figures(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    threads: list[int] = []
-    original = ComputeView.prepare
+    threads: list[int] = []  # the thread of every build of the Spaces rows, wherever it is asked for
+    original = rows.space_rows
 
-    def spy(self: ComputeView, state: ViewState) -> Prepared:
+    def spy(*args: object, **kwargs: object) -> list[Row]:
         threads.append(threading.get_ident())
-        return original(self, state)
+        return original(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(ComputeView, "prepare", spy)
+    monkeypatch.setattr(rows, "space_rows", spy)
     app = app_for(FakeSource(rag_demo_billed))
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         await pilot.press("4")
         await pilot.pause()
         assert table(app, "spaces").get_cell("acme/rag-demo", "billed").cell.plain == "$100.00"
+        threads.clear()
         app.start_poll()
         await settle(app, pilot)
-        assert threads and threading.get_ident() not in threads
+        # built once, in the worker's thread; rows thrown away would be built again here, on the event loop
+        assert len(threads) == 1 and threading.get_ident() not in threads
         assert table(app, "spaces").get_cell("acme/rag-demo", "billed").cell.plain == "$101.00"
 
 
