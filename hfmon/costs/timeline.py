@@ -11,7 +11,7 @@ A figure over time that history does not cover (before it began, or where polls 
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -47,9 +47,22 @@ class StateSpan:
 def rated_spans(kind: str, changes: Sequence[StateChange], price_of: HardwarePrice, start: datetime,
                 end: datetime) -> tuple[StateSpan, ...]:
     """The states in effect during [start, end), oldest first, each with its $/h."""
+    return _rated(kind, (span for span in state_spans(changes, start, end) if span[2] > span[1]), price_of)
+
+
+def recent_rated_spans(kind: str, changes: Sequence[StateChange], price_of: HardwarePrice, start: datetime,
+                       end: datetime, last: int) -> tuple[int, tuple[StateSpan, ...]]:
+    """How many states were in effect during [start, end), and the most recent `last` of them as `rated_spans`
+    gives them (only those are priced: a detail view over 30 days shows a dozen of hundreds)."""
+    spans = [span for span in state_spans(changes, start, end) if span[2] > span[1]]
+    return len(spans), _rated(kind, spans[len(spans) - last:] if last > 0 else (), price_of)
+
+
+def _rated(kind: str, spans: Iterable[tuple[StateChange, datetime, datetime]],
+           price_of: HardwarePrice) -> tuple[StateSpan, ...]:
     return tuple(StateSpan(change.state, change.hardware, change.replicas, begin, stop,
                            state_rate(kind, change.state, change.hardware, change.replicas, price_of))
-                 for change, begin, stop in state_spans(changes, start, end) if stop > begin)
+                 for change, begin, stop in spans)
 
 
 def state_rate(kind: str, state: str, hardware: str | None, replicas: int, price_of: HardwarePrice) -> Decimal | None:

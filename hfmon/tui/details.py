@@ -14,8 +14,7 @@ from decimal import Decimal
 from rich.text import Text
 
 from hfmon import format as fmt
-from hfmon.costs.resources import state_spans
-from hfmon.costs.timeline import HardwarePrice, StateSpan, state_rate
+from hfmon.costs.timeline import HardwarePrice, StateSpan, recent_rated_spans
 from hfmon.report import CrossCheck, EndpointRow, JobRow, Report, ResourceCost, SpaceRow
 from hfmon.tui.rows import ENDPOINT_TONES, JOB_TONES, SPACE_TONES, Tones
 from hfmon.tui.widgets.cells import Cell, Column
@@ -64,12 +63,8 @@ def timeline(report: Report, kind: str, key: str, row: EndpointRow | SpaceRow | 
              since: datetime) -> tuple[int, tuple[StateSpan, ...]]:
     """The resource's recorded states from `since` to the Report's time: how many there are, and the last
     TIMELINE_ROWS of them with their $/h (only those shown are priced: 30 days of history hold hundreds)."""
-    spans = [span for span in state_spans(report.changes_of(kind, key), since, report.generated_at)
-             if span[2] > span[1]]
-    price_of = own_price(kind, current_hardware(row), row.cost)
-    return len(spans), tuple(StateSpan(c.state, c.hardware, c.replicas, begin, stop,
-                                       state_rate(kind, c.state, c.hardware, c.replicas, price_of))
-                             for c, begin, stop in spans[-TIMELINE_ROWS:])
+    return recent_rated_spans(kind, report.changes_of(kind, key), own_price(kind, current_hardware(row), row.cost),
+                              since, report.generated_at, TIMELINE_ROWS)
 
 
 def timeline_text(text: Text, states: tuple[int, Sequence[StateSpan]], tones: Tones,
