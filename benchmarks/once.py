@@ -6,7 +6,8 @@
    changes state once an hour, the user's Inference spend grows at every poll). Paired runs of `hfmon once
    --json` with that history against `--no-history` (the history file is copied fresh for every run).
    Goal (issue 15): ≤ 1.15× at 200 and at 1,000 resources. Also printed: the same ratio in CPU time (user + system
-   of each run), which others' load on a shared machine stretches much less than the wall time.
+   of each run), which others' load on a shared machine stretches much less than the wall time, and in one more
+   pair of runs the CPU history adds split by phase (record, load, the Report's extra, close, the rest).
 2. Scale: `hfmon once --json --no-history` against poll.py's account ×20 (10,000 Spaces, 40,000 repos) on
    loopback, the fake warmed up first (its answers then come from its per-minute caches). Goal: ≤ 3 s.
 Run: .venv/bin/python benchmarks/once.py [--resources 200,1000] [--runs 5] [--skip-scale] [--json]
@@ -234,6 +235,9 @@ def history_figure(resources: int, runs: int) -> dict[str, Any]:
             with_history.append(timed(hfmon, env, fresh))
             without.append(timed([*hfmon, "--no-history"], env))
             loads.append(os.getloadavg()[0])
+        fresh()
+        split = history_phases(env, history=True)
+        split_without = history_phases(env, history=False)
     ratios = sorted(a[0] / b[0] for a, b in zip(with_history, without, strict=True))
     cpu_ratios = sorted(a[1] / b[1] for a, b in zip(with_history, without, strict=True))
     return {"resources": resources, "ratio": statistics.median(ratios),
@@ -242,7 +246,7 @@ def history_figure(resources: int, runs: int) -> dict[str, Any]:
             "cpu_ratio": statistics.median(cpu_ratios), "cpu_ratios": cpu_ratios,
             "with_cpu_s": statistics.median(c for _, c in with_history),
             "without_cpu_s": statistics.median(c for _, c in without), "load": os.getloadavg()[0],
-            "loads": (min(loads), max(loads)), **rows}
+            "loads": (min(loads), max(loads)), "phases": extra_phases(split, split_without), **rows}
 
 
 def failed_sources(document: bytes) -> list[str]:
@@ -319,6 +323,53 @@ def phases(env: dict[str, str]) -> dict[str, float]:
             - (marks["write_to"] - marks["write_from"])}
 
 
+HISTORY_PHASES = """
+import json, sys, time
+import hfmon.monitor
+marks = {}
+def timed(owner, attribute, name):
+    function = getattr(owner, attribute)
+    def wrapper(*args, **kwargs):
+        started = time.process_time()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            marks[name] = marks.get(name, 0.0) + time.process_time() - started
+    setattr(owner, attribute, wrapper)
+timed(hfmon.monitor.Monitor, "_evaluate", "evaluate")
+if "--no-history" not in sys.argv:
+    import hfmon.store.db
+    timed(hfmon.store.db.HistoryStore, "record", "record")
+    timed(hfmon.store.db.HistoryStore, "load", "load")
+    timed(hfmon.store.db.HistoryStore, "close", "close")
+from hfmon.cli import main
+sys.argv = ["hfmon", "once", "--json", *sys.argv[1:]]
+code = main()
+print(json.dumps({**marks, "process": time.process_time()}), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def history_phases(env: dict[str, str], *, history: bool) -> dict[str, float]:
+    """One more (untimed) run of `hfmon once --json`, with or without history, in which hfmon's CPU (every thread's:
+    the store's background threads count where they run) is split: record(), load(), the rest of `_evaluate` (the
+    Report), close(), and the whole process."""
+    done = subprocess.run([sys.executable, "-c", HISTORY_PHASES, *([] if history else ["--no-history"])], env=env,
+                          capture_output=True, text=True, check=False, timeout=300)
+    marks: dict[str, float] = json.loads(done.stderr.strip().splitlines()[-1])
+    marks["evaluate"] -= marks.get("record", 0.0) + marks.get("load", 0.0)
+    return marks
+
+
+def extra_phases(with_history: dict[str, float], without: dict[str, float]) -> dict[str, float]:
+    """What history adds, by phase (CPU seconds): record(), load(), the Report's extra, close(), and the rest of
+    the process's extra (the store's imports and opening during the poll, the background checkpoint's share)."""
+    extra = {"record": with_history.get("record", 0.0), "load": with_history.get("load", 0.0),
+             "report": with_history["evaluate"] - without["evaluate"], "close": with_history.get("close", 0.0)}
+    extra["rest"] = with_history["process"] - without["process"] - sum(extra.values())
+    return extra
+
+
 def children_cpu() -> float:
     """User + system CPU seconds of this process's finished (waited-for) children."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -352,6 +403,8 @@ def main() -> None:
               f"{max(h['ratios']):.2f}, load average {h['loads'][0]:.1f}-{h['loads'][1]:.1f}); CPU "
               f"{h['with_cpu_s'] * 1000:.0f} ms vs {h['without_cpu_s'] * 1000:.0f} ms, paired ratio "
               f"{h['cpu_ratio']:.2f} (pairs {min(h['cpu_ratios']):.2f}-{max(h['cpu_ratios']):.2f})")
+        print("  the CPU history adds, by phase in one more pair of runs (ms): " + ", ".join(
+            f"{k} {v * 1000:.0f}" for k, v in h["phases"].items()))
     if out["scale"]:
         s = out["scale"]
         print(f"--once --json at 20× (10,000 Spaces): median {s['median_s']:.2f} s, min {s['min_s']:.2f} s, "
