@@ -115,7 +115,7 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
     if unknown:
         words.append(f"{unknown} in an unknown state")
     if grant:
-        words.append(f"{grant} maybe granted (statement unread)")
+        words.append(f"{grant} maybe granted (no statement line for it)")
     return " · ".join(words)
 
 

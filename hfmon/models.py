@@ -178,6 +178,7 @@ class Space:
     sdk: str | None = None
     likes: int | None = None  # None: not sent
     last_modified: datetime | None = None
+    entity_id: str | None = None  # the Hub's `_id` (24 hex): what a statement line for it may carry as entityId
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,8 +69,9 @@ def check_policy(report: Report, policy: Policy, catalog: Catalog,
             if not hardware or not catalog.is_gpu("space", hardware) or row.cost.granted:
                 continue
             if (s.sleep_time_s is None or s.sleep_time_s <= 0 or s.sleep_time_s > most) and row.cost.granted is None:
-                # a granted Space is exempt: without its statement, whether this one is is unknown
-                unchecked.append(f"{rule}: space {s.id} (whether it is granted is unknown: statement unread)")
+                # a granted Space is exempt: without its statement line, whether this one is is unknown
+                unchecked.append(f"{rule}: space {s.id} (whether it is granted is unknown: no statement line "
+                                 "for it)")
             elif s.sleep_time_s is None or s.sleep_time_s <= 0 or s.sleep_time_s > most:
                 now = "never sleeps" if s.sleep_time_s is None or s.sleep_time_s <= 0 else \
                     f"sleeps after {sleep_time(s.sleep_time_s)}"

@@ -156,7 +156,8 @@ def no_sleep_time(row: SpaceRow, gpu: bool, settings: AdvisorSettings) -> Findin
         return None
     hardware = s.hardware or s.requested_hardware or "its hardware"
     saving = month = None
-    assumption = _unpriced(hardware) if cost.granted is not None else "its hardware may be granted (statement unread)"
+    assumption = (_unpriced(hardware) if cost.granted is not None
+                  else "its hardware may be granted (no statement line for it)")
     if cost.price is not None and cost.price.usd_per_hour <= 0:
         return None
     if cost.price is not None and cost.granted is not None:
@@ -183,7 +184,7 @@ def long_sleep_time(row: SpaceRow, gpu: bool, history: History, changes: Sequenc
         return None
     hardware = s.hardware or s.requested_hardware or "its hardware"
     window = watched(history, changes, now, settings.window_days)
-    price = None if cost.granted is None else cost.price  # maybe granted (statement unread): saving unknown
+    price = None if cost.granted is None else cost.price  # maybe granted: saving unknown
     saving, assumption, evidence, confidence = _tail_saving("space", price, changes, window, s.sleep_time_s,
                                                             settings, hardware)
     if saving is not None and saving <= 0:

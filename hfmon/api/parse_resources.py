@@ -141,6 +141,7 @@ def parse_spaces(data: Json, namespace: str) -> tuple[Space, ...]:
             sdk=opt_str(s, "sdk") or opt_str(runtime, "sdk"),
             likes=opt_int(s, "likes", w, COUNT),
             last_modified=opt_moment(s, "lastModified", w),
+            entity_id=opt_str(s, "_id"),
         ))
     return tuple(out)
 

@@ -35,8 +35,10 @@ from hfmon.costs.resources import (
     PricedLine,
     charge_line,
     compute_lines,
+    jobs_untold,
     parse_product,
     resource_cost,
+    unaccounted,
 )
 from hfmon.costs.scheduled import scheduled_rows
 from hfmon.costs.timeline import (
@@ -244,7 +246,7 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
                 acc.gpu_minutes[p.hardware] = acc.gpu_minutes.get(p.hardware, Decimal(0)) + p.line.quantity
     if billing is not None or lines is not None:
         acc.spend.append(_spend(ns, lines, period))
-    by_resource = _by_resource(lines)
+    by_resource = _by_resource(lines, unaccounted(ns, parsed or ()))
     for e in endpoints:
         acc.endpoints.append(_endpoint_row(e, catalog, by_resource, history, period, now, acc))
     for s in ns.spaces.value or ():
@@ -267,7 +269,7 @@ def _spend(ns: NamespaceData, lines: list[PricedLine] | None, period: Period) ->
         return None if lines is None else sum((p.line.total_usd for p in lines if p.family == name), Decimal(0))
 
     billing, statement = ns.billing.value, ns.statement.value
-    jobs = family("jobs")
+    jobs = None if lines is not None and jobs_untold(lines) else family("jobs")
     if jobs is None and billing is not None and billing.jobs is not None:
         jobs = billing.jobs.used_usd
     storage = other = None
@@ -280,19 +282,23 @@ def _spend(ns: NamespaceData, lines: list[PricedLine] | None, period: Period) ->
                  family("spaces"), jobs, storage, other, period.start, period.end)
 
 
-Lines = dict[tuple[str, str], list[PricedLine]] | None  # by (family, resource key); None: no statement
+# by (family, resource key), None for a resource whose lines cannot all be told; the whole None: no statement
+Lines = dict[tuple[str, str], list[PricedLine] | None] | None
 
 
 def _mine(lines: Lines, family: str, key: str) -> list[PricedLine] | None:
     return None if lines is None else lines.get((family, key), [])
 
 
-def _by_resource(lines: list[PricedLine] | None) -> Lines:
+def _by_resource(lines: list[PricedLine] | None, unknown: frozenset[tuple[str, str]] = frozenset()) -> Lines:
     if lines is None:
         return None
-    out: dict[tuple[str, str], list[PricedLine]] = {}
+    out: dict[tuple[str, str], list[PricedLine] | None] = {}
     for p in lines:
-        out.setdefault((p.family, p.key), []).append(p)
+        mine = out.setdefault((p.family, p.key), [])
+        if mine is not None:
+            mine.append(p)
+    out.update(dict.fromkeys(unknown))
     return out
 
 
@@ -320,8 +326,7 @@ def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
     hardware = s.hardware or s.requested_hardware
     price = acc.space_price(catalog, hardware) if hardware else None
     mine = _mine(lines, "spaces", s.id)
-    # Granted (statement `freeGrant` on the hardware it is on): $0/h, and no price needed; unknown without a statement.
-    granted = None if mine is None else any(p.line.free_grant and p.hardware == hardware for p in mine)
+    granted = _granted(hardware, price, mine)
     if hardware and price is None and not granted:
         acc.unpriced[space_label(s)] = None
     changes = history.changes_of("space", s.id)
@@ -337,6 +342,16 @@ def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
     gpu_hours = None if mine is None else hours(sum((p.line.quantity for p in mine
                                                      if catalog.is_gpu("space", p.hardware)), Decimal(0)))
     return SpaceRow(s, cost, gpu_hours), gpu
+
+
+def _granted(hardware: str | None, price: Price | None, mine: list[PricedLine] | None) -> bool | None:
+    """Whether a Space's hardware is granted: its statement line on that hardware says so (`freeGrant`); unknown
+    without one (the statement unread, its lines not all told, or no line on that hardware yet), on hardware that
+    may cost anything. Static Spaces and free hardware have nothing to grant."""
+    if hardware in FREE_SPACE or (price is not None and price.usd_per_hour <= 0):
+        return False
+    on_it = [p for p in mine or () if p.hardware == hardware]
+    return any(p.line.free_grant for p in on_it) if on_it else None
 
 
 def _job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,

@@ -6,8 +6,12 @@ products are not compute and are left out), and its `label` names the resource. 
 keyed `<namespace>/<name>` (a label without a slash gets the statement's namespace), jobs by job id (a
 `<namespace>/` prefix is dropped). These keys are the ones history uses. A resource may have several lines
 (one per hardware it ran on); a line that matches no listed resource (a deleted Space, an old job) is still
-cross-checked. The statement's group keys (`Spaces`, `Endpoints`, anything) mean nothing here, and a line whose
-label is null is keyed `<namespace>/entity <entityId>` (jobs: `entity <entityId>`), with its product.
+cross-checked. The statement's group keys (`Spaces`, `Endpoints`, anything) mean nothing here.
+
+A line whose label is null (the spec allows it) belongs to the job whose id is its `entityId`, or the Space whose
+`_id` is; any other is keyed `<namespace>/entity <entityId>` (jobs: `entity <entityId>`) and belongs to no resource
+hfmon can name. While a family has such a line, what its resources were billed is unknown (`unaccounted`), unless
+the statement shows that its entity ids are the resources' own and the resource has one (so the line is not its).
 Jobs with no statement line fall back to `/billing/usage/jobs` charges.
 
 A line's quantity is replica-minutes; recomputed USD = quantity x catalog hourly price / 60.
@@ -76,17 +80,22 @@ def parse_product(product: str) -> tuple[str, str] | None:
     return None
 
 
+UNLABELLED = "entity "
+"""In the key of a line sent without a label that no resource's id claims (resource keys hold no space)."""
+
+
 def line_key(namespace: str, family: str, label: str | None, entity_id: str | None = None) -> str:
     """The resource key a line's label names; a line without a label (HF sends null) is keyed by its entity id."""
     text = (label or "").strip()
     if not text:
-        text = f"entity {entity_id or 'unknown'}"
+        text = f"{UNLABELLED}{entity_id or 'unknown'}"
         return text if family == "jobs" else f"{namespace}/{text}"
     if family == "jobs":
         return text.rsplit("/", 1)[-1]
     return text if "/" in text else f"{namespace}/{text}"
 
 
+CHARGE_GROUP = "jobDetails"  # the group of a job charge made a line (`charge_line`): no statement group is named so
 ParsedLine = tuple[str, str, str, UsageLine]  # (family, resource key, hardware, line) of a compute line
 
 
@@ -99,12 +108,29 @@ def parse_line(namespace: str, line: UsageLine) -> ParsedLine | None:
     return family, line_key(namespace, family, line.label, line.entity_id), hardware, line
 
 
+def resource_ids(ns: NamespaceData) -> dict[tuple[str, str], str]:
+    """(family, entity id) → resource key of the listed resources whose own id a statement line may carry."""
+    charged = () if ns.job_charges is None else ns.job_charges.value or ()
+    ids = {("jobs", job_id): job_id for job_id in (*(j.id for j in ns.jobs.value or ()), *(c.job_id for c in charged))}
+    ids.update((("spaces", s.entity_id), s.id) for s in ns.spaces.value or () if s.entity_id)
+    return ids
+
+
+def _attributed(parsed: ParsedLine, ids: dict[tuple[str, str], str]) -> ParsedLine:
+    """An unlabelled line given to the listed resource whose id is its entity id (else kept as it is)."""
+    family, key, hardware, line = parsed
+    owner = ids.get((family, line.entity_id)) if UNLABELLED in key and line.entity_id else None
+    return parsed if owner is None else (family, owner, hardware, line)
+
+
 def compute_lines(ns: NamespaceData) -> list[ParsedLine] | None:
     """A namespace's compute lines: its statement's, and the job charges of jobs the statement does not list
     (None: no statement)."""
     if ns.statement.value is None:
         return None
-    out = [p for line in ns.statement.value.lines if (p := parse_line(ns.namespace, line)) is not None]
+    ids = resource_ids(ns)
+    out = [_attributed(p, ids) for line in ns.statement.value.lines
+           if (p := parse_line(ns.namespace, line)) is not None]
     stated_jobs = {key for family, key, _, _ in out if family == "jobs"}
     charges = () if ns.job_charges is None else ns.job_charges.value or ()
     out += [p for c in charges if c.job_id not in stated_jobs
@@ -112,12 +138,35 @@ def compute_lines(ns: NamespaceData) -> list[ParsedLine] | None:
     return out
 
 
+def unaccounted(ns: NamespaceData, lines: Sequence[ParsedLine]) -> frozenset[tuple[str, str]]:
+    """(family, key) of the listed resources whose billed lines cannot all be told: their family has a line sent
+    without a label that no resource's id claims, and nothing rules out that it is theirs (the statement's entity
+    ids are shown to be the resources' own when one of them is, and then a resource with an id did not claim it)."""
+    families = {family for family, key, _, _ in lines if UNLABELLED in key}
+    if not families:
+        return frozenset()
+    ids = resource_ids(ns)
+    own_ids = any(ids.get((family, line.entity_id or "")) == key for family, key, _, line in lines)
+    listed: list[tuple[str, str, str | None]] = [("endpoints", e.id, None) for e in ns.endpoints.value or ()]
+    listed += [("spaces", s.id, s.entity_id) for s in ns.spaces.value or ()]
+    listed += [("jobs", j.id, j.id) for j in ns.jobs.value or ()]
+    return frozenset((family, key) for family, key, entity in listed
+                     if family in families and not (own_ids and entity))
+
+
 def charge_line(charge: JobCharge) -> UsageLine:
     """A `/billing/usage/jobs` charge as a statement line (for jobs the statement does not list)."""
     return UsageLine(product=f"jobs/{charge.flavor}/minutes", label=charge.job_id, entity_id=None,
                      quantity=charge.minutes, unit_cost_usd=Decimal(0), total_usd=charge.cost_usd,
                      started_at=charge.started_at, stopped_at=charge.completed_at,
-                     active=charge.completed_at is None, group="jobDetails")
+                     active=charge.completed_at is None, group=CHARGE_GROUP)
+
+
+def jobs_untold(lines: Sequence[PricedLine]) -> bool:
+    """Whether the jobs' total cannot be told from the lines: the statement has a job line without a label that
+    no job's id claims, beside job charges added for jobs it does not list (which that line may already bill)."""
+    return any(p.family == "jobs" and UNLABELLED in p.key for p in lines) and any(
+        p.line.group == CHARGE_GROUP for p in lines)
 
 
 class LinePricer:

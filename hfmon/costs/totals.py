@@ -41,7 +41,7 @@ def job_label(j: Job) -> str:
 
 UNPRICED_PREFIX = "unpriced:"  # a Total's missing part: a resource billed now that no catalog prices
 UNKNOWN_PREFIX = "unknown:"  # a Total's missing part: a resource whose cost now is unknown (an unknown stage)
-GRANT_PREFIX = "grant:"  # a Total's missing part: a Space on paid hardware that may be granted (statement unread)
+GRANT_PREFIX = "grant:"  # a Total's missing part: a Space on paid hardware that may be granted (no statement line)
 
 
 def _missing_label(label: str, cost: ResourceCost) -> str:

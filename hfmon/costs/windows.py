@@ -137,7 +137,7 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
     job_namespaces = {j.job.id: j.job.namespace for j in jobs}
     regions = {e.endpoint.id: e.endpoint.region for e in endpoints}
     granted = {s.space.id: s.space.hardware or s.space.requested_hardware for s in spaces if s.cost.granted}
-    unsure = {s.space.id for s in spaces if s.cost.granted is None}  # statement unread: paid hardware may be granted
+    unsure = {s.space.id for s in spaces if s.cost.granted is None}  # paid hardware that may be granted
 
     def price_of(kind: str, key: str) -> HardwarePrice:
         namespace = job_namespaces.get(key, "") if kind == "job" else key.partition("/")[0]

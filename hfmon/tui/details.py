@@ -54,7 +54,7 @@ def own_price(kind: str, hardware: str | None, cost: ResourceCost) -> HardwarePr
         if cost.granted:
             return Decimal(0)
         if cost.price is None or (cost.granted is None and cost.price.usd_per_hour > 0):
-            return None  # unpriced, or maybe granted (its statement unread)
+            return None  # unpriced, or maybe granted (no statement line for it)
         return cost.price.usd_per_hour
     return price_of
 

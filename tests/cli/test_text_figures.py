@@ -51,7 +51,8 @@ def test_credits_already_used_up_do_not_say_they_run_out_later() -> None:
 def test_an_unpriced_resource_billed_now_is_not_left_out_silently() -> None:
     spaces = (space("alice/gpu", hardware="h100"), space("alice/t4", hardware="t4-small"),
               space("alice/idle", stage="SLEEPING", hardware="t4-small"))
-    stmt = statement("alice", line("spaces/h100/minutes", "alice/gpu", "60", "4.5", unit="0.075"))
+    stmt = statement("alice", line("spaces/h100/minutes", "alice/gpu", "60", "4.5", unit="0.075"),
+                     line("spaces/t4-small/minutes", "alice/t4", "60", "0.4", unit="0.006667"))  # not granted
     snap = snapshot(namespace("alice", billing=billing("alice"), spaces=spaces, statement=stmt),
                     spaces_hw=(flavor("t4-small", "0.006667", gpu=True),))
     text = render_text(evaluate(snap, History(), Config(), NOW))

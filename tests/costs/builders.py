@@ -86,6 +86,12 @@ def statement(ns: str, *lines: UsageLine) -> PeriodStatement:
     return PeriodStatement(ns, "p1", PERIOD_START, PERIOD_END, tuple(lines))
 
 
+def paid(ns: str, *spaces: Space, minutes: str = "0", total: str = "0") -> PeriodStatement:
+    """The test period's statement with a line, not granted, for each Space on the hardware it runs on (so its
+    hardware is known to be paid: without a line, whether it is granted is unknown)."""
+    return statement(ns, *(line(f"spaces/{s.hardware}/minutes", s.id, minutes, total) for s in spaces if s.hardware))
+
+
 def space(sid: str, stage: str = "RUNNING", hardware: str | None = "t4-small", sleep: int | None = 3600,
           replicas: int | None = 1) -> Space:
     """A Space."""

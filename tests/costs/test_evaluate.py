@@ -23,6 +23,7 @@ from tests.costs.builders import (
     missing,
     namespace,
     ok,
+    paid,
     snapshot,
     space,
     statement,
@@ -344,7 +345,7 @@ def test_a_space_is_priced_on_the_hardware_it_runs_on_else_on_the_one_it_asked_f
     upgrading = replace(space("alice/up"), requested_hardware="a10g-small")
     building = replace(space("alice/new", stage="BUILDING", hardware=None), requested_hardware="a10g-small")
     snap = snapshot(namespace("alice", billing=billing("alice"), spaces=(upgrading, building),
-                              statement=statement("alice")),  # read, and no grant in it
+                              statement=paid("alice", upgrading)),  # read: t4-small is not granted
                     spaces_hw=(flavor("t4-small", "0.006667", gpu=True), flavor("a10g-small", "0.02", gpu=True)))
     rows = {r.space.id: r.cost for r in evaluate(snap, History(), Config(), NOW).spaces}
     price_up, price_new = rows["alice/up"].price, rows["alice/new"].price

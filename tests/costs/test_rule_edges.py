@@ -28,6 +28,7 @@ from tests.costs.builders import (
     job,
     line,
     namespace,
+    paid,
     replace,
     snapshot,
     space,
@@ -42,7 +43,8 @@ def test_a_space_scaled_up_is_billed_for_the_replicas_it_runs_not_the_ones_reque
     scaled_up = replace(space("alice/chat"), replicas_requested=1, replicas_current=3)
     not_reported = replace(space("alice/echo"), replicas_requested=2, replicas_current=None)
     assert (space_replicas(scaled_up), space_replicas(not_reported)) == (3, 2)
-    snap = snapshot(namespace("alice", spaces=(scaled_up, not_reported), statement=statement("alice")),
+    snap = snapshot(namespace("alice", spaces=(scaled_up, not_reported),
+                              statement=paid("alice", scaled_up, not_reported)),
                     spaces_hw=(flavor("t4-small", "0.01", gpu=True),))  # $0.60/h a replica; no grant
     r = evaluate(snap, History(), Config(), NOW)
     assert [row.cost.cost_per_hour_usd for row in r.spaces] == [D("1.80"), D("1.20")]

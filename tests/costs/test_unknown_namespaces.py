@@ -33,6 +33,7 @@ from tests.costs.builders import (
     space,
     statement,
 )
+from tests.costs.builders import paid as paid_statement
 
 NOW = at(20)
 ACCOUNT = ("account",)
@@ -168,7 +169,7 @@ def test_without_a_statement_a_space_on_paid_hardware_costs_an_unknown_amount_no
     assert r.running_cost_per_hour_usd == Total(D(0), ("grant:space alice/demo (a10g-small)",
                                                        "grant:space alice/cpu (cpu-upgrade)"))
     text = render_text(r)
-    assert "not in it: 2 maybe granted (statement unread)" in text
+    assert "not in it: 2 maybe granted (no statement line for it)" in text
     assert "  alice/demo                 RUNNING      a10g-small          unknown          —" in text.splitlines()
     assert "runs on a10g-small ($/h unknown) and never sleeps" in text
     assert report_document(r)["spaces"][0]["granted"] is None
@@ -182,14 +183,14 @@ def test_without_a_statement_no_saving_or_breach_is_claimed_for_a_space_that_may
     result = check_policy(r, Policy(gpu_space_max_sleep_s=3600), catalog)
     assert result.breaches == () and not result.holds
     assert result.unchecked == ("no GPU Space without a sleep time of at most 1h: space alice/demo (whether it is "
-                                "granted is unknown: statement unread)",)  # alice/asleep sleeps within the rule
+                                "granted is unknown: no statement line for it)",)  # alice/asleep sleeps within the rule
 
 
 def test_without_a_statement_history_prices_a_maybe_granted_space_as_unknown_too() -> None:
     # alice/demo has run on a10g-small ($1.00002/h) for 3 days of history; its statement was not read
     start = NOW - timedelta(days=3)
-    snap = snapshot(namespace("alice", billing=billing("alice"), statement=missing("statement:alice"),
-                              spaces=(space("alice/demo", hardware="a10g-small", sleep=None),)),
+    demo = space("alice/demo", hardware="a10g-small", sleep=None)
+    snap = snapshot(namespace("alice", billing=billing("alice"), statement=missing("statement:alice"), spaces=(demo,)),
                     spaces_hw=(flavor("a10g-small", "0.016667", gpu=True),))
     history = History(changes=(StateChange("space", "alice/demo", start, "RUNNING", "a10g-small", 1),),
                       poll_runs=(PollRun(start, NOW, 60.0),))
@@ -197,9 +198,13 @@ def test_without_a_statement_history_prices_a_maybe_granted_space_as_unknown_too
     assert r.spaces[0].cost.hourly_usd and set(r.spaces[0].cost.hourly_usd) == {None}  # each hour unknown
     spent = r.window_total("24h", "alice")
     assert spent is not None and spent.product("spaces").known is None  # not 24 x $1.00002 as if paid
-    read = replace(snap, namespaces=(replace(snap.namespaces[0], statement=ok("statement:alice",
-                                                                              statement("alice"))),))
-    paid = evaluate(read, history, Config(), NOW)  # read, and no grant in it: the catalog price holds
+    no_line = replace(snap, namespaces=(replace(snap.namespaces[0], statement=ok("statement:alice",
+                                                                                 statement("alice"))),))
+    # read, but no line on its hardware yet (as at the start of a period): whether it is granted is still unknown
+    assert set(evaluate(no_line, history, Config(), NOW).spaces[0].cost.hourly_usd) == {None}
+    read = replace(snap, namespaces=(replace(snap.namespaces[0], statement=ok(
+        "statement:alice", paid_statement("alice", demo))),))
+    paid = evaluate(read, history, Config(), NOW)  # its line is not granted: the catalog price holds
     assert set(paid.spaces[0].cost.hourly_usd) == {D("1.00002")}
     paid_spent = paid.window_total("24h", "alice")
     assert paid_spent is not None and paid_spent.product("spaces").value == D("24.00048")

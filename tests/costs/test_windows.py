@@ -9,7 +9,18 @@ from hfmon.costs import evaluate
 from hfmon.costs.windows import usage_between
 from hfmon.history import History, PollRun, StateChange, UsagePoint
 from hfmon.report import Report
-from tests.costs.builders import PERIOD_START, D, at, billing, endpoint, flavor, namespace, snapshot, space, statement
+from tests.costs.builders import (
+    PERIOD_START,
+    D,
+    at,
+    billing,
+    endpoint,
+    flavor,
+    namespace,
+    paid,
+    snapshot,
+    space,
+)
 
 NOW = at(20)  # Nov 20 00:00; the Space costs $0.01/min = $0.60/h
 
@@ -19,7 +30,8 @@ def used(when_: object, usd: str, start: object = PERIOD_START) -> UsagePoint:
 
 
 def report(polls_from: object = at(18), endpoints: tuple[object, ...] = (), statement_read: bool = True) -> Report:
-    """alice's Space and endpoints over a day of history; her statement read (no grant in it) unless not."""
+    """alice's Space and endpoints over a day of history; her statement read (its Space's line not granted) unless
+    not."""
     changes = (StateChange("space", "alice/chat", at(19, 18), "RUNNING", "t4-small", 1),
                StateChange("space", "alice/chat", at(19, 20), "SLEEPING", "t4-small", 0),
                StateChange("space", "alice/chat", at(19, 22, 30), "RUNNING", "t4-small", 1))
@@ -27,8 +39,9 @@ def report(polls_from: object = at(18), endpoints: tuple[object, ...] = (), stat
                                  f"aws/{e.instance_type}/x1", 1) for e in endpoints)  # type: ignore[attr-defined]
     usage = (used(at(18), "1.00"), used(at(19, 19), "1.50"), used(at(19, 23, 30), "2.25"), used(NOW, "2.50"))
     runs = (PollRun(polls_from, NOW, 60.0),)  # type: ignore[arg-type]
-    read = {"statement": statement("alice")} if statement_read else {}
-    snap = snapshot(namespace("alice", billing=billing("alice", used="2.50"), spaces=(space("alice/chat"),),
+    chat = space("alice/chat")
+    read = {"statement": paid("alice", chat)} if statement_read else {}
+    snap = snapshot(namespace("alice", billing=billing("alice", used="2.50"), spaces=(chat,),
                               endpoints=endpoints, **read), spaces_hw=(flavor("t4-small", "0.01", gpu=True),))
     return evaluate(snap, History(usage=usage, changes=changes, poll_runs=runs), Config(), NOW)
 
