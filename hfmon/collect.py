@@ -50,6 +50,11 @@ HOURS = 3600.0
 ACTIVE_JOB_STAGES = ("RUNNING", "SCHEDULING")
 ORG_ENDPOINTS_HINT = ("this org has no Inference Endpoints billing set up, or the token cannot read its "
                       "Endpoints (fine-grained: inference.endpoints.write on the org)")
+USER_ENDPOINTS_HINT = ("Hugging Face accepted the token but not for Inference Endpoints: a fine-grained token needs "
+                       "\"Inference Endpoints\" permissions (inference.endpoints.write) at "
+                       "https://huggingface.co/settings/tokens")
+SCOPE_HINT = ("Hugging Face accepted the token but not for this: a fine-grained token lacks the permission; "
+              "add it at https://huggingface.co/settings/tokens")
 
 
 @dataclass
@@ -87,6 +92,9 @@ class Collector:
         self._finished_jobs: dict[str, tuple[datetime, tuple[Job, ...]]] = {}
         self._model_weights: dict[str, tuple[datetime, ModelWeights]] = {}  # repo id -> (fetched at, weights)
         self._weights_asked: dict[str, asyncio.Task[ModelWeights]] = {}  # this poll's model infos under way
+        self._denied_by_401 = 0  # sources this poll that answered 401 while whoami had accepted the token
+        self._recheck_token = False  # ask whoami again, not its cache: a 401 came while only the cache vouched
+        self._account_cached = False  # this poll's whoami came from the cache
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
@@ -107,6 +115,7 @@ class Collector:
         prints the Report's figures skips those requests, and its namespaces carry no `models` source)."""
         gov, c = self.client.governor, self.client
         self._weights_asked = {}
+        self._denied_by_401 = 0
         sent0, retries0, started = gov.requests_sent, gov.retries, monotonic()
         now = self.clock.now()
         prev = PreviousSources(previous)
@@ -126,6 +135,9 @@ class Collector:
                             for ns, kind in targets]
             if account.status is SourceStatus.OK:
                 self._cache["account"] = account
+            # A 401 was read as a missing permission on the word of a cached whoami: the token may have been
+            # revoked since, so the next poll asks whoami itself (its 401 then says "token rejected").
+            self._recheck_token = self._denied_by_401 > 0 and self._account_cached
         remaining, reset = gov.remaining(), gov.reset_in_s()
         held = gov.blocked_for_s()
         if held is not None:  # a 429 holds every request: the quota is as good as used up until then
@@ -159,7 +171,8 @@ class Collector:
 
     async def _account(self, prev: PreviousSources) -> SourceResult[Account]:
         """whoami (cached for hours): the user, its orgs and their plans, in one request."""
-        hit = self._fresh_cached("account", self.settings.identity_ttl_s, prev)
+        hit = None if self._recheck_token else self._fresh_cached("account", self.settings.identity_ttl_s, prev)
+        self._account_cached = hit is not None
         if hit is not None:
             return hit
         return await self._source("account", self.client.whoami, self._cache.get("account") or prev.get("account"))
@@ -169,10 +182,13 @@ class Collector:
         c, user = self.client, kind == "user"
         start = calendar_month(now).start  # when included credits reset
         token_ok = account.status in (SourceStatus.OK, SourceStatus.STALE)
+        # whoami accepted the token: a 401 from one API is then that API refusing it (a fine-grained token without
+        # the permission), not a rejected token
+        scoped = {"auth_means_no_access": account.status is SourceStatus.OK, "auth_hint": SCOPE_HINT}
 
         async def src(kind_: str, fetch: Callable[[], Awaitable[T]], **kw: Any) -> SourceResult[T]:
             name = f"{kind_}:{ns}"
-            return await self._source(name, fetch, prev.get(name), **kw)
+            return await self._source(name, fetch, prev.get(name), **{**scoped, **kw})
 
         async with asyncio.TaskGroup() as tg:  # _source never raises, so one failure cancels nothing
             # Paginated listings first: they are the longest chains, so they should not queue behind the rest.
@@ -184,7 +200,8 @@ class Collector:
             # and the storage totals are unknown, and the user should see why (not an empty breakdown).
             live = tg.create_task(src("live", lambda: c.usage_live(ns, user=user)))
             # An org whose Endpoints the token cannot read answers 401 on the whole Endpoints API: no access.
-            org_endpoints = {"auth_means_no_access": token_ok and not user, "auth_hint": ORG_ENDPOINTS_HINT}
+            org_endpoints = ({"auth_means_no_access": token_ok, "auth_hint": ORG_ENDPOINTS_HINT} if not user
+                             else {**scoped, "auth_hint": USER_ENDPOINTS_HINT})
             endpoints = tg.create_task(src("endpoints", lambda: c.endpoints(ns), **org_endpoints))
             # Chained on the listing, not on the whole poll: the model infos overlap the longer listings.
             models = tg.create_task(self._models_served(ns, endpoints, prev)) if model_sizes else None
@@ -198,7 +215,7 @@ class Collector:
             ttl = self.settings.listings_ttl_s
 
             def listing(kind_: str, fetch: Callable[[], Awaitable[T]]) -> asyncio.Task[SourceResult[T]]:
-                return tg.create_task(self._cached_source(f"{kind_}:{ns}", ttl, fetch, prev))
+                return tg.create_task(self._cached_source(f"{kind_}:{ns}", ttl, fetch, prev, **scoped))
 
             model_repos = listing("model_repos", lambda: c.hub_repos(ns, "model"))
             dataset_repos = listing("dataset_repos", lambda: c.hub_repos(ns, "dataset"))
@@ -303,6 +320,7 @@ class Collector:
         result = await self._attempt(name, fetch, previous, auth_means_no_access, auth_hint)
         if result.status is SourceStatus.NO_ACCESS:
             self._denied[name] = (self.clock.now(), result)
+            self._denied_by_401 += result.http_status == 401
         else:
             self._denied.pop(name, None)
         return result

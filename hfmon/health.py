@@ -55,8 +55,9 @@ class SourceState:
 
     @property
     def token_rejected(self) -> bool:
-        """It failed because HF rejected the token. A 401 that only means "no access" (an org's Endpoints
-        API, say) was already turned into NO_ACCESS by collect, so it does not count."""
+        """It failed because HF rejected the token. A 401 from one API while whoami accepted the token (a
+        fine-grained token without that API's permission, an org's Endpoints) was already turned into NO_ACCESS
+        by collect, so it does not count; whoami's own 401 does."""
         return not self.answered and (self.failure is Failure.REJECTED_TOKEN or self.http_status == 401)
 
 

@@ -376,6 +376,21 @@ class Report:
         """The polled namespaces, in the order their sources are listed (`billing:acme` → acme)."""
         return tuple(dict.fromkeys(s.scope for s in self.sources if s.scope))
 
+    @property
+    def namespaces_not_visible(self) -> tuple[str, ...]:
+        """Polled namespaces that whoami lists neither as the account nor as one of its orgs: the token cannot see
+        them (a mistyped `--namespace`, or an org the account is not a member of). Empty when whoami was not read."""
+        if self.account is None:
+            return ()
+        visible = {self.account.name, *(o.name for o in self.orgs)}
+        return tuple(ns for ns in self.namespaces if ns not in visible)
+
+    def not_visible_why(self, namespace: str) -> str:
+        """What to tell a user about a namespace in `namespaces_not_visible`."""
+        account = self.account.name if self.account else "the account"
+        return (f"{namespace} is not {account} or one of its orgs, so the token cannot see it "
+                "(check the name given to --namespace)")
+
     def source(self, name: str) -> SourceState | None:
         """The state of one source by name (`account`, `billing:acme`), if it was polled."""
         return next((s for s in self.sources if s.name == name), None)

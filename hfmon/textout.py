@@ -63,7 +63,8 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
         text = f"Credits   {namespace} Inference Providers: unknown: {scrub(why)}"
         out += [paint(line, "yellow") for line in textwrap.wrap(text, WIDTH, subsequent_indent=" " * 10)]
     if not report.credits and not report.credits_unknown:
-        out.append(_fit(paint(f"Credits   {_why_no_credits(report)}", "yellow")))
+        out += [paint(line, "yellow") for line in textwrap.wrap(f"Credits   {scrub(_why_no_credits(report))}", WIDTH,
+                                                                subsequent_indent=" " * 10)]
     out += _groups(report, paint)
     if report.invoices:
         out.append(_fit(f"{paint('Invoice', 'bold')}   " + " · ".join(
@@ -115,10 +116,16 @@ def _missing(total: Total[Decimal] | Total[int], report: Report, paint: _Paint) 
 
 def _why_no_credits(report: Report) -> str:
     """Why no credits are shown: what happened to the user's billing source, in its own words."""
-    user = report.account.name if report.account else None
-    source = report.source(f"billing:{user}") if user else None
-    if source is None:
+    if report.account is None:
         return "unknown: the account could not be read"
+    hidden = report.namespaces_not_visible
+    if hidden:
+        return "unknown: " + "; ".join(report.not_visible_why(ns) for ns in hidden)
+    user = report.account.name  # its billing, else (with --namespace) the first polled namespace's
+    names = [user] if user in report.namespaces else list(report.namespaces)
+    source = next((s for ns in names if (s := report.source(f"billing:{ns}")) is not None), None)
+    if source is None:
+        return "unknown: no namespace's billing was polled"
     if source.failure is Failure.NO_ACCESS:
         return "no billing access: add the billing read permission to see credits"
     if source.failure is None:

@@ -13,7 +13,12 @@ from hfmon.api.hub import HubClient
 from hfmon.api.urls import BaseUrls
 from hfmon.clock import FrozenClock
 from hfmon.collect import Collector, CollectorSettings
-from hfmon.fakehub import FULL_TOKEN, NO_BILLING_TOKEN, FakeHub, Faults, Scenario, demo_scenario
+from hfmon.config import Config
+from hfmon.costs import evaluate
+from hfmon.fakehub import FULL_TOKEN, NO_BILLING_TOKEN, NO_ENDPOINTS_TOKEN, FakeHub, Faults, Scenario, demo_scenario
+from hfmon.fakehub.faults import RouteFault
+from hfmon.health import Health
+from hfmon.history import History
 from hfmon.models import Snapshot, SourceStatus
 
 BILLING_KINDS = ("billing", "statement", "job_charges", "sessions", "live", "resource_group_usage")
@@ -179,3 +184,39 @@ async def test_near_the_rate_limit_optional_sources_are_skipped_and_no_429_is_pr
                or "rate limit is used up" in (s.error or "")]
     assert skipped
     assert snap.rate_limit_remaining is not None and snap.rate_limit_remaining <= 5
+
+
+async def test_a_token_whoami_accepts_but_the_endpoints_api_refuses_loses_only_the_endpoints() -> None:
+    """A fine-grained token without the Inference Endpoints permissions: the Endpoints API answers 401, whoami 200.
+    Those sources are NO ACCESS with what to do; everything else is read as with the full token; not "rejected"."""
+    full = {s.name: s.status for s in (await make(demo_scenario())[0].poll()).sources()}
+    col, _ = make(demo_scenario(), NO_ENDPOINTS_TOKEN)
+    snap = await col.poll()
+    seen = {s.name: s.status for s in snap.sources()}
+    refused = {name for name in seen if kind(name) in ("endpoints", "endpoint_catalog")}
+    assert refused and all(s.http_status == 401 for s in snap.sources() if s.name in refused)
+    assert {name: status for name, status in seen.items() if name not in refused} == {
+        name: status for name, status in full.items() if name not in refused and kind(name) != "models"}
+    assert {seen[name] for name in refused} == {SourceStatus.NO_ACCESS}
+    ada = snap.namespace("ada")
+    assert ada is not None and "Inference Endpoints" in (ada.endpoints.hint or "")
+    report = evaluate(snap, History(), Config(), snap.taken_at)
+    assert report.health is Health.OK and report.rejected_by is None
+
+
+async def test_a_401_on_the_word_of_a_cached_whoami_makes_the_next_poll_ask_whoami_again() -> None:
+    col, hub = make(demo_scenario())
+    first = await col.poll()
+    assert first.account.status is SourceStatus.OK and hub.requests.count("/api/whoami-v2") == 1
+    await col.poll(first)
+    assert hub.requests.count("/api/whoami-v2") == 1  # cached for hours
+    hub.route_faults.append(RouteFault("/v2/endpoint/ada", status=401, reason="Invalid credentials"))
+    second = await col.poll(first)
+    endpoints = second.namespace("ada")
+    assert endpoints is not None and endpoints.endpoints.status is SourceStatus.NO_ACCESS
+    assert hub.requests.count("/api/whoami-v2") == 1  # this poll believed the cached whoami
+    hub.route_faults.append(RouteFault("/api/whoami-v2", status=401, reason="Invalid credentials"))
+    third = await col.poll(second)
+    assert hub.requests.count("/api/whoami-v2") == 2  # asked again: a revoked token is then said as such
+    assert third.account.http_status == 401
+    assert evaluate(third, History(), Config(), third.taken_at).health is Health.TOKEN_REJECTED

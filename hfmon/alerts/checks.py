@@ -115,6 +115,8 @@ def _billing_unknown(report: Report, namespace: str) -> str:
     said = report.why_credits_unknown(namespace)
     if said is not None:
         return said
+    if namespace in report.namespaces_not_visible:
+        return report.not_visible_why(namespace)
     source = report.source(f"billing:{namespace}")
     if source is None:
         return f"billing:{namespace} was not polled"

@@ -16,7 +16,15 @@ from typing import Any, Protocol, TypeVar, cast
 import httpx2
 
 from hfmon.fakehub import faults as fl
-from hfmon.fakehub.scenario import FULL_TOKEN, NO_BILLING_TOKEN, RATE_LIMIT_QUOTA, EndpointDef, Faults, Scenario
+from hfmon.fakehub.scenario import (
+    FULL_TOKEN,
+    NO_BILLING_TOKEN,
+    NO_ENDPOINTS_TOKEN,
+    RATE_LIMIT_QUOTA,
+    EndpointDef,
+    Faults,
+    Scenario,
+)
 from hfmon.fakehub.traffic import Traffic
 from hfmon.fakehub.wire import JSON_TYPE, HTTPError, Req, Resp, dumps, error_resp
 
@@ -37,7 +45,7 @@ class Created(Protocol):
 
 
 C = TypeVar("C", bound=Created)
-TOKENS = {FULL_TOKEN: "full", NO_BILLING_TOKEN: "nobilling"}
+TOKENS = {FULL_TOKEN: "full", NO_BILLING_TOKEN: "nobilling", NO_ENDPOINTS_TOKEN: "noendpoints"}
 INVALID = "Invalid credentials in Authorization header"
 
 
@@ -87,7 +95,7 @@ class Ctx:
     hub: FakeHub
     req: Req
     now: datetime
-    who: str | None  # "full", "nobilling" or None (anonymous)
+    who: str | None  # "full", "nobilling", "noendpoints" or None (anonymous)
 
     @property
     def scn(self) -> Scenario:

@@ -33,8 +33,8 @@ def _check(ctx: Ctx, ns: str) -> None:
     org = ctx.scn.org(ns)
     if ns != ctx.scn.user.name and org is None:
         raise not_found("Organization not found")
-    if ctx.who != "full" or (org is not None and not org.billing_readable):
-        raise HTTPError(403, NO_BILLING if ctx.who != "full" else
+    if ctx.who == "nobilling" or (org is not None and not org.billing_readable):
+        raise HTTPError(403, NO_BILLING if ctx.who == "nobilling" else
                         f"You need to be an admin of {ns} with billing access to read its usage")
 
 
@@ -310,7 +310,7 @@ def route(ctx: Ctx) -> Resp | None:
     handler = ROUTES.get(rest)
     if handler is None or (rest == "usage/jobs" and ns != ctx.scn.user.name):
         return None  # HF has no `organizations/{org}/billing/usage/jobs` (hf-api.md 0.5): 404 like the real one
-    if rest == "usage/jobs" and ctx.hub.faults.schema_drift and ctx.need_auth() != "full":
+    if rest == "usage/jobs" and ctx.hub.faults.schema_drift and ctx.need_auth() == "nobilling":
         return jobs_denied(ctx)
     _check(ctx, ns)
     return handler(ctx, ns)

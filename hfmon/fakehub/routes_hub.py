@@ -48,11 +48,12 @@ def auth_block(ctx: Ctx) -> dict[str, Any]:
     if ctx.who == "full":
         return {"type": "access_token", "accessToken": {"displayName": "hfmon-demo", "role": "write",
                                                         "createdAt": "2026-07-01T10:00:00.000Z"}}
+    # the no-billing token may manage Endpoints; the no-endpoints one may read billing instead
+    endpoints = ["inference.endpoints.write"] if ctx.who == "nobilling" else ["user.billing.read"]
     scoped = [{"entity": {"_id": scn.user.id, "type": "user", "name": scn.user.name},
-               "permissions": ["repo.content.read", "inference.serverless.write", "inference.endpoints.write",
-                               "job.write"]}]
+               "permissions": ["repo.content.read", "inference.serverless.write", *endpoints, "job.write"]}]
     scoped += [{"entity": {"_id": o.id, "type": "org", "name": o.name},
-                "permissions": ["repo.content.read", "org.read", "inference.endpoints.write"]} for o in scn.orgs]
+                "permissions": ["repo.content.read", "org.read", *endpoints]} for o in scn.orgs]
     return {"type": "access_token", "accessToken": {
         "displayName": "hfmon-readonly", "role": "fineGrained", "createdAt": "2026-09-14T08:30:00.000Z",
         "fineGrained": {"canReadGatedRepos": False, "global": [], "scoped": scoped}}}

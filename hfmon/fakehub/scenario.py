@@ -26,6 +26,9 @@ from hfmon.fakehub.timeline import Interval
 
 FULL_TOKEN = "hf_fake_full_0123456789abcdefFULL"
 NO_BILLING_TOKEN = "hf_fake_nobilling_0123456789abcdNB"
+# a fine-grained token that may read billing but lacks the Inference Endpoints permissions: whoami accepts it, the
+# Endpoints API answers 401 (as it does for an org whose Endpoints the token cannot read)
+NO_ENDPOINTS_TOKEN = "hf_fake_noendpoints_0123456789abNE"
 
 SPACE_BILLED = frozenset({"APP_STARTING", "RUNNING", "RUNNING_BUILDING", "RUNNING_APP_STARTING"})
 ENDPOINT_BILLED = frozenset({"initializing", "running"})

@@ -6,11 +6,11 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from hfmon.fakehub import NO_BILLING_TOKEN, FakeHub, Scenario, demo_scenario
+from hfmon.fakehub import NO_BILLING_TOKEN, NO_ENDPOINTS_TOKEN, FakeHub, Scenario, demo_scenario
 from hfmon.fakehub.demo import START
 from hfmon.fakehub.scenario import ENDPOINT_BILLED, JOB_BILLED, SPACE_BILLED
 from hfmon.fakehub.timeline import Interval
-from tests.fakehub.conftest import HUB, Clock, get, get_json
+from tests.fakehub.conftest import HUB, IE, Clock, get, get_json
 
 NOV = datetime(2026, 11, 1, tzinfo=START.tzinfo)
 BILLING = ["/api/settings/billing/usage-v2", "/api/settings/billing/usage", "/api/settings/billing/usage/jobs",
@@ -49,6 +49,19 @@ def test_every_billing_route_is_403_without_billing_read(hub: FakeHub) -> None:
     assert r.status_code == 403
     for path in ("/api/whoami-v2", "/api/spaces?author=ada", "/api/jobs/ada", "/api/settings/repositories"):
         assert get(hub, HUB + path, NO_BILLING_TOKEN).status_code == 200
+
+
+def test_a_token_without_endpoints_permissions_reads_billing_but_gets_401_from_the_endpoints_api(hub: FakeHub) -> None:
+    me = get_json(hub, HUB + "/api/whoami-v2", NO_ENDPOINTS_TOKEN)
+    (mine,) = [s for s in me["auth"]["accessToken"]["fineGrained"]["scoped"] if s["entity"]["type"] == "user"]
+    assert "user.billing.read" in mine["permissions"] and "inference.endpoints.write" not in mine["permissions"]
+    for ns in ("ada", "ada-labs"):
+        assert get(hub, f"{IE}/endpoint/{ns}", NO_ENDPOINTS_TOKEN).status_code == 401
+        assert get(hub, f"{IE}/provider/{ns}", NO_ENDPOINTS_TOKEN).status_code == 401
+    for path in ("/api/settings/billing/usage-v2", "/api/settings/billing/usage", "/api/settings/billing/usage/jobs",
+                 "/api/spaces/zero-gpu/quota", "/api/organizations/ada-labs/billing/usage"):
+        assert get(hub, HUB + path, NO_ENDPOINTS_TOKEN).status_code == 200, path
+    assert get(hub, HUB + "/api/organizations/northwind/billing/usage", NO_ENDPOINTS_TOKEN).status_code == 403
 
 
 def test_enterprise_org_billing_is_403_even_with_the_full_token(hub: FakeHub) -> None:
