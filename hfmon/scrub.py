@@ -39,10 +39,17 @@ def register_secret(secret: str) -> None:
             _shortest[0] = min(_shortest[0], len(secret))
 
 
+def is_clean(text: str) -> bool:
+    """Whether `text` is safe to show as it is (`scrub` returns it unchanged): the common case, checked first, and
+    cheap enough for every name of a long listing."""
+    return text.isprintable() and "hf_" not in text and (len(text) < _shortest[0]
+                                                         or not any(s in text for s in _secrets))
+
+
 def scrub(text: str) -> str:
     """`text` safe to show: tokens masked, escape sequences and control characters removed, one line."""
-    if text.isprintable() and "hf_" not in text and (len(text) < _shortest[0] or not any(s in text for s in _secrets)):
-        return text  # the common case: nothing to do, and cheap enough for every name of a long listing
+    if is_clean(text):
+        return text
     # Controls go first: a token with an escape in its middle must not survive as two harmless halves.
     text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", _ESCAPES.sub("", text)))
     for secret in sorted(_secrets, key=len, reverse=True):

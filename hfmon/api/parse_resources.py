@@ -39,7 +39,7 @@ from hfmon.models import (
     ScheduledJob,
     Space,
 )
-from hfmon.scrub import scrub
+from hfmon.scrub import is_clean, scrub
 
 
 def _items(data: Json, where: str) -> list[Json]:
@@ -173,22 +173,34 @@ def parse_jobs(data: Json, namespace: str) -> tuple[Job, ...]:
 
 
 def parse_repos(data: Json, namespace: str) -> tuple[RepoStorage, ...]:
-    """One page of `GET .../settings/repositories` → storage per repo."""
+    """One page of `GET .../settings/repositories` → storage per repo.
+
+    A row whose fields have the usual types, clean text and a plausible size is taken as it is (a 20× account
+    lists 50,000 rows); any other row goes through `_repo`, which gives the same value or names what is wrong."""
     out = []
+    low, high = BYTES.low, BYTES.high
     for i, raw in enumerate(_items(data, "repositories")):
-        w = f"repositories[{i}]"
-        r = as_obj(raw, w)
-        size = r.get("storage")
-        out.append(RepoStorage(
-            namespace=namespace,
-            id=need_str(r, "id", w),
-            type=need_str(r, "type", w),
-            private=need_str(r, "visibility", w) != "public",  # private or protected: the files are not public
-            # an int is checked as it is (a 20× account lists 50,000): the Decimal path gives the same int
-            bytes=check(size, f"{w}.storage", BYTES) if type(size) is int else int(need_number(r, "storage", w,
-                                                                                                BYTES)),
-        ))
+        if type(raw) is dict:
+            repo_id, kind, visibility, size = raw.get("id"), raw.get("type"), raw.get("visibility"), raw.get("storage")
+            if (type(repo_id) is str and type(kind) is str and type(visibility) is str and type(size) is int
+                    and low <= size <= high and is_clean(repo_id) and is_clean(kind) and is_clean(visibility)):
+                out.append(RepoStorage(namespace, repo_id, kind, visibility != "public", size))
+                continue
+        out.append(_repo(raw, f"repositories[{i}]", namespace))
     return tuple(out)
+
+
+def _repo(raw: Json, w: str, namespace: str) -> RepoStorage:
+    """One row of `settings/repositories`, every field checked (BadResponseError naming the field)."""
+    r = as_obj(raw, w)
+    size = r.get("storage")
+    return RepoStorage(
+        namespace=namespace,
+        id=need_str(r, "id", w),
+        type=need_str(r, "type", w),
+        private=need_str(r, "visibility", w) != "public",  # private or protected: the files are not public
+        bytes=check(size, f"{w}.storage", BYTES) if type(size) is int else int(need_number(r, "storage", w, BYTES)),
+    )
 
 
 def parse_hardware(data: Json, where: str = "hardware") -> tuple[HardwareFlavor, ...]:

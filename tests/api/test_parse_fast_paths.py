@@ -1,14 +1,18 @@
 """The parsers' fast paths (an int field checked without a Decimal, a dict taken as an object at once, a text
-shorter than any secret left as it is) give what the general paths give, errors included."""
+shorter than any secret left as it is, a listing row of the usual shape taken as it is) give what the general paths
+give, errors included."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hfmon.api.parse_common import BYTES, COUNT, REPLICAS, Bound, number, opt_int, opt_obj, to_int
-from hfmon.api.parse_resources import parse_repos, parse_spaces
+from hfmon.api.parse_repos import _hub_repo, parse_hub_repos
+from hfmon.api.parse_resources import _repo, parse_repos, parse_spaces
 from hfmon.errors import BadResponseError
 from hfmon.scrub import MASK, register_secret, scrub
 
@@ -82,3 +86,44 @@ def test_a_repository_size_is_what_the_decimal_path_gives(size: object) -> None:
 
     bad_missing = "unexpected response: repositories[0].storage: missing required field"
     assert parsed() == decimal_path()
+
+
+TEXTS = st.one_of(st.sampled_from(["org/repo", "model", "dataset", "public", "private", "protected", "",
+                                   "hf_" + "a" * 30, "a\x1b[2Jb", "tab\there", "zero\u200bwidth",
+                                   "pub\u200blic"]),  # public only once scrubbed
+                  st.text(max_size=12))
+EDGES = [-1, 0, int(COUNT.high), int(COUNT.high) + 1, int(BYTES.high), int(BYTES.high) + 1]  # the bounds, and past them
+NUMBERS = st.one_of(st.none(), st.integers(min_value=-5, max_value=2**63), st.sampled_from(EDGES),
+                    st.booleans(), st.floats(allow_nan=True), st.sampled_from(["12", "x", "1e3"]))
+ANY = st.one_of(TEXTS, NUMBERS, st.lists(st.integers(), max_size=2))
+
+
+def outcome(parse: Callable[[], object]) -> object:
+    try:
+        return parse()
+    except BadResponseError as exc:
+        return exc.message
+
+
+@settings(max_examples=400)
+@given(st.one_of(st.fixed_dictionaries({"id": TEXTS, "type": TEXTS, "visibility": TEXTS},
+                                       optional={"storage": NUMBERS}),
+                 st.fixed_dictionaries({}, optional={"id": ANY, "type": ANY, "visibility": ANY, "storage": NUMBERS}),
+                 ANY))
+def test_a_storage_row_is_what_the_general_path_gives(row: object) -> None:
+    assert outcome(lambda: parse_repos([row], "acme")) == outcome(lambda: (_repo(row, "repositories[0]", "acme"),))
+
+
+HUB_FIELDS = {"private": st.one_of(st.booleans(), ANY), "downloads": NUMBERS, "likes": NUMBERS, "usedStorage": NUMBERS,
+              "lastModified": st.one_of(st.none(), st.integers(min_value=0, max_value=2**40), st.sampled_from(
+                  ["2026-08-01T00:00:00.000Z", "2026-08-01T00:00:00+02:00", "yesterday",
+                   "2026-08-01T00:00:00.123456789Z"]))}
+
+
+@settings(max_examples=400)
+@given(st.one_of(st.fixed_dictionaries({"id": TEXTS}, optional=HUB_FIELDS),
+                 st.fixed_dictionaries({}, optional={"id": ANY, **HUB_FIELDS}), ANY),
+       st.sampled_from(["model", "dataset"]))
+def test_a_model_or_dataset_row_is_what_the_general_path_gives(row: object, kind: str) -> None:
+    assert (outcome(lambda: parse_hub_repos([row], "acme", kind))
+            == outcome(lambda: (_hub_repo(row, f"{kind}s[0]", "acme", kind),)))
