@@ -68,7 +68,16 @@ def usd(value: Decimal | None) -> float | None:
 
 def number(value: Decimal | None, places: str = "0.01") -> float | None:
     """A non-money Decimal (hours, percent, days) as a JSON number."""
-    return None if value is None else float(value.quantize(Decimal(places)))
+    if value is None:
+        return None
+    exponent = _EXPONENTS.get(places)
+    if exponent is None:
+        exponent = _EXPONENTS[places] = Decimal(places)
+    return float(value.quantize(exponent))
+
+
+_EXPONENTS: dict[str, Decimal] = {}
+"""`number`'s places as Decimals, each parsed once (a large account's document has tens of thousands of numbers)."""
 
 
 def when(value: datetime | None) -> str | None:
@@ -233,42 +242,44 @@ def _group(g: ResourceGroupSpend) -> dict[str, Any]:
     }
 
 
-def _cost(cost: ResourceCost) -> dict[str, Any]:
-    return {
-        "price_per_hour_usd": usd(cost.price.usd_per_hour) if cost.price else None,
-        "price_source": cost.price.source.value if cost.price else None,
-        "cost_per_hour_usd": usd(cost.cost_per_hour_usd),
-        "billed_hours": number(cost.billed_hours, "0.0001"),
-        "billed_usd": usd(cost.billed_usd),
-        "recomputed_usd": usd(cost.recomputed_usd),
-        "uptime_pct": number(cost.uptime_pct),
-        "uptime_24h_pct": number(cost.uptime_24h_pct),
-        "to_period_end_usd": usd(cost.to_period_end_usd),
-    }
+def _cost(cost: ResourceCost, row: dict[str, Any]) -> dict[str, Any]:
+    """`row` (a resource's fields) with its cost's fields added after them (no dict built to be merged)."""
+    price = cost.price
+    row["price_per_hour_usd"] = usd(price.usd_per_hour) if price else None
+    row["price_source"] = price.source.value if price else None
+    row["cost_per_hour_usd"] = usd(cost.cost_per_hour_usd)
+    row["billed_hours"] = number(cost.billed_hours, "0.0001")
+    row["billed_usd"] = usd(cost.billed_usd)
+    row["recomputed_usd"] = usd(cost.recomputed_usd)
+    row["uptime_pct"] = number(cost.uptime_pct)
+    row["uptime_24h_pct"] = number(cost.uptime_24h_pct)
+    row["to_period_end_usd"] = usd(cost.to_period_end_usd)
+    return row
 
 
 def _endpoint(e: Endpoint, cost: ResourceCost) -> dict[str, Any]:
-    return {
+    return _cost(cost, {
         "namespace": e.namespace, "name": e.name, "state": e.state, "vendor": e.vendor, "region": e.region,
         "instance_type": e.instance_type, "instance_size": e.instance_size, "replicas": cost.replicas,
-        "min_replica": e.min_replica, "max_replica": e.max_replica, **_cost(cost),
-    }
+        "min_replica": e.min_replica, "max_replica": e.max_replica,
+    })
 
 
 def _space(s: Space, cost: ResourceCost, gpu_hours: Decimal | None) -> dict[str, Any]:
-    return {
+    row = _cost(cost, {
         "id": s.id, "namespace": s.namespace, "stage": s.stage, "hardware": s.hardware,
         "requested_hardware": s.requested_hardware, "sleep_time_s": s.sleep_time_s,
-        "replicas": cost.replicas, "gpu_hours": number(gpu_hours, "0.0001"), **_cost(cost),
-        "granted": cost.granted,
-    }
+        "replicas": cost.replicas, "gpu_hours": number(gpu_hours, "0.0001"),
+    })
+    row["granted"] = cost.granted
+    return row
 
 
 def _job(j: Job, cost: ResourceCost) -> dict[str, Any]:
-    return {
+    return _cost(cost, {
         "id": j.id, "namespace": j.namespace, "stage": j.stage, "flavor": j.flavor, "running_s": j.running_s,
-        "started_at": when(j.started_at), **_cost(cost),
-    }
+        "started_at": when(j.started_at),
+    })
 
 
 def _figures(f: UsageFigures, key: str) -> dict[str, Any]:
