@@ -10,6 +10,8 @@
    pair of runs the CPU history adds split by phase (record, load, the Report's extra, close, the rest).
 2. Scale: `hfmon once --json --no-history` against poll.py's account ×20 (10,000 Spaces, 40,000 repos) on
    loopback, the fake warmed up first (its answers then come from its per-minute caches). Goal: ≤ 3 s.
+   hfmon's clock is set to the fake's (MONTH_END when the fake started, moving on from there), whatever the day:
+   on the wall clock it would ask the fake for windows of another month or hour than the fake is at.
 Run: .venv/bin/python benchmarks/once.py [--resources 200,1000] [--runs 5] [--skip-scale] [--json]
 """
 
@@ -259,6 +261,17 @@ def failed_sources(document: bytes) -> list[str]:
     return [name for name, s in sources.items() if s["status"] not in ("ok", "no_access")]
 
 
+AT_MONTH_END = """
+import sys
+from datetime import UTC, datetime, timedelta
+import hfmon.clock
+behind = timedelta(seconds=float(sys.argv.pop(1)))
+hfmon.clock.SystemClock.now = lambda self: datetime.now(UTC) - behind
+"""
+"""Prepended to a `python -c` run of hfmon: its clock (the one place it reads the time) `argv[1]` seconds behind
+the wall clock."""
+
+
 def scale_figure(runs: int) -> dict[str, Any]:
     """Median wall time of `hfmon once --json --no-history` on the 20× account, the fake warmed up, and the sources
     that failed in any run (a fast run that timed out on half the listings is not the figure)."""
@@ -266,7 +279,10 @@ def scale_figure(runs: int) -> dict[str, Any]:
         env = {**os.environ, "HF_HOME": home, "XDG_DATA_HOME": home, "XDG_CONFIG_HOME": home,
                "HF_ENDPOINT": fake.base, "HF_TOKEN": FULL_TOKEN, "HFMON_ENDPOINTS_URL": f"{fake.base}/v2",
                "HFMON_ROUTER_URL": fake.base}
-        cmd = [str(BIN / "hfmon"), "once", "--json", "--no-history"]
+        behind = str((datetime.now(UTC) - MONTH_END).total_seconds())  # hfmon at the fake's time, moving on
+        # as the hfmon program runs: its main() with sys.argv (a one-shot run, without the cyclic collector)
+        cmd = [sys.executable, "-c", AT_MONTH_END + "from hfmon.cli import main\nsys.exit(main())\n", behind,
+               "once", "--json", "--no-history"]
         subprocess.run(cmd, env=env, capture_output=True, check=False, timeout=300)
         times, cpu, fake_cpu, failed = [], [], [], set()
         loads = [os.getloadavg()[0]]
@@ -281,14 +297,14 @@ def scale_figure(runs: int) -> dict[str, Any]:
                 fake_cpu.append(fake_after - fake_before)  # what the fake spent serving that very poll
             failed.update(failed_sources(done.stdout))
             loads.append(os.getloadavg()[0])
-        split = phases(env)
+        split = phases(env, behind)
     return {"median_s": statistics.median(times), "min_s": min(times), "cpu_s": statistics.median(cpu),
             "fake_cpu_s": statistics.median(fake_cpu) if fake_cpu else None, "runs": runs, "failed": sorted(failed),
             "load": os.getloadavg()[0], "loads": (min(loads), max(loads)), "phases": split}
 
 
 PHASES = """
-import json, sys, time
+import json, time
 import hfmon.jsonout, hfmon.monitor
 marks = {}
 def timed(name, function):
@@ -303,18 +319,18 @@ hfmon.monitor.Monitor._evaluate = timed("evaluate", hfmon.monitor.Monitor._evalu
 hfmon.jsonout.report_document = timed("document", hfmon.jsonout.report_document)
 hfmon.jsonout.write_document = timed("write", hfmon.jsonout.write_document)
 from hfmon.cli import main
-sys.argv = ["hfmon", "once", "--json", "--no-history"]
+sys.argv = ["hfmon", "once", "--json", "--no-history"]  # after AT_MONTH_END took its own
 code = main()  # as the hfmon program runs it (without the cyclic garbage collector)
 print(json.dumps({"poll_to": marks["evaluate_from"], **marks, "main_to": time.process_time()}), file=sys.stderr)
 sys.exit(code)
 """
 
 
-def phases(env: dict[str, str]) -> dict[str, float]:
+def phases(env: dict[str, str], behind: str) -> dict[str, float]:
     """One more (untimed) run, in which hfmon's CPU is split at the end of the poll, the Report, the JSON document
     and its writing (each phase's process CPU up to its end, less the previous phase's)."""
-    done = subprocess.run([sys.executable, "-c", PHASES], env=env, capture_output=True, text=True, check=False,
-                          timeout=300)
+    done = subprocess.run([sys.executable, "-c", AT_MONTH_END + PHASES, behind], env=env, capture_output=True,
+                          text=True, check=False, timeout=300)
     marks = json.loads(done.stderr.strip().splitlines()[-1])
     return {"poll": marks["poll_to"], "evaluate": marks["evaluate_to"] - marks["evaluate_from"],
             "document": marks["document_to"] - marks["document_from"],
