@@ -261,7 +261,7 @@ def failed_sources(document: bytes) -> list[str]:
     return [name for name, s in sources.items() if s["status"] not in ("ok", "no_access")]
 
 
-AT_MONTH_END = """
+ON_FAKES_CLOCK = """
 import sys
 from datetime import UTC, datetime, timedelta
 import hfmon.clock
@@ -272,6 +272,13 @@ hfmon.clock.SystemClock.now = lambda self: datetime.now(UTC) - behind
 the wall clock."""
 
 
+def hfmon_behind(seconds: float, *args: str) -> list[str]:
+    """The command running `hfmon ARGS` as the hfmon program does (its main() with sys.argv: a one-shot run goes
+    without the cyclic collector), its clock `seconds` behind the wall clock: on a fake's clock."""
+    return [sys.executable, "-c", ON_FAKES_CLOCK + "from hfmon.cli import main\nsys.exit(main())\n", str(seconds),
+            *args]
+
+
 def scale_figure(runs: int) -> dict[str, Any]:
     """Median wall time of `hfmon once --json --no-history` on the 20× account, the fake warmed up, and the sources
     that failed in any run (a fast run that timed out on half the listings is not the figure)."""
@@ -279,10 +286,8 @@ def scale_figure(runs: int) -> dict[str, Any]:
         env = {**os.environ, "HF_HOME": home, "XDG_DATA_HOME": home, "XDG_CONFIG_HOME": home,
                "HF_ENDPOINT": fake.base, "HF_TOKEN": FULL_TOKEN, "HFMON_ENDPOINTS_URL": f"{fake.base}/v2",
                "HFMON_ROUTER_URL": fake.base}
-        behind = str((datetime.now(UTC) - MONTH_END).total_seconds())  # hfmon at the fake's time, moving on
-        # as the hfmon program runs: its main() with sys.argv (a one-shot run, without the cyclic collector)
-        cmd = [sys.executable, "-c", AT_MONTH_END + "from hfmon.cli import main\nsys.exit(main())\n", behind,
-               "once", "--json", "--no-history"]
+        behind = (datetime.now(UTC) - MONTH_END).total_seconds()  # hfmon at the fake's time, moving on
+        cmd = hfmon_behind(behind, "once", "--json", "--no-history")
         subprocess.run(cmd, env=env, capture_output=True, check=False, timeout=300)
         times, cpu, fake_cpu, failed = [], [], [], set()
         loads = [os.getloadavg()[0]]
@@ -319,17 +324,17 @@ hfmon.monitor.Monitor._evaluate = timed("evaluate", hfmon.monitor.Monitor._evalu
 hfmon.jsonout.report_document = timed("document", hfmon.jsonout.report_document)
 hfmon.jsonout.write_document = timed("write", hfmon.jsonout.write_document)
 from hfmon.cli import main
-sys.argv = ["hfmon", "once", "--json", "--no-history"]  # after AT_MONTH_END took its own
+sys.argv = ["hfmon", "once", "--json", "--no-history"]  # after ON_FAKES_CLOCK took its own
 code = main()  # as the hfmon program runs it (without the cyclic garbage collector)
 print(json.dumps({"poll_to": marks["evaluate_from"], **marks, "main_to": time.process_time()}), file=sys.stderr)
 sys.exit(code)
 """
 
 
-def phases(env: dict[str, str], behind: str) -> dict[str, float]:
+def phases(env: dict[str, str], behind: float) -> dict[str, float]:
     """One more (untimed) run, in which hfmon's CPU is split at the end of the poll, the Report, the JSON document
     and its writing (each phase's process CPU up to its end, less the previous phase's)."""
-    done = subprocess.run([sys.executable, "-c", AT_MONTH_END + PHASES, behind], env=env, capture_output=True,
+    done = subprocess.run([sys.executable, "-c", ON_FAKES_CLOCK + PHASES, str(behind)], env=env, capture_output=True,
                           text=True, check=False, timeout=300)
     marks = json.loads(done.stderr.strip().splitlines()[-1])
     return {"poll": marks["poll_to"], "evaluate": marks["evaluate_to"] - marks["evaluate_from"],
