@@ -33,6 +33,11 @@ class PriorityLimit:
     @asynccontextmanager
     async def hold(self, priority: int = SINGLE) -> AsyncIterator[None]:
         """Hold one slot for the block, waiting for one (by priority) when none is free."""
+        if priority >= SINGLE:
+            # A poll starts every namespace's requests in one turn of the loop, namespace after namespace: without
+            # this, the first namespaces' single requests took the free slots before the last ones' listings
+            # (the longest chains) had asked. Listings that start in the same turn now take them first.
+            await asyncio.sleep(0)
         if self._free > 0 and not self._waiting:
             self._free -= 1
         else:

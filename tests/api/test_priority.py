@@ -37,6 +37,27 @@ async def test_freed_slots_go_to_the_most_urgent_waiter_first() -> None:
     assert order == ["next-1", "next-2", "first-1", "single-1", "single-2"]
 
 
+async def test_listings_that_start_in_the_same_turn_take_the_free_slots_before_single_requests() -> None:
+    limit = PriorityLimit(2)
+    holding: list[str] = []
+    release = asyncio.Event()
+
+    async def request(name: str, priority: int) -> None:
+        async with limit.hold(priority):
+            holding.append(name)
+            await release.wait()
+
+    # As a poll starts its namespaces: the first one's single request is created before the last one's listings.
+    tasks = [asyncio.create_task(request(name, p)) for name, p in
+             [("single-a", SINGLE), ("first-b", FIRST_PAGE), ("single-c", SINGLE), ("first-d", FIRST_PAGE)]]
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert holding == ["first-b", "first-d"]
+    release.set()
+    await asyncio.gather(*tasks)
+    assert holding == ["first-b", "first-d", "single-a", "single-c"]
+
+
 async def test_a_cancelled_waiter_neither_keeps_nor_loses_a_slot() -> None:
     limit = PriorityLimit(2)
     release = asyncio.Event()
