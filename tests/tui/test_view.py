@@ -12,7 +12,7 @@ from hfmon import format as fmt
 from hfmon.errors import NoAccessError
 from hfmon.models import SourceStatus
 from hfmon.report import SourceState
-from hfmon.tui import rows, status
+from hfmon.tui import money_rows, rows, status
 from hfmon.tui.widgets.chart import burn_down, round_ticks
 from tests.tui.builder import NOW, PERIOD_END, PERIOD_START, build_report, with_sources
 
@@ -83,10 +83,10 @@ def test_namespace_filter_keeps_only_that_owner() -> None:
 
 
 def test_top_spenders_include_inference_and_rank_by_cost() -> None:
-    out = rows.spender_rows(build_report(), None)
+    out = money_rows.spender_rows(build_report(), None)
     assert [k for k, _ in out][:3] == ["acme/llm-prod", "acme/chat-ui", "acme/rerank"]
     # bigcorp's billing is unreadable: the inference figure is only a lower bound, and its row says so
-    assert "Inference Providers (at least)" in [k for k, _ in rows.spender_rows(build_report(), None, limit=20)]
+    assert "Inference Providers (at least)" in [k for k, _ in money_rows.spender_rows(build_report(), None, limit=20)]
 
 
 def test_badges_name_the_source_and_age() -> None:
@@ -176,12 +176,12 @@ def test_row_cache_reuses_unchanged_rows_and_rebuilds_changed_ones() -> None:
 
 
 def test_billed_this_period_shows_unreadable_parts_as_dashes_not_zero() -> None:
-    out = dict(rows.spend_rows(build_report(), None))
+    out = dict(money_rows.spend_rows(build_report(), None))
     # alice's statement is unreadable: storage and the rest are dashes, and the total only a lower bound
     assert [c.plain for c in out["alice"]] == ["alice", "at least $57.40", "$1.74", "$9.35", "$44.80", "$1.51",
                                                "—", "—", "—"]  # the last: no invoice read
     assert out["acme"][1].plain == "$2,639.62"  # 22.12 + 1614 + 816 + 150 + 37.50 + 0, every part read
-    assert list(dict(rows.spend_rows(build_report(), "acme"))) == ["acme"]
+    assert list(dict(money_rows.spend_rows(build_report(), "acme"))) == ["acme"]
 
 
 def test_crosscheck_items_split_into_kind_and_subject() -> None:

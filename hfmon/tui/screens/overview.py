@@ -9,7 +9,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Static
 
 from hfmon import format as fmt
-from hfmon.tui import cards, rows
+from hfmon.tui import cards, money_rows, rows
 from hfmon.tui.screens.advisor import summary_text
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
@@ -32,18 +32,19 @@ class OverviewView(View):
             # two columns from 160 cells wide (.xpair), one under the other below that; the money per namespace
             # right under the cards (above the fold at 80x24), the burn-down across the whole width
             with Horizontal(classes="xpair"):
-                yield Panel(KeyedTable(rows.SPEND_COLUMNS, default_sort="total", default_reverse=True, id="spend"),
+                yield Panel(KeyedTable(money_rows.SPEND_COLUMNS, default_sort="total", default_reverse=True,
+                                       id="spend"),
                             title="Billed this period", id="spend-panel", classes="column")
-                yield Panel(KeyedTable(rows.SPENDER_COLUMNS, default_sort="cost", default_reverse=True,
+                yield Panel(KeyedTable(money_rows.SPENDER_COLUMNS, default_sort="cost", default_reverse=True,
                                        id="spenders"), title="Top spenders this period", id="spenders-panel",
                             classes="column")
             yield Panel(BurnDownChart(id="chart"), Static(id="legend"), title="Inference credits burn-down",
                         id="chart-panel")
             with Horizontal(classes="xpair"):
                 with Vertical(classes="column"):
-                    yield Panel(KeyedTable(rows.GROUP_COLUMNS, default_sort="used", default_reverse=True,
+                    yield Panel(KeyedTable(money_rows.GROUP_COLUMNS, default_sort="used", default_reverse=True,
                                            id="groups"), title="Resource groups this month", id="groups-panel")
-                    yield Panel(KeyedTable(rows.SCHEDULED_COLUMNS, default_sort="next", id="scheduled"),
+                    yield Panel(KeyedTable(money_rows.SCHEDULED_COLUMNS, default_sort="next", id="scheduled"),
                                 title="Scheduled jobs · spend still to come", id="scheduled-panel")
                     yield Panel(Static(id="flags"), title="Flags", id="flags-panel")
                 with Vertical(classes="column"):
@@ -88,18 +89,18 @@ class OverviewView(View):
         spend_panel.display = bool(r.spend)
         spend_panel.border_title = ("Billed this period" if state.window == "period" else
                                     f"Spent in the {fmt.window_label(state.window)} (from history; storage is monthly)")
-        fill(spend_panel, self.query_one("#spend", KeyedTable), rows.spend_rows(r, ns, state.window, state.tones),
+        fill(spend_panel, self.query_one("#spend", KeyedTable), money_rows.spend_rows(r, ns, state.window, state.tones),
              rows.panel_badge(r, "credits", ns, state.now), "namespaces")
         groups_panel = self.query_one("#groups-panel", Panel)
         groups_panel.display = bool(r.resource_groups)
-        fill(groups_panel, self.query_one("#groups", KeyedTable), rows.group_rows(r, ns, state.tones),
+        fill(groups_panel, self.query_one("#groups", KeyedTable), money_rows.group_rows(r, ns, state.tones),
              rows.panel_badge(r, "groups", ns, state.now), "groups")
         scheduled = self.query_one("#scheduled-panel", Panel)
         scheduled.display = bool(r.scheduled_jobs)
-        fill(scheduled, self.query_one("#scheduled", KeyedTable), rows.scheduled_rows(r, ns, state.tones),
+        fill(scheduled, self.query_one("#scheduled", KeyedTable), money_rows.scheduled_rows(r, ns, state.tones),
              rows.panel_badge(r, "scheduled", ns, state.now), "scheduled")
         fill(self.query_one("#spenders-panel", Panel), self.query_one("#spenders", KeyedTable),
-             rows.spender_rows(r, ns), running_badge, "shown")
+             money_rows.spender_rows(r, ns), running_badge, "shown")
         self.query_one("#flags", Static).update(cards.flags_text(state))
         count = fmt.counted(len(r.flags), "flags")
         count = count if r.all_checked else f"at least {count}"  # more may hide in what was not read
