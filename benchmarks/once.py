@@ -1,13 +1,14 @@
 """`hfmon once --json` where users wait: with a month of history at month end, and on a 20× account.
 
 1. History: the fake on loopback (a child process, clock fixed at 2026-11-30T23:00Z, the last hour of the
-   period) with N resources; a history file holding 30 days of polls every 60 s, up to when the runs start, for
+   period) with N resources; a history file holding 30 days of polls every 60 s, up to the fake's time, for
    those very resources (each
    changes state once an hour, the user's Inference spend grows at every poll). Paired runs of `hfmon once
    --json` with that history against `--no-history` (the history file is copied fresh for every run).
    Goal (issue 15): ≤ 1.15× at 200 and at 1,000 resources. Also printed: the same ratio in CPU time (user + system
    of each run), which others' load on a shared machine stretches much less than the wall time, and in one more
-   pair of runs the CPU history adds split by phase (record, load, the Report's extra, close, the rest).
+   pair of runs the CPU history adds split by phase (record, load, the Report's extra, close, the rest). hfmon
+   runs on the fake's clock, as in the scale part.
 2. Scale: `hfmon once --json --no-history` against poll.py's account ×20 (10,000 Spaces, 40,000 repos) on
    loopback, the fake warmed up first (its answers then come from its per-minute caches). Goal: ≤ 3 s.
    hfmon's clock is set to the fake's (MONTH_END when the fake started, moving on from there), whatever the day:
@@ -39,7 +40,6 @@ from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
 from hfmon.fakehub.scenario import Scenario
 from hfmon.fakehub.server import serve
 
-BIN = Path(sys.executable).parent
 MONTH_END = datetime(2026, 11, 30, 23, tzinfo=UTC)
 DAYS = 30
 HISTORY_GOAL, SCALE_GOAL_S = 1.15, 3.0
@@ -215,8 +215,9 @@ def history_figure(resources: int, runs: int) -> dict[str, Any]:
         target = default_path()
         target.parent.mkdir(parents=True, exist_ok=True)
         seeded = Path(home) / "seeded.sqlite3"
-        end = datetime.now(UTC).replace(second=0, microsecond=0)
-        rows = seed_history(seeded, snapshot_of(fake.base), end)
+        # hfmon on the fake's clock (MONTH_END when it started, moving on), its history up to then, on any day
+        behind = (datetime.now(UTC) - MONTH_END).total_seconds()
+        rows = seed_history(seeded, snapshot_of(fake.base), MONTH_END)
 
         def fresh() -> None:
             for suffix in ("", "-wal", "-shm"):
@@ -227,7 +228,7 @@ def history_figure(resources: int, runs: int) -> dict[str, Any]:
             with target.open("rb+") as copy:
                 os.fsync(copy.fileno())
 
-        hfmon = [str(BIN / "hfmon"), "once", "--json"]
+        hfmon = hfmon_behind(behind, "once", "--json")
         fresh()
         subprocess.run(hfmon, env=env, capture_output=True, check=False, timeout=300)  # warm up
         subprocess.run([*hfmon, "--no-history"], env=env, capture_output=True, check=False, timeout=300)
@@ -238,8 +239,8 @@ def history_figure(resources: int, runs: int) -> dict[str, Any]:
             without.append(timed([*hfmon, "--no-history"], env))
             loads.append(os.getloadavg()[0])
         fresh()
-        split = history_phases(env, history=True)
-        split_without = history_phases(env, history=False)
+        split = history_phases(env, behind, history=True)
+        split_without = history_phases(env, behind, history=False)
     ratios = sorted(a[0] / b[0] for a, b in zip(with_history, without, strict=True))
     cpu_ratios = sorted(a[1] / b[1] for a, b in zip(with_history, without, strict=True))
     return {"resources": resources, "ratio": statistics.median(ratios),
@@ -371,11 +372,12 @@ sys.exit(code)
 """
 
 
-def history_phases(env: dict[str, str], *, history: bool) -> dict[str, float]:
+def history_phases(env: dict[str, str], behind: float, *, history: bool) -> dict[str, float]:
     """One more (untimed) run of `hfmon once --json`, with or without history, in which hfmon's CPU (every thread's:
     the store's background threads count where they run) is split: record(), load(), the rest of `_evaluate` (the
     Report), close(), and the whole process."""
-    done = subprocess.run([sys.executable, "-c", HISTORY_PHASES, *([] if history else ["--no-history"])], env=env,
+    done = subprocess.run([sys.executable, "-c", ON_FAKES_CLOCK + HISTORY_PHASES, str(behind),
+                           *([] if history else ["--no-history"])], env=env,
                           capture_output=True, text=True, check=False, timeout=300)
     marks: dict[str, float] = json.loads(done.stderr.strip().splitlines()[-1])
     marks["evaluate"] -= marks.get("record", 0.0) + marks.get("load", 0.0)
