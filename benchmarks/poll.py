@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Any
 
@@ -43,8 +43,10 @@ from hfmon.api.hub import (  # noqa: E402
     HubClient,
 )
 from hfmon.api.urls import BaseUrls  # noqa: E402
+from hfmon.clock import FrozenClock  # noqa: E402
 from hfmon.collect import Collector  # noqa: E402
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario  # noqa: E402
+from hfmon.fakehub.demo import START  # noqa: E402
 from hfmon.fakehub.server import serve  # noqa: E402
 from hfmon.models import Snapshot  # noqa: E402
 
@@ -85,7 +87,9 @@ def cpu_wait_s() -> float | None:
 
 async def hfmon_poll(base: str) -> tuple[float, Snapshot]:
     """One cold poll (no caches) by a fresh Collector; its wall time, CPU and time spent waiting for a CPU."""
-    client = HubClient(FULL_TOKEN, BaseUrls.single(base))
+    # On the fake's clock (it answers at the scenario's start): on the wall clock hfmon would ask for the windows
+    # of another month than the fake is at (from December 2026 on, a resource-group window the fake refuses).
+    client = HubClient(FULL_TOKEN, BaseUrls.single(base), clock=FrozenClock(START))
     async with Collector(client, client.clock) as collector:
         started, cpu, waited = time.perf_counter(), time.process_time(), cpu_wait_s()
         snap = await collector.poll()
@@ -228,13 +232,14 @@ def timeline(base: str) -> list[tuple[float, float, float, str]]:
     exchange = Requester._exchange
 
     @asynccontextmanager
-    async def timed(self: Requester, url: str, params: Any, timeouts: Any, accept: str | None = None) -> Any:
+    async def timed(self: Requester, target: str, query: Any, timeouts: dict[str, float],
+                    accept: str | None = None) -> AsyncIterator[Any]:
         sent = time.perf_counter()
-        async with exchange(self, url, params, timeouts, accept) as response:
+        async with exchange(self, target, query, timeouts, accept) as response:
             answered = time.perf_counter()
             yield response
-        query = "" if not params else "?" + ",".join(params)
-        seen.append((sent, answered, time.perf_counter(), url.split("://", 1)[-1].split("/", 1)[-1] + query))
+        shown = "" if not query else "?" + ",".join(query)
+        seen.append((sent, answered, time.perf_counter(), target.split("://", 1)[-1].split("/", 1)[-1] + shown))
 
     Requester._exchange = timed  # type: ignore[method-assign]
     try:
