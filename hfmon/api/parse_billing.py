@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from decimal import Decimal
 
 from hfmon.api.parse_common import (
     BYTES,
@@ -257,7 +256,7 @@ def parse_job_charges(data: Json, forbidden_hint: str | None = None) -> tuple[Jo
             flavor=opt_str(j, "hardwareFlavor") or "unknown",
             started_at=opt_moment(j, "startedAt", jw),
             completed_at=opt_moment(j, "completedAt", jw),
-            minutes=opt_number(j, "totalMinutes", jw, MINUTES) or Decimal(0),
+            minutes=need_number(j, "totalMinutes", jw, MINUTES),  # required (spec): absent is not 0 minutes
             cost_usd=micro_usd(need_number(j, "totalCostMicroUsd", jw, MICRO_USD)),
         ))
     return tuple(out)

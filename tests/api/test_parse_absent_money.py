@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,7 @@ from hfmon.errors import BadResponseError, NoAccessError
 from tests.api import payloads as p
 
 
-def _without(data: dict[str, Any], *path: str) -> dict[str, Any]:
+def _without(data: dict[str, Any], *path: str | int) -> dict[str, Any]:
     """A deep copy of `data` with the key at `path` removed."""
     out = copy.deepcopy(data)
     node = out
@@ -65,9 +66,10 @@ def test_job_charges_with_has_access_false_are_no_access_not_an_empty_list() -> 
     (("hasAccess",), "billing/usage/jobs.hasAccess"),
     (("usage",), "billing/usage/jobs.usage"),
     (("usage", "jobDetails"), "billing/usage/jobs.usage.jobDetails"),
+    (("usage", "jobDetails", 0, "totalMinutes"), "billing/usage/jobs.usage.jobDetails[0].totalMinutes"),
 ])
-def test_job_charges_without_a_required_field_are_a_bad_response(path: tuple[str, ...], field: str) -> None:
-    with pytest.raises(BadResponseError, match=field.replace(".", r"\.")):
+def test_job_charges_without_a_required_field_are_a_bad_response(path: tuple[str | int, ...], field: str) -> None:
+    with pytest.raises(BadResponseError, match=re.escape(field)):
         pb.parse_job_charges(_without(p.JOB_CHARGES, *path))
 
 
