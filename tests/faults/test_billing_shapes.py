@@ -17,6 +17,12 @@ from tests.faults.harness import Served
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture
+def served(served_now: Served) -> Served:
+    """The fake anchored at this minute (see conftest): hfmon's own clock asks for this month."""
+    return served_now
+
+
 def _usd(value: Any) -> Decimal:
     """A JSON money figure as an exact Decimal (hfmon prints micro-dollar precision)."""
     return Decimal(str(value))

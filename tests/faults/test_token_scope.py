@@ -11,6 +11,12 @@ from tests.faults.harness import Served
 pytestmark = pytest.mark.e2e
 
 
+@pytest.fixture
+def served(served_now: Served) -> Served:
+    """The fake anchored at this minute (see conftest): hfmon's own clock asks for this month."""
+    return served_now
+
+
 def test_a_token_without_endpoints_permissions_polls_everything_else(served: Served) -> None:
     run = served.run("--once", "--json", "--no-history", token=NO_ENDPOINTS_TOKEN)
     assert run.code == 0, run.stderr  # not 3: the token works, it lacks one permission
