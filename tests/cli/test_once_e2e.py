@@ -22,7 +22,7 @@ from hfmon.schemas import once_schema
 
 pytestmark = pytest.mark.e2e
 SECRET = "hf_fakeSECRETdistinctive0123456789abcdef"  # never accepted; must never be echoed
-HFMON = [sys.executable, "-m", "hfmon"]
+HFMON = [sys.executable, str(Path(__file__).parents[1] / "on_fake_clock.py")]  # `python -m hfmon` on the fake's clock
 
 
 @dataclass
@@ -51,7 +51,8 @@ class Served:
     def run(self, *args: str, token: str | None = FULL_TOKEN, timeout: float = 60) -> Run:
         """Run `hfmon ARGS` pointed at this fake; the token goes in HF_TOKEN."""
         env = {**os.environ, "HF_ENDPOINT": self.base_url, "HFMON_ENDPOINTS_URL": f"{self.base_url}/v2",
-               "HFMON_ROUTER_URL": self.base_url, "HFMON_DATA_DIR": str(self.data_dir)}
+               "HFMON_ROUTER_URL": self.base_url, "HFMON_DATA_DIR": str(self.data_dir),
+               "HFMON_TEST_FAKE_NOW": self.hub.now().isoformat()}
         env.pop("HF_TOKEN", None)
         if token is not None:
             env["HF_TOKEN"] = token

@@ -12,13 +12,14 @@ import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO
 
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.processes import running
 
-HFMON = [sys.executable, "-m", "hfmon"]
+HFMON = [sys.executable, str(Path(__file__).parents[1] / "on_fake_clock.py")]  # `python -m hfmon` on the fake's clock
 SERVING = re.compile(r"serving http://127\.0\.0\.1:(\d+)/metrics")
 Labels = frozenset[tuple[str, str]]
 

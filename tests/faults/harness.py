@@ -21,7 +21,7 @@ from hfmon.monitor import Monitor, build_monitor
 from hfmon.tui.app import HfmonApp
 from tests.cli.test_once_e2e import Run as OnceRun
 
-HFMON = [sys.executable, "-m", "hfmon"]
+HFMON = [sys.executable, str(Path(__file__).parents[1] / "on_fake_clock.py")]  # `python -m hfmon` on the fake's clock
 OTHER_TOKEN = "hf_" + "Zq7" * 11 + "x"  # token-shaped, not ours: must be masked too
 
 
@@ -46,7 +46,7 @@ class Served:
         env.update({"HF_ENDPOINT": self.base_url, "HFMON_ENDPOINTS_URL": f"{self.base_url}/v2",
                     "HFMON_ROUTER_URL": self.base_url, "HFMON_DATA_DIR": str(self.home / "data"),
                     "XDG_CONFIG_HOME": str(self.home / "config"), "XDG_STATE_HOME": str(self.home / "state"),
-                    **extra})
+                    "HFMON_TEST_FAKE_NOW": self.hub.now().isoformat(), **extra})
         if token is not None:
             env["HF_TOKEN"] = token
         return env
