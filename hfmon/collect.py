@@ -136,8 +136,10 @@ class Collector:
             if account.status is SourceStatus.OK:
                 self._cache["account"] = account
             # A 401 was read as a missing permission on the word of a cached whoami: the token may have been
-            # revoked since, so the next poll asks whoami itself (its 401 then says "token rejected").
-            self._recheck_token = self._denied_by_401 > 0 and self._account_cached
+            # revoked since, so the next poll asks whoami itself (its 401 then says "token rejected"), and the
+            # polls after it too until whoami answers (its cached answer no longer vouches for the token).
+            self._recheck_token = (self._denied_by_401 > 0 and self._account_cached) or (
+                self._recheck_token and account.status is not SourceStatus.OK)
         remaining, reset = gov.remaining(), gov.reset_in_s()
         held = gov.blocked_for_s()
         if held is not None:  # a 429 holds every request: the quota is as good as used up until then

@@ -108,6 +108,14 @@ class Credits:
     fell_usd: Decimal  # how far used is below its highest point of the last 24 h (HF settled charges lower)
     fell_since: datetime | None  # when that highest point was seen
 
+    @property
+    def alarming(self) -> bool:
+        """The included credits are used up or the spending limit reached, or either will be within the period
+        (whether or not history saw when it happened)."""
+        used_up = 0 < self.included_usd <= self.used_usd
+        limit_hit = self.limit_usd is not None and self.used_usd >= self.limit_usd
+        return used_up or limit_hit or self.exhausts_at is not None or self.limit_hit_at is not None
+
 
 @dataclass(frozen=True, slots=True)
 class ProviderRow:
@@ -369,7 +377,10 @@ class Report:
         billed = self.billed_for(product, namespace).value
         if billed is None or None in listed or not self.listed_count(product, namespace).complete:
             return None
-        return billed - sum((x for x in listed if x is not None), Decimal(0))
+        rest = billed - sum((x for x in listed if x is not None), Decimal(0))
+        # below zero, the bill and the rows were read from different sources (usage-v2's jobs total, the rows'
+        # charges) at different moments: what deleted resources were billed is then unknown, never negative
+        return rest if rest >= 0 else None
 
     @property
     def namespaces(self) -> tuple[str, ...]:

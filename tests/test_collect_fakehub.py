@@ -220,3 +220,13 @@ async def test_a_401_on_the_word_of_a_cached_whoami_makes_the_next_poll_ask_whoa
     assert hub.requests.count("/api/whoami-v2") == 2  # asked again: a revoked token is then said as such
     assert third.account.http_status == 401
     assert evaluate(third, History(), Config(), third.taken_at).health is Health.TOKEN_REJECTED
+    # still revoked: the next poll asks whoami again rather than believing its cached answer once more
+    fourth = await col.poll(third)
+    assert hub.requests.count("/api/whoami-v2") == 3 and fourth.account.http_status == 401
+    assert evaluate(fourth, History(), Config(), fourth.taken_at).health is Health.TOKEN_REJECTED
+    # accepted again (a new token): whoami answers, and its answer is cached again
+    hub.route_faults.clear()
+    fifth = await col.poll(fourth)
+    assert fifth.account.status is SourceStatus.OK and hub.requests.count("/api/whoami-v2") == 4
+    await col.poll(fifth)
+    assert hub.requests.count("/api/whoami-v2") == 4

@@ -17,6 +17,7 @@ from hfmon.advice.model import Advice, AdvisorSettings, Finding
 from hfmon.advice.pace import pace_warnings
 from hfmon.advice.providers import provider_findings
 from hfmon.advice.rules import (
+    MAYBE_GRANTED,
     cannot_scale_to_zero,
     forgotten,
     idle_timeout_tail,
@@ -77,7 +78,8 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
                   long_sleep_time(space_row, gpu, history, changes, settings, now),
                   None if space_row.cost.granted else forgotten(
                       "space", s.id, s.namespace, space_row.cost.cost_per_hour_usd, space_row.cost.replicas,
-                      changes, history, settings, now, so_far_usd=so_far(space_row.cost))]
+                      changes, history, settings, now, so_far_usd=so_far(space_row.cost),
+                      unknown_why=None if space_row.cost.granted is not None else MAYBE_GRANTED)]
     found += storage_findings(report.storage, catalog.bundled.storage_private_usd_per_tb_month)
     found += job_findings(report.jobs)
     by_provider, provider_notes = provider_findings(report, history, settings)

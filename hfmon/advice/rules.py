@@ -156,8 +156,7 @@ def no_sleep_time(row: SpaceRow, gpu: bool, settings: AdvisorSettings) -> Findin
         return None
     hardware = s.hardware or s.requested_hardware or "its hardware"
     saving = month = None
-    assumption = (_unpriced(hardware) if cost.granted is not None
-                  else "its hardware may be granted (no statement line for it)")
+    assumption = _unpriced(hardware) if cost.granted is not None else MAYBE_GRANTED
     if cost.price is not None and cost.price.usd_per_hour <= 0:
         return None
     if cost.price is not None and cost.granted is not None:
@@ -195,10 +194,16 @@ def long_sleep_time(row: SpaceRow, gpu: bool, history: History, changes: Sequenc
                    sleep_apply(s.id, target), so_far_usd=so_far(cost))
 
 
+MAYBE_GRANTED = "its hardware may be granted (no statement line for it)"
+"""Why a Space's saving is unknown when no statement line says whether its hardware is granted."""
+
+
 def forgotten(kind: str, resource_id: str, namespace: str, per_hour_now: Decimal | None, replicas: int | None,
               changes: Sequence[StateChange], history: History, settings: AdvisorSettings, now: datetime,
-              updated_at: datetime | None = None, so_far_usd: Decimal | None = None) -> Finding | None:
-    """A resource billed now that nothing has changed for `forgotten_days` while history watched it."""
+              updated_at: datetime | None = None, so_far_usd: Decimal | None = None,
+              unknown_why: str | None = None) -> Finding | None:
+    """A resource billed now that nothing has changed for `forgotten_days` while history watched it (`unknown_why`:
+    why its $/h is unknown, when it is not the lack of a price)."""
     if not replicas or (per_hour_now is not None and per_hour_now <= 0):
         return None
     last = unchanged_since(changes)
@@ -211,7 +216,8 @@ def forgotten(kind: str, resource_id: str, namespace: str, per_hour_now: Decimal
     idle_days = (now - last) / timedelta(days=1)
     saving = None if per_hour_now is None else _usd(per_hour_now * settings.hours_per_month)
     assumption = ("if nobody uses it (hfmon cannot see traffic): pausing stops all of its bill"
-                  if saving is not None else "saving unknown: its hardware has no price in any catalog layer")
+                  if saving is not None else
+                  f"saving unknown: {unknown_why or 'its hardware has no price in any catalog layer'}")
     if kind == "endpoint":
         ns, name = resource_id.split("/", 1)
         apply = HowToApply(f"hf endpoints pause {name} --namespace {ns}", f"endpoint {resource_id} › Pause",

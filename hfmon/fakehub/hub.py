@@ -112,10 +112,11 @@ class Ctx:
 
     def json_memo(self, key: Hashable, build: Callable[[], Any]) -> Resp:
         """A 200 JSON answer rendered once per `key` and scenario instant (then the same bytes): `key` names what
-        else than the path the body depends on (its query); the path, the caller and the time are added here.
-        The fake's state changes (an endpoint paused) forget every memoised body."""
-        return Resp(200, self.hub.cached_page((self.req.path, key, self.who, self.now), lambda: dumps(build())),
-                    [("Content-Type", JSON_TYPE)])
+        else than the path the body depends on (its query); the path, the caller, the time and the router requests
+        posted so far (usage and sessions count them) are added here. The fake's state changes (an endpoint paused)
+        forget every memoised body."""
+        memo = (self.req.path, key, self.who, self.now, len(self.hub.traffic.ledger))
+        return Resp(200, self.hub.cached_page(memo, lambda: dumps(build())), [("Content-Type", JSON_TYPE)])
 
     def need_auth(self) -> str:
         """The caller's token kind; 401 when anonymous."""

@@ -110,8 +110,7 @@ def _credit_lines(text: Text, c: Credits, state: ViewState) -> None:
                                                             else ""))
     pending = phrases.provisional_short(c)
     if parts or pending:
-        warn = c.exhausts_at is not None or c.limit_hit_at is not None
-        text.append("\n  " + " · ".join(parts), style=t.get("warn" if warn else "muted", ""))
+        text.append("\n  " + " · ".join(parts), style=t.get("warn" if c.alarming else "muted", ""))
         if pending:
             text.append((" · " if parts else "") + pending, style=t.get("muted", ""))
     fell = phrases.fell_short(c)

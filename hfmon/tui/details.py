@@ -91,7 +91,7 @@ def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tone
     section(text, "Cost")
     line(text, "$/h now", fmt.rate_now(cost.cost_per_hour_usd, cost.granted, cost.price is not None), "bold")
     if cost.granted is None and cost.cost_per_hour_usd is None and cost.price is not None:
-        line(text, "", "its statement was not read: whether its hardware is granted is unknown",
+        line(text, "", "no statement line for its hardware was read: whether it is granted is unknown",
              tones.get("warn", ""))
     line(text, "price per replica",
          f"{fmt.per_hour(cost.price.usd_per_hour)} ({cost.price.source.value} catalog)" if cost.price

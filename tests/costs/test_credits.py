@@ -68,6 +68,7 @@ def test_credits_used_up_before_any_history_ran_out_at_an_unknown_time() -> None
     c = credits_for("alice", inference("2.5", "2", limit="2.4"), History(), at(15))
     assert (c.remaining_usd, c.overage_usd) == (D(0), D("0.5"))
     assert c.exhausts_at is None and c.limit_hit_at is None
+    assert c.alarming  # used up and past the limit all the same: the card warns
 
 
 def test_no_limit_and_no_spend_project_nothing() -> None:
@@ -80,6 +81,7 @@ def test_no_limit_and_no_spend_project_nothing() -> None:
 def test_exhaustion_beyond_the_period_end_is_null() -> None:
     c = credits_for("alice", inference("0.15", "2"), History(), at(16))  # 0.01/day: 185 days to go
     assert c.exhausts_at is None
+    assert not c.alarming
 
 
 def test_a_sub_cent_spend_projects_no_crossing_instead_of_overflowing() -> None:

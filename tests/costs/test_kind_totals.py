@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hfmon.config import Config
 from hfmon.costs import evaluate
 from hfmon.history import History
 from hfmon.report import Report
-from tests.costs.builders import D, at, billing, compute, endpoint, line, missing, namespace, snapshot, statement
+from tests.costs.builders import D, at, billing, compute, endpoint, job, line, missing, namespace, snapshot, statement
 
 PRICES = (compute("nvidia-l4", "x1", "0.8"),)
 
@@ -88,3 +90,14 @@ def test_an_unreadable_listing_makes_the_unlisted_remainder_unknown_not_the_whol
     r = evaluate(snapshot(acme), History(), Config(), at(20))
     assert r.billed_for("endpoints", "acme").value == D("1.6")
     assert r.billed_unlisted("endpoints", "acme") is None
+
+
+def test_a_bill_below_its_rows_leaves_what_deleted_jobs_cost_unknown_never_negative() -> None:
+    # statement unread: the jobs' bill is usage-v2's $0.50, the listed job's row its charge of $0.75 (read later)
+    from hfmon.models import JobCharge, JobsSpend
+    charge = JobCharge("j1", "cpu-basic", at(19), None, D(45), D("0.75"))
+    alice = namespace("alice", billing=replace(billing("alice"), jobs=JobsSpend(D("0.5"), D(30))),
+                      jobs=(job("j1", started=at(19)),), job_charges=(charge,))
+    r = evaluate(snapshot(alice), History(), Config(), at(20))
+    assert r.billed_for("jobs", "alice").value == D("0.5") and r.jobs[0].cost.billed_usd == D("0.75")
+    assert r.billed_unlisted("jobs", "alice") is None  # not -$0.25 "no longer listed"

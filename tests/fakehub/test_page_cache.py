@@ -14,7 +14,7 @@ from hfmon.fakehub import FULL_TOKEN, FakeHub, Scenario
 from hfmon.fakehub import hub as hub_module
 from hfmon.fakehub import timeline as tl
 from hfmon.fakehub.wire import Req, Resp
-from tests.fakehub.conftest import HUB, IE, Clock, get, get_json
+from tests.fakehub.conftest import HUB, IE, ROUTER, Clock, get, get_json
 
 SPACES = f"{HUB}/api/spaces?author=ada&expand=runtime&expand=usedStorage"
 
@@ -138,3 +138,17 @@ def test_memoised_billing_and_endpoints_follow_the_clock_and_a_pause(hub: FakeHu
     assert paused.status_code == 200
     states = {e["name"]: e["status"]["state"] for e in get_json(hub, endpoints)["items"]}
     assert states[running[0]] == "paused"  # the same instant, but the listing is rendered again
+
+
+def test_usage_read_again_at_the_same_instant_counts_a_router_request_made_between(hub: FakeHub) -> None:
+    # usage-v2 memoised at this instant, then a request through the router: the same instant's usage counts it
+    usage = f"{HUB}/api/settings/billing/usage-v2"
+    before = int(get_json(hub, usage)["usage"]["inferenceProviders"]["usedNanoUsd"])
+    body = {"model": "Qwen/Qwen3-235B-A22B-Instruct-2507", "messages": [{"role": "user", "content": "Hi"}],
+            "max_tokens": 20}
+    with httpx2.Client(transport=hub.transport()) as c:
+        answered = c.post(f"{ROUTER}/v1/chat/completions", json=body,
+                          headers={"authorization": f"Bearer {FULL_TOKEN}"})
+    assert answered.status_code == 200
+    after = int(get_json(hub, usage)["usage"]["inferenceProviders"]["usedNanoUsd"])
+    assert after > before  # not the body memoised before the request
