@@ -1,4 +1,4 @@
-"""Parts of the Report that stand on their own: resource groups against their limits, and storage.
+"""Parts of the Report that stand on their own: credits, resource groups against their limits, and storage.
 
 Re-exported by `hfmon.report`, where every front end finds them.
 """
@@ -11,6 +11,45 @@ from decimal import Decimal
 
 from hfmon.figures import Total
 from hfmon.models import RepoStorage
+
+
+@dataclass(frozen=True, slots=True)
+class Credits:
+    """Included credits and their burn-down for one namespace with billing access."""
+
+    namespace: str
+    period_start: datetime
+    period_end: datetime
+    included_usd: Decimal
+    used_usd: Decimal
+    remaining_usd: Decimal  # max(0, included - used)
+    overage_usd: Decimal  # max(0, used - included)
+    limit_usd: Decimal | None
+    burn_rate_usd_per_day: Decimal  # over the period so far
+    burn_rate_24h_usd_per_day: Decimal | None  # over the trailing 24 h, from history; None without history
+    projected_period_usd: Decimal
+    # when included credits run out, if within the period; once they have, the first history point that saw it
+    # (they ran out by then), None without one
+    exhausts_at: datetime | None
+    limit_hit_at: datetime | None  # when the spending limit would be hit, if within the period (as exhausts_at)
+    days_left: Decimal  # until the period ends (not the credits)
+    provisional_usd: Decimal | None  # booked in the last ~30 min, may still settle (lower); None: unknown
+    # period-to-date used at each history point, oldest first (for the burn-down chart); () without history
+    series: tuple[tuple[datetime, Decimal], ...]
+    rate_usd_per_day: Decimal  # the one rate the projection, exhausts_at and limit_hit_at use
+    rate_from: datetime  # the window that rate was measured on
+    rate_to: datetime
+    rate_settled: bool  # False: the window ends now and includes spend that has not settled yet
+    fell_usd: Decimal  # how far used is below its highest point of the last 24 h (HF settled charges lower)
+    fell_since: datetime | None  # when that highest point was seen
+
+    @property
+    def alarming(self) -> bool:
+        """The included credits are used up or the spending limit reached, or either will be within the period
+        (whether or not history saw when it happened)."""
+        used_up = 0 < self.included_usd <= self.used_usd
+        limit_hit = self.limit_usd is not None and self.used_usd >= self.limit_usd
+        return used_up or limit_hit or self.exhausts_at is not None or self.limit_hit_at is not None
 
 
 @dataclass(frozen=True, slots=True)

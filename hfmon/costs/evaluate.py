@@ -23,7 +23,7 @@ from hfmon.costs.credits import (
     provisional,
     user_period,
 )
-from hfmon.costs.crosscheck import STORAGE_PRODUCT, inference_rows, line_rows, storage_rows, total_rows
+from hfmon.costs.crosscheck import inference_rows, line_rows, storage_rows, total_rows
 from hfmon.costs.groups import group_flags, group_rows
 from hfmon.costs.index import HistoryIndex
 from hfmon.costs.ledger import proxy_checks, proxy_usage
@@ -35,8 +35,6 @@ from hfmon.costs.resources import (
     PricedLine,
     charge_line,
     compute_lines,
-    jobs_untold,
-    parse_product,
     resource_cost,
     unaccounted,
 )
@@ -56,6 +54,7 @@ from hfmon.costs.totals import (
     inference_total,
     job_label,
     meter_rows,
+    namespace_spend,
     namespaces_unknown,
     running_total,
     space_label,
@@ -245,7 +244,7 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
             if p.family == "spaces" and catalog.is_gpu("space", p.hardware):
                 acc.gpu_minutes[p.hardware] = acc.gpu_minutes.get(p.hardware, Decimal(0)) + p.line.quantity
     if billing is not None or lines is not None:
-        acc.spend.append(_spend(ns, lines, period))
+        acc.spend.append(namespace_spend(ns, lines, period))
     by_resource = _by_resource(lines, unaccounted(ns, parsed or ()))
     for e in endpoints:
         acc.endpoints.append(_endpoint_row(e, catalog, by_resource, history, period, now, acc))
@@ -261,25 +260,6 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
     for j in ns.jobs.value or ():
         acc.jobs.append(_job_row(j, catalog, job_lines, history,
                                  period, now, acc))
-
-
-def _spend(ns: NamespaceData, lines: list[PricedLine] | None, period: Period) -> Spend:
-    """Billed so far this period by product: inference from usage-v2, the rest from the statement."""
-    def family(name: str) -> Decimal | None:
-        return None if lines is None else sum((p.line.total_usd for p in lines if p.family == name), Decimal(0))
-
-    billing, statement = ns.billing.value, ns.statement.value
-    jobs = None if lines is not None and jobs_untold(lines) else family("jobs")
-    if jobs is None and billing is not None and billing.jobs is not None:
-        jobs = billing.jobs.used_usd
-    storage = other = None
-    if statement is not None:
-        storage = sum((line.total_usd for line in statement.lines if line.product == STORAGE_PRODUCT), Decimal(0))
-        # the remainder: lines of products not broken down above (Spaces storage, anything new)
-        other = sum((line.total_usd for line in statement.lines
-                     if parse_product(line.product) is None and line.product != STORAGE_PRODUCT), Decimal(0))
-    return Spend(ns.namespace, billing.inference.used_usd if billing else None, family("endpoints"),
-                 family("spaces"), jobs, storage, other, period.start, period.end)
 
 
 # by (family, resource key), None for a resource whose lines cannot all be told; the whole None: no statement

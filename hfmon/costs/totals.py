@@ -9,6 +9,9 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
+from hfmon.costs.credits import Period
+from hfmon.costs.crosscheck import STORAGE_PRODUCT
+from hfmon.costs.resources import PricedLine, jobs_untold, parse_product
 from hfmon.models import Endpoint, Job, NamespaceData, RepoStorage, Snapshot, SourceResult, SourceStatus, Space
 from hfmon.report import (
     EndpointRow,
@@ -19,6 +22,7 @@ from hfmon.report import (
     ProviderRow,
     ResourceCost,
     SpaceRow,
+    Spend,
     Storage,
     Total,
 )
@@ -170,3 +174,22 @@ def storage_total(namespaces: Iterable[NamespaceData], unknown: Sequence[str]) -
     repos.sort(key=lambda r: (-r.bytes, r.namespace, r.id))
     return Storage(Total.of(private, 0), Total.of(public, 0), sum(limits) if limits and limit_known else None,
                    tuple(repos), tuple(by_namespace))
+
+
+def namespace_spend(ns: NamespaceData, lines: list[PricedLine] | None, period: Period) -> Spend:
+    """Billed so far this period by product: inference from usage-v2, the rest from the statement."""
+    def family(name: str) -> Decimal | None:
+        return None if lines is None else sum((p.line.total_usd for p in lines if p.family == name), Decimal(0))
+
+    billing, statement = ns.billing.value, ns.statement.value
+    jobs = None if lines is not None and jobs_untold(lines) else family("jobs")
+    if jobs is None and billing is not None and billing.jobs is not None:
+        jobs = billing.jobs.used_usd
+    storage = other = None
+    if statement is not None:
+        storage = sum((line.total_usd for line in statement.lines if line.product == STORAGE_PRODUCT), Decimal(0))
+        # the remainder: lines of products not broken down above (Spaces storage, anything new)
+        other = sum((line.total_usd for line in statement.lines
+                     if parse_product(line.product) is None and line.product != STORAGE_PRODUCT), Decimal(0))
+    return Spend(ns.namespace, billing.inference.used_usd if billing else None, family("endpoints"),
+                 family("spaces"), jobs, storage, other, period.start, period.end)
