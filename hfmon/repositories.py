@@ -98,9 +98,8 @@ def repositories(namespaces: Iterable[NamespaceData], unknown: Iterable[str] = (
         for r in ns.storage.value or ():
             stored.setdefault(r.type, {})[r.id] = r
         listed: dict[str, set[str]] = {}
-        sources = (("model_repos", "model", ns.model_repos), ("dataset_repos", "dataset", ns.dataset_repos),
-                   ("spaces", "space", ns.spaces))
-        for name, kind, source in sources:
+        for name, kind in LISTING_KINDS.items():
+            source = getattr(ns, name)
             if source is None:
                 continue
             if source.value is None:

@@ -213,7 +213,9 @@ class ConnectionPool:
 
     def __init__(self, ssl_context: ssl.SSLContext | None, *, max_in_flight: int, max_idle: int,
                  keepalive_expiry_s: float) -> None:
-        self._ssl_context = ssl_context
+        self._ssl_context = ssl_context  # None: the default one, built at the first https connection (`_tls`)
+        if ssl_context is not None:
+            ssl_context.set_alpn_protocols(["http/1.1"])
         self._max_idle = max_idle
         self._keepalive_expiry_s = keepalive_expiry_s
         self._slots = asyncio.Semaphore(max_in_flight)
@@ -275,15 +277,21 @@ class ConnectionPool:
         stream = await self._backend.connect_tcp(host, origin.port, timeout=connect_timeout_s)
         try:
             if origin.scheme == b"https":
-                context = self._ssl_context or httpcore2.default_ssl_context()
-                context.set_alpn_protocols(["http/1.1"])
-                stream = await stream.start_tls(context, server_hostname=host, timeout=connect_timeout_s)
+                stream = await stream.start_tls(self._tls(), server_hostname=host, timeout=connect_timeout_s)
         except BaseException:
             await stream.aclose()
             raise
         connection = AsyncHTTP11Connection(origin, stream, keepalive_expiry=self._keepalive_expiry_s)
         self._open[connection] = (origin.scheme, origin.host, origin.port)
         return connection
+
+    def _tls(self) -> ssl.SSLContext:
+        """The TLS context of every https connection, offering HTTP/1.1: built once when none was given (loading
+        the CA certificates costs more than a request), not at every connection."""
+        if self._ssl_context is None:
+            self._ssl_context = httpcore2.default_ssl_context()
+            self._ssl_context.set_alpn_protocols(["http/1.1"])
+        return self._ssl_context
 
     async def aclose(self) -> None:
         """Close every connection, idle or not."""
