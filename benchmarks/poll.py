@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -49,6 +49,9 @@ from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario  # noqa: E402
 from hfmon.fakehub.demo import START  # noqa: E402
 from hfmon.fakehub.server import serve  # noqa: E402
 from hfmon.models import Snapshot  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from poll_timeline import instrument_fake, record, report  # noqa: E402
 
 
 def scenario(quick: bool, scale: int = 1) -> Any:
@@ -184,8 +187,9 @@ def baseline(base: str, namespaces: list[str], user: str, same_pages: bool = Tru
 class Fake:
     """The fake hub in a child process (its CPU must not share our GIL), on loopback."""
 
-    def __init__(self, quick: bool, latency_ms: float, scale: int = 1) -> None:
-        flags = ["--serve", f"--latency={latency_ms}", f"--scale={scale}", *(["--quick"] if quick else [])]
+    def __init__(self, quick: bool, latency_ms: float, scale: int = 1, timed: bool = False) -> None:
+        flags = ["--serve", f"--latency={latency_ms}", f"--scale={scale}", *(["--quick"] if quick else []),
+                 *(["--timed"] if timed else [])]
         self.child = subprocess.Popen([sys.executable, __file__, *flags], stdin=subprocess.PIPE,
                                       stdout=subprocess.PIPE, text=True)
         assert self.child.stdout is not None
@@ -220,41 +224,14 @@ def polls(fake: Fake, runs: int) -> tuple[list[tuple[float, Snapshot]], float | 
     return done, None if before is None or after is None else (after - before) / runs
 
 
-def timeline(base: str) -> list[tuple[float, float, float, str]]:
-    """One cold poll's requests: when each was sent (its slot in the in-flight limit taken), answered (headers)
-    and done (body read), in seconds from the first, with its path and query names. Instruments the one seam
-    every request goes through, for this run only."""
-    from contextlib import asynccontextmanager
-
-    from hfmon.api.transport import Requester
-
-    seen: list[tuple[float, float, float, str]] = []
-    exchange = Requester._exchange
-
-    @asynccontextmanager
-    async def timed(self: Requester, target: str, query: Any, timeouts: dict[str, float],
-                    accept: str | None = None) -> AsyncIterator[Any]:
-        sent = time.perf_counter()
-        async with exchange(self, target, query, timeouts, accept) as response:
-            answered = time.perf_counter()
-            yield response
-        shown = "" if not query else "?" + ",".join(query)
-        seen.append((sent, answered, time.perf_counter(), target.split("://", 1)[-1].split("/", 1)[-1] + shown))
-
-    Requester._exchange = timed  # type: ignore[method-assign]
-    try:
-        asyncio.run(hfmon_poll(base))
-    finally:
-        Requester._exchange = exchange  # type: ignore[method-assign]
-    start = min(s for s, _, _, _ in seen)
-    return sorted((s - start, a - start, d - start, what) for s, a, d, what in seen)
-
-
-def serve_forever(quick: bool, latency_ms: float, scale: int) -> None:
-    """Child process: serve the scenario on loopback, print the base URL, stop when stdin closes."""
+def serve_forever(quick: bool, latency_ms: float, scale: int, timed: bool = False) -> None:
+    """Child process: serve the scenario on loopback, print the base URL, stop when stdin closes. `timed`: each
+    answer says how long the fake took over it (`poll_timeline.instrument_fake`)."""
     scn = scenario(quick, scale)
     scn.latency_ms = latency_ms
     hub = FakeHub(scn, now=lambda: scn.start)
+    if timed:
+        instrument_fake(hub)
     with serve(hub, port=0) as server:
         print(server.base_url, flush=True)
         sys.stdin.read()
@@ -311,18 +288,17 @@ def main() -> int:
                         help="only print when each request of one cold poll was sent, answered and done")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--latency", type=float, default=50.0, help=argparse.SUPPRESS)
+    parser.add_argument("--timed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        serve_forever(args.quick, args.latency, args.scale)
+        serve_forever(args.quick, args.latency, args.scale, args.timed)
         return 0
     if args.timeline:
-        with Fake(args.quick, scenario(args.quick, args.scale).latency_ms, args.scale) as fake:
+        latency = scenario(args.quick, args.scale).latency_ms
+        with Fake(args.quick, latency, args.scale, timed=True) as fake:
             asyncio.run(hfmon_poll(fake.base))  # warm up, as the measured polls do
-            rows = timeline(fake.base)
-        print(f"{len(rows)} exchanges of one cold poll (ms from the first; sent = its in-flight slot taken)")
-        print("   sent  answered   done  request")
-        for sent, answered, done, what in rows:
-            print(f"{sent * 1000:7.1f} {answered * 1000:9.1f} {done * 1000:6.1f}  {what[:90]}")
+            rows = record(partial(hfmon_poll, fake.base))
+        print("\n".join(report(rows, latency)) + f"\n(load average {os.getloadavg()[0]:.1f})")
         return 0
     m = measure(args.quick, args.scale, args.runs, not args.no_baseline, not args.no_floor, args.native_baseline)
     if args.json:
