@@ -138,8 +138,8 @@ class Requester:
         loop = asyncio.get_running_loop()
         if self._sender is None or self._sender_loop is not loop:
             sender, self._network = self._transport, None
-            if sender is None:  # the real network; an injected transport (the in-process fake) needs no TLS,
-                from hfmon.api.netio import PoolTransport  # nor httpcore2 (~60 ms of imports)
+            if sender is None:  # the real network; an injected transport (the in-process fake) needs no TLS
+                from hfmon.api.netio import PoolTransport  # context (~100 ms to build), nor this module
 
                 sender = self._network = PoolTransport(
                     _ssl_context(), max_connections=self.governor.max_in_flight + 8,
