@@ -199,7 +199,8 @@ class PoolTransport(httpx2.AsyncBaseTransport):
         content = await request.aread()
         head = request_head(request.method.encode("ascii"), url.raw_path, list(request.headers.raw))
         port = url.port if url.port is not None else _DEFAULT_PORTS.get(url.raw_scheme, 0)
-        return await self._send((url.raw_scheme, url.raw_host, port), head + content, request.extensions["timeout"])
+        return await self._send((url.raw_scheme, url.raw_host, port), head + content,
+                                request.extensions.get("timeout", {}))
 
     async def get(self, url: str, headers: httpx2.Headers, timeouts: dict[str, float]) -> httpx2.Response:
         """GET `url` with `headers` (and the Host header httpx2 would add), without building an httpx2.Request;
