@@ -1,7 +1,7 @@
 """The versioned JSON document of a Report (`hfmon --once --json`, the TUI's export). Pure.
 
 Keys are snake_case, money is USD as numbers (rounded to the micro-dollar), times are ISO 8601 UTC with
-`Z`, sizes are bytes. A total whose parts may be missing is an object (`total`). `hfmon/schemas/once-v6.json`
+`Z`, sizes are bytes. A total whose parts may be missing is an object (`total`). `hfmon/schemas/once-v7.json`
 is the JSON Schema of this document.
 """
 
@@ -18,11 +18,13 @@ from hfmon.ledger import CheaperElsewhere, ProxyUsage, UsageFigures
 from hfmon.models import Endpoint, Job, Space
 from hfmon.report import Credits, Report, ResourceCost, ResourceGroupSpend, SpendIn, Total
 
+# 7: credits whose included amount is unknown are an entry of nulls with `why`; invoices and scheduled_jobs are
+# null when nothing was read, with `invoices_missing` and `scheduled_jobs_missing`;
 # 6: storage bytes are totals, not_broken_down may be null, namespaces_unknown and crosscheck_unchecked;
 # 5: repositories (downloads, likes, storage, last change) and org members; 4: the proxy ledger's figures
 # (inference.by_model, inference.proxy); 3: windows; 2: totals are objects that say what is missing (1 printed
 # 0.0 for unknown). Every earlier field is kept.
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 _MICRO = Decimal("0.000001")
 
 
@@ -97,14 +99,15 @@ def total(value: Total[Decimal] | Total[int]) -> dict[str, Any]:
 def report_document(report: Report) -> dict[str, Any]:
     """The whole Report as the version-1 JSON document."""
     user = report.account.name if report.account else None
-    user_credits = next((c for c in report.credits if c.namespace == user), None)
+    credits = [_credits(c) for c in report.credits] + [_credits_unknown(ns, why) for ns, why in report.credits_unknown]
+    user_credits = next((c for c in credits if c["namespace"] == user), None)
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": when(report.generated_at),
         "account": _account(report),
         "namespaces_unknown": list(report.namespaces_unknown),
-        "credits": _credits(user_credits) if user_credits else None,
-        "org_credits": [_credits(c) for c in report.credits if c is not user_credits],
+        "credits": user_credits,
+        "org_credits": [c for c in credits if c is not user_credits],
         "inference": {
             "cost_usd": total(report.inference.cost_usd),
             "requests": total(report.inference.requests),
@@ -127,10 +130,13 @@ def report_document(report: Report) -> dict[str, Any]:
                             "timeout_s": s.job.timeout_s,
                             "price_per_hour_usd": usd(s.price.usd_per_hour) if s.price else None,
                             "price_source": s.price.source.value if s.price else None,
-                            "max_run_usd": usd(s.max_run_usd)} for s in report.scheduled_jobs],
+                            "max_run_usd": usd(s.max_run_usd)} for s in report.scheduled_jobs]
+        if report.scheduled_jobs is not None else None,
+        "scheduled_jobs_missing": list(report.scheduled_jobs_missing),
         "invoices": [{"namespace": i.namespace, "issued": i.issued, "status": i.status,
                       "amount_due_usd": usd(i.amount_due_usd), "total_usd": usd(i.total_usd), "due_at": when(i.due_at)}
-                     for i in report.invoices],
+                     for i in report.invoices] if report.invoices is not None else None,
+        "invoices_missing": list(report.invoices_missing),
         "windows": _windows(report),
         "repositories": _repositories(report),
         "running_cost_per_hour_usd": total(report.running_cost_per_hour_usd),
@@ -228,7 +234,20 @@ def _credits(c: Credits) -> dict[str, Any]:
         "rate_includes_unsettled": not c.rate_settled,
         "fell_usd": usd(c.fell_usd),
         "fell_since": when(c.fell_since),
+        "why": None,
     }
+
+
+def _credits_unknown(namespace: str, why: str) -> dict[str, Any]:
+    """The credits entry of a namespace whose included credits are unknown: every figure null, and why."""
+    return {"namespace": namespace} | dict.fromkeys(_CREDIT_FIGURES) | {"why": why}
+
+
+_CREDIT_FIGURES = (  # `_credits`'s keys between namespace and why
+    "period_start", "period_end", "included_usd", "used_usd", "remaining_usd", "overage_usd", "limit_usd",
+    "burn_rate_usd_per_day", "burn_rate_24h_usd_per_day", "projected_period_usd", "exhausts_at", "limit_hit_at",
+    "days_left", "provisional_usd", "projection_rate_usd_per_day", "rate_measured_from", "rate_measured_to",
+    "rate_includes_unsettled", "fell_usd", "fell_since")
 
 
 def _group(g: ResourceGroupSpend) -> dict[str, Any]:

@@ -244,8 +244,11 @@ class Report:
     gpu_hours_missing: tuple[str, ...] = ()  # statements not read: their GPU hours are not in gpu_hours_by_hardware
     meter_rows: tuple[MeterRow, ...] = ()  # running_cost_per_hour_usd by namespace and kind; they sum to it exactly
     resource_groups: tuple[ResourceGroupSpend, ...] = ()  # Enterprise orgs: each group's spend against its limits
-    invoices: tuple[Invoice, ...] = ()  # the current period's invoice per namespace whose statement is readable
-    scheduled_jobs: tuple[ScheduledJobRow, ...] = ()  # spend still to come, next run first
+    # the current period's invoice per namespace whose statement was read; None: no statement was read
+    invoices: tuple[Invoice, ...] | None = ()
+    invoices_missing: tuple[str, ...] = ()  # statements not read (and namespaces_unknown): their invoices unknown
+    scheduled_jobs: tuple[ScheduledJobRow, ...] | None = ()  # spend still to come, next run first; None: none read
+    scheduled_jobs_missing: tuple[str, ...] = ()  # scheduled-Job listings not read (and namespaces_unknown)
     proxy: ProxyUsage | None = None  # requests through `hfmon proxy`; None: no history to read its ledger from
     provider_spend: tuple[ProviderSpendWindow, ...] = ()  # per provider over time, per window, from history
     windows: tuple[WindowSpend, ...] = ()  # per namespace and window (costs.windows.WINDOWS), from history

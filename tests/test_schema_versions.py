@@ -83,3 +83,30 @@ def test_version_6_keeps_every_version_5_field_and_makes_unknown_storage_and_rem
         for total in ("total_count", "total_usd"):
             doc["$defs"][total]["properties"]["missing"].pop("description")  # v6 adds `grant:<item>`
     assert new == old  # every other version 5 field is kept as it was
+
+
+def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unread_lists_null() -> None:
+    v6, v7 = schema("once-v6.json"), schema("once-v7.json")
+    assert v7["properties"]["schema_version"] == {"const": 7}
+    new, old = copy.deepcopy(v7), copy.deepcopy(v6)
+    for key in ("invoices_missing", "scheduled_jobs_missing"):  # added: the sources those lists were not read from
+        assert new["properties"].pop(key)["items"] == {"type": "string"}
+        new["required"].remove(key)
+    for key in ("invoices", "scheduled_jobs"):  # an unread list is null, never [] ("there are none")
+        assert new["properties"].pop(key)["oneOf"] == [old["properties"].pop(key), {"type": "null"}]
+    credits_new, credits_old = new["$defs"].pop("credits"), old["$defs"].pop("credits")
+    assert credits_new["properties"].pop("why")["type"] == ["string", "null"]
+    assert credits_new["required"] == [*credits_old["required"], "why"]
+    for key, field in credits_new["properties"].items():  # every figure may now be null: unknown credits
+        was = credits_old["properties"][key]
+        if key == "namespace":
+            assert field == was
+        elif "anyOf" in was or "null" in was.get("type", ()):
+            assert field == was  # already nullable
+        else:
+            assert field.pop("type") == [was.pop("type"), "null"] and field == was
+    for doc in (new, old):
+        for key in ("$id", "title", "description"):
+            doc.pop(key)
+        doc["properties"].pop("schema_version")
+    assert new == old  # every other version 6 field is kept as it was

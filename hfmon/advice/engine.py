@@ -91,8 +91,9 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
     unchecked = (*report.namespaces_unknown,  # which namespaces there are is unknown: none was looked at
                  *(s.name for s in report.sources  # no value to look at: failed, or the token may not read it
                    if s.kind in ("endpoints", "spaces", "storage", "jobs", "models") and s.value_missing))
-    return Advice(now, tuple(findings), total_saving(findings, unchecked), scheduled_costs(report.scheduled_jobs, now),
-                  unchecked, pace_warnings(report), tuple(not_judged), settings.hours_per_month)
+    scheduled = scheduled_costs(report.scheduled_jobs or (), now)
+    return Advice(now, tuple(findings), total_saving(findings, unchecked), scheduled, unchecked,
+                  pace_warnings(report), tuple(not_judged), settings.hours_per_month)
 
 
 def best_per_resource(findings: list[Finding] | tuple[Finding, ...]) -> dict[str, Finding]:

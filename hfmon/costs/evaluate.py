@@ -52,6 +52,7 @@ from hfmon.costs.totals import (
     crosscheck_unchecked,
     endpoint_label,
     inference_total,
+    invoices_read,
     job_label,
     meter_rows,
     namespace_spend,
@@ -170,6 +171,8 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
              + group_flags(groups))
     meter = meter_rows(snapshot, acc.endpoints, acc.spaces, acc.jobs)
     unknown = namespaces_unknown(snapshot)
+    invoices, invoices_missing = invoices_read(ordered, unknown)
+    scheduled, scheduled_missing = scheduled_rows(ordered, catalog, unknown)
     return Report(
         generated_at=now,
         account=account,
@@ -196,12 +199,12 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
                                              *(f"billing:{ns}" for ns in acc.credits_unknown)])),
         credits_unknown=tuple(acc.credits_unknown.items()),
         meter_rows=meter,
-        gpu_hours_missing=(*unknown, *(ns.statement.name for ns in ordered if ns.statement.value is None)),
+        gpu_hours_missing=invoices_missing,
         resource_groups=groups,
         proxy=proxy,
         provider_spend=over_time,
-        scheduled_jobs=scheduled_rows(ordered, catalog),
-        invoices=tuple(s.invoice for s in (ns.statement.value for ns in ordered) if s and s.invoice),
+        scheduled_jobs=scheduled, scheduled_jobs_missing=scheduled_missing,
+        invoices=invoices, invoices_missing=invoices_missing,
         windows=report_windows(index, acc.coverage, catalog, acc.period_starts, acc.spend, acc.endpoints,
                                acc.spaces, acc.jobs, now, history.window_times),
         changes_of=index.changes_of,

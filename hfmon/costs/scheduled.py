@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from decimal import Decimal
 
+from hfmon.costs.totals import read_rows
 from hfmon.models import NamespaceData
 from hfmon.pricing.catalog import Catalog
 from hfmon.report import ScheduledJobRow
@@ -13,8 +14,10 @@ DEFAULT_TIMEOUT_S = 30 * 60
 """HF's default Job timeout (30 minutes) when a scheduled job sets none."""
 
 
-def scheduled_rows(namespaces: Iterable[NamespaceData], catalog: Catalog) -> tuple[ScheduledJobRow, ...]:
-    """Every readable scheduled Job with its price per hour and the most one run can cost; next run first."""
+def scheduled_rows(namespaces: Sequence[NamespaceData], catalog: Catalog,
+                   unknown: Sequence[str]) -> tuple[tuple[ScheduledJobRow, ...] | None, tuple[str, ...]]:
+    """Every readable scheduled Job with its price per hour and the most one run can cost, next run first; and the
+    listings not read (None instead of rows when none was: see `read_rows`)."""
     out = []
     for ns in namespaces:
         source = ns.scheduled_jobs
@@ -24,4 +27,4 @@ def scheduled_rows(namespaces: Iterable[NamespaceData], catalog: Catalog) -> tup
             most = None if price is None else price.usd_per_hour * Decimal(timeout) / 3600
             out.append(ScheduledJobRow(job, price, most))
     out.sort(key=lambda r: (r.job.suspended, r.job.next_run_at is None, r.job.next_run_at or 0, r.job.id))
-    return tuple(out)
+    return read_rows(tuple(out), [ns.scheduled_jobs for ns in namespaces], unknown)

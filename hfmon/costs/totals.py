@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from hfmon.costs.credits import Period
 from hfmon.costs.crosscheck import STORAGE_PRODUCT
 from hfmon.costs.resources import PricedLine, jobs_untold, parse_product
-from hfmon.models import Endpoint, Job, NamespaceData, RepoStorage, Snapshot, SourceResult, SourceStatus, Space
+from hfmon.models import Endpoint, Invoice, Job, NamespaceData, RepoStorage, Snapshot, SourceResult, SourceStatus, Space
 from hfmon.report import (
     EndpointRow,
     Inference,
@@ -26,6 +26,8 @@ from hfmon.report import (
     Storage,
     Total,
 )
+
+T = TypeVar("T")
 
 
 def endpoint_label(e: Endpoint) -> str:
@@ -90,6 +92,23 @@ def running_total(snapshot: Snapshot, meter: Sequence[MeterRow]) -> Total[Decima
     if unknown := namespaces_unknown(snapshot):
         parts.append(Total(None, unknown))
     return Total.sum(parts, Decimal(0))
+
+
+def read_rows(rows: tuple[T, ...], sources: Iterable[SourceResult[Any] | None],
+              unknown: Sequence[str]) -> tuple[tuple[T, ...] | None, tuple[str, ...]]:
+    """A list built from per-namespace `sources` (None: not polled), and what it is missing: the unknown
+    namespaces and each source not read. The list is None when nothing was read: () would say there are none."""
+    polled = [s for s in sources if s is not None]
+    missing = (*unknown, *(s.name for s in polled if s.value is None))
+    nothing_read = bool(missing) and all(s.value is None for s in polled)
+    return (None if nothing_read else rows), missing
+
+
+def invoices_read(namespaces: Sequence[NamespaceData],
+                  unknown: Sequence[str]) -> tuple[tuple[Invoice, ...] | None, tuple[str, ...]]:
+    """The current period's invoice of each namespace whose statement was read (see `read_rows`)."""
+    statements = [ns.statement for ns in namespaces]
+    return read_rows(tuple(s.value.invoice for s in statements if s.value and s.value.invoice), statements, unknown)
 
 
 FLAG_SOURCES = ("billing", "endpoints", "spaces", "jobs")  # per namespace, besides `account` and `zero_gpu`

@@ -50,7 +50,7 @@ def namespace_detail(report: Report, namespace: str, tones: Tones) -> Text:
             limits = ", ".join(f"{lim.product} {fmt.money(lim.limit_usd)} ({fmt.percent(lim.used_pct)})"
                                for lim in g.limits) or "no limit"
             line(text, g.name, f"{fmt.money(g.total_usd, missing=fmt.MISSING)} · {limits}")
-    invoice = next((i for i in report.invoices if i.namespace == namespace), None)
+    invoice = next((i for i in report.invoices or () if i.namespace == namespace), None)
     if invoice is not None:
         section(text, "Invoice")
         line(text, "this period", fmt.invoice_text(invoice))

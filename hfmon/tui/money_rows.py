@@ -60,7 +60,7 @@ def spend_rows(report: Report, ns: str | None, window: str = "period", tones: To
     period's invoice; for another window, what history shows it spent in it (storage is billed monthly)."""
     if window != "period":
         return window_rows(report, ns, window, tones or {})
-    invoices = {i.namespace: fmt.invoice_text(i) for i in report.invoices}
+    invoices = {i.namespace: fmt.invoice_text(i) for i in report.invoices or ()}
     return [(s.namespace, (
         cell(s.namespace), total_cell(s.total_usd), *(money_cell(v, missing=fmt.MISSING) for v in (
             s.inference_usd, s.endpoints_usd, s.spaces_usd, s.jobs_usd, s.storage_usd, s.other_usd)),
@@ -91,7 +91,7 @@ def group_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
 def scheduled_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
     """Scheduled Jobs: when each runs next and the most one run can cost (suspended ones say so)."""
     out: list[Row] = []
-    for row in report.scheduled_jobs:
+    for row in report.scheduled_jobs or ():
         job = row.job
         if ns is not None and job.namespace != ns:
             continue

@@ -23,7 +23,7 @@ def test_once_json_never_imports_textual() -> None:
     result = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     probe = json.loads(result.stdout.strip().splitlines()[-1])
-    assert probe["doc"] == 6
+    assert probe["doc"] == 7
     assert probe["heavy"] == []
 
 

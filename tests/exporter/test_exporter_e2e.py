@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from typing import Any
 
 import pytest
 
@@ -91,3 +92,15 @@ def test_sigterm_during_a_stalled_poll_stops_it_cleanly(served: Served) -> None:
         assert running.metrics()["hfmon_polls_total"] == {lab(): 0.0}  # the first poll is still waiting
     # Stopped by SIGTERM within the grace period, not killed: the poll under way was cancelled.
     assert running.proc.returncode == 0, "".join(running.stderr)
+
+
+def test_credits_whose_included_amount_is_unknown_are_absent_never_zero(served: Served) -> None:
+    def drop_included(body: dict[str, Any]) -> dict[str, Any]:
+        del body["usage"]["inferenceProviders"]["includedNanoUsd"]
+        return body
+
+    served.hub.route_faults.append(RouteFault("/api/settings/billing/usage-v2", edit=drop_included))  # ada's only
+    with exporter("--no-history", env=served.env()) as running:
+        metrics = running.after_polls(1)
+    for family in ("hfmon_credits_included_usd", "hfmon_credits_remaining_usd", "hfmon_credits_overage_usd"):
+        assert {dict(k)["namespace"] for k in metrics[family]} == {"ada-labs"}, family  # no ada at 0

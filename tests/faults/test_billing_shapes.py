@@ -8,9 +8,11 @@ import json
 from decimal import Decimal
 from typing import Any
 
+import jsonschema
 import pytest
 
 from hfmon.fakehub import NO_BILLING_TOKEN
+from hfmon.schemas import once_schema
 from tests.fakehub.conftest import HUB, get_json
 from tests.faults.harness import Served
 
@@ -105,8 +107,12 @@ def test_usage_v2_without_included_credits_leaves_credits_unknown_and_guard_unde
     served.fault("/api/settings/billing/usage-v2", edit=drop_included)
     run = served.run("--once", "--json", "--no-history")
     doc = run.doc()
-    assert doc["credits"] is None  # no "$1.82 of $0.00 · overage $1.82"
-    assert [c["namespace"] for c in doc["org_credits"]] == ["ada-labs"]
+    jsonschema.validate(doc, once_schema())
+    credits = doc["credits"]  # no "$1.82 of $0.00 · overage $1.82": the entry is there, every figure unknown
+    assert credits["namespace"] == "ada" and credits["why"] == (
+        "usage-v2 did not say how many credits are included, so what is left and any overage are unknown")
+    assert {k: v for k, v in credits.items() if v is not None} == {"namespace": "ada", "why": credits["why"]}
+    assert [(c["namespace"], c["why"]) for c in doc["org_credits"]] == [("ada-labs", None)]
     assert "billing:ada" in doc["flags_unchecked"]
     assert _usd(_spend(doc, "ada")["inference_usd"]) == _inference_used(served, "ada")  # the spend itself is known
     assert run.code == 0, run.stderr

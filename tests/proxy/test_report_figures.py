@@ -43,7 +43,7 @@ async def document() -> dict[str, Any]:
     report, _ = await poll_report(demo_scenario(), NOW, history=History(ledger=ROWS, settled=SETTLED))
     doc = report_document(report)
     jsonschema.validate(doc, once_schema())
-    assert doc["schema_version"] == 6
+    assert doc["schema_version"] == 7
     return doc
 
 

@@ -249,7 +249,7 @@ async def test_export_writes_the_report_as_json(tmp_path: Path, monkeypatch: pyt
         await pilot.pause()
         written = tmp_path / "hfmon-report-20261121T200000Z.json"
         document = json.loads(written.read_text())
-        assert document["schema_version"] == 6
+        assert document["schema_version"] == 7
         assert any("Report saved to" in m for m in messages(app))
         assert "hf_" not in written.read_text()
 
