@@ -179,13 +179,16 @@ class Monitor:
         history = History()
         if self.store is not None:
             try:
-                self.store.record(snapshot)
                 from hfmon.store.ledger import with_ledger  # with the store: --no-history skips SQLite
 
                 # the spend windows' state times summed in SQL: evaluate then need not span 30 days per resource
-                figures = history_figures(snapshot, now) if self.figures_only else None
-                loaded = self.store.load(history_since(snapshot, now),
-                                         history_windows(snapshot, now, hourly=figures is None), now, figures=figures)
+                since = history_since(snapshot, now)
+                if self.figures_only:  # what the Report reads, the reading overlapping the poll's write
+                    loaded = self.store.record_and_load(snapshot, since, history_windows(snapshot, now, hourly=False),
+                                                        now, history_figures(snapshot, now))
+                else:
+                    self.store.record(snapshot)
+                    loaded = self.store.load(since, history_windows(snapshot, now), now)
                 period_start = user_period(snapshot, now).start
                 history = with_ledger(self.store, loaded, ledger_since(period_start, now),
                                       provider_times(now, period_start))

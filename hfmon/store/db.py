@@ -18,16 +18,15 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
 from hfmon.files import narrow, private_dir, private_file
-from hfmon.history import Figures, History, PollRun, Span, SpanTime, StateChange, UsagePoint, Window, WindowTimes
+from hfmon.history import Figures, History, Span, SpanTime, StateChange, UsagePoint, Window, WindowTimes
 from hfmon.models import Snapshot
 from hfmon.store import figures as figures_read
-from hfmon.store import provider_points
+from hfmon.store import overlap, provider_points
 from hfmon.store import queries as q
 from hfmon.store.aggregates import window_times
 from hfmon.store.checkpoint import Checkpointer
@@ -42,13 +41,7 @@ from hfmon.store.connection import (
     is_busy,
     rollback,
 )
-from hfmon.store.extract import (
-    decode_money,
-    decode_time,
-    encode_time,
-    observe,
-    usage_points,
-)
+from hfmon.store.extract import decode_rows, decode_runs, decode_time, encode_time, observe, usage_points
 from hfmon.store.ledger import fresh_sessions, record_sessions
 from hfmon.store.record import record_poll, record_states, record_usage
 from hfmon.store.side import SideRead
@@ -184,26 +177,83 @@ class HistoryStore:
 
     def record(self, snapshot: Snapshot) -> None:
         """Append what `snapshot` adds (changed usage totals and resource states), in one transaction."""
-        at = encode_time(snapshot.taken_at)
-        points = usage_points(snapshot)
-        observed = observe(snapshot)
-        sessions = fresh_sessions(snapshot)
-        providers = provider_points.provider_sets(snapshot)
+        self._record(snapshot)
 
-        def write(conn: sqlite3.Connection) -> None:
+    def _record(self, snapshot: Snapshot, meanwhile: Callable[[sqlite3.Connection], None] | None = None,
+                ) -> tuple[set[int], int]:
+        """`record`; return the ids of the resources given a change, and how many rows the retention dropped after.
+        `meanwhile(conn)` runs first in the write's transaction (holding the write lock), each time it is tried."""
+        at = encode_time(snapshot.taken_at)
+
+        def write(conn: sqlite3.Connection) -> set[int]:
+            if meanwhile is not None:
+                meanwhile(conn)
+            points = usage_points(snapshot)  # worked out here: `meanwhile`'s work overlaps it
+            observed = observe(snapshot)
+            sessions = fresh_sessions(snapshot)
+            providers = provider_points.provider_sets(snapshot)
             record_usage(conn, points, at)
             provider_points.record(conn, providers, at)  # spend per provider, for its charts over time
             record_sessions(conn, sessions, snapshot.taken_at)  # settled costs of the proxy's sessions
-            record_states(conn, observed, at)
+            changed = record_states(conn, observed, at)
             if observed.listed:  # the poll saw resources: it counts for the gaps history must allow for
                 record_poll(conn, at)
+            return changed
 
-        self._run(write, tuning=(WRITE_CACHE, MAPPED))
+        changed = self._run(write, tuning=(WRITE_CACHE, MAPPED))
         self._checkpoints.start()
         if self._loaded is not None and at <= self._loaded.mark:  # not after what was read: read it all again
             self._loaded = None
+        pruned = 0
         if self._pruned_for is None or snapshot.taken_at - self._pruned_for >= PRUNE_EVERY:
-            self.prune(snapshot.taken_at)
+            pruned = self.prune(snapshot.taken_at)
+        return changed, pruned
+
+    def record_and_load(self, snapshot: Snapshot, since: datetime, windows: Sequence[Window], now: datetime,
+                        figures: Figures) -> History:
+        """`record(snapshot)`, then `load(since, windows, now, figures=figures)`: the same History, sooner. From
+        SIDE_READ_FROM resources the load is read on a second connection while the poll is written, from the file as
+        it was before, and only the resources the poll changed are read again after (`store.overlap`)."""
+        start = encode_time(since)
+        side: list[SideRead[overlap.Loaded]] = []
+
+        def early(conn: sqlite3.Connection) -> overlap.Loaded:
+            return overlap.Loaded(figures_read.read(conn, start, figures, windows, now),
+                                  *figures_read.sums(conn, start, figures, windows, now))
+
+        def before_writing(conn: sqlite3.Connection) -> None:
+            for earlier in side:  # an attempt retried: its reader's snapshot may not be this one
+                earlier.join()
+            side.clear()
+            try:
+                if conn.execute(q.RESOURCE_COUNT).fetchone()[0] >= SIDE_READ_FROM:
+                    side.append(SideRead(self.path, early, (f"{MAPPED[0]} = {MAPPED[1]}",), BUSY_TIMEOUT_S))
+                    side[-1].wait_started()  # its snapshot fixed before this transaction writes anything
+            except RuntimeError:  # no thread to be had: the load is read after the write
+                pass
+
+        try:
+            changed, pruned = self._record(snapshot, before_writing)
+            if not side or pruned:  # rows the early read saw may be gone
+                return self._load_figures(start, figures, windows, now)
+            try:
+                before = side[-1].result()
+            except sqlite3.Error:  # the second connection failed: read it all on this one
+                return self._load_figures(start, figures, windows, now)
+
+            def late(conn: sqlite3.Connection) -> tuple[overlap.Loaded, dict[int, tuple[str, str]], list[Any]]:
+                found = overlap.Loaded(figures_read.read(conn, start, figures, windows, now, changed),
+                                       *figures_read.sums(conn, start, figures, windows, now, changed))
+                return found, _names(conn), conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall()
+
+            after, names, run_rows = self._run(late, "BEGIN", tuning=(MAPPED,))
+        finally:
+            for reader in side:
+                reader.join()  # never left reading
+        (usage_rows, change_rows, seen), summed, span_times = overlap.merged(before, after, changed, names)
+        usage, changes = decode_rows(usage_rows, change_rows, names)
+        return History(usage=usage, changes=changes, poll_runs=decode_runs(run_rows), window_times=summed, seen=seen,
+                       span_times=span_times, detail=False)
 
     def prune(self, now: datetime | None = None) -> int:
         """Drop rows older than the retention before `now` (default: the newest recorded time); return how many.
@@ -266,8 +316,8 @@ class HistoryStore:
 
         version, usage_rows, change_rows, names, run_rows, summed = self._run(read, "BEGIN")  # one read snapshot
         added = before is not None and version == before.version
-        usage, changes = _values(usage_rows, change_rows, names)
-        runs = _runs(run_rows)
+        usage, changes = decode_rows(usage_rows, change_rows, names)
+        runs = decode_runs(run_rows)
         marks = [rows[-1][1] for rows in (usage_rows, change_rows) if rows]  # each ordered by time: its last is latest
         if added and before is not None:
             usage, changes = before.usage + usage, before.changes + changes  # all new rows are later: still in order
@@ -302,44 +352,20 @@ class HistoryStore:
         try:
             (usage_rows, change_rows, seen), names, run_rows, here = self._run(read, "BEGIN IMMEDIATE",
                                                                               tuning=(MAPPED,))
-            usage, changes = _values(usage_rows, change_rows, names)  # while the other reader sums
+            usage, changes = decode_rows(usage_rows, change_rows, names)  # while the other reader sums
             summed, span_times = here if here is not None else side[-1].result()
         except sqlite3.Error as exc:  # the other connection's
             raise explain(self.path, exc) from exc
         finally:
             for reader in side:
                 reader.join()  # never left reading after the load
-        return History(usage=usage, changes=changes, poll_runs=_runs(run_rows), window_times=summed, seen=seen,
+        return History(usage=usage, changes=changes, poll_runs=decode_runs(run_rows), window_times=summed, seen=seen,
                        span_times=span_times, detail=False)
 
 
 def _names(conn: sqlite3.Connection) -> dict[int, tuple[str, str]]:
     """Each resource's (kind, name) by id."""
     return {rid: (kind, resource) for rid, kind, resource in conn.execute(q.RESOURCE_NAMES)}
-
-
-def _values(usage_rows: list[Any], change_rows: list[Any],
-            names: dict[int, tuple[str, str]]) -> tuple[tuple[UsagePoint, ...], tuple[StateChange, ...]]:
-    """The usage points and state changes of the rows read."""
-    times: dict[int, datetime] = {}  # one poll's rows share a time: decode it once
-
-    def time_of(value: int) -> datetime:
-        moment = times.get(value)
-        if moment is None:
-            moment = times[value] = decode_time(value)
-        return moment
-
-    usage = tuple(
-        UsagePoint(ns, time_of(at), time_of(period_start), Decimal(inference), decode_money(jobs))
-        for ns, at, period_start, inference, jobs in usage_rows)
-    changes = tuple(
-        StateChange(*names[rid], time_of(at), state, hardware, replicas)
-        for rid, at, state, hardware, replicas in change_rows)
-    return usage, changes
-
-
-def _runs(rows: list[Any]) -> tuple[PollRun, ...]:
-    return tuple(PollRun(decode_time(first), decode_time(last), gap / 10**6) for first, last, gap in rows)
 
 
 @dataclass(frozen=True, slots=True)

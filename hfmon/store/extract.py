@@ -1,14 +1,15 @@
-"""Pure functions: what a Snapshot adds to history, and the exact encodings of times and money."""
+"""Pure functions: what a Snapshot adds to history, the exact encodings of times and money, and the values of the
+rows read."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from hfmon.costs.billing_rules import endpoint_replicas, job_replicas, space_replicas
 from hfmon.costs.credits import namespace_period
-from hfmon.history import UsagePoint
+from hfmon.history import PollRun, StateChange, UsagePoint
 from hfmon.models import Endpoint, Job, Snapshot, SourceStatus, Space
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -117,3 +118,28 @@ def same_usage(a: UsagePoint, b: UsagePoint) -> bool:
     """True when two usage points carry the same totals for the same period."""
     return (a.period_start, a.inference_used_usd, a.jobs_used_usd) == (
         b.period_start, b.inference_used_usd, b.jobs_used_usd)
+
+
+def decode_rows(usage_rows: list[Any], change_rows: list[Any],
+            names: dict[int, tuple[str, str]]) -> tuple[tuple[UsagePoint, ...], tuple[StateChange, ...]]:
+    """The usage points and state changes of the rows read (`names`: each resource's (kind, name) by id)."""
+    times: dict[int, datetime] = {}  # one poll's rows share a time: decode it once
+
+    def time_of(value: int) -> datetime:
+        moment = times.get(value)
+        if moment is None:
+            moment = times[value] = decode_time(value)
+        return moment
+
+    usage = tuple(
+        UsagePoint(ns, time_of(at), time_of(period_start), Decimal(inference), decode_money(jobs))
+        for ns, at, period_start, inference, jobs in usage_rows)
+    changes = tuple(
+        StateChange(*names[rid], time_of(at), state, hardware, replicas)
+        for rid, at, state, hardware, replicas in change_rows)
+    return usage, changes
+
+
+def decode_runs(rows: list[Any]) -> tuple[PollRun, ...]:
+    """The runs of polls of the rows read (`queries.LOAD_POLL_RUNS`)."""
+    return tuple(PollRun(decode_time(first), decode_time(last), gap / 10**6) for first, last, gap in rows)
