@@ -113,8 +113,8 @@ class HubClient:
 
     async def _paged(self, url: str, params: dict[str, Any] | None, parse: Callable[[Any], tuple[Any, ...]],
                      *, optional: bool = False, hint: str | None = None) -> tuple[Any, ...]:
-        pages = await self.http.get_pages(url, params, optional=optional, forbidden_hint=hint, max_bytes=PAGE_BODY)
-        return tuple(item for page in pages for item in parse(page))
+        return tuple(await self.http.get_pages(url, params, parse=parse, optional=optional, forbidden_hint=hint,
+                                               max_bytes=PAGE_BODY))
 
     # --- identity -----------------------------------------------------------------------------
 

@@ -13,11 +13,9 @@ import logging
 import math
 import ssl
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlencode, urlsplit
 
 import httpx2
 
@@ -28,6 +26,7 @@ from hfmon.api.http_errors import status_error, transport_error, what_of
 from hfmon.api.jsonbody import decode_json
 from hfmon.api.priority import FIRST_PAGE, NEXT_PAGE, SINGLE
 from hfmon.api.sse import sse_events
+from hfmon.api.transport_urls import Body, Params, next_link, origin_of, url_and_params
 from hfmon.apihealth import RequestLog
 from hfmon.clock import Clock, SystemClock
 from hfmon.errors import (
@@ -46,7 +45,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("hfmon.api")
 log.addHandler(logging.NullHandler())  # never Python's last-resort stderr handler: it would paint over the TUI
 
-Params = Mapping[str, str | int | Sequence[str]]
 
 MAX_PAGES = 200
 PAGES_TOTAL_FACTOR = 4  # a whole listing may be at most 4 pages' worth of bytes (64 MB for 16 MB pages)
@@ -62,49 +60,10 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx2.create_ssl_context()
 
 
-@dataclass(frozen=True, slots=True)
-class Body:
-    """A successful response, read in full within its route's size cap."""
-
-    content: bytes
-    headers: httpx2.Headers
-    links: dict[Any, Any]
-    url: str
-    """The URL as sent (a relative next-page link is joined to it)."""
-
-
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def _origin(url: str) -> tuple[str, str, int | None] | None:
-    """Scheme, host and port of a URL, as a browser compares them (any case, default port or none); None when the
-    port is not a number."""
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    return scheme, parts.hostname or "", None if port == _DEFAULT_PORTS.get(scheme) else port
-
-
-def _absolute(link: str, page: str) -> str:
-    """A next-page link as an absolute URL. HF sends absolute links, used as they are: joining one to the page's
-    URL parses both three times over: 136 µs of CPU a page here for a cursor link, ~80 ms a poll at 20×."""
-    return link if urlsplit(link).scheme else str(httpx2.URL(page).join(link))
-
-
-def _url_and_params(url: str, params: Params | None) -> tuple[str, Params | None]:
-    """The URL with its query written in, when the parameters are plain strings, numbers and lists of strings on a
-    URL without one: the same text httpx2 writes, at half its cost (httpx2 builds the query from `params` and then
-    parses and re-encodes the whole URL). Anything else is left to httpx2."""
-    if not params or "?" in url:
-        return url, params
-    for value in params.values():
-        if type(value) is not str and type(value) is not int and not (
-                isinstance(value, list | tuple) and all(type(v) is str for v in value)):
-            return url, params
-    return f"{url}?{urlencode(params, doseq=True)}", None
+def _retrieved(task: asyncio.Future[Any]) -> None:
+    """Mark the failure of a request nobody waits for any more as seen (it was cancelled for another's error)."""
+    if not task.cancelled():
+        task.exception()
 
 
 class Requester:
@@ -150,7 +109,7 @@ class Requester:
     @asynccontextmanager
     async def _exchange(self, target: str, query: Params | None, timeouts: dict[str, float],
                         accept: str | None = None) -> AsyncIterator[httpx2.Response]:
-        """One GET of `target` (with `query`, the parameters `_url_and_params` left to httpx2) straight through the
+        """One GET of `target` (with `query`, the parameters `url_and_params` left to httpx2) straight through the
         transport, its response closed after the block.
 
         No httpx2.AsyncClient in between: hfmon used none of what it adds per request (redirects are never
@@ -214,7 +173,7 @@ class Requester:
         """
         gov = self.governor
         attempt = 0
-        target, query = _url_and_params(url, params)
+        target, query = url_and_params(url, params)
         while True:
             await gov.admit(optional=optional)
             error: ApiError
@@ -309,41 +268,45 @@ class Requester:
             return parse(decode_json(body.content, url))
         return await asyncio.to_thread(lambda: parse(decode_json(body.content, url)))
 
-    async def get_pages(self, url: str, params: Params | None = None, *, optional: bool = False,
-                        forbidden_hint: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[Any]:
-        """GET a listing and follow its absolute `Link: <...>; rel="next"` pages; returns each page's JSON.
+    async def get_pages(self, url: str, params: Params | None = None, *, parse: Callable[[Any], Iterable[T]],
+                        optional: bool = False, forbidden_hint: str | None = None,
+                        max_bytes: int = DEFAULT_MAX_BYTES) -> list[T]:
+        """GET a listing and follow its absolute `Link: <...>; rel="next"` pages; returns the items `parse` makes of
+        each page's JSON.
 
+        Page n+1 is asked for as soon as page n is read, before page n is decoded and parsed: a listing's chain of
+        requests then waits on the network alone, and the parsing of each page overlaps the next page's trip.
         Bounded: at most MAX_PAGES pages, each at most `max_bytes`, all together at most PAGES_TOTAL_FACTOR times that.
         """
-        pages: list[Any] = []
+        items: list[T] = []
         total, total_cap = 0, PAGES_TOTAL_FACTOR * max_bytes
-        origin = _origin(url)
-        next_url: str | None = url
-        next_params = params
-        seen: set[str] = set()
-        while next_url is not None:
-            if len(pages) >= MAX_PAGES:
-                raise BadResponseError(f"{what_of(url)}: more than {MAX_PAGES} pages", None)
-            body = await self.get(next_url, next_params, optional=optional, forbidden_hint=forbidden_hint,
-                                  max_bytes=max_bytes, priority=NEXT_PAGE if pages else FIRST_PAGE)
+        origin, seen = origin_of(url), set[str]()
+        fetch = functools.partial(self.get, optional=optional, forbidden_hint=forbidden_hint, max_bytes=max_bytes)
+        body, read = await fetch(url, params, priority=FIRST_PAGE), 1
+        while True:
             total += len(body.content)
             if total > total_cap:
                 raise BadResponseError(f"{what_of(url)}: listing larger than {total_cap / MB:g} MB over "
-                                       f"{len(pages) + 1} pages; not read",
+                                       f"{read} pages; not read",
                                        "hfmon reads at most that much of one listing; the next poll will try again")
-            pages.append(decode_json(body.content, next_url))
-            link = body.links.get("next", {}).get("url")
+            link = next_link(url, origin, body, seen)
+            upcoming: asyncio.Future[Body] | None = None
             if link is not None:
-                link = _absolute(link, body.url)
-                if origin is None or _origin(link) != origin:
-                    raise BadResponseError(f"{what_of(url)}: refusing a next-page link to another host",
-                                           "the token is only ever sent to the configured hosts")
-                if link in seen:
-                    raise BadResponseError(f"{what_of(url)}: the next-page link points back to a page "
-                                           "already read", "the next poll will try again")
-                seen.add(link)
-            next_url, next_params = link, None  # the link already carries every query parameter
-        return pages
+                if read >= MAX_PAGES:
+                    raise BadResponseError(f"{what_of(url)}: more than {MAX_PAGES} pages", None)
+                # the link already carries every query parameter
+                upcoming = asyncio.ensure_future(fetch(link, None, priority=NEXT_PAGE))
+                await asyncio.sleep(0)  # let it reach the wire (on a kept-alive connection it does not wait again)
+            try:
+                items.extend(parse(decode_json(body.content, body.url)))
+            except BaseException:
+                if upcoming is not None:
+                    upcoming.cancel()
+                    upcoming.add_done_callback(_retrieved)
+                raise
+            if upcoming is None:
+                return items
+            body, read = await upcoming, read + 1
 
     async def first_event(self, url: str, *, event: str, complete: Callable[[Any], bool], timeout_s: float | None,
                           forbidden_hint: str | None = None) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx2
 import pytest
@@ -14,6 +15,11 @@ from hfmon.scrub import scrub
 
 TOKEN = "hf_BoundsTestToken_0a1b2c3d4e5f6a7b8c9d"
 URL = "https://hub.test/api/spaces"
+
+
+def one_item(page: Any) -> list[Any]:
+    """Each page as one item (the listing's pages as they came)."""
+    return [page]
 
 
 def requester(handler: httpx2.MockTransport) -> Requester:
@@ -156,4 +162,4 @@ async def test_a_listing_is_bounded_in_total_not_only_per_page() -> None:
 
     http = requester(httpx2.MockTransport(pages))
     with pytest.raises(BadResponseError, match="listing larger than"):
-        await http.get_pages(URL, max_bytes=1000)  # 4 pages' worth at most: the 5th page is refused
+        await http.get_pages(URL, parse=one_item, max_bytes=1000)  # 4 pages' worth at most: the 5th page is refused

@@ -4,12 +4,18 @@ page, then single requests, in arrival order within each; a cancelled waiter nev
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx2
 
 from hfmon.api.governor import Governor
 from hfmon.api.priority import FIRST_PAGE, NEXT_PAGE, SINGLE, PriorityLimit
 from hfmon.api.transport import Requester
+
+
+def one_item(page: Any) -> list[Any]:
+    """Each page as one item (the listing's pages as they came)."""
+    return [page]
 
 
 async def test_freed_slots_go_to_the_most_urgent_waiter_first() -> None:
@@ -101,7 +107,7 @@ async def test_a_listing_s_next_page_goes_before_the_single_requests_queued_earl
 
     http = Requester("hf_PriorityTestToken_0123456789", transport=httpx2.MockTransport(handler),
                      governor=Governor(max_in_flight=1), timeout_s=5)
-    listing = asyncio.create_task(http.get_pages("https://hub.test/api/list"))
+    listing = asyncio.create_task(http.get_pages("https://hub.test/api/list", parse=one_item))
     await asyncio.sleep(0)  # the listing's first page takes the only slot
     singles = [asyncio.create_task(http.get_json(f"https://hub.test/api/single{i}")) for i in range(4)]
     await asyncio.gather(*singles)

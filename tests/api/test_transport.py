@@ -24,6 +24,11 @@ TOKEN = "hf_SecretTestToken_9f8e7d6c5b4a"
 Handler = Callable[[httpx2.Request], httpx2.Response]
 
 
+def one_item(page: Any) -> list[Any]:
+    """Each page as one item (the listing's pages as they came)."""
+    return [page]
+
+
 def requester(handler: Handler, **gov: float) -> tuple[Requester, list[httpx2.Request]]:
     seen: list[httpx2.Request] = []
 
@@ -169,7 +174,8 @@ async def test_pagination_follows_absolute_links_with_their_query() -> None:
         return httpx2.Response(200, json=[3])
 
     http, seen = requester(pages)
-    got = await http.get_pages("https://hub.test/api/spaces", {"author": "a", "expand": ["runtime", "private"]})
+    got = await http.get_pages("https://hub.test/api/spaces", {"author": "a", "expand": ["runtime", "private"]},
+                             parse=one_item)
     assert got == [[1, 2], [3]]
     assert seen[1].url.params.get_list("expand") == ["runtime", "private"]
 
@@ -178,7 +184,7 @@ async def test_pagination_refuses_a_link_to_another_host() -> None:
     http, seen = requester(lambda r: httpx2.Response(200, json=[], headers={
         "Link": '<https://evil.test/api/spaces?cursor=2>; rel="next"'}))
     with pytest.raises(BadResponseError):
-        await http.get_pages("https://hub.test/api/spaces")
+        await http.get_pages("https://hub.test/api/spaces", parse=one_item)
     assert all(r.url.host == "hub.test" for r in seen)
 
 
@@ -240,7 +246,7 @@ async def test_pagination_resolves_relative_links_and_stops_on_a_loop() -> None:
 
     http, seen = requester(pages)
     with pytest.raises(BadResponseError) as info:
-        await http.get_pages("https://hub.test/api/jobs/a")
+        await http.get_pages("https://hub.test/api/jobs/a", parse=one_item)
     assert "already read" in info.value.message
     assert [r.url.params.get("cursor") for r in seen] == [None, "2", "3"]
 
@@ -254,7 +260,7 @@ async def test_pagination_follows_an_absolute_link_to_the_same_host_and_never_se
 
     http, seen = requester(pages)
     with pytest.raises(BadResponseError) as info:
-        await http.get_pages("https://hub.test/api/jobs/a")
+        await http.get_pages("https://hub.test/api/jobs/a", parse=one_item)
     assert "another host" in info.value.message
     assert [(r.url.host, r.url.params.get("cursor")) for r in seen] == [("hub.test", None), ("hub.test", "2")]
     for foreign in ("http://hub.test/api/jobs/a?cursor=3", "https://hub.test:8443/api/jobs/a?cursor=3",
@@ -262,7 +268,7 @@ async def test_pagination_follows_an_absolute_link_to_the_same_host_and_never_se
         http, seen = requester(lambda r, link=foreign: httpx2.Response(200, json=[], headers={
             "Link": f'<{link}>; rel="next"'}))
         with pytest.raises(BadResponseError, match="another host"):
-            await http.get_pages("https://hub.test/api/jobs/a")
+            await http.get_pages("https://hub.test/api/jobs/a", parse=one_item)
         assert len(seen) == 1, foreign
 
 

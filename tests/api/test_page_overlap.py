@@ -1,0 +1,68 @@
+"""A listing's next page is asked for before the page just read is parsed, and a page that fails to parse ends the
+listing at once, its next page's request with it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import httpx2
+import pytest
+
+from hfmon.api.governor import Governor
+from hfmon.api.transport import Requester
+from hfmon.errors import BadResponseError
+
+TOKEN = "hf_OverlapTestToken_0123456789abcdef"
+LIST = "https://hub.test/api/list"
+
+
+def requester(handler: Any) -> Requester:
+    return Requester(TOKEN, transport=httpx2.MockTransport(handler), governor=Governor(max_retries=0), timeout_s=5)
+
+
+async def test_each_next_page_is_on_its_way_before_the_page_before_it_is_parsed() -> None:
+    events: list[str] = []
+
+    async def pages(request: httpx2.Request) -> httpx2.Response:
+        page = int(request.url.params.get("cursor", "1"))
+        events.append(f"ask {page}")
+        await asyncio.sleep(0.01)
+        link = {"Link": f'<{LIST}?cursor={page + 1}>; rel="next"'} if page < 3 else {}
+        return httpx2.Response(200, json=[page * 10, page * 10 + 1], headers=link)
+
+    def parse(page: Any) -> list[int]:
+        events.append(f"parse {page[0] // 10}")
+        return [value + 1 for value in page]
+
+    http = requester(pages)
+    try:
+        assert await http.get_pages(LIST, parse=parse) == [11, 12, 21, 22, 31, 32]
+    finally:
+        await http.aclose()
+    assert events == ["ask 1", "ask 2", "parse 1", "ask 3", "parse 2", "parse 3"]
+
+
+async def test_a_page_that_cannot_be_parsed_ends_the_listing_and_cancels_the_next_page() -> None:
+    next_page_cancelled = asyncio.Event()
+
+    async def pages(request: httpx2.Request) -> httpx2.Response:
+        if "cursor" not in str(request.url):
+            return httpx2.Response(200, json=["bad row"], headers={"Link": f'<{LIST}?cursor=2>; rel="next"'})
+        try:
+            await asyncio.sleep(30)  # the next page: it never comes
+        except asyncio.CancelledError:
+            next_page_cancelled.set()
+            raise
+        raise AssertionError("the next page was waited for")
+
+    def parse(page: Any) -> list[Any]:
+        raise BadResponseError(f"unreadable row {page[0]!r}", None)
+
+    http = requester(pages)
+    try:
+        with pytest.raises(BadResponseError, match="unreadable row 'bad row'"):
+            await asyncio.wait_for(http.get_pages(LIST, parse=parse), 10)
+        await asyncio.wait_for(next_page_cancelled.wait(), 10)
+    finally:
+        await http.aclose()
