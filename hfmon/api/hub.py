@@ -15,6 +15,7 @@ from hfmon.api import parse_models as pm
 from hfmon.api import parse_repos as prp
 from hfmon.api import parse_resources as pr
 from hfmon.api.governor import Governor
+from hfmon.api.priority import CHAIN_HEAD, NEXT_PAGE
 from hfmon.api.transport import Requester
 from hfmon.api.urls import BaseUrls
 from hfmon.clock import Clock, SystemClock, iso
@@ -185,7 +186,7 @@ class HubClient:
     async def endpoints(self, namespace: str) -> tuple[Endpoint, ...]:
         """`GET {endpoints}/endpoint/{ns}`: the namespace's dedicated Inference Endpoints."""
         data = await self.http.get_json(f"{self.urls.endpoints}/endpoint/{_seg(namespace)}",
-                                        forbidden_hint=ENDPOINTS_HINT)
+                                        forbidden_hint=ENDPOINTS_HINT, priority=CHAIN_HEAD)  # model infos follow
         return pr.parse_endpoints(data, namespace)
 
     async def endpoint_catalog(self, namespace: str) -> tuple[EndpointCompute, ...]:
@@ -200,7 +201,7 @@ class HubClient:
         path = "/".join(_seg(part) for part in repo_id.split("/"))
         try:
             data = await self.http.get_json(self._api(f"models/{path}"), {"expand": ["safetensors"]},
-                                            optional=True, max_bytes=SMALL_BODY)
+                                            optional=True, max_bytes=SMALL_BODY, priority=NEXT_PAGE)
         except ApiError as exc:
             if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
                 return ModelWeights(repo_id, None, f"the Hub did not show it to this token ({exc.status})")

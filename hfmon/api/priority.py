@@ -1,9 +1,10 @@
 """The in-flight limit of a client, handing free slots to the most urgent waiting request first.
 
-A poll's longest wait is a paginated listing: each page can only be asked for once the previous one answered.
-When more requests are ready than may be in flight, the next page of a listing goes first, then the first page
-of a listing, then single requests; arrival order within each. A FIFO limit put the next page behind every
-single request of the poll, once per page.
+A poll's longest wait is a chain of requests, each asked for only once the one before it answered: a paginated
+listing, or the Endpoints listing and then the info of each model they serve. When more requests are ready than may
+be in flight, the next link of a chain already under way goes first, then the first page of a listing (a chain of
+unknown length), then the head of a chain of two, then single requests; arrival order within each. A FIFO limit put
+the next page behind every single request of the poll, once per page.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 NEXT_PAGE = 0
-"""A listing's next page: a chain already under way."""
+"""A listing's next page, or the last link of another chain: a chain already under way."""
 FIRST_PAGE = 1
 """A listing's first page: a chain of unknown length starts."""
-SINGLE = 2
+CHAIN_HEAD = 2
+"""A request whose answer says what to ask next, once (the Endpoints listing, then each served model's info)."""
+SINGLE = 3
 """Every other request."""
 
 
@@ -33,9 +36,9 @@ class PriorityLimit:
     @asynccontextmanager
     async def hold(self, priority: int = SINGLE) -> AsyncIterator[None]:
         """Hold one slot for the block, waiting for one (by priority) when none is free."""
-        if priority >= SINGLE:
+        if priority >= CHAIN_HEAD:
             # A poll starts every namespace's requests in one turn of the loop, namespace after namespace: without
-            # this, the first namespaces' single requests took the free slots before the last ones' listings
+            # this, the first namespaces' other requests took the free slots before the last ones' listings
             # (the longest chains) had asked. Listings that start in the same turn now take them first.
             await asyncio.sleep(0)
         if self._free > 0 and not self._waiting:

@@ -7,6 +7,7 @@ never contains the token (it only travels in the Authorization header; server me
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import json
 import logging
@@ -15,7 +16,7 @@ import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx2
 
@@ -60,10 +61,41 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx2.create_ssl_context()
 
 
-def _retrieved(task: asyncio.Future[Any]) -> None:
-    """Mark the failure of a request nobody waits for any more as seen (it was cancelled for another's error)."""
-    if not task.cancelled():
-        task.exception()
+class _PageParser(Generic[T]):
+    """A listing's pages decoded and parsed in order, each in a turn of the event loop of its own (while the listing
+    waits for its next page); the first failure is kept for the listing to raise."""
+
+    def __init__(self, parse: Callable[[Any], Iterable[T]]) -> None:
+        self._parse = parse
+        self._waiting: collections.deque[Body] = collections.deque()
+        self._failure: Exception | None = None
+        self._live = True
+        self.items: list[T] = []
+
+    def add(self, body: Body, *, at_once: bool = False) -> None:
+        """Parse `body` after the pages before it: in the next turn of the loop, or now (`at_once`)."""
+        self._waiting.append(body)
+        if at_once:
+            self._run()
+        else:
+            asyncio.get_running_loop().call_soon(self._run)
+
+    def _run(self) -> None:
+        while self._waiting and self._failure is None and self._live:
+            body = self._waiting.popleft()
+            try:
+                self.items.extend(self._parse(decode_json(body.content, body.url)))
+            except Exception as exc:  # raised by the listing (`check`), as if parsed in its own task
+                self._failure = exc
+
+    def check(self) -> None:
+        """Raise the failure of a page parsed so far, if any."""
+        if self._failure is not None:
+            raise self._failure
+
+    def stop(self) -> None:
+        """The listing is over (read, failed or cancelled): pages still waiting are not parsed."""
+        self._live = False
 
 
 class Requester:
@@ -254,9 +286,11 @@ class Requester:
                                 "hfmon reads at most that much from this route; the next poll will try again")
 
     async def get_json(self, url: str, params: Params | None = None, *, optional: bool = False,
-                       forbidden_hint: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Any:
+                       forbidden_hint: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
+                       priority: int = SINGLE) -> Any:
         """GET and decode a JSON body (BadResponseError when malformed, truncated or too large)."""
-        body = await self.get(url, params, optional=optional, forbidden_hint=forbidden_hint, max_bytes=max_bytes)
+        body = await self.get(url, params, optional=optional, forbidden_hint=forbidden_hint, max_bytes=max_bytes,
+                              priority=priority)
         return decode_json(body.content, url)
 
     async def get_parsed(self, url: str, parse: Callable[[Any], T], params: Params | None = None, *,
@@ -274,39 +308,36 @@ class Requester:
         """GET a listing and follow its absolute `Link: <...>; rel="next"` pages; returns the items `parse` makes of
         each page's JSON.
 
-        Page n+1 is asked for as soon as page n is read, before page n is decoded and parsed: a listing's chain of
-        requests then waits on the network alone, and the parsing of each page overlaps the next page's trip.
+        Page n+1 is sent the moment page n is read, in the same turn of the loop; page n is decoded and parsed in the
+        next turn, while page n+1 is in flight (`_PageParser`). A listing's chain of requests then waits on the
+        network alone. A page that fails to parse fails the listing when the page after it arrives.
         Bounded: at most MAX_PAGES pages, each at most `max_bytes`, all together at most PAGES_TOTAL_FACTOR times that.
         """
-        items: list[T] = []
         total, total_cap = 0, PAGES_TOTAL_FACTOR * max_bytes
         origin, seen = origin_of(url), set[str]()
         fetch = functools.partial(self.get, optional=optional, forbidden_hint=forbidden_hint, max_bytes=max_bytes)
-        body, read = await fetch(url, params, priority=FIRST_PAGE), 1
-        while True:
-            total += len(body.content)
-            if total > total_cap:
-                raise BadResponseError(f"{what_of(url)}: listing larger than {total_cap / MB:g} MB over "
-                                       f"{read} pages; not read",
-                                       "hfmon reads at most that much of one listing; the next poll will try again")
-            link = next_link(url, origin, body, seen)
-            upcoming: asyncio.Future[Body] | None = None
-            if link is not None:
+        pages = _PageParser(parse)
+        try:
+            body, read = await fetch(url, params, priority=FIRST_PAGE), 1
+            while True:
+                pages.check()
+                total += len(body.content)
+                if total > total_cap:
+                    raise BadResponseError(f"{what_of(url)}: listing larger than {total_cap / MB:g} MB over "
+                                           f"{read} pages; not read", "hfmon reads at most that much of one "
+                                           "listing; the next poll will try again")
+                link = next_link(url, origin, body, seen)
+                if link is None:
+                    pages.add(body, at_once=True)
+                    pages.check()
+                    return pages.items
                 if read >= MAX_PAGES:
                     raise BadResponseError(f"{what_of(url)}: more than {MAX_PAGES} pages", None)
+                pages.add(body)
                 # the link already carries every query parameter
-                upcoming = asyncio.ensure_future(fetch(link, None, priority=NEXT_PAGE))
-                await asyncio.sleep(0)  # let it reach the wire (on a kept-alive connection it does not wait again)
-            try:
-                items.extend(parse(decode_json(body.content, body.url)))
-            except BaseException:
-                if upcoming is not None:
-                    upcoming.cancel()
-                    upcoming.add_done_callback(_retrieved)
-                raise
-            if upcoming is None:
-                return items
-            body, read = await upcoming, read + 1
+                body, read = await fetch(link, None, priority=NEXT_PAGE), read + 1
+        finally:
+            pages.stop()
 
     async def first_event(self, url: str, *, event: str, complete: Callable[[Any], bool], timeout_s: float | None,
                           forbidden_hint: str | None = None) -> Any:
