@@ -9,7 +9,7 @@ from typing import Any
 import httpx2
 
 from hfmon.api.governor import Governor
-from hfmon.api.priority import FIRST_PAGE, NEXT_PAGE, SINGLE, PriorityLimit
+from hfmon.api.priority import CHAIN_HEAD, FIRST_PAGE, NEXT_PAGE, SINGLE, PriorityLimit
 from hfmon.api.transport import Requester
 
 
@@ -34,13 +34,13 @@ async def test_freed_slots_go_to_the_most_urgent_waiter_first() -> None:
     first = asyncio.create_task(holder())
     await asyncio.sleep(0)
     waiters = [asyncio.create_task(waiter(name, p)) for name, p in
-               [("single-1", SINGLE), ("next-1", NEXT_PAGE), ("first-1", FIRST_PAGE), ("single-2", SINGLE),
-                ("next-2", NEXT_PAGE)]]
+               [("single-1", SINGLE), ("next-1", NEXT_PAGE), ("head-1", CHAIN_HEAD), ("first-1", FIRST_PAGE),
+                ("single-2", SINGLE), ("next-2", NEXT_PAGE)]]
     await asyncio.sleep(0)
     assert order == []  # all waiting behind the holder
     release.set()
     await asyncio.gather(first, *waiters)
-    assert order == ["next-1", "next-2", "first-1", "single-1", "single-2"]
+    assert order == ["next-1", "next-2", "first-1", "head-1", "single-1", "single-2"]
 
 
 async def test_listings_that_start_in_the_same_turn_take_the_free_slots_before_single_requests() -> None:
@@ -53,15 +53,17 @@ async def test_listings_that_start_in_the_same_turn_take_the_free_slots_before_s
             holding.append(name)
             await release.wait()
 
-    # As a poll starts its namespaces: the first one's single request is created before the last one's listings.
+    # As a poll starts its namespaces: the first one's single request and Endpoints listing (a chain's head) are
+    # created before the last one's listings.
     tasks = [asyncio.create_task(request(name, p)) for name, p in
-             [("single-a", SINGLE), ("first-b", FIRST_PAGE), ("single-c", SINGLE), ("first-d", FIRST_PAGE)]]
+             [("single-a", SINGLE), ("head-a", CHAIN_HEAD), ("first-b", FIRST_PAGE), ("single-c", SINGLE),
+              ("first-d", FIRST_PAGE)]]
     for _ in range(3):
         await asyncio.sleep(0)
     assert holding == ["first-b", "first-d"]
     release.set()
     await asyncio.gather(*tasks)
-    assert holding == ["first-b", "first-d", "single-a", "single-c"]
+    assert holding == ["first-b", "first-d", "head-a", "single-a", "single-c"]
 
 
 async def test_a_cancelled_waiter_neither_keeps_nor_loses_a_slot() -> None:
