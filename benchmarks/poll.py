@@ -199,6 +199,13 @@ class Fake:
     def __enter__(self) -> Fake:
         return self
 
+    def times_ms(self) -> list[float]:
+        """How long the fake took over each answer since the last call, its simulated latency included."""
+        assert self.child.stdin is not None and self.child.stdout is not None
+        self.child.stdin.write("times\n")
+        self.child.stdin.flush()
+        return [float(t) for t in json.loads(self.child.stdout.readline())]
+
     def cpu_s(self) -> float | None:
         """The fake's CPU so far (user + system, Linux /proc; None elsewhere), in steps of a clock tick."""
         try:
@@ -218,23 +225,30 @@ def polls(fake: Fake, runs: int) -> tuple[list[tuple[float, Snapshot]], float | 
     """Warm up once (imports, the fake's caches), then `runs` cold polls; and the fake's CPU per poll (its mean:
     the clock tick is 10 ms)."""
     asyncio.run(hfmon_poll(fake.base))
+    fake.times_ms()  # the warm-up's answers are not counted
     before = fake.cpu_s()
-    done = [asyncio.run(hfmon_poll(fake.base)) for _ in range(runs)]
+    done = []
+    for _ in range(runs):
+        wall, snap = asyncio.run(hfmon_poll(fake.base))
+        snap.extra["fake_ms"] = fake.times_ms()
+        done.append((wall, snap))
     after = fake.cpu_s()
     return done, None if before is None or after is None else (after - before) / runs
 
 
 def serve_forever(quick: bool, latency_ms: float, scale: int, timed: bool = False) -> None:
-    """Child process: serve the scenario on loopback, print the base URL, stop when stdin closes. `timed`: each
-    answer says how long the fake took over it (`poll_timeline.instrument_fake`)."""
+    """Child process: serve the scenario on loopback, print the base URL, stop when stdin closes. Each line `times`
+    on stdin is answered with the fake's time over each answer since the last such line (JSON); with `timed`, each
+    answer also carries its times (`poll_timeline.instrument_fake`)."""
     scn = scenario(quick, scale)
     scn.latency_ms = latency_ms
     hub = FakeHub(scn, now=lambda: scn.start)
-    if timed:
-        instrument_fake(hub)
+    times = instrument_fake(hub, header=timed)
     with serve(hub, port=0) as server:
         print(server.base_url, flush=True)
-        sys.stdin.read()
+        for line in sys.stdin:
+            if line.strip() == "times":
+                print(json.dumps(times.take()), flush=True)
 
 
 def measure(quick: bool, scale: int, runs: int, baseline_too: bool = True, floor_too: bool = True,
@@ -259,6 +273,7 @@ def measure(quick: bool, scale: int, runs: int, baseline_too: bool = True, floor
                                         else (None, None))
     walls = [wall for wall, _ in done]
     waits = [s.extra["cpu_wait_s"] for _, s in done]
+    over = sorted(t - scn.latency_ms for _, s in done for t in s.extra["fake_ms"])
     chain = critical_path(snap, scn.page_size)
     return {"scale": scale, "namespaces": len(names), "latency_ms": scn.latency_ms, "page_size": scn.page_size,
             "spaces": sum(len(n.spaces.value or ()) for n in snap.namespaces),
@@ -268,6 +283,8 @@ def measure(quick: bool, scale: int, runs: int, baseline_too: bool = True, floor
             "cpu_s": statistics.median(s.extra["cpu_s"] for _, s in done),
             "cpu_wait_s": None if None in waits else statistics.median(waits), "load": os.getloadavg()[0],
             "fake_cpu_s": fake_cpu, "baseline_fake_cpu_s": base_fake_cpu,
+            "fake_over_latency_ms": {"median": statistics.median(over), "p90": over[len(over) * 9 // 10],
+                                     "max": over[-1]} if over else None,
             "floor_s": floor, "chain": chain, "bound_s": chain * latency,
             "baseline_s": base_wall, "baseline_requests": base_requests, "runs": runs,
             "native_baseline_s": native_wall, "native_baseline_requests": native_requests,
@@ -315,6 +332,11 @@ def main() -> int:
     if m["fake_cpu_s"] is not None:
         print(f"  the fake's CPU per poll (its own process, on the same cores): {m['fake_cpu_s'] * 1000:.0f} ms, "
               f"{m['fake_cpu_s'] / m['median_s']:.0%} of the median poll's wall")
+    if m["fake_over_latency_ms"] is not None:
+        f = m["fake_over_latency_ms"]
+        print(f"  the fake's answers took longer than their {m['latency_ms']:.0f} ms (its work and its wait for a "
+              f"CPU): median +{f['median']:.1f} ms, 90th percentile +{f['p90']:.1f}, worst +{f['max']:.1f}; the "
+              f"critical path below assumes exactly {m['latency_ms']:.0f} ms")
     print(f"critical path: {m['chain']} dependent requests × {m['latency_ms']:.0f} ms = {m['bound_s'] * 1000:.0f} ms; "
           f"ratio median {m['median_s'] / m['bound_s']:.2f}, best {m['best_s'] / m['bound_s']:.2f} (goal ≤ 1.3 median)")
     if m["floor_s"] is not None:

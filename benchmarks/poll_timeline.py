@@ -36,11 +36,33 @@ class Exchange:
     fake_total_ms: float | None  # the fake from reading the request to writing the answer
 
 
-def instrument_fake(hub: Any) -> None:
-    """In the fake's process: time each answer (computing it, and until its first byte is written) into a header."""
+class FakeTimes:
+    """In the fake's process: how long it took over each answer, simulated latency included (from reading the request
+    to writing the answer), kept until `take` (thread-safe: each connection has a thread of its own)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._totals_ms: list[float] = []
+
+    def add(self, total_ms: float) -> None:
+        """One answer's time."""
+        with self._lock:
+            self._totals_ms.append(total_ms)
+
+    def take(self) -> list[float]:
+        """The times so far, forgotten here."""
+        with self._lock:
+            taken, self._totals_ms = self._totals_ms, []
+        return taken
+
+
+def instrument_fake(hub: Any, header: bool) -> FakeTimes:
+    """In the fake's process: time each answer (computing it, and until its first byte is written); with `header`,
+    each answer carries both times (`FAKE_HEADER`)."""
     from hfmon.fakehub import server
 
     local = threading.local()
+    times = FakeTimes()
     answer = hub.answer
 
     def timed_answer(req: Any) -> Any:
@@ -54,13 +76,16 @@ def instrument_fake(hub: Any) -> None:
     def timed_write(self: Any, resp: Any) -> None:
         started = getattr(local, "started", None)
         if started is not None:
-            now = time.perf_counter()
-            resp.headers.append((FAKE_HEADER, f"{(local.answered - started) * 1000:.2f} {(now - started) * 1000:.2f}"))
+            total_ms = (time.perf_counter() - started) * 1000
+            times.add(total_ms)
+            if header:
+                resp.headers.append((FAKE_HEADER, f"{(local.answered - started) * 1000:.2f} {total_ms:.2f}"))
             local.started = None
         write(self, resp)
 
     hub.answer = timed_answer
     server._Handler._write = timed_write  # type: ignore[method-assign]
+    return times
 
 
 def _chain_key(target: str) -> str:
