@@ -12,13 +12,12 @@ import logging
 import math
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from hfmon.api.governor import capped, deadline_in, monotonic
 from hfmon.api.hub import HubClient
-from hfmon.api.parse_billing import with_live
 from hfmon.api.session import open_client
 from hfmon.clock import Clock
 from hfmon.costs.credits import calendar_month
@@ -31,16 +30,14 @@ from hfmon.errors import (
 from hfmon.modelinfo import ModelWeights
 from hfmon.models import (
     Account,
-    BillingUsage,
     Endpoint,
     Job,
-    LiveUsage,
     NamespaceData,
     Snapshot,
     SourceResult,
     SourceStatus,
 )
-from hfmon.source_results import PreviousSources, failed_result
+from hfmon.source_results import PreviousSources, billing_with_live, failed_result
 
 log = logging.getLogger("hfmon.collect")
 log.addHandler(logging.NullHandler())  # never Python's last-resort stderr handler: it would paint over the TUI
@@ -53,6 +50,9 @@ ORG_ENDPOINTS_HINT = ("this org has no Inference Endpoints billing set up, or th
 USER_ENDPOINTS_HINT = ("Hugging Face accepted the token but not for Inference Endpoints: a fine-grained token needs "
                        "\"Inference Endpoints\" permissions (inference.endpoints.write) at "
                        "https://huggingface.co/settings/tokens")
+HUB_CONNECTIONS_AHEAD = 8
+"""Connections to the Hub opened per namespace while whoami is on its way (each namespace sends about a dozen Hub
+requests the moment it answers): their handshakes overlap its round trip, and a poll never opens more than it uses."""
 SCOPE_HINT = ("Hugging Face accepted the token but not for this: a fine-grained token lacks the permission; "
               "add it at https://huggingface.co/settings/tokens")
 
@@ -177,7 +177,11 @@ class Collector:
         self._account_cached = hit is not None
         if hit is not None:
             return hit
-        return await self._source("account", self.client.whoami, self._cache.get("account") or prev.get("account"))
+        known = self._cache.get("account") or prev.get("account")
+        namespaces = len(self._targets(known.value if known is not None else None)) or 1
+        self.client.http.prewarm(self.client.urls.hub, min(self.client.governor.max_in_flight,
+                                                           HUB_CONNECTIONS_AHEAD * namespaces))
+        return await self._source("account", self.client.whoami, known)
 
     async def _namespace(self, ns: str, kind: str, account: SourceResult[Account], prev: PreviousSources,
                          now: datetime, model_sizes: bool) -> NamespaceData:
@@ -193,20 +197,30 @@ class Collector:
             return await self._source(name, fetch, prev.get(name), **{**scoped, **kw})
 
         async with asyncio.TaskGroup() as tg:  # _source never raises, so one failure cancels nothing
-            # Paginated listings first: they are the longest chains, so they should not queue behind the rest.
+            # Chains first (listings; Endpoints, then model infos): the longest waits. Every namespace's chains start
+            # before any namespace's other requests (the `sleep(0)` below), on the wire in the loop's first turn.
+            ttl = self.settings.listings_ttl_s
+
+            def listing(kind_: str, fetch: Callable[[], Awaitable[T]]) -> asyncio.Task[SourceResult[T]]:
+                return tg.create_task(self._cached_source(f"{kind_}:{ns}", ttl, fetch, prev, **scoped))
+
             storage = tg.create_task(src("storage", lambda: c.repositories(ns, user=user)))
+            model_repos = listing("model_repos", lambda: c.hub_repos(ns, "model"))
             spaces = tg.create_task(src("spaces", lambda: c.spaces(ns)))
+            dataset_repos = listing("dataset_repos", lambda: c.hub_repos(ns, "dataset"))
             jobs = tg.create_task(src("jobs", lambda: self._jobs(ns, prev.get(f"jobs:{ns}"))))
-            billing = tg.create_task(src("billing", lambda: c.usage_v2(ns, user=user, start=start, end=now)))
-            # Its own source: when the stream fails, usage-v2's credits still stand, but the per-provider split
-            # and the storage totals are unknown, and the user should see why (not an empty breakdown).
-            live = tg.create_task(src("live", lambda: c.usage_live(ns, user=user)))
+            members = None if user else listing("members", lambda: c.members(ns))
             # An org whose Endpoints the token cannot read answers 401 on the whole Endpoints API: no access.
             org_endpoints = ({"auth_means_no_access": token_ok, "auth_hint": ORG_ENDPOINTS_HINT} if not user
                              else {**scoped, "auth_hint": USER_ENDPOINTS_HINT})
             endpoints = tg.create_task(src("endpoints", lambda: c.endpoints(ns), **org_endpoints))
             # Chained on the listing, not on the whole poll: the model infos overlap the longer listings.
             models = tg.create_task(self._models_served(ns, endpoints, prev)) if model_sizes else None
+            await asyncio.sleep(0)
+            billing = tg.create_task(src("billing", lambda: c.usage_v2(ns, user=user, start=start, end=now)))
+            # Its own source: when the stream fails, usage-v2's credits still stand, but the per-provider split
+            # and the storage totals are unknown, and the user should see why (not an empty breakdown).
+            live = tg.create_task(src("live", lambda: c.usage_live(ns, user=user)))
             statement = tg.create_task(src("statement", lambda: c.statement(ns, user=user)))
             # Only users have `billing/usage/jobs`; an org's job spend is in its statement's jobs lines.
             job_charges = tg.create_task(src("job_charges", lambda: c.job_charges())) if user else None
@@ -214,20 +228,12 @@ class Collector:
             catalog = tg.create_task(self._cached_source(f"endpoint_catalog:{ns}", self.settings.catalog_ttl_s,
                                                          lambda: c.endpoint_catalog(ns), prev, **org_endpoints))
             scheduled = tg.create_task(src("scheduled_jobs", lambda: c.scheduled_jobs(ns)))
-            ttl = self.settings.listings_ttl_s
-
-            def listing(kind_: str, fetch: Callable[[], Awaitable[T]]) -> asyncio.Task[SourceResult[T]]:
-                return tg.create_task(self._cached_source(f"{kind_}:{ns}", ttl, fetch, prev, **scoped))
-
-            model_repos = listing("model_repos", lambda: c.hub_repos(ns, "model"))
-            dataset_repos = listing("dataset_repos", lambda: c.hub_repos(ns, "dataset"))
-            members = None if user else listing("members", lambda: c.members(ns))
             groups = usage = None
             if not user and _plan(account.value, ns) == "enterprise":  # resource groups: Enterprise orgs only
                 groups = tg.create_task(src("resource_groups", lambda: c.resource_groups(ns)))
                 usage = tg.create_task(src("resource_group_usage",
                                            lambda: c.resource_group_usage(ns, start=start, end=now)))
-        return NamespaceData(namespace=ns, kind=kind, billing=_with_live(billing.result(), live.result()),
+        return NamespaceData(namespace=ns, kind=kind, billing=billing_with_live(billing.result(), live.result()),
                              statement=statement.result(),
                              job_charges=job_charges.result() if job_charges else None, sessions=sessions.result(),
                              endpoints=endpoints.result(), endpoint_catalog=catalog.result(),
@@ -370,13 +376,6 @@ def _newest_first(job: Job) -> float:
 def _plan(account: Account | None, org: str) -> str | None:
     """An org's plan as whoami told it (None: unknown)."""
     return next((o.plan for o in account.orgs if o.name == org), None) if account is not None else None
-
-
-def _with_live(billing: SourceResult[BillingUsage], live: SourceResult[LiveUsage]) -> SourceResult[BillingUsage]:
-    """usage-v2's result with the live stream's split and storage folded in (its last good value when stale)."""
-    if billing.value is None or live.value is None:
-        return billing
-    return replace(billing, value=with_live(billing.value, live.value))
 
 
 def make_collector(*, demo: bool = False, speed: float = 60.0, namespaces: Sequence[str] | None = None,

@@ -3,10 +3,12 @@ gives (no access, stale with the last good value, or an error)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, TypeVar
 
+from hfmon.api.parse_billing import with_live
 from hfmon.errors import ApiError, HfmonError, NoAccessError
-from hfmon.models import Snapshot, SourceResult, SourceStatus
+from hfmon.models import BillingUsage, LiveUsage, Snapshot, SourceResult, SourceStatus
 
 T = TypeVar("T")
 
@@ -38,3 +40,10 @@ class PreviousSources:
         """The previous result when it was an OK fetch (a cache seed)."""
         found = self.by_name.get(name)
         return found if found is not None and found.status is SourceStatus.OK else None
+
+
+def billing_with_live(billing: SourceResult[BillingUsage], live: SourceResult[LiveUsage]) -> SourceResult[BillingUsage]:
+    """usage-v2's result with the live stream's split and storage folded in (its last good value when stale)."""
+    if billing.value is None or live.value is None:
+        return billing
+    return replace(billing, value=with_live(billing.value, live.value))

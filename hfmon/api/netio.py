@@ -61,6 +61,8 @@ class ConnectionPool:
         self._idle: dict[_Key, list[H1Connection]] = {}
         self._idle_count = 0
         self._open: dict[H1Connection, _Key] = {}  # every open connection, and where to
+        self._opening: set[asyncio.Task[None]] = set()  # connections opened ahead of their requests (`prewarm`)
+        self._ahead: dict[_Key, tuple[int, float]] = {}  # to open once the next request to the origin is sent
 
     async def send(self, origin: _Key, head: bytes, timeouts: dict[str, float]) -> tuple[
             int, bytes, list[tuple[bytes, bytes]], H1Connection]:
@@ -74,7 +76,10 @@ class ConnectionPool:
         connection: H1Connection | None = None
         try:
             connection = self._reused(origin) or await self._connect(origin, timeouts.get("connect"))
-            return *(await connection.exchange(head, timeouts.get("read"))), connection
+            connection.send(head)
+            if origin in self._ahead:  # its handshakes now overlap this request's trip, not delay its start
+                self._open_ahead(origin, *self._ahead.pop(origin))
+            return *(await connection.answer(timeouts.get("read"))), connection
         except BaseException:
             if connection is not None:
                 connection.finish()
@@ -94,6 +99,31 @@ class ConnectionPool:
             connection.close()
         finally:
             self._slots.release()
+
+    def prewarm(self, origin: _Key, count: int, connect_timeout_s: float) -> None:
+        """Once the next request to `origin` is on the wire, open connections to it until `count` are idle or on their
+        way (never past the idle limit), in the background; one that fails to open is forgotten (the request that
+        would have used it opens its own, and reports the failure)."""
+        self._ahead[origin] = (count, connect_timeout_s)
+
+    def _open_ahead(self, origin: _Key, count: int, connect_timeout_s: float) -> None:
+        wanted = min(count, self._max_idle) - len(self._idle.get(origin, ())) - len(self._opening)
+        for _ in range(max(0, wanted)):
+            task = asyncio.ensure_future(self._open_idle(origin, connect_timeout_s))
+            self._opening.add(task)
+            task.add_done_callback(self._opening.discard)
+
+    async def _open_idle(self, origin: _Key, connect_timeout_s: float) -> None:
+        try:
+            connection = await self._connect(origin, connect_timeout_s)
+        except httpx2.TransportError:
+            return
+        if self._idle_count < self._max_idle:
+            self._idle.setdefault(origin, []).append(connection)
+            self._idle_count += 1
+        else:
+            self._open.pop(connection, None)
+            connection.close()
 
     def _reused(self, origin: _Key) -> H1Connection | None:
         """The most recently used idle connection to `origin` still good to send on; expired ones are closed."""
@@ -125,7 +155,11 @@ class ConnectionPool:
         return self._ssl_context
 
     async def aclose(self) -> None:
-        """Close every connection, idle or not."""
+        """Close every connection, idle or not, and stop opening more."""
+        for task in list(self._opening):
+            task.cancel()
+        if self._opening:
+            await asyncio.wait(self._opening)
         open_, self._open, self._idle, self._idle_count = self._open, {}, {}, 0
         for connection in open_:
             connection.close()
@@ -209,6 +243,17 @@ class PoolTransport(httpx2.AsyncBaseTransport):
         host_header = host if port is None else host + b":%d" % port
         head = request_head(b"GET", target, [(b"Host", host_header), *headers.raw])
         return await self._send((scheme, host, _DEFAULT_PORTS[scheme] if port is None else port), head, timeouts)
+
+    def prewarm(self, url: str, count: int, connect_timeout_s: float) -> None:
+        """Open up to `count` connections to `url`'s origin ahead of the requests that will use them, once the next
+        request to it is sent."""
+        try:
+            scheme, host, port, _ = target_of(url)
+        except httpx2.InvalidURL:
+            return  # the requests themselves will say what is wrong with it
+        if scheme in _DEFAULT_PORTS:
+            self._pool.prewarm((scheme, host, _DEFAULT_PORTS[scheme] if port is None else port), count,
+                               connect_timeout_s)
 
     async def _send(self, origin: _Key, head: bytes, timeouts: dict[str, float]) -> httpx2.Response:
         if origin[0] not in _DEFAULT_PORTS:

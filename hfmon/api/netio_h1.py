@@ -49,8 +49,8 @@ async def open_connection(host: str, port: int, tls: ssl.SSLContext | None, time
 
 
 class H1Connection(asyncio.Protocol):
-    """One HTTP/1.1 connection: `exchange` sends a request and waits for the answer's head, `body` yields the answer's
-    body as it arrives. One exchange at a time; the connection may be used again once `is_idle()`."""
+    """One HTTP/1.1 connection: `send` writes a request, `answer` waits for its answer's head, `body` yields the
+    answer's body as it arrives. One exchange at a time; the connection may be used again once `is_idle()`."""
 
     def __init__(self, keepalive_expiry_s: float) -> None:
         self._keepalive_expiry_s = keepalive_expiry_s
@@ -184,14 +184,17 @@ class H1Connection(asyncio.Protocol):
         finally:
             self._wakeup = None
 
-    async def exchange(self, head: bytes, read_timeout_s: float | None) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
-        """Send a request (`request_head`, no body) and wait for its answer: status, reason phrase and headers."""
+    def send(self, head: bytes) -> None:
+        """Put a request (`request_head`, then its body if any) on the wire; its answer is `answer()`."""
         if self._transport is None or self._closed or self._transport.is_closing():
             raise httpx2.WriteError("the connection is closed")
         self._reset()
         self._active = True
         self._parser = httptools.HttpResponseParser(self)
         self._transport.write(head)
+
+    async def answer(self, read_timeout_s: float | None) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        """Wait for the answer to the request sent: its status, reason phrase and headers."""
         while not self._head_done:
             if self._error is not None:
                 raise self._error

@@ -165,6 +165,13 @@ class Requester:
         finally:
             await response.aclose()
 
+    def prewarm(self, url: str, count: int) -> None:
+        """On the real network, start opening `count` connections to `url`'s origin in the background (their
+        handshakes then overlap a wait, such as the identity request every poll's other requests need)."""
+        self._through()
+        if self._network is not None:
+            self._network.prewarm(url, count, self.connect_timeout_s)
+
     async def aclose(self) -> None:
         """Close the connection pool."""
         if self._sender is not None:

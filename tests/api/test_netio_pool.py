@@ -82,3 +82,39 @@ async def test_a_cancelled_request_gives_its_slot_back_and_its_connection_is_clo
         finally:
             await http.aclose()
     assert server.connections == 2
+
+
+async def test_connections_opened_ahead_start_once_the_next_request_is_sent_and_are_then_used() -> None:
+    server = Loopback(answer)
+    async with serving(server) as base:
+        http = requester()
+        try:
+            http.prewarm(f"{base}/any", 3)
+            await asyncio.sleep(0.05)
+            assert server.connections == 0  # nothing opened before a request is on its way
+            assert await http.get_json(f"{base}/first") == {"path": "/first"}
+            for _ in range(200):  # the three open in the background (bounded wait)
+                if server.connections == 4:
+                    break
+                await asyncio.sleep(0.01)
+            answers = await asyncio.gather(*(http.get_json(f"{base}/{i}") for i in range(4)))
+        finally:
+            await http.aclose()
+    assert answers == [{"path": f"/{i}"} for i in range(4)]
+    assert server.connections == 4  # the first request's connection and the three opened ahead, all used again
+
+
+async def test_closing_the_pool_while_connections_open_ahead_leaves_none_open() -> None:
+    server = Loopback(answer)
+    async with serving(server) as base:
+        transport = PoolTransport()
+        http = requester(transport)
+        try:
+            http.prewarm(f"{base}/any", 5)
+            assert await http.get_json(f"{base}/first") == {"path": "/first"}
+        finally:
+            await http.aclose()  # the five may still be opening
+        await asyncio.sleep(0.1)
+        pool = transport._pool  # noqa: SLF001 - what it still holds is the point
+        assert not pool._opening and not pool._open and not pool._idle  # noqa: SLF001
+    assert server.closed.is_set()
