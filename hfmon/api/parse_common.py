@@ -186,20 +186,29 @@ def cents(value: Decimal) -> Decimal:
 def moment(value: Json, where: str) -> datetime:
     """A time given as ISO 8601 text or Unix seconds, as aware UTC."""
     if isinstance(value, str):
+        parsed = iso_moment(value)
+        if parsed is not None:
+            return parsed
         try:
-            parsed = datetime.fromisoformat(value)  # fast path: Z, offsets and milliseconds (statements are long)
+            return utc(value)  # nanoseconds and other forms
         except ValueError:
-            try:
-                return utc(value)  # nanoseconds and other forms
-            except ValueError:
-                raise bad(where, f"expected an ISO 8601 time, got {value!r}") from None
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+            raise bad(where, f"expected an ISO 8601 time, got {value!r}") from None
     if isinstance(value, int | float) and not isinstance(value, bool):
         try:
             return datetime.fromtimestamp(value, UTC)
         except (OverflowError, OSError, ValueError):
             raise bad(where, f"expected a Unix time, got {value!r}") from None
     raise bad(where, f"expected a time, got {type(value).__name__}")
+
+
+def iso_moment(value: str) -> datetime | None:
+    """ISO 8601 text of the usual forms (Z, offsets, milliseconds: what listings and statements send) as aware UTC;
+    None for any other text, which `moment` reads or refuses."""
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def opt_moment(obj: Obj, key: str, where: str) -> datetime | None:

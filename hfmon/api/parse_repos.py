@@ -5,12 +5,11 @@ from __future__ import annotations
 from hfmon.api.parse_common import (
     BYTES,
     COUNT,
-    Bound,
     Json,
     as_list,
     as_obj,
     bad,
-    moment,
+    iso_moment,
     need_str,
     opt_bool,
     opt_int,
@@ -33,23 +32,30 @@ def parse_hub_repos(data: Json, namespace: str, kind: str) -> tuple[HubRepo, ...
     out = []
     where = f"{kind}s"
     for i, raw in enumerate(as_list(data, where)):
-        if type(raw) is dict:  # the usual row, taken as it is; any other through `_hub_repo`, which names the fault
-            repo_id, private = raw.get("id"), raw.get("private")
-            downloads, likes, size = raw.get("downloads"), raw.get("likes"), raw.get("usedStorage")
-            if (type(repo_id) is str and _plain_count(downloads, COUNT) and _plain_count(likes, COUNT)
-                    and _plain_count(size, BYTES) and is_clean(repo_id)):
-                modified = raw.get("lastModified")
-                out.append(HubRepo(namespace, repo_id, kind, private if type(private) is bool else None,
-                                   downloads, likes, size,
-                                   None if modified is None else moment(modified, f"{where}[{i}].lastModified")))
-                continue
-        out.append(_hub_repo(raw, f"{where}[{i}]", namespace, kind))
+        repo = _plain_hub_repo(raw, namespace, kind) if type(raw) is dict else None
+        out.append(_hub_repo(raw, f"{where}[{i}]", namespace, kind) if repo is None else repo)
     return tuple(out)
 
 
-def _plain_count(value: Json, bound: Bound) -> bool:
-    """Whether `value` is missing, or an int inside `bound` (what `opt_int` takes as it is)."""
-    return value is None or (type(value) is int and bound.low <= value <= bound.high)
+_COUNT_HIGH, _BYTES_HIGH = int(COUNT.high), int(BYTES.high)  # as ints (faster); both bounds start at 0
+
+
+def _plain_hub_repo(raw: dict[str, Json], namespace: str, kind: str) -> HubRepo | None:
+    """The repo of a row whose fields have the usual types, a clean id and plausible counts, read without the general
+    checks; None for any other row (`_hub_repo` then gives the same repo or names what is wrong)."""
+    repo_id, private, modified = raw.get("id"), raw.get("private"), raw.get("lastModified")
+    downloads, likes, size = raw.get("downloads"), raw.get("likes"), raw.get("usedStorage")
+    if not (type(repo_id) is str and (downloads is None or (type(downloads) is int and 0 <= downloads <= _COUNT_HIGH))
+            and (likes is None or (type(likes) is int and 0 <= likes <= _COUNT_HIGH))
+            and (size is None or (type(size) is int and 0 <= size <= _BYTES_HIGH)) and is_clean(repo_id)):
+        return None
+    last_modified = None
+    if modified is not None:
+        last_modified = iso_moment(modified) if type(modified) is str else None
+        if last_modified is None:
+            return None
+    return HubRepo(namespace, repo_id, kind, private if type(private) is bool else None, downloads, likes, size,
+                   last_modified)
 
 
 def _hub_repo(raw: Json, w: str, namespace: str, kind: str) -> HubRepo:

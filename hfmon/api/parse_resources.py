@@ -15,6 +15,7 @@ from hfmon.api.parse_common import (
     as_list,
     as_obj,
     check,
+    iso_moment,
     list_field,
     micro_usd,
     need,
@@ -119,31 +120,84 @@ def _replicas(value: Json, where: str) -> int | None:
 
 
 def parse_spaces(data: Json, namespace: str) -> tuple[Space, ...]:
-    """One page of `GET /api/spaces?author=..&expand=runtime..` → Spaces (a missing runtime gives stage UNKNOWN)."""
+    """One page of `GET /api/spaces?author=..&expand=runtime..` → Spaces (a missing runtime gives stage UNKNOWN).
+
+    A row of the usual shape is taken as it is (`_plain_space`: a 20× account lists 10,000 Spaces); any other goes
+    through `_space`, which gives the same Space or names what is wrong."""
     out = []
     for i, raw in enumerate(as_list(data, "spaces")):
-        w = f"spaces[{i}]"
-        s = as_obj(raw, w)
-        runtime = opt_obj(s, "runtime")
-        hardware = opt_obj(runtime, "hardware")
-        replicas = opt_obj(runtime, "replicas")
-        out.append(Space(
-            id=need_str(s, "id", w),
-            namespace=namespace,
-            stage=opt_str(runtime, "stage") or "UNKNOWN",
-            hardware=opt_str(hardware, "current"),
-            requested_hardware=opt_str(hardware, "requested"),
-            sleep_time_s=opt_int(runtime, "gcTimeout", f"{w}.runtime", SECONDS),
-            replicas_requested=_replicas(replicas.get("requested"), f"{w}.runtime.replicas.requested"),
-            replicas_current=_replicas(replicas.get("current"), f"{w}.runtime.replicas.current"),
-            private=opt_bool(s, "private"),
-            used_storage_bytes=opt_int(s, "usedStorage", w, BYTES),
-            sdk=opt_str(s, "sdk") or opt_str(runtime, "sdk"),
-            likes=opt_int(s, "likes", w, COUNT),
-            last_modified=opt_moment(s, "lastModified", w),
-            entity_id=opt_str(s, "_id"),
-        ))
+        space = _plain_space(raw, namespace) if type(raw) is dict else None
+        out.append(_space(raw, f"spaces[{i}]", namespace) if space is None else space)
     return tuple(out)
+
+
+# the fast paths' bounds as ints (an int compared with a Decimal is slow); each of these bounds starts at 0
+_SECONDS_HIGH, _BYTES_HIGH, _COUNT_HIGH, _REPLICAS_HIGH = (int(b.high) for b in (SECONDS, BYTES, COUNT, REPLICAS))
+
+
+def _plain_space(s: dict[str, Json], namespace: str) -> Space | None:
+    """The Space of a row whose fields have the usual types, clean text and plausible numbers, read without the
+    general checks; None for any other row."""
+    runtime = s.get("runtime")
+    runtime = _EMPTY if runtime is None else runtime
+    hardware = runtime.get("hardware") if type(runtime) is dict else None
+    hardware = _EMPTY if hardware is None else hardware
+    replicas = runtime.get("replicas") if type(runtime) is dict else None
+    replicas = _EMPTY if replicas is None else replicas
+    if type(runtime) is not dict or type(hardware) is not dict or type(replicas) is not dict:
+        return None
+    space_id, stage, sdk, runtime_sdk, entity_id = (s.get("id"), runtime.get("stage"), s.get("sdk"),
+                                                    runtime.get("sdk"), s.get("_id"))
+    current, requested = hardware.get("current"), hardware.get("requested")
+    sleep, size, likes = runtime.get("gcTimeout"), s.get("usedStorage"), s.get("likes")
+    wanted, running = replicas.get("requested"), replicas.get("current")
+    modified, private = s.get("lastModified"), s.get("private")
+    if not (type(space_id) is str and (stage is None or type(stage) is str) and (sdk is None or type(sdk) is str)
+            and (runtime_sdk is None or type(runtime_sdk) is str) and (entity_id is None or type(entity_id) is str)
+            and (current is None or type(current) is str) and (requested is None or type(requested) is str)
+            # None reads "None", clean: one check for the whole row (a token across two fields only costs speed)
+            and is_clean(f"{space_id} {stage} {sdk} {runtime_sdk} {entity_id} {current} {requested}")
+            and (sleep is None or (type(sleep) is int and 0 <= sleep <= _SECONDS_HIGH))
+            and (size is None or (type(size) is int and 0 <= size <= _BYTES_HIGH))
+            and (likes is None or (type(likes) is int and 0 <= likes <= _COUNT_HIGH))
+            and (type(wanted) is not int or 0 <= wanted <= _REPLICAS_HIGH)
+            and (type(running) is not int or 0 <= running <= _REPLICAS_HIGH)):
+        return None
+    last_modified = None
+    if modified is not None:
+        last_modified = iso_moment(modified) if type(modified) is str else None
+        if last_modified is None:
+            return None
+    return Space(space_id, namespace, stage or "UNKNOWN", current, requested, sleep,
+                 wanted if type(wanted) is int else None, running if type(running) is int else None,
+                 private if type(private) is bool else None, size, sdk or runtime_sdk, likes, last_modified, entity_id)
+
+
+_EMPTY: dict[str, Json] = {}
+
+
+def _space(raw: Json, w: str, namespace: str) -> Space:
+    """One Space row, every field checked (BadResponseError naming the field)."""
+    s = as_obj(raw, w)
+    runtime = opt_obj(s, "runtime")
+    hardware = opt_obj(runtime, "hardware")
+    replicas = opt_obj(runtime, "replicas")
+    return Space(
+        id=need_str(s, "id", w),
+        namespace=namespace,
+        stage=opt_str(runtime, "stage") or "UNKNOWN",
+        hardware=opt_str(hardware, "current"),
+        requested_hardware=opt_str(hardware, "requested"),
+        sleep_time_s=opt_int(runtime, "gcTimeout", f"{w}.runtime", SECONDS),
+        replicas_requested=_replicas(replicas.get("requested"), f"{w}.runtime.replicas.requested"),
+        replicas_current=_replicas(replicas.get("current"), f"{w}.runtime.replicas.current"),
+        private=opt_bool(s, "private"),
+        used_storage_bytes=opt_int(s, "usedStorage", w, BYTES),
+        sdk=opt_str(s, "sdk") or opt_str(runtime, "sdk"),
+        likes=opt_int(s, "likes", w, COUNT),
+        last_modified=opt_moment(s, "lastModified", w),
+        entity_id=opt_str(s, "_id"),
+    )
 
 
 def parse_jobs(data: Json, namespace: str) -> tuple[Job, ...]:
@@ -178,12 +232,11 @@ def parse_repos(data: Json, namespace: str) -> tuple[RepoStorage, ...]:
     A row whose fields have the usual types, clean text and a plausible size is taken as it is (a 20× account
     lists 50,000 rows); any other row goes through `_repo`, which gives the same value or names what is wrong."""
     out = []
-    low, high = BYTES.low, BYTES.high
     for i, raw in enumerate(_items(data, "repositories")):
         if type(raw) is dict:
             repo_id, kind, visibility, size = raw.get("id"), raw.get("type"), raw.get("visibility"), raw.get("storage")
             if (type(repo_id) is str and type(kind) is str and type(visibility) is str and type(size) is int
-                    and low <= size <= high and is_clean(repo_id) and is_clean(kind) and is_clean(visibility)):
+                    and 0 <= size <= _BYTES_HIGH and is_clean(f"{repo_id} {kind} {visibility}")):  # one check for three
                 out.append(RepoStorage(namespace, repo_id, kind, visibility != "public", size))
                 continue
         out.append(_repo(raw, f"repositories[{i}]", namespace))
