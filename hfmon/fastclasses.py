@@ -19,7 +19,8 @@ from __future__ import annotations
 import dataclasses
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from types import MemberDescriptorType
+from typing import Any, TypeVar
 
 Method = Callable[..., Any]
 _PATCHED = ("_repr_fn", "_frozen_get_del_attr", "_cmp_fn", "_hash_fn")
@@ -108,3 +109,40 @@ def _probe() -> None:
     except dataclasses.FrozenInstanceError:
         return
     raise RuntimeError("a frozen dataclass took an assignment")
+
+
+C = TypeVar("C", bound=type)
+
+
+def slot_init(cls: C) -> C:
+    """`cls` (a frozen dataclass with slots, applied above its @dataclass) with an `__init__` that sets each slot
+    through the slot's own descriptor: half the standard library's cost, which goes through `object.__setattr__`
+    for every field (a frozen class refuses plain assignment). For the classes hfmon builds by the ten thousand (a
+    large account's listings and rows). Same signature, defaults, annotations and errors; a class this does not fit
+    (not frozen or slotted, a default factory, `__post_init__`, an InitVar or ClassVar, a keyword-only field, a
+    field left out of `__init__`, an `__init__` of its own) keeps what it has."""
+    fields = dataclasses.fields(cls)
+    params = getattr(cls, "__dataclass_params__", None)
+    stock: Any = cls.__dict__.get("__init__")
+    if (params is None or not params.frozen or "__slots__" not in cls.__dict__ or hasattr(cls, "__post_init__")
+            or "__create_fn__" not in getattr(getattr(stock, "__code__", None), "co_qualname", "")  # the class's own
+            or len(fields) != len(cls.__dict__["__dataclass_fields__"])  # an InitVar or a ClassVar
+            or any(not f.init or f.kw_only is True or f.default_factory is not dataclasses.MISSING
+                   or f.name == "self" for f in fields)):
+        return cls
+    setters = {}
+    for f in fields:
+        slot = next((k.__dict__[f.name] for k in cls.__mro__ if f.name in k.__dict__), None)
+        if type(slot) is not MemberDescriptorType:
+            return cls
+        setters[f"_set_{f.name}"] = slot.__set__
+    defaults = {f"_default_{f.name}": f.default for f in fields if f.default is not dataclasses.MISSING}
+    signature = ", ".join(f.name if f.default is dataclasses.MISSING else f"{f.name}=_default_{f.name}"
+                          for f in fields)
+    body = "".join(f"    _set_{f.name}(self, {f.name})\n" for f in fields) or "    pass\n"
+    namespace: dict[str, Any] = {"__name__": cls.__module__, **setters, **defaults}
+    exec(f"def __init__(self, {signature}):\n{body}", namespace)  # noqa: S102 - hfmon's own field names only
+    init = namespace["__init__"]
+    init.__qualname__, init.__annotations__, init.__doc__ = stock.__qualname__, stock.__annotations__, stock.__doc__
+    setattr(cls, "__init__", init)  # noqa: B010 - mypy refuses assigning a class's __init__
+    return cls

@@ -16,6 +16,7 @@ from typing import Any, Generic, TypeVar
 
 from hfmon.apihealth import ApiHealth
 from hfmon.errors import Failure
+from hfmon.fastclasses import slot_init
 from hfmon.modelinfo import ModelWeights
 from hfmon.models_billing import BillingUsage as BillingUsage
 from hfmon.models_billing import InferenceUsage as InferenceUsage
@@ -107,6 +108,7 @@ class Account:
 # --- resources ------------------------------------------------------------------------------------
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     """A dedicated Inference Endpoint (Endpoints API `/endpoint/{ns}`)."""
@@ -161,6 +163,7 @@ class HardwareFlavor:
     accelerator: str | None  # gpu | neuron | None for CPU
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Space:
     """A Space with its runtime (one paginated `/api/spaces?expand=runtime` listing)."""
@@ -181,6 +184,7 @@ class Space:
     entity_id: str | None = None  # the Hub's `_id` (24 hex): what a statement line for it may carry as entityId
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Job:
     """A Job (`/api/jobs/{ns}`)."""
@@ -213,6 +217,7 @@ class ScheduledJob:
     timeout_s: int | None  # None: HF's default timeout
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class RepoStorage:
     """Storage used by one repo (`/settings/repositories`)."""

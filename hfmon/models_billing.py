@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from hfmon.fastclasses import slot_init
+
 
 @dataclass(frozen=True, slots=True)
 class ProviderSpend:
@@ -61,6 +63,7 @@ class BillingUsage:
     public_storage_bytes: int | None = None
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class UsageLine:
     """One itemised line of a billing period statement (`/billing/usage`)."""
@@ -102,6 +105,7 @@ class PeriodStatement:
     invoice: Invoice | None = None  # None: the statement carried no invoice field
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class JobCharge:
     """What one job cost this period (`/billing/usage/jobs` jobDetails)."""
@@ -114,6 +118,7 @@ class JobCharge:
     cost_usd: Decimal
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class SessionCost:
     """Settled Inference Providers cost of one `X-HF-Session-id` in one monthly period."""

@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from hfmon.fastclasses import slot_init
 
+
+@slot_init
 @dataclass(frozen=True, slots=True)
 class HubRepo:
     """A model or dataset of a namespace (`GET /api/models|datasets?author=..&expand=..`); None: not sent."""

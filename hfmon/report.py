@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from hfmon.apihealth import ApiHealth
+from hfmon.fastclasses import slot_init
 from hfmon.figures import N as N
 from hfmon.figures import Spend as Spend
 from hfmon.figures import SpendIn as SpendIn
@@ -71,6 +72,7 @@ def no_changes(kind: str, resource: str) -> Sequence[StateChange]:
     return ()
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class Price:
     """A unit price and the catalog layer it came from."""
@@ -108,6 +110,7 @@ class Inference:
         return self.by_provider if self.not_broken_down is None else (*self.by_provider, self.not_broken_down)
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class ResourceCost:
     """What one Endpoint, Space or Job costs: now, so far this period (billed and recomputed), and ahead."""
@@ -137,6 +140,7 @@ class ResourceCost:
         return None if self.billed_minutes is None else self.billed_minutes / 60
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class EndpointRow:
     """An Endpoint with its costs."""
@@ -145,6 +149,7 @@ class EndpointRow:
     cost: ResourceCost
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class SpaceRow:
     """A Space with its costs and GPU hours this period."""
@@ -154,6 +159,7 @@ class SpaceRow:
     gpu_hours: Decimal | None = None
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class JobRow:
     """A Job with its costs."""

@@ -239,3 +239,72 @@ def test_generators_shaped_otherwise_leave_the_standard_library_as_it_was(monkey
             assert hash(Made(1)) == hash((1,)) and Made(1) == Made(1)  # dataclasses work as they always did
         finally:
             fastclasses.STOCK.update(saved)
+
+
+def construction(cls: type) -> list[tuple[str, Any]]:
+    """What building `cls` gives for good and bad arguments: the instance's fields, or the error."""
+    calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        ((1, "x"), {}), ((1,), {}), ((), {"a": 1, "b": "y", "c": 3.5}), ((1, "x", 2.5), {}), ((), {}),
+        ((1, 2, 3, 4), {}), ((1,), {"a": 2}), ((1,), {"d": 4}), ((), {"b": "z"})]
+    return [outcome(lambda a=a, k=k: dataclasses.astuple(cls(*a, **k))) for a, k in calls]
+
+
+def slotted(*, frozen: bool = True, slots: bool = True) -> type:
+    @dataclass(frozen=frozen, slots=slots)
+    class Row:
+        """A row built by the ten thousand."""
+
+        a: int
+        b: str = "none"
+        c: float | None = None
+
+    return Row
+
+
+def test_a_slot_init_builds_what_the_standard_librarys_builds_and_fails_alike() -> None:
+    stock, ours = slotted(), fastclasses.slot_init(slotted())
+    assert ours.__init__.__code__ is not stock.__init__.__code__  # replaced: the comparison below means something
+    assert construction(ours) == construction(stock)
+    assert ours.__init__.__qualname__ == "slotted.<locals>.Row.__init__"
+    assert ours.__init__.__annotations__ == stock.__init__.__annotations__
+    row = ours(1, c=2.0)
+    assert (row.a, row.b, row.c, row, hash(row)) == (1, "none", 2.0, ours(1, "none", 2.0), hash(ours(1, "none", 2.0)))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        row.a = 2
+    assert dataclasses.replace(row, b="new") == ours(1, "new", 2.0)
+
+
+def test_a_class_slot_init_does_not_fit_keeps_its_init() -> None:
+    @dataclass(frozen=True, slots=True)
+    class Made:
+        """A default factory."""
+
+        items: list[int] = field(default_factory=list)
+
+    @dataclass(frozen=True, slots=True)
+    class Checked:
+        """A __post_init__."""
+
+        a: int
+
+        def __post_init__(self) -> None:
+            if self.a < 0:
+                raise ValueError("negative")
+
+    @dataclass(frozen=True, slots=True)
+    class Keyed:
+        """A keyword-only field."""
+
+        a: int = field(kw_only=True)
+
+    for cls in (slotted(frozen=False), slotted(slots=False), Made, Checked, Keyed):
+        init = cls.__init__
+        assert fastclasses.slot_init(cls).__init__ is init, cls
+
+
+def test_hfmons_listing_rows_take_the_slot_init() -> None:
+    from hfmon.models import RepoStorage, Space
+    from hfmon.models_hub import HubRepo
+
+    for cls in (RepoStorage, Space, HubRepo):
+        assert "__create_fn__" not in cls.__init__.__code__.co_qualname, cls
