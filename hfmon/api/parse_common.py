@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from hfmon.clock import utc
 from hfmon.errors import BadResponseError
@@ -209,6 +209,14 @@ def iso_moment(value: str) -> datetime | None:
     except ValueError:
         return None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def plain_moment(value: Json) -> datetime | None | Literal[False]:
+    """An optional time field's value as `opt_moment` reads it when it is missing (None) or ISO text of the usual
+    forms; False for any other value (the fast paths then leave the row to the general path)."""
+    if value is None:
+        return None
+    return (iso_moment(value) if type(value) is str else None) or False  # a datetime is never false
 
 
 def opt_moment(obj: Obj, key: str, where: str) -> datetime | None:

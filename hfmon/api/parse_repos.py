@@ -9,12 +9,12 @@ from hfmon.api.parse_common import (
     as_list,
     as_obj,
     bad,
-    iso_moment,
     need_str,
     opt_bool,
     opt_int,
     opt_moment,
     opt_str,
+    plain_moment,
 )
 from hfmon.models_hub import HubRepo, OrgMember
 from hfmon.scrub import is_clean
@@ -49,11 +49,9 @@ def _plain_hub_repo(raw: dict[str, Json], namespace: str, kind: str) -> HubRepo 
             and (likes is None or (type(likes) is int and 0 <= likes <= _COUNT_HIGH))
             and (size is None or (type(size) is int and 0 <= size <= _BYTES_HIGH)) and is_clean(repo_id)):
         return None
-    last_modified = None
-    if modified is not None:
-        last_modified = iso_moment(modified) if type(modified) is str else None
-        if last_modified is None:
-            return None
+    last_modified = plain_moment(modified)
+    if last_modified is False:
+        return None
     return HubRepo(namespace, repo_id, kind, private if type(private) is bool else None, downloads, likes, size,
                    last_modified)
 

@@ -15,7 +15,6 @@ from hfmon.api.parse_common import (
     as_list,
     as_obj,
     check,
-    iso_moment,
     list_field,
     micro_usd,
     need,
@@ -29,6 +28,7 @@ from hfmon.api.parse_common import (
     opt_number,
     opt_obj,
     opt_str,
+    plain_moment,
 )
 from hfmon.models import (
     Endpoint,
@@ -163,11 +163,9 @@ def _plain_space(s: dict[str, Json], namespace: str) -> Space | None:
             and (type(wanted) is not int or 0 <= wanted <= _REPLICAS_HIGH)
             and (type(running) is not int or 0 <= running <= _REPLICAS_HIGH)):
         return None
-    last_modified = None
-    if modified is not None:
-        last_modified = iso_moment(modified) if type(modified) is str else None
-        if last_modified is None:
-            return None
+    last_modified = plain_moment(modified)
+    if last_modified is False:
+        return None
     return Space(space_id, namespace, stage or "UNKNOWN", current, requested, sleep,
                  wanted if type(wanted) is int else None, running if type(running) is int else None,
                  private if type(private) is bool else None, size, sdk or runtime_sdk, likes, last_modified, entity_id)
