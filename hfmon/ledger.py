@@ -54,6 +54,11 @@ class LedgerRow:
         """Counted as an error: an upstream 4xx/5xx or no usable answer (a caller hanging up is not one)."""
         return self.outcome not in (Outcome.OK, Outcome.CLIENT_DISCONNECTED)
 
+    @property
+    def priced_as(self) -> str:
+        """What its estimate is priced as: the model via its provider (`unpriced:<this>` in a total's missing)."""
+        return f"{self.model} via {self.provider or 'an unknown provider'}"
+
 
 @dataclass(frozen=True, slots=True)
 class SessionSettled:

@@ -52,7 +52,7 @@ def estimated(rows: Iterable[LedgerRow]) -> Total[Decimal]:
         elif r.prompt_tokens is None:
             parts.append(("unknown:requests without usage", None))
         elif r.estimated_usd is None:
-            parts.append((f"unpriced:{r.model} via {r.provider or 'an unknown provider'}", None))
+            parts.append((f"unpriced:{r.priced_as}", None))
         else:
             parts.append(("", r.estimated_usd))
     return Total.of(parts, ZERO)

@@ -8,6 +8,7 @@ model, the provider and ids reach the ledger.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -17,8 +18,11 @@ from decimal import Decimal
 
 import httpx2
 
+from hfmon.api.bodies import BodyError
 from hfmon.api.parse_resources import parse_router_models
+from hfmon.api.transport import DEFAULT_MAX_BYTES
 from hfmon.clock import Clock, SystemClock
+from hfmon.errors import HfmonError
 from hfmon.ledger import LedgerRow, Outcome
 from hfmon.proxy import meter, wire
 from hfmon.proxy.wire import Receive, Scope, Send
@@ -27,6 +31,8 @@ log = logging.getLogger(__name__)
 
 PRICES_TTL_S = 600.0
 PRICES_RETRY_S = 60.0  # after a failed read of the prices, not before
+PRICES_MAX_BYTES = DEFAULT_MAX_BYTES  # the router's model list, bounded as hfmon's own poll bounds it
+PRICES_WAIT_S = 30.0  # the whole read of the model list, however slowly its bytes come
 TIMEOUT = httpx2.Timeout(connect=10.0, read=600.0, write=60.0, pool=60.0)  # a slow model may think for minutes
 _TIMEOUTS = TIMEOUT.as_dict()  # as a request's `timeout` extension (the requests go straight to the pool)
 LIMITS = httpx2.Limits(max_connections=256, max_keepalive_connections=64)
@@ -45,21 +51,36 @@ class PriceBook:
     prices: meter.Prices = field(default_factory=dict)
     fetched_at: float | None = None
     tried_at: float | None = None
+    unreadable: str | None = None  # why the last read failed ("router prices could not be read: …"); None: it did not
     _refreshing: asyncio.Task[None] | None = None
 
     async def refresh(self, client: httpx2.AsyncClient, url: str) -> None:
-        """Fetch the prices; on failure keep the last ones (none at first: everything is unpriced)."""
+        """Fetch the prices (a body bounded by PRICES_MAX_BYTES, a read by PRICES_WAIT_S); on failure keep the last
+        ones (none at first: everything is unpriced) and say why in `unreadable` and the log."""
         self.tried_at = time.monotonic()
         try:
-            resp = await client.get(url, timeout=10.0)
-            resp.raise_for_status()
-            found = parse_router_models(resp.json())
+            async with asyncio.timeout(PRICES_WAIT_S):
+                resp = await client.send(client.build_request("GET", url, timeout=10.0), stream=True)
+                try:
+                    resp.raise_for_status()
+                    content = await wire.bounded(resp, PRICES_MAX_BYTES)
+                finally:
+                    await resp.aclose()
+            found = parse_router_models(json.loads(content))
         except Exception as exc:  # noqa: BLE001 - any failure leaves the requests unpriced, never $0
-            log.warning("could not read router prices from %s: %s", url, type(exc).__name__)
+            self.unreadable = f"router prices could not be read: {_why_unread(exc)}"
+            log.error("%s (from %s); %s", self.unreadable, url,
+                      "keeping the last ones" if self.prices else "requests stay unpriced until they are")
             return
         self.prices = {(p.model, p.provider): (p.input_usd_per_million, p.output_usd_per_million) for p in found
                        if p.input_usd_per_million is not None or p.output_usd_per_million is not None}
         self.fetched_at = time.monotonic()
+        self.unreadable = None
+
+    def why_unpriced(self, model: str, provider: str | None) -> str | None:
+        """Why a request of `model` via `provider` has no price, when it is because the prices could not be read
+        (None: they were, and the router prices it or not)."""
+        return None if self.unreadable is None or (model, provider) in self.prices else self.unreadable
 
     def maybe_refresh(self, client: httpx2.AsyncClient, url: str) -> None:
         """Start a background refresh when the prices are older than PRICES_TTL_S."""
@@ -68,6 +89,25 @@ class PriceBook:
         retry = self.tried_at is None or now - self.tried_at > PRICES_RETRY_S
         if stale and retry and (self._refreshing is None or self._refreshing.done()):
             self._refreshing = asyncio.get_running_loop().create_task(self.refresh(client, url))
+
+
+def _why_unread(exc: Exception) -> str:
+    """Why the model list could not be read, in hfmon's words (nothing the server sent, which could be anything)."""
+    if isinstance(exc, httpx2.HTTPStatusError):
+        return f"HTTP {exc.response.status_code}"
+    if isinstance(exc, wire.TooLarge):
+        return f"the answer is over {PRICES_MAX_BYTES >> 20} MB"
+    if isinstance(exc, TimeoutError | httpx2.TimeoutException):
+        return f"no answer within {PRICES_WAIT_S:g} s"
+    if isinstance(exc, BodyError | httpx2.DecodingError):
+        return f"the answer could not be decoded: {wire.undecodable(exc)}"
+    if isinstance(exc, httpx2.HTTPError):
+        return f"cannot reach the router ({type(exc).__name__})"
+    if isinstance(exc, HfmonError):  # the parser's words, scrubbed
+        return f"the answer is not the model list hfmon knows: {exc.message}"
+    if isinstance(exc, ValueError):
+        return "the answer is not JSON"
+    return f"an internal error ({type(exc).__name__})"
 
 
 @dataclass
@@ -103,6 +143,8 @@ class ProxyApp:
         self.run_id = run_id
         self.clock = clock or SystemClock()
         self.prices = PriceBook()
+        # requests left unpriced because the prices could not be read: what they are priced as → why (for a receipt)
+        self.unpriced_why: dict[str, str] = {}
         self._transport = transport
         self._client: httpx2.AsyncClient | None = None
         self._pool: httpx2.AsyncBaseTransport | None = None
@@ -183,7 +225,7 @@ class ProxyApp:
             return
         try:
             content = await wire.bounded(resp)
-        except (httpx2.HTTPError, wire.TooLarge) as exc:
+        except (*wire.UNREADABLE, wire.TooLarge) as exc:
             await wire.answer(send, *wire.failure(exc)[1:])
             return
         finally:
@@ -280,7 +322,7 @@ class ProxyApp:
     async def _whole(self, resp: httpx2.Response, send: Send, ex: _Exchange) -> None:
         try:
             content = await wire.bounded(resp)
-        except (httpx2.HTTPError, wire.TooLarge) as exc:
+        except (*wire.UNREADABLE, wire.TooLarge) as exc:
             ex.outcome, status, error = wire.failure(exc)
             await wire.answer(send, status, error)
             return
@@ -300,7 +342,7 @@ class ProxyApp:
                 out = stream.feed(chunk)
                 if out:
                     await send({"type": "http.response.body", "body": out, "more_body": True})
-        except httpx2.HTTPError:
+        except (*wire.UNREADABLE, wire.TooLarge):
             ex.outcome = Outcome.BAD_RESPONSE  # the caller has the headers already: the stream just ends short
             await send({"type": "http.response.body", "body": stream.finish()})
             return
@@ -312,8 +354,11 @@ class ProxyApp:
     def _row(self, ex: _Exchange) -> LedgerRow:
         tokens = ex.tokens if ex.outcome is Outcome.OK else None
         estimated: Decimal | None = meter.estimate_usd(self.prices.prices, ex.model, ex.provider, tokens)
-        return LedgerRow(
+        row = LedgerRow(
             at=ex.at, namespace=ex.namespace, route=ex.route, model=ex.model, policy=ex.policy, provider=ex.provider,
             streamed=ex.streamed, status=ex.status, outcome=ex.outcome, ttfb_s=ex.ttfb_s, latency_s=ex.latency_s,
             prompt_tokens=tokens[0] if tokens else None, completion_tokens=tokens[1] if tokens else None,
             request_id=ex.request_id, session_id=ex.session_id, estimated_usd=estimated, run_id=self.run_id)
+        if tokens is not None and estimated is None and (why := self.prices.why_unpriced(ex.model, ex.provider)):
+            self.unpriced_why[row.priced_as] = why
+        return row

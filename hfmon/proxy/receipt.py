@@ -92,8 +92,9 @@ def refresh_settled(store: HistoryStore, rows: Sequence[LedgerRow], timeout_s: f
 
 
 def print_receipt(run_id: str, rows: Sequence[LedgerRow], settled: Mapping[str, SessionSettled], note: str | None,
-                  out: TextIO) -> None:
-    """The receipt: one line per model, then the total and what any partial figure leaves out."""
+                  out: TextIO, unpriced_why: Mapping[str, str] | None = None) -> None:
+    """The receipt: one line per model, then the total and what any partial figure leaves out (`unpriced_why`:
+    why requests priced as a key are unpriced, when this process knows: the router's prices could not be read)."""
     from hfmon.costs import ledger as figures
     from hfmon.format import money_total
 
@@ -110,7 +111,7 @@ def print_receipt(run_id: str, rows: Sequence[LedgerRow], settled: Mapping[str, 
         shown = "pending" if pending else money_total(m.settled_usd, fine=True)
         print(f"{m.name:<{width}}  {m.requests:>5} {m.errors:>5} {m.prompt_tokens:>10,} {m.completion_tokens:>8,}  "
               f"{money_total(m.estimated_usd, fine=True):>20}  {shown}", file=out)
-    for reason in reasons(total.estimated_usd, total.settled_usd):
+    for reason in reasons(total.estimated_usd, total.settled_usd, unpriced_why=unpriced_why or {}):
         print(f"  not in the figures: {reason}", file=out)
     if not total.settled_usd.complete:
         print(f"{SETTLE_NOTE}: `hfmon receipt {run_id}` shows them when they land.", file=out)
@@ -118,11 +119,13 @@ def print_receipt(run_id: str, rows: Sequence[LedgerRow], settled: Mapping[str, 
         print(note, file=out)
 
 
-def reasons(*totals: Total[Decimal]) -> list[str]:
-    """What partial totals leave out, in words (`unpriced:m via p` → `m via p (unpriced)`)."""
+def reasons(*totals: Total[Decimal], unpriced_why: Mapping[str, str]) -> list[str]:
+    """What partial totals leave out, in words (`unpriced:m via p` → `m via p (unpriced)`, or `m via p (unpriced:
+    router prices could not be read: …)` when `unpriced_why` says why)."""
     out: dict[str, None] = {}
     for total in totals:
         for missing in total.missing:
             kind, _, what = missing.partition(":")
-            out[f"{what} ({kind})"] = None
+            why = unpriced_why.get(what) if kind == "unpriced" else None
+            out[f"{what} ({kind}: {why})" if why else f"{what} ({kind})"] = None
     return list(out)

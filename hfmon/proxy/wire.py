@@ -9,6 +9,7 @@ from typing import Any
 
 import httpx2
 
+from hfmon.api.bodies import BodyError, BodyTooLarge, decoded_body
 from hfmon.ledger import Outcome
 
 Scope = dict[str, Any]
@@ -22,8 +23,12 @@ DROP_ANSWER = frozenset({b"content-length", b"connection", b"keep-alive", b"tran
                          b"trailer", b"proxy-connection", b"content-encoding"})
 
 
+UNREADABLE = (httpx2.HTTPError, BodyError)
+"""What reading an upstream answer's body may raise besides TooLarge (`failure` turns each into the caller's answer)."""
+
+
 class TooLarge(Exception):
-    """An answer over MAX_ANSWER."""
+    """An answer over its cap (MAX_ANSWER unless the reader says otherwise)."""
 
 
 def failure(exc: Exception) -> tuple[Outcome, int, dict[str, Any]]:
@@ -32,29 +37,53 @@ def failure(exc: Exception) -> tuple[Outcome, int, dict[str, Any]]:
         return Outcome.TIMED_OUT, 504, error_doc("the Hugging Face router did not answer in time", "timeout")
     if isinstance(exc, TooLarge):
         return Outcome.BAD_RESPONSE, 502, error_doc(f"the router's answer is over {MAX_ANSWER >> 20} MB", "too_large")
+    if isinstance(exc, BodyError | httpx2.DecodingError):
+        return Outcome.BAD_RESPONSE, 502, error_doc(f"the router's answer could not be decoded: {undecodable(exc)}",
+                                                    "bad_gateway")
     if isinstance(exc, httpx2.RemoteProtocolError | httpx2.ReadError):
         return Outcome.BAD_RESPONSE, 502, error_doc("the Hugging Face router broke off its answer", "bad_gateway")
     return Outcome.UNREACHABLE, 502, error_doc(f"cannot reach the Hugging Face router ({type(exc).__name__})",
                                                "bad_gateway")
 
 
-async def bounded(resp: httpx2.Response) -> bytes:
-    """A whole answer's body; TooLarge past MAX_ANSWER (read no further)."""
+def undecodable(exc: BodyError | httpx2.DecodingError) -> str:
+    """Why a body could not be decoded, in hfmon's words (never the server's bytes)."""
+    return str(exc) if isinstance(exc, BodyError) else "its compression is corrupt"
+
+
+async def bounded(resp: httpx2.Response, max_bytes: int = MAX_ANSWER) -> bytes:
+    """A whole answer's body; TooLarge past `max_bytes` (read no further), BodyError when it cannot be decoded."""
     chunks, size = [], 0
-    async for chunk in answer_bytes(resp):
+    async for chunk in answer_bytes(resp, max_bytes):
         size += len(chunk)
-        if size > MAX_ANSWER:
+        if size > max_bytes:
             raise TooLarge
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def answer_bytes(resp: httpx2.Response) -> AsyncIterator[bytes]:
-    """The answer's bytes as they come: raw, unless it came compressed anyway (then decoded) or was read
-    already."""
-    if resp.is_stream_consumed or "content-encoding" in resp.headers:  # (read already: an in-process transport)
+def answer_bytes(resp: httpx2.Response, max_bytes: int = MAX_ANSWER) -> AsyncIterator[bytes]:
+    """The answer's bytes as they come: raw, unless it was read already (an in-process transport) or came
+    compressed anyway: then decoded within `max_bytes` (TooLarge past it; BodyError when corrupt, cut short or
+    compressed in a way the proxy did not ask for)."""
+    if resp.is_stream_consumed:
         return resp.aiter_bytes()
+    encoding = resp.headers.get("content-encoding")
+    if encoding:
+        return _decoded(resp, encoding, max_bytes)
     return resp.aiter_raw()
+
+
+async def _decoded(resp: httpx2.Response, encoding: str, max_bytes: int) -> AsyncIterator[bytes]:
+    size = 0
+    try:
+        async for piece in decoded_body(resp.aiter_raw(), encoding, max_bytes):
+            size += len(piece)
+            if size > max_bytes:  # decoded_body stops one byte past the cap: say so rather than end short
+                raise TooLarge
+            yield piece
+    except BodyTooLarge:  # the compressed body alone is past the cap
+        raise TooLarge from None
 
 
 def error_doc(message: str, code: str) -> dict[str, Any]:
