@@ -80,6 +80,9 @@ def credits_text(state: ViewState) -> Text:
             text.append("\n")
         text.append(name, style="bold")
         c = by_ns.get(name)
+        if name in r.namespaces_not_visible:
+            text.append(f" credits unknown: {r.not_visible_why(name)}", style=t.get("warn", ""))
+            continue
         if c is None:
             source = r.source(f"billing:{name}")
             failure = source.failure if source is not None else None

@@ -34,7 +34,6 @@ class ViewState:
                     self.report.credits[0] if self.report.credits and self.namespace is None else None)
 
     def namespaces(self) -> tuple[str, ...]:
-        """The user first, then the orgs."""
-        names = [self.user] if self.user else []
-        names += [o.name for o in self.report.orgs]
-        return tuple(names)
+        """The polled namespaces (the user first, then the orgs), as `--namespace` chose them: not the account's
+        others, and one the token cannot see among them."""
+        return self.report.namespaces

@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 
 from hfmon.fakehub import NO_ENDPOINTS_TOKEN
-from tests.faults.harness import Served
+from hfmon.monitor import build_monitor
+from hfmon.tui.app import HfmonApp
+from tests.faults.harness import Served, settled
+from tests.tui.test_app import text_of
 
 pytestmark = pytest.mark.e2e
 
@@ -55,3 +58,20 @@ def test_a_namespace_the_token_cannot_see_is_said_to_be_one(served: Served) -> N
     assert "the account could not be read" not in run.stdout
     guard = served.run("guard", "--max-overage-usd", "1", "--no-history", "--namespace", "nosuchorg")
     assert "nosuchorg is not ada or one of its orgs" in guard.stdout
+
+
+async def test_the_dashboards_credits_card_says_the_token_cannot_see_the_namespace(
+        served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in served.env().items():
+        monkeypatch.setenv(key, value)
+    monitor = build_monitor(demo=False, history=False, namespaces=["nosuchorg"])
+    try:
+        app = HfmonApp(monitor, interval_s=3600, tick_s=3600)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settled(app, pilot)
+            credits = text_of(app, "#credits")
+    finally:
+        monitor.close()
+    # as --once says it, and only for the namespace polled: not the account's own ada, ada-labs and northwind
+    assert " ".join(credits.split()) == ("nosuchorg credits unknown: nosuchorg is not ada or one of its orgs, so the "
+                                         "token cannot see it (check the name given to --namespace)")
