@@ -81,6 +81,13 @@ def count_total(total: Total[int]) -> str:
     return UNKNOWN if total.known is None else f"at least {total.known:,}"
 
 
+def token_count(known: int, unknown_requests: int) -> str:
+    """Tokens counted over requests some of whose usage is unknown: `1,204`, `1,204+` (at least), `—` (unknown)."""
+    if not unknown_requests:
+        return f"{known:,}"
+    return f"{known:,}+" if known else MISSING
+
+
 SOURCE_WORDS = {"billing": "usage", "live": "live usage", "job_charges": "job charges"}
 """How a per-namespace source is named to a user where its key would puzzle."""
 

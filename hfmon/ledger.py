@@ -24,7 +24,7 @@ class Outcome(StrEnum):
     CLIENT_DISCONNECTED = "client_disconnected"  # the caller hung up before the answer ended
     UNREACHABLE = "unreachable"  # no answer from the upstream: connection refused, DNS, reset
     TIMED_OUT = "timed_out"  # the upstream did not answer or stalled past the proxy's timeout
-    BAD_RESPONSE = "bad_response"  # the upstream broke off or sent more than the proxy accepts
+    BAD_RESPONSE = "bad_response"  # the upstream broke off (a stream without its [DONE] too) or sent too much
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +53,11 @@ class LedgerRow:
     def is_error(self) -> bool:
         """Counted as an error: an upstream 4xx/5xx or no usable answer (a caller hanging up is not one)."""
         return self.outcome not in (Outcome.OK, Outcome.CLIENT_DISCONNECTED)
+
+    @property
+    def answered(self) -> bool:
+        """The router answered 2xx/3xx (what HF bills), whether or not the answer then ended whole."""
+        return self.status is not None and 200 <= self.status < 400
 
     @property
     def priced_as(self) -> str:
@@ -86,6 +91,7 @@ class UsageFigures:
     settled_usd: Total[Decimal]  # what HF settled for the sessions; partial while pending or shared
     requests_trend_pct: Decimal | None = None  # against the previous window of the same length
     estimated_trend_pct: Decimal | None = None
+    tokens_unknown: int = 0  # requests HF may bill whose tokens are unknown (in neither token count)
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,22 +40,36 @@ STEPS = {"1h": timedelta(minutes=5), "24h": timedelta(hours=1), "7d": timedelta(
          "period": timedelta(days=1)}  # of each window's series
 
 
+CUT_SHORT = {Outcome.CLIENT_DISCONNECTED: "requests broken off by the caller",
+             Outcome.BAD_RESPONSE: "answers the router broke off after answering",
+             Outcome.TIMED_OUT: "answers the router stopped sending"}
+"""Why a request's tokens are unknown when its answer did not end whole (the router may bill it)."""
+
+
 def estimated(rows: Iterable[LedgerRow]) -> Total[Decimal]:
     """The estimated cost of requests answered in full: partial when some were unpriced or had no usage, or
-    when a caller broke a stream off (the router may bill it; its tokens are unknown)."""
-    parts: list[tuple[str, Decimal | None]] = []
-    for r in rows:
-        if r.outcome is Outcome.CLIENT_DISCONNECTED:
-            parts.append(("unknown:requests broken off by the caller", None))
-        elif r.outcome is not Outcome.OK:
-            continue  # HF bills only 2xx/3xx
-        elif r.prompt_tokens is None:
-            parts.append(("unknown:requests without usage", None))
-        elif r.estimated_usd is None:
-            parts.append((f"unpriced:{r.priced_as}", None))
-        else:
-            parts.append(("", r.estimated_usd))
-    return Total.of(parts, ZERO)
+    when an answer the router began (2xx/3xx) did not end whole, or a caller broke a request off: HF may bill
+    those, and their tokens are unknown. Only a request without a 2xx/3xx answer counts as $0."""
+    return Total.of((part for r in rows if (part := cost_part(r)) is not None), ZERO)
+
+
+def cost_part(row: LedgerRow) -> tuple[str, Decimal | None] | None:
+    """One request's part of an estimated total: ("", its cost), (why unknown, None), or None when HF does not
+    bill it (no 2xx/3xx answer)."""
+    if row.outcome is Outcome.OK:
+        if row.prompt_tokens is None:
+            return "unknown:requests without usage", None
+        if row.estimated_usd is None:
+            return f"unpriced:{row.priced_as}", None
+        return "", row.estimated_usd
+    if row.outcome is Outcome.CLIENT_DISCONNECTED or (row.answered and row.outcome in CUT_SHORT):
+        return f"unknown:{CUT_SHORT[row.outcome]}", None
+    return None  # HF bills only 2xx/3xx answers
+
+
+def tokens_unknown(rows: Iterable[LedgerRow]) -> int:
+    """How many requests HF may bill whose tokens are unknown (their counts are in no token total)."""
+    return sum(1 for r in rows if (part := cost_part(r)) is not None and part[0].startswith("unknown:"))
 
 
 def settled(rows: Sequence[LedgerRow], sessions: Mapping[str, SessionSettled],
@@ -89,7 +103,7 @@ def figures(name: str, rows: Sequence[LedgerRow], sessions: Mapping[str, Session
         p50_latency_s=percentile(latencies, 50), p95_latency_s=percentile(latencies, 95),
         prompt_tokens=sum(r.prompt_tokens or 0 for r in known),
         completion_tokens=sum(r.completion_tokens or 0 for r in known),
-        estimated_usd=cost, settled_usd=settled(rows, sessions, session_sizes))
+        estimated_usd=cost, settled_usd=settled(rows, sessions, session_sizes), tokens_unknown=tokens_unknown(rows))
     if previous is None:
         return out
     before = estimated(previous)

@@ -328,7 +328,7 @@ class ProxyApp:
             return
         ok = resp.status_code < 400
         if ok:
-            ex.tokens = meter.usage_of(wire.json_or_none(content))
+            ex.tokens = meter.usage_of(wire.json_or_none(content), output_counted=ex.route != "embedding")
         await wire.start_answer(send, resp, len(content))
         await send({"type": "http.response.body", "body": content})
         ex.outcome = Outcome.OK if ok else Outcome.HTTP_ERROR
@@ -342,14 +342,18 @@ class ProxyApp:
                 out = stream.feed(chunk)
                 if out:
                     await send({"type": "http.response.body", "body": out, "more_body": True})
-        except (*wire.UNREADABLE, wire.TooLarge):
-            ex.outcome = Outcome.BAD_RESPONSE  # the caller has the headers already: the stream just ends short
-            await send({"type": "http.response.body", "body": stream.finish()})
-            return
+        except (*wire.UNREADABLE, wire.TooLarge) as exc:
+            ex.outcome = wire.failure(exc)[0]
+            # The caller has the headers already: its connection is dropped, so that it sees the break too.
+            raise wire.BrokenOff from exc
         await send({"type": "http.response.body", "body": stream.finish()})
-        ex.tokens = stream.tokens
-        ex.outcome = Outcome.OK if resp.status_code < 400 else Outcome.HTTP_ERROR
         ex.latency_s = time.perf_counter() - ex.started
+        if resp.status_code >= 400:
+            ex.outcome = Outcome.HTTP_ERROR
+        elif stream.done:
+            ex.tokens, ex.outcome = stream.usage, Outcome.OK
+        else:  # ended without its `data: [DONE]`: cut short, whatever usage it carried so far is not the answer's
+            ex.outcome = Outcome.BAD_RESPONSE
 
     def _row(self, ex: _Exchange) -> LedgerRow:
         tokens = ex.tokens if ex.outcome is Outcome.OK else None

@@ -16,6 +16,7 @@ ROUTES = {"/v1/chat/completions": "chat", "/v1/completions": "completion", "/v1/
 POLICIES = frozenset({"fastest", "cheapest", "preferred"})
 SESSION_MAX = 256  # the longest X-HF-Session-id HF's own client sends
 MILLION = Decimal(1_000_000)
+HELD_MAX = 1 << 20  # bytes of one SSE event kept to read it (a chunk is a few hundred bytes; a usage chunk too)
 _NULL_USAGE = re.compile(rb'"usage"\s*:\s*null')
 _WITH_USAGE = b'{"stream_options": {"include_usage": true}, '  # spliced in first
 Prices = Mapping[tuple[str, str], tuple[Decimal | None, Decimal | None]]  # (model, provider) -> USD per 1M in/out
@@ -52,12 +53,14 @@ def _session_of_hour(namespace: str | None, model: str, hour: datetime, run_id: 
     return session_id(namespace, model, hour, run_id)
 
 
-def usage_of(doc: Any) -> tuple[int, int] | None:
-    """(prompt, completion) tokens from an OpenAI-shaped body or chunk's `usage`; None when it carries none."""
+def usage_of(doc: Any, *, output_counted: bool = True) -> tuple[int, int] | None:
+    """(prompt, completion) tokens from an OpenAI-shaped body or chunk's `usage`; None when it carries none or
+    lacks a count. `output_counted=False` (embeddings, whose usage has no `completion_tokens`): 0 output tokens."""
     usage = doc.get("usage") if isinstance(doc, dict) else None
     if not isinstance(usage, dict):
         return None
-    prompt, completion = _count(usage.get("prompt_tokens")), _count(usage.get("completion_tokens", 0))
+    completion = usage.get("completion_tokens") if output_counted else usage.get("completion_tokens", 0)
+    prompt, completion = _count(usage.get("prompt_tokens")), _count(completion)
     if prompt is None or completion is None:
         return None
     return prompt, completion
@@ -103,7 +106,7 @@ def _may_carry_usage(block: bytes) -> bool:
 
 def _data(event: bytes) -> Any:
     """The JSON of an SSE event's `data:` lines, or None (e.g. `[DONE]`, a comment, bad JSON)."""
-    lines = [line[5:].strip() for line in event.splitlines() if line.startswith(b"data:")]
+    lines = _data_lines(event)
     if not lines:
         return None
     try:
@@ -112,24 +115,72 @@ def _data(event: bytes) -> Any:
         return None
 
 
-class StreamMeter:
-    """Reads an SSE stream as it passes: finds the usage, and drops the usage-only chunk the proxy asked for
-    (`stream_options.include_usage`) when the caller did not, so the caller sees exactly what it asked for."""
+def _data_lines(event: bytes) -> list[bytes]:
+    return [line[5:].strip() for line in event.splitlines() if line.startswith(b"data:")]
 
-    def __init__(self, strip_usage_chunk: bool) -> None:
+
+def _is_done(event: bytes) -> bool:
+    """Whether an SSE event is the `data: [DONE]` an OpenAI-compatible stream ends with."""
+    return _data_lines(event) == [b"[DONE]"]
+
+
+def _last_end(buf: bytearray, start: int) -> int:
+    """Where the last complete SSE event in `buf` ends, looking only from `start` (0: none there)."""
+    lf, crlf = buf.rfind(b"\n\n", start), buf.rfind(b"\r\n\r\n", start)
+    return max(lf + 2 if lf >= 0 else 0, crlf + 4 if crlf >= 0 else 0)
+
+
+class StreamMeter:
+    """Reads an SSE stream as it passes: finds the usage and the `[DONE]` that ends it, and drops the usage-only
+    chunk the proxy asked for (`stream_options.include_usage`) when the caller did not, so the caller sees exactly
+    what it asked for.
+
+    Each byte is scanned once. Only an event not yet complete is kept, up to `held_max` bytes: an event past it is
+    passed on unread (and nothing more is stripped), so its usage is unknown (`unread`) but the stream never stalls.
+    Without stripping, bytes are passed on as they come; with it, only an incomplete event is held back.
+    """
+
+    def __init__(self, strip_usage_chunk: bool, held_max: int = HELD_MAX) -> None:
         self.strip = strip_usage_chunk
-        self.tokens: tuple[int, int] | None = None
-        self._pending = b""
+        self.held_max = held_max
+        self.tokens: tuple[int, int] | None = None  # the last usage seen
+        self.done = False  # the stream's `data: [DONE]` was seen: it ended as the API ends it
+        self.unread = False  # an event went unread (past held_max): the usage is unknown
+        self._held = bytearray()  # the event not complete yet (already passed on unless stripping)
+        self._in_unread = False  # `_held` ends inside an event past held_max
+
+    @property
+    def usage(self) -> tuple[int, int] | None:
+        """The stream's usage: the last one seen, unless part of the stream went unread."""
+        return None if self.unread else self.tokens
 
     def feed(self, data: bytes) -> bytes:
         """Take the next bytes from the upstream; return what to send to the caller now."""
-        buf = self._pending + data
-        lf, crlf = buf.rfind(b"\n\n"), buf.rfind(b"\r\n\r\n")
-        end = max(lf + 2 if lf >= 0 else 0, crlf + 4 if crlf >= 0 else 0)
-        if end == 0:  # no complete event yet: held until its blank line arrives (events are small)
-            self._pending = buf
-            return b""
-        complete, self._pending = buf[:end], buf[end:]
+        held, holding = self._held, self.strip
+        scan = max(0, len(held) - 3)  # a blank line may straddle the previous bytes and these
+        held += data
+        end = _last_end(held, scan)
+        out = b""
+        if end:
+            complete = bytes(held[:end])
+            del held[:end]
+            out = self._read(complete)
+        if len(held) > self.held_max:  # an event past the cap: passed on unread, from now on nothing is stripped
+            self.unread, self._in_unread = True, True
+            if self.strip:
+                out += bytes(held)
+                self.strip = False
+            del held[:-3]
+        return out if holding else data
+
+    def _read(self, complete: bytes) -> bytes:
+        """Meter complete events; return them as the caller should see them (stripped when asked)."""
+        if self._in_unread:  # the first event is the tail of one past the cap: not read
+            self._in_unread = False
+            first = _events(complete)[0]
+            return first + self._read(complete[len(first):]) if len(first) < len(complete) else complete
+        if b"[DONE]" in complete and any(_is_done(e) for e in _events(complete)):
+            self.done = True
         if not _may_carry_usage(complete):
             return complete
         out = []
@@ -145,9 +196,12 @@ class StreamMeter:
         return b"".join(out)
 
     def finish(self) -> bytes:
-        """What is left when the upstream ends (an event without its blank line)."""
-        rest, self._pending = self._pending, b""
-        return rest
+        """What is left to send when the upstream ends (an event without its blank line, held when stripping)."""
+        rest = bytes(self._held)
+        self._held.clear()
+        if not self._in_unread and _is_done(rest):  # a last `data: [DONE]` without its blank line still ends it
+            self.done = True
+        return rest if self.strip else b""
 
 
 def _events(block: bytes) -> list[bytes]:

@@ -96,7 +96,7 @@ def print_receipt(run_id: str, rows: Sequence[LedgerRow], settled: Mapping[str, 
     """The receipt: one line per model, then the total and what any partial figure leaves out (`unpriced_why`:
     why requests priced as a key are unpriced, when this process knows: the router's prices could not be read)."""
     from hfmon.costs import ledger as figures
-    from hfmon.format import money_total
+    from hfmon.format import money_total, token_count
 
     models = figures.breakdown(rows, figures.by_model, settled)
     total = figures.figures("total", rows, settled, figures.session_sizes(rows))
@@ -109,7 +109,8 @@ def print_receipt(run_id: str, rows: Sequence[LedgerRow], settled: Mapping[str, 
     for m in (*models, total):
         pending = m.settled_usd.known is None and m.requests > m.errors
         shown = "pending" if pending else money_total(m.settled_usd, fine=True)
-        print(f"{m.name:<{width}}  {m.requests:>5} {m.errors:>5} {m.prompt_tokens:>10,} {m.completion_tokens:>8,}  "
+        tokens_in, tokens_out = (token_count(n, m.tokens_unknown) for n in (m.prompt_tokens, m.completion_tokens))
+        print(f"{m.name:<{width}}  {m.requests:>5} {m.errors:>5} {tokens_in:>10} {tokens_out:>8}  "
               f"{money_total(m.estimated_usd, fine=True):>20}  {shown}", file=out)
     for reason in reasons(total.estimated_usd, total.settled_usd, unpriced_why=unpriced_why or {}):
         print(f"  not in the figures: {reason}", file=out)

@@ -4,6 +4,7 @@ tests, the benchmark), on a socket bound before the server starts so port 0 give
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 import socket
 import threading
@@ -33,8 +34,20 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _quiet_broken_off(record: logging.LogRecord) -> bool:
+    """uvicorn's log without the traceback it writes when the app drops a connection on purpose (`BrokenOff`: the
+    router broke off a stream; the ledger says so)."""
+    from hfmon.proxy.wire import BrokenOff
+
+    return not (record.exc_info and isinstance(record.exc_info[1], BrokenOff))
+
+
 def _server(app: Any) -> Any:
     import uvicorn
+
+    errors = logging.getLogger("uvicorn.error")
+    if _quiet_broken_off not in errors.filters:
+        errors.addFilter(_quiet_broken_off)
 
     class Server(uvicorn.Server):
         """uvicorn's server, except that Ctrl-C or SIGTERM end `run` normally instead of re-raising the signal

@@ -31,6 +31,11 @@ class TooLarge(Exception):
     """An answer over its cap (MAX_ANSWER unless the reader says otherwise)."""
 
 
+class BrokenOff(Exception):
+    """Raised to the server when the router broke off an answer already being passed on: the server then drops
+    the caller's connection instead of ending the answer as if it were whole."""
+
+
 def failure(exc: Exception) -> tuple[Outcome, int, dict[str, Any]]:
     """The outcome, and the answer the proxy gives itself when the router gave none (a gateway error)."""
     if isinstance(exc, httpx2.TimeoutException):

@@ -76,7 +76,10 @@ def test_one_session_per_namespace_model_and_hour() -> None:
 
 def test_usage_and_the_estimate_never_turn_unknown_into_zero() -> None:
     assert meter.usage_of({"usage": {"prompt_tokens": 3, "completion_tokens": 4}}) == (3, 4)
-    assert meter.usage_of({"usage": {"prompt_tokens": 3}}) == (3, 0)  # embeddings
+    # no output count: 0 only where the API has none (embeddings); a chat's output is unknown, never 0
+    assert meter.usage_of({"usage": {"prompt_tokens": 3}}, output_counted=False) == (3, 0)
+    assert meter.usage_of({"usage": {"prompt_tokens": 1000, "total_tokens": 3000}}) is None
+    assert meter.usage_of({"usage": {"prompt_tokens": 3, "completion_tokens": None}}) is None
     assert meter.usage_of({"usage": None}) is None and meter.usage_of({"usage": {"prompt_tokens": -1}}) is None
     assert meter.estimate_usd(PRICES, "m/x", "p", (1000, 500)) == Decimal("0.0006")
     assert meter.estimate_usd(PRICES, "m/x", "other", (1000, 500)) is None  # unpriced provider
@@ -134,3 +137,30 @@ def test_the_listening_socket_disables_nagle() -> None:
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 1
     finally:
         sock.close()
+
+
+def test_the_stream_reader_sees_the_done_that_ends_a_stream_across_any_split() -> None:
+    body = event({"choices": [{"delta": {"content": "hi"}}], "usage": None}) + b"data: [DONE]\r\n\r\n"
+    for size in (1, 3, len(body)):
+        reader = meter.StreamMeter(False)
+        assert b"".join(reader.feed(body[i:i + size]) for i in range(0, len(body), size)) == body
+        assert reader.done
+    cut = meter.StreamMeter(False)
+    cut.feed(event({"choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 2}}))
+    assert cut.finish() == b"" and not cut.done and cut.tokens == (9, 2)  # the app records it cut short
+    bare = meter.StreamMeter(True)
+    assert bare.feed(b"data: [DONE]") == b"" and bare.finish() == b"data: [DONE]" and bare.done
+
+
+def test_an_event_past_the_cap_is_passed_on_unread_and_the_usage_is_unknown() -> None:
+    usage_only = event({"choices": [], "usage": {"prompt_tokens": 9, "completion_tokens": 2}})
+    long_line = b"data: " + b"x" * 40 + b"\n"  # no blank line: one event, past a 32-byte cap
+    for strip in (True, False):
+        reader = meter.StreamMeter(strip, held_max=32)
+        out = reader.feed(long_line[:20])
+        assert out == (b"" if strip else long_line[:20])  # held while it may still be the usage chunk to strip
+        out += reader.feed(long_line[20:])
+        assert out == long_line and reader.unread  # past the cap: all of it passed on, nothing held
+        rest = b"\n" + usage_only + b"data: [DONE]\n\n"
+        assert reader.feed(rest) == rest  # no longer stripped: the usage is unknown anyway
+        assert reader.done and reader.tokens == (9, 2) and reader.usage is None
