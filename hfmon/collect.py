@@ -37,7 +37,7 @@ from hfmon.models import (
     SourceResult,
     SourceStatus,
 )
-from hfmon.source_results import PreviousSources, billing_with_live, failed_result
+from hfmon.source_results import PreviousSources, billing_with_live, failed_result, of_this_period
 
 log = logging.getLogger("hfmon.collect")
 log.addHandler(logging.NullHandler())  # never Python's last-resort stderr handler: it would paint over the TUI
@@ -234,7 +234,7 @@ class Collector:
                 usage = tg.create_task(src("resource_group_usage",
                                            lambda: c.resource_group_usage(ns, start=start, end=now)))
         return NamespaceData(namespace=ns, kind=kind, billing=billing_with_live(billing.result(), live.result()),
-                             statement=statement.result(),
+                             statement=of_this_period(statement.result(), now),
                              job_charges=job_charges.result() if job_charges else None, sessions=sessions.result(),
                              endpoints=endpoints.result(), endpoint_catalog=catalog.result(),
                              spaces=spaces.result(), jobs=jobs.result(), storage=storage.result(),

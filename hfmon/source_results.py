@@ -4,11 +4,12 @@ gives (no access, stale with the last good value, or an error)."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any, TypeVar
 
 from hfmon.api.parse_billing import with_live
-from hfmon.errors import ApiError, HfmonError, NoAccessError
-from hfmon.models import BillingUsage, LiveUsage, Snapshot, SourceResult, SourceStatus
+from hfmon.errors import ApiError, BadResponseError, HfmonError, NoAccessError
+from hfmon.models import BillingUsage, LiveUsage, PeriodStatement, Snapshot, SourceResult, SourceStatus
 
 T = TypeVar("T")
 
@@ -22,6 +23,23 @@ def failed_result(name: str, exc: HfmonError, previous: SourceResult[T] | None) 
         return SourceResult(name, SourceStatus.STALE, previous.value, previous.fetched_at, exc.message, exc.hint,
                             status, exc.failure)
     return SourceResult(name, SourceStatus.ERROR, None, None, exc.message, exc.hint, status, exc.failure)
+
+
+def of_this_period(result: SourceResult[PeriodStatement], now: datetime) -> SourceResult[PeriodStatement]:
+    """The statement result, or an error when its statement is not for the billing period running at `now`.
+
+    Just after a rollover HF can still serve the period that has ended, and a dashboard keeps the last good statement
+    when a poll fails: either way last month's lines would be read as this month's bill and move the credits' period.
+    """
+    found = result.value
+    if found is None or found.period_start <= now < found.period_end:
+        return result
+    span = f"{found.period_start:%b %d %H:%M} to {found.period_end:%b %d %H:%M} UTC"
+    when = "has ended" if now >= found.period_end else "has not started"
+    exc = BadResponseError(f"the billing statement of {found.namespace} is for {span}, a period that {when}; this "
+                           "period's is unknown until Hugging Face serves it",
+                           "usual for a few minutes after a billing period ends; the next poll reads it again")
+    return SourceResult(result.name, SourceStatus.ERROR, None, None, exc.message, exc.hint, None, exc.failure)
 
 
 class PreviousSources:

@@ -1,0 +1,47 @@
+"""A statement is this period's only while its period runs: after a rollover, neither a freshly served statement of
+the period that ended nor the dashboard's last good one (kept when a poll fails) is read as this month's bill."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from hfmon.errors import Failure
+from hfmon.models import PeriodStatement, SourceResult, SourceStatus
+from hfmon.source_results import of_this_period
+
+NOV = PeriodStatement("ada", "p-nov", datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC), ())
+
+
+def _ok(statement: PeriodStatement) -> SourceResult[PeriodStatement]:
+    return SourceResult("statement:ada", SourceStatus.OK, statement, datetime(2026, 11, 30, 23, 59, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("now", [datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC)])
+def test_a_statement_is_kept_from_the_first_to_the_last_instant_of_its_period(now: datetime) -> None:
+    assert of_this_period(_ok(NOV), now) == _ok(NOV)
+
+
+@pytest.mark.parametrize(("now", "when"), [(datetime(2026, 12, 1, tzinfo=UTC), "has ended"),
+                                           (datetime(2026, 12, 3, 8, tzinfo=UTC), "has ended"),
+                                           (datetime(2026, 10, 31, 23, 59, tzinfo=UTC), "has not started")])
+def test_outside_its_period_a_statement_is_an_error_without_a_value(now: datetime, when: str) -> None:
+    result = of_this_period(_ok(NOV), now)
+    assert (result.status, result.value, result.failure) == (SourceStatus.ERROR, None, Failure.BAD_RESPONSE)
+    assert result.error is not None and f"Nov 01 00:00 to Dec 01 00:00 UTC, a period that {when}" in result.error
+    assert result.name == "statement:ada"
+
+
+def test_the_last_good_statement_kept_by_a_failed_poll_does_not_cross_the_rollover() -> None:
+    stale = SourceResult("statement:ada", SourceStatus.STALE, NOV, datetime(2026, 11, 30, 23, 58, tzinfo=UTC),
+                         "no answer within 12.0 s", None, None, Failure.TIMED_OUT)
+    assert of_this_period(stale, datetime(2026, 11, 30, 23, 59, tzinfo=UTC)) is stale  # still November: kept
+    after = of_this_period(stale, datetime(2026, 12, 1, 0, 1, tzinfo=UTC))
+    assert (after.status, after.value) == (SourceStatus.ERROR, None)
+
+
+def test_an_unread_statement_stays_as_it_was() -> None:
+    unread: SourceResult[PeriodStatement] = SourceResult("statement:ada", SourceStatus.NO_ACCESS, None, None, "403",
+                                                         None, 403, Failure.NO_ACCESS)
+    assert of_this_period(unread, datetime(2026, 12, 5, tzinfo=UTC)) is unread
