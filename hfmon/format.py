@@ -96,7 +96,7 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
     """Why a total is partial, in a few words: `statement unread (acme) · usage unread (ada, bob) · 1 unpriced`,
     the namespaces past three counted (`… (a, b, c and 4 more)`); "" if complete."""
     scopes: dict[str, list[str]] = {}
-    unpriced = unknown = grant = 0
+    unpriced = unknown = grant = unlisted = 0
     words: list[str] = []
     for name in dict.fromkeys(total.missing):
         kind, _, scope = name.partition(":")
@@ -106,6 +106,8 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
             unknown += 1
         elif kind == "grant":
             grant += 1
+        elif kind == "unlisted":
+            unlisted += 1
         elif scope:
             scopes.setdefault(scope, []).append(SOURCE_WORDS.get(kind, kind))
         else:
@@ -123,6 +125,8 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
         words.append(f"{unknown} in an unknown state")
     if grant:
         words.append(f"{grant} maybe granted (no statement line for it)")
+    if unlisted:
+        words.append(f"{unlisted} billed now, not listed")
     return " · ".join(words)
 
 

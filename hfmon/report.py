@@ -177,6 +177,9 @@ class ScheduledJobRow:
     max_run_usd: Decimal | None  # None: unpriced
 
 
+UNLISTED_PREFIX = "unlisted:"  # a meter part: a statement line still accruing that no listed resource claims
+
+
 @dataclass(frozen=True, slots=True)
 class MeterRow:
     """What one namespace's resources of one kind cost per hour right now (a part of the meter)."""
@@ -337,10 +340,17 @@ class Report:
         parts = [(f"{source}:{ns}", spent.get(ns)) for ns in self.namespaces if namespace in (None, ns)]
         return Total.of([*parts, *((name, None) for name in self.namespaces_unknown)], Decimal(0))
 
+    def billed_now_unlisted(self, product: str, namespace: str | None) -> tuple[str, ...]:
+        """The resources of one product the statement bills now (a line still accruing) that no listing holds:
+        not deleted, only not listed (hidden from the token); the meter counts each as a missing part."""
+        return tuple(name.removeprefix(UNLISTED_PREFIX) for m in self.meter_rows
+                     if m.kind == product and namespace in (None, m.namespace)
+                     for name in m.usd_per_hour.missing if name.startswith(UNLISTED_PREFIX))
+
     def billed_unlisted(self, product: str, namespace: str | None) -> Decimal | None:
-        """Of `billed_for(product, namespace)`, what resources no longer listed were billed (deleted this period):
-        the remainder that makes the listed rows add up to it. None: unknown (a bill or a listing unread: what is
-        not listed is then not only what was deleted)."""
+        """Of `billed_for(product, namespace)`, what resources not listed were billed: deleted this period, or
+        (`billed_now_unlisted`) billed now and hidden from the token. The remainder that makes the listed rows add
+        up to it. None: unknown (a bill or a listing unread: what is not listed is then not only that)."""
         rows = {"endpoints": [(e.endpoint.namespace, e.cost) for e in self.endpoints],
                 "spaces": [(s.space.namespace, s.cost) for s in self.spaces],
                 "jobs": [(j.job.namespace, j.cost) for j in self.jobs]}[product]

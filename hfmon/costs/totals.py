@@ -12,9 +12,10 @@ from typing import Any, TypeVar
 
 from hfmon.costs.credits import Period
 from hfmon.costs.crosscheck import STORAGE_PRODUCT
-from hfmon.costs.resources import PricedLine, jobs_untold, parse_product
+from hfmon.costs.resources import FAMILY_KIND, PricedLine, compute_lines, jobs_untold, parse_product
 from hfmon.models import Endpoint, Invoice, Job, NamespaceData, RepoStorage, Snapshot, SourceResult, SourceStatus, Space
 from hfmon.report import (
+    UNLISTED_PREFIX,
     EndpointRow,
     Inference,
     JobRow,
@@ -60,8 +61,8 @@ def _missing_label(label: str, cost: ResourceCost) -> str:
 
 def meter_rows(snapshot: Snapshot, endpoints: Sequence[EndpointRow], spaces: Sequence[SpaceRow],
                jobs: Sequence[JobRow]) -> tuple[MeterRow, ...]:
-    """$/h now per namespace and kind; a listing that could not be read, or a resource billed now without a
-    price, is a missing part, never $0."""
+    """$/h now per namespace and kind; a listing that could not be read, a resource billed now without a
+    price, or a statement line still accruing that no listed resource claims, is a missing part, never $0."""
     rows: dict[tuple[str, str], list[tuple[str, ResourceCost]]] = {}
     for e in endpoints:
         rows.setdefault((e.endpoint.namespace, "endpoints"), []).append((endpoint_label(e.endpoint), e.cost))
@@ -71,14 +72,33 @@ def meter_rows(snapshot: Snapshot, endpoints: Sequence[EndpointRow], spaces: Seq
         rows.setdefault((j.job.namespace, "jobs"), []).append((job_label(j.job), j.cost))
     out: list[MeterRow] = []
     for ns in snapshot.namespaces:
+        unlisted = accruing_unlisted(ns)
         for kind, source in (("endpoints", ns.endpoints), ("spaces", ns.spaces), ("jobs", ns.jobs)):
             if source.value is None:
                 out.append(MeterRow(ns.namespace, kind, Total(None, (source.name,)), None))
                 continue
             billed = [(label, c) for label, c in rows.get((ns.namespace, kind), []) if c.billed_now]
-            usd = Total.of(((_missing_label(label, c), c.cost_per_hour_usd) for label, c in billed), Decimal(0))
+            parts = [(_missing_label(label, c), c.cost_per_hour_usd) for label, c in billed]
+            parts += [(UNLISTED_PREFIX + label, None) for label in unlisted.get(kind, ())]
+            usd = Total.of(parts, Decimal(0))
             out.append(MeterRow(ns.namespace, kind, usd, len(billed)))
     return tuple(out)
+
+
+def accruing_unlisted(ns: NamespaceData) -> dict[str, list[str]]:
+    """Per kind, the resources whose statement line is still accruing (`active`) and which no listing holds:
+    billed now but not listed (hidden from the token, or listed elsewhere), so the meter cannot price them.
+    Granted lines are left out (not paid by the account)."""
+    listed = {("endpoints", e.id) for e in ns.endpoints.value or ()}
+    listed |= {("spaces", s.id) for s in ns.spaces.value or ()}
+    listed |= {("jobs", j.id) for j in ns.jobs.value or ()}
+    out: dict[str, list[str]] = {}
+    for family, key, hardware, line in compute_lines(ns) or ():
+        if line.active and not line.free_grant and (family, key) not in listed:
+            label = f"{FAMILY_KIND[family]} {key} ({hardware})"
+            if label not in out.setdefault(family, []):
+                out[family].append(label)
+    return out
 
 
 def namespaces_unknown(snapshot: Snapshot) -> tuple[str, ...]:

@@ -16,6 +16,8 @@ from hfmon.tui.widgets.cells import PINNED, Cell, Column, blank_cell, cell
 
 UNLISTED = "no longer listed"
 """The remainder row's name: resources the statement bills and no listing holds (deleted this period)."""
+UNLISTED_NOW = "not listed, billed now"
+"""Its name when some of it is billed now (a statement line still accruing): not deleted, hidden from the token."""
 UNLISTED_UNKNOWN = "not listed: unknown"
 """Its name when the remainder cannot be known (a statement or a listing unread, or a listed row's bill)."""
 
@@ -29,7 +31,8 @@ def remainder_row(report: Report, product: str, ns: str | None, spec: Sequence[C
     if unlisted == 0:
         return None
     warn = tones.get("warn", "")
-    name = UNLISTED if unlisted is not None else UNLISTED_UNKNOWN
+    name = UNLISTED_UNKNOWN if unlisted is None else (
+        UNLISTED_NOW if report.billed_now_unlisted(product, ns) else UNLISTED)
     cells: list[Cell] = []
     for i, col in enumerate(spec):
         if i == 0:

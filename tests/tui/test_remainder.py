@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal as D
 
-from hfmon.report import Report
+from hfmon.report import Report, Total
 from hfmon.tui.app import HfmonApp
 from hfmon.tui.widgets.cells import REMAINDER_KEY, TOTAL_KEY
 from tests.tui.builder import FakeSource, build_report
@@ -88,3 +88,27 @@ async def test_no_remainder_row_when_the_rows_are_the_whole_bill() -> None:
         assert REMAINDER_KEY not in all_row_keys(endpoints)
         assert totals(endpoints, "billed") == "$9.35"  # 8.00 + 1.35, as alice's statement bills: complete
         assert totals(endpoints, "name") == "Total of 2"
+
+
+def with_hidden_running(now: datetime, tick: int) -> Report:
+    """`with_deleted`, where part of the Spaces' $10.00 remainder is a Space billed now that no listing holds."""
+    r = with_deleted(now, tick)
+    meter = tuple(replace(m, usd_per_hour=Total(m.usd_per_hour.known, (*m.usd_per_hour.missing,
+                                                                       "unlisted:space acme/hidden (a10g-large)")))
+                  if (m.namespace, m.kind) == ("acme", "spaces") else m for m in r.meter_rows)
+    return replace(r, meter_rows=meter)
+
+
+async def test_a_remainder_billed_now_is_not_called_deleted() -> None:
+    app = app_for(FakeSource(with_hidden_running))
+    async with app.run_test(size=(200, 50)) as pilot:
+        await settle(app, pilot)
+        await show_namespace(app, pilot, 2)
+        await pilot.press("4")
+        await pilot.pause()
+        spaces = table(app, "spaces")
+        assert totals(spaces, REMAINDER_KEY, "name") == "not listed, billed now"
+        assert totals(spaces, REMAINDER_KEY, "billed") == "$10.00"
+        assert app.report is not None
+        assert app.report.billed_now_unlisted("spaces", "acme") == ("space acme/hidden (a10g-large)",)
+        assert app.report.billed_now_unlisted("endpoints", "acme") == ()

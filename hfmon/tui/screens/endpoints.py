@@ -40,7 +40,9 @@ class EndpointsView(View):
             text.append(f" · billed {fmt.money_total(billed)} this period")
             unlisted = state.report.billed_unlisted("endpoints", ns)
             if unlisted:  # the table's rows add up to the bill with this remainder
-                text.append(f" ({fmt.money(unlisted)} of it by endpoints no longer listed)")
+                now = state.report.billed_now_unlisted("endpoints", ns)
+                text.append(f" ({fmt.money(unlisted)} of it by endpoints "
+                            f"{'not listed, some billed now' if now else 'no longer listed'})")
             spent = state.report.window_total(state.window, ns) if state.window != "period" else None
             if spent is not None:
                 text.append(f" · {fmt.money_total(spent.product('endpoints'))} in the {fmt.window_label(state.window)}")
