@@ -299,7 +299,7 @@ def _endpoint_row(e: Endpoint, catalog: Catalog, lines: Lines, history: HistoryI
     hourly = _hourly("endpoint", key, history, lambda: catalog_price(catalog, "endpoint", e.namespace, e.region),
                      now, acc)
     return EndpointRow(e, resource_cost("endpoint", price, endpoint_replicas(e), True, _mine(lines, "endpoints", key),
-                                        changes, None, period, now, history.since, single,
+                                        changes, None, period, now, history.since_in(e.namespace), single,
                                         billed=history.billed_time("endpoint", key),
                                         first_seen=history.first_seen("endpoint", key), hourly_usd=hourly))
 
@@ -319,8 +319,8 @@ def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
                                                                   granted=hardware if granted else None,
                                                                   grant_unknown=granted is None), now, acc)
     cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine, changes, None,
-                         period, now, history.since, single, granted, history.billed_time("space", s.id),
-                         history.first_seen("space", s.id), hourly_usd=hourly)
+                         period, now, history.since_in(s.namespace), single, granted,
+                         history.billed_time("space", s.id), history.first_seen("space", s.id), hourly_usd=hourly)
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
     gpu_hours = None if mine is None else hours(sum((p.line.quantity for p in mine
                                                      if catalog.is_gpu("space", p.hardware)), Decimal(0)))

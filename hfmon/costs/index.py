@@ -34,6 +34,7 @@ class HistoryIndex:
             firsts = [history.changes[0].at] if history.changes else []
         firsts += [history.usage[0].at] if history.usage else []
         self.since: datetime | None = min(firsts, default=None)  # when history began (rows are oldest first)
+        self._since_in: dict[str, datetime] | None = None
         self._all_usage = history.usage
         self.poll_gap_s = history.poll_gap_s
         self._usage: dict[str, History] = {}
@@ -79,6 +80,21 @@ class HistoryIndex:
             return None if seen is None else seen.first
         changes = self._changes.get((kind, resource))
         return changes[0].at if changes else None
+
+    def since_in(self, namespace: str) -> datetime | None:
+        """When history began watching `namespace`: its earliest usage point or record of one of its Endpoints or
+        Spaces. A namespace polled only later (an org joined, `--namespace` runs before, a profile moved onto this
+        file) was not watched before, so nothing says its resources did not run then."""
+        if self._since_in is None:
+            firsts: dict[str, datetime] = {}
+            seen = ((key, s.first) for key, s in self._seen.items()) if self._seen is not None else (
+                (key, changes[0].at) for key, changes in self._changes.items())
+            owned = ((resource.split("/", 1)[0], first) for (kind, resource), first in seen if kind != "job")
+            for owner, first in (*owned, *((p.namespace, p.at) for p in self._all_usage)):
+                if owner not in firsts or first < firsts[owner]:
+                    firsts[owner] = first
+            self._since_in = firsts
+        return self._since_in.get(namespace)
 
     def most_replicas(self, kind: str, resource: str) -> int:
         """The most replicas any recorded change of the resource shows (0: none recorded)."""
