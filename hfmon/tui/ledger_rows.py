@@ -9,7 +9,7 @@ from hfmon import format as fmt
 from hfmon.ledger import UsageFigures
 from hfmon.report import Total
 from hfmon.tui.rows import Tones, num_cell
-from hfmon.tui.widgets.cells import Column, Row, cell
+from hfmon.tui.widgets.cells import Cell, Column, Row, cell
 
 PROXY_MODEL_COLUMNS = (
     Column("name", "Model", flex=True), Column("requests", "Requests", True), Column("errors", "Errors", True),
@@ -34,10 +34,17 @@ def proxy_model_rows(models: Iterable[UsageFigures], tones: Tones) -> list[Row]:
             cell(settled, m.settled_usd.known, right=True,
                  style="" if m.settled_usd.complete else tones.get("muted", "")),
             num_cell(fmt.latency(m.p95_latency_s), m.p95_latency_s),
-            num_cell(f"{m.prompt_tokens:,}/{m.completion_tokens:,}", m.prompt_tokens + m.completion_tokens),
+            _tokens_cell(m),
             num_cell(_signed(fmt.percent(m.estimated_trend_pct)), m.estimated_trend_pct),
         )))
     return out
+
+
+def _tokens_cell(m: UsageFigures) -> Cell:
+    """Tokens in/out: `—` where none is known, `N+` where some requests' usage is unknown (never 0 for unknown)."""
+    known = m.prompt_tokens + m.completion_tokens
+    text = "/".join(fmt.token_count(n, m.tokens_unknown) for n in (m.prompt_tokens, m.completion_tokens))
+    return num_cell(text, None if m.tokens_unknown and not known else known)
 
 
 def _settled(m: UsageFigures) -> str:

@@ -98,3 +98,18 @@ def test_a_settled_cost_nothing_of_which_is_known_reads_pending_or_unknown_never
     assert _settled_cell(Total(D("0.0003"), ("pending:sessions not settled yet",))) == "at least $0.000300"
     assert _settled_cell(Total(D("0.0006"))) == "$0.000600"
     assert _settled_cell(Total(D(0))) == "$0.00"  # settled, and truly nothing
+
+
+def test_the_tokens_cell_shows_unknown_counts_as_unknown_never_zero() -> None:
+    from hfmon.tui.ledger_rows import proxy_model_rows
+    from hfmon.tui.rows import num_cell
+
+    def tokens(prompt: int, completion: int, unknown: int) -> object:
+        m = UsageFigures("m/a", 2, 1, D(50), 0.5, 0.9, prompt, completion, Total(None, ("unknown:x",)),
+                         Total(None, ("pending:x",)), tokens_unknown=unknown)
+        [(_, cells)] = proxy_model_rows([m], {})
+        return cells[7]  # the Tokens in/out column
+
+    assert tokens(0, 0, 1) == num_cell("—/—", None)  # a stream the router broke off: unknown tokens, not 0/0
+    assert tokens(1000, 2000, 1) == num_cell("1,000+/2,000+", 3000)  # sorted by what is known
+    assert tokens(1000, 2000, 0) == num_cell("1,000/2,000", 3000)
