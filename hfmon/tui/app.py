@@ -25,6 +25,7 @@ from hfmon.errors import AuthError, NoTokenError
 from hfmon.report import Health, Report
 from hfmon.tui import bindings, commands, status
 from hfmon.tui.heap import LongLived, pause_collection
+from hfmon.tui.literal import literal
 from hfmon.tui.messages import PollFailed, ReportReady
 from hfmon.tui.prepared import off_the_loop
 from hfmon.tui.screens.advisor import AdvisorView
@@ -186,11 +187,7 @@ class HfmonApp(TableTools):
         for c in report.credits:
             points = self._observed.setdefault(c.namespace, deque(maxlen=OBSERVED_POINTS))
             points.append((report.generated_at, c.used_usd))
-        for note in status.source_changes(previous, report):
-            self.notify(note.message, title=note.title, severity=note.severity, timeout=note.timeout)
-        announce(self, self.source.alert_events)  # each alert once (across every hfmon on this history file)
-        for warning in self.source.warnings[len(self.notes):]:  # each once as a toast; the Overview keeps them
-            self.notify(warning, title="hfmon", severity="warning", timeout=12)
+        fresh_warnings = self.source.warnings[len(self.notes):]
         self.notes = tuple(self.source.warnings)
         if self.screen.has_class("-loading"):  # removing a class restyles the whole DOM (~100 ms), even if absent
             self.screen.remove_class("-loading")
@@ -209,6 +206,12 @@ class HfmonApp(TableTools):
             self.call_after_refresh(self.long_lived.freeze)
         self._arm(self.source.next_delay(self.interval_s))  # waits out a rate-limit window the poll used up
         self._update_bars()  # at once: the bar must not say "live" while a rate-limit wait is armed
+        # the toasts last: whatever they carry, the report above is already on screen
+        for note in status.source_changes(previous, report):
+            self.notify(note.message, title=note.title, severity=note.severity, timeout=note.timeout)
+        announce(self, self.source.alert_events)  # each alert once (across every hfmon on this history file)
+        for warning in fresh_warnings:  # each once as a toast; the Overview keeps them
+            self.notify(warning, title="hfmon", severity="warning", timeout=12)
 
     def on_unmount(self) -> None:
         """Hand the frozen heap back to the garbage collector."""
@@ -227,7 +230,7 @@ class HfmonApp(TableTools):
         if self.report is None:
             note = f"First poll failed. {title}: {text}" + (f"\n{hint}" if hint else "") + "\nPress r to retry."
             for widget in self.query(".loading-note").results(Static):
-                widget.update(note)
+                widget.update(literal(note))
         self._update_bars()
         self._arm()
 

@@ -6,11 +6,13 @@ from pathlib import Path
 
 from textual import on
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.widgets import Input
 
 from hfmon.errors import HfmonError
 from hfmon.report import Report
 from hfmon.tui import commands
+from hfmon.tui.literal import plain_lines
 from hfmon.tui.screens.base import View
 from hfmon.tui.screens.export import ExportScreen
 from hfmon.tui.widgets.table import KeyedTable
@@ -21,6 +23,13 @@ class TableTools(App[int]):
 
     report: Report | None = None
     _filtering: KeyedTable | None = None  # the table the filter box applies to
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """A toast showing `message` and `title` literally: toasts carry server text (error messages, names),
+        never markup, so `markup` is ignored and each line is scrubbed."""
+        super().notify(plain_lines(message), title=plain_lines(title), severity=severity, timeout=timeout,
+                       markup=False)
 
     def view(self, sid: str) -> View:
         """The view of one screen id."""

@@ -6,19 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual.app import App
-
 from hfmon.tui.app import HfmonApp
 
 _RAISED = "_toasts_raised"  # per-app list of "title: message", oldest first
 
 
 def record_toasts(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make every HfmonApp record each toast as it raises it."""
+    """Make every HfmonApp record each toast as it raises it (then raise it as the app does)."""
+    raise_toast = HfmonApp.notify
 
     def notify(self: HfmonApp, message: str, *args: Any, title: str = "", **kwargs: Any) -> None:
         self.__dict__.setdefault(_RAISED, []).append(f"{title}: {message}")
-        App.notify(self, message, *args, title=title, **kwargs)
+        raise_toast(self, message, *args, title=title, **kwargs)
 
     monkeypatch.setattr(HfmonApp, "notify", notify)
 

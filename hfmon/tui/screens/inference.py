@@ -14,6 +14,7 @@ from textual.widgets import Static
 from hfmon import format as fmt
 from hfmon.tui import rows
 from hfmon.tui.ledger_rows import PROXY_MODEL_COLUMNS, proxy_model_rows
+from hfmon.tui.literal import literal
 from hfmon.tui.over_time import ChartLine, model_lines, provider_lines, spend_legend, spend_plot
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
@@ -103,5 +104,5 @@ class InferenceView(View):
         chart.show(plot)
         self.query_one(f"#{what}-legend", Static).update(spend_legend(plot, lines, chart.line_colors(),
                                                                       state.tones, empty))
-        panel.border_title = title
+        panel.border_title = literal(title)
         panel.note(f"a point per {fmt.duration(step.total_seconds())}")

@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from hfmon import format as fmt
 from hfmon.tui import cards, money_rows, rows
+from hfmon.tui.literal import literal
 from hfmon.tui.screens.advisor import summary_text
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
@@ -76,19 +77,20 @@ class OverviewView(View):
         credit = state.chart_credits()
         if credit is None:
             chart.show(None)
-            chart_panel.border_title = "Inference credits burn-down"
+            chart_panel.border_title = literal("Inference credits burn-down")
             self.query_one("#legend", Static).update("No billing data for this namespace.")
         else:
             data = burn_down(credit, state.now, state.observed.get(credit.namespace, ()))
             chart.show(data)
-            chart_panel.border_title = f"Inference credits burn-down · {credit.namespace}"
+            chart_panel.border_title = literal(f"Inference credits burn-down · {credit.namespace}")
             self.query_one("#legend", Static).update(cards.legend_text(credit, data.limit is not None,
                                                                             data.history, state))
         chart_panel.badge(rows.panel_badge(r, "credits", credit.namespace if credit else ns, state.now))
         spend_panel = self.query_one("#spend-panel", Panel)
         spend_panel.display = bool(r.spend)
-        spend_panel.border_title = ("Billed this period" if state.window == "period" else
-                                    f"Spent in the {fmt.window_label(state.window)} (from history; storage is monthly)")
+        spend_panel.border_title = literal("Billed this period" if state.window == "period" else
+                                            f"Spent in the {fmt.window_label(state.window)} (from history; storage is "
+                                            "monthly)")
         fill(spend_panel, self.query_one("#spend", KeyedTable), money_rows.spend_rows(r, ns, state.window, state.tones),
              rows.panel_badge(r, "credits", ns, state.now), "namespaces")
         groups_panel = self.query_one("#groups-panel", Panel)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.containers import Vertical
 from textual.widget import Widget
 
+from hfmon.tui.literal import literal
 from hfmon.tui.widgets.table import KeyedTable
 
 
@@ -15,7 +16,7 @@ class Panel(Vertical):
         super().__init__(*children, id=id, classes=("panel " + classes).strip())
         # a table pads its own cells: the panel's padding would only take width from the figures
         self.set_class(any(isinstance(c, KeyedTable) for c in children), "-table")
-        self.border_title = title
+        self.border_title = literal(title)
         self._badge = ""
         self._note = ""
 
@@ -34,4 +35,4 @@ class Panel(Vertical):
 
     def _subtitle(self) -> None:
         parts = [p for p in (self._note, f"⚠ {self._badge}" if self._badge else "") if p]
-        self.border_subtitle = " · ".join(parts)
+        self.border_subtitle = literal(" · ".join(parts))  # the filter text is the user's, badges name namespaces
