@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
 from hfmon.tui.app import HfmonApp
 
 _RAISED = "_toasts_raised"  # per-app list of "title: message", oldest first
