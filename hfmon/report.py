@@ -363,6 +363,12 @@ class Report:
         # charges) at different moments: what deleted resources were billed is then unknown, never negative
         return rest if rest >= 0 else None
 
+    def running_unlisted(self, product: str, namespace: str | None) -> Decimal | None:
+        """Of `running_of(product, namespace)`, the $/h now of what no listing shows: 0 when every listing was read
+        and nothing unlisted is billed now (a deleted resource does not run), else None (it may be running)."""
+        complete = self.listed_count(product, namespace).complete
+        return Decimal(0) if complete and not self.billed_now_unlisted(product, namespace) else None
+
     @property
     def namespaces(self) -> tuple[str, ...]:
         """The polled namespaces, in the order their sources are listed (`billing:acme` → acme)."""

@@ -26,7 +26,8 @@ def remainder_row(report: Report, product: str, ns: str | None, spec: Sequence[C
                   tones: Tones) -> tuple[Cell, ...] | None:
     """The cells of the remainder row of a `product` table (`endpoints`, `spaces`, `jobs`) with columns `spec`:
     the billed remainder (unknown when it cannot be known), an unknown recomputed cost (what a resource no longer
-    listed would cost is not recomputed), the rest blank. None: the rows are the whole bill."""
+    listed would cost is not recomputed), an unknown $/h now when a listing was unread, the rest blank. None: the
+    rows are the whole bill."""
     unlisted = report.billed_unlisted(product, ns)
     if unlisted == 0:
         return None
@@ -42,6 +43,8 @@ def remainder_row(report: Report, product: str, ns: str | None, spec: Sequence[C
                          else Cell(fmt.UNKNOWN, (1, fmt.UNKNOWN), warn, True))
         elif col.key == "recomputed":
             cells.append(cell(fmt.MISSING, right=True))
+        elif col.key == "rate" and report.running_unlisted(product, ns) is None:
+            cells.append(Cell(fmt.UNKNOWN, (1, fmt.UNKNOWN), warn, True))  # an unread listing's resources may run
         else:
             cells.append(blank_cell(col.numeric))
     return tuple(cells)

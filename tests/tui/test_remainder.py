@@ -7,10 +7,12 @@ from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal as D
 
+from hfmon.fakehub.faults import RouteFault
 from hfmon.report import Report, Total
 from hfmon.tui.app import HfmonApp
 from hfmon.tui.widgets.cells import REMAINDER_KEY, TOTAL_KEY
 from tests.tui.builder import FakeSource, build_report
+from tests.tui.demo import frozen_demo
 from tests.tui.test_app import all_row_keys, app_for, settle, table, text_of
 from tests.tui.test_totals import totals
 
@@ -112,3 +114,28 @@ async def test_a_remainder_billed_now_is_not_called_deleted() -> None:
         assert app.report is not None
         assert app.report.billed_now_unlisted("spaces", "acme") == ("space acme/hidden (a10g-large)",)
         assert app.report.billed_now_unlisted("endpoints", "acme") == ()
+
+
+async def test_an_unread_job_listing_makes_the_jobs_rate_total_unknown_not_exact() -> None:
+    """Finding 2: ada's job listing fails; what it holds may be running, so the $/h now total is at least, never
+    an exact figure, and the remainder row says its part of it is unknown."""
+    monitor, _ = frozen_demo(history=False)
+    monitor.collector.client.fake.route_faults.append(  # type: ignore[attr-defined]
+        RouteFault("/api/jobs/ada", status=500, reason="Internal Server Error"))
+    app = HfmonApp(monitor, interval_s=3600, tick_s=3600)
+    try:
+        async with app.run_test(size=(200, 50)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("4")
+            await pilot.pause()
+            report = app.report
+            assert report is not None and report.running_unlisted("jobs", None) is None
+            assert report.running_unlisted("spaces", None) == 0  # every Space listing was read
+            jobs = table(app, "jobs")
+            assert totals(jobs, REMAINDER_KEY, "id") == "not listed: unknown"
+            assert totals(jobs, REMAINDER_KEY, "rate") == "unknown"
+            rate = totals(jobs, "rate")
+            assert rate == "unknown" or rate.endswith("+"), rate
+            assert "(+: at least)" in totals(jobs, "id") or rate == "unknown"
+    finally:
+        await monitor.aclose()
