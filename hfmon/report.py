@@ -369,6 +369,14 @@ class Report:
         complete = self.listed_count(product, namespace).complete
         return Decimal(0) if complete and not self.billed_now_unlisted(product, namespace) else None
 
+    def spend_unranked(self, namespace: str | None) -> Total[Decimal]:
+        """What a ranking of this period's spenders cannot rank, as a Total's missing parts: statements and listings
+        unread (and usage, over every namespace); complete when each resource's spend could be read."""
+        parts = [self.billed_for(p, namespace) for p in ("endpoints", "spaces", "jobs")]
+        parts += [Total(Decimal(0), self.listed_count(None, namespace).missing),
+                  *([self.inference.cost_usd] if namespace is None else [])]
+        return Total.sum(parts, Decimal(0))
+
     @property
     def namespaces(self) -> tuple[str, ...]:
         """The polled namespaces, in the order their sources are listed (`billing:acme` → acme)."""

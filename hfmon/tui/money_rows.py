@@ -6,10 +6,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from hfmon import format as fmt
+from hfmon.figures import Total
 from hfmon.report import Report, ResourceCost
 from hfmon.tui.rows import Tones, in_namespace, money_cell, num_cell
 from hfmon.tui.rows_time import total_cell, window_rows
-from hfmon.tui.widgets.cells import Cell, Column, Row, cell
+from hfmon.tui.widgets.cells import PINNED, Cell, Column, Row, blank_cell, cell
 
 # The total next to the name, so it is on screen at 80 columns however wide "at least $…" makes it; storage and
 # the remainder (monthly, and not in a time window) after the compute products.
@@ -53,6 +54,18 @@ def spender_rows(report: Report, ns: str | None, limit: int = 6) -> list[Row]:
     return [(name, (cell(name), cell(kind), money_cell(spent),
                     num_cell(fmt.per_hour(rate), rate)))
             for name, kind, spent, rate in items[:limit]]
+
+
+def spenders_remainder(report: Report, ns: str | None, tones: Tones) -> tuple[Cell, ...] | None:
+    """The spenders table's last row when the ranking is partial: what is not in it (a statement or a listing
+    unread), its cost an unknown part; None when every resource's spend could be read."""
+    unranked = report.spend_unranked(ns)
+    if unranked.complete:
+        return None
+    warn = tones.get("warn", "")
+    note = fmt.missing_note(Total(None, unranked.missing), len(report.namespaces))
+    return (Cell(f"not in it: {note}", (PINNED,), warn), blank_cell(),
+            Cell(fmt.UNKNOWN, (1, fmt.UNKNOWN), warn, True), blank_cell(True))
 
 
 def spend_rows(report: Report, ns: str | None, window: str = "period", tones: Tones | None = None) -> list[Row]:

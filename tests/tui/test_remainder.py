@@ -139,3 +139,27 @@ async def test_an_unread_job_listing_makes_the_jobs_rate_total_unknown_not_exact
             assert "(+: at least)" in totals(jobs, "id") or rate == "unknown"
     finally:
         await monitor.aclose()
+
+
+async def test_top_spenders_say_what_is_not_in_the_ranking() -> None:
+    """Finding 17: ada-labs' statement is unread, so its Endpoints' spend is unknown and they cannot be ranked:
+    the table says so in its last row instead of ranking only what is known."""
+    monitor, _ = frozen_demo(history=False)
+    monitor.collector.client.fake.route_faults.append(  # type: ignore[attr-defined]
+        RouteFault("/api/organizations/ada-labs/billing/usage", status=500, reason="Internal Server Error"))
+    app = HfmonApp(monitor, interval_s=3600, tick_s=3600)
+    try:
+        async with app.run_test(size=(200, 50)) as pilot:
+            await settle(app, pilot)
+            spenders = table(app, "spenders")
+            assert all_row_keys(spenders)[-1] == REMAINDER_KEY
+            note = totals(spenders, REMAINDER_KEY, "name")
+            # northwind's billing is not readable with the demo token; ada-labs' statement failed
+            assert note.startswith("not in it: statement") and "ada-labs" in note and "northwind" in note, note
+            assert totals(spenders, REMAINDER_KEY, "cost") == "unknown"
+            report = app.report
+            assert report is not None
+            assert report.spend_unranked("ada").complete  # ada's statement and listings were all read
+            assert "statement:ada-labs" in report.spend_unranked("ada-labs").missing
+    finally:
+        await monitor.aclose()

@@ -102,7 +102,7 @@ class OverviewView(View):
         fill(scheduled, self.query_one("#scheduled", KeyedTable), money_rows.scheduled_rows(r, ns, state.tones),
              rows.panel_badge(r, "scheduled", ns, state.now), "scheduled")
         fill(self.query_one("#spenders-panel", Panel), self.query_one("#spenders", KeyedTable),
-             money_rows.spender_rows(r, ns), running_badge, "shown")
+             money_rows.spender_rows(r, ns), running_badge, "shown", money_rows.spenders_remainder(r, ns, state.tones))
         self.query_one("#flags", Static).update(cards.flags_text(state))
         count = fmt.counted(len(r.flags), "flags")
         count = count if r.all_checked else f"at least {count}"  # more may hide in what was not read
