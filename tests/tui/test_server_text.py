@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Static
 from textual.widgets._toast import Toast
 
@@ -16,6 +17,22 @@ from tests.tui.toasts import toasts_raised
 # The auditor's five error messages (finding 20): a style, a link, an app action, a bare closing tag, brackets.
 SERVER_TEXTS = ["[red]RED[/red]", "[link=https://evil.example]LINK[/link]", "[@click=app.quit]CLICK[/]",
                 "oops [/]", "plain [x] brackets"]
+
+
+@pytest.fixture(autouse=True)
+def toasts_stay(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Toasts expire on the wall clock: keep them on screen however slow the machine is, to read them back."""
+    monkeypatch.setattr("textual.notifications.time", lambda: 0.0)
+
+
+async def shown_toasts(app: HfmonApp, pilot: Pilot[int], marker: str) -> list[str]:
+    """The plain text of the toasts on screen that hold `marker`, once they are mounted."""
+    for _ in range(50):
+        shown = [t for t in toast_texts(app) if marker in t]
+        if shown:
+            return shown
+        await pilot.pause()
+    return []
 
 
 def toast_texts(app: HfmonApp) -> list[str]:
@@ -40,7 +57,7 @@ async def test_a_server_error_message_is_shown_literally_and_the_data_still_arri
             assert "$" in text_of(app, "#meter")  # the running cost is on screen
             raised = [t for t in toasts_raised(app) if "scheduled-jobs" in t]
             assert raised and all(message in t for t in raised), toasts_raised(app)
-            shown = [t for t in toast_texts(app) if "scheduled-jobs" in t]
+            shown = await shown_toasts(app, pilot, "scheduled-jobs")
             assert shown and all(message in t for t in shown), toast_texts(app)
             assert app.is_running  # `[@click=app.quit]` is text, not an action
     finally:
@@ -56,7 +73,7 @@ async def test_control_characters_in_a_server_message_never_reach_a_toast() -> N
         async with app.run_test(size=(200, 50), notifications=True) as pilot:
             await settle(app, pilot)
             await pilot.pause()
-            shown = [t for t in toast_texts(app) if "scheduled-jobs" in t]
+            shown = await shown_toasts(app, pilot, "scheduled-jobs")
             assert shown and all("bad clear [b]x[/b]" in t for t in shown), shown
             assert not any("\x1b" in t or "\x07" in t for t in shown)
     finally:
@@ -71,8 +88,7 @@ async def test_a_toast_raised_with_markup_and_control_characters_shows_them_as_t
         async with app.run_test(size=(200, 50), notifications=True) as pilot:
             await settle(app, pilot)
             app.screen.notify("a [/] b\x1b[31m\nsecond [x] line", title="t [/]", markup=True)
-            await pilot.pause()
-            assert "t [/]\na [/] b\nsecond [x] line" in toast_texts(app)
+            assert "t [/]\na [/] b\nsecond [x] line" in await shown_toasts(app, pilot, "second")
     finally:
         await monitor.aclose()
 
