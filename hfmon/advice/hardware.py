@@ -151,6 +151,10 @@ def _replica_hours_month(row: EndpointRow, period_hours: Decimal,
             f"{period_hours.quantize(Decimal('0.1')):f} h, {hours.quantize(Decimal('0.1')).normalize():f} a month "
             f"of {month_h.normalize():f} h")
     low = row.endpoint.min_replica or 0
+    if low >= 1 and not row.cost.replicas:  # paused, failed, pending, updating, or an unknown stage: bills 0 now
+        return None, Confidence.JUDGED, (
+            f"it is not billed now (state {row.endpoint.state}) and this period's billed hours are unreadable, so "
+            "how many hours it will bill is unknown")
     if low >= 1:
         return (Decimal(low) * month_h, Confidence.JUDGED,
                 f"at least its {counted(low, 'min replicas')} around the clock (this period's statement is unreadable)")
