@@ -85,7 +85,9 @@ def check_policy(report: Report, policy: Policy, catalog: Catalog,
                       if name.partition(":")[2] in covered or name in report.namespaces_unknown]
         for erow in report.endpoints:
             e = erow.endpoint
-            if e.namespace in covered and (e.min_replica or 0) >= 1:
+            if e.namespace in covered and e.min_replica is None:
+                unchecked.append(f"{rule}: endpoint {e.id} (its min replica is unknown)")
+            elif e.namespace in covered and e.min_replica is not None and e.min_replica >= 1:
                 breaches.append(Breach(rule, f"endpoint {e.id}", f"min replica {e.min_replica} (state {e.state})",
                                        scale_to_zero_apply(e.namespace, e.name, settings.idle_target_min)))
     if policy.private_storage_within_plan:

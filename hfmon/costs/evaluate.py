@@ -194,9 +194,10 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         sources=tuple(_sources(snapshot, now)),
         gpu_hours_by_hardware=tuple((hw, hours(m)) for hw, m in sorted(acc.gpu_minutes.items())),
         spend=tuple(acc.spend),
-        # a namespace without its included credits: its credit flags could not be computed
+        # a namespace without its included credits, an endpoint without its min replica: flags not computed
         flags_unchecked=tuple(dict.fromkeys([*unchecked_sources(snapshot),
-                                             *(f"billing:{ns}" for ns in acc.credits_unknown)])),
+                                             *(f"billing:{ns}" for ns in acc.credits_unknown),
+                                             *flagging.endpoint_flags_unchecked(acc.endpoints)])),
         credits_unknown=tuple(acc.credits_unknown.items()),
         meter_rows=meter,
         gpu_hours_missing=invoices_missing,

@@ -89,6 +89,12 @@ def endpoint_flags(rows: Sequence[EndpointRow], changes_of: ChangesOf, alerts: A
     return out
 
 
+def endpoint_flags_unchecked(rows: Sequence[EndpointRow]) -> list[str]:
+    """The Endpoints billed now whose min replica is unknown: whether cannot_scale_to_zero applies is unchecked."""
+    return [f"min_replica:{row.endpoint.id}" for row in rows
+            if row.cost.billed_now and row.endpoint.min_replica is None]
+
+
 def job_flags(rows: Sequence[JobRow], alerts: Alerts, now: datetime) -> list[Flag]:
     """long_running_job."""
     out = []
