@@ -164,6 +164,21 @@ def percent(value: Decimal | float | None, *, missing: str = MISSING) -> str:
     return f"{Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
 
 
+def percent_against(value: Decimal, limit: Decimal) -> tuple[str, str]:
+    """A percentage and the limit it is held against, the limit with the decimals it was given in (`0.5%`) and the
+    figure with as many, or one more where fewer would print it equal to a limit it is above or below
+    (`0.6%` above `0.5%`, `1.4%` above `1%`: never `1%`, above the limit `1%`)."""
+    places = max(0, -limit.normalize().as_tuple().exponent)  # type: ignore[operator]
+    figure = _percent_places(value, places)
+    if value != limit and figure == _percent_places(limit, places):
+        figure = _percent_places(value, places + 1)
+    return figure, _percent_places(limit, places)
+
+
+def _percent_places(value: Decimal, places: int) -> str:
+    return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"
+
+
 def duration(seconds: float | int | None, *, missing: str = MISSING) -> str:
     """A compact duration: `45s`, `12m`, `3h 05m`, `1h`, `2d 04h`, `2d`."""
     if seconds is None:

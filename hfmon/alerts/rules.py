@@ -7,7 +7,7 @@ complete: only then does a subject missing from it mean the alert is over.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -16,7 +16,7 @@ from hfmon.alerts import checks
 from hfmon.alerts.checks import ACCOUNT, Outcome, Reading
 from hfmon.config import Alerts
 from hfmon.costs.uptime import resource_uptimes
-from hfmon.format import duration, money, money_total, percent
+from hfmon.format import duration, money, money_total, percent, percent_against
 from hfmon.report import Report, Total
 
 LONG_RUNNING_FLAGS = ("long_running_job", "idle_gpu")  # the Report's flags the long_running rule passes on
@@ -79,8 +79,13 @@ def credits_used(report: Report, limit_of: checks.Limit) -> list[Reading]:
         used = None if credit is None else (credit.used_usd * 100 / credit.included_usd).quantize(Decimal("0.1"))
         total: Total[Decimal] = Total(used) if used is not None else Total(None, (f"billing:{ns}",))
         out.append(checks.above("max_credits_used_pct", ns, total, limit,
-                                lambda t: "unknown" if t.value is None else percent(t.value), percent(limit), why))
+                                _share_against(limit), percent_against(limit, limit)[1], why))
     return out
+
+
+def _share_against(limit: Decimal) -> Callable[[Total[Decimal]], str]:
+    """How a share of the included credits reads beside `limit`: never rounded onto it (`0.6%` over `0.5%`)."""
+    return lambda t: "unknown" if t.value is None else percent_against(t.value, limit)[0]
 
 
 def budget_pace(report: Report, limit_of: checks.Limit) -> list[Reading]:

@@ -23,6 +23,8 @@ from hfmon.report import Credits, Report, ResourceCost, product_total_item
 
 PRODUCTS = ("inference", "endpoints", "spaces", "jobs", "storage", "other")
 RECOMPUTED_PRODUCTS = ("endpoints", "spaces", "jobs")  # products the cross-check recomputes per namespace
+NOT_BROKEN_DOWN = "not_broken_down"
+"""The provider label of the Inference Providers spend no per-provider split covers (a remainder, as a label)."""
 SPEND_DOC = "Spend this period by product, as billed by Hugging Face or recomputed by hfmon."
 
 
@@ -90,10 +92,12 @@ def _report(out: _Families, account: str, report: Report) -> None:
     _spend(out, a, report)
     for credits in report.credits:
         _credits(out, {**a, "namespace": credits.namespace}, credits)
-    for provider in report.inference.by_provider:
-        p = {**a, "provider": provider.name}
-        out.gauge("hfmon_inference_provider_spend_usd", "Inference Providers spend this period by provider "
-                  "(namespaces with a per-provider split).", p, provider.cost_usd)
+    for provider in report.inference.parts:  # the providers and what they leave of the total: they add up to it
+        p = {**a, "provider": NOT_BROKEN_DOWN if provider is report.inference.not_broken_down else provider.name}
+        out.gauge("hfmon_inference_provider_spend_usd", "Inference Providers spend this period by provider, over "
+                  f"every namespace; provider=\"{NOT_BROKEN_DOWN}\" is the part no per-provider split covers (may be "
+                  "negative while the split runs ahead of the total), so the series add up to "
+                  "sum(hfmon_spend_usd{product=\"inference\",source=\"billed\"}).", p, provider.cost_usd)
         out.gauge("hfmon_inference_provider_requests", "Inference Providers requests this period by provider.",
                   p, provider.requests)
     for group in report.resource_groups:

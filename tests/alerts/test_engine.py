@@ -15,6 +15,7 @@ from decimal import Decimal as D
 from hfmon.alerts.engine import FIRED, RESET, AlertEvent, AlertState, evaluate_alerts
 from hfmon.config import Alerts, Thresholds
 from hfmon.errors import Failure
+from hfmon.format import percent_against
 from hfmon.models import SourceStatus
 from hfmon.report import Flag, GroupLimit, Report, ResourceGroupSpend, SourceState, Total
 from tests.tui.builder import NOW, build_report
@@ -181,3 +182,19 @@ def test_the_alert_document_is_advisory_and_has_the_figure(state: AlertState) ->
 def test_no_flags_means_nothing_fires(state: AlertState) -> None:
     report = replace(build_report(), flags=(Flag("idle_gpu", "x", "idle"),))
     assert events(report, Alerts(), state) == []
+
+
+def test_a_percentage_limit_is_shown_with_the_decimals_given_and_the_figure_never_reads_equal_to_it(
+        state: AlertState) -> None:
+    # alice: 1.74 / 2.00 = 87.0% of her included credits (finding 13: a limit below 1% printed as 1%)
+    fired = evaluate_alerts(build_report(), Alerts(max_credits_used_pct=D("86.95")), state)
+    assert [(e.figure, e.threshold) for e in fired] == [("87.00%", "86.95%")]
+    assert "87.00%, above the limit 86.95%" in fired[0].message
+
+
+def test_percent_against_adds_a_decimal_only_where_the_figure_would_read_as_the_limit() -> None:
+    assert percent_against(D("0.6"), D("0.5")) == ("0.6%", "0.5%")
+    assert percent_against(D("1.4"), D(1)) == ("1.4%", "1%")  # "1%, above the limit 1%" would contradict itself
+    assert percent_against(D("0.6"), D(1)) == ("0.6%", "1%")
+    assert percent_against(D("42.3"), D(80)) == ("42%", "80%")
+    assert percent_against(D(80), D(80)) == ("80%", "80%")

@@ -198,3 +198,17 @@ def test_the_rejected_token_delay_doubles_up_to_an_hour_and_never_shortens_the_i
     assert rejected_token_delay(60.0, 6) == 3600.0  # 3,840 s capped at an hour
     assert rejected_token_delay(60.0, 500) == 3600.0
     assert rejected_token_delay(7200.0, 3) == 7200.0  # an interval above the cap is kept as it is
+
+
+async def test_the_provider_series_add_up_to_the_inference_spend(exporter: Exporter) -> None:
+    """Finding 10: the part no per-provider split covers is a series of its own (provider="not_broken_down"), so
+    summing the provider series gives the inference spend the namespaces' series give."""
+    await exporter.watch.poll_once()
+    metrics = scrape(exporter.port)
+    providers = metrics["hfmon_inference_provider_spend_usd"]
+    assert lab(provider="not_broken_down") in providers
+    inference = [v for k, v in metrics["hfmon_spend_usd"].items()
+                 if dict(k)["product"] == "inference" and dict(k)["source"] == "billed"]
+    want = sum((expect.inference(exporter.hub, ns, START)[0] for ns in ("ada", "ada-labs")), D(0))
+    assert sum(inference) == pytest.approx(float(want))
+    assert sum(providers.values()) == pytest.approx(float(want))
