@@ -25,6 +25,9 @@ MAX_WAIT_S = 300
 """The longest rate-limit wait hfmon accepts from a server: HF's documented 5-minute fixed window (hf-api.md 9.1).
 A `Retry-After` or `RateLimit` reset beyond it (a bug, a proxy, or hostility) is cut to it, and the error says so."""
 
+NEXT_LINK_OVERDRAFT = 4
+"""Requests a chain's next link (a listing's next page, a served model's info) may have in flight past `max_in_flight`
+(`PriorityLimit`): the chains are what a poll waits for."""
 HEADER_CHARS = 512  # HF's rate-limit headers are a few dozen characters; a longer one is read this far only
 # (the patterns backtrack: their cost grows with the square of what they scan)
 
@@ -172,7 +175,7 @@ class Governor:
         loop = id(asyncio.get_running_loop())
         sem = self._sems.get(loop)
         if sem is None:
-            self._sems = {loop: (sem := PriorityLimit(self.max_in_flight))}
+            self._sems = {loop: (sem := PriorityLimit(self.max_in_flight, NEXT_LINK_OVERDRAFT))}
         return sem
 
     def block_for(self, seconds: float) -> None:

@@ -4,7 +4,8 @@ A poll's longest wait is a chain of requests, each asked for only once the one b
 listing, or the Endpoints listing and then the info of each model they serve. When more requests are ready than may
 be in flight, the next link of a chain already under way goes first, then the first page of a listing (a chain of
 unknown length), then the head of a chain of two, then single requests; arrival order within each. A FIFO limit put
-the next page behind every single request of the poll, once per page.
+the next page behind every single request of the poll, once per page. A chain's next link may also go a few slots
+past the limit (`overdraft`) rather than wait for one.
 """
 
 from __future__ import annotations
@@ -28,8 +29,12 @@ SINGLE = 3
 class PriorityLimit:
     """At most `limit` holders at once; waiters get a freed slot lowest priority number first, FIFO within one."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, overdraft: int = 0) -> None:
         self._free = limit
+        self._overdraft_free = overdraft
+        """Slots past the limit that only a chain's next link may take: a chain waits on its own answers alone, not
+        on a full limit (whose slots may be held by answers the loop has not got to yet)."""
+        self._overdrawn = 0  # of those in use: the next slots freed retire them before any other waiter gets one
         self._waiting: list[tuple[int, int, asyncio.Future[None]]] = []
         self._arrivals = itertools.count()
 
@@ -43,6 +48,9 @@ class PriorityLimit:
             await asyncio.sleep(0)
         if self._free > 0 and not self._waiting:
             self._free -= 1
+        elif priority == NEXT_PAGE and self._overdraft_free > 0:
+            self._overdraft_free -= 1
+            self._overdrawn += 1
         else:
             granted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             heapq.heappush(self._waiting, (priority, next(self._arrivals), granted))
@@ -58,10 +66,20 @@ class PriorityLimit:
             self._release()
 
     def _release(self) -> None:
-        """Hand the slot to the most urgent live waiter, or free it."""
+        """Hand the slot to the most urgent live waiter, or free it; while the limit is overdrawn, only a chain's
+        next link may have it, else it retires an overdrawn slot."""
         while self._waiting:
-            granted = heapq.heappop(self._waiting)[2]
-            if not granted.done():
-                granted.set_result(None)
-                return
-        self._free += 1
+            priority, _, granted = self._waiting[0]
+            if granted.done():
+                heapq.heappop(self._waiting)
+                continue
+            if self._overdrawn and priority != NEXT_PAGE:
+                break
+            heapq.heappop(self._waiting)
+            granted.set_result(None)
+            return
+        if self._overdrawn:
+            self._overdrawn -= 1
+            self._overdraft_free += 1
+        else:
+            self._free += 1

@@ -115,6 +115,43 @@ async def test_a_listing_s_next_page_goes_before_the_single_requests_queued_earl
     await asyncio.gather(*singles)
     assert await listing == [[1], [2]]
     await http.aclose()
-    # The slot the first page frees goes to a single already waiting (the next page is not asked for yet); the
-    # next one goes to the next page, ahead of the three singles queued before it (FIFO: it would be last).
-    assert sent == ["/api/list", "/api/single0", "/api/list?cursor", "/api/single1", "/api/single2", "/api/single3"]
+    # The slot the first page frees goes to a single already waiting (the next page is not asked for yet), but the
+    # next page goes at once, past the full limit (the overdraft), in the same turn as the first page was read:
+    # ahead of every single queued before it (FIFO: it would be last).
+    assert sent == ["/api/list", "/api/list?cursor", "/api/single0", "/api/single1", "/api/single2", "/api/single3"]
+
+
+async def test_a_chain_s_next_link_goes_past_a_full_limit_by_the_overdraft_and_the_limit_then_returns() -> None:
+    limit = PriorityLimit(1, overdraft=1)
+    release = {name: asyncio.Event() for name in ("holder", "next-1", "next-2", "single")}
+    inside: list[str] = []
+
+    async def request(name: str, priority: int) -> None:
+        async with limit.hold(priority):
+            inside.append(name)
+            await release[name].wait()
+
+    holder = asyncio.create_task(request("holder", FIRST_PAGE))
+    await asyncio.sleep(0)
+    tasks = [asyncio.create_task(request(name, p)) for name, p in
+             [("single", SINGLE), ("next-1", NEXT_PAGE), ("next-2", NEXT_PAGE)]]
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert inside == ["holder", "next-1"]  # the limit is full: only the overdraft's one slot, to a next link
+    release["holder"].set()
+    await holder
+    await asyncio.sleep(0)
+    assert inside == ["holder", "next-1", "next-2"]  # the freed slot goes to the waiting next link, not the single
+    release["next-1"].set()
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert inside == ["holder", "next-1", "next-2"]  # that slot retires the overdraft: one in flight, the limit
+    release["next-2"].set()
+    for _ in range(3):
+        await asyncio.sleep(0)
+    assert inside == ["holder", "next-1", "next-2", "single"]
+    release["single"].set()
+    await asyncio.gather(*tasks)
+    async with limit.hold(SINGLE), limit.hold(NEXT_PAGE):  # back to one slot plus one for a next link
+        assert limit._free == 0 and limit._overdraft_free == 0  # noqa: SLF001 - the counts must not drift
+    assert limit._free == 1 and limit._overdraft_free == 1  # noqa: SLF001
