@@ -16,10 +16,10 @@ from hfmon.clock import iso
 from hfmon.costs.windows import WINDOWS
 from hfmon.ledger import CheaperElsewhere, ProxyUsage, UsageFigures
 from hfmon.models import Endpoint, Job, Space
-from hfmon.report import Credits, Report, ResourceCost, ResourceGroupSpend, SpendIn, Total
+from hfmon.report import Credits, CreditsBurn, Report, ResourceCost, ResourceGroupSpend, SpendIn, Total
 
-# 7: credits whose included amount is unknown are an entry of nulls with `why`; invoices and scheduled_jobs are
-# null when nothing was read, with `invoices_missing` and `scheduled_jobs_missing`;
+# 7: credits whose included amount is unknown are an entry with what depends on it null, and `why`; invoices and
+# scheduled_jobs are null when nothing was read, with `invoices_missing` and `scheduled_jobs_missing`;
 # 6: storage bytes are totals, not_broken_down may be null, namespaces_unknown and crosscheck_unchecked;
 # 5: repositories (downloads, likes, storage, last change) and org members; 4: the proxy ledger's figures
 # (inference.by_model, inference.proxy); 3: windows; 2: totals are objects that say what is missing (1 printed
@@ -99,7 +99,7 @@ def total(value: Total[Decimal] | Total[int]) -> dict[str, Any]:
 def report_document(report: Report) -> dict[str, Any]:
     """The whole Report as the version-1 JSON document."""
     user = report.account.name if report.account else None
-    credits = [_credits(c) for c in report.credits] + [_credits_unknown(ns, why) for ns, why in report.credits_unknown]
+    credits = [_credits(c) for c in report.credits] + [_credits(burn, why) for burn, why in report.credits_unknown]
     user_credits = next((c for c in credits if c["namespace"] == user), None)
     return {
         "schema_version": SCHEMA_VERSION,
@@ -211,20 +211,22 @@ def _account(report: Report) -> dict[str, Any] | None:
     }
 
 
-def _credits(c: Credits) -> dict[str, Any]:
+def _credits(c: CreditsBurn, why: str | None = None) -> dict[str, Any]:
+    """A namespace's credits; without the included amount (`why` says why), what depends on it is null."""
+    full = c if isinstance(c, Credits) else None
     return {
         "namespace": c.namespace,
         "period_start": when(c.period_start),
         "period_end": when(c.period_end),
-        "included_usd": usd(c.included_usd),
+        "included_usd": usd(full.included_usd) if full else None,
         "used_usd": usd(c.used_usd),
-        "remaining_usd": usd(c.remaining_usd),
-        "overage_usd": usd(c.overage_usd),
+        "remaining_usd": usd(full.remaining_usd) if full else None,
+        "overage_usd": usd(full.overage_usd) if full else None,
         "limit_usd": usd(c.limit_usd),
         "burn_rate_usd_per_day": usd(c.burn_rate_usd_per_day),
         "burn_rate_24h_usd_per_day": usd(c.burn_rate_24h_usd_per_day),
         "projected_period_usd": usd(c.projected_period_usd),
-        "exhausts_at": when(c.exhausts_at),
+        "exhausts_at": when(full.exhausts_at) if full else None,
         "limit_hit_at": when(c.limit_hit_at),
         "days_left": number(c.days_left),
         "provisional_usd": usd(c.provisional_usd),
@@ -234,20 +236,8 @@ def _credits(c: Credits) -> dict[str, Any]:
         "rate_includes_unsettled": not c.rate_settled,
         "fell_usd": usd(c.fell_usd),
         "fell_since": when(c.fell_since),
-        "why": None,
+        "why": why,
     }
-
-
-def _credits_unknown(namespace: str, why: str) -> dict[str, Any]:
-    """The credits entry of a namespace whose included credits are unknown: every figure null, and why."""
-    return {"namespace": namespace} | dict.fromkeys(_CREDIT_FIGURES) | {"why": why}
-
-
-_CREDIT_FIGURES = (  # `_credits`'s keys between namespace and why
-    "period_start", "period_end", "included_usd", "used_usd", "remaining_usd", "overage_usd", "limit_usd",
-    "burn_rate_usd_per_day", "burn_rate_24h_usd_per_day", "projected_period_usd", "exhausts_at", "limit_hit_at",
-    "days_left", "provisional_usd", "projection_rate_usd_per_day", "rate_measured_from", "rate_measured_to",
-    "rate_includes_unsettled", "fell_usd", "fell_since")
 
 
 def _group(g: ResourceGroupSpend) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from hfmon.health import SourceState as SourceState
 from hfmon.health import poll_health as poll_health
 from hfmon.models import Account, Endpoint, Invoice, Job, ScheduledJob, Space, ZeroGpuQuota
 from hfmon.report_parts import Credits as Credits
+from hfmon.report_parts import CreditsBurn as CreditsBurn
 from hfmon.report_parts import GroupLimit as GroupLimit
 from hfmon.report_parts import NamespaceStorage as NamespaceStorage
 from hfmon.report_parts import ResourceGroupSpend as ResourceGroupSpend
@@ -267,8 +268,9 @@ class Report:
     # no namespace was polled): every figure over namespaces names them as missing, never adds up nothing as 0
     namespaces_unknown: tuple[str, ...] = ()
     crosscheck_unchecked: tuple[str, ...] = ()  # sources the cross-check compares from that were not read
-    # (namespace, why) of each namespace whose billing was read but whose credits are unknown: no credits row
-    credits_unknown: tuple[tuple[str, str], ...] = ()
+    # each namespace whose billing was read but whose included credits are unknown: what is known, and why not the
+    # rest (it has no row in `credits`)
+    credits_unknown: tuple[tuple[CreditsBurn, str], ...] = ()
     # the recorded states of one resource, oldest first (detail views draw timelines from them; evaluate's
     # index of the history it read); not part of what a Report says, so not compared
     changes_of: Callable[[str, str], Sequence[StateChange]] = field(default=no_changes, compare=False, repr=False)
@@ -413,7 +415,7 @@ class Report:
 
     def why_credits_unknown(self, namespace: str) -> str | None:
         """Why a namespace whose billing was read has no credits row (None: it has one, or its billing failed)."""
-        return next((why for ns, why in self.credits_unknown if ns == namespace), None)
+        return next((why for burn, why in self.credits_unknown if burn.namespace == namespace), None)
 
     @property
     def rejected_by(self) -> SourceState | None:

@@ -14,23 +14,18 @@ from hfmon.models import RepoStorage
 
 
 @dataclass(frozen=True, slots=True)
-class Credits:
-    """Included credits and their burn-down for one namespace with billing access."""
+class CreditsBurn:
+    """A namespace's Inference Providers spend this period against its limit, with its rate and projection: what is
+    known of its credits without the included amount (`Credits` adds it; alone, HF did not state it)."""
 
     namespace: str
     period_start: datetime
     period_end: datetime
-    included_usd: Decimal
     used_usd: Decimal
-    remaining_usd: Decimal  # max(0, included - used)
-    overage_usd: Decimal  # max(0, used - included)
     limit_usd: Decimal | None
     burn_rate_usd_per_day: Decimal  # over the period so far
     burn_rate_24h_usd_per_day: Decimal | None  # over the trailing 24 h, from history; None without history
     projected_period_usd: Decimal
-    # when included credits run out, if within the period; once they have, the first history point that saw it
-    # (they ran out by then), None without one
-    exhausts_at: datetime | None
     limit_hit_at: datetime | None  # when the spending limit would be hit, if within the period (as exhausts_at)
     days_left: Decimal  # until the period ends (not the credits)
     provisional_usd: Decimal | None  # booked in the last ~30 min, may still settle (lower); None: unknown
@@ -42,6 +37,18 @@ class Credits:
     rate_settled: bool  # False: the window ends now and includes spend that has not settled yet
     fell_usd: Decimal  # how far used is below its highest point of the last 24 h (HF settled charges lower)
     fell_since: datetime | None  # when that highest point was seen
+
+
+@dataclass(frozen=True, slots=True)
+class Credits(CreditsBurn):
+    """Included credits and their burn-down for one namespace with billing access."""
+
+    included_usd: Decimal
+    remaining_usd: Decimal  # max(0, included - used)
+    overage_usd: Decimal  # max(0, used - included)
+    # when included credits run out, if within the period; once they have, the first history point that saw it
+    # (they ran out by then), None without one
+    exhausts_at: datetime | None
 
     @property
     def alarming(self) -> bool:

@@ -59,8 +59,8 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
         out += _missing(spend.total_usd, report, paint)
     for credits in report.credits:
         out += _credits(credits, paint)
-    for namespace, why in report.credits_unknown:
-        text = f"Credits   {namespace} Inference Providers: unknown: {scrub(why)}"
+    for burn, why in report.credits_unknown:
+        text = f"Credits   {burn.namespace} Inference Providers: unknown: {scrub(why)}"
         out += [paint(line, "yellow") for line in textwrap.wrap(text, WIDTH, subsequent_indent=" " * 10)]
     if not report.credits and not report.credits_unknown:
         out += [paint(line, "yellow") for line in textwrap.wrap(f"Credits   {scrub(_why_no_credits(report))}", WIDTH,

@@ -29,14 +29,14 @@ lower, so "used" can fall between polls. Hence:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from hfmon.costs.billing_rules import micro, seconds
 from hfmon.history import History, UsagePoint
 from hfmon.models import InferenceUsage, NamespaceData, PeriodStatement, Snapshot
-from hfmon.report import Credits
+from hfmon.report import Credits, CreditsBurn
 
 DAY = Decimal(86400)
 SETTLE = timedelta(minutes=30)
@@ -174,6 +174,28 @@ def credits_for(namespace: str, usage: InferenceUsage, history: History, now: da
     included = usage.included_usd
     if included is None:  # without it there is no credits row (evaluate says why), never $0 of credits
         raise ValueError(f"the included credits of {namespace} are unknown")
+    burn, points, rate, period = _burn(namespace, usage, history, now, period)
+    used, limit = burn.used_usd, burn.limit_usd
+    return Credits(
+        **{f.name: getattr(burn, f.name) for f in fields(CreditsBurn)},
+        included_usd=included,
+        remaining_usd=max(included - used, Decimal(0)),
+        overage_usd=max(used - included, Decimal(0)),
+        exhausts_at=crossing(used, included, rate, points, now, period) if included > 0 and (
+            limit is None or limit >= included or used >= included) else None,  # a lower limit stops spend first
+    )
+
+
+def credits_burn(namespace: str, usage: InferenceUsage, history: History, now: datetime,
+                 period: Period | None = None) -> CreditsBurn:
+    """What is known of the credits of a namespace whose usage-v2 did not state its included credits: its spend,
+    limit, rate and projection, never an amount left or an overage."""
+    return _burn(namespace, usage, history, now, period)[0]
+
+
+def _burn(namespace: str, usage: InferenceUsage, history: History, now: datetime,
+          period: Period | None) -> tuple[CreditsBurn, list[UsagePoint], Decimal, Period]:
+    """The burn, with the history points and the (unrounded) rate it was measured from, and its period."""
     period = period or billing_period(None, usage, now)
     points = period_points(history, namespace, period.start, now)
     used = usage.used_usd
@@ -187,20 +209,15 @@ def credits_for(namespace: str, usage: InferenceUsage, history: History, now: da
     if limit is not None:
         projected = min(projected, max(limit, used))
     fell_usd, fell_since = fell(points, used, now)
-    return Credits(
+    burn = CreditsBurn(
         namespace=namespace,
         period_start=period.start,
         period_end=period.end,
-        included_usd=included,
         used_usd=used,
-        remaining_usd=max(included - used, Decimal(0)),
-        overage_usd=max(used - included, Decimal(0)),
         limit_usd=limit,
         burn_rate_usd_per_day=micro(period_rate),
         burn_rate_24h_usd_per_day=None if rate_24h is None else micro(rate_24h),
         projected_period_usd=micro(projected),
-        exhausts_at=crossing(used, included, rate, points, now, period) if included > 0 and (
-            limit is None or limit >= included or used >= included) else None,  # a lower limit stops spend first
         limit_hit_at=crossing(used, limit, rate, points, now, period) if limit is not None else None,
         days_left=left.quantize(Decimal("0.0001")),
         provisional_usd=provisional(points, used, period, now),
@@ -212,3 +229,4 @@ def credits_for(namespace: str, usage: InferenceUsage, history: History, now: da
         fell_usd=fell_usd,
         fell_since=fell_since,
     )
+    return burn, points, rate, period

@@ -17,10 +17,9 @@ from hfmon.costs.billing_rules import endpoint_replicas, job_replicas, space_rep
 from hfmon.costs.credits import (
     Period,
     calendar_month,
+    credits_burn,
     credits_for,
     namespace_period,
-    period_points,
-    provisional,
     user_period,
 )
 from hfmon.costs.crosscheck import inference_rows, line_rows, storage_rows, total_rows
@@ -68,6 +67,7 @@ from hfmon.models import Account, Endpoint, Job, NamespaceData, Snapshot, Source
 from hfmon.pricing.catalog import Catalog, build_catalog
 from hfmon.report import (
     Credits,
+    CreditsBurn,
     CrossCheck,
     EndpointRow,
     JobRow,
@@ -119,7 +119,7 @@ class _Acc:
 
     def __init__(self) -> None:
         self.credits: list[Credits] = []
-        self.credits_unknown: dict[str, str] = {}  # namespace → why (its billing was read)
+        self.credits_unknown: dict[str, tuple[CreditsBurn, str]] = {}  # namespace → what is known, why no more
         self.endpoints: list[EndpointRow] = []
         self.spaces: list[SpaceRow] = []
         self.space_gpu: list[bool] = []
@@ -198,7 +198,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         flags_unchecked=tuple(dict.fromkeys([*unchecked_sources(snapshot),
                                              *(f"billing:{ns}" for ns in acc.credits_unknown),
                                              *flagging.endpoint_flags_unchecked(acc.endpoints)])),
-        credits_unknown=tuple(acc.credits_unknown.items()),
+        credits_unknown=tuple(acc.credits_unknown.values()),
         meter_rows=meter,
         gpu_hours_missing=invoices_missing,
         resource_groups=groups,
@@ -220,10 +220,10 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
     acc.period_starts[ns.namespace] = period.start
     billing = ns.billing.value
     if billing is not None and billing.inference.included_usd is None:
-        acc.credits_unknown[ns.namespace] = INCLUDED_UNKNOWN
-        points = period_points(history.usage_of(ns.namespace), ns.namespace, period.start, now)
-        pending = provisional(points, billing.inference.used_usd, period, now)
-        acc.crosscheck += inference_rows(billing, ns.sessions.value, period, pending or Decimal(0), config.tolerance)
+        burn = credits_burn(ns.namespace, billing.inference, history.usage_of(ns.namespace), now, period)
+        acc.credits_unknown[ns.namespace] = (burn, INCLUDED_UNKNOWN)
+        acc.crosscheck += inference_rows(billing, ns.sessions.value, period, burn.provisional_usd or Decimal(0),
+                                         config.tolerance)
     elif billing is not None:
         credit = credits_for(ns.namespace, billing.inference, history.usage_of(ns.namespace), now, period)
         acc.credits.append(credit)
