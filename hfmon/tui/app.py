@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on, work
 from textual.app import ComposeResult, SystemCommand
 from textual.binding import BindingType
-from textual.reactive import var
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static, TabbedContent, TabPane, Tabs
@@ -28,6 +27,7 @@ from hfmon.tui.heap import LongLived, pause_collection
 from hfmon.tui.literal import literal
 from hfmon.tui.messages import PollFailed, ReportReady
 from hfmon.tui.prepared import off_the_loop
+from hfmon.tui.scope import ViewScope
 from hfmon.tui.screens.advisor import AdvisorView
 from hfmon.tui.screens.alerts import AlertsScreen, announce
 from hfmon.tui.screens.base import View
@@ -41,7 +41,6 @@ from hfmon.tui.screens.overview import OverviewView
 from hfmon.tui.screens.storage import StorageView
 from hfmon.tui.state import ViewState
 from hfmon.tui.themes import THEMES, tones
-from hfmon.tui.tools import TableTools
 from hfmon.tui.widgets.cells import PINNED_KEYS
 from hfmon.tui.widgets.footer import ScreenFooter
 from hfmon.tui.widgets.table import KeyedTable
@@ -57,19 +56,13 @@ OBSERVED_POINTS = 500  # per namespace; bounds memory over a day of polling
 log = logging.getLogger("hfmon.tui")  # reaches a file only when hfmon.logfile set one up
 
 
-class HfmonApp(TableTools):
+class HfmonApp(ViewScope):
     """The live dashboard. Data arrives only through `ReportSource.poll()`; times only from `source.now()`."""
 
     CSS_PATH = Path(__file__).with_name("hfmon.tcss")  # absolute, so subclasses elsewhere find it
     TITLE = "hfmon"
     BINDINGS: ClassVar[list[BindingType]] = [*bindings.BINDINGS]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide"), (160, "-xwide")]
-
-    # What every screen is scoped to: changing either renders again (the watchers below).
-    namespace: var[str | None] = var(None, init=False)
-    """The namespace shown (None: all)."""
-    window: var[str] = var("period", init=False)
-    """The spend window every screen shows (`bindings.WINDOWS`; w cycles)."""
 
     def __init__(self, source: ReportSource, *, interval_s: float = 60.0, demo: bool = False,
                  namespaces: Sequence[str] | None = None, theme: str | None = None,
@@ -346,47 +339,6 @@ class HfmonApp(TableTools):
         configured = self.report is not None and self.source.alerts_configured
         self.push_screen(AlertsScreen(self.source.alert_history(), configured))
 
-    def namespace_choices(self) -> list[str | None]:
-        """All namespaces (None), then the user and each org."""
-        names: list[str] = []
-        if self.report is not None and self.report.account is not None:
-            names.append(self.report.account.name)
-        if self.report is not None:
-            names += [o.name for o in self.report.orgs]
-        if self.allowed_namespaces:
-            names = [n for n in names if n in self.allowed_namespaces] or list(self.allowed_namespaces)
-        return [None, *names]
-
-    def set_namespace(self, ns: str | None) -> None:
-        """Show one namespace (None: all)."""
-        self.namespace = ns
-        self.notify(f"Namespace: {ns or 'all'}", timeout=2)
-
-    def watch_namespace(self) -> None:
-        """Every screen shows the namespace chosen."""
-        self.render_report()
-
-    def action_next_namespace(self) -> None:
-        """Cycle through the namespaces."""
-        choices = self.namespace_choices()
-        i = choices.index(self.namespace) if self.namespace in choices else 0
-        self.set_namespace(choices[(i + 1) % len(choices)])
-
-    def set_window(self, window: str) -> None:
-        """Show spend over another time window (`bindings.WINDOWS`)."""
-        self.window = window
-        self.notify(f"Spend shown for {fmt.window_label(window)}", timeout=2)
-
-    def watch_window(self) -> None:
-        """Every screen, and the top bar, show spend over the window chosen."""
-        self.render_report()
-
-    def action_next_window(self) -> None:
-        """Cycle through the spend windows."""
-        windows = bindings.WINDOWS
-        self.set_window(windows[(windows.index(self.window) + 1) % len(windows)] if self.window in windows
-                        else windows[0])
-
     def set_interval_s(self, seconds: float) -> None:
         """Change the gap between polls (takes effect now)."""
         self.interval_s = seconds
@@ -403,10 +355,6 @@ class HfmonApp(TableTools):
         presets = bindings.INTERVALS_S
         later = [s for s in presets if s > self.interval_s]
         self.set_interval_s(later[0] if later else presets[0])
-
-    def action_toggle_theme(self) -> None:
-        """Switch between the light and the dark theme."""
-        self.theme = "hfmon-dark" if self.current_theme.name == "hfmon-light" else "hfmon-light"
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """Textual's commands, then every hfmon action."""
