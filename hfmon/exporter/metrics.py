@@ -19,7 +19,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from hfmon.costs.uptime import resource_uptimes
 from hfmon.models import Endpoint, SourceStatus
-from hfmon.report import Credits, Report, ResourceCost, product_total_item
+from hfmon.report import Credits, CreditsBurn, Report, ResourceCost, product_total_item
 
 PRODUCTS = ("inference", "endpoints", "spaces", "jobs", "storage", "other")
 RECOMPUTED_PRODUCTS = ("endpoints", "spaces", "jobs")  # products the cross-check recomputes per namespace
@@ -90,7 +90,7 @@ def _report(out: _Families, account: str, report: Report) -> None:
     _resources(out, account, report)
     _meter(out, a, report)
     _spend(out, a, report)
-    for credits in report.credits:
+    for credits in (*report.credits, *(burn for burn, _why in report.credits_unknown)):
         _credits(out, {**a, "namespace": credits.namespace}, credits)
     for provider in report.inference.parts:  # the providers and what they leave of the total: they add up to it
         p = {**a, "provider": NOT_BROKEN_DOWN if provider is report.inference.not_broken_down else provider.name}
@@ -213,13 +213,18 @@ def _spend(out: _Families, a: dict[str, str], report: Report) -> None:
                   "product is unknown).", n, spend.total_usd.value)
 
 
-def _credits(out: _Families, n: dict[str, str], c: Credits) -> None:
+def _credits(out: _Families, n: dict[str, str], c: CreditsBurn) -> None:
+    """A namespace's credits; without the included amount, what depends on it is absent (unknown), never 0."""
+    full = c if isinstance(c, Credits) else None
     figures: Iterable[tuple[str, str, Decimal | None]] = (
         ("hfmon_credits_used_usd", "Inference Providers credits used this period (includes unsettled spend).",
          c.used_usd),
-        ("hfmon_credits_included_usd", "Included Inference Providers credits this period.", c.included_usd),
-        ("hfmon_credits_remaining_usd", "Included credits left this period.", c.remaining_usd),
-        ("hfmon_credits_overage_usd", "Spend beyond the included credits this period.", c.overage_usd),
+        ("hfmon_credits_included_usd", "Included Inference Providers credits this period (absent: unknown).",
+         full.included_usd if full else None),
+        ("hfmon_credits_remaining_usd", "Included credits left this period (absent: unknown).",
+         full.remaining_usd if full else None),
+        ("hfmon_credits_overage_usd", "Spend beyond the included credits this period (absent: unknown).",
+         full.overage_usd if full else None),
         ("hfmon_credits_limit_usd", "The spending limit (absent: none set).", c.limit_usd),
         ("hfmon_credits_provisional_usd", "Spend booked in the last ~30 minutes that may still settle lower "
          "(absent: unknown).", c.provisional_usd),
@@ -230,6 +235,7 @@ def _credits(out: _Families, n: dict[str, str], c: Credits) -> None:
     for name, doc, value in figures:
         out.gauge(name, doc, n, value)
     out.timestamp("hfmon_credits_exhausted_timestamp_seconds", "When the included credits run out at this rate "
-                  "(absent: not within the period).", n, c.exhausts_at)
+                  "(absent: not within the period, or the included credits are unknown).", n,
+                  full.exhausts_at if full else None)
     out.timestamp("hfmon_period_start_timestamp_seconds", "When the billing period began.", n, c.period_start)
     out.timestamp("hfmon_period_end_timestamp_seconds", "When the billing period ends.", n, c.period_end)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from hfmon.fakehub import FULL_TOKEN, NO_BILLING_TOKEN
 from hfmon.fakehub.faults import RouteFault
 from tests.costs import scenario_expect as expect
 from tests.exporter.running import HFMON, exporter
+from tests.fakehub.conftest import HUB, get_json
 from tests.faults.harness import Served
 
 pytestmark = pytest.mark.e2e
@@ -102,5 +104,11 @@ def test_credits_whose_included_amount_is_unknown_are_absent_never_zero(served: 
     served.hub.route_faults.append(RouteFault("/api/settings/billing/usage-v2", edit=drop_included))  # ada's only
     with exporter("--no-history", env=served.env()) as running:
         metrics = running.after_polls(1)
-    for family in ("hfmon_credits_included_usd", "hfmon_credits_remaining_usd", "hfmon_credits_overage_usd"):
-        assert {dict(k)["namespace"] for k in metrics[family]} == {"ada-labs"}, family  # no ada at 0
+    for family in ("hfmon_credits_included_usd", "hfmon_credits_remaining_usd", "hfmon_credits_overage_usd",
+                   "hfmon_credits_exhausted_timestamp_seconds"):
+        assert "ada" not in {dict(k)["namespace"] for k in metrics.get(family, {})}, family  # absent, never 0
+    assert "ada-labs" in {dict(k)["namespace"] for k in metrics["hfmon_credits_included_usd"]}
+    # what ada used is known: usage-v2's usedNanoUsd, to the micro-dollar
+    body = get_json(served.hub, f"{HUB}/api/settings/billing/usage-v2")
+    want = Decimal(body["usage"]["inferenceProviders"]["usedNanoUsd"]) / 10**9
+    assert metrics["hfmon_credits_used_usd"][lab(namespace="ada")] == pytest.approx(float(want))
