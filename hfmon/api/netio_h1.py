@@ -19,6 +19,9 @@ import httpx2
 
 HIGH_WATER_BYTES = 1 << 20
 """Body bytes held unread before the connection stops reading the socket (and resumes once they are taken)."""
+MAX_HEAD_BYTES = 64 * 1024
+"""The most bytes an answer's head (with any informational answers before it) or its trailers may take: llhttp sets
+no limit of its own, and a server sending header lines without end would otherwise fill the memory."""
 _FORBIDDEN_IN_HEAD = (b"\r", b"\n", b"\0")
 
 
@@ -73,6 +76,7 @@ class H1Connection(asyncio.Protocol):
         self._keep_alive = False
         self._chunks: list[bytes] = []
         self._buffered = 0
+        self._head_bytes = 0  # read before the head was complete, then the trailers' bytes
         self._paused = False
         self._error: Exception | None = None
         self._wakeup: asyncio.Future[None] | None = None
@@ -88,6 +92,12 @@ class H1Connection(asyncio.Protocol):
         if not self._active or self._complete:
             self._broken = True
             return
+        if not self._head_done:
+            self._head_bytes += len(data)
+            if self._head_bytes > MAX_HEAD_BYTES + len(data):  # past the cap before this read: the head never ended
+                self._fail(httpx2.RemoteProtocolError(f"the answer's head is over {MAX_HEAD_BYTES // 1024} KB"))
+                self._wake()
+                return
         try:
             self._parser.feed_data(data)
         except httptools.HttpParserUpgrade:
@@ -100,8 +110,8 @@ class H1Connection(asyncio.Protocol):
         """The connection ended: a body that runs to the end of the connection is complete, anything else cut."""
         self._closed = True
         if self._active and not self._complete and self._error is None:
-            if self._head_done and not self._framed and not self._informational:
-                self._complete = True  # read until the server closed: the body's end
+            if self._head_done and not self._framed and not self._informational and exc is None:
+                self._complete = True  # read until the server closed: the body's end (a reset is not an end)
             elif self._head_done:
                 self._error = httpx2.ReadError("the connection closed before the body was complete")
             else:
@@ -123,6 +133,11 @@ class H1Connection(asyncio.Protocol):
         """One header line (httptools joins the pieces of a line split across reads)."""
         if self._complete:
             return
+        if self._head_done:  # a trailer after a chunked body: bounded as the head is
+            self._head_bytes += len(name) + len(value)
+            if self._head_bytes > MAX_HEAD_BYTES:
+                self._fail(httpx2.RemoteProtocolError(f"the answer's trailers are over {MAX_HEAD_BYTES // 1024} KB"))
+            return
         self._headers.append((name, value))
         lower = name.lower()
         if lower == b"content-length" or (lower == b"transfer-encoding" and b"chunked" in value.lower()):
@@ -136,7 +151,7 @@ class H1Connection(asyncio.Protocol):
         if 100 <= status < 200:
             self._informational = True
             return
-        self._status, self._head_done = status, True
+        self._status, self._head_done, self._head_bytes = status, True, 0
 
     def on_body(self, body: bytes) -> None:
         """A piece of the body (de-chunked by llhttp); reading pauses while too much waits unread."""

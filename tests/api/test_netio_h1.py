@@ -3,7 +3,10 @@ a loopback server writing the bytes by hand."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import socket
+import struct
 
 import httpx2
 import pytest
@@ -115,3 +118,39 @@ def test_a_request_head_that_would_smuggle_a_line_is_refused(headers: list[tuple
 def test_a_request_head_is_the_request_line_then_one_line_per_header() -> None:
     assert request_head(b"GET", b"/api/x?a=1", [(b"Host", b"h:1"), (b"accept", b"*/*")]) == (
         b"GET /api/x?a=1 HTTP/1.1\r\nHost: h:1\r\naccept: */*\r\n\r\n")
+
+
+async def test_a_head_without_end_is_refused_past_its_cap_not_read_into_memory() -> None:
+    endless = b"HTTP/1.1 200 OK\r\n" + b"".join(b"x-pad-%d: %s\r\n" % (i, b"p" * 4000) for i in range(256))
+    server = Loopback(lambda path: endless if path == "/endless" else answer(path))  # 1 MB of head, never ended
+    async with serving(server) as base:
+        http = requester()
+        try:
+            with pytest.raises(UnavailableError, match="GET /endless: connection dropped"):
+                await http.get_json(f"{base}/endless")
+            assert await http.get_json(f"{base}/after") == {"path": "/after"}
+        finally:
+            await http.aclose()
+    assert server.connections == 2
+
+
+async def test_a_body_to_the_end_of_the_connection_cut_by_a_reset_is_not_taken_as_whole() -> None:
+    async def cut(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\r\n{"a": [1, 2')
+        await writer.drain()
+        await asyncio.sleep(0.05)
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with a reset
+        writer.transport.abort()
+
+    server = await asyncio.start_server(cut, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    http = requester()
+    try:
+        with pytest.raises(UnavailableError, match="GET /cut: connection dropped"):  # retried, not "malformed JSON"
+            await http.get_json(f"http://127.0.0.1:{port}/cut")
+    finally:
+        await http.aclose()
+        server.close()
+        await server.wait_closed()
