@@ -216,6 +216,7 @@ class HistoryStore:
         it was before, and only the resources the poll changed are read again after (`store.overlap`)."""
         start = encode_time(since)
         side: list[SideRead[overlap.Loaded]] = []
+        version: list[int] = []  # PRAGMA data_version as the write began: it moves on another connection's commit
 
         def early(conn: sqlite3.Connection) -> overlap.Loaded:
             return overlap.Loaded(figures_read.read(conn, start, figures, windows, now),
@@ -225,6 +226,7 @@ class HistoryStore:
             for earlier in side:  # an attempt retried: its reader's snapshot may not be this one
                 earlier.join()
             side.clear()
+            version[:] = [conn.execute("PRAGMA data_version").fetchone()[0]]
             try:
                 if conn.execute(q.RESOURCE_COUNT).fetchone()[0] >= SIDE_READ_FROM:
                     side.append(SideRead(self.path, early, (f"{MAPPED[0]} = {MAPPED[1]}",), BUSY_TIMEOUT_S))
@@ -241,12 +243,18 @@ class HistoryStore:
             except sqlite3.Error:  # the second connection failed: read it all on this one
                 return self._load_figures(start, figures, windows, now)
 
-            def late(conn: sqlite3.Connection) -> tuple[overlap.Loaded, dict[int, tuple[str, str]], list[Any]]:
+            def late(conn: sqlite3.Connection) -> tuple[overlap.Loaded, dict[int, tuple[str, str]], list[Any], bool]:
                 found = overlap.Loaded(figures_read.read(conn, start, figures, windows, now, changed),
                                        *figures_read.sums(conn, start, figures, windows, now, changed))
-                return found, _names(conn), conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall()
+                runs = conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall()
+                # another process committed since this write began (a dashboard on the same file): the rows read
+                # before the write are not all current, so the patch would mix two states of the file
+                moved = [conn.execute("PRAGMA data_version").fetchone()[0]] != version
+                return found, _names(conn), runs, moved
 
-            after, names, run_rows = self._run(late, "BEGIN", tuning=(MAPPED,))
+            after, names, run_rows, moved = self._run(late, "BEGIN", tuning=(MAPPED,))
+            if moved:
+                return self._load_figures(start, figures, windows, now)
         finally:
             for reader in side:
                 reader.join()  # never left reading

@@ -166,3 +166,34 @@ def test_a_failed_early_read_falls_back_to_reading_after_the_write(recorded: Pat
     assert_same(overlapped(recorded, snap, now), expected)
     assert failed == ["hfmon-history-read"]
     assert [t for t in threading.enumerate() if t.name == "hfmon-history-read"] == []
+
+
+def test_a_commit_by_another_process_before_the_late_read_gives_the_whole_load(recorded: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db, "SIDE_READ_FROM", 0)
+    snap, now = poll(POLLS), minutes(POLLS + 1)
+    # another hfmon on the same file (a dashboard) records `steady` scaled to zero after this write, before its
+    # late read: patched onto the early read, `steady` would still be running
+    others = poll(POLLS, minutes(POLLS + 0.5))
+    alice = others.namespaces[0]
+    assert alice.endpoints.value is not None
+    quiet = tuple(endpoint("alice", "steady", state="scaledToZero", ready=0, target=0) if e.name == "steady" else e
+                  for e in alice.endpoints.value)
+    others = replace(others, namespaces=(replace(alice, endpoints=replace(alice.endpoints, value=quiet)),))
+    read, interleaved = figures.read, []
+
+    def meanwhile(conn: sqlite3.Connection, *args: Any) -> figures.Read:
+        if len(args) > 4 and args[4] is not None and not interleaved:  # the late read, before it reads anything
+            with HistoryStore.open(recorded) as dashboard:
+                dashboard.record(others)
+            interleaved.append(True)
+        return read(conn, *args)
+
+    monkeypatch.setattr(figures, "read", meanwhile)
+    got = overlapped(recorded, snap, now)
+    assert interleaved
+    monkeypatch.setattr(figures, "read", read)
+    with HistoryStore.open(recorded) as store:  # the file as both writes left it
+        expected = store.load(*arguments(snap, now)[:3], figures=arguments(snap, now)[3])
+    assert_same(got, expected)
+    assert [c.state for c in got.changes if c.resource == "alice/steady"][-1] == "scaledToZero"
