@@ -167,7 +167,7 @@ class Collector:
         if account is None:
             return []
         names = [(account.name, "user" if user else "org")]
-        return names + [(org.name, "org") for org in account.orgs if org.name != account.name]
+        return names + [(org.name, "org") for org in account.orgs or () if org.name != account.name]
 
     # --- sources ------------------------------------------------------------------------------
 
@@ -375,7 +375,7 @@ def _newest_first(job: Job) -> float:
 
 def _plan(account: Account | None, org: str) -> str | None:
     """An org's plan as whoami told it (None: unknown)."""
-    return next((o.plan for o in account.orgs if o.name == org), None) if account is not None else None
+    return next((o.plan for o in account.orgs or () if o.name == org), None) if account is not None else None
 
 
 def make_collector(*, demo: bool = False, speed: float = 60.0, namespaces: Sequence[str] | None = None,

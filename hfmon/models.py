@@ -92,7 +92,7 @@ class Account:
     can_pay: bool
     period_end: datetime | None
     billing_mode: str | None  # prepaid | postpaid
-    orgs: tuple[Org, ...]
+    orgs: tuple[Org, ...] | None  # None: whoami did not list them (unknown, never "no orgs")
     token_role: str | None  # read | write | fineGrained
     token_permissions: frozenset[str] = frozenset()  # fine-grained permissions on the user entity
 

@@ -385,10 +385,16 @@ class Report:
         return tuple(dict.fromkeys(s.scope for s in self.sources if s.scope))
 
     @property
+    def orgs_unread(self) -> bool:
+        """whoami answered without its list of orgs: which orgs the account has is unknown (never "no orgs")."""
+        return self.account is not None and self.account.orgs is None
+
+    @property
     def namespaces_not_visible(self) -> tuple[str, ...]:
         """Polled namespaces that whoami lists neither as the account nor as one of its orgs: the token cannot see
-        them (a mistyped `--namespace`, or an org the account is not a member of). Empty when whoami was not read."""
-        if self.account is None:
+        them (a mistyped `--namespace`, or an org the account is not a member of). Empty when whoami or its orgs
+        were not read."""
+        if self.account is None or self.account.orgs is None:  # orgs not listed: which are visible is unknown
             return ()
         visible = {self.account.name, *(o.name for o in self.orgs)}
         return tuple(ns for ns in self.namespaces if ns not in visible)

@@ -85,7 +85,10 @@ def parse_whoami(data: Json) -> Account:
     d = as_obj(data, w)
     name = need_str(d, "name", w)
     auth = opt_obj(d, "auth")
-    orgs = tuple(parse_org(o, f"{w}.orgs[{i}]") for i, o in enumerate(list_field(d, "orgs", w)))
+    # `orgs` is required (hf-openapi.json): missing or null says nothing about the orgs, so they are unknown, not none
+    listed = d.get("orgs")
+    orgs = None if listed is None else tuple(
+        parse_org(o, f"{w}.orgs[{i}]") for i, o in enumerate(list_field(d, "orgs", w)))
     return Account(
         name=name,
         type=opt_str(d, "type") or "user",

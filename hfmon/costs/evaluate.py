@@ -377,7 +377,7 @@ def _orgs(account: Account | None, snapshot: Snapshot) -> tuple[OrgSummary, ...]
     if account is None:
         return ()
     return tuple(OrgSummary(org.name, org.plan, org.role, _billing_access(snapshot.namespace(org.name)))
-                 for org in account.orgs)
+                 for org in account.orgs or ())
 
 
 def _user_billing(account: Account | None, snapshot: Snapshot) -> bool | None:

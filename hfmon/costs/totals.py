@@ -103,8 +103,13 @@ def accruing_unlisted(ns: NamespaceData) -> dict[str, list[str]]:
 
 def namespaces_unknown(snapshot: Snapshot) -> tuple[str, ...]:
     """The sources without which it is unknown which namespaces there are: the account, when it could not be
-    read and no namespace was polled (a figure over no namespace is then unknown, not zero)."""
-    return (snapshot.account.name,) if snapshot.account.value is None and not snapshot.namespaces else ()
+    read and no namespace was polled (a figure over no namespace is then unknown, not zero), or when whoami did not
+    list the orgs and only the account's own namespace was polled (its orgs' figures are unknown, not zero)."""
+    account = snapshot.account.value
+    if account is None:
+        return () if snapshot.namespaces else (snapshot.account.name,)
+    orgs_unknown = account.orgs is None and all(ns.namespace == account.name for ns in snapshot.namespaces)
+    return (snapshot.account.name,) if orgs_unknown else ()
 
 
 def running_total(snapshot: Snapshot, meter: Sequence[MeterRow]) -> Total[Decimal]:

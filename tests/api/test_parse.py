@@ -51,6 +51,13 @@ def test_whoami_of_a_free_bot_without_orgs() -> None:
         "free", (), None, frozenset())
 
 
+def test_whoami_whose_orgs_are_missing_or_null_has_unknown_orgs_not_none() -> None:
+    listed = {k: v for k, v in WHOAMI.items() if k != "orgs"}
+    assert pb.parse_whoami(listed).orgs is None  # `orgs` is required by the spec: absent says nothing
+    assert pb.parse_whoami({**listed, "orgs": None}).orgs is None
+    assert pb.parse_whoami({**listed, "orgs": []}).orgs == ()
+
+
 def test_usage_v2_converts_nano_and_micro_usd_exactly() -> None:
     usage = pb.parse_usage_v2(USAGE_V2, "alice")
     inf = usage.inference
