@@ -27,7 +27,7 @@ from hfmon.advice.rules import (
 )
 from hfmon.advice.schedule import scheduled_costs
 from hfmon.advice.storage import storage_findings
-from hfmon.costs.billing_rules import seconds
+from hfmon.costs.billing_rules import seconds, unknown_stage
 from hfmon.costs.credits import calendar_month
 from hfmon.costs.index import HistoryIndex
 from hfmon.history import History
@@ -72,6 +72,10 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
     for space_row in report.spaces:
         s = space_row.space
         hardware = s.hardware or s.requested_hardware
+        if not hardware and unknown_stage(s) is not None:  # listed without its runtime: nothing to judge it by
+            not_judged.append((s.namespace, f"space {s.id}: not judged: its stage, hardware and sleep time are "
+                                            "unknown (listed without its runtime)"))
+            continue
         gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
         changes = index.changes_of("space", s.id)
         found += [no_sleep_time(space_row, gpu, settings),

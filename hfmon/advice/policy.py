@@ -16,6 +16,7 @@ from hfmon.advice.model import AdvisorSettings, HowToApply
 from hfmon.advice.rules import scale_to_zero_apply, sleep_apply
 from hfmon.advice.storage import storage_findings
 from hfmon.config import Policy
+from hfmon.costs.billing_rules import unknown_stage
 from hfmon.format import sleep_time
 from hfmon.pricing.catalog import Catalog
 from hfmon.report import Report
@@ -66,6 +67,9 @@ def check_policy(report: Report, policy: Policy, catalog: Catalog,
         for row in report.spaces:
             s = row.space
             hardware = s.requested_hardware or s.hardware
+            if not hardware and unknown_stage(s) is not None:  # no runtime read: its hardware is unknown
+                unchecked.append(f"{rule}: space {s.id} (its hardware and sleep time are unknown: stage {s.stage})")
+                continue
             if not hardware or not catalog.is_gpu("space", hardware) or row.cost.granted:
                 continue
             if (s.sleep_time_s is None or s.sleep_time_s <= 0 or s.sleep_time_s > most) and row.cost.granted is None:

@@ -27,9 +27,10 @@ JOB_BILLED = frozenset({"RUNNING"})
 ENDPOINT_BILLED = frozenset({"initializing", "running"})
 _BILLED = {"space": SPACE_BILLED, "job": JOB_BILLED, "endpoint": ENDPOINT_BILLED}
 BILLED_STATES: Mapping[str, frozenset[str]] = MappingProxyType(_BILLED)  # kind -> its billed states (`is_billed`)
-# Every stage HF documents (hf-api.md 6.3, 7, 5.2); "UNKNOWN" is the parser's word for a Space with no runtime.
+# Every stage HF documents (hf-api.md 6.3, 7, 5.2).
 SPACE_KNOWN = SPACE_BILLED | {"NO_APP_FILE", "CONFIG_ERROR", "BUILDING", "BUILD_ERROR", "RUNTIME_ERROR",
-                              "DELETING", "STOPPED", "PAUSED", "SLEEPING", "UNKNOWN"}
+                              "DELETING", "STOPPED", "PAUSED", "SLEEPING"}
+NO_RUNTIME = "UNKNOWN"  # the parser's stage for a Space listed without its runtime: whether it runs is unknown
 JOB_KNOWN = JOB_BILLED | {"SCHEDULING", "COMPLETED", "CANCELED", "ERROR", "DELETED"}
 ENDPOINT_KNOWN = ENDPOINT_BILLED | {"pending", "updating", "updateFailed", "failed", "paused", "scaledToZero"}
 MICRO = Decimal("0.000001")
@@ -59,7 +60,8 @@ def unknown_stage(resource: Space | Endpoint | Job) -> str | None:
     """The stage of a resource when hfmon does not know it and the resource otherwise looks alive, else None."""
     if isinstance(resource, Space):
         alive = resource.hardware is not None or (resource.replicas_current or 0) > 0
-        return resource.stage if alive and resource.stage not in SPACE_KNOWN else None
+        return resource.stage if (alive or resource.stage == NO_RUNTIME) and resource.stage not in SPACE_KNOWN \
+            else None
     if isinstance(resource, Endpoint):
         alive = resource.ready_replicas > 0 or resource.target_replicas > 0
         return resource.state if alive and resource.state not in ENDPOINT_KNOWN else None

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.config import Alerts
-from hfmon.costs.billing_rules import unknown_stage
+from hfmon.costs.billing_rules import NO_RUNTIME, unknown_stage
 from hfmon.costs.index import ChangesOf
 from hfmon.format import counted, money, per_hour, stamp
 from hfmon.models import Endpoint, Job, Space, ZeroGpuQuota
@@ -52,7 +52,8 @@ def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], changes_of: Chang
         space, cost = row.space, row.cost
         billed_now = cost.billed_now
         paid = cost.price is None or cost.price.usd_per_hour > 0
-        if billed_now and paid and (space.sleep_time_s is None or space.sleep_time_s <= 0):
+        no_runtime = space.stage == NO_RUNTIME  # its sleep time is unknown, not unset (see unknown_stage)
+        if billed_now and paid and not no_runtime and (space.sleep_time_s is None or space.sleep_time_s <= 0):
             out.append(Flag("no_sleep_time", space.id,
                             f"Space {space.id} runs on {space.hardware or space.requested_hardware} "
                             f"({_rate(cost)}) "
@@ -114,6 +115,11 @@ def unknown_stage_flags(resources: Sequence[Space | Endpoint | Job]) -> list[Fla
         stage = unknown_stage(resource)
         if stage is not None:
             kind = {Space: "Space", Endpoint: "Endpoint", Job: "Job"}[type(resource)]
+            if isinstance(resource, Space) and stage == NO_RUNTIME:
+                out.append(Flag("unknown_stage", resource.id,
+                                f"Space {resource.id} was listed without its runtime: whether it runs, and what "
+                                "it costs now, is unknown"))
+                continue
             out.append(Flag("unknown_stage", resource.id,
                             f"{kind} {resource.id} is in stage {stage!r}, which hfmon does not know: "
                             "unknown stage: cost unknown"))

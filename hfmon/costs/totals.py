@@ -39,7 +39,7 @@ def endpoint_label(e: Endpoint) -> str:
 
 def space_label(s: Space) -> str:
     """How a Space is named in `Report.unpriced`."""
-    return f"space {s.id} ({s.hardware or s.requested_hardware})"
+    return f"space {s.id} ({s.hardware or s.requested_hardware or 'hardware unknown'})"
 
 
 def job_label(j: Job) -> str:
@@ -54,7 +54,7 @@ GRANT_PREFIX = "grant:"  # a Total's missing part: a Space on paid hardware that
 
 def _missing_label(label: str, cost: ResourceCost) -> str:
     """How a resource whose $/h is unknown is named among a Total's missing parts."""
-    if cost.price is None:
+    if cost.price is None and cost.replicas is not None:  # an unknown stage first: what runs is unknown
         return UNPRICED_PREFIX + label
     return (GRANT_PREFIX if cost.granted is None and cost.replicas else UNKNOWN_PREFIX) + label
 

@@ -46,3 +46,45 @@ def test_whoami_without_orgs_makes_the_orgs_unknown_not_none(fake: Callable[...,
     guard = served.run("guard", "--no-history", "--max-cost-per-hour-usd", "100")
     assert guard.code == 5, guard.stdout  # could not check: the orgs' running cost is unknown, never "ok"
     assert guard.stdout.startswith("UNKNOWN running cost now: unknown")
+
+
+def _price_h100(body: Any) -> Any:
+    """The demo's one unpriced Space (h100) priced, so that the Space under test is the only unknown."""
+    return [*body, {"name": "h100", "prettyName": "H100", "cpu": "24 vCPU", "ram": "256 GB", "accelerator": None,
+                    "unitCostMicroUSD": 75000, "unitCostUSD": 0.075, "unitLabel": "minute"}]
+
+
+def _drop_rag_runtime(body: Any) -> Any:
+    for space in body:
+        if space["id"] == "ada-labs/rag-service":
+            space.pop("runtime", None)
+    return body
+
+
+def test_a_space_listed_without_runtime_costs_an_unknown_not_zero(fake: Callable[..., Served],
+                                                                  tmp_path: Any) -> None:
+    served = fake()
+    served.hub.route_faults.append(RouteFault("/api/spaces/hardware", edit=_price_h100))
+    before = served.run("--once", "--json", "--no-history").doc()
+    rag = next(s for s in before["spaces"] if s["id"] == "ada-labs/rag-service")
+    assert (rag["stage"], rag["hardware"], rag["cost_per_hour_usd"]) == ("RUNNING", "l4x1", 0.79998)  # $0.013333/min
+    assert before["running_cost_per_hour_usd"]["complete"] is True
+    served.hub.route_faults.append(RouteFault("/api/spaces", edit=_drop_rag_runtime))
+    doc = served.run("--once", "--json", "--no-history").doc()
+    jsonschema.validate(doc, once_schema())
+    rag = next(s for s in doc["spaces"] if s["id"] == "ada-labs/rag-service")
+    assert rag["cost_per_hour_usd"] is None  # was $0.00/h exact
+    running = doc["running_cost_per_hour_usd"]
+    assert running["value"] is None and running["missing"] == ["unknown:space ada-labs/rag-service (hardware unknown)"]
+    assert running["at_least"] == pytest.approx(before["running_cost_per_hour_usd"]["value"] - 0.79998, abs=1e-6)
+    assert not any(f["kind"] == "no_sleep_time" and f["subject"] == "ada-labs/rag-service" for f in doc["flags"])
+    guard = served.run("guard", "--no-history", "--max-cost-per-hour-usd", "100")
+    assert guard.code == 5 and guard.stdout.startswith("UNKNOWN running cost now: unknown"), guard.stdout
+    policy = tmp_path / "policy.toml"
+    policy.write_text("[policy]\ngpu_space_max_sleep_s = 3600\n", encoding="utf-8")
+    check = served.run("check", "--no-history", "--namespace", "ada-labs", "--policy", str(policy))
+    assert "UNCHECKED no GPU Space without a sleep time of at most 1h" in check.stdout, check.stdout
+    assert "space ada-labs/rag-service (its hardware and sleep time are unknown" in check.stdout
+    advise = served.run("advise", "--no-history")
+    assert "space ada-labs/rag-service: not judged: its stage, hardware and sleep time" in advise.stdout.replace(
+        "\n     ", " "), advise.stdout
