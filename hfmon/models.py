@@ -124,8 +124,8 @@ class Endpoint:
     min_replica: int | None
     max_replica: int | None
     scale_to_zero_timeout_min: int | None
-    ready_replicas: int
-    target_replicas: int
+    ready_replicas: int | None  # None: not sent (how many run is unknown)
+    target_replicas: int | None
     repository: str | None
     created_at: datetime | None
     updated_at: datetime | None

@@ -75,8 +75,8 @@ def parse_endpoints(data: Json, namespace: str) -> tuple[Endpoint, ...]:
             min_replica=opt_int(scaling, "minReplica", sw, REPLICAS),
             max_replica=opt_int(scaling, "maxReplica", sw, REPLICAS),
             scale_to_zero_timeout_min=opt_int(scaling, "scaleToZeroTimeout", sw, MINUTES),
-            ready_replicas=opt_int(status, "readyReplica", f"{w}.status", REPLICAS) or 0,
-            target_replicas=opt_int(status, "targetReplica", f"{w}.status", REPLICAS) or 0,
+            ready_replicas=opt_int(status, "readyReplica", f"{w}.status", REPLICAS),  # absent: unknown, not 0
+            target_replicas=opt_int(status, "targetReplica", f"{w}.status", REPLICAS),
             repository=opt_str(opt_obj(e, "model"), "repository"),
             created_at=opt_moment(status, "createdAt", f"{w}.status"),
             updated_at=opt_moment(status, "updatedAt", f"{w}.status"),

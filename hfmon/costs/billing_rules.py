@@ -63,7 +63,7 @@ def unknown_stage(resource: Space | Endpoint | Job) -> str | None:
         return resource.stage if (alive or resource.stage == NO_RUNTIME) and resource.stage not in SPACE_KNOWN \
             else None
     if isinstance(resource, Endpoint):
-        alive = resource.ready_replicas > 0 or resource.target_replicas > 0
+        alive = (resource.ready_replicas or 0) > 0 or (resource.target_replicas or 0) > 0
         return resource.state if alive and resource.state not in ENDPOINT_KNOWN else None
     alive = resource.started_at is not None and resource.finished_at is None
     return resource.stage if alive and resource.stage not in JOB_KNOWN else None
@@ -84,15 +84,18 @@ def endpoint_replicas(endpoint: Endpoint) -> int | None:
     """Replicas an Endpoint is billed for right now (0 when its state does not bill, None when it is unknown).
 
     Running: the ready replicas (at least one). Initializing: the replicas it is bringing up
-    (target, at least min replica, at least one).
+    (target, at least min replica, at least one). A count HF did not send is unknown, never min replica.
     """
     if unknown_stage(endpoint) is not None:
         return None
     if endpoint.state not in ENDPOINT_BILLED:
         return 0
-    if endpoint.state != "initializing" and endpoint.ready_replicas > 0:
-        return endpoint.ready_replicas
-    return max(endpoint.target_replicas, endpoint.min_replica or 0, 1)
+    ready, target = endpoint.ready_replicas, endpoint.target_replicas
+    if endpoint.state != "initializing" and ready is not None and ready > 0:
+        return ready
+    if target is None or (endpoint.state != "initializing" and ready is None):
+        return None
+    return max(target, endpoint.min_replica or 0, 1)
 
 
 def job_replicas(job: Job) -> int | None:

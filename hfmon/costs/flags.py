@@ -82,7 +82,7 @@ def endpoint_flags(rows: Sequence[EndpointRow], changes_of: ChangesOf, alerts: A
                             f"Endpoint {key} keeps {replicas} running: min replica is above 0"))
         unchanged = _unchanged_for(changes_of, "endpoint", key, now)
         gpu = (e.accelerator or "").lower() == "gpu" or (e.instance_type or "").startswith("nvidia")
-        at_min = (e.min_replica or 0) >= 1 and e.ready_replicas <= (e.min_replica or 0)
+        at_min = (e.min_replica or 0) >= 1 and e.ready_replicas is not None and e.ready_replicas <= (e.min_replica or 0)
         if gpu and at_min and e.state == "running" and unchanged is not None and unchanged >= idle:
             at = counted(e.min_replica or 0, "min replicas")
             out.append(Flag("idle_gpu", key, f"GPU Endpoint {key} has sat at its {at} with no change for "

@@ -143,7 +143,7 @@ def endpoint_detail(report: Report, row: EndpointRow, since: datetime, tones: To
     e, text = row.endpoint, Text()
     section(text, f"Endpoint {e.id}")
     line(text, "state", e.state, tones.get(ENDPOINT_TONES.get(e.state, ""), ""))
-    line(text, "replicas", f"{e.ready_replicas} ready of {e.target_replicas} wanted · min "
+    line(text, "replicas", f"{_maybe(e.ready_replicas)} ready of {_maybe(e.target_replicas)} wanted · min "
          f"{_maybe(e.min_replica)}, max {_maybe(e.max_replica)}")
     stz = e.scale_to_zero_timeout_min
     line(text, "scale to zero after", "never (min replicas > 0)" if e.min_replica else

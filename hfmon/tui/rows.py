@@ -129,7 +129,8 @@ def _endpoint_cells(r: EndpointRow, tones: Tones) -> tuple[Cell, ...]:
     e, c = r.endpoint, r.cost
     rate, billed, recomputed = cost_cells(c, tones)
     delta = None if c.billed_usd is None or c.recomputed_usd is None else c.billed_usd - c.recomputed_usd
-    replicas = f"{e.ready_replicas}/{e.target_replicas} ({e.min_replica if e.min_replica is not None else '?'}–" \
+    ready, target = (n if n is not None else "?" for n in (e.ready_replicas, e.target_replicas))
+    replicas = f"{ready}/{target} ({e.min_replica if e.min_replica is not None else '?'}–" \
                f"{e.max_replica if e.max_replica is not None else '?'})"
     instance = " ".join(x for x in (e.vendor, e.region, e.instance_type, e.instance_size) if x)
     return (

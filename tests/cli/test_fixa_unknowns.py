@@ -88,3 +88,31 @@ def test_a_space_listed_without_runtime_costs_an_unknown_not_zero(fake: Callable
     advise = served.run("advise", "--no-history")
     assert "space ada-labs/rag-service: not judged: its stage, hardware and sleep time" in advise.stdout.replace(
         "\n     ", " "), advise.stdout
+
+
+def _drop_qwen_replicas(body: Any) -> Any:
+    for endpoint in body["items"]:
+        if endpoint["name"] == "qwen-prod":
+            endpoint["status"].pop("readyReplica", None)
+            endpoint["status"]["targetReplica"] = None
+    return body
+
+
+def test_an_endpoint_without_replica_counts_bills_an_unknown_not_min_replica(fake: Callable[..., Served]) -> None:
+    served = fake()
+    served.hub.route_faults.append(RouteFault("/api/spaces/hardware", edit=_price_h100))
+    before = served.run("--once", "--json", "--no-history").doc()
+    qwen = next(e for e in before["endpoints"] if (e["namespace"], e["name"]) == ("ada-labs", "qwen-prod"))
+    # running, min 2 / max 4, 2 ready: 2 × $2.50/h
+    assert (qwen["state"], qwen["replicas"], qwen["min_replica"], qwen["cost_per_hour_usd"]) == ("running", 2, 2, 5.0)
+    served.hub.route_faults.append(RouteFault("/v2/endpoint/ada-labs", edit=_drop_qwen_replicas))
+    doc = served.run("--once", "--json", "--no-history").doc()
+    jsonschema.validate(doc, once_schema())
+    qwen = next(e for e in doc["endpoints"] if (e["namespace"], e["name"]) == ("ada-labs", "qwen-prod"))
+    assert (qwen["replicas"], qwen["cost_per_hour_usd"]) == (None, None)  # 2 to 4 replicas: never min exactly
+    running = doc["running_cost_per_hour_usd"]
+    assert running["value"] is None
+    assert running["missing"] == ["unknown:endpoint ada-labs/qwen-prod (aws/nvidia-a100/x1)"]
+    assert running["at_least"] == pytest.approx(before["running_cost_per_hour_usd"]["value"] - 5.0, abs=1e-6)
+    guard = served.run("guard", "--no-history", "--max-cost-per-hour-usd", "100")
+    assert guard.code == 5 and guard.stdout.startswith("UNKNOWN running cost now: unknown"), guard.stdout
