@@ -201,7 +201,8 @@ def test_schema_drift_unknown_enums_and_extra_fields_pass_through() -> None:
     assert ep.state == "hibernating"
     minimal = {"name": "e", "status": {"state": "running"}}
     (ep2,) = pr.parse_endpoints({"items": [minimal]}, "acme")
-    assert (ep2.vendor, ep2.instance_type, ep2.ready_replicas, ep2.created_at) == (None, None, None, None)  # absent: unknown, not 0
+    # readyReplica absent: how many replicas run is unknown, not 0
+    assert (ep2.vendor, ep2.instance_type, ep2.ready_replicas, ep2.created_at) == (None, None, None, None)
 
 
 def test_statement_lines_are_read_by_product_under_any_group_key_with_grants_and_null_labels() -> None:
