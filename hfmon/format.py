@@ -88,7 +88,8 @@ def token_count(known: int, unknown_requests: int) -> str:
     return f"{known:,}+" if known else MISSING
 
 
-SOURCE_WORDS = {"billing": "usage", "live": "live usage", "job_charges": "job charges"}
+SOURCE_WORDS = {"billing": "usage", "live": "live usage", "job_charges": "job charges",
+                "scheduled_jobs": "scheduled jobs"}
 """How a per-namespace source is named to a user where its key would puzzle."""
 
 

@@ -241,10 +241,12 @@ def _resources(report: Report, paint: _Paint, max_rows: int) -> list[str]:
 
 def _scheduled(report: Report, paint: _Paint, max_rows: int) -> list[str]:
     """Scheduled Jobs: when each runs next and the most one run can cost."""
-    rows = report.scheduled_jobs
-    if not rows:
+    rows, missing = report.scheduled_jobs or (), report.scheduled_jobs_missing
+    if not rows and not missing:
         return []
-    lines = [paint(f"Scheduled jobs  {len(rows)} · spend still to come", "bold")]
+    count = f"at least {len(rows)}" if missing else str(len(rows))
+    lines = [paint(f"Scheduled jobs  {count} · spend still to come", "bold")]
+    lines += _missing(Total(None, missing), report, paint) if missing else []
     for row in rows[:max_rows]:
         job = row.job
         when = "suspended" if job.suspended else f"next {stamp(job.next_run_at).removesuffix(' UTC')}"

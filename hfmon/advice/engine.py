@@ -97,7 +97,8 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
                    if s.kind in ("endpoints", "spaces", "storage", "jobs", "models") and s.value_missing))
     scheduled = scheduled_costs(report.scheduled_jobs or (), now)
     return Advice(now, tuple(findings), total_saving(findings, unchecked), scheduled, unchecked,
-                  pace_warnings(report), tuple(not_judged), settings.hours_per_month)
+                  pace_warnings(report), tuple(not_judged), settings.hours_per_month,
+                  report.scheduled_jobs_missing)
 
 
 def best_per_resource(findings: list[Finding] | tuple[Finding, ...]) -> dict[str, Finding]:

@@ -40,6 +40,7 @@ def advice_document(advice: Advice, bills: tuple[BillWhatIf, ...]) -> dict[str, 
             "scheduled_next_month": [{"namespace": s.namespace, "job_id": s.job_id, "schedule": s.schedule,
                                       "month": when(s.month), "runs": s.runs, "max_usd": usd(s.max_usd)}
                                      for s in advice.scheduled],
+            "scheduled_next_month_missing": list(advice.scheduled_missing),
             "pace": [{"namespace": w.namespace, "budget": w.budget, "limit_usd": usd(w.limit_usd),
                       "spent_usd": usd(w.spent_usd), "projected_usd": usd(w.projected_usd),
                       "breaks_at": when(w.breaks_at), "within_usd_per_day": usd(w.within_usd_per_day)}

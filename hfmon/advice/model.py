@@ -85,3 +85,4 @@ class Advice:
     pace: tuple[PaceWarning, ...] = ()  # budgets the current spend pace breaks before the period ends
     not_judged: tuple[tuple[str, str], ...] = ()  # (namespace, what a rule could not judge and why)
     hours_per_month: Decimal = HOURS_PER_MONTH  # the month every saving in $/month is counted in
+    scheduled_missing: tuple[str, ...] = ()  # scheduled-Job listings not read: their next month is unknown

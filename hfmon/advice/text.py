@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from hfmon.advice.model import Advice, Finding
 from hfmon.advice.whatif import BillWhatIf
-from hfmon.format import MISSING, money, money_total, stamp
+from hfmon.format import MISSING, missing_note, money, money_total, stamp
+from hfmon.report import Total
 from hfmon.scrub import scrub
 
 WIDTH = 80
@@ -88,8 +89,11 @@ def render_advice(advice: Advice, bills: tuple[BillWhatIf, ...]) -> str:
                     "far; with each finding applied)"]
         for bill in bills:
             out += _bill(bill)
-    if advice.scheduled:
+    if advice.scheduled or advice.scheduled_missing:
         out += ["", "Scheduled jobs next month (at most: every run to its timeout)"]
+        if advice.scheduled_missing:  # a listing not read: its jobs' next month is unknown, not nothing
+            out += _wrap("not in it", missing_note(Total(None, advice.scheduled_missing), 0)
+                         + ": what those can cost is unknown")
         for s in advice.scheduled:
             runs = MISSING if s.runs is None else str(s.runs)
             job = f"{scrub(s.namespace)}/{scrub(s.job_id)[:8]}"

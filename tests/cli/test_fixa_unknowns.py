@@ -116,3 +116,20 @@ def test_an_endpoint_without_replica_counts_bills_an_unknown_not_min_replica(fak
     assert running["at_least"] == pytest.approx(before["running_cost_per_hour_usd"]["value"] - 5.0, abs=1e-6)
     guard = served.run("guard", "--no-history", "--max-cost-per-hour-usd", "100")
     assert guard.code == 5 and guard.stdout.startswith("UNKNOWN running cost now: unknown"), guard.stdout
+
+
+def test_scheduled_jobs_of_an_unread_listing_are_named_not_dropped(fake: Callable[..., Served]) -> None:
+    served = fake()
+    served.hub.route_faults.append(RouteFault("/api/scheduled-jobs/ada", status=500, reason="boom"))
+    doc = served.run("--once", "--json", "--no-history").doc()
+    assert doc["scheduled_jobs_missing"] == ["scheduled_jobs:ada"]
+    assert {j["namespace"] for j in doc["scheduled_jobs"]} == {"ada-labs"}  # ada's nightly job is unknown, not gone
+    text = served.run("--once", "--no-history").stdout.splitlines()
+    head = next(i for i, line in enumerate(text) if line.startswith("Scheduled jobs"))
+    assert text[head] == "Scheduled jobs  at least 2 · spend still to come"
+    assert text[head + 1].strip() == "not in it: scheduled jobs unread (ada)"
+    advise = served.run("advise", "--no-history", "--json").doc()
+    assert advise["scheduled_next_month_missing"] == ["scheduled_jobs:ada"]
+    assert {s["namespace"] for s in advise["scheduled_next_month"]} == {"ada-labs"}
+    words = served.run("advise", "--no-history").stdout
+    assert "not in it  scheduled jobs unread (ada): what those can cost is unknown" in words, words
