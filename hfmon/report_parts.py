@@ -85,7 +85,7 @@ class ResourceGroupSpend:
     total_usd: Decimal | None  # the four above
     private_gb: Decimal | None
     public_gb: Decimal | None
-    limits: tuple[GroupLimit, ...]
+    limits: tuple[GroupLimit, ...] | None  # None: its limits were not read (unknown, never "no limit")
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,7 @@ from hfmon.format import (
     zero_gpu_runs,
 )
 from hfmon.models import SourceStatus
-from hfmon.report import CheckStatus, Credits, CrossCheck, Report, ResourceCost, Severity, Total
+from hfmon.report import CheckStatus, Credits, CrossCheck, Report, ResourceCost, ResourceGroupSpend, Severity, Total
 from hfmon.scrub import scrub
 
 WIDTH = 80
@@ -165,19 +165,24 @@ def _credits(c: Credits, paint: _Paint) -> list[str]:
 _LIMIT_STYLE = {"over": ("over limit", "red"), "near": ("near limit", "yellow")}
 
 
+def _no_limits(g: ResourceGroupSpend) -> str:
+    """What a group without a limit to show says: none set, or none read."""
+    return "limits unknown (not read)" if g.limits is None else "no limit"
+
+
 def _groups(report: Report, paint: _Paint) -> list[str]:
     """Resource groups (Enterprise orgs): this month's spend, then each limit with how much of it is used."""
     lines = []
     for i, g in enumerate(report.resource_groups):
         title = f"{paint('Groups', 'bold')}    " if i == 0 else " " * 10
         limits = []
-        for lim in sorted(g.limits, key=lambda lim: -(lim.used_pct if lim.used_pct is not None else -1)):
+        for lim in sorted(g.limits or (), key=lambda lim: -(lim.used_pct if lim.used_pct is not None else -1)):
             word, colour = _LIMIT_STYLE.get(lim.state, ("", ""))
             text = f"{lim.product} {percent(lim.used_pct)} of {money(lim.limit_usd)}"
             limits.append(paint(f"{text} {word}", colour) if word else text)
         name = f"{g.namespace}/{g.name}" if g.id is not None else f"{g.namespace} {g.name}"
         lines += _packed(f"{title}{name} {money(g.total_usd, missing=MISSING)} this month",
-                         limits if limits or g.id is None else ["no limit"], indent=12)
+                         limits if limits or g.id is None else [_no_limits(g)], indent=12)
     return lines
 
 

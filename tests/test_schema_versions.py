@@ -94,6 +94,10 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
         new["required"].remove(key)
     for key in ("invoices", "scheduled_jobs"):  # an unread list is null, never [] ("there are none")
         assert new["properties"].pop(key)["oneOf"] == [old["properties"].pop(key), {"type": "null"}]
+    limits_new = new["properties"]["resource_groups"]["items"]["properties"]["limits"]
+    limits_old = old["properties"]["resource_groups"]["items"]["properties"]["limits"]
+    assert limits_new.pop("type") == [limits_old.pop("type"), "null"]  # a group's unread limits are null
+    assert limits_new.pop("description").startswith("null: the group's limits could not be read")
     credits_new, credits_old = new["$defs"].pop("credits"), old["$defs"].pop("credits")
     assert credits_new["properties"].pop("why")["type"] == ["string", "null"]
     assert credits_new["required"] == [*credits_old["required"], "why"]

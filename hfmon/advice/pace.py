@@ -51,7 +51,7 @@ def pace_warnings(report: Report) -> tuple[PaceWarning, ...]:
         elapsed, length = seconds(now - g.period), seconds(end - g.period)
         if elapsed <= 0 or now >= end:
             continue
-        for lim in g.limits:
+        for lim in g.limits or ():
             if lim.spent_usd is None or lim.spent_usd >= lim.limit_usd or lim.spent_usd <= 0:
                 continue
             projected = lim.spent_usd * length / elapsed

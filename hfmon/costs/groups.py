@@ -49,7 +49,7 @@ def _state(pct: Decimal | None, alerts: Alerts) -> str:
 
 
 def _row(namespace: str, group: ResourceGroup | None, used: ResourceGroupUsage | None,
-         alerts: Alerts) -> ResourceGroupSpend:
+         alerts: Alerts, limits_read: bool = True) -> ResourceGroupSpend:
     spend = {
         "inference": used.inference_usd if used else None,
         "spaces": used.spaces_usd if used else None,
@@ -63,12 +63,13 @@ def _row(namespace: str, group: ResourceGroup | None, used: ResourceGroupUsage |
         pct = _pct(spend[product], limit)
         limits.append(GroupLimit(product, limit, spend[product], pct, _state(pct, alerts)))
     name = group.name if group else (used.name if used and used.name else NO_GROUP)
+    group_id = group.id if group else (used.id if used else None)
     return ResourceGroupSpend(
-        namespace=namespace, id=group.id if group else (used.id if used else None), name=name,
+        namespace=namespace, id=group_id, name=name,
         period=used.period if used else None, inference_usd=spend["inference"], spaces_usd=spend["spaces"],
         endpoints_usd=spend["endpoints"], jobs_usd=spend["jobs"], total_usd=spend["total"],
         private_gb=used.private_gb if used else None, public_gb=used.public_gb if used else None,
-        limits=tuple(limits))
+        limits=None if group_id is not None and group is None and not limits_read else tuple(limits))
 
 
 def group_rows(namespaces: Sequence[NamespaceData], alerts: Alerts) -> tuple[ResourceGroupSpend, ...]:
@@ -82,10 +83,11 @@ def group_rows(namespaces: Sequence[NamespaceData], alerts: Alerts) -> tuple[Res
             continue
         by_id = {u.id: u for u in usage if u.id is not None}
         usage_known = usage_src is not None and usage_src.value is not None
+        limits_read = groups_src is None or groups_src.value is not None  # unread: each group's limits unknown
         for group in groups:
             used = by_id.pop(group.id, None)
             out.append(_row(ns.namespace, group, used if usage_known else None, alerts))
-        out += [_row(ns.namespace, None, u, alerts) for u in usage if u.id is not None and u.id in by_id]
+        out += [_row(ns.namespace, None, u, alerts, limits_read) for u in usage if u.id is not None and u.id in by_id]
         out += [_row(ns.namespace, None, u, alerts) for u in usage if u.id is None]
     return tuple(out)
 
@@ -95,7 +97,7 @@ def group_flags(rows: Sequence[ResourceGroupSpend]) -> list[Flag]:
     out = []
     for row in rows:
         subject = f"{row.namespace}/{row.name}"
-        for limit in row.limits:
+        for limit in row.limits or ():  # unknown limits: the source is in flags_unchecked
             said = (f"Resource group {subject}: {money(limit.spent_usd)} of its {money(limit.limit_usd)} "
                     f"{limit.product} spend limit ({limit.used_pct}%) this month")
             if limit.state == "over":

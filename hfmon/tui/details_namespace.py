@@ -48,7 +48,8 @@ def namespace_detail(report: Report, namespace: str, tones: Tones) -> Text:
         section(text, "Resource groups this month")
         for g in groups:
             limits = ", ".join(f"{lim.product} {fmt.money(lim.limit_usd)} ({fmt.percent(lim.used_pct)})"
-                               for lim in g.limits) or "no limit"
+                               for lim in g.limits or ()) or ("limits unknown (not read)" if g.limits is None
+                                                              else "no limit")
             line(text, g.name, f"{fmt.money(g.total_usd, missing=fmt.MISSING)} · {limits}")
     invoice = next((i for i in report.invoices or () if i.namespace == namespace), None)
     if invoice is not None:

@@ -87,9 +87,10 @@ def group_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
     for g in report.resource_groups:
         if ns is not None and g.namespace != ns:
             continue
-        worst = max(g.limits, key=lambda lim: lim.used_pct if lim.used_pct is not None else Decimal(-1), default=None)
+        worst = max(g.limits or (), key=lambda lim: lim.used_pct if lim.used_pct is not None else Decimal(-1),
+                    default=None)
         limit = cell(f"{worst.product} {fmt.money(worst.limit_usd)}", worst.limit_usd, right=True) if worst else cell(
-            "none" if g.id is not None else "", right=True)
+            ("unknown" if g.limits is None else "none") if g.id is not None else "", right=True)
         used = cell("", right=True)
         if worst is not None:
             word, tone = LIMIT_TONES.get(worst.state, ("", ""))

@@ -133,3 +133,19 @@ def test_scheduled_jobs_of_an_unread_listing_are_named_not_dropped(fake: Callabl
     assert {s["namespace"] for s in advise["scheduled_next_month"]} == {"ada-labs"}
     words = served.run("advise", "--no-history").stdout
     assert "not in it  scheduled jobs unread (ada): what those can cost is unknown" in words, words
+
+
+def test_resource_group_limits_not_read_are_unknown_not_no_limit(fake: Callable[..., Served]) -> None:
+    served = fake()
+    before = served.run("--once", "--json", "--no-history").doc()
+    research = next(g for g in before["resource_groups"] if g["name"] == "research")
+    assert [(lim["product"], lim["limit_usd"]) for lim in research["limits"]] == [("total", 261.0)]
+    served.hub.route_faults.append(RouteFault("/api/organizations/ada-labs/resource-groups", status=500))
+    doc = served.run("--once", "--json", "--no-history").doc()
+    jsonschema.validate(doc, once_schema())
+    groups = {g["name"]: g for g in doc["resource_groups"]}
+    assert groups["research"]["limits"] is None and groups["production"]["limits"] is None  # unknown, not []
+    assert groups["research"]["total_usd"] == research["total_usd"]  # its spend is still read
+    assert "resource_groups:ada-labs" in doc["flags_unchecked"]  # whether one is near its limit is unknown
+    text = served.run("--once", "--no-history").stdout
+    assert "ada-labs/research" in text and "limits unknown (not read)" in text and "no limit" not in text, text
