@@ -117,10 +117,11 @@ C = TypeVar("C", bound=type)
 def slot_init(cls: C) -> C:
     """`cls` (a frozen dataclass with slots, applied above its @dataclass) with an `__init__` that sets each slot
     through the slot's own descriptor: half the standard library's cost, which goes through `object.__setattr__`
-    for every field (a frozen class refuses plain assignment). For the classes hfmon builds by the ten thousand (a
-    large account's listings and rows). Same signature, defaults, annotations and errors; a class this does not fit
-    (not frozen or slotted, a default factory, `__post_init__`, an InitVar or ClassVar, a keyword-only field, a
-    field left out of `__init__`, an `__init__` of its own) keeps what it has."""
+    for every field (a frozen class refuses plain assignment). It compiles one function at import, so it is only
+    for the classes a large account builds by the ten thousand (listing rows, the Report's rows). Same signature,
+    defaults, annotations and errors; a class this does not fit (not frozen or slotted, a default factory,
+    `__post_init__`, an InitVar or ClassVar, a keyword-only field, a field left out of `__init__`, an `__init__` of
+    its own) keeps what it has."""
     fields = dataclasses.fields(cls)
     params = getattr(cls, "__dataclass_params__", None)
     stock: Any = cls.__dict__.get("__init__")

@@ -11,12 +11,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar, Generic, TypeVar
 
-from hfmon.fastclasses import slot_init
-
 N = TypeVar("N", Decimal, int)
 
 
-@slot_init
 @dataclass(frozen=True, slots=True)
 class Total(Generic[N]):
     """A sum whose parts may be unknown: never the sum of the known parts posing as the whole.

@@ -108,7 +108,6 @@ class Account:
 # --- resources ------------------------------------------------------------------------------------
 
 
-@slot_init
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     """A dedicated Inference Endpoint (Endpoints API `/endpoint/{ns}`)."""
@@ -184,7 +183,6 @@ class Space:
     entity_id: str | None = None  # the Hub's `_id` (24 hex): what a statement line for it may carry as entityId
 
 
-@slot_init
 @dataclass(frozen=True, slots=True)
 class Job:
     """A Job (`/api/jobs/{ns}`)."""

@@ -105,7 +105,6 @@ class PeriodStatement:
     invoice: Invoice | None = None  # None: the statement carried no invoice field
 
 
-@slot_init
 @dataclass(frozen=True, slots=True)
 class JobCharge:
     """What one job cost this period (`/billing/usage/jobs` jobDetails)."""
@@ -118,7 +117,6 @@ class JobCharge:
     cost_usd: Decimal
 
 
-@slot_init
 @dataclass(frozen=True, slots=True)
 class SessionCost:
     """Settled Inference Providers cost of one `X-HF-Session-id` in one monthly period."""

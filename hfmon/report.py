@@ -141,7 +141,6 @@ class ResourceCost:
         return None if self.billed_minutes is None else self.billed_minutes / 60
 
 
-@slot_init
 @dataclass(frozen=True, slots=True)
 class EndpointRow:
     """An Endpoint with its costs."""
@@ -160,7 +159,6 @@ class SpaceRow:
     gpu_hours: Decimal | None = None
 
 
-@slot_init
 @dataclass(frozen=True, slots=True)
 class JobRow:
     """A Job with its costs."""

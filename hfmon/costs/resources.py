@@ -36,7 +36,6 @@ from functools import lru_cache
 
 from hfmon.costs.billing_rules import cost_usd, is_billed, micro
 from hfmon.costs.credits import Period, days
-from hfmon.fastclasses import slot_init
 from hfmon.history import StateChange
 from hfmon.models import JobCharge, NamespaceData, UsageLine
 from hfmon.pricing.catalog import Catalog
@@ -48,7 +47,6 @@ UPTIME_WINDOW = timedelta(hours=24)  # the recent uptime (beside the period's)
 MINUTE = timedelta(minutes=1)
 
 
-@slot_init
 @dataclass(frozen=True, slots=True)
 class PricedLine:
     """A compute statement line with the resource it belongs to and its recomputation."""
