@@ -17,7 +17,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from hfmon.apihealth import ApiHealth
-from hfmon.fastclasses import slot_init
 from hfmon.figures import N as N
 from hfmon.figures import Spend as Spend
 from hfmon.figures import SpendIn as SpendIn
@@ -27,13 +26,20 @@ from hfmon.figures import WindowTotal as WindowTotal
 from hfmon.health import Health as Health
 from hfmon.health import SourceState as SourceState
 from hfmon.health import poll_health as poll_health
-from hfmon.models import Account, Endpoint, Invoice, Job, ScheduledJob, Space, ZeroGpuQuota
+from hfmon.models import Account, Invoice, ZeroGpuQuota
 from hfmon.report_parts import Credits as Credits
 from hfmon.report_parts import CreditsBurn as CreditsBurn
 from hfmon.report_parts import GroupLimit as GroupLimit
 from hfmon.report_parts import NamespaceStorage as NamespaceStorage
 from hfmon.report_parts import ResourceGroupSpend as ResourceGroupSpend
 from hfmon.report_parts import Storage as Storage
+from hfmon.report_rows import EndpointRow as EndpointRow
+from hfmon.report_rows import JobRow as JobRow
+from hfmon.report_rows import Price as Price
+from hfmon.report_rows import PriceSource as PriceSource
+from hfmon.report_rows import ResourceCost as ResourceCost
+from hfmon.report_rows import ScheduledJobRow as ScheduledJobRow
+from hfmon.report_rows import SpaceRow as SpaceRow
 from hfmon.repositories import Repositories
 
 if TYPE_CHECKING:  # the ledger builds on Total, history on the ledger: the Report only holds their figures
@@ -41,14 +47,6 @@ if TYPE_CHECKING:  # the ledger builds on Total, history on the ledger: the Repo
     from hfmon.history import StateChange
     from hfmon.ledger import ProxyUsage
     from hfmon.provider_spend import ProviderSpendWindow
-
-
-class PriceSource(StrEnum):
-    """Which catalog layer priced a figure."""
-
-    LIVE = "live"
-    BUNDLED = "bundled"
-    OVERRIDE = "override"
 
 
 class CheckStatus(StrEnum):
@@ -71,15 +69,6 @@ class Severity(StrEnum):
 def no_changes(kind: str, resource: str) -> Sequence[StateChange]:
     """No recorded states (a Report evaluated without history)."""
     return ()
-
-
-@slot_init
-@dataclass(frozen=True, slots=True)
-class Price:
-    """A unit price and the catalog layer it came from."""
-
-    usd_per_hour: Decimal  # per replica
-    source: PriceSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,71 +98,6 @@ class Inference:
     def parts(self) -> tuple[ProviderRow, ...]:
         """The providers and the rest not broken down: they add up to the known total exactly."""
         return self.by_provider if self.not_broken_down is None else (*self.by_provider, self.not_broken_down)
-
-
-@slot_init
-@dataclass(frozen=True, slots=True)
-class ResourceCost:
-    """What one Endpoint, Space or Job costs: now, so far this period (billed and recomputed), and ahead."""
-
-    price: Price | None  # None: unpriced
-    cost_per_hour_usd: Decimal | None  # now: price x replicas while billed, else 0; None if unpriced
-    billed_minutes: Decimal | None  # from the period statement; None if no statement
-    billed_usd: Decimal | None
-    recomputed_usd: Decimal | None  # billed minutes x catalog price
-    uptime_pct: Decimal | None  # share of the period so far in a billed state
-    uptime_24h_pct: Decimal | None
-    to_period_end_usd: Decimal | None  # if left as it is until the period ends
-    replicas: int | None  # billed now (costs.billing_rules: 0 while its state does not bill; None: unknown stage)
-    # its hardware is granted (statement `freeGrant`): $0 now, whatever the catalog price; None: unknown (a Space
-    # whose statement was not read, on paid hardware: its $/h now is unknown too, never the catalog price as if paid)
-    granted: bool | None = False
-    hourly_usd: tuple[Decimal | None, ...] = ()  # mean $/h in each of the last 24 h, oldest first (None: unknown)
-
-    @property
-    def billed_now(self) -> bool:
-        """Costs money now: a positive $/h, or no $/h because the hardware it runs on has no price."""
-        return self.cost_per_hour_usd is None or self.cost_per_hour_usd > 0
-
-    @property
-    def billed_hours(self) -> Decimal | None:
-        """Billed minutes in hours."""
-        return None if self.billed_minutes is None else self.billed_minutes / 60
-
-
-@dataclass(frozen=True, slots=True)
-class EndpointRow:
-    """An Endpoint with its costs."""
-
-    endpoint: Endpoint
-    cost: ResourceCost
-
-
-@slot_init
-@dataclass(frozen=True, slots=True)
-class SpaceRow:
-    """A Space with its costs and GPU hours this period."""
-
-    space: Space
-    cost: ResourceCost
-    gpu_hours: Decimal | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class JobRow:
-    """A Job with its costs."""
-
-    job: Job
-    cost: ResourceCost
-
-
-@dataclass(frozen=True, slots=True)
-class ScheduledJobRow:
-    """A scheduled Job and the most one of its runs can cost (its flavor's price for its timeout)."""
-
-    job: ScheduledJob
-    price: Price | None  # None: the flavor is unpriced
-    max_run_usd: Decimal | None  # None: unpriced
 
 
 UNLISTED_PREFIX = "unlisted:"  # a meter part: a statement line still accruing that no listed resource claims

@@ -14,14 +14,7 @@ from decimal import Decimal
 from hfmon.config import Config
 from hfmon.costs import flags as flagging
 from hfmon.costs.billing_rules import endpoint_replicas, job_replicas, space_replicas
-from hfmon.costs.credits import (
-    Period,
-    calendar_month,
-    credits_burn,
-    credits_for,
-    namespace_period,
-    user_period,
-)
+from hfmon.costs.credits import Period, calendar_month, credits_burn, credits_for, namespace_period, user_period
 from hfmon.costs.crosscheck import inference_rows, line_rows, storage_rows, total_rows
 from hfmon.costs.groups import group_flags, group_rows
 from hfmon.costs.index import HistoryIndex

@@ -1,0 +1,93 @@
+"""The Report's per-resource rows: what one Endpoint, Space, Job or scheduled Job costs, and the price it was
+costed at (re-exported by `hfmon.report`, where front ends find them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+
+from hfmon.fastclasses import slot_init
+from hfmon.models import Endpoint, Job, ScheduledJob, Space
+
+
+class PriceSource(StrEnum):
+    """Which catalog layer priced a figure."""
+
+    LIVE = "live"
+    BUNDLED = "bundled"
+    OVERRIDE = "override"
+
+
+@slot_init
+@dataclass(frozen=True, slots=True)
+class Price:
+    """A unit price and the catalog layer it came from."""
+
+    usd_per_hour: Decimal  # per replica
+    source: PriceSource
+
+
+@slot_init
+@dataclass(frozen=True, slots=True)
+class ResourceCost:
+    """What one Endpoint, Space or Job costs: now, so far this period (billed and recomputed), and ahead."""
+
+    price: Price | None  # None: unpriced
+    cost_per_hour_usd: Decimal | None  # now: price x replicas while billed, else 0; None if unpriced
+    billed_minutes: Decimal | None  # from the period statement; None if no statement
+    billed_usd: Decimal | None
+    recomputed_usd: Decimal | None  # billed minutes x catalog price
+    uptime_pct: Decimal | None  # share of the period so far in a billed state
+    uptime_24h_pct: Decimal | None
+    to_period_end_usd: Decimal | None  # if left as it is until the period ends
+    replicas: int | None  # billed now (costs.billing_rules: 0 while its state does not bill; None: unknown stage)
+    # its hardware is granted (statement `freeGrant`): $0 now, whatever the catalog price; None: unknown (a Space
+    # whose statement was not read, on paid hardware: its $/h now is unknown too, never the catalog price as if paid)
+    granted: bool | None = False
+    hourly_usd: tuple[Decimal | None, ...] = ()  # mean $/h in each of the last 24 h, oldest first (None: unknown)
+
+    @property
+    def billed_now(self) -> bool:
+        """Costs money now: a positive $/h, or no $/h because the hardware it runs on has no price."""
+        return self.cost_per_hour_usd is None or self.cost_per_hour_usd > 0
+
+    @property
+    def billed_hours(self) -> Decimal | None:
+        """Billed minutes in hours."""
+        return None if self.billed_minutes is None else self.billed_minutes / 60
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointRow:
+    """An Endpoint with its costs."""
+
+    endpoint: Endpoint
+    cost: ResourceCost
+
+
+@slot_init
+@dataclass(frozen=True, slots=True)
+class SpaceRow:
+    """A Space with its costs and GPU hours this period."""
+
+    space: Space
+    cost: ResourceCost
+    gpu_hours: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class JobRow:
+    """A Job with its costs."""
+
+    job: Job
+    cost: ResourceCost
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledJobRow:
+    """A scheduled Job and the most one of its runs can cost (its flavor's price for its timeout)."""
+
+    job: ScheduledJob
+    price: Price | None  # None: the flavor is unpriced
+    max_run_usd: Decimal | None  # None: unpriced
