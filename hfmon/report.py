@@ -338,8 +338,10 @@ class Report:
 
     @property
     def health(self) -> Health:
-        """How the poll went, from the sources' states (see Health)."""
-        return poll_health(self.sources)
+        """How the poll went, from the sources' states (see Health); partial at best while it is unknown which
+        namespaces there are (whoami answered without its orgs): the sources polled answered, but not all were."""
+        health = poll_health(self.sources)
+        return Health.PARTIAL if health is Health.OK and self.namespaces_unknown else health
 
     def why_credits_unknown(self, namespace: str) -> str | None:
         """Why a namespace whose billing was read has no credits row (None: it has one, or its billing failed)."""

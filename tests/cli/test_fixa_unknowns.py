@@ -35,6 +35,7 @@ def test_whoami_without_orgs_makes_the_orgs_unknown_not_none(fake: Callable[...,
     doc = run.doc()
     jsonschema.validate(doc, once_schema())
     assert doc["namespaces_unknown"] == ["account"]
+    assert run.code == 1, run.stderr  # partial: every source polled answered, but the orgs were not polled
     # ada bills llama-chat $1.60/h + forgotten-finetune $1.50/h + job 0097a076… $0.80/h (l4x1 priced $0.013333
     # a minute, so $0.79998/h); the orgs' part is unknown
     running = doc["running_cost_per_hour_usd"]
