@@ -316,7 +316,7 @@ class Report:
         """Polled namespaces that whoami lists neither as the account nor as one of its orgs: the token cannot see
         them (a mistyped `--namespace`, or an org the account is not a member of). Empty when whoami or its orgs
         were not read."""
-        if self.account is None or self.account.orgs is None:  # orgs not listed: which are visible is unknown
+        if self.account is None or self.orgs_unread:  # orgs not listed: which are visible is unknown
             return ()
         visible = {self.account.name, *(o.name for o in self.orgs)}
         return tuple(ns for ns in self.namespaces if ns not in visible)
