@@ -88,8 +88,10 @@ class _PageParser(Generic[T]):
             except Exception as exc:  # raised by the listing (`check`), as if parsed in its own task
                 self._failure = exc
 
-    def check(self) -> None:
-        """Raise the failure of a page parsed so far, if any."""
+    def check(self, *, waiting_too: bool = False) -> None:
+        """Raise the failure of a page parsed so far, if any (`waiting_too`: parse the pages still waiting first)."""
+        if waiting_too:
+            self._run()
         if self._failure is not None:
             raise self._failure
 
@@ -317,7 +319,7 @@ class Requester:
 
         Page n+1 is sent the moment page n is read, in the same turn of the loop; page n is decoded and parsed in the
         next turn, while page n+1 is in flight (`_PageParser`). A listing's chain of requests then waits on the
-        network alone. A page that fails to parse fails the listing when the page after it arrives.
+        network alone. A page that fails to parse fails the listing when the next page arrives or fails (first wins).
         Bounded: at most MAX_PAGES pages, each at most `max_bytes`, all together at most PAGES_TOTAL_FACTOR times that.
         """
         total, total_cap = 0, PAGES_TOTAL_FACTOR * max_bytes
@@ -341,8 +343,11 @@ class Requester:
                 if read >= MAX_PAGES:
                     raise BadResponseError(f"{what_of(url)}: more than {MAX_PAGES} pages", None)
                 pages.add(body)
-                # the link already carries every query parameter
-                body, read = await fetch(link, None, priority=NEXT_PAGE), read + 1
+                try:  # the link already carries every query parameter
+                    body, read = await fetch(link, None, priority=NEXT_PAGE), read + 1
+                except Exception:
+                    pages.check(waiting_too=True)  # a page before it that cannot be parsed is the cause, not this
+                    raise
         finally:
             pages.stop()
 

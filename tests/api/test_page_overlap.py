@@ -66,3 +66,21 @@ async def test_a_page_that_cannot_be_parsed_fails_the_listing_and_no_page_after_
         await http.aclose()
     assert asked == ["page 1", "page 2"]  # page 2 was on its way when page 1 was parsed; nothing after it
 
+
+
+async def test_a_page_that_cannot_be_parsed_is_the_error_even_when_the_page_after_it_fails_to_arrive() -> None:
+    async def pages(request: httpx2.Request) -> httpx2.Response:
+        page = int(request.url.params.get("cursor", "1"))
+        if page == 2:
+            return httpx2.Response(503, json={"error": "page 2 unavailable"})
+        return httpx2.Response(200, json=["bad row"], headers={"Link": f'<{LIST}?cursor={page + 1}>; rel="next"'})
+
+    def parse(page: Any) -> list[Any]:
+        raise BadResponseError(f"unreadable row {page[0]!r}", None)
+
+    http = requester(pages)
+    try:  # page 2's 503 comes back in the same turn as page 1 is parsed, or before: page 1's fault still wins
+        with pytest.raises(BadResponseError, match="unreadable row 'bad row'"):
+            await asyncio.wait_for(http.get_pages(LIST, parse=parse), 10)
+    finally:
+        await http.aclose()
