@@ -205,8 +205,9 @@ def _account(report: Report) -> dict[str, Any] | None:
         "name": report.account.name,
         "type": report.account.type,
         "plan": report.account.plan,
-        "orgs": [{"name": o.name, "plan": o.plan, "role": o.role, "billing_access": o.billing_access}
-                 for o in report.orgs],
+        "orgs": None if report.orgs_unread else [
+            {"name": o.name, "plan": o.plan, "role": o.role, "billing_access": o.billing_access} for o in report.orgs],
+        "orgs_why": report.orgs_why,
         "billing_access": report.billing_access,
     }
 

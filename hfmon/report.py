@@ -312,6 +312,12 @@ class Report:
         return self.account is not None and self.account.orgs is None
 
     @property
+    def orgs_why(self) -> str | None:
+        """Why the account's orgs are unknown (`orgs_unread`); None when whoami listed them."""
+        return ("whoami did not list the account's orgs, so their figures are not in any total"
+                if self.orgs_unread else None)
+
+    @property
     def namespaces_not_visible(self) -> tuple[str, ...]:
         """Polled namespaces that whoami lists neither as the account nor as one of its orgs: the token cannot see
         them (a mistyped `--namespace`, or an org the account is not a member of). Empty when whoami or its orgs

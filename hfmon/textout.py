@@ -142,8 +142,8 @@ def _header(report: Report, paint: _Paint) -> list[str]:
         access = {True: "", False: ", no billing access", None: ", billing unknown"}
         orgs = ", ".join(f"{o.name} ({o.plan or 'org'}{access[o.billing_access]})" for o in report.orgs)
         lines.append(_fit(f"Orgs      {orgs}"))
-    elif report.orgs_unread:
-        lines.append(_fit("Orgs      unknown: whoami did not list them, so their figures are not in any total"))
+    elif report.orgs_why:
+        lines.append(_fit(f"Orgs      unknown: {report.orgs_why}"))
     return lines
 
 

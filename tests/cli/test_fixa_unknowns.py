@@ -35,6 +35,9 @@ def test_whoami_without_orgs_makes_the_orgs_unknown_not_none(fake: Callable[...,
     doc = run.doc()
     jsonschema.validate(doc, once_schema())
     assert doc["namespaces_unknown"] == ["account"]
+    # which orgs ada has is unknown: null with the reason, never [] (which would say "no orgs")
+    assert doc["account"]["orgs"] is None
+    assert doc["account"]["orgs_why"] == "whoami did not list the account's orgs, so their figures are not in any total"
     assert run.code == 1, run.stderr  # partial: every source polled answered, but the orgs were not polled
     # ada bills llama-chat $1.60/h + forgotten-finetune $1.50/h + job 0097a076… $0.80/h (l4x1 priced $0.013333
     # a minute, so $0.79998/h); the orgs' part is unknown
@@ -42,7 +45,7 @@ def test_whoami_without_orgs_makes_the_orgs_unknown_not_none(fake: Callable[...,
     assert running["value"] is None and running["complete"] is False and running["missing"] == ["account"]
     assert running["at_least"] == pytest.approx(1.60 + 1.50 + 0.79998, abs=1e-6)
     text = served.run("--once", "--no-history")
-    assert "Orgs      unknown: whoami did not list them" in text.stdout
+    assert "Orgs      unknown: whoami did not list the account's orgs" in text.stdout
     assert "not in it: account unknown" in text.stdout
     guard = served.run("guard", "--no-history", "--max-cost-per-hour-usd", "100")
     assert guard.code == 5, guard.stdout  # could not check: the orgs' running cost is unknown, never "ok"

@@ -50,6 +50,7 @@ def test_the_real_shapes_are_read_without_errors_and_without_false_drift(fake: C
     assert not [p for p in paths if p.endswith("/overview")]
     assert "job_charges:ada-labs" not in doc["sources"] and doc["sources"]["job_charges:ada"]["status"] == "ok"
     assert {o["name"]: o["plan"] for o in doc["account"]["orgs"]} == {o.name: o.plan for o in served.hub.scenario.orgs}
+    assert doc["account"]["orgs_why"] is None  # listed by whoami: known
     # Statement and compute rows (they do not depend on hfmon's clock): nothing drifts, nothing is unpriced.
     compute = [c for c in doc["crosscheck"] if not c["item"].startswith(("inference", "total inference"))]
     assert compute and {c["status"] for c in compute} == {"ok"}, [c for c in compute if c["status"] != "ok"]
