@@ -76,7 +76,10 @@ def settled(rows: Sequence[LedgerRow], sessions: Mapping[str, SessionSettled],
             session_sizes: Mapping[str, int]) -> Total[Decimal]:
     """What HF settled for the sessions of `rows`; `session_sizes` counts every ledger row of each session."""
     mine = Counter(r.session_id for r in rows if r.session_id is not None)
-    billable = Counter(r.session_id for r in rows if r.session_id is not None and r.outcome is Outcome.OK)
+    # HF bills every request its router answered 2xx/3xx, whole or cut short (hf-api.md 3.6), so a session is settled
+    # once HF has reported as many as it may bill (`cost_part`): counting only whole answers would call a session
+    # final while a cut-short request's cost is still to come. An answer 4xx/5xx or none is never billed.
+    billable = Counter(r.session_id for r in rows if r.session_id is not None and cost_part(r) is not None)
     parts: list[tuple[str, Decimal | None]] = []
     for sid, count in sorted(mine.items()):
         if count < session_sizes.get(sid, count):

@@ -105,6 +105,28 @@ async def test_the_cross_check_compares_settled_and_estimated_per_model() -> Non
     assert (waiting.status.value, waiting.billed_usd) == ("pending", D("0.00026"))
 
 
+async def test_a_session_is_settled_only_once_its_cut_short_requests_are_reported_too() -> None:
+    # sC: one whole answer ($0.00018 estimated) and one the router answered 200 and then broke off: HF bills both
+    # (2xx), so HF reporting one request settled is not the session's final cost; a 500 in it is never waited for
+    cut = replace(BASE, at=NOW - timedelta(minutes=2), status=200, outcome=Outcome.BAD_RESPONSE, prompt_tokens=None,
+                  completion_tokens=None, estimated_usd=None, session_id="sC")
+    failed = replace(BASE, at=NOW - timedelta(minutes=1), status=503, outcome=Outcome.HTTP_ERROR, prompt_tokens=None,
+                     completion_tokens=None, estimated_usd=None, session_id="sC")
+    rows = (replace(BASE, session_id="sC"), cut, failed)
+
+    async def settled_in_the_hour(reported: SessionSettled) -> dict[str, Any]:
+        report, _ = await poll_report(demo_scenario(), NOW, history=History(ledger=rows, settled=(reported,)))
+        [hour] = [w for w in report_document(report)["inference"]["proxy"]["windows"] if w["window"] == "1h"]
+        [qwen] = hour["by_model"]
+        settled: dict[str, Any] = qwen["settled_usd"]
+        return settled
+
+    one = await settled_in_the_hour(SessionSettled("sC", 1, D("0.00018"), NOW))
+    assert one == total(None, 0.00018, ["pending:sessions not settled yet"])  # not $0.00018 as if final
+    both = await settled_in_the_hour(SessionSettled("sC", 2, D("0.00043"), NOW))
+    assert both == total(0.00043, 0.00043, [])  # the two billable ones reported: settled, the 503 not waited for
+
+
 def test_the_last_hour_over_time_in_five_minute_steps_adds_up() -> None:
     from hfmon.costs.ledger import proxy_usage
 
