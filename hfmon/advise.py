@@ -9,7 +9,7 @@ import argparse
 import json
 import sys
 
-from hfmon.exitcodes import ExitCode, exit_code_of
+from hfmon.exitcodes import ExitCode, advise_exit_code, exit_code_of
 
 DESCRIPTION = """\
 Poll once and list what would cost less: endpoints that cannot scale to zero, long scale-to-zero and sleep
@@ -30,8 +30,9 @@ examples:
                                    the dashboard's Advisor screen gathers it as the demo runs)
 
 exit codes:
-  0  every source answered
-  1  partial data: some source failed; findings cover what was read
+  0  every source answered and something was checked
+  1  partial: some source failed, or a listing the advisor judges by was not read (the token may not read it),
+     or nothing could be checked; findings cover what was read
   2  usage or configuration error
   3  authentication: no token, an unusable token, or the token was rejected
   4  nothing reachable: no source answered
@@ -47,24 +48,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Poll once, advise, print, and return the exit code."""
     from hfmon.advice.jsondoc import advice_document
-    from hfmon.advice.text import render_advice
+    from hfmon.advice.text import render_advice, summary_line
     from hfmon.advice.whatif import what_if
     from hfmon.headless import explain, poll_command
 
     report, _ = poll_command(args)
-    code = exit_code_of(report)
-    if code in (ExitCode.AUTH, ExitCode.UNREACHABLE):
-        print(f"hfmon: {explain(code, report)}", file=sys.stderr)
-        return code
+    polled = exit_code_of(report)
+    if polled in (ExitCode.AUTH, ExitCode.UNREACHABLE):
+        print(f"hfmon: {explain(polled, report)}", file=sys.stderr)
+        return polled
     advice = report.advice
     if advice is None:  # the Monitor advises on every poll: this is a bug, not a state to hide
         raise RuntimeError("the poll's Report carries no advice")
+    code = advise_exit_code(report, advice)
     bills = what_if(report, advice)
     if getattr(args, "json", False):
         json.dump(advice_document(advice, bills), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(render_advice(advice, bills))
-    if code:
-        print(f"hfmon: {explain(code, report)}", file=sys.stderr)
+    if polled:
+        print(f"hfmon: {explain(polled, report)}", file=sys.stderr)
+    elif code:  # every source answered, but the advice does not cover all: say what it left out
+        left_out = (f"not checked: {', '.join(advice.unchecked)} (the token may not read it)" if advice.unchecked
+                    else summary_line(advice))
+        print(f"hfmon: {left_out}", file=sys.stderr)
     return code

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TYPE_CHECKING
 
 from hfmon.errors import AuthError, ConfigError, HfmonError, NoTokenError
 from hfmon.report import Health, Report
+
+if TYPE_CHECKING:  # `hfmon once` never imports the advisor
+    from hfmon.advice.model import Advice
 
 
 class ExitCode(IntEnum):
@@ -30,6 +34,18 @@ def exit_code_for(error: HfmonError) -> int:
 def exit_code_of(report: Report) -> int:
     """The exit code for a finished poll: the Report's health, as a number."""
     return _BY_HEALTH[report.health]
+
+
+def advise_exit_code(report: Report, advice: Advice) -> int:
+    """`hfmon advise`'s exit code: the poll's, and partial (1) where every source answered but a listing the advisor
+    judges by was not read (the token may not read it) or nothing could be checked: never success over what was
+    not looked at."""
+    from hfmon.advice.model import Outcome
+
+    code = exit_code_of(report)
+    if code == ExitCode.OK and (advice.unchecked or advice.outcome is Outcome.NOTHING_CHECKED):
+        return ExitCode.PARTIAL
+    return code
 
 
 _BY_HEALTH = {Health.OK: ExitCode.OK, Health.PARTIAL: ExitCode.PARTIAL, Health.UNREACHABLE: ExitCode.UNREACHABLE,

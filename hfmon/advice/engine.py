@@ -7,7 +7,9 @@ partial (`unknown:<resource>`), never $0.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -58,7 +60,9 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
     index = HistoryIndex(history)
     found: list[Finding | None] = []
     not_judged: list[tuple[str, str]] = []
+    checked: Counter[tuple[str, str]] = Counter()
     for row in report.endpoints:
+        checked[row.endpoint.namespace, "endpoint"] += 1
         changes = index.changes_of("endpoint", row.endpoint.id)
         if models is not None:
             sizing = oversized(row, models.get(row.endpoint.repository or ""), catalog, settings,
@@ -76,6 +80,7 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
             not_judged.append((s.namespace, f"space {s.id}: not judged: its stage, hardware and sleep time are "
                                             "unknown (listed without its runtime)"))
             continue
+        checked[s.namespace, "space"] += 1
         gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
         changes = index.changes_of("space", s.id)
         found += [no_sleep_time(space_row, gpu, settings),
@@ -85,8 +90,16 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
                       changes, history, settings, now, so_far_usd=so_far(space_row.cost),
                       unknown_why=None if space_row.cost.granted is not None else MAYBE_GRANTED)]
     found += storage_findings(report.storage, catalog.bundled.storage_private_usd_per_tb_month)
+    for ns in report.storage.by_namespace:
+        if ns.private_bytes is not None and ns.private_limit_bytes is not None:
+            checked[ns.namespace, "storage"] += 1
+        elif ns.private_bytes is not None:
+            not_judged.append((ns.namespace, f"storage {ns.namespace}: not compared with the plan: its private "
+                                             "storage limit is unknown"))
     found += job_findings(report.jobs)
-    by_provider, provider_notes = provider_findings(report, history, settings)
+    checked.update((row.job.namespace, "job") for row in report.jobs)
+    by_provider, provider_notes, models_judged = provider_findings(report, history, settings)
+    checked.update((ns, "model") for ns in models_judged)
     found += by_provider
     not_judged += provider_notes
     findings = sorted((f for f in found if f is not None),
@@ -98,7 +111,19 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
     scheduled = scheduled_costs(report.scheduled_jobs or (), now)
     return Advice(now, tuple(findings), total_saving(findings, unchecked), scheduled, unchecked,
                   pace_warnings(report), tuple(not_judged), settings.hours_per_month,
-                  report.scheduled_jobs_missing)
+                  report.scheduled_jobs_missing, tuple((ns, kind, n) for (ns, kind), n in checked.items()))
+
+
+def advice_in(advice: Advice, namespace: str | None) -> Advice:
+    """The advice on one namespace (None: all of them): its findings and their total, what was judged and not,
+    and the listings not read there (or account-wide, as `account`: which namespaces there are)."""
+    if namespace is None:
+        return advice
+    findings = tuple(f for f in advice.findings if f.namespace == namespace)
+    unchecked = tuple(name for name in advice.unchecked if name.partition(":")[2] in ("", namespace))
+    return replace(advice, findings=findings, total_usd_month=total_saving(findings, unchecked), unchecked=unchecked,
+                   not_judged=tuple(n for n in advice.not_judged if n[0] == namespace),
+                   checked=tuple(c for c in advice.checked if c[0] == namespace))
 
 
 def best_per_resource(findings: list[Finding] | tuple[Finding, ...]) -> dict[str, Finding]:

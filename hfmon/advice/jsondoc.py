@@ -1,6 +1,9 @@
 """`hfmon advise --json`: the advice as one versioned JSON document. Pure; formats only.
 
 Money is USD as numbers (micro-dollar), `null` when unknown (never 0); totals are objects as in `hfmon once --json`.
+`outcome` says whether anything was found, or nothing in all or part of what was read, or nothing could be checked;
+`checked` counts what the rules judged, `not_checked` names the listings not read, `not_judged` the resources read
+but not judged (version 1 with fields added: `outcome`, `checked`).
 """
 
 from __future__ import annotations
@@ -34,7 +37,8 @@ def _bill(b: BillWhatIf) -> dict[str, Any]:
 def advice_document(advice: Advice, bills: tuple[BillWhatIf, ...]) -> dict[str, Any]:
     """The advice and the what-if bill as a JSON-ready dict."""
     return {"advice_schema_version": ADVICE_SCHEMA_VERSION, "generated_at": when(advice.generated_at),
-            "hours_per_month": number(advice.hours_per_month), "total_saving_usd_month": total(advice.total_usd_month),
+            "hours_per_month": number(advice.hours_per_month), "outcome": advice.outcome.value,
+            "total_saving_usd_month": total(advice.total_usd_month),
             "findings": [_finding(f) for f in advice.findings],
             "what_if": [_bill(b) for b in bills],
             "scheduled_next_month": [{"namespace": s.namespace, "job_id": s.job_id, "schedule": s.schedule,
@@ -45,5 +49,6 @@ def advice_document(advice: Advice, bills: tuple[BillWhatIf, ...]) -> dict[str, 
                       "spent_usd": usd(w.spent_usd), "projected_usd": usd(w.projected_usd),
                       "breaks_at": when(w.breaks_at), "within_usd_per_day": usd(w.within_usd_per_day)}
                      for w in advice.pace],
+            "checked": [{"namespace": ns, "kind": kind, "count": n} for ns, kind, n in advice.checked],
             "not_checked": list(advice.unchecked),
             "not_judged": [{"namespace": ns, "note": note} for ns, note in advice.not_judged]}

@@ -21,6 +21,15 @@ if TYPE_CHECKING:
     from hfmon.advice.pace import PaceWarning
 
 
+class Outcome(StrEnum):
+    """What the advice says of the account as a whole: the one rule the text, the JSON and the exit code follow."""
+
+    FOUND = "savings_found"  # at least one finding
+    NONE_FOUND = "none_found"  # every listing read and every resource in it judged: nothing would cost less
+    NONE_FOUND_IN_PART = "none_found_in_part"  # nothing in what was judged; some listing unread or resource not judged
+    NOTHING_CHECKED = "nothing_checked"  # no resource judged: listings unread, all not judged, or none listed
+
+
 class Confidence(StrEnum):
     """How hfmon knows a finding's saving."""
 
@@ -86,3 +95,30 @@ class Advice:
     not_judged: tuple[tuple[str, str], ...] = ()  # (namespace, what a rule could not judge and why)
     hours_per_month: Decimal = HOURS_PER_MONTH  # the month every saving in $/month is counted in
     scheduled_missing: tuple[str, ...] = ()  # scheduled-Job listings not read: their next month is unknown
+    checked: tuple[tuple[str, str, int], ...] = ()  # (namespace, kind, how many) the rules judged (`CHECKED_KINDS`)
+
+    @property
+    def judged(self) -> int:
+        """How many resources the rules judged (a namespace's storage counts as one)."""
+        return sum(n for _, _, n in self.checked)
+
+    @property
+    def outcome(self) -> Outcome:
+        """Found, none found (in all or in part of the account), or nothing could be checked: never "all clear"
+        over listings that were not read or resources that were not judged."""
+        if self.findings:
+            return Outcome.FOUND
+        if not self.judged:
+            return Outcome.NOTHING_CHECKED
+        return Outcome.NONE_FOUND_IN_PART if self.unchecked or self.not_judged else Outcome.NONE_FOUND
+
+    def checked_by_kind(self) -> dict[str, int]:
+        """How many resources of each kind were judged, in `CHECKED_KINDS` order (kinds with none left out)."""
+        counts = dict.fromkeys(CHECKED_KINDS, 0)
+        for _, kind, n in self.checked:
+            counts[kind] += n
+        return {kind: n for kind, n in counts.items() if n}
+
+
+CHECKED_KINDS = ("endpoint", "space", "job", "storage", "model")
+"""What the rules judge: Endpoints, Spaces, Jobs, a namespace's storage, models requested through `hfmon proxy`."""

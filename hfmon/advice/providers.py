@@ -50,26 +50,34 @@ def _namespaces(history: History, report: Report) -> dict[str, str]:
     return {model: "+".join(sorted(names)) for model, names in seen.items()}
 
 
-def provider_findings(report: Report, history: History,
-                      settings: AdvisorSettings) -> tuple[list[Finding], list[tuple[str, str]]]:
-    """(findings, not judged) of the models requested through `hfmon proxy` this period."""
+def _judged(report: Report, history: History) -> tuple[Decimal, list[tuple[CheaperElsewhere, str]]]:
+    """(hours of the period so far, each model requested through `hfmon proxy` with its namespace); none without
+    a period to judge in."""
     proxy = report.proxy
     period = proxy.window("period") if proxy is not None else None
     if proxy is None or period is None:
-        return [], []
+        return Decimal(0), []
     hours = seconds(period.end - period.start) / 3600
     if hours <= 0:
-        return [], []
+        return hours, []
     owners = _namespaces(history, report)
+    user = report.account.name if report.account is not None else ""
+    return hours, [(c, owners.get(c.model, user)) for c in proxy.cheaper]
+
+
+def provider_findings(report: Report, history: History,
+                      settings: AdvisorSettings) -> tuple[list[Finding], list[tuple[str, str]], list[str]]:
+    """(findings, not judged, the namespace of each model judged) of the models requested through `hfmon proxy`
+    this period."""
+    hours, models = _judged(report, history)
     findings: list[Finding] = []
     notes: list[tuple[str, str]] = []
-    for c in proxy.cheaper:
-        ns = owners.get(c.model, report.account.name if report.account is not None else "")
+    for c, ns in models:
         found = _cheaper_provider(c, ns, hours, settings.hours_per_month, notes)
         findings += [found] if found is not None else []
         missed = _cheapest_missed(c, ns, hours, settings.hours_per_month)
         findings += [missed] if missed is not None else []
-    return findings, notes
+    return findings, notes, [ns for _, ns in models]
 
 
 def _tokens(c: CheaperElsewhere, hours: Decimal) -> str:

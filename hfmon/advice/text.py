@@ -9,9 +9,9 @@ from __future__ import annotations
 import textwrap
 from decimal import Decimal
 
-from hfmon.advice.model import Advice, Finding
+from hfmon.advice.model import Advice, Finding, Outcome
 from hfmon.advice.whatif import BillWhatIf
-from hfmon.format import MISSING, missing_note, money, money_total, stamp
+from hfmon.format import MISSING, counted, missing_note, money, money_total, stamp
 from hfmon.report import Total
 from hfmon.scrub import scrub
 
@@ -31,17 +31,40 @@ def finding_saving(f: Finding) -> str:
     return "one-off, " + UNKNOWN_SAVING if f.one_off_usd is None else f"one-off {money(f.one_off_usd)}"
 
 
+CHECKED_NOUNS = {"endpoint": "Endpoints", "space": "Spaces", "job": "jobs", "model": "models through hfmon proxy"}
+
+
+def checked_text(advice: Advice) -> str:
+    """What the rules judged: "3 Endpoints, 5 Spaces, 12 jobs, storage of 2 namespaces"."""
+    return ", ".join(f"storage of {counted(n, 'namespaces')}" if kind == "storage" else counted(n, CHECKED_NOUNS[kind])
+                     for kind, n in advice.checked_by_kind().items())
+
+
+def _not_judged(advice: Advice) -> str:
+    return f"not judged: {len(advice.not_judged)} (below)" if advice.not_judged else ""
+
+
 def summary_line(advice: Advice) -> str:
-    """One line: "$1,840.00/month of savings found (5 findings)", partial totals as "at least"."""
+    """One line: "$1,840.00/month of savings found (5 findings)", partial totals as "at least"; without findings,
+    what was checked and what was not (`Advice.outcome`): never "no savings" over what was not looked at."""
+    outcome = advice.outcome
+    unchecked = f"not checked: {', '.join(advice.unchecked)}" if advice.unchecked else ""
+    if outcome is Outcome.NOTHING_CHECKED:
+        why = "; ".join(part for part in (unchecked.replace("not checked", "not read", 1), _not_judged(advice))
+                        if part) or "the listings read hold no Endpoint, Space, job or storage to judge"
+        return f"Nothing could be checked: {why}"
+    if outcome is Outcome.NONE_FOUND:
+        return f"No savings found (checked: {checked_text(advice)})"
+    if outcome is Outcome.NONE_FOUND_IN_PART:
+        rest = "; ".join(part for part in (unchecked, _not_judged(advice)) if part)
+        return f"No savings found in what was checked ({checked_text(advice)}); {rest}"
     n = len(advice.findings)
-    if not n:
-        return "No savings found" + (f" (not checked: {', '.join(advice.unchecked)})" if advice.unchecked else "")
     total = advice.total_usd_month
     unknown = sum(1 for name in total.missing if name.startswith("unknown:"))
     head = f"{money_total(total)}/month of savings found" if total.known is not None else "Savings found"
     head = head[:1].upper() + head[1:]
     extra = f", {unknown} of unknown size" if unknown else ""
-    extra += f"; not checked: {', '.join(advice.unchecked)}" if advice.unchecked else ""
+    extra += f"; {unchecked}" if unchecked else ""
     return f"{head} ({n} finding{'s' if n != 1 else ''}{extra})"
 
 
@@ -106,7 +129,7 @@ def render_advice(advice: Advice, bills: tuple[BillWhatIf, ...]) -> str:
                          f"spent, {money(w.projected_usd)} by the period's end; breaks{when}; within it: at most "
                          f"{money(w.within_usd_per_day)}/day from now")
     if advice.not_judged:
-        out += ["", "Not judged (hfmon never guesses a size)"]
+        out += ["", "Not judged (hfmon never guesses a size, a limit or a price)"]
         for _, note in advice.not_judged:
             out += textwrap.wrap(scrub(note), WIDTH, initial_indent="   ", subsequent_indent="     ")
     if advice.unchecked:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from hfmon import format as fmt
-from hfmon.advice import Finding, total_saving
+from hfmon.advice import Finding
+from hfmon.advice.engine import advice_in
+from hfmon.advice.model import Outcome
 from hfmon.advice.text import finding_saving, summary_line
 from hfmon.scrub import scrub
 from hfmon.tui.rows import Tones, in_namespace, toned
@@ -54,10 +54,8 @@ def summary_text(state: ViewState) -> Text:
     advice = state.report.advice
     if advice is None:
         return Text(NO_ADVICE, style=t.get("muted", ""))
-    findings = [f for f in advice.findings if in_namespace(f.namespace, state.namespace)]
-    shown = advice if state.namespace is None else replace(advice, findings=tuple(findings),
-                                                           total_usd_month=total_saving(findings, advice.unchecked))
-    tone = "accent" if findings else "good"
+    shown = advice_in(advice, state.namespace)
+    tone = {Outcome.FOUND: "accent", Outcome.NONE_FOUND: "good"}.get(shown.outcome, "warn")
     return Text(summary_line(shown), style=t.get(tone, ""))
 
 
