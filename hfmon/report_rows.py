@@ -3,7 +3,7 @@ costed at (re-exported by `hfmon.report`, where front ends find them)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
@@ -26,6 +26,18 @@ class Price:
 
     usd_per_hour: Decimal  # per replica
     source: PriceSource
+    as_of: str = field(default="", compare=False)  # a bundled price: its table's date (`bundled.json` as_of)
+
+
+def price_note(source: PriceSource | None, as_of: str = "") -> str | None:
+    """What a figure says of the price it rests on when that is not Hugging Face's live price (None when it is,
+    or when there is no price): the one wording of hfmon's fallback price layers."""
+    if source is PriceSource.BUNDLED:
+        dated = f", dated {as_of}" if as_of else ""
+        return f"priced from hfmon's bundled table{dated}"
+    if source is PriceSource.OVERRIDE:
+        return "priced from your price override (config file)"
+    return None
 
 
 @slot_init

@@ -72,7 +72,7 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
         found += [cannot_scale_to_zero(row, settings), idle_timeout_tail(row, history, changes, settings, now),
                   forgotten("endpoint", row.endpoint.id, row.endpoint.namespace, row.cost.cost_per_hour_usd,
                             row.cost.replicas, changes, history, settings, now, row.endpoint.updated_at,
-                            so_far(row.cost))]
+                            so_far(row.cost), price=row.cost.price)]
     for space_row in report.spaces:
         s = space_row.space
         hardware = s.hardware or s.requested_hardware
@@ -88,8 +88,10 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
                   None if space_row.cost.granted else forgotten(
                       "space", s.id, s.namespace, space_row.cost.cost_per_hour_usd, space_row.cost.replicas,
                       changes, history, settings, now, so_far_usd=so_far(space_row.cost),
-                      unknown_why=None if space_row.cost.granted is not None else MAYBE_GRANTED)]
-    found += storage_findings(report.storage, catalog.bundled.storage_private_usd_per_tb_month)
+                      unknown_why=None if space_row.cost.granted is not None else MAYBE_GRANTED,
+                      price=space_row.cost.price)]
+    found += storage_findings(report.storage, catalog.bundled.storage_private_usd_per_tb_month,
+                              catalog.bundled.storage_as_of)
     for ns in report.storage.by_namespace:
         if ns.private_bytes is not None and ns.private_limit_bytes is not None:
             checked[ns.namespace, "storage"] += 1

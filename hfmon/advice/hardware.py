@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from hfmon.advice.model import AdvisorSettings, Confidence, Finding, HowToApply
+from hfmon.advice.model import AdvisorSettings, Confidence, Finding, HowToApply, priced_by
 from hfmon.advice.rules import ENDPOINT_IDLE, ENDPOINTS_API, so_far
 from hfmon.format import counted, per_hour
 from hfmon.modelinfo import ModelWeights
@@ -109,10 +109,10 @@ def oversized(row: EndpointRow, weights: ModelWeights | None, catalog: Catalog, 
             continue
         price = catalog.endpoint(c.vendor, c.instance_type, c.instance_size, region=c.region, namespace=e.namespace)
         if c.gpu_memory_gb * GB >= need and price is not None and price.usd_per_hour < cost.price.usd_per_hour:
-            fitting.append((price.usd_per_hour, c.gpu_memory_gb, c.instance_type, c.instance_size, c))
+            fitting.append((price.usd_per_hour, c.gpu_memory_gb, c.instance_type, c.instance_size, c, price))
     if not fitting:
         return Sizing()
-    alt_price, alt_memory, *_, alt = min(fitting)
+    alt_price, alt_memory, *_, alt, alt_price_of = min(fitting, key=lambda f: f[:4])
     now_price = cost.price.usd_per_hour
     replica_hours, confidence, pace = _replica_hours_month(row, period_hours, settings.hours_per_month)
     saving = month = None
@@ -137,7 +137,8 @@ def oversized(row: EndpointRow, weights: ModelWeights | None, catalog: Catalog, 
         "oversized_hardware", e.namespace, name,
         f"move it to {_hw(alt)} ({_gb(alt_memory)}, {per_hour(alt_price)}) from {hardware} "
         f"({_gb(current.gpu_memory_gb)}, {per_hour(now_price)})",
-        saving, assumption, confidence, tuple(evidence), _apply(e.namespace, e.name, alt), month, so_far(cost)))
+        saving, assumption, confidence, tuple(evidence), _apply(e.namespace, e.name, alt), month, so_far(cost),
+        **priced_by(cost.price, alt_price_of)))
 
 
 def _replica_hours_month(row: EndpointRow, period_hours: Decimal,

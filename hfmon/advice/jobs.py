@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from statistics import median
 
-from hfmon.advice.model import Confidence, Finding, HowToApply
+from hfmon.advice.model import Confidence, Finding, HowToApply, priced_by
 from hfmon.format import duration, money
 from hfmon.report import JobRow
 
@@ -69,7 +69,8 @@ def job_findings(rows: Sequence[JobRow]) -> list[Finding]:
                 HowToApply(f"hf jobs logs {job.id} --namespace {job.namespace}",
                            "the Jobs page of the namespace: the run's logs",
                            f"GET {HUB_API}/jobs/{job.namespace}/{job.id}/logs"),
-                recurring=False, one_off_usd=None if cost is None else cost.quantize(Decimal("0.000001"))))
+                recurring=False, one_off_usd=None if cost is None else cost.quantize(Decimal("0.000001")),
+                **priced_by(row.cost.price)))
             continue
         same = [ran[o.job.id] or 0 for o in finished if o is not row and o.job.namespace == job.namespace
                 and o.job.command == job.command and o.job.docker_image == job.docker_image and job.command]
@@ -88,5 +89,5 @@ def job_findings(rows: Sequence[JobRow]) -> list[Finding]:
                 f"{money(extra)} earlier" if extra is not None else "sooner (saving unknown: its flavor is unpriced)"),
             Confidence.MEASURED, (f"{job.flavor} job ran {duration(seconds)}", f"median of {len(same)} other runs of "
                                   f"{job.docker_image} {' '.join(job.command)}: {duration(int(usual))}"),
-            _rerun(row, int(cap)), recurring=False, one_off_usd=extra))
+            _rerun(row, int(cap)), recurring=False, one_off_usd=extra, **priced_by(row.cost.price)))
     return out

@@ -3,7 +3,9 @@
 Money is USD as numbers (micro-dollar), `null` when unknown (never 0); totals are objects as in `hfmon once --json`.
 `outcome` says whether anything was found, or nothing in all or part of what was read, or nothing could be checked;
 `checked` counts what the rules judged, `not_checked` names the listings not read, `not_judged` the resources read
-but not judged (version 1 with fields added: `outcome`, `checked`).
+but not judged. A finding's `price_source` is the catalog layer its figures were priced from (the least sure
+of its prices), `price_as_of` a bundled table's date, `price_note` the same in words (null when live).
+(Version 1 with fields added: `outcome`, `checked`, `price_source`, `price_as_of`, `price_note`.)
 """
 
 from __future__ import annotations
@@ -23,7 +25,9 @@ def _finding(f: Finding) -> dict[str, Any]:
             "confidence": f.confidence.value, "evidence": list(f.evidence),
             "apply": {"cli": f.apply.cli, "web": f.apply.web, "api": f.apply.api},
             "cost_usd_month": usd(f.cost_usd_month), "so_far_usd": usd(f.so_far_usd), "recurring": f.recurring,
-            "one_off_usd": usd(f.one_off_usd)}
+            "one_off_usd": usd(f.one_off_usd),
+            "price_source": f.price_source.value if f.price_source else None, "price_as_of": f.price_as_of or None,
+            "price_note": f.price_note}
 
 
 def _bill(b: BillWhatIf) -> dict[str, Any]:
@@ -42,7 +46,9 @@ def advice_document(advice: Advice, bills: tuple[BillWhatIf, ...]) -> dict[str, 
             "findings": [_finding(f) for f in advice.findings],
             "what_if": [_bill(b) for b in bills],
             "scheduled_next_month": [{"namespace": s.namespace, "job_id": s.job_id, "schedule": s.schedule,
-                                      "month": when(s.month), "runs": s.runs, "max_usd": usd(s.max_usd)}
+                                      "month": when(s.month), "runs": s.runs, "max_usd": usd(s.max_usd),
+                                      "price_source": s.price_source.value if s.price_source else None,
+                                      "price_as_of": s.price_as_of or None, "price_note": s.price_note}
                                      for s in advice.scheduled],
             "scheduled_next_month_missing": list(advice.scheduled_missing),
             "pace": [{"namespace": w.namespace, "budget": w.budget, "limit_usd": usd(w.limit_usd),

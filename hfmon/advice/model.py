@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hfmon.advisor_settings import HOURS_PER_MONTH as HOURS_PER_MONTH  # re-exported: the advisor's public names
 from hfmon.advisor_settings import AdvisorSettings as AdvisorSettings
-from hfmon.report import Total
+from hfmon.report import Price, PriceSource, Total
+from hfmon.report_rows import price_note
 
 if TYPE_CHECKING:
     from hfmon.advice.pace import PaceWarning
@@ -35,6 +36,19 @@ class Confidence(StrEnum):
 
     MEASURED = "measured"  # from the resource's observed history (state changes hfmon recorded)
     JUDGED = "judged"  # from its settings alone, under the stated assumption
+
+
+def priced_by(*prices: Price | None) -> dict[str, Any]:
+    """A Finding's `price_source` and `price_as_of` from the prices its figures rest on: the least sure of them
+    (bundled, then an override, then live), so that a saving one bundled price went into says so."""
+    known = [p for p in prices if p is not None]
+    if not known:
+        return {}
+    weakest = min(known, key=lambda p: _SURE[p.source])
+    return {"price_source": weakest.source, "price_as_of": weakest.as_of}
+
+
+_SURE = {PriceSource.BUNDLED: 0, PriceSource.OVERRIDE: 1, PriceSource.LIVE: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +77,18 @@ class Finding:
     so_far_usd: Decimal | None = None  # what it cost this period so far (recomputed, else billed); None: unknown
     recurring: bool = True  # False: about one past run (a job): `one_off_usd`, not a monthly saving
     one_off_usd: Decimal | None = None  # what that run cost beyond what it needed; None: unknown
+    price_source: PriceSource | None = None  # the catalog layer its figures were priced from; None: no price
+    price_as_of: str = ""  # a bundled price: its table's date
+
+    @property
+    def price_note(self) -> str | None:
+        """Where its price came from when not Hugging Face's live catalog (`price_note`), else None."""
+        return price_note(self.price_source, self.price_as_of)
+
+    @property
+    def basis(self) -> str:
+        """What its saving rests on, and where its price came from when that was not the live catalog."""
+        return self.assumption if self.price_note is None else f"{self.assumption}; {self.price_note}"
 
     @property
     def key(self) -> str:
@@ -80,6 +106,13 @@ class ScheduledCost:
     runs: int | None  # None: the schedule is not one hfmon can count
     month: datetime  # the first instant of the month counted
     max_usd: Decimal | None  # None: unpriced flavor or uncountable schedule
+    price_source: PriceSource | None = None  # the catalog layer its flavor was priced from; None: unpriced
+    price_as_of: str = ""  # a bundled price: its table's date
+
+    @property
+    def price_note(self) -> str | None:
+        """Where its flavor's price came from when not Hugging Face's live catalog (`price_note`), else None."""
+        return price_note(self.price_source, self.price_as_of)
 
 
 @dataclass(frozen=True, slots=True)

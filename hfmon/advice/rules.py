@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.advice.idle import Window, idle_tails, unchanged_since, watched
-from hfmon.advice.model import AdvisorSettings, Confidence, Finding, HowToApply
+from hfmon.advice.model import AdvisorSettings, Confidence, Finding, HowToApply, priced_by
 from hfmon.format import counted, per_hour
 from hfmon.history import History, StateChange
 from hfmon.report import EndpointRow, Price, ResourceCost, SpaceRow
@@ -71,7 +71,7 @@ def cannot_scale_to_zero(row: EndpointRow, settings: AdvisorSettings) -> Finding
         (f"min replica {e.min_replica}: {e.min_replica} × {per_hour(_price(cost.price))} billed every hour",
          f"state {e.state}, {counted(cost.replicas, 'replicas')} billed now"),
         scale_to_zero_apply(e.namespace, e.name, target),
-        month, so_far(cost))
+        month, so_far(cost), **priced_by(cost.price))
 
 
 def so_far(cost: ResourceCost) -> Decimal | None:
@@ -139,7 +139,7 @@ def idle_timeout_tail(row: EndpointRow, history: History, changes: Sequence[Stat
                    f"endpoint {e.id} › Settings › Autoscaling: scale to zero after {target} min",
                    f"PUT {ENDPOINTS_API}/{e.namespace}/{e.name} {{\"compute\": {{\"scaling\": "
                    f"{_json({'scaleToZeroTimeout': target})}}}}}"),
-        so_far_usd=so_far(row.cost))
+        so_far_usd=so_far(row.cost), **priced_by(row.cost.price))
 
 
 def sleep_apply(space_id: str, seconds: int) -> HowToApply:
@@ -169,7 +169,7 @@ def no_sleep_time(row: SpaceRow, gpu: bool, settings: AdvisorSettings) -> Findin
                    saving, assumption, Confidence.JUDGED,
                    (f"no sleep time: {cost.replicas} × {hardware} at {per_hour(_price(cost.price))} "
                     "billed every hour", f"stage {s.stage}"),
-                   sleep_apply(s.id, target), month, so_far(cost))
+                   sleep_apply(s.id, target), month, so_far(cost), **priced_by(cost.price))
 
 
 def long_sleep_time(row: SpaceRow, gpu: bool, history: History, changes: Sequence[StateChange],
@@ -191,7 +191,7 @@ def long_sleep_time(row: SpaceRow, gpu: bool, history: History, changes: Sequenc
     return Finding("long_sleep_time", s.namespace, f"space {s.id}",
                    f"sleep after {_minutes(target)} instead of {_minutes(s.sleep_time_s)}",
                    saving, assumption, confidence, (f"sleep time {_minutes(s.sleep_time_s)} on {hardware}", *evidence),
-                   sleep_apply(s.id, target), so_far_usd=so_far(cost))
+                   sleep_apply(s.id, target), so_far_usd=so_far(cost), **priced_by(price))
 
 
 MAYBE_GRANTED = "its hardware may be granted (no statement line for it)"
@@ -201,9 +201,9 @@ MAYBE_GRANTED = "its hardware may be granted (no statement line for it)"
 def forgotten(kind: str, resource_id: str, namespace: str, per_hour_now: Decimal | None, replicas: int | None,
               changes: Sequence[StateChange], history: History, settings: AdvisorSettings, now: datetime,
               updated_at: datetime | None = None, so_far_usd: Decimal | None = None,
-              unknown_why: str | None = None) -> Finding | None:
+              unknown_why: str | None = None, price: Price | None = None) -> Finding | None:
     """A resource billed now that nothing has changed for `forgotten_days` while history watched it (`unknown_why`:
-    why its $/h is unknown, when it is not the lack of a price)."""
+    why its $/h is unknown, when it is not the lack of a price; `price`: what its $/h was priced at)."""
     if not replicas or (per_hour_now is not None and per_hour_now <= 0):
         return None
     last = unchanged_since(changes)
@@ -229,7 +229,7 @@ def forgotten(kind: str, resource_id: str, namespace: str, per_hour_now: Decimal
                    saving, assumption, Confidence.MEASURED,
                    (f"billed now ({per_hour(per_hour_now)}, {counted(replicas, 'replicas')}) and unchanged for "
                     f"{idle_days:.1f} days (since {last:%b %d %H:%M} UTC)",),
-                   apply, saving, so_far_usd)
+                   apply, saving, so_far_usd, **priced_by(price))
 
 
 

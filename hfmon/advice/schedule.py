@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from hfmon.advice.model import ScheduledCost
+from hfmon.advice.model import ScheduledCost, priced_by
 from hfmon.report import ScheduledJobRow
 
 ALIASES = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@midnight": "0 0 * * *", "@weekly": "0 0 * * 0",
@@ -90,5 +90,5 @@ def scheduled_costs(rows: Sequence[ScheduledJobRow], now: datetime) -> tuple[Sch
             most = Decimal(0)  # no run, whatever the price
         elif runs is not None and row.max_run_usd is not None:
             most = row.max_run_usd * runs
-        out.append(ScheduledCost(job.namespace, job.id, job.schedule, runs, start, most))
+        out.append(ScheduledCost(job.namespace, job.id, job.schedule, runs, start, most, **priced_by(row.price)))
     return tuple(out)

@@ -6,13 +6,14 @@ from decimal import Decimal
 
 from hfmon.advice.model import Confidence, Finding, HowToApply
 from hfmon.format import money, size
-from hfmon.report import Storage
+from hfmon.report import PriceSource, Storage
 
 TB = 10**12
 
 
-def storage_findings(storage: Storage, usd_per_tb_month: Decimal) -> list[Finding]:
-    """One finding per namespace whose private storage is above its plan's private limit."""
+def storage_findings(storage: Storage, usd_per_tb_month: Decimal, as_of: str) -> list[Finding]:
+    """One finding per namespace whose private storage is above its plan's private limit, priced from the bundled
+    storage table (dated `as_of`: HF publishes no live storage price)."""
     out = []
     for ns in storage.by_namespace:
         if ns.private_bytes is None or ns.private_limit_bytes is None or ns.private_bytes <= ns.private_limit_bytes:
@@ -35,11 +36,11 @@ def storage_findings(storage: Storage, usd_per_tb_month: Decimal) -> list[Findin
             "storage_above_plan", ns.namespace, f"storage {ns.namespace}",
             f"bring private storage under the plan ({size(excess)} to free): delete, move or make public {names}",
             saving, f"billed in whole TB: from {whole_tb} TB above the plan ({money(saving)}/month) to none "
-                    "(bundled price, below the first volume tier)",
+                    "(below the first volume tier)",
             Confidence.MEASURED, evidence,
             HowToApply(f"hf repos delete {first.id} --type {first.type}" if first else "hf repos ls",
                        "Settings › Storage (of the user or org): the repositories by size",
                        f"DELETE https://huggingface.co/api/repos/delete {{\"name\": \"{first.id}\", "
                        f"\"type\": \"{first.type}\"}}" if first else "GET https://huggingface.co/api/settings/repositories"),
-            saving))
+            saving, price_source=PriceSource.BUNDLED, price_as_of=as_of))
     return out

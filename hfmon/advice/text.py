@@ -76,7 +76,7 @@ def _wrap(label: str, text: str) -> list[str]:
 def _finding(i: int, f: Finding) -> list[str]:
     out = [f"{i}. {scrub(f.resource)}: {finding_saving(f)} ({f.confidence.value})"]
     out += _wrap("change", scrub(f.change))
-    out += _wrap("because", scrub(f.assumption))
+    out += _wrap("because", scrub(f.basis))
     for e in f.evidence:
         out += _wrap("evidence", scrub(e))
     out += [f"   hf:        {scrub(f.apply.cli)}"] if f.apply.cli else []  # some changes have no `hf` command
@@ -121,6 +121,8 @@ def render_advice(advice: Advice, bills: tuple[BillWhatIf, ...]) -> str:
             runs = MISSING if s.runs is None else str(s.runs)
             job = f"{scrub(s.namespace)}/{scrub(s.job_id)[:8]}"
             out.append(f"   {job:<28}{scrub(s.schedule):<16}{runs:>5} runs  {money(s.max_usd, missing='unknown'):>12}")
+            if s.price_note and s.max_usd:  # a price that is not the live one went into the figure: say which
+                out += textwrap.wrap(s.price_note, WIDTH, initial_indent=" " * 6, subsequent_indent=" " * 6)
     if advice.pace:
         out += ["", "Spend pace against budgets (at the current pace, before the period ends)"]
         for w in advice.pace:

@@ -141,12 +141,12 @@ class Catalog:
     def space(self, flavor: str) -> Price | None:
         """Hourly price per replica of a Spaces hardware flavor, or None if unpriced."""
         return _pick(self.overrides.spaces.get(flavor), self.live_spaces.get(flavor),
-                     self.bundled.spaces.prices.get(flavor))
+                     self.bundled.spaces.prices.get(flavor), self.bundled.spaces.as_of)
 
     def job(self, flavor: str) -> Price | None:
         """Hourly price of a Jobs hardware flavor, or None if unpriced."""
         return _pick(self.overrides.jobs.get(flavor), self.live_jobs.get(flavor),
-                     self.bundled.jobs.prices.get(flavor))
+                     self.bundled.jobs.prices.get(flavor), self.bundled.jobs.as_of)
 
     def endpoint(self, vendor: str, instance_type: str, instance_size: str, *,
                  region: str | None = None, namespace: str | None = None) -> Price | None:
@@ -154,7 +154,7 @@ class Catalog:
         key = f"{vendor}/{instance_type}/{instance_size}"
         return _pick(self.overrides.endpoints.get(key),
                      self._live_endpoint(vendor, region, instance_type, instance_size, namespace),
-                     self.bundled.endpoints.prices.get(key))
+                     self.bundled.endpoints.prices.get(key), self.bundled.endpoints.as_of)
 
     def _live_endpoint(self, vendor: str, region: str | None, itype: str, size: str,
                        namespace: str | None) -> Decimal | None:
@@ -191,16 +191,16 @@ class Catalog:
     @property
     def zero_gpu_overage(self) -> Price:
         """ZeroGPU GPU time beyond the daily quota ($1 per 10 minutes), as an hourly price."""
-        return Price(self.bundled.zero_gpu_overage_usd_per_10_min * 6, PriceSource.BUNDLED)
+        return Price(self.bundled.zero_gpu_overage_usd_per_10_min * 6, PriceSource.BUNDLED, self.bundled.zero_gpu_as_of)
 
 
-def _pick(override: Decimal | None, live: Decimal | None, bundled: Decimal | None) -> Price | None:
+def _pick(override: Decimal | None, live: Decimal | None, bundled: Decimal | None, as_of: str) -> Price | None:
     if override is not None:
         return Price(override, PriceSource.OVERRIDE)
     if live is not None:
         return Price(live, PriceSource.LIVE)
     if bundled is not None:
-        return Price(bundled, PriceSource.BUNDLED)
+        return Price(bundled, PriceSource.BUNDLED, as_of)
     return None
 
 

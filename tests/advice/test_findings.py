@@ -173,6 +173,9 @@ async def test_private_storage_above_the_plan(scenario: Scenario) -> None:
     assert finding.resource == "storage ada"
     assert "ada/llama-3-8b-sft" in finding.change
     assert finding.apply.cli == "hf repos delete ada/llama-3-8b-sft --type model"
+    # HF publishes no live storage price: the $18 is the bundled table's, and the finding says so with its date
+    assert finding.price_note == "priced from hfmon's bundled table, dated 2026-08-22"
+    assert finding.basis.endswith("; " + finding.price_note)
 
 
 def test_cron_runs_counted_by_hand() -> None:

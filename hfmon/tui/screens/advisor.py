@@ -99,7 +99,7 @@ class AdvisorView(View):
         detail = Text()
         if f is not None:
             detail.append(f"{f.resource}: {f.change}\n", style="bold")
-            detail.append(f"{finding_saving(f)} ({f.confidence.value}): {f.assumption}\n")
+            detail.append(f"{finding_saving(f)} ({f.confidence.value}): {f.basis}\n")
             for e in f.evidence:
                 detail.append(f"• {e}\n", style=muted)
             detail.append((f"hf   {f.apply.cli}\n" if f.apply.cli else "") + f"web  {f.apply.web}\napi  {f.apply.api}")
