@@ -107,6 +107,11 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
             assert field == {"type": ["number", "null"]} and was == {"type": "number"}
         else:  # exhausts_at was nullable already; the spend, rates and projection are known
             assert field == was, key
+    account_new, account_old = (doc["properties"]["account"]["anyOf"][1]["properties"] for doc in (new, old))
+    assert account_new.pop("orgs_why")["type"] == ["string", "null"]  # added: why the orgs are unknown
+    orgs_new, orgs_old = account_new.pop("orgs"), account_old.pop("orgs")
+    assert (orgs_new["type"], orgs_old["type"]) == (["array", "null"], "array")  # orgs whoami did not list: null
+    assert orgs_new["items"] == orgs_old["items"]
     for doc in (new, old):
         for key in ("$id", "title", "description"):
             doc.pop(key)
