@@ -364,10 +364,8 @@ timed(hfmon.monitor.Monitor, "_evaluate", "evaluate")
 if "--no-history" not in sys.argv:
     import hfmon.store.db
     store = hfmon.store.db.HistoryStore
-    timed(store, "_record" if hasattr(store, "_record") else "record", "record")  # record() and record_and_load()
+    timed(store, "record", "record")
     timed(store, "load", "load")
-    if hasattr(store, "record_and_load"):  # `hfmon once`: both, the load read while the poll is written
-        timed(store, "record_and_load", "record_and_load")
     timed(store, "close", "close")
 from hfmon.cli import main
 sys.argv = ["hfmon", "once", "--json", *sys.argv[1:]]
@@ -385,8 +383,6 @@ def history_phases(env: dict[str, str], behind: float, *, history: bool) -> dict
                            *([] if history else ["--no-history"])], env=env,
                           capture_output=True, text=True, check=False, timeout=300)
     marks: dict[str, float] = json.loads(done.stderr.strip().splitlines()[-1])
-    if "record_and_load" in marks:  # the load is what it took beyond the write (the early read ran meanwhile)
-        marks["load"] = marks.get("load", 0.0) + marks.pop("record_and_load") - marks.get("record", 0.0)
     marks["evaluate"] -= marks.get("record", 0.0) + marks.get("load", 0.0)
     return marks
 

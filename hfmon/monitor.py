@@ -183,11 +183,11 @@ class Monitor:
 
                 # the spend windows' state times summed in SQL: evaluate then need not span 30 days per resource
                 since = history_since(snapshot, now)
-                if self.figures_only:  # what the Report reads, the reading overlapping the poll's write
-                    loaded = self.store.record_and_load(snapshot, since, history_windows(snapshot, now, hourly=False),
-                                                        now, history_figures(snapshot, now))
+                self.store.record(snapshot)
+                if self.figures_only:  # what the Report reads: recent rows, and sums for the rest of the period
+                    loaded = self.store.load(since, history_windows(snapshot, now, hourly=False), now,
+                                             figures=history_figures(snapshot, now))
                 else:
-                    self.store.record(snapshot)
                     loaded = self.store.load(since, history_windows(snapshot, now), now)
                 period_start = user_period(snapshot, now).start
                 history = with_ledger(self.store, loaded, ledger_since(period_start, now),

@@ -4,9 +4,8 @@ the history."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from hfmon.costs.billing_rules import BILLED_STATES
@@ -41,25 +40,13 @@ def spent_until(moment: str) -> str:
         0)"""
 
 
-def among(ids: Collection[int] | None, column: str = "r.id") -> str:
-    """An SQL condition true for the resources whose id is in `ids` (bound as :ids, `ids_param`); all when None."""
-    return "1" if ids is None else f"{column} IN (SELECT value FROM json_each(:ids))"
-
-
-def ids_param(ids: Collection[int] | None) -> dict[str, str]:
-    """The :ids parameter `among` reads (none when every resource is wanted)."""
-    return {} if ids is None else {"ids": json.dumps(sorted(ids))}
-
-
-def window_times(conn: sqlite3.Connection, windows: Sequence[Window], now: datetime, *,
-                 ids: Collection[int] | None = None) -> WindowTimes:
+def window_times(conn: sqlite3.Connection, windows: Sequence[Window], now: datetime) -> WindowTimes:
     """Each resource's time in each recorded billed state within each window (every window ends at or before `now`).
 
     As `costs.resources.state_spans` gives it from the changes: a state lasts until the next change, the last one
     until `now` (changes at or after `now` are left out). Every resource with a change before `now` and a billed
     state recorded has an entry. Unbilled states are left out: they cost nothing and count no uptime, and summing
-    them doubled the seeks (a resource is mostly in one billed and one unbilled state). `ids`: only these
-    resources (by id), as every resource would have them.
+    them doubled the seeks (a resource is mostly in one billed and one unbilled state).
     """
     unique = tuple(dict.fromkeys(windows))
     if not unique:
@@ -68,8 +55,7 @@ def window_times(conn: sqlite3.Connection, windows: Sequence[Window], now: datet
         raise ValueError(f"windows must be non-empty and end by {now.isoformat()}: {unique!r}")
     moments = sorted({encode_time(t) for window in unique for t in window})
     billed = billed_condition("k.state", "r.kind")
-    params: dict[str, int | str] = {"now": encode_time(now), **{f"m{i}": m for i, m in enumerate(moments)},
-                                    **ids_param(ids)}
+    params = {"now": encode_time(now), **{f"m{i}": m for i, m in enumerate(moments)}}
     columns = ", ".join(spent_until(f":m{i}") for i in range(len(moments)))
     index = {m: i for i, m in enumerate(moments)}
     edges = [(window, index[encode_time(window[0])], index[encode_time(window[1])]) for window in unique]
@@ -77,7 +63,7 @@ def window_times(conn: sqlite3.Connection, windows: Sequence[Window], now: datet
     for kind, resource, state, hardware, replicas, *spent in conn.execute(f"""
         SELECT r.kind, r.resource, k.state, k.hardware, k.replicas, {columns}
         FROM resources AS r JOIN state_keys AS k ON k.resource_id = r.id
-        WHERE {billed} AND {among(ids)}
+        WHERE {billed}
           AND EXISTS (SELECT 1 FROM state_changes AS c WHERE c.resource_id = r.id AND c.at < :now)
         ORDER BY r.id, k.id
     """, params):

@@ -26,7 +26,7 @@ from hfmon.files import narrow, private_dir, private_file
 from hfmon.history import Figures, History, Span, SpanTime, StateChange, UsagePoint, Window, WindowTimes
 from hfmon.models import Snapshot
 from hfmon.store import figures as figures_read
-from hfmon.store import overlap, provider_points
+from hfmon.store import provider_points
 from hfmon.store import queries as q
 from hfmon.store.aggregates import window_times
 from hfmon.store.checkpoint import Checkpointer
@@ -177,91 +177,26 @@ class HistoryStore:
 
     def record(self, snapshot: Snapshot) -> None:
         """Append what `snapshot` adds (changed usage totals and resource states), in one transaction."""
-        self._record(snapshot)
-
-    def _record(self, snapshot: Snapshot, meanwhile: Callable[[sqlite3.Connection], None] | None = None,
-                ) -> tuple[set[int], int]:
-        """`record`; return the ids of the resources given a change, and how many rows the retention dropped after.
-        `meanwhile(conn)` runs first in the write's transaction (holding the write lock), each time it is tried."""
         at = encode_time(snapshot.taken_at)
+        points = usage_points(snapshot)
+        observed = observe(snapshot)
+        sessions = fresh_sessions(snapshot)
+        providers = provider_points.provider_sets(snapshot)
 
-        def write(conn: sqlite3.Connection) -> set[int]:
-            if meanwhile is not None:
-                meanwhile(conn)
-            points = usage_points(snapshot)  # worked out here: `meanwhile`'s work overlaps it
-            observed = observe(snapshot)
-            sessions = fresh_sessions(snapshot)
-            providers = provider_points.provider_sets(snapshot)
+        def write(conn: sqlite3.Connection) -> None:
             record_usage(conn, points, at)
             provider_points.record(conn, providers, at)  # spend per provider, for its charts over time
             record_sessions(conn, sessions, snapshot.taken_at)  # settled costs of the proxy's sessions
-            changed = record_states(conn, observed, at)
+            record_states(conn, observed, at)
             if observed.listed:  # the poll saw resources: it counts for the gaps history must allow for
                 record_poll(conn, at)
-            return changed
 
-        changed = self._run(write, tuning=(WRITE_CACHE, MAPPED))
+        self._run(write, tuning=(WRITE_CACHE, MAPPED))
         self._checkpoints.start()
         if self._loaded is not None and at <= self._loaded.mark:  # not after what was read: read it all again
             self._loaded = None
-        pruned = 0
         if self._pruned_for is None or snapshot.taken_at - self._pruned_for >= PRUNE_EVERY:
-            pruned = self.prune(snapshot.taken_at)
-        return changed, pruned
-
-    def record_and_load(self, snapshot: Snapshot, since: datetime, windows: Sequence[Window], now: datetime,
-                        figures: Figures) -> History:
-        """`record(snapshot)`, then `load(since, windows, now, figures=figures)`: the same History, sooner. From
-        SIDE_READ_FROM resources the load is read on a second connection while the poll is written, from the file as
-        it was before, and only the resources the poll changed are read again after (`store.overlap`)."""
-        start = encode_time(since)
-        side: list[SideRead[overlap.Loaded]] = []
-        version: list[int] = []  # PRAGMA data_version as the write began: it moves on another connection's commit
-
-        def early(conn: sqlite3.Connection) -> overlap.Loaded:
-            return overlap.Loaded(figures_read.read(conn, start, figures, windows, now),
-                                  *figures_read.sums(conn, start, figures, windows, now))
-
-        def before_writing(conn: sqlite3.Connection) -> None:
-            for earlier in side:  # an attempt retried: its reader's snapshot may not be this one
-                earlier.join()
-            side.clear()
-            version[:] = [conn.execute("PRAGMA data_version").fetchone()[0]]
-            try:
-                if conn.execute(q.RESOURCE_COUNT).fetchone()[0] >= SIDE_READ_FROM:
-                    side.append(SideRead(self.path, early, (f"{MAPPED[0]} = {MAPPED[1]}",), BUSY_TIMEOUT_S))
-                    side[-1].wait_started()  # its snapshot fixed before this transaction writes anything
-            except RuntimeError:  # no thread to be had: the load is read after the write
-                pass
-
-        try:
-            changed, pruned = self._record(snapshot, before_writing)
-            if not side or pruned:  # rows the early read saw may be gone
-                return self._load_figures(start, figures, windows, now)
-            try:
-                before = side[-1].result()
-            except sqlite3.Error:  # the second connection failed: read it all on this one
-                return self._load_figures(start, figures, windows, now)
-
-            def late(conn: sqlite3.Connection) -> tuple[overlap.Loaded, dict[int, tuple[str, str]], list[Any], bool]:
-                found = overlap.Loaded(figures_read.read(conn, start, figures, windows, now, changed),
-                                       *figures_read.sums(conn, start, figures, windows, now, changed))
-                runs = conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall()
-                # another process committed since this write began (a dashboard on the same file): the rows read
-                # before the write are not all current, so the patch would mix two states of the file
-                moved = [conn.execute("PRAGMA data_version").fetchone()[0]] != version
-                return found, _names(conn), runs, moved
-
-            after, names, run_rows, moved = self._run(late, "BEGIN", tuning=(MAPPED,))
-            if moved:
-                return self._load_figures(start, figures, windows, now)
-        finally:
-            for reader in side:
-                reader.join()  # never left reading
-        (usage_rows, change_rows, seen), summed, span_times = overlap.merged(before, after, changed, names)
-        usage, changes = decode_rows(usage_rows, change_rows, names)
-        return History(usage=usage, changes=changes, poll_runs=decode_runs(run_rows), window_times=summed, seen=seen,
-                       span_times=span_times, detail=False)
+            self.prune(snapshot.taken_at)
 
     def prune(self, now: datetime | None = None) -> int:
         """Drop rows older than the retention before `now` (default: the newest recorded time); return how many.

@@ -14,14 +14,14 @@ Every answer here is the one a load of every row from `since` gives, read withou
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
 from hfmon.history import Figures, Seen, Span, SpanTime, StateTime, Window, WindowTimes
 from hfmon.store import queries as q
-from hfmon.store.aggregates import among, billed_condition, ids_param, spent_until, window_times
+from hfmon.store.aggregates import billed_condition, spent_until, window_times
 from hfmon.store.extract import decode_time, encode_time
 
 # Each resource's first change as a load from :since gives it: its last one before :since, else its first after.
@@ -33,9 +33,9 @@ _FIRST = """
 _COLUMNS = "rowid, namespace, at, period_start, inference_used_usd, jobs_used_usd"  # a usage point, as `usage` reads it
 
 
-def changes(conn: sqlite3.Connection, since: int, changes_since: int, ids: Collection[int] | None = None) -> list[Any]:
+def changes(conn: sqlite3.Connection, since: int, changes_since: int) -> list[Any]:
     """(resource_id, at, state, hardware, replicas) from each resource's lower bound (module docstring), in the
-    order `queries.LOAD_CHANGES` gives (`ids`: of these resources only)."""
+    order `queries.LOAD_CHANGES` gives."""
     billed = billed_condition("m.state", "r.kind")
     return conn.execute(f"""
         WITH b AS MATERIALIZED (  -- each resource's bounds once, not again for each of its changes
@@ -43,28 +43,26 @@ def changes(conn: sqlite3.Connection, since: int, changes_since: int, ids: Colle
                    (SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = r.id AND m.at < :rows) AS before,
                    (SELECT m.at FROM state_changes AS m WHERE m.resource_id = r.id AND m.at < :rows AND NOT {billed}
                     ORDER BY m.at DESC LIMIT 1) AS down
-            FROM resources AS r WHERE {among(ids)}
+            FROM resources AS r
         )
         SELECT s.resource_id, s.at, s.state, s.hardware, s.replicas
         FROM b CROSS JOIN state_changes AS s ON s.resource_id = b.id
         WHERE b.first IS NOT NULL
           AND s.at >= MAX(b.first, MIN(COALESCE(b.before, :rows), COALESCE(b.down, b.first)))
         ORDER BY s.at, b.kind, b.resource
-    """, {"since": since, "rows": changes_since, **ids_param(ids)}).fetchall()
+    """, {"since": since, "rows": changes_since}).fetchall()
 
 
-def seen(conn: sqlite3.Connection, since: int, ids: Collection[int] | None = None) -> list[tuple[str, str, int, int]]:
-    """(kind, resource, first change, most replicas) of every resource (`ids`: of these) with a change from its
-    first on."""
+def seen(conn: sqlite3.Connection, since: int) -> list[tuple[str, str, int, int]]:
+    """(kind, resource, first change, most replicas) of every resource with a change from its first on."""
     return conn.execute(f"""
-        WITH b AS MATERIALIZED (SELECT r.id, r.kind, r.resource, {_FIRST} AS first FROM resources AS r
-                                WHERE {among(ids)})
+        WITH b AS MATERIALIZED (SELECT r.id, r.kind, r.resource, {_FIRST} AS first FROM resources AS r)
         SELECT b.kind, b.resource, b.first,
                (SELECT MAX(k.replicas) FROM state_keys AS k WHERE k.resource_id = b.id AND EXISTS (
                     SELECT 1 FROM state_changes AS m WHERE m.key_id = k.id AND m.at >= b.first))
         FROM b
         WHERE b.first IS NOT NULL
-    """, {"since": since, **ids_param(ids)}).fetchall()
+    """, {"since": since}).fetchall()
 
 
 def span_times(conn: sqlite3.Connection, since: int, spans: Sequence[Span]) -> dict[Span, SpanTime | None]:
@@ -207,24 +205,18 @@ class Read(NamedTuple):
     seen: dict[tuple[str, str], Seen]
 
 
-def read(conn: sqlite3.Connection, since: int, figures: Figures, windows: Sequence[Window], now: datetime,
-         ids: Collection[int] | None = None) -> Read:
-    """The rows of a `Figures` load, from the caller's transaction (`sums` reads the rest, on the same snapshot).
-    `ids`: the state changes and `seen` of these resources only (the usage points are all read)."""
+def read(conn: sqlite3.Connection, since: int, figures: Figures, windows: Sequence[Window], now: datetime) -> Read:
+    """The rows of a `Figures` load, from the caller's transaction (`sums` reads the rest, on the same snapshot)."""
     changes_since = max(encode_time(figures.changes_since), since)
     namespaces = [row[0] for row in conn.execute(q.NAMESPACE_NAMES)]
     points = [row[1:] for row in usage(conn, since, figures, windows, encode_time(now), namespaces)]
     found = {(kind, resource): Seen(decode_time(first), most)
-             for kind, resource, first, most in seen(conn, since, ids)}
-    return Read(points, changes(conn, since, changes_since, ids), found)
+             for kind, resource, first, most in seen(conn, since)}
+    return Read(points, changes(conn, since, changes_since), found)
 
 
 def sums(conn: sqlite3.Connection, since: int, figures: Figures, windows: Sequence[Window], now: datetime,
-         ids: Collection[int] | None = None) -> tuple[WindowTimes | None, dict[Span, SpanTime | None]]:
+         ) -> tuple[WindowTimes | None, dict[Span, SpanTime | None]]:
     """The sums of a `Figures` load: each window's time per billed state (`aggregates.window_times`) and the
-    "minutes vs history" spans (`span_times`), from the caller's transaction. `ids`: of these resources only."""
-    spans = figures.spans
-    if ids is not None:
-        names = set(conn.execute(f"SELECT kind, resource FROM resources AS r WHERE {among(ids)}", ids_param(ids)))
-        spans = tuple(span for span in spans if span[:2] in names)
-    return window_times(conn, windows, now, ids=ids) if windows else None, span_times(conn, since, spans)
+    "minutes vs history" spans (`span_times`), from the caller's transaction."""
+    return window_times(conn, windows, now) if windows else None, span_times(conn, since, figures.spans)

@@ -60,9 +60,8 @@ def _latest_states(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) ->
     return found
 
 
-def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> set[int]:
-    """Append each resource's state where it changed (or vanished from a fresh listing), refresh "last seen"; return
-    the ids of the resources given a change."""
+def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> None:
+    """Append each resource's state where it changed (or vanished from a fresh listing), refresh "last seen"."""
     changes, changed, seen = [], [], []
     latest: dict[int, int | None] = {}  # each changed resource's latest stored change (None: a new resource)
     refresh = SEEN_REFRESH // q.MICROSECOND
@@ -99,4 +98,3 @@ def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> set[
     write_changes(conn, changes, latest)
     conn.executemany(q.CHANGED_RESOURCE, changed)
     conn.executemany(q.TOUCH_RESOURCE, seen)
-    return {rid for rid, *_ in changes}

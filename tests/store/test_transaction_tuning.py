@@ -32,9 +32,9 @@ def test_a_recorded_poll_and_a_figures_load_leave_the_defaults(tmp_path: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[dict[str, int]] = []
 
-    def spy(conn: sqlite3.Connection, *args: object) -> set[int]:
+    def spy(conn: sqlite3.Connection, *args: object) -> None:
         seen.append(settings(conn))
-        return record_states(conn, *args)  # type: ignore[arg-type]  # (observed, at) as db passes them
+        record_states(conn, *args)  # type: ignore[arg-type]  # (observed, at) as db passes them
 
     monkeypatch.setattr(db, "record_states", spy)
     read = figures.read
