@@ -19,6 +19,15 @@ import httpx2
 from hfmon.api.netio_h1 import H1Connection, open_connection, request_head
 
 
+@functools.cache
+def default_tls() -> ssl.SSLContext:
+    """The verified TLS context offering HTTP/1.1 that every pool given none shares: built once per process (loading
+    the CA certificates costs about 100 ms of CPU, more than many requests), and only once an https origin needs it."""
+    context = httpx2.create_ssl_context()
+    context.set_alpn_protocols(["http/1.1"])
+    return context
+
+
 class _ResponseBody(httpx2.AsyncByteStream):
     """A response body from the pool; closing it ends the exchange and hands its connection back."""
 
@@ -52,7 +61,7 @@ class ConnectionPool:
 
     def __init__(self, ssl_context: ssl.SSLContext | None, *, max_in_flight: int, max_idle: int,
                  keepalive_expiry_s: float) -> None:
-        self._ssl_context = ssl_context  # None: the default one, built at the first https connection (`_tls`)
+        self._ssl_context = ssl_context  # None: the shared default one, at the first https connection (`_tls`)
         if ssl_context is not None:
             ssl_context.set_alpn_protocols(["http/1.1"])
         self._max_idle = max_idle
@@ -147,11 +156,10 @@ class ConnectionPool:
         return connection
 
     def _tls(self) -> ssl.SSLContext:
-        """The TLS context of every https connection, offering HTTP/1.1: built once when none was given (loading
-        the CA certificates costs more than a request), not at every connection."""
+        """The TLS context of every https connection, offering HTTP/1.1: when none was given, the process's default
+        one (`default_tls`), asked for at the first https connection: plain-http origins never build one."""
         if self._ssl_context is None:
-            self._ssl_context = httpx2.create_ssl_context()
-            self._ssl_context.set_alpn_protocols(["http/1.1"])
+            self._ssl_context = default_tls()
         return self._ssl_context
 
     async def aclose(self) -> None:

@@ -12,7 +12,6 @@ import functools
 import json
 import logging
 import math
-import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
@@ -55,10 +54,6 @@ DEFAULT_MAX_BYTES = 8 * MB
 ERROR_BODY_BYTES = 64 * 1024  # an error body is read only for its message
 OFF_LOOP_BYTES = 256_000  # ~10 ms of json + parsing: beyond that, do it off the event loop
 T = TypeVar("T")
-@functools.cache
-def _ssl_context() -> ssl.SSLContext:
-    """One verified TLS context per process (building one costs ~100 ms: do it once, not per client)."""
-    return httpx2.create_ssl_context()
 
 
 class _PageParser(Generic[T]):
@@ -131,11 +126,11 @@ class Requester:
         loop = asyncio.get_running_loop()
         if self._sender is None or self._sender_loop is not loop:
             sender, self._network = self._transport, None
-            if sender is None:  # the real network; an injected transport (the in-process fake) needs no TLS
-                from hfmon.api.netio import PoolTransport  # context (~100 ms to build), nor this module
+            if sender is None:  # the real network; an injected transport (the in-process fake) needs not this module
+                from hfmon.api.netio import PoolTransport  # (nor its TLS context: built at the first https connection)
 
                 sender = self._network = PoolTransport(
-                    _ssl_context(), max_connections=self.governor.max_in_flight + 8,
+                    max_connections=self.governor.max_in_flight + 8,
                     max_keepalive_connections=self.governor.max_in_flight)
             self._sender, self._sender_loop = sender, loop
         return self._sender

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from hfmon.api import netio
 from hfmon.api.governor import Governor
 from hfmon.api.netio import PoolTransport
-from hfmon.api.transport import Requester, _ssl_context
+from hfmon.api.transport import Requester
 from hfmon.errors import NetworkError, TimedOutError, UnavailableError
 
 TOKEN = "hf_NetioTestToken_0123456789abcdef"
@@ -168,9 +169,25 @@ async def test_tls_reaches_a_server_whose_certificate_is_trusted_and_refuses_one
             assert await trusted.get_json(base.replace("127.0.0.1", "localhost") + "/b") == {"path": "/b"}
         finally:
             await trusted.aclose()
-        system = requester(PoolTransport(_ssl_context()))  # the system's CAs: a self-signed certificate fails
+        system = requester()  # the default context, the system's CAs: a self-signed certificate fails
         try:
             with pytest.raises(NetworkError, match="cannot connect"):
                 await system.get_json(f"{base}/a")
         finally:
             await system.aclose()
+
+
+async def test_a_plain_http_origin_never_loads_the_ca_certificates(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refused() -> ssl.SSLContext:
+        raise AssertionError("a TLS context was built for a plain-http origin")
+
+    monkeypatch.setattr(netio.httpx2, "create_ssl_context", refused)
+    netio.default_tls.cache_clear()  # built by an earlier test: this one must see whether it is built
+    async with serving(Loopback(api)) as base:
+        http = requester()
+        try:
+            http.prewarm(base, 2)
+            assert await http.get_json(f"{base}/a") == {"path": "/a"}
+        finally:
+            await http.aclose()
+    netio.default_tls.cache_clear()  # never the refusing stand-in for a later test
