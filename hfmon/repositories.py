@@ -8,7 +8,7 @@ its repos' figures are unknown (None), never zero, and a namespace whose listing
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -18,6 +18,7 @@ from typing import NamedTuple
 from hfmon.figures import Total
 from hfmon.models import NamespaceData, RepoStorage
 from hfmon.models_hub import HubRepo, OrgMember
+from hfmon.ordering import sort_by_keys
 
 LISTINGS = {"model_repos": "models", "dataset_repos": "datasets", "spaces": "Spaces"}
 """The source of each repo listing, and what it lists."""
@@ -123,12 +124,17 @@ def repositories(namespaces: Iterable[NamespaceData], unknown: Iterable[str] = (
                      for r in map(of_kind.__getitem__, of_kind.keys() - listed.get(kind, set()))]
         if ns.members is not None:
             members.append(OrgMembers(ns.namespace, ns.members.value))
-    # Largest first, then most downloaded (unknown last), then by namespace, type and id: sorted key by key from
-    # the last, each sort stable, which orders as one sort by the tuple of keys does, in half the time (comparing
-    # single strings and numbers is specialised in C, comparing tuples is not)
-    rows.sort(key=itemgetter(1))
-    rows.sort(key=itemgetter(2))
-    rows.sort(key=itemgetter(0))
-    rows.sort(key=lambda r: -r.downloads if r.downloads is not None else 1)
-    rows.sort(key=lambda r: -r.storage_bytes if r.storage_bytes is not None else 1)
+    # Largest first, then most downloaded (unknown last), then by namespace, type and id
+    sizes_known = None not in map(itemgetter(4), rows)  # then largest first in C, no key function called per row
+    largest = (itemgetter(4), True) if sizes_known else (_unknown_last(itemgetter(4)), False)
+    sort_by_keys(rows, [largest, (_unknown_last(itemgetter(5)), False), (itemgetter(0), False),
+                        (itemgetter(2), False), (itemgetter(1), False)])
     return Repositories(tuple(rows), tuple(missing), tuple(members))
+
+
+def _unknown_last(count: Callable[[RepoRow], int | None]) -> Callable[[RepoRow], int]:
+    """A key putting larger counts first and unknown ones (None) last, for an ascending sort (counts are >= 0)."""
+    def key(row: RepoRow) -> int:
+        value = count(row)
+        return -value if value is not None else 1
+    return key

@@ -14,6 +14,7 @@ from hfmon.costs.credits import Period
 from hfmon.costs.crosscheck import STORAGE_PRODUCT
 from hfmon.costs.resources import FAMILY_KIND, PricedLine, compute_lines, jobs_untold, parse_product
 from hfmon.models import Endpoint, Invoice, Job, NamespaceData, RepoStorage, Snapshot, SourceResult, SourceStatus, Space
+from hfmon.ordering import sort_by_keys
 from hfmon.report import (
     UNLISTED_PREFIX,
     EndpointRow,
@@ -216,11 +217,8 @@ def storage_total(namespaces: Iterable[NamespaceData], unknown: Sequence[str]) -
             limits.append(limit)
         elif mine_private is None or mine_private > 0:
             limit_known = False
-    # largest first, then by namespace and id: key by key from the last, each sort stable (reverse=True keeps ties in
-    # order), as one sort by (-bytes, namespace, id) orders, in about half the time (50,000 repos at 20×)
-    repos.sort(key=attrgetter("id"))
-    repos.sort(key=attrgetter("namespace"))
-    repos.sort(key=attrgetter("bytes"), reverse=True)
+    # largest first, then by namespace and id
+    sort_by_keys(repos, [(attrgetter("bytes"), True), (attrgetter("namespace"), False), (attrgetter("id"), False)])
     return Storage(Total.of(private, 0), Total.of(public, 0), sum(limits) if limits and limit_known else None,
                    tuple(repos), tuple(by_namespace))
 
