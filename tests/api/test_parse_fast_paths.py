@@ -70,6 +70,15 @@ def test_a_registered_secret_is_masked_wherever_it_sits() -> None:
     assert scrub(secret[:-1]) == secret[:-1]  # shorter than every secret: left as it is
 
 
+def test_every_registered_secret_is_masked_in_a_listing_not_only_the_first() -> None:
+    first, second = "first-secret-of-the-listing-test", "second-secret-of-the-listing-test"
+    register_secret(first)
+    register_secret(second)
+    for secret in (first, second):
+        row = {"id": f"a/{secret}", "type": "model", "visibility": "private", "storage": 1}
+        assert parse_repos([row], "a")[0].id == f"a/{MASK}"
+
+
 @given(st.one_of(st.integers(min_value=-(10**20), max_value=10**20), st.floats(allow_nan=False, allow_infinity=False),
                  st.just("12"), st.booleans(), st.none()))
 def test_a_repository_size_is_what_the_decimal_path_gives(size: object) -> None:
