@@ -66,3 +66,15 @@ def test_a_stream_without_a_buffer_gets_text() -> None:
     out = io.StringIO()
     write_document({"name": "Zoë", "n": 1}, out)
     assert json.loads(out.getvalue()) == {"name": "Zoë", "n": 1}
+
+
+@pytest.mark.parametrize(("amount", "written"), [
+    ("0", "0.0"), ("-0", "-0.0"), ("0E-9", "0.0"), ("-0.0000004", "-0.0"), ("1.5", "1.5"), ("1.500000000", "1.5"),
+    ("0.0000015", "2e-6"), ("0.0000025", "2e-6"), ("-3.1234565", "-3.123456"), ("12345678.1234567", "12345678.123457")])
+def test_an_amount_is_written_rounded_to_the_micro_dollar_half_even_its_sign_kept(amount: str, written: str) -> None:
+    from decimal import Decimal
+
+    from hfmon.jsonout import usd
+
+    for _ in range(2):  # the second time from what the first rounded
+        assert encode_document({"usd": usd(Decimal(amount))}) == b'{\n  "usd": ' + written.encode() + b"\n}\n"
