@@ -19,7 +19,8 @@ from hfmon.models import Endpoint, Job, Space
 from hfmon.report import Credits, CreditsBurn, Report, ResourceCost, ResourceGroupSpend, SpendIn, Total
 
 # 7: credits whose included amount is unknown are an entry with what depends on it null, and `why`; invoices and
-# scheduled_jobs are null when nothing was read, with `invoices_missing` and `scheduled_jobs_missing`;
+# scheduled_jobs are null when nothing was read, with `invoices_missing` and `scheduled_jobs_missing`; then likewise
+# resource_groups (with `resource_groups_missing`: the sources of the orgs whose groups are unknown);
 # 6: storage bytes are totals, not_broken_down may be null, namespaces_unknown and crosscheck_unchecked;
 # 5: repositories (downloads, likes, storage, last change) and org members; 4: the proxy ledger's figures
 # (inference.by_model, inference.proxy); 3: windows; 2: totals are objects that say what is missing (1 printed
@@ -137,7 +138,8 @@ def report_document(report: Report) -> dict[str, Any]:
                    "jobs_usd": usd(sp.jobs_usd), "storage_usd": usd(sp.storage_usd), "other_usd": usd(sp.other_usd),
                    "total_usd": total(sp.total_usd)}
                   for sp in report.spend],
-        "resource_groups": [_group(g) for g in report.resource_groups],
+        "resource_groups": [_group(g) for g in report.resource_groups] if report.resource_groups is not None else None,
+        "resource_groups_missing": list(report.resource_groups_missing),
         "scheduled_jobs": [{"namespace": s.job.namespace, "id": s.job.id, "schedule": s.job.schedule,
                             "suspended": s.job.suspended, "next_run_at": when(s.job.next_run_at),
                             "last_run_at": when(s.job.last_run_at), "flavor": s.job.flavor,

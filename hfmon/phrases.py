@@ -1,11 +1,12 @@
-"""Sentences about credits that the text output and the dashboard share, so both say the same thing. Pure."""
+"""Sentences about credits and resource groups that the text output and the dashboard share, so both say the same
+thing. Pure."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from hfmon import format as fmt
-from hfmon.report import Credits
+from hfmon.report import Credits, Report
 
 
 def when(moment: datetime) -> str:
@@ -93,3 +94,22 @@ def fell_short(c: Credits) -> str | None:
     if c.fell_usd <= 0 or c.fell_since is None:
         return None
     return f"fell {fmt.money(c.fell_usd)} since {c.fell_since:%H:%M} (settled lower)"
+
+
+def groups_unknown(report: Report, namespace: str | None = None) -> str:
+    """`resource groups of acme unknown (not read: group list, group usage)`: the orgs (of `namespace`; None: all)
+    whose resource groups were read from neither source, the orgs past three counted; "" when none."""
+    unread: dict[str, list[str]] = {}  # org ("": a namespaces_unknown source such as `account`) -> what was not read
+    for name in report.resource_groups_missing:
+        kind, _, org = name.partition(":")
+        if namespace is None or org in ("", namespace):
+            unread.setdefault(org, []).append(fmt.SOURCE_WORDS.get(kind, kind))
+    unknown = unread.pop("", [])
+    whose: dict[str, list[str]] = {}  # what was not read -> whose
+    for org, kinds in unread.items():
+        whose.setdefault(", ".join(kinds), []).append(org)
+    words = [f"resource groups of {', '.join(orgs[:3])}{f' and {len(orgs) - 3} more' if len(orgs) > 3 else ''} "
+             f"unknown (not read: {kinds})" for kinds, orgs in whose.items()]
+    if unknown:  # which orgs there are is unknown
+        words.append(f"resource groups unknown ({', '.join(f'{kind} unknown' for kind in unknown)})")
+    return " · ".join(words)

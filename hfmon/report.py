@@ -175,7 +175,9 @@ class Report:
     flags_unchecked: tuple[str, ...] = ()  # sources that could raise a flag and were not read this poll
     gpu_hours_missing: tuple[str, ...] = ()  # statements not read: their GPU hours are not in gpu_hours_by_hardware
     meter_rows: tuple[MeterRow, ...] = ()  # running_cost_per_hour_usd by namespace and kind; they sum to it exactly
-    resource_groups: tuple[ResourceGroupSpend, ...] = ()  # Enterprise orgs: each group's spend against its limits
+    # Team and Enterprise orgs: each group's spend against its limits; None: no org's groups were read
+    resource_groups: tuple[ResourceGroupSpend, ...] | None = ()
+    resource_groups_missing: tuple[str, ...] = ()  # sources of the orgs whose groups are unknown; namespaces_unknown
     # the current period's invoice per namespace whose statement was read; None: no statement was read
     invoices: tuple[Invoice, ...] | None = ()
     invoices_missing: tuple[str, ...] = ()  # statements not read (and namespaces_unknown): their invoices unknown

@@ -171,9 +171,10 @@ def _no_limits(g: ResourceGroupSpend) -> str:
 
 
 def _groups(report: Report, paint: _Paint) -> list[str]:
-    """Resource groups (Enterprise orgs): this month's spend, then each limit with how much of it is used."""
+    """Resource groups (Team and Enterprise orgs): this month's spend, then each limit with how much of it is used;
+    then the orgs whose groups are unknown, and why."""
     lines = []
-    for i, g in enumerate(report.resource_groups):
+    for i, g in enumerate(report.resource_groups or ()):
         title = f"{paint('Groups', 'bold')}    " if i == 0 else " " * 10
         limits = []
         for lim in sorted(g.limits or (), key=lambda lim: -(lim.used_pct if lim.used_pct is not None else -1)):
@@ -183,6 +184,9 @@ def _groups(report: Report, paint: _Paint) -> list[str]:
         name = f"{g.namespace}/{g.name}" if g.id is not None else f"{g.namespace} {g.name}"
         lines += _packed(f"{title}{name} {money(g.total_usd, missing=MISSING)} this month",
                          limits if limits or g.id is None else [_no_limits(g)], indent=12)
+    if unknown := phrases.groups_unknown(report):
+        head = "Groups    " if not lines else " " * 10
+        lines += [paint(line, "yellow") for line in textwrap.wrap(head + unknown, WIDTH, subsequent_indent=" " * 12)]
     return lines
 
 

@@ -92,12 +92,19 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     for key in ("invoices_missing", "scheduled_jobs_missing"):  # added: the sources those lists were not read from
         assert new["properties"].pop(key)["items"] == {"type": "string"}
         new["required"].remove(key)
+    # added later, and not required: documents written by version 7 before it stay valid
+    assert new["properties"].pop("resource_groups_missing")["items"] == {"type": "string"}
+    assert "resource_groups_missing" not in new["required"]
     for key in ("invoices", "scheduled_jobs"):  # an unread list is null, never [] ("there are none")
         assert new["properties"].pop(key)["oneOf"] == [old["properties"].pop(key), {"type": "null"}]
-    limits_new = new["properties"]["resource_groups"]["items"]["properties"]["limits"]
-    limits_old = old["properties"]["resource_groups"]["items"]["properties"]["limits"]
+    groups_new, null = new["properties"].pop("resource_groups")["oneOf"]  # no org's groups read: null, never []
+    groups_old = old["properties"].pop("resource_groups")
+    assert null == {"type": "null"}
+    limits_new = groups_new["items"]["properties"]["limits"]
+    limits_old = groups_old["items"]["properties"]["limits"]
     assert limits_new.pop("type") == [limits_old.pop("type"), "null"]  # a group's unread limits are null
     assert limits_new.pop("description").startswith("null: the group's limits could not be read")
+    assert groups_new == groups_old
     credits_new, credits_old = new["$defs"].pop("credits"), old["$defs"].pop("credits")
     assert credits_new["properties"].pop("why")["type"] == ["string", "null"]
     assert credits_new["required"] == [*credits_old["required"], "why"]

@@ -44,7 +44,7 @@ def pace_warnings(report: Report) -> tuple[PaceWarning, ...]:
             within = (c.limit_usd - c.used_usd) / days_left if days_left > 0 else Decimal(0)
             out.append(PaceWarning(c.namespace, "Inference Providers spending limit", c.limit_usd, c.used_usd,
                                    c.projected_period_usd, c.limit_hit_at, within.quantize(Decimal("0.01"))))
-    for g in report.resource_groups:
+    for g in report.resource_groups or ():
         if g.period is None:
             continue
         end = _month_end(g.period)

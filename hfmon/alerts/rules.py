@@ -145,7 +145,7 @@ def up_too_long(report: Report, hours: Decimal) -> list[Reading]:
 def group_limits(report: Report, near_pct: Decimal) -> list[Reading]:
     """Each resource group limit: crossed when the Report says it is near or over (at `limit_near_pct`)."""
     out = []
-    for group in report.resource_groups:
+    for group in report.resource_groups or ():
         for lim in group.limits or ():
             subject = f"{group.namespace}/{group.name} {lim.product}"
             outcome = {"near": Outcome.CROSSED, "over": Outcome.CROSSED, "ok": Outcome.OK}.get(lim.state,

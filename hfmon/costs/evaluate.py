@@ -153,7 +153,8 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
     over_time = () if history.ledger is None else provider_spend(history.provider_points, now,
                                                                  user_period(snapshot, now).start)
     acc.crosscheck.sort(key=lambda c: (not c.item.startswith("total"), c.item))
-    groups = group_rows(ordered, config.alerts)
+    unknown = namespaces_unknown(snapshot)
+    groups, groups_missing = group_rows(ordered, config.alerts, unknown)
     flags = (flagging.credit_flags(acc.credits, config.alerts)
              + flagging.endpoint_flags(acc.endpoints, index.changes_of, config.alerts, now)
              + flagging.space_flags(acc.spaces, acc.space_gpu, index.changes_of, config.alerts, now)
@@ -161,9 +162,8 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
              + flagging.unknown_stage_flags([*(r.endpoint for r in acc.endpoints), *(r.space for r in acc.spaces),
                                              *(r.job for r in acc.jobs)])
              + flagging.zero_gpu_flags(snapshot.zero_gpu.value, catalog.zero_gpu_overage)
-             + group_flags(groups))
+             + group_flags(groups or ()))
     meter = meter_rows(snapshot, acc.endpoints, acc.spaces, acc.jobs)
-    unknown = namespaces_unknown(snapshot)
     invoices, invoices_missing = invoices_read(ordered, unknown)
     scheduled, scheduled_missing = scheduled_rows(ordered, catalog, unknown)
     return Report(
@@ -194,7 +194,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         credits_unknown=tuple(acc.credits_unknown.values()),
         meter_rows=meter,
         gpu_hours_missing=invoices_missing,
-        resource_groups=groups,
+        resource_groups=groups, resource_groups_missing=groups_missing,
         proxy=proxy,
         provider_spend=over_time,
         scheduled_jobs=scheduled, scheduled_jobs_missing=scheduled_missing,

@@ -1,8 +1,11 @@
-"""Resource-group spend this month against each group's spend limits (Enterprise orgs), and their flags. Pure.
+"""Resource-group spend this month against each group's spend limits (Team and Enterprise orgs), and their flags. Pure.
 
 HF reports usage per group (`usage-by-resource-group`) including a remainder row for resources in no group, and
 spend limits per group (`resource-groups`): `total` and per product. A group's `total` spend is the sum of the
 products HF limits (Inference Providers, Spaces, Endpoints, Jobs); a spend nobody reported is unknown, never $0.
+
+Every org is asked (an org's plan does not rule groups out: see `collect`); an org whose groups were read from
+neither source has no rows and is named as missing, never shown as an org without groups.
 
 - `resource_group_limit_near`: spend at `alerts.limit_near_pct`% (default 90) of a limit.
 - `resource_group_limit_hit`: spend at or over a limit (HF's Jobs API names RESOURCE_GROUP_LIMIT as a reason it
@@ -72,14 +75,23 @@ def _row(namespace: str, group: ResourceGroup | None, used: ResourceGroupUsage |
         limits=None if group_id is not None and group is None and not limits_read else tuple(limits))
 
 
-def group_rows(namespaces: Sequence[NamespaceData], alerts: Alerts) -> tuple[ResourceGroupSpend, ...]:
-    """Every readable resource group with its spend and limits, per namespace, then HF's remainder row."""
+def group_rows(namespaces: Sequence[NamespaceData], alerts: Alerts,
+               unknown: Sequence[str] = ()) -> tuple[tuple[ResourceGroupSpend, ...] | None, tuple[str, ...]]:
+    """Every readable resource group with its spend and limits, per namespace, then HF's remainder row; and the
+    sources of the namespaces whose groups are unknown (neither source read), after the `unknown` namespaces. The
+    rows are None when no namespace's groups were read: () would say there are none."""
     out: list[ResourceGroupSpend] = []
+    missing, read = list(unknown), False
     for ns in namespaces:
         groups_src, usage_src = ns.resource_groups, ns.resource_group_usage
+        polled = [s for s in (groups_src, usage_src) if s is not None]
+        if polled and all(s.value is None for s in polled):
+            missing += [s.name for s in polled]
+            continue
+        read = read or bool(polled)
         groups = list(groups_src.value or ()) if groups_src is not None else []
         usage = _latest(usage_src.value or ()) if usage_src is not None else []
-        if not groups and not usage:
+        if not groups and all(u.id is None for u in usage):  # no group: HF's remainder row alone is the whole org
             continue
         by_id = {u.id: u for u in usage if u.id is not None}
         usage_known = usage_src is not None and usage_src.value is not None
@@ -89,7 +101,7 @@ def group_rows(namespaces: Sequence[NamespaceData], alerts: Alerts) -> tuple[Res
             out.append(_row(ns.namespace, group, used if usage_known else None, alerts))
         out += [_row(ns.namespace, None, u, alerts, limits_read) for u in usage if u.id is not None and u.id in by_id]
         out += [_row(ns.namespace, None, u, alerts) for u in usage if u.id is None]
-    return tuple(out)
+    return (None if missing and not read else tuple(out)), tuple(missing)
 
 
 def group_flags(rows: Sequence[ResourceGroupSpend]) -> list[Flag]:

@@ -100,7 +100,7 @@ def _report(out: _Families, account: str, report: Report) -> None:
                   "sum(hfmon_spend_usd{product=\"inference\",source=\"billed\"}).", p, provider.cost_usd)
         out.gauge("hfmon_inference_provider_requests", "Inference Providers requests this period by provider.",
                   p, provider.requests)
-    for group in report.resource_groups:
+    for group in report.resource_groups or ():
         for limit in group.limits or ():
             g = {**a, "namespace": group.namespace, "group": group.name, "product": limit.product}
             out.gauge("hfmon_resource_group_limit_usd", "A resource group's spend limit this month.", g,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from hfmon import format as fmt
+from hfmon import phrases
 from hfmon.costs.windows import WINDOWS
 from hfmon.report import Report
 from hfmon.repositories import LISTINGS
@@ -43,9 +44,12 @@ def namespace_detail(report: Report, namespace: str, tones: Tones) -> Text:
         line(text, "spending limit", fmt.money(credits.limit_usd, missing="none"))
         line(text, "projected this period", fmt.money(credits.projected_period_usd))
         line(text, "period", f"{fmt.day(credits.period_start)} – {fmt.day(credits.period_end)}")
-    groups = [g for g in report.resource_groups if g.namespace == namespace]
-    if groups:
+    groups = [g for g in report.resource_groups or () if g.namespace == namespace]
+    unread = phrases.groups_unknown(report, namespace)
+    if groups or unread:
         section(text, "Resource groups this month")
+        if unread:
+            text.append(f"\n  {unread}", style=tones.get("warn", ""))
         for g in groups:
             limits = ", ".join(f"{lim.product} {fmt.money(lim.limit_usd)} ({fmt.percent(lim.used_pct)})"
                                for lim in g.limits or ()) or ("limits unknown (not read)" if g.limits is None

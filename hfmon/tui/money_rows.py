@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from hfmon import format as fmt
+from hfmon import phrases
 from hfmon.figures import Total
 from hfmon.report import Report, ResourceCost
 from hfmon.tui.rows import Tones, in_namespace, money_cell, num_cell
@@ -84,7 +85,7 @@ def spend_rows(report: Report, ns: str | None, window: str = "period", tones: To
 def group_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
     """Each resource group's spend this month against its most used limit (Enterprise orgs)."""
     out: list[Row] = []
-    for g in report.resource_groups:
+    for g in report.resource_groups or ():
         if ns is not None and g.namespace != ns:
             continue
         worst = max(g.limits or (), key=lambda lim: lim.used_pct if lim.used_pct is not None else Decimal(-1),
@@ -100,6 +101,17 @@ def group_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
         out.append((f"{g.namespace}/{g.id or ''}", (cell(name), money_cell(g.total_usd, missing=fmt.MISSING),
                                                       limit, used)))
     return out
+
+
+def groups_unread(report: Report, ns: str | None, tones: Tones) -> tuple[Cell, ...] | None:
+    """The groups table's last row when the resource groups of an org (of `ns`) were not read: whose, and why; None
+    when every org's were."""
+    note = phrases.groups_unknown(report, ns)
+    if not note:
+        return None
+    warn = tones.get("warn", "")
+    return (Cell(note, (PINNED,), warn), Cell(fmt.UNKNOWN, (1, fmt.UNKNOWN), warn, True), blank_cell(True),
+            blank_cell(True))
 
 
 def scheduled_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:

@@ -6,12 +6,13 @@ from dataclasses import replace
 from decimal import Decimal as D
 from typing import Any
 
+from hfmon import phrases
 from hfmon.config import Config
 from hfmon.costs.evaluate import evaluate
 from hfmon.history import History
 from hfmon.models import ResourceGroup, ResourceGroupUsage, SourceResult, SourceStatus
 from hfmon.report import Report
-from tests.costs.builders import at, missing, namespace, ok, snapshot
+from tests.costs.builders import account, at, missing, namespace, ok, snapshot
 
 MONTH = at(1)
 
@@ -77,3 +78,50 @@ def test_only_the_latest_month_counts_and_orgs_without_groups_show_none() -> Non
     r = report(group_usage=(older, *USAGE))
     assert next(g for g in r.resource_groups if g.name == "research").total_usd == D("92.5")
     assert report(groups=None, group_usage=None).resource_groups == ()
+
+
+def org_with(name: str, groups: Any, group_usage: Any) -> Any:
+    """An org whose resource-group sources gave these values (a SourceResult as is)."""
+    def source(kind: str, value: Any) -> Any:
+        return value if isinstance(value, SourceResult) else ok(f"{kind}:{name}", value)
+    return replace(namespace(name, "org"), resource_groups=source("resource_groups", groups),
+                   resource_group_usage=source("resource_group_usage", group_usage))
+
+
+def test_groups_read_from_neither_source_are_unknown_never_none() -> None:
+    r = report(groups=missing("resource_groups:acme"),
+               group_usage=missing("resource_group_usage:acme", SourceStatus.NO_ACCESS))
+    assert r.resource_groups is None  # () would say acme has no resource groups
+    assert r.resource_groups_missing == ("resource_groups:acme", "resource_group_usage:acme")
+    assert phrases.groups_unknown(r) == "resource groups of acme unknown (not read: group list, group usage)"
+    assert {"resource_groups:acme", "resource_group_usage:acme"} <= set(r.flags_unchecked)
+
+
+def test_one_org_unread_leaves_the_others_groups_and_names_it() -> None:
+    beta = org_with("beta", missing("resource_groups:beta"), missing("resource_group_usage:beta"))
+    acme = org_with("acme", GROUPS, USAGE)
+    r = evaluate(snapshot(acme, beta, acct=account(orgs=("acme", "beta"))), History(), Config(), at(20))
+    assert r.resource_groups is not None
+    assert [(g.namespace, g.name) for g in r.resource_groups] == [
+        ("acme", "research"), ("acme", "prod"), ("acme", "(not in a group)")]
+    assert r.resource_groups_missing == ("resource_groups:beta", "resource_group_usage:beta")
+    assert phrases.groups_unknown(r, "acme") == ""  # acme's own view has nothing unknown
+    assert phrases.groups_unknown(r, "beta") == phrases.groups_unknown(r) == (
+        "resource groups of beta unknown (not read: group list, group usage)")
+
+
+def test_an_org_without_groups_shows_no_row_not_hfs_remainder_alone() -> None:
+    # a Team org asked for its groups: none listed, HF's remainder row holds all of its usage
+    r = report(groups=(), group_usage=(usage(None, None, inference="7.25", spaces="3"),))
+    assert r.resource_groups == () and r.resource_groups_missing == ()
+    # its listing unread and no group in its usage: still no group, and its limits were never needed
+    r = report(groups=missing("resource_groups:acme"), group_usage=(usage(None, None, spaces="3"),))
+    assert r.resource_groups == () and r.resource_groups_missing == ()
+
+
+def test_orgs_whoami_did_not_list_make_the_groups_unknown() -> None:
+    alice = namespace("alice")
+    acct = replace(account(orgs=()), orgs=None)  # whoami without its list of orgs
+    r = evaluate(snapshot(alice, acct=acct), History(), Config(), at(20))
+    assert r.resource_groups is None and r.resource_groups_missing == ("account",)
+    assert phrases.groups_unknown(r) == "resource groups unknown (account unknown)"

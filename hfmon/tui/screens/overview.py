@@ -93,10 +93,13 @@ class OverviewView(View):
                                             "monthly)")
         fill(spend_panel, self.query_one("#spend", KeyedTable), money_rows.spend_rows(r, ns, state.window, state.tones),
              rows.panel_badge(r, "credits", ns, state.now), "namespaces")
-        groups_panel = self.query_one("#groups-panel", Panel)
-        groups_panel.display = bool(r.resource_groups)
-        fill(groups_panel, self.query_one("#groups", KeyedTable), money_rows.group_rows(r, ns, state.tones),
-             rows.panel_badge(r, "groups", ns, state.now), "groups")
+        groups_panel, groups = self.query_one("#groups-panel", Panel), self.query_one("#groups", KeyedTable)
+        groups_panel.display = bool(r.resource_groups) or bool(r.resource_groups_missing)  # unread: say so
+        unread = money_rows.groups_unread(r, ns, state.tones)
+        fill(groups_panel, groups, money_rows.group_rows(r, ns, state.tones),
+             rows.panel_badge(r, "groups", ns, state.now), "groups", unread)
+        if unread is not None and not groups.filter_text:  # the groups of an org unread: a count is a lower bound
+            groups_panel.note(f"at least {fmt.counted(n, 'groups')}" if (n := groups.total_rows) else "groups unknown")
         scheduled = self.query_one("#scheduled-panel", Panel)
         scheduled.display = bool(r.scheduled_jobs)
         fill(scheduled, self.query_one("#scheduled", KeyedTable), money_rows.scheduled_rows(r, ns, state.tones),
