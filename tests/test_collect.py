@@ -40,7 +40,7 @@ async def test_a_full_poll_fills_every_source() -> None:
     assert {s.name: s.status for s in snap.sources()} == {name: SourceStatus.OK for name in [
         "account", "spaces_hardware", "jobs_hardware", "router_prices", "zero_gpu",
         "job_charges:alice",  # the user only: HF has no org route for per-job charges
-        "members:acme",  # orgs only
+        "members:acme", "resource_groups:acme", "resource_group_usage:acme",  # orgs only (Team orgs too)
         *(f"{kind}:{ns}" for ns in ("alice", "acme") for kind in (
             "billing", "statement", "sessions", "endpoints", "endpoint_catalog", "spaces", "jobs", "storage",
             # models: the sizes of the models its Endpoints serve; model_repos, dataset_repos: the Hub's listings
@@ -143,7 +143,7 @@ async def test_no_billing_permission_only_affects_billing() -> None:
     hub.override(r"/billing/|/zero-gpu/", httpx2.Response(403, json={"error": f"forbidden for {TOKEN}"}))
     col, _ = collector(hub)
     snap = await col.poll()
-    billing_kinds = ("billing", "statement", "job_charges", "sessions", "live")
+    billing_kinds = ("billing", "statement", "job_charges", "sessions", "live", "resource_group_usage")
     for s in snap.sources():
         if s.name.split(":")[0] in billing_kinds or s.name == "zero_gpu":
             assert (s.status, s.http_status, s.value) == (SourceStatus.NO_ACCESS, 403, None), s.name

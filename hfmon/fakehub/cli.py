@@ -41,7 +41,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     s.add_argument("--endpoints", type=int, default=8)
     s.add_argument("--jobs", type=int, default=7)
     s.add_argument("--repos", type=int, default=12)
-    s.add_argument("--orgs", type=int, default=2, help="1: ada-labs (Enterprise; Team with --plan team); "
+    s.add_argument("--orgs", type=int, default=2, help="1: ada-labs (Enterprise, or Team with --plan team; "
+                   "with resource groups either way); "
                    "2: + an Enterprise org without billing access")
     s.add_argument("--requests-per-minute", type=float, default=0.7, help="current Inference Providers traffic")
     s.add_argument("--plan", choices=("free", "pro", "team", "enterprise"), default="pro")

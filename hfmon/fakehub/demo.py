@@ -290,12 +290,12 @@ def demo_scenario(seed: int = 0, *, spaces: int = 13, endpoints: int = 8, jobs: 
                     latency_ms=latency_ms, jitter_ms=jitter_ms, settle_delay_s=settle_delay_s,
                     rate_limit_quota=rate_limit_quota, faults=faults or Faults(),
                     scheduled_jobs=tuple(j for j in scheduled if j.namespace in (user.name, team)))
-    return _with_groups(scn, seed, team) if org_list[0].plan == "enterprise" else scn
+    return _with_groups(scn, seed, team)  # Team or Enterprise: both may have groups (groups.PLANS_WITH_GROUPS)
 
 
 def _with_groups(scn: Scenario, seed: int, team: str) -> Scenario:
-    """The Enterprise org's resource groups: `research` just under its total spend limit at the start (93%),
-    `production` with room under its total, Endpoints and Inference Providers limits; the rest in no group."""
+    """The first org's resource groups (Team or Enterprise): `research` just under its total spend limit at the start
+    (93%), `production` with room under its total, Endpoints and Inference Providers limits; the rest in no group."""
     team_jobs = {j.id for j in scn.jobs if j.namespace == team}
     plan = {"research": ("near", frozenset({f"{team}/video-gen", f"{team}/qwen-finetune-v2", *team_jobs})),
             "production": ("roomy", frozenset({f"{team}/qwen-prod", f"{team}/reranker", f"{team}/rag-service",

@@ -5,7 +5,8 @@ gets the same faults whatever the rates are. Schema drift rewrites JSON bodies: 
 third enum field (`stage`, `state`, `status`, `type` of a repo), an extra field in every object (a new, empty
 group in a statement's `usage`, whose values the spec allows only as arrays), and the
 optional fields listed in OPTIONAL removed (among them usage-v2's `includedNanoUsd` and `jobs.usedMicroUsd`, which
-real payloads may omit: hf-api.md 0.5). Billing routes add their own drift (see routes_billing.route).
+real payloads may omit: hf-api.md 0.5, and whoami's `orgs[].plan`, optional in the spec). Billing routes add their
+own drift (see routes_billing.route).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from hfmon.fakehub.wire import Resp, dumps
 OPTIONAL = frozenset({"gcTimeout", "devMode", "sdkVersion", "email", "emailVerified", "avatarUrl", "url",
                       "resetsAt", "overquotaUsed", "numCpus", "gpuMemoryGb", "label", "productPrettyName",
                       "context_length", "first_token_latency_ms", "throughput", "storagePercent", "domains",
-                      "likes", "downloads", "message", "billingMode", "includedNanoUsd", "usedMicroUsd"})
+                      "likes", "downloads", "message", "billingMode", "includedNanoUsd", "usedMicroUsd", "plan"})
 STATEMENT_GROUPS = frozenset({"Endpoints", "Spaces"})  # the keys of a statement's `usage` map
 UNKNOWN = {"stage": "HIBERNATING", "state": "quiescing", "status": "degraded"}
 

@@ -1,4 +1,4 @@
-"""Resource groups of an Enterprise org: what is in each, its spend limits, and the org's monthly usage per group.
+"""Resource groups of a Team or Enterprise org: what is in each, its spend limits, and the org's usage per group.
 
 Usage per group is the org's own statement lines summed over the group's Spaces, Endpoints and Jobs, so every
 figure agrees with `billing/usage`; resources in no group, and all Inference Providers spend (the fake's traffic is
@@ -18,6 +18,9 @@ from hfmon.fakehub.hub import Ctx
 from hfmon.fakehub.scenario import Org, ResourceGroupDef, Scenario, period_bounds
 from hfmon.fakehub.wire import HTTPError, Resp, json_resp, not_found
 
+PLANS_WITH_GROUPS = frozenset({"team", "enterprise", "plus"})
+"""The spec (hf-openapi.json) on every resource-groups route: "Requires the org to have a Team plan or higher"; plus is
+Enterprise Plus. What HF answers an org below that is undocumented: the fake's 403 is one plausible answer."""
 LIMITED = ("inferenceProviders", "spaces", "jobs", "endpoints")
 COMPUTE = ("spaces", "endpoints", "jobs")
 GB = 1_000_000_000
@@ -136,7 +139,7 @@ def demo_groups(scn: Scenario, org: str, seed_ids: dict[str, str],
 def groups_route(ctx: Ctx, org: Org, rest: list[str]) -> Resp | None:
     """GET organizations/{org}/resource-groups[/{id}]: the groups the caller can see, with spend limits."""
     ctx.need_auth()
-    if org.plan not in ("team", "enterprise"):
+    if org.plan not in PLANS_WITH_GROUPS:
         raise HTTPError(403, "Resource groups require the org to have a Team plan or higher")
     mine = [g for g in ctx.scn.resource_groups if g.org == org.name]
     if not rest:

@@ -29,7 +29,7 @@ def account_text(state: ViewState) -> Text:
         text.append(f" · {a.billing_mode}", style=t.get("muted", ""))
     for org in r.orgs:
         text.append(f"\n{org.name}", style="bold")
-        text.append(f"  {org.plan or 'no plan'}", style=t.get("accent", ""))
+        text.append(f"  {org.plan or 'plan unknown'}", style=t.get("accent", ""))  # whoami's plan is optional
         text.append(f" · {org.role or '?'}")
         if org.billing_access is not True:
             text.append(" · no billing access" if org.billing_access is False else " · billing unknown",

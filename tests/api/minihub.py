@@ -91,7 +91,8 @@ class MiniHub:
             if tail == "usage/live":
                 return live_stream(p.LIVE)
             body = {"usage-v2": p.USAGE_V2, "usage": p.STATEMENT, "usage/jobs": p.JOB_CHARGES,
-                    "usage-by-inference-session": p.SESSIONS}.get(tail)
+                    "usage-by-inference-session": p.SESSIONS,
+                    "usage-by-resource-group": {"currency": "usd", "periods": []}}.get(tail)
         elif path == "/api/spaces/zero-gpu/quota":
             body = ZERO
         elif path in ("/api/spaces/hardware", "/api/jobs/hardware"):
@@ -103,6 +104,8 @@ class MiniHub:
             body = mine if request.url.params.get("author") == "alice" else []
         elif path == "/api/organizations/acme/members":
             body = p.MEMBERS
+        elif path == "/api/organizations/acme/resource-groups":  # a Team org without groups
+            body = []
         elif path.startswith("/api/scheduled-jobs/"):
             body = []
         elif path.startswith("/api/jobs/"):
