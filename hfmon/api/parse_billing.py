@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 from hfmon.api.parse_common import (
     BYTES,
@@ -33,6 +34,7 @@ from hfmon.api.parse_common import (
     opt_number,
     opt_obj,
     opt_str,
+    plain_moment,
     to_int,
 )
 from hfmon.errors import NoAccessError
@@ -52,6 +54,7 @@ from hfmon.models import (
     ZeroGpuQuota,
     ZeroGpuRuns,
 )
+from hfmon.scrub import is_clean
 
 
 def parse_org(data: Json, where: str) -> Org:
@@ -179,7 +182,40 @@ def is_complete_live(data: Json) -> bool:
     return isinstance(data, dict) and isinstance(data.get("inference"), dict) and "usedNanoUsd" in data["inference"]
 
 
-def _usage_line(raw: Json, group: str, where: str) -> UsageLine:
+_COUNT_HIGH, _MICRO_USD_HIGH = int(COUNT.high), int(MICRO_USD.high)  # as ints (faster); both bounds start at 0
+
+
+def _plain_usage_line(line: dict[str, Json], group: str) -> UsageLine | None:
+    """The line of a row whose fields have the usual types (integer quantity and amounts inside their bounds, clean
+    text, ISO times), read without the general checks; None for any other row (`_usage_line` then gives the same
+    line or names what is wrong). A 20x statement has 5,000 lines."""
+    product, label, entity_id = line.get("product"), line.get("label"), line.get("entityId")
+    quantity, unit, total = line.get("quantity"), line.get("unitCostMicroUSD"), line.get("totalCostMicroUSD")
+    if not (type(product) is str and (label is None or type(label) is str)
+            and (entity_id is None or type(entity_id) is str)
+            and type(quantity) is int and 0 <= quantity <= _COUNT_HIGH
+            and type(unit) is int and 0 <= unit <= _MICRO_USD_HIGH
+            and type(total) is int and 0 <= total <= _MICRO_USD_HIGH
+            # None reads "None", clean: one check for the three (a token across two fields only costs speed)
+            and is_clean(f"{product} {label} {entity_id}")):
+        return None
+    started_at, stopped_at = plain_moment(line.get("startedAt")), plain_moment(line.get("stoppedAt"))
+    if started_at is False or stopped_at is False:
+        return None
+    return UsageLine(product, label, entity_id, Decimal(quantity), micro_usd(Decimal(unit)),
+                     micro_usd(Decimal(total)), started_at, stopped_at, line.get("active") is True, group,
+                     line.get("freeGrant") is True)
+
+
+def _usage_line(raw: Json, group: str, index: int) -> UsageLine:
+    """Line `index` of statement group `group`: the usual row as it is (`_plain_usage_line`), any other checked field
+    by field (`_checked_usage_line`)."""
+    plain = _plain_usage_line(raw, group) if type(raw) is dict else None
+    return _checked_usage_line(raw, group, f"billing/usage.usage.{group}[{index}]") if plain is None else plain
+
+
+def _checked_usage_line(raw: Json, group: str, where: str) -> UsageLine:
+    """One statement line, every field checked (BadResponseError naming the field)."""
     line = as_obj(raw, where)
     return UsageLine(
         product=need_str(line, "product", where),
@@ -205,7 +241,7 @@ def parse_statement(data: Json, namespace: str) -> PeriodStatement:
     # never an empty bill.
     groups = as_obj(need(d, "usage", w), f"{w}.usage")
     lines = tuple(
-        _usage_line(raw, group, f"{w}.usage.{group}[{i}]")
+        _usage_line(raw, group, i)
         for group, items in groups.items()
         for i, raw in enumerate(as_list(items, f"{w}.usage.{group}"))
     )

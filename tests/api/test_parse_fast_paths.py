@@ -7,15 +7,18 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from hfmon.api.parse_billing import _checked_usage_line, parse_statement
 from hfmon.api.parse_common import BYTES, COUNT, REPLICAS, SECONDS, Bound, number, opt_int, opt_obj, to_int
 from hfmon.api.parse_repos import _hub_repo, parse_hub_repos
 from hfmon.api.parse_resources import _repo, _space, parse_repos, parse_spaces
 from hfmon.errors import BadResponseError
+from hfmon.models import UsageLine
 from hfmon.scrub import MASK, register_secret, scrub
 
 
@@ -197,3 +200,52 @@ def test_each_field_of_a_usual_space_row_odd_in_turn_is_what_the_general_path_gi
         holder[key] = value
         assert (outcome(lambda: parse_spaces([row], "acme"))  # noqa: B023 - called at once
                 == outcome(lambda: (_space(row, "spaces[0]", "acme"),))), (path, value)  # noqa: B023
+
+
+MONEY_EDGES = [-1, 0, 1, 10**15, 10**15 + 1, 10**18, 10**18 + 1]  # the count and micro-USD bounds, and past
+LINE_NUMBERS = st.one_of(NUMBERS, st.sampled_from(MONEY_EDGES))
+LINE_FIELDS = {"label": OPTIONAL_TEXT, "entityId": OPTIONAL_TEXT, "quantity": LINE_NUMBERS,
+               "unitCostMicroUSD": LINE_NUMBERS, "totalCostMicroUSD": LINE_NUMBERS,
+               "startedAt": HUB_FIELDS["lastModified"], "stoppedAt": HUB_FIELDS["lastModified"],
+               "active": st.one_of(st.booleans(), st.sampled_from([1, 0, 1.0, "true"]), ANY),
+               "freeGrant": st.one_of(st.booleans(), st.sampled_from([1, 0, 1.0, "true"]), ANY)}  # true-ish: not true
+
+
+@settings(max_examples=600)
+@given(st.one_of(st.fixed_dictionaries({"product": TEXTS, "quantity": LINE_NUMBERS, "unitCostMicroUSD": LINE_NUMBERS,
+                                        "totalCostMicroUSD": LINE_NUMBERS},
+                                       optional={k: v for k, v in LINE_FIELDS.items() if "Cost" not in k
+                                                 and k != "quantity"}),
+                 st.fixed_dictionaries({}, optional={"product": ANY, **LINE_FIELDS}), ANY))
+def test_a_statement_line_is_what_the_general_path_gives(row: object) -> None:
+    assert (outcome(lambda: parse_statement(statement_with(row), "acme").lines)
+            == outcome(lambda: (_checked_usage_line(row, "Spaces", "billing/usage.usage.Spaces[0]"),)))
+
+
+def statement_with(line: object) -> dict[str, object]:
+    return {"period": {"periodStart": "2026-11-01T00:00:00Z", "periodEnd": "2026-12-01T00:00:00Z"},
+            "usage": {"Spaces": [line]}}
+
+
+USUAL_LINE = {"entityId": "7773f58fdd4d1d7b788baa66", "active": True, "product": "spaces/a10g-large/minutes",
+              "quantity": 39708, "unitCostMicroUSD": 25000, "totalCostMicroUSD": 992700000, "unitLabel": "minutes",
+              "label": "ada/forgotten-finetune", "freeGrant": False, "startedAt": "2026-11-03T09:12:00.000Z",
+              "stoppedAt": None}
+
+
+@pytest.mark.parametrize("key", ["entityId", "active", "product", "quantity", "unitCostMicroUSD", "totalCostMicroUSD",
+                                 "label", "freeGrant", "startedAt", "stoppedAt"])
+def test_each_field_of_a_usual_statement_line_odd_in_turn_is_what_the_general_path_gives(key: str) -> None:
+    """The usual line with one field at a time dirty, absurd, of another type or missing."""
+    for value in [*ODD_VALUES, 1, 0, 10**15 + 1, 10**18 + 1, "2026-11-03T09:12:00+02:00", "yesterday", 1_700_000_000]:
+        row = {**USUAL_LINE, key: value}
+        assert (outcome(lambda: parse_statement(statement_with(row), "acme").lines)  # noqa: B023 - called at once
+                == outcome(lambda: (_checked_usage_line(row, "Spaces", "billing/usage.usage.Spaces[0]"),))), value  # noqa: B023
+
+
+def test_a_usual_statement_line_is_read_whole() -> None:
+    """Every field of a usual line, by hand: the fast path reads what the general path reads."""
+    line = parse_statement(statement_with(USUAL_LINE), "acme").lines[0]
+    assert line == UsageLine("spaces/a10g-large/minutes", "ada/forgotten-finetune", "7773f58fdd4d1d7b788baa66",
+                             Decimal(39708), Decimal("0.025"), Decimal("992.7"),
+                             datetime(2026, 11, 3, 9, 12, tzinfo=UTC), None, True, "Spaces", False)
