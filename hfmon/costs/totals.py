@@ -5,7 +5,7 @@ Pure. A part that could not be read is named in the Total's `missing`, never cou
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from operator import attrgetter
 from typing import Any, TypeVar
@@ -48,6 +48,9 @@ def job_label(j: Job) -> str:
     return f"job {j.id} ({j.flavor})"
 
 
+_LABELS: dict[str, Callable[[Any], str]] = {"endpoints": endpoint_label, "spaces": space_label, "jobs": job_label}
+"""How a resource of each kind of the meter is named."""
+
 UNPRICED_PREFIX = "unpriced:"  # a Total's missing part: a resource billed now that no catalog prices
 UNKNOWN_PREFIX = "unknown:"  # a Total's missing part: a resource whose cost now is unknown (an unknown stage)
 GRANT_PREFIX = "grant:"  # a Total's missing part: a Space on paid hardware that may be granted (no statement line)
@@ -64,13 +67,13 @@ def meter_rows(snapshot: Snapshot, endpoints: Sequence[EndpointRow], spaces: Seq
                jobs: Sequence[JobRow]) -> tuple[MeterRow, ...]:
     """$/h now per namespace and kind; a listing that could not be read, a resource billed now without a
     price, or a statement line still accruing that no listed resource claims, is a missing part, never $0."""
-    rows: dict[tuple[str, str], list[tuple[str, ResourceCost]]] = {}
+    rows: dict[tuple[str, str], list[tuple[Any, ResourceCost]]] = {}
     for e in endpoints:
-        rows.setdefault((e.endpoint.namespace, "endpoints"), []).append((endpoint_label(e.endpoint), e.cost))
+        rows.setdefault((e.endpoint.namespace, "endpoints"), []).append((e.endpoint, e.cost))
     for s in spaces:
-        rows.setdefault((s.space.namespace, "spaces"), []).append((space_label(s.space), s.cost))
+        rows.setdefault((s.space.namespace, "spaces"), []).append((s.space, s.cost))
     for j in jobs:
-        rows.setdefault((j.job.namespace, "jobs"), []).append((job_label(j.job), j.cost))
+        rows.setdefault((j.job.namespace, "jobs"), []).append((j.job, j.cost))
     out: list[MeterRow] = []
     for ns in snapshot.namespaces:
         unlisted = accruing_unlisted(ns)
@@ -78,8 +81,11 @@ def meter_rows(snapshot: Snapshot, endpoints: Sequence[EndpointRow], spaces: Seq
             if source.value is None:
                 out.append(MeterRow(ns.namespace, kind, Total(None, (source.name,)), None))
                 continue
-            billed = [(label, c) for label, c in rows.get((ns.namespace, kind), []) if c.billed_now]
-            parts = [(_missing_label(label, c), c.cost_per_hour_usd) for label, c in billed]
+            billed = [(resource, c) for resource, c in rows.get((ns.namespace, kind), []) if c.billed_now]
+            # a part's name counts only when the part is missing: only those resources are named (10,000 at 20x)
+            label = _LABELS[kind]
+            parts = [(_missing_label(label(resource), c) if c.cost_per_hour_usd is None else "", c.cost_per_hour_usd)
+                     for resource, c in billed]
             parts += [(UNLISTED_PREFIX + label, None) for label in unlisted.get(kind, ())]
             usd = Total.of(parts, Decimal(0))
             out.append(MeterRow(ns.namespace, kind, usd, len(billed)))
