@@ -195,6 +195,8 @@ class Report:
     # each namespace whose billing was read but whose included credits are unknown: what is known, and why not the
     # rest (it has no row in `credits`)
     credits_unknown: tuple[tuple[CreditsBurn, str], ...] = ()
+    # `inference` of each polled namespace on its own (its providers and its own rest add up to its usage-v2 total)
+    inference_by_namespace: tuple[tuple[str, Inference], ...] = ()
     # the recorded states of one resource, oldest first (detail views draw timelines from them; evaluate's
     # index of the history it read); not part of what a Report says, so not compared
     changes_of: Callable[[str, str], Sequence[StateChange]] = field(default=no_changes, compare=False, repr=False)

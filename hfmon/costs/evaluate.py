@@ -43,6 +43,7 @@ from hfmon.costs.timeline import (
 from hfmon.costs.totals import (
     crosscheck_unchecked,
     endpoint_label,
+    inference_by_namespace,
     inference_total,
     invoices_read,
     job_label,
@@ -173,6 +174,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         billing_access=_user_billing(account, snapshot),
         credits=tuple(acc.credits),
         inference=inference_total(snapshot, ordered),
+        inference_by_namespace=inference_by_namespace(ordered),
         endpoints=tuple(acc.endpoints),
         spaces=tuple(acc.spaces),
         jobs=tuple(acc.jobs),

@@ -162,9 +162,19 @@ SPLIT_AHEAD = "providers counted after the total was read"
 
 def inference_total(snapshot: Snapshot, namespaces: Iterable[NamespaceData]) -> Inference:
     """usage-v2 totals of every namespace (missing where unreadable), the live split by provider, and the rest."""
+    return inference_of(namespaces, namespaces_unknown(snapshot))
+
+
+def inference_by_namespace(namespaces: Iterable[NamespaceData]) -> tuple[tuple[str, Inference], ...]:
+    """Each namespace's Inference Providers spend, split by provider with its own rest (they add up to it)."""
+    return tuple((ns.namespace, inference_of((ns,))) for ns in namespaces)
+
+
+def inference_of(namespaces: Iterable[NamespaceData], unknown: Sequence[str] = ()) -> Inference:
+    """The usage-v2 totals of these namespaces and of the `unknown` ones (missing), split by provider, and the rest."""
     costs: list[tuple[str, Decimal | None]] = []
     counts: list[tuple[str, int | None]] = []
-    for name in namespaces_unknown(snapshot):
+    for name in unknown:
         costs.append((name, None))
         counts.append((name, None))
     providers: dict[str, tuple[int, Decimal]] = {}
