@@ -49,6 +49,11 @@ class SourceState:
         return self.status in (SourceStatus.OK, SourceStatus.NO_ACCESS)
 
     @property
+    def stale(self) -> bool:
+        """It failed this poll and what was read from it is its last good value (as old as `age_s`)."""
+        return self.status is SourceStatus.STALE
+
+    @property
     def value_missing(self) -> bool:
         """Nothing was read from it: it failed with no last good value, or the token may not read it."""
         return self.status in (SourceStatus.ERROR, SourceStatus.NO_ACCESS)

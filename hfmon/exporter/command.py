@@ -20,8 +20,9 @@ DESCRIPTION = """\
 Serve Prometheus metrics of what the account spends on http://HOST:PORT/metrics. Each account is polled on its
 own schedule (never once per scrape) and every scrape renders its latest report: cost per hour by resource,
 spend by namespace and product (billed and recomputed), included credits and the projection, and each
-source's health. A figure hfmon does not know is absent, never 0. When Hugging Face fails, the exporter keeps
-serving the last good values, with hfmon_source_up 0 and their age in hfmon_source_age_seconds.
+source's health. A figure hfmon does not know is absent, never 0. When a source fails a poll, the figures read
+from it are absent (their series end) until it answers again, with hfmon_source_up 0 and the age of its last
+good value in hfmon_source_age_seconds: an hours-old figure is never served as if read now.
 
 With --profile NAME it watches the account of the config file's [profiles.NAME] (label account="NAME").
 Without it, it watches every [profiles.NAME] of the config file, or, when there is none, the account of your

@@ -4,6 +4,12 @@ One `hfmon_` prefix, a unit suffix on every figure with a unit, labels instead o
 the Report does not know (None, or a partial Total) is absent, never 0: `hfmon_running_cost_per_hour_usd`
 appears only when complete, beside `..._at_least_usd` (the known part) and `..._missing_parts`.
 
+A figure read from a source that failed this poll (`SourceState.stale`: the Report shows its last good value) is
+absent too, as Prometheus's staleness handling expects of an exporter: the series ends (marked stale, so `absent()`
+and `unless` catch it) and `hfmon_source_up{source,namespace}` is 0, instead of an hours-old value served as if
+read now. `STALE_WITH` says which sources each figure is read from; price lists are not among them (a price read
+hours ago still prices, and the catalog layer says as of when).
+
 Requests through the metering proxy come from its ledger (`Report.proxy`, this billing period): per model and,
 separately, per provider, as the ledger aggregates them (no model x provider series, no per-request labels).
 """
@@ -19,13 +25,29 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 
 from hfmon.costs.uptime import resource_uptimes
 from hfmon.models import Endpoint, SourceStatus
-from hfmon.report import Credits, CreditsBurn, Report, ResourceCost, product_total_item
+from hfmon.report import Credits, CreditsBurn, Inference, Report, ResourceCost, product_total_item
 
 PRODUCTS = ("inference", "endpoints", "spaces", "jobs", "storage", "other")
 RECOMPUTED_PRODUCTS = ("endpoints", "spaces", "jobs")  # products the cross-check recomputes per namespace
 NOT_BROKEN_DOWN = "not_broken_down"
 """The provider label of the Inference Providers spend no per-provider split covers (a remainder, as a label)."""
-SPEND_DOC = "Spend this period by product, as billed by Hugging Face or recomputed by hfmon."
+SPEND_DOC = "Spend this period by product, as billed by Hugging Face or recomputed by hfmon (absent: unknown, or " \
+    "a source it is read from failed the latest poll)."
+LISTING = {"endpoint": "endpoints", "space": "spaces", "job": "jobs"}  # a resource's kind -> the source listing it
+STALE_WITH: dict[str, tuple[str, ...]] = {
+    # the sources (kinds, of the figure's namespace) each figure is read from: stale in one, it is left out
+    "account": ("account",),
+    "credits": ("billing",),  # usage-v2: used, included, limit; the rate, projection and period follow from it
+    "providers": ("billing", "live"),  # usage-v2's total and the live stream's split of it
+    "spend:inference": ("billing",),
+    "spend:endpoints": ("statement",), "spend:spaces": ("statement",), "spend:storage": ("statement",),
+    "spend:other": ("statement",),
+    "spend:jobs": ("statement", "billing"),  # the statement's job lines, else usage-v2's jobs total
+    "recomputed": ("statement",),  # the statement's lines priced again
+    "billed:endpoint": ("statement",), "billed:space": ("statement",), "billed:job": ("statement", "job_charges"),
+    "unlisted": ("statement",),  # lines still accruing that no listing holds: missing parts of the meter
+    "groups": ("resource_groups", "resource_group_usage"),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +58,22 @@ class AccountView:
     report: Report | None  # None until the first poll has finished
     polls: int = 0  # polls finished (each gives a Report, whatever its sources did)
     failed_polls: int = 0  # polls that raised instead of giving a Report (a bug or a broken history file)
+    last_poll_failed: bool = False  # the latest poll raised: `report` is an older poll's, its figures not served
+
+
+class Stale:
+    """Which figures of a Report read from a source that failed this poll (see `STALE_WITH`)."""
+
+    def __init__(self, report: Report) -> None:
+        self.sources = {(s.kind, s.scope) for s in report.sources if s.stale}
+
+    def of(self, figure: str, namespace: str) -> bool:
+        """True when a source `figure` is read from (of `namespace`) failed this poll."""
+        return any((kind, namespace) in self.sources for kind in STALE_WITH[figure])
+
+    def listing(self, kind: str, namespace: str) -> bool:
+        """True when the listing of this kind of resource (`endpoint`, `space`, `job`) in `namespace` failed."""
+        return (LISTING.get(kind, kind), namespace) in self.sources
 
 
 class _Families:
@@ -75,32 +113,35 @@ def families(views: Sequence[AccountView]) -> list[Metric]:
         out.counter("hfmon_poll_failures", "Polls that raised instead of giving a report (see the log).", a,
                     view.failed_polls)
         if view.report is not None:
-            _report(out, view.account, view.report)
+            out.gauge("hfmon_up", "1 when the account's latest poll gave a report (its figures are served); 0 when "
+                      "it raised (see the log): no figure is served until a poll gives one.", a,
+                      int(not view.last_poll_failed))
+            out.timestamp("hfmon_last_poll_timestamp_seconds", "When the latest report was made (data time).", a,
+                          view.report.generated_at)
+            if not view.last_poll_failed:
+                _report(out, view.account, view.report)
     return list(out.by_name.values())
 
 
 def _report(out: _Families, account: str, report: Report) -> None:
     a = {"account": account}
-    out.timestamp("hfmon_last_poll_timestamp_seconds", "When the latest poll's report was made (data time).", a,
-                  report.generated_at)
-    if report.account is not None:
+    stale = Stale(report)
+    if report.account is not None and not stale.of("account", ""):
         out.gauge("hfmon_account_info", "The Hugging Face account the token belongs to (always 1).",
                   {**a, "user": report.account.name, "plan": report.account.plan or ""}, 1)
     _sources(out, a, report)
-    _resources(out, account, report)
-    _meter(out, a, report)
-    _spend(out, a, report)
+    _resources(out, account, report, stale)
+    _meter(out, a, report, stale)
+    _spend(out, a, report, stale)
     for credits in (*report.credits, *(burn for burn, _why in report.credits_unknown)):
-        _credits(out, {**a, "namespace": credits.namespace}, credits)
-    for provider in report.inference.parts:  # the providers and what they leave of the total: they add up to it
-        p = {**a, "provider": NOT_BROKEN_DOWN if provider is report.inference.not_broken_down else provider.name}
-        out.gauge("hfmon_inference_provider_spend_usd", "Inference Providers spend this period by provider, over "
-                  f"every namespace; provider=\"{NOT_BROKEN_DOWN}\" is the part no per-provider split covers (may be "
-                  "negative while the split runs ahead of the total), so the series add up to "
-                  "sum(hfmon_spend_usd{product=\"inference\",source=\"billed\"}).", p, provider.cost_usd)
-        out.gauge("hfmon_inference_provider_requests", "Inference Providers requests this period by provider.",
-                  p, provider.requests)
+        if not stale.of("credits", credits.namespace):
+            _credits(out, {**a, "namespace": credits.namespace}, credits)
+    for namespace, inference in report.inference_by_namespace:
+        if not stale.of("providers", namespace):
+            _providers(out, {**a, "namespace": namespace}, inference)
     for group in report.resource_groups or ():
+        if stale.of("groups", group.namespace):
+            continue
         for limit in group.limits or ():
             g = {**a, "namespace": group.namespace, "group": group.name, "product": limit.product}
             out.gauge("hfmon_resource_group_limit_usd", "A resource group's spend limit this month.", g,
@@ -116,6 +157,19 @@ def _report(out: _Families, account: str, report: Report) -> None:
                   {**a, "kind": flag.kind, "subject": flag.subject, "severity": flag.severity.value}, 1)
     out.gauge("hfmon_flags_unchecked_sources", "Sources a flag is computed from that the latest poll did not read.",
               a, len(report.flags_unchecked))
+
+
+def _providers(out: _Families, n: dict[str, str], inference: Inference) -> None:
+    """A namespace's Inference Providers spend by provider; with the part no split covers they add up to its total."""
+    for provider in inference.parts:
+        p = {**n, "provider": NOT_BROKEN_DOWN if provider is inference.not_broken_down else provider.name}
+        out.gauge("hfmon_inference_provider_spend_usd", "Inference Providers spend this period by namespace and "
+                  f"provider; provider=\"{NOT_BROKEN_DOWN}\" is the part no per-provider split covers (may be negative "
+                  "while the split runs ahead of the total), so a namespace's series add up to its "
+                  "hfmon_spend_usd{product=\"inference\",source=\"billed\"} (absent: unknown, or its usage or live "
+                  "stream failed the latest poll).", p, provider.cost_usd)
+        out.gauge("hfmon_inference_provider_requests", "Inference Providers requests this period by namespace and "
+                  "provider.", p, provider.requests)
 
 
 def _proxy(out: _Families, a: dict[str, str], report: Report) -> None:
@@ -140,32 +194,36 @@ def _proxy(out: _Families, a: dict[str, str], report: Report) -> None:
 
 def _sources(out: _Families, a: dict[str, str], report: Report) -> None:
     for source in report.sources:
-        s = {**a, "source": source.name}
+        s = {**a, "source": source.name, "namespace": source.scope}
         out.gauge("hfmon_source_up", "1 when the source answered the latest poll (no_access counts as an answer), "
-                  "0 when it failed and its last good value is shown.", s, int(source.answered))
+                  "0 when it failed: the figures read from it are absent until it answers again (namespace: the "
+                  "one it reads, empty for account-wide sources).", s, int(source.answered))
         out.gauge("hfmon_source_no_access", "1 when the token lacks the permission this source needs.", s,
                   int(source.status is SourceStatus.NO_ACCESS))
         out.gauge("hfmon_source_age_seconds", "Age of the source's data at the latest poll (absent: never read).",
                   s, source.age_s)
 
 
-def _resources(out: _Families, account: str, report: Report) -> None:
+def _resources(out: _Families, account: str, report: Report, stale: Stale) -> None:
     rows: list[tuple[str, str, str, str, str, ResourceCost]] = []
     for e in report.endpoints:
-        rows.append(("endpoint", e.endpoint.namespace, e.endpoint.name, _instance(e.endpoint), e.endpoint.state,
-                     e.cost))
+        if not stale.listing("endpoint", e.endpoint.namespace):
+            rows.append(("endpoint", e.endpoint.namespace, e.endpoint.name, _instance(e.endpoint), e.endpoint.state,
+                         e.cost))
     for s in report.spaces:
         name = s.space.id.partition("/")[2] or s.space.id
-        rows.append(("space", s.space.namespace, name, s.space.hardware or s.space.requested_hardware or "",
-                     s.space.stage, s.cost))
+        if not stale.listing("space", s.space.namespace):
+            rows.append(("space", s.space.namespace, name, s.space.hardware or s.space.requested_hardware or "",
+                         s.space.stage, s.cost))
     for j in report.jobs:
-        if j.cost.billed_now:  # finished jobs would add a series per job forever
+        if j.cost.billed_now and not stale.listing("job", j.job.namespace):  # finished: a series per job forever
             rows.append(("job", j.job.namespace, j.job.id, j.job.flavor or "", j.job.stage, j.cost))
             out.gauge("hfmon_job_running_seconds", "How long a job billed now has been running.",
                       {"account": account, "namespace": j.job.namespace, "name": j.job.id,
                        "flavor": j.job.flavor or ""}, j.job.running_s)
     for u in resource_uptimes(report):
-        if u.billed and u.uptime.up:  # a lower bound (exact when history saw it start), like the alert rule's
+        # a lower bound (exact when history saw it start), like the alert rule's
+        if u.billed and u.uptime.up and not stale.listing(u.kind, u.namespace):
             out.gauge("hfmon_resource_up_at_least_seconds", "How long an Endpoint or Space billed now has been up "
                       "without a break, at least (more when it was already up as hfmon's history began).",
                       {"account": account, "namespace": u.namespace, "kind": u.kind, "name": u.name},
@@ -174,9 +232,11 @@ def _resources(out: _Families, account: str, report: Report) -> None:
         r = {"account": account, "namespace": namespace, "kind": kind, "name": name}
         out.gauge("hfmon_cost_per_hour_usd", "What a resource costs per hour now (absent: unpriced or unknown).",
                   {**r, "hardware": hardware, "state": state}, cost.cost_per_hour_usd)
-        for source, value in (("billed", cost.billed_usd), ("recomputed", cost.recomputed_usd)):
+        billed = None if stale.of(f"billed:{kind}", namespace) else cost.billed_usd
+        for source, value in (("billed", billed), ("recomputed", cost.recomputed_usd)):
             out.gauge("hfmon_resource_spend_usd", "What a resource was billed this period, as billed by Hugging "
-                      "Face or recomputed by hfmon.", {**r, "source": source}, value)
+                      "Face or recomputed by hfmon (absent: unknown, or its listing or bill failed the latest poll).",
+                      {**r, "source": source}, value)
 
 
 def _instance(e: Endpoint) -> str:
@@ -184,33 +244,43 @@ def _instance(e: Endpoint) -> str:
     return "/".join(p for p in parts if p) if all(parts) else (e.instance_type or "")
 
 
-def _meter(out: _Families, a: dict[str, str], report: Report) -> None:
+def _meter(out: _Families, a: dict[str, str], report: Report, stale: Stale) -> None:
     for row in report.meter_rows:
+        if stale.listing(row.kind, row.namespace):
+            continue
         m = {**a, "namespace": row.namespace, "kind": row.kind}
+        # the statement names what bills now unlisted: stale, which of it still runs is unknown
+        unlisted_stale = stale.of("unlisted", row.namespace)
         out.gauge("hfmon_running_cost_per_hour_usd", "What a namespace's resources of a kind cost per hour now "
-                  "(absent when a part is unknown: see the _at_least_usd and _missing_parts metrics).", m,
-                  row.usd_per_hour.value)
+                  "(absent when a part is unknown, or its listing or statement failed the latest poll: see the "
+                  "_at_least_usd and _missing_parts metrics).", m, None if unlisted_stale else row.usd_per_hour.value)
         out.gauge("hfmon_running_cost_per_hour_at_least_usd", "The known part of the running cost per hour "
-                  "(a lower bound when parts are missing).", m, row.usd_per_hour.known)
+                  "(a lower bound when parts are missing; absent when the listing failed the latest poll).", m,
+                  row.usd_per_hour.known)
         out.gauge("hfmon_running_cost_missing_parts", "Parts of the running cost per hour that are unknown "
-                  "(unread listings, unpriced or unknown-stage resources).", m, len(row.usd_per_hour.missing))
+                  "(unread listings, unpriced or unknown-stage resources).", m,
+                  None if unlisted_stale else len(row.usd_per_hour.missing))
         out.gauge("hfmon_billed_now_resources", "Resources costing money now.", m, row.billed_now)
 
 
-def _spend(out: _Families, a: dict[str, str], report: Report) -> None:
+def _spend(out: _Families, a: dict[str, str], report: Report, stale: Stale) -> None:
     checks = {c.item: c for c in report.crosscheck}
     for spend in report.spend:
-        n = {**a, "namespace": spend.namespace}
+        ns = spend.namespace
+        n = {**a, "namespace": ns}
         billed = (spend.inference_usd, spend.endpoints_usd, spend.spaces_usd, spend.jobs_usd, spend.storage_usd,
                   spend.other_usd)
-        for product, value in zip(PRODUCTS, billed, strict=True):
-            out.gauge("hfmon_spend_usd", SPEND_DOC, {**n, "product": product, "source": "billed"}, value)
+        fresh = [not stale.of(f"spend:{product}", ns) for product in PRODUCTS]
+        for product, value, is_fresh in zip(PRODUCTS, billed, fresh, strict=True):
+            out.gauge("hfmon_spend_usd", SPEND_DOC, {**n, "product": product, "source": "billed"},
+                      value if is_fresh else None)
         for product in RECOMPUTED_PRODUCTS:
-            check = checks.get(product_total_item(product, spend.namespace))
+            check = checks.get(product_total_item(product, ns))
             out.gauge("hfmon_spend_usd", SPEND_DOC, {**n, "product": product, "source": "recomputed"},
-                      check.recomputed_usd if check is not None else None)
+                      check.recomputed_usd if check is not None and not stale.of("recomputed", ns) else None)
         out.gauge("hfmon_namespace_spend_usd", "A namespace's spend this period, every product (absent when a "
-                  "product is unknown).", n, spend.total_usd.value)
+                  "product is unknown, or its usage or statement failed the latest poll).", n,
+                  spend.total_usd.value if all(fresh) else None)
 
 
 def _credits(out: _Families, n: dict[str, str], c: CreditsBurn) -> None:

@@ -36,21 +36,24 @@ class AccountWatch:
         self.latest: Report | None = None  # replaced whole by the poll loop; a scrape reads the reference
         self.polls = 0
         self.failed_polls = 0
+        self.last_poll_failed = False  # the latest poll raised: `latest` is an older poll's, not served
         self.rejected_in_a_row = 0  # polls in a row where HF rejected the token
 
     def view(self) -> AccountView:
         """What a scrape renders for this account now."""
-        return AccountView(self.account, self.latest, self.polls, self.failed_polls)
+        return AccountView(self.account, self.latest, self.polls, self.failed_polls, self.last_poll_failed)
 
     async def poll_once(self) -> None:
-        """One poll; a poll that raises is logged and counted, and the last good Report stays."""
+        """One poll; a poll that raises is logged and counted, and the Report before it is no longer served."""
         try:
             self.latest = await self.monitor.poll()
+            self.last_poll_failed = False
             self.polls += 1
             rejected = self.latest.health is Health.TOKEN_REJECTED
             self.rejected_in_a_row = self.rejected_in_a_row + 1 if rejected else 0
         except Exception:  # the exporter must keep serving whatever one poll did
             self.failed_polls += 1
+            self.last_poll_failed = True
             log.exception("account %s: the poll failed", self.account)
 
     async def run(self, stop: asyncio.Event) -> None:

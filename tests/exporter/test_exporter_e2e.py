@@ -75,8 +75,9 @@ def test_one_exporter_watches_each_profile_with_its_own_token(served: Served) ->
     # team's token reads billing; intern's (fine-grained, no billing read) does not, and says so.
     assert lab("team", namespace="ada") in metrics["hfmon_credits_used_usd"]
     assert not any(dict(k)["account"] == "intern" for k in metrics["hfmon_credits_used_usd"])
-    assert metrics["hfmon_source_no_access"][lab("intern", source="billing:ada")] == 1.0
-    assert metrics["hfmon_source_up"][lab("intern", source="billing:ada")] == 1.0  # answered: not a failure
+    intern_billing = lab("intern", source="billing:ada", namespace="ada")
+    assert metrics["hfmon_source_no_access"][intern_billing] == 1.0
+    assert metrics["hfmon_source_up"][intern_billing] == 1.0  # answered: not a failure
     # intern watches only the namespace its profile names; both see the same endpoint at the same $/h.
     intern_ns = {dict(k)["namespace"] for k in metrics["hfmon_cost_per_hour_usd"] if dict(k)["account"] == "intern"}
     assert intern_ns == {"ada"}

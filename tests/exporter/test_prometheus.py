@@ -12,12 +12,15 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from hfmon.fakehub.faults import RouteFault
 from tests.exporter.running import ExporterProcess, exporter
+from tests.faults.harness import Served
 from tests.processes import running
 
 pytestmark = pytest.mark.e2e
@@ -69,13 +72,13 @@ def wait_for(prom: subprocess.Popen[Any], port: int, promql: str, timeout_s: flo
         time.sleep(0.5)
 
 
-@NEEDS_PROMETHEUS
-def test_prometheus_scrapes_the_exporter_with_the_contrib_config(demo_exporter: ExporterProcess,
-                                                                 tmp_path: Path) -> None:
-    demo_exporter.after_polls(1)
+@contextmanager
+def prometheus_scraping(exporter_port: int, tmp_path: Path) -> Iterator[tuple[subprocess.Popen[Any], int]]:
+    """A real Prometheus with the contrib/ scrape config (every second) and rules, scraping the exporter on
+    `exporter_port`: (its process, its port); stopped when the block ends."""
     config = (CONTRIB / "prometheus.yml").read_text()
     assert "127.0.0.1:9464" in config and "scrape_interval: 30s" in config and "scrape_timeout: 10s" in config
-    config = config.replace("127.0.0.1:9464", f"127.0.0.1:{demo_exporter.port}").replace("30s", "1s")
+    config = config.replace("127.0.0.1:9464", f"127.0.0.1:{exporter_port}").replace("30s", "1s")
     config = config.replace("scrape_timeout: 10s", "scrape_timeout: 1s")
     (tmp_path / "prometheus.yml").write_text(config)
     shutil.copy(CONTRIB / "hfmon-rules.yml", tmp_path / "hfmon-rules.yml")
@@ -85,19 +88,54 @@ def test_prometheus_scrapes_the_exporter_with_the_contrib_config(demo_exporter: 
     with open(tmp_path / "prometheus.log", "w") as log, \
             running(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log) as prom:
         try:
-            [up] = wait_for(prom, port, 'up{job="hfmon"} == 1')
-            assert up["value"][1] == "1"
-            # A figure read back through Prometheus: the demo user's included credits ($2, PRO).
-            [credits] = wait_for(prom, port, 'hfmon_credits_included_usd{account="default",namespace="ada"}')
-            assert float(credits["value"][1]) == 2.0
-            resources = wait_for(prom, port, 'count(hfmon_cost_per_hour_usd{account="default"})')
-            assert float(resources[0]["value"][1]) > 0
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/rules", timeout=10) as resp:
-                groups = json.load(resp)["data"]["groups"]
-            assert [g["name"] for g in groups] == ["hfmon"]
-            assert all(rule["health"] != "err" for rule in groups[0]["rules"]), groups[0]["rules"]
+            yield prom, port
         finally:
             assert prom.poll() is None, (tmp_path / "prometheus.log").read_text()
+
+
+@NEEDS_PROMETHEUS
+def test_prometheus_scrapes_the_exporter_with_the_contrib_config(demo_exporter: ExporterProcess,
+                                                                 tmp_path: Path) -> None:
+    demo_exporter.after_polls(1)
+    with prometheus_scraping(demo_exporter.port, tmp_path) as (prom, port):
+        [up] = wait_for(prom, port, 'up{job="hfmon"} == 1')
+        assert up["value"][1] == "1"
+        # A figure read back through Prometheus: the demo user's included credits ($2, PRO).
+        [credits] = wait_for(prom, port, 'hfmon_credits_included_usd{account="default",namespace="ada"}')
+        assert float(credits["value"][1]) == 2.0
+        resources = wait_for(prom, port, 'count(hfmon_cost_per_hour_usd{account="default"})')
+        assert float(resources[0]["value"][1]) > 0
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/rules", timeout=10) as resp:
+            groups = json.load(resp)["data"]["groups"]
+        assert [g["name"] for g in groups] == ["hfmon"]
+        assert all(rule["health"] != "err" for rule in groups[0]["rules"]), groups[0]["rules"]
+
+
+@NEEDS_PROMETHEUS
+def test_a_source_failing_on_the_second_poll_ends_its_series_in_prometheus(served: Served, tmp_path: Path) -> None:
+    """Finding 19: ada's usage-v2 fails from the second poll on. Prometheus then has no current value of what was
+    read from it (the series ended, so an alert on it stops instead of seeing the first poll's figure as fresh)
+    and sees hfmon_source_up 0 for it; ada-labs' figures, read fine, stay."""
+    with exporter("--no-history", "--interval", "10", env=served.env()) as running_exporter:
+        running_exporter.after_polls(1)
+        with prometheus_scraping(running_exporter.port, tmp_path) as (prom, port):
+            remaining = 'hfmon_credits_remaining_usd{account="default",namespace="ada"}'
+            [before] = wait_for(prom, port, remaining)
+            assert float(before["value"][1]) >= 0
+            served.hub.route_faults.append(RouteFault("/api/settings/billing/usage-v2", status=503))
+            [down] = wait_for(prom, port, 'hfmon_source_up{source="billing:ada",namespace="ada"} == 0', 60)
+            assert down["metric"]["account"] == "default"
+            time.sleep(2.5)  # two more scrapes of the poll that failed
+            assert query(port, remaining) == []  # the stale figure is gone, not served as fresh
+            assert query(port, 'hfmon_credits_used_usd{namespace="ada"}') == []
+            assert query(port, 'hfmon_inference_provider_spend_usd{namespace="ada"}') == []
+            assert query(port, 'absent(hfmon_credits_remaining_usd{namespace="ada"})')[0]["value"][1] == "1"
+            [labs] = query(port, 'hfmon_credits_included_usd{namespace="ada-labs"}')
+            assert float(labs["value"][1]) == 10.0  # the Enterprise org's included credits, read this poll
+            # ada-labs' provider series still add up to its inference spend, per namespace
+            [total] = query(port, 'sum by (namespace) (hfmon_inference_provider_spend_usd{namespace="ada-labs"})')
+            [spend] = query(port, 'hfmon_spend_usd{namespace="ada-labs",product="inference",source="billed"}')
+            assert float(total["value"][1]) == pytest.approx(float(spend["value"][1]))
 
 
 @NEEDS_PROMTOOL
