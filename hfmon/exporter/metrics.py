@@ -5,10 +5,11 @@ the Report does not know (None, or a partial Total) is absent, never 0: `hfmon_r
 appears only when complete, beside `..._at_least_usd` (the known part) and `..._missing_parts`.
 
 A figure read from a source that failed this poll (`SourceState.stale`: the Report shows its last good value) is
-absent too, as Prometheus's staleness handling expects of an exporter: the series ends (marked stale, so `absent()`
-and `unless` catch it) and `hfmon_source_up{source,namespace}` is 0, instead of an hours-old value served as if
-read now. `STALE_WITH` says which sources each figure is read from; price lists are not among them (a price read
-hours ago still prices, and the catalog layer says as of when).
+absent too, instead of an hours-old value served as if read now: the series ends (Prometheus marks it stale, and
+`absent()` sees it) and `hfmon_source_up{source,namespace}` is 0, the `up`-style gauge Prometheus's exporter
+guidelines ask for when a backend fails (they advise against sample timestamps, which turn staleness off).
+`STALE_WITH` says which sources each figure is read from; price lists are not among them (a price read hours ago
+still prices, and the catalog layer says as of when).
 
 Requests through the metering proxy come from its ledger (`Report.proxy`, this billing period): per model and,
 separately, per provider, as the ledger aggregates them (no model x provider series, no per-request labels).

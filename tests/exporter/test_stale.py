@@ -126,3 +126,31 @@ async def test_a_poll_that_raises_serves_no_figure_of_the_report_before(exporter
     assert metrics["hfmon_last_poll_timestamp_seconds"] == {lab(): START.timestamp()}  # the report's data time
     for family in ("hfmon_cost_per_hour_usd", "hfmon_credits_used_usd", "hfmon_source_up", "hfmon_spend_usd"):
         assert family not in metrics, family
+
+
+async def test_a_failed_statement_takes_out_what_is_billed_but_not_what_runs(exporter: Exporter) -> None:
+    await exporter.watch.poll_once()
+    exporter.hub.route_faults.append(RouteFault("/api/settings/billing/usage", status=503))  # ada's statement only
+    exporter.clock.advance(120)
+    await exporter.watch.poll_once()
+    metrics = scrape(exporter.port)
+    assert metrics["hfmon_source_up"][lab(source="statement:ada", namespace="ada")] == 0.0
+    assert metrics["hfmon_source_up"][lab(source="billing:ada", namespace="ada")] == 1.0
+    spend = metrics["hfmon_spend_usd"]
+    for product in ("endpoints", "spaces", "jobs", "storage", "other"):
+        assert lab(namespace="ada", product=product, source="billed") not in spend, product
+    assert lab(namespace="ada", product="endpoints", source="recomputed") not in spend
+    assert lab(namespace="ada") not in metrics["hfmon_namespace_spend_usd"]
+    used = expect.inference(exporter.hub, "ada", exporter.clock.now())[0]  # usage-v2, read this poll
+    assert spend[lab(namespace="ada", product="inference", source="billed")] == pytest.approx(float(used))
+    # What runs now comes from the listing, read this poll: its known part stays; the whole needs the statement
+    # (which names what bills unlisted), so it goes.
+    ada_eps = lab(namespace="ada", kind="endpoints")
+    assert ada_eps not in metrics["hfmon_running_cost_per_hour_usd"]
+    assert ada_eps not in metrics["hfmon_running_cost_missing_parts"]
+    want = sum((w.cost_per_hour or 0 for k, w in expect.endpoints(exporter.hub.scenario, exporter.clock.now()).items()
+                if k.startswith("ada/")))
+    assert metrics["hfmon_running_cost_per_hour_at_least_usd"][ada_eps] == pytest.approx(float(want))
+    billed = {dict(k)["source"] for k in metrics["hfmon_resource_spend_usd"]
+              if dict(k)["namespace"] == "ada" and dict(k)["kind"] == "endpoint"}
+    assert billed == {"recomputed"}
