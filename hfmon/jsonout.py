@@ -305,7 +305,8 @@ def _space(s: Space, cost: ResourceCost, gpu_hours: Decimal | None) -> dict[str,
 def _job(j: Job, cost: ResourceCost) -> dict[str, Any]:
     return _cost(cost, {
         "id": j.id, "namespace": j.namespace, "stage": j.stage, "flavor": j.flavor, "running_s": j.running_s,
-        "started_at": when(j.started_at),
+        "started_at": when(j.started_at), "timeout_s": j.timeout_s, "ends_by": when(cost.ends_by),
+        "to_period_end_why": cost.to_period_end_why,
     })
 
 

@@ -4,6 +4,7 @@ costed at (re-exported by `hfmon.report`, where front ends find them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -58,6 +59,8 @@ class ResourceCost:
     # whose statement was not read, on paid hardware: its $/h now is unknown too, never the catalog price as if paid)
     granted: bool | None = False
     hourly_usd: tuple[Decimal | None, ...] = ()  # mean $/h in each of the last 24 h, oldest first (None: unknown)
+    ends_by: datetime | None = None  # it stops on its own before the period ends (a Job at its timeout)
+    to_period_end_why: str | None = None  # why `to_period_end_usd` is unknown though the price is known
 
     @property
     def billed_now(self) -> bool:

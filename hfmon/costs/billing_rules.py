@@ -98,6 +98,28 @@ def endpoint_replicas(endpoint: Endpoint) -> int | None:
     return max(target, endpoint.min_replica or 0, 1)
 
 
+DEFAULT_JOB_TIMEOUT_S = 30 * 60
+"""HF's default Job timeout when a Job sets none (hf-api.md: "Jobs have a default timeout of 30 minutes")."""
+
+
+def job_time_left(job: Job, now: datetime) -> timedelta | None:
+    """How much longer a Job can bill before HF stops it at its timeout (HF's default when it sets none).
+
+    None when that is unknown: how long it has run is unknown, or it runs past the timeout hfmon reads (so the
+    timeout hfmon assumes is not the one HF applies). A Job not started yet can still run its whole timeout."""
+    timeout = job.timeout_s if job.timeout_s is not None else DEFAULT_JOB_TIMEOUT_S
+    if job.running_s is not None:
+        ran = timedelta(seconds=job.running_s)
+    elif job.started_at is not None:
+        ran = max(now - job.started_at, timedelta(0))
+    elif job.stage == "SCHEDULING":
+        ran = timedelta(0)
+    else:
+        return None
+    left = timedelta(seconds=timeout) - ran
+    return None if left < timedelta(0) else left
+
+
 def job_replicas(job: Job) -> int | None:
     """1 while a job runs, None in a stage hfmon does not know while it looks alive, else 0."""
     if unknown_stage(job) is not None:

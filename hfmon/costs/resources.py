@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from hfmon.costs.billing_rules import cost_usd, is_billed, micro
+from hfmon.costs.billing_rules import cost_usd, is_billed, micro, seconds
 from hfmon.costs.credits import Period, days
 from hfmon.history import StateChange
 from hfmon.models import JobCharge, NamespaceData, UsageLine
@@ -308,13 +308,18 @@ def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[
     return min(share, Decimal(100)).quantize(Decimal("0.01"))
 
 
+UNTIL_STOPPED = timedelta.max
+"""`resource_cost`'s `time_left` for what bills until someone stops it (Endpoints, Spaces)."""
+
+
 def resource_cost(kind: str, price: Price | None, replicas_now: int | None, priced: bool,
                   lines: Sequence[PricedLine] | None, changes: Sequence[StateChange],
                   own_spans: Sequence[tuple[datetime, datetime]] | None, period: Period,
                   now: datetime, observed_from: datetime | None = None,
                   single_replica: bool = False, granted: bool | None = False, billed: BilledTime | None = None,
                   first_seen: datetime | None = FROM_CHANGES,
-                  hourly_usd: tuple[Decimal | None, ...] = ()) -> ResourceCost:
+                  hourly_usd: tuple[Decimal | None, ...] = (),
+                  time_left: timedelta | None = UNTIL_STOPPED) -> ResourceCost:
     """A ResourceCost. `priced`: whether the resource needs a price (False for a static Space: free).
 
     `granted`: the statement says its current hardware is granted (`freeGrant`): it costs nothing now or ahead;
@@ -326,6 +331,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     `replicas_now` None: its stage is unknown, so is what it costs now.
     `billed`: its billed time in a window as the store summed it (the same as from `changes`, faster).
     `first_seen`: as `uptime_pct` takes it. `hourly_usd`: its $/h in each of the last 24 hours (`ResourceCost`).
+    `time_left`: the longest it can still bill before HF stops it (`job_time_left`); None: unknown.
     """
     if replicas_now is None:  # unknown stage: whether it bills at all is unknown, grant or not
         per_hour: Decimal | None = None
@@ -351,7 +357,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     elif lines is not None and all(dense(p.line, now) for p in lines):
         # the statement lists every billed span of the period, and each line billed all along its span
         spans, spans_from = line_spans([p.line for p in lines], now), period.start
-    to_end = None if per_hour is None else micro(per_hour * days_left(period.end, now) * 24)
+    to_end, ends_by, to_end_why = _ahead(per_hour, time_left, period, now)
     period_uptime = uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from, billed,
                                first_seen)
     # Billed minutes are whole minutes: compare them with the whole minutes elapsed (the one in progress is not
@@ -369,10 +375,25 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         uptime_24h_pct=uptime_pct(kind, changes, spans, spans_from, now - UPTIME_WINDOW, now, observed_from,
                                   billed, first_seen),
         to_period_end_usd=to_end,
+        ends_by=ends_by,
+        to_period_end_why=to_end_why,
         replicas=replicas_now,
         granted=granted,
         hourly_usd=hourly_usd,
     )
+
+
+def _ahead(per_hour: Decimal | None, time_left: timedelta | None, period: Period,
+           now: datetime) -> tuple[Decimal | None, datetime | None, str | None]:
+    """What it costs from now to the period end if left as it is, when it stops on its own before (a Job at its
+    timeout), and why that cost is unknown if its price is known."""
+    if time_left is None:
+        return None, None, "how long it can still run is unknown (it runs past the timeout hfmon reads)"
+    if per_hour is None:
+        return None, None, None
+    if time_left < period.end - now:
+        return micro(per_hour * seconds(time_left) / 3600), now + time_left, None
+    return micro(per_hour * days_left(period.end, now) * 24), None, None
 
 
 @lru_cache(maxsize=16)

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from hfmon.costs.billing_rules import DEFAULT_JOB_TIMEOUT_S
 from hfmon.costs.totals import read_rows
 from hfmon.models import NamespaceData
 from hfmon.pricing.catalog import Catalog
 from hfmon.report import ScheduledJobRow
-
-DEFAULT_TIMEOUT_S = 30 * 60
-"""HF's default Job timeout (30 minutes) when a scheduled job sets none."""
 
 
 def scheduled_rows(namespaces: Sequence[NamespaceData], catalog: Catalog,
@@ -23,7 +21,7 @@ def scheduled_rows(namespaces: Sequence[NamespaceData], catalog: Catalog,
         source = ns.scheduled_jobs
         for job in source.value or () if source is not None else ():
             price = catalog.job(job.flavor) if job.flavor else None
-            timeout = job.timeout_s if job.timeout_s is not None else DEFAULT_TIMEOUT_S
+            timeout = job.timeout_s if job.timeout_s is not None else DEFAULT_JOB_TIMEOUT_S
             most = None if price is None else price.usd_per_hour * Decimal(timeout) / 3600
             out.append(ScheduledJobRow(job, price, most))
     out.sort(key=lambda r: (r.job.suspended, r.job.next_run_at is None, r.job.next_run_at or 0, r.job.id))

@@ -165,6 +165,15 @@ def _jobs(user: str, team: str) -> list[tuple[str, str, datetime, list[Step]]]:
 JOB_TIMEOUTS = {2: 45 * 60}  # the a10g-small job ran its whole 45-minute timeout (by index in `_jobs`)
 
 
+def _job_timeout(n: int, steps: list[Step]) -> int | None:
+    """The timeout Job `n` sets: its own in JOB_TIMEOUTS; else none (HF's 30 min default) when it runs no longer
+    than that, or whole hours covering its run (HF stops a Job at its timeout, so a longer run must have set one)."""
+    if n in JOB_TIMEOUTS:
+        return JOB_TIMEOUTS[n]
+    running = sum(s.minutes for s in steps if s.state == "RUNNING")
+    return None if running <= 30 else -(-running // 60) * 3600
+
+
 def _repos(user: str, team: str, ent: str) -> list[tuple[str, str, bool, float]]:
     """(id, kind, private, GB) of the demo model and dataset repos."""
     return [
@@ -248,7 +257,7 @@ def demo_scenario(seed: int = 0, *, spaces: int = 13, endpoints: int = 8, jobs: 
                          [S("SCHEDULING", rng.randint(1, 5)), S("RUNNING", rng.randint(1, 240)), S("COMPLETED", 0)]))
     job_defs = tuple(JobDef(entity_id(seed, f"job/{n}"), ns, fl, "python:3.12" if n % 2 else
                             "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime", ("python", "train.py"), created,
-                            fixed(created, steps, fl), JOB_TIMEOUTS.get(n))
+                            fixed(created, steps, fl), _job_timeout(n, steps))
                      for n, (ns, fl, created, steps) in enumerate(job_rows))
 
     repo_rows = _repos(user.name, team, ent)[:repos]

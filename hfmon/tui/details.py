@@ -111,8 +111,11 @@ def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tone
          tones.get("bad", "") if delta is not None and abs(delta) >= Decimal("0.01") else "")
     line(text, "uptime", f"{fmt.percent(cost.uptime_pct)} of the period · {fmt.percent(cost.uptime_24h_pct)}"
          " of the last 24 h")
-    line(text, "left as it is", f"{fmt.money(cost.to_period_end_usd, missing=fmt.UNPRICED)} more until the "
-         "period ends", "bold")
+    ahead = fmt.money(cost.to_period_end_usd, missing=fmt.MISSING if cost.price else fmt.UNPRICED)
+    until = f"until it stops at its timeout, {fmt.stamp(cost.ends_by)}" if cost.ends_by else "until the period ends"
+    line(text, "left as it is", f"{ahead} more {until}", "bold")
+    if cost.to_period_end_why:
+        line(text, "", cost.to_period_end_why, tones.get("warn", ""))
     if checks:
         section(text, "Billing lines: billed vs recomputed")
         for c in checks:

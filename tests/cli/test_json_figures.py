@@ -116,7 +116,16 @@ async def test_resource_figures_in_the_json(scenario: Scenario, now: datetime) -
         per_hour = exp.cost_per_hour
         assert row["cost_per_hour_usd"] == usd(per_hour), key
         assert row["price_per_hour_usd"] == usd(exp.hourly), key
-        assert row["to_period_end_usd"] == usd(None if per_hour is None else per_hour * hours_left), key
+        ahead = hours_left
+        if kind == "job":  # HF stops a Job at its timeout (30 min when it sets none), counted in running time
+            left = expect.job_seconds_left(scenario, key, now)
+            assert left >= 0, key  # the fake never runs a Job past its timeout
+            ahead = min(ahead, D(left) / 3600)
+            ends = now + timedelta(seconds=left)
+            assert row["ends_by"] == (ends.strftime("%Y-%m-%dT%H:%M:%SZ") if ahead < hours_left else None), key
+            assert row["timeout_s"] == next(j.timeout_s for j in scenario.jobs if j.id == key), key
+            assert row["to_period_end_why"] is None, key
+        assert row["to_period_end_usd"] == usd(None if per_hour is None else per_hour * ahead), key
         running += per_hour or 0
         if exp.hourly is None and exp.replicas_now:
             unpriced_now.append(key)

@@ -137,6 +137,12 @@ def jobs(scn: Scenario, now: datetime) -> dict[str, Expected]:
     return out
 
 
+def job_seconds_left(scn: Scenario, job_id: str, now: datetime) -> int:
+    """Seconds Job `job_id` can still run before HF stops it at its timeout (30 min when it sets none)."""
+    job = next(j for j in scn.jobs if j.id == job_id)
+    return (job.timeout_s or 30 * 60) - billed_seconds(job.timeline, {"RUNNING"}, datetime(2000, 1, 1, tzinfo=UTC), now)
+
+
 def billed_seconds(timeline: tuple[Interval, ...], billed: set[str], lo: datetime, hi: datetime) -> int:
     """Wall seconds of [lo, hi) spent in a billed state with at least one replica."""
     return sum(max(0, int((min(iv.end or hi, hi) - max(iv.start, lo)).total_seconds()))
