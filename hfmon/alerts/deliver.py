@@ -98,6 +98,12 @@ async def run_hook(argv: Sequence[str], doc: dict[str, Any], timeout_s: float) -
     return None
 
 
+async def _post_status(client: Any, url: str, payload: dict[str, Any]) -> int:
+    """POST `payload` and return the answer's status; its body is never read (nothing from it is needed)."""
+    async with client.stream("POST", url, json=payload, headers={"User-Agent": f"hfmon/{__version__}"}) as response:
+        return int(response.status_code)
+
+
 async def post_webhook(url: str, payload: dict[str, Any], timeout_s: float,
                        attempts: int = WEBHOOK_ATTEMPTS, backoff_s: float = WEBHOOK_BACKOFF_S) -> str | None:
     """POST `payload` as JSON, retrying server errors, 429 and network failures; None once it is accepted.
@@ -113,11 +119,14 @@ async def post_webhook(url: str, payload: dict[str, Any], timeout_s: float,
             if attempt:
                 await asyncio.sleep(backoff_s * 2 ** (attempt - 1))
             try:
-                async with client.stream("POST", url, json=payload,
-                                         headers={"User-Agent": f"hfmon/{__version__}"}) as response:
-                    status = response.status_code  # the body is never read: nothing from it is needed
+                # httpx2's timeout bounds each read, not the answer: a server trickling its head a byte at a time
+                # would hold a cron `hfmon guard` for minutes. Each attempt is bounded as a whole.
+                status = await asyncio.wait_for(_post_status(client, url, payload), timeout_s)
             except httpx2.HTTPError as exc:
                 last = f"{type(exc).__name__}"
+                continue
+            except TimeoutError:
+                last = f"no answer within {timeout_s:g} s"
                 continue
             if 200 <= status < 300:
                 return None

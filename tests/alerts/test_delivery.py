@@ -3,6 +3,7 @@ failing hook or webhook is reported without stopping monitoring."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import threading
@@ -151,3 +152,31 @@ async def test_failing_delivery_does_not_stop_monitoring(tmp_path: Path) -> None
         from hfmon.store.alert_state import SqliteAlertState
 
         assert [e.key for e in SqliteAlertState(reopened).history()] == ["max_cost_per_hour_usd:account"]
+
+
+async def test_a_webhook_that_trickles_its_answer_is_given_up_on_each_attempt() -> None:
+    """Every byte comes within the read timeout, but the answer as a whole would take ~20 s: each attempt is bounded
+    as a whole, so a cron `hfmon guard` is not held for minutes (audit 3, finding 4)."""
+    answer = b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nX-Padding: " + b"x" * 150 + b"\r\n\r\n"
+    attempts = 0
+
+    async def trickle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal attempts
+        attempts += 1
+        await reader.readuntil(b"\r\n\r\n")
+        try:
+            for i in range(len(answer)):
+                writer.write(answer[i:i + 1])
+                await writer.drain()
+                await asyncio.sleep(0.1)
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(trickle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        failure = await post_webhook(f"http://127.0.0.1:{port}/hook", {"a": 1}, 0.5, attempts=2, backoff_s=0.01)
+    assert failure == "alert webhook to 127.0.0.1 failed (no answer within 0.5 s); check alerts.webhook_url"
+    assert attempts == 2
