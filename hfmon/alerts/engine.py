@@ -181,6 +181,8 @@ def evaluate_alerts(report: Report, alerts: Alerts, state: AlertState) -> list[A
         if result.complete:  # a subject gone from a complete list is no longer crossed
             for key in sorted(k for k in firing if k.startswith(f"{result.rule}:") and k not in seen):
                 subject = key.partition(":")[2]
+                if not result.speaks_for(subject):
+                    continue
                 gone = Reading(result.rule, subject, Outcome.OK, "", "", None, None, None)
                 event = _event(gone, RESET, at)
                 if state.claim(key, False, event):

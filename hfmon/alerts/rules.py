@@ -29,6 +29,11 @@ class RuleResult:
     rule: str
     readings: tuple[Reading, ...]
     complete: bool = False
+    polled: Callable[[str], bool] | None = None  # with `complete`: whether the list speaks for a subject (None: all)
+
+    def speaks_for(self, subject: str) -> bool:
+        """A `subject` missing from the readings is known not to be crossed (so a firing alert on it is over)."""
+        return self.complete and (self.polled is None or self.polled(subject))
 
 
 def evaluate_rules(report: Report, alerts: Alerts, failing_since: Mapping[str, datetime]) -> list[RuleResult]:
@@ -65,7 +70,7 @@ def evaluate_rules(report: Report, alerts: Alerts, failing_since: Mapping[str, d
             for item in report.unpriced), report.all_checked))
     if alerts.source_failing_minutes is not None:
         out.append(RuleResult("source_failing", tuple(
-            failing_sources(report, alerts.source_failing_minutes, failing_since)), complete=True))
+            failing_sources(report, alerts.source_failing_minutes, failing_since)), True, source_polled(report)))
     return [r for r in out if r.readings or r.complete]
 
 
@@ -156,6 +161,19 @@ def group_limits(report: Report, near_pct: Decimal) -> list[Reading]:
                                lim.used_pct, near_pct, figure if outcome is not Outcome.UNKNOWN
                                else "its usage could not be read"))
     return out
+
+
+def source_polled(report: Report) -> Callable[[str], bool]:
+    """Whether this poll says anything about a source: it polled it, or the source's namespace is no longer the
+    account's. A source not polled (whoami failed, `--namespace`) may still fail: its alert is neither over nor new."""
+    polled = {s.name for s in report.sources}
+    account = report.account
+    known = None if account is None or account.orgs is None else {account.name, *(o.name for o in account.orgs)}
+
+    def speaks_for(name: str) -> bool:
+        namespace = name.partition(":")[2]
+        return name in polled or (known is not None and namespace != "" and namespace not in known)
+    return speaks_for
 
 
 def failing_sources(report: Report, minutes: Decimal, failing_since: Mapping[str, datetime]) -> list[Reading]:

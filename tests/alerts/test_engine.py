@@ -156,6 +156,21 @@ def test_a_source_failing_longer_than_the_limit_fires_and_resets_when_it_answers
     assert events(healed, alerts, state) == [(RESET, "source_failing", "endpoints:acme")]
 
 
+def test_a_failing_source_not_polled_stays_firing_until_polled_or_its_namespace_is_gone(state: AlertState) -> None:
+    """whoami failed: no namespace was polled, so whether endpoints:acme still fails is unknown (audit 3, finding 3:
+    it was "resolved", then fired again on the next poll, one pair per whoami blip)."""
+    alerts = Alerts(source_failing_minutes=D(5))
+    assert events(build_report(), alerts, state) == [(FIRED, "source_failing", "endpoints:acme")]
+    blind = replace(build_report(NOW + timedelta(minutes=1)), account=None, sources=(
+        SourceState("account", SourceStatus.ERROR, None, None, "HTTP 503", None, None, Failure.SERVER_ERROR),))
+    assert events(blind, alerts, state) == []
+    only_alice = build_report(NOW + timedelta(minutes=2))  # `--namespace alice`: acme's sources not polled
+    only_alice = replace(only_alice, sources=tuple(s for s in only_alice.sources if not s.name.endswith(":acme")))
+    assert events(only_alice, alerts, state) == []
+    left = replace(only_alice, account=replace(only_alice.account, orgs=()))  # the user left acme: it is over
+    assert events(left, alerts, state) == [(RESET, "source_failing", "endpoints:acme")]
+
+
 def test_a_source_that_never_answered_fires_once_failing_long_enough(state: AlertState) -> None:
     alerts = Alerts(source_failing_minutes=D(30))
 
