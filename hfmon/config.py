@@ -82,6 +82,7 @@ from hfmon.alerts.settings import Thresholds as Thresholds
 from hfmon.config_alerts import WEBHOOK_FORMATS as WEBHOOK_FORMATS
 from hfmon.config_alerts import parse_alerts
 from hfmon.errors import ConfigError
+from hfmon.figures import LARGEST_SETTING
 from hfmon.pricing.catalog import PriceOverrides
 
 ENV_VAR = "HFMON_CONFIG"
@@ -281,6 +282,8 @@ class Validator:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
         if not number.is_finite() or number < minimum:
             raise self.fail(key, expected, value)
+        if number > LARGEST_SETTING:
+            raise self.fail(key, f"{expected}, at most {LARGEST_SETTING:,}", value)
         return number
 
     def number(self, raw: Mapping[str, Any], key: str, expected: str, *, prefix: str = "",

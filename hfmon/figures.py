@@ -13,6 +13,9 @@ from typing import ClassVar, Generic, TypeVar
 
 N = TypeVar("N", Decimal, int)
 
+LARGEST_SETTING = Decimal(10) ** 12
+"""The largest number a limit or setting may be (a trillion): beyond it, money no longer formats to the cent."""
+
 
 @dataclass(frozen=True, slots=True)
 class Total(Generic[N]):

@@ -69,8 +69,10 @@ def _usd(text: str) -> Decimal:
         value = Decimal(text)
     except InvalidOperation:
         raise argparse.ArgumentTypeError(f"expected a number of USD, got {text!r}") from None
-    if not value.is_finite() or value < 0:
-        raise argparse.ArgumentTypeError(f"expected a finite number of USD >= 0, got {text!r}")
+    from hfmon.figures import LARGEST_SETTING
+
+    if not value.is_finite() or value < 0 or value > LARGEST_SETTING:
+        raise argparse.ArgumentTypeError(f"expected a number of USD from 0 to {LARGEST_SETTING:,}, got {text!r}")
     return value
 
 

@@ -100,6 +100,8 @@ def test_a_named_file_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
     ("[prices.gpus]\n", "prices.gpus: unknown key"),
     ("[alerts]\nidle_gpu_hours = 'six'\n", "alerts.idle_gpu_hours: expected a number of hours, got 'six'"),
     ("[alerts]\nbudget = 3\n", "alerts.budget: unknown key"),
+    ("[alerts]\nmax_cost_per_hour_usd = 1e26\n",  # past a trillion, money no longer formats to the cent
+     "alerts.max_cost_per_hour_usd: expected a number of USD per hour, at most 1,000,000,000,000, got 1e+26"),
     ("crosscheck = 3\n", "crosscheck: expected a table, got 3"),
 ])
 def test_bad_values_name_the_file_the_key_and_what_was_expected(tmp_path: Path, text: str, message: str) -> None:

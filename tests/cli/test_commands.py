@@ -111,3 +111,12 @@ def test_headless_commands_help_never_imports_textual(name: str) -> None:
              "print(sorted(m for m in sys.modules if m.split('.')[0] in {'textual', 'rich'}))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+@pytest.mark.parametrize("limit", ["1e26", "1e999", "-1", "nan"])
+def test_a_guard_limit_out_of_range_is_a_usage_error_not_a_failed_condition(limit: str) -> None:
+    """Exit 1 of guard means "a condition failed"; a limit hfmon cannot use is a usage error (exit 2), said in words
+    (1e26 used to end in a traceback from formatting the limit, exit 1)."""
+    code, out, err = _main("guard", "--demo", "--no-history", "--max-cost-per-hour-usd", limit)
+    assert code == 2 and out == ""
+    assert "expected a number of USD from 0 to 1,000,000,000,000" in err and "Traceback" not in err
