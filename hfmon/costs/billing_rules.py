@@ -70,14 +70,17 @@ def unknown_stage(resource: Space | Endpoint | Job) -> str | None:
 
 
 def space_replicas(space: Space) -> int | None:
-    """Replicas a Space is billed for right now (0 when its stage does not bill, None when it is unknown)."""
+    """Replicas a Space is billed for right now (0 when its stage does not bill, None when it is unknown).
+
+    HF bills the replicas a Space has (`replicas.current`), not those it asked for. Without `current`, a Space
+    that asked for one runs one; one that asked for more, or for "auto" (autoscaled), runs an unknown number."""
     if unknown_stage(space) is not None:
         return None
     if space.stage not in SPACE_BILLED:
         return 0
     if space.replicas_current:
         return space.replicas_current
-    return max(space.replicas_requested or 0, 1)
+    return 1 if space.replicas_requested == 1 else None
 
 
 def endpoint_replicas(endpoint: Endpoint) -> int | None:

@@ -42,13 +42,24 @@ NOW = at(20)
 def test_a_space_scaled_up_is_billed_for_the_replicas_it_runs_not_the_ones_requested() -> None:
     scaled_up = replace(space("alice/chat"), replicas_requested=1, replicas_current=3)
     not_reported = replace(space("alice/echo"), replicas_requested=2, replicas_current=None)
-    assert (space_replicas(scaled_up), space_replicas(not_reported)) == (3, 2)
-    snap = snapshot(namespace("alice", spaces=(scaled_up, not_reported),
-                              statement=paid("alice", scaled_up, not_reported)),
+    one = replace(space("alice/solo"), replicas_requested=1, replicas_current=None)
+    assert (space_replicas(scaled_up), space_replicas(one)) == (3, 1)
+    # it asked for 2 and HF did not say how many it has: 1 or 2 bill, unknown which (audit 3, finding 6: it was 2)
+    assert space_replicas(not_reported) is None
+    snap = snapshot(namespace("alice", spaces=(scaled_up, not_reported, one),
+                              statement=paid("alice", scaled_up, not_reported, one)),
                     spaces_hw=(flavor("t4-small", "0.01", gpu=True),))  # $0.60/h a replica; no grant
     r = evaluate(snap, History(), Config(), NOW)
-    assert [row.cost.cost_per_hour_usd for row in r.spaces] == [D("1.80"), D("1.20")]
-    assert r.running_cost_per_hour_usd.value == D("3.00")
+    assert [row.cost.cost_per_hour_usd for row in r.spaces] == [D("1.80"), None, D("0.60")]
+    assert r.running_cost_per_hour_usd.value is None
+    assert r.running_cost_per_hour_usd.known == D("2.40") and len(r.running_cost_per_hour_usd.missing) == 1
+
+
+def test_an_autoscaled_space_without_its_current_count_bills_an_unknown_number_of_replicas() -> None:
+    auto = replace(space("alice/auto"), replicas_requested=None, replicas_current=None)  # requested "auto"
+    assert space_replicas(auto) is None
+    assert space_replicas(replace(auto, replicas_current=2)) == 2
+    assert space_replicas(replace(auto, stage="SLEEPING")) == 0
 
 
 def test_an_initializing_endpoint_is_billed_for_the_replicas_it_brings_up() -> None:
