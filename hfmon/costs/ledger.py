@@ -88,7 +88,9 @@ def settled(rows: Sequence[LedgerRow], sessions: Mapping[str, SessionSettled],
         got = sessions.get(sid)
         if got is not None:
             parts.append((sid, got.settled_usd))
-        if got is None or got.requests < billable[sid]:  # HF has not settled all of its requests yet
+        # HF has not settled all of its requests yet. A session none of whose requests HF may bill is settled at
+        # $0 as it is: HF never lists a session in which it billed nothing, so waiting for it would wait for ever.
+        if (got.requests if got is not None else 0) < billable[sid]:
             parts.append(("pending:sessions not settled yet", None))
     return Total.of(parts, ZERO)
 

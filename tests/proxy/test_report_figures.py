@@ -127,6 +127,18 @@ async def test_a_session_is_settled_only_once_its_cut_short_requests_are_reporte
     assert both == total(0.00043, 0.00043, [])  # the two billable ones reported: settled, the 503 not waited for
 
 
+async def test_a_session_hf_may_bill_nothing_for_is_settled_at_zero_without_waiting() -> None:
+    # sD: every request failed (a 503 and no answer at all): HF bills none of them and never lists the session, so
+    # its settled cost is $0.00 now, not "pending" for the rest of the period (audit 3, finding 5)
+    down = replace(BASE, model=GEMMA, status=503, outcome=Outcome.HTTP_ERROR, prompt_tokens=None,
+                   completion_tokens=None, estimated_usd=None, session_id="sD")
+    gone = replace(down, at=NOW - timedelta(minutes=1), status=None, outcome=Outcome.UNREACHABLE)
+    report, _ = await poll_report(demo_scenario(), NOW, history=History(ledger=(down, gone), settled=()))
+    [hour] = [w for w in report_document(report)["inference"]["proxy"]["windows"] if w["window"] == "1h"]
+    [gemma] = hour["by_model"]
+    assert gemma["settled_usd"] == total(0.0, 0.0, [])
+
+
 def test_the_last_hour_over_time_in_five_minute_steps_adds_up() -> None:
     from hfmon.costs.ledger import proxy_usage
 
