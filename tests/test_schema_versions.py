@@ -119,6 +119,11 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     orgs_new, orgs_old = account_new.pop("orgs"), account_old.pop("orgs")
     assert (orgs_new["type"], orgs_old["type"]) == (["array", "null"], "array")  # orgs whoami did not list: null
     assert orgs_new["items"] == orgs_old["items"]
+    job_new = new["properties"]["jobs"]["items"]
+    for key in ("timeout_s", "ends_by", "to_period_end_why"):  # added: a Job's cost ahead stops at its timeout
+        assert "null" in str(job_new["properties"].pop(key))
+        job_new["required"].remove(key)
+    assert "timeout" in job_new["properties"]["to_period_end_usd"].pop("description")
     for doc in (new, old):
         for key in ("$id", "title", "description"):
             doc.pop(key)

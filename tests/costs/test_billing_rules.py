@@ -111,7 +111,7 @@ def test_which_states_bill() -> None:
 def test_replicas_billed_now() -> None:
     assert space_replicas(space("a/b", replicas=3)) == 3
     assert space_replicas(space("a/b", stage="SLEEPING", replicas=3)) == 0
-    assert space_replicas(space("a/b", replicas=None)) == 1
+    assert space_replicas(space("a/b", replicas=None)) is None  # no count at all (the spec requires one): unknown
     assert endpoint_replicas(endpoint("a", "e", ready=2)) == 2
     assert endpoint_replicas(endpoint("a", "e", state="scaledToZero", ready=0)) == 0
     assert endpoint_replicas(endpoint("a", "e", state="initializing", ready=0, min_replica=2)) == 2
