@@ -8,14 +8,17 @@ bound is already above it; below it, the real figure may still be above, so it i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import TypeVar
 
 from hfmon.format import money, money_total, per_hour
 from hfmon.models import SourceStatus
-from hfmon.report import Credits, Report, Total
+from hfmon.report import Credits, CreditsBurn, Report, Total
+
+C = TypeVar("C", Credits, CreditsBurn)
 
 ACCOUNT = "account"  # the subject of an account-wide figure
 
@@ -111,6 +114,14 @@ def credits_by_namespace(report: Report) -> list[tuple[str, Credits | None, str]
     return out
 
 
+def burns_by_namespace(report: Report) -> list[tuple[str, CreditsBurn | None, str]]:
+    """As `credits_by_namespace`, with what is known of a namespace's spend, rate and projection when HF did not
+    say how many credits it includes (its projection does not depend on them)."""
+    burns = {burn.namespace: burn for burn, _why in report.credits_unknown}
+    return [(ns, credit if credit is not None or ns not in burns else burns[ns], why if ns not in burns else "")
+            for ns, credit, why in credits_by_namespace(report)]
+
+
 def _billing_unknown(report: Report, namespace: str) -> str:
     said = report.why_credits_unknown(namespace)
     if said is not None:
@@ -131,8 +142,13 @@ Limit = Callable[[str], Decimal | None]  # the threshold for a namespace (None: 
 
 def _credit_check(check: str, limit_of: Limit, report: Report,
                   figure: Callable[[Credits], Decimal], maximum: bool) -> list[Reading]:
+    return _checked(check, limit_of, credits_by_namespace(report), figure, maximum)
+
+
+def _checked(check: str, limit_of: Limit, by_namespace: Sequence[tuple[str, C | None, str]],
+             figure: Callable[[C], Decimal], maximum: bool) -> list[Reading]:
     out = []
-    for ns, credit, why in credits_by_namespace(report):
+    for ns, credit, why in by_namespace:
         limit = limit_of(ns)
         if limit is None:
             continue
@@ -147,7 +163,8 @@ def _credit_check(check: str, limit_of: Limit, report: Report,
 
 def projected(report: Report, limit_of: Limit) -> list[Reading]:
     """Per namespace: the projected Inference Providers usage this period (the credits' projection) above its limit."""
-    return _credit_check("max_projected_usd", limit_of, report, lambda c: c.projected_period_usd, maximum=True)
+    return _checked("max_projected_usd", limit_of, burns_by_namespace(report), lambda c: c.projected_period_usd,
+                    maximum=True)
 
 
 def remaining_credits(report: Report, limit_of: Limit) -> list[Reading]:

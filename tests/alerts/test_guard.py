@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 from decimal import Decimal as D
 
 from hfmon.errors import Failure
 from hfmon.guard import GuardExit, judge
 from hfmon.models import SourceStatus
-from hfmon.report import Report, SourceState, Total
+from hfmon.report import CreditsBurn, Report, SourceState, Total
 from tests.tui.builder import build_report
 
 # build_report's figures: alice (projected $2.57, remaining $0.26, overage $0), acme (projected $475.10,
@@ -111,3 +111,18 @@ def test_the_json_verdict_has_null_for_unknown_and_the_lower_bound() -> None:
     assert running["value"] is None and running["at_least"] == 14.7 and running["limit"] == 20.0
     assert by[("max_projected_usd", "bigcorp")]["value"] is None
     assert by[("max_projected_usd", "acme")]["value"] == 475.1
+
+
+def test_a_projection_is_checked_when_hf_did_not_say_how_many_credits_are_included() -> None:
+    """usage-v2 without includedNanoUsd: remaining and overage are unknown, but the projection ($475.10 for acme)
+    does not depend on the included amount: above $400 it fails (audit 3, finding 12: it read "unknown")."""
+    report = without_bigcorp(build_report())
+    acme = next(c for c in report.credits if c.namespace == "acme")
+    burn = CreditsBurn(**{f.name: getattr(acme, f.name) for f in fields(CreditsBurn)})
+    blind = replace(report, credits=tuple(c for c in report.credits if c.namespace != "acme"),
+                    credits_unknown=((burn, "usage-v2 did not say how many credits are included"),))
+    assert outcomes(blind, max_projected_usd="400", min_remaining_credits_usd="1") == {
+        ("max_projected_usd", "alice"): "ok", ("max_projected_usd", "acme"): "crossed",
+        ("min_remaining_credits_usd", "alice"): "crossed", ("min_remaining_credits_usd", "acme"): "unknown"}
+    assert judge(blind, limits(max_projected_usd="400")).code == GuardExit.FAILED
+    assert judge(blind, limits(max_projected_usd="500")).code == GuardExit.OK
