@@ -110,7 +110,7 @@ def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], 
     for namespace in namespaces:
         for name, length in WINDOWS:
             if length is None:
-                start = period_starts[namespace]
+                start = min(period_starts[namespace], now)  # hfmon's clock a little behind HF's at a rollover
                 s = by_ns.get(namespace)
                 current = SpendIn(start, now, *(None, None, None, None) if s is None else (
                     s.inference_usd, s.endpoints_usd, s.spaces_usd, s.jobs_usd), billed=True)
@@ -118,7 +118,8 @@ def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], 
             else:
                 current = spend_in(namespace, now - length, now, index, found, coverage)
             start = now - length
-            previous = spend_in(namespace, start - length, start, index, found, coverage)
+            previous = spend_in(namespace, start - length, start, index, found, coverage) if length else \
+                SpendIn(start, start, None, None, None, None)  # the period has only just begun: nothing before
             out.append(WindowSpend(namespace, name, current, previous))
     return tuple(out)
 
@@ -179,7 +180,7 @@ def wanted_windows(period_starts: Mapping[str, datetime], now: datetime) -> list
     for period_start in period_starts.values():
         for _, length in WINDOWS:
             if length is None:
-                length = now - period_start
+                length = max(now - period_start, timedelta(0))
             else:
                 out.append((now - length, now))
             start = now - length
