@@ -66,12 +66,12 @@ def _rated(kind: str, spans: Iterable[tuple[StateChange, datetime, datetime]],
 
 
 def state_rate(kind: str, state: str, hardware: str | None, replicas: int, price_of: HardwarePrice) -> Decimal | None:
-    """$/h of one recorded state: price x replicas (at least one) while the state bills, else $0; None: billed on
-    hardware with no price."""
+    """$/h of one recorded state: price x replicas while the state bills, else $0; None: billed on hardware with no
+    price, or with a replica count HF did not give (recorded as 0: a state that bills never runs none)."""
     if not is_billed(kind, state):
         return Decimal(0)
     price = price_of(hardware)
-    return None if price is None else price * max(replicas, 1)
+    return None if price is None or replicas <= 0 else price * replicas
 
 
 def times_spend(kind: str, states: Sequence[StateTime], price_of: HardwarePrice,

@@ -70,7 +70,8 @@ class Observation(NamedTuple):
 
 
 def endpoint_state(endpoint: Endpoint) -> Observation:
-    """An endpoint's observed state on its instance."""
+    """An endpoint's observed state on its instance (replicas 0 in a state that bills: HF did not say how many run;
+    `timeline.state_rate` prices it as unknown)."""
     parts = (endpoint.vendor, endpoint.instance_type, endpoint.instance_size)
     hardware = None if parts == (None, None, None) else "/".join([p or "?" for p in parts])
     return Observation("endpoint", endpoint.id, endpoint.state, hardware, endpoint_replicas(endpoint) or 0)

@@ -60,7 +60,7 @@ def endpoint(namespace: str, name: str, state: str = "running", ready: int = 1, 
 
 
 def space(space_id: str, stage: str = "RUNNING", hardware: str | None = "t4-small",
-          requested: str | None = None, current: int | None = None, wanted: int | None = None) -> Space:
+          requested: str | None = None, current: int | None = None, wanted: int | None = 1) -> Space:
     """A Space with its runtime."""
     return Space(space_id, space_id.split("/")[0], stage, hardware, requested, None, wanted, current,
                  False, None)

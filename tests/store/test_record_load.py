@@ -37,7 +37,7 @@ def test_round_trip_is_exact(store: HistoryStore) -> None:
         namespace("alice", usage=billing("alice", "12.345678901234567", jobs="0.000000001"),
                   endpoints=[endpoint("alice", "llama", state="initializing", ready=0, target=3),
                              endpoint("alice", "odd", vendor=None, instance_type=None, size=None)],
-                  spaces=[space("alice/demo", hardware=None, requested="a10g-small", current=None, wanted=2)],
+                  spaces=[space("alice/demo", hardware=None, requested="a10g-small", current=2, wanted=2)],
                   jobs=[job("6721abc", stage="RUNNING", flavor="a100-large")]),
         namespace("acme", usage=billing("acme", "0")),
     ))
