@@ -79,14 +79,20 @@ def resources(keys: Iterable[tuple[str, str]], spend_of: SpendOf, job_namespaces
 
 
 def usage_between(points: Sequence[UsagePoint], start: datetime, end: datetime) -> Decimal | None:
-    """Inference Providers spend in [start, end) from period-to-date totals (None: no total at or before start)."""
+    """Inference Providers spend in [start, end) from period-to-date totals (None: no total at or before start).
+
+    None too when the total fell inside the window: placeholders booked before it settled lower in it, so the
+    difference of the totals is less than what was spent in it (even below zero), by an amount HF does not give."""
     before = next((p for p in reversed(points) if p.at <= start), None)
     if before is None:
         return None
     total, prev = Decimal(0), before
     for p in points:
         if start < p.at <= end:
-            total += p.inference_used_usd - (prev.inference_used_usd if p.period_start == prev.period_start else 0)
+            delta = p.inference_used_usd - (prev.inference_used_usd if p.period_start == prev.period_start else 0)
+            if delta < 0:
+                return None
+            total += delta
             prev = p
     return micro(total)
 

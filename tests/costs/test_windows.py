@@ -106,3 +106,14 @@ def test_a_new_period_inside_the_window_counts_from_its_start() -> None:
     assert usage_between(points, at(19, 6), at(19, 18)) == D("1.75")
     assert usage_between(points, at(18), at(19, 18)) is None  # nothing recorded at or before the start
     assert usage_between(points, at(19, 6), at(19, 6) + timedelta(hours=1)) == 0
+
+
+def test_a_total_that_fell_inside_the_window_leaves_its_spend_unknown_never_negative() -> None:
+    # 80 requests booked $0.80 of placeholders before 19:00; at 19:20 they settled at $0.01, while $0.30 was spent:
+    # the totals' difference, 0.30 - 0.79 = -$0.49, is not what the hour cost (audit 3, finding 10)
+    points = (used(at(19, 18, 50), "10.80"), used(at(19, 19, 10), "10.90"), used(at(19, 19, 20), "10.21"),
+              used(at(19, 19, 50), "10.31"))
+    assert usage_between(points, at(19, 19), at(19, 20)) is None
+    assert usage_between(points, at(19, 18, 30), at(19, 19, 15)) is None  # nothing recorded at or before 18:30
+    assert usage_between(points, at(19, 18, 50), at(19, 19, 15)) == D("0.10")  # before the fall: known
+    assert usage_between(points, at(19, 19, 20), at(19, 20)) == D("0.10")  # from the fall on: known again
