@@ -55,6 +55,11 @@ def is_clean(text: str) -> bool:
     return True
 
 
+def holds_secret(text: str) -> bool:
+    """Whether `text` holds a token hfmon uses (`register_secret`) or any `hf_` token-shaped string."""
+    return _TOKEN_SHAPED.search(text) is not None or any(secret in text for secret in _registered)
+
+
 def scrub(text: str) -> str:
     """`text` safe to show: tokens masked, escape sequences and control characters removed, one line."""
     if is_clean(text):

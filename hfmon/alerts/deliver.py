@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
 from hfmon import __version__
 from hfmon.alerts.engine import ADVISORY, FIRED, AlertEvent
 from hfmon.config import Alerts
-from hfmon.scrub import scrub
+from hfmon.scrub import holds_secret, scrub
 
 HOOK_STDERR_KEPT = 4096  # bytes of a failing hook's stderr shown (the rest is read and dropped)
 WEBHOOK_ATTEMPTS = 3
@@ -61,10 +61,17 @@ def webhook_payload(event: AlertEvent, fmt: str) -> dict[str, Any]:
     return event.document()
 
 
+def hook_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The hook's environment: hfmon's, without any Hugging Face token, under whatever name it is kept (a
+    profile's `token_env`, say): the usual names, and every variable holding a token hfmon uses or one shaped
+    like a token."""
+    return {k: v for k, v in environ.items() if k not in TOKEN_VARIABLES and not holds_secret(v)}
+
+
 async def run_hook(argv: Sequence[str], doc: dict[str, Any], timeout_s: float) -> str | None:
     """Run the hook without a shell, the alert JSON on its stdin; None when it exits 0 in time."""
     name = os.path.basename(argv[0])
-    env = {k: v for k, v in os.environ.items() if k not in TOKEN_VARIABLES}
+    env = hook_environment(os.environ)
     try:
         proc = await asyncio.create_subprocess_exec(
             *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.DEVNULL,

@@ -55,6 +55,26 @@ async def test_the_hook_gets_the_alert_json_on_stdin_without_the_token(tmp_path:
     assert saw_token is False
 
 
+async def test_the_hook_never_gets_a_token_under_any_variable_name(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A profile's token in its own variable (`token_env = "ACME_HF_TOKEN"`), and a token hfmon holds that is not
+    `hf_`-shaped, stay out of the hook's environment (audit 3, finding 15: ACME_HF_TOKEN reached the hook)."""
+    from hfmon.scrub import register_secret
+
+    odd = "org-api-key-0123456789abcdefghij"
+    register_secret(odd)
+    monkeypatch.setenv("ACME_HF_TOKEN", "hf_fake_full_0123456789abcdefFULL")
+    monkeypatch.setenv("OTHER_KEY", odd)
+    monkeypatch.setenv("HFMON_HOOK_PLAIN", "kept as it is")
+    out = tmp_path / "env.json"
+    dump = "import json, os, sys; open(sys.argv[1], 'w').write(json.dumps(dict(os.environ)))"
+    assert await deliver([one_event()], Alerts(hook=(sys.executable, "-c", dump, str(out)))) == []
+    env = json.loads(out.read_text())
+    assert "ACME_HF_TOKEN" not in env and "OTHER_KEY" not in env
+    assert not any("hf_fake_full" in v or odd in v for v in env.values())
+    assert env["HFMON_HOOK_PLAIN"] == "kept as it is"
+
+
 @pytest.mark.parametrize(("argv", "expected"), [
     ((sys.executable, "-c", "import sys; sys.stderr.write('no route\\n'); sys.exit(3)"),
      "exited with status 3: no route"),
