@@ -90,7 +90,7 @@ def token_count(known: int, unknown_requests: int) -> str:
 
 SOURCE_WORDS = {"billing": "usage", "live": "live usage", "job_charges": "job charges",
                 "scheduled_jobs": "scheduled jobs", "resource_groups": "group list",
-                "resource_group_usage": "group usage"}
+                "resource_group_usage": "group usage", "request_count": "request count"}
 """How a per-namespace source is named to a user where its key would puzzle."""
 
 

@@ -35,7 +35,7 @@ class ProviderPoint:
     period_start: datetime
     provider: str
     used_usd: Decimal
-    requests: int
+    requests: int | None  # None: HF did not give the provider's count (unknown, never 0)
 
 
 GONE = "gone"  # StateChange.state of a resource that vanished from a fresh listing of its namespace (deleted)

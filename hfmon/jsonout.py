@@ -20,7 +20,9 @@ from hfmon.report import Credits, CreditsBurn, Report, ResourceCost, ResourceGro
 
 # 7: credits whose included amount is unknown are an entry with what depends on it null, and `why`; invoices and
 # scheduled_jobs are null when nothing was read, with `invoices_missing` and `scheduled_jobs_missing`; then likewise
-# resource_groups (with `resource_groups_missing`: the sources of the orgs whose groups are unknown);
+# resource_groups (with `resource_groups_missing`: the sources of the orgs whose groups are unknown); account.orgs
+# null (orgs_why) when whoami did not list them; request counts HF did not give null; not_broken_down's figures null
+# (never negative) with `why`;
 # 6: storage bytes are totals, not_broken_down may be null, namespaces_unknown and crosscheck_unchecked;
 # 5: repositories (downloads, likes, storage, last change) and org members; 4: the proxy ledger's figures
 # (inference.by_model, inference.proxy); 3: windows; 2: totals are objects that say what is missing (1 printed
@@ -129,7 +131,7 @@ def report_document(report: Report) -> dict[str, Any]:
             "by_provider": [{"provider": p.name, "requests": p.requests, "cost_usd": usd(p.cost_usd)}
                             for p in report.inference.by_provider],
             "not_broken_down": None if (rest := report.inference.not_broken_down) is None else {
-                "requests": rest.requests, "cost_usd": usd(rest.cost_usd)},
+                "requests": rest.requests, "cost_usd": usd(rest.cost_usd), "why": rest.why},
             "by_model": _by_model(report.proxy),
             "proxy": _proxy(report.proxy),
         },

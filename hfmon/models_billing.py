@@ -15,7 +15,7 @@ class ProviderSpend:
     """Inference Providers spend through one provider this period (`usage/live` providerDetails)."""
 
     provider: str
-    requests: int
+    requests: int | None  # None: the provider's entry came without numRequests (unknown, never 0)
     cost_usd: Decimal
     duration_ms: int = 0
 
@@ -27,7 +27,7 @@ class InferenceUsage:
     used_usd: Decimal  # includes unsettled placeholders
     included_usd: Decimal | None  # None: usage-v2 did not say (real payloads may omit it), so credits are unknown
     limit_usd: Decimal | None  # None: no spending limit set
-    requests: int
+    requests: int | None  # None: usage-v2 did not give numRequests, so the count is unknown (never 0)
     period_start: datetime | None  # real usage-v2 payloads may omit the period (hf-api.md 0.5)
     period_end: datetime | None
 

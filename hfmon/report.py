@@ -76,8 +76,19 @@ class ProviderRow:
     """Inference Providers spend through one provider (or one model) this period."""
 
     name: str  # provider id
-    requests: int
+    requests: int | None  # None: HF did not count them (unknown, never 0)
     cost_usd: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Remainder:
+    """What the providers leave of the known inference total. A figure is None when it cannot be known: a count
+    HF did not give, or providers that count more than the total (a split read after it); `why` then says which."""
+
+    name: str
+    requests: int | None
+    cost_usd: Decimal | None
+    why: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,18 +96,19 @@ class Inference:
     """Inference Providers spend this period across the polled namespaces (missing: billing it cannot read).
 
     `by_provider` covers the namespaces whose live stream gave a split; `not_broken_down` is the rest, so the
-    providers plus it equal the known total exactly (negative when the live split runs ahead of `usage-v2`).
+    providers plus it equal the known total exactly, or the rest's figure is unknown and its `why` says why (never
+    below zero).
     """
 
     cost_usd: Total[Decimal]
     requests: Total[int]
     by_provider: tuple[ProviderRow, ...]
     # None: no namespace's total is known, so neither is what the providers leave of it
-    not_broken_down: ProviderRow | None = ProviderRow("not broken down", 0, Decimal(0))
+    not_broken_down: Remainder | None = Remainder("not broken down", 0, Decimal(0))
 
     @property
-    def parts(self) -> tuple[ProviderRow, ...]:
-        """The providers and the rest not broken down: they add up to the known total exactly."""
+    def parts(self) -> tuple[ProviderRow | Remainder, ...]:
+        """The providers and the rest not broken down: they add up to the known total where the rest is known."""
         return self.by_provider if self.not_broken_down is None else (*self.by_provider, self.not_broken_down)
 
 

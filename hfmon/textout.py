@@ -88,6 +88,9 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
     out += _packed(f"{paint('Inference', 'bold')} {money_total(inf.cost_usd)} · {count_total(inf.requests)} requests",
                    [f"{name} {money(usd)}" for name, usd in shown])
     out += _missing(inf.cost_usd, report, paint)
+    if inf.not_broken_down is not None and inf.not_broken_down.why:  # a figure of the rest is unknown: say why
+        why = f"          {inf.not_broken_down.name}: {inf.not_broken_down.why}"
+        out += [paint(line, "yellow") for line in textwrap.wrap(why, WIDTH, subsequent_indent=" " * 10)]
     q = report.zero_gpu
     if q is not None and q.runs is not None:  # free accounts: the runs counter binds before the seconds
         out.append(_fit(f"{paint('ZeroGPU', 'bold')}   {duration(q.remaining_s)} left of {duration(q.base_s)} · "

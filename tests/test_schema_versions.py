@@ -124,6 +124,16 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
         assert "null" in str(job_new["properties"].pop(key))
         job_new["required"].remove(key)
     assert "timeout" in job_new["properties"]["to_period_end_usd"].pop("description")
+    inference_new, inference_old = (doc["properties"]["inference"]["properties"] for doc in (new, old))
+    provider_new, provider_old = (i["by_provider"]["items"]["properties"] for i in (inference_new, inference_old))
+    assert provider_new.pop("requests")["type"] == ["integer", "null"]  # a count HF did not give: null, never 0
+    assert provider_old.pop("requests") == {"type": "integer"}
+    rest_new, rest_old = (i["not_broken_down"]["oneOf"][0] for i in (inference_new, inference_old))
+    assert rest_new["properties"].pop("why")["type"] == ["string", "null"]  # added: why a figure of it is null
+    for key, was in (("requests", "integer"), ("cost_usd", "number")):  # unknown, never negative: null
+        assert rest_new["properties"].pop(key)["type"] == [was, "null"]
+        assert rest_old["properties"].pop(key) == {"type": was}
+    rest_new.pop("description"), rest_old.pop("description")
     for doc in (new, old):
         for key in ("$id", "title", "description"):
             doc.pop(key)

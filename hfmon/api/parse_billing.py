@@ -114,7 +114,7 @@ def parse_inference(d: Obj, where: str) -> InferenceUsage:
         used_usd=nano_usd(need_number(d, "usedNanoUsd", where, NANO_USD)),
         included_usd=None if included is None else nano_usd(included),  # absent: unknown, never $0 of credits
         limit_usd=nano_usd(limit) if limit else None,  # 0 or absent: no limit set
-        requests=opt_int(d, "numRequests", where, COUNT) or 0,
+        requests=opt_int(d, "numRequests", where, COUNT),  # absent: unknown (no spec schema says it is always sent)
         period_start=opt_moment(d, "periodStart", where),
         period_end=opt_moment(d, "periodEnd", where),
     )
@@ -163,7 +163,7 @@ def parse_live_usage(data: Json) -> LiveUsage:
             break
         providers.append(ProviderSpend(
             provider=need_str(p, "provider", pw),
-            requests=opt_int(p, "numRequests", pw, COUNT) or 0,
+            requests=opt_int(p, "numRequests", pw, COUNT),  # absent: unknown, never 0
             cost_usd=nano_usd(cost),
             duration_ms=opt_int(p, "totalDurationMs", pw, COUNT) or 0,
         ))

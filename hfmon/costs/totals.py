@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from hfmon.costs.credits import Period
 from hfmon.costs.crosscheck import STORAGE_PRODUCT
 from hfmon.costs.resources import FAMILY_KIND, PricedLine, compute_lines, jobs_untold, parse_product
+from hfmon.format import money
 from hfmon.models import Endpoint, Invoice, Job, NamespaceData, RepoStorage, Snapshot, SourceResult, SourceStatus, Space
 from hfmon.ordering import sort_by_keys
 from hfmon.report import (
@@ -23,6 +24,7 @@ from hfmon.report import (
     MeterRow,
     NamespaceStorage,
     ProviderRow,
+    Remainder,
     ResourceCost,
     SpaceRow,
     Spend,
@@ -156,8 +158,8 @@ def unchecked_sources(snapshot: Snapshot) -> tuple[str, ...]:
 
 
 NOT_BROKEN_DOWN = "not broken down"
-SPLIT_AHEAD = "providers counted after the total was read"
-"""The name of the rest when the providers add up to more than usage-v2's total (read before them)."""
+REQUEST_COUNT = "request_count"
+"""The kind of a requests total's missing part whose usage-v2 was read without `numRequests` (`request_count:ada`)."""
 
 
 def inference_total(snapshot: Snapshot, namespaces: Iterable[NamespaceData]) -> Inference:
@@ -177,25 +179,41 @@ def inference_of(namespaces: Iterable[NamespaceData], unknown: Sequence[str] = (
     for name in unknown:
         costs.append((name, None))
         counts.append((name, None))
-    providers: dict[str, tuple[int, Decimal]] = {}
+    providers: dict[str, tuple[int | None, Decimal]] = {}
     for ns in namespaces:
         usage = ns.billing.value
         costs.append((ns.billing.name, None if usage is None else usage.inference.used_usd))
-        counts.append((ns.billing.name, None if usage is None else usage.inference.requests))
+        counts.append((ns.billing.name, None) if usage is None else
+                      (f"{REQUEST_COUNT}:{ns.namespace}", usage.inference.requests))
         for p in (usage.by_provider or ()) if usage is not None else ():  # None: its live stream was not read
             n, usd = providers.get(p.provider, (0, Decimal(0)))
-            providers[p.provider] = (n + p.requests, usd + p.cost_usd)
+            providers[p.provider] = (None if n is None or p.requests is None else n + p.requests, usd + p.cost_usd)
     rows = sorted((ProviderRow(name, n, usd) for name, (n, usd) in providers.items()),
                   key=lambda r: (-r.cost_usd, r.name))
     cost, requests = Total.of(costs, Decimal(0)), Total.of(counts, 0)
-    rest = None
-    if cost.known is not None and requests.known is not None:
-        usd = cost.known - sum((r.cost_usd for r in rows), Decimal(0))
-        # The live split is read after usage-v2: when it counts more, the rest is what it counted since, not a
-        # spend of its own, and its name says so (the parts still add up to the total).
-        rest = ProviderRow(NOT_BROKEN_DOWN if usd >= 0 else SPLIT_AHEAD, requests.known - sum(r.requests for r in rows),
-                           usd)
-    return Inference(cost, requests, tuple(rows), not_broken_down=rest)
+    return Inference(cost, requests, tuple(rows), not_broken_down=provider_remainder(cost, requests, rows))
+
+
+def provider_remainder(cost: Total[Decimal], requests: Total[int], rows: Sequence[ProviderRow]) -> Remainder | None:
+    """What the providers leave of the known total (None when no part of it is known). Never below zero: the live
+    split is read after usage-v2, and providers that count more than the total make the rest unknown, with why;
+    so does a request count HF did not give."""
+    if cost.known is None:
+        return None
+    whys: list[str] = []
+    usd = cost.known - sum((r.cost_usd for r in rows), Decimal(0))
+    if usd < 0:
+        whys.append(f"cost unknown, as the providers count {money(-usd)} more than the total (read after it)")
+    counts = [r.requests for r in rows]
+    untold = (requests.known is None or None in counts
+              or any(m.startswith(f"{REQUEST_COUNT}:") for m in requests.missing))
+    n = None if untold else (requests.known or 0) - sum(c or 0 for c in counts)
+    if untold:
+        whys.append("request count unknown, as HF did not give every count")
+    elif n is not None and n < 0:
+        whys.append(f"request count unknown, as the providers count {-n:,} more than the total (read after it)")
+    return Remainder(NOT_BROKEN_DOWN, None if n is None or n < 0 else n, None if usd < 0 else usd,
+                     "; ".join(whys) or None)
 
 
 def crosscheck_unchecked(namespaces: Iterable[NamespaceData], unknown: Sequence[str]) -> tuple[str, ...]:

@@ -165,12 +165,13 @@ def _providers(out: _Families, n: dict[str, str], inference: Inference) -> None:
     for provider in inference.parts:
         p = {**n, "provider": NOT_BROKEN_DOWN if provider is inference.not_broken_down else provider.name}
         out.gauge("hfmon_inference_provider_spend_usd", "Inference Providers spend this period by namespace and "
-                  f"provider; provider=\"{NOT_BROKEN_DOWN}\" is the part no per-provider split covers (may be negative "
-                  "while the split runs ahead of the total), so a namespace's series add up to its "
+                  f"provider; provider=\"{NOT_BROKEN_DOWN}\" is the part no per-provider split covers (absent while "
+                  "unknown: the split, read after the total, counts more than it), so a namespace's series add up "
+                  "to its "
                   "hfmon_spend_usd{product=\"inference\",source=\"billed\"} (absent: unknown, or its usage or live "
                   "stream failed the latest poll).", p, provider.cost_usd)
         out.gauge("hfmon_inference_provider_requests", "Inference Providers requests this period by namespace and "
-                  "provider.", p, provider.requests)
+                  "provider (absent while HF did not give the count).", p, provider.requests)
 
 
 def _proxy(out: _Families, a: dict[str, str], report: Report) -> None:

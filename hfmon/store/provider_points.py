@@ -17,6 +17,7 @@ from hfmon.store.extract import decode_time, encode_money, encode_time
 if TYPE_CHECKING:  # db.py writes the points through this module on each poll
     from hfmon.store.db import HistoryStore
 
+UNTOLD = -1  # the requests of a provider whose count HF did not give: unknown (the column is NOT NULL since v8)
 NO_PROVIDER = ""  # the one row of a set with no provider (nothing spent through any yet this period)
 SPACING_US = 5 * 60 * 1_000_000  # a namespace's sets are at least this far apart (the charts' finest step)
 _LATEST = """
@@ -39,8 +40,8 @@ def provider_sets(snapshot: Snapshot) -> dict[str, Set]:
         if ns.billing.status is not SourceStatus.OK or billing is None or billing.by_provider is None:
             continue  # not read this poll: nothing is known, so nothing is written
         start = encode_time(namespace_period(ns, snapshot.taken_at).start)
-        rows = {(p.provider, start, str(encode_money(p.cost_usd)), p.requests) for p in billing.by_provider
-                if p.provider != NO_PROVIDER}
+        rows = {(p.provider, start, str(encode_money(p.cost_usd)), UNTOLD if p.requests is None else p.requests)
+                for p in billing.by_provider if p.provider != NO_PROVIDER}
         out[ns.namespace] = frozenset(rows or {(NO_PROVIDER, start, "0", 0)})
     return out
 
@@ -103,6 +104,7 @@ def load(store: HistoryStore, times: Sequence[datetime]) -> tuple[ProviderPoint,
 
     rows = store.transaction(read, write=False)
     points = [ProviderPoint(str(ns), decode_time(int(at)), decode_time(int(period)),  # type: ignore[call-overload]
-                            str(provider), Decimal(str(used)), int(requests))  # type: ignore[call-overload]
+                            str(provider), Decimal(str(used)),
+                            None if int(requests) == UNTOLD else int(requests))  # type: ignore[call-overload]
               for ns, at, period, provider, used, requests in rows]
     return tuple(sorted(points, key=lambda p: (p.at, p.namespace, p.provider)))

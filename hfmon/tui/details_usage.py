@@ -41,11 +41,11 @@ def provider_detail(report: Report, name: str, tones: Tones) -> Text:
         text.append("\n  not in this poll's split", style=tones.get("muted", ""))
         return text
     total = inf.cost_usd.known
-    line(text, "spend this period", fmt.money(found.cost_usd), "bold")
-    line(text, "requests", f"{found.requests:,}")
-    if found.requests:
+    line(text, "spend this period", fmt.money(found.cost_usd, missing=fmt.UNKNOWN), "bold")
+    line(text, "requests", fmt.UNKNOWN if found.requests is None else f"{found.requests:,}")
+    if found.requests and found.cost_usd is not None:
         line(text, "per 1k requests", fmt.money(found.cost_usd * 1000 / found.requests))
-    if total:
+    if total and found.cost_usd is not None:
         line(text, "share of inference", fmt.percent(found.cost_usd * 100 / total) +
              ("" if inf.cost_usd.complete else " of what is known"))
     provider_over_time(text, report, name, tones)

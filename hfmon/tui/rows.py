@@ -207,16 +207,18 @@ def job_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
     return rows
 
 
-def share_rows(items: Iterable[tuple[str, int, Decimal]], tones: Tones) -> list[Row]:
-    """Provider rows with their share of the total and a bar."""
+def share_rows(items: Iterable[tuple[str, int | None, Decimal | None]], tones: Tones) -> list[Row]:
+    """Provider rows with their share of the total and a bar; an unknown count or cost shows "—", without a share."""
     items = list(items)
-    total = sum((c for _, _, c in items), Decimal(0))
+    total = sum((c for _, _, c in items if c is not None), Decimal(0))
     rows: list[Row] = []
     for name, requests, cost in items:
-        share = Decimal(0) if not total else cost * 100 / total
-        bar = "█" * int(share / 5) + ("▌" if share % 5 >= 2.5 else "")
-        rows.append((name, (cell(name), num_cell(f"{requests:,}", requests), money_cell(cost),
-                            num_cell(fmt.percent(share), share), cell(toned(bar, "accent", tones), share))))
+        share = None if cost is None else Decimal(0) if not total else cost * 100 / total
+        bar = "" if share is None else "█" * int(share / 5) + ("▌" if share % 5 >= 2.5 else "")
+        count = num_cell(fmt.MISSING if requests is None else f"{requests:,}", requests)
+        rows.append((name, (cell(name), count, money_cell(cost, missing=fmt.MISSING),
+                            num_cell(fmt.MISSING if share is None else fmt.percent(share), share),
+                            cell(toned(bar, "accent", tones), share))))
     return rows
 
 

@@ -65,6 +65,6 @@ def test_plausible_edges_still_parse() -> None:
     usage = pb.parse_usage_v2(data, "alice")
     assert usage.inference.used_usd == Decimal(10**12)
     assert usage.inference.included_usd == Decimal("0.5E-9")
-    assert usage.inference.requests == 0
+    assert usage.inference.requests is None  # absent: unknown, never 0
     quota = pb.parse_zero_gpu({"base": 2400, "current": -30})  # over quota: remaining may dip below zero
     assert quota.remaining_s == -30

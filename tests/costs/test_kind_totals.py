@@ -7,7 +7,8 @@ from dataclasses import replace
 from hfmon.config import Config
 from hfmon.costs import evaluate
 from hfmon.history import History
-from hfmon.report import Report
+from hfmon.models import BillingUsage, ProviderSpend
+from hfmon.report import ProviderRow, Remainder, Report
 from tests.costs.builders import D, at, billing, compute, endpoint, job, line, missing, namespace, snapshot, statement
 
 PRICES = (compute("nvidia-l4", "x1", "0.8"),)
@@ -69,18 +70,42 @@ def test_the_billed_total_counts_endpoints_deleted_this_period() -> None:
     assert report_for(False).billed_unlisted("endpoints", None) is None  # acme's bill unread: unknown
 
 
-def test_a_provider_split_read_after_the_total_is_named_for_what_it_is() -> None:
+def counted(usage: BillingUsage, requests: int | None) -> BillingUsage:
+    """`usage` with usage-v2's own request count (None: numRequests absent)."""
+    return replace(usage, inference=replace(usage.inference, requests=requests))
+
+
+def test_a_provider_split_read_after_the_total_leaves_the_rest_unknown_never_negative() -> None:
     # usage-v2 says $1.00 (10 requests); the live split, read a moment later, already counts $1.50 (12 requests)
-    alice = namespace("alice", billing=billing("alice", used="1", providers=(("novita", 8, "1.2"), ("groq", 4, "0.3"))))
+    split = (("novita", 8, "1.2"), ("groq", 4, "0.3"))
+    alice = namespace("alice", billing=counted(billing("alice", used="1", providers=split), 10))
     inf = evaluate(snapshot(alice), History(), Config(), at(20)).inference
-    assert inf.cost_usd.value == D(1)
-    rest = inf.not_broken_down
-    assert rest is not None and (rest.cost_usd, rest.name) == (D("-0.5"), "providers counted after the total was read")
-    assert sum((p.cost_usd for p in inf.parts), D(0)) == D(1)  # the parts still add up to the total
-    # read the other way round, the rest is spend HF gives no provider for
-    alice = namespace("alice", billing=billing("alice", used="2", providers=(("novita", 8, "1.2"), ("groq", 4, "0.3"))))
+    assert (inf.cost_usd.value, inf.requests.value) == (D(1), 10)
+    assert inf.not_broken_down == Remainder(  # not -$0.50 and -2 requests: an inconsistency, said as such
+        "not broken down", None, None, "cost unknown, as the providers count $0.50 more than the total (read after "
+        "it); request count unknown, as the providers count 2 more than the total (read after it)")
+    # read the other way round, the rest is spend HF gives no provider for: $2.00 - $1.50, 15 - 12 requests
+    alice = namespace("alice", billing=counted(billing("alice", used="2", providers=split), 15))
     rest = evaluate(snapshot(alice), History(), Config(), at(20)).inference.not_broken_down
-    assert rest is not None and (rest.cost_usd, rest.name) == (D("0.5"), "not broken down")
+    assert rest == Remainder("not broken down", 3, D("0.5"))
+
+
+def test_a_request_count_hf_did_not_give_is_unknown_never_zero() -> None:
+    # alice's usage-v2 without numRequests ($1.00), bob's with 7 requests ($0.40); no live split
+    alice = namespace("alice", billing=counted(billing("alice", used="1"), None))
+    bob = namespace("bob", "org", billing=counted(billing("bob", used="0.4"), 7))
+    inf = evaluate(snapshot(alice, bob), History(), Config(), at(20)).inference
+    assert inf.cost_usd.value == D("1.4")  # the spend is known whole
+    assert (inf.requests.value, inf.requests.known, inf.requests.missing) == (None, 7, ("request_count:alice",))
+    assert inf.not_broken_down == Remainder("not broken down", None, D("1.4"),
+                                            "request count unknown, as HF did not give every count")
+    # a provider whose count HF did not give: its requests are unknown, its spend still counted
+    bob = namespace("bob", "org", billing=replace(counted(billing("bob", used="0.4", providers=(
+        ("groq", 0, "0.25"),)), 7), by_provider=(ProviderSpend("groq", None, D("0.25")),)))
+    inf = evaluate(snapshot(bob), History(), Config(), at(20)).inference
+    assert inf.by_provider == (ProviderRow("groq", None, D("0.25")),)
+    assert inf.not_broken_down == Remainder("not broken down", None, D("0.15"),
+                                            "request count unknown, as HF did not give every count")
 
 
 def test_an_unreadable_listing_makes_the_unlisted_remainder_unknown_not_the_whole_bill() -> None:

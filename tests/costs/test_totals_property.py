@@ -61,8 +61,12 @@ def namespaces(draw: st.DrawFn, name: str, kind: str) -> Drawn:
         providers = draw(st.lists(st.tuples(st.sampled_from(["together", "groq", "novita"]), st.integers(0, 1000),
                                             money.map(str)), max_size=3, unique_by=lambda p: p[0]))
         usage = billing(name, used=str(draw(cents)), providers=tuple(providers))
-        # usage-v2's request count is its own figure, not necessarily the sum of the live split
-        values["billing"] = replace(usage, inference=replace(usage.inference, requests=draw(st.integers(0, 5000))))
+        # usage-v2's request count is its own figure, not necessarily the sum of the live split; HF may omit it
+        # (None), and a provider's count too
+        untold = draw(st.sets(st.sampled_from([p[0] for p in providers]))) if providers else set()
+        split = tuple(replace(p, requests=None) if p.provider in untold else p for p in usage.by_provider or ())
+        values["billing"] = replace(usage, by_provider=split, inference=replace(
+            usage.inference, requests=draw(st.none() | st.integers(0, 5000))))
     else:
         values["billing"] = missing(f"billing:{name}", draw(failed))
     statement_read = draw(st.booleans())
@@ -123,23 +127,32 @@ def test_every_breakdown_adds_up_and_missing_is_never_a_number(case: tuple[Repor
     usages = [d.data.billing.value for d in read if d.data.billing.value is not None]
     gone = [f"billing:{d.data.namespace}" for d in drawn if not d.billing_read]
     expected_cost = sum((u.inference.used_usd for u in usages), D(0)) if usages or not gone else None
-    expected_requests = sum(u.inference.requests for u in usages) if usages or not gone else None
+    counted = [u.inference.requests for u in usages if u.inference.requests is not None]
+    expected_requests = sum(counted) if counted or not (gone or len(counted) < len(usages)) else None
+    untold = [f"request_count:{d.data.namespace}" for d in read if d.data.billing.value is not None
+              and d.data.billing.value.inference.requests is None]
     assert_total(inf.cost_usd, expected_cost, gone)
-    assert_total(inf.requests, expected_requests, gone)
-    # providers + the remainder == the known total, exactly (cost and requests); no known part, no remainder
-    if expected_cost is None or expected_requests is None:
-        assert inf.not_broken_down is None and inf.by_provider == ()
+    assert_total(inf.requests, expected_requests, gone + untold)  # a count HF did not give is missing, never 0
+    # providers + the remainder == the known total, exactly, where the rest is known; never below zero
+    rest = inf.not_broken_down
+    if expected_cost is None:
+        assert rest is None and inf.by_provider == ()
     else:
-        assert inf.not_broken_down is not None
-        assert sum((p.cost_usd for p in inf.by_provider), inf.not_broken_down.cost_usd) == expected_cost
-        assert sum(p.requests for p in inf.by_provider) + inf.not_broken_down.requests == expected_requests
-        # a rest below zero is what the providers counted after the total was read, and is named so
-        ahead = inf.not_broken_down.cost_usd < 0
-        assert inf.not_broken_down.name == ("providers counted after the total was read" if ahead
-                                            else "not broken down")
+        assert rest is not None and rest.name == "not broken down"
+        split_usd = sum((p.cost_usd for p in inf.by_provider), D(0))
+        assert rest.cost_usd == (expected_cost - split_usd if split_usd <= expected_cost else None)
+        split_n = [p.requests for p in inf.by_provider]
+        known_n = expected_requests is not None and not untold and None not in split_n
+        n = (expected_requests or 0) - sum(c or 0 for c in split_n)
+        assert rest.requests == (n if known_n and n >= 0 else None)
+        assert (rest.why is None) == (rest.cost_usd is not None and rest.requests is not None)  # unknown says why
     assert {p.name: p.cost_usd for p in inf.by_provider} == {
         name: sum((p.cost_usd for u in usages for p in u.by_provider if p.provider == name), D(0))
         for name in {p.provider for u in usages for p in u.by_provider}}
+    counts = {name: [p.requests for u in usages for p in u.by_provider if p.provider == name]
+              for name in {p.provider for u in usages for p in u.by_provider}}
+    assert {p.name: p.requests for p in inf.by_provider} == {  # one count HF did not give: the provider's is unknown
+        name: None if None in found else sum(n for n in found if n is not None) for name, found in counts.items()}
 
     # the meter: its rows add up to the running total, an unread listing is unknown (never $0)
     assert Total.sum((m.usd_per_hour for m in report.meter_rows), D(0)) == report.running_cost_per_hour_usd

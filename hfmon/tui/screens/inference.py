@@ -63,6 +63,8 @@ class InferenceView(View):
         note = fmt.missing_note(inf.cost_usd, len(state.report.namespaces))
         if note:
             text.append(f"\nnot in it: {note}", style=t.get("warn", ""))
+        if inf.not_broken_down is not None and inf.not_broken_down.why:
+            text.append(f"\n{inf.not_broken_down.name}: {inf.not_broken_down.why}", style=t.get("warn", ""))
         text.append("\nTotals cover every namespace whose billing the token can read",
                     style=t.get("muted", ""))
         if state.namespace is not None:
@@ -71,7 +73,8 @@ class InferenceView(View):
         badge = rows.panel_badge(state.report, "inference", None, state.now)
         fill(self.query_one("#providers-panel", Panel), self.query_one("#providers", KeyedTable),
              rows.share_rows(((p.name, p.requests, p.cost_usd) for p in inf.parts
-                              if p is not inf.not_broken_down or p.cost_usd or p.requests), t), badge, "providers")
+                              if p is not inf.not_broken_down or p.cost_usd != 0 or p.requests != 0), t),
+             badge, "providers")
         proxy = state.report.proxy
         period = proxy.window("period") if proxy is not None else None
         models_panel = self.query_one("#models-panel", Panel)
