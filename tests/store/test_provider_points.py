@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -123,3 +124,18 @@ def test_sets_are_spaced_five_minutes_apart_within_a_period(tmp_path: Path) -> N
         written = conn.execute("SELECT at, used_usd FROM provider_points ORDER BY at").fetchall()
         conn.close()
     assert written == [(start, "1"), (start + 6 * minute, "2"), (start + 7 * minute, "0.1")]
+
+
+def test_a_provider_count_hf_did_not_give_is_read_back_unknown_not_a_number(tmp_path: Path) -> None:
+    from tests.costs.builders import billing, namespace, snapshot
+
+    taken = datetime(2026, 11, 18, 15, tzinfo=UTC)
+    usage = billing("alice", used="0.9", providers=(("groq", 4, "0.5"), ("novita", 0, "0.4")))
+    split = tuple(p if p.provider == "groq" else replace(p, requests=None) for p in usage.by_provider or ())
+    sets = provider_points.provider_sets(snapshot(namespace("alice", billing=replace(usage, by_provider=split)),
+                                                  taken_at=taken))
+    with HistoryStore.open(tmp_path / "history.sqlite3") as store:
+        store.transaction(lambda conn: provider_points.record(conn, sets, encode_time(taken)))
+        points = provider_points.load(store, [taken])
+    assert {(p.provider, p.used_usd, p.requests) for p in points} == {("groq", Decimal("0.5"), 4),
+                                                                      ("novita", Decimal("0.4"), None)}

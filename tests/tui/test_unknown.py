@@ -27,7 +27,7 @@ from tests.costs.builders import (
     statement,
 )
 from tests.tui.builder import FakeSource
-from tests.tui.test_app import app_for, settle, text_of
+from tests.tui.test_app import app_for, settle, table, text_of
 
 NOW = at(20)
 
@@ -126,3 +126,25 @@ async def test_credits_hf_did_not_state_are_unknown_with_the_reason_never_zero()
         credits = text_of(app, "#credits")
     assert "alice credits unknown: HF did not say the included credits" in credits
     assert "$0.00" not in credits and "overage" not in credits
+
+
+async def test_unknown_provider_figures_show_a_dash_and_the_summary_says_why() -> None:
+    # usage-v2: $1.00 and 10 requests; the live split, read after it: novita $1.20 (8 requests), groq $0.30 with no
+    # count. The rest would be -$0.50: it is unknown, and the screen says why
+    usage = billing("alice", used="1", providers=(("novita", 8, "1.2"), ("groq", 0, "0.3")))
+    usage = replace(usage, inference=replace(usage.inference, requests=10), by_provider=tuple(
+        replace(p, requests=None) if p.provider == "groq" else p for p in usage.by_provider or ()))
+    app: HfmonApp = app_for(source_of(snapshot(namespace("alice", billing=usage))))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("2")
+        await pilot.pause()
+        providers = table(app, "providers")
+        assert providers.get_cell("groq", "requests").cell.plain == "—"  # not 0
+        assert providers.get_cell("groq", "cost").cell.plain == "$0.30"
+        assert providers.get_cell("not broken down", "cost").cell.plain == "—"  # not -$0.50
+        assert providers.get_cell("not broken down", "requests").cell.plain == "—"  # not 10 - 8 = 2
+        summary = " ".join(text_of(app, "#inference-summary").split())
+        assert "$1.00 this period · 10 requests" in summary
+        assert ("not broken down: cost unknown, as the providers count $0.50 more than the total (read after it); "
+                "request count unknown, as HF did not give every count") in summary
