@@ -165,7 +165,7 @@ def parse_live_usage(data: Json) -> LiveUsage:
             provider=need_str(p, "provider", pw),
             requests=opt_int(p, "numRequests", pw, COUNT),  # absent: unknown, never 0
             cost_usd=nano_usd(cost),
-            duration_ms=opt_int(p, "totalDurationMs", pw, COUNT) or 0,
+            duration_ms=opt_int(p, "totalDurationMs", pw, COUNT),
         ))
     storage = opt_obj(d, "storage")
     sw = f"{w}.storage"

@@ -98,6 +98,14 @@ def test_live_event_adds_providers_and_storage() -> None:
         3, 2, 107374182400)
 
 
+def test_counts_not_sent_are_unknown_never_zero() -> None:
+    inference = {k: v for k, v in USAGE_V2["usage"]["inferenceProviders"].items() if k != "numRequests"}
+    assert pb.parse_usage_v2({"usage": {"inferenceProviders": inference}}, "alice").inference.requests is None
+    live = {"inference": {"usedNanoUsd": 1, "providerDetails": [{"provider": "groq", "totalCostNanoUsd": 400000000}]}}
+    [groq] = pb.parse_live_usage(live).by_provider or ()
+    assert (groq.provider, groq.cost_usd, groq.requests, groq.duration_ms) == ("groq", Decimal("0.4"), None, None)
+
+
 def test_statement_lines_keep_their_group_and_micro_usd() -> None:
     st = pb.parse_statement(STATEMENT, "alice")
     assert st.period_id == "66aa00000000000000000001"
