@@ -9,7 +9,7 @@ from decimal import Decimal
 from rich.text import Text
 
 from hfmon import format as fmt
-from hfmon.report import Report, Total
+from hfmon.report import Remainder, Report, Total
 from hfmon.tui.details import generic_detail, line, section
 from hfmon.tui.ledger_rows import PROXY_MODEL_COLUMNS, money_or_unpriced, proxy_model_rows
 from hfmon.tui.rows import Tones
@@ -43,6 +43,8 @@ def provider_detail(report: Report, name: str, tones: Tones) -> Text:
     total = inf.cost_usd.known
     line(text, "spend this period", fmt.money(found.cost_usd, missing=fmt.UNKNOWN), "bold")
     line(text, "requests", fmt.UNKNOWN if found.requests is None else f"{found.requests:,}")
+    if isinstance(found, Remainder) and found.why:  # what the providers leave of the total, partly unknown
+        text.append(f"\n  {found.why}", style=tones.get("warn", ""))
     if found.requests and found.cost_usd is not None:
         line(text, "per 1k requests", fmt.money(found.cost_usd * 1000 / found.requests))
     if total and found.cost_usd is not None:

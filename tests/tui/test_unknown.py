@@ -28,6 +28,7 @@ from tests.costs.builders import (
 )
 from tests.tui.builder import FakeSource
 from tests.tui.test_app import app_for, settle, table, text_of
+from tests.tui.test_details import detail_text, open_row
 
 NOW = at(20)
 
@@ -148,3 +149,6 @@ async def test_unknown_provider_figures_show_a_dash_and_the_summary_says_why() -
         assert "$1.00 this period · 10 requests" in summary
         assert ("not broken down: cost unknown, as the providers count $0.50 more than the total (read after it); "
                 "request count unknown, as HF did not give every count") in summary
+        await open_row(app, pilot, "2", "providers", "not broken down")
+        detail = " ".join(detail_text(app).split())
+        assert "spend this period unknown requests unknown cost unknown, as the providers count $0.50" in detail
