@@ -76,7 +76,7 @@ class UsageLine:
     total_usd: Decimal
     started_at: datetime | None
     stopped_at: datetime | None
-    active: bool
+    active: bool | None  # still accruing; None: the statement did not say (it may be, while it has no stoppedAt)
     group: str = ""  # the statement's group key the line came under (informative only: any string)
     free_grant: bool = False  # hardware granted to the Space (e.g. a community GPU grant): not paid by the account
 

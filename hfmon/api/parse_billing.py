@@ -200,10 +200,11 @@ def _plain_usage_line(line: dict[str, Json], group: str) -> UsageLine | None:
             and is_clean(f"{product} {label} {entity_id}")):
         return None
     started_at, stopped_at = plain_moment(line.get("startedAt")), plain_moment(line.get("stoppedAt"))
-    if started_at is False or stopped_at is False:
+    active = line.get("active")
+    if started_at is False or stopped_at is False or (active is not None and type(active) is not bool):
         return None
     return UsageLine(product, label, entity_id, Decimal(quantity), micro_usd(Decimal(unit)),
-                     micro_usd(Decimal(total)), started_at, stopped_at, line.get("active") is True, group,
+                     micro_usd(Decimal(total)), started_at, stopped_at, active, group,
                      line.get("freeGrant") is True)
 
 
@@ -226,7 +227,7 @@ def _checked_usage_line(raw: Json, group: str, where: str) -> UsageLine:
         total_usd=micro_usd(need_number(line, "totalCostMicroUSD", where, MICRO_USD)),
         started_at=opt_moment(line, "startedAt", where),
         stopped_at=opt_moment(line, "stoppedAt", where),
-        active=opt_bool(line, "active") or False,
+        active=opt_bool(line, "active"),  # required by the spec; absent: whether it still accrues is unknown
         group=group,
         free_grant=opt_bool(line, "freeGrant") or False,
     )

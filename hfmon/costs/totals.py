@@ -95,15 +95,16 @@ def meter_rows(snapshot: Snapshot, endpoints: Sequence[EndpointRow], spaces: Seq
 
 
 def accruing_unlisted(ns: NamespaceData) -> dict[str, list[str]]:
-    """Per kind, the resources whose statement line is still accruing (`active`) and which no listing holds:
-    billed now but not listed (hidden from the token, or listed elsewhere), so the meter cannot price them.
-    Granted lines are left out (not paid by the account)."""
+    """Per kind, the resources whose statement line is still accruing (`active`, or not said and not stopped) and
+    which no listing holds: billed now but not listed (hidden from the token, or listed elsewhere), so the meter
+    cannot price them. Granted lines are left out (not paid by the account)."""
     listed = {("endpoints", e.id) for e in ns.endpoints.value or ()}
     listed |= {("spaces", s.id) for s in ns.spaces.value or ()}
     listed |= {("jobs", j.id) for j in ns.jobs.value or ()}
     out: dict[str, list[str]] = {}
     for family, key, hardware, line in compute_lines(ns) or ():
-        if line.active and not line.free_grant and (family, key) not in listed:
+        accruing = line.active or (line.active is None and line.stopped_at is None)
+        if accruing and not line.free_grant and (family, key) not in listed:
             label = f"{FAMILY_KIND[family]} {key} ({hardware})"
             if label not in out.setdefault(family, []):
                 out[family].append(label)
