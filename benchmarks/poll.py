@@ -142,14 +142,13 @@ def baseline(base: str, namespaces: list[str], user: str, same_pages: bool = Tru
         except Exception:  # noqa: BLE001 - e.g. 403 on an org without billing: the time still counts
             return None
 
-    me = api.whoami()
+    api.whoami()
     api.list_spaces_hardware()
     api.list_jobs_hardware()
     raw("/v1/models")
     attempt(api.get_zero_gpu_quota)
     spaces_expand: Any = list(SPACES_QUERY_EXPAND)
     repos_expand: Any = list(REPO_QUERY_EXPAND)
-    plans = {org["name"]: org.get("plan") for org in me.get("orgs", [])}
     sized: set[str] = set()  # models whose info was asked for already
     for ns in namespaces:
         user_ns = ns == user
@@ -158,7 +157,7 @@ def baseline(base: str, namespaces: list[str], user: str, same_pages: bool = Tru
         for tail in tails:
             raw(f"{billing}/{tail}")
         live(f"{billing}/usage/live")
-        if plans.get(ns) == "enterprise":
+        if not user_ns:  # every org, whatever its plan, as hfmon asks
             raw(f"/api/organizations/{ns}/resource-groups")
             raw(f"{billing}/usage-by-resource-group")
         attempt(partial(api.list_spaces, author=ns, expand=spaces_expand), drain=True)
