@@ -298,6 +298,7 @@ def _space(s: Space, cost: ResourceCost, gpu_hours: Decimal | None) -> dict[str,
     row = _cost(cost, {
         "id": s.id, "namespace": s.namespace, "stage": s.stage, "hardware": s.hardware,
         "requested_hardware": s.requested_hardware, "sleep_time_s": s.sleep_time_s,
+        "sleep_time_why": "the runtime did not send gcTimeout" if s.sleep_time_unsent else None,
         "replicas": cost.replicas, "gpu_hours": number(gpu_hours, "0.0001"),
     })
     row["granted"] = cost.granted

@@ -181,6 +181,14 @@ class Space:
     likes: int | None = None  # None: not sent
     last_modified: datetime | None = None
     entity_id: str | None = None  # the Hub's `_id` (24 hex): what a statement line for it may carry as entityId
+    sleep_time_unsent: bool = False  # the runtime had no gcTimeout: whether and when it sleeps is unknown (null: never)
+
+    @property
+    def never_sleeps(self) -> bool | None:
+        """It has no sleep time (HF sent gcTimeout null or <= 0); None: HF did not send one, so it is unknown."""
+        if self.sleep_time_unsent:
+            return None
+        return self.sleep_time_s is None or self.sleep_time_s <= 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,8 +80,10 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
             not_judged.append((s.namespace, f"space {s.id}: not judged: its stage, hardware and sleep time are "
                                             "unknown (listed without its runtime)"))
             continue
-        checked[s.namespace, "space"] += 1
         gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
+        if gpu and s.never_sleeps is None and space_row.cost.billed_now:  # its sleep rules have nothing to go on
+            not_judged.append((s.namespace, f"space {s.id}: sleep time not judged: the runtime did not say it"))
+        checked[s.namespace, "space"] += 1
         changes = index.changes_of("space", s.id)
         found += [no_sleep_time(space_row, gpu, settings),
                   long_sleep_time(space_row, gpu, history, changes, settings, now),

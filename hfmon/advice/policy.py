@@ -72,6 +72,9 @@ def check_policy(report: Report, policy: Policy, catalog: Catalog,
                 continue
             if not hardware or not catalog.is_gpu("space", hardware) or row.cost.granted:
                 continue
+            if s.never_sleeps is None:
+                unchecked.append(f"{rule}: space {s.id} (its sleep time is unknown: the runtime did not say it)")
+                continue
             if (s.sleep_time_s is None or s.sleep_time_s <= 0 or s.sleep_time_s > most) and row.cost.granted is None:
                 # a granted Space is exempt: without its statement line, whether this one is is unknown
                 unchecked.append(f"{rule}: space {s.id} (whether it is granted is unknown: no statement line "

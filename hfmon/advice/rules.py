@@ -152,7 +152,7 @@ def sleep_apply(space_id: str, seconds: int) -> HowToApply:
 def no_sleep_time(row: SpaceRow, gpu: bool, settings: AdvisorSettings) -> Finding | None:
     """A GPU Space billed now that never sleeps."""
     s, cost = row.space, row.cost
-    if not gpu or cost.granted or not cost.replicas or (s.sleep_time_s is not None and s.sleep_time_s > 0):
+    if not gpu or cost.granted or not cost.replicas or not s.never_sleeps:  # sleeps, or unknown (not judged)
         return None
     hardware = s.hardware or s.requested_hardware or "its hardware"
     saving = month = None

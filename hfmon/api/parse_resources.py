@@ -168,7 +168,8 @@ def _plain_space(s: dict[str, Json], namespace: str) -> Space | None:
         return None
     return Space(space_id, namespace, stage or "UNKNOWN", current, requested, sleep,
                  wanted if type(wanted) is int else None, running if type(running) is int else None,
-                 private if type(private) is bool else None, size, sdk or runtime_sdk, likes, last_modified, entity_id)
+                 private if type(private) is bool else None, size, sdk or runtime_sdk, likes, last_modified, entity_id,
+                 bool(runtime) and "gcTimeout" not in runtime)
 
 
 _EMPTY: dict[str, Json] = {}
@@ -195,6 +196,7 @@ def _space(raw: Json, w: str, namespace: str) -> Space:
         likes=opt_int(s, "likes", w, COUNT),
         last_modified=opt_moment(s, "lastModified", w),
         entity_id=opt_str(s, "_id"),
+        sleep_time_unsent=bool(runtime) and "gcTimeout" not in runtime,  # the spec: optional; null means never
     )
 
 

@@ -192,7 +192,8 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         # a namespace without its included credits, an endpoint without its min replica: flags not computed
         flags_unchecked=tuple(dict.fromkeys([*unchecked_sources(snapshot),
                                              *(f"billing:{ns}" for ns in acc.credits_unknown),
-                                             *flagging.endpoint_flags_unchecked(acc.endpoints)])),
+                                             *flagging.endpoint_flags_unchecked(acc.endpoints),
+                                             *flagging.space_flags_unchecked(acc.spaces)])),
         credits_unknown=tuple(acc.credits_unknown.values()),
         meter_rows=meter,
         gpu_hours_missing=invoices_missing,

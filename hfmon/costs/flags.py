@@ -53,7 +53,7 @@ def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], changes_of: Chang
         billed_now = cost.billed_now
         paid = cost.price is None or cost.price.usd_per_hour > 0
         no_runtime = space.stage == NO_RUNTIME  # its sleep time is unknown, not unset (see unknown_stage)
-        if billed_now and paid and not no_runtime and (space.sleep_time_s is None or space.sleep_time_s <= 0):
+        if billed_now and paid and not no_runtime and space.never_sleeps:
             out.append(Flag("no_sleep_time", space.id,
                             f"Space {space.id} runs on {space.hardware or space.requested_hardware} "
                             f"({_rate(cost)}) "
@@ -88,6 +88,14 @@ def endpoint_flags(rows: Sequence[EndpointRow], changes_of: ChangesOf, alerts: A
             out.append(Flag("idle_gpu", key, f"GPU Endpoint {key} has sat at its {at} with no change for "
                                              f"{_hours(unchanged)}"))
     return out
+
+
+def space_flags_unchecked(rows: Sequence[SpaceRow]) -> list[str]:
+    """The Spaces billed now on paid hardware whose sleep time HF did not send: whether no_sleep_time applies is
+    unchecked."""
+    return [f"sleep_time:{row.space.id}" for row in rows
+            if row.cost.billed_now and row.space.never_sleeps is None
+            and (row.cost.price is None or row.cost.price.usd_per_hour > 0)]
 
 
 def endpoint_flags_unchecked(rows: Sequence[EndpointRow]) -> list[str]:

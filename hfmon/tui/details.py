@@ -173,7 +173,8 @@ def space_detail(report: Report, row: SpaceRow, since: datetime, tones: Tones) -
     if s.requested_hardware and s.requested_hardware != s.hardware:
         hardware += f" (requested {s.requested_hardware})"
     line(text, "hardware", hardware + (" · granted: the account pays nothing" if row.cost.granted else ""))
-    line(text, "sleeps after", fmt.sleep_time(s.sleep_time_s))
+    line(text, "sleeps after", "unknown (its runtime did not say)" if s.sleep_time_unsent else
+         fmt.sleep_time(s.sleep_time_s))
     line(text, "replicas", f"{_maybe(s.replicas_current)} running of {_maybe(s.replicas_requested)} requested")
     line(text, "GPU hours this period", fmt.hours(row.gpu_hours))
     line(text, "storage", fmt.size(s.used_storage_bytes))

@@ -154,12 +154,15 @@ def _space_inputs(r: SpaceRow) -> tuple[object, ...]:
     """What each cell of a Space's row shows, in SPACE_COLUMNS order (see SPACE_CELLS)."""
     s, c = r.space, r.cost
     return (s.id, s.stage, s.hardware, (c.cost_per_hour_usd, c.granted, c.price is not None), c.billed_usd,
-            s.sleep_time_s,
+            None if s.sleep_time_unsent else s.sleep_time_s if s.sleep_time_s is not None else -1,
             (c.recomputed_usd, c.price is None), r.gpu_hours, s.used_storage_bytes, c.hourly_usd)
 
 
 def _sleep_cell(seconds: int | None) -> Cell:
-    return cell(fmt.sleep_time(seconds), -1 if seconds is None or seconds < 0 else seconds)
+    """None: HF did not send the sleep time (unknown); negative: it never sleeps."""
+    if seconds is None:
+        return cell(fmt.MISSING, -2)
+    return cell(fmt.sleep_time(seconds), -1 if seconds < 0 else seconds)
 
 
 SPACE_CELLS: tuple[CellBuilder, ...] = (
