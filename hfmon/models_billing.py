@@ -38,6 +38,10 @@ class JobsSpend:
 
     used_usd: Decimal | None  # None: usage-v2 did not say, so the namespace's job spend is unknown (never $0)
     minutes: Decimal | None
+    # the period the figure covers, when usage-v2 gives Jobs their own (a live payload: Aug 15 - Sep 15 beside
+    # inference's Aug 1 - Sep 1, hf-api.md); None: not said
+    period_start: datetime | None = None
+    period_end: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

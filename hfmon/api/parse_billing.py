@@ -131,7 +131,8 @@ def parse_usage_v2(data: Json, namespace: str) -> BillingUsage:
         j, jw = usage["jobs"], f"{w}.usage.jobs"
         used = opt_number(j, "usedMicroUsd", jw, MICRO_USD)
         jobs = JobsSpend(used_usd=None if used is None else micro_usd(used),  # absent: unknown, never $0
-                         minutes=opt_number(j, "totalMinutes", jw, MINUTES))
+                         minutes=opt_number(j, "totalMinutes", jw, MINUTES),
+                         period_start=opt_moment(j, "periodStart", jw), period_end=opt_moment(j, "periodEnd", jw))
     return BillingUsage(namespace=namespace, inference=inference, jobs=jobs)
 
 

@@ -15,6 +15,7 @@ from hfmon.costs.crosscheck import STORAGE_PRODUCT
 from hfmon.costs.resources import FAMILY_KIND, PricedLine, compute_lines, jobs_untold, parse_product
 from hfmon.format import money
 from hfmon.models import Endpoint, Invoice, Job, NamespaceData, RepoStorage, Snapshot, SourceResult, SourceStatus, Space
+from hfmon.models_billing import JobsSpend
 from hfmon.ordering import sort_by_keys
 from hfmon.report import (
     UNLISTED_PREFIX,
@@ -258,6 +259,13 @@ def storage_total(namespaces: Iterable[NamespaceData], unknown: Sequence[str]) -
                    tuple(repos), tuple(by_namespace))
 
 
+def _of_period(jobs: JobsSpend, period: Period) -> bool:
+    """Whether usage-v2's Jobs figure is this period's: its own period, when it gives one, is the namespace's (a
+    figure over another span says nothing of how much of it falls in this period)."""
+    return ((jobs.period_start is None or jobs.period_start == period.start)
+            and (jobs.period_end is None or jobs.period_end == period.end))
+
+
 def namespace_spend(ns: NamespaceData, lines: list[PricedLine] | None, period: Period) -> Spend:
     """Billed so far this period by product: inference from usage-v2, the rest from the statement."""
     def family(name: str) -> Decimal | None:
@@ -265,7 +273,7 @@ def namespace_spend(ns: NamespaceData, lines: list[PricedLine] | None, period: P
 
     billing, statement = ns.billing.value, ns.statement.value
     jobs = None if lines is not None and jobs_untold(lines) else family("jobs")
-    if jobs is None and billing is not None and billing.jobs is not None:
+    if jobs is None and billing is not None and billing.jobs is not None and _of_period(billing.jobs, period):
         jobs = billing.jobs.used_usd
     storage = other = None
     if statement is not None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
 
 from hfmon.config import Config
 from hfmon.costs import evaluate
@@ -126,3 +128,17 @@ def test_a_bill_below_its_rows_leaves_what_deleted_jobs_cost_unknown_never_negat
     r = evaluate(snapshot(alice), History(), Config(), at(20))
     assert r.billed_for("jobs", "alice").value == D("0.5") and r.jobs[0].cost.billed_usd == D("0.75")
     assert r.billed_unlisted("jobs", "alice") is None  # not -$0.25 "no longer listed"
+
+
+def test_a_jobs_figure_over_another_period_says_nothing_of_this_one() -> None:
+    """usage-v2 may give Jobs their own period (a live payload: Aug 15 - Sep 15 beside inference's Aug 1 - Sep 1).
+    With the statement unread, $0.50 over Nov 15 - Dec 15 is not November's jobs spend (audit 3, finding 19)."""
+    from hfmon.models import JobsSpend
+
+    def jobs_billed(start: datetime, end: datetime) -> Decimal | None:
+        spend = JobsSpend(D("0.5"), D(30), start, end)
+        alice = namespace("alice", billing=replace(billing("alice"), jobs=spend))
+        return evaluate(snapshot(alice), History(), Config(), at(20)).billed_for("jobs", "alice").value
+
+    assert jobs_billed(at(15), at(15, month=12)) is None
+    assert jobs_billed(at(1), at(1, month=12)) == D("0.5")  # the namespace's own period (November)
