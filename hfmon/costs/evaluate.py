@@ -18,7 +18,7 @@ from hfmon.costs.credits import Period, calendar_month, credits_burn, credits_fo
 from hfmon.costs.crosscheck import inference_rows, line_rows, storage_rows, total_rows
 from hfmon.costs.groups import group_flags, group_rows
 from hfmon.costs.index import HistoryIndex
-from hfmon.costs.ledger import proxy_checks, proxy_usage
+from hfmon.costs.ledger import polled_rows, proxy_checks, proxy_usage
 from hfmon.costs.observed import history_rows
 from hfmon.costs.provider_time import provider_spend
 from hfmon.costs.resources import (
@@ -147,8 +147,8 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
     for ns in ordered:
         _namespace(ns, index, config, catalog, now, acc)
     proxy = None if history.ledger is None else proxy_usage(
-        history.ledger, {s.session_id: s for s in history.settled}, snapshot.router_prices.value, now,
-        user_period(snapshot, now).start)
+        polled_rows(history.ledger, snapshot), {s.session_id: s for s in history.settled},
+        snapshot.router_prices.value, now, user_period(snapshot, now).start)
     if proxy is not None:
         acc.crosscheck += proxy_checks(proxy, config.tolerance)
     over_time = () if history.ledger is None else provider_spend(history.provider_points, now,

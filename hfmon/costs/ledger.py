@@ -27,7 +27,7 @@ from hfmon.ledger import (
     UsageSeries,
     UsageWindow,
 )
-from hfmon.models import RouterPrice
+from hfmon.models import RouterPrice, Snapshot
 from hfmon.provider_spend import step_starts
 from hfmon.report import CheckStatus, CrossCheck, Total
 from hfmon.stats import percentile
@@ -176,6 +176,18 @@ def by_provider(row: LedgerRow) -> str:
 def ledger_since(period_start: datetime, now: datetime) -> datetime:
     """The oldest ledger row `proxy_usage` reads: the 30 days before the last 30, and the period before this one."""
     return min(now - 2 * WINDOWS[-1][1], period_start - (now - period_start))
+
+
+def polled_rows(rows: Sequence[LedgerRow], snapshot: Snapshot) -> Sequence[LedgerRow]:
+    """The proxy's requests billed to a namespace this poll covers (`--namespace` polls a few): one billed to no org
+    (X-HF-Bill-To unset) is the user's. All of them while the account is unknown (whose is unknown then)."""
+    account = snapshot.account.value
+    if account is None:
+        return rows
+    polled = {ns.namespace for ns in snapshot.namespaces}
+    if polled >= {account.name, *(o.name for o in account.orgs or ())} and account.orgs is not None:
+        return rows  # every namespace: nothing to leave out (the usual case, without a copy)
+    return [r for r in rows if (r.namespace or account.name) in polled]
 
 
 def proxy_usage(rows: Sequence[LedgerRow], sessions: Mapping[str, SessionSettled],
