@@ -27,7 +27,8 @@ examples:
   hfmon run --bill-to acme -- python eval.py       bill its requests to the org "acme"
 
 exit codes:
-  the command's own exit code; 2 when the proxy or the command cannot be started
+  the command's own exit code (128 + N when a signal N killed it, as a shell says); 2 when the proxy or the
+  command cannot be started
 """
 
 
@@ -78,6 +79,8 @@ def run(args: argparse.Namespace) -> int:
             with running(app) as url:
                 try:
                     code = subprocess.call(command, env=child_env(url))
+                    if code < 0:  # killed by signal N: what a shell and CI report, 128 + N (137 for an OOM kill)
+                        code = 128 - code
                 except OSError as exc:
                     print(f"hfmon run: cannot run {command[0]!r}: {exc.strerror or exc}", file=sys.stderr)
                     return int(ExitCode.USAGE)

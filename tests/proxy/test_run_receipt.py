@@ -102,3 +102,13 @@ def test_the_command_gets_the_proxy_in_the_variables_its_clients_read() -> None:
     env = child_env("http://127.0.0.1:5", {"PATH": "/bin", "OPENAI_BASE_URL": "https://elsewhere"})
     assert env["OPENAI_BASE_URL"] == "http://127.0.0.1:5/v1" and env["HFMON_PROXY_URL"] == "http://127.0.0.1:5"
     assert env["PATH"] == "/bin"
+
+
+@pytest.mark.parametrize(("command", "code"), [("exit 3", 3), ("kill -9 $$", 137), ("kill -15 $$", 143)])
+def test_the_exit_code_is_the_commands_as_a_shell_reports_it(tmp_path: Path, command: str, code: int) -> None:
+    """A command killed by signal N exits 128 + N, as shells and CI report it (137 for an OOM kill): it was 247,
+    Python's -9 passed to sys.exit (audit 3, finding 17e)."""
+    env = {**os.environ, "HFMON_DATA_DIR": str(tmp_path), "HF_TOKEN": FULL_TOKEN}
+    done = subprocess.run([sys.executable, "-m", "hfmon", "run", "--", "sh", "-c", command], env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == code, done.stderr
