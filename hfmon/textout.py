@@ -256,7 +256,7 @@ def _scheduled(report: Report, paint: _Paint, max_rows: int) -> list[str]:
     rows, missing = report.scheduled_jobs or (), report.scheduled_jobs_missing
     if not rows and not missing:
         return []
-    count = f"at least {len(rows)}" if missing else str(len(rows))
+    count = (f"at least {len(rows)}" if rows else "unknown") if missing else str(len(rows))
     lines = [paint(f"Scheduled jobs  {count} · spend still to come", "bold")]
     lines += _missing(Total(None, missing), report, paint) if missing else []
     for row in rows[:max_rows]:

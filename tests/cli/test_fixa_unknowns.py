@@ -153,3 +153,11 @@ def test_resource_group_limits_not_read_are_unknown_not_no_limit(fake: Callable[
     assert "resource_groups:ada-labs" in doc["flags_unchecked"]  # whether one is near its limit is unknown
     text = served.run("--once", "--no-history").stdout
     assert "ada-labs/research" in text and "limits unknown (not read)" in text and "no limit" not in text, text
+
+
+def test_scheduled_jobs_of_no_listing_read_are_unknown_not_at_least_zero(fake: Callable[..., Served]) -> None:
+    served = fake()
+    served.hub.route_faults.append(RouteFault("/api/scheduled-jobs/*", status=500, reason="boom"))
+    text = served.run("--once", "--no-history").stdout.splitlines()
+    head = next(line for line in text if line.startswith("Scheduled jobs"))
+    assert head == "Scheduled jobs  unknown · spend still to come"  # "at least 0" said nothing (audit 3, 17d)
