@@ -4,6 +4,7 @@ to date, and errors that say what to do (`HistoryStore.open` retries and narrows
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -48,7 +49,21 @@ def explain(path: Path, exc: sqlite3.Error) -> HistoryError:
     if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         return HistoryError(path, f"history file {path} is locked by another process ({exc}, waited up to "
                                   f"{BUSY_TIMEOUT_S:.0f} s); try again, or stop the other hfmon")
+    if code in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR) and _disk_full(path):
+        return HistoryError(path, f"cannot write history file {path}: the disk holding it is full ({exc}); free "
+                                  "some space or set HFMON_DATA_DIR to another disk")
     return HistoryError(path, f"history file {path}: {exc}")
+
+
+def _disk_full(path: Path) -> bool:
+    """Whether the file system holding `path` has (about) no room left (SQLite says only "disk I/O error")."""
+    try:
+        return shutil.disk_usage(path.parent).free < FULL_BELOW_BYTES
+    except OSError:
+        return False
+
+
+FULL_BELOW_BYTES = 1 << 20  # under a MiB free: a write of a poll (pages, journal) may not fit
 
 
 def rollback(conn: sqlite3.Connection) -> None:
