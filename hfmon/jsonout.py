@@ -15,8 +15,8 @@ from typing import Any, TextIO
 from hfmon.clock import iso
 from hfmon.costs.windows import WINDOWS
 from hfmon.ledger import CheaperElsewhere, ProxyUsage, UsageFigures
-from hfmon.models import Endpoint, Job, Space
-from hfmon.report import Credits, CreditsBurn, Report, ResourceCost, ResourceGroupSpend, SpendIn, Total
+from hfmon.models import Endpoint, Space
+from hfmon.report import Credits, CreditsBurn, JobRow, Report, ResourceCost, ResourceGroupSpend, SpendIn, Total
 
 # 7: credits whose included amount is unknown are an entry with what depends on it null, and `why`; invoices and
 # scheduled_jobs are null when nothing was read, with `invoices_missing` and `scheduled_jobs_missing`; then likewise
@@ -162,7 +162,7 @@ def report_document(report: Report) -> dict[str, Any]:
                    "billed_now": m.billed_now} for m in report.meter_rows],
         "endpoints": [_endpoint(row.endpoint, row.cost) for row in report.endpoints],
         "spaces": [_space(row.space, row.cost, row.gpu_hours) for row in report.spaces],
-        "jobs": [_job(row.job, row.cost) for row in report.jobs],
+        "jobs": [_job(row) for row in report.jobs],
         "gpu_hours_by_hardware": {hw: number(hours) for hw, hours in report.gpu_hours_by_hardware},
         "gpu_hours_missing": list(report.gpu_hours_missing),
         "storage": {
@@ -305,11 +305,13 @@ def _space(s: Space, cost: ResourceCost, gpu_hours: Decimal | None) -> dict[str,
     return row
 
 
-def _job(j: Job, cost: ResourceCost) -> dict[str, Any]:
-    return _cost(cost, {
+def _job(row: JobRow) -> dict[str, Any]:
+    j = row.job
+    return _cost(row.cost, {
         "id": j.id, "namespace": j.namespace, "stage": j.stage, "flavor": j.flavor, "running_s": j.running_s,
-        "started_at": when(j.started_at), "timeout_s": j.timeout_s, "ends_by": when(cost.ends_by),
-        "to_period_end_why": cost.to_period_end_why,
+        "started_at": when(j.started_at), "timeout_s": j.timeout_s, "ends_by": when(row.cost.ends_by),
+        "to_period_end_why": row.cost.to_period_end_why,
+        "exposed_ports": list(j.exposed_ports), "expose_usd_per_hour": usd(row.expose_usd_per_hour),
     })
 
 

@@ -207,6 +207,12 @@ class Job:
     docker_image: str | None = None
     command: tuple[str, ...] = ()  # what it ran: `command` then `arguments`
     timeout_s: int | None = None  # None: HF's default (30 min) or not sent
+    exposed_ports: tuple[int, ...] = ()  # `expose.ports`: ports reachable through the jobs proxy (billed extra)
+
+    @property
+    def exposed(self) -> bool:
+        """Whether it exposes ports (HF bills a Job that does $0.01 an hour more: `billing_rules.job_price`)."""
+        return bool(self.exposed_ports)
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +227,7 @@ class ScheduledJob:
     last_run_at: datetime | None
     flavor: str | None
     timeout_s: int | None  # None: HF's default timeout
+    exposed_ports: tuple[int, ...] = ()  # `jobSpec.expose.ports`: each run exposes them (billed extra)
 
 
 @slot_init

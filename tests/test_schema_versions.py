@@ -137,6 +137,9 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
         assert rest_new["properties"].pop(key)["type"] == [was, "null"]
         assert rest_old["properties"].pop(key) == {"type": was}
     rest_new.pop("description"), rest_old.pop("description")
+    jobs_new = new["properties"]["jobs"]["items"]["properties"]
+    for key in ("exposed_ports", "expose_usd_per_hour"):  # optional: a Job's exposed ports, what they add to its $/h
+        assert "Optional: added in v7" in jobs_new.pop(key)["description"]
     for doc in (new, old):
         for key in ("$id", "title", "description"):
             doc.pop(key)

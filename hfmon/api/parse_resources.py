@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from hfmon.api.parse_common import (
     BYTES,
     COUNT,
@@ -11,9 +13,11 @@ from hfmon.api.parse_common import (
     PRICE_USD,
     REPLICAS,
     SECONDS,
+    Bound,
     Json,
     as_list,
     as_obj,
+    bad,
     check,
     list_field,
     micro_usd,
@@ -41,6 +45,9 @@ from hfmon.models import (
     Space,
 )
 from hfmon.scrub import is_clean, scrub
+
+MAX_EXPOSED_PORTS = 20  # the spec's maxItems of `expose.ports` and `expose.portsPublic`
+PORT = Bound(Decimal(1), Decimal(65535), "port number (1 to 65535)")
 
 
 def _items(data: Json, where: str) -> list[Json]:
@@ -222,8 +229,29 @@ def parse_jobs(data: Json, namespace: str) -> tuple[Job, ...]:
             command=tuple(scrub(a) for a in (*opt_list(j, "command"), *opt_list(j, "arguments"))
                           if isinstance(a, str)),
             timeout_s=opt_int(j, "timeout", w, SECONDS),
+            exposed_ports=exposed_ports(j, w),
         ))
     return tuple(out)
+
+
+def exposed_ports(job: Json, where: str) -> tuple[int, ...]:
+    """A Job's (or a scheduled Job's `jobSpec`) `expose.ports` as the spec bounds them: at most 20 ports, each 1 to
+    65535, and `portsPublic` the same; absent or null: none. Anything else is a BadResponseError naming the field."""
+    raw = job.get("expose")
+    if raw is None:
+        return ()
+    w = f"{where}.expose"
+    expose = as_obj(raw, w)
+    lists = {key: as_list(need(expose, key, w) if key == "ports" else expose.get(key) or [], f"{w}.{key}")
+             for key in ("ports", "portsPublic")}
+    ports: dict[str, tuple[int, ...]] = {}
+    for key, values in lists.items():
+        if len(values) > MAX_EXPOSED_PORTS:
+            raise bad(f"{w}.{key}", f"{len(values)} ports, more than the {MAX_EXPOSED_PORTS} the API allows")
+        if any(type(p) is not int for p in values):
+            raise bad(f"{w}.{key}", "expected an array of port numbers")
+        ports[key] = tuple(check(p, f"{w}.{key}", PORT) for p in values)
+    return ports["ports"]  # billed per job: which of them are public changes nothing hfmon reports
 
 
 def parse_repos(data: Json, namespace: str) -> tuple[RepoStorage, ...]:
@@ -318,5 +346,6 @@ def parse_scheduled_jobs(data: Json, namespace: str) -> tuple[ScheduledJob, ...]
             last_run_at=opt_moment(last, "at", f"{w}.status.lastJob"),
             flavor=opt_str(spec, "flavor"),
             timeout_s=opt_int(spec, "timeout", f"{w}.jobSpec"),
+            exposed_ports=exposed_ports(spec, f"{w}.jobSpec"),
         ))
     return tuple(out)

@@ -2,7 +2,10 @@
 
 - Spaces bill per minute per replica while starting or running: RUNNING, RUNNING_BUILDING, APP_STARTING,
   RUNNING_APP_STARTING. Building, sleeping, stopped, paused and error stages are free.
-- Jobs bill per minute while RUNNING (SCHEDULING is waiting for a machine; finished stages are free).
+- Jobs bill per minute while RUNNING (SCHEDULING is waiting for a machine; finished stages are free). A Job that
+  exposes ports (`expose.ports`) bills $0.01 an hour more, once per job whatever the number of ports (hf-api.md 0.5
+  and 7: "exposed ports add $0.01/h per job"); no statement product of its own is documented, so hfmon takes it
+  to be in the job's own line. Only the ports a Job exposes now are known (they can be changed while it runs).
 - Endpoints bill per minute per replica while initializing or running (the documented rule). Paused,
   scaledToZero, pending, updating, updateFailed and failed do not.
 - Cost = USD per hour x minutes x replicas / 60, computed in that order so that whole-minute amounts of
@@ -21,6 +24,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from hfmon.models import Endpoint, Job, Space
+from hfmon.report_rows import Price
 
 SPACE_BILLED = frozenset({"RUNNING", "RUNNING_BUILDING", "APP_STARTING", "RUNNING_APP_STARTING"})
 JOB_BILLED = frozenset({"RUNNING"})
@@ -34,6 +38,23 @@ NO_RUNTIME = "UNKNOWN"  # the parser's stage for a Space listed without its runt
 JOB_KNOWN = JOB_BILLED | {"SCHEDULING", "COMPLETED", "CANCELED", "ERROR", "DELETED"}
 ENDPOINT_KNOWN = ENDPOINT_BILLED | {"pending", "updating", "updateFailed", "failed", "paused", "scaledToZero"}
 MICRO = Decimal("0.000001")
+
+
+EXPOSED_PORTS_USD_PER_HOUR = Decimal("0.01")
+"""What exposing ports adds to a Job's hourly price: per job, not per port."""
+
+
+def job_price(flavor_price: Price | None, exposed: bool) -> Price | None:
+    """A Job's hourly price: its flavor's, plus `EXPOSED_PORTS_USD_PER_HOUR` when it exposes ports (same catalog
+    layer: the surcharge is HF's documented figure); None while the flavor is unpriced."""
+    if flavor_price is None or not exposed:
+        return flavor_price
+    return Price(flavor_price.usd_per_hour + EXPOSED_PORTS_USD_PER_HOUR, flavor_price.source, flavor_price.as_of)
+
+
+def expose_usd_per_hour(exposed: bool) -> Decimal:
+    """The part of a Job's hourly price its exposed ports make (0 when it exposes none)."""
+    return EXPOSED_PORTS_USD_PER_HOUR if exposed else Decimal(0)
 
 
 def is_billed(kind: str, state: str) -> bool:

@@ -13,7 +13,14 @@ from decimal import Decimal
 
 from hfmon.config import Config
 from hfmon.costs import flags as flagging
-from hfmon.costs.billing_rules import endpoint_replicas, job_replicas, job_time_left, space_replicas
+from hfmon.costs.billing_rules import (
+    endpoint_replicas,
+    expose_usd_per_hour,
+    job_price,
+    job_replicas,
+    job_time_left,
+    space_replicas,
+)
 from hfmon.costs.credits import Period, calendar_month, credits_burn, credits_for, namespace_period, user_period
 from hfmon.costs.crosscheck import inference_rows, line_rows, storage_rows, total_rows
 from hfmon.costs.groups import group_flags, group_rows
@@ -228,10 +235,11 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
                                          credit.provisional_usd or Decimal(0), config.tolerance)
     endpoints = ns.endpoints.value or ()
     regions = {e.id: e.region for e in endpoints}
+    exposed = frozenset(j.id for j in ns.jobs.value or () if j.exposed)
     lines: list[PricedLine] | None = None
     parsed = compute_lines(ns)
     if ns.statement.value is not None and parsed is not None:
-        pricer = LinePricer(ns.namespace, catalog, regions)
+        pricer = LinePricer(ns.namespace, catalog, regions, exposed)
         lines = [pricer.priced(*p) for p in parsed]
         acc.crosscheck += line_rows(lines, config.tolerance) + total_rows(ns.namespace, lines, config.tolerance)
         acc.crosscheck += storage_rows(ns.namespace, ns.statement.value.lines,
@@ -254,7 +262,7 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
         acc.space_gpu.append(gpu)
     charges = None
     if lines is None and ns.job_charges is not None and ns.job_charges.value is not None:
-        pricer = LinePricer(ns.namespace, catalog, regions)
+        pricer = LinePricer(ns.namespace, catalog, regions, exposed)
         charges = [p for p in (pricer(charge_line(c)) for c in ns.job_charges.value) if p is not None]
     job_lines = by_resource if lines is not None else _by_resource(charges)  # once, not once per job
     for j in ns.jobs.value or ():
@@ -336,7 +344,7 @@ def _granted(hardware: str | None, price: Price | None, mine: list[PricedLine] |
 
 def _job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
              period: Period, now: datetime, acc: _Acc) -> JobRow:
-    price = catalog.job(j.flavor) if j.flavor else None
+    price = job_price(catalog.job(j.flavor), j.exposed) if j.flavor else None
     if price is None:
         acc.unpriced[job_label(j)] = None
     mine = _mine(lines, "jobs", j.id)
@@ -347,11 +355,13 @@ def _job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
     elif j.started_at is None and j.stage in ("SCHEDULING", "RUNNING"):
         own = []  # not started yet
     changes = history.changes_of("job", j.id)
-    hourly = _hourly("job", j.id, history, lambda: catalog_price(catalog, "job", j.namespace), now, acc)
+    hourly = _hourly("job", j.id, history, lambda: catalog_price(catalog, "job", j.namespace, exposed=j.exposed),
+                     now, acc)
     return JobRow(j, resource_cost("job", price, job_replicas(j), True, mine, changes, own, period, now,
                                    history.since, billed=history.billed_time("job", j.id),
                                    first_seen=history.first_seen("job", j.id), hourly_usd=hourly,
-                                   time_left=job_time_left(j, now)))
+                                   time_left=job_time_left(j, now)),
+                  expose_usd_per_hour(j.exposed))
 
 
 def _hourly(kind: str, key: str, history: HistoryIndex, price_of: Callable[[], HardwarePrice], now: datetime,

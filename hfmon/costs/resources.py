@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from hfmon.costs.billing_rules import cost_usd, is_billed, micro, seconds
+from hfmon.costs.billing_rules import cost_usd, is_billed, job_price, micro, seconds
 from hfmon.costs.credits import Period, days
 from hfmon.history import StateChange
 from hfmon.models import JobCharge, NamespaceData, UsageLine
@@ -172,10 +172,12 @@ def jobs_untold(lines: Sequence[PricedLine]) -> bool:
 class LinePricer:
     """Prices the compute lines of one namespace's statement (each product is looked up once)."""
 
-    def __init__(self, namespace: str, catalog: Catalog, regions: dict[str, str | None]) -> None:
+    def __init__(self, namespace: str, catalog: Catalog, regions: dict[str, str | None],
+                 exposed: frozenset[str] = frozenset()) -> None:
         self.namespace = namespace
         self.catalog = catalog
         self.regions = regions  # endpoint key -> region
+        self.exposed = exposed  # the ids of the jobs that expose ports: their lines bill the surcharge too
         self._prices: dict[tuple[str, str, str | None], Price | None] = {}
 
     def price(self, family: str, hardware: str, region: str | None) -> Price | None:
@@ -200,6 +202,8 @@ class LinePricer:
     def priced(self, family: str, key: str, hardware: str, line: UsageLine) -> PricedLine:
         """Price one compute line, parsed (`parse_line`)."""
         price = self.price(family, hardware, self.regions.get(key) if family == "endpoints" else None)
+        if family == "jobs" and key in self.exposed:
+            price = job_price(price, True)
         if line.free_grant:  # granted hardware: the account pays nothing, whatever the catalog says
             recomputed: Decimal | None = Decimal(0)
         else:

@@ -1,11 +1,12 @@
-"""Scheduled Jobs: spend still to come. One run costs at most its flavor's price for its timeout. Pure."""
+"""Scheduled Jobs: spend still to come. One run costs at most its price (its flavor's, and exposed ports') for its
+timeout. Pure."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
 
-from hfmon.costs.billing_rules import DEFAULT_JOB_TIMEOUT_S
+from hfmon.costs.billing_rules import DEFAULT_JOB_TIMEOUT_S, job_price
 from hfmon.costs.totals import read_rows
 from hfmon.models import NamespaceData
 from hfmon.pricing.catalog import Catalog
@@ -20,7 +21,7 @@ def scheduled_rows(namespaces: Sequence[NamespaceData], catalog: Catalog,
     for ns in namespaces:
         source = ns.scheduled_jobs
         for job in source.value or () if source is not None else ():
-            price = catalog.job(job.flavor) if job.flavor else None
+            price = job_price(catalog.job(job.flavor), bool(job.exposed_ports)) if job.flavor else None
             timeout = job.timeout_s if job.timeout_s is not None else DEFAULT_JOB_TIMEOUT_S
             most = None if price is None else price.usd_per_hour * Decimal(timeout) / 3600
             out.append(ScheduledJobRow(job, price, most))

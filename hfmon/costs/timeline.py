@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from hfmon.costs.billing_rules import is_billed, micro, seconds
+from hfmon.costs.billing_rules import is_billed, job_price, micro, seconds
 from hfmon.costs.resources import state_spans
 from hfmon.history import History, StateChange, StateTime
 from hfmon.pricing.catalog import Catalog
@@ -158,18 +158,19 @@ def hour_bounds(now: datetime, hours: int) -> tuple[tuple[datetime, datetime], .
 
 
 def catalog_price(catalog: Catalog, kind: str, namespace: str, region: str | None = None,
-                  granted: str | None = None, grant_unknown: bool = False) -> HardwarePrice:
+                  granted: str | None = None, grant_unknown: bool = False, exposed: bool = False) -> HardwarePrice:
     """The $/h of one replica of a resource of `kind` on any hardware history recorded for it.
 
     A Space without hardware is free; `granted` is the hardware the statement says is granted to it ($0);
     `grant_unknown`: its statement was not read, so any paid hardware may be granted: its price is unknown (None).
-    History writes an Endpoint's hardware as `<vendor>/<instanceType>/<size>`.
+    History writes an Endpoint's hardware as `<vendor>/<instanceType>/<size>`. `exposed`: a Job that exposes ports
+    now (its price includes their surcharge all along: history does not record when ports were exposed).
     """
     known: dict[str | None, Decimal | None] = {}
 
     def price_of(hardware: str | None) -> Decimal | None:
         if hardware not in known:
-            price = _lookup(catalog, kind, namespace, region, granted, hardware)
+            price = _lookup(catalog, kind, namespace, region, granted, hardware, exposed)
             known[hardware] = None if grant_unknown and price else price  # $0 and unpriced stay as they are
         return known[hardware]
 
@@ -177,7 +178,7 @@ def catalog_price(catalog: Catalog, kind: str, namespace: str, region: str | Non
 
 
 def _lookup(catalog: Catalog, kind: str, namespace: str, region: str | None, granted: str | None,
-            hardware: str | None) -> Decimal | None:
+            hardware: str | None, exposed: bool = False) -> Decimal | None:
     if not hardware:
         return Decimal(0) if kind == "space" else None
     if hardware == granted:
@@ -185,7 +186,7 @@ def _lookup(catalog: Catalog, kind: str, namespace: str, region: str | None, gra
     if kind == "space":
         price = catalog.space(hardware)
     elif kind == "job":
-        price = catalog.job(hardware)
+        price = job_price(catalog.job(hardware), exposed)
     else:
         parts = hardware.split("/")
         if len(parts) != 3 or "?" in parts:

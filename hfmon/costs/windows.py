@@ -142,6 +142,7 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
     if not period_starts:
         return ()
     job_namespaces = {j.job.id: j.job.namespace for j in jobs}
+    exposed = {j.job.id for j in jobs if j.job.exposed}
     regions = {e.endpoint.id: e.endpoint.region for e in endpoints}
     granted = {s.space.id: s.space.hardware or s.space.requested_hardware for s in spaces if s.cost.granted}
     unsure = {s.space.id for s in spaces if s.cost.granted is None}  # paid hardware that may be granted
@@ -149,7 +150,7 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
     def price_of(kind: str, key: str) -> HardwarePrice:
         namespace = job_namespaces.get(key, "") if kind == "job" else key.partition("/")[0]
         return catalog_price(catalog, kind, namespace, regions.get(key), granted.get(key),
-                             grant_unknown=kind == "space" and key in unsure)
+                             grant_unknown=kind == "space" and key in unsure, exposed=kind == "job" and key in exposed)
 
     # a window starting before history's start is never priced (`spend_in`: not covered), so need not be summed
     asked = {w for w in wanted_windows(period_starts, now) if coverage.since is not None and w[0] >= coverage.since}

@@ -13,7 +13,9 @@ The rules (hf-api.md 5.3, 6.6, 7), exactly as implemented:
   All timeline boundaries are whole minutes, so only the minute in progress at `now` is left out.
   `quantity` = sum over the line's segments of billed minutes x replicas (replica-minutes).
 - Unit price (`unitCostMicroUSD`, per replica-minute): Spaces and Jobs use the hardware catalog's
-  `unitCostMicroUSD` (= round_half_up(hourly USD x 1e6 / 60)); Endpoints use
+  `unitCostMicroUSD` (= round_half_up(hourly USD x 1e6 / 60)); a Job that exposes ports bills $0.01 an hour more
+  (per job, not per port; no product of its own is documented), in its own line: its unit is
+  round_half_up((hourly USD + 0.01) x 1e6 / 60); Endpoints use
   round_half_up(pricePerHour x 1e6 / 60) of their compute in `/v2/provider`. cpu-basic and ZeroGPU Spaces
   cost 0 but still get lines.
 - `totalCostMicroUSD` = quantity x unitCostMicroUSD, an exact integer; totals are exact sums of lines.
@@ -35,7 +37,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from hfmon.fakehub.scenario import ENDPOINT_BILLED, JOB_BILLED, SPACE_BILLED, TB, Scenario
+from hfmon.fakehub.catalog import minute_micro_usd
+from hfmon.fakehub.scenario import ENDPOINT_BILLED, EXPOSED_PORTS_HOURLY_USD, JOB_BILLED, SPACE_BILLED, TB, Scenario
 from hfmon.fakehub.timeline import Interval
 
 STORAGE_TB_MICRO_USD = 18_000_000
@@ -112,13 +115,15 @@ def _lines(scn: Scenario, group: str, entity_id: str, label: str, timeline: tupl
     return out
 
 
-def _flavor_prices(scn: Scenario, kind: str, resource: str, hardware: Iterable[str]) -> dict[
+def _flavor_prices(scn: Scenario, kind: str, resource: str, hardware: Iterable[str], exposed: bool = False) -> dict[
         str, tuple[str, str, int]]:
     out: dict[str, tuple[str, str, int]] = {}
     for hw in hardware:
         flavor = scn.space_flavor(hw) if kind == "spaces" else scn.job_flavor(hw)
         odd = scn.discrepancy("uncataloged", resource)
         unit = odd.value if flavor is None and odd is not None else (flavor.unit_micro_usd if flavor else 0)
+        if exposed and flavor is not None:
+            unit = minute_micro_usd(flavor.hourly_usd + EXPOSED_PORTS_HOURLY_USD)
         wrong = scn.discrepancy("unit_price", resource)
         if wrong is not None:
             unit = wrong.value
@@ -128,11 +133,13 @@ def _flavor_prices(scn: Scenario, kind: str, resource: str, hardware: Iterable[s
 
 
 def _flavor_lines(scn: Scenario, kind: str, resources: Iterable[tuple[str, str, tuple[Interval, ...]]],
-                  billed: frozenset[str], lo: datetime, hi: datetime, now: datetime) -> list[Line]:
-    """Lines of Spaces or Jobs, given as (entity id, label, timeline), priced from the hardware catalog."""
+                  billed: frozenset[str], lo: datetime, hi: datetime, now: datetime,
+                  exposed: frozenset[str] = frozenset()) -> list[Line]:
+    """Lines of Spaces or Jobs, given as (entity id, label, timeline), priced from the hardware catalog (`exposed`:
+    the labels of jobs that expose ports)."""
     out: list[Line] = []
     for entity_id, label, timeline in resources:
-        prices = _flavor_prices(scn, kind, label, {iv.hardware for iv in timeline})
+        prices = _flavor_prices(scn, kind, label, {iv.hardware for iv in timeline}, label in exposed)
         out += _lines(scn, kind, entity_id, label, timeline, billed, prices, lo, hi, now)
     return out
 
@@ -163,8 +170,9 @@ def endpoint_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, no
 
 def job_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, now: datetime) -> list[Line]:
     """Usage lines of the namespace's Jobs in [lo, hi) up to now (one per job run)."""
-    mine = ((job.id, job.id, job.timeline) for job in scn.jobs if job.namespace == namespace)
-    return _flavor_lines(scn, "jobs", mine, JOB_BILLED, lo, hi, now)
+    mine = [job for job in scn.jobs if job.namespace == namespace]
+    return _flavor_lines(scn, "jobs", ((job.id, job.id, job.timeline) for job in mine), JOB_BILLED, lo, hi, now,
+                         frozenset(job.id for job in mine if job.exposed_ports))
 
 
 def storage_bytes(scn: Scenario, namespace: str) -> tuple[int, int]:

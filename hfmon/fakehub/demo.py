@@ -163,6 +163,9 @@ def _jobs(user: str, team: str) -> list[tuple[str, str, datetime, list[Step]]]:
 
 
 JOB_TIMEOUTS = {2: 45 * 60}  # the a10g-small job ran its whole 45-minute timeout (by index in `_jobs`)
+JOB_PORTS = {2: ((7860,), ()), 6: ((8888, 6006), (6006,))}
+"""(exposed ports, public ones) by index in `_jobs`: a Gradio app, and Jupyter with a public TensorBoard (each job
+bills $0.01 an hour more for them)."""
 
 
 def _job_timeout(n: int, steps: list[Step]) -> int | None:
@@ -257,7 +260,7 @@ def demo_scenario(seed: int = 0, *, spaces: int = 13, endpoints: int = 8, jobs: 
                          [S("SCHEDULING", rng.randint(1, 5)), S("RUNNING", rng.randint(1, 240)), S("COMPLETED", 0)]))
     job_defs = tuple(JobDef(entity_id(seed, f"job/{n}"), ns, fl, "python:3.12" if n % 2 else
                             "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime", ("python", "train.py"), created,
-                            fixed(created, steps, fl), _job_timeout(n, steps))
+                            fixed(created, steps, fl), _job_timeout(n, steps), *JOB_PORTS.get(n, ((), ())))
                      for n, (ns, fl, created, steps) in enumerate(job_rows))
 
     repo_rows = _repos(user.name, team, ent)[:repos]

@@ -232,11 +232,14 @@ def job_json(ctx: Ctx, job: JobDef) -> dict[str, Any]:
     owner = ({"id": org.id, "name": org.name, "type": "org", "avatarUrl": _avatar(org.name)} if org is not None else
              {"id": scn.user.id, "name": scn.user.name, "type": "user", "avatarUrl": _user_avatar(scn.user.name)})
     msgs = {"ERROR": "Job failed with exit code: 1", "CANCELED": "Job canceled by user"}
+    status: dict[str, Any] = {"stage": stage, "message": msgs.get(stage)}
+    if job.exposed_ports:  # one reachable URL per port, in the same order; absent when not exposed (the spec)
+        status["exposeUrls"] = [f"https://{job.id}--{port}.hf.jobs" for port in job.exposed_ports]
     out: dict[str, Any] = {
         "type": "job", "id": job.id, "createdAt": iso_ms(job.created_at), "dockerImage": job.docker_image,
         "owner": owner, "createdBy": {"id": scn.user.id, "name": scn.user.name},
         "command": list(job.command), "arguments": [], "environment": {}, "secrets": [], "flavor": job.flavor,
-        "labels": {}, "status": {"stage": stage, "message": msgs.get(stage)}, "durations": durations,
+        "labels": {}, "status": status, "durations": durations,
         "initiator": {"type": "user", "id": scn.user.id, "name": scn.user.name,
                       "avatarUrl": _user_avatar(scn.user.name)}}
     if started is not None:
@@ -245,6 +248,8 @@ def job_json(ctx: Ctx, job: JobDef) -> dict[str, Any]:
         out["finishedAt"] = iso_ms(finished)
     if job.timeout_s is not None:
         out["timeout"] = job.timeout_s
+    if job.exposed_ports:
+        out["expose"] = {"ports": list(job.exposed_ports), "portsPublic": list(job.public_ports)}
     return out
 
 
@@ -263,6 +268,8 @@ def scheduled_json(ctx: Ctx, job: ScheduledJobDef) -> dict[str, Any]:
                             "environment": {}, "flavor": job.flavor, "labels": {"name": job.name}}
     if job.timeout_s is not None:
         spec["timeout"] = job.timeout_s
+    if job.exposed_ports:
+        spec["expose"] = {"ports": list(job.exposed_ports)}
     return {"type": "scheduled-job", "id": job.id, "createdAt": iso_ms(job.created_at), "schedule": job.schedule,
             "suspend": job.suspended, "concurrency": False, "owner": _owner(ctx, job.namespace),
             "initiator": _owner(ctx, ctx.scn.user.name), "jobSpec": spec,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, is_dataclass, replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from fractions import Fraction
 from functools import cached_property
 from typing import Any, TypeVar
@@ -33,6 +34,7 @@ NO_ENDPOINTS_TOKEN = "hf_fake_noendpoints_0123456789abNE"
 SPACE_BILLED = frozenset({"APP_STARTING", "RUNNING", "RUNNING_BUILDING", "RUNNING_APP_STARTING"})
 ENDPOINT_BILLED = frozenset({"initializing", "running"})
 JOB_BILLED = frozenset({"RUNNING"})
+EXPOSED_PORTS_HOURLY_USD = Decimal("0.01")  # hf-api.md 7: "exposed ports add $0.01/h per job" (not per port)
 
 INCLUDED_NANO_USD = {"free": 100_000_000, "pro": 2_000_000_000}
 SEAT_NANO_USD = 2_000_000_000
@@ -133,6 +135,8 @@ class JobDef:
     created_at: datetime
     timeline: tuple[Interval, ...]
     timeout_s: int | None = None  # None: not set (HF's default, 30 min, is not sent)
+    exposed_ports: tuple[int, ...] = ()  # `expose.ports`; a job exposing any bills EXPOSED_PORTS_HOURLY_USD more
+    public_ports: tuple[int, ...] = ()  # `expose.portsPublic`: a subset of them
 
 
 @dataclass(frozen=True)
@@ -183,6 +187,7 @@ class ScheduledJobDef:
     timeout_s: int | None  # None: HF's default (30 min)
     suspended: bool
     created_at: datetime
+    exposed_ports: tuple[int, ...] = ()  # `jobSpec.expose.ports` of every run
 
     @property
     def schedule(self) -> str:

@@ -192,6 +192,9 @@ def job_detail(report: Report, row: JobRow, since: datetime, tones: Tones) -> Te
     section(text, f"Job {j.namespace}/{j.id}")
     line(text, "stage", j.stage, tones.get(JOB_TONES.get(j.stage, ""), ""))
     line(text, "flavor", j.flavor or fmt.MISSING)
+    if j.exposed:  # HF bills them per job, not per port: a part of its price, said where the price is
+        line(text, "exposed ports", f"{', '.join(map(str, j.exposed_ports))}: {fmt.per_hour(row.expose_usd_per_hour)} "
+             "of its price (per job, not per port)")
     line(text, "started", fmt.stamp(j.started_at))
     line(text, "finished", fmt.stamp(j.finished_at, missing="not yet"))
     line(text, "ran", f"{fmt.duration(j.running_s)} (its timeout is not in the Jobs listing)")

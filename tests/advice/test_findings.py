@@ -251,7 +251,8 @@ async def test_a_job_that_ran_into_its_timeout_is_a_one_off_not_a_monthly_saving
     timed_out = next(j for j in scenario.jobs if j.timeout_s is not None)  # a10g-small, 45 min of a 45-min timeout
     finding = next(f for f in advice.findings if f.resource == f"job {timed_out.id}")
     assert finding.kind == "job_hit_timeout" and not finding.recurring
-    assert finding.one_off_usd == (job_price(scenario, "a10g-small") * 45 / 60).quantize(MICRO)
+    assert timed_out.exposed_ports == (7860,)  # it exposed a port: $0.01/h more, per job
+    assert finding.one_off_usd == ((job_price(scenario, "a10g-small") + D("0.01")) * 45 / 60).quantize(MICRO)
     assert finding.saving_usd_month is None
     assert f"unknown:job {timed_out.id}" not in advice.total_usd_month.missing  # a one-off is not in the total
     assert finding.apply.cli == f"hf jobs logs {timed_out.id} --namespace ada"

@@ -246,3 +246,36 @@ def test_repositories_protected_is_not_public_and_any_repo_type_is_kept() -> Non
     repos = pr.parse_repos(page, "alice")
     assert [(r.id, r.type, r.private, r.bytes) for r in repos] == [
         ("alice/app", "space", True, 10), ("alice/k", "kernel", False, 20), ("alice/b", "bucket", True, 30)]
+
+
+JOB = {"id": "j1", "createdAt": "2026-08-03T00:00:00Z", "flavor": "a10g-small", "owner": {"id": "1", "name": "alice"},
+       "status": {"stage": "RUNNING", "message": None}}
+
+
+def test_a_jobs_exposed_ports_are_read_as_the_spec_bounds_them() -> None:
+    (plain,) = pr.parse_jobs([JOB], "alice")
+    assert plain.exposed_ports == () and not plain.exposed  # absent: the job exposes nothing (billed no extra)
+    (job,) = pr.parse_jobs([{**JOB, "expose": {"ports": [8000, 6006], "portsPublic": [6006]},
+                             "status": {**JOB["status"], "exposeUrls": ["https://j1--8000.hf.jobs",
+                                                                        "https://j1--6006.hf.jobs"]}}], "alice")
+    assert job.exposed_ports == (8000, 6006) and job.exposed
+    (scheduled,) = pr.parse_scheduled_jobs([{"id": "s1", "schedule": "@daily", "suspend": False,
+                                             "jobSpec": {"flavor": "cpu-basic", "expose": {"ports": [7860]}},
+                                             "status": {"nextJobRunAt": "2026-08-04T00:00:00Z"}}], "alice")
+    assert scheduled.exposed_ports == (7860,)
+
+
+@pytest.mark.parametrize(("expose", "field", "why"), [
+    ({"ports": [0]}, "expose.ports", "not a plausible port number"),
+    ({"ports": [65536]}, "expose.ports", "not a plausible port number"),
+    ({"ports": list(range(1, 22))}, "expose.ports", "21 ports, more than the 20"),
+    ({"portsPublic": [80]}, "expose.ports", "missing required field"),
+    ({"ports": [80], "portsPublic": ["80"]}, "expose.portsPublic", "expected an array of port numbers"),
+    ({"ports": "80"}, "expose.ports", "expected an array"),
+    (["80"], "expose", "expected an object"),
+])
+def test_an_exposed_port_list_outside_the_spec_is_a_bad_response_naming_the_field(
+        expose: Any, field: str, why: str) -> None:
+    with pytest.raises(BadResponseError) as err:
+        pr.parse_jobs([{**JOB, "expose": expose}], "alice")
+    assert f"jobs[0].{field}: " in str(err.value) and why in str(err.value)

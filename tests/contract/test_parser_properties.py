@@ -110,6 +110,7 @@ def check_jobs(payload: list[dict[str, Any]], jobs: Any) -> None:
         running = raw.get("durations", {}).get("runningSecs")
         assert job.running_s == (None if running is None else int(running))
         assert job.started_at == (when(raw["startedAt"]) if "startedAt" in raw else None)
+        assert job.exposed_ports == tuple(raw["expose"]["ports"] if "expose" in raw else ())
 
 
 def check_repos(payload: list[dict[str, Any]], repos: Any) -> None:
@@ -165,6 +166,8 @@ def check_scheduled_jobs(payload: list[dict[str, Any]], jobs: Any) -> None:
         assert job.next_run_at == when(raw["status"]["nextJobRunAt"])
         timeout = raw["jobSpec"].get("timeout")
         assert job.timeout_s == (None if timeout is None else round(exact(timeout)))
+        expose = raw["jobSpec"].get("expose")
+        assert job.exposed_ports == tuple(expose["ports"] if expose else ())
 
 
 def check_members(payload: list[dict[str, Any]], members: Any) -> None:

@@ -2,7 +2,7 @@
 
 The rules are the documented ones (hf-api.md 3.6, 5.3, 6.6, 7), written out again here on purpose:
 billed states, whole minutes x replicas, per-minute unit prices in micro-USD rounded half up from the
-hourly price, placeholders of $0.01 until a request settles.
+hourly price, $0.01 an hour more for a Job that exposes ports, placeholders of $0.01 until a request settles.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ ENDPOINT_BILLED = {"initializing", "running"}
 JOB_BILLED = {"RUNNING"}
 MICRO = Decimal("0.000001")
 PLACEHOLDER_USD = Decimal("0.01")
+EXPOSED_USD_PER_HOUR = Decimal("0.01")  # a Job that exposes ports, per job (hf-api.md 7)
 
 
 def period_of(now: datetime) -> tuple[datetime, datetime]:
@@ -131,8 +132,12 @@ def jobs(scn: Scenario, now: datetime) -> dict[str, Expected]:
     for job in scn.jobs:
         flavor = next(f for f in scn.job_flavors if f.name == job.flavor)
         u = unit_micro(flavor.hourly_usd)
-        exp = Expected(hourly=Decimal(u) * 60 / 10**6)
-        _walk(job.timeline, JOB_BILLED, lo, now, dict.fromkeys({iv.hardware for iv in job.timeline}, u), exp)
+        # exposed ports: $0.01/h more per job; HF's line bills the per-minute unit of the whole hourly price
+        extra = EXPOSED_USD_PER_HOUR if job.exposed_ports else Decimal(0)
+        exp = Expected(hourly=Decimal(u) * 60 / 10**6 + extra)
+        billed_unit = unit_micro(flavor.hourly_usd + extra) if extra else u
+        _walk(job.timeline, JOB_BILLED, lo, now, dict.fromkeys({iv.hardware for iv in job.timeline}, billed_unit),
+              exp)
         out[job.id] = exp
     return out
 

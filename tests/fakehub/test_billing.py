@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from hfmon.fakehub import NO_BILLING_TOKEN, NO_ENDPOINTS_TOKEN, FakeHub, Scenario, demo_scenario
@@ -99,9 +100,14 @@ def test_usage_lines_match_an_independent_minute_walk_of_the_timelines(scenario:
             want = minute_walk(ep.timeline, ENDPOINT_BILLED, NOV, now, {ep.compute.id: ep.compute.unit_micro_usd})
             assert got.get(ep.id, (0, 0)) == want, ep.id
     job_units = {f.name: f.unit_micro_usd for f in scenario.job_flavors}
+    # a job exposing ports bills $0.01/h more (per job): a per-minute unit of its whole hourly price, rounded half up
+    exposed_units = {f.name: int((f.hourly_usd * 10**6 + 10**4) / 60 + Decimal("0.5")) for f in scenario.job_flavors}
+    assert exposed_units["a10g-small"] == 16833 and job_units["a10g-small"] == 16667  # $1.01/h, $1.00/h
+    assert sum(1 for job in scenario.jobs if job.exposed_ports) == 2
     for job in scenario.jobs:
         if job.namespace in ("ada", "ada-labs"):
-            assert got.get(job.id, (0, 0)) == minute_walk(job.timeline, JOB_BILLED, NOV, now, job_units), job.id
+            units = exposed_units if job.exposed_ports else job_units
+            assert got.get(job.id, (0, 0)) == minute_walk(job.timeline, JOB_BILLED, NOV, now, units), job.id
     assert got["ada/forgotten-finetune"][1] > 0
     granted = [line for line in lines(hub) if line["label"] == "ada/community-gpu"]
     assert granted and all(line["freeGrant"] and line["totalCostMicroUSD"] == 0 < line["quantity"]
