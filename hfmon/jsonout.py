@@ -13,6 +13,7 @@ from decimal import Decimal
 from typing import Any, TextIO
 
 from hfmon.clock import iso
+from hfmon.costs.billing_rules import expose_usd_per_hour
 from hfmon.costs.windows import WINDOWS
 from hfmon.ledger import CheaperElsewhere, ProxyUsage, UsageFigures
 from hfmon.models import Endpoint, Space
@@ -311,7 +312,7 @@ def _job(row: JobRow) -> dict[str, Any]:
         "id": j.id, "namespace": j.namespace, "stage": j.stage, "flavor": j.flavor, "running_s": j.running_s,
         "started_at": when(j.started_at), "timeout_s": j.timeout_s, "ends_by": when(row.cost.ends_by),
         "to_period_end_why": row.cost.to_period_end_why,
-        "exposed_ports": list(j.exposed_ports), "expose_usd_per_hour": usd(row.expose_usd_per_hour),
+        "exposed_ports": list(j.exposed_ports), "expose_usd_per_hour": usd(expose_usd_per_hour(j.exposed)),
     })
 
 

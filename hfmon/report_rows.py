@@ -97,7 +97,6 @@ class JobRow:
 
     job: Job
     cost: ResourceCost
-    expose_usd_per_hour: Decimal = Decimal(0)  # the part of its price its exposed ports make (in `cost.price`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,14 +13,7 @@ from decimal import Decimal
 
 from hfmon.config import Config
 from hfmon.costs import flags as flagging
-from hfmon.costs.billing_rules import (
-    endpoint_replicas,
-    expose_usd_per_hour,
-    job_price,
-    job_replicas,
-    job_time_left,
-    space_replicas,
-)
+from hfmon.costs.billing_rules import endpoint_replicas, job_price, job_replicas, job_time_left, space_replicas
 from hfmon.costs.credits import Period, calendar_month, credits_burn, credits_for, namespace_period, user_period
 from hfmon.costs.crosscheck import inference_rows, line_rows, storage_rows, total_rows
 from hfmon.costs.groups import group_flags, group_rows
@@ -360,8 +353,7 @@ def _job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
     return JobRow(j, resource_cost("job", price, job_replicas(j), True, mine, changes, own, period, now,
                                    history.since, billed=history.billed_time("job", j.id),
                                    first_seen=history.first_seen("job", j.id), hourly_usd=hourly,
-                                   time_left=job_time_left(j, now)),
-                  expose_usd_per_hour(j.exposed))
+                                   time_left=job_time_left(j, now)))
 
 
 def _hourly(kind: str, key: str, history: HistoryIndex, price_of: Callable[[], HardwarePrice], now: datetime,

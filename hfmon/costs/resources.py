@@ -202,8 +202,7 @@ class LinePricer:
     def priced(self, family: str, key: str, hardware: str, line: UsageLine) -> PricedLine:
         """Price one compute line, parsed (`parse_line`)."""
         price = self.price(family, hardware, self.regions.get(key) if family == "endpoints" else None)
-        if family == "jobs" and key in self.exposed:
-            price = job_price(price, True)
+        price = job_price(price, key in self.exposed) if family == "jobs" else price
         if line.free_grant:  # granted hardware: the account pays nothing, whatever the catalog says
             recomputed: Decimal | None = Decimal(0)
         else:

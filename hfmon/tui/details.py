@@ -14,6 +14,7 @@ from decimal import Decimal
 from rich.text import Text
 
 from hfmon import format as fmt
+from hfmon.costs.billing_rules import expose_usd_per_hour
 from hfmon.costs.timeline import HardwarePrice, StateSpan, recent_rated_spans
 from hfmon.report import CrossCheck, EndpointRow, JobRow, Report, ResourceCost, SpaceRow
 from hfmon.tui.rows import ENDPOINT_TONES, JOB_TONES, SPACE_TONES, Tones
@@ -193,8 +194,8 @@ def job_detail(report: Report, row: JobRow, since: datetime, tones: Tones) -> Te
     line(text, "stage", j.stage, tones.get(JOB_TONES.get(j.stage, ""), ""))
     line(text, "flavor", j.flavor or fmt.MISSING)
     if j.exposed:  # HF bills them per job, not per port: a part of its price, said where the price is
-        line(text, "exposed ports", f"{', '.join(map(str, j.exposed_ports))}: {fmt.per_hour(row.expose_usd_per_hour)} "
-             "of its price (per job, not per port)")
+        ports = ", ".join(map(str, j.exposed_ports))
+        line(text, "exposed ports", f"{ports}: {fmt.per_hour(expose_usd_per_hour(True))} of its price (per job)")
     line(text, "started", fmt.stamp(j.started_at))
     line(text, "finished", fmt.stamp(j.finished_at, missing="not yet"))
     line(text, "ran", f"{fmt.duration(j.running_s)} (its timeout is not in the Jobs listing)")

@@ -280,3 +280,14 @@ async def test_a_detail_opened_again_shows_the_new_row_from_its_top() -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, DetailScreen) and app.focused is table(app, "spaces")
+
+
+def test_a_job_that_exposes_ports_says_what_they_add_to_its_price() -> None:
+    from hfmon.tui.details import job_detail
+
+    report = build_report()
+    row = next(r for r in report.jobs if r.job.id == "68f1c0ffee01")
+    exposed = replace(row, job=replace(row.job, exposed_ports=(8888, 6006)))
+    text = job_detail(report, exposed, PERIOD_START, {}).plain
+    assert "exposed ports         8888, 6006: $0.01/h of its price (per job)" in text  # HF bills it per job
+    assert "exposed ports" not in job_detail(report, row, PERIOD_START, {}).plain
