@@ -343,6 +343,20 @@ class Report:
         visible = {self.account.name, *(o.name for o in self.orgs)}
         return tuple(ns for ns in self.namespaces if ns not in visible)
 
+    @property
+    def account_namespaces(self) -> tuple[str, ...] | None:
+        """The account's namespaces as whoami lists them (its own, then its orgs); None: whoami or its orgs unread."""
+        if self.account is None or self.account.orgs is None:
+            return None
+        return tuple(dict.fromkeys((self.account.name, *(o.name for o in self.account.orgs))))
+
+    @property
+    def namespaces_not_polled(self) -> tuple[str, ...] | None:
+        """The account's namespaces this poll left out (`--namespace`, a profile's or the config's list), so an
+        account-wide figure covers only the rest; None: unknown (whoami or its orgs unread)."""
+        every = self.account_namespaces
+        return None if every is None else tuple(ns for ns in every if ns not in self.namespaces)
+
     def not_visible_why(self, namespace: str) -> str:
         """What to tell a user about a namespace in `namespaces_not_visible`."""
         account = self.account.name if self.account else "the account"

@@ -177,12 +177,21 @@ def overage(report: Report, limit_of: Limit) -> list[Reading]:
     return _credit_check("max_overage_usd", limit_of, report, lambda c: c.overage_usd, maximum=True)
 
 
+def account_subject(report: Report) -> str:
+    """The subject of an account-wide figure: the account when the poll covered all of it (or when which namespaces
+    there are is unknown: the figure is then partial and says so), else the namespaces polled, so a `--namespace`
+    poll never fires nor resets the whole account's alert with a figure of a part of it."""
+    if not report.namespaces or report.namespaces_unknown or report.namespaces_not_polled == ():
+        return ACCOUNT
+    return f"only {', '.join(report.namespaces)} polled"
+
+
 def cost_per_hour(report: Report, limit: Decimal | None, own: Mapping[str, Decimal] | None = None) -> list[Reading]:
-    """The running cost now above `limit` per hour, account-wide (every polled namespace); and each namespace in
-    `own` against its own limit, on that namespace's running cost alone."""
+    """The running cost now above `limit` per hour, of every polled namespace (`account_subject`); and each
+    namespace in `own` against its own limit, on that namespace's running cost alone."""
     out = []
     if limit is not None:
-        out.append(above("max_cost_per_hour_usd", ACCOUNT, report.running_in(None), limit,
+        out.append(above("max_cost_per_hour_usd", account_subject(report), report.running_in(None), limit,
                          lambda t: money_total(t, unit="/h"), per_hour(limit)))
     for ns, ns_limit in (own or {}).items():
         if ns in report.namespaces:

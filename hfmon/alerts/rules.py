@@ -15,11 +15,15 @@ from decimal import Decimal
 from hfmon.alerts import checks
 from hfmon.alerts.checks import ACCOUNT, Outcome, Reading
 from hfmon.config import Alerts
+from hfmon.costs.totals import UNPRICED_PREFIX
 from hfmon.costs.uptime import resource_uptimes
 from hfmon.format import duration, money, money_total, percent, percent_against
+from hfmon.models import SourceStatus
 from hfmon.report import Report, Total
 
 LONG_RUNNING_FLAGS = ("long_running_job", "idle_gpu")  # the Report's flags the long_running rule passes on
+GROUP_SOURCES = ("resource_groups", "resource_group_usage")
+RESOURCE_KINDS = {"endpoint": "endpoints", "space": "spaces", "job": "jobs"}  # a subject's first word -> listing
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,22 +60,69 @@ def evaluate_rules(report: Report, alerts: Alerts, failing_since: Mapping[str, d
     if alerts.long_running:
         out.append(RuleResult("long_running", tuple(
             Reading("long_running", f.subject, Outcome.CROSSED, f.message, "", None, None, None, f.message)
-            for f in report.flags if f.kind in LONG_RUNNING_FLAGS), report.all_checked))
+            for f in report.flags if f.kind in LONG_RUNNING_FLAGS), True, resources_read(report, listing_of)))
     if alerts.long_running_hours is not None:
         out.append(RuleResult("long_running_hours", tuple(up_too_long(report, alerts.long_running_hours)),
-                              report.all_checked))
+                              True, resources_read(report, listing_of)))
     if alerts.resource_group_limits:
         out.append(RuleResult("resource_group_limit", tuple(group_limits(report, alerts.limit_near_pct)),
-                              report.all_checked))
+                              True, resources_read(report, lambda _subject: GROUP_SOURCES)))
     if alerts.unpriced:
         out.append(RuleResult("unpriced", tuple(
             Reading("unpriced", item, Outcome.CROSSED, "unpriced", "", None, None, None,
-                    "billed now and no catalog prices it: the totals are partial")
-            for item in report.unpriced), report.all_checked))
+                    "billed now and no catalog prices it: the running cost is partial")
+            for item in unpriced_now(report)), True, resources_read(report, listing_of)))
     if alerts.source_failing_minutes is not None:
         out.append(RuleResult("source_failing", tuple(
             failing_sources(report, alerts.source_failing_minutes, failing_since)), True, source_polled(report)))
     return [r for r in out if r.readings or r.complete]
+
+
+def unpriced_now(report: Report) -> tuple[str, ...]:
+    """The resources billed now that no catalog prices: the running cost's `unpriced:` missing parts. A resource
+    asleep on unpriced hardware, or a line billed earlier this period, costs nothing now: it is not one."""
+    return tuple(m.removeprefix(UNPRICED_PREFIX) for m in report.running_cost_per_hour_usd.missing
+                 if m.startswith(UNPRICED_PREFIX))
+
+
+def listing_of(subject: str) -> tuple[str, ...]:
+    """The listings a resource subject comes from: its kind's (`space ada/x (h100)`), an Endpoint's and a
+    Space's for `ada/x` (a flag's subject), the Jobs' for a Job's id."""
+    kind = RESOURCE_KINDS.get(subject.partition(" ")[0])
+    if kind is not None:
+        return (kind,)
+    return ("endpoints", "spaces") if "/" in subject else ("jobs",)
+
+
+def subject_namespace(subject: str, job_namespaces: Mapping[str, str]) -> str | None:
+    """The namespace of a resource subject (`space ada/x (h100)`, `ada/x`, `ada/group total`, a Job's id); None
+    for a Job no listing of this poll holds."""
+    words = subject.split(" ")
+    resource = words[1] if len(words) > 1 and words[0] in RESOURCE_KINDS else words[0]
+    namespace, slash, _name = resource.partition("/")
+    return namespace if slash else job_namespaces.get(resource)
+
+
+def resources_read(report: Report, needs: Callable[[str], tuple[str, ...]]) -> Callable[[str], bool]:
+    """Whether this poll read all that decides a resource subject: the `needs(subject)` sources of its namespace
+    (`spaces` → spaces:ada), each polled and read. A namespace not polled (`--namespace`) or a source unread there
+    says nothing of it, while a source unread elsewhere (billing:northwind no_access) does not matter. A Job no
+    listing holds is over once every namespace's Jobs were read; a namespace no longer the account's, at once."""
+    unread = set(report.flags_unchecked)
+    read = {s.name for s in report.sources if s.status is SourceStatus.OK and s.name not in unread}
+    jobs = {row.job.id: row.job.namespace for row in report.jobs}
+    every = report.account_namespaces
+
+    def speaks_for(subject: str) -> bool:
+        namespace = subject_namespace(subject, jobs)
+        if namespace is None:
+            return report.namespaces_not_polled == () and all(f"jobs:{ns}" in read for ns in report.namespaces)
+        if every is not None and namespace not in every:
+            return True
+        resource = subject.split(" ")[1] if subject.partition(" ")[0] in RESOURCE_KINDS else subject
+        return f"min_replica:{resource}" not in unread and all(f"{kind}:{namespace}" in read
+                                                                for kind in needs(subject))
+    return speaks_for
 
 
 def credits_used(report: Report, limit_of: checks.Limit) -> list[Reading]:

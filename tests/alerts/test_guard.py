@@ -40,7 +40,7 @@ def test_a_known_lower_bound_above_the_maximum_fails() -> None:
 def test_a_partial_total_below_the_maximum_cannot_be_decided() -> None:
     verdict = judge(build_report(), limits(max_cost_per_hour_usd="20"))
     assert verdict.code == GuardExit.UNKNOWN == 5
-    assert "unpriced:acme/rerank" in verdict.text() and "CANNOT DECIDE" in verdict.text()
+    assert "unpriced:endpoint acme/rerank (nvidia-h100 x2)" in verdict.text() and "CANNOT DECIDE" in verdict.text()
 
 
 def test_a_complete_total_within_the_maximum_passes_and_just_above_fails() -> None:

@@ -29,11 +29,12 @@ def test_conditions_that_hold_exit_0_and_one_that_fails_exits_1(fake: Callable[.
     assert ok.code == 0, ok.stdout + ok.stderr
     doc = json.loads(ok.stdout)
     assert doc["result"] == "ok" and {c["outcome"] for c in doc["checks"]} == {"ok"}
-    assert {c["subject"] for c in doc["checks"]} == {"ada", "account"}
+    # a --namespace poll's running cost is of ada alone, never "the account's" (audit 3, finding 21)
+    assert {c["subject"] for c in doc["checks"]} == {"ada", "only ada polled"}
     # ada has an endpoint running (the scenario's embedder replica bills while up): more than $0/h
     failed = served.run("guard", "--namespace", "ada", "--max-cost-per-hour-usd", "0")
     assert failed.code == 1, failed.stdout + failed.stderr
-    assert failed.stdout.startswith("FAIL    running cost now: $") and "above the limit $0.00/h" in failed.stdout
+    assert failed.stdout.startswith("FAIL    running cost now (only ada polled): $") and "above the limit $0.00/h" in failed.stdout
 
 
 def test_a_namespace_whose_billing_the_token_cannot_read_exits_5(fake: Callable[..., Served]) -> None:
@@ -70,11 +71,11 @@ def test_once_fires_a_configured_alert_once_across_runs_and_the_hook_gets_it(fak
     served = fake()
     first = served.run("once", "--json", "--namespace", "ada", "--config", str(config))
     assert first.code == 0, first.stderr
-    assert "hfmon: alert: running cost now: $" in first.stderr
+    assert "hfmon: alert: running cost now (only ada polled): $" in first.stderr
     json.loads(first.stdout)  # stdout is still the JSON document alone
     second = served.run("once", "--json", "--namespace", "ada", "--config", str(config))  # same history file
     assert second.code == 0 and "alert:" not in second.stderr
     (line,) = got.read_text().splitlines()
     doc = json.loads(line)
-    assert doc["rule"] == "max_cost_per_hour_usd" and doc["subject"] == "account" and doc["limit"] == 0.0
+    assert doc["rule"] == "max_cost_per_hour_usd" and doc["subject"] == "only ada polled" and doc["limit"] == 0.0
     assert doc["value"] == json.loads(first.stdout)["running_cost_per_hour_usd"]["value"]

@@ -282,7 +282,7 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
                     ApiHealth("Endpoints", 96, 12, 300.0, 2400.0), ApiHealth("router", 4, 0, 95.0, 130.0)),
         zero_gpu=ZeroGpuQuota(base_s=1500, remaining_s=640, resets_at=datetime(2026, 11, 22, 0, 0, tzinfo=UTC)),
         running_cost_per_hour_usd=Total.sum((m.usd_per_hour for m in meter), D(0)), crosscheck=crosscheck,
-        unpriced=("endpoint acme/rerank (nvidia-h100 x2)", "space bigcorp/agents (h200x2)"),
+        unpriced=UNPRICED,
         flags=flags, sources=sources(now),
         gpu_hours_by_hardware=(("a10g-large", D("480")), ("t4-medium", D("150")), ("l4x1", D("50"))),
         spend=(Spend("alice", D("1.74") + bump, D("9.35"), D("44.80"), D("1.51"), None, None,
@@ -337,6 +337,14 @@ def provider_spend(now: datetime) -> ProviderSpendWindow:
     return ProviderSpendWindow("period", PERIOD_START, now, step, tuple(series))
 
 
+UNPRICED = ("endpoint acme/rerank (nvidia-h100 x2)", "space bigcorp/agents (h200x2)")  # as Report.unpriced names them
+
+
+def _label(resource: str) -> str:
+    """How the meter names a resource among its missing parts: as Report.unpriced does (`costs.totals`' labels)."""
+    return next((u for u in UNPRICED if u.split(" ")[1] == resource), resource)
+
+
 def meter_of(endpoint_rows: tuple[EndpointRow, ...], space_rows: tuple[SpaceRow, ...],
              job_rows: tuple[JobRow, ...]) -> tuple[MeterRow, ...]:
     """The meter of hand-built rows: $/h now per namespace and kind, an unpriced resource billed now missing."""
@@ -347,7 +355,7 @@ def meter_of(endpoint_rows: tuple[EndpointRow, ...], space_rows: tuple[SpaceRow,
         groups.setdefault((sp.space.namespace, "spaces"), []).append((sp.space.id, sp.cost))
     for j in job_rows:
         groups.setdefault((j.job.namespace, "jobs"), []).append((j.job.id, j.cost))
-    return tuple(MeterRow(ns, kind, Total.of(((f"unpriced:{name}", c.cost_per_hour_usd)
+    return tuple(MeterRow(ns, kind, Total.of(((f"unpriced:{_label(name)}", c.cost_per_hour_usd)
                                               for name, c in rows if c.billed_now), D(0)),
                           sum(1 for _, c in rows if c.billed_now))
                  for (ns, kind), rows in groups.items())
