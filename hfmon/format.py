@@ -169,11 +169,12 @@ def percent(value: Decimal | float | None, *, missing: str = MISSING) -> str:
 def percent_against(value: Decimal, limit: Decimal) -> tuple[str, str]:
     """A percentage and the limit it is held against, the limit with the decimals it was given in (`0.5%`) and the
     figure with as many, or one more where fewer would print it equal to a limit it is above or below
-    (`0.6%` above `0.5%`, `1.4%` above `1%`: never `1%`, above the limit `1%`)."""
+    (`0.6%` above `0.5%`, `1.4%` above `1%`, `80.04%` above `80%`: never `1%`, above the limit `1%`)."""
     places = max(0, -limit.normalize().as_tuple().exponent)  # type: ignore[operator]
-    figure = _percent_places(value, places)
-    if value != limit and figure == _percent_places(limit, places):
-        figure = _percent_places(value, places + 1)
+    shown, figure = places, _percent_places(value, places)
+    while value != limit and figure == _percent_places(limit, shown) and shown < places + 6:
+        shown += 1  # 80.04% above 80%: `80.04%`, not `80.0%`
+        figure = _percent_places(value, shown)
     return figure, _percent_places(limit, places)
 
 
@@ -196,6 +197,21 @@ def duration(seconds: float | int | None, *, missing: str = MISSING) -> str:
         return f"{hrs}h {mins:02d}m" if mins else f"{hrs}h"
     days, hrs = divmod(hrs, 24)
     return f"{days}d {hrs:02d}h" if hrs else f"{days}d"
+
+
+def duration_against(seconds: float | int, limit_s: float | int) -> str:
+    """`seconds` as `duration` shows it, or to the second where that would read as the limit it is held against
+    (`1m 05s` above `1m`: never `1m`, above the limit `1m`)."""
+    figure = duration(seconds)
+    if int(seconds) == int(limit_s) or figure != duration(limit_s):
+        return figure
+    mins, secs = divmod(max(0, int(seconds)), 60)
+    hrs, mins = divmod(mins, 60)
+    days, hrs = divmod(hrs, 24)
+    parts = [(days, "d"), (hrs, "h"), (mins, "m"), (secs, "s")]
+    first = next(i for i, (n, _unit) in enumerate(parts) if n or i == len(parts) - 1)
+    return " ".join(f"{n}{unit}" if i == first else f"{n:02d}{unit}" for i, (n, unit) in enumerate(parts)
+                    if i >= first)
 
 
 def latency(seconds: float | None, *, missing: str = MISSING) -> str:

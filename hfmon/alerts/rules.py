@@ -17,7 +17,7 @@ from hfmon.alerts.checks import ACCOUNT, Outcome, Reading
 from hfmon.config import Alerts
 from hfmon.costs.totals import UNPRICED_PREFIX
 from hfmon.costs.uptime import resource_uptimes
-from hfmon.format import duration, money, money_total, percent, percent_against
+from hfmon.format import duration, duration_against, money, money_total, percent, percent_against
 from hfmon.models import SourceStatus
 from hfmon.report import Report, Total
 
@@ -132,7 +132,7 @@ def credits_used(report: Report, limit_of: checks.Limit) -> list[Reading]:
         limit = limit_of(ns)
         if limit is None or (credit is not None and credit.included_usd <= 0):
             continue  # no included credits: no share of them to alert on
-        used = None if credit is None else (credit.used_usd * 100 / credit.included_usd).quantize(Decimal("0.1"))
+        used = None if credit is None else credit.used_usd * 100 / credit.included_usd  # exact: rounded for display
         total: Total[Decimal] = Total(used) if used is not None else Total(None, (f"billing:{ns}",))
         out.append(checks.above("max_credits_used_pct", ns, total, limit,
                                 _share_against(limit), percent_against(limit, limit)[1], why))
@@ -186,7 +186,7 @@ def up_too_long(report: Report, hours: Decimal) -> list[Reading]:
             out.append(Reading(check, subject, Outcome.OK, "not billed now", threshold, Decimal(0), Decimal(0),
                                limit_s))
             continue
-        figure = "up " + ("" if up.exact else "at least ") + duration(float(seconds))
+        figure = "up " + ("" if up.exact else "at least ") + duration_against(float(seconds), float(limit_s))
         if seconds > limit_s:
             out.append(Reading(check, subject, Outcome.CROSSED, figure, threshold, seconds if up.exact else None,
                                seconds, limit_s, f"{figure} without a break (billed all along)"))
@@ -242,8 +242,9 @@ def failing_sources(report: Report, minutes: Decimal, failing_since: Mapping[str
             continue
         failing_s = (report.generated_at - since).total_seconds()
         outcome = Outcome.CROSSED if failing_s > limit_s else Outcome.OK
-        what = (f"no good answer for {duration(failing_s)}" + (f": {source.error}" if source.error else "")
+        figure = duration_against(failing_s, limit_s)
+        what = (f"no good answer for {figure}" + (f": {source.error}" if source.error else "")
                 + (f" ({source.hint})" if source.hint else ""))
-        out.append(Reading("source_failing", source.name, outcome, duration(failing_s), duration(limit_s),
+        out.append(Reading("source_failing", source.name, outcome, figure, duration(limit_s),
                            Decimal(int(failing_s)), Decimal(int(failing_s)), Decimal(int(limit_s)), what))
     return out
