@@ -131,5 +131,15 @@ def scheduled_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
     return out
 
 
+def scheduled_unread(report: Report, ns: str | None, tones: Tones) -> tuple[Cell, ...] | None:
+    """The scheduled-Jobs table's last row when a listing (of `ns`) was not read: whose; None when every one was."""
+    missing = tuple(m for m in report.scheduled_jobs_missing if ns is None or m.partition(":")[2] in ("", ns))
+    if not missing:
+        return None
+    warn = tones.get("warn", "")
+    return (Cell(f"not in it: {fmt.missing_note(Total(None, missing), len(report.namespaces))}", (PINNED,), warn),
+            blank_cell(), blank_cell(), blank_cell(), Cell(fmt.UNKNOWN, (1, fmt.UNKNOWN), warn, True))
+
+
 def _spent(cost: ResourceCost) -> Decimal | None:
     return cost.billed_usd if cost.billed_usd is not None else cost.recomputed_usd

@@ -13,6 +13,7 @@ from hfmon.history import History
 from hfmon.models import Snapshot, SourceResult, SourceStatus, ZeroGpuQuota
 from hfmon.report import Report
 from hfmon.tui.app import HfmonApp
+from hfmon.tui.widgets.cells import REMAINDER_KEY
 from tests.costs.builders import (
     account,
     at,
@@ -29,6 +30,7 @@ from tests.costs.builders import (
 from tests.tui.builder import FakeSource
 from tests.tui.test_app import app_for, settle, table, text_of
 from tests.tui.test_details import detail_text, open_row
+from tests.tui.test_totals import totals
 
 NOW = at(20)
 
@@ -152,3 +154,15 @@ async def test_unknown_provider_figures_show_a_dash_and_the_summary_says_why() -
         await open_row(app, pilot, "2", "providers", "not broken down")
         detail = " ".join(detail_text(app).split())
         assert "spend this period unknown requests unknown cost unknown, as the providers count $0.50" in detail
+
+
+async def test_scheduled_jobs_not_read_are_a_panel_that_says_so_not_no_panel() -> None:
+    alice = replace(namespace("alice", billing=billing("alice")), scheduled_jobs=missing("scheduled_jobs:alice"))
+    app: HfmonApp = app_for(source_of(snapshot(alice, acct=account("alice", orgs=()))))
+    async with app.run_test(size=(120, 60)) as pilot:
+        await settle(app, pilot)
+        panel = app.query_one("#scheduled-panel")
+        assert panel.display  # was hidden: read as "no scheduled jobs"
+        assert totals(table(app, "scheduled"), REMAINDER_KEY, "name") == "not in it: scheduled jobs unread (alice)"
+        assert totals(table(app, "scheduled"), REMAINDER_KEY, "most") == "unknown"
+        assert str(panel.border_subtitle).startswith("scheduled jobs unknown")

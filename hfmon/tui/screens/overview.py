@@ -100,10 +100,13 @@ class OverviewView(View):
              rows.panel_badge(r, "groups", ns, state.now), "groups", unread)
         if unread is not None and not groups.filter_text:  # the groups of an org unread: a count is a lower bound
             groups_panel.note(f"at least {fmt.counted(n, 'groups')}" if (n := groups.total_rows) else "groups unknown")
-        scheduled = self.query_one("#scheduled-panel", Panel)
-        scheduled.display = bool(r.scheduled_jobs)
-        fill(scheduled, self.query_one("#scheduled", KeyedTable), money_rows.scheduled_rows(r, ns, state.tones),
-             rows.panel_badge(r, "scheduled", ns, state.now), "scheduled")
+        scheduled, jobs = self.query_one("#scheduled-panel", Panel), self.query_one("#scheduled", KeyedTable)
+        scheduled.display = bool(r.scheduled_jobs) or bool(r.scheduled_jobs_missing)  # unread: say so, never hide
+        unread = money_rows.scheduled_unread(r, ns, state.tones)
+        fill(scheduled, jobs, money_rows.scheduled_rows(r, ns, state.tones),
+             rows.panel_badge(r, "scheduled", ns, state.now), "scheduled", unread)
+        if unread is not None and not jobs.filter_text:  # a listing unread: a count is a lower bound
+            scheduled.note(f"at least {n:,} scheduled" if (n := jobs.total_rows) else "scheduled jobs unknown")
         fill(self.query_one("#spenders-panel", Panel), self.query_one("#spenders", KeyedTable),
              money_rows.spender_rows(r, ns), running_badge, "shown", money_rows.spenders_remainder(r, ns, state.tones))
         self.query_one("#flags", Static).update(cards.flags_text(state))
