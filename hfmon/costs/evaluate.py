@@ -151,8 +151,9 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         snapshot.router_prices.value, now, user_period(snapshot, now).start)
     if proxy is not None:
         acc.crosscheck += proxy_checks(proxy, config.tolerance)
-    over_time = () if history.ledger is None else provider_spend(history.provider_points, now,
-                                                                 user_period(snapshot, now).start)
+    over_time = () if history.ledger is None else provider_spend(
+        history.provider_points, now, user_period(snapshot, now).start,
+        Coverage(history, history.provider_points[0].at if history.provider_points else None).covers)
     acc.crosscheck.sort(key=lambda c: (not c.item.startswith("total"), c.item))
     unknown = namespaces_unknown(snapshot)
     groups, groups_missing = group_rows(ordered, config.alerts, unknown)

@@ -7,8 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 
-from hfmon.costs.provider_time import provider_spend
-from hfmon.history import ProviderPoint
+from hfmon.costs.provider_time import Covers, provider_spend
+from hfmon.costs.timeline import Coverage
+from hfmon.history import History, PollRun, ProviderPoint
 
 NOV = datetime(2026, 11, 1, tzinfo=UTC)
 NOW = datetime(2026, 11, 18, 11, 30, tzinfo=UTC)
@@ -16,6 +17,15 @@ NOW = datetime(2026, 11, 18, 11, 30, tzinfo=UTC)
 
 def at(h: int, m: int, day: int = 18) -> datetime:
     return datetime(2026, 11, day, h, m, tzinfo=UTC)
+
+
+def polled(*runs: tuple[datetime, datetime]) -> Covers:
+    """What runs of polls (a minute apart) cover, as the Report reads it."""
+    history = History(poll_runs=tuple(PollRun(first, last, 60.0) for first, last in runs))
+    return Coverage(history, runs[0][0]).covers
+
+
+ALWAYS = polled((at(0, 0, day=1), at(11, 30)))  # hfmon polled all along: only the sets' reach limits the steps
 
 
 def point(ns: str, when: datetime, provider: str, usd: str, period: datetime = NOV) -> ProviderPoint:
@@ -32,7 +42,7 @@ POINTS = (
 
 
 def test_the_last_hour_in_five_minute_steps() -> None:
-    hour = next(w for w in provider_spend(POINTS, NOW, NOV) if w.name == "1h")
+    hour = next(w for w in provider_spend(POINTS, NOW, NOV, ALWAYS) if w.name == "1h")
     assert hour.start == at(10, 30) and hour.step == timedelta(minutes=5) and len(hour.step_starts) == 12
     assert [s.name for s in hour.providers] == ["groq", "together"]  # the costliest first: +0.3, +0.25
     series = {s.name: s for s in hour.providers}
@@ -49,10 +59,10 @@ def test_the_last_hour_in_five_minute_steps() -> None:
 
 
 def test_a_fully_known_window_adds_up_to_the_spend_between_its_start_and_now() -> None:
-    day = next(w for w in provider_spend(POINTS, NOW, NOV) if w.name == "24h")
+    day = next(w for w in provider_spend(POINTS, NOW, NOV, ALWAYS) if w.name == "24h")
     assert day.step == timedelta(hours=1)
     alice_only = tuple(p for p in POINTS if p.namespace == "alice")
-    hour = next(w for w in provider_spend(alice_only, NOW, NOV) if w.name == "1h")
+    hour = next(w for w in provider_spend(alice_only, NOW, NOV, ALWAYS) if w.name == "1h")
     groq = next(s for s in hour.providers if s.name == "groq")
     assert groq.total.complete and groq.total.value == D("0.5") - D("0.2")
     assert all(t.complete for t in groq.usd)
@@ -66,11 +76,39 @@ def test_a_new_period_starts_from_zero() -> None:
     points = (point("alice", at(23, 0, day=30), "together", "5"),
               point("alice", datetime(2026, 12, 1, 0, 10, tzinfo=UTC), "together", "0.4", period=dec))
     now = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
-    hour = next(w for w in provider_spend(points, now, dec) if w.name == "1h")
+    hour = next(w for w in provider_spend(points, now, dec, polled((at(22, 0, day=30), now))) if w.name == "1h")
     [together] = hour.providers
     assert together.total.value == D("0.4")  # not 0.4 - 5
     assert [t.value for t in together.usd] == [0] * 7 + [D("0.4")] + [0] * 4
 
 
 def test_no_points_no_series() -> None:
-    assert all(w.providers == () for w in provider_spend((), NOW, NOV))
+    assert all(w.providers == () for w in provider_spend((), NOW, NOV, ALWAYS))
+
+
+def test_spend_in_a_gap_in_the_polling_is_unknown_not_booked_at_the_next_poll() -> None:
+    # hfmon polled 09:00-10:00, stopped, and polled again from 11:00; groq spent $2 while nobody polled
+    runs = polled((at(9, 0), at(10, 0)), (at(11, 0), NOW))
+    points = (point("alice", at(9, 0), "groq", "1.0"), point("alice", at(9, 40), "groq", "1.2"),
+              point("alice", at(11, 0), "groq", "3.2"),  # the first poll after the gap sees the burst
+              point("alice", at(11, 20), "groq", "3.5"))
+    hour = next(w for w in provider_spend(points, NOW, NOV, runs) if w.name == "1h")
+    [groq] = hour.providers
+    # steps (10:30, 10:35] .. (10:55, 11:00]: no run of polls saw them whole (the $2 shows at 11:00, spent
+    # any time from 10:00): unknown, a gap in the line; then 11:00 .. 11:30 known, +0.3 in (11:15, 11:20]
+    assert [t.known for t in groq.usd] == [None] * 6 + [0, 0, 0, D("0.3"), 0, 0]
+    assert all(not t.complete for t in groq.usd[:6]) and all(t.complete for t in groq.usd[6:])
+    assert groq.total.known == D("0.3") and not groq.total.complete  # at least $0.30, not $2.30
+    day = next(w for w in provider_spend(points, NOW, NOV, runs) if w.name == "24h")
+    [groq] = day.providers
+    # 24 h steps of an hour from 11:30 the day before: (09:30, 10:30] and (10:30, 11:30] span the gap
+    assert [t.known for t in groq.usd[-3:]] == [None, None, None]  # (08:30, 09:30] starts before the first poll
+    assert groq.total.known is None  # nothing of the 24 h is known: not $2.50 in the last hour
+
+
+def test_a_poll_run_through_the_whole_window_leaves_every_step_known() -> None:
+    points = (point("alice", at(9, 0), "groq", "1.0"), point("alice", at(10, 59), "groq", "3.0"))
+    hour = next(w for w in provider_spend(points, NOW, NOV, polled((at(9, 0), NOW))) if w.name == "1h")
+    [groq] = hour.providers
+    assert groq.total.complete and groq.total.value == D("2.0")  # booked in (10:55, 11:00]
+    assert [t.value for t in groq.usd] == [0] * 5 + [D("2.0")] + [0] * 6

@@ -11,7 +11,8 @@ from decimal import Decimal
 from pathlib import Path
 
 from hfmon.costs.provider_time import provider_spend, provider_times
-from hfmon.history import ProviderPoint
+from hfmon.costs.timeline import Coverage
+from hfmon.history import History, PollRun, ProviderPoint
 from hfmon.models import SourceStatus
 from hfmon.store import HistoryStore, provider_points
 from hfmon.store.extract import encode_money, encode_time
@@ -36,25 +37,47 @@ async def test_sets_are_written_when_they_change_and_read_back() -> None:
         first = read_sets(monitor)
         assert first and any(first.values())  # the demo spends through providers
         await monitor.poll()  # nothing moved (the clock stands still): nothing new is written
-        clock.at = start + timedelta(hours=6)
-        report = await monitor.poll()
+        for quarter in range(1, 25):  # six hours of polls 15 minutes apart: one run of polls, no gap
+            clock.at = start + quarter * timedelta(minutes=15)
+            report = await monitor.poll()
         later = read_sets(monitor)
         assert monitor.store is not None
         points = provider_points.load(monitor.store, [start, start + timedelta(hours=6)])
         times = sorted({p.at for p in points})
-        assert times[0] == start and times[-1] == start + timedelta(hours=6) and len(times) == 2
+        assert times[0] == start and times[-1] == start + timedelta(hours=6) and len(times) == 2  # the two asked
         for when, expected in ((start, first), (start + timedelta(hours=6), later)):
             stored = {(p.namespace, p.provider): (str(p.used_usd), p.requests) for p in points if p.at == when}
             assert stored == {(ns, prov): v for ns, provs in expected.items() for prov, v in provs.items()}
         day = next(w for w in report.provider_spend if w.name == "24h")
         assert day.providers and any(series.total.known for series in day.providers)
-        # the six hours' spend, per provider, is what the sets say moved (every namespace's history reaches back
-        # to the step of the first poll, not before it: earlier steps are partial)
+        # the six hours' spend, per provider, is what the sets say moved (every namespace's history and the run of
+        # polls reach back to the first poll, a step's edge: earlier steps are unknown)
         for series in day.providers:
             moved = sum((float(later.get(ns, {}).get(series.name, ("0", 0))[0])
                          - float(first.get(ns, {}).get(series.name, ("0", 0))[0]) for ns in later), 0.0)
             assert abs(float(series.total.known or 0) - moved) < 1e-9
             assert not series.total.complete  # the 24 h before the first poll are not known
+    finally:
+        await monitor.aclose()
+
+
+async def test_spend_while_hfmon_was_not_polling_is_unknown_in_the_report() -> None:
+    """Two polls six hours apart: what moved between them is not booked into the step of the second poll."""
+    monitor, clock = frozen_demo()
+    start = clock.now()
+    try:
+        await monitor.poll()
+        first = read_sets(monitor)
+        clock.at = start + timedelta(hours=6)
+        report = await monitor.poll()
+        later = read_sets(monitor)
+        moved = {(ns, p) for ns in later for p in later[ns] if later[ns][p][0] != first.get(ns, {}).get(p, ("0",))[0]}
+        assert moved  # the demo spent through providers in the gap
+        for window in report.provider_spend:
+            assert window.providers  # the providers that moved are listed...
+            for series in window.providers:  # ...but no step of any window is known: no run of polls saw one whole
+                assert all(t.known is None and not t.complete for t in series.usd), (window.name, series.name)
+                assert series.total.known is None and not series.total.complete
     finally:
         await monitor.aclose()
 
@@ -105,7 +128,8 @@ def test_the_sets_read_at_the_steps_give_the_same_series_as_every_set(tmp_path: 
             "VALUES (?, ?, ?, ?, ?, ?)", rows))
         thinned = provider_points.load(store, provider_times(now, dec))
     assert len(thinned) < len(points) / 3
-    assert provider_spend(thinned, now, dec) == provider_spend(tuple(points), now, dec)
+    polled = Coverage(History(poll_runs=(PollRun(points[0].at, now, 60.0),)), points[0].at).covers
+    assert provider_spend(thinned, now, dec, polled) == provider_spend(tuple(points), now, dec, polled)
 
 
 def test_sets_are_spaced_five_minutes_apart_within_a_period(tmp_path: Path) -> None:
