@@ -166,6 +166,22 @@ def percent(value: Decimal | float | None, *, missing: str = MISSING) -> str:
     return f"{Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
 
 
+def percent_at_least(exact: Decimal | None, at_least: Decimal | None, *, missing: str = MISSING) -> str:
+    """A share known exactly or only as a lower bound: `42%`, `≥28%` (part of its window unknown), `—`."""
+    if exact is not None:
+        return percent(exact)
+    return missing if at_least is None else f"≥{percent(at_least)}"
+
+
+def uptime_share(exact: Decimal | None, at_least: Decimal | None, unwatched: Decimal | None, window: str) -> str:
+    """An uptime share of `window` with why it is only a lower bound: `42% of the period`,
+    `≥28% of the period (hfmon was not running for 71% of it)`, `— of the period`."""
+    shown = f"{percent_at_least(exact, at_least)} of {window}"
+    if exact is not None or at_least is None or not unwatched:
+        return shown
+    return f"{shown} (hfmon was not running for {percent(unwatched)} of it)"
+
+
 def percent_against(value: Decimal, limit: Decimal) -> tuple[str, str]:
     """A percentage and the limit it is held against, the limit with the decimals it was given in (`0.5%`) and the
     figure with as many, or one more where fewer would print it equal to a limit it is above or below

@@ -5,7 +5,7 @@ Pure values; `hfmon.store` persists them in SQLite and loads them back.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -77,6 +77,22 @@ class StateTime(NamedTuple):  # a tuple: a month of hourly windows makes tens of
 
 
 Window = tuple[datetime, datetime]  # [start, end)
+
+
+def unwatched(runs: Sequence[PollRun], start: datetime, end: datetime) -> list[Window]:
+    """The stretches of [start, end) no poll watched, oldest first: before the first run of polls and between two
+    runs (each more than POLL_RUN_BREAK long: hfmon was not running, or saw no listing). What a resource did there
+    is unknown: its recorded state only says what it was when watching stopped. The time after the last poll is the
+    present (the poll being evaluated), not a gap. With no runs, nothing says when hfmon watched: none is given."""
+    out: list[Window] = []
+    watched_to: datetime | None = None  # the end of the runs so far
+    for run in sorted(runs, key=lambda r: r.first):
+        begin = max(start, watched_to) if watched_to is not None else start
+        stop = min(end, run.first)
+        if stop > begin:
+            out.append((begin, stop))
+        watched_to = run.last if watched_to is None else max(watched_to, run.last)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

@@ -283,6 +283,10 @@ def _cost(cost: ResourceCost, row: dict[str, Any]) -> dict[str, Any]:
     row["recomputed_usd"] = usd(cost.recomputed_usd)
     row["uptime_pct"] = number(cost.uptime_pct)
     row["uptime_24h_pct"] = number(cost.uptime_24h_pct)
+    row["uptime_at_least_pct"] = number(cost.uptime_at_least_pct)
+    row["uptime_unwatched_pct"] = number(cost.uptime_unwatched_pct)
+    row["uptime_24h_at_least_pct"] = number(cost.uptime_24h_at_least_pct)
+    row["uptime_24h_unwatched_pct"] = number(cost.uptime_24h_unwatched_pct)
     row["to_period_end_usd"] = usd(cost.to_period_end_usd)
     return row
 

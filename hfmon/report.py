@@ -212,6 +212,8 @@ class Report:
     # the recorded states of one resource, oldest first (detail views draw timelines from them; evaluate's
     # index of the history it read); not part of what a Report says, so not compared
     changes_of: Callable[[str, str], Sequence[StateChange]] = field(default=no_changes, compare=False, repr=False)
+    # the stretches of history no poll watched, oldest first (`history.unwatched`): what resources did then is unknown
+    unwatched: tuple[tuple[datetime, datetime], ...] = ()
     advice: Advice | None = None  # the savings advisor's findings (hfmon.advice), added by the Monitor; None: none yet
 
     def window_total(self, window: str, namespace: str | None = None) -> WindowTotal | None:

@@ -51,7 +51,7 @@ class ResourceCost:
     billed_minutes: Decimal | None  # from the period statement; None if no statement
     billed_usd: Decimal | None
     recomputed_usd: Decimal | None  # billed minutes x catalog price
-    uptime_pct: Decimal | None  # share of the period so far in a billed state
+    uptime_pct: Decimal | None  # share of the period so far in a billed state (None: unknown, or a lower bound only)
     uptime_24h_pct: Decimal | None
     to_period_end_usd: Decimal | None  # if left as it is until the period ends
     replicas: int | None  # billed now (costs.billing_rules: 0 while its state does not bill; None: unknown stage)
@@ -61,6 +61,12 @@ class ResourceCost:
     hourly_usd: tuple[Decimal | None, ...] = ()  # mean $/h in each of the last 24 h, oldest first (None: unknown)
     ends_by: datetime | None = None  # it stops on its own before the period ends (a Job at its timeout)
     to_period_end_why: str | None = None  # why `to_period_end_usd` is unknown though the price is known
+    # the period's uptime share at least (hfmon not running counted as not billed; `uptime_pct` itself when exact),
+    # and the share of the period so far no poll watched (0: the share is exact); None: no uptime figure
+    uptime_at_least_pct: Decimal | None = None
+    uptime_unwatched_pct: Decimal | None = None
+    uptime_24h_at_least_pct: Decimal | None = None  # the same over the last 24 hours
+    uptime_24h_unwatched_pct: Decimal | None = None
 
     @property
     def billed_now(self) -> bool:

@@ -105,6 +105,11 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     assert limits_new.pop("type") == [limits_old.pop("type"), "null"]  # a group's unread limits are null
     assert limits_new.pop("description").startswith("null: the group's limits could not be read")
     assert groups_new == groups_old
+    for rows in ("endpoints", "spaces", "jobs"):  # added: the uptime as a lower bound where hfmon did not watch
+        fields = new["properties"][rows]["items"]["properties"]
+        for key in ("uptime_at_least_pct", "uptime_unwatched_pct", "uptime_24h_at_least_pct",
+                    "uptime_24h_unwatched_pct"):
+            assert fields.pop(key)["type"] == ["number", "null"]
     credits_new, credits_old = new["$defs"].pop("credits"), old["$defs"].pop("credits")
     assert credits_new["properties"].pop("why")["type"] == ["string", "null"]
     assert credits_new["required"] == [*credits_old["required"], "why"]

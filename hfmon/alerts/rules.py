@@ -15,6 +15,7 @@ from decimal import Decimal
 from hfmon.alerts import checks
 from hfmon.alerts.checks import ACCOUNT, Outcome, Reading
 from hfmon.config import Alerts
+from hfmon.costs.resources import EARLIEST
 from hfmon.costs.totals import UNPRICED_PREFIX
 from hfmon.costs.uptime import resource_uptimes
 from hfmon.format import duration, duration_against, money, money_total, percent, percent_against
@@ -176,7 +177,8 @@ def budget_pace(report: Report, limit_of: checks.Limit) -> list[Reading]:
 def up_too_long(report: Report, hours: Decimal) -> list[Reading]:
     """Each Endpoint and Space that costs money now and has been up without a break for longer than `hours`
     (`costs.uptime`). Free hardware and a resource down read 0 h; a stretch that may have begun before history
-    did is known only as a lower bound: it crosses once that bound is past the limit, and is unknown until then."""
+    did, or that hfmon stopped watching for a while, is known only as a lower bound: it crosses once that bound is
+    past the limit, holds while the longest it can have been up is within it, and is unknown between the two."""
     check, limit_s, out = "long_running_hours", hours * 3600, []
     threshold = duration(float(limit_s))
     for resource in resource_uptimes(report):
@@ -190,12 +192,21 @@ def up_too_long(report: Report, hours: Decimal) -> list[Reading]:
         if seconds > limit_s:
             out.append(Reading(check, subject, Outcome.CROSSED, figure, threshold, seconds if up.exact else None,
                                seconds, limit_s, f"{figure} without a break (billed all along)"))
-        elif up.exact:
-            out.append(Reading(check, subject, Outcome.OK, figure, threshold, seconds, seconds, limit_s))
+        elif up.at_most is not None and up.at_most.total_seconds() <= limit_s:
+            out.append(Reading(check, subject, Outcome.OK, figure, threshold, seconds if up.exact else None,
+                               seconds, limit_s))
         else:
             out.append(Reading(check, subject, Outcome.UNKNOWN, figure, threshold, None, seconds, limit_s,
-                               "it was already up when hfmon's history began"))
+                               _not_watched(up.gap)))
     return out
+
+
+def _not_watched(gap: tuple[datetime, datetime] | None) -> str:
+    """Why an unbroken stretch up is known only as a lower bound, in words."""
+    if gap is None or gap[0] <= EARLIEST:
+        return "it was already up when hfmon's history began"
+    return (f"hfmon was not running for {duration((gap[1] - gap[0]).total_seconds())} until "
+            f"{gap[1]:%Y-%m-%d %H:%M} UTC, so whether it stayed up then is unknown")
 
 
 def group_limits(report: Report, near_pct: Decimal) -> list[Reading]:

@@ -22,6 +22,7 @@ from hfmon.costs.ledger import polled_rows, proxy_checks, proxy_usage
 from hfmon.costs.observed import history_rows
 from hfmon.costs.provider_time import provider_spend
 from hfmon.costs.resources import (
+    EARLIEST,
     UPTIME_WINDOW,
     LinePricer,
     PricedLine,
@@ -56,7 +57,7 @@ from hfmon.costs.totals import (
     unchecked_sources,
 )
 from hfmon.costs.windows import report_windows, wanted_windows
-from hfmon.history import History, Window
+from hfmon.history import History, Window, unwatched
 from hfmon.models import Account, Endpoint, Job, NamespaceData, Snapshot, SourceStatus, Space
 from hfmon.pricing.catalog import Catalog, build_catalog
 from hfmon.report import (
@@ -111,7 +112,7 @@ INCLUDED_UNKNOWN = "usage-v2 did not say how many credits are included, so what 
 class _Acc:
     """What evaluate gathers across namespaces."""
 
-    def __init__(self) -> None:
+    def __init__(self, unwatched: tuple[Window, ...] = ()) -> None:
         self.credits: list[Credits] = []
         self.credits_unknown: dict[str, tuple[CreditsBurn, str]] = {}  # namespace → what is known, why no more
         self.endpoints: list[EndpointRow] = []
@@ -124,6 +125,7 @@ class _Acc:
         self.spend: list[Spend] = []
         self.period_starts: dict[str, datetime] = {}
         self.coverage: Coverage | None = None
+        self.unwatched = unwatched  # the stretches of history no poll watched (`history.unwatched`)
         self._space_prices: dict[str, Price | None] = {}
 
     def space_price(self, catalog: Catalog, hardware: str) -> Price | None:
@@ -138,7 +140,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
     """The Report of one snapshot at `now`; prices from `catalog` or built from snapshot + bundled + config."""
     catalog = catalog or build_catalog(snapshot, config.prices)
     account = snapshot.account.value
-    acc = _Acc()
+    acc = _Acc(tuple(unwatched(history.poll_runs, EARLIEST, now)))
     ordered = sorted(snapshot.namespaces, key=lambda n: (n.kind != "user", n.namespace))
     index = HistoryIndex(history)
     # what was loaded before `history_since` is each series' last row, not all of it: no evidence of what it did
@@ -199,13 +201,12 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         meter_rows=meter,
         gpu_hours_missing=invoices_missing,
         resource_groups=groups, resource_groups_missing=groups_missing,
-        proxy=proxy,
-        provider_spend=over_time,
+        proxy=proxy, provider_spend=over_time,
         scheduled_jobs=scheduled, scheduled_jobs_missing=scheduled_missing,
         invoices=invoices, invoices_missing=invoices_missing,
         windows=report_windows(index, acc.coverage, catalog, acc.period_starts, acc.spend, acc.endpoints,
                                acc.spaces, acc.jobs, now, history.window_times),
-        changes_of=index.changes_of,
+        changes_of=index.changes_of, unwatched=acc.unwatched,
         namespaces_unknown=unknown,
         crosscheck_unchecked=crosscheck_unchecked(ordered, unknown),
     )
@@ -260,8 +261,7 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
         charges = [p for p in (pricer(charge_line(c)) for c in ns.job_charges.value) if p is not None]
     job_lines = by_resource if lines is not None else _by_resource(charges)  # once, not once per job
     for j in ns.jobs.value or ():
-        acc.jobs.append(_job_row(j, catalog, job_lines, history,
-                                 period, now, acc))
+        acc.jobs.append(_job_row(j, catalog, job_lines, history, period, now, acc))
 
 
 # by (family, resource key), None for a resource whose lines cannot all be told; the whole None: no statement
@@ -299,7 +299,7 @@ def _endpoint_row(e: Endpoint, catalog: Catalog, lines: Lines, history: HistoryI
                      now, acc)
     return EndpointRow(e, resource_cost("endpoint", price, endpoint_replicas(e), True, _mine(lines, "endpoints", key),
                                         changes, None, period, now, history.since_in(e.namespace), single,
-                                        billed=history.billed_time("endpoint", key),
+                                        billed=history.billed_time("endpoint", key), unwatched=acc.unwatched,
                                         first_seen=history.first_seen("endpoint", key), hourly_usd=hourly))
 
 
@@ -317,9 +317,9 @@ def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
     hourly = _hourly("space", s.id, history, lambda: catalog_price(catalog, "space", s.namespace,
                                                                   granted=hardware if granted else None,
                                                                   grant_unknown=granted is None), now, acc)
-    cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine, changes, None,
-                         period, now, history.since_in(s.namespace), single, granted,
-                         history.billed_time("space", s.id), history.first_seen("space", s.id), hourly_usd=hourly)
+    cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine, changes, None, period,
+                         now, history.since_in(s.namespace), single, granted, history.billed_time("space", s.id),
+                         history.first_seen("space", s.id), hourly_usd=hourly, unwatched=acc.unwatched)
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
     gpu_hours = None if mine is None else hours(sum((p.line.quantity for p in mine
                                                      if catalog.is_gpu("space", p.hardware)), Decimal(0)))
@@ -354,7 +354,7 @@ def _job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
     return JobRow(j, resource_cost("job", price, job_replicas(j), True, mine, changes, own, period, now,
                                    history.since, billed=history.billed_time("job", j.id),
                                    first_seen=history.first_seen("job", j.id), hourly_usd=hourly,
-                                   time_left=job_time_left(j, now)))
+                                   time_left=job_time_left(j, now), unwatched=acc.unwatched))
 
 
 def _hourly(kind: str, key: str, history: HistoryIndex, price_of: Callable[[], HardwarePrice], now: datetime,

@@ -1,4 +1,5 @@
-"""Per-resource costs: the statement lines of each Endpoint, Space and Job, their recomputation, and uptime.
+"""Per-resource costs: the statement lines of each Endpoint, Space and Job, their recomputation, and uptime
+(`costs.period_uptime`).
 
 Matching statement lines to resources: a line's `product` gives the family and hardware
 (`spaces/<flavor>/minutes`, `jobs/<flavor>/minutes`, `endpoints/<vendor>/<type>/<size>`; storage and other
@@ -15,28 +16,22 @@ the statement shows that its entity ids are the resources' own and the resource 
 Jobs with no statement line fall back to `/billing/usage/jobs` charges.
 
 A line's quantity is replica-minutes; recomputed USD = quantity x catalog hourly price / 60.
-
-Uptime is the share of wall time in [window start, now) spent in a billed state. History (observed state
-changes) covers the time since history began (a resource first seen after that was not billed before it
-was seen); before that, a job's own start/finish,
-else the statement lines' startedAt..stoppedAt spans (complete from the period start: no line means not
-billed) fill in. Time covered by none of them is left out of the window; with no data at all uptime is None.
-A resource that never runs more than one replica has its period uptime from billed minutes over the whole
-minutes elapsed since the period start (once the first minute is over).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from hfmon.costs.billing_rules import cost_usd, is_billed, job_price, micro, seconds
+from hfmon.costs.billing_rules import cost_usd, job_price, micro, seconds
 from hfmon.costs.credits import Period, days
-from hfmon.history import StateChange
+from hfmon.costs.period_uptime import FROM_CHANGES, BilledTime, UptimeShare, uptime_pct
+from hfmon.costs.period_uptime import billed_since as billed_since  # where the tests and other modules look
+from hfmon.costs.period_uptime import state_spans as state_spans
+from hfmon.history import StateChange, Window
 from hfmon.models import JobCharge, NamespaceData, UsageLine
 from hfmon.pricing.catalog import Catalog
 from hfmon.report import Price, ResourceCost
@@ -210,18 +205,6 @@ class LinePricer:
         return PricedLine(self.namespace, family, hardware, key, line, price, recomputed)
 
 
-def union_time(spans: Sequence[tuple[datetime, datetime]], start: datetime, end: datetime) -> timedelta:
-    """Wall time within [start, end) covered by at least one span."""
-    total = timedelta(0)
-    cursor = start
-    for s, e in sorted(spans):
-        s, e = max(s, cursor), min(e, end)
-        if e > s:
-            total += e - s
-            cursor = e
-    return total
-
-
 def dense(line: UsageLine, now: datetime) -> bool:
     """Whether a line billed at least one replica for its whole startedAt..stoppedAt span (one run).
 
@@ -244,73 +227,6 @@ def line_spans(lines: Sequence[UsageLine], now: datetime) -> list[tuple[datetime
     return spans
 
 
-def state_spans(changes: Sequence[StateChange], start: datetime,
-                end: datetime) -> Iterator[tuple[StateChange, datetime, datetime]]:
-    """Each recorded state in effect during [start, end), oldest first, with the part of it inside (may be empty).
-
-    A state lasts until the next change; the last one until `end`. Starts with the last change at or before
-    `start` (found by bisection: history is long, a window is short).
-    """
-    last = len(changes) - 1
-    for i in range(max(bisect_right(changes, start, key=lambda c: c.at) - 1, 0), last + 1):
-        change = changes[i]
-        if change.at >= end:
-            break
-        yield change, max(change.at, start), min(changes[i + 1].at if i < last else end, end)
-
-
-def billed_since(kind: str, changes: Sequence[StateChange], start: datetime, now: datetime) -> timedelta:
-    """Wall time in [start, now) that recorded changes show in a billed state (same as `billed_time`)."""
-    return sum((stop - begin for change, begin, stop in state_spans(changes, start, now)
-                if is_billed(kind, change.state) and stop > begin), timedelta(0))
-
-
-BilledTime = Callable[[datetime, datetime], timedelta | None]
-"""Billed wall time of one resource in [start, end) as the store summed it (`HistoryIndex.billed_time`); None when
-it did not sum that window (then it is worked out from the changes)."""
-
-
-FROM_CHANGES = datetime.max.replace(tzinfo=UTC)
-"""`first_seen` when it is the first of `changes` (they hold every row from history's start)."""
-
-
-def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[datetime, datetime]],
-               spans_from: datetime | None, start: datetime, now: datetime,
-               observed_from: datetime | None = None, summed: BilledTime | None = None,
-               first_seen: datetime | None = FROM_CHANGES) -> Decimal | None:
-    """Share (%) of [start, now) spent billed, or None without data (see the module docstring).
-
-    `observed_from`: when history began (its earliest row); a resource first seen later did not exist (or
-    did not bill) before. `spans` are billed spans known to be complete from `spans_from` on (None: no such
-    knowledge); they fill the time before history. Time covered by neither is left out of the window.
-    `first_seen`: when history first recorded the resource (None: never), when `changes` are recent ones only.
-    """
-    if now <= start:
-        return None
-    if first_seen is FROM_CHANGES:
-        first_seen = changes[0].at if changes else None
-    if first_seen is None and observed_from is None and spans_from is None:
-        return None  # nothing observed it, nothing else says when it billed: none of the window is covered
-    history_from = first_seen if first_seen is not None else now
-    if observed_from is not None:
-        history_from = min(history_from, observed_from)
-    history_from = min(history_from, now)
-    billed = summed(start, now) if summed is not None else None
-    if billed is None:
-        billed = billed_since(kind, changes, start, now) if changes else timedelta(0)
-    window_start = max(start, history_from)
-    if spans_from is not None and history_from > start:
-        covered_from = max(start, spans_from)
-        if covered_from < history_from:
-            billed += union_time(spans, covered_from, history_from)
-            window_start = covered_from
-    total = now - window_start
-    if total <= timedelta(0) or total * 2 < now - start:  # less than half the window seen: not enough
-        return None
-    share = Decimal(billed // timedelta(microseconds=1)) * 100 / Decimal(total // timedelta(microseconds=1))
-    return min(share, Decimal(100)).quantize(Decimal("0.01"))
-
-
 UNTIL_STOPPED = timedelta.max
 """`resource_cost`'s `time_left` for what bills until someone stops it (Endpoints, Spaces)."""
 
@@ -322,7 +238,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
                   single_replica: bool = False, granted: bool | None = False, billed: BilledTime | None = None,
                   first_seen: datetime | None = FROM_CHANGES,
                   hourly_usd: tuple[Decimal | None, ...] = (),
-                  time_left: timedelta | None = UNTIL_STOPPED) -> ResourceCost:
+                  time_left: timedelta | None = UNTIL_STOPPED, unwatched: Sequence[Window] = ()) -> ResourceCost:
     """A ResourceCost. `priced`: whether the resource needs a price (False for a static Space: free).
 
     `granted`: the statement says its current hardware is granted (`freeGrant`): it costs nothing now or ahead;
@@ -333,7 +249,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     `single_replica`: it never runs more than one replica, so its billed minutes are its billed wall time.
     `replicas_now` None: its stage is unknown, so is what it costs now.
     `billed`: its billed time in a window as the store summed it (the same as from `changes`, faster).
-    `first_seen`: as `uptime_pct` takes it. `hourly_usd`: its $/h in each of the last 24 hours (`ResourceCost`).
+    `first_seen`, `unwatched`: as `uptime_pct` takes them. `hourly_usd`: its $/h in each of the last 24 hours.
     `time_left`: the longest it can still bill before HF stops it (`job_time_left`); None: unknown.
     """
     if replicas_now is None:  # unknown stage: whether it bills at all is unknown, grant or not
@@ -362,27 +278,33 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         spans, spans_from = line_spans([p.line for p in lines], now), period.start
     to_end, ends_by, to_end_why = _ahead(per_hour, time_left, period, now)
     period_uptime = uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from, billed,
-                               first_seen)
+                               first_seen, unwatched)
     # Billed minutes are whole minutes: compare them with the whole minutes elapsed (the one in progress is not
-    # billed yet), and say nothing from them before the first minute is over.
+    # billed yet), and say nothing from them before the first minute is over. HF's own count: exact, watched or not.
     elapsed_minutes = (now - period.start) // MINUTE
     if single_replica and billed_minutes is not None and own_spans is None and elapsed_minutes > 0:
-        period_uptime = min(billed_minutes * 100 / elapsed_minutes, Decimal(100)).quantize(Decimal("0.01"))
+        share = min(billed_minutes * 100 / elapsed_minutes, Decimal(100)).quantize(Decimal("0.01"))
+        period_uptime = UptimeShare(share, share, Decimal(0))
+    last_day = uptime_pct(kind, changes, spans, spans_from, now - UPTIME_WINDOW, now, observed_from, billed,
+                          first_seen, unwatched)
     return ResourceCost(
         price=price,
         cost_per_hour_usd=per_hour,
         billed_minutes=billed_minutes,
         billed_usd=billed_usd,
         recomputed_usd=recomputed,
-        uptime_pct=period_uptime,
-        uptime_24h_pct=uptime_pct(kind, changes, spans, spans_from, now - UPTIME_WINDOW, now, observed_from,
-                                  billed, first_seen),
+        uptime_pct=None if period_uptime is None else period_uptime.exact,
+        uptime_24h_pct=None if last_day is None else last_day.exact,
         to_period_end_usd=to_end,
         ends_by=ends_by,
         to_period_end_why=to_end_why,
         replicas=replicas_now,
         granted=granted,
         hourly_usd=hourly_usd,
+        uptime_at_least_pct=None if period_uptime is None else period_uptime.at_least,
+        uptime_unwatched_pct=None if period_uptime is None else period_uptime.unwatched,
+        uptime_24h_at_least_pct=None if last_day is None else last_day.at_least,
+        uptime_24h_unwatched_pct=None if last_day is None else last_day.unwatched,
     )
 
 

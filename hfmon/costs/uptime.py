@@ -4,6 +4,11 @@
 running). The current stretch began at the earliest recorded change of the unbroken run of billed states that
 reaches now. When that run begins with the first state history holds, the resource may have been up before
 history began: the stretch is then only known to be at least that long.
+
+History only saw the resource while hfmon polled (`history.unwatched`: before the first run of polls and between
+two runs, nothing watched it). A stretch reaching back into such a gap, or recorded as starting at the first poll
+after one, is known only from the end of the last such gap on: whether the resource stayed up while hfmon was not
+running is unknown, so it is up at least that long, never the recorded length counted through the gap.
 """
 
 from __future__ import annotations
@@ -13,31 +18,44 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from hfmon.costs.billing_rules import is_billed
-from hfmon.history import StateChange
+from hfmon.history import StateChange, Window
 from hfmon.report import Report
 
 
 @dataclass(frozen=True, slots=True)
 class Uptime:
-    """A resource's current unbroken stretch up: exact, or a lower bound."""
+    """A resource's current unbroken stretch up: exact, or a lower bound (and an upper one where history has it)."""
 
     up: bool  # it is in a billed state now
     at_least: timedelta  # zero when down
-    exact: bool  # False: it may have been up longer (before history began, or history has not seen it yet)
+    exact: bool  # False: it may have been up longer (before history began, history has not seen it yet, or `gap`)
+    gap: Window | None = None  # the stretch hfmon did not watch that `at_least` is counted from the end of
+    at_most: timedelta | None = None  # the longest it can have been up (None: unbounded, as up when history began)
 
 
-def uptime(kind: str, state: str, changes: Sequence[StateChange], now: datetime) -> Uptime:
-    """The stretch a resource of `kind` in `state` now has been up, from its recorded changes (oldest first)."""
+def uptime(kind: str, state: str, changes: Sequence[StateChange], now: datetime,
+           unwatched: Sequence[Window] = ()) -> Uptime:
+    """The stretch a resource of `kind` in `state` now has been up, from its recorded changes (oldest first) and the
+    stretches no poll watched (`history.unwatched`, oldest first)."""
     if not is_billed(kind, state):
-        return Uptime(False, timedelta(0), True)
-    start = None
+        return Uptime(False, timedelta(0), True, None, timedelta(0))
+    start = down = None
     for change in reversed(changes):
         if change.at > now:
             continue
         if not is_billed(kind, change.state):
-            return Uptime(True, now - start if start is not None else timedelta(0), start is not None)
+            down = change.at
+            break
         start = change.at
-    return Uptime(True, now - start if start is not None else timedelta(0), False)
+    if start is None:
+        return Uptime(True, timedelta(0), False)
+    # A change recorded at the first poll after a gap came somewhere in it: from its start at most.
+    began = next((g[0] for g in unwatched if g[1] == start), start)
+    at_most = None if down is None else now - began
+    gap = next((g for g in reversed(unwatched) if start <= g[1] <= now), None)
+    if gap is not None:
+        return Uptime(True, now - gap[1], False, gap, at_most)
+    return Uptime(True, now - start, down is not None, None, at_most)
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +73,13 @@ class ResourceUptime:
 def resource_uptimes(report: Report) -> list[ResourceUptime]:
     """Every listed Endpoint and Space with its stretch up at the Report's time (the alert rule and the exporter
     read these: one rule)."""
-    now, out = report.generated_at, []
+    now, gaps, out = report.generated_at, report.unwatched, []
     for e in report.endpoints:
         ep = e.endpoint
         out.append(ResourceUptime("endpoint", ep.id, ep.namespace, ep.name, e.cost.billed_now,
-                                  uptime("endpoint", ep.state, report.changes_of("endpoint", ep.id), now)))
+                                  uptime("endpoint", ep.state, report.changes_of("endpoint", ep.id), now, gaps)))
     for s in report.spaces:
         sp = s.space
         out.append(ResourceUptime("space", sp.id, sp.namespace, sp.id.partition("/")[2] or sp.id, s.cost.billed_now,
-                                  uptime("space", sp.stage, report.changes_of("space", sp.id), now)))
+                                  uptime("space", sp.stage, report.changes_of("space", sp.id), now, gaps)))
     return out

@@ -1,7 +1,8 @@
 """A load for a caller that reports figures only (`history.Figures`): recent rows, and sums for older history.
 
 Every answer here is the one a load of every row from `since` gives, read without materialising that period:
-- state changes from `changes_since` (each resource's last change before it too), and further back to the last
+- state changes from `changes_since`, or from the first stretch no poll watched if earlier (what the state recorded
+  there says is taken out of the uptime), each resource's last change before it too, and further back to the last
   change in an unbilled state before it (so the stretch a resource has been up is walked as over every row);
 - per resource, its first change and most replicas as every row from `since` gives them (`history.Seen`);
 - usage points from `usage_since`, plus exactly the ones the Report reads of older history: each namespace's
@@ -19,10 +20,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from hfmon.history import Figures, Seen, Span, SpanTime, StateTime, Window, WindowTimes
+from hfmon.history import Figures, Seen, Span, SpanTime, StateTime, Window, WindowTimes, unwatched
 from hfmon.store import queries as q
 from hfmon.store.aggregates import billed_condition, spent_until, window_times
-from hfmon.store.extract import decode_time, encode_time
+from hfmon.store.extract import decode_runs, decode_time, encode_time
 
 # Each resource's first change as a load from :since gives it: its last one before :since, else its first after.
 _FIRST = """
@@ -205,9 +206,31 @@ class Read(NamedTuple):
     seen: dict[tuple[str, str], Seen]
 
 
+def _unwatched_from(conn: sqlite3.Connection, since: int, now: datetime) -> int | None:
+    """The start of the first stretch from `since` no poll watched (`history.unwatched`) that a recorded state
+    reaches into: the uptime takes out what that state says there, so the changes must reach back to it. The
+    stretch before the first run of polls counts only when a change was recorded before that run (else it is
+    before history, and a load from `since` holds nothing of it)."""
+    runs = decode_runs(conn.execute(q.LOAD_POLL_RUNS, {"since": since}).fetchall())
+    gaps = unwatched(runs, decode_time(since), now)
+    if gaps and gaps[0][1] == runs[0].first and not conn.execute(_CHANGED_BEFORE, (encode_time(runs[0].first),)
+                                                                  ).fetchone()[0]:
+        gaps = gaps[1:]
+    return encode_time(gaps[0][0]) if gaps else None
+
+
+# Whether any resource has a change before a moment: one seek per resource (state_changes has no index on `at`).
+_CHANGED_BEFORE = """
+    SELECT EXISTS (SELECT 1 FROM resources AS r
+                   WHERE (SELECT MIN(m.at) FROM state_changes AS m WHERE m.resource_id = r.id) < ?)
+"""
+
+
 def read(conn: sqlite3.Connection, since: int, figures: Figures, windows: Sequence[Window], now: datetime) -> Read:
     """The rows of a `Figures` load, from the caller's transaction (`sums` reads the rest, on the same snapshot)."""
     changes_since = max(encode_time(figures.changes_since), since)
+    unwatched_from = _unwatched_from(conn, since, now)
+    changes_since = changes_since if unwatched_from is None else min(changes_since, unwatched_from)
     namespaces = [row[0] for row in conn.execute(q.NAMESPACE_NAMES)]
     points = [row[1:] for row in usage(conn, since, figures, windows, encode_time(now), namespaces)]
     found = {(kind, resource): Seen(decode_time(first), most)

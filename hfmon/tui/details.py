@@ -110,8 +110,9 @@ def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tone
     delta = None if cost.billed_usd is None or cost.recomputed_usd is None else cost.billed_usd - cost.recomputed_usd
     line(text, "difference", fmt.money_delta(delta),
          tones.get("bad", "") if delta is not None and abs(delta) >= Decimal("0.01") else "")
-    line(text, "uptime", f"{fmt.percent(cost.uptime_pct)} of the period · {fmt.percent(cost.uptime_24h_pct)}"
-         " of the last 24 h")
+    line(text, "uptime", fmt.uptime_share(cost.uptime_pct, cost.uptime_at_least_pct, cost.uptime_unwatched_pct,
+                                          "the period") + " · " + fmt.uptime_share(
+        cost.uptime_24h_pct, cost.uptime_24h_at_least_pct, cost.uptime_24h_unwatched_pct, "the last 24 h"))
     ahead = fmt.money(cost.to_period_end_usd, missing=fmt.MISSING if cost.price else fmt.UNPRICED)
     until = f"until it stops at its timeout, {fmt.stamp(cost.ends_by)}" if cost.ends_by else "until the period ends"
     line(text, "left as it is", f"{ahead} more {until}", "bold")

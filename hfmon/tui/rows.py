@@ -133,9 +133,11 @@ def _endpoint_cells(r: EndpointRow, tones: Tones) -> tuple[Cell, ...]:
     replicas = f"{ready}/{target} ({e.min_replica if e.min_replica is not None else '?'}–" \
                f"{e.max_replica if e.max_replica is not None else '?'})"
     instance = " ".join(x for x in (e.vendor, e.region, e.instance_type, e.instance_size) if x)
+    uptime = num_cell(fmt.percent_at_least(c.uptime_pct, c.uptime_at_least_pct),  # sorted by what is known
+                      c.uptime_pct if c.uptime_pct is not None else c.uptime_at_least_pct)
     return (
         cell(e.id), cell(toned(e.state, ENDPOINT_TONES.get(e.state), tones)), rate, billed, recomputed,
-        delta_cell(delta, tones), cell(replicas), num_cell(fmt.percent(c.uptime_pct), c.uptime_pct),
+        delta_cell(delta, tones), cell(replicas), uptime,
         hours_cell(c.billed_hours), cell(instance or fmt.MISSING),
         cell(c.price.source.value if c.price else toned(fmt.UNPRICED, "warn", tones)),
         spark_cell(c.hourly_usd, tones),

@@ -1,0 +1,127 @@
+"""A resource's share of a window spent in a billed state (its period and 24-hour uptime). Pure.
+
+Uptime is the share of wall time in [window start, now) spent in a billed state. History (observed state
+changes) covers the time since history began (a resource first seen after that was not billed before it
+was seen); before that, a job's own start/finish,
+else the statement lines' startedAt..stoppedAt spans (complete from the period start: no line means not
+billed) fill in. Time covered by none of them is left out of the window; with no data at all uptime is None.
+A resource that never runs more than one replica has its period uptime from billed minutes over the whole
+minutes elapsed since the period start (once the first minute is over).
+
+After history began, a stretch no poll watched (`history.unwatched`: hfmon was not running) is unknown unless the
+same complete spans cover it: the share is then only a lower bound (that time counted as not billed), with the
+window's unwatched share beside it; never a figure that counts the recorded state through the gap.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import NamedTuple
+
+from hfmon.costs.billing_rules import is_billed
+from hfmon.history import StateChange, Window
+
+
+def union_time(spans: Sequence[tuple[datetime, datetime]], start: datetime, end: datetime) -> timedelta:
+    """Wall time within [start, end) covered by at least one span."""
+    total = timedelta(0)
+    cursor = start
+    for s, e in sorted(spans):
+        s, e = max(s, cursor), min(e, end)
+        if e > s:
+            total += e - s
+            cursor = e
+    return total
+
+
+def state_spans(changes: Sequence[StateChange], start: datetime,
+                end: datetime) -> Iterator[tuple[StateChange, datetime, datetime]]:
+    """Each recorded state in effect during [start, end), oldest first, with the part of it inside (may be empty).
+
+    A state lasts until the next change; the last one until `end`. Starts with the last change at or before
+    `start` (found by bisection: history is long, a window is short).
+    """
+    last = len(changes) - 1
+    for i in range(max(bisect_right(changes, start, key=lambda c: c.at) - 1, 0), last + 1):
+        change = changes[i]
+        if change.at >= end:
+            break
+        yield change, max(change.at, start), min(changes[i + 1].at if i < last else end, end)
+
+
+def billed_since(kind: str, changes: Sequence[StateChange], start: datetime, now: datetime) -> timedelta:
+    """Wall time in [start, now) that recorded changes show in a billed state (same as `billed_time`)."""
+    return sum((stop - begin for change, begin, stop in state_spans(changes, start, now)
+                if is_billed(kind, change.state) and stop > begin), timedelta(0))
+
+
+BilledTime = Callable[[datetime, datetime], timedelta | None]
+"""Billed wall time of one resource in [start, end) as the store summed it (`HistoryIndex.billed_time`); None when
+it did not sum that window (then it is worked out from the changes)."""
+
+
+FROM_CHANGES = datetime.max.replace(tzinfo=UTC)
+"""`first_seen` when it is the first of `changes` (they hold every row from history's start)."""
+
+
+class UptimeShare(NamedTuple):
+    """Share (%) of a window spent billed: exact, or only at least `at_least` where hfmon did not watch part of it."""
+
+    exact: Decimal | None  # None: `unwatched` > 0
+    at_least: Decimal  # with the unwatched time counted as not billed (the share itself when exact)
+    unwatched: Decimal  # share (%) of the window no poll watched and nothing else covers
+
+
+def _pct(part: timedelta, whole: timedelta) -> Decimal:
+    share = Decimal(part // timedelta(microseconds=1)) * 100 / Decimal(whole // timedelta(microseconds=1))
+    return min(share, Decimal(100)).quantize(Decimal("0.01"))
+
+
+def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[datetime, datetime]],
+               spans_from: datetime | None, start: datetime, now: datetime,
+               observed_from: datetime | None = None, summed: BilledTime | None = None,
+               first_seen: datetime | None = FROM_CHANGES, unwatched: Sequence[Window] = ()) -> UptimeShare | None:
+    """Share (%) of [start, now) spent billed, or None without data (see the module docstring).
+
+    `observed_from`: when history began (its earliest row); a resource first seen later did not exist (or
+    did not bill) before. `spans` are billed spans known to be complete from `spans_from` on (None: no such
+    knowledge); they fill the time before history, and the time no poll watched (`unwatched`, oldest first).
+    Time covered by neither is left out of the window.
+    `first_seen`: when history first recorded the resource (None: never), when `changes` are recent ones only.
+    """
+    if now <= start:
+        return None
+    if first_seen is FROM_CHANGES:
+        first_seen = changes[0].at if changes else None
+    if first_seen is None and observed_from is None and spans_from is None:
+        return None  # nothing observed it, nothing else says when it billed: none of the window is covered
+    history_from = first_seen if first_seen is not None else now
+    if observed_from is not None:
+        history_from = min(history_from, observed_from)
+    history_from = min(history_from, now)
+    billed = summed(start, now) if summed is not None else None
+    if billed is None:
+        billed = billed_since(kind, changes, start, now) if changes else timedelta(0)
+    window_start = max(start, history_from)
+    if spans_from is not None and history_from > start:
+        covered_from = max(start, spans_from)
+        if covered_from < history_from:
+            billed += union_time(spans, covered_from, history_from)
+            window_start = covered_from
+    total = now - window_start
+    if total <= timedelta(0) or total * 2 < now - start:  # less than half the window seen: not enough
+        return None
+    unknown = timedelta(0)
+    for gap_start, gap_end in unwatched:  # the recorded state there is no evidence: take it out
+        begin, stop = max(gap_start, start, history_from), min(gap_end, now)
+        if stop <= begin:
+            continue
+        billed -= billed_since(kind, changes, begin, stop) if changes else timedelta(0)
+        filled = stop if spans_from is None else min(stop, max(begin, spans_from))  # spans cover from spans_from
+        unknown += filled - begin
+        billed += union_time(spans, filled, stop) if filled < stop else timedelta(0)
+    at_least = _pct(max(billed, timedelta(0)), total)
+    return UptimeShare(None if unknown else at_least, at_least, _pct(unknown, total))
