@@ -235,6 +235,9 @@ class Monitor:
         except HfmonError as exc:
             self.warnings.append(f"alerts not evaluated: {exc}")
             return []
+        from hfmon.alerts.rules import namespaces_not_checked
+
+        self.warnings.extend(w for w in namespaces_not_checked(report, self.config.alerts) if w not in self.warnings)
         for event in events:
             log.warning("%s: %s", event.title, event.message)
         return events

@@ -79,6 +79,16 @@ def evaluate_rules(report: Report, alerts: Alerts, failing_since: Mapping[str, d
     return [r for r in out if r.readings or r.complete]
 
 
+def namespaces_not_checked(report: Report, alerts: Alerts) -> list[str]:
+    """What to tell a user of each `[alerts.namespace.X]` that names no namespace of the account (a typo, an org
+    left): its thresholds are never checked. Nothing while whoami's list of namespaces is unread."""
+    every = report.account_namespaces
+    if every is None or report.account is None:
+        return []
+    return [f"[alerts.namespace.{ns}] is never checked: {ns} is not {report.account.name} or one of its orgs "
+            f"({', '.join(every)}); check the name in the config file" for ns in alerts.namespaces if ns not in every]
+
+
 def unpriced_now(report: Report) -> tuple[str, ...]:
     """The resources billed now that no catalog prices: the running cost's `unpriced:` missing parts. A resource
     asleep on unpriced hardware, or a line billed earlier this period, costs nothing now: it is not one."""

@@ -79,3 +79,18 @@ def test_once_fires_a_configured_alert_once_across_runs_and_the_hook_gets_it(fak
     doc = json.loads(line)
     assert doc["rule"] == "max_cost_per_hour_usd" and doc["subject"] == "only ada polled" and doc["limit"] == 0.0
     assert doc["value"] == json.loads(first.stdout)["running_cost_per_hour_usd"]["value"]
+
+
+def test_a_namespace_threshold_for_no_namespace_of_the_account_is_reported_never_checked(
+        fake: Callable[..., Served], tmp_path: Path) -> None:
+    """audit 3, finding 13: `[alerts.namespace.ada-lab]` (a typo of ada-labs) was silently never checked."""
+    config = tmp_path / "config.toml"
+    config.write_text("[alerts.namespace.ada-lab]\nmax_cost_per_hour_usd = 0\n")
+    served = fake()
+    typo = served.run("--no-history", "once", "--json", "--config", str(config))
+    assert typo.code == 0, typo.stderr
+    assert typo.stderr == ("hfmon: [alerts.namespace.ada-lab] is never checked: ada-lab is not ada or one of its "
+                           "orgs (ada, ada-labs, northwind); check the name in the config file\n")
+    config.write_text("[alerts.namespace.ada-labs]\nmax_cost_per_hour_usd = 0\n")
+    right = served.run("--no-history", "once", "--json", "--config", str(config))
+    assert right.stderr.startswith("hfmon: alert: running cost now (ada-labs): ") and "never checked" not in right.stderr

@@ -110,3 +110,17 @@ def test_unpriced_fires_on_what_is_billed_now_and_ends_when_it_sleeps(state: Ale
 def test_an_unpriced_space_asleep_from_the_start_never_fires(state: AlertState) -> None:
     got = events(_bigcorp_agents_asleep(0), Alerts(unpriced=True), state)
     assert got == [(FIRED, "unpriced", "endpoint acme/rerank (nvidia-h100 x2)")]  # was: bigcorp/agents too
+
+
+def test_a_namespace_threshold_for_no_namespace_of_the_account_is_named_unless_the_orgs_are_unknown() -> None:
+    from hfmon.alerts.rules import namespaces_not_checked
+    from hfmon.config import Thresholds
+
+    alerts = Alerts(namespaces={"acme": Thresholds(max_period_usd=D(1)), "acme-corp": Thresholds(max_period_usd=D(1))})
+    report = at(0)
+    assert namespaces_not_checked(report, alerts) == [
+        "[alerts.namespace.acme-corp] is never checked: acme-corp is not alice or one of its orgs "
+        "(alice, acme, bigcorp); check the name in the config file"]
+    assert report.account is not None
+    unread = replace(report, account=replace(report.account, orgs=None))  # whoami without its orgs: cannot tell
+    assert namespaces_not_checked(unread, alerts) == []
