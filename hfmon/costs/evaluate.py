@@ -171,8 +171,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
     invoices, invoices_missing = invoices_read(ordered, unknown)
     scheduled, scheduled_missing = scheduled_rows(ordered, catalog, unknown)
     return Report(
-        generated_at=now,
-        account=account,
+        generated_at=now, account=account,
         orgs=_orgs(account, snapshot),
         billing_access=_user_billing(account, snapshot),
         credits=tuple(acc.credits),
