@@ -4,8 +4,10 @@
 What a step shows is the spend the polls saw appear in it: each recorded set against the one before it (a new
 billing period starts from zero). So the steps of a window add up to the spend between its start and now, and
 a namespace whose history does not reach back to a step's start leaves that step unknown (partial), never $0.
-So does a gap in hfmon's polling (`Coverage`, runs of polls no further apart than `history.POLL_RUN_BREAK`): what
-was spent in it shows at the next poll, so the steps from the gap to that poll are unknown, never $0 then a jump.
+So does a gap in hfmon's polling (`Coverage`, runs of polls no further apart than `history.POLL_RUN_BREAK`) over
+a step's start or end: what was spent in the gap shows at the next poll, any time after the gap began, so the
+steps from the gap to that poll are unknown, never $0 then a jump. (A gap that begins and ends inside one step
+leaves it known: the sets are running totals, so the spend between the step's two edges is all in it.)
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from hfmon.provider_spend import ProviderSpendWindow, SpendSeries, step_starts
 
 ZERO = Decimal(0)
 Covers = Callable[[datetime, datetime], bool]
-"""`Coverage.covers`: whether a run of polls saw all of [start, end)."""
+"""`Coverage.covers`: whether one run of polls saw all of [start, end] (here a moment: start == end)."""
 Change = tuple[datetime, str, str, Decimal]  # (seen at, namespace, provider, spend that appeared)
 
 
@@ -59,7 +61,7 @@ def provider_spend(points: Sequence[ProviderPoint], now: datetime, period_start:
                    covers: Covers) -> tuple[ProviderSpendWindow, ...]:
     """Per window (1h, 24h, 7d, 30d, the period) and provider: the spend of every namespace together in each
     step, the costliest provider first. Providers whose spend did not move in a window are left out of it.
-    A step that `covers` says no run of polls saw whole is unknown."""
+    A step with an edge no run of polls covers (`covers(edge, edge)`) is unknown."""
     first, seen = changes(points)
     providers = sorted({p.provider for p in points if p.provider})
     out = []
@@ -72,12 +74,13 @@ def provider_spend(points: Sequence[ProviderPoint], now: datetime, period_start:
             if start < at <= now:
                 index = min(len(starts) - 1, max(0, -(-(at - start) // step) - 1))  # steps are (b_k, b_k+1]
                 cells[(provider, index, namespace)] += delta
-        polled = [covers(bounds[k], bounds[k + 1]) for k in range(len(starts))]
+        edges = [covers(b, b) for b in bounds]  # polls went on through this moment: the sets at it are current
+        polled = [edges[k] and edges[k + 1] for k in range(len(starts))]
         series = []
         for provider in providers:
             steps = tuple(Total.of(
                 (("unknown:no history from the step's start for " + ns, None) if first[ns] > bounds[k]
-                 else ("unknown:hfmon was not polling through the step for " + ns, None) if not polled[k]
+                 else ("unknown:hfmon was not polling at the step's start or end for " + ns, None) if not polled[k]
                  else (ns, cells.get((provider, k, ns), ZERO)) for ns in sorted(first)), ZERO)
                 for k in range(len(starts)))
             total = Total.sum(steps, ZERO)

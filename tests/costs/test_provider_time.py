@@ -112,3 +112,19 @@ def test_a_poll_run_through_the_whole_window_leaves_every_step_known() -> None:
     [groq] = hour.providers
     assert groq.total.complete and groq.total.value == D("2.0")  # booked in (10:55, 11:00]
     assert [t.value for t in groq.usd] == [0] * 5 + [D("2.0")] + [0] * 6
+
+
+def test_a_gap_inside_one_step_leaves_it_known_the_running_totals_hold_it() -> None:
+    # a gap 09:35 -> 10:20 inside the 24 h window's step (09:30, 10:30]: polls went on at both its edges, so
+    # the $2 the 10:20 poll saw was spent inside it; the 1 h window's steps from 10:30 on are all polled
+    runs = polled((at(8, 0), at(9, 35)), (at(10, 20), NOW))
+    points = (point("alice", at(8, 0), "groq", "1.0"), point("alice", at(9, 35), "groq", "1.0"),
+              point("alice", at(10, 20), "groq", "3.0"), point("alice", at(11, 20), "groq", "3.5"))
+    day = next(w for w in provider_spend(points, NOW, NOV, runs) if w.name == "24h")
+    [groq] = day.providers
+    assert [t.known for t in groq.usd[-2:]] == [D("2.0"), D("0.5")] and all(t.complete for t in groq.usd[-2:])
+    assert groq.usd[-3].complete and groq.usd[-3].known == 0  # (08:30, 09:30]: polled through, nothing spent
+    assert groq.usd[-4].known is None  # (07:30, 08:30]: before the first poll and the first set
+    hour = next(w for w in provider_spend(points, NOW, NOV, runs) if w.name == "1h")
+    [groq] = hour.providers
+    assert groq.total.complete and groq.total.value == D("0.5")

@@ -73,11 +73,19 @@ async def test_spend_while_hfmon_was_not_polling_is_unknown_in_the_report() -> N
         later = read_sets(monitor)
         moved = {(ns, p) for ns in later for p in later[ns] if later[ns][p][0] != first.get(ns, {}).get(p, ("0",))[0]}
         assert moved  # the demo spent through providers in the gap
-        for window in report.provider_spend:
-            assert window.providers  # the providers that moved are listed...
-            for series in window.providers:  # ...but no step of any window is known: no run of polls saw one whole
-                assert all(t.known is None and not t.complete for t in series.usd), (window.name, series.name)
+        windows = {w.name: w for w in report.provider_spend}
+        for name in ("1h", "24h"):  # every step has an edge inside the six hours nobody polled: all unknown
+            assert windows[name].providers  # the providers that moved are listed...
+            for series in windows[name].providers:  # ...with nothing known, not the six hours in the last step
+                assert all(t.known is None and not t.complete for t in series.usd), (name, series.name)
                 assert series.total.known is None and not series.total.complete
+        # the 7 d window's last step is the six hours from poll to poll: its edges are the two polls, and the sets
+        # are running totals, so what moved between them was spent in it, gap or not
+        assert windows["7d"].step_starts[-1] == start
+        for series in windows["7d"].providers:
+            spent = sum((Decimal(later.get(ns, {}).get(series.name, ("0", 0))[0])
+                         - Decimal(first.get(ns, {}).get(series.name, ("0", 0))[0]) for ns in later), Decimal(0))
+            assert series.usd[-1].complete and series.usd[-1].known == spent, series.name
     finally:
         await monitor.aclose()
 
