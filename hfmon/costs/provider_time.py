@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.costs.ledger import STEPS, WINDOWS
@@ -28,8 +28,12 @@ Covers = Callable[[datetime, datetime], bool]
 Change = tuple[datetime, str, str, Decimal]  # (seen at, namespace, provider, spend that appeared)
 
 
-def changes(points: Iterable[ProviderPoint]) -> tuple[dict[str, datetime], list[Change]]:
-    """Each namespace's first recorded set (its baseline), and every change of spend a later set shows."""
+Turn = tuple[datetime, datetime, str]  # (the last set of a period, the first of the next, namespace)
+
+
+def changes(points: Iterable[ProviderPoint]) -> tuple[dict[str, datetime], list[Change], list[Turn]]:
+    """Each namespace's first recorded set (its baseline), every change of spend a later set shows, and where a
+    new billing period began."""
     sets: dict[str, dict[datetime, tuple[datetime, dict[str, Decimal]]]] = defaultdict(dict)
     for p in points:
         _, values = sets[p.namespace].setdefault(p.at, (p.period_start, {}))
@@ -37,16 +41,24 @@ def changes(points: Iterable[ProviderPoint]) -> tuple[dict[str, datetime], list[
             values[p.provider] = p.used_usd
     first: dict[str, datetime] = {}
     out: list[Change] = []
+    turns: list[Turn] = []
     for namespace, by_time in sets.items():
         ordered = sorted(by_time.items())
         first[namespace] = ordered[0][0]
-        for (_, (period_before, before)), (at, (period, now)) in zip(ordered, ordered[1:], strict=False):
+        for (before_at, (period_before, before)), (at, (period, now)) in zip(ordered, ordered[1:], strict=False):
             base = before if period == period_before else {}  # a new period starts from zero
+            if period != period_before:
+                turns.append((before_at, at, namespace))
             for provider in now.keys() | base.keys():
                 delta = now.get(provider, ZERO) - base.get(provider, ZERO)
                 if delta:
                     out.append((at, namespace, provider, delta))
-    return first, out
+    return first, out, turns
+
+
+def step_of(at: datetime, start: datetime, step: timedelta, count: int) -> int:
+    """The step (b_k, b_k+1] of a window of `count` steps from `start` that `at` falls in."""
+    return min(count - 1, max(0, -(-(at - start) // step) - 1))
 
 
 def provider_times(now: datetime, period_start: datetime) -> tuple[datetime, ...]:
@@ -62,7 +74,7 @@ def provider_spend(points: Sequence[ProviderPoint], now: datetime, period_start:
     """Per window (1h, 24h, 7d, 30d, the period) and provider: the spend of every namespace together in each
     step, the costliest provider first. Providers whose spend did not move in a window are left out of it.
     A step with an edge no run of polls covers (`covers(edge, edge)`) is unknown."""
-    first, seen = changes(points)
+    first, seen, turns = changes(points)
     providers = sorted({p.provider for p in points if p.provider})
     out = []
     for name, length in (*WINDOWS, ("period", now - period_start)):
@@ -72,8 +84,10 @@ def provider_spend(points: Sequence[ProviderPoint], now: datetime, period_start:
         cells: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)  # (provider, step, namespace)
         for at, namespace, provider, delta in seen:
             if start < at <= now:
-                index = min(len(starts) - 1, max(0, -(-(at - start) // step) - 1))  # steps are (b_k, b_k+1]
-                cells[(provider, index, namespace)] += delta
+                cells[(provider, step_of(at, start, step, len(starts)), namespace)] += delta
+        # a period that ended in a gap: what it spent after its last set is in no set (the next starts from zero)
+        blind = {(ns, step_of(at, start, step, len(starts))) for before, at, ns in turns
+                 if start < at <= now and not covers(before, at)}
         edges = [covers(b, b) for b in bounds]  # polls went on through this moment: the sets at it are current
         polled = [edges[k] and edges[k + 1] for k in range(len(starts))]
         series = []
@@ -81,6 +95,8 @@ def provider_spend(points: Sequence[ProviderPoint], now: datetime, period_start:
             steps = tuple(Total.of(
                 (("unknown:no history from the step's start for " + ns, None) if first[ns] > bounds[k]
                  else ("unknown:hfmon was not polling at the step's start or end for " + ns, None) if not polled[k]
+                 else ("unknown:a billing period ended while hfmon was not polling for " + ns, None)
+                 if (ns, k) in blind
                  else (ns, cells.get((provider, k, ns), ZERO)) for ns in sorted(first)), ZERO)
                 for k in range(len(starts)))
             total = Total.sum(steps, ZERO)

@@ -128,3 +128,23 @@ def test_a_gap_inside_one_step_leaves_it_known_the_running_totals_hold_it() -> N
     hour = next(w for w in provider_spend(points, NOW, NOV, runs) if w.name == "1h")
     [groq] = hour.providers
     assert groq.total.complete and groq.total.value == D("0.5")
+
+
+def test_a_period_that_ended_in_a_gap_leaves_its_step_unknown() -> None:
+    # polls 18:00-22:50 on Nov 30, none again until 00:10 on Dec 1: the 7 d window's last 6 h step,
+    # (18:30, 00:30], has both edges inside a run of polls, but a billing period ended inside its gap
+    dec = datetime(2026, 12, 1, tzinfo=UTC)
+    now = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
+    runs = polled((at(18, 0, day=30), at(22, 50, day=30)), (datetime(2026, 12, 1, 0, 10, tzinfo=UTC), now))
+    points = (point("alice", at(18, 0, day=30), "together", "4"), point("alice", at(22, 50, day=30), "together", "5"),
+              point("alice", datetime(2026, 12, 1, 0, 10, tzinfo=UTC), "together", "0.4", period=dec))
+    week = next(w for w in provider_spend(points, now, dec, runs) if w.name == "7d")
+    [together] = week.providers
+    # (18:30, 00:30]: both edges polled, but November's spend after 22:50 is in no set (December starts from
+    # zero): the step is unknown, not the $1 + $0.4 that the sets show
+    assert week.step_starts[-1] == at(18, 30, day=30)
+    assert together.usd[-1].known is None and not together.usd[-1].complete
+    # the same with polls all along: November's last set is its total, the step is known
+    always = polled((at(18, 0, day=30), now))
+    [together] = next(w for w in provider_spend(points, now, dec, always) if w.name == "7d").providers
+    assert together.usd[-1].complete and together.usd[-1].known == D("1.4")  # 5 - 4, then 0.4 from zero
