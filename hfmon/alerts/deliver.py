@@ -9,8 +9,10 @@ its own (not the one that talks to Hugging Face).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
+import signal
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +23,8 @@ from hfmon.config import Alerts
 from hfmon.scrub import holds_secret, scrub
 
 HOOK_STDERR_KEPT = 4096  # bytes of a failing hook's stderr shown (the rest is read and dropped)
+HOOK_EXIT_POLL_S = 0.02  # how often a running hook is checked for having exited
+HOOK_DRAIN_S = 0.5  # how long what a hook wrote to stderr is read after it exits (a child may keep it open)
 WEBHOOK_ATTEMPTS = 3
 WEBHOOK_BACKOFF_S = 0.5  # before the second attempt; doubled before each next one
 TOKEN_VARIABLES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_API_TOKEN")
@@ -79,30 +83,59 @@ async def run_hook(argv: Sequence[str], doc: dict[str, Any], timeout_s: float) -
     except OSError as exc:
         return f"alert hook {name} could not start: {exc.strerror or exc}; check alerts.hook in the config file"
 
-    async def talk() -> bytes:
-        assert proc.stdin is not None and proc.stderr is not None
+    assert proc.stdin is not None and proc.stderr is not None
+    stderr = proc.stderr
+    kept = bytearray()
+
+    async def drain() -> None:
+        while chunk := await stderr.read(65536):  # read all, keep the first bytes: the hook never blocks on it
+            kept.extend(chunk[:max(0, HOOK_STDERR_KEPT - len(kept))])
+
+    async def talk() -> None:
+        assert proc.stdin is not None
         try:
             proc.stdin.write(json.dumps(doc).encode() + b"\n")
             await proc.stdin.drain()
             proc.stdin.close()
         except (BrokenPipeError, ConnectionResetError):
             pass  # a hook that does not read its input may still succeed
-        kept = b""
-        while chunk := await proc.stderr.read(65536):
-            kept = (kept + chunk)[:HOOK_STDERR_KEPT]
-        await proc.wait()
-        return kept
+        # its exit status: a child it left behind may hold stderr open much longer, and Process.wait() (Python
+        # 3.11) returns only once every pipe is closed; the exit itself is known as soon as it is reaped
+        while proc.returncode is None:  # noqa: ASYNC110 - no event says it exited before its pipes close
+            await asyncio.sleep(HOOK_EXIT_POLL_S)
 
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout_s
+    reading = asyncio.ensure_future(drain())
     try:
-        err = await asyncio.wait_for(talk(), timeout_s)
+        await asyncio.wait_for(talk(), timeout_s)
     except TimeoutError:
-        proc.kill()
+        _kill_session(proc.pid)  # the hook and whatever it started (its own session)
         await proc.wait()
+        reading.cancel()
+        await asyncio.gather(reading, return_exceptions=True)
         return f"alert hook {name} did not finish within {timeout_s:g} s and was stopped"
+    # what it wrote before exiting, read within what is left of the timeout (and at most HOOK_DRAIN_S); a process
+    # it left behind still holding hfmon's stderr pipe is stopped with its session, never waited for
+    done, _ = await asyncio.wait({reading}, timeout=max(0.05, min(HOOK_DRAIN_S, deadline - loop.time())))
+    if not done:
+        _kill_session(proc.pid)
+        await asyncio.wait({reading}, timeout=HOOK_DRAIN_S)
+    reading.cancel()
+    await asyncio.gather(reading, return_exceptions=True)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(proc.wait(), HOOK_DRAIN_S)  # its pipes closed: nothing of it outlives the call
+    err = bytes(kept)
     if proc.returncode != 0:
         last = scrub(err.decode("utf-8", "replace").strip().splitlines()[-1]) if err.strip() else ""
         return f"alert hook {name} exited with status {proc.returncode}" + (f": {last[:200]}" if last else "")
     return None
+
+
+def _kill_session(pid: int) -> None:
+    """SIGKILL every process of the session a hook was started in (start_new_session: its group id is its pid)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signal.SIGKILL)
 
 
 async def _post_status(client: Any, url: str, payload: dict[str, Any]) -> int:

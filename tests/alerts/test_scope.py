@@ -84,8 +84,9 @@ def test_a_source_no_poll_can_read_in_another_namespace_does_not_keep_an_alert_f
 def _bigcorp_agents_asleep(minutes: int) -> Report:
     """bigcorp/agents (h200x2, no catalog prices it) asleep: it costs nothing now; its line billed this period
     still has no recomputation, so it stays in Report.unpriced."""
-    rows = tuple(replace(r, space=replace(r.space, stage="SLEEPING", replicas_current=0),
-                         cost=replace(r.cost, replicas=0, cost_per_hour_usd=D(0))) if r.space.id == "bigcorp/agents" else r for r in spaces())
+    asleep = {"stage": "SLEEPING", "replicas_current": 0}
+    rows = tuple(replace(r, space=replace(r.space, **asleep), cost=replace(r.cost, replicas=0, cost_per_hour_usd=D(0)))
+                 if r.space.id == "bigcorp/agents" else r for r in spaces())
     meter = meter_of(endpoints(), rows, jobs())
     report = replace(at(minutes), spaces=rows, meter_rows=meter,
                      running_cost_per_hour_usd=Total.sum((m.usd_per_hour for m in meter), D(0)))
