@@ -249,3 +249,19 @@ def test_a_usual_statement_line_is_read_whole() -> None:
     assert line == UsageLine("spaces/a10g-large/minutes", "ada/forgotten-finetune", "7773f58fdd4d1d7b788baa66",
                              Decimal(39708), Decimal("0.025"), Decimal("992.7"),
                              datetime(2026, 11, 3, 9, 12, tzinfo=UTC), None, True, "Spaces", False)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("2026-11-03T09:12:00.000Z", datetime(2026, 11, 3, 9, 12, tzinfo=UTC)),
+    ("2026-11-03T09:12:00+00:00", datetime(2026, 11, 3, 9, 12, tzinfo=UTC)),
+    ("2026-11-03T11:12:00+02:00", datetime(2026, 11, 3, 9, 12, tzinfo=UTC)),
+    ("2026-11-03T04:12:00.250-05:00", datetime(2026, 11, 3, 9, 12, 0, 250_000, tzinfo=UTC)),
+    ("2026-11-03T09:12:00", datetime(2026, 11, 3, 9, 12, tzinfo=UTC)),  # no zone: UTC
+    ("2026-11-03T09:12:00.123456789Z", datetime(2026, 11, 3, 9, 12, 0, 123_456, tzinfo=UTC))])
+def test_a_time_in_any_zone_is_the_same_instant_in_utc(text: str, expected: datetime) -> None:
+    from hfmon.api.parse_common import moment
+    from hfmon.clock import iso
+
+    parsed = moment(text, "t")
+    assert parsed == expected and parsed.utcoffset() == expected.utcoffset()
+    assert iso(parsed) == iso(expected)  # as every output writes it
