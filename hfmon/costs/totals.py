@@ -175,7 +175,10 @@ def inference_by_namespace(namespaces: Iterable[NamespaceData]) -> tuple[tuple[s
 
 
 def inference_of(namespaces: Iterable[NamespaceData], unknown: Sequence[str] = ()) -> Inference:
-    """The usage-v2 totals of these namespaces and of the `unknown` ones (missing), split by provider, and the rest."""
+    """The usage-v2 totals of these namespaces and of the `unknown` ones (missing), split by provider, and the rest:
+    of several namespaces, the sum of each one's own rest (one whose providers run ahead of its total must not
+    cancel part of another's)."""
+    namespaces = tuple(namespaces)
     costs: list[tuple[str, Decimal | None]] = []
     counts: list[tuple[str, int | None]] = []
     for name in unknown:
@@ -193,7 +196,21 @@ def inference_of(namespaces: Iterable[NamespaceData], unknown: Sequence[str] = (
     rows = sorted((ProviderRow(name, n, usd) for name, (n, usd) in providers.items()),
                   key=lambda r: (-r.cost_usd, r.name))
     cost, requests = Total.of(costs, Decimal(0)), Total.of(counts, 0)
-    return Inference(cost, requests, tuple(rows), not_broken_down=provider_remainder(cost, requests, rows))
+    rest = provider_remainder(cost, requests, rows) if len(namespaces) == 1 else summed_remainder(
+        [(ns.namespace, inference_of((ns,)).not_broken_down) for ns in namespaces])
+    return Inference(cost, requests, tuple(rows), not_broken_down=rest)
+
+
+def summed_remainder(parts: Sequence[tuple[str, Remainder | None]]) -> Remainder | None:
+    """The rest of several namespaces: each figure the sum of theirs, unknown when one of theirs is (with why)."""
+    known = [(ns, r) for ns, r in parts if r is not None]  # None: that namespace's total is not known at all
+    if not known:
+        return None
+    costs, counts = [r.cost_usd for _, r in known], [r.requests for _, r in known]
+    usd = None if None in costs else sum((c for c in costs if c is not None), Decimal(0))
+    n = None if None in counts else sum(c for c in counts if c is not None)
+    why = "; ".join(f"{ns}: {r.why}" for ns, r in known if r.why)
+    return Remainder(NOT_BROKEN_DOWN, n, usd, why or None)
 
 
 def provider_remainder(cost: Total[Decimal], requests: Total[int], rows: Sequence[ProviderRow]) -> Remainder | None:

@@ -92,6 +92,19 @@ def test_a_provider_split_read_after_the_total_leaves_the_rest_unknown_never_neg
     assert rest == Remainder("not broken down", 3, D("0.5"))
 
 
+def test_the_accounts_rest_is_each_namespaces_rest_added_up_never_netted_across_them() -> None:
+    """ada's split runs $1.00 ahead of its total (its rest unknown); bob's leaves $2.00 to no provider. Netted, the
+    account's rest read a known $1.00 (review finding 4); it is unknown, and says whose."""
+    ada = namespace("ada", billing=counted(billing("ada", used="1", providers=(("together", 3, "2"),)), 3))
+    bob = namespace("bob", "org", billing=counted(billing("bob", used="3", providers=(("together", 2, "1"),)), 5))
+    rest = evaluate(snapshot(ada, bob), History(), Config(), at(20)).inference.not_broken_down
+    assert rest is not None and rest.cost_usd is None and rest.requests == 3  # 0 of ada's and 3 of bob's
+    assert rest.why == "ada: cost unknown, as the providers count $1.00 more than the total (read after it)"
+    both_known = namespace("ada", billing=counted(billing("ada", used="2.5", providers=(("together", 3, "2"),)), 4))
+    rest = evaluate(snapshot(both_known, bob), History(), Config(), at(20)).inference.not_broken_down
+    assert rest == Remainder("not broken down", 4, D("2.5"))  # $0.50 + $2.00, 1 + 3 requests
+
+
 def test_a_request_count_hf_did_not_give_is_unknown_never_zero() -> None:
     # alice's usage-v2 without numRequests ($1.00), bob's with 7 requests ($0.40); no live split
     alice = namespace("alice", billing=counted(billing("alice", used="1"), None))
@@ -100,7 +113,7 @@ def test_a_request_count_hf_did_not_give_is_unknown_never_zero() -> None:
     assert inf.cost_usd.value == D("1.4")  # the spend is known whole
     assert (inf.requests.value, inf.requests.known, inf.requests.missing) == (None, 7, ("request_count:alice",))
     assert inf.not_broken_down == Remainder("not broken down", None, D("1.4"),
-                                            "request count unknown, as HF did not give every count")
+                                            "alice: request count unknown, as HF did not give every count")
     # a provider whose count HF did not give: its requests are unknown, its spend still counted
     bob = namespace("bob", "org", billing=replace(counted(billing("bob", used="0.4", providers=(
         ("groq", 0, "0.25"),)), 7), by_provider=(ProviderSpend("groq", None, D("0.25")),)))

@@ -4,6 +4,7 @@ missing input is never a number posing as complete. Expected figures are recompu
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from hypothesis import given, settings
@@ -139,12 +140,18 @@ def test_every_breakdown_adds_up_and_missing_is_never_a_number(case: tuple[Repor
         assert rest is None and inf.by_provider == ()
     else:
         assert rest is not None and rest.name == "not broken down"
-        split_usd = sum((p.cost_usd for p in inf.by_provider), D(0))
-        assert rest.cost_usd == (expected_cost - split_usd if split_usd <= expected_cost else None)
-        split_n = [p.requests for p in inf.by_provider]
-        known_n = expected_requests is not None and not untold and None not in split_n
-        n = (expected_requests or 0) - sum(c or 0 for c in split_n)
-        assert rest.requests == (n if known_n and n >= 0 else None)
+        # each namespace's own rest, added up (one whose providers run ahead is unknown, never netted)
+        rests_usd: list[Decimal | None] = []
+        rests_n: list[int | None] = []
+        for u in usages:
+            own_usd = sum((p.cost_usd for p in u.by_provider), D(0))
+            rests_usd.append(u.inference.used_usd - own_usd if own_usd <= u.inference.used_usd else None)
+            own_n = [p.requests for p in u.by_provider]
+            n_i = None if u.inference.requests is None or None in own_n else \
+                u.inference.requests - sum(c or 0 for c in own_n)
+            rests_n.append(n_i if n_i is not None and n_i >= 0 else None)
+        assert rest.cost_usd == (None if None in rests_usd else sum((r or D(0) for r in rests_usd), D(0)))
+        assert rest.requests == (None if None in rests_n else sum(r or 0 for r in rests_n))
         assert (rest.why is None) == (rest.cost_usd is not None and rest.requests is not None)  # unknown says why
     assert {p.name: p.cost_usd for p in inf.by_provider} == {
         name: sum((p.cost_usd for u in usages for p in u.by_provider if p.provider == name), D(0))

@@ -70,13 +70,13 @@ def test_usage_v2_without_num_requests_makes_the_count_at_least_not_zero(served:
     assert inf["requests"] == {"value": None, "at_least": labs, "complete": False,
                                "missing": ["request_count:ada", "billing:northwind"]}
     rest = inf["not_broken_down"]
-    assert rest["requests"] is None and rest["why"] == COUNT_UNTOLD
+    assert rest["requests"] is None and rest["why"] == f"ada: {COUNT_UNTOLD}"  # whose rest is unknown
     # the spend is still known: the providers and the rest add up to it
     split = sum(p["cost_usd"] for p in inf["by_provider"])
     assert rest["cost_usd"] == pytest.approx(inf["cost_usd"]["at_least"] - split, abs=1e-5)  # each micro-rounded
     text = served.run("--once", "--no-history").stdout
     assert f"at least {labs:,} requests" in text
-    assert f"not broken down: {COUNT_UNTOLD}" in " ".join(text.split())
+    assert f"not broken down: ada: {COUNT_UNTOLD}" in " ".join(text.split())
 
 
 def test_a_provider_without_num_requests_has_an_unknown_count_not_zero(served: Served) -> None:
@@ -93,7 +93,7 @@ def test_a_provider_without_num_requests_has_an_unknown_count_not_zero(served: S
     spent = first["totalCostNanoUsd"] + sum(p["totalCostNanoUsd"] for p in labs if p["provider"] == untold)
     assert by[untold]["cost_usd"] == pytest.approx(spent / 1e9, abs=1e-6)  # ada's and ada-labs' spend still counted
     rest = doc["inference"]["not_broken_down"]
-    assert rest["requests"] is None and rest["why"] == COUNT_UNTOLD
+    assert rest["requests"] is None and rest["why"] == f"ada: {COUNT_UNTOLD}"
     assert doc["inference"]["requests"]["complete"] is False  # northwind unread, as ever; ada's own total is told
 
 
@@ -118,8 +118,8 @@ def test_a_split_that_counts_more_than_the_total_leaves_the_rest_unknown_never_n
     assert ahead > 0
     rest = doc["inference"]["not_broken_down"]
     assert rest["cost_usd"] is None  # never -$ahead
-    assert rest["why"].startswith(f"cost unknown, as the providers count ${ahead:,.2f} more than the total")
+    assert rest["why"].startswith(f"ada: cost unknown, as the providers count ${ahead:,.2f} more than the total")
     assert doc["inference"]["cost_usd"]["at_least"] == pytest.approx(float(labs_total) / 1e9, abs=1e-6)
     text = served.run("--once", "--no-history").stdout
     said = " ".join(text.split())  # wrapped to the width
-    assert f"not broken down: cost unknown, as the providers count ${ahead:,.2f} more than the total" in said
+    assert f"not broken down: ada: cost unknown, as the providers count ${ahead:,.2f} more than the total" in said
