@@ -130,7 +130,10 @@ def job_time_left(job: Job, now: datetime) -> timedelta | None:
     """How much longer a Job can bill before HF stops it at its timeout (HF's default when it sets none).
 
     None when that is unknown: how long it has run is unknown, or it runs past the timeout hfmon reads (so the
-    timeout hfmon assumes is not the one HF applies). A Job not started yet can still run its whole timeout."""
+    timeout hfmon assumes is not the one HF applies). A Job not started yet can still run its whole timeout; one
+    that has ended, none."""
+    if job.stage in JOB_KNOWN and job.stage not in JOB_BILLED and job.stage != "SCHEDULING":
+        return timedelta(0)
     timeout = job.timeout_s if job.timeout_s is not None else DEFAULT_JOB_TIMEOUT_S
     if job.running_s is not None:
         ran = timedelta(seconds=job.running_s)

@@ -276,7 +276,11 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     elif lines is not None and all(dense(p.line, now) for p in lines):
         # the statement lists every billed span of the period, and each line billed all along its span
         spans, spans_from = line_spans([p.line for p in lines], now), period.start
-    to_end, ends_by, to_end_why = _ahead(per_hour, time_left, period, now)
+    # a Job not started yet bills nothing now, and its price for up to its timeout once it starts (when, unknown)
+    starts = kind == "job" and replicas_now == 0 and time_left is not None and time_left > timedelta(0)
+    rate = (price.usd_per_hour if price is not None else None) if starts else per_hour
+    to_end, ends_by, to_end_why = _ahead(rate, time_left, period, now)
+    ends_by = None if starts else ends_by
     period_uptime = uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from, billed,
                                first_seen, unwatched)
     # Billed minutes are whole minutes: compare them with the whole minutes elapsed (the one in progress is not
@@ -316,6 +320,8 @@ def _ahead(per_hour: Decimal | None, time_left: timedelta | None, period: Period
         return None, None, "how long it can still run is unknown (it runs past the timeout hfmon reads)"
     if per_hour is None:
         return None, None, None
+    if per_hour == 0 or time_left == timedelta(0):
+        return Decimal(0), None, None
     if time_left < period.end - now:
         return micro(per_hour * seconds(time_left) / 3600), now + time_left, None
     return micro(per_hour * days_left(period.end, now) * 24), None, None

@@ -116,16 +116,22 @@ async def test_resource_figures_in_the_json(scenario: Scenario, now: datetime) -
         per_hour = exp.cost_per_hour
         assert row["cost_per_hour_usd"] == usd(per_hour), key
         assert row["price_per_hour_usd"] == usd(exp.hourly), key
-        ahead = hours_left
+        ahead, rate = hours_left, per_hour
         if kind == "job":  # HF stops a Job at its timeout (30 min when it sets none), counted in running time
             left = expect.job_seconds_left(scenario, key, now)
             assert left >= 0, key  # the fake never runs a Job past its timeout
             ahead = min(ahead, D(left) / 3600)
             ends = now + timedelta(seconds=left)
-            assert row["ends_by"] == (ends.strftime("%Y-%m-%dT%H:%M:%SZ") if ahead < hours_left else None), key
+            running_now = row["stage"] == "RUNNING"
+            if row["stage"] == "SCHEDULING":  # not started: its price for up to its timeout, starting when unknown
+                rate = exp.hourly
+            elif not running_now:  # ended: nothing more
+                ahead = D(0)
+            shown = ends.strftime("%Y-%m-%dT%H:%M:%SZ") if running_now and ahead < hours_left else None
+            assert row["ends_by"] == shown, key
             assert row["timeout_s"] == next(j.timeout_s for j in scenario.jobs if j.id == key), key
             assert row["to_period_end_why"] is None, key
-        assert row["to_period_end_usd"] == usd(None if per_hour is None else per_hour * ahead), key
+        assert row["to_period_end_usd"] == usd(None if rate is None else rate * ahead), key
         running += per_hour or 0
         if exp.hourly is None and exp.replicas_now:
             unpriced_now.append(key)

@@ -69,3 +69,25 @@ def test_a_job_past_the_timeout_hfmon_reads_costs_an_unknown_amount_ahead_and_sa
     ahead, ends, why = cost(None)
     assert ahead is None and ends is None
     assert why is not None and "timeout" in why
+
+
+def ahead_of(j: Job) -> tuple[Decimal | None, datetime | None, str | None]:
+    replicas = 1 if j.stage == "RUNNING" else 0
+    c = resource_cost("job", L4, replicas, True, (), (), [], PERIOD, NOW, time_left=job_time_left(j, NOW))
+    return c.to_period_end_usd, c.ends_by, c.to_period_end_why
+
+
+@pytest.mark.parametrize("stage", ["COMPLETED", "ERROR", "CANCELED"])
+def test_a_job_that_has_ended_costs_nothing_ahead_whatever_its_times_say(stage: str) -> None:
+    """Review finding 2: without runningSecs and started over 30 min ago (or never started), an ended Job read
+    "unknown ahead, it runs past its timeout"; it bills nothing more."""
+    long_ago = replace(job("j4", stage=stage, started=NOW - timedelta(hours=2)), running_s=None)
+    never = replace(job("j5", stage=stage), started_at=None, running_s=None)
+    assert ahead_of(long_ago) == ahead_of(never) == (Decimal(0), None, None)
+
+
+def test_a_job_not_started_yet_costs_up_to_its_timeout_at_its_price_once_it_starts() -> None:
+    """Review finding 3: a SCHEDULING Job read $0.00 ahead (its $/h now) and ended "now + timeout"; it bills its price
+    for up to its timeout once it starts, when unknown: 0.79998 x 2 h = $1.59996."""
+    waiting = replace(job("j6", stage="SCHEDULING"), started_at=None, running_s=None, timeout_s=7200)
+    assert ahead_of(waiting) == (Decimal("1.59996"), None, None)

@@ -78,9 +78,16 @@ async def test_per_resource_figures_match_the_scenario(scenario: Scenario, now: 
         assert cost.cost_per_hour_usd == want.cost_per_hour, name
         if cost.cost_per_hour_usd is not None:
             ahead = hours_left(now)
+            rate = cost.cost_per_hour_usd
             if kind == "job":
                 ahead = min(ahead, D(expect.job_seconds_left(scenario, name, now)) / 3600)
-            assert cost.to_period_end_usd == (cost.cost_per_hour_usd * ahead).quantize(expect.MICRO), name
+                stage = next(r.job.stage for r in report.jobs if r.job.id == name)
+                if stage == "SCHEDULING":  # not started: its price for up to its timeout once it starts
+                    rate = want.hourly
+                elif stage != "RUNNING":
+                    ahead = D(0)
+            assert rate is not None
+            assert cost.to_period_end_usd == (rate * ahead).quantize(expect.MICRO), name
         if ns not in BILLING:
             assert cost.billed_usd is None and cost.recomputed_usd is None, name
             continue
