@@ -261,7 +261,7 @@ def failing_sources(report: Report, minutes: Decimal, failing_since: Mapping[str
             out.append(Reading("source_failing", source.name, Outcome.UNKNOWN, "unknown", duration(limit_s),
                                None, None, minutes, "first seen failing now"))
             continue
-        failing_s = (report.generated_at - since).total_seconds()
+        failing_s = int((report.generated_at - since).total_seconds())  # whole seconds: compared as shown
         outcome = Outcome.CROSSED if failing_s > limit_s else Outcome.OK
         figure = duration_against(failing_s, limit_s)
         what = (f"no good answer for {figure}" + (f": {source.error}" if source.error else "")

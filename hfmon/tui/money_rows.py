@@ -83,7 +83,7 @@ def spend_rows(report: Report, ns: str | None, window: str = "period", tones: To
 
 
 def group_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
-    """Each resource group's spend this month against its most used limit (Enterprise orgs)."""
+    """Each resource group's spend this month against its most used limit (orgs on a Team plan or higher)."""
     out: list[Row] = []
     for g in report.resource_groups or ():
         if ns is not None and g.namespace != ns:

@@ -4,6 +4,7 @@ The hooks write the pid of what they leave behind to a file; the test stops it i
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -40,13 +41,10 @@ async def test_a_hook_that_exits_0_leaving_a_child_on_its_stderr_succeeds_and_th
         tmp_path: Path) -> None:
     pid_file = tmp_path / "child"
     script = f"cat > /dev/null; sleep 30 & echo $! > {pid_file}; echo done >&2; exit 0"
-    started = time.monotonic()
     got = await run_hook(("/bin/sh", "-c", script), one_event().document(), 2.0)
-    took = time.monotonic() - started
     child = int(pid_file.read_text())
     try:
-        assert got is None  # was: "did not finish within 2 s and was stopped"
-        assert took < 1.5  # it waited for the exit status, not for the child to close stderr (2 s before)
+        assert got is None  # was: "did not finish within 2 s and was stopped" (it waited for stderr to close)
         assert ends(child)  # left holding hfmon's stderr pipe: stopped with the hook's session
     finally:
         stop(child)
@@ -56,20 +54,22 @@ async def test_a_failing_hook_with_a_child_still_reports_its_status_and_last_lin
     pid_file = tmp_path / "child"
     script = f"cat > /dev/null; sleep 30 & echo $! > {pid_file}; echo 'no route to chat' >&2; exit 4"
     got = await run_hook(("/bin/sh", "-c", script), one_event().document(), float(D(2)))
-    assert ends(int(pid_file.read_text()))
-    assert got is not None and got.endswith("exited with status 4: no route to chat")
+    child = int(pid_file.read_text())
+    try:
+        assert ends(child)
+        assert got is not None and got.endswith("exited with status 4: no route to chat")
+    finally:
+        stop(child)
 
 
 async def test_a_hook_that_overruns_is_stopped_with_every_process_it_started(tmp_path: Path) -> None:
     pid_file = tmp_path / "child"
     script = f"sleep 30 & echo $! > {pid_file}; wait"
-    started = time.monotonic()
-    got = await run_hook(("/bin/sh", "-c", script), one_event().document(), 0.5)
-    took = time.monotonic() - started
+    # a hang detector, not a measure: before, the call waited 30 s on the pipe the `sleep 30` left open
+    got = await asyncio.wait_for(run_hook(("/bin/sh", "-c", script), one_event().document(), 0.5), 20)
     child = int(pid_file.read_text())
     try:
         assert got is not None and got.endswith("did not finish within 0.5 s and was stopped")
-        assert took < 3  # was: 30 s, waiting on the pipe the `sleep 30` left open
         assert ends(child)  # was: the hook killed, its `sleep 30` left running
     finally:
         stop(child)
