@@ -59,7 +59,8 @@ def window_times(conn: sqlite3.Connection, windows: Sequence[Window], now: datet
     columns = ", ".join(spent_until(f":m{i}") for i in range(len(moments)))
     index = {m: i for i, m in enumerate(moments)}
     edges = [(window, index[encode_time(window[0])], index[encode_time(window[1])]) for window in unique]
-    times: dict[tuple[str, str], dict[Window, list[StateTime]]] = {}
+    times: dict[tuple[str, str], dict[Window, tuple[StateTime, ...]]] = {}
+    new = tuple.__new__  # StateTime(...) without its __new__ in Python: a month at 1,000 resources builds thousands
     for kind, resource, state, hardware, replicas, *spent in conn.execute(f"""
         SELECT r.kind, r.resource, k.state, k.hardware, k.replicas, {columns}
         FROM resources AS r JOIN state_keys AS k ON k.resource_id = r.id
@@ -67,10 +68,13 @@ def window_times(conn: sqlite3.Connection, windows: Sequence[Window], now: datet
           AND EXISTS (SELECT 1 FROM state_changes AS c WHERE c.resource_id = r.id AND c.at < :now)
         ORDER BY r.id, k.id
     """, params):
-        mine = times.setdefault((kind, resource), {})
+        mine = times.get((kind, resource))
+        if mine is None:
+            mine = times[(kind, resource)] = {}
         for window, lo, hi in edges:
             micros = spent[hi] - spent[lo]
             if micros > 0:
-                mine.setdefault(window, []).append(StateTime(state, hardware, replicas, micros))
-    return WindowTimes(unique, {key: {w: tuple(states) for w, states in by_window.items()}
-                                for key, by_window in times.items()})
+                time = new(StateTime, (state, hardware, replicas, micros))
+                before = mine.get(window)  # a resource is mostly in one billed state: one tuple, built once
+                mine[window] = (time,) if before is None else (*before, time)
+    return WindowTimes(unique, times)
