@@ -147,10 +147,16 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
     granted = {s.space.id: s.space.hardware or s.space.requested_hardware for s in spaces if s.cost.granted}
     unsure = {s.space.id for s in spaces if s.cost.granted is None}  # paid hardware that may be granted
 
+    prices: dict[tuple[str, str, str | None, str | None, bool, bool], HardwarePrice] = {}
+
     def price_of(kind: str, key: str) -> HardwarePrice:
         namespace = job_namespaces.get(key, "") if kind == "job" else key.partition("/")[0]
-        return catalog_price(catalog, kind, namespace, regions.get(key), granted.get(key),
-                             grant_unknown=kind == "space" and key in unsure, exposed=kind == "job" and key in exposed)
+        terms = (kind, namespace, regions.get(key), granted.get(key), kind == "space" and key in unsure,
+                 kind == "job" and key in exposed)
+        price = prices.get(terms)
+        if price is None:  # resources priced alike share one (a namespace's Endpoints are mostly in one region)
+            price = prices[terms] = catalog_price(catalog, *terms[:4], grant_unknown=terms[4], exposed=terms[5])
+        return price
 
     # a window starting before history's start is never priced (`spend_in`: not covered), so need not be summed
     asked = {w for w in wanted_windows(period_starts, now) if coverage.since is not None and w[0] >= coverage.since}
