@@ -101,6 +101,13 @@ class Account:
         """The personal plan: `pro` or `free`."""
         return "pro" if self.is_pro else "free"
 
+    @property
+    def namespaces(self) -> tuple[str, ...] | None:
+        """Its namespaces as whoami lists them (its own, then its orgs); None: whoami did not list the orgs."""
+        if self.orgs is None:
+            return None
+        return tuple(dict.fromkeys((self.name, *(o.name for o in self.orgs))))
+
 
 # --- billing --------------------------------------------------------------------------------------
 

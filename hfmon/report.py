@@ -340,17 +340,15 @@ class Report:
         """Polled namespaces that whoami lists neither as the account nor as one of its orgs: the token cannot see
         them (a mistyped `--namespace`, or an org the account is not a member of). Empty when whoami or its orgs
         were not read."""
-        if self.account is None or self.orgs_unread:  # orgs not listed: which are visible is unknown
+        visible = self.account_namespaces
+        if visible is None:  # orgs not listed: which are visible is unknown
             return ()
-        visible = {self.account.name, *(o.name for o in self.orgs)}
         return tuple(ns for ns in self.namespaces if ns not in visible)
 
     @property
     def account_namespaces(self) -> tuple[str, ...] | None:
         """The account's namespaces as whoami lists them (its own, then its orgs); None: whoami or its orgs unread."""
-        if self.account is None or self.account.orgs is None:
-            return None
-        return tuple(dict.fromkeys((self.account.name, *(o.name for o in self.account.orgs))))
+        return None if self.account is None else self.account.namespaces
 
     @property
     def namespaces_not_polled(self) -> tuple[str, ...] | None:

@@ -75,13 +75,13 @@ def check_policy(report: Report, policy: Policy, catalog: Catalog,
             if s.never_sleeps is None:
                 unchecked.append(f"{rule}: space {s.id} (its sleep time is unknown: the runtime did not say it)")
                 continue
-            if (s.sleep_time_s is None or s.sleep_time_s <= 0 or s.sleep_time_s > most) and row.cost.granted is None:
+            too_long = s.never_sleeps or (s.sleep_time_s or 0) > most
+            if too_long and row.cost.granted is None:
                 # a granted Space is exempt: without its statement line, whether this one is is unknown
                 unchecked.append(f"{rule}: space {s.id} (whether it is granted is unknown: no statement line "
                                  "for it)")
-            elif s.sleep_time_s is None or s.sleep_time_s <= 0 or s.sleep_time_s > most:
-                now = "never sleeps" if s.sleep_time_s is None or s.sleep_time_s <= 0 else \
-                    f"sleeps after {sleep_time(s.sleep_time_s)}"
+            elif too_long:
+                now = "never sleeps" if s.never_sleeps else f"sleeps after {sleep_time(s.sleep_time_s)}"
                 breaches.append(Breach(rule, f"space {s.id}", f"{hardware}, {now}", sleep_apply(s.id, most)))
     if policy.no_min_replica_in:
         where = "any namespace" if "*" in policy.no_min_replica_in else ", ".join(policy.no_min_replica_in)

@@ -239,8 +239,7 @@ def source_polled(report: Report) -> Callable[[str], bool]:
     """Whether this poll says anything about a source: it polled it, or the source's namespace is no longer the
     account's. A source not polled (whoami failed, `--namespace`) may still fail: its alert is neither over nor new."""
     polled = {s.name for s in report.sources}
-    account = report.account
-    known = None if account is None or account.orgs is None else {account.name, *(o.name for o in account.orgs)}
+    known = report.account_namespaces
 
     def speaks_for(name: str) -> bool:
         namespace = name.partition(":")[2]

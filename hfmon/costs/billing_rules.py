@@ -35,7 +35,8 @@ BILLED_STATES: Mapping[str, frozenset[str]] = MappingProxyType(_BILLED)  # kind 
 SPACE_KNOWN = SPACE_BILLED | {"NO_APP_FILE", "CONFIG_ERROR", "BUILDING", "BUILD_ERROR", "RUNTIME_ERROR",
                               "DELETING", "STOPPED", "PAUSED", "SLEEPING"}
 NO_RUNTIME = "UNKNOWN"  # the parser's stage for a Space listed without its runtime: whether it runs is unknown
-JOB_KNOWN = JOB_BILLED | {"SCHEDULING", "COMPLETED", "CANCELED", "ERROR", "DELETED"}
+JOB_ENDED = frozenset({"COMPLETED", "CANCELED", "ERROR", "DELETED"})
+JOB_KNOWN = JOB_BILLED | {"SCHEDULING"} | JOB_ENDED
 ENDPOINT_KNOWN = ENDPOINT_BILLED | {"pending", "updating", "updateFailed", "failed", "paused", "scaledToZero"}
 MICRO = Decimal("0.000001")
 
@@ -132,7 +133,7 @@ def job_time_left(job: Job, now: datetime) -> timedelta | None:
     None when that is unknown: how long it has run is unknown, or it runs past the timeout hfmon reads (so the
     timeout hfmon assumes is not the one HF applies). A Job not started yet can still run its whole timeout; one
     that has ended, none."""
-    if job.stage in JOB_KNOWN and job.stage not in JOB_BILLED and job.stage != "SCHEDULING":
+    if job.stage in JOB_ENDED:
         return timedelta(0)
     timeout = job.timeout_s if job.timeout_s is not None else DEFAULT_JOB_TIMEOUT_S
     if job.running_s is not None:

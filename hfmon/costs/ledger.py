@@ -185,7 +185,8 @@ def polled_rows(rows: Sequence[LedgerRow], snapshot: Snapshot) -> Sequence[Ledge
     if account is None:
         return rows
     polled = {ns.namespace for ns in snapshot.namespaces}
-    if polled >= {account.name, *(o.name for o in account.orgs or ())} and account.orgs is not None:
+    every = account.namespaces
+    if every is not None and polled.issuperset(every):
         return rows  # every namespace: nothing to leave out (the usual case, without a copy)
     return [r for r in rows if (r.namespace or account.name) in polled]
 

@@ -14,14 +14,7 @@ from pathlib import Path
 
 from hfmon.alerts.deliver import run_hook
 from tests.alerts.test_delivery import one_event
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (FileNotFoundError, ProcessLookupError):
-        return False
-    return state not in ("Z", "X")
+from tests.test_child_processes import alive
 
 
 def ends(pid: int) -> bool:
