@@ -299,7 +299,7 @@ class NamespaceData:
     spaces: SourceResult[tuple[Space, ...]]
     jobs: SourceResult[tuple[Job, ...]]
     storage: SourceResult[tuple[RepoStorage, ...]]
-    # Enterprise orgs only (None: not asked): resource groups with their spend limits, and usage per group.
+    # Every org (None: a user, never asked): resource groups with their spend limits, and usage per group.
     resource_groups: SourceResult[tuple[ResourceGroup, ...]] | None = None
     resource_group_usage: SourceResult[tuple[ResourceGroupUsage, ...]] | None = None
     scheduled_jobs: SourceResult[tuple[ScheduledJob, ...]] | None = None

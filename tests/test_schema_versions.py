@@ -104,6 +104,11 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     limits_old = groups_old["items"]["properties"]["limits"]
     assert limits_new.pop("type") == [limits_old.pop("type"), "null"]  # a group's unread limits are null
     assert limits_new.pop("description").startswith("null: the group's limits could not be read")
+    # reworded: every org is asked for its groups (HF's spec: a Team plan or higher), not Enterprise orgs alone
+    said_new, said_old = groups_new.pop("description"), groups_old.pop("description")
+    assert said_old.startswith("Enterprise orgs: ") and "Enterprise" not in said_new
+    assert said_new.startswith("Every org is asked (resource groups need a Team plan or higher): ")
+    assert said_new.partition(": ")[2] == said_old.partition(": ")[2]  # the rest of it is as it was
     assert groups_new == groups_old
     for rows in ("endpoints", "spaces", "jobs"):  # added: the uptime as a lower bound where hfmon did not watch
         fields = new["properties"][rows]["items"]["properties"]
