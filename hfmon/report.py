@@ -150,6 +150,7 @@ class Flag:
     subject: str
     message: str
     severity: Severity = Severity.WARNING
+    sources: tuple[str, ...] = ()  # the sources it is computed from, by name (`billing:acme`, `zero_gpu`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,6 +367,13 @@ class Report:
     def source(self, name: str) -> SourceState | None:
         """The state of one source by name (`account`, `billing:acme`), if it was polled."""
         return next((s for s in self.sources if s.name == name), None)
+
+    @property
+    def current_flags(self) -> tuple[Flag, ...]:
+        """The flags computed from what this poll read: one computed from a source in `flags_unchecked` (one that
+        failed this poll: the flag comes from its last good value) is left out."""
+        unchecked = set(self.flags_unchecked)
+        return tuple(f for f in self.flags if unchecked.isdisjoint(f.sources))
 
     @property
     def all_checked(self) -> bool:

@@ -57,12 +57,12 @@ def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], changes_of: Chang
             out.append(Flag("no_sleep_time", space.id,
                             f"Space {space.id} runs on {space.hardware or space.requested_hardware} "
                             f"({_rate(cost)}) "
-                            "and never sleeps: set a sleep time"))
+                            "and never sleeps: set a sleep time", sources=(f"spaces:{space.namespace}",)))
         unchanged = _unchanged_for(changes_of, "space", space.id, now)
         if on_gpu and billed_now and unchanged is not None and unchanged >= idle:
             out.append(Flag("idle_gpu", space.id,
                             f"GPU Space {space.id} ({space.hardware}) has run unchanged for {_hours(unchanged)}",
-                            Severity.INFO if space.sleep_time_s else Severity.WARNING))
+                            Severity.INFO if space.sleep_time_s else Severity.WARNING, (f"spaces:{space.namespace}",)))
     return out
 
 
@@ -79,14 +79,15 @@ def endpoint_flags(rows: Sequence[EndpointRow], changes_of: ChangesOf, alerts: A
         if (e.min_replica or 0) > 0:
             replicas = counted(e.min_replica or 0, "replicas")
             out.append(Flag("cannot_scale_to_zero", key,
-                            f"Endpoint {key} keeps {replicas} running: min replica is above 0"))
+                            f"Endpoint {key} keeps {replicas} running: min replica is above 0",
+                            sources=(f"endpoints:{e.namespace}",)))
         unchanged = _unchanged_for(changes_of, "endpoint", key, now)
         gpu = (e.accelerator or "").lower() == "gpu" or (e.instance_type or "").startswith("nvidia")
         at_min = (e.min_replica or 0) >= 1 and e.ready_replicas is not None and e.ready_replicas <= (e.min_replica or 0)
         if gpu and at_min and e.state == "running" and unchanged is not None and unchanged >= idle:
             at = counted(e.min_replica or 0, "min replicas")
             out.append(Flag("idle_gpu", key, f"GPU Endpoint {key} has sat at its {at} with no change for "
-                                             f"{_hours(unchanged)}"))
+                                             f"{_hours(unchanged)}", sources=(f"endpoints:{e.namespace}",)))
     return out
 
 
@@ -112,7 +113,8 @@ def job_flags(rows: Sequence[JobRow], alerts: Alerts, now: datetime) -> list[Fla
         job = row.job
         if job.stage == "RUNNING" and job.started_at is not None and now - job.started_at > limit:
             out.append(Flag("long_running_job", job.id,
-                            f"Job {job.id} ({job.flavor}) has been running for {_hours(now - job.started_at)}"))
+                            f"Job {job.id} ({job.flavor}) has been running for {_hours(now - job.started_at)}",
+                            sources=(f"jobs:{job.namespace}",)))
     return out
 
 
@@ -123,14 +125,15 @@ def unknown_stage_flags(resources: Sequence[Space | Endpoint | Job]) -> list[Fla
         stage = unknown_stage(resource)
         if stage is not None:
             kind = {Space: "Space", Endpoint: "Endpoint", Job: "Job"}[type(resource)]
+            listing = (f"{kind.lower()}s:{resource.namespace}",)
             if isinstance(resource, Space) and stage == NO_RUNTIME:
                 out.append(Flag("unknown_stage", resource.id,
                                 f"Space {resource.id} was listed without its runtime: whether it runs, and what "
-                                "it costs now, is unknown"))
+                                "it costs now, is unknown", sources=listing))
                 continue
             out.append(Flag("unknown_stage", resource.id,
                             f"{kind} {resource.id} is in stage {stage!r}, which hfmon does not know: "
-                            "unknown stage: cost unknown"))
+                            "unknown stage: cost unknown", sources=listing))
     return out
 
 
@@ -138,23 +141,25 @@ def credit_flags(credits: Sequence[Credits], alerts: Alerts) -> list[Flag]:
     """credits_exhausted, credits_run_out, limit_near, limit_hit."""
     out = []
     for c in credits:
+        read = (f"billing:{c.namespace}",)  # usage-v2: what is used, included and the spending limit
         if c.included_usd > 0 and c.used_usd >= c.included_usd:
             out.append(Flag("credits_exhausted", c.namespace,
                             f"{c.namespace} has used its {money(c.included_usd)} included credits; "
-                            f"{money(c.overage_usd)} is billed pay-as-you-go"))
+                            f"{money(c.overage_usd)} is billed pay-as-you-go", sources=read))
         elif c.exhausts_at is not None:
             out.append(Flag("credits_run_out", c.namespace,
                             f"{c.namespace}'s included credits run out around {stamp(c.exhausts_at)} at this rate",
-                            Severity.INFO))
+                            Severity.INFO, read))
         if c.limit_usd:
             if c.used_usd >= c.limit_usd:
                 out.append(Flag("limit_hit", c.namespace,
                                 f"{c.namespace} has reached its {money(c.limit_usd)} spending limit",
-                                Severity.CRITICAL))
+                                Severity.CRITICAL, read))
             elif c.used_usd * 100 >= c.limit_usd * alerts.limit_near_pct:
                 pct = (c.used_usd * 100 / c.limit_usd).quantize(Decimal(1))
                 out.append(Flag("limit_near", c.namespace,
-                                f"{c.namespace} has used {pct}% of its {money(c.limit_usd)} spending limit"))
+                                f"{c.namespace} has used {pct}% of its {money(c.limit_usd)} spending limit",
+                                sources=read))
     return out
 
 
@@ -165,4 +170,5 @@ def zero_gpu_flags(quota: ZeroGpuQuota | None, overage: Price) -> list[Flag]:
     cost = overage.usd_per_hour * quota.overquota_used_s / 3600
     return [Flag("zero_gpu_overage", "zero_gpu",
                  f"ZeroGPU used {quota.overquota_used_s / 60:.1f} min beyond the daily quota: about {money(cost)} "
-                 f"at {money(overage.usd_per_hour / 6)} per 10 min ({overage.source.value} price)", Severity.INFO)]
+                 f"at {money(overage.usd_per_hour / 6)} per 10 min ({overage.source.value} price)", Severity.INFO,
+                 ("zero_gpu",))]

@@ -109,11 +109,12 @@ def group_flags(rows: Sequence[ResourceGroupSpend]) -> list[Flag]:
     out = []
     for row in rows:
         subject = f"{row.namespace}/{row.name}"
+        read = (f"resource_groups:{row.namespace}", f"resource_group_usage:{row.namespace}")  # limits, spend
         for limit in row.limits or ():  # unknown limits: the source is in flags_unchecked
             said = (f"Resource group {subject}: {money(limit.spent_usd)} of its {money(limit.limit_usd)} "
                     f"{limit.product} spend limit ({limit.used_pct}%) this month")
             if limit.state == "over":
-                out.append(Flag("resource_group_limit_hit", subject, said, Severity.CRITICAL))
+                out.append(Flag("resource_group_limit_hit", subject, said, Severity.CRITICAL, read))
             elif limit.state == "near":
-                out.append(Flag("resource_group_limit_near", subject, said))
+                out.append(Flag("resource_group_limit_near", subject, said, sources=read))
     return out

@@ -152,9 +152,10 @@ def _report(out: _Families, account: str, report: Report) -> None:
     _proxy(out, a, report)
     out.gauge("hfmon_unpriced_resources", "Resources billed now that no catalog layer prices.", a,
               len(report.unpriced))
-    for flag in report.flags:
-        out.gauge("hfmon_flag", "Something hfmon flags for attention (1 while raised; no flag is all clear only "
-                  "when hfmon_flags_unchecked_sources is 0).",
+    for flag in report.current_flags:  # one computed from a source that failed the latest poll is absent
+        out.gauge("hfmon_flag", "Something hfmon flags for attention (1 while raised; absent when a source it is "
+                  "computed from failed the latest poll; no flag is all clear only when "
+                  "hfmon_flags_unchecked_sources is 0).",
                   {**a, "kind": flag.kind, "subject": flag.subject, "severity": flag.severity.value}, 1)
     out.gauge("hfmon_flags_unchecked_sources", "Sources a flag is computed from that the latest poll did not read.",
               a, len(report.flags_unchecked))

@@ -114,14 +114,16 @@ def test_prometheus_scrapes_the_exporter_with_the_contrib_config(demo_exporter: 
 @NEEDS_PROMETHEUS
 def test_a_source_failing_on_the_second_poll_ends_its_series_in_prometheus(served: Served, tmp_path: Path) -> None:
     """Finding 19: ada's usage-v2 fails from the second poll on. Prometheus then has no current value of what was
-    read from it (the series ended, so an alert on it stops instead of seeing the first poll's figure as fresh)
-    and sees hfmon_source_up 0 for it; ada-labs' figures, read fine, stay."""
+    read from it, nor of the flag computed from it (the series ended, so an alert on it stops instead of seeing the
+    first poll's figure as fresh) and sees hfmon_source_up 0 for it; ada-labs' figures, read fine, stay."""
     with exporter("--no-history", "--interval", "10", env=served.env()) as running_exporter:
         running_exporter.after_polls(1)
         with prometheus_scraping(running_exporter.port, tmp_path) as (prom, port):
             remaining = 'hfmon_credits_remaining_usd{account="default",namespace="ada"}'
             [before] = wait_for(prom, port, remaining)
             assert float(before["value"][1]) >= 0
+            run_out = 'hfmon_flag{kind="credits_run_out",subject="ada"}'  # computed from ada's usage-v2
+            assert [f["value"][1] for f in wait_for(prom, port, run_out)] == ["1"]
             served.hub.route_faults.append(RouteFault("/api/settings/billing/usage-v2", status=503))
             [down] = wait_for(prom, port, 'hfmon_source_up{source="billing:ada",namespace="ada"} == 0', 60)
             assert down["metric"]["account"] == "default"
@@ -130,6 +132,8 @@ def test_a_source_failing_on_the_second_poll_ends_its_series_in_prometheus(serve
             assert query(port, 'hfmon_credits_used_usd{namespace="ada"}') == []
             assert query(port, 'hfmon_inference_provider_spend_usd{namespace="ada"}') == []
             assert query(port, 'absent(hfmon_credits_remaining_usd{namespace="ada"})')[0]["value"][1] == "1"
+            assert query(port, run_out) == []  # its flag too: never raised from the last good value
+            assert query(port, 'hfmon_flag{kind="credits_run_out",subject="ada-labs"}')  # read this poll: raised
             [labs] = query(port, 'hfmon_credits_included_usd{namespace="ada-labs"}')
             assert float(labs["value"][1]) == 10.0  # the Enterprise org's included credits, read this poll
             # ada-labs' provider series still add up to its inference spend, per namespace

@@ -154,3 +154,28 @@ async def test_a_failed_statement_takes_out_what_is_billed_but_not_what_runs(exp
     billed = {dict(k)["source"] for k in metrics["hfmon_resource_spend_usd"]
               if dict(k)["namespace"] == "ada" and dict(k)["kind"] == "endpoint"}
     assert billed == {"recomputed"}
+
+
+async def test_a_flag_computed_from_a_failed_source_is_absent_until_it_answers(exporter: Exporter) -> None:
+    """ada's usage-v2 fails: its credits flag (computed from usage-v2) is absent, never raised from the last good
+    value; the flags of what was read this poll (ada's Spaces, ada-labs' credits) stay."""
+    await exporter.watch.poll_once()
+    run_out = lab(kind="credits_run_out", subject="ada", severity="info")
+    first = scrape(exporter.port)
+    assert first["hfmon_flag"][run_out] == 1.0
+    exporter.hub.route_faults.append(RouteFault(USAGE_V2, status=503))
+    exporter.clock.advance(300)
+    await exporter.watch.poll_once()
+    second = scrape(exporter.port)
+
+    assert second["hfmon_source_up"][lab(source="billing:ada", namespace="ada")] == 0.0
+    assert run_out not in second["hfmon_flag"]
+    assert set(first["hfmon_flag"]) - {run_out} <= set(second["hfmon_flag"])  # the rest were read this poll
+    assert lab(kind="credits_run_out", subject="ada-labs", severity="info") in second["hfmon_flag"]
+    assert lab(kind="no_sleep_time", subject="ada/forgotten-finetune", severity="warning") in second["hfmon_flag"]
+    assert second["hfmon_flags_unchecked_sources"][lab()] == first["hfmon_flags_unchecked_sources"][lab()] + 1
+
+    exporter.hub.route_faults.clear()  # it answers again: the flag comes back, computed from what was read now
+    exporter.clock.advance(300)
+    await exporter.watch.poll_once()
+    assert scrape(exporter.port)["hfmon_flag"][run_out] == 1.0
