@@ -326,7 +326,8 @@ def _figures(f: UsageFigures, key: str) -> dict[str, Any]:
             "p50_latency_s": _seconds(f.p50_latency_s), "p95_latency_s": _seconds(f.p95_latency_s),
             "prompt_tokens": f.prompt_tokens, "completion_tokens": f.completion_tokens,
             "estimated_usd": total(f.estimated_usd), "settled_usd": total(f.settled_usd),
-            "requests_trend_pct": number(f.requests_trend_pct), "estimated_trend_pct": number(f.estimated_trend_pct)}
+            "requests_trend_pct": number(f.requests_trend_pct), "estimated_trend_pct": number(f.estimated_trend_pct),
+            "requests_owner_unknown": f.requests_owner_unknown}
 
 
 def _seconds(value: float | None) -> float | None:

@@ -92,6 +92,7 @@ class UsageFigures:
     requests_trend_pct: Decimal | None = None  # against the previous window of the same length
     estimated_trend_pct: Decimal | None = None
     tokens_unknown: int = 0  # requests HF may bill whose tokens are unknown (in neither token count)
+    requests_owner_unknown: int = 0  # requests billed to a namespace not known to be in the scope: in no count above
 
 
 @dataclass(frozen=True, slots=True)

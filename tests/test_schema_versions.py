@@ -150,6 +150,13 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     jobs_new = new["properties"]["jobs"]["items"]["properties"]
     for key in ("exposed_ports", "expose_usd_per_hour"):  # optional: a Job's exposed ports, what they add to its $/h
         assert "Optional: added in v7" in jobs_new.pop(key)["description"]
+    # optional: the proxy's requests whose namespace is unknown, in no count of the figures (every copy of them)
+    windows = inference_new["proxy"]["properties"]["windows"]["items"]["properties"]
+    for figures in (new["$defs"]["usage_figures"], inference_new["by_model"]["items"], windows["by_model"]["items"],
+                    windows["by_provider"]["items"]):
+        unknown = figures["properties"].pop("requests_owner_unknown")
+        assert unknown["type"] == "integer" and "Optional: added in v7" in unknown["description"]
+        assert "requests_owner_unknown" not in figures.get("required", ())
     for doc in (new, old):
         for key in ("$id", "title", "description"):
             doc.pop(key)

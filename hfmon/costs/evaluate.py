@@ -18,7 +18,8 @@ from hfmon.costs.credits import Period, calendar_month, credits_burn, credits_fo
 from hfmon.costs.crosscheck import inference_rows, line_rows, storage_rows, total_rows
 from hfmon.costs.groups import group_flags, group_rows
 from hfmon.costs.index import HistoryIndex
-from hfmon.costs.ledger import polled_rows, proxy_checks, proxy_usage
+from hfmon.costs.ledger import proxy_checks, proxy_usage
+from hfmon.costs.ledger_scope import polled_rows
 from hfmon.costs.observed import history_rows
 from hfmon.costs.provider_time import provider_spend
 from hfmon.costs.resources import (
@@ -148,9 +149,10 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
     acc.coverage = Coverage(history, None if index.since is None else max(index.since, loaded_from))
     for ns in ordered:
         _namespace(ns, index, config, catalog, now, acc)
+    scoped, unsure = polled_rows(history.ledger or (), snapshot)
     proxy = None if history.ledger is None else proxy_usage(
-        polled_rows(history.ledger, snapshot), {s.session_id: s for s in history.settled},
-        snapshot.router_prices.value, now, user_period(snapshot, now).start)
+        scoped, {s.session_id: s for s in history.settled}, snapshot.router_prices.value, now,
+        user_period(snapshot, now).start, unsure)
     if proxy is not None:
         acc.crosscheck += proxy_checks(proxy, config.tolerance)
     over_time = () if history.ledger is None else provider_spend(

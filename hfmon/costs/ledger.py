@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from hfmon.config import Tolerance
 from hfmon.costs.crosscheck import compare
+from hfmon.costs.ledger_scope import Unsure
 from hfmon.ledger import (
     CheaperElsewhere,
     LedgerRow,
@@ -27,7 +28,7 @@ from hfmon.ledger import (
     UsageSeries,
     UsageWindow,
 )
-from hfmon.models import RouterPrice, Snapshot
+from hfmon.models import RouterPrice
 from hfmon.provider_spend import step_starts
 from hfmon.report import CheckStatus, CrossCheck, Total
 from hfmon.stats import percentile
@@ -36,6 +37,7 @@ ZERO = Decimal(0)
 MILLION = Decimal(1_000_000)
 WINDOWS = (("1h", timedelta(hours=1)), ("24h", timedelta(hours=24)), ("7d", timedelta(days=7)),
            ("30d", timedelta(days=30)))
+NOT_UNSURE: Unsure = {}
 STEPS = {"1h": timedelta(minutes=5), "24h": timedelta(hours=1), "7d": timedelta(hours=6), "30d": timedelta(days=1),
          "period": timedelta(days=1)}  # of each window's series
 
@@ -46,16 +48,20 @@ CUT_SHORT = {Outcome.CLIENT_DISCONNECTED: "requests broken off by the caller",
 """Why a request's tokens are unknown when its answer did not end whole (the router may bill it)."""
 
 
-def estimated(rows: Iterable[LedgerRow]) -> Total[Decimal]:
+def estimated(rows: Iterable[LedgerRow], unsure: Unsure = NOT_UNSURE) -> Total[Decimal]:
     """The estimated cost of requests answered in full: partial when some were unpriced or had no usage, or
     when an answer the router began (2xx/3xx) did not end whole, or a caller broke a request off: HF may bill
-    those, and their tokens are unknown. Only a request without a 2xx/3xx answer counts as $0."""
-    return Total.of((part for r in rows if (part := cost_part(r)) is not None), ZERO)
+    those, and their tokens are unknown; partial too with a billed request whose namespace is unknown (`unsure`:
+    it may not be in the scope). Only a request without a 2xx/3xx answer counts as $0."""
+    return Total.of((part for r in rows if (part := cost_part(r, unsure)) is not None), ZERO)
 
 
-def cost_part(row: LedgerRow) -> tuple[str, Decimal | None] | None:
+def cost_part(row: LedgerRow, unsure: Unsure = NOT_UNSURE) -> tuple[str, Decimal | None] | None:
     """One request's part of an estimated total: ("", its cost), (why unknown, None), or None when HF does not
     bill it (no 2xx/3xx answer)."""
+    if unsure and row.namespace in unsure:
+        billed = cost_part(row)
+        return None if billed is None else (f"unknown:{unsure[row.namespace]}", None)
     if row.outcome is Outcome.OK:
         if row.prompt_tokens is None:
             return "unknown:requests without usage", None
@@ -96,24 +102,30 @@ def settled(rows: Sequence[LedgerRow], sessions: Mapping[str, SessionSettled],
 
 
 def figures(name: str, rows: Sequence[LedgerRow], sessions: Mapping[str, SessionSettled],
-            session_sizes: Mapping[str, int], previous: Sequence[LedgerRow] | None = None) -> UsageFigures:
-    """The figures of one group of rows (and its trend against `previous`, the window before)."""
-    errors = sum(1 for r in rows if r.is_error)
-    latencies = [r.latency_s for r in rows if r.outcome is Outcome.OK and r.latency_s is not None]
-    known = [r for r in rows if r.outcome is Outcome.OK and r.prompt_tokens is not None]
-    cost = estimated(rows)
+            session_sizes: Mapping[str, int], previous: Sequence[LedgerRow] | None = None,
+            unsure: Unsure = NOT_UNSURE) -> UsageFigures:
+    """The figures of one group of rows (and its trend against `previous`, the window before). A request whose
+    namespace is unknown (`unsure`) is in none of its counts: it is counted apart, and its cost makes the
+    estimate partial."""
+    mine = [r for r in rows if r.namespace not in unsure] if unsure else rows
+    errors = sum(1 for r in mine if r.is_error)
+    latencies = [r.latency_s for r in mine if r.outcome is Outcome.OK and r.latency_s is not None]
+    known = [r for r in mine if r.outcome is Outcome.OK and r.prompt_tokens is not None]
+    cost = estimated(rows, unsure)
     out = UsageFigures(
-        name=name, requests=len(rows), errors=errors,
-        error_pct=Decimal(errors * 100) / len(rows) if rows else None,
+        name=name, requests=len(mine), errors=errors,
+        error_pct=Decimal(errors * 100) / len(mine) if mine else None,
         p50_latency_s=percentile(latencies, 50), p95_latency_s=percentile(latencies, 95),
         prompt_tokens=sum(r.prompt_tokens or 0 for r in known),
         completion_tokens=sum(r.completion_tokens or 0 for r in known),
-        estimated_usd=cost, settled_usd=settled(rows, sessions, session_sizes), tokens_unknown=tokens_unknown(rows))
+        estimated_usd=cost, settled_usd=settled(mine, sessions, session_sizes), tokens_unknown=tokens_unknown(mine),
+        requests_owner_unknown=len(rows) - len(mine))
     if previous is None:
         return out
-    before = estimated(previous)
-    return replace(out, requests_trend_pct=trend_pct(Decimal(len(rows)), Decimal(len(previous))),
-                   estimated_trend_pct=trend_pct(cost.value, before.value))
+    before = estimated(previous, unsure)
+    counts_known = not out.requests_owner_unknown and not any(r.namespace in unsure for r in previous)
+    return replace(out, requests_trend_pct=trend_pct(Decimal(len(mine)), Decimal(len(previous)))
+                   if counts_known else None, estimated_trend_pct=trend_pct(cost.value, before.value))
 
 
 def trend_pct(now: Decimal | None, before: Decimal | None) -> Decimal | None:
@@ -130,7 +142,7 @@ def session_sizes(rows: Iterable[LedgerRow]) -> Counter[str]:
 
 def breakdown(rows: Sequence[LedgerRow], key: Callable[[LedgerRow], str], sessions: Mapping[str, SessionSettled],
               start: datetime | None = None, end: datetime | None = None,
-              previous_start: datetime | None = None) -> tuple[UsageFigures, ...]:
+              previous_start: datetime | None = None, unsure: Unsure = NOT_UNSURE) -> tuple[UsageFigures, ...]:
     """Figures per group (`key`: the model, the provider) of the rows in [start, end], the costliest first;
     with `previous_start`, each against the group's rows in [previous_start, start)."""
     sizes = session_sizes(rows)
@@ -144,23 +156,24 @@ def breakdown(rows: Sequence[LedgerRow], key: Callable[[LedgerRow], str], sessio
 
     current = within(start, end, closed=True)
     before = within(previous_start, start, closed=False) if previous_start is not None else None
-    out = [figures(name, group, sessions, sizes, None if before is None else before.get(name, []))
+    out = [figures(name, group, sessions, sizes, None if before is None else before.get(name, []), unsure)
            for name, group in current.items()]
     return tuple(sorted(out, key=lambda f: (-(f.estimated_usd.known or ZERO), -f.requests, f.name)))
 
 
 def over_time(rows: Sequence[LedgerRow], key: Callable[[LedgerRow], str], names: Sequence[str], start: datetime,
-              end: datetime, step: timedelta) -> tuple[UsageSeries, ...]:
+              end: datetime, step: timedelta, unsure: Unsure = NOT_UNSURE) -> tuple[UsageSeries, ...]:
     """Per group in `names` (in that order): its requests and estimated cost in each `step` from `start`, over the
-    rows in [start, end] (the last step ends at `end`, so it may be shorter). The steps add up to the window."""
+    rows in [start, end] (the last step ends at `end`, so it may be shorter). The steps add up to the window. A
+    request whose namespace is unknown (`unsure`) is in no step's requests and makes its step's cost partial."""
     count = len(step_starts(start, end, step))
     cells: dict[str, list[list[LedgerRow]]] = {name: [[] for _ in range(count)] for name in names}
     for r in rows:
         group = cells.get(key(r))
         if group is not None and start <= r.at <= end:
             group[min(count - 1, (r.at - start) // step)].append(r)
-    return tuple(UsageSeries(name, tuple(len(c) for c in cells[name]), tuple(estimated(c) for c in cells[name]))
-                 for name in names)
+    return tuple(UsageSeries(name, tuple(sum(1 for r in c if r.namespace not in unsure) for c in cells[name]),
+                             tuple(estimated(c, unsure) for c in cells[name])) for name in names)
 
 
 def by_model(row: LedgerRow) -> str:
@@ -178,38 +191,30 @@ def ledger_since(period_start: datetime, now: datetime) -> datetime:
     return min(now - 2 * WINDOWS[-1][1], period_start - (now - period_start))
 
 
-def polled_rows(rows: Sequence[LedgerRow], snapshot: Snapshot) -> Sequence[LedgerRow]:
-    """The proxy's requests billed to a namespace this poll covers (`--namespace` polls a few): one billed to no org
-    (X-HF-Bill-To unset) is the user's. All of them while the account is unknown (whose is unknown then)."""
-    account = snapshot.account.value
-    if account is None:
-        return rows
-    polled = {ns.namespace for ns in snapshot.namespaces}
-    every = account.namespaces
-    if every is not None and polled.issuperset(every):
-        return rows  # every namespace: nothing to leave out (the usual case, without a copy)
-    return [r for r in rows if (r.namespace or account.name) in polled]
-
-
 def proxy_usage(rows: Sequence[LedgerRow], sessions: Mapping[str, SessionSettled],
-                prices: Sequence[RouterPrice] | None, now: datetime, period_start: datetime) -> ProxyUsage:
+                prices: Sequence[RouterPrice] | None, now: datetime, period_start: datetime,
+                unsure: Unsure = NOT_UNSURE) -> ProxyUsage:
     """The ledger's windows (1h, 24h, 7d, 30d, the billing period), each per model and per provider with its
-    trend against the window before, and what each model's tokens this period would cost elsewhere."""
+    trend against the window before, and what each model's tokens this period would cost elsewhere; `unsure`:
+    the requests whose namespace is unknown (`ledger_scope.polled_rows`)."""
     windows = []
     for name, length in (*WINDOWS, ("period", now - period_start)):
         start, step = now - length, STEPS[name]
-        models = breakdown(rows, by_model, sessions, start, now, start - length)
-        providers = breakdown(rows, by_provider, sessions, start, now, start - length)
+        models = breakdown(rows, by_model, sessions, start, now, start - length, unsure)
+        providers = breakdown(rows, by_provider, sessions, start, now, start - length, unsure)
         windows.append(UsageWindow(name, start, now, models, providers, step,
-                                   over_time(rows, by_model, [m.name for m in models], start, now, step),
-                                   over_time(rows, by_provider, [p.name for p in providers], start, now, step)))
+                                   over_time(rows, by_model, [m.name for m in models], start, now, step, unsure),
+                                   over_time(rows, by_provider, [p.name for p in providers], start, now, step,
+                                             unsure)))
     period = [r for r in rows if period_start <= r.at <= now]
-    return ProxyUsage(tuple(windows), cheaper_elsewhere(period, prices))
+    return ProxyUsage(tuple(windows), cheaper_elsewhere(period, prices, unsure))
 
 
-def cheaper_elsewhere(rows: Sequence[LedgerRow], prices: Sequence[RouterPrice] | None) -> tuple[CheaperElsewhere, ...]:
+def cheaper_elsewhere(rows: Sequence[LedgerRow], prices: Sequence[RouterPrice] | None,
+                      unsure: Unsure = NOT_UNSURE) -> tuple[CheaperElsewhere, ...]:
     """Per model: the same tokens at each live, priced provider serving it, the cheapest first; and how many
-    `:cheapest` requests went to another provider than the cheapest (the router's rule: lowest output price)."""
+    `:cheapest` requests went to another provider than the cheapest (the router's rule: lowest output price).
+    Of the requests whose namespace is unknown (`unsure`) only the cost counts: it makes the estimate partial."""
     offers: dict[str, list[RouterPrice]] = {}
     for p in prices or ():
         if p.status == "live" and p.input_usd_per_million is not None and p.output_usd_per_million is not None:
@@ -219,14 +224,15 @@ def cheaper_elsewhere(rows: Sequence[LedgerRow], prices: Sequence[RouterPrice] |
         models.setdefault(r.model, []).append(r)
     out = []
     for model, group in models.items():
-        known = [r for r in group if r.outcome is Outcome.OK and r.prompt_tokens is not None]
+        mine = [r for r in group if r.namespace not in unsure]
+        known = [r for r in mine if r.outcome is Outcome.OK and r.prompt_tokens is not None]
         prompt = sum(r.prompt_tokens or 0 for r in known)
         completion = sum(r.completion_tokens or 0 for r in known)
         served = offers.get(model, [])
         options = sorted(((p.provider, (prompt * (p.input_usd_per_million or ZERO)
                                         + completion * (p.output_usd_per_million or ZERO)) / MILLION)
                           for p in served), key=lambda o: (o[1], o[0]))
-        asked = [r for r in group if r.policy == "cheapest" and r.outcome is Outcome.OK]
+        asked = [r for r in mine if r.policy == "cheapest" and r.outcome is Outcome.OK]
         misses: int | None = None
         excess: Decimal | None = None
         if served:
@@ -238,7 +244,7 @@ def cheaper_elsewhere(rows: Sequence[LedgerRow], prices: Sequence[RouterPrice] |
                 excess = paid - sum(((r.prompt_tokens or 0) * (best.input_usd_per_million or ZERO)
                                      + (r.completion_tokens or 0) * (best.output_usd_per_million or ZERO))
                                     / MILLION for r in missed)
-        out.append(CheaperElsewhere(model, prompt, completion, estimated(group),
+        out.append(CheaperElsewhere(model, prompt, completion, estimated(group, unsure),
                                     tuple(options) if prices is not None else None, len(asked),
                                     misses if prices is not None else None, excess if prices is not None else None))
     return tuple(sorted(out, key=lambda c: (-(c.estimated_usd.known or ZERO), c.model)))

@@ -87,7 +87,7 @@ class _Families:
     def gauge(self, name: str, doc: str, labels: dict[str, str], value: Decimal | int | float | None) -> None:
         self._add(name, doc, labels, value, GaugeMetricFamily)
 
-    def counter(self, name: str, doc: str, labels: dict[str, str], value: int) -> None:
+    def counter(self, name: str, doc: str, labels: dict[str, str], value: int | None) -> None:
         self._add(name, doc, labels, value, CounterMetricFamily)
 
     def _add(self, name: str, doc: str, labels: dict[str, str], value: Decimal | int | float | None,
@@ -183,10 +183,12 @@ def _proxy(out: _Families, a: dict[str, str], report: Report) -> None:
     for by, rows in (("model", period.by_model), ("provider", period.by_provider)):
         for f in rows:
             labels = {**a, by: f.name}
+            # a request whose namespace is unknown may be in the scope: the counts are unknown, not a lower bound
+            requests, errors = (None, None) if f.requests_owner_unknown else (f.requests, f.errors)
             out.counter(f"hfmon_inference_{by}_requests", f"Requests through hfmon proxy this billing period, by "
-                        f"{by}.", labels, f.requests)
+                        f"{by} (absent while a request's namespace is unknown).", labels, requests)
             out.counter(f"hfmon_inference_{by}_errors", f"Requests through hfmon proxy this billing period that "
-                        f"failed upstream, by {by}.", labels, f.errors)
+                        f"failed upstream, by {by} (absent while a request's namespace is unknown).", labels, errors)
             out.gauge(f"hfmon_inference_{by}_estimated_usd", f"Tokens x router price of the requests through hfmon "
                       f"proxy this billing period, by {by} (absent when a request is unpriced).", labels,
                       f.estimated_usd.value)

@@ -90,6 +90,8 @@ def _serve(ctx: Ctx, kind: str) -> Resp:
         raise HTTPError(400, f"The requested model '{model.id}' does not support this task ({model.task}).",
                         "model_not_supported")
     ns = ctx.req.headers.get("x-hf-bill-to") or scn.user.name
+    # an org may be named by one of its resource groups' ids (hf-api.md 3.7): the org pays
+    ns = next((g.org for g in scn.resource_groups if g.id == ns), ns)
     if ns != scn.user.name and scn.org(ns) is None:
         raise HTTPError(403, f"You are not a member of '{ns}' and cannot bill requests to it")
     cap = scn.cap_nano_usd(ns)

@@ -26,7 +26,7 @@ def proxy_model_rows(models: Iterable[UsageFigures], tones: Tones) -> list[Row]:
         settled = _settled(m)
         error_style = tones.get("bad", "") if m.errors else ""
         out.append((m.name, (
-            cell(m.name), num_cell(f"{m.requests:,}", m.requests),
+            cell(m.name), _requests_cell(m, tones),
             cell(fmt.percent(m.error_pct), m.error_pct, right=True, style=error_style),
             num_cell(fmt.latency(m.p50_latency_s), m.p50_latency_s),
             cell(money_or_unpriced(m.estimated_usd), m.estimated_usd.known, right=True,
@@ -38,6 +38,14 @@ def proxy_model_rows(models: Iterable[UsageFigures], tones: Tones) -> list[Row]:
             num_cell(_signed(fmt.percent(m.estimated_trend_pct)), m.estimated_trend_pct),
         )))
     return out
+
+
+def _requests_cell(m: UsageFigures, tones: Tones) -> Cell:
+    """Requests: `1,204`, or `1,204–1,210` while some requests' namespace is unknown (they may be in the scope)."""
+    if not m.requests_owner_unknown:
+        return num_cell(f"{m.requests:,}", m.requests)
+    return cell(f"{m.requests:,}–{m.requests + m.requests_owner_unknown:,}", m.requests, right=True,
+                style=tones.get("warn", ""))
 
 
 def _tokens_cell(m: UsageFigures) -> Cell:

@@ -1,36 +1,93 @@
 """`--namespace alice` reports the proxy's requests billed to alice only: one billed to the org acme
-(X-HF-Bill-To) is not in alice's per-model figures (audit 3, finding 14: they were, in a document scoped to alice)."""
+(X-HF-Bill-To) is not in alice's per-model figures (audit 3, finding 14: they were, in a document scoped to alice).
+
+X-HF-Bill-To may name a resource group of an org by its id: such a request is acme's when acme's groups hold it
+(reviewer 5: it was dropped from `--namespace acme`). A request whose namespace cannot be told (acme's groups not
+read, whoami failed) is neither counted nor dropped: the figures it may belong to count it apart and their
+estimate is partial, saying why (reviewer 5: with whoami failing, requests billed to orgs not polled were counted).
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from hfmon.config import Config
 from hfmon.costs import evaluate
 from hfmon.history import History
-from hfmon.ledger import LedgerRow, Outcome
-from tests.costs.builders import D, account, at, namespace, snapshot
+from hfmon.ledger import LedgerRow, Outcome, UsageFigures
+from hfmon.models import NamespaceData, ResourceGroup, Snapshot
+from tests.costs.builders import D, account, at, missing, namespace, ok, snapshot
 
 NOW = at(20, 12)
+GROUP = "a" * 24  # the id of acme's resource group `research`
 ROW = LedgerRow(at=NOW - timedelta(minutes=10), namespace=None, route="chat", model="m/one", policy="groq",
                 provider="groq", streamed=False, status=200, outcome=Outcome.OK, ttfb_s=0.1, latency_s=1.0,
                 prompt_tokens=100, completion_tokens=200, request_id="r1", session_id=None,
                 estimated_usd=D("0.0002"))
 ROWS = (ROW, replace(ROW, request_id="r2", namespace="acme", model="m/two", estimated_usd=D("0.0005")),
-        replace(ROW, request_id="r3", namespace="alice", estimated_usd=D("0.0001")))
+        replace(ROW, request_id="r3", namespace="alice", estimated_usd=D("0.0001")),
+        replace(ROW, request_id="r4", namespace=GROUP, model="m/three", estimated_usd=D("0.0007")))
+ACME_GROUPS = ok("resource_groups:acme", (ResourceGroup("acme", GROUP, "research", ()),))
 
 
-def by_model(*polled: str) -> dict[str, int]:
-    snap = snapshot(*(namespace(ns, kind="user" if ns == "alice" else "org") for ns in polled),
-                    acct=account("alice", orgs=("acme",)), taken_at=NOW)
+def polled(*names: str, groups: Any = ACME_GROUPS) -> list[NamespaceData]:
+    return [namespace(ns, kind="user") if ns == "alice" else
+            replace(namespace(ns, kind="org"), resource_groups=groups,
+                    resource_group_usage=missing(f"resource_group_usage:{ns}")) for ns in names]
+
+
+def hour(snap: Snapshot) -> dict[str, UsageFigures]:
     report = evaluate(snap, History(ledger=ROWS), Config(), NOW)
     assert report.proxy is not None
-    [hour] = [w for w in report.proxy.windows if w.name == "1h"]
-    return {m.name: m.requests for m in hour.by_model}
+    [window] = [w for w in report.proxy.windows if w.name == "1h"]
+    return {m.name: m for m in window.by_model}
+
+
+def by_model(*names: str, groups: Any = ACME_GROUPS) -> dict[str, int]:
+    snap = snapshot(*polled(*names, groups=groups), acct=account("alice", orgs=("acme",)), taken_at=NOW)
+    return {name: m.requests for name, m in hour(snap).items()}
 
 
 def test_a_namespace_run_counts_only_the_requests_billed_to_it() -> None:
     assert by_model("alice") == {"m/one": 2}  # r1 (billed to no org: the user's) and r3
-    assert by_model("acme") == {"m/two": 1}
-    assert by_model("alice", "acme") == {"m/one": 2, "m/two": 1}  # every namespace: every request
+    assert by_model("acme") == {"m/two": 1, "m/three": 1}  # r4: billed to acme's resource group
+    assert by_model("alice", "acme") == {"m/one": 2, "m/two": 1, "m/three": 1}  # every namespace: every request
+
+
+def test_a_group_id_whose_org_groups_were_not_read_makes_the_figures_partial() -> None:
+    snap = snapshot(*polled("acme", groups=missing("resource_groups:acme")),
+                    acct=account("alice", orgs=("acme",)), taken_at=NOW)
+    models = hour(snap)
+    assert models["m/two"].requests == 1 and models["m/two"].estimated_usd.value == D("0.0005")
+    three = models["m/three"]  # r4 may be acme's or not: neither counted nor dropped
+    assert (three.requests, three.requests_owner_unknown, three.errors) == (0, 1, 0)
+    assert three.estimated_usd.value is None and three.estimated_usd.known is None
+    assert three.estimated_usd.missing == (f"unknown:requests billed to {GROUP}, which may be a resource group "
+                                           "of acme (not read) or another namespace",)
+    assert three.prompt_tokens == 0 and three.error_pct is None
+
+
+def test_with_whoami_failed_only_the_unbilled_requests_are_of_unknown_namespace() -> None:
+    snap = replace(snapshot(*polled("acme"), taken_at=NOW), account=missing("account"))
+    models = hour(snap)
+    # r3 billed to alice, a namespace not polled and not a group of acme: out (it was counted before)
+    one = models["m/one"]  # r1 billed to the token's user, whose name whoami did not give
+    assert (one.requests, one.requests_owner_unknown) == (0, 1)
+    assert one.estimated_usd.missing == ("unknown:requests billed to the token's own account (no X-HF-Bill-To), "
+                                         "unknown while whoami fails",)
+    assert (models["m/two"].requests, models["m/three"].requests) == (1, 1)
+    assert models["m/three"].estimated_usd.value == D("0.0007")
+
+
+def test_with_whoami_failed_and_groups_unread_a_name_not_polled_is_unknown() -> None:
+    snap = replace(snapshot(*polled("acme", groups=missing("resource_groups:acme")), taken_at=NOW),
+                   account=missing("account"))
+    models = hour(snap)
+    assert {name: (m.requests, m.requests_owner_unknown) for name, m in models.items()} == {
+        "m/one": (0, 2), "m/two": (1, 0), "m/three": (0, 1)}  # alice may be a group id of acme, for all hfmon knows
+    assert models["m/one"].estimated_usd.missing == (
+        "unknown:requests billed to the token's own account (no X-HF-Bill-To), unknown while whoami fails",
+        "unknown:requests billed to alice, which may be a resource group of acme (not read) or another namespace; "
+        "whoami failed")

@@ -10,6 +10,7 @@ from decimal import Decimal as D
 from hfmon.ledger import UsageFigures, UsageSeries, UsageWindow
 from hfmon.provider_spend import ProviderSpendWindow, SpendSeries
 from hfmon.report import Total
+from hfmon.tui.ledger_rows import proxy_model_rows
 from hfmon.tui.over_time import TOP_LINES, model_lines, provider_lines, spend_legend, spend_plot
 from hfmon.tui.widgets.series_chart import nice_ticks, segments, tick_label
 
@@ -113,3 +114,11 @@ def test_the_tokens_cell_shows_unknown_counts_as_unknown_never_zero() -> None:
     assert tokens(0, 0, 1) == num_cell("—/—", None)  # a stream the router broke off: unknown tokens, not 0/0
     assert tokens(1000, 2000, 1) == num_cell("1,000+/2,000+", 3000)  # sorted by what is known
     assert tokens(1000, 2000, 0) == num_cell("1,000/2,000", 3000)
+
+
+def test_a_models_requests_read_as_a_range_while_some_namespace_is_unknown() -> None:
+    known = figures("m/a", Total(D("0.0004")), 3)
+    unsure = replace(figures("m/b", Total(None, ("unknown:requests billed to g",)), 2), requests_owner_unknown=1)
+    [(_, a_cells), (_, b_cells)] = proxy_model_rows([known, unsure], {"warn": "yellow"})
+    assert a_cells[1].plain == "3"
+    assert (b_cells[1].plain, b_cells[1].style) == ("2–3", "yellow")  # 2 its, 1 that may be: never just "2"
