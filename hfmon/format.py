@@ -159,11 +159,11 @@ def hours(value: Decimal | None, *, missing: str = MISSING, unit: str = " h") ->
     return f"{value.quantize(Decimal('0.1'), rounding=ROUND_HALF_UP):,}{unit}"
 
 
-def percent(value: Decimal | float | None, *, missing: str = MISSING) -> str:
-    """A percentage without decimals: `42%`."""
+def percent(value: Decimal | float | None, *, missing: str = MISSING, places: int = 0) -> str:
+    """A percentage without decimals (`42%`), or with `places` of them (`99.9%`)."""
     if value is None:
         return missing
-    return f"{Decimal(value).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
+    return _percent_places(Decimal(value), places)
 
 
 def percent_at_least(exact: Decimal | None, at_least: Decimal | None, *, missing: str = MISSING) -> str:

@@ -182,7 +182,7 @@ def _groups(report: Report, paint: _Paint) -> list[str]:
         limits = []
         for lim in sorted(g.limits or (), key=lambda lim: -(lim.used_pct if lim.used_pct is not None else -1)):
             word, colour = _LIMIT_STYLE.get(lim.state, ("", ""))
-            text = f"{lim.product} {percent(lim.used_pct)} of {money(lim.limit_usd)}"
+            text = f"{lim.product} {percent(lim.used_pct, places=1)} of {money(lim.limit_usd)}"
             limits.append(paint(f"{text} {word}", colour) if word else text)
         name = f"{g.namespace}/{g.name}" if g.id is not None else f"{g.namespace} {g.name}"
         lines += _packed(f"{title}{name} {money(g.total_usd, missing=MISSING)} this month",

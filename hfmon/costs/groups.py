@@ -15,7 +15,7 @@ neither source has no rows and is named as missing, never shown as an org withou
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 from hfmon.config import Alerts
 from hfmon.format import money
@@ -34,21 +34,25 @@ def _latest(rows: Iterable[ResourceGroupUsage]) -> list[ResourceGroupUsage]:
     return [r for r in rows if r.period == last]
 
 
-def _pct(spent: Decimal | None, limit: Decimal) -> Decimal | None:
-    if spent is None:
+def _state(spent: Decimal | None, limit: Decimal, alerts: Alerts) -> str:
+    """How close a spend is to its limit, on the exact amounts: the one rule the flags, the text and the dashboard
+    follow. HF refuses usage once the limit is reached, so a cent under it is near, not over."""
+    if spent is None or (limit <= 0 and spent <= 0):
+        return "unknown"
+    if spent >= limit:
+        return "over"
+    return "near" if spent * 100 >= alerts.limit_near_pct * limit else "ok"
+
+
+def _pct(spent: Decimal | None, limit: Decimal, state: str, alerts: Alerts) -> Decimal | None:
+    """The share of the limit used, to 0.1 %, for display: rounded down (never 100.0 % under the limit), and never
+    below the near threshold when the state is near (89.96 % of a 90 % threshold is ok and reads 89.9 %)."""
+    if state == "unknown" or spent is None:
         return None
     if limit <= 0:
-        return None if spent <= 0 else Decimal(100)
-    return (spent * 100 / limit).quantize(Decimal("0.1"))
-
-
-def _state(pct: Decimal | None, alerts: Alerts) -> str:
-    """How close a spend is to its limit: the one rule the flags, the text and the dashboard follow."""
-    if pct is None:
-        return "unknown"
-    if pct >= 100:
-        return "over"
-    return "near" if pct >= alerts.limit_near_pct else "ok"
+        return Decimal(100)
+    shown = (spent * 100 / limit).quantize(Decimal("0.1"), rounding=ROUND_FLOOR)
+    return max(shown, alerts.limit_near_pct) if state == "near" else shown
 
 
 def _row(namespace: str, group: ResourceGroup | None, used: ResourceGroupUsage | None,
@@ -63,8 +67,8 @@ def _row(namespace: str, group: ResourceGroup | None, used: ResourceGroupUsage |
     spend["total"] = sum(known, Decimal(0)) if used is not None else None
     limits = []
     for product, limit in group.limits_usd if group else ():
-        pct = _pct(spend[product], limit)
-        limits.append(GroupLimit(product, limit, spend[product], pct, _state(pct, alerts)))
+        state = _state(spend[product], limit, alerts)
+        limits.append(GroupLimit(product, limit, spend[product], _pct(spend[product], limit, state, alerts), state))
     name = group.name if group else (used.name if used and used.name else NO_GROUP)
     group_id = group.id if group else (used.id if used else None)
     return ResourceGroupSpend(

@@ -95,7 +95,7 @@ def group_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
         used = cell("", right=True)
         if worst is not None:
             word, tone = LIMIT_TONES.get(worst.state, ("", ""))
-            used = cell(f"{fmt.percent(worst.used_pct)} {word}".strip(), worst.used_pct, right=True,
+            used = cell(f"{fmt.percent(worst.used_pct, places=1)} {word}".strip(), worst.used_pct, right=True,
                         style=tones.get(tone, ""))
         name = f"{g.namespace}/{g.name}" if g.id is not None else f"{g.namespace} {g.name}"
         out.append((f"{g.namespace}/{g.id or ''}", (cell(name), money_cell(g.total_usd, missing=fmt.MISSING),

@@ -4,7 +4,7 @@ against its spend limits, and flags the group near its limit (figures recomputed
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import ROUND_FLOOR, Decimal
 
 import jsonschema
 import pytest
@@ -52,7 +52,8 @@ def test_resource_group_spend_against_its_limits_and_the_near_flag(fake: Callabl
             p: dict(group.spend_limits)[want.get(p, p)] / 100 for p in limits}
         total = limits["total"]
         assert total["spent_usd"] == row["total_usd"]
-        pct = (Decimal(str(row["total_usd"])) * 100 / Decimal(str(total["limit_usd"]))).quantize(Decimal("0.1"))
+        exact = Decimal(str(row["total_usd"])) * 100 / Decimal(str(total["limit_usd"]))
+        pct = exact.quantize(Decimal("0.1"), ROUND_FLOOR)  # shown rounded down: never 100% under the limit
         assert Decimal(str(total["used_pct"])) == pct
     research = next(g for g in scn.resource_groups if g.name == "research")
     near = rows[research.id]["limits"][0]
@@ -76,6 +77,8 @@ def test_text_shows_the_group_near_its_limit(fake: Callable[..., Served]) -> Non
     assert run.code == 0, run.stderr
     research = next(g for g in served.hub.scenario.resource_groups if g.name == "research")
     limit = Decimal(dict(research.spend_limits)["total"]).scaleb(-2)
-    groups = [line for line in run.stdout.splitlines() if f"{ORG}/research" in line and "this month" in line]
-    assert groups and "near limit" in groups[0] and f"of ${limit:,.2f}" in groups[0]
+    lines = run.stdout.splitlines()
+    at = next(i for i, line in enumerate(lines) if f"{ORG}/research" in line and "this month" in line)
+    group = " ".join([lines[at], *(line.strip() for line in lines[at + 1:] if line.startswith(" " * 12))][:2])
+    assert "near limit" in group and f"of ${limit:,.2f}" in group
     assert max(len(line) for line in run.stdout.splitlines()) <= 80

@@ -40,7 +40,7 @@ async def test_an_org_whose_groups_are_unread_is_a_row_that_says_so() -> None:
         panel = app.query_one("#groups-panel")
         assert panel.display
         assert row_keys(groups) == [f"beta/{GROUP_ID}"]
-        assert totals(groups, f"beta/{GROUP_ID}", "used") == "40%"  # $40 of $100
+        assert totals(groups, f"beta/{GROUP_ID}", "used") == "40.0%"  # $40 of $100
         unread = totals(groups, REMAINDER_KEY, "name")
         assert unread == "resource groups of acme unknown (not read: group list, group usage)"
         assert totals(groups, REMAINDER_KEY, "spent") == "unknown"
