@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypeVar
 
-from hfmon.format import money, money_total, per_hour
+from hfmon.format import duration, money, money_total, per_hour
 from hfmon.models import SourceStatus
 from hfmon.report import Credits, CreditsBurn, Report, Total
 
@@ -103,14 +103,16 @@ def _missing_words(total: Total[Decimal]) -> str:
 
 
 def credits_by_namespace(report: Report) -> list[tuple[str, Credits | None, str]]:
-    """Each polled namespace with its credits, or None and why they are unknown."""
+    """Each polled namespace with its credits, or None and why they are unknown (or, usage-v2 failing this poll,
+    as old as its last good value: what was used since is unknown, so never checked as if read now)."""
     if not report.namespaces:
         return [(ACCOUNT, None, "the account (so its namespaces) could not be read")]
     known = {c.namespace: c for c in report.credits}
     out = []
     for ns in report.namespaces:
-        credit = known.get(ns)
-        out.append((ns, credit, "" if credit is not None else _billing_unknown(report, ns)))
+        stale = _billing_stale(report, ns)
+        credit = None if stale else known.get(ns)
+        out.append((ns, credit, stale or ("" if credit is not None else _billing_unknown(report, ns))))
     return out
 
 
@@ -118,8 +120,17 @@ def burns_by_namespace(report: Report) -> list[tuple[str, CreditsBurn | None, st
     """As `credits_by_namespace`, with what is known of a namespace's spend, rate and projection when HF did not
     say how many credits it includes (its projection does not depend on them)."""
     burns = {burn.namespace: burn for burn, _why in report.credits_unknown}
-    return [(ns, credit if credit is not None or ns not in burns else burns[ns], why if ns not in burns else "")
-            for ns, credit, why in credits_by_namespace(report)]
+    return [(ns, credit, why) if credit is not None or ns not in burns or _billing_stale(report, ns)
+            else (ns, burns[ns], "") for ns, credit, why in credits_by_namespace(report)]
+
+
+def _billing_stale(report: Report, namespace: str) -> str:
+    """Why a namespace's credits are not checked when its usage-v2 failed this poll ("" when it did not)."""
+    source = report.source(f"billing:{namespace}")
+    if source is None or not source.stale:
+        return ""
+    age = f", its last good value {duration(source.age_s)} old" if source.age_s is not None else ""
+    return f"billing:{namespace} failed this poll{age}" + (f" ({source.error})" if source.error else "")
 
 
 def _billing_unknown(report: Report, namespace: str) -> str:

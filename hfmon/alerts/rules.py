@@ -61,7 +61,7 @@ def evaluate_rules(report: Report, alerts: Alerts, failing_since: Mapping[str, d
     if alerts.long_running:
         out.append(RuleResult("long_running", tuple(
             Reading("long_running", f.subject, Outcome.CROSSED, f.message, "", None, None, None, f.message)
-            for f in report.flags if f.kind in LONG_RUNNING_FLAGS), True, resources_read(report, listing_of)))
+            for f in report.current_flags if f.kind in LONG_RUNNING_FLAGS), True, resources_read(report, listing_of)))
     if alerts.long_running_hours is not None:
         out.append(RuleResult("long_running_hours", tuple(up_too_long(report, alerts.long_running_hours)),
                               True, resources_read(report, listing_of)))

@@ -68,8 +68,9 @@ def _missing_label(label: str, cost: ResourceCost) -> str:
 
 def meter_rows(snapshot: Snapshot, endpoints: Sequence[EndpointRow], spaces: Sequence[SpaceRow],
                jobs: Sequence[JobRow]) -> tuple[MeterRow, ...]:
-    """$/h now per namespace and kind; a listing that could not be read, a resource billed now without a
-    price, or a statement line still accruing that no listed resource claims, is a missing part, never $0."""
+    """$/h now per namespace and kind; a listing that could not be read (or failed this poll: what its last good
+    value lists may have stopped or been joined since), a resource billed now without a price, or a statement line
+    still accruing that no listed resource claims, is a missing part, never $0."""
     rows: dict[tuple[str, str], list[tuple[Any, ResourceCost]]] = {}
     for e in endpoints:
         rows.setdefault((e.endpoint.namespace, "endpoints"), []).append((e.endpoint, e.cost))
@@ -81,7 +82,7 @@ def meter_rows(snapshot: Snapshot, endpoints: Sequence[EndpointRow], spaces: Seq
     for ns in snapshot.namespaces:
         unlisted = accruing_unlisted(ns)
         for kind, source in (("endpoints", ns.endpoints), ("spaces", ns.spaces), ("jobs", ns.jobs)):
-            if source.value is None:
+            if source.value is None or source.status is SourceStatus.STALE:
                 out.append(MeterRow(ns.namespace, kind, Total(None, (source.name,)), None))
                 continue
             billed = [(resource, c) for resource, c in rows.get((ns.namespace, kind), []) if c.billed_now]
