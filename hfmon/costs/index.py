@@ -10,6 +10,8 @@ from hfmon.costs.billing_rules import is_billed
 from hfmon.costs.timeline import HardwarePrice, SpendIn, times_spend
 from hfmon.history import History, StateChange, UsagePoint, Window
 
+_MICROSECOND = timedelta(microseconds=1)
+
 ChangesOf = Callable[[str, str], Sequence[StateChange]]
 """`HistoryIndex.changes_of`: (kind, resource) -> that resource's state changes, oldest first."""
 
@@ -46,16 +48,16 @@ class HistoryIndex:
     def billed_time(self, kind: str, resource: str) -> Callable[[datetime, datetime], timedelta | None] | None:
         """The resource's billed wall time in a window, from the store's sums (None: that window was not summed);
         None when the store summed no window."""
-        times = self._times
+        times, summed = self._times, self._summed
         if times is None:
             return None
         mine = times.times.get((kind, resource), {})
 
         def billed(start: datetime, end: datetime) -> timedelta | None:
-            if (start, end) not in times.windows:
+            window = (start, end)
+            if window not in summed:
                 return None
-            micros = sum(t.micros for t in mine.get((start, end), ()) if is_billed(kind, t.state))
-            return timedelta(microseconds=micros)
+            return sum(t.micros for t in mine.get(window, ()) if is_billed(kind, t.state)) * _MICROSECOND
 
         return billed
 
