@@ -5,7 +5,9 @@ listing, or the Endpoints listing and then the info of each model they serve. Wh
 be in flight, the next link of a chain already under way goes first, then the first page of a listing (a chain of
 unknown length), then the head of a chain of two, then single requests; arrival order within each. A FIFO limit put
 the next page behind every single request of the poll, once per page. A chain's next link may also go a few slots
-past the limit (`overdraft`) rather than wait for one.
+past the limit (`overdraft`) rather than wait for one. A listing keeps its slot from one page to the next
+(`ChainSlot`): freed when the page is read, the slot went to a waiting single request before the next page was
+asked for, and the next page then waited for a whole round trip of the poll's other requests.
 """
 
 from __future__ import annotations
@@ -39,8 +41,17 @@ class PriorityLimit:
         self._arrivals = itertools.count()
 
     @asynccontextmanager
-    async def hold(self, priority: int = SINGLE) -> AsyncIterator[None]:
-        """Hold one slot for the block, waiting for one (by priority) when none is free."""
+    async def hold(self, priority: int = SINGLE, chain: ChainSlot | None = None) -> AsyncIterator[None]:
+        """Hold one slot for the block, waiting for one (by priority) when none is free. With `chain`, the slot the
+        chain kept from its previous link is used (no wait), and the slot is kept for its next link after the block,
+        not freed: the chain frees it (`ChainSlot.release`)."""
+        if chain is not None and chain.held:
+            chain.held = False
+            try:
+                yield
+            finally:
+                chain.held = True
+            return
         if priority >= CHAIN_HEAD:
             # A poll starts every namespace's requests in one turn of the loop, namespace after namespace: without
             # this, the first namespaces' other requests took the free slots before the last ones' listings
@@ -63,7 +74,10 @@ class PriorityLimit:
         try:
             yield
         finally:
-            self._release()
+            if chain is not None:
+                chain.held = True
+            else:
+                self._release()
 
     def _release(self) -> None:
         """Hand the slot to the most urgent live waiter, or free it; while the limit is overdrawn, only a chain's
@@ -83,3 +97,20 @@ class PriorityLimit:
             self._overdraft_free += 1
         else:
             self._free += 1
+
+
+class ChainSlot:
+    """The slot of a chain of requests (a listing's pages), kept from one link to the next: no other request takes it
+    between the moment a page is read and the moment the next one is asked for. Freed by `release` (the chain is over,
+    or waits for something other than the network, such as a retry's back-off)."""
+
+    def __init__(self, limit: PriorityLimit) -> None:
+        self._limit = limit
+        self.held = False
+        """Whether the chain holds a slot between its links."""
+
+    def release(self) -> None:
+        """Free the slot kept, if any (to the most urgent waiter)."""
+        if self.held:
+            self.held = False
+            self._limit._release()  # noqa: SLF001 - the slot was taken from this limit

@@ -24,7 +24,7 @@ from hfmon.api.bodies import BodyError, BodyTooLarge, decoded_body
 from hfmon.api.governor import Governor, capped, time_left
 from hfmon.api.http_errors import status_error, transport_error, what_of
 from hfmon.api.jsonbody import decode_json
-from hfmon.api.priority import FIRST_PAGE, NEXT_PAGE, SINGLE
+from hfmon.api.priority import FIRST_PAGE, NEXT_PAGE, SINGLE, ChainSlot
 from hfmon.api.sse import sse_events
 from hfmon.api.transport_urls import Body, Params, next_link, origin_of, url_and_params
 from hfmon.apihealth import RequestLog
@@ -199,10 +199,11 @@ class Requester:
 
     async def get(self, url: str, params: Params | None = None, *, optional: bool = False,
                   forbidden_hint: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES,
-                  priority: int = SINGLE) -> Body:
+                  priority: int = SINGLE, chain: ChainSlot | None = None) -> Body:
         """GET with retries for 5xx, timeouts, dropped connections and 429s that fit in the deadline.
 
-        When more requests are ready than may be in flight, `priority` orders them (`hfmon.api.priority`).
+        When more requests are ready than may be in flight, `priority` orders them (`hfmon.api.priority`); with
+        `chain`, the request uses the chain's kept slot and keeps it for the chain's next link.
 
         The body is read as a stream and refused past `max_bytes` (BadResponseError), so an endless or
         enormous answer costs at most that much memory and stops as soon as it passes the cap.
@@ -213,7 +214,7 @@ class Requester:
         while True:
             await gov.admit(optional=optional)
             error: ApiError
-            async with gov.semaphore().hold(priority):
+            async with gov.semaphore().hold(priority, chain):
                 timeouts = self._timeouts()
                 gov.note_sent()
                 started, recorded = time.perf_counter(), False
@@ -239,6 +240,8 @@ class Requester:
                 delay = gov.backoff_s(attempt)
             else:
                 raise error
+            if chain is not None:  # no slot held through a back-off
+                chain.release()
             if attempt >= gov.max_retries or not await gov.sleep_within_deadline(delay):
                 raise error
             attempt += 1
@@ -319,7 +322,9 @@ class Requester:
         """
         total, total_cap = 0, PAGES_TOTAL_FACTOR * max_bytes
         origin, seen = origin_of(url), set[str]()
-        fetch = functools.partial(self.get, optional=optional, forbidden_hint=forbidden_hint, max_bytes=max_bytes)
+        chain = ChainSlot(self.governor.semaphore())  # page n's slot goes to page n + 1, to no other request
+        fetch = functools.partial(self.get, optional=optional, forbidden_hint=forbidden_hint, max_bytes=max_bytes,
+                                  chain=chain)
         pages = _PageParser(parse)
         try:
             body, read = await fetch(url, params, priority=FIRST_PAGE), 1
@@ -332,6 +337,7 @@ class Requester:
                                            "listing; the next poll will try again")
                 link = next_link(url, origin, body, seen)
                 if link is None:
+                    chain.release()  # before the last page is parsed
                     pages.add(body, at_once=True)
                     pages.check()
                     return pages.items
@@ -344,6 +350,7 @@ class Requester:
                     pages.check(waiting_too=True)  # a page before it that cannot be parsed is the cause, not this
                     raise
         finally:
+            chain.release()
             pages.stop()
 
     async def first_event(self, url: str, *, event: str, complete: Callable[[Any], bool], timeout_s: float | None,

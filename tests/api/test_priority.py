@@ -1,5 +1,6 @@
 """The in-flight limit hands a freed slot to the most urgent request: a listing's next page, then a listing's first
-page, then single requests, in arrival order within each; a cancelled waiter never keeps or loses a slot."""
+page, then single requests, in arrival order within each; a listing keeps its slot from page to page (and frees it
+while it waits to retry one); a cancelled waiter never keeps or loses a slot."""
 
 from __future__ import annotations
 
@@ -115,10 +116,62 @@ async def test_a_listing_s_next_page_goes_before_the_single_requests_queued_earl
     await asyncio.gather(*singles)
     assert await listing == [[1], [2]]
     await http.aclose()
-    # The slot the first page frees goes to a single already waiting (the next page is not asked for yet), but the
-    # next page goes at once, past the full limit (the overdraft), in the same turn as the first page was read:
-    # ahead of every single queued before it (FIFO: it would be last).
+    # The listing keeps its slot for the next page, in the same turn as the first page was read: ahead of every
+    # single queued before it (FIFO: it would be last).
     assert sent == ["/api/list", "/api/list?cursor", "/api/single0", "/api/single1", "/api/single2", "/api/single3"]
+
+
+async def test_a_listing_keeps_its_slot_from_page_to_page_and_a_single_request_waiting_gets_it_at_its_end() -> None:
+    sent: list[str] = []
+
+    async def handler(request: httpx2.Request) -> httpx2.Response:
+        page = int(request.url.params.get("cursor", "1"))
+        sent.append(request.url.path + (f"?cursor={page}" if page > 1 else ""))
+        await asyncio.sleep(0.01)
+        if request.url.path == "/api/list" and page < 3:
+            return httpx2.Response(200, json=[page],
+                                   headers={"Link": f'<https://hub.test/api/list?cursor={page + 1}>; rel="next"'})
+        return httpx2.Response(200, json=[page])
+
+    http = Requester("hf_PriorityTestToken_0123456789", transport=httpx2.MockTransport(handler),
+                     governor=Governor(max_in_flight=1), timeout_s=5)
+    listing = asyncio.create_task(http.get_pages("https://hub.test/api/list", parse=one_item))
+    await asyncio.sleep(0)  # the listing's first page takes the only slot
+    single = asyncio.create_task(http.get_json("https://hub.test/api/single"))
+    assert await listing == [[1], [2], [3]]
+    await single
+    await http.aclose()
+    # Freed between pages, the slot went to the single waiting, and the page after it waited for the single's
+    # answer (or went past the limit, into the overdraft, as long as one was left).
+    assert sent == ["/api/list", "/api/list?cursor=2", "/api/list?cursor=3", "/api/single"]
+    assert http.governor.semaphore()._free == 1  # noqa: SLF001 - the slot is free again, once
+
+
+async def test_a_listing_frees_its_slot_while_it_waits_to_retry_a_page() -> None:
+    sent: list[str] = []
+    failed_once = False
+
+    async def handler(request: httpx2.Request) -> httpx2.Response:
+        nonlocal failed_once
+        sent.append(request.url.path + ("?cursor" if "cursor" in str(request.url) else ""))
+        await asyncio.sleep(0.01)
+        if request.url.path == "/api/list" and "cursor" not in str(request.url):
+            return httpx2.Response(200, json=[1], headers={"Link": '<https://hub.test/api/list?cursor=2>; rel="next"'})
+        if request.url.path == "/api/list" and not failed_once:
+            failed_once = True
+            return httpx2.Response(503, json={"error": "try again"})
+        return httpx2.Response(200, json=[2])
+
+    http = Requester("hf_PriorityTestToken_0123456789", transport=httpx2.MockTransport(handler),
+                     governor=Governor(max_in_flight=1, backoff_base_s=0.05), timeout_s=5)
+    listing = asyncio.create_task(http.get_pages("https://hub.test/api/list", parse=one_item))
+    await asyncio.sleep(0)
+    single = asyncio.create_task(http.get_json("https://hub.test/api/single"))
+    assert await listing == [[1], [2]]
+    await single
+    await http.aclose()
+    # The 503 on page 2: the single goes during the back-off, the retried page after it.
+    assert sent == ["/api/list", "/api/list?cursor", "/api/single", "/api/list?cursor"]
 
 
 async def test_a_chain_s_next_link_goes_past_a_full_limit_by_the_overdraft_and_the_limit_then_returns() -> None:
