@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,6 +16,12 @@ UNKNOWN = "unknown"
 MISSING = "—"
 GRANTED = "granted"  # hardware granted to a Space: $0 to the account
 _CENT = Decimal("0.01")
+
+
+def shell_command(*words: object) -> str:
+    """A command line to copy: every word shell-quoted (`shlex.join`), so that a name or argument a server sent stays
+    one word when pasted and runs nothing of its own (`bash -c 'a; b'`, never `bash -c a; b`)."""
+    return shlex.join(str(word) for word in words)
 
 
 def money(value: Decimal | None, *, missing: str = UNPRICED) -> str:

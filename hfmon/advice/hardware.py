@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from hfmon.advice.model import AdvisorSettings, Confidence, Finding, HowToApply, priced_by
 from hfmon.advice.rules import ENDPOINT_IDLE, ENDPOINTS_API, so_far
-from hfmon.format import counted, per_hour
+from hfmon.format import counted, per_hour, shell_command
 from hfmon.modelinfo import ModelWeights
 from hfmon.models import EndpointCompute
 from hfmon.pricing.catalog import Catalog
@@ -164,8 +164,8 @@ def _replica_hours_month(row: EndpointRow, period_hours: Decimal,
 
 def _apply(namespace: str, name: str, to: EndpointCompute) -> HowToApply:
     return HowToApply(
-        f"hf endpoints update {name} --namespace {namespace} --instance-type {to.instance_type} "
-        f"--instance-size {to.instance_size}",
+        shell_command("hf", "endpoints", "update", name, "--namespace", namespace, "--instance-type",
+                      to.instance_type, "--instance-size", to.instance_size),
         f"endpoint {namespace}/{name} › Settings › Instance configuration: {to.instance_type} {to.instance_size}",
         f"PUT {ENDPOINTS_API}/{namespace}/{name} {{\"compute\": {{\"instanceType\": \"{to.instance_type}\", "
         f"\"instanceSize\": \"{to.instance_size}\"}}}}")

@@ -12,7 +12,7 @@ from decimal import Decimal
 from statistics import median
 
 from hfmon.advice.model import Confidence, Finding, HowToApply, priced_by
-from hfmon.format import duration, money
+from hfmon.format import duration, money, shell_command
 from hfmon.report import JobRow
 
 TIMEOUT_SLACK_S = 60  # a run within a minute of its timeout ran into it
@@ -36,12 +36,13 @@ def _per_hour(row: JobRow) -> Decimal | None:
 
 def _rerun(row: JobRow, timeout_s: int) -> HowToApply:
     job = row.job
-    argv = " ".join(job.command) or "COMMAND"
+    argv = job.command or ("COMMAND",)
     image = job.docker_image or "IMAGE"
     minutes = -(-timeout_s // 60)
     flavor = job.flavor or "FLAVOR"
     return HowToApply(
-        f"hf jobs run --namespace {job.namespace} --flavor {flavor} --timeout {minutes}m {image} {argv}",
+        shell_command("hf", "jobs", "run", "--namespace", job.namespace, "--flavor", flavor, "--timeout",
+                      f"{minutes}m", image, *argv),
         "a Job's timeout is set when it starts (the Jobs page of the namespace lists its runs)",
         f"POST {HUB_API}/jobs/{job.namespace} {{\"dockerImage\": \"{image}\", \"command\": [...], "
         f"\"flavor\": \"{job.flavor}\", \"timeout\": {minutes * 60}}}")
@@ -66,7 +67,7 @@ def job_findings(rows: Sequence[JobRow]) -> list[Finding]:
                 "saving unknown: its flavor has no price in any catalog layer",
                 Confidence.MEASURED, (f"{job.flavor} job, {job.stage}, ran {duration(seconds)}; timeout "
                                       f"{duration(job.timeout_s)}",),
-                HowToApply(f"hf jobs logs {job.id} --namespace {job.namespace}",
+                HowToApply(shell_command("hf", "jobs", "logs", job.id, "--namespace", job.namespace),
                            "the Jobs page of the namespace: the run's logs",
                            f"GET {HUB_API}/jobs/{job.namespace}/{job.id}/logs"),
                 recurring=False, one_off_usd=None if cost is None else cost.quantize(Decimal("0.000001")),
@@ -83,11 +84,13 @@ def job_findings(rows: Sequence[JobRow]) -> list[Finding]:
         extra = None if per_hour is None else (per_hour * (seconds - cap) / 3600).quantize(Decimal("0.000001"))
         out.append(Finding(
             "job_ran_long", job.namespace, f"job {job.id}",
-            f"give runs of `{' '.join(job.command)}` a timeout of {duration(int(cap))} (twice its usual run)", None,
+            f"give runs of `{shell_command(*job.command)}` a timeout of {duration(int(cap))} (twice its usual run)",
+            None,
             f"it ran {duration(seconds)}; {len(same)} other runs of its command took {duration(int(usual))} "
             "(median): a timeout at twice that would have stopped it " + (
                 f"{money(extra)} earlier" if extra is not None else "sooner (saving unknown: its flavor is unpriced)"),
             Confidence.MEASURED, (f"{job.flavor} job ran {duration(seconds)}", f"median of {len(same)} other runs of "
-                                  f"{job.docker_image} {' '.join(job.command)}: {duration(int(usual))}"),
+                                  f"{shell_command(job.docker_image or 'IMAGE', *job.command)}: "
+                                  f"{duration(int(usual))}"),
             _rerun(row, int(cap)), recurring=False, one_off_usd=extra, **priced_by(row.cost.price)))
     return out

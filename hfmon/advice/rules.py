@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from hfmon.advice.idle import Window, idle_tails, unchanged_since, watched
 from hfmon.advice.model import AdvisorSettings, Confidence, Finding, HowToApply, priced_by
-from hfmon.format import counted, per_hour
+from hfmon.format import counted, per_hour, shell_command
 from hfmon.history import History, StateChange
 from hfmon.report import EndpointRow, Price, ResourceCost, SpaceRow
 
@@ -40,10 +40,10 @@ def _unpriced(what: str) -> str:
     return f"saving unknown: {what} has no price in any catalog layer"
 
 
-def _endpoint_ref(row: EndpointRow) -> tuple[str, str, str]:
+def _endpoint_ref(row: EndpointRow) -> tuple[str, str]:
     e = row.endpoint
     hardware = f"{e.vendor}/{e.instance_type}/{e.instance_size}"
-    return f"endpoint {e.id}", f"--namespace {e.namespace}", hardware
+    return f"endpoint {e.id}", hardware
 
 
 def _minutes(seconds: int) -> str:
@@ -56,7 +56,7 @@ def cannot_scale_to_zero(row: EndpointRow, settings: AdvisorSettings) -> Finding
     low = e.min_replica or 0
     if low < 1 or not cost.replicas:
         return None
-    name, _, hardware = _endpoint_ref(row)
+    name, hardware = _endpoint_ref(row)
     target = settings.idle_target_min
     saving = month = None
     assumption = _unpriced(hardware)
@@ -83,7 +83,8 @@ def scale_to_zero_apply(namespace: str, name: str, timeout_min: int) -> HowToApp
     """How to let an Endpoint scale to zero after `timeout_min` idle minutes."""
     scaling = {"minReplica": 0, "scaleToZeroTimeout": timeout_min}
     return HowToApply(
-        f"hf endpoints update {name} --namespace {namespace} --min-replica 0 --scale-to-zero-timeout {timeout_min}",
+        shell_command("hf", "endpoints", "update", name, "--namespace", namespace, "--min-replica", 0,
+                      "--scale-to-zero-timeout", timeout_min),
         f"endpoint {namespace}/{name} › Settings › Autoscaling: min replicas 0, scale to zero after {timeout_min} min",
         f"PUT {ENDPOINTS_API}/{namespace}/{name} {{\"compute\": {{\"scaling\": {_json(scaling)}}}}}")
 
@@ -126,7 +127,7 @@ def idle_timeout_tail(row: EndpointRow, history: History, changes: Sequence[Stat
     target = settings.idle_target_min
     if (e.min_replica or 0) != 0 or timeout is None or timeout < 2 * target or e.state in ENDPOINT_IDLE:
         return None
-    name, ns_flag, hardware = _endpoint_ref(row)
+    name, hardware = _endpoint_ref(row)
     window = watched(history, changes, now, settings.window_days)
     saving, assumption, evidence, confidence = _tail_saving("endpoint", row.cost.price, changes, window,
                                                             timeout * 60, settings, hardware)
@@ -135,7 +136,8 @@ def idle_timeout_tail(row: EndpointRow, history: History, changes: Sequence[Stat
     return Finding(
         "idle_timeout_tail", e.namespace, name, f"scale to zero after {target} min idle instead of {timeout} min",
         saving, assumption, confidence, (f"scale to zero after {timeout} min", *evidence),
-        HowToApply(f"hf endpoints update {e.name} {ns_flag} --scale-to-zero-timeout {target}",
+        HowToApply(shell_command("hf", "endpoints", "update", e.name, "--namespace", e.namespace,
+                                 "--scale-to-zero-timeout", target),
                    f"endpoint {e.id} › Settings › Autoscaling: scale to zero after {target} min",
                    f"PUT {ENDPOINTS_API}/{e.namespace}/{e.name} {{\"compute\": {{\"scaling\": "
                    f"{_json({'scaleToZeroTimeout': target})}}}}}"),
@@ -144,7 +146,7 @@ def idle_timeout_tail(row: EndpointRow, history: History, changes: Sequence[Stat
 
 def sleep_apply(space_id: str, seconds: int) -> HowToApply:
     """How to set a Space's sleep time."""
-    return HowToApply(f"hf spaces settings {space_id} --sleep-time {seconds}",
+    return HowToApply(shell_command("hf", "spaces", "settings", space_id, "--sleep-time", seconds),
                       f"Space {space_id} › Settings › Sleep time: {_minutes(seconds)}",
                       f"POST {HUB_API}/spaces/{space_id}/sleeptime {{\"seconds\": {seconds}}}")
 
@@ -220,10 +222,12 @@ def forgotten(kind: str, resource_id: str, namespace: str, per_hour_now: Decimal
                   f"saving unknown: {unknown_why or 'its hardware has no price in any catalog layer'}")
     if kind == "endpoint":
         ns, name = resource_id.split("/", 1)
-        apply = HowToApply(f"hf endpoints pause {name} --namespace {ns}", f"endpoint {resource_id} › Pause",
+        apply = HowToApply(shell_command("hf", "endpoints", "pause", name, "--namespace", ns),
+                           f"endpoint {resource_id} › Pause",
                            f"POST {ENDPOINTS_API}/{ns}/{name}/pause")
     else:
-        apply = HowToApply(f"hf spaces pause {resource_id}", f"Space {resource_id} › Settings › Pause Space",
+        apply = HowToApply(shell_command("hf", "spaces", "pause", resource_id),
+                           f"Space {resource_id} › Settings › Pause Space",
                            f"POST {HUB_API}/spaces/{resource_id}/pause")
     return Finding("forgotten", namespace, f"{kind} {resource_id}", "pause it if nobody uses it",
                    saving, assumption, Confidence.MEASURED,

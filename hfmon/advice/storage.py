@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from hfmon.advice.model import Confidence, Finding, HowToApply
-from hfmon.format import money, size
+from hfmon.format import money, shell_command, size
 from hfmon.report import PriceSource, Storage
 
 TB = 10**12
@@ -38,7 +38,8 @@ def storage_findings(storage: Storage, usd_per_tb_month: Decimal, as_of: str) ->
             saving, f"billed in whole TB: from {whole_tb} TB above the plan ({money(saving)}/month) to none "
                     "(below the first volume tier)",
             Confidence.MEASURED, evidence,
-            HowToApply(f"hf repos delete {first.id} --type {first.type}" if first else "hf repos ls",
+            HowToApply(shell_command("hf", "repos", "delete", first.id, "--type", first.type) if first
+                       else "hf repos ls",
                        "Settings › Storage (of the user or org): the repositories by size",
                        f"DELETE https://huggingface.co/api/repos/delete {{\"name\": \"{first.id}\", "
                        f"\"type\": \"{first.type}\"}}" if first else "GET https://huggingface.co/api/settings/repositories"),

@@ -159,10 +159,11 @@ def endpoint_detail(report: Report, row: EndpointRow, since: datetime, tones: To
     cost_text(text, row.cost, checks_of(report, "endpoint", e.id), tones)
     section(text, f"States since {fmt.stamp(since)}")
     timeline_text(text, timeline(report, "endpoint", e.id, row, since), tones, ENDPOINT_TONES)
-    command_text(text, (("pause (stops billing; resume by hand)", f"hf endpoints pause {e.name} --namespace "
-                         f"{e.namespace}"),
+    command_text(text, (("pause (stops billing; resume by hand)",
+                         fmt.shell_command("hf", "endpoints", "pause", e.name, "--namespace", e.namespace)),
                         ("scale to zero (wakes on the next request)",
-                         f"hf endpoints scale-to-zero {e.name} --namespace {e.namespace}")), tones)
+                         fmt.shell_command("hf", "endpoints", "scale-to-zero", e.name, "--namespace", e.namespace))),
+                 tones)
     return text
 
 
@@ -183,8 +184,9 @@ def space_detail(report: Report, row: SpaceRow, since: datetime, tones: Tones) -
     cost_text(text, row.cost, checks_of(report, "space", s.id), tones)
     section(text, f"Stages since {fmt.stamp(since)}")
     timeline_text(text, timeline(report, "space", s.id, row, since), tones, SPACE_TONES)
-    command_text(text, (("pause (stops billing until restarted)", f"hf spaces pause {s.id}"),
-                        ("sleep sooner when idle", f"hf spaces settings {s.id} --sleep-time 3600")), tones)
+    command_text(text, (("pause (stops billing until restarted)", fmt.shell_command("hf", "spaces", "pause", s.id)),
+                        ("sleep sooner when idle", fmt.shell_command("hf", "spaces", "settings", s.id, "--sleep-time",
+                                                                     3600))), tones)
     return text
 
 
@@ -206,7 +208,8 @@ def job_detail(report: Report, row: JobRow, since: datetime, tones: Tones) -> Te
     section(text, f"Stages since {fmt.stamp(since)}")
     timeline_text(text, timeline(report, "job", j.id, row, since), tones, JOB_TONES)
     if j.stage in ("RUNNING", "SCHEDULING"):
-        command_text(text, (("cancel", f"hf jobs cancel {j.id} --namespace {j.namespace}"),), tones)
+        command_text(text, (("cancel", fmt.shell_command("hf", "jobs", "cancel", j.id, "--namespace", j.namespace)),),
+                     tones)
     return text
 
 
