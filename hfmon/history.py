@@ -67,6 +67,17 @@ class PollRun:
     max_gap_s: float  # the largest gap between two consecutive polls in the run
 
 
+Listing = tuple[str, str]
+"""(namespace, kind): one listing a poll made fresh, kind `endpoint`, `space`, `job` or `billing` (the namespace's
+usage totals and spend per provider)."""
+BILLING = "billing"  # the `Listing` kind of a namespace's billing (usage totals, spend per provider)
+
+
+def covering_run(runs: Sequence[PollRun], start: datetime, end: datetime) -> PollRun | None:
+    """The run of polls that saw all of [start, end], if any."""
+    return next((r for r in runs if r.first <= start and r.last >= end), None)
+
+
 class StateTime(NamedTuple):  # a tuple: a month of hourly windows makes tens of thousands of them
     """How long one resource was in one recorded state (on one hardware, at one replica count) within a window."""
 
@@ -157,10 +168,18 @@ class History:
     detail: bool = True  # False (a `Figures` load): no hourly figures, and the rows are recent ones only
     span_times: Mapping[Span, SpanTime | None] | None = None
     # the "minutes vs history" spans summed by the store (None for a resource it has no change of)
+    listing_runs: Mapping[Listing, tuple[PollRun, ...]] | None = None
+    # each listing's runs of polls that listed it fresh, oldest first; None: not read (every listing has `poll_runs`)
+
+    def runs_of(self, listing: Listing | None) -> tuple[PollRun, ...]:
+        """The runs of polls that listed `listing` fresh (None, or none read: the runs of any poll)."""
+        if listing is None or self.listing_runs is None:
+            return self.poll_runs
+        return self.listing_runs.get(listing, ())
 
     def poll_gap_s(self, start: datetime, end: datetime) -> float | None:
         """The largest gap between polls over [start, end]; None when no run of polls covers it all."""
-        run = next((r for r in self.poll_runs if r.first <= start and r.last >= end), None)
+        run = covering_run(self.poll_runs, start, end)
         return None if run is None else run.max_gap_s
 
     def changes_of(self, kind: str, resource: str) -> tuple[StateChange, ...]:

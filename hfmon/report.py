@@ -9,7 +9,7 @@ Every breakdown sums exactly to its total, with an explicit remainder where Hugg
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -213,8 +213,9 @@ class Report:
     # the recorded states of one resource, oldest first (detail views draw timelines from them; evaluate's
     # index of the history it read); not part of what a Report says, so not compared
     changes_of: Callable[[str, str], Sequence[StateChange]] = field(default=no_changes, compare=False, repr=False)
-    # the stretches of history no poll watched, oldest first (`history.unwatched`): what resources did then is unknown
-    unwatched: tuple[tuple[datetime, datetime], ...] = ()
+    # per (namespace, kind) of each listed resource, the stretches of history no poll listing it fresh watched, oldest
+    # first (`history.unwatched`): what its resources did then is unknown
+    unwatched: Mapping[tuple[str, str], tuple[tuple[datetime, datetime], ...]] = field(default_factory=dict)
     advice: Advice | None = None  # the savings advisor's findings (hfmon.advice), added by the Monitor; None: none yet
 
     def window_total(self, window: str, namespace: str | None = None) -> WindowTotal | None:

@@ -58,7 +58,7 @@ from hfmon.costs.totals import (
     unchecked_sources,
 )
 from hfmon.costs.windows import report_windows, wanted_windows
-from hfmon.history import History, Window, unwatched
+from hfmon.history import BILLING, History, Listing, Window, unwatched
 from hfmon.models import Account, Endpoint, Job, NamespaceData, Snapshot, SourceStatus, Space
 from hfmon.pricing.catalog import Catalog, build_catalog
 from hfmon.report import (
@@ -113,7 +113,7 @@ INCLUDED_UNKNOWN = "usage-v2 did not say how many credits are included, so what 
 class _Acc:
     """What evaluate gathers across namespaces."""
 
-    def __init__(self, unwatched: tuple[Window, ...] = ()) -> None:
+    def __init__(self, history: History, now: datetime) -> None:
         self.credits: list[Credits] = []
         self.credits_unknown: dict[str, tuple[CreditsBurn, str]] = {}  # namespace → what is known, why no more
         self.endpoints: list[EndpointRow] = []
@@ -126,8 +126,17 @@ class _Acc:
         self.spend: list[Spend] = []
         self.period_starts: dict[str, datetime] = {}
         self.coverage: Coverage | None = None
-        self.unwatched = unwatched  # the stretches of history no poll watched (`history.unwatched`)
+        self.unwatched: dict[Listing, tuple[Window, ...]] = {}  # by listing, as `unwatched_in` found them
+        self._history, self._now = history, now
         self._space_prices: dict[str, Price | None] = {}
+
+    def unwatched_in(self, namespace: str, kind: str) -> tuple[Window, ...]:
+        """The stretches of history no poll that listed `kind` in `namespace` fresh watched (`history.unwatched`)."""
+        listing = (namespace, kind)
+        gaps = self.unwatched.get(listing)
+        if gaps is None:
+            gaps = self.unwatched[listing] = tuple(unwatched(self._history.runs_of(listing), EARLIEST, self._now))
+        return gaps
 
     def space_price(self, catalog: Catalog, hardware: str) -> Price | None:
         """`catalog.space(hardware)`, looked up once per flavor (thousands of Spaces share a few)."""
@@ -141,7 +150,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
     """The Report of one snapshot at `now`; prices from `catalog` or built from snapshot + bundled + config."""
     catalog = catalog or build_catalog(snapshot, config.prices)
     account = snapshot.account.value
-    acc = _Acc(tuple(unwatched(history.poll_runs, EARLIEST, now)))
+    acc = _Acc(history, now)
     ordered = sorted(snapshot.namespaces, key=lambda n: (n.kind != "user", n.namespace))
     index = HistoryIndex(history)
     # what was loaded before `history_since` is each series' last row, not all of it: no evidence of what it did
@@ -155,9 +164,10 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         user_period(snapshot, now).start, unsure)
     if proxy is not None:
         acc.crosscheck += proxy_checks(proxy, config.tolerance)
+    provider_coverage = Coverage(history, history.provider_points[0].at if history.provider_points else None)
     over_time = () if history.ledger is None else provider_spend(
         history.provider_points, now, user_period(snapshot, now).start,
-        Coverage(history, history.provider_points[0].at if history.provider_points else None).covers)
+        lambda start, end, namespace: provider_coverage.covers(start, end, (namespace, BILLING)))
     acc.crosscheck.sort(key=lambda c: (not c.item.startswith("total"), c.item))
     unknown = namespaces_unknown(snapshot)
     groups, groups_missing = group_rows(ordered, config.alerts, unknown)
@@ -296,11 +306,12 @@ def _endpoint_row(e: Endpoint, catalog: Catalog, lines: Lines, history: HistoryI
         acc.unpriced[endpoint_label(e)] = None
     changes = history.changes_of("endpoint", key)
     single = e.max_replica is not None and e.max_replica <= 1 and history.most_replicas("endpoint", key) <= 1
-    hourly = _hourly("endpoint", key, history, lambda: catalog_price(catalog, "endpoint", e.namespace, e.region),
-                     now, acc)
+    hourly = _hourly("endpoint", key, e.namespace, history,
+                     lambda: catalog_price(catalog, "endpoint", e.namespace, e.region), now, acc)
     return EndpointRow(e, resource_cost("endpoint", price, endpoint_replicas(e), True, _mine(lines, "endpoints", key),
                                         changes, None, period, now, history.since_in(e.namespace), single,
-                                        billed=history.billed_time("endpoint", key), unwatched=acc.unwatched,
+                                        billed=history.billed_time("endpoint", key),
+                                        unwatched=acc.unwatched_in(e.namespace, "endpoint"),
                                         first_seen=history.first_seen("endpoint", key), hourly_usd=hourly))
 
 
@@ -315,12 +326,13 @@ def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
     changes = history.changes_of("space", s.id)
     single = (s.replicas_requested or 1) <= 1 and (s.replicas_current or 0) <= 1 and history.most_replicas(
         "space", s.id) <= 1
-    hourly = _hourly("space", s.id, history, lambda: catalog_price(catalog, "space", s.namespace,
-                                                                  granted=hardware if granted else None,
-                                                                  grant_unknown=granted is None), now, acc)
+    hourly = _hourly("space", s.id, s.namespace, history,
+                     lambda: catalog_price(catalog, "space", s.namespace, granted=hardware if granted else None,
+                                           grant_unknown=granted is None), now, acc)
     cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine, changes, None, period,
                          now, history.since_in(s.namespace), single, granted, history.billed_time("space", s.id),
-                         history.first_seen("space", s.id), hourly_usd=hourly, unwatched=acc.unwatched)
+                         history.first_seen("space", s.id), hourly_usd=hourly,
+                         unwatched=acc.unwatched_in(s.namespace, "space"))
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
     gpu_hours = None if mine is None else hours(sum((p.line.quantity for p in mine
                                                      if catalog.is_gpu("space", p.hardware)), Decimal(0)))
@@ -350,28 +362,28 @@ def _job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
     elif j.started_at is None and j.stage in ("SCHEDULING", "RUNNING"):
         own = []  # not started yet
     changes = history.changes_of("job", j.id)
-    hourly = _hourly("job", j.id, history, lambda: catalog_price(catalog, "job", j.namespace, exposed=j.exposed),
-                     now, acc)
+    hourly = _hourly("job", j.id, j.namespace, history,
+                     lambda: catalog_price(catalog, "job", j.namespace, exposed=j.exposed), now, acc)
     return JobRow(j, resource_cost("job", price, job_replicas(j), True, mine, changes, own, period, now,
                                    history.since, billed=history.billed_time("job", j.id),
                                    first_seen=history.first_seen("job", j.id), hourly_usd=hourly,
-                                   time_left=job_time_left(j, now), unwatched=acc.unwatched))
+                                   time_left=job_time_left(j, now), unwatched=acc.unwatched_in(j.namespace, "job")))
 
 
-def _hourly(kind: str, key: str, history: HistoryIndex, price_of: Callable[[], HardwarePrice], now: datetime,
-            acc: _Acc) -> tuple[Decimal | None, ...]:
+def _hourly(kind: str, key: str, namespace: str, history: HistoryIndex, price_of: Callable[[], HardwarePrice],
+            now: datetime, acc: _Acc) -> tuple[Decimal | None, ...]:
     """A resource's $/h over the last 24 hours, from history (the store's sums when it made them); () when not
     asked for. `price_of` builds the resource's price lookup, only when history has spans to price."""
     coverage = acc.coverage
     if coverage is None or not history.detail:  # not asked for (a `Figures` load): none, never a guess
         return ()
     if not coverage.covers_any:  # no history covering any hour: every hour is unknown (nothing to price)
-        return hourly_usd((), coverage, now)
+        return hourly_usd((), coverage, now, listing=(namespace, kind))
     prices = price_of()
     summed = history.summed_spend(kind, key, prices, hour_bounds(now, SPARK_HOURS))
     spans = rated_spans(kind, history.changes_of(kind, key), prices, now - timedelta(hours=SPARK_HOURS), now) \
         if summed is None else ()
-    return hourly_usd(spans, coverage, now, summed=summed)
+    return hourly_usd(spans, coverage, now, summed=summed, listing=(namespace, kind))
 
 
 def _orgs(account: Account | None, snapshot: Snapshot) -> tuple[OrgSummary, ...]:

@@ -23,8 +23,9 @@ from hfmon.history import ProviderPoint
 from hfmon.provider_spend import ProviderSpendWindow, SpendSeries, step_starts
 
 ZERO = Decimal(0)
-Covers = Callable[[datetime, datetime], bool]
-"""`Coverage.covers`: whether one run of polls saw all of [start, end] (here a moment: start == end)."""
+Covers = Callable[[datetime, datetime, str], bool]
+"""`Coverage.covers` of a namespace's billing: whether one run of polls that read it saw all of [start, end] (here a
+moment: start == end), (start, end, namespace)."""
 Change = tuple[datetime, str, str, Decimal]  # (seen at, namespace, provider, spend that appeared)
 
 
@@ -73,7 +74,8 @@ def provider_spend(points: Sequence[ProviderPoint], now: datetime, period_start:
                    covers: Covers) -> tuple[ProviderSpendWindow, ...]:
     """Per window (1h, 24h, 7d, 30d, the period) and provider: the spend of every namespace together in each
     step, the costliest provider first. Providers whose spend did not move in a window are left out of it.
-    A step with an edge no run of polls covers (`covers(edge, edge)`) is unknown."""
+    A step with an edge no run of polls that read a namespace's billing covers (`covers(edge, edge, namespace)`) is
+    unknown for that namespace."""
     first, seen, turns = changes(points)
     providers = sorted({p.provider for p in points if p.provider})
     out = []
@@ -87,14 +89,17 @@ def provider_spend(points: Sequence[ProviderPoint], now: datetime, period_start:
                 cells[(provider, step_of(at, start, step, len(starts)), namespace)] += delta
         # a period that ended in a gap: what it spent after its last set is in no set (the next starts from zero)
         blind = {(ns, step_of(at, start, step, len(starts))) for before, at, ns in turns
-                 if start < at <= now and not covers(before, at)}
-        edges = [covers(b, b) for b in bounds]  # polls went on through this moment: the sets at it are current
-        polled = [edges[k] and edges[k + 1] for k in range(len(starts))]
+                 if start < at <= now and not covers(before, at, ns)}
+        polled: dict[str, list[bool]] = {}
+        for ns in first:
+            edges = [covers(b, b, ns) for b in bounds]  # polls read it through this moment: its sets then are current
+            polled[ns] = [edges[k] and edges[k + 1] for k in range(len(starts))]
         series = []
         for provider in providers:
             steps = tuple(Total.of(
                 (("unknown:no history from the step's start for " + ns, None) if first[ns] > bounds[k]
-                 else ("unknown:hfmon was not polling at the step's start or end for " + ns, None) if not polled[k]
+                 else ("unknown:hfmon was not polling at the step's start or end for " + ns, None)
+                 if not polled[ns][k]
                  else ("unknown:a billing period ended while hfmon was not polling for " + ns, None)
                  if (ns, k) in blind
                  else (ns, cells.get((provider, k, ns), ZERO)) for ns in sorted(first)), ZERO)

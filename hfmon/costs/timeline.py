@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from hfmon.costs.billing_rules import is_billed, job_price, micro, seconds
 from hfmon.costs.resources import state_spans
-from hfmon.history import History, StateChange, StateTime
+from hfmon.history import History, Listing, StateChange, StateTime, covering_run
 from hfmon.pricing.catalog import Catalog
 
 HardwarePrice = Callable[[str | None], Decimal | None]
@@ -113,42 +113,50 @@ def spend(spans: Sequence[StateSpan], start: datetime, end: datetime) -> Decimal
 
 
 class Coverage:
-    """Which stretches of time history covers: from its first row, within one run of polls."""
+    """Which stretches of time history covers: from its first row, within one run of polls that listed what is asked
+    about fresh (a poll of another namespace, or whose listing of this kind failed, did not watch it)."""
 
     def __init__(self, history: History, since: datetime | None) -> None:
         self.since = since
         self.history = history
-        self.last_poll = max((r.last for r in history.poll_runs), default=None)
-        self._seen: dict[tuple[datetime, datetime], bool] = {}  # every resource asks about the same hours
+        ends = [r.last for r in history.poll_runs]
+        ends += [r.last for runs in (history.listing_runs or {}).values() for r in runs]
+        self.last_poll = max(ends, default=None)  # the present: the latest poll of anything
+        self._seen: dict[tuple[datetime, datetime, Listing | None], bool] = {}  # every resource asks the same hours
 
     @property
     def covers_any(self) -> bool:
         """Whether history may cover some stretch of time at all (it has rows and polls)."""
         return self.since is not None and self.last_poll is not None
 
-    def covers(self, start: datetime, end: datetime) -> bool:
-        """Whether history saw all of [start, end) (the part after the last poll is the present: it counts)."""
+    def covers(self, start: datetime, end: datetime, listing: Listing | None = None) -> bool:
+        """Whether history saw all of [start, end) (the part after the last poll is the present: it counts), through
+        fresh listings of `listing` (namespace, kind) when given (`history.BILLING`: its usage totals)."""
         if self.since is None or self.last_poll is None or start < self.since:
             return False
-        key = (start, end)
-        if key not in self._seen:
-            self._seen[key] = self.history.poll_gap_s(start, min(end, self.last_poll)) is not None
-        return self._seen[key]
+        key = (start, end, listing)
+        seen = self._seen.get(key)
+        if seen is None:
+            seen = self._seen[key] = covering_run(self.history.runs_of(listing), start,
+                                                  min(end, self.last_poll)) is not None
+        return seen
 
 
 SpendIn = Callable[[datetime, datetime], Decimal | None]
 """What one resource cost within [start, end) (None: a billed part of it has no price)."""
 
 
-def hourly_usd(spans: Sequence[StateSpan], coverage: Coverage, now: datetime,
-               hours: int = SPARK_HOURS, summed: SpendIn | None = None) -> tuple[Decimal | None, ...]:
+def hourly_usd(spans: Sequence[StateSpan], coverage: Coverage, now: datetime, hours: int = SPARK_HOURS,
+               summed: SpendIn | None = None, listing: Listing | None = None) -> tuple[Decimal | None, ...]:
     """Average $/h in each of the last `hours` whole hours up to `now`, oldest first (None: unknown).
 
-    `summed`: the resource's cost in each hour from the store's sums (`times_spend`), instead of from `spans`."""
+    `summed`: the resource's cost in each hour from the store's sums (`times_spend`), instead of from `spans`.
+    `listing`: the resource's (namespace, kind): an hour is known only where polls listed it fresh."""
     if not coverage.covers_any:
         return (None,) * hours
     cost = summed if summed is not None else lambda start, end: spend(spans, start, end)
-    return tuple(cost(start, end) if coverage.covers(start, end) else None for start, end in hour_bounds(now, hours))
+    return tuple(cost(start, end) if coverage.covers(start, end, listing) else None
+                 for start, end in hour_bounds(now, hours))
 
 
 @lru_cache(maxsize=8)

@@ -73,13 +73,15 @@ class ResourceUptime:
 def resource_uptimes(report: Report) -> list[ResourceUptime]:
     """Every listed Endpoint and Space with its stretch up at the Report's time (the alert rule and the exporter
     read these: one rule)."""
-    now, gaps, out = report.generated_at, report.unwatched, []
+    now, gaps, out = report.generated_at, report.unwatched, []  # each listing's: its kind's in its namespace
     for e in report.endpoints:
         ep = e.endpoint
         out.append(ResourceUptime("endpoint", ep.id, ep.namespace, ep.name, e.cost.billed_now,
-                                  uptime("endpoint", ep.state, report.changes_of("endpoint", ep.id), now, gaps)))
+                                  uptime("endpoint", ep.state, report.changes_of("endpoint", ep.id), now,
+                                         gaps.get((ep.namespace, "endpoint"), ()))))
     for s in report.spaces:
         sp = s.space
         out.append(ResourceUptime("space", sp.id, sp.namespace, sp.id.partition("/")[2] or sp.id, s.cost.billed_now,
-                                  uptime("space", sp.stage, report.changes_of("space", sp.id), now, gaps)))
+                                  uptime("space", sp.stage, report.changes_of("space", sp.id), now,
+                                         gaps.get((sp.namespace, "space"), ()))))
     return out

@@ -6,8 +6,9 @@ Jobs from the states history recorded, priced by the catalog (`timeline`). Stora
 not over time, and is not in a window. "This period" is what the statement and `usage-v2` billed (the same
 figures as `Report.spend`); the window before it is the same length before the period began, from history.
 
-A part history does not cover (it began later, or polls were further apart than `history.POLL_RUN_BREAK`)
-is None: unknown, never $0. So is a part with a billed state no catalog prices, and a namespace's jobs when
+A part history does not cover (it began later, or polls that listed it fresh were further apart than
+`history.POLL_RUN_BREAK`: polls of other namespaces, or whose listing of it failed, did not watch it) is None:
+unknown, never $0. So is a part with a billed state no catalog prices, and a namespace's jobs when
 history shows a billed job hfmon cannot place in a namespace (no longer listed).
 """
 
@@ -20,7 +21,7 @@ from decimal import Decimal
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.index import HistoryIndex
 from hfmon.costs.timeline import Coverage, HardwarePrice, catalog_price, rated_spans, spend, times_spend
-from hfmon.history import UsagePoint, Window, WindowTimes
+from hfmon.history import BILLING, UsagePoint, Window, WindowTimes
 from hfmon.pricing.catalog import Catalog
 from hfmon.report import EndpointRow, JobRow, SpaceRow, Spend, SpendIn, WindowSpend
 
@@ -99,12 +100,13 @@ def usage_between(points: Sequence[UsagePoint], start: datetime, end: datetime) 
 
 def spend_in(namespace: str, start: datetime, end: datetime, index: HistoryIndex, found: Resources,
              coverage: Coverage) -> SpendIn:
-    """One namespace's spend in [start, end) from history; every part None where history does not cover it."""
-    if not coverage.covers(start, end):
-        return SpendIn(start, end, None, None, None, None)
+    """One namespace's spend in [start, end) from history; each part None where polls did not list it fresh all
+    through (`Coverage.covers`: a poll of other namespaces, or whose listing of that kind failed, watched nothing)."""
     usage = index.usage_of(namespace).usage
-    inference = usage_between(usage, start, end) if usage else None
-    endpoints, spaces, jobs = (found.spend(namespace, k, start, end) for k in PRODUCTS)
+    inference = usage_between(usage, start, end) if usage and coverage.covers(start, end, (namespace, BILLING)) \
+        else None
+    endpoints, spaces, jobs = (found.spend(namespace, k, start, end) if coverage.covers(start, end, (namespace, k))
+                               else None for k in PRODUCTS)
     return SpendIn(start, end, inference, endpoints, spaces, jobs)
 
 

@@ -23,7 +23,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from hfmon.files import narrow, private_dir, private_file
-from hfmon.history import Figures, History, Span, SpanTime, StateChange, UsagePoint, Window, WindowTimes
+from hfmon.history import BILLING, Figures, History, Span, SpanTime, StateChange, UsagePoint, Window, WindowTimes
 from hfmon.models import Snapshot
 from hfmon.store import figures as figures_read
 from hfmon.store import provider_points
@@ -41,9 +41,17 @@ from hfmon.store.connection import (
     is_busy,
     rollback,
 )
-from hfmon.store.extract import decode_rows, decode_runs, decode_time, encode_time, observe, usage_points
+from hfmon.store.extract import (
+    decode_listing_runs,
+    decode_rows,
+    decode_runs,
+    decode_time,
+    encode_time,
+    observe,
+    usage_points,
+)
 from hfmon.store.ledger import fresh_sessions, record_sessions
-from hfmon.store.record import record_poll, record_states, record_usage
+from hfmon.store.record import record_listings, record_poll, record_states, record_usage
 from hfmon.store.side import SideRead
 
 T = TypeVar("T")
@@ -180,6 +188,7 @@ class HistoryStore:
         at = encode_time(snapshot.taken_at)
         points = usage_points(snapshot)
         observed = observe(snapshot)
+        listed = observed.listed | {(p.namespace, BILLING) for p in points}  # billing read fresh: usage totals
         sessions = fresh_sessions(snapshot)
         providers = provider_points.provider_sets(snapshot)
 
@@ -190,6 +199,7 @@ class HistoryStore:
             record_states(conn, observed, at)
             if observed.listed:  # the poll saw resources: it counts for the gaps history must allow for
                 record_poll(conn, at)
+            record_listings(conn, listed, at)  # what it watched: only those listings' figures are known
 
         self._run(write, tuning=(WRITE_CACHE, MAPPED))
         self._checkpoints.start()
@@ -246,7 +256,7 @@ class HistoryStore:
         before = self._loaded if self._loaded is not None and self._loaded.since == start else None
 
         def read(conn: sqlite3.Connection) -> tuple[int, list[Any], list[Any], dict[int, tuple[str, str]],
-                                                    list[Any], WindowTimes | None]:
+                                                    list[Any], list[Any], WindowTimes | None]:
             version = conn.execute("PRAGMA data_version").fetchone()[0]  # changes when another process commits
             if before is None or version != before.version:
                 usage = conn.execute(q.LOAD_USAGE, {"since": start}).fetchall()
@@ -255,9 +265,10 @@ class HistoryStore:
                 usage = conn.execute(q.USAGE_AFTER, {"after": before.mark}).fetchall()
                 changes = conn.execute(q.CHANGES_AFTER, {"after": before.mark}).fetchall()
             return (version, usage, changes, _names(conn), conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall(),
+                    conn.execute(q.LOAD_LISTING_RUNS).fetchall(),
                     window_times(conn, windows, now) if windows and now is not None else None)
 
-        version, usage_rows, change_rows, names, run_rows, summed = self._run(read, "BEGIN")  # one read snapshot
+        version, usage_rows, change_rows, names, run_rows, listing_rows, summed = self._run(read, "BEGIN")
         added = before is not None and version == before.version
         usage, changes = decode_rows(usage_rows, change_rows, names)
         runs = decode_runs(run_rows)
@@ -266,7 +277,8 @@ class HistoryStore:
             usage, changes = before.usage + usage, before.changes + changes  # all new rows are later: still in order
             marks.append(before.mark)
         self._loaded = _Loaded(start, version, max(marks), usage, changes) if marks else None
-        return History(usage=usage, changes=changes, poll_runs=runs, window_times=summed)
+        return History(usage=usage, changes=changes, poll_runs=runs, window_times=summed,
+                       listing_runs=decode_listing_runs(listing_rows))
 
     def _load_figures(self, start: int, figures: Figures, windows: Sequence[Window], now: datetime) -> History:
         """`load` with `figures`. From SIDE_READ_FROM resources, the sums on a second connection in a thread
@@ -278,7 +290,7 @@ class HistoryStore:
             return figures_read.sums(conn, start, figures, windows, now)
 
         def read(conn: sqlite3.Connection) -> tuple[figures_read.Read, dict[int, tuple[str, str]], list[Any],
-                                                    Sums | None]:
+                                                    list[Any], Sums | None]:
             for earlier in side:  # an attempt retried (the file was busy): its reader's snapshot is not this one
                 earlier.join()
             side.clear()
@@ -290,11 +302,12 @@ class HistoryStore:
                 pass
             found = figures_read.read(conn, start, figures, windows, now)
             here = None if side else sums(conn)
-            return found, _names(conn), conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall(), here
+            return (found, _names(conn), conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall(),
+                    conn.execute(q.LOAD_LISTING_RUNS).fetchall(), here)
 
         try:
-            (usage_rows, change_rows, seen), names, run_rows, here = self._run(read, "BEGIN IMMEDIATE",
-                                                                              tuning=(MAPPED,))
+            (usage_rows, change_rows, seen), names, run_rows, listing_rows, here = self._run(
+                read, "BEGIN IMMEDIATE", tuning=(MAPPED,))
             usage, changes = decode_rows(usage_rows, change_rows, names)  # while the other reader sums
             summed, span_times = here if here is not None else side[-1].result()
         except sqlite3.Error as exc:  # the other connection's
@@ -303,7 +316,7 @@ class HistoryStore:
             for reader in side:
                 reader.join()  # never left reading after the load
         return History(usage=usage, changes=changes, poll_runs=decode_runs(run_rows), window_times=summed, seen=seen,
-                       span_times=span_times, detail=False)
+                       span_times=span_times, detail=False, listing_runs=decode_listing_runs(listing_rows))
 
 
 def _names(conn: sqlite3.Connection) -> dict[int, tuple[str, str]]:

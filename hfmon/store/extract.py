@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from hfmon.costs.billing_rules import endpoint_replicas, job_replicas, space_replicas
 from hfmon.costs.credits import namespace_period
-from hfmon.history import PollRun, StateChange, UsagePoint
+from hfmon.history import Listing, PollRun, StateChange, UsagePoint
 from hfmon.models import Endpoint, Job, Snapshot, SourceStatus, Space
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -144,3 +144,11 @@ def decode_rows(usage_rows: list[Any], change_rows: list[Any],
 def decode_runs(rows: list[Any]) -> tuple[PollRun, ...]:
     """The runs of polls of the rows read (`queries.LOAD_POLL_RUNS`)."""
     return tuple(PollRun(decode_time(first), decode_time(last), gap / 10**6) for first, last, gap in rows)
+
+
+def decode_listing_runs(rows: list[Any]) -> dict[Listing, tuple[PollRun, ...]]:
+    """Each listing's runs of polls, oldest first, from the rows read (`queries.LOAD_LISTING_RUNS`)."""
+    runs: dict[Listing, list[PollRun]] = {}
+    for namespace, kind, first, last, gap in rows:
+        runs.setdefault((namespace, kind), []).append(PollRun(decode_time(first), decode_time(last), gap / 10**6))
+    return {listing: tuple(mine) for listing, mine in runs.items()}

@@ -20,10 +20,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from hfmon.history import Figures, Seen, Span, SpanTime, StateTime, Window, WindowTimes, unwatched
+from hfmon.history import BILLING, Figures, Seen, Span, SpanTime, StateTime, Window, WindowTimes, unwatched
 from hfmon.store import queries as q
 from hfmon.store.aggregates import billed_condition, spent_until, window_times
-from hfmon.store.extract import decode_runs, decode_time, encode_time
+from hfmon.store.extract import decode_listing_runs, decode_runs, decode_time, encode_time
 
 # Each resource's first change as a load from :since gives it: its last one before :since, else its first after.
 _FIRST = """
@@ -208,15 +208,21 @@ class Read(NamedTuple):
 
 def _unwatched_from(conn: sqlite3.Connection, since: int, now: datetime) -> int | None:
     """The start of the first stretch from `since` no poll watched (`history.unwatched`) that a recorded state
-    reaches into: the uptime takes out what that state says there, so the changes must reach back to it. The
-    stretch before the first run of polls counts only when a change was recorded before that run (else it is
-    before history, and a load from `since` holds nothing of it)."""
-    runs = decode_runs(conn.execute(q.LOAD_POLL_RUNS, {"since": since}).fetchall())
-    gaps = unwatched(runs, decode_time(since), now)
-    if gaps and gaps[0][1] == runs[0].first and not conn.execute(_CHANGED_BEFORE, (encode_time(runs[0].first),)
-                                                                  ).fetchone()[0]:
-        gaps = gaps[1:]
-    return encode_time(gaps[0][0]) if gaps else None
+    reaches into, in any listing (the polls that listed one namespace's kind fresh): the uptime takes out what that
+    state says there, so the changes must reach back to it. The stretch before a listing's first run of polls counts
+    only when a change was recorded before that run (else it is before history, and a load from `since` holds
+    nothing of it)."""
+    listings = decode_listing_runs(conn.execute(q.LOAD_LISTING_RUNS).fetchall())
+    starts = []
+    resource_listings = [runs for (_, kind), runs in listings.items() if kind != BILLING]  # what uptimes read
+    for runs in (decode_runs(conn.execute(q.LOAD_POLL_RUNS, {"since": since}).fetchall()), *resource_listings):
+        gaps = unwatched(runs, decode_time(since), now)
+        if gaps and gaps[0][1] == runs[0].first and not conn.execute(
+                _CHANGED_BEFORE, (encode_time(runs[0].first),)).fetchone()[0]:
+            gaps = gaps[1:]
+        if gaps:
+            starts.append(gaps[0][0])
+    return encode_time(min(starts)) if starts else None
 
 
 # Whether any resource has a change before a moment: one seek per resource (state_changes has no index on `at`).

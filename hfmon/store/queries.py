@@ -95,6 +95,18 @@ LAST_POLL_RUN = "SELECT first_at, last_at, max_gap FROM poll_runs ORDER BY first
 NEW_POLL_RUN = "INSERT OR IGNORE INTO poll_runs (first_at, last_at, max_gap) VALUES (?, ?, 0)"
 EXTEND_POLL_RUN = "UPDATE poll_runs SET last_at = ?, max_gap = MAX(max_gap, ?) WHERE first_at = ?"
 LOAD_POLL_RUNS = "SELECT first_at, last_at, max_gap FROM poll_runs WHERE last_at >= :since ORDER BY first_at"
+LAST_LISTING_RUNS = """
+    SELECT namespace, kind, MAX(first_at), last_at FROM listing_runs GROUP BY namespace, kind
+"""  # SQLite takes last_at from the row whose first_at is the MAX: each listing's latest run
+NEW_LISTING_RUN = """
+    INSERT OR IGNORE INTO listing_runs (namespace, kind, first_at, last_at, max_gap) VALUES (?, ?, ?, ?, 0)
+"""
+EXTEND_LISTING_RUN = """
+    UPDATE listing_runs SET last_at = ?, max_gap = MAX(max_gap, ?) WHERE namespace = ? AND kind = ? AND first_at = ?
+"""
+LOAD_LISTING_RUNS = """
+    SELECT namespace, kind, first_at, last_at, max_gap FROM listing_runs ORDER BY namespace, kind, first_at
+"""
 
 
 def newest_time(conn: sqlite3.Connection) -> int | None:
@@ -125,6 +137,7 @@ def prune(conn: sqlite3.Connection, cutoff: int) -> None:
                                                AND m.at < ? ORDER BY m.at LIMIT 1 OFFSET 1) IS NOT NULL
     """, (cutoff,)).fetchall()])
     conn.execute("DELETE FROM poll_runs WHERE last_at < ?", (cutoff,))
+    conn.execute("DELETE FROM listing_runs WHERE last_at < ?", (cutoff,))
     conn.execute("DELETE FROM alert_events WHERE at < ?", (cutoff,))
     conn.execute("DELETE FROM ledger WHERE at < ?", (cutoff,))
     conn.execute("DELETE FROM ledger_sessions WHERE read_at < ? AND session_id NOT IN "

@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from hfmon.history import GONE, POLL_RUN_BREAK, UsagePoint
+from hfmon.history import GONE, POLL_RUN_BREAK, Listing, UsagePoint
 from hfmon.store import queries as q
 from hfmon.store.extract import Observed, decode_money, decode_time, encode_money, encode_time, same_usage
 from hfmon.store.running import write_changes
@@ -28,6 +28,21 @@ def record_poll(conn: sqlite3.Connection, at: int) -> None:
         conn.execute(q.NEW_POLL_RUN, (at, at))
     elif at > last[1]:
         conn.execute(q.EXTEND_POLL_RUN, (at, at - last[1], last[0]))
+
+
+def record_listings(conn: sqlite3.Connection, listed: Iterable[Listing], at: int) -> None:
+    """`record_poll` for each listing this poll made fresh: extend its latest run, or start a new one after a break
+    (one statement reads every listing's latest run; a file has a few namespaces times four kinds)."""
+    latest = {(ns, kind): (first, last) for ns, kind, first, last in conn.execute(q.LAST_LISTING_RUNS)}
+    new, extended = [], []
+    for listing in listed:
+        run = latest.get(listing)
+        if run is None or at - run[1] > POLL_RUN_BREAK // q.MICROSECOND:
+            new.append((*listing, at, at))
+        elif at > run[1]:
+            extended.append((at, at - run[1], *listing, run[0]))
+    conn.executemany(q.NEW_LISTING_RUN, new)
+    conn.executemany(q.EXTEND_LISTING_RUN, extended)
 
 
 def record_usage(conn: sqlite3.Connection, points: list[UsagePoint], at: int) -> None:

@@ -212,7 +212,42 @@ V8 = (
     "CREATE INDEX usage_points_amount ON usage_points (namespace, period_start, CAST(inference_used_usd AS REAL), at)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8)
+# v9: runs of polls per listing, (namespace, kind) (`history.Listing`): a poll extends only the runs of what it listed
+# fresh (a `--namespace` poll, or one whose listing of an org failed, watched nothing else), by the rule of
+# `poll_runs` (which v9 keeps: the gaps any poll allows for). A v8 file's runs do not say what they listed: each
+# counts for a namespace only from its first to its last row (usage point or state change) within the run, the
+# stretch the rows show it was polled; outside it nothing says it was, and figures there are unknown.
+FILL_LISTING_RUNS = """
+    INSERT OR IGNORE INTO listing_runs (namespace, kind, first_at, last_at, max_gap)
+    WITH seen(namespace, at) AS (
+        SELECT namespace, at FROM usage_points
+        UNION ALL
+        SELECT r.namespace, s.at FROM resources AS r JOIN state_changes AS s ON s.resource_id = r.id
+    ), placed(namespace, at, run) AS (
+        SELECT namespace, at, (SELECT MAX(p.first_at) FROM poll_runs AS p WHERE p.first_at <= seen.at) FROM seen
+    ), spans(namespace, first_at, last_at, max_gap) AS (
+        SELECT placed.namespace, MIN(placed.at), MAX(placed.at), p.max_gap
+        FROM placed JOIN poll_runs AS p ON p.first_at = placed.run AND placed.at <= p.last_at
+        GROUP BY placed.namespace, placed.run
+    )
+    SELECT spans.namespace, kinds.column1, spans.first_at, spans.last_at, spans.max_gap
+    FROM spans CROSS JOIN (VALUES ('endpoint'), ('space'), ('job'), ('billing')) AS kinds
+"""
+V9 = (
+    """
+    CREATE TABLE listing_runs (
+        namespace TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        max_gap INTEGER NOT NULL,
+        PRIMARY KEY (namespace, kind, first_at)
+    ) WITHOUT ROWID
+    """,
+    FILL_LISTING_RUNS,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal as D
 
 from hfmon.costs.provider_time import Covers, provider_spend
 from hfmon.costs.timeline import Coverage
-from hfmon.history import History, PollRun, ProviderPoint
+from hfmon.history import BILLING, History, PollRun, ProviderPoint
 
 NOV = datetime(2026, 11, 1, tzinfo=UTC)
 NOW = datetime(2026, 11, 18, 11, 30, tzinfo=UTC)
@@ -22,7 +22,8 @@ def at(h: int, m: int, day: int = 18) -> datetime:
 def polled(*runs: tuple[datetime, datetime]) -> Covers:
     """What runs of polls (a minute apart) cover, as the Report reads it."""
     history = History(poll_runs=tuple(PollRun(first, last, 60.0) for first, last in runs))
-    return Coverage(history, runs[0][0]).covers
+    coverage = Coverage(history, runs[0][0])
+    return lambda start, end, namespace: coverage.covers(start, end, (namespace, BILLING))
 
 
 ALWAYS = polled((at(0, 0, day=1), at(11, 30)))  # hfmon polled all along: only the sets' reach limits the steps

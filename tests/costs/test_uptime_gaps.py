@@ -100,7 +100,8 @@ def rows(report: Report) -> dict[str, dict[str, object]]:
 
 def test_the_gap_is_read_from_the_poll_runs(gapped: tuple[Report, Report]) -> None:
     for report in gapped:
-        assert report.unwatched[-1] == GAP  # the last poll of run 1 at 02:00, the first of run 2 at 12:00
+        # the last poll of run 1 at 02:00, the first of run 2 at 12:00
+        assert report.unwatched[("alice", "endpoint")][-1] == report.unwatched[("alice", "space")][-1] == GAP
 
 
 def test_period_uptime_across_the_gap_is_a_lower_bound_with_the_unwatched_share(
@@ -160,7 +161,8 @@ def test_the_long_running_alert_fires_on_the_watched_stretch_and_is_unknown_acro
 
 def test_one_run_of_polls_all_along_gives_the_exact_figures(tmp_path: Path) -> None:
     once, dashboard = reports(tmp_path, gap=False)
-    assert not once.unwatched[1:] and once.unwatched[0][1] == DAY  # only the time before history began
+    gaps = once.unwatched[("alice", "endpoint")]
+    assert not gaps[1:] and gaps[0][1] == DAY  # only the time before history began
     for report in (once, dashboard):
         llm, nap, woke, late = (rows(report)[k] for k in ("alice/llm", "alice/nap", "alice/woke", "alice/late"))
         assert llm["uptime_pct"] == llm["uptime_at_least_pct"] == 100.0 and llm["uptime_unwatched_pct"] == 0.0

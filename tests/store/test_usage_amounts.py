@@ -20,6 +20,7 @@ from hfmon.report import Report
 from hfmon.store import HistoryStore
 from hfmon.store import figures as figures_read
 from hfmon.store.extract import encode_time
+from hfmon.store.schema import SCHEMA_VERSION
 from tests.store.builders import PERIOD_START, T0, billing, endpoint, minutes, namespace, snapshot
 
 # Spend that saws up and down (as the benchmark's copied history does), with a point just under $2 by less than the
@@ -33,7 +34,8 @@ def record(path: Path) -> None:
         for i, used in enumerate(AMOUNTS):
             store.record(snapshot(minutes(10 * i), namespace("alice", usage=billing("alice", used),
                                                              endpoints=[endpoint("alice", "e", state="running"
-                                                                                 if i % 3 else "paused")])))
+                                                                                 if i % 3 else "paused")],
+                                                             spaces=[], jobs=[])))
 
 
 @pytest.mark.parametrize("over_read", [figures_read.OVER_READ, 3, 0])
@@ -72,9 +74,11 @@ def test_a_v7_file_is_upgraded_in_place_with_the_same_figures(tmp_path: Path) ->
     record(path)
     v7 = tmp_path / "v7.sqlite3"
     shutil.copyfile(path, v7)
-    # A v7 file: what this code writes, without what v8 adds (v7 recorded the same rows; v8 adds an index only).
+    # A v7 file: what this code writes, without what v8 and v9 add (v7 recorded the same rows; v8 adds an index, v9
+    # the runs of polls per listing, which its migration refills from poll_runs).
     conn = sqlite3.connect(v7)
     conn.execute("DROP INDEX usage_points_amount")
+    conn.execute("DROP TABLE listing_runs")  # v9's (refilled from poll_runs by its migration)
     conn.execute("PRAGMA user_version = 7")
     conn.commit()
     rows_before = conn.execute("SELECT * FROM usage_points ORDER BY rowid").fetchall()
@@ -86,7 +90,7 @@ def test_a_v7_file_is_upgraded_in_place_with_the_same_figures(tmp_path: Path) ->
     [credits] = upgraded.credits
     assert credits.exhausts_at == minutes(10 * FIRST_OVER)
     conn = sqlite3.connect(v7)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == 8
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'usage_points_amount'").fetchone() == (1,)
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     assert conn.execute("SELECT * FROM usage_points ORDER BY rowid").fetchall()[:len(rows_before)] == rows_before
