@@ -175,6 +175,7 @@ def seed_history(path: Path, snap: Any, end: datetime) -> dict[str, int]:
                      ((cycles - 2) * cycle,))
         rebuild(conn)  # the running sums record() keeps, for the rows copied here
         conn.execute("UPDATE poll_runs SET last_at = ?", (encode_time(end - timedelta(minutes=1)),))
+        conn.execute("UPDATE listing_runs SET last_at = ?", (encode_time(end - timedelta(minutes=1)),))  # each listing
     counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("usage_points", "state_changes")}
     conn.close()
     return counts

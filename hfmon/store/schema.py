@@ -214,24 +214,34 @@ V8 = (
 
 # v9: runs of polls per listing, (namespace, kind) (`history.Listing`): a poll extends only the runs of what it listed
 # fresh (a `--namespace` poll, or one whose listing of an org failed, watched nothing else), by the rule of
-# `poll_runs` (which v9 keeps: the gaps any poll allows for). A v8 file's runs do not say what they listed: each
-# counts for a namespace only from its first to its last row (usage point or state change) within the run, the
-# stretch the rows show it was polled; outside it nothing says it was, and figures there are unknown.
+# `poll_runs` (which v9 keeps: the gaps any poll allows for). A v8 file's runs do not say what they listed; its rows
+# do, where there are any: a namespace had a poll at each of its usage points and state changes. So each old run
+# counts for a namespace from its first to its last row within the run, split where two of its usage points are more
+# than 75 min apart (a namespace whose billing was read stores its total at least hourly, and polls within a run are
+# at most 15 min apart: a longer silence is a stretch nothing polled it). Outside those stretches nothing says it was
+# polled, and figures there are unknown.
 FILL_LISTING_RUNS = """
     INSERT OR IGNORE INTO listing_runs (namespace, kind, first_at, last_at, max_gap)
     WITH seen(namespace, at) AS (
         SELECT namespace, at FROM usage_points
         UNION ALL
         SELECT r.namespace, s.at FROM resources AS r JOIN state_changes AS s ON s.resource_id = r.id
-    ), placed(namespace, at, run) AS (
-        SELECT namespace, at, (SELECT MAX(p.first_at) FROM poll_runs AS p WHERE p.first_at <= seen.at) FROM seen
-    ), spans(namespace, first_at, last_at, max_gap) AS (
-        SELECT placed.namespace, MIN(placed.at), MAX(placed.at), p.max_gap
-        FROM placed JOIN poll_runs AS p ON p.first_at = placed.run AND placed.at <= p.last_at
-        GROUP BY placed.namespace, placed.run
+    ), placed(namespace, at, run, max_gap) AS (
+        SELECT seen.namespace, seen.at, p.first_at, p.max_gap FROM seen JOIN poll_runs AS p
+        ON p.first_at = (SELECT MAX(m.first_at) FROM poll_runs AS m WHERE m.first_at <= seen.at)
+        AND seen.at <= p.last_at
+    ), marked(namespace, at, max_gap, starts) AS (
+        SELECT namespace, at, max_gap,
+               LAG(run) OVER w IS NOT run OR (at - LAG(at) OVER w > 4500000000
+                                              AND namespace IN (SELECT namespace FROM usage_points))
+        FROM placed WINDOW w AS (PARTITION BY namespace ORDER BY at)
+    ), parts(namespace, at, max_gap, part) AS (
+        SELECT namespace, at, max_gap, SUM(starts) OVER (PARTITION BY namespace ORDER BY at ROWS UNBOUNDED PRECEDING)
+        FROM marked
     )
-    SELECT spans.namespace, kinds.column1, spans.first_at, spans.last_at, spans.max_gap
-    FROM spans CROSS JOIN (VALUES ('endpoint'), ('space'), ('job'), ('billing')) AS kinds
+    SELECT parts.namespace, kinds.column1, MIN(parts.at), MAX(parts.at), parts.max_gap
+    FROM parts CROSS JOIN (VALUES ('endpoint'), ('space'), ('job'), ('billing')) AS kinds
+    GROUP BY parts.namespace, parts.part, kinds.column1
 """
 V9 = (
     """

@@ -1,0 +1,140 @@
+"""Schema v9: runs of polls per listing (namespace, kind), and a v8 file upgraded to it.
+
+alice is polled every 10 min from 0 to 120 min (her spend changes at every poll); bob only at 0 and 120 min (polls of
+alice alone in between, as `hfmon --namespace alice` makes); carol every 10 min, her spend unchanged (history stores
+her total at 0, 60 and 120 min, once an hour). Each has one Endpoint running all along.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+from hfmon.config import Config
+from hfmon.costs import evaluate, history_since
+from hfmon.costs.evaluate import history_windows
+from hfmon.costs.figures import history_figures
+from hfmon.models import NamespaceData
+from hfmon.report import Report
+from hfmon.store import HistoryStore
+from hfmon.store.extract import encode_time
+from hfmon.store.schema import SCHEMA_VERSION
+from tests.store.builders import billing, endpoint, minutes, namespace, snapshot
+
+KINDS = ("billing", "endpoint", "job", "space")
+
+
+def polled(name: str, used: str) -> NamespaceData:
+    return namespace(name, usage=billing(name, used), endpoints=[endpoint(name, "e")], spaces=[], jobs=[])
+
+
+def record(path: Path, until: int = 120) -> None:
+    with HistoryStore.open(path) as store:
+        for i in range(0, until + 1, 10):
+            names = [polled("alice", f"0.{i:03d}"), polled("carol", "0.5")]
+            if i in (0, 120):
+                names.insert(1, polled("bob", "0.25"))
+            store.record(snapshot(minutes(i), *names))
+
+
+def runs(path: Path) -> dict[tuple[str, str], list[tuple[float, float]]]:
+    """Each listing's runs of polls, in minutes from T0."""
+    conn = sqlite3.connect(path)
+    out: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    t0 = encode_time(minutes(0))
+    for ns, kind, first, last in conn.execute("SELECT namespace, kind, first_at, last_at FROM listing_runs "
+                                              "ORDER BY namespace, kind, first_at"):
+        out.setdefault((ns, kind), []).append(((first - t0) / 60e6, (last - t0) / 60e6))
+    conn.close()
+    return out
+
+
+def report(path: Path, at: int) -> Report:
+    last = snapshot(minutes(at), polled("alice", "1"), polled("bob", "1"), polled("carol", "0.5"))
+    now = last.taken_at
+    with HistoryStore.open(path) as store:
+        history = store.load(history_since(last, now), history_windows(last, now, hourly=False), now,
+                             figures=history_figures(last, now))
+    return evaluate(last, history, Config(), now)
+
+
+def last_hour(result: Report, namespace: str) -> tuple[object, ...]:
+    [w] = [w for w in result.windows if w.window == "1h" and w.namespace == namespace]
+    return w.current.inference_usd, w.current.endpoints_usd, w.current.spaces_usd, w.current.jobs_usd
+
+
+def test_a_poll_extends_only_the_runs_of_what_it_listed(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    record(path)
+    found = runs(path)
+    for kind in KINDS:
+        assert found[("alice", kind)] == found[("carol", kind)] == [(0, 120)]
+        assert found[("bob", kind)] == [(0, 0), (120, 120)]  # 120 min between its listings: two runs
+    result = report(path, 120)
+    assert None not in last_hour(result, "alice") and None not in last_hour(result, "carol")
+    assert last_hour(result, "bob") == (None, None, None, None)
+
+
+def test_a_v8_file_is_upgraded_reading_each_namespaces_runs_from_its_rows(tmp_path: Path) -> None:
+    fresh = tmp_path / "history.sqlite3"
+    record(fresh)
+    v8 = tmp_path / "v8.sqlite3"
+    shutil.copyfile(fresh, v8)
+    # A v8 file: what this code writes without v9's table (v8 wrote the same usage points, changes and poll_runs).
+    conn = sqlite3.connect(v8)
+    conn.execute("DROP TABLE listing_runs")
+    conn.execute("PRAGMA user_version = 8")
+    conn.commit()
+    assert conn.execute("SELECT count(*) FROM poll_runs").fetchone() == (1,)  # one run, 0-120 min, for everyone
+    conn.close()
+    upgraded = report(v8, 120)
+    conn = sqlite3.connect(v8)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
+    assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    conn.close()
+    # alice: rows at every poll. carol: a usage point every hour, no more than 75 min apart (an unchanged total is
+    # stored hourly, polls are at most 15 min apart): polled all along. bob: rows at 0 and 120 min only, 120 min
+    # apart, so he was not polled between them (v8's one run said he was).
+    found = runs(v8)
+    for kind in KINDS:
+        assert found[("alice", kind)] == found[("carol", kind)] == [(0, 120)]
+        assert found[("bob", kind)] == [(0, 0), (120, 120)]
+    assert upgraded.windows == report(fresh, 120).windows
+    assert last_hour(upgraded, "bob") == (None, None, None, None)
+    # a poll after the upgrade extends the runs of what it listed
+    with HistoryStore.open(v8) as store:
+        store.record(snapshot(minutes(130), polled("alice", "0.2"), polled("bob", "0.3")))
+    found = runs(v8)
+    assert found[("alice", "endpoint")] == [(0, 130)] and found[("bob", "endpoint")] == [(0, 0), (120, 130)]
+    assert found[("carol", "endpoint")] == [(0, 120)]
+    after = report(v8, 130)
+    assert None not in last_hour(after, "alice")
+    assert last_hour(after, "bob") == (None, None, None, None)  # 70-130 min: listed at 120 and 130 only
+    assert last_hour(after, "carol") == (None, None, None, None)  # not listed at 130 min
+
+
+def test_an_old_run_counts_for_a_namespace_without_billing_between_its_rows_only(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    with HistoryStore.open(path) as store:
+        for i in range(0, 61, 10):
+            dave = namespace("dave", endpoints=[endpoint("dave", "e", state="running" if i < 30 else "paused")])
+            store.record(snapshot(minutes(i), polled("alice", f"0.{i:03d}"), *([dave] if i <= 40 else [])))
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE listing_runs")
+    conn.execute("PRAGMA user_version = 8")
+    conn.commit()
+    conn.close()
+    HistoryStore.open(path).close()
+    # dave's rows: his Endpoint's changes at 0 and 30 min; listed until 40 min, but no row says so after 30
+    assert runs(path)[("dave", "endpoint")] == [(0, 30)]
+    assert runs(path)[("alice", "endpoint")] == [(0, 60)]
+
+
+def test_retention_drops_old_listing_runs(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    record(path)
+    with HistoryStore.open(path, retention_days=1) as store:
+        store.record(snapshot(minutes(120) + timedelta(days=1, minutes=1), polled("alice", "0.9")))
+    assert runs(path) == {("alice", kind): [(24 * 60 + 121, 24 * 60 + 121)] for kind in KINDS}
