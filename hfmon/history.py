@@ -142,7 +142,7 @@ class Figures:
     """What a caller that only reports figures (`hfmon once`) asks of history: the latest rows, and sums in SQL for
     everything reaching further back. A Report evaluated on it has the figures of one evaluated on every row;
     row-level detail (timelines, the credits series) is shorter, and the hourly figures (the dashboard's
-    sparklines) are left out (`History.detail`)."""
+    sparklines) are left out (`History.detail`), as is the spend per provider over time (its charts)."""
 
     usage_since: datetime  # usage points from here (each namespace's last one before it too)
     changes_since: datetime  # state changes from here (each resource's last one before it too, and see

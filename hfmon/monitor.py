@@ -190,8 +190,9 @@ class Monitor:
                 else:
                     loaded = self.store.load(since, history_windows(snapshot, now), now)
                 period_start = user_period(snapshot, now).start
+                # the spend per provider over time is charted by the dashboard only: a figures-only caller skips it
                 history = with_ledger(self.store, loaded, ledger_since(period_start, now),
-                                      provider_times(now, period_start))
+                                      () if self.figures_only else provider_times(now, period_start))
             except HfmonError as exc:  # history is an extra: the live numbers still show without it
                 self.warnings.append(f"history not saved: {exc}")
                 self.store.close()
