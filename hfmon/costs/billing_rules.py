@@ -6,8 +6,12 @@
   exposes ports (`expose.ports`) bills $0.01 an hour more, once per job whatever the number of ports (hf-api.md 0.5
   and 7: "exposed ports add $0.01/h per job"); no statement product of its own is documented, so hfmon takes it
   to be in the job's own line. Only the ports a Job exposes now are known (they can be changed while it runs).
-- Endpoints bill per minute per replica while initializing or running (the documented rule). Paused,
-  scaledToZero, pending, updating, updateFailed and failed do not.
+- Endpoints bill per minute per replica while initializing or running (the documented rule). Paused and
+  scaledToZero do not (documented); pending and failed, with no replica ready, are taken not to.
+- `updating` and `updateFailed` are in HF's state enum, and no source says whether they bill: the previous
+  revision's ready replicas keep serving through them (HF's own statement line stays `active`). With a replica
+  ready, or a ready count HF did not send, what they cost is unknown (flagged, never $0); with none ready, nothing.
+  History records such a state with its ready replicas and prices it unknown too (`bills_unknown`).
 - Cost = USD per hour x minutes x replicas / 60, computed in that order so that whole-minute amounts of
   hourly prices stay exact in Decimal.
 - A stage hfmon does not know (HF added one) on a resource that otherwise looks alive (a Space with current
@@ -37,7 +41,10 @@ SPACE_KNOWN = SPACE_BILLED | {"NO_APP_FILE", "CONFIG_ERROR", "BUILDING", "BUILD_
 NO_RUNTIME = "UNKNOWN"  # the parser's stage for a Space listed without its runtime: whether it runs is unknown
 JOB_ENDED = frozenset({"COMPLETED", "CANCELED", "ERROR", "DELETED"})
 JOB_KNOWN = JOB_BILLED | {"SCHEDULING"} | JOB_ENDED
-ENDPOINT_KNOWN = ENDPOINT_BILLED | {"pending", "updating", "updateFailed", "failed", "paused", "scaledToZero"}
+ENDPOINT_UNDOCUMENTED = frozenset({"updating", "updateFailed"})  # billed or not: no source says (module docstring)
+ENDPOINT_KNOWN = ENDPOINT_BILLED | ENDPOINT_UNDOCUMENTED | {"pending", "failed", "paused", "scaledToZero"}
+_MAY_BILL = {**_BILLED, "endpoint": ENDPOINT_BILLED | ENDPOINT_UNDOCUMENTED}
+MAY_BILL_STATES: Mapping[str, frozenset[str]] = MappingProxyType(_MAY_BILL)  # kind -> states whose time history sums
 MICRO = Decimal("0.000001")
 
 
@@ -63,6 +70,11 @@ def is_billed(kind: str, state: str) -> bool:
     return state in _BILLED[kind]
 
 
+def bills_unknown(kind: str, state: str) -> bool:
+    """Whether `state` may bill at a rate no source documents (an Endpoint `updating` with replicas ready)."""
+    return kind == "endpoint" and state in ENDPOINT_UNDOCUMENTED
+
+
 def cost_usd(usd_per_hour: Decimal, minutes: Decimal, replicas: int = 1) -> Decimal:
     """What `minutes` of `replicas` cost at an hourly price (never negative for non-negative inputs)."""
     return usd_per_hour * minutes * replicas / 60
@@ -79,13 +91,16 @@ def micro(amount: Decimal) -> Decimal:
 
 
 def unknown_stage(resource: Space | Endpoint | Job) -> str | None:
-    """The stage of a resource when hfmon does not know it and the resource otherwise looks alive, else None."""
+    """The stage of a resource when hfmon does not know it, or whether it bills (`ENDPOINT_UNDOCUMENTED` with a
+    replica ready), and the resource otherwise looks alive, else None."""
     if isinstance(resource, Space):
         alive = resource.hardware is not None or (resource.replicas_current or 0) > 0
         return resource.stage if (alive or resource.stage == NO_RUNTIME) and resource.stage not in SPACE_KNOWN \
             else None
     if isinstance(resource, Endpoint):
         alive = (resource.ready_replicas or 0) > 0 or (resource.target_replicas or 0) > 0
+        if resource.state in ENDPOINT_UNDOCUMENTED:  # billed or not is undocumented: unknown while a replica serves
+            return resource.state if alive and resource.ready_replicas != 0 else None
         return resource.state if alive and resource.state not in ENDPOINT_KNOWN else None
     alive = resource.started_at is not None and resource.finished_at is None
     return resource.stage if alive and resource.stage not in JOB_KNOWN else None

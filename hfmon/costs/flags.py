@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.config import Alerts
-from hfmon.costs.billing_rules import NO_RUNTIME, unknown_stage
+from hfmon.costs.billing_rules import ENDPOINT_UNDOCUMENTED, NO_RUNTIME, unknown_stage
 from hfmon.costs.index import ChangesOf
 from hfmon.format import counted, money, per_hour, stamp
 from hfmon.models import Endpoint, Job, Space, ZeroGpuQuota
@@ -130,6 +130,12 @@ def unknown_stage_flags(resources: Sequence[Space | Endpoint | Job]) -> list[Fla
                 out.append(Flag("unknown_stage", resource.id,
                                 f"Space {resource.id} was listed without its runtime: whether it runs, and what "
                                 "it costs now, is unknown", sources=listing))
+                continue
+            if isinstance(resource, Endpoint) and stage in ENDPOINT_UNDOCUMENTED:
+                ready = "an unknown number of" if resource.ready_replicas is None else resource.ready_replicas
+                out.append(Flag("unknown_stage", resource.id,
+                                f"Endpoint {resource.id} is {stage} with {ready} replicas ready, serving: HF does not "
+                                "document whether that bills: cost unknown", sources=listing))
                 continue
             out.append(Flag("unknown_stage", resource.id,
                             f"{kind} {resource.id} is in stage {stage!r}, which hfmon does not know: "

@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.config import Tolerance
-from hfmon.costs.billing_rules import is_billed, micro
+from hfmon.costs.billing_rules import MAY_BILL_STATES, is_billed, micro
 from hfmon.costs.index import ChangesOf
 from hfmon.costs.resources import FAMILY_KIND, PricedLine, by_product, state_spans
 from hfmon.history import Span, SpanTime, StateChange, StateTime
@@ -34,13 +34,13 @@ MICROS_PER_MINUTE = 60 * 10**6
 
 
 def span_times(changes: Sequence[StateChange], start: datetime, end: datetime) -> SpanTime:
-    """The time in each recorded billed state within [start, end) (an unbilled one counts no minutes), and the
+    """The time in each recorded state that bills or may within [start, end) (others count no minutes), and the
     changes at or after `start` (what the store sums in SQL for a `Figures` load)."""
     micros: dict[tuple[str, str | None, int], int] = {}
     transitions = 0
     for change, begin, stop in state_spans(changes, start, end):
         transitions += change.at >= start
-        if stop > begin and is_billed(change.kind, change.state):
+        if stop > begin and change.state in MAY_BILL_STATES[change.kind]:
             key = (change.state, change.hardware, change.replicas)
             micros[key] = micros.get(key, 0) + (stop - begin) // MICROSECOND
     return SpanTime(tuple(StateTime(*key, spent) for key, spent in micros.items()), transitions)

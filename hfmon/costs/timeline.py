@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
-from hfmon.costs.billing_rules import is_billed, job_price, micro, seconds
+from hfmon.costs.billing_rules import bills_unknown, is_billed, job_price, micro, seconds
 from hfmon.costs.resources import state_spans
 from hfmon.history import History, Listing, StateChange, StateTime, covering_run
 from hfmon.pricing.catalog import Catalog
@@ -67,9 +67,10 @@ def _rated(kind: str, spans: Iterable[tuple[StateChange, datetime, datetime]],
 
 def state_rate(kind: str, state: str, hardware: str | None, replicas: int, price_of: HardwarePrice) -> Decimal | None:
     """$/h of one recorded state: price x replicas while the state bills, else $0; None: billed on hardware with no
-    price, or with a replica count HF did not give (recorded as 0: a state that bills never runs none)."""
+    price, or with a replica count HF did not give (recorded as 0: a state that bills never runs none), or in a state
+    no source says bills or not with replicas ready (`billing_rules.bills_unknown`)."""
     if not is_billed(kind, state):
-        return Decimal(0)
+        return None if replicas > 0 and bills_unknown(kind, state) else Decimal(0)
     price = price_of(hardware)
     return None if price is None or replicas <= 0 else price * replicas
 

@@ -3,8 +3,9 @@
 The rules (hf-api.md 5.3, 6.6, 7), exactly as implemented:
 
 - Billed states: Spaces APP_STARTING, RUNNING, RUNNING_BUILDING, RUNNING_APP_STARTING (not BUILDING, SLEEPING,
-  PAUSED, STOPPED, errors); Endpoints `initializing` and `running` (not pending, updating, updateFailed,
-  paused, scaledToZero, failed); Jobs RUNNING (not SCHEDULING nor the final stages).
+  PAUSED, STOPPED, errors); Endpoints `initializing` and `running`, and `updating`/`updateFailed` with
+  replicas (the previous revision's, serving: undocumented either way; not pending, paused, scaledToZero,
+  failed); Jobs RUNNING (not SCHEDULING nor the final stages).
 - Consecutive billed intervals of one resource with the same hardware and replica count form a *segment*.
   Segments are clipped to the window asked for (the billing period, or the usage-v2 startDate/endDate
   window) and to the scenario time `now`. A resource gets one usage line per hardware (product) per window,

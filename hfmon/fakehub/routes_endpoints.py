@@ -18,6 +18,7 @@ MESSAGES = {"pending": "Endpoint is pending", "initializing": "Endpoint is initi
             "running": "Endpoint is ready", "paused": "Endpoint is paused", "failed": "Endpoint failed to start: "
             "CUDA out of memory", "scaledToZero": "Endpoint is scaled to zero due to inactivity"}
 ACTIONS = frozenset({"pause", "resume", "scale-to-zero"})
+SERVING = frozenset({"running", "updating", "updateFailed"})  # the last good revision's replicas serve in an update
 WITH_URL = frozenset({"running", "scaledToZero", "updating", "updateFailed", "paused"})
 
 
@@ -26,7 +27,7 @@ def endpoint_json(ctx: Ctx, ep: EndpointDef) -> dict[str, Any]:
     iv = tl.at(ep.timeline, ctx.now)
     state = iv.state if iv else "pending"
     replicas = iv.replicas if iv else 0
-    ready = replicas if state == "running" else 0
+    ready = replicas if state in SERVING else 0
     if iv is not None and iv.other is not None:  # e.g. initializing a new replica while others serve
         ready = iv.other
     c = ep.compute

@@ -32,7 +32,9 @@ NO_BILLING_TOKEN = "hf_fake_nobilling_0123456789abcdNB"
 NO_ENDPOINTS_TOKEN = "hf_fake_noendpoints_0123456789abNE"
 
 SPACE_BILLED = frozenset({"APP_STARTING", "RUNNING", "RUNNING_BUILDING", "RUNNING_APP_STARTING"})
-ENDPOINT_BILLED = frozenset({"initializing", "running"})
+# initializing and running bill (documented); the fake also bills an update's serving replicas (`updating`,
+# `updateFailed` with replicas): HF documents neither way, and its statement line stays active meanwhile
+ENDPOINT_BILLED = frozenset({"initializing", "running", "updating", "updateFailed"})
 JOB_BILLED = frozenset({"RUNNING"})
 EXPOSED_PORTS_HOURLY_USD = Decimal("0.01")  # hf-api.md 7: "exposed ports add $0.01/h per job" (not per port)
 

@@ -8,16 +8,16 @@ import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 
-from hfmon.costs.billing_rules import BILLED_STATES
+from hfmon.costs.billing_rules import MAY_BILL_STATES
 from hfmon.history import StateTime, Window, WindowTimes
 from hfmon.store.extract import encode_time
 
 
 def billed_condition(column: str, kind_column: str) -> str:
-    """An SQL condition true when `column` is a billed state of the resource's kind (the rule's own sets, as quoted
-    literals: constants of the code, never input)."""
+    """An SQL condition true when `column` is a state of the resource's kind that bills or may bill
+    (`billing_rules.MAY_BILL_STATES`: the rule's own sets, as quoted literals: constants of the code, never input)."""
     cases = []
-    for kind, states in sorted(BILLED_STATES.items()):
+    for kind, states in sorted(MAY_BILL_STATES.items()):
         names = ", ".join(_quoted(state) for state in sorted(states))
         cases.append(f"WHEN {_quoted(kind)} THEN {column} IN ({names})")
     return f"(CASE {kind_column} {' '.join(cases)} ELSE 0 END)"

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from hfmon.costs.billing_rules import endpoint_replicas, job_replicas, space_replicas
+from hfmon.costs.billing_rules import bills_unknown, endpoint_replicas, job_replicas, space_replicas
 from hfmon.costs.credits import namespace_period
 from hfmon.history import Listing, PollRun, StateChange, UsagePoint
 from hfmon.models import Endpoint, Job, Snapshot, SourceStatus, Space
@@ -74,7 +74,10 @@ def endpoint_state(endpoint: Endpoint) -> Observation:
     `timeline.state_rate` prices it as unknown)."""
     parts = (endpoint.vendor, endpoint.instance_type, endpoint.instance_size)
     hardware = None if parts == (None, None, None) else "/".join([p or "?" for p in parts])
-    return Observation("endpoint", endpoint.id, endpoint.state, hardware, endpoint_replicas(endpoint) or 0)
+    replicas = endpoint_replicas(endpoint)
+    if replicas is None and bills_unknown("endpoint", endpoint.state):  # its ready ones: priced unknown, not $0
+        replicas = endpoint.ready_replicas
+    return Observation("endpoint", endpoint.id, endpoint.state, hardware, replicas or 0)
 
 
 def space_state(space: Space) -> Observation:
