@@ -2,9 +2,11 @@
 long the fake itself took over each, and where the critical chain (the listing with the most pages) lost time.
 
 The fake runs in poll.py's child process; there, each answer carries an `X-Bench-Fake` header with two figures
-(milliseconds): the fake's time computing the answer, and its whole time from reading the request to writing the
-answer (computing + its simulated latency + waiting for its GIL). The header is added by this benchmark only, in the
-child process; the fake itself is unchanged.
+(milliseconds): the fake's time computing the answer, and its whole time from the request's arrival (its request line
+read) to writing the answer (reading it, computing, the rest of its simulated latency, waiting for its GIL). The header
+is added by this benchmark only, in the child process; the fake itself is unchanged. The rest of "sent -> answered" is
+the request's way to the fake (a connection opened, the fake's thread started) and the answer's way back (until hfmon's
+loop reads it).
 """
 
 from __future__ import annotations
@@ -33,11 +35,11 @@ class Exchange:
     what: str  # path and query names
     chain: str  # path and query without the page cursor: the pages of one listing share it
     fake_answer_ms: float | None  # the fake computing the answer
-    fake_total_ms: float | None  # the fake from reading the request to writing the answer
+    fake_total_ms: float | None  # the fake from the request's arrival (its line read) to writing the answer
 
 
 class FakeTimes:
-    """In the fake's process: how long it took over each answer, simulated latency included (from reading the request
+    """In the fake's process: how long it took over each answer, simulated latency included (from the request's arrival
     to writing the answer), kept until `take` (thread-safe: each connection has a thread of its own)."""
 
     def __init__(self) -> None:
@@ -76,7 +78,9 @@ def instrument_fake(hub: Any, header: bool) -> FakeTimes:
     def timed_write(self: Any, resp: Any) -> None:
         started = getattr(local, "started", None)
         if started is not None:
-            total_ms = (time.perf_counter() - started) * 1000
+            # from the request's arrival (the fake's latency counts from then), else from its answer's start
+            arrived = getattr(self, "arrived", None)
+            total_ms = ((time.perf_counter() - started) if arrived is None else (time.monotonic() - arrived)) * 1000
             times.add(total_ms)
             if header:
                 resp.headers.append((FAKE_HEADER, f"{(local.answered - started) * 1000:.2f} {total_ms:.2f}"))

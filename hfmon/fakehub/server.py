@@ -1,6 +1,8 @@
 """The fake hub on loopback HTTP: a threaded HTTP/1.1 server (keep-alive) bound to 127.0.0.1 only.
 
-Latency and stalls sleep in the request's own thread, so they never hold up other requests. Truncated bodies
+Latency and stalls sleep in the request's own thread, so they never hold up other requests. The latency counts from
+the moment the request arrived: the fake's own work on it (reading it, computing the answer) is part of it, as a
+server's is part of a real round trip, not added to it. Truncated bodies
 are sent with the full Content-Length and the connection is closed early, as a dropped connection looks.
 The live-usage stream sends one complete event and then holds the connection open briefly before closing.
 """
@@ -11,6 +13,7 @@ import _thread
 import socket
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -56,6 +59,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
         """Stay quiet: the CLI prints what matters."""
 
+    def parse_request(self) -> bool:
+        """Note when the request arrived (its request line was just read): the simulated latency counts from then."""
+        self.arrived = time.monotonic()
+        return super().parse_request()
+
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
@@ -64,7 +72,7 @@ class _Handler(BaseHTTPRequestHandler):
         req = Req(self.command, parts.path, parse_qsl(parts.query, keep_blank_values=True),
                   {k.lower(): v for k, v in self.headers.items()}, body, f"http://{host}")
         resp = self.server.hub.answer(req)
-        wait = resp.delay_s + resp.stall_s
+        wait = max(0.0, resp.delay_s - (time.monotonic() - self.arrived)) + resp.stall_s
         if wait and self.server.stopping.wait(wait):
             self.close_connection = True
             return
