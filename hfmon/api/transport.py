@@ -57,8 +57,9 @@ T = TypeVar("T")
 
 
 class _PageParser(Generic[T]):
-    """A listing's pages decoded and parsed in order, each in a turn of the event loop of its own (while the listing
-    waits for its next page); the first failure is kept for the listing to raise."""
+    """A listing's pages decoded and parsed in order, each in a turn of the event loop of its own while the listing
+    waits for its next page (halfway through that wait: not in the burst of answers the page came with, which the loop
+    had then to read and follow up on first); the first failure is kept for the listing to raise."""
 
     def __init__(self, parse: Callable[[Any], Iterable[T]]) -> None:
         self._parse = parse
@@ -67,13 +68,14 @@ class _PageParser(Generic[T]):
         self._live = True
         self.items: list[T] = []
 
-    def add(self, body: Body, *, at_once: bool = False) -> None:
-        """Parse `body` after the pages before it: in the next turn of the loop, or now (`at_once`)."""
+    def add(self, body: Body, *, at_once: bool = False, after_s: float = 0.0) -> None:
+        """Parse `body` after the pages before it: `after_s` seconds from now (at the latest when the listing reads
+        its next page: `check(waiting_too=True)`), or now (`at_once`)."""
         self._waiting.append(body)
         if at_once:
             self._run()
         else:
-            asyncio.get_running_loop().call_soon(self._run)
+            asyncio.get_running_loop().call_later(after_s, self._run)
 
     def _run(self) -> None:
         while self._waiting and self._failure is None and self._live:
@@ -315,9 +317,10 @@ class Requester:
         """GET a listing and follow its absolute `Link: <...>; rel="next"` pages; returns the items `parse` makes of
         each page's JSON.
 
-        Page n+1 is sent the moment page n is read, in the same turn of the loop; page n is decoded and parsed in the
-        next turn, while page n+1 is in flight (`_PageParser`). A listing's chain of requests then waits on the
-        network alone. A page that fails to parse fails the listing when the next page arrives or fails (first wins).
+        Page n+1 is sent the moment page n is read, in the same turn of the loop; page n is decoded and parsed while
+        page n+1 is in flight, halfway through the time page n took (`_PageParser`), at the latest when page n+1 is
+        read. A listing's chain of requests then waits on the network alone. A page that fails to parse fails the
+        listing when the next page arrives or fails (first wins): no page is asked for after the one in flight.
         Bounded: at most MAX_PAGES pages, each at most `max_bytes`, all together at most PAGES_TOTAL_FACTOR times that.
         """
         total, total_cap = 0, PAGES_TOTAL_FACTOR * max_bytes
@@ -326,10 +329,13 @@ class Requester:
         fetch = functools.partial(self.get, optional=optional, forbidden_hint=forbidden_hint, max_bytes=max_bytes,
                                   chain=chain)
         pages = _PageParser(parse)
+        loop = asyncio.get_running_loop()
         try:
+            asked = loop.time()
             body, read = await fetch(url, params, priority=FIRST_PAGE), 1
             while True:
-                pages.check()
+                took = loop.time() - asked
+                pages.check(waiting_too=True)
                 total += len(body.content)
                 if total > total_cap:
                     raise BadResponseError(f"{what_of(url)}: listing larger than {total_cap / MB:g} MB over "
@@ -343,8 +349,9 @@ class Requester:
                     return pages.items
                 if read >= MAX_PAGES:
                     raise BadResponseError(f"{what_of(url)}: more than {MAX_PAGES} pages", None)
-                pages.add(body)
+                pages.add(body, after_s=took / 2)
                 try:  # the link already carries every query parameter
+                    asked = loop.time()
                     body, read = await fetch(link, None, priority=NEXT_PAGE), read + 1
                 except Exception:
                     pages.check(waiting_too=True)  # a page before it that cannot be parsed is the cause, not this
