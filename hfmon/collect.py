@@ -20,7 +20,7 @@ from hfmon.api.governor import capped, deadline_in, monotonic
 from hfmon.api.hub import HubClient
 from hfmon.api.session import open_client
 from hfmon.clock import Clock
-from hfmon.costs.credits import calendar_month
+from hfmon.costs.credits import usage_window
 from hfmon.errors import (
     AuthError,
     HfmonError,
@@ -186,7 +186,7 @@ class Collector:
     async def _namespace(self, ns: str, kind: str, account: SourceResult[Account], prev: PreviousSources,
                          now: datetime, model_sizes: bool) -> NamespaceData:
         c, user = self.client, kind == "user"
-        start = calendar_month(now).start  # when included credits reset
+        start = usage_window(now).start  # when included credits reset
         token_ok = account.status in (SourceStatus.OK, SourceStatus.STALE)
         # whoami accepted the token: a 401 from one API is then that API refusing it (a fine-grained token without
         # the permission), not a rejected token

@@ -23,7 +23,8 @@ class Total(Generic[N]):
 
     `known` sums the parts that were read (None when none was); `missing` names the parts that were not,
     each a source name (`billing:acme`, a key of `Report.sources`), `unpriced:<item>` (an item of
-    `Report.unpriced`) or `unknown:<item>` (a resource whose stage, so its cost now, is unknown).
+    `Report.unpriced`), `unknown:<item>` (a resource whose stage, so its cost now, is unknown) or
+    `inference_period:<namespace>` (usage-v2 counts its Inference Providers over another period than this one).
     Complete when nothing is missing; otherwise `known` is only a lower bound.
     """
 
@@ -81,11 +82,21 @@ class Spend:
     other_usd: Decimal | None  # statement lines of products hfmon does not break down (the remainder)
     period_start: datetime | None = None  # the billing period these figures are of (statement, else usage-v2)
     period_end: datetime | None = None
+    # usage-v2 counts Inference Providers over another period, from then: its figure is not this period's
+    # (`inference_usd` is None; the credits carry it with its own period)
+    inference_period_start: datetime | None = None
+
+    @property
+    def inference_source(self) -> str:
+        """What an unknown inference part is missing as: `inference_period:<namespace>` when usage-v2 counts over
+        another period, else its source (`billing:<namespace>`)."""
+        kind = "billing" if self.inference_period_start is None else "inference_period"
+        return f"{kind}:{self.namespace}"
 
     @property
     def total_usd(self) -> Total[Decimal]:
         """Every product added up; a product whose source could not be read makes the total partial."""
-        billing, statement = f"billing:{self.namespace}", f"statement:{self.namespace}"
+        billing, statement = self.inference_source, f"statement:{self.namespace}"
         return Total.of(((billing, self.inference_usd), (statement, self.endpoints_usd),
                          (statement, self.spaces_usd), (statement, self.jobs_usd),
                          (statement, self.storage_usd), (statement, self.other_usd)), Decimal(0))
@@ -102,6 +113,7 @@ class SpendIn:
     spaces_usd: Decimal | None
     jobs_usd: Decimal | None
     billed: bool = False  # True: billed figures (usage-v2 and the statement), not computed from history
+    inference_source: str | None = None  # billed: what an unknown inference is missing as (`Spend.inference_source`)
 
     PRODUCTS: ClassVar[tuple[str, ...]] = ("inference", "endpoints", "spaces", "jobs")
 
@@ -111,7 +123,8 @@ class SpendIn:
         if not self.billed:
             name = f"history:{namespace}"
         else:
-            name = f"billing:{namespace}" if product == "inference" else f"statement:{namespace}"
+            name = (self.inference_source or f"billing:{namespace}") if product == "inference" else \
+                f"statement:{namespace}"
         return Total.of(((name, getattr(self, f"{product}_usd")),), Decimal(0))
 
     def total_usd(self, namespace: str) -> Total[Decimal]:

@@ -107,6 +107,7 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
     scopes: dict[str, list[str]] = {}
     unpriced = unknown = grant = unlisted = 0
     words: list[str] = []
+    elsewhen: list[str] = []  # usage-v2 counts their inference over another period than the total's
     for name in dict.fromkeys(total.missing):
         kind, _, scope = name.partition(":")
         if kind == "unpriced":
@@ -117,6 +118,8 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
             grant += 1
         elif kind == "unlisted":
             unlisted += 1
+        elif kind == "inference_period":
+            elsewhen.append(scope)
         elif scope:
             scopes.setdefault(scope, []).append(SOURCE_WORDS.get(kind, kind))
         else:
@@ -136,6 +139,8 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
         words.append(f"{grant} maybe granted (no statement line for it)")
     if unlisted:
         words.append(f"{unlisted} billed now, not listed")
+    if elsewhen:
+        words.append(f"inference, counted over another period: see Credits ({', '.join(elsewhen)})")
     return " · ".join(words)
 
 

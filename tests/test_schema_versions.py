@@ -157,6 +157,12 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
         unknown = figures["properties"].pop("requests_owner_unknown")
         assert unknown["type"] == "integer" and "Optional: added in v7" in unknown["description"]
         assert "requests_owner_unknown" not in figures.get("required", ())
+    # optional: the start of the period usage-v2 counts a namespace's inference over, when not the spend's
+    elsewhen = new["properties"]["spend"]["items"]["properties"].pop("inference_period_start")
+    assert elsewhen["type"] == ["string", "null"] and "Optional: added in v7" in elsewhen["description"]
+    # reworded: a total's part may be missing as `inference_period:<namespace>` (counted over another period)
+    said_new, said_old = (doc["$defs"]["total_usd"]["properties"]["missing"].pop("description") for doc in (new, old))
+    assert "`inference_period:<namespace>`" in said_new and said_new.startswith(said_old.partition(";")[0][:40])
     for doc in (new, old):
         for key in ("$id", "title", "description"):
             doc.pop(key)

@@ -30,7 +30,7 @@ from hfmon.advice.rules import (
 from hfmon.advice.schedule import scheduled_costs
 from hfmon.advice.storage import storage_findings
 from hfmon.costs.billing_rules import seconds, unknown_stage
-from hfmon.costs.credits import calendar_month
+from hfmon.costs.credits import usage_window
 from hfmon.costs.index import HistoryIndex
 from hfmon.history import History
 from hfmon.modelinfo import ModelWeights
@@ -39,9 +39,12 @@ from hfmon.report import Report, Total
 
 
 def period_start(report: Report, namespace: str) -> datetime:
-    """The start of a namespace's billing period: its credits' period, else the calendar month."""
-    return next((c.period_start for c in report.credits if c.namespace == namespace),
-                calendar_month(report.generated_at).start)
+    """The start of a namespace's billing period, the one its statement bills Endpoints, Spaces and Jobs over (a
+    statement anchored on the 15th: the 15th, whatever usage-v2 counts inference over); else its credits' period,
+    else the calendar month."""
+    return next((s.period_start for s in report.spend if s.namespace == namespace and s.period_start is not None),
+                next((c.period_start for c in report.credits if c.namespace == namespace),
+                     usage_window(report.generated_at).start))
 
 
 def period_hours(report: Report, namespace: str) -> Decimal:

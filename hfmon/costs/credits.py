@@ -64,31 +64,62 @@ def after_days(moment: datetime, n_days: Decimal) -> datetime:
 
 
 def calendar_month(now: datetime) -> Period:
-    """The UTC calendar month containing `now` (the fallback period)."""
+    """The UTC calendar month containing `now`."""
     start = now.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     end = (start + timedelta(days=32)).replace(day=1)
     return Period(start, end)
 
 
-def billing_period(statement: PeriodStatement | None, usage: InferenceUsage | None, now: datetime) -> Period:
-    """The billing period: the statement's, else usage-v2's (when it sends both ends), else the calendar month."""
-    if statement is not None:
-        return Period(statement.period_start, statement.period_end)
-    if usage is not None and usage.period_start is not None and usage.period_end is not None:
-        return Period(usage.period_start, usage.period_end)
+def usage_window(now: datetime) -> Period:
+    """The window hfmon asks usage-v2, the sessions and the resource-group usage for (from its start to now): the
+    calendar month, when included credits reset (HF's clients ask the same)."""
     return calendar_month(now)
 
 
-def namespace_period(ns: NamespaceData, now: datetime) -> Period:
-    """The billing period of a namespace (`billing_period` of its statement and usage-v2)."""
+def credits_period(usage: InferenceUsage | None, now: datetime) -> Period:
+    """The period usage-v2's Inference Providers figure covers, which every credits figure is measured on: its own
+    periodStart/End when it sends both, else the window hfmon asked it for. Never another product's period: a
+    statement anchored on the 15th says nothing of when usage-v2 began counting."""
+    if usage is not None and usage.period_start is not None and usage.period_end is not None:
+        return Period(usage.period_start, usage.period_end)
+    return usage_window(now)
+
+
+def statement_period(statement: PeriodStatement | None, usage: InferenceUsage | None, now: datetime) -> Period:
+    """The period of the statement's products (Endpoints, Spaces, Jobs, storage): the statement's, else (no
+    statement read) the credits' period."""
+    if statement is not None:
+        return Period(statement.period_start, statement.period_end)
+    return credits_period(usage, now)
+
+
+def _inference(ns: NamespaceData) -> InferenceUsage | None:
     billing = ns.billing.value
-    return billing_period(ns.statement.value, billing.inference if billing is not None else None, now)
+    return billing.inference if billing is not None else None
+
+
+def namespace_period(ns: NamespaceData, now: datetime) -> Period:
+    """The billing period of a namespace's statement products (`statement_period`)."""
+    return statement_period(ns.statement.value, _inference(ns), now)
+
+
+def namespace_credits_period(ns: NamespaceData, now: datetime) -> Period:
+    """The period of a namespace's Inference Providers figures and credits (`credits_period`)."""
+    return credits_period(_inference(ns), now)
 
 
 def user_period(snapshot: Snapshot, now: datetime) -> Period:
-    """The billing period of the token's own account (the proxy's windows use it), else the calendar month."""
+    """The credits period of the token's own account (the proxy's windows and the providers' spend over time use
+    it: Inference Providers figures), else the window hfmon asks usage-v2 for."""
     user = next((ns for ns in snapshot.namespaces if ns.kind == "user"), None)
-    return namespace_period(user, now) if user is not None else calendar_month(now)
+    return namespace_credits_period(user, now) if user is not None else usage_window(now)
+
+
+def restarted(before_at: datetime, before_period: datetime, period: datetime) -> bool:
+    """Whether a period-to-date total restarted from $0 between two observations: the later one is of another
+    period, which began after the earlier was seen. A period start that changed under an earlier observation is
+    the same total relabelled (history written when hfmon took the statement's period for the credits')."""
+    return period != before_period and period > before_at
 
 
 def period_points(history: History, namespace: str, period_start: datetime, now: datetime) -> list[UsagePoint]:
@@ -196,7 +227,7 @@ def credits_burn(namespace: str, usage: InferenceUsage, history: History, now: d
 def _burn(namespace: str, usage: InferenceUsage, history: History, now: datetime,
           period: Period | None) -> tuple[CreditsBurn, list[UsagePoint], Decimal, Period]:
     """The burn, with the history points and the (unrounded) rate it was measured from, and its period."""
-    period = period or billing_period(None, usage, now)
+    period = period or credits_period(usage, now)
     points = period_points(history, namespace, period.start, now)
     used = usage.used_usd
     elapsed = days(now - period.start)

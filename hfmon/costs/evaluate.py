@@ -14,7 +14,15 @@ from decimal import Decimal
 from hfmon.config import Config
 from hfmon.costs import flags as flagging
 from hfmon.costs.billing_rules import endpoint_replicas, job_price, job_replicas, job_time_left, space_replicas
-from hfmon.costs.credits import Period, calendar_month, credits_burn, credits_for, namespace_period, user_period
+from hfmon.costs.credits import (
+    Period,
+    credits_burn,
+    credits_for,
+    namespace_credits_period,
+    namespace_period,
+    usage_window,
+    user_period,
+)
 from hfmon.costs.crosscheck import inference_rows, line_rows, storage_rows, total_rows
 from hfmon.costs.groups import group_flags, group_rows
 from hfmon.costs.index import HistoryIndex
@@ -86,13 +94,15 @@ def hours(minutes: Decimal) -> Decimal:
 
 
 def history_since(snapshot: Snapshot, now: datetime) -> datetime:
-    """The earliest moment `evaluate` reads history from: the oldest period start, or 48 h ago if earlier
+    """The earliest moment `evaluate` reads history from: the oldest period start (the statements' and the
+    credits'), or 48 h ago if earlier
     (the 24 h figures, and the 24 h window's window before).
 
     Loading history from here (the store adds each series' last row before it) gives the same Report as
     loading all of it, faster. Spend windows reaching further back are unknown (`windows`).
     """
-    starts = [namespace_period(ns, now).start for ns in snapshot.namespaces] or [calendar_month(now).start]
+    starts = [period(ns, now).start for ns in snapshot.namespaces for period in (
+        namespace_period, namespace_credits_period)] or [usage_window(now).start]
     return min(*starts, now - HISTORY_BACK)
 
 
@@ -225,20 +235,19 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
 
 def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog: Catalog, now: datetime,
                acc: _Acc) -> None:
-    period = namespace_period(ns, now)
+    period, credits = namespace_period(ns, now), namespace_credits_period(ns, now)  # statement's; usage-v2's
     acc.period_starts[ns.namespace] = period.start
     billing = ns.billing.value
     if billing is not None and billing.inference.included_usd is None:
-        burn = credits_burn(ns.namespace, billing.inference, history.usage_of(ns.namespace), now, period)
+        burn = credits_burn(ns.namespace, billing.inference, history.usage_of(ns.namespace), now, credits)
         acc.credits_unknown[ns.namespace] = (burn, INCLUDED_UNKNOWN)
-        acc.crosscheck += inference_rows(billing, ns.sessions.value, period, burn.provisional_usd or Decimal(0),
+        acc.crosscheck += inference_rows(billing, ns.sessions.value, credits, burn.provisional_usd or Decimal(0),
                                          config.tolerance)
     elif billing is not None:
-        credit = credits_for(ns.namespace, billing.inference, history.usage_of(ns.namespace), now, period)
+        credit = credits_for(ns.namespace, billing.inference, history.usage_of(ns.namespace), now, credits)
         acc.credits.append(credit)
-        acc.crosscheck += inference_rows(billing, ns.sessions.value,
-                                         Period(credit.period_start, credit.period_end),
-                                         credit.provisional_usd or Decimal(0), config.tolerance)
+        acc.crosscheck += inference_rows(billing, ns.sessions.value, credits, credit.provisional_usd or Decimal(0),
+                                         config.tolerance)
     endpoints = ns.endpoints.value or ()
     regions = {e.id: e.region for e in endpoints}
     exposed = frozenset(j.id for j in ns.jobs.value or () if j.exposed)
@@ -258,7 +267,7 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
             if p.family == "spaces" and catalog.is_gpu("space", p.hardware):
                 acc.gpu_minutes[p.hardware] = acc.gpu_minutes.get(p.hardware, Decimal(0)) + p.line.quantity
     if billing is not None or lines is not None:
-        acc.spend.append(namespace_spend(ns, lines, period))
+        acc.spend.append(namespace_spend(ns, lines, period, credits))
     by_resource = _by_resource(lines, unaccounted(ns, parsed or ()))
     for e in endpoints:
         acc.endpoints.append(_endpoint_row(e, catalog, by_resource, history, period, now, acc))

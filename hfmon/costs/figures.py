@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from hfmon.costs.credits import FELL_LOOKBACK, RATE_WINDOW, SETTLE, namespace_period
+from hfmon.costs.credits import FELL_LOOKBACK, RATE_WINDOW, SETTLE, namespace_credits_period
 from hfmon.costs.observed import crosscheck_spans
 from hfmon.costs.resources import compute_lines
 from hfmon.history import Figures
@@ -26,7 +26,7 @@ def history_figures(snapshot: Snapshot, now: datetime) -> Figures:
         billing = ns.billing.value
         if billing is None:
             continue
-        usage, start = billing.inference, namespace_period(ns, now).start
+        usage, start = billing.inference, namespace_credits_period(ns, now).start
         thresholds += [(ns.namespace, start, amount) for amount in (usage.included_usd, usage.limit_usd)
                        if amount and usage.used_usd >= amount]
     return Figures(now - USAGE_BACK, now, tuple(dict.fromkeys(spans)), tuple(thresholds))

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from hfmon.costs.credits import restarted
 from hfmon.costs.ledger import STEPS, WINDOWS
 from hfmon.figures import Total
 from hfmon.history import ProviderPoint
@@ -47,8 +48,9 @@ def changes(points: Iterable[ProviderPoint]) -> tuple[dict[str, datetime], list[
         ordered = sorted(by_time.items())
         first[namespace] = ordered[0][0]
         for (before_at, (period_before, before)), (at, (period, now)) in zip(ordered, ordered[1:], strict=False):
-            base = before if period == period_before else {}  # a new period starts from zero
-            if period != period_before:
+            new = restarted(before_at, period_before, period)
+            base = {} if new else before  # a new period starts from zero
+            if new:
                 turns.append((before_at, at, namespace))
             for provider in now.keys() | base.keys():
                 delta = now.get(provider, ZERO) - base.get(provider, ZERO)

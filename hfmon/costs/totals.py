@@ -277,21 +277,23 @@ def storage_total(namespaces: Iterable[NamespaceData], unknown: Sequence[str]) -
                    tuple(repos), tuple(by_namespace))
 
 
-def _of_period(jobs: JobsSpend, period: Period) -> bool:
-    """Whether usage-v2's Jobs figure is this period's: its own period, when it gives one, is the namespace's (a
-    figure over another span says nothing of how much of it falls in this period)."""
-    return ((jobs.period_start is None or jobs.period_start == period.start)
-            and (jobs.period_end is None or jobs.period_end == period.end))
+def _of_period(jobs: JobsSpend, period: Period, asked: Period) -> bool:
+    """Whether usage-v2's Jobs figure is this period's: its own period, else the window usage-v2 answered for
+    (`asked`), is the namespace's (a figure over another span says nothing of how much of it falls in this
+    period)."""
+    return (jobs.period_start or asked.start) == period.start and (jobs.period_end or asked.end) == period.end
 
 
-def namespace_spend(ns: NamespaceData, lines: list[PricedLine] | None, period: Period) -> Spend:
-    """Billed so far this period by product: inference from usage-v2, the rest from the statement."""
+def namespace_spend(ns: NamespaceData, lines: list[PricedLine] | None, period: Period, credits: Period) -> Spend:
+    """Billed so far this period by product: inference from usage-v2, the rest from the statement. usage-v2 counts
+    over the credits' period: when that begins elsewhen than this one, its figure is not this period's inference,
+    which is then unknown (a sum over two windows is nobody's bill)."""
     def family(name: str) -> Decimal | None:
         return None if lines is None else sum((p.line.total_usd for p in lines if p.family == name), Decimal(0))
 
     billing, statement = ns.billing.value, ns.statement.value
     jobs = None if lines is not None and jobs_untold(lines) else family("jobs")
-    if jobs is None and billing is not None and billing.jobs is not None and _of_period(billing.jobs, period):
+    if jobs is None and billing is not None and billing.jobs is not None and _of_period(billing.jobs, period, credits):
         jobs = billing.jobs.used_usd
     storage = other = None
     if statement is not None:
@@ -299,5 +301,7 @@ def namespace_spend(ns: NamespaceData, lines: list[PricedLine] | None, period: P
         # the remainder: lines of products not broken down above (Spaces storage, anything new)
         other = sum((line.total_usd for line in statement.lines
                      if parse_product(line.product) is None and line.product != STORAGE_PRODUCT), Decimal(0))
-    return Spend(ns.namespace, billing.inference.used_usd if billing else None, family("endpoints"),
-                 family("spaces"), jobs, storage, other, period.start, period.end)
+    elsewhen = billing is not None and credits.start != period.start
+    return Spend(ns.namespace, billing.inference.used_usd if billing and not elsewhen else None,
+                 family("endpoints"), family("spaces"), jobs, storage, other, period.start, period.end,
+                 credits.start if elsewhen else None)

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.costs.billing_rules import micro
+from hfmon.costs.credits import restarted
 from hfmon.costs.index import HistoryIndex
 from hfmon.costs.timeline import Coverage, HardwarePrice, catalog_price, rated_spans, spend, times_spend
 from hfmon.history import BILLING, UsagePoint, Window, WindowTimes
@@ -90,7 +91,8 @@ def usage_between(points: Sequence[UsagePoint], start: datetime, end: datetime) 
     total, prev = Decimal(0), before
     for p in points:
         if start < p.at <= end:
-            delta = p.inference_used_usd - (prev.inference_used_usd if p.period_start == prev.period_start else 0)
+            delta = p.inference_used_usd - (0 if restarted(prev.at, prev.period_start, p.period_start)
+                                            else prev.inference_used_usd)
             if delta < 0:
                 return None
             total += delta
@@ -121,7 +123,8 @@ def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], 
                 start = min(period_starts[namespace], now)  # hfmon's clock a little behind HF's at a rollover
                 s = by_ns.get(namespace)
                 current = SpendIn(start, now, *(None, None, None, None) if s is None else (
-                    s.inference_usd, s.endpoints_usd, s.spaces_usd, s.jobs_usd), billed=True)
+                    s.inference_usd, s.endpoints_usd, s.spaces_usd, s.jobs_usd), billed=True,
+                    inference_source=None if s is None else s.inference_source)
                 length = now - start
             else:
                 current = spend_in(namespace, now - length, now, index, found, coverage)

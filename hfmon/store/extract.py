@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from hfmon.costs.billing_rules import bills_unknown, endpoint_replicas, job_replicas, space_replicas
-from hfmon.costs.credits import namespace_period
+from hfmon.costs.credits import namespace_credits_period
 from hfmon.history import Listing, PollRun, StateChange, UsagePoint
 from hfmon.models import Endpoint, Job, Snapshot, SourceStatus, Space
 
@@ -48,7 +48,7 @@ def usage_points(snapshot: Snapshot) -> list[UsagePoint]:
         points.append(UsagePoint(
             namespace=ns.namespace,
             at=snapshot.taken_at,
-            period_start=namespace_period(ns, snapshot.taken_at).start,
+            period_start=namespace_credits_period(ns, snapshot.taken_at).start,
             inference_used_usd=billing.inference.used_usd,
             jobs_used_usd=billing.jobs.used_usd if billing.jobs is not None else None,
         ))

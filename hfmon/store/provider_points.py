@@ -9,7 +9,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from hfmon.costs.credits import namespace_period
+from hfmon.costs.credits import namespace_credits_period
 from hfmon.history import ProviderPoint
 from hfmon.models import Snapshot, SourceStatus
 from hfmon.store.extract import decode_time, encode_money, encode_time
@@ -39,7 +39,7 @@ def provider_sets(snapshot: Snapshot) -> dict[str, Set]:
         billing = ns.billing.value
         if ns.billing.status is not SourceStatus.OK or billing is None or billing.by_provider is None:
             continue  # not read this poll: nothing is known, so nothing is written
-        start = encode_time(namespace_period(ns, snapshot.taken_at).start)
+        start = encode_time(namespace_credits_period(ns, snapshot.taken_at).start)
         rows = {(p.provider, start, str(encode_money(p.cost_usd)), UNTOLD if p.requests is None else p.requests)
                 for p in billing.by_provider if p.provider != NO_PROVIDER}
         out[ns.namespace] = frozenset(rows or {(NO_PROVIDER, start, "0", 0)})

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from hfmon.costs.credits import Period, billing_period, credits_for
+from hfmon.costs.credits import Period, credits_for, credits_period, statement_period
 from hfmon.history import History, UsagePoint
 from hfmon.models import InferenceUsage
 from tests.costs.builders import PERIOD_END, PERIOD_START, at, inference, statement
@@ -197,14 +197,17 @@ def test_settlement_window_boundaries() -> None:
     assert (c.rate_from, c.rate_usd_per_day) == (at(14, 23, 30), D("0.5"))
     old_fall = History(usage=(point(at(14, 23, 59), "1.2"),))  # higher, but more than 24 h ago
     assert credits_for("alice", inference("1.1", "20"), old_fall, at(16)).fell_usd == 0
-def test_the_period_is_the_statements_else_usage_v2s_else_the_calendar_month() -> None:
+def test_the_credits_period_is_usage_v2s_else_the_window_asked_and_never_the_statements() -> None:
     dec = Period(datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
     stated = replace(statement("alice"), period_start=at(5), period_end=at(5, month=12))
     with_period, without = inference("1"), replace(inference("1"), period_start=None, period_end=None)
-    assert billing_period(stated, without, at(16)) == Period(at(5), at(5, month=12))
-    assert billing_period(None, with_period, at(16)) == Period(PERIOD_START, PERIOD_END)
-    assert billing_period(None, without, at(3, month=12)) == dec
-    assert billing_period(None, None, at(3, month=12)) == dec
+    assert credits_period(with_period, at(16)) == Period(PERIOD_START, PERIOD_END)
+    assert credits_period(without, at(3, month=12)) == dec
+    assert credits_period(None, at(3, month=12)) == dec
+    # the statement's products keep the statement's period; without a statement, the credits'
+    assert statement_period(stated, with_period, at(16)) == Period(at(5), at(5, month=12))
+    assert statement_period(None, with_period, at(16)) == Period(PERIOD_START, PERIOD_END)
+    assert statement_period(None, without, at(3, month=12)) == dec
 
 
 def test_credits_without_a_period_from_usage_v2_use_the_calendar_month() -> None:

@@ -149,3 +149,14 @@ def test_a_period_that_ended_in_a_gap_leaves_its_step_unknown() -> None:
     always = polled((at(18, 0, day=30), now))
     [together] = next(w for w in provider_spend(points, now, dec, always) if w.name == "7d").providers
     assert together.usd[-1].complete and together.usd[-1].known == D("1.4")  # 5 - 4, then 0.4 from zero
+
+
+def test_a_period_start_relabelled_under_history_is_not_a_new_period() -> None:
+    # recorded with the statement's period (Nov 15) before audit 4, with usage-v2's own (Nov 1) since: one total
+    mid = datetime(2026, 11, 15, tzinfo=UTC)
+    points = (point("alice", at(22, 0, day=30), "together", "5", period=mid),
+              point("alice", at(23, 0, day=30), "together", "5.25"))
+    now = at(23, 30, day=30)
+    hour = next(w for w in provider_spend(points, now, NOV, polled((at(22, 0, day=30), now))) if w.name == "1h")
+    [together] = hour.providers
+    assert together.total.value == D("0.25")  # 5.25 - 5, never 5.25

@@ -117,3 +117,11 @@ def test_a_total_that_fell_inside_the_window_leaves_its_spend_unknown_never_nega
     assert usage_between(points, at(19, 18, 30), at(19, 19, 15)) is None  # nothing recorded at or before 18:30
     assert usage_between(points, at(19, 18, 50), at(19, 19, 15)) == D("0.10")  # before the fall: known
     assert usage_between(points, at(19, 19, 20), at(19, 20)) == D("0.10")  # from the fall on: known again
+
+
+def test_a_period_start_relabelled_under_history_is_the_same_total_not_a_new_period() -> None:
+    # hfmon up to audit 4 labelled usage-v2's total with the statement's period (Nov 15) where HF counted from
+    # Nov 1; the same total read since is labelled Nov 1: $1.80 then $1.85 is $0.05 spent, never $1.85
+    points = (used(at(19, 9), "1.70", start=at(15)), used(at(19, 10), "1.80", start=at(15)),
+              used(at(19, 11), "1.85"))
+    assert usage_between(points, at(19, 9, 30), at(19, 12)) == D("0.15")  # 1.70 → 1.80 → 1.85
