@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -283,6 +284,37 @@ async def test_cancelling_a_poll_leaves_no_request_running() -> None:
         await poll
     await asyncio.sleep(0)
     assert asyncio.all_tasks() == {asyncio.current_task()}
+
+
+async def test_a_poll_runs_without_cyclic_garbage_collection_and_leaves_the_collector_as_it_found_it() -> None:
+    hub = MiniHub()
+    collecting: list[bool] = []
+    stalled = asyncio.Event()
+
+    async def zero_gpu(request: httpx2.Request) -> httpx2.Response:
+        collecting.append(gc.isenabled())
+        if len(collecting) < 3:
+            return httpx2.Response(200, json={"remaining": 60})
+        stalled.set()
+        return await stall(request)
+
+    hub.override(r"^/api/spaces/zero-gpu/quota$", zero_gpu)
+    col, _ = collector(hub)
+    assert gc.isenabled()
+    await col.poll()
+    assert gc.isenabled() and collecting == [False]
+    gc.disable()
+    try:
+        await col.poll()
+        assert not gc.isenabled()  # disabled by someone else: still so
+    finally:
+        gc.enable()
+    poll = asyncio.ensure_future(col.poll())  # the third zero-gpu request stalls: the poll is cancelled
+    await asyncio.wait_for(stalled.wait(), 10)
+    poll.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await poll
+    assert gc.isenabled() and collecting == [False, False, False]
 
 
 async def test_every_request_of_a_poll_is_logged_against_its_api() -> None:
