@@ -106,6 +106,12 @@ def unwatched(runs: Sequence[PollRun], start: datetime, end: datetime) -> list[W
     return out
 
 
+def last_gap(gaps: Sequence[Window], since: datetime, now: datetime) -> Window | None:
+    """The last of `gaps` (oldest first, as `unwatched` gives them) that ends within [since, now]: polls watched
+    without a break from its end on; None when none does (watched all along since `since`)."""
+    return next((g for g in reversed(gaps) if since <= g[1] <= now), None)
+
+
 @dataclass(frozen=True, slots=True)
 class WindowTimes:
     """Time in each recorded billed state per resource and window, summed by the store in SQL: exactly what the

@@ -15,6 +15,7 @@ from decimal import Decimal
 from hfmon.alerts import checks
 from hfmon.alerts.checks import ACCOUNT, Outcome, Reading
 from hfmon.config import Alerts
+from hfmon.costs.flags import IDLE_UNCHECKED
 from hfmon.costs.resources import EARLIEST
 from hfmon.costs.totals import UNPRICED_PREFIX
 from hfmon.costs.uptime import resource_uptimes
@@ -61,7 +62,7 @@ def evaluate_rules(report: Report, alerts: Alerts, failing_since: Mapping[str, d
     if alerts.long_running:
         out.append(RuleResult("long_running", tuple(
             Reading("long_running", f.subject, Outcome.CROSSED, f.message, "", None, None, None, f.message)
-            for f in report.current_flags if f.kind in LONG_RUNNING_FLAGS), True, resources_read(report, listing_of)))
+            for f in report.current_flags if f.kind in LONG_RUNNING_FLAGS), True, idle_read(report)))
     if alerts.long_running_hours is not None:
         out.append(RuleResult("long_running_hours", tuple(up_too_long(report, alerts.long_running_hours)),
                               True, resources_read(report, listing_of)))
@@ -134,6 +135,15 @@ def resources_read(report: Report, needs: Callable[[str], tuple[str, ...]]) -> C
         return f"min_replica:{resource}" not in unread and all(f"{kind}:{namespace}" in read
                                                                 for kind in needs(subject))
     return speaks_for
+
+
+def idle_read(report: Report) -> Callable[[str], bool]:
+    """`resources_read` for the long_running rule: a resource whose idle_gpu an unwatched gap left unchecked is not
+    spoken for (neither idle nor clear)."""
+    read = resources_read(report, listing_of)
+    idle_unknown = {u.partition(" (")[0].removeprefix(IDLE_UNCHECKED) for u in report.flags_unchecked
+                    if u.startswith(IDLE_UNCHECKED)}
+    return lambda subject: read(subject) and subject not in idle_unknown
 
 
 def credits_used(report: Report, limit_of: checks.Limit) -> list[Reading]:

@@ -181,9 +181,11 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
     acc.crosscheck.sort(key=lambda c: (not c.item.startswith("total"), c.item))
     unknown = namespaces_unknown(snapshot)
     groups, groups_missing = group_rows(ordered, config.alerts, unknown)
-    flags = (flagging.credit_flags(acc.credits, config.alerts)
-             + flagging.endpoint_flags(acc.endpoints, index.changes_of, config.alerts, now)
-             + flagging.space_flags(acc.spaces, acc.space_gpu, index.changes_of, config.alerts, now)
+    endpoint_found, endpoints_idle_unchecked = flagging.endpoint_flags(acc.endpoints, index.changes_of,
+                                                                       acc.unwatched_in, config.alerts, now)
+    space_found, spaces_idle_unchecked = flagging.space_flags(acc.spaces, acc.space_gpu, index.changes_of,
+                                                              acc.unwatched_in, config.alerts, now)
+    flags = (flagging.credit_flags(acc.credits, config.alerts) + endpoint_found + space_found
              + flagging.job_flags(acc.jobs, config.alerts, now)
              + flagging.unknown_stage_flags([*(r.endpoint for r in acc.endpoints), *(r.space for r in acc.spaces),
                                              *(r.job for r in acc.jobs)])
@@ -217,7 +219,8 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         flags_unchecked=tuple(dict.fromkeys([*unchecked_sources(snapshot),
                                              *(f"billing:{ns}" for ns in acc.credits_unknown),
                                              *flagging.endpoint_flags_unchecked(acc.endpoints),
-                                             *flagging.space_flags_unchecked(acc.spaces)])),
+                                             *flagging.space_flags_unchecked(acc.spaces),
+                                             *endpoints_idle_unchecked, *spaces_idle_unchecked])),
         credits_unknown=tuple(acc.credits_unknown.values()),
         meter_rows=meter,
         gpu_hours_missing=invoices_missing,

@@ -6,7 +6,10 @@
 - `idle_gpu`: hfmon cannot see traffic, so "idle" means "nothing changed for `alerts.idle_gpu_hours`
   (default 6 h)": a GPU Space billed now with no recorded state change for that long (it never went to
   sleep), or a GPU Endpoint pinned at its min replicas (>= 1) with no recorded state or replica change for
-  that long (traffic would have scaled it up). Without history, no idle flag is raised.
+  that long (traffic would have scaled it up). Without history, no idle flag is raised. "Unchanged" counts
+  watched time only: from the last change, or from the end of the last stretch no poll watched after it
+  (`history.unwatched`: what it did there is unknown). When only such a stretch makes it long enough, the
+  flag is unchecked (`idle_gpu:<id> (not watched ...)` in `flags_unchecked`): neither raised nor clear.
 - `credits_exhausted` / `credits_run_out`: included credits used up, or projected to run out this period.
 - `limit_near` / `limit_hit`: spend at `alerts.limit_near_pct`% (default 90) of the spending limit, or over it.
 - `zero_gpu_overage`: ZeroGPU time used beyond the daily quota, billed from credits at the bundled rate.
@@ -15,7 +18,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -23,6 +27,7 @@ from hfmon.config import Alerts
 from hfmon.costs.billing_rules import ENDPOINT_UNDOCUMENTED, NO_RUNTIME, unknown_stage
 from hfmon.costs.index import ChangesOf
 from hfmon.format import counted, money, per_hour, stamp
+from hfmon.history import Window, last_gap
 from hfmon.models import Endpoint, Job, Space, ZeroGpuQuota
 from hfmon.report import Credits, EndpointRow, Flag, JobRow, Price, ResourceCost, Severity, SpaceRow
 
@@ -31,9 +36,45 @@ def _hours(delta: timedelta) -> str:
     return f"{delta.total_seconds() / 3600:.1f} h"
 
 
-def _unchanged_for(changes_of: ChangesOf, kind: str, resource: str, now: datetime) -> timedelta | None:
+Gaps = Callable[[str, str], Sequence[Window]]
+"""The stretches no poll of a listing watched, by (namespace, kind) (`history.unwatched`, oldest first)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """How long a resource has gone without a recorded change while watched, and the unwatched gap that cut that
+    short (None: watched all along since its last change)."""
+
+    watched: timedelta  # from the later of its last change and the end of `gap`
+    at_most: timedelta  # from the earliest moment its last change can have come
+    gap: Window | None
+
+
+def _unchanged_for(changes_of: ChangesOf, gaps: Gaps, kind: str, resource: str, namespace: str,
+                   now: datetime) -> Unchanged | None:
     changes = changes_of(kind, resource)
-    return now - changes[-1].at if changes else None
+    if not changes:
+        return None
+    changed = changes[-1].at
+    gap = last_gap(gaps(namespace, kind), changed, now)
+    if gap is None:
+        return Unchanged(now - changed, now - changed, None)
+    return Unchanged(now - gap[1], now - min(changed, gap[0]), gap)
+
+
+def _unwatched_gap(unchanged: Unchanged | None, idle: timedelta) -> Window | None:
+    """The gap hfmon did not watch that alone can make the resource unchanged long enough for idle_gpu, else None."""
+    if unchanged is None or unchanged.gap is None or not unchanged.watched < idle <= unchanged.at_most:
+        return None
+    return unchanged.gap
+
+
+def idle_unchecked_entry(resource: str, gap: Window) -> str:
+    """The `flags_unchecked` entry of an idle_gpu that an unwatched gap leaves unknown, with why."""
+    return f"{IDLE_UNCHECKED}{resource} (not watched {stamp(gap[0])} to {stamp(gap[1])})"
+
+
+IDLE_UNCHECKED = "idle_gpu:"  # the prefix of `idle_unchecked_entry`: `idle_gpu:<resource> (why)`
 
 
 def _rate(cost: ResourceCost) -> str:
@@ -43,10 +84,11 @@ def _rate(cost: ResourceCost) -> str:
     return per_hour(cost.cost_per_hour_usd)
 
 
-def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], changes_of: ChangesOf, alerts: Alerts,
-                now: datetime) -> list[Flag]:
-    """no_sleep_time and idle_gpu for Spaces; `gpu[i]` says whether row i runs on a GPU."""
-    out = []
+def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], changes_of: ChangesOf, gaps: Gaps, alerts: Alerts,
+                now: datetime) -> tuple[list[Flag], list[str]]:
+    """no_sleep_time and idle_gpu for Spaces (`gpu[i]` says whether row i runs on a GPU), and the idle_gpu entries an
+    unwatched gap leaves unchecked (`idle_unchecked_entry`)."""
+    out, unchecked = [], []
     idle = timedelta(hours=float(alerts.idle_gpu_hours))
     for row, on_gpu in zip(rows, gpu, strict=True):
         space, cost = row.space, row.cost
@@ -58,18 +100,23 @@ def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], changes_of: Chang
                             f"Space {space.id} runs on {space.hardware or space.requested_hardware} "
                             f"({_rate(cost)}) "
                             "and never sleeps: set a sleep time", sources=(f"spaces:{space.namespace}",)))
-        unchanged = _unchanged_for(changes_of, "space", space.id, now)
-        if on_gpu and billed_now and unchanged is not None and unchanged >= idle:
-            out.append(Flag("idle_gpu", space.id,
-                            f"GPU Space {space.id} ({space.hardware}) has run unchanged for {_hours(unchanged)}",
+        if not (on_gpu and billed_now):
+            continue
+        unchanged = _unchanged_for(changes_of, gaps, "space", space.id, space.namespace, now)
+        if unchanged is not None and unchanged.watched >= idle:
+            out.append(Flag("idle_gpu", space.id, f"GPU Space {space.id} ({space.hardware}) has run unchanged for "
+                                                  f"{_hours(unchanged.watched)}",
                             Severity.INFO if space.sleep_time_s else Severity.WARNING, (f"spaces:{space.namespace}",)))
-    return out
+        elif (gap := _unwatched_gap(unchanged, idle)) is not None:
+            unchecked.append(idle_unchecked_entry(space.id, gap))
+    return out, unchecked
 
 
-def endpoint_flags(rows: Sequence[EndpointRow], changes_of: ChangesOf, alerts: Alerts,
-                   now: datetime) -> list[Flag]:
-    """cannot_scale_to_zero and idle_gpu for Endpoints."""
-    out = []
+def endpoint_flags(rows: Sequence[EndpointRow], changes_of: ChangesOf, gaps: Gaps, alerts: Alerts,
+                   now: datetime) -> tuple[list[Flag], list[str]]:
+    """cannot_scale_to_zero and idle_gpu for Endpoints, and the idle_gpu entries an unwatched gap leaves unchecked
+    (`idle_unchecked_entry`)."""
+    out, unchecked = [], []
     idle = timedelta(hours=float(alerts.idle_gpu_hours))
     for row in rows:
         e, cost = row.endpoint, row.cost
@@ -81,14 +128,18 @@ def endpoint_flags(rows: Sequence[EndpointRow], changes_of: ChangesOf, alerts: A
             out.append(Flag("cannot_scale_to_zero", key,
                             f"Endpoint {key} keeps {replicas} running: min replica is above 0",
                             sources=(f"endpoints:{e.namespace}",)))
-        unchanged = _unchanged_for(changes_of, "endpoint", key, now)
         gpu = (e.accelerator or "").lower() == "gpu" or (e.instance_type or "").startswith("nvidia")
         at_min = (e.min_replica or 0) >= 1 and e.ready_replicas is not None and e.ready_replicas <= (e.min_replica or 0)
-        if gpu and at_min and e.state == "running" and unchanged is not None and unchanged >= idle:
+        if not (gpu and at_min and e.state == "running"):
+            continue
+        unchanged = _unchanged_for(changes_of, gaps, "endpoint", key, e.namespace, now)
+        if unchanged is not None and unchanged.watched >= idle:
             at = counted(e.min_replica or 0, "min replicas")
             out.append(Flag("idle_gpu", key, f"GPU Endpoint {key} has sat at its {at} with no change for "
-                                             f"{_hours(unchanged)}", sources=(f"endpoints:{e.namespace}",)))
-    return out
+                                             f"{_hours(unchanged.watched)}", sources=(f"endpoints:{e.namespace}",)))
+        elif (gap := _unwatched_gap(unchanged, idle)) is not None:
+            unchecked.append(idle_unchecked_entry(key, gap))
+    return out, unchecked
 
 
 def space_flags_unchecked(rows: Sequence[SpaceRow]) -> list[str]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from hfmon.costs.billing_rules import is_billed
-from hfmon.history import StateChange, Window
+from hfmon.history import StateChange, Window, last_gap
 from hfmon.report import Report
 
 
@@ -52,7 +52,7 @@ def uptime(kind: str, state: str, changes: Sequence[StateChange], now: datetime,
     # A change recorded at the first poll after a gap came somewhere in it: from its start at most.
     began = next((g[0] for g in unwatched if g[1] == start), start)
     at_most = None if down is None else now - began
-    gap = next((g for g in reversed(unwatched) if start <= g[1] <= now), None)
+    gap = last_gap(unwatched, start, now)
     if gap is not None:
         return Uptime(True, now - gap[1], False, gap, at_most)
     return Uptime(True, now - start, down is not None, None, at_most)

@@ -125,3 +125,15 @@ def test_a_namespace_threshold_for_no_namespace_of_the_account_is_named_unless_t
     assert report.account is not None
     unread = replace(report, account=replace(report.account, orgs=None))  # whoami without its orgs: cannot tell
     assert namespaces_not_checked(unread, alerts) == []
+
+
+def test_an_idle_gpu_a_polling_gap_left_unchecked_neither_resolves_nor_refires(state: AlertState) -> None:
+    """alice's GPU Space was flagged idle; then hfmon stopped polling for hours: whether it stayed unchanged is
+    unknown (`idle_gpu:<id> (why)` in flags_unchecked), so its alert holds; once watched and changed, it resets."""
+    alerts = Alerts(long_running=True)
+    assert (FIRED, "long_running", "alice/flux-playground") in events(at(0), alerts, state)
+    unknown = ("idle_gpu:alice/flux-playground (not watched Nov 18 08:55 UTC to Nov 18 15:00 UTC)",)
+    gone = replace(at(1), flags=tuple(f for f in at(1).flags if f.subject != "alice/flux-playground"))
+    assert events(replace(gone, flags_unchecked=unknown), alerts, state) == []
+    assert "long_running:alice/flux-playground" in state.firing()
+    assert events(gone, alerts, state) == [(RESET, "long_running", "alice/flux-playground")]
