@@ -183,9 +183,10 @@ class History:
             return self.poll_runs
         return self.listing_runs.get(listing, ())
 
-    def poll_gap_s(self, start: datetime, end: datetime) -> float | None:
-        """The largest gap between polls over [start, end]; None when no run of polls covers it all."""
-        run = covering_run(self.poll_runs, start, end)
+    def poll_gap_s(self, start: datetime, end: datetime, listing: Listing | None = None) -> float | None:
+        """The largest gap between polls over [start, end] (that listed `listing` fresh, when given); None when no run
+        of such polls covers it all."""
+        run = covering_run(self.runs_of(listing), start, end)
         return None if run is None else run.max_gap_s
 
     def changes_of(self, kind: str, resource: str) -> tuple[StateChange, ...]:

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.costs.billing_rules import is_billed
-from hfmon.history import History, StateChange
+from hfmon.history import History, Listing, StateChange
 
 IDLE_STATES = {"endpoint": frozenset({"scaledToZero"}), "space": frozenset({"SLEEPING", "STOPPED"})}
 """States a resource reaches by itself after its idle timeout (scale-to-zero, sleep time)."""
@@ -27,9 +27,12 @@ class Window:
         return Decimal((self.end - self.start) // timedelta(seconds=1)) / 3600
 
 
-def watched(history: History, changes: Sequence[StateChange], now: datetime, days: int) -> Window | None:
-    """The last `days` days in which polls watched the resource (its first change on), or None if none did."""
-    run = next((r for r in reversed(history.poll_runs) if r.first <= now <= r.last + timedelta(minutes=15)), None)
+def watched(history: History, changes: Sequence[StateChange], now: datetime, days: int,
+            listing: Listing | None = None) -> Window | None:
+    """The last `days` days in which polls watched the resource (its first change on), or None if none did:
+    polls that listed its kind in its namespace fresh (`listing`), when given."""
+    run = next((r for r in reversed(history.runs_of(listing)) if r.first <= now <= r.last + timedelta(minutes=15)),
+               None)
     if run is None or not changes:
         return None
     start = max(run.first, now - timedelta(days=days), changes[0].at)

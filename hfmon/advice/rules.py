@@ -128,7 +128,7 @@ def idle_timeout_tail(row: EndpointRow, history: History, changes: Sequence[Stat
     if (e.min_replica or 0) != 0 or timeout is None or timeout < 2 * target or e.state in ENDPOINT_IDLE:
         return None
     name, hardware = _endpoint_ref(row)
-    window = watched(history, changes, now, settings.window_days)
+    window = watched(history, changes, now, settings.window_days, (e.namespace, "endpoint"))
     saving, assumption, evidence, confidence = _tail_saving("endpoint", row.cost.price, changes, window,
                                                             timeout * 60, settings, hardware)
     if saving is not None and saving <= 0:
@@ -184,7 +184,7 @@ def long_sleep_time(row: SpaceRow, gpu: bool, history: History, changes: Sequenc
     if cost.price is not None and cost.price.usd_per_hour <= 0:
         return None
     hardware = s.hardware or s.requested_hardware or "its hardware"
-    window = watched(history, changes, now, settings.window_days)
+    window = watched(history, changes, now, settings.window_days, (s.namespace, "space"))
     price = None if cost.granted is None else cost.price  # maybe granted: saving unknown
     saving, assumption, evidence, confidence = _tail_saving("space", price, changes, window, s.sleep_time_s,
                                                             settings, hardware)
@@ -210,7 +210,7 @@ def forgotten(kind: str, resource_id: str, namespace: str, per_hour_now: Decimal
         return None
     last = unchanged_since(changes)
     days = timedelta(days=settings.forgotten_days)
-    window = watched(history, changes, now, 10**5)
+    window = watched(history, changes, now, 10**5, (namespace, kind))
     if last is None or window is None or now - last < days or now - window.start < days:
         return None
     if updated_at is not None and now - updated_at < days:

@@ -25,7 +25,7 @@ from hfmon.config import Tolerance
 from hfmon.costs.billing_rules import MAY_BILL_STATES, is_billed, micro
 from hfmon.costs.index import ChangesOf
 from hfmon.costs.resources import FAMILY_KIND, PricedLine, by_product, state_spans
-from hfmon.history import Span, SpanTime, StateChange, StateTime
+from hfmon.history import Listing, Span, SpanTime, StateChange, StateTime
 from hfmon.models import UsageLine
 from hfmon.report import CheckStatus, CrossCheck
 
@@ -80,14 +80,16 @@ def _span(family: str, key: str, lines: Sequence[UsageLine], now: datetime) -> S
     return FAMILY_KIND[family], key, begin, max(line.stopped_at or now for line in lines)
 
 
-PollGap = Callable[[datetime, datetime], float | None]
-"""`History.poll_gap_s`: the largest gap in seconds between polls over [start, end], None if not covered."""
+PollGap = Callable[[datetime, datetime, Listing | None], float | None]
+"""`History.poll_gap_s`: the largest gap in seconds between polls that listed a (namespace, kind) fresh over
+[start, end], None if not covered."""
 
 
 def history_rows(lines: Sequence[PricedLine], changes_of: ChangesOf, poll_gap_s: PollGap,
                  now: datetime, tolerance: Tolerance, summed: Mapping[Span, SpanTime | None] | None = None,
                  ) -> list[CrossCheck]:
-    """One "minutes vs history" row per resource and product whose span a run of polls covers.
+    """One "minutes vs history" row per resource and product whose span a run of polls that listed its kind in its
+    namespace fresh covers (polls of other namespaces, or whose listing of it failed, did not watch it).
 
     `summed`: the spans' state times as the store summed them (`History.span_times`; then `changes_of` holds
     recent changes only), else they come from `changes_of`."""
@@ -97,7 +99,7 @@ def history_rows(lines: Sequence[PricedLine], changes_of: ChangesOf, poll_gap_s:
         if span is None:
             continue
         kind, _, begin, end = span
-        gap_s = poll_gap_s(begin, min(end, now))
+        gap_s = poll_gap_s(begin, min(end, now), (mine[0].namespace, kind))
         if summed is not None:
             times = summed.get(span)
             if times is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from hfmon.advice.idle import watched
 from hfmon.config import Tolerance
 from hfmon.costs.observed import history_rows
 from hfmon.costs.resources import PricedLine
@@ -47,3 +48,24 @@ def test_no_stored_poll_times_give_no_history_verdict() -> None:
 def test_minute_polls_that_never_saw_it_run_are_drift() -> None:
     [row] = history_rows([line()], sleeping, polled_every(60).poll_gap_s, NOW, Tolerance())
     assert row.status is CheckStatus.DRIFT
+
+
+def listed_every_minute(listing: tuple[str, str]) -> History:
+    """Polls a minute apart all day that listed only `listing` (namespace, kind) fresh."""
+    return History(poll_runs=(PollRun(START, NOW, 60),), listing_runs={listing: (PollRun(START, NOW, 60),)})
+
+
+def test_minute_polls_of_other_namespaces_give_no_history_verdict() -> None:
+    # polls a minute apart all day, but only of bob (`--namespace bob`), or of alice with her Spaces listing failing:
+    # nothing watched alice's Space, so its billed 300 min are not compared with "never seen running"
+    for listed in (("bob", "space"), ("alice", "endpoint")):
+        assert history_rows([line()], sleeping, listed_every_minute(listed).poll_gap_s, NOW, Tolerance()) == []
+    [row] = history_rows([line()], sleeping, listed_every_minute(("alice", "space")).poll_gap_s, NOW, Tolerance())
+    assert row.status is CheckStatus.DRIFT
+
+
+def test_the_advisor_counts_only_polls_that_listed_the_resource_as_watched() -> None:
+    changes = sleeping("space", "alice/app")
+    assert watched(listed_every_minute(("bob", "space")), changes, NOW, 7, ("alice", "space")) is None
+    window = watched(listed_every_minute(("alice", "space")), changes, NOW, 7, ("alice", "space"))
+    assert window is not None and (window.start, window.end) == (START, NOW)
