@@ -9,21 +9,27 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from hfmon.config import Config
 from hfmon.costs import evaluate, history_since
 from hfmon.costs.evaluate import history_windows
 from hfmon.costs.figures import history_figures
+from hfmon.costs.provider_time import provider_times
 from hfmon.models import NamespaceData
+from hfmon.models_billing import ProviderSpend
 from hfmon.report import Report
 from hfmon.store import HistoryStore
 from hfmon.store.extract import encode_time
+from hfmon.store.ledger import with_ledger
 from hfmon.store.schema import SCHEMA_VERSION
 from tests.store.builders import billing, endpoint, minutes, namespace, snapshot
 
 KINDS = ("billing", "endpoint", "job", "space")
+BREAK = (datetime(2026, 10, 29, tzinfo=UTC), datetime(2026, 10, 29, 5, 45, tzinfo=UTC))  # no polls in between
 
 
 def polled(name: str, used: str) -> NamespaceData:
@@ -138,3 +144,38 @@ def test_retention_drops_old_listing_runs(tmp_path: Path) -> None:
     with HistoryStore.open(path, retention_days=1) as store:
         store.record(snapshot(minutes(120) + timedelta(days=1, minutes=1), polled("alice", "0.9")))
     assert runs(path) == {("alice", kind): [(24 * 60 + 121, 24 * 60 + 121)] for kind in KINDS}
+
+
+def test_the_provider_chart_knows_the_steps_before_the_period_began_when_polls_read_them(tmp_path: Path) -> None:
+    # alice polled every 15 min for the 7 days to Nov 3 12:00 but for a break inside one 6 h step (Oct 29 00:00 to
+    # 05:45: 22 polls not made), $0.01 more through `together` at every poll (from zero again on Nov 1, her new
+    # period). History is read from Nov 1 (the period's start), and her runs of polls before it are read too: the 7 d
+    # chart's 28 steps of 6 h are all known (the break is inside one step, whose edges polls saw), $0.01 x (672 - 22)
+    # polls after the first = $6.50. v8 read only the runs that reached Nov 1: the 7 steps to Oct 29 06:00 were
+    # unknown, the week's total partial.
+    october, november = datetime(2026, 10, 1, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)
+    now = datetime(2026, 11, 3, 12, tzinfo=UTC)
+    start = now - timedelta(days=7)
+    path = tmp_path / "history.sqlite3"
+    last = None
+    with HistoryStore.open(path) as store:
+        used, period = Decimal(0), october
+        for quarter in range(7 * 96 + 1):
+            at = start + quarter * timedelta(minutes=15)
+            if BREAK[0] < at < BREAK[1]:
+                continue
+            if at >= november and period == october:
+                used, period = Decimal(0), november
+            used += Decimal("0.01") if quarter else 0
+            usage = replace(billing("alice", "0.5", period_start=period),
+                            by_provider=(ProviderSpend("together", quarter, used),))
+            last = snapshot(at, namespace("alice", usage=usage, endpoints=[], spaces=[], jobs=[]))
+            store.record(last)
+        assert last is not None and last.taken_at == now
+        loaded = store.load(history_since(last, now), history_windows(last, now), now)
+        history = with_ledger(store, loaded, now, provider_times(now, november))
+    assert history_since(last, now) == november
+    [week] = [w for w in evaluate(last, history, Config(), now).provider_spend if w.name == "7d"]
+    [together] = week.providers
+    assert len(together.usd) == 28 and all(step.complete for step in together.usd)
+    assert together.total.complete and together.total.known == Decimal("6.50")
