@@ -11,9 +11,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
+from hfmon.fastclasses import slot_init
 from hfmon.ledger import LedgerRow, SessionSettled
 
 
+@slot_init  # built by the thousand from history's rows
 @dataclass(frozen=True, slots=True)
 class UsagePoint:
     """A namespace's period-to-date usage totals as seen at one poll."""
@@ -41,6 +43,7 @@ class ProviderPoint:
 GONE = "gone"  # StateChange.state of a resource that vanished from a fresh listing of its namespace (deleted)
 
 
+@slot_init
 @dataclass(frozen=True, slots=True)
 class StateChange:
     """A resource observed entering a state (only changes are stored, not every poll)."""
