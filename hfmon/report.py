@@ -26,7 +26,7 @@ from hfmon.figures import WindowTotal as WindowTotal
 from hfmon.health import Health as Health
 from hfmon.health import SourceState as SourceState
 from hfmon.health import poll_health as poll_health
-from hfmon.models import Account, Invoice, ZeroGpuQuota
+from hfmon.models import Account, Invoice, SourceStatus, ZeroGpuQuota
 from hfmon.report_parts import Credits as Credits
 from hfmon.report_parts import CreditsBurn as CreditsBurn
 from hfmon.report_parts import GroupLimit as GroupLimit
@@ -387,6 +387,12 @@ class Report:
         namespaces there are (whoami answered without its orgs): the sources polled answered, but not all were."""
         health = poll_health(self.sources)
         return Health.PARTIAL if health is Health.OK and self.namespaces_unknown else health
+
+    @property
+    def nothing_read(self) -> bool:
+        """No source gave data this poll: every figure is a last good value or unknown (a missing permission the
+        dashboard already knew of is no answer either, unlike in `health`, where it counts as one)."""
+        return not any(s.status is SourceStatus.OK for s in self.sources)
 
     def why_credits_unknown(self, namespace: str) -> str | None:
         """Why a namespace whose billing was read has no credits row (None: it has one, or its billing failed)."""

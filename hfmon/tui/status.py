@@ -83,19 +83,29 @@ def banner(report: Report | None) -> Text | None:
         text.append("Token rejected", style="bold")
         text.append(": every figure is unknown. Check HF_TOKEN or run `hf auth login`, then press r.")
         return text
-    if len(failed) == len(report.sources):
+    if report.nothing_read:
         words = ", ".join(dict.fromkeys(FAILURE_WORDS[s.failure] for s in failed if s.failure))
         text.append(f"Nothing answered ({words})", style="bold")
         hint = failed[0].hint
-        text.append(": every figure is unknown." + (f" {hint[0].upper()}{hint[1:]}." if hint else ""))
+        held = any(s.stale for s in report.sources)
+        text.append(": every figure is " + ("its last good value (a STALE badge gives its age) or unknown."
+                                           if held else "unknown."))
+        text.append(f" {hint[0].upper()}{hint[1:]}." if hint else "")
         return text
     groups: dict[str, list[str]] = {}
     for s in failed:
         if s.failure is not None:
             groups.setdefault(FAILURE_WORDS[s.failure], []).append(s.name)
-    text.append(" · ".join(f"{what}: {', '.join(names)}" for what, names in groups.items()), style="bold")
+    text.append(" · ".join(f"{what}: {named(names)}" for what, names in groups.items()), style="bold")
     text.append(" — their figures are stale or unknown")
     return text
+
+
+def named(names: list[str], shown: int = 3) -> str:
+    """A few names and how many more (the Overview's Sources panel lists them all): a banner stays a line or two."""
+    if len(names) <= shown + 1:  # "and 1 more" would take the room of the name
+        return ", ".join(names)
+    return ", ".join(names[:shown]) + f" and {len(names) - shown} more"
 
 
 def topbar(report: Report | None, namespace: str | None, demo: bool, variables: Mapping[str, str],
@@ -147,6 +157,7 @@ def statusbar(report: Report | None, now: datetime, *, interval_s: float, paused
     """
     text = Text()
     waiting = rate_limit_s is not None and rate_limit_s > 0 and not (polling or paused)
+    unanswered = report is not None and report.nothing_read
     if polling:
         text.append(" ⟳ polling… ")
     elif paused:
@@ -155,13 +166,15 @@ def statusbar(report: Report | None, now: datetime, *, interval_s: float, paused
         assert rate_limit_s is not None
         until = now + timedelta(seconds=rate_limit_s * data_speed)
         text.append(f" ⏳ waiting for the rate limit until {until:%H:%M:%S} UTC ", style="reverse")
+    elif unanswered:
+        text.append(" ⚠ no answer ", style="reverse")
     else:
         text.append(" ● live ")
     if report is None:
         text.append(" waiting for the first poll")
-    else:
+    else:  # a poll nothing answered updated nothing: it was only tried
         age = max(0.0, (now - report.generated_at).total_seconds())
-        text.append(f" updated {fmt.ago(age)} · {fmt.stamp(report.generated_at)}")
+        text.append(f" {'tried' if unanswered else 'updated'} {fmt.ago(age)} · {fmt.stamp(report.generated_at)}")
     if waiting:
         assert rate_limit_s is not None
         text.append(f" · next poll in {data_time(rate_limit_s, data_speed)}", style="bold")
