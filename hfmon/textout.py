@@ -325,8 +325,12 @@ def _sources(report: Report, paint: _Paint) -> list[str]:
     for (status, what, scope, detail), kinds in groups.items():
         colour = "red" if status is SourceStatus.ERROR else "yellow"
         where = f" ({scope})" if scope else ""
-        label = status.value.replace("_", " ") + (f", {what}" if what and what != "missing permission" else "")
-        lines.append(_fit(f"  {paint(label, colour)} {', '.join(kinds)}{where}"))
+        label = status.value.replace("_", " ") + (f" ({what})" if what and what != "missing permission" else "")
+        # every source named, wrapped (the Sources list is what a user checks against the figures above)
+        first, *rest = textwrap.wrap(scrub(f"{label}: {', '.join(kinds)}{where}"), WIDTH - 3,
+                                     subsequent_indent="    ")
+        lines.append(f"  {paint(label + ':', colour)}{first[len(label) + 1:]}")
+        lines += [f"  {part}" for part in rest]
         # the hint says what to do: wrapped like a flag, never cut
         for i, part in enumerate(textwrap.wrap(scrub(detail), WIDTH - 7)):
             lines.append(paint(f"    {'→' if i == 0 else ' '} {part}", "dim"))

@@ -74,7 +74,9 @@ def test_nothing_reachable_text_says_unknown_and_why(tmp_path: Path) -> None:
     assert "Credits   unknown: the account could not be read" in lines
     assert "billing access" not in run.stdout  # an unreachable network is not a missing permission
     assert "nothing needs attention" not in run.stdout.lower()
-    assert any(line.startswith("  error, unreachable account") for line in lines)
+    sources = lines[lines.index(next(line for line in lines if line.startswith("Sources"))):]
+    assert sources[1].startswith("  error (unreachable): account, spaces_hardware")  # status, what, then each name
+    assert "router_prices" in "".join(sources) and not any("…" in line for line in sources)  # wrapped, never cut
 
 
 def test_failing_billing_is_unknown_not_zero_and_not_no_access(fake: Callable[..., Served]) -> None:

@@ -42,7 +42,7 @@ def test_one_api_answering_401_leaves_the_rest_of_the_poll(served: Served) -> No
     assert run.code == 1  # partial: the Spaces failed; the poll is not thrown away
     assert "the token was rejected" not in run.stderr
     text = served.run("--once", "--no-history")
-    assert "Billed    ada: " in text.stdout and "no access endpoints" in text.stdout
+    assert "Billed    ada: " in text.stdout and "no access: endpoints" in text.stdout
 
 
 def test_whoami_answering_401_is_still_a_rejected_token(served: Served) -> None:
