@@ -192,18 +192,20 @@ class HistoryStore:
         sessions = fresh_sessions(snapshot)
         providers = provider_points.provider_sets(snapshot)
 
-        def write(conn: sqlite3.Connection) -> None:
+        def write(conn: sqlite3.Connection) -> int:
             record_usage(conn, points, at)
             provider_points.record(conn, providers, at)  # spend per provider, for its charts over time
             record_sessions(conn, sessions, snapshot.taken_at)  # settled costs of the proxy's sessions
-            record_states(conn, observed, at)
+            earliest = record_states(conn, observed, at)
             if observed.listed:  # the poll saw resources: it counts for the gaps history must allow for
                 record_poll(conn, at)
             record_listings(conn, listed, at)  # what it watched: only those listings' figures are known
+            return at if earliest is None else min(at, earliest)
 
-        self._run(write, tuning=(WRITE_CACHE, MAPPED))
+        earliest = self._run(write, tuning=(WRITE_CACHE, MAPPED))
         self._checkpoints.start()
-        if self._loaded is not None and at <= self._loaded.mark:  # not after what was read: read it all again
+        # a row not after what was read (a Job's start dated before the last load): read it all again
+        if self._loaded is not None and earliest <= self._loaded.mark:
             self._loaded = None
         if self._pruned_for is None or snapshot.taken_at - self._pruned_for >= PRUNE_EVERY:
             self.prune(snapshot.taken_at)

@@ -7,7 +7,14 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from hfmon.costs.billing_rules import bills_unknown, endpoint_replicas, job_replicas, space_replicas
+from hfmon.costs.billing_rules import (
+    JOB_BILLED,
+    JOB_ENDED,
+    bills_unknown,
+    endpoint_replicas,
+    job_replicas,
+    space_replicas,
+)
 from hfmon.costs.credits import namespace_credits_period
 from hfmon.history import Listing, PollRun, StateChange, UsagePoint
 from hfmon.models import Endpoint, Job, Snapshot, SourceStatus, Space
@@ -55,6 +62,15 @@ def usage_points(snapshot: Snapshot) -> list[UsagePoint]:
     return points
 
 
+class DatedState(NamedTuple):
+    """A state a resource entered at a time it gives itself (a Job's `startedAt`, `finishedAt`)."""
+
+    at: datetime | None  # None: not given; the poll's time stands for it
+    state: str
+    hardware: str | None
+    replicas: int
+
+
 class Observation(NamedTuple):
     """One resource's state as one poll saw it (a StateChange without its time; cheap to build)."""
 
@@ -63,6 +79,8 @@ class Observation(NamedTuple):
     state: str
     hardware: str | None
     replicas: int
+    dated: tuple[DatedState, ...] = ()  # its states up to this one, oldest first, at its own times; empty: the
+    # resource gives none (an Endpoint, a Space): the poll dates the state it saw
 
 
 # Replicas are those billed now, by the same rule the costs use (history minutes are compared with billed ones).
@@ -87,8 +105,37 @@ def space_state(space: Space) -> Observation:
 
 
 def job_state(job: Job) -> Observation:
-    """A job's observed stage on its flavor."""
-    return Observation("job", job.id, job.stage, job.flavor, job_replicas(job) or 0)
+    """A job's observed stage on its flavor, with the times the listing gives (`job_timeline`)."""
+    replicas = job_replicas(job) or 0
+    return Observation("job", job.id, job.stage, job.flavor, replicas, job_timeline(job, replicas))
+
+
+def job_timeline(job: Job, replicas: int) -> tuple[DatedState, ...]:
+    """A Job's states at its own times: RUNNING from `startedAt`, its end stage from `finishedAt` (else
+    `startedAt` + `runningSecs`), so history prices the span it ran even between two polls.
+
+    A Job that ran for a time its listing does not place (ended without an end, or running without a start) is
+    RUNNING at 0 replicas over what it may have run: a billed state with no count, priced unknown, never $0.
+    Ended with neither `startedAt` nor running seconds: it never started (the spec sends no time not reached)."""
+    flavor, started, finished = job.flavor, job.started_at, job.finished_at
+    if job.stage in JOB_BILLED:
+        if started is not None:
+            return (DatedState(started, job.stage, flavor, replicas),)
+        # started some time after it was created (else after the latest recorded change: `record.dated_changes`)
+        return (DatedState(job.created_at, job.stage, flavor, 0), DatedState(None, job.stage, flavor, replicas))
+    if job.stage not in JOB_ENDED:
+        return ()
+    ran = None if job.running_s is None else timedelta(seconds=job.running_s)
+    if started is None and finished is not None and ran is not None:
+        started = finished - ran
+    if started is None:
+        if ran:  # it ran, but when is not said
+            return (DatedState(job.created_at, "RUNNING", flavor, 0), DatedState(finished, job.stage, flavor, replicas))
+        return (DatedState(finished, job.stage, flavor, replicas),)
+    end = finished if finished is not None else None if ran is None else started + ran
+    if end is None:
+        return (DatedState(started, "RUNNING", flavor, 0), DatedState(None, job.stage, flavor, replicas))
+    return (DatedState(started, "RUNNING", flavor, 1), DatedState(end, job.stage, flavor, replicas))
 
 
 class Observed(NamedTuple):
@@ -155,3 +202,25 @@ def decode_listing_runs(rows: list[Any]) -> dict[Listing, tuple[PollRun, ...]]:
     for namespace, kind, first, last, gap in rows:
         runs.setdefault((namespace, kind), []).append(PollRun(decode_time(first), decode_time(last), gap / 10**6))
     return {listing: tuple(mine) for listing, mine in runs.items()}
+
+
+def dated_changes(observation: Observation, last: tuple[str, str | None, int] | None, last_at: int | None,
+                  poll: int) -> list[tuple[int, str, str | None, int]]:
+    """The (at, state, hardware, replicas) changes recording `observation`, seen at `poll` after the resource's
+    latest recorded state `last` (entered at `last_at`; None: a new resource).
+
+    Dated by the resource's own times where it gives them, kept between that change and the poll (HF's clock and
+    this one may disagree a little); a state the resource is recorded in already is left out."""
+    steps = observation.dated or (DatedState(None, observation.state, observation.hardware, observation.replicas),)
+    out: list[tuple[int, str, str | None, int]] = []
+    floor, previous = last_at, last
+    for step in steps:
+        now = (step.state, step.hardware, step.replicas)
+        if now == previous:
+            continue
+        when = poll if step.at is None else min(encode_time(step.at), poll)
+        if floor is not None and when < floor:
+            when = floor  # at the same instant as the latest change: it replaces it (the later write wins)
+        out.append((when, *now))
+        floor, previous = when, now
+    return out

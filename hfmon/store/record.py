@@ -10,7 +10,15 @@ from typing import Any
 
 from hfmon.history import GONE, POLL_RUN_BREAK, Listing, UsagePoint
 from hfmon.store import queries as q
-from hfmon.store.extract import Observed, decode_money, decode_time, encode_money, encode_time, same_usage
+from hfmon.store.extract import (
+    Observed,
+    dated_changes,
+    decode_money,
+    decode_time,
+    encode_money,
+    encode_time,
+    same_usage,
+)
 from hfmon.store.running import write_changes
 
 USAGE_KEEPALIVE = timedelta(hours=1)  # store an unchanged usage point this often, for 24 h burn rates
@@ -75,18 +83,23 @@ def _latest_states(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) ->
     return found
 
 
-def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> None:
-    """Append each resource's state where it changed (or vanished from a fresh listing), refresh "last seen"."""
-    changes, changed, seen = [], [], []
+def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> int | None:
+    """Append each resource's state where it changed (or vanished from a fresh listing), refresh "last seen".
+
+    A change is dated at the poll, or at the time the resource gives for it (`extract.dated_changes`: a Job's
+    start and end). Returns the earliest time a change was written at (None: no change)."""
+    changes: list[tuple[int, int, str, str | None, int]] = []
+    changed, seen = [], []
     latest: dict[int, int | None] = {}  # each changed resource's latest stored change (None: a new resource)
     refresh = SEEN_REFRESH // q.MICROSECOND
     stored = _latest_states(conn, observed.states)
     for key, (namespace, state) in observed.states.items():
-        now = state[2:]  # (state, hardware, replicas)
+        now = (state.state, state.hardware, state.replicas)
         row = stored.get(key)
         if row is None:
-            (rid,) = conn.execute(q.NEW_RESOURCE, (*key, namespace, *now, at, at)).fetchone()
-            changes.append((rid, at, *now))
+            dated = dated_changes(state, None, None, at)
+            (rid,) = conn.execute(q.NEW_RESOURCE, (*key, namespace, *dated[-1][1:], dated[-1][0], at)).fetchone()
+            changes.extend((rid, *change) for change in dated)
             latest[rid] = None
             continue
         rid, changed_at, seen_at = row[0], row[4], row[5]
@@ -98,8 +111,9 @@ def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> None
             if before is None or tuple(before) != now:
                 changes.append((rid, at, *now))
         elif row[1:4] != now:
-            changes.append((rid, at, *now))
-            changed.append((*now, at, at, rid))
+            dated = dated_changes(state, row[1:4], changed_at, at)
+            changes.extend((rid, *change) for change in dated)
+            changed.append((*now, dated[-1][0], at, rid))
         elif at - seen_at >= refresh:
             seen.append((at, rid))
     # A resource its namespace's fresh listing no longer shows was deleted: record that, or a later
@@ -113,3 +127,4 @@ def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> None
     write_changes(conn, changes, latest)
     conn.executemany(q.CHANGED_RESOURCE, changed)
     conn.executemany(q.TOUCH_RESOURCE, seen)
+    return min((change[1] for change in changes), default=None)

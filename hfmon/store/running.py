@@ -42,16 +42,24 @@ def write_changes(conn: sqlite3.Connection, changes: Sequence[tuple[int, int, st
     """Write (resource id, at, state, hardware, replicas) changes with their keys and running sums.
 
     `latest`: each resource's latest change before these were written (None: none). A change after it (or
-    replacing it, at the same instant) is appended in bulk; one before it is placed among the others (`reindex`).
+    replacing it, at the same instant) is appended in bulk; one before it, or several of one resource, are placed
+    among the others (`reindex`).
     """
     conn.executemany(_NEW_KEY, [(rid, state, hardware, replicas) for rid, _, state, hardware, replicas in changes])
     conn.executemany(_SET_UNTIL, [(at, rid, previous) for rid, at, *_ in changes
                                   if (previous := latest[rid]) is not None and previous < at])
     conn.executemany(_INSERT, [{"rid": rid, "at": at, "state": state, "hardware": hardware, "replicas": replicas}
                                for rid, at, state, hardware, replicas in changes])
+    earliest: dict[int, int] = {}
+    several: set[int] = set()  # resources with more than one change here (a Job's start and end, dated by it)
     for rid, at, *_ in changes:
+        if rid in earliest:
+            several.add(rid)
+            at = min(at, earliest[rid])
+        earliest[rid] = at
+    for rid, at in earliest.items():
         previous = latest[rid]
-        if previous is not None and at < previous:
+        if rid in several or (previous is not None and at < previous):
             reindex(conn, rid, at)
 
 

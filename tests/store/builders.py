@@ -66,9 +66,11 @@ def space(space_id: str, stage: str = "RUNNING", hardware: str | None = "t4-smal
                  False, None)
 
 
-def job(job_id: str, stage: str = "RUNNING", flavor: str | None = "cpu-basic") -> Job:
-    """A Job."""
-    return Job(job_id, "alice", stage, flavor, T0, T0, None, 60)
+def job(job_id: str, stage: str = "RUNNING", flavor: str | None = "cpu-basic", *, started: datetime | None = T0,
+        finished: datetime | None = None) -> Job:
+    """A Job (created at T0); it ran 60 s unless it says when it finished."""
+    ran = 60 if finished is None or started is None else int((finished - started).total_seconds())
+    return Job(job_id, "alice", stage, flavor, T0, started, finished, ran)
 
 
 def namespace(name: str, *, usage: BillingUsage | None = None, endpoints: Any = None, spaces: Any = None,

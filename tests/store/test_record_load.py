@@ -50,7 +50,7 @@ def test_round_trip_is_exact(store: HistoryStore) -> None:
         StateChange("endpoint", "alice/llama", at, "initializing", "aws/nvidia-a10g/x1", 3),
         StateChange("endpoint", "alice/odd", at, "running", None, 1),
         StateChange("space", "alice/demo", at, "RUNNING", "a10g-small", 2),
-        StateChange("job", "6721abc", at, "RUNNING", "a100-large", 1),
+        StateChange("job", "6721abc", T0, "RUNNING", "a100-large", 1),  # at the start the Job gives
     }
     assert all(p.at.tzinfo == UTC and p.at.microsecond == T0.microsecond + 7 for p in history.usage)
     assert [(p.namespace, str(p.inference_used_usd)) for p in history.usage] == [

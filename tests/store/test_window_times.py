@@ -44,7 +44,9 @@ def poll(i: int) -> tuple[Snapshot, Seen]:
     spaces = [space("alice/chat", stage="SLEEPING" if sleeping else "RUNNING")]
     if i < POLLS - 200:  # deleted some 47 hours before the end
         spaces.append(space("alice/old", stage="RUNNING", hardware="cpu-upgrade"))
-    jobs = [job("6721abc", stage="RUNNING" if i < POLLS - 100 else "COMPLETED", flavor="t4-small")]
+    ended = T0 + (POLLS - 100) * STEP  # the job says it finished at the first poll that sees it ended
+    jobs = [job("6721abc", stage="RUNNING", flavor="t4-small") if i < POLLS - 100 else
+            job("6721abc", stage="COMPLETED", flavor="t4-small", finished=ended)]
     steady = "t4-small" if i < POLLS // 3 else "a10g-small"  # up all along, moved to other hardware once
     pair = POLLS // 6 <= i < POLLS // 4  # and ran two replicas for a while, days ago
     spaces.append(space("alice/steady", stage="RUNNING", hardware=steady, current=2 if pair else 1))
