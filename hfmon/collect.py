@@ -91,6 +91,7 @@ class Collector:
         self._cache: dict[str, SourceResult[Any]] = {}
         self._denied: dict[str, tuple[datetime, SourceResult[Any]]] = {}
         self._finished_jobs: dict[str, tuple[datetime, tuple[Job, ...]]] = {}
+        self._jobs_listed_at: dict[str, datetime] = {}  # namespace -> its last whole listing, when not this poll's
         self._model_weights: dict[str, tuple[datetime, ModelWeights]] = {}  # repo id -> (fetched at, weights)
         self._weights_asked: dict[str, asyncio.Task[ModelWeights]] = {}  # this poll's model infos under way
         self._denied_by_401 = 0  # sources this poll that answered 401 while whoami had accepted the token
@@ -248,7 +249,8 @@ class Collector:
                              scheduled_jobs=scheduled.result(), live=live.result(),
                              models=models.result() if models else None,
                              model_repos=model_repos.result(), dataset_repos=dataset_repos.result(),
-                             members=members.result() if members else None)
+                             members=members.result() if members else None,
+                             ended_jobs_listed_at=self._jobs_listed_at.get(ns))
 
     async def _models_served(self, ns: str, endpoints: asyncio.Task[SourceResult[tuple[Endpoint, ...]]],
                              prev: PreviousSources) -> SourceResult[tuple[ModelWeights, ...]] | None:
@@ -293,6 +295,8 @@ class Collector:
         ones from a whole listing read at most every `finished_jobs_ttl_s`, or again when a job has just ended."""
         cached = self._finished_jobs.get(ns)
         now = self.clock.now()
+        if cached is not None:  # until this poll lists every Job (a failed listing lists none)
+            self._jobs_listed_at[ns] = cached[0]
         if cached is not None and 0 <= (now - cached[0]).total_seconds() < self.settings.finished_jobs_ttl_s:
             active = await self.client.jobs(ns, ACTIVE_JOB_STAGES)
             ids = {j.id for j in active}
@@ -303,6 +307,7 @@ class Collector:
                 return tuple(sorted(merged, key=_newest_first))  # the listing's own order
         every = await self.client.jobs(ns)
         self._finished_jobs[ns] = (now, tuple(j for j in every if j.stage not in ACTIVE_JOB_STAGES))
+        self._jobs_listed_at.pop(ns, None)
         return every
 
     async def _cached_source(self, name: str, ttl_s: float, fetch: Callable[[], Awaitable[T]],

@@ -15,6 +15,8 @@ N = TypeVar("N", Decimal, int)
 
 LARGEST_SETTING = Decimal(10) ** 12
 """The largest number a limit or setting may be (a trillion): beyond it, money no longer formats to the cent."""
+UNLISTED_JOBS = "ended_jobs"
+"""A missing part's name (`ended_jobs:<namespace>`): Jobs that ran only since a namespace's Jobs were all listed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +116,8 @@ class SpendIn:
     jobs_usd: Decimal | None
     billed: bool = False  # True: billed figures (usage-v2 and the statement), not computed from history
     inference_source: str | None = None  # billed: what an unknown inference is missing as (`Spend.inference_source`)
+    jobs_at_least: bool = False  # `jobs_usd` prices the Jobs listed so far: one that ran only since the last whole
+    # listing of Jobs may be missing (`costs.windows.jobs_unlisted`)
 
     PRODUCTS: ClassVar[tuple[str, ...]] = ("inference", "endpoints", "spaces", "jobs")
 
@@ -125,7 +129,10 @@ class SpendIn:
         else:
             name = (self.inference_source or f"billing:{namespace}") if product == "inference" else \
                 f"statement:{namespace}"
-        return Total.of(((name, getattr(self, f"{product}_usd")),), Decimal(0))
+        total = Total.of(((name, getattr(self, f"{product}_usd")),), Decimal(0))
+        if product == "jobs" and self.jobs_at_least:
+            return Total(total.known, (*total.missing, f"{UNLISTED_JOBS}:{namespace}"))
+        return total
 
     def total_usd(self, namespace: str) -> Total[Decimal]:
         """The products added up; an unknown product makes it partial (see `part`)."""

@@ -212,8 +212,9 @@ def _windows(report: Report) -> dict[str, Any]:
 
 
 def _spend_in(s: SpendIn, namespace: str) -> dict[str, Any]:
-    return {"start": when(s.start), "end": when(s.end), "inference_usd": usd(s.inference_usd),
-            "endpoints_usd": usd(s.endpoints_usd), "spaces_usd": usd(s.spaces_usd), "jobs_usd": usd(s.jobs_usd),
+    # a part known only in part (the Jobs listed so far) is null, like an unknown one: the total says at least
+    return {"start": when(s.start), "end": when(s.end),
+            **{f"{p}_usd": usd(s.part(p, namespace).value) for p in SpendIn.PRODUCTS},
             "total_usd": total(s.total_usd(namespace))}
 
 

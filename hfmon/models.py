@@ -311,6 +311,10 @@ class NamespaceData:
     model_repos: SourceResult[tuple[HubRepo, ...]] | None = None
     dataset_repos: SourceResult[tuple[HubRepo, ...]] | None = None
     members: SourceResult[tuple[OrgMember, ...]] | None = None
+    # When `jobs` holds the ended Jobs of an earlier whole listing (the Collector lists only the running and
+    # scheduling ones in between), that listing's time: a Job that started and ended since may be missing.
+    # None: `jobs` is this poll's whole listing (or it failed with none before it).
+    ended_jobs_listed_at: datetime | None = None
 
     def sources(self) -> Iterator[SourceResult[Any]]:
         """Every source of this namespace."""

@@ -163,6 +163,7 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     # reworded: a total's part may be missing as `inference_period:<namespace>` (counted over another period)
     said_new, said_old = (doc["$defs"]["total_usd"]["properties"]["missing"].pop("description") for doc in (new, old))
     assert "`inference_period:<namespace>`" in said_new and said_new.startswith(said_old.partition(";")[0][:40])
+    assert "`ended_jobs:<namespace>`" in said_new  # and in a spend window, Jobs not all listed since it ended
     for doc in (new, old):
         for key in ("$id", "title", "description"):
             doc.pop(key)

@@ -65,7 +65,7 @@ from hfmon.costs.totals import (
     storage_total,
     unchecked_sources,
 )
-from hfmon.costs.windows import report_windows, wanted_windows
+from hfmon.costs.windows import jobs_unlisted, report_windows, wanted_windows
 from hfmon.history import BILLING, History, Listing, Window, unwatched
 from hfmon.models import Account, Endpoint, Job, NamespaceData, Snapshot, SourceStatus, Space
 from hfmon.pricing.catalog import Catalog, build_catalog
@@ -229,7 +229,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         scheduled_jobs=scheduled, scheduled_jobs_missing=scheduled_missing,
         invoices=invoices, invoices_missing=invoices_missing,
         windows=report_windows(index, acc.coverage, catalog, acc.period_starts, acc.spend, acc.endpoints,
-                               acc.spaces, acc.jobs, now, history.window_times),
+                               acc.spaces, acc.jobs, now, history.window_times, jobs_unlisted(ordered)),
         changes_of=index.changes_of, unwatched=acc.unwatched,
         namespaces_unknown=unknown,
         crosscheck_unchecked=crosscheck_unchecked(ordered, unknown),

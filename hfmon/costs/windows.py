@@ -23,6 +23,7 @@ from hfmon.costs.credits import restarted
 from hfmon.costs.index import HistoryIndex
 from hfmon.costs.timeline import Coverage, HardwarePrice, catalog_price, rated_spans, spend, times_spend
 from hfmon.history import BILLING, UsagePoint, Window, WindowTimes
+from hfmon.models import NamespaceData
 from hfmon.pricing.catalog import Catalog
 from hfmon.report import EndpointRow, JobRow, SpaceRow, Spend, SpendIn, WindowSpend
 
@@ -100,24 +101,36 @@ def usage_between(points: Sequence[UsagePoint], start: datetime, end: datetime) 
     return micro(total)
 
 
+def jobs_unlisted(namespaces: Iterable[NamespaceData]) -> dict[str, datetime]:
+    """Since when a Job may have run in each namespace that hfmon has not listed: its last whole listing of Jobs, when
+    this poll's lists only the running ones (the Collector's between whole listings: a Job that started and ended
+    since may be missing). A namespace absent: this poll listed every Job (or its listing failed: `Coverage`)."""
+    return {ns.namespace: ns.ended_jobs_listed_at for ns in namespaces if ns.ended_jobs_listed_at is not None}
+
+
 def spend_in(namespace: str, start: datetime, end: datetime, index: HistoryIndex, found: Resources,
-             coverage: Coverage) -> SpendIn:
+             coverage: Coverage, jobs_unlisted: datetime | None = None) -> SpendIn:
     """One namespace's spend in [start, end) from history; each part None where polls did not list it fresh all
-    through (`Coverage.covers`: a poll of other namespaces, or whose listing of that kind failed, watched nothing)."""
+    through (`Coverage.covers`: a poll of other namespaces, or whose listing of that kind failed, watched nothing);
+    the jobs part only a lower bound when the window ends after `jobs_unlisted` (see `jobs_unlisted`)."""
     usage = index.usage_of(namespace).usage
     inference = usage_between(usage, start, end) if usage and coverage.covers(start, end, (namespace, BILLING)) \
         else None
     endpoints, spaces, jobs = (found.spend(namespace, k, start, end) if coverage.covers(start, end, (namespace, k))
                                else None for k in PRODUCTS)
-    return SpendIn(start, end, inference, endpoints, spaces, jobs)
+    return SpendIn(start, end, inference, endpoints, spaces, jobs,
+                   jobs_at_least=jobs_unlisted is not None and end > jobs_unlisted)
 
 
 def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], billed: Sequence[Spend],
-                 index: HistoryIndex, found: Resources, coverage: Coverage, now: datetime) -> tuple[WindowSpend, ...]:
-    """Every window of every namespace, each with the same window before it."""
+                 index: HistoryIndex, found: Resources, coverage: Coverage, now: datetime,
+                 jobs_unlisted: Mapping[str, datetime] | None = None) -> tuple[WindowSpend, ...]:
+    """Every window of every namespace, each with the same window before it (`jobs_unlisted`: by namespace, see
+    `spend_in`)."""
     out = []
     by_ns = {s.namespace: s for s in billed}
     for namespace in namespaces:
+        unlisted = (jobs_unlisted or {}).get(namespace)
         for name, length in WINDOWS:
             if length is None:
                 start = min(period_starts[namespace], now)  # hfmon's clock a little behind HF's at a rollover
@@ -127,9 +140,9 @@ def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], 
                     inference_source=None if s is None else s.inference_source)
                 length = now - start
             else:
-                current = spend_in(namespace, now - length, now, index, found, coverage)
+                current = spend_in(namespace, now - length, now, index, found, coverage, unlisted)
             start = now - length
-            previous = spend_in(namespace, start - length, start, index, found, coverage) if length else \
+            previous = spend_in(namespace, start - length, start, index, found, coverage, unlisted) if length else \
                 SpendIn(start, start, None, None, None, None)  # the period has only just begun: nothing before
             out.append(WindowSpend(namespace, name, current, previous))
     return tuple(out)
@@ -138,9 +151,9 @@ def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], 
 def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, period_starts: dict[str, datetime],
                    billed: Sequence[Spend], endpoints: Sequence[EndpointRow], spaces: Sequence[SpaceRow],
                    jobs: Sequence[JobRow], now: datetime, history_times: WindowTimes | None = None,
-                   ) -> tuple[WindowSpend, ...]:
+                   jobs_unlisted: Mapping[str, datetime] | None = None) -> tuple[WindowSpend, ...]:
     """The Report's windows: every recorded resource priced by the catalog (a granted Space at $0, an
-    Endpoint in its listed region), jobs placed in a namespace by the listing.
+    Endpoint in its listed region), jobs placed in a namespace by the listing (`jobs_unlisted`: see `spend_in`).
 
     From the store's sums (`history_times`) when they cover every window, else from the state changes (the same
     figures: the sums are the spans' durations, grouped)."""
@@ -189,7 +202,7 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
             return lambda start, end: spend(spans, start, end)
 
         found = resources(index.resources(), spanned, job_namespaces)
-    return window_spend(period_starts, period_starts, billed, index, found, coverage, now)
+    return window_spend(period_starts, period_starts, billed, index, found, coverage, now, jobs_unlisted)
 
 
 def wanted_windows(period_starts: Mapping[str, datetime], now: datetime) -> list[Window]:
