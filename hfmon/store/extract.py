@@ -121,7 +121,9 @@ def job_timeline(job: Job, replicas: int) -> tuple[DatedState, ...]:
     if job.stage in JOB_BILLED:
         if started is not None:
             return (DatedState(started, job.stage, flavor, replicas),)
-        # started some time after it was created (else after the latest recorded change: `record.dated_changes`)
+        if job.created_at is None:
+            return ()  # nothing says when it may have started: the poll dates it
+        # started some time after it was created (or after the latest recorded change: `dated_changes`)
         return (DatedState(job.created_at, job.stage, flavor, 0), DatedState(None, job.stage, flavor, replicas))
     if job.stage not in JOB_ENDED:
         return ()
@@ -209,18 +211,22 @@ def dated_changes(observation: Observation, last: tuple[str, str | None, int] | 
     """The (at, state, hardware, replicas) changes recording `observation`, seen at `poll` after the resource's
     latest recorded state `last` (entered at `last_at`; None: a new resource).
 
-    Dated by the resource's own times where it gives them, kept between that change and the poll (HF's clock and
-    this one may disagree a little); a state the resource is recorded in already is left out."""
+    Dated by the resource's own times where it gives them, kept after that change and not after the poll (HF's
+    clock and this one may disagree a little); a state the resource is recorded in already is left out, and of
+    two at one instant the later stands."""
     steps = observation.dated or (DatedState(None, observation.state, observation.hardware, observation.replicas),)
+    earliest = None if last_at is None else min(last_at + 1, poll)  # the recorded change stays (unless at the poll)
     out: list[tuple[int, str, str | None, int]] = []
-    floor, previous = last_at, last
+    previous = last
     for step in steps:
         now = (step.state, step.hardware, step.replicas)
         if now == previous:
             continue
         when = poll if step.at is None else min(encode_time(step.at), poll)
-        if floor is not None and when < floor:
-            when = floor  # at the same instant as the latest change: it replaces it (the later write wins)
+        if earliest is not None and when < earliest:
+            when = earliest
+        if out and when <= out[-1][0]:
+            when = out.pop()[0]
         out.append((when, *now))
-        floor, previous = when, now
+        previous = now
     return out

@@ -8,11 +8,13 @@ what it loads (as the dashboard does, every row, and as `hfmon once` does, the s
 - `short` runs 12:22 -> 12:29 (between the 12:20 and 12:30 polls; first listed COMPLETED at 12:30): 7 min.
 - `late` starts 12:45 (first listed RUNNING at 12:50) and runs on: 15 min to 13:00.
 - `blind` is listed ended at 12:40 with a start (12:31) and no end or running seconds: what it cost is unknown.
-1 h window at 13:00: $0.40 x 22 min = $0.146667 with `short` and `late`, unknown with `blind`.
+- `nostart` (created 12:41) is listed RUNNING at 12:50 without a start: it ran some time in 12:41 -> 12:50.
+1 h window at 13:00: $0.40 x 22 min = $0.146667 with `short` and `late`, unknown with `blind` or `nostart`.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -37,28 +39,30 @@ def job(job_id: str, stage: str, started: datetime | None, finished: datetime | 
     return Job(job_id, "alice", stage, "t4-small", started or T0, started, finished, running_s)
 
 
-def listed(at: datetime, blind: bool, short_listed: datetime = SHORT_LISTED) -> tuple[Job, ...]:
+def listed(at: datetime, unplaced: str, short_listed: datetime = SHORT_LISTED) -> tuple[Job, ...]:
     """The Jobs listing at `at` (only what has been created by then; `short` from `short_listed` on)."""
     out = []
     if at >= short_listed:
         out.append(job("short", "COMPLETED", minutes(22), minutes(29), 7 * 60))
     if at >= minutes(50):
         out.append(job("late", "RUNNING", minutes(45), None, int((at - minutes(45)).total_seconds())))
-    if blind and at >= minutes(40):
+    if unplaced == "blind" and at >= minutes(40):
         out.append(job("blind", "ERROR", minutes(31), None, None))
+    if unplaced == "nostart" and at >= minutes(50):
+        out.append(replace(job("nostart", "RUNNING", None, None, None), created_at=minutes(41)))
     return tuple(out)
 
 
-def poll(at: datetime, blind: bool = False, used: str = "1.00", short_listed: datetime = SHORT_LISTED) -> Snapshot:
+def poll(at: datetime, unplaced: str = "", used: str = "1.00", short_listed: datetime = SHORT_LISTED) -> Snapshot:
     return snapshot(at, namespace("alice", usage=billing("alice", used), endpoints=[], spaces=[],
-                                  jobs=listed(at, blind, short_listed)))
+                                  jobs=listed(at, unplaced, short_listed)))
 
 
-def reports(path: Path, blind: bool) -> tuple[list[StateChange], Report, Report]:
+def reports(path: Path, unplaced: str = "") -> tuple[list[StateChange], Report, Report]:
     """The changes recorded, and the Report at NOW as the dashboard and as `hfmon once` read history."""
     with HistoryStore.open(path) as store:
         for n in range(7):
-            snap = poll(minutes(10 * n), blind)
+            snap = poll(minutes(10 * n), unplaced)
             store.record(snap)
         since = history_since(snap, NOW)
         every = store.load(since, history_windows(snap, NOW), NOW)
@@ -73,7 +77,7 @@ def hour(report: Report) -> Decimal | None:
 
 
 def test_jobs_are_recorded_at_their_own_times_and_priced_over_them(tmp_path: Path) -> None:
-    changes, dashboard, once = reports(tmp_path / "history.sqlite3", blind=False)
+    changes, dashboard, once = reports(tmp_path / "history.sqlite3")
     assert [(c.resource, c.at, c.state, c.replicas) for c in changes] == [
         ("short", minutes(22), "RUNNING", 1), ("short", minutes(29), "COMPLETED", 0),
         ("late", minutes(45), "RUNNING", 1)]
@@ -83,10 +87,14 @@ def test_jobs_are_recorded_at_their_own_times_and_priced_over_them(tmp_path: Pat
 
 
 def test_a_job_run_history_cannot_place_makes_its_window_unknown(tmp_path: Path) -> None:
-    changes, dashboard, once = reports(tmp_path / "history.sqlite3", blind=True)
+    changes, dashboard, once = reports(tmp_path / "blind.sqlite3", "blind")
     assert [(c.at, c.state, c.replicas) for c in changes if c.resource == "blind"] == [
         (minutes(31), "RUNNING", 0), (minutes(40), "ERROR", 0)]  # ran from 12:31 until some time up to 12:40
     assert hour(dashboard) is None and hour(once) is None  # unknown, not $0.146667
+    changes, dashboard, once = reports(tmp_path / "nostart.sqlite3", "nostart")
+    assert [(c.at, c.state, c.replicas) for c in changes if c.resource == "nostart"] == [
+        (minutes(41), "RUNNING", 0), (minutes(50), "RUNNING", 1)]  # started some time from 12:41 to 12:50
+    assert hour(dashboard) is None and hour(once) is None
 
 
 def test_a_dashboard_reading_as_it_goes_reads_a_change_dated_before_its_last_read(tmp_path: Path) -> None:
