@@ -267,7 +267,7 @@ class HfmonApp(ViewScope):
         self.query_one("#statusbar", Static).update(status.statusbar(
             self.report, now, interval_s=self.interval_s, paused=self.paused, polling=self.polling,
             error=self.last_error, rate_limit_s=self.rate_limit_left(), notes=len(self.notes),
-            data_speed=self.data_speed))
+            data_speed=self.data_speed, width=self.size.width))
 
     def _tick(self) -> None:
         self._ticks += 1

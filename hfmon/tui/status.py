@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import groupby
 from typing import Literal
 
 from rich.text import Text
@@ -147,46 +148,54 @@ def every(interval_s: float, data_speed: float = 1.0) -> str:
 
 def statusbar(report: Report | None, now: datetime, *, interval_s: float, paused: bool, polling: bool,
               error: BaseException | None, rate_limit_s: float | None = None, notes: int = 0,
-              data_speed: float = 1.0) -> Text:
+              data_speed: float = 1.0, width: int = 0) -> Text:
     """Freshness: when the data was made, when the next poll is, and how many sources are in trouble.
 
     `rate_limit_s`: seconds left of a wait for the rate-limit window, which outlasts the plain interval.
     `notes`: how many warnings about how hfmon runs (history off, …) the Overview's Sources panel lists.
     `data_speed`: data-time seconds per real second (the demo's clock runs fast). Every time on the line is data
     time, so the interval and the rate-limit wait are scaled to it and, in the demo, say so.
+    `width`: the cells the line has (0: no limit). Too narrow, the clock time goes first (the age stays), then
+    "(Overview)": the count of sources in trouble is never cut.
     """
-    text = Text()
+    parts: list[tuple[str, str, int]] = []  # text, style, rank: the highest rank is left out first
     waiting = rate_limit_s is not None and rate_limit_s > 0 and not (polling or paused)
     unanswered = report is not None and report.nothing_read
     if polling:
-        text.append(" ⟳ polling… ")
+        parts.append((" ⟳ polling… ", "", 0))
     elif paused:
-        text.append(" ⏸ paused ", style="reverse")
+        parts.append((" ⏸ paused ", "reverse", 0))
     elif waiting:
         assert rate_limit_s is not None
         until = now + timedelta(seconds=rate_limit_s * data_speed)
-        text.append(f" ⏳ waiting for the rate limit until {until:%H:%M:%S} UTC ", style="reverse")
+        parts.append((f" ⏳ waiting for the rate limit until {until:%H:%M:%S} UTC ", "reverse", 0))
     elif unanswered:
-        text.append(" ⚠ no answer ", style="reverse")
+        parts.append((" ⚠ no answer ", "reverse", 0))
     else:
-        text.append(" ● live ")
+        parts.append((" ● live ", "", 0))
     if report is None:
-        text.append(" waiting for the first poll")
+        parts.append((" waiting for the first poll", "", 0))
     else:  # a poll nothing answered updated nothing: it was only tried
         age = max(0.0, (now - report.generated_at).total_seconds())
-        text.append(f" {'tried' if unanswered else 'updated'} {fmt.ago(age)} · {fmt.stamp(report.generated_at)}")
+        parts.append((f" {'tried' if unanswered else 'updated'} {fmt.ago(age)}", "", 0))
+        parts.append((f" · {fmt.stamp(report.generated_at)}", "", 2))
     if waiting:
         assert rate_limit_s is not None
-        text.append(f" · next poll in {data_time(rate_limit_s, data_speed)}", style="bold")
+        parts.append((f" · next poll in {data_time(rate_limit_s, data_speed)}", "bold", 0))
     else:
-        text.append(f" · {every(interval_s, data_speed)}")
-    if report is not None:
-        bad = [s for s in report.sources if s.status is not SourceStatus.OK]
-        if bad:
-            text.append(f" · ⚠ {len(bad)} source{'s' if len(bad) != 1 else ''} (Overview)", style="bold")
-    if notes:
-        text.append(f" · ⚠ {notes} warning{'s' if notes != 1 else ''} (Overview)", style="bold")
+        parts.append((f" · {every(interval_s, data_speed)}", "", 0))
+    bad = [s for s in report.sources if s.status is not SourceStatus.OK] if report is not None else []
+    for count, what in ((len(bad), "source"), (notes, "warning")):
+        if count:
+            parts += [(f" · ⚠ {count} {what}{'s' if count != 1 else ''}", "bold", 0), (" (Overview)", "bold", 1)]
     if error is not None:
         title, _, hint = describe(error)
-        text.append(f" · {title}" + (f": {hint}" if hint and paused else ""), style="bold")
+        parts.append((f" · {title}" + (f": {hint}" if hint and paused else ""), "bold", 0))
+    for rank in (2, 1, 0):
+        kept = [(part, style) for part, style, part_rank in parts if part_rank <= rank]
+        text = Text()
+        for style, same in groupby(kept, key=lambda p: p[1]):  # one span per style, as a terminal draws it
+            text.append("".join(part for part, _ in same), style=style)
+        if not width or text.cell_len <= width:
+            break
     return text
