@@ -26,7 +26,8 @@ class Total(Generic[N]):
     `known` sums the parts that were read (None when none was); `missing` names the parts that were not,
     each a source name (`billing:acme`, a key of `Report.sources`), `unpriced:<item>` (an item of
     `Report.unpriced`), `unknown:<item>` (a resource whose stage, so its cost now, is unknown) or
-    `inference_period:<namespace>` (usage-v2 counts its Inference Providers over another period than this one).
+    `inference_period:<namespace>` (usage-v2 counts its Inference Providers over another period than this one) or
+    `jobs_period:<namespace>` (a job charge of usage/jobs' own period ran across this period's bounds).
     Complete when nothing is missing; otherwise `known` is only a lower bound.
     """
 
@@ -87,6 +88,9 @@ class Spend:
     # usage-v2 counts Inference Providers over another period, from then: its figure is not this period's
     # (`inference_usd` is None; the credits carry it with its own period)
     inference_period_start: datetime | None = None
+    # a job charge of usage/jobs' own period ran across this period's bounds: `jobs_usd` is None, missing as
+    # `jobs_period:<namespace>`, not as an unread statement
+    jobs_astride: bool = False
 
     @property
     def inference_source(self) -> str:
@@ -99,8 +103,9 @@ class Spend:
     def total_usd(self) -> Total[Decimal]:
         """Every product added up; a product whose source could not be read makes the total partial."""
         billing, statement = self.inference_source, f"statement:{self.namespace}"
+        jobs = f"jobs_period:{self.namespace}" if self.jobs_astride else statement
         return Total.of(((billing, self.inference_usd), (statement, self.endpoints_usd),
-                         (statement, self.spaces_usd), (statement, self.jobs_usd),
+                         (statement, self.spaces_usd), (jobs, self.jobs_usd),
                          (statement, self.storage_usd), (statement, self.other_usd)), Decimal(0))
 
 

@@ -109,6 +109,7 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
     unpriced = unknown = grant = unlisted = 0
     words: list[str] = []
     elsewhen: list[str] = []  # usage-v2 counts their inference over another period than the total's
+    astride: list[str] = []  # a job charge ran across the period's bounds (usage/jobs' own period anchor)
     for name in dict.fromkeys(total.missing):
         kind, _, scope = name.partition(":")
         if kind == "unpriced":
@@ -121,6 +122,8 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
             unlisted += 1
         elif kind == "inference_period":
             elsewhen.append(scope)
+        elif kind == "jobs_period":
+            astride.append(scope)
         elif scope:
             scopes.setdefault(scope, []).append(SOURCE_WORDS.get(kind, kind))
         else:
@@ -142,6 +145,8 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
         words.append(f"{unlisted} billed now, not listed")
     if elsewhen:
         words.append(f"inference, counted over another period: see Credits ({', '.join(elsewhen)})")
+    if astride:
+        words.append(f"jobs: a job charge spans two billing periods, this one's share unknown ({', '.join(astride)})")
     return " · ".join(words)
 
 

@@ -119,6 +119,9 @@ class JobCharge:
     completed_at: datetime | None
     minutes: Decimal
     cost_usd: Decimal
+    # the period usage/jobs lists it in (its own anchor, which may not be the statement's); None: not said
+    period_start: datetime | None = None
+    period_end: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -276,8 +276,9 @@ def parse_invoice(data: Json, namespace: str, where: str) -> Invoice | None:
 
 
 def parse_job_charges(data: Json, forbidden_hint: str | None = None) -> tuple[JobCharge, ...]:
-    """`GET .../billing/usage/jobs` → what each job cost this period. `hasAccess` is required (spec): false means
-    the token may not read them (NoAccessError, as a 403 is), never that nothing was charged."""
+    """`GET .../billing/usage/jobs` → what each job cost in usage/jobs' own period (kept on each charge).
+    `hasAccess` is required (spec): false means the token may not read them (NoAccessError, as a 403 is), never
+    that nothing was charged."""
     w = "billing/usage/jobs"
     d = as_obj(data, w)
     access = need(d, "hasAccess", w)
@@ -288,6 +289,9 @@ def parse_job_charges(data: Json, forbidden_hint: str | None = None) -> tuple[Jo
         raise bad(f"{w}.hasAccess", f"expected a boolean, got {type(access).__name__}")
     usage = as_obj(need(d, "usage", w), f"{w}.usage")  # required, as its `jobDetails`: absent is not "no job"
     details = as_list(need(usage, "jobDetails", f"{w}.usage"), f"{w}.usage.jobDetails")
+    # required (spec): usage/jobs runs on its own period anchor, which says which period its charges are of
+    period_start, period_end = need_moment(usage, "periodStart", f"{w}.usage"), need_moment(usage, "periodEnd",
+                                                                                              f"{w}.usage")
     out = []
     for i, raw in enumerate(details):
         jw = f"{w}.usage.jobDetails[{i}]"
@@ -299,6 +303,8 @@ def parse_job_charges(data: Json, forbidden_hint: str | None = None) -> tuple[Jo
             completed_at=opt_moment(j, "completedAt", jw),
             minutes=need_number(j, "totalMinutes", jw, MINUTES),  # required (spec): absent is not 0 minutes
             cost_usd=micro_usd(need_number(j, "totalCostMicroUsd", jw, MICRO_USD)),
+            period_start=period_start,
+            period_end=period_end,
         ))
     return tuple(out)
 

@@ -35,7 +35,9 @@ from hfmon.costs.resources import (
     UPTIME_WINDOW,
     LinePricer,
     PricedLine,
+    charge_in,
     charge_line,
+    charges_astride,
     compute_lines,
     resource_cost,
     unaccounted,
@@ -269,9 +271,10 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
                 acc.unpriced[f"{p.family.rstrip('s')} {p.key} ({p.hardware})"] = None
             if p.family == "spaces" and catalog.is_gpu("space", p.hardware):
                 acc.gpu_minutes[p.hardware] = acc.gpu_minutes.get(p.hardware, Decimal(0)) + p.line.quantity
+    astride = charges_astride(ns, *_statement_period(ns, period))
     if billing is not None or lines is not None:
-        acc.spend.append(namespace_spend(ns, lines, period, credits))
-    by_resource = _by_resource(lines, unaccounted(ns, parsed or ()))
+        acc.spend.append(namespace_spend(ns, lines, period, credits, bool(astride)))
+    by_resource = _by_resource(lines, unaccounted(ns, parsed or ()) | astride)
     for e in endpoints:
         acc.endpoints.append(_endpoint_row(e, catalog, by_resource, history, period, now, acc))
     for s in ns.spaces.value or ():
@@ -281,10 +284,17 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
     charges = None
     if lines is None and ns.job_charges is not None and ns.job_charges.value is not None:
         pricer = LinePricer(ns.namespace, catalog, regions, exposed)
-        charges = [p for p in (pricer(charge_line(c)) for c in ns.job_charges.value) if p is not None]
-    job_lines = by_resource if lines is not None else _by_resource(charges)  # once, not once per job
+        charges = [p for p in (pricer(charge_line(c)) for c in ns.job_charges.value
+                               if charge_in(c, period.start, period.end)) if p is not None]
+    job_lines = by_resource if lines is not None else _by_resource(charges, astride)  # once, not once per job
     for j in ns.jobs.value or ():
         acc.jobs.append(_job_row(j, catalog, job_lines, history, period, now, acc))
+
+
+def _statement_period(ns: NamespaceData, period: Period) -> tuple[datetime, datetime]:
+    """The period the namespace's job charges are judged against: its statement's, else `period`."""
+    statement = ns.statement.value
+    return (period.start, period.end) if statement is None else (statement.period_start, statement.period_end)
 
 
 # by (family, resource key), None for a resource whose lines cannot all be told; the whole None: no statement

@@ -118,19 +118,53 @@ def _attributed(parsed: ParsedLine, ids: dict[tuple[str, str], str]) -> ParsedLi
     return parsed if owner is None else (family, owner, hardware, line)
 
 
-def compute_lines(ns: NamespaceData) -> list[ParsedLine] | None:
-    """A namespace's compute lines: its statement's, and the job charges of jobs the statement does not list
-    (None: no statement)."""
-    if ns.statement.value is None:
-        return None
+def charge_in(charge: JobCharge, start: datetime, end: datetime) -> bool | None:
+    """Whether a usage/jobs charge is of the period [start, end): usage/jobs' own period is that one, or the job
+    ran inside it (True), or wholly outside it (False); None: it ran across its bounds, or its times are unsaid,
+    so how much of its cost falls in the period is unknown (usage/jobs may run on another anchor, hf-api.md 3.5)."""
+    if (charge.period_start, charge.period_end) == (start, end):
+        return True
+    began, ended = charge.started_at, charge.completed_at
+    if (ended is not None and ended <= start) or (began is not None and began >= end):
+        return False
+    if began is not None and began >= start and (ended is None or ended <= end):
+        return True
+    return None
+
+
+def _statement_lines(ns: NamespaceData, lines: Sequence[UsageLine]) -> list[ParsedLine]:
+    """The compute lines of a statement, an unlabelled one given to the resource whose id it carries."""
     ids = resource_ids(ns)
-    out = [_attributed(p, ids) for line in ns.statement.value.lines
-           if (p := parse_line(ns.namespace, line)) is not None]
-    stated_jobs = {key for family, key, _, _ in out if family == "jobs"}
+    return [_attributed(p, ids) for line in lines if (p := parse_line(ns.namespace, line)) is not None]
+
+
+def _unstated_charges(ns: NamespaceData, stated: Sequence[ParsedLine]) -> list[JobCharge]:
+    """The job charges of jobs the statement does not list."""
+    stated_jobs = {key for family, key, _, _ in stated if family == "jobs"}
     charges = () if ns.job_charges is None else ns.job_charges.value or ()
-    out += [p for c in charges if c.job_id not in stated_jobs
+    return [c for c in charges if c.job_id not in stated_jobs]
+
+
+def compute_lines(ns: NamespaceData) -> list[ParsedLine] | None:
+    """A namespace's compute lines: its statement's, and the job charges of the statement's period of jobs the
+    statement does not list (None: no statement). A charge of another period is not this period's; one that may
+    be in part (`charges_astride`) is left out, and what its job was billed is unknown."""
+    statement = ns.statement.value
+    if statement is None:
+        return None
+    out = _statement_lines(ns, statement.lines)
+    out += [p for c in _unstated_charges(ns, out)
+            if charge_in(c, statement.period_start, statement.period_end)
             if (p := parse_line(ns.namespace, charge_line(c))) is not None]
     return out
+
+
+def charges_astride(ns: NamespaceData, start: datetime, end: datetime) -> frozenset[tuple[str, str]]:
+    """("jobs", job id) of the job charges the statement does not list whose share of [start, end) is unknown
+    (`charge_in` None): what those jobs were billed this period, and so the jobs' total, is unknown."""
+    statement = ns.statement.value
+    stated = [] if statement is None else _statement_lines(ns, statement.lines)
+    return frozenset(("jobs", c.job_id) for c in _unstated_charges(ns, stated) if charge_in(c, start, end) is None)
 
 
 def unaccounted(ns: NamespaceData, lines: Sequence[ParsedLine]) -> frozenset[tuple[str, str]]:

@@ -284,16 +284,19 @@ def _of_period(jobs: JobsSpend, period: Period, asked: Period) -> bool:
     return (jobs.period_start or asked.start) == period.start and (jobs.period_end or asked.end) == period.end
 
 
-def namespace_spend(ns: NamespaceData, lines: list[PricedLine] | None, period: Period, credits: Period) -> Spend:
+def namespace_spend(ns: NamespaceData, lines: list[PricedLine] | None, period: Period, credits: Period,
+                    jobs_astride: bool = False) -> Spend:
     """Billed so far this period by product: inference from usage-v2, the rest from the statement. usage-v2 counts
     over the credits' period: when that begins elsewhen than this one, its figure is not this period's inference,
-    which is then unknown (a sum over two windows is nobody's bill)."""
+    which is then unknown (a sum over two windows is nobody's bill). `jobs_astride`: a job charge of usage/jobs'
+    own period ran across this one's bounds (`resources.charges_astride`): the jobs part is unknown."""
     def family(name: str) -> Decimal | None:
         return None if lines is None else sum((p.line.total_usd for p in lines if p.family == name), Decimal(0))
 
     billing, statement = ns.billing.value, ns.statement.value
-    jobs = None if lines is not None and jobs_untold(lines) else family("jobs")
-    if jobs is None and billing is not None and billing.jobs is not None and _of_period(billing.jobs, period, credits):
+    jobs = None if jobs_astride or (lines is not None and jobs_untold(lines)) else family("jobs")
+    if (jobs is None and not jobs_astride and billing is not None and billing.jobs is not None
+            and _of_period(billing.jobs, period, credits)):
         jobs = billing.jobs.used_usd
     storage = other = None
     if statement is not None:
@@ -304,4 +307,4 @@ def namespace_spend(ns: NamespaceData, lines: list[PricedLine] | None, period: P
     elsewhen = billing is not None and credits.start != period.start
     return Spend(ns.namespace, billing.inference.used_usd if billing and not elsewhen else None,
                  family("endpoints"), family("spaces"), jobs, storage, other, period.start, period.end,
-                 credits.start if elsewhen else None)
+                 credits.start if elsewhen else None, jobs_astride)

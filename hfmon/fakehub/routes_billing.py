@@ -9,7 +9,7 @@ from typing import Any
 
 from hfmon.fakehub import billing, groups
 from hfmon.fakehub.hub import Ctx
-from hfmon.fakehub.scenario import Scenario, period_bounds
+from hfmon.fakehub.scenario import Scenario, anchored_bounds, period_bounds
 from hfmon.fakehub.wire import HTTPError, Resp, dumps, iso_ms, json_resp, not_found
 
 NO_BILLING = "This token does not have the permission to read billing usage (fine-grained tokens need " \
@@ -148,7 +148,7 @@ def jobs_usage(ctx: Ctx, ns: str) -> Resp:
 
 
 def _jobs_usage(ctx: Ctx, ns: str) -> dict[str, Any]:
-    lo, hi = period_bounds(ctx.now)
+    lo, hi = anchored_bounds(ctx.now, ctx.scn.jobs_period_day)
     jobs = lines(ctx, "jobs", ns, lo, hi)
     by_job: dict[str, list[billing.Line]] = defaultdict(list)  # one pass: a scan per job was quadratic at scale
     for line in jobs:
@@ -174,7 +174,7 @@ def _jobs_usage(ctx: Ctx, ns: str) -> dict[str, Any]:
 def jobs_denied(ctx: Ctx) -> Resp:
     """GET usage/jobs for a caller who may not read it, in the spec's own shape (its required `hasAccess` flag false,
     zero usage) rather than a 403: served under schema drift, so hfmon meets both."""
-    lo, hi = period_bounds(ctx.now)
+    lo, hi = anchored_bounds(ctx.now, ctx.scn.jobs_period_day)
     return json_resp({"hasAccess": False, "usage": {"periodStart": iso_ms(lo), "periodEnd": iso_ms(hi),
                                                     "totalMinutes": 0, "usedMicroUsd": 0, "jobDetails": []}})
 

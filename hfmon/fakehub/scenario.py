@@ -281,6 +281,8 @@ class Scenario:
     resource_groups: tuple[ResourceGroupDef, ...] = ()
     scheduled_jobs: tuple[ScheduledJobDef, ...] = ()
     faults: Faults = field(default_factory=Faults)
+    jobs_period_day: int = 1  # usage/jobs' period begins on this day of the month ("jobs can have a different
+    # period anchor", hf-api.md 3.5); the statement's is the calendar month
 
     @property
     def period(self) -> tuple[datetime, datetime]:
@@ -360,3 +362,12 @@ def period_bounds(moment: datetime) -> tuple[datetime, datetime]:
     start = datetime(moment.year, moment.month, 1, tzinfo=UTC)
     end = datetime(moment.year + (moment.month == 12), moment.month % 12 + 1, 1, tzinfo=UTC)
     return start, end
+
+
+def anchored_bounds(moment: datetime, day: int) -> tuple[datetime, datetime]:
+    """The monthly period [start, end) containing `moment` that begins on `day` (1-28) of a month (UTC)."""
+    start, end = period_bounds(moment)
+    if moment < start.replace(day=day):
+        start = period_bounds(start - timedelta(days=1))[0]
+        end = period_bounds(start)[1]
+    return start.replace(day=day), end.replace(day=day)
