@@ -47,20 +47,22 @@ def test_a_watched_stretch_after_a_gap_raises_idle_gpu_for_what_was_watched(fake
                                                                             tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text("[alerts]\nidle_gpu_hours = 0.5\n")
-    for minutes in (6 * 60 + 5, 30, 20, 10):  # 08:55, then 14:30, 14:40 and 14:50
+    for minutes in (6 * 60 + 5, 35, 25, 15, 5):  # 08:55, then 14:25, 14:35, 14:45 and 14:55
         poll_at(fake, minutes, "--config", str(config))
-    doc = poll_at(fake, 0, "--config", str(config))  # 15:00: watched without a break since 14:30
+    # 15:00: watched without a break since 14:25 (each poll is recorded a few seconds after its fake time: 35 min,
+    # give or take those, is past the threshold either way)
+    doc = poll_at(fake, 0, "--config", str(config))
     flagged = idle(doc)
-    # rag-service and qwen-prod unchanged since 08:55 as recorded, watched for 30 min of it: the flag says 0.5 h
-    assert flagged["ada-labs/rag-service"] == "GPU Space ada-labs/rag-service (l4x1) has run unchanged for 0.5 h"
-    assert flagged["ada-labs/qwen-prod"].endswith("with no change for 0.5 h")
-    assert "ada-labs/video-gen" not in flagged  # woke at 14:50, seen doing it: up 10 min, clear
+    # rag-service and qwen-prod unchanged since 08:55 as recorded, watched for 35 min of it: the flag says 0.6 h
+    assert flagged["ada-labs/rag-service"] == "GPU Space ada-labs/rag-service (l4x1) has run unchanged for 0.6 h"
+    assert flagged["ada-labs/qwen-prod"].endswith("with no change for 0.6 h")
+    assert "ada-labs/video-gen" not in flagged  # woke at 14:50, seen doing it at 14:55: clear
     assert not any(u.startswith("idle_gpu:") for u in doc["flags_unchecked"])
-    # an hour's threshold: 30 min watched is too short, the 6 h before are a gap: unchecked, not clear
+    # an hour's threshold: 35 min watched is too short, the 6 h before are a gap: unchecked, not clear
     config.write_text("[alerts]\nidle_gpu_hours = 1\n")
     doc = poll_at(fake, 0, "--config", str(config))
     assert idle(doc) == {}
-    gap = "not watched Nov 18 08:55 UTC to Nov 18 14:30 UTC"
+    gap = "not watched Nov 18 08:55 UTC to Nov 18 14:25 UTC"
     assert {f"idle_gpu:ada-labs/rag-service ({gap})", f"idle_gpu:ada-labs/qwen-prod ({gap})"} <= set(
         doc["flags_unchecked"])
     assert not any(u.startswith("idle_gpu:ada-labs/video-gen") for u in doc["flags_unchecked"])
