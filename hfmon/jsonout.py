@@ -170,6 +170,10 @@ def report_document(report: Report) -> dict[str, Any]:
             "private_bytes": total(report.storage.private_bytes),
             "public_bytes": total(report.storage.public_bytes),
             "private_limit_bytes": report.storage.private_limit_bytes,
+            "by_namespace": [{"namespace": n.namespace, "private_bytes": n.private_bytes,
+                              "private_limit_bytes": n.private_limit_bytes, "share": number(n.share, "0.0001"),
+                              "over_bytes": n.over_bytes, "public_bytes": n.public_bytes}
+                             for n in report.storage.by_namespace],
             "repos": [{"id": r.id, "namespace": r.namespace, "type": r.type, "private": r.private,
                        "bytes": r.bytes} for r in report.storage.repos],
         },

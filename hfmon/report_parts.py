@@ -99,6 +99,21 @@ class NamespaceStorage:
     public_bytes: int | None = None  # None: as private_bytes
     source: str = ""  # the source a None above is missing as (`storage:acme`), as in Storage's totals
 
+    @property
+    def share(self) -> Decimal | None:
+        """Private bytes as a fraction of this namespace's own limit (1.2: 20 % over); None when either is unknown
+        or the limit is 0."""
+        if self.private_bytes is None or not self.private_limit_bytes:
+            return None
+        return Decimal(self.private_bytes) / Decimal(self.private_limit_bytes)
+
+    @property
+    def over_bytes(self) -> int | None:
+        """Private bytes above this namespace's limit (0 within it); None when either is unknown."""
+        if self.private_bytes is None or self.private_limit_bytes is None:
+            return None
+        return max(0, self.private_bytes - self.private_limit_bytes)
+
 
 @dataclass(frozen=True, slots=True)
 class Storage:
@@ -106,9 +121,16 @@ class Storage:
 
     private_bytes: Total[int]
     public_bytes: Total[int]
+    # one namespace's own limit; None across several (HF applies each namespace's limit to it alone: no pooled
+    # limit exists, see by_namespace) or when not read
     private_limit_bytes: int | None
     repos: tuple[RepoStorage, ...]  # largest first
     by_namespace: tuple[NamespaceStorage, ...] = ()  # the private bytes above, per namespace
+
+    @property
+    def worst_first(self) -> tuple[NamespaceStorage, ...]:
+        """Each namespace, the fullest against its own limit first; those whose share is unknown last."""
+        return tuple(sorted(self.by_namespace, key=lambda n: (n.share is None, -(n.share or 0), n.namespace)))
 
     @property
     def total_bytes(self) -> Total[int]:

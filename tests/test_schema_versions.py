@@ -164,6 +164,14 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     said_new, said_old = (doc["$defs"]["total_usd"]["properties"]["missing"].pop("description") for doc in (new, old))
     assert "`inference_period:<namespace>`" in said_new and said_new.startswith(said_old.partition(";")[0][:40])
     assert "`ended_jobs:<namespace>`" in said_new  # and in a spend window, Jobs not all listed since it ended
+    # optional: each namespace's private storage against its own limit (no pooled limit across namespaces)
+    storage_new = new["properties"]["storage"]["properties"]
+    per_namespace = storage_new.pop("by_namespace")
+    assert "Optional: added in v7" in per_namespace["description"]
+    assert "by_namespace" not in new["properties"]["storage"]["required"]
+    assert set(per_namespace["items"]["required"]) == {"namespace", "private_bytes", "private_limit_bytes", "share",
+                                                       "over_bytes", "public_bytes"}
+    assert "null across several namespaces" in storage_new["private_limit_bytes"].pop("description")
     for doc in (new, old):
         for key in ("$id", "title", "description"):
             doc.pop(key)

@@ -246,11 +246,10 @@ def crosscheck_unchecked(namespaces: Iterable[NamespaceData], unknown: Sequence[
 
 def storage_total(namespaces: Iterable[NamespaceData], unknown: Sequence[str]) -> Storage:
     """Private and public bytes across namespaces: usage-v2's figures where read, else the storage listing
-    summed; a namespace with neither is missing, never 0 (and so is every namespace when none is known)."""
+    summed; a namespace with neither is missing, never 0 (and so is every namespace when none is known). Each
+    namespace keeps its own private limit; the whole has a limit only when it is one namespace."""
     private: list[tuple[str, int | None]] = [(name, None) for name in unknown]
     public: list[tuple[str, int | None]] = [(name, None) for name in unknown]
-    limits: list[int] = []
-    limit_known = True  # the limit must cover every namespace whose private bytes are in the total
     repos: list[RepoStorage] = []
     by_namespace: list[NamespaceStorage] = []
     for ns in namespaces:
@@ -267,14 +266,12 @@ def storage_total(namespaces: Iterable[NamespaceData], unknown: Sequence[str]) -
         public.append((ns.storage.name, mine_public))
         limit = b.private_storage_limit_bytes if b is not None else None
         by_namespace.append(NamespaceStorage(ns.namespace, mine_private, limit, mine_public, ns.storage.name))
-        if limit is not None:
-            limits.append(limit)
-        elif mine_private is None or mine_private > 0:
-            limit_known = False
     # largest first, then by namespace and id
     sort_by_keys(repos, [(attrgetter("bytes"), True), (attrgetter("namespace"), False), (attrgetter("id"), False)])
-    return Storage(Total.of(private, 0), Total.of(public, 0), sum(limits) if limits and limit_known else None,
-                   tuple(repos), tuple(by_namespace))
+    # HF holds each namespace to its own private limit: a sum of limits is no one's limit (the org's headroom
+    # does not cover the user's repos), so the account-wide total has one only when it is one namespace's
+    only = by_namespace[0].private_limit_bytes if len(by_namespace) == 1 and not unknown else None
+    return Storage(Total.of(private, 0), Total.of(public, 0), only, tuple(repos), tuple(by_namespace))
 
 
 def _of_period(jobs: JobsSpend, period: Period, asked: Period) -> bool:

@@ -41,15 +41,21 @@ def test_the_private_storage_limit_covers_every_namespace_counted_or_is_unknown(
     both = namespace("acme", kind="org", billing=billing("acme", private_storage_bytes=TB // 2,
                                                           public_storage_bytes=0, private_storage_limit_bytes=5 * TB))
     r = evaluate(snapshot(alice, both, acct=account(orgs=("acme",))), History(), Config(), NOW)
-    assert (r.storage.private_bytes.value, r.storage.private_limit_bytes) == (TB // 10 + TB // 2, 6 * TB)
+    # both limits known, still no pooled 6 TB: HF holds each namespace to its own (alice 10 %, acme 10 %)
+    assert (r.storage.private_bytes.value, r.storage.private_limit_bytes) == (TB // 10 + TB // 2, None)
+    assert [(n.namespace, n.private_limit_bytes, n.share, n.over_bytes) for n in r.storage.by_namespace] == [
+        ("alice", TB, Decimal("0.1"), 0), ("acme", 5 * TB, Decimal("0.1"), 0)]
 
 
-def test_a_namespace_without_private_storage_does_not_need_a_known_limit() -> None:
+def test_a_namespace_without_private_storage_keeps_the_others_own_limit() -> None:
     alice = namespace("alice", billing=billing("alice", private_storage_bytes=TB // 10, public_storage_bytes=0,
                                                private_storage_limit_bytes=TB))
     acme = namespace("acme", kind="org", storage=(RepoStorage("acme", "acme/open", "model", False, 5 * 10**9),))
     r = evaluate(snapshot(alice, acme, acct=account(orgs=("acme",))), History(), Config(), at(20))
-    assert (r.storage.private_bytes.value, r.storage.private_limit_bytes) == (TB // 10, TB)
+    assert (r.storage.private_bytes.value, r.storage.private_limit_bytes) == (TB // 10, None)  # two namespaces
+    assert r.storage.of("alice").private_limit_bytes == TB  # alice's own, as her view shows it
+    acme_storage = r.storage.of("acme").by_namespace[0]
+    assert (acme_storage.private_bytes, acme_storage.private_limit_bytes, acme_storage.share) == (0, None, None)
 
 
 def test_the_projection_stops_at_the_spending_limit() -> None:

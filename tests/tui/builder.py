@@ -271,7 +271,7 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
         spaces=space_rows, jobs=job_rows, meter_rows=meter, gpu_hours_missing=("statement:bigcorp",),
         crosscheck_unchecked=("statement:bigcorp", "billing:bigcorp"),
         storage=Storage(private_bytes=Total(1_283_424_000_000), public_bytes=Total(43_052_000_000),
-                        private_limit_bytes=1_000_000_000_000, repos=repos(), by_namespace=(
+                        private_limit_bytes=None, repos=repos(), by_namespace=(
                             # usage-v2's figures, a little off the listing's sums (as HF's are); no limits per
                             # namespace, so no advice is drawn from them
                             NamespaceStorage("alice", 3_112_000_000, None, 43_052_000_000, "storage:alice"),

@@ -35,13 +35,13 @@ class EndpointsDeniedHub(FakeHub):
         return super()._route(ctx)
 
 
-def frozen_demo(at: datetime | None = None, *, history: bool = True,
-                endpoints_denied: tuple[str, ...] = ()) -> tuple[Monitor, FrozenClock]:
+def frozen_demo(at: datetime | None = None, *, history: bool = True, endpoints_denied: tuple[str, ...] = (),
+                scenario: Scenario | None = None) -> tuple[Monitor, FrozenClock]:
     """The `--demo` Monitor with time standing still (at the scenario start unless `at` is given).
 
-    `endpoints_denied`: orgs whose Endpoints API answers 401.
+    `endpoints_denied`: orgs whose Endpoints API answers 401; `scenario`: the demo's, edited.
     """
-    scenario = demo_scenario()
+    scenario = scenario or demo_scenario()
     clock = FrozenClock(at or scenario.start)
     hub = EndpointsDeniedHub(scenario, endpoints_denied, now=clock.now)
     client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock)
