@@ -183,7 +183,7 @@ class Report:
     unpriced: tuple[str, ...]  # items no catalog layer could price
     flags: tuple[Flag, ...]
     sources: tuple[SourceState, ...]
-    gpu_hours_by_hardware: tuple[tuple[str, Decimal], ...] = ()
+    gpu_hours_by_hardware: tuple[tuple[str, Decimal], ...] = ()  # Spaces alone (their statement lines)
     spend: tuple[Spend, ...] = ()  # billed this period, per namespace with billing access
     flags_unchecked: tuple[str, ...] = ()  # sources that could raise a flag and were not read this poll
     gpu_hours_missing: tuple[str, ...] = ()  # statements not read: their GPU hours are not in gpu_hours_by_hardware

@@ -172,6 +172,11 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     assert set(per_namespace["items"]["required"]) == {"namespace", "private_bytes", "private_limit_bytes", "share",
                                                        "over_bytes", "public_bytes"}
     assert "null across several namespaces" in storage_new["private_limit_bytes"].pop("description")
+    # named: the GPU hours by hardware are the Spaces' alone (Jobs' and Endpoints' are not in them)
+    said_hours = new["properties"]["gpu_hours_by_hardware"].pop("description")
+    assert said_hours.startswith("Spaces' GPU hours") and "Jobs' and Inference Endpoints'" in said_hours
+    said_new, said_old = (doc["properties"]["gpu_hours_missing"].pop("description") for doc in (new, old))
+    assert said_new == said_old.replace("GPU hours", "Spaces GPU hours")
     for doc in (new, old):
         for key in ("$id", "title", "description"):
             doc.pop(key)

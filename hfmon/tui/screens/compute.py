@@ -31,7 +31,7 @@ class ComputeView(View):
         with Horizontal(classes="pair low"):
             yield Panel(KeyedTable(rows.JOB_COLUMNS, default_sort="rate", default_reverse=True, id="jobs"),
                         title="Jobs", id="jobs-panel")
-            yield Panel(Static(id="zerogpu"), title="ZeroGPU · GPU hours", id="zerogpu-panel", classes="side")
+            yield Panel(Static(id="zerogpu"), title="ZeroGPU · Spaces GPU hours", id="zerogpu-panel", classes="side")
 
     def prepare(self, state: ViewState) -> Prepared:
         """The Spaces rows (an account may have thousands), built in the poll worker's thread."""
@@ -67,7 +67,8 @@ class ComputeView(View):
             if q.runs is not None:
                 text.append(f"\n{fmt.zero_gpu_runs(q.runs)}", style=t.get("warn", "") if q.runs.remaining == 0 else "")
         if r.gpu_hours_by_hardware or r.gpu_hours_missing:
-            text.append("\nGPU hours this period:", style="bold")
+            # Spaces' lines alone: Jobs' and Endpoints' GPU time is in their own tables, not here
+            text.append("\nSpaces GPU hours this period:", style="bold")
             for hw, hrs in r.gpu_hours_by_hardware:
                 text.append(f"\n {hw:<12} {fmt.hours(hrs):>9}")
             note = fmt.missing_note(Total(None, r.gpu_hours_missing), len(r.namespaces))
