@@ -279,6 +279,14 @@ class RouterPrice:
     status: str  # live | error
     input_usd_per_million: Decimal | None
     output_usd_per_million: Decimal | None
+    is_free: bool = False  # a temporary promo (hf-api.md 4.2): its requests cost $0 whatever the list price
+
+    @property
+    def charged_per_million(self) -> tuple[Decimal | None, Decimal | None]:
+        """(input, output) USD per 1M tokens as charged: $0 for an `is_free` offer, else the list price."""
+        if self.is_free:
+            return Decimal(0), Decimal(0)
+        return self.input_usd_per_million, self.output_usd_per_million
 
 
 # --- the snapshot ---------------------------------------------------------------------------------

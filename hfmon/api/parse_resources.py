@@ -324,6 +324,7 @@ def parse_router_models(data: Json) -> tuple[RouterPrice, ...]:
                 status=opt_str(p, "status") or "unknown",
                 input_usd_per_million=opt_number(pricing, "input", f"{pw}.pricing", PRICE_USD),
                 output_usd_per_million=opt_number(pricing, "output", f"{pw}.pricing", PRICE_USD),
+                is_free=opt_bool(p, "is_free") is True,
             ))
     return tuple(out)
 

@@ -215,10 +215,11 @@ def cheaper_elsewhere(rows: Sequence[LedgerRow], prices: Sequence[RouterPrice] |
     """Per model: the same tokens at each live, priced provider serving it, the cheapest first; and how many
     `:cheapest` requests went to another provider than the cheapest (the router's rule: lowest output price).
     Of the requests whose namespace is unknown (`unsure`) only the cost counts: it makes the estimate partial."""
-    offers: dict[str, list[RouterPrice]] = {}
+    offers: dict[str, list[tuple[str, Decimal, Decimal]]] = {}  # model -> (provider, USD per 1M in, out) charged
     for p in prices or ():
-        if p.status == "live" and p.input_usd_per_million is not None and p.output_usd_per_million is not None:
-            offers.setdefault(p.model, []).append(p)
+        p_in, p_out = p.charged_per_million  # an `is_free` promo: $0
+        if p.status == "live" and p_in is not None and p_out is not None:
+            offers.setdefault(p.model, []).append((p.provider, p_in, p_out))
     models: dict[str, list[LedgerRow]] = {}
     for r in rows:
         models.setdefault(r.model, []).append(r)
@@ -229,20 +230,18 @@ def cheaper_elsewhere(rows: Sequence[LedgerRow], prices: Sequence[RouterPrice] |
         prompt = sum(r.prompt_tokens or 0 for r in known)
         completion = sum(r.completion_tokens or 0 for r in known)
         served = offers.get(model, [])
-        options = sorted(((p.provider, (prompt * (p.input_usd_per_million or ZERO)
-                                        + completion * (p.output_usd_per_million or ZERO)) / MILLION)
-                          for p in served), key=lambda o: (o[1], o[0]))
+        options = sorted(((provider, (prompt * p_in + completion * p_out) / MILLION)
+                          for provider, p_in, p_out in served), key=lambda o: (o[1], o[0]))
         asked = [r for r in mine if r.policy == "cheapest" and r.outcome is Outcome.OK]
         misses: int | None = None
         excess: Decimal | None = None
         if served:
-            best = min(served, key=lambda p: (p.output_usd_per_million or ZERO, p.provider))
-            missed = [r for r in asked if r.provider != best.provider]
+            best, best_in, best_out = min(served, key=lambda o: (o[2], o[0]))
+            missed = [r for r in asked if r.provider != best]
             misses = len(missed)
             paid = estimated(missed).value  # None when a miss is unpriced or its usage unknown
             if paid is not None:
-                excess = paid - sum(((r.prompt_tokens or 0) * (best.input_usd_per_million or ZERO)
-                                     + (r.completion_tokens or 0) * (best.output_usd_per_million or ZERO))
+                excess = paid - sum(((r.prompt_tokens or 0) * best_in + (r.completion_tokens or 0) * best_out)
                                     / MILLION for r in missed)
         out.append(CheaperElsewhere(model, prompt, completion, estimated(group, unsure),
                                     tuple(options) if prices is not None else None, len(asked),

@@ -165,16 +165,17 @@ class Offer:
     first_token_latency_ms: int
     context_length: int = 131072
     status: str = "live"
+    is_free: bool = False  # a promo (hf-api.md 4.2): billed $0 whatever the list price
 
     def cost_nano_usd(self, prompt_tokens: int, completion_tokens: int) -> int:
-        """Exact cost in nano-USD: tokens x price / 1e6 USD, non-integers rounded up (0 if unpriced)."""
+        """Exact cost in nano-USD: tokens x price / 1e6 USD, non-integers rounded up (0 if unpriced or free)."""
         ratio = self.price_ratio()
         return 0 if ratio is None else cost_from_ratio(ratio, prompt_tokens, completion_tokens)
 
     def price_ratio(self) -> tuple[int, int, int] | None:
         """The prices as integers (input, output, divisor): the cost of a request in nano-USD is
-        ceil((prompt x input + completion x output) / divisor), exactly. None when unpriced."""
-        if self.input_usd is None or self.output_usd is None:
+        ceil((prompt x input + completion x output) / divisor), exactly. None when unpriced or free (billed $0)."""
+        if self.input_usd is None or self.output_usd is None or self.is_free:
             return None
         in_num, in_den = self.input_usd.as_integer_ratio()
         out_num, out_den = self.output_usd.as_integer_ratio()
@@ -202,9 +203,10 @@ class RouterModel:
         return self.id.split("/")[0]
 
 
-def _o(provider: str, inp: str | None, out: str | None, thr: float, lat: int, status: str = "live") -> Offer:
+def _o(provider: str, inp: str | None, out: str | None, thr: float, lat: int, status: str = "live",
+       is_free: bool = False) -> Offer:
     return Offer(provider, None if inp is None else Decimal(inp), None if out is None else Decimal(out),
-                 thr, lat, status=status)
+                 thr, lat, status=status, is_free=is_free)
 
 
 ROUTER_MODELS: tuple[RouterModel, ...] = (
@@ -224,6 +226,6 @@ ROUTER_MODELS: tuple[RouterModel, ...] = (
         _o("scaleway", "0.25", "0.5", 48.0, 600), _o("featherless-ai", None, None, 20.0, 2000),
         _o("nebius", "0.1", "0.3", 35.0, 700, status="error"))),
     RouterModel("Qwen/Qwen3-Embedding-8B", 1749600000, (
-        _o("nebius", "0.01", "0", 5000.0, 60), _o("scaleway", "0.02", "0", 4000.0, 80)),
+        _o("nebius", "0.01", "0", 5000.0, 60), _o("scaleway", "0.02", "0", 4000.0, 80, is_free=True)),
         task="feature-extraction"),
 )

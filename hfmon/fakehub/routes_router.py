@@ -25,6 +25,8 @@ def model_json(m: RouterModel) -> dict[str, Any]:
         p: dict[str, Any] = {"provider": o.provider, "status": o.status, "context_length": o.context_length}
         if o.input_usd is not None and o.output_usd is not None:
             p["pricing"] = {"input": float(o.input_usd), "output": float(o.output_usd)}
+        if o.is_free:
+            p["is_free"] = True
         p |= {"supports_tools": True, "supports_structured_output": o.provider != "featherless-ai",
               "first_token_latency_ms": o.first_token_latency_ms, "throughput": o.throughput,
               "is_model_author": False}

@@ -209,9 +209,11 @@ def _endpoint_rows(items: Iterable[EndpointCompute]) -> tuple[tuple[tuple[str, s
                  for c in items if c.price_per_hour_usd >= 0)
 
 
-def _models(items: Iterable[RouterPrice]) -> dict[tuple[str, str], tuple[Decimal | None, Decimal | None]]:
-    return {(p.model, p.provider): (p.input_usd_per_million, p.output_usd_per_million)
-            for p in items if p.input_usd_per_million is not None or p.output_usd_per_million is not None}
+def model_prices(items: Iterable[RouterPrice]) -> dict[tuple[str, str], tuple[Decimal | None, Decimal | None]]:
+    """(model, provider) → USD per 1M tokens in/out as charged, of the offers with a price: an `is_free` offer (a
+    promo) is $0, even without a published price."""
+    return {(p.model, p.provider): p.charged_per_million for p in items
+            if p.is_free or p.input_usd_per_million is not None or p.output_usd_per_million is not None}
 
 
 def build_catalog(snapshot: Snapshot | None, overrides: PriceOverrides | None = None,
@@ -235,7 +237,7 @@ def build_catalog(snapshot: Snapshot | None, overrides: PriceOverrides | None = 
                 endpoints[ns.namespace] = _endpoint_rows(ns.endpoint_catalog.value)
                 hardware[ns.namespace] = ns.endpoint_catalog.value
         if snapshot.router_prices.value is not None:
-            models = _models(snapshot.router_prices.value)
+            models = model_prices(snapshot.router_prices.value)
     return Catalog(
         bundled=bundled if bundled is not None else load_bundled(),
         overrides=overrides if overrides is not None else PriceOverrides(),

@@ -24,6 +24,7 @@ from hfmon.api.transport import DEFAULT_MAX_BYTES
 from hfmon.clock import Clock, SystemClock
 from hfmon.errors import HfmonError
 from hfmon.ledger import LedgerRow, Outcome
+from hfmon.pricing.catalog import model_prices
 from hfmon.proxy import meter, wire
 from hfmon.proxy.wire import Receive, Scope, Send
 
@@ -52,6 +53,7 @@ class PriceBook:
     fetched_at: float | None = None
     tried_at: float | None = None
     unreadable: str | None = None  # why the last read failed ("router prices could not be read: …"); None: it did not
+    free: frozenset[str] = frozenset()  # "model via provider" of the offers the router marks `is_free` (promos)
     _refreshing: asyncio.Task[None] | None = None
 
     async def refresh(self, client: httpx2.AsyncClient, url: str) -> None:
@@ -72,8 +74,8 @@ class PriceBook:
             log.error("%s (from %s); %s", self.unreadable, url,
                       "keeping the last ones" if self.prices else "requests stay unpriced until they are")
             return
-        self.prices = {(p.model, p.provider): (p.input_usd_per_million, p.output_usd_per_million) for p in found
-                       if p.input_usd_per_million is not None or p.output_usd_per_million is not None}
+        self.prices = model_prices(found)
+        self.free = frozenset(f"{p.model} via {p.provider}" for p in found if p.is_free)
         self.fetched_at = time.monotonic()
         self.unreadable = None
 

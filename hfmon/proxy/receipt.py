@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TextIO
 
@@ -92,15 +92,17 @@ def refresh_settled(store: HistoryStore, rows: Sequence[LedgerRow], timeout_s: f
 
 
 def print_receipt(run_id: str, rows: Sequence[LedgerRow], settled: Mapping[str, SessionSettled], note: str | None,
-                  out: TextIO, unpriced_why: Mapping[str, str] | None = None) -> None:
+                  out: TextIO, unpriced_why: Mapping[str, str] | None = None, free: Set[str] = frozenset()) -> None:
     """The receipt: one line per model, then the total and what any partial figure leaves out (`unpriced_why`:
-    why requests priced as a key are unpriced, when this process knows: the router's prices could not be read)."""
+    why requests priced as a key are unpriced, when this process knows: the router's prices could not be read;
+    `free`: what the router marks `is_free`, a promo estimated at $0, as `LedgerRow.priced_as`)."""
     from hfmon.costs import ledger as figures
     from hfmon.format import money_total, token_count
 
     models = figures.breakdown(rows, figures.by_model, settled)
     total = figures.figures("total", rows, settled, figures.session_sizes(rows))
     width = max([len("model"), *(len(m.name) for m in models)])
+    paid = {r.model for r in rows if r.priced_as not in free}
     plural = {True: "s", False: ""}
     print(f"hfmon run {run_id}: {total.requests} request{plural[total.requests != 1]}, {total.errors} "
           f"error{plural[total.errors != 1]}", file=out)
@@ -110,8 +112,12 @@ def print_receipt(run_id: str, rows: Sequence[LedgerRow], settled: Mapping[str, 
         pending = m.settled_usd.known is None and m.requests > m.errors
         shown = "pending" if pending else money_total(m.settled_usd, fine=True)
         tokens_in, tokens_out = (token_count(n, m.tokens_unknown) for n in (m.prompt_tokens, m.completion_tokens))
+        promo = m is not total and m.name not in paid
+        estimate = "free (promo)" if promo else money_total(m.estimated_usd, fine=True)
         print(f"{m.name:<{width}}  {m.requests:>5} {m.errors:>5} {tokens_in:>10} {tokens_out:>8}  "
-              f"{money_total(m.estimated_usd, fine=True):>20}  {shown}", file=out)
+              f"{estimate:>20}  {shown}", file=out)
+    for offer in sorted({r.priced_as for r in rows} & set(free)):
+        print(f"  free (promo): {offer}: the router marks this offer is_free, estimated at $0", file=out)
     for reason in reasons(total.estimated_usd, total.settled_usd, unpriced_why=unpriced_why or {}):
         print(f"  not in the figures: {reason}", file=out)
     if not total.settled_usd.complete:

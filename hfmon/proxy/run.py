@@ -95,5 +95,5 @@ def run(args: argparse.Namespace) -> int:
             return code
         note = refresh_settled(store, rows)
         settled = stored.settled(store, {r.session_id for r in rows if r.session_id})
-    print_receipt(run_id, rows, settled, note, sys.stderr, app.unpriced_why)
+    print_receipt(run_id, rows, settled, note, sys.stderr, app.unpriced_why, app.prices.free)
     return code

@@ -11,6 +11,7 @@ import pytest
 from hfmon.api import parse_billing as pb
 from hfmon.api import parse_resources as pr
 from hfmon.errors import BadResponseError
+from hfmon.pricing.catalog import model_prices
 from tests.api.payloads import (
     ENDPOINT,
     HARDWARE,
@@ -176,6 +177,18 @@ def test_jobs_repos_hardware_router() -> None:
     together, featherless = pr.parse_router_models(ROUTER)
     assert (together.input_usd_per_million, together.output_usd_per_million) == (Decimal("2.1"), Decimal("4.4"))
     assert (featherless.input_usd_per_million, featherless.output_usd_per_million) == (None, None)
+
+
+def test_a_router_offer_marked_is_free_is_priced_at_zero_even_without_pricing() -> None:
+    listed, bare, paid = pr.parse_router_models({"data": [{"id": "m", "providers": [
+        {"provider": "groq", "status": "live", "pricing": {"input": 0.59, "output": 0.79}, "is_free": True},
+        {"provider": "cerebras", "status": "live", "is_free": True},
+        {"provider": "together", "status": "live", "pricing": {"input": 0.88, "output": 0.88}, "is_free": False}]}]})
+    assert (listed.is_free, listed.input_usd_per_million) == (True, Decimal("0.59"))  # the list price is kept
+    assert model_prices((listed, bare, paid)) == {("m", "groq"): (0, 0), ("m", "cerebras"): (0, 0),
+                                                 ("m", "together"): (Decimal("0.88"), Decimal("0.88"))}
+    assert model_prices(pr.parse_router_models(ROUTER)) == {("deepseek-ai/DeepSeek-V4-Pro", "together"): (
+        Decimal("2.1"), Decimal("4.4"))}  # no pricing and not free: unpriced, never $0
 
 
 @pytest.mark.parametrize(("parse", "data", "field"), [

@@ -37,17 +37,19 @@ def test_models_list_prices_per_provider_in_usd_per_million_tokens(hub: FakeHub)
     assert {p["provider"]: p["pricing"] for p in qwen["providers"]}["novita"] == {"input": 0.2, "output": 0.8}
     gemma = next(m for m in doc["data"] if m["id"] == "google/gemma-3-27b-it")
     assert "pricing" not in next(p for p in gemma["providers"] if p["provider"] == "featherless-ai")
+    embed = next(m for m in doc["data"] if m["id"] == "Qwen/Qwen3-Embedding-8B")
+    assert [(p["provider"], p.get("is_free")) for p in embed["providers"]] == [("nebius", None), ("scaleway", True)]
 
 
 def test_a_requests_cost_is_its_tokens_times_the_published_prices_rounded_up_to_a_nano_dollar() -> None:
     rng = random.Random(3)
     priced = [o for m in ROUTER_MODELS for o in m.offers if o.input_usd is not None and o.output_usd is not None]
-    assert priced
+    assert priced and any(o.is_free for o in priced)  # a promo: billed $0 whatever its list price
     for offer in priced:
         assert offer.input_usd is not None and offer.output_usd is not None
         for prompt, completion in [(0, 0), (1, 0), (0, 1), (1, 1), (999_999, 1)] + [
                 (rng.randint(0, 200_000), rng.randint(0, 200_000)) for _ in range(200)]:
-            usd = (prompt * offer.input_usd + completion * offer.output_usd) / 1_000_000
+            usd = 0 if offer.is_free else (prompt * offer.input_usd + completion * offer.output_usd) / 1_000_000
             assert offer.cost_nano_usd(prompt, completion) == math.ceil(usd * 10**9), (offer, prompt, completion)
 
 

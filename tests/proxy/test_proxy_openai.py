@@ -142,6 +142,15 @@ def test_embeddings_and_completions_are_metered(rig: Rig) -> None:
     assert t.route == "completion" and text.usage is not None and t.completion_tokens == text.usage.completion_tokens
 
 
+def test_a_free_promo_offer_is_estimated_at_zero_not_at_its_list_price(rig: Rig) -> None:
+    emb = client(rig).embeddings.create(model=f"{EMBED}:scaleway", input=["one", "two"])
+    [row] = rig.rows.wait(1)
+    routed = rig.hub.traffic.ledger[-1]
+    assert price(EMBED, "scaleway")[0] > 0  # the router still lists a price beside `is_free`
+    assert (row.provider, row.outcome, row.prompt_tokens) == ("scaleway", Outcome.OK, emb.usage.prompt_tokens)
+    assert row.prompt_tokens > 0 and row.estimated_usd == 0 and routed.cost_nano_usd == 0  # what HF bills
+
+
 def test_an_unpriced_provider_gives_no_estimate_rather_than_zero(rig: Rig) -> None:
     client(rig).chat.completions.create(model="google/gemma-3-27b-it:featherless-ai", messages=HELLO)
     [row] = rig.rows.wait(1)

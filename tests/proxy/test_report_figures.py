@@ -21,6 +21,7 @@ from tests.costs.test_scenario import poll_report
 NOW = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 QWEN = "Qwen/Qwen3-235B-A22B-Instruct-2507"
 GEMMA = "google/gemma-3-27b-it"
+EMBED = "Qwen/Qwen3-Embedding-8B"
 D = Decimal
 BASE = LedgerRow(at=NOW - timedelta(minutes=10), namespace=None, route="chat", model=QWEN, policy="novita",
                  provider="novita", streamed=False, status=200, outcome=Outcome.OK, ttfb_s=0.1, latency_s=1.0,
@@ -84,6 +85,19 @@ async def test_by_model_is_the_billing_period_with_cheaper_providers() -> None:
     assert (cheaper["cheapest_policy_requests"], cheaper["cheapest_policy_misses"]) == (1, 1)  # novita served it
     assert gemma["cost_usd"] is None and gemma["cheaper_elsewhere"]["providers"] == [{"provider": "scaleway",
                                                                                     "cost_usd": 0.000125}]
+
+
+async def test_a_free_promo_offer_is_the_cheapest_elsewhere_at_zero() -> None:
+    """The fake router marks scaleway's embedding offer `is_free`: those tokens would cost $0 there, not its list
+    price ($0.02 per 1M input tokens, $0.00002 for these 1,000)."""
+    row = replace(BASE, model=EMBED, route="embedding", policy="nebius", provider="nebius", prompt_tokens=1000,
+                  completion_tokens=0, estimated_usd=D("0.00001"), session_id="sE")
+    report, _ = await poll_report(demo_scenario(), NOW, history=History(ledger=(row,), settled=()))
+    [embed] = report_document(report)["inference"]["by_model"]
+    cheaper = embed["cheaper_elsewhere"]
+    assert cheaper["providers"] == [{"provider": "scaleway", "cost_usd": 0}, {"provider": "nebius",
+                                                                              "cost_usd": 0.00001}]
+    assert (cheaper["cheapest"], cheaper["cheapest_usd"]) == ("scaleway", 0)
 
 
 async def test_without_a_ledger_the_proxy_figures_are_null_not_empty_zeros() -> None:

@@ -28,6 +28,7 @@ from tests.fakehub.conftest import Clock
 from tests.proxy.conftest import Rows
 
 QWEN = "Qwen/Qwen3-235B-A22B-Instruct-2507"
+EMBED = "Qwen/Qwen3-Embedding-8B"
 SCRIPT = f"""
 import os, openai
 from huggingface_hub import InferenceClient
@@ -73,6 +74,30 @@ def test_hfmon_run_prints_the_receipt_of_the_scripts_requests(fake: Server, tmp_
     assert f"{tokens_in:,}" in model_line.split()
     assert money_fine(expected) in model_line and model_line.endswith("pending")  # not settled yet
     assert "hfmon receipt " in done.stderr
+
+
+def test_the_receipt_labels_a_free_promo_offer_and_prices_it_at_zero(fake: Server, tmp_path: Path) -> None:
+    """The fake router marks scaleway's Qwen3-Embedding-8B `is_free` (list price $0.02 per 1M input tokens)."""
+    script = tmp_path / "script.py"
+    script.write_text(f"""
+import os, openai
+c = openai.OpenAI(api_key=os.environ["HF_TOKEN"], max_retries=0)
+c.embeddings.create(model="{EMBED}:scaleway", input=["one", "two"])
+c.chat.completions.create(model="{QWEN}:novita", messages=[{{"role": "user", "content": "one"}}])
+""")
+    env = {**os.environ, "HFMON_ROUTER_URL": fake.base_url, "HF_ENDPOINT": fake.base_url,
+           "HFMON_DATA_DIR": str(tmp_path), "HF_TOKEN": FULL_TOKEN}
+    done = subprocess.run([sys.executable, "-m", "hfmon", "run", "--", sys.executable, str(script)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    lines = done.stderr.splitlines()
+    [free_line] = [line for line in lines if line.startswith(EMBED)]
+    [paid_line] = [line for line in lines if line.startswith(QWEN)]
+    [total_line] = [line for line in lines if line.startswith("total")]
+    [paid] = [r for r in fake.hub.traffic.ledger if r.provider == "novita"]
+    assert "free (promo)" in free_line and "free (promo)" not in paid_line
+    assert money_fine(cost(paid.prompt_tokens, paid.completion_tokens)) in total_line  # the promo adds $0
+    assert f"  free (promo): {EMBED} via scaleway: the router marks this offer is_free, estimated at $0" in lines
 
 
 def test_the_receipt_reads_settled_costs_after_the_settlement_delay(fake: Server, clock: Clock, tmp_path: Path,
