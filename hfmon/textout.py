@@ -20,6 +20,7 @@ from hfmon.format import (
     not_compared,
     percent,
     rate_now,
+    size,
     stamp,
     zero_gpu_runs,
 )
@@ -66,6 +67,7 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
         out += [paint(line, "yellow") for line in textwrap.wrap(f"Credits   {scrub(_why_no_credits(report))}", WIDTH,
                                                                 subsequent_indent=" " * 10)]
     out += _groups(report, paint)
+    out += _storage_over(report, paint)
     if report.invoices:
         out.append(_fit(f"{paint('Invoice', 'bold')}   " + " · ".join(
             f"{i.namespace} {invoice_text(i)}" for i in report.invoices)))
@@ -171,6 +173,14 @@ _LIMIT_STYLE = {"over": ("over limit", "red"), "near": ("near limit", "yellow")}
 def _no_limits(g: ResourceGroupSpend) -> str:
     """What a group without a limit to show says: none set, or none read."""
     return "limits unknown (not read)" if g.limits is None else "no limit"
+
+
+def _storage_over(report: Report, paint: _Paint) -> list[str]:
+    """A line per namespace whose private storage is above its own plan's limit (each is held to its own)."""
+    return [_fit(f"{paint('Storage', 'bold')}   {n.namespace}: private {size(n.private_bytes)} of its own "
+                 f"{size(n.private_limit_bytes)} ({percent(n.share * 100)}), "
+                 + paint(f"{size(n.over_bytes)} over the plan", "red"))
+            for n in report.storage.worst_first if n.over_bytes and n.share is not None]
 
 
 def _groups(report: Report, paint: _Paint) -> list[str]:

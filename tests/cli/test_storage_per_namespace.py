@@ -79,3 +79,13 @@ async def test_the_all_view_shows_each_namespace_the_fullest_first_never_a_poole
             assert "120% OVER LIMIT" in text_of(app, "#storage-summary")
     finally:
         monitor.close()
+
+
+@pytest.mark.e2e
+def test_the_text_summary_names_the_namespace_over_its_own_plan(fake: Callable[..., Served]) -> None:  # noqa: F811
+    served = fake(ada_over_her_plan())
+    run = served.run("--once", "--no-history", "--namespace", "ada", "--namespace", "ada-labs")
+    assert run.code == 0, run.stderr
+    storage = [line for line in run.stdout.splitlines() if line.startswith("Storage")]
+    # 1.20 TB - 1.00 TB = 200.0 GB; ada-labs (4 % of its 5.00 TB) is within its plan: no line
+    assert storage == ["Storage   ada: private 1.20 TB of its own 1.00 TB (120%), 200.0 GB over the plan"]
