@@ -21,10 +21,11 @@ GAP = "not watched Nov 18 08:55 UTC to Nov 18 15:00 UTC"
 
 
 def poll_at(fake: Callable[..., Served], minutes_before_start: int, *args: str) -> dict[str, Any]:  # noqa: F811
-    """`hfmon --once --json --namespace ada-labs` with history on, the demo's clock `minutes_before_start` early."""
+    """`hfmon --once --json --namespace ada-labs` with history on, the demo's clock `minutes_before_start` early
+    (hfmon's clock frozen there: each poll is recorded at exactly its fake time, whatever the machine's load)."""
     scenario = demo_scenario(seed=7)
     run = fake(replace(scenario, start=scenario.start - timedelta(minutes=minutes_before_start))).run(
-        "--once", "--json", "--namespace", "ada-labs", *args)
+        "--once", "--json", "--namespace", "ada-labs", *args, frozen_clock=True)
     assert run.code == 0, run.stderr
     doc: dict[str, Any] = run.doc()
     return doc
@@ -49,8 +50,7 @@ def test_a_watched_stretch_after_a_gap_raises_idle_gpu_for_what_was_watched(fake
     config.write_text("[alerts]\nidle_gpu_hours = 0.5\n")
     for minutes in (6 * 60 + 5, 35, 25, 15, 5):  # 08:55, then 14:25, 14:35, 14:45 and 14:55
         poll_at(fake, minutes, "--config", str(config))
-    # 15:00: watched without a break since 14:25 (each poll is recorded a few seconds after its fake time: 35 min,
-    # give or take those, is past the threshold either way)
+    # 15:00: watched without a break since 14:25, 35 min, past the 30-min threshold
     doc = poll_at(fake, 0, "--config", str(config))
     flagged = idle(doc)
     # rag-service and qwen-prod unchanged since 08:55 as recorded, watched for 35 min of it: the flag says 0.6 h

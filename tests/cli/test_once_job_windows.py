@@ -44,6 +44,7 @@ def once(base_url: str, data_dir: Path, now: datetime) -> dict[str, Any]:
     """`hfmon --once --json --namespace ada` at `now` on the fake's clock, with history in `data_dir`."""
     env = {**os.environ, "HF_ENDPOINT": base_url, "HFMON_ENDPOINTS_URL": f"{base_url}/v2",
            "HFMON_ROUTER_URL": base_url, "HFMON_DATA_DIR": str(data_dir), "HFMON_TEST_FAKE_NOW": now.isoformat(),
+           "HFMON_TEST_FAKE_FROZEN": "1",
            "HF_TOKEN": FULL_TOKEN}
     done = subprocess.run([*HFMON, "--once", "--json", "--namespace", "ada"], env=env, capture_output=True, text=True,
                           timeout=120, stdin=subprocess.DEVNULL)
