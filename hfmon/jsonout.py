@@ -259,6 +259,7 @@ def _credits(c: CreditsBurn, why: str | None = None) -> dict[str, Any]:
         "rate_measured_from": when(c.rate_from),
         "rate_measured_to": when(c.rate_to),
         "rate_includes_unsettled": not c.rate_settled,
+        "rate_unknown_why": c.rate_unknown_why,
         "fell_usd": usd(c.fell_usd),
         "fell_since": when(c.fell_since),
         "why": why,

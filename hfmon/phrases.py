@@ -21,9 +21,17 @@ def span(start: datetime, end: datetime) -> str:
     return f"{when(start)}–{when(end)}"
 
 
+def _per_day(c: Credits) -> str:
+    """`$0.10/day`, or `unknown/day` when there is no rate yet."""
+    return f"{fmt.money(c.rate_usd_per_day, missing=fmt.UNKNOWN)}/day"
+
+
 def rate(c: Credits) -> str:
-    """The projection's rate and the window it was measured on."""
-    text = f"{fmt.money(c.rate_usd_per_day)}/day over {span(c.rate_from, c.rate_to)}"
+    """`at $0.10/day over Nov 1 00:00–Nov 18 15:00`: the projection's rate and the window it was measured on
+    (or why it is unknown)."""
+    if c.rate_usd_per_day is None:
+        return f"rate unknown: {c.rate_unknown_why or 'unknown'}"
+    text = f"at {_per_day(c)} over {span(c.rate_from, c.rate_to)}"
     return text if c.rate_settled else text + " (incl. unsettled spend)"
 
 
@@ -39,7 +47,7 @@ def credits_end(c: Credits) -> str | None:
         return None
     if c.used_usd >= c.included_usd:
         ran_out = f"credits ran out by {when(c.exhausts_at)}" if c.exhausts_at is not None else "credits used up"
-        return f"{ran_out} · overage {fmt.money(c.overage_usd)} so far, +{fmt.money(c.rate_usd_per_day)}/day"
+        return f"{ran_out} · overage {fmt.money(c.overage_usd)} so far, +{_per_day(c)}"
     if c.exhausts_at is not None:
         return f"credits run out at {when(c.exhausts_at)}"
     return None
@@ -69,7 +77,7 @@ def rate_short(c: Credits) -> str:
         window = f"since {fmt.day(c.rate_from)}"
     else:
         window = f"over {fmt.duration((c.rate_to - c.rate_from).total_seconds())} to {when(c.rate_to)}"
-    return f"{fmt.money(c.rate_usd_per_day)}/day {window}"
+    return f"{_per_day(c)} {window}"
 
 
 def credits_end_short(c: Credits) -> str | None:
@@ -78,7 +86,7 @@ def credits_end_short(c: Credits) -> str | None:
         return None
     if c.used_usd >= c.included_usd:
         ran_out = f"ran out by {when(c.exhausts_at)}" if c.exhausts_at is not None else "used up"
-        return f"{ran_out} · overage {fmt.money(c.overage_usd)}, +{fmt.money(c.rate_usd_per_day)}/day"
+        return f"{ran_out} · overage {fmt.money(c.overage_usd)}, +{_per_day(c)}"
     return None if c.exhausts_at is None else f"out {when(c.exhausts_at)}"
 
 

@@ -25,18 +25,19 @@ class CreditsBurn:
     limit_usd: Decimal | None
     burn_rate_usd_per_day: Decimal  # over the period so far
     burn_rate_24h_usd_per_day: Decimal | None  # over the trailing 24 h, from history; None without history
-    projected_period_usd: Decimal
+    projected_period_usd: Decimal | None  # None: no rate to project with (`rate_unknown_why`)
     limit_hit_at: datetime | None  # when the spending limit would be hit, if within the period (as exhausts_at)
     days_left: Decimal  # until the period ends (not the credits)
     provisional_usd: Decimal | None  # booked in the last ~30 min, may still settle (lower); None: unknown
     # period-to-date used at each history point, oldest first (for the burn-down chart); () without history
     series: tuple[tuple[datetime, Decimal], ...]
-    rate_usd_per_day: Decimal  # the one rate the projection, exhausts_at and limit_hit_at use
+    rate_usd_per_day: Decimal | None  # the one rate the projection, exhausts_at and limit_hit_at use; None: unknown
     rate_from: datetime  # the window that rate was measured on
     rate_to: datetime
     rate_settled: bool  # False: the window ends now and includes spend that has not settled yet
     fell_usd: Decimal  # how far used is below its highest point of the last 24 h (HF settled charges lower)
     fell_since: datetime | None  # when that highest point was seen
+    rate_unknown_why: str | None  # why the rate (so the projection and when a threshold is crossed) is unknown
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from hfmon import phrases
 from hfmon.errors import FAILURE_WORDS, Failure
 from hfmon.format import (
     MISSING,
+    UNKNOWN,
     count_total,
     duration,
     invoice_text,
@@ -157,9 +158,10 @@ def _credits(c: Credits, paint: _Paint) -> list[str]:
     first = f"{paint('Credits', 'bold')}   {c.namespace} Inference Providers: {used} of {money(c.included_usd)}"
     first += f" · {money(c.remaining_usd)} left" if c.overage_usd == 0 else f" · overage {money(c.overage_usd)}"
     pad = " " * 10
-    lines = [_fit(first), _fit(f"{pad}{phrases.period_end(c)} · projected {money(c.projected_period_usd)}"
+    projected = money(c.projected_period_usd, missing=UNKNOWN)
+    lines = [_fit(first), _fit(f"{pad}{phrases.period_end(c)} · projected {projected}"
                                + (f" · limit {money(c.limit_usd)}" if c.limit_usd is not None else "")),
-             _fit(f"{pad}at {phrases.rate(c)}")]
+             _fit(f"{pad}{phrases.rate(c)}")]
     for extra in (phrases.credits_end(c), phrases.fell(c)):
         if extra:
             lines.append(_fit(f"{pad}{extra}"))

@@ -118,10 +118,13 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     credits_new, credits_old = new["$defs"].pop("credits"), old["$defs"].pop("credits")
     assert credits_new["properties"].pop("why")["type"] == ["string", "null"]
     assert credits_new["required"] == [*credits_old["required"], "why"]
+    assert credits_new["properties"].pop("rate_unknown_why")["type"] == ["string", "null"]  # added, optional
     for key, field in credits_new["properties"].items():
         was = credits_old["properties"][key]
         if key in ("included_usd", "remaining_usd", "overage_usd"):  # unknown without the included amount: null
             assert field == {"type": ["number", "null"]} and was == {"type": "number"}
+        elif key in ("projected_period_usd", "projection_rate_usd_per_day"):  # no rate in a period's first hour
+            assert field["type"] == ["number", "null"] and was["type"] == "number"
         else:  # exhausts_at was nullable already; the spend, rates and projection are known
             assert field == was, key
     account_new, account_old = (doc["properties"]["account"]["anyOf"][1]["properties"] for doc in (new, old))

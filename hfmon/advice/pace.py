@@ -39,7 +39,8 @@ def pace_warnings(report: Report) -> tuple[PaceWarning, ...]:
     now = report.generated_at
     out = []
     for c in report.credits:
-        if c.limit_usd and c.used_usd < c.limit_usd and c.limit_hit_at is not None and c.limit_hit_at < c.period_end:
+        if (c.limit_usd and c.used_usd < c.limit_usd and c.limit_hit_at is not None and c.limit_hit_at < c.period_end
+                and c.projected_period_usd is not None):
             days_left = seconds(c.period_end - now) / 86400
             within = (c.limit_usd - c.used_usd) / days_left if days_left > 0 else Decimal(0)
             out.append(PaceWarning(c.namespace, "Inference Providers spending limit", c.limit_usd, c.used_usd,

@@ -157,7 +157,7 @@ def _credit_check(check: str, limit_of: Limit, report: Report,
 
 
 def _checked(check: str, limit_of: Limit, by_namespace: Sequence[tuple[str, C | None, str]],
-             figure: Callable[[C], Decimal], maximum: bool) -> list[Reading]:
+             figure: Callable[[C], Decimal | None], maximum: bool) -> list[Reading]:
     out = []
     for ns, credit, why in by_namespace:
         limit = limit_of(ns)
@@ -174,8 +174,10 @@ def _checked(check: str, limit_of: Limit, by_namespace: Sequence[tuple[str, C | 
 
 def projected(report: Report, limit_of: Limit) -> list[Reading]:
     """Per namespace: the projected Inference Providers usage this period (the credits' projection) above its limit."""
-    return _checked("max_projected_usd", limit_of, burns_by_namespace(report), lambda c: c.projected_period_usd,
-                    maximum=True)
+    # no rate yet (`CreditsBurn.rate_unknown_why`): the projection is unknown, and says why
+    burns = [(ns, c, why if c is None or c.projected_period_usd is not None else c.rate_unknown_why or why)
+             for ns, c, why in burns_by_namespace(report)]
+    return _checked("max_projected_usd", limit_of, burns, lambda c: c.projected_period_usd, maximum=True)
 
 
 def remaining_credits(report: Report, limit_of: Limit) -> list[Reading]:

@@ -16,8 +16,10 @@ lower, so "used" can fall between polls. Hence:
 - One projection rate, measured on settled spend: from the latest point at least 24 h before the window's
   end (else the period start, at $0) to the latest point at least SETTLE old (the window's end). Without
   such a point no older than 2 x SETTLE (no history, or polls hours apart), the window ends now with the
-  current figure, which then includes unsettled spend, and says so. The rate only moves when history moves,
-  and the Report carries the window so every front end can say what the rate was measured on.
+  current figure, which then includes unsettled spend, and says so. A window under MIN_RATE_SPAN (a period's
+  first hour) gives no rate: the projection, `exhausts_at` and `limit_hit_at` are then unknown, and say why.
+  The rate only moves when history moves, and the Report carries the window so every front end can say what the
+  rate was measured on.
 - Projected period total = used + rate x time left, stopped at the spending limit (HF refuses requests once it
   is reached: 402). `exhausts_at` / `limit_hit_at`: when used crosses included / limit at that rate, None
   when not within the period (or, for the credits, when a lower spending limit stops spend first); if already
@@ -150,13 +152,14 @@ def trailing_rate(points: Sequence[UsagePoint], used: Decimal, period: Period, n
     return None
 
 
-def crossing(used: Decimal, threshold: Decimal, rate: Decimal, points: Sequence[UsagePoint],
+def crossing(used: Decimal, threshold: Decimal, rate: Decimal | None, points: Sequence[UsagePoint],
              now: datetime, period: Period) -> datetime | None:
     """When used reaches `threshold` at `rate` USD/day, if within the period. Once reached: by when it was, the
-    first history point over it; None when no point shows it (never the time of asking, which is not when)."""
+    first history point over it; None when no point shows it (never the time of asking, which is not when), or when
+    the rate is unknown."""
     if used >= threshold:
         return next((p.at for p in points if p.inference_used_usd >= threshold), None)
-    if rate <= 0:
+    if rate is None or rate <= 0:
         return None
     needed = (threshold - used) / rate
     if needed > days(period.end - now):  # also keeps a tiny rate from overflowing datetime
@@ -170,15 +173,21 @@ def latest_settled(points: Sequence[UsagePoint], now: datetime) -> UsagePoint | 
     return settled[-1] if settled else None
 
 
+TOO_EARLY = "too early in the period: under 1 h of spend to measure"
+
+
 def rate_window(points: Sequence[UsagePoint], used: Decimal, period: Period,
-                now: datetime) -> tuple[datetime, datetime, Decimal, bool]:
-    """(from, to, USD per day, settled?) of the one rate the projection uses (see the module docstring)."""
+                now: datetime) -> tuple[datetime, datetime, Decimal | None, bool]:
+    """(from, to, USD per day, settled?) of the one rate the projection uses (see the module docstring). A window
+    shorter than MIN_RATE_SPAN gives no rate (None, `TOO_EARLY`): minutes of placeholders are no month's pace."""
     end = latest_settled(points, now)
     if end is not None and end.at < now - 2 * SETTLE:
         end = None  # too old to stand for now: measure up to now instead
     end_at, end_used = (end.at, end.inference_used_usd) if end is not None else (now, used)
     before = [p for p in points if p.at <= end_at - RATE_WINDOW]
     start_at, start_used = (before[-1].at, before[-1].inference_used_usd) if before else (period.start, Decimal(0))
+    if end_at - start_at < MIN_RATE_SPAN:
+        return start_at, end_at, None, end is not None
     return start_at, end_at, rate_per_day(start_used, start_at, end_used, end_at), end is not None
 
 
@@ -225,7 +234,7 @@ def credits_burn(namespace: str, usage: InferenceUsage, history: History, now: d
 
 
 def _burn(namespace: str, usage: InferenceUsage, history: History, now: datetime,
-          period: Period | None) -> tuple[CreditsBurn, list[UsagePoint], Decimal, Period]:
+          period: Period | None) -> tuple[CreditsBurn, list[UsagePoint], Decimal | None, Period]:
     """The burn, with the history points and the (unrounded) rate it was measured from, and its period."""
     period = period or credits_period(usage, now)
     points = period_points(history, namespace, period.start, now)
@@ -236,8 +245,8 @@ def _burn(namespace: str, usage: InferenceUsage, history: History, now: datetime
     rate_from, rate_to, rate, settled = rate_window(points, used, period, now)
     left = max(days(period.end - now), Decimal(0))
     limit = usage.limit_usd if usage.limit_usd else None
-    projected = used + rate * left
-    if limit is not None:
+    projected = None if rate is None else used + rate * left
+    if limit is not None and projected is not None:
         projected = min(projected, max(limit, used))
     fell_usd, fell_since = fell(points, used, now)
     burn = CreditsBurn(
@@ -248,16 +257,17 @@ def _burn(namespace: str, usage: InferenceUsage, history: History, now: datetime
         limit_usd=limit,
         burn_rate_usd_per_day=micro(period_rate),
         burn_rate_24h_usd_per_day=None if rate_24h is None else micro(rate_24h),
-        projected_period_usd=micro(projected),
+        projected_period_usd=None if projected is None else micro(projected),
         limit_hit_at=crossing(used, limit, rate, points, now, period) if limit is not None else None,
         days_left=left.quantize(Decimal("0.0001")),
         provisional_usd=provisional(points, used, period, now),
         series=tuple((p.at, p.inference_used_usd) for p in points),
-        rate_usd_per_day=micro(rate),
+        rate_usd_per_day=None if rate is None else micro(rate),
         rate_from=rate_from,
         rate_to=rate_to,
         rate_settled=settled,
         fell_usd=fell_usd,
         fell_since=fell_since,
+        rate_unknown_why=TOO_EARLY if rate is None else None,
     )
     return burn, points, rate, period

@@ -304,9 +304,11 @@ def _credits(out: _Families, n: dict[str, str], c: CreditsBurn) -> None:
         ("hfmon_credits_limit_usd", "The spending limit (absent: none set).", c.limit_usd),
         ("hfmon_credits_provisional_usd", "Spend booked in the last ~30 minutes that may still settle lower "
          "(absent: unknown).", c.provisional_usd),
-        ("hfmon_projected_period_usd", "Inference Providers spend projected to the period's end.",
+        ("hfmon_projected_period_usd", "Inference Providers spend projected to the period's end "
+         "(absent: no rate yet).",
          c.projected_period_usd),
-        ("hfmon_credits_rate_usd_per_day", "The burn rate the projection uses.", c.rate_usd_per_day),
+        ("hfmon_credits_rate_usd_per_day", "The burn rate the projection uses (absent: unknown).",
+         c.rate_usd_per_day),
     )
     for name, doc, value in figures:
         out.gauge(name, doc, n, value)

@@ -105,7 +105,8 @@ def _credit_lines(text: Text, c: Credits, state: ViewState) -> None:
         text.append(fmt.percent(pct), style=t.get(tone, ""))
     else:
         text.append(f" {fmt.money(c.used_usd)} used, no credits")
-    text.append(f"\n  → {fmt.money(c.projected_period_usd)} by {fmt.day(c.period_end)} at {phrases.rate_short(c)}",
+    projected = fmt.money(c.projected_period_usd, missing=fmt.UNKNOWN)
+    text.append(f"\n  → {projected} by {fmt.day(c.period_end)} at {phrases.rate_short(c)}",
                 style=t.get("muted", ""))
     parts = [p for p in (phrases.credits_end_short(c),) if p]
     if c.limit_usd is not None:
@@ -152,7 +153,7 @@ def legend_text(credits: Credits, limit_drawn: bool, history: bool, state: ViewS
     text.append("⣿ used " if history else "· used (no history yet: straight from the 1st) ", style=t.get("accent", ""))
     text.append(fmt.money(credits.used_usd))
     text.append("  ⣿ projected ", style=t.get("secondary", ""))
-    text.append(f"{fmt.money(credits.projected_period_usd)} at {phrases.rate(credits)}")
+    text.append(f"{fmt.money(credits.projected_period_usd, missing=fmt.UNKNOWN)} {phrases.rate(credits)}")
     if credits.included_usd > 0:
         text.append("  ─ included ", style=t.get("good", ""))
         text.append(fmt.money(credits.included_usd))

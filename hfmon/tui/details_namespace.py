@@ -42,7 +42,7 @@ def namespace_detail(report: Report, namespace: str, tones: Tones) -> Text:
     else:
         line(text, "used", f"{fmt.money(credits.used_usd)} of {fmt.money(credits.included_usd)} included")
         line(text, "spending limit", fmt.money(credits.limit_usd, missing="none"))
-        line(text, "projected this period", fmt.money(credits.projected_period_usd))
+        line(text, "projected this period", fmt.money(credits.projected_period_usd, missing=fmt.UNKNOWN))
         line(text, "period", f"{fmt.day(credits.period_start)} – {fmt.day(credits.period_end)}")
     groups = [g for g in report.resource_groups or () if g.namespace == namespace]
     unread = phrases.groups_unknown(report, namespace)

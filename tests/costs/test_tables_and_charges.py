@@ -106,7 +106,8 @@ def test_job_charges_stand_in_for_jobs_the_statement_does_not_list() -> None:
 
 def test_at_the_first_instant_of_a_period_nothing_has_been_burned_yet() -> None:
     c = credits_for("alice", inference("0", "2"), History(), PERIOD_START)
-    assert (c.burn_rate_usd_per_day, c.burn_rate_24h_usd_per_day, c.projected_period_usd) == (D(0), D(0), D(0))
+    assert (c.burn_rate_usd_per_day, c.burn_rate_24h_usd_per_day) == (D(0), D(0))
+    assert c.projected_period_usd is None  # no rate over a zero-length window: unknown, never $0 projected
     # A first point in the period's first second, and no spend since: a rate of 0, not a division by 0.
     history = History(usage=(UsagePoint("alice", PERIOD_START, PERIOD_START, D("0.5"), None),))
     c = credits_for("alice", inference("0.5", "2"), history, PERIOD_START + timedelta(hours=2))

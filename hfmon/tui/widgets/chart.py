@@ -56,9 +56,11 @@ def burn_down(credits: Credits, now: datetime, observed: tuple[tuple[datetime, D
     used = tuple(sorted(points.items()))
     history = len(used) > 2
     length = day(credits.period_end)
-    projection = ((today, float(credits.used_usd)), (length, float(credits.projected_period_usd)))
+    projected = credits.projected_period_usd
+    # no rate to project with yet (the period's first hour): no projection line, never a flat one at $0
+    projection = () if projected is None else ((today, float(credits.used_usd)), (length, float(projected)))
     included = float(credits.included_usd)
-    highest = max(included, float(credits.projected_period_usd), float(credits.used_usd), 0.01)
+    highest = max(included, *(v for _, v in projection), float(credits.used_usd), 0.01)
     limit = None if credits.limit_usd is None else float(credits.limit_usd)
     if limit is not None and limit > highest * 1.6:
         limit = None  # far above everything else: drawing it would flatten the lines; the legend names it
@@ -151,10 +153,11 @@ class BurnDownChart(ThemedPlot[BurnDown]):
             plt.plot([0.0, data.length], [data.included] * 2, marker="braille", color=self._rgb("success"))
         if data.limit is not None:
             plt.plot([0.0, data.length], [data.limit] * 2, marker="braille", color=self._rgb("error"))
-        xs, vs = zip(*data.projection, strict=True)
-        # braille like the other lines (a dot is a whole row: it would sit below a line it is above); the
-        # projection starts where used ends, so the two never share a column
-        plt.plot(list(xs), list(vs), marker="braille", color=self._rgb("secondary"))
+        if data.projection:
+            xs, vs = zip(*data.projection, strict=True)
+            # braille like the other lines (a dot is a whole row: it would sit below a line it is above); the
+            # projection starts where used ends, so the two never share a column
+            plt.plot(list(xs), list(vs), marker="braille", color=self._rgb("secondary"))
         xs, vs = zip(*data.used, strict=True)
         plt.plot(list(xs), list(vs), marker="braille" if data.history else "dot", color=self._rgb("primary"))
         if len(data.overage) > 1:

@@ -1,0 +1,64 @@
+"""End to end: in a period's first hour there is no rate to project with. The real `hfmon --once` and `hfmon guard`
+against the loopback fake frozen just after the Dec 1 rollover, without history (as in CI)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from hfmon.fakehub import FakeHub, demo_scenario
+from hfmon.fakehub.server import serve
+from hfmon.schemas import once_schema
+from tests.cli.test_once_e2e import Served
+
+pytestmark = pytest.mark.e2e
+DEC_1 = datetime(2026, 12, 1, tzinfo=UTC)
+TOO_EARLY = "too early in the period: under 1 h of spend to measure"
+
+
+@contextmanager
+def fake_at(moment: datetime, tmp_path: Path) -> Iterator[Served]:
+    """The demo account's fake on loopback, frozen at `moment`."""
+    hub = FakeHub(demo_scenario(seed=7), now=lambda: moment)
+    with serve(hub, port=0) as server:
+        yield Served(hub, server.base_url, tmp_path / "data")
+
+
+@pytest.mark.parametrize("after", [timedelta(0), timedelta(minutes=10), timedelta(minutes=50)])
+def test_under_an_hour_into_the_period_the_projection_is_unknown_and_guard_cannot_pass(
+        tmp_path: Path, after: timedelta) -> None:
+    with fake_at(DEC_1 + after, tmp_path) as served:
+        doc = served.run("--once", "--json", "--no-history", "--namespace", "ada").doc()
+        jsonschema.validate(doc, once_schema())
+        c = doc["credits"][0] if isinstance(doc["credits"], list) else doc["credits"]
+        assert (c["period_start"], c["rate_measured_from"]) == ("2026-12-01T00:00:00Z", "2026-12-01T00:00:00Z")
+        # was $0.00 at 00:00 (a zero-length window) and $67.20 at 00:10 ($0.01507 of placeholders over 10 min)
+        assert (c["projected_period_usd"], c["projection_rate_usd_per_day"]) == (None, None)
+        assert (c["exhausts_at"], c["limit_hit_at"]) == (None, None)
+        assert c["rate_unknown_why"] == TOO_EARLY
+        text = served.run("--once", "--no-history", "--namespace", "ada").stdout
+        assert "projected unknown" in text and TOO_EARLY in " ".join(text.split())
+        guard = served.run("guard", "--namespace", "ada", "--max-projected-usd", "1", "--no-history")
+        assert guard.code == 5, guard.stdout + guard.stderr  # "cannot decide", never ok on $0.00 nor FAIL on $67
+        assert "UNKNOWN" in guard.stdout and "too early in the period" in " ".join(guard.stdout.split())
+
+
+def test_two_hours_into_the_period_the_rate_is_measured(tmp_path: Path) -> None:
+    # hfmon's clock runs on from the fake's while it polls (tests/on_fake_clock.py): the exact 1 h boundary is
+    # tested on the credits themselves (tests/costs/test_credits_first_hour.py); here, well past it
+    with fake_at(DEC_1 + timedelta(hours=2), tmp_path) as served:
+        doc = served.run("--once", "--json", "--no-history", "--namespace", "ada").doc()
+        c = doc["credits"][0] if isinstance(doc["credits"], list) else doc["credits"]
+        used, rate = Decimal(str(c["used_usd"])), Decimal(str(c["projection_rate_usd_per_day"]))
+        assert used > 0 and c["rate_unknown_why"] is None and c["limit_usd"] is None
+        # over Dec 1 00:00-02:00 (and the seconds the poll took): about used x 12 a day
+        assert used * 12 * Decimal("0.999") <= rate <= used * 12
+        assert c["projected_period_usd"] is not None
+        guard = served.run("guard", "--namespace", "ada", "--max-projected-usd", "1000", "--no-history")
+        assert guard.code == 0, guard.stdout + guard.stderr
