@@ -38,7 +38,13 @@ from hfmon.models import (
     SourceResult,
     SourceStatus,
 )
-from hfmon.source_results import PreviousSources, billing_with_live, failed_result, of_this_period
+from hfmon.source_results import (
+    PreviousSources,
+    billing_with_live,
+    failed_result,
+    of_this_period,
+    usage_of_this_period,
+)
 
 log = logging.getLogger("hfmon.collect")
 log.addHandler(logging.NullHandler())  # never Python's last-resort stderr handler: it would paint over the TUI
@@ -239,7 +245,8 @@ class Collector:
                 groups = tg.create_task(src("resource_groups", lambda: c.resource_groups(ns)))
                 usage = tg.create_task(src("resource_group_usage",
                                            lambda: c.resource_group_usage(ns, start=start, end=now)))
-        return NamespaceData(namespace=ns, kind=kind, billing=billing_with_live(billing.result(), live.result()),
+        usage_v2 = usage_of_this_period(billing.result(), now)  # last period's figure is not this one's
+        return NamespaceData(namespace=ns, kind=kind, billing=billing_with_live(usage_v2, live.result()),
                              statement=of_this_period(statement.result(), now),
                              job_charges=job_charges.result() if job_charges else None, sessions=sessions.result(),
                              endpoints=endpoints.result(), endpoint_catalog=catalog.result(),

@@ -32,12 +32,32 @@ def of_this_period(result: SourceResult[PeriodStatement], now: datetime) -> Sour
     when a poll fails: either way last month's lines would be read as this month's bill and move the credits' period.
     """
     found = result.value
-    if found is None or found.period_start <= now < found.period_end:
+    if found is None:
         return result
-    span = f"{found.period_start:%b %d %H:%M} to {found.period_end:%b %d %H:%M} UTC"
-    when = "has ended" if now >= found.period_end else "has not started"
-    exc = BadResponseError(f"the billing statement of {found.namespace} is for {span}, a period that {when}; this "
-                           "period's is unknown until Hugging Face serves it",
+    return _in_period(result, f"the billing statement of {found.namespace}", found.period_start, found.period_end,
+                      now, "this period's is unknown")
+
+
+def usage_of_this_period(result: SourceResult[BillingUsage], now: datetime) -> SourceResult[BillingUsage]:
+    """usage-v2's result, or an error when the period it says it counts over is not the one running at `now` (the
+    statement's rule, `of_this_period`): HF lagging its rollover, or hfmon's clock ahead of HF's, answers with the
+    period that has ended, whose `used` is neither that period's whole (hfmon asked from this period's start) nor
+    this one's. Without a period said, usage-v2 counted over the window hfmon asked for, which holds `now`."""
+    found = result.value
+    if found is None or found.inference.period_start is None or found.inference.period_end is None:
+        return result
+    return _in_period(result, f"the usage (usage-v2) of {found.namespace}", found.inference.period_start,
+                      found.inference.period_end, now, "this period's credits are unknown")
+
+
+def _in_period(result: SourceResult[T], what: str, start: datetime, end: datetime, now: datetime,
+               unknown: str) -> SourceResult[T]:
+    """`result` when [start, end) holds `now`, else an error saying the period has ended or not started."""
+    if start <= now < end:
+        return result
+    span = f"{start:%b %d %H:%M} to {end:%b %d %H:%M} UTC"
+    when = "has ended" if now >= end else "has not started"
+    exc = BadResponseError(f"{what} is for {span}, a period that {when}; {unknown} until Hugging Face serves it",
                            "usual for a few minutes after a billing period ends; the next poll reads it again")
     return SourceResult(result.name, SourceStatus.ERROR, None, None, exc.message, exc.hint, None, exc.failure)
 

@@ -3,13 +3,15 @@ the period that ended nor the dashboard's last good one (kept when a poll fails)
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 
 from hfmon.errors import Failure
-from hfmon.models import PeriodStatement, SourceResult, SourceStatus
-from hfmon.source_results import of_this_period
+from hfmon.models import BillingUsage, InferenceUsage, PeriodStatement, SourceResult, SourceStatus
+from hfmon.source_results import of_this_period, usage_of_this_period
 
 NOV = PeriodStatement("ada", "p-nov", datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC), ())
 
@@ -45,3 +47,29 @@ def test_an_unread_statement_stays_as_it_was() -> None:
     unread: SourceResult[PeriodStatement] = SourceResult("statement:ada", SourceStatus.NO_ACCESS, None, None, "403",
                                                          None, 403, Failure.NO_ACCESS)
     assert of_this_period(unread, datetime(2026, 12, 5, tzinfo=UTC)) is unread
+
+
+USAGE_NOV = BillingUsage("ada", InferenceUsage(Decimal("1.85"), Decimal(2), None, 10, NOV.period_start,
+                                               NOV.period_end), None)
+
+
+def _usage(value: BillingUsage) -> SourceResult[BillingUsage]:
+    return SourceResult("billing:ada", SourceStatus.OK, value, datetime(2026, 11, 30, 23, 59, tzinfo=UTC))
+
+
+@pytest.mark.parametrize(("now", "kept"), [(datetime(2026, 11, 1, tzinfo=UTC), True),
+                                           (datetime(2026, 11, 30, 23, 59, 59, 999999, tzinfo=UTC), True),
+                                           (datetime(2026, 12, 1, tzinfo=UTC), False)])
+def test_usage_v2_follows_the_statements_rule_up_to_the_instant_its_period_ends(now: datetime, kept: bool) -> None:
+    result = usage_of_this_period(_usage(USAGE_NOV), now)
+    if kept:
+        assert result == _usage(USAGE_NOV)
+    else:  # Dec 1 00:00: November's $1.85 is neither November's whole nor December's: credits unknown, and why
+        assert (result.status, result.value, result.failure) == (SourceStatus.ERROR, None, Failure.BAD_RESPONSE)
+        assert result.error == ("the usage (usage-v2) of ada is for Nov 01 00:00 to Dec 01 00:00 UTC, a period that "
+                                "has ended; this period's credits are unknown until Hugging Face serves it")
+
+
+def test_usage_v2_without_a_period_counts_over_the_window_asked_and_is_kept() -> None:
+    unsaid = replace(USAGE_NOV, inference=replace(USAGE_NOV.inference, period_start=None, period_end=None))
+    assert usage_of_this_period(_usage(unsaid), datetime(2026, 12, 1, 0, 5, tzinfo=UTC)) == _usage(unsaid)
