@@ -11,7 +11,8 @@
 - `updating` and `updateFailed` are in HF's state enum, and no source says whether they bill: the previous
   revision's ready replicas keep serving through them (HF's own statement line stays `active`). With a replica
   ready, or a ready count HF did not send, what they cost is unknown (flagged, never $0); with none ready, nothing.
-  History records such a state with its ready replicas and prices it unknown too (`bills_unknown`).
+  History records such a state with its ready replicas (its target when HF sent no ready count) and prices it
+  unknown too: one predicate, `bills_unknown`, decides for both.
 - Cost = USD per hour x minutes x replicas / 60, computed in that order so that whole-minute amounts of
   hourly prices stay exact in Decimal.
 - A stage hfmon does not know (HF added one) on a resource that otherwise looks alive (a Space with current
@@ -70,9 +71,11 @@ def is_billed(kind: str, state: str) -> bool:
     return state in _BILLED[kind]
 
 
-def bills_unknown(kind: str, state: str) -> bool:
-    """Whether `state` may bill at a rate no source documents (an Endpoint `updating` with replicas ready)."""
-    return kind == "endpoint" and state in ENDPOINT_UNDOCUMENTED
+def bills_unknown(kind: str, state: str, replicas: int | None) -> bool:
+    """Whether time in `state` costs an unknown amount because no source says whether it bills (an Endpoint
+    `updating`/`updateFailed`) and `replicas` may be serving through it: some, or a count HF did not send (None).
+    With none (0), nothing. The one rule for the cost now (`unknown_stage`) and for history (`state_rate`)."""
+    return kind == "endpoint" and state in ENDPOINT_UNDOCUMENTED and replicas != 0
 
 
 def cost_usd(usd_per_hour: Decimal, minutes: Decimal, replicas: int = 1) -> Decimal:
@@ -100,7 +103,8 @@ def unknown_stage(resource: Space | Endpoint | Job) -> str | None:
     if isinstance(resource, Endpoint):
         alive = (resource.ready_replicas or 0) > 0 or (resource.target_replicas or 0) > 0
         if resource.state in ENDPOINT_UNDOCUMENTED:  # billed or not is undocumented: unknown while a replica serves
-            return resource.state if alive and resource.ready_replicas != 0 else None
+            return resource.state if alive and bills_unknown("endpoint", resource.state, resource.ready_replicas) \
+                else None
         return resource.state if alive and resource.state not in ENDPOINT_KNOWN else None
     alive = resource.started_at is not None and resource.finished_at is None
     return resource.stage if alive and resource.stage not in JOB_KNOWN else None

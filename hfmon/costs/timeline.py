@@ -68,9 +68,9 @@ def _rated(kind: str, spans: Iterable[tuple[StateChange, datetime, datetime]],
 def state_rate(kind: str, state: str, hardware: str | None, replicas: int, price_of: HardwarePrice) -> Decimal | None:
     """$/h of one recorded state: price x replicas while the state bills, else $0; None: billed on hardware with no
     price, or with a replica count HF did not give (recorded as 0: a state that bills never runs none), or in a state
-    no source says bills or not with replicas ready (`billing_rules.bills_unknown`)."""
+    no source says bills or not with replicas recorded (`billing_rules.bills_unknown`)."""
     if not is_billed(kind, state):
-        return None if replicas > 0 and bills_unknown(kind, state) else Decimal(0)
+        return None if bills_unknown(kind, state, replicas) else Decimal(0)
     price = price_of(hardware)
     return None if price is None or replicas <= 0 else price * replicas
 

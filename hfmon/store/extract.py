@@ -93,8 +93,11 @@ def endpoint_state(endpoint: Endpoint) -> Observation:
     parts = (endpoint.vendor, endpoint.instance_type, endpoint.instance_size)
     hardware = None if parts == (None, None, None) else "/".join([p or "?" for p in parts])
     replicas = endpoint_replicas(endpoint)
-    if replicas is None and bills_unknown("endpoint", endpoint.state):  # its ready ones: priced unknown, not $0
-        replicas = endpoint.ready_replicas
+    if replicas is None and bills_unknown("endpoint", endpoint.state, endpoint.ready_replicas):
+        # those that may serve through it (its ready ones, else its target when HF sent no ready count), so that
+        # `state_rate` prices its time unknown, as the cost now is, never $0
+        ready = endpoint.ready_replicas
+        replicas = ready if ready is not None else endpoint.target_replicas
     return Observation("endpoint", endpoint.id, endpoint.state, hardware, replicas or 0)
 
 

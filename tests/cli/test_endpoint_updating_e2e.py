@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from hfmon.fakehub import demo_scenario
+from hfmon.fakehub.faults import RouteFault
 from hfmon.fakehub.scenario import Scenario
 from hfmon.fakehub.timeline import Step, fixed
 from tests.cli.test_once_e2e import Served, fake  # noqa: F401 - the fixture
@@ -73,3 +74,28 @@ def test_history_prices_the_update_unknown_not_zero(fake: Callable[..., Served])
     # 30 min running at $0.80/h, then 30 min updating with its replica ready: what that half hour cost is unknown
     assert hour["endpoints_usd"] is None
     assert hour["spaces_usd"] is not None  # the rest of the window is known: only the update's part is not
+
+
+def without_ready_count(body: Any) -> Any:
+    """ada's Endpoint listing with `status.readyReplica` left out of an Endpoint in an update (HF may omit it)."""
+    for item in body["items"]:
+        if item["status"]["state"] in ("updating", "updateFailed"):
+            del item["status"]["readyReplica"]
+    return body
+
+
+def test_history_prices_an_update_without_a_ready_count_unknown_not_zero(fake: Callable[..., Served]) -> None:  # noqa: F811
+    scenario = updating()
+    for minutes in range(70, -1, -10):  # as above, but HF sends no ready count while llama-chat updates
+        served = fake(replace(scenario, start=scenario.start - timedelta(minutes=minutes)))
+        served.hub.route_faults.append(RouteFault("/v2/endpoint/ada", edit=without_ready_count))
+        run = served.run("--once", "--json", "--namespace", "ada")
+        assert run.code == 0, run.stderr
+    doc = run.doc()
+    row = llama(doc)
+    assert row["state"] == "updating" and row["replicas"] is None and row["cost_per_hour_usd"] is None
+    hour = next(n for n in doc["windows"]["1h"]["namespaces"] if n["namespace"] == "ada")["current"]
+    # 30 min running at $0.80/h ($0.40), then 30 min updating with a target of 1 and no ready count: as unknown in
+    # history as it is now (it was recorded as 0 replicas and priced $0: the window read a known $0.40)
+    assert hour["endpoints_usd"] is None
+    assert hour["spaces_usd"] is not None
