@@ -62,3 +62,18 @@ def test_two_hours_into_the_period_the_rate_is_measured(tmp_path: Path) -> None:
         assert c["projected_period_usd"] is not None
         guard = served.run("guard", "--namespace", "ada", "--max-projected-usd", "1000", "--no-history")
         assert guard.code == 0, guard.stdout + guard.stderr
+
+
+@pytest.mark.parametrize("after", [timedelta(minutes=59, seconds=59), timedelta(hours=1)])
+def test_the_one_hour_boundary_through_the_real_path(tmp_path: Path, after: timedelta) -> None:
+    with fake_at(DEC_1 + after, tmp_path) as served:  # hfmon's clock pinned to the fake's
+        c = served.run("--once", "--json", "--no-history", "--namespace", "ada", frozen_clock=True).doc()["credits"]
+        used = Decimal(str(c["used_usd"]))
+        if after < timedelta(hours=1):
+            assert (c["projection_rate_usd_per_day"], c["rate_unknown_why"]) == (None, TOO_EARLY)
+        else:  # Dec 1 00:00-01:00: used x 24 a day; 31 days - 1 h left: used + 24 x used x (31 - 1/24) = 744 x used
+            assert used > 0 and c["rate_unknown_why"] is None and c["limit_usd"] is None
+            # JSON's used is rounded to the micro-dollar (usage-v2 counts nano-dollars): within half a micro of it
+            half = Decimal("0.0000005")
+            assert abs(Decimal(str(c["projection_rate_usd_per_day"])) - used * 24) <= 24 * half + half
+            assert abs(Decimal(str(c["projected_period_usd"])) - used * 744) <= 744 * half + half
