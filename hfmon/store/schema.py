@@ -219,29 +219,46 @@ V8 = (
 # counts for a namespace from its first to its last row within the run, split where two of its usage points are more
 # than 75 min apart (a namespace whose billing was read stores its total at least hourly, and polls within a run are
 # at most 15 min apart: a longer silence is a stretch nothing polled it). Outside those stretches nothing says it was
-# polled, and figures there are unknown.
+# polled, and figures there are unknown. A namespace's stretch whose last usage point is within 75 min of the run's end
+# runs to that end (an unchanged total is stored only hourly, but the run says polls went on). Only each resource's
+# first and last change within a run are read (two index seeks each), not every change: the fill takes well under a
+# second at 1,000 resources and 30 days, inside the opening transaction.
 FILL_LISTING_RUNS = """
     INSERT OR IGNORE INTO listing_runs (namespace, kind, first_at, last_at, max_gap)
-    WITH seen(namespace, at) AS (
-        SELECT namespace, at FROM usage_points
+    WITH span(id, namespace, lo, hi) AS (
+        SELECT r.id, r.namespace, (SELECT MIN(s.at) FROM state_changes AS s WHERE s.resource_id = r.id),
+               (SELECT MAX(s.at) FROM state_changes AS s WHERE s.resource_id = r.id)
+        FROM resources AS r
+    ), ends(namespace, run, lo, hi) AS (
+        SELECT span.namespace, p.first_at,
+               (SELECT MIN(s.at) FROM state_changes AS s WHERE s.resource_id = span.id AND s.at >= p.first_at
+                AND s.at <= p.last_at),
+               (SELECT MAX(s.at) FROM state_changes AS s WHERE s.resource_id = span.id AND s.at >= p.first_at
+                AND s.at <= p.last_at)
+        FROM span JOIN poll_runs AS p ON p.first_at <= span.hi AND p.last_at >= span.lo
+    ), seen(namespace, run, at, billed) AS (
+        SELECT u.namespace, p.first_at, u.at, 1 FROM usage_points AS u JOIN poll_runs AS p
+        ON p.first_at = (SELECT MAX(m.first_at) FROM poll_runs AS m WHERE m.first_at <= u.at) AND u.at <= p.last_at
         UNION ALL
-        SELECT r.namespace, s.at FROM resources AS r JOIN state_changes AS s ON s.resource_id = r.id
-    ), placed(namespace, at, run, max_gap) AS (
-        SELECT seen.namespace, seen.at, p.first_at, p.max_gap FROM seen JOIN poll_runs AS p
-        ON p.first_at = (SELECT MAX(m.first_at) FROM poll_runs AS m WHERE m.first_at <= seen.at)
-        AND seen.at <= p.last_at
-    ), marked(namespace, at, max_gap, starts) AS (
-        SELECT namespace, at, max_gap,
+        SELECT namespace, run, MIN(lo), 0 FROM ends WHERE lo IS NOT NULL GROUP BY namespace, run
+        UNION ALL
+        SELECT namespace, run, MAX(hi), 0 FROM ends WHERE hi IS NOT NULL GROUP BY namespace, run
+    ), marked(namespace, run, at, billed, starts) AS (
+        SELECT namespace, run, at, billed,
                LAG(run) OVER w IS NOT run OR (at - LAG(at) OVER w > 4500000000
                                               AND namespace IN (SELECT namespace FROM usage_points))
-        FROM placed WINDOW w AS (PARTITION BY namespace ORDER BY at)
-    ), parts(namespace, at, max_gap, part) AS (
-        SELECT namespace, at, max_gap, SUM(starts) OVER (PARTITION BY namespace ORDER BY at ROWS UNBOUNDED PRECEDING)
+        FROM seen WINDOW w AS (PARTITION BY namespace ORDER BY at)
+    ), parts(namespace, run, at, billed, part) AS (
+        SELECT namespace, run, at, billed,
+               SUM(starts) OVER (PARTITION BY namespace ORDER BY at ROWS UNBOUNDED PRECEDING)
         FROM marked
+    ), stretches(namespace, first_at, last_at, billed_at, run) AS (
+        SELECT namespace, MIN(at), MAX(at), MAX(CASE WHEN billed THEN at END), run FROM parts GROUP BY namespace, part
     )
-    SELECT parts.namespace, kinds.column1, MIN(parts.at), MAX(parts.at), parts.max_gap
-    FROM parts CROSS JOIN (VALUES ('endpoint'), ('space'), ('job'), ('billing')) AS kinds
-    GROUP BY parts.namespace, parts.part, kinds.column1
+    SELECT st.namespace, kinds.column1, st.first_at,
+           CASE WHEN p.last_at - st.billed_at <= 4500000000 THEN p.last_at ELSE st.last_at END, p.max_gap
+    FROM stretches AS st JOIN poll_runs AS p ON p.first_at = st.run
+    CROSS JOIN (VALUES ('endpoint'), ('space'), ('job'), ('billing')) AS kinds
 """
 V9 = (
     """

@@ -29,6 +29,7 @@ from hfmon.store.schema import SCHEMA_VERSION
 from tests.store.builders import billing, endpoint, minutes, namespace, snapshot
 
 KINDS = ("billing", "endpoint", "job", "space")
+V8_FILE = Path(__file__).parent / "data" / "v8-listing.sqlite3"  # v8 code wrote it (see data/README.md)
 BREAK = (datetime(2026, 10, 29, tzinfo=UTC), datetime(2026, 10, 29, 5, 45, tzinfo=UTC))  # no polls in between
 
 
@@ -84,41 +85,43 @@ def test_a_poll_extends_only_the_runs_of_what_it_listed(tmp_path: Path) -> None:
 
 
 def test_a_v8_file_is_upgraded_reading_each_namespaces_runs_from_its_rows(tmp_path: Path) -> None:
-    fresh = tmp_path / "history.sqlite3"
-    record(fresh)
+    # A file v8 code (04dc53a) wrote: the polls of `record(until=150)`, one run from 0 to 150 min (see V8_FILE).
     v8 = tmp_path / "v8.sqlite3"
-    shutil.copyfile(fresh, v8)
-    # A v8 file: what this code writes without v9's table (v8 wrote the same usage points, changes and poll_runs).
+    shutil.copyfile(V8_FILE, v8)
     conn = sqlite3.connect(v8)
-    conn.execute("DROP TABLE listing_runs")
-    conn.execute("PRAGMA user_version = 8")
-    conn.commit()
-    assert conn.execute("SELECT count(*) FROM poll_runs").fetchone() == (1,)  # one run, 0-120 min, for everyone
+    assert conn.execute("PRAGMA user_version").fetchone() == (8,)
+    assert conn.execute("SELECT count(*) FROM poll_runs").fetchone() == (1,)  # one run, 0-150 min, for everyone
     conn.close()
-    upgraded = report(v8, 120)
+    upgraded = report(v8, 150)
     conn = sqlite3.connect(v8)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     conn.close()
-    # alice: rows at every poll. carol: a usage point every hour, no more than 75 min apart (an unchanged total is
-    # stored hourly, polls are at most 15 min apart): polled all along. bob: rows at 0 and 120 min only, 120 min
-    # apart, so he was not polled between them (v8's one run said he was).
+    # alice: rows at every poll. carol: a usage point every hour (0, 60, 120 min), no more than 75 min apart (an
+    # unchanged total is stored hourly, polls are at most 15 min apart): polled all along, and to the run's end at
+    # 150 min, 30 min after her last row (the run says polls went on; her total was unchanged). bob: rows at 0 and
+    # 120 min only, 120 min apart, so he was not polled between them (v8's one run said he was); from 120 min his
+    # stretch runs to the run's end like carol's (a v8 file cannot tell that the polls after 120 min left him out).
     found = runs(v8)
     for kind in KINDS:
-        assert found[("alice", kind)] == found[("carol", kind)] == [(0, 120)]
-        assert found[("bob", kind)] == [(0, 0), (120, 120)]
-    assert upgraded.windows == report(fresh, 120).windows
-    assert last_hour(upgraded, "bob") == (None, None, None, None)
+        assert found[("alice", kind)] == found[("carol", kind)] == [(0, 150)]
+        assert found[("bob", kind)] == [(0, 0), (120, 150)]
+    fresh = tmp_path / "history.sqlite3"
+    record(fresh, 150)
+    assert [w for w in upgraded.windows if w.namespace != "bob"] == \
+        [w for w in report(fresh, 150).windows if w.namespace != "bob"]
+    assert None not in last_hour(upgraded, "carol")  # v8 said the hour before the upgrade was watched
+    assert last_hour(upgraded, "bob") == (None, None, None, None)  # 90-150 min: not polled before 120
     # a poll after the upgrade extends the runs of what it listed
     with HistoryStore.open(v8) as store:
-        store.record(snapshot(minutes(130), polled("alice", "0.2"), polled("bob", "0.3")))
+        store.record(snapshot(minutes(160), polled("alice", "0.2"), polled("bob", "0.3")))
     found = runs(v8)
-    assert found[("alice", "endpoint")] == [(0, 130)] and found[("bob", "endpoint")] == [(0, 0), (120, 130)]
-    assert found[("carol", "endpoint")] == [(0, 120)]
-    after = report(v8, 130)
+    assert found[("alice", "endpoint")] == [(0, 160)] and found[("bob", "endpoint")] == [(0, 0), (120, 160)]
+    assert found[("carol", "endpoint")] == [(0, 150)]
+    after = report(v8, 160)
     assert None not in last_hour(after, "alice")
-    assert last_hour(after, "bob") == (None, None, None, None)  # 70-130 min: listed at 120 and 130 only
-    assert last_hour(after, "carol") == (None, None, None, None)  # not listed at 130 min
+    assert last_hour(after, "bob") == (None, None, None, None)  # 100-160 min: listed from 120 only
+    assert last_hour(after, "carol") == (None, None, None, None)  # not listed at 160 min
 
 
 def test_an_old_run_counts_for_a_namespace_without_billing_between_its_rows_only(tmp_path: Path) -> None:
