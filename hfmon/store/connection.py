@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
+import sys
 import time
 from pathlib import Path
 
@@ -129,6 +130,8 @@ def connect(path: Path) -> sqlite3.Connection:
         if mismatched:
             raise HistoryError(path, f"history file {path} says schema version {version} but does not have "
                                      "its tables; it was left untouched: move it aside to start a new history")
+        if 0 < version < SCHEMA_VERSION:  # seconds on a large file: say why this start is slower, once
+            print(f"hfmon: upgrading the history file {path} (one time)…", file=sys.stderr, flush=True)
         if version > 0 and (version < SCHEMA_VERSION or _journal_mode(conn) != "wal"):
             _check_intact(conn, path)  # about to change the file's shape: make sure it is sound first
         _enable_wal(conn)

@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from hfmon.config import Config
 from hfmon.costs import evaluate, history_since
 from hfmon.costs.evaluate import history_windows
@@ -84,7 +86,8 @@ def test_a_poll_extends_only_the_runs_of_what_it_listed(tmp_path: Path) -> None:
     assert last_hour(result, "bob") == (None, None, None, None)
 
 
-def test_a_v8_file_is_upgraded_reading_each_namespaces_runs_from_its_rows(tmp_path: Path) -> None:
+def test_a_v8_file_is_upgraded_reading_each_namespaces_runs_from_its_rows(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # A file v8 code (04dc53a) wrote: the polls of `record(until=150)`, one run from 0 to 150 min (see V8_FILE).
     v8 = tmp_path / "v8.sqlite3"
     shutil.copyfile(V8_FILE, v8)
@@ -93,6 +96,7 @@ def test_a_v8_file_is_upgraded_reading_each_namespaces_runs_from_its_rows(tmp_pa
     assert conn.execute("SELECT count(*) FROM poll_runs").fetchone() == (1,)  # one run, 0-150 min, for everyone
     conn.close()
     upgraded = report(v8, 150)
+    assert capsys.readouterr().err == f"hfmon: upgrading the history file {v8} (one time)…\n"
     conn = sqlite3.connect(v8)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 9
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
@@ -119,6 +123,7 @@ def test_a_v8_file_is_upgraded_reading_each_namespaces_runs_from_its_rows(tmp_pa
     assert found[("alice", "endpoint")] == [(0, 160)] and found[("bob", "endpoint")] == [(0, 0), (120, 160)]
     assert found[("carol", "endpoint")] == [(0, 150)]
     after = report(v8, 160)
+    assert capsys.readouterr().err == ""  # one time only
     assert None not in last_hour(after, "alice")
     assert last_hour(after, "bob") == (None, None, None, None)  # 100-160 min: listed from 120 only
     assert last_hour(after, "carol") == (None, None, None, None)  # not listed at 160 min
