@@ -18,10 +18,33 @@ GRANTED = "granted"  # hardware granted to a Space: $0 to the account
 _CENT = Decimal("0.01")
 
 
+_NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\", "'": "\\'"}
+
+
 def shell_command(*words: object) -> str:
     """A command line to copy: every word shell-quoted (`shlex.join`), so that a name or argument a server sent stays
-    one word when pasted and runs nothing of its own (`bash -c 'a; b'`, never `bash -c a; b`)."""
-    return shlex.join(str(word) for word in words)
+    one word when pasted and runs nothing of its own (`bash -c 'a; b'`, never `bash -c a; b`). A word holding a
+    character that is not printable (a newline, an ESC) is ANSI-C quoted (`$'echo ok\\nrm x'`): the line stays
+    printable, so scrubbing it changes nothing, and bash or zsh reads back the same word."""
+    return " ".join(shlex.quote(w) if w.isprintable() else _ansi_c_quoted(w) for w in map(str, words))
+
+
+def _ansi_c_quoted(word: str) -> str:
+    """`word` as a `$'...'` word, every character that is not printable written as an escape (`\\x1b`, `\\u200b`)."""
+    out = []
+    for char in word:
+        code = ord(char)
+        if char in _NAMED_ESCAPES:
+            out.append(_NAMED_ESCAPES[char])
+        elif char.isprintable():
+            out.append(char)
+        elif code < 0x80:
+            out.append(f"\\x{code:02x}")
+        elif code <= 0xFFFF:  # \u, not \x: bash writes \x80 as the byte 0x80, not the character U+0080
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return "$'" + "".join(out) + "'"
 
 
 def money(value: Decimal | None, *, missing: str = UNPRICED) -> str:

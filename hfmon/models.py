@@ -212,7 +212,7 @@ class Job:
     running_s: int | None
     space_id: str | None = None
     docker_image: str | None = None
-    command: tuple[str, ...] = ()  # what it ran: `command` then `arguments`
+    command: tuple[str, ...] = ()  # what it ran: `command` then `arguments`, exact (shown only via shell_command)
     timeout_s: int | None = None  # None: HF's default (30 min) or not sent
     exposed_ports: tuple[int, ...] = ()  # `expose.ports`: ports reachable through the jobs proxy (billed extra)
 

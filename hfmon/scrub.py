@@ -60,6 +60,14 @@ def holds_secret(text: str) -> bool:
     return _TOKEN_SHAPED.search(text) is not None or any(secret in text for secret in _registered)
 
 
+def scrub_argument(text: str) -> str:
+    """An argument of a command a server sent, kept exactly, control characters and all, so that a command shown to
+    rerun is the one that ran: it may be shown only through `format.shell_command`, which writes every character
+    that is not printable as an escape. One holding a token, even split by control characters, is `scrub`bed."""
+    joined = _CONTROL.sub("", _LINE_BREAKS.sub("", _ESCAPES.sub("", text)))
+    return scrub(text) if holds_secret(text) or holds_secret(joined) else text
+
+
 def scrub(text: str) -> str:
     """`text` safe to show: tokens masked, escape sequences and control characters removed, one line."""
     if is_clean(text):

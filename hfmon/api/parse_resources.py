@@ -44,7 +44,7 @@ from hfmon.models import (
     ScheduledJob,
     Space,
 )
-from hfmon.scrub import is_clean, scrub
+from hfmon.scrub import is_clean, scrub_argument
 
 MAX_EXPOSED_PORTS = 20  # the spec's maxItems of `expose.ports` and `expose.portsPublic`
 PORT = Bound(Decimal(1), Decimal(65535), "port number (1 to 65535)")
@@ -226,7 +226,7 @@ def parse_jobs(data: Json, namespace: str) -> tuple[Job, ...]:
             running_s=None if running is None else int(running),
             space_id=opt_str(j, "spaceId"),
             docker_image=opt_str(j, "dockerImage"),
-            command=tuple(scrub(a) for a in (*opt_list(j, "command"), *opt_list(j, "arguments"))
+            command=tuple(scrub_argument(a) for a in (*opt_list(j, "command"), *opt_list(j, "arguments"))
                           if isinstance(a, str)),
             timeout_s=opt_int(j, "timeout", w, SECONDS),
             exposed_ports=exposed_ports(j, w),

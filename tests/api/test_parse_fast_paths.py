@@ -19,7 +19,7 @@ from hfmon.api.parse_repos import _hub_repo, parse_hub_repos
 from hfmon.api.parse_resources import _repo, _space, parse_repos, parse_spaces
 from hfmon.errors import BadResponseError
 from hfmon.models import UsageLine
-from hfmon.scrub import MASK, register_secret, scrub
+from hfmon.scrub import MASK, register_secret, scrub, scrub_argument
 
 
 def general_path(value: int, where: str, bound: Bound | None) -> int | str:
@@ -71,6 +71,14 @@ def test_a_registered_secret_is_masked_wherever_it_sits() -> None:
     assert scrub(f"before {secret} after") == f"before {MASK} after"
     assert scrub(secret) == MASK
     assert scrub(secret[:-1]) == secret[:-1]  # shorter than every secret: left as it is
+
+
+def test_a_jobs_argument_keeps_its_control_characters_but_never_a_token() -> None:
+    token = "hf_" + "Ab1" * 12
+    assert scrub_argument("echo ok\nrm -rf ~/scratch") == "echo ok\nrm -rf ~/scratch"  # shown via shell_command
+    assert scrub_argument(f"--token={token}") == f"--token={MASK}"
+    split = f"--token={token[:10]}\x1b[0m{token[10:]}"  # a token an escape splits is a token all the same
+    assert token[10:] not in scrub_argument(split) and MASK in scrub_argument(split)
 
 
 def test_every_registered_secret_is_masked_in_a_listing_not_only_the_first() -> None:

@@ -3,7 +3,9 @@ argv and nothing else on the user's machine (a Job's `bash -c 'a; rm -rf ~/scrat
 
 from __future__ import annotations
 
+import os
 import shlex
+import subprocess
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -55,3 +57,33 @@ def test_a_jobs_rerun_command_parses_back_to_its_argv(fake: Callable[..., Served
         assert f"give runs of `{shlex.join(command)}` a timeout of 21m" in finding["change"]
     assert "python train.py; rm -rf ~/scratch'" in text  # quoted: the `rm` is an argument, not a second command
     assert "bash -c python train.py; rm" not in text
+
+
+CONTROL_COMMANDS = (  # an argument with a newline, and one with a terminal escape (an OSC 52 clipboard write) in it
+    ("bash", "-c", "echo ok\nrm -rf ~/scratch"),
+    ("sh", "-c", "printf '\x1b]52;c;ZWNobyBoaQ==\x07x' # it's\t\\done"),
+)
+
+
+def argv_bash_reads(line: str) -> list[str]:
+    """The words a real bash reads from `line` pasted after a command (no network, nothing run but printf)."""
+    done = subprocess.run(["bash", "-c", 'printf "%s\\0" ' + line], capture_output=True, timeout=30, check=True,
+                          env={**os.environ, "LC_ALL": "C.UTF-8"})
+    return done.stdout.decode().split("\0")[:-1]
+
+
+def test_a_rerun_command_with_a_newline_or_an_escape_pastes_as_the_same_argv(fake: Callable[..., Served]) -> None:  # noqa: F811
+    served = fake(with_runs_of(CONTROL_COMMANDS))
+    doc = served.run("advise", "--json", "--no-history", "--namespace", "ada").doc()
+    text = served.run("advise", "--no-history", "--namespace", "ada").stdout
+    long_runs = {f["resource"]: f for f in doc["findings"] if f["kind"] == "job_ran_long"}
+    for c, command in enumerate(CONTROL_COMMANDS):
+        cli = long_runs[f"job {entity_id(7, f'job/quote{c}-2')}"]["apply"]["cli"]
+        assert cli.isprintable()  # nothing for scrub to change: the text prints it whole
+        assert f"   hf:        {cli}\n" in text
+        assert argv_bash_reads(cli) == ["hf", "jobs", "run", "--namespace", "ada", "--flavor", "cpu-upgrade",
+                                        "--timeout", "21m", "python:3.12", *command]
+    # the newline is written as \n inside ANSI-C quotes, never turned into a space (which made one `echo` of 4 words)
+    assert "bash -c $'echo ok\\nrm -rf ~/scratch'" in text
+    assert "echo ok rm -rf" not in text
+    assert "\x1b" not in text and "\\x1b]52;c;" in text  # the ESC is shown as an escape, not dropped nor sent
