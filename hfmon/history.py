@@ -157,8 +157,9 @@ class Figures:
     changes_since: datetime  # state changes from here (each resource's last one before it too, and see
     # `store.figures`: back to its last change in an unbilled state, for the stretch it has been up)
     spans: tuple[Span, ...] = ()  # the "minutes vs history" spans, summed per state (`History.span_times`)
-    thresholds: tuple[tuple[str, datetime, Decimal], ...] = ()
-    # (namespace, period start, USD): the first usage point of that period at or over it is loaded too
+    thresholds: tuple[tuple[str, datetime, Decimal, Decimal], ...] = ()
+    # (namespace, period start, USD used now, USD): the first usage point of that period (`credits.restarted`: under
+    # whichever period start it was written) at or over it is loaded too
 
 
 @dataclass(frozen=True, slots=True)

@@ -117,17 +117,26 @@ def user_period(snapshot: Snapshot, now: datetime) -> Period:
     return namespace_credits_period(user, now) if user is not None else usage_window(now)
 
 
-def restarted(before_at: datetime, before_period: datetime, period: datetime) -> bool:
-    """Whether a period-to-date total restarted from $0 between two observations: the later one is of another
-    period, which began after the earlier was seen. A period start that changed under an earlier observation is
+def restarted(before_at: datetime, before_period: datetime, before_used: Decimal, period: datetime,
+              used: Decimal) -> bool:
+    """Whether a period-to-date total restarted from $0 between two observations, told by the data: the later one
+    is of a later period, and its total fell or that period began after the earlier was seen (HF may label a
+    rollover minutes late, so the clock alone cannot say). An earlier period start, or a total that did not fall, is
     the same total relabelled (history written when hfmon took the statement's period for the credits')."""
-    return period != before_period and period > before_at
+    return period > before_period and (used < before_used or period > before_at)
 
 
-def period_points(history: History, namespace: str, period_start: datetime, now: datetime) -> list[UsagePoint]:
-    """The namespace's usage points of this period, up to `now`, oldest first."""
-    return sorted((p for p in history.usage if p.namespace == namespace and p.period_start == period_start
-                   and p.at <= now), key=lambda p: p.at)
+def period_points(history: History, namespace: str, period_start: datetime, used: Decimal,
+                  now: datetime) -> list[UsagePoint]:
+    """The namespace's usage points up to `now` of the period whose total is `used` now, oldest first: those since
+    the last restart (`restarted`), whatever period start they were labelled with."""
+    points = sorted((p for p in history.usage if p.namespace == namespace and p.at <= now), key=lambda p: p.at)
+    later_period, later_used, first = period_start, used, len(points)
+    for p in reversed(points):
+        if restarted(p.at, p.period_start, p.inference_used_usd, later_period, later_used):
+            break
+        later_period, later_used, first = p.period_start, p.inference_used_usd, first - 1
+    return points[first:]
 
 
 def rate_per_day(used_from: Decimal, at_from: datetime, used_to: Decimal, at_to: datetime) -> Decimal:
@@ -237,7 +246,7 @@ def _burn(namespace: str, usage: InferenceUsage, history: History, now: datetime
           period: Period | None) -> tuple[CreditsBurn, list[UsagePoint], Decimal | None, Period]:
     """The burn, with the history points and the (unrounded) rate it was measured from, and its period."""
     period = period or credits_period(usage, now)
-    points = period_points(history, namespace, period.start, now)
+    points = period_points(history, namespace, period.start, usage.used_usd, now)
     used = usage.used_usd
     elapsed = days(now - period.start)
     period_rate = used / elapsed if elapsed > 0 else Decimal(0)

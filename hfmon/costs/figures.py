@@ -27,6 +27,6 @@ def history_figures(snapshot: Snapshot, now: datetime) -> Figures:
         if billing is None:
             continue
         usage, start = billing.inference, namespace_credits_period(ns, now).start
-        thresholds += [(ns.namespace, start, amount) for amount in (usage.included_usd, usage.limit_usd)
+        thresholds += [(ns.namespace, start, usage.used_usd, amount) for amount in (usage.included_usd, usage.limit_usd)
                        if amount and usage.used_usd >= amount]
     return Figures(now - USAGE_BACK, now, tuple(dict.fromkeys(spans)), tuple(thresholds))

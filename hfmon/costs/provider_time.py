@@ -27,7 +27,9 @@ ZERO = Decimal(0)
 Covers = Callable[[datetime, datetime, str], bool]
 """`Coverage.covers` of a namespace's billing: whether one run of polls that read it saw all of [start, end] (here a
 moment: start == end), (start, end, namespace)."""
-Change = tuple[datetime, str, str, Decimal]  # (seen at, namespace, provider, spend that appeared)
+Change = tuple[datetime, str, str, Decimal | None]
+"""(seen at, namespace, provider, spend that appeared): None when a provider's total fell with no new period
+(placeholders that settled lower: what was spent is not the difference)."""
 
 
 Turn = tuple[datetime, datetime, str]  # (the last set of a period, the first of the next, namespace)
@@ -48,14 +50,14 @@ def changes(points: Iterable[ProviderPoint]) -> tuple[dict[str, datetime], list[
         ordered = sorted(by_time.items())
         first[namespace] = ordered[0][0]
         for (before_at, (period_before, before)), (at, (period, now)) in zip(ordered, ordered[1:], strict=False):
-            new = restarted(before_at, period_before, period)
+            new = restarted(before_at, period_before, sum(before.values(), ZERO), period, sum(now.values(), ZERO))
             base = {} if new else before  # a new period starts from zero
             if new:
                 turns.append((before_at, at, namespace))
             for provider in now.keys() | base.keys():
                 delta = now.get(provider, ZERO) - base.get(provider, ZERO)
                 if delta:
-                    out.append((at, namespace, provider, delta))
+                    out.append((at, namespace, provider, delta if delta > 0 else None))
     return first, out, turns
 
 
@@ -86,9 +88,14 @@ def provider_spend(points: Sequence[ProviderPoint], now: datetime, period_start:
         starts = step_starts(start, now, step)
         bounds = (*starts, now)
         cells: dict[tuple[str, int, str], Decimal] = defaultdict(Decimal)  # (provider, step, namespace)
+        fell: set[tuple[str, int, str]] = set()
         for at, namespace, provider, delta in seen:
             if start < at <= now:
-                cells[(provider, step_of(at, start, step, len(starts)), namespace)] += delta
+                cell = (provider, step_of(at, start, step, len(starts)), namespace)
+                if delta is None:
+                    fell.add(cell)
+                else:
+                    cells[cell] += delta
         # a period that ended in a gap: what it spent after its last set is in no set (the next starts from zero)
         blind = {(ns, step_of(at, start, step, len(starts))) for before, at, ns in turns
                  if start < at <= now and not covers(before, at, ns)}
@@ -104,6 +111,8 @@ def provider_spend(points: Sequence[ProviderPoint], now: datetime, period_start:
                  if not polled[ns][k]
                  else ("unknown:a billing period ended while hfmon was not polling for " + ns, None)
                  if (ns, k) in blind
+                 else ("unknown:a provider's total fell with no new billing period for " + ns, None)
+                 if (provider, k, ns) in fell
                  else (ns, cells.get((provider, k, ns), ZERO)) for ns in sorted(first)), ZERO)
                 for k in range(len(starts)))
             total = Total.sum(steps, ZERO)

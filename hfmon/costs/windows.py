@@ -92,8 +92,9 @@ def usage_between(points: Sequence[UsagePoint], start: datetime, end: datetime) 
     total, prev = Decimal(0), before
     for p in points:
         if start < p.at <= end:
-            delta = p.inference_used_usd - (0 if restarted(prev.at, prev.period_start, p.period_start)
-                                            else prev.inference_used_usd)
+            new = restarted(prev.at, prev.period_start, prev.inference_used_usd, p.period_start,
+                            p.inference_used_usd)
+            delta = p.inference_used_usd - (0 if new else prev.inference_used_usd)
             if delta < 0:
                 return None
             total += delta

@@ -20,6 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from hfmon.costs.credits import restarted
 from hfmon.history import BILLING, Figures, Seen, Span, SpanTime, StateTime, Window, WindowTimes, unwatched
 from hfmon.store import queries as q
 from hfmon.store.aggregates import billed_condition, spent_until, window_times
@@ -112,14 +113,18 @@ def span_times(conn: sqlite3.Connection, since: int, spans: Sequence[Span]) -> d
     return out
 
 
-# A point of another billing period than :period in [:lo, :hi): each period the namespace has is found by a seek.
-_OTHER_PERIOD = """
+# Each period start the namespace's usage points carry, as p(v), each found by a seek (one NULL row last).
+_PERIOD_STARTS = """
     WITH RECURSIVE p(v) AS (
         SELECT (SELECT MIN(period_start) FROM usage_points WHERE namespace = :ns)
         UNION ALL
         SELECT (SELECT MIN(period_start) FROM usage_points WHERE namespace = :ns AND period_start > p.v)
         FROM p WHERE p.v IS NOT NULL
     )
+"""
+
+# A point of another billing period than :period in [:lo, :hi).
+_OTHER_PERIOD = _PERIOD_STARTS + """
     SELECT 1 FROM p WHERE p.v IS NOT NULL AND p.v != :period AND EXISTS (
         SELECT 1 FROM usage_points WHERE namespace = :ns AND period_start = p.v AND at >= :lo AND at < :hi)
     LIMIT 1
@@ -156,9 +161,9 @@ def usage(conn: sqlite3.Connection, since: int, figures: Figures, windows: Seque
                                    "ORDER BY at DESC LIMIT 1", (namespace, end)).fetchone()
                 if row is not None and row[2] >= lower:
                     picked.append(row)
-        for ns, period_start, threshold in figures.thresholds:
+        for ns, period_start, used, threshold in figures.thresholds:
             if ns == namespace:
-                row = _first_over(conn, namespace, encode_time(period_start), threshold, lower, now)
+                row = _period_first_over(conn, namespace, period_start, used, threshold, lower, now)
                 if row is not None:
                     picked.append(row)
         found.update((row[0], row) for row in picked)
@@ -168,6 +173,44 @@ def usage(conn: sqlite3.Connection, since: int, figures: Figures, windows: Seque
 OVER_READ = 2_000
 """Usage points at or over an amount read by amount (index `usage_points_amount`) before reading the period's points by
 time instead: few points are over an amount the spend reached lately, few are before one it reached early."""
+
+
+# Each period start the namespace's points in [:lo, :hi] carry, with its first and last point's time there.
+_LABELS = _PERIOD_STARTS + """
+    SELECT p.v,
+        (SELECT MIN(at) FROM usage_points WHERE namespace = :ns AND period_start = p.v AND at >= :lo AND at <= :hi),
+        (SELECT MAX(at) FROM usage_points WHERE namespace = :ns AND period_start = p.v AND at >= :lo AND at <= :hi)
+    FROM p WHERE p.v IS NOT NULL
+"""
+
+
+def _period_labels(conn: sqlite3.Connection, namespace: str, period_start: datetime, used: Decimal, lower: int,
+                   now: int) -> list[tuple[int, int]]:
+    """(period start, from when) of each label the namespace's points of the period whose total is `used` now
+    carry in [lower, now]: back from now until `credits.restarted` says a period began (labels taken as
+    contiguous in time, as hfmon writes them)."""
+    runs = sorted(((first, last, label) for label, first, last in conn.execute(
+        _LABELS, {"ns": namespace, "lo": lower, "hi": now}) if first is not None), reverse=True)
+    later_period, later_used, out = period_start, used, []
+    for first, last, label in runs:
+        (last_used,) = conn.execute("SELECT inference_used_usd FROM usage_points WHERE namespace = ? AND "
+                                    "period_start = ? AND at = ?", (namespace, label, last)).fetchone()
+        if restarted(decode_time(last), decode_time(label), Decimal(last_used), later_period, later_used):
+            break
+        (first_used,) = conn.execute("SELECT inference_used_usd FROM usage_points WHERE namespace = ? AND "
+                                     "period_start = ? AND at = ?", (namespace, label, first)).fetchone()
+        out.append((label, first))
+        later_period, later_used = decode_time(label), Decimal(first_used)
+    return out
+
+
+def _period_first_over(conn: sqlite3.Connection, namespace: str, period_start: datetime, used: Decimal,
+                       threshold: Decimal, lower: int, now: int) -> Any:
+    """The first usage point (from `lower`, up to `now`) at or over `threshold` USD of the period whose total is
+    `used` now, under whichever period start it was written (`_period_labels`)."""
+    found = (_first_over(conn, namespace, label, threshold, max(lower, start), now)
+             for label, start in _period_labels(conn, namespace, period_start, used, lower, now))
+    return min((row for row in found if row is not None), key=lambda row: (row[2], row[0]), default=None)
 
 
 def _first_over(conn: sqlite3.Connection, namespace: str, period_start: int, threshold: Decimal, lower: int,

@@ -121,6 +121,29 @@ def test_across_a_period_boundary() -> None:
     assert [v for _, v in c.series] == [D("0.1")]
 
 
+def test_the_rate_counts_points_written_under_the_statements_label() -> None:
+    # hfmon up to audit 4 labelled usage-v2's Nov 1 total with the statement's period (Nov 15): the same total,
+    # so the 24 h rate is (1.5 - 1.2) / 1 day from those points, not the period average 1.5 / 15 days = 0.1
+    relabelled = at(15)
+    history = History(usage=(point(at(15), "1.2", period_start=relabelled),
+                             point(at(15, 12), "1.3", period_start=relabelled), point(at(15, 23, 45), "1.49")))
+    c = credits_for("alice", inference("1.5", "2"), history, at(16))
+    assert c.burn_rate_24h_usd_per_day == D("0.3")
+    assert [v for _, v in c.series] == [D("1.2"), D("1.3"), D("1.49")]
+
+
+def test_a_rollover_that_usage_v2_labels_late_is_a_new_period() -> None:
+    # HF still labels Dec 1 00:03 with November ($1.96); 00:13 reads $0.02 under December's label: December's points
+    # are 00:13's only, November's never count in its rate
+    dec = datetime(2026, 12, 1, tzinfo=UTC)
+    usage = InferenceUsage(D("0.25"), D(2), None, 3, dec, datetime(2027, 1, 1, tzinfo=UTC))
+    history = History(usage=(point(at(30, 23, 50), "1.95"), point(at(1, 0, 3, month=12), "1.96"),
+                             point(at(1, 0, 13, month=12), "0.02", period_start=dec)))
+    c = credits_for("alice", usage, history, at(1, 6, month=12))
+    assert [v for _, v in c.series] == [D("0.02")]
+    assert c.burn_rate_24h_usd_per_day == D("1")  # baseline: the period start at $0, 0.25 in a quarter of a day
+
+
 def test_minutes_after_a_period_start_everything_is_provisional() -> None:
     dec = datetime(2026, 12, 1, tzinfo=UTC)
     usage = InferenceUsage(D("0.05"), D(2), None, 3, dec, datetime(2027, 1, 1, tzinfo=UTC))

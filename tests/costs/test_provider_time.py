@@ -160,3 +160,27 @@ def test_a_period_start_relabelled_under_history_is_not_a_new_period() -> None:
     hour = next(w for w in provider_spend(points, now, NOV, polled((at(22, 0, day=30), now))) if w.name == "1h")
     [together] = hour.providers
     assert together.total.value == D("0.25")  # 5.25 - 5, never 5.25
+
+
+def test_a_rollover_that_usage_v2_labels_late_starts_from_zero() -> None:
+    # HF still labels 00:03 with November's period ($5.10), then 00:13 with December's ($0.20): spent 0.10 then 0.20
+    dec = datetime(2026, 12, 1, tzinfo=UTC)
+    late = [(at(23, 15, day=30), NOV, "5.00"), (at(23, 50, day=30), NOV, "5.00"),
+            (datetime(2026, 12, 1, 0, 3, tzinfo=UTC), NOV, "5.10"), (datetime(2026, 12, 1, 0, 13, tzinfo=UTC), dec,
+                                                                     "0.20")]
+    points = tuple(point("ada", when, "groq", usd, period=start) for when, start, usd in late)
+    now = datetime(2026, 12, 1, 0, 20, tzinfo=UTC)
+    hour = next(w for w in provider_spend(points, now, dec, polled((at(23, 0, day=30), now))) if w.name == "1h")
+    [groq] = hour.providers
+    assert [t.value for t in groq.usd if t.value] == [D("0.10"), D("0.20")]  # never 0.20 - 5.10 = -4.90
+    assert groq.total.value == D("0.30")
+
+
+def test_a_providers_total_that_fell_with_no_new_period_leaves_its_step_unknown() -> None:
+    # $2.00 at 09:00, $1.90 at 10:10 under the same period: placeholders settled lower, what was spent is unknown
+    points = (point("alice", at(9, 0), "groq", "2.00"), point("alice", at(10, 10), "groq", "1.90"))
+    hour = next(w for w in provider_spend(points, at(10, 30), NOV, ALWAYS) if w.name == "1h")
+    [groq] = hour.providers
+    assert [t.value for t in groq.usd] == [0] * 7 + [None] + [0] * 4  # (10:05, 10:10]: never -$0.10
+    assert groq.usd[7].missing == ("unknown:a provider's total fell with no new billing period for alice",)
+    assert groq.total.value is None

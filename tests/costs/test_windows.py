@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from hfmon.config import Config
 from hfmon.costs import evaluate
@@ -125,3 +125,12 @@ def test_a_period_start_relabelled_under_history_is_the_same_total_not_a_new_per
     points = (used(at(19, 9), "1.70", start=at(15)), used(at(19, 10), "1.80", start=at(15)),
               used(at(19, 11), "1.85"))
     assert usage_between(points, at(19, 9, 30), at(19, 12)) == D("0.15")  # 1.70 → 1.80 → 1.85
+
+
+def test_a_rollover_that_usage_v2_labels_late_starts_from_zero() -> None:
+    # HF labels 00:03 with November's period still ($5.10), 00:13 with December's ($0.20): $0.10 + $0.20 spent
+    nov, dec = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
+    points = (used(datetime(2026, 11, 30, 23, 50, tzinfo=UTC), "5.00", start=nov),
+              used(datetime(2026, 12, 1, 0, 3, tzinfo=UTC), "5.10", start=nov),
+              used(datetime(2026, 12, 1, 0, 13, tzinfo=UTC), "0.20", start=dec))
+    assert usage_between(points, points[0].at, datetime(2026, 12, 1, 0, 20, tzinfo=UTC)) == D("0.30")

@@ -10,10 +10,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from hfmon.costs.provider_time import provider_spend, provider_times
+from hfmon.costs.provider_time import provider_spend, provider_times, step_of
 from hfmon.costs.timeline import Coverage
 from hfmon.history import BILLING, History, PollRun, ProviderPoint
 from hfmon.models import SourceStatus
+from hfmon.provider_spend import step_starts
 from hfmon.store import HistoryStore, provider_points
 from hfmon.store.extract import encode_money, encode_time
 from tests.tui.demo import frozen_demo
@@ -37,9 +38,11 @@ async def test_sets_are_written_when_they_change_and_read_back() -> None:
         first = read_sets(monitor)
         assert first and any(first.values())  # the demo spends through providers
         await monitor.poll()  # nothing moved (the clock stands still): nothing new is written
+        polled = [first]
         for quarter in range(1, 25):  # six hours of polls 15 minutes apart: one run of polls, no gap
             clock.at = start + quarter * timedelta(minutes=15)
             report = await monitor.poll()
+            polled.append(read_sets(monitor))
         later = read_sets(monitor)
         assert monitor.store is not None
         points = provider_points.load(monitor.store, [start, start + timedelta(hours=6)])
@@ -50,12 +53,23 @@ async def test_sets_are_written_when_they_change_and_read_back() -> None:
             assert stored == {(ns, prov): v for ns, provs in expected.items() for prov, v in provs.items()}
         day = next(w for w in report.provider_spend if w.name == "24h")
         assert day.providers and any(series.total.known for series in day.providers)
-        # the six hours' spend, per provider, is what the sets say moved (every namespace's history and the run of
-        # polls reach back to the first poll, a step's edge: earlier steps are unknown)
+        # the six hours' spend, per provider, is what the sets read at every window's step edges say moved (each
+        # namespace's history and the run of polls reach back to the first poll, earlier steps are unknown); a
+        # provider's total that fell (placeholders settling lower) is not a spend: its step is unknown, never a
+        # negative figure
+        edges = {clock.at} | {t for w in report.provider_spend for t in step_starts(w.start, w.end, w.step)}
+        read = [(when, sets) for when, sets in ((start + k * timedelta(minutes=15), sets)
+                                                for k, sets in enumerate(polled)) if when in edges]
         for series in day.providers:
-            moved = sum((float(later.get(ns, {}).get(series.name, ("0", 0))[0])
-                         - float(first.get(ns, {}).get(series.name, ("0", 0))[0]) for ns in later), 0.0)
-            assert abs(float(series.total.known or 0) - moved) < 1e-9
+            deltas = [((ns, step_of(when, day.start, day.step, len(series.usd))),
+                       Decimal(after.get(ns, {}).get(series.name, ("0", 0))[0])
+                       - Decimal(before.get(ns, {}).get(series.name, ("0", 0))[0]))
+                      for (_, before), (when, after) in zip(read, read[1:], strict=False) for ns in after]
+            fell_in = {cell for cell, d in deltas if d < 0}
+            assert series.total.known == sum((d for cell, d in deltas if cell not in fell_in), Decimal(0))
+            fell = {ns for ns, _ in fell_in}
+            assert {m for m in series.total.missing if "total fell" in m} == {
+                "unknown:a provider's total fell with no new billing period for " + ns for ns in fell}
             assert not series.total.complete  # the 24 h before the first poll are not known
     finally:
         await monitor.aclose()

@@ -97,3 +97,26 @@ def test_a_v7_file_is_upgraded_in_place_with_the_same_figures(tmp_path: Path) ->
     assert conn.execute("SELECT * FROM state_changes ORDER BY resource_id, at").fetchall()[:len(changes_before)] \
         == changes_before
     conn.close()
+
+
+def test_the_credits_ran_out_at_a_point_written_under_the_statements_label(tmp_path: Path) -> None:
+    # hfmon up to audit 4 labelled usage-v2's Nov 1 total with the statement's period (Oct 15 -> Nov 15): the same
+    # total. The credits ($2) ran out at 10 min ($2.10, under Oct 15), not at the first point labelled Nov 1.
+    path, october = tmp_path / "history.sqlite3", PERIOD_START - timedelta(days=17)
+    polls = [(0, "1.0", october), (10, "2.1", october), (20, "2.2", october),
+             (3 * 24 * 60, "2.5", PERIOD_START), (3 * 24 * 60 + 10, "2.6", PERIOD_START)]
+    with HistoryStore.open(path) as store:
+        for at_minute, used, label in polls:
+            usage = billing("alice", used, period_start=label)
+            store.record(snapshot(minutes(at_minute), namespace("alice", usage=usage, endpoints=[], spaces=[],
+                                                                jobs=[])))
+    last = snapshot(minutes(3 * 24 * 60 + 20), namespace("alice", usage=billing("alice", "2.7"), endpoints=[],
+                                                         spaces=[], jobs=[]))
+    now = last.taken_at + timedelta(minutes=1)
+    figures = history_figures(last, now)
+    assert figures.usage_since > minutes(10)  # the point is read only as the first over the amount
+    with HistoryStore.open(path) as store:
+        history = store.load(history_since(last, now), history_windows(last, now, hourly=False), now,
+                             figures=figures)
+    [credits] = evaluate(last, history, Config(), now).credits
+    assert credits.exhausts_at == minutes(10)
