@@ -13,7 +13,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -267,14 +267,20 @@ class Collector:
         if not repos:
             return None
         name = f"models:{ns}"
-        return await self._source(name, lambda: self._weights_of(repos), prev.get(name))
+        cached = len(self._fresh_weights(repos)) == len(repos)
+        result = await self._source(name, lambda: self._weights_of(repos), prev.get(name))
+        return replace(result, from_cache=True) if cached and result.status is SourceStatus.OK else result
+
+    def _fresh_weights(self, repos: Sequence[str]) -> dict[str, ModelWeights]:
+        """The cached weights of `repos` younger than `model_info_ttl_s`."""
+        ttl, now = self.settings.model_info_ttl_s, self.clock.now()
+        return {repo: weights for repo, (at, weights) in self._model_weights.items()
+                if repo in repos and 0 <= (now - at).total_seconds() < ttl}
 
     async def _weights_of(self, repos: Sequence[str]) -> tuple[ModelWeights, ...]:
         """Each model's weights, from the cache when younger than `model_info_ttl_s`, else asked for (at once).
         What was read is kept even when another model's request failed; that failure then fails the source."""
-        ttl, now = self.settings.model_info_ttl_s, self.clock.now()
-        known = {repo: weights for repo, (at, weights) in self._model_weights.items()
-                 if repo in repos and 0 <= (now - at).total_seconds() < ttl}
+        known = self._fresh_weights(repos)
         missing = [repo for repo in repos if repo not in known]
         answers = await asyncio.gather(*(self._weights_once(repo) for repo in missing), return_exceptions=True)
         failure: BaseException | None = None
@@ -334,7 +340,7 @@ class Collector:
         if cached is None or cached.fetched_at is None or cached.status is not SourceStatus.OK:
             return None
         age = (self.clock.now() - cached.fetched_at).total_seconds()
-        return cached if 0 <= age < ttl_s else None
+        return replace(cached, from_cache=True) if 0 <= age < ttl_s else None
 
     async def _source(self, name: str, fetch: Callable[[], Awaitable[T]], previous: SourceResult[T] | None, *,
                       auth_means_no_access: bool = False, auth_hint: str | None = None) -> SourceResult[T]:

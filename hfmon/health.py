@@ -32,6 +32,7 @@ class SourceState:
     hint: str | None
     http_status: int | None = None  # of the failed request: 401 tells a rejected token apart
     failure: Failure | None = None  # what happened to this poll's fetch (None: it answered)
+    from_cache: bool = False  # not asked this poll: its value is a cached answer (a price list, whoami)
 
     @property
     def kind(self) -> str:

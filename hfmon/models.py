@@ -60,6 +60,7 @@ class SourceResult(Generic[T]):
     hint: str | None = None  # what the user can do about the error
     http_status: int | None = None  # status of the failed request (401, 403, 429, 5xx); None for network
     failure: Failure | None = None  # what happened, when this poll's fetch failed (None: it did not)
+    from_cache: bool = False  # this poll did not ask: the value is hfmon's cached answer of `fetched_at`
 
     @property
     def usable(self) -> bool:

@@ -391,8 +391,9 @@ class Report:
     @property
     def nothing_read(self) -> bool:
         """No source gave data this poll: every figure is a last good value or unknown (a missing permission the
-        dashboard already knew of is no answer either, unlike in `health`, where it counts as one)."""
-        return not any(s.status is SourceStatus.OK for s in self.sources)
+        dashboard already knew of is no answer either, unlike in `health`, where it counts as one, and neither is
+        a cached answer: a price list read hours ago says nothing of whether HF answers now)."""
+        return not any(s.status is SourceStatus.OK and not s.from_cache for s in self.sources)
 
     def why_credits_unknown(self, namespace: str) -> str | None:
         """Why a namespace whose billing was read has no credits row (None: it has one, or its billing failed)."""

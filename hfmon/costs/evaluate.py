@@ -433,4 +433,5 @@ def _billing_access(ns: NamespaceData | None) -> bool | None:
 def _sources(snapshot: Snapshot, now: datetime) -> Iterable[SourceState]:
     for s in snapshot.sources():
         age = None if s.fetched_at is None else max(int((now - s.fetched_at).total_seconds()), 0)
-        yield SourceState(s.name, s.status, s.fetched_at, age, s.error, s.hint, s.http_status, s.failure)
+        yield SourceState(s.name, s.status, s.fetched_at, age, s.error, s.hint, s.http_status, s.failure,
+                          s.from_cache)
