@@ -15,7 +15,6 @@ from decimal import Decimal
 from hfmon.alerts import checks
 from hfmon.alerts.checks import ACCOUNT, Outcome, Reading
 from hfmon.config import Alerts
-from hfmon.costs.flags import IDLE_UNCHECKED
 from hfmon.costs.resources import EARLIEST
 from hfmon.costs.totals import UNPRICED_PREFIX
 from hfmon.costs.uptime import resource_uptimes
@@ -141,8 +140,7 @@ def idle_read(report: Report) -> Callable[[str], bool]:
     """`resources_read` for the long_running rule: a resource whose idle_gpu an unwatched gap left unchecked is not
     spoken for (neither idle nor clear)."""
     read = resources_read(report, listing_of)
-    idle_unknown = {u.partition(" (")[0].removeprefix(IDLE_UNCHECKED) for u in report.flags_unchecked
-                    if u.startswith(IDLE_UNCHECKED)}
+    idle_unknown = set(report.idle_unchecked)
     return lambda subject: read(subject) and subject not in idle_unknown
 
 

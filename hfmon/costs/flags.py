@@ -26,6 +26,7 @@ from decimal import Decimal
 from hfmon.config import Alerts
 from hfmon.costs.billing_rules import ENDPOINT_UNDOCUMENTED, NO_RUNTIME, unknown_stage
 from hfmon.costs.index import ChangesOf
+from hfmon.costs.resources import EARLIEST
 from hfmon.format import counted, money, per_hour, stamp
 from hfmon.history import Window, last_gap
 from hfmon.models import Endpoint, Job, Space, ZeroGpuQuota
@@ -70,7 +71,10 @@ def _unwatched_gap(unchanged: Unchanged | None, idle: timedelta) -> Window | Non
 
 
 def idle_unchecked_entry(resource: str, gap: Window) -> str:
-    """The `flags_unchecked` entry of an idle_gpu that an unwatched gap leaves unknown, with why."""
+    """The `flags_unchecked` entry of an idle_gpu that an unwatched gap leaves unknown, with why (a gap from the
+    epoch is the time before hfmon's first poll: no date of its own)."""
+    if gap[0] <= EARLIEST:
+        return f"{IDLE_UNCHECKED}{resource} (not watched before hfmon's first poll at {stamp(gap[1])})"
     return f"{IDLE_UNCHECKED}{resource} (not watched {stamp(gap[0])} to {stamp(gap[1])})"
 
 
@@ -85,10 +89,11 @@ def _rate(cost: ResourceCost) -> str:
 
 
 def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], changes_of: ChangesOf, gaps: Gaps, alerts: Alerts,
-                now: datetime) -> tuple[list[Flag], list[str]]:
+                now: datetime) -> tuple[list[Flag], dict[str, str]]:
     """no_sleep_time and idle_gpu for Spaces (`gpu[i]` says whether row i runs on a GPU), and the idle_gpu entries an
-    unwatched gap leaves unchecked (`idle_unchecked_entry`)."""
-    out, unchecked = [], []
+    unwatched gap leaves unchecked, by resource (`idle_unchecked_entry`)."""
+    out: list[Flag] = []
+    unchecked: dict[str, str] = {}
     idle = timedelta(hours=float(alerts.idle_gpu_hours))
     for row, on_gpu in zip(rows, gpu, strict=True):
         space, cost = row.space, row.cost
@@ -108,15 +113,16 @@ def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], changes_of: Chang
                                                   f"{_hours(unchanged.watched)}",
                             Severity.INFO if space.sleep_time_s else Severity.WARNING, (f"spaces:{space.namespace}",)))
         elif (gap := _unwatched_gap(unchanged, idle)) is not None:
-            unchecked.append(idle_unchecked_entry(space.id, gap))
+            unchecked[space.id] = idle_unchecked_entry(space.id, gap)
     return out, unchecked
 
 
 def endpoint_flags(rows: Sequence[EndpointRow], changes_of: ChangesOf, gaps: Gaps, alerts: Alerts,
-                   now: datetime) -> tuple[list[Flag], list[str]]:
+                   now: datetime) -> tuple[list[Flag], dict[str, str]]:
     """cannot_scale_to_zero and idle_gpu for Endpoints, and the idle_gpu entries an unwatched gap leaves unchecked
-    (`idle_unchecked_entry`)."""
-    out, unchecked = [], []
+    by resource (`idle_unchecked_entry`)."""
+    out: list[Flag] = []
+    unchecked: dict[str, str] = {}
     idle = timedelta(hours=float(alerts.idle_gpu_hours))
     for row in rows:
         e, cost = row.endpoint, row.cost
@@ -138,7 +144,7 @@ def endpoint_flags(rows: Sequence[EndpointRow], changes_of: ChangesOf, gaps: Gap
             out.append(Flag("idle_gpu", key, f"GPU Endpoint {key} has sat at its {at} with no change for "
                                              f"{_hours(unchanged.watched)}", sources=(f"endpoints:{e.namespace}",)))
         elif (gap := _unwatched_gap(unchanged, idle)) is not None:
-            unchecked.append(idle_unchecked_entry(key, gap))
+            unchecked[key] = idle_unchecked_entry(key, gap)
     return out, unchecked
 
 

@@ -134,6 +134,7 @@ def test_an_idle_gpu_a_polling_gap_left_unchecked_neither_resolves_nor_refires(s
     assert (FIRED, "long_running", "alice/flux-playground") in events(at(0), alerts, state)
     unknown = ("idle_gpu:alice/flux-playground (not watched Nov 18 08:55 UTC to Nov 18 15:00 UTC)",)
     gone = replace(at(1), flags=tuple(f for f in at(1).flags if f.subject != "alice/flux-playground"))
-    assert events(replace(gone, flags_unchecked=unknown), alerts, state) == []
+    unchecked = replace(gone, flags_unchecked=unknown, idle_unchecked=("alice/flux-playground",))
+    assert events(unchecked, alerts, state) == []
     assert "long_running:alice/flux-playground" in state.firing()
     assert events(gone, alerts, state) == [(RESET, "long_running", "alice/flux-playground")]

@@ -66,3 +66,11 @@ def test_a_watched_stretch_after_a_gap_raises_idle_gpu_for_what_was_watched(fake
     assert {f"idle_gpu:ada-labs/rag-service ({gap})", f"idle_gpu:ada-labs/qwen-prod ({gap})"} <= set(
         doc["flags_unchecked"])
     assert not any(u.startswith("idle_gpu:ada-labs/video-gen") for u in doc["flags_unchecked"])
+
+
+def test_the_first_poll_says_nothing_was_watched_before_it_not_since_1970(fake: Callable[..., Served]) -> None:  # noqa: F811
+    doc = poll_at(fake, 0)
+    first = {u for u in doc["flags_unchecked"] if u.startswith("idle_gpu:")}
+    # the gap starts at the epoch: it read "not watched Jan 1 00:00 UTC to Nov 18 15:00 UTC"
+    assert first == {f"idle_gpu:{r} (not watched before hfmon's first poll at Nov 18 15:00 UTC)" for r in GPU}
+    assert not any("Jan 1" in u for u in doc["flags_unchecked"])
