@@ -41,6 +41,7 @@ from hfmon.monitor import Monitor
 from hfmon.report import Report
 from hfmon.schemas import once_schema
 from hfmon.store import HistoryStore
+from hfmon.tui.rows_time import window_unread
 
 
 def hour_of(report: Report, namespace: str) -> dict[str, Any]:
@@ -80,6 +81,11 @@ async def test_a_window_after_the_last_whole_jobs_listing_is_at_least_until_ever
     assert Decimal(str(total["at_least"])) == sum((Decimal(str(p)) for p in parts), Decimal("0.599985"))
     whole = reports[70].window_total("1h", "ada")
     assert whole is not None and fmt.money_total(whole.product("jobs")).startswith("at least")  # the dashboard
+    why = window_unread(reports[70], "ada", "1h", {})  # the dashboard says why under the window's table
+    assert why is not None and why[0].plain == ("not in it: jobs: a Job may have run between polls; "
+                                               "whole listing hourly (ada)")  # was "list of ended Jobs unread (ada)"
+    assert window_unread(reports[110], "ada", "1h", {}) is None  # every Job listed: complete, nothing to say
+    assert window_unread(reports[70], "ada", "period", {}) is None  # the period is billed figures
 
     at_1550 = hour_of(reports[110], "ada")
     assert at_1550["jobs_usd"] == 1.216645  # 0.79998 + 0.416665: the h200 Job at its own times

@@ -11,6 +11,7 @@ from textual.widgets import Static
 from hfmon import format as fmt
 from hfmon.tui import cards, money_rows, rows
 from hfmon.tui.literal import literal
+from hfmon.tui.rows_time import window_unread
 from hfmon.tui.screens.advisor import summary_text
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
@@ -92,7 +93,8 @@ class OverviewView(View):
                                             f"Spent in the {fmt.window_label(state.window)} (from history; storage is "
                                             "monthly)")
         fill(spend_panel, self.query_one("#spend", KeyedTable), money_rows.spend_rows(r, ns, state.window, state.tones),
-             rows.panel_badge(r, "credits", ns, state.now), "namespaces")
+             rows.panel_badge(r, "credits", ns, state.now), "namespaces",
+             window_unread(r, ns, state.window, state.tones))
         groups_panel, groups = self.query_one("#groups-panel", Panel), self.query_one("#groups", KeyedTable)
         groups_panel.display = bool(r.resource_groups) or bool(r.resource_groups_missing)  # unread: say so
         unread = money_rows.groups_unread(r, ns, state.tones)
