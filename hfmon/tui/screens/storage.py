@@ -33,13 +33,12 @@ class StorageView(View):
         text.append(fmt.size_total(s.private_bytes))
         if len(s.by_namespace) == 1:
             _against_limit(text, s.by_namespace[0], t)
-        elif s.by_namespace:  # each namespace against its own limit, the fullest first: a pooled limit is no one's
-            text.append(" across namespaces, each against its own limit:", style=t.get("muted", ""))
-        else:
+        elif not s.by_namespace:
             text.append(" (no limit known)", style=t.get("muted", ""))
         text.append("   Public ", style="bold")
         text.append(fmt.size_total(s.public_bytes))
-        if len(s.by_namespace) > 1:
+        if len(s.by_namespace) > 1:  # each namespace against its own limit, the fullest first: a pooled one is no one's
+            text.append("   private, each against its own limit:", style=t.get("muted", ""))
             width = max(len(n.namespace) for n in s.by_namespace)
             for n in s.worst_first:
                 text.append(f"\n  {n.namespace:<{width}} ")
