@@ -273,7 +273,7 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
                 acc.unpriced[f"{p.family.rstrip('s')} {p.key} ({p.hardware})"] = None
             if p.family == "spaces" and catalog.is_gpu("space", p.hardware):
                 acc.gpu_minutes[p.hardware] = acc.gpu_minutes.get(p.hardware, Decimal(0)) + p.line.quantity
-    astride = charges_astride(ns, *_statement_period(ns, period))
+    astride = charges_astride(ns, period.start, period.end)
     if billing is not None or lines is not None:
         acc.spend.append(namespace_spend(ns, lines, period, credits, bool(astride)))
     by_resource = _by_resource(lines, unaccounted(ns, parsed or ()) | astride)
@@ -291,12 +291,6 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
     job_lines = by_resource if lines is not None else _by_resource(charges, astride)  # once, not once per job
     for j in ns.jobs.value or ():
         acc.jobs.append(_job_row(j, catalog, job_lines, history, period, now, acc))
-
-
-def _statement_period(ns: NamespaceData, period: Period) -> tuple[datetime, datetime]:
-    """The period the namespace's job charges are judged against: its statement's, else `period`."""
-    statement = ns.statement.value
-    return (period.start, period.end) if statement is None else (statement.period_start, statement.period_end)
 
 
 # by (family, resource key), None for a resource whose lines cannot all be told; the whole None: no statement
