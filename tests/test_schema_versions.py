@@ -123,7 +123,7 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
         was = credits_old["properties"][key]
         if key in ("included_usd", "remaining_usd", "overage_usd"):  # unknown without the included amount: null
             assert field == {"type": ["number", "null"]} and was == {"type": "number"}
-        elif key in ("projected_period_usd", "projection_rate_usd_per_day"):  # no rate in a period's first hour
+        elif key in ("projected_period_usd", "projection_rate_usd_per_day"):  # no rate in a period's first 4 h
             assert field["type"] == ["number", "null"] and was["type"] == "number"
         else:  # exhausts_at was nullable already; the spend, rates and projection are known
             assert field == was, key

@@ -16,8 +16,11 @@ lower, so "used" can fall between polls. Hence:
 - One projection rate, measured on settled spend: from the latest point at least 24 h before the window's
   end (else the period start, at $0) to the latest point at least SETTLE old (the window's end). Without
   such a point no older than 2 x SETTLE (no history, or polls hours apart), the window ends now with the
-  current figure, which then includes unsettled spend, and says so. A window under MIN_RATE_SPAN (a period's
-  first hour) gives no rate: the projection, `exhausts_at` and `limit_hit_at` are then unknown, and say why.
+  current figure, which then includes unsettled spend, and says so. Every figure read counts the SETTLE before
+  it was read at placeholder value; a window from the period start ($0, exact) has nothing at its start to offset
+  that, so it measures a rate only once that unsettled part is at most 1/UNSETTLED_SHARE of it (MIN_PROJECTION_SPAN,
+  a period's first 4 h). Before that the rate is unknown, so are the projection, `exhausts_at` and
+  `limit_hit_at`, and they say why (at 02:00 on the 1st the demo's $0.01 placeholder alone is 10 % of the spend).
   The rate only moves when history moves, and the Report carries the window so every front end can say what the
   rate was measured on.
 - Projected period total = used + rate x time left, stopped at the spending limit (HF refuses requests once it
@@ -42,7 +45,9 @@ from hfmon.report import Credits, CreditsBurn
 
 DAY = Decimal(86400)
 SETTLE = timedelta(minutes=30)
-MIN_RATE_SPAN = timedelta(hours=1)
+MIN_RATE_SPAN = timedelta(hours=1)  # the informational trailing rate's shortest span from a history point
+UNSETTLED_SHARE = 8  # a window from the period start: its unsettled last SETTLE is at most an eighth of it
+MIN_PROJECTION_SPAN = UNSETTLED_SHARE * SETTLE
 RATE_WINDOW = timedelta(hours=24)
 FELL_LOOKBACK = timedelta(hours=24)
 
@@ -182,20 +187,21 @@ def latest_settled(points: Sequence[UsagePoint], now: datetime) -> UsagePoint | 
     return settled[-1] if settled else None
 
 
-TOO_EARLY = "too early in the period: under 1 h of spend to measure"
+TOO_EARLY = "too early in the period: under 4 h of spend to measure"
 
 
 def rate_window(points: Sequence[UsagePoint], used: Decimal, period: Period,
                 now: datetime) -> tuple[datetime, datetime, Decimal | None, bool]:
     """(from, to, USD per day, settled?) of the one rate the projection uses (see the module docstring). A window
-    shorter than MIN_RATE_SPAN gives no rate (None, `TOO_EARLY`): minutes of placeholders are no month's pace."""
+    shorter than MIN_PROJECTION_SPAN gives no rate (None, `TOO_EARLY`): an hour or two whose last 30 min are
+    placeholders is no month's pace."""
     end = latest_settled(points, now)
     if end is not None and end.at < now - 2 * SETTLE:
         end = None  # too old to stand for now: measure up to now instead
     end_at, end_used = (end.at, end.inference_used_usd) if end is not None else (now, used)
     before = [p for p in points if p.at <= end_at - RATE_WINDOW]
     start_at, start_used = (before[-1].at, before[-1].inference_used_usd) if before else (period.start, Decimal(0))
-    if end_at - start_at < MIN_RATE_SPAN:
+    if end_at - start_at < MIN_PROJECTION_SPAN:
         return start_at, end_at, None, end is not None
     return start_at, end_at, rate_per_day(start_used, start_at, end_used, end_at), end is not None
 

@@ -57,7 +57,7 @@ def burn_down(credits: Credits, now: datetime, observed: tuple[tuple[datetime, D
     history = len(used) > 2
     length = day(credits.period_end)
     projected = credits.projected_period_usd
-    # no rate to project with yet (the period's first hour): no projection line, never a flat one at $0
+    # no rate to project with yet (the period's first 4 h): no projection line, never a flat one at $0
     projection = () if projected is None else ((today, float(credits.used_usd)), (length, float(projected)))
     included = float(credits.included_usd)
     highest = max(included, *(v for _, v in projection), float(credits.used_usd), 0.01)
