@@ -16,9 +16,9 @@ def storage_findings(storage: Storage, usd_per_tb_month: Decimal, as_of: str) ->
     storage table (dated `as_of`: HF publishes no live storage price)."""
     out = []
     for ns in storage.by_namespace:
-        if ns.private_bytes is None or ns.private_limit_bytes is None or ns.private_bytes <= ns.private_limit_bytes:
+        excess = ns.over_bytes  # the storage module's one rule for "over the limit" (None: either side unknown)
+        if not excess:
             continue
-        excess = ns.private_bytes - ns.private_limit_bytes
         whole_tb = -(-excess // TB)
         saving = usd_per_tb_month * whole_tb
         largest, freed = [], 0

@@ -16,6 +16,7 @@ import pytest
 from hfmon.advice import Advice, Confidence, advise
 from hfmon.fakehub import Scenario, demo_scenario
 from hfmon.fakehub.timeline import Interval
+from hfmon.format import size
 from hfmon.history import History
 from hfmon.pricing.catalog import build_catalog
 from tests.costs import scenario_expect as expect
@@ -176,6 +177,21 @@ async def test_private_storage_above_the_plan(scenario: Scenario) -> None:
     # HF publishes no live storage price: the $18 is the bundled table's, and the finding says so with its date
     assert finding.price_note == "priced from hfmon's bundled table, dated 2026-08-22"
     assert finding.basis.endswith("; " + finding.price_note)
+
+
+async def test_storage_advice_is_over_the_limit_by_the_storage_rule(scenario: Scenario) -> None:
+    # the advisor reads "over the limit" from the one rule (`NamespaceStorage.over_bytes`, what `--once --json`
+    # says), so the bytes it asks to free are the report's, and a namespace the report has within it gets none
+    tb = 10**12
+    repos = tuple(replace(r, used_storage=int(2.4 * tb)) if r.id == "ada/llama-3-8b-sft" else r
+                  for r in scenario.repos)
+    history = expect.history(scenario, START)
+    report, _ = await poll_report(replace(scenario, repos=repos), START, history=history)
+    advice = advise(report, history, build_catalog(None))
+    over = {n.namespace: n.over_bytes for n in report.storage.by_namespace}
+    found = {f.namespace: f for f in advice.findings if f.kind == "storage_above_plan"}
+    assert set(found) == {ns for ns, b in over.items() if b} == {"ada"}
+    assert f"({size(over['ada'])} to free)" in found["ada"].change
 
 
 def test_cron_runs_counted_by_hand() -> None:
