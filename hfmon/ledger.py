@@ -137,6 +137,9 @@ class CheaperElsewhere:
     cheapest_policy_misses: int | None  # of those, not served by the cheapest at today's prices; None: no prices
     # what those misses cost beyond the same tokens at the cheapest's price; None: no prices, or a miss's cost unknown
     cheapest_policy_excess_usd: Decimal | None = None
+    billed_to: tuple[str, ...] = ()  # the namespaces its requests this period were billed to (X-HF-Bill-To placed)
+    # the X-HF-Bill-To values of its requests hfmon cannot place in a namespace: (the namespaces it may be, why)
+    billed_to_unknown: tuple[tuple[str, str], ...] = ()
 
     @property
     def cheapest(self) -> tuple[str, Decimal] | None:

@@ -72,6 +72,15 @@ class SourceResult(Generic[T]):
 
 
 @dataclass(frozen=True, slots=True)
+class GroupMembership:
+    """A resource group of an org the token's user belongs to, as whoami lists it (`orgs[].resourceGroups`)."""
+
+    id: str
+    name: str
+    role: str | None  # the user's role in the group: admin | write | contributor | read | no_access
+
+
+@dataclass(frozen=True, slots=True)
 class Org:
     """An organization the token's user belongs to."""
 
@@ -80,6 +89,8 @@ class Org:
     plan: str | None = None  # team | enterprise | plus | academia (whoami's orgs[].plan)
     period_end: datetime | None = None
     billing_mode: str | None = None  # prepaid | postpaid
+    # the user's groups in it; None: whoami did not send the (optional) list, so which they are is not said
+    resource_groups: tuple[GroupMembership, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)

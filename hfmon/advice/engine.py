@@ -105,7 +105,7 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
                                              "storage limit is unknown"))
     found += job_findings(report.jobs)
     checked.update((row.job.namespace, "job") for row in report.jobs)
-    by_provider, provider_notes, models_judged = provider_findings(report, history, settings)
+    by_provider, provider_notes, models_judged = provider_findings(report, settings)
     checked.update((ns, "model") for ns in models_judged)
     found += by_provider
     not_judged += provider_notes

@@ -15,7 +15,6 @@ from decimal import Decimal
 from hfmon.advice.model import AdvisorSettings, Confidence, Finding, HowToApply
 from hfmon.costs.billing_rules import seconds
 from hfmon.format import money
-from hfmon.history import History
 from hfmon.ledger import CheaperElsewhere
 from hfmon.report import Report
 
@@ -37,41 +36,36 @@ def _pin(model: str, provider: str) -> HowToApply:
         "embeddings)")
 
 
-def _namespaces(history: History, report: Report) -> dict[str, str]:
-    """The namespace each model's requests this period were billed to (`X-HF-Bill-To`, else the token's user);
-    several joined with `+` (then no single bill holds its saving)."""
-    proxy = report.proxy
-    period = proxy.window("period") if proxy is not None else None
-    user = report.account.name if report.account is not None else "your account"
-    seen: dict[str, set[str]] = {}
-    for r in history.ledger or ():
-        if period is not None and period.start <= r.at <= period.end:
-            seen.setdefault(r.model, set()).add(r.namespace or user)
-    return {model: "+".join(sorted(names)) for model, names in seen.items()}
-
-
-def _judged(report: Report, history: History) -> tuple[Decimal, list[tuple[CheaperElsewhere, str]]]:
-    """(hours of the period so far, each model requested through `hfmon proxy` with its namespace); none without
-    a period to judge in."""
+def _judged(report: Report) -> tuple[Decimal, list[tuple[CheaperElsewhere, str]], list[tuple[str, str]]]:
+    """(hours of the period so far, each model requested through `hfmon proxy` with the namespace its requests were
+    billed to, the models left out: (namespace, why)); none without a period to judge in. Several namespaces are
+    joined with `+` (then no single bill holds its saving); a model with requests billed to what hfmon cannot place
+    in a namespace (a resource group id of an org whose groups it did not read) is left out, saying why."""
     proxy = report.proxy
     period = proxy.window("period") if proxy is not None else None
     if proxy is None or period is None:
-        return Decimal(0), []
+        return Decimal(0), [], []
     hours = seconds(period.end - period.start) / 3600
     if hours <= 0:
-        return hours, []
-    owners = _namespaces(history, report)
-    user = report.account.name if report.account is not None else ""
-    return hours, [(c, owners.get(c.model, user)) for c in proxy.cheaper]
+        return hours, [], []
+    user = report.account.name if report.account is not None else "your account"
+    judged: list[tuple[CheaperElsewhere, str]] = []
+    left_out: list[tuple[str, str]] = []
+    for c in proxy.cheaper:
+        if c.billed_to_unknown:
+            left_out += [(may_be, f"model {c.model}: provider choice not judged: whose bill part of its requests "
+                                  f"are on is unknown ({why})") for may_be, why in c.billed_to_unknown]
+        else:
+            judged.append((c, "+".join(c.billed_to) or user))
+    return hours, judged, left_out
 
 
-def provider_findings(report: Report, history: History,
-                      settings: AdvisorSettings) -> tuple[list[Finding], list[tuple[str, str]], list[str]]:
+def provider_findings(report: Report, settings: AdvisorSettings) -> tuple[
+        list[Finding], list[tuple[str, str]], list[str]]:
     """(findings, not judged, the namespace of each model judged) of the models requested through `hfmon proxy`
     this period."""
-    hours, models = _judged(report, history)
+    hours, models, notes = _judged(report)
     findings: list[Finding] = []
-    notes: list[tuple[str, str]] = []
     for c, ns in models:
         found = _cheaper_provider(c, ns, hours, settings.hours_per_month, notes)
         findings += [found] if found is not None else []

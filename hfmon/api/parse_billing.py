@@ -41,6 +41,7 @@ from hfmon.errors import NoAccessError
 from hfmon.models import (
     Account,
     BillingUsage,
+    GroupMembership,
     InferenceUsage,
     Invoice,
     JobCharge,
@@ -57,15 +58,26 @@ from hfmon.models import (
 from hfmon.scrub import is_clean
 
 
+def parse_membership(data: Json, where: str) -> GroupMembership:
+    """One entry of whoami's `orgs[].resourceGroups`: a group the user belongs to (id and name required)."""
+    g = as_obj(data, where)
+    return GroupMembership(id=need_str(g, "id", where), name=need_str(g, "name", where), role=opt_str(g, "role"))
+
+
 def parse_org(data: Json, where: str) -> Org:
-    """One entry of whoami's `orgs[]`."""
+    """One entry of whoami's `orgs[]`, with the user's resource groups in it when whoami lists them."""
     o = as_obj(data, where)
+    # `resourceGroups` is optional (hf-openapi.json): absent or null says nothing of them, [] says none
+    groups = None if o.get("resourceGroups") is None else tuple(
+        parse_membership(g, f"{where}.resourceGroups[{i}]")
+        for i, g in enumerate(list_field(o, "resourceGroups", where)))
     return Org(
         name=need_str(o, "name", where),
         role=opt_str(o, "roleInOrg"),
         plan=opt_str(o, "plan"),
         period_end=opt_moment(o, "periodEnd", where),
         billing_mode=opt_str(o, "billingMode"),
+        resource_groups=groups,
     )
 
 

@@ -17,7 +17,7 @@ from decimal import Decimal
 
 from hfmon.config import Tolerance
 from hfmon.costs.crosscheck import compare
-from hfmon.costs.ledger_scope import Unsure
+from hfmon.costs.ledger_scope import Owners, Unsure
 from hfmon.ledger import (
     CheaperElsewhere,
     LedgerRow,
@@ -193,10 +193,10 @@ def ledger_since(period_start: datetime, now: datetime) -> datetime:
 
 def proxy_usage(rows: Sequence[LedgerRow], sessions: Mapping[str, SessionSettled],
                 prices: Sequence[RouterPrice] | None, now: datetime, period_start: datetime,
-                unsure: Unsure = NOT_UNSURE) -> ProxyUsage:
+                unsure: Unsure = NOT_UNSURE, owners: Owners | None = None) -> ProxyUsage:
     """The ledger's windows (1h, 24h, 7d, 30d, the billing period), each per model and per provider with its
     trend against the window before, and what each model's tokens this period would cost elsewhere; `unsure`:
-    the requests whose namespace is unknown (`ledger_scope.polled_rows`)."""
+    the requests whose namespace is unknown (`ledger_scope.polled_rows`); `owners`: whose bill each is."""
     windows = []
     for name, length in (*WINDOWS, ("period", now - period_start)):
         start, step = now - length, STEPS[name]
@@ -207,14 +207,31 @@ def proxy_usage(rows: Sequence[LedgerRow], sessions: Mapping[str, SessionSettled
                                    over_time(rows, by_provider, [p.name for p in providers], start, now, step,
                                              unsure)))
     period = [r for r in rows if period_start <= r.at <= now]
-    return ProxyUsage(tuple(windows), cheaper_elsewhere(period, prices, unsure))
+    return ProxyUsage(tuple(windows), cheaper_elsewhere(period, prices, unsure, owners))
+
+
+def _billed_to(rows: Iterable[LedgerRow], owners: Owners | None) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The namespaces `rows` were billed to, and (the namespaces it may be, why) for each X-HF-Bill-To value
+    `owners` cannot place; nothing without `owners`."""
+    if owners is None:
+        return (), ()
+    placed: set[str] = set()
+    unplaced: dict[str | None, tuple[str, str]] = {}
+    for value in {r.namespace for r in rows}:
+        owner = owners.namespace(value)
+        if owner is not None:
+            placed.add(owner)
+        else:
+            unplaced[value] = (owners.may_be(value), owners.why_unknown(value))
+    return tuple(sorted(placed)), tuple(sorted(unplaced.values()))
 
 
 def cheaper_elsewhere(rows: Sequence[LedgerRow], prices: Sequence[RouterPrice] | None,
-                      unsure: Unsure = NOT_UNSURE) -> tuple[CheaperElsewhere, ...]:
+                      unsure: Unsure = NOT_UNSURE, owners: Owners | None = None) -> tuple[CheaperElsewhere, ...]:
     """Per model: the same tokens at each live, priced provider serving it, the cheapest first; and how many
-    `:cheapest` requests went to another provider than the cheapest (the router's rule: lowest output price).
-    Of the requests whose namespace is unknown (`unsure`) only the cost counts: it makes the estimate partial."""
+    `:cheapest` requests went to another provider than the cheapest (the router's rule: lowest output price); and
+    whose bills they were on (`owners`). Of the requests whose namespace is unknown (`unsure`) only the cost
+    counts: it makes the estimate partial."""
     offers: dict[str, list[tuple[str, Decimal, Decimal]]] = {}  # model -> (provider, USD per 1M in, out) charged
     for p in prices or ():
         p_in, p_out = p.charged_per_million  # an `is_free` promo: $0
@@ -243,9 +260,11 @@ def cheaper_elsewhere(rows: Sequence[LedgerRow], prices: Sequence[RouterPrice] |
             if paid is not None:
                 excess = paid - sum(((r.prompt_tokens or 0) * best_in + (r.completion_tokens or 0) * best_out)
                                     / MILLION for r in missed)
+        billed_to, unplaced = _billed_to(group, owners)
         out.append(CheaperElsewhere(model, prompt, completion, estimated(group, unsure),
                                     tuple(options) if prices is not None else None, len(asked),
-                                    misses if prices is not None else None, excess if prices is not None else None))
+                                    misses if prices is not None else None, excess if prices is not None else None,
+                                    billed_to, unplaced))
     return tuple(sorted(out, key=lambda c: (-(c.estimated_usd.known or ZERO), c.model)))
 
 

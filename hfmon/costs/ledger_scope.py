@@ -1,16 +1,19 @@
-"""Which of the proxy's requests a poll covers: those billed to a namespace it polled (`--namespace` polls a few).
-Pure.
+"""Which of the proxy's requests a poll covers: those billed to a namespace it polled (`--namespace` polls a few),
+and whose bill each is. Pure.
 
 X-HF-Bill-To names an org, or a resource group of one by its id (hf-api.md 3.7); unset, the request is the token's
-user's. A request billed to a polled namespace, or to a group read from one, is in; to another of the account's
-namespaces, or to what is neither a polled namespace nor one of their groups when every polled org's groups were
-read, out. Otherwise whose it is is unknown (whoami failed, or a polled org's groups were not read): such a request
-is neither counted nor dropped, the figures it may belong to are partial and say why (`Unsure`).
+user's. A group's org is known from its group list or usage read, or from whoami (`orgs[].resourceGroups`: the
+groups the user is in, which a member who may not list an org's groups still sees): `Owners`, the one rule.
+A request billed to a polled namespace, or to a group of one, is in; to another of the account's namespaces or
+their groups, or to what is neither when every polled org's groups were read, out. Otherwise whose it is is
+unknown (whoami failed, or a polled org's groups were not read): such a request is neither counted nor dropped,
+the figures it may belong to are partial and say why (`Unsure`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from hfmon.ledger import LedgerRow
 from hfmon.models import NamespaceData, Snapshot
@@ -33,6 +36,63 @@ def groups_known(ns: NamespaceData) -> bool:
     return ns.resource_groups.value is not None
 
 
+@dataclass(frozen=True, slots=True)
+class Owners:
+    """Whose bill an X-HF-Bill-To value is on (`namespace`): unset, the token's user's; a namespace's name, its own;
+    a resource group's id, its org's (from the group lists and usage read, and whoami's `orgs[].resourceGroups`, the
+    groups a member who may not list them is in). The one rule for the ledger's scope and the advisor."""
+
+    user: str | None  # the token's user; None: whoami failed
+    names: frozenset[str]  # the account's namespaces (whoami) and the polled ones
+    groups: Mapping[str, str]  # resource group id -> its org
+    unread: tuple[str, ...]  # the orgs whose groups are not all known (a group id may be theirs)
+    whoami_failed: bool = False
+
+    def namespace(self, billed_to: str | None) -> str | None:
+        """The namespace billed (None: unknown)."""
+        if billed_to is None:
+            return self.user
+        owner = self.groups.get(billed_to)
+        if owner is not None:
+            return owner
+        return billed_to if billed_to in self.names else None
+
+    def may_be(self, billed_to: str | None) -> str:
+        """The namespaces an unknown `billed_to` may bill, joined with `+` (those whose groups were not read, else the
+        token's user's for an unset one)."""
+        if billed_to is None or not self.unread:
+            return self.user or "your account"
+        return "+".join(self.unread)
+
+    def why_unknown(self, billed_to: str | None) -> str:
+        """Why `namespace(billed_to)` is None."""
+        if billed_to is None:
+            return "requests billed to the token's own account (no X-HF-Bill-To), unknown while whoami fails"
+        if not self.unread:
+            return (f"requests billed to {billed_to}, neither a namespace of the account nor a resource group "
+                    "hfmon read")
+        return (f"requests billed to {billed_to}, which may be a resource group of {', '.join(self.unread)} "
+                "(not read) or another namespace" + ("; whoami failed" if self.whoami_failed else ""))
+
+
+def owners(snapshot: Snapshot, polled_only: bool = False) -> Owners:
+    """Who each X-HF-Bill-To value bills, from the snapshot; `polled_only`: the orgs whose groups are unknown are
+    only the polled ones (a group of another org is out of the poll's scope either way)."""
+    account = snapshot.account.value
+    groups: dict[str, str] = {}
+    for org in (account.orgs or ()) if account is not None else ():
+        groups.update((g.id, org.name) for g in org.resource_groups or ())
+    for ns in snapshot.namespaces:
+        groups.update((gid, ns.namespace) for gid in group_ids(ns))
+    polled = {ns.namespace for ns in snapshot.namespaces}
+    unread = [ns.namespace for ns in snapshot.namespaces if not groups_known(ns)]
+    if not polled_only and account is not None:
+        unread += [o.name for o in account.orgs or () if o.name not in polled]
+    every = account.namespaces if account is not None else None
+    return Owners(account.name if account is not None else None, frozenset((*(every or ()), *polled)), groups,
+                  tuple(sorted(unread)), account is None)
+
+
 def polled_rows(rows: Sequence[LedgerRow], snapshot: Snapshot) -> tuple[Sequence[LedgerRow], Unsure]:
     """The proxy's requests this poll covers, with those whose namespace is unknown (named in `Unsure`, with why):
     all of them when it polled every namespace (or, whoami failing without `--namespace`, whatever it could)."""
@@ -41,21 +101,16 @@ def polled_rows(rows: Sequence[LedgerRow], snapshot: Snapshot) -> tuple[Sequence
     every = account.namespaces if account is not None else None
     if not polled or (every is not None and polled.issuperset(every)):
         return rows, {}  # nothing to leave out (the usual case, without a copy)
-    groups = set().union(*(group_ids(ns) for ns in snapshot.namespaces))
-    unread = [ns.namespace for ns in snapshot.namespaces if not groups_known(ns)]
+    scope = owners(snapshot, polled_only=True)
 
     def verdict(billed_to: str | None) -> bool | str:
         """True: in; False: out; a reason: unknown."""
-        if billed_to is None:
-            if account is not None:
-                return account.name in polled
-            return "requests billed to the token's own account (no X-HF-Bill-To), unknown while whoami fails"
-        if billed_to in polled or billed_to in groups:
-            return True
-        if (every is not None and billed_to in every) or not unread:
-            return False  # another of the account's namespaces, or no group of one polled
-        return (f"requests billed to {billed_to}, which may be a resource group of {', '.join(unread)} (not read) "
-                "or another namespace" + ("; whoami failed" if account is None else ""))
+        owner = scope.namespace(billed_to)
+        if owner is not None:
+            return owner in polled
+        if billed_to is not None and not scope.unread:
+            return False  # no polled org has a group hfmon did not read: not one of theirs
+        return scope.why_unknown(billed_to)
 
     verdicts: dict[str | None, bool | str] = {}
     kept: list[LedgerRow] = []

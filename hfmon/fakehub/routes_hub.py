@@ -65,11 +65,15 @@ def whoami(ctx: Ctx) -> dict[str, Any]:
     scn, u = ctx.scn, ctx.scn.user
     period_end = int(period_bounds(ctx.now)[1].timestamp())
     pro = u.plan != "free"
-    # The spec's schema (hf-openapi.json): plan, billingMode and roleInOrg per org; no isEnterprise.
+    # The spec's schema (hf-openapi.json): plan, billingMode and roleInOrg per org; no isEnterprise. resourceGroups:
+    # the groups the user is in, `{id, name, role}` (the fake's user is in every group of its orgs, with its role
+    # in the org, as the groups route lists them)
     orgs: list[dict[str, Any]] = [
         {"type": "org", "id": o.id, "name": o.name, "fullname": o.fullname, "email": None, "canPay": True,
          "billingMode": "prepaid", "periodEnd": period_end, "avatarUrl": _avatar(o.name), "plan": o.plan,
-         "roleInOrg": o.role, "securityRestrictions": [], "resourceGroups": []}
+         "roleInOrg": o.role, "securityRestrictions": [],
+         "resourceGroups": [{"id": g.id, "name": g.name, "role": o.role} for g in scn.resource_groups
+                            if g.org == o.name]}
         for o in scn.orgs]
     return {"type": "user", "id": u.id, "name": u.name, "fullname": u.fullname, "email": u.email,
             "emailVerified": True, "canPay": pro, "isPro": pro, "periodEnd": period_end if pro else None,

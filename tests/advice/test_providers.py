@@ -104,3 +104,31 @@ async def test_findings_of_one_model_count_once_and_show_in_the_what_if_bill() -
     assert f"model {QWEN} (provider)" in labels and f"model {QWEN} (:cheapest)" in labels
     text = render_advice(advice, what_if(report, advice))
     assert "hf:" not in text.split(f"model {QWEN}: ")[1].split("\n\n")[0]  # no `hf` command for a model id
+
+
+async def test_requests_billed_to_a_resource_group_are_advised_on_its_org() -> None:
+    # X-HF-Bill-To may be a resource group's id: the saving is on its org's bill (it was filed under the bare id,
+    # out of every namespace's advice)
+    scn = demo_scenario()
+    [research] = [g for g in scn.resource_groups if g.name == "research"]
+    rows = tuple(replace(r, namespace=research.id) if r.model == GPT else r for r in ROWS)
+    history = History(ledger=rows)
+    report, _ = await poll_report(scn, NOW, history=history)
+    advice = advise(report, history, build_catalog(None))
+    gpt = next(f for f in advice.findings if f.kind == "cheaper_provider" and f.resource == f"model {GPT}")
+    assert research.org == "ada-labs" and gpt.namespace == "ada-labs"
+    assert gpt.saving_usd_month == month(D("0.94") - D("0.6"))
+    assert ("ada-labs", "model", 1) in advice.checked and not any(ns == research.id for ns, _, _ in advice.checked)
+
+
+async def test_requests_billed_to_what_hfmon_cannot_place_leave_their_model_out_saying_why() -> None:
+    stranger = "f" * 24  # the id of no group hfmon read, nor of one whoami lists
+    rows = (*ROWS, replace(ROWS[3], request_id="r5", session_id="s5", namespace=stranger))
+    history = History(ledger=rows)
+    report, _ = await poll_report(demo_scenario(), NOW, history=history)
+    advice = advise(report, history, build_catalog(None))
+    assert not any(f.resource == f"model {GPT}" for f in advice.findings)  # no bill to put its saving on
+    assert ("ada", f"model {GPT}: provider choice not judged: whose bill part of its requests are on is unknown "
+                   f"(requests billed to {stranger}, neither a namespace of the account nor a resource group hfmon "
+                   "read)") in advice.not_judged
+    assert any(f.resource == f"model {QWEN}" for f in advice.findings)  # the others are judged as before

@@ -11,6 +11,7 @@ import pytest
 from hfmon.api import parse_billing as pb
 from hfmon.api import parse_resources as pr
 from hfmon.errors import BadResponseError
+from hfmon.models import GroupMembership
 from hfmon.pricing.catalog import model_prices
 from tests.api.payloads import (
     ENDPOINT,
@@ -35,6 +36,19 @@ def test_whoami_reads_plan_orgs_and_fine_grained_permissions() -> None:
     assert account.token_permissions == {"repo.content.read", "user.billing.read", "discussion.write"}
     (org,) = account.orgs
     assert (org.name, org.role, org.plan, org.billing_mode) == ("acme", "admin", "team", "postpaid")
+
+
+def test_whoami_lists_the_resource_groups_the_user_is_in_per_org() -> None:
+    (org,) = pb.parse_whoami(WHOAMI).orgs
+    assert org.resource_groups == (GroupMembership("67710000000000000000abcd", "research", "write"),)
+    base = {k: v for k, v in WHOAMI["orgs"][0].items() if k != "resourceGroups"}
+    # optional in the spec: absent or null says nothing of them (unknown), [] says the user is in none
+    assert pb.parse_whoami({**WHOAMI, "orgs": [base]}).orgs[0].resource_groups is None
+    assert pb.parse_whoami({**WHOAMI, "orgs": [{**base, "resourceGroups": None}]}).orgs[0].resource_groups is None
+    assert pb.parse_whoami({**WHOAMI, "orgs": [{**base, "resourceGroups": []}]}).orgs[0].resource_groups == ()
+    # an entry without its id cannot place anything: a clear error naming where, as for any required field
+    with pytest.raises(BadResponseError, match=r"whoami\.orgs\[0\]\.resourceGroups\[0\]"):
+        pb.parse_whoami({**WHOAMI, "orgs": [{**base, "resourceGroups": [{"name": "research", "role": "write"}]}]})
 
 
 def test_whoami_org_without_access_and_an_unknown_plan_is_kept_as_sent() -> None:

@@ -47,6 +47,8 @@ def check_whoami(payload: dict[str, Any], account: Any) -> None:
     assert account.name == payload["name"]
     assert [o.name for o in account.orgs] == [o["name"] for o in payload["orgs"]]
     assert [o.role for o in account.orgs] == [o.get("roleInOrg") for o in payload["orgs"]]
+    assert [[(g.id, g.name, g.role) for g in o.resource_groups or ()] for o in account.orgs] == [
+        [(g["id"], g["name"], g["role"]) for g in o.get("resourceGroups") or ()] for o in payload["orgs"]]
 
 
 def check_statement(payload: dict[str, Any], statement: Any) -> None:

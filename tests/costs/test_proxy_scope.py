@@ -17,7 +17,7 @@ from hfmon.config import Config
 from hfmon.costs import evaluate
 from hfmon.history import History
 from hfmon.ledger import LedgerRow, Outcome, UsageFigures
-from hfmon.models import NamespaceData, ResourceGroup, Snapshot
+from hfmon.models import GroupMembership, NamespaceData, ResourceGroup, Snapshot
 from tests.costs.builders import D, account, at, missing, namespace, ok, snapshot
 
 NOW = at(20, 12)
@@ -91,3 +91,21 @@ def test_with_whoami_failed_and_groups_unread_a_name_not_polled_is_unknown() -> 
         "unknown:requests billed to the token's own account (no X-HF-Bill-To), unknown while whoami fails",
         "unknown:requests billed to alice, which may be a resource group of acme (not read) or another namespace; "
         "whoami failed")
+
+
+def test_whoami_places_the_groups_the_user_is_in_when_their_org_lists_none() -> None:
+    beta = "b" * 24  # a group of the org beta, not polled, that whoami lists the user in
+    rows = (*ROWS, replace(ROW, request_id="r5", namespace=beta, model="m/four"))
+    who = account("alice", orgs=("acme", "beta"))
+    assert who.orgs is not None
+    acme, other = who.orgs
+    who = replace(who, orgs=(replace(acme, resource_groups=(GroupMembership(GROUP, "research", "read"),)),
+                             replace(other, resource_groups=(GroupMembership(beta, "ml", "write"),))))
+    snap = snapshot(*polled("acme", groups=missing("resource_groups:acme")), acct=who, taken_at=NOW)
+    report = evaluate(snap, History(ledger=rows), Config(), NOW)
+    assert report.proxy is not None
+    [window] = [w for w in report.proxy.windows if w.name == "1h"]
+    models = {m.name: (m.requests, m.requests_owner_unknown) for m in window.by_model}
+    # r4 is acme's by whoami (acme's own list unread: it was of unknown namespace); r5 is beta's: not in acme's
+    assert models == {"m/two": (1, 0), "m/three": (1, 0)}
+    assert {c.model: c.billed_to for c in report.proxy.cheaper} == {"m/two": ("acme",), "m/three": ("acme",)}
