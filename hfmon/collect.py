@@ -347,7 +347,7 @@ class Collector:
         """Run one fetch under its own timeout (capped by the poll deadline) and turn its outcome into data."""
         denied = self._denied.get(name)
         if denied is not None and (self.clock.now() - denied[0]).total_seconds() < self.settings.no_access_recheck_s:
-            return denied[1]  # a missing permission does not come back by asking every poll
+            return replace(denied[1], from_cache=True)  # a missing permission does not come back by asking every poll
         result = await self._attempt(name, fetch, previous, auth_means_no_access, auth_hint)
         if result.status is SourceStatus.NO_ACCESS:
             self._denied[name] = (self.clock.now(), result)

@@ -14,9 +14,9 @@ from hfmon.models import SourceStatus
 class Health(StrEnum):
     """How a poll went as a whole: the one decision `--once`'s exit code and the dashboard's polling follow."""
 
-    OK = "ok"  # every source answered (a source the token has no permission for counts as answered)
+    OK = "ok"  # every source answered (a missing permission, or a cached answer not asked for again, counts)
     PARTIAL = "partial"  # some source failed; the rest is shown
-    UNREACHABLE = "unreachable"  # no source answered
+    UNREACHABLE = "unreachable"  # no source answered this poll's request (a cached answer is none: `answered_now`)
     TOKEN_REJECTED = "token_rejected"  # HF rejected the token (401): every poll would fail the same way
 
 
@@ -50,6 +50,12 @@ class SourceState:
         return self.status in (SourceStatus.OK, SourceStatus.NO_ACCESS)
 
     @property
+    def answered_now(self) -> bool:
+        """It answered a request of this poll: `answered`, and not a cached answer this poll did not ask for again (a
+        price list or whoami read hours ago, a missing permission remembered) that says nothing of HF now."""
+        return self.answered and not self.from_cache
+
+    @property
     def stale(self) -> bool:
         """It failed this poll and what was read from it is its last good value (as old as `age_s`)."""
         return self.status is SourceStatus.STALE
@@ -68,10 +74,10 @@ class SourceState:
 
 
 def poll_health(sources: Sequence[SourceState]) -> Health:
-    """Token rejected if any source says so; else unreachable if none answered; else partial or ok."""
+    """Token rejected if any source says so; else unreachable if none answered this poll (`answered_now`: cached
+    answers alone are no answer); else partial if one failed (a cached answer is no failure), else ok."""
     if any(s.token_rejected for s in sources):
         return Health.TOKEN_REJECTED
-    answered = sum(1 for s in sources if s.answered)
-    if not answered:
+    if not any(s.answered_now for s in sources):
         return Health.UNREACHABLE
-    return Health.PARTIAL if answered < len(sources) else Health.OK
+    return Health.PARTIAL if any(not s.answered for s in sources) else Health.OK

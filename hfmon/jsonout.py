@@ -196,7 +196,8 @@ def report_document(report: Report) -> dict[str, Any]:
                   for f in report.flags],
         "flags_unchecked": list(report.flags_unchecked),
         "sources": {s.name: {"status": s.status.value, "failure": s.failure.value if s.failure else None,
-                             "fetched_at": when(s.fetched_at), "age_s": s.age_s, "error": s.error, "hint": s.hint}
+                             "fetched_at": when(s.fetched_at), "age_s": s.age_s, "error": s.error, "hint": s.hint,
+                             "from_cache": s.from_cache}
                     for s in report.sources},
     }
 

@@ -26,7 +26,7 @@ from hfmon.figures import WindowTotal as WindowTotal
 from hfmon.health import Health as Health
 from hfmon.health import SourceState as SourceState
 from hfmon.health import poll_health as poll_health
-from hfmon.models import Account, Invoice, SourceStatus, ZeroGpuQuota
+from hfmon.models import Account, Invoice, ZeroGpuQuota
 from hfmon.report_parts import Credits as Credits
 from hfmon.report_parts import CreditsBurn as CreditsBurn
 from hfmon.report_parts import GroupLimit as GroupLimit
@@ -391,10 +391,10 @@ class Report:
 
     @property
     def nothing_read(self) -> bool:
-        """No source gave data this poll: every figure is a last good value or unknown (a missing permission the
-        dashboard already knew of is no answer either, unlike in `health`, where it counts as one, and neither is
-        a cached answer: a price list read hours ago says nothing of whether HF answers now)."""
-        return not any(s.status is SourceStatus.OK and not s.from_cache for s in self.sources)
+        """No source answered this poll (`SourceState.answered_now`, the fact `health` reads as unreachable): every
+        figure is a last good value or unknown. A cached answer (a price list read hours ago, a missing permission
+        remembered) says nothing of whether HF answers now."""
+        return not any(s.answered_now for s in self.sources)
 
     def why_credits_unknown(self, namespace: str) -> str | None:
         """Why a namespace whose billing was read has no credits row (None: it has one, or its billing failed)."""

@@ -325,8 +325,13 @@ def _crosscheck(report: Report, paint: _Paint, max_rows: int) -> list[str]:
 
 
 def _sources(report: Report, paint: _Paint) -> list[str]:
-    counts = {status: sum(1 for s in report.sources if s.status is status) for status in SourceStatus}
-    summary = " · ".join(f"{n} {status.value.replace('_', ' ')}" for status, n in counts.items() if n)
+    # a cached answer (not asked this poll) is counted apart from ok: "ok" says the source answered now
+    cached = sum(1 for s in report.sources if s.from_cache and s.status is SourceStatus.OK)
+    counts = {status.value.replace("_", " "): sum(1 for s in report.sources if s.status is status)
+              for status in SourceStatus}
+    counts["ok"] -= cached
+    counts["cached (not asked this poll)"] = cached
+    summary = " · ".join(f"{n} {status}" for status, n in counts.items() if n)
     lines = [f"{paint('Sources', 'bold')}  {summary}"]
     groups: dict[tuple[SourceStatus, str, str, str], list[str]] = {}
     for source in report.sources:

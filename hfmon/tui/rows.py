@@ -28,6 +28,7 @@ CHECK_TONES = {CheckStatus.DRIFT: "bad", CheckStatus.UNPRICED: "warn", CheckStat
 CHECK_ORDER = {CheckStatus.DRIFT: 0, CheckStatus.UNPRICED: 1, CheckStatus.PENDING: 2, CheckStatus.OK: 3}
 SOURCE_TONES = {SourceStatus.OK: "good", SourceStatus.STALE: "warn", SourceStatus.ERROR: "bad",
                 SourceStatus.NO_ACCESS: "warn"}
+CACHED_DETAIL = "not asked this poll: hfmon's cached answer, as old as its age"
 SOURCE_LABELS = {SourceStatus.OK: "ok", SourceStatus.STALE: "STALE", SourceStatus.ERROR: "ERROR",
                  SourceStatus.NO_ACCESS: "NO ACCESS"}
 
@@ -267,7 +268,7 @@ def source_age(state: SourceState, report: Report, now: datetime) -> int | None:
 
 def source_rows(report: Report, now: datetime, tones: Tones) -> list[Row]:
     """One row per source, problems first."""
-    order = {SourceStatus.ERROR: 0, SourceStatus.NO_ACCESS: 1, SourceStatus.STALE: 2, SourceStatus.OK: 3}
+    order = {SourceStatus.ERROR: 0, SourceStatus.NO_ACCESS: 1, SourceStatus.STALE: 2, SourceStatus.OK: 4}
     rows: list[Row] = []
     for s in report.sources:
         age = source_age(s, report, now)
@@ -275,9 +276,13 @@ def source_rows(report: Report, now: datetime, tones: Tones) -> list[Row]:
         detail = s.error or ""
         if s.hint:
             detail = s.hint + (f" (HTTP {s.http_status})" if s.http_status else "")
+        # a cached answer is good data this poll did not ask for again: "ok" would say HF answered now
+        label, tone = SOURCE_LABELS.get(s.status, s.status.value), SOURCE_TONES.get(s.status)
+        rank = order.get(s.status, 9)
+        if s.from_cache and s.status is SourceStatus.OK:
+            label, tone, rank, detail = "cached", "muted", 3, detail or CACHED_DETAIL
         rows.append((s.name, (
-            cell(s.name), cell(toned(SOURCE_LABELS.get(s.status, s.status.value), SOURCE_TONES.get(s.status),
-                                     tones), (order.get(s.status, 9), s.name)),
+            cell(s.name), cell(toned(label, tone, tones), (rank, s.name)),
             num_cell(fmt.duration(age), age), cell(detail or "—"),
         )))
     return rows

@@ -3,10 +3,18 @@ finding 17c: the top bar kept the last rate read as "now")."""
 
 from __future__ import annotations
 
+import jsonschema
+
+from hfmon.exitcodes import ExitCode, exit_code_of
 from hfmon.fakehub.faults import RouteFault
+from hfmon.headless import explain
+from hfmon.jsonout import report_document
+from hfmon.report import Health
+from hfmon.schemas import once_schema
+from hfmon.textout import render_text
 from hfmon.tui.app import HfmonApp
 from tests.tui.demo import frozen_demo
-from tests.tui.test_app import settle, text_of
+from tests.tui.test_app import settle, table, text_of
 
 
 async def test_when_hugging_face_stops_answering_no_figure_reads_as_current() -> None:
@@ -39,5 +47,54 @@ async def test_when_hugging_face_stops_answering_no_figure_reads_as_current() ->
             assert banner.startswith("⚠ Nothing answered (server error): every figure is its last good value")
             bar = text_of(app, "#statusbar")
             assert "⚠ no answer" in bar and "tried" in bar and "live" not in bar and "updated" not in bar
+    finally:
+        await monitor.aclose()
+
+
+def state_cells(app: HfmonApp) -> dict[str, str]:
+    """Each row of the Overview's Sources panel: the source and what its state column reads."""
+    sources = table(app, "sources")
+    return {str(key.value): cells[1].__rich__().plain for key in sources.rows for cells in [sources.get_row(key)]}
+
+
+async def test_answers_still_cached_in_an_outage_are_no_answer_in_every_front_end() -> None:
+    monitor, clock = frozen_demo(history=False)
+    app = HfmonApp(monitor, interval_s=3600, tick_s=3600)
+    try:
+        async with app.run_test(size=(100, 40)) as pilot:
+            await settle(app, pilot)
+            clock.advance(600)  # nothing fails: whoami and the price lists come from hfmon's cache
+            await pilot.press("r")
+            await settle(app, pilot)
+            report = app.report
+            assert report is not None and report.health is Health.OK and exit_code_of(report) == ExitCode.OK
+            cached = {s.name for s in report.sources if s.from_cache and s.status == "ok"}
+            assert {"account", "spaces_hardware", "jobs_hardware", "router_prices"} <= cached
+            cells = state_cells(app)
+            assert {cells[name] for name in cached} == {"cached"}  # good data, not asked again: no warning
+            assert {cells[s.name] for s in report.sources if s.status == "ok" and s.name not in cached} == {"ok"}
+            assert "● live" in text_of(app, "#statusbar")
+
+            monitor.collector.client.fake.route_faults.append(  # type: ignore[attr-defined]
+                RouteFault("*", status=503, reason="Service Unavailable"))
+            clock.advance(60)
+            await pilot.press("r")
+            await settle(app, pilot)
+            report = app.report
+            assert report is not None and {s.name for s in report.sources if s.from_cache and s.status == "ok"} == cached
+            # the dashboard: no row says ok while the status bar says no answer
+            cells = state_cells(app)
+            assert "ok" not in cells.values() and {cells[name] for name in cached} == {"cached"}
+            assert "⚠ no answer" in text_of(app, "#statusbar")
+            # --once and check follow the Report's health: nothing answered (exit 4), as the status bar says
+            assert report.nothing_read and report.health is Health.UNREACHABLE
+            assert exit_code_of(report) == ExitCode.UNREACHABLE
+            assert explain(ExitCode.UNREACHABLE, report).startswith("no source answered: ")
+            doc = report_document(report)
+            jsonschema.validate(doc, once_schema())
+            assert {name for name, s in doc["sources"].items() if s["status"] == "ok"} == cached
+            assert all(doc["sources"][name]["from_cache"] for name in cached)
+            summary = next(line for line in render_text(report).splitlines() if line.startswith("Sources"))
+            assert f"{len(cached)} cached (not asked this poll)" in summary and " ok" not in summary, summary
     finally:
         await monitor.aclose()
