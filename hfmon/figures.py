@@ -5,8 +5,8 @@ A `Total` is never the sum of the known parts posing as the whole; every product
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import ClassVar, Generic, TypeVar
@@ -98,6 +98,22 @@ class Spend:
         another period, else its source (`billing:<namespace>`)."""
         kind = "billing" if self.inference_period_start is None else "inference_period"
         return f"{kind}:{self.namespace}"
+
+    @property
+    def sources(self) -> tuple[str, str, str]:
+        """The sources its figures are read from: usage-v2 (inference, maybe jobs), the statement, the job charges."""
+        return f"billing:{self.namespace}", f"statement:{self.namespace}", f"job_charges:{self.namespace}"
+
+    def total_read_now(self, failed: Collection[str]) -> Total[Decimal]:
+        """`total_usd` with each part whose source is in `failed` (it failed this poll: the part is its last good
+        value, and what was billed since is unknown) missing, so a last good value never passes for the spend now."""
+        billing, statement, charges = (name in failed for name in self.sources)
+        if not (billing or statement or charges):
+            return self.total_usd
+        lines = (None,) * 4 if statement else (self.endpoints_usd, self.spaces_usd, self.storage_usd, self.other_usd)
+        return replace(self, inference_usd=None if billing else self.inference_usd, endpoints_usd=lines[0],
+                       spaces_usd=lines[1], storage_usd=lines[2], other_usd=lines[3],
+                       jobs_usd=None if billing or statement or charges else self.jobs_usd).total_usd
 
     @property
     def total_usd(self) -> Total[Decimal]:

@@ -8,7 +8,7 @@ bound is already above it; below it, the real figure may still be above, so it i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -126,11 +126,20 @@ def burns_by_namespace(report: Report) -> list[tuple[str, CreditsBurn | None, st
 
 def _billing_stale(report: Report, namespace: str) -> str:
     """Why a namespace's credits are not checked when its usage-v2 failed this poll ("" when it did not)."""
-    source = report.source(f"billing:{namespace}")
-    if source is None or not source.stale:
-        return ""
-    age = f", its last good value {duration(source.age_s)} old" if source.age_s is not None else ""
-    return f"billing:{namespace} failed this poll{age}" + (f" ({source.error})" if source.error else "")
+    return failed_now(report, (f"billing:{namespace}",))
+
+
+def failed_now(report: Report, names: Iterable[str]) -> str:
+    """Why a figure read from the sources `names` is not checked as now: each of them that failed this poll (what
+    it holds is its last good value), with its age and error; "" when none did."""
+    out = []
+    for name in names:
+        source = report.source(name)
+        if source is None or not source.stale:
+            continue
+        age = f", its last good value {duration(source.age_s)} old" if source.age_s is not None else ""
+        out.append(f"{name} failed this poll{age}" + (f" ({source.error})" if source.error else ""))
+    return "; ".join(out)
 
 
 def _billing_unknown(report: Report, namespace: str) -> str:

@@ -178,17 +178,20 @@ def budget_pace(report: Report, limit_of: checks.Limit) -> list[Reading]:
             Total(None, report.namespaces_unknown)
         why = "neither its usage nor its statement could be read" if report.namespaces else why
         out.append(checks.above("monthly_budget_usd", ns, unread, budget, money_total, money(budget), why))
+    failed = {s.name for s in report.sources if s.stale}
     for spend in report.spend:
         budget = limit_of(spend.namespace)
         start, end = spend.period_start, spend.period_end
         if budget is None or start is None or end is None:
             continue
+        # a part read from a source that failed this poll is its last good value: missing, never the spend now
+        read_now, why = spend.total_read_now(failed), checks.failed_now(report, spend.sources)
         elapsed = min(max(report.generated_at - start, timedelta(0)), end - start)
         allowed = (budget * Decimal(elapsed.total_seconds()) / Decimal((end - start).total_seconds())).quantize(
             Decimal("0.000001"))
         into = duration(elapsed.total_seconds())
         pace = f"{money(allowed)} (a {money(budget)} budget's pace, {into} into the period)"
-        out.append(checks.above("monthly_budget_usd", spend.namespace, spend.total_usd, allowed, money_total, pace))
+        out.append(checks.above("monthly_budget_usd", spend.namespace, read_now, allowed, money_total, pace, why))
     return out
 
 
@@ -228,11 +231,17 @@ def _not_watched(gap: tuple[datetime, datetime] | None) -> str:
 
 
 def group_limits(report: Report, near_pct: Decimal) -> list[Reading]:
-    """Each resource group limit: crossed when the Report says it is near or over (at `limit_near_pct`)."""
+    """Each resource group limit: crossed when the Report says it is near or over (at `limit_near_pct`); unknown
+    while a source of its org failed this poll (its spend or limit is then a last good value, never checked as now)."""
     out = []
     for group in report.resource_groups or ():
+        failed = checks.failed_now(report, (f"{kind}:{group.namespace}" for kind in GROUP_SOURCES))
         for lim in group.limits or ():
             subject = f"{group.namespace}/{group.name} {lim.product}"
+            if failed:
+                out.append(Reading("resource_group_limit", subject, Outcome.UNKNOWN, "unknown", percent(near_pct),
+                                   None, None, near_pct, failed))
+                continue
             outcome = {"near": Outcome.CROSSED, "over": Outcome.CROSSED, "ok": Outcome.OK}.get(lim.state,
                                                                                                Outcome.UNKNOWN)
             figure = (f"{money(lim.spent_usd, missing='unknown')} of {money(lim.limit_usd)} "

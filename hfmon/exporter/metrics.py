@@ -155,10 +155,13 @@ def _report(out: _Families, account: str, report: Report) -> None:
     for flag in report.current_flags:  # one computed from a source that failed the latest poll is absent
         out.gauge("hfmon_flag", "Something hfmon flags for attention (1 while raised; absent when a source it is "
                   "computed from failed the latest poll; no flag is all clear only when "
-                  "hfmon_flags_unchecked_sources is 0).",
+                  "hfmon_flags_unchecked_sources and hfmon_flags_unchecked_resource_checks are both 0).",
                   {**a, "kind": flag.kind, "subject": flag.subject, "severity": flag.severity.value}, 1)
-    out.gauge("hfmon_flags_unchecked_sources", "Sources a flag is computed from that the latest poll did not read.",
-              a, len(report.flags_unchecked))
+    out.gauge("hfmon_flags_unchecked_sources", "Sources a flag is computed from that the latest poll did not read "
+              "(failed, or no access), or read without the figure a flag needs.", a, len(report.flag_sources_unchecked))
+    out.gauge("hfmon_flags_unchecked_resource_checks", "Flag checks of single resources the latest poll could not make "
+              "though their listing was read, one per resource and check: an Endpoint's min replica or a Space's sleep "
+              "time HF did not send, an idle GPU over a stretch no poll watched.", a, len(report.flag_checks_unchecked))
 
 
 def _providers(out: _Families, n: dict[str, str], inference: Inference) -> None:
