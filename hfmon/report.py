@@ -378,6 +378,20 @@ class Report:
         return tuple(f for f in self.flags if unchecked.isdisjoint(f.sources))
 
     @property
+    def flag_sources_unchecked(self) -> tuple[str, ...]:
+        """Of `flags_unchecked`, the sources (named as in `sources`): not read this poll, or read without the figure a
+        flag needs; the rest are checks of single resources (`flag_checks_unchecked`)."""
+        polled = {s.name for s in self.sources}
+        return tuple(u for u in self.flags_unchecked if u in polled)
+
+    @property
+    def flag_checks_unchecked(self) -> tuple[str, ...]:
+        """Of `flags_unchecked`, the checks of single resources not made though their listing was read (`min_replica:`,
+        `sleep_time:`, and `idle_gpu:` over a stretch no poll watched), one per resource and check."""
+        polled = {s.name for s in self.sources}
+        return tuple(u for u in self.flags_unchecked if u not in polled)
+
+    @property
     def all_checked(self) -> bool:
         """Every input that could raise a flag was read: only then does "no flags" mean nothing needs attention."""
         return not self.flags_unchecked

@@ -1,0 +1,62 @@
+"""`hfmon_flags_unchecked_sources` counts sources, as its HELP says; the checks of single resources not made (an idle
+GPU over a stretch no poll watched) are `hfmon_flags_unchecked_resource_checks`. Polled in-process against the fake
+with history on, scraped over HTTP.
+
+The demo account at its first poll: the full token cannot read northwind's billing, so its usage-v2
+(billing:northwind) and usage by resource group (resource_group_usage:northwind), both inputs of flags, are not read;
+four GPU resources run (ada/forgotten-finetune, ada-labs/qwen-prod, ada-labs/rag-service, ada-labs/video-gen), and
+whether each sat idle before hfmon's first poll is unknown."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from hfmon.api.governor import Governor
+from hfmon.api.hub import HubClient
+from hfmon.api.urls import BaseUrls
+from hfmon.clock import FrozenClock
+from hfmon.collect import Collector
+from hfmon.config import Config
+from hfmon.exporter.serve import AccountWatch, MetricsServer
+from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
+from hfmon.fakehub.faults import RouteFault
+from hfmon.monitor import Monitor
+from hfmon.store.db import HistoryStore
+from tests.exporter.test_scrape import START, Exporter, lab, scrape
+
+
+@pytest.fixture
+async def recorded(tmp_path: Path) -> AsyncIterator[Exporter]:
+    """The exporter of the demo account, with a history database (idle GPUs are judged on what it recorded)."""
+    clock = FrozenClock(START)
+    hub = FakeHub(demo_scenario(), now=clock.now)
+    client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
+                       governor=Governor(backoff_base_s=0.001))
+    store = HistoryStore.open(tmp_path / "history.sqlite3")
+    watch = AccountWatch("default", Monitor(Collector(client, clock), clock, Config(), store), 60.0)
+    server = MetricsServer([watch], "127.0.0.1", 0)
+    try:
+        yield Exporter(hub, clock, watch, server.port)
+    finally:
+        server.close()
+        await watch.monitor.aclose()
+        watch.monitor.close()
+
+
+async def test_unchecked_sources_and_unchecked_resource_checks_are_counted_apart(recorded: Exporter) -> None:
+    await recorded.watch.poll_once()
+    first = scrape(recorded.port)
+    assert first["hfmon_flags_unchecked_sources"] == {lab(): 2.0}  # billing and resource_group_usage of northwind
+    assert first["hfmon_flags_unchecked_resource_checks"] == {lab(): 4.0}  # the four GPU resources' idle_gpu
+    no_access = {dict(k)["source"] for k, v in first["hfmon_source_no_access"].items() if v == 1.0}
+    assert {"billing:northwind", "resource_group_usage:northwind"} <= no_access
+
+    recorded.hub.route_faults.append(RouteFault("/api/settings/billing/usage-v2", status=503))  # billing:ada
+    recorded.clock.advance(300)
+    await recorded.watch.poll_once()
+    second = scrape(recorded.port)
+    assert second["hfmon_source_up"][lab(source="billing:ada", namespace="ada")] == 0.0
+    assert second["hfmon_flags_unchecked_sources"] == {lab(): 3.0}  # one source more, and only that
