@@ -199,11 +199,16 @@ def up_too_long(report: Report, hours: Decimal) -> list[Reading]:
     """Each Endpoint and Space that costs money now and has been up without a break for longer than `hours`
     (`costs.uptime`). Free hardware and a resource down read 0 h; a stretch that may have begun before history
     did, or that hfmon stopped watching for a while, is known only as a lower bound: it crosses once that bound is
-    past the limit, holds while the longest it can have been up is within it, and is unknown between the two."""
+    past the limit, holds while the longest it can have been up is within it, and is unknown between the two. A
+    resource whose listing failed this poll is unknown: its state is the listing's last good value."""
     check, limit_s, out = "long_running_hours", hours * 3600, []
     threshold = duration(float(limit_s))
     for resource in resource_uptimes(report):
         subject, up, billed = f"{resource.kind} {resource.id}", resource.uptime, resource.billed
+        failed = checks.failed_now(report, (f"{RESOURCE_KINDS[resource.kind]}:{resource.namespace}",))
+        if failed:  # its state is the listing's last good value: whether it is still up (or down) now is unknown
+            out.append(Reading(check, subject, Outcome.UNKNOWN, "unknown", threshold, None, None, limit_s, failed))
+            continue
         seconds = Decimal(int(up.at_least.total_seconds()))
         if not up.up or not billed:
             out.append(Reading(check, subject, Outcome.OK, "not billed now", threshold, Decimal(0), Decimal(0),

@@ -15,7 +15,9 @@ from decimal import Decimal as D
 
 import pytest
 
+from hfmon.alerts.checks import Outcome
 from hfmon.alerts.engine import FIRED, RESET, AlertState, evaluate_alerts
+from hfmon.alerts.rules import up_too_long
 from hfmon.config import Alerts, parse_config
 from hfmon.errors import ConfigError
 from hfmon.history import StateChange
@@ -41,7 +43,17 @@ def report_at(hours_after: float, llm_states: Sequence[tuple[float, str]]) -> Re
     endpoints = tuple(replace(r, endpoint=replace(r.endpoint, state=llm_states[-1][1]),
                               cost=replace(r.cost, cost_per_hour_usd=D(0), replicas=0))
                       if down and r.endpoint.id == LLM else r for r in report.endpoints)
-    return replace(report, endpoints=endpoints, changes_of=changes_of)
+    return answered(replace(report, endpoints=endpoints, changes_of=changes_of))
+
+
+def answered(report: Report) -> Report:
+    """The report with every source read this poll (the builder's endpoints:acme is stale)."""
+    return replace(report, sources=tuple(replace(s, status=SourceStatus.OK) for s in report.sources))
+
+
+def listing_failed(report: Report) -> Report:
+    """The report with acme's Endpoints listing failed this poll, 7 minutes after its last good value (as built)."""
+    return replace(report, sources=build_report(report.generated_at).sources)
 
 
 def fired(report: Report, alerts: Alerts, state: AlertState) -> list[tuple[str, str]]:
@@ -96,18 +108,28 @@ def test_the_config_key() -> None:
 def test_the_exporter_serves_the_same_stretch_for_the_promql_twin() -> None:
     from hfmon.exporter.metrics import AccountView, families
 
-    def answered(report: Report) -> Report:
-        """The report with every source read this poll (the builder's endpoints:acme is stale)."""
-        return replace(report, sources=tuple(replace(s, status=SourceStatus.OK) for s in report.sources))
-
     def up_of(report: Report) -> dict[tuple[str, str], float]:
         return {(s.labels["kind"], s.labels["name"]): s.value for f in families([AccountView("default", report)])
                 if f.name == "hfmon_resource_up_at_least_seconds" for s in f.samples}
 
-    up = up_of(answered(report_at(2.5, UP_AT_6)))
+    up = up_of(report_at(2.5, UP_AT_6))
     assert up[("endpoint", "llm-prod")] == 16.5 * 3600  # up since 06:00, 16 h 30 m before NOW + 2.5 h
     assert up[("space", "flux-playground")] == 12.5 * 3600  # at least: first recorded RUNNING 10 h before NOW
     assert ("space", "zero-sdxl") not in up and ("endpoint", "embed-batch") not in up  # free; scaled to zero
-    assert ("endpoint", "llm-prod") not in up_of(answered(report_at(4, [*UP_AT_6, (-3.5, "scaledToZero")])))
+    assert ("endpoint", "llm-prod") not in up_of(report_at(4, [*UP_AT_6, (-3.5, "scaledToZero")]))
     # acme's Endpoints listing failed this poll: what it said hours ago is not served as up now
-    assert ("endpoint", "llm-prod") not in up_of(report_at(2.5, UP_AT_6))
+    assert ("endpoint", "llm-prod") not in up_of(listing_failed(report_at(2.5, UP_AT_6)))
+
+
+def test_a_failed_listing_neither_fires_nor_resets_on_its_last_good_state(state: AlertState) -> None:
+    alerts = Alerts(long_running_hours=D(16))
+    # up 16 h 30 m by its last good listing, 7 minutes old: whether it is still up is unknown, so it does not fire
+    assert fired(listing_failed(report_at(2.5, UP_AT_6)), alerts, state) == []
+    [reading] = [r for r in up_too_long(listing_failed(report_at(2.5, UP_AT_6)), D(16)) if r.subject.endswith(LLM)]
+    assert (reading.outcome, reading.figure) == (Outcome.UNKNOWN, "unknown")
+    assert reading.why.startswith("endpoints:acme failed this poll, its last good value 7m old")
+    assert fired(report_at(3, UP_AT_6), alerts, state) == [(FIRED, f"endpoint {LLM}")]  # read again: up 17 h
+    # its listing fails again, its last good value down: not "back to normal" on it
+    down = [*UP_AT_6, (-3.5, "scaledToZero")]
+    assert fired(listing_failed(report_at(4, down)), alerts, state) == []
+    assert fired(report_at(4.5, down), alerts, state) == [(RESET, f"endpoint {LLM}")]
