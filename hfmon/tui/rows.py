@@ -296,6 +296,7 @@ SOURCE_KINDS = {
     "crosscheck": ("statement", "job_charges", "sessions"), "account": ("account",),
     "groups": ("resource_groups", "resource_group_usage"), "scheduled": ("scheduled_jobs",),
     "running": ("endpoints", "spaces", "jobs"),  # the meter and the top spenders: what runs now
+    "advisor": ("endpoints", "spaces", "jobs", "storage"),  # findings on what a listing (or usage) last said
 }
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from textual.widgets import Static
 
 from hfmon.tui.app import HfmonApp
+from hfmon.tui.widgets.panel import Panel
 from tests.tui.builder import FakeSource, build_report
 
 MONTH_H = Decimal(730)
@@ -35,6 +36,8 @@ async def test_advisor_lists_findings_and_shows_the_command_for_the_cursor_row()
         assert "hf endpoints update llm-prod --namespace acme --min-replica 0 --scale-to-zero-timeout 15" in detail
         summary = str(app.query_one("#advice-summary", Static).render())
         assert "saving" in summary and "unknown size" in summary
+        # acme's Endpoints listing failed this poll (7 minutes ago its last good value): its findings say so
+        assert "STALE 7m acme (endpoints)" in str(app.query_one("#findings-panel", Panel).border_subtitle)
 
 
 async def test_what_the_advisor_could_not_judge_is_said_and_a_change_without_hf_command_shows_none() -> None:

@@ -13,6 +13,7 @@ from hfmon.advice.engine import advice_in
 from hfmon.advice.model import Outcome
 from hfmon.advice.text import finding_saving, summary_line
 from hfmon.scrub import scrub
+from hfmon.tui import rows
 from hfmon.tui.rows import Tones, in_namespace, toned
 from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
@@ -82,8 +83,9 @@ class AdvisorView(View):
             text.append(f"\nNot judged: {scrub(note)}", style=t.get("warn", ""))
         self.query_one("#advice-summary", Static).update(text)
         findings = [f for f in (r.advice.findings if r.advice else ()) if in_namespace(f.namespace, state.namespace)]
+        # a finding on what a failed listing last said wears its STALE badge, as the listing's own screen does
         fill(self.query_one("#findings-panel", Panel), self.query_one("#findings", KeyedTable),
-             advice_rows(findings, t), "", "findings")
+             advice_rows(findings, t), rows.panel_badge(r, "advisor", state.namespace, state.now), "findings")
         self.findings = {finding_key(f): f for f in findings}
         self._show_detail()
 
