@@ -203,9 +203,13 @@ def _proxy(out: _Families, a: dict[str, str], report: Report) -> None:
 def _sources(out: _Families, a: dict[str, str], report: Report) -> None:
     for source in report.sources:
         s = {**a, "source": source.name, "namespace": source.scope}
-        out.gauge("hfmon_source_up", "1 when the source answered the latest poll (no_access counts as an answer), "
-                  "0 when it failed: the figures read from it are absent until it answers again (namespace: the "
-                  "one it reads, empty for account-wide sources).", s, int(source.answered))
+        out.gauge("hfmon_source_up", "1 when the source answered the latest poll (no_access counts as an answer, and "
+                  "so does a cached answer still fresh: hfmon_source_cached), 0 when it failed: the figures read from "
+                  "it are absent until it answers again (namespace: the one it reads, empty for account-wide "
+                  "sources).", s, int(source.answered))
+        out.gauge("hfmon_source_cached", "1 when the latest poll did not ask the source again and used hfmon's cached "
+                  "answer (price lists, whoami, a missing permission): no sign that Hugging Face answers now.", s,
+                  int(source.from_cache))
         out.gauge("hfmon_source_no_access", "1 when the token lacks the permission this source needs.", s,
                   int(source.status is SourceStatus.NO_ACCESS))
         out.gauge("hfmon_source_age_seconds", "Age of the source's data at the latest poll (absent: never read).",

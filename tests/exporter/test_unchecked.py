@@ -1,6 +1,6 @@
 """`hfmon_flags_unchecked_sources` counts sources, as its HELP says; the checks of single resources not made (an idle
 GPU over a stretch no poll watched) are `hfmon_flags_unchecked_resource_checks`. Polled in-process against the fake
-with history on, scraped over HTTP.
+with history on, scraped over HTTP. A source answered from hfmon's cache is `hfmon_source_cached`.
 
 The demo account at its first poll: the full token cannot read northwind's billing, so its usage-v2
 (billing:northwind) and usage by resource group (resource_group_usage:northwind), both inputs of flags, are not read;
@@ -60,3 +60,12 @@ async def test_unchecked_sources_and_unchecked_resource_checks_are_counted_apart
     second = scrape(recorded.port)
     assert second["hfmon_source_up"][lab(source="billing:ada", namespace="ada")] == 0.0
     assert second["hfmon_flags_unchecked_sources"] == {lab(): 3.0}  # one source more, and only that
+
+
+async def test_a_cached_answer_is_served_as_cached(recorded: Exporter) -> None:
+    await recorded.watch.poll_once()
+    recorded.clock.advance(300)  # whoami and the price lists are cached for longer: not asked again
+    await recorded.watch.poll_once()
+    cached = {dict(k)["source"] for k, v in scrape(recorded.port)["hfmon_source_cached"].items() if v == 1.0}
+    assert {"account", "spaces_hardware", "jobs_hardware", "router_prices"} <= cached
+    assert "billing:ada" not in cached and "endpoints:ada" not in cached  # asked every poll
