@@ -14,7 +14,7 @@ import platformdirs
 
 from hfmon import errors
 from hfmon.store.checkpoint import AUTOCHECKPOINT_PAGES
-from hfmon.store.schema import SCHEMA_VERSION, expected_shape, migrate, shape, user_version
+from hfmon.store.schema import SCHEMA_VERSION, migrate, shape, shape_of_version, user_version
 
 FILENAME = "history.sqlite3"
 BUSY_TIMEOUT_S = 30.0
@@ -118,7 +118,7 @@ def connect(path: Path) -> sqlite3.Connection:
         version = user_version(conn)  # a read: raises SQLITE_NOTADB on garbage before anything is written
         foreign = version == 0 and conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
         # A known version with other tables is not ours either: refuse it before anything (even WAL) is written.
-        mismatched = 0 < version <= SCHEMA_VERSION and shape(conn) != expected_shape(version)
+        mismatched = 0 < version <= SCHEMA_VERSION and shape(conn) != shape_of_version(version)
         conn.execute("COMMIT")
         if version > SCHEMA_VERSION:
             raise HistoryError(path, f"history file {path} has schema version {version}, newer than this "

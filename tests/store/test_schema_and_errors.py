@@ -12,7 +12,7 @@ import pytest
 from hfmon.history import PollRun, UsagePoint
 from hfmon.store import HistoryError, HistoryStore, default_path
 from hfmon.store.extract import encode_time
-from hfmon.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate
+from hfmon.store.schema import CURRENT_SHAPE, MIGRATIONS, SCHEMA_VERSION, expected_shape, migrate
 from tests.store.builders import PERIOD_START, T0, billing, endpoint, minutes, namespace, snapshot
 
 
@@ -112,6 +112,20 @@ def test_another_programs_database_is_refused_untouched(tmp_path: Path) -> None:
     conn.commit()
     conn.close()
     assert "not an hfmon history file" in refused(path)
+
+
+def test_the_current_shape_written_out_is_the_one_the_migrations_build() -> None:
+    assert CURRENT_SHAPE == expected_shape(SCHEMA_VERSION)
+
+
+def test_a_current_version_file_missing_a_column_is_refused_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "history.sqlite3"
+    HistoryStore.open(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE listing_runs DROP COLUMN max_gap")
+    conn.commit()
+    conn.close()
+    assert "does not have its tables" in refused(path)  # and byte for byte as it was
 
 
 def test_a_missing_directory_is_a_clear_error(tmp_path: Path) -> None:
