@@ -57,6 +57,8 @@ def provisional(c: Credits) -> str:
     """How much of `used` may still settle (HF books placeholders and settles them later, often lower)."""
     if c.provisional_usd is None:
         return "pending: unknown until hfmon has history 30 min old"
+    if c.provisional_usd == 0 and c.used_usd == 0:  # a period's first instant: no spend at all, none of it old
+        return "nothing pending: nothing spent this period yet"
     if c.provisional_usd == 0:
         return "nothing pending: all of it is older than 30 min"
     return f"{fmt.money(c.provisional_usd)} of the last 30 min is provisional (HF settles it, often lower)"
