@@ -125,6 +125,9 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
             assert field == {"type": ["number", "null"]} and was == {"type": "number"}
         elif key in ("projected_period_usd", "projection_rate_usd_per_day"):  # no rate in a period's first 4 h
             assert field["type"] == ["number", "null"] and was["type"] == "number"
+        elif key == "burn_rate_usd_per_day":  # nor an average over them: minutes of placeholders, or 0 s
+            assert field["type"] == ["number", "null"] and was == {"type": "number"}
+            assert field["description"].startswith("over the period so far (informational); null in its first 4 h")
         else:  # exhausts_at was nullable already; the spend, rates and projection are known
             assert field == was, key
     account_new, account_old = (doc["properties"]["account"]["anyOf"][1]["properties"] for doc in (new, old))

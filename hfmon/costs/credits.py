@@ -28,7 +28,8 @@ lower, so "used" can fall between polls. Hence:
   when not within the period (or, for the credits, when a lower spending limit stops spend first); if already
   crossed, the first history point at or over it (else `now`). After exhaustion every further dollar is
   overage, so the same rate is the overage's rate.
-- Informational (JSON): the period's average rate, and the trailing 24 h rate over the raw figures.
+- Informational (JSON): the period's average rate, and the trailing 24 h rate over the raw figures; either,
+  when measured from the period start, unknown under MIN_PROJECTION_SPAN as the projection's rate is.
 """
 
 from __future__ import annotations
@@ -158,8 +159,8 @@ def trailing_rate(points: Sequence[UsagePoint], used: Decimal, period: Period, n
     if old:
         base = old[-1]
         return rate_per_day(base.inference_used_usd, base.at, used, now)
-    if period.start >= cutoff:
-        return rate_per_day(Decimal(0), period.start, used, now)
+    if period.start >= cutoff:  # counted from the period start at $0: the projection's rule for such a window
+        return rate_per_day(Decimal(0), period.start, used, now) if now - period.start >= MIN_PROJECTION_SPAN else None
     usable = [p for p in points if p.at <= now - MIN_RATE_SPAN]
     if usable:
         return rate_per_day(usable[0].inference_used_usd, usable[0].at, used, now)
@@ -254,8 +255,8 @@ def _burn(namespace: str, usage: InferenceUsage, history: History, now: datetime
     period = period or credits_period(usage, now)
     points = period_points(history, namespace, period.start, usage.used_usd, now)
     used = usage.used_usd
-    elapsed = days(now - period.start)
-    period_rate = used / elapsed if elapsed > 0 else Decimal(0)
+    # over the period so far: from its start at $0, so unknown in its first hours as the projection's rate is
+    period_rate = used / days(now - period.start) if now - period.start >= MIN_PROJECTION_SPAN else None
     rate_24h = trailing_rate(points, used, period, now)
     rate_from, rate_to, rate, settled = rate_window(points, used, period, now)
     left = max(days(period.end - now), Decimal(0))
@@ -270,7 +271,7 @@ def _burn(namespace: str, usage: InferenceUsage, history: History, now: datetime
         period_end=period.end,
         used_usd=used,
         limit_usd=limit,
-        burn_rate_usd_per_day=micro(period_rate),
+        burn_rate_usd_per_day=None if period_rate is None else micro(period_rate),
         burn_rate_24h_usd_per_day=None if rate_24h is None else micro(rate_24h),
         projected_period_usd=None if projected is None else micro(projected),
         limit_hit_at=crossing(used, limit, rate, points, now, period) if limit is not None else None,

@@ -43,6 +43,8 @@ def test_under_four_hours_into_the_period_the_projection_is_unknown_and_guard_ca
         assert (c["projected_period_usd"], c["projection_rate_usd_per_day"]) == (None, None)
         assert (c["exhausts_at"], c["limit_hit_at"]) == (None, None)
         assert c["rate_unknown_why"] == TOO_EARLY
+        # nor the informational rates over the same window: were $0.00/day at 00:00 (over 0 s), $2.17/day at 00:10
+        assert (c["burn_rate_usd_per_day"], c["burn_rate_24h_usd_per_day"]) == (None, None)
         text = served.run("--once", "--no-history", "--namespace", "ada").stdout
         assert "projected unknown" in text and TOO_EARLY in " ".join(text.split())
         guard = served.run("guard", "--namespace", "ada", "--max-projected-usd", "1", "--no-history")
@@ -78,3 +80,12 @@ def test_the_four_hour_boundary_through_the_real_path(tmp_path: Path, after: tim
             half = Decimal("0.0000005")
             assert abs(Decimal(str(c["projection_rate_usd_per_day"])) - used * 6) <= 6 * half + half
             assert abs(Decimal(str(c["projected_period_usd"])) - used * 186) <= 186 * half + half
+
+
+def test_at_the_first_instant_nothing_is_pending_because_nothing_was_spent(tmp_path: Path) -> None:
+    with fake_at(DEC_1, tmp_path) as served:
+        text = served.run("--once", "--no-history", "--namespace", "ada", frozen_clock=True).stdout
+        credits = text[text.index("Credits"):text.index("Invoice")]
+        assert "$0.00 of $2.00 · $2.00 left" in credits
+        # was "nothing pending: all of it is older than 30 min", of a period 0 s old
+        assert "nothing pending: nothing spent this period yet" in credits and "older than" not in credits

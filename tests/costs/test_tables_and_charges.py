@@ -104,11 +104,13 @@ def test_job_charges_stand_in_for_jobs_the_statement_does_not_list() -> None:
     assert done.uptime_pct == D("0.22")  # 1 h / 456 h
 
 
-def test_at_the_first_instant_of_a_period_nothing_has_been_burned_yet() -> None:
+def test_at_the_first_instant_of_a_period_no_rate_is_measured_yet() -> None:
     c = credits_for("alice", inference("0", "2"), History(), PERIOD_START)
-    assert (c.burn_rate_usd_per_day, c.burn_rate_24h_usd_per_day) == (D(0), D(0))
+    assert (c.burn_rate_usd_per_day, c.burn_rate_24h_usd_per_day) == (None, None)  # over 0 s: unknown, not $0/day
     assert c.projected_period_usd is None  # no rate over a zero-length window: unknown, never $0 projected
     # A first point in the period's first second, and no spend since: a rate of 0, not a division by 0.
     history = History(usage=(UsagePoint("alice", PERIOD_START, PERIOD_START, D("0.5"), None),))
     c = credits_for("alice", inference("0.5", "2"), history, PERIOD_START + timedelta(hours=2))
-    assert c.burn_rate_24h_usd_per_day == D(6)  # $0.50 in 2 h, counted from the period start at $0
+    assert c.burn_rate_24h_usd_per_day is None  # 2 h from the period start at $0: too early, as the projection
+    c = credits_for("alice", inference("0.5", "2"), history, PERIOD_START + timedelta(hours=4))
+    assert c.burn_rate_24h_usd_per_day == D(3)  # $0.50 in 4 h, counted from the period start at $0
