@@ -106,7 +106,7 @@ def _credit_lines(text: Text, c: Credits, state: ViewState) -> None:
     else:
         text.append(f" {fmt.money(c.used_usd)} used, no credits")
     projected = fmt.money(c.projected_period_usd, missing=fmt.UNKNOWN)
-    text.append(f"\n  → {projected} by {fmt.day(c.period_end)} at {phrases.rate_short(c)}",
+    text.append(f"\n  → {projected} by {fmt.day(c.period_end)} {phrases.rate_short(c)}",
                 style=t.get("muted", ""))
     parts = [p for p in (phrases.credits_end_short(c),) if p]
     if c.limit_usd is not None:
@@ -150,7 +150,8 @@ def legend_text(credits: Credits, limit_drawn: bool, history: bool, state: ViewS
     """The chart legend: what each line is, with the figures."""
     t = state.tones
     text = Text()
-    text.append("⣿ used " if history else "· used (no history yet: straight from the 1st) ", style=t.get("accent", ""))
+    straight = f"· used (no history of this period yet: straight from {fmt.day(credits.period_start)}) "
+    text.append("⣿ used " if history else straight, style=t.get("accent", ""))
     text.append(fmt.money(credits.used_usd))
     text.append("  ⣿ projected ", style=t.get("secondary", ""))
     text.append(f"{fmt.money(credits.projected_period_usd, missing=fmt.UNKNOWN)} {phrases.rate(credits)}")
