@@ -17,6 +17,9 @@ LARGEST_SETTING = Decimal(10) ** 12
 """The largest number a limit or setting may be (a trillion): beyond it, money no longer formats to the cent."""
 UNLISTED_JOBS = "ended_jobs"
 """A missing part's name (`ended_jobs:<namespace>`): Jobs that ran only since a namespace's Jobs were all listed."""
+UNSEEN_PERIOD_TAIL = "period_tail"
+"""A missing part's name (`period_tail:<namespace>`): Inference Providers spend of a period that ended in a window,
+after hfmon's last poll of that period."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +142,8 @@ class SpendIn:
     inference_source: str | None = None  # billed: what an unknown inference is missing as (`Spend.inference_source`)
     jobs_at_least: bool = False  # `jobs_usd` prices the Jobs listed so far: one that ran only since the last whole
     # listing of Jobs may be missing (`costs.windows.jobs_unlisted`)
+    inference_at_least: bool = False  # `inference_usd` misses a period's spend after its last poll, when it ended in
+    # the window (`costs.windows.period_tail_unseen`)
 
     PRODUCTS: ClassVar[tuple[str, ...]] = ("inference", "endpoints", "spaces", "jobs")
 
@@ -153,6 +158,8 @@ class SpendIn:
         total = Total.of(((name, getattr(self, f"{product}_usd")),), Decimal(0))
         if product == "jobs" and self.jobs_at_least:
             return Total(total.known, (*total.missing, f"{UNLISTED_JOBS}:{namespace}"))
+        if product == "inference" and self.inference_at_least:
+            return Total(total.known, (*total.missing, f"{UNSEEN_PERIOD_TAIL}:{namespace}"))
         return total
 
     def total_usd(self, namespace: str) -> Total[Decimal]:

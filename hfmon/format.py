@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from hfmon.figures import UNLISTED_JOBS
+from hfmon.figures import UNLISTED_JOBS, UNSEEN_PERIOD_TAIL
 from hfmon.models import Invoice, ZeroGpuRuns
 from hfmon.report import Total
 
@@ -135,6 +135,7 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
     elsewhen: list[str] = []  # usage-v2 counts their inference over another period than the total's
     astride: list[str] = []  # a job charge ran across the period's bounds (usage/jobs' own period anchor)
     between: list[str] = []  # Jobs listed whole hourly: one that ran only since may be missing (`SpendIn.part`)
+    tail: list[str] = []  # a period ended in the window after its last poll: its last spend is unseen
     for name in dict.fromkeys(total.missing):
         kind, _, scope = name.partition(":")
         if kind == "unpriced":
@@ -151,6 +152,8 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
             astride.append(scope)
         elif kind == UNLISTED_JOBS:
             between.append(scope)
+        elif kind == UNSEEN_PERIOD_TAIL:
+            tail.append(scope)
         elif scope:
             scopes.setdefault(scope, []).append(SOURCE_WORDS.get(kind, kind))
         else:
@@ -174,6 +177,8 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
         words.append(f"inference, counted over another period: see Credits ({', '.join(elsewhen)})")
     if between:
         words.append(f"jobs: a Job may have run between polls; whole listing hourly ({', '.join(between)})")
+    if tail:
+        words.append(f"inference: the last period's spend after hfmon's last poll of it ({', '.join(tail)})")
     if astride:
         words.append(f"jobs: a job charge spans two billing periods, this one's share unknown ({', '.join(astride)})")
     return " · ".join(words)

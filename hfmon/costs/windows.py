@@ -14,7 +14,7 @@ history shows a billed job hfmon cannot place in a namespace (no longer listed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -81,25 +81,45 @@ def resources(keys: Iterable[tuple[str, str]], spend_of: SpendOf, job_namespaces
     return Resources(grouped, unplaced)
 
 
+def _steps(points: Sequence[UsagePoint], start: datetime,
+           end: datetime) -> Iterator[tuple[UsagePoint, UsagePoint, bool]] | None:
+    """(previous point, point, whether the total restarted between them) for each point in (start, end], from the
+    last point at or before start; None when there is none."""
+    before = next((p for p in reversed(points) if p.at <= start), None)
+    if before is None:
+        return None
+
+    def walk(prev: UsagePoint) -> Iterator[tuple[UsagePoint, UsagePoint, bool]]:
+        for p in points:
+            if start < p.at <= end:
+                yield prev, p, restarted(prev.at, prev.period_start, prev.inference_used_usd, p.period_start,
+                                         p.inference_used_usd)
+                prev = p
+    return walk(before)
+
+
 def usage_between(points: Sequence[UsagePoint], start: datetime, end: datetime) -> Decimal | None:
     """Inference Providers spend in [start, end) from period-to-date totals (None: no total at or before start).
 
     None too when the total fell inside the window: placeholders booked before it settled lower in it, so the
     difference of the totals is less than what was spent in it (even below zero), by an amount HF does not give."""
-    before = next((p for p in reversed(points) if p.at <= start), None)
-    if before is None:
+    steps = _steps(points, start, end)
+    if steps is None:
         return None
-    total, prev = Decimal(0), before
-    for p in points:
-        if start < p.at <= end:
-            new = restarted(prev.at, prev.period_start, prev.inference_used_usd, p.period_start,
-                            p.inference_used_usd)
-            delta = p.inference_used_usd - (0 if new else prev.inference_used_usd)
-            if delta < 0:
-                return None
-            total += delta
-            prev = p
+    total = Decimal(0)
+    for prev, p, new in steps:
+        delta = p.inference_used_usd - (0 if new else prev.inference_used_usd)
+        if delta < 0:
+            return None
+        total += delta
     return micro(total)
+
+
+def period_tail_unseen(points: Sequence[UsagePoint], start: datetime, end: datetime) -> bool:
+    """Whether a period ended in the window after hfmon's last poll of it: its spend from that poll to its end is in
+    no total hfmon read (the next poll reads the new period's, from $0), so the window's inference is at least what
+    the totals add up to. A poll read after its period ended (usage-v2 labelling the rollover late) saw all of it."""
+    return any(new and prev.at < p.period_start for prev, p, new in _steps(points, start, end) or ())
 
 
 def jobs_unlisted(namespaces: Iterable[NamespaceData]) -> dict[str, datetime]:
@@ -117,10 +137,11 @@ def spend_in(namespace: str, start: datetime, end: datetime, index: HistoryIndex
     usage = index.usage_of(namespace).usage
     inference = usage_between(usage, start, end) if usage and coverage.covers(start, end, (namespace, BILLING)) \
         else None
+    tail_unseen = inference is not None and period_tail_unseen(usage, start, end)
     endpoints, spaces, jobs = (found.spend(namespace, k, start, end) if coverage.covers(start, end, (namespace, k))
                                else None for k in PRODUCTS)
     return SpendIn(start, end, inference, endpoints, spaces, jobs,
-                   jobs_at_least=jobs_unlisted is not None and end > jobs_unlisted)
+                   jobs_at_least=jobs_unlisted is not None and end > jobs_unlisted, inference_at_least=tail_unseen)
 
 
 def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], billed: Sequence[Spend],

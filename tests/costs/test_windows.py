@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from hfmon.config import Config
 from hfmon.costs import evaluate
-from hfmon.costs.windows import usage_between
+from hfmon.costs.windows import period_tail_unseen, usage_between
 from hfmon.history import History, PollRun, StateChange, UsagePoint
 from hfmon.report import Report
 from tests.costs.builders import (
@@ -134,3 +134,17 @@ def test_a_rollover_that_usage_v2_labels_late_starts_from_zero() -> None:
               used(datetime(2026, 12, 1, 0, 3, tzinfo=UTC), "5.10", start=nov),
               used(datetime(2026, 12, 1, 0, 13, tzinfo=UTC), "0.20", start=dec))
     assert usage_between(points, points[0].at, datetime(2026, 12, 1, 0, 20, tzinfo=UTC)) == D("0.30")
+    # the 00:03 poll was read after November ended: it saw all of November, nothing of it is unseen
+    assert not period_tail_unseen(points, points[0].at, datetime(2026, 12, 1, 0, 20, tzinfo=UTC))
+
+
+def test_a_period_that_ended_after_its_last_poll_leaves_the_window_at_least() -> None:
+    # polled hourly: November's 23:00 -> 24:00 is in no total read, December's 00:00 -> 00:30 is
+    nov, dec = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
+    points = (used(datetime(2026, 11, 30, 22, 30, tzinfo=UTC), "4.90", start=nov),
+              used(datetime(2026, 11, 30, 23, tzinfo=UTC), "5.00", start=nov),
+              used(datetime(2026, 12, 1, 0, 30, tzinfo=UTC), "0.20", start=dec))
+    end = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)
+    assert usage_between(points, end - timedelta(hours=1), end) == D("0.20")
+    assert period_tail_unseen(points, end - timedelta(hours=1), end)  # so at least $0.20, not $0.20
+    assert not period_tail_unseen(points, points[0].at, points[1].at)  # within November: all seen
