@@ -76,7 +76,8 @@ class ReportSource(Protocol):
 class Monitor:
     """Collect → store → evaluate, keeping the previous snapshot so failing sources stay visible as stale."""
 
-    def __init__(self, collector: Collector, clock: Clock, config: Config, store: HistoryStore | None) -> None:
+    def __init__(self, collector: Collector, clock: Clock, config: Config, store: HistoryStore | None,
+                 profile: str | None = None) -> None:
         self.collector = collector
         self.clock = clock
         self.config = config
@@ -93,6 +94,7 @@ class Monitor:
         self._alert_events: list[AlertEvent] = []  # what the latest poll fired or reset
         self._alert_state: AlertState | None = None
         self._deliveries: set[asyncio.Task[None]] = set()
+        self.profile = profile  # the config profile watched: its alerts are its own (None: no profile named)
 
     @property
     def store(self) -> HistoryStore | None:
@@ -232,7 +234,7 @@ class Monitor:
             else:
                 self._alert_state = MemoryAlertState()
         try:
-            events = evaluate_alerts(report, self.config.alerts, self._alert_state)
+            events = evaluate_alerts(report, self.config.alerts, self._alert_state, self.profile)
         except HfmonError as exc:
             self.warnings.append(f"alerts not evaluated: {exc}")
             return []
@@ -314,7 +316,7 @@ def build_monitor(*, demo: bool, speed: float = 60.0, namespaces: Sequence[str] 
             token = profile_token(profile, token_env=chosen_profile.token_env, hf_token=chosen_profile.hf_token)
     chosen = namespaces or config.namespaces
     collector, clock = make_collector(demo=demo, speed=speed, namespaces=chosen, token=token)
-    monitor = Monitor(collector, clock, config, None)
+    monitor = Monitor(collector, clock, config, None, profile)
     monitor.warnings.extend(config.warnings)
     if history:
         # The demo's scenario history must never mix with the real account's.

@@ -5,7 +5,9 @@ resets once its figure is `hysteresis_pct` back below the limit, a minimum once 
 present/absent rule (a flag, an unpriced item, a failing source) once the subject is gone from a complete
 reading. An unknown figure changes nothing: it never fires and never resets. The state lives in the history
 database (`hfmon.store.alert_state`), where each transition is claimed in one transaction, so of two
-processes that see the same crossing exactly one fires it.
+processes that see the same crossing exactly one fires it. The history file is one per machine, and a process
+watching a config profile (`--profile alice`, each profile of a multi-profile exporter) keeps its alerts, and its
+sources' failing times, under that profile's name: one account's poll never resets another's alert.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from hfmon.alerts.checks import DESCRIBE, Outcome, Reading
+from hfmon.alerts.checks import ACCOUNT, DESCRIBE, Outcome, Reading
 from hfmon.alerts.rules import evaluate_rules
 from hfmon.clock import iso
 from hfmon.config import Alerts
@@ -40,13 +42,15 @@ class AlertEvent:
     threshold: str
     value: Decimal | None
     limit: Decimal | None
+    account: str | None = None  # the config profile watched (None: the token's account, no profile named)
 
     @property
     def title(self) -> str:
-        """A short headline: what crossed, where."""
+        """A short headline: what crossed, where (and for which profile)."""
         what = DESCRIBE.get(self.rule, self.rule)
         verb = "alert" if self.kind == FIRED else "back to normal"
-        return f"hfmon {verb}: {what}" + ("" if self.subject == "account" else f" ({self.subject})")
+        where = [w for w in (self.account, None if self.subject == ACCOUNT else self.subject) if w is not None]
+        return f"hfmon {verb}: {what}" + (f" ({': '.join(where)})" if where else "")
 
     @property
     def line(self) -> str:
@@ -55,8 +59,10 @@ class AlertEvent:
 
     def document(self) -> dict[str, Any]:
         """The alert as JSON (what a hook reads on stdin and a webhook receives): never a token."""
-        return {"hfmon_alert": 1, "kind": self.kind, "rule": self.rule, "subject": self.subject, "at": iso(self.at),
-                "title": self.title, "message": self.message, "figure": self.figure, "threshold": self.threshold,
+        profile = {} if self.account is None else {"account": self.account}
+        return {"hfmon_alert": 1, "kind": self.kind, "rule": self.rule, "subject": self.subject, **profile,
+                "at": iso(self.at), "title": self.title, "message": self.message, "figure": self.figure,
+                "threshold": self.threshold,
                 "value": None if self.value is None else float(self.value),
                 "limit": None if self.limit is None else float(self.limit), "advisory": ADVISORY}
 
@@ -66,9 +72,22 @@ class AlertEvent:
         def dec(value: Any) -> Decimal | None:
             return None if value is None else Decimal(str(value))
 
-        return AlertEvent(f"{doc['rule']}:{doc['subject']}", str(doc["rule"]), str(doc["subject"]), str(doc["kind"]),
+        account = None if doc.get("account") is None else str(doc["account"])
+        return AlertEvent(alert_key(str(doc["rule"]), str(doc["subject"]), account), str(doc["rule"]),
+                          str(doc["subject"]), str(doc["kind"]),
                           datetime.fromisoformat(str(doc["at"]).replace("Z", "+00:00")), str(doc["message"]),
-                          str(doc["figure"]), str(doc["threshold"]), dec(doc.get("value")), dec(doc.get("limit")))
+                          str(doc["figure"]), str(doc["threshold"]), dec(doc.get("value")), dec(doc.get("limit")),
+                          account)
+
+
+def alert_key(rule: str, subject: str, account: str | None) -> str:
+    """The identity of an alert's state: `rule:subject`, under `[profile] ` when a config profile is watched."""
+    return f"{rule}:{subject}" if account is None else f"[{account}] {rule}:{subject}"
+
+
+def _source_key(name: str, account: str | None) -> str:
+    """A source's name in the shared failing times: whoami (`account`) of one profile is not another's."""
+    return name if account is None else f"[{account}] {name}"
 
 
 class AlertState(Protocol):
@@ -137,12 +156,12 @@ class MemoryAlertState:
         return self._events[::-1][:limit]
 
 
-def _event(reading: Reading, kind: str, at: datetime) -> AlertEvent:
+def _event(reading: Reading, kind: str, at: datetime, account: str | None) -> AlertEvent:
     message = reading.message if kind == FIRED else f"{reading.message} (back within the limit)"
     if reading.limit is None and kind == RESET:
         message = f"{DESCRIBE.get(reading.check, reading.check)} ({reading.subject}): no longer so"
-    return AlertEvent(f"{reading.check}:{reading.subject}", reading.check, reading.subject, kind, at, message,
-                      reading.figure, reading.threshold, reading.value, reading.limit)
+    return AlertEvent(alert_key(reading.check, reading.subject, account), reading.check, reading.subject, kind, at,
+                      message, reading.figure, reading.threshold, reading.value, reading.limit, account)
 
 
 def is_clear(reading: Reading, hysteresis_pct: Decimal) -> bool:
@@ -157,34 +176,39 @@ def is_clear(reading: Reading, hysteresis_pct: Decimal) -> bool:
     return reading.value <= reading.limit - margin
 
 
-def evaluate_alerts(report: Report, alerts: Alerts, state: AlertState) -> list[AlertEvent]:
-    """Fire the alerts that crossed and reset those back inside their limits; return what this call changed."""
+def evaluate_alerts(report: Report, alerts: Alerts, state: AlertState,
+                    account: str | None = None) -> list[AlertEvent]:
+    """Fire the alerts that crossed and reset those back inside their limits; return what this call changed.
+    `account`: the config profile watched, whose alerts these are (None: the token's account, no profile)."""
     at = report.generated_at
-    since = state.failing_since()
-    state.note_failing([s.name for s in report.sources if not s.answered],
-                       [s.name for s in report.sources if s.answered], at)
+    own = _source_key("", account)
+    since = {k.removeprefix(own): t for k, t in state.failing_since().items()
+             if k.startswith(own) and (account is not None or not k.startswith("["))}
+    state.note_failing([_source_key(s.name, account) for s in report.sources if not s.answered],
+                       [_source_key(s.name, account) for s in report.sources if s.answered], at)
     firing = state.firing()
     changed: list[AlertEvent] = []
     for result in evaluate_rules(report, alerts, since):
         seen = set()
         for reading in result.readings:
-            key = f"{reading.check}:{reading.subject}"
+            key = alert_key(reading.check, reading.subject, account)
             seen.add(key)
             if reading.outcome is Outcome.CROSSED and key not in firing:
-                event = _event(reading, FIRED, at)
+                event = _event(reading, FIRED, at, account)
             elif key in firing and is_clear(reading, alerts.hysteresis_pct):
-                event = _event(reading, RESET, at)
+                event = _event(reading, RESET, at, account)
             else:
                 continue
             if state.claim(key, event.kind == FIRED, event):
                 changed.append(event)
         if result.complete:  # a subject gone from a complete list is no longer crossed
-            for key in sorted(k for k in firing if k.startswith(f"{result.rule}:") and k not in seen):
-                subject = key.partition(":")[2]
+            prefix = alert_key(result.rule, "", account)
+            for key in sorted(k for k in firing if k.startswith(prefix) and k not in seen):
+                subject = key.removeprefix(prefix)
                 if not result.speaks_for(subject):
                     continue
                 gone = Reading(result.rule, subject, Outcome.OK, "", "", None, None, None)
-                event = _event(gone, RESET, at)
+                event = _event(gone, RESET, at, account)
                 if state.claim(key, False, event):
                     changed.append(event)
     return changed
