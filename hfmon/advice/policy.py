@@ -52,6 +52,26 @@ def _failed(report: Report, kind: str) -> list[str]:
     return [*report.namespaces_unknown, *(s.name for s in report.sources if s.kind == kind and s.value_missing)]
 
 
+def _not_looked_at(report: Report, named: tuple[str, ...]) -> list[tuple[str, str]]:
+    """Each namespace a rule names that this poll did not poll, with why: one of the account's left out
+    (`--namespace`, a profile's or the config's list), one the account does not have (a typo?), or either while
+    whoami's list of namespaces is unread. A rule over a namespace never looked at is unchecked, never "holds"."""
+    every = report.account_namespaces
+    out = []
+    for ns in named:
+        if ns == "*" or ns in report.namespaces:
+            continue
+        if every is None:
+            out.append((ns, "was not polled (whether it is one of the account's namespaces is unknown: whoami "
+                            "was not read)"))
+        elif ns in every:
+            out.append((ns, "was not polled (--namespace, or a profile's or the config's namespaces, left it out)"))
+        else:
+            account = report.account.name if report.account else "the account"
+            out.append((ns, f"is not {account} or one of its orgs ({', '.join(every)}): check the name (a typo?)"))
+    return out
+
+
 def check_policy(report: Report, policy: Policy, catalog: Catalog,
                  settings: AdvisorSettings | None = None) -> PolicyResult:
     """The breaches of `policy` in `report`."""
@@ -88,6 +108,7 @@ def check_policy(report: Report, policy: Policy, catalog: Catalog,
         rule = f"no Endpoint with min replica ≥ 1 in {where}"
         rules.append(rule)
         covered = [ns for ns in report.namespaces if "*" in policy.no_min_replica_in or ns in policy.no_min_replica_in]
+        unchecked += [f"{rule}: {ns} {why}" for ns, why in _not_looked_at(report, policy.no_min_replica_in)]
         unchecked += [f"{rule}: {name} unreadable" for name in _failed(report, "endpoints")
                       if name.partition(":")[2] in covered or name in report.namespaces_unknown]
         for erow in report.endpoints:

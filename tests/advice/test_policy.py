@@ -58,11 +58,12 @@ async def test_each_rule_finds_the_scenarios_breaches(scenario: Scenario) -> Non
 
 async def test_a_policy_that_holds(scenario: Scenario) -> None:
     report, _ = await poll_report(scenario, START)
-    result = check_policy(report, Policy(gpu_space_max_sleep_s=7 * 86400, no_min_replica_in=("dev",)),
-                          build_catalog(None))
+    result = check_policy(report, Policy(gpu_space_max_sleep_s=7 * 86400), build_catalog(None))
     # every GPU Space that sleeps at all sleeps within a week; but forgotten-finetune and rag-service never sleep
     assert {b.resource for b in result.breaches} == gpu_spaces_breaking(scenario, 7 * 86400)
-    result = check_policy(report, Policy(no_min_replica_in=("dev",)), build_catalog(None))
+    no_endpoints = demo_scenario(endpoints=0)
+    report, _ = await poll_report(no_endpoints, no_endpoints.start)
+    result = check_policy(report, Policy(no_min_replica_in=("ada-labs",)), build_catalog(None))
     assert result.holds and result.breaches == () and result.unchecked == ()
 
 
@@ -87,15 +88,35 @@ def test_check_exit_codes_in_ci(fake: Callable[..., Served], tmp_path) -> None: 
     assert "BROKEN    no Endpoint with min replica ≥ 1 in ada-labs" in run.stdout
     assert "fix: hf endpoints update qwen-prod --namespace ada-labs --min-replica 0 --scale-to-zero-timeout 15" \
         in run.stdout
-    fine = tmp_path / "fine.toml"
-    fine.write_text('[policy]\nno_min_replica_in = ["dev"]\n', encoding="utf-8")
-    run = served.run("check", "--policy", str(fine))
+    run = fake(demo_scenario(seed=7, endpoints=0)).run("check", "--policy", str(broken))  # ada-labs has none
     assert run.code == 0, run.stderr
-    assert run.stdout.splitlines() == ["holds     no Endpoint with min replica ≥ 1 in dev", "every rule holds"]
+    assert run.stdout.splitlines() == ["holds     no Endpoint with min replica ≥ 1 in ada-labs", "every rule holds"]
     empty = tmp_path / "empty.toml"
     empty.write_text("", encoding="utf-8")
     run = served.run("check", "--policy", str(empty))
     assert run.code == 2 and "no [policy] rule is set" in run.stderr
+
+
+@pytest.mark.e2e
+def test_a_namespace_the_poll_did_not_look_at_is_unchecked_not_held(fake: Callable[..., Served],  # noqa: F811
+                                                                     tmp_path) -> None:
+    served = fake()
+    policy = tmp_path / "policy.toml"
+    policy.write_text('[policy]\nno_min_replica_in = ["ada-labs"]\n', encoding="utf-8")
+    # ada-labs/qwen-prod (min replica 2) breaks it, but a poll of ada alone never listed ada-labs' Endpoints
+    run = served.run("check", "--no-history", "--namespace", "ada", "--policy", str(policy))
+    assert run.code == 1, run.stderr
+    assert run.stdout.splitlines() == [
+        "UNCHECKED no Endpoint with min replica ≥ 1 in ada-labs",
+        "  not checked: ada-labs was not polled (--namespace, or a profile's or the config's namespaces, left it out)",
+        "0 breach(es), 1 unchecked"]
+    policy.write_text('[policy]\nno_min_replica_in = ["ada-lab"]\n', encoding="utf-8")  # a typo of ada-labs
+    run = served.run("check", "--no-history", "--policy", str(policy))
+    assert run.code == 1, run.stderr
+    assert run.stdout.splitlines() == [
+        "UNCHECKED no Endpoint with min replica ≥ 1 in ada-lab",
+        "  not checked: ada-lab is not ada or one of its orgs (ada, ada-labs, northwind): check the name (a typo?)",
+        "0 breach(es), 1 unchecked"]
 
 
 def test_a_rule_over_a_listing_the_token_cannot_read_is_unchecked_not_held() -> None:
