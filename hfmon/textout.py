@@ -229,9 +229,15 @@ def _instance(vendor: str | None, instance_type: str | None, size: str | None) -
     return " ".join(part for part in (vendor, instance_type, size) if part) or "—"
 
 
-def _cost_cell(cost: ResourceCost) -> str:
+def _resource_row(name: str, state: str, hardware: str, cost: ResourceCost) -> str:
+    """One resource in 80 columns: money wider than its column ($100,000.00 on) takes room from hardware, then name."""
     rate = rate_now(cost.cost_per_hour_usd, cost.granted, cost.price is not None)
-    return f"{rate:>10} {money(cost.billed_usd, missing=MISSING):>10}"
+    cells = f"{rate:>10} {money(cost.billed_usd, missing=MISSING):>10}"
+    over = max(0, len(cells) - 21)
+    hardware_width = max(6, 16 - over)
+    name_width = max(10, 26 - (over - (16 - hardware_width)))
+    return _fit(f"  {_cut(name, name_width):{name_width}} {_cut(state, 12):12} "
+                f"{_cut(hardware, hardware_width):{hardware_width}} {cells}")
 
 
 def _resources(report: Report, paint: _Paint, max_rows: int) -> list[str]:
@@ -257,7 +263,7 @@ def _resources(report: Report, paint: _Paint, max_rows: int) -> list[str]:
         lines += _missing(listed, report, paint)
         rows.sort(key=lambda row: (-(row[3].cost_per_hour_usd or Decimal(0)), -(row[3].billed_usd or Decimal(0))))
         for name, state, hardware, cost in rows[:max_rows]:
-            lines.append(_fit(f"  {_cut(name, 26):26} {_cut(state, 12):12} {_cut(hardware, 16):16} {_cost_cell(cost)}"))
+            lines.append(_resource_row(name, state, hardware, cost))
         if len(rows) > max_rows:
             lines.append(paint(f"  … {len(rows) - max_rows} more (--json for all)", "dim"))
     return lines

@@ -141,3 +141,21 @@ def test_the_inference_line_adds_up_when_some_providers_are_not_named() -> None:
     for part in ("together $4.00", "groq $2.50", "novita $1.25", "2 more $0.25"):
         assert part in block, block
     assert "cerebras" not in block
+
+
+def test_a_seven_figure_bill_is_printed_whole_at_80_columns() -> None:
+    # audit 5 #19: "$2,291,56…" read as "$2,291.56"; the hardware and name columns give way, never the figure
+    spaces = (space("alice/a-space-with-a-rather-long-name", hardware="a10g-largex4"),
+              space("alice/small", hardware="t4-small"))
+    stmt = statement("alice",
+                     line("spaces/a10g-largex4/minutes", "alice/a-space-with-a-rather-long-name", "13750000",
+                          "2291559.99", unit="0.166667"),
+                     line("spaces/t4-small/minutes", "alice/small", "60", "0.40", unit="0.006667"))
+    snap = snapshot(namespace("alice", billing=billing("alice"), spaces=spaces, statement=stmt),
+                    spaces_hw=(flavor("a10g-largex4", "0.166667", gpu=True), flavor("t4-small", "0.006667", gpu=True)))
+    lines = render_text(evaluate(snap, History(), Config(), NOW)).splitlines()
+    assert all(len(x) <= 80 for x in lines), [x for x in lines if len(x) > 80]
+    big = next(x for x in lines if x.startswith("  alice/a-space"))
+    assert big.endswith("$2,291,559.99") and "a10g-" in big, big
+    small = next(x for x in lines if x.startswith("  alice/small"))
+    assert small.endswith("$0.40") and "t4-small" in small, small  # a row of ordinary width keeps its columns
