@@ -9,7 +9,7 @@ from rich.text import Text
 from hfmon import format as fmt
 from hfmon import phrases
 from hfmon.errors import FAILURE_WORDS, Failure
-from hfmon.report import Credits, Severity
+from hfmon.report import Credits, Report, Severity
 from hfmon.tui.state import ViewState
 
 SEVERITY_MARKS = {Severity.CRITICAL: ("CRIT", "bad"), Severity.WARNING: ("WARN", "warn"),
@@ -134,16 +134,29 @@ def flags_text(state: ViewState) -> Text:
         return Text("No flags in what was read; not checked: " + ", ".join(r.flags_unchecked),
                     style=t.get("warn", ""))
     text = Text()
+    current = set(r.current_flags)
+    flags.sort(key=lambda f: f not in current)  # stable: current flags first, loudest first within each
     for i, f in enumerate(flags):
         mark, tone = SEVERITY_MARKS.get(f.severity, ("    ", ""))
         if i:
             text.append("\n")
+        if f not in current:  # computed from a source that failed this poll: its last good value, not now
+            text.append(f"{'STALE':<5} {f.subject}  {f.message}", style=t.get("muted", ""))
+            text.append(f" (as of {stale_as_of(r, f.sources)})", style=t.get("warn", ""))
+            continue
         text.append(f"{mark:<4} ", style="bold " + t.get(tone, ""))
         text.append(f.subject, style="bold")
         text.append(f"  {f.message}")
     if not r.all_checked:  # more flags may be hiding in what was not read
         text.append("\nnot checked: " + ", ".join(r.flags_unchecked), style=t.get("warn", ""))
     return text
+
+
+def stale_as_of(report: Report, sources: tuple[str, ...]) -> str:
+    """When the failed sources a flag was computed from were last read: `billing:ada's last good value, 5m ago`."""
+    failed = [s for name in sources if (s := report.source(name)) is not None and not s.answered]
+    return "; ".join(f"{s.name}'s last good value, {fmt.duration(s.age_s)} old" if s.age_s is not None
+                     else f"{s.name}, never read" for s in failed) or "a source that failed this poll"
 
 
 def legend_text(credits: Credits, limit_drawn: bool, history: bool, state: ViewState) -> Text:

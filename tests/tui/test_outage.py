@@ -14,6 +14,7 @@ from hfmon.schemas import once_schema
 from hfmon.textout import render_text
 from hfmon.tui.app import HfmonApp
 from tests.tui.demo import frozen_demo
+from hfmon.tui.widgets.panel import Panel
 from tests.tui.test_app import settle, table, text_of
 
 
@@ -96,5 +97,37 @@ async def test_answers_still_cached_in_an_outage_are_no_answer_in_every_front_en
             assert all(doc["sources"][name]["from_cache"] for name in cached)
             summary = next(line for line in render_text(report).splitlines() if line.startswith("Sources"))
             assert f"{len(cached)} cached (not asked this poll)" in summary and " ok" not in summary, summary
+    finally:
+        await monitor.aclose()
+
+
+async def test_a_flag_computed_from_a_failed_source_is_shown_stale_not_as_raised_now() -> None:
+    monitor, clock = frozen_demo(history=False)
+    app = HfmonApp(monitor, interval_s=3600, tick_s=3600)
+    try:
+        async with app.run_test(size=(100, 40)) as pilot:
+            await settle(app, pilot)
+            first = app.report
+            assert first is not None
+            [credits] = [f for f in first.flags if f.kind == "credits_run_out" and f.subject == "ada"]
+            assert credits.sources == ("billing:ada",)
+            flags = text_of(app, "#flags")
+            assert f"ada  {credits.message}" in flags and "STALE" not in flags
+            monitor.collector.client.fake.route_faults.append(  # type: ignore[attr-defined]
+                RouteFault("/api/settings/billing/usage-v2", status=503))  # ada's usage-v2: billing:ada
+            clock.advance(300)
+            await pilot.press("r")
+            await settle(app, pilot)
+            report = app.report
+            assert report is not None
+            [credits] = [f for f in report.flags if f.kind == "credits_run_out" and f.subject == "ada"]
+            assert credits not in report.current_flags
+            lines = text_of(app, "#flags").splitlines()
+            [stale] = [line for line in lines if credits.message in line]
+            assert stale == f"STALE ada  {credits.message} (as of billing:ada's last good value, 5m old)", stale
+            assert lines.index(stale) == len(report.current_flags)  # after every flag raised now
+            note = str(app.query_one("#flags-panel", Panel).border_subtitle)
+            assert note == f"at least {len(report.current_flags)} flags"  # the stale one is not counted as raised
+            assert len(report.current_flags) == len(report.flags) - 1
     finally:
         await monitor.aclose()

@@ -112,7 +112,7 @@ class OverviewView(View):
         fill(self.query_one("#spenders-panel", Panel), self.query_one("#spenders", KeyedTable),
              money_rows.spender_rows(r, ns), running_badge, "shown", money_rows.spenders_remainder(r, ns, state.tones))
         self.query_one("#flags", Static).update(cards.flags_text(state))
-        count = fmt.counted(len(r.flags), "flags")
+        count = fmt.counted(len(r.current_flags), "flags")  # raised now: a flag of a failed source is STALE
         count = count if r.all_checked else f"at least {count}"  # more may hide in what was not read
         self.query_one("#flags-panel", Panel).note(count if r.flags else "")
         notes = self.query_one("#notes", Static)
