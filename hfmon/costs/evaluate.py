@@ -245,13 +245,16 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
     period, credits = namespace_period(ns, now), namespace_credits_period(ns, now)  # statement's; usage-v2's
     acc.period_starts[ns.namespace] = period.start
     billing = ns.billing.value
+    # a last good usage-v2 (it failed this poll) is measured as of when it was read: its used at `now` would make
+    # the rate, the projection and each crossing wrong by the outage's length, under a STALE badge saying "as of"
+    as_of = ns.billing.fetched_at if ns.billing.status is SourceStatus.STALE and ns.billing.fetched_at else now
     if billing is not None and billing.inference.included_usd is None:
-        burn = credits_burn(ns.namespace, billing.inference, history.usage_of(ns.namespace), now, credits)
+        burn = credits_burn(ns.namespace, billing.inference, history.usage_of(ns.namespace), as_of, credits)
         acc.credits_unknown[ns.namespace] = (burn, INCLUDED_UNKNOWN)
         acc.crosscheck += inference_rows(billing, ns.sessions.value, credits, burn.provisional_usd or Decimal(0),
                                          config.tolerance)
     elif billing is not None:
-        credit = credits_for(ns.namespace, billing.inference, history.usage_of(ns.namespace), now, credits)
+        credit = credits_for(ns.namespace, billing.inference, history.usage_of(ns.namespace), as_of, credits)
         acc.credits.append(credit)
         acc.crosscheck += inference_rows(billing, ns.sessions.value, credits, credit.provisional_usd or Decimal(0),
                                          config.tolerance)

@@ -73,3 +73,19 @@ async def test_credits_of_a_failed_usage_source_are_not_checked_as_now() -> None
     assert readings["ada-labs"].outcome is checks.Outcome.OK  # read this poll
     [remaining] = [r for r in checks.remaining_credits(second, lambda _ns: Decimal(0)) if r.subject == "ada"]
     assert remaining.outcome is checks.Outcome.UNKNOWN
+
+
+async def test_credits_of_a_failed_usage_source_are_measured_as_of_when_it_was_read() -> None:
+    """ada's usage-v2 fails 5 minutes after it was read: its credits (shown under a STALE badge) are that reading's,
+    measured then; its $ used over 5 more minutes of the period would lower the rate and move the run-out 5 min on."""
+    first, second = await two_polls("/api/settings/billing/usage-v2")
+    [before] = [c for c in first.credits if c.namespace == "ada"]
+    [after] = [c for c in second.credits if c.namespace == "ada"]
+    assert after.used_usd == before.used_usd and before.exhausts_at is not None
+    assert (after.exhausts_at, after.projected_period_usd, after.burn_rate_usd_per_day, after.days_left) == (
+        before.exhausts_at, before.projected_period_usd, before.burn_rate_usd_per_day, before.days_left)
+    [flag] = [f for f in second.flags if f.kind == "credits_run_out" and f.subject == "ada"]
+    assert f"{before.exhausts_at:%b %d %H:%M} UTC" in flag.message  # its flag (shown STALE) says the same
+    [fresh] = [c for c in second.credits if c.namespace == "ada-labs"]  # read this poll: measured now
+    [was] = [c for c in first.credits if c.namespace == "ada-labs"]
+    assert fresh.days_left < was.days_left
