@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import urllib.request
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -25,6 +26,7 @@ from hfmon.config import Config
 from hfmon.exporter.serve import AccountWatch, MetricsServer, rejected_token_delay
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
 from hfmon.monitor import Monitor
+from hfmon.store.db import HistoryStore
 from tests.costs import scenario_expect as expect
 
 D = Decimal
@@ -57,19 +59,27 @@ class Exporter:
     port: int
 
 
-@pytest.fixture
-async def exporter() -> AsyncIterator[Exporter]:
+@asynccontextmanager
+async def serving(store: HistoryStore | None = None) -> AsyncIterator[Exporter]:
+    """The exporter of the demo account at START, serving on a free loopback port (with `store`: history on)."""
     clock = FrozenClock(START)
     hub = FakeHub(demo_scenario(), now=clock.now)
     client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
                        governor=Governor(backoff_base_s=0.001))
-    watch = AccountWatch("default", Monitor(Collector(client, clock), clock, Config(), None), 60.0)
+    watch = AccountWatch("default", Monitor(Collector(client, clock), clock, Config(), store), 60.0)
     server = MetricsServer([watch], "127.0.0.1", 0)
     try:
         yield Exporter(hub, clock, watch, server.port)
     finally:
         server.close()
         await watch.monitor.aclose()
+        watch.monitor.close()
+
+
+@pytest.fixture
+async def exporter() -> AsyncIterator[Exporter]:
+    async with serving() as served:
+        yield served
 
 
 async def test_before_the_first_poll_only_the_poll_counters_are_served(exporter: Exporter) -> None:

@@ -14,36 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from hfmon.api.governor import Governor
-from hfmon.api.hub import HubClient
-from hfmon.api.urls import BaseUrls
-from hfmon.clock import FrozenClock
-from hfmon.collect import Collector
-from hfmon.config import Config
-from hfmon.exporter.serve import AccountWatch, MetricsServer
-from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
 from hfmon.fakehub.faults import RouteFault
-from hfmon.monitor import Monitor
 from hfmon.store.db import HistoryStore
-from tests.exporter.test_scrape import START, Exporter, lab, scrape
+from tests.exporter.test_scrape import Exporter, lab, scrape, serving
 
 
 @pytest.fixture
 async def recorded(tmp_path: Path) -> AsyncIterator[Exporter]:
     """The exporter of the demo account, with a history database (idle GPUs are judged on what it recorded)."""
-    clock = FrozenClock(START)
-    hub = FakeHub(demo_scenario(), now=clock.now)
-    client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
-                       governor=Governor(backoff_base_s=0.001))
-    store = HistoryStore.open(tmp_path / "history.sqlite3")
-    watch = AccountWatch("default", Monitor(Collector(client, clock), clock, Config(), store), 60.0)
-    server = MetricsServer([watch], "127.0.0.1", 0)
-    try:
-        yield Exporter(hub, clock, watch, server.port)
-    finally:
-        server.close()
-        await watch.monitor.aclose()
-        watch.monitor.close()
+    async with serving(HistoryStore.open(tmp_path / "history.sqlite3")) as served:
+        yield served
 
 
 async def test_unchecked_sources_and_unchecked_resource_checks_are_counted_apart(recorded: Exporter) -> None:
