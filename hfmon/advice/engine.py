@@ -16,7 +16,7 @@ from decimal import Decimal
 from hfmon.advice.hardware import oversized
 from hfmon.advice.jobs import job_findings
 from hfmon.advice.model import Advice, AdvisorSettings, Finding
-from hfmon.advice.pace import pace_warnings
+from hfmon.advice.pace import pace_unjudged, pace_warnings
 from hfmon.advice.providers import provider_findings
 from hfmon.advice.rules import (
     MAYBE_GRANTED,
@@ -117,7 +117,7 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
                    if s.kind in ("endpoints", "spaces", "storage", "jobs", "models") and s.value_missing))
     scheduled = scheduled_costs(report.scheduled_jobs or (), now)
     return Advice(now, tuple(findings), total_saving(findings, unchecked), scheduled, unchecked,
-                  pace_warnings(report), tuple(not_judged), settings.hours_per_month,
+                  pace_warnings(report), (*not_judged, *pace_unjudged(report)), settings.hours_per_month,
                   report.scheduled_jobs_missing, tuple((ns, kind, n) for (ns, kind), n in checked.items()))
 
 

@@ -4,7 +4,8 @@
   period while the limit is not reached yet; the pace that would stay within it is what is left of the limit over
   the days left.
 - A resource group's limit: its spend this month at the month's pace so far (spent / elapsed x the month's length)
-  goes past the limit while it has not yet (a limit already reached is a flag, not a forecast).
+  goes past the limit while it has not yet (a limit already reached is a flag, not a forecast). In the month's
+  first hours (under `MIN_PROJECTION_SPAN`, the credits' rule) there is no pace yet: not judged, and said so.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.costs.billing_rules import seconds
+from hfmon.costs.credits import MIN_PROJECTION_SPAN, TOO_EARLY
 from hfmon.report import Report
 
 
@@ -34,6 +36,14 @@ def _month_end(start: datetime) -> datetime:
     return start.replace(year=start.year + (start.month == 12), month=start.month % 12 + 1)
 
 
+def pace_unjudged(report: Report) -> tuple[tuple[str, str], ...]:
+    """(namespace, why) of the resource groups whose limits `pace_warnings` cannot judge yet: too early in the month."""
+    now = report.generated_at
+    return tuple((g.namespace, f"resource group {g.name}: spend pace against its limits not judged: {TOO_EARLY}")
+                 for g in report.resource_groups or ()
+                 if g.period is not None and g.limits and timedelta(0) <= now - g.period < MIN_PROJECTION_SPAN)
+
+
 def pace_warnings(report: Report) -> tuple[PaceWarning, ...]:
     """Every budget the current pace breaks before its period ends."""
     now = report.generated_at
@@ -50,7 +60,7 @@ def pace_warnings(report: Report) -> tuple[PaceWarning, ...]:
             continue
         end = _month_end(g.period)
         elapsed, length = seconds(now - g.period), seconds(end - g.period)
-        if elapsed <= 0 or now >= end:
+        if now - g.period < MIN_PROJECTION_SPAN or now >= end:  # no pace yet (`pace_unjudged`), or past its month
             continue
         for lim in g.limits or ():
             if lim.spent_usd is None or lim.spent_usd >= lim.limit_usd or lim.spent_usd <= 0:

@@ -3,7 +3,8 @@ finding applied (and all of them). Pure.
 
 - As it is: what HF billed this period so far (`Report.spend`, the figures the cross-check checks); the month at
   the current pace is that over the hours elapsed since the period began, times the hours of a month
-  (`Advice.hours_per_month`, 730 by default).
+  (`Advice.hours_per_month`, 730 by default); unknown in the period's first hours (under `MIN_PROJECTION_SPAN`,
+  the credits' rule), and said so.
 - With a finding: its monthly saving over the hours elapsed (so far) or in full (month), but never more than the
   resource itself cost so far, or costs a month at its own pace so far (a finding cannot save what was not spent).
 - Findings about one past run (a job that hit its timeout) are not lines: they save nothing a month.
@@ -20,6 +21,7 @@ from decimal import Decimal
 from hfmon.advice.engine import best_per_resource, period_hours, period_start
 from hfmon.advice.model import Advice, Finding
 from hfmon.costs.billing_rules import micro
+from hfmon.costs.credits import MIN_PROJECTION_SPAN, TOO_EARLY
 from hfmon.format import money
 from hfmon.report import Report
 
@@ -79,7 +81,8 @@ def what_if(report: Report, advice: Advice) -> tuple[BillWhatIf, ...]:
         hours = period_hours(report, ns)
         row = spend.get(ns)
         so_far = row.total_usd.value if row is not None else None
-        month = micro(so_far * advice.hours_per_month / hours) if so_far is not None and hours > 0 else None
+        early = hours * 3600 < int(MIN_PROJECTION_SPAN.total_seconds())  # minutes of spend are no month's pace
+        month = micro(so_far * advice.hours_per_month / hours) if so_far is not None and not early else None
         mine = [f for f in advice.findings if f.namespace == ns and f.recurring]
         lines = []
         if hours > 0:
@@ -99,7 +102,8 @@ def what_if(report: Report, advice: Advice) -> tuple[BillWhatIf, ...]:
                 lines.append(WhatIfLine("all findings", total_so_far, total_month, _minus(so_far, total_so_far),
                                         _minus(month, total_month),
                                         f"{left_out} finding(s) with an unknown saving left out" if left_out else ""))
-        note = "" if row is not None else "billing unreadable: the bill is unknown"
+        note = f"a month at pace unknown: {TOO_EARLY}" if early else ""
+        note = note if row is not None else "billing unreadable: the bill is unknown"
         if row is not None and so_far is None:
             note = "part of the bill is unreadable: " + ", ".join(row.total_usd.missing)
         out.append(BillWhatIf(ns, start, hours.quantize(Decimal("0.01")), so_far, month, tuple(lines), note))
