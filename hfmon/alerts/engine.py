@@ -159,7 +159,7 @@ class MemoryAlertState:
 def _event(reading: Reading, kind: str, at: datetime, account: str | None) -> AlertEvent:
     message = reading.message if kind == FIRED else f"{reading.message} (back within the limit)"
     if reading.limit is None and kind == RESET:
-        message = f"{DESCRIBE.get(reading.check, reading.check)} ({reading.subject}): no longer so"
+        message = f"{DESCRIBE.get(reading.check, reading.check)} ({reading.subject}): {reading.why or 'no longer so'}"
     return AlertEvent(alert_key(reading.check, reading.subject, account), reading.check, reading.subject, kind, at,
                       message, reading.figure, reading.threshold, reading.value, reading.limit, account)
 
@@ -207,7 +207,8 @@ def evaluate_alerts(report: Report, alerts: Alerts, state: AlertState,
                 subject = key.removeprefix(prefix)
                 if not result.speaks_for(subject):
                     continue
-                gone = Reading(result.rule, subject, Outcome.OK, "", "", None, None, None)
+                gone = Reading(result.rule, subject, Outcome.OK, "", "", None, None, None,
+                               result.gone_why(subject) if result.gone_why else "")
                 event = _event(gone, RESET, at, account)
                 if state.claim(key, False, event):
                     changed.append(event)

@@ -16,7 +16,7 @@ from hfmon.alerts import checks
 from hfmon.alerts.checks import ACCOUNT, Outcome, Reading
 from hfmon.config import Alerts
 from hfmon.costs.resources import EARLIEST
-from hfmon.costs.totals import UNPRICED_PREFIX
+from hfmon.costs.totals import UNPRICED_PREFIX, endpoint_label, space_label
 from hfmon.costs.uptime import resource_uptimes
 from hfmon.format import duration, duration_against, money, money_total, percent, percent_against
 from hfmon.models import SourceStatus
@@ -35,6 +35,7 @@ class RuleResult:
     readings: tuple[Reading, ...]
     complete: bool = False
     polled: Callable[[str], bool] | None = None  # with `complete`: whether the list speaks for a subject (None: all)
+    gone_why: Callable[[str], str] | None = None  # why a subject gone from a complete list is over, in words
 
     def speaks_for(self, subject: str) -> bool:
         """A `subject` missing from the readings is known not to be crossed (so a firing alert on it is over)."""
@@ -69,10 +70,8 @@ def evaluate_rules(report: Report, alerts: Alerts, failing_since: Mapping[str, d
         out.append(RuleResult("resource_group_limit", tuple(group_limits(report, alerts.limit_near_pct)),
                               True, resources_read(report, lambda _subject: GROUP_SOURCES)))
     if alerts.unpriced:
-        out.append(RuleResult("unpriced", tuple(
-            Reading("unpriced", item, Outcome.CROSSED, "unpriced", "", None, None, None,
-                    "billed now and no catalog prices it: the running cost is partial")
-            for item in unpriced_now(report)), True, resources_read(report, listing_of)))
+        out.append(RuleResult("unpriced", tuple(unpriced(report)), True, resources_read(report, listing_of),
+                               unpriced_gone(report)))
     if alerts.source_failing_minutes is not None:
         out.append(RuleResult("source_failing", tuple(
             failing_sources(report, alerts.source_failing_minutes, failing_since)), True, source_polled(report)))
@@ -94,6 +93,29 @@ def unpriced_now(report: Report) -> tuple[str, ...]:
     asleep on unpriced hardware, or a line billed earlier this period, costs nothing now: it is not one."""
     return tuple(m.removeprefix(UNPRICED_PREFIX) for m in report.running_cost_per_hour_usd.missing
                  if m.startswith(UNPRICED_PREFIX))
+
+
+def unpriced(report: Report) -> list[Reading]:
+    """Each resource billed now that no catalog prices (crossed), and each Endpoint or Space still listed on
+    unpriced hardware but not billed now: asleep, it costs nothing now, so it never fires, but it is still unpriced,
+    so an alert it fired holds (unknown changes nothing) until it has a price or is gone from its listing: a Space
+    that wakes and sleeps is one alert, not a fire and a reset per nap."""
+    now = unpriced_now(report)
+    out = [Reading("unpriced", item, Outcome.CROSSED, "unpriced", "", None, None, None,
+                   "billed now and no catalog prices it: the running cost is partial") for item in now]
+    listed = [endpoint_label(r.endpoint) for r in report.endpoints] + [space_label(r.space) for r in report.spaces]
+    still = set(report.unpriced) - set(now)
+    out += [Reading("unpriced", item, Outcome.UNKNOWN, "not billed now", "", None, None, None,
+                    "not billed now, and still unpriced: its alert holds until it has a price or is gone")
+            for item in listed if item in still]
+    return out
+
+
+def unpriced_gone(report: Report) -> Callable[[str], str]:
+    """Why an unpriced resource's alert is over: its resource is listed with a price now, or is no longer listed."""
+    listed = {f"endpoint {r.endpoint.id}" for r in report.endpoints} | {f"space {r.space.id}" for r in report.spaces}
+    listed |= {f"job {r.job.id}" for r in report.jobs}
+    return lambda subject: "priced now" if " ".join(subject.split(" ")[:2]) in listed else "no longer listed"
 
 
 def listing_of(subject: str) -> tuple[str, ...]:
