@@ -64,6 +64,8 @@ def scrub_argument(text: str) -> str:
     """An argument of a command a server sent, kept exactly, control characters and all, so that a command shown to
     rerun is the one that ran: it may be shown only through `format.shell_command`, which writes every character
     that is not printable as an escape. One holding a token, even split by control characters, is `scrub`bed."""
+    if is_clean(text):  # the common case: nothing to remove, no secret (is_clean's checks are holds_secret's)
+        return text
     joined = _CONTROL.sub("", _LINE_BREAKS.sub("", _ESCAPES.sub("", text)))
     return scrub(text) if holds_secret(text) or holds_secret(joined) else text
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -69,10 +70,13 @@ PAGE_BODY = 16 * MB  # one page of a listing
 STATEMENT_BODY = 64 * MB  # the itemised period statement and per-session costs: one line per resource-day
 
 
-def unique_rows(rows: Sequence[T], key: Callable[[T], Hashable], url: str) -> tuple[T, ...]:
-    """A listing's rows, one per `key`: a row listed again (a page boundary that repeats an item when the order
-    shifts between two pages) would count its resource twice. The later row is kept (the fresher), in the place of
-    the first; each repeat is logged."""
+def unique_rows(rows: Sequence[T], fields: tuple[str, ...], url: str) -> tuple[T, ...]:
+    """A listing's rows, one per key (the values of `fields`): a row listed again (a page boundary that repeats an
+    item when the order shifts between two pages) would count its resource twice. The later row is kept (the
+    fresher), in the place of the first; each repeat is logged."""
+    if len(set(map(attrgetter(fields[-1]), rows))) == len(rows):
+        return tuple(rows)  # no value of the last field twice, so no key twice; one set of strings, not a key per row
+    key = attrgetter(*fields)
     unique: dict[Hashable, T] = {}
     for row in rows:
         k = key(row)
@@ -83,12 +87,8 @@ def unique_rows(rows: Sequence[T], key: Callable[[T], Hashable], url: str) -> tu
     return tuple(unique.values()) if len(unique) < len(rows) else tuple(rows)
 
 
-def _by_id(row: Space | Job) -> str:
-    return row.id
-
-
-def _by_type_and_id(row: RepoStorage | HubRepo) -> tuple[str, str]:
-    return row.type, row.id  # a model and a dataset may share a name
+BY_ID = ("id",)
+BY_TYPE_AND_ID = ("type", "id")  # a model and a dataset may share a name
 
 
 def _seg(name: str) -> str:
@@ -141,10 +141,10 @@ class HubClient:
         return USER_BILLING_HINT if user else ORG_BILLING_HINT
 
     async def _paged(self, url: str, params: dict[str, Any] | None, parse: Callable[[Any], tuple[Any, ...]],
-                     key: Callable[[Any], Hashable], *, optional: bool = False,
+                     fields: tuple[str, ...], *, optional: bool = False,
                      hint: str | None = None) -> tuple[Any, ...]:
         return unique_rows(await self.http.get_pages(url, params, parse=parse, optional=optional, forbidden_hint=hint,
-                                                     max_bytes=PAGE_BODY), key, url)
+                                                     max_bytes=PAGE_BODY), fields, url)
 
     # --- identity -----------------------------------------------------------------------------
 
@@ -240,13 +240,13 @@ class HubClient:
     async def spaces(self, namespace: str) -> tuple[Space, ...]:
         """All Spaces of a namespace with runtime, privacy and storage: one paginated listing."""
         params: dict[str, Any] = {"author": namespace, "expand": list(SPACES_QUERY_EXPAND), "limit": PAGE_LIMIT}
-        return await self._paged(self._api("spaces"), params, lambda page: pr.parse_spaces(page, namespace), _by_id)
+        return await self._paged(self._api("spaces"), params, lambda page: pr.parse_spaces(page, namespace), BY_ID)
 
     async def jobs(self, namespace: str, stages: Sequence[str] = ()) -> tuple[Job, ...]:
         """`GET /api/jobs/{ns}` (following pages): the namespace's Jobs, only those in `stages` when given."""
         params: dict[str, Any] | None = {"stage": list(stages)} if stages else None
         return await self._paged(self._api(f"jobs/{_seg(namespace)}"), params,
-                                 lambda page: pr.parse_jobs(page, namespace), _by_id)
+                                 lambda page: pr.parse_jobs(page, namespace), BY_ID)
 
     async def scheduled_jobs(self, namespace: str) -> tuple[ScheduledJob, ...]:
         """`GET /api/scheduled-jobs/{ns}`: the namespace's scheduled Jobs (spend still to come)."""
@@ -258,19 +258,19 @@ class HubClient:
         """`settings/repositories` (user or org variant, following pages): storage per repo."""
         path = "settings/repositories" if user else f"organizations/{_seg(namespace)}/settings/repositories"
         return await self._paged(self._api(path), {"limit": STORAGE_PAGE_LIMIT},
-                                 lambda page: pr.parse_repos(page, namespace), _by_type_and_id, optional=True)
+                                 lambda page: pr.parse_repos(page, namespace), BY_TYPE_AND_ID, optional=True)
 
     async def hub_repos(self, namespace: str, kind: str) -> tuple[HubRepo, ...]:
         """`GET /api/models` or `/api/datasets` (`kind` model or dataset) of one author, every page, with downloads,
         likes, storage and last change."""
         params: dict[str, Any] = {"author": namespace, "expand": list(REPO_QUERY_EXPAND), "limit": PAGE_LIMIT}
         return await self._paged(self._api(f"{kind}s"), params, lambda page: prp.parse_hub_repos(page, namespace, kind),
-                                 _by_type_and_id, optional=True)
+                                 BY_TYPE_AND_ID, optional=True)
 
     async def members(self, org: str) -> tuple[OrgMember, ...]:
         """`GET /api/organizations/{org}/members` (every page): who is in the org, with their role."""
         return await self._paged(self._api(f"organizations/{_seg(org)}/members"), {"limit": MEMBERS_PAGE_LIMIT},
-                                 prp.parse_members, lambda member: member.user, optional=True)
+                                 prp.parse_members, ("user",), optional=True)
 
     async def spaces_hardware(self) -> tuple[HardwareFlavor, ...]:
         """`GET /api/spaces/hardware`: Spaces flavors with per-minute prices."""

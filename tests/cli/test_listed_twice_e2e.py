@@ -59,3 +59,21 @@ def test_the_later_of_two_differing_rows_is_kept(fake: Callable[..., Served]) ->
     (space,) = [s for s in doc["spaces"] if s["id"] == SPACE]
     assert space["stage"] == "SLEEPING" and space["cost_per_hour_usd"] == 0
     assert doc["running_cost_per_hour_usd"]["value"] == pytest.approx(2.39998, abs=1e-6)  # 3.89998 - 1.50
+
+
+def test_a_model_and_a_dataset_of_one_name_are_two_repos(fake: Callable[..., Served], tmp_path: Path) -> None:  # noqa: F811
+    served = fake()
+    added: list[dict[str, Any]] = []
+
+    def edit(body: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        model = next(row for row in body if row["type"] == "model")
+        added[:] = [{**model, "type": "dataset", "storage": 1_234_567}]
+        return body + added
+
+    served.hub.route_faults.append(RouteFault("/api/settings/repositories", edit=edit))
+    log = tmp_path / "hfmon.log"
+    repos = once(served, "--log-file", str(log))["storage"]["repos"]
+    assert added, "the storage listing was not read"
+    named = [(r["type"], r["bytes"]) for r in repos if r["id"] == added[0]["id"]]
+    assert len(named) == 2 and ("dataset", 1_234_567) in named and {t for t, _ in named} == {"model", "dataset"}
+    assert "again" not in log.read_text()
