@@ -42,6 +42,7 @@ from hfmon.source_results import (
     PreviousSources,
     billing_with_live,
     failed_result,
+    group_usage_of_this_month,
     of_this_period,
     usage_of_this_period,
 )
@@ -252,7 +253,7 @@ class Collector:
                              endpoints=endpoints.result(), endpoint_catalog=catalog.result(),
                              spaces=spaces.result(), jobs=jobs.result(), storage=storage.result(),
                              resource_groups=groups.result() if groups else None,
-                             resource_group_usage=usage.result() if usage else None,
+                             resource_group_usage=group_usage_of_this_month(usage.result(), now) if usage else None,
                              scheduled_jobs=scheduled.result(), live=live.result(),
                              models=models.result() if models else None,
                              model_repos=model_repos.result(), dataset_repos=dataset_repos.result(),

@@ -8,8 +8,17 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from hfmon.api.parse_billing import with_live
+from hfmon.costs.credits import calendar_month
 from hfmon.errors import ApiError, BadResponseError, HfmonError, NoAccessError
-from hfmon.models import BillingUsage, LiveUsage, PeriodStatement, Snapshot, SourceResult, SourceStatus
+from hfmon.models import (
+    BillingUsage,
+    LiveUsage,
+    PeriodStatement,
+    ResourceGroupUsage,
+    Snapshot,
+    SourceResult,
+    SourceStatus,
+)
 
 T = TypeVar("T")
 
@@ -48,6 +57,23 @@ def usage_of_this_period(result: SourceResult[BillingUsage], now: datetime) -> S
         return result
     return _in_period(result, f"the usage (usage-v2) of {found.namespace}", found.inference.period_start,
                       found.inference.period_end, now, "this period's credits are unknown")
+
+
+def group_usage_of_this_month(result: SourceResult[tuple[ResourceGroupUsage, ...]],
+                              now: datetime) -> SourceResult[tuple[ResourceGroupUsage, ...]]:
+    """usage-by-resource-group's rows of the month holding `now` (group spend limits are monthly), or an error when
+    it holds rows of other months only (the statement's rule, `of_this_period`): after midnight on the 1st, a
+    dashboard's last good answer (or HF lagging its rollover) is last month's spend, not this month's."""
+    rows = result.value
+    if not rows:
+        return result
+    month = calendar_month(now)
+    mine = tuple(r for r in rows if month.start <= r.period < month.end)
+    if mine:
+        return result if len(mine) == len(rows) else replace(result, value=mine)
+    last = calendar_month(max(r.period for r in rows))
+    return _in_period(result, f"the usage by resource group of {rows[0].namespace}", last.start, last.end, now,
+                      "this month's group spend is unknown")
 
 
 def _in_period(result: SourceResult[T], what: str, start: datetime, end: datetime, now: datetime,
