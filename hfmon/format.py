@@ -130,7 +130,7 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
     """Why a total is partial, in a few words: `statement unread (acme) · usage unread (ada, bob) · 1 unpriced`,
     the namespaces past three counted (`… (a, b, c and 4 more)`); "" if complete."""
     scopes: dict[str, list[str]] = {}
-    unpriced = unknown = grant = unlisted = 0
+    unpriced = unknown = grant = unlisted = billed_at_zero = 0
     words: list[str] = []
     elsewhen: list[str] = []  # usage-v2 counts their inference over another period than the total's
     astride: list[str] = []  # a job charge ran across the period's bounds (usage/jobs' own period anchor)
@@ -144,6 +144,8 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
             unknown += 1
         elif kind == "grant":
             grant += 1
+        elif kind == "billed_at_zero":
+            billed_at_zero += 1
         elif kind == "unlisted":
             unlisted += 1
         elif kind == "inference_period":
@@ -171,6 +173,8 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
         words.append(f"{unknown} in an unknown state")
     if grant:
         words.append(f"{grant} maybe granted (no statement line for it)")
+    if billed_at_zero:
+        words.append(f"{billed_at_zero} billed now at a price hfmon has as $0/h")
     if unlisted:
         words.append(f"{unlisted} billed now, not listed")
     if elsewhen:

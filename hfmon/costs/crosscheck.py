@@ -56,6 +56,10 @@ def _unit_note(unit_cost_usd: Decimal, price: Price | None) -> str:
             f"${price.usd_per_hour.normalize():f}/h")
 
 
+OVERAGE_NOTE = "ZeroGPU GPU-minutes over the daily quota, not hosting time"
+CONTRADICTED_NOTE = "HF bills a price hfmon has as $0/h: what it should cost is unknown"
+
+
 def line_rows(lines: Sequence[PricedLine], tolerance: Tolerance) -> list[CrossCheck]:
     """One row per resource and billing product: its lines summed, and drift if any single line drifts."""
     rows = []
@@ -72,6 +76,10 @@ def line_rows(lines: Sequence[PricedLine], tolerance: Tolerance) -> list[CrossCh
             notes.append("granted: not paid by the account")
         else:
             notes += sorted({n for n in {_unit_note(p.line.unit_cost_usd, p.price) for p in mine} if n})
+        if any(p.overage for p in mine):
+            notes.append(OVERAGE_NOTE)
+        if any(p.contradicted for p in mine):
+            notes.append(CONTRADICTED_NOTE)
         if any(p.line.active for p in mine):
             notes.append("still accruing")
         row = compare(f"{FAMILY_KIND[family]} {key} {hardware}", billed, recomputed, tolerance,

@@ -70,7 +70,7 @@ from hfmon.costs.totals import (
 from hfmon.costs.windows import jobs_unlisted, report_windows, wanted_windows
 from hfmon.history import BILLING, History, Listing, Window, unwatched
 from hfmon.models import Account, Endpoint, Job, NamespaceData, Snapshot, SourceStatus, Space
-from hfmon.pricing.catalog import Catalog, build_catalog
+from hfmon.pricing.catalog import Catalog, build_catalog, is_zero_gpu
 from hfmon.report import (
     Credits,
     CreditsBurn,
@@ -345,8 +345,9 @@ def _space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
     if hardware and price is None and not granted:
         acc.unpriced[space_label(s)] = None
     changes = history.changes_of("space", s.id)
+    # billed minutes are its wall time on one replica, but not on ZeroGPU: HF bills none of a ZeroGPU Space's time
     single = (s.replicas_requested or 1) <= 1 and (s.replicas_current or 0) <= 1 and history.most_replicas(
-        "space", s.id) <= 1
+        "space", s.id) <= 1 and not is_zero_gpu(hardware or "")
     hourly = _hourly("space", s.id, s.namespace, history,
                      lambda: catalog_price(catalog, "space", s.namespace, granted=hardware if granted else None,
                                            grant_unknown=granted is None), now, acc)

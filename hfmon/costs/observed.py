@@ -12,7 +12,7 @@ that gap x max(2, sqrt(transitions in the span)) x the most replicas seen. A dif
 `drift` when its value exceeds the tolerance's USD floor: the percentage part is for rounding of money,
 and minutes that never ran are not rounding. A span that no run of polls covers (polls further apart than
 `history.POLL_RUN_BREAK`, or none at all) gets no row: history that coarse cannot see a Space that sleeps
-and wakes between two polls.
+and wakes between two polls. A ZeroGPU line (GPU-minutes over the quota, not time in a state) gets none.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from decimal import Decimal
 from hfmon.config import Tolerance
 from hfmon.costs.billing_rules import MAY_BILL_STATES, is_billed, micro
 from hfmon.costs.index import ChangesOf
-from hfmon.costs.resources import FAMILY_KIND, PricedLine, by_product, state_spans
+from hfmon.costs.resources import FAMILY_KIND, PricedLine, by_product, quota_overage, state_spans
 from hfmon.history import Listing, Span, SpanTime, StateChange, StateTime
 from hfmon.models import UsageLine
 from hfmon.report import CheckStatus, CrossCheck
@@ -67,7 +67,8 @@ def crosscheck_spans(lines: Sequence[tuple[str, str, str, UsageLine]], now: date
     """The (kind, resource, start, end) spans `history_rows` reads for these (family, key, hardware, line)s."""
     groups: dict[tuple[str, str, str], list[UsageLine]] = {}
     for family, key, hardware, line in lines:
-        groups.setdefault((family, key, hardware), []).append(line)
+        if not quota_overage(family, hardware):  # GPU time over a quota: no state history measures it
+            groups.setdefault((family, key, hardware), []).append(line)
     return [span for (family, key, _), mine in groups.items() if (span := _span(family, key, mine, now)) is not None]
 
 
@@ -95,6 +96,8 @@ def history_rows(lines: Sequence[PricedLine], changes_of: ChangesOf, poll_gap_s:
     recent changes only), else they come from `changes_of`."""
     rows = []
     for (family, key, hardware), mine in by_product(lines).items():
+        if quota_overage(family, hardware):
+            continue
         span = _span(family, key, [p.line for p in mine], now)
         if span is None:
             continue

@@ -15,7 +15,11 @@ hfmon can name. While a family has such a line, what its resources were billed i
 the statement shows that its entity ids are the resources' own and the resource has one (so the line is not its).
 Jobs with no statement line fall back to `/billing/usage/jobs` charges.
 
-A line's quantity is replica-minutes; recomputed USD = quantity x catalog hourly price / 60.
+A line's quantity is replica-minutes; recomputed USD = quantity x catalog hourly price / 60. Two readings differ:
+- A ZeroGPU line (`spaces/zero-a10g/minutes`) is quota overage, not hosting (hf-api.md 0.5): its quantity is
+  GPU-minutes over the daily quota, priced at `Catalog.zero_gpu_overage`; it says nothing of the Space's uptime.
+- A line billing a positive unit price for hardware hfmon prices at $0/h contradicts that price: what the line
+  should cost is unknown (a charge hfmon does not model), never a known $0; while it accrues, so is the $/h now.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from hfmon.costs.period_uptime import billed_since as billed_since  # where the 
 from hfmon.costs.period_uptime import state_spans as state_spans
 from hfmon.history import StateChange, Window
 from hfmon.models import JobCharge, NamespaceData, UsageLine
-from hfmon.pricing.catalog import Catalog
+from hfmon.pricing.catalog import Catalog, is_zero_gpu
 from hfmon.report import Price, ResourceCost
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
@@ -53,6 +57,26 @@ class PricedLine:
     line: UsageLine
     price: Price | None
     recomputed_usd: Decimal | None  # full precision; rounded to the micro-dollar once summed
+
+    @property
+    def overage(self) -> bool:
+        """It bills ZeroGPU GPU-minutes over the daily quota, not hosting time (`quota_overage`)."""
+        return quota_overage(self.family, self.hardware)
+
+    @property
+    def contradicted(self) -> bool:
+        """HF bills it at a positive unit price while hfmon prices its hardware at $0/h: hfmon's price is wrong."""
+        return contradicts(self.line, self.price)
+
+
+def quota_overage(family: str, hardware: str) -> bool:
+    """Whether a statement product bills ZeroGPU quota overage (`spaces/zero-a10g/minutes`), not hosting."""
+    return family == "spaces" and is_zero_gpu(hardware)
+
+
+def contradicts(line: UsageLine, price: Price | None) -> bool:
+    """Whether a paid line bills a positive unit price for what hfmon prices at $0/h (granted lines cost 0)."""
+    return price is not None and price.usd_per_hour == 0 and line.unit_cost_usd > 0 and not line.free_grant
 
 
 def by_product(lines: Sequence[PricedLine]) -> dict[tuple[str, str, str], list[PricedLine]]:
@@ -213,7 +237,9 @@ class LinePricer:
         """The catalog price of a product (cached)."""
         key = (family, hardware, region)
         if key not in self._prices:
-            if family == "spaces":
+            if quota_overage(family, hardware):
+                self._prices[key] = self.catalog.zero_gpu_overage
+            elif family == "spaces":
                 self._prices[key] = self.catalog.space(hardware)
             elif family == "jobs":
                 self._prices[key] = self.catalog.job(hardware)
@@ -234,6 +260,8 @@ class LinePricer:
         price = job_price(price, key in self.exposed) if family == "jobs" else price
         if line.free_grant:  # granted hardware: the account pays nothing, whatever the catalog says
             recomputed: Decimal | None = Decimal(0)
+        elif contradicts(line, price):  # HF bills what hfmon has at $0/h: $0 would be a made-up recomputation
+            recomputed = None
         else:
             recomputed = None if price is None else cost_usd(price.usd_per_hour, line.quantity)
         return PricedLine(self.namespace, family, hardware, key, line, price, recomputed)
@@ -286,6 +314,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     `first_seen`, `unwatched`: as `uptime_pct` takes them. `hourly_usd`: its $/h in each of the last 24 hours.
     `time_left`: the longest it can still bill before HF stops it (`job_time_left`); None: unknown.
     """
+    contradicted_why: str | None = None
     if replicas_now is None:  # unknown stage: whether it bills at all is unknown, grant or not
         per_hour: Decimal | None = None
     elif replicas_now == 0 or granted:
@@ -294,11 +323,14 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         per_hour = None if priced else Decimal(0)
     elif granted is None and price.usd_per_hour > 0:  # paid hardware, unless granted: unknown which
         per_hour = None
+    elif price.usd_per_hour == 0 and (accruing := _contradicted_now(lines)) is not None:
+        per_hour, contradicted_why = None, accruing
     else:
         per_hour = price.usd_per_hour * replicas_now
     billed_minutes = billed_usd = recomputed = None
+    overage = lines is not None and any(p.overage for p in lines)  # ZeroGPU: its running time is not billed
     if lines is not None:
-        billed_minutes = sum((p.line.quantity for p in lines), Decimal(0))
+        billed_minutes = sum((p.line.quantity for p in lines if not p.overage), Decimal(0))  # hosting only
         billed_usd = sum((p.line.total_usd for p in lines), Decimal(0))
         parts = [p.recomputed_usd for p in lines]
         recomputed = None if any(r is None for r in parts) else micro(sum((r for r in parts if r is not None),
@@ -307,7 +339,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     spans_from: datetime | None = None
     if own_spans is not None:
         spans, spans_from = own_spans, EARLIEST
-    elif lines is not None and all(dense(p.line, now) for p in lines):
+    elif lines is not None and not overage and all(dense(p.line, now) for p in lines):
         # the statement lists every billed span of the period, and each line billed all along its span
         spans, spans_from = line_spans([p.line for p in lines], now), period.start
     # a Job not started yet bills nothing now, and its price for up to its timeout once it starts (when, unknown)
@@ -315,12 +347,13 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     rate = (price.usd_per_hour if price is not None else None) if starts else per_hour
     to_end, ends_by, to_end_why = _ahead(rate, time_left, period, now)
     ends_by = None if starts else ends_by
+    to_end_why = to_end_why or contradicted_why
     period_uptime = uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from, billed,
                                first_seen, unwatched)
     # Billed minutes are whole minutes: compare them with the whole minutes elapsed (the one in progress is not
     # billed yet), and say nothing from them before the first minute is over. HF's own count: exact, watched or not.
     elapsed_minutes = (now - period.start) // MINUTE
-    if single_replica and billed_minutes is not None and own_spans is None and elapsed_minutes > 0:
+    if single_replica and not overage and billed_minutes is not None and own_spans is None and elapsed_minutes > 0:
         share = min(billed_minutes * 100 / elapsed_minutes, Decimal(100)).quantize(Decimal("0.01"))
         period_uptime = UptimeShare(share, share, Decimal(0))
     last_day = uptime_pct(kind, changes, spans, spans_from, now - UPTIME_WINDOW, now, observed_from, billed,
@@ -344,6 +377,16 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         uptime_24h_at_least_pct=None if last_day is None else last_day.at_least,
         uptime_24h_unwatched_pct=None if last_day is None else last_day.unwatched,
     )
+
+
+def _contradicted_now(lines: Sequence[PricedLine] | None) -> str | None:
+    """Why the $/h now of a resource hfmon prices at $0/h is unknown: a line of it still accruing bills a positive
+    unit price (`contradicts`); None when none does."""
+    for p in lines or ():
+        if p.line.active and p.contradicted and p.price is not None:
+            return (f"HF's statement bills its {p.hardware} at ${(p.line.unit_cost_usd * 60).normalize():f}/h and "
+                    f"is still accruing; hfmon's {p.price.source.value} price is $0/h")
+    return None
 
 
 def _ahead(per_hour: Decimal | None, time_left: timedelta | None, period: Period,

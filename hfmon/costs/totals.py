@@ -57,12 +57,15 @@ _LABELS: dict[str, Callable[[Any], str]] = {"endpoints": endpoint_label, "spaces
 UNPRICED_PREFIX = "unpriced:"  # a Total's missing part: a resource billed now that no catalog prices
 UNKNOWN_PREFIX = "unknown:"  # a Total's missing part: a resource whose cost now is unknown (an unknown stage)
 GRANT_PREFIX = "grant:"  # a Total's missing part: a Space on paid hardware that may be granted (no statement line)
+BILLED_AT_ZERO_PREFIX = "billed_at_zero:"  # a Total's missing part: HF's statement bills, now, what hfmon prices $0/h
 
 
 def _missing_label(label: str, cost: ResourceCost) -> str:
     """How a resource whose $/h is unknown is named among a Total's missing parts."""
     if cost.price is None and cost.replicas is not None:  # an unknown stage first: what runs is unknown
         return UNPRICED_PREFIX + label
+    if cost.price is not None and cost.price.usd_per_hour == 0 and cost.replicas:  # `resources.contradicts`
+        return BILLED_AT_ZERO_PREFIX + label
     return (GRANT_PREFIX if cost.granted is None and cost.replicas else UNKNOWN_PREFIX) + label
 
 

@@ -17,8 +17,13 @@ The rules (hf-api.md 5.3, 6.6, 7), exactly as implemented:
   `unitCostMicroUSD` (= round_half_up(hourly USD x 1e6 / 60)); a Job that exposes ports bills $0.01 an hour more
   (per job, not per port; no product of its own is documented), in its own line: its unit is
   round_half_up((hourly USD + 0.01) x 1e6 / 60); Endpoints use
-  round_half_up(pricePerHour x 1e6 / 60) of their compute in `/v2/provider`. cpu-basic and ZeroGPU Spaces
-  cost 0 but still get lines.
+  round_half_up(pricePerHour x 1e6 / 60) of their compute in `/v2/provider`. cpu-basic Spaces cost 0 but still
+  get lines.
+- ZeroGPU Spaces (`zero-*` flavors) bill no hosting (hf-api.md 0.5): their time on it gets no line. Their
+  GPU-minutes over the daily quota (`SpaceDef.zero_gpu_overage`) get one `spaces/zero-a10g/minutes` line per
+  window: quantity = those minutes (of each overage that began in the window, the whole minutes elapsed by `now`),
+  unit 100,000 micro-USD ($1 per 10 minutes); `startedAt` the first overage's start, `stoppedAt` the last one's
+  end once it is over (else null, and `active`).
 - `totalCostMicroUSD` = quantity x unitCostMicroUSD, an exact integer; totals are exact sums of lines.
 - `startedAt` is the start of the line's first clipped segment; `stoppedAt` is the end of its last segment
   if that ended by `now` (else null), and `active` is true while the last segment is still accruing.
@@ -35,11 +40,20 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from hfmon.fakehub.catalog import minute_micro_usd
-from hfmon.fakehub.scenario import ENDPOINT_BILLED, EXPOSED_PORTS_HOURLY_USD, JOB_BILLED, SPACE_BILLED, TB, Scenario
+from hfmon.fakehub.scenario import (
+    ENDPOINT_BILLED,
+    EXPOSED_PORTS_HOURLY_USD,
+    JOB_BILLED,
+    SPACE_BILLED,
+    TB,
+    ZERO_GPU_OVERAGE_MICRO_USD,
+    Scenario,
+    SpaceDef,
+)
 from hfmon.fakehub.timeline import Interval
 
 STORAGE_TB_MICRO_USD = 18_000_000
@@ -150,9 +164,28 @@ def space_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, now: 
     out: list[Line] = []
     for sp in scn.spaces:
         if sp.namespace == namespace:
-            mine = _flavor_lines(scn, "spaces", [(sp.entity_id, sp.id, sp.timeline)], SPACE_BILLED, lo, hi, now)
+            mine = [line for line in _flavor_lines(scn, "spaces", [(sp.entity_id, sp.id, sp.timeline)], SPACE_BILLED,
+                                                   lo, hi, now) if not line.product.startswith(ZERO_GPU_PRODUCT)]
             out += [replace(line, free_grant=True) for line in mine] if sp.granted else mine
+            out += _overage_lines(sp, lo, hi, now)
     return out
+
+
+ZERO_GPU_PRODUCT = "spaces/zero-"  # ZeroGPU flavors: no hosting line, overage lines only
+
+
+def _overage_lines(sp: SpaceDef, lo: datetime, hi: datetime, now: datetime) -> list[Line]:
+    """The Space's ZeroGPU overage line in [lo, min(hi, now)): the GPU-minutes over the quota of each overage
+    that began in it, whole minutes elapsed by `now` (none: no line)."""
+    top = min(hi, now)
+    mine = [(at, minutes) for at, minutes in sp.zero_gpu_overage if lo <= at < top]
+    quantity = sum(min(minutes, int((now - at).total_seconds()) // 60) for at, minutes in mine)
+    if quantity <= 0:
+        return []
+    start, last = min(at for at, _ in mine), max(at + timedelta(minutes=minutes) for at, minutes in mine)
+    ended = last <= now
+    return [Line("spaces", sp.entity_id, sp.id, f"spaces/{sp.requested_hardware}/minutes", "ZeroGPU", quantity,
+                 ZERO_GPU_OVERAGE_MICRO_USD, start, last if ended else None, not ended)]
 
 
 def endpoint_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, now: datetime) -> list[Line]:

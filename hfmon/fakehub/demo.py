@@ -93,6 +93,8 @@ def _spaces(user: str, team: str, ent: str, odd: bool) -> list[tuple[str, str, s
 
 GRANTED = frozenset({"community-gpu"})  # Spaces (by name) whose hardware is a grant: freeGrant lines, $0
 PROTECTED = frozenset({"internal-dashboard"})  # Spaces (by name) with visibility "protected"
+# Spaces (by name) that used ZeroGPU past the daily quota: (start, GPU-minutes); chat-demo, 12 + 18 = 30 min, $3.00
+ZERO_GPU_OVERAGE = {"chat-demo": ((_at(6, 10), 12), (_at(13, 16, 30), 18))}
 
 
 def _compute(vendor: str, itype: str, size: str) -> Compute:
@@ -237,7 +239,8 @@ def demo_scenario(seed: int = 0, *, spaces: int = 13, endpoints: int = 8, jobs: 
         space_rows.append((f"{ns}/space-{i:04d}", "gradio", hw, sleep * 60, tl_))
     space_defs = tuple(SpaceDef(sid, entity_id(seed, sid), sdk, hw, sleep, n % 3 == 1, tl_[0].start,
                                 storage(0.05 + (n * 7 % 11) * 0.4), n * 3 % 17, tl_,
-                                granted=sid.split("/")[1] in GRANTED, protected=sid.split("/")[1] in PROTECTED)
+                                granted=sid.split("/")[1] in GRANTED, protected=sid.split("/")[1] in PROTECTED,
+                                zero_gpu_overage=ZERO_GPU_OVERAGE.get(sid.split("/")[1], ()))
                        for n, (sid, sdk, hw, sleep, tl_) in enumerate(space_rows))
 
     ep_rows = _endpoints(user.name, team, ent)[:endpoints]

@@ -67,7 +67,8 @@ def usage(scn: Scenario, org: str, lines: list[billing.Line], now: datetime,
         group = group_of(scn, org, line.label)
         row = out[group.id if group else None]
         row.micro_usd[line.group] += line.total_micro_usd
-        row.seconds[line.group] += line.quantity * 60
+        if not line.product.startswith(billing.ZERO_GPU_PRODUCT):  # GPU-minutes over a quota are not uptime
+            row.seconds[line.group] += line.quantity * 60
     out[None].inference_nano_usd, out[None].requests = inference
     sized = [(r.id, r.private, r.used_storage) for r in scn.repos if r.namespace == org]
     sized += [(s.id, s.private, s.used_storage) for s in scn.spaces if s.namespace == org and s.created_at <= now]

@@ -36,6 +36,7 @@ SPACE_BILLED = frozenset({"APP_STARTING", "RUNNING", "RUNNING_BUILDING", "RUNNIN
 # `updateFailed` with replicas): HF documents neither way, and its statement line stays active meanwhile
 ENDPOINT_BILLED = frozenset({"initializing", "running", "updating", "updateFailed"})
 JOB_BILLED = frozenset({"RUNNING"})
+ZERO_GPU_OVERAGE_MICRO_USD = 100_000  # a GPU-minute over the ZeroGPU quota: $1 per 10 minutes (hf-api.md 0.5, 3.9)
 EXPOSED_PORTS_HOURLY_USD = Decimal("0.01")  # hf-api.md 7: "exposed ports add $0.01/h per job" (not per port)
 
 INCLUDED_NANO_USD = {"free": 100_000_000, "pro": 2_000_000_000}
@@ -93,6 +94,8 @@ class SpaceDef:
     timeline: tuple[Interval, ...]
     granted: bool = False  # its hardware is a grant (e.g. a community GPU grant): lines say freeGrant, cost $0
     protected: bool = False  # visibility "protected": the app is public, the files are not
+    # ZeroGPU: (start, GPU-minutes) used over the daily quota, billed at ZERO_GPU_OVERAGE_MICRO_USD a minute
+    zero_gpu_overage: tuple[tuple[datetime, int], ...] = ()
 
     @cached_property
     def namespace(self) -> str:

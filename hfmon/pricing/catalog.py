@@ -179,7 +179,7 @@ class Catalog:
 
     def is_gpu(self, kind: str, flavor: str) -> bool:
         """Whether a Spaces (`space`) or Jobs (`job`) flavor runs on a dedicated accelerator."""
-        if flavor.startswith("zero-"):
+        if is_zero_gpu(flavor):
             return False  # ZeroGPU is shared and quota-metered: no GPU hours are billed, none sit idle
         table = self.bundled.spaces if kind == "space" else self.bundled.jobs
         return flavor in self.live_gpu or flavor in table.gpu
@@ -192,6 +192,12 @@ class Catalog:
     def zero_gpu_overage(self) -> Price:
         """ZeroGPU GPU time beyond the daily quota ($1 per 10 minutes), as an hourly price."""
         return Price(self.bundled.zero_gpu_overage_usd_per_10_min * 6, PriceSource.BUNDLED, self.bundled.zero_gpu_as_of)
+
+
+def is_zero_gpu(flavor: str) -> bool:
+    """Whether a Spaces flavor is ZeroGPU (`zero-a10g`): shared GPUs metered by a daily quota, free to host; its
+    statement lines (`spaces/zero-a10g/minutes`) bill GPU-minutes over the quota (hf-api.md 0.5), not hosting."""
+    return flavor.startswith("zero-")
 
 
 def _pick(override: Decimal | None, live: Decimal | None, bundled: Decimal | None, as_of: str) -> Price | None:

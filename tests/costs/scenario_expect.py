@@ -3,6 +3,7 @@
 The rules are the documented ones (hf-api.md 3.6, 5.3, 6.6, 7), written out again here on purpose:
 billed states, whole minutes x replicas, per-minute unit prices in micro-USD rounded half up from the
 hourly price, $0.01 an hour more for a Job that exposes ports, placeholders of $0.01 until a request settles.
+ZeroGPU (hf-api.md 0.5): no hosting is billed; GPU-minutes over the daily quota are, at $1 per 10 minutes.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ ENDPOINT_BILLED = {"initializing", "running"}
 JOB_BILLED = {"RUNNING"}
 MICRO = Decimal("0.000001")
 PLACEHOLDER_USD = Decimal("0.01")
+ZERO_GPU_OVERAGE_USD_PER_MINUTE = Decimal("0.1")  # $1 per 10 GPU-minutes over the quota
 EXPOSED_USD_PER_HOUR = Decimal("0.01")  # a Job that exposes ports, per job (hf-api.md 7)
 
 
@@ -47,10 +49,15 @@ class Expected:
     billed_seconds: int = 0  # wall time billed in the window
     lines: int = 0
     granted: bool = False  # hardware granted: the account pays nothing for it, now or billed
+    overage_minutes: int = 0  # ZeroGPU GPU-minutes over the quota billed this period (not in `minutes`)
+
+    @property
+    def overage_usd(self) -> Decimal:
+        return self.overage_minutes * ZERO_GPU_OVERAGE_USD_PER_MINUTE
 
     @property
     def billed_usd(self) -> Decimal:
-        return Decimal(0) if self.granted else Decimal(self.billed_micro) / 10**6
+        return Decimal(0) if self.granted else Decimal(self.billed_micro) / 10**6 + self.overage_usd
 
     @property
     def recomputed_usd(self) -> Decimal | None:
@@ -58,7 +65,7 @@ class Expected:
             return Decimal(0)
         if self.hourly is None:
             return None
-        return (self.hourly * self.minutes / 60).quantize(MICRO)
+        return (self.hourly * self.minutes / 60 + self.overage_usd).quantize(MICRO)
 
     @property
     def cost_per_hour(self) -> Decimal | None:
@@ -78,10 +85,13 @@ def _walk(timeline: tuple[Interval, ...], billed: set[str], lo: datetime, now: d
         if not on or b <= a:
             prev_key = None
             continue
+        exp.billed_seconds += int((b - a).total_seconds())  # its uptime, on ZeroGPU too
+        if iv.hardware.startswith("zero-"):  # ZeroGPU hosting is not billed: no minutes, no line
+            prev_key = None
+            continue
         mins = int((b - a).total_seconds()) // 60
         exp.minutes += mins * iv.replicas
         exp.billed_micro += mins * iv.replicas * unit[iv.hardware]
-        exp.billed_seconds += int((b - a).total_seconds())
         key = (iv.hardware, iv.replicas)
         if key != prev_key:
             exp.lines += 1
@@ -104,6 +114,9 @@ def spaces(scn: Scenario, now: datetime) -> dict[str, Expected]:
                 exp.catalog_micro_per_min = unit_micro(flavor.hourly_usd)
                 exp.hourly = Decimal(unit_micro(flavor.hourly_usd)) * 60 / 10**6
         _walk(sp.timeline, SPACE_BILLED, lo, now, unit, exp)
+        exp.overage_minutes = sum(min(minutes, int((now - at).total_seconds()) // 60)
+                                  for at, minutes in sp.zero_gpu_overage if lo <= at < now)
+        exp.lines += bool(exp.overage_minutes)
         out[sp.id] = exp
     return out
 

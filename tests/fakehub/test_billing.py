@@ -91,10 +91,15 @@ def test_usage_lines_match_an_independent_minute_walk_of_the_timelines(scenario:
             assert line["totalCostMicroUSD"] == paid
             got[line["label"]] = (q + line["quantity"], c + line["totalCostMicroUSD"])
     space_units = {f.name: f.unit_micro_usd for f in scenario.space_flavors}
+    # ZeroGPU hosts for free (no line for its time); what it bills is GPU time over the daily quota at $1 per 10
+    # minutes: chat-demo went 12 + 18 = 30 minutes over before the demo's start, 30 x 100,000 micro-USD = $3.00
+    overage = {"ada/chat-demo": (30, 3_000_000)}
     for sp in scenario.spaces:
         if sp.namespace in ("ada", "ada-labs"):
-            minutes, cost = minute_walk(sp.timeline, SPACE_BILLED, NOV, now, space_units)
-            assert got.get(sp.id, (0, 0)) == (minutes, 0 if sp.granted else cost), sp.id
+            hosted = tuple(iv for iv in sp.timeline if not iv.hardware.startswith("zero-"))
+            minutes, cost = minute_walk(hosted, SPACE_BILLED, NOV, now, space_units)
+            over_minutes, over_cost = overage.get(sp.id, (0, 0))
+            assert got.get(sp.id, (0, 0)) == (minutes + over_minutes, 0 if sp.granted else cost + over_cost), sp.id
     for ep in scenario.endpoints:
         if ep.namespace in ("ada", "ada-labs"):
             want = minute_walk(ep.timeline, ENDPOINT_BILLED, NOV, now, {ep.compute.id: ep.compute.unit_micro_usd})
@@ -221,3 +226,17 @@ def test_a_free_accounts_zero_gpu_quota_has_fractional_seconds_and_runs(clock: C
     assert q["current"] == 228 and q["runs"]["used"] == 1
     clock.advance(minutes=1, seconds=7)  # 10:01:07: 2,947 s in, 73.675 s used, to the tenth: 73.6
     assert get_json(free, f"{HUB}/api/spaces/zero-gpu/quota")["current"] == 226.4
+
+
+def test_a_zero_gpu_space_is_billed_its_gpu_minutes_over_the_quota_not_its_hosting(hub: FakeHub, clock: Clock) -> None:
+    """hf-api.md 0.5: a `spaces/zero-a10g/minutes` line is quota overage at $1 per 10 GPU-minutes, not hosting.
+    chat-demo runs on ZeroGPU all month; it went 12 min over the quota on Nov 6 at 10:00, 18 min on Nov 13 at 16:30."""
+    (line,) = [line for line in lines(hub) if line["label"] == "ada/chat-demo"]
+    assert line["product"] == "spaces/zero-a10g/minutes"
+    assert (line["quantity"], line["unitCostMicroUSD"], line["totalCostMicroUSD"]) == (30, 100_000, 3_000_000)
+    assert (line["startedAt"], line["stoppedAt"], line["active"]) == (
+        "2026-11-06T10:00:00.000Z", "2026-11-13T16:48:00.000Z", False)
+    clock.at = datetime(2026, 11, 13, 16, 35, 30, tzinfo=START.tzinfo)  # 5 whole minutes into the 18
+    (line,) = [line for line in lines(hub) if line["label"] == "ada/chat-demo"]
+    assert (line["quantity"], line["totalCostMicroUSD"], line["stoppedAt"], line["active"]) == (17, 1_700_000,
+                                                                                                None, True)
