@@ -94,6 +94,9 @@ class Spend:
     # a job charge of usage/jobs' own period ran across this period's bounds: `jobs_usd` is None, missing as
     # `jobs_period:<namespace>`, not as an unread statement
     jobs_astride: bool = False
+    # with `inference_period_start` before `period_start`: usage-v2's figure since then, which bounds this period's
+    # (a part of its window) from above
+    inference_at_most_usd: Decimal | None = None
 
     @property
     def inference_source(self) -> str:
@@ -117,6 +120,15 @@ class Spend:
         return replace(self, inference_usd=None if billing else self.inference_usd, endpoints_usd=lines[0],
                        spaces_usd=lines[1], storage_usd=lines[2], other_usd=lines[3],
                        jobs_usd=None if billing or statement or charges else self.jobs_usd).total_usd
+
+    def at_most_read_now(self, failed: Collection[str]) -> Decimal | None:
+        """The most `total_read_now(failed)` can be, when its one missing part is this period's inference and
+        usage-v2's figure over a window holding this period so far bounds it (`inference_at_most_usd`); else None."""
+        total = self.total_read_now(failed)
+        if (self.inference_at_most_usd is None or f"billing:{self.namespace}" in failed or total.known is None
+                or total.missing != (self.inference_source,)):
+            return None
+        return total.known + self.inference_at_most_usd
 
     @property
     def total_usd(self) -> Total[Decimal]:

@@ -44,6 +44,7 @@ class Reading:
     at_least: Decimal | None  # its known lower bound (the value itself when complete)
     limit: Decimal | None  # the threshold as a number (None for checks with no number: unpriced, flags)
     why: str = ""  # what is unknown, or what crossed, in words
+    at_most: Decimal | None = None  # a known upper bound of a partial figure (the value itself when complete)
 
     @property
     def message(self) -> str:
@@ -77,15 +78,21 @@ DESCRIBE = {
 
 
 def above(check: str, subject: str, total: Total[Decimal], limit: Decimal, show: Callable[[Total[Decimal]], str],
-          limit_text: str, why_unknown: str = "") -> Reading:
-    """`total` against a maximum: crossed when it (or its known lower bound) is above `limit`."""
+          limit_text: str, why_unknown: str = "", at_most: Decimal | None = None) -> Reading:
+    """`total` against a maximum: crossed when it (or its known lower bound) is above `limit`; within it when
+    complete, or when a partial total's known upper bound `at_most` is within it."""
     figure = show(total)
     if total.known is not None and total.known > limit:
         return Reading(check, subject, Outcome.CROSSED, figure, limit_text, total.value, total.known, limit)
     if total.complete:
-        return Reading(check, subject, Outcome.OK, figure, limit_text, total.value, total.known, limit)
+        return Reading(check, subject, Outcome.OK, figure, limit_text, total.value, total.known, limit,
+                       at_most=total.known)
+    if at_most is not None:
+        figure = f"{figure}, at most {money(at_most)}"
+        if at_most <= limit:
+            return Reading(check, subject, Outcome.OK, figure, limit_text, None, total.known, limit, at_most=at_most)
     why = why_unknown or _missing_words(total)
-    return Reading(check, subject, Outcome.UNKNOWN, figure, limit_text, None, total.known, limit, why)
+    return Reading(check, subject, Outcome.UNKNOWN, figure, limit_text, None, total.known, limit, why, at_most)
 
 
 def below(check: str, subject: str, value: Decimal | None, limit: Decimal, why_unknown: str) -> Reading:

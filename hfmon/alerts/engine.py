@@ -168,12 +168,13 @@ def is_clear(reading: Reading, hysteresis_pct: Decimal) -> bool:
     """The reading is far enough back inside its limit for a firing alert to reset."""
     if reading.outcome is not Outcome.OK:
         return False
-    if reading.limit is None or reading.value is None:
-        return reading.limit is None  # a present/absent rule: ok means absent
+    if reading.limit is None:
+        return True  # a present/absent rule: ok means absent
     margin = abs(reading.limit) * hysteresis_pct / 100
     if reading.check.startswith("min_"):
-        return reading.value >= reading.limit + margin
-    return reading.value <= reading.limit - margin
+        return reading.value is not None and reading.value >= reading.limit + margin
+    most = reading.value if reading.value is not None else reading.at_most  # a partial figure: its upper bound
+    return most is not None and most <= reading.limit - margin
 
 
 def evaluate_alerts(report: Report, alerts: Alerts, state: AlertState,

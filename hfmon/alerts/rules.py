@@ -208,12 +208,14 @@ def budget_pace(report: Report, limit_of: checks.Limit) -> list[Reading]:
             continue
         # a part read from a source that failed this poll is its last good value: missing, never the spend now
         read_now, why = spend.total_read_now(failed), checks.failed_now(report, spend.sources)
+        at_most = spend.at_most_read_now(failed)  # this period's inference unknown, but bounded by usage-v2's
         elapsed = min(max(report.generated_at - start, timedelta(0)), end - start)
         allowed = (budget * Decimal(elapsed.total_seconds()) / Decimal((end - start).total_seconds())).quantize(
             Decimal("0.000001"))
         into = duration(elapsed.total_seconds())
         pace = f"{money(allowed)} (a {money(budget)} budget's pace, {into} into the period)"
-        out.append(checks.above("monthly_budget_usd", spend.namespace, read_now, allowed, money_total, pace, why))
+        out.append(checks.above("monthly_budget_usd", spend.namespace, read_now, allowed, money_total, pace, why,
+                                at_most))
     return out
 
 

@@ -288,8 +288,9 @@ def namespace_spend(ns: NamespaceData, lines: list[PricedLine] | None, period: P
                     jobs_astride: bool = False) -> Spend:
     """Billed so far this period by product: inference from usage-v2, the rest from the statement. usage-v2 counts
     over the credits' period: when that begins elsewhen than this one, its figure is not this period's inference,
-    which is then unknown (a sum over two windows is nobody's bill). `jobs_astride`: a job charge of usage/jobs'
-    own period ran across this one's bounds (`resources.charges_astride`): the jobs part is unknown."""
+    which is then unknown (a sum over two windows is nobody's bill), bounded by usage-v2's figure when its window
+    began earlier. `jobs_astride`: a job charge of usage/jobs' own period ran across this one's bounds
+    (`resources.charges_astride`): the jobs part is unknown."""
     def family(name: str) -> Decimal | None:
         return None if lines is None else sum((p.line.total_usd for p in lines if p.family == name), Decimal(0))
 
@@ -305,6 +306,8 @@ def namespace_spend(ns: NamespaceData, lines: list[PricedLine] | None, period: P
         other = sum((line.total_usd for line in statement.lines
                      if parse_product(line.product) is None and line.product != STORAGE_PRODUCT), Decimal(0))
     elsewhen = billing is not None and credits.start != period.start
+    # usage-v2 counting from before this period began: what it counts holds this period's inference so far
+    bound = billing.inference.used_usd if billing is not None and elsewhen and credits.start < period.start else None
     return Spend(ns.namespace, billing.inference.used_usd if billing and not elsewhen else None,
                  family("endpoints"), family("spaces"), jobs, storage, other, period.start, period.end,
-                 credits.start if elsewhen else None, jobs_astride)
+                 credits.start if elsewhen else None, jobs_astride, bound)
