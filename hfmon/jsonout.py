@@ -119,6 +119,7 @@ def report_document(report: Report) -> dict[str, Any]:
     user = report.account.name if report.account else None
     credits = [_credits(c) for c in report.credits] + [_credits(burn, why) for burn, why in report.credits_unknown]
     user_credits = next((c for c in credits if c["namespace"] == user), None)
+    current = set(report.current_flags)
     return {
         "schema_version": SCHEMA_VERSION,
         "generated_at": when(report.generated_at),
@@ -192,8 +193,8 @@ def report_document(report: Report) -> dict[str, Any]:
                        for c in report.crosscheck],
         "crosscheck_unchecked": list(report.crosscheck_unchecked),
         "unpriced": list(report.unpriced),
-        "flags": [{"kind": f.kind, "subject": f.subject, "message": f.message, "severity": f.severity.value}
-                  for f in report.flags],
+        "flags": [{"kind": f.kind, "subject": f.subject, "message": f.message, "severity": f.severity.value,
+                   "stale": f not in current} for f in report.flags],
         "flags_unchecked": list(report.flags_unchecked),
         "sources": {s.name: {"status": s.status.value, "failure": s.failure.value if s.failure else None,
                              "fetched_at": when(s.fetched_at), "age_s": s.age_s, "error": s.error, "hint": s.hint,

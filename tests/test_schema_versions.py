@@ -184,6 +184,9 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     assert said_hours.startswith("Spaces' GPU hours") and "Jobs' and Inference Endpoints'" in said_hours
     said_new, said_old = (doc["properties"]["gpu_hours_missing"].pop("description") for doc in (new, old))
     assert said_new == said_old.replace("GPU hours", "Spaces GPU hours")
+    # optional: a flag computed from a source that failed this poll (its last good value) is not raised now
+    stale = new["properties"]["flags"]["items"]["properties"].pop("stale")
+    assert stale["type"] == "boolean" and "Optional: added in v7" in stale["description"]
     # optional: a source's ok answer was hfmon's cached one, not asked this poll (no answer now)
     cached = new["properties"]["sources"]["additionalProperties"]["properties"].pop("from_cache")
     assert cached["type"] == "boolean" and "Optional: added in v7" in cached["description"]

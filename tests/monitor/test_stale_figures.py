@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import jsonschema
+
 from hfmon.alerts import checks
 from hfmon.api.governor import Governor
 from hfmon.api.hub import HubClient
@@ -19,9 +21,11 @@ from hfmon.collect import Collector
 from hfmon.config import Config
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
 from hfmon.fakehub.faults import RouteFault
+from hfmon.jsonout import report_document
 from hfmon.models import SourceStatus
 from hfmon.monitor import Monitor
 from hfmon.report import Report
+from hfmon.schemas import once_schema
 from hfmon.tui.status import topbar
 
 
@@ -89,3 +93,14 @@ async def test_credits_of_a_failed_usage_source_are_measured_as_of_when_it_was_r
     [fresh] = [c for c in second.credits if c.namespace == "ada-labs"]  # read this poll: measured now
     [was] = [c for c in first.credits if c.namespace == "ada-labs"]
     assert fresh.days_left < was.days_left
+
+
+async def test_the_json_of_a_failed_sources_flag_says_it_is_stale() -> None:
+    """The dashboard's JSON export while ada's usage-v2 fails: its credits flag is its last good value, not raised
+    now (`stale`), as the Overview's Flags panel and the exporter say; every flag read this poll is not stale."""
+    first, second = await two_polls("/api/settings/billing/usage-v2")
+    assert not any(f["stale"] for f in report_document(first)["flags"])
+    doc = report_document(second)
+    jsonschema.validate(doc, once_schema())
+    stale = {(f["kind"], f["subject"]) for f in doc["flags"] if f["stale"]}
+    assert stale == {("credits_run_out", "ada")} and "billing:ada" in doc["flags_unchecked"]
