@@ -45,14 +45,14 @@ async def test_a_budget_alert_on_a_period_anchored_elsewhere_resets_on_the_bound
         [spend] = [s for s in first.spend if s.namespace == "ada"]
         assert spend.total_usd.missing == ("inference_period:ada",)  # this period's inference is unknown
         assert [(e.kind, e.message) for e in monitor.alert_events] == [
-            (FIRED, "spend this period (ada): at least $1,006.68, above the limit $120.83 (a $1,000.00 budget's "
+            (FIRED, "spend this period (ada): at least $1,009.68, above the limit $120.83 (a $1,000.00 budget's "
                     "pace, 3d 15h into the period)")]
 
-        scale["k"] = 0.01  # the statement's part falls to $10.07; inference since Nov 15 is at most $1.85
+        scale["k"] = 0.01  # the statement's part falls to $10.10; inference since Nov 15 is at most $1.86
         clock.advance(600)
         await monitor.poll()
         assert [(e.kind, e.message) for e in monitor.alert_events] == [
-            (RESET, "spend this period (ada): at least $10.07, at most $11.93 (limit $121.06 (a $1,000.00 budget's "
+            (RESET, "spend this period (ada): at least $10.10, at most $11.96 (limit $121.06 (a $1,000.00 budget's "
                     "pace, 3d 15h into the period)) (back within the limit)")]
     finally:
         await monitor.aclose()
