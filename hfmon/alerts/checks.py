@@ -23,6 +23,12 @@ C = TypeVar("C", Credits, CreditsBurn)
 ACCOUNT = "account"  # the subject of an account-wide figure
 
 
+def named_subject(check: str, subject: str) -> str | None:
+    """The subject as a message names it: None for an account-wide figure (the `source_failing` rule's subjects
+    are sources, and `account` there is whoami's, which must be named)."""
+    return None if subject == ACCOUNT and check != "source_failing" else subject
+
+
 class Outcome(StrEnum):
     """What one check found."""
 
@@ -50,7 +56,8 @@ class Reading:
     def message(self) -> str:
         """One line naming the check, the subject and the figure."""
         what = DESCRIBE.get(self.check, self.check)
-        where = "" if self.subject == ACCOUNT else f" ({self.subject})"
+        named = named_subject(self.check, self.subject)
+        where = "" if named is None else f" ({named})"
         if self.outcome is Outcome.UNKNOWN:
             return f"{what}{where}: unknown, {self.why}"
         if self.limit is None:

@@ -18,7 +18,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
-from hfmon.alerts.checks import ACCOUNT, DESCRIBE, Outcome, Reading
+from hfmon.alerts.checks import DESCRIBE, Outcome, Reading, named_subject
 from hfmon.alerts.rules import evaluate_rules
 from hfmon.clock import iso
 from hfmon.config import Alerts
@@ -49,7 +49,7 @@ class AlertEvent:
         """A short headline: what crossed, where (and for which profile)."""
         what = DESCRIBE.get(self.rule, self.rule)
         verb = "alert" if self.kind == FIRED else "back to normal"
-        where = [w for w in (self.account, None if self.subject == ACCOUNT else self.subject) if w is not None]
+        where = [w for w in (self.account, named_subject(self.rule, self.subject)) if w is not None]
         return f"hfmon {verb}: {what}" + (f" ({': '.join(where)})" if where else "")
 
     @property

@@ -70,9 +70,11 @@ async def test_a_source_failing_for_one_profile_is_not_forgotten_when_another_re
         for _poll in range(3):  # 0, 6 and 12 minutes: alice's whoami has failed 12 minutes, past the 10 allowed
             for monitor in (alice, bob):
                 await monitor.poll()
-                fired += [(e.account, e.kind, e.subject) for e in monitor.alert_events]
+                fired += [(e.account, e.kind, e.subject, e.title, e.message) for e in monitor.alert_events]
             clock.advance(360)
-        assert fired == [("alice", FIRED, "account")]
+        # the source named `account` (whoami) is named as such: not read as an account-wide figure
+        assert fired == [("alice", FIRED, "account", "hfmon alert: source failing (alice: account)",
+                          "source failing (account): 12m, above the limit 10m")]
     finally:
         await alice.aclose()
         await bob.aclose()
