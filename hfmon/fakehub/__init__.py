@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from hfmon.fakehub.demo import demo_scenario
 from hfmon.fakehub.hub import FakeHub
-from hfmon.fakehub.scenario import FULL_TOKEN, NO_BILLING_TOKEN, NO_ENDPOINTS_TOKEN, Discrepancy, Faults, Scenario
+from hfmon.fakehub.scenario import (
+    FULL_TOKEN,
+    NO_BILLING_TOKEN,
+    NO_ENDPOINTS_TOKEN,
+    OTHER_USER_TOKEN,
+    Discrepancy,
+    Faults,
+    Scenario,
+)
 
-__all__ = ["FULL_TOKEN", "NO_BILLING_TOKEN", "NO_ENDPOINTS_TOKEN", "Discrepancy", "FakeHub", "Faults", "Scenario",
-           "demo_scenario"]
+__all__ = ["FULL_TOKEN", "NO_BILLING_TOKEN", "NO_ENDPOINTS_TOKEN", "OTHER_USER_TOKEN", "Discrepancy", "FakeHub",
+           "Faults", "Scenario", "demo_scenario"]

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 from hfmon.fakehub.demo import demo_scenario
 from hfmon.fakehub.hub import FakeHub
-from hfmon.fakehub.scenario import FULL_TOKEN, NO_BILLING_TOKEN, NO_ENDPOINTS_TOKEN, Faults, shifted
+from hfmon.fakehub.scenario import FULL_TOKEN, NO_BILLING_TOKEN, NO_ENDPOINTS_TOKEN, OTHER_USER_TOKEN, Faults, shifted
 from hfmon.fakehub.server import serve
 
 DESCRIPTION = """\
@@ -102,7 +102,9 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
             print(f"export HFMON_ROUTER_URL={base}")
             print(f"export HF_TOKEN={FULL_TOKEN}")
             print(f"# a token without billing read: {NO_BILLING_TOKEN}")
-            print(f"# a token without Inference Endpoints access: {NO_ENDPOINTS_TOKEN}  (all are public fake tokens)")
+            print(f"# a token without Inference Endpoints access: {NO_ENDPOINTS_TOKEN}")
+            print(f"# the token of another user ({hub.scenario.other_user.name}, in no org): {OTHER_USER_TOKEN}  "
+                  "(all are public fake tokens)")
             print("# Ctrl-C to stop", flush=True)
             stopping = stop or threading.Event()
             # Wake up often: a Ctrl-C the kernel delivers to the server thread sets Python's flag, but only the

@@ -20,6 +20,7 @@ from hfmon.fakehub.scenario import (
     FULL_TOKEN,
     NO_BILLING_TOKEN,
     NO_ENDPOINTS_TOKEN,
+    OTHER_USER_TOKEN,
     RATE_LIMIT_QUOTA,
     EndpointDef,
     Faults,
@@ -45,7 +46,8 @@ class Created(Protocol):
 
 
 C = TypeVar("C", bound=Created)
-TOKENS = {FULL_TOKEN: "full", NO_BILLING_TOKEN: "nobilling", NO_ENDPOINTS_TOKEN: "noendpoints"}
+TOKENS = {FULL_TOKEN: "full", NO_BILLING_TOKEN: "nobilling", NO_ENDPOINTS_TOKEN: "noendpoints",
+          OTHER_USER_TOKEN: "other"}
 INVALID = "Invalid credentials in Authorization header"
 
 
@@ -95,12 +97,12 @@ class Ctx:
     hub: FakeHub
     req: Req
     now: datetime
-    who: str | None  # "full", "nobilling", "noendpoints" or None (anonymous)
+    who: str | None  # "full", "nobilling", "noendpoints", "other" (another user's full token) or None (anonymous)
 
     @property
     def scn(self) -> Scenario:
-        """The scenario."""
-        return self.hub.scenario
+        """The scenario, as the caller's user sees it (OTHER_USER_TOKEN: its other user's)."""
+        return self.hub.scenario if self.who != "other" else self.hub.other_user_scenario()
 
     def upto_now(self, key: Hashable, build: Callable[[], list[C]]) -> list[C]:
         """The rows `build()` lists (built once per key) that exist at the scenario time (created_at <= now)."""
@@ -168,6 +170,7 @@ class FakeHub:
         self._cache: dict[Hashable, object] = {}
         self._pages: dict[Hashable, bytes] = {}
         self._page_bytes = 0
+        self._other = (scenario, scenario.as_other_user())
         self.route_faults: list[fl.RouteFault] = []
         """Scripted per-route misbehaviour (fault tests); see `faults.RouteFault`."""
         self.stream_gap_s = 0.0
@@ -200,6 +203,14 @@ class FakeHub:
                 self._pages[key] = body
                 self._page_bytes += len(body)
         return body
+
+    def other_user_scenario(self) -> Scenario:
+        """`scenario.as_other_user()`, made once per scenario."""
+        with self._lock:
+            source, other = self._other
+            if source is not self.scenario:
+                self._other = source, other = self.scenario, self.scenario.as_other_user()
+        return other
 
     def replace_endpoint(self, old: EndpointDef, new: EndpointDef) -> None:
         """Swap an endpoint definition (after a pause/resume/scale-to-zero) and forget memoised figures."""

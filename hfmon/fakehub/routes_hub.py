@@ -45,7 +45,7 @@ def _user_avatar(name: str) -> str:
 def auth_block(ctx: Ctx) -> dict[str, Any]:
     """whoami-v2 `auth` for the caller's token."""
     scn = ctx.scn
-    if ctx.who == "full":
+    if ctx.who in ("full", "other"):
         return {"type": "access_token", "accessToken": {"displayName": "hfmon-demo", "role": "write",
                                                         "createdAt": "2026-07-01T10:00:00.000Z"}}
     # the no-billing token may manage Endpoints; the no-endpoints one may read billing instead

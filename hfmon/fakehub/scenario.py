@@ -30,6 +30,9 @@ NO_BILLING_TOKEN = "hf_fake_nobilling_0123456789abcdNB"
 # a fine-grained token that may read billing but lacks the Inference Endpoints permissions: whoami accepts it, the
 # Endpoints API answers 401 (as it does for an org whose Endpoints the token cannot read)
 NO_ENDPOINTS_TOKEN = "hf_fake_noendpoints_0123456789abNE"
+# the token of another user (`Scenario.other_user`), in no org and owning nothing: a second account on the same Hub,
+# as two `[profiles]` watch (its own Inference Providers requests are billed to it)
+OTHER_USER_TOKEN = "hf_fake_otheruser_0123456789abcOU"
 
 SPACE_BILLED = frozenset({"APP_STARTING", "RUNNING", "RUNNING_BUILDING", "RUNNING_APP_STARTING"})
 # initializing and running bill (documented); the fake also bills an update's serving replicas (`updating`,
@@ -286,6 +289,11 @@ class Scenario:
     faults: Faults = field(default_factory=Faults)
     jobs_period_day: int = 1  # usage/jobs' period begins on this day of the month ("jobs can have a different
     # period anchor", hf-api.md 3.5); the statement's is the calendar month
+    other_user: User = User("grace", "6561f00d0000000000000001", "Grace Other", "grace@example.com")
+
+    def as_other_user(self) -> Scenario:
+        """The same Hub as OTHER_USER_TOKEN sees it: `other_user` is the token's user, in no org."""
+        return replace(self, user=self.other_user, orgs=())
 
     @property
     def period(self) -> tuple[datetime, datetime]:
