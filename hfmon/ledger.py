@@ -48,6 +48,14 @@ class LedgerRow:
     session_id: str | None
     estimated_usd: Decimal | None  # tokens x the router's live price for that provider; None: unpriced/unknown
     run_id: str | None = None  # the `hfmon run` that made it
+    caller: str | None = None  # the account whose token made it (whoami's name); None: unknown (whoami failed, or
+    # recorded before the proxy noted it)
+
+    @property
+    def owner(self) -> tuple[str | None, str | None]:
+        """Who pays for it as far as the row says: (X-HF-Bill-To, the caller's account). Without X-HF-Bill-To the
+        caller's own account pays (None: whose is unknown)."""
+        return self.namespace, self.caller
 
     @property
     def is_error(self) -> bool:

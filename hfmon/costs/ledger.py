@@ -59,9 +59,9 @@ def estimated(rows: Iterable[LedgerRow], unsure: Unsure = NOT_UNSURE) -> Total[D
 def cost_part(row: LedgerRow, unsure: Unsure = NOT_UNSURE) -> tuple[str, Decimal | None] | None:
     """One request's part of an estimated total: ("", its cost), (why unknown, None), or None when HF does not
     bill it (no 2xx/3xx answer)."""
-    if unsure and row.namespace in unsure:
+    if unsure and row.owner in unsure:
         billed = cost_part(row)
-        return None if billed is None else (f"unknown:{unsure[row.namespace]}", None)
+        return None if billed is None else (f"unknown:{unsure[row.owner]}", None)
     if row.outcome is Outcome.OK:
         if row.prompt_tokens is None:
             return "unknown:requests without usage", None
@@ -107,7 +107,7 @@ def figures(name: str, rows: Sequence[LedgerRow], sessions: Mapping[str, Session
     """The figures of one group of rows (and its trend against `previous`, the window before). A request whose
     namespace is unknown (`unsure`) is in none of its counts: it is counted apart, and its cost makes the
     estimate partial."""
-    mine = [r for r in rows if r.namespace not in unsure] if unsure else rows
+    mine = [r for r in rows if r.owner not in unsure] if unsure else rows
     errors = sum(1 for r in mine if r.is_error)
     latencies = [r.latency_s for r in mine if r.outcome is Outcome.OK and r.latency_s is not None]
     known = [r for r in mine if r.outcome is Outcome.OK and r.prompt_tokens is not None]
@@ -123,7 +123,7 @@ def figures(name: str, rows: Sequence[LedgerRow], sessions: Mapping[str, Session
     if previous is None:
         return out
     before = estimated(previous, unsure)
-    counts_known = not out.requests_owner_unknown and not any(r.namespace in unsure for r in previous)
+    counts_known = not out.requests_owner_unknown and not any(r.owner in unsure for r in previous)
     return replace(out, requests_trend_pct=trend_pct(Decimal(len(mine)), Decimal(len(previous)))
                    if counts_known else None, estimated_trend_pct=trend_pct(cost.value, before.value))
 
@@ -172,7 +172,7 @@ def over_time(rows: Sequence[LedgerRow], key: Callable[[LedgerRow], str], names:
         group = cells.get(key(r))
         if group is not None and start <= r.at <= end:
             group[min(count - 1, (r.at - start) // step)].append(r)
-    return tuple(UsageSeries(name, tuple(sum(1 for r in c if r.namespace not in unsure) for c in cells[name]),
+    return tuple(UsageSeries(name, tuple(sum(1 for r in c if r.owner not in unsure) for c in cells[name]),
                              tuple(estimated(c, unsure) for c in cells[name])) for name in names)
 
 
@@ -211,19 +211,19 @@ def proxy_usage(rows: Sequence[LedgerRow], sessions: Mapping[str, SessionSettled
 
 
 def _billed_to(rows: Iterable[LedgerRow], owners: Owners | None) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-    """The namespaces `rows` were billed to, and (the namespaces it may be, why) for each X-HF-Bill-To value
-    `owners` cannot place; nothing without `owners`."""
+    """The namespaces `rows` were billed to, and (the namespaces it may be, why) for each owner (`LedgerRow.owner`:
+    X-HF-Bill-To, else the caller's account) `owners` cannot place; nothing without `owners`."""
     if owners is None:
         return (), ()
     placed: set[str] = set()
-    unplaced: dict[str | None, tuple[str, str]] = {}
-    for value in {r.namespace for r in rows}:
+    unplaced: set[tuple[str, str]] = set()
+    for value in {r.owner for r in rows}:
         owner = owners.namespace(value)
         if owner is not None:
             placed.add(owner)
         else:
-            unplaced[value] = (owners.may_be(value), owners.why_unknown(value))
-    return tuple(sorted(placed)), tuple(sorted(unplaced.values()))
+            unplaced.add((owners.may_be(value), owners.why_unknown(value)))
+    return tuple(sorted(placed)), tuple(sorted(unplaced))
 
 
 def cheaper_elsewhere(rows: Sequence[LedgerRow], prices: Sequence[RouterPrice] | None,
@@ -242,7 +242,7 @@ def cheaper_elsewhere(rows: Sequence[LedgerRow], prices: Sequence[RouterPrice] |
         models.setdefault(r.model, []).append(r)
     out = []
     for model, group in models.items():
-        mine = [r for r in group if r.namespace not in unsure]
+        mine = [r for r in group if r.owner not in unsure]
         known = [r for r in mine if r.outcome is Outcome.OK and r.prompt_tokens is not None]
         prompt = sum(r.prompt_tokens or 0 for r in known)
         completion = sum(r.completion_tokens or 0 for r in known)

@@ -2,12 +2,15 @@
 and whose bill each is. Pure.
 
 X-HF-Bill-To names an org, or a resource group of one by its id (hf-api.md 3.7); unset, the request is the token's
-user's. A group's org is known from its group list or usage read, or from whoami (`orgs[].resourceGroups`: the
-groups the user is in, which a member who may not list an org's groups still sees): `Owners`, the one rule.
-A request billed to a polled namespace, or to a group of one, is in; to another of the account's namespaces or
-their groups, or to what is neither when every polled org's groups were read, out. Otherwise whose it is is
-unknown (whoami failed, or a polled org's groups were not read): such a request is neither counted nor dropped,
-the figures it may belong to are partial and say why (`Unsure`).
+user's: the account the proxy recorded as its caller (`LedgerRow.caller`). Several accounts (`[profiles]`) share one
+history file, so such a request is in only where its caller's namespace is polled, and of unknown owner when the
+proxy could not name its caller (its whoami failed, or the row predates the proxy recording it). A group's org is
+known from its group list or usage read, or from whoami (`orgs[].resourceGroups`: the groups the user is in, which a
+member who may not list an org's groups still sees): `Owners`, the one rule. A request billed to a polled
+namespace, or to a group of one, is in; to another of the account's namespaces or their groups, or to what is
+neither when every polled org's groups were read, out. Otherwise whose it is is unknown (whoami failed, or a polled
+org's groups were not read): such a request is neither counted nor dropped, the figures it may belong to are
+partial and say why (`Unsure`).
 """
 
 from __future__ import annotations
@@ -18,8 +21,13 @@ from dataclasses import dataclass
 from hfmon.ledger import LedgerRow
 from hfmon.models import NamespaceData, Snapshot
 
-Unsure = Mapping[str | None, str]
-"""The X-HF-Bill-To values (None: unset) whose namespace is unknown, each with why."""
+Owner = tuple[str | None, str | None]
+"""Who pays for a request as its row says (`LedgerRow.owner`): (X-HF-Bill-To, the account whose token made it)."""
+Unsure = Mapping[Owner, str]
+"""The owners (`LedgerRow.owner`) whose namespace is unknown, each with why."""
+WHOAMI_FAILED = "requests billed to the token's own account (no X-HF-Bill-To), unknown while whoami fails"
+CALLER_UNKNOWN = ("requests billed to their token's own account (no X-HF-Bill-To), which hfmon proxy did not record "
+                  "(its whoami failed, or they were made before it did)")
 
 
 def group_ids(ns: NamespaceData) -> set[str]:
@@ -38,9 +46,10 @@ def groups_known(ns: NamespaceData) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Owners:
-    """Whose bill an X-HF-Bill-To value is on (`namespace`): unset, the token's user's; a namespace's name, its own;
-    a resource group's id, its org's (from the group lists and usage read, and whoami's `orgs[].resourceGroups`, the
-    groups a member who may not list them is in). The one rule for the ledger's scope and the advisor."""
+    """Whose bill a request is on (`namespace` of its `LedgerRow.owner`): X-HF-Bill-To unset, the caller's own (the
+    account whose token made it, when the proxy could name it); a namespace's name, its own; a resource group's id,
+    its org's (from the group lists and usage read, and whoami's `orgs[].resourceGroups`, the groups a member who may
+    not list them is in). The one rule for the ledger's scope and the advisor."""
 
     user: str | None  # the token's user; None: whoami failed
     names: frozenset[str]  # the account's namespaces (whoami) and the polled ones
@@ -48,26 +57,28 @@ class Owners:
     unread: tuple[str, ...]  # the orgs whose groups are not all known (a group id may be theirs)
     whoami_failed: bool = False
 
-    def namespace(self, billed_to: str | None) -> str | None:
+    def namespace(self, owner: Owner) -> str | None:
         """The namespace billed (None: unknown)."""
+        billed_to, caller = owner
         if billed_to is None:
-            return self.user
-        owner = self.groups.get(billed_to)
-        if owner is not None:
-            return owner
+            return caller
+        org = self.groups.get(billed_to)
+        if org is not None:
+            return org
         return billed_to if billed_to in self.names else None
 
-    def may_be(self, billed_to: str | None) -> str:
-        """The namespaces an unknown `billed_to` may bill, joined with `+` (those whose groups were not read, else the
-        token's user's for an unset one)."""
-        if billed_to is None or not self.unread:
+    def may_be(self, owner: Owner) -> str:
+        """The namespaces an unknown owner may be, joined with `+` (those whose groups were not read, else the token's
+        user's for an unset X-HF-Bill-To)."""
+        if owner[0] is None or not self.unread:
             return self.user or "your account"
         return "+".join(self.unread)
 
-    def why_unknown(self, billed_to: str | None) -> str:
-        """Why `namespace(billed_to)` is None."""
+    def why_unknown(self, owner: Owner) -> str:
+        """Why whose bill a request of this owner is on is unknown (to `namespace`, or to a poll's scope)."""
+        billed_to, caller = owner
         if billed_to is None:
-            return "requests billed to the token's own account (no X-HF-Bill-To), unknown while whoami fails"
+            return CALLER_UNKNOWN if caller is None else WHOAMI_FAILED
         if not self.unread:
             return (f"requests billed to {billed_to}, neither a namespace of the account nor a resource group "
                     "hfmon read")
@@ -95,33 +106,42 @@ def owners(snapshot: Snapshot, polled_only: bool = False) -> Owners:
 
 def polled_rows(rows: Sequence[LedgerRow], snapshot: Snapshot) -> tuple[Sequence[LedgerRow], Unsure]:
     """The proxy's requests this poll covers, with those whose namespace is unknown (named in `Unsure`, with why):
-    all of them when it polled every namespace (or, whoami failing without `--namespace`, whatever it could)."""
+    those billed to no org whose caller's namespace it polled, and those billed to an org as their X-HF-Bill-To
+    says (all of them when it polled every namespace or, whoami failing without `--namespace`, whatever it could)."""
     account = snapshot.account.value
     polled = {ns.namespace for ns in snapshot.namespaces}
     every = account.namespaces if account is not None else None
-    if not polled or (every is not None and polled.issuperset(every)):
-        return rows, {}  # nothing to leave out (the usual case, without a copy)
+    everything = not polled or (every is not None and polled.issuperset(every))
     scope = owners(snapshot, polled_only=True)
 
-    def verdict(billed_to: str | None) -> bool | str:
+    def verdict(owner: Owner) -> bool | str:
         """True: in; False: out; a reason: unknown."""
-        owner = scope.namespace(billed_to)
-        if owner is not None:
-            return owner in polled
-        if billed_to is not None and not scope.unread:
+        billed_to, caller = owner
+        mine = caller is not None and caller == scope.user  # this account's token made it
+        if billed_to is None:  # the caller's own account pays
+            if caller is None or (not polled and scope.user is None):
+                return scope.why_unknown(owner)
+            return caller in polled if polled else mine
+        if not polled or (everything and mine):
+            return True  # the router bills a token's request only to what it may bill: all of it polled
+        namespace = scope.namespace(owner)
+        if namespace is not None:
+            return namespace in polled
+        if not scope.unread:
             return False  # no polled org has a group hfmon did not read: not one of theirs
-        return scope.why_unknown(billed_to)
+        return scope.why_unknown(owner)
 
-    verdicts: dict[str | None, bool | str] = {}
+    verdicts: dict[Owner, bool | str] = {}
     kept: list[LedgerRow] = []
-    unsure: dict[str | None, str] = {}
+    unsure: dict[Owner, str] = {}
     for row in rows:
-        said = verdicts.get(row.namespace)
+        owner = row.owner
+        said = verdicts.get(owner)
         if said is None:
-            said = verdicts[row.namespace] = verdict(row.namespace)
+            said = verdicts[owner] = verdict(owner)
         if said is False:
             continue
         kept.append(row)
         if isinstance(said, str):
-            unsure[row.namespace] = said
+            unsure[owner] = said
     return kept, unsure

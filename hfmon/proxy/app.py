@@ -18,14 +18,13 @@ from decimal import Decimal
 
 import httpx2
 
-from hfmon.api.bodies import BodyError
 from hfmon.api.parse_resources import parse_router_models
 from hfmon.api.transport import DEFAULT_MAX_BYTES
 from hfmon.clock import Clock, SystemClock
-from hfmon.errors import HfmonError
 from hfmon.ledger import LedgerRow, Outcome
 from hfmon.pricing.catalog import model_prices
 from hfmon.proxy import meter, wire
+from hfmon.proxy.callers import Callers, name_of
 from hfmon.proxy.wire import Receive, Scope, Send
 
 log = logging.getLogger(__name__)
@@ -70,7 +69,8 @@ class PriceBook:
                     await resp.aclose()
             found = parse_router_models(json.loads(content))
         except Exception as exc:  # noqa: BLE001 - any failure leaves the requests unpriced, never $0
-            self.unreadable = f"router prices could not be read: {_why_unread(exc)}"
+            why = wire.why_unread(exc, PRICES_WAIT_S, PRICES_MAX_BYTES)
+            self.unreadable = f"router prices could not be read: {why}"
             log.error("%s (from %s); %s", self.unreadable, url,
                       "keeping the last ones" if self.prices else "requests stay unpriced until they are")
             return
@@ -91,25 +91,6 @@ class PriceBook:
         retry = self.tried_at is None or now - self.tried_at > PRICES_RETRY_S
         if stale and retry and (self._refreshing is None or self._refreshing.done()):
             self._refreshing = asyncio.get_running_loop().create_task(self.refresh(client, url))
-
-
-def _why_unread(exc: Exception) -> str:
-    """Why the model list could not be read, in hfmon's words (nothing the server sent, which could be anything)."""
-    if isinstance(exc, httpx2.HTTPStatusError):
-        return f"HTTP {exc.response.status_code}"
-    if isinstance(exc, wire.TooLarge):
-        return f"the answer is over {PRICES_MAX_BYTES >> 20} MB"
-    if isinstance(exc, TimeoutError | httpx2.TimeoutException):
-        return f"no answer within {PRICES_WAIT_S:g} s"
-    if isinstance(exc, BodyError | httpx2.DecodingError):
-        return f"the answer could not be decoded: {wire.undecodable(exc)}"
-    if isinstance(exc, httpx2.HTTPError):
-        return f"cannot reach the router ({type(exc).__name__})"
-    if isinstance(exc, HfmonError):  # the parser's words, scrubbed
-        return f"the answer is not the model list hfmon knows: {exc.message}"
-    if isinstance(exc, ValueError):
-        return "the answer is not JSON"
-    return f"an internal error ({type(exc).__name__})"
 
 
 @dataclass
@@ -136,7 +117,7 @@ class _Exchange:
 class ProxyApp:
     """ASGI app: the metering proxy. `sink` receives one LedgerRow per metered request (it must not block)."""
 
-    def __init__(self, upstream: str, sink: Callable[[LedgerRow], None], *, bill_to: str | None = None,
+    def __init__(self, upstream: str, sink: Callable[[LedgerRow], None], *, hub: str, bill_to: str | None = None,
                  run_id: str | None = None, clock: Clock | None = None,
                  transport: httpx2.AsyncBaseTransport | None = None) -> None:
         self.upstream = upstream.rstrip("/")
@@ -145,6 +126,7 @@ class ProxyApp:
         self.run_id = run_id
         self.clock = clock or SystemClock()
         self.prices = PriceBook()
+        self.callers = Callers(hub, lambda: self.client, self.clock)  # whose token made each request (Hub's whoami)
         # requests left unpriced because the prices could not be read: what they are priced as → why (for a receipt)
         self.unpriced_why: dict[str, str] = {}
         self._transport = transport
@@ -176,7 +158,8 @@ class ProxyApp:
         await self.prices.refresh(self.client, f"{self.upstream}/v1/models")
 
     async def shutdown(self) -> None:
-        """Close the pool."""
+        """Hand over the rows still waiting for whose token made them, then close the pool."""
+        await self.callers.settle()
         if self._client is not None:
             await self._client.aclose()
             self._client = self._pool = None
@@ -267,6 +250,7 @@ class ProxyApp:
         if streamed and isinstance(doc, dict):
             body, strip = meter.ask_for_usage(body, doc)
         ex = _Exchange(at, started, route, model or "unknown", policy, namespace, session, streamed)
+        caller = self.callers.lookup(header.get(b"authorization"))  # beside the request: it never waits for it
         self.prices.maybe_refresh(self.client, f"{self.upstream}/v1/models")
         url = self._urls[scope["path"]] if not scope.get("query_string") else httpx2.URL(self._url(scope))
         request = httpx2.Request("POST", url, content=body, headers=self._headers(scope, namespace, session),
@@ -297,7 +281,14 @@ class ProxyApp:
             watch.cancel()
             if ex.latency_s is None:
                 ex.latency_s = time.perf_counter() - started
-            self.sink(self._row(ex))
+            self._hand_over(ex, caller)
+
+    def _hand_over(self, ex: _Exchange, caller: asyncio.Future[str | None]) -> None:
+        """Hand the request's row to the sink once whose token made it is known (at once when it already is)."""
+        if caller.done():
+            self.sink(self._row(ex, name_of(caller)))
+        else:
+            caller.add_done_callback(lambda found: self.sink(self._row(ex, name_of(found))))
 
     async def _exchange(self, request: httpx2.Request, send: Send, ex: _Exchange, strip: bool) -> None:
         """Send the request upstream and the answer back; fills `ex` as it learns."""
@@ -357,14 +348,15 @@ class ProxyApp:
         else:  # ended without its `data: [DONE]`: cut short, whatever usage it carried so far is not the answer's
             ex.outcome = Outcome.BAD_RESPONSE
 
-    def _row(self, ex: _Exchange) -> LedgerRow:
+    def _row(self, ex: _Exchange, caller: str | None) -> LedgerRow:
         tokens = ex.tokens if ex.outcome is Outcome.OK else None
         estimated: Decimal | None = meter.estimate_usd(self.prices.prices, ex.model, ex.provider, tokens)
         row = LedgerRow(
             at=ex.at, namespace=ex.namespace, route=ex.route, model=ex.model, policy=ex.policy, provider=ex.provider,
             streamed=ex.streamed, status=ex.status, outcome=ex.outcome, ttfb_s=ex.ttfb_s, latency_s=ex.latency_s,
             prompt_tokens=tokens[0] if tokens else None, completion_tokens=tokens[1] if tokens else None,
-            request_id=ex.request_id, session_id=ex.session_id, estimated_usd=estimated, run_id=self.run_id)
+            request_id=ex.request_id, session_id=ex.session_id, estimated_usd=estimated, run_id=self.run_id,
+            caller=caller)
         if tokens is not None and estimated is None and (why := self.prices.why_unpriced(ex.model, ex.provider)):
             self.unpriced_why[row.priced_as] = why
         return row

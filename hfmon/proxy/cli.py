@@ -59,8 +59,9 @@ def run(args: argparse.Namespace) -> int:
               "choose another --port", file=sys.stderr)
         return int(ExitCode.USAGE)
     writer = LedgerWriter(store)
-    router = BaseUrls.from_env().router
-    app = ProxyApp(router, writer.put, bill_to=args.bill_to)
+    urls = BaseUrls.from_env()
+    router = urls.router
+    app = ProxyApp(router, writer.put, hub=urls.hub, bill_to=args.bill_to)
     host, port = sock.getsockname()[:2]
     print(f"hfmon proxy: serving http://{host}:{port}/v1 -> {router} (ledger: {store.path}); Ctrl-C stops",
           file=sys.stderr)

@@ -96,7 +96,8 @@ class DemoTraffic:
             store = self._stack.enter_context(HistoryStore.open(self.history_path))
             writer = LedgerWriter(store)
             self._stack.callback(writer.close)  # after the server stops: its last rows are written
-            app = ProxyApp(BaseUrls().router, writer.put, clock=self.clock, transport=self.hub.transport())
+            urls = BaseUrls()  # the public hosts, answered by the fake hub's transport
+            app = ProxyApp(urls.router, writer.put, hub=urls.hub, clock=self.clock, transport=self.hub.transport())
             self.url = self._stack.enter_context(running(app))
             self._client = self._stack.enter_context(httpx2.Client(timeout=TIMEOUT_S, trust_env=False))
         except BaseException:

@@ -74,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
     with store:
         run_id = new_run_id(SystemClock().now())
         writer = stored.LedgerWriter(store)
-        app = ProxyApp(BaseUrls.from_env().router, writer.put, bill_to=args.bill_to, run_id=run_id)
+        urls = BaseUrls.from_env()
+        app = ProxyApp(urls.router, writer.put, hub=urls.hub, bill_to=args.bill_to, run_id=run_id)
         try:
             with running(app) as url:
                 try:

@@ -10,6 +10,7 @@ from typing import Any
 import httpx2
 
 from hfmon.api.bodies import BodyError, BodyTooLarge, decoded_body
+from hfmon.errors import HfmonError
 from hfmon.ledger import Outcome
 
 Scope = dict[str, Any]
@@ -49,6 +50,27 @@ def failure(exc: Exception) -> tuple[Outcome, int, dict[str, Any]]:
         return Outcome.BAD_RESPONSE, 502, error_doc("the Hugging Face router broke off its answer", "bad_gateway")
     return Outcome.UNREACHABLE, 502, error_doc(f"cannot reach the Hugging Face router ({type(exc).__name__})",
                                                "bad_gateway")
+
+
+def why_unread(exc: Exception, wait_s: float, max_bytes: int, what: str = "the model list",
+               server: str = "the router") -> str:
+    """Why an unmetered read of the proxy's own (`what`, from `server`) failed, in hfmon's words: nothing the
+    server sent, which could be anything."""
+    if isinstance(exc, httpx2.HTTPStatusError):
+        return f"HTTP {exc.response.status_code}"
+    if isinstance(exc, TooLarge):
+        return f"the answer is over {max_bytes >> 20} MB"
+    if isinstance(exc, TimeoutError | httpx2.TimeoutException):
+        return f"no answer within {wait_s:g} s"
+    if isinstance(exc, BodyError | httpx2.DecodingError):
+        return f"the answer could not be decoded: {undecodable(exc)}"
+    if isinstance(exc, httpx2.HTTPError):
+        return f"cannot reach {server} ({type(exc).__name__})"
+    if isinstance(exc, HfmonError):  # the parser's words, scrubbed
+        return f"the answer is not {what} hfmon knows: {exc.message}"
+    if isinstance(exc, ValueError):
+        return "the answer is not JSON"
+    return f"an internal error ({type(exc).__name__})"
 
 
 def undecodable(exc: BodyError | httpx2.DecodingError) -> str:

@@ -30,8 +30,8 @@ if TYPE_CHECKING:  # db.py writes sessions through this module on each poll
 log = logging.getLogger(__name__)
 
 _COLUMNS = ("at, run_id, namespace, route, model, policy, provider, streamed, status, outcome, ttfb_us, latency_us, "
-            "prompt_tokens, completion_tokens, request_id, session_id, estimated_usd")
-_INSERT = f"INSERT INTO ledger ({_COLUMNS}) VALUES ({', '.join('?' * 17)})"
+            "prompt_tokens, completion_tokens, request_id, session_id, estimated_usd, caller")
+_INSERT = f"INSERT INTO ledger ({_COLUMNS}) VALUES ({', '.join('?' * 18)})"
 _SELECT = f"SELECT {_COLUMNS} FROM ledger"
 _UPSERT_SESSION = """
     INSERT INTO ledger_sessions (session_id, requests, settled_usd, read_at) VALUES (?, ?, ?, ?)
@@ -49,12 +49,13 @@ def _us(seconds: float | None) -> int | None:
 def _encode(row: LedgerRow) -> tuple[object, ...]:
     return (encode_time(row.at), row.run_id, row.namespace, row.route, row.model, row.policy, row.provider,
             int(row.streamed), row.status, row.outcome.value, _us(row.ttfb_s), _us(row.latency_s),
-            row.prompt_tokens, row.completion_tokens, row.request_id, row.session_id, encode_money(row.estimated_usd))
+            row.prompt_tokens, row.completion_tokens, row.request_id, row.session_id, encode_money(row.estimated_usd),
+            row.caller)
 
 
 def _decode(values: tuple[object, ...]) -> LedgerRow:
     (at, run_id, namespace, route, model, policy, provider, streamed, status, outcome, ttfb, latency,
-     prompt, completion, request_id, session_id, estimated) = values
+     prompt, completion, request_id, session_id, estimated, caller) = values
     return LedgerRow(
         at=decode_time(int(at)),  # type: ignore[call-overload]
         namespace=namespace, route=str(route), model=str(model), policy=policy, provider=provider,  # type: ignore[arg-type]
@@ -62,7 +63,8 @@ def _decode(values: tuple[object, ...]) -> LedgerRow:
         ttfb_s=None if ttfb is None else int(ttfb) / 1e6,  # type: ignore[call-overload]
         latency_s=None if latency is None else int(latency) / 1e6,  # type: ignore[call-overload]
         prompt_tokens=prompt, completion_tokens=completion, request_id=request_id,  # type: ignore[arg-type]
-        session_id=session_id, estimated_usd=decode_money(estimated), run_id=run_id)  # type: ignore[arg-type]
+        session_id=session_id, estimated_usd=decode_money(estimated), run_id=run_id,  # type: ignore[arg-type]
+        caller=caller)  # type: ignore[arg-type]
 
 
 def append(store: HistoryStore, rows: Iterable[LedgerRow]) -> None:

@@ -274,7 +274,14 @@ V9 = (
     FILL_LISTING_RUNS,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9)
+# v10: the account whose token made each proxy request (whoami's name), so that with several accounts (`[profiles]`)
+# sharing this file a request billed to no org (no X-HF-Bill-To) is counted for the account that made it only. NULL:
+# unknown (the proxy's whoami failed, or the row was recorded before v10: whose it is cannot be told).
+V10 = (
+    "ALTER TABLE ledger ADD COLUMN caller TEXT",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -317,7 +324,7 @@ CURRENT_SHAPE: dict[str, tuple[str, ...]] = {
     "alert_events": ("id", "at", "key", "kind", "document"),
     "ledger": ("id", "at", "run_id", "namespace", "route", "model", "policy", "provider", "streamed", "status",
                "outcome", "ttfb_us", "latency_us", "prompt_tokens", "completion_tokens", "request_id", "session_id",
-               "estimated_usd"),
+               "estimated_usd", "caller"),
     "ledger_sessions": ("session_id", "requests", "settled_usd", "read_at"),
     "provider_points": ("namespace", "at", "period_start", "provider", "used_usd", "requests"),
     "state_keys": ("id", "resource_id", "state", "hardware", "replicas"),

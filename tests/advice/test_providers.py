@@ -31,7 +31,7 @@ MONTH = D(730)
 BASE = LedgerRow(at=NOW - timedelta(hours=5), namespace=None, route="chat", model=QWEN, policy="novita",
                  provider="novita", streamed=False, status=200, outcome=Outcome.OK, ttfb_s=0.1, latency_s=1.0,
                  prompt_tokens=1_000_000, completion_tokens=2_000_000, request_id="r1", session_id="s1",
-                 estimated_usd=D("1.8"))  # 1M x 0.2 + 2M x 0.8, per 1M
+                 estimated_usd=D("1.8"), caller="ada")  # 1M x 0.2 + 2M x 0.8, per 1M; ada's token
 ROWS = (
     BASE,
     # asked for :cheapest, served by fireworks-ai: 0.5M x 0.22 + 1M x 0.88 = 0.99
@@ -46,6 +46,10 @@ ROWS = (
             session_id="s4", estimated_usd=D("0.94")),
     # last month's request: not this period
     replace(BASE, at=datetime(2026, 10, 30, tzinfo=UTC), request_id="r0", session_id="s0"),
+    # made with another account's token (grace's, billed to her: another profile sharing the history file): not
+    # ada's, in none of her figures, nor named as a namespace of hers
+    replace(BASE, at=NOW - timedelta(hours=1), caller="grace", request_id="r5", session_id="s5",
+            prompt_tokens=5_000_000, completion_tokens=5_000_000, estimated_usd=D("5")),
 )
 
 

@@ -13,6 +13,7 @@ import httpx2
 import jsonschema
 
 from hfmon.clock import FunctionClock
+from hfmon.costs.ledger_scope import CALLER_UNKNOWN
 from hfmon.fakehub import FULL_TOKEN
 from hfmon.fakehub.faults import RouteFault
 from hfmon.proxy.app import ProxyApp
@@ -36,7 +37,7 @@ def meter(served: Served) -> str:
     served.data_dir.mkdir(parents=True)
     with HistoryStore.open(served.data_dir / "history.sqlite3") as store:
         writer = LedgerWriter(store)
-        app = ProxyApp(served.base_url, writer.put, clock=FunctionClock(served.hub.now))
+        app = ProxyApp(served.base_url, writer.put, hub=served.base_url, clock=FunctionClock(served.hub.now))
         with running(app) as url:
             for model, bill_to in ((QWEN, None), (GEMMA, research.id), (LLAMA, "northwind")):
                 headers = {"authorization": f"Bearer {FULL_TOKEN}"} | ({"x-hf-bill-to": bill_to} if bill_to else {})
@@ -79,14 +80,23 @@ def test_a_request_billed_to_a_group_of_the_org_polled_is_its(fake: Callable[...
 
 def test_with_whoami_failing_the_unbilled_request_is_of_unknown_namespace(fake: Callable[..., Served]) -> None:
     served = fake()
+    served.hub.route_faults.append(RouteFault("/api/whoami-v2", status=503))  # to the proxy and to the poll
     meter(served)
-    served.hub.route_faults.append(RouteFault("/api/whoami-v2", status=503))
     models = hour(served)
     # the group's request is ada-labs' (its groups were read); northwind is not a group of ada-labs: not counted
     # (before, with whoami failing, every request was counted in ada-labs' document)
     assert set(models) == {QWEN, GEMMA}
     assert (models[GEMMA]["requests"], models[GEMMA]["requests_owner_unknown"]) == (1, 0)
-    qwen = models[QWEN]  # billed to the token's user, whose name whoami did not give: it may be ada-labs
+    qwen = models[QWEN]  # billed to the token's user, whose name whoami did not give (to the proxy): it may be ada-labs
     assert (qwen["requests"], qwen["requests_owner_unknown"], qwen["estimated_usd"]["value"]) == (0, 1, None)
-    assert qwen["estimated_usd"]["missing"] == [
-        "unknown:requests billed to the token's own account (no X-HF-Bill-To), unknown while whoami fails"]
+    assert qwen["estimated_usd"]["missing"] == [f"unknown:{CALLER_UNKNOWN}"]
+
+
+def test_with_whoami_failing_in_the_poll_the_proxy_still_says_whose_the_unbilled_request_is(
+        fake: Callable[..., Served]) -> None:
+    served = fake()
+    meter(served)  # the proxy read whoami: ada's token made the requests
+    served.hub.route_faults.append(RouteFault("/api/whoami-v2", status=503))
+    models = hour(served)
+    assert set(models) == {GEMMA}  # the unbilled request is ada's, billed to ada: not ada-labs', whoever polls
+    assert (models[GEMMA]["requests"], models[GEMMA]["requests_owner_unknown"]) == (1, 0)

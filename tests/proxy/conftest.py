@@ -69,6 +69,6 @@ def fake(clock: Clock) -> Iterator[Server]:
 @pytest.fixture
 def rig(fake: Server, clock: Clock) -> Iterator[Rig]:
     rows = Rows()
-    app = ProxyApp(fake.base_url, rows.put, clock=FunctionClock(clock))
+    app = ProxyApp(fake.base_url, rows.put, hub=fake.base_url, clock=FunctionClock(clock))
     with running(app) as url:
         yield Rig(fake, clock, url, rows)

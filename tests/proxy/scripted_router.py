@@ -1,5 +1,6 @@
 """A misbehaving router for proxy tests, on loopback in a thread of its own: what it answers is picked by the
-request's model. Every model is priced $1 per 1M input and $10 per 1M output tokens at provider `prov`."""
+request's model. Every model is priced $1 per 1M input and $10 per 1M output tokens at provider `prov`. It answers
+whoami too (the token's user is `WHO`), once `whoami_open` is set (it is, unless a test holds whoami back)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ USAGE = {"prompt_tokens": 1000, "completion_tokens": 2000, "total_tokens": 3000}
 MODELS = ("m/ok", "m/nocompl", "m/emb", "m/stream", "m/streamcut", "m/cumul", "m/noblank")
 NOBLANK_LINE = b"data: " + b"x" * (64 << 10) + b"\n"  # an SSE line; never followed by a blank one
 NOBLANK_LINES = 40  # 2.5 MB, past the proxy's cap on one held event
-RELEASE_WAIT_S = 10.0  # how long `m/noblank` waits for the test to release it before breaking off
+RELEASE_WAIT_S = 10.0  # how long `m/noblank` (or a held whoami) waits for the test to release it before breaking off
+WHO = "scripted-user"
 
 
 def _models() -> dict[str, Any]:
@@ -46,13 +48,21 @@ USAGE_EVENT = b"data: " + json.dumps({"id": "x", "object": "chat.completion.chun
 
 
 class ScriptedRouter:
-    """The router; `release` lets `m/noblank` finish its stream."""
+    """The router; `release` lets `m/noblank` finish its stream, `whoami_open` lets whoami answer."""
 
     def __init__(self) -> None:
         self.release = threading.Event()
+        self.whoami_open = threading.Event()
+        self.whoami_open.set()
+        self.whoami_asked = 0
+        self.handling: set[asyncio.Task[Any]] = set()  # connections being answered (finished before it stops)
         self.url = ""
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        this = asyncio.current_task()
+        if this is not None:
+            self.handling.add(this)
+            this.add_done_callback(self.handling.discard)
         try:
             head = await reader.readuntil(b"\r\n\r\n")
             lines = head.decode().split("\r\n")
@@ -60,7 +70,13 @@ class ScriptedRouter:
             headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:] if ":" in line)}
             size = int(headers.get("content-length", 0))
             body = await reader.readexactly(size) if size else b""
-            if method == "GET":
+            if method == "GET" and path == "/api/whoami-v2":
+                self.whoami_asked += 1
+                if not await asyncio.to_thread(self.whoami_open.wait, RELEASE_WAIT_S):
+                    writer.transport.abort()
+                    return
+                writer.write(_whole(200, {"type": "user", "name": WHO, "orgs": []}))
+            elif method == "GET":
                 writer.write(_whole(200, _models()))
             else:
                 await self.answer(path, json.loads(body), writer)
@@ -121,6 +137,8 @@ def scripted_router() -> Iterator[ScriptedRouter]:
         started.set()
         async with server:
             await stop
+            if router.handling:  # released by now: let them end rather than be destroyed with the loop
+                await asyncio.wait(router.handling, timeout=RELEASE_WAIT_S)
 
     thread = threading.Thread(target=loop.run_until_complete, args=(serve(),), daemon=True)
     thread.start()
@@ -129,6 +147,7 @@ def scripted_router() -> Iterator[ScriptedRouter]:
         yield router
     finally:
         router.release.set()
+        router.whoami_open.set()
         assert stop is not None
         loop.call_soon_threadsafe(stop.set_result, None)
         thread.join(10)

@@ -19,12 +19,13 @@ AT = datetime(2026, 11, 18, 15, 0, tzinfo=UTC)
 ROW = LedgerRow(at=AT, namespace="ada-labs", route="chat", model="m/x", policy="cheapest", provider="together",
                 streamed=True, status=200, outcome=Outcome.OK, ttfb_s=0.012345, latency_s=1.5, prompt_tokens=12,
                 completion_tokens=40, request_id="Root=1-abc", session_id="hfmon-20261118T15-aa",
-                estimated_usd=Decimal("0.0000347"), run_id="r1")
+                estimated_usd=Decimal("0.0000347"), run_id="r1", caller="ada")
 
 
 def test_rows_round_trip_with_unknowns_kept_unknown(tmp_path: Path) -> None:
     unknown = replace(ROW, at=AT + timedelta(seconds=1), provider=None, status=None, outcome=Outcome.UNREACHABLE,
-                      ttfb_s=None, prompt_tokens=None, completion_tokens=None, estimated_usd=None, run_id=None)
+                      ttfb_s=None, prompt_tokens=None, completion_tokens=None, estimated_usd=None, run_id=None,
+                      caller=None)
     with HistoryStore.open(tmp_path / "h.sqlite3") as store:
         stored.append(store, [ROW, unknown])
         assert stored.load(store, AT) == (ROW, unknown)

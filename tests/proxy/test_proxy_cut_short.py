@@ -41,7 +41,7 @@ class Setup:
 @pytest.fixture
 def setup() -> Iterator[Setup]:
     rows = Rows()
-    with scripted_router() as router, running(ProxyApp(router.url, rows.put)) as url:
+    with scripted_router() as router, running(ProxyApp(router.url, rows.put, hub=router.url)) as url:
         yield Setup(router, url, rows)
 
 

@@ -109,7 +109,7 @@ def test_4xx_and_5xx_from_the_router_reach_the_caller_unchanged_and_count_as_err
 
 def test_a_router_that_cannot_be_reached_gives_a_gateway_error_and_a_row(fake: object, clock: object) -> None:
     rows = Rows()
-    with running(ProxyApp("http://127.0.0.1:9", rows.put)) as url:
+    with running(ProxyApp("http://127.0.0.1:9", rows.put, hub="http://127.0.0.1:9")) as url:
         r = httpx2.post(f"{url}/v1/chat/completions", json={"model": QWEN, "messages": HELLO},
                         headers={"authorization": f"Bearer {FULL_TOKEN}"})
     assert r.status_code == 502 and "cannot reach the Hugging Face router" in r.json()["error"]["message"]

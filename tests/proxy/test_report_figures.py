@@ -25,7 +25,8 @@ EMBED = "Qwen/Qwen3-Embedding-8B"
 D = Decimal
 BASE = LedgerRow(at=NOW - timedelta(minutes=10), namespace=None, route="chat", model=QWEN, policy="novita",
                  provider="novita", streamed=False, status=200, outcome=Outcome.OK, ttfb_s=0.1, latency_s=1.0,
-                 prompt_tokens=100, completion_tokens=200, request_id="r", session_id="sA", estimated_usd=D("0.00018"))
+                 prompt_tokens=100, completion_tokens=200, request_id="r", session_id="sA", estimated_usd=D("0.00018"),
+                 caller="ada")  # made with the token of the demo account's user
 ROWS = (
     replace(BASE, at=NOW - timedelta(minutes=70), prompt_tokens=10, completion_tokens=20, estimated_usd=D("0.000018"),
             session_id="sA0"),  # the hour before: its session has not settled

@@ -105,7 +105,7 @@ def test_the_receipt_reads_settled_costs_after_the_settlement_delay(fake: Server
     monkeypatch.setenv("HF_TOKEN", FULL_TOKEN)
     monkeypatch.setenv("HF_ENDPOINT", fake.base_url)
     rows = Rows()
-    with running(ProxyApp(fake.base_url, rows.put, run_id="r1", clock=FunctionClock(clock))) as url:
+    with running(ProxyApp(fake.base_url, rows.put, hub=fake.base_url, run_id="r1", clock=FunctionClock(clock))) as url:
         c = openai.OpenAI(base_url=f"{url}/v1", api_key=FULL_TOKEN, max_retries=0)
         for text in ("a", "bb", "ccc"):
             c.chat.completions.create(model=f"{QWEN}:novita", messages=[{"role": "user", "content": text}])
