@@ -83,6 +83,7 @@ class _Families:
     def __init__(self) -> None:
         self.by_name: dict[str, GaugeMetricFamily | CounterMetricFamily] = {}
         self.seen: set[tuple[str, ...]] = set()
+        self.shape: dict[str, tuple[type[Metric], tuple[str, ...]]] = {}
 
     def gauge(self, name: str, doc: str, labels: dict[str, str], value: Decimal | int | float | None) -> None:
         self._add(name, doc, labels, value, GaugeMetricFamily)
@@ -96,6 +97,10 @@ class _Families:
         if family is None:
             family = kind(name, doc, labels=list(labels))
             self.by_name[name] = family
+            self.shape[name] = (kind, tuple(labels))
+        elif self.shape[name] != (kind, tuple(labels)):
+            # two metrics under one name would zip one's labels onto the other's (a phantom series): never served
+            raise ValueError(f"metric {name} registered twice, as {self.shape[name]} and {(kind, tuple(labels))}")
         key = (name, *labels.values())
         if value is not None and key not in self.seen:  # a repeated series would make Prometheus drop the scrape
             self.seen.add(key)
@@ -188,14 +193,14 @@ def _proxy(out: _Families, a: dict[str, str], report: Report) -> None:
             labels = {**a, by: f.name}
             # a request whose namespace is unknown may be in the scope: the counts are unknown, not a lower bound
             requests, errors = (None, None) if f.requests_owner_unknown else (f.requests, f.errors)
-            out.counter(f"hfmon_inference_{by}_requests", f"Requests through hfmon proxy this billing period, by "
+            out.counter(f"hfmon_proxy_{by}_requests", f"Requests through hfmon proxy this billing period, by "
                         f"{by} (absent while a request's namespace is unknown).", labels, requests)
-            out.counter(f"hfmon_inference_{by}_errors", f"Requests through hfmon proxy this billing period that "
+            out.counter(f"hfmon_proxy_{by}_errors", f"Requests through hfmon proxy this billing period that "
                         f"failed upstream, by {by} (absent while a request's namespace is unknown).", labels, errors)
-            out.gauge(f"hfmon_inference_{by}_estimated_usd", f"Tokens x router price of the requests through hfmon "
+            out.gauge(f"hfmon_proxy_{by}_estimated_usd", f"Tokens x router price of the requests through hfmon "
                       f"proxy this billing period, by {by} (absent when a request is unpriced).", labels,
                       f.estimated_usd.value)
-            out.gauge(f"hfmon_inference_{by}_settled_usd", f"What Hugging Face settled for the requests through "
+            out.gauge(f"hfmon_proxy_{by}_settled_usd", f"What Hugging Face settled for the requests through "
                       f"hfmon proxy this billing period, by {by} (absent while pending).", labels,
                       f.settled_usd.value)
 

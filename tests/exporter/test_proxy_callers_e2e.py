@@ -85,7 +85,7 @@ def test_each_account_counts_only_the_proxy_requests_its_own_token_made(served: 
         return {dict(k)["account"]: v for k, v in metrics[family].items() if dict(k).get("model") == QWEN}
 
     # the two accounts' series add up to what the router saw: 3 requests, not 6
-    assert per_account("hfmon_inference_model_requests_total") == {"ada": 2.0, "grace": 1.0}
-    estimated = per_account("hfmon_inference_model_estimated_usd")
+    assert per_account("hfmon_proxy_model_requests_total") == {"ada": 2.0, "grace": 1.0}
+    estimated = per_account("hfmon_proxy_model_estimated_usd")
     assert estimated == {"ada": pytest.approx(float(costs["ada"]), abs=1e-6),
                          "grace": pytest.approx(float(costs["grace"]), abs=1e-6)}
