@@ -92,6 +92,11 @@ def settled(rows: Sequence[LedgerRow], sessions: Mapping[str, SessionSettled],
             parts.append(("unknown:sessions shared with other requests", None))
             continue
         got = sessions.get(sid)
+        if got is not None and got.requests > session_sizes.get(sid, count):
+            # HF counts requests this ledger never saw (another proxy, or a caller's own session id used around
+            # the proxy too): its cost is theirs and ours together, and no figure tells the two apart
+            parts.append(("unknown:sessions shared with requests outside this ledger", None))
+            continue
         if got is not None:
             parts.append((sid, got.settled_usd))
         # HF has not settled all of its requests yet. A session none of whose requests HF may bill is settled at

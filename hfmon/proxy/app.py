@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -124,6 +125,7 @@ class ProxyApp:
         self.sink = sink
         self.bill_to = bill_to
         self.run_id = run_id
+        self.instance = secrets.token_hex(8)  # this process's sessions are its own (meter.session_id)
         self.clock = clock or SystemClock()
         self.prices = PriceBook()
         self.callers = Callers(hub, lambda: self.client, self.clock)  # whose token made each request (Hub's whoami)
@@ -244,7 +246,7 @@ class ProxyApp:
         namespace = caller_ns.decode("latin-1") if caller_ns else self.bill_to
         caller_session = header.get(b"x-hf-session-id")
         session = (caller_session.decode("latin-1") if caller_session
-                   else meter.hourly_session_id(namespace, model, at, self.run_id) if model else None)
+                   else meter.hourly_session_id(namespace, model, at, self.run_id, self.instance) if model else None)
         streamed = isinstance(doc, dict) and doc.get("stream") is True
         strip = False
         if streamed and isinstance(doc, dict):

@@ -35,22 +35,24 @@ def served_by(policy: str | None, header: str | None) -> str | None:
     return policy if policy is not None and policy not in POLICIES else None
 
 
-def session_id(namespace: str | None, model: str, at: datetime, run_id: str | None = None) -> str:
+def session_id(namespace: str | None, model: str, at: datetime, run_id: str | None = None, instance: str = "") -> str:
     """The X-HF-Session-id hfmon chooses: one per namespace, model and UTC hour (and per `hfmon run`), so
-    `usage-by-inference-session` gives the settled cost of exactly those requests."""
-    digest = hashlib.sha256(f"{namespace or ''}\0{model}".encode()).hexdigest()[:16]
+    `usage-by-inference-session` gives the settled cost of exactly those requests. `instance` is the proxy process's
+    own random id: two proxies (two machines, one org) never choose the same session, so HF never merges them."""
+    digest = hashlib.sha256(f"{namespace or ''}\0{model}\0{instance}".encode()).hexdigest()[:16]
     prefix = f"hfmon-run-{run_id}" if run_id else "hfmon"
     return f"{prefix}-{at.strftime('%Y%m%dT%H')}-{digest}"[:SESSION_MAX]
 
 
-def hourly_session_id(namespace: str | None, model: str, at: datetime, run_id: str | None = None) -> str:
-    """`session_id`, computed once per namespace, model, hour and run (the proxy asks for it on every request)."""
-    return _session_of_hour(namespace, model, at.replace(minute=0, second=0, microsecond=0), run_id)
+def hourly_session_id(namespace: str | None, model: str, at: datetime, run_id: str | None = None,
+                      instance: str = "") -> str:
+    """`session_id`, computed once per namespace, model, hour, run and proxy (asked for on every request)."""
+    return _session_of_hour(namespace, model, at.replace(minute=0, second=0, microsecond=0), run_id, instance)
 
 
 @lru_cache(maxsize=1024)
-def _session_of_hour(namespace: str | None, model: str, hour: datetime, run_id: str | None) -> str:
-    return session_id(namespace, model, hour, run_id)
+def _session_of_hour(namespace: str | None, model: str, hour: datetime, run_id: str | None, instance: str) -> str:
+    return session_id(namespace, model, hour, run_id, instance)
 
 
 def usage_of(doc: Any, *, output_counted: bool = True) -> tuple[int, int] | None:

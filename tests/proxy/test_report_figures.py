@@ -175,3 +175,34 @@ def test_the_last_hour_over_time_in_five_minute_steps_adds_up() -> None:
     period = usage.window("period")
     assert period is not None and period.step == timedelta(days=1) and len(period.step_starts) == 17
     assert sum(period.models_over_time[0].requests) == 4  # the request 70 minutes ago too
+
+
+async def test_a_session_hf_counts_more_requests_in_than_the_ledger_holds_is_shared_not_settled() -> None:
+    # audit 5 #3: two proxies (two machines) in one session: HF settled their 8 requests at $0.000765, this ledger
+    # made 3 of them. That sum is not this ledger's cost: unknown, and the cross-check does not call it drift.
+    rows = tuple(replace(BASE, at=NOW - timedelta(minutes=m), session_id="sE") for m in (9, 8, 7))
+    shared = SessionSettled("sE", 8, D("0.000765"), NOW)
+    report, _ = await poll_report(demo_scenario(), NOW, history=History(ledger=rows, settled=(shared,)))
+    for window in report_document(report)["inference"]["proxy"]["windows"]:
+        [qwen] = window["by_model"]
+        assert qwen["settled_usd"] == total(None, None, ["unknown:sessions shared with requests outside this ledger"])
+        assert qwen["estimated_usd"]["value"] == 0.00054  # 3 x $0.00018, its own
+    [check] = [c for c in report.crosscheck if c.item == f"model {QWEN}"]
+    assert check.billed_usd is None and check.status.value != "drift"
+    alone, _ = await poll_report(demo_scenario(), NOW,
+                                 history=History(ledger=rows, settled=(SessionSettled("sE", 3, D("0.00054"), NOW),)))
+    [hour] = [w for w in report_document(alone)["inference"]["proxy"]["windows"] if w["window"] == "1h"]
+    assert hour["by_model"][0]["settled_usd"] == total(0.00054, 0.00054, [])  # its own 3: settled
+
+
+def test_two_proxy_processes_never_choose_the_same_session() -> None:
+    from hfmon.proxy.app import ProxyApp
+
+    a, b = (ProxyApp("http://router.invalid", lambda row: None, hub="http://hub.invalid") for _ in range(2))
+    at = NOW - timedelta(minutes=5)
+    assert a.instance != b.instance
+    from hfmon.proxy import meter
+
+    mine = meter.hourly_session_id("acme", QWEN, at, None, a.instance)
+    assert mine != meter.hourly_session_id("acme", QWEN, at, None, b.instance)
+    assert mine == meter.hourly_session_id("acme", QWEN, at.replace(minute=59), None, a.instance)  # one an hour

@@ -13,8 +13,8 @@ from hfmon.report import Health
 from hfmon.schemas import once_schema
 from hfmon.textout import render_text
 from hfmon.tui.app import HfmonApp
-from tests.tui.demo import frozen_demo
 from hfmon.tui.widgets.panel import Panel
+from tests.tui.demo import frozen_demo
 from tests.tui.test_app import settle, table, text_of
 
 
@@ -82,7 +82,8 @@ async def test_answers_still_cached_in_an_outage_are_no_answer_in_every_front_en
             await pilot.press("r")
             await settle(app, pilot)
             report = app.report
-            assert report is not None and {s.name for s in report.sources if s.from_cache and s.status == "ok"} == cached
+            assert report is not None
+            assert {s.name for s in report.sources if s.from_cache and s.status == "ok"} == cached
             # the dashboard: no row says ok while the status bar says no answer
             cells = state_cells(app)
             assert "ok" not in cells.values() and {cells[name] for name in cached} == {"cached"}
