@@ -48,7 +48,9 @@ class ResourceCost:
 
     price: Price | None  # None: unpriced
     cost_per_hour_usd: Decimal | None  # now: price x replicas while billed, else 0; None if unpriced
-    billed_minutes: Decimal | None  # from the period statement; None if no statement
+    # replica-minutes of hosting the period's statement bills (2 replicas for a minute are 2; ZeroGPU overage is GPU
+    # time over a quota, not hosting: not in it); None if no statement
+    billed_minutes: Decimal | None
     billed_usd: Decimal | None
     recomputed_usd: Decimal | None  # billed minutes x catalog price
     uptime_pct: Decimal | None  # share of the period so far in a billed state (None: unknown, or a lower bound only)
@@ -75,7 +77,7 @@ class ResourceCost:
 
     @property
     def billed_hours(self) -> Decimal | None:
-        """Billed minutes in hours."""
+        """Billed replica-minutes in replica-hours: wall hours only where one replica ran (a Job)."""
         return None if self.billed_minutes is None else self.billed_minutes / 60
 
 

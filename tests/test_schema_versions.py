@@ -112,6 +112,9 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     assert groups_new == groups_old
     for rows in ("endpoints", "spaces", "jobs"):  # added: the uptime as a lower bound where hfmon did not watch
         fields = new["properties"][rows]["items"]["properties"]
+        # described: an Endpoint's or a Space's billed hours are replica-hours (a Job's, wall hours of one replica)
+        said = fields["billed_hours"].pop("description")
+        assert said.startswith("Hours" if rows == "jobs" else "Replica-hours"), rows
         for key in ("uptime_at_least_pct", "uptime_unwatched_pct", "uptime_24h_at_least_pct",
                     "uptime_24h_unwatched_pct"):
             assert fields.pop(key)["type"] == ["number", "null"]

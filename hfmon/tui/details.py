@@ -87,8 +87,13 @@ def timeline_text(text: Text, states: tuple[int, Sequence[StateSpan]], tones: To
         text.append(rate, style="" if s.usd_per_hour else tones.get("muted", ""))
 
 
-def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tones: Tones) -> None:
-    """Now, this period (billed, recomputed, the difference and why), and ahead."""
+REPLICA_HOURS = " replica-hours"
+"""What a statement's quantity is for an Endpoint or a Space (replica-minutes: 2 replicas for an hour are 2)."""
+
+
+def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tones: Tones,
+              unit: str = REPLICA_HOURS) -> None:
+    """Now, this period (billed, recomputed, the difference and why), and ahead; `unit`: what billed hours are."""
     section(text, "Cost")
     line(text, "$/h now", fmt.rate_now(cost.cost_per_hour_usd, cost.granted, cost.price is not None), "bold")
     if cost.granted is None and cost.cost_per_hour_usd is None and cost.price is not None:
@@ -105,7 +110,7 @@ def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tone
         if len(known) < len(cost.hourly_usd):
             text.append("  · unknown where history has no polls", style=tones.get("muted", ""))
     line(text, "billed this period", f"{fmt.money(cost.billed_usd, missing=fmt.MISSING)}"
-         f" for {fmt.hours(cost.billed_hours)}")
+         f" for {fmt.hours(cost.billed_hours, unit=unit)}")
     line(text, "recomputed", fmt.money(cost.recomputed_usd, missing=fmt.MISSING if cost.price else fmt.UNPRICED))
     delta = None if cost.billed_usd is None or cost.recomputed_usd is None else cost.billed_usd - cost.recomputed_usd
     line(text, "difference", fmt.money_delta(delta),
@@ -204,7 +209,7 @@ def job_detail(report: Report, row: JobRow, since: datetime, tones: Tones) -> Te
     line(text, "ran", f"{fmt.duration(j.running_s)} (its timeout is not in the Jobs listing)")
     if j.docker_image or j.space_id:
         line(text, "runs", j.docker_image or f"Space {j.space_id}")
-    cost_text(text, row.cost, checks_of(report, "job", j.id), tones)
+    cost_text(text, row.cost, checks_of(report, "job", j.id), tones, unit=" h")  # one replica: its wall hours
     section(text, f"Stages since {fmt.stamp(since)}")
     timeline_text(text, timeline(report, "job", j.id, row, since), tones, JOB_TONES)
     if j.stage in ("RUNNING", "SCHEDULING"):

@@ -39,7 +39,7 @@ ENDPOINT_COLUMNS = (
     Column("billed", "Billed", True, total=True), Column("recomputed", "Recomputed", True, total=True),
     Column("delta", "Δ", True),
     Column("replicas", "Replicas", extra=True), Column("uptime", "Uptime", True, extra=True),
-    Column("hours", "Billed h", True, extra=True), Column("instance", "Instance", extra=True),
+    Column("hours", "Billed replica-h", True, extra=True), Column("instance", "Instance", extra=True),
     Column("price", "Priced by", extra=True), Column("spark", "$/h, 24 h", extra=True),
 )
 SPACE_COLUMNS = (
