@@ -29,6 +29,7 @@ from hfmon.ledger import (
     UsageWindow,
 )
 from hfmon.models import RouterPrice
+from hfmon.pricing.catalog import ModelOverrides, model_prices
 from hfmon.provider_spend import step_starts
 from hfmon.report import CheckStatus, CrossCheck, Total
 from hfmon.stats import percentile
@@ -198,7 +199,8 @@ def ledger_since(period_start: datetime, now: datetime) -> datetime:
 
 def proxy_usage(rows: Sequence[LedgerRow], sessions: Mapping[str, SessionSettled],
                 prices: Sequence[RouterPrice] | None, now: datetime, period_start: datetime,
-                unsure: Unsure = NOT_UNSURE, owners: Owners | None = None) -> ProxyUsage:
+                unsure: Unsure = NOT_UNSURE, owners: Owners | None = None,
+                overrides: ModelOverrides | None = None) -> ProxyUsage:
     """The ledger's windows (1h, 24h, 7d, 30d, the billing period), each per model and per provider with its
     trend against the window before, and what each model's tokens this period would cost elsewhere; `unsure`:
     the requests whose namespace is unknown (`ledger_scope.polled_rows`); `owners`: whose bill each is."""
@@ -212,7 +214,7 @@ def proxy_usage(rows: Sequence[LedgerRow], sessions: Mapping[str, SessionSettled
                                    over_time(rows, by_provider, [p.name for p in providers], start, now, step,
                                              unsure)))
     period = [r for r in rows if period_start <= r.at <= now]
-    return ProxyUsage(tuple(windows), cheaper_elsewhere(period, prices, unsure, owners))
+    return ProxyUsage(tuple(windows), cheaper_elsewhere(period, prices, unsure, owners, overrides))
 
 
 def _billed_to(rows: Iterable[LedgerRow], owners: Owners | None) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
@@ -232,14 +234,16 @@ def _billed_to(rows: Iterable[LedgerRow], owners: Owners | None) -> tuple[tuple[
 
 
 def cheaper_elsewhere(rows: Sequence[LedgerRow], prices: Sequence[RouterPrice] | None,
-                      unsure: Unsure = NOT_UNSURE, owners: Owners | None = None) -> tuple[CheaperElsewhere, ...]:
+                      unsure: Unsure = NOT_UNSURE, owners: Owners | None = None,
+                      overrides: ModelOverrides | None = None) -> tuple[CheaperElsewhere, ...]:
     """Per model: the same tokens at each live, priced provider serving it, the cheapest first; and how many
     `:cheapest` requests went to another provider than the cheapest (the router's rule: lowest output price); and
     whose bills they were on (`owners`). Of the requests whose namespace is unknown (`unsure`) only the cost
     counts: it makes the estimate partial."""
     offers: dict[str, list[tuple[str, Decimal, Decimal]]] = {}  # model -> (provider, USD per 1M in, out) charged
+    charged = model_prices(prices or (), overrides)  # an `is_free` promo: $0; the config's prices win
     for p in prices or ():
-        p_in, p_out = p.charged_per_million  # an `is_free` promo: $0
+        p_in, p_out = charged.get((p.model, p.provider), (None, None))
         if p.status == "live" and p_in is not None and p_out is not None:
             offers.setdefault(p.model, []).append((p.provider, p_in, p_out))
     models: dict[str, list[LedgerRow]] = {}

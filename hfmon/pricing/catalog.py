@@ -215,11 +215,19 @@ def _endpoint_rows(items: Iterable[EndpointCompute]) -> tuple[tuple[tuple[str, s
                  for c in items if c.price_per_hour_usd >= 0)
 
 
-def model_prices(items: Iterable[RouterPrice]) -> dict[tuple[str, str], tuple[Decimal | None, Decimal | None]]:
+ModelOverrides = Mapping[str, tuple[Decimal | None, Decimal | None]]  # "<model>:<provider>" → USD per 1M in, out
+
+
+def model_prices(items: Iterable[RouterPrice], overrides: ModelOverrides | None = None
+                 ) -> dict[tuple[str, str], tuple[Decimal | None, Decimal | None]]:
     """(model, provider) → USD per 1M tokens in/out as charged, of the offers with a price: an `is_free` offer (a
-    promo) is $0, even without a published price."""
-    return {(p.model, p.provider): p.charged_per_million for p in items
-            if p.is_free or p.input_usd_per_million is not None or p.output_usd_per_million is not None}
+    promo) is $0, even without a published price; the config's `[prices.models]` ("<model>:<provider>") win."""
+    out = {(p.model, p.provider): p.charged_per_million for p in items
+           if p.is_free or p.input_usd_per_million is not None or p.output_usd_per_million is not None}
+    for key, price in (overrides or {}).items():
+        model, _, provider = key.rpartition(":")
+        out[(model, provider)] = price
+    return out
 
 
 def build_catalog(snapshot: Snapshot | None, overrides: PriceOverrides | None = None,

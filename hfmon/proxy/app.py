@@ -23,7 +23,7 @@ from hfmon.api.parse_resources import parse_router_models
 from hfmon.api.transport import DEFAULT_MAX_BYTES
 from hfmon.clock import Clock, SystemClock
 from hfmon.ledger import LedgerRow, Outcome
-from hfmon.pricing.catalog import model_prices
+from hfmon.pricing.catalog import ModelOverrides, model_prices
 from hfmon.proxy import meter, wire
 from hfmon.proxy.callers import Callers, name_of
 from hfmon.proxy.wire import Receive, Scope, Send
@@ -49,6 +49,7 @@ SERVED = "hfmon proxy serves POST /v1/chat/completions, /v1/completions, /v1/emb
 class PriceBook:
     """The router's live per-token prices, fetched from `/v1/models` and refreshed every PRICES_TTL_S."""
 
+    overrides: ModelOverrides = field(default_factory=dict)  # the config's [prices.models]: they win, read or not
     prices: meter.Prices = field(default_factory=dict)
     fetched_at: float | None = None
     tried_at: float | None = None
@@ -75,7 +76,7 @@ class PriceBook:
             log.error("%s (from %s); %s", self.unreadable, url,
                       "keeping the last ones" if self.prices else "requests stay unpriced until they are")
             return
-        self.prices = model_prices(found)
+        self.prices = model_prices(found, self.overrides)
         self.free = frozenset(f"{p.model} via {p.provider}" for p in found if p.is_free)
         self.fetched_at = time.monotonic()
         self.unreadable = None
@@ -120,14 +121,14 @@ class ProxyApp:
 
     def __init__(self, upstream: str, sink: Callable[[LedgerRow], None], *, hub: str, bill_to: str | None = None,
                  run_id: str | None = None, clock: Clock | None = None,
-                 transport: httpx2.AsyncBaseTransport | None = None) -> None:
+                 transport: httpx2.AsyncBaseTransport | None = None, overrides: ModelOverrides | None = None) -> None:
         self.upstream = upstream.rstrip("/")
         self.sink = sink
         self.bill_to = bill_to
         self.run_id = run_id
         self.instance = secrets.token_hex(8)  # this process's sessions are its own (meter.session_id)
         self.clock = clock or SystemClock()
-        self.prices = PriceBook()
+        self.prices = PriceBook(dict(overrides or {}), model_prices((), overrides))  # until the router's are read
         self.callers = Callers(hub, lambda: self.client, self.clock)  # whose token made each request (Hub's whoami)
         # requests left unpriced because the prices could not be read: what they are priced as → why (for a receipt)
         self.unpriced_why: dict[str, str] = {}

@@ -41,14 +41,15 @@ def run(args: argparse.Namespace) -> int:
     """Serve until interrupted."""
     from hfmon.api.urls import BaseUrls
     from hfmon.proxy.app import ProxyApp
-    from hfmon.proxy.history_file import open_history
+    from hfmon.proxy.history_file import model_overrides, open_history
     from hfmon.proxy.server import LOOPBACK, bind, serve_forever
     from hfmon.store.ledger import LedgerWriter
 
     if not 0 <= args.port <= 65535:
         print(f"hfmon proxy: --port must be 0 to 65535, not {args.port}", file=sys.stderr)
         return int(ExitCode.USAGE)
-    store = open_history("proxy")
+    overrides = model_overrides("proxy", args)
+    store = open_history("proxy") if overrides is not None else None
     if store is None:
         return int(ExitCode.USAGE)
     try:
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     writer = LedgerWriter(store)
     urls = BaseUrls.from_env()
     router = urls.router
-    app = ProxyApp(router, writer.put, hub=urls.hub, bill_to=args.bill_to)
+    app = ProxyApp(router, writer.put, hub=urls.hub, bill_to=args.bill_to, overrides=overrides)
     host, port = sock.getsockname()[:2]
     print(f"hfmon proxy: serving http://{host}:{port}/v1 -> {router} (ledger: {store.path}); Ctrl-C stops",
           file=sys.stderr)

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from hfmon.api.urls import BaseUrls
     from hfmon.clock import SystemClock
     from hfmon.proxy.app import ProxyApp
-    from hfmon.proxy.history_file import open_history
+    from hfmon.proxy.history_file import model_overrides, open_history
     from hfmon.proxy.receipt import print_receipt, refresh_settled
     from hfmon.proxy.server import running
     from hfmon.store import ledger as stored
@@ -68,14 +68,16 @@ def run(args: argparse.Namespace) -> int:
     if not command:
         print("hfmon run: no command given; e.g. `hfmon run -- python agent.py`", file=sys.stderr)
         return int(ExitCode.USAGE)
-    store = open_history("run")
+    overrides = model_overrides("run", args)
+    store = open_history("run") if overrides is not None else None
     if store is None:
         return int(ExitCode.USAGE)
     with store:
         run_id = new_run_id(SystemClock().now())
         writer = stored.LedgerWriter(store)
         urls = BaseUrls.from_env()
-        app = ProxyApp(urls.router, writer.put, hub=urls.hub, bill_to=args.bill_to, run_id=run_id)
+        app = ProxyApp(urls.router, writer.put, hub=urls.hub, bill_to=args.bill_to, run_id=run_id,
+                       overrides=overrides)
         try:
             with running(app) as url:
                 try:

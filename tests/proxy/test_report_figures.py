@@ -206,3 +206,19 @@ def test_two_proxy_processes_never_choose_the_same_session() -> None:
     mine = meter.hourly_session_id("acme", QWEN, at, None, a.instance)
     assert mine != meter.hourly_session_id("acme", QWEN, at, None, b.instance)
     assert mine == meter.hourly_session_id("acme", QWEN, at.replace(minute=59), None, a.instance)  # one an hour
+
+
+def test_the_configs_model_prices_are_the_prices_elsewhere_too() -> None:
+    # audit 5 #16: "what the same tokens would cost on each provider" reads the config's [prices.models] first
+    from hfmon.costs.ledger import cheaper_elsewhere
+    from hfmon.models import RouterPrice
+
+    rows = (replace(BASE, model=GEMMA, provider="scaleway", prompt_tokens=1_000_000, completion_tokens=2_000_000),)
+    prices = (RouterPrice(GEMMA, "featherless-ai", "live", None, None),  # the router gives no price
+              RouterPrice(GEMMA, "scaleway", "live", D("0.25"), D("0.5")),
+              RouterPrice(GEMMA, "nebius", "error", D("0.1"), D("0.3")))  # not live: never an option
+    [plain] = cheaper_elsewhere(rows, prices)
+    assert plain.options == (("scaleway", D("1.25")),)  # 1 x 0.25 + 2 x 0.5
+    [priced] = cheaper_elsewhere(rows, prices, overrides={f"{GEMMA}:featherless-ai": (D("0.10"), D("0.20")),
+                                                          f"{GEMMA}:scaleway": (D("0.30"), D("0.60"))})
+    assert priced.options == (("featherless-ai", D("0.5")), ("scaleway", D("1.5")))  # 0.1 + 0.4; 0.3 + 1.2

@@ -137,3 +137,46 @@ def test_the_exit_code_is_the_commands_as_a_shell_reports_it(tmp_path: Path, com
     done = subprocess.run([sys.executable, "-m", "hfmon", "run", "--", "sh", "-c", command], env=env,
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == code, done.stderr
+
+
+def test_the_configs_model_prices_win_over_the_routers_and_price_what_it_does_not(fake: Server,
+                                                                                  tmp_path: Path) -> None:
+    """Audit 5 #16: `[prices.models]` was read and never used. The fake router does not price gemma via
+    featherless-ai, and prices Qwen via novita itself: the config's prices are the ones the receipt uses."""
+    gemma = "google/gemma-3-27b-it"
+    (tmp_path / "config.toml").write_text('[prices.models]\n'
+                                          f'"{gemma}:featherless-ai" = {{ input = 0.10, output = 0.20 }}\n'
+                                          f'"{QWEN}:novita" = {{ input = 1.00, output = 3.00 }}\n')
+    script = tmp_path / "script.py"
+    script.write_text(f"""
+import os, openai
+c = openai.OpenAI(api_key=os.environ["HF_TOKEN"], max_retries=0)
+c.chat.completions.create(model="{gemma}:featherless-ai", messages=[{{"role": "user", "content": "one"}}])
+c.chat.completions.create(model="{QWEN}:novita", messages=[{{"role": "user", "content": "two"}}])
+""")
+    env = {**os.environ, "HFMON_ROUTER_URL": fake.base_url, "HF_ENDPOINT": fake.base_url,
+           "HFMON_DATA_DIR": str(tmp_path), "HF_TOKEN": FULL_TOKEN, "HFMON_CONFIG": str(tmp_path / "config.toml")}
+    done = subprocess.run([sys.executable, "-m", "hfmon", "run", "--", sys.executable, str(script)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    [g] = [r for r in fake.hub.traffic.ledger if r.model == gemma]
+    [q] = [r for r in fake.hub.traffic.ledger if r.model == QWEN]
+    gemma_usd = (g.prompt_tokens * Decimal("0.10") + g.completion_tokens * Decimal("0.20")) / 1_000_000
+    qwen_usd = (q.prompt_tokens * Decimal("1.00") + q.completion_tokens * Decimal("3.00")) / 1_000_000
+    assert qwen_usd != cost(q.prompt_tokens, q.completion_tokens)  # the router's own price differs
+    lines = done.stderr.splitlines()
+    [gemma_line] = [line for line in lines if line.startswith(gemma)]
+    [qwen_line] = [line for line in lines if line.startswith(QWEN)]
+    [total_line] = [line for line in lines if line.startswith("total")]
+    assert money_fine(gemma_usd) in gemma_line and "unpriced" not in done.stderr, done.stderr
+    assert money_fine(qwen_usd) in qwen_line
+    assert money_fine(gemma_usd + qwen_usd) in total_line
+
+
+def test_a_bad_config_stops_hfmon_run_before_the_command_saying_why(tmp_path: Path) -> None:
+    (tmp_path / "config.toml").write_text('[prices.models]\n"m:p" = { input = "cheap" }\n')
+    env = {**os.environ, "HFMON_DATA_DIR": str(tmp_path), "HFMON_CONFIG": str(tmp_path / "config.toml")}
+    done = subprocess.run([sys.executable, "-m", "hfmon", "run", "--", sys.executable, "-c", "print('ran')"],
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2 and "ran" not in done.stdout
+    assert done.stderr.startswith("hfmon run: ") and "config.toml" in done.stderr
