@@ -148,6 +148,9 @@ class CheaperElsewhere:
     billed_to: tuple[str, ...] = ()  # the namespaces its requests this period were billed to (X-HF-Bill-To placed)
     # the X-HF-Bill-To values of its requests hfmon cannot place in a namespace: (the namespaces it may be, why)
     billed_to_unknown: tuple[tuple[str, str], ...] = ()
+    # the same tokens where they were served, at today's prices (what `options` is beside); None: a provider that
+    # served them has no price today, or the prices were not read
+    served_today_usd: Decimal | None = None
 
     @property
     def cheapest(self) -> tuple[str, Decimal] | None:

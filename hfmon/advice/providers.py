@@ -90,7 +90,11 @@ def _cheaper_provider(c: CheaperElsewhere, ns: str, hours: Decimal, month_h: Dec
         why = "; ".join(m.partition(":")[2] or m for m in c.estimated_usd.missing)
         notes.append((ns, f"model {c.model}: provider choice not judged: part of its cost is unknown ({why})"))
         return None
-    saved = paid - there
+    if c.served_today_usd is None:
+        notes.append((ns, f"model {c.model}: provider choice not judged: a provider that served it has no price "
+                          "today to compare with"))
+        return None
+    saved = c.served_today_usd - there  # today's prices on both sides: a price cut where they went is no saving
     if saved.quantize(MICRO) <= 0:
         return None
     return Finding(
@@ -101,7 +105,8 @@ def _cheaper_provider(c: CheaperElsewhere, ns: str, hours: Decimal, month_h: Dec
         "(speed, context length, errors: see the Inference screen)",
         Confidence.MEASURED,
         (_tokens(c, hours),
-         f"they cost {money(paid)} where they were served, {money(there)} at {provider}",
+         f"they cost {money(paid)} where they were served ({money(c.served_today_usd)} there at today's prices), "
+         f"{money(there)} at {provider}",
          "the same tokens elsewhere: " + ", ".join(f"{p} {money(v)}" for p, v in c.options or ())),
         _pin(c.model, provider), _month(paid, hours, month_h), paid)
 

@@ -273,8 +273,20 @@ def cheaper_elsewhere(rows: Sequence[LedgerRow], prices: Sequence[RouterPrice] |
         out.append(CheaperElsewhere(model, prompt, completion, estimated(group, unsure),
                                     tuple(options) if prices is not None else None, len(asked),
                                     misses if prices is not None else None, excess if prices is not None else None,
-                                    billed_to, unplaced))
+                                    billed_to, unplaced, _at_today(known, charged) if prices is not None else None))
     return tuple(sorted(out, key=lambda c: (-(c.estimated_usd.known or ZERO), c.model)))
+
+
+def _at_today(rows: Sequence[LedgerRow], charged: Mapping[tuple[str, str], tuple[Decimal | None, Decimal | None]]
+              ) -> Decimal | None:
+    """The rows' tokens where each was served, at today's price there; None when one of those has no price today."""
+    total = ZERO
+    for r in rows:
+        p_in, p_out = charged.get((r.model, r.provider or ""), (None, None))
+        if p_in is None or p_out is None:
+            return None
+        total += ((r.prompt_tokens or 0) * p_in + (r.completion_tokens or 0) * p_out) / MILLION
+    return total
 
 
 def proxy_checks(proxy: ProxyUsage, tolerance: Tolerance) -> list[CrossCheck]:

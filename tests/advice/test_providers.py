@@ -136,3 +136,26 @@ async def test_requests_billed_to_what_hfmon_cannot_place_leave_their_model_out_
                    f"(requests billed to {stranger}, neither a namespace of the account nor a resource group hfmon "
                    "read)") in advice.not_judged
     assert any(f.resource == f"model {QWEN}" for f in advice.findings)  # the others are judged as before
+
+
+async def advice_for(*rows: LedgerRow):  # type: ignore[no-untyped-def]
+    history = History(ledger=rows)
+    report, _ = await poll_report(demo_scenario(), NOW, history=history)
+    return advise(report, history, build_catalog(None))
+
+
+async def test_a_price_cut_where_the_requests_went_is_no_saving() -> None:
+    # audit 5 #2: served by together at a price since cut ($3.00 then); today together is the cheapest (1M x 0.2 +
+    # 2M x 0.6 = $1.40): "send its requests to together" would change nothing
+    advice = await advice_for(replace(BASE, provider="together", policy="together", estimated_usd=D("3.0")))
+    assert not [f for f in advice.findings if f.kind == "cheaper_provider"], advice.findings
+
+
+async def test_a_price_rise_where_the_requests_went_is_judged_at_todays_prices() -> None:
+    # served by novita at $1.00 (a lower price then); today novita would be 1M x 0.2 + 2M x 0.8 = $1.80 and together
+    # $1.40: moving saves $0.40 of these tokens at today's prices (paid then minus together today found nothing)
+    advice = await advice_for(replace(BASE, estimated_usd=D("1.0")))
+    [found] = [f for f in advice.findings if f.kind == "cheaper_provider"]
+    assert found.saving_usd_month == month(D("0.4")) and "together" in found.change
+    assert found.evidence[1] == ("they cost $1.00 where they were served ($1.80 there at today's prices), "
+                                 "$1.40 at together")
