@@ -140,7 +140,8 @@ def report_document(report: Report) -> dict[str, Any]:
         "spend": [{"namespace": sp.namespace, "inference_usd": usd(sp.inference_usd),
                    "endpoints_usd": usd(sp.endpoints_usd), "spaces_usd": usd(sp.spaces_usd),
                    "jobs_usd": usd(sp.jobs_usd), "storage_usd": usd(sp.storage_usd), "other_usd": usd(sp.other_usd),
-                   "total_usd": total(sp.total_usd), "inference_period_start": when(sp.inference_period_start)}
+                   "total_usd": total(sp.total_usd), "inference_period_start": when(sp.inference_period_start),
+                   "inference_at_most_usd": usd(sp.inference_at_most_usd)}
                   for sp in report.spend],
         "resource_groups": [_group(g) for g in report.resource_groups] if report.resource_groups is not None else None,
         "resource_groups_missing": list(report.resource_groups_missing),

@@ -169,6 +169,8 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     # optional: the start of the period usage-v2 counts a namespace's inference over, when not the spend's
     elsewhen = new["properties"]["spend"]["items"]["properties"].pop("inference_period_start")
     assert elsewhen["type"] == ["string", "null"] and "Optional: added in v7" in elsewhen["description"]
+    bound = new["properties"]["spend"]["items"]["properties"].pop("inference_at_most_usd")  # and its upper bound
+    assert bound["type"] == ["number", "null"] and "Optional: added in v7" in bound["description"]
     # reworded: a total's part may be missing as `inference_period:<namespace>` (counted over another period)
     said_new, said_old = (doc["$defs"]["total_usd"]["properties"]["missing"].pop("description") for doc in (new, old))
     assert "`inference_period:<namespace>`" in said_new and said_new.startswith(said_old.partition(";")[0][:40])

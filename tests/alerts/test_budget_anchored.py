@@ -5,8 +5,11 @@ known lower bound and resets once the upper bound is back within the pace, inste
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
+
+import pytest
 
 from hfmon.alerts.engine import FIRED, RESET
 from hfmon.api.governor import Governor
@@ -18,6 +21,16 @@ from hfmon.config import Alerts, Config, Thresholds
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
 from hfmon.fakehub.faults import RouteFault
 from hfmon.monitor import Monitor
+from tests.cli.test_once_e2e import Served, fake
+
+__all__ = ["fake"]
+
+
+def anchored_on_the_15th(body: Any) -> Any:
+    """ada's statement as of a period Nov 15 -> Dec 15."""
+    body["period"]["periodStart"] = "2026-11-15T00:00:00.000Z"
+    body["period"]["periodEnd"] = "2026-12-15T00:00:00.000Z"
+    return body
 
 
 async def test_a_budget_alert_on_a_period_anchored_elsewhere_resets_on_the_bounds() -> None:
@@ -56,3 +69,16 @@ async def test_a_budget_alert_on_a_period_anchored_elsewhere_resets_on_the_bound
                     "pace, 3d 15h into the period)) (back within the limit)")]
     finally:
         await monitor.aclose()
+
+
+@pytest.mark.e2e
+def test_the_json_says_what_this_periods_inference_is_at_most(fake: Callable[..., Served]) -> None:  # noqa: F811
+    served = fake()
+    plain = served.run("--once", "--json", "--no-history").doc()
+    [before] = [s for s in plain["spend"] if s["namespace"] == "ada"]
+    assert before["inference_period_start"] is None and before["inference_at_most_usd"] is None
+    served.hub.route_faults.append(RouteFault("/api/settings/billing/usage", edit=anchored_on_the_15th))
+    [ada] = [s for s in served.run("--once", "--json", "--no-history").doc()["spend"] if s["namespace"] == "ada"]
+    assert ada["inference_usd"] is None and ada["inference_period_start"] == "2026-11-01T00:00:00Z"
+    assert ada["total_usd"]["missing"] == ["inference_period:ada"]
+    assert ada["inference_at_most_usd"] == before["inference_usd"]  # usage-v2's figure since Nov 1 bounds it
