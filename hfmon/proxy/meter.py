@@ -28,9 +28,13 @@ def split_model(requested: str) -> tuple[str, str | None]:
     return model, (suffix if sep and suffix else None)
 
 
+_PROVIDER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # the router's provider ids: groq, fireworks-ai
+
+
 def served_by(policy: str | None, header: str | None) -> str | None:
-    """The provider that served a request: the router's `x-inference-provider`, else a pinned `:provider`."""
-    if header:
+    """The provider that served a request: the router's `x-inference-provider` when it is a provider id (anything
+    else, a terminal escape say, is never stored nor shown), else a pinned `:provider`."""
+    if header and _PROVIDER_ID.fullmatch(header.strip()):
         return header.strip()
     return policy if policy is not None and policy not in POLICIES else None
 

@@ -4,6 +4,7 @@ proxy's own gateway errors), and reading the upstream's answer within bounds. AS
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 MAX_REQUEST = 64 << 20  # bytes of a request body (base64 images fit)
 MAX_ANSWER = 64 << 20  # bytes of a whole (not streamed) answer
 # Hop-by-hop and framing headers of an answer (lower case): the proxy's server sets its own.
+_CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 DROP_ANSWER = frozenset({b"content-length", b"connection", b"keep-alive", b"transfer-encoding", b"te", b"upgrade",
                          b"trailer", b"proxy-connection", b"content-encoding"})
 
@@ -153,7 +155,8 @@ async def disconnected(receive: Receive) -> None:
 
 async def start_answer(send: Send, resp: httpx2.Response, length: int | None) -> None:
     """Start passing the upstream's answer on: its status and the headers that are not hop-by-hop."""
-    headers = [(k, v) for k, v in resp.headers.raw if k.lower() not in DROP_ANSWER]
+    # a value with a control character is no legal header: the server would drop the whole (billed) answer for it
+    headers = [(k, v) for k, v in resp.headers.raw if k.lower() not in DROP_ANSWER and not _CONTROL.search(v)]
     if length is not None:
         headers.append((b"content-length", str(length).encode()))
     await send({"type": "http.response.start", "status": resp.status_code, "headers": headers})

@@ -122,3 +122,15 @@ def test_hfmon_run_says_its_requests_are_unpriced_because_the_prices_could_not_b
     assert "unknown" in model_line.split()  # the estimate: never $0
     assert (f"  not in the figures: {QWEN} via novita (unpriced: router prices could not be read: HTTP 503)"
             in lines)
+
+
+def test_a_provider_header_with_terminal_escapes_loses_no_answer_and_is_never_stored(rig: Rig) -> None:
+    # audit 5 #5: the server refused to pass on a header value with control characters and dropped the billed 200;
+    # the value itself reached the ledger, /metrics labels and --json raw
+    rig.hub.route_faults.append(RouteFault("/v1/chat/completions",
+                                           headers=(("x-inference-provider", "\x1b]0;PWNED\x07\x1b[2J evil"),)))
+    done = client(rig).chat.completions.create(model=f"{QWEN}:novita", messages=HELLO)
+    assert done.usage is not None and done.usage.completion_tokens > 0  # the caller got the router's answer
+    [row] = rig.rows.wait(1)
+    assert (row.status, row.outcome, row.provider) == (200, Outcome.OK, "novita")  # the pinned provider, not the text
+    assert row.estimated_usd is not None and row.estimated_usd > 0
