@@ -59,6 +59,10 @@ Sums = tuple[WindowTimes | None, dict[Span, SpanTime | None]]  # what `figures.s
 
 DEFAULT_RETENTION_DAYS = 90
 PRUNE_EVERY = timedelta(days=1)
+# The proxy's figures reach 60 days back (30 d and the 30 d before it) and the period before this one: its ledger
+# rows (small) are kept that long whatever retention_days says, or a shorter retention would make this period's
+# counts fall and read complete
+LEDGER_KEPT = timedelta(days=62)
 Tuning = tuple[str, int, int]  # (pragma, its value during one transaction, its value after)
 WRITE_CACHE: Tuning = ("cache_size", -32 * 1024, -2000)  # KiB; -2000 is SQLite's default
 """The page cache while a poll is recorded: a poll of 1,000 resources changes about 1,500 pages, which overflow the
@@ -222,7 +226,7 @@ class HistoryStore:
             if reference is None:
                 return None, 0
             before = conn.total_changes
-            q.prune(conn, reference - self.retention // q.MICROSECOND)
+            q.prune(conn, reference - self.retention // q.MICROSECOND, reference - LEDGER_KEPT // q.MICROSECOND)
             provider_points.prune(conn, reference - self.retention // q.MICROSECOND)
             return reference, conn.total_changes - before
 

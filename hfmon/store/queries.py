@@ -121,8 +121,10 @@ def newest_time(conn: sqlite3.Connection) -> int | None:
     return None if row[0] is None else int(row[0])
 
 
-def prune(conn: sqlite3.Connection, cutoff: int) -> None:
-    """Delete what is older than `cutoff`, keeping each remaining resource's last change before it."""
+def prune(conn: sqlite3.Connection, cutoff: int, ledger_cutoff: int | None = None) -> None:
+    """Delete what is older than `cutoff` (the proxy's ledger: than `ledger_cutoff`, when earlier), keeping each
+    remaining resource's last change before it."""
+    ledger_cutoff = cutoff if ledger_cutoff is None else min(cutoff, ledger_cutoff)
     forgotten = [row[0] for row in conn.execute("SELECT id FROM resources WHERE seen_at < ?", (cutoff,))]
     conn.executemany("DELETE FROM state_changes WHERE resource_id = ?", [(i,) for i in forgotten])
     conn.executemany("DELETE FROM state_keys WHERE resource_id = ?", [(i,) for i in forgotten])
@@ -139,8 +141,8 @@ def prune(conn: sqlite3.Connection, cutoff: int) -> None:
     conn.execute("DELETE FROM poll_runs WHERE last_at < ?", (cutoff,))
     conn.execute("DELETE FROM listing_runs WHERE last_at < ?", (cutoff,))
     conn.execute("DELETE FROM alert_events WHERE at < ?", (cutoff,))
-    conn.execute("DELETE FROM ledger WHERE at < ?", (cutoff,))
+    conn.execute("DELETE FROM ledger WHERE at < ?", (ledger_cutoff,))
     conn.execute("DELETE FROM ledger_sessions WHERE read_at < ? AND session_id NOT IN "
-                 "(SELECT session_id FROM ledger WHERE session_id IS NOT NULL)", (cutoff,))
+                 "(SELECT session_id FROM ledger WHERE session_id IS NOT NULL)", (ledger_cutoff,))
     names = [row[0] for row in conn.execute(NAMESPACE_NAMES)]
     conn.executemany("DELETE FROM usage_points WHERE namespace = ? AND at < ?", [(n, cutoff) for n in names])

@@ -45,3 +45,25 @@ def test_opening_prunes_relative_to_the_newest_record(tmp_path: Path) -> None:
     with HistoryStore.open(path, retention_days=3) as store:
         assert [p.at for p in store.load(T0 - day(1)).usage] == [T0 + day(d) for d in (6, 7, 8, 9)]
         assert store.prune() == 0  # already done
+
+
+def test_a_short_retention_keeps_the_proxys_ledger_for_the_windows_it_reports(tmp_path: Path) -> None:
+    # audit 5 #12: retention_days = 7 pruned this period's proxy requests: the period's count fell 6 -> 3 and read
+    # complete (the exporter's period counter went down). The ledger is kept 62 days (30 d and the 30 d before it,
+    # and the period before this one), whatever the retention.
+    from dataclasses import replace
+
+    from hfmon.store import ledger as stored
+    from hfmon.store.db import LEDGER_KEPT
+    from tests.proxy.test_report_figures import BASE
+
+    made = [T0 + day(d) for d in (-70, 1, 4)]
+    with HistoryStore.open(tmp_path / "history.sqlite3", retention_days=7) as store:
+        stored.append(store, [replace(BASE, at=at, request_id=f"r{i}") for i, at in enumerate(made)])
+        store.record(snapshot(T0 + day(10), namespace("alice", usage=billing("alice", "1"))))
+        store.prune(T0 + day(10))
+        kept = [r.at for r in stored.load(store, T0 - day(100))]
+        usage = [p.at for p in store.load(T0 - day(100)).usage]
+    assert LEDGER_KEPT == day(62)
+    assert kept == made[1:]  # days 1 and 4 are 9 and 6 days old: kept; day -70 is 80 days old: gone
+    assert usage == [T0 + day(10)]  # everything else keeps to the retention
