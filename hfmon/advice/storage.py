@@ -28,15 +28,20 @@ def storage_findings(storage: Storage, usd_per_tb_month: Decimal, as_of: str) ->
             largest.append(repo)
             freed += repo.bytes
         first = largest[0] if largest else None
+        short = freed < excess  # the listing holds less than the excess: doing all this would not bring it under
+        shortfall = (f"the private repos listed hold {size(freed)} of the {size(excess)} above the plan: the rest "
+                     "is not in the repository listing",) if short else ()
         evidence = (f"{size(ns.private_bytes)} private against a plan of {size(ns.private_limit_bytes)}: "
                     f"{size(excess)} above, billed as {whole_tb} TB at {money(usd_per_tb_month)}/TB a month",
-                    *(f"{r.type} {r.id}: {size(r.bytes)}" for r in largest))
+                    *(f"{r.type} {r.id}: {size(r.bytes)}" for r in largest), *shortfall)
         names = ", ".join(r.id for r in largest) or "its largest private repos"
         out.append(Finding(
             "storage_above_plan", ns.namespace, f"storage {ns.namespace}",
             f"bring private storage under the plan ({size(excess)} to free): delete, move or make public {names}",
-            saving, f"billed in whole TB: from {whole_tb} TB above the plan ({money(saving)}/month) to none "
-                    "(below the first volume tier)",
+            None if short else saving,
+            "saving unknown: the repos hfmon can see do not free enough to bring it under the plan" if short else
+            f"billed in whole TB: from {whole_tb} TB above the plan ({money(saving)}/month) to none "
+            "(below the first volume tier)",
             Confidence.MEASURED, evidence,
             HowToApply(shell_command("hf", "repos", "delete", first.id, "--type", first.type) if first
                        else "hf repos ls",

@@ -284,3 +284,31 @@ async def test_a_job_far_longer_than_its_commands_other_runs(scenario: Scenario)
     assert finding.one_off_usd == (job_price(scenario, "l4x1") * 10 / 60).quantize(MICRO)
     assert finding.apply.cli == ("hf jobs run --namespace ada --flavor l4x1 --timeout 75m "
                                  "pytorch/pytorch:2.6.0-cuda12.4-cudnn9-runtime python train.py")
+
+
+def test_storage_advice_whose_repos_cannot_free_the_excess_claims_no_saving() -> None:
+    # audit 5 #13: 1.20 TB private of a 1 TB plan, the listing holds 24.4 GB of private repos: deleting every one
+    # leaves 1.1756 TB, still billed 1 TB above the plan. The saving of doing what it says is not $18.
+    from hfmon.advice.storage import storage_findings
+    from hfmon.models import RepoStorage
+    from hfmon.report import Total
+    from hfmon.report_parts import NamespaceStorage, Storage
+
+    gb, tb = 10**9, 10**12
+    repos = (RepoStorage("ada", "ada/a", "model", True, int(16.5 * gb)), RepoStorage("ada", "ada/b", "dataset", True,
+             int(7.9 * gb)), RepoStorage("ada", "ada/pub", "model", False, 50 * gb))
+    ns = NamespaceStorage("ada", int(1.2 * tb), tb, 50 * gb)
+
+    def finding(private_bytes: int):  # type: ignore[no-untyped-def]
+        store = Storage(Total.of([("ada", private_bytes)], 0), Total.of([("ada", 50 * gb)], 0), tb, repos,
+                        (replace(ns, private_bytes=private_bytes),))
+        [found] = storage_findings(store, D(18), "2026-08-22")
+        return found
+
+    short = finding(int(1.2 * tb))
+    assert short.saving_usd_month is None and short.cost_usd_month == D(18)  # it still costs $18 a month
+    assert short.evidence[-1] == ("the private repos listed hold 24.4 GB of the 200.0 GB above the plan: the rest is "
+                                  "not in the repository listing")
+    assert "ada/a, ada/b" in short.change and "ada/pub" not in short.change
+    enough = finding(tb + 20 * gb)  # 20 GB above: ada/a and ada/b free it
+    assert enough.saving_usd_month == D(18) and "not in the repository listing" not in " ".join(enough.evidence)
