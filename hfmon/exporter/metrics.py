@@ -60,6 +60,8 @@ class AccountView:
     polls: int = 0  # polls finished (each gives a Report, whatever its sources did)
     failed_polls: int = 0  # polls that raised instead of giving a Report (a bug or a broken history file)
     last_poll_failed: bool = False  # the latest poll raised: `report` is an older poll's, its figures not served
+    interval_s: float | None = None  # the wait between polls (its --interval or the config's)
+    last_poll_end: float | None = None  # wall-clock time (Unix seconds) the latest poll that gave a Report ended
 
 
 class Stale:
@@ -118,6 +120,10 @@ def families(views: Sequence[AccountView]) -> list[Metric]:
         out.counter("hfmon_polls", "Polls finished since the exporter started.", a, view.polls)
         out.counter("hfmon_poll_failures", "Polls that raised instead of giving a report (see the log).", a,
                     view.failed_polls)
+        out.gauge("hfmon_poll_interval_seconds", "Seconds the exporter waits between polls of the account (its "
+                  "--interval or the config's; longer while rate limited).", a, view.interval_s)
+        out.gauge("hfmon_poll_end_timestamp_seconds", "Wall-clock time the latest poll that gave a report ended "
+                  "(hfmon_last_poll_timestamp_seconds is its data time).", a, view.last_poll_end)
         if view.report is not None:
             out.gauge("hfmon_up", "1 when the account's latest poll gave a report (its figures are served); 0 when "
                       "it raised (see the log): no figure is served until a poll gives one.", a,

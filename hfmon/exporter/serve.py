@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+import time
 from collections.abc import Iterable, Sequence
 from wsgiref.simple_server import WSGIServer
 
@@ -37,11 +38,13 @@ class AccountWatch:
         self.polls = 0
         self.failed_polls = 0
         self.last_poll_failed = False  # the latest poll raised: `latest` is an older poll's, not served
+        self.last_poll_end: float | None = None
         self.rejected_in_a_row = 0  # polls in a row where HF rejected the token
 
     def view(self) -> AccountView:
         """What a scrape renders for this account now."""
-        return AccountView(self.account, self.latest, self.polls, self.failed_polls, self.last_poll_failed)
+        return AccountView(self.account, self.latest, self.polls, self.failed_polls, self.last_poll_failed,
+                           self.interval_s, self.last_poll_end)
 
     async def poll_once(self) -> None:
         """One poll; a poll that raises is logged and counted, and the Report before it is no longer served."""
@@ -49,6 +52,7 @@ class AccountWatch:
             self.latest = await self.monitor.poll()
             self.last_poll_failed = False
             self.polls += 1
+            self.last_poll_end = time.time()  # what the HfmonNotPolling rule compares with its interval
             rejected = self.latest.health is Health.TOKEN_REJECTED
             self.rejected_in_a_row = self.rejected_in_a_row + 1 if rejected else 0
         except Exception:  # the exporter must keep serving whatever one poll did

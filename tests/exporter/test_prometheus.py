@@ -156,3 +156,39 @@ def test_promtool_accepts_the_contrib_rules_and_config() -> None:
     for what, path in (("rules", CONTRIB / "hfmon-rules.yml"), ("config", CONTRIB / "prometheus.yml")):
         check = subprocess.run([str(PROMTOOL), "check", what, str(path)], capture_output=True, text=True, timeout=60)
         assert check.returncode == 0, check.stdout + check.stderr
+
+
+@NEEDS_PROMTOOL
+def test_not_polling_follows_the_accounts_interval(tmp_path: Path) -> None:
+    """Audit 5 #11: `increase(hfmon_polls_total[15m]) == 0` fired once per interval on a healthy exporter polling
+    every 15 minutes or more. promtool's own rule tests: time starts at 0, one sample a minute."""
+    shutil.copy(CONTRIB / "hfmon-rules.yml", tmp_path / "hfmon-rules.yml")
+    every_15_min = " ".join(f"{900 * k}x14" for k in range(12))  # a poll ends every 15 min for 3 hours
+    (tmp_path / "test.yml").write_text(f"""
+rule_files: [hfmon-rules.yml]
+evaluation_interval: 1m
+tests:
+  - interval: 1m
+    input_series:
+      - series: 'hfmon_poll_interval_seconds{{account="healthy"}}'
+        values: '900x180'
+      - series: 'hfmon_poll_end_timestamp_seconds{{account="healthy"}}'
+        values: '{every_15_min}'
+      - series: 'hfmon_poll_interval_seconds{{account="stuck"}}'
+        values: '900x180'
+      - series: 'hfmon_poll_end_timestamp_seconds{{account="stuck"}}'
+        values: '0x180'
+    alert_rule_test:
+      - eval_time: 39m
+        alertname: HfmonNotPolling
+        exp_alerts: []
+      - eval_time: 170m
+        alertname: HfmonNotPolling
+        exp_alerts:
+          - exp_labels: {{severity: warning, account: stuck}}
+            exp_annotations:
+              summary: "hfmon exporter has not finished a poll of stuck for two intervals"
+""")
+    run = subprocess.run([str(PROMTOOL), "test", "rules", "test.yml"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
