@@ -229,13 +229,17 @@ def percent_at_least(exact: Decimal | None, at_least: Decimal | None, *, missing
     return missing if at_least is None else f"≥{percent(at_least)}"
 
 
-def uptime_share(exact: Decimal | None, at_least: Decimal | None, unwatched: Decimal | None, window: str) -> str:
+def uptime_share(exact: Decimal | None, at_least: Decimal | None, unwatched: Decimal | None, window: str,
+                 state_unknown: Decimal | None = None) -> str:
     """An uptime share of `window` with why it is only a lower bound: `42% of the period`,
-    `≥28% of the period (hfmon was not running for 71% of it)`, `— of the period`."""
+    `≥28% of the period (hfmon was not running for 71% of it)`, `≥40% of the period (in a state whose billing is
+    undocumented for 5% of it)`, `— of the period`."""
     shown = f"{percent_at_least(exact, at_least)} of {window}"
-    if exact is not None or at_least is None or not unwatched:
+    if exact is not None or at_least is None:
         return shown
-    return f"{shown} (hfmon was not running for {percent(unwatched)} of it)"
+    why = ([f"hfmon was not running for {percent(unwatched)} of it"] if unwatched else []) + (
+        [f"in a state whose billing is undocumented for {percent(state_unknown)} of it"] if state_unknown else [])
+    return f"{shown} ({'; '.join(why)})" if why else shown
 
 
 def percent_against(value: Decimal, limit: Decimal) -> tuple[str, str]:

@@ -296,6 +296,8 @@ def _cost(cost: ResourceCost, row: dict[str, Any]) -> dict[str, Any]:
     row["uptime_unwatched_pct"] = number(cost.uptime_unwatched_pct)
     row["uptime_24h_at_least_pct"] = number(cost.uptime_24h_at_least_pct)
     row["uptime_24h_unwatched_pct"] = number(cost.uptime_24h_unwatched_pct)
+    row["uptime_state_unknown_pct"] = number(cost.uptime_state_unknown_pct)
+    row["uptime_24h_state_unknown_pct"] = number(cost.uptime_24h_state_unknown_pct)
     row["to_period_end_usd"] = usd(cost.to_period_end_usd)
     return row
 

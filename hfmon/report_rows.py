@@ -63,12 +63,17 @@ class ResourceCost:
     hourly_usd: tuple[Decimal | None, ...] = ()  # mean $/h in each of the last 24 h, oldest first (None: unknown)
     ends_by: datetime | None = None  # it stops on its own before the period ends (a Job at its timeout)
     to_period_end_why: str | None = None  # why `to_period_end_usd` is unknown though the price is known
-    # the period's uptime share at least (hfmon not running counted as not billed; `uptime_pct` itself when exact),
+    # the period's uptime share at least (hfmon not running, and a state whose billing is unknown, counted as not
+    # billed; `uptime_pct` itself when exact),
     # and the share of the period so far no poll watched (0: the share is exact); None: no uptime figure
     uptime_at_least_pct: Decimal | None = None
     uptime_unwatched_pct: Decimal | None = None
     uptime_24h_at_least_pct: Decimal | None = None  # the same over the last 24 hours
     uptime_24h_unwatched_pct: Decimal | None = None
+    # the share of the period so far watched in a state no source says bills (an Endpoint `updating` with replicas
+    # ready: `bills_unknown`), neither up nor down (0: none); None: no uptime figure
+    uptime_state_unknown_pct: Decimal | None = None
+    uptime_24h_state_unknown_pct: Decimal | None = None  # the same over the last 24 hours
 
     @property
     def billed_now(self) -> bool:

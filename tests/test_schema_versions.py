@@ -118,6 +118,9 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
         for key in ("uptime_at_least_pct", "uptime_unwatched_pct", "uptime_24h_at_least_pct",
                     "uptime_24h_unwatched_pct"):
             assert fields.pop(key)["type"] == ["number", "null"]
+        for key in ("uptime_state_unknown_pct", "uptime_24h_state_unknown_pct"):  # optional: time in an undocumented
+            field = fields.pop(key)  # state (an Endpoint updating), neither up nor down
+            assert field["type"] == ["number", "null"] and "Optional: added in v7" in field["description"]
     credits_new, credits_old = new["$defs"].pop("credits"), old["$defs"].pop("credits")
     assert credits_new["properties"].pop("why")["type"] == ["string", "null"]
     assert credits_new["required"] == [*credits_old["required"], "why"]

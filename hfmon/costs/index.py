@@ -6,7 +6,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from hfmon.costs.billing_rules import is_billed
+from hfmon.costs.billing_rules import bills_unknown, is_billed
+from hfmon.costs.period_uptime import UpTime
 from hfmon.costs.timeline import HardwarePrice, SpendIn, times_spend
 from hfmon.history import History, StateChange, UsagePoint, Window
 
@@ -45,19 +46,22 @@ class HistoryIndex:
         self.detail = history.detail
         self.span_times = history.span_times
 
-    def billed_time(self, kind: str, resource: str) -> Callable[[datetime, datetime], timedelta | None] | None:
-        """The resource's billed wall time in a window, from the store's sums (None: that window was not summed);
-        None when the store summed no window."""
+    def billed_time(self, kind: str, resource: str) -> Callable[[datetime, datetime], UpTime | None] | None:
+        """The resource's billed wall time in a window, and its time in a state whose billing is unknown
+        (`bills_unknown`), from the store's sums (None: that window was not summed); None when the store summed no
+        window."""
         times, summed = self._times, self._summed
         if times is None:
             return None
         mine = times.times.get((kind, resource), {})
 
-        def billed(start: datetime, end: datetime) -> timedelta | None:
+        def billed(start: datetime, end: datetime) -> UpTime | None:
             window = (start, end)
             if window not in summed:
                 return None
-            return sum(t.micros for t in mine.get(window, ()) if is_billed(kind, t.state)) * _MICROSECOND
+            states = mine.get(window, ())
+            return UpTime(sum(t.micros for t in states if is_billed(kind, t.state)) * _MICROSECOND,
+                          sum(t.micros for t in states if bills_unknown(kind, t.state, t.replicas)) * _MICROSECOND)
 
         return billed
 

@@ -11,6 +11,10 @@ minutes elapsed since the period start (once the first minute is over).
 After history began, a stretch no poll watched (`history.unwatched`: hfmon was not running) is unknown unless the
 same complete spans cover it: the share is then only a lower bound (that time counted as not billed), with the
 window's unwatched share beside it; never a figure that counts the recorded state through the gap.
+
+Time watched in a state no source says bills or not with replicas that may serve through it (an Endpoint
+`updating`/`updateFailed`: `billing_rules.bills_unknown`, the one rule that makes its cost unknown) is neither up nor
+down: the share is then a lower bound too, with that time's share beside it (`unsure`).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from hfmon.costs.billing_rules import is_billed
+from hfmon.costs.billing_rules import bills_unknown, is_billed
 from hfmon.history import StateChange, Window
 
 
@@ -58,9 +62,31 @@ def billed_since(kind: str, changes: Sequence[StateChange], start: datetime, now
                 if is_billed(kind, change.state) and stop > begin), timedelta(0))
 
 
-BilledTime = Callable[[datetime, datetime], timedelta | None]
-"""Billed wall time of one resource in [start, end) as the store summed it (`HistoryIndex.billed_time`); None when
-it did not sum that window (then it is worked out from the changes)."""
+class UpTime(NamedTuple):
+    """Wall time of one resource in a window: in a billed state, and in one whose billing is unknown."""
+
+    billed: timedelta
+    unsure: timedelta
+
+
+def up_since(kind: str, changes: Sequence[StateChange], start: datetime, now: datetime) -> UpTime:
+    """Wall time in [start, now) that recorded changes show in a billed state (as `billed_since`), and in a state no
+    source says bills or not with replicas that may serve through it (`billing_rules.bills_unknown`, the rule its
+    cost is unknown by): up or not, unknown. One pass over the changes."""
+    billed = unsure = _NONE
+    for change, begin, stop in state_spans(changes, start, now):
+        if stop <= begin:
+            continue
+        if is_billed(kind, change.state):
+            billed += stop - begin
+        elif bills_unknown(kind, change.state, change.replicas):
+            unsure += stop - begin
+    return UpTime(billed, unsure)
+
+
+BilledTime = Callable[[datetime, datetime], UpTime | None]
+"""Billed and unsure wall time of one resource in [start, end) as the store summed it (`HistoryIndex.billed_time`);
+None when it did not sum that window (then it is worked out from the changes)."""
 
 
 FROM_CHANGES = datetime.max.replace(tzinfo=UTC)
@@ -68,11 +94,13 @@ FROM_CHANGES = datetime.max.replace(tzinfo=UTC)
 
 
 class UptimeShare(NamedTuple):
-    """Share (%) of a window spent billed: exact, or only at least `at_least` where hfmon did not watch part of it."""
+    """Share (%) of a window spent billed: exact, or only at least `at_least` where hfmon did not watch part of it
+    or the resource spent part of it in a state whose billing is undocumented."""
 
-    exact: Decimal | None  # None: `unwatched` > 0
-    at_least: Decimal  # with the unwatched time counted as not billed (the share itself when exact)
+    exact: Decimal | None  # None: `unwatched` or `unsure` > 0
+    at_least: Decimal  # with the unwatched and unsure time counted as not billed (the share itself when exact)
     unwatched: Decimal  # share (%) of the window no poll watched and nothing else covers
+    unsure: Decimal = Decimal(0)  # share (%) of it watched in a state no source says bills (`bills_unknown`)
 
 
 _MICROSECOND = timedelta(microseconds=1)
@@ -112,9 +140,13 @@ def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[
     if observed_from is not None:
         history_from = min(history_from, observed_from)
     history_from = min(history_from, now)
-    billed = summed(start, now) if summed is not None else None
-    if billed is None:
-        billed = billed_since(kind, changes, start, now) if changes else _NONE
+    times = summed(start, now) if summed is not None else None
+    if times is not None:
+        billed, unsure = times
+    elif changes:
+        billed, unsure = up_since(kind, changes, start, now)
+    else:
+        billed, unsure = _NONE, _NONE
     window_start = max(start, history_from)
     if spans_from is not None and history_from > start:
         covered_from = max(start, spans_from)
@@ -129,9 +161,12 @@ def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[
         begin, stop = max(gap_start, start, history_from), min(gap_end, now)
         if stop <= begin:
             continue
-        billed -= billed_since(kind, changes, begin, stop) if changes else _NONE
+        if changes:  # the recorded state there is no evidence, billed or unsure: the stretch is unwatched
+            seen = up_since(kind, changes, begin, stop)
+            billed, unsure = billed - seen.billed, unsure - seen.unsure
         filled = stop if spans_from is None else min(stop, max(begin, spans_from))  # spans cover from spans_from
         unknown += filled - begin
         billed += union_time(spans, filled, stop) if filled < stop else _NONE
     at_least = _pct(max(billed, _NONE), total)
-    return UptimeShare(None if unknown else at_least, at_least, _pct(unknown, total))
+    unsure = max(unsure, _NONE)
+    return UptimeShare(None if unknown or unsure else at_least, at_least, _pct(unknown, total), _pct(unsure, total))

@@ -376,6 +376,8 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         uptime_unwatched_pct=None if period_uptime is None else period_uptime.unwatched,
         uptime_24h_at_least_pct=None if last_day is None else last_day.at_least,
         uptime_24h_unwatched_pct=None if last_day is None else last_day.unwatched,
+        uptime_state_unknown_pct=None if period_uptime is None else period_uptime.unsure,
+        uptime_24h_state_unknown_pct=None if last_day is None else last_day.unsure,
     )
 
 

@@ -116,8 +116,9 @@ def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tone
     line(text, "difference", fmt.money_delta(delta),
          tones.get("bad", "") if delta is not None and abs(delta) >= Decimal("0.01") else "")
     line(text, "uptime", fmt.uptime_share(cost.uptime_pct, cost.uptime_at_least_pct, cost.uptime_unwatched_pct,
-                                          "the period") + " · " + fmt.uptime_share(
-        cost.uptime_24h_pct, cost.uptime_24h_at_least_pct, cost.uptime_24h_unwatched_pct, "the last 24 h"))
+                                          "the period", cost.uptime_state_unknown_pct) + " · " + fmt.uptime_share(
+        cost.uptime_24h_pct, cost.uptime_24h_at_least_pct, cost.uptime_24h_unwatched_pct, "the last 24 h",
+        cost.uptime_24h_state_unknown_pct))
     ahead = fmt.money(cost.to_period_end_usd, missing=fmt.MISSING if cost.price else fmt.UNPRICED)
     until = f"until it stops at its timeout, {fmt.stamp(cost.ends_by)}" if cost.ends_by else "until the period ends"
     line(text, "left as it is", f"{ahead} more {until}", "bold")

@@ -99,3 +99,19 @@ def test_history_prices_an_update_without_a_ready_count_unknown_not_zero(fake: C
     # history as it is now (it was recorded as 0 replicas and priced $0: the window read a known $0.40)
     assert hour["endpoints_usd"] is None
     assert hour["spaces_usd"] is not None
+
+
+def test_uptime_over_the_update_is_unknown_not_down(fake: Callable[..., Served]) -> None:  # noqa: F811
+    scenario = updating()
+    for minutes in range(70, -1, -10):  # as above: the last 70 min watched, llama-chat updating for the last 30
+        run = fake(replace(scenario, start=scenario.start - timedelta(minutes=minutes))).run(
+            "--once", "--json", "--namespace", "ada")
+        assert run.code == 0, run.stderr
+    row = llama(run.doc())
+    # the last 24 h: 23.5 h running, then 30 min updating with its replica ready, billed or not as no source says:
+    # up at least 23.5 / 24 = 97.92%, 0.5 / 24 = 2.08% of it unknown (it read an exact 97.92%, the update as down)
+    assert (row["uptime_24h_pct"], row["uptime_24h_at_least_pct"]) == (None, 97.92)
+    assert (row["uptime_24h_state_unknown_pct"], row["uptime_24h_unwatched_pct"]) == (2.08, 0)
+    # the period: the same half hour of it unknown, the rest as before; never a figure that counts it as down
+    assert row["uptime_pct"] is None and row["uptime_state_unknown_pct"] > 0
+    assert row["uptime_at_least_pct"] + row["uptime_state_unknown_pct"] <= 100

@@ -18,6 +18,7 @@ Without the gap (one run of polls all along) the same states give exact figures:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -192,3 +193,21 @@ def test_complete_billed_spans_fill_the_gap_and_make_the_share_exact() -> None:
         None, Decimal("35.71"), Decimal("35.71"))
     assert uptime_pct("endpoint", running, [], None, DAY, NOW) == UptimeShare(  # no runs known: as before
         Decimal(100), Decimal(100), Decimal(0))
+
+
+def test_time_in_a_state_whose_billing_is_undocumented_is_neither_up_nor_down() -> None:
+    # llm runs from 00:00, then updates from 12:00 with its replica ready (`bills_unknown`: its cost then is
+    # unknown): 12 h of 14 up, 2 h unknown (14.29 %), never counted as down; with no replica ready it bills nothing
+    changes = [StateChange("endpoint", "alice/llm", DAY, "running", "aws/nvidia-a10g/x1", 1),
+               StateChange("endpoint", "alice/llm", at(12), "updating", "aws/nvidia-a10g/x1", 1)]
+    share = uptime_pct("endpoint", changes, [], None, DAY, NOW)
+    assert share == UptimeShare(None, Decimal("85.71"), Decimal(0), Decimal("14.29"))
+    assert fmt.uptime_share(share.exact, share.at_least, share.unwatched, "the period", share.unsure) == (
+        "≥86% of the period (in a state whose billing is undocumented for 14% of it)")
+    idle = [changes[0], replace(changes[1], replicas=0)]
+    assert uptime_pct("endpoint", idle, [], None, DAY, NOW) == UptimeShare(
+        Decimal("85.71"), Decimal("85.71"), Decimal(0), Decimal(0))
+    # an unwatched stretch across the update (11:00-13:00) is counted once, as unwatched
+    gaps = [(at(11), at(13))]
+    assert uptime_pct("endpoint", changes, [], None, DAY, NOW, unwatched=gaps) == UptimeShare(
+        None, Decimal("78.57"), Decimal("14.29"), Decimal("7.14"))
