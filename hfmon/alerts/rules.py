@@ -224,7 +224,8 @@ def up_too_long(report: Report, hours: Decimal) -> list[Reading]:
     (`costs.uptime`). Free hardware and a resource down read 0 h; a stretch that may have begun before history
     did, or that hfmon stopped watching for a while, is known only as a lower bound: it crosses once that bound is
     past the limit, holds while the longest it can have been up is within it, and is unknown between the two. A
-    resource whose listing failed this poll is unknown: its state is the listing's last good value."""
+    resource whose listing failed this poll is unknown: its state is the listing's last good value; so is one in a
+    state no source says bills or not (an Endpoint updating with a replica ready), never "not billed now"."""
     check, limit_s, out = "long_running_hours", hours * 3600, []
     threshold = duration(float(limit_s))
     for resource in resource_uptimes(report):
@@ -234,6 +235,10 @@ def up_too_long(report: Report, hours: Decimal) -> list[Reading]:
             out.append(Reading(check, subject, Outcome.UNKNOWN, "unknown", threshold, None, None, limit_s, failed))
             continue
         seconds = Decimal(int(up.at_least.total_seconds()))
+        if up.state_unknown:  # billed or not now is undocumented (an Endpoint updating): never "not billed now"
+            out.append(Reading(check, subject, Outcome.UNKNOWN, "unknown", threshold, None, None, limit_s,
+                               "it is in a state no source says bills or not, with a replica ready"))
+            continue
         if not up.up or not billed:
             out.append(Reading(check, subject, Outcome.OK, "not billed now", threshold, Decimal(0), Decimal(0),
                                limit_s))
@@ -247,8 +252,11 @@ def up_too_long(report: Report, hours: Decimal) -> list[Reading]:
                                seconds, limit_s))
         else:
             out.append(Reading(check, subject, Outcome.UNKNOWN, figure, threshold, None, seconds, limit_s,
-                               _not_watched(up.gap)))
+                               UNSURE_BEFORE if up.after_unknown else _not_watched(up.gap)))
     return out
+
+
+UNSURE_BEFORE = "before that it was in a state no source says bills or not, so whether it was up then is unknown"
 
 
 def _not_watched(gap: tuple[datetime, datetime] | None) -> str:

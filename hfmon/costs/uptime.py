@@ -9,6 +9,10 @@ History only saw the resource while hfmon polled (`history.unwatched`: before th
 two runs, nothing watched it). A stretch reaching back into such a gap, or recorded as starting at the first poll
 after one, is known only from the end of the last such gap on: whether the resource stayed up while hfmon was not
 running is unknown, so it is up at least that long, never the recorded length counted through the gap.
+
+A state no source says bills or not, with replicas that may serve through it (an Endpoint `updating` with one
+ready: `billing_rules.bills_unknown`, the rule its cost is unknown by), is neither up nor down: a resource in it now
+is up or not unknown (`state_unknown`), and a stretch that reaches back to one is known only from its end.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from hfmon.costs.billing_rules import is_billed
+from hfmon.costs.billing_rules import bills_unknown, is_billed
 from hfmon.history import StateChange, Window, last_gap
+from hfmon.models import Endpoint
 from hfmon.report import Report
 
 
@@ -31,24 +36,36 @@ class Uptime:
     exact: bool  # False: it may have been up longer (before history began, history has not seen it yet, or `gap`)
     gap: Window | None = None  # the stretch hfmon did not watch that `at_least` is counted from the end of
     at_most: timedelta | None = None  # the longest it can have been up (None: unbounded, as up when history began)
+    state_unknown: bool = False  # `up` is unknown: it is in a state no source says bills or not, replicas serving
+    after_unknown: bool = False  # the stretch is counted from the end of such a state (up or not then: unknown)
 
 
 def uptime(kind: str, state: str, changes: Sequence[StateChange], now: datetime,
-           unwatched: Sequence[Window] = ()) -> Uptime:
-    """The stretch a resource of `kind` in `state` now has been up, from its recorded changes (oldest first) and the
-    stretches no poll watched (`history.unwatched`, oldest first)."""
+           unwatched: Sequence[Window] = (), replicas: int | None = 0) -> Uptime:
+    """The stretch a resource of `kind` in `state` (with `replicas` ready: None, not sent) now has been up, from its
+    recorded changes (oldest first) and the stretches no poll watched (`history.unwatched`, oldest first)."""
+    if bills_unknown(kind, state, replicas):
+        return Uptime(False, timedelta(0), False, state_unknown=True)
     if not is_billed(kind, state):
         return Uptime(False, timedelta(0), True, None, timedelta(0))
     start = down = None
+    unsure = False
     for change in reversed(changes):
         if change.at > now:
             continue
+        if bills_unknown(kind, change.state, change.replicas):  # up or not then is unknown: known from its end
+            unsure = True
+            break
         if not is_billed(kind, change.state):
             down = change.at
             break
         start = change.at
     if start is None:
         return Uptime(True, timedelta(0), False)
+    if unsure:
+        gap = last_gap(unwatched, start, now)
+        return Uptime(True, now - (gap[1] if gap is not None else start), False, gap, None,
+                      after_unknown=gap is None)
     # A change recorded at the first poll after a gap came somewhere in it: from its start at most.
     began = next((g[0] for g in unwatched if g[1] == start), start)
     at_most = None if down is None else now - began
@@ -70,6 +87,13 @@ class ResourceUptime:
     uptime: Uptime
 
 
+def _serving(endpoint: Endpoint) -> int:
+    """The replicas that may serve through its state, as history records them (`store.extract.endpoint_state`): its
+    ready ones, else its target when HF sent no ready count."""
+    ready = endpoint.ready_replicas
+    return (ready if ready is not None else endpoint.target_replicas) or 0
+
+
 def resource_uptimes(report: Report) -> list[ResourceUptime]:
     """Every listed Endpoint and Space with its stretch up at the Report's time (the alert rule and the exporter
     read these: one rule)."""
@@ -78,7 +102,7 @@ def resource_uptimes(report: Report) -> list[ResourceUptime]:
         ep = e.endpoint
         out.append(ResourceUptime("endpoint", ep.id, ep.namespace, ep.name, e.cost.billed_now,
                                   uptime("endpoint", ep.state, report.changes_of("endpoint", ep.id), now,
-                                         gaps.get((ep.namespace, "endpoint"), ()))))
+                                         gaps.get((ep.namespace, "endpoint"), ()), _serving(ep))))
     for s in report.spaces:
         sp = s.space
         out.append(ResourceUptime("space", sp.id, sp.namespace, sp.id.partition("/")[2] or sp.id, s.cost.billed_now,

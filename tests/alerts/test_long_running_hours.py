@@ -133,3 +133,25 @@ def test_a_failed_listing_neither_fires_nor_resets_on_its_last_good_state(state:
     down = [*UP_AT_6, (-3.5, "scaledToZero")]
     assert fired(listing_failed(report_at(4, down)), alerts, state) == []
     assert fired(report_at(4.5, down), alerts, state) == [(RESET, f"endpoint {LLM}")]
+
+
+def updating_now(report: Report) -> Report:
+    """llm-prod updating now, its previous revision's replica ready: what it costs now is unknown."""
+    endpoints = tuple(replace(r, endpoint=replace(r.endpoint, state="updating", ready_replicas=1),
+                              cost=replace(r.cost, cost_per_hour_usd=None, replicas=None))
+                      if r.endpoint.id == LLM else r for r in report.endpoints)
+    return replace(report, endpoints=endpoints)
+
+
+def test_an_update_with_a_replica_ready_is_neither_up_nor_down() -> None:
+    # billed or not while updating is undocumented (its cost is unknown): never "not billed now" (it read OK)
+    [now] = [r for r in up_too_long(updating_now(report_at(0, [*UP_AT_6, (1.0, "updating")])), D(16))
+             if r.subject.endswith(LLM)]
+    assert (now.outcome, now.figure) == (Outcome.UNKNOWN, "unknown")
+    assert now.why == "it is in a state no source says bills or not, with a replica ready"
+    # running again for 2 h after 3 h of update: up at least 2 h, and maybe since 06:00 (it read an exact 2 h, "ok")
+    after = [*UP_AT_6, (5.0, "updating"), (2.0, "running")]
+    [reading] = [r for r in up_too_long(report_at(0, after), D(10)) if r.subject.endswith(LLM)]
+    assert (reading.outcome, reading.figure, reading.at_least) == (Outcome.UNKNOWN, "up at least 2h", D(7200))
+    assert reading.why == ("before that it was in a state no source says bills or not, so whether it was up then "
+                           "is unknown")
