@@ -128,10 +128,11 @@ class Collector:
         sent0, retries0, started = gov.requests_sent, gov.retries, monotonic()
         now = self.clock.now()
         prev = PreviousSources(previous)
-        with deadline_in(self.settings.deadline_s), _cancelled_after(self._weights_asked), _no_cyclic_gc():
+        with deadline_in(self.settings.deadline_s), _cancelled_after(self._weights_asked), _no_cyclic_gc(), \
+                c.http.ahead.for_one_poll():
             # A TaskGroup: if the poll is cancelled (a manual refresh), no request outlives it.
             async with asyncio.TaskGroup() as tg:
-                account_task = tg.create_task(self._account(prev))
+                account_task = tg.create_task(self._account(prev, now))
                 ttl = self.settings.catalog_ttl_s
                 spaces_hw = tg.create_task(self._cached_source("spaces_hardware", ttl, c.spaces_hardware, prev))
                 jobs_hw = tg.create_task(self._cached_source("jobs_hardware", ttl, c.jobs_hardware, prev))
@@ -180,13 +181,15 @@ class Collector:
 
     # --- sources ------------------------------------------------------------------------------
 
-    async def _account(self, prev: PreviousSources) -> SourceResult[Account]:
-        """whoami (cached for hours): the user, its orgs and their plans, in one request."""
+    async def _account(self, prev: PreviousSources, now: datetime) -> SourceResult[Account]:
+        """whoami (cached for hours): the user, its orgs and their plans, in one request. While it is on its way, the
+        user's own billing and storage requests are sent (their routes name no one: `_user_ahead`)."""
         hit = None if self._recheck_token else self._fresh_cached("account", self.settings.identity_ttl_s, prev)
         self._account_cached = hit is not None
         if hit is not None:
             return hit
         known = self._cache.get("account") or prev.get("account")
+        self.client.http.ahead.send(self._user_ahead(known.value if known is not None else None, now))
         namespaces = len(self._targets(known.value if known is not None else None)) or 1
         self.client.http.prewarm(self.client.urls.hub, min(self.client.governor.max_in_flight,
                                                            HUB_CONNECTIONS_AHEAD * namespaces))
@@ -213,7 +216,8 @@ class Collector:
             def listing(kind_: str, fetch: Callable[[], Awaitable[T]]) -> asyncio.Task[SourceResult[T]]:
                 return tg.create_task(self._cached_source(f"{kind_}:{ns}", ttl, fetch, prev, **scoped))
 
-            storage = tg.create_task(src("storage", lambda: c.repositories(ns, user=user)))
+            calls = self._named_calls(ns, user, now)
+            storage = tg.create_task(src("storage", calls["storage"]))
             model_repos = listing("model_repos", lambda: c.hub_repos(ns, "model"))
             spaces = tg.create_task(src("spaces", lambda: c.spaces(ns)))
             dataset_repos = listing("dataset_repos", lambda: c.hub_repos(ns, "dataset"))
@@ -226,14 +230,13 @@ class Collector:
             # Chained on the listing, not on the whole poll: the model infos overlap the longer listings.
             models = tg.create_task(self._models_served(ns, endpoints, prev)) if model_sizes else None
             await asyncio.sleep(0)
-            billing = tg.create_task(src("billing", lambda: c.usage_v2(ns, user=user, start=start, end=now)))
+            billing = tg.create_task(src("billing", calls["billing"]))
             # Its own source: when the stream fails, usage-v2's credits still stand, but the per-provider split
             # and the storage totals are unknown, and the user should see why (not an empty breakdown).
-            live = tg.create_task(src("live", lambda: c.usage_live(ns, user=user)))
-            statement = tg.create_task(src("statement", lambda: c.statement(ns, user=user)))
-            # Only users have `billing/usage/jobs`; an org's job spend is in its statement's jobs lines.
-            job_charges = tg.create_task(src("job_charges", lambda: c.job_charges())) if user else None
-            sessions = tg.create_task(src("sessions", lambda: c.sessions(ns, user=user, start=start, end=now)))
+            live = tg.create_task(src("live", calls["live"]))
+            statement = tg.create_task(src("statement", calls["statement"]))
+            job_charges = tg.create_task(src("job_charges", calls["job_charges"])) if user else None
+            sessions = tg.create_task(src("sessions", calls["sessions"]))
             catalog = tg.create_task(self._cached_source(f"endpoint_catalog:{ns}", self.settings.catalog_ttl_s,
                                                          lambda: c.endpoint_catalog(ns), prev, **org_endpoints))
             scheduled = tg.create_task(src("scheduled_jobs", lambda: c.scheduled_jobs(ns)))
@@ -259,6 +262,31 @@ class Collector:
                              model_repos=model_repos.result(), dataset_repos=dataset_repos.result(),
                              members=members.result() if members else None,
                              ended_jobs_listed_at=self._jobs_listed_at.get(ns))
+
+    def _named_calls(self, ns: str, user: bool, now: datetime) -> dict[str, Callable[[], Awaitable[Any]]]:
+        """The fetches of a namespace's storage and billing sources; the user's URLs name no one (`settings/...`)."""
+        c, start = self.client, usage_window(now).start  # when included credits reset
+        calls: dict[str, Callable[[], Awaitable[Any]]] = {
+            "storage": lambda: c.repositories(ns, user=user),
+            "billing": lambda: c.usage_v2(ns, user=user, start=start, end=now),
+            "live": lambda: c.usage_live(ns, user=user),
+            "statement": lambda: c.statement(ns, user=user),
+            "sessions": lambda: c.sessions(ns, user=user, start=start, end=now)}
+        if user:  # only users have `billing/usage/jobs`; an org's job spend is in its statement's jobs lines
+            calls["job_charges"] = c.job_charges
+        return calls
+
+    def _user_ahead(self, known: Account | None, now: datetime) -> list[Callable[[], Awaitable[Any]]]:
+        """The user's `_named_calls` to send while whoami is on its way: the requests the user's namespace makes
+        once whoami names it (the name labels only what is parsed, which sending ahead does not do). None when the
+        poll may not make them: restricted to namespaces, the last account known not a user's, or a source of the
+        user's still refused (`no_access_recheck_s`, known by name only)."""
+        if self.namespaces is not None or (known is not None and known.type != "user"):
+            return []
+        calls = self._named_calls("", True, now)
+        if known is None:
+            return [] if self._denied else list(calls.values())
+        return [call for kind, call in calls.items() if self._still_denied(f"{kind}:{known.name}") is None]
 
     async def _models_served(self, ns: str, endpoints: asyncio.Task[SourceResult[tuple[Endpoint, ...]]],
                              prev: PreviousSources) -> SourceResult[tuple[ModelWeights, ...]] | None:
@@ -346,9 +374,9 @@ class Collector:
     async def _source(self, name: str, fetch: Callable[[], Awaitable[T]], previous: SourceResult[T] | None, *,
                       auth_means_no_access: bool = False, auth_hint: str | None = None) -> SourceResult[T]:
         """Run one fetch under its own timeout (capped by the poll deadline) and turn its outcome into data."""
-        denied = self._denied.get(name)
-        if denied is not None and (self.clock.now() - denied[0]).total_seconds() < self.settings.no_access_recheck_s:
-            return replace(denied[1], from_cache=True)  # a missing permission does not come back by asking every poll
+        denied = self._still_denied(name)
+        if denied is not None:
+            return replace(denied, from_cache=True)  # a missing permission does not come back by asking every poll
         result = await self._attempt(name, fetch, previous, auth_means_no_access, auth_hint)
         if result.status is SourceStatus.NO_ACCESS:
             self._denied[name] = (self.clock.now(), result)
@@ -356,6 +384,13 @@ class Collector:
         else:
             self._denied.pop(name, None)
         return result
+
+    def _still_denied(self, name: str) -> SourceResult[Any] | None:
+        """The no-access answer of source `name` while it stands (`no_access_recheck_s`), else None."""
+        denied = self._denied.get(name)
+        if denied is not None and (self.clock.now() - denied[0]).total_seconds() < self.settings.no_access_recheck_s:
+            return denied[1]
+        return None
 
     async def _attempt(self, name: str, fetch: Callable[[], Awaitable[T]], previous: SourceResult[T] | None,
                        auth_means_no_access: bool, auth_hint: str | None) -> SourceResult[T]:

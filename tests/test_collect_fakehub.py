@@ -98,7 +98,9 @@ async def test_rejected_token() -> None:
     snap = await col.poll()
     assert (snap.account.status, snap.account.http_status) == (SourceStatus.ERROR, 401)
     assert snap.namespaces == ()
-    assert len(hub.requests) <= 5
+    # whoami, the 4 catalogs and the user's 6 billing and storage requests sent while whoami was on its way (a cold
+    # poll cannot tell a rejected token before whoami answers); each once, none after the 401
+    assert len(hub.requests) <= 11 and all(hub.requests.count(r.path) == 1 for r in hub.requests)
 
 
 async def test_5xx_faults_are_retried_a_bounded_number_of_times() -> None:
@@ -117,8 +119,9 @@ async def test_a_429_burst_is_not_hammered() -> None:
     col, hub = make(demo_scenario(faults=Faults(rate_limit_burst=1000)), deadline_s=2.0)
     snap = await col.poll()
     assert snap.account.status is SourceStatus.ERROR and snap.account.http_status == 429
-    # The first 429s close the window for every request of the client: nothing else is sent.
-    assert len(hub.requests) <= 5
+    # The first 429s close the window for every request of the client: nothing else is sent than the first round
+    # (whoami, the 4 catalogs, the user's 6 requests sent ahead of whoami's answer).
+    assert len(hub.requests) <= 11
     assert all(r.status == 429 for r in hub.requests)
 
 
@@ -139,14 +142,15 @@ async def test_malformed_and_truncated_bodies_are_bad_responses_not_crashes(faul
     assert snap.account.status is SourceStatus.ERROR
     assert "JSON" in (snap.account.error or "")
     assert all(s.status is not SourceStatus.OK for s in snap.sources())
-    assert len(hub.requests) <= 6  # account + 4 account-wide sources + a live stream at most; no retry storm
+    # account + 4 account-wide sources + the user's 6 sent ahead of whoami's answer, at most; no retry storm
+    assert len(hub.requests) <= 11
 
 
 async def test_stalls_end_as_errors_with_bounded_retries() -> None:
     col, hub = make(demo_scenario(faults=Faults(stall_rate=1.0)), deadline_s=3.0)
     snap = await col.poll()
     assert snap.account.status is SourceStatus.ERROR and "timed out" in (snap.account.error or "")
-    assert len(hub.requests) <= 5 * 3
+    assert len(hub.requests) <= 11 * 3  # whoami, 4 catalogs, the user's 6 sent ahead: each tried 3 times at most
 
 
 async def test_schema_drift_is_absorbed() -> None:
@@ -230,3 +234,40 @@ async def test_a_401_on_the_word_of_a_cached_whoami_makes_the_next_poll_ask_whoa
     assert fifth.account.status is SourceStatus.OK and hub.requests.count("/api/whoami-v2") == 4
     await col.poll(fifth)
     assert hub.requests.count("/api/whoami-v2") == 4
+
+
+USER_AHEAD = ("/api/settings/repositories", "/api/settings/billing/usage-v2", "/api/settings/billing/usage/live",
+              "/api/settings/billing/usage", "/api/settings/billing/usage/jobs",
+              "/api/settings/billing/usage-by-inference-session")
+
+
+async def test_the_users_own_requests_go_while_whoami_is_on_its_way_and_are_read_once() -> None:
+    col, hub = make(demo_scenario())
+    snap = await col.poll()
+    paths = [r.path for r in hub.requests]
+    first_named = min(i for i, p in enumerate(paths) if p in ("/api/jobs/ada", "/api/spaces", "/api/models"))
+    for path in USER_AHEAD:  # sent before any request that needed whoami's answer, and not sent again after it
+        assert paths.count(path) == 1 and paths.index(path) < first_named, path
+    user = snap.namespace("ada")
+    assert user is not None
+    assert all(s.status is SourceStatus.OK for s in (user.storage, user.billing, user.live, user.statement,
+                                                     user.sessions, user.job_charges) if s is not None)
+    assert snap.requests_made == len(hub.requests)
+
+
+async def test_a_poll_of_named_namespaces_sends_nothing_ahead() -> None:
+    col, hub = make(demo_scenario())
+    col.namespaces = ("ada-labs",)
+    snap = await col.poll()
+    assert [ns.namespace for ns in snap.namespaces] == ["ada-labs"]
+    assert hub.requests.count(prefix="/api/settings/") == 0
+
+
+async def test_a_second_poll_asks_no_whoami_and_sends_nothing_ahead() -> None:
+    col, hub = make(demo_scenario())
+    first = await col.poll()
+    hub.requests.clear()
+    second = await col.poll()
+    assert hub.requests.count("/api/whoami-v2") == 0
+    assert second.requests_made == len(hub.requests) <= first.requests_made
+    assert all(hub.requests.count(path) <= 1 for path in USER_AHEAD)

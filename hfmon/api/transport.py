@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import httpx2
 
 from hfmon import __version__
+from hfmon.api.ahead import Ahead, probing, record
 from hfmon.api.bodies import BodyError, BodyTooLarge, decoded_body
 from hfmon.api.governor import Governor, capped, time_left
 from hfmon.api.http_errors import status_error, transport_error, what_of
@@ -118,6 +119,8 @@ class Requester:
         self._sender_loop: asyncio.AbstractEventLoop | None = None
         self.log = RequestLog()
         """The outcome and latency of every request, per API (HF's health as hfmon sees it)."""
+        self.ahead = Ahead()
+        """This poll's requests sent before the calls that read them (`hfmon.api.ahead`)."""
         self._api_of = api_of or (lambda url: "Hub")
         self._clock: Clock = clock or SystemClock()
 
@@ -213,6 +216,13 @@ class Requester:
         gov = self.governor
         attempt = 0
         target, query = url_and_params(url, params)
+        key = ("get", target, repr(query))
+        if probing():
+            record(key, functools.partial(self.get, url, params, optional=optional, forbidden_hint=forbidden_hint,
+                                          max_bytes=max_bytes, priority=priority))  # no chain: a slot of its own
+        sent_ahead = self.ahead.take(key)
+        if sent_ahead is not None:
+            return await asyncio.shield(sent_ahead)
         while True:
             await gov.admit(optional=optional)
             error: ApiError
@@ -364,6 +374,13 @@ class Requester:
                           forbidden_hint: str | None = None) -> Any:
         """Read a Server-Sent Events stream until the first complete `event`, within the deadline (and `timeout_s`
         when given; with neither, the read timeout)."""
+        key = ("event", url, event)
+        if probing():
+            record(key, functools.partial(self.first_event, url, event=event, complete=complete, timeout_s=timeout_s,
+                                          forbidden_hint=forbidden_hint))
+        sent_ahead = self.ahead.take(key)
+        if sent_ahead is not None:
+            return await asyncio.shield(sent_ahead)
         gov = self.governor
         await gov.admit(optional=True)
         budget = capped(timeout_s if timeout_s is not None else math.inf)
