@@ -24,7 +24,7 @@ from functools import lru_cache
 from hfmon.config import Tolerance
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import Period
-from hfmon.costs.resources import FAMILY_KIND, PricedLine, by_product
+from hfmon.costs.statement_lines import FAMILY_KIND, PricedLine, by_product
 from hfmon.models import BillingUsage, SessionCost, UsageLine
 from hfmon.report import CheckStatus, CrossCheck, Price, product_total_item
 

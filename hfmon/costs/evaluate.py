@@ -30,19 +30,17 @@ from hfmon.costs.ledger import proxy_checks, proxy_usage
 from hfmon.costs.ledger_scope import owners, polled_rows
 from hfmon.costs.observed import history_rows
 from hfmon.costs.provider_time import provider_spend
-from hfmon.costs.resources import (
-    EARLIEST,
-    UPTIME_WINDOW,
+from hfmon.costs.resources import EARLIEST, UPTIME_WINDOW, resource_cost
+from hfmon.costs.scheduled import scheduled_rows
+from hfmon.costs.statement_lines import (
     LinePricer,
     PricedLine,
     charge_in,
     charge_line,
     charges_astride,
     compute_lines,
-    resource_cost,
     unaccounted,
 )
-from hfmon.costs.scheduled import scheduled_rows
 from hfmon.costs.timeline import (
     SPARK_HOURS,
     Coverage,

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from hfmon.costs.credits import FELL_LOOKBACK, RATE_WINDOW, SETTLE, namespace_credits_period
 from hfmon.costs.observed import crosscheck_spans
-from hfmon.costs.resources import compute_lines
+from hfmon.costs.statement_lines import compute_lines
 from hfmon.history import Figures
 from hfmon.models import Snapshot
 

@@ -25,7 +25,8 @@ from functools import lru_cache
 from hfmon.config import Tolerance
 from hfmon.costs.billing_rules import MAY_BILL_STATES, is_billed, micro
 from hfmon.costs.index import ChangesOf
-from hfmon.costs.resources import FAMILY_KIND, PricedLine, by_product, quota_overage, state_spans
+from hfmon.costs.resources import state_spans
+from hfmon.costs.statement_lines import FAMILY_KIND, PricedLine, by_product, quota_overage
 from hfmon.history import Listing, Span, SpanTime, StateChange, StateTime
 from hfmon.models import UsageLine
 from hfmon.report import CheckStatus, CrossCheck

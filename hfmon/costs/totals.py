@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from hfmon.costs.credits import Period
 from hfmon.costs.crosscheck import STORAGE_PRODUCT
-from hfmon.costs.resources import FAMILY_KIND, PricedLine, compute_lines, jobs_untold, parse_product
+from hfmon.costs.statement_lines import FAMILY_KIND, PricedLine, compute_lines, jobs_untold, parse_product
 from hfmon.format import money
 from hfmon.models import Endpoint, Invoice, Job, NamespaceData, RepoStorage, Snapshot, SourceResult, SourceStatus, Space
 from hfmon.models_billing import JobsSpend
@@ -64,7 +64,7 @@ def _missing_label(label: str, cost: ResourceCost) -> str:
     """How a resource whose $/h is unknown is named among a Total's missing parts."""
     if cost.price is None and cost.replicas is not None:  # an unknown stage first: what runs is unknown
         return UNPRICED_PREFIX + label
-    if cost.price is not None and cost.price.usd_per_hour == 0 and cost.replicas:  # `resources.contradicts`
+    if cost.price is not None and cost.price.usd_per_hour == 0 and cost.replicas:  # `statement_lines.contradicts`
         return BILLED_AT_ZERO_PREFIX + label
     return (GRANT_PREFIX if cost.granted is None and cost.replicas else UNKNOWN_PREFIX) + label
 
@@ -290,7 +290,7 @@ def namespace_spend(ns: NamespaceData, lines: list[PricedLine] | None, period: P
     over the credits' period: when that begins elsewhen than this one, its figure is not this period's inference,
     which is then unknown (a sum over two windows is nobody's bill), bounded by usage-v2's figure when its window
     began earlier. `jobs_astride`: a job charge of usage/jobs' own period ran across this one's bounds
-    (`resources.charges_astride`): the jobs part is unknown."""
+    (`statement_lines.charges_astride`): the jobs part is unknown."""
     def family(name: str) -> Decimal | None:
         return None if lines is None else sum((p.line.total_usd for p in lines if p.family == name), Decimal(0))
 

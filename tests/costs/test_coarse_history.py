@@ -8,7 +8,7 @@ from decimal import Decimal
 from hfmon.advice.idle import watched
 from hfmon.config import Tolerance
 from hfmon.costs.observed import history_rows
-from hfmon.costs.resources import PricedLine
+from hfmon.costs.statement_lines import PricedLine
 from hfmon.history import POLL_RUN_BREAK, History, PollRun, StateChange
 from hfmon.models import UsageLine
 from hfmon.report import CheckStatus, Price, PriceSource
