@@ -7,7 +7,6 @@ never contains the token (it only travels in the Authorization header; server me
 from __future__ import annotations
 
 import asyncio
-import collections
 import functools
 import json
 import logging
@@ -15,7 +14,7 @@ import math
 import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx2
 
@@ -25,6 +24,7 @@ from hfmon.api.bodies import BodyError, BodyTooLarge, decoded_body
 from hfmon.api.governor import Governor, capped, time_left
 from hfmon.api.http_errors import status_error, transport_error, what_of
 from hfmon.api.jsonbody import decode_json
+from hfmon.api.pages import PageParser
 from hfmon.api.priority import FIRST_PAGE, NEXT_PAGE, SINGLE, ChainSlot
 from hfmon.api.sse import sse_events
 from hfmon.api.transport_urls import Body, Params, next_link, origin_of, url_and_params
@@ -55,47 +55,6 @@ DEFAULT_MAX_BYTES = 8 * MB
 ERROR_BODY_BYTES = 64 * 1024  # an error body is read only for its message
 OFF_LOOP_BYTES = 256_000  # ~10 ms of json + parsing: beyond that, do it off the event loop
 T = TypeVar("T")
-
-
-class _PageParser(Generic[T]):
-    """A listing's pages decoded and parsed in order, each in a turn of the event loop of its own while the listing
-    waits for its next page (halfway through that wait: not in the burst of answers the page came with, which the loop
-    had then to read and follow up on first); the first failure is kept for the listing to raise."""
-
-    def __init__(self, parse: Callable[[Any], Iterable[T]]) -> None:
-        self._parse = parse
-        self._waiting: collections.deque[Body] = collections.deque()
-        self._failure: Exception | None = None
-        self._live = True
-        self.items: list[T] = []
-
-    def add(self, body: Body, *, at_once: bool = False, after_s: float = 0.0) -> None:
-        """Parse `body` after the pages before it: `after_s` seconds from now (at the latest when the listing reads
-        its next page: `check(waiting_too=True)`), or now (`at_once`)."""
-        self._waiting.append(body)
-        if at_once:
-            self._run()
-        else:
-            asyncio.get_running_loop().call_later(after_s, self._run)
-
-    def _run(self) -> None:
-        while self._waiting and self._failure is None and self._live:
-            body = self._waiting.popleft()
-            try:
-                self.items.extend(self._parse(decode_json(body.content, body.url)))
-            except Exception as exc:  # raised by the listing (`check`), as if parsed in its own task
-                self._failure = exc
-
-    def check(self, *, waiting_too: bool = False) -> None:
-        """Raise the failure of a page parsed so far, if any (`waiting_too`: parse the pages still waiting first)."""
-        if waiting_too:
-            self._run()
-        if self._failure is not None:
-            raise self._failure
-
-    def stop(self) -> None:
-        """The listing is over (read, failed or cancelled): pages still waiting are not parsed."""
-        self._live = False
 
 
 class Requester:
@@ -328,7 +287,7 @@ class Requester:
         each page's JSON.
 
         Page n+1 is sent the moment page n is read, in the same turn of the loop; page n is decoded and parsed while
-        page n+1 is in flight, halfway through the time page n took (`_PageParser`), at the latest when page n+1 is
+        page n+1 is in flight, halfway through the time page n took (`PageParser`), at the latest when page n+1 is
         read. A listing's chain of requests then waits on the network alone. A page that fails to parse fails the
         listing when the next page arrives or fails (first wins): no page is asked for after the one in flight.
         Bounded: at most MAX_PAGES pages, each at most `max_bytes`, all together at most PAGES_TOTAL_FACTOR times that.
@@ -338,7 +297,7 @@ class Requester:
         chain = ChainSlot(self.governor.semaphore())  # page n's slot goes to page n + 1, to no other request
         fetch = functools.partial(self.get, optional=optional, forbidden_hint=forbidden_hint, max_bytes=max_bytes,
                                   chain=chain)
-        pages = _PageParser(parse)
+        pages = PageParser(parse)
         loop = asyncio.get_running_loop()
         try:
             asked = loop.time()
