@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from hfmon.apihealth import ApiHealth
@@ -27,6 +26,11 @@ from hfmon.health import Health as Health
 from hfmon.health import SourceState as SourceState
 from hfmon.health import poll_health as poll_health
 from hfmon.models import Account, Invoice, ZeroGpuQuota
+from hfmon.report_checks import CheckStatus as CheckStatus
+from hfmon.report_checks import CrossCheck as CrossCheck
+from hfmon.report_checks import Flag as Flag
+from hfmon.report_checks import Severity as Severity
+from hfmon.report_checks import product_total_item as product_total_item
 from hfmon.report_parts import Credits as Credits
 from hfmon.report_parts import CreditsBurn as CreditsBurn
 from hfmon.report_parts import GroupLimit as GroupLimit
@@ -47,23 +51,6 @@ if TYPE_CHECKING:  # the ledger builds on Total, history on the ledger: the Repo
     from hfmon.history import StateChange
     from hfmon.ledger import ProxyUsage
     from hfmon.provider_spend import ProviderSpendWindow
-
-
-class CheckStatus(StrEnum):
-    """The outcome of comparing a billed figure with its local recomputation."""
-
-    OK = "ok"
-    DRIFT = "drift"  # differs by more than the tolerance
-    UNPRICED = "unpriced"  # nothing to recompute with
-    PENDING = "pending"  # billing has not settled yet (inference placeholders, lines still accruing)
-
-
-class Severity(StrEnum):
-    """How loud a flag is."""
-
-    INFO = "info"
-    WARNING = "warning"
-    CRITICAL = "critical"
 
 
 def no_changes(kind: str, resource: str) -> Sequence[StateChange]:
@@ -123,34 +110,6 @@ class MeterRow:
     kind: str  # endpoints | spaces | jobs
     usd_per_hour: Total[Decimal]  # missing: the listing could not be read, or a resource billed now is unpriced
     billed_now: int | None  # resources billed now, priced or not (None: the listing could not be read)
-
-
-@dataclass(frozen=True, slots=True)
-class CrossCheck:
-    """One billed figure against its local recomputation."""
-
-    item: str  # e.g. "endpoint acme/llm-prod", "total spaces alice", "inference alice"
-    billed_usd: Decimal | None
-    recomputed_usd: Decimal | None
-    delta_usd: Decimal | None  # billed - recomputed
-    status: CheckStatus
-    note: str = ""
-
-
-def product_total_item(product: str, namespace: str) -> str:
-    """The cross-check item comparing a namespace's billed total of one product with its recomputation."""
-    return f"total {product} {namespace}"
-
-
-@dataclass(frozen=True, slots=True)
-class Flag:
-    """Something the user probably wants to act on."""
-
-    kind: str  # no_sleep_time | cannot_scale_to_zero | long_running_job | idle_gpu | credits_exhausted | ...
-    subject: str
-    message: str
-    severity: Severity = Severity.WARNING
-    sources: tuple[str, ...] = ()  # the sources it is computed from, by name (`billing:acme`, `zero_gpu`)
 
 
 @dataclass(frozen=True, slots=True)
