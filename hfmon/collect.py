@@ -13,7 +13,7 @@ import logging
 import math
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -38,6 +38,7 @@ from hfmon.models import (
     SourceResult,
     SourceStatus,
 )
+from hfmon.poll_timing import CollectorSettings
 from hfmon.source_results import (
     PreviousSources,
     billing_with_live,
@@ -46,12 +47,12 @@ from hfmon.source_results import (
     of_this_period,
     usage_of_this_period,
 )
+from hfmon.weights_cache import WeightsCache
 
 log = logging.getLogger("hfmon.collect")
 log.addHandler(logging.NullHandler())  # never Python's last-resort stderr handler: it would paint over the TUI
 T = TypeVar("T")
 
-HOURS = 3600.0
 ACTIVE_JOB_STAGES = ("RUNNING", "SCHEDULING")
 ORG_ENDPOINTS_HINT = ("this org has no Inference Endpoints billing set up, or the token cannot read its "
                       "Endpoints (fine-grained: inference.endpoints.write on the org)")
@@ -63,27 +64,6 @@ HUB_CONNECTIONS_AHEAD = 8
 requests the moment it answers): their handshakes overlap its round trip, and a poll never opens more than it uses."""
 SCOPE_HINT = ("Hugging Face accepted the token but not for this: a fine-grained token lacks the permission; "
               "add it at https://huggingface.co/settings/tokens")
-
-
-@dataclass
-class CollectorSettings:
-    """Timing knobs of a Collector."""
-
-    deadline_s: float = 20.0
-    """No poll runs longer than this; stalled sources are cut off at it."""
-    source_timeout_s: float = 12.0
-    """One source (all its pages and retries) gets at most this long."""
-    identity_ttl_s: float = 6 * HOURS
-    catalog_ttl_s: float = 6 * HOURS
-    finished_jobs_ttl_s: float = 1 * HOURS
-    """Finished jobs do not change: every poll asks only for running and scheduling ones, and the whole listing
-    is read again after this long, or at once when a job seen active is active no more."""
-    no_access_recheck_s: float = 15 * 60
-    """A source that answered 403 is asked again only after this long (clock time)."""
-    listings_ttl_s: float = 15 * 60
-    """Models, datasets (downloads, likes) and org members change slowly: read at most this often."""
-    model_info_ttl_s: float = 6 * HOURS
-    """A model's size hardly changes: the info of a model an Endpoint serves is asked again after this long."""
 
 
 class Collector:
@@ -99,8 +79,7 @@ class Collector:
         self._denied: dict[str, tuple[datetime, SourceResult[Any]]] = {}
         self._finished_jobs: dict[str, tuple[datetime, tuple[Job, ...]]] = {}
         self._jobs_listed_at: dict[str, datetime] = {}  # namespace -> its last whole listing, when not this poll's
-        self._model_weights: dict[str, tuple[datetime, ModelWeights]] = {}  # repo id -> (fetched at, weights)
-        self._weights_asked: dict[str, asyncio.Task[ModelWeights]] = {}  # this poll's model infos under way
+        self._weights = WeightsCache(client, clock)  # the sizes of the models the Endpoints serve
         self._denied_by_401 = 0  # sources this poll that answered 401 while whoami had accepted the token
         self._recheck_token = False  # ask whoami again, not its cache: a 401 came while only the cache vouched
         self._account_cached = False  # this poll's whoami came from the cache
@@ -123,12 +102,11 @@ class Collector:
         `model_sizes`: ask for the sizes of the models the Endpoints serve (read by the advisor only: a command that
         prints the Report's figures skips those requests, and its namespaces carry no `models` source)."""
         gov, c = self.client.governor, self.client
-        self._weights_asked = {}
         self._denied_by_401 = 0
         sent0, retries0, started = gov.requests_sent, gov.retries, monotonic()
         now = self.clock.now()
         prev = PreviousSources(previous)
-        with deadline_in(self.settings.deadline_s), _cancelled_after(self._weights_asked), _no_cyclic_gc(), \
+        with deadline_in(self.settings.deadline_s), self._weights.poll(), _no_cyclic_gc(), \
                 c.http.ahead.for_one_poll():
             # A TaskGroup: if the poll is cancelled (a manual refresh), no request outlives it.
             async with asyncio.TaskGroup() as tg:
@@ -296,41 +274,10 @@ class Collector:
         if not repos:
             return None
         name = f"models:{ns}"
-        cached = len(self._fresh_weights(repos)) == len(repos)
-        result = await self._source(name, lambda: self._weights_of(repos), prev.get(name))
+        ttl = self.settings.model_info_ttl_s
+        cached = len(self._weights.fresh(repos, ttl)) == len(repos)
+        result = await self._source(name, lambda: self._weights.weights_of(repos, ttl), prev.get(name))
         return replace(result, from_cache=True) if cached and result.status is SourceStatus.OK else result
-
-    def _fresh_weights(self, repos: Sequence[str]) -> dict[str, ModelWeights]:
-        """The cached weights of `repos` younger than `model_info_ttl_s`."""
-        ttl, now = self.settings.model_info_ttl_s, self.clock.now()
-        return {repo: weights for repo, (at, weights) in self._model_weights.items()
-                if repo in repos and 0 <= (now - at).total_seconds() < ttl}
-
-    async def _weights_of(self, repos: Sequence[str]) -> tuple[ModelWeights, ...]:
-        """Each model's weights, from the cache when younger than `model_info_ttl_s`, else asked for (at once).
-        What was read is kept even when another model's request failed; that failure then fails the source."""
-        known = self._fresh_weights(repos)
-        missing = [repo for repo in repos if repo not in known]
-        answers = await asyncio.gather(*(self._weights_once(repo) for repo in missing), return_exceptions=True)
-        failure: BaseException | None = None
-        for repo, answer in zip(missing, answers, strict=True):
-            if isinstance(answer, ModelWeights):
-                self._model_weights[repo] = (self.clock.now(), answer)
-                known[repo] = answer
-            elif failure is None or not isinstance(answer, Exception):
-                failure = answer
-        if failure is not None:
-            raise failure
-        return tuple(known[repo] for repo in repos)
-
-    async def _weights_once(self, repo: str) -> ModelWeights:
-        """One model's weights, asked for once per poll however many namespaces' Endpoints serve it. The request
-        belongs to the poll, not to the namespace that asked first: one namespace's timeout cancels its wait only."""
-        task = self._weights_asked.get(repo)
-        if task is None:
-            task = self._weights_asked[repo] = asyncio.ensure_future(self.client.model_weights(repo))
-            task.add_done_callback(_retrieved)
-        return await asyncio.shield(task)
 
     async def _jobs(self, ns: str, previous: SourceResult[tuple[Job, ...]] | None) -> tuple[Job, ...]:
         """A namespace's jobs with one listing per poll: the active ones (`stage` filter), plus the finished
@@ -413,16 +360,6 @@ class Collector:
 
 
 @contextmanager
-def _cancelled_after(tasks: dict[str, asyncio.Task[ModelWeights]]) -> Iterator[None]:
-    """Requests shared by a poll's namespaces end with the poll: none outlives it (a cancelled or timed-out poll)."""
-    try:
-        yield
-    finally:
-        for task in tasks.values():
-            task.cancel()
-
-
-@contextmanager
 def _no_cyclic_gc() -> Iterator[None]:
     """No cyclic garbage collection during a poll (the collector as it was after it): a poll allocates in bursts, the
     answers its chains wait on, and the collections they set off landed there (5-10 ms of CPU a poll, 20 ms and more
@@ -434,12 +371,6 @@ def _no_cyclic_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def _retrieved(task: asyncio.Task[Any]) -> None:
-    """Mark a shared request's failure as seen (every namespace that waited for it may have given up first)."""
-    if not task.cancelled():
-        task.exception()
 
 
 def _newest_first(job: Job) -> float:
@@ -455,11 +386,4 @@ def make_collector(*, demo: bool = False, speed: float = 60.0, namespaces: Seque
     client, clock = open_client(demo=demo, speed=speed, token=token)
     return Collector(client, clock, namespaces, settings=settings), clock
 
-
-def next_poll_delay(snapshot: Snapshot, base_s: float) -> float:
-    """How long to wait before the next poll: `base_s`, longer when the rate limit would not last a poll."""
-    remaining, reset = snapshot.rate_limit_remaining, snapshot.rate_limit_reset_s
-    if remaining is not None and reset is not None and remaining < 2 * max(snapshot.requests_made, 1):
-        return max(base_s, float(reset) + 1.0)
-    return base_s
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from hfmon.api.token import profile_token
 from hfmon.clock import Clock, iso
-from hfmon.collect import Collector, make_collector, next_poll_delay
+from hfmon.collect import Collector, make_collector
 from hfmon.config import Config, Profile, load_config
 from hfmon.costs import evaluate, history_since
 from hfmon.costs.credits import user_period
@@ -27,6 +27,7 @@ from hfmon.errors import ConfigError, HfmonError
 from hfmon.history import History
 from hfmon.modelinfo import ModelWeights
 from hfmon.models import Snapshot, SourceStatus
+from hfmon.poll_timing import next_poll_delay
 from hfmon.pricing.catalog import build_catalog
 from hfmon.report import Report
 

@@ -14,8 +14,9 @@ from hfmon.api.governor import Governor
 from hfmon.api.hub import HubClient
 from hfmon.api.urls import BaseUrls
 from hfmon.clock import FrozenClock
-from hfmon.collect import Collector, CollectorSettings, next_poll_delay
+from hfmon.collect import Collector
 from hfmon.models import Snapshot, SourceStatus
+from hfmon.poll_timing import CollectorSettings, next_poll_delay
 from tests.api.minihub import TOKEN, Forever, MiniHub, stall
 
 NOW = datetime(2026, 8, 20, 12, 0, tzinfo=UTC)

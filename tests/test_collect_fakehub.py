@@ -12,7 +12,7 @@ from hfmon.api.governor import Governor
 from hfmon.api.hub import HubClient
 from hfmon.api.urls import BaseUrls
 from hfmon.clock import FrozenClock
-from hfmon.collect import Collector, CollectorSettings
+from hfmon.collect import Collector
 from hfmon.config import Config
 from hfmon.costs import evaluate
 from hfmon.fakehub import FULL_TOKEN, NO_BILLING_TOKEN, NO_ENDPOINTS_TOKEN, FakeHub, Faults, Scenario, demo_scenario
@@ -20,6 +20,7 @@ from hfmon.fakehub.faults import RouteFault
 from hfmon.health import Health
 from hfmon.history import History
 from hfmon.models import Snapshot, SourceStatus
+from hfmon.poll_timing import CollectorSettings
 
 BILLING_KINDS = ("billing", "statement", "job_charges", "sessions", "live", "resource_group_usage")
 

@@ -12,9 +12,10 @@ from hfmon.api.governor import Governor
 from hfmon.api.hub import HubClient
 from hfmon.api.urls import BaseUrls
 from hfmon.clock import FrozenClock
-from hfmon.collect import Collector, CollectorSettings
+from hfmon.collect import Collector
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
 from hfmon.models import Snapshot
+from hfmon.poll_timing import CollectorSettings
 
 
 class Recorded:

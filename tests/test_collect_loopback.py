@@ -8,10 +8,11 @@ from hfmon.api.governor import Governor
 from hfmon.api.hub import HubClient
 from hfmon.api.urls import BaseUrls
 from hfmon.clock import FrozenClock
-from hfmon.collect import Collector, CollectorSettings
+from hfmon.collect import Collector
 from hfmon.fakehub import FULL_TOKEN, FakeHub, Faults, demo_scenario
 from hfmon.fakehub.server import serve
 from hfmon.models import SourceStatus
+from hfmon.poll_timing import CollectorSettings
 
 
 async def poll_over_loopback(faults: Faults, deadline_s: float) -> tuple[list[tuple[str, SourceStatus, str]], int]:

@@ -20,7 +20,7 @@ from hfmon.api.governor import Governor
 from hfmon.api.hub import HubClient
 from hfmon.api.urls import BaseUrls
 from hfmon.clock import FrozenClock
-from hfmon.collect import Collector, CollectorSettings
+from hfmon.collect import Collector
 from hfmon.config import Config
 from hfmon.costs import evaluate
 from hfmon.fakehub import FakeHub, Scenario, demo_scenario
@@ -29,6 +29,7 @@ from hfmon.fakehub.hub_models import ModelDef
 from hfmon.fakehub.scenario import FULL_TOKEN
 from hfmon.models import Snapshot, SourceStatus
 from hfmon.monitor import served_models
+from hfmon.poll_timing import CollectorSettings
 from hfmon.pricing.catalog import build_catalog
 from hfmon.report import Report
 from tests.costs import scenario_expect as expect
@@ -286,8 +287,8 @@ async def test_a_namespace_giving_up_on_a_shared_model_request_leaves_it_to_the_
 
     client.model_weights = slow  # type: ignore[method-assign]
     async with Collector(client, clock) as collector:
-        first = asyncio.create_task(collector._weights_once("org/m"))
-        second = asyncio.create_task(collector._weights_once("org/m"))
+        first = asyncio.create_task(collector._weights.once("org/m"))
+        second = asyncio.create_task(collector._weights.once("org/m"))
         await asyncio.sleep(0)
         first.cancel()  # the namespace that asked first ran out of its time
         await asyncio.sleep(0)

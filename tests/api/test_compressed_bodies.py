@@ -20,8 +20,9 @@ from hfmon.api.hub import HubClient
 from hfmon.api.transport import Requester
 from hfmon.api.urls import BaseUrls
 from hfmon.clock import FrozenClock
-from hfmon.collect import Collector, CollectorSettings
+from hfmon.collect import Collector
 from hfmon.errors import BadResponseError, UnavailableError
+from hfmon.poll_timing import CollectorSettings
 from tests.api.minihub import TOKEN as HUB_TOKEN
 from tests.api.minihub import MiniHub
 from tests.api.test_netio import Loopback, requester, serving
