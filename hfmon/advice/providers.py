@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from hfmon.advice.model import AdvisorSettings, Confidence, Finding, HowToApply
 from hfmon.costs.billing_rules import seconds
+from hfmon.costs.credits import MIN_PROJECTION_SPAN, TOO_EARLY
 from hfmon.format import money
 from hfmon.ledger import CheaperElsewhere
 from hfmon.report import Report
@@ -51,8 +52,12 @@ def _judged(report: Report) -> tuple[Decimal, list[tuple[CheaperElsewhere, str]]
     user = report.account.name if report.account is not None else "your account"
     judged: list[tuple[CheaperElsewhere, str]] = []
     left_out: list[tuple[str, str]] = []
+    early = hours * 3600 < int(MIN_PROJECTION_SPAN.total_seconds())  # minutes of traffic are no month's pace
     for c in proxy.cheaper:
-        if c.billed_to_unknown:
+        if early:
+            why = f"model {c.model}: provider choice not judged: {TOO_EARLY}"
+            left_out.append(("+".join(c.billed_to) or user, why))
+        elif c.billed_to_unknown:
             left_out += [(may_be, f"model {c.model}: provider choice not judged: whose bill part of its requests "
                                   f"are on is unknown ({why})") for may_be, why in c.billed_to_unknown]
         else:

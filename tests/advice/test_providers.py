@@ -159,3 +159,23 @@ async def test_a_price_rise_where_the_requests_went_is_judged_at_todays_prices()
     assert found.saving_usd_month == month(D("0.4")) and "together" in found.change
     assert found.evidence[1] == ("they cost $1.00 where they were served ($1.80 there at today's prices), "
                                  "$1.40 at together")
+
+
+async def test_minutes_of_traffic_at_a_periods_start_are_no_months_pace() -> None:
+    # audit 5 #7: at 00:05 on the 1st, 5 minutes of requests were multiplied by 8,760 into a monthly saving; under
+    # the credits' minimum span (4 h) the provider choice is not judged, saying why
+    from hfmon.advice.model import AdvisorSettings
+    from hfmon.advice.providers import provider_findings
+
+    _, report = await advice_and_report()
+    assert report.proxy is not None
+    windows = tuple(replace(w, start=w.end - timedelta(minutes=5)) if w.name == "period" else w
+                    for w in report.proxy.windows)
+    early = replace(report, proxy=replace(report.proxy, windows=windows))
+    findings, not_judged, _ = provider_findings(early, AdvisorSettings())
+    assert findings == []
+    assert ("ada", f"model {QWEN}: provider choice not judged: too early in the period: under 4 h of spend to "
+                   "measure") in not_judged
+    later = replace(report, proxy=replace(report.proxy, windows=tuple(
+        replace(w, start=w.end - timedelta(hours=4)) if w.name == "period" else w for w in report.proxy.windows)))
+    assert provider_findings(later, AdvisorSettings())[0]  # 4 h of traffic: judged
