@@ -8,13 +8,14 @@ complete: only then does a subject missing from it mean the alert is over.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.alerts import checks
 from hfmon.alerts.checks import ACCOUNT, Outcome, Reading
 from hfmon.config import Alerts
+from hfmon.costs.credits import MIN_PROJECTION_SPAN, TOO_EARLY
 from hfmon.costs.resources import EARLIEST
 from hfmon.costs.totals import UNPRICED_PREFIX, endpoint_label, space_label
 from hfmon.costs.uptime import resource_uptimes
@@ -209,6 +210,9 @@ def budget_pace(report: Report, limit_of: checks.Limit) -> list[Reading]:
         # a part read from a source that failed this poll is its last good value: missing, never the spend now
         read_now, why = spend.total_read_now(failed), checks.failed_now(report, spend.sources)
         at_most = spend.at_most_read_now(failed)  # this period's inference unknown, but bounded by usage-v2's
+        if report.generated_at - start < MIN_PROJECTION_SPAN:  # no pace yet: only the whole budget is judged
+            out.append(_too_early(spend.namespace, read_now, budget, why, at_most))
+            continue
         elapsed = min(max(report.generated_at - start, timedelta(0)), end - start)
         allowed = (budget * Decimal(elapsed.total_seconds()) / Decimal((end - start).total_seconds())).quantize(
             Decimal("0.000001"))
@@ -217,6 +221,18 @@ def budget_pace(report: Report, limit_of: checks.Limit) -> list[Reading]:
         out.append(checks.above("monthly_budget_usd", spend.namespace, read_now, allowed, money_total, pace, why,
                                 at_most))
     return out
+
+
+def _too_early(namespace: str, spent: Total[Decimal], budget: Decimal, why: str, at_most: Decimal | None) -> Reading:
+    """A budget in its period's first hours (under `MIN_PROJECTION_SPAN`, the credits' one rule): spend already
+    above the whole budget crosses it; anything less is unknown (minutes of spend are no month's pace), so an
+    alert neither fires nor resets on it."""
+    whole = f"{money(budget)} (the whole budget)"
+    reading = checks.above("monthly_budget_usd", namespace, spent, budget, money_total, whole, why, at_most)
+    if reading.outcome is Outcome.CROSSED:
+        return reading
+    early = f"its pace against a {money(budget)} budget is not judged: {TOO_EARLY}"
+    return replace(reading, outcome=Outcome.UNKNOWN, value=None, why=f"{early}; {why}" if why else early)
 
 
 def up_too_long(report: Report, hours: Decimal) -> list[Reading]:
