@@ -25,6 +25,7 @@ from hfmon.api.parse_common import (
     nano_usd,
     need,
     need_moment,
+    need_name,
     need_number,
     need_str,
     opt_bool,
@@ -72,7 +73,7 @@ def parse_org(data: Json, where: str) -> Org:
         parse_membership(g, f"{where}.resourceGroups[{i}]")
         for i, g in enumerate(list_field(o, "resourceGroups", where)))
     return Org(
-        name=need_str(o, "name", where),
+        name=need_name(o, "name", where),
         role=opt_str(o, "roleInOrg"),
         plan=opt_str(o, "plan"),
         period_end=opt_moment(o, "periodEnd", where),
@@ -98,7 +99,7 @@ def parse_whoami(data: Json) -> Account:
     """`GET /api/whoami-v2` → Account, with each org's plan and role."""
     w = "whoami"
     d = as_obj(data, w)
-    name = need_str(d, "name", w)
+    name = need_name(d, "name", w)
     auth = opt_obj(d, "auth")
     # `orgs` is required (hf-openapi.json): missing or null says nothing about the orgs, so they are unknown, not none
     listed = d.get("orgs")

@@ -52,6 +52,15 @@ def need_str(obj: Obj, key: str, where: str) -> str:
     return scrub(value)
 
 
+def need_name(obj: Obj, key: str, where: str) -> str:
+    """A required name that says who something is (an account, an org), refused when `scrub` would change it: what
+    is left of "\x1b[2Jada" once cleaned is "ada", someone else's name, so it is a bad response, never a name."""
+    value = need_str(obj, key, where)
+    if value != obj[key]:
+        raise bad(f"{where}.{key}", "a name with control characters or a token in it is no Hugging Face name")
+    return value
+
+
 def opt_str(obj: Obj, key: str) -> str | None:
     """An optional string field, scrubbed; other types and null give None."""
     value = obj.get(key)
