@@ -72,6 +72,13 @@ def _not_looked_at(report: Report, named: tuple[str, ...]) -> list[tuple[str, st
     return out
 
 
+def _not_polled(report: Report, rule: str, named: tuple[str, ...] = ("*",)) -> list[str]:
+    """What `rule` over the namespaces `named` ("*": every one of the account's) leaves unchecked: each of them
+    this poll did not look at, with why (`_not_looked_at`, one rule for a named namespace and for "*")."""
+    every = (report.namespaces_not_polled or ()) if "*" in named else ()
+    return [f"{rule}: {ns} {why}" for ns, why in _not_looked_at(report, (*every, *named))]
+
+
 def check_policy(report: Report, policy: Policy, catalog: Catalog,
                  settings: AdvisorSettings | None = None) -> PolicyResult:
     """The breaches of `policy` in `report`."""
@@ -83,6 +90,7 @@ def check_policy(report: Report, policy: Policy, catalog: Catalog,
         most = policy.gpu_space_max_sleep_s
         rule = f"no GPU Space without a sleep time of at most {sleep_time(most)}"
         rules.append(rule)
+        unchecked += _not_polled(report, rule)
         unchecked += [f"{rule}: {name} unreadable" for name in _failed(report, "spaces")]
         for row in report.spaces:
             s = row.space
@@ -108,7 +116,7 @@ def check_policy(report: Report, policy: Policy, catalog: Catalog,
         rule = f"no Endpoint with min replica ≥ 1 in {where}"
         rules.append(rule)
         covered = [ns for ns in report.namespaces if "*" in policy.no_min_replica_in or ns in policy.no_min_replica_in]
-        unchecked += [f"{rule}: {ns} {why}" for ns, why in _not_looked_at(report, policy.no_min_replica_in)]
+        unchecked += _not_polled(report, rule, policy.no_min_replica_in)
         unchecked += [f"{rule}: {name} unreadable" for name in _failed(report, "endpoints")
                       if name.partition(":")[2] in covered or name in report.namespaces_unknown]
         for erow in report.endpoints:
@@ -121,6 +129,7 @@ def check_policy(report: Report, policy: Policy, catalog: Catalog,
     if policy.private_storage_within_plan:
         rule = "no private storage above the plan"
         rules.append(rule)
+        unchecked += _not_polled(report, rule)
         unchecked += [f"{rule}: {ns.namespace} (its private storage or its plan's limit is unknown)"
                       for ns in report.storage.by_namespace
                       if ns.private_bytes is None or (ns.private_limit_bytes is None and ns.private_bytes > 0)]

@@ -131,3 +131,37 @@ def test_a_rule_over_a_listing_the_token_cannot_read_is_unchecked_not_held() -> 
     assert result.unchecked == ("no Endpoint with min replica ≥ 1 in bigcorp: endpoints:bigcorp unreadable",)
     fine = check_policy(build_report(), Policy(no_min_replica_in=("bigcorp",)), build_catalog(None))
     assert fine.holds  # read, and bigcorp has no endpoint
+
+
+@pytest.mark.e2e
+def test_a_rule_over_every_namespace_is_unchecked_where_the_poll_did_not_look(fake: Callable[..., Served],  # noqa: F811
+                                                                               tmp_path) -> None:
+    served = fake()
+    policy = tmp_path / "policy.toml"
+    left_out = "was not polled (--namespace, or a profile's or the config's namespaces, left it out)"
+    # northwind has no GPU Space; ada-labs/rag-service (l4x1) and ada/forgotten-finetune (a10g-large) never sleep:
+    # a poll of northwind alone said "holds" / "every rule holds", exit 0
+    policy.write_text("[policy]\ngpu_space_max_sleep_s = 3600\n", encoding="utf-8")
+    run = served.run("check", "--no-history", "--namespace", "northwind", "--policy", str(policy))
+    assert run.code == 1, run.stderr
+    assert run.stdout.splitlines() == [
+        "UNCHECKED no GPU Space without a sleep time of at most 1h",
+        f"  not checked: ada {left_out}", f"  not checked: ada-labs {left_out}", "0 breach(es), 2 unchecked"]
+    # ada's private storage is within its plan, northwind's is unknown: a poll of ada alone said "holds", exit 0
+    policy.write_text("[policy]\nprivate_storage_within_plan = true\n", encoding="utf-8")
+    run = served.run("check", "--no-history", "--namespace", "ada", "--policy", str(policy))
+    assert run.code == 1, run.stderr
+    assert run.stdout.splitlines() == [
+        "UNCHECKED no private storage above the plan",
+        f"  not checked: ada-labs {left_out}", f"  not checked: northwind {left_out}", "0 breach(es), 2 unchecked"]
+    # "*": ada's two Endpoints with min replica 1 break it; ada-labs' and northwind's were never listed (0 unchecked)
+    policy.write_text('[policy]\nno_min_replica_in = ["*"]\n', encoding="utf-8")
+    run = served.run("check", "--no-history", "--namespace", "ada", "--policy", str(policy))
+    assert run.code == 1, run.stderr
+    lines = run.stdout.splitlines()
+    assert lines[0] == "BROKEN    no Endpoint with min replica ≥ 1 in any namespace"
+    assert [line for line in lines if "not checked" in line] == [
+        f"  not checked: ada-labs {left_out}", f"  not checked: northwind {left_out}"]
+    assert lines[-1] == "2 breach(es), 2 unchecked"
+    run = served.run("check", "--no-history", "--policy", str(policy))  # every namespace polled: all checked
+    assert run.stdout.splitlines()[-1] == "6 breach(es), 0 unchecked"
