@@ -95,8 +95,7 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
                       changes, history, settings, now, so_far_usd=so_far(space_row.cost),
                       unknown_why=None if space_row.cost.granted is not None else MAYBE_GRANTED,
                       price=space_row.cost.price)]
-    found += storage_findings(report.storage, catalog.bundled.storage_private_usd_per_tb_month,
-                              catalog.bundled.storage_as_of)
+    found += storage_findings(report.storage, catalog.bundled)
     for ns in report.storage.by_namespace:
         if ns.private_bytes is not None and ns.private_limit_bytes is not None:
             checked[ns.namespace, "storage"] += 1

@@ -134,8 +134,7 @@ def check_policy(report: Report, policy: Policy, catalog: Catalog,
                       for ns in report.storage.by_namespace
                       if ns.private_bytes is None or (ns.private_limit_bytes is None and ns.private_bytes > 0)]
         unchecked += [f"{rule}: {name} unreadable" for name in report.namespaces_unknown]
-        for f in storage_findings(report.storage, catalog.bundled.storage_private_usd_per_tb_month,
-                                  catalog.bundled.storage_as_of):
+        for f in storage_findings(report.storage, catalog.bundled):
             breaches.append(Breach(rule, f.resource, f.evidence[0], f.apply))
     return PolicyResult(tuple(rules), tuple(breaches), tuple(unchecked))
 

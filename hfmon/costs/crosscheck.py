@@ -26,6 +26,7 @@ from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import Period
 from hfmon.costs.statement_lines import FAMILY_KIND, PricedLine, by_product
 from hfmon.models import BillingUsage, SessionCost, UsageLine
+from hfmon.pricing.catalog import StorageTier
 from hfmon.report import CheckStatus, CrossCheck, Price, product_total_item
 
 
@@ -129,17 +130,15 @@ def inference_rows(usage: BillingUsage, sessions: Sequence[SessionCost] | None, 
 
 
 STORAGE_PRODUCT = "hf/repository-storage"
-STORAGE_FIRST_TIER_TB = 50  # the bundled $/TB applies below this; larger volumes are tiered
-
-
-def storage_rows(namespace: str, lines: Sequence[UsageLine], usd_per_tb_month: Decimal,
+def storage_rows(namespace: str, lines: Sequence[UsageLine], base: StorageTier,
                  tolerance: Tolerance) -> list[CrossCheck]:
-    """Private storage lines (quantity: whole TB above the plan allowance) against the bundled $/TB/month."""
-    rows = []
+    """Private storage lines (quantity: whole TB above the plan allowance) against the bundled $/TB/month of the
+    `base` tier (the storage table's first: larger volumes are tiered)."""
+    rows, usd_per_tb_month = [], base.usd_per_tb_month
     for line in lines:
         if line.product != STORAGE_PRODUCT:
             continue
-        if line.quantity >= STORAGE_FIRST_TIER_TB:
+        if base.to_tb is not None and line.quantity >= base.to_tb:
             rows.append(compare(f"storage {namespace}", line.total_usd, None, tolerance,
                                 note=f"{line.quantity.normalize():f} TB is priced in tiers hfmon does not model"))
             continue

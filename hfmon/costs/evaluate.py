@@ -209,7 +209,7 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
         lines = [pricer.priced(*p) for p in parsed]
         acc.crosscheck += line_rows(lines, config.tolerance) + total_rows(ns.namespace, lines, config.tolerance)
         acc.crosscheck += storage_rows(ns.namespace, ns.statement.value.lines,
-                                       catalog.bundled.storage_private_usd_per_tb_month, config.tolerance)
+                                       catalog.bundled.storage_private_tiers[0], config.tolerance)
         acc.crosscheck += history_rows(lines, history.changes_of, history.poll_gap_s, now, config.tolerance,
                                        history.span_times)
         for p in lines:

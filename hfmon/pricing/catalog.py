@@ -61,6 +61,21 @@ class Table:
 
 
 @dataclass(frozen=True, slots=True)
+class StorageTier:
+    """One volume tier of private storage: its $/TB a month from `from_tb` TB billed above a plan (to `to_tb`,
+    None: no end)."""
+
+    from_tb: int
+    to_tb: int | None
+    usd_per_tb_month: Decimal
+
+    @property
+    def name(self) -> str:
+        """The tier as the storage docs name it: "50–200 TB", "500 TB+"."""
+        return f"{self.from_tb} TB+" if self.to_tb is None else f"{self.from_tb}–{self.to_tb} TB"
+
+
+@dataclass(frozen=True, slots=True)
 class Bundled:
     """The bundled fallback tables shipped with hfmon (`hfmon/pricing/bundled.json`)."""
 
@@ -73,6 +88,18 @@ class Bundled:
     storage_public_usd_per_tb_month: Decimal
     zero_gpu_as_of: str = ""
     storage_as_of: str = ""
+    storage_private_tiers: tuple[StorageTier, ...] = ()  # volume tiers, lowest first (the first at 0 TB)
+
+    def private_storage_tier(self, whole_tb: int) -> StorageTier:
+        """The volume tier `whole_tb` TB of private storage billed above a plan are in."""
+        return next(t for t in reversed(self.storage_private_tiers) if t.from_tb <= whole_tb)
+
+    def private_storage_usd(self, whole_tb: int) -> tuple[Decimal, Decimal]:
+        """What `whole_tb` TB billed above a plan cost a month, as a range: HF publishes the tiers' prices, not
+        whether a tier's price applies to all of them (the least) or only to the TB past its start (the most)."""
+        graduated = sum((t.usd_per_tb_month * max(0, min(whole_tb, t.to_tb or whole_tb) - t.from_tb)
+                         for t in self.storage_private_tiers), Decimal(0))
+        return self.private_storage_tier(whole_tb).usd_per_tb_month * whole_tb, graduated
 
 
 def _table(raw: Mapping[str, Any]) -> Table:
@@ -90,7 +117,14 @@ def parse_bundled(raw: Mapping[str, Any]) -> Bundled:
         storage_private_usd_per_tb_month=Decimal(str(raw["storage"]["private_usd_per_tb_month"])),
         storage_public_usd_per_tb_month=Decimal(str(raw["storage"]["public_usd_per_tb_month"])),
         zero_gpu_as_of=str(raw["zero_gpu"]["as_of"]), storage_as_of=str(raw["storage"]["as_of"]),
+        storage_private_tiers=_tiers(raw["storage"]["private_tiers"]),
     )
+
+
+def _tiers(raw: list[list[str]]) -> tuple[StorageTier, ...]:
+    starts = [int(start) for start, _price in raw]
+    return tuple(StorageTier(start, end, Decimal(price))
+                 for start, end, (_start, price) in zip(starts, [*starts[1:], None], raw, strict=True))
 
 
 @cache

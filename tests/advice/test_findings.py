@@ -18,7 +18,7 @@ from hfmon.fakehub import Scenario, demo_scenario
 from hfmon.fakehub.timeline import Interval
 from hfmon.format import size
 from hfmon.history import History
-from hfmon.pricing.catalog import build_catalog
+from hfmon.pricing.catalog import build_catalog, load_bundled
 from tests.costs import scenario_expect as expect
 from tests.costs.test_scenario import START, poll_report
 
@@ -302,7 +302,7 @@ def test_storage_advice_whose_repos_cannot_free_the_excess_claims_no_saving() ->
     def finding(private_bytes: int):  # type: ignore[no-untyped-def]
         store = Storage(Total.of([("ada", private_bytes)], 0), Total.of([("ada", 50 * gb)], 0), tb, repos,
                         (replace(ns, private_bytes=private_bytes),))
-        [found] = storage_findings(store, D(18), "2026-08-22")
+        [found] = storage_findings(store, load_bundled())
         return found
 
     short = finding(int(1.2 * tb))

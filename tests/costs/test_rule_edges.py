@@ -17,7 +17,7 @@ from hfmon.costs.crosscheck import STORAGE_PRODUCT, storage_rows
 from hfmon.costs.observed import observed_minutes
 from hfmon.history import History, PollRun, StateChange
 from hfmon.models import HardwareFlavor
-from hfmon.pricing.catalog import build_catalog
+from hfmon.pricing.catalog import build_catalog, load_bundled
 from hfmon.report import CheckStatus
 from tests.costs.builders import (
     at,
@@ -87,10 +87,10 @@ def test_catalog_prices_are_hourly_whatever_unit_the_hub_quotes() -> None:
 
 
 def test_storage_below_50_tb_is_checked_and_from_50_tb_is_tiered() -> None:
-    per_tb = D("18")
+    base = load_bundled().storage_private_tiers[0]  # $18/TB below 50 TB
     rows = storage_rows("alice", [line(STORAGE_PRODUCT, "private", "10", "180"),
                                   line(STORAGE_PRODUCT, "private", "49", "800"),
-                                  line(STORAGE_PRODUCT, "private", "50", "900")], per_tb, Tolerance())
+                                  line(STORAGE_PRODUCT, "private", "50", "900")], base, Tolerance())
     assert [(r.billed_usd, r.recomputed_usd, r.status) for r in rows] == [
         (D(180), D(180), CheckStatus.OK),  # 10 TB x $18
         (D(800), D(882), CheckStatus.DRIFT),  # 49 TB x $18

@@ -49,7 +49,7 @@ def test_the_bundled_document_is_read_table_by_table() -> None:
         "plan_credits": table("2026-01-04", "docs:plans", {"pro": "2.00"}),
         "zero_gpu": {"as_of": "2026-01-05", "source": "docs:zero", "overage_usd_per_10_min": "1"},
         "storage": {"as_of": "2026-01-06", "source": "docs:storage", "private_usd_per_tb_month": "18",
-                    "public_usd_per_tb_month": 12},
+                    "public_usd_per_tb_month": 12, "private_tiers": [["0", "18"], ["50", "16"]]},
     }
     b = parse_bundled(raw)
     assert (b.spaces.as_of, b.spaces.source, dict(b.spaces.prices), b.spaces.gpu) == (
@@ -62,6 +62,7 @@ def test_the_bundled_document_is_read_table_by_table() -> None:
     assert (b.zero_gpu_overage_usd_per_10_min, b.zero_gpu_as_of) == (D(1), "2026-01-05")
     assert (b.storage_private_usd_per_tb_month, b.storage_public_usd_per_tb_month, b.storage_as_of) == (
         D(18), D(12), "2026-01-06")
+    assert [(t.name, t.usd_per_tb_month) for t in b.storage_private_tiers] == [("0–50 TB", D(18)), ("50 TB+", D(16))]
     catalog = build_catalog(None, bundled=b)
     assert catalog.is_gpu("job", "h200") and not catalog.is_gpu("space", "cpu-basic")
     assert not catalog.is_gpu("space", "h200") and not catalog.is_gpu("job", "t4-small")  # each family its table
