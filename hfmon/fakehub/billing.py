@@ -174,12 +174,19 @@ def space_lines(scn: Scenario, namespace: str, lo: datetime, hi: datetime, now: 
 ZERO_GPU_PRODUCT = "spaces/zero-"  # ZeroGPU flavors: no hosting line, overage lines only
 
 
+def overage_minutes(sp: SpaceDef, lo: datetime, hi: datetime, now: datetime) -> int:
+    """The GPU-minutes over the ZeroGPU quota of the Space's overages that began in [lo, min(hi, now)), whole
+    minutes elapsed by `now`: what its overage line bills, and what the quota route says of its day."""
+    return sum(min(minutes, int((now - at).total_seconds()) // 60)
+               for at, minutes in sp.zero_gpu_overage if lo <= at < min(hi, now))
+
+
 def _overage_lines(sp: SpaceDef, lo: datetime, hi: datetime, now: datetime) -> list[Line]:
     """The Space's ZeroGPU overage line in [lo, min(hi, now)): the GPU-minutes over the quota of each overage
     that began in it, whole minutes elapsed by `now` (none: no line)."""
     top = min(hi, now)
     mine = [(at, minutes) for at, minutes in sp.zero_gpu_overage if lo <= at < top]
-    quantity = sum(min(minutes, int((now - at).total_seconds()) // 60) for at, minutes in mine)
+    quantity = overage_minutes(sp, lo, hi, now)
     if quantity <= 0:
         return []
     start, last = min(at for at, _ in mine), max(at + timedelta(minutes=minutes) for at, minutes in mine)

@@ -248,8 +248,11 @@ def zero_gpu(ctx: Ctx) -> Resp:
     base = ZERO_GPU_BASE.get(ctx.scn.user.plan, 2400)
     elapsed = int((now - start).total_seconds())
     used = min(base, elapsed * ctx.scn.zero_gpu_used_per_hour_s // 3600)
-    body: dict[str, Any] = {"base": base, "current": base - used, "resetsAt": iso_ms(start + timedelta(days=1)),
-                            "overquotaUsed": 0}
+    # the user's Spaces' overages of this window (the same minutes their statement's ZeroGPU lines bill)
+    over_s = 60 * sum(billing.overage_minutes(sp, start, start + timedelta(days=1), now)
+                      for sp in ctx.scn.spaces if sp.namespace == ctx.scn.user.name)
+    body: dict[str, Any] = {"base": base, "current": 0 if over_s else base - used,  # paid seconds: quota spent
+                            "resetsAt": iso_ms(start + timedelta(days=1)), "overquotaUsed": over_s}
     if ctx.scn.user.plan == "free":  # free accounts: fractional seconds, and a runs counter that binds first
         tenths = min(base * 10, elapsed * ctx.scn.zero_gpu_used_per_hour_s // 360)
         runs_used = min(ZERO_GPU_FREE_RUNS, 1 + elapsed // (170 * 60))
