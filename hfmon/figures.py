@@ -17,6 +17,9 @@ LARGEST_SETTING = Decimal(10) ** 12
 """The largest number a limit or setting may be (a trillion): beyond it, money no longer formats to the cent."""
 UNLISTED_JOBS = "ended_jobs"
 """A missing part's name (`ended_jobs:<namespace>`): Jobs that ran only since a namespace's Jobs were all listed."""
+STORAGE_CUT = "storage_cut"
+"""A missing part's name (`storage_cut:<namespace>`): repos past the one answer of `settings/repositories` (it has no
+next page, and it held as many rows as hfmon asked for): the namespace's storage summed from it is a lower bound."""
 UNSEEN_PERIOD_TAIL = "period_tail"
 """A missing part's name (`period_tail:<namespace>`): Inference Providers spend of a period that ended in a window,
 after hfmon's last poll of that period."""
@@ -30,7 +33,8 @@ class Total(Generic[N]):
     each a source name (`billing:acme`, a key of `Report.sources`), `unpriced:<item>` (an item of
     `Report.unpriced`), `unknown:<item>` (a resource whose stage, so its cost now, is unknown) or
     `inference_period:<namespace>` (usage-v2 counts its Inference Providers over another period than this one) or
-    `jobs_period:<namespace>` (a job charge of usage/jobs' own period ran across this period's bounds).
+    `jobs_period:<namespace>` (a job charge of usage/jobs' own period ran across this period's bounds) or
+    `storage_cut:<namespace>` (repos a storage listing cut at its limit may leave out).
     Complete when nothing is missing; otherwise `known` is only a lower bound.
     """
 

@@ -122,7 +122,7 @@ def token_count(known: int, unknown_requests: int) -> str:
 SOURCE_WORDS = {"billing": "usage", "live": "live usage", "job_charges": "job charges",
                 "scheduled_jobs": "scheduled jobs", "resource_groups": "group list",
                 "resource_group_usage": "group usage", "request_count": "request count",
-                "ended_jobs": "list of ended Jobs"}
+                "ended_jobs": "list of ended Jobs", "storage_cut": "repos past HF's one answer"}
 """How a per-namespace source is named to a user where its key would puzzle."""
 
 

@@ -262,6 +262,16 @@ class RepoStorage:
 
 
 @dataclass(frozen=True, slots=True)
+class StorageListing:
+    """A namespace's `settings/repositories` answer: storage per repo, and whether it may leave repos out."""
+
+    repos: tuple[RepoStorage, ...]
+    # HF's spec gives this route no cursor: an answer as long as the `limit` asked, with no next page, may hold only
+    # the first (largest) repos; what they add up to is then a lower bound
+    cut: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ZeroGpuRuns:
     """The ZeroGPU runs counter (free accounts: a few runs per rolling 24 h, which binds before the seconds)."""
 
@@ -318,7 +328,7 @@ class NamespaceData:
     endpoint_catalog: SourceResult[tuple[EndpointCompute, ...]]
     spaces: SourceResult[tuple[Space, ...]]
     jobs: SourceResult[tuple[Job, ...]]
-    storage: SourceResult[tuple[RepoStorage, ...]]
+    storage: SourceResult[StorageListing]
     # Every org (None: a user, never asked): resource groups with their spend limits, and usage per group.
     resource_groups: SourceResult[tuple[ResourceGroup, ...]] | None = None
     resource_group_usage: SourceResult[tuple[ResourceGroupUsage, ...]] | None = None

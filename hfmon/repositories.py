@@ -96,7 +96,7 @@ def repositories(namespaces: Iterable[NamespaceData], unknown: Iterable[str] = (
     for ns in namespaces:
         # by type, then id: a string's hash is cached, a (type, id) key's is computed at every lookup
         stored: dict[str, dict[str, RepoStorage]] = {}
-        for r in ns.storage.value or ():
+        for r in ns.storage.value.repos if ns.storage.value is not None else ():
             stored.setdefault(r.type, {})[r.id] = r
         listed: dict[str, set[str]] = {}
         for name, kind in LISTING_KINDS.items():

@@ -58,7 +58,7 @@ async def test_a_full_poll_fills_every_source() -> None:
     assert [(p.provider, p.cost_usd) for p in billing.by_provider] == [("together", Decimal("0.9"))]
     assert billing.private_storage_bytes == 3
     assert alice.spaces.value is not None and len(alice.spaces.value) == 4
-    assert alice.storage.value is not None and sum(r.bytes for r in alice.storage.value) == 1500
+    assert alice.storage.value is not None and sum(r.bytes for r in alice.storage.value.repos) == 1500
     assert snap.zero_gpu.value is not None and snap.zero_gpu.value.remaining_s == 1810
     assert snap.requests_made == len(hub.requests)
     assert snap.rate_limit_remaining is not None and snap.rate_limit_remaining <= 900

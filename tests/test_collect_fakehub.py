@@ -62,7 +62,7 @@ async def test_values_match_the_demo_scenario() -> None:
         assert {j.id for j in ns.jobs.value} == {j.id for j in scn.jobs if j.namespace == ns.namespace
                                                  and j.created_at <= now}
         assert ns.storage.value is not None
-        repo_ids = {r.id for r in ns.storage.value}
+        repo_ids = {r.id for r in ns.storage.value.repos}
         assert {r.id for r in scn.repos if r.namespace == ns.namespace} <= repo_ids
         if org is not None and not org.billing_readable:
             assert all(s.status is SourceStatus.NO_ACCESS for s in ns.sources() if kind(s.name) in BILLING_KINDS)

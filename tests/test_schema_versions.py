@@ -179,6 +179,9 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     assert "`inference_period:<namespace>`" in said_new and said_new.startswith(said_old.partition(";")[0][:40])
     assert "`ended_jobs:<namespace>`" in said_new  # and in a spend window, Jobs not all listed since it ended
     assert "`period_tail:<namespace>`" in said_new  # or a period that ended in it after hfmon's last poll of it
+    # reworded: a storage total's part may be missing as `storage_cut:<namespace>` (a listing cut at its limit)
+    said_new, said_old = (doc["$defs"]["total_count"]["properties"]["missing"].pop("description") for doc in (new, old))
+    assert said_new.startswith(said_old + "; in `storage`'s byte totals also `storage_cut:<namespace>`")
     # optional: each namespace's private storage against its own limit (no pooled limit across namespaces)
     storage_new = new["properties"]["storage"]["properties"]
     per_namespace = storage_new.pop("by_namespace")

@@ -41,6 +41,7 @@ from hfmon.models import (
     ScheduledJob,
     SessionCost,
     Space,
+    StorageListing,
     ZeroGpuQuota,
 )
 from hfmon.models_hub import HubRepo, OrgMember
@@ -57,9 +58,9 @@ ENDPOINTS_HINT = "give the token the fine-grained permission to manage Inference
 REPO_QUERY_EXPAND = ("private", "downloads", "likes", "usedStorage", "lastModified")
 SPACES_QUERY_EXPAND = ("runtime", "private", "usedStorage", "likes", "lastModified")
 PAGE_LIMIT = 500
-STORAGE_PAGE_LIMIT = 10_000
-"""Repositories per page of `settings/repositories` (the spec allows any `limit`): a large account's storage in
-one or two requests instead of one per 100 repositories; a page of 10,000 is ~1.7 MB, far inside PAGE_BODY."""
+STORAGE_PAGE_LIMIT = 100_000
+"""Repositories asked of `settings/repositories`: HF's spec gives the route a `limit` (up to 2^53 - 1) and no cursor,
+so its answer is one page; 100,000 rows are ~17 MB, inside STORAGE_BODY. An answer that long may leave repos out."""
 MEMBERS_PAGE_LIMIT = 10_000
 """Org members per page: the largest `limit` HF's published spec allows on `organizations/{name}/members`."""
 MB = 1 << 20
@@ -68,6 +69,7 @@ MB = 1 << 20
 SMALL_BODY = 2 * MB  # identity, overviews, quota, usage totals, catalogs
 PAGE_BODY = 16 * MB  # one page of a listing
 STATEMENT_BODY = 64 * MB  # the itemised period statement and per-session costs: one line per resource-day
+STORAGE_BODY = 32 * MB  # settings/repositories: every repo of a namespace in one answer (STORAGE_PAGE_LIMIT rows)
 
 
 def unique_rows(rows: Sequence[T], fields: tuple[str, ...], url: str) -> tuple[T, ...]:
@@ -254,11 +256,23 @@ class HubClient:
                                         max_bytes=PAGE_BODY)
         return pr.parse_scheduled_jobs(data, namespace)
 
-    async def repositories(self, namespace: str, *, user: bool) -> tuple[RepoStorage, ...]:
-        """`settings/repositories` (user or org variant, following pages): storage per repo."""
+    async def repositories(self, namespace: str, *, user: bool) -> StorageListing:
+        """`settings/repositories` (user or org variant): storage per repo, largest first, and whether the answer may
+        leave repos out (`StorageListing.cut`). A `Link` to a next page is followed, though the spec has none."""
         path = "settings/repositories" if user else f"organizations/{_seg(namespace)}/settings/repositories"
-        return await self._paged(self._api(path), {"limit": STORAGE_PAGE_LIMIT},
-                                 lambda page: pr.parse_repos(page, namespace), BY_TYPE_AND_ID, optional=True)
+        last_page = 0
+
+        def parse(page: Any) -> tuple[RepoStorage, ...]:
+            nonlocal last_page
+            rows = pr.parse_repos(page, namespace)
+            last_page = len(rows)  # pages are parsed in order: the last one parsed is the answer's end
+            return rows
+
+        # the spec's default order, asked for: an answer cut short holds the largest repos
+        params: dict[str, Any] = {"limit": STORAGE_PAGE_LIMIT, "sort": "storage", "direction": "desc"}
+        repos = unique_rows(await self.http.get_pages(self._api(path), params, parse=parse, optional=True,
+                                                      max_bytes=STORAGE_BODY), BY_TYPE_AND_ID, self._api(path))
+        return StorageListing(repos, cut=last_page >= STORAGE_PAGE_LIMIT)
 
     async def hub_repos(self, namespace: str, kind: str) -> tuple[HubRepo, ...]:
         """`GET /api/models` or `/api/datasets` (`kind` model or dataset) of one author, every page, with downloads,

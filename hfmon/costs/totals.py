@@ -13,8 +13,20 @@ from typing import Any, TypeVar
 from hfmon.costs.credits import Period
 from hfmon.costs.crosscheck import STORAGE_PRODUCT
 from hfmon.costs.statement_lines import FAMILY_KIND, PricedLine, compute_lines, jobs_untold, parse_product
+from hfmon.figures import STORAGE_CUT
 from hfmon.format import money
-from hfmon.models import Endpoint, Invoice, Job, NamespaceData, RepoStorage, Snapshot, SourceResult, SourceStatus, Space
+from hfmon.models import (
+    Endpoint,
+    Invoice,
+    Job,
+    NamespaceData,
+    RepoStorage,
+    Snapshot,
+    SourceResult,
+    SourceStatus,
+    Space,
+    StorageListing,
+)
 from hfmon.models_billing import JobsSpend
 from hfmon.ordering import sort_by_keys
 from hfmon.report import (
@@ -256,25 +268,35 @@ def storage_total(namespaces: Iterable[NamespaceData], unknown: Sequence[str]) -
     repos: list[RepoStorage] = []
     by_namespace: list[NamespaceStorage] = []
     for ns in namespaces:
-        listed = ns.storage.value
-        repos += listed or ()
+        listing = ns.storage.value
+        repos += listing.repos if listing is not None else ()
         b = ns.billing.value
-        mine_private = b.private_storage_bytes if b is not None else None
-        if mine_private is None and listed is not None:
-            mine_private = sum(r.bytes for r in listed if r.private)
-        mine_public = b.public_storage_bytes if b is not None else None
-        if mine_public is None and listed is not None:
-            mine_public = sum(r.bytes for r in listed if not r.private)
-        private.append((ns.storage.name, mine_private))
-        public.append((ns.storage.name, mine_public))
+        mine_private, private_parts = _stored(b.private_storage_bytes if b is not None else None, listing, ns, True)
+        mine_public, public_parts = _stored(b.public_storage_bytes if b is not None else None, listing, ns, False)
+        private += private_parts
+        public += public_parts
         limit = b.private_storage_limit_bytes if b is not None else None
-        by_namespace.append(NamespaceStorage(ns.namespace, mine_private, limit, mine_public, ns.storage.name))
+        source = private_parts[-1][0] if mine_private is None else ns.storage.name
+        by_namespace.append(NamespaceStorage(ns.namespace, mine_private, limit, mine_public, source))
     # largest first, then by namespace and id
     sort_by_keys(repos, [(attrgetter("bytes"), True), (attrgetter("namespace"), False), (attrgetter("id"), False)])
     # HF holds each namespace to its own private limit: a sum of limits is no one's limit (the org's headroom
     # does not cover the user's repos), so the account-wide total has one only when it is one namespace's
     only = by_namespace[0].private_limit_bytes if len(by_namespace) == 1 and not unknown else None
     return Storage(Total.of(private, 0), Total.of(public, 0), only, tuple(repos), tuple(by_namespace))
+
+
+def _stored(billed: int | None, listing: StorageListing | None, ns: NamespaceData,
+            private: bool) -> tuple[int | None, list[tuple[str, int | None]]]:
+    """A namespace's private (or public) bytes, and the parts they add to a storage total: usage/live's figure
+    where read, else the storage listing summed. A listing that may leave repos out (`StorageListing.cut`) gives a
+    lower bound: the bytes are unknown and the total gets the sum and the rest as missing (`storage_cut:<ns>`)."""
+    if billed is not None or listing is None:
+        return billed, [(ns.storage.name, billed)]
+    listed = sum(r.bytes for r in listing.repos if r.private == private)
+    if listing.cut:
+        return None, [(ns.storage.name, listed), (f"{STORAGE_CUT}:{ns.namespace}", None)]
+    return listed, [(ns.storage.name, listed)]
 
 
 def _of_period(jobs: JobsSpend, period: Period, asked: Period) -> bool:

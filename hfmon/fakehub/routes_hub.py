@@ -294,9 +294,9 @@ def repositories(ctx: Ctx, ns: str) -> Resp:
     spaces = ctx.upto_now(("spaces of", ns), lambda: [s for s in ctx.scn.spaces if s.namespace == ns])
     key = ("repositories", ns, len(spaces))
     items = ctx.hub.cached(key, lambda: _storage_items(ctx.scn, ns, spaces))
-    # The spec's `limit` goes up to 2^53 - 1 here: a client may ask for every repository in one page.
+    # The spec gives this route a `limit` up to 2^53 - 1 and no cursor: one answer, cut at `limit`.
     return page_of(ctx.req, items, ctx.scn.page_size, lambda item: item, ctx.hub.cached_page, key,
-                   largest=STORAGE_LIMIT_MAX)
+                   largest=STORAGE_LIMIT_MAX, paged=False)
 
 
 def _storage_items(scn: Scenario, ns: str, spaces: list[SpaceDef]) -> list[dict[str, Any]]:

@@ -105,15 +105,16 @@ def not_found(what: str = "Not Found") -> HTTPError:
 
 def page_of(req: Req, rows: Sequence[T], page_size: int, render: Callable[[T], Any],
             memo: Callable[[Hashable, Callable[[], bytes]], bytes] | None = None, memo_key: Hashable = None,
-            largest: int | None = None) -> Resp:
+            largest: int | None = None, paged: bool = True) -> Resp:
     """One page of `rows`, only that page rendered (a listing costs its page, not the whole account); its body
     memoised by `memo` under (`memo_key`, offset, size) when given. `page_size` is the page without a `limit`;
-    a `limit` may ask for a smaller page, or a larger one up to `largest` where the route allows it."""
+    a `limit` may ask for a smaller page, or a larger one up to `largest` where the route allows it. A route the
+    spec gives no cursor (`paged=False`) answers its first `limit` rows (every row without one), with no next page."""
     limit_arg = req.arg("limit")
-    size = page_size
+    size = page_size if paged else len(rows)
     if limit_arg is not None and limit_arg.isdigit() and int(limit_arg) > 0:
         size = min(int(limit_arg), page_size if largest is None else largest)
-    cursor = req.arg("cursor") or "0"
+    cursor = (req.arg("cursor") if paged else None) or "0"
     try:
         offset = int(cursor, 16)
     except ValueError as exc:
@@ -121,7 +122,7 @@ def page_of(req: Req, rows: Sequence[T], page_size: int, render: Callable[[T], A
     def body() -> bytes:
         return dumps([render(row) for row in rows[offset:offset + size]])
 
-    headers = [("Content-Type", JSON_TYPE), ("X-Total-Count", str(len(rows)))]
-    if offset + size < len(rows):
+    headers = [("Content-Type", JSON_TYPE)] + ([("X-Total-Count", str(len(rows)))] if paged else [])
+    if paged and offset + size < len(rows):
         headers.append(("Link", f'<{req.url_with(cursor=format(offset + size, "x"))}>; rel="next"'))
     return Resp(200, body() if memo is None else memo((memo_key, offset, size), body), headers)

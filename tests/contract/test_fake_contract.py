@@ -53,7 +53,7 @@ def pages(hub: FakeHub, url: str, token: str = FULL_TOKEN) -> Iterator[Any]:
 
 
 def _hub(at: datetime) -> FakeHub:
-    return FakeHub(demo_scenario(0, discrepancies=False), now=lambda: at)
+    return FakeHub(demo_scenario(0, discrepancies=False, page_size=2), now=lambda: at)
 
 
 def _billing_namespaces(scn: Scenario) -> list[tuple[str, str, str]]:
@@ -130,10 +130,20 @@ def test_fake_statement_of_a_closed_period_with_its_invoice_validates(back: int)
 
 
 def test_every_page_of_a_listing_is_checked() -> None:
-    """The demo's listings span several pages (page size 5): the contract covers more than the first."""
+    """The listings span several pages (page size 2): the contract covers more than the first."""
     hub = _hub(START)
-    assert len(list(pages(hub, HUB + "/api/settings/repositories"))) > 1
-    assert len(list(pages(hub, HUB + "/api/organizations/ada-labs/settings/repositories"))) > 1
+    assert len(list(pages(hub, HUB + "/api/jobs/ada"))) > 1
+    assert len(list(pages(hub, HUB + "/api/organizations/ada-labs/members"))) > 1
+
+
+def test_the_storage_listing_is_one_answer_as_the_spec_gives_it() -> None:
+    """`settings/repositories` has a `limit` and no cursor in HF's spec: one answer of at most `limit` rows, largest
+    first, with no next page, however many repos there are."""
+    hub = _hub(START)
+    every = _get(hub, f"{HUB}/api/organizations/ada-labs/settings/repositories")
+    assert "link" not in every.headers and len(every.json()) > hub.scenario.page_size
+    first = _get(hub, f"{HUB}/api/organizations/ada-labs/settings/repositories?limit=3&cursor=3")
+    assert "link" not in first.headers and first.json() == every.json()[:3]
 
 
 def _evidence_problems(schema: dict[str, Any], payload: Any) -> list[str]:

@@ -28,6 +28,7 @@ from hfmon.models import (
     SourceResult,
     SourceStatus,
     Space,
+    StorageListing,
     UsageLine,
     ZeroGpuQuota,
 )
@@ -134,7 +135,9 @@ def namespace(name: str, kind: str = "user", **values: Any) -> NamespaceData:
         elif v is None:
             made[f] = missing(f"{f}:{name}") if f in ("billing", "statement") else ok(f"{f}:{name}", ())
         else:
-            made[f] = ok(f"{f}:{name}", v)
+            made[f] = ok(f"{f}:{name}", StorageListing(tuple(v)) if f == "storage" else v)
+    if isinstance(made["storage"].value, tuple):  # a listing given as its repos: a whole answer
+        made["storage"] = replace(made["storage"], value=StorageListing(made["storage"].value))
     return NamespaceData(name, kind, **made)
 
 
