@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 
 MASK = "hf_***"
 # HF user access tokens are "hf_" and 34 letters/digits; fake and older ones have underscores.
@@ -23,7 +24,11 @@ _ESCAPES = re.compile(
     r"|\x1b[ -/]*[0-~]?"  # two-character escapes (reset, charset)
     r"|\x9b[0-?]*[ -/]*[@-~]?"  # 8-bit CSI
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Unicode's default-ignorable code points (DerivedCoreProperties.txt): shown as nothing, some of them "printable"
+# (a Hangul filler, a variation selector), so a token split by one reads whole on screen and matches no mask.
+_IGNORABLE = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+                        "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8\U0001bca0-\U0001bca3"
+                        "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]")
 _LINE_BREAKS = re.compile(r"[\t\n\r]+")
 
 _secrets: set[str] = set()
@@ -45,7 +50,7 @@ def register_secret(secret: str) -> None:
 def is_clean(text: str) -> bool:
     """Whether `text` is safe to show as it is (`scrub` returns it unchanged): the common case, checked first, and
     cheap enough for every name of a long listing (a loop, not any() over a generator: half the time)."""
-    if not text.isprintable() or "hf_" in text:
+    if not text.isprintable() or "hf_" in text or (not text.isascii() and _IGNORABLE.search(text) is not None):
         return False
     if len(text) < _shortest[0]:
         return True
@@ -66,7 +71,7 @@ def scrub_argument(text: str) -> str:
     that is not printable as an escape. One holding a token, even split by control characters, is `scrub`bed."""
     if is_clean(text):  # the common case: nothing to remove, no secret (is_clean's checks are holds_secret's)
         return text
-    joined = _CONTROL.sub("", _LINE_BREAKS.sub("", _ESCAPES.sub("", text)))
+    joined = _visible(_LINE_BREAKS.sub("", _ESCAPES.sub("", text)))
     return scrub(text) if holds_secret(text) or holds_secret(joined) else text
 
 
@@ -75,7 +80,16 @@ def scrub(text: str) -> str:
     if is_clean(text):
         return text
     # Controls go first: a token with an escape in its middle must not survive as two harmless halves.
-    text = _CONTROL.sub("", _LINE_BREAKS.sub(" ", _ESCAPES.sub("", text)))
+    text = _visible(_LINE_BREAKS.sub(" ", _ESCAPES.sub("", text)))
     for secret in sorted(_secrets, key=len, reverse=True):
         text = text.replace(secret, MASK)
     return _TOKEN_SHAPED.sub(MASK, text)
+
+
+def _visible(text: str) -> str:
+    """`text` without what a terminal shows as nothing: control and format characters, unassigned and private-use
+    code points, default-ignorable ones; a space of another width (no-break, ideographic) becomes a space."""
+    text = _IGNORABLE.sub("", text)
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else " " if unicodedata.category(c) == "Zs" else "" for c in text)

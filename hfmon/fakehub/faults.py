@@ -98,9 +98,9 @@ class RouteFault:
 
     Set on a running hub with `hub.route_faults.append(RouteFault(...))`. Applied after routing, in this
     order: `status` replaces the answer with an HF-style error; `edit` rewrites the decoded JSON body;
-    `body` replaces the body outright; `pad_to` pads the body with trailing whitespace (still valid JSON)
-    to that many bytes; `headers` are added and `reason` is the reason phrase. `times` limits how many
-    requests it applies to (None: every one).
+    `body` replaces the body outright (with `status`, it is the error's whole text: no `X-Error-Message`);
+    `pad_to` pads the body with trailing whitespace (still valid JSON) to that many bytes; `headers` are added
+    and `reason` is the reason phrase. `times` limits how many requests it applies to (None: every one).
     """
 
     path: str
@@ -122,8 +122,8 @@ def apply_route_faults(route_faults: list[RouteFault], path: str, resp: Resp) ->
         fault.hits += 1
         if fault.status is not None:
             message = fault.reason or "Scripted failure"
-            resp = Resp(fault.status, dumps({"error": message}), [("Content-Type", "application/json"),
-                                                                 ("X-Error-Message", message)])
+            said = [] if fault.body is not None else [("X-Error-Message", message)]  # a given body says it all
+            resp = Resp(fault.status, dumps({"error": message}), [("Content-Type", "application/json"), *said])
         if fault.edit is not None:
             resp.body = dumps(fault.edit(json.loads(resp.body)))
         if fault.body is not None:

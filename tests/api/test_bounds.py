@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -125,6 +126,28 @@ async def test_the_token_and_escapes_in_a_reason_phrase_never_reach_the_message(
 ])
 def test_the_scrubber(raw: str, clean: str) -> None:
     assert scrub(raw) == clean
+
+
+# Every default-ignorable code point (Unicode 15's DerivedCoreProperties.txt), every format character, a private-use
+# and an unassigned one: each shows as nothing, so a token split by one reads whole on screen.
+INVISIBLE = sorted({*map(chr, [0xAD, 0x34F, 0x61C, 0x115F, 0x1160, 0x17B4, 0x17B5, *range(0x180B, 0x1810),
+                               *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2070), 0x3164,
+                               *range(0xFE00, 0xFE10), 0xFEFF, 0xFFA0, *range(0xFFF0, 0xFFF9),
+                               *range(0x1BCA0, 0x1BCA4), *range(0x1D173, 0x1D17B), 0xE0001, 0xE0041, 0xE01EF,
+                               0xE0FFF, 0xE000, 0x0378]),
+                    *(chr(c) for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf")})
+
+
+def test_a_token_split_by_any_invisible_character_is_masked() -> None:
+    for c in INVISIBLE:
+        for at in (1, 3, 20):  # inside the `hf_` that marks a token, and inside its secret part
+            split = f"{TOKEN[:at]}{c}{TOKEN[at:]}"
+            shown = scrub(f"rejected Bearer {split} ok")
+            assert shown == "rejected Bearer hf_*** ok", (hex(ord(c)), at, shown)
+
+
+def test_a_space_of_another_width_stays_a_space() -> None:
+    assert scrub("no-break\u00a0space and\u3000ideographic") == "no-break space and ideographic"
 
 
 def event_stream(chunks: AsyncIterator[bytes]) -> httpx2.MockTransport:

@@ -75,6 +75,19 @@ def test_a_token_in_a_reason_phrase_is_masked_everywhere(served: Served) -> None
     no_secret(text, OTHER_TOKEN)
 
 
+def test_a_token_split_by_an_invisible_character_in_an_error_body_is_masked(served: Served) -> None:
+    """U+2060 (word joiner) and U+00AD (soft hyphen) show as nothing: the token must not read whole on screen."""
+    split = f"{FULL_TOKEN[:12]}\u2060{FULL_TOKEN[12:20]}\u00ad{FULL_TOKEN[20:]}"
+    served.fault("/api/settings/billing/usage", status=500,
+                 body=json.dumps({"error": f"upstream rejected Authorization: Bearer {split}"}).encode())
+    for args in (("--once", "--json", "--no-history"), ("--once", "--no-history")):
+        run = served.run(*args)
+        no_secret(run)
+        assert split not in run.stdout and FULL_TOKEN[:12] not in run.stdout.replace("hf_***", "")
+    statement = served.run("--once", "--json", "--no-history").sources()["statement:ada"]
+    assert statement["error"].endswith("upstream rejected Authorization: Bearer hf_***")
+
+
 def test_names_with_terminal_escapes_never_reach_the_terminal(served: Served) -> None:
     def evil(space: dict[str, Any]) -> None:
         space["id"] = "ada/\x1b]0;pwned\x07title\x1b[2J\x1b[31"  # a title change, a screen clear, no final `m`
