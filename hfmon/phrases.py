@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from hfmon import format as fmt
+from hfmon.errors import FAILURE_WORDS, Failure
 from hfmon.report import Credits, Report
 
 
@@ -125,3 +126,22 @@ def groups_unknown(report: Report, namespace: str | None = None) -> str:
     if unknown:  # which orgs there are is unknown
         words.append(f"resource groups unknown ({', '.join(f'{kind} unknown' for kind in unknown)})")
     return " · ".join(words)
+
+
+def why_no_credits(report: Report) -> str:
+    """Why no credits are shown: what happened to the user's billing source, in its own words."""
+    if report.account is None:
+        return "unknown: the account could not be read"
+    hidden = report.namespaces_not_visible
+    if hidden:
+        return "unknown: " + "; ".join(report.not_visible_why(ns) for ns in hidden)
+    user = report.account.name  # its billing, else (with --namespace) the first polled namespace's
+    names = [user] if user in report.namespaces else list(report.namespaces)
+    source = next((s for ns in names if (s := report.source(f"billing:{ns}")) is not None), None)
+    if source is None:
+        return "unknown: no namespace's billing was polled"
+    if source.failure is Failure.NO_ACCESS:
+        return "no billing access: add the billing read permission to see credits"
+    if source.failure is None:
+        return "unknown"
+    return f"unknown: billing {FAILURE_WORDS[source.failure]}" + (f" ({source.hint})" if source.hint else "")

@@ -7,7 +7,7 @@ import textwrap
 from decimal import Decimal
 
 from hfmon import phrases
-from hfmon.errors import FAILURE_WORDS, Failure
+from hfmon.errors import FAILURE_WORDS
 from hfmon.format import (
     MISSING,
     UNKNOWN,
@@ -65,20 +65,20 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
         text = f"Credits   {burn.namespace} Inference Providers: unknown: {scrub(why)}"
         out += [paint(line, "yellow") for line in textwrap.wrap(text, WIDTH, subsequent_indent=" " * 10)]
     if not report.credits and not report.credits_unknown:
-        out += [paint(line, "yellow") for line in textwrap.wrap(f"Credits   {scrub(_why_no_credits(report))}", WIDTH,
-                                                                subsequent_indent=" " * 10)]
+        why = f"Credits   {scrub(phrases.why_no_credits(report))}"
+        out += [paint(line, "yellow") for line in textwrap.wrap(why, WIDTH, subsequent_indent=" " * 10)]
     out += _groups(report, paint)
     out += _storage_over(report, paint)
     if report.invoices:
-        out.append(_fit(f"{paint('Invoice', 'bold')}   " + " · ".join(
-            f"{i.namespace} {invoice_text(i)}" for i in report.invoices)))
+        out += _packed(paint("Invoice", "bold"), [f"{i.namespace} {invoice_text(i)}" for i in report.invoices],
+                       lead="   ")
     running = report.running_cost_per_hour_usd
     billed = [(report.billed_now_count(kind), noun) for kind, noun in
               (("endpoints", "endpoint"), ("spaces", "Space"), ("jobs", "job"))]
     counted = [_counted(total, noun) for total, noun in billed
                if total.known is not None]  # none known: the note below says why
-    out.append(_fit(f"{paint('Running', 'bold')}   {money_total(running, unit='/h')} now"
-                    + (f"  ·  {', '.join(counted)} billed" if counted else "")))
+    out += _packed(f"{paint('Running', 'bold')}   {money_total(running, unit='/h')} now",
+                   [f"{c}," for c in counted[:-1]] + [f"{c} billed" for c in counted[-1:]], sep=" ", lead="  ·  ")
     out += _missing(running, report, paint)
     if len(report.namespaces) > 1:
         out += _packed(" " * 10, [f"{ns} {money_total(report.running_in(ns), unit='/h')}" for ns in report.namespaces])
@@ -120,25 +120,6 @@ def _missing(total: Total[Decimal] | Total[int], report: Report, paint: _Paint) 
     return [_fit(paint(f"          not in it: {note}", "yellow"))] if note else []
 
 
-def _why_no_credits(report: Report) -> str:
-    """Why no credits are shown: what happened to the user's billing source, in its own words."""
-    if report.account is None:
-        return "unknown: the account could not be read"
-    hidden = report.namespaces_not_visible
-    if hidden:
-        return "unknown: " + "; ".join(report.not_visible_why(ns) for ns in hidden)
-    user = report.account.name  # its billing, else (with --namespace) the first polled namespace's
-    names = [user] if user in report.namespaces else list(report.namespaces)
-    source = next((s for ns in names if (s := report.source(f"billing:{ns}")) is not None), None)
-    if source is None:
-        return "unknown: no namespace's billing was polled"
-    if source.failure is Failure.NO_ACCESS:
-        return "no billing access: add the billing read permission to see credits"
-    if source.failure is None:
-        return "unknown"
-    return f"unknown: billing {FAILURE_WORDS[source.failure]}" + (f" ({source.hint})" if source.hint else "")
-
-
 def _header(report: Report, paint: _Paint) -> list[str]:
     stamp = report.generated_at.strftime("%Y-%m-%d %H:%M UTC")
     if report.account is None:
@@ -146,8 +127,8 @@ def _header(report: Report, paint: _Paint) -> list[str]:
     lines = [_fit(paint(f"hfmon · {report.account.name} ({report.account.plan.upper()}) · {stamp}", "bold"))]
     if report.orgs:
         access = {True: "", False: ", no billing access", None: ", billing unknown"}
-        orgs = ", ".join(f"{o.name} ({o.plan or 'org'}{access[o.billing_access]})" for o in report.orgs)
-        lines.append(_fit(f"Orgs      {orgs}"))
+        orgs = [f"{o.name} ({o.plan or 'org'}{access[o.billing_access]})" for o in report.orgs]
+        lines += _packed("Orgs", [f"{o}," for o in orgs[:-1]] + orgs[-1:], sep=" ", lead=" " * 6)
     elif report.orgs_why:
         lines.append(_fit(f"Orgs      unknown: {report.orgs_why}"))
     return lines
@@ -155,13 +136,14 @@ def _header(report: Report, paint: _Paint) -> list[str]:
 
 def _credits(c: Credits, paint: _Paint) -> list[str]:
     used = paint(money(c.used_usd), "red" if c.overage_usd > 0 else "green")
-    first = f"{paint('Credits', 'bold')}   {c.namespace} Inference Providers: {used} of {money(c.included_usd)}"
-    first += f" · {money(c.remaining_usd)} left" if c.overage_usd == 0 else f" · overage {money(c.overage_usd)}"
+    left = f"{money(c.remaining_usd)} left" if c.overage_usd == 0 else f"overage {money(c.overage_usd)}"
     pad = " " * 10
     projected = money(c.projected_period_usd, missing=UNKNOWN)
-    lines = [_fit(first), _fit(f"{pad}{phrases.period_end(c)} · projected {projected}"
-                               + (f" · limit {money(c.limit_usd)}" if c.limit_usd is not None else "")),
-             _fit(f"{pad}{phrases.rate(c)}")]
+    lines = _packed(f"{paint('Credits', 'bold')}   {c.namespace} Inference Providers:",
+                    [f"{used} of {money(c.included_usd)}", left], lead=" ")
+    lines += _packed(pad, [phrases.period_end(c), f"projected {projected}"]
+                     + ([f"limit {money(c.limit_usd)}"] if c.limit_usd is not None else []))
+    lines.append(_fit(f"{pad}{phrases.rate(c)}"))
     for extra in (phrases.credits_end(c), phrases.fell(c)):
         if extra:
             lines.append(_fit(f"{pad}{extra}"))
@@ -179,10 +161,11 @@ def _no_limits(g: ResourceGroupSpend) -> str:
 
 def _storage_over(report: Report, paint: _Paint) -> list[str]:
     """A line per namespace whose private storage is above its own plan's limit (each is held to its own)."""
-    return [_fit(f"{paint('Storage', 'bold')}   {n.namespace}: private {size(n.private_bytes)} of its own "
-                 f"{size(n.private_limit_bytes)} ({percent(n.share * 100)}), "
-                 + paint(f"{size(n.over_bytes)} over the plan", "red"))
-            for n in report.storage.worst_first if n.over_bytes and n.share is not None]
+    return [line for n in report.storage.worst_first if n.over_bytes and n.share is not None
+            for line in _packed(f"{paint('Storage', 'bold')}   {n.namespace}:",
+                                [f"private {size(n.private_bytes)}", f"of its own {size(n.private_limit_bytes)}",
+                                 f"({percent(n.share * 100)}),", paint(f"{size(n.over_bytes)} over the plan", "red")],
+                                sep=" ")]
 
 
 def _groups(report: Report, paint: _Paint) -> list[str]:
@@ -210,14 +193,15 @@ def _counted(total: Total[int], noun: str) -> str:
     return f"{count_total(total)} {noun}{'' if total.complete and total.value == 1 else 's'}"
 
 
-def _packed(head: str, parts: list[str], indent: int = 10) -> list[str]:
+def _packed(head: str, parts: list[str], indent: int = 10, sep: str = " · ", lead: str | None = None) -> list[str]:
     """`head · part · part …` in as many 80-column lines as it takes, never cutting a part (a money figure);
-    the lines after the first are indented under the label column."""
+    the lines after the first are indented under the label column. `sep` joins the parts; `lead`, when given, the
+    head to the first part."""
     lines, line = [], head
-    for part in parts:
-        joined = f"{line} · {part}" if line.strip() else f"{line}{part}"
-        if _visible_len(joined) <= WIDTH or not line.strip():
-            line = joined
+    for i, part in enumerate(parts):
+        glue = "" if not line.strip() else lead if i == 0 and lead is not None else sep
+        if _visible_len(line + glue + part) <= WIDTH or not line.strip():
+            line += glue + part
         else:
             lines.append(line)
             line = " " * indent + part

@@ -159,3 +159,24 @@ def test_a_seven_figure_bill_is_printed_whole_at_80_columns() -> None:
     assert big.endswith("$2,291,559.99") and "a10g-" in big, big
     small = next(x for x in lines if x.startswith("  alice/small"))
     assert small.endswith("$0.40") and "t4-small" in small, small  # a row of ordinary width keeps its columns
+
+
+def test_a_long_org_name_never_cuts_the_credits_the_orgs_or_an_invoice() -> None:
+    """Real org names run to 40 characters: the lines that end in a figure move it whole to the next line."""
+    org = "google-research-datasets-and-models-2026"  # 40 characters
+    alice = namespace("alice", billing=billing("alice", used="1.9", included="2"))
+    acme = namespace(org, kind="org", billing=billing(org, used="6.570792", included="10"))
+    text = render_text(evaluate(snapshot(alice, acme), History(), Config(), NOW))
+    lines = text.splitlines()
+    assert all(len(x) <= 80 for x in lines) and not any("…" in x for x in lines), text
+    block = " ".join(credits_line(text, org))
+    # $10.00 - $6.570792 = $3.429208 left
+    assert "$6.57 of $10.00" in block and "$3.43 left" in block, block
+    assert "projected $" in block
+
+
+def test_an_org_past_its_credits_shows_its_overage_whole() -> None:
+    org = "google-research-datasets-and-models-2026"
+    acme = namespace(org, kind="org", billing=billing(org, used="1234.56", included="10"))
+    block = " ".join(credits_line(render_text(evaluate(snapshot(acme), History(), Config(), NOW)), org))
+    assert "$1,234.56 of $10.00" in block and "overage $1,224.56" in block, block  # 1,234.56 - 10
