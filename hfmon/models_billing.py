@@ -82,7 +82,9 @@ class UsageLine:
     stopped_at: datetime | None
     active: bool | None  # still accruing; None: the statement did not say (it may be, while it has no stoppedAt)
     group: str = ""  # the statement's group key the line came under (informative only: any string)
-    free_grant: bool = False  # hardware granted to the Space (e.g. a community GPU grant): not paid by the account
+    # hardware granted to the Space (e.g. a community GPU grant): not paid by the account; None: HF did not say (the
+    # spec makes it optional: `statement_lines.line_granted` decides)
+    free_grant: bool | None = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -214,12 +214,13 @@ def _plain_usage_line(line: dict[str, Json], group: str) -> UsageLine | None:
             and is_clean(f"{product} {label} {entity_id}")):
         return None
     started_at, stopped_at = plain_moment(line.get("startedAt")), plain_moment(line.get("stoppedAt"))
-    active = line.get("active")
-    if started_at is False or stopped_at is False or (active is not None and type(active) is not bool):
+    active, grant = line.get("active"), line.get("freeGrant")
+    if started_at is False or stopped_at is False or (active is not None and type(active) is not bool) or (
+            grant is not None and type(grant) is not bool):
         return None
     return UsageLine(product, label, entity_id, Decimal(quantity), micro_usd(Decimal(unit)),
                      micro_usd(Decimal(total)), started_at, stopped_at, active, group,
-                     line.get("freeGrant") is True)
+                     grant)
 
 
 def _usage_line(raw: Json, group: str, index: int) -> UsageLine:
@@ -243,7 +244,7 @@ def _checked_usage_line(raw: Json, group: str, where: str) -> UsageLine:
         stopped_at=opt_moment(line, "stoppedAt", where),
         active=opt_bool(line, "active"),  # required by the spec; absent: whether it still accrues is unknown
         group=group,
-        free_grant=opt_bool(line, "freeGrant") or False,
+        free_grant=opt_bool(line, "freeGrant"),  # optional in the spec: absent is unknown, not False
     )
 
 

@@ -24,7 +24,7 @@ from functools import lru_cache
 from hfmon.config import Tolerance
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import Period
-from hfmon.costs.statement_lines import FAMILY_KIND, PricedLine, by_product
+from hfmon.costs.statement_lines import FAMILY_KIND, PricedLine, by_product, line_granted
 from hfmon.models import BillingUsage, SessionCost, UsageLine
 from hfmon.pricing.catalog import StorageTier
 from hfmon.report import CheckStatus, CrossCheck, Price, product_total_item
@@ -73,10 +73,14 @@ def line_rows(lines: Sequence[PricedLine], tolerance: Tolerance) -> list[CrossCh
         notes = [f"{len(mine)} line{'s' if len(mine) > 1 else ''}"]
         if drifting:
             notes.append(f"{len(drifting)} drifting")
-        if any(p.line.free_grant for p in mine):
+        granted = [p for p in mine if line_granted(p.line)]
+        if len(granted) == len(mine):
             notes.append("granted: not paid by the account")
         else:
-            notes += sorted({n for n in {_unit_note(p.line.unit_cost_usd, p.price) for p in mine} if n})
+            if granted:  # a grant that ended (or began) in the period: the rest is paid
+                notes.append(f"{len(granted)} of {len(mine)} lines granted: not paid by the account")
+            notes += sorted({n for n in {_unit_note(p.line.unit_cost_usd, p.price) for p in mine
+                                         if not line_granted(p.line)} if n})
         if any(p.overage for p in mine):
             notes.append(OVERAGE_NOTE)
         if any(p.contradicted for p in mine):

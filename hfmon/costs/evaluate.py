@@ -38,6 +38,7 @@ from hfmon.costs.statement_lines import (
     charge_line,
     charges_astride,
     compute_lines,
+    line_granted,
     unaccounted,
 )
 from hfmon.costs.timeline import (
@@ -213,7 +214,7 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
         acc.crosscheck += history_rows(lines, history.changes_of, history.poll_gap_s, now, config.tolerance,
                                        history.span_times)
         for p in lines:
-            if p.price is None and not p.line.free_grant:
+            if p.price is None and line_granted(p.line) is not True:
                 acc.unpriced[f"{p.family.rstrip('s')} {p.key} ({p.hardware})"] = None
             if p.family == "spaces" and catalog.is_gpu("space", p.hardware):
                 acc.gpu_minutes[p.hardware] = acc.gpu_minutes.get(p.hardware, Decimal(0)) + p.line.quantity

@@ -26,7 +26,7 @@ from hfmon.config import Tolerance
 from hfmon.costs.billing_rules import MAY_BILL_STATES, is_billed, micro
 from hfmon.costs.index import ChangesOf
 from hfmon.costs.resources import state_spans
-from hfmon.costs.statement_lines import FAMILY_KIND, PricedLine, by_product, quota_overage
+from hfmon.costs.statement_lines import FAMILY_KIND, PricedLine, by_product, line_granted, quota_overage
 from hfmon.history import Listing, Span, SpanTime, StateChange, StateTime
 from hfmon.models import UsageLine
 from hfmon.report import CheckStatus, CrossCheck
@@ -129,8 +129,8 @@ def history_rows(lines: Sequence[PricedLine], changes_of: ChangesOf, poll_gap_s:
         seen, transitions, most = minutes_of(kind, times, hardware)
         billed_minutes = sum((p.line.quantity for p in mine), Decimal(0))
         billed = sum((p.line.total_usd for p in mine), Decimal(0))
-        unit = Decimal(0) if all(p.line.free_grant for p in mine) else mine[0].line.unit_cost_usd
-        if unit <= 0 and mine[0].price is not None and not mine[0].line.free_grant:
+        unit = Decimal(0) if all(line_granted(p.line) for p in mine) else mine[0].line.unit_cost_usd
+        if unit <= 0 and mine[0].price is not None and not line_granted(mine[0].line):
             unit = mine[0].price.usd_per_hour / 60
         if unit <= 0 and billed > 0:
             continue  # nothing to value the minutes with

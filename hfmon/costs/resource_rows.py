@@ -11,7 +11,7 @@ from hfmon.costs.billing_rules import endpoint_replicas, job_price, job_replicas
 from hfmon.costs.credits import Period
 from hfmon.costs.index import HistoryIndex
 from hfmon.costs.resources import EARLIEST, resource_cost
-from hfmon.costs.statement_lines import PricedLine
+from hfmon.costs.statement_lines import PricedLine, line_granted
 from hfmon.costs.timeline import (
     SPARK_HOURS,
     Coverage,
@@ -23,7 +23,7 @@ from hfmon.costs.timeline import (
 )
 from hfmon.costs.totals import endpoint_label, job_label, space_label
 from hfmon.history import History, Listing, Window, unwatched
-from hfmon.models import Endpoint, Job, Space
+from hfmon.models import Endpoint, Job, Space, UsageLine
 from hfmon.pricing.catalog import Catalog, is_zero_gpu
 from hfmon.report import Credits, CreditsBurn, CrossCheck, EndpointRow, JobRow, Price, SpaceRow, Spend
 
@@ -137,13 +137,23 @@ def space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
 
 
 def _granted(hardware: str | None, price: Price | None, mine: list[PricedLine] | None) -> bool | None:
-    """Whether a Space's hardware is granted: its statement line on that hardware says so (`freeGrant`); unknown
-    without one (the statement unread, its lines not all told, or no line on that hardware yet), on hardware that
-    may cost anything. Static Spaces and free hardware have nothing to grant."""
+    """Whether a Space's hardware is granted now: its statement lines on that hardware that still accrue, else the
+    latest by `startedAt`, all granted (`line_granted`) or all paid; unknown when they disagree or say nothing, or
+    without a line (the statement unread, its lines not all told, or no line on that hardware yet), on hardware that
+    may cost anything. A grant ends: an old granted line beside an active paid one is paid now. Static Spaces and
+    free hardware have nothing to grant."""
     if hardware in FREE_SPACE or (price is not None and price.usd_per_hour <= 0):
         return False
-    on_it = [p for p in mine or () if p.hardware == hardware]
-    return any(p.line.free_grant for p in on_it) if on_it else None
+    on_it = [p.line for p in mine or () if p.hardware == hardware]
+    now = [line for line in on_it if line.active] or _latest(on_it)
+    said = {line_granted(line) for line in now}
+    return said.pop() if len(said) == 1 else None
+
+
+def _latest(lines: list[UsageLine]) -> list[UsageLine]:
+    """The line started last (all of them when none says when it started: they must then agree)."""
+    started = [line for line in lines if line.started_at is not None]
+    return [max(started, key=lambda line: line.started_at or EARLIEST)] if started else lines
 
 
 def job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,

@@ -64,9 +64,21 @@ def quota_overage(family: str, hardware: str) -> bool:
     return family == "spaces" and is_zero_gpu(hardware)
 
 
+def line_granted(line: UsageLine) -> bool | None:
+    """Whether a line's hardware is granted (not paid by the account): its `freeGrant` where HF sends it; where it
+    does not (the spec makes it optional), HF's own total tells: $0 billed for a positive quantity at a positive
+    unit price is a grant, anything billed is paid, and a line that has billed nothing yet is unknown."""
+    if line.free_grant is not None:
+        return line.free_grant
+    if line.total_usd > 0:
+        return False
+    return True if line.quantity > 0 and line.unit_cost_usd > 0 else None
+
+
 def contradicts(line: UsageLine, price: Price | None) -> bool:
     """Whether a paid line bills a positive unit price for what hfmon prices at $0/h (granted lines cost 0)."""
-    return price is not None and price.usd_per_hour == 0 and line.unit_cost_usd > 0 and not line.free_grant
+    return (price is not None and price.usd_per_hour == 0 and line.unit_cost_usd > 0
+            and line_granted(line) is not True)
 
 
 def by_product(lines: Sequence[PricedLine]) -> dict[tuple[str, str, str], list[PricedLine]]:
@@ -250,7 +262,7 @@ class LinePricer:
         """Price one compute line, parsed (`parse_line`)."""
         price = self.price(family, hardware, self.regions.get(key) if family == "endpoints" else None)
         price = job_price(price, key in self.exposed) if family == "jobs" else price
-        if line.free_grant:  # granted hardware: the account pays nothing, whatever the catalog says
+        if line_granted(line):  # granted hardware: the account pays nothing, whatever the catalog says
             recomputed: Decimal | None = Decimal(0)
         elif contradicts(line, price):  # HF bills what hfmon has at $0/h: $0 would be a made-up recomputation
             recomputed = None

@@ -12,7 +12,14 @@ from typing import Any, TypeVar
 
 from hfmon.costs.credits import Period
 from hfmon.costs.crosscheck import STORAGE_PRODUCT
-from hfmon.costs.statement_lines import FAMILY_KIND, PricedLine, compute_lines, jobs_untold, parse_product
+from hfmon.costs.statement_lines import (
+    FAMILY_KIND,
+    PricedLine,
+    compute_lines,
+    jobs_untold,
+    line_granted,
+    parse_product,
+)
 from hfmon.figures import STORAGE_CUT
 from hfmon.format import money
 from hfmon.models import (
@@ -121,7 +128,7 @@ def accruing_unlisted(ns: NamespaceData) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for family, key, hardware, line in compute_lines(ns) or ():
         accruing = line.active or (line.active is None and line.stopped_at is None)
-        if accruing and not line.free_grant and (family, key) not in listed:
+        if accruing and line_granted(line) is not True and (family, key) not in listed:
             label = f"{FAMILY_KIND[family]} {key} ({hardware})"
             if label not in out.setdefault(family, []):
                 out[family].append(label)
