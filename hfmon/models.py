@@ -87,7 +87,6 @@ class Org:
     name: str
     role: str | None  # admin | write | contributor | read | no_access
     plan: str | None = None  # team | enterprise | plus | academia (whoami's orgs[].plan)
-    period_end: datetime | None = None
     billing_mode: str | None = None  # prepaid | postpaid
     # the user's groups in it; None: whoami did not send the (optional) list, so which they are is not said
     resource_groups: tuple[GroupMembership, ...] | None = None
@@ -102,7 +101,6 @@ class Account:
     full_name: str | None
     is_pro: bool
     can_pay: bool
-    period_end: datetime | None
     billing_mode: str | None  # prepaid | postpaid
     orgs: tuple[Org, ...] | None  # None: whoami did not list them (unknown, never "no orgs")
     token_role: str | None  # read | write | fineGrained
@@ -167,7 +165,6 @@ class EndpointCompute:
     price_per_hour_usd: Decimal  # per replica
     status: str
     gpu_memory_gb: Decimal | None = None  # per replica, summed over its accelerators; None: the catalog did not say
-    num_accelerators: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

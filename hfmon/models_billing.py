@@ -17,7 +17,6 @@ class ProviderSpend:
     provider: str
     requests: int | None  # None: the provider's entry came without numRequests (unknown, never 0)
     cost_usd: Decimal
-    duration_ms: int | None = None  # None: not sent (unknown, never 0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,7 +76,6 @@ def parse_org(data: Json, where: str) -> Org:
         name=need_name(o, "name", where),
         role=opt_str(o, "roleInOrg"),
         plan=opt_str(o, "plan"),
-        period_end=opt_moment(o, "periodEnd", where),
         billing_mode=opt_str(o, "billingMode"),
         resource_groups=groups,
     )
@@ -111,7 +110,6 @@ def parse_whoami(data: Json) -> Account:
         full_name=opt_str(d, "fullname"),
         is_pro=opt_bool(d, "isPro") or False,
         can_pay=opt_bool(d, "canPay") or False,
-        period_end=opt_moment(d, "periodEnd", w),
         billing_mode=opt_str(d, "billingMode"),
         orgs=orgs,
         token_role=opt_str(opt_obj(auth, "accessToken"), "role"),
@@ -179,7 +177,6 @@ def parse_live_usage(data: Json) -> LiveUsage:
             provider=need_str(p, "provider", pw),
             requests=opt_int(p, "numRequests", pw, COUNT),  # absent: unknown, never 0
             cost_usd=nano_usd(cost),
-            duration_ms=opt_int(p, "totalDurationMs", pw, COUNT),
         ))
     storage = opt_obj(d, "storage")
     sw = f"{w}.storage"

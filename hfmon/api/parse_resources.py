@@ -116,7 +116,6 @@ def parse_endpoint_catalog(data: Json) -> tuple[EndpointCompute, ...]:
                     price_per_hour_usd=need_number(c, "pricePerHour", xw, PRICE_USD),
                     status=opt_str(c, "status") or "unknown",
                     gpu_memory_gb=opt_number(c, "gpuMemoryGb", xw, GPU_MEMORY_GB),
-                    num_accelerators=opt_int(c, "numAccelerators", xw, REPLICAS),
                 ))
     return tuple(out)
 

@@ -58,7 +58,7 @@ def missing(name: str, status: SourceStatus = SourceStatus.ERROR,
 
 def account(name: str = "alice", orgs: tuple[str, ...] = ("acme",), pro: bool = True) -> Account:
     """A PRO user in some orgs."""
-    return Account(name=name, type="user", full_name=None, is_pro=pro, can_pay=True, period_end=PERIOD_END,
+    return Account(name=name, type="user", full_name=None, is_pro=pro, can_pay=True,
                    billing_mode="prepaid", orgs=tuple(Org(o, "admin", "team") for o in orgs),
                    token_role="read")
 

@@ -94,7 +94,7 @@ def namespace(name: str, *, usage: BillingUsage | None = None, endpoints: Any = 
 
 def snapshot(at: datetime, *namespaces: NamespaceData, account_name: str = "alice") -> Snapshot:
     """A Snapshot taken at `at`."""
-    account = Account(account_name, "user", None, True, True, None, "prepaid", (), "read")
+    account = Account(account_name, "user", None, True, True, "prepaid", (), "read")
     return Snapshot(
         taken_at=at,
         account=source("account", account),

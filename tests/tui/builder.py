@@ -205,9 +205,9 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
     """A rich Report at `now`; `tick` nudges live figures so successive polls differ; `spaces_n` pads Spaces."""
     bump = D(tick) / 10
     account = Account(
-        name="alice", type="user", full_name="Alice Example", is_pro=True, can_pay=True, period_end=PERIOD_END,
+        name="alice", type="user", full_name="Alice Example", is_pro=True, can_pay=True,
         billing_mode="postpaid",
-        orgs=(Org("acme", "admin", "team", PERIOD_END), Org("bigcorp", "read", "enterprise")),
+        orgs=(Org("acme", "admin", "team"), Org("bigcorp", "read", "enterprise")),
         token_role="fineGrained")
     days_left = D((PERIOD_END - now).total_seconds()) / 86400
     series_alice = tuple((PERIOD_START + timedelta(days=d), D("0.085") * d) for d in range(0, 21))
