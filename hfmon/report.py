@@ -145,7 +145,8 @@ class Report:
     gpu_hours_by_hardware: tuple[tuple[str, Decimal], ...] = ()  # Spaces alone (their statement lines)
     spend: tuple[Spend, ...] = ()  # billed this period, per namespace with billing access
     flags_unchecked: tuple[str, ...] = ()  # sources that could raise a flag and were not read this poll
-    idle_unchecked: tuple[str, ...] = ()  # ids whose idle_gpu an unwatched gap left unknown (why: flags_unchecked)
+    # ids whose idle_gpu or long_running_job is unknown (an unwatched gap, a Job's start): why in flags_unchecked
+    idle_unchecked: tuple[str, ...] = ()
     gpu_hours_missing: tuple[str, ...] = ()  # statements not read: their GPU hours are not in gpu_hours_by_hardware
     meter_rows: tuple[MeterRow, ...] = ()  # running_cost_per_hour_usd by namespace and kind; they sum to it exactly
     # Team and Enterprise orgs: each group's spend against its limits; None: no org's groups were read

@@ -129,8 +129,8 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
                                                                        acc.unwatched_in, config.alerts, now)
     space_found, spaces_idle_unchecked = flagging.space_flags(acc.spaces, acc.space_gpu, index.changes_of,
                                                               acc.unwatched_in, config.alerts, now)
-    flags = (flagging.credit_flags(acc.credits, config.alerts) + endpoint_found + space_found
-             + flagging.job_flags(acc.jobs, config.alerts, now)
+    job_found, jobs_unchecked = flagging.job_flags(acc.jobs, config.alerts, now)
+    flags = (flagging.credit_flags(acc.credits, config.alerts) + endpoint_found + space_found + job_found
              + flagging.unknown_stage_flags([*(r.endpoint for r in acc.endpoints), *(r.space for r in acc.spaces),
                                              *(r.job for r in acc.jobs)])
              + flagging.zero_gpu_flags(snapshot.zero_gpu.value, catalog.zero_gpu_overage)
@@ -165,8 +165,9 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
                                              *flagging.endpoint_flags_unchecked(acc.endpoints),
                                              *flagging.space_flags_unchecked(acc.spaces),
                                              *endpoints_idle_unchecked.values(),
-                                             *spaces_idle_unchecked.values()])),
-        idle_unchecked=(*endpoints_idle_unchecked, *spaces_idle_unchecked),
+                                             *spaces_idle_unchecked.values(),
+                                             *jobs_unchecked.values()])),
+        idle_unchecked=(*endpoints_idle_unchecked, *spaces_idle_unchecked, *jobs_unchecked),
         credits_unknown=tuple(acc.credits_unknown.values()),
         meter_rows=meter,
         gpu_hours_missing=invoices_missing,

@@ -162,17 +162,32 @@ def endpoint_flags_unchecked(rows: Sequence[EndpointRow]) -> list[str]:
             if row.cost.billed_now and row.endpoint.min_replica is None]
 
 
-def job_flags(rows: Sequence[JobRow], alerts: Alerts, now: datetime) -> list[Flag]:
-    """long_running_job."""
-    out = []
+def job_running_for(job: Job, now: datetime) -> timedelta | None:
+    """How long a RUNNING Job has run: since its start, else HF's own count (`durations.runningSecs`, the spec makes
+    `startedAt` optional); None when neither was sent."""
+    if job.started_at is not None:
+        return now - job.started_at
+    return None if job.running_s is None else timedelta(seconds=job.running_s)
+
+
+def job_flags(rows: Sequence[JobRow], alerts: Alerts, now: datetime) -> tuple[list[Flag], dict[str, str]]:
+    """long_running_job, and the Jobs running whose running time is unknown (no start, no count), by id: the
+    flag is unchecked for them (`long_running_job:<id> (why)` in `flags_unchecked`)."""
+    out: list[Flag] = []
+    unchecked: dict[str, str] = {}
     limit = timedelta(hours=float(alerts.long_job_hours))
     for row in rows:
         job = row.job
-        if job.stage == "RUNNING" and job.started_at is not None and now - job.started_at > limit:
+        if job.stage != "RUNNING":
+            continue
+        running = job_running_for(job, now)
+        if running is None:
+            unchecked[job.id] = f"long_running_job:{job.id} (HF sent neither its start nor its running time)"
+        elif running > limit:
             out.append(Flag("long_running_job", job.id,
-                            f"Job {job.id} ({job.flavor}) has been running for {_hours(now - job.started_at)}",
+                            f"Job {job.id} ({job.flavor}) has been running for {_hours(running)}",
                             sources=(f"jobs:{job.namespace}",)))
-    return out
+    return out, unchecked
 
 
 def unknown_stage_flags(resources: Sequence[Space | Endpoint | Job]) -> list[Flag]:

@@ -166,8 +166,8 @@ def job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
     end = j.finished_at or (now if j.stage == "RUNNING" else None)
     if j.started_at is not None and end is not None:
         own = [(j.started_at, end)]
-    elif j.started_at is None and j.stage in ("SCHEDULING", "RUNNING"):
-        own = []  # not started yet
+    elif j.started_at is None and j.stage == "SCHEDULING":
+        own = []  # not started yet (a Job RUNNING without its start: its spans are the statement's or history's)
     changes = history.changes_of("job", j.id)
     hourly = _hourly("job", j.id, j.namespace, history,
                      lambda: catalog_price(catalog, "job", j.namespace, exposed=j.exposed), now, acc)
