@@ -79,6 +79,21 @@ class Total(Generic[N]):
         return Total(zero if not anything else known, tuple(missing))
 
 
+STATEMENT_BEHIND = "statement_behind"
+"""A missing part's name (`statement_behind:<namespace>`): a product of the statement that another HF figure of the
+same period shows larger (a line not there yet): the part is at least that figure (`Spend.behind`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Behind:
+    """A product of the statement behind another HF figure of the same period: the part is at least `usd`."""
+
+    product: str  # jobs | spaces | endpoints
+    statement_usd: Decimal  # what the statement's lines add up to
+    usd: Decimal  # the larger figure of the same period, which the part now is at least
+    source: str  # usage-v2 | usage-by-resource-group
+
+
 @dataclass(frozen=True, slots=True)
 class Spend:
     """What one namespace has been billed this period so far, by product (None: that source is unreadable)."""
@@ -101,6 +116,12 @@ class Spend:
     # with `inference_period_start` before `period_start`: usage-v2's figure since then, which bounds this period's
     # (a part of its window) from above
     inference_at_most_usd: Decimal | None = None
+    # products the statement is behind another HF figure of the period on: their parts are at least that figure
+    behind: tuple[Behind, ...] = ()
+
+    def at_least(self, product: str) -> bool:
+        """Whether a product's part is a lower bound (the statement is behind another HF figure on it)."""
+        return any(b.product == product for b in self.behind)
 
     @property
     def inference_source(self) -> str:
@@ -139,9 +160,10 @@ class Spend:
         """Every product added up; a product whose source could not be read makes the total partial."""
         billing, statement = self.inference_source, f"statement:{self.namespace}"
         jobs = f"jobs_period:{self.namespace}" if self.jobs_astride else statement
+        behind = [(f"{STATEMENT_BEHIND}:{self.namespace}", None)] if self.behind else []
         return Total.of(((billing, self.inference_usd), (statement, self.endpoints_usd),
                          (statement, self.spaces_usd), (jobs, self.jobs_usd),
-                         (statement, self.storage_usd), (statement, self.other_usd)), Decimal(0))
+                         (statement, self.storage_usd), (statement, self.other_usd), *behind), Decimal(0))
 
 
 @dataclass(frozen=True, slots=True)

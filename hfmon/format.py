@@ -8,7 +8,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from hfmon.figures import UNLISTED_JOBS, UNSEEN_PERIOD_TAIL
+from hfmon.figures import STATEMENT_BEHIND, UNLISTED_JOBS, UNSEEN_PERIOD_TAIL, Behind
 from hfmon.models import Invoice, ZeroGpuRuns
 from hfmon.report import Total
 
@@ -136,6 +136,7 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
     astride: list[str] = []  # a job charge ran across the period's bounds (usage/jobs' own period anchor)
     between: list[str] = []  # Jobs listed whole hourly: one that ran only since may be missing (`SpendIn.part`)
     tail: list[str] = []  # a period ended in the window after its last poll: its last spend is unseen
+    behind: list[str] = []  # the statement is behind another HF figure of the period (`Spend.behind`)
     for name in dict.fromkeys(total.missing):
         kind, _, scope = name.partition(":")
         if kind == "unpriced":
@@ -156,6 +157,8 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
             between.append(scope)
         elif kind == UNSEEN_PERIOD_TAIL:
             tail.append(scope)
+        elif kind == STATEMENT_BEHIND:
+            behind.append(scope)
         elif scope:
             scopes.setdefault(scope, []).append(SOURCE_WORDS.get(kind, kind))
         else:
@@ -185,7 +188,15 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
         words.append(f"inference: the last period's spend after hfmon's last poll of it ({', '.join(tail)})")
     if astride:
         words.append(f"jobs: a job charge spans two billing periods, this one's share unknown ({', '.join(astride)})")
+    if behind:
+        words.append(f"what the statement has not billed yet ({', '.join(behind)})")
     return " · ".join(words)
+
+
+def behind_text(behind: Behind) -> str:
+    """A product the statement is behind on: `jobs: the statement is $0.47 behind usage-v2 (at least $1.25)`."""
+    return (f"{behind.product}: the statement is {money(behind.usd - behind.statement_usd)} behind "
+            f"{behind.source} (at least {money(behind.usd)})")
 
 
 def not_compared(sources: Sequence[str]) -> str:

@@ -141,7 +141,9 @@ def report_document(report: Report) -> dict[str, Any]:
                    "endpoints_usd": usd(sp.endpoints_usd), "spaces_usd": usd(sp.spaces_usd),
                    "jobs_usd": usd(sp.jobs_usd), "storage_usd": usd(sp.storage_usd), "other_usd": usd(sp.other_usd),
                    "total_usd": total(sp.total_usd), "inference_period_start": when(sp.inference_period_start),
-                   "inference_at_most_usd": usd(sp.inference_at_most_usd)}
+                   "inference_at_most_usd": usd(sp.inference_at_most_usd),
+                   "behind": [{"product": b.product, "statement_usd": usd(b.statement_usd), "at_least_usd": usd(b.usd),
+                               "source": b.source} for b in sp.behind]}
                   for sp in report.spend],
         "resource_groups": [_group(g) for g in report.resource_groups] if report.resource_groups is not None else None,
         "resource_groups_missing": list(report.resource_groups_missing),

@@ -11,6 +11,7 @@ from hfmon.errors import FAILURE_WORDS
 from hfmon.format import (
     MISSING,
     UNKNOWN,
+    behind_text,
     count_total,
     duration,
     invoice_text,
@@ -57,8 +58,10 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
                         ("inference", spend.inference_usd), ("jobs", spend.jobs_usd), ("storage", spend.storage_usd),
                         ("other", spend.other_usd)) if v), reverse=True)
         out += _packed(f"{paint('Billed', 'bold')}    {spend.namespace}: {money_total(spend.total_usd)} this period",
-                       [f"{name} {money(v)}" for v, name in parts])
+                       [f"{name} {'at least ' if spend.at_least(name.lower()) else ''}{money(v)}"
+                        for v, name in parts])
         out += _missing(spend.total_usd, report, paint)
+        out += [_fit(paint(f"          {behind_text(b)}", "yellow")) for b in spend.behind]
     for credits in report.credits:
         out += _credits(credits, paint)
     for burn, why in report.credits_unknown:

@@ -174,6 +174,9 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     assert elsewhen["type"] == ["string", "null"] and "Optional: added in v7" in elsewhen["description"]
     bound = new["properties"]["spend"]["items"]["properties"].pop("inference_at_most_usd")  # and its upper bound
     assert bound["type"] == ["number", "null"] and "Optional: added in v7" in bound["description"]
+    behind = new["properties"]["spend"]["items"]["properties"].pop("behind")  # a statement behind HF's other figures
+    assert behind["type"] == "array" and "Optional: added in v7" in behind["description"]
+    assert "behind" not in new["properties"]["spend"]["items"]["required"]
     # reworded: a total's part may be missing as `inference_period:<namespace>` (counted over another period)
     said_new, said_old = (doc["$defs"]["total_usd"]["properties"]["missing"].pop("description") for doc in (new, old))
     assert "`inference_period:<namespace>`" in said_new and said_new.startswith(said_old.partition(";")[0][:40])

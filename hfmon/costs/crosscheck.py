@@ -25,6 +25,8 @@ from hfmon.config import Tolerance
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import Period
 from hfmon.costs.statement_lines import FAMILY_KIND, PricedLine, by_product, line_granted
+from hfmon.figures import Behind
+from hfmon.format import money
 from hfmon.models import BillingUsage, SessionCost, UsageLine
 from hfmon.pricing.catalog import StorageTier
 from hfmon.report import CheckStatus, CrossCheck, Price, product_total_item
@@ -131,6 +133,15 @@ def inference_rows(usage: BillingUsage, sessions: Sequence[SessionCost] | None, 
             row = replace(row, status=CheckStatus.OK, note=f"{note}; tagged sessions cover {share} of the spend")
         rows.append(row)
     return rows
+
+
+def behind_rows(namespace: str, behind: Sequence[Behind], tolerance: Tolerance) -> list[CrossCheck]:
+    """One row per product the statement is behind another HF figure of the same period on (`totals.statement_behind`):
+    the statement's sum against that figure, pending (a line not there yet) unless within the tolerance."""
+    return [compare(f"{b.product} {namespace}: statement vs {b.source}", b.statement_usd, b.usd, tolerance,
+                    pending_usd=b.usd - b.statement_usd,
+                    note=f"the statement is {money(b.usd - b.statement_usd)} behind {b.source} (a line not there "
+                         f"yet): the part is at least {money(b.usd)}") for b in behind]
 
 
 STORAGE_PRODUCT = "hf/repository-storage"

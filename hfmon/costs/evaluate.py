@@ -21,7 +21,7 @@ from hfmon.costs.credits import (
     usage_window,
     user_period,
 )
-from hfmon.costs.crosscheck import inference_rows, line_rows, storage_rows, total_rows
+from hfmon.costs.crosscheck import behind_rows, inference_rows, line_rows, storage_rows, total_rows
 from hfmon.costs.groups import group_flags, group_rows
 from hfmon.costs.index import HistoryIndex
 from hfmon.costs.ledger import proxy_checks, proxy_usage
@@ -221,7 +221,8 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
                 acc.gpu_minutes[p.hardware] = acc.gpu_minutes.get(p.hardware, Decimal(0)) + p.line.quantity
     astride = charges_astride(ns, period.start, period.end)
     if billing is not None or lines is not None:
-        acc.spend.append(namespace_spend(ns, lines, period, credits, bool(astride)))
+        acc.spend.append(spend := namespace_spend(ns, lines, period, credits, bool(astride)))
+        acc.crosscheck += behind_rows(ns.namespace, spend.behind, config.tolerance)
     by_resource = lines_by_resource(lines, unaccounted(ns, parsed or ()) | astride)
     for e in endpoints:
         acc.endpoints.append(endpoint_row(e, catalog, by_resource, history, period, now, acc))

@@ -10,7 +10,7 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any, TypeVar
 
-from hfmon.costs.credits import Period
+from hfmon.costs.credits import Period, calendar_month
 from hfmon.costs.crosscheck import STORAGE_PRODUCT
 from hfmon.costs.statement_lines import (
     FAMILY_KIND,
@@ -20,7 +20,7 @@ from hfmon.costs.statement_lines import (
     line_granted,
     parse_product,
 )
-from hfmon.figures import STORAGE_CUT
+from hfmon.figures import STORAGE_CUT, Behind
 from hfmon.format import money
 from hfmon.models import (
     Endpoint,
@@ -28,6 +28,7 @@ from hfmon.models import (
     Job,
     NamespaceData,
     RepoStorage,
+    ResourceGroupUsage,
     Snapshot,
     SourceResult,
     SourceStatus,
@@ -313,6 +314,46 @@ def _of_period(jobs: JobsSpend, period: Period, asked: Period) -> bool:
     return (jobs.period_start or asked.start) == period.start and (jobs.period_end or asked.end) == period.end
 
 
+CENT = Decimal("0.01")
+
+
+def _groups_of_period(ns: NamespaceData, period: Period) -> list[ResourceGroupUsage]:
+    """usage-by-resource-group's rows of exactly this period (its months are calendar months: only an org whose
+    statement period is one can be compared with them); [] when unread or of another span."""
+    rows = ns.resource_group_usage.value if ns.resource_group_usage is not None else None
+    month = calendar_month(period.start)
+    if not rows or month != period:
+        return []
+    return [r for r in rows if r.period == period.start]
+
+
+def statement_behind(ns: NamespaceData, parts: dict[str, Decimal | None], period: Period,
+                     credits: Period) -> tuple[Behind, ...]:
+    """Each product whose statement sum another HF figure of the same period shows larger: usage-v2's Jobs, and an
+    org's resource groups (every row, HF's "not in a group" one too) per product. Those are later figures: HF
+    writes a statement line once it records the usage, while usage-v2 and the groups count running compute as it
+    runs; compute is billed by the minute, with no placeholder that settles lower (unlike Inference Providers'
+    `usedNanoUsd`, never compared here), so the larger of two figures of one period is the later one. A figure of
+    another span is not compared at all; group sums within half a cent a row (HF gives cents) are not a lag."""
+    out: list[Behind] = []
+    billing = ns.billing.value
+    jobs = parts["jobs"]
+    said = billing.jobs if billing is not None else None
+    if (jobs is not None and said is not None and said.used_usd is not None and _of_period(said, period, credits)
+            and said.used_usd > jobs):
+        out.append(Behind("jobs", jobs, said.used_usd, "usage-v2"))
+    if rows := _groups_of_period(ns, period):
+        for product in ("spaces", "endpoints", "jobs"):
+            stated, grouped = parts[product], sum((getattr(r, f"{product}_usd") for r in rows), Decimal(0))
+            if stated is None:  # unknown already: nothing to be behind on
+                continue
+            ahead = max([stated, *(b.usd for b in out if b.product == product)])
+            if grouped - ahead > CENT / 2 * len(rows):
+                out = [b for b in out if b.product != product]
+                out.append(Behind(product, stated, grouped, "usage-by-resource-group"))
+    return tuple(out)
+
+
 def namespace_spend(ns: NamespaceData, lines: list[PricedLine] | None, period: Period, credits: Period,
                     jobs_astride: bool = False) -> Spend:
     """Billed so far this period by product: inference from usage-v2, the rest from the statement. usage-v2 counts
@@ -337,6 +378,9 @@ def namespace_spend(ns: NamespaceData, lines: list[PricedLine] | None, period: P
     elsewhen = billing is not None and credits.start != period.start
     # usage-v2 counting from before this period began: what it counts holds this period's inference so far
     bound = billing.inference.used_usd if billing is not None and elsewhen and credits.start < period.start else None
+    parts = {"endpoints": family("endpoints"), "spaces": family("spaces"), "jobs": jobs}
+    behind = statement_behind(ns, parts, period, credits) if statement is not None else ()
+    parts |= {b.product: b.usd for b in behind}
     return Spend(ns.namespace, billing.inference.used_usd if billing and not elsewhen else None,
-                 family("endpoints"), family("spaces"), jobs, storage, other, period.start, period.end,
-                 credits.start if elsewhen else None, jobs_astride, bound)
+                 parts["endpoints"], parts["spaces"], parts["jobs"], storage, other, period.start, period.end,
+                 credits.start if elsewhen else None, jobs_astride, bound, behind)
