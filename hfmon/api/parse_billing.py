@@ -183,7 +183,10 @@ def parse_live_usage(data: Json) -> LiveUsage:
     return LiveUsage(
         by_provider=tuple(providers) if split_known else None,
         private_storage_bytes=opt_int(storage, "usedPrivate", sw, BYTES),
-        private_storage_limit_bytes=opt_int(storage, "privateStorageLimit", sw, BYTES),
+        # 0 is HF's "no limit given", as `publicStorageLimit: 0` beside it (best-effort public storage) and usage-v2's
+        # `limitNanoUsd: 0`: no plan has 0 bytes of private storage (Free 100 GB, PRO and each seat 1 TB:
+        # hf-api.md 8.3), so the limit is unknown, never a 0-byte plan every private byte is over
+        private_storage_limit_bytes=opt_int(storage, "privateStorageLimit", sw, BYTES) or None,
         public_storage_bytes=opt_int(storage, "usedPublic", sw, BYTES),
     )
 
