@@ -268,15 +268,18 @@ def up_too_long(report: Report, hours: Decimal) -> list[Reading]:
                                seconds, limit_s))
         else:
             out.append(Reading(check, subject, Outcome.UNKNOWN, figure, threshold, None, seconds, limit_s,
-                               UNSURE_BEFORE if up.after_unknown else _not_watched(up.gap)))
+                               UNSURE_BEFORE if up.after_unknown else _not_watched(up.gap, up.billed_since)))
     return out
 
 
 UNSURE_BEFORE = "before that it was in a state no source says bills or not, so whether it was up then is unknown"
 
 
-def _not_watched(gap: tuple[datetime, datetime] | None) -> str:
+def _not_watched(gap: tuple[datetime, datetime] | None, billed_since: datetime | None = None) -> str:
     """Why an unbroken stretch up is known only as a lower bound, in words."""
+    if billed_since is not None:
+        return (f"its statement line bills it without a break since {billed_since:%Y-%m-%d %H:%M} UTC; "
+                "what came before is unknown")
     if gap is None or gap[0] <= EARLIEST:
         return "it was already up when hfmon's history began"
     return (f"hfmon was not running for {duration((gap[1] - gap[0]).total_seconds())} until "

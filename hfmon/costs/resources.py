@@ -98,6 +98,8 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     elif lines is not None and not overage and all(dense(p.line, now) for p in lines):
         # the statement lists every billed span of the period, and each line billed all along its span
         spans, spans_from = line_spans([p.line for p in lines], now), period.start
+    accruing_since = [p.line.started_at for p in lines or () if p.line.active and p.line.started_at is not None
+                and not p.overage and dense(p.line, now)]
     # a Job not started yet bills nothing now, and its price for up to its timeout once it starts (when, unknown)
     starts = kind == "job" and replicas_now == 0 and time_left is not None and time_left > timedelta(0)
     rate = (price.usd_per_hour if price is not None else None) if starts else per_hour
@@ -134,6 +136,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         uptime_24h_unwatched_pct=None if last_day is None else last_day.unwatched,
         uptime_state_unknown_pct=None if period_uptime is None else period_uptime.unsure,
         uptime_24h_state_unknown_pct=None if last_day is None else last_day.unsure,
+        billed_since=min(accruing_since, default=None),
     )
 
 

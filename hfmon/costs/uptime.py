@@ -1,4 +1,4 @@
-"""How long a resource has been up without a break, from the states history recorded. Pure.
+"""How long a resource has been up without a break, from the states history recorded and the statement. Pure.
 
 "Up" is a billed state (`billing_rules.is_billed`: an Endpoint initializing or running, a Space starting or
 running). The current stretch began at the earliest recorded change of the unbroken run of billed states that
@@ -13,6 +13,9 @@ running is unknown, so it is up at least that long, never the recorded length co
 A state no source says bills or not, with replicas that may serve through it (an Endpoint `updating` with one
 ready: `billing_rules.bills_unknown`, the rule its cost is unknown by), is neither up nor down: a resource in it now
 is up or not unknown (`state_unknown`), and a stretch that reaches back to one is known only from its end.
+
+The statement covers what history cannot: a line still accruing that billed every minute since its startedAt
+(`ResourceCost.billed_since`) says the resource has been up at least since then, however young history is.
 """
 
 from __future__ import annotations
@@ -38,12 +41,25 @@ class Uptime:
     at_most: timedelta | None = None  # the longest it can have been up (None: unbounded, as up when history began)
     state_unknown: bool = False  # `up` is unknown: it is in a state no source says bills or not, replicas serving
     after_unknown: bool = False  # the stretch is counted from the end of such a state (up or not then: unknown)
+    billed_since: datetime | None = None  # `at_least` is counted from this startedAt of its statement line
 
 
 def uptime(kind: str, state: str, changes: Sequence[StateChange], now: datetime,
-           unwatched: Sequence[Window] = (), replicas: int | None = 0) -> Uptime:
+           unwatched: Sequence[Window] = (), replicas: int | None = 0, billed_since: datetime | None = None) -> Uptime:
     """The stretch a resource of `kind` in `state` (with `replicas` ready: None, not sent) now has been up, from its
-    recorded changes (oldest first) and the stretches no poll watched (`history.unwatched`, oldest first)."""
+    recorded changes (oldest first), the stretches no poll watched (`history.unwatched`, oldest first) and the
+    statement's `billed_since` (`ResourceCost.billed_since`): a stretch history knows only as a lower bound is at
+    least from then."""
+    up = _from_history(kind, state, changes, now, unwatched, replicas)
+    if not up.up or up.exact or billed_since is None or now - billed_since <= up.at_least:
+        return up
+    at_least = now - billed_since if up.at_most is None else min(now - billed_since, up.at_most)
+    return Uptime(True, at_least, False, None, up.at_most, billed_since=billed_since)
+
+
+def _from_history(kind: str, state: str, changes: Sequence[StateChange], now: datetime,
+                  unwatched: Sequence[Window], replicas: int | None) -> Uptime:
+    """`uptime` from history alone."""
     if bills_unknown(kind, state, replicas):
         return Uptime(False, timedelta(0), False, state_unknown=True)
     if not is_billed(kind, state):
@@ -102,10 +118,11 @@ def resource_uptimes(report: Report) -> list[ResourceUptime]:
         ep = e.endpoint
         out.append(ResourceUptime("endpoint", ep.id, ep.namespace, ep.name, e.cost.billed_now,
                                   uptime("endpoint", ep.state, report.changes_of("endpoint", ep.id), now,
-                                         gaps.get((ep.namespace, "endpoint"), ()), _serving(ep))))
+                                         gaps.get((ep.namespace, "endpoint"), ()), _serving(ep),
+                                         e.cost.billed_since)))
     for s in report.spaces:
         sp = s.space
         out.append(ResourceUptime("space", sp.id, sp.namespace, sp.id.partition("/")[2] or sp.id, s.cost.billed_now,
                                   uptime("space", sp.stage, report.changes_of("space", sp.id), now,
-                                         gaps.get((sp.namespace, "space"), ()))))
+                                         gaps.get((sp.namespace, "space"), ()), billed_since=s.cost.billed_since)))
     return out

@@ -249,7 +249,8 @@ def _resources(out: _Families, account: str, report: Report, stale: Stale) -> No
         if u.billed and u.uptime.up and not stale.listing(u.kind, u.namespace):
             out.gauge("hfmon_resource_up_at_least_seconds", "How long an Endpoint or Space billed now has been up "
                       "without a break, at least (from the end of the last time hfmon was not running, or from "
-                      "when its history began, if it was up then).",
+                      "when its history began, if it was up then; from its statement line's start when that line "
+                      "bills it every minute since).",
                       {"account": account, "namespace": u.namespace, "kind": u.kind, "name": u.name},
                       int(u.uptime.at_least.total_seconds()))
     for kind, namespace, name, hardware, state, cost in rows:

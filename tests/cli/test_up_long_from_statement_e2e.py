@@ -1,0 +1,63 @@
+"""End to end: "up without a break" (the `long_running_hours` alert and the exporter's
+`hfmon_resource_up_at_least_seconds`, one rule in `costs.uptime`) reads the statement where hfmon's own history does
+not reach back. On the demo (seed 7) at Nov 18 15:00, hfmon's first poll, the statement has one line still accruing
+for ada-labs/qwen-prod (a100 x1, startedAt Nov 1 00:00) that billed every minute of its span, and one for
+ada/forgotten-finetune (startedAt Nov 3 09:12): they have been up at least 17 d 15 h (423 h = 1,522,800 s) and
+15 d 5 h 48 min (1,316,880 s). History alone said 0 s ("already up when hfmon's history began"): the 72 h alert stayed
+silent for hfmon's first three days."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from hfmon.alerts.checks import Outcome
+from hfmon.alerts.rules import up_too_long
+from hfmon.exporter.metrics import AccountView, families
+from hfmon.fakehub import demo_scenario
+from tests.cli.test_once_e2e import Served, fake
+from tests.tui.demo import frozen_demo
+
+pytestmark = pytest.mark.e2e
+__all__ = ["fake"]  # the loopback fake hub fixture, shared with test_once_e2e
+
+QWEN_423H = 423 * 3600  # Nov 1 00:00 to Nov 18 15:00
+FINETUNE = (15 * 24 + 5) * 3600 + 48 * 60  # Nov 3 09:12 to Nov 18 15:00
+
+
+def test_the_first_poll_fires_the_72h_alert_from_the_statement(fake: Callable[..., Served], tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[alerts]\nlong_running_hours = 72\n")
+    run = fake().run("--once", "--json", "--config", str(config), frozen_clock=True)
+    assert run.code == 0, run.stderr
+    # was: no alert at all (history began at this poll: "up at least 0s", unknown)
+    assert ("Endpoint or Space up without a break (endpoint ada-labs/qwen-prod): up at least 17d 15h, above the "
+            "limit 3d") in run.stderr
+    assert "(space ada/forgotten-finetune): up at least 15d 05h, above the limit 3d" in run.stderr
+
+
+def test_the_exporter_serves_the_statements_stretch_and_the_rule_says_where_it_comes_from() -> None:
+    async def first_poll() -> tuple[dict[str, float], dict[str, tuple[Outcome, str, str]]]:
+        monitor, _ = frozen_demo(scenario=demo_scenario(seed=7))
+        try:
+            report = await monitor.poll()
+        finally:
+            monitor.close()
+        served = {s.labels["name"]: s.value for f in families([AccountView("default", report)])
+                  if f.name == "hfmon_resource_up_at_least_seconds" for s in f.samples}
+        readings = {r.subject: (r.outcome, r.figure, r.why) for r in up_too_long(report, Decimal(500))}
+        return served, readings
+
+    served, readings = asyncio.run(first_poll())
+    assert served["qwen-prod"] == QWEN_423H  # was 0.0
+    assert served["forgotten-finetune"] == FINETUNE
+    # 423 h is under a 500 h limit, and the line cannot say what came before Nov 1: unknown, never "ok"
+    assert readings["endpoint ada-labs/qwen-prod"] == (
+        Outcome.UNKNOWN, "up at least 17d 15h",
+        "its statement line bills it without a break since 2026-11-01 00:00 UTC; what came before is unknown")
+    # video-gen sleeps and wakes: its lines do not bill every minute of their span, so history alone speaks
+    assert served["video-gen"] == 0.0
