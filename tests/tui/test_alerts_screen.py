@@ -51,7 +51,7 @@ async def test_a_opens_the_alert_history_newest_first() -> None:
         shown = app.screen.query_one(Static).content
         text = getattr(shown, "plain", str(shown))
         assert "Nov 21 20:00 UTC  FIRED    Inference Providers overage this period (acme): $301.40" in text
-        assert "advisory: they do not stop spending" in text
+        assert "\nhfmon alerts are advisory: they do not stop spending" in text  # the name as the product spells it
         await pilot.press("escape")
         await pilot.pause()
         assert type(app.screen).__name__ == "Screen"

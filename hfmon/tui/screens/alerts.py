@@ -41,7 +41,7 @@ def alerts_text(events: Sequence[AlertEvent], configured: bool) -> Text:
         text.append(f"{fmt.stamp(event.at)}  ", style="bold")
         text.append("FIRED    " if event.kind == FIRED else "resolved ", style="bold" if event.kind == FIRED else "")
         text.append(f"{event.message}\n")
-    text.append(f"\n{ADVISORY[0].upper()}{ADVISORY[1:]}. Each alert fires once per crossing, for every hfmon "
+    text.append(f"\n{ADVISORY}. Each alert fires once per crossing, for every hfmon "
                 "using this history file. Esc, q or a closes.")
     return text
 
