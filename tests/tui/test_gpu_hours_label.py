@@ -17,7 +17,8 @@ async def test_the_compute_screens_gpu_hours_are_named_the_spaces() -> None:
             await pilot.press("4")
             await pilot.pause()
             shown = text_of(app, "#zerogpu")
-            assert "Spaces GPU hours this period:" in shown and "\nGPU hours" not in shown
+            assert app.query_one("#zerogpu-panel").border_title == "ZeroGPU · GPU hours"
+            assert "\nSpaces only, this period:\n" in shown and "\nGPU hours" not in shown
             lines = [line.split() for line in shown.splitlines()]
             # l4x1: ada-labs/rag-service's 632.7333 h alone (with the l4x1 Job's 0.5833 h it would read 633.3 h)
             assert ["l4x1", "632.7", "h"] in lines

@@ -38,6 +38,7 @@ def help_text() -> Group:
     wide.add_column()
     wide.add_row(f"{screens[0].key}–{screens[-1].key}", "the screens, as the tabs at the top name them")
     for key, what in (("s / S", "sort the table by the next column / reverse"), ("tab", "move between tables"),
+                      ("← →", "scroll a table to the columns its border names (“Invoice →”)"),
                       ("ctrl+p", "command palette: every action, namespace, interval, theme")):
         wide.add_row(key, what)
     badges = Table.grid(padding=(0, 1))

@@ -128,6 +128,10 @@ def blank_cell(right: bool = False) -> Cell:
     return Cell("", (PINNED,), right=right)
 
 
+PLUS_MEANS = "+: at least"
+"""What the `+` after a total means (the totals row's name says it; the panel's border when that name is cut)."""
+
+
 def totals_row(spec: Sequence[Column], rows: Sequence[tuple[Cell, ...]], resources: int) -> tuple[Cell, ...]:
     """The totals row of `rows` (`resources` of them resources, the rest a remainder row): each `total` column
     added up, blank cells left out. A row whose amount is unknown makes the sum a lower bound, marked `+`
@@ -150,5 +154,5 @@ def totals_row(spec: Sequence[Column], rows: Sequence[tuple[Cell, ...]], resourc
             text = fmt.money(total.known, missing=fmt.UNKNOWN) + ("" if total.complete or total.known is None else "+")
             partial = partial or text.endswith("+")
         out.append(Cell(text, (PINNED,), "bold", right=col.numeric))
-    first = f"Total of {resources}" + (" (+: at least)" if partial else "")
+    first = f"Total of {resources}" + (f" ({PLUS_MEANS})" if partial else "")
     return (out[0]._replace(plain=first), *out[1:])

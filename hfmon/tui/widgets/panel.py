@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.containers import Vertical
 from textual.widget import Widget
 
@@ -19,6 +20,10 @@ class Panel(Vertical):
         self.border_title = literal(title)
         self._badge = ""
         self._note = ""
+        self._columns = ("", "")  # the columns of its table out of view, in full and short ("Invoice →", "→")
+        for child in children:
+            if isinstance(child, KeyedTable):
+                child.on_columns_hint = self.columns_hint
 
     def badge(self, text: str) -> None:
         """Show `text` as a warning badge (empty: no badge)."""
@@ -33,6 +38,22 @@ class Panel(Vertical):
             self._note = text
             self._subtitle()
 
+    def columns_hint(self, hint: tuple[str, str]) -> None:
+        """Show which columns of its table are out of view, in full or, where the border is short, short."""
+        if hint != self._columns:
+            self._columns = hint
+            self._subtitle()
+
+    def on_resize(self) -> None:
+        self._subtitle()
+
     def _subtitle(self) -> None:
-        parts = [p for p in (self._note, f"⚠ {self._badge}" if self._badge else "") if p]
-        self.border_subtitle = literal(" · ".join(parts))  # the filter text is the user's, badges name namespaces
+        badge = f"⚠ {self._badge}" if self._badge else ""
+        full, short = self._columns
+        room = self.size.width - 6  # the corners, a rule each side and a space each side
+        # the badge never gives way: first the columns hint shortens, then the row count goes
+        for parts in ((self._note, full, badge), (self._note, short, badge), (short, badge)):
+            text = " · ".join(p for p in parts if p)
+            if cell_len(text) <= room or not self.size.width:
+                break
+        self.border_subtitle = literal(text)  # the filter text is the user's, badges name namespaces

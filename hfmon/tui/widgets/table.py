@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import compress
 from operator import itemgetter, ne
 from typing import Any, Self
@@ -16,6 +16,7 @@ from textual.widgets.data_table import CellDoesNotExist, RowKey
 from hfmon.tui.widgets.cells import (
     FLEX_MIN,
     PINNED_KEYS,
+    PLUS_MEANS,
     REMAINDER_KEY,
     TOTAL_KEY,
     Cell,
@@ -43,6 +44,11 @@ class KeyedTable(DataTable[LiveCell]):
     _bulk: bool | None = None
     """Not None while a bulk update defers refreshes (True: one with layout is due)."""
 
+    on_columns_hint: Callable[[tuple[str, str]], None] | None = None
+    """Told the columns out of view (`columns_hint`) when that changes: the Panel shows it in its border, as the
+    table has no horizontal scrollbar (a bar the width of the table, for a column or two, read as a blank row)."""
+    _hint = ("", "")
+
     def __init__(self, columns: Sequence[Column], *, default_sort: str | None = None,
                  default_reverse: bool = False, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True, cursor_foreground_priority="css")
@@ -68,6 +74,62 @@ class KeyedTable(DataTable[LiveCell]):
     def on_resize(self) -> None:
         """Give the flex column the width the others leave."""
         self._fit_flex()
+        self.call_after_refresh(self._tell_hint)
+
+    def watch_scroll_x(self, old_value: float, new_value: float) -> None:
+        """Scrolled sideways: other columns are out of view."""
+        super().watch_scroll_x(old_value, new_value)
+        self._tell_hint()
+
+    def columns_out_of_view(self) -> tuple[list[str], list[str]]:
+        """The labels of the columns whose text is (partly) out of view to the left, and to the right."""
+        width = self.scrollable_content_region.width
+        if not width:
+            return [], []
+        start, pad = round(self.scroll_x), self.cell_padding
+        left: list[str] = []
+        right: list[str] = []
+        x = 0
+        for spec, column in zip(self.spec, self._columns(), strict=True):
+            end = x + column.get_render_width(self)
+            if x + pad < start:
+                left.append(spec.label)
+            elif end - pad > start + width:
+                right.append(spec.label)
+            x = end
+        return left, right
+
+    def columns_hint(self) -> tuple[str, str]:
+        """What a user reads in the panel's border about what the columns do not show, in full and short: ("5 more
+        columns →", "→"), ("← Namespace", "←"), with "+: at least" in full when the totals row's name, which says
+        it, is cut (("", ""): nothing). ← and → scroll the table sideways."""
+        left, right = self.columns_out_of_view()
+        full, short = [], []
+        if self._plus_cut():
+            full.append(PLUS_MEANS)
+        if left:
+            full.append(f"← {left[0]}" if len(left) == 1 else f"← {len(left)} columns")
+            short.append("←")
+        if right:
+            full.append(f"{right[0]} →" if len(right) == 1 else f"{len(right)} more columns →")
+            short.append("→")
+        return " · ".join(full), " ".join(short)
+
+    def _plus_cut(self) -> bool:
+        """Whether the totals row says "(+: at least)" in a first column too narrow to show it."""
+        total = self._shown.get(TOTAL_KEY)
+        if total is None or not total[0].plain.endswith(f"({PLUS_MEANS})"):
+            return False
+        column = self._columns()[0]
+        width: int = column.content_width if column.auto_width else column.width
+        return width < text_width(total[0].plain)
+
+    def _tell_hint(self) -> None:
+        hint = self.columns_hint()
+        if hint != self._hint:
+            self._hint = hint
+            if self.on_columns_hint is not None:
+                self.on_columns_hint(hint)
 
     def _measure(self, columns: set[int] | None = None) -> None:
         """Measure the widest text of each column (of `columns` only: the others did not change) and size the
@@ -137,6 +199,7 @@ class KeyedTable(DataTable[LiveCell]):
         """Tell the scrolling how big the table is now (what Textual works out when rows come or go)."""
         width = sum(c.get_render_width(self) for c in self.columns.values())
         self.virtual_size = Size(width, self._lines() + (self.header_height if self.show_header else 0))
+        self.call_after_refresh(self._tell_hint)
 
     def _lines(self) -> int:
         """The lines the rows take (a wrapping table's rows may take several each)."""

@@ -1,0 +1,129 @@
+"""What a user reads on the smallest terminal the README promises (80×24) and on a big one (200×50), screen by
+screen, as drawn: titles whole, lines cut only with a sign of what is left out, no scrollbar standing in for a
+column or two."""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from rich.console import Console
+from textual.pilot import Pilot
+from textual.widget import Widget
+
+from hfmon import format as fmt
+from hfmon.tui.app import HfmonApp
+from hfmon.tui.widgets.panel import Panel
+from tests.tui.demo import frozen_demo
+from tests.tui.test_app import app_for, settle, table
+
+
+def screen_text(app: HfmonApp) -> list[str]:
+    """The terminal's lines as a user reads them now (what `export_screenshot` draws, as plain text)."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system=None,
+                      record=True, legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text(styles=False).splitlines()
+
+
+def inside(drawn: list[str], widget: Widget) -> list[str]:
+    """The lines of `drawn` within a widget's region (its border included)."""
+    r = widget.region
+    return [line[r.x:r.right] for line in drawn[r.y:r.bottom]]
+
+
+@asynccontextmanager
+async def demo_at(size: tuple[int, int], key: str) -> AsyncIterator[tuple[HfmonApp, Pilot[int]]]:
+    """The `--demo` pipeline on a frozen clock, at `size`, on the screen of `key`."""
+    monitor, _ = frozen_demo(history=False)
+    app = HfmonApp(monitor, interval_s=3600, tick_s=3600)
+    try:
+        async with app.run_test(size=size) as pilot:
+            await settle(app, pilot)
+            app.clear_notifications()  # the first poll's toasts would cover the right of the screen
+            await pilot.press(key)
+            for _ in range(3):
+                await pilot.pause()
+            yield app, pilot
+    finally:
+        monitor.close()
+
+
+def gpu_line(hardware: str, hours: object) -> re.Pattern[str]:
+    """A GPU hours line of the ZeroGPU card as drawn: the hardware, then its hours."""
+    return re.compile(rf"│\s+{re.escape(hardware)}\s+{re.escape(fmt.hours(hours))}\s")  # type: ignore[arg-type]
+
+
+async def test_the_zerogpu_card_shows_its_whole_title_and_every_gpu_line_or_how_many_are_left_out() -> None:
+    for size in ((80, 24), (200, 50)):
+        async with demo_at(size, "4") as (app, _):
+            drawn = inside(screen_text(app), app.query_one("#zerogpu-panel"))
+            report = app.report
+            assert report is not None and len(report.gpu_hours_by_hardware) == 5  # the demo's five
+            assert drawn[0].startswith("╭─ ZeroGPU · GPU hours ─"), drawn  # not "ZeroGPU · Spaces GPU …"
+            assert any("│ Spaces only, this period:" in line for line in drawn)  # whose hours, on one line
+            shown = [hw for hw, hours in report.gpu_hours_by_hardware
+                     if any(gpu_line(hw, hours).search(line) for line in drawn)]
+            more = [m for line in drawn if (m := re.search(r"│\s+\+(\d+) more\s", line))]
+            if size == (80, 24):
+                # 10 rows: the quota's 3, the heading, 3 of the 5 (the most hours first), "+2 more", the note's 2
+                assert len(shown) == 3 and [int(m[1]) for m in more] == [2], drawn
+                most = sorted(report.gpu_hours_by_hardware, key=lambda line: line[1], reverse=True)
+                assert shown == [hw for hw, _ in report.gpu_hours_by_hardware if hw in {h for h, _ in most[:3]}]
+            else:
+                assert len(shown) == 5 and not more, drawn
+            text = " ".join(" ".join(line.strip("│╭╮╰╯─").split()) for line in drawn)
+            assert "not in it: statement unread (northwind)" in text  # why the hours are partial, whole
+
+
+async def test_the_overview_at_80x24_has_a_thin_scrollbar_and_names_the_billed_column_out_of_view() -> None:
+    async with demo_at((80, 24), "1") as (app, pilot):
+        drawn = screen_text(app)
+        credits = app.query_one("#credits-panel", Panel)
+        assert credits.region.right == 79  # one column for the screen's scrollbar, not two
+        assert re.search(r"│ Namespace\s+Total ▼\s+Inference\s+Endpoints\s+Spaces\s+Jobs\s+Storage\s+Other\s+│",
+                         "\n".join(drawn)), drawn  # every product, Other's right edge included
+        spend = table(app, "spend")
+        top = spend.region.y
+        rows = [drawn[top + 1 + i] for i in range(spend.row_count)]
+        assert [r.split()[1] for r in rows] == ["ada-labs", "ada"]
+        below = drawn[top + 1 + spend.row_count]
+        # the panel's border right under the rows (a scrollbar row there was a blank bar with a stray "▏"),
+        # naming the column out of view
+        assert below.startswith("╰") and "2 namespaces · Invoice →" in below, below
+        assert "▏" not in "".join(drawn[:-1])  # the footer's own separator aside
+        spend.focus()
+        await pilot.press(*["right"] * spend.max_scroll_x)  # a cell a press
+        await pilot.pause()
+        assert spend.max_scroll_x and spend.scroll_x == spend.max_scroll_x
+        drawn = screen_text(app)
+        assert "none issued yet" in drawn[top + 1]  # → scrolls to it
+        assert "← " in drawn[top + 1 + spend.row_count] and "Invoice →" not in drawn[top + 1 + spend.row_count]
+
+
+async def test_a_cut_totals_name_leaves_what_plus_means_and_the_columns_out_of_view_in_the_border() -> None:
+    async with demo_at((80, 24), "3") as (app, pilot):
+        endpoints = table(app, "endpoints")
+        drawn = inside(screen_text(app), app.query_one("#endpoints-panel"))
+        total = next(line for line in drawn if line.startswith("│ Total of 8"))
+        assert "(+: at least)" not in total and re.search(r"\$[\d,.]+\+ ", total), total  # cut, and a "+" total
+        assert drawn[-1].endswith("8 endpoints · +: at least · 6 more columns → ─╯"), drawn[-1]
+        endpoints.focus()
+        await pilot.press(*["right"] * endpoints.max_scroll_x)
+        await pilot.pause()
+        bottom = inside(screen_text(app), app.query_one("#endpoints-panel"))[-1]
+        assert "more columns →" not in bottom and "← " in bottom, bottom  # scrolled to the last column
+
+
+async def test_where_the_border_is_short_the_columns_hint_gives_way_before_the_badge() -> None:
+    app = app_for()  # the hand-built report: bigcorp's billing unread, a longer badge than the demo's
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(app, pilot)
+        app.clear_notifications()
+        await pilot.pause()
+        bottom = inside(screen_text(app), app.query_one("#spend-panel"))[-1]
+        # the whole badge, the row count, and an arrow for the columns out of view ("2 more columns →" did not fit)
+        assert bottom.endswith("─ 2 namespaces · → · ⚠ NO ACCESS bigcorp (billing, statement) ─╯"), bottom
