@@ -3,7 +3,7 @@ costed at (re-exported by `hfmon.report`, where front ends find them)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -77,16 +77,31 @@ class ResourceCost:
     # the statement bills it without a break from then to now: the startedAt of its line still accruing that billed
     # every minute of its span (`resources.dense`); None: the statement says no such thing (or was not read)
     billed_since: datetime | None = None
+    # its listing failed this poll: the row is that listing's last good value, so its $/h now is unknown
+    # (`cost_per_hour_usd` None) and `last_cost_per_hour_usd` is what that value made it (`stale_cost`)
+    stale: bool = False
+    last_cost_per_hour_usd: Decimal | None = None
 
     @property
     def billed_now(self) -> bool:
-        """Costs money now: a positive $/h, or no $/h because the hardware it runs on has no price."""
-        return self.cost_per_hour_usd is None or self.cost_per_hour_usd > 0
+        """Costs money now: a positive $/h, or no $/h because the hardware it runs on has no price (a row from a
+        failed listing: as its last good value had it)."""
+        rate = self.last_cost_per_hour_usd if self.stale else self.cost_per_hour_usd
+        return rate is None or rate > 0
 
     @property
     def billed_hours(self) -> Decimal | None:
         """Billed replica-minutes in replica-hours: wall hours only where one replica ran (a Job)."""
         return None if self.billed_minutes is None else self.billed_minutes / 60
+
+
+STALE_RATE_WHY = "its listing failed this poll: what it costs now is unknown"
+
+
+def stale_cost(cost: ResourceCost) -> ResourceCost:
+    """`cost` of a resource whose listing failed this poll: a figure of now is never made from a failed source's last
+    value, so its $/h now is unknown (its last value kept beside it, marked as such)."""
+    return replace(cost, cost_per_hour_usd=None, stale=True, last_cost_per_hour_usd=cost.cost_per_hour_usd)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ from hfmon.history import History
 from hfmon.modelinfo import ModelWeights
 from hfmon.pricing.catalog import Catalog
 from hfmon.report import Report, Total
+from hfmon.report_rows import STALE_RATE_WHY
 
 
 def period_start(report: Report, namespace: str) -> datetime:
@@ -75,7 +76,8 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
         found += [cannot_scale_to_zero(row, settings), idle_timeout_tail(row, history, changes, settings, now),
                   forgotten("endpoint", row.endpoint.id, row.endpoint.namespace, row.cost.cost_per_hour_usd,
                             row.cost.replicas, changes, history, settings, now, row.endpoint.updated_at,
-                            so_far(row.cost), price=row.cost.price)]
+                            so_far(row.cost), price=row.cost.price,
+                            unknown_why=STALE_RATE_WHY if row.cost.stale else None)]
     for space_row in report.spaces:
         s = space_row.space
         hardware = s.hardware or s.requested_hardware
@@ -93,7 +95,8 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
                   None if space_row.cost.granted else forgotten(
                       "space", s.id, s.namespace, space_row.cost.cost_per_hour_usd, space_row.cost.replicas,
                       changes, history, settings, now, so_far_usd=so_far(space_row.cost),
-                      unknown_why=None if space_row.cost.granted is not None else MAYBE_GRANTED,
+                      unknown_why=STALE_RATE_WHY if space_row.cost.stale else
+                      None if space_row.cost.granted is not None else MAYBE_GRANTED,
                       price=space_row.cost.price)]
     found += storage_findings(report.storage, catalog.bundled)
     for ns in report.storage.by_namespace:

@@ -8,6 +8,7 @@ cached; pass `catalog=` to avoid even that). Per namespace, the billing period i
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -67,6 +68,7 @@ from hfmon.report import (
     Report,
     SourceState,
 )
+from hfmon.report_rows import stale_cost
 from hfmon.repositories import repositories
 
 HISTORY_BACK = timedelta(hours=48)
@@ -224,11 +226,15 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
         acc.spend.append(spend := namespace_spend(ns, lines, period, credits, bool(astride)))
         acc.crosscheck += behind_rows(ns.namespace, spend.behind, config.tolerance)
     by_resource = lines_by_resource(lines, unaccounted(ns, parsed or ()) | astride)
+    # a listing that failed this poll gives its last good value's rows: none of their $/h is a figure of now
+    stale = {kind for kind, source in (("endpoints", ns.endpoints), ("spaces", ns.spaces), ("jobs", ns.jobs))
+             if source.status is SourceStatus.STALE}
     for e in endpoints:
-        acc.endpoints.append(endpoint_row(e, catalog, by_resource, history, period, now, acc))
+        row_e = endpoint_row(e, catalog, by_resource, history, period, now, acc)
+        acc.endpoints.append(replace(row_e, cost=stale_cost(row_e.cost)) if "endpoints" in stale else row_e)
     for s in ns.spaces.value or ():
         row, gpu = space_row(s, catalog, by_resource, history, period, now, acc)
-        acc.spaces.append(row)
+        acc.spaces.append(replace(row, cost=stale_cost(row.cost)) if "spaces" in stale else row)
         acc.space_gpu.append(gpu)
     charges = None
     if lines is None and ns.job_charges is not None and ns.job_charges.value is not None:
@@ -237,7 +243,8 @@ def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog
                                if charge_in(c, period.start, period.end)) if p is not None]
     job_lines = by_resource if lines is not None else lines_by_resource(charges, astride)  # once, not once per job
     for j in ns.jobs.value or ():
-        acc.jobs.append(job_row(j, catalog, job_lines, history, period, now, acc))
+        row_j = job_row(j, catalog, job_lines, history, period, now, acc)
+        acc.jobs.append(replace(row_j, cost=stale_cost(row_j.cost)) if "jobs" in stale else row_j)
 
 
 def _orgs(account: Account | None, snapshot: Snapshot) -> tuple[OrgSummary, ...]:

@@ -108,6 +108,15 @@ def rate_cell(rate: Decimal | None, granted: bool | None, tones: Tones, priced: 
     return cell(fmt.per_hour(rate), rate, right=True, style="" if rate else tones.get("muted", ""))
 
 
+def stale_rate_cell(cost: ResourceCost, tones: Tones) -> Cell | None:
+    """$/h now of a row from a failed listing (`ResourceCost.stale`): its last value marked `?`, sorted and totalled
+    as unknown (never a known part of a sum); None for a row read this poll."""
+    if not cost.stale or cost.last_cost_per_hour_usd is None:
+        return None if not cost.stale else cell(fmt.UNKNOWN, None, right=True, style=tones.get("warn", ""))
+    text = fmt.per_hour(cost.last_cost_per_hour_usd) + "?"
+    return cell(text, right=True, style=tones.get("warn", ""))._replace(sort=(1, text))
+
+
 def recomputed_cell(value: Decimal | None, unpriced: bool, tones: Tones) -> Cell:
     """The recomputed cost: `unpriced` (in the warning tone) when no catalog priced it, else — when unknown."""
     return money_cell(value, tones=tones) if unpriced else money_cell(value, missing=fmt.MISSING)
@@ -115,7 +124,8 @@ def recomputed_cell(value: Decimal | None, unpriced: bool, tones: Tones) -> Cell
 
 def cost_cells(cost: ResourceCost, tones: Tones) -> tuple[Cell, Cell, Cell]:
     """$/h now, billed and recomputed."""
-    return (rate_cell(cost.cost_per_hour_usd, cost.granted, tones, cost.price is not None),
+    return (stale_rate_cell(cost, tones) or rate_cell(cost.cost_per_hour_usd, cost.granted, tones,
+                                                      cost.price is not None),
             money_cell(cost.billed_usd, missing=fmt.MISSING),
             recomputed_cell(cost.recomputed_usd, cost.price is None, tones))
 
