@@ -142,6 +142,12 @@ def endpoint_replicas(endpoint: Endpoint) -> int | None:
     return max(target, endpoint.min_replica or 0, 1)
 
 
+def endpoint_replicas_to_start(endpoint: Endpoint) -> int:
+    """Replicas a `pending` Endpoint (waiting to be deployed) will bill once it starts: its min replica (0 when it
+    scales to zero or the state is another)."""
+    return (endpoint.min_replica or 0) if endpoint.state == "pending" else 0
+
+
 DEFAULT_JOB_TIMEOUT_S = 30 * 60
 """HF's default Job timeout when a Job sets none (hf-api.md: "Jobs have a default timeout of 30 minutes")."""
 

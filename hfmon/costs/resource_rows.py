@@ -7,7 +7,14 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from hfmon.costs.billing_rules import endpoint_replicas, job_price, job_replicas, job_time_left, space_replicas
+from hfmon.costs.billing_rules import (
+    endpoint_replicas,
+    endpoint_replicas_to_start,
+    job_price,
+    job_replicas,
+    job_time_left,
+    space_replicas,
+)
 from hfmon.costs.credits import Period
 from hfmon.costs.index import HistoryIndex
 from hfmon.costs.resources import EARLIEST, resource_cost
@@ -108,7 +115,8 @@ def endpoint_row(e: Endpoint, catalog: Catalog, lines: Lines, history: HistoryIn
                                         changes, None, period, now, history.since_in(e.namespace), single,
                                         billed=history.billed_time("endpoint", key),
                                         unwatched=acc.unwatched_in(e.namespace, "endpoint"),
-                                        first_seen=history.first_seen("endpoint", key), hourly_usd=hourly))
+                                        first_seen=history.first_seen("endpoint", key), hourly_usd=hourly,
+                                        to_start=endpoint_replicas_to_start(e)))
 
 
 def space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,

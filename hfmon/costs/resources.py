@@ -56,7 +56,8 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
                   single_replica: bool = False, granted: bool | None = False, billed: BilledTime | None = None,
                   first_seen: datetime | None = FROM_CHANGES,
                   hourly_usd: tuple[Decimal | None, ...] = (),
-                  time_left: timedelta | None = UNTIL_STOPPED, unwatched: Sequence[Window] = ()) -> ResourceCost:
+                  time_left: timedelta | None = UNTIL_STOPPED, unwatched: Sequence[Window] = (),
+                  to_start: int = 0) -> ResourceCost:
     """A ResourceCost. `priced`: whether the resource needs a price (False for a static Space: free).
 
     `granted`: the statement says its current hardware is granted (`freeGrant`): it costs nothing now or ahead;
@@ -69,6 +70,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     `billed`: its billed time in a window as the store summed it (the same as from `changes`, faster).
     `first_seen`, `unwatched`: as `uptime_pct` takes them. `hourly_usd`: its $/h in each of the last 24 hours.
     `time_left`: the longest it can still bill before HF stops it (`job_time_left`); None: unknown.
+    `to_start`: the replicas it bills once it starts, not billing now (`endpoint_replicas_to_start`).
     """
     contradicted_why: str | None = None
     if replicas_now is None:  # unknown stage: whether it bills at all is unknown, grant or not
@@ -101,8 +103,10 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     accruing_since = [p.line.started_at for p in lines or () if p.line.active and p.line.started_at is not None
                 and not p.overage and dense(p.line, now)]
     # a Job not started yet bills nothing now, and its price for up to its timeout once it starts (when, unknown)
-    starts = kind == "job" and replicas_now == 0 and time_left is not None and time_left > timedelta(0)
-    rate = (price.usd_per_hour if price is not None else None) if starts else per_hour
+    # and an Endpoint waiting to be deployed, its min replicas from when it starts: never a known $0 ahead
+    job_starts = kind == "job" and replicas_now == 0 and time_left is not None and time_left > timedelta(0)
+    starts = job_starts or (replicas_now == 0 and to_start > 0 and not granted)
+    rate = (price.usd_per_hour * (to_start or 1) if price is not None else None) if starts else per_hour
     to_end, ends_by, to_end_why = _ahead(rate, time_left, period, now)
     ends_by = None if starts else ends_by
     to_end_why = to_end_why or contradicted_why

@@ -87,6 +87,10 @@ async def test_per_resource_figures_match_the_scenario(scenario: Scenario, now: 
                     rate = want.hourly
                 elif stage != "RUNNING":
                     ahead = D(0)
+            if kind == "endpoint":
+                ep = next(r.endpoint for r in report.endpoints if f"{r.endpoint.namespace}/{r.endpoint.name}" == name)
+                if ep.state == "pending" and ep.min_replica:  # waiting to be deployed: its min replicas once it starts
+                    rate = want.hourly * ep.min_replica if want.hourly is not None else None
             assert rate is not None
             assert cost.to_period_end_usd == (rate * ahead).quantize(expect.MICRO), name
         if ns not in BILLING:
