@@ -137,23 +137,35 @@ def subject_namespace(subject: str, job_namespaces: Mapping[str, str]) -> str | 
     return namespace if slash else job_namespaces.get(resource)
 
 
+def states_unknown(report: Report) -> dict[str, str]:
+    """The resources whose state this poll is unknown (the Report's `unknown_stage` flags: a Space listed without its
+    runtime, an Endpoint updating with a replica ready, a stage hfmon does not know), with why: the one predicate by
+    which no resource rule fires or resets on them."""
+    return {f.subject: f.message for f in report.current_flags if f.kind == "unknown_stage"}
+
+
 def resources_read(report: Report, needs: Callable[[str], tuple[str, ...]]) -> Callable[[str], bool]:
     """Whether this poll read all that decides a resource subject: the `needs(subject)` sources of its namespace
     (`spaces` → spaces:ada), each polled and read. A namespace not polled (`--namespace`) or a source unread there
     says nothing of it, while a source unread elsewhere (billing:northwind no_access) does not matter. A Job no
-    listing holds is over once every namespace's Jobs were read; a namespace no longer the account's, at once."""
+    listing holds is over once every namespace's Jobs were read; a namespace no longer the account's, at once. A
+    resource whose state is unknown this poll (`states_unknown`) is not spoken for: its alert neither ends nor
+    starts."""
     unread = set(report.flags_unchecked)
+    unknown = states_unknown(report)
     read = {s.name for s in report.sources if s.status is SourceStatus.OK and s.name not in unread}
     jobs = {row.job.id: row.job.namespace for row in report.jobs}
     every = report.account_namespaces
 
     def speaks_for(subject: str) -> bool:
+        resource = subject.split(" ")[1] if subject.partition(" ")[0] in RESOURCE_KINDS else subject
+        if resource in unknown:
+            return False
         namespace = subject_namespace(subject, jobs)
         if namespace is None:
             return report.namespaces_not_polled == () and all(f"jobs:{ns}" in read for ns in report.namespaces)
         if every is not None and namespace not in every:
             return True
-        resource = subject.split(" ")[1] if subject.partition(" ")[0] in RESOURCE_KINDS else subject
         return f"min_replica:{resource}" not in unread and all(f"{kind}:{namespace}" in read
                                                                 for kind in needs(subject))
     return speaks_for
@@ -241,9 +253,11 @@ def up_too_long(report: Report, hours: Decimal) -> list[Reading]:
     did, or that hfmon stopped watching for a while, is known only as a lower bound: it crosses once that bound is
     past the limit, holds while the longest it can have been up is within it, and is unknown between the two. A
     resource whose listing failed this poll is unknown: its state is the listing's last good value; so is one in a
-    state no source says bills or not (an Endpoint updating with a replica ready), never "not billed now"."""
+    state whose billing is unknown now (`states_unknown`: an Endpoint updating with a replica ready, a Space listed
+    without its runtime), never "not billed now"."""
     check, limit_s, out = "long_running_hours", hours * 3600, []
     threshold = duration(float(limit_s))
+    unknown = states_unknown(report)
     for resource in resource_uptimes(report):
         subject, up, billed = f"{resource.kind} {resource.id}", resource.uptime, resource.billed
         failed = checks.failed_now(report, (f"{RESOURCE_KINDS[resource.kind]}:{resource.namespace}",))
@@ -251,9 +265,10 @@ def up_too_long(report: Report, hours: Decimal) -> list[Reading]:
             out.append(Reading(check, subject, Outcome.UNKNOWN, "unknown", threshold, None, None, limit_s, failed))
             continue
         seconds = Decimal(int(up.at_least.total_seconds()))
-        if up.state_unknown:  # billed or not now is undocumented (an Endpoint updating): never "not billed now"
+        if up.state_unknown:  # up or not now is unknown (no runtime, an Endpoint updating): never "not billed now"
             out.append(Reading(check, subject, Outcome.UNKNOWN, "unknown", threshold, None, None, limit_s,
-                               "it is in a state no source says bills or not, with a replica ready"))
+                               unknown.get(resource.id,
+                                           "it is in a state no source says bills or not, with a replica ready")))
             continue
         if not up.up or not billed:
             out.append(Reading(check, subject, Outcome.OK, "not billed now", threshold, Decimal(0), Decimal(0),
@@ -268,11 +283,13 @@ def up_too_long(report: Report, hours: Decimal) -> list[Reading]:
                                seconds, limit_s))
         else:
             out.append(Reading(check, subject, Outcome.UNKNOWN, figure, threshold, None, seconds, limit_s,
-                               UNSURE_BEFORE if up.after_unknown else _not_watched(up.gap, up.billed_since)))
+                               (UNSURE_BEFORE_SPACE if resource.kind == "space" else UNSURE_BEFORE)
+                               if up.after_unknown else _not_watched(up.gap, up.billed_since)))
     return out
 
 
 UNSURE_BEFORE = "before that it was in a state no source says bills or not, so whether it was up then is unknown"
+UNSURE_BEFORE_SPACE = "before that it was listed without its runtime, so whether it was up then is unknown"
 
 
 def _not_watched(gap: tuple[datetime, datetime] | None, billed_since: datetime | None = None) -> str:

@@ -78,6 +78,20 @@ def bills_unknown(kind: str, state: str, replicas: int | None) -> bool:
     return kind == "endpoint" and state in ENDPOINT_UNDOCUMENTED and replicas != 0
 
 
+def up_unknown(kind: str, state: str, replicas: int | None) -> bool:
+    """Whether a resource in a recorded `state` was up (billed) or not is unknown: a state no source says bills with
+    replicas that may serve through it (`bills_unknown`), or a Space listed without its runtime (`NO_RUNTIME`).
+    A stretch up after such a state is known only from its end."""
+    return bills_unknown(kind, state, replicas) or (kind == "space" and state == NO_RUNTIME)
+
+
+def count_unknown(kind: str, state: str, replicas: int) -> bool:
+    """Whether a recorded state says nothing of what the resource ran: a Space listed without its runtime, or a state
+    that bills recorded with no replica count (HF did not send one: recorded as 0, as `store.extract` does). Such a
+    poll is no change for "unchanged for" measures (idle_gpu)."""
+    return (kind == "space" and state == NO_RUNTIME) or (is_billed(kind, state) and replicas == 0)
+
+
 def cost_usd(usd_per_hour: Decimal, minutes: Decimal, replicas: int = 1) -> Decimal:
     """What `minutes` of `replicas` cost at an hourly price (never negative for non-negative inputs)."""
     return usd_per_hour * minutes * replicas / 60

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.config import Alerts
-from hfmon.costs.billing_rules import ENDPOINT_UNDOCUMENTED, NO_RUNTIME, unknown_stage
+from hfmon.costs.billing_rules import ENDPOINT_UNDOCUMENTED, NO_RUNTIME, count_unknown, unknown_stage
 from hfmon.costs.index import ChangesOf
 from hfmon.costs.resources import EARLIEST
 from hfmon.format import counted, money, per_hour, stamp
@@ -53,10 +53,16 @@ class Unchanged:
 
 def _unchanged_for(changes_of: ChangesOf, gaps: Gaps, kind: str, resource: str, namespace: str,
                    now: datetime) -> Unchanged | None:
-    changes = changes_of(kind, resource)
+    # a poll that recorded no replica count (or no runtime) says nothing of what it ran: no change
+    changes = [c for c in changes_of(kind, resource) if not count_unknown(kind, c.state, c.replicas)]
     if not changes:
         return None
-    changed = changes[-1].at
+    last = changes[-1]
+    changed = last.at
+    for change in reversed(changes):  # the known state now began at the first of its run around unknown polls
+        if (change.state, change.hardware, change.replicas) != (last.state, last.hardware, last.replicas):
+            break
+        changed = change.at
     gap = last_gap(gaps(namespace, kind), changed, now)
     if gap is None:
         return Unchanged(now - changed, now - changed, None)
@@ -135,8 +141,12 @@ def endpoint_flags(rows: Sequence[EndpointRow], changes_of: ChangesOf, gaps: Gap
                             f"Endpoint {key} keeps {replicas} running: min replica is above 0",
                             sources=(f"endpoints:{e.namespace}",)))
         gpu = (e.accelerator or "").lower() == "gpu" or (e.instance_type or "").startswith("nvidia")
-        at_min = (e.min_replica or 0) >= 1 and e.ready_replicas is not None and e.ready_replicas <= (e.min_replica or 0)
-        if not (gpu and at_min and e.state == "running"):
+        pinned = (e.min_replica or 0) >= 1 and e.state == "running"
+        if gpu and pinned and e.ready_replicas is None:  # at its min replicas or above it now: unknown
+            unchecked[key] = f"{IDLE_UNCHECKED}{key} (its ready replicas were not sent this poll)"
+            continue
+        at_min = pinned and e.ready_replicas is not None and e.ready_replicas <= (e.min_replica or 0)
+        if not (gpu and at_min):
             continue
         unchanged = _unchanged_for(changes_of, gaps, "endpoint", key, e.namespace, now)
         if unchanged is not None and unchanged.watched >= idle:

@@ -11,8 +11,10 @@ after one, is known only from the end of the last such gap on: whether the resou
 running is unknown, so it is up at least that long, never the recorded length counted through the gap.
 
 A state no source says bills or not, with replicas that may serve through it (an Endpoint `updating` with one
-ready: `billing_rules.bills_unknown`, the rule its cost is unknown by), is neither up nor down: a resource in it now
-is up or not unknown (`state_unknown`), and a stretch that reaches back to one is known only from its end.
+ready: `billing_rules.bills_unknown`, the rule its cost is unknown by), or a Space listed without its runtime
+(`billing_rules.up_unknown` for both), is neither up nor down: a resource in it now (or in a stage hfmon does not
+know: `billing_rules.unknown_stage`) is up or not unknown (`state_unknown`), and a stretch that reaches back to one
+is known only from its end.
 
 The statement covers what history cannot: a line still accruing that billed every minute since its startedAt
 (`ResourceCost.billed_since`) says the resource has been up at least since then, however young history is.
@@ -24,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from hfmon.costs.billing_rules import bills_unknown, is_billed
+from hfmon.costs.billing_rules import is_billed, unknown_stage, up_unknown
 from hfmon.history import StateChange, Window, last_gap
 from hfmon.models import Endpoint
 from hfmon.report import Report
@@ -45,12 +47,13 @@ class Uptime:
 
 
 def uptime(kind: str, state: str, changes: Sequence[StateChange], now: datetime,
-           unwatched: Sequence[Window] = (), replicas: int | None = 0, billed_since: datetime | None = None) -> Uptime:
+           unwatched: Sequence[Window] = (), replicas: int | None = 0, billed_since: datetime | None = None,
+           unknown_now: bool = False) -> Uptime:
     """The stretch a resource of `kind` in `state` (with `replicas` ready: None, not sent) now has been up, from its
     recorded changes (oldest first), the stretches no poll watched (`history.unwatched`, oldest first) and the
     statement's `billed_since` (`ResourceCost.billed_since`): a stretch history knows only as a lower bound is at
-    least from then."""
-    up = _from_history(kind, state, changes, now, unwatched, replicas)
+    least from then. `unknown_now`: its stage is one hfmon does not know (`billing_rules.unknown_stage`)."""
+    up = _from_history(kind, state, changes, now, unwatched, replicas, unknown_now)
     if not up.up or up.exact or billed_since is None or now - billed_since <= up.at_least:
         return up
     at_least = now - billed_since if up.at_most is None else min(now - billed_since, up.at_most)
@@ -58,9 +61,9 @@ def uptime(kind: str, state: str, changes: Sequence[StateChange], now: datetime,
 
 
 def _from_history(kind: str, state: str, changes: Sequence[StateChange], now: datetime,
-                  unwatched: Sequence[Window], replicas: int | None) -> Uptime:
+                  unwatched: Sequence[Window], replicas: int | None, unknown_now: bool) -> Uptime:
     """`uptime` from history alone."""
-    if bills_unknown(kind, state, replicas):
+    if unknown_now or up_unknown(kind, state, replicas):
         return Uptime(False, timedelta(0), False, state_unknown=True)
     if not is_billed(kind, state):
         return Uptime(False, timedelta(0), True, None, timedelta(0))
@@ -69,7 +72,7 @@ def _from_history(kind: str, state: str, changes: Sequence[StateChange], now: da
     for change in reversed(changes):
         if change.at > now:
             continue
-        if bills_unknown(kind, change.state, change.replicas):  # up or not then is unknown: known from its end
+        if up_unknown(kind, change.state, change.replicas):  # up or not then is unknown: known from its end
             unsure = True
             break
         if not is_billed(kind, change.state):
@@ -119,10 +122,11 @@ def resource_uptimes(report: Report) -> list[ResourceUptime]:
         out.append(ResourceUptime("endpoint", ep.id, ep.namespace, ep.name, e.cost.billed_now,
                                   uptime("endpoint", ep.state, report.changes_of("endpoint", ep.id), now,
                                          gaps.get((ep.namespace, "endpoint"), ()), _serving(ep),
-                                         e.cost.billed_since)))
+                                         e.cost.billed_since, unknown_stage(ep) is not None)))
     for s in report.spaces:
         sp = s.space
         out.append(ResourceUptime("space", sp.id, sp.namespace, sp.id.partition("/")[2] or sp.id, s.cost.billed_now,
                                   uptime("space", sp.stage, report.changes_of("space", sp.id), now,
-                                         gaps.get((sp.namespace, "space"), ()), billed_since=s.cost.billed_since)))
+                                         gaps.get((sp.namespace, "space"), ()), billed_since=s.cost.billed_since,
+                                         unknown_now=unknown_stage(sp) is not None)))
     return out
