@@ -153,7 +153,8 @@ def report_document(report: Report) -> dict[str, Any]:
                             "timeout_s": s.job.timeout_s,
                             "price_per_hour_usd": usd(s.price.usd_per_hour) if s.price else None,
                             "price_source": s.price.source.value if s.price else None,
-                            "max_run_usd": usd(s.max_run_usd)} for s in report.scheduled_jobs]
+                            "max_run_usd": usd(s.max_run_usd), "attempts": s.job.attempts,
+                            "max_attempt_usd": usd(s.max_attempt_usd)} for s in report.scheduled_jobs]
         if report.scheduled_jobs is not None else None,
         "scheduled_jobs_missing": list(report.scheduled_jobs_missing),
         "invoices": [{"namespace": i.namespace, "issued": i.issued, "status": i.status,

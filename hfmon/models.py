@@ -244,6 +244,9 @@ class ScheduledJob:
     flavor: str | None
     timeout_s: int | None  # None: HF's default timeout
     exposed_ports: tuple[int, ...] = ()  # `jobSpec.expose.ports`: each run exposes them (billed extra)
+    # the most attempts one run makes (`jobSpec.retry`, which the create routes call `attempts`: a failed attempt is
+    # tried again, each for up to the timeout; HF's default 1); None: sent, but not a whole number from 1
+    attempts: int | None = 1
 
 
 @slot_init

@@ -132,8 +132,9 @@ class JobRow:
 
 @dataclass(frozen=True, slots=True)
 class ScheduledJobRow:
-    """A scheduled Job and the most one of its runs can cost (its flavor's price for its timeout)."""
+    """A scheduled Job and the most one of its runs can cost (its flavor's price for its timeout, per attempt)."""
 
     job: ScheduledJob
     price: Price | None  # None: the flavor is unpriced
-    max_run_usd: Decimal | None  # None: unpriced
+    max_run_usd: Decimal | None  # every attempt of a run for its timeout; None: unpriced, or its attempts unknown
+    max_attempt_usd: Decimal | None = None  # one attempt for its timeout; None: unpriced

@@ -27,7 +27,17 @@ from hfmon.format import (
     zero_gpu_runs,
 )
 from hfmon.models import SourceStatus
-from hfmon.report import CheckStatus, Credits, CrossCheck, Report, ResourceCost, ResourceGroupSpend, Severity, Total
+from hfmon.report import (
+    CheckStatus,
+    Credits,
+    CrossCheck,
+    Report,
+    ResourceCost,
+    ResourceGroupSpend,
+    ScheduledJobRow,
+    Severity,
+    Total,
+)
 from hfmon.scrub import scrub
 
 WIDTH = 80
@@ -268,10 +278,27 @@ def _scheduled(report: Report, paint: _Paint, max_rows: int) -> list[str]:
         job = row.job
         when = "suspended" if job.suspended else f"next {stamp(job.next_run_at).removesuffix(' UTC')}"
         lines.append(_fit(f"  {_cut(job.namespace, 14):14} {_cut(job.schedule, 12):12} {when:18}"
-                          f" {_cut(job.flavor or '—', 12):12} up to {money(row.max_run_usd)}/run"))
+                          f" {_cut(job.flavor or '—', 12):12} {_per_run(row)}"))
+        if job.attempts != 1:
+            lines.append(_fit(f"    {_attempts(job.attempts, row.max_attempt_usd)}"))
     if len(rows) > max_rows:
         lines.append(paint(f"  … {len(rows) - max_rows} more (--json for all)", "dim"))
     return lines
+
+
+def _per_run(row: ScheduledJobRow) -> str:
+    """The most one scheduled run can cost: `up to $30.00/run`; unpriced, or unknown with its attempts."""
+    if row.max_run_usd is not None or row.price is None:
+        return f"up to {money(row.max_run_usd)}/run"
+    return "per run unknown"
+
+
+def _attempts(attempts: int | None, per_attempt: Decimal | None) -> str:
+    """The attempts a scheduled run's bound counts (when not one), and one attempt's bound."""
+    each = f"up to {money(per_attempt)} each"
+    if attempts is None:
+        return f"attempts unknown (jobSpec.retry not a whole number); {each}"
+    return f"{attempts} attempts of {each}: a failed attempt is tried again"
 
 
 def _flags(report: Report, paint: _Paint, max_rows: int) -> list[str]:

@@ -95,6 +95,12 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     # added later, and not required: documents written by version 7 before it stay valid
     assert new["properties"].pop("resource_groups_missing")["items"] == {"type": "string"}
     assert "resource_groups_missing" not in new["required"]
+    scheduled = new["properties"]["scheduled_jobs"]["oneOf"][0]
+    for key in ("attempts", "max_attempt_usd"):  # optional: a run's attempts (jobSpec.retry), one attempt's bound
+        assert "Optional: added in v7" in scheduled["items"]["properties"].pop(key)["description"]
+    said = scheduled.pop("description")  # reworded: max_run_usd counts every attempt of a run
+    assert "one run up to attempts of them" in said
+    scheduled["description"] = old["properties"]["scheduled_jobs"]["description"]
     for key in ("invoices", "scheduled_jobs"):  # an unread list is null, never [] ("there are none")
         assert new["properties"].pop(key)["oneOf"] == [old["properties"].pop(key), {"type": "null"}]
     groups_new, null = new["properties"].pop("resource_groups")["oneOf"]  # no org's groups read: null, never []

@@ -347,5 +347,19 @@ def parse_scheduled_jobs(data: Json, namespace: str) -> tuple[ScheduledJob, ...]
             flavor=opt_str(spec, "flavor"),
             timeout_s=opt_int(spec, "timeout", f"{w}.jobSpec"),
             exposed_ports=exposed_ports(spec, f"{w}.jobSpec"),
+            attempts=_attempts(spec.get("retry")),
         ))
     return tuple(out)
+
+
+MAX_ATTEMPTS = 1000  # far above any retry count a schedule sets: past it, the value is not one hfmon can bound by
+
+
+def _attempts(retry: Json) -> int | None:
+    """A scheduled Job's `jobSpec.retry` as the most attempts of one run: absent or null is HF's default, 1; a value
+    that is no whole number from 1 to `MAX_ATTEMPTS` is unknown (None), and fails nothing else of the listing."""
+    if retry is None:
+        return 1
+    if isinstance(retry, bool) or not isinstance(retry, int | float) or retry != int(retry):
+        return None
+    return int(retry) if 1 <= retry <= MAX_ATTEMPTS else None
