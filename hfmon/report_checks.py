@@ -35,6 +35,15 @@ class CrossCheck:
     delta_usd: Decimal | None  # billed - recomputed
     status: CheckStatus
     note: str = ""
+    namespace: str | None = None  # whose figures it checks (a Job's item names none); None: say it by the item
+
+    def of(self, namespace: str | None) -> bool:
+        """It checks a figure of `namespace` (None: every namespace)."""
+        if namespace is None:
+            return True
+        if self.namespace is not None:
+            return self.namespace == namespace
+        return any(_named_in(word, namespace) for word in self.item.split())
 
 
 def product_total_item(product: str, namespace: str) -> str:
@@ -51,3 +60,13 @@ class Flag:
     message: str
     severity: Severity = Severity.WARNING
     sources: tuple[str, ...] = ()  # the sources it is computed from, by name (`billing:acme`, `zero_gpu`)
+
+    def of(self, namespace: str | None) -> bool:
+        """It is about `namespace` (None: every namespace): by its subject, or a Job's (a bare id) by its listing."""
+        return (namespace is None or _named_in(self.subject, namespace)
+                or any(source.partition(":")[2] == namespace for source in self.sources))
+
+
+def _named_in(name: str, namespace: str) -> bool:
+    """Whether an `owner/name` (or `owner`) belongs to the namespace."""
+    return name == namespace or name.startswith(namespace + "/")

@@ -187,6 +187,14 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
 
 def _namespace(ns: NamespaceData, history: HistoryIndex, config: Config, catalog: Catalog, now: datetime,
                acc: Gathered) -> None:
+    checked_before = len(acc.crosscheck)
+    _namespace_figures(ns, history, config, catalog, now, acc)
+    # a Job's check names no namespace in its item: each says whose figures it checks
+    acc.crosscheck[checked_before:] = [replace(c, namespace=ns.namespace) for c in acc.crosscheck[checked_before:]]
+
+
+def _namespace_figures(ns: NamespaceData, history: HistoryIndex, config: Config, catalog: Catalog, now: datetime,
+                       acc: Gathered) -> None:
     period, credits = namespace_period(ns, now), namespace_credits_period(ns, now)  # statement's; usage-v2's
     acc.period_starts[ns.namespace] = period.start
     billing = ns.billing.value

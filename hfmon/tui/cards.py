@@ -126,8 +126,7 @@ def flags_text(state: ViewState) -> Text:
     """Flags, loudest first, each with its subject."""
     r, t = state.report, state.tones
     order = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
-    flags = sorted((f for f in r.flags if state.namespace is None or f.subject == state.namespace
-                    or f.subject.startswith(state.namespace + "/")), key=lambda f: order.get(f.severity, 3))
+    flags = sorted((f for f in r.flags if f.of(state.namespace)), key=lambda f: order.get(f.severity, 3))
     if not flags:
         if r.all_checked:
             return Text("Nothing needs attention.", style=t.get("good", ""))

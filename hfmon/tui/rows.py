@@ -242,7 +242,7 @@ def check_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
     """Cross-check rows, drift and unpriced first, then the largest differences."""
     rows: list[Row] = []
     for c in report.crosscheck:
-        if ns is not None and not any(in_namespace(w, ns) for w in c.item.split()):
+        if not c.of(ns):
             continue
         order = (CHECK_ORDER.get(c.status, 9), -abs(c.delta_usd or Decimal(0)), c.item)
         kind, subject = check_kind(c.item)

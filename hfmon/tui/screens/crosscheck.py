@@ -34,7 +34,7 @@ class CrossCheckView(View):
 
     def render_state(self, state: ViewState) -> None:
         r, t = state.report, state.tones
-        counts = Counter(c.status for c in r.crosscheck)
+        counts = Counter(c.status for c in r.crosscheck if c.of(state.namespace))  # the rows shown below
         text = Text()
         for i, status in enumerate((CheckStatus.DRIFT, CheckStatus.UNPRICED, CheckStatus.PENDING, CheckStatus.OK)):
             if i:
