@@ -42,6 +42,21 @@ def test_the_json_example_matches_the_schema() -> None:
     jsonschema.validate(json.loads(example), once_schema())
 
 
+def test_the_json_examples_figures_agree_with_each_other() -> None:
+    # its text: `windows.period` is "the same figures as `spend`, without storage and other products"; it once showed
+    # ada's endpoints at 424.850121 in `spend` and 424.716791 in `windows.period`, the window ending 16 s after the
+    # document was generated (two runs pasted together)
+    doc = json.loads(blocks("json")[0])
+    spend = {s["namespace"]: s for s in doc["spend"]}
+    period = doc["windows"]["period"]
+    assert period["namespaces"]
+    for ns in period["namespaces"]:
+        current = ns["current"]
+        assert current["end"] == doc["generated_at"]
+        for product in ("inference_usd", "endpoints_usd", "spaces_usd", "jobs_usd"):
+            assert current[product] == spend[ns["namespace"]][product], (ns["namespace"], product)
+
+
 def test_the_alert_document_example_is_what_an_alert_sends() -> None:
     from dataclasses import replace
     from datetime import UTC, datetime
