@@ -53,7 +53,8 @@ def advice_document(advice: Advice, bills: tuple[BillWhatIf, ...]) -> dict[str, 
             "scheduled_next_month_missing": list(advice.scheduled_missing),
             "pace": [{"namespace": w.namespace, "budget": w.budget, "limit_usd": usd(w.limit_usd),
                       "spent_usd": usd(w.spent_usd), "projected_usd": usd(w.projected_usd),
-                      "breaks_at": when(w.breaks_at), "within_usd_per_day": usd(w.within_usd_per_day)}
+                      "breaks_at": when(w.breaks_at), "within_usd_per_day": usd(w.within_usd_per_day),
+                      "rate_basis": w.rate_basis}
                      for w in advice.pace],
             "checked": [{"namespace": ns, "kind": kind, "count": n} for ns, kind, n in advice.checked],
             "not_checked": list(advice.unchecked),

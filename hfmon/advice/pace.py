@@ -4,8 +4,10 @@
   period while the limit is not reached yet; the pace that would stay within it is what is left of the limit over
   the days left.
 - A resource group's limit: its spend this month at the month's pace so far (spent / elapsed x the month's length)
-  goes past the limit while it has not yet (a limit already reached is a flag, not a forecast). In the month's
-  first hours (under `MIN_PROJECTION_SPAN`, the credits' rule) there is no pace yet: not judged, and said so.
+  goes past the limit while it has not yet (a limit already reached is a flag, not a forecast); the warning says
+  the pace is the month's average (no history of a group's spend is kept: a faster recent pace cannot be
+  measured). In the month's first hours (under `MIN_PROJECTION_SPAN`, the credits' rule) there is no pace yet:
+  not judged, and said so.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from decimal import Decimal
 
 from hfmon.costs.billing_rules import seconds
 from hfmon.costs.credits import MIN_PROJECTION_SPAN, TOO_EARLY
+from hfmon.format import money
 from hfmon.report import Report
 
 
@@ -30,6 +33,11 @@ class PaceWarning:
     projected_usd: Decimal  # at the current pace, by the period's end
     breaks_at: datetime | None  # when the pace reaches the limit (None: not computed)
     within_usd_per_day: Decimal  # the pace that would stay within it
+    rate_basis: str = "the credits' projection rate"  # what pace `projected_usd` and `breaks_at` come from, in words
+
+
+MONTHS_AVERAGE = ("at the month's average so far, {rate}/day; hfmon keeps no history of a group's spend to "
+                  "measure a recent pace, which may be faster")
 
 
 def _month_end(start: datetime) -> datetime:
@@ -71,7 +79,8 @@ def pace_warnings(report: Report) -> tuple[PaceWarning, ...]:
             rate = lim.spent_usd / elapsed  # USD per second
             breaks = g.period + timedelta(seconds=float(lim.limit_usd / rate))
             within = (lim.limit_usd - lim.spent_usd) / (seconds(end - now) / 86400)
+            per_day = money(rate * 86400)
             out.append(PaceWarning(g.namespace, f"resource group {g.name} {lim.product} limit", lim.limit_usd,
                                    lim.spent_usd, projected.quantize(Decimal("0.01")), breaks,
-                                   within.quantize(Decimal("0.01"))))
+                                   within.quantize(Decimal("0.01")), MONTHS_AVERAGE.format(rate=per_day)))
     return tuple(out)

@@ -128,7 +128,8 @@ def render_advice(advice: Advice, bills: tuple[BillWhatIf, ...]) -> str:
         for w in advice.pace:
             when = f" around {stamp(w.breaks_at)}" if w.breaks_at else ""
             out += _wrap(scrub(w.namespace), f"{scrub(w.budget)} of {money(w.limit_usd)}: {money(w.spent_usd)} "
-                         f"spent, {money(w.projected_usd)} by the period's end; breaks{when}; within it: at most "
+                         f"spent, {money(w.projected_usd)} by the period's end; breaks{when} ({w.rate_basis}); "
+                         "within it: at most "
                          f"{money(w.within_usd_per_day)}/day from now")
     if advice.not_judged:
         out += ["", "Not judged (hfmon never guesses a size, a limit or a price)"]
