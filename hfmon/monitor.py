@@ -186,12 +186,11 @@ class Monitor:
 
                 # the spend windows' state times summed in SQL: evaluate then need not span 30 days per resource
                 since = history_since(snapshot, now)
-                self.store.record(snapshot)
-                if self.figures_only:  # what the Report reads: recent rows, and sums for the rest of the period
-                    loaded = self.store.load(since, history_windows(snapshot, now, hourly=False), now,
-                                             figures=history_figures(snapshot, now))
-                else:
-                    loaded = self.store.load(since, history_windows(snapshot, now), now)
+                # written and read back with one page cache (what the Report reads: with `figures_only`, recent
+                # rows and sums for the rest of the period)
+                loaded = self.store.record_and_load(
+                    snapshot, since, history_windows(snapshot, now, hourly=not self.figures_only), now,
+                    figures=history_figures(snapshot, now) if self.figures_only else None)
                 period_start = user_period(snapshot, now).start
                 # the spend per provider over time is charted by the dashboard only: a figures-only caller skips it
                 history = with_ledger(self.store, loaded, ledger_since(period_start, now),

@@ -73,6 +73,8 @@ MAPPED: Tuning = ("mmap_size", 256 * 1024 * 1024, 0)
 a few thousand pages scattered over a month of history, each otherwise one system call and a copy (at 1,000
 resources the load's reads take 15 % less CPU, record() 10 % less). Unmapped after: mapped pages count in the
 resident memory of a long-running dashboard."""
+HELD = (WRITE_CACHE, MAPPED)
+"""What `record_and_load` holds over a poll's write and the load after it."""
 SIDE_READ_FROM = 500
 """Resources from which a `Figures` load sums on a second connection in a thread (`store.side`): at 1,000 resources
 the sums are ~70 of its ~150 ms of CPU, and run on the other core; at 200 the second connection costs more than it
@@ -84,7 +86,8 @@ class HistoryStore:
 
     def __init__(self, conn: sqlite3.Connection, path: Path, retention_days: int) -> None:
         self._conn = conn
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entered by record_and_load's transactions
+        self._held = False  # record_and_load holds its tuning over both transactions: each leaves it alone
         self._pruned_for: datetime | None = None
         self._loaded: _Loaded | None = None  # what the last load read (the next one adds only what is newer)
         self.path = path
@@ -147,8 +150,11 @@ class HistoryStore:
              tuning: Sequence[Tuning] = ()) -> T:
         """Run `body` in one transaction; retry it whole if SQLite reports "locked" without waiting.
 
-        `tuning`: pragmas set for this transaction only (each set back after it, even when it fails)."""
+        `tuning`: pragmas set for this transaction only (each set back after it, even when it fails), unless
+        `record_and_load` holds them over both of its transactions."""
         with self._lock:
+            if self._held:
+                tuning = ()
             try:
                 try:
                     for pragma, during, _ in tuning:
@@ -237,6 +243,26 @@ class HistoryStore:
         if reference is not None:
             self._pruned_for = decode_time(reference)
         return deleted
+
+    def record_and_load(self, snapshot: Snapshot, since: datetime, windows: Sequence[Window], now: datetime, *,
+                        figures: Figures | None = None) -> History:
+        """`record(snapshot)` then `load(since, windows, now, figures=figures)`, the write's large page cache and
+        memory map held over both (set back after, even when one fails): the load finds the pages the write just
+        read and wrote in memory instead of reading them from the file again."""
+        with self._lock:
+            try:
+                try:
+                    for pragma, during, _ in HELD:
+                        self._conn.execute(f"PRAGMA {pragma} = {during}")  # PRAGMA takes no bound parameters
+                    self._held = True
+                    self.record(snapshot)
+                    return self.load(since, windows, now, figures=figures)
+                finally:
+                    self._held = False
+                    for pragma, _, after in HELD:
+                        self._conn.execute(f"PRAGMA {pragma} = {after}")
+            except sqlite3.Error as exc:  # setting a pragma failed (each transaction explains its own errors)
+                raise explain(self.path, exc) from exc
 
     # --- reading ---------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from hfmon.costs.figures import history_figures
-from hfmon.store import HistoryStore, db, figures
+from hfmon.store import HistoryError, HistoryStore, db, figures
 from hfmon.store.record import record_states
 from tests.store.builders import T0, billing, endpoint, namespace, snapshot
 
@@ -65,3 +65,40 @@ def test_a_failed_transaction_still_sets_them_back(tmp_path: Path) -> None:
         with pytest.raises(RuntimeError, match="boom"):
             store._run(fail, tuning=(db.WRITE_CACHE,))
         assert settings(store._conn) == DEFAULTS
+
+
+def test_record_and_load_hold_the_write_cache_over_both_and_set_it_back(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[dict[str, int]] = []
+    read = figures.read
+
+    def read_spy(conn: sqlite3.Connection, *args: Any) -> figures.Read:
+        seen.append(settings(conn))
+        return read(conn, *args)
+
+    monkeypatch.setattr(figures, "read", read_spy)
+    snap = snapshot(T0, namespace("alice", usage=billing("alice", "1.00"), endpoints=[endpoint("alice", "llm")]))
+    now = T0 + timedelta(minutes=1)
+    with HistoryStore.open(tmp_path / "together.sqlite3") as store:
+        together = store.record_and_load(snap, T0 - timedelta(days=2), (), now, figures=history_figures(snap, now))
+        assert seen == [{"cache_size": -32 * 1024, "mmap_size": 256 * 1024 * 1024}]  # the write's pages still there
+        assert settings(store._conn) == DEFAULTS
+    with HistoryStore.open(tmp_path / "apart.sqlite3") as store:
+        store.record(snap)
+        apart = store.load(T0 - timedelta(days=2), (), now, figures=history_figures(snap, now))
+    assert together == apart
+    assert [c.resource for c in together.changes] == ["alice/llm"]
+
+
+def test_record_and_load_set_them_back_when_the_load_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(conn: sqlite3.Connection, *args: Any) -> figures.Read:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(figures, "read", fail)
+    snap = snapshot(T0, namespace("alice", usage=billing("alice", "1.00"), endpoints=[endpoint("alice", "llm")]))
+    now = T0 + timedelta(minutes=1)
+    with HistoryStore.open(tmp_path / "history.sqlite3") as store:
+        with pytest.raises(HistoryError, match="disk I/O error"):
+            store.record_and_load(snap, T0 - timedelta(days=2), (), now, figures=history_figures(snap, now))
+        assert settings(store._conn) == DEFAULTS
+        assert store.load(T0 - timedelta(days=2), (), now).changes  # the poll's write stayed: all or nothing each
