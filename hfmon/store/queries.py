@@ -6,7 +6,6 @@ import sqlite3
 from datetime import timedelta
 
 MICROSECOND = timedelta(microseconds=1)
-LOOKUP_CHUNK = 500  # resources looked up per statement (well under SQLite's bound-parameter limit)
 
 # Distinct namespaces by walking the (namespace, at) index: one seek per namespace, not a table scan.
 _NAMESPACES = """
@@ -29,20 +28,15 @@ LAST_USAGE = """
 """
 
 
-def resources_in(count: int) -> str:
-    """The stored latest state of `count` resources of one kind (parameters: kind, then the names)."""
-    marks = ", ".join("?" * count)
-    return f"""
-        SELECT resource, id, state, hardware, replicas, changed_at, seen_at FROM resources
-        WHERE kind = ? AND resource IN ({marks})
-    """
+RESOURCES = """
+    SELECT id, namespace, kind, resource, state, hardware, replicas, changed_at, seen_at FROM resources
+"""  # what record() compares a poll with: every resource's latest state, in one pass over the table
 
 
 NEW_RESOURCE = """
     INSERT INTO resources (kind, resource, namespace, state, hardware, replicas, changed_at, seen_at)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id
 """
-PRESENT_RESOURCES = "SELECT id, namespace, kind, resource, changed_at FROM resources WHERE state != ?"
 CHANGED_RESOURCE = """
     UPDATE resources SET state = ?, hardware = ?, replicas = ?, changed_at = ?, seen_at = MAX(seen_at, ?)
     WHERE id = ?

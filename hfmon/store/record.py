@@ -69,20 +69,6 @@ def record_usage(conn: sqlite3.Connection, points: list[UsagePoint], at: int) ->
     conn.executemany(q.INSERT_USAGE, rows)
 
 
-def _latest_states(conn: sqlite3.Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], tuple[Any, ...]]:
-    """The stored (id, state, hardware, replicas, changed_at, seen_at) of the given resources, by key."""
-    by_kind: dict[str, list[str]] = {}
-    for kind, resource in keys:
-        by_kind.setdefault(kind, []).append(resource)
-    found: dict[tuple[str, str], tuple[Any, ...]] = {}
-    for kind, names in by_kind.items():
-        for i in range(0, len(names), q.LOOKUP_CHUNK):
-            chunk = names[i:i + q.LOOKUP_CHUNK]
-            for resource, *row in conn.execute(q.resources_in(len(chunk)), (kind, *chunk)).fetchall():
-                found[(kind, resource)] = tuple(row)
-    return found
-
-
 def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> int | None:
     """Append each resource's state where it changed (or vanished from a fresh listing), refresh "last seen".
 
@@ -92,7 +78,13 @@ def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> int 
     changed, seen = [], []
     latest: dict[int, int | None] = {}  # each changed resource's latest stored change (None: a new resource)
     refresh = SEEN_REFRESH // q.MICROSECOND
-    stored = _latest_states(conn, observed.states)
+    # every stored resource in one pass (the deletions below need each one anyway), not a lookup per resource seen
+    stored: dict[tuple[str, str], tuple[Any, ...]] = {}
+    present = []
+    for rid, namespace, kind, resource, state, hardware, replicas, changed_at, seen_at in conn.execute(q.RESOURCES):
+        stored[(kind, resource)] = (rid, state, hardware, replicas, changed_at, seen_at)
+        if state != GONE:
+            present.append((rid, namespace, kind, resource, changed_at))
     for key, (namespace, state) in observed.states.items():
         now = (state.state, state.hardware, state.replicas)
         row = stored.get(key)
@@ -119,7 +111,7 @@ def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> int 
     # A resource its namespace's fresh listing no longer shows was deleted: record that, or a later
     # resource of the same name would seem to have been running all along.
     gone = (GONE, None, 0)
-    for rid, namespace, kind, resource, changed_at in conn.execute(q.PRESENT_RESOURCES, (GONE,)).fetchall():
+    for rid, namespace, kind, resource, changed_at in present:
         if (namespace, kind) in observed.listed and (kind, resource) not in observed.states and at > changed_at:
             changes.append((rid, at, *gone))
             changed.append((*gone, at, at, rid))
