@@ -23,6 +23,15 @@ next page, and it held as many rows as hfmon asked for): the namespace's storage
 UNSEEN_PERIOD_TAIL = "period_tail"
 """A missing part's name (`period_tail:<namespace>`): Inference Providers spend of a period that ended in a window,
 after hfmon's last poll of that period."""
+SETTLED = "settled"
+"""A missing part's name (`settled:<namespace>`): usage-v2's total settled lower in a window, so its inference is
+known only as at least the sum of the total's rises (`costs.windows.usage_rises`)."""
+UNPLACED_JOBS = "unplaced_jobs"
+"""A missing part's name (`unplaced_jobs:<namespace>`): a billed Job in history that no listing places in a
+namespace, so it may be any namespace's."""
+BETWEEN_POLLS = "between_polls"
+"""A missing part's name (`between_polls:<kind> <resource>`): a billed state began or ended between two polls at a
+time no source gives (`history.BETWEEN_POLLS`): what that stretch cost is unknown."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,18 +191,21 @@ class SpendIn:
     # listing of Jobs may be missing (`costs.windows.jobs_unlisted`)
     inference_at_least: bool = False  # `inference_usd` misses a period's spend after its last poll, when it ended in
     # the window (`costs.windows.period_tail_unseen`)
+    # from history: each product's figure as known, with what is missing from it and why (`costs.windows.spend_in`);
+    # empty: the `*_usd` figures whole, or unknown as `history:<namespace>`
+    history_parts: tuple[Total[Decimal], ...] = ()
 
     PRODUCTS: ClassVar[tuple[str, ...]] = ("inference", "endpoints", "spaces", "jobs")
 
     def part(self, product: str, namespace: str) -> Total[Decimal]:
         """One product as a Total, named by where it would come from when unknown (`history:<namespace>`, or
-        the `billing:`/`statement:` source of a billed figure)."""
-        if not self.billed:
-            name = f"history:{namespace}"
+        the `billing:`/`statement:` source of a billed figure), or as history knows it (`history_parts`)."""
+        if self.history_parts:
+            total = self.history_parts[self.PRODUCTS.index(product)]
         else:
-            name = (self.inference_source or f"billing:{namespace}") if product == "inference" else \
-                f"statement:{namespace}"
-        total = Total.of(((name, getattr(self, f"{product}_usd")),), Decimal(0))
+            name = f"history:{namespace}" if not self.billed else (self.inference_source or f"billing:{namespace}") \
+                if product == "inference" else f"statement:{namespace}"
+            total = Total.of(((name, getattr(self, f"{product}_usd")),), Decimal(0))
         if product == "jobs" and self.jobs_at_least:
             return Total(total.known, (*total.missing, f"{UNLISTED_JOBS}:{namespace}"))
         if product == "inference" and self.inference_at_least:

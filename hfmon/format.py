@@ -8,7 +8,15 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
-from hfmon.figures import STATEMENT_BEHIND, UNLISTED_JOBS, UNSEEN_PERIOD_TAIL, Behind
+from hfmon.figures import (
+    BETWEEN_POLLS,
+    SETTLED,
+    STATEMENT_BEHIND,
+    UNLISTED_JOBS,
+    UNPLACED_JOBS,
+    UNSEEN_PERIOD_TAIL,
+    Behind,
+)
 from hfmon.models import Invoice, ZeroGpuRuns
 from hfmon.report import Total
 
@@ -137,6 +145,9 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
     between: list[str] = []  # Jobs listed whole hourly: one that ran only since may be missing (`SpendIn.part`)
     tail: list[str] = []  # a period ended in the window after its last poll: its last spend is unseen
     behind: list[str] = []  # the statement is behind another HF figure of the period (`Spend.behind`)
+    settled: list[str] = []  # usage-v2 settled lower in the window: its inference is the total's rises, at least
+    unplaced: list[str] = []  # a billed Job in history that no listing places in a namespace
+    changed = 0  # resources that began or stopped billing between two polls, at a time no source gives
     for name in dict.fromkeys(total.missing):
         kind, _, scope = name.partition(":")
         if kind == "unpriced":
@@ -159,6 +170,12 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
             tail.append(scope)
         elif kind == STATEMENT_BEHIND:
             behind.append(scope)
+        elif kind == SETTLED:
+            settled.append(scope)
+        elif kind == UNPLACED_JOBS:
+            unplaced.append(scope)
+        elif kind == BETWEEN_POLLS:
+            changed += 1
         elif scope:
             scopes.setdefault(scope, []).append(SOURCE_WORDS.get(kind, kind))
         else:
@@ -180,6 +197,12 @@ def missing_note(total: Total[Decimal] | Total[int], namespaces: int) -> str:
         words.append(f"{billed_at_zero} billed now at a price hfmon has as $0/h")
     if unlisted:
         words.append(f"{unlisted} billed now, not listed")
+    if changed:
+        words.append(f"{changed} started or stopped between two polls (when: unknown)")
+    if settled:
+        words.append(f"inference: usage settled lower in it, counted as its rises ({', '.join(settled)})")
+    if unplaced:
+        words.append(f"jobs: a Job no listing places in a namespace ({', '.join(unplaced)})")
     if elsewhen:
         words.append(f"inference, counted over another period: see Credits ({', '.join(elsewhen)})")
     if between:

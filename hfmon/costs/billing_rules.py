@@ -44,7 +44,12 @@ JOB_ENDED = frozenset({"COMPLETED", "CANCELED", "ERROR", "DELETED"})
 JOB_KNOWN = JOB_BILLED | {"SCHEDULING"} | JOB_ENDED
 ENDPOINT_UNDOCUMENTED = frozenset({"updating", "updateFailed"})  # billed or not: no source says (module docstring)
 ENDPOINT_KNOWN = ENDPOINT_BILLED | ENDPOINT_UNDOCUMENTED | {"pending", "failed", "paused", "scaledToZero"}
-_MAY_BILL = {**_BILLED, "endpoint": ENDPOINT_BILLED | ENDPOINT_UNDOCUMENTED}
+BETWEEN_POLLS_STATE = "between_polls"
+"""The state history records for the stretch between two polls around a change no source dates (a Space waking or
+sleeping, an Endpoint whose `updatedAt` is not between the polls), on the billed side's hardware and replicas: in
+that state for an unknown part of it, so whether it billed is unknown (`bills_unknown`), its cost at least $0."""
+_MAY_BILL = {kind: states | {BETWEEN_POLLS_STATE} for kind, states in
+             {**_BILLED, "endpoint": ENDPOINT_BILLED | ENDPOINT_UNDOCUMENTED}.items()}
 MAY_BILL_STATES: Mapping[str, frozenset[str]] = MappingProxyType(_MAY_BILL)  # kind -> states whose time history sums
 MICRO = Decimal("0.000001")
 
@@ -74,8 +79,9 @@ def is_billed(kind: str, state: str) -> bool:
 def bills_unknown(kind: str, state: str, replicas: int | None) -> bool:
     """Whether time in `state` costs an unknown amount because no source says whether it bills (an Endpoint
     `updating`/`updateFailed`) and `replicas` may be serving through it: some, or a count HF did not send (None).
-    With none (0), nothing. The one rule for the cost now (`unknown_stage`) and for history (`state_rate`)."""
-    return kind == "endpoint" and state in ENDPOINT_UNDOCUMENTED and replicas != 0
+    With none (0), nothing. The one rule for the cost now (`unknown_stage`) and for history (`state_rate`), where
+    the stretch around a change between two polls no source dates (`BETWEEN_POLLS_STATE`) is unknown too."""
+    return state == BETWEEN_POLLS_STATE or (kind == "endpoint" and state in ENDPOINT_UNDOCUMENTED and replicas != 0)
 
 
 def up_unknown(kind: str, state: str, replicas: int | None) -> bool:

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import NamedTuple
 
-from hfmon.costs.billing_rules import bills_unknown, is_billed, job_price, micro, seconds
+from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE, bills_unknown, is_billed, job_price, micro, seconds
 from hfmon.costs.resources import state_spans
 from hfmon.history import History, Listing, StateChange, StateTime, covering_run
 from hfmon.pricing.catalog import Catalog
@@ -75,30 +76,59 @@ def state_rate(kind: str, state: str, hardware: str | None, replicas: int, price
     return None if price is None or replicas <= 0 else price * replicas
 
 
-def times_spend(kind: str, states: Sequence[StateTime], price_of: HardwarePrice,
-                rates: dict[tuple[str, str | None, int], Decimal | None] | None = None) -> Decimal | None:
-    """USD the time in `states` (one resource, one window, summed by the store) cost; as `spend` over the spans.
+class Bound(NamedTuple):
+    """What a resource cost in a window: at least `known`; more by what a billed stretch without a figure cost."""
 
-    `rates`: the resource's `state_rate`s found so far (filled as they are worked out; many windows ask)."""
+    known: Decimal
+    unpriced: bool = False  # billed on hardware no catalog prices
+    unseen: bool = False  # a billed state began or ended between two polls, at a time no source gives
+    unknown: bool = False  # billed with a replica count HF did not give, or in a state no source says bills
+
+    @property
+    def value(self) -> Decimal | None:
+        """The cost when every billed stretch has a figure, else None (unknown)."""
+        return None if self.unpriced or self.unseen or self.unknown else self.known
+
+
+_NOTHING = Bound(NO_SPEND)
+
+
+def _why_unrated(kind: str, state: str, replicas: int) -> str:
+    """Which `Bound` flag a billed state with no rate raises (`state_rate` gave None)."""
+    if state == BETWEEN_POLLS_STATE:
+        return "unseen"
+    return "unknown" if replicas <= 0 or bills_unknown(kind, state, replicas) else "unpriced"
+
+
+def times_bound(kind: str, states: Sequence[StateTime], price_of: HardwarePrice,
+                rates: dict[tuple[str, str | None, int], Decimal | None] | None = None) -> Bound:
+    """What the time in `states` (one resource, one window, summed by the store) cost; as `spend_bound` over the
+    spans. `rates`: the resource's `state_rate`s found so far (filled as they are worked out; many windows ask)."""
     if not states:  # most resources in most windows: nothing to price
-        return NO_SPEND
-    total, rates = Decimal(0), {} if rates is None else rates
+        return _NOTHING
+    total, rates, why = Decimal(0), {} if rates is None else rates, set()
     for t in states:
         key = (t.state, t.hardware, t.replicas)
         rate = rates.get(key, _UNRATED)
         if rate is _UNRATED:
             rate = rates[key] = state_rate(kind, t.state, t.hardware, t.replicas, price_of)
         if rate is None:
-            return None
-        if rate:
+            why.add(_why_unrated(kind, t.state, t.replicas))
+        elif rate:
             # the value of rate x seconds / 3600 (`spend`), one operation fewer: scaling by 10**6 rounds nothing
             total += rate * t.micros / MICROS_PER_HOUR
-    return micro(total)
+    return Bound(micro(total), **dict.fromkeys(why, True))
 
 
-def spend(spans: Sequence[StateSpan], start: datetime, end: datetime) -> Decimal | None:
-    """USD the spans cost within [start, end) (None: a billed part of it has no price)."""
-    total = Decimal(0)
+def times_spend(kind: str, states: Sequence[StateTime], price_of: HardwarePrice,
+                rates: dict[tuple[str, str | None, int], Decimal | None] | None = None) -> Decimal | None:
+    """USD the time in `states` cost (None: a billed part of it has no figure: `times_bound`)."""
+    return times_bound(kind, states, price_of, rates).value
+
+
+def spend_bound(spans: Sequence[StateSpan], start: datetime, end: datetime, kind: str) -> Bound:
+    """What the spans cost within [start, end): the priced part, and why any billed part has no figure."""
+    total, why = Decimal(0), set()
     # spans are consecutive, so their ends are sorted: skip those over before `start` (history is long)
     for i in range(bisect_right(spans, start, key=lambda s: s.end), len(spans)):
         s = spans[i]
@@ -108,9 +138,15 @@ def spend(spans: Sequence[StateSpan], start: datetime, end: datetime) -> Decimal
         if stop <= begin or s.usd_per_hour == 0:
             continue
         if s.usd_per_hour is None:
-            return None
-        total += s.usd_per_hour * seconds(stop - begin) / 3600
-    return micro(total)
+            why.add(_why_unrated(kind, s.state, s.replicas))
+        else:
+            total += s.usd_per_hour * seconds(stop - begin) / 3600
+    return Bound(micro(total), **dict.fromkeys(why, True))
+
+
+def spend(spans: Sequence[StateSpan], start: datetime, end: datetime) -> Decimal | None:
+    """USD the spans cost within [start, end) (None: a billed part of it has no figure: `spend_bound`)."""
+    return spend_bound(spans, start, end, "").value
 
 
 class Coverage:

@@ -17,7 +17,9 @@ know: `billing_rules.unknown_stage`) is up or not unknown (`state_unknown`), and
 is known only from its end.
 
 The statement covers what history cannot: a line still accruing that billed every minute since its startedAt
-(`ResourceCost.billed_since`) says the resource has been up at least since then, however young history is.
+(`ResourceCost.billed_since`) says the resource has been up at least since then, however young history is. A
+resource seen down at one poll and up at the next, with no time of its own for the change, went up somewhere
+between them (`billing_rules.BETWEEN_POLLS_STATE`): up at least since the later poll, at most since the earlier.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from hfmon.costs.billing_rules import is_billed, unknown_stage, up_unknown
+from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE, is_billed, unknown_stage, up_unknown
 from hfmon.history import StateChange, Window, last_gap
 from hfmon.models import Endpoint
 from hfmon.report import Report
+
+_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,10 +71,13 @@ def _from_history(kind: str, state: str, changes: Sequence[StateChange], now: da
         return Uptime(False, timedelta(0), False, state_unknown=True)
     if not is_billed(kind, state):
         return Uptime(False, timedelta(0), True, None, timedelta(0))
-    start = down = None
+    start = down = woke = None
     unsure = False
     for change in reversed(changes):
         if change.at > now:
+            continue
+        if change.state == BETWEEN_POLLS_STATE and start is not None and woke is None:
+            woke = change.at  # up from some time in it, unless the state before it was up too
             continue
         if up_unknown(kind, change.state, change.replicas):  # up or not then is unknown: known from its end
             unsure = True
@@ -78,9 +85,11 @@ def _from_history(kind: str, state: str, changes: Sequence[StateChange], now: da
         if not is_billed(kind, change.state):
             down = change.at
             break
-        start = change.at
+        start, woke = change.at, None  # up on both sides of a stretch between polls: up all through it
     if start is None:
         return Uptime(True, timedelta(0), False)
+    if woke is not None and not unsure and last_gap(unwatched, start, now) is None:
+        return Uptime(True, now - start, False, None, now - woke + _MICROSECOND)  # the marker is 1 µs past the poll
     if unsure:
         gap = last_gap(unwatched, start, now)
         return Uptime(True, now - (gap[1] if gap is not None else start), False, gap, None,

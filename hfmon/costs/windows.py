@@ -7,9 +7,12 @@ not over time, and is not in a window. "This period" is what the statement and `
 figures as `Report.spend`); the window before it is the same length before the period began, from history.
 
 A part history does not cover (it began later, or polls that listed it fresh were further apart than
-`history.POLL_RUN_BREAK`: polls of other namespaces, or whose listing of it failed, did not watch it) is None:
-unknown, never $0. So is a part with a billed state no catalog prices, and a namespace's jobs when
-history shows a billed job hfmon cannot place in a namespace (no longer listed).
+`history.POLL_RUN_BREAK`: polls of other namespaces, or whose listing of it failed, did not watch it) is unknown
+(`history:<namespace>`), never $0. A part history covers may still be known only in part, each missing piece named
+for its true reason: a resource billed on hardware no catalog prices (`unpriced:`), a billed state that began or
+ended between two polls at a time no source gives (`between_polls:`, `history.BETWEEN_POLLS`), one whose cost is
+unknown (`unknown:`), a billed job hfmon cannot place in a namespace (`unplaced_jobs:`), and inference over a window
+in which usage-v2's total settled lower (`settled:`: at least the sum of the total's rises, `usage_between`).
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ from decimal import Decimal
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import restarted
 from hfmon.costs.index import HistoryIndex
-from hfmon.costs.timeline import Coverage, HardwarePrice, catalog_price, rated_spans, spend, times_spend
+from hfmon.costs.timeline import Bound, Coverage, HardwarePrice, catalog_price, rated_spans, spend_bound, times_bound
+from hfmon.figures import BETWEEN_POLLS, SETTLED, UNPLACED_JOBS
 from hfmon.history import BILLING, UsagePoint, Window, WindowTimes
 from hfmon.models import NamespaceData
 from hfmon.pricing.catalog import Catalog
-from hfmon.report import EndpointRow, JobRow, SpaceRow, Spend, SpendIn, WindowSpend
+from hfmon.report import EndpointRow, JobRow, SpaceRow, Spend, SpendIn, Total, WindowSpend
 
 WINDOWS: tuple[tuple[str, timedelta | None], ...] = (
     ("1h", timedelta(hours=1)), ("24h", timedelta(hours=24)), ("7d", timedelta(days=7)),
@@ -36,28 +40,31 @@ WINDOWS: tuple[tuple[str, timedelta | None], ...] = (
 PRODUCTS = ("endpoint", "space", "job")
 
 
-PartSpend = Callable[[datetime, datetime], Decimal | None]
-"""What one resource cost within [start, end) (None: a billed part of it has no price)."""
+PartSpend = Callable[[datetime, datetime], Bound]
+"""What one resource cost within [start, end) (at least; `Bound` says why a billed part has no figure)."""
+
+_WHY = (("unpriced", "unpriced"), ("unseen", BETWEEN_POLLS), ("unknown", "unknown"))  # `Bound` flag -> part name
 
 
 class Resources:
     """Every resource history recorded, with what it cost in a window, grouped by namespace and kind."""
 
-    def __init__(self, parts: dict[tuple[str, str], list[PartSpend]], unplaced_jobs: Sequence[PartSpend]) -> None:
-        self.parts = parts  # (namespace, kind) -> each resource's spend
+    def __init__(self, parts: dict[tuple[str, str], list[tuple[str, PartSpend]]],
+                 unplaced_jobs: Sequence[PartSpend]) -> None:
+        self.parts = parts  # (namespace, kind) -> each resource's key and spend
         self.unplaced_jobs = unplaced_jobs  # jobs in history that no listing places in a namespace
 
-    def spend(self, namespace: str, kind: str, start: datetime, end: datetime) -> Decimal | None:
-        """What one namespace's resources of one kind cost within [start, end) (None: unpriced or unplaced)."""
-        if kind == "job" and any(part(start, end) != 0 for part in self.unplaced_jobs):
-            return None
-        total = Decimal(0)
-        for part in self.parts.get((namespace, kind), ()):
+    def spend(self, namespace: str, kind: str, start: datetime, end: datetime) -> Total[Decimal]:
+        """What one namespace's resources of one kind cost within [start, end): the known part, and each resource
+        whose cost is not wholly known named for why (`unpriced:`, `between_polls:`, `unknown:`, `unplaced_jobs:`)."""
+        total, missing = Decimal(0), []
+        if kind == "job" and any((c := part(start, end)).known or c.value is None for part in self.unplaced_jobs):
+            missing.append(f"{UNPLACED_JOBS}:{namespace}")
+        for key, part in self.parts.get((namespace, kind), ()):
             cost = part(start, end)
-            if cost is None:
-                return None
-            total += cost
-        return total
+            total += cost.known
+            missing += [f"{name}:{kind} {key}" for flag, name in _WHY if getattr(cost, flag)]
+        return Total(micro(total), tuple(missing))
 
 
 SpendOf = Callable[[str, str], PartSpend]
@@ -66,7 +73,7 @@ SpendOf = Callable[[str, str], PartSpend]
 
 def resources(keys: Iterable[tuple[str, str]], spend_of: SpendOf, job_namespaces: dict[str, str]) -> Resources:
     """Every recorded resource's spend (`spend_of(kind, key)`), grouped by namespace and kind."""
-    grouped: dict[tuple[str, str], list[PartSpend]] = {}
+    grouped: dict[tuple[str, str], list[tuple[str, PartSpend]]] = {}
     unplaced: list[PartSpend] = []
     for kind, key in keys:
         part = spend_of(kind, key)
@@ -77,7 +84,7 @@ def resources(keys: Iterable[tuple[str, str]], spend_of: SpendOf, job_namespaces
                 continue
         else:
             namespace = key.partition("/")[0]
-        grouped.setdefault((namespace, kind), []).append(part)
+        grouped.setdefault((namespace, kind), []).append((key, part))
     return Resources(grouped, unplaced)
 
 
@@ -98,21 +105,32 @@ def _steps(points: Sequence[UsagePoint], start: datetime,
     return walk(before)
 
 
-def usage_between(points: Sequence[UsagePoint], start: datetime, end: datetime) -> Decimal | None:
-    """Inference Providers spend in [start, end) from period-to-date totals (None: no total at or before start).
+def usage_rises(points: Sequence[UsagePoint], start: datetime, end: datetime) -> tuple[Decimal, bool] | None:
+    """The sum of the period-to-date total's rises in [start, end), and whether it fell in it (None: no total at or
+    before start).
 
-    None too when the total fell inside the window: placeholders booked before it settled lower in it, so the
-    difference of the totals is less than what was spent in it (even below zero), by an amount HF does not give."""
+    Without a fall the rises are the spend in the window. With one, placeholders booked before settled lower in it:
+    each step between two polls is what was booked in it less what settled lower in it, so no rise exceeds what was
+    booked in its step, and a fall hides all of its step's bookings: what was booked in the window is at least the
+    rises, by how much more HF does not give (never the difference of the totals, which may even be negative)."""
     steps = _steps(points, start, end)
     if steps is None:
         return None
-    total = Decimal(0)
+    total, fell = Decimal(0), False
     for prev, p, new in steps:
         delta = p.inference_used_usd - (0 if new else prev.inference_used_usd)
         if delta < 0:
-            return None
-        total += delta
-    return micro(total)
+            fell = True
+        else:
+            total += delta
+    return micro(total), fell
+
+
+def usage_between(points: Sequence[UsagePoint], start: datetime, end: datetime) -> Decimal | None:
+    """Inference Providers spend in [start, end) from period-to-date totals (None: no total at or before start,
+    or the total fell inside the window: only a lower bound is known, `usage_rises`)."""
+    rises = usage_rises(points, start, end)
+    return None if rises is None or rises[1] else rises[0]
 
 
 def period_tail_unseen(points: Sequence[UsagePoint], start: datetime, end: datetime) -> bool:
@@ -131,17 +149,20 @@ def jobs_unlisted(namespaces: Iterable[NamespaceData]) -> dict[str, datetime]:
 
 def spend_in(namespace: str, start: datetime, end: datetime, index: HistoryIndex, found: Resources,
              coverage: Coverage, jobs_unlisted: datetime | None = None) -> SpendIn:
-    """One namespace's spend in [start, end) from history; each part None where polls did not list it fresh all
-    through (`Coverage.covers`: a poll of other namespaces, or whose listing of that kind failed, watched nothing);
-    the jobs part only a lower bound when the window ends after `jobs_unlisted` (see `jobs_unlisted`)."""
+    """One namespace's spend in [start, end) from history; each part unknown (`history:<namespace>`) where polls did
+    not list it fresh all through (`Coverage.covers`: a poll of other namespaces, or whose listing of that kind
+    failed, watched nothing), else known at least in part (see the module); the jobs part only a lower bound when
+    the window ends after `jobs_unlisted` (see `jobs_unlisted`)."""
+    unwatched: Total[Decimal] = Total(None, (f"history:{namespace}",))
     usage = index.usage_of(namespace).usage
-    inference = usage_between(usage, start, end) if usage and coverage.covers(start, end, (namespace, BILLING)) \
-        else None
-    tail_unseen = inference is not None and period_tail_unseen(usage, start, end)
+    rises = usage_rises(usage, start, end) if usage and coverage.covers(start, end, (namespace, BILLING)) else None
+    inference = unwatched if rises is None else Total(rises[0], (f"{SETTLED}:{namespace}",) if rises[1] else ())
+    tail_unseen = rises is not None and period_tail_unseen(usage, start, end)
     endpoints, spaces, jobs = (found.spend(namespace, k, start, end) if coverage.covers(start, end, (namespace, k))
-                               else None for k in PRODUCTS)
-    return SpendIn(start, end, inference, endpoints, spaces, jobs,
-                   jobs_at_least=jobs_unlisted is not None and end > jobs_unlisted, inference_at_least=tail_unseen)
+                               else unwatched for k in PRODUCTS)
+    return SpendIn(start, end, inference.value, endpoints.value, spaces.value, jobs.value,
+                   jobs_at_least=jobs_unlisted is not None and end > jobs_unlisted, inference_at_least=tail_unseen,
+                   history_parts=(inference, endpoints, spaces, jobs))
 
 
 def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], billed: Sequence[Spend],
@@ -207,10 +228,10 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
             price, mine = price_of(kind, key), times.times.get((kind, key), {})
             rates: dict[tuple[str, str | None, int], Decimal | None] = {}
 
-            def part(start: datetime, end: datetime) -> Decimal | None:
+            def part(start: datetime, end: datetime) -> Bound:
                 if (start, end) not in summed_windows:
                     raise LookupError(f"window {start}..{end} was not summed")  # `asked` rules this out
-                return times_spend(kind, mine.get((start, end), ()), price, rates)
+                return times_bound(kind, mine.get((start, end), ()), price, rates)
 
             return part
 
@@ -221,7 +242,7 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
 
         def spanned(kind: str, key: str) -> PartSpend:
             spans = rated_spans(kind, index.changes_of(kind, key), price_of(kind, key), since, now)
-            return lambda start, end: spend(spans, start, end)
+            return lambda start, end: spend_bound(spans, start, end, kind)
 
         found = resources(index.resources(), spanned, job_namespaces)
     return window_spend(period_starts, period_starts, billed, index, found, coverage, now, jobs_unlisted)

@@ -8,8 +8,10 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from hfmon.costs.billing_rules import (
+    BETWEEN_POLLS_STATE,
     JOB_BILLED,
     JOB_ENDED,
+    MAY_BILL_STATES,
     bills_unknown,
     endpoint_replicas,
     job_replicas,
@@ -81,6 +83,8 @@ class Observation(NamedTuple):
     replicas: int
     dated: tuple[DatedState, ...] = ()  # its states up to this one, oldest first, at its own times; empty: the
     # resource gives none (an Endpoint, a Space): the poll dates the state it saw
+    changed_at: datetime | None = None  # when it last changed, by its own word (an Endpoint's `status.updatedAt`):
+    # dates a change only when it lies between the previous poll and this one (`dated_changes`)
 
 
 # Replicas are those billed now, by the same rule the costs use (history minutes are compared with billed ones).
@@ -98,7 +102,8 @@ def endpoint_state(endpoint: Endpoint) -> Observation:
         # `state_rate` prices its time unknown, as the cost now is, never $0
         ready = endpoint.ready_replicas
         replicas = ready if ready is not None else endpoint.target_replicas
-    return Observation("endpoint", endpoint.id, endpoint.state, hardware, replicas or 0)
+    return Observation("endpoint", endpoint.id, endpoint.state, hardware, replicas or 0,
+                       changed_at=endpoint.updated_at)
 
 
 def space_state(space: Space) -> Observation:
@@ -210,14 +215,19 @@ def decode_listing_runs(rows: list[Any]) -> dict[Listing, tuple[PollRun, ...]]:
 
 
 def dated_changes(observation: Observation, last: tuple[str, str | None, int] | None, last_at: int | None,
-                  poll: int) -> list[tuple[int, str, str | None, int]]:
+                  poll: int, since: int | None = None) -> list[tuple[int, str, str | None, int]]:
     """The (at, state, hardware, replicas) changes recording `observation`, seen at `poll` after the resource's
-    latest recorded state `last` (entered at `last_at`; None: a new resource).
+    latest recorded state `last` (entered at `last_at`; None: a new resource); `since`: the previous poll of its
+    listing in this run of polls (None: none).
 
     Dated by the resource's own times where it gives them, kept after that change and not after the poll (HF's
     clock and this one may disagree a little); a state the resource is recorded in already is left out, and of
-    two at one instant the later stands."""
-    steps = observation.dated or (DatedState(None, observation.state, observation.hardware, observation.replicas),)
+    two at one instant the later stands. A resource that gives no time for its states (a Space), or whose change
+    time (`Observation.changed_at`) is not between the two polls, changed at a time no source gives: when either
+    side bills, the stretch between the polls is recorded as `unseen_stretch` says."""
+    if not observation.dated:
+        return _undated_change(observation, last, last_at, poll, since)
+    steps = observation.dated
     earliest = None if last_at is None else min(last_at + 1, poll)  # the recorded change stays (unless at the poll)
     out: list[tuple[int, str, str | None, int]] = []
     previous = last
@@ -233,3 +243,28 @@ def dated_changes(observation: Observation, last: tuple[str, str | None, int] | 
         out.append((when, *now))
         previous = now
     return out
+
+
+def _undated_change(observation: Observation, last: tuple[str, str | None, int] | None, last_at: int | None,
+                    poll: int, since: int | None) -> list[tuple[int, str, str | None, int]]:
+    now = (observation.state, observation.hardware, observation.replicas)
+    if now == last:
+        return []
+    after = since if last_at is None or since is None else max(since, last_at)
+    if after is None or after >= poll:
+        return [(poll, *now)]
+    given = observation.changed_at
+    if given is not None and after < encode_time(given) <= poll:
+        return [(encode_time(given), *now)]
+    stretch = unseen_stretch(observation.kind, last, now, after)
+    return [stretch, (poll, *now)] if stretch is not None and stretch[0] < poll else [(poll, *now)]
+
+
+def unseen_stretch(kind: str, before: tuple[str, str | None, int] | None, after: tuple[str, str | None, int],
+                   since: int) -> tuple[int, str, str | None, int] | None:
+    """The change that marks the stretch from the poll at `since` (which saw `before`; None: not listed) to the
+    one that saw `after` as `BETWEEN_POLLS_STATE` on the billed side's hardware and replicas: billed for a part of
+    it no source gives, so neither the start nor the end is dated at a poll; None when neither side may bill."""
+    billed = MAY_BILL_STATES[kind]
+    side = after if after[0] in billed else before if before is not None and before[0] in billed else None
+    return None if side is None else (since + 1, BETWEEN_POLLS_STATE, side[1], side[2])

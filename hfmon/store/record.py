@@ -18,6 +18,7 @@ from hfmon.store.extract import (
     encode_money,
     encode_time,
     same_usage,
+    unseen_stretch,
 )
 from hfmon.store.running import write_changes
 
@@ -69,11 +70,19 @@ def record_usage(conn: sqlite3.Connection, points: list[UsagePoint], at: int) ->
     conn.executemany(q.INSERT_USAGE, rows)
 
 
+def previous_polls(conn: sqlite3.Connection, at: int) -> dict[Listing, int]:
+    """Each listing's latest poll before `at` in a run `at` extends (read before `record_listings` adds this one)."""
+    brk = POLL_RUN_BREAK // q.MICROSECOND
+    return {(ns, kind): last for ns, kind, _, last in conn.execute(q.LAST_LISTING_RUNS) if 0 < at - last <= brk}
+
+
 def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> int | None:
     """Append each resource's state where it changed (or vanished from a fresh listing), refresh "last seen".
 
     A change is dated at the poll, or at the time the resource gives for it (`extract.dated_changes`: a Job's
-    start and end). Returns the earliest time a change was written at (None: no change)."""
+    start and end, an Endpoint's `updatedAt` between the polls); one no source dates marks the stretch since the
+    listing's previous poll (`extract.unseen_stretch`). Returns the earliest time a change was written at (None: no
+    change)."""
     changes: list[tuple[int, int, str, str | None, int]] = []
     changed, seen = [], []
     latest: dict[int, int | None] = {}  # each changed resource's latest stored change (None: a new resource)
@@ -85,11 +94,12 @@ def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> int 
         stored[(kind, resource)] = (rid, state, hardware, replicas, changed_at, seen_at)
         if state != GONE:
             present.append((rid, namespace, kind, resource, changed_at))
+    since = previous_polls(conn, at)
     for key, (namespace, state) in observed.states.items():
         now = (state.state, state.hardware, state.replicas)
         row = stored.get(key)
         if row is None:
-            dated = dated_changes(state, None, None, at)
+            dated = dated_changes(state, None, None, at, since.get((namespace, key[0])))
             (rid,) = conn.execute(q.NEW_RESOURCE, (*key, namespace, *dated[-1][1:], dated[-1][0], at)).fetchone()
             changes.extend((rid, *change) for change in dated)
             latest[rid] = None
@@ -103,7 +113,7 @@ def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> int 
             if before is None or tuple(before) != now:
                 changes.append((rid, at, *now))
         elif row[1:4] != now:
-            dated = dated_changes(state, row[1:4], changed_at, at)
+            dated = dated_changes(state, row[1:4], changed_at, at, since.get((namespace, key[0])))
             changes.extend((rid, *change) for change in dated)
             changed.append((*now, dated[-1][0], at, rid))
         elif at - seen_at >= refresh:
@@ -113,6 +123,12 @@ def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> int 
     gone = (GONE, None, 0)
     for rid, namespace, kind, resource, changed_at in present:
         if (namespace, kind) in observed.listed and (kind, resource) not in observed.states and at > changed_at:
+            previous = since.get((namespace, kind))
+            if previous is not None and changed_at <= previous < at - 1:  # gone some time since that poll
+                before = conn.execute(q.STATE_AT, (rid, previous)).fetchone()
+                stretch = None if before is None else unseen_stretch(kind, tuple(before), gone, previous)
+                if stretch is not None:
+                    changes.append((rid, *stretch))
             changes.append((rid, at, *gone))
             changed.append((*gone, at, at, rid))
             latest[rid] = changed_at

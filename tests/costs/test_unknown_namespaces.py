@@ -201,7 +201,8 @@ def test_without_a_statement_history_prices_a_maybe_granted_space_as_unknown_too
     r = evaluate(snap, history, Config(), NOW)
     assert r.spaces[0].cost.hourly_usd and set(r.spaces[0].cost.hourly_usd) == {None}  # each hour unknown
     spent = r.window_total("24h", "alice")
-    assert spent is not None and spent.product("spaces").known is None  # not 24 x $1.00002 as if paid
+    assert spent is not None and spent.product("spaces").value is None  # not 24 x $1.00002 as if paid
+    assert spent.product("spaces").missing == ("unpriced:space alice/demo",)  # its one Space, at least $0
     no_line = replace(snap, namespaces=(replace(snap.namespaces[0], statement=ok("statement:alice",
                                                                                  statement("alice"))),))
     # read, but no line on its hardware yet (as at the start of a period): whether it is granted is still unknown

@@ -7,13 +7,17 @@ row), then evaluated, rendered as `--once --json` and checked by the alert rules
 
 - alice/llm (Endpoint) is seen running at every poll. Truth: up at least the 2 h since 12:00; whether it ran
   02:00-12:00 is unknown. Period: 4 h seen up of 14 h, 10 h (71.43 %) unwatched: at least 4/14 = 28.57 %.
-- alice/nap (Space) runs 00:00-01:00, sleeps from 01:00 through the gap, runs again from 13:00: up exactly 1 h
-  (hfmon saw it start). Period: 1 h + 1 h seen up of 14 h: at least 2/14 = 14.29 %.
+- alice/nap (Space) runs 00:00-01:00, sleeps from 01:00 through the gap, runs again from 13:00. A Space gives no
+  time for a change, so hfmon knows only that it went to sleep between the 00:55 and 01:00 polls and woke between
+  12:55 and 13:00: up at least 1 h and at most 1 h 5 min. Period: 55 min + 1 h seen up, 10 min unknown, of 14 h: at
+  least 1 h 55 min / 14 h = 13.69 % (before: "exactly 1 h", 14.29 %, the polls' times taken for the changes').
 - alice/woke (Space) sleeps all through run 1 and is running at 12:00, the first poll after the gap: it started
   somewhere in the gap, so it is up at least 2 h and at most 12 h (it was seen asleep at 02:00).
-- alice/late (Space) is running from 00:00 and goes to sleep at 13:00: seen up 2 h + 1 h = 3 h, at least 3/14 =
-  21.43 % (its gap lies before its last change: `hfmon once` must still read what was recorded across it).
-Without the gap (one run of polls all along) the same states give exact figures: 100 %, 14 h.
+- alice/late (Space) is running from 00:00 and goes to sleep at 13:00 (between the 12:55 and 13:00 polls): seen up
+  2 h + 55 min, at least 2 h 55 min / 14 h = 20.83 % (its gap lies before its last change: `hfmon once` must still
+  read what was recorded across it).
+Without the gap (one run of polls all along) llm's figures are exact (100 %, 14 h); the Spaces' are bounds only,
+each change having come in the 5 min before the poll that saw it.
 """
 
 from __future__ import annotations
@@ -110,8 +114,8 @@ def test_period_uptime_across_the_gap_is_a_lower_bound_with_the_unwatched_share(
     once, dashboard = gapped
     for report in gapped:
         llm, nap, woke, late = (rows(report)[k] for k in ("alice/llm", "alice/nap", "alice/woke", "alice/late"))
-        # 14 h window, 10 h of it unwatched: 10/14 = 71.43 %; seen up 4 h, 2 h, 2 h and 3 h
-        for row, up_h in ((llm, 4), (nap, 2), (woke, 2), (late, 3)):
+        # 14 h window, 10 h of it unwatched: 10/14 = 71.43 %; seen up 4 h, 1 h 55 min, 2 h and 2 h 55 min
+        for row, up_h in ((llm, 4), (nap, 1 + 55 / 60), (woke, 2), (late, 2 + 55 / 60)):
             assert row["uptime_pct"] is None  # never a plain figure counting the gap as up, nor as down
             assert row["uptime_at_least_pct"] == round(up_h / 14 * 100, 2)
             assert row["uptime_unwatched_pct"] == 71.43
@@ -131,7 +135,8 @@ def test_up_without_a_break_counts_from_the_end_of_the_gap(gapped: tuple[Report,
     up = {u.id: u.uptime for u in resource_uptimes(once)}
     assert up["alice/llm"].at_least == timedelta(hours=2) and not up["alice/llm"].exact  # not 14 h
     assert up["alice/llm"].at_most is None  # running at the first state history holds: no upper bound
-    assert up["alice/nap"].at_least == timedelta(hours=1) and up["alice/nap"].exact  # seen starting at 13:00
+    nap = up["alice/nap"]  # seen asleep at 12:55, running at 13:00: up since some time in between
+    assert (nap.at_least, nap.at_most, nap.exact) == (timedelta(hours=1), timedelta(hours=1, minutes=5), False)
     assert up["alice/woke"].at_least == timedelta(hours=2) and not up["alice/woke"].exact
     assert up["alice/woke"].at_most == timedelta(hours=12)  # asleep at 02:00, the last poll before the gap
 
@@ -153,7 +158,7 @@ def test_the_long_running_alert_fires_on_the_watched_stretch_and_is_unknown_acro
         Outcome.UNKNOWN, "Endpoint or Space up without a break (endpoint alice/llm): unknown, hfmon was not running "
                          "for 10h until 2026-11-01 12:00 UTC, so whether it stayed up then is unknown")
     assert three["space alice/woke"][0] is Outcome.UNKNOWN  # at least 2 h, at most 12 h
-    assert three["space alice/nap"][0] is Outcome.OK  # 1 h, seen from its start
+    assert three["space alice/nap"][0] is Outcome.OK  # 1 h to 1 h 5 min
     # limit 13 h: woke cannot have been up longer than the 12 h since it was seen asleep; llm may have been
     thirteen = long_running(once, 13)
     assert thirteen["space alice/woke"][0] is Outcome.OK
@@ -167,12 +172,15 @@ def test_one_run_of_polls_all_along_gives_the_exact_figures(tmp_path: Path) -> N
     for report in (once, dashboard):
         llm, nap, woke, late = (rows(report)[k] for k in ("alice/llm", "alice/nap", "alice/woke", "alice/late"))
         assert llm["uptime_pct"] == llm["uptime_at_least_pct"] == 100.0 and llm["uptime_unwatched_pct"] == 0.0
-        # nap: up 00:00-01:00 and 13:00-14:00 = 2 h of 14; woke: up from 12:00 = 2 h of 14; late: 13 h of 14
-        assert nap["uptime_pct"] == woke["uptime_pct"] == round(2 / 14 * 100, 2)
-        assert late["uptime_pct"] == round(13 / 14 * 100, 2)
+        # each Space change came in the 5 min before the poll that saw it: those 5 min are up or not, unknown.
+        # nap: up 00:00-00:55 and 13:00-14:00 at least; woke: from 12:00; late: 00:00-12:55
+        for row, up_h, unsure in ((nap, 1 + 55 / 60, 10), (woke, 2, 5), (late, 12 + 55 / 60, 5)):
+            assert row["uptime_pct"] is None and row["uptime_at_least_pct"] == round(up_h / 14 * 100, 2)
+            assert row["uptime_state_unknown_pct"] == round(unsure / 60 / 14 * 100, 2)
     up = {u.id: u.uptime for u in resource_uptimes(once)}
     assert up["alice/llm"].at_least == timedelta(hours=14) and not up["alice/llm"].exact  # up as history began
-    assert up["alice/woke"].at_least == timedelta(hours=2) and up["alice/woke"].exact  # seen starting at 12:00
+    woke = up["alice/woke"]  # seen asleep at 11:55, running at 12:00
+    assert (woke.at_least, woke.at_most, woke.exact) == (timedelta(hours=2), timedelta(hours=2, minutes=5), False)
     assert long_running(once, 3)["space alice/woke"][0] is Outcome.OK
     assert long_running(once, 3)["endpoint alice/llm"][0] is Outcome.CROSSED  # 14 h, watched all along
 

@@ -86,7 +86,8 @@ def test_an_unpriced_endpoint_makes_the_window_partial() -> None:
     w = next(w for w in r.windows if w.window == "1h")
     assert w.current.endpoints_usd is None
     total = w.current.total_usd("alice")
-    assert total.value is None and total.known == D("1.60") and total.missing == ("history:alice",)
+    # named for its true reason: the Endpoint unpriced, not history missing (hfmon watched it all along)
+    assert total.value is None and total.known == D("1.60") and total.missing == ("unpriced:endpoint alice/llm",)
 
 
 def test_a_space_s_dollars_per_hour_over_the_last_24_hours() -> None:

@@ -58,7 +58,7 @@ def test_polls_recorded_while_a_checkpoint_runs_are_checkpointed_too(tmp_path: P
         assert [r[0] for r in alone.execute("SELECT inference_used_usd FROM usage_points ORDER BY at")] == \
             ["1", "2", "3"]
         assert [r[0] for r in alone.execute("SELECT state FROM state_changes ORDER BY at")] == \
-            ["RUNNING", "SLEEPING", "RUNNING"]
+            ["RUNNING", "between_polls", "SLEEPING", "between_polls", "RUNNING"]  # each change between two polls
         alone.close()
 
 

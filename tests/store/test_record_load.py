@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE as BETWEEN
 from hfmon.history import GONE, PollRun, StateChange, UsagePoint
 from hfmon.store import HistoryStore
 from tests.store.builders import (
@@ -22,6 +23,8 @@ from tests.store.builders import (
     snapshot,
     space,
 )
+
+US = timedelta(microseconds=1)  # a `BETWEEN` stretch starts 1 µs after the poll that last saw the old state
 
 
 @pytest.fixture
@@ -76,6 +79,7 @@ def test_unchanged_polls_add_nothing_until_the_hourly_usage_point(store: History
         ("alice/a", minutes(0), "running"),
         ("alice/b", minutes(0), "running"),
         ("alice/s", minutes(0), "RUNNING"),
+        ("alice/a", minutes(30) + US, BETWEEN),  # it stopped some time after the minute-30 poll (no time given)
         ("alice/a", minutes(31), "paused"),
     ]
 
@@ -90,8 +94,10 @@ def test_a_changed_total_or_replica_count_is_recorded(store: HistoryStore) -> No
     history = store.load(T0)
     assert [(p.inference_used_usd, p.jobs_used_usd) for p in history.usage] == [
         (Decimal("1"), None), (Decimal("1.01"), None), (Decimal("1.01"), Decimal("0.5"))]
-    assert [(c.replicas, c.hardware) for c in history.changes] == [
-        (1, "aws/nvidia-a10g/x1"), (2, "aws/nvidia-a10g/x1"), (2, "aws/nvidia-a10g/x4")]
+    assert [(c.at, c.state, c.replicas, c.hardware) for c in history.changes] == [
+        (minutes(0), "running", 1, "aws/nvidia-a10g/x1"),
+        (minutes(0) + US, BETWEEN, 2, "aws/nvidia-a10g/x1"), (minutes(1), "running", 2, "aws/nvidia-a10g/x1"),
+        (minutes(1) + US, BETWEEN, 2, "aws/nvidia-a10g/x4"), (minutes(2), "running", 2, "aws/nvidia-a10g/x4")]
 
 
 def test_stale_and_failed_sources_are_not_recorded(store: HistoryStore) -> None:
@@ -118,7 +124,8 @@ def test_load_includes_the_last_row_before_since(store: HistoryStore) -> None:
     assert [(p.at, p.inference_used_usd) for p in history.usage] == [
         (minutes(10), Decimal("2")), (minutes(20), Decimal("3"))]
     assert history.changes_of("endpoint", "alice/a") == (
-        StateChange("endpoint", "alice/a", minutes(10), "paused", "aws/nvidia-a10g/x1", 0),  # paused bills none
+        # paused at 10, running again some time after it (no time given): the state when the window opens
+        StateChange("endpoint", "alice/a", minutes(10) + US, BETWEEN, "aws/nvidia-a10g/x1", 1),
         StateChange("endpoint", "alice/a", minutes(20), "running", "aws/nvidia-a10g/x1", 1),
     )
     assert [c.at for c in history.changes_of("job", "j1")] == [minutes(0)]  # its state when the window opens
@@ -132,11 +139,12 @@ def test_a_late_snapshot_from_another_process_is_placed_in_time(store: HistorySt
     store.record(snapshot(minutes(5), namespace("alice", endpoints=[endpoint("alice", "a")])))
     # One taken at minute 7 saw it failed: a real transition, placed between the two.
     store.record(snapshot(minutes(7), namespace("alice", endpoints=[endpoint("alice", "a", state="failed")])))
-    assert [(c.at, c.state) for c in store.load(T0).changes] == [
-        (minutes(0), "running"), (minutes(7), "failed"), (minutes(10), "paused")]
+    # (the stretch from the minute-0 poll to the minute-10 one was recorded as `BETWEEN`; the late polls narrow it)
+    assert [(c.at, c.state) for c in store.load(T0).changes if c.state != BETWEEN] == [
+        (minutes(0), "running"), (minutes(5), "running"), (minutes(7), "failed"), (minutes(10), "paused")]
     # The latest state is still the minute-10 one: a poll that sees "paused" again adds nothing.
     store.record(snapshot(minutes(11), namespace("alice", endpoints=[endpoint("alice", "a", state="paused")])))
-    assert len(store.load(T0).changes) == 3
+    assert len(store.load(T0).changes) == 5
 
 
 def test_nothing_but_the_recorded_figures_reaches_the_file(tmp_path: Path) -> None:
@@ -170,7 +178,8 @@ def test_threads_may_share_one_store(store: HistoryStore) -> None:
         thread.join()
     history = store.load(T0)
     assert len(history.usage) == 80
-    assert len(history.changes) == 80
+    assert len([c for c in history.changes if c.state != BETWEEN]) == 80  # each change after a poll's `BETWEEN`
+    assert len(history.changes) == 80 + 2 * 39
 
 
 def test_a_resource_missing_from_a_fresh_listing_is_recorded_as_gone(store: HistoryStore) -> None:
@@ -183,8 +192,10 @@ def test_a_resource_missing_from_a_fresh_listing_is_recorded_as_gone(store: Hist
     store.record(snapshot(minutes(3), namespace("alice", endpoints=[endpoint("alice", "a")])))
     store.record(snapshot(minutes(9), namespace("alice", endpoints=both)))  # b created again
     history = store.load(T0)
+    # deleted some time after the last fresh listing that held it (minute 0), created again after minute 3's
     assert [(c.at, c.state, c.hardware, c.replicas) for c in history.changes_of("endpoint", "alice/b")] == [
-        (minutes(0), "running", "aws/nvidia-a10g/x1", 1), (minutes(2), GONE, None, 0),
+        (minutes(0), "running", "aws/nvidia-a10g/x1", 1), (minutes(0) + US, BETWEEN, "aws/nvidia-a10g/x1", 1),
+        (minutes(2), GONE, None, 0), (minutes(3) + US, BETWEEN, "aws/nvidia-a10g/x1", 1),
         (minutes(9), "running", "aws/nvidia-a10g/x1", 1)]
     assert len(history.changes_of("endpoint", "alice/a")) == 1
     assert len(history.changes_of("endpoint", "acme/c")) == 1

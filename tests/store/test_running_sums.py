@@ -51,10 +51,14 @@ def test_sums_kept_while_recording_are_the_sums_recounted(tmp_path: Path) -> Non
         store.record(states(310, True, False))
     got = sums(path)
     assert got == recounted(path)
-    # one worked by hand: e0 ran minutes 0-30 (its first key), was down 30-60, ran again from 60: 30 min before
+    # one worked by hand: e0 seen running minutes 0-20 (its first key, until 1 µs past the 20 min poll), stopped
+    # between the 20 and 30 min polls (its `between_polls` key: 10 min less 1 µs), down 30-50, started between 50
+    # and 60 (the same `between_polls` key again: 10 min less 1 µs before), running from 60: 20 min and 1 µs before
     e0 = [row for row in got if row[0] == got[0][0]]
-    assert [(row[1], row[4]) for row in e0[:3]] == [
-        (e0[0][1], 0), (e0[0][1] + 30 * 60 * 10**6, 0), (e0[0][1] + 60 * 60 * 10**6, 30 * 60 * 10**6)]
+    start, minute = e0[0][1], 60 * 10**6
+    assert [(row[1], row[4]) for row in e0[:5]] == [
+        (start, 0), (start + 20 * minute + 1, 0), (start + 30 * minute, 0), (start + 50 * minute + 1, 10 * minute - 1),
+        (start + 60 * minute, 20 * minute + 1)]
     assert [row[5] for row in e0] == list(range(len(e0))) and e0[-1][3] is None
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE
 from hfmon.costs import history_since
 from hfmon.costs.evaluate import history_windows
 from hfmon.costs.figures import history_figures
@@ -63,9 +64,12 @@ def test_the_sums_from_the_other_connection_are_the_sums_from_this_one(recorded:
     assert side == here
     assert here.window_times is not None and here.window_times.times  # real sums were compared
     llm = here.window_times.times[("endpoint", "alice/llm")]
-    # the last hour (poll 30 to 90, now at 90): up at minutes 30-49 and 60-79, 40 of its 60 minutes
+    # the last hour (poll 30 to 90, now at 90): seen up at minutes 30-49 and 60-79, each start and stop between two
+    # polls a minute apart (from 1 µs past the earlier): 2 x (19 min + 1 µs) running, 3 x (1 min - 1 µs) between
     last_hour = (minutes(POLLS - 60), minutes(POLLS))
-    assert sum(t.micros for t in llm[last_hour]) == 40 * 60 * 10**6
+    minute = 60 * 10**6
+    assert sum(t.micros for t in llm[last_hour] if t.state == "running") == 2 * (19 * minute + 1)
+    assert sum(t.micros for t in llm[last_hour] if t.state == BETWEEN_POLLS_STATE) == 3 * (minute - 1)
 
 
 def test_both_read_one_snapshot_whatever_commits_meanwhile(recorded: Path, monkeypatch: pytest.MonkeyPatch) -> None:
