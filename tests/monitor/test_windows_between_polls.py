@@ -1,0 +1,123 @@
+"""Spend windows say the truth about what happened between two polls (audit 5 #20 and #9).
+
+The Monitor (the dashboard's loop: collect, record, read history, evaluate) polls the demo account (seed 7, ada and
+ada-labs) from 12:50 (10 min apart) or 12:45 (15 min apart) to 15:00, the fake's clock and hfmon's the same; the
+window is the last hour, 14:00 -> 15:00. The Report is shown as `--once --json` prints it (`report_document`) and
+in the dashboard's window table (Pilot).
+
+ada-labs, by the fake's own timelines:
+- Endpoints: qwen-prod runs 2 replicas on a100 x1 at $2.50/h all hour = $5.00; reranker (l4 x1, $0.70/h) is
+  scaledToZero until 14:58, then initializing, as its listing's `status.updatedAt` (14:58) says: 2 min = $0.023333.
+  So $5.023333, complete. Before: $5.00 "complete" (its start dated at the 15:00 poll that saw it).
+- Spaces: rag-service (l4x1, $0.80/h) and internal-dashboard (cpu-upgrade, $0.03/h) run all hour: 60 min each,
+  billed per minute in micro-USD rounded half up: 13,333 + 500 µ$/min x 60 = $0.82998. video-gen (h100, which no
+  catalog prices) woke at 14:50: when, a Space does not say; hfmon saw it asleep at one poll and up at the next.
+  So the part is at least $0.82998, missing `between_polls:space ada-labs/video-gen` (and, where a poll saw it
+  running in the hour, `unpriced:space ada-labs/video-gen`), whatever the polls' phase. Before: at 15-min polls
+  "$0.82998 complete" (video-gen's start dated at the 15:00 poll); at 10-min polls unknown, blamed on
+  `history:ada-labs` ("not watched"), with the $0.82998 known dropped from the "at least".
+
+ada, 13:00 -> 14:00 (the window before, at 10-min polls): usage-v2's total (placeholders settling lower) read
+1.79705983, 1.79705983, 1.79827335, 1.79949471, 1.80949471, then 1.80039762 at 13:50 (fell $0.00909709), then
+1.80169178 at 14:00. What was booked in the hour is at least the sum of the rises: 0.00121352 + 0.00122136 + 0.01 +
+0.00129416 = $0.01372904, $0.013729 to the micro-dollar, missing `settled:ada`. Before: unknown, missing `history:ada`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from hfmon.api.governor import Governor
+from hfmon.api.hub import HubClient
+from hfmon.api.urls import BaseUrls
+from hfmon.clock import FrozenClock
+from hfmon.collect import Collector
+from hfmon.config import Config
+from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
+from hfmon.jsonout import report_document
+from hfmon.monitor import Monitor
+from hfmon.report import Report
+from hfmon.schemas import once_schema
+from hfmon.store import HistoryStore
+from hfmon.tui.rows_time import window_unread
+from hfmon.tui.widgets.cells import REMAINDER_KEY
+from tests.tui.builder import FakeSource
+from tests.tui.test_app import app_for, settle, table
+
+LABS = "ada-labs"
+ENDPOINTS = Decimal("5.023333")  # 2 x $2.50 x 1 h + $0.70/h x 2 min
+SPACES_AT_LEAST = (13_333 + 500) * 60 / Decimal(10**6)  # rag-service and internal-dashboard, 60 min each
+VIDEO = "space ada-labs/video-gen"
+
+
+async def polls_to_three(tmp_path: Path, step_min: int) -> Report:
+    """The Report of the 15:00 poll, polled every `step_min` minutes since before 13:00."""
+    scenario = demo_scenario(seed=7)
+    first = scenario.start - timedelta(minutes=(130 // step_min) * step_min)
+    clock = FrozenClock(first)
+    hub = FakeHub(scenario, now=clock.now)
+    client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
+                       governor=Governor(backoff_base_s=0.001))
+    monitor = Monitor(Collector(client, clock, ["ada", LABS]), clock, Config(), HistoryStore.open(tmp_path / "h.db"))
+    try:
+        while True:
+            report = await monitor.poll()
+            if clock.now() >= scenario.start:
+                return report
+            clock.advance(step_min * 60)
+    finally:
+        await monitor.aclose()
+
+
+def hour(report: Report, namespace: str, which: str = "current") -> dict[str, Any]:
+    doc = report_document(report)
+    jsonschema.validate(doc, once_schema())
+    (row,) = [n[which] for n in doc["windows"]["1h"]["namespaces"] if n["namespace"] == namespace]
+    assert (row["start"], row["end"]) == {"current": ("2026-11-18T14:00:00Z", "2026-11-18T15:00:00Z"),
+                                          "previous": ("2026-11-18T13:00:00Z", "2026-11-18T14:00:00Z")}[which]
+    return dict(row)
+
+
+@pytest.mark.parametrize("step_min", [10, 15])
+async def test_a_change_between_polls_is_dated_by_the_resource_or_left_unknown(tmp_path: Path, step_min: int) -> None:
+    report = await polls_to_three(tmp_path, step_min)
+    labs = hour(report, LABS)
+    assert Decimal(str(labs["endpoints_usd"])) == ENDPOINTS  # the reranker from its own 14:58 (was $5.00)
+    assert labs["spaces_usd"] is None  # video-gen's start is not a poll's: never "$0.82998 complete"
+    total = labs["total_usd"]
+    assert f"between_polls:{VIDEO}" in total["missing"] and f"history:{LABS}" not in total["missing"]
+    known = Decimal(str(labs["inference_usd"])) + ENDPOINTS + Decimal(str(labs["jobs_usd"] or 0))
+    assert Decimal(str(total["at_least"])) == known + SPACES_AT_LEAST  # the Spaces known kept in the at least
+    (whole,) = [w for w in report.windows if w.window == "1h" and w.namespace == LABS]
+    assert whole.current.part("spaces", LABS).known == SPACES_AT_LEAST
+
+
+async def test_a_settlement_in_the_window_bounds_its_inference_and_says_so(tmp_path: Path) -> None:
+    report = await polls_to_three(tmp_path, 10)
+    before = hour(report, "ada", "previous")  # 13:00 -> 14:00: the total fell at 13:50
+    assert before["inference_usd"] is None
+    assert "settled:ada" in before["total_usd"]["missing"] and "history:ada" not in before["total_usd"]["missing"]
+    (whole,) = [w for w in report.windows if w.window == "1h" and w.namespace == "ada"]
+    rises = Decimal("0.00121352") + Decimal("0.00122136") + Decimal("0.01") + Decimal("0.00129416")
+    assert whole.previous.part("inference", "ada").known == rises.quantize(Decimal("0.000001")) == Decimal("0.013729")
+    why = window_unread(report, "ada", "1h", {})
+    assert why is not None and "1 started or stopped between two polls (when: unknown)" in why[0].plain
+
+    # the dashboard's window table shows the same, and says why under it
+    app = app_for(FakeSource(lambda now, tick: report))
+    async with app.run_test(size=(160, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("w")  # this period -> the last hour
+        await pilot.pause()
+        assert app.window == "1h"
+        spend = table(app, "spend")
+        assert spend.get_cell(LABS, "endpoints").cell.plain == "$5.02"
+        assert spend.get_cell(LABS, "spaces").cell.plain == "at least $0.83"
+        note = spend.get_cell(REMAINDER_KEY, "name").cell.plain
+        assert "started or stopped between two polls" in note and "history unread" not in note
