@@ -256,6 +256,7 @@ def _credits(c: CreditsBurn, why: str | None = None) -> dict[str, Any]:
         "limit_usd": usd(c.limit_usd),
         "burn_rate_usd_per_day": usd(c.burn_rate_usd_per_day),
         "burn_rate_24h_usd_per_day": usd(c.burn_rate_24h_usd_per_day),
+        "burn_rate_24h_why": c.burn_rate_24h_why,
         "projected_period_usd": usd(c.projected_period_usd),
         "exhausts_at": when(full.exhausts_at) if full else None,
         "limit_hit_at": when(c.limit_hit_at),

@@ -24,7 +24,8 @@ class CreditsBurn:
     used_usd: Decimal
     limit_usd: Decimal | None
     burn_rate_usd_per_day: Decimal | None  # over the period so far; None in its first hours (`rate_unknown_why`)
-    burn_rate_24h_usd_per_day: Decimal | None  # over the trailing 24 h, from history; None without history
+    burn_rate_24h_usd_per_day: Decimal | None  # over the trailing 24 h, from history; None: `burn_rate_24h_why`
+    burn_rate_24h_why: str | None  # why there is no 24 h rate (history shorter than 24 h, or too early in the period)
     projected_period_usd: Decimal | None  # None: no rate to project with (`rate_unknown_why`)
     limit_hit_at: datetime | None  # when the spending limit would be hit, if within the period (as exhausts_at)
     days_left: Decimal  # until the period ends (not the credits)

@@ -131,6 +131,8 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     assert credits_new["properties"].pop("why")["type"] == ["string", "null"]
     assert credits_new["required"] == [*credits_old["required"], "why"]
     assert credits_new["properties"].pop("rate_unknown_why")["type"] == ["string", "null"]  # added, optional
+    why_24h = credits_new["properties"].pop("burn_rate_24h_why")  # added, optional: why there is no 24 h rate
+    assert why_24h["type"] == ["string", "null"] and "Optional: added in v7" in why_24h["description"]
     for key, field in credits_new["properties"].items():
         was = credits_old["properties"][key]
         if key in ("included_usd", "remaining_usd", "overage_usd"):  # unknown without the included amount: null
@@ -140,6 +142,9 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
         elif key == "burn_rate_usd_per_day":  # nor an average over them: minutes of placeholders, or 0 s
             assert field["type"] == ["number", "null"] and was == {"type": "number"}
             assert field["description"].startswith("over the period so far (informational); null in its first 4 h")
+        elif key == "burn_rate_24h_usd_per_day":  # nullable already: now null rather than a shorter span's rate
+            assert field["type"] == was["type"] == ["number", "null"]
+            assert "null while history has no usage total 24 h old" in field["description"]
         else:  # exhausts_at was nullable already; the spend, rates and projection are known
             assert field == was, key
     account_new, account_old = (doc["properties"]["account"]["anyOf"][1]["properties"] for doc in (new, old))

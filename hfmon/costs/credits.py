@@ -29,7 +29,8 @@ lower, so "used" can fall between polls. Hence:
   crossed, the first history point at or over it (else `now`). After exhaustion every further dollar is
   overage, so the same rate is the overage's rate.
 - Informational (JSON): the period's average rate, and the trailing 24 h rate over the raw figures; either,
-  when measured from the period start, unknown under MIN_PROJECTION_SPAN as the projection's rate is.
+  when measured from the period start, unknown under MIN_PROJECTION_SPAN as the projection's rate is. The 24 h
+  rate is unknown too while history has no point 24 h old in a period older than that (never a shorter span's).
 """
 
 from __future__ import annotations
@@ -46,7 +47,6 @@ from hfmon.report import Credits, CreditsBurn
 
 DAY = Decimal(86400)
 SETTLE = timedelta(minutes=30)
-MIN_RATE_SPAN = timedelta(hours=1)  # the informational trailing rate's shortest span from a history point
 UNSETTLED_SHARE = 8  # a window from the period start: its unsettled last SETTLE is at most an eighth of it
 MIN_PROJECTION_SPAN = UNSETTLED_SHARE * SETTLE
 RATE_WINDOW = timedelta(hours=24)
@@ -151,20 +151,23 @@ def rate_per_day(used_from: Decimal, at_from: datetime, used_to: Decimal, at_to:
     return max(used_to - used_from, Decimal(0)) / span if span > 0 else Decimal(0)
 
 
+SHORT_HISTORY = "history shorter than 24 h: no usage total from 24 h ago to measure from"
+
+
 def trailing_rate(points: Sequence[UsagePoint], used: Decimal, period: Period, now: datetime,
-                  window: timedelta = timedelta(hours=24)) -> Decimal | None:
-    """Burn rate over the trailing window from history (see the module docstring), or None."""
+                  window: timedelta = timedelta(hours=24)) -> tuple[Decimal | None, str | None]:
+    """Burn rate over the trailing window from history (see the module docstring), or None and why: never a
+    shorter span's rate under the window's name (an hour of placeholders x 24 is no day's rate)."""
     cutoff = now - window
     old = [p for p in points if p.at <= cutoff]
     if old:
         base = old[-1]
-        return rate_per_day(base.inference_used_usd, base.at, used, now)
+        return rate_per_day(base.inference_used_usd, base.at, used, now), None
     if period.start >= cutoff:  # counted from the period start at $0: the projection's rule for such a window
-        return rate_per_day(Decimal(0), period.start, used, now) if now - period.start >= MIN_PROJECTION_SPAN else None
-    usable = [p for p in points if p.at <= now - MIN_RATE_SPAN]
-    if usable:
-        return rate_per_day(usable[0].inference_used_usd, usable[0].at, used, now)
-    return None
+        if now - period.start >= MIN_PROJECTION_SPAN:
+            return rate_per_day(Decimal(0), period.start, used, now), None
+        return None, TOO_EARLY
+    return None, SHORT_HISTORY
 
 
 def crossing(used: Decimal, threshold: Decimal, rate: Decimal | None, points: Sequence[UsagePoint],
@@ -257,7 +260,7 @@ def _burn(namespace: str, usage: InferenceUsage, history: History, now: datetime
     used = usage.used_usd
     # over the period so far: from its start at $0, so unknown in its first hours as the projection's rate is
     period_rate = used / days(now - period.start) if now - period.start >= MIN_PROJECTION_SPAN else None
-    rate_24h = trailing_rate(points, used, period, now)
+    rate_24h, rate_24h_why = trailing_rate(points, used, period, now)
     rate_from, rate_to, rate, settled = rate_window(points, used, period, now)
     left = max(days(period.end - now), Decimal(0))
     limit = usage.limit_usd if usage.limit_usd else None
@@ -273,6 +276,7 @@ def _burn(namespace: str, usage: InferenceUsage, history: History, now: datetime
         limit_usd=limit,
         burn_rate_usd_per_day=None if period_rate is None else micro(period_rate),
         burn_rate_24h_usd_per_day=None if rate_24h is None else micro(rate_24h),
+        burn_rate_24h_why=rate_24h_why,
         projected_period_usd=None if projected is None else micro(projected),
         limit_hit_at=crossing(used, limit, rate, points, now, period) if limit is not None else None,
         days_left=left.quantize(Decimal("0.0001")),

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
-from hfmon.costs.credits import Period, credits_for, credits_period, statement_period
+from hfmon.costs.credits import SHORT_HISTORY, Period, credits_for, credits_period, statement_period
 from hfmon.history import History, UsagePoint
 from hfmon.models import InferenceUsage
 from tests.costs.builders import PERIOD_END, PERIOD_START, at, inference, statement
@@ -40,7 +40,8 @@ def test_mid_period_with_a_day_of_history() -> None:
 def test_history_shorter_than_a_day_uses_what_there_is() -> None:
     history = History(usage=(point(at(15, 20), "1.4"), point(at(15, 23, 50), "1.45")))
     c = credits_for("alice", inference("1.5", "2"), history, at(16))
-    assert c.burn_rate_24h_usd_per_day == D("0.6")  # 0.1 over 4 h (informational)
+    # no total from 24 h ago: no 24 h rate, and why (was 0.6: $0.10 over 4 h x 6, a 4 h rate under the 24 h name)
+    assert (c.burn_rate_24h_usd_per_day, c.burn_rate_24h_why) == (None, SHORT_HISTORY)
     assert c.provisional_usd == D("0.1")
     # no point 24 h before: the window starts at the period start, at $0
     assert (c.rate_usd_per_day, c.rate_from, c.rate_to) == (D("0.1"), PERIOD_START, at(16))

@@ -13,6 +13,7 @@ from hfmon.api.urls import BaseUrls
 from hfmon.clock import FrozenClock
 from hfmon.collect import Collector
 from hfmon.config import Config
+from hfmon.costs.credits import SHORT_HISTORY
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
 from hfmon.monitor import Monitor
 from hfmon.report import CheckStatus
@@ -70,13 +71,17 @@ async def test_history_builds_a_recent_burn_rate(tmp_path: Path) -> None:
     try:
         first = await monitor.poll()
         clock.advance(timedelta(hours=2).total_seconds())
+        early = await monitor.poll()
+        clock.advance(timedelta(hours=22).total_seconds())
         later = await monitor.poll()
     finally:
         await monitor.aclose()
     assert first.credits[0].burn_rate_24h_usd_per_day is None  # nothing observed yet
+    assert early.credits[0].burn_rate_24h_usd_per_day is None  # 2 h is no 24 h rate
+    assert early.credits[0].burn_rate_24h_why == SHORT_HISTORY
     ada = later.credits[0]
     assert ada.burn_rate_24h_usd_per_day is not None
-    observed = (ada.used_usd - first.credits[0].used_usd) / 2 * 24  # per day, over the two observed hours
+    observed = ada.used_usd - first.credits[0].used_usd  # per day, over the observed day
     assert abs(ada.burn_rate_24h_usd_per_day - observed) <= abs(observed) / 100
 
 
