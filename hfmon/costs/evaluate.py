@@ -33,6 +33,7 @@ from hfmon.costs.resource_rows import Gathered, endpoint_row, hours, job_row, li
 from hfmon.costs.resources import UPTIME_WINDOW
 from hfmon.costs.scheduled import scheduled_rows
 from hfmon.costs.statement_lines import (
+    FAMILY_KIND,
     LinePricer,
     PricedLine,
     charge_in,
@@ -178,7 +179,8 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         scheduled_jobs=scheduled, scheduled_jobs_missing=scheduled_missing,
         invoices=invoices, invoices_missing=invoices_missing,
         windows=report_windows(index, acc.coverage, catalog, acc.period_starts, acc.spend, acc.endpoints,
-                               acc.spaces, acc.jobs, now, history.window_times, jobs_unlisted(ordered)),
+                               acc.spaces, acc.jobs, now, history.window_times, jobs_unlisted(ordered),
+                               acc.billed_at_zero),
         changes_of=index.changes_of, unwatched=acc.unwatched,
         namespaces_unknown=unknown,
         crosscheck_unchecked=crosscheck_unchecked(ordered, unknown),
@@ -225,6 +227,9 @@ def _namespace_figures(ns: NamespaceData, history: HistoryIndex, config: Config,
         acc.crosscheck += history_rows(lines, history.changes_of, history.poll_gap_s, now, config.tolerance,
                                        history.span_times)
         for p in lines:
+            if p.contradicted:  # history prices that hardware unknown too, as the meter does (`catalog_price`)
+                key = (FAMILY_KIND[p.family], p.key)
+                acc.billed_at_zero[key] = acc.billed_at_zero.get(key, frozenset()) | {p.hardware}
             if p.price is None and line_granted(p.line) is not True:
                 acc.unpriced[f"{p.family.rstrip('s')} {p.key} ({p.hardware})"] = None
             if p.family == "spaces" and catalog.is_gpu("space", p.hardware):

@@ -54,6 +54,8 @@ class Gathered:
         self.jobs: list[JobRow] = []
         self.crosscheck: list[CrossCheck] = []
         self.unpriced: dict[str, None] = {}
+        # (kind, key) -> hardware HF's statement bills at a price hfmon has as $0/h (`statement_lines.contradicts`)
+        self.billed_at_zero: dict[tuple[str, str], frozenset[str]] = {}
         self.gpu_minutes: dict[str, Decimal] = {}
         self.spend: list[Spend] = []
         self.period_starts: dict[str, datetime] = {}
@@ -110,7 +112,9 @@ def endpoint_row(e: Endpoint, catalog: Catalog, lines: Lines, history: HistoryIn
     changes = history.changes_of("endpoint", key)
     single = e.max_replica is not None and e.max_replica <= 1 and history.most_replicas("endpoint", key) <= 1
     hourly = _hourly("endpoint", key, e.namespace, history,
-                     lambda: catalog_price(catalog, "endpoint", e.namespace, e.region), now, acc)
+                     lambda: catalog_price(catalog, "endpoint", e.namespace, e.region,
+                                           billed_at_zero=acc.billed_at_zero.get(("endpoint", key), frozenset())),
+                     now, acc)
     return EndpointRow(e, resource_cost("endpoint", price, endpoint_replicas(e), True, _mine(lines, "endpoints", key),
                                         changes, None, period, now, history.since_in(e.namespace), single,
                                         billed=history.billed_time("endpoint", key),
@@ -133,7 +137,9 @@ def space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
         "space", s.id) <= 1 and not is_zero_gpu(hardware or "")
     hourly = _hourly("space", s.id, s.namespace, history,
                      lambda: catalog_price(catalog, "space", s.namespace, granted=hardware if granted else None,
-                                           grant_unknown=granted is None), now, acc)
+                                           grant_unknown=granted is None,
+                                           billed_at_zero=acc.billed_at_zero.get(("space", s.id), frozenset())),
+                     now, acc)
     cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine, changes, None, period,
                          now, history.since_in(s.namespace), single, granted, history.billed_time("space", s.id),
                          history.first_seen("space", s.id), hourly_usd=hourly,
@@ -178,7 +184,9 @@ def job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
         own = []  # not started yet (a Job RUNNING without its start: its spans are the statement's or history's)
     changes = history.changes_of("job", j.id)
     hourly = _hourly("job", j.id, j.namespace, history,
-                     lambda: catalog_price(catalog, "job", j.namespace, exposed=j.exposed), now, acc)
+                     lambda: catalog_price(catalog, "job", j.namespace, exposed=j.exposed,
+                                           billed_at_zero=acc.billed_at_zero.get(("job", j.id), frozenset())),
+                     now, acc)
     return JobRow(j, resource_cost("job", price, job_replicas(j), True, mine, changes, own, period, now,
                                    history.since, billed=history.billed_time("job", j.id),
                                    first_seen=history.first_seen("job", j.id), hourly_usd=hourly,

@@ -203,20 +203,25 @@ def hour_bounds(now: datetime, hours: int) -> tuple[tuple[datetime, datetime], .
 
 
 def catalog_price(catalog: Catalog, kind: str, namespace: str, region: str | None = None,
-                  granted: str | None = None, grant_unknown: bool = False, exposed: bool = False) -> HardwarePrice:
+                  granted: str | None = None, grant_unknown: bool = False, exposed: bool = False,
+                  billed_at_zero: frozenset[str] = frozenset()) -> HardwarePrice:
     """The $/h of one replica of a resource of `kind` on any hardware history recorded for it.
 
     A Space without hardware is free; `granted` is the hardware the statement says is granted to it ($0);
     `grant_unknown`: its statement was not read, so any paid hardware may be granted: its price is unknown (None).
     History writes an Endpoint's hardware as `<vendor>/<instanceType>/<size>`. `exposed`: a Job that exposes ports
     now (its price includes their surcharge all along: history does not record when ports were exposed).
+    `billed_at_zero`: the hardware HF's statement bills this resource a positive price for where hfmon has $0/h
+    (`statement_lines.contradicts`): unknown (None), as the meter has its $/h now, never $0.
     """
     known: dict[str | None, Decimal | None] = {}
 
     def price_of(hardware: str | None) -> Decimal | None:
         if hardware not in known:
             price = _lookup(catalog, kind, namespace, region, granted, hardware, exposed)
-            known[hardware] = None if grant_unknown and price else price  # $0 and unpriced stay as they are
+            # $0 and unpriced stay as they are, unless HF bills what is $0 here
+            known[hardware] = None if (grant_unknown and price) or (price == 0 and hardware in billed_at_zero) \
+                else price
         return known[hardware]
 
     return price_of

@@ -17,7 +17,7 @@ in which usage-v2's total settled lower (`settled:`: at least the sum of the tot
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -25,6 +25,7 @@ from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import restarted
 from hfmon.costs.index import HistoryIndex
 from hfmon.costs.timeline import Bound, Coverage, HardwarePrice, catalog_price, rated_spans, spend_bound, times_bound
+from hfmon.costs.totals import BILLED_AT_ZERO_PREFIX
 from hfmon.figures import BETWEEN_POLLS, SETTLED, UNPLACED_JOBS
 from hfmon.history import BILLING, UsagePoint, Window, WindowTimes
 from hfmon.models import NamespaceData
@@ -50,9 +51,10 @@ class Resources:
     """Every resource history recorded, with what it cost in a window, grouped by namespace and kind."""
 
     def __init__(self, parts: dict[tuple[str, str], list[tuple[str, PartSpend]]],
-                 unplaced_jobs: Sequence[PartSpend]) -> None:
+                 unplaced_jobs: Sequence[PartSpend], billed_at_zero: Collection[tuple[str, str]] = ()) -> None:
         self.parts = parts  # (namespace, kind) -> each resource's key and spend
         self.unplaced_jobs = unplaced_jobs  # jobs in history that no listing places in a namespace
+        self.billed_at_zero = billed_at_zero  # (kind, key): unpriced because HF bills what hfmon has at $0/h
 
     def spend(self, namespace: str, kind: str, start: datetime, end: datetime) -> Total[Decimal]:
         """What one namespace's resources of one kind cost within [start, end): the known part, and each resource
@@ -63,7 +65,9 @@ class Resources:
         for key, part in self.parts.get((namespace, kind), ()):
             cost = part(start, end)
             total += cost.known
-            missing += [f"{name}:{kind} {key}" for flag, name in _WHY if getattr(cost, flag)]
+            zero = (kind, key) in self.billed_at_zero  # named as the meter names it (one rule)
+            missing += [f"{BILLED_AT_ZERO_PREFIX if zero and name == 'unpriced' else name + ':'}{kind} {key}"
+                        for flag, name in _WHY if getattr(cost, flag)]
         return Total(micro(total), tuple(missing))
 
 
@@ -71,8 +75,10 @@ SpendOf = Callable[[str, str], PartSpend]
 """(kind, key) -> what that resource cost in a window."""
 
 
-def resources(keys: Iterable[tuple[str, str]], spend_of: SpendOf, job_namespaces: dict[str, str]) -> Resources:
-    """Every recorded resource's spend (`spend_of(kind, key)`), grouped by namespace and kind."""
+def resources(keys: Iterable[tuple[str, str]], spend_of: SpendOf, job_namespaces: dict[str, str],
+              billed_at_zero: Collection[tuple[str, str]] = ()) -> Resources:
+    """Every recorded resource's spend (`spend_of(kind, key)`), grouped by namespace and kind (`billed_at_zero`:
+    the resources whose $0/h HF's statement contradicts, named so when unpriced)."""
     grouped: dict[tuple[str, str], list[tuple[str, PartSpend]]] = {}
     unplaced: list[PartSpend] = []
     for kind, key in keys:
@@ -85,7 +91,7 @@ def resources(keys: Iterable[tuple[str, str]], spend_of: SpendOf, job_namespaces
         else:
             namespace = key.partition("/")[0]
         grouped.setdefault((namespace, kind), []).append((key, part))
-    return Resources(grouped, unplaced)
+    return Resources(grouped, unplaced, billed_at_zero)
 
 
 def _steps(points: Sequence[UsagePoint], start: datetime,
@@ -194,9 +200,11 @@ def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], 
 def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, period_starts: dict[str, datetime],
                    billed: Sequence[Spend], endpoints: Sequence[EndpointRow], spaces: Sequence[SpaceRow],
                    jobs: Sequence[JobRow], now: datetime, history_times: WindowTimes | None = None,
-                   jobs_unlisted: Mapping[str, datetime] | None = None) -> tuple[WindowSpend, ...]:
+                   jobs_unlisted: Mapping[str, datetime] | None = None,
+                   billed_at_zero: Mapping[tuple[str, str], frozenset[str]] | None = None) -> tuple[WindowSpend, ...]:
     """The Report's windows: every recorded resource priced by the catalog (a granted Space at $0, an
-    Endpoint in its listed region), jobs placed in a namespace by the listing (`jobs_unlisted`: see `spend_in`).
+    Endpoint in its listed region, hardware HF bills where hfmon has $0/h unknown: `billed_at_zero`, by (kind,
+    key)), jobs placed in a namespace by the listing (`jobs_unlisted`: see `spend_in`).
 
     From the store's sums (`history_times`) when they cover every window, else from the state changes (the same
     figures: the sums are the spans' durations, grouped)."""
@@ -208,15 +216,17 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
     granted = {s.space.id: s.space.hardware or s.space.requested_hardware for s in spaces if s.cost.granted}
     unsure = {s.space.id for s in spaces if s.cost.granted is None}  # paid hardware that may be granted
 
-    prices: dict[tuple[str, str, str | None, str | None, bool, bool], HardwarePrice] = {}
+    prices: dict[tuple[str, str, str | None, str | None, bool, bool, frozenset[str]], HardwarePrice] = {}
+    zero_billed = billed_at_zero or {}
 
     def price_of(kind: str, key: str) -> HardwarePrice:
         namespace = job_namespaces.get(key, "") if kind == "job" else key.partition("/")[0]
         terms = (kind, namespace, regions.get(key), granted.get(key), kind == "space" and key in unsure,
-                 kind == "job" and key in exposed)
+                 kind == "job" and key in exposed, zero_billed.get((kind, key), frozenset()))
         price = prices.get(terms)
         if price is None:  # resources priced alike share one (a namespace's Endpoints are mostly in one region)
-            price = prices[terms] = catalog_price(catalog, *terms[:4], grant_unknown=terms[4], exposed=terms[5])
+            price = prices[terms] = catalog_price(catalog, *terms[:4], grant_unknown=terms[4], exposed=terms[5],
+                                                  billed_at_zero=terms[6])
         return price
 
     # a window starting before history's start is never priced (`spend_in`: not covered), so need not be summed
@@ -235,7 +245,7 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
 
             return part
 
-        found = resources(times.times, summed, job_namespaces)
+        found = resources(times.times, summed, job_namespaces, zero_billed)
     else:
         longest = max(max(now - s for s in period_starts.values()), *(w for _, w in WINDOWS if w is not None))
         since = max(now - 2 * longest, coverage.since or now)
@@ -244,7 +254,7 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
             spans = rated_spans(kind, index.changes_of(kind, key), price_of(kind, key), since, now)
             return lambda start, end: spend_bound(spans, start, end, kind)
 
-        found = resources(index.resources(), spanned, job_namespaces)
+        found = resources(index.resources(), spanned, job_namespaces, zero_billed)
     return window_spend(period_starts, period_starts, billed, index, found, coverage, now, jobs_unlisted)
 
 

@@ -25,6 +25,7 @@ ada, 13:00 -> 14:00 (the window before, at 10-min polls): usage-v2's total (plac
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -40,6 +41,7 @@ from hfmon.clock import FrozenClock
 from hfmon.collect import Collector
 from hfmon.config import Config
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
+from hfmon.fakehub.scenario import Discrepancy, Scenario
 from hfmon.jsonout import report_document
 from hfmon.monitor import Monitor
 from hfmon.report import Report
@@ -56,9 +58,9 @@ SPACES_AT_LEAST = (13_333 + 500) * 60 / Decimal(10**6)  # rag-service and intern
 VIDEO = "space ada-labs/video-gen"
 
 
-async def polls_to_three(tmp_path: Path, step_min: int) -> Report:
+async def polls_to_three(tmp_path: Path, step_min: int, scenario: Scenario | None = None) -> Report:
     """The Report of the 15:00 poll, polled every `step_min` minutes since before 13:00."""
-    scenario = demo_scenario(seed=7)
+    scenario = scenario or demo_scenario(seed=7)
     first = scenario.start - timedelta(minutes=(130 // step_min) * step_min)
     clock = FrozenClock(first)
     hub = FakeHub(scenario, now=clock.now)
@@ -121,3 +123,19 @@ async def test_a_settlement_in_the_window_bounds_its_inference_and_says_so(tmp_p
         assert spend.get_cell(LABS, "spaces").cell.plain == "at least $0.83"
         note = spend.get_cell(REMAINDER_KEY, "name").cell.plain
         assert "started or stopped between two polls" in note and "history unread" not in note
+
+
+async def test_what_hf_bills_where_hfmon_has_zero_is_unknown_in_windows_and_the_sparkline(tmp_path: Path) -> None:
+    """ada/portfolio (static, cpu-basic: $0/h in the catalog, RUNNING since 06:40) billed 1,000 µ$ a minute by its
+    statement, the line still accruing: the meter has its $/h now unknown (`billed_at_zero`); history priced the same
+    hardware at $0/h, so the last hour's Spaces read $0.00 for it and its sparkline a flat $0/h."""
+    base = demo_scenario(seed=7)
+    scenario = replace(base, discrepancies=(*base.discrepancies, Discrepancy("unit_price", "ada/portfolio", 1000)))
+    report = await polls_to_three(tmp_path, 10, scenario)
+    ada = hour(report, "ada")
+    assert ada["spaces_usd"] is None
+    assert "billed_at_zero:space ada/portfolio" in ada["total_usd"]["missing"]  # as the meter names it
+    (portfolio,) = [s for s in report.spaces if s.space.id == "ada/portfolio"]
+    assert portfolio.cost.hourly_usd[-1] is None  # was 0: one rule with the meter's, never $0 from history
+    why = window_unread(report, "ada", "1h", {})
+    assert why is not None and "billed now at a price hfmon has as $0/h" in why[0].plain
