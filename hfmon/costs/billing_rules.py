@@ -93,9 +93,11 @@ def up_unknown(kind: str, state: str, replicas: int | None) -> bool:
 
 def count_unknown(kind: str, state: str, replicas: int) -> bool:
     """Whether a recorded state says nothing of what the resource ran: a Space listed without its runtime, or a state
-    that bills recorded with no replica count (HF did not send one: recorded as 0, as `store.extract` does). Such a
-    poll is no change for "unchanged for" measures (idle_gpu)."""
-    return (kind == "space" and state == NO_RUNTIME) or (is_billed(kind, state) and replicas == 0)
+    that bills recorded with no replica count (HF did not send one: recorded as 0, as `store.extract` does), or the
+    stretch between two polls around a change (`BETWEEN_POLLS_STATE`: the change itself is the next one). Such a
+    record is no change for "unchanged for" measures (idle_gpu)."""
+    return (kind == "space" and state == NO_RUNTIME) or (is_billed(kind, state) and replicas == 0) \
+        or state == BETWEEN_POLLS_STATE
 
 
 def cost_usd(usd_per_hour: Decimal, minutes: Decimal, replicas: int = 1) -> Decimal:
