@@ -8,11 +8,9 @@ for hours. The governor in the HubClient keeps the whole poll inside the rate li
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import math
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, TypeVar
@@ -37,8 +35,9 @@ from hfmon.models import (
     Snapshot,
     SourceResult,
     SourceStatus,
+    UsageAsOf,
 )
-from hfmon.poll_timing import CollectorSettings
+from hfmon.poll_timing import DAY_AGO, DAY_AGO_TTL_S, CollectorSettings, no_cyclic_gc
 from hfmon.source_results import (
     PreviousSources,
     billing_with_live,
@@ -106,7 +105,7 @@ class Collector:
         sent0, retries0, started = gov.requests_sent, gov.retries, monotonic()
         now = self.clock.now()
         prev = PreviousSources(previous)
-        with deadline_in(self.settings.deadline_s), self._weights.poll(), _no_cyclic_gc(), \
+        with deadline_in(self.settings.deadline_s), self._weights.poll(), no_cyclic_gc(), \
                 c.http.ahead.for_one_poll():
             # A TaskGroup: if the poll is cancelled (a manual refresh), no request outlives it.
             async with asyncio.TaskGroup() as tg:
@@ -213,6 +212,8 @@ class Collector:
             # and the storage totals are unknown, and the user should see why (not an empty breakdown).
             live = tg.create_task(src("live", calls["live"]))
             statement = tg.create_task(src("statement", calls["statement"]))
+            day_ago = tg.create_task(self._day_ago(ns, user, now, billing, prev, scoped)) if now - DAY_AGO > start \
+                else None  # a period younger than that is measured from its start
             job_charges = tg.create_task(src("job_charges", calls["job_charges"])) if user else None
             sessions = tg.create_task(src("sessions", calls["sessions"]))
             catalog = tg.create_task(self._cached_source(f"endpoint_catalog:{ns}", self.settings.catalog_ttl_s,
@@ -236,6 +237,7 @@ class Collector:
                              resource_groups=groups.result() if groups else None,
                              resource_group_usage=group_usage_of_this_month(usage.result(), now) if usage else None,
                              scheduled_jobs=scheduled.result(), live=live.result(),
+                             billing_day_ago=day_ago.result() if day_ago else None,
                              models=models.result() if models else None,
                              model_repos=model_repos.result(), dataset_repos=dataset_repos.result(),
                              members=members.result() if members else None,
@@ -253,6 +255,19 @@ class Collector:
         if user:  # only users have `billing/usage/jobs`; an org's job spend is in its statement's jobs lines
             calls["job_charges"] = c.job_charges
         return calls
+
+    async def _day_ago(self, ns: str, user: bool, now: datetime, billing: asyncio.Task[SourceResult[Any]],
+                       prev: PreviousSources, scoped: dict[str, Any]) -> SourceResult[UsageAsOf] | None:
+        """usage-v2 from the period's start to DAY_AGO before `now` (at most every DAY_AGO_TTL_S), once usage-v2
+        answered this poll (None otherwise: a token that may not read it is not asked twice)."""
+        if (await billing).status is not SourceStatus.OK:
+            return None
+        at = now - DAY_AGO
+
+        async def fetch() -> UsageAsOf:
+            return UsageAsOf(at, await self.client.usage_v2(ns, user=user, start=usage_window(at).start, end=at))
+
+        return await self._cached_source(f"billing_day_ago:{ns}", DAY_AGO_TTL_S, fetch, prev, **scoped)
 
     def _user_ahead(self, known: Account | None, now: datetime) -> list[Callable[[], Awaitable[Any]]]:
         """The user's `_named_calls` to send while whoami is on its way: the requests the user's namespace makes
@@ -357,20 +372,6 @@ class Collector:
             return failed_result(name, HfmonError(f"internal error while reading {name} ({type(exc).__name__})"),
                            previous)
         return SourceResult(name, SourceStatus.OK, value, fetched_at=self.clock.now())
-
-
-@contextmanager
-def _no_cyclic_gc() -> Iterator[None]:
-    """No cyclic garbage collection during a poll (the collector as it was after it): a poll allocates in bursts, the
-    answers its chains wait on, and the collections they set off landed there (5-10 ms of CPU a poll, 20 ms and more
-    for a full one). Reference counting frees what a poll throws away; its few cycles are collected after it."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _newest_first(job: Job) -> float:

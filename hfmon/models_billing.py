@@ -66,6 +66,14 @@ class BillingUsage:
     public_storage_bytes: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class UsageAsOf:
+    """usage-v2 asked for the period up to a past moment: what the period had used by `at`."""
+
+    at: datetime
+    usage: BillingUsage
+
+
 @slot_init
 @dataclass(frozen=True, slots=True)
 class UsageLine:

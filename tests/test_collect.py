@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import httpx2
@@ -46,7 +46,8 @@ async def test_a_full_poll_fills_every_source() -> None:
         *(f"{kind}:{ns}" for ns in ("alice", "acme") for kind in (
             "billing", "statement", "sessions", "endpoints", "endpoint_catalog", "spaces", "jobs", "storage",
             # models: the sizes of the models its Endpoints serve; model_repos, dataset_repos: the Hub's listings
-            "scheduled_jobs", "live", "models", "model_repos", "dataset_repos"))]}
+            "scheduled_jobs", "live", "models", "model_repos", "dataset_repos",
+            "billing_day_ago"))]}  # usage-v2 up to a day ago: where the projection's rate starts without history
     assert hub.count(r"^/api/organizations/acme/billing/usage/jobs$") == 0
     assert hub.count(r"/overview$") == 0  # each org's plan comes from whoami
     account = snap.account.value
@@ -62,12 +63,14 @@ async def test_a_full_poll_fills_every_source() -> None:
     assert snap.zero_gpu.value is not None and snap.zero_gpu.value.remaining_s == 1810
     assert snap.requests_made == len(hub.requests)
     assert snap.rate_limit_remaining is not None and snap.rate_limit_remaining <= 900
-    # Org billing goes to the org routes; usage-v2 got a Unix-second window from the month start.
+    # Org billing goes to the org routes; usage-v2 got a Unix-second window from the month start, to now, and then
+    # to a day and an hour ago (what the period had used then: the start of the projection's rate)
     v2 = [r for r in hub.requests if r.url.path.endswith("/usage-v2")]
-    assert sorted(r.url.path for r in v2) == ["/api/organizations/acme/billing/usage-v2",
-                                             "/api/settings/billing/usage-v2"]
-    assert v2[0].url.params["startDate"] == str(int(datetime(2026, 8, 1, tzinfo=UTC).timestamp()))
-    assert v2[0].url.params["endDate"] == str(int(NOW.timestamp()))
+    assert sorted(r.url.path for r in v2) == 2 * ["/api/organizations/acme/billing/usage-v2"] + 2 * [
+        "/api/settings/billing/usage-v2"]
+    month = str(int(datetime(2026, 8, 1, tzinfo=UTC).timestamp()))
+    assert {(r.url.params["startDate"], r.url.params["endDate"]) for r in v2} == {
+        (month, str(int(NOW.timestamp()))), (month, str(int((NOW - timedelta(hours=25)).timestamp())))}
     spaces_req = next(r for r in hub.requests if r.url.path == "/api/spaces")
     assert spaces_req.url.params.get_list("expand") == ["runtime", "private", "usedStorage", "likes", "lastModified"]
 
@@ -94,7 +97,7 @@ async def test_repo_listings_and_members_are_read_with_their_fields_and_cached()
     members_req = next(r for r in hub.requests if r.url.path == "/api/organizations/acme/members")
     assert members_req.url.params["limit"] == "10000"  # the largest page HF's spec allows: few requests
     storage_req = next(r for r in hub.requests if r.url.path == "/api/organizations/acme/settings/repositories")
-    assert storage_req.url.params["limit"] == "10000"  # the spec allows any limit; 10,000 is ~1.7 MB a page
+    assert storage_req.url.params["limit"] == "100000"  # the spec allows any limit and has no cursor: one answer
     clock.advance(60)
     await col.poll(first)
     assert hub.count(r"^/api/models$") == 2  # one per namespace, not again a minute later
@@ -124,7 +127,8 @@ async def test_identity_and_catalogs_are_cached_between_polls() -> None:
     assert hub.count(r"^/api/spaces/hardware$") == 1
     assert hub.count(r"^/v1/models$") == 1
     assert hub.count(r"^/v2/provider/") == 2
-    assert hub.count(r"/billing/usage-v2$") == 4  # billing is polled every time
+    # billing is polled every time; what it had used a day ago, once per namespace in DAY_AGO_TTL_S
+    assert hub.count(r"/billing/usage-v2$") == 2 + 2 + 2
     assert second.account.fetched_at == first.account.fetched_at == NOW
     clock.advance(7 * 3600)
     await col.poll(second)

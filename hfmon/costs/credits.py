@@ -14,7 +14,8 @@ lower, so "used" can fall between polls. Hence:
   that point it is settlement, older it is HF revising settled charges. A falling figure is never shown
   without saying so.
 - One projection rate, measured on settled spend: from the latest point at least 24 h before the window's
-  end (else the period start, at $0) to the latest point at least SETTLE old (the window's end). Without
+  end (else usage-v2's figure asked for a moment that old, a new install's first day; else the period start, at
+  $0) to the latest point at least SETTLE old (the window's end). Without
   such a point no older than 2 x SETTLE (no history, or polls hours apart), the window ends now with the
   current figure, which then includes unsettled spend, and says so. Every figure read counts the SETTLE before
   it was read at placeholder value; a window from the period start ($0, exact) has nothing at its start to offset
@@ -155,11 +156,14 @@ SHORT_HISTORY = "history shorter than 24 h: no usage total from 24 h ago to meas
 
 
 def trailing_rate(points: Sequence[UsagePoint], used: Decimal, period: Period, now: datetime,
-                  window: timedelta = timedelta(hours=24)) -> tuple[Decimal | None, str | None]:
+                  window: timedelta = timedelta(hours=24),
+                  day_ago: UsagePoint | None = None) -> tuple[Decimal | None, str | None]:
     """Burn rate over the trailing window from history (see the module docstring), or None and why: never a
-    shorter span's rate under the window's name (an hour of placeholders x 24 is no day's rate)."""
+    shorter span's rate under the window's name (an hour of placeholders x 24 is no day's rate). `day_ago` (as
+    `rate_window` takes it) stands in for history that holds no point that old."""
     cutoff = now - window
-    old = [p for p in points if p.at <= cutoff]
+    old = [p for p in points if p.at <= cutoff] or [
+        p for p in (day_ago,) if p is not None and period.start < p.at <= cutoff]
     if old:
         base = old[-1]
         return rate_per_day(base.inference_used_usd, base.at, used, now), None
@@ -194,16 +198,19 @@ def latest_settled(points: Sequence[UsagePoint], now: datetime) -> UsagePoint | 
 TOO_EARLY = "too early in the period: under 4 h of spend to measure"
 
 
-def rate_window(points: Sequence[UsagePoint], used: Decimal, period: Period,
-                now: datetime) -> tuple[datetime, datetime, Decimal | None, bool]:
+def rate_window(points: Sequence[UsagePoint], used: Decimal, period: Period, now: datetime,
+                day_ago: UsagePoint | None = None) -> tuple[datetime, datetime, Decimal | None, bool]:
     """(from, to, USD per day, settled?) of the one rate the projection uses (see the module docstring). A window
     shorter than MIN_PROJECTION_SPAN gives no rate (None, `TOO_EARLY`): an hour or two whose last 30 min are
-    placeholders is no month's pace."""
+    placeholders is no month's pace. `day_ago`: usage-v2's figure of a moment a day ago or more, where the window
+    starts when no history point is that old."""
     end = latest_settled(points, now)
     if end is not None and end.at < now - 2 * SETTLE:
         end = None  # too old to stand for now: measure up to now instead
     end_at, end_used = (end.at, end.inference_used_usd) if end is not None else (now, used)
     before = [p for p in points if p.at <= end_at - RATE_WINDOW]
+    if not before and day_ago is not None and period.start < day_ago.at <= end_at - RATE_WINDOW:
+        before = [day_ago]
     start_at, start_used = (before[-1].at, before[-1].inference_used_usd) if before else (period.start, Decimal(0))
     if end_at - start_at < MIN_PROJECTION_SPAN:
         return start_at, end_at, None, end is not None
@@ -227,13 +234,22 @@ def fell(points: Sequence[UsagePoint], used: Decimal, now: datetime) -> tuple[De
     return peak.inference_used_usd - used, peak.at
 
 
+def day_ago_point(ns: NamespaceData) -> UsagePoint | None:
+    """usage-v2's figure of a moment a day ago (`NamespaceData.billing_day_ago`) as a usage point of its period."""
+    source = ns.billing_day_ago
+    if source is None or source.value is None:
+        return None
+    at, inference = source.value.at, source.value.usage.inference
+    return UsagePoint(ns.namespace, at, credits_period(inference, at).start, inference.used_usd, None)
+
+
 def credits_for(namespace: str, usage: InferenceUsage, history: History, now: datetime,
-                period: Period | None = None) -> Credits:
+                period: Period | None = None, day_ago: UsagePoint | None = None) -> Credits:
     """The credits row of one namespace with billing access whose usage-v2 stated its included credits."""
     included = usage.included_usd
     if included is None:  # without it there is no credits row (evaluate says why), never $0 of credits
         raise ValueError(f"the included credits of {namespace} are unknown")
-    burn, points, rate, period = _burn(namespace, usage, history, now, period)
+    burn, points, rate, period = _burn(namespace, usage, history, now, period, day_ago)
     used, limit = burn.used_usd, burn.limit_usd
     return Credits(
         **{f.name: getattr(burn, f.name) for f in fields(CreditsBurn)},
@@ -246,22 +262,24 @@ def credits_for(namespace: str, usage: InferenceUsage, history: History, now: da
 
 
 def credits_burn(namespace: str, usage: InferenceUsage, history: History, now: datetime,
-                 period: Period | None = None) -> CreditsBurn:
+                 period: Period | None = None, day_ago: UsagePoint | None = None) -> CreditsBurn:
     """What is known of the credits of a namespace whose usage-v2 did not state its included credits: its spend,
     limit, rate and projection, never an amount left or an overage."""
-    return _burn(namespace, usage, history, now, period)[0]
+    return _burn(namespace, usage, history, now, period, day_ago)[0]
 
 
-def _burn(namespace: str, usage: InferenceUsage, history: History, now: datetime,
-          period: Period | None) -> tuple[CreditsBurn, list[UsagePoint], Decimal | None, Period]:
+def _burn(namespace: str, usage: InferenceUsage, history: History, now: datetime, period: Period | None,
+          day_ago: UsagePoint | None) -> tuple[CreditsBurn, list[UsagePoint], Decimal | None, Period]:
     """The burn, with the history points and the (unrounded) rate it was measured from, and its period."""
     period = period or credits_period(usage, now)
     points = period_points(history, namespace, period.start, usage.used_usd, now)
     used = usage.used_usd
     # over the period so far: from its start at $0, so unknown in its first hours as the projection's rate is
     period_rate = used / days(now - period.start) if now - period.start >= MIN_PROJECTION_SPAN else None
-    rate_24h, rate_24h_why = trailing_rate(points, used, period, now)
-    rate_from, rate_to, rate, settled = rate_window(points, used, period, now)
+    if day_ago is not None and day_ago.period_start != period.start:
+        day_ago = None  # a figure of another period is no start of this one's rate
+    rate_24h, rate_24h_why = trailing_rate(points, used, period, now, day_ago=day_ago)
+    rate_from, rate_to, rate, settled = rate_window(points, used, period, now, day_ago)
     left = max(days(period.end - now), Decimal(0))
     limit = usage.limit_usd if usage.limit_usd else None
     projected = None if rate is None else used + rate * left

@@ -17,6 +17,7 @@ from hfmon.costs import flags as flagging
 from hfmon.costs.credits import (
     credits_burn,
     credits_for,
+    day_ago_point,
     namespace_credits_period,
     namespace_period,
     usage_window,
@@ -203,13 +204,16 @@ def _namespace_figures(ns: NamespaceData, history: HistoryIndex, config: Config,
     # a last good usage-v2 (it failed this poll) is measured as of when it was read: its used at `now` would make
     # the rate, the projection and each crossing wrong by the outage's length, under a STALE badge saying "as of"
     as_of = ns.billing.fetched_at if ns.billing.status is SourceStatus.STALE and ns.billing.fetched_at else now
+    day_ago = day_ago_point(ns)
     if billing is not None and billing.inference.included_usd is None:
-        burn = credits_burn(ns.namespace, billing.inference, history.usage_of(ns.namespace), as_of, credits)
+        burn = credits_burn(ns.namespace, billing.inference, history.usage_of(ns.namespace), as_of, credits,
+                            day_ago)
         acc.credits_unknown[ns.namespace] = (burn, INCLUDED_UNKNOWN)
         acc.crosscheck += inference_rows(billing, ns.sessions.value, credits, burn.provisional_usd or Decimal(0),
                                          config.tolerance)
     elif billing is not None:
-        credit = credits_for(ns.namespace, billing.inference, history.usage_of(ns.namespace), as_of, credits)
+        credit = credits_for(ns.namespace, billing.inference, history.usage_of(ns.namespace), as_of, credits,
+                             day_ago)
         acc.credits.append(credit)
         acc.crosscheck += inference_rows(billing, ns.sessions.value, credits, credit.provisional_usd or Decimal(0),
                                          config.tolerance)

@@ -186,15 +186,15 @@ def history(scn: Scenario, now: datetime) -> History:
     return History(changes=tuple(sorted(changes, key=lambda c: c.at)), poll_runs=(PollRun(first, now, 60.0),))
 
 
-def inference(hub: FakeHub, namespace: str, now: datetime, *, live: bool = False) -> tuple[
-        Decimal, int, dict[str, Decimal]]:
-    """(used USD incl. placeholders, requests, USD by provider) of the period so far.
+def inference(hub: FakeHub, namespace: str, now: datetime, *, live: bool = False,
+              until: datetime | None = None) -> tuple[Decimal, int, dict[str, Decimal]]:
+    """(used USD incl. placeholders, requests, USD by provider) of the period so far (up to `until`, as read now).
 
     hfmon asks usage-v2 for [period start, now): a request made at the very second of the poll is not in it;
     the live usage stream (`live`, the per-provider split) covers the period up to and including now.
     """
     lo, _ = period_of(now)
-    hi = now + timedelta(seconds=1) if live else now
+    hi = until if until is not None else now + timedelta(seconds=1) if live else now
     cutoff = now - timedelta(seconds=hub.scenario.settle_delay_s)
     used, n, by = Decimal(0), 0, dict[str, Decimal]()
     for r in hub.traffic.requests(namespace, lo, hi, now):

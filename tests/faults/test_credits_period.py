@@ -2,10 +2,12 @@
 `python -m hfmon` against the fake on loopback at Nov 18 15:00, with ada's statement anchored on the 15th (Nov 15 →
 Dec 15) while usage-v2 counts Nov 1 → Dec 1 (as HF's clients ask it: month start to now).
 
-Worked by hand: ada used $1.852048 over Nov 1 00:00 → Nov 18 15:00 = 17.625 days → $0.105081/day; 12.375 days
-left to Dec 1 → projected 1.852048 + 0.105081 × 12.375 = $3.15; $0.147952 left / 0.105081 = 1.408 days → the
-credits run out Nov 20 00:47. (Divided by the 3.625 days since Nov 15 and projected to Dec 15, as before: $15.33,
-run out Nov 18 21:57.) hfmon's clock runs on from the fake's by the seconds a run takes: times within a minute."""
+Worked by hand: ada used $1.852048 over Nov 1 00:00 → Nov 18 15:00 = 17.625 days ($0.105081/day on average) and
+$1.707529 by Nov 17 14:00 (usage-v2 asked for Nov 1 → then: with no history a day old, the projection's rate starts
+there), so $0.144519 over the last 25 h → $0.138738/day; 12.375 days left to Dec 1 → projected 1.852048 + 0.138738 ×
+12.375 = $3.57; $0.147952 left / 0.138738 = 1.0664 days → the credits run out Nov 19 16:35. (Over the statement's
+period, Nov 15 → Dec 15, as before: $15.33, run out Nov 18 21:57.) hfmon's clock runs on from the fake's by the
+seconds a run takes: times within a minute."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ pytestmark = pytest.mark.e2e
 
 STATEMENT = "/api/settings/billing/usage"
 USAGE_V2 = "/api/settings/billing/usage-v2"
-RUN_OUT = datetime(2026, 11, 20, 0, 47, 29, tzinfo=UTC)  # Nov 18 15:00 + 0.147952 / (1.852048 / 17.625) days
+RUN_OUT = datetime(2026, 11, 19, 16, 35, 38, tzinfo=UTC)  # Nov 18 15:00 + 0.147952 / 0.138738 days
 
 
 def _anchored_on_the_15th(body: dict[str, Any]) -> dict[str, Any]:
@@ -52,7 +54,8 @@ def _credits_over_usage_v2s_period(doc: dict[str, Any]) -> None:
     assert (credits["period_start"], credits["period_end"]) == ("2026-11-01T00:00:00Z", "2026-12-01T00:00:00Z")
     assert _usd(credits["used_usd"]) == Decimal("1.852048")
     assert abs(_usd(credits["burn_rate_usd_per_day"]) - Decimal("0.105081")) <= Decimal("0.000001")
-    assert _usd(credits["projected_period_usd"]).quantize(Decimal("0.01")) == Decimal("3.15")
+    assert abs(_usd(credits["projection_rate_usd_per_day"]) - Decimal("0.138738")) <= Decimal("0.000002")
+    assert _usd(credits["projected_period_usd"]).quantize(Decimal("0.01")) == Decimal("3.57")
     assert abs((_when(credits["exhausts_at"]) - RUN_OUT).total_seconds()) < 60
 
 
@@ -79,8 +82,8 @@ def test_the_credits_use_usage_v2s_period_not_the_statements(served: Served) -> 
     assert period["total_usd"]["missing"] == ["inference_period:ada"]
 
     text = served.run("--once", "--no-history").stdout
-    assert "period ends in 12.4 days (Dec 1) · projected $3.15" in text
-    assert "at $0.11/day over Nov 1 00:00–Nov 18 15:00" in text and "credits run out at Nov 20 00:4" in text
+    assert "period ends in 12.4 days (Dec 1) · projected $3.57" in text
+    assert "at $0.14/day over Nov 17 14:00–Nov 18 15:00" in text and "credits run out at Nov 19 16:3" in text
     assert f"Billed    ada: at least ${parts:,.2f} this period" in text
     assert "not in it: inference, counted over another period: see Credits (ada)" in text
 
@@ -97,9 +100,9 @@ def test_guard_holds_a_projected_limit_on_usage_v2s_period(served: Served) -> No
     served.fault(STATEMENT, edit=_anchored_on_the_15th)
     holds = served.run("guard", "--namespace", "ada", "--max-projected-usd", "10", "--no-history")
     assert holds.code == 0, holds.stdout + holds.stderr
-    assert "projected Inference Providers usage this period (ada): $3.15 (limit $10.00)" in holds.stdout
+    assert "projected Inference Providers usage this period (ada): $3.57 (limit $10.00)" in holds.stdout
     fails = served.run("guard", "--namespace", "ada", "--max-projected-usd", "3", "--no-history")
-    assert fails.code == 1 and "$3.15, above the limit $3.00" in fails.stdout
+    assert fails.code == 1 and "$3.57, above the limit $3.00" in fails.stdout
 
 
 def test_one_period_for_both_keeps_inference_in_the_bill(served: Served) -> None:

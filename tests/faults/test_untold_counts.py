@@ -26,10 +26,11 @@ COUNT_UNTOLD = "request count unknown, as HF did not give every count"
 
 
 def recorded(seen: dict[str, Any], name: str, change: Any = None) -> Any:
-    """A JSON edit that keeps a copy of what the fake sent under `name`, then applies `change` (if any)."""
+    """A JSON edit that keeps a copy of what the fake sent under `name` (its first answer: the period so far; a later
+    one is usage-v2 asked for the period up to a day ago), then applies `change` (if any)."""
 
     def edit(body: Any) -> Any:
-        seen[name] = json.loads(json.dumps(body))
+        seen.setdefault(name, json.loads(json.dumps(body)))
         return change(body) if change else body
 
     return edit
