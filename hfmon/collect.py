@@ -259,8 +259,8 @@ class Collector:
     async def _day_ago(self, ns: str, user: bool, now: datetime, billing: asyncio.Task[SourceResult[Any]],
                        prev: PreviousSources, scoped: dict[str, Any]) -> SourceResult[UsageAsOf] | None:
         """usage-v2 from the period's start to DAY_AGO before `now` (at most every DAY_AGO_TTL_S), once usage-v2
-        answered this poll (None otherwise: a token that may not read it is not asked twice)."""
-        if (await billing).status is not SourceStatus.OK:
+        answered this poll or failed (None when it was refused: a token that may not read it is not asked twice)."""
+        if (await billing).status is SourceStatus.NO_ACCESS:
             return None
         at = now - DAY_AGO
 
