@@ -13,7 +13,6 @@ from hfmon.api.urls import BaseUrls
 from hfmon.clock import FrozenClock
 from hfmon.collect import Collector
 from hfmon.config import Config
-from hfmon.costs.credits import SHORT_HISTORY
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
 from hfmon.monitor import Monitor
 from hfmon.report import CheckStatus
@@ -76,9 +75,11 @@ async def test_history_builds_a_recent_burn_rate(tmp_path: Path) -> None:
         later = await monitor.poll()
     finally:
         await monitor.aclose()
-    assert first.credits[0].burn_rate_24h_usd_per_day is None  # nothing observed yet
-    assert early.credits[0].burn_rate_24h_usd_per_day is None  # 2 h is no 24 h rate
-    assert early.credits[0].burn_rate_24h_why == SHORT_HISTORY
+    # before history holds a day (2 h is no 24 h rate): both rates start at usage-v2's figure of 25 h ago
+    for report, at in ((first, scenario.start), (early, scenario.start + timedelta(hours=2))):
+        c = report.credits[0]
+        assert c.burn_rate_24h_usd_per_day is not None and c.burn_rate_24h_why is None
+        assert c.rate_from == at - timedelta(hours=25) and c.rate_usd_per_day is not None
     ada = later.credits[0]
     assert ada.burn_rate_24h_usd_per_day is not None
     observed = ada.used_usd - first.credits[0].used_usd  # per day, over the observed day

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE
 from hfmon.costs import history_since
+from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE
 from hfmon.costs.evaluate import history_windows
 from hfmon.costs.figures import history_figures
 from hfmon.history import History

@@ -214,7 +214,8 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
     alice = Credits(
         namespace="alice", period_start=PERIOD_START, period_end=PERIOD_END, included_usd=D("2.00"),
         used_usd=D("1.74") + bump, remaining_usd=max(D(0), D("0.26") - bump), overage_usd=max(D(0), bump - D("0.26")),
-        limit_usd=D("10.00"), burn_rate_usd_per_day=D("0.0838"), burn_rate_24h_usd_per_day=D("0.12"), burn_rate_24h_why=None,
+        limit_usd=D("10.00"), burn_rate_usd_per_day=D("0.0838"), burn_rate_24h_usd_per_day=D("0.12"),
+        burn_rate_24h_why=None,
         projected_period_usd=D("2.57"), exhausts_at=datetime(2026, 11, 24, 3, 0, tzinfo=UTC), limit_hit_at=None,
         days_left=days_left, provisional_usd=D("0.03"),
         series=series_alice + ((now, D("1.74") + bump),), rate_usd_per_day=D("0.12"),
@@ -224,7 +225,8 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
     acme = Credits(
         namespace="acme", period_start=PERIOD_START, period_end=PERIOD_END, included_usd=D("0.00"),
         used_usd=D("301.40") + bump, remaining_usd=D(0), overage_usd=D("301.40") + bump, limit_usd=D("400.00"),
-        burn_rate_usd_per_day=D("14.60"), burn_rate_24h_usd_per_day=D("19.30"), burn_rate_24h_why=None, projected_period_usd=D("475.10"),
+        burn_rate_usd_per_day=D("14.60"), burn_rate_24h_usd_per_day=D("19.30"), burn_rate_24h_why=None,
+        projected_period_usd=D("475.10"),
         exhausts_at=None, limit_hit_at=datetime(2026, 11, 26, 23, 0, tzinfo=UTC), days_left=days_left,
         provisional_usd=D("1.10"), series=series_acme + ((now, D("301.40") + bump),), rate_usd_per_day=D("19.30"),
         rate_from=now - timedelta(hours=24, minutes=30), rate_to=now - timedelta(minutes=30), rate_settled=True,
