@@ -117,9 +117,8 @@ async def test_credits_and_inference_match_the_scenario(scenario: Scenario, now:
     total, requests, providers = D(0), 0, dict[str, Decimal]()
     ahead: dict[str, Decimal] = {}  # per namespace: how much its live split counts beyond its usage-v2 total
     for c, included in zip(report.credits, (D(2), D(10)), strict=True):  # PRO; Team org of 5 seats
-        n = expect.inference(hub, c.namespace, now)[1]  # the request count is usage-v2's
-        # the figure used is HF's later one: usage/live's, read after usage-v2 and up to the poll's second
-        used, _, by = expect.inference(hub, c.namespace, now, live=True)
+        used, n, _ = expect.inference(hub, c.namespace, now)
+        by = expect.inference(hub, c.namespace, now, live=True)[2]
         days = D((now - start) // timedelta(microseconds=1)) / 10**6 / 86400
         average = used / days
         # no history: the projection's rate starts at usage-v2's figure of 25 h ago, when that is in the period
