@@ -118,7 +118,7 @@ async def test_a_cut_totals_name_leaves_what_plus_means_and_the_columns_out_of_v
         assert "more columns →" not in bottom and "← " in bottom, bottom  # scrolled to the last column
 
 
-async def test_where_the_border_is_short_the_columns_hint_gives_way_before_the_badge() -> None:
+async def test_where_the_border_is_short_the_columns_hint_gives_way_then_the_badge_shortens_never_cut() -> None:
     app = app_for()  # the hand-built report: bigcorp's billing unread, a longer badge than the demo's
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(app, pilot)
@@ -127,3 +127,6 @@ async def test_where_the_border_is_short_the_columns_hint_gives_way_before_the_b
         bottom = inside(screen_text(app), app.query_one("#spend-panel"))[-1]
         # the whole badge, the row count, and an arrow for the columns out of view ("2 more columns →" did not fit)
         assert bottom.endswith("─ 2 namespaces · → · ⚠ NO ACCESS bigcorp (billing, statement) ─╯"), bottom
+        # a 28-cell card: the badge without its source names (was "⚠ STALE 7m acme (endp…"), whole
+        meter = inside(screen_text(app), app.query_one("#meter-panel"))[-1]
+        assert meter.endswith("─ ⚠ STALE 7m acme ─╯"), meter

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.cells import cell_len
 from textual.containers import Vertical
 from textual.widget import Widget
@@ -49,10 +51,12 @@ class Panel(Vertical):
 
     def _subtitle(self) -> None:
         badge = f"⚠ {self._badge}" if self._badge else ""
+        brief = re.sub(r" \([^)]*\)", "", badge)  # "⚠ STALE 7m acme": which sources is on the Sources panel
         full, short = self._columns
         room = self.size.width - 6  # the corners, a rule each side and a space each side
-        # the badge never gives way: first the columns hint shortens, then the row count goes
-        for parts in ((self._note, full, badge), (self._note, short, badge), (short, badge)):
+        # the badge gives way last: first the columns hint shortens, then the row count goes, then the badge
+        # loses its source names (cut mid-word it read "STALE 7m acme (endp…")
+        for parts in ((self._note, full, badge), (self._note, short, badge), (short, badge), (short, brief)):
             text = " · ".join(p for p in parts if p)
             if cell_len(text) <= room or not self.size.width:
                 break
