@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import textwrap
 from decimal import Decimal
 
@@ -39,24 +38,12 @@ from hfmon.report import (
     Total,
 )
 from hfmon.scrub import scrub
-
-WIDTH = 80
-_SGR = re.compile(r"\033\[[0-9;]*m")
-_SGR_SPLIT = re.compile(r"(\033\[[0-9;]*m)")
-_STYLES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
-
-
-class _Paint:
-    """Wraps text in ANSI styles, or leaves it alone when colour is off."""
-
-    def __init__(self, color: bool) -> None:
-        self.color = color
-
-    def __call__(self, text: str, *styles: str) -> str:
-        if not self.color or not styles:
-            return text
-        codes = ";".join(_STYLES[s] for s in styles)
-        return f"\033[{codes}m{text}\033[0m"
+from hfmon.text_layout import WIDTH
+from hfmon.text_layout import Paint as _Paint
+from hfmon.text_layout import cut as _cut
+from hfmon.text_layout import fit as _fit
+from hfmon.text_layout import packed as _packed
+from hfmon.text_layout import safe as _safe
 
 
 def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> str:
@@ -117,14 +104,6 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
     out += _crosscheck(report, paint, max_rows)
     out += _sources(report, paint)
     return "\n".join(_safe(line) for line in out) + "\n"
-
-
-def _safe(line: str) -> str:
-    """The line with our own colour codes kept and anything else a terminal would obey scrubbed out."""
-    if line.isprintable():
-        return line
-    parts = _SGR_SPLIT.split(line)  # odd items are our colour codes
-    return "".join(part if i % 2 else scrub(part) for i, part in enumerate(parts))
 
 
 def _missing(total: Total[Decimal] | Total[int], report: Report, paint: _Paint) -> list[str]:
@@ -204,22 +183,6 @@ def _groups(report: Report, paint: _Paint) -> list[str]:
 def _counted(total: Total[int], noun: str) -> str:
     """`1 job`, `3 jobs`, `at least 2 jobs`."""
     return f"{count_total(total)} {noun}{'' if total.complete and total.value == 1 else 's'}"
-
-
-def _packed(head: str, parts: list[str], indent: int = 10, sep: str = " · ", lead: str | None = None) -> list[str]:
-    """`head · part · part …` in as many 80-column lines as it takes, never cutting a part (a money figure);
-    the lines after the first are indented under the label column. `sep` joins the parts; `lead`, when given, the
-    head to the first part."""
-    lines, line = [], head
-    for i, part in enumerate(parts):
-        glue = "" if not line.strip() else lead if i == 0 and lead is not None else sep
-        if _visible_len(line + glue + part) <= WIDTH or not line.strip():
-            line += glue + part
-        else:
-            lines.append(line)
-            line = " " * indent + part
-    lines.append(line)
-    return [_fit(x) for x in lines]
 
 
 def _instance(vendor: str | None, instance_type: str | None, size: str | None) -> str:
@@ -372,43 +335,3 @@ def _sources(report: Report, paint: _Paint) -> list[str]:
         for i, part in enumerate(textwrap.wrap(scrub(detail), WIDTH - 7)):
             lines.append(paint(f"    {'→' if i == 0 else ' '} {part}", "dim"))
     return lines
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _sgr_end(text: str, i: int) -> int:
-    """The end of our own colour code starting at `i`, or `i` when `text[i]` starts anything else."""
-    match = _SGR.match(text, i)
-    return match.end() if match else i
-
-
-def _fit(line: str) -> str:
-    """Cut a line to the width, counting only visible characters (any other escape is dropped, never printed)."""
-    visible, out, i = 0, [], 0
-    while i < len(line):
-        if line[i] == "\033":
-            end = _sgr_end(line, i)
-            out.append(line[i:end])
-            i = max(end, i + 1)
-            continue
-        if visible == WIDTH - 1 and len(line) - i > 1 and _visible_len(line[i:]) > 1:
-            out.append("…")
-            out.append("\033[0m" if "\033[" in line else "")
-            return "".join(out)
-        out.append(line[i])
-        visible += 1
-        i += 1
-    return "".join(out)
-
-
-def _visible_len(text: str) -> int:
-    count, i = 0, 0
-    while i < len(text):
-        if text[i] == "\033":
-            i = max(_sgr_end(text, i), i + 1)
-            continue
-        count += 1
-        i += 1
-    return count
