@@ -143,10 +143,10 @@ class HubClient:
         return USER_BILLING_HINT if user else ORG_BILLING_HINT
 
     async def _paged(self, url: str, params: dict[str, Any] | None, parse: Callable[[Any], tuple[Any, ...]],
-                     fields: tuple[str, ...], *, optional: bool = False,
-                     hint: str | None = None) -> tuple[Any, ...]:
+                     fields: tuple[str, ...], *, optional: bool = False, hint: str | None = None,
+                     max_bytes: int = PAGE_BODY) -> tuple[Any, ...]:
         return unique_rows(await self.http.get_pages(url, params, parse=parse, optional=optional, forbidden_hint=hint,
-                                                     max_bytes=PAGE_BODY), fields, url)
+                                                     max_bytes=max_bytes), fields, url)
 
     # --- identity -----------------------------------------------------------------------------
 
@@ -270,8 +270,7 @@ class HubClient:
 
         # the spec's default order, asked for: an answer cut short holds the largest repos
         params: dict[str, Any] = {"limit": STORAGE_PAGE_LIMIT, "sort": "storage", "direction": "desc"}
-        repos = unique_rows(await self.http.get_pages(self._api(path), params, parse=parse, optional=True,
-                                                      max_bytes=STORAGE_BODY), BY_TYPE_AND_ID, self._api(path))
+        repos = await self._paged(self._api(path), params, parse, BY_TYPE_AND_ID, optional=True, max_bytes=STORAGE_BODY)
         return StorageListing(repos, cut=last_page >= STORAGE_PAGE_LIMIT)
 
     async def hub_repos(self, namespace: str, kind: str) -> tuple[HubRepo, ...]:
