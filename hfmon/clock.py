@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,11 +38,19 @@ class FrozenClock:
         self.at += timedelta(seconds=seconds)
 
 
+_LEAP_SECOND = re.compile(r"(\d{4}-\d\d-\d\d.\d\d:\d\d):60(?:\.\d+)?")
+
+
 def utc(text: str) -> datetime:
-    """Parse an ISO 8601 time (with `Z`, offsets or nanoseconds) into an aware UTC datetime."""
+    """Parse an ISO 8601 time (with `Z`, offsets or nanoseconds) into an aware UTC datetime; RFC 3339's own
+    forms too: a lowercase `z` and a leap second (`23:59:60`, read as 23:59:59.999999 of the same minute)."""
     value = text.strip()
-    if value.endswith("Z"):
+    if value[-1:] in ("Z", "z"):
         value = value[:-1] + "+00:00"
+    # Python's datetime holds no 60th second. The minute's last microsecond keeps the leap second in the minute, day
+    # and billing period it is written in (the next second would move a usage line ending at 23:59:60 on the period's
+    # last day into the next period) and after every earlier time of that minute.
+    value = _LEAP_SECOND.sub(r"\1:59.999999", value, count=1)
     head, sep, tail = value.partition(".")
     if sep:  # Python parses at most microseconds: trim nanosecond fractions.
         digits = len(tail) - len(tail.lstrip("0123456789"))

@@ -199,7 +199,7 @@ def moment(value: Json, where: str) -> datetime:
         if parsed is not None:
             return parsed
         try:
-            return utc(value)  # nanoseconds and other forms
+            return utc(value)  # nanoseconds, a lowercase `z`, a leap second and other forms
         except ValueError:
             raise bad(where, f"expected an ISO 8601 time, got {value!r}") from None
     if isinstance(value, int | float) and not isinstance(value, bool):
