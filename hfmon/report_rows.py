@@ -96,12 +96,15 @@ class ResourceCost:
 
 
 STALE_RATE_WHY = "its listing failed this poll: what it costs now is unknown"
+STALE_AHEAD_WHY = "its listing failed this poll: what it costs until the period ends is unknown"
 
 
 def stale_cost(cost: ResourceCost) -> ResourceCost:
     """`cost` of a resource whose listing failed this poll: a figure of now is never made from a failed source's last
-    value, so its $/h now is unknown (its last value kept beside it, marked as such)."""
-    return replace(cost, cost_per_hour_usd=None, stale=True, last_cost_per_hour_usd=cost.cost_per_hour_usd)
+    value, so its $/h now is unknown (its last value kept beside it, marked as such), and so is what it costs from now
+    to the period end and when it stops on its own (both were projected from that last value)."""
+    return replace(cost, cost_per_hour_usd=None, stale=True, last_cost_per_hour_usd=cost.cost_per_hour_usd,
+                   to_period_end_usd=None, ends_by=None, to_period_end_why=STALE_AHEAD_WHY)
 
 
 @dataclass(frozen=True, slots=True)
