@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from hfmon.api.parse_billing import with_live
-from hfmon.costs.credits import calendar_month
+from hfmon.costs.credits import calendar_month, usage_window
 from hfmon.errors import ApiError, BadResponseError, HfmonError, NoAccessError
 from hfmon.models import (
     BillingUsage,
@@ -51,12 +51,23 @@ def usage_of_this_period(result: SourceResult[BillingUsage], now: datetime) -> S
     """usage-v2's result, or an error when the period it says it counts over is not the one running at `now` (the
     statement's rule, `of_this_period`): HF lagging its rollover, or hfmon's clock ahead of HF's, answers with the
     period that has ended, whose `used` is neither that period's whole (hfmon asked from this period's start) nor
-    this one's. Without a period said, usage-v2 counted over the window hfmon asked for, which holds `now`."""
+    this one's. Without a period said, usage-v2 counted over the window hfmon asked for (`usage_window`): this poll's,
+    which holds `now`, or, for a last good answer kept (stale or cached), the one of the poll that read it, which after
+    midnight on the 1st is last month's."""
     found = result.value
-    if found is None or found.inference.period_start is None or found.inference.period_end is None:
+    if found is None:
         return result
-    return _in_period(result, f"the usage (usage-v2) of {found.namespace}", found.inference.period_start,
-                      found.inference.period_end, now, "this period's credits are unknown")
+    start, end = found.inference.period_start, found.inference.period_end
+    if start is None or end is None:
+        asked_at = now if result.status is SourceStatus.OK and not result.from_cache else result.fetched_at
+        if asked_at is None:  # a kept answer of no known poll: its window is unknown, so is its period
+            return SourceResult(result.name, SourceStatus.ERROR, None, None, f"{result.error or 'no answer'}; the "
+                                f"usage (usage-v2) of {found.namespace} kept from an earlier poll says no period: "
+                                "this period's credits are unknown", result.hint, result.http_status, result.failure)
+        asked = usage_window(asked_at)
+        start, end = asked.start, asked.end
+    return _in_period(result, f"the usage (usage-v2) of {found.namespace}", start, end, now,
+                      "this period's credits are unknown")
 
 
 def group_usage_of_this_month(result: SourceResult[tuple[ResourceGroupUsage, ...]],
@@ -78,11 +89,16 @@ def group_usage_of_this_month(result: SourceResult[tuple[ResourceGroupUsage, ...
 
 def _in_period(result: SourceResult[T], what: str, start: datetime, end: datetime, now: datetime,
                unknown: str) -> SourceResult[T]:
-    """`result` when [start, end) holds `now`, else an error saying the period has ended or not started."""
+    """`result` when [start, end) holds `now`, else an error saying the period has ended or not started (a last good
+    value kept after a failure keeps that failure's words, status and hint: the period is why it is not shown)."""
     if start <= now < end:
         return result
     span = f"{start:%b %d %H:%M} to {end:%b %d %H:%M} UTC"
     when = "has ended" if now >= end else "has not started"
+    if result.status is SourceStatus.STALE:
+        return SourceResult(result.name, SourceStatus.ERROR, None, None,
+                            f"{result.error}; the last answer hfmon has, {what}, is for {span}, a period that {when}: "
+                            f"{unknown}", result.hint, result.http_status, result.failure)
     exc = BadResponseError(f"{what} is for {span}, a period that {when}; {unknown} until Hugging Face serves it",
                            "usual for a few minutes after a billing period ends; the next poll reads it again")
     return SourceResult(result.name, SourceStatus.ERROR, None, None, exc.message, exc.hint, None, exc.failure)

@@ -47,9 +47,11 @@ async def test_last_months_group_spend_is_not_shown_as_this_months_after_the_rol
         assert not [f for f in december.flags if f.kind.startswith("resource_group_limit")]
         source = december.source("resource_group_usage:ada-labs")
         assert source is not None and source.status is SourceStatus.ERROR
-        assert source.error == ("the usage by resource group of ada-labs is for Nov 01 00:00 to Dec 01 00:00 UTC, a "
-                                "period that has ended; this month's group spend is unknown until Hugging Face "
-                                "serves it")
+        assert source.error == ("500 Internal Server Error on GET /api/organizations/ada-labs/billing/usage-by-"
+                                "resource-group: Scripted failure; the last answer hfmon has, the usage by resource "
+                                "group of ada-labs, is for Nov 01 00:00 to Dec 01 00:00 UTC, a period that has ended: "
+                                "this month's group spend is unknown")  # the failure's own words first: why no answer
+        assert source.http_status == 500
 
         hub.route_faults.clear()  # answering again: December's own figures
         clock.advance(10 * 60)
