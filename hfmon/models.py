@@ -224,7 +224,8 @@ class Job:
     docker_image: str | None = None
     command: tuple[str, ...] = ()  # what it ran: `command` then `arguments`, exact (shown only via shell_command)
     timeout_s: int | None = None  # None: HF's default (30 min) or not sent
-    exposed_ports: tuple[int, ...] = ()  # `expose.ports`: ports reachable through the jobs proxy (billed extra)
+    # `expose.ports`: ports reachable through the jobs proxy (billed extra); None: a port sent with a fraction
+    exposed_ports: tuple[int | None, ...] = ()
 
     @property
     def exposed(self) -> bool:
@@ -244,7 +245,7 @@ class ScheduledJob:
     last_run_at: datetime | None
     flavor: str | None
     timeout_s: int | None  # None: HF's default timeout
-    exposed_ports: tuple[int, ...] = ()  # `jobSpec.expose.ports`: each run exposes them (billed extra)
+    exposed_ports: tuple[int | None, ...] = ()  # `jobSpec.expose.ports`: each run exposes them (billed extra)
     # the most attempts one run makes (`jobSpec.retry`, which the create routes call `attempts`: a failed attempt is
     # tried again, each for up to the timeout; HF's default 1); None: sent, but not a whole number from 1
     attempts: int | None = 1

@@ -92,15 +92,18 @@ def opt_obj(obj: Obj, key: str) -> Obj:
 
 @dataclass(frozen=True, slots=True)
 class Bound:
-    """What Hugging Face can plausibly send in a field: a value outside is a bad response, never a figure."""
+    """What Hugging Face can plausibly send in a field: a value outside is a bad response, never a figure.
+    `measure`: a quantity hfmon keeps in whole units (seconds, minutes), whose fraction is rounded off; otherwise a
+    count, which a fraction makes unknown (`integer`)."""
 
     low: Decimal
     high: Decimal
     what: str
+    measure: bool = False
 
 
-def _bound(high: int, what: str, low: int = 0) -> Bound:
-    return Bound(Decimal(low), Decimal(high), what)
+def _bound(high: int, what: str, low: int = 0, measure: bool = False) -> Bound:
+    return Bound(Decimal(low), Decimal(high), what, measure)
 
 
 # Money: no account spends more than 10^12 USD; no HF amount is negative (a credit is its own line, not a sign).
@@ -110,9 +113,9 @@ CENTS = _bound(10**14, "amount in cents (0 to 10^14, i.e. up to $10^12)")
 PRICE_USD = _bound(10**6, "price in USD (0 to 10^6)")
 MICRO_PRICE = _bound(10**12, "price in micro-USD (0 to 10^12, i.e. up to $10^6)")
 COUNT = _bound(10**15, "count (0 to 10^15)")
-MINUTES = _bound(10**12, "number of minutes (0 to 10^12)")
-SECONDS = _bound(10**12, "number of seconds (0 to 10^12)")
-SIGNED_SECONDS = _bound(10**12, "number of seconds (-10^12 to 10^12)", low=-(10**12))
+MINUTES = _bound(10**12, "number of minutes (0 to 10^12)", measure=True)
+SECONDS = _bound(10**12, "number of seconds (0 to 10^12)", measure=True)
+SIGNED_SECONDS = _bound(10**12, "number of seconds (-10^12 to 10^12)", low=-(10**12), measure=True)
 BYTES = _bound(10**18, "size in bytes (0 to 10^18, an exabyte)")
 REPLICAS = _bound(10**4, "replica count (0 to 10,000)")
 GPU_MEMORY_GB = _bound(10**6, "GPU memory in GB (0 to 10^6)")
@@ -168,13 +171,22 @@ def to_int(value: Decimal) -> int:
     return int(value.to_integral_value())
 
 
+def integer(value: Json, where: str, bound: Bound | None = None) -> int | None:
+    """A JSON number read as a whole number inside `bound`: an integral float (`7860.0`, which JSON Schema counts as
+    an integer) is that integer; a fraction is rounded off a `measure` and makes a count unknown (None: 2.5 replicas
+    or a port 7860.5 is no count to round to a figure, and one odd field is no reason to lose its whole source)."""
+    if type(value) is int:  # the common case, exact already
+        return check(value, where, bound)
+    parsed = number(value, where, bound)
+    if parsed == parsed.to_integral_value() or (bound is not None and bound.measure):
+        return to_int(parsed)
+    return None
+
+
 def opt_int(obj: Obj, key: str, where: str, bound: Bound | None = None) -> int | None:
-    """An optional integer field, inside `bound`."""
+    """An optional whole-number field, inside `bound` (None when missing, null, or a count with a fraction)."""
     raw = obj.get(key)
-    if type(raw) is int:  # the common case, exact already
-        return check(raw, f"{where}.{key}", bound)
-    value = opt_number(obj, key, where, bound)
-    return None if value is None else to_int(value)
+    return None if raw is None else integer(raw, f"{where}.{key}", bound)
 
 
 def nano_usd(value: Decimal) -> Decimal:

@@ -6,7 +6,7 @@ The route has no schema in HF's published OpenAPI spec; the shape is huggingface
 
 from __future__ import annotations
 
-from hfmon.api.parse_common import COUNT, Json, as_obj, bad, number, to_int
+from hfmon.api.parse_common import COUNT, Json, as_obj, bad, integer
 from hfmon.modelinfo import ModelWeights
 
 MAX_DTYPES = 64  # a real model has a handful of dtypes; more is not an answer to read
@@ -28,8 +28,12 @@ def parse_model_weights(data: Json, repo_id: str) -> ModelWeights:
                 if not isinstance(count, int | float) or isinstance(count, bool)), None)
     if odd is not None:  # a key hfmon does not know how to read (a newer shape): say so, never drop it silently
         return ModelWeights(repo_id, None, f"the Hub's parameter counts hold {odd!r}, which is not a count")
-    counts = tuple((str(dtype)[:40], to_int(number(count, f"{w}.safetensors.parameters.{str(dtype)[:40]}", COUNT)))
-                   for dtype, count in params.items())
+    read = tuple((str(dtype)[:40], integer(count, f"{w}.safetensors.parameters.{str(dtype)[:40]}", COUNT))
+                 for dtype, count in params.items())
+    fraction = next((dtype for dtype, count in read if count is None), None)
+    if fraction is not None:
+        return ModelWeights(repo_id, None, f"the Hub's parameter count of {fraction!r} has a fraction: no count")
+    counts = tuple((dtype, count) for dtype, count in read if count is not None)
     if not counts or not any(c for _, c in counts):
         return ModelWeights(repo_id, None, "the Hub lists no parameters for it")
     return ModelWeights(repo_id, counts)

@@ -19,6 +19,7 @@ from hfmon.api.parse_common import (
     as_obj,
     bad,
     check,
+    integer,
     list_field,
     micro_usd,
     need,
@@ -121,8 +122,9 @@ def parse_endpoint_catalog(data: Json) -> tuple[EndpointCompute, ...]:
 
 
 def _replicas(value: Json, where: str) -> int | None:
-    """A replica count; `"auto"` (autoscaled Spaces) and other non-numbers give None, absurd counts an error."""
-    return check(value, where, REPLICAS) if type(value) is int else None  # bool is not an int here
+    """A replica count (`integer`); `"auto"` (autoscaled Spaces) and other non-numbers give None, absurd counts an
+    error."""
+    return integer(value, where, REPLICAS) if type(value) is int or type(value) is float else None  # bool is no int
 
 
 def parse_spaces(data: Json, namespace: str) -> tuple[Space, ...]:
@@ -166,8 +168,8 @@ def _plain_space(s: dict[str, Json], namespace: str) -> Space | None:
             and (sleep is None or (type(sleep) is int and 0 <= sleep <= _SECONDS_HIGH))
             and (size is None or (type(size) is int and 0 <= size <= _BYTES_HIGH))
             and (likes is None or (type(likes) is int and 0 <= likes <= _COUNT_HIGH))
-            and (type(wanted) is not int or 0 <= wanted <= _REPLICAS_HIGH)
-            and (type(running) is not int or 0 <= running <= _REPLICAS_HIGH)):
+            and (type(wanted) is not int or 0 <= wanted <= _REPLICAS_HIGH) and type(wanted) is not float
+            and (type(running) is not int or 0 <= running <= _REPLICAS_HIGH) and type(running) is not float):
         return None
     last_modified = plain_moment(modified)
     if last_modified is False:
@@ -233,9 +235,10 @@ def parse_jobs(data: Json, namespace: str) -> tuple[Job, ...]:
     return tuple(out)
 
 
-def exposed_ports(job: Json, where: str) -> tuple[int, ...]:
+def exposed_ports(job: Json, where: str) -> tuple[int | None, ...]:
     """A Job's (or a scheduled Job's `jobSpec`) `expose.ports` as the spec bounds them: at most 20 ports, each 1 to
-    65535, and `portsPublic` the same; absent or null: none. Anything else is a BadResponseError naming the field."""
+    65535 (`integer`: `7860.0` is 7860, a port with a fraction is an unknown port, still exposed), and `portsPublic`
+    the same; absent or null: none. Anything else is a BadResponseError naming the field."""
     raw = job.get("expose")
     if raw is None:
         return ()
@@ -243,13 +246,13 @@ def exposed_ports(job: Json, where: str) -> tuple[int, ...]:
     expose = as_obj(raw, w)
     lists = {key: as_list(need(expose, key, w) if key == "ports" else expose.get(key) or [], f"{w}.{key}")
              for key in ("ports", "portsPublic")}
-    ports: dict[str, tuple[int, ...]] = {}
+    ports: dict[str, tuple[int | None, ...]] = {}
     for key, values in lists.items():
         if len(values) > MAX_EXPOSED_PORTS:
             raise bad(f"{w}.{key}", f"{len(values)} ports, more than the {MAX_EXPOSED_PORTS} the API allows")
-        if any(type(p) is not int for p in values):
+        if any(type(p) is not int and type(p) is not float for p in values):
             raise bad(f"{w}.{key}", "expected an array of port numbers")
-        ports[key] = tuple(check(p, f"{w}.{key}", PORT) for p in values)
+        ports[key] = tuple(integer(p, f"{w}.{key}[{i}]", PORT) for i, p in enumerate(values))
     return ports["ports"]  # billed per job: which of them are public changes nothing hfmon reports
 
 
@@ -345,7 +348,7 @@ def parse_scheduled_jobs(data: Json, namespace: str) -> tuple[ScheduledJob, ...]
             next_run_at=opt_moment(status, "nextJobRunAt", f"{w}.status"),
             last_run_at=opt_moment(last, "at", f"{w}.status.lastJob"),
             flavor=opt_str(spec, "flavor"),
-            timeout_s=opt_int(spec, "timeout", f"{w}.jobSpec"),
+            timeout_s=opt_int(spec, "timeout", f"{w}.jobSpec", SECONDS),
             exposed_ports=exposed_ports(spec, f"{w}.jobSpec"),
             attempts=_attempts(spec.get("retry")),
         ))

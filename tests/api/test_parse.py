@@ -291,8 +291,8 @@ def test_a_jobs_exposed_ports_are_read_as_the_spec_bounds_them() -> None:
 
 
 @pytest.mark.parametrize(("expose", "field", "why"), [
-    ({"ports": [0]}, "expose.ports", "not a plausible port number"),
-    ({"ports": [65536]}, "expose.ports", "not a plausible port number"),
+    ({"ports": [0]}, "expose.ports[0]", "not a plausible port number"),
+    ({"ports": [80, 65536]}, "expose.ports[1]", "not a plausible port number"),
     ({"ports": list(range(1, 22))}, "expose.ports", "21 ports, more than the 20"),
     ({"portsPublic": [80]}, "expose.ports", "missing required field"),
     ({"ports": [80], "portsPublic": ["80"]}, "expose.portsPublic", "expected an array of port numbers"),
