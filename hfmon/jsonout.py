@@ -193,7 +193,7 @@ def report_document(report: Report) -> dict[str, Any]:
         },
         "crosscheck": [{"item": c.item, "billed_usd": usd(c.billed_usd),
                         "recomputed_usd": usd(c.recomputed_usd), "delta_usd": usd(c.delta_usd),
-                        "status": c.status.value, "note": c.note}
+                        "status": c.status.value, "note": c.note, "namespace": c.namespace}
                        for c in report.crosscheck],
         "crosscheck_unchecked": list(report.crosscheck_unchecked),
         "unpriced": list(report.unpriced),

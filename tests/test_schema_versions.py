@@ -177,6 +177,10 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     jobs_new = new["properties"]["jobs"]["items"]["properties"]
     for key in ("exposed_ports", "expose_usd_per_hour"):  # optional: a Job's exposed ports, what they add to its $/h
         assert "Optional: added in v7" in jobs_new.pop(key)["description"]
+    # optional: whose figures a cross-check row checks (a Job's item names no namespace)
+    checked = new["properties"]["crosscheck"]["items"]["properties"].pop("namespace")
+    assert checked["type"] == ["string", "null"] and "Optional: added in v7" in checked["description"]
+    assert "namespace" not in new["properties"]["crosscheck"]["items"]["required"]
     # optional: the proxy's requests whose namespace is unknown, in no count of the figures (every copy of them)
     windows = inference_new["proxy"]["properties"]["windows"]["items"]["properties"]
     for figures in (new["$defs"]["usage_figures"], inference_new["by_model"]["items"], windows["by_model"]["items"],
