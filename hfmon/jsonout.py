@@ -333,6 +333,7 @@ def _job(row: JobRow) -> dict[str, Any]:
         "started_at": when(j.started_at), "timeout_s": j.timeout_s, "ends_by": when(row.cost.ends_by),
         "to_period_end_why": row.cost.to_period_end_why,
         "exposed_ports": list(j.exposed_ports), "expose_usd_per_hour": usd(expose_usd_per_hour(j.exposed)),
+        "attempts": j.attempts,
     })
 
 

@@ -226,6 +226,9 @@ class Job:
     timeout_s: int | None = None  # None: HF's default (30 min) or not sent
     # `expose.ports`: ports reachable through the jobs proxy (billed extra); None: a port sent with a fraction
     exposed_ports: tuple[int | None, ...] = ()
+    # the most attempts its run makes (`retry`, as a scheduled Job's `jobSpec.retry`: HF's default 1); None: sent, but
+    # not a whole number from 1
+    attempts: int | None = 1
 
     @property
     def exposed(self) -> bool:

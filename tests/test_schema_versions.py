@@ -175,7 +175,8 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
         assert rest_old["properties"].pop(key) == {"type": was}
     rest_new.pop("description"), rest_old.pop("description")
     jobs_new = new["properties"]["jobs"]["items"]["properties"]
-    for key in ("exposed_ports", "expose_usd_per_hour"):  # optional: a Job's exposed ports, what they add to its $/h
+    # optional: a Job's exposed ports, what they add to its $/h, the most attempts its run makes (retry)
+    for key in ("exposed_ports", "expose_usd_per_hour", "attempts"):
         assert "Optional: added in v7" in jobs_new.pop(key)["description"]
     # optional: whose figures a cross-check row checks (a Job's item names no namespace)
     checked = new["properties"]["crosscheck"]["items"]["properties"].pop("namespace")

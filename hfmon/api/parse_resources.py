@@ -231,6 +231,7 @@ def parse_jobs(data: Json, namespace: str) -> tuple[Job, ...]:
                           if isinstance(a, str)),
             timeout_s=opt_int(j, "timeout", w, SECONDS),
             exposed_ports=exposed_ports(j, w),
+            attempts=_attempts(j.get("retry")),
         ))
     return tuple(out)
 
@@ -359,8 +360,9 @@ MAX_ATTEMPTS = 1000  # far above any retry count a schedule sets: past it, the v
 
 
 def _attempts(retry: Json) -> int | None:
-    """A scheduled Job's `jobSpec.retry` as the most attempts of one run: absent or null is HF's default, 1; a value
-    that is no whole number from 1 to `MAX_ATTEMPTS` is unknown (None), and fails nothing else of the listing."""
+    """A Job's `retry` (a scheduled Job's `jobSpec.retry`) as the most attempts of one run: absent or null is HF's
+    default, 1; a value that is no whole number from 1 to `MAX_ATTEMPTS` is unknown (None), and fails nothing else of
+    the listing."""
     if retry is None:
         return 1
     if isinstance(retry, bool) or not isinstance(retry, int | float) or retry != int(retry):

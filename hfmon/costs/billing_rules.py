@@ -174,15 +174,32 @@ DEFAULT_JOB_TIMEOUT_S = 30 * 60
 """HF's default Job timeout when a Job sets none (hf-api.md: "Jobs have a default timeout of 30 minutes")."""
 
 
-def job_time_left(job: Job, now: datetime) -> timedelta | None:
-    """How much longer a Job can bill before HF stops it at its timeout (HF's default when it sets none).
+ATTEMPTS_UNKNOWN_WHY = "how many attempts it makes is unknown (HF sent a retry that is no whole number from 1)"
+"""Why what a Job costs ahead is unknown when its `retry` (the most attempts of a run) could not be read."""
 
-    None when that is unknown: how long it has run is unknown, or it runs past the timeout hfmon reads (so the
-    timeout hfmon assumes is not the one HF applies). A Job not started yet can still run its whole timeout; one
-    that has ended, none."""
+
+def job_timeout(timeout_s: int | None) -> timedelta:
+    """How long one attempt of a Job can run before HF stops it: its timeout, HF's default when it sets none."""
+    return timedelta(seconds=timeout_s if timeout_s is not None else DEFAULT_JOB_TIMEOUT_S)
+
+
+def job_run_time(timeout_s: int | None, attempts: int | None) -> timedelta | None:
+    """The longest one run of a Job can bill: each of its attempts for up to its timeout (`retry`, the create routes'
+    `attempts`: a failed attempt is tried again). Whether HF's timeout is per attempt or for all of them is not
+    documented: per attempt is the bound that holds either way. None: how many attempts is unknown."""
+    return None if attempts is None else job_timeout(timeout_s) * attempts
+
+
+def job_time_left(job: Job, now: datetime) -> timedelta | None:
+    """How much longer a Job can bill before HF stops it: what is left of this attempt's timeout, and every attempt
+    it may still make after it for its whole timeout (`job_run_time`: it is taken to be its first, as HF does not say
+    which it is, the bound that holds).
+
+    None when that is unknown: how long it has run is unknown, it runs past the timeout hfmon reads (so the
+    timeout hfmon assumes is not the one HF applies), or how many attempts it makes is. A Job not started yet can
+    still run a whole run; one that has ended, none."""
     if job.stage in JOB_ENDED:
         return timedelta(0)
-    timeout = job.timeout_s if job.timeout_s is not None else DEFAULT_JOB_TIMEOUT_S
     if job.running_s is not None:
         ran = timedelta(seconds=job.running_s)
     elif job.started_at is not None:
@@ -191,8 +208,10 @@ def job_time_left(job: Job, now: datetime) -> timedelta | None:
         ran = timedelta(0)
     else:
         return None
-    left = timedelta(seconds=timeout) - ran
-    return None if left < timedelta(0) else left
+    run = job_run_time(job.timeout_s, job.attempts)
+    if ran > job_timeout(job.timeout_s) or run is None:
+        return None
+    return run - ran
 
 
 def job_replicas(job: Job) -> int | None:

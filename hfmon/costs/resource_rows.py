@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from hfmon.costs.billing_rules import (
+    ATTEMPTS_UNKNOWN_WHY,
     endpoint_replicas,
     endpoint_replicas_to_start,
     job_price,
@@ -190,7 +191,8 @@ def job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
     return JobRow(j, resource_cost("job", price, job_replicas(j), True, mine, changes, own, period, now,
                                    history.since, billed=history.billed_time("job", j.id),
                                    first_seen=history.first_seen("job", j.id), hourly_usd=hourly,
-                                   time_left=job_time_left(j, now), unwatched=acc.unwatched_in(j.namespace, "job")))
+                                   time_left=job_time_left(j, now), unwatched=acc.unwatched_in(j.namespace, "job"),
+                                   time_left_why=ATTEMPTS_UNKNOWN_WHY if j.attempts is None else None))
 
 
 def _hourly(kind: str, key: str, namespace: str, history: HistoryIndex, price_of: Callable[[], HardwarePrice],

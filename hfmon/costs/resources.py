@@ -45,6 +45,8 @@ def line_spans(lines: Sequence[UsageLine], now: datetime) -> list[tuple[datetime
     return spans
 
 
+PAST_TIMEOUT_WHY = "how long it can still run is unknown (it runs past the timeout hfmon reads)"
+
 UNTIL_STOPPED = timedelta.max
 """`resource_cost`'s `time_left` for what bills until someone stops it (Endpoints, Spaces)."""
 
@@ -57,7 +59,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
                   first_seen: datetime | None = FROM_CHANGES,
                   hourly_usd: tuple[Decimal | None, ...] = (),
                   time_left: timedelta | None = UNTIL_STOPPED, unwatched: Sequence[Window] = (),
-                  to_start: int = 0) -> ResourceCost:
+                  to_start: int = 0, time_left_why: str | None = None) -> ResourceCost:
     """A ResourceCost. `priced`: whether the resource needs a price (False for a static Space: free).
 
     `granted`: the statement says its current hardware is granted (`freeGrant`): it costs nothing now or ahead;
@@ -69,7 +71,8 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     `replicas_now` None: its stage is unknown, so is what it costs now.
     `billed`: its billed time in a window as the store summed it (the same as from `changes`, faster).
     `first_seen`, `unwatched`: as `uptime_pct` takes them. `hourly_usd`: its $/h in each of the last 24 hours.
-    `time_left`: the longest it can still bill before HF stops it (`job_time_left`); None: unknown.
+    `time_left`: the longest it can still bill before HF stops it (`job_time_left`); None: unknown, `time_left_why`
+    says why when it is not that it runs past its timeout.
     `to_start`: the replicas it bills once it starts, not billing now (`endpoint_replicas_to_start`).
     """
     contradicted_why: str | None = None
@@ -107,7 +110,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     job_starts = kind == "job" and replicas_now == 0 and time_left is not None and time_left > timedelta(0)
     starts = job_starts or (replicas_now == 0 and to_start > 0 and not granted)
     rate = (price.usd_per_hour * (to_start or 1) if price is not None else None) if starts else per_hour
-    to_end, ends_by, to_end_why = _ahead(rate, time_left, period, now)
+    to_end, ends_by, to_end_why = _ahead(rate, time_left, period, now, time_left_why)
     ends_by = None if starts else ends_by
     to_end_why = to_end_why or contradicted_why
     period_uptime = uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from, billed,
@@ -154,12 +157,12 @@ def _contradicted_now(lines: Sequence[PricedLine] | None) -> str | None:
     return None
 
 
-def _ahead(per_hour: Decimal | None, time_left: timedelta | None, period: Period,
-           now: datetime) -> tuple[Decimal | None, datetime | None, str | None]:
+def _ahead(per_hour: Decimal | None, time_left: timedelta | None, period: Period, now: datetime,
+           time_left_why: str | None = None) -> tuple[Decimal | None, datetime | None, str | None]:
     """What it costs from now to the period end if left as it is, when it stops on its own before (a Job at its
     timeout), and why that cost is unknown if its price is known."""
     if time_left is None:
-        return None, None, "how long it can still run is unknown (it runs past the timeout hfmon reads)"
+        return None, None, time_left_why or PAST_TIMEOUT_WHY
     if per_hour is None:
         return None, None, None
     if per_hour == 0 or time_left == timedelta(0):

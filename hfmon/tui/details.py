@@ -92,8 +92,9 @@ REPLICA_HOURS = " replica-hours"
 
 
 def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tones: Tones,
-              unit: str = REPLICA_HOURS) -> None:
-    """Now, this period (billed, recomputed, the difference and why), and ahead; `unit`: what billed hours are."""
+              unit: str = REPLICA_HOURS, attempts: int | None = 1) -> None:
+    """Now, this period (billed, recomputed, the difference and why), and ahead; `unit`: what billed hours are;
+    `attempts`: the most a Job's run makes (its cost ahead counts each one after this for its whole timeout)."""
     section(text, "Cost")
     line(text, "$/h now", fmt.rate_now(cost.cost_per_hour_usd, cost.granted, cost.price is not None), "bold")
     if cost.granted is None and cost.cost_per_hour_usd is None and cost.price is not None:
@@ -120,7 +121,8 @@ def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tone
         cost.uptime_24h_pct, cost.uptime_24h_at_least_pct, cost.uptime_24h_unwatched_pct, "the last 24 h",
         cost.uptime_24h_state_unknown_pct))
     ahead = fmt.money(cost.to_period_end_usd, missing=fmt.MISSING if cost.price else fmt.UNPRICED)
-    until = f"until it stops at its timeout, {fmt.stamp(cost.ends_by)}" if cost.ends_by else "until the period ends"
+    last = "its last attempt stops" if attempts is not None and attempts > 1 else "it stops"
+    until = f"until {last} at its timeout, {fmt.stamp(cost.ends_by)}" if cost.ends_by else "until the period ends"
     line(text, "left as it is", f"{ahead} more {until}", "bold")
     if cost.to_period_end_why:
         line(text, "", cost.to_period_end_why, tones.get("warn", ""))
@@ -210,9 +212,13 @@ def job_detail(report: Report, row: JobRow, since: datetime, tones: Tones) -> Te
     line(text, "started", fmt.stamp(j.started_at))
     line(text, "finished", fmt.stamp(j.finished_at, missing="not yet"))
     line(text, "ran", f"{fmt.duration(j.running_s)} (its timeout is not in the Jobs listing)")
+    if j.attempts != 1:
+        line(text, "attempts", f"up to {j.attempts}: a failed attempt is tried again, each for up to its timeout"
+             if j.attempts is not None else "unknown (HF's retry is no whole number from 1)")
     if j.docker_image or j.space_id:
         line(text, "runs", j.docker_image or f"Space {j.space_id}")
-    cost_text(text, row.cost, checks_of(report, "job", j.id), tones, unit=" h")  # one replica: its wall hours
+    cost_text(text, row.cost, checks_of(report, "job", j.id), tones, unit=" h",  # one replica: its wall hours
+              attempts=j.attempts)
     section(text, f"Stages since {fmt.stamp(since)}")
     timeline_text(text, timeline(report, "job", j.id, row, since), tones, JOB_TONES)
     if j.stage in ("RUNNING", "SCHEDULING"):
