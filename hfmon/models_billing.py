@@ -51,6 +51,7 @@ class LiveUsage:
     private_storage_bytes: int | None = None
     private_storage_limit_bytes: int | None = None
     public_storage_bytes: int | None = None
+    inference: InferenceUsage | None = None  # the event's own Inference Providers figure (placeholders included)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from hfmon.api.parse_billing import with_live
-from hfmon.costs.credits import calendar_month, usage_window
+from hfmon.costs.credits import Period, calendar_month, usage_window
 from hfmon.errors import ApiError, BadResponseError, HfmonError, NoAccessError
 from hfmon.models import (
     BillingUsage,
@@ -123,7 +123,25 @@ class PreviousSources:
 
 
 def billing_with_live(billing: SourceResult[BillingUsage], live: SourceResult[LiveUsage]) -> SourceResult[BillingUsage]:
-    """usage-v2's result with the live stream's split and storage folded in (its last good value when stale)."""
+    """usage-v2's result with the live stream's split and storage folded in (its last good value when stale), and
+    its Inference Providers figure when it is the later one (`live_is_later`)."""
     if billing.value is None or live.value is None:
         return billing
-    return replace(billing, value=with_live(billing.value, live.value))
+    return replace(billing, value=with_live(billing.value, live.value, live_is_later(billing, live)))
+
+
+def live_is_later(billing: SourceResult[BillingUsage], live: SourceResult[LiveUsage]) -> bool:
+    """Whether the live event's Inference Providers figure is HF's later word on usage-v2's: answered no earlier
+    (a stale stream's last good value is older) and of the same period (live's own, else the calendar month
+    usage-v2 was asked for when it says none). Both count unsettled placeholders, which settle lower: the later
+    figure is taken whether it is larger or smaller, never the larger for being larger."""
+    said = live.value.inference if live.value is not None else None
+    if (said is None or billing.value is None or live.fetched_at is None or billing.fetched_at is None
+            or live.fetched_at < billing.fetched_at):
+        return False
+    if said.period_start is None or said.period_end is None:  # the stream's current period; usage-v2's is checked
+        return True
+    base = billing.value.inference
+    if base.period_start is not None and base.period_end is not None:
+        return (base.period_start, base.period_end) == (said.period_start, said.period_end)
+    return calendar_month(said.period_start) == Period(said.period_start, said.period_end)

@@ -152,8 +152,12 @@ def parse_live(data: Json, base: BillingUsage) -> BillingUsage:
     return with_live(base, parse_live_usage(data))
 
 
-def with_live(base: BillingUsage, live: LiveUsage) -> BillingUsage:
-    """usage-v2's BillingUsage with the live stream's per-provider spend and storage."""
+def with_live(base: BillingUsage, live: LiveUsage, later: bool = False) -> BillingUsage:
+    """usage-v2's BillingUsage with the live stream's per-provider spend and storage; `later`: with the live event's
+    Inference Providers used too, HF's later figure of the same period (`source_results.live_is_later`); the
+    request count stays usage-v2's (what the Inference line counts, and how its rest is told, is unchanged)."""
+    if later and live.inference is not None:
+        base = replace(base, inference=replace(base.inference, used_usd=live.inference.used_usd))
     return replace(base, by_provider=live.by_provider, private_storage_bytes=live.private_storage_bytes,
                    private_storage_limit_bytes=live.private_storage_limit_bytes,
                    public_storage_bytes=live.public_storage_bytes)
@@ -181,6 +185,7 @@ def parse_live_usage(data: Json) -> LiveUsage:
     storage = opt_obj(d, "storage")
     sw = f"{w}.storage"
     return LiveUsage(
+        inference=parse_inference(inference, f"{w}.inference") if "usedNanoUsd" in inference else None,
         by_provider=tuple(providers) if split_known else None,
         private_storage_bytes=opt_int(storage, "usedPrivate", sw, BYTES),
         # 0 is HF's "no limit given", as `publicStorageLimit: 0` beside it (best-effort public storage) and usage-v2's

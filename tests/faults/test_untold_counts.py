@@ -107,12 +107,15 @@ def test_a_split_that_counts_more_than_the_total_leaves_the_rest_unknown_never_n
 
     served.fault(ADA_V2, edit=recorded(seen, "ada", spent_nothing_yet))
     served.fault(LABS_V2, edit=recorded(seen, "ada-labs"))
-    ada_split = sum(p["totalCostNanoUsd"] for p in live_usage(served, ADA_LIVE)["inference"]["providerDetails"])
+    ada_live = live_usage(served, ADA_LIVE)
+    ada_split = sum(p["totalCostNanoUsd"] for p in ada_live["inference"]["providerDetails"])
+    # the live event's own total too (hfmon takes it over usage-v2's, as HF's later figure): its split runs ahead
+    served.fault(ADA_LIVE, body=as_event({**ada_live, "inference": {**ada_live["inference"], "usedNanoUsd": 0}}))
     labs_live = live_usage(served, "/api/organizations/ada-labs/billing/usage/live")["inference"]
     run = served.run("--once", "--json", "--no-history")
     doc = run.doc()
     jsonschema.validate(doc, once_schema())
-    labs_total = seen["ada-labs"]["usage"]["inferenceProviders"]["usedNanoUsd"]
+    labs_total = labs_live["usedNanoUsd"]
     labs_split = sum(p["totalCostNanoUsd"] for p in labs_live["providerDetails"])
     # the providers count ada's whole split more than the total, less what ada-labs' total has beyond its split
     ahead = Decimal(ada_split + labs_split - labs_total) / 10**9
