@@ -134,10 +134,11 @@ def live_is_later(billing: SourceResult[BillingUsage], live: SourceResult[LiveUs
     """Whether the live event's Inference Providers figure is HF's later word on usage-v2's: answered no earlier
     (a stale stream's last good value is older) and of the same period (live's own, else the calendar month
     usage-v2 was asked for when it says none). Both count unsettled placeholders, which settle lower: the later
-    figure is taken whether it is larger or smaller, never the larger for being larger."""
+    figure is taken whether it is larger or smaller, never the larger for being larger. Only beside a usage-v2 read
+    this poll: a failed one's credits stay its last good reading, measured (and shown stale) as of when it was read."""
     said = live.value.inference if live.value is not None else None
-    if (said is None or billing.value is None or live.fetched_at is None or billing.fetched_at is None
-            or live.fetched_at < billing.fetched_at):
+    if (said is None or billing.value is None or billing.status is not SourceStatus.OK or live.fetched_at is None
+            or billing.fetched_at is None or live.fetched_at < billing.fetched_at):
         return False
     if said.period_start is None or said.period_end is None:  # the stream's current period; usage-v2's is checked
         return True

@@ -154,10 +154,13 @@ def parse_live(data: Json, base: BillingUsage) -> BillingUsage:
 
 def with_live(base: BillingUsage, live: LiveUsage, later: bool = False) -> BillingUsage:
     """usage-v2's BillingUsage with the live stream's per-provider spend and storage; `later`: with the live event's
-    Inference Providers used too, HF's later figure of the same period (`source_results.live_is_later`); the
-    request count stays usage-v2's (what the Inference line counts, and how its rest is told, is unchanged)."""
+    Inference Providers spend and request count too, HF's later figure of the same period
+    (`source_results.live_is_later`), so the total, its count and its split are one event's."""
     if later and live.inference is not None:
-        base = replace(base, inference=replace(base.inference, used_usd=live.inference.used_usd))
+        # the event's count goes with its spend: usage-v2's earlier count beside a later split would make the rest
+        # negative; an event without numRequests leaves the count unknown, never usage-v2's smaller one
+        said = live.inference
+        base = replace(base, inference=replace(base.inference, used_usd=said.used_usd, requests=said.requests))
     return replace(base, by_provider=live.by_provider, private_storage_bytes=live.private_storage_bytes,
                    private_storage_limit_bytes=live.private_storage_limit_bytes,
                    public_storage_bytes=live.public_storage_bytes)

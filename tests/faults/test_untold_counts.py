@@ -22,6 +22,7 @@ pytestmark = pytest.mark.e2e
 ADA_V2 = "/api/settings/billing/usage-v2"
 LABS_V2 = "/api/organizations/ada-labs/billing/usage-v2"
 ADA_LIVE = "/api/settings/billing/usage/live"
+LABS_LIVE = "/api/organizations/ada-labs/billing/usage/live"
 COUNT_UNTOLD = "request count unknown, as HF did not give every count"
 
 
@@ -61,10 +62,15 @@ def test_usage_v2_without_num_requests_makes_the_count_at_least_not_zero(served:
 
     served.fault(ADA_V2, edit=recorded(seen, "ada", drop_count))
     served.fault(LABS_V2, edit=recorded(seen, "ada-labs"))
+    # the count goes with the spend hfmon takes, the live event's (HF's later word, read no earlier than usage-v2):
+    # ada's event without it too, never usage-v2's earlier count beside the event's spend
+    ada_live = live_usage(served, ADA_LIVE)
+    served.fault(ADA_LIVE, body=as_event({**ada_live, "inference": {
+        k: v for k, v in ada_live["inference"].items() if k != "numRequests"}}))
     run = served.run("--once", "--json", "--no-history")
     doc = run.doc()
     jsonschema.validate(doc, once_schema())
-    labs = seen["ada-labs"]["usage"]["inferenceProviders"]["numRequests"]
+    labs = live_usage(served, LABS_LIVE)["inference"]["numRequests"]
     assert seen["ada"]["usage"]["inferenceProviders"]["numRequests"] > 0  # ada did make requests: 0 would be wrong
     inf = doc["inference"]
     # ada's count is unknown: only ada-labs' is known; northwind's billing is unreadable
@@ -111,7 +117,7 @@ def test_a_split_that_counts_more_than_the_total_leaves_the_rest_unknown_never_n
     ada_split = sum(p["totalCostNanoUsd"] for p in ada_live["inference"]["providerDetails"])
     # the live event's own total too (hfmon takes it over usage-v2's, as HF's later figure): its split runs ahead
     served.fault(ADA_LIVE, body=as_event({**ada_live, "inference": {**ada_live["inference"], "usedNanoUsd": 0}}))
-    labs_live = live_usage(served, "/api/organizations/ada-labs/billing/usage/live")["inference"]
+    labs_live = live_usage(served, LABS_LIVE)["inference"]
     run = served.run("--once", "--json", "--no-history")
     doc = run.doc()
     jsonschema.validate(doc, once_schema())
