@@ -132,8 +132,8 @@ def billing_with_live(billing: SourceResult[BillingUsage], live: SourceResult[Li
 
 def live_is_later(billing: SourceResult[BillingUsage], live: SourceResult[LiveUsage]) -> bool:
     """Whether the live event's Inference Providers figure is HF's later word on usage-v2's: answered no earlier
-    (a stale stream's last good value is older) and of the same period (live's own, else the calendar month
-    usage-v2 was asked for when it says none). Both count unsettled placeholders, which settle lower: the later
+    (a stale stream's last good value is older) and of the same period (live's own, else the window usage-v2 was
+    asked for, `usage_window`, when it says none). Both count unsettled placeholders, which settle lower: the later
     figure is taken whether it is larger or smaller, never the larger for being larger. Only beside a usage-v2 read
     this poll: a failed one's credits stay its last good reading, measured (and shown stale) as of when it was read."""
     said = live.value.inference if live.value is not None else None
@@ -145,4 +145,4 @@ def live_is_later(billing: SourceResult[BillingUsage], live: SourceResult[LiveUs
     base = billing.value.inference
     if base.period_start is not None and base.period_end is not None:
         return (base.period_start, base.period_end) == (said.period_start, said.period_end)
-    return calendar_month(said.period_start) == Period(said.period_start, said.period_end)
+    return usage_window(billing.fetched_at) == Period(said.period_start, said.period_end)  # the window it was asked

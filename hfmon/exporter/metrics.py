@@ -38,7 +38,9 @@ LISTING = {"endpoint": "endpoints", "space": "spaces", "job": "jobs"}  # a resou
 STALE_WITH: dict[str, tuple[str, ...]] = {
     # the sources (kinds, of the figure's namespace) each figure is read from: stale in one, it is left out
     "account": ("account",),
-    "credits": ("billing",),  # usage-v2: used, included, limit; the rate, projection and period follow from it
+    # usage-v2: used (the live event's when it is the later word, never a stale one: live_is_later), included, limit;
+    # the rate, projection and period follow from it
+    "credits": ("billing",),
     "providers": ("billing", "live"),  # usage-v2's total and the live stream's split of it
     "spend:inference": ("billing",),
     "spend:endpoints": ("statement",), "spend:spaces": ("statement",), "spend:storage": ("statement",),

@@ -72,3 +72,30 @@ def test_a_live_event_of_another_period_is_not_taken(served: Served) -> None:
     served.fault(ADA_LIVE, body=as_event({**event, "inference": elsewhen}))
     doc = served.run("--once", "--json", "--no-history", **FROZEN).doc()
     assert Decimal(str(_ada_credits(doc)["used_usd"])) == v2_used.quantize(Decimal("0.000001"))
+
+
+LABS_V2 = "/api/organizations/ada-labs/billing/usage-v2"
+LABS_LIVE = "/api/organizations/ada-labs/billing/usage/live"
+
+
+def _labs_inference(doc: dict[str, Any]) -> Decimal:
+    return Decimal(str(next(s for s in doc["spend"] if s["namespace"] == "ada-labs")["inference_usd"]))
+
+
+@pytest.mark.parametrize(("start", "end", "taken"), [
+    ("2026-11-01T00:00:00.000Z", "2026-12-01T00:00:00.000Z", True),  # the month hfmon asked usage-v2 for
+    ("2026-10-01T00:00:00.000Z", "2026-11-01T00:00:00.000Z", False),  # a calendar month, but October's
+])
+def test_beside_a_usage_v2_that_says_no_period_the_event_of_the_month_asked_for_is_taken(
+        served: Served, start: str, end: str, taken: bool) -> None:
+    """ada-labs' usage-v2 says no period (real payloads may omit it): it counted over the window hfmon asked for,
+    Nov 1 to the poll; an event of that month is its later word, one of October (a calendar month too) is not."""
+    event = live_usage(served, LABS_LIVE)
+    v2_used = Decimal(event["inference"]["usedNanoUsd"]) / 10**9  # the fake stands still: usage-v2 says the same
+    served.fault(LABS_LIVE, body=as_event({**event, "inference": {
+        **event["inference"], "usedNanoUsd": 12_345_678_000, "numRequests": 7, "periodStart": start,
+        "periodEnd": end}}))
+    doc = served.run("--once", "--json", "--no-history", **FROZEN).doc()
+    jsonschema.validate(doc, once_schema())
+    # taken: $12.345678 (was usage-v2's, the same whatever the event said); October's: usage-v2's
+    assert _labs_inference(doc) == (Decimal("12.345678") if taken else v2_used.quantize(Decimal("0.000001")))
