@@ -12,13 +12,15 @@ from hfmon.missing_words import SOURCE_WORDS as SOURCE_WORDS
 from hfmon.missing_words import missing_note as missing_note
 from hfmon.missing_words import not_compared as not_compared
 from hfmon.models import Invoice, ZeroGpuRuns
-from hfmon.report import Total
+from hfmon.report import Severity, Total
 
 UNPRICED = "unpriced"
 UNKNOWN = "unknown"
 MISSING = "—"
 GRANTED = "granted"  # hardware granted to a Space: $0 to the account
 _CENT = Decimal("0.01")
+SEVERITY_MARKS = {Severity.CRITICAL: "CRIT", Severity.WARNING: "WARN", Severity.INFO: "INFO"}
+"""A flag's severity as every front end writes it: four capitals, as the cross-check writes its statuses."""
 
 
 _NAMED_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r", "\\": "\\\\", "'": "\\'"}

@@ -9,6 +9,7 @@ from hfmon import phrases
 from hfmon.errors import FAILURE_WORDS
 from hfmon.format import (
     MISSING,
+    SEVERITY_MARKS,
     UNKNOWN,
     behind_text,
     count_total,
@@ -144,6 +145,7 @@ def _credits(c: Credits, paint: _Paint) -> list[str]:
 
 
 _LIMIT_STYLE = {"over": ("over limit", "red"), "near": ("near limit", "yellow")}
+SEVERITY_COLOURS = {Severity.CRITICAL: "red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
 
 
 def _no_limits(g: ResourceGroupSpend) -> str:
@@ -275,11 +277,11 @@ def _flags(report: Report, paint: _Paint, max_rows: int) -> list[str]:
     if not report.all_checked:  # more flags may be hiding in what was not read
         lines.append(_fit("  not checked: " + paint(", ".join(report.flags_unchecked), "yellow")))
     for flag in report.flags[:max_rows]:
-        mark = paint("!", "red" if flag.severity is Severity.CRITICAL else "yellow")
+        mark = paint(SEVERITY_MARKS.get(flag.severity, "    "), SEVERITY_COLOURS.get(flag.severity, ""))
         # a flag says what to do: wrapped, never cut (its text is scrubbed and has no colour of its own)
-        first, *rest = textwrap.wrap(scrub(flag.message), WIDTH - 5) or [""]
+        first, *rest = textwrap.wrap(scrub(flag.message), WIDTH - 7) or [""]
         lines.append(f"  {mark} {first}")
-        lines.extend(f"    {more}" for more in rest)
+        lines.extend(f"       {more}" for more in rest)
     if len(report.flags) > max_rows:
         lines.append(paint(f"  … {len(report.flags) - max_rows} more (--json for all)", "dim"))
     return lines

@@ -12,8 +12,7 @@ from hfmon.errors import FAILURE_WORDS, Failure
 from hfmon.report import Credits, Report, Severity
 from hfmon.tui.state import ViewState
 
-SEVERITY_MARKS = {Severity.CRITICAL: ("CRIT", "bad"), Severity.WARNING: ("WARN", "warn"),
-                  Severity.INFO: ("info", "muted")}
+SEVERITY_TONES = {Severity.CRITICAL: "bad", Severity.WARNING: "warn", Severity.INFO: "muted"}
 
 
 def account_text(state: ViewState) -> Text:
@@ -136,7 +135,7 @@ def flags_text(state: ViewState) -> Text:
     current = set(r.current_flags)
     flags.sort(key=lambda f: f not in current)  # stable: current flags first, loudest first within each
     for i, f in enumerate(flags):
-        mark, tone = SEVERITY_MARKS.get(f.severity, ("    ", ""))
+        mark, tone = fmt.SEVERITY_MARKS.get(f.severity, ""), SEVERITY_TONES.get(f.severity, "")
         if i:
             text.append("\n")
         if f not in current:  # computed from a source that failed this poll: its last good value, not now
