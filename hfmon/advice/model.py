@@ -79,6 +79,7 @@ class Finding:
     one_off_usd: Decimal | None = None  # what that run cost beyond what it needed; None: unknown
     price_source: PriceSource | None = None  # the catalog layer its figures were priced from; None: no price
     price_as_of: str = ""  # a bundled price: its table's date
+    charged_for_month: bool = False  # its saving is a charge billed whole for the month (`costs.month_charges`)
 
     @property
     def price_note(self) -> str | None:

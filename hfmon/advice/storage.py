@@ -53,7 +53,7 @@ def storage_findings(storage: Storage, bundled: Bundled) -> list[Finding]:
                        "Settings › Storage (of the user or org): the repositories by size",
                        f"DELETE https://huggingface.co/api/repos/delete {{\"name\": \"{first.id}\", "
                        f"\"type\": \"{first.type}\"}}" if first else "GET https://huggingface.co/api/settings/repositories"),
-            saving, price_source=PriceSource.BUNDLED, price_as_of=bundled.storage_as_of))
+            saving, price_source=PriceSource.BUNDLED, price_as_of=bundled.storage_as_of, charged_for_month=True))
     return out
 
 

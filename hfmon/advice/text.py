@@ -108,8 +108,9 @@ def render_advice(advice: Advice, bills: tuple[BillWhatIf, ...]) -> str:
     for i, f in enumerate(advice.findings, 1):
         out += ["", *_finding(i, f)]
     if bills:
-        out += ["", f"What-if bill (billed so far; a month of {advice.hours_per_month.normalize():f} h at the pace so "
-                    "far; with each finding applied)"]
+        out += ["", *textwrap.wrap(f"What-if bill (billed so far; a month of {advice.hours_per_month.normalize():f} "
+                                   "h at the pace so far, storage charged for the month counted once; with each "
+                                   "finding applied)", WIDTH, subsequent_indent="  ")]
         for bill in bills:
             out += _bill(bill)
     if advice.scheduled or advice.scheduled_missing:

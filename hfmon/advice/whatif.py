@@ -2,11 +2,14 @@
 finding applied (and all of them). Pure.
 
 - As it is: what HF billed this period so far (`Report.spend`, the figures the cross-check checks); the month at
-  the current pace is that over the hours elapsed since the period began, times the hours of a month
-  (`Advice.hours_per_month`, 730 by default); unknown in the period's first hours (under `MIN_PROJECTION_SPAN`,
-  the credits' rule), and said so.
+  the current pace is the part that accrues over the hours elapsed since the period began, times the hours of a
+  month (`Advice.hours_per_month`, 730 by default), plus the month's storage charge once (billed whole for the
+  month: `costs.month_charges`); unknown in the period's first hours (under `MIN_PROJECTION_SPAN`, the credits'
+  rule), and said so.
 - With a finding: its monthly saving over the hours elapsed (so far) or in full (month), but never more than the
   resource itself cost so far, or costs a month at its own pace so far (a finding cannot save what was not spent).
+  A finding on a charge for the month (storage above the plan) saves it whole in both columns, as it would have
+  had it been applied when the period began, but never more than the statement charged for it.
 - Findings about one past run (a job that hit its timeout) are not lines: they save nothing a month.
 - All: the best finding of each resource (alternatives count once). A finding whose saving is unknown leaves its
   line unknown, and "all" says it left it out: never a $0 saving in disguise.
@@ -22,6 +25,7 @@ from hfmon.advice.engine import best_per_resource, period_hours, period_start
 from hfmon.advice.model import Advice, Finding
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import MIN_PROJECTION_SPAN, TOO_EARLY
+from hfmon.costs.month_charges import charged_for_month, month_at_pace
 from hfmon.format import money
 from hfmon.report import Report
 
@@ -56,10 +60,15 @@ class BillWhatIf:
     note: str = ""
 
 
-def _savings(f: Finding, hours: Decimal, month_h: Decimal) -> tuple[Decimal | None, Decimal | None]:
-    """(so far, month) a finding saves, capped by what its resource cost so far and its own monthly pace."""
+def _savings(f: Finding, hours: Decimal, month_h: Decimal,
+             for_month: Decimal | None) -> tuple[Decimal | None, Decimal | None]:
+    """(so far, month) a finding saves, capped by what its resource cost so far and its own monthly pace; a
+    finding on the month's charge (`for_month`: what the statement charges for it, None: unread) saves it whole."""
     if f.saving_usd_month is None:
         return None, None
+    if f.charged_for_month:
+        whole = f.saving_usd_month if for_month is None else min(f.saving_usd_month, for_month)
+        return micro(whole), micro(whole)
     so_far = f.saving_usd_month * hours / month_h
     month = f.saving_usd_month
     if f.so_far_usd is not None:
@@ -81,20 +90,23 @@ def what_if(report: Report, advice: Advice) -> tuple[BillWhatIf, ...]:
         hours = period_hours(report, ns)
         row = spend.get(ns)
         so_far = row.total_usd.value if row is not None else None
+        for_month = charged_for_month(row) if row is not None else None  # known whenever so_far is
         early = hours * 3600 < int(MIN_PROJECTION_SPAN.total_seconds())  # minutes of spend are no month's pace
-        month = micro(so_far * advice.hours_per_month / hours) if so_far is not None and not early else None
+        month = micro(month_at_pace(so_far, for_month or Decimal(0), hours, advice.hours_per_month)) \
+            if so_far is not None and not early else None
         mine = [f for f in advice.findings if f.namespace == ns and f.recurring]
         lines = []
         if hours > 0:
             for f in mine:
-                saved_so_far, saved_month = _savings(f, hours, advice.hours_per_month)
+                saved_so_far, saved_month = _savings(f, hours, advice.hours_per_month, for_month)
                 note = "saving unknown" if f.saving_usd_month is None else ""
                 if saved_month is not None and f.saving_usd_month is not None and saved_month < f.saving_usd_month:
                     note = f"counted at what it cost so far: {money(saved_month)} of its {money(f.saving_usd_month)}"
                 lines.append(WhatIfLine(f"{f.resource} ({SHORT.get(f.kind, f.kind)})", saved_so_far, saved_month,
                                         _minus(so_far, saved_so_far), _minus(month, saved_month), note))
             best = list(best_per_resource(mine).values())
-            known = [_savings(f, hours, advice.hours_per_month) for f in best if f.saving_usd_month is not None]
+            known = [_savings(f, hours, advice.hours_per_month, for_month)
+                     for f in best if f.saving_usd_month is not None]
             left_out = len(best) - len(known)
             total_so_far = sum((k[0] for k in known if k[0] is not None), Decimal(0))
             total_month = sum((k[1] for k in known if k[1] is not None), Decimal(0))

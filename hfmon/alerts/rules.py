@@ -16,6 +16,7 @@ from hfmon.alerts import checks
 from hfmon.alerts.checks import ACCOUNT, Outcome, Reading
 from hfmon.config import Alerts
 from hfmon.costs.credits import MIN_PROJECTION_SPAN, TOO_EARLY
+from hfmon.costs.month_charges import allowed_by_now, charged_for_month
 from hfmon.costs.resources import EARLIEST
 from hfmon.costs.totals import UNPRICED_PREFIX, endpoint_label, space_label
 from hfmon.costs.uptime import resource_uptimes
@@ -200,8 +201,9 @@ def _share_against(limit: Decimal) -> Callable[[Total[Decimal]], str]:
 
 def budget_pace(report: Report, limit_of: checks.Limit) -> list[Reading]:
     """Per namespace: spend this period against what a monthly budget allows by now (the budget spread evenly
-    over the billing period), so a budget is not "80% used" on the 25th by design, nor fine on the 3rd at
-    three times its pace. The period is the billing period of the spend's statement or usage. A namespace with a
+    over the billing period, less the month's storage charge, billed whole: `costs.month_charges`), so a budget is
+    not "80% used" on the 25th by design, nor fine on the 3rd at three times its pace, nor broken on the 1st by a
+    charge for the whole month. The period is the billing period of the spend's statement or usage. A namespace with a
     budget whose spend could not be read at all is unknown, never skipped."""
     out = []
     spent = {s.namespace: s for s in report.spend}
@@ -226,10 +228,17 @@ def budget_pace(report: Report, limit_of: checks.Limit) -> list[Reading]:
             out.append(_too_early(spend.namespace, read_now, budget, why, at_most))
             continue
         elapsed = min(max(report.generated_at - start, timedelta(0)), end - start)
-        allowed = (budget * Decimal(elapsed.total_seconds()) / Decimal((end - start).total_seconds())).quantize(
-            Decimal("0.000001"))
+        # the month's storage charge is billed whole from the period's start: only the rest is paced; unread, it
+        # counts as none, which allows less, so a known part above that is above the true pace too
+        for_month = charged_for_month(spend, failed) or Decimal(0)
+        share = Decimal(elapsed.total_seconds()) / Decimal((end - start).total_seconds())
+        allowed = allowed_by_now(budget, for_month, share).quantize(Decimal("0.000001"))
         into = duration(elapsed.total_seconds())
-        pace = f"{money(allowed)} (a {money(budget)} budget's pace, {into} into the period)"
+        charge = f"the month's {money(for_month)} storage charge"
+        pace = f"a {money(budget)} budget's pace" if not for_month else \
+            f"{charge}, and the rest of a {money(budget)} budget at its pace" if for_month < budget else \
+            f"the whole budget: {charge} alone reaches it"
+        pace = f"{money(allowed)} ({pace}, {into} into the period)"
         out.append(checks.above("monthly_budget_usd", spend.namespace, read_now, allowed, money_total, pace, why,
                                 at_most))
     return out

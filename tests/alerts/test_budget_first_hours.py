@@ -18,13 +18,14 @@ from hfmon.clock import FrozenClock
 from hfmon.collect import Collector
 from hfmon.config import Alerts, Config, Thresholds
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
+from hfmon.fakehub.scenario import Scenario
 from hfmon.monitor import Monitor
 
 
 @asynccontextmanager
-async def watching(budget: int, clock: FrozenClock) -> AsyncIterator[Monitor]:
-    """A Monitor of the demo account with a monthly budget for ada, on the fake frozen at `clock`."""
-    hub = FakeHub(demo_scenario(seed=7), now=clock.now)
+async def watching(budget: int, clock: FrozenClock, scenario: Scenario | None = None) -> AsyncIterator[Monitor]:
+    """A Monitor of an account (the demo's by default) with a monthly budget for ada, on the fake frozen at `clock`."""
+    hub = FakeHub(scenario or demo_scenario(seed=7), now=clock.now)
     client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
                        governor=Governor(backoff_base_s=0.001))
     alerts = Alerts(namespaces={"ada": Thresholds(monthly_budget_usd=Decimal(budget))})
