@@ -41,6 +41,15 @@ def period_end(c: Credits) -> str:
     return f"period ends in {c.days_left:.1f} days ({fmt.day(c.period_end)})"
 
 
+def credits_left(c: Credits) -> str:
+    """`$1.50 left`, `overage $0.50`, or what a spending limit below the included credits leaves of them:
+    `$0.00 left under its $1.00 spending limit`."""
+    if c.overage_usd > 0:
+        return f"overage {fmt.money(c.overage_usd)}"
+    cap = f" under its {fmt.money(c.limit_usd)} spending limit" if c.limit_caps_credits else ""
+    return f"{fmt.money(c.remaining_usd)} left{cap}"
+
+
 def credits_end(c: Credits) -> str | None:
     """When the included credits run out (or ran out, with the overage so far and its rate); None if not
     within the period."""

@@ -46,11 +46,17 @@ class Credits(CreditsBurn):
     """Included credits and their burn-down for one namespace with billing access."""
 
     included_usd: Decimal
-    remaining_usd: Decimal  # max(0, included - used)
+    remaining_usd: Decimal  # what can still be used: max(0, min(included, limit) - used) (`credits.usable_left`)
     overage_usd: Decimal  # max(0, used - included)
     # when included credits run out, if within the period; once they have, the first history point that saw it
     # (they ran out by then), None without one
     exhausts_at: datetime | None
+
+    @property
+    def limit_caps_credits(self) -> bool:
+        """The spending limit is below the included credits: it stops spend first, so what is left of the credits
+        is what the limit leaves (`remaining_usd`), and some of them can never be used this period."""
+        return self.limit_usd is not None and self.limit_usd < self.included_usd
 
     @property
     def alarming(self) -> bool:

@@ -129,7 +129,7 @@ def _header(report: Report, paint: _Paint) -> list[str]:
 
 def _credits(c: Credits, paint: _Paint) -> list[str]:
     used = paint(money(c.used_usd), "red" if c.overage_usd > 0 else "green")
-    left = f"{money(c.remaining_usd)} left" if c.overage_usd == 0 else f"overage {money(c.overage_usd)}"
+    left = phrases.credits_left(c)
     pad = " " * 10
     projected = money(c.projected_period_usd, missing=UNKNOWN)
     lines = _packed(f"{paint('Credits', 'bold')}   {c.namespace} Inference Providers:",

@@ -2,7 +2,8 @@
 
 The numbers follow `usage-v2`'s inference block, the only place Hugging Face reports included credits and
 the spending limit: used (placeholders included), included, limit. Credits are applied before
-pay-as-you-go, so overage = max(0, used - included) and remaining = max(0, included - used).
+pay-as-you-go, so overage = max(0, used - included); remaining is what can still be used of them,
+max(0, min(included, limit) - used): the spending limit stops every request once reached (`usable_left`).
 
 HF books each Inference Providers request as a placeholder and settles it up to ~30 min later (SETTLE), often
 lower, so "used" can fall between polls. Hence:
@@ -243,6 +244,12 @@ def day_ago_point(ns: NamespaceData) -> UsagePoint | None:
     return UsagePoint(ns.namespace, at, credits_period(inference, at).start, inference.used_usd, None)
 
 
+def usable_left(included: Decimal, limit: Decimal | None, used: Decimal) -> Decimal:
+    """What of the included credits can still be used: the lesser of what they and the spending limit leave (HF
+    refuses every request once the limit is reached: a $1 limit under $2 of credits leaves none of them at $1)."""
+    return max((included if limit is None else min(included, limit)) - used, Decimal(0))
+
+
 def credits_for(namespace: str, usage: InferenceUsage, history: History, now: datetime,
                 period: Period | None = None, day_ago: UsagePoint | None = None) -> Credits:
     """The credits row of one namespace with billing access whose usage-v2 stated its included credits."""
@@ -254,7 +261,7 @@ def credits_for(namespace: str, usage: InferenceUsage, history: History, now: da
     return Credits(
         **{f.name: getattr(burn, f.name) for f in fields(CreditsBurn)},
         included_usd=included,
-        remaining_usd=max(included - used, Decimal(0)),
+        remaining_usd=usable_left(included, limit, used),
         overage_usd=max(used - included, Decimal(0)),
         exhausts_at=crossing(used, included, rate, points, now, period) if included > 0 and (
             limit is None or limit >= included or used >= included) else None,  # a lower limit stops spend first

@@ -318,7 +318,8 @@ def _credits(out: _Families, n: dict[str, str], c: CreditsBurn) -> None:
          c.used_usd),
         ("hfmon_credits_included_usd", "Included Inference Providers credits this period (absent: unknown).",
          full.included_usd if full else None),
-        ("hfmon_credits_remaining_usd", "Included credits left this period (absent: unknown).",
+        ("hfmon_credits_remaining_usd", "Included credits that can still be used this period, the lesser of what "
+         "they and the spending limit leave (absent: unknown).",
          full.remaining_usd if full else None),
         ("hfmon_credits_overage_usd", "Spend beyond the included credits this period (absent: unknown).",
          full.overage_usd if full else None),

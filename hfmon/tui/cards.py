@@ -99,9 +99,12 @@ def _credit_lines(text: Text, c: Credits, state: ViewState) -> None:
     t = state.tones
     if c.included_usd > 0:
         pct = c.used_usd * 100 / c.included_usd
-        tone = "bad" if pct >= 100 else "warn" if pct >= 75 else "good"
+        capped = c.limit_caps_credits and c.remaining_usd == 0  # a lower spending limit reached: none usable
+        tone = "bad" if pct >= 100 or capped else "warn" if pct >= 75 else "good"
         text.append(f" {fmt.money(c.used_usd)} of {fmt.money(c.included_usd)} incl. ")
         text.append(fmt.percent(pct), style=t.get(tone, ""))
+        if c.limit_caps_credits:  # what is left is the limit's, not the credits': say so
+            text.append(f" · {phrases.credits_left(c)}", style=t.get(tone, ""))
     else:
         text.append(f" {fmt.money(c.used_usd)} used, no credits")
     projected = fmt.money(c.projected_period_usd, missing=fmt.UNKNOWN)
