@@ -46,6 +46,7 @@ from hfmon.source_results import (
     of_this_period,
     usage_of_this_period,
 )
+from hfmon.usage_period import usage_from, usage_over_its_period
 from hfmon.weights_cache import WeightsCache
 
 log = logging.getLogger("hfmon.collect")
@@ -166,7 +167,7 @@ class Collector:
         if hit is not None:
             return hit
         known = self._cache.get("account") or prev.get("account")
-        self.client.http.ahead.send(self._user_ahead(known.value if known is not None else None, now))
+        self.client.http.ahead.send(self._user_ahead(known.value if known is not None else None, now, prev))
         namespaces = len(self._targets(known.value if known is not None else None)) or 1
         self.client.http.prewarm(self.client.urls.hub, min(self.client.governor.max_in_flight,
                                                            HUB_CONNECTIONS_AHEAD * namespaces))
@@ -175,7 +176,6 @@ class Collector:
     async def _namespace(self, ns: str, kind: str, account: SourceResult[Account], prev: PreviousSources,
                          now: datetime, model_sizes: bool) -> NamespaceData:
         c, user = self.client, kind == "user"
-        start = usage_window(now).start  # when included credits reset
         token_ok = account.status in (SourceStatus.OK, SourceStatus.STALE)
         # whoami accepted the token: a 401 from one API is then that API refusing it (a fine-grained token without
         # the permission), not a rejected token
@@ -193,7 +193,7 @@ class Collector:
             def listing(kind_: str, fetch: Callable[[], Awaitable[T]]) -> asyncio.Task[SourceResult[T]]:
                 return tg.create_task(self._cached_source(f"{kind_}:{ns}", ttl, fetch, prev, **scoped))
 
-            calls = self._named_calls(ns, user, now)
+            calls = self._named_calls(ns, user, now, usage_from(prev.get(f"billing:{ns}"), now))
             storage = tg.create_task(src("storage", calls["storage"]))
             model_repos = listing("model_repos", lambda: c.hub_repos(ns, "model"))
             spaces = tg.create_task(src("spaces", lambda: c.spaces(ns)))
@@ -212,8 +212,7 @@ class Collector:
             # and the storage totals are unknown, and the user should see why (not an empty breakdown).
             live = tg.create_task(src("live", calls["live"]))
             statement = tg.create_task(src("statement", calls["statement"]))
-            day_ago = tg.create_task(self._day_ago(ns, user, now, billing, prev, scoped)) if now - DAY_AGO > start \
-                else None  # a period younger than that is measured from its start
+            day_ago = tg.create_task(self._day_ago(ns, user, now, billing, prev, scoped))
             job_charges = tg.create_task(src("job_charges", calls["job_charges"])) if user else None
             sessions = tg.create_task(src("sessions", calls["sessions"]))
             catalog = tg.create_task(self._cached_source(f"endpoint_catalog:{ns}", self.settings.catalog_ttl_s,
@@ -226,8 +225,9 @@ class Collector:
             # undocumented: no plan rules them out, and an answer other than a list is shown as not read.
             if not user:
                 groups = tg.create_task(src("resource_groups", lambda: c.resource_groups(ns)))
-                usage = tg.create_task(src("resource_group_usage",
-                                           lambda: c.resource_group_usage(ns, start=start, end=now)))
+                month = usage_window(now).start  # group limits are by calendar month
+                usage = tg.create_task(src("resource_group_usage", lambda: c.resource_group_usage(ns, start=month,
+                                                                                                  end=now)))
         usage_v2 = usage_of_this_period(billing.result(), now)  # last period's figure is not this one's
         return NamespaceData(namespace=ns, kind=kind, billing=billing_with_live(usage_v2, live.result()),
                              statement=of_this_period(statement.result(), now),
@@ -243,12 +243,14 @@ class Collector:
                              members=members.result() if members else None,
                              ended_jobs_listed_at=self._jobs_listed_at.get(ns))
 
-    def _named_calls(self, ns: str, user: bool, now: datetime) -> dict[str, Callable[[], Awaitable[Any]]]:
-        """The fetches of a namespace's storage and billing sources; the user's URLs name no one (`settings/...`)."""
-        c, start = self.client, usage_window(now).start  # when included credits reset
+    def _named_calls(self, ns: str, user: bool, now: datetime,
+                     start: datetime) -> dict[str, Callable[[], Awaitable[Any]]]:
+        """The fetches of a namespace's storage and billing sources, usage-v2 and the sessions from `start`
+        (`usage_period`); the user's URLs name no one (`settings/...`)."""
+        c = self.client
         calls: dict[str, Callable[[], Awaitable[Any]]] = {
             "storage": lambda: c.repositories(ns, user=user),
-            "billing": lambda: c.usage_v2(ns, user=user, start=start, end=now),
+            "billing": lambda: usage_over_its_period(c, ns, user=user, start=start, now=now),
             "live": lambda: c.usage_live(ns, user=user),
             "statement": lambda: c.statement(ns, user=user),
             "sessions": lambda: c.sessions(ns, user=user, start=start, end=now)}
@@ -258,25 +260,33 @@ class Collector:
 
     async def _day_ago(self, ns: str, user: bool, now: datetime, billing: asyncio.Task[SourceResult[Any]],
                        prev: PreviousSources, scoped: dict[str, Any]) -> SourceResult[UsageAsOf] | None:
-        """usage-v2 from the period's start to DAY_AGO before `now` (at most every DAY_AGO_TTL_S), once usage-v2
-        answered this poll or failed (None when it was refused: a token that may not read it is not asked twice)."""
-        if (await billing).status is SourceStatus.NO_ACCESS:
+        """usage-v2 from where this poll's figure counts (`usage_period`) to DAY_AGO before `now` (at most every
+        DAY_AGO_TTL_S), once usage-v2 answered or failed. None when it was refused (a token that may not read it is
+        not asked twice), or the period is younger than that (it is measured from its start)."""
+        answered = await billing
+        if answered.status is SourceStatus.NO_ACCESS:
             return None
         at = now - DAY_AGO
+        found = answered.value
+        start = found.counted_from if found is not None and found.counted_from is not None else \
+            usage_from(prev.get(f"billing:{ns}"), now)
+        if at <= start:
+            return None
 
         async def fetch() -> UsageAsOf:
-            return UsageAsOf(at, await self.client.usage_v2(ns, user=user, start=usage_window(at).start, end=at))
+            return UsageAsOf(at, await self.client.usage_v2(ns, user=user, start=start, end=at))
 
         return await self._cached_source(f"billing_day_ago:{ns}", DAY_AGO_TTL_S, fetch, prev, **scoped)
 
-    def _user_ahead(self, known: Account | None, now: datetime) -> list[Callable[[], Awaitable[Any]]]:
+    def _user_ahead(self, known: Account | None, now: datetime,
+                    prev: PreviousSources) -> list[Callable[[], Awaitable[Any]]]:
         """The user's `_named_calls` to send while whoami is on its way: the requests the user's namespace makes
         once whoami names it (the name labels only what is parsed, which sending ahead does not do). None when the
         poll may not make them: restricted to namespaces, the last account known not a user's, or a source of the
         user's still refused (`no_access_recheck_s`, known by name only)."""
         if self.namespaces is not None or (known is not None and known.type != "user"):
             return []
-        calls = self._named_calls("", True, now)
+        calls = self._named_calls("", True, now, usage_from(prev.get(f"billing:{known.name}") if known else None, now))
         if known is None:
             return [] if self._denied else list(calls.values())
         return [call for kind, call in calls.items() if self._still_denied(f"{kind}:{known.name}") is None]

@@ -65,6 +65,9 @@ class BillingUsage:
     private_storage_bytes: int | None = None
     private_storage_limit_bytes: int | None = None
     public_storage_bytes: int | None = None
+    # the start of the window usage-v2 was asked for (to the second, as sent): it counts from there, whatever period
+    # it names; None: not known (built elsewhere than from an answer)
+    counted_from: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

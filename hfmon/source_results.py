@@ -66,8 +66,23 @@ def usage_of_this_period(result: SourceResult[BillingUsage], now: datetime) -> S
                                 "this period's credits are unknown", result.hint, result.http_status, result.failure)
         asked = usage_window(asked_at)
         start, end = asked.start, asked.end
-    return _in_period(result, f"the usage (usage-v2) of {found.namespace}", start, end, now,
-                      "this period's credits are unknown")
+    judged = _in_period(result, f"the usage (usage-v2) of {found.namespace}", start, end, now,
+                        "this period's credits are unknown")
+    if judged is result and found.counted_from is not None and found.counted_from != start.replace(microsecond=0):
+        return _not_over_its_period(result, found, start)
+    return judged
+
+
+def _not_over_its_period(result: SourceResult[BillingUsage], found: BillingUsage,
+                         start: datetime) -> SourceResult[BillingUsage]:
+    """The error for a usage-v2 figure counted from another moment than the start of the period it names: usage-v2
+    counts over the window asked, so it is not that period's figure (a period anchored on the 15th asked from the
+    1st; the Collector asks again from the period's start, so this is what a failed second ask leaves)."""
+    assert found.counted_from is not None
+    exc = BadResponseError(f"the usage (usage-v2) of {found.namespace} was counted from "
+                           f"{found.counted_from:%b %d %H:%M} UTC, but its period began {start:%b %d %H:%M} UTC: "
+                           "this period's credits are unknown", "the next poll asks from the period's start")
+    return SourceResult(result.name, SourceStatus.ERROR, None, None, exc.message, exc.hint, None, exc.failure)
 
 
 def group_usage_of_this_month(result: SourceResult[tuple[ResourceGroupUsage, ...]],

@@ -73,3 +73,16 @@ def test_usage_v2_follows_the_statements_rule_up_to_the_instant_its_period_ends(
 def test_usage_v2_without_a_period_counts_over_the_window_asked_and_is_kept() -> None:
     unsaid = replace(USAGE_NOV, inference=replace(USAGE_NOV.inference, period_start=None, period_end=None))
     assert usage_of_this_period(_usage(unsaid), datetime(2026, 12, 1, 0, 5, tzinfo=UTC)) == _usage(unsaid)
+
+
+def test_usage_v2_counted_from_another_moment_than_its_periods_start_is_not_that_periods_figure() -> None:
+    # a period anchored on the 15th asked from Dec 1 (the Collector's second ask, from Nov 15, failed)
+    period = {"period_start": datetime(2026, 11, 15, tzinfo=UTC), "period_end": datetime(2026, 12, 15, tzinfo=UTC)}
+    anchored = replace(USAGE_NOV, inference=replace(USAGE_NOV.inference, **period),
+                       counted_from=datetime(2026, 12, 1, tzinfo=UTC))
+    result = usage_of_this_period(_usage(anchored), datetime(2026, 12, 3, 12, tzinfo=UTC))
+    assert (result.status, result.value) == (SourceStatus.ERROR, None)
+    assert result.error == ("the usage (usage-v2) of ada was counted from Dec 01 00:00 UTC, but its period began "
+                            "Nov 15 00:00 UTC: this period's credits are unknown")
+    from_its_start = replace(anchored, counted_from=datetime(2026, 11, 15, tzinfo=UTC))
+    assert usage_of_this_period(_usage(from_its_start), datetime(2026, 12, 3, 12, tzinfo=UTC)) == _usage(from_its_start)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Hashable, Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from operator import attrgetter
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -161,7 +162,8 @@ class HubClient:
         params = {"startDate": int(start.timestamp()), "endDate": int(end.timestamp())}
         data = await self.http.get_json(self._billing(namespace, user, "usage-v2"), params,
                                         forbidden_hint=self._billing_hint(user), max_bytes=SMALL_BODY)
-        return pb.parse_usage_v2(data, namespace)
+        counted_from = datetime.fromtimestamp(params["startDate"], UTC)
+        return replace(pb.parse_usage_v2(data, namespace), counted_from=counted_from)
 
     async def usage_live(self, namespace: str, *, user: bool) -> LiveUsage:
         """`usage/live` (SSE): the first `usage` event that carries `inference` (keep-alive `count` events and

@@ -69,7 +69,7 @@ def inference_json(ctx: Ctx, ns: str, lo: datetime, hi: datetime) -> dict[str, A
     """The inferenceProviders block: spend with placeholders, credits, limit, request count."""
     scn = ctx.scn
     tot = ctx.hub.traffic.totals(ns, lo, hi, ctx.now)
-    p_lo, p_hi = period_bounds(ctx.now)
+    p_lo, p_hi = usage_period(ctx)
     limit = scn.user.spending_limit_nano_usd if ns == scn.user.name else 0
     return {"usedNanoUsd": tot.used_nano_usd, "includedNanoUsd": scn.included_nano_usd(ns), "limitNanoUsd": limit,
             "numRequests": tot.num_requests, "periodStart": iso_ms(p_lo), "periodEnd": iso_ms(p_hi)}
@@ -81,8 +81,13 @@ def usage_v2(ctx: Ctx, ns: str) -> Resp:
                          lambda: _usage_v2(ctx, ns))
 
 
+def usage_period(ctx: Ctx) -> tuple[datetime, datetime]:
+    """The Inference Providers period usage-v2 and usage/live name at the scenario time (`usage_period_day`)."""
+    return anchored_bounds(ctx.now, ctx.scn.usage_period_day)
+
+
 def _usage_v2(ctx: Ctx, ns: str) -> dict[str, Any]:
-    p_lo, p_hi = period_bounds(ctx.now)
+    p_lo, p_hi = usage_period(ctx)
     lo, hi = _unix(ctx, "startDate", p_lo), _unix(ctx, "endDate", p_hi)
     jobs = lines(ctx, "jobs", ns, lo, hi)
     minutes = sum(line.quantity for line in jobs)
@@ -191,7 +196,7 @@ def live(ctx: Ctx, ns: str) -> Resp:
 def _live_events(ctx: Ctx, ns: str) -> bytes:
     """The events usage/live sends at the scenario time, as bytes."""
     scn = ctx.scn
-    lo, hi = period_bounds(ctx.now)
+    lo, hi = usage_period(ctx)
     inf = inference_json(ctx, ns, lo, hi)
     tot = ctx.hub.traffic.totals(ns, lo, hi, ctx.now)
     inf["providerDetails"] = [{"provider": p, "numRequests": n, "totalCostNanoUsd": c, "totalDurationMs": ms}

@@ -289,6 +289,8 @@ class Scenario:
     faults: Faults = field(default_factory=Faults)
     jobs_period_day: int = 1  # usage/jobs' period begins on this day of the month ("jobs can have a different
     # period anchor", hf-api.md 3.5); the statement's is the calendar month
+    usage_period_day: int = 1  # the Inference Providers period usage-v2 and usage/live name begins on this day of
+    # the month (both optional fields; third parties see the calendar month: hf-api.md 3.2)
     other_user: User = User("grace", "6561f00d0000000000000001", "Grace Other", "grace@example.com")
 
     def as_other_user(self) -> Scenario:

@@ -1,0 +1,65 @@
+"""An account whose Inference Providers period starts on the 15th (usage-v2 names periodStart Nov 15, periodEnd
+Dec 15). usage-v2 counts over the window asked: asked from the 1st, its figure is neither the period's nor the
+month's (audit 7 D1: on Dec 3 'overage $0.59' where the period's is $13.63). hfmon asks from the period's start:
+the credits are the spend since Nov 15, worked out here from the fake's own traffic, not from hfmon."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from hfmon.api.governor import Governor
+from hfmon.api.hub import HubClient
+from hfmon.api.urls import BaseUrls
+from hfmon.clock import FrozenClock
+from hfmon.collect import Collector
+from hfmon.config import Config
+from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
+from hfmon.jsonout import report_document
+from hfmon.monitor import Monitor
+
+USAGE_V2 = "/api/settings/billing/usage-v2"
+NANO = Decimal("1e-9")
+
+
+def spent_since(hub: FakeHub, start: datetime, now: datetime) -> Decimal:
+    """ada's Inference Providers spend in [start, now) as the fake's traffic has it (placeholders included)."""
+    return (Decimal(hub.traffic.totals("ada", start, now, now).used_nano_usd) * NANO).quantize(Decimal("0.000001"))
+
+
+@pytest.mark.parametrize(("at", "period_start"), [
+    (datetime(2026, 11, 18, 15, tzinfo=UTC), datetime(2026, 11, 15, tzinfo=UTC)),  # after the 15th: Nov 1-14 not in it
+    (datetime(2026, 12, 3, 12, tzinfo=UTC), datetime(2026, 11, 15, tzinfo=UTC)),  # before the 15th: Nov 15-30 in it
+])
+async def test_credits_count_from_the_period_usage_v2_names(at: datetime, period_start: datetime) -> None:
+    clock = FrozenClock(at)
+    hub = FakeHub(replace(demo_scenario(seed=7), usage_period_day=15), now=clock.now)
+    client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
+                       governor=Governor(backoff_base_s=0.001))
+    monitor = Monitor(Collector(client, clock), clock, Config(), None)
+    try:
+        first = report_document(await monitor.poll())
+        ada = first["credits"]
+        assert ada["namespace"] == "ada"
+        used = spent_since(hub, period_start, at)
+        assert Decimal(str(ada["used_usd"])) == used
+        assert ada["period_start"] == f"{period_start:%Y-%m-%dT%H:%M:%SZ}"
+        assert Decimal(str(ada["remaining_usd"])) == max(Decimal(2) - used, Decimal(0))
+        assert Decimal(str(ada["overage_usd"])) == max(used - Decimal(2), Decimal(0))
+        calendar = spent_since(hub, datetime(at.year, at.month, 1, tzinfo=UTC), at)
+        assert used != calendar  # what asking from the 1st read: the scenario tells them apart
+        day_ago = (Decimal(hub.traffic.totals("ada", period_start, at - timedelta(hours=25), at).used_nano_usd)
+                   * NANO)  # the figure of 25 h ago over the same window start: the rate is their difference
+        rate = (used - day_ago) / (Decimal(25) / 24)
+        assert abs(Decimal(str(ada["burn_rate_24h_usd_per_day"])) - rate) < Decimal("0.000001")
+
+        hub.requests.clear()  # the next poll asks from the period the last answer named: once, not twice
+        clock.advance(60)
+        again = report_document(await monitor.poll())
+        assert hub.requests.count(USAGE_V2) == 1  # the figure of a day ago is kept 30 min
+        assert Decimal(str(again["credits"]["used_usd"])) == spent_since(hub, period_start, clock.now())
+    finally:
+        await monitor.aclose()
