@@ -26,8 +26,10 @@ NANO = Decimal("1e-9")
 
 
 def spent_since(hub: FakeHub, start: datetime, now: datetime) -> Decimal:
-    """ada's Inference Providers spend in [start, now) as the fake's traffic has it (placeholders included)."""
-    return (Decimal(hub.traffic.totals("ada", start, now, now).used_nano_usd) * NANO).quantize(Decimal("0.000001"))
+    """ada's Inference Providers spend from `start` up to and including `now` (what usage/live's event, HF's later
+    figure, counts) as the fake's traffic has it, placeholders included."""
+    return (Decimal(hub.traffic.totals("ada", start, now + timedelta(seconds=1), now).used_nano_usd)
+            * NANO).quantize(Decimal("0.000001"))
 
 
 @pytest.mark.parametrize(("at", "period_start"), [
