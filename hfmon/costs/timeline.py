@@ -90,7 +90,8 @@ class Bound(NamedTuple):
         return None if self.unpriced or self.unseen or self.unknown else self.known
 
 
-_NOTHING = Bound(NO_SPEND)
+NOTHING = Bound(NO_SPEND)
+"""What no billed time costs (a window in which a resource was never billed)."""
 
 
 def _why_unrated(kind: str, state: str, replicas: int) -> str:
@@ -105,7 +106,7 @@ def times_bound(kind: str, states: Sequence[StateTime], price_of: HardwarePrice,
     """What the time in `states` (one resource, one window, summed by the store) cost; as `spend_bound` over the
     spans. `rates`: the resource's `state_rate`s found so far (filled as they are worked out; many windows ask)."""
     if not states:  # most resources in most windows: nothing to price
-        return _NOTHING
+        return NOTHING
     total, rates, why = Decimal(0), {} if rates is None else rates, set()
     for t in states:
         key = (t.state, t.hardware, t.replicas)

@@ -24,10 +24,19 @@ from decimal import Decimal
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import restarted
 from hfmon.costs.index import HistoryIndex
-from hfmon.costs.timeline import Bound, Coverage, HardwarePrice, catalog_price, rated_spans, spend_bound, times_bound
+from hfmon.costs.timeline import (
+    NOTHING,
+    Bound,
+    Coverage,
+    HardwarePrice,
+    catalog_price,
+    rated_spans,
+    spend_bound,
+    times_bound,
+)
 from hfmon.costs.totals import BILLED_AT_ZERO_PREFIX
 from hfmon.figures import BETWEEN_POLLS, SETTLED, UNPLACED_JOBS
-from hfmon.history import BILLING, UsagePoint, Window, WindowTimes
+from hfmon.history import BILLING, StateTime, UsagePoint, Window, WindowTimes
 from hfmon.models import NamespaceData
 from hfmon.pricing.catalog import Catalog
 from hfmon.report import EndpointRow, JobRow, SpaceRow, Spend, SpendIn, Total, WindowSpend
@@ -64,10 +73,13 @@ class Resources:
             missing.append(f"{UNPLACED_JOBS}:{namespace}")
         for key, part in self.parts.get((namespace, kind), ()):
             cost = part(start, end)
+            if cost is NOTHING:  # most resources in most windows (adding $0 changes no rounded total)
+                continue
             total += cost.known
-            zero = (kind, key) in self.billed_at_zero  # named as the meter names it (one rule)
-            missing += [f"{BILLED_AT_ZERO_PREFIX if zero and name == 'unpriced' else name + ':'}{kind} {key}"
-                        for flag, name in _WHY if getattr(cost, flag)]
+            if cost.value is None:
+                zero = (kind, key) in self.billed_at_zero  # named as the meter names it (one rule)
+                missing += [f"{BILLED_AT_ZERO_PREFIX if zero and name == 'unpriced' else name + ':'}{kind} {key}"
+                            for flag, name in _WHY if getattr(cost, flag)]
         return Total(micro(total), tuple(missing))
 
 
@@ -234,14 +246,25 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
     summed_windows = set(history_times.windows) if history_times is not None else set()
     times = history_times if history_times is not None and asked <= summed_windows else None
     if times is not None:
+        # resources priced alike with the same times cost the same: each such cost is worked out once (a resource
+        # steady all through a window has the window's length; a namespace's resources mostly share their prices)
+        rates_of: dict[HardwarePrice, dict[tuple[str, str | None, int], Decimal | None]] = {}
+        costs: dict[tuple[HardwarePrice, tuple[StateTime, ...]], Bound] = {}
+
         def summed(kind: str, key: str) -> PartSpend:
             price, mine = price_of(kind, key), times.times.get((kind, key), {})
-            rates: dict[tuple[str, str | None, int], Decimal | None] = {}
+            rates = rates_of.setdefault(price, {})
 
             def part(start: datetime, end: datetime) -> Bound:
                 if (start, end) not in summed_windows:
                     raise LookupError(f"window {start}..{end} was not summed")  # `asked` rules this out
-                return times_bound(kind, mine.get((start, end), ()), price, rates)
+                states = mine.get((start, end))
+                if states is None:
+                    return NOTHING
+                cost = costs.get((price, states))
+                if cost is None:
+                    cost = costs[(price, states)] = times_bound(kind, states, price, rates)
+                return cost
 
             return part
 
