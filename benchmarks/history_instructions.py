@@ -4,7 +4,8 @@ times on a shared machine are not (once.py's ratios move ±20 % with others' loa
 
 The account and history are once.py's (N resources, 30 days of polls every 60 s up to MONTH_END, the measured poll
 changing ~42 % of them). In one process under callgrind: the poll's snapshot evaluated as `hfmon once` does
-(`Monitor._evaluate` with `figures_only`: record, load, Report) on a fresh copy of the history, then without history;
+(`Monitor._evaluate` with `figures_only`: record, load, Report; without the cyclic garbage collector, as
+`hfmon once` runs) on a fresh copy of the history, then without history;
 each counted alone (collection only inside `operator.call`, a dump after each), after one untimed round of both
 (imports, caches). The sums are read on this connection (no second reader: its instructions would count the same).
 Printed: instructions with and without history, the extra, and the extra by phase (record, load, the Report's).
@@ -15,6 +16,7 @@ Run: .venv/bin/python benchmarks/history_instructions.py [--resources 200,1000] 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import operator
 import pickle
@@ -53,6 +55,9 @@ def child(directory: Path) -> None:
     from hfmon.store import HistoryStore, db
 
     db.SIDE_READ_FROM = 10**9
+    # `hfmon once` runs without the cyclic garbage collector (`cli.main`): counted with it, its collections (which walk
+    # every object history and the snapshot hold) landed in whichever phase allocated, a fifth of the Report's figure
+    gc.disable()
     snap = pickle.loads((directory / "snapshot.pickle").read_bytes())
     now = once.MONTH_END + timedelta(seconds=1)
     path = directory / "history.sqlite3"
