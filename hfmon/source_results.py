@@ -139,10 +139,37 @@ class PreviousSources:
 
 def billing_with_live(billing: SourceResult[BillingUsage], live: SourceResult[LiveUsage]) -> SourceResult[BillingUsage]:
     """usage-v2's result with the live stream's split and storage folded in (its last good value when stale), and
-    its Inference Providers figure when it is the later one (`live_is_later`)."""
+    its Inference Providers figure when it is the later one (`live_is_later`). A split of another period than the one
+    usage-v2 counts (a last good event kept from November beside December's usage-v2) is no split of it: unknown."""
     if billing.value is None or live.value is None:
         return billing
-    return replace(billing, value=with_live(billing.value, live.value, live_is_later(billing, live)))
+    folded = with_live(billing.value, live.value, live_is_later(billing, live))
+    usage_period = _usage_period(billing)
+    if _live_period(live, usage_period) != usage_period:
+        folded = replace(folded, by_provider=None)
+    return replace(billing, value=folded)
+
+
+def _usage_period(billing: SourceResult[BillingUsage]) -> Period | None:
+    """The period usage-v2's figure counts over: its own, else the calendar window it was asked for."""
+    found = billing.value
+    if found is None:
+        return None
+    if found.inference.period_start is not None and found.inference.period_end is not None:
+        return Period(found.inference.period_start, found.inference.period_end)
+    asked = found.counted_from or billing.fetched_at
+    return usage_window(asked) if asked is not None else None
+
+
+def _live_period(live: SourceResult[LiveUsage], current: Period | None) -> Period | None:
+    """The period the live event's split covers: its own; else, read this poll, the stream's current one (`current`,
+    usage-v2's); else the calendar month it was read in (None: unknown)."""
+    said = live.value.inference if live.value is not None else None
+    if said is not None and said.period_start is not None and said.period_end is not None:
+        return Period(said.period_start, said.period_end)
+    if live.status is SourceStatus.OK and not live.from_cache:
+        return current
+    return usage_window(live.fetched_at) if live.fetched_at is not None else None
 
 
 def live_is_later(billing: SourceResult[BillingUsage], live: SourceResult[LiveUsage]) -> bool:
