@@ -128,9 +128,22 @@ class Spend:
     # products the statement is behind another HF figure of the period on: their parts are at least that figure
     behind: tuple[Behind, ...] = ()
 
+    PRODUCTS: ClassVar[tuple[str, ...]] = ("inference", "endpoints", "spaces", "jobs", "storage", "other")
+
     def at_least(self, product: str) -> bool:
         """Whether a product's part is a lower bound (the statement is behind another HF figure on it)."""
         return any(b.product == product for b in self.behind)
+
+    def part(self, product: str) -> Total[Decimal]:
+        """One product's figure as a Total (`inference`, `endpoints`, `spaces`, `jobs`, `storage`, `other`): missing
+        as what `total_usd` misses it as when unknown, a lower bound missing `statement_behind:` when the statement
+        is behind another HF figure on it (`at_least`)."""
+        usd: Decimal | None = getattr(self, f"{product}_usd")
+        if usd is not None and self.at_least(product):
+            return Total(usd, (f"{STATEMENT_BEHIND}:{self.namespace}",))
+        kind = "jobs_period" if product == "jobs" and self.jobs_astride else "statement"
+        source = self.inference_source if product == "inference" else f"{kind}:{self.namespace}"
+        return Total.of(((source, usd),), Decimal(0))
 
     @property
     def inference_source(self) -> str:

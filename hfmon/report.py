@@ -239,11 +239,12 @@ class Report:
     def billed_for(self, product: str, namespace: str | None) -> Total[Decimal]:
         """What one product (`endpoints`, `spaces`, `jobs`, `inference`) was billed this period, in one namespace
         or all: the statement's lines (usage-v2 for inference), so resources deleted this period count too; a
-        namespace whose statement was not read is missing, never $0."""
-        spent = {s.namespace: getattr(s, f"{product}_usd") for s in self.spend}
+        namespace whose statement was not read is missing, never $0, and each namespace's part is as its spend has it
+        (`Spend.part`: usage-v2 of another period missing, a product the statement is behind on a lower bound)."""
+        spent = {s.namespace: s.part(product) for s in self.spend}
         source = "billing" if product == "inference" else "statement"
-        parts = [(f"{source}:{ns}", spent.get(ns)) for ns in self.namespaces if namespace in (None, ns)]
-        return Total.of([*parts, *((name, None) for name in self.namespaces_unknown)], Decimal(0))
+        parts = [spent.get(ns) or Total(None, (f"{source}:{ns}",)) for ns in self.namespaces if namespace in (None, ns)]
+        return Total.sum([*parts, *(Total(None, (name,)) for name in self.namespaces_unknown)], Decimal(0))
 
     def billed_now_unlisted(self, product: str, namespace: str | None) -> tuple[str, ...]:
         """The resources of one product the statement bills now (a line still accruing) that no listing holds:
@@ -279,7 +280,7 @@ class Report:
         unread (and usage, over every namespace); complete when each resource's spend could be read."""
         parts = [self.billed_for(p, namespace) for p in ("endpoints", "spaces", "jobs")]
         parts += [Total(Decimal(0), self.listed_count(None, namespace).missing),
-                  *([self.inference.cost_usd] if namespace is None else [])]
+                  *([self.billed_for("inference", None)] if namespace is None else [])]
         return Total.sum(parts, Decimal(0))
 
     @property

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from hfmon import format as fmt
 from hfmon import phrases
-from hfmon.figures import Total
+from hfmon.figures import Spend, Total
 from hfmon.report import Report, ResourceCost
 from hfmon.tui.rows import Tones, in_namespace, money_cell, num_cell
 from hfmon.tui.rows_time import total_cell, window_rows
@@ -47,7 +47,7 @@ def spender_rows(report: Report, ns: str | None, limit: int = 6) -> list[Row]:
     for j in report.jobs:
         items.append((f"{j.job.namespace}/{j.job.id[:12]}", "job", _spent(j.cost), j.cost.cost_per_hour_usd))
     items = [i for i in items if in_namespace(i[0], ns) and i[2]]
-    inference = report.inference.cost_usd
+    inference = report.billed_for("inference", None)  # this period's, as the spend table has it
     if ns is None and inference.known:
         items.append(("Inference Providers" + ("" if inference.complete else " (at least)"), "inference",
                       inference.known, None))
@@ -76,10 +76,15 @@ def spend_rows(report: Report, ns: str | None, window: str = "period", tones: To
         return window_rows(report, ns, window, tones or {})
     invoices = {i.namespace: fmt.invoice_text(i) for i in report.invoices or ()}
     return [(s.namespace, (
-        cell(s.namespace), total_cell(s.total_usd), *(money_cell(v, missing=fmt.MISSING) for v in (
-            s.inference_usd, s.endpoints_usd, s.spaces_usd, s.jobs_usd, s.storage_usd, s.other_usd)),
+        cell(s.namespace), total_cell(s.total_usd), *(_part_cell(s.part(p)) for p in Spend.PRODUCTS),
         cell(invoices.get(s.namespace, fmt.MISSING)),
     )) for s in report.spend if ns is None or s.namespace == ns]
+
+
+def _part_cell(part: Total[Decimal]) -> Cell:
+    """A product's part of the period's spend: `at least $X` when it is a lower bound (the statement is behind
+    another HF figure on it), — when unknown (the Total column and the line under the table say why)."""
+    return money_cell(None, missing=fmt.MISSING) if part.known is None else total_cell(part)
 
 
 def group_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:

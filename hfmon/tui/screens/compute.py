@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal
+from textual.widgets import Static
 
 from hfmon import format as fmt
-from hfmon.report import Total
+from hfmon.report import Report, Total
 from hfmon.tui import rows
 from hfmon.tui.bill_rows import remainder_row
 from hfmon.tui.prepared import Prepared
@@ -29,6 +32,7 @@ class ComputeView(View):
         self.cache = rows.space_cache()
 
     def compose_body(self) -> ComposeResult:
+        yield Static(id="compute-summary", classes="summary")  # why a Billed figure is missing; hidden otherwise
         yield Panel(KeyedTable(rows.SPACE_COLUMNS, default_sort="rate", default_reverse=True, id="spaces"),
                     title="Spaces", id="spaces-panel", classes="grow")
         with Horizontal(classes="pair low"):
@@ -44,6 +48,9 @@ class ComputeView(View):
 
     def render_state(self, state: ViewState) -> None:
         r, ns, t = state.report, state.namespace, state.tones
+        summary, note = self.query_one("#compute-summary", Static), billed_note(r, ns)
+        summary.update(Text(note, style=t.get("warn", "")))
+        summary.display = bool(note)
         spaces = self.prepared_rows(state, "spaces")
         if spaces is None:
             spaces = rows.space_rows(r, ns, t, self.cache)
@@ -57,6 +64,14 @@ class ComputeView(View):
         card.more_style = t.get("muted", "")
         card.show_lines(zero_gpu_lines(state))
         self.query_one("#zerogpu-panel", Panel).badge(rows.panel_badge(r, "zero_gpu", None, state.now))
+
+
+def billed_note(report: Report, ns: str | None) -> str:
+    """Why the Spaces' and Jobs' Billed figures are partial (`not in Billed: statement unread (northwind)`): a row's
+    `—` or the totals row's `+` says so only in words here; "" when both bills are whole."""
+    billed = Total.sum((report.billed_for(product, ns) for product in ("spaces", "jobs")), Decimal(0))
+    note = fmt.missing_note(billed, len(report.namespaces))
+    return f"not in Billed: {note}" if note else ""
 
 
 def zero_gpu_lines(state: ViewState) -> list[Line]:

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Static
 
 from hfmon import format as fmt
+from hfmon.report import Inference
 from hfmon.tui import rows
 from hfmon.tui.ledger_rows import PROXY_MODEL_COLUMNS, proxy_model_rows
 from hfmon.tui.literal import literal
@@ -50,19 +51,28 @@ class InferenceView(View):
 
     def render_state(self, state: ViewState) -> None:
         inf, t = state.report.inference, state.tones
+        # this period's, as the Overview has it; usage-v2 of a namespace counting over another period (its credits')
+        # is no part of it, only of the split by provider below, which says so
+        this_period = state.report.billed_for("inference", None)
+        elsewhen = usage_elsewhen(state)
         text = Text()
-        tone = "accent" if inf.cost_usd.complete else "warn"
-        text.append(fmt.money_total(inf.cost_usd), style="bold " + t.get(tone, ""))
-        text.append(f" this period · {fmt.count_total(inf.requests)} requests")
+        tone = "accent" if this_period.complete else "warn"
+        text.append(fmt.money_total(this_period), style="bold " + t.get(tone, ""))
+        text.append(" this period")
+        if not elsewhen:
+            text.append(f" · {fmt.count_total(inf.requests)} requests")
         spent = state.report.window_total(state.window, state.namespace) if state.window != "period" else None
         if spent is not None:
             text.append(f" · {fmt.money_total(spent.product('inference'))} in the {fmt.window_label(state.window)}")
-        cost, requests = inf.cost_usd.value, inf.requests.value
-        if cost is not None and requests:
-            text.append(f" · {fmt.money(cost * 1000 / Decimal(requests))} per 1k requests")
-        note = fmt.missing_note(inf.cost_usd, len(state.report.namespaces))
+        if not elsewhen:
+            text.append(per_1k_requests(inf))
+        note = fmt.missing_note(this_period, len(state.report.namespaces))
         if note:
             text.append(f"\nnot in it: {note}", style=t.get("warn", ""))
+        if elsewhen:
+            text.append(f"\nBy provider: usage over each namespace's credits period ({elsewhen}): "
+                        f"{fmt.money_total(inf.cost_usd)} · {fmt.count_total(inf.requests)} requests")
+            text.append(per_1k_requests(inf))
         if inf.not_broken_down is not None and inf.not_broken_down.why:
             text.append(f"\n{inf.not_broken_down.name}: {inf.not_broken_down.why}", style=t.get("warn", ""))
         text.append("\nTotals cover every namespace whose billing the token can read",
@@ -109,3 +119,16 @@ class InferenceView(View):
                                                                       state.tones, empty))
         panel.border_title = literal(title)
         panel.note(f"a point per {fmt.duration(step.total_seconds())}")
+
+
+def usage_elsewhen(state: ViewState) -> str:
+    """The namespaces whose usage-v2 counts Inference Providers over another period than this one, and since when
+    (`ada from Nov 1`); "" when every one counts over this period."""
+    return ", ".join(f"{s.namespace} from {fmt.day(s.inference_period_start)}" for s in state.report.spend
+                     if s.inference_period_start is not None)
+
+
+def per_1k_requests(inf: Inference) -> str:
+    """` · $0.45 per 1k requests` of usage-v2's figures, "" when either is unknown or no request was made."""
+    cost, requests = inf.cost_usd.value, inf.requests.value
+    return f" · {fmt.money(cost * 1000 / Decimal(requests))} per 1k requests" if cost is not None and requests else ""
