@@ -25,15 +25,19 @@ from decimal import Decimal
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from hfmon.costs.uptime import resource_uptimes
+from hfmon.figures import Spend
 from hfmon.models import Endpoint, SourceStatus
 from hfmon.report import Credits, CreditsBurn, Inference, Report, ResourceCost, product_total_item
 
-PRODUCTS = ("inference", "endpoints", "spaces", "jobs", "storage", "other")
+PRODUCTS = Spend.PRODUCTS
 RECOMPUTED_PRODUCTS = ("endpoints", "spaces", "jobs")  # products the cross-check recomputes per namespace
 NOT_BROKEN_DOWN = "not_broken_down"
 """The provider label of the Inference Providers spend no per-provider split covers (a remainder, as a label)."""
-SPEND_DOC = "Spend this period by product, as billed by Hugging Face or recomputed by hfmon (absent: unknown, or " \
-    "a source it is read from failed the latest poll)."
+SPEND_DOC = "Spend this period by product, as billed by Hugging Face or recomputed by hfmon (absent: unknown, only " \
+    "a lower bound (see hfmon_spend_at_least_usd), or a source it is read from failed the latest poll)."
+SPEND_AT_LEAST_DOC = "The known part of a product's spend this period as billed: the figure itself when " \
+    "hfmon_spend_usd has it, a lower bound when that is absent because the statement is behind another Hugging Face " \
+    "figure of the period on the product (a line not there yet); absent: unknown, or a source failed the latest poll."
 LISTING = {"endpoint": "endpoints", "space": "spaces", "job": "jobs"}  # a resource's kind -> the source listing it
 STALE_WITH: dict[str, tuple[str, ...]] = {
     # the sources (kinds, of the figure's namespace) each figure is read from: stale in one, it is left out
@@ -295,19 +299,21 @@ def _spend(out: _Families, a: dict[str, str], report: Report, stale: Stale) -> N
     for spend in report.spend:
         ns = spend.namespace
         n = {**a, "namespace": ns}
-        billed = (spend.inference_usd, spend.endpoints_usd, spend.spaces_usd, spend.jobs_usd, spend.storage_usd,
-                  spend.other_usd)
         fresh = [not stale.of(f"spend:{product}", ns) for product in PRODUCTS]
-        for product, value, is_fresh in zip(PRODUCTS, billed, fresh, strict=True):
-            out.gauge("hfmon_spend_usd", SPEND_DOC, {**n, "product": product, "source": "billed"},
-                      value if is_fresh else None)
+        for product, is_fresh in zip(PRODUCTS, fresh, strict=True):
+            part, b = spend.part(product), {**n, "product": product, "source": "billed"}
+            out.gauge("hfmon_spend_usd", SPEND_DOC, b, part.value if is_fresh else None)
+            out.gauge("hfmon_spend_at_least_usd", SPEND_AT_LEAST_DOC, b, part.known if is_fresh else None)
         for product in RECOMPUTED_PRODUCTS:
             check = checks.get(product_total_item(product, ns))
             out.gauge("hfmon_spend_usd", SPEND_DOC, {**n, "product": product, "source": "recomputed"},
                       check.recomputed_usd if check is not None and not stale.of("recomputed", ns) else None)
         out.gauge("hfmon_namespace_spend_usd", "A namespace's spend this period, every product (absent when a "
-                  "product is unknown, or its usage or statement failed the latest poll).", n,
-                  spend.total_usd.value if all(fresh) else None)
+                  "product is unknown or only a lower bound, or its usage or statement failed the latest poll: see "
+                  "hfmon_namespace_spend_at_least_usd).", n, spend.total_usd.value if all(fresh) else None)
+        out.gauge("hfmon_namespace_spend_at_least_usd", "The known part of a namespace's spend this period (its "
+                  "whole spend when hfmon_namespace_spend_usd is there; a lower bound otherwise; absent when its "
+                  "usage or statement failed the latest poll).", n, spend.total_usd.known if all(fresh) else None)
 
 
 def _credits(out: _Families, n: dict[str, str], c: CreditsBurn) -> None:

@@ -60,10 +60,11 @@ class Exporter:
 
 
 @asynccontextmanager
-async def serving(store: HistoryStore | None = None) -> AsyncIterator[Exporter]:
-    """The exporter of the demo account at START, serving on a free loopback port (with `store`: history on)."""
+async def serving(store: HistoryStore | None = None, seed: int = 0) -> AsyncIterator[Exporter]:
+    """The exporter of the demo account at START, serving on a free loopback port (with `store`: history on; `seed`:
+    the demo's)."""
     clock = FrozenClock(START)
-    hub = FakeHub(demo_scenario(), now=clock.now)
+    hub = FakeHub(demo_scenario(seed), now=clock.now)
     client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
                        governor=Governor(backoff_base_s=0.001))
     watch = AccountWatch("default", Monitor(Collector(client, clock), clock, Config(), store), 60.0)
