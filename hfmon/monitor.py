@@ -196,9 +196,11 @@ class Monitor:
                 history = with_ledger(self.store, loaded, ledger_since(period_start, now),
                                       () if self.figures_only else provider_times(now, period_start))
             except HfmonError as exc:  # history is an extra: the live numbers still show without it
-                self.warnings.append(f"history not saved: {exc}")
-                self.store.close()
-                self.store = None
+                # this poll only (a full disk or a lock held past the timeout passes): the store, and the alert
+                # state in it, stay, so the next poll writes history again and nothing firing fires twice
+                warning = f"history not saved: {exc}"
+                if warning not in self.warnings:
+                    self.warnings.append(warning)
         catalog = build_catalog(snapshot, self.config.prices)
         report = evaluate(snapshot, history, self.config, now, catalog=catalog)
         if not self.figures_only:
