@@ -37,22 +37,23 @@ def lowercase(text: str) -> str:
     return text.lower()  # `T` and `Z` are the only letters
 
 
-def leap_second(text: str) -> str:
-    """A time on the minute as the previous minute's leap second, `…:59:60z` (seconds 60 of the minute before)."""
+def minute_before(text: str, spelling: str) -> str:
+    """A time on the minute (not midnight) as `spelling` of the minute before it (a strftime format); others as
+    they are."""
     found = ON_THE_MINUTE.fullmatch(text)
     if found is None:
         return text
-    before = datetime.fromisoformat(found.group(1)) - timedelta(minutes=1)
-    return f"{before:%Y-%m-%dt%H:%M}:60z"
+    return f"{datetime.fromisoformat(found.group(1)) - timedelta(minutes=1):{spelling}}"
+
+
+def leap_second(text: str) -> str:
+    """A time on the minute as the previous minute's leap second, `…:59:60z` (seconds 60 of the minute before)."""
+    return minute_before(text, "%Y-%m-%dt%H:%M:60z")
 
 
 def last_microsecond(text: str) -> str:
     """The same instant as `leap_second` reads it, written as Python can: `…:59:59.999999Z`."""
-    found = ON_THE_MINUTE.fullmatch(text)
-    if found is None:
-        return text
-    before = datetime.fromisoformat(found.group(1)) - timedelta(minutes=1)
-    return f"{before:%Y-%m-%dT%H:%M}:59.999999Z"
+    return minute_before(text, "%Y-%m-%dT%H:%M:59.999999Z")
 
 
 def json_routes(served: Served) -> list[str]:
