@@ -206,9 +206,9 @@ def job_detail(report: Report, row: JobRow, since: datetime, tones: Tones) -> Te
     line(text, "flavor", j.flavor or fmt.MISSING)
     if j.exposed:  # HF bills them per job, not per port: a part of its price, said where the price is
         ports = ", ".join(map(_maybe, j.exposed_ports))
-        if None in j.exposed_ports:
-            ports += f" ({fmt.MISSING}: a port number HF sent with a fraction)"
-        line(text, "exposed ports", f"{ports}: {fmt.per_hour(expose_usd_per_hour(True))} of its price (per job)")
+        odd = f"; {fmt.MISSING}: a port number HF sent with a fraction" if None in j.exposed_ports else ""
+        line(text, "exposed ports",
+             f"{ports}: {fmt.per_hour(expose_usd_per_hour(True))} of its price (per job){odd}")
     line(text, "started", fmt.stamp(j.started_at))
     line(text, "finished", fmt.stamp(j.finished_at, missing="not yet"))
     line(text, "ran", f"{fmt.duration(j.running_s)} (its timeout is not in the Jobs listing)")

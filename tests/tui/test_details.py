@@ -291,3 +291,6 @@ def test_a_job_that_exposes_ports_says_what_they_add_to_its_price() -> None:
     text = job_detail(report, exposed, PERIOD_START, {}).plain
     assert "exposed ports         8888, 6006: $0.01/h of its price (per job)" in text  # HF bills it per job
     assert "exposed ports" not in job_detail(report, row, PERIOD_START, {}).plain
+    odd = replace(row, job=replace(row.job, exposed_ports=(8888, None)))  # HF sent 6006.5: which port is unknown
+    assert ("exposed ports         8888, —: $0.01/h of its price (per job); —: a port number HF sent with a fraction"
+            in job_detail(report, odd, PERIOD_START, {}).plain)
