@@ -8,6 +8,7 @@ then one index seek (`aggregates`).
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 
@@ -21,46 +22,80 @@ _KEY_BEFORE = """
 """
 _SET_UNTIL = "UPDATE state_changes SET until = ? WHERE resource_id = ? AND at = ?"
 _SET_SUMS = "UPDATE state_changes SET until = ?, spent = ?, seq = ? WHERE resource_id = ? AND at = ?"
-
-
-# A change with its key and running sums, worked out from the changes before it (right when it is the latest).
 _INSERT = """
     INSERT OR REPLACE INTO state_changes (resource_id, at, state, hardware, replicas, key_id, until, spent, seq)
-    SELECT :rid, :at, :state, :hardware, :replicas, k.id, NULL,
-           COALESCE((SELECT s.spent + s.until - s.at FROM state_changes AS s WHERE s.key_id = k.id AND s.at < :at
-                     ORDER BY s.at DESC LIMIT 1), 0),
-           COALESCE((SELECT s.seq + 1 FROM state_changes AS s WHERE s.resource_id = :rid AND s.at < :at
-                     ORDER BY s.at DESC LIMIT 1), 0)
-    FROM state_keys AS k
-    WHERE k.resource_id = :rid AND k.state = :state AND IFNULL(k.hardware, x'') = IFNULL(:hardware, x'')
-      AND k.replicas = :replicas
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
+# Every key of each resource given (a JSON list of [resource id, time]) with its latest change before that time, if
+# any: one statement for a poll's resources (a resource's latest change before the time is the latest of these).
+_KEYS_BEFORE = """
+    WITH w (rid, first) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
+    SELECT w.rid, k.id, k.state, k.hardware, k.replicas, s.at, s.until, s.spent, s.seq
+    FROM w JOIN state_keys AS k ON k.resource_id = w.rid
+    LEFT JOIN state_changes AS s ON s.key_id = k.id AND s.at = (
+        SELECT m.at FROM state_changes AS m WHERE m.key_id = k.id AND m.at < w.first ORDER BY m.at DESC LIMIT 1)
+"""
 
-def write_changes(conn: sqlite3.Connection, changes: Sequence[tuple[int, int, str, str | None, int]],
-                  latest: Mapping[int, int | None]) -> None:
+Key = tuple[str, str | None, int]  # (state, hardware, replicas)
+Change = tuple[int, int, str, str | None, int]  # (resource id, at, state, hardware, replicas)
+
+
+def write_changes(conn: sqlite3.Connection, changes: Sequence[Change], latest: Mapping[int, int | None]) -> None:
     """Write (resource id, at, state, hardware, replicas) changes with their keys and running sums.
 
-    `latest`: each resource's latest change before these were written (None: none). A change after it (or
-    replacing it, at the same instant) is appended in bulk; one before it, or several of one resource, are placed
-    among the others (`reindex`).
+    `latest`: each resource's latest change before these were written (None: none). The changes of a resource that
+    all come at or after it (appended, or replacing it at the same instant: a poll's usual case) get their sums
+    worked out here from one bulk read (each key's latest change before them), and are written in one statement
+    with every other resource's; those of a resource with one before it are placed among the others
+    (`reindex`). Of two changes of one resource at one instant, the later in `changes` stands.
     """
     conn.executemany(_NEW_KEY, [(rid, state, hardware, replicas) for rid, _, state, hardware, replicas in changes])
-    conn.executemany(_SET_UNTIL, [(at, rid, previous) for rid, at, *_ in changes
-                                  if (previous := latest[rid]) is not None and previous < at])
-    conn.executemany(_INSERT, [{"rid": rid, "at": at, "state": state, "hardware": hardware, "replicas": replicas}
-                               for rid, at, state, hardware, replicas in changes])
-    earliest: dict[int, int] = {}
-    several: set[int] = set()  # resources with more than one change here (a Job's start and end, dated by it)
-    for rid, at, *_ in changes:
-        if rid in earliest:
-            several.add(rid)
-            at = min(at, earliest[rid])
-        earliest[rid] = at
-    for rid, at in earliest.items():
-        previous = latest[rid]
-        if rid in several or (previous is not None and at < previous):
-            reindex(conn, rid, at)
+    mine: dict[int, dict[int, Key]] = {}
+    for rid, at, state, hardware, replicas in changes:
+        mine.setdefault(rid, {})[at] = (state, hardware, replicas)
+    ordered = {rid: sorted(by_time.items()) for rid, by_time in mine.items()}
+    placed = {rid: rows[0][0] for rid, rows in ordered.items()  # resource id -> its earliest change written here
+              if (previous := latest[rid]) is not None and rows[0][0] < previous}
+    keys: dict[int, dict[Key, int]] = {}  # each resource's key ids
+    last_of: dict[int, tuple[int, int | None, int, int]] = {}  # key id -> (at, until, spent, seq) of its last change
+    before: dict[int, int] = {}  # resource id -> the key id of its latest change before its first one here
+    found = conn.execute(_KEYS_BEFORE, (json.dumps([[rid, rows[0][0]] for rid, rows in ordered.items()]),))
+    for rid, kid, state, hardware, replicas, at, *sums in found:
+        keys.setdefault(rid, {})[(state, hardware, replicas)] = kid
+        if at is not None:
+            last_of[kid] = (at, *sums)
+            if rid not in before or at > last_of[before[rid]][0]:
+                before[rid] = kid
+    ends: list[tuple[int, int, int]] = []
+    written: list[tuple[int, int, str, str | None, int, int, int | None, int, int]] = []
+    for rid, rows in ordered.items():
+        if rid in placed:
+            written.extend((rid, at, *key, keys[rid][key], None, 0, 0) for at, key in rows)
+            continue
+        first = rows[0][0]
+        last = last_of[before[rid]] if rid in before else None
+        if last is not None:
+            ends.append((first, rid, last[0]))
+        seq = 0 if last is None else last[3] + 1
+        spent: dict[int, int] = {}
+        for i, (at, key) in enumerate(rows):
+            kid = keys[rid][key]
+            if kid not in spent:  # its time in this key over the changes before `first`
+                key_last = last_of.get(kid)
+                if key_last is None:
+                    spent[kid] = 0
+                else:  # its latest change lasted until its next (the first one here, when it was the latest)
+                    until = first if kid == before.get(rid) else key_last[1]
+                    spent[kid] = 0 if until is None else key_last[2] + until - key_last[0]
+            until = rows[i + 1][0] if i + 1 < len(rows) else None
+            written.append((rid, at, *key, kid, until, spent[kid], seq + i))
+            if until is not None:
+                spent[kid] += until - at
+    conn.executemany(_SET_UNTIL, ends)
+    conn.executemany(_INSERT, written)
+    for rid, start in placed.items():
+        reindex(conn, rid, start)
 
 
 def reindex(conn: sqlite3.Connection, resource_id: int, start: int) -> None:

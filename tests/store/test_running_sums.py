@@ -79,3 +79,57 @@ def test_a_v6_file_gets_its_sums_when_migrated(tmp_path: Path) -> None:
     assert [(until, spent, seq) for _, _, _, until, spent, seq in got] == [
         (t + hour, 0, 0), (t + 3 * hour, 0, 1), (t + 4 * hour, hour, 2), (None, 2 * hour, 3)]
     assert got == recounted(path)
+
+
+def test_sums_of_polls_changing_many_resources_at_once_are_the_sums_recounted(tmp_path: Path) -> None:
+    # one poll's changes are written together: Jobs started and ended between two polls (two changes each, at their
+    # own times), Endpoints and Spaces changed between polls (a between-polls stretch and the new state), one on no
+    # hardware, resources new in a poll, one deleted, and a late poll of another process among them
+    from tests.store.builders import job, space
+
+    def poll(m: float, flip: bool, *, extra: bool = False, late: bool = False) -> object:
+        eps = [endpoint("alice", f"e{i}", state="running" if (i % 2 == 0) != flip else "scaledToZero",
+                        vendor=None if i == 3 else "aws", instance_type=None if i == 3 else "nvidia-a10g",
+                        size=None if i == 3 else "x1") for i in range(6)]
+        sps = [space(f"alice/s{i}", "RUNNING" if (i % 2 == 1) != flip else "SLEEPING") for i in range(4 if late else 5)]
+        jobs = [job(f"j{i}", "COMPLETED", started=minutes(m - 8 + i), finished=minutes(m - 5 + i))
+                for i in range(int(m) // 10)] + ([job("jx", "RUNNING", started=minutes(m - 3))] if extra else [])
+        return snapshot(minutes(m), namespace("alice", endpoints=eps, spaces=sps, jobs=jobs))
+
+    path = tmp_path / "history.sqlite3"
+    with HistoryStore.open(path) as store:
+        for m in range(10, 120, 10):
+            store.record(poll(m, (m // 20) % 2 == 1, extra=m in (40, 50)))
+        store.record(poll(75, True, late=True))  # another process's older poll, after the newer ones
+        store.record(poll(120, False))
+    got = sums(path)
+    assert got == recounted(path)
+    by_resource: dict[int, list[tuple[int, ...]]] = {}
+    for row in got:
+        by_resource.setdefault(row[0], []).append(row)
+    assert len(by_resource) == 6 + 5 + 13  # every resource recorded, each in order with its next change's time
+    for rows in by_resource.values():
+        assert [row[5] for row in rows] == list(range(len(rows)))
+        assert [row[3] for row in rows] == [row[1] for row in rows[1:]] + [None]
+
+
+def test_changes_returning_to_the_latest_state_within_one_write_count_its_time_up_to_them(tmp_path: Path) -> None:
+    # running from minute 0, scaled to zero at 10, running again at 20, written together: the second running
+    # change's sum is the 10 minutes of the first running one (which lasted until the first of the two)
+    from hfmon.store.running import write_changes
+
+    path = tmp_path / "history.sqlite3"
+    with HistoryStore.open(path) as store:
+        store.record(states(0, True))
+    conn = sqlite3.connect(path)
+    with conn:
+        rid, at, state, hardware, replicas = conn.execute(
+            "SELECT resource_id, at, state, hardware, replicas FROM state_changes").fetchone()
+        minute = 60 * 10**6
+        write_changes(conn, [(rid, at + 10 * minute, "scaledToZero", hardware, 0),
+                             (rid, at + 20 * minute, state, hardware, replicas)], {rid: at})
+    conn.close()
+    got = sums(path)
+    assert [(row[1] - at, row[3], row[4], row[5]) for row in got] == [
+        (0, at + 10 * minute, 0, 0), (10 * minute, at + 20 * minute, 0, 1), (20 * minute, None, 10 * minute, 2)]
+    assert got == recounted(path)
