@@ -96,6 +96,7 @@ class Monitor:
         self._alert_state: AlertState | None = None
         self._deliveries: set[asyncio.Task[None]] = set()
         self.profile = profile  # the config profile watched: its alerts are its own (None: no profile named)
+        self._owner: str | None = None  # the account whoami last named: without a profile, the alerts are its own
 
     @property
     def store(self) -> HistoryStore | None:
@@ -236,7 +237,9 @@ class Monitor:
             else:
                 self._alert_state = MemoryAlertState()
         try:
-            events = evaluate_alerts(report, self.config.alerts, self._alert_state, self.profile)
+            if report.account is not None:  # whoami's last answer: a poll where it failed is still that account's
+                self._owner = report.account.name
+            events = evaluate_alerts(report, self.config.alerts, self._alert_state, self.profile, self._owner)
         except HfmonError as exc:
             self.warnings.append(f"alerts not evaluated: {exc}")
             return []

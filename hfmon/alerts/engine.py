@@ -7,7 +7,8 @@ reading. An unknown figure changes nothing: it never fires and never resets. The
 database (`hfmon.store.alert_state`), where each transition is claimed in one transaction, so of two
 processes that see the same crossing exactly one fires it. The history file is one per machine, and a process
 watching a config profile (`--profile alice`, each profile of a multi-profile exporter) keeps its alerts, and its
-sources' failing times, under that profile's name: one account's poll never resets another's alert.
+sources' failing times, under that profile's name; without a profile, under the account whoami names (`@ada`: `hf
+auth login` switched, or `HF_TOKEN=… hfmon` in another terminal): one account's poll never resets another's alert.
 """
 
 from __future__ import annotations
@@ -81,13 +82,20 @@ class AlertEvent:
 
 
 def alert_key(rule: str, subject: str, account: str | None) -> str:
-    """The identity of an alert's state: `rule:subject`, under `[profile] ` when a config profile is watched."""
+    """The identity of an alert's state: `rule:subject`, under `[profile] ` when a config profile is watched (or
+    `[@user] `, the `owner` of `evaluate_alerts`)."""
     return f"{rule}:{subject}" if account is None else f"[{account}] {rule}:{subject}"
 
 
 def _source_key(name: str, account: str | None) -> str:
     """A source's name in the shared failing times: whoami (`account`) of one profile is not another's."""
     return name if account is None else f"[{account}] {name}"
+
+
+def state_scope(profile: str | None, owner: str | None) -> str | None:
+    """Whose alert state this is: the config profile watched, else the account whoami names (`@ada`: a name no
+    profile's is mistaken for), else None (the keys of hfmon before, and of a poll whose whoami never answered)."""
+    return profile if profile is not None else None if owner is None else f"@{owner}"
 
 
 class AlertState(Protocol):
@@ -111,6 +119,11 @@ class AlertState(Protocol):
 
     def history(self, limit: int = 100) -> list[AlertEvent]:
         """The latest events, newest first."""
+        ...
+
+    def adopt_unowned(self, scope: str) -> None:
+        """Move the state kept under no account (by an hfmon before alerts were kept per account, or polls whose
+        whoami did not answer) to `scope`: the first account seen keeps what was firing, nothing fires twice."""
         ...
 
 
@@ -155,12 +168,18 @@ class MemoryAlertState:
         """The latest events, newest first."""
         return self._events[::-1][:limit]
 
+    def adopt_unowned(self, scope: str) -> None:
+        """Move the state kept under no account to `scope` (this process's earlier polls whose whoami failed)."""
+        for held in (self._firing, self._changed, self._failing):
+            for key in [k for k in held if not k.startswith("[")]:
+                held[_source_key(key, scope)] = held.pop(key)
 
-def _event(reading: Reading, kind: str, at: datetime, account: str | None) -> AlertEvent:
+
+def _event(reading: Reading, kind: str, at: datetime, account: str | None, key: str) -> AlertEvent:
     message = reading.message if kind == FIRED else f"{reading.message} (back within the limit)"
     if reading.limit is None and kind == RESET:
         message = f"{DESCRIBE.get(reading.check, reading.check)} ({reading.subject}): {reading.why or 'no longer so'}"
-    return AlertEvent(alert_key(reading.check, reading.subject, account), reading.check, reading.subject, kind, at,
+    return AlertEvent(key, reading.check, reading.subject, kind, at,
                       message, reading.figure, reading.threshold, reading.value, reading.limit, account)
 
 
@@ -177,40 +196,44 @@ def is_clear(reading: Reading, hysteresis_pct: Decimal) -> bool:
     return most is not None and most <= reading.limit - margin
 
 
-def evaluate_alerts(report: Report, alerts: Alerts, state: AlertState,
-                    account: str | None = None) -> list[AlertEvent]:
+def evaluate_alerts(report: Report, alerts: Alerts, state: AlertState, account: str | None = None,
+                    owner: str | None = None) -> list[AlertEvent]:
     """Fire the alerts that crossed and reset those back inside their limits; return what this call changed.
-    `account`: the config profile watched, whose alerts these are (None: the token's account, no profile)."""
+    `account`: the config profile watched, whose alerts these are (None: the token's account, no profile);
+    `owner`: the account whoami names, whose alerts these are without a profile (None: unknown)."""
     at = report.generated_at
-    own = _source_key("", account)
+    scope = state_scope(account, owner)
+    if account is None and scope is not None:
+        state.adopt_unowned(scope)
+    own = _source_key("", scope)
     since = {k.removeprefix(own): t for k, t in state.failing_since().items()
-             if k.startswith(own) and (account is not None or not k.startswith("["))}
-    state.note_failing([_source_key(s.name, account) for s in report.sources if not s.answered],
-                       [_source_key(s.name, account) for s in report.sources if s.answered], at)
+             if k.startswith(own) and (scope is not None or not k.startswith("["))}
+    state.note_failing([_source_key(s.name, scope) for s in report.sources if not s.answered],
+                       [_source_key(s.name, scope) for s in report.sources if s.answered], at)
     firing = state.firing()
     changed: list[AlertEvent] = []
     for result in evaluate_rules(report, alerts, since):
         seen = set()
         for reading in result.readings:
-            key = alert_key(reading.check, reading.subject, account)
+            key = alert_key(reading.check, reading.subject, scope)
             seen.add(key)
             if reading.outcome is Outcome.CROSSED and key not in firing:
-                event = _event(reading, FIRED, at, account)
+                event = _event(reading, FIRED, at, account, key)
             elif key in firing and is_clear(reading, alerts.hysteresis_pct):
-                event = _event(reading, RESET, at, account)
+                event = _event(reading, RESET, at, account, key)
             else:
                 continue
             if state.claim(key, event.kind == FIRED, event):
                 changed.append(event)
         if result.complete:  # a subject gone from a complete list is no longer crossed
-            prefix = alert_key(result.rule, "", account)
+            prefix = alert_key(result.rule, "", scope)
             for key in sorted(k for k in firing if k.startswith(prefix) and k not in seen):
                 subject = key.removeprefix(prefix)
                 if not result.speaks_for(subject):
                     continue
                 gone = Reading(result.rule, subject, Outcome.OK, "", "", None, None, None,
                                result.gone_why(subject) if result.gone_why else "")
-                event = _event(gone, RESET, at, account)
+                event = _event(gone, RESET, at, account, key)
                 if state.claim(key, False, event):
                     changed.append(event)
     return changed

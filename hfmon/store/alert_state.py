@@ -22,6 +22,9 @@ _CLAIM = """
     WHERE alert_state.firing != excluded.firing AND alert_state.changed_at <= excluded.changed_at
 """
 
+# a key kept under no account or profile (every kept one starts `[profile] ` or `[@user] `)
+_UNOWNED = "substr(key, 1, 1) != '['"
+
 
 class SqliteAlertState:
     """`hfmon.alerts.engine.AlertState` over a HistoryStore."""
@@ -64,6 +67,27 @@ class SqliteAlertState:
                              "DO UPDATE SET since = min(since, excluded.since)",
                              [(n, encode_time(at)) for n in sorted(set(failing))])
             conn.executemany("DELETE FROM alert_failing WHERE source = ?", [(n,) for n in sorted(set(answered))])
+
+        self.store.transaction(write)
+
+    def adopt_unowned(self, scope: str) -> None:
+        """Move the state kept under no account (hfmon before alerts were kept per account) to `scope`, in one
+        transaction: the first account that polls keeps what was firing, so nothing fires a second time."""
+        prefix = f"[{scope}] "
+
+        def write(conn: sqlite3.Connection) -> None:
+            if conn.execute(f"SELECT 1 FROM alert_state WHERE {_UNOWNED} UNION ALL "
+                            f"SELECT 1 FROM alert_failing WHERE {_UNOWNED.replace('key', 'source')} LIMIT 1"
+                            ).fetchone() is None:
+                return
+            conn.execute("INSERT INTO alert_state (key, firing, changed_at) SELECT :p || key, firing, changed_at "
+                         f"FROM alert_state WHERE {_UNOWNED} AND true ON CONFLICT (key) DO NOTHING", {"p": prefix})
+            conn.execute(f"DELETE FROM alert_state WHERE {_UNOWNED}")
+            unowned = _UNOWNED.replace("key", "source")
+            conn.execute("INSERT INTO alert_failing (source, since) SELECT :p || source, since FROM alert_failing "
+                         f"WHERE {unowned} AND true ON CONFLICT (source) DO UPDATE SET since = min(since, "
+                         "excluded.since)", {"p": prefix})
+            conn.execute(f"DELETE FROM alert_failing WHERE {unowned}")
 
         self.store.transaction(write)
 

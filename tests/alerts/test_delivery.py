@@ -159,7 +159,7 @@ async def test_failing_delivery_does_not_stop_monitoring(tmp_path: Path) -> None
     monitor = Monitor(Collector(client, clock), clock, Config(alerts=alerts), store)
     try:
         first = await monitor.poll()
-        assert [e.key for e in monitor.alert_events] == ["max_cost_per_hour_usd:account"]
+        assert [e.key for e in monitor.alert_events] == ["[@ada] max_cost_per_hour_usd:account"]  # ada's, by whoami
         clock.advance(timedelta(minutes=5).total_seconds())
         second = await monitor.poll()
         assert monitor.alert_events == []  # the same crossing: not again
@@ -171,7 +171,8 @@ async def test_failing_delivery_does_not_stop_monitoring(tmp_path: Path) -> None
     with HistoryStore.open(tmp_path / "history.sqlite3") as reopened:
         from hfmon.store.alert_state import SqliteAlertState
 
-        assert [e.key for e in SqliteAlertState(reopened).history()] == ["max_cost_per_hour_usd:account"]
+        assert [(e.rule, e.subject) for e in SqliteAlertState(reopened).history()] == [
+            ("max_cost_per_hour_usd", "account")]
 
 
 async def test_a_webhook_that_trickles_its_answer_is_given_up_on_each_attempt() -> None:
