@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # imported when history is on: --no-history skips SQLite
     from hfmon.store import HistoryStore
 
 if TYPE_CHECKING:
+    from hfmon.alerts.deliver import Undelivered
     from hfmon.alerts.engine import AlertEvent, AlertState
 
 log = logging.getLogger("hfmon.monitor")
@@ -95,6 +96,7 @@ class Monitor:
         self._alert_events: list[AlertEvent] = []  # what the latest poll fired or reset
         self._alert_state: AlertState | None = None
         self._deliveries: set[asyncio.Task[None]] = set()
+        self._undelivered: list[Undelivered] = []  # alert events a hook or webhook has not received yet
         self.profile = profile  # the config profile watched: its alerts are its own (None: no profile named)
         self._owner: str | None = None  # the account whoami last named: without a profile, the alerts are its own
 
@@ -138,19 +140,41 @@ class Monitor:
         # SQLite and evaluate over a long history take a few hundred ms: keep the UI's loop free meanwhile.
         report = await asyncio.to_thread(self._evaluate, snapshot, self.clock.now())
         self._log(report)
-        if self.alert_events and (self.config.alerts.hook or self.config.alerts.webhook_url):
+        if (self.alert_events or self._undelivered) and (self.config.alerts.hook or self.config.alerts.webhook_url):
+            from hfmon.alerts.deliver import Undelivered
+
             # in the background: a slow hook or webhook never delays the numbers (aclose waits for it)
-            task = asyncio.create_task(self._deliver(self.alert_events))
+            items = [*self._retries(report.generated_at), *(Undelivered(e) for e in self.alert_events)]
+            task = asyncio.create_task(self._deliver(items))
             self._deliveries.add(task)
             task.add_done_callback(self._deliveries.discard)
         return report
 
-    async def _deliver(self, events: list[AlertEvent]) -> None:
-        from hfmon.alerts.deliver import deliver
+    def _retries(self, now: datetime) -> list[Undelivered]:
+        """What earlier polls failed to deliver and still stands: not moved since by this poll's events (a reset
+        supersedes its firing), nor older than RETRY_UNDELIVERED_H."""
+        from hfmon.alerts.deliver import RETRY_UNDELIVERED_H
 
-        for failure in await deliver(events, self.config.alerts):
-            self.warnings.append(failure)
+        moved = {e.key for e in self.alert_events}
+        due = [u for u in self._undelivered
+               if u.event.key not in moved and now - u.event.at <= timedelta(hours=RETRY_UNDELIVERED_H)]
+        self._undelivered = []
+        return due
+
+    async def _deliver(self, items: list[Undelivered]) -> None:
+        from hfmon.alerts.deliver import deliver_each
+
+        failures, left = await deliver_each(items, self.config.alerts)
+        self._undelivered.extend(left)  # sent again with the next poll's deliveries
+        for failure in failures:
+            if failure not in self.warnings:
+                self.warnings.append(failure)
             log.warning("%s", failure)
+
+    async def wait_deliveries(self) -> None:
+        """Wait for the alert deliveries under way (each bounded by its timeout)."""
+        if self._deliveries:
+            await asyncio.gather(*self._deliveries, return_exceptions=True)
 
     def alert_history(self, limit: int = 100) -> list[AlertEvent]:
         """The latest alert events (from the history database when there is one), newest first."""
@@ -253,8 +277,7 @@ class Monitor:
     async def aclose(self) -> None:
         """Wait for alert deliveries (each bounded by its timeout), close the HTTP client (inside the loop that
         used it) and the history file."""
-        if self._deliveries:
-            await asyncio.gather(*self._deliveries, return_exceptions=True)
+        await self.wait_deliveries()
         await self.collector.aclose()
         self.close()
 

@@ -14,6 +14,7 @@ import json
 import os
 import signal
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,27 +28,52 @@ HOOK_EXIT_POLL_S = 0.02  # how often a running hook is checked for having exited
 HOOK_DRAIN_S = 0.5  # how long what a hook wrote to stderr is read after it exits (a child may keep it open)
 WEBHOOK_ATTEMPTS = 3
 WEBHOOK_BACKOFF_S = 0.5  # before the second attempt; doubled before each next one
+RETRY_UNDELIVERED_H = 24  # an event not delivered is sent again with each poll's deliveries for this long
 TOKEN_VARIABLES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_API_TOKEN")
 DISCORD_MAX = 2000  # characters in a Discord message
 
 
+@dataclass(frozen=True, slots=True)
+class Undelivered:
+    """An alert event that the hook or the webhook has not received yet (retried on a later poll)."""
+
+    event: AlertEvent
+    hook: bool = True  # the hook still has to get it
+    webhook: bool = True  # the webhook still has to get it
+
+
 async def deliver(events: Sequence[AlertEvent], alerts: Alerts) -> list[str]:
     """Send each event to the hook and the webhook configured, in order; return what failed, in words."""
+    failures, _ = await deliver_each([Undelivered(e) for e in events], alerts)
+    return failures
+
+
+async def deliver_each(items: Sequence[Undelivered], alerts: Alerts) -> tuple[list[str], list[Undelivered]]:
+    """Send each item to the targets it has not reached; return what failed, in words, and what is still
+    undelivered (only to the target that failed: the other is never paged twice)."""
     failures: list[str] = []
-    for event in events:
-        doc = event.document()
-        jobs = []
-        if alerts.hook:
+    left: list[Undelivered] = []
+    for item in items:
+        doc = item.event.document()
+        targets, jobs = [], []
+        if alerts.hook and item.hook:
+            targets.append("hook")
             jobs.append(run_hook(alerts.hook, doc, float(alerts.hook_timeout_s)))
-        if alerts.webhook_url:
-            jobs.append(post_webhook(alerts.webhook_url, webhook_payload(event, alerts.webhook_format),
+        if alerts.webhook_url and item.webhook:
+            targets.append("webhook")
+            jobs.append(post_webhook(alerts.webhook_url, webhook_payload(item.event, alerts.webhook_format),
                                      float(alerts.webhook_timeout_s)))
-        for outcome in await asyncio.gather(*jobs, return_exceptions=True):
+        failed = set()
+        for target, outcome in zip(targets, await asyncio.gather(*jobs, return_exceptions=True), strict=True):
             if isinstance(outcome, BaseException):  # a bug must not stop monitoring either
                 failures.append(f"alert delivery failed: {scrub(repr(outcome))[:200]}")
+                failed.add(target)
             elif outcome:
                 failures.append(outcome)
-    return failures
+                failed.add(target)
+        if failed:
+            left.append(Undelivered(item.event, "hook" in failed, "webhook" in failed))
+    return failures, left
 
 
 def text_of(event: AlertEvent) -> str:

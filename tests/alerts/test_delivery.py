@@ -9,7 +9,7 @@ import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -201,3 +201,47 @@ async def test_a_webhook_that_trickles_its_answer_is_given_up_on_each_attempt() 
         failure = await post_webhook(f"http://127.0.0.1:{port}/hook", {"a": 1}, 0.5, attempts=2, backoff_s=0.01)
     assert failure == "alert webhook to 127.0.0.1 failed (no answer within 0.5 s); check alerts.webhook_url"
     assert attempts == 2
+
+
+async def test_an_alert_the_webhook_missed_is_sent_on_the_next_poll_once(server: tuple[str, type[Recorder]]) -> None:
+    """The receiver is down at the crossing (3 attempts answered 503) and back by the next poll: the alert reaches it
+    then, with the time of its crossing, and only once; the alert is not fired again (audit 7 C9)."""
+    url, handler = server
+    handler.statuses = [503, 503, 503]
+    clock = FrozenClock(datetime(2026, 11, 18, 15, tzinfo=UTC))
+    hub = FakeHub(demo_scenario(seed=7), now=clock.now)
+    client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
+                       governor=Governor(backoff_base_s=0.001))
+    alerts = Alerts(max_cost_per_hour_usd=D(5), webhook_url=url, webhook_timeout_s=D(5))
+    monitor = Monitor(Collector(client, clock), clock, Config(alerts=alerts), None)
+    fired = []
+    try:
+        for _poll in range(3):
+            await monitor.poll()
+            await monitor.wait_deliveries()
+            fired.append([e.title for e in monitor.alert_events])
+            clock.advance(600)
+    finally:
+        await monitor.aclose()
+    assert fired == [["hfmon alert: running cost now"], [], []]
+    crossing = ("hfmon alert: running cost now", "2026-11-18T15:00:00Z")
+    assert handler.bodies[3]["title"] == crossing[0] and handler.bodies[3]["at"] == crossing[1]
+    assert len(handler.bodies) == 4  # 3 attempts answered 503 at 15:00, then delivered at 15:10, and not again
+    assert any("alert webhook to 127.0.0.1 failed" in w and "503" in w for w in monitor.warnings)
+
+
+async def test_only_the_target_that_missed_an_alert_gets_it_again(tmp_path: Path,
+                                                                  server: tuple[str, type[Recorder]]) -> None:
+    """The hook got the alert and the webhook did not: the retry goes to the webhook alone, never a second page."""
+    from hfmon.alerts.deliver import Undelivered, deliver_each
+
+    url, handler = server
+    handler.statuses = [404]
+    out = tmp_path / "got.jsonl"
+    alerts = Alerts(hook=(sys.executable, "-c", RECORD, str(out)), webhook_url=url)
+    event = one_event()
+    failures, left = await deliver_each([Undelivered(event)], alerts)
+    assert len(failures) == 1 and "HTTP 404" in failures[0]
+    assert left == [Undelivered(event, hook=False, webhook=True)]
+    assert await deliver_each(left, alerts) == ([], [])
+    assert len(out.read_text().splitlines()) == 1 and len(handler.bodies) == 2
