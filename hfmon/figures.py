@@ -31,7 +31,8 @@ UNPLACED_JOBS = "unplaced_jobs"
 namespace, so it may be any namespace's."""
 BETWEEN_POLLS = "between_polls"
 """A missing part's name (`between_polls:<kind> <resource>`): a billed state began or ended between two polls at a
-time no source gives (`history.BETWEEN_POLLS`): what that stretch cost is unknown."""
+time no source gives (`history.BETWEEN_POLLS`): what that stretch cost is unknown, beyond the lower side's rate over it
+when both sides bill on one hardware (`billing_rules.BILLED_BETWEEN_POLLS_STATE`), which is counted."""
 
 
 @dataclass(frozen=True, slots=True)

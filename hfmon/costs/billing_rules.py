@@ -48,7 +48,15 @@ BETWEEN_POLLS_STATE = "between_polls"
 """The state history records for the stretch between two polls around a change no source dates (a Space waking or
 sleeping, an Endpoint whose `updatedAt` is not between the polls), on the billed side's hardware and replicas: in
 that state for an unknown part of it, so whether it billed is unknown (`bills_unknown`), its cost at least $0."""
-_MAY_BILL = {kind: states | {BETWEEN_POLLS_STATE} for kind, states in
+BILLED_BETWEEN_POLLS_STATE = "between_polls_billed"
+"""The state history records instead of `BETWEEN_POLLS_STATE` when both sides of such a change bill, on the same
+hardware (1 -> 2 replicas): billed all through the stretch, at a rate that changed at a time no source gives, so on
+that hardware and the fewer replicas of the two: what it cost is at least that rate over it (`floor_only`), by how
+much more unknown. On other hardware, which side costs less is the catalog's to say, not history's: the stretch is
+`BETWEEN_POLLS_STATE` ($0 certain)."""
+BETWEEN_POLLS_STATES = frozenset({BETWEEN_POLLS_STATE, BILLED_BETWEEN_POLLS_STATE})
+"""The states history records for a stretch between two polls around a change no source dates (not a poll's own)."""
+_MAY_BILL = {kind: states | BETWEEN_POLLS_STATES for kind, states in
              {**_BILLED, "endpoint": ENDPOINT_BILLED | ENDPOINT_UNDOCUMENTED}.items()}
 MAY_BILL_STATES: Mapping[str, frozenset[str]] = MappingProxyType(_MAY_BILL)  # kind -> states whose time history sums
 MICRO = Decimal("0.000001")
@@ -72,8 +80,14 @@ def expose_usd_per_hour(exposed: bool) -> Decimal:
 
 
 def is_billed(kind: str, state: str) -> bool:
-    """Whether a resource of `kind` (space | job | endpoint) is billed while in `state`."""
-    return state in _BILLED[kind]
+    """Whether a resource of `kind` (space | job | endpoint) is billed while in `state` (a recorded stretch between
+    two polls billed on both sides, `BILLED_BETWEEN_POLLS_STATE`, is)."""
+    return state in _BILLED[kind] or state == BILLED_BETWEEN_POLLS_STATE
+
+
+def floor_only(state: str) -> bool:
+    """Whether what a recorded state cost at its rate is only the least it cost (`BILLED_BETWEEN_POLLS_STATE`)."""
+    return state == BILLED_BETWEEN_POLLS_STATE
 
 
 def bills_unknown(kind: str, state: str, replicas: int | None) -> bool:
@@ -94,10 +108,10 @@ def up_unknown(kind: str, state: str, replicas: int | None) -> bool:
 def count_unknown(kind: str, state: str, replicas: int) -> bool:
     """Whether a recorded state says nothing of what the resource ran: a Space listed without its runtime, or a state
     that bills recorded with no replica count (HF did not send one: recorded as 0, as `store.extract` does), or the
-    stretch between two polls around a change (`BETWEEN_POLLS_STATE`: the change itself is the next one). Such a
-    record is no change for "unchanged for" measures (idle_gpu)."""
+    stretch between two polls around a change (`BETWEEN_POLLS_STATE`, `BILLED_BETWEEN_POLLS_STATE`: the change itself
+    is the next one). Such a record is no change for "unchanged for" measures (idle_gpu)."""
     return (kind == "space" and state == NO_RUNTIME) or (is_billed(kind, state) and replicas == 0) \
-        or state == BETWEEN_POLLS_STATE
+        or state in BETWEEN_POLLS_STATES
 
 
 def cost_usd(usd_per_hour: Decimal, minutes: Decimal, replicas: int = 1) -> Decimal:

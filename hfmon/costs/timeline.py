@@ -18,7 +18,15 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 
-from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE, bills_unknown, is_billed, job_price, micro, seconds
+from hfmon.costs.billing_rules import (
+    BETWEEN_POLLS_STATE,
+    bills_unknown,
+    floor_only,
+    is_billed,
+    job_price,
+    micro,
+    seconds,
+)
 from hfmon.costs.resources import state_spans
 from hfmon.history import History, Listing, StateChange, StateTime, covering_run
 from hfmon.pricing.catalog import Catalog
@@ -81,7 +89,7 @@ class Bound(NamedTuple):
 
     known: Decimal
     unpriced: bool = False  # billed on hardware no catalog prices
-    unseen: bool = False  # a billed state began or ended between two polls, at a time no source gives
+    unseen: bool = False  # a billed state began or ended (or its rate changed) between two polls, when no source says
     unknown: bool = False  # billed with a replica count HF did not give, or in a state no source says bills
 
     @property
@@ -118,6 +126,8 @@ def times_bound(kind: str, states: Sequence[StateTime], price_of: HardwarePrice,
         elif rate:
             # the value of rate x seconds / 3600 (`spend`), one operation fewer: scaling by 10**6 rounds nothing
             total += rate * t.micros / MICROS_PER_HOUR
+        if floor_only(t.state):  # at least its rate: more by what no source says
+            why.add("unseen")
     return Bound(micro(total), **dict.fromkeys(why, True))
 
 
@@ -142,6 +152,8 @@ def spend_bound(spans: Sequence[StateSpan], start: datetime, end: datetime, kind
             why.add(_why_unrated(kind, s.state, s.replicas))
         else:
             total += s.usd_per_hour * seconds(stop - begin) / 3600
+        if floor_only(s.state):  # at least its rate: more by what no source says
+            why.add("unseen")
     return Bound(micro(total), **dict.fromkeys(why, True))
 
 

@@ -9,11 +9,13 @@ from typing import Any, NamedTuple
 
 from hfmon.costs.billing_rules import (
     BETWEEN_POLLS_STATE,
+    BILLED_BETWEEN_POLLS_STATE,
     JOB_BILLED,
     JOB_ENDED,
     MAY_BILL_STATES,
     bills_unknown,
     endpoint_replicas,
+    is_billed,
     job_replicas,
     space_replicas,
 )
@@ -264,7 +266,13 @@ def unseen_stretch(kind: str, before: tuple[str, str | None, int] | None, after:
                    since: int) -> tuple[int, str, str | None, int] | None:
     """The change that marks the stretch from the poll at `since` (which saw `before`; None: not listed) to the
     one that saw `after` as `BETWEEN_POLLS_STATE` on the billed side's hardware and replicas: billed for a part of
-    it no source gives, so neither the start nor the end is dated at a poll; None when neither side may bill."""
+    it no source gives, so neither the start nor the end is dated at a poll; None when neither side may bill.
+
+    Both sides billing on the same hardware with replicas known (1 -> 2 replicas), it billed all through it at the
+    lower side's rate at least: `BILLED_BETWEEN_POLLS_STATE` on that hardware and the fewer replicas."""
+    if before is not None and before[1] == after[1] and all(
+            is_billed(kind, side[0]) and side[2] > 0 for side in (before, after)):
+        return since + 1, BILLED_BETWEEN_POLLS_STATE, after[1], min(before[2], after[2])
     billed = MAY_BILL_STATES[kind]
     side = after if after[0] in billed else before if before is not None and before[0] in billed else None
     return None if side is None else (since + 1, BETWEEN_POLLS_STATE, side[1], side[2])

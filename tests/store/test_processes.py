@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE
+from hfmon.costs.billing_rules import BETWEEN_POLLS_STATES
 from hfmon.store import HistoryStore
 from tests.processes import stop
 from tests.store.builders import T0
@@ -59,7 +59,7 @@ def recorded(path: Path, name: str) -> tuple[list[int], dict[int, int]]:
     usage = [int(p.inference_used_usd) for p in history.usage if p.namespace == name]
     per_snapshot: dict[int, int] = {}
     for change in history.changes:
-        if change.resource.startswith(f"{name}/") and change.state != BETWEEN_POLLS_STATE:  # a poll's own row
+        if change.resource.startswith(f"{name}/") and change.state not in BETWEEN_POLLS_STATES:  # a poll's own row
             per_snapshot[change.replicas] = per_snapshot.get(change.replicas, 0) + 1
     return usage, per_snapshot
 

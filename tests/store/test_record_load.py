@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE as BETWEEN
+from hfmon.costs.billing_rules import BETWEEN_POLLS_STATES, BILLED_BETWEEN_POLLS_STATE
 from hfmon.history import GONE, PollRun, StateChange, UsagePoint
 from hfmon.store import HistoryStore
 from tests.store.builders import (
@@ -96,7 +97,10 @@ def test_a_changed_total_or_replica_count_is_recorded(store: HistoryStore) -> No
         (Decimal("1"), None), (Decimal("1.01"), None), (Decimal("1.01"), Decimal("0.5"))]
     assert [(c.at, c.state, c.replicas, c.hardware) for c in history.changes] == [
         (minutes(0), "running", 1, "aws/nvidia-a10g/x1"),
-        (minutes(0) + US, BETWEEN, 2, "aws/nvidia-a10g/x1"), (minutes(1), "running", 2, "aws/nvidia-a10g/x1"),
+        # 1 -> 2 replicas, both billing on one hardware: billed all through, the fewer replicas at least
+        (minutes(0) + US, BILLED_BETWEEN_POLLS_STATE, 1, "aws/nvidia-a10g/x1"),
+        (minutes(1), "running", 2, "aws/nvidia-a10g/x1"),
+        # other hardware: which side costs less is the catalog's to say, so the billed side's, $0 certain
         (minutes(1) + US, BETWEEN, 2, "aws/nvidia-a10g/x4"), (minutes(2), "running", 2, "aws/nvidia-a10g/x4")]
 
 
@@ -140,7 +144,7 @@ def test_a_late_snapshot_from_another_process_is_placed_in_time(store: HistorySt
     # One taken at minute 7 saw it failed: a real transition, placed between the two.
     store.record(snapshot(minutes(7), namespace("alice", endpoints=[endpoint("alice", "a", state="failed")])))
     # (the stretch from the minute-0 poll to the minute-10 one was recorded as `BETWEEN`; the late polls narrow it)
-    assert [(c.at, c.state) for c in store.load(T0).changes if c.state != BETWEEN] == [
+    assert [(c.at, c.state) for c in store.load(T0).changes if c.state not in BETWEEN_POLLS_STATES] == [
         (minutes(0), "running"), (minutes(5), "running"), (minutes(7), "failed"), (minutes(10), "paused")]
     # The latest state is still the minute-10 one: a poll that sees "paused" again adds nothing.
     store.record(snapshot(minutes(11), namespace("alice", endpoints=[endpoint("alice", "a", state="paused")])))
@@ -178,7 +182,8 @@ def test_threads_may_share_one_store(store: HistoryStore) -> None:
         thread.join()
     history = store.load(T0)
     assert len(history.usage) == 80
-    assert len([c for c in history.changes if c.state != BETWEEN]) == 80  # each change after a poll's `BETWEEN`
+    # each change after a poll's stretch (`BETWEEN`, or its billed-on-both-sides kind)
+    assert len([c for c in history.changes if c.state not in BETWEEN_POLLS_STATES]) == 80
     assert len(history.changes) == 80 + 2 * 39
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from hfmon.config import Config
 from hfmon.costs import evaluate, history_since
-from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE, MAY_BILL_STATES
+from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE, BILLED_BETWEEN_POLLS_STATE, MAY_BILL_STATES, is_billed
 from hfmon.costs.evaluate import HISTORY_BACK, history_windows
 from hfmon.costs.figures import history_figures
 from hfmon.costs.uptime import resource_uptimes
@@ -80,7 +80,8 @@ def expected_micros(polls: list[tuple[datetime, Seen]], key: tuple[str, str], wi
     """Microseconds `key` spent in each billed state within `window` (the store sums no other): a state seen at a
     poll lasts until the next poll that sees another one (the last until `now`), worked out from the polls, not
     from the store. A change no time dates (all but the Job's) came between the two polls: from 1 µs past the
-    earlier one, the stretch is `between_polls` on the billed side's hardware and replicas (when either side bills)."""
+    earlier one, the stretch is `between_polls` on the billed side's hardware and replicas (when either side bills),
+    or `between_polls_billed` on the fewer replicas when both bill on one hardware."""
     start, end = window
     out: dict[tuple[str, str | None, int], int] = {}
     runs: list[tuple[datetime, tuple[str, str | None, int]]] = []
@@ -90,7 +91,13 @@ def expected_micros(polls: list[tuple[datetime, Seen]], key: tuple[str, str], wi
         if state is not None and (not runs or runs[-1][1] != state):
             before = runs[-1][1] if runs else None
             side = state if state[0] in billed else before if before and before[0] in billed else None
-            if key[0] != "job" and last is not None and side is not None:
+            both = before is not None and before[1] == state[1] and all(
+                is_billed(key[0], s[0]) and s[2] > 0 for s in (before, state))
+            if key[0] != "job" and last is not None and both:
+                assert before is not None
+                runs.append((last + timedelta(microseconds=1),
+                             (BILLED_BETWEEN_POLLS_STATE, state[1], min(before[2], state[2]))))
+            elif key[0] != "job" and last is not None and side is not None:
                 runs.append((last + timedelta(microseconds=1), (BETWEEN_POLLS_STATE, side[1], side[2])))
             runs.append((at, state))
         last = at
