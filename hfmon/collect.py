@@ -40,11 +40,8 @@ from hfmon.models import (
 from hfmon.poll_timing import DAY_AGO, DAY_AGO_TTL_S, CollectorSettings, no_cyclic_gc
 from hfmon.source_results import (
     PreviousSources,
-    billing_with_live,
     failed_result,
-    group_usage_of_this_month,
-    of_this_period,
-    usage_of_this_period,
+    judged_at,
 )
 from hfmon.usage_period import usage_from, usage_over_its_period
 from hfmon.weights_cache import WeightsCache
@@ -132,10 +129,11 @@ class Collector:
         held = gov.blocked_for_s()
         if held is not None:  # a 429 holds every request: the quota is as good as used up until then
             remaining, reset = 0, max(reset or 0, math.ceil(held))
+        taken_at = self.clock.now()  # the poll's one moment: its periods are judged at it, and the Report's is it
         return Snapshot(
-            taken_at=self.clock.now(),
+            taken_at=taken_at,
             account=account,
-            namespaces=tuple(t.result() for t in ns_tasks),
+            namespaces=tuple(judged_at(t.result(), taken_at) for t in ns_tasks),
             spaces_hardware=spaces_hw.result(),
             jobs_hardware=jobs_hw.result(),
             router_prices=router.result(),
@@ -228,14 +226,13 @@ class Collector:
                 month = usage_window(now).start  # group limits are by calendar month
                 usage = tg.create_task(src("resource_group_usage", lambda: c.resource_group_usage(ns, start=month,
                                                                                                   end=now)))
-        usage_v2 = usage_of_this_period(billing.result(), now)  # last period's figure is not this one's
-        return NamespaceData(namespace=ns, kind=kind, billing=billing_with_live(usage_v2, live.result()),
-                             statement=of_this_period(statement.result(), now),
+        # usage-v2 and the statement as answered: `judged_at` checks their periods at the poll's end
+        return NamespaceData(namespace=ns, kind=kind, billing=billing.result(), statement=statement.result(),
                              job_charges=job_charges.result() if job_charges else None, sessions=sessions.result(),
                              endpoints=endpoints.result(), endpoint_catalog=catalog.result(),
                              spaces=spaces.result(), jobs=jobs.result(), storage=storage.result(),
                              resource_groups=groups.result() if groups else None,
-                             resource_group_usage=group_usage_of_this_month(usage.result(), now) if usage else None,
+                             resource_group_usage=usage.result() if usage else None,
                              scheduled_jobs=scheduled.result(), live=live.result(),
                              billing_day_ago=day_ago.result() if day_ago else None,
                              models=models.result() if models else None,

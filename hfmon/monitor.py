@@ -138,7 +138,8 @@ class Monitor:
         snapshot = await self.collector.poll(self.snapshot, model_sizes=not self.figures_only)
         self.snapshot = snapshot
         # SQLite and evaluate over a long history take a few hundred ms: keep the UI's loop free meanwhile.
-        report = await asyncio.to_thread(self._evaluate, snapshot, self.clock.now())
+        # at the poll's one moment: the periods of its figures were judged at it (`source_results.judged_at`)
+        report = await asyncio.to_thread(self._evaluate, snapshot, snapshot.taken_at)
         self._log(report)
         if (self.alert_events or self._undelivered) and (self.config.alerts.hook or self.config.alerts.webhook_url):
             from hfmon.alerts.deliver import Undelivered

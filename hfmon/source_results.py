@@ -13,6 +13,7 @@ from hfmon.errors import ApiError, BadResponseError, HfmonError, NoAccessError
 from hfmon.models import (
     BillingUsage,
     LiveUsage,
+    NamespaceData,
     PeriodStatement,
     ResourceGroupUsage,
     Snapshot,
@@ -47,6 +48,19 @@ def of_this_period(result: SourceResult[PeriodStatement], now: datetime) -> Sour
                       now, "this period's is unknown")
 
 
+def judged_at(found: NamespaceData, at: datetime) -> NamespaceData:
+    """A namespace's sources of a billing period judged at the poll's one moment `at` (`Snapshot.taken_at`, the
+    Report's now): the statement, usage-v2 (then the live stream folded in) and the group usage of another period
+    are errors. Judged at the poll's start instead, a poll straddling midnight on the 1st showed November's figures
+    labelled December (its Report is dated after midnight)."""
+    usage_group = found.resource_group_usage
+    live = found.live
+    usage = usage_of_this_period(found.billing, at)
+    return replace(found, billing=usage if live is None else billing_with_live(usage, live),
+                   statement=of_this_period(found.statement, at),
+                   resource_group_usage=None if usage_group is None else group_usage_of_this_month(usage_group, at))
+
+
 def usage_of_this_period(result: SourceResult[BillingUsage], now: datetime) -> SourceResult[BillingUsage]:
     """usage-v2's result, or an error when the period it says it counts over is not the one running at `now` (the
     statement's rule, `of_this_period`): HF lagging its rollover, or hfmon's clock ahead of HF's, answers with the
@@ -59,7 +73,9 @@ def usage_of_this_period(result: SourceResult[BillingUsage], now: datetime) -> S
         return result
     start, end = found.inference.period_start, found.inference.period_end
     if start is None or end is None:
-        asked_at = now if result.status is SourceStatus.OK and not result.from_cache else result.fetched_at
+        asked_at = found.counted_from  # the start of the window asked: its calendar month
+        if asked_at is None:
+            asked_at = now if result.status is SourceStatus.OK and not result.from_cache else result.fetched_at
         if asked_at is None:  # a kept answer of no known poll: its window is unknown, so is its period
             return SourceResult(result.name, SourceStatus.ERROR, None, None, f"{result.error or 'no answer'}; the "
                                 f"usage (usage-v2) of {found.namespace} kept from an earlier poll says no period: "
