@@ -101,6 +101,8 @@ def history_windows(snapshot: Snapshot, now: datetime, *, hourly: bool = True) -
 
 
 INCLUDED_UNKNOWN = "usage-v2 did not say how many credits are included, so what is left and any overage are unknown"
+ORG_INCLUDED_ZERO = ("usage-v2 says $0.00 included for this org, which its answer for orgs may not carry (HF gives "
+                     "$2.00 a seat, pooled, to Team and Enterprise orgs), so what is left and any overage are unknown")
 
 
 def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime, *,
@@ -205,10 +207,12 @@ def _namespace_figures(ns: NamespaceData, history: HistoryIndex, config: Config,
     # the rate, the projection and each crossing wrong by the outage's length, under a STALE badge saying "as of"
     as_of = ns.billing.fetched_at if ns.billing.status is SourceStatus.STALE and ns.billing.fetched_at else now
     day_ago = day_ago_point(ns)
-    if billing is not None and billing.inference.included_usd is None:
+    unsaid = None if billing is None else INCLUDED_UNKNOWN if billing.inference.included_usd is None else \
+        ORG_INCLUDED_ZERO if ns.kind == "org" and billing.inference.included_usd == 0 else None
+    if billing is not None and unsaid is not None:
         burn = credits_burn(ns.namespace, billing.inference, history.usage_of(ns.namespace), as_of, credits,
                             day_ago)
-        acc.credits_unknown[ns.namespace] = (burn, INCLUDED_UNKNOWN)
+        acc.credits_unknown[ns.namespace] = (burn, unsaid)
         acc.crosscheck += inference_rows(billing, ns.sessions.value, credits, burn.provisional_usd or Decimal(0),
                                          config.tolerance)
     elif billing is not None:

@@ -128,6 +128,26 @@ def test_usage_v2_without_included_credits_leaves_credits_unknown_and_guard_unde
     assert line.startswith("UNKNOWN") and "did not say how many credits are included" in line
 
 
+def test_an_orgs_zero_included_credits_are_unknown_not_an_overage_from_its_first_request(served: Served) -> None:
+    # hf-api.md 3.1: includedNanoUsd is "0 for orgs per a third-party note"; HF gives Team and Enterprise orgs $2.00
+    # a seat, pooled: read as a $0 plan, ada-labs read "$6.57 of $0.00 · overage $6.57" and guard FAILed (audit 7 D3)
+    def zero_included(body: dict[str, Any]) -> dict[str, Any]:
+        body["usage"]["inferenceProviders"]["includedNanoUsd"] = 0
+        return body
+
+    served.fault("/api/organizations/ada-labs/billing/usage-v2", edit=zero_included)
+    doc = served.run("--once", "--json", "--no-history").doc()
+    jsonschema.validate(doc, once_schema())
+    [org] = [c for c in doc["org_credits"] if c["namespace"] == "ada-labs"]
+    for key in ("included_usd", "remaining_usd", "overage_usd", "exhausts_at"):
+        assert org[key] is None, key
+    assert org["why"] is not None and "$2.00 a seat, pooled" in org["why"]
+    assert _usd(org["used_usd"]) == _inference_used(served, "ada-labs")  # what is known stays known
+    assert doc["credits"]["included_usd"] == 2.0  # a user's $0 would still be a $0 plan: only an org's is unsaid
+    guard = served.run("guard", "--max-overage-usd", "0", "--namespace", "ada-labs", "--no-history")
+    assert guard.code == 5, guard.stdout + guard.stderr  # could not check: never a FAIL on a made-up $0 of credits
+
+
 def test_usage_v2_jobs_without_used_is_unknown_job_spend_not_zero(served: Served) -> None:
     inference = _inference_used(served, "ada-labs")
 
