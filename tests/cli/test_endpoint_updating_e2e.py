@@ -68,7 +68,7 @@ def test_history_prices_the_update_unknown_not_zero(fake: Callable[..., Served])
     scenario = updating()
     for minutes in range(70, -1, -10):  # polls every 10 min over the last 70 min: the 1h window is watched
         run = fake(replace(scenario, start=scenario.start - timedelta(minutes=minutes))).run(
-            "--once", "--json", "--namespace", "ada")
+            "--once", "--json", "--namespace", "ada", frozen_clock=True)  # durations: on the fake's clock, not the wall
         assert run.code == 0, run.stderr
     hour = next(n for n in run.doc()["windows"]["1h"]["namespaces"] if n["namespace"] == "ada")["current"]
     # 30 min running at $0.80/h, then 30 min updating with its replica ready: what that half hour cost is unknown
@@ -108,7 +108,7 @@ def test_uptime_over_the_update_is_unknown_not_down(fake: Callable[..., Served])
     scenario = updating()
     for minutes in range(70, -1, -10):  # as above: the last 70 min watched, llama-chat updating for the last 30
         run = fake(replace(scenario, start=scenario.start - timedelta(minutes=minutes))).run(
-            "--once", "--json", "--namespace", "ada")
+            "--once", "--json", "--namespace", "ada", frozen_clock=True)  # durations: on the fake's clock, not the wall
         assert run.code == 0, run.stderr
     row = llama(run.doc())
     # the last 24 h: 23.5 h running, then 30 min updating with its replica ready, billed or not as no source says:
