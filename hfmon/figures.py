@@ -205,8 +205,8 @@ class SpendIn:
     # listing of Jobs may be missing (`costs.windows.jobs_unlisted`)
     inference_at_least: bool = False  # `inference_usd` misses a period's spend after its last poll, when it ended in
     # the window (`costs.windows.period_tail_unseen`)
-    # from history: each product's figure as known, with what is missing from it and why (`costs.windows.spend_in`);
-    # empty: the `*_usd` figures whole, or unknown as `history:<namespace>`
+    # each product's figure as known, with what is missing from it and why: from history (`costs.windows.spend_in`),
+    # or billed, as `Spend.part` has it; empty: the `*_usd` figures whole, or unknown as `history:<namespace>`
     history_parts: tuple[Total[Decimal], ...] = ()
 
     PRODUCTS: ClassVar[tuple[str, ...]] = ("inference", "endpoints", "spaces", "jobs")

@@ -197,9 +197,11 @@ def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], 
             if length is None:
                 start = min(period_starts[namespace], now)  # hfmon's clock a little behind HF's at a rollover
                 s = by_ns.get(namespace)
+                # the billed figures with what `spend` misses of each (a product the statement is behind on: at least)
                 current = SpendIn(start, now, *(None, None, None, None) if s is None else (
                     s.inference_usd, s.endpoints_usd, s.spaces_usd, s.jobs_usd), billed=True,
-                    inference_source=None if s is None else s.inference_source)
+                    inference_source=None if s is None else s.inference_source,
+                    history_parts=() if s is None else tuple(s.part(p) for p in SpendIn.PRODUCTS))
                 length = now - start
             else:
                 current = spend_in(namespace, now - length, now, index, found, coverage, unlisted)

@@ -59,6 +59,12 @@ def test_jobs_the_statement_has_no_line_for_yet_are_at_least_usage_v2s(served: S
     assert total["complete"] is False and total["value"] is None
     assert total["missing"] == ["statement_behind:ada"]
     assert _usd(total["at_least"]) == _usd(before["total_usd"]["value"])  # every other part as before
+    # the period window is the same figures: at least, the jobs part a lower bound (it read complete, audit 7 D4)
+    [period] = [n["current"] for n in doc["windows"]["period"]["namespaces"] if n["namespace"] == "ada"]
+    assert period["total_usd"]["complete"] is False and period["total_usd"]["missing"] == ["statement_behind:ada"]
+    storage = _usd(spend["storage_usd"] or 0) + _usd(spend.get("other_usd") or 0)  # billed monthly: in no window
+    assert _usd(period["total_usd"]["at_least"]) == _usd(total["at_least"]) - storage
+    assert period["jobs_usd"] is None  # a part known only in part is null in a window, its total says at least
     row = next(c for c in doc["crosscheck"] if c["item"] == "jobs ada: statement vs usage-v2")
     assert row["status"] == "pending" and _usd(row["billed_usd"]) == FINISHED_JOBS_USD
     assert "the statement is $0.47 behind usage-v2" in row["note"]
