@@ -182,6 +182,21 @@ def percent_against(value: Decimal, limit: Decimal) -> tuple[str, str]:
     return figure, _percent_places(limit, places)
 
 
+def money_against(value: Decimal, limit: Decimal) -> str:
+    """`value` as `money` shows it, or with as many more decimals as tell it from the limit it is held against
+    (`$3.0006` above `$3.00`: never `$3.00`, above the limit `$3.00`)."""
+    figure, places = money(value), 2
+
+    def at(amount: Decimal) -> Decimal:
+        return amount.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+    if value == limit or figure != money(limit):
+        return figure
+    while at(value) == at(limit) and places < 8:  # `$3.000` would still read as `$3.00`
+        places += 1
+    return f"{'-' if value < 0 else ''}${abs(at(value)):,.{places}f}"
+
+
 def _percent_places(value: Decimal, places: int) -> str:
     return f"{value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)}%"
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import TypeVar
 
-from hfmon.format import duration, money, money_total, per_hour
+from hfmon.format import duration, money, money_against, money_total, per_hour
 from hfmon.models import SourceStatus
 from hfmon.report import Credits, CreditsBurn, Report, Total
 
@@ -90,6 +90,9 @@ def above(check: str, subject: str, total: Total[Decimal], limit: Decimal, show:
     complete, or when a partial total's known upper bound `at_most` is within it."""
     figure = show(total)
     if total.known is not None and total.known > limit:
+        shown = money(total.known)  # never read as the limit it crossed: `$3.0006, above the limit $3.00`
+        if shown == money(limit) and shown in figure:
+            figure = figure.replace(shown, money_against(total.known, limit), 1)
         return Reading(check, subject, Outcome.CROSSED, figure, limit_text, total.value, total.known, limit)
     if total.complete:
         return Reading(check, subject, Outcome.OK, figure, limit_text, total.value, total.known, limit,
@@ -107,7 +110,7 @@ def below(check: str, subject: str, value: Decimal | None, limit: Decimal, why_u
     if value is None:
         return Reading(check, subject, Outcome.UNKNOWN, "unknown", money(limit), None, None, limit, why_unknown)
     outcome = Outcome.CROSSED if value < limit else Outcome.OK
-    return Reading(check, subject, outcome, money(value), money(limit), value, value, limit)
+    return Reading(check, subject, outcome, money_against(value, limit), money(limit), value, value, limit)
 
 
 def _missing_words(total: Total[Decimal]) -> str:

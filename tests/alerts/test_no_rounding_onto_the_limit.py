@@ -10,9 +10,11 @@ from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal as D
 
+from hfmon.alerts import checks
 from hfmon.alerts.engine import FIRED, RESET, AlertState, evaluate_alerts
 from hfmon.config import Alerts
-from hfmon.format import duration_against, percent_against
+from hfmon.figures import Total
+from hfmon.format import duration_against, money_against, money_total, percent_against
 from hfmon.report import Report
 from tests.tui.builder import NOW, build_report
 
@@ -52,3 +54,20 @@ def test_figures_are_shown_finer_only_where_they_would_read_as_the_limit() -> No
     assert duration_against(125, 60) == "2m" and duration_against(60, 60) == "1m" and duration_against(59, 60) == "59s"
     assert percent_against(D("80.04"), D(80)) == ("80.04%", "80%")  # one more decimal still read 80.0%
     assert percent_against(D("79.999"), D(80)) == ("79.999%", "80%")
+
+
+def test_money_is_shown_finer_only_where_it_would_read_as_the_limit() -> None:
+    assert money_against(D("3.000606"), D(3)) == "$3.001"  # audit 7 D5: '$3.00, above the limit $3.00'
+    assert money_against(D("3.0000606"), D(3)) == "$3.0001"
+    assert money_against(D("2.999999"), D(3)) == "$2.999999"  # $3.00000 to five places: still the limit
+    assert money_against(D("3.01"), D(3)) == "$3.01" and money_against(D(3), D(3)) == "$3.00"
+    assert money_against(D("1234.5678"), D("1234.57")) == "$1,234.568"
+
+
+def test_guard_never_prints_a_crossing_figure_equal_to_its_limit() -> None:
+    crossed = checks.above("max_projected_usd", "ada", Total(D("3.000606"), ()), D(3), money_total, "$3.00")
+    assert crossed.message == "projected Inference Providers usage this period (ada): $3.001, above the limit $3.00"
+    partial = checks.above("max_projected_usd", "ada", Total(D("3.000606"), ("billing:x",)), D(3), money_total, "$3.00")
+    assert partial.figure == "at least $3.001"
+    short = checks.below("min_remaining_credits_usd", "ada", D("0.4999"), D("0.5"), "")
+    assert short.message == "included credits remaining (ada): $0.4999, below the minimum $0.50"
