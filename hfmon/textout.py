@@ -110,7 +110,11 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
 def _missing(total: Total[Decimal] | Total[int], report: Report, paint: _Paint) -> list[str]:
     """The line under a partial total that says what it is missing (none under a complete one)."""
     note = missing_note(total, len(report.namespaces))
-    return [_fit(paint(f"          not in it: {note}", "yellow"))] if note else []
+    if not note:
+        return []
+    head = "          not in it: "  # wrapped at spaces, never through a name (`see Credits (ada-labs)`)
+    lines = textwrap.wrap(note, WIDTH - len(head), break_long_words=False, break_on_hyphens=False)
+    return [_fit(paint(f"{head if i == 0 else ' ' * len(head)}{line}", "yellow")) for i, line in enumerate(lines)]
 
 
 def _header(report: Report, paint: _Paint) -> list[str]:
@@ -266,16 +270,21 @@ def _attempts(attempts: int | None, per_attempt: Decimal | None) -> str:
     return f"{attempts} attempts of {each}: a failed attempt is tried again"
 
 
+def _unchecked(report: Report, paint: _Paint) -> list[str]:
+    """The sources no flag could be checked from, each whole (packed onto lines, never cut through a name)."""
+    return [paint(name, "yellow") for name in report.flags_unchecked]
+
+
 def _flags(report: Report, paint: _Paint, max_rows: int) -> list[str]:
     if not report.flags:
         if report.all_checked:
             return [f"{paint('Flags', 'bold')}  none: nothing needs attention"]
-        return [_fit(f"{paint('Flags', 'bold')}  none in what was read · not checked: "
-                     + paint(", ".join(report.flags_unchecked), "yellow"))]
+        return _packed(f"{paint('Flags', 'bold')}  none in what was read · not checked:", _unchecked(report, paint),
+                       indent=4, sep=", ", lead=" ")
     count = str(len(report.flags)) if report.all_checked else f"at least {len(report.flags)}"
     lines = [paint(f"Flags  {count}", "bold")]
     if not report.all_checked:  # more flags may be hiding in what was not read
-        lines.append(_fit("  not checked: " + paint(", ".join(report.flags_unchecked), "yellow")))
+        lines += _packed("  not checked:", _unchecked(report, paint), indent=4, sep=", ", lead=" ")
     for flag in report.flags[:max_rows]:
         mark = paint(SEVERITY_MARKS.get(flag.severity, "    "), SEVERITY_COLOURS.get(flag.severity, ""))
         # a flag says what to do: wrapped, never cut (its text is scrubbed and has no colour of its own)

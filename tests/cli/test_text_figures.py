@@ -180,3 +180,20 @@ def test_an_org_past_its_credits_shows_its_overage_whole() -> None:
     acme = namespace(org, kind="org", billing=billing(org, used="1234.56", included="10"))
     block = " ".join(credits_line(render_text(evaluate(snapshot(acme), History(), Config(), NOW)), org))
     assert "$1,234.56 of $10.00" in block and "overage $1,224.56" in block, block  # 1,234.56 - 10
+
+
+def test_the_sources_flags_were_not_checked_against_and_a_totals_missing_parts_are_never_cut() -> None:
+    """audit 7 D6: 'not checked: …, resource_group_usage:ad…' lost which namespace; each name is now whole."""
+    orgs = [f"research-lab-number-{i}-with-a-long-name" for i in range(3)]  # billing and statement unread
+    snap = snapshot(namespace("alice", billing=billing("alice", used="1.9", included="2")),
+                    *(namespace(org, kind="org") for org in orgs))
+    report = evaluate(snap, History(), Config(), NOW)
+    text = render_text(report)
+    lines = text.splitlines()
+    assert all(len(x) <= 80 for x in lines) and not any("…" in x for x in lines), text
+    assert len(report.flags_unchecked) > 3
+    flat = " ".join(text.split())
+    for name in report.flags_unchecked:  # every source named whole, once the lines are joined
+        assert name in flat, name
+    for org in orgs:
+        assert f"billing:{org}" in flat
