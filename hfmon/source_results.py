@@ -65,9 +65,10 @@ def usage_of_this_period(result: SourceResult[BillingUsage], now: datetime) -> S
     """usage-v2's result, or an error when the period it says it counts over is not the one running at `now` (the
     statement's rule, `of_this_period`): HF lagging its rollover, or hfmon's clock ahead of HF's, answers with the
     period that has ended, whose `used` is neither that period's whole (hfmon asked from this period's start) nor
-    this one's. Without a period said, usage-v2 counted over the window hfmon asked for (`usage_window`): this poll's,
-    which holds `now`, or, for a last good answer kept (stale or cached), the one of the poll that read it, which after
-    midnight on the 1st is last month's."""
+    this one's. Without a period said, usage-v2 counted over the window hfmon asked for: the calendar month
+    (`usage_window`) of that window's start (`counted_from`), which for a last good answer kept after midnight on the
+    1st is last month's. A figure counted from another moment than the start of the period it names is not that
+    period's either (`_not_over_its_period`)."""
     found = result.value
     if found is None:
         return result
@@ -84,19 +85,19 @@ def usage_of_this_period(result: SourceResult[BillingUsage], now: datetime) -> S
         start, end = asked.start, asked.end
     judged = _in_period(result, f"the usage (usage-v2) of {found.namespace}", start, end, now,
                         "this period's credits are unknown")
-    if judged is result and found.counted_from is not None and found.counted_from != start.replace(microsecond=0):
-        return _not_over_its_period(result, found, start)
+    counted_from = found.counted_from
+    if judged is result and counted_from is not None and counted_from != start.replace(microsecond=0):
+        return _not_over_its_period(result, found.namespace, counted_from, start)
     return judged
 
 
-def _not_over_its_period(result: SourceResult[BillingUsage], found: BillingUsage,
+def _not_over_its_period(result: SourceResult[BillingUsage], namespace: str, counted_from: datetime,
                          start: datetime) -> SourceResult[BillingUsage]:
     """The error for a usage-v2 figure counted from another moment than the start of the period it names: usage-v2
     counts over the window asked, so it is not that period's figure (a period anchored on the 15th asked from the
     1st; the Collector asks again from the period's start, so this is what a failed second ask leaves)."""
-    assert found.counted_from is not None
-    exc = BadResponseError(f"the usage (usage-v2) of {found.namespace} was counted from "
-                           f"{found.counted_from:%b %d %H:%M} UTC, but its period began {start:%b %d %H:%M} UTC: "
+    exc = BadResponseError(f"the usage (usage-v2) of {namespace} was counted from "
+                           f"{counted_from:%b %d %H:%M} UTC, but its period began {start:%b %d %H:%M} UTC: "
                            "this period's credits are unknown", "the next poll asks from the period's start")
     return SourceResult(result.name, SourceStatus.ERROR, None, None, exc.message, exc.hint, None, exc.failure)
 
