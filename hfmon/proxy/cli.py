@@ -75,4 +75,8 @@ def run(args: argparse.Namespace) -> int:
         writer.close()
         store.close()
         sock.close()
+        if writer.unwritten or writer.lost:  # the log said it as it happened; the last word says what it cost
+            print(f"hfmon proxy: {len(writer.unwritten) + writer.lost} request(s) are not in the ledger (the history "
+                  f"file refused them: {writer.error or 'see the log'}): the dashboard, the exporter and `hfmon "
+                  "receipt` do not count them", file=sys.stderr)
     return int(ExitCode.OK)

@@ -7,14 +7,14 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Mapping, Sequence, Set
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, TextIO
 
 from hfmon.exitcodes import ExitCode
 
 if TYPE_CHECKING:
-    from decimal import Decimal
-
     from hfmon.ledger import LedgerRow, SessionSettled
     from hfmon.models import SessionCost
     from hfmon.report import Total
@@ -34,6 +34,16 @@ exit codes:
   0  printed (settled figures may still be pending)
   2  no run with that id in the history file, or the history file cannot be used
 """
+
+@dataclass(frozen=True, slots=True)
+class Unrecorded:
+    """A run's requests the history file refused (`LedgerWriter`): `unsaved` are counted from memory but are not in
+    the file; `lost` were dropped for good (in no figure but their count); `why` the last write failed."""
+
+    unsaved: int = 0
+    lost: int = 0
+    why: str | None = None
+
 
 SETTLE_NOTE = "Hugging Face settles requests up to ~30 minutes after they are made"
 
@@ -92,11 +102,14 @@ def refresh_settled(store: HistoryStore, rows: Sequence[LedgerRow], timeout_s: f
 
 
 def print_receipt(run_id: str, rows: Sequence[LedgerRow], settled: Mapping[str, SessionSettled], note: str | None,
-                  out: TextIO, unpriced_why: Mapping[str, str] | None = None, free: Set[str] = frozenset()) -> None:
+                  out: TextIO, unpriced_why: Mapping[str, str] | None = None, free: Set[str] = frozenset(),
+                  unrecorded: Unrecorded = Unrecorded()) -> None:
     """The receipt: one line per model, then the total and what any partial figure leaves out (`unpriced_why`:
     why requests priced as a key are unpriced, when this process knows: the router's prices could not be read;
-    `free`: what the router marks `is_free`, a promo estimated at $0, as `LedgerRow.priced_as`)."""
+    `free`: what the router marks `is_free`, a promo estimated at $0, as `LedgerRow.priced_as`; `unrecorded`: the
+    run's requests the history file refused)."""
     from hfmon.costs import ledger as figures
+    from hfmon.figures import Total
     from hfmon.format import money_total, token_count
 
     models = figures.breakdown(rows, figures.by_model, settled)
@@ -104,8 +117,16 @@ def print_receipt(run_id: str, rows: Sequence[LedgerRow], settled: Mapping[str, 
     width = max([len("model"), *(len(m.name) for m in models)])
     paid = {r.model for r in rows if r.priced_as not in free}
     plural = {True: "s", False: ""}
-    print(f"hfmon run {run_id}: {total.requests} request{plural[total.requests != 1]}, {total.errors} "
-          f"error{plural[total.errors != 1]}", file=out)
+    lost, why = unrecorded.lost, f" ({unrecorded.why})" if unrecorded.why else ""
+    head = f"{total.requests} request{plural[total.requests != 1]}"
+    if lost:  # their count is known, nothing else: every total is a lower bound
+        refused = f"unknown:{lost} request{plural[lost != 1]} the history file refused{why}"
+        gone: Total[Decimal] = Total(None, (refused,))
+        total = replace(total, tokens_unknown=total.tokens_unknown + lost,
+                        estimated_usd=Total.sum((total.estimated_usd, gone), Decimal(0)),
+                        settled_usd=Total.sum((total.settled_usd, gone), Decimal(0)))
+    print(f"hfmon run {run_id}: {head}, {total.errors} error{plural[total.errors != 1]}"
+          + (f", and {lost} more not recorded (figures at least)" if lost else ""), file=out)
     print(f"{'model':<{width}}  {'reqs':>5} {'errs':>5} {'tokens in':>10} {'out':>8}  {'estimated':>20}  settled",
           file=out)
     for m in (*models, total):
@@ -120,6 +141,10 @@ def print_receipt(run_id: str, rows: Sequence[LedgerRow], settled: Mapping[str, 
         print(f"  free (promo): {offer}: the router marks this offer is_free, estimated at $0", file=out)
     for reason in reasons(total.estimated_usd, total.settled_usd, unpriced_why=unpriced_why or {}):
         print(f"  not in the figures: {reason}", file=out)
+    if unrecorded.unsaved:
+        one = unrecorded.unsaved == 1
+        print(f"  not in the history file: {unrecorded.unsaved} request{plural[not one]}{why}: counted here; "
+              f"`hfmon receipt {run_id}` will not count {'it' if one else 'them'}", file=out)
     if not total.settled_usd.complete:
         print(f"{SETTLE_NOTE}: `hfmon receipt {run_id}` shows them when they land.", file=out)
     if note:

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from hfmon.clock import SystemClock
     from hfmon.proxy.app import ProxyApp
     from hfmon.proxy.history_file import model_overrides, open_history
-    from hfmon.proxy.receipt import print_receipt, refresh_settled
+    from hfmon.proxy.receipt import Unrecorded, print_receipt, refresh_settled
     from hfmon.proxy.server import running
     from hfmon.store import ledger as stored
 
@@ -91,12 +91,15 @@ def run(args: argparse.Namespace) -> int:
                     code = 130
         finally:
             writer.close()
-        rows = stored.load_run(store, run_id)
-        if not rows:
+        # rows the history file refused are still this process's to count: the receipt is of every request made
+        unsaved = tuple(r for r in writer.unwritten if r.run_id == run_id)
+        rows = tuple(sorted(stored.load_run(store, run_id) + unsaved, key=lambda r: r.at))
+        if not rows and not writer.lost:
             print(f"hfmon run {run_id}: no requests went through the proxy (did the command read "
                   "OPENAI_BASE_URL or HFMON_PROXY_URL?)", file=sys.stderr)
             return code
-        note = refresh_settled(store, rows)
+        note = refresh_settled(store, rows) if rows else None
         settled = stored.settled(store, {r.session_id for r in rows if r.session_id})
-    print_receipt(run_id, rows, settled, note, sys.stderr, app.unpriced_why, app.prices.free)
+    print_receipt(run_id, rows, settled, note, sys.stderr, app.unpriced_why, app.prices.free,
+                  Unrecorded(len(unsaved), writer.lost, writer.error))
     return code

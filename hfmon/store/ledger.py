@@ -40,6 +40,8 @@ _UPSERT_SESSION = """
 """
 _BATCH = 500  # rows per transaction at most: a long backlog still commits in short transactions
 FLUSH_S = 0.25  # how long a row may wait for others to share its transaction
+RETRY_S = 5.0  # how soon rows a failed write kept are tried again when no new row comes
+BACKLOG_MAX = 20_000  # rows kept from failed writes (about 10 MB): past it the oldest are dropped, counted
 
 
 def _us(seconds: float | None) -> int | None:
@@ -136,21 +138,34 @@ def settled(store: HistoryStore, session_ids: Iterable[str]) -> dict[str, Sessio
 
 class LedgerWriter:
     """Appends ledger rows from a background thread, so a request never waits for the disk: rows are committed
-    together, at most FLUSH_S after the first of them arrived (and all of them on `close`)."""
+    together, at most FLUSH_S after the first of them arrived (and all of them on `close`).
+
+    A write that fails (the disk full, the file locked past its busy timeout) loses nothing: its rows are kept and
+    written with the next batch, or RETRY_S later, or on `close`. Past BACKLOG_MAX kept rows the oldest are dropped
+    and counted in `lost`; what `close` could not write is `unwritten` (the caller still has those rows)."""
 
     def __init__(self, store: HistoryStore) -> None:
         self.store = store
         self._queue: queue.SimpleQueue[LedgerRow | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._backlog: list[LedgerRow] = []  # rows whose write failed, oldest first, to write with the next batch
+        self.lost = 0  # rows dropped for good past BACKLOG_MAX: in no file and no memory
+        self.error: str | None = None  # why the last write failed; None once a write succeeds
         self._thread = threading.Thread(target=self._drain, name="hfmon-ledger", daemon=True)
         self._thread.start()
-        self.failures = 0
+
+    @property
+    def unwritten(self) -> tuple[LedgerRow, ...]:
+        """The rows not in the history file yet (after `close`: those it could not write), oldest first."""
+        with self._lock:
+            return tuple(self._backlog)
 
     def put(self, row: LedgerRow) -> None:
         """Queue one row (never blocks)."""
         self._queue.put(row)
 
     def close(self, timeout_s: float = 30.0) -> None:
-        """Write what is queued, then stop the thread."""
+        """Write what is queued (and what earlier writes could not), then stop the thread."""
         self._queue.put(None)
         self._thread.join(timeout_s)
 
@@ -158,7 +173,11 @@ class LedgerWriter:
         stop = False
         while not stop:
             batch: list[LedgerRow] = []
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=RETRY_S if self._backlog else None)
+            except queue.Empty:  # nothing new: time to retry what a failed write left
+                self._write(batch)
+                continue
             # Gather for a moment before writing: a thread that woke to commit each row would take the GIL back
             # from the event loop at every request (each socket send then waits out the switch interval).
             if item is not None:
@@ -174,11 +193,35 @@ class LedgerWriter:
                     item = self._queue.get_nowait()
                 except queue.Empty:
                     break
-            try:
-                append(self.store, batch)
-            except Exception as exc:  # noqa: BLE001 - the proxy goes on serving; the loss is logged and counted
-                self.failures += len(batch)
-                log.warning("could not write %d ledger row(s): %s", len(batch), exc)
+            self._write(batch)
+
+    def _write(self, batch: list[LedgerRow]) -> None:
+        """Write the rows kept from failed writes, then `batch`, in transactions of _BATCH rows; keep what fails."""
+        with self._lock:
+            pending = self._backlog + batch
+        written = 0
+        try:
+            while written < len(pending):
+                append(self.store, pending[written:written + _BATCH])
+                written = min(len(pending), written + _BATCH)
+        except Exception as exc:  # noqa: BLE001 - the proxy goes on serving; the rows are kept to retry
+            if self.error is None:
+                log.warning("could not write %d ledger row(s), keeping them to retry: %s", len(pending) - written,
+                            exc)
+            self.error = str(exc)
+        else:
+            if self.error is not None:
+                log.warning("wrote the %d ledger row(s) kept since a write failed", len(pending))
+            self.error = None
+        kept = pending[written:]
+        dropped = max(0, len(kept) - BACKLOG_MAX)
+        if dropped:
+            self.lost += dropped
+            log.error("dropped %d ledger row(s) for good (from %s to %s): the history file refuses more rows than "
+                      "hfmon keeps to retry (%d)", dropped, kept[0].at.isoformat(), kept[dropped - 1].at.isoformat(),
+                      BACKLOG_MAX)
+        with self._lock:
+            self._backlog = kept[dropped:]
 
 
 def with_ledger(store: HistoryStore, history: History, since: datetime,

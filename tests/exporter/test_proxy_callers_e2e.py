@@ -49,7 +49,7 @@ def meter(served: Served) -> dict[str, Decimal]:
                 hers = grace.chat_completion(messages=HELLO, model=f"{QWEN}:novita", max_tokens=50).usage
         finally:
             writer.close()
-        assert writer.failures == 0
+        assert writer.unwritten == () and writer.lost == 0
     usages: dict[str, list[Any]] = {"ada": mine, "grace": [hers]}
     return {who: sum((Decimal(u.prompt_tokens) * p_in + Decimal(u.completion_tokens) * p_out) / 1_000_000
                      for u in used) for who, used in usages.items()}
