@@ -334,6 +334,7 @@ def _job(row: JobRow) -> dict[str, Any]:
         "to_period_end_why": row.cost.to_period_end_why,
         "exposed_ports": list(j.exposed_ports), "expose_usd_per_hour": usd(expose_usd_per_hour(j.exposed)),
         "attempts": j.attempts,
+        "billed_why": row.cost.billed_why,
     })
 
 

@@ -81,6 +81,9 @@ class ResourceCost:
     # (`cost_per_hour_usd` None) and `last_cost_per_hour_usd` is what that value made it (`stale_cost`)
     stale: bool = False
     last_cost_per_hour_usd: Decimal | None = None
+    # why `billed_usd` is unknown though its statement was read (a Job that ran with no line yet while another HF
+    # figure of the period counts Jobs the statement has not billed); None: known, or its statement unread
+    billed_why: str | None = None
 
     @property
     def billed_now(self) -> bool:

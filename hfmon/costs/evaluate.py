@@ -243,9 +243,11 @@ def _namespace_figures(ns: NamespaceData, history: HistoryIndex, config: Config,
             if p.family == "spaces" and catalog.is_gpu("space", p.hardware):
                 acc.gpu_minutes[p.hardware] = acc.gpu_minutes.get(p.hardware, Decimal(0)) + p.line.quantity
     astride = charges_astride(ns, period.start, period.end)
+    jobs_behind = None  # the statement behind another HF figure of the period on Jobs
     if billing is not None or lines is not None:
         acc.spend.append(spend := namespace_spend(ns, lines, period, credits, bool(astride)))
         acc.crosscheck += behind_rows(ns.namespace, spend.behind, config.tolerance)
+        jobs_behind = next((b for b in spend.behind if b.product == "jobs"), None)
     by_resource = lines_by_resource(lines, unaccounted(ns, parsed or ()) | astride)
     # a listing that failed this poll gives its last good value's rows: none of their $/h is a figure of now
     stale = {kind for kind, source in (("endpoints", ns.endpoints), ("spaces", ns.spaces), ("jobs", ns.jobs))
@@ -264,7 +266,7 @@ def _namespace_figures(ns: NamespaceData, history: HistoryIndex, config: Config,
                                if charge_in(c, period.start, period.end)) if p is not None]
     job_lines = by_resource if lines is not None else lines_by_resource(charges, astride)  # once, not once per job
     for j in ns.jobs.value or ():
-        row_j = job_row(j, catalog, job_lines, history, period, now, acc)
+        row_j = job_row(j, catalog, job_lines, history, period, now, acc, jobs_behind)
         acc.jobs.append(replace(row_j, cost=stale_cost(row_j.cost)) if "jobs" in stale else row_j)
 
 

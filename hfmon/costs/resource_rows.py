@@ -30,6 +30,8 @@ from hfmon.costs.timeline import (
     rated_spans,
 )
 from hfmon.costs.totals import endpoint_label, job_label, space_label
+from hfmon.figures import Behind
+from hfmon.format import money
 from hfmon.history import History, Listing, Window, unwatched
 from hfmon.models import Endpoint, Job, Space, UsageLine
 from hfmon.pricing.catalog import Catalog, is_zero_gpu
@@ -172,7 +174,8 @@ def _latest(lines: list[UsageLine]) -> list[UsageLine]:
 
 
 def job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
-             period: Period, now: datetime, acc: Gathered) -> JobRow:
+             period: Period, now: datetime, acc: Gathered, behind: Behind | None = None) -> JobRow:
+    """A Job's row. `behind`: the statement is behind another HF figure of the period on Jobs (`Spend.behind`)."""
     price = job_price(catalog.job(j.flavor), j.exposed) if j.flavor else None
     if price is None:
         acc.unpriced[job_label(j)] = None
@@ -183,6 +186,10 @@ def job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
         own = [(j.started_at, end)]
     elif j.started_at is None and j.stage == "SCHEDULING":
         own = []  # not started yet (a Job RUNNING without its start: its spans are the statement's or history's)
+    billed_why = None
+    ran = j.stage == "RUNNING" if own is None else any(start < now and stop > period.start for start, stop in own)
+    if mine == [] and behind is not None and ran:  # no line yet, and HF counts Jobs its statement has not billed
+        mine, billed_why = None, unbilled_why(behind, j.namespace)
     changes = history.changes_of("job", j.id)
     hourly = _hourly("job", j.id, j.namespace, history,
                      lambda: catalog_price(catalog, "job", j.namespace, exposed=j.exposed,
@@ -192,7 +199,15 @@ def job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
                                    history.since, billed=history.billed_time("job", j.id),
                                    first_seen=history.first_seen("job", j.id), hourly_usd=hourly,
                                    time_left=job_time_left(j, now), unwatched=acc.unwatched_in(j.namespace, "job"),
-                                   time_left_why=ATTEMPTS_UNKNOWN_WHY if j.attempts is None else None))
+                                   time_left_why=ATTEMPTS_UNKNOWN_WHY if j.attempts is None else None,
+                                   billed_why=billed_why))
+
+
+def unbilled_why(behind: Behind, namespace: str) -> str:
+    """Why a Job that ran this period has no billed figure: its statement has no line for it yet, and another HF
+    figure of the period counts Jobs the statement has not billed (some of which are its)."""
+    return (f"the statement has no line for it yet: {behind.source} counts {money(behind.usd - behind.statement_usd)}"
+            f" of {namespace}'s Jobs this period that the statement has not billed")
 
 
 def _hourly(kind: str, key: str, namespace: str, history: HistoryIndex, price_of: Callable[[], HardwarePrice],

@@ -59,7 +59,8 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
                   first_seen: datetime | None = FROM_CHANGES,
                   hourly_usd: tuple[Decimal | None, ...] = (),
                   time_left: timedelta | None = UNTIL_STOPPED, unwatched: Sequence[Window] = (),
-                  to_start: int = 0, time_left_why: str | None = None) -> ResourceCost:
+                  to_start: int = 0, time_left_why: str | None = None,
+                  billed_why: str | None = None) -> ResourceCost:
     """A ResourceCost. `priced`: whether the resource needs a price (False for a static Space: free).
 
     `granted`: the statement says its current hardware is granted (`freeGrant`): it costs nothing now or ahead;
@@ -74,6 +75,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     `time_left`: the longest it can still bill before HF stops it (`job_time_left`); None: unknown, `time_left_why`
     says why when it is not that it runs past its timeout.
     `to_start`: the replicas it bills once it starts, not billing now (`endpoint_replicas_to_start`).
+    `billed_why`: why its billed figures are unknown (`lines` None) though its statement was read.
     """
     contradicted_why: str | None = None
     if replicas_now is None:  # unknown stage: whether it bills at all is unknown, grant or not
@@ -144,6 +146,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         uptime_state_unknown_pct=None if period_uptime is None else period_uptime.unsure,
         uptime_24h_state_unknown_pct=None if last_day is None else last_day.unsure,
         billed_since=min(accruing_since, default=None),
+        billed_why=billed_why if lines is None else None,
     )
 
 

@@ -112,6 +112,8 @@ def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tone
             text.append("  · unknown where history has no polls", style=tones.get("muted", ""))
     line(text, "billed this period", f"{fmt.money(cost.billed_usd, missing=fmt.MISSING)}"
          f" for {fmt.hours(cost.billed_hours, unit=unit)}")
+    if cost.billed_why:
+        line(text, "", cost.billed_why, tones.get("warn", ""))
     line(text, "recomputed", fmt.money(cost.recomputed_usd, missing=fmt.MISSING if cost.price else fmt.UNPRICED))
     delta = None if cost.billed_usd is None or cost.recomputed_usd is None else cost.billed_usd - cost.recomputed_usd
     line(text, "difference", fmt.money_delta(delta),

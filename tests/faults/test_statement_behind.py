@@ -68,6 +68,14 @@ def test_jobs_the_statement_has_no_line_for_yet_are_at_least_usage_v2s(served: S
     row = next(c for c in doc["crosscheck"] if c["item"] == "jobs ada: statement vs usage-v2")
     assert row["status"] == "pending" and _usd(row["billed_usd"]) == FINISHED_JOBS_USD
     assert "the statement is $0.47 behind usage-v2" in row["note"]
+    # the running Job's own figures: it has no line, and usage-v2's $0.47 is every unbilled Job's (was 0.0, as if HF
+    # had billed 35 min at $0.80/h nothing)
+    [job] = [j for j in doc["jobs"] if j["id"] == RUNNING_JOB]
+    assert job["billed_usd"] is None and job["recomputed_usd"] is None and job["billed_hours"] is None
+    assert job["billed_why"] == ("the statement has no line for it yet: usage-v2 counts $0.47 of ada's Jobs this "
+                                 "period that the statement has not billed")
+    assert all(j["billed_why"] is None and j["billed_usd"] is not None for j in doc["jobs"]
+               if j["id"] != RUNNING_JOB and j["namespace"] == "ada")
     text = served.run("--once", "--no-history", **FROZEN).stdout
     assert f"ada: at least ${_usd(before['total_usd']['value']):,.2f} this period" in text, text
     assert "jobs at least $1.25" in text

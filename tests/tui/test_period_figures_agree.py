@@ -19,6 +19,7 @@ from hfmon.tui.app import HfmonApp
 from hfmon.tui.money_rows import spender_rows
 from tests.tui.demo import frozen_demo
 from tests.tui.test_app import settle, table, text_of
+from tests.tui.test_details import detail_text, open_row
 from tests.tui.test_totals import totals
 
 STATEMENT = "/api/settings/billing/usage"  # ada's (the user's) period statement
@@ -111,3 +112,35 @@ async def test_the_compute_screen_says_why_a_billed_figure_is_missing() -> None:
             assert app.query_one("#compute-summary").display is False
     finally:
         await monitor.aclose()
+
+
+async def test_a_running_job_the_statement_has_no_line_for_is_billed_unknown_with_why() -> None:
+    """ada's l4x1 Job has run 35 min (14:25 → 15:00) at $0.80/h: HF has billed it 35 × $0.013333 = $0.466655, which
+    usage-v2 counts ($1.246145 − the statement's $0.77949). The statement has no line for it yet, and usage-v2 gives
+    Jobs as one figure: what this Job was billed is unknown (usage-v2's $0.47 may hold other Jobs' minutes). Its row
+    read Billed "$0.00" and Recomputed "$0.00" beside "$0.80/h"."""
+    monitor, _clock = frozen_demo(history=False, scenario=demo_scenario(seed=7))
+    monitor.collector.client.fake.route_faults += [
+        RouteFault(STATEMENT, edit=_statement_without_the_running_job),
+        RouteFault(JOB_CHARGES, edit=_charges_without_the_running_job)]
+    app = HfmonApp(monitor, interval_s=3600, tick_s=3600)
+    try:
+        async with app.run_test(size=(200, 50)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("4")
+            await pilot.pause()
+            jobs = table(app, "jobs")
+            assert totals(jobs, RUNNING_JOB, "rate") == "$0.80/h"
+            assert totals(jobs, RUNNING_JOB, "billed") == "—"  # was "$0.00"
+            assert totals(jobs, RUNNING_JOB, "recomputed") == "—"  # was "$0.00"
+            assert totals(jobs, "7c59340b55fb5008e14d930b", "billed") == "$0.76"  # a Job with its line: as billed
+            assert totals(jobs, "billed").endswith("+")  # the totals row: at least
+            assert text_of(app, "#compute-summary") == ("not in Billed: statement unread (northwind) · what the "
+                                                        "statement has not billed yet (ada)")
+            await open_row(app, pilot, "4", "jobs", RUNNING_JOB)
+            detail = detail_text(app)
+    finally:
+        await monitor.aclose()
+    assert "billed this period    — for —" in detail, detail
+    assert ("the statement has no line for it yet: usage-v2 counts $0.47 of ada's Jobs this period that the "
+            "statement has not billed") in detail
