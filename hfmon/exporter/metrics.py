@@ -263,8 +263,10 @@ def _resources(out: _Families, account: str, report: Report, stale: Stale) -> No
         r = {"account": account, "namespace": namespace, "kind": kind, "name": name}
         out.gauge("hfmon_cost_per_hour_usd", "What a resource costs per hour now (absent: unpriced or unknown).",
                   {**r, "hardware": hardware, "state": state}, cost.cost_per_hour_usd)
-        billed = None if stale.of(f"billed:{kind}", namespace) else cost.billed_usd
-        for source, value in (("billed", billed), ("recomputed", cost.recomputed_usd)):
+        # both are the same statement lines (billed as HF sums them, recomputed priced again): one stale rule
+        bill_stale = stale.of(f"billed:{kind}", namespace)
+        billed, recomputed = (None, None) if bill_stale else (cost.billed_usd, cost.recomputed_usd)
+        for source, value in (("billed", billed), ("recomputed", recomputed)):
             out.gauge("hfmon_resource_spend_usd", "What a resource was billed this period, as billed by Hugging "
                       "Face or recomputed by hfmon (absent: unknown, or its listing or bill failed the latest poll).",
                       {**r, "source": source}, value)
