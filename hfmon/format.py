@@ -160,12 +160,12 @@ def percent_at_least(exact: Decimal | None, at_least: Decimal | None, *, missing
 def uptime_share(exact: Decimal | None, at_least: Decimal | None, unwatched: Decimal | None, window: str,
                  state_unknown: Decimal | None = None) -> str:
     """An uptime share of `window` with why it is only a lower bound: `42% of the period`,
-    `≥28% of the period (hfmon was not running for 71% of it)`, `≥40% of the period (in a state whose billing is
-    undocumented for 5% of it)`, `— of the period`."""
+    `≥28% of the period (hfmon has no history of 71% of it)` (it was not running, or `retention_days` pruned it),
+    `≥40% of the period (in a state whose billing is undocumented for 5% of it)`, `— of the period`."""
     shown = f"{percent_at_least(exact, at_least)} of {window}"
     if exact is not None or at_least is None:
         return shown
-    why = ([f"hfmon was not running for {percent(unwatched)} of it"] if unwatched else []) + (
+    why = ([f"hfmon has no history of {percent(unwatched)} of it"] if unwatched else []) + (
         [f"in a state whose billing is undocumented for {percent(state_unknown)} of it"] if state_unknown else [])
     return f"{shown} ({'; '.join(why)})" if why else shown
 

@@ -224,7 +224,8 @@ class HistoryStore:
         """Drop rows older than the retention before `now` (default: the newest recorded time); return how many.
 
         Each resource keeps its last change before the cutoff, so its state at the window's start stays
-        known; resources not seen for the whole retention window are forgotten entirely.
+        known; resources not seen for the whole retention window are forgotten entirely. A run of polls reaching
+        back before the cutoff is cut there: the time before is no longer watched history (`history.unwatched`).
         """
 
         def delete(conn: sqlite3.Connection) -> tuple[int | None, int]:

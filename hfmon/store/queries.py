@@ -117,7 +117,7 @@ def newest_time(conn: sqlite3.Connection) -> int | None:
 
 def prune(conn: sqlite3.Connection, cutoff: int, ledger_cutoff: int | None = None) -> None:
     """Delete what is older than `cutoff` (the proxy's ledger: than `ledger_cutoff`, when earlier), keeping each
-    remaining resource's last change before it."""
+    remaining resource's last change before it; the runs of polls kept begin at `cutoff` at the earliest."""
     ledger_cutoff = cutoff if ledger_cutoff is None else min(cutoff, ledger_cutoff)
     forgotten = [row[0] for row in conn.execute("SELECT id FROM resources WHERE seen_at < ?", (cutoff,))]
     conn.executemany("DELETE FROM state_changes WHERE resource_id = ?", [(i,) for i in forgotten])
@@ -134,6 +134,10 @@ def prune(conn: sqlite3.Connection, cutoff: int, ledger_cutoff: int | None = Non
     """, (cutoff,)).fetchall()])
     conn.execute("DELETE FROM poll_runs WHERE last_at < ?", (cutoff,))
     conn.execute("DELETE FROM listing_runs WHERE last_at < ?", (cutoff,))
+    # a run kept whole would say the pruned time was watched: what a resource did there is gone (its changes but
+    # the last), so history says it did not run then. Watched from the cutoff on; the time before it is unwatched.
+    conn.execute("UPDATE poll_runs SET first_at = ? WHERE first_at < ?", (cutoff, cutoff))
+    conn.execute("UPDATE listing_runs SET first_at = ? WHERE first_at < ?", (cutoff, cutoff))
     conn.execute("DELETE FROM alert_events WHERE at < ?", (cutoff,))
     conn.execute("DELETE FROM ledger WHERE at < ?", (ledger_cutoff,))
     conn.execute("DELETE FROM ledger_sessions WHERE read_at < ? AND session_id NOT IN "

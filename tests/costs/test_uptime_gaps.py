@@ -126,7 +126,7 @@ def test_period_uptime_across_the_gap_is_a_lower_bound_with_the_unwatched_share(
     llm_cost = once.endpoints[0].cost
     assert fmt.percent_at_least(llm_cost.uptime_pct, llm_cost.uptime_at_least_pct) == "≥29%"
     assert fmt.uptime_share(llm_cost.uptime_pct, llm_cost.uptime_at_least_pct, llm_cost.uptime_unwatched_pct,
-                            "the period") == "≥29% of the period (hfmon was not running for 71% of it)"
+                            "the period") == "≥29% of the period (hfmon has no history of 71% of it)"
 
 
 def test_up_without_a_break_counts_from_the_end_of_the_gap(gapped: tuple[Report, Report]) -> None:
