@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -273,6 +274,11 @@ def size(num_bytes: int | None, *, missing: str = MISSING) -> str:
 def day(moment: datetime | None, *, missing: str = MISSING) -> str:
     """A UTC date as `Nov 28`."""
     return missing if moment is None else f"{moment:%b} {moment.day}"
+
+
+def counted_from(starts: Sequence[tuple[str, datetime]]) -> str:
+    """Namespaces with the day each one's figure is counted from: `ada from Nov 1, bob from Nov 3`."""
+    return ", ".join(f"{namespace} from {day(start)}" for namespace, start in starts)
 
 
 def stamp(moment: datetime | None, *, missing: str = MISSING) -> str:

@@ -136,6 +136,9 @@ def report_document(report: Report) -> dict[str, Any]:
                 "requests": rest.requests, "cost_usd": usd(rest.cost_usd), "why": rest.why},
             "by_model": _by_model(report.proxy),
             "proxy": _proxy(report.proxy),
+            "this_period_usd": total(report.billed_for("inference", None)),
+            "other_period_starts": [{"namespace": ns, "start": when(start)}
+                                    for ns, start in report.inference_elsewhen],
         },
         "spend": [{"namespace": sp.namespace, "inference_usd": usd(sp.inference_usd),
                    "endpoints_usd": usd(sp.endpoints_usd), "spaces_usd": usd(sp.spaces_usd),

@@ -246,6 +246,13 @@ class Report:
         parts = [spent.get(ns) or Total(None, (f"{source}:{ns}",)) for ns in self.namespaces if namespace in (None, ns)]
         return Total.sum([*parts, *(Total(None, (name,)) for name in self.namespaces_unknown)], Decimal(0))
 
+    @property
+    def inference_elsewhen(self) -> tuple[tuple[str, datetime], ...]:
+        """Each namespace whose usage-v2 counts Inference Providers over another period than its billing period,
+        with that period's start: `inference`'s figures (and its split by provider) are then over each namespace's
+        credits period, not this one, which `billed_for("inference", …)` is."""
+        return tuple((s.namespace, s.inference_period_start) for s in self.spend if s.inference_period_start)
+
     def billed_now_unlisted(self, product: str, namespace: str | None) -> tuple[str, ...]:
         """The resources of one product the statement bills now (a line still accruing) that no listing holds:
         not deleted, only not listed (hidden from the token); the meter counts each as a missing part."""

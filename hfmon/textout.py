@@ -13,6 +13,7 @@ from hfmon.format import (
     UNKNOWN,
     behind_text,
     count_total,
+    counted_from,
     duration,
     invoice_text,
     missing_note,
@@ -89,8 +90,18 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
         shown.append((f"{len(rest)} more", sum((p.cost_usd for p in rest), Decimal(0))))
     if inf.not_broken_down is not None and inf.not_broken_down.cost_usd:
         shown.append((inf.not_broken_down.name, inf.not_broken_down.cost_usd))
-    out += _packed(f"{paint('Inference', 'bold')} {money_total(inf.cost_usd)} · {count_total(inf.requests)} requests",
-                   [f"{name} {money(usd)}" for name, usd in shown])
+    figures = f"{money_total(inf.cost_usd)} · {count_total(inf.requests)} requests"
+    if elsewhen := counted_from(report.inference_elsewhen):
+        # usage-v2 of a namespace counts over its credits period, not this one: this period's figure first, as
+        # Billed has it, then usage-v2's with the period it is of named
+        this_period = report.billed_for("inference", None)
+        out.append(_fit(f"{paint('Inference', 'bold')} {money_total(this_period)} this period"))
+        out += _missing(this_period, report, paint)
+        out += [f"{' ' * 10}{line}" for line in textwrap.wrap(
+            f"by provider, over each namespace's credits period ({elsewhen}):", WIDTH - 10, break_long_words=False)]
+        out += _packed(" " * 10 + figures, [f"{name} {money(usd)}" for name, usd in shown])
+    else:
+        out += _packed(f"{paint('Inference', 'bold')} {figures}", [f"{name} {money(usd)}" for name, usd in shown])
     out += _missing(inf.cost_usd, report, paint)
     if inf.not_broken_down is not None and inf.not_broken_down.why:  # a figure of the rest is unknown: say why
         why = f"          {inf.not_broken_down.name}: {inf.not_broken_down.why}"

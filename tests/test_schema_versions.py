@@ -168,6 +168,9 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     provider_new, provider_old = (i["by_provider"]["items"]["properties"] for i in (inference_new, inference_old))
     assert provider_new.pop("requests")["type"] == ["integer", "null"]  # a count HF did not give: null, never 0
     assert provider_old.pop("requests") == {"type": "integer"}
+    # optional: this period's inference as spend counts it, and whose usage-v2 counts over another period, from when
+    assert inference_new.pop("this_period_usd")["$ref"] == "#/$defs/total_usd"
+    assert "Optional: added in v7" in inference_new.pop("other_period_starts")["description"]
     rest_new, rest_old = (i["not_broken_down"]["oneOf"][0] for i in (inference_new, inference_old))
     assert rest_new["properties"].pop("why")["type"] == ["string", "null"]  # added: why a figure of it is null
     for key, was in (("requests", "integer"), ("cost_usd", "number")):  # unknown, never negative: null

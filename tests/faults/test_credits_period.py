@@ -88,6 +88,33 @@ def test_the_credits_use_usage_v2s_period_not_the_statements(served: Served) -> 
     assert "not in it: inference, counted over another period: see Credits (ada)" in text
 
 
+def test_the_inference_figures_name_the_period_they_are_of(served: Served) -> None:
+    """usage-v2's Inference Providers add up to $8.42284 (ada $1.852048 + ada-labs $6.570792, both since Nov 1,
+    northwind unread); this period's is at least ada-labs's $6.570792 alone (ada's billing period began Nov 15).
+    `hfmon --once` read "Inference at least $8.42 · at least 6,890 requests" and the JSON's inference.cost_usd the
+    same, naming no period."""
+    served.fault(STATEMENT, edit=_anchored_on_the_15th)
+    doc = served.run("--once", "--json", "--no-history").doc()
+    jsonschema.validate(doc, once_schema())
+    inference = doc["inference"]
+    assert inference["this_period_usd"] == {"value": None, "at_least": 6.570792, "complete": False,
+                                            "missing": ["inference_period:ada", "billing:northwind"]}
+    assert inference["other_period_starts"] == [{"namespace": "ada", "start": "2026-11-01T00:00:00Z"}]
+    # usage-v2's own figures stay whole, so its providers still add up to them, over the period now named
+    assert _usd(inference["cost_usd"]["at_least"]) == Decimal("8.42284")
+    parts = sum(_usd(p["cost_usd"]) for p in inference["by_provider"]) + _usd(inference["not_broken_down"]["cost_usd"])
+    assert abs(parts - Decimal("8.42284")) <= Decimal("0.000001") * len(inference["by_provider"])  # each rounded
+
+    text = served.run("--once", "--no-history", COLUMNS="80").stdout
+    block = text[text.index("\nInference"):text.index("\nEndpoints")].splitlines()[1:]
+    assert block[0] == "Inference at least $6.57 this period", text
+    assert block[1:3] == ["          not in it: usage unread (northwind) · inference, counted over another",
+                          "                     period: see Credits (ada)"]
+    assert block[3] == "          by provider, over each namespace's credits period (ada from Nov 1):"
+    assert block[4].startswith("          at least $8.42 · at least 6,890 requests · together $5.89"), text
+    assert block[-1] == "          not in it: usage unread (northwind)"
+
+
 def test_without_a_period_from_usage_v2_the_credits_use_the_window_asked_for(served: Served) -> None:
     served.fault(STATEMENT, edit=_anchored_on_the_15th)
     served.fault(USAGE_V2, edit=_without_a_period)
@@ -110,6 +137,9 @@ def test_one_period_for_both_keeps_inference_in_the_bill(served: Served) -> None
     ada = next(s for s in doc["spend"] if s["namespace"] == "ada")
     assert ada["inference_usd"] == 1.852048 and ada["inference_period_start"] is None and ada["total_usd"]["complete"]
     _credits_over_usage_v2s_period(doc)
+    # usage-v2's figures are this period's: the two inference figures are one
+    assert doc["inference"]["this_period_usd"] == doc["inference"]["cost_usd"]
+    assert doc["inference"]["other_period_starts"] == []
 
 
 def test_the_advisors_pace_is_the_statements_period(served: Served) -> None:

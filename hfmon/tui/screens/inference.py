@@ -54,7 +54,7 @@ class InferenceView(View):
         # this period's, as the Overview has it; usage-v2 of a namespace counting over another period (its credits')
         # is no part of it, only of the split by provider below, which says so
         this_period = state.report.billed_for("inference", None)
-        elsewhen = usage_elsewhen(state)
+        elsewhen = fmt.counted_from(state.report.inference_elsewhen)
         text = Text()
         tone = "accent" if this_period.complete else "warn"
         text.append(fmt.money_total(this_period), style="bold " + t.get(tone, ""))
@@ -119,13 +119,6 @@ class InferenceView(View):
                                                                       state.tones, empty))
         panel.border_title = literal(title)
         panel.note(f"a point per {fmt.duration(step.total_seconds())}")
-
-
-def usage_elsewhen(state: ViewState) -> str:
-    """The namespaces whose usage-v2 counts Inference Providers over another period than this one, and since when
-    (`ada from Nov 1`); "" when every one counts over this period."""
-    return ", ".join(f"{s.namespace} from {fmt.day(s.inference_period_start)}" for s in state.report.spend
-                     if s.inference_period_start is not None)
 
 
 def per_1k_requests(inf: Inference) -> str:
