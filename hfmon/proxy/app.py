@@ -12,7 +12,7 @@ import json
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -316,12 +316,25 @@ class ProxyApp:
             await resp.aclose()
 
     async def _whole(self, resp: httpx2.Response, send: Send, ex: _Exchange) -> None:
+        """A whole (not streamed) answer: held up to MAX_ANSWER and passed on at once (a gateway error when it
+        cannot be read); a larger one is passed on as it comes (HF has answered and billed it)."""
+        pieces = wire.answer_bytes(resp, wire.MAX_PASSED)
+        held: list[bytes] = []
+        size = 0
         try:
-            content = await wire.bounded(resp)
+            async for piece in pieces:
+                held.append(piece)
+                size += len(piece)
+                if size > wire.MAX_ANSWER:
+                    break
         except (*wire.UNREADABLE, wire.TooLarge) as exc:
             ex.outcome, status, error = wire.failure(exc)
             await wire.answer(send, status, error)
             return
+        if size > wire.MAX_ANSWER:
+            await self._pass_on(resp, send, ex, held, pieces)
+            return
+        content = b"".join(held)
         ok = resp.status_code < 400
         if ok:
             ex.tokens = meter.usage_of(wire.json_or_none(content), output_counted=ex.route != "embedding")
@@ -329,6 +342,30 @@ class ProxyApp:
         await send({"type": "http.response.body", "body": content})
         ex.outcome = Outcome.OK if ok else Outcome.HTTP_ERROR
         ex.latency_s = time.perf_counter() - ex.started
+
+    async def _pass_on(self, resp: httpx2.Response, send: Send, ex: _Exchange, held: list[bytes],
+                       pieces: AsyncIterator[bytes]) -> None:
+        """A whole answer too large to hold, passed on as it comes; its usage read from its last bytes (unknown
+        when it is not there)."""
+        tail = meter.Tail()
+        await wire.start_answer(send, resp, None)
+        for piece in held:
+            tail.feed(piece)
+            await send({"type": "http.response.body", "body": piece, "more_body": True})
+        held.clear()
+        try:
+            async for piece in pieces:
+                tail.feed(piece)
+                await send({"type": "http.response.body", "body": piece, "more_body": True})
+        except (*wire.UNREADABLE, wire.TooLarge) as exc:
+            ex.outcome = wire.failure(exc)[0]
+            raise wire.BrokenOff from exc  # the caller has the headers: dropping its connection tells it
+        await send({"type": "http.response.body", "body": b""})
+        ex.latency_s = time.perf_counter() - ex.started
+        ok = resp.status_code < 400
+        if ok:
+            ex.tokens = meter.usage_at_end(tail.bytes, output_counted=ex.route != "embedding")
+        ex.outcome = Outcome.OK if ok else Outcome.HTTP_ERROR
 
     async def _stream(self, resp: httpx2.Response, send: Send, ex: _Exchange, strip: bool) -> None:
         stream = meter.StreamMeter(strip)

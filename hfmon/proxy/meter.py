@@ -72,6 +72,64 @@ def usage_of(doc: Any, *, output_counted: bool = True) -> tuple[int, int] | None
     return prompt, completion
 
 
+TAIL_MAX = 1 << 16  # bytes kept from the end of a whole answer too large to hold, to read its usage there
+_USAGE_KEY = re.compile(rb'"usage"\s*:\s*')
+_JSON = json.JSONDecoder()
+_WHITESPACE = b" \t\r\n"  # JSON's
+
+
+def usage_at_end(tail: bytes, *, output_counted: bool = True) -> tuple[int, int] | None:
+    """`usage_of` a JSON object of which only its last bytes (`tail`) were kept: its `usage` when that is a key of
+    the outermost object, followed only by that object's other keys to its end (as OpenAI-compatible answers end:
+    `…], "model": "…", "usage": {…}}`); None when it is not there, or cannot be told from a `usage` nested deeper."""
+    for key in reversed(list(_USAGE_KEY.finditer(tail))):
+        if not _a_key_starts(tail, key.start()):
+            continue
+        try:
+            rest = tail[key.end():].decode()
+            usage, end = _JSON.raw_decode(rest)
+            # what follows must close the object holding `usage` and end the answer: that object is the outermost
+            if not isinstance(json.loads('{"_": 0' + rest[end:]), dict):
+                continue
+        except ValueError:  # UnicodeDecodeError too: the bytes before the key were not needed
+            continue
+        return usage_of({"usage": usage}, output_counted=output_counted)
+    return None
+
+
+def _a_key_starts(data: bytes, at: int) -> bool:
+    """Whether the `"` at `at` opens a string rather than sits escaped in one (`\\"`); False when the bytes kept
+    start too close to it to tell."""
+    start = at
+    while start > 0 and data[start - 1] == 0x5C:  # a backslash
+        start -= 1
+    return start > 0 and (at - start) % 2 == 0
+
+
+class Tail:
+    """The last TAIL_MAX bytes of what passed (at most twice that held), each run of whitespace a piece ends with
+    kept as one space: JSON may end in any amount of it, which would push its `usage` out of the bytes kept."""
+
+    def __init__(self) -> None:
+        self.size = TAIL_MAX
+        self._kept = bytearray()
+
+    def feed(self, data: bytes) -> None:
+        """Keep the end of `data` with what came before."""
+        body = data.rstrip(_WHITESPACE)
+        if body:
+            self._kept += body[-self.size:]
+            if len(self._kept) > 2 * self.size:
+                del self._kept[:-self.size]
+        if len(body) < len(data) and self._kept[-1:] != b" ":
+            self._kept += b" "
+
+    @property
+    def bytes(self) -> bytes:
+        """The last bytes kept (at least TAIL_MAX of them when that many passed)."""
+        return bytes(self._kept)
+
+
 def _count(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 

@@ -19,7 +19,8 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 MAX_REQUEST = 64 << 20  # bytes of a request body (base64 images fit)
-MAX_ANSWER = 64 << 20  # bytes of a whole (not streamed) answer
+MAX_ANSWER = 64 << 20  # bytes of a whole (not streamed) answer held to pass on at once and read its usage
+MAX_PASSED = 1 << 40  # bytes of a compressed answer decoded while being passed on (held by no one: a count's bound)
 # Hop-by-hop and framing headers of an answer (lower case): the proxy's server sets its own.
 _CONTROL = re.compile(rb"[\x00-\x08\x0a-\x1f\x7f]")
 DROP_ANSWER = frozenset({b"content-length", b"connection", b"keep-alive", b"transfer-encoding", b"te", b"upgrade",

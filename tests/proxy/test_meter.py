@@ -164,3 +164,32 @@ def test_an_event_past_the_cap_is_passed_on_unread_and_the_usage_is_unknown() ->
         rest = b"\n" + usage_only + b"data: [DONE]\n\n"
         assert reader.feed(rest) == rest  # no longer stripped: the usage is unknown anyway
         assert reader.done and reader.tokens == (9, 2) and reader.usage is None
+
+
+def test_usage_is_read_from_the_end_of_an_answer_only_where_it_belongs_to_the_answer() -> None:
+    """`usage_at_end` reads what the outermost object's `usage` says, from its last bytes; anything it cannot tell
+    from a `usage` nested deeper, escaped in a string or cut off is unknown (None), never a guess."""
+    usage = '"usage": {"prompt_tokens": 7, "completion_tokens": 3}'
+    cases = {
+        '..., 0.5]}], "model": "m", ' + usage + '}': (7, 3),
+        '..., 0.5]}], ' + usage + ', "model": "m"}\n': (7, 3),  # followed by the object's other keys
+        '...": 1, "x": {' + usage + '}}': None,  # nested in another object
+        '...": 1, "x": [{' + usage + '}]}': None,  # in an array
+        r'...": "a \"usage\": {\"prompt_tokens\": 7, \"completion_tokens\": 3}"}': None,  # in a string
+        r'..., "a \"usage": {"prompt_tokens": 7, "completion_tokens": 3}}': None,  # a key `a "usage`
+        usage + '}': None,  # cut where the key starts: whatever came before cannot be told
+        '..., ' + usage[:-3]: None,  # the answer cut short
+        '..., "usage": null}': None,
+    }
+    for tail, tokens in cases.items():
+        assert meter.usage_at_end(tail.encode()) == tokens, tail
+
+
+def test_the_tail_kept_ends_past_any_whitespace_the_answer_ends_with() -> None:
+    tail = meter.Tail()
+    tail.feed(b'{"data": [1], "usage": {"prompt_tokens": 7, "completion_tokens": 3}}   ')
+    for _ in range(100):
+        tail.feed(b" " * (meter.TAIL_MAX // 2))
+    assert len(tail.bytes) < 100 and meter.usage_at_end(tail.bytes) == (7, 3)
+    tail.feed(b"x" * (3 * meter.TAIL_MAX))
+    assert len(tail.bytes) <= 2 * meter.TAIL_MAX and meter.usage_at_end(tail.bytes) is None
