@@ -17,6 +17,9 @@ LARGEST_SETTING = Decimal(10) ** 12
 """The largest number a limit or setting may be (a trillion): beyond it, money no longer formats to the cent."""
 UNLISTED_JOBS = "ended_jobs"
 """A missing part's name (`ended_jobs:<namespace>`): Jobs that ran only since a namespace's Jobs were all listed."""
+JOBS_CUT = "jobs_cut"
+"""A missing part's name (`jobs_cut:<namespace>`): ended Jobs past where hfmon stopped reading a namespace's listing of
+Jobs (`NamespaceData.jobs_cut`): how many Jobs it has, and what they spent in a window, is then a lower bound."""
 STORAGE_CUT = "storage_cut"
 """A missing part's name (`storage_cut:<namespace>`): repos past the one answer of `settings/repositories` (it has no
 next page, and it held as many rows as hfmon asked for): the namespace's storage summed from it is a lower bound."""
@@ -44,7 +47,8 @@ class Total(Generic[N]):
     `Report.unpriced`), `unknown:<item>` (a resource whose stage, so its cost now, is unknown) or
     `inference_period:<namespace>` (usage-v2 counts its Inference Providers over another period than this one) or
     `jobs_period:<namespace>` (a job charge of usage/jobs' own period ran across this period's bounds) or
-    `storage_cut:<namespace>` (repos a storage listing cut at its limit may leave out).
+    `storage_cut:<namespace>` (repos a storage listing cut at its limit may leave out) or `jobs_cut:<namespace>`
+    (ended Jobs past where hfmon stopped reading their listing).
     Complete when nothing is missing; otherwise `known` is only a lower bound.
     """
 

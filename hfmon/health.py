@@ -33,6 +33,7 @@ class SourceState:
     http_status: int | None = None  # of the failed request: 401 tells a rejected token apart
     failure: Failure | None = None  # what happened to this poll's fetch (None: it answered)
     from_cache: bool = False  # not asked this poll: its value is a cached answer (a price list, whoami)
+    read_in_part: str | None = None  # why it answered only part of what it lists (a listing cut at hfmon's bound)
 
     @property
     def kind(self) -> str:

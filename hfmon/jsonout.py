@@ -205,7 +205,7 @@ def report_document(report: Report) -> dict[str, Any]:
         "flags_unchecked": list(report.flags_unchecked),
         "sources": {s.name: {"status": s.status.value, "failure": s.failure.value if s.failure else None,
                              "fetched_at": when(s.fetched_at), "age_s": s.age_s, "error": s.error, "hint": s.hint,
-                             "from_cache": s.from_cache}
+                             "from_cache": s.from_cache, "read_in_part": s.read_in_part}
                     for s in report.sources},
     }
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from hfmon.figures import (
     BETWEEN_POLLS,
+    JOBS_CUT,
     SETTLED,
     STATEMENT_BEHIND,
     UNLISTED_JOBS,
@@ -35,6 +36,7 @@ _SCOPED = {
     UNPLACED_JOBS: "jobs: a Job no listing places in a namespace ({})",
     "inference_period": "inference, counted over another period: see Credits ({})",  # usage-v2's own period
     UNLISTED_JOBS: "jobs: a Job may have run between polls; whole listing hourly ({})",  # `SpendIn.part`
+    JOBS_CUT: "ended Jobs past what hfmon reads of a long listing ({})",  # `NamespaceData.jobs_cut`
     UNSEEN_PERIOD_TAIL: "inference: the last period's spend after hfmon's last poll of it ({})",
     "jobs_period": "jobs: a job charge spans two billing periods, this one's share unknown ({})",
     STATEMENT_BEHIND: "what the statement has not billed yet ({})",  # `Spend.behind`

@@ -237,6 +237,14 @@ class Job:
 
 
 @dataclass(frozen=True, slots=True)
+class JobListing:
+    """A namespace's Jobs of every stage as far as hfmon read their listing, and why it stopped short (None: whole)."""
+
+    jobs: tuple[Job, ...]
+    cut: str | None = None  # the Jobs past it are not read: how many there are, and what they cost, is unknown
+
+
+@dataclass(frozen=True, slots=True)
 class ScheduledJob:
     """A scheduled Job (`/api/scheduled-jobs/{ns}`): what it runs, when it runs next, for how long at most."""
 
@@ -353,6 +361,9 @@ class NamespaceData:
     # scheduling ones in between), that listing's time: a Job that started and ended since may be missing.
     # None: `jobs` is this poll's whole listing (or it failed with none before it).
     ended_jobs_listed_at: datetime | None = None
+    # Why `jobs` holds only some of the ended Jobs: their listing was cut at hfmon's bound (`JobListing.cut`); the
+    # running and scheduling ones are all there (listed on their own). None: every Job listed.
+    jobs_cut: str | None = None
 
     def sources(self) -> Iterator[SourceResult[Any]]:
         """Every source of this namespace."""

@@ -110,6 +110,9 @@ class MeterRow:
     kind: str  # endpoints | spaces | jobs
     usd_per_hour: Total[Decimal]  # missing: the listing could not be read, or a resource billed now is unpriced
     billed_now: int | None  # resources billed now, priced or not (None: the listing could not be read)
+    # what the listing holds only in part, each a missing part of its count (`jobs_cut:<ns>`: ended Jobs past where
+    # hfmon stopped reading); the resources billed now are all in it
+    unlisted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,8 +229,11 @@ class Report:
         listed = Counter([*(("endpoints", e.endpoint.namespace) for e in self.endpoints),
                           *(("spaces", s.space.namespace) for s in self.spaces),
                           *(("jobs", j.job.namespace) for j in self.jobs)])
-        return self._per_listing(kind, namespace,
-                                 lambda m: None if m.billed_now is None else listed[m.kind, m.namespace])
+        count = self._per_listing(kind, namespace,
+                                  lambda m: None if m.billed_now is None else listed[m.kind, m.namespace])
+        cut = [name for m in self.meter_rows if kind in (None, m.kind) and namespace in (None, m.namespace)
+               for name in m.unlisted]
+        return Total(count.known, (*count.missing, *cut)) if cut else count
 
     def _per_listing(self, kind: str | None, namespace: str | None,
                      count: Callable[[MeterRow], int | None]) -> Total[int]:
@@ -279,7 +285,7 @@ class Report:
     def running_unlisted(self, product: str, namespace: str | None) -> Decimal | None:
         """Of `running_of(product, namespace)`, the $/h now of what no listing shows: 0 when every listing was read
         and nothing unlisted is billed now (a deleted resource does not run), else None (it may be running)."""
-        complete = self.listed_count(product, namespace).complete
+        complete = self.billed_now_count(product, namespace).complete  # a cut listing still holds all billed now
         return Decimal(0) if complete and not self.billed_now_unlisted(product, namespace) else None
 
     def spend_unranked(self, namespace: str | None) -> Total[Decimal]:

@@ -356,4 +356,16 @@ def _sources(report: Report, paint: _Paint) -> list[str]:
         # the hint says what to do: wrapped like a flag, never cut
         for i, part in enumerate(textwrap.wrap(scrub(detail), WIDTH - 7)):
             lines.append(paint(f"    {'→' if i == 0 else ' '} {part}", "dim"))
+    cut: dict[tuple[str, str], list[str]] = {}  # (why, kind) -> the namespaces whose listing it cut
+    for source in report.sources:
+        if source.read_in_part is not None:
+            cut.setdefault((source.read_in_part, source.kind), []).append(source.scope)
+    for (why, kind), scopes in cut.items():
+        label = "read in part"
+        first, *rest = textwrap.wrap(scrub(f"{label}: {kind} ({', '.join(scopes)})"), WIDTH - 3,
+                                     subsequent_indent="    ")
+        lines.append(f"  {paint(label + ':', 'yellow')}{first[len(label) + 1:]}")
+        lines += [f"  {part}" for part in rest]
+        lines += [paint(f"    {'→' if i == 0 else ' '} {part}", "dim")
+                  for i, part in enumerate(textwrap.wrap(scrub(why), WIDTH - 7))]
     return lines

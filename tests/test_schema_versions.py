@@ -228,6 +228,9 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     # optional: a source's ok answer was hfmon's cached one, not asked this poll (no answer now)
     cached = new["properties"]["sources"]["additionalProperties"]["properties"].pop("from_cache")
     assert cached["type"] == "boolean" and "Optional: added in v7" in cached["description"]
+    # optional: why a listing was read only in part (cut where hfmon stops reading it)
+    part = new["properties"]["sources"]["additionalProperties"]["properties"].pop("read_in_part")
+    assert part["type"] == ["string", "null"] and "Optional: added in v7" in part["description"]
     for doc in (new, old):
         for key in ("$id", "title", "description"):
             doc.pop(key)

@@ -33,6 +33,7 @@ from hfmon.models import (
     HardwareFlavor,
     Job,
     JobCharge,
+    JobListing,
     LiveUsage,
     PeriodStatement,
     RepoStorage,
@@ -251,6 +252,16 @@ class HubClient:
         params: dict[str, Any] | None = {"stage": list(stages)} if stages else None
         return await self._paged(self._api(f"jobs/{_seg(namespace)}"), params,
                                  lambda page: pr.parse_jobs(page, namespace), BY_ID)
+
+    async def every_job(self, namespace: str) -> JobListing:
+        """`GET /api/jobs/{ns}`, every stage, as far as hfmon reads a listing: HF's spec gives it no page size and
+        a namespace's finished Jobs pile up (an hourly Job adds 720 a month), so past the bound it is cut, not failed
+        (`JobListing.cut`)."""
+        url = self._api(f"jobs/{_seg(namespace)}")
+        cut: list[str] = []
+        rows = await self.http.get_pages(url, None, parse=lambda page: pr.parse_jobs(page, namespace),
+                                         max_bytes=PAGE_BODY, on_cut=cut.append)
+        return JobListing(unique_rows(rows, BY_ID, url), cut[0] if cut else None)
 
     async def scheduled_jobs(self, namespace: str) -> tuple[ScheduledJob, ...]:
         """`GET /api/scheduled-jobs/{ns}`: the namespace's scheduled Jobs (spend still to come)."""

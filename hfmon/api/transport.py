@@ -282,7 +282,7 @@ class Requester:
 
     async def get_pages(self, url: str, params: Params | None = None, *, parse: Callable[[Any], Iterable[T]],
                         optional: bool = False, forbidden_hint: str | None = None,
-                        max_bytes: int = DEFAULT_MAX_BYTES) -> list[T]:
+                        max_bytes: int = DEFAULT_MAX_BYTES, on_cut: Callable[[str], None] | None = None) -> list[T]:
         """GET a listing and follow its absolute `Link: <...>; rel="next"` pages; returns the items `parse` makes of
         each page's JSON.
 
@@ -291,6 +291,8 @@ class Requester:
         read. A listing's chain of requests then waits on the network alone. A page that fails to parse fails the
         listing when the next page arrives or fails (first wins): no page is asked for after the one in flight.
         Bounded: at most MAX_PAGES pages, each at most `max_bytes`, all together at most PAGES_TOTAL_FACTOR times that.
+        Past a bound the listing fails, or, given `on_cut`, is cut there: `on_cut` is told why and the items of the
+        pages within the bound are returned (a listing that HF pages without a size hfmon can ask for may hold more).
         """
         total, total_cap = 0, PAGES_TOTAL_FACTOR * max_bytes
         origin, seen = origin_of(url), set[str]()
@@ -307,14 +309,20 @@ class Requester:
                 pages.check(waiting_too=True)
                 total += len(body.content)
                 if total > total_cap:
+                    if on_cut is not None:  # the pages before this one are within the bound
+                        on_cut(f"the listing is larger than {total_cap / MB:g} MB; hfmon read its first "
+                               f"{read - 1} pages")
+                        return pages.items
                     raise BadResponseError(f"{what_of(url)}: listing larger than {total_cap / MB:g} MB over "
                                            f"{read} pages; not read", "hfmon reads at most that much of one "
                                            "listing; the next poll will try again")
                 link = next_link(url, origin, body, seen)
-                if link is None:
+                if link is None or (read >= MAX_PAGES and on_cut is not None):
                     chain.release()  # before the last page is parsed
                     pages.add(body, at_once=True)
                     pages.check()
+                    if link is not None and on_cut is not None:
+                        on_cut(f"the listing has more than {MAX_PAGES} pages; hfmon read the first {MAX_PAGES}")
                     return pages.items
                 if read >= MAX_PAGES:
                     raise BadResponseError(f"{what_of(url)}: more than {MAX_PAGES} pages", None)

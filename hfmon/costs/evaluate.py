@@ -61,7 +61,7 @@ from hfmon.costs.totals import (
     storage_total,
     unchecked_sources,
 )
-from hfmon.costs.windows import jobs_unlisted, report_windows, wanted_windows
+from hfmon.costs.windows import jobs_cut, jobs_unlisted, report_windows, wanted_windows
 from hfmon.history import BILLING, History, Window
 from hfmon.models import Account, NamespaceData, Snapshot, SourceStatus
 from hfmon.pricing.catalog import Catalog, build_catalog
@@ -183,7 +183,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         invoices=invoices, invoices_missing=invoices_missing,
         windows=report_windows(index, acc.coverage, catalog, acc.period_starts, acc.spend, acc.endpoints,
                                acc.spaces, acc.jobs, now, history.window_times, jobs_unlisted(ordered),
-                               acc.billed_at_zero),
+                               acc.billed_at_zero, jobs_cut(ordered)),
         changes_of=index.changes_of, unwatched=acc.unwatched,
         namespaces_unknown=unknown,
         crosscheck_unchecked=crosscheck_unchecked(ordered, unknown),
@@ -293,7 +293,8 @@ def _billing_access(ns: NamespaceData | None) -> bool | None:
 
 
 def _sources(snapshot: Snapshot, now: datetime) -> Iterable[SourceState]:
+    cut = {ns.jobs.name: ns.jobs_cut for ns in snapshot.namespaces if ns.jobs_cut is not None}
     for s in snapshot.sources():
         age = None if s.fetched_at is None else max(int((now - s.fetched_at).total_seconds()), 0)
         yield SourceState(s.name, s.status, s.fetched_at, age, s.error, s.hint, s.http_status, s.failure,
-                          s.from_cache)
+                          s.from_cache, cut.get(s.name))

@@ -20,7 +20,7 @@ from hfmon.costs.statement_lines import (
     line_granted,
     parse_product,
 )
-from hfmon.figures import STORAGE_CUT, Behind
+from hfmon.figures import JOBS_CUT, STORAGE_CUT, Behind
 from hfmon.format import money
 from hfmon.models import (
     Endpoint,
@@ -115,7 +115,8 @@ def meter_rows(snapshot: Snapshot, endpoints: Sequence[EndpointRow], spaces: Seq
                      for resource, c in billed]
             parts += [(UNLISTED_PREFIX + label, None) for label in unlisted.get(kind, ())]
             usd = Total.of(parts, Decimal(0))
-            out.append(MeterRow(ns.namespace, kind, usd, len(billed)))
+            cut = (f"{JOBS_CUT}:{ns.namespace}",) if kind == "jobs" and ns.jobs_cut is not None else ()
+            out.append(MeterRow(ns.namespace, kind, usd, len(billed), cut))
     return tuple(out)
 
 

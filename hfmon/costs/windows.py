@@ -13,7 +13,9 @@ for its true reason: a resource billed on hardware no catalog prices (`unpriced:
 ended between two polls at a time no source gives (`between_polls:`, `history.BETWEEN_POLLS`; when both sides bill on
 one hardware, the fewer replicas over the stretch are counted: `billing_rules.BILLED_BETWEEN_POLLS_STATE`), one whose
 cost is unknown (`unknown:`), a billed job hfmon cannot place in a namespace (`unplaced_jobs:`), and inference over a
-window in which usage-v2's total settled lower (`settled:`: at least the sum of the total's rises, `usage_between`).
+window in which usage-v2's total settled lower (`settled:`: at least the sum of the total's rises, `usage_between`),
+and the Jobs of a namespace whose listing hfmon read only in part (`jobs_cut:`: an ended Job past it may have run in
+any window without history ever seeing it).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from hfmon.costs.timeline import (
     times_bound,
 )
 from hfmon.costs.totals import BILLED_AT_ZERO_PREFIX
-from hfmon.figures import BETWEEN_POLLS, SETTLED, UNPLACED_JOBS
+from hfmon.figures import BETWEEN_POLLS, JOBS_CUT, SETTLED, UNPLACED_JOBS
 from hfmon.history import BILLING, StateTime, UsagePoint, Window, WindowTimes
 from hfmon.models import NamespaceData
 from hfmon.pricing.catalog import Catalog
@@ -166,12 +168,17 @@ def jobs_unlisted(namespaces: Iterable[NamespaceData]) -> dict[str, datetime]:
     return {ns.namespace: ns.ended_jobs_listed_at for ns in namespaces if ns.ended_jobs_listed_at is not None}
 
 
+def jobs_cut(namespaces: Iterable[NamespaceData]) -> frozenset[str]:
+    """The namespaces whose listing of Jobs this poll read only in part (`NamespaceData.jobs_cut`)."""
+    return frozenset(ns.namespace for ns in namespaces if ns.jobs_cut is not None)
+
+
 def spend_in(namespace: str, start: datetime, end: datetime, index: HistoryIndex, found: Resources,
-             coverage: Coverage, jobs_unlisted: datetime | None = None) -> SpendIn:
+             coverage: Coverage, jobs_unlisted: datetime | None = None, jobs_cut: bool = False) -> SpendIn:
     """One namespace's spend in [start, end) from history; each part unknown (`history:<namespace>`) where polls did
     not list it fresh all through (`Coverage.covers`: a poll of other namespaces, or whose listing of that kind
     failed, watched nothing), else known at least in part (see the module); the jobs part only a lower bound when
-    the window ends after `jobs_unlisted` (see `jobs_unlisted`)."""
+    the window ends after `jobs_unlisted` (see `jobs_unlisted`), or its listing was cut (`jobs_cut`)."""
     unwatched: Total[Decimal] = Total(None, (f"history:{namespace}",))
     usage = index.usage_of(namespace).usage
     rises = usage_rises(usage, start, end) if usage and coverage.covers(start, end, (namespace, BILLING)) else None
@@ -179,6 +186,8 @@ def spend_in(namespace: str, start: datetime, end: datetime, index: HistoryIndex
     tail_unseen = rises is not None and period_tail_unseen(usage, start, end)
     endpoints, spaces, jobs = (found.spend(namespace, k, start, end) if coverage.covers(start, end, (namespace, k))
                                else unwatched for k in PRODUCTS)
+    if jobs_cut and jobs.known is not None:
+        jobs = Total(jobs.known, (*jobs.missing, f"{JOBS_CUT}:{namespace}"))
     return SpendIn(start, end, inference.value, endpoints.value, spaces.value, jobs.value,
                    jobs_at_least=jobs_unlisted is not None and end > jobs_unlisted, inference_at_least=tail_unseen,
                    history_parts=(inference, endpoints, spaces, jobs))
@@ -186,13 +195,14 @@ def spend_in(namespace: str, start: datetime, end: datetime, index: HistoryIndex
 
 def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], billed: Sequence[Spend],
                  index: HistoryIndex, found: Resources, coverage: Coverage, now: datetime,
-                 jobs_unlisted: Mapping[str, datetime] | None = None) -> tuple[WindowSpend, ...]:
-    """Every window of every namespace, each with the same window before it (`jobs_unlisted`: by namespace, see
-    `spend_in`)."""
+                 jobs_unlisted: Mapping[str, datetime] | None = None,
+                 jobs_cut: Collection[str] = ()) -> tuple[WindowSpend, ...]:
+    """Every window of every namespace, each with the same window before it (`jobs_unlisted`, and the namespaces
+    whose Jobs' listing was cut, `jobs_cut`: see `spend_in`)."""
     out = []
     by_ns = {s.namespace: s for s in billed}
     for namespace in namespaces:
-        unlisted = (jobs_unlisted or {}).get(namespace)
+        unlisted, cut = (jobs_unlisted or {}).get(namespace), namespace in jobs_cut
         for name, length in WINDOWS:
             if length is None:
                 start = min(period_starts[namespace], now)  # hfmon's clock a little behind HF's at a rollover
@@ -204,10 +214,11 @@ def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], 
                     history_parts=() if s is None else tuple(s.part(p) for p in SpendIn.PRODUCTS))
                 length = now - start
             else:
-                current = spend_in(namespace, now - length, now, index, found, coverage, unlisted)
+                current = spend_in(namespace, now - length, now, index, found, coverage, unlisted, cut)
             start = now - length
-            previous = spend_in(namespace, start - length, start, index, found, coverage, unlisted) if length else \
-                SpendIn(start, start, None, None, None, None)  # the period has only just begun: nothing before
+            # the period has only just begun: nothing before
+            previous = spend_in(namespace, start - length, start, index, found, coverage, unlisted, cut) \
+                if length else SpendIn(start, start, None, None, None, None)
             out.append(WindowSpend(namespace, name, current, previous))
     return tuple(out)
 
@@ -216,10 +227,11 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
                    billed: Sequence[Spend], endpoints: Sequence[EndpointRow], spaces: Sequence[SpaceRow],
                    jobs: Sequence[JobRow], now: datetime, history_times: WindowTimes | None = None,
                    jobs_unlisted: Mapping[str, datetime] | None = None,
-                   billed_at_zero: Mapping[tuple[str, str], frozenset[str]] | None = None) -> tuple[WindowSpend, ...]:
+                   billed_at_zero: Mapping[tuple[str, str], frozenset[str]] | None = None,
+                   jobs_cut: Collection[str] = ()) -> tuple[WindowSpend, ...]:
     """The Report's windows: every recorded resource priced by the catalog (a granted Space at $0, an
     Endpoint in its listed region, hardware HF bills where hfmon has $0/h unknown: `billed_at_zero`, by (kind,
-    key)), jobs placed in a namespace by the listing (`jobs_unlisted`: see `spend_in`).
+    key)), jobs placed in a namespace by the listing (`jobs_unlisted`, `jobs_cut`: see `spend_in`).
 
     From the store's sums (`history_times`) when they cover every window, else from the state changes (the same
     figures: the sums are the spans' durations, grouped)."""
@@ -281,7 +293,7 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
             return lambda start, end: spend_bound(spans, start, end, kind)
 
         found = resources(index.resources(), spanned, job_namespaces, zero_billed)
-    return window_spend(period_starts, period_starts, billed, index, found, coverage, now, jobs_unlisted)
+    return window_spend(period_starts, period_starts, billed, index, found, coverage, now, jobs_unlisted, jobs_cut)
 
 
 def wanted_windows(period_starts: Mapping[str, datetime], now: datetime) -> list[Window]:

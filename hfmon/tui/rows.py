@@ -29,6 +29,8 @@ CHECK_ORDER = {CheckStatus.DRIFT: 0, CheckStatus.UNPRICED: 1, CheckStatus.PENDIN
 SOURCE_TONES = {SourceStatus.OK: "good", SourceStatus.STALE: "warn", SourceStatus.ERROR: "bad",
                 SourceStatus.NO_ACCESS: "warn"}
 CACHED_DETAIL = "not asked this poll: hfmon's cached answer, as old as its age"
+IN_PART = "IN PART"
+"""A source's label when it answered only part of what it lists (`SourceState.read_in_part`)."""
 SOURCE_LABELS = {SourceStatus.OK: "ok", SourceStatus.STALE: "STALE", SourceStatus.ERROR: "ERROR",
                  SourceStatus.NO_ACCESS: "NO ACCESS"}
 
@@ -291,6 +293,8 @@ def source_rows(report: Report, now: datetime, tones: Tones) -> list[Row]:
         rank = order.get(s.status, 9)
         if s.from_cache and s.status is SourceStatus.OK:
             label, tone, rank, detail = "cached", "muted", 3, detail or CACHED_DETAIL
+        if s.read_in_part is not None and s.status is SourceStatus.OK:  # a listing cut where hfmon stops reading
+            label, tone, rank, detail = IN_PART, "warn", 3, s.read_in_part
         rows.append((s.name, (
             cell(s.name), cell(toned(label, tone, tones), (rank, s.name)),
             num_cell(fmt.duration(age), age), cell(detail or "—"),
@@ -316,9 +320,10 @@ def panel_badge(report: Report, panel: str, ns: str | None, now: datetime) -> st
     grouped: dict[str, list[str]] = {}
     for s in report.sources:
         kind, space = s.kind, s.scope
-        if kind not in kinds or s.status is SourceStatus.OK or (ns is not None and space and space != ns):
+        ok = s.status is SourceStatus.OK and s.read_in_part is None
+        if kind not in kinds or ok or (ns is not None and space and space != ns):
             continue
-        label = SOURCE_LABELS.get(s.status, s.status.value)
+        label = SOURCE_LABELS.get(s.status, s.status.value) if s.status is not SourceStatus.OK else IN_PART
         if s.status is SourceStatus.STALE:
             label += " " + fmt.duration(source_age(s, report, now))
         grouped.setdefault(f"{label} {space}".strip(), []).append(kind)

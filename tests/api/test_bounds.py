@@ -9,6 +9,7 @@ from typing import Any
 import httpx2
 import pytest
 
+from hfmon.api import transport
 from hfmon.api.governor import Governor, deadline_in, parse_ratelimit, parse_retry_after
 from hfmon.api.transport import Requester
 from hfmon.errors import BadResponseError, RateLimitedError
@@ -186,3 +187,26 @@ async def test_a_listing_is_bounded_in_total_not_only_per_page() -> None:
     http = requester(httpx2.MockTransport(pages))
     with pytest.raises(BadResponseError, match="listing larger than"):
         await http.get_pages(URL, parse=one_item, max_bytes=1000)  # 4 pages' worth at most: the 5th page is refused
+
+
+def endless(request: httpx2.Request) -> httpx2.Response:
+    """Page after page of 900 bytes, each naming the next: a listing longer than any bound."""
+    cursor = int(request.url.params.get("cursor", "0"))
+    return httpx2.Response(200, content=b"[" + b" " * 898 + str(cursor % 10).encode() + b"]",
+                           headers={"Link": f'<{URL}?cursor={cursor + 1}>; rel="next"'})
+
+
+async def test_a_listing_cut_at_its_total_bound_keeps_the_pages_within_it() -> None:
+    cut: list[str] = []
+    http = requester(httpx2.MockTransport(endless))
+    pages = await http.get_pages(URL, parse=one_item, max_bytes=1000, on_cut=cut.append)
+    assert pages == [[0], [1], [2], [3]]  # 4 pages' worth: the 5th, past the bound, is not kept
+    assert cut == [f"the listing is larger than {4000 / (1 << 20):g} MB; hfmon read its first 4 pages"]
+
+
+async def test_a_listing_cut_at_its_page_bound_keeps_every_page_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(transport, "MAX_PAGES", 3)
+    cut: list[str] = []
+    http = requester(httpx2.MockTransport(endless))
+    assert await http.get_pages(URL, parse=one_item, max_bytes=100_000, on_cut=cut.append) == [[0], [1], [2]]
+    assert cut == ["the listing has more than 3 pages; hfmon read the first 3"]
