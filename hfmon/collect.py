@@ -43,7 +43,7 @@ from hfmon.source_results import (
     failed_result,
     judged_at,
 )
-from hfmon.usage_period import usage_from, usage_over_its_period
+from hfmon.usage_period import usage_asked_at, usage_from, usage_over_its_period
 from hfmon.weights_cache import WeightsCache
 
 log = logging.getLogger("hfmon.collect")
@@ -104,12 +104,13 @@ class Collector:
         self._denied_by_401 = 0
         sent0, retries0, started = gov.requests_sent, gov.retries, monotonic()
         now = self.clock.now()
+        asked = usage_asked_at(now, c.http.server_clock.ahead_s(), previous.taken_at if previous else None)
         prev = PreviousSources(previous)
         with deadline_in(self.settings.deadline_s), self._weights.poll(), no_cyclic_gc(), \
                 c.http.ahead.for_one_poll():
             # A TaskGroup: if the poll is cancelled (a manual refresh), no request outlives it.
             async with asyncio.TaskGroup() as tg:
-                account_task = tg.create_task(self._account(prev, now))
+                account_task = tg.create_task(self._account(prev, asked))
                 ttl = self.settings.catalog_ttl_s
                 spaces_hw = tg.create_task(self._cached_source("spaces_hardware", ttl, c.spaces_hardware, prev))
                 jobs_hw = tg.create_task(self._cached_source("jobs_hardware", ttl, c.jobs_hardware, prev))
@@ -118,7 +119,7 @@ class Collector:
                 account = await account_task
                 targets = self._targets(account.value)
                 gov.reserve = 4 * len(targets) + 2  # essential requests of a poll: keep them possible
-                ns_tasks = [tg.create_task(self._namespace(ns, kind, account, prev, now, model_sizes))
+                ns_tasks = [tg.create_task(self._namespace(ns, kind, account, prev, now, asked, model_sizes))
                             for ns, kind in targets]
             if account.status is SourceStatus.OK:
                 self._cache["account"] = account
@@ -145,6 +146,7 @@ class Collector:
             rate_limit_reset_s=reset,
             extra={"retries": gov.retries - retries0, "poll_s": round(monotonic() - started, 3)},
             api_health=c.http.log.summarize(self.clock.now()),
+            hf_clock_ahead_s=c.http.server_clock.poll_done(),
         )
 
     def _targets(self, account: Account | None) -> list[tuple[str, str]]:
@@ -159,22 +161,23 @@ class Collector:
 
     # --- sources ------------------------------------------------------------------------------
 
-    async def _account(self, prev: PreviousSources, now: datetime) -> SourceResult[Account]:
+    async def _account(self, prev: PreviousSources, asked: datetime) -> SourceResult[Account]:
         """whoami (cached for hours): the user, its orgs and their plans, in one request. While it is on its way, the
-        user's own billing and storage requests are sent (their routes name no one: `_user_ahead`)."""
+        user's own billing and storage requests are sent (their routes name no one: `_user_ahead`, usage asked up to
+        `asked`)."""
         hit = None if self._recheck_token else self._fresh_cached("account", self.settings.identity_ttl_s, prev)
         self._account_cached = hit is not None
         if hit is not None:
             return hit
         known = self._cache.get("account") or prev.get("account")
-        self.client.http.ahead.send(self._user_ahead(known.value if known is not None else None, now, prev))
+        self.client.http.ahead.send(self._user_ahead(known.value if known is not None else None, asked, prev))
         namespaces = len(self._targets(known.value if known is not None else None)) or 1
         self.client.http.prewarm(self.client.urls.hub, min(self.client.governor.max_in_flight,
                                                            HUB_CONNECTIONS_AHEAD * namespaces))
         return await self._source("account", self.client.whoami, known)
 
     async def _namespace(self, ns: str, kind: str, account: SourceResult[Account], prev: PreviousSources,
-                         now: datetime, model_sizes: bool) -> NamespaceData:
+                         now: datetime, asked: datetime, model_sizes: bool) -> NamespaceData:
         c, user = self.client, kind == "user"
         token_ok = account.status in (SourceStatus.OK, SourceStatus.STALE)
         # whoami accepted the token: a 401 from one API is then that API refusing it (a fine-grained token without
@@ -193,7 +196,7 @@ class Collector:
             def listing(kind_: str, fetch: Callable[[], Awaitable[T]]) -> asyncio.Task[SourceResult[T]]:
                 return tg.create_task(self._cached_source(f"{kind_}:{ns}", ttl, fetch, prev, **scoped))
 
-            calls = self._named_calls(ns, user, now, usage_from(prev.get(f"billing:{ns}"), now))
+            calls = self._named_calls(ns, user, asked, usage_from(prev.get(f"billing:{ns}"), asked))
             storage = tg.create_task(src("storage", calls["storage"]))
             model_repos = listing("model_repos", lambda: c.hub_repos(ns, "model"))
             spaces = tg.create_task(src("spaces", lambda: c.spaces(ns)))
@@ -225,9 +228,9 @@ class Collector:
             # undocumented: no plan rules them out, and an answer other than a list is shown as not read.
             if not user:
                 groups = tg.create_task(src("resource_groups", lambda: c.resource_groups(ns)))
-                month = usage_window(now).start  # group limits are by calendar month
+                month = usage_window(asked).start  # group limits are by calendar month
                 usage = tg.create_task(src("resource_group_usage", lambda: c.resource_group_usage(ns, start=month,
-                                                                                                  end=now)))
+                                                                                                  end=asked)))
         # usage-v2 and the statement as answered: `judged_at` checks their periods at the poll's end
         return NamespaceData(namespace=ns, kind=kind, billing=billing.result(), statement=statement.result(),
                              job_charges=job_charges.result() if job_charges else None, sessions=sessions.result(),
@@ -277,7 +280,7 @@ class Collector:
 
         return await self._cached_source(f"billing_day_ago:{ns}", DAY_AGO_TTL_S, fetch, prev, **scoped)
 
-    def _user_ahead(self, known: Account | None, now: datetime,
+    def _user_ahead(self, known: Account | None, asked: datetime,
                     prev: PreviousSources) -> list[Callable[[], Awaitable[Any]]]:
         """The user's `_named_calls` to send while whoami is on its way: the requests the user's namespace makes
         once whoami names it (the name labels only what is parsed, which sending ahead does not do). None when the
@@ -285,7 +288,8 @@ class Collector:
         user's still refused (`no_access_recheck_s`, known by name only)."""
         if self.namespaces is not None or (known is not None and known.type != "user"):
             return []
-        calls = self._named_calls("", True, now, usage_from(prev.get(f"billing:{known.name}") if known else None, now))
+        calls = self._named_calls("", True, asked,
+                                  usage_from(prev.get(f"billing:{known.name}") if known else None, asked))
         if known is None:
             return [] if self._denied else list(calls.values())
         return [call for kind, call in calls.items() if self._still_denied(f"{kind}:{known.name}") is None]

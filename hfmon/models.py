@@ -394,6 +394,7 @@ class Snapshot:
     rate_limit_reset_s: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     api_health: tuple[ApiHealth, ...] = ()  # hfmon's own requests per API over the last 24 h (this process)
+    hf_clock_ahead_s: float | None = None  # HF's clock less hfmon's, by this poll's answers' `Date`; None: unsaid
 
     def sources(self) -> Iterator[SourceResult[Any]]:
         """Every source in the snapshot, account-wide ones first."""

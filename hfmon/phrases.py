@@ -78,7 +78,7 @@ def fell(c: Credits) -> str | None:
     """Why used went down, when it did (None when it did not)."""
     if c.fell_usd <= 0 or c.fell_since is None:
         return None
-    return f"used fell {fmt.money(c.fell_usd)} since {when(c.fell_since)} (HF settled requests lower)"
+    return f"used fell {fmt.money(c.fell_usd)} since {when(c.fell_since)} ({_fell_why(c)})"
 
 
 # Short forms, for the dashboard's narrow credits card (the chart legend carries the long ones).
@@ -115,7 +115,14 @@ def fell_short(c: Credits) -> str | None:
     """`fell $0.01 since 15:16 (settled lower)`."""
     if c.fell_usd <= 0 or c.fell_since is None:
         return None
-    return f"fell {fmt.money(c.fell_usd)} since {c.fell_since:%H:%M} (settled lower)"
+    return f"fell {fmt.money(c.fell_usd)} since {c.fell_since:%H:%M} ({_fell_why(c, short=True)})"
+
+
+def _fell_why(c: Credits, *, short: bool = False) -> str:
+    """Why used fell: HF settled requests lower, or hfmon's clock went back past a figure already read."""
+    if c.fell_clock_back:
+        return "clock went back" if short else "this machine's clock went back"
+    return "settled lower" if short else "HF settled requests lower"
 
 
 def groups_unknown(report: Report, namespace: str | None = None) -> str:

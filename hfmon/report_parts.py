@@ -38,6 +38,7 @@ class CreditsBurn:
     rate_settled: bool  # False: the window ends now and includes spend that has not settled yet
     fell_usd: Decimal  # how far used is below its highest point of the last 24 h (HF settled charges lower)
     fell_since: datetime | None  # when that highest point was seen
+    fell_clock_back: bool  # that point was recorded later than now by this machine's clock: it was set back since
     rate_unknown_why: str | None  # why the rate (so the projection and when a threshold is crossed) is unknown
 
 

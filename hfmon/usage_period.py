@@ -5,13 +5,18 @@ usage-v2 counts over the window it is asked for (`startDate` to `endDate`) and n
 figure of neither: the period's used credits are the spend since the period's start. hfmon asks from the period the
 previous poll's answer named while it holds `now`, else from the calendar month's start (`usage_window`: when
 included credits reset, and what HF's own clients ask); an answer naming a period that began at another moment is
-asked again, in the same poll, from that period's start."""
+asked again, in the same poll, from that period's start.
+
+HF counts up to its own time. When its clock is ahead of hfmon's by more than `server_clock.SKEW_S` (a clock set
+back, a VM resumed), the window is asked as of HF's time, as the last poll's answers dated it (`usage_asked_at`), so a
+figure is never HF's of an hour ago; never before the previous poll's moment either (a clock stepped back since)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from hfmon.api.hub import HubClient
+from hfmon.api.server_clock import skewed
 from hfmon.costs.credits import usage_window
 from hfmon.models import BillingUsage, SourceResult
 
@@ -25,6 +30,14 @@ def usage_from(previous: SourceResult[BillingUsage] | None, now: datetime) -> da
         if start is not None and end is not None and start <= now < end:
             return start
     return usage_window(now).start
+
+
+def usage_asked_at(now: datetime, hf_ahead_s: float | None, previous_poll: datetime | None) -> datetime:
+    """The moment usage-v2, the sessions and the group usage are asked up to: the later of hfmon's `now` and HF's
+    (`now` + `hf_ahead_s`, when they are `skewed`), and of the previous poll's moment (a clock stepped back since it:
+    no figure is asked older than one already read)."""
+    asked = now + timedelta(seconds=hf_ahead_s) if hf_ahead_s is not None and skewed(hf_ahead_s) else now
+    return max(now, asked, previous_poll or now)
 
 
 async def usage_over_its_period(client: HubClient, namespace: str, *, user: bool, start: datetime,

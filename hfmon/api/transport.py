@@ -26,6 +26,7 @@ from hfmon.api.http_errors import status_error, transport_error, what_of
 from hfmon.api.jsonbody import decode_json
 from hfmon.api.pages import PageParser
 from hfmon.api.priority import FIRST_PAGE, NEXT_PAGE, SINGLE, ChainSlot
+from hfmon.api.server_clock import ServerClock
 from hfmon.api.sse import sse_events
 from hfmon.api.transport_urls import Body, Params, next_link, origin_of, url_and_params
 from hfmon.apihealth import RequestLog
@@ -82,6 +83,8 @@ class Requester:
         """This poll's requests sent before the calls that read them (`hfmon.api.ahead`)."""
         self._api_of = api_of or (lambda url: "Hub")
         self._clock: Clock = clock or SystemClock()
+        self.server_clock = ServerClock()
+        """How far HF's clock is from hfmon's, by the `Date` of each answer."""
 
     # --- plumbing -----------------------------------------------------------------------------
 
@@ -194,6 +197,7 @@ class Requester:
                         self._record(url, started, response.status_code)
                         recorded = True
                         gov.observe(response.headers)
+                        self.server_clock.observe(response.headers, self._clock.now())
                         if response.is_success:
                             content = await self._read_capped(response, url, max_bytes)
                             sent = target if query is None else str(httpx2.URL(target, params=query))
@@ -374,6 +378,7 @@ class Requester:
             self._record(url, started, response.status_code)
             answered.append(True)
             self.governor.observe(response.headers)
+            self.server_clock.observe(response.headers, self._clock.now())
             if not response.is_success:
                 content = await self._read_capped(response, url, ERROR_BODY_BYTES, cut=True)
                 raise status_error(response, content, url, forbidden_hint)

@@ -12,7 +12,8 @@ lower, so "used" can fall between polls. Hence:
   (an upper bound). Everything is provisional when the period began less than SETTLE ago; without such a
   point it is unknown (None), never 0.
 - Fell: when used is below the highest point of the last 24 h, by how much and since when; within SETTLE of
-  that point it is settlement, older it is HF revising settled charges. A falling figure is never shown
+  that point it is settlement, older it is HF revising settled charges. A point recorded later than now (the clock
+  was set back since: `recorded_later`) counts too, and the fall says so. A falling figure is never shown
   without saying so.
 - One projection rate, measured on settled spend: from the latest point at least 24 h before the window's
   end (else usage-v2's figure asked for a moment that old, a new install's first day; else the period start, at
@@ -42,6 +43,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from hfmon.api.server_clock import SKEW_S
 from hfmon.costs.billing_rules import micro, seconds
 from hfmon.history import History, UsagePoint
 from hfmon.models import InferenceUsage, NamespaceData, PeriodStatement, Snapshot
@@ -226,8 +228,17 @@ def provisional(points: Sequence[UsagePoint], used: Decimal, period: Period, now
     return used if period.start >= now - SETTLE else None
 
 
+def recorded_later(history: History, namespace: str, period_start: datetime, now: datetime) -> list[UsagePoint]:
+    """The namespace's usage points of the period starting at `period_start` recorded more than `SKEW_S` after `now`:
+    this machine's clock was set back since (two processes' clocks may differ by less), and what they counted was
+    already read, so a figure below them is a fall, never silently lower."""
+    later = now + timedelta(seconds=SKEW_S)
+    return [p for p in history.usage if p.namespace == namespace and p.at > later and p.period_start == period_start]
+
+
 def fell(points: Sequence[UsagePoint], used: Decimal, now: datetime) -> tuple[Decimal, datetime | None]:
-    """How far used is below the highest point of the last FELL_LOOKBACK, and when that point was seen."""
+    """How far used is below the highest point of the last FELL_LOOKBACK (or recorded after `now`:
+    `recorded_later`), and when that point was seen."""
     recent = [p for p in points if p.at >= now - FELL_LOOKBACK]
     peak = max(recent, key=lambda p: (p.inference_used_usd, p.at), default=None)
     if peak is None or peak.inference_used_usd <= used:
@@ -292,7 +303,7 @@ def _burn(namespace: str, usage: InferenceUsage, history: History, now: datetime
     projected = None if rate is None else used + rate * left
     if limit is not None and projected is not None:
         projected = min(projected, max(limit, used))
-    fell_usd, fell_since = fell(points, used, now)
+    fell_usd, fell_since = fell([*points, *recorded_later(history, namespace, period.start, now)], used, now)
     burn = CreditsBurn(
         namespace=namespace,
         period_start=period.start,
@@ -313,6 +324,7 @@ def _burn(namespace: str, usage: InferenceUsage, history: History, now: datetime
         rate_settled=settled,
         fell_usd=fell_usd,
         fell_since=fell_since,
+        fell_clock_back=fell_since is not None and fell_since > now,
         rate_unknown_why=TOO_EARLY if rate is None else None,
     )
     return burn, points, rate, period

@@ -136,7 +136,9 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
     space_found, spaces_idle_unchecked = flagging.space_flags(acc.spaces, acc.space_gpu, index.changes_of,
                                                               acc.unwatched_in, config.alerts, now)
     job_found, jobs_unchecked = flagging.job_flags(acc.jobs, config.alerts, now)
-    flags = (flagging.credit_flags(acc.credits, config.alerts) + endpoint_found + space_found + job_found
+    # the clocks first: every time and figure below is read by them
+    flags = (flagging.clock_flags(snapshot.hf_clock_ahead_s) + flagging.credit_flags(acc.credits, config.alerts)
+             + endpoint_found + space_found + job_found
              + flagging.unknown_stage_flags([*(r.endpoint for r in acc.endpoints), *(r.space for r in acc.spaces),
                                              *(r.job for r in acc.jobs)])
              + flagging.zero_gpu_flags(snapshot.zero_gpu.value, catalog.zero_gpu_overage)

@@ -14,6 +14,7 @@
 - `limit_near` / `limit_hit`: spend at `alerts.limit_near_pct`% (default 90) of the spending limit, or over it.
 - `zero_gpu_overage`: ZeroGPU time used beyond the daily quota, billed from credits at the bundled rate.
 - `unknown_stage`: a resource that looks alive in a stage hfmon does not know: what it costs now is unknown.
+- `clock_skew`: this machine's clock and Hugging Face's more than a few minutes apart (`clock_flags`).
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from hfmon.api.server_clock import skewed
 from hfmon.config import Alerts
 from hfmon.costs.billing_rules import ENDPOINT_UNDOCUMENTED, NO_RUNTIME, count_unknown, unknown_stage
 from hfmon.costs.index import ChangesOf
 from hfmon.costs.resources import EARLIEST
-from hfmon.format import counted, money, per_hour, stamp
+from hfmon.format import counted, duration, money, per_hour, stamp
 from hfmon.history import Window, last_gap
 from hfmon.models import Endpoint, Job, Space, ZeroGpuQuota
 from hfmon.report import Credits, EndpointRow, Flag, JobRow, Price, ResourceCost, Severity, SpaceRow
@@ -260,3 +262,16 @@ def zero_gpu_flags(quota: ZeroGpuQuota | None, overage: Price) -> list[Flag]:
                  f"ZeroGPU used {quota.overquota_used_s / 60:.1f} min beyond the daily quota: about {money(cost)} "
                  f"at {money(overage.usd_per_hour / 6)} per 10 min ({overage.source.value} price)", Severity.INFO,
                  ("zero_gpu",))]
+
+
+def clock_flags(hf_ahead_s: float | None) -> list[Flag]:
+    """`clock_skew`: hfmon's clock and HF's (the `Date` of its answers) more than `server_clock.SKEW_S` apart. HF
+    counts usage by its own clock: behind it, hfmon asks usage up to HF's time (`usage_period.usage_asked_at`);
+    ahead of it, a billing period may read as begun before HF begins it. Every time shown is this machine's."""
+    if hf_ahead_s is None or not skewed(hf_ahead_s):
+        return []
+    side = "behind" if hf_ahead_s > 0 else "ahead of"
+    then = ("usage is asked up to Hugging Face's time" if hf_ahead_s > 0
+            else "a new billing period may read as begun before Hugging Face begins it")
+    return [Flag("clock_skew", "clock", f"this machine's clock is {duration(abs(hf_ahead_s))} {side} Hugging Face's "
+                 f"(the Date of its answers): {then}; times shown are this machine's; set the clock right (NTP)")]

@@ -10,7 +10,8 @@ import threading
 import time
 from collections.abc import Callable, Hashable, Iterator
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any, Protocol, TypeVar, cast
 
 import httpx2
@@ -285,7 +286,9 @@ class FakeHub:
         if self.route_faults:
             with self._lock:
                 resp = fl.apply_route_faults(self.route_faults, req.path, resp)
-        resp.headers += [("X-Request-Id", _request_id(self.scenario.seed, seq)), *rl,
+        # HF dates every answer by its own clock (RFC 9110 Date), the scenario's here
+        resp.headers += [("Date", format_datetime(now.astimezone(UTC), usegmt=True)),
+                         ("X-Request-Id", _request_id(self.scenario.seed, seq)), *rl,
                          ("X-Powered-By", "huggingface-moon"),
                          ("Access-Control-Expose-Headers", "X-Repo-Commit,X-Request-Id,X-Error-Code,"
                           "X-Error-Message,X-Total-Count,ETag,Link,Accept-Ranges,Content-Range")]

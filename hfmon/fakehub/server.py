@@ -79,7 +79,10 @@ class _Handler(BaseHTTPRequestHandler):
         self._write(resp)
 
     def _write(self, resp: Resp) -> None:
-        self.send_response(resp.status, resp.reason)
+        # the hub's answer carries its Date (the scenario's clock), never the wall clock's as send_response adds
+        self.log_request(resp.status)
+        self.send_response_only(resp.status, resp.reason)
+        self.send_header("Server", self.version_string())
         for k, v in resp.headers:
             self.send_header(k, v)
         streaming = resp.sse_hold_s > 0

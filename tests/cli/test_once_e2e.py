@@ -48,12 +48,15 @@ class Served:
     base_url: str
     data_dir: Path
 
-    def run(self, *args: str, token: str | None = FULL_TOKEN, timeout: float = 60, frozen_clock: bool = False) -> Run:
+    def run(self, *args: str, token: str | None = FULL_TOKEN, timeout: float = 60, frozen_clock: bool = False,
+            clock_at: datetime | None = None) -> Run:
         """Run `hfmon ARGS` pointed at this fake; the token goes in HF_TOKEN. `frozen_clock` pins hfmon's clock to
-        the fake's time (for a test asserting durations or stamps) instead of letting it run on with the wall."""
+        the fake's time (for a test asserting durations or stamps) instead of letting it run on with the wall;
+        `clock_at` pins it to another time (a machine whose clock is not HF's)."""
         env = {**os.environ, "HF_ENDPOINT": self.base_url, "HFMON_ENDPOINTS_URL": f"{self.base_url}/v2",
                "HFMON_ROUTER_URL": self.base_url, "HFMON_DATA_DIR": str(self.data_dir),
-               "HFMON_TEST_FAKE_NOW": self.hub.now().isoformat(), "HFMON_TEST_FAKE_FROZEN": "1" if frozen_clock else ""}
+               "HFMON_TEST_FAKE_NOW": (clock_at or self.hub.now()).isoformat(),
+               "HFMON_TEST_FAKE_FROZEN": "1" if frozen_clock or clock_at is not None else ""}
         env.pop("HF_TOKEN", None)
         if token is not None:
             env["HF_TOKEN"] = token

@@ -220,7 +220,7 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
         days_left=days_left, provisional_usd=D("0.03"),
         series=series_alice + ((now, D("1.74") + bump),), rate_usd_per_day=D("0.12"),
         rate_from=now - timedelta(hours=24, minutes=30), rate_to=now - timedelta(minutes=30), rate_settled=True,
-        fell_usd=D(0), fell_since=None, rate_unknown_why=None)
+        fell_usd=D(0), fell_since=None, fell_clock_back=False, rate_unknown_why=None)
     series_acme = tuple((PERIOD_START + timedelta(days=d), D("14.5") * d) for d in range(0, 21))
     acme = Credits(
         namespace="acme", period_start=PERIOD_START, period_end=PERIOD_END, included_usd=D("0.00"),
@@ -230,7 +230,7 @@ def build_report(now: datetime = NOW, *, tick: int = 0, spaces_n: int | None = N
         exhausts_at=None, limit_hit_at=datetime(2026, 11, 26, 23, 0, tzinfo=UTC), days_left=days_left,
         provisional_usd=D("1.10"), series=series_acme + ((now, D("301.40") + bump),), rate_usd_per_day=D("19.30"),
         rate_from=now - timedelta(hours=24, minutes=30), rate_to=now - timedelta(minutes=30), rate_settled=True,
-        fell_usd=D(0), fell_since=None, rate_unknown_why=None)
+        fell_usd=D(0), fell_since=None, fell_clock_back=False, rate_unknown_why=None)
     inference = Inference(
         # bigcorp's billing is unreadable (no access): its inference is missing from the totals
         cost_usd=Total(D("23.86") + bump, ("billing:bigcorp",)), requests=Total(48_213 + tick, ("billing:bigcorp",)),
