@@ -138,6 +138,14 @@ class SpanTime:
     transitions: int  # recorded changes at or after the span's start (and before its end)
 
 
+class StatementBound(NamedTuple):
+    """What a statement line still accruing said of a resource: billed without a break `since`, read at `read_at`
+    (`costs.uptime.statement_bounds`)."""
+
+    since: datetime
+    read_at: datetime
+
+
 @dataclass(frozen=True, slots=True)
 class Seen:
     """A resource as every recorded row from a load's `since` shows it (a `Figures` load has only recent rows)."""
@@ -180,6 +188,8 @@ class History:
     # the "minutes vs history" spans summed by the store (None for a resource it has no change of)
     listing_runs: Mapping[Listing, tuple[PollRun, ...]] | None = None
     # each listing's runs of polls that listed it fresh, oldest first; None: not read (every listing has `poll_runs`)
+    statement_bounds: Mapping[tuple[str, str], StatementBound] = field(default_factory=dict)
+    # (kind, resource) -> the latest statement bound kept of it (`costs.uptime.statement_bounds`)
 
     def runs_of(self, listing: Listing | None) -> tuple[PollRun, ...]:
         """The runs of polls that listed `listing` fresh (None, or none read: the runs of any poll)."""

@@ -180,6 +180,9 @@ class Report:
     # per (namespace, kind) of each listed resource, the stretches of history no poll listing it fresh watched, oldest
     # first (`history.unwatched`): what its resources did then is unknown
     unwatched: Mapping[tuple[str, str], tuple[tuple[datetime, datetime], ...]] = field(default_factory=dict)
+    # (kind, resource) -> the statement's "billed without a break since" as history kept it, and when it was read
+    # (`costs.uptime.statement_bounds`): the stretch up across the period's rollover
+    statement_bounds: Mapping[tuple[str, str], tuple[datetime, datetime]] = field(default_factory=dict)
     advice: Advice | None = None  # the savings advisor's findings (hfmon.advice), added by the Monitor; None: none yet
 
     def window_total(self, window: str, namespace: str | None = None) -> WindowTotal | None:

@@ -304,7 +304,7 @@ UNSURE_BEFORE_SPACE = "before that it was listed without its runtime, so whether
 def _not_watched(gap: tuple[datetime, datetime] | None, billed_since: datetime | None = None) -> str:
     """Why an unbroken stretch up is known only as a lower bound, in words."""
     if billed_since is not None:
-        return (f"its statement line bills it without a break since {billed_since:%Y-%m-%d %H:%M} UTC; "
+        return (f"its statement has billed it without a break since {billed_since:%Y-%m-%d %H:%M} UTC; "
                 "what came before is unknown")
     if gap is None or gap[0] <= EARLIEST:
         return "it was already up when hfmon's history began"

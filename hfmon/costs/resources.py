@@ -3,7 +3,7 @@ from its statement lines (`costs.statement_lines`), and its uptime (`costs.perio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -33,6 +33,13 @@ def dense(line: UsageLine, now: datetime) -> bool:
     if line.started_at is None or end is None:
         return False
     return line.quantity >= (end - line.started_at) // MINUTE
+
+
+def accruing_since(lines: Iterable[UsageLine], now: datetime) -> datetime | None:
+    """The earliest startedAt of the lines still accruing that billed all along since (`dense`; hosting lines, not
+    ZeroGPU overage): the resource has been up without a break since then at least (`ResourceCost.billed_since`)."""
+    return min((line.started_at for line in lines if line.active and line.started_at is not None
+                and dense(line, now)), default=None)
 
 
 def line_spans(lines: Sequence[UsageLine], now: datetime) -> list[tuple[datetime, datetime]]:
@@ -105,8 +112,6 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     elif lines is not None and not overage and all(dense(p.line, now) for p in lines):
         # the statement lists every billed span of the period, and each line billed all along its span
         spans, spans_from = line_spans([p.line for p in lines], now), period.start
-    accruing_since = [p.line.started_at for p in lines or () if p.line.active and p.line.started_at is not None
-                and not p.overage and dense(p.line, now)]
     # a Job not started yet bills nothing now, and its price for up to its timeout once it starts (when, unknown)
     # and an Endpoint waiting to be deployed, its min replicas from when it starts: never a known $0 ahead
     job_starts = kind == "job" and replicas_now == 0 and time_left is not None and time_left > timedelta(0)
@@ -145,7 +150,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         uptime_24h_unwatched_pct=None if last_day is None else last_day.unwatched,
         uptime_state_unknown_pct=None if period_uptime is None else period_uptime.unsure,
         uptime_24h_state_unknown_pct=None if last_day is None else last_day.unsure,
-        billed_since=min(accruing_since, default=None),
+        billed_since=accruing_since((p.line for p in lines or () if not p.overage), now),
         billed_why=billed_why if lines is None else None,
     )
 

@@ -17,20 +17,24 @@ know: `billing_rules.unknown_stage`) is up or not unknown (`state_unknown`), and
 is known only from its end.
 
 The statement covers what history cannot: a line still accruing that billed every minute since its startedAt
-(`ResourceCost.billed_since`) says the resource has been up at least since then, however young history is. A
+(`ResourceCost.billed_since`) says the resource has been up at least since then, however young history is. On the
+1st the new period's line starts at 00:00: the bound read before (`statement_bounds`, kept in history) still holds
+while history shows the resource up without a break since it was read. A
 resource seen down at one poll and up at the next, with no time of its own for the change, went up somewhere
 between them (`billing_rules.BETWEEN_POLLS_STATE`): up at least since the later poll, at most since the earlier.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE, is_billed, unknown_stage, up_unknown
+from hfmon.costs.resources import accruing_since
+from hfmon.costs.statement_lines import FAMILY_KIND, compute_lines, quota_overage
 from hfmon.history import StateChange, Window, last_gap
-from hfmon.models import Endpoint
+from hfmon.models import Endpoint, Snapshot, SourceStatus, UsageLine
 from hfmon.report import Report
 
 _MICROSECOND = timedelta(microseconds=1)
@@ -52,12 +56,17 @@ class Uptime:
 
 def uptime(kind: str, state: str, changes: Sequence[StateChange], now: datetime,
            unwatched: Sequence[Window] = (), replicas: int | None = 0, billed_since: datetime | None = None,
-           unknown_now: bool = False) -> Uptime:
+           unknown_now: bool = False, bound: tuple[datetime, datetime] | None = None) -> Uptime:
     """The stretch a resource of `kind` in `state` (with `replicas` ready: None, not sent) now has been up, from its
     recorded changes (oldest first), the stretches no poll watched (`history.unwatched`, oldest first) and the
     statement's `billed_since` (`ResourceCost.billed_since`): a stretch history knows only as a lower bound is at
-    least from then. `unknown_now`: its stage is one hfmon does not know (`billing_rules.unknown_stage`)."""
+    least from then. `unknown_now`: its stage is one hfmon does not know (`billing_rules.unknown_stage`). `bound`:
+    (since, read at): the statement's bound as history kept it (`statement_bounds`), good while history saw it up
+    without a break since it was read."""
     up = _from_history(kind, state, changes, now, unwatched, replicas, unknown_now)
+    if bound is not None and up.up and up.at_least >= now - bound[1] and (
+            billed_since is None or bound[0] < billed_since):
+        billed_since = bound[0]  # up all along since the statement said it had billed since then
     if not up.up or up.exact or billed_since is None or now - billed_since <= up.at_least:
         return up
     at_least = now - billed_since if up.at_most is None else min(now - billed_since, up.at_most)
@@ -103,6 +112,26 @@ def _from_history(kind: str, state: str, changes: Sequence[StateChange], now: da
     return Uptime(True, now - start, down is not None, None, at_most)
 
 
+def statement_bounds(snapshot: Snapshot) -> dict[tuple[str, str], tuple[datetime, bool]]:
+    """(kind, resource) -> when its statement lines read fresh in this poll say each Endpoint or Space has billed
+    without a break since (`accruing_since`, as `ResourceCost.billed_since`), and whether that is the period's start
+    (the line may have begun with the period, the resource up before it: an earlier bound kept may still hold)."""
+    out: dict[tuple[str, str], tuple[datetime, bool]] = {}
+    for ns in snapshot.namespaces:
+        statement = ns.statement.value
+        if ns.statement.status is not SourceStatus.OK or statement is None:
+            continue
+        mine: dict[tuple[str, str], list[UsageLine]] = {}
+        for family, key, hardware, line in compute_lines(ns) or ():
+            if family != "jobs" and not quota_overage(family, hardware):
+                mine.setdefault((FAMILY_KIND[family], key), []).append(line)
+        for resource, lines in mine.items():
+            since = accruing_since(lines, snapshot.taken_at)
+            if since is not None:
+                out[resource] = (since, since <= statement.period_start)
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class ResourceUptime:
     """One Endpoint's or Space's current stretch up, and whether it costs money now."""
@@ -126,16 +155,19 @@ def resource_uptimes(report: Report) -> list[ResourceUptime]:
     """Every listed Endpoint and Space with its stretch up at the Report's time (the alert rule and the exporter
     read these: one rule)."""
     now, gaps, out = report.generated_at, report.unwatched, []  # each listing's: its kind's in its namespace
+    bounds: Mapping[tuple[str, str], tuple[datetime, datetime]] = report.statement_bounds
     for e in report.endpoints:
         ep = e.endpoint
         out.append(ResourceUptime("endpoint", ep.id, ep.namespace, ep.name, e.cost.billed_now,
                                   uptime("endpoint", ep.state, report.changes_of("endpoint", ep.id), now,
                                          gaps.get((ep.namespace, "endpoint"), ()), _serving(ep),
-                                         e.cost.billed_since, unknown_stage(ep) is not None)))
+                                         e.cost.billed_since, unknown_stage(ep) is not None,
+                                         bounds.get(("endpoint", ep.id)))))
     for s in report.spaces:
         sp = s.space
         out.append(ResourceUptime("space", sp.id, sp.namespace, sp.id.partition("/")[2] or sp.id, s.cost.billed_now,
                                   uptime("space", sp.stage, report.changes_of("space", sp.id), now,
                                          gaps.get((sp.namespace, "space"), ()), billed_since=s.cost.billed_since,
-                                         unknown_now=unknown_stage(sp) is not None)))
+                                         unknown_now=unknown_stage(sp) is not None,
+                                         bound=bounds.get(("space", sp.id)))))
     return out

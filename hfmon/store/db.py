@@ -22,6 +22,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, TypeVar
 
+from hfmon.costs.uptime import statement_bounds
 from hfmon.files import narrow, private_dir, private_file
 from hfmon.history import BILLING, Figures, History, Span, SpanTime, StateChange, UsagePoint, Window, WindowTimes
 from hfmon.models import Snapshot
@@ -42,6 +43,7 @@ from hfmon.store.connection import (
     rollback,
 )
 from hfmon.store.extract import (
+    decode_bounds,
     decode_listing_runs,
     decode_rows,
     decode_runs,
@@ -51,7 +53,7 @@ from hfmon.store.extract import (
     usage_points,
 )
 from hfmon.store.ledger import fresh_sessions, record_sessions
-from hfmon.store.record import record_listings, record_poll, record_states, record_usage
+from hfmon.store.record import record_bounds, record_listings, record_poll, record_states, record_usage
 from hfmon.store.side import SideRead
 
 T = TypeVar("T")
@@ -201,12 +203,14 @@ class HistoryStore:
         listed = observed.listed | {(p.namespace, BILLING) for p in points}  # billing read fresh: usage totals
         sessions = fresh_sessions(snapshot)
         providers = provider_points.provider_sets(snapshot)
+        bounds = statement_bounds(snapshot)
 
         def write(conn: sqlite3.Connection) -> int:
             record_usage(conn, points, at)
             provider_points.record(conn, providers, at)  # spend per provider, for its charts over time
             record_sessions(conn, sessions, snapshot.taken_at)  # settled costs of the proxy's sessions
             earliest = record_states(conn, observed, at)
+            record_bounds(conn, bounds, at)
             if observed.listed:  # the poll saw resources: it counts for the gaps history must allow for
                 record_poll(conn, at)
             record_listings(conn, listed, at)  # what it watched: only those listings' figures are known
@@ -289,7 +293,7 @@ class HistoryStore:
         before = self._loaded if self._loaded is not None and self._loaded.since == start else None
 
         def read(conn: sqlite3.Connection) -> tuple[int, list[Any], list[Any], dict[int, tuple[str, str]],
-                                                    list[Any], list[Any], WindowTimes | None]:
+                                                    list[Any], list[Any], WindowTimes | None, list[Any]]:
             version = conn.execute("PRAGMA data_version").fetchone()[0]  # changes when another process commits
             if before is None or version != before.version:
                 usage = conn.execute(q.LOAD_USAGE, {"since": start}).fetchall()
@@ -299,9 +303,10 @@ class HistoryStore:
                 changes = conn.execute(q.CHANGES_AFTER, {"after": before.mark}).fetchall()
             return (version, usage, changes, _names(conn), conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall(),
                     conn.execute(q.LOAD_LISTING_RUNS).fetchall(),
-                    window_times(conn, windows, now) if windows and now is not None else None)
+                    window_times(conn, windows, now) if windows and now is not None else None,
+                    conn.execute(q.LOAD_STATEMENT_BOUNDS).fetchall())
 
-        version, usage_rows, change_rows, names, run_rows, listing_rows, summed = self._run(read, "BEGIN")
+        version, usage_rows, change_rows, names, run_rows, listing_rows, summed, bound_rows = self._run(read, "BEGIN")
         added = before is not None and version == before.version
         usage, changes = decode_rows(usage_rows, change_rows, names)
         runs = decode_runs(run_rows)
@@ -311,7 +316,7 @@ class HistoryStore:
             marks.append(before.mark)
         self._loaded = _Loaded(start, version, max(marks), usage, changes) if marks else None
         return History(usage=usage, changes=changes, poll_runs=runs, window_times=summed,
-                       listing_runs=decode_listing_runs(listing_rows))
+                       listing_runs=decode_listing_runs(listing_rows), statement_bounds=decode_bounds(bound_rows))
 
     def _load_figures(self, start: int, figures: Figures, windows: Sequence[Window], now: datetime) -> History:
         """`load` with `figures`. From SIDE_READ_FROM resources, the sums on a second connection in a thread
@@ -323,7 +328,7 @@ class HistoryStore:
             return figures_read.sums(conn, start, figures, windows, now)
 
         def read(conn: sqlite3.Connection) -> tuple[figures_read.Read, dict[int, tuple[str, str]], list[Any],
-                                                    list[Any], Sums | None]:
+                                                    list[Any], Sums | None, list[Any]]:
             for earlier in side:  # an attempt retried (the file was busy): its reader's snapshot is not this one
                 earlier.join()
             side.clear()
@@ -336,10 +341,11 @@ class HistoryStore:
             found = figures_read.read(conn, start, figures, windows, now)
             here = None if side else sums(conn)
             return (found, _names(conn), conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall(),
-                    conn.execute(q.LOAD_LISTING_RUNS).fetchall(), here)
+                    conn.execute(q.LOAD_LISTING_RUNS).fetchall(), here,
+                    conn.execute(q.LOAD_STATEMENT_BOUNDS).fetchall())
 
         try:
-            (usage_rows, change_rows, seen), names, run_rows, listing_rows, here = self._run(
+            (usage_rows, change_rows, seen), names, run_rows, listing_rows, here, bound_rows = self._run(
                 read, "BEGIN IMMEDIATE", tuning=(MAPPED,))
             usage, changes = decode_rows(usage_rows, change_rows, names)  # while the other reader sums
             summed, span_times = here if here is not None else side[-1].result()
@@ -349,7 +355,8 @@ class HistoryStore:
             for reader in side:
                 reader.join()  # never left reading after the load
         return History(usage=usage, changes=changes, poll_runs=decode_runs(run_rows), window_times=summed, seen=seen,
-                       span_times=span_times, detail=False, listing_runs=decode_listing_runs(listing_rows))
+                       span_times=span_times, detail=False, listing_runs=decode_listing_runs(listing_rows),
+                       statement_bounds=decode_bounds(bound_rows))
 
 
 def _names(conn: sqlite3.Connection) -> dict[int, tuple[str, str]]:

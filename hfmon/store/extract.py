@@ -20,7 +20,7 @@ from hfmon.costs.billing_rules import (
     space_replicas,
 )
 from hfmon.costs.credits import namespace_credits_period
-from hfmon.history import Listing, PollRun, StateChange, UsagePoint
+from hfmon.history import Listing, PollRun, StateChange, StatementBound, UsagePoint
 from hfmon.models import Endpoint, Job, Snapshot, SourceStatus, Space
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -206,6 +206,12 @@ def decode_rows(usage_rows: list[Any], change_rows: list[Any],
 def decode_runs(rows: list[Any]) -> tuple[PollRun, ...]:
     """The runs of polls of the rows read (`queries.LOAD_POLL_RUNS`)."""
     return tuple(PollRun(decode_time(first), decode_time(last), gap / 10**6) for first, last, gap in rows)
+
+
+def decode_bounds(rows: list[Any]) -> dict[tuple[str, str], StatementBound]:
+    """Each resource's statement bound kept (`queries.LOAD_STATEMENT_BOUNDS`)."""
+    return {(kind, resource): StatementBound(decode_time(since), decode_time(read_at))
+            for kind, resource, since, read_at in rows}
 
 
 def decode_listing_runs(rows: list[Any]) -> dict[Listing, tuple[PollRun, ...]]:

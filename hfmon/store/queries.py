@@ -85,6 +85,12 @@ RESOURCE_NAMES = "SELECT id, kind, resource FROM resources"
 RESOURCE_COUNT = "SELECT count(*) FROM resources"
 
 
+LOAD_STATEMENT_BOUNDS = """
+    SELECT r.kind, r.resource, b.since, b.read_at FROM statement_bounds AS b JOIN resources AS r ON r.id = b.resource_id
+"""
+STATEMENT_BOUND = "SELECT since, read_at FROM statement_bounds WHERE resource_id = ?"
+SET_STATEMENT_BOUND = "INSERT OR REPLACE INTO statement_bounds (resource_id, since, read_at) VALUES (?, ?, ?)"
+RESOURCE_ID = "SELECT id FROM resources WHERE kind = ? AND resource = ?"
 LAST_POLL_RUN = "SELECT first_at, last_at, max_gap FROM poll_runs ORDER BY first_at DESC LIMIT 1"
 NEW_POLL_RUN = "INSERT OR IGNORE INTO poll_runs (first_at, last_at, max_gap) VALUES (?, ?, 0)"
 EXTEND_POLL_RUN = "UPDATE poll_runs SET last_at = ?, max_gap = MAX(max_gap, ?) WHERE first_at = ?"
@@ -122,6 +128,7 @@ def prune(conn: sqlite3.Connection, cutoff: int, ledger_cutoff: int | None = Non
     forgotten = [row[0] for row in conn.execute("SELECT id FROM resources WHERE seen_at < ?", (cutoff,))]
     conn.executemany("DELETE FROM state_changes WHERE resource_id = ?", [(i,) for i in forgotten])
     conn.executemany("DELETE FROM state_keys WHERE resource_id = ?", [(i,) for i in forgotten])
+    conn.executemany("DELETE FROM statement_bounds WHERE resource_id = ?", [(i,) for i in forgotten])
     conn.executemany("DELETE FROM resources WHERE id = ?", [(i,) for i in forgotten])
     # only resources with two changes or more before the cutoff have one to delete: found in one statement (a seek
     # each) instead of a DELETE per resource, as on most days there is none

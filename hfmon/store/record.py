@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
-from datetime import timedelta
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -52,6 +52,23 @@ def record_listings(conn: sqlite3.Connection, listed: Iterable[Listing], at: int
             extended.append((at, at - run[1], *listing, run[0]))
     conn.executemany(q.NEW_LISTING_RUN, new)
     conn.executemany(q.EXTEND_LISTING_RUN, extended)
+
+
+def record_bounds(conn: sqlite3.Connection, bounds: Mapping[tuple[str, str], tuple[datetime, bool]], at: int) -> None:
+    """Keep each resource's statement bound read at `at` (`costs.uptime.statement_bounds`), after `record_states`.
+    One that is its period's start leaves an earlier one kept: the line began with the period, the resource may
+    have been up since the earlier one all along (the uptime takes it only while history saw it up since)."""
+    rows = []
+    for key, (since, period_start) in bounds.items():
+        found = conn.execute(q.RESOURCE_ID, key).fetchone()
+        if found is None:
+            continue  # not in a listing read fresh: history holds no row of it
+        stored = conn.execute(q.STATEMENT_BOUND, (found[0],)).fetchone()
+        begins = encode_time(since)
+        if stored is not None and (stored[1] > at or (period_start and stored[0] < begins)):
+            continue  # a later read kept (another process), or an earlier bound the new period does not contradict
+        rows.append((found[0], begins, at))
+    conn.executemany(q.SET_STATEMENT_BOUND, rows)
 
 
 def record_usage(conn: sqlite3.Connection, points: list[UsagePoint], at: int) -> None:

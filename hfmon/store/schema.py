@@ -281,7 +281,20 @@ V10 = (
     "ALTER TABLE ledger ADD COLUMN caller TEXT",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10)
+# v11: what a statement line still accruing said of a resource: billed without a break since `since`, as read at
+# `read_at` (`costs.uptime.statement_bounds`). On the 1st the new period's line starts at 00:00; the bound read in
+# the period before is kept, so a resource up without a break since keeps it (audit 7 C5).
+V11 = (
+    """
+    CREATE TABLE statement_bounds (
+        resource_id INTEGER PRIMARY KEY REFERENCES resources (id),
+        since INTEGER NOT NULL,
+        read_at INTEGER NOT NULL
+    )
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -329,6 +342,7 @@ CURRENT_SHAPE: dict[str, tuple[str, ...]] = {
     "provider_points": ("namespace", "at", "period_start", "provider", "used_usd", "requests"),
     "state_keys": ("id", "resource_id", "state", "hardware", "replicas"),
     "listing_runs": ("namespace", "kind", "first_at", "last_at", "max_gap"),
+    "statement_bounds": ("resource_id", "since", "read_at"),
 }
 """`expected_shape(SCHEMA_VERSION)` written out (a test checks it against the migrations): every open of a current
 file compares with it, and building the schema in memory took 2.6 ms of each open (more than reading the file's)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -58,6 +59,36 @@ def test_the_exporter_serves_the_statements_stretch_and_the_rule_says_where_it_c
     # 423 h is under a 500 h limit, and the line cannot say what came before Nov 1: unknown, never "ok"
     assert readings["endpoint ada-labs/qwen-prod"] == (
         Outcome.UNKNOWN, "up at least 17d 15h",
-        "its statement line bills it without a break since 2026-11-01 00:00 UTC; what came before is unknown")
+        "its statement has billed it without a break since 2026-11-01 00:00 UTC; what came before is unknown")
     # video-gen sleeps and wakes: its lines do not bill every minute of their span, so history alone speaks
     assert served["video-gen"] == 0.0
+
+
+def test_up_without_a_break_spans_the_periods_rollover() -> None:
+    # audit 7 C5: polls every 10 min from Nov 30 23:40. On Dec 1 the statement's new line for qwen-prod starts at
+    # 00:00 (the period's start), so the line alone says 10 min at 00:10, and history began at 23:40: 30 min. It
+    # was read at 23:50 as billed without a break since Nov 1 00:00, and history saw it up ever since: up at least
+    # Nov 1 00:00 -> Dec 1 00:10 = 30 d 10 min (2,592,600 s), as at 23:50 (30 d less 10 min).
+    async def polls() -> list[tuple[dict[str, float], dict[str, tuple[Outcome, str, str]]]]:
+        monitor, clock = frozen_demo(at=datetime(2026, 11, 30, 23, 40, tzinfo=UTC), scenario=demo_scenario(seed=7))
+        out = []
+        try:
+            for _ in range(4):  # 23:40, 23:50, 00:00, 00:10
+                report = await monitor.poll()
+                served = {s.labels["name"]: s.value for f in families([AccountView("default", report)])
+                          if f.name == "hfmon_resource_up_at_least_seconds" for s in f.samples}
+                out.append((served, {r.subject: (r.outcome, r.figure, r.why)
+                                     for r in up_too_long(report, Decimal(72))}))
+                clock.at = clock.now() + timedelta(minutes=10)
+        finally:
+            monitor.close()
+        return out
+
+    readings = asyncio.run(polls())
+    before, after = readings[1], readings[3]
+    assert before[0]["qwen-prod"] == 30 * 86400 - 600
+    assert after[0]["qwen-prod"] == 30 * 86400 + 600  # was 1,800 (the 30 min since history began)
+    # the 72 h alert holds (was unknown, "up at least 30m", until Dec 4)
+    assert after[1]["endpoint ada-labs/qwen-prod"][:2] == (Outcome.CROSSED, "up at least 30d")
+    for name in ("rag-service", "internal-dashboard"):  # up since Nov 1 too
+        assert after[0][name] == 30 * 86400 + 600, name
