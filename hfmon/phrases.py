@@ -8,6 +8,7 @@ from datetime import datetime
 from hfmon import format as fmt
 from hfmon.errors import FAILURE_WORDS, Failure
 from hfmon.report import Credits, Report
+from hfmon.report_parts import GroupLimit
 
 
 def when(moment: datetime) -> str:
@@ -123,6 +124,14 @@ def _fell_why(c: Credits, *, short: bool = False) -> str:
     if c.fell_clock_back:
         return "clock went back" if short else "this machine's clock went back"
     return "settled lower" if short else "HF settled requests lower"
+
+
+def limit_used(limit: GroupLimit) -> str:
+    """How much of a resource group's limit is used: `92.9%`, or the spend itself against a $0 limit (`$242.27`: no
+    spend is a share of $0); `—` when the spend is unknown."""
+    if limit.used_pct is None and limit.spent_usd is not None and limit.limit_usd <= 0:
+        return fmt.money(limit.spent_usd)
+    return fmt.percent(limit.used_pct, places=1)
 
 
 def groups_unknown(report: Report, namespace: str | None = None) -> str:

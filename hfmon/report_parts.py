@@ -75,8 +75,16 @@ class GroupLimit:
     product: str  # total | inference | spaces | endpoints | jobs
     limit_usd: Decimal
     spent_usd: Decimal | None  # None: the group's usage is unreadable
-    used_pct: Decimal | None
+    used_pct: Decimal | None  # None: the spend is unknown, or the limit is $0 (no share of it: `phrases.limit_used`)
     state: str  # ok | near (at alerts.limit_near_pct or more) | over (at or past the limit) | unknown
+
+    @property
+    def used_order(self) -> Decimal:
+        """How used the limit is, to rank limits by (most used first when descending): its share, a $0 limit reached
+        above every share, an unknown one below them all."""
+        if self.used_pct is not None:
+            return self.used_pct
+        return Decimal("Infinity") if self.spent_usd is not None and self.limit_usd <= 0 else Decimal(-1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -184,9 +184,9 @@ def _groups(report: Report, paint: _Paint) -> list[str]:
     for i, g in enumerate(report.resource_groups or ()):
         title = f"{paint('Groups', 'bold')}    " if i == 0 else " " * 10
         limits = []
-        for lim in sorted(g.limits or (), key=lambda lim: -(lim.used_pct if lim.used_pct is not None else -1)):
+        for lim in sorted(g.limits or (), key=lambda lim: lim.used_order, reverse=True):
             word, colour = _LIMIT_STYLE.get(lim.state, ("", ""))
-            text = f"{lim.product} {percent(lim.used_pct, places=1)} of {money(lim.limit_usd)}"
+            text = f"{lim.product} {phrases.limit_used(lim)} of {money(lim.limit_usd)}"
             limits.append(paint(f"{text} {word}", colour) if word else text)
         name = f"{g.namespace}/{g.name}" if g.id is not None else f"{g.namespace} {g.name}"
         lines += _packed(f"{title}{name} {money(g.total_usd, missing=MISSING)} this month",

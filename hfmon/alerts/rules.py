@@ -326,8 +326,9 @@ def group_limits(report: Report, near_pct: Decimal) -> list[Reading]:
                 continue
             outcome = {"near": Outcome.CROSSED, "over": Outcome.CROSSED, "ok": Outcome.OK}.get(lim.state,
                                                                                                Outcome.UNKNOWN)
-            figure = (f"{money(lim.spent_usd, missing='unknown')} of {money(lim.limit_usd)} "
-                      f"({percent(lim.used_pct, missing='unknown', places=1)}, {lim.state})")
+            share = "" if lim.used_pct is None and lim.limit_usd <= 0 else \
+                f"{percent(lim.used_pct, missing='unknown', places=1)}, "  # no spend is a share of a $0 limit
+            figure = f"{money(lim.spent_usd, missing='unknown')} of {money(lim.limit_usd)} ({share}{lim.state})"
             out.append(Reading("resource_group_limit", subject, outcome, figure, percent(near_pct), lim.used_pct,
                                lim.used_pct, near_pct, figure if outcome is not Outcome.UNKNOWN
                                else "its usage could not be read"))

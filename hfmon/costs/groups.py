@@ -10,6 +10,10 @@ neither source has no rows and is named as missing, never shown as an org withou
 - `resource_group_limit_near`: spend at `alerts.limit_near_pct`% (default 90) of a limit.
 - `resource_group_limit_hit`: spend at or over a limit (HF's Jobs API names RESOURCE_GROUP_LIMIT as a reason it
   cancels a job).
+
+A limit of 0 is a $0 limit, not "no limit": HF's spec removes a limit with `null` (PATCH resource-groups/{id}: "in
+cents, `null` to remove"), so a group with `total: 0` may spend nothing and is at its limit from the start. What share
+of $0 a spend is has no figure: its `used_pct` is None and the spend itself is said.
 """
 
 from __future__ import annotations
@@ -37,20 +41,19 @@ def _latest(rows: Iterable[ResourceGroupUsage]) -> list[ResourceGroupUsage]:
 def _state(spent: Decimal | None, limit: Decimal, alerts: Alerts) -> str:
     """How close a spend is to its limit, on the exact amounts: the one rule the flags, the text and the dashboard
     follow. HF refuses usage once the limit is reached, so a cent under it is near, not over."""
-    if spent is None or (limit <= 0 and spent <= 0):
+    if spent is None:
         return "unknown"
-    if spent >= limit:
+    if spent >= limit:  # a $0 limit too: HF refuses the group's usage from the start
         return "over"
     return "near" if spent * 100 >= alerts.limit_near_pct * limit else "ok"
 
 
 def _pct(spent: Decimal | None, limit: Decimal, state: str, alerts: Alerts) -> Decimal | None:
     """The share of the limit used, to 0.1 %, for display: rounded down (never 100.0 % under the limit), and never
-    below the near threshold when the state is near (89.96 % of a 90 % threshold is ok and reads 89.9 %)."""
-    if state == "unknown" or spent is None:
+    below the near threshold when the state is near (89.96 % of a 90 % threshold is ok and reads 89.9 %). None: unknown,
+    or a $0 limit (no spend is a share of it)."""
+    if state == "unknown" or spent is None or limit <= 0:
         return None
-    if limit <= 0:
-        return Decimal(100)
     shown = (spent * 100 / limit).quantize(Decimal("0.1"), rounding=ROUND_FLOOR)
     return max(shown, alerts.limit_near_pct) if state == "near" else shown
 
@@ -115,8 +118,11 @@ def group_flags(rows: Sequence[ResourceGroupSpend]) -> list[Flag]:
         subject = f"{row.namespace}/{row.name}"
         read = (f"resource_groups:{row.namespace}", f"resource_group_usage:{row.namespace}")  # limits, spend
         for limit in row.limits or ():  # unknown limits: the source is in flags_unchecked
+            share = f" ({limit.used_pct}%)" if limit.used_pct is not None else ""
             said = (f"Resource group {subject}: {money(limit.spent_usd)} of its {money(limit.limit_usd)} "
-                    f"{limit.product} spend limit ({limit.used_pct}%) this month")
+                    f"{limit.product} spend limit{share} this month")
+            if limit.limit_usd <= 0:
+                said += ": a $0 limit, so HF refuses all of that usage"
             if limit.state == "over":
                 out.append(Flag("resource_group_limit_hit", subject, said, Severity.CRITICAL, read))
             elif limit.state == "near":

@@ -51,7 +51,7 @@ def namespace_detail(report: Report, namespace: str, tones: Tones) -> Text:
         if unread:
             text.append(f"\n  {unread}", style=tones.get("warn", ""))
         for g in groups:
-            limits = ", ".join(f"{lim.product} {fmt.money(lim.limit_usd)} ({fmt.percent(lim.used_pct, places=1)})"
+            limits = ", ".join(f"{lim.product} {fmt.money(lim.limit_usd)} ({phrases.limit_used(lim)})"
                                for lim in g.limits or ()) or ("limits unknown (not read)" if g.limits is None
                                                               else "no limit")
             line(text, g.name, f"{fmt.money(g.total_usd, missing=fmt.MISSING)} · {limits}")

@@ -93,14 +93,14 @@ def group_rows(report: Report, ns: str | None, tones: Tones) -> list[Row]:
     for g in report.resource_groups or ():
         if ns is not None and g.namespace != ns:
             continue
-        worst = max(g.limits or (), key=lambda lim: lim.used_pct if lim.used_pct is not None else Decimal(-1),
-                    default=None)
+        worst = max(g.limits or (), key=lambda lim: lim.used_order, default=None)
         limit = cell(f"{worst.product} {fmt.money(worst.limit_usd)}", worst.limit_usd, right=True) if worst else cell(
             ("unknown" if g.limits is None else "none") if g.id is not None else "", right=True)
         used = cell("", right=True)
         if worst is not None:
             word, tone = LIMIT_TONES.get(worst.state, ("", ""))
-            used = cell(f"{fmt.percent(worst.used_pct, places=1)} {word}".strip(), worst.used_pct, right=True,
+            order = worst.used_order if worst.spent_usd is not None else None  # unknown: sorts last
+            used = cell(f"{phrases.limit_used(worst)} {word}".strip(), order, right=True,
                         style=tones.get(tone, ""))
         name = f"{g.namespace}/{g.name}" if g.id is not None else f"{g.namespace} {g.name}"
         out.append((f"{g.namespace}/{g.id or ''}", (cell(name), money_cell(g.total_usd, missing=fmt.MISSING),
