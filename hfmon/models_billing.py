@@ -143,7 +143,7 @@ class SessionCost:
 
     session_id: str
     period: datetime
-    requests: int
+    requests: int | None  # None: HF did not give the count (or gave a fraction)
     cost_usd: Decimal  # converted from costCents
 
 
@@ -166,7 +166,7 @@ class ResourceGroupUsage:
     name: str | None
     period: datetime  # the month's start
     inference_usd: Decimal
-    requests: int
+    requests: int | None  # None: HF did not give the count (or gave a fraction)
     spaces_usd: Decimal
     endpoints_usd: Decimal
     jobs_usd: Decimal

@@ -346,7 +346,7 @@ def parse_sessions(data: Json) -> tuple[SessionCost, ...]:
             out.append(SessionCost(
                 session_id=need_str(s, "id", sw),
                 period=period,
-                requests=opt_int(s, "requestCount", sw, COUNT) or 0,
+                requests=opt_int(s, "requestCount", sw, COUNT),  # absent or a fraction: unknown, never 0
                 cost_usd=cents(need_number(s, "costCents", sw, CENTS)),
             ))
     return tuple(out)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from hfmon.api.parse_common import (
+    COUNT,
     Json,
     Obj,
     as_list,
@@ -69,7 +70,7 @@ def parse_group_usage(data: Json, namespace: str) -> tuple[ResourceGroupUsage, .
                 name=opt_str(g, "name"),
                 period=period,
                 inference_usd=cents(need_number(inference, "costCents", f"{gw}.inference")),
-                requests=opt_int(inference, "requestCount", f"{gw}.inference") or 0,
+                requests=opt_int(inference, "requestCount", f"{gw}.inference", COUNT),  # absent: unknown, never 0
                 spaces_usd=_compute_usd(compute, "spaces", gw),
                 endpoints_usd=_compute_usd(compute, "endpoints", gw),
                 jobs_usd=_compute_usd(compute, "jobs", gw),

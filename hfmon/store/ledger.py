@@ -94,12 +94,21 @@ def load_run(store: HistoryStore, run_id: str) -> tuple[LedgerRow, ...]:
 def record_sessions(conn: sqlite3.Connection, sessions: Iterable[SessionCost], read_at: datetime) -> None:
     """Store what HF reports as settled for the sessions the ledger knows (inside the caller's transaction).
 
-    A session spanning months comes once per monthly period: the periods are summed.
+    A session spanning months comes once per monthly period: the periods are summed. A session whose request count
+    HF did not give (in any period) is not stored, and its earlier reading stays: its count is what tells a settled
+    session from one still settling, or one shared with requests outside the ledger (`costs.ledger.settled`), and 0
+    would count a shared session's whole cost as the ledger's.
     """
     totals: dict[str, tuple[int, Decimal]] = {}
+    untold: set[str] = set()
     for s in sessions:
+        if s.requests is None:
+            untold.add(s.session_id)
+            continue
         count, usd = totals.get(s.session_id, (0, Decimal(0)))
         totals[s.session_id] = (count + s.requests, usd + s.cost_usd)
+    for sid in untold:
+        totals.pop(sid, None)
     if not totals:
         return
     known = {row[0] for row in conn.execute("SELECT DISTINCT session_id FROM ledger WHERE session_id IS NOT NULL")}
