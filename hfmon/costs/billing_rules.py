@@ -52,8 +52,11 @@ BILLED_BETWEEN_POLLS_STATE = "between_polls_billed"
 """The state history records instead of `BETWEEN_POLLS_STATE` when both sides of such a change bill, on the same
 hardware (1 -> 2 replicas): billed all through the stretch, at a rate that changed at a time no source gives, so on
 that hardware and the fewer replicas of the two: what it cost is at least that rate over it (`floor_only`), by how
-much more unknown. On other hardware, which side costs less is the catalog's to say, not history's: the stretch is
-`BETWEEN_POLLS_STATE` ($0 certain)."""
+much more unknown. A change of hardware is no such stretch, even when both sides bill: it is not billed all through.
+A Space moved to other hardware restarts and builds on it (`hardware.current` null while BUILDING), and a build is
+not billed (hf-api.md 6.6); an Endpoint moved to another instance goes through `updating`, which no source says
+bills (`ENDPOINT_UNDOCUMENTED`). Neither side's rate is then certain over any part of the stretch that no poll saw,
+so it is `BETWEEN_POLLS_STATE` ($0 certain, the rest unknown), never the cheaper side's rate."""
 BETWEEN_POLLS_STATES = frozenset({BETWEEN_POLLS_STATE, BILLED_BETWEEN_POLLS_STATE})
 """The states history records for a stretch between two polls around a change no source dates (not a poll's own)."""
 _MAY_BILL = {kind: states | BETWEEN_POLLS_STATES for kind, states in
