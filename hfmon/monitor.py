@@ -35,8 +35,7 @@ if TYPE_CHECKING:  # imported when history is on: --no-history skips SQLite
     from hfmon.store import HistoryStore
 
 if TYPE_CHECKING:
-    from hfmon.alerts.deliver import Undelivered
-    from hfmon.alerts.engine import AlertEvent, AlertState
+    from hfmon.alerts.engine import AlertEvent, AlertState, Pending
 
 log = logging.getLogger("hfmon.monitor")
 log.addHandler(logging.NullHandler())  # lines reach a file only when `hfmon.logfile` set one up
@@ -96,7 +95,7 @@ class Monitor:
         self._alert_events: list[AlertEvent] = []  # what the latest poll fired or reset
         self._alert_state: AlertState | None = None
         self._deliveries: set[asyncio.Task[None]] = set()
-        self._undelivered: list[Undelivered] = []  # alert events a hook or webhook has not received yet
+        self._to_deliver: list[Pending] = []  # events this poll took to deliver (`AlertState.take_undelivered`)
         self.profile = profile  # the config profile watched: its alerts are its own (None: no profile named)
         self._owner: str | None = None  # the account whoami last named: without a profile, the alerts are its own
 
@@ -141,36 +140,34 @@ class Monitor:
         # at the poll's one moment: the periods of its figures were judged at it (`source_results.judged_at`)
         report = await asyncio.to_thread(self._evaluate, snapshot, snapshot.taken_at)
         self._log(report)
-        if (self.alert_events or self._undelivered) and (self.config.alerts.hook or self.config.alerts.webhook_url):
-            from hfmon.alerts.deliver import Undelivered
-
+        if self._to_deliver:
             # in the background: a slow hook or webhook never delays the numbers (aclose waits for it)
-            items = [*self._retries(report.generated_at), *(Undelivered(e) for e in self.alert_events)]
-            task = asyncio.create_task(self._deliver(items))
+            task = asyncio.create_task(self._deliver(self._to_deliver))
+            self._to_deliver = []
             self._deliveries.add(task)
             task.add_done_callback(self._deliveries.discard)
         return report
 
-    def _retries(self, now: datetime) -> list[Undelivered]:
-        """What earlier polls failed to deliver and still stands: not moved since by this poll's events (a reset
-        supersedes its firing), nor older than RETRY_UNDELIVERED_H."""
-        from hfmon.alerts.deliver import RETRY_UNDELIVERED_H
+    async def _deliver(self, items: list[Pending]) -> None:
+        """Send each event taken to the targets it has still to reach, and record what that left (sent again with a
+        later poll's deliveries, of this process or another: the alert state keeps it)."""
+        from hfmon.alerts.deliver import Undelivered, deliver_each
+        from hfmon.alerts.engine import HOOK, WEBHOOK
 
-        moved = {e.key for e in self.alert_events}
-        due = [u for u in self._undelivered
-               if u.event.key not in moved and now - u.event.at <= timedelta(hours=RETRY_UNDELIVERED_H)]
-        self._undelivered = []
-        return due
-
-    async def _deliver(self, items: list[Undelivered]) -> None:
-        from hfmon.alerts.deliver import deliver_each
-
-        failures, left = await deliver_each(items, self.config.alerts)
-        self._undelivered.extend(left)  # sent again with the next poll's deliveries
-        for failure in failures:
-            if failure not in self.warnings:
-                self.warnings.append(failure)
-            log.warning("%s", failure)
+        state = self._alert_state
+        for item in items:
+            failures, left = await deliver_each([Undelivered(item.event, bool(item.targets & HOOK),
+                                                             bool(item.targets & WEBHOOK))], self.config.alerts)
+            still = sum((HOOK if u.hook else 0) | (WEBHOOK if u.webhook else 0) for u in left)
+            if state is not None:
+                try:
+                    await asyncio.to_thread(state.delivered, item, still)
+                except HfmonError as exc:  # kept for the lease: the next poll past it sends it again
+                    failures.append(f"alert delivery not recorded: {exc}")
+            for failure in failures:
+                if failure not in self.warnings:
+                    self.warnings.append(failure)
+                log.warning("%s", failure)
 
     async def wait_deliveries(self) -> None:
         """Wait for the alert deliveries under way (each bounded by its timeout)."""
@@ -252,7 +249,7 @@ class Monitor:
         one, in this process's memory. Logged as they fire."""
         if not self.config.alerts.any_rule:
             return []
-        from hfmon.alerts.engine import MemoryAlertState, evaluate_alerts
+        from hfmon.alerts.engine import MemoryAlertState, evaluate_alerts, targets
 
         if self._alert_state is None or (self.store is None and not isinstance(self._alert_state, MemoryAlertState)):
             if self.store is not None:
@@ -265,6 +262,9 @@ class Monitor:
             if report.account is not None:  # whoami's last answer: a poll where it failed is still that account's
                 self._owner = report.account.name
             events = evaluate_alerts(report, self.config.alerts, self._alert_state, self.profile, self._owner)
+            # this poll's events, and those earlier polls (of any process on the file) could not deliver
+            self._to_deliver = self._alert_state.take_undelivered(report.generated_at) if targets(
+                self.config.alerts) else []
         except HfmonError as exc:
             self.warnings.append(f"alerts not evaluated: {exc}")
             return []

@@ -28,7 +28,6 @@ HOOK_EXIT_POLL_S = 0.02  # how often a running hook is checked for having exited
 HOOK_DRAIN_S = 0.5  # how long what a hook wrote to stderr is read after it exits (a child may keep it open)
 WEBHOOK_ATTEMPTS = 3
 WEBHOOK_BACKOFF_S = 0.5  # before the second attempt; doubled before each next one
-RETRY_UNDELIVERED_H = 24  # an event not delivered is sent again with each poll's deliveries for this long
 TOKEN_VARIABLES = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_API_TOKEN")
 DISCORD_MAX = 2000  # characters in a Discord message
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -27,6 +27,26 @@ from hfmon.report import Report
 
 ADVISORY = "hfmon alerts are advisory: they do not stop spending"
 FIRED, RESET = "fired", "reset"
+HOOK, WEBHOOK = 1, 2
+"""The delivery targets an event still has to reach (`AlertState.claim`'s `pending`, or-ed)."""
+RETRY_UNDELIVERED = timedelta(hours=24)  # an event not delivered is sent again with each poll's deliveries this long
+DELIVERY_LEASE = timedelta(minutes=5)
+"""How long an event taken for delivery is left to the process that took it (its delivery is bounded far below):
+past it, a process killed before it could deliver has its events taken again by the next poll, of any process."""
+
+
+def targets(alerts: Alerts) -> int:
+    """The delivery targets the config sets (`HOOK`, `WEBHOOK`)."""
+    return (HOOK if alerts.hook else 0) | (WEBHOOK if alerts.webhook_url else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """An event taken for delivery (`AlertState.take_undelivered`), with the targets it has still to reach."""
+
+    id: int
+    event: AlertEvent
+    targets: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +125,19 @@ class AlertState(Protocol):
         """Keys of the alerts firing now."""
         ...
 
-    def claim(self, key: str, firing: bool, event: AlertEvent) -> bool:
-        """Move `key` to firing (or back) at `event.at` and record the event, if no one did it first."""
+    def claim(self, key: str, firing: bool, event: AlertEvent, pending: int = 0) -> bool:
+        """Move `key` to firing (or back) at `event.at` and record the event, with the delivery targets it has to
+        reach (`pending`), if no one did it first."""
+        ...
+
+    def take_undelivered(self, now: datetime) -> list[Pending]:
+        """The events still to deliver, oldest first, taken for `DELIVERY_LEASE` (another process takes none of them
+        meanwhile): those of the last RETRY_UNDELIVERED that are still their alert's latest transition (a reset
+        supersedes its firing) and that no process took within the lease."""
+        ...
+
+    def delivered(self, taken: Pending, left: int) -> None:
+        """Record what delivering `taken` left to reach (`left` targets; 0: every one got it)."""
         ...
 
     def failing_since(self) -> dict[str, datetime]:
@@ -135,12 +166,13 @@ class MemoryAlertState:
         self._changed: dict[str, datetime] = {}
         self._failing: dict[str, datetime] = {}
         self._events: list[AlertEvent] = []
+        self._pending: dict[int, tuple[int, datetime | None]] = {}  # event index -> (targets, taken at)
 
     def firing(self) -> set[str]:
         """Keys of the alerts firing now."""
         return set(self._firing)
 
-    def claim(self, key: str, firing: bool, event: AlertEvent) -> bool:
+    def claim(self, key: str, firing: bool, event: AlertEvent, pending: int = 0) -> bool:
         """Move `key` to the new state unless it is there already, or a newer poll moved it."""
         changed = self._changed.get(key)
         if (key in self._firing) == firing or (changed is not None and changed > event.at):
@@ -150,8 +182,29 @@ class MemoryAlertState:
         else:
             self._firing.pop(key, None)
         self._changed[key] = event.at
+        if pending:
+            self._pending[len(self._events)] = (pending, None)
         self._events.append(event)
         return True
+
+    def take_undelivered(self, now: datetime) -> list[Pending]:
+        """The events still to deliver (`AlertState.take_undelivered`)."""
+        out = []
+        for index, (left, taken) in sorted(self._pending.items()):
+            event = self._events[index]
+            if now - event.at > RETRY_UNDELIVERED or self._changed.get(event.key) != event.at:
+                del self._pending[index]
+            elif taken is None or now - taken >= DELIVERY_LEASE:
+                self._pending[index] = (left, now)
+                out.append(Pending(index, event, left))
+        return out
+
+    def delivered(self, taken: Pending, left: int) -> None:
+        """Keep what is left to deliver of `taken` for a later poll."""
+        if left:
+            self._pending[taken.id] = (left, None)
+        else:
+            self._pending.pop(taken.id, None)
 
     def failing_since(self) -> dict[str, datetime]:
         """When each failing source was first seen failing."""
@@ -223,7 +276,7 @@ def evaluate_alerts(report: Report, alerts: Alerts, state: AlertState, account: 
                 event = _event(reading, RESET, at, account, key)
             else:
                 continue
-            if state.claim(key, event.kind == FIRED, event):
+            if state.claim(key, event.kind == FIRED, event, targets(alerts)):
                 changed.append(event)
         if result.complete:  # a subject gone from a complete list is no longer crossed
             prefix = alert_key(result.rule, "", scope)
@@ -234,6 +287,6 @@ def evaluate_alerts(report: Report, alerts: Alerts, state: AlertState, account: 
                 gone = Reading(result.rule, subject, Outcome.OK, "", "", None, None, None,
                                result.gone_why(subject) if result.gone_why else "")
                 event = _event(gone, RESET, at, account, key)
-                if state.claim(key, False, event):
+                if state.claim(key, False, event, targets(alerts)):
                     changed.append(event)
     return changed

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable
 from datetime import datetime
 
-from hfmon.alerts.engine import AlertEvent
+from hfmon.alerts.engine import DELIVERY_LEASE, RETRY_UNDELIVERED, AlertEvent, Pending
 from hfmon.store.db import HistoryStore
 from hfmon.store.extract import decode_time, encode_time
 
@@ -20,6 +20,16 @@ _CLAIM = """
     INSERT INTO alert_state (key, firing, changed_at) VALUES (:key, :firing, :at)
     ON CONFLICT (key) DO UPDATE SET firing = excluded.firing, changed_at = excluded.changed_at
     WHERE alert_state.firing != excluded.firing AND alert_state.changed_at <= excluded.changed_at
+"""
+
+# an event too old to send, or no longer its alert's latest transition (a reset supersedes its firing)
+_DROP_UNDELIVERABLE = """
+    UPDATE alert_events SET pending = 0 WHERE pending != 0 AND (at < :oldest OR at != coalesce(
+        (SELECT changed_at FROM alert_state WHERE alert_state.key = alert_events.key), at - 1))
+"""
+_TAKE = """
+    UPDATE alert_events SET taken_at = :at WHERE pending != 0 AND (taken_at IS NULL OR taken_at <= :lease)
+    RETURNING id, document, pending
 """
 
 # a key kept under no account or profile (every kept one starts `[profile] ` or `[@user] `)
@@ -38,8 +48,9 @@ class SqliteAlertState:
             lambda conn: conn.execute("SELECT key FROM alert_state WHERE firing = 1").fetchall(), write=False)
         return {str(r[0]) for r in rows}
 
-    def claim(self, key: str, firing: bool, event: AlertEvent) -> bool:
-        """Move `key` to the new state and record `event`, unless another process (or poll) did it first."""
+    def claim(self, key: str, firing: bool, event: AlertEvent, pending: int = 0) -> bool:
+        """Move `key` to the new state and record `event` with the targets it has to reach (`pending`), unless another
+        process (or poll) did it first."""
         at = encode_time(event.at)
 
         def write(conn: sqlite3.Connection) -> bool:
@@ -47,11 +58,28 @@ class SqliteAlertState:
                 return False  # never fired here: nothing to reset
             if conn.execute(_CLAIM, {"key": key, "firing": int(firing), "at": at}).rowcount != 1:
                 return False
-            conn.execute("INSERT INTO alert_events (at, key, kind, document) VALUES (?, ?, ?, ?)",
-                         (at, key, event.kind, json.dumps(event.document())))
+            conn.execute("INSERT INTO alert_events (at, key, kind, document, pending) VALUES (?, ?, ?, ?, ?)",
+                         (at, key, event.kind, json.dumps(event.document()), pending))
             return True
 
         return self.store.transaction(write)
+
+    def take_undelivered(self, now: datetime) -> list[Pending]:
+        """The events still to deliver (`AlertState.take_undelivered`), taken in one transaction: of two processes
+        polling at once, one takes each."""
+        at = encode_time(now)
+
+        def write(conn: sqlite3.Connection) -> list[Pending]:
+            conn.execute(_DROP_UNDELIVERABLE, {"oldest": encode_time(now - RETRY_UNDELIVERED)})
+            rows = conn.execute(_TAKE, {"at": at, "lease": encode_time(now - DELIVERY_LEASE)}).fetchall()
+            return [Pending(int(i), AlertEvent.from_document(json.loads(doc)), int(left)) for i, doc, left in rows]
+
+        return sorted(self.store.transaction(write), key=lambda p: p.id)
+
+    def delivered(self, taken: Pending, left: int) -> None:
+        """Record what delivering `taken` left to reach; free it for the next poll's deliveries."""
+        self.store.transaction(lambda conn: conn.execute(
+            "UPDATE alert_events SET pending = ?, taken_at = NULL WHERE id = ?", (left, taken.id)))
 
     def failing_since(self) -> dict[str, datetime]:
         """When each source was first seen failing."""

@@ -294,7 +294,17 @@ V11 = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11)
+# v12: what of each alert event is still to deliver (audit 7 C9), so that a delivery a cron `hfmon once` or a killed
+# process missed is made by the next poll of any process: `pending`, the targets it has still to reach
+# (`alerts.engine.HOOK | WEBHOOK`; 0: delivered, or recorded before v12), and `taken_at`, when a process took it to
+# deliver (NULL: none is delivering it).
+V12 = (
+    "ALTER TABLE alert_events ADD COLUMN pending INTEGER NOT NULL DEFAULT 0",
+    "ALTER TABLE alert_events ADD COLUMN taken_at INTEGER",
+    "CREATE INDEX alert_events_pending ON alert_events (at) WHERE pending != 0",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -334,7 +344,7 @@ CURRENT_SHAPE: dict[str, tuple[str, ...]] = {
     "poll_runs": ("first_at", "last_at", "max_gap"),
     "alert_state": ("key", "firing", "changed_at"),
     "alert_failing": ("source", "since"),
-    "alert_events": ("id", "at", "key", "kind", "document"),
+    "alert_events": ("id", "at", "key", "kind", "document", "pending", "taken_at"),
     "ledger": ("id", "at", "run_id", "namespace", "route", "model", "policy", "provider", "streamed", "status",
                "outcome", "ttfb_us", "latency_us", "prompt_tokens", "completion_tokens", "request_id", "session_id",
                "estimated_usd", "caller"),
