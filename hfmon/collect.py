@@ -31,6 +31,7 @@ from hfmon.models import (
     Account,
     Endpoint,
     Job,
+    LiveUsage,
     NamespaceData,
     Snapshot,
     SourceResult,
@@ -38,11 +39,7 @@ from hfmon.models import (
     UsageAsOf,
 )
 from hfmon.poll_timing import DAY_AGO, DAY_AGO_TTL_S, CollectorSettings, no_cyclic_gc
-from hfmon.source_results import (
-    PreviousSources,
-    failed_result,
-    judged_at,
-)
+from hfmon.source_results import PreviousSources, failed_result, judged_at
 from hfmon.usage_period import usage_asked_at, usage_from, usage_over_its_period
 from hfmon.weights_cache import WeightsCache
 
@@ -196,7 +193,11 @@ class Collector:
             def listing(kind_: str, fetch: Callable[[], Awaitable[T]]) -> asyncio.Task[SourceResult[T]]:
                 return tg.create_task(self._cached_source(f"{kind_}:{ns}", ttl, fetch, prev, **scoped))
 
-            calls = self._named_calls(ns, user, asked, usage_from(prev.get(f"billing:{ns}"), asked))
+            # usage-v2 naming no period is asked again from the one this poll's live event names: it awaits it
+            shared: dict[str, asyncio.Task[SourceResult[LiveUsage]]] = {}
+            calls = self._named_calls(ns, user, asked,
+                                      usage_from(prev.get(f"billing:{ns}"), asked, prev.get(f"live:{ns}")),
+                                      live=lambda: shared["live"])
             storage = tg.create_task(src("storage", calls["storage"]))
             model_repos = listing("model_repos", lambda: c.hub_repos(ns, "model"))
             spaces = tg.create_task(src("spaces", lambda: c.spaces(ns)))
@@ -210,10 +211,10 @@ class Collector:
             # Chained on the listing, not on the whole poll: the model infos overlap the longer listings.
             models = tg.create_task(self._models_served(ns, endpoints, prev)) if model_sizes else None
             await asyncio.sleep(0)
-            billing = tg.create_task(src("billing", calls["billing"]))
             # Its own source: when the stream fails, usage-v2's credits still stand, but the per-provider split
             # and the storage totals are unknown, and the user should see why (not an empty breakdown).
-            live = tg.create_task(src("live", calls["live"]))
+            live = shared["live"] = tg.create_task(src("live", calls["live"]))
+            billing = tg.create_task(src("billing", calls["billing"]))
             statement = tg.create_task(src("statement", calls["statement"]))
             day_ago = tg.create_task(self._day_ago(ns, user, now, billing, prev, scoped))
             job_charges = tg.create_task(src("job_charges", calls["job_charges"])) if user else None
@@ -245,14 +246,16 @@ class Collector:
                              members=members.result() if members else None,
                              ended_jobs_listed_at=self._jobs_listed_at.get(ns), jobs_cut=self._jobs_cut.get(ns))
 
-    def _named_calls(self, ns: str, user: bool, now: datetime,
-                     start: datetime) -> dict[str, Callable[[], Awaitable[Any]]]:
+    def _named_calls(self, ns: str, user: bool, now: datetime, start: datetime,
+                     live: Callable[[], Awaitable[SourceResult[LiveUsage]]] | None = None,
+                     ) -> dict[str, Callable[[], Awaitable[Any]]]:
         """The fetches of a namespace's storage and billing sources, usage-v2 and the sessions from `start`
-        (`usage_period`); the user's URLs name no one (`settings/...`)."""
+        (`usage_period`; `live`: this poll's live event, for the period an answer naming none is over); the user's
+        URLs name no one (`settings/...`)."""
         c = self.client
         calls: dict[str, Callable[[], Awaitable[Any]]] = {
             "storage": lambda: c.repositories(ns, user=user),
-            "billing": lambda: usage_over_its_period(c, ns, user=user, start=start, now=now),
+            "billing": lambda: usage_over_its_period(c, ns, user=user, start=start, now=now, live=live),
             "live": lambda: c.usage_live(ns, user=user),
             "statement": lambda: c.statement(ns, user=user),
             "sessions": lambda: c.sessions(ns, user=user, start=start, end=now)}
@@ -271,7 +274,7 @@ class Collector:
         at = now - DAY_AGO
         found = answered.value
         start = found.counted_from if found is not None and found.counted_from is not None else \
-            usage_from(prev.get(f"billing:{ns}"), now)
+            usage_from(prev.get(f"billing:{ns}"), now, prev.get(f"live:{ns}"))
         if at <= start:
             return None
 
@@ -288,8 +291,8 @@ class Collector:
         user's still refused (`no_access_recheck_s`, known by name only)."""
         if self.namespaces is not None or (known is not None and known.type != "user"):
             return []
-        calls = self._named_calls("", True, asked,
-                                  usage_from(prev.get(f"billing:{known.name}") if known else None, asked))
+        last = (prev.get(f"billing:{known.name}"), prev.get(f"live:{known.name}")) if known else (None, None)
+        calls = self._named_calls("", True, asked, usage_from(last[0], asked, last[1]))
         if known is None:
             return [] if self._denied else list(calls.values())
         return [call for kind, call in calls.items() if self._still_denied(f"{kind}:{known.name}") is None]

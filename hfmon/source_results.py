@@ -20,6 +20,7 @@ from hfmon.models import (
     SourceResult,
     SourceStatus,
 )
+from hfmon.usage_period import with_named_period
 
 T = TypeVar("T")
 
@@ -55,7 +56,10 @@ def judged_at(found: NamespaceData, at: datetime) -> NamespaceData:
     labelled December (its Report is dated after midnight)."""
     usage_group = found.resource_group_usage
     live = found.live
-    usage = usage_of_this_period(found.billing, at)
+    billing = found.billing
+    if billing.value is not None:  # naming no period, it counts over the one its live event names (if any)
+        billing = replace(billing, value=with_named_period(billing.value, live, at))
+    usage = usage_of_this_period(billing, at)
     return replace(found, billing=usage if live is None else billing_with_live(usage, live),
                    statement=of_this_period(found.statement, at),
                    resource_group_usage=None if usage_group is None else group_usage_of_this_month(usage_group, at))

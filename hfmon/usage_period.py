@@ -5,7 +5,8 @@ usage-v2 counts over the window it is asked for (`startDate` to `endDate`) and n
 figure of neither: the period's used credits are the spend since the period's start. hfmon asks from the period the
 previous poll's answer named while it holds `now`, else from the calendar month's start (`usage_window`: when
 included credits reset, and what HF's own clients ask); an answer naming a period that began at another moment is
-asked again, in the same poll, from that period's start.
+asked again, in the same poll, from that period's start. An answer naming no period (real payloads may omit it) is
+over the period the same namespace's `usage/live` event names, when it names one (`named_period`).
 
 HF counts up to its own time. When its clock is ahead of hfmon's by more than `server_clock.SKEW_S` (a clock set
 back, a VM resumed), the window is asked as of HF's time, as the last poll's answers dated it (`usage_asked_at`), so a
@@ -13,19 +14,43 @@ figure is never HF's of an hour ago; never before the previous poll's moment eit
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from hfmon.api.hub import HubClient
 from hfmon.api.server_clock import skewed
-from hfmon.costs.credits import usage_window
-from hfmon.models import BillingUsage, SourceResult
+from hfmon.costs.credits import Period, usage_window
+from hfmon.models import BillingUsage, LiveUsage, SourceResult
 
 
-def usage_from(previous: SourceResult[BillingUsage] | None, now: datetime) -> datetime:
-    """Where usage-v2's window starts at `now`: the period the last answer named while it holds `now`, else the
-    calendar month's start."""
+def named_period(live: SourceResult[LiveUsage] | None, now: datetime) -> Period | None:
+    """The period a `usage/live` event names for Inference Providers, when it holds `now` (None: it names none, or
+    one that has ended or not begun: a last good event kept from another period)."""
+    said = live.value.inference if live is not None and live.value is not None else None
+    if said is None or said.period_start is None or said.period_end is None:
+        return None
+    return Period(said.period_start, said.period_end) if said.period_start <= now < said.period_end else None
+
+
+def with_named_period(usage: BillingUsage, live: SourceResult[LiveUsage] | None, now: datetime) -> BillingUsage:
+    """usage-v2's answer over the period it names, else the one its namespace's live event names (`named_period`):
+    the credits' period, whose start the figure must be counted from (`source_results.usage_of_this_period`)."""
+    if usage.inference.period_start is not None and usage.inference.period_end is not None:
+        return usage
+    said = named_period(live, now)
+    if said is None:
+        return usage
+    return replace(usage, inference=replace(usage.inference, period_start=said.start, period_end=said.end))
+
+
+def usage_from(previous: SourceResult[BillingUsage] | None, now: datetime,
+               previous_live: SourceResult[LiveUsage] | None = None) -> datetime:
+    """Where usage-v2's window starts at `now`: the period the last answer named (or, naming none, the one the last
+    live event named) while it holds `now`, else the calendar month's start."""
     found = previous.value if previous is not None else None
     if found is not None:
+        found = with_named_period(found, previous_live, now)
         start, end = found.inference.period_start, found.inference.period_end
         if start is not None and end is not None and start <= now < end:
             return start
@@ -40,13 +65,16 @@ def usage_asked_at(now: datetime, hf_ahead_s: float | None, previous_poll: datet
     return max(now, asked, previous_poll or now)
 
 
-async def usage_over_its_period(client: HubClient, namespace: str, *, user: bool, start: datetime,
-                                now: datetime) -> BillingUsage:
-    """usage-v2 from `start` to `now`, asked again from the start of the period it names when that period holds
-    `now` and began at another moment (the second answer is kept whatever it names: `usage_of_this_period` judges
-    it)."""
+async def usage_over_its_period(client: HubClient, namespace: str, *, user: bool, start: datetime, now: datetime,
+                                live: Callable[[], Awaitable[SourceResult[LiveUsage]]] | None = None) -> BillingUsage:
+    """usage-v2 from `start` to `now`, asked again from the start of the period it names (naming none: the period
+    this poll's live event names, awaited from `live`) when that period holds `now` and began at another moment (the
+    second answer is kept whatever it names: `usage_of_this_period` judges it)."""
     found = await client.usage_v2(namespace, user=user, start=start, end=now)
     begun, end = found.inference.period_start, found.inference.period_end
+    if (begun is None or end is None) and live is not None:
+        said = named_period(await live(), now)
+        begun, end = (said.start, said.end) if said is not None else (None, None)
     if begun is None or end is None or not begun <= now < end or found.counted_from == begun.replace(microsecond=0):
         return found
     return await client.usage_v2(namespace, user=user, start=begun, end=now)

@@ -65,3 +65,43 @@ async def test_credits_count_from_the_period_usage_v2_names(at: datetime, period
         assert Decimal(str(again["credits"]["used_usd"])) == spent_since(hub, period_start, clock.now())
     finally:
         await monitor.aclose()
+
+
+ORG_USAGE_V2 = "/api/organizations/ada-labs/billing/usage-v2"
+
+
+@pytest.mark.parametrize("at", [datetime(2026, 11, 18, 15, tzinfo=UTC), datetime(2026, 12, 3, 12, tzinfo=UTC)])
+async def test_an_org_whose_usage_names_no_period_counts_from_the_one_its_live_event_names(at: datetime) -> None:
+    """ada-labs' usage-v2 omits periodStart/periodEnd (real payloads may, hf-api.md 0.5); its usage/live event, read
+    in the same poll, names Nov 15 - Dec 15 (audit 8 E6: on Dec 3 '$0.94 of $10.00 · $9.06 left, period ends Jan 1',
+    the spend since Dec 1, where $6.84 is used and $3.16 left until Dec 15)."""
+    clock = FrozenClock(at)
+    hub = FakeHub(replace(demo_scenario(seed=7), usage_period_day=15), now=clock.now)
+    client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
+                       governor=Governor(backoff_base_s=0.001))
+    monitor = Monitor(Collector(client, clock), clock, Config(), None)
+    period_start = datetime(2026, 11, 15, tzinfo=UTC)
+
+    def org_spend(now: datetime) -> Decimal:
+        return (Decimal(hub.traffic.totals("ada-labs", period_start, now + timedelta(seconds=1), now).used_nano_usd)
+                * NANO).quantize(Decimal("0.000001"))
+
+    try:
+        first = report_document(await monitor.poll())
+        org = next(c for c in first["org_credits"] if c["namespace"] == "ada-labs")
+        used = org_spend(at)
+        assert Decimal(str(org["used_usd"])) == used
+        assert (org["period_start"], org["period_end"]) == ("2026-11-15T00:00:00Z", "2026-12-15T00:00:00Z")
+        assert Decimal(str(org["remaining_usd"])) == max(Decimal(10) - used, Decimal(0))
+        month = (Decimal(hub.traffic.totals("ada-labs", datetime(at.year, at.month, 1, tzinfo=UTC),
+                                            at + timedelta(seconds=1), at).used_nano_usd) * NANO)
+        assert used != month.quantize(Decimal("0.000001"))  # what asking from the 1st read
+
+        hub.requests.clear()  # the next poll asks from the period the last live event named: once, not twice
+        clock.advance(60)
+        again = report_document(await monitor.poll())
+        assert hub.requests.count(ORG_USAGE_V2) == 1
+        org = next(c for c in again["org_credits"] if c["namespace"] == "ada-labs")
+        assert Decimal(str(org["used_usd"])) == org_spend(clock.now())
+    finally:
+        await monitor.aclose()
