@@ -9,7 +9,9 @@ finding applied (and all of them). Pure.
 - With a finding: its monthly saving over the hours elapsed (so far) or in full (month), but never more than the
   resource itself cost so far, or costs a month at its own pace so far (a finding cannot save what was not spent).
   A finding on a charge for the month (storage above the plan) saves it whole in both columns, as it would have
-  had it been applied when the period began, but never more than the statement charged for it.
+  had it been applied when the period began, but never more than the statement charged for it. When the statement
+  charges none of it yet (`month_charges.not_charged_yet`: it comes with the renewal), it saves nothing so far and
+  all of it a month, and the month at pace counts that charge.
 - Findings about one past run (a job that hit its timeout) are not lines: they save nothing a month.
 - All: the best finding of each resource (alternatives count once). A finding whose saving is unknown leaves its
   line unknown, and "all" says it left it out: never a $0 saving in disguise.
@@ -25,7 +27,7 @@ from hfmon.advice.engine import best_per_resource, period_hours, period_start
 from hfmon.advice.model import Advice, Finding
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import MIN_PROJECTION_SPAN, TOO_EARLY
-from hfmon.costs.month_charges import charged_for_month, month_at_pace
+from hfmon.costs.month_charges import charged_for_month, month_at_pace, not_charged_yet
 from hfmon.format import money
 from hfmon.report import Report
 
@@ -67,6 +69,8 @@ def _savings(f: Finding, hours: Decimal, month_h: Decimal,
     if f.saving_usd_month is None:
         return None, None
     if f.charged_for_month:
+        if not_charged_yet(for_month):  # none of it charged so far: all of it with the renewal, a month
+            return Decimal(0), micro(f.saving_usd_month)
         whole = f.saving_usd_month if for_month is None else min(f.saving_usd_month, for_month)
         return micro(whole), micro(whole)
     so_far = f.saving_usd_month * hours / month_h
@@ -92,9 +96,12 @@ def what_if(report: Report, advice: Advice) -> tuple[BillWhatIf, ...]:
         so_far = row.total_usd.value if row is not None else None
         for_month = charged_for_month(row) if row is not None else None  # known whenever so_far is
         early = hours * 3600 < int(MIN_PROJECTION_SPAN.total_seconds())  # minutes of spend are no month's pace
-        month = micro(month_at_pace(so_far, for_month or Decimal(0), hours, advice.hours_per_month)) \
-            if so_far is not None and not early else None
         mine = [f for f in advice.findings if f.namespace == ns and f.recurring]
+        # a charge above the plan not on the statement yet comes whole with the renewal (`not_charged_yet`)
+        coming = [f.cost_usd_month for f in mine if f.charged_for_month] if not_charged_yet(for_month) else []
+        month = micro(month_at_pace(so_far, for_month or Decimal(0), hours, advice.hours_per_month)
+                      + sum((c for c in coming if c is not None), Decimal(0))) \
+            if so_far is not None and not early and None not in coming else None
         lines = []
         if hours > 0:
             for f in mine:
@@ -115,6 +122,9 @@ def what_if(report: Report, advice: Advice) -> tuple[BillWhatIf, ...]:
                                         _minus(month, total_month),
                                         f"{left_out} finding(s) with an unknown saving left out" if left_out else ""))
         note = f"a month at pace unknown: {TOO_EARLY}" if early else ""
+        if None in coming and not early:
+            note = "a month at pace unknown: the storage charge above the plan is not on the statement yet (HF bills " \
+                   "it with the renewal) and its price is a range"
         note = note if row is not None else "billing unreadable: the bill is unknown"
         if row is not None and so_far is None:
             note = "part of the bill is unreadable: " + ", ".join(row.total_usd.missing)

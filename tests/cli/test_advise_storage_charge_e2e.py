@@ -13,10 +13,12 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from hfmon.fakehub import FakeHub
+from hfmon.fakehub.faults import RouteFault
 from hfmon.fakehub.server import serve
 from tests.alerts.test_budget_storage_charge import NOV_1_NOON, over_storage_plan
 from tests.cli.test_once_e2e import Served
@@ -47,3 +49,36 @@ def test_the_month_at_pace_counts_the_storage_charge_once(tmp_path: Path) -> Non
     assert round(Decimal(str(bills["ada-labs"]["month_usd"])), 2) == Decimal("4925.03")
     ada = text[text.index("ada: 12 h into the period"):text.index("ada-labs: 12 h into the period")]
     assert "$401.11" in ada and " $6.00 " in ada and "$365.11" in ada
+
+
+def without_storage_lines(statement: dict[str, Any]) -> dict[str, Any]:
+    """The statement before HF has put the month's storage charge on it (it bills it with the renewal)."""
+    usage = {group: [line for line in lines if line["product"] != "hf/repository-storage"]
+             for group, lines in statement["usage"].items()}
+    return {**statement, "usage": usage}
+
+
+def test_a_storage_charge_not_on_the_statement_yet_still_counts_for_the_month(tmp_path: Path) -> None:
+    """By hand: ada's statement without its $36 storage line bills $6.001754 so far; the charge comes with the
+    renewal, so none of it is saved so far and all of it a month: (6.001754 x 730/12) + 36 = $401.11 a month,
+    $365.11 with the finding applied. Before, the month read $365.11 and the finding saved $0.00 in both columns."""
+    hub = FakeHub(over_storage_plan(), now=lambda: NOV_1_NOON)
+    hub.route_faults.append(RouteFault("*/billing/usage", edit=without_storage_lines))
+    with serve(hub, port=0) as server:
+        served = Served(hub, server.base_url, tmp_path / "data")
+        spend = {s["namespace"]: s for s in served.run("--once", "--json", "--no-history", frozen_clock=True)
+                 .doc()["spend"]}
+        bills = {b["namespace"]: b for b in json.loads(
+            served.run("advise", "--json", "--no-history", frozen_clock=True).stdout)["what_if"]}
+        text = served.run("advise", "--no-history", frozen_clock=True).stdout
+    assert spend["ada"]["storage_usd"] == 0
+    bill = bills["ada"]
+    so_far = Decimal(str(bill["so_far_usd"]))
+    assert round(so_far, 6) == Decimal("6.001754")
+    assert abs(Decimal(str(bill["month_usd"])) - (so_far * 730 / 12 + 36)) <= Decimal("5e-7") * 62
+    assert round(Decimal(str(bill["month_usd"])), 2) == Decimal("401.11")
+    [line] = [line for line in bill["lines"] if line["label"] == "storage ada (storage)"]
+    assert (line["saving_so_far_usd"], line["saving_month_usd"]) == (0, 36)
+    assert Decimal(str(line["so_far_usd"])) == so_far
+    ada = text[text.index("ada: 12 h into the period"):text.index("ada-labs: 12 h into the period")]
+    assert "$401.11" in ada and "$365.11" in ada
