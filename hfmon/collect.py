@@ -19,6 +19,7 @@ from hfmon.api.governor import capped, deadline_in, monotonic
 from hfmon.api.hub import HubClient
 from hfmon.api.session import open_client
 from hfmon.clock import Clock
+from hfmon.collect_jobs import JobsReader
 from hfmon.costs.credits import usage_window
 from hfmon.errors import (
     AuthError,
@@ -30,7 +31,6 @@ from hfmon.modelinfo import ModelWeights
 from hfmon.models import (
     Account,
     Endpoint,
-    Job,
     LiveUsage,
     NamespaceData,
     Snapshot,
@@ -47,7 +47,6 @@ log = logging.getLogger("hfmon.collect")
 log.addHandler(logging.NullHandler())  # never Python's last-resort stderr handler: it would paint over the TUI
 T = TypeVar("T")
 
-ACTIVE_JOB_STAGES = ("RUNNING", "SCHEDULING")
 ORG_ENDPOINTS_HINT = ("this org has no Inference Endpoints billing set up, or the token cannot read its "
                       "Endpoints (fine-grained: inference.endpoints.write on the org)")
 USER_ENDPOINTS_HINT = ("Hugging Face accepted the token but not for Inference Endpoints: a fine-grained token needs "
@@ -71,10 +70,7 @@ class Collector:
         self.settings = settings or CollectorSettings()
         self._cache: dict[str, SourceResult[Any]] = {}
         self._denied: dict[str, tuple[datetime, SourceResult[Any]]] = {}
-        # namespace -> its last whole listing of Jobs: when, its finished Jobs, why it was cut (None: it was not)
-        self._finished_jobs: dict[str, tuple[datetime, tuple[Job, ...], str | None]] = {}
-        self._jobs_listed_at: dict[str, datetime] = {}  # namespace -> its last whole listing, when not this poll's
-        self._jobs_cut: dict[str, str] = {}  # namespace -> why this poll's Jobs hold only some of the finished ones
+        self._jobs = JobsReader(client, clock, self.settings)
         self._weights = WeightsCache(client, clock)  # the sizes of the models the Endpoints serve
         self._denied_by_401 = 0  # sources this poll that answered 401 while whoami had accepted the token
         self._recheck_token = False  # ask whoami again, not its cache: a 401 came while only the cache vouched
@@ -202,7 +198,7 @@ class Collector:
             model_repos = listing("model_repos", lambda: c.hub_repos(ns, "model"))
             spaces = tg.create_task(src("spaces", lambda: c.spaces(ns)))
             dataset_repos = listing("dataset_repos", lambda: c.hub_repos(ns, "dataset"))
-            jobs = tg.create_task(src("jobs", lambda: self._jobs(ns, prev.get(f"jobs:{ns}"))))
+            jobs = tg.create_task(src("jobs", lambda: self._jobs.read(ns, prev.get(f"jobs:{ns}"))))
             members = None if user else listing("members", lambda: c.members(ns))
             # An org whose Endpoints the token cannot read answers 401 on the whole Endpoints API: no access.
             org_endpoints = ({"auth_means_no_access": token_ok, "auth_hint": ORG_ENDPOINTS_HINT} if not user
@@ -244,7 +240,7 @@ class Collector:
                              models=models.result() if models else None,
                              model_repos=model_repos.result(), dataset_repos=dataset_repos.result(),
                              members=members.result() if members else None,
-                             ended_jobs_listed_at=self._jobs_listed_at.get(ns), jobs_cut=self._jobs_cut.get(ns))
+                             ended_jobs_listed_at=self._jobs.listed_at.get(ns), jobs_cut=self._jobs.cut.get(ns))
 
     def _named_calls(self, ns: str, user: bool, now: datetime, start: datetime,
                      live: Callable[[], Awaitable[SourceResult[LiveUsage]]] | None = None,
@@ -310,35 +306,6 @@ class Collector:
         result = await self._source(name, lambda: self._weights.weights_of(repos, ttl), prev.get(name))
         return replace(result, from_cache=True) if cached and result.status is SourceStatus.OK else result
 
-    async def _jobs(self, ns: str, previous: SourceResult[tuple[Job, ...]] | None) -> tuple[Job, ...]:
-        """A namespace's jobs with one listing per poll: the active ones (`stage` filter), plus the finished
-        ones from a whole listing read at most every `finished_jobs_ttl_s`, or again when a job has just ended.
-        A whole listing cut at hfmon's bound (`JobListing.cut`, said in `_jobs_cut`) keeps the finished Jobs it read;
-        the active ones are then listed on their own, whole (the running cost and the flags need every one)."""
-        cached = self._finished_jobs.get(ns)
-        now = self.clock.now()
-        self._jobs_cut.pop(ns, None)  # said again below when this poll's Jobs are a cut listing's
-        if cached is not None:  # until this poll lists every Job (a failed listing lists none)
-            self._jobs_listed_at[ns] = cached[0]
-        if cached is not None and 0 <= (now - cached[0]).total_seconds() < self.settings.finished_jobs_ttl_s:
-            active = await self.client.jobs(ns, ACTIVE_JOB_STAGES)
-            ids = {j.id for j in active}
-            was_active = {j.id for j in (previous.value if previous is not None else None) or ()
-                          if j.stage in ACTIVE_JOB_STAGES}
-            if was_active <= ids:
-                if cached[2] is not None:
-                    self._jobs_cut[ns] = cached[2]
-                return _merged(active, cached[1])
-        listing = await self.client.every_job(ns)
-        finished = tuple(j for j in listing.jobs if j.stage not in ACTIVE_JOB_STAGES)
-        every = listing.jobs if listing.cut is None else \
-            _merged(await self.client.jobs(ns, ACTIVE_JOB_STAGES), finished)
-        self._jobs_listed_at.pop(ns, None)
-        if listing.cut is not None:
-            self._jobs_cut[ns] = f"{listing.cut}: the ended Jobs past them are not counted (the running ones all are)"
-        self._finished_jobs[ns] = (now, finished, self._jobs_cut.get(ns))
-        return every
-
     async def _cached_source(self, name: str, ttl_s: float, fetch: Callable[[], Awaitable[T]],
                              prev: PreviousSources, **kw: Any) -> SourceResult[T]:
         """A source fetched at most once per `ttl_s` (of clock time); a failure keeps the cached value stale."""
@@ -397,17 +364,6 @@ class Collector:
             return failed_result(name, HfmonError(f"internal error while reading {name} ({type(exc).__name__})"),
                            previous)
         return SourceResult(name, SourceStatus.OK, value, fetched_at=self.clock.now())
-
-
-def _merged(active: tuple[Job, ...], finished: tuple[Job, ...]) -> tuple[Job, ...]:
-    """The active Jobs of a listing of their own, with the finished ones of a whole listing that it does not hold, in
-    the listing's own order."""
-    ids = {j.id for j in active}
-    return tuple(sorted(active + tuple(j for j in finished if j.id not in ids), key=_newest_first))
-
-
-def _newest_first(job: Job) -> float:
-    return -job.created_at.timestamp() if job.created_at is not None else 0.0
 
 
 def make_collector(*, demo: bool = False, speed: float = 60.0, namespaces: Sequence[str] | None = None,
