@@ -215,7 +215,8 @@ def parse_jobs(data: Json, namespace: str) -> tuple[Job, ...]:
         w = f"jobs[{i}]"
         j = as_obj(raw, w)
         status = as_obj(need(j, "status", w), f"{w}.status")
-        running = opt_number(opt_obj(j, "durations"), "runningSecs", f"{w}.durations", SECONDS)
+        # a measure: whole seconds, the fraction rounded off (`Bound.measure`), as `timeout` is; never cut short
+        running = opt_int(opt_obj(j, "durations"), "runningSecs", f"{w}.durations", SECONDS)
         out.append(Job(
             id=need_str(j, "id", w),
             namespace=namespace,
@@ -224,7 +225,7 @@ def parse_jobs(data: Json, namespace: str) -> tuple[Job, ...]:
             created_at=opt_moment(j, "createdAt", w),
             started_at=opt_moment(j, "startedAt", w),
             finished_at=opt_moment(j, "finishedAt", w),
-            running_s=None if running is None else int(running),
+            running_s=running,
             space_id=opt_str(j, "spaceId"),
             docker_image=opt_str(j, "dockerImage"),
             command=tuple(scrub_argument(a) for a in (*opt_list(j, "command"), *opt_list(j, "arguments"))

@@ -179,7 +179,8 @@ def test_jobs_repos_hardware_router() -> None:
                              "owner": {"id": "1", "name": "alice", "type": "user"},
                              "status": {"stage": "RUNNING", "message": None},
                              "durations": {"runningSecs": 61.7}}], "alice")
-    assert (job.stage, job.flavor, job.running_s, job.finished_at) == ("RUNNING", "a10g-small", 61, None)
+    # 61.7 s is 62 whole seconds (a measure, rounded: `Bound.measure`), not 61 (int() cut it)
+    assert (job.stage, job.flavor, job.running_s, job.finished_at) == ("RUNNING", "a10g-small", 62, None)
     (repo,) = pr.parse_repos([{"id": "alice/m", "type": "model", "updatedAt": "2026-08-01T00:00:00Z",
                                "visibility": "private", "storage": 1234567890, "storagePercent": 1.5}], "alice")
     assert (repo.private, repo.bytes) == (True, 1234567890)

@@ -68,3 +68,21 @@ def test_a_running_job_without_start_or_running_time_leaves_the_flag_unchecked(
     assert _flags(doc) == []
     assert f"long_running_job:{JOB} (HF sent neither its start nor its running time)" in doc["flags_unchecked"]
     assert _job(doc)["uptime_pct"] == 0.14  # from its statement line, as above; was 0.0
+
+
+def test_a_running_time_with_a_fraction_is_rounded_to_the_second_never_cut(
+        fake: Callable[..., Served], tmp_path: Path) -> None:
+    served = fake()
+
+    def fraction(body: Any) -> Any:
+        for job in _without("startedAt")(body):
+            if job["id"] == JOB:
+                job["durations"]["runningSecs"] = 2099.6
+        return body
+
+    served.hub.route_faults[:] = [RouteFault("/api/jobs/ada", edit=fraction)]
+    config = tmp_path / "config.toml"
+    config.write_text("[alerts]\nlong_job_hours = 0.58328\n")  # 2,099.8 s: 2,099.6 s is past it, 2,099 s is not
+    doc = served.run("--once", "--json", "--no-history", "--config", str(config), frozen_clock=True).doc()
+    assert _job(doc)["running_s"] == 2100  # was 2099: int() cut the fraction off
+    assert _flags(doc) == [f"Job {JOB} (l4x1) has been running for 0.6 h"]  # was no flag
