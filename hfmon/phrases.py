@@ -84,15 +84,16 @@ def fell(c: Credits) -> str | None:
 
 # Short forms, for the dashboard's narrow credits card (the chart legend carries the long ones).
 
-def rate_short(c: Credits) -> str:
-    """`at $0.10/day since Nov 1` or `at $0.48/day over 24h to Nov 18 14:30`, or why there is no rate yet."""
+def rate_short(c: Credits) -> tuple[str, ...]:
+    """`at $0.10/day`, `since Nov 1` or `at $0.48/day`, `over 24h to Nov 18 14:30` (phrases a narrow card may put on
+    two rows, never splitting one), or why there is no rate yet."""
     if c.rate_usd_per_day is None:  # never a bare "unknown/day since Dec 1": the card says why
-        return f"(rate unknown: {c.rate_unknown_why or 'unknown'})"
+        return (f"(rate unknown: {c.rate_unknown_why or 'unknown'})",)
     if c.rate_from == c.period_start:
         window = f"since {fmt.day(c.rate_from)}"
     else:
         window = f"over {fmt.duration((c.rate_to - c.rate_from).total_seconds())} to {when(c.rate_to)}"
-    return f"at {_per_day(c)} {window}"
+    return f"at {_per_day(c)}", window
 
 
 def credits_end_short(c: Credits) -> str | None:

@@ -11,33 +11,34 @@ from hfmon import phrases
 from hfmon.errors import FAILURE_WORDS, Failure
 from hfmon.report import Credits, Report, Severity
 from hfmon.tui.state import ViewState
+from hfmon.tui.widgets.phrased import Phrase, Phrased, phrased
 
 SEVERITY_TONES = {Severity.CRITICAL: "bad", Severity.WARNING: "warn", Severity.INFO: "muted"}
 
 
-def account_text(state: ViewState) -> Text:
-    """Who the token belongs to, the plan, and each org with its plan, role and billing access."""
+def account_text(state: ViewState) -> list[Phrased]:
+    """Who the token belongs to, the plan, and each org with its plan, role and billing access (a narrow card puts
+    a phrase on the next row whole: "no billing access", never "no billing" / "access")."""
     r, t = state.report, state.tones
-    text = Text()
     if r.account is None:
-        return Text("unknown (the account source failed)", style=t.get("warn", ""))
+        return [phrased(Text("unknown (the account source failed)", style=t.get("warn", "")))]
     a = r.account
-    text.append(a.name, style="bold")
-    text.append(f"  {a.plan.upper()}", style=t.get("accent", ""))
-    if a.billing_mode:
-        text.append(f" · {a.billing_mode}", style=t.get("muted", ""))
+    head = Text(a.name, style="bold")
+    lines = [phrased(head, Phrase(Text(a.plan.upper(), style=t.get("accent", "")), Text("  ")),
+                     *([Phrase(Text(a.billing_mode, style=t.get("muted", "")), Text(" · "))] if a.billing_mode
+                       else []))]
     for org in r.orgs:
-        text.append(f"\n{org.name}", style="bold")
-        text.append(f"  {org.plan or 'plan unknown'}", style=t.get("accent", ""))  # whoami's plan is optional
-        text.append(f" · {org.role or '?'}")
+        parts = [Phrase(Text(org.plan or "plan unknown", style=t.get("accent", "")), Text("  ")),  # optional in whoami
+                 Phrase(Text(org.role or "?"), Text(" · "))]
         if org.billing_access is not True:
-            text.append(" · no billing access" if org.billing_access is False else " · billing unknown",
-                        style=t.get("warn", ""))
+            parts.append(Phrase(Text("no billing access" if org.billing_access is False else "billing unknown",
+                                     style=t.get("warn", "")), Text(" · ")))
+        lines.append(phrased(Text(org.name, style="bold"), *parts))
     if r.billing_access is False:
-        text.append("\ntoken cannot read billing", style=t.get("warn", ""))
+        lines.append(phrased(Text("token cannot read billing", style=t.get("warn", ""))))
     elif r.billing_access is None:
-        text.append("\nbilling unknown (see Sources)", style=t.get("warn", ""))
-    return text
+        lines.append(phrased(Text("billing unknown (see Sources)", style=t.get("warn", ""))))
+    return lines
 
 
 def meter_text(state: ViewState) -> Text:
@@ -68,19 +69,18 @@ def meter_text(state: ViewState) -> Text:
     return text
 
 
-def credits_text(state: ViewState) -> Text:
-    """Each namespace's credits in two lines; namespaces without billing access say so."""
+def credits_text(state: ViewState) -> list[Phrased]:
+    """Each namespace's credits in a few lines; namespaces without billing access say so. A narrow card breaks a
+    line only between phrases ("at $0.21/day", "over 1d 01h to Nov 18 15:07": never a time split in two)."""
     r, t = state.report, state.tones
-    text = Text()
+    lines: list[Phrased] = []
     by_ns = {c.namespace: c for c in r.credits}
     names = [n for n in state.namespaces() if state.namespace in (None, n)]
-    for i, name in enumerate(names):
-        if i:
-            text.append("\n")
-        text.append(name, style="bold")
+    for name in names:
+        head = Text(name, style="bold")
         c = by_ns.get(name)
-        if name in r.namespaces_not_visible:
-            text.append(f" credits unknown: {r.not_visible_why(name)}", style=t.get("warn", ""))
+        if name in r.namespaces_not_visible:  # the name and why as one phrase: a long why wraps under the name
+            lines.append(phrased(head.append(f" credits unknown: {r.not_visible_why(name)}", style=t.get("warn", ""))))
             continue
         if c is None:
             source = r.source(f"billing:{name}")
@@ -89,39 +89,42 @@ def credits_text(state: ViewState) -> Text:
                 f"credits unknown: billing {FAILURE_WORDS[failure]}" if failure else
                 "credits unknown: HF did not say the included credits" if r.why_credits_unknown(name) else
                 "credits unknown")
-            text.append(f" {why}", style=t.get("warn", ""))
+            lines.append(phrased(head.append(f" {why}", style=t.get("warn", ""))))
             continue
-        _credit_lines(text, c, state)
-    return text
+        lines += _credit_lines(head, c, state)
+    return lines
 
 
-def _credit_lines(text: Text, c: Credits, state: ViewState) -> None:
+def _credit_lines(head: Text, c: Credits, state: ViewState) -> list[Phrased]:
     t = state.tones
+    first = [Phrase(Text(f"{fmt.money(c.used_usd)} used, no credits"))]
     if c.included_usd > 0:
         pct = c.used_usd * 100 / c.included_usd
         capped = c.limit_caps_credits and c.remaining_usd == 0  # a lower spending limit reached: none usable
         tone = "bad" if pct >= 100 or capped else "warn" if pct >= 75 else "good"
-        text.append(f" {fmt.money(c.used_usd)} of {fmt.money(c.included_usd)} incl. ")
-        text.append(fmt.percent(pct), style=t.get(tone, ""))
+        used = Text(f"{fmt.money(c.used_usd)} of {fmt.money(c.included_usd)} incl. ")
+        used.append(fmt.percent(pct), style=t.get(tone, ""))
+        first = [Phrase(used)]
         if c.limit_caps_credits:  # what is left is the limit's, not the credits': say so
-            text.append(f" · {phrases.credits_left(c)}", style=t.get(tone, ""))
-    else:
-        text.append(f" {fmt.money(c.used_usd)} used, no credits")
+            first.append(Phrase(Text(phrases.credits_left(c), style=t.get(tone, "")), Text(" · ")))
+    lines = [phrased(head, *first)]
+    muted = t.get("muted", "")
     projected = fmt.money(c.projected_period_usd, missing=fmt.UNKNOWN)
-    text.append(f"\n  → {projected} by {fmt.day(c.period_end)} {phrases.rate_short(c)}",
-                style=t.get("muted", ""))
+    lines.append(phrased(Text(f"  → {projected} by {fmt.day(c.period_end)}", style=muted),
+                         *(Phrase(Text(p, style=muted)) for p in phrases.rate_short(c)), indent=4))
     parts = [p for p in (phrases.credits_end_short(c),) if p]
     if c.limit_usd is not None:
         parts.append(f"limit {fmt.money(c.limit_usd)}" + (f" hit ~{fmt.day(c.limit_hit_at)}" if c.limit_hit_at
                                                             else ""))
-    pending = phrases.provisional_short(c)
-    if parts or pending:
-        text.append("\n  " + " · ".join(parts), style=t.get("warn" if c.alarming else "muted", ""))
-        if pending:
-            text.append((" · " if parts else "") + pending, style=t.get("muted", ""))
-    fell = phrases.fell_short(c)
-    if fell:
-        text.append(f"\n  {fell}", style=t.get("warn", ""))
+    tone = t.get("warn" if c.alarming else "muted", "")
+    said = [Phrase(Text(p, style=tone), Text(" · ", style=tone)) for p in parts]
+    if pending := phrases.provisional_short(c):
+        said.append(Phrase(Text(pending, style=muted), Text(" · ", style=muted)))
+    if said:
+        lines.append(phrased(Text("  ").append_text(said[0].text), *said[1:], indent=4))
+    if fell := phrases.fell_short(c):
+        lines.append(phrased(Text(f"  {fell}", style=t.get("warn", "")), indent=4))
+    return lines
 
 
 def flags_text(state: ViewState) -> Text:

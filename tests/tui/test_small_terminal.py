@@ -130,3 +130,31 @@ async def test_where_the_border_is_short_the_columns_hint_gives_way_then_the_bad
         # a 28-cell card: the badge without its source names (was "⚠ STALE 7m acme (endp…"), whole
         meter = inside(screen_text(app), app.query_one("#meter-panel"))[-1]
         assert meter.endswith("─ ⚠ STALE 7m acme ─╯"), meter
+
+
+def card_rows(app: HfmonApp, panel: str) -> list[str]:
+    """A card's rows as drawn, without its border."""
+    return [line[2:-1].rstrip() for line in inside(screen_text(app), app.query_one(panel))[1:-1]]
+
+
+async def test_the_overview_cards_break_lines_between_phrases_never_inside_one() -> None:
+    """At 80×24 the credits card read "→ $3.87 by Dec 1 at $0.17/day over 1d 01h to" / "Nov 18 15:00" (a time cut
+    from its words, under the card's edge); at 200×50 the Account card read "northwind  enterprise · write · no
+    billing" / "access"; at 80 the Advisor's line ended "(12 findings, 2 of un…"."""
+    async with demo_at((80, 24), "1") as (app, _):
+        credits = card_rows(app, "#credits-panel")
+        advice = screen_text(app)[app.query_one("#advice-line").region.y]
+    money = r"\$[\d,]+\.\d\d"
+    assert [re.sub(money, "$", row) for row in credits[:4]] == [
+        "ada $ of $ incl. 91%", "  → $ by Dec 1 at $/day", "    over 1d 01h to Nov 18 15:00",
+        "  out Nov 19 16:37 · pending unknown"], credits
+    assert "northwind no billing access" in credits
+    assert advice.rstrip().endswith("of savings found …") and "un…" not in advice, advice
+    assert advice.strip().startswith("Advisor (7): At least $"), advice
+    async with demo_at((200, 50), "1") as (app, _):
+        account = card_rows(app, "#account-panel")
+        credits = card_rows(app, "#credits-panel")
+        advice = screen_text(app)[app.query_one("#advice-line").region.y]
+    assert account[-2:] == ["northwind  enterprise · write", "  no billing access"], account
+    assert re.fullmatch(rf"  → {money} by Dec 1 at {money}/day over 1d 01h to Nov 18 15:00", credits[1]), credits
+    assert re.search(r"of savings found \(\d+ findings, \d of unknown size\)\s*$", advice), advice  # whole

@@ -17,6 +17,7 @@ from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
 from hfmon.tui.widgets.chart import BurnDownChart, burn_down
 from hfmon.tui.widgets.panel import Panel
+from hfmon.tui.widgets.phrased import Phrase, PhrasedText, phrased
 from hfmon.tui.widgets.table import KeyedTable
 
 
@@ -26,11 +27,11 @@ class OverviewView(View):
     def compose_body(self) -> ComposeResult:
         with VerticalScroll(id="overview-scroll"):
             with Horizontal(classes="cards"):
-                yield Panel(Static(id="account"), title="Account", id="account-panel", classes="card")
+                yield Panel(PhrasedText(id="account"), title="Account", id="account-panel", classes="card")
                 yield Panel(Static(id="meter"), title="Running now", id="meter-panel", classes="card meter")
-                yield Panel(Static(id="credits"), title="Inference credits this period", id="credits-panel",
+                yield Panel(PhrasedText(id="credits"), title="Inference credits this period", id="credits-panel",
                             classes="card wide")
-            yield Static(id="advice-line", classes="summary")
+            yield PhrasedText(id="advice-line", classes="summary", max_rows=1)
             # two columns from 160 cells wide (.xpair), one under the other below that; the money per namespace
             # right under the cards (above the fold at 80x24), the burn-down across the whole width
             with Horizontal(classes="xpair"):
@@ -62,17 +63,20 @@ class OverviewView(View):
 
     def render_state(self, state: ViewState) -> None:
         r, ns = state.report, state.namespace
-        self.query_one("#account", Static).update(cards.account_text(state))
+        self.query_one("#account", PhrasedText).show(cards.account_text(state))
         self.query_one("#account-panel", Panel).badge(rows.panel_badge(r, "account", None, state.now))
         self.query_one("#meter", Static).update(cards.meter_text(state))
         running_badge = rows.panel_badge(r, "running", ns, state.now)  # a stale listing's $/h is not "now"
         self.query_one("#meter-panel", Panel).badge(running_badge)
-        self.query_one("#credits", Static).update(cards.credits_text(state))
+        self.query_one("#credits", PhrasedText).show(cards.credits_text(state))
         self.query_one("#credits-panel", Panel).badge(rows.panel_badge(r, "credits", ns, state.now))
-        # the key first, on one line cut at the edge (a wrapped "→ 7" left a lone "7" on a line at 80 columns)
-        advice = Text("Advisor (7): ", style=state.tones.get("muted", ""))
-        advice.append_text(summary_text(state))
-        self.query_one("#advice-line", Static).update(advice)
+        # the key first, on one line (a wrapped "→ 7" left a lone "7" on a line at 80 columns); what does not fit is
+        # left out whole, from its parenthesis on ("… (12 findings, 2 of un…" at 80 columns), and marked " …"
+        summary = summary_text(state)
+        head, paren, rest = summary.plain.partition(" (")
+        phrases = [Phrase(summary[:len(head)])] + ([Phrase(summary[len(head) + 1:])] if paren else [])
+        self.query_one("#advice-line", PhrasedText).show(
+            [phrased(Text("Advisor (7):", style=state.tones.get("muted", "")), *phrases)])
         chart_panel = self.query_one("#chart-panel", Panel)
         chart = self.query_one(BurnDownChart)
         credit = state.chart_credits()
