@@ -43,12 +43,16 @@ class ServerClock:
     def __init__(self) -> None:
         self._readings: list[float] = []
         self._last: float | None = None  # the last finished poll's figure
+        self._parsed: tuple[str | None, datetime | None] = (None, None)  # answers within a second share a Date
 
     def observe(self, headers: Mapping[str, str], local_now: datetime) -> None:
         """Read one answer's `Date` (any status) against hfmon's clock when it came."""
         if len(self._readings) >= MAX_READINGS or "age" in headers:
             return
-        at = parse_http_date(headers.get("date"))
+        value = headers.get("date")
+        if value != self._parsed[0]:
+            self._parsed = (value, parse_http_date(value))
+        at = self._parsed[1]
         if at is not None:  # the header is cut to the second: its middle is the nearest guess
             self._readings.append((at - local_now).total_seconds() + 0.5)
 
