@@ -27,14 +27,23 @@ _INSERT = """
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
 
-# Every key of each resource given (a JSON list of [resource id, time]) with its latest change before that time, if
-# any: one statement for a poll's resources (a resource's latest change before the time is the latest of these).
-_KEYS_BEFORE = """
+# Each resource's keys (a JSON list of resource ids): one index range each.
+_KEYS = """
+    SELECT k.resource_id, k.id, k.state, k.hardware, k.replicas
+    FROM json_each(?) AS w JOIN state_keys AS k ON k.resource_id = w.value
+"""
+# Each resource's latest change before a time (a JSON list of [resource id, time]): what it was in until then.
+_LATEST_BEFORE = """
     WITH w (rid, first) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
-    SELECT w.rid, k.id, k.state, k.hardware, k.replicas, s.at, s.until, s.spent, s.seq
-    FROM w JOIN state_keys AS k ON k.resource_id = w.rid
-    LEFT JOIN state_changes AS s ON s.key_id = k.id AND s.at = (
-        SELECT m.at FROM state_changes AS m WHERE m.key_id = k.id AND m.at < w.first ORDER BY m.at DESC LIMIT 1)
+    SELECT w.rid, s.key_id, s.at, s.until, s.spent, s.seq FROM w JOIN state_changes AS s ON s.resource_id = w.rid
+        AND s.at = (SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = w.rid AND m.at < w.first)
+"""
+# Each key's time before a time (a JSON list of [key id, time]) that is not its resource's latest change's key: its
+# latest change before then has ended (NULL: none, or a file whose sums say nothing: 0).
+_KEYS_SPENT = """
+    WITH w (kid, first) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
+    SELECT w.kid, (SELECT s.spent + s.until - s.at FROM state_changes AS s WHERE s.key_id = w.kid AND s.at < w.first
+                   ORDER BY s.at DESC LIMIT 1) FROM w
 """
 
 Key = tuple[str, str | None, int]  # (state, hardware, replicas)
@@ -46,27 +55,40 @@ def write_changes(conn: sqlite3.Connection, changes: Sequence[Change], latest: M
 
     `latest`: each resource's latest change before these were written (None: none). The changes of a resource that
     all come at or after it (appended, or replacing it at the same instant: a poll's usual case) get their sums
-    worked out here from one bulk read (each key's latest change before them), and are written in one statement
-    with every other resource's; those of a resource with one before it are placed among the others
-    (`reindex`). Of two changes of one resource at one instant, the later in `changes` stands.
+    worked out here from three bulk reads (each resource's keys and latest change before them, and the time in each
+    other key they enter), and are written in one statement with every other resource's; those of a resource with
+    one before it are placed among the others (`reindex`). Of two changes of one resource at one instant, the later
+    in `changes` stands.
     """
-    conn.executemany(_NEW_KEY, [(rid, state, hardware, replicas) for rid, _, state, hardware, replicas in changes])
     mine: dict[int, dict[int, Key]] = {}
     for rid, at, state, hardware, replicas in changes:
         mine.setdefault(rid, {})[at] = (state, hardware, replicas)
     ordered = {rid: sorted(by_time.items()) for rid, by_time in mine.items()}
     placed = {rid: rows[0][0] for rid, rows in ordered.items()  # resource id -> its earliest change written here
               if (previous := latest[rid]) is not None and rows[0][0] < previous}
-    keys: dict[int, dict[Key, int]] = {}  # each resource's key ids
-    last_of: dict[int, tuple[int, int | None, int, int]] = {}  # key id -> (at, until, spent, seq) of its last change
-    before: dict[int, int] = {}  # resource id -> the key id of its latest change before its first one here
-    found = conn.execute(_KEYS_BEFORE, (json.dumps([[rid, rows[0][0]] for rid, rows in ordered.items()]),))
-    for rid, kid, state, hardware, replicas, at, *sums in found:
-        keys.setdefault(rid, {})[(state, hardware, replicas)] = kid
-        if at is not None:
-            last_of[kid] = (at, *sums)
-            if rid not in before or at > last_of[before[rid]][0]:
-                before[rid] = kid
+    keys: dict[int, dict[Key, int]] = {rid: {} for rid in ordered}  # each resource's key ids
+    for rid, kid, state, hardware, replicas in conn.execute(_KEYS, (json.dumps(list(ordered)),)):
+        keys[rid][(state, hardware, replicas)] = kid
+    for rid, rows in ordered.items():  # a key never recorded: the resource's first change in it (few a poll)
+        for _, key in rows:
+            if key not in keys[rid]:
+                keys[rid][key] = conn.execute(_NEW_KEY + " RETURNING id", (rid, *key)).fetchone()[0]
+    appended = {rid: rows[0][0] for rid, rows in ordered.items() if rid not in placed}
+    # (key id, at, until, spent, seq) of each appended resource's latest change before its first one here
+    last: dict[int, tuple[int, int, int | None, int, int]] = {
+        rid: (kid, at, until, spent, seq) for rid, kid, at, until, spent, seq in conn.execute(
+            _LATEST_BEFORE, (json.dumps([[rid, first] for rid, first in appended.items()]),))}
+    spent_before: dict[tuple[int, int], int] = {}  # (resource id, key id) -> its time in the key before `first`
+    others = []
+    for rid, first in appended.items():
+        before = last.get(rid)
+        if before is not None:  # its latest change lasted until the first one here
+            spent_before[(rid, before[0])] = before[3] + first - before[1]
+        others += [(rid, kid, first) for kid in {keys[rid][key] for _, key in ordered[rid]}
+                   if before is None or kid != before[0]]
+    found = dict(conn.execute(_KEYS_SPENT, (json.dumps([[kid, first] for _, kid, first in others]),)).fetchall())
+    for rid, kid, _ in others:
+        spent_before[(rid, kid)] = found.get(kid) or 0
     ends: list[tuple[int, int, int]] = []
     written: list[tuple[int, int, str, str | None, int, int, int | None, int, int]] = []
     for rid, rows in ordered.items():
@@ -74,20 +96,15 @@ def write_changes(conn: sqlite3.Connection, changes: Sequence[Change], latest: M
             written.extend((rid, at, *key, keys[rid][key], None, 0, 0) for at, key in rows)
             continue
         first = rows[0][0]
-        last = last_of[before[rid]] if rid in before else None
-        if last is not None:
-            ends.append((first, rid, last[0]))
-        seq = 0 if last is None else last[3] + 1
+        before = last.get(rid)
+        if before is not None:
+            ends.append((first, rid, before[1]))
+        seq = 0 if before is None else before[4] + 1
         spent: dict[int, int] = {}
         for i, (at, key) in enumerate(rows):
             kid = keys[rid][key]
-            if kid not in spent:  # its time in this key over the changes before `first`
-                key_last = last_of.get(kid)
-                if key_last is None:
-                    spent[kid] = 0
-                else:  # its latest change lasted until its next (the first one here, when it was the latest)
-                    until = first if kid == before.get(rid) else key_last[1]
-                    spent[kid] = 0 if until is None else key_last[2] + until - key_last[0]
+            if kid not in spent:
+                spent[kid] = spent_before[(rid, kid)]
             until = rows[i + 1][0] if i + 1 < len(rows) else None
             written.append((rid, at, *key, kid, until, spent[kid], seq + i))
             if until is not None:
