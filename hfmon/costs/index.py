@@ -43,6 +43,8 @@ class HistoryIndex:
         self._usage: dict[str, History] = {}
         self._times = history.window_times
         self._summed = frozenset(self._times.windows) if self._times is not None else frozenset()
+        self._rules: dict[str, dict[tuple[str, int], tuple[bool, bool]]] = {}  # kind -> (state, replicas) -> (billed,
+        # billing unknown): `billed_time` judges each once, not once per resource and window
         self.detail = history.detail
         self.span_times = history.span_times
 
@@ -54,14 +56,23 @@ class HistoryIndex:
         if times is None:
             return None
         mine = times.times.get((kind, resource), {})
+        rules = self._rules.setdefault(kind, {})
 
         def billed(start: datetime, end: datetime) -> UpTime | None:
             window = (start, end)
             if window not in summed:
                 return None
-            states = mine.get(window, ())
-            return UpTime(sum(t.micros for t in states if is_billed(kind, t.state)) * _MICROSECOND,
-                          sum(t.micros for t in states if bills_unknown(kind, t.state, t.replicas)) * _MICROSECOND)
+            up = unsure = 0
+            for t in mine.get(window, ()):  # one pass, each (state, replicas) judged once per Report
+                rule = rules.get((t.state, t.replicas))
+                if rule is None:
+                    rule = rules[(t.state, t.replicas)] = (is_billed(kind, t.state),
+                                                           bills_unknown(kind, t.state, t.replicas))
+                if rule[0]:
+                    up += t.micros
+                if rule[1]:
+                    unsure += t.micros
+            return UpTime(up * _MICROSECOND, unsure * _MICROSECOND)
 
         return billed
 
