@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from hfmon.fastclasses import slot_init
-from hfmon.ledger import LedgerRow, SessionSettled
+from hfmon.ledger import LedgerGap, LedgerRow, SessionSettled
 
 
 @slot_init  # built by the thousand from history's rows
@@ -179,6 +179,7 @@ class History:
     poll_runs: tuple[PollRun, ...] = ()
     ledger: tuple[LedgerRow, ...] | None = None  # requests through `hfmon proxy`; None: the ledger was not read
     settled: tuple[SessionSettled, ...] = ()  # what HF settled for the ledger's sessions
+    ledger_gaps: tuple[LedgerGap, ...] = ()  # requests the ledger lost for good: every figure over them is partial
     window_times: WindowTimes | None = None  # the spend windows' state times, when the store summed them
     provider_points: tuple[ProviderPoint, ...] = ()  # spend per provider over time, oldest first
     seen: Mapping[tuple[str, str], Seen] | None = None

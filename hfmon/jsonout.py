@@ -348,7 +348,7 @@ def _figures(f: UsageFigures, key: str) -> dict[str, Any]:
             "prompt_tokens": f.prompt_tokens, "completion_tokens": f.completion_tokens,
             "estimated_usd": total(f.estimated_usd), "settled_usd": total(f.settled_usd),
             "requests_trend_pct": number(f.requests_trend_pct), "estimated_trend_pct": number(f.estimated_trend_pct),
-            "requests_owner_unknown": f.requests_owner_unknown}
+            "requests_owner_unknown": f.requests_owner_unknown, "requests_lost": f.requests_lost}
 
 
 def _seconds(value: float | None) -> float | None:

@@ -74,6 +74,17 @@ class LedgerRow:
 
 
 @dataclass(frozen=True, slots=True)
+class LedgerGap:
+    """Proxy requests the ledger lost for good (the history file refused them past what the proxy keeps to retry):
+    only their count and times are known."""
+
+    first_at: datetime
+    last_at: datetime
+    requests: int
+    why: str  # the last reason a write failed, in hfmon's words
+
+
+@dataclass(frozen=True, slots=True)
 class SessionSettled:
     """What HF reported as settled for one session id (`usage-by-inference-session`, summed over periods)."""
 
@@ -101,6 +112,8 @@ class UsageFigures:
     estimated_trend_pct: Decimal | None = None
     tokens_unknown: int = 0  # requests HF may bill whose tokens are unknown (in neither token count)
     requests_owner_unknown: int = 0  # requests billed to a namespace not known to be in the scope: in no count above
+    requests_lost: int = 0  # requests the ledger lost in the window (`LedgerGap`), which group's unknown: the counts
+    # above may miss some of them
 
 
 @dataclass(frozen=True, slots=True)

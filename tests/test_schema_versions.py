@@ -193,6 +193,9 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
         unknown = figures["properties"].pop("requests_owner_unknown")
         assert unknown["type"] == "integer" and "Optional: added in v7" in unknown["description"]
         assert "requests_owner_unknown" not in figures.get("required", ())
+        # optional: the proxy's requests the ledger lost (the history file refused them), whose group is unknown
+        lost = figures["properties"].pop("requests_lost")
+        assert lost["type"] == "integer" and "Optional: added in v7" in lost["description"]
     # optional: the start of the period usage-v2 counts a namespace's inference over, when not the spend's
     elsewhen = new["properties"]["spend"]["items"]["properties"].pop("inference_period_start")
     assert elsewhen["type"] == ["string", "null"] and "Optional: added in v7" in elsewhen["description"]

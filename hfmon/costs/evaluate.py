@@ -121,7 +121,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
     scoped, unsure = polled_rows(history.ledger or (), snapshot)
     proxy = None if history.ledger is None else proxy_usage(
         scoped, {s.session_id: s for s in history.settled}, snapshot.router_prices.value, now,
-        user_period(snapshot, now).start, unsure, owners(snapshot), config.prices.models)
+        user_period(snapshot, now).start, unsure, owners(snapshot), config.prices.models, history.ledger_gaps)
     if proxy is not None:
         acc.crosscheck += proxy_checks(proxy, config.tolerance)
     provider_coverage = Coverage(history, history.provider_points[0].at if history.provider_points else None)

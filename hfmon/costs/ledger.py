@@ -20,6 +20,7 @@ from hfmon.costs.crosscheck import compare
 from hfmon.costs.ledger_scope import Owners, Unsure
 from hfmon.ledger import (
     CheaperElsewhere,
+    LedgerGap,
     LedgerRow,
     Outcome,
     ProxyUsage,
@@ -200,21 +201,76 @@ def ledger_since(period_start: datetime, now: datetime) -> datetime:
 def proxy_usage(rows: Sequence[LedgerRow], sessions: Mapping[str, SessionSettled],
                 prices: Sequence[RouterPrice] | None, now: datetime, period_start: datetime,
                 unsure: Unsure = NOT_UNSURE, owners: Owners | None = None,
-                overrides: ModelOverrides | None = None) -> ProxyUsage:
+                overrides: ModelOverrides | None = None, gaps: Sequence[LedgerGap] = ()) -> ProxyUsage:
     """The ledger's windows (1h, 24h, 7d, 30d, the billing period), each per model and per provider with its
     trend against the window before, and what each model's tokens this period would cost elsewhere; `unsure`:
-    the requests whose namespace is unknown (`ledger_scope.polled_rows`); `owners`: whose bill each is."""
+    the requests whose namespace is unknown (`ledger_scope.polled_rows`); `owners`: whose bill each is; `gaps`:
+    requests the ledger lost (`not_recorded`)."""
     windows = []
     for name, length in (*WINDOWS, ("period", now - period_start)):
         start, step = now - length, STEPS[name]
         models = breakdown(rows, by_model, sessions, start, now, start - length, unsure)
         providers = breakdown(rows, by_provider, sessions, start, now, start - length, unsure)
-        windows.append(UsageWindow(name, start, now, models, providers, step,
-                                   over_time(rows, by_model, [m.name for m in models], start, now, step, unsure),
-                                   over_time(rows, by_provider, [p.name for p in providers], start, now, step,
-                                             unsure)))
+        window = UsageWindow(name, start, now, models, providers, step,
+                             over_time(rows, by_model, [m.name for m in models], start, now, step, unsure),
+                             over_time(rows, by_provider, [p.name for p in providers], start, now, step, unsure))
+        windows.append(not_recorded(window, gaps))
     period = [r for r in rows if period_start <= r.at <= now]
-    return ProxyUsage(tuple(windows), cheaper_elsewhere(period, prices, unsure, owners, overrides))
+    cheaper = cheaper_elsewhere(period, prices, unsure, owners, overrides)
+    lost = _lost(gaps, period_start, now)
+    if lost:
+        cheaper = tuple(replace(c, estimated_usd=_short(c.estimated_usd, lost)) for c in cheaper)
+    return ProxyUsage(tuple(windows), cheaper)
+
+
+def not_recorded(window: UsageWindow, gaps: Sequence[LedgerGap]) -> UsageWindow:
+    """`window` with its figures lower bounds where requests the ledger lost fall in it: which model or provider
+    they were is unknown, so every group's counts and costs (and each step's over time) may miss some of them; and
+    no trend where they fall in the window before."""
+    lost = _lost(gaps, window.start, window.end)
+    before = _lost(gaps, window.start - (window.end - window.start), window.start)
+    if not lost and not before:
+        return window
+
+    def group(f: UsageFigures) -> UsageFigures:
+        f = replace(f, requests_trend_pct=None, estimated_trend_pct=None)
+        if not lost:
+            return f
+        return replace(f, estimated_usd=_short(f.estimated_usd, lost), settled_usd=_short(f.settled_usd, lost),
+                       requests_lost=_count_lost(gaps, window.start, window.end))
+
+    def series(s: UsageSeries) -> UsageSeries:
+        if window.step is None:
+            return s
+        starts = window.step_starts
+        ends = (*starts[1:], window.end)
+        return replace(s, estimated_usd=tuple(_short(t, why) if (why := _lost(gaps, a, b)) else t
+                                              for t, a, b in zip(s.estimated_usd, starts, ends, strict=True)))
+
+    return replace(window, by_model=tuple(map(group, window.by_model)),
+                   by_provider=tuple(map(group, window.by_provider)),
+                   models_over_time=tuple(map(series, window.models_over_time)),
+                   providers_over_time=tuple(map(series, window.providers_over_time)))
+
+
+def _count_lost(gaps: Sequence[LedgerGap], start: datetime, end: datetime) -> int:
+    return sum(g.requests for g in gaps if g.last_at >= start and g.first_at <= end)
+
+
+def _lost(gaps: Sequence[LedgerGap], start: datetime, end: datetime) -> str | None:
+    """The missing part's name for the requests the ledger lost in [start, end] (None: none there)."""
+    within = [g for g in gaps if g.last_at >= start and g.first_at <= end]
+    if not within:
+        return None
+    count = _count_lost(gaps, start, end)
+    astride = any(g.first_at < start or g.last_at > end for g in within)  # some of them may be outside
+    why = within[-1].why or "the history file refused them"
+    plural = "s" if count != 1 else ""
+    return f"unknown:{'up to ' if astride else ''}{count} request{plural} through the proxy not recorded ({why})"
+
+
+def _short(total: Total[Decimal], missing: str) -> Total[Decimal]:
+    return Total.sum((total, Total(None, (missing,))), ZERO)
 
 
 def _billed_to(rows: Iterable[LedgerRow], owners: Owners | None) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:

@@ -204,11 +204,15 @@ def _proxy(out: _Families, a: dict[str, str], report: Report) -> None:
         for f in rows:
             labels = {**a, by: f.name}
             # a request whose namespace is unknown may be in the scope: the counts are unknown, not a lower bound
-            requests, errors = (None, None) if f.requests_owner_unknown else (f.requests, f.errors)
+            # and so are they when the ledger lost requests this period: whose they were is unknown
+            known = not f.requests_owner_unknown and not f.requests_lost
+            requests, errors = (f.requests, f.errors) if known else (None, None)
             out.counter(f"hfmon_proxy_{by}_requests", f"Requests through hfmon proxy this billing period, by "
-                        f"{by} (absent while a request's namespace is unknown).", labels, requests)
+                        f"{by} (absent while a request's namespace is unknown, or the ledger lost requests).",
+                        labels, requests)
             out.counter(f"hfmon_proxy_{by}_errors", f"Requests through hfmon proxy this billing period that "
-                        f"failed upstream, by {by} (absent while a request's namespace is unknown).", labels, errors)
+                        f"failed upstream, by {by} (absent while a request's namespace is unknown, or the ledger "
+                        "lost requests).", labels, errors)
             out.gauge(f"hfmon_proxy_{by}_estimated_usd", f"Tokens x router price of the requests through hfmon "
                       f"proxy this billing period, by {by} (absent when a request is unpriced).", labels,
                       f.estimated_usd.value)

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from hfmon.history import History
-from hfmon.ledger import LedgerRow, Outcome, SessionSettled
+from hfmon.ledger import LedgerGap, LedgerRow, Outcome, SessionSettled
 from hfmon.models import SessionCost, Snapshot, SourceStatus
 from hfmon.store.extract import decode_money, decode_time, encode_money, encode_time
 
@@ -74,6 +74,21 @@ def append(store: HistoryStore, rows: Iterable[LedgerRow]) -> None:
     encoded = [_encode(r) for r in rows]
     if encoded:
         store.transaction(lambda conn: conn.executemany(_INSERT, encoded))
+
+
+def record_gap(store: HistoryStore, gap: LedgerGap) -> None:
+    """Record requests the ledger lost for good (in a transaction of its own)."""
+    values = (encode_time(gap.first_at), encode_time(gap.last_at), gap.requests, gap.why)
+    store.transaction(lambda conn: conn.execute(
+        "INSERT INTO ledger_gaps (first_at, last_at, requests, why) VALUES (?, ?, ?, ?)", values))
+
+
+def load_gaps(store: HistoryStore, since: datetime) -> tuple[LedgerGap, ...]:
+    """The requests the ledger lost for good from `since` on, oldest first."""
+    rows = store.transaction(lambda c: c.execute(
+        "SELECT first_at, last_at, requests, why FROM ledger_gaps WHERE last_at >= ? ORDER BY first_at",
+        (encode_time(since),)).fetchall(), write=False)
+    return tuple(LedgerGap(decode_time(int(a)), decode_time(int(b)), int(n), str(why)) for a, b, n, why in rows)
 
 
 def load(store: HistoryStore, since: datetime) -> tuple[LedgerRow, ...]:
@@ -151,7 +166,8 @@ class LedgerWriter:
 
     A write that fails (the disk full, the file locked past its busy timeout) loses nothing: its rows are kept and
     written with the next batch, or RETRY_S later, or on `close`. Past BACKLOG_MAX kept rows the oldest are dropped
-    and counted in `lost`; what `close` could not write is `unwritten` (the caller still has those rows)."""
+    and counted in `lost`, and recorded as a `LedgerGap` by the next write that succeeds (every figure of the ledger
+    over their time is then partial); what `close` could not write is `unwritten` (the caller still has those)."""
 
     def __init__(self, store: HistoryStore) -> None:
         self.store = store
@@ -159,6 +175,7 @@ class LedgerWriter:
         self._lock = threading.Lock()
         self._backlog: list[LedgerRow] = []  # rows whose write failed, oldest first, to write with the next batch
         self.lost = 0  # rows dropped for good past BACKLOG_MAX: in no file and no memory
+        self._gap: LedgerGap | None = None  # the dropped rows not yet recorded as a gap (written once the file takes)
         self.error: str | None = None  # why the last write failed; None once a write succeeds
         self._thread = threading.Thread(target=self._drain, name="hfmon-ledger", daemon=True)
         self._thread.start()
@@ -210,6 +227,9 @@ class LedgerWriter:
             pending = self._backlog + batch
         written = 0
         try:
+            if self._gap is not None:
+                record_gap(self.store, self._gap)
+                self._gap = None
             while written < len(pending):
                 append(self.store, pending[written:written + _BATCH])
                 written = min(len(pending), written + _BATCH)
@@ -226,6 +246,9 @@ class LedgerWriter:
         dropped = max(0, len(kept) - BACKLOG_MAX)
         if dropped:
             self.lost += dropped
+            gap = self._gap or LedgerGap(kept[0].at, kept[0].at, 0, "")
+            self._gap = LedgerGap(min(gap.first_at, kept[0].at), max(gap.last_at, kept[dropped - 1].at),
+                                  gap.requests + dropped, self.error or "")
             log.error("dropped %d ledger row(s) for good (from %s to %s): the history file refuses more rows than "
                       "hfmon keeps to retry (%d)", dropped, kept[0].at.isoformat(), kept[dropped - 1].at.isoformat(),
                       BACKLOG_MAX)
@@ -241,5 +264,5 @@ def with_ledger(store: HistoryStore, history: History, since: datetime,
 
     rows = load(store, since)
     found = settled(store, {r.session_id for r in rows if r.session_id is not None})
-    return replace(history, ledger=rows, settled=tuple(found.values()),
+    return replace(history, ledger=rows, settled=tuple(found.values()), ledger_gaps=load_gaps(store, since),
                    provider_points=provider_points.load(store, provider_times) if provider_times else ())

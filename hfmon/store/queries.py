@@ -147,6 +147,7 @@ def prune(conn: sqlite3.Connection, cutoff: int, ledger_cutoff: int | None = Non
     conn.execute("UPDATE listing_runs SET first_at = ? WHERE first_at < ?", (cutoff, cutoff))
     conn.execute("DELETE FROM alert_events WHERE at < ?", (cutoff,))
     conn.execute("DELETE FROM ledger WHERE at < ?", (ledger_cutoff,))
+    conn.execute("DELETE FROM ledger_gaps WHERE last_at < ?", (ledger_cutoff,))
     conn.execute("DELETE FROM ledger_sessions WHERE read_at < ? AND session_id NOT IN "
                  "(SELECT session_id FROM ledger WHERE session_id IS NOT NULL)", (ledger_cutoff,))
     names = [row[0] for row in conn.execute(NAMESPACE_NAMES)]

@@ -304,7 +304,20 @@ V12 = (
     "CREATE INDEX alert_events_pending ON alert_events (at) WHERE pending != 0",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12)
+# v13: proxy requests the ledger lost for good (the history file refused them past what the proxy keeps to retry): how
+# many, from when to when, and why, so that every figure of the ledger over that time is a lower bound.
+V13 = (
+    """
+    CREATE TABLE ledger_gaps (
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL,
+        requests INTEGER NOT NULL,
+        why TEXT NOT NULL
+    )
+    """,
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -353,6 +366,7 @@ CURRENT_SHAPE: dict[str, tuple[str, ...]] = {
     "state_keys": ("id", "resource_id", "state", "hardware", "replicas"),
     "listing_runs": ("namespace", "kind", "first_at", "last_at", "max_gap"),
     "statement_bounds": ("resource_id", "since", "read_at"),
+    "ledger_gaps": ("first_at", "last_at", "requests", "why"),
 }
 """`expected_shape(SCHEMA_VERSION)` written out (a test checks it against the migrations): every open of a current
 file compares with it, and building the schema in memory took 2.6 ms of each open (more than reading the file's)."""

@@ -9,6 +9,7 @@ from decimal import Decimal
 from rich.text import Text
 
 from hfmon import format as fmt
+from hfmon.proxy.receipt import reasons
 from hfmon.report import Remainder, Report, Total
 from hfmon.tui.details import generic_detail, line, section
 from hfmon.tui.ledger_rows import PROXY_MODEL_COLUMNS, money_or_unpriced, proxy_model_rows
@@ -16,6 +17,7 @@ from hfmon.tui.rows import Tones
 
 UNKNOWN_STEP = "· a step history does not cover in full (its spend unknown, not $0)"
 UNPRICED_STEP = "· a step with requests hfmon cannot price (its estimate unknown, not $0)"
+PARTIAL_STEP = "· a step whose estimate is a lower bound (what is not in it is said above)"
 
 
 def steps_spark(steps: Sequence[Total[Decimal]]) -> str:
@@ -86,8 +88,11 @@ def model_detail(report: Report, name: str, tones: Tones) -> Text:
         return text
     cells = proxy_model_rows([figures], tones)[0][1]
     text = generic_detail(f"Model {name} · requests through hfmon proxy this period", PROXY_MODEL_COLUMNS, cells)
+    if not figures.estimated_usd.complete:
+        text.append(f"\n  not in it: {'; '.join(reasons(figures.estimated_usd, unpriced_why={}))}",
+                    style=tones.get("warn", ""))
     section(text, "Over time · estimated from the tokens and router prices")
-    partial = False
+    partial: set[str] = set()
     for window in proxy.windows:
         found = next((m for m in window.by_model if m.name == name), None)
         series = next((s for s in window.models_over_time if s.name == name), None)
@@ -95,9 +100,12 @@ def model_detail(report: Report, name: str, tones: Tones) -> Text:
             _window_line(text, window.name, "no requests", "", "", tones)
             continue
         spark = steps_spark(series.estimated_usd) if series is not None else ""
-        partial = partial or (series is not None and any(not t.complete for t in series.estimated_usd))
+        steps = series.estimated_usd if series is not None else ()
+        partial.update(x.partition(":")[0] for t in steps for x in t.missing)  # the kinds of what steps miss
         _window_line(text, window.name, money_or_unpriced(found.estimated_usd), fmt.counted(found.requests, "requests"),
                      spark, tones, "" if found.estimated_usd.complete else tones.get("warn", ""))
-    if partial:
+    if "unpriced" in partial:
         text.append(f"\n  {UNPRICED_STEP}", style=tones.get("muted", ""))
+    if partial - {"unpriced"}:
+        text.append(f"\n  {PARTIAL_STEP}", style=tones.get("muted", ""))
     return text

@@ -41,7 +41,10 @@ def proxy_model_rows(models: Iterable[UsageFigures], tones: Tones) -> list[Row]:
 
 
 def _requests_cell(m: UsageFigures, tones: Tones) -> Cell:
-    """Requests: `1,204`, or `1,204–1,210` while some requests' namespace is unknown (they may be in the scope)."""
+    """Requests: `1,204`, or `1,204–1,210` while some requests' namespace is unknown (they may be in the scope),
+    `1,204+` while the ledger lost requests of an unknown model and provider in the window."""
+    if m.requests_lost:
+        return cell(f"{m.requests:,}+", m.requests, right=True, style=tones.get("warn", ""))
     if not m.requests_owner_unknown:
         return num_cell(f"{m.requests:,}", m.requests)
     return cell(f"{m.requests:,}–{m.requests + m.requests_owner_unknown:,}", m.requests, right=True,

@@ -74,9 +74,9 @@ def test_a_v7_file_is_upgraded_in_place_with_the_same_figures(tmp_path: Path) ->
     record(path)
     v7 = tmp_path / "v7.sqlite3"
     shutil.copyfile(path, v7)
-    # A v7 file: what this code writes, without what v8 to v12 add (v7 recorded the same rows; v8 adds an index,
+    # A v7 file: what this code writes, without what v8 to v13 add (v7 recorded the same rows; v8 adds an index,
     # v9 the runs of polls per listing, which its migration refills from poll_runs, v10 the ledger's caller, v11 the
-    # statement bounds, v12 what of an alert is still to deliver).
+    # statement bounds, v12 what of an alert is still to deliver, v13 the ledger's gaps).
     conn = sqlite3.connect(v7)
     conn.execute("DROP INDEX usage_points_amount")
     conn.execute("DROP TABLE listing_runs")  # v9's (refilled from poll_runs by its migration)
@@ -85,6 +85,7 @@ def test_a_v7_file_is_upgraded_in_place_with_the_same_figures(tmp_path: Path) ->
     conn.execute("DROP INDEX alert_events_pending")  # v12's
     conn.execute("ALTER TABLE alert_events DROP COLUMN pending")
     conn.execute("ALTER TABLE alert_events DROP COLUMN taken_at")
+    conn.execute("DROP TABLE ledger_gaps")  # v13's
     conn.execute("PRAGMA user_version = 7")
     conn.commit()
     rows_before = conn.execute("SELECT * FROM usage_points ORDER BY rowid").fetchall()

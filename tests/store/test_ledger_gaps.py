@@ -1,0 +1,48 @@
+"""Schema v13: the proxy requests the ledger lost for good (`ledger_gaps`), on a file upgraded from an older version,
+and pruned with the ledger."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from hfmon.ledger import LedgerGap
+from hfmon.store import HistoryStore
+from hfmon.store import ledger as stored
+from hfmon.store.db import LEDGER_KEPT
+from tests.store.builders import minutes
+from tests.store.test_ledger_caller import V9_FILE
+
+FULL = "cannot write history file: the disk holding it is full"
+
+
+def test_an_older_file_is_upgraded_keeping_its_ledger_and_records_lost_requests(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old = tmp_path / "v9.sqlite3"
+    shutil.copyfile(V9_FILE, old)
+    with HistoryStore.open(old) as store:
+        assert "upgrading the history file" in capsys.readouterr().err
+        rows = stored.load(store, minutes(-1))
+        assert [r.request_id for r in rows] == ["r1", "r2"]  # kept as they were
+        assert stored.load_gaps(store, minutes(-1)) == ()  # an older file lost none it knows of
+        gap = LedgerGap(minutes(1), minutes(2), 7, FULL)
+        stored.record_gap(store, gap)
+        assert stored.load_gaps(store, minutes(-1)) == (gap,)
+        assert stored.load_gaps(store, minutes(2)) == (gap,)  # it reaches into a window from its last request on
+        assert stored.load_gaps(store, minutes(3)) == ()
+    conn = sqlite3.connect(old)
+    assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    conn.close()
+
+
+def test_a_gap_is_pruned_with_the_ledger_rows_of_its_time(tmp_path: Path) -> None:
+    later = LEDGER_KEPT + timedelta(days=1)  # the ledger is kept that long, however short the retention
+    with HistoryStore.open(tmp_path / "h.sqlite3", retention_days=1) as store:
+        stored.record_gap(store, LedgerGap(minutes(0), minutes(1), 3, FULL))
+        stored.record_gap(store, LedgerGap(minutes(0) + later, minutes(1) + later, 1, FULL))
+        store.prune(minutes(1) + later)
+        assert [g.requests for g in stored.load_gaps(store, minutes(-1))] == [1]
