@@ -23,6 +23,9 @@ Jobs (`NamespaceData.jobs_cut`): how many Jobs it has, and what they spent in a 
 STORAGE_CUT = "storage_cut"
 """A missing part's name (`storage_cut:<namespace>`): repos past the one answer of `settings/repositories` (it has no
 next page, and it held as many rows as hfmon asked for): the namespace's storage summed from it is a lower bound."""
+STORAGE_UNSIZED = "storage_unsized"
+"""A missing part's name (`storage_unsized:<namespace>`): a repo of the storage listing whose size HF sent with a
+fraction of a byte, so unknown: the namespace's storage summed from the listing is a lower bound."""
 UNSEEN_PERIOD_TAIL = "period_tail"
 """A missing part's name (`period_tail:<namespace>`): Inference Providers spend of a period that ended in a window,
 after hfmon's last poll of that period."""

@@ -11,6 +11,7 @@ from hfmon.figures import (
     JOBS_CUT,
     SETTLED,
     STATEMENT_BEHIND,
+    STORAGE_UNSIZED,
     UNLISTED_JOBS,
     UNPLACED_JOBS,
     UNSEEN_PERIOD_TAIL,
@@ -37,6 +38,7 @@ _SCOPED = {
     "inference_period": "inference, counted over another period: see Credits ({})",  # usage-v2's own period
     UNLISTED_JOBS: "jobs: a Job may have run between polls; whole listing hourly ({})",  # `SpendIn.part`
     JOBS_CUT: "ended Jobs past what hfmon reads of a long listing ({})",  # `NamespaceData.jobs_cut`
+    STORAGE_UNSIZED: "a repo whose size HF sent with a fraction of a byte ({})",  # `RepoStorage.bytes`
     UNSEEN_PERIOD_TAIL: "inference: the last period's spend after hfmon's last poll of it ({})",
     "jobs_period": "jobs: a job charge spans two billing periods, this one's share unknown ({})",
     STATEMENT_BEHIND: "what the statement has not billed yet ({})",  # `Spend.behind`

@@ -271,7 +271,7 @@ class RepoStorage:
     id: str
     type: str  # model | dataset | space | kernel | bucket (kept as sent)
     private: bool  # visibility private or protected (a protected Space's files are not public)
-    bytes: int
+    bytes: int | None  # None: HF sent a size with a fraction of a byte (`parse_common.integer`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,6 +26,8 @@ def storage_findings(storage: Storage, bundled: Bundled) -> list[Finding]:
         for repo in (r for r in storage.repos if r.namespace == ns.namespace and r.private):
             if freed >= excess:
                 break
+            if repo.bytes is None:  # unknown size: sorted last, nothing said of what deleting it frees
+                continue
             largest.append(repo)
             freed += repo.bytes
         first = largest[0] if largest else None

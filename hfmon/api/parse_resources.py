@@ -284,7 +284,9 @@ def _repo(raw: Json, w: str, namespace: str) -> RepoStorage:
         id=need_str(r, "id", w),
         type=need_str(r, "type", w),
         private=need_str(r, "visibility", w) != "public",  # private or protected: the files are not public
-        bytes=check(size, f"{w}.storage", BYTES) if type(size) is int else int(need_number(r, "storage", w, BYTES)),
+        # the one reader: a size with a fraction of a byte is no size to round a bill's input to (None: unknown)
+        bytes=check(size, f"{w}.storage", BYTES) if type(size) is int else integer(need(r, "storage", w),
+                                                                                    f"{w}.storage", BYTES),
     )
 
 

@@ -20,7 +20,7 @@ from hfmon.costs.statement_lines import (
     line_granted,
     parse_product,
 )
-from hfmon.figures import JOBS_CUT, STORAGE_CUT, Behind
+from hfmon.figures import JOBS_CUT, STORAGE_CUT, STORAGE_UNSIZED, Behind
 from hfmon.format import money
 from hfmon.models import (
     Endpoint,
@@ -288,24 +288,31 @@ def storage_total(namespaces: Iterable[NamespaceData], unknown: Sequence[str]) -
         source = private_parts[-1][0] if mine_private is None else ns.storage.name
         by_namespace.append(NamespaceStorage(ns.namespace, mine_private, limit, mine_public, source))
     # largest first, then by namespace and id
-    sort_by_keys(repos, [(attrgetter("bytes"), True), (attrgetter("namespace"), False), (attrgetter("id"), False)])
+    sort_by_keys(repos, [(_size_first, True), (attrgetter("namespace"), False), (attrgetter("id"), False)])
     # HF holds each namespace to its own private limit: a sum of limits is no one's limit (the org's headroom
     # does not cover the user's repos), so the account-wide total has one only when it is one namespace's
     only = by_namespace[0].private_limit_bytes if len(by_namespace) == 1 and not unknown else None
     return Storage(Total.of(private, 0), Total.of(public, 0), only, tuple(repos), tuple(by_namespace))
 
 
+def _size_first(repo: RepoStorage) -> int:
+    """A repo's size to sort largest first by, an unknown one last (-1)."""
+    return -1 if repo.bytes is None else repo.bytes
+
+
 def _stored(billed: int | None, listing: StorageListing | None, ns: NamespaceData,
             private: bool) -> tuple[int | None, list[tuple[str, int | None]]]:
     """A namespace's private (or public) bytes, and the parts they add to a storage total: usage/live's figure
     where read, else the storage listing summed. A listing that may leave repos out (`StorageListing.cut`) gives a
-    lower bound: the bytes are unknown and the total gets the sum and the rest as missing (`storage_cut:<ns>`)."""
+    lower bound: the bytes are unknown and the total gets the sum and the rest as missing (`storage_cut:<ns>`); so does
+    a repo whose size is unknown (`storage_unsized:<ns>`)."""
     if billed is not None or listing is None:
         return billed, [(ns.storage.name, billed)]
-    listed = sum(r.bytes for r in listing.repos if r.private == private)
-    if listing.cut:
-        return None, [(ns.storage.name, listed), (f"{STORAGE_CUT}:{ns.namespace}", None)]
-    return listed, [(ns.storage.name, listed)]
+    sizes = [r.bytes for r in listing.repos if r.private == private]
+    listed = sum(size for size in sizes if size is not None)
+    rest = [(f"{STORAGE_CUT}:{ns.namespace}", None)] if listing.cut else []
+    rest += [(f"{STORAGE_UNSIZED}:{ns.namespace}", None)] if None in sizes else []
+    return (None if rest else listed), [(ns.storage.name, listed), *rest]
 
 
 def _of_period(jobs: JobsSpend, period: Period, asked: Period) -> bool:

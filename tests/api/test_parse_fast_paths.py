@@ -93,16 +93,18 @@ def test_every_registered_secret_is_masked_in_a_listing_not_only_the_first() -> 
 @given(st.one_of(st.integers(min_value=-(10**20), max_value=10**20), st.floats(allow_nan=False, allow_infinity=False),
                  st.just("12"), st.booleans(), st.none()))
 def test_a_repository_size_is_what_the_decimal_path_gives(size: object) -> None:
-    """settings/repositories' `storage`: an int is checked as it is, anything else goes through the Decimal path."""
-    def parsed() -> int | str:
+    """settings/repositories' `storage`: an int is checked as it is, anything else goes through the Decimal path (a
+    fraction of a byte is no size: unknown, never cut to the byte below)."""
+    def parsed() -> int | str | None:
         try:
             return parse_repos([{"id": "a/r", "type": "model", "visibility": "private", "storage": size}], "a")[0].bytes
         except BadResponseError as exc:
             return exc.message
 
-    def decimal_path() -> int | str:
+    def decimal_path() -> int | str | None:
         try:
-            return int(number(size, "repositories[0].storage", BYTES))
+            exact = number(size, "repositories[0].storage", BYTES)
+            return int(exact) if exact == exact.to_integral_value() else None
         except BadResponseError as exc:
             return exc.message if size is not None else bad_missing
 

@@ -4,10 +4,13 @@ northwind read 10.00 TB private, complete, where it held 12.51 TB)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import jsonschema
 import pytest
 
 from hfmon.api import hub
+from hfmon.fakehub.faults import RouteFault
 from hfmon.jsonout import report_document
 from hfmon.schemas import once_schema
 from hfmon.tui.app import HfmonApp
@@ -63,3 +66,46 @@ async def test_a_shorter_answer_is_whole() -> None:
     northwind = next(n for n in report.storage.by_namespace if n.namespace == "northwind")
     assert northwind.private_bytes == NORTHWIND_FIRST_THREE and northwind.public_bytes == 49_625_391
     assert report.storage.private_bytes.complete
+
+
+def with_a_fraction(body: Any) -> Any:
+    """northwind's largest repo's size sent with half a byte."""
+    for repo in body:
+        if repo["id"] == "northwind/transactions":
+            repo["storage"] = 515_075_988_537.5
+    return body
+
+
+def fraction() -> RouteFault:
+    return RouteFault("/api/organizations/northwind/settings/repositories*", edit=with_a_fraction)
+
+
+async def test_a_size_with_a_fraction_of_a_byte_is_unknown_never_cut() -> None:
+    monitor, _ = frozen_demo(history=False)
+    monitor.collector.client.fake.route_faults.append(fraction())
+    try:
+        report = await monitor.poll()
+    finally:
+        monitor.close()
+    doc = report_document(report)
+    jsonschema.validate(doc, once_schema())
+    by_ns = {n["namespace"]: n for n in doc["storage"]["by_namespace"]}
+    assert by_ns["northwind"]["private_bytes"] is None  # was 515,075,988,537 + the rest, complete
+    private = doc["storage"]["private_bytes"]
+    assert private["value"] is None and private["missing"] == ["storage_unsized:northwind"]
+    billed = by_ns["ada"]["private_bytes"] + by_ns["ada-labs"]["private_bytes"]
+    assert private["at_least"] == billed + NORTHWIND_FIRST_THREE - 515_075_988_537  # the other private repos
+    assert [r["bytes"] for r in doc["storage"]["repos"] if r["id"] == "northwind/transactions"] == [None]
+
+
+async def test_the_storage_screen_says_a_size_is_unknown() -> None:
+    monitor, _ = frozen_demo(history=False)
+    monitor.collector.client.fake.route_faults.append(fraction())
+    app = HfmonApp(monitor, interval_s=3600, tick_s=3600)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await settle(app, pilot)
+        await pilot.press("5")
+        await pilot.pause()
+        summary = " ".join(text_of(app, "#storage-summary").split())
+        assert "Private at least" in summary
+        assert "not in it: a repo whose size HF sent with a fraction of a byte (northwind)" in summary
