@@ -82,6 +82,7 @@ class LedgerGap:
     last_at: datetime
     requests: int
     why: str  # the last reason a write failed, in hfmon's words
+    run_id: str | None = None  # the `hfmon run` that made them (None: `hfmon proxy`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,13 +63,15 @@ def run(args: argparse.Namespace) -> int:
         return int(ExitCode.USAGE)
     with store:
         rows = stored.load_run(store, args.run_id)
-        if not rows:
+        gaps = stored.run_gaps(store, args.run_id)  # its requests the history file refused past what was kept
+        if not rows and not gaps:
             print(f"hfmon receipt: no run {args.run_id!r} in {store.path}; use the id `hfmon run` printed",
                   file=sys.stderr)
             return int(ExitCode.USAGE)
-        note = refresh_settled(store, rows)
+        note = refresh_settled(store, rows) if rows else None
         settled = stored.settled(store, {r.session_id for r in rows if r.session_id})
-    print_receipt(args.run_id, rows, settled, note, sys.stdout)
+    lost = Unrecorded(lost=sum(g.requests for g in gaps), why=gaps[-1].why if gaps else None)
+    print_receipt(args.run_id, rows, settled, note, sys.stdout, unrecorded=lost)
     return int(ExitCode.OK)
 
 

@@ -78,17 +78,27 @@ def append(store: HistoryStore, rows: Iterable[LedgerRow]) -> None:
 
 def record_gap(store: HistoryStore, gap: LedgerGap) -> None:
     """Record requests the ledger lost for good (in a transaction of its own)."""
-    values = (encode_time(gap.first_at), encode_time(gap.last_at), gap.requests, gap.why)
+    values = (encode_time(gap.first_at), encode_time(gap.last_at), gap.requests, gap.why, gap.run_id)
     store.transaction(lambda conn: conn.execute(
-        "INSERT INTO ledger_gaps (first_at, last_at, requests, why) VALUES (?, ?, ?, ?)", values))
+        "INSERT INTO ledger_gaps (first_at, last_at, requests, why, run_id) VALUES (?, ?, ?, ?, ?)", values))
 
 
 def load_gaps(store: HistoryStore, since: datetime) -> tuple[LedgerGap, ...]:
     """The requests the ledger lost for good from `since` on, oldest first."""
+    return _gaps(store, "last_at >= ?", encode_time(since))
+
+
+def run_gaps(store: HistoryStore, run_id: str) -> tuple[LedgerGap, ...]:
+    """The requests of one `hfmon run` the ledger lost for good, oldest first."""
+    return _gaps(store, "run_id = ?", run_id)
+
+
+def _gaps(store: HistoryStore, where: str, arg: object) -> tuple[LedgerGap, ...]:
     rows = store.transaction(lambda c: c.execute(
-        "SELECT first_at, last_at, requests, why FROM ledger_gaps WHERE last_at >= ? ORDER BY first_at",
-        (encode_time(since),)).fetchall(), write=False)
-    return tuple(LedgerGap(decode_time(int(a)), decode_time(int(b)), int(n), str(why)) for a, b, n, why in rows)
+        f"SELECT first_at, last_at, requests, why, run_id FROM ledger_gaps WHERE {where} ORDER BY first_at",
+        (arg,)).fetchall(), write=False)
+    return tuple(LedgerGap(decode_time(int(a)), decode_time(int(b)), int(n), str(why), run)
+                 for a, b, n, why, run in rows)
 
 
 def load(store: HistoryStore, since: datetime) -> tuple[LedgerRow, ...]:
@@ -248,7 +258,7 @@ class LedgerWriter:
             self.lost += dropped
             gap = self._gap or LedgerGap(kept[0].at, kept[0].at, 0, "")
             self._gap = LedgerGap(min(gap.first_at, kept[0].at), max(gap.last_at, kept[dropped - 1].at),
-                                  gap.requests + dropped, self.error or "")
+                                  gap.requests + dropped, self.error or "", kept[0].run_id)  # one writer, one run
             log.error("dropped %d ledger row(s) for good (from %s to %s): the history file refuses more rows than "
                       "hfmon keeps to retry (%d)", dropped, kept[0].at.isoformat(), kept[dropped - 1].at.isoformat(),
                       BACKLOG_MAX)

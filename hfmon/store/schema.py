@@ -317,7 +317,13 @@ V13 = (
     """,
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13)
+# v14: the `hfmon run` whose requests a ledger gap counts (NULL: `hfmon proxy`'s, or recorded before v14), so that
+# its receipt, read again later, says them.
+V14 = (
+    "ALTER TABLE ledger_gaps ADD COLUMN run_id TEXT",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -366,7 +372,7 @@ CURRENT_SHAPE: dict[str, tuple[str, ...]] = {
     "state_keys": ("id", "resource_id", "state", "hardware", "replicas"),
     "listing_runs": ("namespace", "kind", "first_at", "last_at", "max_gap"),
     "statement_bounds": ("resource_id", "since", "read_at"),
-    "ledger_gaps": ("first_at", "last_at", "requests", "why"),
+    "ledger_gaps": ("first_at", "last_at", "requests", "why", "run_id"),
 }
 """`expected_shape(SCHEMA_VERSION)` written out (a test checks it against the migrations): every open of a current
 file compares with it, and building the schema in memory took 2.6 ms of each open (more than reading the file's)."""

@@ -6,22 +6,31 @@ read "4 requests … $0.084000" as complete where 5 were made, $0.105000)."""
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import openai
 import pytest
 
+from hfmon.clock import FunctionClock
 from hfmon.fakehub import FULL_TOKEN
 from hfmon.fakehub.server import Server
 from hfmon.format import money_fine
 from hfmon.ledger import LedgerRow
 from hfmon.proxy import run as proxy_run
+from hfmon.proxy.app import ProxyApp
+from hfmon.proxy.server import running
 from hfmon.store import HistoryStore
 from hfmon.store import ledger as stored
 from hfmon.store.connection import HistoryError
+from tests.fakehub.conftest import Clock
 from tests.proxy.test_run_receipt import QWEN, cost
 
 FULL = "cannot write history file: the disk holding it is full"
@@ -111,3 +120,44 @@ def test_rows_dropped_for_good_make_the_receipt_at_least(fake: Server, tmp_path:
     [total] = [line for line in lines if line.startswith("total")]
     assert f"at least {money_fine(cost(kept.prompt_tokens, kept.completion_tokens))}" in total
     assert f"  not in the figures: 4 requests the history file refused ({FULL}) (unknown)" in lines
+
+
+def test_a_later_receipt_says_the_requests_the_history_file_refused(fake: Server, clock: Clock, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Room to keep 1 refused row, 3 requests while the disk is full, then it has room: the 2 dropped are recorded
+    with the run, and `hfmon receipt` says them as `hfmon run` did (it read "1 request" as the whole run)."""
+    monkeypatch.setattr(stored, "BACKLOG_MAX", 1)
+    full = threading.Event()
+    full.set()
+    real = stored.append
+
+    def append(store: HistoryStore, rows: Iterable[LedgerRow]) -> None:
+        if full.is_set():
+            raise HistoryError(tmp_path / "history.sqlite3", FULL)
+        real(store, rows)
+
+    monkeypatch.setattr(stored, "append", append)
+    with HistoryStore.open(tmp_path / "history.sqlite3") as store:
+        writer = stored.LedgerWriter(store)
+        app = ProxyApp(fake.base_url, writer.put, hub=fake.base_url, run_id="r1", clock=FunctionClock(clock))
+        try:
+            with running(app) as url:
+                c = openai.OpenAI(base_url=f"{url}/v1", api_key=FULL_TOKEN, max_retries=0)
+                for text in ("a", "bb", "ccc"):
+                    c.chat.completions.create(model=f"{QWEN}:novita", messages=[{"role": "user", "content": text}])
+            deadline = time.monotonic() + 10
+            while writer.lost < 2:  # the writer has tried (and dropped) them: bounded, as Rows.wait
+                assert time.monotonic() < deadline, f"{writer.lost} rows dropped"
+                time.sleep(0.01)
+            full.clear()
+        finally:
+            writer.close()
+    env = {**os.environ, "HF_ENDPOINT": fake.base_url, "HFMON_DATA_DIR": str(tmp_path), "HF_TOKEN": FULL_TOKEN}
+    done = subprocess.run([sys.executable, "-m", "hfmon", "receipt", "r1"], env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "hfmon run r1: 1 request, 0 errors, and 2 more not recorded (figures at least)", lines
+    [total] = [line for line in lines if line.startswith("total")]
+    assert "at least" in total
+    assert f"  not in the figures: 2 requests the history file refused ({FULL}) (unknown)" in lines

@@ -1,5 +1,5 @@
-"""Schema v13: the proxy requests the ledger lost for good (`ledger_gaps`), on a file upgraded from an older version,
-and pruned with the ledger."""
+"""Schemas v13 and v14: the proxy requests the ledger lost for good (`ledger_gaps`) and of which `hfmon run`, on a
+file upgraded from an older version, and pruned with the ledger."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from hfmon.ledger import LedgerGap
 from hfmon.store import HistoryStore
 from hfmon.store import ledger as stored
 from hfmon.store.db import LEDGER_KEPT
+from hfmon.store.extract import encode_time
+from hfmon.store.schema import MIGRATIONS, SCHEMA_VERSION, migrate
 from tests.store.builders import minutes
 from tests.store.test_ledger_caller import V9_FILE
 
@@ -46,3 +48,21 @@ def test_a_gap_is_pruned_with_the_ledger_rows_of_its_time(tmp_path: Path) -> Non
         stored.record_gap(store, LedgerGap(minutes(0) + later, minutes(1) + later, 1, FULL))
         store.prune(minutes(1) + later)
         assert [g.requests for g in stored.load_gaps(store, minutes(-1))] == [1]
+
+
+def test_a_v13_gap_is_kept_of_no_run_and_a_runs_gap_is_its_own(tmp_path: Path) -> None:
+    path = tmp_path / "v13.sqlite3"
+    conn = sqlite3.connect(path)
+    migrate(conn, 0, MIGRATIONS[:13])
+    conn.execute("INSERT INTO ledger_gaps (first_at, last_at, requests, why) VALUES (?, ?, 4, ?)",
+                 (encode_time(minutes(1)), encode_time(minutes(2)), FULL))
+    conn.commit()
+    conn.close()
+    with HistoryStore.open(path) as store:
+        assert stored.load_gaps(store, minutes(-1)) == (LedgerGap(minutes(1), minutes(2), 4, FULL),)
+        stored.record_gap(store, LedgerGap(minutes(3), minutes(4), 2, FULL, run_id="r1"))
+        assert [g.requests for g in stored.run_gaps(store, "r1")] == [2]  # the v13 gap is no run's
+        assert [g.requests for g in stored.load_gaps(store, minutes(-1))] == [4, 2]
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
