@@ -31,6 +31,8 @@ SOURCE_TONES = {SourceStatus.OK: "good", SourceStatus.STALE: "warn", SourceStatu
 CACHED_DETAIL = "not asked this poll: hfmon's cached answer, as old as its age"
 IN_PART = "IN PART"
 """A source's label when it answered only part of what it lists (`SourceState.read_in_part`)."""
+WHOLE_IF_CUT = frozenset({"running"})
+"""Panels whose figures a listing read in part leaves whole: the meter (a cut Jobs listing holds every running one)."""
 SOURCE_LABELS = {SourceStatus.OK: "ok", SourceStatus.STALE: "STALE", SourceStatus.ERROR: "ERROR",
                  SourceStatus.NO_ACCESS: "NO ACCESS"}
 
@@ -320,7 +322,7 @@ def panel_badge(report: Report, panel: str, ns: str | None, now: datetime) -> st
     grouped: dict[str, list[str]] = {}
     for s in report.sources:
         kind, space = s.kind, s.scope
-        ok = s.status is SourceStatus.OK and s.read_in_part is None
+        ok = s.status is SourceStatus.OK and (s.read_in_part is None or panel in WHOLE_IF_CUT)
         if kind not in kinds or ok or (ns is not None and space and space != ns):
             continue
         label = SOURCE_LABELS.get(s.status, s.status.value) if s.status is not SourceStatus.OK else IN_PART

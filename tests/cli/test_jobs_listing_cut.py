@@ -124,3 +124,7 @@ async def test_the_compute_screen_says_the_jobs_are_read_in_part() -> None:
         await pilot.pause()
         badge = str(app.query_one("#jobs-panel", Panel).border_subtitle)
         assert "IN PART ada (jobs)" in badge and "IN PART ada-labs (jobs)" in badge
+        await pilot.press("1")
+        await pilot.pause()
+        # the meter is whole (every running Job is listed): its panel wears no badge for the cut
+        assert "IN PART" not in str(app.query_one("#meter-panel", Panel).border_subtitle)
