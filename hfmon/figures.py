@@ -40,6 +40,11 @@ BETWEEN_POLLS = "between_polls"
 time no source gives (`history.BETWEEN_POLLS`): what that stretch cost is unknown, beyond the lower side's rate over it
 when both sides bill on one hardware (`billing_rules.BILLED_BETWEEN_POLLS_STATE`), which is counted."""
 
+ZERO_GPU = "zero_gpu"
+"""A missing part's name (`zero_gpu:space <Space>`): a Space up on ZeroGPU in a window, whose GPU time over the daily
+quota HF bills by the GPU-minute; history does not see it, and the statement's line does not place it in the window
+(`costs.zero_gpu_windows`)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Total(Generic[N]):

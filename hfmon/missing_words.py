@@ -15,6 +15,7 @@ from hfmon.figures import (
     UNLISTED_JOBS,
     UNPLACED_JOBS,
     UNSEEN_PERIOD_TAIL,
+    ZERO_GPU,
 )
 from hfmon.report import Total
 
@@ -31,7 +32,8 @@ SOURCE_WORDS = {"billing": "usage", "live": "live usage", "job_charges": "job ch
 _COUNTED = {"unpriced": "{} unpriced", "unknown": "{} in an unknown state",
             "grant": "{} maybe granted (no statement line for it)",
             "billed_at_zero": "{} billed now at a price hfmon has as $0/h", "unlisted": "{} billed now, not listed",
-            BETWEEN_POLLS: "{} started or stopped between two polls (when: unknown)"}
+            BETWEEN_POLLS: "{} started or stopped between two polls (when: unknown)",
+            ZERO_GPU: "{} on ZeroGPU (GPU time over the quota is billed, when: unknown)"}
 _SCOPED = {
     SETTLED: "inference: usage settled lower in it, counted as its rises ({})",  # the window's rises, at least
     UNPLACED_JOBS: "jobs: a Job no listing places in a namespace ({})",

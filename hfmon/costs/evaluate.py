@@ -62,6 +62,7 @@ from hfmon.costs.totals import (
     unchecked_sources,
 )
 from hfmon.costs.windows import jobs_cut, jobs_unlisted, report_windows, wanted_windows
+from hfmon.costs.zero_gpu_windows import overage_lines
 from hfmon.history import BILLING, History, Window
 from hfmon.models import Account, NamespaceData, Snapshot, SourceStatus
 from hfmon.pricing.catalog import Catalog, build_catalog
@@ -185,7 +186,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         invoices=invoices, invoices_missing=invoices_missing,
         windows=report_windows(index, acc.coverage, catalog, acc.period_starts, acc.spend, acc.endpoints,
                                acc.spaces, acc.jobs, now, history.window_times, jobs_unlisted(ordered),
-                               acc.billed_at_zero, jobs_cut(ordered)),
+                               acc.billed_at_zero, jobs_cut(ordered), acc.zero_gpu_overage),
         changes_of=index.changes_of, unwatched=acc.unwatched, statement_bounds=history.statement_bounds,
         namespaces_unknown=unknown,
         crosscheck_unchecked=crosscheck_unchecked(ordered, unknown),
@@ -244,6 +245,9 @@ def _namespace_figures(ns: NamespaceData, history: HistoryIndex, config: Config,
                 acc.unpriced[f"{p.family.rstrip('s')} {p.key} ({p.hardware})"] = None
             if p.family == "spaces" and catalog.is_gpu("space", p.hardware):
                 acc.gpu_minutes[p.hardware] = acc.gpu_minutes.get(p.hardware, Decimal(0)) + p.line.quantity
+        # a statement kept from an earlier poll says nothing of the time since it was read
+        read_at = now if ns.statement.status is SourceStatus.OK else ns.statement.fetched_at or period.start
+        acc.zero_gpu_overage[ns.namespace] = overage_lines(lines, period.start, read_at)
     astride = charges_astride(ns, period.start, period.end)
     jobs_behind = None  # the statement behind another HF figure of the period on Jobs
     if billing is not None or lines is not None:

@@ -30,6 +30,7 @@ from hfmon.costs.timeline import (
     rated_spans,
 )
 from hfmon.costs.totals import endpoint_label, job_label, space_label
+from hfmon.costs.zero_gpu_windows import OverageLines
 from hfmon.figures import Behind
 from hfmon.format import money
 from hfmon.history import History, Listing, Window, unwatched
@@ -60,6 +61,7 @@ class Gathered:
         # (kind, key) -> hardware HF's statement bills at a price hfmon has as $0/h (`statement_lines.contradicts`)
         self.billed_at_zero: dict[tuple[str, str], frozenset[str]] = {}
         self.gpu_minutes: dict[str, Decimal] = {}
+        self.zero_gpu_overage: dict[str, OverageLines] = {}  # namespace -> its statement's ZeroGPU overage lines
         self.spend: list[Spend] = []
         self.period_starts: dict[str, datetime] = {}
         self.coverage: Coverage | None = None

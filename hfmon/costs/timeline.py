@@ -29,7 +29,7 @@ from hfmon.costs.billing_rules import (
 )
 from hfmon.costs.resources import state_spans
 from hfmon.history import History, Listing, StateChange, StateTime, covering_run
-from hfmon.pricing.catalog import Catalog
+from hfmon.pricing.catalog import Catalog, is_zero_gpu
 
 HardwarePrice = Callable[[str | None], Decimal | None]
 """USD per hour of one replica on a hardware (None: no catalog layer prices it)."""
@@ -91,15 +91,24 @@ class Bound(NamedTuple):
     unpriced: bool = False  # billed on hardware no catalog prices
     unseen: bool = False  # a billed state began or ended (or its rate changed) between two polls, when no source says
     unknown: bool = False  # billed with a replica count HF did not give, or in a state no source says bills
+    zero_gpu: bool = False  # a Space up (or maybe up) on ZeroGPU: its GPU time over the quota bills (`may_overrun`)
 
     @property
     def value(self) -> Decimal | None:
-        """The cost when every billed stretch has a figure, else None (unknown)."""
+        """The cost when every billed stretch has a figure, else None (unknown); a `zero_gpu` one has its hosting
+        figure here: what it cost beyond is the statement's to say (`windows.Resources.spend`)."""
         return None if self.unpriced or self.unseen or self.unknown else self.known
 
 
 NOTHING = Bound(NO_SPEND)
 """What no billed time costs (a window in which a resource was never billed)."""
+
+
+def may_overrun(kind: str, state: str, hardware: str | None) -> bool:
+    """Whether time in a recorded state may have used ZeroGPU past its daily quota, which HF bills by the GPU-minute
+    (hf-api.md 0.5) and no state history measures: a Space up on ZeroGPU, or maybe up (a stretch between two polls)."""
+    return kind == "space" and bool(hardware) and is_zero_gpu(hardware or "") \
+        and (is_billed(kind, state) or state == BETWEEN_POLLS_STATE)
 
 
 def _why_unrated(kind: str, state: str, replicas: int) -> str:
@@ -126,6 +135,8 @@ def times_bound(kind: str, states: Sequence[StateTime], price_of: HardwarePrice,
         elif rate:
             # the value of rate x seconds / 3600 (`spend`), one operation fewer: scaling by 10**6 rounds nothing
             total += rate * t.micros / MICROS_PER_HOUR
+        elif may_overrun(kind, t.state, t.hardware):
+            why.add("zero_gpu")
         if floor_only(t.state):  # at least its rate: more by what no source says
             why.add("unseen")
     return Bound(micro(total), **dict.fromkeys(why, True))
@@ -146,7 +157,11 @@ def spend_bound(spans: Sequence[StateSpan], start: datetime, end: datetime, kind
         if s.start >= end:
             break
         begin, stop = max(s.start, start), min(s.end, end)
-        if stop <= begin or s.usd_per_hour == 0:
+        if stop <= begin:
+            continue
+        if s.usd_per_hour == 0:
+            if may_overrun(kind, s.state, s.hardware):
+                why.add("zero_gpu")
             continue
         if s.usd_per_hour is None:
             why.add(_why_unrated(kind, s.state, s.replicas))

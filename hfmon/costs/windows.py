@@ -38,7 +38,8 @@ from hfmon.costs.timeline import (
     times_bound,
 )
 from hfmon.costs.totals import BILLED_AT_ZERO_PREFIX
-from hfmon.figures import BETWEEN_POLLS, JOBS_CUT, SETTLED, UNPLACED_JOBS
+from hfmon.costs.zero_gpu_windows import OverageLines, overage_in
+from hfmon.figures import BETWEEN_POLLS, JOBS_CUT, SETTLED, UNPLACED_JOBS, ZERO_GPU
 from hfmon.history import BILLING, StateTime, UsagePoint, Window, WindowTimes
 from hfmon.models import NamespaceData
 from hfmon.pricing.catalog import Catalog
@@ -63,14 +64,17 @@ class Resources:
     """Every resource history recorded, with what it cost in a window, grouped by namespace and kind."""
 
     def __init__(self, parts: dict[tuple[str, str], list[tuple[str, PartSpend]]],
-                 unplaced_jobs: Sequence[PartSpend], billed_at_zero: Collection[tuple[str, str]] = ()) -> None:
+                 unplaced_jobs: Sequence[PartSpend], billed_at_zero: Collection[tuple[str, str]] = (),
+                 overage: Mapping[str, OverageLines] | None = None) -> None:
         self.parts = parts  # (namespace, kind) -> each resource's key and spend
         self.unplaced_jobs = unplaced_jobs  # jobs in history that no listing places in a namespace
         self.billed_at_zero = billed_at_zero  # (kind, key): unpriced because HF bills what hfmon has at $0/h
+        self.overage = overage or {}  # namespace -> its statement's ZeroGPU overage lines
 
     def spend(self, namespace: str, kind: str, start: datetime, end: datetime) -> Total[Decimal]:
         """What one namespace's resources of one kind cost within [start, end): the known part, and each resource
-        whose cost is not wholly known named for why (`unpriced:`, `between_polls:`, `unknown:`, `unplaced_jobs:`)."""
+        whose cost is not wholly known named for why (`unpriced:`, `between_polls:`, `unknown:`, `unplaced_jobs:`,
+        `zero_gpu:`: a Space up on ZeroGPU in it, whose GPU time over the quota the statement does not place in it)."""
         total, missing = Decimal(0), []
         if kind == "job" and any((c := part(start, end)).known or c.value is None for part in self.unplaced_jobs):
             missing.append(f"{UNPLACED_JOBS}:{namespace}")
@@ -79,6 +83,12 @@ class Resources:
             if cost is NOTHING:  # most resources in most windows (adding $0 changes no rounded total)
                 continue
             total += cost.known
+            if cost.zero_gpu:
+                overage = overage_in(self.overage.get(namespace), key, start, end)
+                if overage is None:
+                    missing.append(f"{ZERO_GPU}:{kind} {key}")
+                else:
+                    total += overage
             if cost.value is None:
                 zero = (kind, key) in self.billed_at_zero  # named as the meter names it (one rule)
                 missing += [f"{BILLED_AT_ZERO_PREFIX if zero and name == 'unpriced' else name + ':'}{kind} {key}"
@@ -91,9 +101,11 @@ SpendOf = Callable[[str, str], PartSpend]
 
 
 def resources(keys: Iterable[tuple[str, str]], spend_of: SpendOf, job_namespaces: dict[str, str],
-              billed_at_zero: Collection[tuple[str, str]] = ()) -> Resources:
+              billed_at_zero: Collection[tuple[str, str]] = (),
+              overage: Mapping[str, OverageLines] | None = None) -> Resources:
     """Every recorded resource's spend (`spend_of(kind, key)`), grouped by namespace and kind (`billed_at_zero`:
-    the resources whose $0/h HF's statement contradicts, named so when unpriced)."""
+    the resources whose $0/h HF's statement contradicts, named so when unpriced; `overage`: each namespace's
+    statement's ZeroGPU overage lines)."""
     grouped: dict[tuple[str, str], list[tuple[str, PartSpend]]] = {}
     unplaced: list[PartSpend] = []
     for kind, key in keys:
@@ -106,7 +118,7 @@ def resources(keys: Iterable[tuple[str, str]], spend_of: SpendOf, job_namespaces
         else:
             namespace = key.partition("/")[0]
         grouped.setdefault((namespace, kind), []).append((key, part))
-    return Resources(grouped, unplaced, billed_at_zero)
+    return Resources(grouped, unplaced, billed_at_zero, overage)
 
 
 def _steps(points: Sequence[UsagePoint], start: datetime,
@@ -228,10 +240,12 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
                    jobs: Sequence[JobRow], now: datetime, history_times: WindowTimes | None = None,
                    jobs_unlisted: Mapping[str, datetime] | None = None,
                    billed_at_zero: Mapping[tuple[str, str], frozenset[str]] | None = None,
-                   jobs_cut: Collection[str] = ()) -> tuple[WindowSpend, ...]:
+                   jobs_cut: Collection[str] = (),
+                   zero_gpu_overage: Mapping[str, OverageLines] | None = None) -> tuple[WindowSpend, ...]:
     """The Report's windows: every recorded resource priced by the catalog (a granted Space at $0, an
     Endpoint in its listed region, hardware HF bills where hfmon has $0/h unknown: `billed_at_zero`, by (kind,
-    key)), jobs placed in a namespace by the listing (`jobs_unlisted`, `jobs_cut`: see `spend_in`).
+    key)), jobs placed in a namespace by the listing (`jobs_unlisted`, `jobs_cut`: see `spend_in`), a Space's time up
+    on ZeroGPU with what its namespace's statement billed for GPU time over the quota (`zero_gpu_overage`).
 
     From the store's sums (`history_times`) when they cover every window, else from the state changes (the same
     figures: the sums are the spans' durations, grouped)."""
@@ -283,7 +297,7 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
 
             return part
 
-        found = resources(times.times, summed, job_namespaces, zero_billed)
+        found = resources(times.times, summed, job_namespaces, zero_billed, zero_gpu_overage)
     else:
         longest = max(max(now - s for s in period_starts.values()), *(w for _, w in WINDOWS if w is not None))
         since = max(now - 2 * longest, coverage.since or now)
@@ -292,7 +306,7 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
             spans = rated_spans(kind, index.changes_of(kind, key), price_of(kind, key), since, now)
             return lambda start, end: spend_bound(spans, start, end, kind)
 
-        found = resources(index.resources(), spanned, job_namespaces, zero_billed)
+        found = resources(index.resources(), spanned, job_namespaces, zero_billed, zero_gpu_overage)
     return window_spend(period_starts, period_starts, billed, index, found, coverage, now, jobs_unlisted, jobs_cut)
 
 
