@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from rich.text import Text
 
@@ -77,7 +78,7 @@ def credits_text(state: ViewState) -> list[Phrased]:
     by_ns = {c.namespace: c for c in r.credits}
     names = [n for n in state.namespaces() if state.namespace in (None, n)]
     for name in names:
-        head = Text(name, style="bold")
+        head = Text.assemble((name, "bold"))  # the name alone bold: a why appended to it is not
         c = by_ns.get(name)
         if name in r.namespaces_not_visible:  # the name and why as one phrase: a long why wraps under the name
             lines.append(phrased(head.append(f" credits unknown: {r.not_visible_why(name)}", style=t.get("warn", ""))))
@@ -127,16 +128,16 @@ def _credit_lines(head: Text, c: Credits, state: ViewState) -> list[Phrased]:
     return lines
 
 
-def flags_text(state: ViewState) -> Text:
-    """Flags, loudest first, each with its subject."""
+def flags_text(state: ViewState) -> list[Phrased]:
+    """Flags, loudest first, each with its subject; then what could not be checked."""
     r, t = state.report, state.tones
     order = {Severity.CRITICAL: 0, Severity.WARNING: 1, Severity.INFO: 2}
     flags = sorted((f for f in r.flags if f.of(state.namespace)), key=lambda f: order.get(f.severity, 3))
+    if not flags and r.all_checked:
+        return [phrased(Text("Nothing needs attention.", style=t.get("good", "")))]
     if not flags:
-        if r.all_checked:
-            return Text("Nothing needs attention.", style=t.get("good", ""))
-        return Text("No flags in what was read; not checked: " + ", ".join(r.flags_unchecked),
-                    style=t.get("warn", ""))
+        return [phrased(Text("No flags in what was read;", style=t.get("warn", ""))),
+                unchecked_line(r.flags_unchecked, t.get("warn", ""))]
     text = Text()
     current = set(r.current_flags)
     flags.sort(key=lambda f: f not in current)  # stable: current flags first, loudest first within each
@@ -151,9 +152,23 @@ def flags_text(state: ViewState) -> Text:
         text.append(f"{mark:<4} ", style="bold " + t.get(tone, ""))
         text.append(f.subject, style="bold")
         text.append(f"  {f.message}")
+    lines = [phrased(line) for line in text.split("\n")] if flags else []
     if not r.all_checked:  # more flags may be hiding in what was not read
-        text.append("\nnot checked: " + ", ".join(r.flags_unchecked), style=t.get("warn", ""))
-    return text
+        lines.append(unchecked_line(r.flags_unchecked, t.get("warn", "")))
+    return lines
+
+
+def unchecked_line(names: Sequence[str], style: str) -> Phrased:
+    """`not checked: …`, each name and its reason whole on a row where they fit (the card read "… first poll at
+    Nov" / "18 15:07 UTC)" at 80 columns)."""
+    pieces: list[Phrase] = []
+    for i, name in enumerate(names):
+        what, paren, why = name.partition(" (")
+        comma = "," if i < len(names) - 1 else ""
+        pieces.append(Phrase(Text(what + ("" if paren else comma), style=style)))
+        if paren:
+            pieces.append(Phrase(Text(f"({why}{comma}", style=style)))
+    return phrased(Text("not checked:", style=style), *pieces, indent=0)
 
 
 def stale_as_of(report: Report, sources: tuple[str, ...]) -> str:
@@ -163,27 +178,30 @@ def stale_as_of(report: Report, sources: tuple[str, ...]) -> str:
                      else f"{s.name}, never read" for s in failed) or "a source that failed this poll"
 
 
-def legend_text(credits: Credits, limit_drawn: bool, history: bool, state: ViewState) -> Text:
-    """The chart legend: what each line is, with the figures."""
+def legend_text(credits: Credits, limit_drawn: bool, history: bool, state: ViewState) -> list[Phrased]:
+    """The chart legend: what each line is, with the figures; a narrow screen breaks it between phrases, never
+    inside one ("period ends in 12.4" / "days (Dec 1)" at 80 columns)."""
     t = state.tones
-    text = Text()
+
+    def key(mark: str, tone: str, figure: str) -> Text:
+        return Text.assemble((mark, t.get(tone, "")), figure)
+
     straight = f"· used (no history of this period yet: straight from {fmt.day(credits.period_start)}) "
-    text.append("⣿ used " if history else straight, style=t.get("accent", ""))
-    text.append(fmt.money(credits.used_usd))
-    text.append("  ⣿ projected ", style=t.get("secondary", ""))
-    text.append(f"{fmt.money(credits.projected_period_usd, missing=fmt.UNKNOWN)} {phrases.rate(credits)}")
+    rate, paren, unsettled = phrases.rate(credits).partition(" (")
+    parts = [Phrase(key("⣿ projected ", "secondary",
+                        f"{fmt.money(credits.projected_period_usd, missing=fmt.UNKNOWN)} {rate}"), Text("  "))]
+    if paren:
+        parts.append(Phrase(Text(f"({unsettled}")))
     if credits.included_usd > 0:
-        text.append("  ─ included ", style=t.get("good", ""))
-        text.append(fmt.money(credits.included_usd))
+        parts.append(Phrase(key("─ included ", "good", fmt.money(credits.included_usd)), Text("  ")))
     if credits.overage_usd > 0:
-        text.append("  ⣿ overage ", style=t.get("warn", ""))
-        text.append(fmt.money(credits.overage_usd))
+        parts.append(Phrase(key("⣿ overage ", "warn", fmt.money(credits.overage_usd)), Text("  ")))
     if credits.limit_usd is not None:
-        text.append("  ─ limit ", style=t.get("bad", ""))
-        text.append(fmt.money(credits.limit_usd) + ("" if limit_drawn else " (off chart)"))
-    text.append("  │ ", style=t.get("muted", ""))
-    text.append(f"{fmt.day(state.now)} · {phrases.period_end(credits)}")
-    return text
+        limit = fmt.money(credits.limit_usd) + ("" if limit_drawn else " (off chart)")
+        parts.append(Phrase(key("─ limit ", "bad", limit), Text("  ")))
+    parts.append(Phrase(key("│ ", "muted", f"{fmt.day(state.now)} · {phrases.period_end(credits)}"), Text("  ")))
+    return [phrased(key("⣿ used " if history else straight, "accent", fmt.money(credits.used_usd)), *parts,
+                    indent=0)]
 
 
 def api_health_text(state: ViewState) -> Text:

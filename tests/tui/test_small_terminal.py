@@ -16,8 +16,8 @@ from textual.widget import Widget
 from hfmon import format as fmt
 from hfmon.tui.app import HfmonApp
 from hfmon.tui.widgets.panel import Panel
-from tests.tui.demo import frozen_demo
-from tests.tui.test_app import app_for, settle, table
+from tests.tui.demo import frozen_demo, warm
+from tests.tui.test_app import app_for, settle, table, text_of
 
 
 def screen_text(app: HfmonApp) -> list[str]:
@@ -158,3 +158,24 @@ async def test_the_overview_cards_break_lines_between_phrases_never_inside_one()
     assert account[-2:] == ["northwind  enterprise · write", "  no billing access"], account
     assert re.fullmatch(rf"  → {money} by Dec 1 at {money}/day over 1d 01h to Nov 18 15:00", credits[1]), credits
     assert re.search(r"of savings found \(\d+ findings, \d of unknown size\)\s*$", advice), advice  # whole
+
+
+async def test_the_burn_down_legend_and_the_flags_not_checked_break_between_phrases() -> None:
+    """At 80×24 the legend read "period ends in 12.4" / "days (Dec 1)" and the Flags card's "not checked" list
+    "(not watched Nov 18 09:00 UTC to Nov" / "18 15:00 UTC)": a figure cut from its unit, a time cut in two."""
+    monitor, clock = frozen_demo()
+    await warm(monitor, clock, days=0.5, step_h=6)  # polls from 09:00: the GPU idle checks were not watched before
+    app = HfmonApp(monitor, interval_s=3600, tick_s=3600)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            legend, flags = text_of(app, "#legend").splitlines(), text_of(app, "#flags").splitlines()
+            width = app.query_one("#flags").content_size.width
+    finally:
+        monitor.close()
+    assert all(len(row) <= width for row in legend), legend
+    assert any(re.fullmatch(r"│ Nov 18 · period ends in \d+\.\d days \(Dec 1\)", row.strip()) for row in legend), legend
+    unchecked = flags[next(i for i, row in enumerate(flags) if row.startswith("not checked:")):]
+    assert all(len(row) <= width for row in unchecked), unchecked
+    assert unchecked.count("(not watched Nov 18 09:00 UTC to Nov 18 15:00 UTC),") == 3, unchecked  # each whole
+    assert unchecked[-2:] == ["idle_gpu:ada-labs/video-gen", "(not watched Nov 18 09:00 UTC to Nov 18 15:00 UTC)"]

@@ -41,7 +41,7 @@ class OverviewView(View):
                 yield Panel(KeyedTable(money_rows.SPENDER_COLUMNS, default_sort="cost", default_reverse=True,
                                        id="spenders"), title="Top spenders this period", id="spenders-panel",
                             classes="column")
-            yield Panel(BurnDownChart(id="chart"), Static(id="legend"), title="Inference credits burn-down",
+            yield Panel(BurnDownChart(id="chart"), PhrasedText(id="legend"), title="Inference credits burn-down",
                         id="chart-panel")
             with Horizontal(classes="xpair"):
                 with Vertical(classes="column"):
@@ -49,7 +49,7 @@ class OverviewView(View):
                                            id="groups"), title="Resource groups this month", id="groups-panel")
                     yield Panel(KeyedTable(money_rows.SCHEDULED_COLUMNS, default_sort="next", id="scheduled"),
                                 title="Scheduled jobs · spend still to come", id="scheduled-panel")
-                    yield Panel(Static(id="flags"), title="Flags", id="flags-panel")
+                    yield Panel(PhrasedText(id="flags"), title="Flags", id="flags-panel")
                 with Vertical(classes="column"):
                     yield Panel(Static(id="notes", classes="notes"), Static(id="api-health"),
                                 KeyedTable(rows.SOURCE_COLUMNS, default_sort="status", id="sources"),
@@ -83,13 +83,13 @@ class OverviewView(View):
         if credit is None:
             chart.show(None)
             chart_panel.border_title = literal("Inference credits burn-down")
-            self.query_one("#legend", Static).update("No billing data for this namespace.")
+            self.query_one("#legend", PhrasedText).show([phrased("No billing data for this namespace.")])
         else:
             data = burn_down(credit, state.now, state.observed.get(credit.namespace, ()))
             chart.show(data)
             chart_panel.border_title = literal(f"Inference credits burn-down · {credit.namespace}")
-            self.query_one("#legend", Static).update(cards.legend_text(credit, data.limit is not None,
-                                                                            data.history, state))
+            self.query_one("#legend", PhrasedText).show(cards.legend_text(credit, data.limit is not None,
+                                                                               data.history, state))
         chart_panel.badge(rows.panel_badge(r, "credits", credit.namespace if credit else ns, state.now))
         spend_panel = self.query_one("#spend-panel", Panel)
         spend_panel.display = bool(r.spend)
@@ -115,7 +115,7 @@ class OverviewView(View):
             scheduled.note(f"at least {n:,} scheduled" if (n := jobs.total_rows) else "scheduled jobs unknown")
         fill(self.query_one("#spenders-panel", Panel), self.query_one("#spenders", KeyedTable),
              money_rows.spender_rows(r, ns), running_badge, "shown", money_rows.spenders_remainder(r, ns, state.tones))
-        self.query_one("#flags", Static).update(cards.flags_text(state))
+        self.query_one("#flags", PhrasedText).show(cards.flags_text(state))
         count = fmt.counted(len(r.current_flags), "flags")  # raised now: a flag of a failed source is STALE
         count = count if r.all_checked else f"at least {count}"  # more may hide in what was not read
         self.query_one("#flags-panel", Panel).note(count if r.flags else "")

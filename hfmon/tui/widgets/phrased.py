@@ -40,8 +40,9 @@ def lay_out(lines: Sequence[Phrased], width: int, max_rows: int | None = None) -
     for line in lines:
         row: Text | None = None
         for phrase in line.phrases:
-            if row is None:
-                row = phrase.text.copy()
+            if row is None:  # a phrase's style stays its own (a Text's base style would cover the whole row)
+                row = Text()
+                row.append_text(phrase.text)
             elif row.cell_len + phrase.lead.cell_len + phrase.text.cell_len <= width:
                 row.append_text(phrase.lead)
                 row.append_text(phrase.text)
