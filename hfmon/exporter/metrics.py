@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 
+from hfmon.costs.month_charges import charged_for_month
 from hfmon.costs.uptime import resource_uptimes
 from hfmon.figures import Spend
 from hfmon.models import Endpoint, SourceStatus
@@ -320,6 +321,20 @@ def _spend(out: _Families, a: dict[str, str], report: Report, stale: Stale) -> N
         out.gauge("hfmon_namespace_spend_at_least_usd", "The known part of a namespace's spend this period (its "
                   "whole spend when hfmon_namespace_spend_usd is there; a lower bound otherwise; absent when its "
                   "usage or statement failed the latest poll).", n, spend.total_usd.known if all(fresh) else None)
+        _budget_pace(out, n, spend, {s.name for s in report.sources if s.stale})
+
+
+def _budget_pace(out: _Families, n: dict[str, str], spend: Spend, failed: set[str]) -> None:
+    """What hfmon's monthly budget rule (`alerts.rules.budget_pace`) paces a namespace's spend over: the spend's own
+    period (its statement's or usage's, not the credits'), and the month's charge it allows whole."""
+    out.timestamp("hfmon_spend_period_start_timestamp_seconds", "When the period of hfmon_namespace_spend_usd "
+                  "began (its statement's billing period; the credits' may differ).", n, spend.period_start)
+    out.timestamp("hfmon_spend_period_end_timestamp_seconds", "When the period of hfmon_namespace_spend_usd ends.",
+                  n, spend.period_end)
+    out.gauge("hfmon_spend_month_charge_usd", "The part of the spend this period charged whole for the month "
+              "(private storage above the plan), which a monthly budget allows from the period's first day (absent: "
+              "unknown, the statement unread or failed the latest poll; hfmon then counts none).", n,
+              charged_for_month(spend, failed))
 
 
 def _credits(out: _Families, n: dict[str, str], c: CreditsBurn) -> None:

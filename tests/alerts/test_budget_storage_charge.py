@@ -19,6 +19,7 @@ import pytest
 
 from hfmon.alerts.engine import FIRED
 from hfmon.clock import FrozenClock
+from hfmon.exporter.metrics import AccountView, families
 from hfmon.fakehub import demo_scenario
 from hfmon.fakehub.demo import entity_id
 from hfmon.fakehub.scenario import RepoDef, Scenario
@@ -69,3 +70,17 @@ async def test_spend_past_the_charge_and_the_pace_of_the_rest_fires(budget: int,
         await monitor.poll()
         assert events(monitor) == [
             (FIRED, f"spend this period (ada): $42.00, above the limit {limit} ({pace}, 12h into the period)")]
+
+
+async def test_the_exporter_serves_what_the_budget_rule_paces_over() -> None:
+    # audit 8 E9: contrib's HfmonSpendAheadOfBudget paced the $36.00 charge by the hour over the credits' period;
+    # it now reads the same month's charge and the spend's own period as this rule (promtool: test_prometheus.py)
+    async with watching(1000, FrozenClock(NOV_1_NOON)) as monitor:
+        report = await monitor.poll()
+    served = {(s.name, s.labels.get("namespace")): s.value for f in families([AccountView("default", report, 1, 0)])
+              for s in f.samples}
+    assert served[("hfmon_spend_month_charge_usd", "ada")] == 36.0
+    nov_1, dec_1 = datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
+    assert served[("hfmon_spend_period_start_timestamp_seconds", "ada")] == nov_1.timestamp()
+    assert served[("hfmon_spend_period_end_timestamp_seconds", "ada")] == dec_1.timestamp()
+    assert round(served[("hfmon_namespace_spend_at_least_usd", "ada")], 2) == 42.0

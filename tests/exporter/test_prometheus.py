@@ -192,3 +192,65 @@ tests:
     run = subprocess.run([str(PROMTOOL), "test", "rules", "test.yml"], cwd=tmp_path, capture_output=True, text=True,
                          timeout=60)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def _budget_alert(account: str, namespace: str) -> str:
+    return (f'{{exp_labels: {{severity: warning, account: {account}, namespace: {namespace}}}, exp_annotations: '
+            f'{{summary: "{account}/{namespace} is spending faster than its monthly budget allows"}}}}')
+
+
+@NEEDS_PROMTOOL
+def test_the_contrib_budget_rule_paces_spend_as_hfmon_does(tmp_path: Path) -> None:
+    """Audit 8 E9, with promtool's rule tests (time 0, a sample and an evaluation every 5 min), a $500 budget:
+    - ada, Nov 1 12:00 (time 0), $36 of storage (the month's charge) and $0.50/h since: hfmon allows
+      $36 + $464 x share, never behind (the old rule paced the $36 too: firing Nov 1 14:00 to about Nov 8 17:00);
+    - fast, the same but $2/h: ahead once 2 t > 0.644 (12 + t), t > 5.6 h: firing at 10 h;
+    - labs, Dec 3 12:00, its statement's period Dec 1 - Jan 1, its credits' from Nov 15: $153.72 against
+      $500 x 62 h / 744 h = $41.67 (the old rule paced over the credits' period: $308.33, silent), until
+      $500 x (60 + t) / 744 reaches it at t = 168.7 h;
+    - early, 30 min into its period, $10: under 4 h only the whole budget is judged (silent at 3 h), then paced
+      ($10 above $3.82 at 5.5 h: pending from 3.5 h, firing at 5 h, resolved when $500 x (0.5 + t) / 720 reaches
+      $10 at t = 13.9 h)."""
+    shutil.copy(CONTRIB / "hfmon-rules.yml", tmp_path / "hfmon-rules.yml")
+    nov_1, dec_1, early = -43200, -216000, -1800
+
+    def series(name: str, namespace: str, values: str) -> str:
+        return f"""      - series: '{name}{{{{account="default",namespace="{namespace}"}}}}'
+        values: '{values}'
+""".replace("{{", "{").replace("}}", "}")
+
+    inputs = "".join([
+        series("hfmon_namespace_spend_at_least_usd", "ada", "42+0.0416667x2400"),
+        series("hfmon_spend_month_charge_usd", "ada", "36x2400"),
+        series("hfmon_spend_period_start_timestamp_seconds", "ada", f"{nov_1}x2400"),
+        series("hfmon_spend_period_end_timestamp_seconds", "ada", f"{nov_1 + 30 * 86400}x2400"),
+        series("hfmon_namespace_spend_at_least_usd", "fast", "36+0.1666667x2400"),
+        series("hfmon_spend_month_charge_usd", "fast", "36x2400"),
+        series("hfmon_spend_period_start_timestamp_seconds", "fast", f"{nov_1}x2400"),
+        series("hfmon_spend_period_end_timestamp_seconds", "fast", f"{nov_1 + 30 * 86400}x2400"),
+        series("hfmon_namespace_spend_at_least_usd", "labs", "153.72x2400"),
+        series("hfmon_spend_period_start_timestamp_seconds", "labs", f"{dec_1}x2400"),
+        series("hfmon_spend_period_end_timestamp_seconds", "labs", f"{dec_1 + 31 * 86400}x2400"),
+        series("hfmon_period_start_timestamp_seconds", "labs", f"{dec_1 - 16 * 86400}x2400"),
+        series("hfmon_period_end_timestamp_seconds", "labs", f"{dec_1 + 14 * 86400}x2400"),
+        series("hfmon_namespace_spend_at_least_usd", "early", "10x2400"),
+        series("hfmon_spend_period_start_timestamp_seconds", "early", f"{early}x2400"),
+        series("hfmon_spend_period_end_timestamp_seconds", "early", f"{early + 30 * 86400}x2400"),
+    ])
+    firing = {"2h": ["labs"], "3h": ["labs"], "5h": ["labs", "early"], "10h": ["fast", "labs", "early"],
+              "150h": ["fast", "labs"], "190h": ["fast"]}
+    checks = "".join(f"""      - eval_time: {at}
+        alertname: HfmonSpendAheadOfBudget
+        exp_alerts: [{", ".join(_budget_alert("default", ns) for ns in namespaces)}]
+""" for at, namespaces in firing.items())
+    (tmp_path / "test.yml").write_text(f"""
+rule_files: [hfmon-rules.yml]
+evaluation_interval: 5m
+tests:
+  - interval: 5m
+    input_series:
+{inputs}    alert_rule_test:
+{checks}""")
+    run = subprocess.run([str(PROMTOOL), "test", "rules", "test.yml"], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 0, run.stdout + run.stderr
