@@ -8,7 +8,7 @@ from datetime import datetime
 from hfmon import format as fmt
 from hfmon.errors import FAILURE_WORDS, Failure
 from hfmon.report import Credits, Report
-from hfmon.report_parts import GroupLimit
+from hfmon.report_parts import CreditsBurn, GroupLimit
 
 
 def when(moment: datetime) -> str:
@@ -23,12 +23,12 @@ def span(start: datetime, end: datetime) -> str:
     return f"{when(start)}–{when(end)}"
 
 
-def _per_day(c: Credits) -> str:
+def _per_day(c: CreditsBurn) -> str:
     """`$0.10/day`, or `unknown/day` when there is no rate yet."""
     return f"{fmt.money(c.rate_usd_per_day, missing=fmt.UNKNOWN)}/day"
 
 
-def rate(c: Credits) -> str:
+def rate(c: CreditsBurn) -> str:
     """`at $0.10/day over Nov 1 00:00–Nov 18 15:00`: the projection's rate and the window it was measured on
     (or why it is unknown)."""
     if c.rate_usd_per_day is None:
@@ -37,7 +37,7 @@ def rate(c: Credits) -> str:
     return text if c.rate_settled else text + " (incl. unsettled spend)"
 
 
-def period_end(c: Credits) -> str:
+def period_end(c: CreditsBurn) -> str:
     """`period ends in 12.4 days (Dec 1)`: the billing period, not the credits."""
     return f"period ends in {c.days_left:.1f} days ({fmt.day(c.period_end)})"
 
@@ -64,7 +64,22 @@ def credits_end(c: Credits) -> str | None:
     return None
 
 
-def provisional(c: Credits) -> str:
+def limit_end(c: CreditsBurn) -> str | None:
+    """When HF starts refusing requests at the spending limit (402): reached already (by when history saw it), or
+    at this rate within the period; None without a limit or a crossing this period."""
+    if not c.limit_usd:
+        return None
+    limit = f"spending limit {fmt.money(c.limit_usd)}"
+    if c.used_usd >= c.limit_usd:
+        by = f" by {when(c.limit_hit_at)}" if c.limit_hit_at is not None else ""
+        return (f"{limit} reached{by}: HF refuses its requests until the period ends ({fmt.day(c.period_end)}) "
+                "or the limit is raised")
+    if c.limit_hit_at is None:
+        return None
+    return f"{limit} reached at {when(c.limit_hit_at)} at this rate: requests refused from then"
+
+
+def provisional(c: CreditsBurn) -> str:
     """How much of `used` may still settle (HF books placeholders and settles them later, often lower)."""
     if c.provisional_usd is None:
         return "pending: unknown until hfmon has history 30 min old"
@@ -75,7 +90,7 @@ def provisional(c: Credits) -> str:
     return f"{fmt.money(c.provisional_usd)} of the last 30 min is provisional (HF settles it, often lower)"
 
 
-def fell(c: Credits) -> str | None:
+def fell(c: CreditsBurn) -> str | None:
     """Why used went down, when it did (None when it did not)."""
     if c.fell_usd <= 0 or c.fell_since is None:
         return None
@@ -84,7 +99,7 @@ def fell(c: Credits) -> str | None:
 
 # Short forms, for the dashboard's narrow credits card (the chart legend carries the long ones).
 
-def rate_short(c: Credits) -> tuple[str, ...]:
+def rate_short(c: CreditsBurn) -> tuple[str, ...]:
     """`at $0.10/day`, `since Nov 1` or `at $0.48/day`, `over 24h to Nov 18 14:30` (phrases a narrow card may put on
     two rows, never splitting one), or why there is no rate yet."""
     if c.rate_usd_per_day is None:  # never a bare "unknown/day since Dec 1": the card says why
@@ -106,21 +121,21 @@ def credits_end_short(c: Credits) -> str | None:
     return None if c.exhausts_at is None else f"out {when(c.exhausts_at)}"
 
 
-def provisional_short(c: Credits) -> str | None:
+def provisional_short(c: CreditsBurn) -> str | None:
     """`$0.03 pending`, `pending unknown`, or None when nothing is."""
     if c.provisional_usd is None:
         return "pending unknown"
     return f"{fmt.money(c.provisional_usd)} pending" if c.provisional_usd > 0 else None
 
 
-def fell_short(c: Credits) -> str | None:
+def fell_short(c: CreditsBurn) -> str | None:
     """`fell $0.01 since 15:16 (settled lower)`."""
     if c.fell_usd <= 0 or c.fell_since is None:
         return None
     return f"fell {fmt.money(c.fell_usd)} since {c.fell_since:%H:%M} ({_fell_why(c, short=True)})"
 
 
-def _fell_why(c: Credits, *, short: bool = False) -> str:
+def _fell_why(c: CreditsBurn, *, short: bool = False) -> str:
     """Why used fell: HF settled requests lower, or hfmon's clock went back past a figure already read."""
     if c.fell_clock_back:
         return "clock went back" if short else "this machine's clock went back"

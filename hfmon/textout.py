@@ -31,6 +31,7 @@ from hfmon.models import SourceStatus
 from hfmon.report import (
     CheckStatus,
     Credits,
+    CreditsBurn,
     CrossCheck,
     Report,
     ResourceCost,
@@ -64,8 +65,7 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
     for credits in report.credits:
         out += _credits(credits, paint)
     for burn, why in report.credits_unknown:
-        text = f"Credits   {burn.namespace} Inference Providers: unknown: {scrub(why)}"
-        out += [paint(line, "yellow") for line in textwrap.wrap(text, WIDTH, subsequent_indent=" " * 10)]
+        out += _burn(burn, why, paint)
     if not report.credits and not report.credits_unknown:
         why = f"Credits   {scrub(phrases.why_no_credits(report))}"
         out += [paint(line, "yellow") for line in textwrap.wrap(why, WIDTH, subsequent_indent=" " * 10)]
@@ -151,12 +151,34 @@ def _credits(c: Credits, paint: _Paint) -> list[str]:
                     [f"{used} of {money(c.included_usd)}", left], lead=" ")
     lines += _packed(pad, [phrases.period_end(c), f"projected {projected}"]
                      + ([f"limit {money(c.limit_usd)}"] if c.limit_usd is not None else []))
-    lines.append(_fit(f"{pad}{phrases.rate(c)}"))
-    for extra in (phrases.credits_end(c), phrases.fell(c)):
+    return lines + _burn_lines(c, phrases.credits_end(c), paint)
+
+
+def _burn_lines(c: CreditsBurn, credits_end: str | None, paint: _Paint) -> list[str]:
+    """The rate, when the credits and the spending limit run out, what fell, what may still settle."""
+    pad = " " * 10
+    lines = [_fit(f"{pad}{phrases.rate(c)}")]
+    for extra in (credits_end, phrases.fell(c)):
         if extra:
             lines.append(_fit(f"{pad}{extra}"))
+    if limit_end := phrases.limit_end(c):  # when HF refuses requests: said whole, never cut
+        lines += textwrap.wrap(f"{pad}{limit_end}", WIDTH, subsequent_indent=pad)
     lines.append(_fit(paint(f"{pad}{phrases.provisional(c)}", "dim")))
     return lines
+
+
+def _burn(burn: CreditsBurn, why: str, paint: _Paint) -> list[str]:
+    """What is known of a namespace's credits when HF did not say what it includes: used, the limit, the
+    projection and rate (none of them need the included figure), then why the rest is unknown."""
+    pad = " " * 10
+    lines = _packed(f"{paint('Credits', 'bold')}   {burn.namespace} Inference Providers:",
+                    [f"{money(burn.used_usd)} used", paint("included unknown", "yellow")], lead=" ")
+    lines += _packed(pad, [phrases.period_end(burn),
+                           f"projected {money(burn.projected_period_usd, missing=UNKNOWN)}"]
+                     + ([f"limit {money(burn.limit_usd)}"] if burn.limit_usd is not None else []))
+    lines += _burn_lines(burn, None, paint)
+    text = f"{pad}included unknown: {scrub(why)}"
+    return lines + [paint(line, "yellow") for line in textwrap.wrap(text, WIDTH, subsequent_indent=pad)]
 
 
 _LIMIT_STYLE = {"over": ("over limit", "red"), "near": ("near limit", "yellow")}

@@ -138,7 +138,8 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
                                                               acc.unwatched_in, config.alerts, now)
     job_found, jobs_unchecked = flagging.job_flags(acc.jobs, config.alerts, now)
     # the clocks first: every time and figure below is read by them
-    flags = (flagging.clock_flags(snapshot.hf_clock_ahead_s) + flagging.credit_flags(acc.credits, config.alerts)
+    flags = (flagging.clock_flags(snapshot.hf_clock_ahead_s) + flagging.credit_flags(
+        [*acc.credits, *(burn for burn, _why in acc.credits_unknown.values())], config.alerts)
              + endpoint_found + space_found + job_found
              + flagging.unknown_stage_flags([*(r.endpoint for r in acc.endpoints), *(r.space for r in acc.spaces),
                                              *(r.job for r in acc.jobs)])

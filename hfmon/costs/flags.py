@@ -32,7 +32,7 @@ from hfmon.costs.resources import EARLIEST
 from hfmon.format import counted, duration, money, per_hour, stamp
 from hfmon.history import Window, last_gap
 from hfmon.models import Endpoint, Job, Space, ZeroGpuQuota
-from hfmon.report import Credits, EndpointRow, Flag, JobRow, Price, ResourceCost, Severity, SpaceRow
+from hfmon.report import Credits, CreditsBurn, EndpointRow, Flag, JobRow, Price, ResourceCost, Severity, SpaceRow
 
 
 def _hours(delta: timedelta) -> str:
@@ -227,16 +227,18 @@ def unknown_stage_flags(resources: Sequence[Space | Endpoint | Job]) -> list[Fla
     return out
 
 
-def credit_flags(credits: Sequence[Credits], alerts: Alerts) -> list[Flag]:
-    """credits_exhausted, credits_run_out, limit_near, limit_hit."""
+def credit_flags(burns: Sequence[CreditsBurn], alerts: Alerts) -> list[Flag]:
+    """credits_exhausted and credits_run_out where the included credits are known (`Credits`); limit_near and
+    limit_hit for every namespace whose usage-v2 was read: the spending limit against used needs no included figure
+    (an org whose usage-v2 says $0 included, unknown, is still refused past its limit)."""
     out = []
-    for c in credits:
+    for c in burns:
         read = (f"billing:{c.namespace}",)  # usage-v2: what is used, included and the spending limit
-        if c.included_usd > 0 and c.used_usd >= c.included_usd:
+        if isinstance(c, Credits) and c.included_usd > 0 and c.used_usd >= c.included_usd:
             out.append(Flag("credits_exhausted", c.namespace,
                             f"{c.namespace} has used its {money(c.included_usd)} included credits; "
                             f"{money(c.overage_usd)} is billed pay-as-you-go", sources=read))
-        elif c.exhausts_at is not None:
+        elif isinstance(c, Credits) and c.exhausts_at is not None:
             out.append(Flag("credits_run_out", c.namespace,
                             f"{c.namespace}'s included credits run out around {stamp(c.exhausts_at)} at this rate",
                             Severity.INFO, read))

@@ -75,3 +75,27 @@ async def test_the_dashboards_credits_card_says_the_limit_leaves_none() -> None:
         await settle(app, pilot)
         card = " ".join(text_of(app, "#credits").split())
         assert "ada $1.00 of $2.00 incl. 50% · $0.00 left under its $1.00 spending limit" in card
+
+
+NOV_18 = datetime(2026, 11, 18, 15, tzinfo=UTC)
+
+
+@pytest.mark.e2e
+def test_the_text_says_when_the_spending_limit_stops_requests(tmp_path: Path) -> None:
+    # audit 8 E11: a $1.90 limit under the $2.00 included, $0.05 left of it: `--once` gave no date at all, while the
+    # JSON's limit_hit_at was that night (every request refused with 402 from then)
+    with limited(1.9, NOV_18, tmp_path) as served:
+        c = ada_credits(served)
+        hit = datetime.fromisoformat(c["limit_hit_at"])
+        assert NOV_18 < hit < datetime(2026, 12, 1, tzinfo=UTC)
+        text = " ".join(served.run("--once", "--no-history", "--namespace", "ada", frozen_clock=True).stdout.split())
+        assert (f"spending limit $1.90 reached at {hit:%b} {hit.day} {hit:%H:%M} at this rate: requests refused "
+                "from then") in text
+
+
+@pytest.mark.e2e
+def test_the_text_says_a_reached_spending_limit_refuses_requests(tmp_path: Path) -> None:
+    with limited(1.0, NOV_24, tmp_path) as served:
+        text = " ".join(served.run("--once", "--no-history", "--namespace", "ada", frozen_clock=True).stdout.split())
+        assert ("spending limit $1.00 reached: HF refuses its requests until the period ends (Dec 1) or the limit "
+                "is raised") in text

@@ -120,8 +120,10 @@ def test_usage_v2_without_included_credits_leaves_credits_unknown_and_guard_unde
     assert _usd(_spend(doc, "ada")["inference_usd"]) == _inference_used(served, "ada")  # the spend itself is known
     assert run.code == 0, run.stderr
     text = served.run("--once", "--no-history").stdout
-    assert "Credits   ada Inference Providers: unknown: usage-v2 did not say how many" in text
-    assert "Credits   ada Inference Providers: $" not in text and "overage $" not in text
+    used = _inference_used(served, "ada").quantize(Decimal("0.01"))
+    assert f"Credits   ada Inference Providers: ${used} used · included unknown" in text  # the known part stays
+    assert "included unknown: usage-v2 did not say how many" in text
+    assert "$2.00" not in text.split("Credits   ada ")[1].split("\n")[0] and "overage $" not in text
     guard = served.run("guard", "--max-overage-usd", "1", "--no-history")
     assert guard.code == 5, guard.stdout + guard.stderr  # could not check: never a FAIL on a made-up $0 of credits
     line = next(x for x in guard.stdout.splitlines() if "(ada)" in x)
@@ -146,6 +148,35 @@ def test_an_orgs_zero_included_credits_are_unknown_not_an_overage_from_its_first
     assert doc["credits"]["included_usd"] == 2.0  # a user's $0 would still be a $0 plan: only an org's is unsaid
     guard = served.run("guard", "--max-overage-usd", "0", "--namespace", "ada-labs", "--no-history")
     assert guard.code == 5, guard.stdout + guard.stderr  # could not check: never a FAIL on a made-up $0 of credits
+
+
+def test_an_org_past_its_spending_limit_is_flagged_though_its_included_credits_are_unknown(served: Served) -> None:
+    # audit 8 E15: ada-labs's usage-v2 said $0 included (unknown) and a $5.00 limit under its $6.57 used; HF refuses
+    # its every request, yet no limit_hit flag was raised and the text said only why the credits were unknown
+    used = _inference_used(served, "ada-labs")
+    limit = (used / 2).quantize(Decimal("0.01"))
+
+    def zero_included_low_limit(body: dict[str, Any]) -> dict[str, Any]:
+        body["usage"]["inferenceProviders"]["includedNanoUsd"] = 0
+        body["usage"]["inferenceProviders"]["limitNanoUsd"] = int(limit * 10**9)
+        return body
+
+    served.fault("/api/organizations/ada-labs/billing/usage-v2", edit=zero_included_low_limit)
+    doc = served.run("--once", "--json", "--no-history").doc()
+    [org] = [c for c in doc["org_credits"] if c["namespace"] == "ada-labs"]
+    assert org["included_usd"] is None and _usd(org["limit_usd"]) == limit
+    [hit] = [f for f in doc["flags"] if f["kind"] == "limit_hit"]
+    assert hit["subject"] == "ada-labs" and hit["severity"] == "critical"
+    assert hit["message"] == f"ada-labs has reached its ${limit} spending limit"
+    assert not [f for f in doc["flags"] if f["kind"] in ("credits_exhausted", "credits_run_out")
+                and f["subject"] == "ada-labs"]  # those need the included credits: still unchecked
+    assert "billing:ada-labs" in doc["flags_unchecked"]
+    text = served.run("--once", "--no-history", COLUMNS="80").stdout
+    block = text[text.index("Credits   ada-labs"):]
+    shown = used.quantize(Decimal("0.01"))
+    assert block.startswith(f"Credits   ada-labs Inference Providers: ${shown} used · included unknown")
+    assert f"limit ${limit}" in block
+    assert f"spending limit ${limit} reached: HF refuses its requests until the period" in block
 
 
 def test_usage_v2_jobs_without_used_is_unknown_job_spend_not_zero(served: Served) -> None:
