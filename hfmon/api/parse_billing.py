@@ -28,6 +28,7 @@ from hfmon.api.parse_common import (
     need_name,
     need_number,
     need_str,
+    need_usd,
     opt_bool,
     opt_int,
     opt_list,
@@ -335,6 +336,7 @@ def parse_sessions(data: Json) -> tuple[SessionCost, ...]:
     """`GET .../billing/usage-by-inference-session` → settled cost per session and monthly period."""
     w = "usage-by-inference-session"
     d = as_obj(data, w)
+    need_usd(d, w)
     out = []
     for i, raw in enumerate(list_field(d, "periods", w)):
         pw = f"{w}.periods[{i}]"

@@ -52,6 +52,14 @@ def need_str(obj: Obj, key: str, where: str) -> str:
     return scrub(value)
 
 
+def need_usd(obj: Obj, where: str) -> None:
+    """An answer's required `currency` (HF's spec), which must be USD in any case: hfmon reads dollars only, so a
+    figure in another currency is a bad response, never taken as dollars."""
+    currency = need_str(obj, "currency", where)
+    if currency.strip().upper() != "USD":
+        raise bad(f"{where}.currency", f"the answer is in {currency[:16]!r}; hfmon reads USD only")
+
+
 def need_name(obj: Obj, key: str, where: str) -> str:
     """A required name that says who something is (an account, an org), refused when `scrub` would change it: what
     is left of "\x1b[2Jada" once cleaned is "ada", someone else's name, so it is a bad response, never a name."""

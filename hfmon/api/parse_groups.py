@@ -15,6 +15,7 @@ from hfmon.api.parse_common import (
     need_moment,
     need_number,
     need_str,
+    need_usd,
     opt_int,
     opt_number,
     opt_obj,
@@ -54,7 +55,9 @@ def parse_group_usage(data: Json, namespace: str) -> tuple[ResourceGroupUsage, .
     """`GET .../billing/usage-by-resource-group` → one row per group and monthly period (id None: no group)."""
     w = "usage-by-resource-group"
     out = []
-    for i, raw in enumerate(list_field(as_obj(data, w), "periods", w)):
+    answer = as_obj(data, w)
+    need_usd(answer, w)
+    for i, raw in enumerate(list_field(answer, "periods", w)):
         pw = f"{w}.periods[{i}]"
         p = as_obj(raw, pw)
         period = need_moment(p, "period", pw)

@@ -210,7 +210,7 @@ def test_a_router_offer_marked_is_free_is_priced_at_zero_even_without_pricing() 
      "usage.inferenceProviders.usedNanoUsd"),
     (lambda d: pb.parse_usage_v2(d, "a"), {"usage": {}}, "usage-v2.usage.inferenceProviders"),
     (lambda d: pb.parse_statement(d, "a"), {"usage": {}}, "billing/usage.period"),
-    (pb.parse_sessions, {"periods": [{"period": "2026-06-01T00:00:00Z", "sessions": [{"id": "s"}]}]},
+    (pb.parse_sessions, {"currency": "USD", "periods": [{"period": "2026-06-01T00:00:00Z", "sessions": [{"id": "s"}]}]},
      "sessions[0].costCents"),
     (lambda d: pr.parse_endpoints(d, "a"), {"items": [{"name": "e", "status": {}}]}, "endpoints[0].status.state"),
     (lambda d: pr.parse_spaces(d, "a"), [{"_id": "x"}], "spaces[0].id"),

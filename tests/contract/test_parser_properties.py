@@ -8,6 +8,7 @@ payload said (recomputed here from the payload, not from the parser). Wild paylo
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -94,6 +95,8 @@ def check_job_charges(payload: dict[str, Any], charges: Any) -> None:
 
 
 def check_sessions(payload: dict[str, Any], sessions: Any) -> None:
+    if sessions is None:  # not in USD: refused (usd_only)
+        return
     rows = [s for period in payload["periods"] for s in period["sessions"]]
     assert [s.session_id for s in sessions] == [r["id"] for r in rows]
     assert [s.cost_usd for s in sessions] == [exact(r["costCents"]).scaleb(-2) for r in rows]
@@ -155,6 +158,8 @@ def check_resource_groups(payload: list[dict[str, Any]], groups: Any) -> None:
 
 
 def check_group_usage(payload: dict[str, Any], rows: Any) -> None:
+    if rows is None:  # not in USD: refused (usd_only)
+        return
     raw = [(p["period"], g) for p in payload["periods"] for g in p["resourceGroups"]]
     assert [(r.id, r.name) for r in rows] == [(g["id"], g["name"]) for _, g in raw]
     for row, (period, g) in zip(rows, raw, strict=True):
@@ -184,6 +189,27 @@ USAGE_V2_BASE = {"usage": {"inferenceProviders": {"usedNanoUsd": 0, "periodStart
                                                   "periodEnd": "2026-12-01T00:00:00.000Z"}}}
 
 Parser = Callable[[Any], Any]
+
+
+def in_dollars(path: str) -> Schema:
+    """The spec's schema of an answer with a required `currency`, drawn as USD (any case) or another currency."""
+    found = response_schema(path)
+    assert found is not None, path
+    schema = copy.deepcopy(found)
+    schema["properties"]["currency"] = {"enum": ["USD", "usd", "EUR"]}
+    return schema
+
+
+def usd_only(parse: Parser) -> Parser:
+    """`parse` of an answer in `currency`: one not in USD is refused naming the field, never read as dollars (None
+    then, and the meaning check has nothing to compare)."""
+    def read(payload: Any) -> Any:
+        if str(payload["currency"]).upper() != "USD":
+            with pytest.raises(BadResponseError, match=r"\.currency: the answer is in 'EUR'; hfmon reads USD only"):
+                parse(payload)
+            return None
+        return parse(payload)
+    return read
 PARSERS: list[Any] = [
     pytest.param("/api/whoami-v2", pb.parse_whoami, check_whoami, id="whoami"),
     pytest.param("/api/settings/billing/usage", lambda d: pb.parse_statement(d, "ada"), check_statement,
@@ -191,8 +217,8 @@ PARSERS: list[Any] = [
     pytest.param("/api/organizations/{name}/billing/usage", lambda d: pb.parse_statement(d, "acme"),
                  check_statement, id="statement-org"),
     pytest.param("/api/settings/billing/usage/jobs", job_charges_or_denied, check_job_charges, id="job_charges"),
-    pytest.param("/api/settings/billing/usage-by-inference-session", pb.parse_sessions, check_sessions,
-                 id="sessions"),
+    pytest.param(in_dollars("/api/settings/billing/usage-by-inference-session"), usd_only(pb.parse_sessions),
+                 check_sessions, id="sessions"),
     pytest.param("/api/spaces/zero-gpu/quota", pb.parse_zero_gpu, check_zero_gpu, id="zero_gpu"),
     pytest.param("/api/jobs/{namespace}", lambda d: pr.parse_jobs(d, "ada"), check_jobs, id="jobs"),
     pytest.param("/api/settings/repositories", lambda d: pr.parse_repos(d, "ada"), check_repos, id="repositories"),
@@ -206,8 +232,8 @@ PARSERS: list[Any] = [
                  check_scheduled_jobs, id="scheduled_jobs"),
     pytest.param("/api/organizations/{name}/resource-groups", lambda d: pg.parse_resource_groups(d, "acme"),
                  check_resource_groups, id="resource_groups"),
-    pytest.param("/api/organizations/{name}/billing/usage-by-resource-group",
-                 lambda d: pg.parse_group_usage(d, "acme"), check_group_usage, id="group_usage"),
+    pytest.param(in_dollars("/api/organizations/{name}/billing/usage-by-resource-group"),
+                 usd_only(lambda d: pg.parse_group_usage(d, "acme")), check_group_usage, id="group_usage"),
     pytest.param(LIVE_USAGE, lambda d: pb.parse_live(d, pb.parse_usage_v2(USAGE_V2_BASE, "ada")), check_live,
                  id="usage_live"),
 ]

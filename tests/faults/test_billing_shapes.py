@@ -179,6 +179,36 @@ def test_an_org_past_its_spending_limit_is_flagged_though_its_included_credits_a
     assert f"spending limit ${limit} reached: HF refuses its requests until the period" in block
 
 
+def test_usage_in_another_currency_is_refused_never_taken_as_dollars(served: Served) -> None:
+    # audit 8 E14: the spec's required `currency` was never read: a group answer in EUR at 2x the cents doubled
+    # ada-labs's Billed through statement_behind ("at least $6,351.36", true $3,178.97 in USD)
+    expected = served.run("--once", "--json", "--no-history").doc()
+    billed = {s["namespace"]: s["total_usd"] for s in expected["spend"]}
+
+    def in_euros(body: dict[str, Any]) -> dict[str, Any]:
+        body["currency"] = "EUR"
+        for period in body["periods"]:
+            for group in period.get("resourceGroups", ()):
+                for part in (group["inference"], *group["compute"].values()):
+                    part["costCents"] *= 2
+        return body
+
+    served.fault("/api/organizations/ada-labs/billing/usage-by-resource-group*", edit=in_euros)
+    served.fault("/api/settings/billing/usage-by-inference-session*", edit=in_euros)
+    run = served.run("--once", "--json", "--no-history")
+    doc = run.doc()
+    for name, route in (("resource_group_usage:ada-labs", "usage-by-resource-group"),
+                        ("sessions:ada", "usage-by-inference-session")):
+        source = run.sources()[name]
+        assert (source["status"], source["failure"]) == ("error", "bad_response"), name
+        assert source["error"] == (f"unexpected response: {route}.currency: the answer is in 'EUR'; hfmon reads "
+                                   "USD only")
+    assert {s["namespace"]: s["total_usd"] for s in doc["spend"]} == billed  # the statement's dollars, no "behind"
+    assert [s["behind"] for s in doc["spend"]] == [[], []]
+    groups = [g for g in doc["resource_groups"] or () if g["namespace"] == "ada-labs" and g["id"] is not None]
+    assert groups and all(g["total_usd"] is None for g in groups)  # unknown, never euros shown as dollars
+
+
 def test_usage_v2_jobs_without_used_is_unknown_job_spend_not_zero(served: Served) -> None:
     inference = _inference_used(served, "ada-labs")
 
