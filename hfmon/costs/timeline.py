@@ -77,9 +77,12 @@ def _rated(kind: str, spans: Iterable[tuple[StateChange, datetime, datetime]],
 def state_rate(kind: str, state: str, hardware: str | None, replicas: int, price_of: HardwarePrice) -> Decimal | None:
     """$/h of one recorded state: price x replicas while the state bills, else $0; None: billed on hardware with no
     price, or with a replica count HF did not give (recorded as 0: a state that bills never runs none), or in a state
-    no source says bills or not with replicas recorded (`billing_rules.bills_unknown`)."""
+    no source says bills or not with replicas recorded (`billing_rules.bills_unknown`). A stretch between two polls
+    on hardware that costs a known $0/h cost $0, whatever state it passed through."""
     if not is_billed(kind, state):
-        return None if bills_unknown(kind, state, replicas) else Decimal(0)
+        if not bills_unknown(kind, state, replicas):
+            return Decimal(0)
+        return Decimal(0) if state == BETWEEN_POLLS_STATE and price_of(hardware) == 0 else None
     price = price_of(hardware)
     return None if price is None or replicas <= 0 else price * replicas
 

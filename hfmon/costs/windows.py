@@ -11,7 +11,9 @@ A part history does not cover (it began later, or polls that listed it fresh wer
 (`history:<namespace>`), never $0. A part history covers may still be known only in part, each missing piece named
 for its true reason: a resource billed on hardware no catalog prices (`unpriced:`), a billed state that began or
 ended between two polls at a time no source gives (`between_polls:`, `history.BETWEEN_POLLS`; when both sides bill on
-one hardware, the fewer replicas over the stretch are counted: `billing_rules.BILLED_BETWEEN_POLLS_STATE`), one whose
+one hardware, the fewer replicas over the stretch are counted: `billing_rules.BILLED_BETWEEN_POLLS_STATE`; on hardware
+at a known $0/h it cost $0), a Space up on ZeroGPU whose GPU time over the daily quota the statement does not place
+in the window (`zero_gpu:`, `zero_gpu_windows`), one whose
 cost is unknown (`unknown:`), a billed job hfmon cannot place in a namespace (`unplaced_jobs:`), and inference over a
 window in which usage-v2's total settled lower (`settled:`: at least the sum of the total's rises, `usage_between`),
 and the Jobs of a namespace whose listing hfmon read only in part (`jobs_cut:`: an ended Job past it may have run in

@@ -108,7 +108,7 @@ async def test_a_settlement_in_the_window_bounds_its_inference_and_says_so(tmp_p
     (whole,) = [w for w in report.windows if w.window == "1h" and w.namespace == "ada"]
     rises = Decimal("0.00121352") + Decimal("0.00122136") + Decimal("0.01") + Decimal("0.00129416")
     assert whole.previous.part("inference", "ada").known == rises.quantize(Decimal("0.000001")) == Decimal("0.013729")
-    why = window_unread(report, "ada", "1h", {})
+    why = window_unread(report, LABS, "1h", {})  # video-gen (ada's chat-demo is on free hardware: E7's test below)
     assert why is not None and "1 started or stopped between two polls (when: unknown)" in why[0].plain
 
     # the dashboard's window table shows the same, and says why under it
@@ -139,3 +139,16 @@ async def test_what_hf_bills_where_hfmon_has_zero_is_unknown_in_windows_and_the_
     assert portfolio.cost.hourly_usd[-1] is None  # was 0: one rule with the meter's, never $0 from history
     why = window_unread(report, "ada", "1h", {})
     assert why is not None and "billed now at a price hfmon has as $0/h" in why[0].plain
+
+
+async def test_a_stretch_between_polls_on_free_hardware_costs_nothing(tmp_path: Path) -> None:
+    """ada/chat-demo runs on ZeroGPU (`zero-a10g`, free to host) and slept or woke between two polls in the last hour
+    (audit 8 E7): whatever state that stretch held, its hosting cost $0, and its GPU time over the quota is the
+    statement's to place (its overage line ended Nov 13 16:48, before the hour: none in it). ada's Spaces were
+    unknown ("at least $1.50", missing `between_polls:space ada/chat-demo`); they are forgotten-finetune's $1.50
+    (a10g-large, $1.50/h, all hour), known. A paid Space's stretch stays unknown (ada-labs/video-gen above)."""
+    report = await polls_to_three(tmp_path, 10)
+    ada = hour(report, "ada")
+    assert Decimal(str(ada["spaces_usd"])) == Decimal("1.50")
+    assert not [m for m in ada["total_usd"]["missing"] if "chat-demo" in m]
+    assert f"between_polls:{VIDEO}" in hour(report, LABS)["total_usd"]["missing"]
