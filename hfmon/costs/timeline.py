@@ -36,7 +36,9 @@ HardwarePrice = Callable[[str | None], Decimal | None]
 
 HOUR = timedelta(hours=1)
 MICROS_PER_HOUR = 3_600_000_000
+_MICROS_PER_HOUR = Decimal(MICROS_PER_HOUR)  # divided by at every state of every window: converted once
 NO_SPEND = micro(Decimal(0))  # what no time in a billed state costs
+_ZERO = Decimal(0)
 _UNRATED = Decimal(-1)  # a rate not worked out yet (no real rate is negative)
 SPARK_HOURS = 24
 
@@ -127,9 +129,9 @@ def times_bound(kind: str, states: Sequence[StateTime], price_of: HardwarePrice,
     spans. `rates`: the resource's `state_rate`s found so far (filled as they are worked out; many windows ask)."""
     if not states:  # most resources in most windows: nothing to price
         return NOTHING
-    total, rates, why = Decimal(0), {} if rates is None else rates, set()
+    total, rates, why = _ZERO, {} if rates is None else rates, set()
     for t in states:
-        key = (t.state, t.hardware, t.replicas)
+        key = t[:3]  # (state, hardware, replicas)
         rate = rates.get(key, _UNRATED)
         if rate is _UNRATED:
             rate = rates[key] = state_rate(kind, t.state, t.hardware, t.replicas, price_of)
@@ -137,12 +139,13 @@ def times_bound(kind: str, states: Sequence[StateTime], price_of: HardwarePrice,
             why.add(_why_unrated(kind, t.state, t.replicas))
         elif rate:
             # the value of rate x seconds / 3600 (`spend`), one operation fewer: scaling by 10**6 rounds nothing
-            total += rate * t.micros / MICROS_PER_HOUR
+            total += rate * t.micros / _MICROS_PER_HOUR
         elif may_overrun(kind, t.state, t.hardware):
             why.add("zero_gpu")
         if floor_only(t.state):  # at least its rate: more by what no source says
             why.add("unseen")
-    return Bound(micro(total), **dict.fromkeys(why, True))
+    # `_make`: a NamedTuple's own constructor is Python code, and every resource in every window makes one
+    return Bound._make((micro(total), "unpriced" in why, "unseen" in why, "unknown" in why, "zero_gpu" in why))
 
 
 def times_spend(kind: str, states: Sequence[StateTime], price_of: HardwarePrice,

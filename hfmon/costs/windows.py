@@ -22,9 +22,12 @@ any window without history ever seeing it).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
+from operator import attrgetter
 
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import restarted
@@ -56,8 +59,8 @@ WINDOWS: tuple[tuple[str, timedelta | None], ...] = (
 PRODUCTS = ("endpoint", "space", "job")
 
 
-PartSpend = Callable[[datetime, datetime], Bound]
-"""What one resource cost within [start, end) (at least; `Bound` says why a billed part has no figure)."""
+PartSpend = Callable[[Window], Bound]
+"""What one resource cost within a window [start, end) (at least; `Bound` says why a billed part has no figure)."""
 
 _WHY = (("unpriced", "unpriced"), ("unseen", BETWEEN_POLLS), ("unknown", "unknown"))  # `Bound` flag -> part name
 
@@ -67,21 +70,30 @@ class Resources:
 
     def __init__(self, parts: dict[tuple[str, str], list[tuple[str, PartSpend]]],
                  unplaced_jobs: Sequence[PartSpend], billed_at_zero: Collection[tuple[str, str]] = (),
-                 overage: Mapping[str, OverageLines] | None = None) -> None:
+                 overage: Mapping[str, OverageLines] | None = None,
+                 windows: Collection[Window] | None = None) -> None:
         self.parts = parts  # (namespace, kind) -> each resource's key and spend
         self.unplaced_jobs = unplaced_jobs  # jobs in history that no listing places in a namespace
         self.billed_at_zero = billed_at_zero  # (kind, key): unpriced because HF bills what hfmon has at $0/h
         self.overage = overage or {}  # namespace -> its statement's ZeroGPU overage lines
+        self.windows = windows  # the only windows a part can be asked about (None: any)
+        # (kind, key, the Bound's flags) -> the names of what is missing from that resource's cost: most resources
+        # miss the same part in every window, so each name is built once, not once per window
+        self._missing: dict[tuple[str, str, tuple[bool, ...]], list[str]] = {}
 
     def spend(self, namespace: str, kind: str, start: datetime, end: datetime) -> Total[Decimal]:
         """What one namespace's resources of one kind cost within [start, end): the known part, and each resource
         whose cost is not wholly known named for why (`unpriced:`, `between_polls:`, `unknown:`, `unplaced_jobs:`,
         `zero_gpu:`: a Space up on ZeroGPU in it, whose GPU time over the quota the statement does not place in it)."""
+        window = (start, end)
+        if self.windows is not None and window not in self.windows:
+            raise LookupError(f"window {start}..{end} was not summed")
         total, missing = Decimal(0), []
-        if kind == "job" and any((c := part(start, end)).known or c.value is None for part in self.unplaced_jobs):
+        if kind == "job" and any((c := part(window)).known or c.value is None for part in self.unplaced_jobs):
             missing.append(f"{UNPLACED_JOBS}:{namespace}")
+        named = self._missing
         for key, part in self.parts.get((namespace, kind), ()):
-            cost = part(start, end)
+            cost = part(window)
             if cost is NOTHING:  # most resources in most windows (adding $0 changes no rounded total)
                 continue
             total += cost.known
@@ -91,11 +103,19 @@ class Resources:
                     missing.append(f"{ZERO_GPU}:{kind} {key}")
                 else:
                     total += overage
-            if cost.value is None:
-                zero = (kind, key) in self.billed_at_zero  # named as the meter names it (one rule)
-                missing += [f"{BILLED_AT_ZERO_PREFIX if zero and name == 'unpriced' else name + ':'}{kind} {key}"
-                            for flag, name in _WHY if getattr(cost, flag)]
+            if cost.unpriced or cost.unseen or cost.unknown:  # `Bound.value` is None
+                flags = cost[1:]
+                names = named.get((kind, key, flags))
+                if names is None:
+                    names = named[(kind, key, flags)] = self._names(kind, key, cost)
+                missing += names
         return Total(micro(total), tuple(missing))
+
+    def _names(self, kind: str, key: str, cost: Bound) -> list[str]:
+        """What is missing from one resource's cost, named for why."""
+        zero = (kind, key) in self.billed_at_zero  # named as the meter names it (one rule)
+        return [f"{BILLED_AT_ZERO_PREFIX if zero and name == 'unpriced' else name + ':'}{kind} {key}"
+                for flag, name in _WHY if getattr(cost, flag)]
 
 
 SpendOf = Callable[[str, str], PartSpend]
@@ -104,10 +124,11 @@ SpendOf = Callable[[str, str], PartSpend]
 
 def resources(keys: Iterable[tuple[str, str]], spend_of: SpendOf, job_namespaces: dict[str, str],
               billed_at_zero: Collection[tuple[str, str]] = (),
-              overage: Mapping[str, OverageLines] | None = None) -> Resources:
+              overage: Mapping[str, OverageLines] | None = None,
+              windows: Collection[Window] | None = None) -> Resources:
     """Every recorded resource's spend (`spend_of(kind, key)`), grouped by namespace and kind (`billed_at_zero`:
     the resources whose $0/h HF's statement contradicts, named so when unpriced; `overage`: each namespace's
-    statement's ZeroGPU overage lines)."""
+    statement's ZeroGPU overage lines; `windows`: the only ones asked)."""
     grouped: dict[tuple[str, str], list[tuple[str, PartSpend]]] = {}
     unplaced: list[PartSpend] = []
     for kind, key in keys:
@@ -120,35 +141,50 @@ def resources(keys: Iterable[tuple[str, str]], spend_of: SpendOf, job_namespaces
         else:
             namespace = key.partition("/")[0]
         grouped.setdefault((namespace, kind), []).append((key, part))
-    return Resources(grouped, unplaced, billed_at_zero, overage)
+    return Resources(grouped, unplaced, billed_at_zero, overage, windows)
 
 
-def _steps(points: Sequence[UsagePoint], start: datetime,
-           end: datetime) -> Iterator[tuple[UsagePoint, UsagePoint, bool]] | None:
+def _steps(points: Sequence[UsagePoint], start: datetime, end: datetime,
+           ordered: bool = False) -> Iterator[tuple[UsagePoint, UsagePoint, bool]] | None:
     """(previous point, point, whether the total restarted between them) for each point in (start, end], from the
-    last point at or before start; None when there is none."""
-    before = next((p for p in reversed(points) if p.at <= start), None)
+    last point at or before start; None when there is none. `ordered`: the points are sorted by time (found by
+    bisection, where a month of polls makes tens of thousands; a clock stepped back may leave them unsorted)."""
+    if ordered:
+        first = bisect_right(points, start, key=_AT)
+        before = points[first - 1] if first else None
+        inside: Iterable[UsagePoint] = points[first:bisect_right(points, end, lo=first, key=_AT)]
+    else:
+        before = next((p for p in reversed(points) if p.at <= start), None)
+        inside = [p for p in points if start < p.at <= end]
     if before is None:
         return None
 
     def walk(prev: UsagePoint) -> Iterator[tuple[UsagePoint, UsagePoint, bool]]:
-        for p in points:
-            if start < p.at <= end:
-                yield prev, p, restarted(prev.at, prev.period_start, prev.inference_used_usd, p.period_start,
-                                         p.inference_used_usd)
-                prev = p
+        for p in inside:
+            yield prev, p, restarted(prev.at, prev.period_start, prev.inference_used_usd, p.period_start,
+                                     p.inference_used_usd)
+            prev = p
     return walk(before)
 
 
-def usage_rises(points: Sequence[UsagePoint], start: datetime, end: datetime) -> tuple[Decimal, bool] | None:
+_AT = attrgetter("at")
+
+
+def in_order(points: Sequence[UsagePoint]) -> bool:
+    """Whether usage points are sorted by time (as the store loads them, unless a clock stepped back)."""
+    return all(a.at <= b.at for a, b in pairwise(points))
+
+
+def usage_rises(points: Sequence[UsagePoint], start: datetime, end: datetime,
+                ordered: bool = False) -> tuple[Decimal, bool] | None:
     """The sum of the period-to-date total's rises in [start, end), and whether it fell in it (None: no total at or
-    before start).
+    before start; `ordered`: as `_steps` takes it).
 
     Without a fall the rises are the spend in the window. With one, placeholders booked before settled lower in it:
     each step between two polls is what was booked in it less what settled lower in it, so no rise exceeds what was
     booked in its step, and a fall hides all of its step's bookings: what was booked in the window is at least the
     rises, by how much more HF does not give (never the difference of the totals, which may even be negative)."""
-    steps = _steps(points, start, end)
+    steps = _steps(points, start, end, ordered)
     if steps is None:
         return None
     total, fell = Decimal(0), False
@@ -168,11 +204,12 @@ def usage_between(points: Sequence[UsagePoint], start: datetime, end: datetime) 
     return None if rises is None or rises[1] else rises[0]
 
 
-def period_tail_unseen(points: Sequence[UsagePoint], start: datetime, end: datetime) -> bool:
+def period_tail_unseen(points: Sequence[UsagePoint], start: datetime, end: datetime, ordered: bool = False) -> bool:
     """Whether a period ended in the window after hfmon's last poll of it: its spend from that poll to its end is in
     no total hfmon read (the next poll reads the new period's, from $0), so the window's inference is at least what
-    the totals add up to. A poll read after its period ended (usage-v2 labelling the rollover late) saw all of it."""
-    return any(new and prev.at < p.period_start for prev, p, new in _steps(points, start, end) or ())
+    the totals add up to. A poll read after its period ended (usage-v2 labelling the rollover late) saw all of it.
+    `ordered`: as `_steps` takes it."""
+    return any(new and prev.at < p.period_start for prev, p, new in _steps(points, start, end, ordered) or ())
 
 
 def jobs_unlisted(namespaces: Iterable[NamespaceData]) -> dict[str, datetime]:
@@ -188,16 +225,19 @@ def jobs_cut(namespaces: Iterable[NamespaceData]) -> frozenset[str]:
 
 
 def spend_in(namespace: str, start: datetime, end: datetime, index: HistoryIndex, found: Resources,
-             coverage: Coverage, jobs_unlisted: datetime | None = None, jobs_cut: bool = False) -> SpendIn:
+             coverage: Coverage, jobs_unlisted: datetime | None = None, jobs_cut: bool = False,
+             ordered: bool = False) -> SpendIn:
     """One namespace's spend in [start, end) from history; each part unknown (`history:<namespace>`) where polls did
     not list it fresh all through (`Coverage.covers`: a poll of other namespaces, or whose listing of that kind
     failed, watched nothing), else known at least in part (see the module); the jobs part only a lower bound when
-    the window ends after `jobs_unlisted` (see `jobs_unlisted`), or its listing was cut (`jobs_cut`)."""
+    the window ends after `jobs_unlisted` (see `jobs_unlisted`), or its listing was cut (`jobs_cut`); `ordered`: the
+    namespace's usage points are sorted by time (`in_order`)."""
     unwatched: Total[Decimal] = Total(None, (f"history:{namespace}",))
     usage = index.usage_of(namespace).usage
-    rises = usage_rises(usage, start, end) if usage and coverage.covers(start, end, (namespace, BILLING)) else None
+    watched = bool(usage) and coverage.covers(start, end, (namespace, BILLING))
+    rises = usage_rises(usage, start, end, ordered) if watched else None
     inference = unwatched if rises is None else Total(rises[0], (f"{SETTLED}:{namespace}",) if rises[1] else ())
-    tail_unseen = rises is not None and period_tail_unseen(usage, start, end)
+    tail_unseen = rises is not None and period_tail_unseen(usage, start, end, ordered)
     endpoints, spaces, jobs = (found.spend(namespace, k, start, end) if coverage.covers(start, end, (namespace, k))
                                else unwatched for k in PRODUCTS)
     if jobs_cut and jobs.known is not None:
@@ -217,6 +257,7 @@ def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], 
     by_ns = {s.namespace: s for s in billed}
     for namespace in namespaces:
         unlisted, cut = (jobs_unlisted or {}).get(namespace), namespace in jobs_cut
+        ordered = in_order(index.usage_of(namespace).usage)  # once, not once per window
         for name, length in WINDOWS:
             if length is None:
                 start = min(period_starts[namespace], now)  # hfmon's clock a little behind HF's at a rollover
@@ -228,10 +269,10 @@ def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], 
                     history_parts=() if s is None else tuple(s.part(p) for p in SpendIn.PRODUCTS))
                 length = now - start
             else:
-                current = spend_in(namespace, now - length, now, index, found, coverage, unlisted, cut)
+                current = spend_in(namespace, now - length, now, index, found, coverage, unlisted, cut, ordered)
             start = now - length
             # the period has only just begun: nothing before
-            previous = spend_in(namespace, start - length, start, index, found, coverage, unlisted, cut) \
+            previous = spend_in(namespace, start - length, start, index, found, coverage, unlisted, cut, ordered) \
                 if length else SpendIn(start, start, None, None, None, None)
             out.append(WindowSpend(namespace, name, current, previous))
     return tuple(out)
@@ -286,10 +327,8 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
             price, mine = price_of(kind, key), times.times.get((kind, key), {})
             rates = rates_of.setdefault(price, {})
 
-            def part(start: datetime, end: datetime) -> Bound:
-                if (start, end) not in summed_windows:
-                    raise LookupError(f"window {start}..{end} was not summed")  # `asked` rules this out
-                states = mine.get((start, end))
+            def part(window: Window) -> Bound:  # `Resources.spend` asks only the summed windows
+                states = mine.get(window)
                 if states is None:
                     return NOTHING
                 cost = costs.get((price, states))
@@ -299,14 +338,14 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
 
             return part
 
-        found = resources(times.times, summed, job_namespaces, zero_billed, zero_gpu_overage)
+        found = resources(times.times, summed, job_namespaces, zero_billed, zero_gpu_overage, summed_windows)
     else:
         longest = max(max(now - s for s in period_starts.values()), *(w for _, w in WINDOWS if w is not None))
         since = max(now - 2 * longest, coverage.since or now)
 
         def spanned(kind: str, key: str) -> PartSpend:
             spans = rated_spans(kind, index.changes_of(kind, key), price_of(kind, key), since, now)
-            return lambda start, end: spend_bound(spans, start, end, kind)
+            return lambda window: spend_bound(spans, *window, kind)
 
         found = resources(index.resources(), spanned, job_namespaces, zero_billed, zero_gpu_overage)
     return window_spend(period_starts, period_starts, billed, index, found, coverage, now, jobs_unlisted, jobs_cut)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from hfmon.config import Config
 from hfmon.costs import evaluate
-from hfmon.costs.windows import period_tail_unseen, usage_between
+from hfmon.costs.windows import in_order, period_tail_unseen, usage_between, usage_rises
 from hfmon.history import History, PollRun, StateChange, UsagePoint
 from hfmon.report import Report
 from tests.costs.builders import (
@@ -107,6 +107,29 @@ def test_a_new_period_inside_the_window_counts_from_its_start() -> None:
     assert usage_between(points, at(19, 6), at(19, 18)) == D("1.75")
     assert usage_between(points, at(18), at(19, 18)) is None  # nothing recorded at or before the start
     assert usage_between(points, at(19, 6), at(19, 6) + timedelta(hours=1)) == 0
+
+
+def test_points_in_time_order_give_the_same_figures_found_by_bisection() -> None:
+    # polls every 10 min, a fall at 19:50 and a new period at 21:00: every window reads as walking all the points
+    new = at(19, 21)
+    totals = ["1.00", "1.10", "1.25", "1.40", "1.45", "0.90", "1.00", "1.30", "1.35", "1.50", "1.60", "1.62"]
+    points = tuple(used(at(19, 19) + timedelta(minutes=10 * i), usd) for i, usd in enumerate(totals))
+    points += tuple(used(at(19, 21) + timedelta(minutes=10 * i), usd, start=new)
+                    for i, usd in enumerate(["0.05", "0.20", "0.20", "0.35"]))
+    assert in_order(points)
+    edges = [at(19, 18, 55) + timedelta(minutes=5 * i) for i in range(40)]
+    for start in edges:
+        for end in edges:
+            assert usage_rises(points, start, end, ordered=True) == usage_rises(points, start, end), (start, end)
+            assert period_tail_unseen(points, start, end, ordered=True) == period_tail_unseen(points, start, end)
+    assert usage_rises(points, at(19, 19), at(19, 20), ordered=True) == (D("0.55"), True)  # 1.00 → 1.45, then 1.00
+
+
+def test_a_clock_stepped_back_leaves_points_out_of_order_and_read_as_they_are() -> None:
+    # a poll at 19:30 after one at 19:40 (the clock stepped back): never bisected, read in the order recorded
+    points = (used(at(19, 19), "1.00"), used(at(19, 19, 40), "1.40"), used(at(19, 19, 30), "1.50"))
+    assert not in_order(points)
+    assert usage_between(points, at(19, 19), at(19, 20)) == D("0.50")
 
 
 def test_a_total_that_fell_inside_the_window_leaves_its_spend_unknown_never_negative() -> None:
