@@ -61,6 +61,7 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
                        [f"{name} {'at least ' if spend.at_least(name.lower()) else ''}{money(v)}"
                         for v, name in parts])
         out += _missing(spend.total_usd, report, paint)
+        out += _statement_stale(report, spend.namespace, paint)
         out += [_fit(paint(f"          {behind_text(b)}", "yellow")) for b in spend.behind]
     for credits in report.credits:
         out += _credits(credits, paint)
@@ -126,6 +127,17 @@ def _missing(total: Total[Decimal] | Total[int], report: Report, paint: _Paint) 
     head = "          not in it: "  # wrapped at spaces, never through a name (`see Credits (ada-labs)`)
     lines = textwrap.wrap(note, WIDTH - len(head), break_long_words=False, break_on_hyphens=False)
     return [_fit(paint(f"{head if i == 0 else ' ' * len(head)}{line}", "yellow")) for i, line in enumerate(lines)]
+
+
+def _statement_stale(report: Report, namespace: str, paint: _Paint) -> list[str]:
+    """The line under Billed when the namespace's statement failed this poll: its parts are its last good lines,
+    never the bill now."""
+    source = report.source(f"statement:{namespace}")
+    if source is None or not source.stale:
+        return []
+    as_of = f"as of {phrases.when(source.fetched_at)}" if source.fetched_at is not None else "of an earlier poll"
+    text = f"          the statement failed this poll: its lines are {as_of}"
+    return [paint(line, "yellow") for line in textwrap.wrap(text, WIDTH, subsequent_indent=" " * 10)]
 
 
 def _header(report: Report, paint: _Paint) -> list[str]:

@@ -387,7 +387,10 @@ def namespace_spend(ns: NamespaceData, lines: list[PricedLine] | None, period: P
     # usage-v2 counting from before this period began: what it counts holds this period's inference so far
     bound = billing.inference.used_usd if billing is not None and elsewhen and credits.start < period.start else None
     parts = {"endpoints": family("endpoints"), "spaces": family("spaces"), "jobs": jobs}
-    behind = statement_behind(ns, parts, period, credits) if statement is not None else ()
+    # a statement that failed this poll is its last good lines: compared with figures read now, the growth since
+    # would read as lines "not there yet"; nothing is missing from it, it was not read (its parts are as of then)
+    behind = statement_behind(ns, parts, period, credits) \
+        if statement is not None and ns.statement.status is SourceStatus.OK else ()
     parts |= {b.product: b.usd for b in behind}
     return Spend(ns.namespace, billing.inference.used_usd if billing and not elsewhen else None,
                  parts["endpoints"], parts["spaces"], parts["jobs"], storage, other, period.start, period.end,

@@ -26,6 +26,7 @@ from hfmon.models import SourceStatus
 from hfmon.monitor import Monitor
 from hfmon.report import Report
 from hfmon.schemas import once_schema
+from hfmon.textout import render_text
 from hfmon.tui.status import topbar
 
 
@@ -104,3 +105,23 @@ async def test_the_json_of_a_failed_sources_flag_says_it_is_stale() -> None:
     jsonschema.validate(doc, once_schema())
     stale = {(f["kind"], f["subject"]) for f in doc["flags"] if f["stale"]}
     assert stale == {("credits_run_out", "ada")} and "billing:ada" in doc["flags_unchecked"]
+
+
+async def test_a_failed_statement_is_its_last_good_value_never_behind() -> None:
+    # audit 8 E10: both statements fail on the second poll; their last good lines were compared with fresh usage-v2
+    # and group usage as if current: "jobs: the statement is $0.67 behind usage-v2 ... not in it: what the statement
+    # has not billed yet", a wrong why (nothing is missing from it: it was not read) and a pending cross-check
+    first, second = await two_polls("*/billing/usage")
+    for name in ("statement:ada", "statement:ada-labs"):
+        source = second.source(name)
+        assert source is not None and source.status is SourceStatus.STALE
+    assert [s.behind for s in second.spend] == [(), ()]
+    assert not [c for c in second.crosscheck if "statement vs" in c.item]
+    for spend, before in zip(second.spend, first.spend, strict=True):  # its parts are the last good lines
+        assert (spend.endpoints_usd, spend.spaces_usd) == (before.endpoints_usd, before.spaces_usd)
+    text = render_text(second)
+    assert "behind usage" not in text and "not billed yet" not in text
+    for ns in ("ada", "ada-labs"):  # under each namespace's Billed line
+        billed = text[text.index(f"Billed    {ns}:"):]
+        billed = billed[:billed.index("\n", billed.index("\n") + 1) + 80]
+        assert "\n          the statement failed this poll: its lines are as of Nov 18 15:00\n" in billed, text
