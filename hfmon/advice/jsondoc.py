@@ -33,6 +33,7 @@ def _finding(f: Finding) -> dict[str, Any]:
 def _bill(b: BillWhatIf) -> dict[str, Any]:
     return {"namespace": b.namespace, "period_start": when(b.period_start), "elapsed_hours": number(b.elapsed_hours),
             "so_far_usd": usd(b.so_far_usd), "month_usd": usd(b.month_usd), "note": b.note,
+            "at_least": b.at_least,
             "lines": [{"label": line.label, "saving_so_far_usd": usd(line.saving_so_far_usd),
                        "saving_month_usd": usd(line.saving_month_usd), "so_far_usd": usd(line.so_far_usd),
                        "month_usd": usd(line.month_usd), "note": line.note} for line in b.lines]}

@@ -88,12 +88,14 @@ def _bill(bill: BillWhatIf) -> list[str]:
     out = [f"{bill.namespace}: {bill.elapsed_hours.normalize():f} h into the period"
            + (f" ({bill.note})" if bill.note else "")]
     out.append(f"   {'':<46}{'so far':>14}{'month at pace':>17}")
-    out.append(f"   {'as it is':<46}{money(bill.so_far_usd, missing=MISSING):>14}"
-               f"{money(bill.month_usd, missing=MISSING):>17}")
+    def usd(value: Decimal | None) -> str:  # a lower bound reads ≥ (the note says why)
+        shown = money(value, missing=MISSING)
+        return f"≥{shown}" if bill.at_least and value is not None else shown
+
+    out.append(f"   {'as it is':<46}{usd(bill.so_far_usd):>14}{usd(bill.month_usd):>17}")
     for line in bill.lines:
         label = scrub(line.label if len(line.label) <= 44 else line.label[:43] + "…")
-        out.append(f"   {label:<46}{money(line.so_far_usd, missing=MISSING):>14}"
-                   f"{money(line.month_usd, missing=MISSING):>17}")
+        out.append(f"   {label:<46}{usd(line.so_far_usd):>14}{usd(line.month_usd):>17}")
         if line.note:
             out.append(f"   {'':<4}{line.note}")
     return out

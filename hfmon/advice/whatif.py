@@ -28,6 +28,7 @@ from hfmon.advice.model import Advice, Finding
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import MIN_PROJECTION_SPAN, TOO_EARLY
 from hfmon.costs.month_charges import charged_for_month, month_at_pace, not_charged_yet
+from hfmon.figures import STATEMENT_BEHIND
 from hfmon.format import money
 from hfmon.report import Report
 
@@ -60,6 +61,9 @@ class BillWhatIf:
     month_usd: Decimal | None  # a month (`Advice.hours_per_month`) at the pace so far
     lines: tuple[WhatIfLine, ...]
     note: str = ""
+    # the bill so far is only known to be at least `so_far_usd` (the statement is behind another HF figure of the
+    # period): it, the month at its pace and every line's bill are lower bounds; the savings are not
+    at_least: bool = False
 
 
 def _savings(f: Finding, hours: Decimal, month_h: Decimal,
@@ -93,7 +97,12 @@ def what_if(report: Report, advice: Advice) -> tuple[BillWhatIf, ...]:
         start = period_start(report, ns)
         hours = period_hours(report, ns)
         row = spend.get(ns)
-        so_far = row.total_usd.value if row is not None else None
+        total = row.total_usd if row is not None else None
+        # missing only what the statement has not billed yet: its known part is a lower bound of the bill, and the
+        # month at its pace (and the bill less a saving) a lower bound too
+        at_least = total is not None and total.value is None and total.known is not None and all(
+            m.startswith(f"{STATEMENT_BEHIND}:") for m in total.missing)
+        so_far = total.known if at_least and total is not None else total.value if total is not None else None
         for_month = charged_for_month(row) if row is not None else None  # known whenever so_far is
         early = hours * 3600 < int(MIN_PROJECTION_SPAN.total_seconds())  # minutes of spend are no month's pace
         mine = [f for f in advice.findings if f.namespace == ns and f.recurring]
@@ -128,5 +137,10 @@ def what_if(report: Report, advice: Advice) -> tuple[BillWhatIf, ...]:
         note = note if row is not None else "billing unreadable: the bill is unknown"
         if row is not None and so_far is None:
             note = "part of the bill is unreadable: " + ", ".join(row.total_usd.missing)
-        out.append(BillWhatIf(ns, start, hours.quantize(Decimal("0.01")), so_far, month, tuple(lines), note))
+        if at_least:
+            behind = ", ".join(b.product for b in row.behind) if row is not None else ""
+            note = "; ".join([*([note] if note else []), f"the bill is at least these figures: the statement is "
+                              f"behind another HF figure of the period on {behind} (a line not there yet)"])
+        out.append(BillWhatIf(ns, start, hours.quantize(Decimal("0.01")), so_far, month, tuple(lines), note,
+                              at_least))
     return tuple(out)
