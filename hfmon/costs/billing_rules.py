@@ -88,6 +88,13 @@ def is_billed(kind: str, state: str) -> bool:
     return state in _BILLED[kind] or state == BILLED_BETWEEN_POLLS_STATE
 
 
+def passes_through_billed(kind: str, before: str, after: str) -> bool:
+    """Whether a change from `before` to `after` passes through a billed state first: an Endpoint running after a
+    state that does not bill was `initializing` before it (hf-api.md 5.3), so its `updatedAt`, which dates the last
+    step, leaves the billed time before it undated."""
+    return kind == "endpoint" and after == "running" and not is_billed(kind, before)
+
+
 def floor_only(state: str) -> bool:
     """Whether what a recorded state cost at its rate is only the least it cost (`BILLED_BETWEEN_POLLS_STATE`)."""
     return state == BILLED_BETWEEN_POLLS_STATE

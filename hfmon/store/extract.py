@@ -17,6 +17,7 @@ from hfmon.costs.billing_rules import (
     endpoint_replicas,
     is_billed,
     job_replicas,
+    passes_through_billed,
     space_replicas,
 )
 from hfmon.costs.credits import namespace_credits_period
@@ -263,7 +264,10 @@ def _undated_change(observation: Observation, last: tuple[str, str | None, int] 
         return [(poll, *now)]
     given = observation.changed_at
     if given is not None and after < encode_time(given) <= poll:
-        return [(encode_time(given), *now)]
+        at = encode_time(given)
+        if last is not None and passes_through_billed(observation.kind, last[0], now[0]) and after + 1 < at:
+            return [(after + 1, BETWEEN_POLLS_STATE, now[1], now[2]), (at, *now)]  # initializing, from when: unknown
+        return [(at, *now)]
     stretch = unseen_stretch(observation.kind, last, now, after)
     return [stretch, (poll, *now)] if stretch is not None and stretch[0] < poll else [(poll, *now)]
 
