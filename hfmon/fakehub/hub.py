@@ -163,7 +163,7 @@ class FakeHub:
         self.traffic = Traffic(scenario)
         self._lock = threading.Lock()
         self._seq = 0
-        self._fault_rng = random.Random(f"{scenario.seed}/faults")
+        self._asked: dict[str, int] = {}  # URL (path and query) -> times asked, for the fault draws
         self._latency_rng = random.Random(f"{scenario.seed}/latency")
         self._windows: dict[str, tuple[int, int]] = {}
         self._burst_left = self.faults.rate_limit_burst
@@ -263,7 +263,11 @@ class FakeHub:
         with self._lock:
             self._seq += 1
             seq = self._seq
-            plan = fl.decide(self._fault_rng, self.faults)
+            # drawn per request, from its URL and how many times it was asked: the same faults whatever order
+            # concurrent requests arrive in (a poll's order varies with the machine's load)
+            url = f"{req.path}?{'&'.join(f'{k}={v}' for k, v in req.query)}"
+            asked = self._asked[url] = self._asked.get(url, 0) + 1
+            plan = fl.decide(random.Random(f"{self.scenario.seed}/faults/{url}/{asked}"), self.faults)
             delay = (self.scenario.latency_ms + self._latency_rng.uniform(0, self.scenario.jitter_ms)) / 1000
             limited, remaining, reset, quota = self._count(token if token and who else "anonymous", now)
             burst = self._burst(seq)
