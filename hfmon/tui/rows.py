@@ -31,7 +31,7 @@ SOURCE_TONES = {SourceStatus.OK: "good", SourceStatus.STALE: "warn", SourceStatu
 CACHED_DETAIL = "not asked this poll: hfmon's cached answer, as old as its age"
 IN_PART = "IN PART"
 """A source's label when it answered only part of what it lists (`SourceState.read_in_part`)."""
-WHOLE_IF_CUT = frozenset({"running"})
+WHOLE_IF_CUT = frozenset({"running", "spenders"})
 """Panels whose figures a listing read in part leaves whole: the meter (a cut Jobs listing holds every running one)."""
 SOURCE_LABELS = {SourceStatus.OK: "ok", SourceStatus.STALE: "STALE", SourceStatus.ERROR: "ERROR",
                  SourceStatus.NO_ACCESS: "NO ACCESS"}
@@ -311,19 +311,27 @@ SOURCE_KINDS = {
     "repos": ("storage", "models", "datasets", "spaces"), "zero_gpu": ("zero_gpu",),
     "crosscheck": ("statement", "job_charges", "sessions"), "account": ("account",),
     "groups": ("resource_groups", "resource_group_usage"), "scheduled": ("scheduled_jobs",),
-    "running": ("endpoints", "spaces", "jobs"),  # the meter and the top spenders: what runs now
+    "running": ("endpoints", "spaces", "jobs"),  # the meter: what runs now
+    "spenders": ("endpoints", "spaces", "jobs"),  # what runs now; what it cost is in OLD_IF_STALE
     "advisor": ("endpoints", "spaces", "jobs", "storage"),  # findings on what a listing (or usage) last said
 }
+OLD_IF_STALE = {
+    "endpoints": ("statement",), "spaces": ("statement",), "jobs": ("statement",),
+    "spenders": ("statement", "job_charges", "billing"),
+}
+"""Sources of a panel's billed costs, badged when kept from an earlier poll (STALE): their last good lines read as
+current otherwise. Unread (no figure at all), the table's own remainder row and "+" totals say so already."""
 
 
 def panel_badge(report: Report, panel: str, ns: str | None, now: datetime) -> str:
     """The badge a panel wears when one of its sources is not fresh, e.g. `STALE 7m: endpoints:acme`."""
-    kinds = SOURCE_KINDS.get(panel, ())
+    kinds, old_if_stale = SOURCE_KINDS.get(panel, ()), OLD_IF_STALE.get(panel, ())
     grouped: dict[str, list[str]] = {}
     for s in report.sources:
         kind, space = s.kind, s.scope
         ok = s.status is SourceStatus.OK and (s.read_in_part is None or panel in WHOLE_IF_CUT)
-        if kind not in kinds or ok or (ns is not None and space and space != ns):
+        shown = kind in kinds or (kind in old_if_stale and s.status is SourceStatus.STALE)
+        if not shown or ok or (ns is not None and space and space != ns):
             continue
         label = SOURCE_LABELS.get(s.status, s.status.value) if s.status is not SourceStatus.OK else IN_PART
         if s.status is SourceStatus.STALE:

@@ -114,7 +114,8 @@ class OverviewView(View):
         if unread is not None and not jobs.filter_text:  # a listing unread: a count is a lower bound
             scheduled.note(f"at least {n:,} scheduled" if (n := jobs.total_rows) else "scheduled jobs unknown")
         fill(self.query_one("#spenders-panel", Panel), self.query_one("#spenders", KeyedTable),
-             money_rows.spender_rows(r, ns), running_badge, "shown", money_rows.spenders_remainder(r, ns, state.tones))
+             money_rows.spender_rows(r, ns), rows.panel_badge(r, "spenders", ns, state.now), "shown",
+             money_rows.spenders_remainder(r, ns, state.tones))
         self.query_one("#flags", PhrasedText).show(cards.flags_text(state))
         count = fmt.counted(len(r.current_flags), "flags")  # raised now: a flag of a failed source is STALE
         count = count if r.all_checked else f"at least {count}"  # more may hide in what was not read
