@@ -167,8 +167,7 @@ class Monitor:
                 except HfmonError as exc:  # kept for the lease: the next poll past it sends it again
                     failures.append(f"alert delivery not recorded: {exc}")
             for failure in failures:
-                if failure not in self.warnings:
-                    self.warnings.append(failure)
+                self._warn(failure)
                 log.warning("%s", failure)
 
     async def wait_deliveries(self) -> None:
@@ -185,6 +184,11 @@ class Monitor:
         except HfmonError as exc:
             self.warnings.append(f"alert history not read: {exc}")
             return []
+
+    def _warn(self, warning: str) -> None:
+        """Add a warning for the front ends, once (the same cause on every poll is said once)."""
+        if warning not in self.warnings:
+            self.warnings.append(warning)
 
     def _log(self, report: Report) -> None:
         """Log new warnings, and each source whose status or error changed (what the screen toasts once)."""
@@ -223,9 +227,7 @@ class Monitor:
             except HfmonError as exc:  # history is an extra: the live numbers still show without it
                 # this poll only (a full disk or a lock held past the timeout passes): the store, and the alert
                 # state in it, stay, so the next poll writes history again and nothing firing fires twice
-                warning = f"history not saved: {exc}"
-                if warning not in self.warnings:
-                    self.warnings.append(warning)
+                self._warn(f"history not saved: {exc}")
         catalog = build_catalog(snapshot, self.config.prices)
         report = evaluate(snapshot, history, self.config, now, catalog=catalog)
         if not self.figures_only:
@@ -265,8 +267,7 @@ class Monitor:
                 self._owner = report.account.name
             if state_scope(self.profile, self._owner) is None:  # whose alerts: unknown, so neither fire nor reset
                 # (a new process's first whoami failing re-fired, and re-delivered, every alert already firing)
-                if ALERTS_NO_ACCOUNT not in self.warnings:
-                    self.warnings.append(ALERTS_NO_ACCOUNT)
+                self._warn(ALERTS_NO_ACCOUNT)
                 return []
             events = evaluate_alerts(report, self.config.alerts, self._alert_state, self.profile, self._owner)
             # this poll's events, and those earlier polls (of any process on the file) could not deliver
@@ -277,7 +278,8 @@ class Monitor:
             return []
         from hfmon.alerts.rules import namespaces_not_checked
 
-        self.warnings.extend(w for w in namespaces_not_checked(report, self.config.alerts) if w not in self.warnings)
+        for warning in namespaces_not_checked(report, self.config.alerts):
+            self._warn(warning)
         for event in events:
             log.warning("%s: %s", event.title, event.message)
         return events

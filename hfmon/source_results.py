@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from hfmon.api.parse_billing import with_live
-from hfmon.costs.credits import Period, calendar_month, usage_window
+from hfmon.costs.credits import Period, calendar_month, said_period, usage_window
 from hfmon.errors import ApiError, BadResponseError, HfmonError, NoAccessError
 from hfmon.models import (
     BillingUsage,
@@ -176,18 +176,16 @@ def _usage_period(billing: SourceResult[BillingUsage]) -> Period | None:
     found = billing.value
     if found is None:
         return None
-    if found.inference.period_start is not None and found.inference.period_end is not None:
-        return Period(found.inference.period_start, found.inference.period_end)
     asked = found.counted_from or billing.fetched_at
-    return usage_window(asked) if asked is not None else None
+    return said_period(found.inference) or (usage_window(asked) if asked is not None else None)
 
 
 def _live_period(live: SourceResult[LiveUsage], current: Period | None) -> Period | None:
     """The period the live event's split covers: its own; else, read this poll, the stream's current one (`current`,
     usage-v2's); else the calendar month it was read in (None: unknown)."""
-    said = live.value.inference if live.value is not None else None
-    if said is not None and said.period_start is not None and said.period_end is not None:
-        return Period(said.period_start, said.period_end)
+    said = said_period(live.value.inference if live.value is not None else None)
+    if said is not None:
+        return said
     if live.status is SourceStatus.OK and not live.from_cache:
         return current
     return usage_window(live.fetched_at) if live.fetched_at is not None else None

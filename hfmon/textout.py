@@ -157,13 +157,15 @@ def _header(report: Report, paint: _Paint) -> list[str]:
 def _credits(c: Credits, paint: _Paint) -> list[str]:
     used = paint(money(c.used_usd), "red" if c.overage_usd > 0 else "green")
     left = phrases.credits_left(c)
-    pad = " " * 10
-    projected = money(c.projected_period_usd, missing=UNKNOWN)
     lines = _packed(f"{paint('Credits', 'bold')}   {c.namespace} Inference Providers:",
                     [f"{used} of {money(c.included_usd)}", left], lead=" ")
-    lines += _packed(pad, [phrases.period_end(c), f"projected {projected}"]
-                     + ([f"limit {money(c.limit_usd)}"] if c.limit_usd is not None else []))
-    return lines + _burn_lines(c, phrases.credits_end(c), paint)
+    return lines + _projection_line(c) + _burn_lines(c, phrases.credits_end(c), paint)
+
+
+def _projection_line(c: CreditsBurn) -> list[str]:
+    """When the period ends, what it is projected to cost, and the spending limit."""
+    return _packed(" " * 10, [phrases.period_end(c), f"projected {money(c.projected_period_usd, missing=UNKNOWN)}"]
+                   + ([f"limit {money(c.limit_usd)}"] if c.limit_usd is not None else []))
 
 
 def _burn_lines(c: CreditsBurn, credits_end: str | None, paint: _Paint) -> list[str]:
@@ -185,10 +187,7 @@ def _burn(burn: CreditsBurn, why: str, paint: _Paint) -> list[str]:
     pad = " " * 10
     lines = _packed(f"{paint('Credits', 'bold')}   {burn.namespace} Inference Providers:",
                     [f"{money(burn.used_usd)} used", paint("included unknown", "yellow")], lead=" ")
-    lines += _packed(pad, [phrases.period_end(burn),
-                           f"projected {money(burn.projected_period_usd, missing=UNKNOWN)}"]
-                     + ([f"limit {money(burn.limit_usd)}"] if burn.limit_usd is not None else []))
-    lines += _burn_lines(burn, None, paint)
+    lines += _projection_line(burn) + _burn_lines(burn, None, paint)
     text = f"{pad}included unknown: {scrub(why)}"
     return lines + [paint(line, "yellow") for line in textwrap.wrap(text, WIDTH, subsequent_indent=pad)]
 
@@ -382,24 +381,20 @@ def _sources(report: Report, paint: _Paint) -> list[str]:
         colour = "red" if status is SourceStatus.ERROR else "yellow"
         where = f" ({scope})" if scope else ""
         label = status.value.replace("_", " ") + (f" ({what})" if what and what != "missing permission" else "")
-        # every source named, wrapped (the Sources list is what a user checks against the figures above)
-        first, *rest = textwrap.wrap(scrub(f"{label}: {', '.join(kinds)}{where}"), WIDTH - 3,
-                                     subsequent_indent="    ")
-        lines.append(f"  {paint(label + ':', colour)}{first[len(label) + 1:]}")
-        lines += [f"  {part}" for part in rest]
-        # the hint says what to do: wrapped like a flag, never cut
-        for i, part in enumerate(textwrap.wrap(scrub(detail), WIDTH - 7)):
-            lines.append(paint(f"    {'→' if i == 0 else ' '} {part}", "dim"))
+        lines += _source_lines(label, colour, f"{', '.join(kinds)}{where}", detail, paint)
     cut: dict[tuple[str, str], list[str]] = {}  # (why, kind) -> the namespaces whose listing it cut
     for source in report.sources:
         if source.read_in_part is not None:
             cut.setdefault((source.read_in_part, source.kind), []).append(source.scope)
     for (why, kind), scopes in cut.items():
-        label = "read in part"
-        first, *rest = textwrap.wrap(scrub(f"{label}: {kind} ({', '.join(scopes)})"), WIDTH - 3,
-                                     subsequent_indent="    ")
-        lines.append(f"  {paint(label + ':', 'yellow')}{first[len(label) + 1:]}")
-        lines += [f"  {part}" for part in rest]
-        lines += [paint(f"    {'→' if i == 0 else ' '} {part}", "dim")
-                  for i, part in enumerate(textwrap.wrap(scrub(why), WIDTH - 7))]
+        lines += _source_lines("read in part", "yellow", f"{kind} ({', '.join(scopes)})", why, paint)
     return lines
+
+
+def _source_lines(label: str, colour: str, body: str, detail: str, paint: _Paint) -> list[str]:
+    """One line of the Sources list: every source named, wrapped (what a user checks against the figures above),
+    then what to do, wrapped like a flag, never cut."""
+    first, *rest = textwrap.wrap(scrub(f"{label}: {body}"), WIDTH - 3, subsequent_indent="    ")
+    lines = [f"  {paint(label + ':', colour)}{first[len(label) + 1:]}", *(f"  {part}" for part in rest)]
+    return lines + [paint(f"    {'→' if i == 0 else ' '} {part}", "dim")
+                    for i, part in enumerate(textwrap.wrap(scrub(detail), WIDTH - 7))]

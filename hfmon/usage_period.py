@@ -20,23 +20,21 @@ from datetime import datetime, timedelta
 
 from hfmon.api.hub import HubClient
 from hfmon.api.server_clock import skewed
-from hfmon.costs.credits import Period, usage_window
+from hfmon.costs.credits import Period, said_period, usage_window
 from hfmon.models import BillingUsage, LiveUsage, SourceResult
 
 
 def named_period(live: SourceResult[LiveUsage] | None, now: datetime) -> Period | None:
     """The period a `usage/live` event names for Inference Providers, when it holds `now` (None: it names none, or
     one that has ended or not begun: a last good event kept from another period)."""
-    said = live.value.inference if live is not None and live.value is not None else None
-    if said is None or said.period_start is None or said.period_end is None:
-        return None
-    return Period(said.period_start, said.period_end) if said.period_start <= now < said.period_end else None
+    said = said_period(live.value.inference if live is not None and live.value is not None else None)
+    return said if said is not None and said.start <= now < said.end else None
 
 
 def with_named_period(usage: BillingUsage, live: SourceResult[LiveUsage] | None, now: datetime) -> BillingUsage:
     """usage-v2's answer over the period it names, else the one its namespace's live event names (`named_period`):
     the credits' period, whose start the figure must be counted from (`source_results.usage_of_this_period`)."""
-    if usage.inference.period_start is not None and usage.inference.period_end is not None:
+    if said_period(usage.inference) is not None:
         return usage
     said = named_period(live, now)
     if said is None:

@@ -102,7 +102,7 @@ def what_if(report: Report, advice: Advice) -> tuple[BillWhatIf, ...]:
         # month at its pace (and the bill less a saving) a lower bound too
         at_least = total is not None and total.value is None and total.known is not None and all(
             m.startswith(f"{STATEMENT_BEHIND}:") for m in total.missing)
-        so_far = total.known if at_least and total is not None else total.value if total is not None else None
+        so_far = None if total is None else total.known if at_least else total.value
         for_month = charged_for_month(row) if row is not None else None  # known whenever so_far is
         early = hours * 3600 < int(MIN_PROJECTION_SPAN.total_seconds())  # minutes of spend are no month's pace
         mine = [f for f in advice.findings if f.namespace == ns and f.recurring]

@@ -92,9 +92,14 @@ def credits_period(usage: InferenceUsage | None, now: datetime) -> Period:
     """The period usage-v2's Inference Providers figure covers, which every credits figure is measured on: its own
     periodStart/End when it sends both, else the window hfmon asked it for. Never another product's period: a
     statement anchored on the 15th says nothing of when usage-v2 began counting."""
-    if usage is not None and usage.period_start is not None and usage.period_end is not None:
-        return Period(usage.period_start, usage.period_end)
-    return usage_window(now)
+    return said_period(usage) or usage_window(now)
+
+
+def said_period(usage: InferenceUsage | None) -> Period | None:
+    """The period an Inference Providers figure names (usage-v2's or a live event's): both ends, else none."""
+    if usage is None or usage.period_start is None or usage.period_end is None:
+        return None
+    return Period(usage.period_start, usage.period_end)
 
 
 def statement_period(statement: PeriodStatement | None, usage: InferenceUsage | None, now: datetime) -> Period:

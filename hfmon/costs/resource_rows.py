@@ -189,8 +189,9 @@ def job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
     elif j.started_at is None and j.stage == "SCHEDULING":
         own = []  # not started yet (a Job RUNNING without its start: its spans are the statement's or history's)
     billed_why = None
-    ran = j.stage == "RUNNING" if own is None else any(start < now and stop > period.start for start, stop in own)
-    if mine == [] and behind is not None and ran:  # no line yet, and HF counts Jobs its statement has not billed
+    # no line yet for a Job that ran this period, and HF counts Jobs its statement has not billed
+    if mine == [] and behind is not None and (
+            j.stage == "RUNNING" if own is None else any(start < now and stop > period.start for start, stop in own)):
         mine, billed_why = None, unbilled_why(behind, j.namespace)
     changes = history.changes_of("job", j.id)
     hourly = _hourly("job", j.id, j.namespace, history,

@@ -303,6 +303,7 @@ def _meter(out: _Families, a: dict[str, str], report: Report, stale: Stale) -> N
 
 def _spend(out: _Families, a: dict[str, str], report: Report, stale: Stale) -> None:
     checks = {c.item: c for c in report.crosscheck}
+    failed = {s.name for s in report.sources if s.stale}
     for spend in report.spend:
         ns = spend.namespace
         n = {**a, "namespace": ns}
@@ -321,7 +322,7 @@ def _spend(out: _Families, a: dict[str, str], report: Report, stale: Stale) -> N
         out.gauge("hfmon_namespace_spend_at_least_usd", "The known part of a namespace's spend this period (its "
                   "whole spend when hfmon_namespace_spend_usd is there; a lower bound otherwise; absent when its "
                   "usage or statement failed the latest poll).", n, spend.total_usd.known if all(fresh) else None)
-        _budget_pace(out, n, spend, {s.name for s in report.sources if s.stale})
+        _budget_pace(out, n, spend, failed)
 
 
 def _budget_pace(out: _Families, n: dict[str, str], spend: Spend, failed: set[str]) -> None:

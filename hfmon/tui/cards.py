@@ -98,8 +98,9 @@ def credits_text(state: ViewState) -> list[Phrased]:
 
 def _credit_lines(head: Text, c: Credits, state: ViewState) -> list[Phrased]:
     t = state.tones
-    first = [Phrase(Text(f"{fmt.money(c.used_usd)} used, no credits"))]
-    if c.included_usd > 0:
+    if c.included_usd <= 0:
+        first = [Phrase(Text(f"{fmt.money(c.used_usd)} used, no credits"))]
+    else:
         pct = c.used_usd * 100 / c.included_usd
         capped = c.limit_caps_credits and c.remaining_usd == 0  # a lower spending limit reached: none usable
         tone = "bad" if pct >= 100 or capped else "warn" if pct >= 75 else "good"
