@@ -76,13 +76,16 @@ class LedgerRow:
 @dataclass(frozen=True, slots=True)
 class LedgerGap:
     """Proxy requests the ledger lost for good (the history file refused them past what the proxy keeps to retry):
-    only their count and times are known."""
+    only their count, times and whose bill they were on are known."""
 
     first_at: datetime
     last_at: datetime
     requests: int
     why: str  # the last reason a write failed, in hfmon's words
     run_id: str | None = None  # the `hfmon run` that made them (None: `hfmon proxy`)
+    # whose bill they were on, as their rows said (`LedgerRow.owner`); None: unknown (recorded before v15), so every
+    # account sharing the history file may have lost them
+    owner: tuple[str | None, str | None] | None = None
 
 
 @dataclass(frozen=True, slots=True)

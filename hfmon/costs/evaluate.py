@@ -27,7 +27,7 @@ from hfmon.costs.crosscheck import behind_rows, inference_rows, line_rows, stora
 from hfmon.costs.groups import group_flags, group_rows
 from hfmon.costs.index import HistoryIndex
 from hfmon.costs.ledger import proxy_checks, proxy_usage
-from hfmon.costs.ledger_scope import owners, polled_rows
+from hfmon.costs.ledger_scope import owners, polled_gaps, polled_rows
 from hfmon.costs.observed import history_rows
 from hfmon.costs.provider_time import provider_spend
 from hfmon.costs.resource_rows import Gathered, endpoint_row, hours, job_row, lines_by_resource, space_row
@@ -122,7 +122,8 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
     scoped, unsure = polled_rows(history.ledger or (), snapshot)
     proxy = None if history.ledger is None else proxy_usage(
         scoped, {s.session_id: s for s in history.settled}, snapshot.router_prices.value, now,
-        user_period(snapshot, now).start, unsure, owners(snapshot), config.prices.models, history.ledger_gaps)
+        user_period(snapshot, now).start, unsure, owners(snapshot), config.prices.models,
+        polled_gaps(history.ledger_gaps, snapshot))
     if proxy is not None:
         acc.crosscheck += proxy_checks(proxy, config.tolerance)
     provider_coverage = Coverage(history, history.provider_points[0].at if history.provider_points else None)

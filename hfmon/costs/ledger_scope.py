@@ -15,10 +15,10 @@ partial and say why (`Unsure`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from hfmon.ledger import LedgerRow
+from hfmon.ledger import LedgerGap, LedgerRow
 from hfmon.models import NamespaceData, Snapshot
 
 Owner = tuple[str | None, str | None]
@@ -108,6 +108,30 @@ def polled_rows(rows: Sequence[LedgerRow], snapshot: Snapshot) -> tuple[Sequence
     """The proxy's requests this poll covers, with those whose namespace is unknown (named in `Unsure`, with why):
     those billed to no org whose caller's namespace it polled, and those billed to an org as their X-HF-Bill-To
     says (all of them when it polled every namespace or, whoami failing without `--namespace`, whatever it could)."""
+    verdict = scope_of(snapshot)
+    kept: list[LedgerRow] = []
+    unsure: dict[Owner, str] = {}
+    for row in rows:
+        owner = row.owner
+        said = verdict(owner)
+        if said is False:
+            continue
+        kept.append(row)
+        if isinstance(said, str):
+            unsure[owner] = said
+    return kept, unsure
+
+
+def polled_gaps(gaps: Sequence[LedgerGap], snapshot: Snapshot) -> tuple[LedgerGap, ...]:
+    """The ledger's lost requests this poll's figures may miss: those whose owner is in its scope or unknown (as
+    `polled_rows` judges a row), and those recorded before hfmon kept whose they were (they may be anyone's)."""
+    verdict = scope_of(snapshot)
+    return tuple(g for g in gaps if g.owner is None or verdict(g.owner) is not False)
+
+
+def scope_of(snapshot: Snapshot) -> Callable[[Owner], bool | str]:
+    """Whether a request of this owner is in the poll's scope: True, False, or why that is unknown (the one rule
+    for the ledger's rows and its lost requests); each owner judged once."""
     account = snapshot.account.value
     polled = {ns.namespace for ns in snapshot.namespaces}
     every = account.namespaces if account is not None else None
@@ -115,7 +139,6 @@ def polled_rows(rows: Sequence[LedgerRow], snapshot: Snapshot) -> tuple[Sequence
     scope = owners(snapshot, polled_only=True)
 
     def verdict(owner: Owner) -> bool | str:
-        """True: in; False: out; a reason: unknown."""
         billed_to, caller = owner
         mine = caller is not None and caller == scope.user  # this account's token made it
         if billed_to is None:  # the caller's own account pays
@@ -132,16 +155,11 @@ def polled_rows(rows: Sequence[LedgerRow], snapshot: Snapshot) -> tuple[Sequence
         return scope.why_unknown(owner)
 
     verdicts: dict[Owner, bool | str] = {}
-    kept: list[LedgerRow] = []
-    unsure: dict[Owner, str] = {}
-    for row in rows:
-        owner = row.owner
+
+    def judged(owner: Owner) -> bool | str:
         said = verdicts.get(owner)
         if said is None:
             said = verdicts[owner] = verdict(owner)
-        if said is False:
-            continue
-        kept.append(row)
-        if isinstance(said, str):
-            unsure[owner] = said
-    return kept, unsure
+        return said
+
+    return judged

@@ -76,11 +76,16 @@ def append(store: HistoryStore, rows: Iterable[LedgerRow]) -> None:
         store.transaction(lambda conn: conn.executemany(_INSERT, encoded))
 
 
+_GAP_COLUMNS = "first_at, last_at, requests, why, run_id, namespace, caller, owned"
+
+
 def record_gap(store: HistoryStore, gap: LedgerGap) -> None:
     """Record requests the ledger lost for good (in a transaction of its own)."""
-    values = (encode_time(gap.first_at), encode_time(gap.last_at), gap.requests, gap.why, gap.run_id)
+    namespace, caller = gap.owner or (None, None)
+    values = (encode_time(gap.first_at), encode_time(gap.last_at), gap.requests, gap.why, gap.run_id, namespace,
+              caller, int(gap.owner is not None))
     store.transaction(lambda conn: conn.execute(
-        "INSERT INTO ledger_gaps (first_at, last_at, requests, why, run_id) VALUES (?, ?, ?, ?, ?)", values))
+        f"INSERT INTO ledger_gaps ({_GAP_COLUMNS}) VALUES ({', '.join('?' * 8)})", values))
 
 
 def load_gaps(store: HistoryStore, since: datetime) -> tuple[LedgerGap, ...]:
@@ -95,10 +100,11 @@ def run_gaps(store: HistoryStore, run_id: str) -> tuple[LedgerGap, ...]:
 
 def _gaps(store: HistoryStore, where: str, arg: object) -> tuple[LedgerGap, ...]:
     rows = store.transaction(lambda c: c.execute(
-        f"SELECT first_at, last_at, requests, why, run_id FROM ledger_gaps WHERE {where} ORDER BY first_at",
-        (arg,)).fetchall(), write=False)
-    return tuple(LedgerGap(decode_time(int(a)), decode_time(int(b)), int(n), str(why), run)
-                 for a, b, n, why, run in rows)
+        f"SELECT {_GAP_COLUMNS} FROM ledger_gaps WHERE {where} ORDER BY first_at, rowid", (arg,)).fetchall(),
+        write=False)
+    return tuple(LedgerGap(decode_time(int(a)), decode_time(int(b)), int(n), str(why), run,
+                           (namespace, caller) if owned else None)
+                 for a, b, n, why, run, namespace, caller, owned in rows)
 
 
 def load(store: HistoryStore, since: datetime) -> tuple[LedgerRow, ...]:
@@ -176,8 +182,9 @@ class LedgerWriter:
 
     A write that fails (the disk full, the file locked past its busy timeout) loses nothing: its rows are kept and
     written with the next batch, or RETRY_S later, or on `close`. Past BACKLOG_MAX kept rows the oldest are dropped
-    and counted in `lost`, and recorded as a `LedgerGap` by the next write that succeeds (every figure of the ledger
-    over their time is then partial); what `close` could not write is `unwritten` (the caller still has those)."""
+    and counted in `lost`, and recorded as a `LedgerGap` per owner by the next write that succeeds (every figure of
+    the ledger over their time, of the account whose bill they were on, is then partial); what `close` could not
+    write is `unwritten` (the caller still has those)."""
 
     def __init__(self, store: HistoryStore) -> None:
         self.store = store
@@ -185,7 +192,8 @@ class LedgerWriter:
         self._lock = threading.Lock()
         self._backlog: list[LedgerRow] = []  # rows whose write failed, oldest first, to write with the next batch
         self.lost = 0  # rows dropped for good past BACKLOG_MAX: in no file and no memory
-        self._gap: LedgerGap | None = None  # the dropped rows not yet recorded as a gap (written once the file takes)
+        # the dropped rows not yet recorded as gaps, one per owner and run (written once the file takes)
+        self._gaps: dict[tuple[tuple[str | None, str | None], str | None], LedgerGap] = {}
         self.error: str | None = None  # why the last write failed; None once a write succeeds
         self._thread = threading.Thread(target=self._drain, name="hfmon-ledger", daemon=True)
         self._thread.start()
@@ -237,9 +245,10 @@ class LedgerWriter:
             pending = self._backlog + batch
         written = 0
         try:
-            if self._gap is not None:
-                record_gap(self.store, self._gap)
-                self._gap = None
+            while self._gaps:
+                key = next(iter(self._gaps))
+                record_gap(self.store, self._gaps[key])
+                del self._gaps[key]
             while written < len(pending):
                 append(self.store, pending[written:written + _BATCH])
                 written = min(len(pending), written + _BATCH)
@@ -256,9 +265,11 @@ class LedgerWriter:
         dropped = max(0, len(kept) - BACKLOG_MAX)
         if dropped:
             self.lost += dropped
-            gap = self._gap or LedgerGap(kept[0].at, kept[0].at, 0, "")
-            self._gap = LedgerGap(min(gap.first_at, kept[0].at), max(gap.last_at, kept[dropped - 1].at),
-                                  gap.requests + dropped, self.error or "", kept[0].run_id)  # one writer, one run
+            for row in kept[:dropped]:  # whose each was: only that account's figures miss it
+                key = (row.owner, row.run_id)
+                gap = self._gaps.get(key) or LedgerGap(row.at, row.at, 0, "", row.run_id, row.owner)
+                self._gaps[key] = replace(gap, first_at=min(gap.first_at, row.at), last_at=max(gap.last_at, row.at),
+                                          requests=gap.requests + 1, why=self.error or "")
             log.error("dropped %d ledger row(s) for good (from %s to %s): the history file refuses more rows than "
                       "hfmon keeps to retry (%d)", dropped, kept[0].at.isoformat(), kept[dropped - 1].at.isoformat(),
                       BACKLOG_MAX)

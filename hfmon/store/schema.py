@@ -323,7 +323,16 @@ V14 = (
     "ALTER TABLE ledger_gaps ADD COLUMN run_id TEXT",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14)
+# v15: whose bill the requests a ledger gap counts were on, as their rows said (`LedgerRow.owner`: X-HF-Bill-To and
+# the caller's account), so that with several accounts (`[profiles]`) sharing this file only the account that lost
+# them reads its figures as lower bounds. `owned` 0: recorded before v15, whose is unknown (every account may have).
+V15 = (
+    "ALTER TABLE ledger_gaps ADD COLUMN namespace TEXT",
+    "ALTER TABLE ledger_gaps ADD COLUMN caller TEXT",
+    "ALTER TABLE ledger_gaps ADD COLUMN owned INTEGER NOT NULL DEFAULT 0",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -372,7 +381,7 @@ CURRENT_SHAPE: dict[str, tuple[str, ...]] = {
     "state_keys": ("id", "resource_id", "state", "hardware", "replicas"),
     "listing_runs": ("namespace", "kind", "first_at", "last_at", "max_gap"),
     "statement_bounds": ("resource_id", "since", "read_at"),
-    "ledger_gaps": ("first_at", "last_at", "requests", "why", "run_id"),
+    "ledger_gaps": ("first_at", "last_at", "requests", "why", "run_id", "namespace", "caller", "owned"),
 }
 """`expected_shape(SCHEMA_VERSION)` written out (a test checks it against the migrations): every open of a current
 file compares with it, and building the schema in memory took 2.6 ms of each open (more than reading the file's)."""

@@ -16,9 +16,10 @@ from decimal import Decimal
 import jsonschema
 import openai
 import pytest
+from huggingface_hub import InferenceClient
 
 from hfmon.clock import FunctionClock
-from hfmon.fakehub import FULL_TOKEN
+from hfmon.fakehub import FULL_TOKEN, OTHER_USER_TOKEN
 from hfmon.ledger import LedgerRow
 from hfmon.proxy.app import ProxyApp
 from hfmon.proxy.server import running
@@ -27,6 +28,8 @@ from hfmon.store import HistoryStore
 from hfmon.store import ledger as stored
 from hfmon.store.connection import HistoryError
 from tests.exporter.running import exporter
+from tests.exporter.test_proxy_callers_e2e import CONFIG as PROFILES
+from tests.exporter.test_proxy_callers_e2e import TOKENS
 from tests.faults.harness import Served
 from tests.proxy.test_proxy_openai import HELLO, QWEN, price
 
@@ -98,3 +101,43 @@ def test_requests_the_ledger_lost_make_its_figures_partial_saying_why(served: Se
     model = {dict(k).get("model"): v for k, v in metrics.get("hfmon_proxy_model_estimated_usd", {}).items()}
     requests = {dict(k).get("model"): v for k, v in metrics.get("hfmon_proxy_model_requests_total", {}).items()}
     assert QWEN not in model and QWEN not in requests  # absent: 1 request and its cost would read as the whole
+
+
+def test_only_the_account_whose_requests_were_lost_reads_its_figures_partial(served: Served,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two accounts (`[profiles]`) share the history file: ada's two lost requests make ada's figures lower bounds,
+    and leave grace's (her one request, through InferenceClient, recorded) whole. Before: grace's hour read "at least"
+    too, with 2 requests lost that were never hers, and her exporter series were left out."""
+    meter_with_the_disk_full(served, monkeypatch)
+    with HistoryStore.open(served.home / "data" / "history.sqlite3") as store:
+        [gap] = stored.load_gaps(store, datetime(2000, 1, 1, tzinfo=UTC))
+        assert gap.owner == (None, "ada")  # billed to no org: the account whose token made them
+        writer = stored.LedgerWriter(store)
+        app = ProxyApp(served.base_url, writer.put, hub=served.base_url, clock=FunctionClock(served.hub.now))
+        try:
+            with running(app) as url:
+                grace = InferenceClient(base_url=url, api_key=OTHER_USER_TOKEN)
+                hers = grace.chat_completion(messages=HELLO, model=f"{QWEN}:novita", max_tokens=50).usage
+        finally:
+            writer.close()
+        assert (writer.lost, writer.unwritten) == (0, ())
+    p_in, p_out = price(QWEN, "novita")
+    her_cost = (Decimal(hers.prompt_tokens) * p_in + Decimal(hers.completion_tokens) * p_out) / 1_000_000
+    config = served.home / "config.toml"
+    config.write_text(PROFILES)
+    for profile, requests, lost in (("ada", 1, 2), ("grace", 1, 0)):
+        run = served.run("--once", "--json", "--profile", profile, "--config", str(config), token=None, **TOKENS)
+        assert run.code == 0, run.stderr
+        doc = json.loads(run.stdout)
+        jsonschema.validate(doc, once_schema())
+        [hour] = [w for w in doc["inference"]["proxy"]["windows"] if w["window"] == "1h"]
+        [qwen] = hour["by_model"]
+        assert (qwen["requests"], qwen["requests_lost"]) == (requests, lost), profile
+        assert qwen["estimated_usd"]["complete"] is (lost == 0), profile
+    assert qwen["estimated_usd"]["value"] == pytest.approx(float(her_cost), abs=1e-6)  # grace's, whole
+
+    with exporter("--config", str(config), env=served.env(token=None, **TOKENS)) as watching:
+        metrics = watching.after_polls(1)
+    requests_of = {dict(k)["account"]: v for k, v in metrics.get("hfmon_proxy_model_requests_total", {}).items()
+                   if dict(k).get("model") == QWEN}
+    assert requests_of == {"grace": 1.0}  # ada's 1 recorded of 3 is no whole figure: absent, as before

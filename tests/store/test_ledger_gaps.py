@@ -1,5 +1,5 @@
-"""Schemas v13 and v14: the proxy requests the ledger lost for good (`ledger_gaps`) and of which `hfmon run`, on a
-file upgraded from an older version, and pruned with the ledger."""
+"""Schemas v13 to v15: the proxy requests the ledger lost for good (`ledger_gaps`), of which `hfmon run` and on
+whose bill, on a file upgraded from an older version, and pruned with the ledger."""
 
 from __future__ import annotations
 
@@ -65,4 +65,27 @@ def test_a_v13_gap_is_kept_of_no_run_and_a_runs_gap_is_its_own(tmp_path: Path) -
         assert [g.requests for g in stored.load_gaps(store, minutes(-1))] == [4, 2]
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    conn.close()
+
+
+def test_a_v14_gap_is_kept_as_anyones_and_a_new_gap_says_whose_bill_it_was_on(tmp_path: Path) -> None:
+    """v15: a gap recorded before it may be any account's (every account sharing the file reads "at least"); one
+    recorded now names whose bill its requests were on, the caller's own account (no X-HF-Bill-To) or an org."""
+    path = tmp_path / "v14.sqlite3"
+    conn = sqlite3.connect(path)
+    migrate(conn, 0, MIGRATIONS[:14])
+    conn.execute("INSERT INTO ledger_gaps (first_at, last_at, requests, why, run_id) VALUES (?, ?, 4, ?, 'r0')",
+                 (encode_time(minutes(1)), encode_time(minutes(2)), FULL))
+    conn.commit()
+    conn.close()
+    mine = LedgerGap(minutes(3), minutes(4), 2, FULL, owner=(None, "ada"))
+    org = LedgerGap(minutes(3), minutes(4), 1, FULL, run_id="r1", owner=("ada-labs", None))
+    with HistoryStore.open(path) as store:
+        stored.record_gap(store, mine)
+        stored.record_gap(store, org)
+        assert stored.load_gaps(store, minutes(-1)) == (LedgerGap(minutes(1), minutes(2), 4, FULL, "r0"), mine, org)
+        assert stored.run_gaps(store, "r1") == (org,)
+    conn = sqlite3.connect(path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 15
+    assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     conn.close()
