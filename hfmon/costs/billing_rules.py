@@ -5,7 +5,8 @@
 - Jobs bill per minute while RUNNING (SCHEDULING is waiting for a machine; finished stages are free). A Job that
   exposes ports (`expose.ports`) bills $0.01 an hour more, once per job whatever the number of ports (hf-api.md 0.5
   and 7: "exposed ports add $0.01/h per job"); no statement product of its own is documented, so hfmon takes it
-  to be in the job's own line. Only the ports a Job exposes now are known (they can be changed while it runs).
+  to be in the job's own line. Only the ports a Job exposes now are known (they can be changed while it runs); of a
+  Job hfmon did not read (past a listing's cut), what HF billed a minute of it tells (`billed_exposed`), else nothing.
 - Endpoints bill per minute per replica while initializing or running (the documented rule). Paused and
   scaledToZero do not (documented); pending and failed, with no replica ready, are taken not to.
 - `updating` and `updateFailed` are in HF's state enum, and no source says whether they bill: the previous
@@ -28,7 +29,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from types import MappingProxyType
 
-from hfmon.models import Endpoint, Job, Space
+from hfmon.models import Endpoint, Job, Space, UsageLine
 from hfmon.report_rows import Price
 
 SPACE_BILLED = frozenset({"RUNNING", "RUNNING_BUILDING", "APP_STARTING", "RUNNING_APP_STARTING"})
@@ -75,6 +76,19 @@ def job_price(flavor_price: Price | None, exposed: bool) -> Price | None:
     if flavor_price is None or not exposed:
         return flavor_price
     return Price(flavor_price.usd_per_hour + EXPOSED_PORTS_USD_PER_HOUR, flavor_price.source, flavor_price.as_of)
+
+
+def billed_exposed(flavor_price: Price | None, line: UsageLine) -> bool | None:
+    """Whether a Job hfmon has not read (past a listing's cut, or unlisted) exposed ports, as what HF billed a minute
+    of it on its line shows: its flavor's price plus `EXPOSED_PORTS_USD_PER_HOUR`, or its flavor's alone, each
+    within half that surcharge. None when that cannot tell (flavor unpriced, nothing billed, neither price)."""
+    per_minute = line.unit_cost_usd if line.unit_cost_usd > 0 else (
+        line.total_usd / line.quantity if line.quantity > 0 else Decimal(0))
+    if flavor_price is None or per_minute <= 0:
+        return None
+    off = per_minute * 60 - flavor_price.usd_per_hour
+    return next((exposed for exposed in (False, True)
+                 if abs(off - expose_usd_per_hour(exposed)) < EXPOSED_PORTS_USD_PER_HOUR / 2), None)
 
 
 def expose_usd_per_hour(exposed: bool) -> Decimal:

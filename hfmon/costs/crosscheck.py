@@ -61,6 +61,9 @@ def _unit_note(unit_cost_usd: Decimal, price: Price | None) -> str:
 
 OVERAGE_NOTE = "ZeroGPU GPU-minutes over the daily quota, not hosting time"
 CONTRADICTED_NOTE = "HF bills a price hfmon has as $0/h: what it should cost is unknown"
+PORTS_BILLED_NOTE = "with exposed ports' $0.01/h, as HF's unit price shows (not in the Jobs listing hfmon read)"
+PORTS_UNKNOWN_NOTE = ("not in the Jobs listing hfmon read, and HF's unit price is neither its flavor's nor that with "
+                      "exposed ports' $0.01/h: what it should cost is unknown")
 
 
 def line_rows(lines: Sequence[PricedLine], tolerance: Tolerance) -> list[CrossCheck]:
@@ -87,6 +90,10 @@ def line_rows(lines: Sequence[PricedLine], tolerance: Tolerance) -> list[CrossCh
             notes.append(OVERAGE_NOTE)
         if any(p.contradicted for p in mine):
             notes.append(CONTRADICTED_NOTE)
+        if any(not p.ports_read and p.price is not None and p.exposed is None for p in mine):
+            notes.append(PORTS_UNKNOWN_NOTE)
+        elif any(not p.ports_read and p.exposed for p in mine):
+            notes.append(PORTS_BILLED_NOTE)
         if any(p.line.active for p in mine):
             notes.append("still accruing")
         row = compare(f"{FAMILY_KIND[family]} {key} {hardware}", billed, recomputed, tolerance,

@@ -228,11 +228,10 @@ def _namespace_figures(ns: NamespaceData, history: HistoryIndex, config: Config,
                                          config.tolerance)
     endpoints = ns.endpoints.value or ()
     regions = {e.id: e.region for e in endpoints}
-    exposed = frozenset(j.id for j in ns.jobs.value or () if j.exposed)
     lines: list[PricedLine] | None = None
     parsed = compute_lines(ns)
     if ns.statement.value is not None and parsed is not None:
-        pricer = LinePricer(ns.namespace, catalog, regions, exposed)
+        pricer = LinePricer(ns.namespace, catalog, regions, ns.jobs.value or ())
         lines = [pricer.priced(*p) for p in parsed]
         acc.crosscheck += line_rows(lines, config.tolerance) + total_rows(ns.namespace, lines, config.tolerance)
         acc.crosscheck += storage_rows(ns.namespace, ns.statement.value.lines,
@@ -269,7 +268,7 @@ def _namespace_figures(ns: NamespaceData, history: HistoryIndex, config: Config,
         acc.space_gpu.append(gpu)
     charges = None
     if lines is None and ns.job_charges is not None and ns.job_charges.value is not None:
-        pricer = LinePricer(ns.namespace, catalog, regions, exposed)
+        pricer = LinePricer(ns.namespace, catalog, regions, ns.jobs.value or ())
         charges = [p for p in (pricer(charge_line(c)) for c in ns.job_charges.value
                                if charge_in(c, period.start, period.end)) if p is not None]
     job_lines = by_resource if lines is not None else lines_by_resource(charges, astride)  # once, not once per job

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from hfmon.costs.billing_rules import cost_usd, job_price
-from hfmon.models import JobCharge, NamespaceData, UsageLine
+from hfmon.costs.billing_rules import billed_exposed, cost_usd, job_price
+from hfmon.models import Job, JobCharge, NamespaceData, UsageLine
 from hfmon.pricing.catalog import Catalog, is_zero_gpu
 from hfmon.report import Price
 
@@ -47,6 +47,8 @@ class PricedLine:
     line: UsageLine
     price: Price | None
     recomputed_usd: Decimal | None  # full precision; rounded to the micro-dollar once summed
+    exposed: bool | None = False  # a Job's exposed ports (their surcharge priced in); None: unknown
+    ports_read: bool = True  # False: a Job the listing hfmon read does not hold, its ports known only from its line
 
     @property
     def overage(self) -> bool:
@@ -230,11 +232,12 @@ class LinePricer:
     """Prices the compute lines of one namespace's statement (each product is looked up once)."""
 
     def __init__(self, namespace: str, catalog: Catalog, regions: dict[str, str | None],
-                 exposed: frozenset[str] = frozenset()) -> None:
+                 jobs: Sequence[Job] = ()) -> None:
         self.namespace = namespace
         self.catalog = catalog
         self.regions = regions  # endpoint key -> region
-        self.exposed = exposed  # the ids of the jobs that expose ports: their lines bill the surcharge too
+        # the listed Jobs' ids -> whether each exposes ports (their lines bill the surcharge too)
+        self.exposed = {j.id: j.exposed for j in jobs}
         self._prices: dict[tuple[str, str, str | None], Price | None] = {}
 
     def price(self, family: str, hardware: str, region: str | None) -> Price | None:
@@ -261,11 +264,15 @@ class LinePricer:
     def priced(self, family: str, key: str, hardware: str, line: UsageLine) -> PricedLine:
         """Price one compute line, parsed (`parse_line`)."""
         price = self.price(family, hardware, self.regions.get(key) if family == "endpoints" else None)
-        price = job_price(price, key in self.exposed) if family == "jobs" else price
+        exposed: bool | None = False
+        if family == "jobs":  # a Job past the listing's cut: whether it exposed ports, its line's unit price tells
+            exposed = self.exposed[key] if key in self.exposed else billed_exposed(price, line)
+            price = job_price(price, bool(exposed))
         if line_granted(line):  # granted hardware: the account pays nothing, whatever the catalog says
             recomputed: Decimal | None = Decimal(0)
-        elif contradicts(line, price):  # HF bills what hfmon has at $0/h: $0 would be a made-up recomputation
+        elif contradicts(line, price) or exposed is None:  # $0, or no surcharge, would be a made-up recomputation
             recomputed = None
         else:
             recomputed = None if price is None else cost_usd(price.usd_per_hour, line.quantity)
-        return PricedLine(self.namespace, family, hardware, key, line, price, recomputed)
+        return PricedLine(self.namespace, family, hardware, key, line, price, recomputed, exposed,
+                          family != "jobs" or key in self.exposed)

@@ -16,7 +16,7 @@ import pytest
 from hfmon.api import transport
 from hfmon.fakehub import demo_scenario
 from hfmon.fakehub.routes_hub import job_stage
-from hfmon.fakehub.scenario import Scenario
+from hfmon.fakehub.scenario import Discrepancy, Scenario
 from hfmon.jsonout import report_document
 from hfmon.schemas import once_schema
 from hfmon.textout import render_text
@@ -128,3 +128,46 @@ async def test_the_compute_screen_says_the_jobs_are_read_in_part() -> None:
         await pilot.pause()
         # the meter is whole (every running Job is listed): its panel wears no badge for the cut
         assert "IN PART" not in str(app.query_one("#meter-panel", Panel).border_subtitle)
+
+
+def exposed_job_past_the_cut() -> tuple[Scenario, str]:
+    """`many_jobs` with ada's Gradio Job (a10g-small, 45 minutes on Nov 15, port 7860 exposed) created before every
+    other, so past the pages hfmon reads; and its id."""
+    scn = many_jobs()
+    gradio = next(j for j in scn.jobs if j.namespace == "ada" and j.exposed_ports)
+    oldest = min(j.created_at for j in scn.jobs)
+    jobs = tuple(replace(j, created_at=oldest - timedelta(hours=2)) if j is gradio else j for j in scn.jobs)
+    return replace(scn, jobs=jobs), gradio.id
+
+
+async def crosscheck_row(scn: Scenario, job_id: str) -> dict[str, object]:
+    """The `--once --json` cross-check row of one Job's statement line, the Job unlisted (past the cut)."""
+    monitor, _ = frozen_demo(history=False, scenario=scn)
+    try:
+        doc = report_document(await monitor.poll())
+    finally:
+        monitor.close()
+    jsonschema.validate(doc, once_schema())
+    assert job_id not in {j["id"] for j in doc["jobs"]}
+    row: dict[str, object] = next(c for c in doc["crosscheck"] if c["item"] == f"job {job_id} a10g-small")
+    return row
+
+
+async def test_a_job_past_the_cut_is_recomputed_with_the_ports_its_unit_price_shows() -> None:
+    # HF bills it round_half_up((1.00 + 0.01) x 1e6 / 60) = 16,833 micro-USD a minute: 45 min = $0.757485. Its
+    # flavor's price (HF's hardware listing: 16,667 micro-USD a minute, $1.00002/h) with the ports' $0.01/h is
+    # $1.01002/h: 45 min = $0.757515 (without them, $0.750015: what hfmon said before)
+    scn, job_id = exposed_job_past_the_cut()
+    row = await crosscheck_row(scn, job_id)
+    assert row["billed_usd"] == 0.757485 and row["recomputed_usd"] == 0.757515 and row["status"] == "ok"
+    assert "with exposed ports' $0.01/h, as HF's unit price shows (not in the Jobs listing hfmon read)" in str(
+        row["note"])
+
+
+async def test_a_job_past_the_cut_billed_at_neither_price_is_recomputed_unknown() -> None:
+    # billed $1.20/h: neither $1.00002/h nor $1.01002/h, so whether it exposed ports is unknown: no figure
+    scn, job_id = exposed_job_past_the_cut()
+    scn = replace(scn, discrepancies=(*scn.discrepancies, Discrepancy("unit_price", job_id, 20_000)))
+    row = await crosscheck_row(scn, job_id)
+    assert row["billed_usd"] == 0.9 and row["recomputed_usd"] is None and row["status"] == "unpriced"
+    assert "and HF's unit price is neither its flavor's nor that with exposed ports' $0.01/h" in str(row["note"])
