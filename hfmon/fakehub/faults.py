@@ -14,6 +14,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import random
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -99,8 +100,10 @@ class RouteFault:
     Set on a running hub with `hub.route_faults.append(RouteFault(...))`. Applied after routing, in this
     order: `status` replaces the answer with an HF-style error; `edit` rewrites the decoded JSON body;
     `body` replaces the body outright (with `status`, it is the error's whole text: no `X-Error-Message`);
-    `pad_to` pads the body with trailing whitespace (still valid JSON) to that many bytes; `headers` are added
-    and `reason` is the reason phrase. `times` limits how many requests it applies to (None: every one).
+    `pad_to` pads the body with trailing whitespace (still valid JSON) to that many bytes, a stream with SSE
+    comments after its first event (a keep-alive clients ignore); `headers` are added and `reason` is the reason
+    phrase; `gzip` compresses the answer (a stream chunk by chunk, each flushed so it decodes as it comes) and says
+    so in Content-Encoding. `times` limits how many requests it applies to (None: every one).
     """
 
     path: str
@@ -110,6 +113,7 @@ class RouteFault:
     edit: Callable[[Any], Any] | None = None
     body: bytes | None = None
     pad_to: int = 0
+    gzip: bool = False
     times: int | None = None
     hits: int = 0
 
@@ -128,9 +132,32 @@ def apply_route_faults(route_faults: list[RouteFault], path: str, resp: Resp) ->
             resp.body = dumps(fault.edit(json.loads(resp.body)))
         if fault.body is not None:
             resp.body = fault.body
-        if fault.pad_to > len(resp.body):
+        if resp.chunks and fault.pad_to:
+            resp.chunks = _padded_stream(resp.chunks, fault.pad_to)
+        elif fault.pad_to > len(resp.body):
             resp.body += b" " * (fault.pad_to - len(resp.body))
         resp.headers = [*resp.headers, *fault.headers]
+        if fault.gzip:
+            resp.body, resp.chunks = _gzipped(resp.body, resp.chunks)
+            resp.headers = [*resp.headers, ("Content-Encoding", "gzip")]
         resp.reason = fault.reason
         return resp
     return resp
+
+
+_COMMENT = b": " + b" " * ((1 << 18) - 4) + b"\n\n"  # one SSE comment event of 256 kB
+
+
+def _padded_stream(chunks: tuple[bytes, ...], size: int) -> tuple[bytes, ...]:
+    """A stream's events with SSE comments after the first, to at least `size` bytes in all."""
+    missing = max(0, size - sum(map(len, chunks)))
+    return (*chunks[:1], *(_COMMENT,) * -(-missing // len(_COMMENT)), *chunks[1:])
+
+
+def _gzipped(body: bytes, chunks: tuple[bytes, ...]) -> tuple[bytes, tuple[bytes, ...]]:
+    """A body, or a stream chunk by chunk (each flushed, so the receiver decodes it as it comes), in gzip."""
+    packer = zlib.compressobj(wbits=31)  # gzip's header and trailer
+    if not chunks:
+        return packer.compress(body) + packer.flush(), ()
+    out = [packer.compress(c) + packer.flush(zlib.Z_SYNC_FLUSH) for c in (body, *chunks) if c]
+    return b"", (*out[:-1], out[-1] + packer.flush())

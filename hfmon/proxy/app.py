@@ -370,8 +370,8 @@ class ProxyApp:
     async def _stream(self, resp: httpx2.Response, send: Send, ex: _Exchange, strip: bool) -> None:
         stream = meter.StreamMeter(strip)
         await wire.start_answer(send, resp, None)
-        try:
-            async for chunk in wire.answer_bytes(resp):
+        try:  # held by no one past an event, so a stream is never cut at MAX_ANSWER, compressed or not
+            async for chunk in wire.answer_bytes(resp, wire.MAX_PASSED):
                 out = stream.feed(chunk)
                 if out:
                     await send({"type": "http.response.body", "body": out, "more_body": True})

@@ -71,3 +71,37 @@ def test_an_answer_the_proxy_holds_is_still_answered_whole_with_its_length(rig: 
     assert r.status_code == 200 and r.headers["content-length"] == str(len(r.content))
     [row] = rig.rows.wait(1)
     assert row.prompt_tokens == r.json()["usage"]["prompt_tokens"]
+
+
+def test_a_gzip_stream_decoding_past_64_mb_reaches_the_openai_client_whole_with_its_usage(rig: Rig) -> None:
+    """A stream the router sent compressed anyway (the proxy asks for identity), decoding to more than the proxy
+    holds of a whole answer: it holds none of a stream, so it passes it on to its end and reads the usage chunk it
+    asked for there (before: broken off at 64 MB with a 'bad response', the caller's stream cut, its usage unknown
+    though HF billed it whole)."""
+    rig.hub.route_faults.append(RouteFault("/v1/chat/completions", pad_to=PAST_HELD, gzip=True))
+    c = openai.OpenAI(base_url=f"{rig.url}/v1", api_key=FULL_TOKEN, max_retries=0)
+    chunks = list(c.chat.completions.create(model=f"{QWEN}:novita", messages=HELLO, max_tokens=50, stream=True))
+    text = "".join(ch.choices[0].delta.content or "" for ch in chunks if ch.choices)
+    assert text == f"This is a fake reply from novita serving {QWEN}."
+    assert all(ch.usage is None for ch in chunks)  # the usage chunk the proxy asked for is still taken out
+    [routed] = rig.hub.traffic.ledger
+    [row] = rig.rows.wait(1)
+    assert (row.status, row.outcome, row.streamed) == (200, Outcome.OK, True)
+    assert (row.prompt_tokens, row.completion_tokens) == (routed.prompt_tokens, routed.completion_tokens)
+    p_in, p_out = price(QWEN, "novita")
+    assert row.estimated_usd == (row.prompt_tokens * p_in + row.completion_tokens * p_out) / 1_000_000
+
+
+def test_a_gzip_stream_past_64_mb_reaches_the_inference_client_with_its_usage(rig: Rig) -> None:
+    """Through InferenceClient, from a provider that puts the usage on its last chunk: whole, its usage read."""
+    rig.hub.route_faults.append(RouteFault("/v1/chat/completions", pad_to=PAST_HELD, gzip=True))
+    hf = InferenceClient(base_url=rig.url, api_key=FULL_TOKEN)
+    streamed = list(hf.chat_completion(messages=HELLO, model=f"{QWEN}:together", max_tokens=50, stream=True))
+    assert "".join(c.choices[0].delta.content or "" for c in streamed if c.choices) == (
+        f"This is a fake reply from together serving {QWEN}.")
+    [routed] = rig.hub.traffic.ledger
+    [row] = rig.rows.wait(1)
+    assert (row.status, row.outcome) == (200, Outcome.OK)
+    assert (row.prompt_tokens, row.completion_tokens) == (routed.prompt_tokens, routed.completion_tokens)
+    p_in, p_out = price(QWEN, "together")
+    assert row.estimated_usd == (row.prompt_tokens * p_in + row.completion_tokens * p_out) / 1_000_000
