@@ -77,14 +77,17 @@ class GroupLimit:
     spent_usd: Decimal | None  # None: the group's usage is unreadable
     used_pct: Decimal | None  # None: the spend is unknown, or the limit is $0 (no share of it: `phrases.limit_used`)
     state: str  # ok | near (at alerts.limit_near_pct or more) | over (at or past the limit) | unknown
+    # | closed (a $0 limit on a product not spent on: HF refuses it, nothing in use is refused)
 
     @property
     def used_order(self) -> Decimal:
-        """How used the limit is, to rank limits by (most used first when descending): its share, a $0 limit reached
-        above every share, an unknown one below them all."""
+        """How used the limit is, to rank limits by (most used first when descending): its share, a $0 limit with
+        spend above every share, a $0 limit with none (closed) as 0, an unknown one below them all."""
         if self.used_pct is not None:
             return self.used_pct
-        return Decimal("Infinity") if self.spent_usd is not None and self.limit_usd <= 0 else Decimal(-1)
+        if self.spent_usd is None or self.limit_usd > 0:
+            return Decimal(-1)
+        return Decimal("Infinity") if self.spent_usd > 0 else Decimal(0)
 
 
 @dataclass(frozen=True, slots=True)

@@ -192,7 +192,7 @@ def _burn(burn: CreditsBurn, why: str, paint: _Paint) -> list[str]:
     return lines + [paint(line, "yellow") for line in textwrap.wrap(text, WIDTH, subsequent_indent=pad)]
 
 
-_LIMIT_STYLE = {"over": ("over limit", "red"), "near": ("near limit", "yellow")}
+_LIMIT_STYLE = {"over": ("over limit", "red"), "near": ("near limit", "yellow"), "closed": ("closed", "dim")}
 SEVERITY_COLOURS = {Severity.CRITICAL: "red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
 
 

@@ -115,6 +115,12 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     assert said_old.startswith("Enterprise orgs: ") and "Enterprise" not in said_new
     assert said_new.startswith("Every org is asked (resource groups need a Team plan or higher): ")
     assert said_new.partition(": ")[2] == said_old.partition(": ")[2]  # the rest of it is as it was
+    state_new, state_old = (g["items"]["properties"]["limits"]["items"]["properties"]["state"]
+                            for g in (groups_new, groups_old))
+    # added: `closed`, a $0 limit on a product the group has not spent on (HF refuses it: info, not over)
+    assert state_new.pop("enum") == [*state_old.pop("enum"), "closed"]
+    said_new, said_old = state_new.pop("description"), state_old.pop("description")
+    assert said_new.startswith(said_old + "; closed (added in v7): ")
     assert groups_new == groups_old
     for rows in ("endpoints", "spaces", "jobs"):  # added: the uptime as a lower bound where hfmon did not watch
         fields = new["properties"][rows]["items"]["properties"]

@@ -324,8 +324,8 @@ def group_limits(report: Report, near_pct: Decimal) -> list[Reading]:
                 out.append(Reading("resource_group_limit", subject, Outcome.UNKNOWN, "unknown", percent(near_pct),
                                    None, None, near_pct, failed))
                 continue
-            outcome = {"near": Outcome.CROSSED, "over": Outcome.CROSSED, "ok": Outcome.OK}.get(lim.state,
-                                                                                               Outcome.UNKNOWN)
+            outcome = {"near": Outcome.CROSSED, "over": Outcome.CROSSED, "ok": Outcome.OK,
+                       "closed": Outcome.OK}.get(lim.state, Outcome.UNKNOWN)  # closed: turned off, nothing refused
             share = "" if lim.used_pct is None and lim.limit_usd <= 0 else \
                 f"{percent(lim.used_pct, missing='unknown', places=1)}, "  # no spend is a share of a $0 limit
             figure = f"{money(lim.spent_usd, missing='unknown')} of {money(lim.limit_usd)} ({share}{lim.state})"

@@ -10,6 +10,9 @@ neither source has no rows and is named as missing, never shown as an org withou
 - `resource_group_limit_near`: spend at `alerts.limit_near_pct`% (default 90) of a limit.
 - `resource_group_limit_hit`: spend at or over a limit (HF's Jobs API names RESOURCE_GROUP_LIMIT as a reason it
   cancels a job).
+- `resource_group_limit_closed` (info): a $0 limit on a product the group spent nothing on this month (state
+  `closed`): HF refuses that product, and nothing in use is refused. A user who turns a product off says so this way;
+  it is critical (`over`, `resource_group_limit_hit`) only once the group spent on it.
 
 A limit of 0 is a $0 limit, not "no limit": HF's spec removes a limit with `null` (PATCH resource-groups/{id}: "in
 cents, `null` to remove"), so a group with `total: 0` may spend nothing and is at its limit from the start. What share
@@ -43,7 +46,9 @@ def _state(spent: Decimal | None, limit: Decimal, alerts: Alerts) -> str:
     follow. HF refuses usage once the limit is reached, so a cent under it is near, not over."""
     if spent is None:
         return "unknown"
-    if spent >= limit:  # a $0 limit too: HF refuses the group's usage from the start
+    if limit <= 0 and spent <= 0:  # HF refuses the product from the start: nothing that was in use
+        return "closed"
+    if spent >= limit:  # a $0 limit with spend: HF refuses what the group was using
         return "over"
     return "near" if spent * 100 >= alerts.limit_near_pct * limit else "ok"
 
@@ -112,7 +117,8 @@ def group_rows(namespaces: Sequence[NamespaceData], alerts: Alerts,
 
 
 def group_flags(rows: Sequence[ResourceGroupSpend]) -> list[Flag]:
-    """resource_group_limit_near and resource_group_limit_hit, one per group and limited product."""
+    """resource_group_limit_near, resource_group_limit_hit and resource_group_limit_closed, one per group and limited
+    product."""
     out = []
     for row in rows:
         subject = f"{row.namespace}/{row.name}"
@@ -123,7 +129,9 @@ def group_flags(rows: Sequence[ResourceGroupSpend]) -> list[Flag]:
                     f"{limit.product} spend limit{share} this month")
             if limit.limit_usd <= 0:
                 said += ": a $0 limit, so HF refuses all of that usage"
-            if limit.state == "over":
+            if limit.state == "closed":
+                out.append(Flag("resource_group_limit_closed", subject, said, Severity.INFO, read))
+            elif limit.state == "over":
                 out.append(Flag("resource_group_limit_hit", subject, said, Severity.CRITICAL, read))
             elif limit.state == "near":
                 out.append(Flag("resource_group_limit_near", subject, said, sources=read))

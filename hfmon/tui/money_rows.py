@@ -29,7 +29,7 @@ SCHEDULED_COLUMNS = (
     Column("name", "Scheduled job", flex=True), Column("schedule", "Schedule"), Column("next", "Next run"),
     Column("flavor", "Flavor"), Column("most", "Up to /run", True),
 )
-LIMIT_TONES = {"over": ("over", "bad"), "near": ("near", "warn")}
+LIMIT_TONES = {"over": ("over", "bad"), "near": ("near", "warn"), "closed": ("closed", "muted")}
 SPENDER_COLUMNS = (
     Column("name", "Resource", flex=True), Column("kind", "Kind"), Column("cost", "Cost", True),
     Column("rate", "$/h now", True),

@@ -30,9 +30,10 @@ def zero_limit() -> tuple[Scenario, str]:
     return replace(scn, resource_groups=groups), research.id
 
 
-async def test_a_zero_limit_is_reached_before_any_spend() -> None:
-    """production's Inference Providers limit set to 0 with no inference spent: HF refuses the group's first request,
-    so the limit is reached (it was "unknown" before), still with no percentage."""
+async def test_a_zero_limit_with_nothing_spent_is_closed_said_once_as_info() -> None:
+    """production's Inference Providers limit set to 0 with no inference spent: the user turned that product off. HF
+    refuses it, and nothing the group was using is refused: an info flag, no alert, the limit "closed" (it read
+    "$0.00 of $0.00 over limit" with a critical flag on every poll, and the alert fired)."""
     scn = demo_scenario(seed=7)
     production = next(g for g in scn.resource_groups if g.name == "production")
     limits = tuple((k, 0 if k == "inferenceProviders" else v) for k, v in production.spend_limits)
@@ -43,10 +44,21 @@ async def test_a_zero_limit_is_reached_before_any_spend() -> None:
         report = await monitor.poll()
     finally:
         monitor.close()
-    row = next(r for r in report_document(report)["resource_groups"] if r["id"] == production.id)
-    assert {"product": "inference", "limit_usd": 0.0, "spent_usd": 0.0, "used_pct": None, "state": "over"} in \
+    doc = report_document(report)
+    jsonschema.validate(doc, once_schema())
+    row = next(r for r in doc["resource_groups"] if r["id"] == production.id)
+    assert {"product": "inference", "limit_usd": 0.0, "spent_usd": 0.0, "used_pct": None, "state": "closed"} in \
         row["limits"]
-    assert "inference $0.00 of $0.00 over limit" in render_text(report)
+    [flag] = [f for f in doc["flags"] if f["subject"] == "ada-labs/production"]
+    assert (flag["kind"], flag["severity"]) == ("resource_group_limit_closed", "info")
+    assert flag["message"] == ("Resource group ada-labs/production: $0.00 of its $0.00 inference spend limit this "
+                               "month: a $0 limit, so HF refuses all of that usage")
+    [found] = [r for result in evaluate_rules(report, Alerts(resource_group_limits=True), {})
+               if result.rule == "resource_group_limit" for r in result.readings
+               if r.subject == "ada-labs/production inference"]
+    assert found.outcome is Outcome.OK and found.figure == "$0.00 of $0.00 (closed)"
+    text = render_text(report)
+    assert "inference $0.00 of $0.00 closed" in text and "$0.00 of $0.00 over limit" not in text
 
 
 def spent(scn: Scenario, group_id: str) -> Decimal:
