@@ -232,20 +232,24 @@ def not_recorded(window: UsageWindow, gaps: Sequence[LedgerGap]) -> UsageWindow:
     if not lost and not before:
         return window
 
+    count = _count_lost(gaps, window.start, window.end) if lost else 0
+    # the steps are the same for every series: what each lost is judged once
+    starts = window.step_starts
+    steps_lost = tuple(_lost(gaps, a, b) for a, b in zip(starts, (*starts[1:], window.end), strict=True)
+                       ) if starts else ()
+
     def group(f: UsageFigures) -> UsageFigures:
         f = replace(f, requests_trend_pct=None, estimated_trend_pct=None)
         if not lost:
             return f
         return replace(f, estimated_usd=_short(f.estimated_usd, lost), settled_usd=_short(f.settled_usd, lost),
-                       requests_lost=_count_lost(gaps, window.start, window.end))
+                       requests_lost=count)
 
     def series(s: UsageSeries) -> UsageSeries:
         if window.step is None:
             return s
-        starts = window.step_starts
-        ends = (*starts[1:], window.end)
-        return replace(s, estimated_usd=tuple(_short(t, why) if (why := _lost(gaps, a, b)) else t
-                                              for t, a, b in zip(s.estimated_usd, starts, ends, strict=True)))
+        return replace(s, estimated_usd=tuple(_short(t, why) if why else t
+                                              for t, why in zip(s.estimated_usd, steps_lost, strict=True)))
 
     return replace(window, by_model=tuple(map(group, window.by_model)),
                    by_provider=tuple(map(group, window.by_provider)),

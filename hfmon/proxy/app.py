@@ -8,32 +8,26 @@ model, the provider and ids reach the ledger.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import httpx2
 
-from hfmon.api.parse_resources import parse_router_models
-from hfmon.api.transport import DEFAULT_MAX_BYTES
 from hfmon.clock import Clock, SystemClock
 from hfmon.ledger import LedgerRow, Outcome
 from hfmon.pricing.catalog import ModelOverrides, model_prices
 from hfmon.proxy import meter, wire
 from hfmon.proxy.callers import Callers, name_of
+from hfmon.proxy.prices import PriceBook
 from hfmon.proxy.wire import Receive, Scope, Send
 
 log = logging.getLogger(__name__)
 
-PRICES_TTL_S = 600.0
-PRICES_RETRY_S = 60.0  # after a failed read of the prices, not before
-PRICES_MAX_BYTES = DEFAULT_MAX_BYTES  # the router's model list, bounded as hfmon's own poll bounds it
-PRICES_WAIT_S = 30.0  # the whole read of the model list, however slowly its bytes come
 TIMEOUT = httpx2.Timeout(connect=10.0, read=600.0, write=60.0, pool=60.0)  # a slow model may think for minutes
 _TIMEOUTS = TIMEOUT.as_dict()  # as a request's `timeout` extension (the requests go straight to the pool)
 LIMITS = httpx2.Limits(max_connections=256, max_keepalive_connections=64)
@@ -43,56 +37,6 @@ _DROP_REQUEST = frozenset({b"host", b"content-length", b"connection", b"keep-ali
 _IDENTITY = (b"accept-encoding", b"identity")  # the proxy reads `usage`: no compressed answers (and should one
 # come compressed anyway, it is decoded and passed on without its content-encoding)
 SERVED = "hfmon proxy serves POST /v1/chat/completions, /v1/completions, /v1/embeddings and GET /v1/models"
-
-
-@dataclass
-class PriceBook:
-    """The router's live per-token prices, fetched from `/v1/models` and refreshed every PRICES_TTL_S."""
-
-    overrides: ModelOverrides = field(default_factory=dict)  # the config's [prices.models]: they win, read or not
-    prices: meter.Prices = field(default_factory=dict)
-    fetched_at: float | None = None
-    tried_at: float | None = None
-    unreadable: str | None = None  # why the last read failed ("router prices could not be read: …"); None: it did not
-    free: frozenset[str] = frozenset()  # "model via provider" of the offers the router marks `is_free` (promos)
-    _refreshing: asyncio.Task[None] | None = None
-
-    async def refresh(self, client: httpx2.AsyncClient, url: str) -> None:
-        """Fetch the prices (a body bounded by PRICES_MAX_BYTES, a read by PRICES_WAIT_S); on failure keep the last
-        ones (none at first: everything is unpriced) and say why in `unreadable` and the log."""
-        self.tried_at = time.monotonic()
-        try:
-            async with asyncio.timeout(PRICES_WAIT_S):
-                resp = await client.send(client.build_request("GET", url, timeout=10.0), stream=True)
-                try:
-                    resp.raise_for_status()
-                    content = await wire.bounded(resp, PRICES_MAX_BYTES)
-                finally:
-                    await resp.aclose()
-            found = parse_router_models(json.loads(content))
-        except Exception as exc:  # noqa: BLE001 - any failure leaves the requests unpriced, never $0
-            why = wire.why_unread(exc, PRICES_WAIT_S, PRICES_MAX_BYTES)
-            self.unreadable = f"router prices could not be read: {why}"
-            log.error("%s (from %s); %s", self.unreadable, url,
-                      "keeping the last ones" if self.prices else "requests stay unpriced until they are")
-            return
-        self.prices = model_prices(found, self.overrides)
-        self.free = frozenset(f"{p.model} via {p.provider}" for p in found if p.is_free)
-        self.fetched_at = time.monotonic()
-        self.unreadable = None
-
-    def why_unpriced(self, model: str, provider: str | None) -> str | None:
-        """Why a request of `model` via `provider` has no price, when it is because the prices could not be read
-        (None: they were, and the router prices it or not)."""
-        return None if self.unreadable is None or (model, provider) in self.prices else self.unreadable
-
-    def maybe_refresh(self, client: httpx2.AsyncClient, url: str) -> None:
-        """Start a background refresh when the prices are older than PRICES_TTL_S."""
-        now = time.monotonic()
-        stale = self.fetched_at is None or now - self.fetched_at > PRICES_TTL_S
-        retry = self.tried_at is None or now - self.tried_at > PRICES_RETRY_S
-        if stale and retry and (self._refreshing is None or self._refreshing.done()):
-            self._refreshing = asyncio.get_running_loop().create_task(self.refresh(client, url))
 
 
 @dataclass
@@ -316,8 +260,9 @@ class ProxyApp:
             await resp.aclose()
 
     async def _whole(self, resp: httpx2.Response, send: Send, ex: _Exchange) -> None:
-        """A whole (not streamed) answer: held up to MAX_ANSWER and passed on at once (a gateway error when it
-        cannot be read); a larger one is passed on as it comes (HF has answered and billed it)."""
+        """A whole (not streamed) answer: held up to MAX_ANSWER and passed on at once, its usage read from the whole
+        (a gateway error when it cannot be read); a larger one is passed on as it comes (HF has answered and billed
+        it), its usage read from its last bytes (unknown when it is not there)."""
         pieces = wire.answer_bytes(resp, wire.MAX_PASSED)
         held: list[bytes] = []
         size = 0
@@ -331,22 +276,25 @@ class ProxyApp:
             ex.outcome, status, error = wire.failure(exc)
             await wire.answer(send, status, error)
             return
-        if size > wire.MAX_ANSWER:
-            await self._pass_on(resp, send, ex, held, pieces)
-            return
-        content = b"".join(held)
         ok = resp.status_code < 400
-        if ok:
-            ex.tokens = meter.usage_of(wire.json_or_none(content), output_counted=ex.route != "embedding")
-        await wire.start_answer(send, resp, len(content))
-        await send({"type": "http.response.body", "body": content})
+        output_counted = ex.route != "embedding"
+        if size <= wire.MAX_ANSWER:
+            content = b"".join(held)
+            if ok:
+                ex.tokens = meter.usage_of(wire.json_or_none(content), output_counted=output_counted)
+            await wire.start_answer(send, resp, len(content))
+            await send({"type": "http.response.body", "body": content})
+        else:
+            tail = await self._pass_on(resp, send, ex, held, pieces)
+            if ok:
+                ex.tokens = meter.usage_at_end(tail, output_counted=output_counted)
         ex.outcome = Outcome.OK if ok else Outcome.HTTP_ERROR
         ex.latency_s = time.perf_counter() - ex.started
 
-    async def _pass_on(self, resp: httpx2.Response, send: Send, ex: _Exchange, held: list[bytes],
-                       pieces: AsyncIterator[bytes]) -> None:
-        """A whole answer too large to hold, passed on as it comes; its usage read from its last bytes (unknown
-        when it is not there)."""
+    @staticmethod
+    async def _pass_on(resp: httpx2.Response, send: Send, ex: _Exchange, held: list[bytes],
+                       pieces: AsyncIterator[bytes]) -> bytes:
+        """A whole answer too large to hold, passed on as it comes (`held` first); its last bytes (`meter.Tail`)."""
         tail = meter.Tail()
         await wire.start_answer(send, resp, None)
         for piece in held:
@@ -361,11 +309,7 @@ class ProxyApp:
             ex.outcome = wire.failure(exc)[0]
             raise wire.BrokenOff from exc  # the caller has the headers: dropping its connection tells it
         await send({"type": "http.response.body", "body": b""})
-        ex.latency_s = time.perf_counter() - ex.started
-        ok = resp.status_code < 400
-        if ok:
-            ex.tokens = meter.usage_at_end(tail.bytes, output_counted=ex.route != "embedding")
-        ex.outcome = Outcome.OK if ok else Outcome.HTTP_ERROR
+        return tail.bytes
 
     async def _stream(self, resp: httpx2.Response, send: Send, ex: _Exchange, strip: bool) -> None:
         stream = meter.StreamMeter(strip)

@@ -12,7 +12,7 @@ from decimal import Decimal
 import httpx2
 
 from hfmon.proxy import meter
-from hfmon.proxy.app import PriceBook
+from hfmon.proxy.prices import PriceBook
 from hfmon.proxy.server import bind
 
 PRICES = {("m/x", "p"): (Decimal("0.2"), Decimal("0.8")), ("m/x", "free-in"): (None, Decimal("1"))}

@@ -19,7 +19,7 @@ from hfmon.fakehub import FULL_TOKEN
 from hfmon.fakehub.faults import RouteFault
 from hfmon.fakehub.server import Server
 from hfmon.ledger import Outcome
-from hfmon.proxy.app import PRICES_MAX_BYTES, PriceBook
+from hfmon.proxy.prices import PRICES_MAX_BYTES, PriceBook
 from tests.proxy.conftest import Rig
 
 QWEN = "Qwen/Qwen3-235B-A22B-Instruct-2507"
@@ -84,7 +84,7 @@ def test_a_model_list_past_its_cap_is_a_logged_error_and_the_last_prices_stay(
     before = dict(book.prices)
     assert before and book.unreadable is None
     fake.hub.route_faults.append(RouteFault("/v1/models", pad_to=PRICES_MAX_BYTES + 1))  # still valid JSON
-    with caplog.at_level(logging.ERROR, logger="hfmon.proxy.app"):
+    with caplog.at_level(logging.ERROR, logger="hfmon.proxy.prices"):
         read_prices(fake, book)
     assert book.prices == before  # kept, not emptied
     assert book.unreadable == "router prices could not be read: the answer is over 8 MB"
