@@ -186,14 +186,15 @@ def _providers(out: _Families, n: dict[str, str], inference: Inference) -> None:
     """A namespace's Inference Providers spend by provider; with the part no split covers they add up to its total."""
     for provider in inference.parts:
         p = {**n, "provider": NOT_BROKEN_DOWN if provider is inference.not_broken_down else provider.name}
-        out.gauge("hfmon_inference_provider_spend_usd", "Inference Providers spend this period by namespace and "
-                  f"provider; provider=\"{NOT_BROKEN_DOWN}\" is the part no per-provider split covers (absent while "
-                  "unknown: the split, read after the total, counts more than it), so a namespace's series add up "
-                  "to its "
-                  "hfmon_spend_usd{product=\"inference\",source=\"billed\"} (absent: unknown, or its usage or live "
-                  "stream failed the latest poll).", p, provider.cost_usd)
-        out.gauge("hfmon_inference_provider_requests", "Inference Providers requests this period by namespace and "
-                  "provider (absent while HF did not give the count).", p, provider.requests)
+        out.gauge("hfmon_inference_provider_spend_usd", "Inference Providers spend by namespace and provider over "
+                  "the namespace's credits period (usage-v2's, from hfmon_period_start_timestamp_seconds; the "
+                  "statement's, of hfmon_spend_usd, may differ); provider=\"" + NOT_BROKEN_DOWN + "\" is the part "
+                  "no per-provider split covers (absent while unknown: the split, read after the total, counts more "
+                  "than it), so a namespace's series add up to its hfmon_credits_used_usd (absent: unknown, or its "
+                  "usage or live stream failed the latest poll).", p, provider.cost_usd)
+        out.gauge("hfmon_inference_provider_requests", "Inference Providers requests by namespace and provider over "
+                  "the namespace's credits period, as hfmon_inference_provider_spend_usd (absent while HF did not "
+                  "give the count).", p, provider.requests)
 
 
 def _proxy(out: _Families, a: dict[str, str], report: Report) -> None:
@@ -365,5 +366,6 @@ def _credits(out: _Families, n: dict[str, str], c: CreditsBurn) -> None:
     out.timestamp("hfmon_credits_exhausted_timestamp_seconds", "When the included credits run out at this rate "
                   "(absent: not within the period, or the included credits are unknown).", n,
                   full.exhausts_at if full else None)
-    out.timestamp("hfmon_period_start_timestamp_seconds", "When the billing period began.", n, c.period_start)
-    out.timestamp("hfmon_period_end_timestamp_seconds", "When the billing period ends.", n, c.period_end)
+    out.timestamp("hfmon_period_start_timestamp_seconds", "When the credits' period began (usage-v2's; the "
+                  "statement's, hfmon_spend_period_start_timestamp_seconds, may differ).", n, c.period_start)
+    out.timestamp("hfmon_period_end_timestamp_seconds", "When the credits' period ends.", n, c.period_end)

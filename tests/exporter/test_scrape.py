@@ -10,7 +10,7 @@ from __future__ import annotations
 import urllib.request
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -25,6 +25,7 @@ from hfmon.collect import Collector
 from hfmon.config import Config
 from hfmon.exporter.serve import AccountWatch, MetricsServer, rejected_token_delay
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
+from hfmon.fakehub.scenario import Scenario
 from hfmon.monitor import Monitor
 from hfmon.store.db import HistoryStore
 from tests.costs import scenario_expect as expect
@@ -35,13 +36,18 @@ NO_BILLING = "northwind"  # the full token cannot read this org's billing
 Labels = frozenset[tuple[str, str]]
 
 
-def scrape(port: int) -> dict[str, dict[Labels, float]]:
-    """GET /metrics and parse it: sample name → {labels: value}."""
+def exposition(port: int) -> str:
+    """The /metrics page as Prometheus reads it."""
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
         assert resp.status == 200
-        text = resp.read().decode()
+        text: str = resp.read().decode()
+        return text
+
+
+def scrape(port: int) -> dict[str, dict[Labels, float]]:
+    """GET /metrics and parse it: sample name → {labels: value}."""
     out: dict[str, dict[Labels, float]] = {}
-    for family in text_string_to_metric_families(text):
+    for family in text_string_to_metric_families(exposition(port)):
         for sample in family.samples:
             out.setdefault(sample.name, {})[frozenset(sample.labels.items())] = sample.value
     return out
@@ -60,11 +66,12 @@ class Exporter:
 
 
 @asynccontextmanager
-async def serving(store: HistoryStore | None = None, seed: int = 0) -> AsyncIterator[Exporter]:
+async def serving(store: HistoryStore | None = None, seed: int = 0,
+                  scenario: Scenario | None = None) -> AsyncIterator[Exporter]:
     """The exporter of the demo account at START, serving on a free loopback port (with `store`: history on; `seed`:
-    the demo's)."""
+    the demo's; `scenario`: another account)."""
     clock = FrozenClock(START)
-    hub = FakeHub(demo_scenario(seed), now=clock.now)
+    hub = FakeHub(scenario or demo_scenario(seed), now=clock.now)
     client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
                        governor=Governor(backoff_base_s=0.001))
     watch = AccountWatch("default", Monitor(Collector(client, clock), clock, Config(), store), 60.0)
@@ -211,3 +218,24 @@ async def test_the_provider_series_add_up_to_each_namespaces_inference_spend(exp
             assert mine[provider] == pytest.approx(float(usd)), (ns, provider)
         assert mine["not_broken_down"] == pytest.approx(float(used - sum(split.values(), D(0))))
         assert sum(mine.values()) == pytest.approx(float(used))
+
+
+async def test_the_provider_series_are_over_the_credits_period_and_their_help_says_so() -> None:
+    """ada's Inference Providers period starts on the 15th (usage-v2 names Nov 15 - Dec 15) while the statement's is
+    the month: the provider series are usage-v2's split since Nov 15, so they add up to hfmon_credits_used_usd, and
+    hfmon_spend_usd{product="inference",source="billed"} (the month's) is absent. Their HELP said "this period" and
+    "add up to hfmon_spend_usd{...}": both wrong here."""
+    async with serving(scenario=replace(demo_scenario(0), usage_period_day=15)) as exporter:
+        await exporter.watch.poll_once()
+        metrics = scrape(exporter.port)
+        text = exposition(exporter.port)
+    ada = lab(namespace="ada")
+    assert metrics["hfmon_period_start_timestamp_seconds"][ada] == datetime(2026, 11, 15, tzinfo=UTC).timestamp()
+    mine = [v for k, v in metrics["hfmon_inference_provider_spend_usd"].items() if dict(k)["namespace"] == "ada"]
+    assert len(mine) > 1 and sum(mine) == pytest.approx(metrics["hfmon_credits_used_usd"][ada])
+    assert lab(namespace="ada", product="inference", source="billed") not in metrics.get("hfmon_spend_usd", {})
+    [said] = [line for line in text.splitlines() if line.startswith("# HELP hfmon_inference_provider_spend_usd ")]
+    assert "over the namespace's credits period (usage-v2's, from hfmon_period_start_timestamp_seconds" in said
+    assert "add up to its hfmon_credits_used_usd" in said and "this period" not in said
+    [said] = [line for line in text.splitlines() if line.startswith("# HELP hfmon_inference_provider_requests ")]
+    assert "over the namespace's credits period" in said and "this period" not in said

@@ -4,24 +4,15 @@ says which source is down. Polled in-process against the fake at a frozen scenar
 
 from __future__ import annotations
 
-import urllib.request
-
 import pytest
 
 from hfmon.fakehub.faults import RouteFault
 from tests.costs import scenario_expect as expect
-from tests.exporter.test_scrape import START, Exporter, exporter, lab, scrape
+from tests.exporter.test_scrape import START, Exporter, exporter, exposition, lab, scrape
 
 __all__ = ["exporter"]  # the fixture, shared with test_scrape
 
 USAGE_V2 = "/api/settings/billing/usage-v2"  # ada's (the user's) usage-v2: the source billing:ada
-
-
-def exposition(port: int) -> str:
-    """The /metrics page as Prometheus reads it."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
-        text: str = resp.read().decode()
-        return text
 
 
 def namespaces(metrics: dict[str, dict[frozenset[tuple[str, str]], float]], family: str) -> set[str]:
