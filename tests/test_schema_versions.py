@@ -8,6 +8,8 @@ import json
 from importlib import resources
 from typing import Any
 
+from hfmon.history import POLL_RUN_BREAK
+
 
 def schema(name: str) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(resources.files("hfmon.schemas").joinpath(name).read_text(encoding="utf-8"))
@@ -127,6 +129,10 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
         # described: an Endpoint's or a Space's billed hours are replica-hours (a Job's, wall hours of one replica)
         said = fields["billed_hours"].pop("description")
         assert said.startswith("Hours" if rows == "jobs" else "Replica-hours"), rows
+        # the unwatched time is every stretch between runs of polls (history.unwatched), not only hfmon not running
+        unwatched = fields["uptime_unwatched_pct"]["description"]
+        assert f"more than {POLL_RUN_BREAK.seconds // 60} minutes apart" in unwatched
+        assert "did not read the listing" in unwatched and "retention pruned" in unwatched
         for key in ("uptime_at_least_pct", "uptime_unwatched_pct", "uptime_24h_at_least_pct",
                     "uptime_24h_unwatched_pct"):
             assert fields.pop(key)["type"] == ["number", "null"]
