@@ -62,7 +62,7 @@ from hfmon.costs.totals import (
     unchecked_sources,
 )
 from hfmon.costs.windows import jobs_cut, jobs_unlisted, report_windows, wanted_windows
-from hfmon.costs.zero_gpu_windows import overage_lines
+from hfmon.costs.zero_gpu_windows import overage_lines, quota_spent
 from hfmon.history import BILLING, History, Window
 from hfmon.models import Account, NamespaceData, Snapshot, SourceStatus
 from hfmon.pricing.catalog import Catalog, build_catalog
@@ -117,6 +117,7 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
     # what was loaded before `history_since` is each series' last row, not all of it: no evidence of what it did
     loaded_from = history_since(snapshot, now)
     acc.coverage = Coverage(history, None if index.since is None else max(index.since, loaded_from))
+    acc.quota_spent = account.name if account is not None and quota_spent(snapshot.zero_gpu.value) else None
     for ns in ordered:
         _namespace(ns, index, config, catalog, now, acc)
     scoped, unsure = polled_rows(history.ledger or (), snapshot)

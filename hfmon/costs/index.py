@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from hfmon.costs.billing_rules import bills_unknown, is_billed
 from hfmon.costs.period_uptime import UpTime
-from hfmon.costs.timeline import HardwarePrice, SpendIn, times_spend
+from hfmon.costs.timeline import Bound, HardwarePrice, times_bound
 from hfmon.history import History, StateChange, UsagePoint, Window
 
 _MICROSECOND = timedelta(microseconds=1)
@@ -76,15 +76,16 @@ class HistoryIndex:
 
         return billed
 
-    def summed_spend(self, kind: str, resource: str, price_of: HardwarePrice,
-                     windows: Iterable[Window]) -> SpendIn | None:
-        """What the resource cost in each of `windows`, from the store's sums (None: it did not sum them all)."""
+    def summed_bound(self, kind: str, resource: str, price_of: HardwarePrice,
+                     windows: Iterable[Window]) -> Callable[[datetime, datetime], Bound] | None:
+        """What the resource cost in each of `windows` (`times_bound`), from the store's sums (None: it did not sum
+        them all)."""
         times = self._times
         if times is None or not self._summed.issuperset(windows):
             return None
         mine = times.times.get((kind, resource), {})
         rates: dict[tuple[str, str | None, int], Decimal | None] = {}
-        return lambda start, end: times_spend(kind, mine.get((start, end), ()), price_of, rates)
+        return lambda start, end: times_bound(kind, mine.get((start, end), ()), price_of, rates)
 
     def changes_of(self, kind: str, resource: str) -> Sequence[StateChange]:
         """The state changes of one resource, oldest first."""

@@ -28,9 +28,10 @@ from hfmon.costs.timeline import (
     hour_bounds,
     hourly_usd,
     rated_spans,
+    spend_bound,
 )
 from hfmon.costs.totals import endpoint_label, job_label, space_label
-from hfmon.costs.zero_gpu_windows import OverageLines
+from hfmon.costs.zero_gpu_windows import OverageLines, over_quota_now, with_overage
 from hfmon.figures import Behind
 from hfmon.format import money
 from hfmon.history import History, Listing, Window, unwatched
@@ -62,6 +63,7 @@ class Gathered:
         self.billed_at_zero: dict[tuple[str, str], frozenset[str]] = {}
         self.gpu_minutes: dict[str, Decimal] = {}
         self.zero_gpu_overage: dict[str, OverageLines] = {}  # namespace -> its statement's ZeroGPU overage lines
+        self.quota_spent: str | None = None  # the user whose ZeroGPU quota is spent (`zero_gpu_windows.quota_spent`)
         self.spend: list[Spend] = []
         self.period_starts: dict[str, datetime] = {}
         self.coverage: Coverage | None = None
@@ -145,10 +147,11 @@ def space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
                                            grant_unknown=granted is None,
                                            billed_at_zero=acc.billed_at_zero.get(("space", s.id), frozenset())),
                      now, acc)
+    over_quota = over_quota_now(mine, acc.quota_spent == s.namespace) if is_zero_gpu(hardware or "") else None
     cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine, changes, None, period,
                          now, history.since_in(s.namespace), single, granted, history.billed_time("space", s.id),
                          history.first_seen("space", s.id), hourly_usd=hourly,
-                         unwatched=acc.unwatched_in(s.namespace, "space"))
+                         unwatched=acc.unwatched_in(s.namespace, "space"), over_quota_why=over_quota)
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
     gpu_hours = None if mine is None else hours(sum((p.line.quantity for p in mine
                                                      if catalog.is_gpu("space", p.hardware)), Decimal(0)))
@@ -215,15 +218,19 @@ def unbilled_why(behind: Behind, namespace: str) -> str:
 
 def _hourly(kind: str, key: str, namespace: str, history: HistoryIndex, price_of: Callable[[], HardwarePrice],
             now: datetime, acc: Gathered) -> tuple[Decimal | None, ...]:
-    """A resource's $/h over the last 24 hours, from history (the store's sums when it made them); () when not
-    asked for. `price_of` builds the resource's price lookup, only when history has spans to price."""
+    """A resource's $/h over the last 24 hours, from history (the store's sums when it made them), with a ZeroGPU
+    Space's GPU time over the quota where its statement places it (`with_overage`); () when not asked for.
+    `price_of` builds the resource's price lookup, only when history has spans to price."""
     coverage = acc.coverage
     if coverage is None or not history.detail:  # not asked for (a `Figures` load): none, never a guess
         return ()
     if not coverage.covers_any:  # no history covering any hour: every hour is unknown (nothing to price)
         return hourly_usd((), coverage, now, listing=(namespace, kind))
     prices = price_of()
-    summed = history.summed_spend(kind, key, prices, hour_bounds(now, SPARK_HOURS))
-    spans = rated_spans(kind, history.changes_of(kind, key), prices, now - timedelta(hours=SPARK_HOURS), now) \
-        if summed is None else ()
-    return hourly_usd(spans, coverage, now, summed=summed, listing=(namespace, kind))
+    bound = history.summed_bound(kind, key, prices, hour_bounds(now, SPARK_HOURS))
+    if bound is None:
+        spans = rated_spans(kind, history.changes_of(kind, key), prices, now - timedelta(hours=SPARK_HOURS), now)
+        bound = lambda start, end: spend_bound(spans, start, end, kind)  # noqa: E731
+    seen, cost_in = acc.zero_gpu_overage.get(namespace), bound
+    return hourly_usd((), coverage, now, listing=(namespace, kind),
+                      summed=lambda start, end: with_overage(cost_in(start, end), seen, key, start, end))

@@ -67,7 +67,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
                   hourly_usd: tuple[Decimal | None, ...] = (),
                   time_left: timedelta | None = UNTIL_STOPPED, unwatched: Sequence[Window] = (),
                   to_start: int = 0, time_left_why: str | None = None,
-                  billed_why: str | None = None) -> ResourceCost:
+                  billed_why: str | None = None, over_quota_why: str | None = None) -> ResourceCost:
     """A ResourceCost. `priced`: whether the resource needs a price (False for a static Space: free).
 
     `granted`: the statement says its current hardware is granted (`freeGrant`): it costs nothing now or ahead;
@@ -83,6 +83,8 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     says why when it is not that it runs past its timeout.
     `to_start`: the replicas it bills once it starts, not billing now (`endpoint_replicas_to_start`).
     `billed_why`: why its billed figures are unknown (`lines` None) though its statement was read.
+    `over_quota_why`: why its $/h now is unknown though its hardware is free to host (a ZeroGPU Space past the quota:
+    `zero_gpu_windows.over_quota_now`).
     """
     contradicted_why: str | None = None
     if replicas_now is None:  # unknown stage: whether it bills at all is unknown, grant or not
@@ -93,7 +95,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         per_hour = None if priced else Decimal(0)
     elif granted is None and price.usd_per_hour > 0:  # paid hardware, unless granted: unknown which
         per_hour = None
-    elif price.usd_per_hour == 0 and (accruing := _contradicted_now(lines)) is not None:
+    elif price.usd_per_hour == 0 and (accruing := _contradicted_now(lines) or over_quota_why) is not None:
         per_hour, contradicted_why = None, accruing
     else:
         per_hour = price.usd_per_hour * replicas_now

@@ -148,12 +148,6 @@ def times_bound(kind: str, states: Sequence[StateTime], price_of: HardwarePrice,
     return Bound._make((micro(total), "unpriced" in why, "unseen" in why, "unknown" in why, "zero_gpu" in why))
 
 
-def times_spend(kind: str, states: Sequence[StateTime], price_of: HardwarePrice,
-                rates: dict[tuple[str, str | None, int], Decimal | None] | None = None) -> Decimal | None:
-    """USD the time in `states` cost (None: a billed part of it has no figure: `times_bound`)."""
-    return times_bound(kind, states, price_of, rates).value
-
-
 def spend_bound(spans: Sequence[StateSpan], start: datetime, end: datetime, kind: str) -> Bound:
     """What the spans cost within [start, end): the priced part, and why any billed part has no figure."""
     total, why = Decimal(0), set()
@@ -221,7 +215,7 @@ def hourly_usd(spans: Sequence[StateSpan], coverage: Coverage, now: datetime, ho
                summed: SpendIn | None = None, listing: Listing | None = None) -> tuple[Decimal | None, ...]:
     """Average $/h in each of the last `hours` whole hours up to `now`, oldest first (None: unknown).
 
-    `summed`: the resource's cost in each hour from the store's sums (`times_spend`), instead of from `spans`.
+    `summed`: the resource's cost in each hour (from the store's sums, with ZeroGPU overage), instead of from `spans`.
     `listing`: the resource's (namespace, kind): an hour is known only where polls listed it fresh."""
     if not coverage.covers_any:
         return (None,) * hours

@@ -7,17 +7,25 @@ hf-api.md 0.5) in one statement line per Space and period (`spaces/zero-a10g/min
 none of it. So a window holds the whole of a line that lies inside it, none of one that lies outside it, and an
 unknown part of one that crosses its edge; a Space with no such line had no overage from the period's start to when
 the statement was read. Before the period's start, or after that read, the statement says nothing.
+
+The same lines say whether such a Space bills now (`over_quota_now`): its $/h now is then unknown, never $0.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from hfmon.costs.statement_lines import UNLABELLED, PricedLine
+from hfmon.costs.timeline import Bound
+from hfmon.models import ZeroGpuQuota
 from hfmon.models_billing import UsageLine
+
+OVER_QUOTA_WHY = ("it runs on ZeroGPU past the daily quota: HF bills its GPU time by the minute ($1 per 10), and how "
+                  "much it uses no source says")
+"""Why a ZeroGPU Space's $/h now is unknown (`over_quota_now`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +65,27 @@ def overage_in(seen: OverageLines | None, key: str, start: datetime, end: dateti
             return None  # some of it in the window, how much no source says
         total += line.total_usd
     return total
+
+
+def with_overage(cost: Bound, seen: OverageLines | None, key: str, start: datetime, end: datetime) -> Decimal | None:
+    """What a resource cost within [start, end), with the ZeroGPU overage its statement places there (`overage_in`);
+    None: a billed part has no figure, or it was up on ZeroGPU and the statement cannot tell its overage there."""
+    value = cost.value
+    if value is None or not cost.zero_gpu:
+        return value
+    overage = overage_in(seen, key, start, end)
+    return None if overage is None else value + overage
+
+
+def quota_spent(quota: ZeroGpuQuota | None) -> bool:
+    """Whether the user's ZeroGPU quota of today is spent and HF bills GPU time past it (it counted some: a plan that
+    cannot pay for overage counts none)."""
+    return quota is not None and quota.remaining_s <= 0 and (quota.overquota_used_s or 0) > 0
+
+
+def over_quota_now(lines: Sequence[PricedLine] | None, spent: bool) -> str | None:
+    """Why a ZeroGPU Space up now has no known $/h: its statement's overage line still accrues, or its owner's quota
+    is spent (`quota_spent`: every GPU-minute it uses bills); None: its GPU time now is within the quota, $0."""
+    accruing = any(p.overage and (p.line.active or (p.line.active is None and p.line.stopped_at is None))
+                   for p in lines or ())
+    return OVER_QUOTA_WHY if accruing or spent else None
