@@ -30,11 +30,13 @@ from hfmon.models import (
     InferenceUsage,
     Job,
     NamespaceData,
+    Org,
     PeriodStatement,
     Snapshot,
     SourceResult,
     SourceStatus,
     Space,
+    StorageListing,
     UsageLine,
 )
 
@@ -113,8 +115,9 @@ def build_snapshot(res: list[tuple[str, str, str]], line_per_run: bool = False) 
             ns, "user" if ns == "alice" else "org", ok(f"billing:{ns}", usage),
             ok(f"statement:{ns}", PeriodStatement(ns, "p", *PERIOD, tuple(lines))), ok(f"job_charges:{ns}", ()),
             ok(f"sessions:{ns}", ()), ok(f"endpoints:{ns}", eps), ok(f"endpoint_catalog:{ns}", ()),
-            ok(f"spaces:{ns}", spaces), ok(f"jobs:{ns}", jobs), ok(f"storage:{ns}", ())))
-    account = Account("alice", "user", None, True, True, PERIOD[1], "prepaid", (), "read")
+            ok(f"spaces:{ns}", spaces), ok(f"jobs:{ns}", jobs), ok(f"storage:{ns}", StorageListing(()))))
+    account = Account("alice", "user", None, is_pro=True, can_pay=True, billing_mode="prepaid",
+                      orgs=(Org("acme", "admin", "enterprise"),), token_role="read")
     return Snapshot(NOW, ok("account", account), tuple(namespaces), ok("spaces_hardware", ()),
                     ok("jobs_hardware", ()), ok("router_prices", ()), ok("zero_gpu", None))
 
