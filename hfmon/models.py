@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
@@ -31,6 +30,11 @@ from hfmon.models_billing import ResourceGroupUsage as ResourceGroupUsage
 from hfmon.models_billing import SessionCost as SessionCost
 from hfmon.models_billing import UsageAsOf as UsageAsOf
 from hfmon.models_billing import UsageLine as UsageLine
+from hfmon.models_catalog import EndpointCompute as EndpointCompute
+from hfmon.models_catalog import HardwareFlavor as HardwareFlavor
+from hfmon.models_catalog import RouterPrice as RouterPrice
+from hfmon.models_catalog import ZeroGpuQuota as ZeroGpuQuota
+from hfmon.models_catalog import ZeroGpuRuns as ZeroGpuRuns
 from hfmon.models_hub import HubRepo, OrgMember
 
 T = TypeVar("T")
@@ -154,31 +158,6 @@ class Endpoint:
         return f"{self.namespace}/{self.name}"
 
 
-@dataclass(frozen=True, slots=True)
-class EndpointCompute:
-    """One priced instance in a namespace's Endpoints hardware catalog (`/provider/{ns}`)."""
-
-    vendor: str
-    region: str
-    instance_type: str
-    instance_size: str
-    accelerator: str
-    price_per_hour_usd: Decimal  # per replica
-    status: str
-    gpu_memory_gb: Decimal | None = None  # per replica, summed over its accelerators; None: the catalog did not say
-
-
-@dataclass(frozen=True, slots=True)
-class HardwareFlavor:
-    """A Spaces or Jobs hardware flavor with its per-minute price (`/spaces/hardware`, `/jobs/hardware`)."""
-
-    name: str
-    pretty_name: str
-    unit_cost_usd: Decimal  # per unit_label
-    unit_label: str  # "minute"
-    accelerator: str | None  # gpu | neuron | None for CPU
-
-
 @slot_init
 @dataclass(frozen=True, slots=True)
 class Space:
@@ -282,46 +261,6 @@ class StorageListing:
     # HF's spec gives this route no cursor: an answer as long as the `limit` asked, with no next page, may hold only
     # the first (largest) repos; what they add up to is then a lower bound
     cut: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ZeroGpuRuns:
-    """The ZeroGPU runs counter (free accounts: a few runs per rolling 24 h, which binds before the seconds)."""
-
-    used: int | None
-    limit: int | None
-    remaining: int | None
-    resets_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class ZeroGpuQuota:
-    """The ZeroGPU daily quota of the token's user (seconds may come fractional: rounded to whole seconds)."""
-
-    base_s: int
-    remaining_s: int
-    resets_at: datetime | None
-    overquota_used_s: int | None = None  # None: HF did not say (the field is optional)
-    runs: ZeroGpuRuns | None = None  # None: the quota carries no runs counter
-
-
-@dataclass(frozen=True, slots=True)
-class RouterPrice:
-    """Per-token price of one model through one provider (router `/v1/models`)."""
-
-    model: str
-    provider: str
-    status: str  # live | error
-    input_usd_per_million: Decimal | None
-    output_usd_per_million: Decimal | None
-    is_free: bool = False  # a temporary promo (hf-api.md 4.2): its requests cost $0 whatever the list price
-
-    @property
-    def charged_per_million(self) -> tuple[Decimal | None, Decimal | None]:
-        """(input, output) USD per 1M tokens as charged: $0 for an `is_free` offer, else the list price."""
-        if self.is_free:
-            return Decimal(0), Decimal(0)
-        return self.input_usd_per_million, self.output_usd_per_million
 
 
 # --- the snapshot ---------------------------------------------------------------------------------
