@@ -6,10 +6,8 @@ import textwrap
 from decimal import Decimal
 
 from hfmon import phrases
-from hfmon.errors import FAILURE_WORDS
 from hfmon.format import (
     MISSING,
-    SEVERITY_MARKS,
     UNKNOWN,
     behind_text,
     count_total,
@@ -18,26 +16,20 @@ from hfmon.format import (
     invoice_text,
     missing_note,
     money,
-    money_delta,
     money_total,
-    not_compared,
     percent,
     rate_now,
     size,
     stamp,
     zero_gpu_runs,
 )
-from hfmon.models import SourceStatus
 from hfmon.report import (
-    CheckStatus,
     Credits,
     CreditsBurn,
-    CrossCheck,
     Report,
     ResourceCost,
     ResourceGroupSpend,
     ScheduledJobRow,
-    Severity,
     Total,
 )
 from hfmon.scrub import scrub
@@ -47,6 +39,7 @@ from hfmon.text_layout import cut as _cut
 from hfmon.text_layout import fit as _fit
 from hfmon.text_layout import packed as _packed
 from hfmon.text_layout import safe as _safe
+from hfmon.textout_checks import crosscheck_lines, flag_lines, source_lines
 
 
 def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> str:
@@ -113,9 +106,9 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
                         f"{zero_gpu_runs(q.runs)}"))
     out += _resources(report, paint, max_rows)
     out += _scheduled(report, paint, max_rows)
-    out += _flags(report, paint, max_rows)
-    out += _crosscheck(report, paint, max_rows)
-    out += _sources(report, paint)
+    out += flag_lines(report, paint, max_rows)
+    out += crosscheck_lines(report, paint, max_rows)
+    out += source_lines(report, paint)
     return "\n".join(_safe(line) for line in out) + "\n"
 
 
@@ -193,7 +186,6 @@ def _burn(burn: CreditsBurn, why: str, paint: _Paint) -> list[str]:
 
 
 _LIMIT_STYLE = {"over": ("over limit", "red"), "near": ("near limit", "yellow"), "closed": ("closed", "dim")}
-SEVERITY_COLOURS = {Severity.CRITICAL: "red", Severity.WARNING: "yellow", Severity.INFO: "dim"}
 
 
 def _no_limits(g: ResourceGroupSpend) -> str:
@@ -312,89 +304,3 @@ def _attempts(attempts: int | None, per_attempt: Decimal | None) -> str:
     if attempts is None:
         return f"attempts unknown (jobSpec.retry not a whole number); {each}"
     return f"{attempts} attempts of {each}: a failed attempt is tried again"
-
-
-def _unchecked(report: Report, paint: _Paint) -> list[str]:
-    """The sources no flag could be checked from, each whole (packed onto lines, never cut through a name)."""
-    return [paint(name, "yellow") for name in report.flags_unchecked]
-
-
-def _flags(report: Report, paint: _Paint, max_rows: int) -> list[str]:
-    if not report.flags:
-        if report.all_checked:
-            return [f"{paint('Flags', 'bold')}  none: nothing needs attention"]
-        return _packed(f"{paint('Flags', 'bold')}  none in what was read · not checked:", _unchecked(report, paint),
-                       indent=4, sep=", ", lead=" ")
-    count = str(len(report.flags)) if report.all_checked else f"at least {len(report.flags)}"
-    lines = [paint(f"Flags  {count}", "bold")]
-    if not report.all_checked:  # more flags may be hiding in what was not read
-        lines += _packed("  not checked:", _unchecked(report, paint), indent=4, sep=", ", lead=" ")
-    for flag in report.flags[:max_rows]:
-        mark = paint(SEVERITY_MARKS.get(flag.severity, "    "), SEVERITY_COLOURS.get(flag.severity, ""))
-        # a flag says what to do: wrapped, never cut (its text is scrubbed and has no colour of its own)
-        first, *rest = textwrap.wrap(scrub(flag.message), WIDTH - 7) or [""]
-        lines.append(f"  {mark} {first}")
-        lines.extend(f"       {more}" for more in rest)
-    if len(report.flags) > max_rows:
-        lines.append(paint(f"  … {len(report.flags) - max_rows} more (--json for all)", "dim"))
-    return lines
-
-
-def _crosscheck(report: Report, paint: _Paint, max_rows: int) -> list[str]:
-    counts = {status: sum(1 for c in report.crosscheck if c.status is status) for status in CheckStatus}
-    summary = " · ".join(f"{n} {status.value}" for status, n in counts.items() if n)
-    unchecked = not_compared(report.crosscheck_unchecked)
-    summary = summary or ("none in what was read" if unchecked else "nothing billed yet")
-    lines = [f"{paint('Cross-check', 'bold')}  {summary}"]
-    if unchecked:
-        lines += [paint(f"             {part}", "yellow")  # wrapped like a flag, never cut
-                  for part in textwrap.wrap(scrub(f"not compared: {unchecked}"), WIDTH - 13)]
-    shown: dict[str, CrossCheck] = {}
-    for check in report.crosscheck:
-        if check.status is CheckStatus.DRIFT and check.item not in shown:
-            shown[check.item] = check
-    for check in list(shown.values())[:max_rows]:
-        delta = f"Δ {money_delta(check.delta_usd)}" if check.delta_usd is not None else ""
-        lines.append(_fit(f"  {paint('drift', 'red')} {check.item}: billed {money(check.billed_usd)}"
-                          f" recomputed {money(check.recomputed_usd)} {delta}"))
-    if report.unpriced:
-        lines.append(_fit(paint(f"  unpriced: {', '.join(report.unpriced)}", "yellow")))
-    return lines
-
-
-def _sources(report: Report, paint: _Paint) -> list[str]:
-    # a cached answer (not asked this poll) is counted apart from ok: "ok" says the source answered now
-    cached = sum(1 for s in report.sources if s.from_cache and s.status is SourceStatus.OK)
-    counts = {status.value.replace("_", " "): sum(1 for s in report.sources if s.status is status)
-              for status in SourceStatus}
-    counts["ok"] -= cached
-    counts["cached (not asked this poll)"] = cached
-    summary = " · ".join(f"{n} {status}" for status, n in counts.items() if n)
-    lines = [f"{paint('Sources', 'bold')}  {summary}"]
-    groups: dict[tuple[SourceStatus, str, str, str], list[str]] = {}
-    for source in report.sources:
-        if source.status is not SourceStatus.OK:
-            kind, scope = source.kind, source.scope
-            what = FAILURE_WORDS[source.failure] if source.failure else ""
-            groups.setdefault((source.status, what, scope, source.hint or source.error or ""), []).append(kind)
-    for (status, what, scope, detail), kinds in groups.items():
-        colour = "red" if status is SourceStatus.ERROR else "yellow"
-        where = f" ({scope})" if scope else ""
-        label = status.value.replace("_", " ") + (f" ({what})" if what and what != "missing permission" else "")
-        lines += _source_lines(label, colour, f"{', '.join(kinds)}{where}", detail, paint)
-    cut: dict[tuple[str, str], list[str]] = {}  # (why, kind) -> the namespaces whose listing it cut
-    for source in report.sources:
-        if source.read_in_part is not None:
-            cut.setdefault((source.read_in_part, source.kind), []).append(source.scope)
-    for (why, kind), scopes in cut.items():
-        lines += _source_lines("read in part", "yellow", f"{kind} ({', '.join(scopes)})", why, paint)
-    return lines
-
-
-def _source_lines(label: str, colour: str, body: str, detail: str, paint: _Paint) -> list[str]:
-    """One line of the Sources list: every source named, wrapped (what a user checks against the figures above),
-    then what to do, wrapped like a flag, never cut."""
-    first, *rest = textwrap.wrap(scrub(f"{label}: {body}"), WIDTH - 3, subsequent_indent="    ")
-    lines = [f"  {paint(label + ':', colour)}{first[len(label) + 1:]}", *(f"  {part}" for part in rest)]
-    return lines + [paint(f"    {'→' if i == 0 else ' '} {part}", "dim")
-                    for i, part in enumerate(textwrap.wrap(scrub(detail), WIDTH - 7))]
