@@ -18,6 +18,7 @@ from hfmon.jsonout import report_document
 from hfmon.schemas import once_schema
 from hfmon.textout import render_text
 from hfmon.tui.app import HfmonApp
+from hfmon.tui.themes import tones
 from tests.tui.demo import frozen_demo
 from tests.tui.test_app import settle, table
 
@@ -107,3 +108,18 @@ async def test_the_alert_and_the_dashboard_say_the_spend_not_a_share_of_zero() -
         assert found.outcome is Outcome.CROSSED and found.figure == f"{shown} of $0.00 (over)"
         # the Overview's groups table: the used cell says the spend, not "100.0 %"
         assert table(app, "groups").get_row(f"ada-labs/{group_id}")[-1].cell.plain == f"{shown} over"
+
+
+async def test_the_dashboard_says_a_closed_limit_in_the_muted_tone() -> None:
+    """research limited to $0 of Inference Providers, which it does not use: the groups table's used cell reads
+    "$0.00 closed", not "over" in the bad tone."""
+    scn = demo_scenario(seed=7)
+    research = next(g for g in scn.resource_groups if g.name == "research")
+    scn = replace(scn, resource_groups=tuple(replace(g, spend_limits=(("inferenceProviders", 0),)) if g is research
+                                             else g for g in scn.resource_groups))
+    monitor, _ = frozen_demo(history=False, scenario=scn)
+    app = HfmonApp(monitor, interval_s=3600, tick_s=3600)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await settle(app, pilot)
+        used = table(app, "groups").get_row(f"ada-labs/{research.id}")[-1].cell
+        assert used.plain == "$0.00 closed" and str(used.style) == tones(app.theme_variables)["muted"]
