@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 from hfmon.costs.credits import Period, calendar_month
 from hfmon.costs.crosscheck import STORAGE_PRODUCT
+from hfmon.costs.inference_totals import inference_by_namespace as inference_by_namespace
+from hfmon.costs.inference_totals import inference_of
 from hfmon.costs.statement_lines import (
     FAMILY_KIND,
     PricedLine,
@@ -21,7 +23,6 @@ from hfmon.costs.statement_lines import (
     parse_product,
 )
 from hfmon.figures import JOBS_CUT, STORAGE_CUT, STORAGE_UNSIZED, ZERO_GPU, Behind
-from hfmon.format import money
 from hfmon.models import (
     Endpoint,
     Invoice,
@@ -45,8 +46,6 @@ from hfmon.report import (
     JobRow,
     MeterRow,
     NamespaceStorage,
-    ProviderRow,
-    Remainder,
     ResourceCost,
     SpaceRow,
     Spend,
@@ -189,80 +188,9 @@ def unchecked_sources(snapshot: Snapshot) -> tuple[str, ...]:
     return tuple(s.name for s in sources if s.status is not SourceStatus.OK)
 
 
-NOT_BROKEN_DOWN = "not broken down"
-REQUEST_COUNT = "request_count"
-"""The kind of a requests total's missing part whose usage-v2 was read without `numRequests` (`request_count:ada`)."""
-
-
 def inference_total(snapshot: Snapshot, namespaces: Iterable[NamespaceData]) -> Inference:
     """usage-v2 totals of every namespace (missing where unreadable), the live split by provider, and the rest."""
     return inference_of(namespaces, namespaces_unknown(snapshot))
-
-
-def inference_by_namespace(namespaces: Iterable[NamespaceData]) -> tuple[tuple[str, Inference], ...]:
-    """Each namespace's Inference Providers spend, split by provider with its own rest (they add up to it)."""
-    return tuple((ns.namespace, inference_of((ns,))) for ns in namespaces)
-
-
-def inference_of(namespaces: Iterable[NamespaceData], unknown: Sequence[str] = ()) -> Inference:
-    """The usage-v2 totals of these namespaces and of the `unknown` ones (missing), split by provider, and the rest:
-    of several namespaces, the sum of each one's own rest (one whose providers run ahead of its total must not
-    cancel part of another's)."""
-    namespaces = tuple(namespaces)
-    costs: list[tuple[str, Decimal | None]] = []
-    counts: list[tuple[str, int | None]] = []
-    for name in unknown:
-        costs.append((name, None))
-        counts.append((name, None))
-    providers: dict[str, tuple[int | None, Decimal]] = {}
-    for ns in namespaces:
-        usage = ns.billing.value
-        costs.append((ns.billing.name, None if usage is None else usage.inference.used_usd))
-        counts.append((ns.billing.name, None) if usage is None else
-                      (f"{REQUEST_COUNT}:{ns.namespace}", usage.inference.requests))
-        for p in (usage.by_provider or ()) if usage is not None else ():  # None: its live stream was not read
-            n, usd = providers.get(p.provider, (0, Decimal(0)))
-            providers[p.provider] = (None if n is None or p.requests is None else n + p.requests, usd + p.cost_usd)
-    rows = sorted((ProviderRow(name, n, usd) for name, (n, usd) in providers.items()),
-                  key=lambda r: (-r.cost_usd, r.name))
-    cost, requests = Total.of(costs, Decimal(0)), Total.of(counts, 0)
-    rest = provider_remainder(cost, requests, rows) if len(namespaces) == 1 else summed_remainder(
-        [(ns.namespace, inference_of((ns,)).not_broken_down) for ns in namespaces])
-    return Inference(cost, requests, tuple(rows), not_broken_down=rest)
-
-
-def summed_remainder(parts: Sequence[tuple[str, Remainder | None]]) -> Remainder | None:
-    """The rest of several namespaces: each figure the sum of theirs, unknown when one of theirs is (with why)."""
-    known = [(ns, r) for ns, r in parts if r is not None]  # None: that namespace's total is not known at all
-    if not known:
-        return None
-    costs, counts = [r.cost_usd for _, r in known], [r.requests for _, r in known]
-    usd = None if None in costs else sum((c for c in costs if c is not None), Decimal(0))
-    n = None if None in counts else sum(c for c in counts if c is not None)
-    why = "; ".join(f"{ns}: {r.why}" for ns, r in known if r.why)
-    return Remainder(NOT_BROKEN_DOWN, n, usd, why or None)
-
-
-def provider_remainder(cost: Total[Decimal], requests: Total[int], rows: Sequence[ProviderRow]) -> Remainder | None:
-    """What the providers leave of the known total (None when no part of it is known). Never below zero: the live
-    split is read after usage-v2, and providers that count more than the total make the rest unknown, with why;
-    so does a request count HF did not give."""
-    if cost.known is None:
-        return None
-    whys: list[str] = []
-    usd = cost.known - sum((r.cost_usd for r in rows), Decimal(0))
-    if usd < 0:
-        whys.append(f"cost unknown, as the providers count {money(-usd)} more than the total (read after it)")
-    counts = [r.requests for r in rows]
-    untold = (requests.known is None or None in counts
-              or any(m.startswith(f"{REQUEST_COUNT}:") for m in requests.missing))
-    n = None if untold else (requests.known or 0) - sum(c or 0 for c in counts)
-    if untold:
-        whys.append("request count unknown, as HF did not give every count")
-    elif n is not None and n < 0:
-        whys.append(f"request count unknown, as the providers count {-n:,} more than the total (read after it)")
-    return Remainder(NOT_BROKEN_DOWN, None if n is None or n < 0 else n, None if usd < 0 else usd,
-                     "; ".join(whys) or None)
 
 
 def crosscheck_unchecked(namespaces: Iterable[NamespaceData], unknown: Sequence[str]) -> tuple[str, ...]:
