@@ -168,7 +168,8 @@ def report_document(report: Report) -> dict[str, Any]:
         "repositories": _repositories(report),
         "running_cost_per_hour_usd": total(report.running_cost_per_hour_usd),
         "meter": [{"namespace": m.namespace, "kind": m.kind, "usd_per_hour": total(m.usd_per_hour),
-                   "billed_now": m.billed_now} for m in report.meter_rows],
+                   "billed_now": m.billed_now, "billed_now_unknown": list(m.billed_now_unknown)}
+                  for m in report.meter_rows],
         "endpoints": [_endpoint(row.endpoint, row.cost) for row in report.endpoints],
         "spaces": [_space(row.space, row.cost, row.gpu_hours) for row in report.spaces],
         "jobs": [_job(row) for row in report.jobs],

@@ -113,6 +113,9 @@ class MeterRow:
     # what the listing holds only in part, each a missing part of its count (`jobs_cut:<ns>`: ended Jobs past where
     # hfmon stopped reading); the resources billed now are all in it
     unlisted: tuple[str, ...] = ()
+    # the resources that may bill now, not counted in `billed_now` (`ResourceCost.billed_now` None: a Space whose
+    # grant is unknown), each named as the $/h's missing part for it (`grant:space ada/x (a10g-small)`)
+    billed_now_unknown: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,8 +227,12 @@ class Report:
         return tuple(hours)
 
     def billed_now_count(self, kind: str | None, namespace: str | None = None) -> Total[int]:
-        """How many resources (of one kind, or all) cost money now; an unreadable listing makes it partial."""
-        return self._per_listing(kind, namespace, lambda m: m.billed_now)
+        """How many resources (of one kind, or all) cost money now; an unreadable listing, or a resource that may
+        (`MeterRow.billed_now_unknown`), makes it partial: at least the known count."""
+        count = self._per_listing(kind, namespace, lambda m: m.billed_now)
+        maybe = [name for m in self.meter_rows if kind in (None, m.kind) and namespace in (None, m.namespace)
+                 for name in m.billed_now_unknown]
+        return Total(count.known, (*count.missing, *maybe)) if maybe else count
 
     def listed_count(self, kind: str | None, namespace: str | None = None) -> Total[int]:
         """How many resources (of one kind, or all) were listed; an unreadable listing makes it partial."""
@@ -288,7 +295,8 @@ class Report:
     def running_unlisted(self, product: str, namespace: str | None) -> Decimal | None:
         """Of `running_of(product, namespace)`, the $/h now of what no listing shows: 0 when every listing was read
         and nothing unlisted is billed now (a deleted resource does not run), else None (it may be running)."""
-        complete = self.billed_now_count(product, namespace).complete  # a cut listing still holds all billed now
+        # every listing read (a cut one still holds all billed now; one that may bill is listed)
+        complete = self._per_listing(product, namespace, lambda m: m.billed_now).complete
         return Decimal(0) if complete and not self.billed_now_unlisted(product, namespace) else None
 
     def spend_unranked(self, namespace: str | None) -> Total[Decimal]:

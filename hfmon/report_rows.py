@@ -86,10 +86,14 @@ class ResourceCost:
     billed_why: str | None = None
 
     @property
-    def billed_now(self) -> bool:
+    def billed_now(self) -> bool | None:
         """Costs money now: a positive $/h, or no $/h because the hardware it runs on has no price (a row from a
-        failed listing: as its last good value had it)."""
+        failed listing: as its last good value had it). None: whether it costs anything now is unknown, as whether
+        its hardware is granted is (`granted` None: no statement line says), so every rule built on it is unknown
+        too, never "billed" nor "free" (`GRANT_UNKNOWN_WHY`)."""
         rate = self.last_cost_per_hour_usd if self.stale else self.cost_per_hour_usd
+        if rate is None and self.granted is None:
+            return None
         return rate is None or rate > 0
 
     @property
@@ -98,6 +102,11 @@ class ResourceCost:
         return None if self.billed_minutes is None else self.billed_minutes / 60
 
 
+GRANT_UNKNOWN_WHY = "no statement line for its hardware was read: whether it is granted, so whether it costs money " \
+    "now, is unknown"
+"""Why a Space on paid hardware may or may not cost money now (`ResourceCost.billed_now` None)."""
+MAYBE_GRANTED = "maybe granted: no statement line for it"
+"""`GRANT_UNKNOWN_WHY` in short, where a flag's entry names it (`flags_unchecked`)."""
 STALE_RATE_WHY = "its listing failed this poll: what it costs now is unknown"
 STALE_AHEAD_WHY = "its listing failed this poll: what it costs until the period ends is unknown"
 

@@ -23,6 +23,7 @@ from hfmon.costs.uptime import resource_uptimes
 from hfmon.format import duration, duration_against, money, money_total, percent, percent_against
 from hfmon.models import SourceStatus
 from hfmon.report import Report, Total
+from hfmon.report_rows import GRANT_UNKNOWN_WHY
 
 LONG_RUNNING_FLAGS = ("long_running_job", "idle_gpu")  # the Report's flags the long_running rule passes on
 GROUP_SOURCES = ("resource_groups", "resource_group_usage")
@@ -263,7 +264,8 @@ def up_too_long(report: Report, hours: Decimal) -> list[Reading]:
     past the limit, holds while the longest it can have been up is within it, and is unknown between the two. A
     resource whose listing failed this poll is unknown: its state is the listing's last good value; so is one in a
     state whose billing is unknown now (`states_unknown`: an Endpoint updating with a replica ready, a Space listed
-    without its runtime), never "not billed now"."""
+    without its runtime), never "not billed now"; and one that may be granted (`ResourceCost.billed_now` None)
+    unless the longest it can have been up is within the limit."""
     check, limit_s, out = "long_running_hours", hours * 3600, []
     threshold = duration(float(limit_s))
     unknown = states_unknown(report)
@@ -279,15 +281,19 @@ def up_too_long(report: Report, hours: Decimal) -> list[Reading]:
                                unknown.get(resource.id,
                                            "it is in a state no source says bills or not, with a replica ready")))
             continue
-        if not up.up or not billed:
+        if not up.up or billed is False:
             out.append(Reading(check, subject, Outcome.OK, "not billed now", threshold, Decimal(0), Decimal(0),
                                limit_s))
             continue
         figure = "up " + ("" if up.exact else "at least ") + duration_against(float(seconds), float(limit_s))
-        if seconds > limit_s:
+        within = up.at_most is not None and up.at_most.total_seconds() <= limit_s
+        if billed is None and not within:  # it may be granted: up that long, billed or not is unknown
+            out.append(Reading(check, subject, Outcome.UNKNOWN, figure, threshold, None, None, limit_s,
+                               GRANT_UNKNOWN_WHY))
+        elif seconds > limit_s:
             out.append(Reading(check, subject, Outcome.CROSSED, figure, threshold, seconds if up.exact else None,
                                seconds, limit_s, f"{figure} without a break (billed all along)"))
-        elif up.at_most is not None and up.at_most.total_seconds() <= limit_s:
+        elif within:
             out.append(Reading(check, subject, Outcome.OK, figure, threshold, seconds if up.exact else None,
                                seconds, limit_s))
         else:

@@ -33,6 +33,7 @@ from hfmon.format import counted, duration, money, per_hour, stamp
 from hfmon.history import Window, last_gap
 from hfmon.models import Endpoint, Job, Space, ZeroGpuQuota
 from hfmon.report import Credits, CreditsBurn, EndpointRow, Flag, JobRow, Price, ResourceCost, Severity, SpaceRow
+from hfmon.report_rows import MAYBE_GRANTED
 
 
 def _hours(delta: timedelta) -> str:
@@ -113,6 +114,8 @@ def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], changes_of: Chang
                             f"Space {space.id} runs on {space.hardware or space.requested_hardware} "
                             f"({_rate(cost)}) "
                             "and never sleeps: set a sleep time", sources=(f"spaces:{space.namespace}",)))
+        if on_gpu and billed_now is None:  # it may be granted: idle or not, whether that costs anything is unknown
+            unchecked[space.id] = f"{IDLE_UNCHECKED}{space.id} ({MAYBE_GRANTED})"
         if not (on_gpu and billed_now):
             continue
         unchanged = _unchanged_for(changes_of, gaps, "space", space.id, space.namespace, now)
@@ -161,11 +164,22 @@ def endpoint_flags(rows: Sequence[EndpointRow], changes_of: ChangesOf, gaps: Gap
 
 
 def space_flags_unchecked(rows: Sequence[SpaceRow]) -> list[str]:
-    """The Spaces billed now on paid hardware whose sleep time HF did not send: whether no_sleep_time applies is
+    """The Spaces billed now on paid hardware whose sleep time HF did not send, and those on paid hardware that may
+    never sleep whose grant is unknown (`ResourceCost.billed_now` None): whether no_sleep_time applies is
     unchecked."""
-    return [f"sleep_time:{row.space.id}" for row in rows
-            if row.cost.billed_now and row.space.never_sleeps is None
-            and (row.cost.price is None or row.cost.price.usd_per_hour > 0)]
+    out = []
+    for row in rows:
+        cost, space = row.cost, row.space
+        if cost.billed_now is False or (cost.price is not None and cost.price.usd_per_hour <= 0):
+            continue
+        if cost.billed_now is None and space.never_sleeps is not False and space.stage != NO_RUNTIME:
+            out.append(f"{NO_SLEEP_UNCHECKED}{space.id} ({MAYBE_GRANTED})")
+        elif cost.billed_now and space.never_sleeps is None:
+            out.append(f"sleep_time:{space.id}")
+    return out
+
+
+NO_SLEEP_UNCHECKED = "no_sleep_time:"  # `no_sleep_time:<space> (why)`: it never sleeps, and may cost nothing now
 
 
 def endpoint_flags_unchecked(rows: Sequence[EndpointRow]) -> list[str]:

@@ -111,7 +111,8 @@ def meter_rows(snapshot: Snapshot, endpoints: Sequence[EndpointRow], spaces: Seq
             if source.value is None or source.status is SourceStatus.STALE:
                 out.append(MeterRow(ns.namespace, kind, Total(None, (source.name,)), None))
                 continue
-            billed = [(resource, c) for resource, c in rows.get((ns.namespace, kind), []) if c.billed_now]
+            # billed now, or maybe (`billed_now` None: its grant is unknown): each a part, unknown for the latter
+            billed = [(resource, c) for resource, c in rows.get((ns.namespace, kind), []) if c.billed_now is not False]
             # a part's name counts only when the part is missing: only those resources are named (10,000 at 20x)
             label = _LABELS[kind]
             parts = [(_missing_label(label(resource), c, kind == "spaces" and is_zero_gpu(
@@ -120,7 +121,8 @@ def meter_rows(snapshot: Snapshot, endpoints: Sequence[EndpointRow], spaces: Seq
             parts += [(UNLISTED_PREFIX + label, None) for label in unlisted.get(kind, ())]
             usd = Total.of(parts, Decimal(0))
             cut = (f"{JOBS_CUT}:{ns.namespace}",) if kind == "jobs" and ns.jobs_cut is not None else ()
-            out.append(MeterRow(ns.namespace, kind, usd, len(billed), cut))
+            maybe = tuple(_missing_label(label(resource), c) for resource, c in billed if c.billed_now is None)
+            out.append(MeterRow(ns.namespace, kind, usd, len(billed) - len(maybe), cut, maybe))
     return tuple(out)
 
 

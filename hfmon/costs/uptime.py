@@ -141,7 +141,9 @@ class ResourceUptime:
     id: str  # `<namespace>/<name>`
     namespace: str
     name: str
-    billed: bool  # costs money now (`ResourceCost.billed_now`): free hardware and a resource down do not
+    # costs money now (`ResourceCost.billed_now`): free hardware and a resource down do not; None: unknown (a Space
+    # whose grant is unknown)
+    billed: bool | None
     uptime: Uptime
 
 

@@ -96,11 +96,24 @@ async def test_a_space_listed_once_without_its_runtime_neither_resets_nor_restar
     assert (last.outcome.value, last.figure) == ("crossed", "up at least 15d 07h")  # 16:40, since Nov 3 09:12
 
 
-async def test_without_the_statement_a_stretch_after_an_unknown_poll_is_a_lower_bound(tmp_path: Path) -> None:
+def _sparse_line(space: str) -> Edit:
+    """The Space's statement line billing 1 minute over its days-long span: it still says the Space is paid (not
+    granted), but no longer that it billed every minute since it started (`resources.dense`)."""
+    def edit(body: Any) -> Any:
+        for lines in body["usage"].values():
+            for line in lines:
+                if line.get("label") == space:
+                    line.update(quantity=1, totalCostMicroUSD=25000)
+        return body
+    return edit
+
+
+async def test_without_the_statement_bound_a_stretch_after_an_unknown_poll_is_a_lower_bound(tmp_path: Path) -> None:
     space = "ada/forgotten-finetune"
     subject = f"space {space}"
+    # its line says nothing of when it was up (was: the statement failed, which now leaves its grant unknown too)
     events, reports = await _polls(tmp_path, {"long_running_hours": 0.5}, 11, 5, "/api/spaces", _drop_runtime(space),
-                                   RouteFault("/api/settings/billing/usage", status=500))
+                                   RouteFault("/api/settings/billing/usage", edit=_sparse_line(space)))
     # history begins at 15:00: at 15:40 up at least 40 min, past 30 min. Was: reset at 15:50, fired again at 16:40
     # "up 40m" as an exact figure
     assert [e for e in events if e[2] == subject] == [
@@ -148,3 +161,16 @@ async def test_a_job_listed_once_without_its_start_keeps_its_long_running_alert(
     assert [e for e in events if e[2] == job] == [
         ("15:00", FIRED, job, f"long-running resource ({job}): Job {job} (l4x1) has been running for 0.6 h")]
     assert f"long_running_job:{job} (HF sent neither its start nor its running time)" in reports[1].flags_unchecked
+
+
+async def test_without_the_statement_a_paid_space_may_be_granted_so_its_alert_holds(tmp_path: Path) -> None:
+    space = "ada/forgotten-finetune"  # a10g-large: on paid hardware, unless it is granted (no statement line says)
+    subject = f"space {space}"
+    events, reports = await _polls(tmp_path, {"long_running_hours": 0.5}, 6, -1, "/api/spaces", _drop_runtime(space),
+                                   RouteFault("/api/settings/billing/usage", status=500))
+    # was: fired at 15:40 "up at least 40m, above the limit 30m" on a Space that may cost nothing (granted)
+    assert [e for e in events if e[2] == subject] == []
+    reading = next(r for r in up_too_long(reports[4], Decimal("0.5")) if r.subject == subject)
+    assert (reading.outcome.value, reading.figure, reading.why) == (
+        "unknown", "up at least 40m", "no statement line for its hardware was read: whether it is granted, so "
+                                      "whether it costs money now, is unknown")

@@ -174,17 +174,25 @@ def test_jobs_fall_back_to_job_charges_and_their_own_times() -> None:
 def test_flags() -> None:
     history = History(changes=(StateChange("space", "alice/gpu", at(19, 14), "RUNNING", "a10g-large", 1),
                                StateChange("endpoint", "alice/pinned", at(19), "running", "aws/nvidia-l4/x1", 1)))
+    gpu = space("alice/gpu", hardware="a10g-large", sleep=None)
     snap = snapshot(namespace(
         "alice", billing=billing("alice", "2.5", "2", limit="2.6"),
-        spaces=(space("alice/gpu", hardware="a10g-large", sleep=None), space("alice/cpu", hardware="cpu-basic",
-                                                                             sleep=None)),
+        spaces=(gpu, space("alice/cpu", hardware="cpu-basic", sleep=None)),
         endpoints=(endpoint("alice", "pinned", min_replica=1),),
-        jobs=(job("long", started=at(18, 23)), job("short", started=at(19, 23)))))
+        jobs=(job("long", started=at(18, 23)), job("short", started=at(19, 23))), statement=paid("alice", gpu)))
     r = evaluate(snap, history, Config(), NOW)
     kinds = {(f.kind, f.subject) for f in r.flags}
     assert kinds == {("no_sleep_time", "alice/gpu"), ("idle_gpu", "alice/gpu"),  # 10 h unchanged
                      ("cannot_scale_to_zero", "alice/pinned"), ("idle_gpu", "alice/pinned"),  # 24 h at min
                      ("long_running_job", "long"), ("credits_exhausted", "alice"), ("limit_near", "alice")}
+    # without a statement line, its a10g-large may be granted: whether it costs anything idle or awake is unknown, so
+    # neither flag is raised nor clear (was: both raised, as if it were billed)
+    unsure = evaluate(replace(snap, namespaces=(replace(snap.namespaces[0], statement=missing("statement:alice")),)),
+                      history, Config(), NOW)
+    assert {(f.kind, f.subject) for f in unsure.flags} == kinds - {("no_sleep_time", "alice/gpu"),
+                                                                   ("idle_gpu", "alice/gpu")}
+    maybe = "maybe granted: no statement line for it"
+    assert {f"no_sleep_time:alice/gpu ({maybe})", f"idle_gpu:alice/gpu ({maybe})"} <= set(unsure.flags_unchecked)
 
 
 def test_flag_amounts_read_as_everywhere_else() -> None:

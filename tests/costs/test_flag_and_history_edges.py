@@ -21,6 +21,7 @@ from tests.costs.builders import (
     job,
     line,
     namespace,
+    paid,
     snapshot,
     space,
     statement,
@@ -49,7 +50,9 @@ def test_the_spending_limit_is_near_from_exactly_90_percent() -> None:
 
 def test_a_sleep_time_of_zero_never_sleeps() -> None:
     spaces = (space("alice/zero", sleep=0), space("alice/none", sleep=None), space("alice/hour", sleep=3600))
-    snap = snapshot(namespace("alice", spaces=spaces), spaces_hw=(flavor("t4-small", "0.01", gpu=True),))
+    # each on paid t4-small, as its statement line says (without one, each may be granted: no flag, unchecked)
+    snap = snapshot(namespace("alice", spaces=spaces, statement=paid("alice", *spaces)),
+                    spaces_hw=(flavor("t4-small", "0.01", gpu=True),))
     assert flagged(evaluate(snap, History(), Config(), NOW), "no_sleep_time") == ["alice/zero", "alice/none"]
 
 

@@ -171,16 +171,20 @@ def test_every_breakdown_adds_up_and_missing_is_never_a_number(case: tuple[Repor
         if not by_ns[m.namespace].listings_read[m.kind]:
             assert m.usd_per_hour == Total(None, (f"{m.kind}:{m.namespace}",)) and m.billed_now is None, m
             continue
-        billed = [c for ns, kind, c in owned if (ns, kind) == (m.namespace, m.kind) and c.billed_now]
+        # billed now, or maybe (its grant unknown: `billed_now` None): the $/h's parts; the count, the known ones
+        billed = [c for ns, kind, c in owned if (ns, kind) == (m.namespace, m.kind) and c.billed_now is not False]
         priced = [c.cost_per_hour_usd for c in billed if c.cost_per_hour_usd is not None]
         known = sum(priced, D(0)) if priced or len(billed) == 0 else None  # only unpriced parts: unknown
-        assert m.usd_per_hour.known == known and m.billed_now == len(billed), m
+        maybe = [c for c in billed if c.billed_now is None]
+        assert all(c.cost_per_hour_usd is None for c in maybe)  # never $0, never the price as if billed
+        assert m.usd_per_hour.known == known and m.billed_now == len(billed) - len(maybe), m
+        assert len(m.billed_now_unknown) == len(maybe), m
         assert m.usd_per_hour.complete == (len(priced) == len(billed)), m
         row_knowns.append(known)
     present = [k for k in row_knowns if k is not None]
     assert report.running_cost_per_hour_usd.known == (sum(present, D(0)) if present else None)
     unread = any(not ok for d in drawn for ok in d.listings_read.values())
-    unpriced = any(c.billed_now and c.cost_per_hour_usd is None for _, _, c in owned)
+    unpriced = any(c.billed_now is not False and c.cost_per_hour_usd is None for _, _, c in owned)
     assert report.running_cost_per_hour_usd.complete == (not unread and not unpriced)
 
     # spend: per namespace and product, the products (with the "other" remainder) are the total
