@@ -39,8 +39,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("hfmon.monitor")
 log.addHandler(logging.NullHandler())  # lines reach a file only when `hfmon.logfile` set one up
-ALERTS_NO_ACCOUNT = "alerts not evaluated: whoami did not answer, so whose alerts they are is unknown"
-"""Why a poll neither fires nor resets alerts: without a profile they are the account's whoami names."""
 
 
 class ReportSource(Protocol):
@@ -253,7 +251,7 @@ class Monitor:
         one, in this process's memory. Logged as they fire."""
         if not self.config.alerts.any_rule:
             return []
-        from hfmon.alerts.engine import MemoryAlertState, evaluate_alerts, state_scope, targets
+        from hfmon.alerts.engine import MemoryAlertState, evaluate_alerts, evaluate_unowned, state_scope, targets
 
         if self._alert_state is None or (self.store is None and not isinstance(self._alert_state, MemoryAlertState)):
             if self.store is not None:
@@ -266,10 +264,12 @@ class Monitor:
             if report.account is not None:  # whoami's last answer: a poll where it failed is still that account's
                 self._owner = report.account.name
             if state_scope(self.profile, self._owner) is None:  # whose alerts: unknown, so neither fire nor reset
-                # (a new process's first whoami failing re-fired, and re-delivered, every alert already firing)
-                self._warn(ALERTS_NO_ACCOUNT)
-                return []
-            events = evaluate_alerts(report, self.config.alerts, self._alert_state, self.profile, self._owner)
+                # (a new process's first whoami failing re-fired, and re-delivered, every alert already firing);
+                # whoami failing itself needs no owner, and what earlier polls owe is delivered all the same
+                events, why = evaluate_unowned(report, self.config.alerts, self._alert_state)
+                self._warn(why)
+            else:
+                events = evaluate_alerts(report, self.config.alerts, self._alert_state, self.profile, self._owner)
             # this poll's events, and those earlier polls (of any process on the file) could not deliver
             self._to_deliver = self._alert_state.take_undelivered(report.generated_at) if targets(
                 self.config.alerts) else []

@@ -20,9 +20,10 @@ from decimal import Decimal
 from typing import Any, Protocol
 
 from hfmon.alerts.checks import DESCRIBE, Outcome, Reading, named_subject
-from hfmon.alerts.rules import evaluate_rules
+from hfmon.alerts.rules import evaluate_rules, failing_sources
 from hfmon.clock import iso
 from hfmon.config import Alerts
+from hfmon.format import stamp
 from hfmon.report import Report
 
 ADVISORY = "hfmon alerts are advisory: they do not stop spending"
@@ -290,3 +291,33 @@ def evaluate_alerts(report: Report, alerts: Alerts, state: AlertState, account: 
                 if state.claim(key, False, event, targets(alerts)):
                     changed.append(event)
     return changed
+
+
+WHOAMI = "account"  # the source whoami is read by
+ALERTS_NO_ACCOUNT = "alerts not evaluated: whoami did not answer, so whose alerts they are is unknown"
+"""Why a poll neither fires nor resets alerts: without a profile they are the account's whoami names."""
+
+
+def evaluate_unowned(report: Report, alerts: Alerts, state: AlertState) -> tuple[list[AlertEvent], str]:
+    """A poll whose alerts have no owner (no profile, and whoami never answered this process: `state_scope` None):
+    every alert rule waits for whoami, but whoami failing itself needs no owner. When it has failed since, and the
+    `source_failing` alert on it is set and crossed, it fires under no account, unless some account's own is
+    firing already (nothing fires twice); the first account whoami names then adopts it (`adopt_unowned`), and its
+    poll resets it as whoami answers. Returns what fired, and the warning that says why the rest waits (with since
+    when whoami has had no good answer)."""
+    at = report.generated_at
+    whoami = next((s for s in report.sources if s.name == WHOAMI), None)
+    if whoami is None or whoami.answered:
+        return [], ALERTS_NO_ACCOUNT
+    state.note_failing([WHOAMI], [], at)
+    since = whoami.fetched_at or state.failing_since().get(WHOAMI)
+    why = ALERTS_NO_ACCOUNT if since is None else f"{ALERTS_NO_ACCOUNT} (no good answer since {stamp(since)})"
+    key = alert_key("source_failing", WHOAMI, None)
+    if alerts.source_failing_minutes is None or any(k == key or k.endswith(f"] {key}") for k in state.firing()):
+        return [], why
+    for reading in failing_sources(report, alerts.source_failing_minutes, {WHOAMI: since} if since else {}):
+        if reading.subject == WHOAMI and reading.outcome is Outcome.CROSSED:
+            event = _event(reading, FIRED, at, None, key)
+            if state.claim(key, True, event, targets(alerts)):
+                return [event], why
+    return [], why
