@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from hfmon.costs.billing_rules import bills_unknown, is_billed
 from hfmon.costs.period_uptime import UpTime
-from hfmon.costs.timeline import Bound, HardwarePrice, times_bound
+from hfmon.costs.timeline import Bound, HardwarePrice, StateRates, times_bound
 from hfmon.history import History, StateChange, UsagePoint, Window
 
 _MICROSECOND = timedelta(microseconds=1)
@@ -84,7 +83,7 @@ class HistoryIndex:
         if times is None or not self._summed.issuperset(windows):
             return None
         mine = times.times.get((kind, resource), {})
-        rates: dict[tuple[str, str | None, int], Decimal | None] = {}
+        rates: StateRates = {}
         return lambda start, end: times_bound(kind, mine.get((start, end), ()), price_of, rates)
 
     def changes_of(self, kind: str, resource: str) -> Sequence[StateChange]:

@@ -39,7 +39,6 @@ MICROS_PER_HOUR = 3_600_000_000
 _MICROS_PER_HOUR = Decimal(MICROS_PER_HOUR)  # divided by at every state of every window: converted once
 NO_SPEND = micro(Decimal(0))  # what no time in a billed state costs
 _ZERO = Decimal(0)
-_UNRATED = Decimal(-1)  # a rate not worked out yet (no real rate is negative)
 SPARK_HOURS = 24
 
 
@@ -123,29 +122,49 @@ def _why_unrated(kind: str, state: str, replicas: int) -> str:
     return "unknown" if replicas <= 0 or bills_unknown(kind, state, replicas) else "unpriced"
 
 
+_UNPRICED, _UNSEEN, _UNKNOWN, _ZERO_GPU = 1, 2, 4, 8  # `Bound`'s flags as bits, in its field order
+_FLAGS = tuple(tuple(bool(bits & flag) for flag in (_UNPRICED, _UNSEEN, _UNKNOWN, _ZERO_GPU)) for bits in range(16))
+_FLAG_OF = {"unpriced": _UNPRICED, "unseen": _UNSEEN, "unknown": _UNKNOWN}
+
+StateRates = dict[tuple[str, str | None, int], tuple[Decimal | None, int]]
+"""(state, hardware, replicas) -> its `state_rate` and the `Bound` flags time in it raises (as bits)."""
+
+
+def _rated_state(kind: str, state: str, hardware: str | None, replicas: int, price_of: HardwarePrice) \
+        -> tuple[Decimal | None, int]:
+    """One recorded state's $/h and the flags time in it raises: as `spend_bound` judges a span in it."""
+    rate = state_rate(kind, state, hardware, replicas, price_of)
+    flags = 0
+    if rate is None:
+        flags = _FLAG_OF[_why_unrated(kind, state, replicas)]
+    elif not rate and may_overrun(kind, state, hardware):
+        flags = _ZERO_GPU
+    if floor_only(state):  # at least its rate: more by what no source says
+        flags |= _UNSEEN
+    return rate, flags
+
+
 def times_bound(kind: str, states: Sequence[StateTime], price_of: HardwarePrice,
-                rates: dict[tuple[str, str | None, int], Decimal | None] | None = None) -> Bound:
+                rates: StateRates | None = None) -> Bound:
     """What the time in `states` (one resource, one window, summed by the store) cost; as `spend_bound` over the
-    spans. `rates`: the resource's `state_rate`s found so far (filled as they are worked out; many windows ask)."""
+    spans. `rates`: the resource's states judged so far (filled as they are worked out; many windows ask)."""
     if not states:  # most resources in most windows: nothing to price
         return NOTHING
-    total, rates, why = _ZERO, {} if rates is None else rates, set()
+    total, rates, why = _ZERO, {} if rates is None else rates, 0
     for t in states:
         key = t[:3]  # (state, hardware, replicas)
-        rate = rates.get(key, _UNRATED)
-        if rate is _UNRATED:
-            rate = rates[key] = state_rate(kind, t.state, t.hardware, t.replicas, price_of)
-        if rate is None:
-            why.add(_why_unrated(kind, t.state, t.replicas))
-        elif rate:
+        rated = rates.get(key)
+        if rated is None:
+            rated = rates[key] = _rated_state(kind, t.state, t.hardware, t.replicas, price_of)
+        rate = rated[0]
+        if rate:
             # the value of rate x seconds / 3600 (`spend`), one operation fewer: scaling by 10**6 rounds nothing
             total += rate * t.micros / _MICROS_PER_HOUR
-        elif may_overrun(kind, t.state, t.hardware):
-            why.add("zero_gpu")
-        if floor_only(t.state):  # at least its rate: more by what no source says
-            why.add("unseen")
+        why |= rated[1]
+    if total is _ZERO and not why:  # billed nothing at a rate: as no billed time
+        return NOTHING
     # `_make`: a NamedTuple's own constructor is Python code, and every resource in every window makes one
-    return Bound._make((micro(total), "unpriced" in why, "unseen" in why, "unknown" in why, "zero_gpu" in why))
+    return Bound._make((micro(total), *_FLAGS[why]))
 
 
 def spend_bound(spans: Sequence[StateSpan], start: datetime, end: datetime, kind: str) -> Bound:

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from operator import attrgetter
+from typing import Protocol
 
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import restarted
@@ -37,6 +38,8 @@ from hfmon.costs.timeline import (
     Bound,
     Coverage,
     HardwarePrice,
+    StateRates,
+    StateSpan,
     catalog_price,
     rated_spans,
     spend_bound,
@@ -59,8 +62,12 @@ WINDOWS: tuple[tuple[str, timedelta | None], ...] = (
 PRODUCTS = ("endpoint", "space", "job")
 
 
-PartSpend = Callable[[Window], Bound]
-"""What one resource cost within a window [start, end) (at least; `Bound` says why a billed part has no figure)."""
+class PartCosts(Protocol):
+    """One resource's cost in each window asked (at least; `Bound` says why a billed part has no figure; None: it was
+    billed no time there)."""
+
+    def get(self, window: Window, /) -> Bound | None: ...
+
 
 _WHY = (("unpriced", "unpriced"), ("unseen", BETWEEN_POLLS), ("unknown", "unknown"))  # `Bound` flag -> part name
 
@@ -68,11 +75,11 @@ _WHY = (("unpriced", "unpriced"), ("unseen", BETWEEN_POLLS), ("unknown", "unknow
 class Resources:
     """Every resource history recorded, with what it cost in a window, grouped by namespace and kind."""
 
-    def __init__(self, parts: dict[tuple[str, str], list[tuple[str, PartSpend]]],
-                 unplaced_jobs: Sequence[PartSpend], billed_at_zero: Collection[tuple[str, str]] = (),
+    def __init__(self, parts: dict[tuple[str, str], list[tuple[str, PartCosts]]],
+                 unplaced_jobs: Sequence[PartCosts], billed_at_zero: Collection[tuple[str, str]] = (),
                  overage: Mapping[str, OverageLines] | None = None,
                  windows: Collection[Window] | None = None) -> None:
-        self.parts = parts  # (namespace, kind) -> each resource's key and spend
+        self.parts = parts  # (namespace, kind) -> each resource's key and costs
         self.unplaced_jobs = unplaced_jobs  # jobs in history that no listing places in a namespace
         self.billed_at_zero = billed_at_zero  # (kind, key): unpriced because HF bills what hfmon has at $0/h
         self.overage = overage or {}  # namespace -> its statement's ZeroGPU overage lines
@@ -89,12 +96,13 @@ class Resources:
         if self.windows is not None and window not in self.windows:
             raise LookupError(f"window {start}..{end} was not summed")
         total, missing = Decimal(0), []
-        if kind == "job" and any((c := part(window)).known or c.value is None for part in self.unplaced_jobs):
+        if kind == "job" and any((c := part.get(window)) is not None and (c.known or c.value is None)
+                                 for part in self.unplaced_jobs):
             missing.append(f"{UNPLACED_JOBS}:{namespace}")
         named = self._missing
         for key, part in self.parts.get((namespace, kind), ()):
-            cost = part(window)
-            if cost is NOTHING:  # most resources in most windows (adding $0 changes no rounded total)
+            cost = part.get(window)
+            if cost is None:  # most resources in most windows (adding $0 changes no rounded total)
                 continue
             total += cost.known
             if cost.zero_gpu:
@@ -118,21 +126,21 @@ class Resources:
                 for flag, name in _WHY if getattr(cost, flag)]
 
 
-SpendOf = Callable[[str, str], PartSpend]
-"""(kind, key) -> what that resource cost in a window."""
+CostsOf = Callable[[str, str], PartCosts]
+"""(kind, key) -> what that resource cost in each window."""
 
 
-def resources(keys: Iterable[tuple[str, str]], spend_of: SpendOf, job_namespaces: dict[str, str],
+def resources(keys: Iterable[tuple[str, str]], costs_of: CostsOf, job_namespaces: dict[str, str],
               billed_at_zero: Collection[tuple[str, str]] = (),
               overage: Mapping[str, OverageLines] | None = None,
               windows: Collection[Window] | None = None) -> Resources:
-    """Every recorded resource's spend (`spend_of(kind, key)`), grouped by namespace and kind (`billed_at_zero`:
+    """Every recorded resource's costs (`costs_of(kind, key)`), grouped by namespace and kind (`billed_at_zero`:
     the resources whose $0/h HF's statement contradicts, named so when unpriced; `overage`: each namespace's
     statement's ZeroGPU overage lines; `windows`: the only ones asked)."""
-    grouped: dict[tuple[str, str], list[tuple[str, PartSpend]]] = {}
-    unplaced: list[PartSpend] = []
+    grouped: dict[tuple[str, str], list[tuple[str, PartCosts]]] = {}
+    unplaced: list[PartCosts] = []
     for kind, key in keys:
-        part = spend_of(kind, key)
+        part = costs_of(kind, key)
         if kind == "job":
             namespace = job_namespaces.get(key)
             if namespace is None:
@@ -142,6 +150,17 @@ def resources(keys: Iterable[tuple[str, str]], spend_of: SpendOf, job_namespaces
             namespace = key.partition("/")[0]
         grouped.setdefault((namespace, kind), []).append((key, part))
     return Resources(grouped, unplaced, billed_at_zero, overage, windows)
+
+
+class _Spanned:
+    """A resource's cost in a window worked out from its rated spans when asked (`PartCosts`)."""
+
+    def __init__(self, spans: Sequence[StateSpan], kind: str) -> None:
+        self.spans, self.kind = spans, kind
+
+    def get(self, window: Window, /) -> Bound | None:
+        cost = spend_bound(self.spans, *window, self.kind)
+        return None if cost is NOTHING else cost
 
 
 def _steps(points: Sequence[UsagePoint], start: datetime, end: datetime,
@@ -320,32 +339,33 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
     if times is not None:
         # resources priced alike with the same times cost the same: each such cost is worked out once (a resource
         # steady all through a window has the window's length; a namespace's resources mostly share their prices)
-        rates_of: dict[HardwarePrice, dict[tuple[str, str | None, int], Decimal | None]] = {}
+        rates_of: dict[HardwarePrice, StateRates] = {}
         costs: dict[tuple[HardwarePrice, tuple[StateTime, ...]], Bound] = {}
+        no_times: Mapping[Window, tuple[StateTime, ...]] = {}
 
-        def summed(kind: str, key: str) -> PartSpend:
-            price, mine = price_of(kind, key), times.times.get((kind, key), {})
+        def summed(kind: str, key: str) -> PartCosts:
+            """Its cost in each window asked, worked out once, in one pass over its sums (only those it was billed
+            time in: the rest cost nothing)."""
+            price = price_of(kind, key)
             rates = rates_of.setdefault(price, {})
+            mine: dict[Window, Bound] = {}
+            for window, states in times.times.get((kind, key), no_times).items():
+                if window in asked:
+                    cost = costs.get((price, states))
+                    if cost is None:
+                        cost = costs[(price, states)] = times_bound(kind, states, price, rates)
+                    if cost is not NOTHING:
+                        mine[window] = cost
+            return mine
 
-            def part(window: Window) -> Bound:  # `Resources.spend` asks only the summed windows
-                states = mine.get(window)
-                if states is None:
-                    return NOTHING
-                cost = costs.get((price, states))
-                if cost is None:
-                    cost = costs[(price, states)] = times_bound(kind, states, price, rates)
-                return cost
-
-            return part
-
-        found = resources(times.times, summed, job_namespaces, zero_billed, zero_gpu_overage, summed_windows)
+        found = resources(times.times, summed, job_namespaces, zero_billed, zero_gpu_overage, asked)
     else:
         longest = max(max(now - s for s in period_starts.values()), *(w for _, w in WINDOWS if w is not None))
         since = max(now - 2 * longest, coverage.since or now)
 
-        def spanned(kind: str, key: str) -> PartSpend:
+        def spanned(kind: str, key: str) -> PartCosts:
             spans = rated_spans(kind, index.changes_of(kind, key), price_of(kind, key), since, now)
-            return lambda window: spend_bound(spans, *window, kind)
+            return _Spanned(spans, kind)
 
         found = resources(index.resources(), spanned, job_namespaces, zero_billed, zero_gpu_overage)
     return window_spend(period_starts, period_starts, billed, index, found, coverage, now, jobs_unlisted, jobs_cut)
