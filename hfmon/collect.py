@@ -75,6 +75,10 @@ class Collector:
         self._denied_by_401 = 0  # sources this poll that answered 401 while whoami had accepted the token
         self._recheck_token = False  # ask whoami again, not its cache: a 401 came while only the cache vouched
         self._account_cached = False  # this poll's whoami came from the cache
+        self.period_in_history: Callable[[str, datetime], datetime | None] | None = None
+        """The period start history's last usage point of a namespace (at or before a moment) is labelled with (set
+        by the Monitor when history is on; blocking: run in a thread, and only for usage-v2 naming no period while
+        the live stream is unread: `usage_period.usage_over_its_period`)."""
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
@@ -193,7 +197,7 @@ class Collector:
             shared: dict[str, asyncio.Task[SourceResult[LiveUsage]]] = {}
             calls = self._named_calls(ns, user, asked,
                                       usage_from(prev.get(f"billing:{ns}"), asked, prev.get(f"live:{ns}")),
-                                      live=lambda: shared["live"])
+                                      live=lambda: shared["live"], in_history=lambda: self._in_history(ns, asked))
             storage = tg.create_task(src("storage", calls["storage"]))
             model_repos = listing("model_repos", lambda: c.hub_repos(ns, "model"))
             spaces = tg.create_task(src("spaces", lambda: c.spaces(ns)))
@@ -244,6 +248,7 @@ class Collector:
 
     def _named_calls(self, ns: str, user: bool, now: datetime, start: datetime,
                      live: Callable[[], Awaitable[SourceResult[LiveUsage]]] | None = None,
+                     in_history: Callable[[], Awaitable[datetime | None]] | None = None,
                      ) -> dict[str, Callable[[], Awaitable[Any]]]:
         """The fetches of a namespace's storage and billing sources, usage-v2 and the sessions from `start`
         (`usage_period`; `live`: this poll's live event, for the period an answer naming none is over); the user's
@@ -251,13 +256,19 @@ class Collector:
         c = self.client
         calls: dict[str, Callable[[], Awaitable[Any]]] = {
             "storage": lambda: c.repositories(ns, user=user),
-            "billing": lambda: usage_over_its_period(c, ns, user=user, start=start, now=now, live=live),
+            "billing": lambda: usage_over_its_period(c, ns, user=user, start=start, now=now, live=live,
+                                                     in_history=in_history),
             "live": lambda: c.usage_live(ns, user=user),
             "statement": lambda: c.statement(ns, user=user),
             "sessions": lambda: c.sessions(ns, user=user, start=start, end=now)}
         if user:  # only users have `billing/usage/jobs`; an org's job spend is in its statement's jobs lines
             calls["job_charges"] = c.job_charges
         return calls
+
+    async def _in_history(self, ns: str, at: datetime) -> datetime | None:
+        """`period_in_history` of `ns` at `at`, off the event loop (None: history is off)."""
+        read = self.period_in_history
+        return None if read is None else await asyncio.to_thread(read, ns, at)
 
     async def _day_ago(self, ns: str, user: bool, now: datetime, billing: asyncio.Task[SourceResult[Any]],
                        prev: PreviousSources, scoped: dict[str, Any]) -> SourceResult[UsageAsOf] | None:

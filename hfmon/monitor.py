@@ -98,6 +98,19 @@ class Monitor:
         self._to_deliver: list[Pending] = []  # events this poll took to deliver (`AlertState.take_undelivered`)
         self.profile = profile  # the config profile watched: its alerts are its own (None: no profile named)
         self._owner: str | None = None  # the account whoami last named: without a profile, the alerts are its own
+        collector.period_in_history = self._period_in_history
+
+    def _period_in_history(self, namespace: str, at: datetime) -> datetime | None:
+        """The period start history's last usage point of `namespace` at or before `at` names (None: history is off
+        or unreadable, or holds none): what usage-v2 naming no period counts over when the live stream is unread."""
+        store = self.store
+        if store is None:
+            return None
+        try:
+            return store.period_start_at(namespace, at)
+        except HfmonError as exc:
+            self._warn(f"history not read: {exc}")
+            return None
 
     @property
     def store(self) -> HistoryStore | None:

@@ -6,7 +6,10 @@ figure of neither: the period's used credits are the spend since the period's st
 previous poll's answer named while it holds `now`, else from the calendar month's start (`usage_window`: when
 included credits reset, and what HF's own clients ask); an answer naming a period that began at another moment is
 asked again, in the same poll, from that period's start. An answer naming no period (real payloads may omit it) is
-over the period the same namespace's `usage/live` event names, when it names one (`named_period`).
+over the period the same namespace's `usage/live` event names, when it names one (`named_period`); with that event
+unread (the stream failed, no earlier one in memory: a cron run), over the period history's last usage point of the
+namespace names while it holds (`period_from_history`), else of no known period: an error, never the calendar
+month's guess (periods anchored on the 15th read $0.94 of Dec 1's where $6.84 was used since Nov 15).
 
 HF counts up to its own time. When its clock is ahead of hfmon's by more than `server_clock.SKEW_S` (a clock set
 back, a VM resumed), the window is asked as of HF's time, as the last poll's answers dated it (`usage_asked_at`), so a
@@ -21,6 +24,7 @@ from datetime import datetime, timedelta
 from hfmon.api.hub import HubClient
 from hfmon.api.server_clock import skewed
 from hfmon.costs.credits import Period, said_period, usage_window
+from hfmon.errors import BadResponseError
 from hfmon.models import BillingUsage, LiveUsage, SourceResult
 
 
@@ -40,6 +44,32 @@ def with_named_period(usage: BillingUsage, live: SourceResult[LiveUsage] | None,
     if said is None:
         return usage
     return replace(usage, inference=replace(usage.inference, period_start=said.start, period_end=said.end))
+
+
+def month_from(start: datetime) -> Period:
+    """The monthly billing period beginning at `start`: to the same day and time of the next month (the month's last
+    day when it has no such day)."""
+    year, month = (start.year + 1, 1) if start.month == 12 else (start.year, start.month + 1)
+    day = start.day
+    while True:  # every month has a 28th
+        try:
+            return Period(start, start.replace(year=year, month=month, day=day))
+        except ValueError:  # Jan 31 -> Feb 28 (or 29)
+            day -= 1
+
+
+def period_from_history(period_start: datetime | None, now: datetime) -> Period | None:
+    """The credits' period history's last usage point of a namespace names (its `period_start`, a month long), when
+    it holds `now` (None: no point, or its period has ended or not begun)."""
+    if period_start is None:
+        return None
+    found = month_from(period_start)
+    return found if found.start <= now < found.end else None
+
+
+def _with_period(usage: BillingUsage, period: Period) -> BillingUsage:
+    """usage-v2's answer labelled with the period something else read names."""
+    return replace(usage, inference=replace(usage.inference, period_start=period.start, period_end=period.end))
 
 
 def usage_from(previous: SourceResult[BillingUsage] | None, now: datetime,
@@ -64,15 +94,34 @@ def usage_asked_at(now: datetime, hf_ahead_s: float | None, previous_poll: datet
 
 
 async def usage_over_its_period(client: HubClient, namespace: str, *, user: bool, start: datetime, now: datetime,
-                                live: Callable[[], Awaitable[SourceResult[LiveUsage]]] | None = None) -> BillingUsage:
+                                live: Callable[[], Awaitable[SourceResult[LiveUsage]]] | None = None,
+                                in_history: Callable[[], Awaitable[datetime | None]] | None = None) -> BillingUsage:
     """usage-v2 from `start` to `now`, asked again from the start of the period it names (naming none: the period
-    this poll's live event names, awaited from `live`) when that period holds `now` and began at another moment (the
-    second answer is kept whatever it names: `usage_of_this_period` judges it)."""
+    this poll's live event names, awaited from `live`; that event unread, the one history's last usage point names,
+    awaited from `in_history`, and the answer is labelled with it) when that period holds `now` and began at another
+    moment (the second answer is kept whatever it names: `usage_of_this_period` judges it). Naming none, with the
+    live event unread and history naming no period that holds `now`: an error (the figure is of no known period)."""
     found = await client.usage_v2(namespace, user=user, start=start, end=now)
     begun, end = found.inference.period_start, found.inference.period_end
+    guessed: Period | None = None  # the period history names, for an answer that names none
     if (begun is None or end is None) and live is not None:
-        said = named_period(await live(), now)
+        event = await live()
+        said = named_period(event, now)
+        if event.value is None:  # unread: which period the figure counts over is not said by anything read
+            guessed = said = period_from_history(await in_history() if in_history else None, now)
+            if said is None:
+                raise _no_period(namespace, event)
         begun, end = (said.start, said.end) if said is not None else (None, None)
     if begun is None or end is None or not begun <= now < end or found.counted_from == begun.replace(microsecond=0):
-        return found
-    return await client.usage_v2(namespace, user=user, start=begun, end=now)
+        return found if guessed is None else _with_period(found, guessed)
+    again = await client.usage_v2(namespace, user=user, start=begun, end=now)
+    return again if guessed is None or said_period(again.inference) is not None else _with_period(again, guessed)
+
+
+def _no_period(namespace: str, live: SourceResult[LiveUsage]) -> BadResponseError:
+    """The error for usage-v2's answer naming no period while nothing else read names one."""
+    why = f" ({live.error})" if live.error else ""
+    return BadResponseError(f"the usage (usage-v2) of {namespace} names no billing period, and its live usage stream "
+                            f"was not read{why} nor does history name one: which period its figure is of is "
+                            "unknown, so are this period's credits",
+                            "the next poll reads the period from the live stream when it answers")

@@ -271,6 +271,12 @@ class HistoryStore:
 
     # --- reading ---------------------------------------------------------------------------------
 
+    def period_start_at(self, namespace: str, at: datetime) -> datetime | None:
+        """The period start the namespace's last usage point at or before `at` is labelled with (None: none)."""
+        row = self.transaction(lambda conn: conn.execute(q.LAST_USAGE, (namespace, encode_time(at))).fetchone(),
+                               write=False)
+        return None if row is None else decode_time(row[1])
+
     def load(self, since: datetime, windows: Sequence[Window] = (), now: datetime | None = None, *,
              figures: Figures | None = None) -> History:
         """Usage points and state changes from `since` on, oldest first.

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -18,8 +19,10 @@ from hfmon.clock import FrozenClock
 from hfmon.collect import Collector
 from hfmon.config import Config
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
+from hfmon.fakehub.faults import RouteFault
 from hfmon.jsonout import report_document
 from hfmon.monitor import Monitor
+from hfmon.store import HistoryStore
 
 USAGE_V2 = "/api/settings/billing/usage-v2"
 NANO = Decimal("1e-9")
@@ -103,5 +106,70 @@ async def test_an_org_whose_usage_names_no_period_counts_from_the_one_its_live_e
         assert hub.requests.count(ORG_USAGE_V2) == 1
         org = next(c for c in again["org_credits"] if c["namespace"] == "ada-labs")
         assert Decimal(str(org["used_usd"])) == org_spend(clock.now())
+    finally:
+        await monitor.aclose()
+
+
+LIVE = "*/usage/live*"
+
+
+async def test_a_cron_run_whose_live_stream_fails_takes_the_period_history_names(tmp_path: Path) -> None:
+    """ada-labs' usage-v2 names no period; a cron run (a new process: no earlier poll in memory) whose usage/live
+    answers 503 took usage-v2's window, the calendar month, for the credits' period (audit 9 F6: on Dec 3 12:00
+    '$0.94 of $10.00 · $9.06 left, period ends Jan 1', guard at $5 OK, and a point labelled Dec 1 recorded between
+    points labelled Nov 15 that read in the 1 h window as $6.85 of spend). The run an hour before wrote the Nov 15
+    period into history: the period is that one, the credits are the spend since Nov 15 ($6.84, $3.16 left)."""
+    at = datetime(2026, 12, 3, 12, tzinfo=UTC)
+    clock = FrozenClock(at - timedelta(hours=1))
+    hub = FakeHub(replace(demo_scenario(seed=7), usage_period_day=15), now=clock.now)
+    period_start = datetime(2026, 11, 15, tzinfo=UTC)
+
+    def run() -> Monitor:  # a new process on the same history file
+        client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
+                           governor=Governor(backoff_base_s=0.001))
+        return Monitor(Collector(client, clock, ["ada-labs"]), clock, Config(), HistoryStore.open(tmp_path / "h.db"))
+
+    monitor = run()
+    try:
+        await monitor.poll()  # 11:00, everything answering: the live event names Nov 15 - Dec 15
+    finally:
+        await monitor.aclose()
+    clock.advance(3600)
+    hub.route_faults.append(RouteFault(LIVE, status=503))
+    monitor = run()
+    try:
+        report = report_document(await monitor.poll())
+        org = next(c for c in report["org_credits"] if c["namespace"] == "ada-labs")
+        used = (Decimal(hub.traffic.totals("ada-labs", period_start, at + timedelta(seconds=1), at).used_nano_usd)
+                * NANO).quantize(Decimal("0.000001"))
+        assert (org["period_start"], org["period_end"]) == ("2026-11-15T00:00:00Z", "2026-12-15T00:00:00Z")
+        assert Decimal(str(org["used_usd"])) == used == Decimal("6.839387")
+        assert Decimal(str(org["remaining_usd"])) == Decimal(10) - used
+        store = monitor.store
+        assert store is not None
+        labels = {p.period_start for p in store.load(at - timedelta(days=1)).usage if p.namespace == "ada-labs"}
+        assert labels == {period_start}  # no point labelled Dec 1
+    finally:
+        await monitor.aclose()
+
+
+async def test_with_the_live_stream_failing_and_no_history_the_credits_are_unknown_and_say_why(tmp_path: Path) -> None:
+    """The same run with nothing that names the period (a first run, or no history): the credits are unknown and
+    say why, never the calendar month's figure; no usage point is recorded from a guessed period."""
+    at = datetime(2026, 12, 3, 12, tzinfo=UTC)
+    clock = FrozenClock(at)
+    hub = FakeHub(replace(demo_scenario(seed=7), usage_period_day=15), now=clock.now)
+    hub.route_faults.append(RouteFault(LIVE, status=503))
+    client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
+                       governor=Governor(backoff_base_s=0.001))
+    store = HistoryStore.open(tmp_path / "h.db")
+    monitor = Monitor(Collector(client, clock, ["ada-labs"]), clock, Config(), store)
+    try:
+        report = report_document(await monitor.poll())
+        assert [c for c in report["org_credits"] if c["namespace"] == "ada-labs"] == []
+        billing = report["sources"]["billing:ada-labs"]
+        assert billing["status"] == "error"
+        assert "names no billing period" in billing["error"] and "503" in billing["error"]
+        assert [p for p in store.load(at - timedelta(days=1)).usage if p.namespace == "ada-labs"] == []
     finally:
         await monitor.aclose()
