@@ -130,10 +130,11 @@ class Collector:
         if held is not None:  # a 429 holds every request: the quota is as good as used up until then
             remaining, reset = 0, max(reset or 0, math.ceil(held))
         taken_at = self.clock.now()  # the poll's one moment: its periods are judged at it, and the Report's is it
+        hf_ahead_s = c.http.server_clock.poll_done()  # and at HF's time by this poll's answers, when apart
         return Snapshot(
             taken_at=taken_at,
             account=account,
-            namespaces=tuple(judged_at(t.result(), taken_at) for t in ns_tasks),
+            namespaces=tuple(judged_at(t.result(), taken_at, hf_ahead_s) for t in ns_tasks),
             spaces_hardware=spaces_hw.result(),
             jobs_hardware=jobs_hw.result(),
             router_prices=router.result(),
@@ -143,7 +144,7 @@ class Collector:
             rate_limit_reset_s=reset,
             extra={"retries": gov.retries - retries0, "poll_s": round(monotonic() - started, 3)},
             api_health=c.http.log.summarize(self.clock.now()),
-            hf_clock_ahead_s=c.http.server_clock.poll_done(),
+            hf_clock_ahead_s=hf_ahead_s,
         )
 
     def _targets(self, account: Account | None) -> list[tuple[str, str]]:

@@ -4,12 +4,14 @@ gives (no access, stale with the last good value, or an error)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from hfmon.api.parse_billing import with_live
+from hfmon.api.server_clock import skewed
 from hfmon.costs.credits import Period, calendar_month, said_period, usage_window
 from hfmon.errors import ApiError, BadResponseError, HfmonError, NoAccessError
+from hfmon.format import duration
 from hfmon.models import (
     BillingUsage,
     LiveUsage,
@@ -49,20 +51,43 @@ def of_this_period(result: SourceResult[PeriodStatement], now: datetime) -> Sour
                       now, "this period's is unknown")
 
 
-def judged_at(found: NamespaceData, at: datetime) -> NamespaceData:
+def judged_at(found: NamespaceData, at: datetime, hf_ahead_s: float | None = None) -> NamespaceData:
     """A namespace's sources of a billing period judged at the poll's one moment `at` (`Snapshot.taken_at`, the
     Report's now): the statement, usage-v2 (then the live stream folded in) and the group usage of another period
     are errors. Judged at the poll's start instead, a poll straddling midnight on the 1st showed November's figures
-    labelled December (its Report is dated after midnight)."""
+    labelled December (its Report is dated after midnight).
+
+    HF's clock `hf_ahead_s` from this machine's (`Snapshot.hf_clock_ahead_s`), when they are `skewed`: usage-v2 and
+    the period a live event names are HF's at its time, so the period named is taken when it holds at HF's time, and
+    the figure is this period's only when its period holds at both times (`by_hf_clock`): this machine a day ahead
+    on Dec 1 12:00 read HF's $0 of a December it has not begun as '$0.00 of $10.00 used' (audit 9 F1)."""
+    hf_at = at + timedelta(seconds=hf_ahead_s) if hf_ahead_s is not None and skewed(hf_ahead_s) else None
     usage_group = found.resource_group_usage
     live = found.live
     billing = found.billing
     if billing.value is not None:  # naming no period, it counts over the one its live event names (if any)
-        billing = replace(billing, value=with_named_period(billing.value, live, at))
+        billing = replace(billing, value=with_named_period(billing.value, live, hf_at or at))
     usage = usage_of_this_period(billing, at)
+    if hf_at is not None and billing.value is not None:
+        usage = by_hf_clock(billing, usage, hf_at, at)
     return replace(found, billing=usage if live is None else billing_with_live(usage, live),
                    statement=of_this_period(found.statement, at),
                    resource_group_usage=None if usage_group is None else group_usage_of_this_month(usage_group, at))
+
+
+def by_hf_clock(billing: SourceResult[BillingUsage], judged: SourceResult[BillingUsage], hf_at: datetime,
+                at: datetime) -> SourceResult[BillingUsage]:
+    """usage-v2's result `billing`, `judged` at this machine's time `at`, judged at HF's time `hf_at` too
+    (`usage_of_this_period`) when the two clocks are apart: an error, saying so, when its period does not hold at
+    both (a window HF has not reached is no $0 of spend, nor is a period HF has not ended by this clock this one's)."""
+    if judged.value is not None:
+        judged = usage_of_this_period(billing, hf_at)
+        if judged.value is not None:
+            return judged
+    side = "ahead of" if hf_at < at else "behind"
+    return replace(judged, error=f"{judged.error} (by Hugging Face's clock it is {hf_at:%b %d %H:%M} UTC: this "
+                                 f"machine's is {duration(abs((hf_at - at).total_seconds()))} {side} it)",
+                   hint="set this machine's clock right (NTP); until then this period's credits are unknown")
 
 
 def usage_of_this_period(result: SourceResult[BillingUsage], now: datetime) -> SourceResult[BillingUsage]:
