@@ -226,6 +226,20 @@ class Coverage:
         return seen
 
 
+    def watched_from(self, start: datetime, end: datetime, listing: Listing | None = None) -> datetime | None:
+        """When history began to watch [start, end) through to its end (as `covers`), having watched none of it
+        before: its start pruned (`retention_days`) or before history began. What history holds of such a window
+        counts nothing of that first stretch, so it is at least what the window cost. None: no such moment (it
+        watched all of it, or not through to its end, or stopped watching in it)."""
+        if self.since is None or self.last_poll is None:
+            return None
+        runs, last = self.history.runs_of(listing), min(end, self.last_poll)
+        run = covering_run(runs, last, last)
+        if run is None or not start < run.first < end or any(r.last > start and r.first < run.first for r in runs):
+            return None
+        return max(run.first, self.since)
+
+
 SpendIn = Callable[[datetime, datetime], Decimal | None]
 """What one resource cost within [start, end) (None: a billed part of it has no price)."""
 

@@ -251,14 +251,29 @@ def spend_in(namespace: str, start: datetime, end: datetime, index: HistoryIndex
     failed, watched nothing), else known at least in part (see the module); the jobs part only a lower bound when
     the window ends after `jobs_unlisted` (see `jobs_unlisted`), or its listing was cut (`jobs_cut`); `ordered`: the
     namespace's usage points are sorted by time (`in_order`)."""
-    unwatched: Total[Decimal] = Total(None, (f"history:{namespace}",))
+    history = f"history:{namespace}"
+    unwatched: Total[Decimal] = Total(None, (history,))
     usage = index.usage_of(namespace).usage
     watched = bool(usage) and coverage.covers(start, end, (namespace, BILLING))
     rises = usage_rises(usage, start, end, ordered) if watched else None
     inference = unwatched if rises is None else Total(rises[0], (f"{SETTLED}:{namespace}",) if rises[1] else ())
     tail_unseen = rises is not None and period_tail_unseen(usage, start, end, ordered)
-    endpoints, spaces, jobs = (found.spend(namespace, k, start, end) if coverage.covers(start, end, (namespace, k))
-                               else unwatched for k in PRODUCTS)
+    # a window whose start no poll watched (pruned, or before history began): at least what history holds of it
+    began = None if watched or not usage else coverage.watched_from(start, end, (namespace, BILLING))
+    first = None if began is None else next((p.at for p in usage if began <= p.at < end), None)  # rises from it
+    if first is not None and (late := usage_rises(usage, first, end, ordered)) is not None:
+        inference = Total(late[0], (history, *((f"{SETTLED}:{namespace}",) if late[1] else ())))
+
+    def part(kind: str) -> Total[Decimal]:
+        if coverage.covers(start, end, (namespace, kind)):
+            return found.spend(namespace, kind, start, end)
+        if (found.windows is not None and (start, end) not in found.windows) \
+                or coverage.watched_from(start, end, (namespace, kind)) is None:
+            return unwatched  # not summed (before `history_since`), or a gap in it
+        known = found.spend(namespace, kind, start, end)
+        return Total(known.known, (*known.missing, history))
+
+    endpoints, spaces, jobs = (part(k) for k in PRODUCTS)
     if jobs_cut and jobs.known is not None:
         jobs = Total(jobs.known, (*jobs.missing, f"{JOBS_CUT}:{namespace}"))
     return SpendIn(start, end, inference.value, endpoints.value, spaces.value, jobs.value,

@@ -54,22 +54,26 @@ def test_the_last_hour_against_the_hour_before_with_its_trend() -> None:
     assert whole.trend_pct == D("433.3")  # (1.60 - 0.30) / 0.30
 
 
-def test_the_last_24_hours_by_product_and_an_uncovered_day_before_is_unknown() -> None:
+def test_the_last_24_hours_by_product_and_a_day_before_watched_from_noon_is_a_lower_bound() -> None:
     r = report(polls_from=at(18, 12))
     w = next(w for w in r.windows if w.window == "24h")
     # Space 18:00-20:00 and 22:30-24:00 = 3.5 h x $0.60; inference 2.50 - 1.00
     assert (w.current.spaces_usd, w.current.inference_usd, w.current.endpoints_usd) == (D("2.10"), D("1.50"), 0)
     whole = r.window_total("24h")
     assert whole is not None and whole.spend_usd.value == D("3.60")
-    # polls began at noon the day before: that day is not covered, so unknown (never $0), and so is the trend
-    assert whole.previous_usd.known is None and whole.previous_usd.missing == ("history:alice",)
+    # polls began at noon the day before: that day is watched from noon only, so it is at least what history holds
+    # from then (no Space listed, no usage total read before 19:00: $0 known), never a plain $0, and the trend is
+    # unknown. Was: unknown, as if history held nothing of it
+    assert whole.previous_usd.value is None
+    assert whole.previous_usd.known == 0 and whole.previous_usd.missing == ("history:alice",)
     assert whole.trend_pct is None
 
 
-def test_windows_before_history_began_are_unknown_and_the_period_is_what_was_billed() -> None:
+def test_windows_before_history_began_are_lower_bounds_and_the_period_is_what_was_billed() -> None:
     r = report(statement_read=False)
-    seven = r.window_total("7d")
-    assert seven is not None and seven.spend_usd.known is None and not seven.spend_usd.complete
+    seven = r.window_total("7d")  # Nov 13-20, watched from Nov 18: at least the inference since, 2.50 - 1.00
+    assert seven is not None and seven.spend_usd.value is None and seven.spend_usd.known == D("1.50")
+    assert "history:alice" in seven.spend_usd.missing  # was: known None, unknown as if history held nothing of it
     period = next(w for w in r.windows if w.window == "period")
     assert period.current.start == PERIOD_START and period.current.inference_usd == D("2.50")
     assert period.current.spaces_usd is None  # no statement was read: unknown
