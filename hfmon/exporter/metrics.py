@@ -299,7 +299,9 @@ def _meter(out: _Families, a: dict[str, str], report: Report, stale: Stale) -> N
         out.gauge("hfmon_running_cost_missing_parts", "Parts of the running cost per hour that are unknown "
                   "(unread listings, unpriced or unknown-stage resources).", m,
                   None if unlisted_stale else len(row.usd_per_hour.missing))
-        out.gauge("hfmon_billed_now_resources", "Resources costing money now.", m, row.billed_now)
+        out.gauge("hfmon_billed_now_resources", "Resources costing money now (absent while one may or may not: "
+                  "a Space whose grant is unknown, named in hfmon_running_cost_missing_parts).", m,
+                  None if row.billed_now_unknown else row.billed_now)
 
 
 def _spend(out: _Families, a: dict[str, str], report: Report, stale: Stale) -> None:
