@@ -42,26 +42,30 @@ def changes(conn: sqlite3.Connection, since: int, changes_since: int) -> list[An
     return conn.execute(f"""
         WITH b AS MATERIALIZED (  -- each resource's bounds once, not again for each of its changes
             SELECT r.id, r.kind, r.resource, {_FIRST} AS first,
-                   (SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = r.id AND m.at < :rows) AS before,
                    (SELECT m.at FROM state_changes AS m WHERE m.resource_id = r.id AND m.at < :rows AND NOT {billed}
                     ORDER BY m.at DESC LIMIT 1) AS down
             FROM resources AS r
         )
         SELECT s.resource_id, s.at, s.state, s.hardware, s.replicas
         FROM b CROSS JOIN state_changes AS s ON s.resource_id = b.id
-        WHERE b.first IS NOT NULL
-          AND s.at >= MAX(b.first, MIN(COALESCE(b.before, :rows), COALESCE(b.down, b.first)))
+        -- from its last unbilled change before :rows (else its first): its last change before :rows is at or after
+        -- either, so no seek finds that one
+        WHERE b.first IS NOT NULL AND s.at >= MAX(b.first, COALESCE(b.down, b.first))
         ORDER BY s.at, b.kind, b.resource
     """, {"since": since, "rows": changes_since}).fetchall()
 
 
 def seen(conn: sqlite3.Connection, since: int) -> list[tuple[str, str, int, int]]:
-    """(kind, resource, first change, most replicas) of every resource with a change from its first on."""
+    """(kind, resource, first change, most replicas) of every resource with a change from its first on.
+
+    Its latest change (whose replicas `resources` holds) is one of those: only a key with more replicas is looked for
+    among its changes from the first on."""
     return conn.execute(f"""
-        WITH b AS MATERIALIZED (SELECT r.id, r.kind, r.resource, {_FIRST} AS first FROM resources AS r)
+        WITH b AS MATERIALIZED (SELECT r.id, r.kind, r.resource, r.replicas, {_FIRST} AS first FROM resources AS r)
         SELECT b.kind, b.resource, b.first,
-               (SELECT MAX(k.replicas) FROM state_keys AS k WHERE k.resource_id = b.id AND EXISTS (
-                    SELECT 1 FROM state_changes AS m WHERE m.key_id = k.id AND m.at >= b.first))
+               COALESCE((SELECT MAX(k.replicas) FROM state_keys AS k WHERE k.resource_id = b.id
+                         AND k.replicas > b.replicas AND EXISTS (
+                    SELECT 1 FROM state_changes AS m WHERE m.key_id = k.id AND m.at >= b.first)), b.replicas)
         FROM b
         WHERE b.first IS NOT NULL
     """, {"since": since}).fetchall()

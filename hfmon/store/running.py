@@ -32,11 +32,14 @@ _KEYS = """
     SELECT k.resource_id, k.id, k.state, k.hardware, k.replicas
     FROM json_each(?) AS w JOIN state_keys AS k ON k.resource_id = w.value
 """
-# Each resource's latest change before a time (a JSON list of [resource id, time]): what it was in until then.
+# Each resource's latest change before a time (a JSON list of [resource id, time, the time of that change when known,
+# else null]): what it was in until then.
 _LATEST_BEFORE = """
-    WITH w (rid, first) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
+    WITH w (rid, first, known) AS (
+        SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?))
     SELECT w.rid, s.key_id, s.at, s.until, s.spent, s.seq FROM w JOIN state_changes AS s ON s.resource_id = w.rid
-        AND s.at = (SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = w.rid AND m.at < w.first)
+        AND s.at = COALESCE(w.known,
+                            (SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = w.rid AND m.at < w.first))
 """
 # Each key's time before a time (a JSON list of [key id, time]) that is not its resource's latest change's key: its
 # latest change before then has ended (NULL: none, or a file whose sums say nothing: 0).
@@ -74,10 +77,14 @@ def write_changes(conn: sqlite3.Connection, changes: Sequence[Change], latest: M
             if key not in keys[rid]:
                 keys[rid][key] = conn.execute(_NEW_KEY + " RETURNING id", (rid, *key)).fetchone()[0]
     appended = {rid: rows[0][0] for rid, rows in ordered.items() if rid not in placed}
+    asked = []
+    for rid, first in appended.items():  # after its latest change (a poll's usual case) that change is the one before
+        previous = latest[rid]
+        asked.append((rid, first, previous if previous is not None and previous < first else None))
     # (key id, at, until, spent, seq) of each appended resource's latest change before its first one here
     last: dict[int, tuple[int, int, int | None, int, int]] = {
         rid: (kid, at, until, spent, seq) for rid, kid, at, until, spent, seq in conn.execute(
-            _LATEST_BEFORE, (json.dumps([[rid, first] for rid, first in appended.items()]),))}
+            _LATEST_BEFORE, (json.dumps(asked),))}
     spent_before: dict[tuple[int, int], int] = {}  # (resource id, key id) -> its time in the key before `first`
     others = []
     for rid, first in appended.items():
