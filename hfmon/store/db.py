@@ -333,8 +333,7 @@ class HistoryStore:
         def sums(conn: sqlite3.Connection) -> Sums:
             return figures_read.sums(conn, start, figures, windows, now)
 
-        def read(conn: sqlite3.Connection) -> tuple[figures_read.Read, dict[int, tuple[str, str]], list[Any],
-                                                    list[Any], Sums | None, list[Any]]:
+        def read(conn: sqlite3.Connection) -> tuple[figures_read.Read, list[Any], list[Any], Sums | None, list[Any]]:
             for earlier in side:  # an attempt retried (the file was busy): its reader's snapshot is not this one
                 earlier.join()
             side.clear()
@@ -346,12 +345,12 @@ class HistoryStore:
                 pass
             found = figures_read.read(conn, start, figures, windows, now)
             here = None if side else sums(conn)
-            return (found, _names(conn), conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall(),
+            return (found, conn.execute(q.LOAD_POLL_RUNS, {"since": start}).fetchall(),
                     conn.execute(q.LOAD_LISTING_RUNS).fetchall(), here,
                     conn.execute(q.LOAD_STATEMENT_BOUNDS).fetchall())
 
         try:
-            (usage_rows, change_rows, seen), names, run_rows, listing_rows, here, bound_rows = self._run(
+            (usage_rows, change_rows, seen, names), run_rows, listing_rows, here, bound_rows = self._run(
                 read, "BEGIN IMMEDIATE", tuning=(MAPPED,))
             usage, changes = decode_rows(usage_rows, change_rows, names)  # while the other reader sums
             summed, span_times = here if here is not None else side[-1].result()

@@ -26,11 +26,17 @@ from hfmon.store import queries as q
 from hfmon.store.aggregates import billed_condition, spent_until, window_times
 from hfmon.store.extract import decode_listing_runs, decode_runs, decode_time, encode_time
 
-# Each resource's first change as a load from :since gives it: its last one before :since, else its first after.
-_FIRST = """
-    COALESCE((SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = r.id AND m.at < :since),
-             (SELECT MIN(m.at) FROM state_changes AS m WHERE m.resource_id = r.id AND m.at >= :since))
-"""
+
+def _first(resource: str) -> str:
+    """SQL for the first change of resource `resource`.id as a load from :since gives it: its last one before :since,
+    else its first after."""
+    return f"""
+        COALESCE((SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = {resource}.id AND m.at < :since),
+                 (SELECT MIN(m.at) FROM state_changes AS m WHERE m.resource_id = {resource}.id AND m.at >= :since))
+    """
+
+
+_FIRST = _first("r")
 
 _COLUMNS = "rowid, namespace, at, period_start, inference_used_usd, jobs_used_usd"  # a usage point, as `usage` reads it
 
@@ -40,29 +46,34 @@ def changes(conn: sqlite3.Connection, since: int, changes_since: int) -> list[An
     order `queries.LOAD_CHANGES` gives."""
     billed = billed_condition("m.state", "r.kind")
     return conn.execute(f"""
-        WITH b AS MATERIALIZED (  -- each resource's bounds once, not again for each of its changes
-            SELECT r.id, r.kind, r.resource, {_FIRST} AS first,
+        WITH d AS MATERIALIZED (  -- each resource's bounds once, not again for each of its changes
+            SELECT r.id, r.kind, r.resource,
                    (SELECT m.at FROM state_changes AS m WHERE m.resource_id = r.id AND m.at < :rows AND NOT {billed}
                     ORDER BY m.at DESC LIMIT 1) AS down
             FROM resources AS r
+        ), b AS MATERIALIZED (
+            -- from its last unbilled change before :rows (else its first): its last change before :rows is at or after
+            -- either, so no seek finds that one; one at or after :since is after its first, found only when needed
+            SELECT d.id, d.kind, d.resource,
+                   CASE WHEN d.down >= :since THEN d.down WHEN d.down IS NULL THEN {_first("d")}
+                        ELSE MAX(d.down, {_first("d")}) END AS lower
+            FROM d
         )
         SELECT s.resource_id, s.at, s.state, s.hardware, s.replicas
         FROM b CROSS JOIN state_changes AS s ON s.resource_id = b.id
-        -- from its last unbilled change before :rows (else its first): its last change before :rows is at or after
-        -- either, so no seek finds that one
-        WHERE b.first IS NOT NULL AND s.at >= MAX(b.first, COALESCE(b.down, b.first))
+        WHERE b.lower IS NOT NULL AND s.at >= b.lower
         ORDER BY s.at, b.kind, b.resource
     """, {"since": since, "rows": changes_since}).fetchall()
 
 
-def seen(conn: sqlite3.Connection, since: int) -> list[tuple[str, str, int, int]]:
-    """(kind, resource, first change, most replicas) of every resource with a change from its first on.
+def seen(conn: sqlite3.Connection, since: int) -> list[tuple[int, str, str, int, int]]:
+    """(id, kind, resource, first change, most replicas) of every resource with a change from its first on.
 
     Its latest change (whose replicas `resources` holds) is one of those: only a key with more replicas is looked for
     among its changes from the first on."""
     return conn.execute(f"""
         WITH b AS MATERIALIZED (SELECT r.id, r.kind, r.resource, r.replicas, {_FIRST} AS first FROM resources AS r)
-        SELECT b.kind, b.resource, b.first,
+        SELECT b.id, b.kind, b.resource, b.first,
                COALESCE((SELECT MAX(k.replicas) FROM state_keys AS k WHERE k.resource_id = b.id
                          AND k.replicas > b.replicas AND EXISTS (
                     SELECT 1 FROM state_changes AS m WHERE m.key_id = k.id AND m.at >= b.first)), b.replicas)
@@ -251,6 +262,7 @@ class Read(NamedTuple):
     usage: list[Any]  # (namespace, at, period_start, inference, jobs), as queries.LOAD_USAGE
     changes: list[Any]  # (resource_id, at, state, hardware, replicas), as queries.LOAD_CHANGES
     seen: dict[tuple[str, str], Seen]
+    names: dict[int, tuple[str, str]]  # (kind, name) by id of each resource `changes` may name (all with a change)
 
 
 def _unwatched_from(conn: sqlite3.Connection, since: int, now: datetime) -> int | None:
@@ -286,9 +298,10 @@ def read(conn: sqlite3.Connection, since: int, figures: Figures, windows: Sequen
     changes_since = changes_since if unwatched_from is None else min(changes_since, unwatched_from)
     namespaces = [row[0] for row in conn.execute(q.NAMESPACE_NAMES)]
     points = [row[1:] for row in usage(conn, since, figures, windows, encode_time(now), namespaces)]
-    found = {(kind, resource): Seen(decode_time(first), most)
-             for kind, resource, first, most in seen(conn, since)}
-    return Read(points, changes(conn, since, changes_since), found)
+    rows = seen(conn, since)
+    found = {(kind, resource): Seen(decode_time(first), most) for _, kind, resource, first, most in rows}
+    names = {rid: (kind, resource) for rid, kind, resource, _, _ in rows}
+    return Read(points, changes(conn, since, changes_since), found, names)
 
 
 def sums(conn: sqlite3.Connection, since: int, figures: Figures, windows: Sequence[Window], now: datetime,

@@ -19,6 +19,6 @@ def test_the_change_in_force_at_the_start_counts_for_the_most_replicas(tmp_path:
         since = encode_time(T0 + timedelta(hours=1))  # ran at 2 replicas until an hour after it
         rows = store.transaction(lambda conn: seen(conn, since), write=False)
         later = store.transaction(lambda conn: seen(conn, encode_time(T0 + timedelta(hours=3))), write=False)
-    assert [(kind, resource, first, most) for kind, resource, first, most in rows] == [
+    assert [(kind, resource, first, most) for _, kind, resource, first, most in rows] == [
         ("space", "alice/pair", encode_time(T0), 2)]
     assert [most for *_, most in later] == [1]  # from after the change to 1 replica: 1
