@@ -105,7 +105,7 @@ class ResourceCost:
 GRANT_UNKNOWN_WHY = "no statement line for its hardware was read: whether it is granted, so whether it costs money " \
     "now, is unknown"
 """Why a Space on paid hardware may or may not cost money now (`ResourceCost.billed_now` None)."""
-MAYBE_GRANTED = "maybe granted: no statement line for it"
+MAYBE_GRANTED = "maybe granted: no statement line"
 """`GRANT_UNKNOWN_WHY` in short, where a flag's entry names it (`flags_unchecked`)."""
 STALE_RATE_WHY = "its listing failed this poll: what it costs now is unknown"
 STALE_AHEAD_WHY = "its listing failed this poll: what it costs until the period ends is unknown"

@@ -28,7 +28,7 @@ from hfmon.store import HistoryStore
 
 GRANTED, PAID = "space ada/community-gpu", "space ada/forgotten-finetune"
 WHY = "no statement line for its hardware was read: whether it is granted, so whether it costs money now, is unknown"
-MAYBE = "maybe granted: no statement line for it"
+MAYBE = "maybe granted: no statement line"
 
 
 async def _polls(tmp_path: Path) -> tuple[list[tuple[str, str, str, str]], list[Report]]:

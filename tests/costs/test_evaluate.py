@@ -191,7 +191,7 @@ def test_flags() -> None:
                       history, Config(), NOW)
     assert {(f.kind, f.subject) for f in unsure.flags} == kinds - {("no_sleep_time", "alice/gpu"),
                                                                    ("idle_gpu", "alice/gpu")}
-    maybe = "maybe granted: no statement line for it"
+    maybe = "maybe granted: no statement line"
     assert {f"no_sleep_time:alice/gpu ({maybe})", f"idle_gpu:alice/gpu ({maybe})"} <= set(unsure.flags_unchecked)
 
 

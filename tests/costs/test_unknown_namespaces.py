@@ -174,7 +174,7 @@ def test_without_a_statement_a_space_on_paid_hardware_costs_an_unknown_amount_no
     assert "  alice/demo                 RUNNING      a10g-small          unknown          —" in text.splitlines()
     # was the flag "runs on a10g-small ($/h unknown) and never sleeps": it may be granted, so neither raised nor clear
     assert "runs on a10g-small ($/h unknown) and never sleeps" not in text
-    assert "    no_sleep_time:alice/demo (maybe granted: no statement line for it)" in text.splitlines()
+    assert "    no_sleep_time:alice/demo (maybe granted: no statement line)" in text.splitlines()
     assert "Spaces  3 · at least 0 billed now" in text  # was "2 billed now": alice/demo and alice/cpu may be granted
     assert report_document(r)["spaces"][0]["granted"] is None
 
