@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from hfmon.costs.billing_rules import bills_unknown, is_billed
-from hfmon.costs.period_uptime import UpTime
+from hfmon.costs.period_uptime import BilledTime
 from hfmon.costs.timeline import Bound, HardwarePrice, StateRates, times_bound
 from hfmon.history import History, StateChange, UsagePoint, Window
-
-_MICROSECOND = timedelta(microseconds=1)
 
 ChangesOf = Callable[[str, str], Sequence[StateChange]]
 """`HistoryIndex.changes_of`: (kind, resource) -> that resource's state changes, oldest first."""
@@ -47,22 +45,25 @@ class HistoryIndex:
         self.detail = history.detail
         self.span_times = history.span_times
 
-    def billed_time(self, kind: str, resource: str) -> Callable[[datetime, datetime], UpTime | None] | None:
+    def billed_time(self, kind: str, resource: str) -> BilledTime | None:
         """The resource's billed wall time in a window, and its time in a state whose billing is unknown
-        (`bills_unknown`), from the store's sums (None: that window was not summed); None when the store summed no
-        window."""
+        (`bills_unknown`), in microseconds, from the store's sums (None: that window was not summed); None when the
+        store summed no window."""
         times, summed = self._times, self._summed
         if times is None:
             return None
         mine = times.times.get((kind, resource), {})
         rules = self._rules.setdefault(kind, {})
 
-        def billed(start: datetime, end: datetime) -> UpTime | None:
+        def billed(start: datetime, end: datetime) -> tuple[int, int] | None:
             window = (start, end)
-            if window not in summed:
-                return None
+            states = mine.get(window)
+            if states is None:  # no billed time there, or not summed
+                if window not in summed:
+                    return None
+                states = ()
             up = unsure = 0
-            for t in mine.get(window, ()):  # one pass, each (state, replicas) judged once per Report
+            for t in states:  # one pass, each (state, replicas) judged once per Report
                 rule = rules.get((t.state, t.replicas))
                 if rule is None:
                     rule = rules[(t.state, t.replicas)] = (is_billed(kind, t.state),
@@ -71,7 +72,7 @@ class HistoryIndex:
                     up += t.micros
                 if rule[1]:
                     unsure += t.micros
-            return UpTime(up * _MICROSECOND, unsure * _MICROSECOND)
+            return up, unsure
 
         return billed
 

@@ -84,9 +84,9 @@ def up_since(kind: str, changes: Sequence[StateChange], start: datetime, now: da
     return UpTime(billed, unsure)
 
 
-BilledTime = Callable[[datetime, datetime], UpTime | None]
-"""Billed and unsure wall time of one resource in [start, end) as the store summed it (`HistoryIndex.billed_time`);
-None when it did not sum that window (then it is worked out from the changes)."""
+BilledTime = Callable[[datetime, datetime], tuple[int, int] | None]
+"""Billed and unsure wall time of one resource in [start, end), in microseconds, as the store summed it
+(`HistoryIndex.billed_time`); None when it did not sum that window (then it is worked out from the changes)."""
 
 
 FROM_CHANGES = datetime.max.replace(tzinfo=UTC)
@@ -103,26 +103,30 @@ class UptimeShare(NamedTuple):
     unsure: Decimal = Decimal(0)  # share (%) of it watched in a state no source says bills (`bills_unknown`)
 
 
-_MICROSECOND = timedelta(microseconds=1)
 _NONE = timedelta(0)
 _CENT = Decimal("0.01")
 _NO_SHARE = Decimal(0).quantize(_CENT)  # what `_pct` gives for no time
 # constants, not built again in each of the thousands of calls a Report makes (a third of `_pct`'s time)
 
 
+def _micros(span: timedelta) -> int:
+    """`span` in whole microseconds (what `span // timedelta(microseconds=1)` gives, without its temporaries)."""
+    return (span.days * 86_400 + span.seconds) * 1_000_000 + span.microseconds
+
+
 _SHARES: dict[int, Decimal] = {}  # hundredths of a percent -> the share, made once (a few thousand at most)
 
 
-def _pct(part: timedelta, whole: timedelta) -> Decimal:
-    """`part` as a share (%) of `whole`, to the hundredth, half to even (as Decimal's quantize), at most 100."""
+def _pct(part: int, whole: int) -> Decimal:
+    """`part` as a share (%) of `whole` (microseconds, `whole` > 0), to the hundredth, half to even (as Decimal's
+    quantize), at most 100."""
     if not part:
         return _NO_SHARE  # the resource was never up in the window, or hfmon watched all of it
-    num, den = part // _MICROSECOND, whole // _MICROSECOND
-    if num >= den:
+    if part >= whole:
         hundredths = 10_000
     else:  # exact integer rounding: what Decimal's 28 digits then quantize give (a half is exact or far from one)
-        hundredths, rest = divmod(num * 10_000, den)
-        if rest * 2 > den or (rest * 2 == den and hundredths % 2):
+        hundredths, rest = divmod(part * 10_000, whole)
+        if rest * 2 > whole or (rest * 2 == whole and hundredths % 2):
             hundredths += 1
     share = _SHARES.get(hundredths)
     if share is None:
@@ -148,37 +152,50 @@ def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[
         first_seen = changes[0].at if changes else None
     if first_seen is None and observed_from is None and spans_from is None:
         return None  # nothing observed it, nothing else says when it billed: none of the window is covered
+    # comparisons rather than min/max: two per resource and window, thousands per Report
     history_from = first_seen if first_seen is not None else now
-    if observed_from is not None:
-        history_from = min(history_from, observed_from)
-    history_from = min(history_from, now)
+    if observed_from is not None and observed_from < history_from:
+        history_from = observed_from
+    if now < history_from:
+        history_from = now
+    # in whole microseconds: timedelta arithmetic, two calls per resource and window, was most of a Report's uptime
     times = summed(start, now) if summed is not None else None
     if times is not None:
         billed, unsure = times
     elif changes:
-        billed, unsure = up_since(kind, changes, start, now)
+        up = up_since(kind, changes, start, now)
+        billed, unsure = _micros(up.billed), _micros(up.unsure)
     else:
-        billed, unsure = _NONE, _NONE
-    window_start = max(start, history_from)
+        billed = unsure = 0
+    window_start = history_from if history_from > start else start
     if spans_from is not None and history_from > start:
         covered_from = max(start, spans_from)
         if covered_from < history_from:
-            billed += union_time(spans, covered_from, history_from)
+            billed += _micros(union_time(spans, covered_from, history_from))
             window_start = covered_from
-    total = now - window_start
-    if total <= _NONE or total * 2 < now - start:  # less than half the window seen: not enough
+    total = _micros(now - window_start)
+    if total <= 0 or total * 2 < _micros(now - start):  # less than half the window seen: not enough
         return None
-    unknown = _NONE
+    unknown = 0
     for gap_start, gap_end in unwatched:  # the recorded state there is no evidence: take it out
         begin, stop = max(gap_start, start, history_from), min(gap_end, now)
         if stop <= begin:
             continue
         if changes:  # the recorded state there is no evidence, billed or unsure: the stretch is unwatched
             seen = up_since(kind, changes, begin, stop)
-            billed, unsure = billed - seen.billed, unsure - seen.unsure
+            billed, unsure = billed - _micros(seen.billed), unsure - _micros(seen.unsure)
         filled = stop if spans_from is None else min(stop, max(begin, spans_from))  # spans cover from spans_from
-        unknown += filled - begin
-        billed += union_time(spans, filled, stop) if filled < stop else _NONE
-    at_least = _pct(max(billed, _NONE), total)
-    unsure = max(unsure, _NONE)
+        unknown += _micros(filled - begin)
+        if filled < stop:
+            billed += _micros(union_time(spans, filled, stop))
+    at_least = _pct(billed if billed > 0 else 0, total)
+    if not unknown and unsure <= 0:  # watched all through in known states: exact
+        share = _EXACT.get(at_least)
+        if share is None:
+            share = _EXACT[at_least] = UptimeShare(at_least, at_least, _NO_SHARE, _NO_SHARE)
+        return share
+    unsure = max(unsure, 0)
     return UptimeShare(None if unknown or unsure else at_least, at_least, _pct(unknown, total), _pct(unsure, total))
+
+
+_EXACT: dict[Decimal, UptimeShare] = {}  # an exact share -> its UptimeShare, made once (as `_SHARES`)
