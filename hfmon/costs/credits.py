@@ -141,11 +141,35 @@ def restarted(before_at: datetime, before_period: datetime, before_used: Decimal
     return period > before_period and (used < before_used or period > before_at)
 
 
+def labels_kept(points: Sequence[UsagePoint], later: datetime | None = None) -> list[UsagePoint]:
+    """The usage points (in the order given) less those that read as a restart (`restarted`) into a period a point
+    after them, or `later` (the figure now's), contradicts with an earlier one: periods never go back, so such a
+    label was guessed (a run that took usage-v2's window, Dec 1, for a period begun Nov 15), and its total, of
+    another window, is neither a restart nor a step of the period's (read as both, it put $6.85 of spend in a 1 h
+    window where $0.02 was spent: audit 9 F6). A relabelled total that did not restart stays (`restarted`)."""
+    after: list[datetime | None] = []  # the earliest label after each point
+    low = later
+    for p in reversed(points):
+        after.append(low)
+        low = p.period_start if low is None else min(low, p.period_start)
+    after.reverse()
+    kept: list[UsagePoint] = []
+    for p, earliest in zip(points, after, strict=True):
+        if kept and earliest is not None and p.period_start > earliest:
+            last = kept[-1]
+            if restarted(last.at, last.period_start, last.inference_used_usd, p.period_start, p.inference_used_usd):
+                continue
+        kept.append(p)
+    return kept
+
+
 def period_points(history: History, namespace: str, period_start: datetime, used: Decimal,
                   now: datetime) -> list[UsagePoint]:
     """The namespace's usage points up to `now` of the period whose total is `used` now, oldest first: those since
-    the last restart (`restarted`), whatever period start they were labelled with."""
-    points = sorted((p for p in history.usage if p.namespace == namespace and p.at <= now), key=lambda p: p.at)
+    the last restart (`restarted`), whatever period start they were labelled with (a guessed label left out:
+    `labels_kept`)."""
+    points = labels_kept(sorted((p for p in history.usage if p.namespace == namespace and p.at <= now),
+                                key=lambda p: p.at), period_start)
     later_period, later_used, first = period_start, used, len(points)
     for p in reversed(points):
         if restarted(p.at, p.period_start, p.inference_used_usd, later_period, later_used):

@@ -31,7 +31,7 @@ from operator import attrgetter
 from typing import Protocol
 
 from hfmon.costs.billing_rules import micro
-from hfmon.costs.credits import restarted
+from hfmon.costs.credits import labels_kept, restarted
 from hfmon.costs.index import HistoryIndex
 from hfmon.costs.timeline import (
     NOTHING,
@@ -166,15 +166,23 @@ class _Spanned:
 def _steps(points: Sequence[UsagePoint], start: datetime, end: datetime,
            ordered: bool = False) -> Iterator[tuple[UsagePoint, UsagePoint, bool]] | None:
     """(previous point, point, whether the total restarted between them) for each point in (start, end], from the
-    last point at or before start; None when there is none. `ordered`: the points are sorted by time (found by
-    bisection, where a month of polls makes tens of thousands; a clock stepped back may leave them unsorted)."""
+    last point at or before start; None when there is none. A point whose period label a later point contradicts
+    is none of them (`credits.labels_kept`). `ordered`: the points are sorted by time (found by bisection, where a
+    month of polls makes tens of thousands; a clock stepped back may leave them unsorted)."""
     if ordered:
         first = bisect_right(points, start, key=_AT)
-        before = points[first - 1] if first else None
-        inside: Iterable[UsagePoint] = points[first:bisect_right(points, end, lo=first, key=_AT)]
+        low = min((p.period_start for p in points[first:]), default=None)  # the earliest label after start
+        lo = first - 1
+        while lo > 0 and low is not None and points[lo].period_start > low:
+            lo -= 1  # from a point no later label contradicts
+        kept = labels_kept(points[max(lo, 0):])
+        found = bisect_right(kept, start, key=_AT)
+        before = kept[found - 1] if found else None
+        inside: Iterable[UsagePoint] = kept[found:bisect_right(kept, end, lo=found, key=_AT)]
     else:
-        before = next((p for p in reversed(points) if p.at <= start), None)
-        inside = [p for p in points if start < p.at <= end]
+        kept = labels_kept(points)
+        before = next((p for p in reversed(kept) if p.at <= start), None)
+        inside = [p for p in kept if start < p.at <= end]
     if before is None:
         return None
 

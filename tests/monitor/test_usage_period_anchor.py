@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,8 @@ from hfmon.fakehub.faults import RouteFault
 from hfmon.jsonout import report_document
 from hfmon.monitor import Monitor
 from hfmon.store import HistoryStore
+from hfmon.store import queries as q
+from hfmon.store.extract import encode_money, encode_time
 
 USAGE_V2 = "/api/settings/billing/usage-v2"
 NANO = Decimal("1e-9")
@@ -173,3 +176,51 @@ async def test_with_the_live_stream_failing_and_no_history_the_credits_are_unkno
         assert [p for p in store.load(at - timedelta(days=1)).usage if p.namespace == "ada-labs"] == []
     finally:
         await monitor.aclose()
+
+
+def _record_guessed(path: Path, hub: FakeHub) -> None:
+    """The point an older hfmon recorded at Dec 3 12:00 with the live stream failing: the spend since Dec 1 (usage-v2's
+    window, the calendar month), labelled Dec 1."""
+    at, dec_1 = datetime(2026, 12, 3, 12, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC)
+    row = ("ada-labs", encode_time(at), encode_time(dec_1),
+           encode_money(Decimal(hub.traffic.totals("ada-labs", dec_1, at, at).used_nano_usd) * NANO), None)
+    with HistoryStore.open(path) as store:
+        store.transaction(lambda conn: conn.execute(q.INSERT_USAGE, row))
+
+
+async def _cron_runs(path: Path, guessed: bool) -> dict[str, Any]:
+    """`hfmon once` every 10 min from 11:10 to 12:30 on Dec 3 on one history file (periods on the 15th, ada-labs's
+    usage-v2 naming none, its live event Nov 15 - Dec 15); `guessed`: the file also holds the point an older hfmon
+    recorded at 12:00 when the live stream failed, labelled Dec 1 with the spend since Dec 1. The 12:30 run's
+    ada-labs 1 h window and credits."""
+    clock = FrozenClock(datetime(2026, 12, 3, 11, 10, tzinfo=UTC))
+    hub = FakeHub(replace(demo_scenario(seed=7), usage_period_day=15), now=clock.now)
+    document: dict[str, Any] = {}
+    while clock.now() <= datetime(2026, 12, 3, 12, 30, tzinfo=UTC):
+        if guessed and clock.now() == datetime(2026, 12, 3, 12, 10, tzinfo=UTC):
+            _record_guessed(path, hub)
+        client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
+                           governor=Governor(backoff_base_s=0.001))
+        monitor = Monitor(Collector(client, clock, ["ada-labs"]), clock, Config(), HistoryStore.open(path))
+        monitor.figures_only = True  # as `hfmon once` reads history
+        try:
+            document = report_document(await monitor.poll())
+        finally:
+            await monitor.aclose()
+        clock.advance(600)
+    window = next(w for w in document["windows"]["1h"]["namespaces"] if w["namespace"] == "ada-labs")["current"]
+    org = next(c for c in document["org_credits"] if c["namespace"] == "ada-labs")
+    return {"inference_1h": window["inference_usd"], **{k: org[k] for k in (
+        "used_usd", "provisional_usd", "projection_rate_usd_per_day", "projected_period_usd", "exhausts_at")}}
+
+
+async def test_a_point_recorded_from_a_guessed_period_is_no_restart_nor_spend(tmp_path: Path) -> None:
+    """A history file holding a point an older hfmon recorded from a guessed period (audit 9 F6: '12:00 Dec 1
+    $0.9375' between '11:50 Nov 15 $6.8372' and '12:10 Nov 15 $6.8421') read it as a restart and the next point as a
+    $5.90 rise: the 1 h window $6.85 of inference (true $0.02), $5.91 'pending', the rate $0.05/day (true $0.37) and
+    no run-out date, guard at a $10 projection OK. The point is now left out: every figure is the clean file's."""
+    clean = await _cron_runs(tmp_path / "clean.db", guessed=False)
+    poisoned = await _cron_runs(tmp_path / "guessed.db", guessed=True)
+    assert poisoned == clean, (poisoned, clean)
+    assert 0 < Decimal(str(clean["inference_1h"])) < Decimal("0.05")
+    assert Decimal(str(clean["projected_period_usd"])) > 10 and clean["exhausts_at"] is not None
