@@ -26,6 +26,7 @@ import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import once
@@ -69,7 +70,8 @@ def child(directory: Path) -> None:
         return HistoryStore.open(path)
 
     def monitor(store: HistoryStore | None) -> Monitor:
-        made = Monitor(None, SystemClock(), Config(), store)  # type: ignore[arg-type]  # no poll: no collector
+        # no poll: a stand-in collector (Monitor sets its hook for the period history names)
+        made = Monitor(SimpleNamespace(), SystemClock(), Config(), store)  # type: ignore[arg-type]
         made.figures_only = True
         return made
 
