@@ -40,7 +40,7 @@ from hfmon.models import (
 )
 from hfmon.poll_timing import DAY_AGO, DAY_AGO_TTL_S, CollectorSettings, no_cyclic_gc
 from hfmon.source_results import PreviousSources, failed_result, judged_at
-from hfmon.usage_period import usage_asked_at, usage_from, usage_over_its_period
+from hfmon.usage_period import UsageWindows, usage_asked_at, usage_from, usage_in_windows, usage_over_its_period
 from hfmon.weights_cache import WeightsCache
 
 log = logging.getLogger("hfmon.collect")
@@ -75,6 +75,7 @@ class Collector:
         self._denied_by_401 = 0  # sources this poll that answered 401 while whoami had accepted the token
         self._recheck_token = False  # ask whoami again, not its cache: a 401 came while only the cache vouched
         self._account_cached = False  # this poll's whoami came from the cache
+        self.spend_windows = True  # ask usage-v2 for each spend window: False for a front end showing none
         self.period_in_history: Callable[[str, datetime], datetime | None] | None = None
         """The period start history's last usage point of a namespace (at or before a moment) is labelled with (set
         by the Monitor when history is on; blocking: run in a thread, and only for usage-v2 naming no period while
@@ -180,7 +181,7 @@ class Collector:
         token_ok = account.status in (SourceStatus.OK, SourceStatus.STALE)
         # whoami accepted the token: a 401 from one API is then that API refusing it (a fine-grained token without
         # the permission), not a rejected token
-        scoped = {"auth_means_no_access": account.status is SourceStatus.OK, "auth_hint": SCOPE_HINT}
+        scoped: dict[str, Any] = {"auth_means_no_access": account.status is SourceStatus.OK, "auth_hint": SCOPE_HINT}
 
         async def src(kind_: str, fetch: Callable[[], Awaitable[T]], **kw: Any) -> SourceResult[T]:
             name = f"{kind_}:{ns}"
@@ -218,6 +219,7 @@ class Collector:
             billing = tg.create_task(src("billing", calls["billing"]))
             statement = tg.create_task(src("statement", calls["statement"]))
             day_ago = tg.create_task(self._day_ago(ns, user, now, billing, prev, scoped))
+            windows = tg.create_task(self._usage_windows(ns, user, asked, billing, scoped))
             job_charges = tg.create_task(src("job_charges", calls["job_charges"])) if user else None
             sessions = tg.create_task(src("sessions", calls["sessions"]))
             catalog = tg.create_task(self._cached_source(f"endpoint_catalog:{ns}", self.settings.catalog_ttl_s,
@@ -241,7 +243,7 @@ class Collector:
                              resource_groups=groups.result() if groups else None,
                              resource_group_usage=usage.result() if usage else None,
                              scheduled_jobs=scheduled.result(), live=live.result(),
-                             billing_day_ago=day_ago.result() if day_ago else None,
+                             billing_day_ago=day_ago.result() if day_ago else None, usage_windows=windows.result(),
                              models=models.result() if models else None,
                              model_repos=model_repos.result(), dataset_repos=dataset_repos.result(),
                              members=members.result() if members else None,
@@ -290,6 +292,14 @@ class Collector:
             return UsageAsOf(at, await self.client.usage_v2(ns, user=user, start=start, end=at))
 
         return await self._cached_source(f"billing_day_ago:{ns}", DAY_AGO_TTL_S, fetch, prev, **scoped)
+
+    async def _usage_windows(self, ns: str, user: bool, asked: datetime, billing: asyncio.Task[SourceResult[Any]],
+                             scoped: dict[str, Any]) -> SourceResult[UsageWindows] | None:
+        """usage-v2 asked for each spend window once it answered (None: not asked, or refused); never a last answer."""
+        if not self.spend_windows or (await billing).status is SourceStatus.NO_ACCESS:
+            return None
+        return await self._source(f"usage_windows:{ns}", lambda: usage_in_windows(
+            self.client, ns, user=user, asked=asked), None, **scoped)
 
     def _user_ahead(self, known: Account | None, asked: datetime,
                     prev: PreviousSources) -> list[Callable[[], Awaitable[Any]]]:

@@ -31,7 +31,7 @@ UNSEEN_PERIOD_TAIL = "period_tail"
 after hfmon's last poll of that period."""
 SETTLED = "settled"
 """A missing part's name (`settled:<namespace>`): usage-v2's total settled lower in a window, so its inference is
-known only as at least the sum of the total's rises (`costs.windows.usage_rises`)."""
+known only as at least the sum of the total's rises (`costs.window_inference.usage_rises`)."""
 UNPLACED_JOBS = "unplaced_jobs"
 """A missing part's name (`unplaced_jobs:<namespace>`): a billed Job in history that no listing places in a
 namespace, so it may be any namespace's."""
@@ -216,7 +216,7 @@ class SpendIn:
     jobs_at_least: bool = False  # `jobs_usd` prices the Jobs listed so far: one that ran only since the last whole
     # listing of Jobs may be missing (`costs.windows.jobs_unlisted`)
     inference_at_least: bool = False  # `inference_usd` misses a period's spend after its last poll, when it ended in
-    # the window (`costs.windows.period_tail_unseen`)
+    # the window (`costs.window_inference.period_tail_unseen`)
     # each product's figure as known, with what is missing from it and why: from history (`costs.windows.spend_in`),
     # or billed, as `Spend.part` has it; empty: the `*_usd` figures whole, or unknown as `history:<namespace>`
     history_parts: tuple[Total[Decimal], ...] = ()

@@ -47,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Poll once, print the Report as JSON or as a summary, and return the exit code."""
-    report, _monitor = poll_command(args, figures_only=True)
+    report, _monitor = poll_command(args, figures_only=True, spend_windows=args.json)  # the text shows no window
     code = exit_code_of(report)
     if code == ExitCode.AUTH:  # a report of a rejected token would be nothing but unknowns: say what to do
         print(f"hfmon: {explain(code, report)}", file=sys.stderr)
@@ -97,12 +97,14 @@ def explain(code: int, report: Report) -> str:
     return f"partial data; failed sources: {', '.join(s.name for s in failed)}"
 
 
-def poll_command(args: argparse.Namespace, *, figures_only: bool = False) -> tuple[Report, Monitor]:
+def poll_command(args: argparse.Namespace, *, figures_only: bool = False,
+                 spend_windows: bool = False) -> tuple[Report, Monitor]:
     """One poll for a headless command's flags, its warnings and alerts on stderr; the Monitor keeps what it read.
 
-    `figures_only`: the command prints the Report's figures only (no advice, timelines or charts)."""
+    `figures_only`: the command prints the Report's figures only (no advice, timelines or charts); `spend_windows`:
+    it shows the spend windows (the JSON's `windows`): usage-v2 is asked for each (`Collector.spend_windows`)."""
     monitor = monitor_for(args, open_history_later=True)  # opened while the poll waits on the network
-    monitor.figures_only = figures_only
+    monitor.figures_only, monitor.collector.spend_windows = figures_only, spend_windows
     polled: list[Report] = []
     try:
         asyncio.run(_poll_into(monitor, polled))

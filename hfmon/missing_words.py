@@ -23,6 +23,7 @@ SOURCE_WORDS = {"billing": "usage", "live": "live usage", "job_charges": "job ch
                 "scheduled_jobs": "scheduled jobs", "resource_groups": "group list",
                 "resource_group_usage": "group usage", "request_count": "request count",
                 "ended_jobs": "list of ended Jobs", "billing_day_ago": "usage a day ago",
+                "usage_windows": "usage per window",
                 "storage_cut": "repos past HF's one answer"}
 """How a per-namespace source is named to a user where its key would puzzle."""
 

@@ -29,6 +29,7 @@ from hfmon.models_billing import ResourceGroup as ResourceGroup
 from hfmon.models_billing import ResourceGroupUsage as ResourceGroupUsage
 from hfmon.models_billing import SessionCost as SessionCost
 from hfmon.models_billing import UsageAsOf as UsageAsOf
+from hfmon.models_billing import UsageIn as UsageIn
 from hfmon.models_billing import UsageLine as UsageLine
 from hfmon.models_catalog import EndpointCompute as EndpointCompute
 from hfmon.models_catalog import HardwareFlavor as HardwareFlavor
@@ -289,6 +290,7 @@ class NamespaceData:
     # usage-v2 up to a day ago (`collect.DAY_AGO`): where the projection's rate starts while history holds no
     # usage total that old (None: not asked, the period began less than a day ago)
     billing_day_ago: SourceResult[UsageAsOf] | None = None
+    usage_windows: SourceResult[tuple[UsageIn, ...]] | None = None  # usage-v2 per spend window (None: not asked)
     # Sizes of the models its Endpoints serve (for the advisor). None: no Endpoint serves a model, or not asked for
     # (a command that prints only the Report's figures).
     models: SourceResult[tuple[ModelWeights, ...]] | None = None
@@ -311,7 +313,7 @@ class NamespaceData:
             yield self.job_charges
         yield from (self.sessions, self.endpoints, self.endpoint_catalog, self.spaces, self.jobs, self.storage)
         yield from (s for s in (self.resource_groups, self.resource_group_usage, self.scheduled_jobs) if s is not None)
-        yield from (s for s in (self.live, self.billing_day_ago) if s is not None)
+        yield from (s for s in (self.live, self.billing_day_ago, self.usage_windows) if s is not None)
         if self.models is not None:
             yield self.models
         yield from (s for s in (self.model_repos, self.dataset_repos, self.members) if s is not None)

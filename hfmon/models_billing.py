@@ -78,6 +78,16 @@ class UsageAsOf:
     usage: BillingUsage
 
 
+@dataclass(frozen=True, slots=True)
+class UsageIn:
+    """usage-v2 asked for one spend window [start, end) (to the second, as sent): HF's own Inference Providers spend
+    in it, its requests of the last ~30 min at their placeholder cost until they settle, as the period's figure."""
+
+    start: datetime
+    end: datetime
+    used_usd: Decimal
+
+
 @slot_init
 @dataclass(frozen=True, slots=True)
 class UsageLine:

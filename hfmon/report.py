@@ -165,7 +165,7 @@ class Report:
     scheduled_jobs_missing: tuple[str, ...] = ()  # scheduled-Job listings not read (and namespaces_unknown)
     proxy: ProxyUsage | None = None  # requests through `hfmon proxy`; None: no history to read its ledger from
     provider_spend: tuple[ProviderSpendWindow, ...] = ()  # per provider over time, per window, from history
-    windows: tuple[WindowSpend, ...] = ()  # per namespace and window (costs.windows.WINDOWS), from history
+    windows: tuple[WindowSpend, ...] = ()  # per namespace and window (costs.windows: inference from usage-v2)
     api_health: tuple[ApiHealth, ...] = ()  # HF's APIs as hfmon's own requests found them, last 24 h (this process)
     repositories: Repositories = Repositories()  # models, datasets and Spaces with downloads and likes; org members
     # sources without which it is unknown which namespaces there are (`account`, when it could not be read and

@@ -13,19 +13,34 @@ month's guess (periods anchored on the 15th read $0.94 of Dec 1's where $6.84 wa
 
 HF counts up to its own time. When its clock is ahead of hfmon's by more than `server_clock.SKEW_S` (a clock set
 back, a VM resumed), the window is asked as of HF's time, as the last poll's answers dated it (`usage_asked_at`), so a
-figure is never HF's of an hour ago; never before the previous poll's moment either (a clock stepped back since)."""
+figure is never HF's of an hour ago; never before the previous poll's moment either (a clock stepped back since).
+
+Each spend window of fixed length (the last hour, 24 h, 7 d, 30 d) and the one before it is asked of usage-v2 itself
+(`usage_in_windows`), up to the same moment: a window's Inference Providers spend is HF's own figure for it, its older
+part settled. The rise of the period's total since a poll at the window's start is not: that poll's total counted the
+requests of the ~30 min before it at the $0.01 placeholder they later settled from (hf-api.md 3.6)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from hfmon.api.hub import HubClient
 from hfmon.api.server_clock import skewed
 from hfmon.costs.credits import Period, said_period, usage_window
 from hfmon.errors import BadResponseError
-from hfmon.models import BillingUsage, LiveUsage, SourceResult
+from hfmon.models import BillingUsage, LiveUsage, SourceResult, UsageIn
+
+WINDOWS: tuple[tuple[str, timedelta | None], ...] = (
+    ("1h", timedelta(hours=1)), ("24h", timedelta(hours=24)), ("7d", timedelta(days=7)),
+    ("30d", timedelta(days=30)), ("period", None),
+)
+"""Spend window names (as JSON and the dashboard show them) and lengths (None: the billing period so far)."""
+UsageWindows = tuple[UsageIn, ...]
+"""usage-v2's answer for each window of `window_asks` (`usage_in_windows`)."""
 
 
 def named_period(live: SourceResult[LiveUsage] | None, now: datetime) -> Period | None:
@@ -125,3 +140,27 @@ def _no_period(namespace: str, live: SourceResult[LiveUsage]) -> BadResponseErro
                             f"was not read{why} nor does history name one: which period its figure is of is "
                             "unknown, so are this period's credits",
                             "the next poll reads the period from the live stream when it answers")
+
+
+def window_asks(asked: datetime) -> tuple[tuple[datetime, datetime], ...]:
+    """Each fixed-length spend window ending at `asked` and the one before it, to the second (as usage-v2 takes
+    them): [asked - L, asked) and [asked - 2L, asked - L)."""
+    end = asked.replace(microsecond=0)
+    return tuple(w for _, length in WINDOWS if length is not None
+                 for w in ((end - length, end), (end - 2 * length, end - length)))
+
+
+async def usage_in_windows(client: HubClient, namespace: str, *, user: bool, asked: datetime) -> UsageWindows:
+    """usage-v2 asked for every window of `window_asks(asked)` at once: HF's own Inference Providers spend in each
+    (one failing fails them all: a window's figure is HF's or unknown; optional requests: skipped when the rate
+    limit runs low)."""
+    def ask(start: datetime, end: datetime) -> Coroutine[Any, Any, BillingUsage]:
+        return client.usage_v2(namespace, user=user, start=start, end=end, optional=True)
+
+    try:
+        async with asyncio.TaskGroup() as tg:
+            tasks = [(start, end, tg.create_task(ask(start, end))) for start, end in window_asks(asked)]
+    except ExceptionGroup as failed:  # the first failure, as one usage-v2 request's (its status, its hint)
+        raise failed.exceptions[0] from None
+    return tuple(UsageIn(start.astimezone(UTC), end.astimezone(UTC), task.result().inference.used_usd)
+                 for start, end, task in tasks)

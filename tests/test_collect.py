@@ -17,6 +17,7 @@ from hfmon.clock import FrozenClock
 from hfmon.collect import Collector
 from hfmon.models import Snapshot, SourceStatus
 from hfmon.poll_timing import CollectorSettings, next_poll_delay
+from hfmon.usage_period import window_asks
 from tests.api.minihub import TOKEN, Forever, MiniHub, stall
 
 NOW = datetime(2026, 8, 20, 12, 0, tzinfo=UTC)
@@ -47,7 +48,8 @@ async def test_a_full_poll_fills_every_source() -> None:
             "billing", "statement", "sessions", "endpoints", "endpoint_catalog", "spaces", "jobs", "storage",
             # models: the sizes of the models its Endpoints serve; model_repos, dataset_repos: the Hub's listings
             "scheduled_jobs", "live", "models", "model_repos", "dataset_repos",
-            "billing_day_ago"))]}  # usage-v2 up to a day ago: where the projection's rate starts without history
+            "billing_day_ago",  # usage-v2 up to a day ago: where the projection's rate starts without history
+            "usage_windows"))]}  # usage-v2 for each spend window: their inference (audit 8 E2)
     assert hub.count(r"^/api/organizations/acme/billing/usage/jobs$") == 0
     assert hub.count(r"/overview$") == 0  # each org's plan comes from whoami
     account = snap.account.value
@@ -66,12 +68,19 @@ async def test_a_full_poll_fills_every_source() -> None:
     assert snap.rate_limit_remaining is not None and snap.rate_limit_remaining <= 900
     # Org billing goes to the org routes; usage-v2 got a Unix-second window from the month start, to now, and then
     # to a day and an hour ago (what the period had used then: the start of the projection's rate)
-    v2 = [r for r in hub.requests if r.url.path.endswith("/usage-v2")]
+    # to a day and an hour ago (what the period had used then: the start of the projection's rate); and for each
+    # spend window ending now, and the one before it
+    month = str(int(datetime(2026, 8, 1, tzinfo=UTC).timestamp()))
+    v2 = [r for r in hub.requests if r.url.path.endswith("/usage-v2") and r.url.params["startDate"] == month]
     assert sorted(r.url.path for r in v2) == 2 * ["/api/organizations/acme/billing/usage-v2"] + 2 * [
         "/api/settings/billing/usage-v2"]
-    month = str(int(datetime(2026, 8, 1, tzinfo=UTC).timestamp()))
     assert {(r.url.params["startDate"], r.url.params["endDate"]) for r in v2} == {
         (month, str(int(NOW.timestamp()))), (month, str(int((NOW - timedelta(hours=25)).timestamp())))}
+    windows = sorted((r.url.path, r.url.params["startDate"], r.url.params["endDate"]) for r in hub.requests
+                     if r.url.path.endswith("/usage-v2") and r.url.params["startDate"] != month)
+    assert windows == sorted((path, str(int(start.timestamp())), str(int(end.timestamp())))
+                             for path in ("/api/organizations/acme/billing/usage-v2", "/api/settings/billing/usage-v2")
+                             for start, end in window_asks(NOW))
     spaces_req = next(r for r in hub.requests if r.url.path == "/api/spaces")
     assert spaces_req.url.params.get_list("expand") == ["runtime", "private", "usedStorage", "likes", "lastModified"]
 
@@ -128,8 +137,9 @@ async def test_identity_and_catalogs_are_cached_between_polls() -> None:
     assert hub.count(r"^/api/spaces/hardware$") == 1
     assert hub.count(r"^/v1/models$") == 1
     assert hub.count(r"^/v2/provider/") == 2
-    # billing is polled every time; what it had used a day ago, once per namespace in DAY_AGO_TTL_S
-    assert hub.count(r"/billing/usage-v2$") == 2 + 2 + 2
+    # billing is polled every time; what it had used a day ago, once per namespace in DAY_AGO_TTL_S; each spend
+    # window every time
+    assert hub.count(r"/billing/usage-v2$") == 2 + 2 + 2 + 2 * 2 * len(window_asks(NOW))
     assert second.account.fetched_at == first.account.fetched_at == NOW
     clock.advance(7 * 3600)
     await col.poll(second)

@@ -254,6 +254,9 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     # optional: the resources that may be billed now (a Space whose grant is unknown), not in the meter's count
     maybe = new["properties"]["meter"]["items"]["properties"].pop("billed_now_unknown")
     assert maybe["type"] == "array" and "Optional: added in v7" in maybe["description"]
+    # reworded: a window's inference part is what usage-v2 says of the window itself (audit 8 E2)
+    said_new, said_old = (doc["properties"]["windows"].pop("description") for doc in (new, old))
+    assert said_new.startswith(said_old.removesuffix(".")) and "`usage_windows:<namespace>`" in said_new
     for doc in (new, old):
         for key in ("$id", "title", "description"):
             doc.pop(key)

@@ -158,10 +158,12 @@ class HubClient:
 
     # --- billing ------------------------------------------------------------------------------
 
-    async def usage_v2(self, namespace: str, *, user: bool, start: datetime, end: datetime) -> BillingUsage:
-        """`usage-v2` between two times (sent as Unix seconds): inference credits, spend, limit; jobs spend."""
+    async def usage_v2(self, namespace: str, *, user: bool, start: datetime, end: datetime,
+                       optional: bool = False) -> BillingUsage:
+        """`usage-v2` between two times (sent as Unix seconds): inference credits, spend, limit; jobs spend
+        (`optional`: skipped when the rate limit's remaining quota is down to what a poll's essentials need)."""
         params = {"startDate": int(start.timestamp()), "endDate": int(end.timestamp())}
-        data = await self.http.get_json(self._billing(namespace, user, "usage-v2"), params,
+        data = await self.http.get_json(self._billing(namespace, user, "usage-v2"), params, optional=optional,
                                         forbidden_hint=self._billing_hint(user), max_bytes=SMALL_BODY)
         counted_from = datetime.fromtimestamp(params["startDate"], UTC)
         return replace(pb.parse_usage_v2(data, namespace), counted_from=counted_from)

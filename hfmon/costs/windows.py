@@ -1,8 +1,10 @@
 """Spend in time windows (the last hour, 24 h, 7 d, 30 d, this period) and in the same window before, per namespace.
 
-Computed from history alone, once per Report: Inference Providers from the period-to-date totals `usage-v2`
-reported at each poll (a period that started inside the window counts from its start), Endpoints, Spaces and
-Jobs from the states history recorded, priced by the catalog (`timeline`). Storage is billed by the month,
+Computed once per Report: Inference Providers from usage-v2 asked for the window itself at the poll
+(`usage_period.usage_in_windows`: HF's own figure, its older part settled; unknown when that failed, named
+`usage_windows:<namespace>`), else (not asked) from the period-to-date totals usage-v2 reported at each poll (a
+period that started inside the window counts from its start); Endpoints, Spaces and Jobs from the states history
+recorded, priced by the catalog (`timeline`). Storage is billed by the month,
 not over time, and is not in a window. "This period" is what the statement and `usage-v2` billed (the same
 figures as `Report.spend`); the window before it is the same length before the period began, from history.
 
@@ -15,23 +17,20 @@ one hardware, the fewer replicas over the stretch are counted: `billing_rules.BI
 at a known $0/h it cost $0), a Space up on ZeroGPU whose GPU time over the daily quota the statement does not place
 in the window (`zero_gpu:`, `zero_gpu_windows`), one whose
 cost is unknown (`unknown:`), a billed job hfmon cannot place in a namespace (`unplaced_jobs:`), and inference over a
-window in which usage-v2's total settled lower (`settled:`: at least the sum of the total's rises, `usage_between`),
+window in which usage-v2's total settled lower (`settled:`: at least the sum of the total's rises,
+`window_inference.usage_between`),
 and the Jobs of a namespace whose listing hfmon read only in part (`jobs_cut:`: an ended Job past it may have run in
 any window without history ever seeing it).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from itertools import pairwise
-from operator import attrgetter
 from typing import Protocol
 
 from hfmon.costs.billing_rules import micro
-from hfmon.costs.credits import labels_kept, restarted
 from hfmon.costs.index import HistoryIndex
 from hfmon.costs.timeline import (
     NOTHING,
@@ -46,18 +45,20 @@ from hfmon.costs.timeline import (
     times_bound,
 )
 from hfmon.costs.totals import BILLED_AT_ZERO_PREFIX
+from hfmon.costs.window_inference import (
+    UsageInWindows,
+    asked_inference,
+    in_order,
+    period_tail_unseen,
+    usage_rises,
+)
 from hfmon.costs.zero_gpu_windows import OverageLines, overage_in
 from hfmon.figures import BETWEEN_POLLS, JOBS_CUT, SETTLED, UNPLACED_JOBS, ZERO_GPU
-from hfmon.history import BILLING, StateTime, UsagePoint, Window, WindowTimes
+from hfmon.history import BILLING, StateTime, Window, WindowTimes
 from hfmon.models import NamespaceData
 from hfmon.pricing.catalog import Catalog
 from hfmon.report import EndpointRow, JobRow, SpaceRow, Spend, SpendIn, Total, WindowSpend
-
-WINDOWS: tuple[tuple[str, timedelta | None], ...] = (
-    ("1h", timedelta(hours=1)), ("24h", timedelta(hours=24)), ("7d", timedelta(days=7)),
-    ("30d", timedelta(days=30)), ("period", None),
-)
-"""Window names (as JSON and the dashboard show them) and lengths (None: the billing period so far)."""
+from hfmon.usage_period import WINDOWS as WINDOWS
 
 PRODUCTS = ("endpoint", "space", "job")
 
@@ -163,82 +164,6 @@ class _Spanned:
         return None if cost is NOTHING else cost
 
 
-def _steps(points: Sequence[UsagePoint], start: datetime, end: datetime,
-           ordered: bool = False) -> Iterator[tuple[UsagePoint, UsagePoint, bool]] | None:
-    """(previous point, point, whether the total restarted between them) for each point in (start, end], from the
-    last point at or before start; None when there is none. A point whose period label a later point contradicts
-    is none of them (`credits.labels_kept`). `ordered`: the points are sorted by time (found by bisection, where a
-    month of polls makes tens of thousands; a clock stepped back may leave them unsorted)."""
-    if ordered:
-        first = bisect_right(points, start, key=_AT)
-        low = min((p.period_start for p in points[first:]), default=None)  # the earliest label after start
-        lo = first - 1
-        while lo > 0 and low is not None and points[lo].period_start > low:
-            lo -= 1  # from a point no later label contradicts
-        kept = labels_kept(points[max(lo, 0):])
-        found = bisect_right(kept, start, key=_AT)
-        before = kept[found - 1] if found else None
-        inside: Iterable[UsagePoint] = kept[found:bisect_right(kept, end, lo=found, key=_AT)]
-    else:
-        kept = labels_kept(points)
-        before = next((p for p in reversed(kept) if p.at <= start), None)
-        inside = [p for p in kept if start < p.at <= end]
-    if before is None:
-        return None
-
-    def walk(prev: UsagePoint) -> Iterator[tuple[UsagePoint, UsagePoint, bool]]:
-        for p in inside:
-            yield prev, p, restarted(prev.at, prev.period_start, prev.inference_used_usd, p.period_start,
-                                     p.inference_used_usd)
-            prev = p
-    return walk(before)
-
-
-_AT = attrgetter("at")
-
-
-def in_order(points: Sequence[UsagePoint]) -> bool:
-    """Whether usage points are sorted by time (as the store loads them, unless a clock stepped back)."""
-    return all(a.at <= b.at for a, b in pairwise(points))
-
-
-def usage_rises(points: Sequence[UsagePoint], start: datetime, end: datetime,
-                ordered: bool = False) -> tuple[Decimal, bool] | None:
-    """The sum of the period-to-date total's rises in [start, end), and whether it fell in it (None: no total at or
-    before start; `ordered`: as `_steps` takes it).
-
-    Without a fall the rises are the spend in the window. With one, placeholders booked before settled lower in it:
-    each step between two polls is what was booked in it less what settled lower in it, so no rise exceeds what was
-    booked in its step, and a fall hides all of its step's bookings: what was booked in the window is at least the
-    rises, by how much more HF does not give (never the difference of the totals, which may even be negative)."""
-    steps = _steps(points, start, end, ordered)
-    if steps is None:
-        return None
-    total, fell = Decimal(0), False
-    for prev, p, new in steps:
-        delta = p.inference_used_usd - (0 if new else prev.inference_used_usd)
-        if delta < 0:
-            fell = True
-        else:
-            total += delta
-    return micro(total), fell
-
-
-def usage_between(points: Sequence[UsagePoint], start: datetime, end: datetime) -> Decimal | None:
-    """Inference Providers spend in [start, end) from period-to-date totals (None: no total at or before start,
-    or the total fell inside the window: only a lower bound is known, `usage_rises`)."""
-    rises = usage_rises(points, start, end)
-    return None if rises is None or rises[1] else rises[0]
-
-
-def period_tail_unseen(points: Sequence[UsagePoint], start: datetime, end: datetime, ordered: bool = False) -> bool:
-    """Whether a period ended in the window after hfmon's last poll of it: its spend from that poll to its end is in
-    no total hfmon read (the next poll reads the new period's, from $0), so the window's inference is at least what
-    the totals add up to. A poll read after its period ended (usage-v2 labelling the rollover late) saw all of it.
-    `ordered`: as `_steps` takes it."""
-    return any(new and prev.at < p.period_start for prev, p, new in _steps(points, start, end, ordered) or ())
-
-
 def jobs_unlisted(namespaces: Iterable[NamespaceData]) -> dict[str, datetime]:
     """Since when a Job may have run in each namespace that hfmon has not listed: its last whole listing of Jobs, when
     this poll's lists only the running ones (the Collector's between whole listings: a Job that started and ended
@@ -253,24 +178,28 @@ def jobs_cut(namespaces: Iterable[NamespaceData]) -> frozenset[str]:
 
 def spend_in(namespace: str, start: datetime, end: datetime, index: HistoryIndex, found: Resources,
              coverage: Coverage, jobs_unlisted: datetime | None = None, jobs_cut: bool = False,
-             ordered: bool = False) -> SpendIn:
+             ordered: bool = False, asked: Total[Decimal] | None = None) -> SpendIn:
     """One namespace's spend in [start, end) from history; each part unknown (`history:<namespace>`) where polls did
     not list it fresh all through (`Coverage.covers`: a poll of other namespaces, or whose listing of that kind
     failed, watched nothing), else known at least in part (see the module); the jobs part only a lower bound when
     the window ends after `jobs_unlisted` (see `jobs_unlisted`), or its listing was cut (`jobs_cut`); `ordered`: the
-    namespace's usage points are sorted by time (`in_order`)."""
+    namespace's usage points are sorted by time (`in_order`); `asked`: the inference usage-v2 gave for the window
+    (`asked_inference`), which history's totals are not asked for."""
     history = f"history:{namespace}"
     unwatched: Total[Decimal] = Total(None, (history,))
-    usage = index.usage_of(namespace).usage
-    watched = bool(usage) and coverage.covers(start, end, (namespace, BILLING))
-    rises = usage_rises(usage, start, end, ordered) if watched else None
-    inference = unwatched if rises is None else Total(rises[0], (f"{SETTLED}:{namespace}",) if rises[1] else ())
-    tail_unseen = rises is not None and period_tail_unseen(usage, start, end, ordered)
-    # a window whose start no poll watched (pruned, or before history began): at least what history holds of it
-    began = None if watched or not usage else coverage.watched_from(start, end, (namespace, BILLING))
-    first = None if began is None else next((p.at for p in usage if began <= p.at < end), None)  # rises from it
-    if first is not None and (late := usage_rises(usage, first, end, ordered)) is not None:
-        inference = Total(late[0], (history, *((f"{SETTLED}:{namespace}",) if late[1] else ())))
+    if asked is not None:
+        inference, tail_unseen = asked, False
+    else:
+        usage = index.usage_of(namespace).usage
+        watched = bool(usage) and coverage.covers(start, end, (namespace, BILLING))
+        rises = usage_rises(usage, start, end, ordered) if watched else None
+        inference = unwatched if rises is None else Total(rises[0], (f"{SETTLED}:{namespace}",) if rises[1] else ())
+        tail_unseen = rises is not None and period_tail_unseen(usage, start, end, ordered)
+        # a window whose start no poll watched (pruned, or before history began): at least what history holds of it
+        began = None if watched or not usage else coverage.watched_from(start, end, (namespace, BILLING))
+        first = None if began is None else next((p.at for p in usage if began <= p.at < end), None)  # rises from it
+        if first is not None and (late := usage_rises(usage, first, end, ordered)) is not None:
+            inference = Total(late[0], (history, *((f"{SETTLED}:{namespace}",) if late[1] else ())))
 
     def part(kind: str) -> Total[Decimal]:
         if coverage.covers(start, end, (namespace, kind)):
@@ -292,15 +221,19 @@ def spend_in(namespace: str, start: datetime, end: datetime, index: HistoryIndex
 def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], billed: Sequence[Spend],
                  index: HistoryIndex, found: Resources, coverage: Coverage, now: datetime,
                  jobs_unlisted: Mapping[str, datetime] | None = None,
-                 jobs_cut: Collection[str] = ()) -> tuple[WindowSpend, ...]:
+                 jobs_cut: Collection[str] = (),
+                 usage_in: Mapping[str, UsageInWindows | None] | None = None) -> tuple[WindowSpend, ...]:
     """Every window of every namespace, each with the same window before it (`jobs_unlisted`, and the namespaces
-    whose Jobs' listing was cut, `jobs_cut`: see `spend_in`)."""
+    whose Jobs' listing was cut, `jobs_cut`: see `spend_in`; `usage_in`: usage-v2 asked for each window, by
+    namespace)."""
     out = []
     by_ns = {s.namespace: s for s in billed}
     for namespace in namespaces:
         unlisted, cut = (jobs_unlisted or {}).get(namespace), namespace in jobs_cut
         ordered = in_order(index.usage_of(namespace).usage)  # once, not once per window
+        asked_windows = (usage_in or {}).get(namespace)
         for name, length in WINDOWS:
+            asked = asked_inference(asked_windows, length) if length is not None else None
             if length is None:
                 start = min(period_starts[namespace], now)  # hfmon's clock a little behind HF's at a rollover
                 s = by_ns.get(namespace)
@@ -311,11 +244,12 @@ def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], 
                     history_parts=() if s is None else tuple(s.part(p) for p in SpendIn.PRODUCTS))
                 length = now - start
             else:
-                current = spend_in(namespace, now - length, now, index, found, coverage, unlisted, cut, ordered)
+                current = spend_in(namespace, now - length, now, index, found, coverage, unlisted, cut, ordered,
+                                   asked and asked[0])
             start = now - length
             # the period has only just begun: nothing before
-            previous = spend_in(namespace, start - length, start, index, found, coverage, unlisted, cut, ordered) \
-                if length else SpendIn(start, start, None, None, None, None)
+            previous = spend_in(namespace, start - length, start, index, found, coverage, unlisted, cut, ordered,
+                                asked and asked[1]) if length else SpendIn(start, start, None, None, None, None)
             out.append(WindowSpend(namespace, name, current, previous))
     return tuple(out)
 
@@ -326,11 +260,13 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
                    jobs_unlisted: Mapping[str, datetime] | None = None,
                    billed_at_zero: Mapping[tuple[str, str], frozenset[str]] | None = None,
                    jobs_cut: Collection[str] = (),
-                   zero_gpu_overage: Mapping[str, OverageLines] | None = None) -> tuple[WindowSpend, ...]:
+                   zero_gpu_overage: Mapping[str, OverageLines] | None = None,
+                   usage_in: Mapping[str, UsageInWindows | None] | None = None) -> tuple[WindowSpend, ...]:
     """The Report's windows: every recorded resource priced by the catalog (a granted Space at $0, an
     Endpoint in its listed region, hardware HF bills where hfmon has $0/h unknown: `billed_at_zero`, by (kind,
     key)), jobs placed in a namespace by the listing (`jobs_unlisted`, `jobs_cut`: see `spend_in`), a Space's time up
-    on ZeroGPU with what its namespace's statement billed for GPU time over the quota (`zero_gpu_overage`).
+    on ZeroGPU with what its namespace's statement billed for GPU time over the quota (`zero_gpu_overage`), the
+    inference usage-v2 gave for each window (`usage_in`, by namespace).
 
     From the store's sums (`history_times`) when they cover every window, else from the state changes (the same
     figures: the sums are the spans' durations, grouped)."""
@@ -391,7 +327,8 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
             return _Spanned(spans, kind)
 
         found = resources(index.resources(), spanned, job_namespaces, zero_billed, zero_gpu_overage)
-    return window_spend(period_starts, period_starts, billed, index, found, coverage, now, jobs_unlisted, jobs_cut)
+    return window_spend(period_starts, period_starts, billed, index, found, coverage, now, jobs_unlisted, jobs_cut,
+                        usage_in)
 
 
 def wanted_windows(period_starts: Mapping[str, datetime], now: datetime) -> list[Window]:

@@ -94,7 +94,9 @@ def monitor_for(args: argparse.Namespace, *, profile: str | None) -> Monitor:
     """The Monitor of one watched account (imported here: the data path is not cheap to import)."""
     from hfmon.monitor import monitor_for as build
 
-    return build(args, profile=profile)
+    monitor = build(args, profile=profile)
+    monitor.collector.spend_windows = False  # no metric is of a spend window: usage-v2 is not asked for each
+    return monitor
 
 
 def _profiles(args: argparse.Namespace) -> list[str | None]:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from hfmon.config import Config
 from hfmon.costs import evaluate
-from hfmon.costs.windows import in_order, period_tail_unseen, usage_between, usage_rises
+from hfmon.costs.window_inference import in_order, period_tail_unseen, usage_between, usage_rises
 from hfmon.history import History, PollRun, StateChange, UsagePoint
 from hfmon.report import Report
 from tests.costs.builders import (
