@@ -104,6 +104,10 @@ class Bound(NamedTuple):
         return None if self.unpriced or self.unseen or self.unknown else self.known
 
 
+_new_bound = tuple.__new__
+if Bound._fields != ("known", "unpriced", "unseen", "unknown", "zero_gpu"):  # what `_FLAGS` and `_new_bound` build
+    raise TypeError("Bound's fields changed: update _FLAGS and times_bound")
+
 NOTHING = Bound(NO_SPEND)
 """What no billed time costs (a window in which a resource was never billed)."""
 
@@ -161,10 +165,10 @@ def times_bound(kind: str, states: Sequence[StateTime], price_of: HardwarePrice,
             # the value of rate x seconds / 3600 (`spend`), one operation fewer: scaling by 10**6 rounds nothing
             total += rate * t.micros / _MICROS_PER_HOUR
         why |= rated[1]
-    if total is _ZERO and not why:  # billed nothing at a rate: as no billed time
-        return NOTHING
-    # `_make`: a NamedTuple's own constructor is Python code, and every resource in every window makes one
-    return Bound._make((micro(total), *_FLAGS[why]))
+    if total is _ZERO:  # billed nothing at a rate
+        return NOTHING if not why else _new_bound(Bound, (NO_SPEND, *_FLAGS[why]))
+    # a NamedTuple's own constructor (and `_make`) is Python code, and every resource in every window makes one
+    return _new_bound(Bound, (micro(total), *_FLAGS[why]))
 
 
 def spend_bound(spans: Sequence[StateSpan], start: datetime, end: datetime, kind: str) -> Bound:

@@ -84,7 +84,8 @@ class Resources:
         self.unplaced_jobs = unplaced_jobs  # jobs in history that no listing places in a namespace
         self.billed_at_zero = billed_at_zero  # (kind, key): unpriced because HF bills what hfmon has at $0/h
         self.overage = overage or {}  # namespace -> its statement's ZeroGPU overage lines
-        self.windows = windows  # the only windows a part can be asked about (None: any)
+        # the only windows a part can be asked about (None: any), each as the parts hold it
+        self.windows = None if windows is None else {w: w for w in windows}
         # (kind, key, the Bound's flags) -> the names of what is missing from that resource's cost: most resources
         # miss the same part in every window, so each name is built once, not once per window
         self._missing: dict[tuple[str, str, tuple[bool, ...]], list[str]] = {}
@@ -93,9 +94,12 @@ class Resources:
         """What one namespace's resources of one kind cost within [start, end): the known part, and each resource
         whose cost is not wholly known named for why (`unpriced:`, `between_polls:`, `unknown:`, `unplaced_jobs:`,
         `zero_gpu:`: a Space up on ZeroGPU in it, whose GPU time over the quota the statement does not place in it)."""
-        window = (start, end)
-        if self.windows is not None and window not in self.windows:
-            raise LookupError(f"window {start}..{end} was not summed")
+        window: Window = (start, end)
+        if self.windows is not None:
+            held = self.windows.get(window)  # the parts' own key: each part finds it without comparing
+            if held is None:
+                raise LookupError(f"window {start}..{end} was not summed")
+            window = held
         total, missing = Decimal(0), []
         if kind == "job" and any((c := part.get(window)) is not None and (c.known or c.value is None)
                                  for part in self.unplaced_jobs):
@@ -301,6 +305,8 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
         rates_of: dict[HardwarePrice, StateRates] = {}
         costs: dict[tuple[HardwarePrice, tuple[StateTime, ...]], Bound] = {}
         no_times: Mapping[Window, tuple[StateTime, ...]] = {}
+        # the store's own window objects (its sums are keyed by them): a key found is the same object, not compared
+        asked_sums = [w for w in times.windows if w in asked]
 
         def summed(kind: str, key: str) -> PartCosts:
             """Its cost in each window asked, worked out once, in one pass over its sums (only those it was billed
@@ -308,8 +314,10 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
             price = price_of(kind, key)
             rates = rates_of.setdefault(price, {})
             mine: dict[Window, Bound] = {}
-            for window, states in times.times.get((kind, key), no_times).items():
-                if window in asked:
+            sums = times.times.get((kind, key), no_times)
+            for window in asked_sums:
+                states = sums.get(window)
+                if states is not None:
                     cost = costs.get((price, states))
                     if cost is None:
                         cost = costs[(price, states)] = times_bound(kind, states, price, rates)
@@ -317,7 +325,7 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
                         mine[window] = cost
             return mine
 
-        found = resources(times.times, summed, job_namespaces, zero_billed, zero_gpu_overage, asked)
+        found = resources(times.times, summed, job_namespaces, zero_billed, zero_gpu_overage, asked_sums)
     else:
         longest = max(max(now - s for s in period_starts.values()), *(w for _, w in WINDOWS if w is not None))
         since = max(now - 2 * longest, coverage.since or now)
