@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from hfmon.costs.billing_rules import is_billed
+from hfmon.costs.billing_rules import BETWEEN_POLLS_STATES, is_billed
 from hfmon.history import History, Listing, StateChange
 
 IDLE_STATES = {"endpoint": frozenset({"scaledToZero"}), "space": frozenset({"SLEEPING", "STOPPED"})}
@@ -41,8 +41,11 @@ def watched(history: History, changes: Sequence[StateChange], now: datetime, day
 
 def idle_tails(kind: str, changes: Sequence[StateChange], window: Window) -> list[int]:
     """The replicas billed just before each time the resource went idle by itself within the window."""
+    # A change no source dates (every sleep of a Space) is recorded with a stretch between the two polls before the
+    # idle state: the tail still happened, from the state seen before that stretch.
+    seen = [change for change in changes if change.state not in BETWEEN_POLLS_STATES]
     out = []
-    for before, after in zip(changes, changes[1:], strict=False):
+    for before, after in zip(seen, seen[1:], strict=False):
         if window.start <= after.at < window.end and after.state in IDLE_STATES[kind] \
                 and is_billed(kind, before.state):
             out.append(max(before.replicas, 1))
