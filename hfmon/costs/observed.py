@@ -6,7 +6,11 @@ states on the line's hardware are compared with the billed quantity, valued at t
 (else the catalog price) so that the row isolates minutes from price.
 
 History timestamps are poll times, so each transition is seen up to one poll gap late; the late starts
-and late ends of runs mostly cancel. The gap is the largest between the stored poll times over the line's
+and late ends of runs mostly cancel. A change no source dates (a Space waking or sleeping) is recorded as a stretch
+between two polls that billed for an unknown part (`billing_rules.bills_unknown`): history's minutes are then a
+range, the billed states' minutes at least, those stretches' minutes on the line's hardware at most more, and the
+row is `drift` only when the billed minutes lie outside it (with the slack below); its recomputed figure is the
+minutes of that range nearest the billed ones. The gap is the largest between the stored poll times over the line's
 span, whichever process polled (a dashboard, `--once` from cron): minutes count as matching within
 that gap x max(2, sqrt(transitions in the span)) x the most replicas seen. A difference beyond that is
 `drift` when its value exceeds the tolerance's USD floor: the percentage part is for rounding of money,
@@ -23,7 +27,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from hfmon.config import Tolerance
-from hfmon.costs.billing_rules import MAY_BILL_STATES, is_billed, micro
+from hfmon.costs.billing_rules import MAY_BILL_STATES, bills_unknown, is_billed, micro
 from hfmon.costs.index import ChangesOf
 from hfmon.costs.resources import state_spans
 from hfmon.costs.statement_lines import FAMILY_KIND, PricedLine, by_product, line_granted, quota_overage
@@ -48,20 +52,28 @@ def span_times(changes: Sequence[StateChange], start: datetime, end: datetime) -
     return SpanTime(tuple(StateTime(*key, spent) for key, spent in micros.items()), transitions)
 
 
-def minutes_of(kind: str, times: SpanTime, hardware: str) -> tuple[Decimal, int, int]:
-    """(replica-minutes billed on `hardware` in the span, transitions in it, most replicas seen)."""
-    replica_micros, most = 0, 1  # whole microseconds: exact, and one division at the end
+def minutes_of(kind: str, times: SpanTime, hardware: str) -> tuple[Decimal, Decimal, int, int]:
+    """(replica-minutes billed on `hardware` in the span, replica-minutes on it that billed for an unknown part:
+    stretches between two polls around a change no source dates, transitions in the span, most replicas seen)."""
+    billed_micros, unknown_micros, most = 0, 0, 1  # whole microseconds: exact, and one division at the end
     for t in times.states:
-        if not is_billed(kind, t.state) or (t.hardware and t.hardware != hardware):
+        if t.hardware and t.hardware != hardware:
+            continue
+        if is_billed(kind, t.state):
+            billed_micros += t.micros * max(t.replicas, 1)
+        elif bills_unknown(kind, t.state, t.replicas):
+            unknown_micros += t.micros * max(t.replicas, 1)
+        else:
             continue
         most = max(most, t.replicas)
-        replica_micros += t.micros * max(t.replicas, 1)
-    return Decimal(replica_micros) / MICROS_PER_MINUTE, times.transitions, most
+    return (Decimal(billed_micros) / MICROS_PER_MINUTE, Decimal(unknown_micros) / MICROS_PER_MINUTE,
+            times.transitions, most)
 
 
 def observed_minutes(kind: str, changes: Sequence[StateChange], hardware: str, start: datetime,
-                     end: datetime) -> tuple[Decimal, int, int]:
-    """(replica-minutes billed on `hardware` in [start, end), transitions in it, most replicas seen)."""
+                     end: datetime) -> tuple[Decimal, Decimal, int, int]:
+    """(replica-minutes billed on `hardware` in [start, end), those that billed for an unknown part, transitions in
+    it, most replicas seen)."""
     return minutes_of(kind, span_times(changes, start, end), hardware)
 
 
@@ -126,7 +138,7 @@ def history_rows(lines: Sequence[PricedLine], changes_of: ChangesOf, poll_gap_s:
             times = span_times(changes, begin, end)
         if gap_s is None:
             continue
-        seen, transitions, most = minutes_of(kind, times, hardware)
+        seen, unseen, transitions, most = minutes_of(kind, times, hardware)
         billed_minutes = sum((p.line.quantity for p in mine), Decimal(0))
         billed = sum((p.line.total_usd for p in mine), Decimal(0))
         unit = Decimal(0) if all(line_granted(p.line) for p in mine) else mine[0].line.unit_cost_usd
@@ -135,11 +147,16 @@ def history_rows(lines: Sequence[PricedLine], changes_of: ChangesOf, poll_gap_s:
         if unit <= 0 and billed > 0:
             continue  # nothing to value the minutes with
         slack = lag_minutes(gap_s, transitions) * most
-        recomputed = micro(seen * unit)
-        note = (f"billed {billed_minutes.normalize():f} min, history shows "
-                f"{seen.quantize(Decimal('0.1')).normalize():f} min (poll lag allows "
-                f"{slack.quantize(Decimal('0.1')).normalize():f})")
-        drift = abs(billed_minutes - seen) > slack and abs(billed - recomputed) > tolerance.usd
+        nearest = min(max(billed_minutes, seen), seen + unseen)  # history's minutes nearest the billed ones
+        recomputed = micro(nearest * unit)
+        between = f" and up to {_tenths(unseen)} min more between polls" if unseen else ""
+        note = (f"billed {billed_minutes.normalize():f} min, history shows {_tenths(seen)} min{between} "
+                f"(poll lag allows {_tenths(slack)})")
+        drift = abs(billed_minutes - nearest) > slack and abs(billed - recomputed) > tolerance.usd
         rows.append(CrossCheck(f"{kind} {key} {hardware} minutes vs history", billed, recomputed,
                                billed - recomputed, CheckStatus.DRIFT if drift else CheckStatus.OK, note))
     return rows
+
+
+def _tenths(minutes: Decimal) -> str:
+    return f"{minutes.quantize(Decimal('0.1')).normalize():f}"

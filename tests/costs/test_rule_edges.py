@@ -113,8 +113,8 @@ def test_observed_minutes_count_only_the_hardware_of_the_line() -> None:
              change(timedelta(hours=2), "SLEEPING", "a10g-small"),
              change(timedelta(hours=3), "RUNNING", None)]  # hardware not recorded: counts for any line
     start, end = at(19), at(19, 4)
-    assert observed_minutes("space", hours, "t4-small", start, end) == (D(120), 4, 1)  # 60 + 60 unknown
-    assert observed_minutes("space", hours, "a10g-small", start, end) == (D(180), 4, 2)  # 2 x 60 + 60
+    assert observed_minutes("space", hours, "t4-small", start, end) == (D(120), D(0), 4, 1)  # 60 + 60 unknown
+    assert observed_minutes("space", hours, "a10g-small", start, end) == (D(180), D(0), 4, 2)  # 2 x 60 + 60
 
 
 def test_a_job_line_labelled_with_its_namespace_belongs_to_the_job() -> None:
