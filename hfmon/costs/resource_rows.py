@@ -14,6 +14,7 @@ from hfmon.costs.billing_rules import (
     job_price,
     job_replicas,
     job_time_left,
+    most_replicas,
     space_replicas,
 )
 from hfmon.costs.credits import Period
@@ -127,7 +128,8 @@ def endpoint_row(e: Endpoint, catalog: Catalog, lines: Lines, history: HistoryIn
                                         billed=history.billed_time("endpoint", key),
                                         unwatched=acc.unwatched_in(e.namespace, "endpoint"),
                                         first_seen=history.first_seen("endpoint", key), hourly_usd=hourly,
-                                        to_start=endpoint_replicas_to_start(e)))
+                                        to_start=endpoint_replicas_to_start(e),
+                                        most_replicas=_most(e, history.most_replicas("endpoint", key))))
 
 
 def space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
@@ -151,11 +153,18 @@ def space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
     cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine, changes, None, period,
                          now, history.since_in(s.namespace), single, granted, history.billed_time("space", s.id),
                          history.first_seen("space", s.id), hourly_usd=hourly,
-                         unwatched=acc.unwatched_in(s.namespace, "space"), over_quota_why=over_quota)
+                         unwatched=acc.unwatched_in(s.namespace, "space"), over_quota_why=over_quota,
+                         most_replicas=_most(s, history.most_replicas("space", s.id)))
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
     gpu_hours = None if mine is None else hours(sum((p.line.quantity for p in mine
                                                      if catalog.is_gpu("space", p.hardware)), Decimal(0)))
     return SpaceRow(s, cost, gpu_hours), gpu
+
+
+def _most(resource: Endpoint | Space, recorded: int) -> int | None:
+    """The most replicas it can bill at once (`most_replicas`), at least the most history recorded it running."""
+    configured = most_replicas(resource)
+    return None if configured is None else max(configured, recorded)
 
 
 def _granted(hardware: str | None, price: Price | None, mine: list[PricedLine] | None) -> bool | None:

@@ -23,23 +23,24 @@ UPTIME_WINDOW = timedelta(hours=24)  # the recent uptime (beside the period's)
 MINUTE = timedelta(minutes=1)
 
 
-def dense(line: UsageLine, now: datetime) -> bool:
+def dense(line: UsageLine, now: datetime, most_replicas: int | None) -> bool:
     """Whether a line billed at least one replica for its whole startedAt..stoppedAt span (one run).
 
     A line that sums several runs (with gaps) has fewer minutes than its span: its span says nothing about
-    when the resource was up.
+    when the resource was up. Its minutes are replica-minutes: only as many as the span's minutes times the most
+    replicas the resource can bill at once (`billing_rules.most_replicas`) prove it; that many unknown: never.
     """
     end = line.stopped_at or (now if line.active else None)
-    if line.started_at is None or end is None:
+    if line.started_at is None or end is None or most_replicas is None:
         return False
-    return line.quantity >= (end - line.started_at) // MINUTE
+    return line.quantity >= (end - line.started_at) // MINUTE * max(most_replicas, 1)
 
 
-def accruing_since(lines: Iterable[UsageLine], now: datetime) -> datetime | None:
+def accruing_since(lines: Iterable[UsageLine], now: datetime, most_replicas: int | None) -> datetime | None:
     """The earliest startedAt of the lines still accruing that billed all along since (`dense`; hosting lines, not
     ZeroGPU overage): the resource has been up without a break since then at least (`ResourceCost.billed_since`)."""
     return min((line.started_at for line in lines if line.active and line.started_at is not None
-                and dense(line, now)), default=None)
+                and dense(line, now, most_replicas)), default=None)
 
 
 def line_spans(lines: Sequence[UsageLine], now: datetime) -> list[tuple[datetime, datetime]]:
@@ -67,7 +68,8 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
                   hourly_usd: tuple[Decimal | None, ...] = (),
                   time_left: timedelta | None = UNTIL_STOPPED, unwatched: Sequence[Window] = (),
                   to_start: int = 0, time_left_why: str | None = None,
-                  billed_why: str | None = None, over_quota_why: str | None = None) -> ResourceCost:
+                  billed_why: str | None = None, over_quota_why: str | None = None,
+                  most_replicas: int | None = 1) -> ResourceCost:
     """A ResourceCost. `priced`: whether the resource needs a price (False for a static Space: free).
 
     `granted`: the statement says its current hardware is granted (`freeGrant`): it costs nothing now or ahead;
@@ -85,6 +87,8 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     `billed_why`: why its billed figures are unknown (`lines` None) though its statement was read.
     `over_quota_why`: why its $/h now is unknown though its hardware is free to host (a ZeroGPU Space past the quota:
     `zero_gpu_windows.over_quota_now`).
+    `most_replicas`: the most it can bill at once (`billing_rules.most_replicas`; a Job: one), None unknown: what
+    its statement lines prove of when it was up (`dense`).
     """
     contradicted_why: str | None = None
     if replicas_now is None:  # unknown stage: whether it bills at all is unknown, grant or not
@@ -111,7 +115,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     spans_from: datetime | None = None
     if own_spans is not None:
         spans, spans_from = own_spans, EARLIEST
-    elif lines is not None and not overage and all(dense(p.line, now) for p in lines):
+    elif lines is not None and not overage and all(dense(p.line, now, most_replicas) for p in lines):
         # the statement lists every billed span of the period, and each line billed all along its span
         spans, spans_from = line_spans([p.line for p in lines], now), period.start
     # a Job not started yet bills nothing now, and its price for up to its timeout once it starts (when, unknown)
@@ -152,7 +156,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         uptime_24h_unwatched_pct=None if last_day is None else last_day.unwatched,
         uptime_state_unknown_pct=None if period_uptime is None else period_uptime.unsure,
         uptime_24h_state_unknown_pct=None if last_day is None else last_day.unsure,
-        billed_since=accruing_since((p.line for p in lines or () if not p.overage), now),
+        billed_since=accruing_since((p.line for p in lines or () if not p.overage), now, most_replicas),
         billed_why=billed_why if lines is None else None,
     )
 

@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE, is_billed, unknown_stage, up_unknown
+from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE, is_billed, most_replicas, unknown_stage, up_unknown
 from hfmon.costs.resources import accruing_since
 from hfmon.costs.statement_lines import FAMILY_KIND, compute_lines, quota_overage
 from hfmon.history import StateChange, Window, last_gap
@@ -126,8 +126,11 @@ def statement_bounds(snapshot: Snapshot) -> dict[tuple[str, str], tuple[datetime
         for family, key, hardware, line in compute_lines(ns) or ():
             if family != "jobs" and not quota_overage(family, hardware):
                 mine.setdefault((FAMILY_KIND[family], key), []).append(line)
+        most: dict[tuple[str, str], int | None] = {
+            **{("endpoint", e.id): most_replicas(e) for e in ns.endpoints.value or ()},
+            **{("space", s.id): most_replicas(s) for s in ns.spaces.value or ()}}
         for resource, lines in mine.items():
-            since = accruing_since(lines, snapshot.taken_at)
+            since = accruing_since(lines, snapshot.taken_at, most.get(resource))
             if since is not None:
                 out[resource] = (since, since <= statement.period_start)
     return out

@@ -1,15 +1,20 @@
 """End to end: "up without a break" (the `long_running_hours` alert and the exporter's
 `hfmon_resource_up_at_least_seconds`, one rule in `costs.uptime`) reads the statement where hfmon's own history does
 not reach back. On the demo (seed 7) at Nov 18 15:00, hfmon's first poll, the statement has one line still accruing
-for ada-labs/qwen-prod (a100 x1, startedAt Nov 1 00:00) that billed every minute of its span, and one for
-ada/forgotten-finetune (startedAt Nov 3 09:12): they have been up at least 17 d 15 h (423 h = 1,522,800 s) and
-15 d 5 h 48 min (1,316,880 s). History alone said 0 s ("already up when hfmon's history began"): the 72 h alert stayed
-silent for hfmon's first three days."""
+for ada-labs/internal-dashboard (cpu-upgrade, one replica, startedAt Nov 1 00:00) that billed every minute of its
+span, and one for ada/forgotten-finetune (startedAt Nov 3 09:12): they have been up at least 17 d 15 h (423 h =
+1,522,800 s) and 15 d 5 h 48 min (1,316,880 s). History alone said 0 s ("already up when hfmon's history began"):
+the 72 h alert stayed silent for hfmon's first three days.
+
+A line's minutes are replica-minutes (audit 9 F4): only a line with its span's minutes times the most replicas the
+resource can bill at once proves it billed all along. ada-labs/qwen-prod (2 or 3 replicas, max 4) paused for two days
+still bills 2 x the minutes it ran, more than the span's minutes: it read "up without a break since Nov 1"."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -20,13 +25,15 @@ from hfmon.alerts.checks import Outcome
 from hfmon.alerts.rules import up_too_long
 from hfmon.exporter.metrics import AccountView, families
 from hfmon.fakehub import demo_scenario
+from hfmon.fakehub.timeline import Interval
 from tests.cli.test_once_e2e import Served, fake
 from tests.tui.demo import frozen_demo
 
 pytestmark = pytest.mark.e2e
 __all__ = ["fake"]  # the loopback fake hub fixture, shared with test_once_e2e
 
-QWEN_423H = 423 * 3600  # Nov 1 00:00 to Nov 18 15:00
+DASHBOARD_423H = 423 * 3600  # Nov 1 00:00 to Nov 18 15:00
+_NOV = lambda day: datetime(2026, 11, day, tzinfo=UTC)  # noqa: E731
 FINETUNE = (15 * 24 + 5) * 3600 + 48 * 60  # Nov 3 09:12 to Nov 18 15:00
 
 
@@ -36,9 +43,38 @@ def test_the_first_poll_fires_the_72h_alert_from_the_statement(fake: Callable[..
     run = fake().run("--once", "--json", "--config", str(config), frozen_clock=True)
     assert run.code == 0, run.stderr
     # was: no alert at all (history began at this poll: "up at least 0s", unknown)
-    assert ("Endpoint or Space up without a break (endpoint ada-labs/qwen-prod): up at least 17d 15h, above the "
-            "limit 3d") in run.stderr
+    assert ("Endpoint or Space up without a break (space ada-labs/internal-dashboard): up at least 17d 15h, above "
+            "the limit 3d") in run.stderr
     assert "(space ada/forgotten-finetune): up at least 15d 05h, above the limit 3d" in run.stderr
+    # 2 or 3 replicas of at most 4: its line's replica-minutes cannot say it never stopped (history decides)
+    assert "(endpoint ada-labs/qwen-prod)" not in run.stderr
+
+
+def test_a_two_replica_endpoint_paused_for_two_days_is_not_up_since_the_1st(
+        fake: Callable[..., Served], tmp_path: Path) -> None:
+    # audit 9 F4: qwen-prod runs 2 replicas (max 4), paused Nov 10 00:00 - Nov 12 00:00. Its one line for the period
+    # (HF sums the runs) starts Nov 1 00:00 with 2 x 22,500 = 45,000 replica-minutes, more than the 25,380 minutes
+    # since Nov 1: it read "up without a break" since then (17 d 15 h, alert) and its uptime 100 %. True: up since
+    # Nov 12 00:00 (6 d 15 h = 159 h, under the 200 h limit), uptime (423 h - 48 h) / 423 h = 88.65 %.
+    scenario = demo_scenario(seed=7, discrepancies=False)  # the statement bills exactly what ran
+    endpoints = []
+    for e in scenario.endpoints:
+        if e.name == "qwen-prod":
+            hw = e.timeline[-1].hardware
+            e = replace(e, timeline=(Interval(e.timeline[0].start, _NOV(10), "running", 2, hw),
+                                     Interval(_NOV(10), _NOV(12), "paused", 0, hw),
+                                     Interval(_NOV(12), None, "running", 2, hw)))
+        endpoints.append(e)
+    config = tmp_path / "config.toml"
+    config.write_text("[alerts]\nlong_running_hours = 200\n")
+    run = fake(replace(scenario, endpoints=tuple(endpoints))).run(
+        "--once", "--json", "--no-history", "--config", str(config), frozen_clock=True)
+    assert run.code == 0, run.stderr
+    assert "(endpoint ada-labs/qwen-prod)" not in run.stderr  # was: "up at least 17d 15h, above the limit 8d 08h"
+    qwen = next(e for e in run.doc()["endpoints"] if e["name"] == "qwen-prod")
+    assert qwen["billed_hours"] == 750.0  # 45,000 replica-minutes, as HF bills them
+    # was 100.0: without history, when it was up is unknown (never 100 %)
+    assert (qwen["uptime_pct"], qwen["uptime_at_least_pct"]) == (None, None)
 
 
 def test_the_exporter_serves_the_statements_stretch_and_the_rule_says_where_it_comes_from() -> None:
@@ -54,10 +90,11 @@ def test_the_exporter_serves_the_statements_stretch_and_the_rule_says_where_it_c
         return served, readings
 
     served, readings = asyncio.run(first_poll())
-    assert served["qwen-prod"] == QWEN_423H  # was 0.0
+    assert served["internal-dashboard"] == DASHBOARD_423H  # was 0.0
     assert served["forgotten-finetune"] == FINETUNE
+    assert served["qwen-prod"] == 0.0  # 2 or 3 replicas of 4: its line proves nothing, and history just began
     # 423 h is under a 500 h limit, and the line cannot say what came before Nov 1: unknown, never "ok"
-    assert readings["endpoint ada-labs/qwen-prod"] == (
+    assert readings["space ada-labs/internal-dashboard"] == (
         Outcome.UNKNOWN, "up at least 17d 15h",
         "its statement has billed it without a break since 2026-11-01 00:00 UTC; what came before is unknown")
     # video-gen sleeps and wakes: its lines do not bill every minute of their span, so history alone speaks
@@ -65,9 +102,9 @@ def test_the_exporter_serves_the_statements_stretch_and_the_rule_says_where_it_c
 
 
 def test_up_without_a_break_spans_the_periods_rollover() -> None:
-    # audit 7 C5: polls every 10 min from Nov 30 23:40. On Dec 1 the statement's new line for qwen-prod starts at
-    # 00:00 (the period's start), so the line alone says 10 min at 00:10, and history began at 23:40: 30 min. It
-    # was read at 23:50 as billed without a break since Nov 1 00:00, and history saw it up ever since: up at least
+    # audit 7 C5: polls every 10 min from Nov 30 23:40. On Dec 1 the statement's new line for internal-dashboard
+    # starts at 00:00 (the period's start), so the line alone says 10 min at 00:10, and history began at 23:40: 30 min.
+    # It was read at 23:50 as billed without a break since Nov 1 00:00, and history saw it up ever since: up at least
     # Nov 1 00:00 -> Dec 1 00:10 = 30 d 10 min (2,592,600 s), as at 23:50 (30 d less 10 min).
     async def polls() -> list[tuple[dict[str, float], dict[str, tuple[Outcome, str, str]]]]:
         monitor, clock = frozen_demo(at=datetime(2026, 11, 30, 23, 40, tzinfo=UTC), scenario=demo_scenario(seed=7))
@@ -86,9 +123,9 @@ def test_up_without_a_break_spans_the_periods_rollover() -> None:
 
     readings = asyncio.run(polls())
     before, after = readings[1], readings[3]
-    assert before[0]["qwen-prod"] == 30 * 86400 - 600
-    assert after[0]["qwen-prod"] == 30 * 86400 + 600  # was 1,800 (the 30 min since history began)
+    assert before[0]["internal-dashboard"] == 30 * 86400 - 600
+    assert after[0]["internal-dashboard"] == 30 * 86400 + 600  # was 1,800 (the 30 min since history began)
     # the 72 h alert holds (was unknown, "up at least 30m", until Dec 4)
-    assert after[1]["endpoint ada-labs/qwen-prod"][:2] == (Outcome.CROSSED, "up at least 30d")
-    for name in ("rag-service", "internal-dashboard"):  # up since Nov 1 too
-        assert after[0][name] == 30 * 86400 + 600, name
+    assert after[1]["space ada-labs/internal-dashboard"][:2] == (Outcome.CROSSED, "up at least 30d")
+    # qwen-prod runs 2 or 3 replicas of at most 4: its lines prove nothing, history says 30 min
+    assert after[0]["qwen-prod"] == 1800

@@ -23,11 +23,12 @@ LLM = ("endpoint", "alice/llm")
 
 
 def poll(at: datetime, started: datetime, period: datetime) -> Snapshot:
-    """alice/llm running, its statement line still accruing since `started`, every minute billed."""
+    """alice/llm running (one replica at most), its statement line still accruing since `started`, every minute
+    billed."""
     minutes = Decimal((at - started) // timedelta(minutes=1))
     line = UsageLine("endpoints/aws/nvidia-a10g/x1", "alice/llm", None, minutes, Decimal("0.018"),
                      minutes * Decimal("0.018"), started, None, True)
-    data = namespace("alice", endpoints=[endpoint("alice", "llm")])
+    data = namespace("alice", endpoints=[replace(endpoint("alice", "llm"), max_replica=1)])
     data = replace(data, statement=source("statement:alice", PeriodStatement(
         "alice", "p", period, period + timedelta(days=31), (line,))))
     return snapshot(at, data)
