@@ -230,10 +230,11 @@ def dated_changes(observation: Observation, last: tuple[str, str | None, int] | 
     listing in this run of polls (None: none).
 
     Dated by the resource's own times where it gives them, kept after that change and not after the poll (HF's
-    clock and this one may disagree a little); a state the resource is recorded in already is left out, and of
-    two at one instant the later stands. A resource that gives no time for its states (a Space), or whose change
-    time (`Observation.changed_at`) is not between the two polls, changed at a time no source gives: when either
-    side bills, the stretch between the polls is recorded as `unseen_stretch` says."""
+    clock and this one may disagree a little); a state the resource is recorded in already is left out (unless its
+    change time moved past the previous poll: it left that state and re-entered it between the polls, a stretch
+    between polls), and of two at one instant the later stands. A resource that gives no time for its states (a
+    Space), or whose change time (`Observation.changed_at`) is not between the two polls, changed at a time no source
+    gives: when either side bills, the stretch between the polls is recorded as `unseen_stretch` says."""
     if not observation.dated:
         return _undated_change(observation, last, last_at, poll, since)
     steps = observation.dated
@@ -257,12 +258,16 @@ def dated_changes(observation: Observation, last: tuple[str, str | None, int] | 
 def _undated_change(observation: Observation, last: tuple[str, str | None, int] | None, last_at: int | None,
                     poll: int, since: int | None) -> list[tuple[int, str, str | None, int]]:
     now = (observation.state, observation.hardware, observation.replicas)
-    if now == last:
-        return []
     after = since if last_at is None or since is None else max(since, last_at)
+    given = observation.changed_at
+    if now == last:
+        # seen as before, but its change time moved past the previous poll: it left that state and came back
+        # between the polls (scaled to zero and woke): in it for an unknown part of the stretch
+        if after is not None and given is not None and after + 1 < encode_time(given) <= poll:
+            return [(after + 1, BETWEEN_POLLS_STATE, now[1], now[2]), (encode_time(given), *now)]
+        return []
     if after is None or after >= poll:
         return [(poll, *now)]
-    given = observation.changed_at
     if given is not None and after < encode_time(given) <= poll:
         at = encode_time(given)
         if last is not None and passes_through_billed(observation.kind, last[0], now[0]) and after + 1 < at:

@@ -129,12 +129,16 @@ def record_states(conn: sqlite3.Connection, observed: Observed, at: int) -> int 
             before = conn.execute(q.STATE_AT, (rid, at)).fetchone()
             if before is None or tuple(before) != now:
                 changes.append((rid, at, *now))
-        elif row[1:4] != now:
-            dated = dated_changes(state, row[1:4], changed_at, at, since.get((namespace, key[0])))
-            changes.extend((rid, *change) for change in dated)
-            changed.append((*now, dated[-1][0], at, rid))
-        elif at - seen_at >= refresh:
-            seen.append((at, rid))
+        else:
+            # a new state, or the one it is recorded in left and re-entered since (its own change time moved)
+            moved = state.changed_at is not None and encode_time(state.changed_at) > changed_at
+            dated = dated_changes(state, row[1:4], changed_at, at, since.get((namespace, key[0]))) \
+                if row[1:4] != now or moved else []
+            if dated:
+                changes.extend((rid, *change) for change in dated)
+                changed.append((*now, dated[-1][0], at, rid))
+            elif at - seen_at >= refresh:
+                seen.append((at, rid))
     # A resource its namespace's fresh listing no longer shows was deleted: record that, or a later
     # resource of the same name would seem to have been running all along.
     gone = (GONE, None, 0)
