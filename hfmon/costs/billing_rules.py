@@ -57,7 +57,7 @@ much more unknown. A change of hardware is no such stretch, even when both sides
 A Space moved to other hardware restarts and builds on it (`hardware.current` null while BUILDING), and a build is
 not billed (hf-api.md 6.6); an Endpoint moved to another instance goes through `updating`, which no source says
 bills (`ENDPOINT_UNDOCUMENTED`). Neither side's rate is then certain over any part of the stretch that no poll saw,
-so it is `BETWEEN_POLLS_STATE` ($0 certain, the rest unknown), never the cheaper side's rate."""
+so it is `BETWEEN_POLLS_STATE` ($0 certain, the rest unknown) on `moved_hardware`, never the cheaper side's rate."""
 BETWEEN_POLLS_STATES = frozenset({BETWEEN_POLLS_STATE, BILLED_BETWEEN_POLLS_STATE})
 """The states history records for a stretch between two polls around a change no source dates (not a poll's own)."""
 _MAY_BILL = {kind: states | BETWEEN_POLLS_STATES for kind, states in
@@ -68,6 +68,13 @@ MICRO = Decimal("0.000001")
 
 EXPOSED_PORTS_USD_PER_HOUR = Decimal("0.01")
 """What exposing ports adds to a Job's hourly price: per job, not per port."""
+
+
+def moved_hardware(before: str | None, after: str | None) -> str:
+    """The hardware history records a stretch between two polls on when the resource moved from `before` to `after`
+    in it, both sides may bill: each ran for a part no source gives, so it names both and no catalog prices it (its
+    cost unknown, at least $0; never a free side's $0: audit 9 F2)."""
+    return f"{before or '?'} -> {after or '?'}"
 
 
 def job_price(flavor_price: Price | None, exposed: bool) -> Price | None:

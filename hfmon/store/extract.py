@@ -17,6 +17,7 @@ from hfmon.costs.billing_rules import (
     endpoint_replicas,
     is_billed,
     job_replicas,
+    moved_hardware,
     passes_through_billed,
     space_replicas,
 )
@@ -284,10 +285,14 @@ def unseen_stretch(kind: str, before: tuple[str, str | None, int] | None, after:
     it no source gives, so neither the start nor the end is dated at a poll; None when neither side may bill.
 
     Both sides billing on the same hardware with replicas known (1 -> 2 replicas), it billed all through it at the
-    lower side's rate at least: `BILLED_BETWEEN_POLLS_STATE` on that hardware and the fewer replicas."""
+    lower side's rate at least: `BILLED_BETWEEN_POLLS_STATE` on that hardware and the fewer replicas. Both sides
+    may bill on different hardware (moved from paid to free hardware): on `moved_hardware`, priced by no catalog."""
     if before is not None and before[1] == after[1] and all(
             is_billed(kind, side[0]) and side[2] > 0 for side in (before, after)):
         return since + 1, BILLED_BETWEEN_POLLS_STATE, after[1], min(before[2], after[2])
     billed = MAY_BILL_STATES[kind]
+    if before is not None and before[0] in billed and after[0] in billed and before[1] != after[1]:
+        # both may have billed, each on its own hardware: never the cheaper (or a free) side's rate alone
+        return since + 1, BETWEEN_POLLS_STATE, moved_hardware(before[1], after[1]), after[2]
     side = after if after[0] in billed else before if before is not None and before[0] in billed else None
     return None if side is None else (since + 1, BETWEEN_POLLS_STATE, side[1], side[2])
