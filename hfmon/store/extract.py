@@ -263,9 +263,11 @@ def _undated_change(observation: Observation, last: tuple[str, str | None, int] 
     given = observation.changed_at
     if now == last:
         # seen as before, but its change time moved past the previous poll: it left that state and came back
-        # between the polls (scaled to zero and woke): in it for an unknown part of the stretch
-        if after is not None and given is not None and after + 1 < encode_time(given) <= poll:
-            return [(after + 1, BETWEEN_POLLS_STATE, now[1], now[2]), (encode_time(given), *now)]
+        # between the polls (scaled to zero and woke): in it for an unknown part of the stretch. Not when that poll
+        # recorded the state itself: its change time may be a little past it (HF's clock ahead of this one).
+        if given is not None and last_at is not None and since is not None and last_at < since \
+                and since + 1 < encode_time(given) <= poll:
+            return [(since + 1, BETWEEN_POLLS_STATE, now[1], now[2]), (encode_time(given), *now)]
         return []
     if after is None or after >= poll:
         return [(poll, *now)]

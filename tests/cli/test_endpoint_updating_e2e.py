@@ -25,13 +25,13 @@ OTHERS_PER_HOUR = 2.29998
 
 
 def updating(state: str = "updating", ready: int = 1) -> Scenario:
-    """The demo account with ada/llama-chat (aws nvidia-l4 x1) running one replica since its creation, then in
+    """The demo account with ada/llama-chat (aws nvidia-l4 x1, one replica at most) running one since its creation, then in
     `state` from UPDATE_FROM before the start on, with `ready` replicas of the previous revision serving."""
     base = demo_scenario(seed=7)
     llama = next(e for e in base.endpoints if e.id == "ada/llama-chat")
     ran = int((base.start - UPDATE_FROM - llama.created_at) / timedelta(minutes=1))
     timeline = fixed(llama.created_at, [Step("running", ran, 1), Step(state, 0, ready)], llama.compute.id)
-    endpoints = tuple(replace(e, timeline=timeline) if e is llama else e for e in base.endpoints)
+    endpoints = tuple(replace(e, timeline=timeline, max_replica=1) if e is llama else e for e in base.endpoints)
     return replace(base, endpoints=endpoints)
 
 

@@ -1,7 +1,7 @@
 """Uptime over history the retention pruned (audit 7 C7): `retention_days = 1`, one unbroken run of polls every 10 min
 from November 1 00:00 (the period's start) to November 3 00:00 (NOW), one Endpoint on a10g x1.
 
-alice/llm runs one replica from 00:00, two from Nov 1 12:00 (a change), and never stops. On Nov 3 00:00 the
+alice/llm (one replica at most) initializes from 00:00 and runs from Nov 1 12:00 (a change), and never stops. On Nov 3 00:00 the
 prune drops what is older than Nov 2 00:00 but llm's last change before it (Nov 1 12:00); alice/steady's kept
 change (Nov 1 00:00) still says history began at 00:00. Before the fix the run of polls was kept whole, so history
 read llm as not there from 00:00 to 12:00: 36 h up of 48, `uptime_pct` 75.0, exact. Truth: up all 48 h.
@@ -40,16 +40,18 @@ PRODUCT = "endpoints/aws/nvidia-a10g/x1"
 
 
 def replica_minutes(when: datetime) -> Decimal:
-    """llm's billed replica-minutes at `when`: one replica until 12:00, two after."""
-    one = min(when, SCALED) - DAY
-    two = max(when - SCALED, timedelta(0))
-    return Decimal((one + 2 * two) // timedelta(minutes=1))
+    """llm's billed replica-minutes at `when`: one replica all along (initializing bills as running does). One
+    replica at most: its line proves it billed every minute (one of a resource that can run two cannot: audit 9 F4)."""
+    return Decimal((when - DAY) // timedelta(minutes=1))
 
 
 def poll(when: datetime, with_statement: bool) -> Snapshot:
-    replicas = 2 if when >= SCALED else 1
+    state = "running" if when >= SCALED else "initializing"
+    # each dated by its own last change (`updatedAt`), as HF does: never later than the poll that sees it
+    llm = endpoint("alice", "llm", state=state, ready=1 if state == "running" else 0)
     data = namespace("alice", usage=billing("alice", "1.00"), endpoints=[
-        endpoint("alice", "llm", ready=replicas, target=replicas), endpoint("alice", "steady")])
+        replace(llm, max_replica=1, updated_at=DAY if state == "initializing" else SCALED),
+        replace(endpoint("alice", "steady"), updated_at=DAY)])
     if with_statement:
         minutes = replica_minutes(when)
         lines = (UsageLine(PRODUCT, "alice/llm", None, minutes, Decimal("0.018"), minutes * Decimal("0.018"),
