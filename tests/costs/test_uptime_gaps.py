@@ -63,7 +63,7 @@ def poll(when: datetime) -> Snapshot:
     woke = "RUNNING" if when >= at(12) else "SLEEPING"
     late = "RUNNING" if when < at(13) else "SLEEPING"
     return snapshot(when, namespace("alice", usage=billing("alice", "1.00"),
-                                    endpoints=[endpoint("alice", "llm")],
+                                    endpoints=[replace(endpoint("alice", "llm"), updated_at=DAY)],  # up since
                                     spaces=[space("alice/nap", stage=nap), space("alice/woke", stage=woke),
                                             space("alice/late", stage=late)]))
 

@@ -100,8 +100,9 @@ def test_a_changed_total_or_replica_count_is_recorded(store: HistoryStore) -> No
         # 1 -> 2 replicas, both billing on one hardware: billed all through, the fewer replicas at least
         (minutes(0) + US, BILLED_BETWEEN_POLLS_STATE, 1, "aws/nvidia-a10g/x1"),
         (minutes(1), "running", 2, "aws/nvidia-a10g/x1"),
-        # other hardware: which side costs less is the catalog's to say, so the billed side's, $0 certain
-        (minutes(1) + US, BETWEEN, 2, "aws/nvidia-a10g/x4"), (minutes(2), "running", 2, "aws/nvidia-a10g/x4")]
+        # other hardware, both sides billing: on both (no catalog prices it: audit 9 F2), $0 certain
+        (minutes(1) + US, BETWEEN, 2, "aws/nvidia-a10g/x1 -> aws/nvidia-a10g/x4"),
+        (minutes(2), "running", 2, "aws/nvidia-a10g/x4")]
 
 
 def test_stale_and_failed_sources_are_not_recorded(store: HistoryStore) -> None:

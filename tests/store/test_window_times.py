@@ -17,7 +17,13 @@ import pytest
 
 from hfmon.config import Config
 from hfmon.costs import evaluate, history_since
-from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE, BILLED_BETWEEN_POLLS_STATE, MAY_BILL_STATES, is_billed
+from hfmon.costs.billing_rules import (
+    BETWEEN_POLLS_STATE,
+    BILLED_BETWEEN_POLLS_STATE,
+    MAY_BILL_STATES,
+    is_billed,
+    moved_hardware,
+)
 from hfmon.costs.evaluate import HISTORY_BACK, history_windows
 from hfmon.costs.figures import history_figures
 from hfmon.costs.uptime import resource_uptimes
@@ -81,7 +87,8 @@ def expected_micros(polls: list[tuple[datetime, Seen]], key: tuple[str, str], wi
     poll lasts until the next poll that sees another one (the last until `now`), worked out from the polls, not
     from the store. A change no time dates (all but the Job's) came between the two polls: from 1 µs past the
     earlier one, the stretch is `between_polls` on the billed side's hardware and replicas (when either side bills),
-    or `between_polls_billed` on the fewer replicas when both bill on one hardware."""
+    or `between_polls_billed` on the fewer replicas when both bill on one hardware (on both hardware when they
+    differ: `moved_hardware`)."""
     start, end = window
     out: dict[tuple[str, str | None, int], int] = {}
     runs: list[tuple[datetime, tuple[str, str | None, int]]] = []
@@ -97,6 +104,10 @@ def expected_micros(polls: list[tuple[datetime, Seen]], key: tuple[str, str], wi
                 assert before is not None
                 runs.append((last + timedelta(microseconds=1),
                              (BILLED_BETWEEN_POLLS_STATE, state[1], min(before[2], state[2]))))
+            elif key[0] != "job" and last is not None and before and before[0] in billed and state[0] in billed:
+                # both may bill, each on its own hardware (audit 9 F2): priced by no catalog
+                runs.append((last + timedelta(microseconds=1),
+                             (BETWEEN_POLLS_STATE, moved_hardware(before[1], state[1]), state[2])))
             elif key[0] != "job" and last is not None and side is not None:
                 runs.append((last + timedelta(microseconds=1), (BETWEEN_POLLS_STATE, side[1], side[2])))
             runs.append((at, state))
