@@ -4,7 +4,8 @@ from November 1 00:00 (the period's start) to November 3 00:00 (NOW), one Endpoi
 alice/llm (one replica at most) initializes from 00:00 and runs from Nov 1 12:00 (a change), and never stops. On
 Nov 3 00:00 the prune drops what is older than Nov 2 00:00 but llm's last change before it (Nov 1 12:00);
 alice/steady's kept change (Nov 1 00:00) still says history began at 00:00. Before the fix the run of polls was
-kept whole, so history read llm as not there from 00:00 to 12:00: 36 h up of 48, `uptime_pct` 75.0, exact. Truth: up all 48 h.
+kept whole, so history read llm as not there from 00:00 to 12:00: 36 h up of 48, `uptime_pct` 75.0, exact.
+Truth: up all 48 h.
 
 - with its statement line (active since Nov 1 00:00, billing every minute): 100.0, exact, as without the prune;
 - without a statement: what it did before Nov 2 00:00 is gone, so 24 h of 48 are unknown: at least 50.0 (the 24 h
