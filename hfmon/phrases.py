@@ -67,16 +67,22 @@ def credits_end(c: Credits) -> str | None:
 def limit_end(c: CreditsBurn) -> str | None:
     """When HF starts refusing requests at the spending limit (402): reached already (by when history saw it), or
     at this rate within the period; None without a limit or a crossing this period."""
+    return " ".join(parts) if (parts := limit_end_parts(c)) else None
+
+
+def limit_end_parts(c: CreditsBurn) -> tuple[str, ...]:
+    """`limit_end` in the pieces a narrow card may put on separate rows (a time or a date never split); () when it
+    says nothing."""
     if not c.limit_usd:
-        return None
+        return ()
     limit = f"spending limit {fmt.money(c.limit_usd)}"
     if c.used_usd >= c.limit_usd:
-        by = f" by {when(c.limit_hit_at)}" if c.limit_hit_at is not None else ""
-        return (f"{limit} reached{by}: HF refuses its requests until the period ends ({fmt.day(c.period_end)}) "
+        by = f"reached by {when(c.limit_hit_at)}:" if c.limit_hit_at is not None else "reached:"
+        return (limit, by, "HF refuses its requests", f"until the period ends ({fmt.day(c.period_end)})",
                 "or the limit is raised")
     if c.limit_hit_at is None:
-        return None
-    return f"{limit} reached at {when(c.limit_hit_at)} at this rate: requests refused from then"
+        return ()
+    return limit, f"reached at {when(c.limit_hit_at)}", "at this rate:", "requests refused from then"
 
 
 def provisional(c: CreditsBurn) -> str:

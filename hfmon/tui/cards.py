@@ -10,9 +10,9 @@ from rich.text import Text
 from hfmon import format as fmt
 from hfmon import phrases
 from hfmon.errors import FAILURE_WORDS, Failure
-from hfmon.report import Credits, Report, Severity
+from hfmon.report import Credits, CreditsBurn, Report, Severity
 from hfmon.tui.state import ViewState
-from hfmon.tui.widgets.phrased import Phrase, Phrased, phrased
+from hfmon.tui.widgets.phrased import Phrase, Phrased, phrased, words
 
 SEVERITY_TONES = {Severity.CRITICAL: "bad", Severity.WARNING: "warn", Severity.INFO: "muted"}
 
@@ -75,7 +75,9 @@ def credits_text(state: ViewState) -> list[Phrased]:
     line only between phrases ("at $0.21/day", "over 1d 01h to Nov 18 15:07": never a time split in two)."""
     r, t = state.report, state.tones
     lines: list[Phrased] = []
-    by_ns = {c.namespace: c for c in r.credits}
+    by_ns: dict[str, CreditsBurn] = {c.namespace: c for c in r.credits}
+    unsaid = {burn.namespace: why for burn, why in r.credits_unknown}  # HF did not say the included credits
+    by_ns |= {burn.namespace: burn for burn, _why in r.credits_unknown}
     names = [n for n in state.namespaces() if state.namespace in (None, n)]
     for name in names:
         head = Text.assemble((name, "bold"))  # the name alone bold: a why appended to it is not
@@ -87,18 +89,21 @@ def credits_text(state: ViewState) -> list[Phrased]:
             source = r.source(f"billing:{name}")
             failure = source.failure if source is not None else None
             why = "no billing access" if failure is Failure.NO_ACCESS else (
-                f"credits unknown: billing {FAILURE_WORDS[failure]}" if failure else
-                "credits unknown: HF did not say the included credits" if r.why_credits_unknown(name) else
-                "credits unknown")
+                f"credits unknown: billing {FAILURE_WORDS[failure]}" if failure else "credits unknown")
             lines.append(phrased(head.append(f" {why}", style=t.get("warn", ""))))
             continue
-        lines += _credit_lines(head, c, state)
+        lines += _credit_lines(head, c, state, unsaid.get(name))
     return lines
 
 
-def _credit_lines(head: Text, c: Credits, state: ViewState) -> list[Phrased]:
+def _credit_lines(head: Text, c: CreditsBurn, state: ViewState, unsaid: str | None = None) -> list[Phrased]:
+    """One namespace's credits; a `CreditsBurn` alone (HF did not say the included credits: `unsaid` says why) has
+    what the text output says of it: used, the projection, the limit, and why the rest is unknown."""
     t = state.tones
-    if c.included_usd <= 0:
+    if not isinstance(c, Credits):
+        first = [Phrase(Text(f"{fmt.money(c.used_usd)} used")),
+                 Phrase(Text("included unknown", style=t.get("warn", "")), Text(" · "))]
+    elif c.included_usd <= 0:
         first = [Phrase(Text(f"{fmt.money(c.used_usd)} used, no credits"))]
     else:
         pct = c.used_usd * 100 / c.included_usd
@@ -114,18 +119,29 @@ def _credit_lines(head: Text, c: Credits, state: ViewState) -> list[Phrased]:
     projected = fmt.money(c.projected_period_usd, missing=fmt.UNKNOWN)
     lines.append(phrased(Text(f"  → {projected} by {fmt.day(c.period_end)}", style=muted),
                          *(Phrase(Text(p, style=muted)) for p in phrases.rate_short(c)), indent=4))
-    parts = [p for p in (phrases.credits_end_short(c),) if p]
-    if c.limit_usd is not None:
+    # "ran out by Nov 18 19:04", "overage $0.44, +$0.66/day": two phrases (a narrow card broke "+$0.66/day" off)
+    ended = phrases.credits_end_short(c) if isinstance(c, Credits) else None
+    parts = ended.split(" · ") if ended else []
+    reached = c.limit_usd is not None and c.used_usd >= c.limit_usd
+    if c.limit_usd is not None:  # reached: said whole below (HF refuses requests now); ahead: its day here
         parts.append(f"limit {fmt.money(c.limit_usd)}" + (f" hit ~{fmt.day(c.limit_hit_at)}" if c.limit_hit_at
-                                                            else ""))
-    tone = t.get("warn" if c.alarming else "muted", "")
+                                                            and not reached else ""))
+    alarming = c.alarming if isinstance(c, Credits) else reached or c.limit_hit_at is not None
+    tone = t.get("warn" if alarming else "muted", "")
     said = [Phrase(Text(p, style=tone), Text(" · ", style=tone)) for p in parts]
     if pending := phrases.provisional_short(c):
         said.append(Phrase(Text(pending, style=muted), Text(" · ", style=muted)))
     if said:
         lines.append(phrased(Text("  ").append_text(said[0].text), *said[1:], indent=4))
+    if reached and (limit_end := phrases.limit_end_parts(c)):  # HF refuses requests: the text output's words
+        style = t.get("bad", "")
+        lines.append(phrased(Text(f"  {limit_end[0]}", style=style), *(Phrase(Text(p, style=style))
+                                                                        for p in limit_end[1:]), indent=4))
     if fell := phrases.fell_short(c):
         lines.append(phrased(Text(f"  {fell}", style=t.get("warn", "")), indent=4))
+    if unsaid:
+        warn = t.get("warn", "")
+        lines.append(phrased(Text("  included unknown:", style=warn), *words(unsaid, warn), indent=4))
     return lines
 
 
@@ -139,21 +155,18 @@ def flags_text(state: ViewState) -> list[Phrased]:
     if not flags:
         return [phrased(Text("No flags in what was read;", style=t.get("warn", ""))),
                 unchecked_line(r.flags_unchecked, t.get("warn", ""))]
-    text = Text()
     current = set(r.current_flags)
     flags.sort(key=lambda f: f not in current)  # stable: current flags first, loudest first within each
-    for i, f in enumerate(flags):
+    lines: list[Phrased] = []
+    for f in flags:  # a narrow card breaks a flag between words, under its subject (never from the first column)
         mark, tone = fmt.SEVERITY_MARKS.get(f.severity, ""), SEVERITY_TONES.get(f.severity, "")
-        if i:
-            text.append("\n")
         if f not in current:  # computed from a source that failed this poll: its last good value, not now
-            text.append(f"{'STALE':<5} {f.subject}  {f.message}", style=t.get("muted", ""))
-            text.append(f" (as of {stale_as_of(r, f.sources)})", style=t.get("warn", ""))
+            muted, warn = t.get("muted", ""), t.get("warn", "")
+            lines.append(phrased(Text(f"{'STALE':<5} {f.subject} ", style=muted), *words(f.message, muted),
+                                 *words(f"(as of {stale_as_of(r, f.sources)})", warn), indent=6))
             continue
-        text.append(f"{mark:<4} ", style="bold " + t.get(tone, ""))
-        text.append(f.subject, style="bold")
-        text.append(f"  {f.message}")
-    lines = [phrased(line) for line in text.split("\n")] if flags else []
+        head = Text.assemble((f"{mark:<4} ", "bold " + t.get(tone, "")), (f.subject, "bold"), " ")
+        lines.append(phrased(head, *words(f.message), indent=5))
     if not r.all_checked:  # more flags may be hiding in what was not read
         lines.append(unchecked_line(r.flags_unchecked, t.get("warn", "")))
     return lines

@@ -127,8 +127,13 @@ async def test_credits_hf_did_not_state_are_unknown_with_the_reason_never_zero()
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(app, pilot)
         credits = text_of(app, "#credits")
-    assert "alice credits unknown: HF did not say the included credits" in credits
-    assert "$0.00" not in credits and "overage" not in credits
+    said = " ".join(credits.split())
+    # its used figure and why the rest is unknown, as the text output says them (it said only "alice credits
+    # unknown: HF did not say the included credits")
+    assert "alice $1.82 used · included unknown" in said
+    assert "included unknown: usage-v2 did not say how many credits are included, so what is left and any overage " \
+           "are unknown" in said
+    assert "$0.00" not in credits and "overage $" not in credits
 
 
 async def test_unknown_provider_figures_show_a_dash_and_the_summary_says_why() -> None:

@@ -33,6 +33,13 @@ def phrased(first: Text | str, *rest: Phrase, indent: int = 2) -> Phrased:
     return Phrased((Phrase(Text(first) if isinstance(first, str) else first, Text()), *rest), indent)
 
 
+def words(text: str, style: str = "") -> list[Phrase]:
+    """`text` as phrases of a word each: a narrow widget breaks it between words, under its line's indent (its own
+    wrapping would break it anywhere, from the row's first column). Where it does not break, the text is as given,
+    every space kept (a command is copied from it)."""
+    return [Phrase(Text(word, style=style)) for word in text.split(" ")]
+
+
 def lay_out(lines: Sequence[Phrased], width: int, max_rows: int | None = None) -> Text:
     """The lines at `width` cells, each breaking only between its phrases (a phrase wider than a row is left to the
     widget's own wrapping). `max_rows`: the rows kept, the last one ending in " …" when phrases were left out."""
