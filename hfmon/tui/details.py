@@ -16,6 +16,7 @@ from rich.text import Text
 from hfmon import format as fmt
 from hfmon.costs.billing_rules import expose_usd_per_hour
 from hfmon.costs.timeline import HardwarePrice, StateSpan, recent_rated_spans
+from hfmon.pricing.catalog import is_zero_gpu
 from hfmon.report import CrossCheck, EndpointRow, JobRow, Report, ResourceCost, SpaceRow
 from hfmon.tui.rows import ENDPOINT_TONES, JOB_TONES, SPACE_TONES, Tones
 from hfmon.tui.widgets.cells import Cell, Column
@@ -91,10 +92,19 @@ REPLICA_HOURS = " replica-hours"
 """What a statement's quantity is for an Endpoint or a Space (replica-minutes: 2 replicas for an hour are 2)."""
 
 
+HOURS_UNKNOWN = ("unknown hours: history has no polls of them",)
+"""Why some hours of the $/h over 24 h sparkline are unknown (a line each: 80 columns show each whole)."""
+HOURS_UNKNOWN_ZERO_GPU = ("unknown hours: history has no polls of them, or", "ZeroGPU time past the quota bills in "
+                          "them", "and the statement does not say how much")
+"""The same for a ZeroGPU Space (`zero_gpu_windows.with_overage`)."""
+
+
 def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tones: Tones,
-              unit: str = REPLICA_HOURS, attempts: int | None = 1) -> None:
+              unit: str = REPLICA_HOURS, attempts: int | None = 1,
+              hours_unknown: tuple[str, ...] = HOURS_UNKNOWN) -> None:
     """Now, this period (billed, recomputed, the difference and why), and ahead; `unit`: what billed hours are;
-    `attempts`: the most a Job's run makes (its cost ahead counts each one after this for its whole timeout)."""
+    `attempts`: the most a Job's run makes (its cost ahead counts each one after this for its whole timeout);
+    `hours_unknown`: why an hour of its $/h over 24 h can be unknown."""
     section(text, "Cost")
     line(text, "$/h now", fmt.rate_now(cost.cost_per_hour_usd, cost.granted, cost.price is not None), "bold")
     if cost.granted is None and cost.cost_per_hour_usd is None and cost.price is not None:
@@ -108,8 +118,9 @@ def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tone
         known = [v for v in cost.hourly_usd if v is not None]
         if known:
             text.append(f"  peak {fmt.per_hour(max(known))}", style=tones.get("muted", ""))
-        if len(known) < len(cost.hourly_usd):
-            text.append("  · unknown where history has no polls", style=tones.get("muted", ""))
+        if len(known) < len(cost.hourly_usd):  # on a line of its own: a narrow screen broke it at its first column
+            for why in hours_unknown:
+                line(text, "", why, tones.get("muted", ""))
     line(text, "billed this period", f"{fmt.money(cost.billed_usd, missing=fmt.MISSING)}"
          f" for {fmt.hours(cost.billed_hours, unit=unit)}")
     if cost.billed_why:
@@ -191,7 +202,8 @@ def space_detail(report: Report, row: SpaceRow, since: datetime, tones: Tones) -
     line(text, "replicas", f"{_maybe(s.replicas_current)} running of {_maybe(s.replicas_requested)} requested")
     line(text, "GPU hours this period", fmt.hours(row.gpu_hours))
     line(text, "storage", fmt.size(s.used_storage_bytes))
-    cost_text(text, row.cost, checks_of(report, "space", s.id), tones)
+    cost_text(text, row.cost, checks_of(report, "space", s.id), tones, hours_unknown=HOURS_UNKNOWN_ZERO_GPU
+              if is_zero_gpu(s.hardware or s.requested_hardware or "") else HOURS_UNKNOWN)
     section(text, f"Stages since {fmt.stamp(since)}")
     timeline_text(text, timeline(report, "space", s.id, row, since), tones, SPACE_TONES)
     command_text(text, (("pause (stops billing until restarted)", fmt.shell_command("hf", "spaces", "pause", s.id)),

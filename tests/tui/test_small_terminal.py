@@ -9,6 +9,7 @@ import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import pytest
 from rich.console import Console
 from textual.pilot import Pilot
 from textual.widget import Widget
@@ -179,3 +180,42 @@ async def test_the_burn_down_legend_and_the_flags_not_checked_break_between_phra
     assert all(len(row) <= width for row in unchecked), unchecked
     assert unchecked.count("(not watched Nov 18 09:00 UTC to Nov 18 15:00 UTC),") == 3, unchecked  # each whole
     assert unchecked[-2:] == ["idle_gpu:ada-labs/video-gen", "(not watched Nov 18 09:00 UTC to Nov 18 15:00 UTC)"]
+
+
+
+
+@pytest.mark.parametrize(("key", "panel", "table_id", "whole"), [
+    ("1", "#spenders-panel", "spenders", "not in it: statement, usage unread (northwind)"),
+    ("3", "#endpoints-panel", "endpoints", "not listed: unknown"),
+    ("5", "#repos-panel", "repos", None)])
+async def test_what_a_table_leaves_out_is_read_whole_and_no_column_shows_in_part(
+        key: str, panel: str, table_id: str, whole: str | None) -> None:
+    """At 80 columns the remainder row's name wraps whole under the table's first column (it read "not in it:
+    statement, usage unread (northwi…" and "not listed: unkno…"), and a column that would show in part goes out of
+    view whole (the Repositories table read "Chan" over "Nov ")."""
+    async with demo_at((80, 50), key) as (app, _pilot):
+        drawn = [line[2:-1] for line in inside(screen_text(app), app.query_one(panel))[1:-1]]
+        header = [text.removesuffix(" ▼").removesuffix(" ▲") for text in re.split(r"\s{2,}", drawn[0].strip())]
+        assert header == [c.label for c in table(app, table_id).spec][:len(header)], header  # none cut
+        if whole is not None:
+            first = [re.split(r"\s{2,}", line.strip())[0] for line in drawn[1:]]
+            at = next((i for i, text in enumerate(first) if text and whole.startswith(text)), None)
+            assert at is not None and whole in (first[at], f"{first[at]} {first[at + 1]}"), first
+
+
+async def test_a_flag_and_a_findings_command_go_on_under_their_indent_never_from_the_first_column() -> None:
+    """At 80 columns a flag's message went on in the card's first column ("replica is above 0" under "WARN"), and
+    the Advisor's command did too ("--scale-to-zero-timeout 15" under "hf"), as if each were a line of its own."""
+    async with demo_at((80, 24), "1") as (app, _):
+        flags = text_of(app, "#flags").splitlines()  # laid out at the card's width (below the fold at 80×24)
+    marks = tuple(f"{mark:<4} " for mark in fmt.SEVERITY_MARKS.values())
+    rows = flags[:next((i for i, row in enumerate(flags) if row.startswith(("not checked", "No flags"))), len(flags))]
+    assert rows and all(row.startswith((*marks, " " * 5)) for row in rows), flags
+    assert any(row.startswith(" " * 5) for row in rows), flags  # at 80 columns some flag takes two rows
+    async with demo_at((80, 40), "7") as (app, _):
+        detail = card_rows(app, "#advice-detail-panel")
+        assert app.report is not None and app.report.advice is not None
+        shown = next(f for f in app.report.advice.findings if detail[0].startswith(f"{f.resource}: "))
+    at = next(i for i, row in enumerate(detail) if row.startswith("hf   "))
+    assert detail[at + 1].startswith(" " * 5) and detail[at + 1][5] != " ", detail  # its flags went on under it
+    assert f"{detail[at]} {detail[at + 1].strip()}" == f"hf   {shown.apply.cli}", detail

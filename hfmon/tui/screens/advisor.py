@@ -19,6 +19,7 @@ from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
 from hfmon.tui.widgets.cells import Cell, Column, Row, cell
 from hfmon.tui.widgets.panel import Panel
+from hfmon.tui.widgets.phrased import Phrase, Phrased, PhrasedText, phrased, words
 from hfmon.tui.widgets.table import KeyedTable
 
 ADVICE_COLUMNS = (
@@ -26,6 +27,12 @@ ADVICE_COLUMNS = (
     Column("how", "How sure"),
 )
 NO_ADVICE = "The advisor has nothing yet: it runs on each poll."
+
+
+def _line(text: str, style: str = "", indent: int = 2) -> Phrased:
+    """One line of the finding's detail, broken only between words."""
+    first, *rest = words(text, style) or [Phrase(Text(""))]
+    return phrased(first.text, *rest, indent=indent)
 
 
 def finding_key(f: Finding) -> str:
@@ -71,7 +78,7 @@ class AdvisorView(View):
         yield Static(id="advice-summary", classes="summary")
         yield Panel(KeyedTable(ADVICE_COLUMNS, default_sort="saving", default_reverse=True, id="findings"),
                     title="Findings", id="findings-panel", classes="grow")
-        yield Panel(Static(id="advice-detail"), title="Finding", id="advice-detail-panel")
+        yield Panel(PhrasedText(id="advice-detail"), title="Finding", id="advice-detail-panel")
 
     def render_state(self, state: ViewState) -> None:
         r, t = state.report, state.tones
@@ -98,11 +105,14 @@ class AdvisorView(View):
         # before the table has drawn its cursor, the first row: the largest saving, as the table sorts
         f = self.findings.get(key) if key is not None else next(iter(self.findings.values()), None)
         muted = self.state.tones.get("muted", "") if self.state else ""
-        detail = Text()
+        detail: list[Phrased] = []
         if f is not None:
-            detail.append(f"{f.resource}: {f.change}\n", style="bold")
-            detail.append(f"{finding_saving(f)} ({f.confidence.value}): {f.basis}\n")
-            for e in f.evidence:
-                detail.append(f"• {e}\n", style=muted)
-            detail.append((f"hf   {f.apply.cli}\n" if f.apply.cli else "") + f"web  {f.apply.web}\napi  {f.apply.api}")
-        self.query_one("#advice-detail", Static).update(detail)
+            # a narrow screen breaks each line between words, under its indent: a command's flags go on under it
+            # (the rest of "hf endpoints update …" began in the first column, as if it were another line)
+            detail.append(_line(f"{f.resource}: {f.change}", "bold"))
+            detail.append(_line(f"{finding_saving(f)} ({f.confidence.value}): {f.basis}"))
+            detail += [_line(f"• {e}", muted) for e in f.evidence]
+            for how, what in (("hf", f.apply.cli), ("web", f.apply.web), ("api", f.apply.api)):
+                if what:
+                    detail += [_line(f"{how:<4} {row}", indent=5) for row in what.split("\n")]
+        self.query_one("#advice-detail", PhrasedText).show(detail)

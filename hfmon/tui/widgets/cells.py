@@ -93,9 +93,10 @@ class Column:
     """A column: its key, its label, whether numbers in it sort largest first, and how it fits a narrow screen.
 
     A `flex` column (at most one per table, holding long names) shrinks, cut with "…", until every column
-    that is not `extra` fits on screen; it never grows past its content. `extra` columns may go off-screen
-    to the right (reached by scrolling), so they come last. A `wrap` flex column wraps its text onto more
-    lines instead of cutting it (for advice that must be read whole; only in small tables).
+    that is not `extra` fits on screen; it never grows past its content, but by the cells an `extra` column
+    would show in part (that column goes off-screen whole: `table.PART_SHOWN_MIN`). `extra` columns may go
+    off-screen to the right (reached by scrolling), so they come last. A `wrap` flex column wraps its text onto
+    more lines instead of cutting it (for advice that must be read whole; only in small tables).
     """
 
     key: str

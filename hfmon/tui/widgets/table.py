@@ -28,6 +28,10 @@ from hfmon.tui.widgets.cells import (
     widest,
 )
 
+PART_SHOWN_MIN = 20
+"""The fewest cells of a text column that may show at the right edge (its start); fewer, or a numeric column's,
+and it goes out of view whole."""
+
 
 class KeyedTable(DataTable[LiveCell]):
     """Rows identified by stable keys: `apply()` adds, updates and removes rows without rebuilding the table.
@@ -153,7 +157,18 @@ class KeyedTable(DataTable[LiveCell]):
         pad = 2 * self.cell_padding
         others = sum(w + pad for i, (w, c) in enumerate(zip(self._natural, self.spec, strict=True))
                      if i != self._flex and not c.extra)
-        return max(FLEX_MIN, min(self._natural[self._flex], available - others - pad))
+        width = max(FLEX_MIN, min(self._natural[self._flex], available - others - pad))
+        # an `extra` column that would show in part goes out of view whole, the flex column taking the cells it
+        # would have shown (blank after its texts): a figure cut reads as another ("412,000/9"), a short column as
+        # another column ("Billed" of "Billed replica-h", "Chan" over "Nov "); a long text shows its start
+        x = others + width + pad
+        for w, c in zip(self._natural, self.spec, strict=True):
+            if c.extra:
+                if x + w + pad > available:
+                    shown = available - x - pad
+                    return width + max(0, available - x) if c.numeric or shown < PART_SHOWN_MIN else width
+                x += w + pad
+        return width
 
     def _fit_flex(self) -> bool:
         """Fit the flex column to the width on screen; whether its width changed (then the table was laid out)."""
@@ -173,27 +188,36 @@ class KeyedTable(DataTable[LiveCell]):
         self._relayout()
         return True
 
+    def _wraps(self) -> bool:
+        """Whether some row shown wraps its text (a `Column.wrap` table, or a remainder row: `apply`)."""
+        return self._wrap is not None or (self._flex == 0 and self._remainder is not None
+                                          and REMAINDER_KEY in self._keys)
+
     def _relayout(self) -> None:
         """Redraw after a column width changed; wrapped rows take the lines their text needs at the new width."""
-        if self._wrap is not None:
+        if self._wraps():
             self._fit_heights()
         self._fit_size()
         self.notify_style_update()  # Textual's public way to drop the rendered rows and cells
         self.refresh(layout=True)
 
     def _fit_heights(self) -> None:
-        """Give each row of a wrapping table the lines its wrapped cell takes in the flex column's width."""
-        assert self._wrap is not None
-        console, column = self.app.console, self._columns()[self._wrap]
+        """Give each row of a wrapping table (else the remainder row) the lines its wrapped cell takes in the flex
+        column's width."""
+        at = self._wrap if self._wrap is not None else self._flex
+        assert at is not None
+        console, column = self.app.console, self._columns()[at]
         width = column.width if not column.auto_width else column.content_width
-        for key, cells in self._shown.items():
+        wrapped = self._shown.items() if self._wrap is not None else (
+            (key, cells) for key, cells in self._shown.items() if key == REMAINDER_KEY)
+        for key, cells in wrapped:
             row_key = self._keys[key]
-            lines = max(1, len(cells[self._wrap].__rich__().wrap(console, max(1, width))))
+            lines = max(1, len(cells[at].__rich__().wrap(console, max(1, width))))
             row = self.rows[row_key]
             if row.height != lines:
                 row.height = lines
                 # the public way to tell the table that a row changed (its line offsets are cached per change)
-                self.update_cell(row_key, column.key, LiveCell(self._shown, key, self._wrap))
+                self.update_cell(row_key, column.key, LiveCell(self._shown, key, at))
 
     def _fit_size(self) -> None:
         """Tell the scrolling how big the table is now (what Textual works out when rows come or go)."""
@@ -203,7 +227,7 @@ class KeyedTable(DataTable[LiveCell]):
 
     def _lines(self) -> int:
         """The lines the rows take (a wrapping table's rows may take several each)."""
-        return self.row_count if self._wrap is None else sum(r.height for r in self.rows.values())
+        return sum(r.height for r in self.rows.values()) if self._wraps() else self.row_count
 
     def _columns(self) -> list[Any]:
         """The DataTable's columns, in `spec` order."""
@@ -236,6 +260,8 @@ class KeyedTable(DataTable[LiveCell]):
         shown above the totals row so the money columns add up to the bill; not under a filter (it has no name
         to match).
         """
+        if remainder is not None and self._flex == 0:  # what is not in the table, read whole: wrapped, never cut
+            remainder = (remainder[0]._replace(wrap=True), *remainder[1:])
         self._remainder = remainder
         if self._wrap is None:
             self._all = dict(rows)
@@ -313,7 +339,7 @@ class KeyedTable(DataTable[LiveCell]):
             self._resort(cursor_key)
         if resized or touched:
             self._measure(None if resized else touched)
-        if self._wrap is not None and (resized or touched):
+        if self._wraps() and (resized or touched):
             self._relayout()  # changed text may wrap onto a different number of lines
         return reorder or changed
 
