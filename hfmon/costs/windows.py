@@ -265,12 +265,14 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
                    billed_at_zero: Mapping[tuple[str, str], frozenset[str]] | None = None,
                    jobs_cut: Collection[str] = (),
                    zero_gpu_overage: Mapping[str, OverageLines] | None = None,
-                   usage_in: Mapping[str, UsageInWindows | None] | None = None) -> tuple[WindowSpend, ...]:
+                   usage_in: Mapping[str, UsageInWindows | None] | None = None,
+                   loaded_from: datetime | None = None) -> tuple[WindowSpend, ...]:
     """The Report's windows: every recorded resource priced by the catalog (a granted Space at $0, an
     Endpoint in its listed region, hardware HF bills where hfmon has $0/h unknown: `billed_at_zero`, by (kind,
     key)), jobs placed in a namespace by the listing (`jobs_unlisted`, `jobs_cut`: see `spend_in`), a Space's time up
     on ZeroGPU with what its namespace's statement billed for GPU time over the quota (`zero_gpu_overage`), the
-    inference usage-v2 gave for each window (`usage_in`, by namespace).
+    inference usage-v2 gave for each window (`usage_in`, by namespace); a window starting before `loaded_from`
+    (`history_since`: history was loaded from there) is unknown from the sums and the changes alike.
 
     From the store's sums (`history_times`) when they cover every window, else from the state changes (the same
     figures: the sums are the spans' durations, grouped)."""
@@ -297,6 +299,7 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
 
     # a window starting before history's start is never priced (`spend_in`: not covered), so need not be summed
     asked = {w for w in wanted_windows(period_starts, now) if coverage.since is not None and w[0] >= coverage.since}
+    loaded = None if loaded_from is None else {w for w in wanted_windows(period_starts, now) if w[0] >= loaded_from}
     summed_windows = set(history_times.windows) if history_times is not None else set()
     times = history_times if history_times is not None and asked <= summed_windows else None
     if times is not None:
@@ -334,7 +337,7 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
             spans = rated_spans(kind, index.changes_of(kind, key), price_of(kind, key), since, now)
             return _Spanned(spans, kind)
 
-        found = resources(index.resources(), spanned, job_namespaces, zero_billed, zero_gpu_overage)
+        found = resources(index.resources(), spanned, job_namespaces, zero_billed, zero_gpu_overage, loaded)
     return window_spend(period_starts, period_starts, billed, index, found, coverage, now, jobs_unlisted, jobs_cut,
                         usage_in)
 
