@@ -297,9 +297,11 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
                                                   billed_at_zero=terms[6])
         return price
 
-    # a window starting before history's start is never priced (`spend_in`: not covered), so need not be summed
-    asked = {w for w in wanted_windows(period_starts, now) if coverage.since is not None and w[0] >= coverage.since}
-    loaded = None if loaded_from is None else {w for w in wanted_windows(period_starts, now) if w[0] >= loaded_from}
+    # a window starting before what was loaded (`loaded_from`, else history's start) is unknown, so need not be summed
+    first = coverage.since if loaded_from is None else loaded_from
+    asked = {w for w in wanted_windows(period_starts, now) if coverage.since is not None and first is not None
+             and w[0] >= first}
+    loaded = None if loaded_from is None else asked
     summed_windows = set(history_times.windows) if history_times is not None else set()
     times = history_times if history_times is not None and asked <= summed_windows else None
     if times is not None:

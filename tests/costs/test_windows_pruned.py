@@ -12,6 +12,7 @@ its totals); llm 24 h x $1.00 = $24.00; no Space, no Job. At least $25.43: befor
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -72,3 +73,25 @@ def test_a_previous_day_whose_first_minutes_were_pruned_is_at_least_what_the_res
         [window] = [w for w in report.windows if w.window == "24h"]
         assert (window.previous.part("inference", "alice").known, window.previous.part("endpoints", "alice").known) \
             == (Decimal("1.43"), Decimal("24.00"))
+
+
+def test_a_day_before_history_began_is_at_least_what_it_holds_from_the_sums_as_from_the_changes(
+        tmp_path: Path) -> None:
+    # polls from Nov 1 12:00 only: the 24 h window before (Oct 31 23:50 - Nov 1 23:50) starts after history_since
+    # (Oct 31 23:50), before history began. By hand, history holds of it: llm 11 h 50 min x $1.00 = $11.833333;
+    # inference 1.43 (23:50) - 0.72 (12:00) = $0.71. At least $12.543333, read alike from the store's sums (which
+    # read it unknown before: the Endpoints, Spaces and Jobs parts had no figure) and from the changes.
+    with HistoryStore.open(tmp_path / "history.sqlite3") as store:
+        when = NOV + timedelta(hours=12)
+        while when <= NOW:
+            store.record(poll(when))
+            when += STEP
+        snap = poll(NOW)
+        since = history_since(snap, NOW)
+        every = store.load(since, history_windows(snap, NOW), NOW)
+    assert every.window_times is not None
+    for history in (every, replace(every, window_times=None)):
+        report = evaluate(snap, history, Config(), NOW)
+        day = report_document(report)["windows"]["24h"]
+        assert day["previous_usd"] == {"value": None, "at_least": 12.543333, "complete": False,
+                                       "missing": ["history:alice"]}
