@@ -85,6 +85,8 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
     if inf.not_broken_down is not None and inf.not_broken_down.cost_usd:
         shown.append((inf.not_broken_down.name, inf.not_broken_down.cost_usd))
     figures = f"{money_total(inf.cost_usd)} · {count_total(inf.requests)} requests"
+    # said as a split, so that a provider's figure never reads as a second total ("together $5.89")
+    split = [f"{'by provider: ' * (i == 0)}{name} {money(usd)}" for i, (name, usd) in enumerate(shown)]
     if elsewhen := counted_from(report.inference_elsewhen):
         # usage-v2 of a namespace counts over its credits period, not this one: this period's figure first, as
         # Billed has it, then usage-v2's with the period it is of named
@@ -92,10 +94,10 @@ def render_text(report: Report, *, color: bool = False, max_rows: int = 8) -> st
         out.append(_fit(f"{paint('Inference', 'bold')} {money_total(this_period)} this period"))
         out += _missing(this_period, report, paint)
         out += [f"{' ' * 10}{line}" for line in textwrap.wrap(
-            f"by provider, over each namespace's credits period ({elsewhen}):", WIDTH - 10, break_long_words=False)]
-        out += _packed(" " * 10 + figures, [f"{name} {money(usd)}" for name, usd in shown])
+            f"usage over each namespace's credits period ({elsewhen}):", WIDTH - 10, break_long_words=False)]
+        out += _packed(" " * 10 + figures, split)
     else:
-        out += _packed(f"{paint('Inference', 'bold')} {figures}", [f"{name} {money(usd)}" for name, usd in shown])
+        out += _packed(f"{paint('Inference', 'bold')} {figures}", split)
     out += _missing(inf.cost_usd, report, paint)
     if inf.not_broken_down is not None and inf.not_broken_down.why:  # a figure of the rest is unknown: say why
         why = f"          {inf.not_broken_down.name}: {inf.not_broken_down.why}"

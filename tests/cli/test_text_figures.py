@@ -112,7 +112,8 @@ def test_a_long_billed_line_wraps_and_never_cuts_a_money_figure() -> None:
         assert part in block
     assert not any(x.endswith("…") and "$" in x.rsplit(" ", 1)[-1] for x in lines)
     inference = next(n for n, x in enumerate(lines) if x.startswith("Inference "))
-    assert "together $9.80" in lines[inference] and "fireworks-ai $6.12" in " ".join(lines[inference:inference + 2])
+    split = " ".join(lines[inference:inference + 2])
+    assert "by provider: together $9.80" in split and "fireworks-ai $6.12" in split
 
 
 def test_what_to_do_about_a_source_is_wrapped_never_cut() -> None:
@@ -136,7 +137,8 @@ def test_the_inference_line_adds_up_when_some_providers_are_not_named() -> None:
     lines = render_text(r).splitlines()
     i = next(n for n, x in enumerate(lines) if x.startswith("Inference "))
     block = " · ".join(x.strip() for x in lines[i:i + 2])
-    assert "Inference $8.00 · 22 requests" in block
+    # the split said as one (audit 9 F8): "22 requests · together $4.00" read as a second total, "in all $4.00"
+    assert "Inference $8.00 · 22 requests · by provider: together $4.00" in block
     # the three largest by name, then the other two as one sum: 0.20 + 0.05; 4 + 2.5 + 1.25 + 0.25 = 8
     for part in ("together $4.00", "groq $2.50", "novita $1.25", "2 more $0.25"):
         assert part in block, block

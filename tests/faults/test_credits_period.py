@@ -111,8 +111,10 @@ def test_the_inference_figures_name_the_period_they_are_of(served: Served) -> No
     assert block[0] == "Inference at least $6.57 this period", text
     assert block[1:3] == ["          not in it: usage unread (northwind) · inference, counted over another",
                           "                     period: see Credits (ada)"]
-    assert block[3] == "          by provider, over each namespace's credits period (ada from Nov 1):"
-    assert block[4].startswith("          at least $8.42 · at least 6,890 requests · together $5.89"), text
+    assert block[3] == "          usage over each namespace's credits period (ada from Nov 1):"
+    # the split said as one (audit 9 F8): "… requests · together $5.89" read as a second total, "in all $5.89"
+    assert block[4].startswith("          at least $8.42 · at least 6,890 requests · by provider: together $5.89"), \
+        text
     assert block[-1] == "          not in it: usage unread (northwind)"
 
 
