@@ -5,7 +5,7 @@ finding applied (and all of them). Pure.
   the current pace is the part that accrues over the hours elapsed since the period began, times the hours of a
   month (`Advice.hours_per_month`, 730 by default), plus the month's storage charge once (billed whole for the
   month: `costs.month_charges`); unknown in the period's first hours (under `MIN_PROJECTION_SPAN`, the credits'
-  rule), and said so.
+  rule), and said so. A bill missing only parts whose least is known (`AT_LEAST_PARTS`) is at least its known part.
 - With a finding: its monthly saving over the hours elapsed (so far) or in full (month), but never more than the
   resource itself cost so far, or costs a month at its own pace so far (a finding cannot save what was not spent).
   A finding on a charge for the month (storage above the plan) saves it whole in both columns, as it would have
@@ -28,8 +28,8 @@ from hfmon.advice.model import Advice, Finding
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import MIN_PROJECTION_SPAN, TOO_EARLY
 from hfmon.costs.month_charges import charged_for_month, month_at_pace, not_charged_yet
-from hfmon.figures import STATEMENT_BEHIND
-from hfmon.format import money
+from hfmon.figures import STATEMENT_BEHIND, Spend
+from hfmon.format import day, money
 from hfmon.report import Report
 
 SHORT = {"cannot_scale_to_zero": "to zero", "idle_timeout_tail": "timeout", "no_sleep_time": "sleep",
@@ -66,6 +66,26 @@ class BillWhatIf:
     at_least: bool = False
 
 
+AT_LEAST_PARTS = frozenset({STATEMENT_BEHIND, "inference_period", "jobs_period"})
+"""Kinds of a bill's missing part (`Total.missing`) whose least is known: the statement's figure behind another HF
+figure of the period (`Spend.behind`), inference usage-v2 counts over another period, a job charge across the
+period's bounds (both at least $0): a bill missing only these is at least its known part."""
+
+
+def _why_at_least(row: Spend) -> str:
+    """Why a bill is only at least its known part, from its missing parts of `AT_LEAST_PARTS`."""
+    why = []
+    if row.behind:
+        why.append(f"the statement is behind another HF figure of the period on "
+                   f"{', '.join(b.product for b in row.behind)} (a line not there yet)")
+    if row.inference_period_start is not None and row.period_start is not None:
+        why.append(f"inference since {day(row.period_start)} is not known apart (usage-v2 counts it from "
+                   f"{day(row.inference_period_start)}: see Credits)")
+    if row.jobs_astride:
+        why.append("a job charge spans two billing periods, this one's share unknown")
+    return "; ".join(why)
+
+
 def _savings(f: Finding, hours: Decimal, month_h: Decimal,
              for_month: Decimal | None) -> tuple[Decimal | None, Decimal | None]:
     """(so far, month) a finding saves, capped by what its resource cost so far and its own monthly pace; a
@@ -98,10 +118,11 @@ def what_if(report: Report, advice: Advice) -> tuple[BillWhatIf, ...]:
         hours = period_hours(report, ns)
         row = spend.get(ns)
         total = row.total_usd if row is not None else None
-        # missing only what the statement has not billed yet: its known part is a lower bound of the bill, and the
+        # missing only parts whose least is known (what the statement has not billed yet; inference or a job
+        # charge counted over another period, at least $0): its known part is a lower bound of the bill, and the
         # month at its pace (and the bill less a saving) a lower bound too
         at_least = total is not None and total.value is None and total.known is not None and all(
-            m.startswith(f"{STATEMENT_BEHIND}:") for m in total.missing)
+            m.partition(":")[0] in AT_LEAST_PARTS for m in total.missing)
         so_far = None if total is None else total.known if at_least else total.value
         for_month = charged_for_month(row) if row is not None else None  # known whenever so_far is
         early = hours * 3600 < int(MIN_PROJECTION_SPAN.total_seconds())  # minutes of spend are no month's pace
@@ -137,10 +158,8 @@ def what_if(report: Report, advice: Advice) -> tuple[BillWhatIf, ...]:
         note = note if row is not None else "billing unreadable: the bill is unknown"
         if row is not None and so_far is None:
             note = "part of the bill is unreadable: " + ", ".join(row.total_usd.missing)
-        if at_least:
-            behind = ", ".join(b.product for b in row.behind) if row is not None else ""
-            note = "; ".join([*([note] if note else []), f"the bill is at least these figures: the statement is "
-                              f"behind another HF figure of the period on {behind} (a line not there yet)"])
+        if at_least and row is not None:
+            note = "; ".join([*([note] if note else []), "the bill is at least these figures: " + _why_at_least(row)])
         out.append(BillWhatIf(ns, start, hours.quantize(Decimal("0.01")), so_far, month, tuple(lines), note,
                               at_least))
     return tuple(out)
