@@ -189,11 +189,11 @@ def endpoint_flags_unchecked(rows: Sequence[EndpointRow]) -> list[str]:
 
 
 def job_running_for(job: Job, now: datetime) -> timedelta | None:
-    """How long a RUNNING Job has run: since its start, else HF's own count (`durations.runningSecs`, the spec makes
-    `startedAt` optional); None when neither was sent."""
-    if job.started_at is not None:
-        return now - job.started_at
-    return None if job.running_s is None else timedelta(seconds=job.running_s)
+    """How long a RUNNING Job has run: HF's own count (`durations.runningSecs`), which no clock of this machine can
+    skew, else since its start (the spec makes both optional); None when neither was sent."""
+    if job.running_s is not None:
+        return timedelta(seconds=job.running_s)
+    return None if job.started_at is None else now - job.started_at
 
 
 def job_flags(rows: Sequence[JobRow], alerts: Alerts, now: datetime) -> tuple[list[Flag], dict[str, str]]:

@@ -5,6 +5,7 @@ comes from its statement line, never a known 0.0 %."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -86,3 +87,18 @@ def test_a_running_time_with_a_fraction_is_rounded_to_the_second_never_cut(
     doc = served.run("--once", "--json", "--no-history", "--config", str(config), frozen_clock=True).doc()
     assert _job(doc)["running_s"] == 2100  # was 2099: int() cut the fraction off
     assert _flags(doc) == [f"Job {JOB} (l4x1) has been running for 0.6 h"]  # was no flag
+
+
+def test_a_clock_ahead_of_hfs_does_not_stretch_a_jobs_running_time(
+        fake: Callable[..., Served], tmp_path: Path) -> None:
+    """This machine's clock a day ahead of HF's (audit 9 F9): the Job has run 35 min by HF's own count, the flag
+    says 0.6 h past a 0.5 h limit, as the exporter's runningSecs does (was: 'running for 24.6 h', from this
+    machine's now against HF's startedAt)."""
+    served = fake()
+    config = tmp_path / "config.toml"
+    config.write_text("[alerts]\nlong_job_hours = 0.5\n")
+    ahead = served.hub.now() + timedelta(days=1)
+    doc = served.run("--once", "--json", "--no-history", "--config", str(config), frozen_clock=True,
+                     clock_at=ahead).doc()
+    assert "clock_skew" in [f["kind"] for f in doc["flags"]]
+    assert _flags(doc) == [f"Job {JOB} (l4x1) has been running for 0.6 h"]
