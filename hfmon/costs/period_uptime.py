@@ -195,7 +195,14 @@ def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[
             share = _EXACT[at_least] = UptimeShare(at_least, at_least, _NO_SHARE, _NO_SHARE)
         return share
     unsure = max(unsure, 0)
-    return UptimeShare(None if unknown or unsure else at_least, at_least, _pct(unknown, total), _pct(unsure, total))
+    # `tuple.__new__`: a NamedTuple's own constructor is Python code (fields checked below, at import)
+    return _new_share(UptimeShare, (None if unknown or unsure else at_least, at_least, _pct(unknown, total),
+                                    _pct(unsure, total)))
+
+
+_new_share = tuple.__new__
+if UptimeShare._fields != ("exact", "at_least", "unwatched", "unsure"):  # what `uptime_pct` builds
+    raise TypeError("UptimeShare's fields changed: update uptime_pct")
 
 
 _EXACT: dict[Decimal, UptimeShare] = {}  # an exact share -> its UptimeShare, made once (as `_SHARES`)
