@@ -40,7 +40,9 @@ def poll(when: datetime) -> Snapshot:
     period = NOV if when >= NOV else datetime(2026, 10, 1, tzinfo=UTC)
     used = Decimal((when - period) // STEP) / 100
     return snapshot(when, namespace("alice", usage=billing("alice", f"{used}", period_start=period),
-                                    endpoints=[endpoint("alice", "llm")], spaces=[], jobs=[]))
+                                    # up since START: its updatedAt never after a poll that sees it, as HF's
+                                    endpoints=[replace(endpoint("alice", "llm"), updated_at=START)], spaces=[],
+                                    jobs=[]))
 
 
 def reports(tmp_path: Path) -> tuple[Report, Report]:
