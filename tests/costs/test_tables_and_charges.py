@@ -24,6 +24,7 @@ from tests.costs.builders import (
     inference,
     job,
     namespace,
+    paid,
     snapshot,
     space,
     statement,
@@ -68,7 +69,8 @@ def test_the_bundled_document_is_read_table_by_table() -> None:
     assert not catalog.is_gpu("space", "h200") and not catalog.is_gpu("job", "t4-small")  # each family its table
     assert catalog.is_gpu("space", "t4-small")
     # A Space on a GPU of the Spaces table, billed and unchanged for 7 h, is flagged idle.
-    gpu_space = snapshot(namespace("alice", spaces=(space("alice/chat", hardware="t4-small"),)))
+    chat = space("alice/chat", hardware="t4-small")
+    gpu_space = snapshot(namespace("alice", spaces=(chat,), statement=paid("alice", chat)))  # read: not granted
     changes = History(changes=(StateChange("space", "alice/chat", NOW - timedelta(hours=7), "RUNNING", "t4-small",
                                            1),))
     report = evaluate(gpu_space, changes, Config(), NOW, catalog=catalog)
