@@ -37,10 +37,11 @@ from hfmon.models import (
     SourceResult,
     SourceStatus,
     UsageAsOf,
+    UsageWindows,
 )
 from hfmon.poll_timing import DAY_AGO, DAY_AGO_TTL_S, CollectorSettings, no_cyclic_gc
 from hfmon.source_results import PreviousSources, failed_result, judged_at
-from hfmon.usage_period import UsageWindows, usage_asked_at, usage_from, usage_in_windows, usage_over_its_period
+from hfmon.usage_period import usage_asked_at, usage_from, usage_in_windows, usage_over_its_period
 from hfmon.weights_cache import WeightsCache
 
 log = logging.getLogger("hfmon.collect")
@@ -78,8 +79,9 @@ class Collector:
         self.spend_windows = True  # ask usage-v2 for each spend window: False for a front end showing none
         self.period_in_history: Callable[[str, datetime], datetime | None] | None = None
         """The period start history's last usage point of a namespace (at or before a moment) is labelled with (set
-        by the Monitor when history is on; blocking: run in a thread, and only for usage-v2 naming no period while
-        the live stream is unread: `usage_period.usage_over_its_period`)."""
+        by the Monitor, whose reader gives None while history is off; None: a Collector without a Monitor; blocking:
+        run in a thread, and only for usage-v2 naming no period while the live stream is unread:
+        `usage_period.usage_over_its_period`)."""
 
     async def aclose(self) -> None:
         """Close the HTTP client."""

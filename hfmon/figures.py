@@ -32,6 +32,12 @@ after hfmon's last poll of that period."""
 SETTLED = "settled"
 """A missing part's name (`settled:<namespace>`): usage-v2's total settled lower in a window, so its inference is
 known only as at least the sum of the total's rises (`costs.window_inference.usage_rises`)."""
+INFERENCE_PERIOD = "inference_period"
+"""A missing part's name (`inference_period:<namespace>`): usage-v2 counts a namespace's Inference Providers over
+another period than its billing period's (`Spend.inference_source`)."""
+JOBS_PERIOD = "jobs_period"
+"""A missing part's name (`jobs_period:<namespace>`): a job charge of usage/jobs' own period ran across the billing
+period's bounds, so the period's jobs part is unknown (`Spend.jobs_astride`)."""
 UNPLACED_JOBS = "unplaced_jobs"
 """A missing part's name (`unplaced_jobs:<namespace>`): a billed Job in history that no listing places in a
 namespace, so it may be any namespace's."""
@@ -154,7 +160,7 @@ class Spend:
         usd: Decimal | None = getattr(self, f"{product}_usd")
         if usd is not None and self.at_least(product):
             return Total(usd, (f"{STATEMENT_BEHIND}:{self.namespace}",))
-        kind = "jobs_period" if product == "jobs" and self.jobs_astride else "statement"
+        kind = JOBS_PERIOD if product == "jobs" and self.jobs_astride else "statement"
         source = self.inference_source if product == "inference" else f"{kind}:{self.namespace}"
         return Total.of(((source, usd),), Decimal(0))
 
@@ -162,7 +168,7 @@ class Spend:
     def inference_source(self) -> str:
         """What an unknown inference part is missing as: `inference_period:<namespace>` when usage-v2 counts over
         another period, else its source (`billing:<namespace>`)."""
-        kind = "billing" if self.inference_period_start is None else "inference_period"
+        kind = "billing" if self.inference_period_start is None else INFERENCE_PERIOD
         return f"{kind}:{self.namespace}"
 
     @property
@@ -194,7 +200,7 @@ class Spend:
     def total_usd(self) -> Total[Decimal]:
         """Every product added up; a product whose source could not be read makes the total partial."""
         billing, statement = self.inference_source, f"statement:{self.namespace}"
-        jobs = f"jobs_period:{self.namespace}" if self.jobs_astride else statement
+        jobs = f"{JOBS_PERIOD}:{self.namespace}" if self.jobs_astride else statement
         behind = [(f"{STATEMENT_BEHIND}:{self.namespace}", None)] if self.behind else []
         return Total.of(((billing, self.inference_usd), (statement, self.endpoints_usd),
                          (statement, self.spaces_usd), (jobs, self.jobs_usd),

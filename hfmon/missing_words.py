@@ -8,7 +8,9 @@ from decimal import Decimal
 
 from hfmon.figures import (
     BETWEEN_POLLS,
+    INFERENCE_PERIOD,
     JOBS_CUT,
+    JOBS_PERIOD,
     SETTLED,
     STATEMENT_BEHIND,
     STORAGE_UNSIZED,
@@ -38,12 +40,12 @@ _COUNTED = {"unpriced": "{} unpriced", "unknown": "{} in an unknown state",
 _SCOPED = {
     SETTLED: "inference: usage settled lower in it, counted as its rises ({})",  # the window's rises, at least
     UNPLACED_JOBS: "jobs: a Job no listing places in a namespace ({})",
-    "inference_period": "inference, counted over another period: see Credits ({})",  # usage-v2's own period
+    INFERENCE_PERIOD: "inference, counted over another period: see Credits ({})",  # usage-v2's own period
     UNLISTED_JOBS: "jobs: a Job may have run between polls; whole listing hourly ({})",  # `SpendIn.part`
     JOBS_CUT: "ended Jobs past what hfmon reads of a long listing ({})",  # `NamespaceData.jobs_cut`
     STORAGE_UNSIZED: "a repo whose size HF sent with a fraction of a byte ({})",  # `RepoStorage.bytes`
     UNSEEN_PERIOD_TAIL: "inference: the last period's spend after hfmon's last poll of it ({})",
-    "jobs_period": "jobs: a job charge spans two billing periods, this one's share unknown ({})",
+    JOBS_PERIOD: "jobs: a job charge spans two billing periods, this one's share unknown ({})",
     STATEMENT_BEHIND: "what the statement has not billed yet ({})",  # `Spend.behind`
 }
 

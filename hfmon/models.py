@@ -31,6 +31,7 @@ from hfmon.models_billing import SessionCost as SessionCost
 from hfmon.models_billing import UsageAsOf as UsageAsOf
 from hfmon.models_billing import UsageIn as UsageIn
 from hfmon.models_billing import UsageLine as UsageLine
+from hfmon.models_billing import UsageWindows as UsageWindows
 from hfmon.models_catalog import EndpointCompute as EndpointCompute
 from hfmon.models_catalog import HardwareFlavor as HardwareFlavor
 from hfmon.models_catalog import RouterPrice as RouterPrice
@@ -290,7 +291,7 @@ class NamespaceData:
     # usage-v2 up to a day ago (`collect.DAY_AGO`): where the projection's rate starts while history holds no
     # usage total that old (None: not asked, the period began less than a day ago)
     billing_day_ago: SourceResult[UsageAsOf] | None = None
-    usage_windows: SourceResult[tuple[UsageIn, ...]] | None = None  # usage-v2 per spend window (None: not asked)
+    usage_windows: SourceResult[UsageWindows] | None = None  # usage-v2 per spend window (None: not asked)
     # Sizes of the models its Endpoints serve (for the advisor). None: no Endpoint serves a model, or not asked for
     # (a command that prints only the Report's figures).
     models: SourceResult[tuple[ModelWeights, ...]] | None = None

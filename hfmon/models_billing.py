@@ -88,6 +88,10 @@ class UsageIn:
     used_usd: Decimal
 
 
+UsageWindows = tuple[UsageIn, ...]
+"""usage-v2's answer for each spend window asked (`usage_period.usage_in_windows`, `NamespaceData.usage_windows`)."""
+
+
 @slot_init
 @dataclass(frozen=True, slots=True)
 class UsageLine:

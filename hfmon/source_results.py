@@ -4,11 +4,11 @@ gives (no access, stale with the last good value, or an error)."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
 
 from hfmon.api.parse_billing import with_live
-from hfmon.api.server_clock import skewed
+from hfmon.api.server_clock import hf_time
 from hfmon.costs.credits import Period, calendar_month, said_period, usage_window
 from hfmon.errors import ApiError, BadResponseError, HfmonError, NoAccessError
 from hfmon.format import duration
@@ -61,7 +61,7 @@ def judged_at(found: NamespaceData, at: datetime, hf_ahead_s: float | None = Non
     the period a live event names are HF's at its time, so the period named is taken when it holds at HF's time, and
     the figure is this period's only when its period holds at both times (`by_hf_clock`): this machine a day ahead
     on Dec 1 12:00 read HF's $0 of a December it has not begun as '$0.00 of $10.00 used' (audit 9 F1)."""
-    hf_at = at + timedelta(seconds=hf_ahead_s) if hf_ahead_s is not None and skewed(hf_ahead_s) else None
+    hf_at = hf_time(at, hf_ahead_s)
     usage_group = found.resource_group_usage
     live = found.live
     billing = found.billing

@@ -29,18 +29,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hfmon.api.hub import HubClient
-from hfmon.api.server_clock import skewed
+from hfmon.api.server_clock import hf_time
 from hfmon.costs.credits import Period, said_period, usage_window
 from hfmon.errors import BadResponseError
-from hfmon.models import BillingUsage, LiveUsage, SourceResult, UsageIn
+from hfmon.models import BillingUsage, LiveUsage, SourceResult, UsageIn, UsageWindows
 
 WINDOWS: tuple[tuple[str, timedelta | None], ...] = (
     ("1h", timedelta(hours=1)), ("24h", timedelta(hours=24)), ("7d", timedelta(days=7)),
     ("30d", timedelta(days=30)), ("period", None),
 )
 """Spend window names (as JSON and the dashboard show them) and lengths (None: the billing period so far)."""
-UsageWindows = tuple[UsageIn, ...]
-"""usage-v2's answer for each window of `window_asks` (`usage_in_windows`)."""
 
 
 def named_period(live: SourceResult[LiveUsage] | None, now: datetime) -> Period | None:
@@ -53,12 +51,7 @@ def named_period(live: SourceResult[LiveUsage] | None, now: datetime) -> Period 
 def with_named_period(usage: BillingUsage, live: SourceResult[LiveUsage] | None, now: datetime) -> BillingUsage:
     """usage-v2's answer over the period it names, else the one its namespace's live event names (`named_period`):
     the credits' period, whose start the figure must be counted from (`source_results.usage_of_this_period`)."""
-    if said_period(usage.inference) is not None:
-        return usage
-    said = named_period(live, now)
-    if said is None:
-        return usage
-    return replace(usage, inference=replace(usage.inference, period_start=said.start, period_end=said.end))
+    return _labelled(usage, named_period(live, now))
 
 
 def month_from(start: datetime) -> Period:
@@ -82,8 +75,11 @@ def period_from_history(period_start: datetime | None, now: datetime) -> Period 
     return found if found.start <= now < found.end else None
 
 
-def _with_period(usage: BillingUsage, period: Period) -> BillingUsage:
-    """usage-v2's answer labelled with the period something else read names."""
+def _labelled(usage: BillingUsage, period: Period | None) -> BillingUsage:
+    """usage-v2's answer labelled with the period something else read names, unless it names its own (or there is
+    none)."""
+    if period is None or said_period(usage.inference) is not None:
+        return usage
     return replace(usage, inference=replace(usage.inference, period_start=period.start, period_end=period.end))
 
 
@@ -104,7 +100,7 @@ def usage_asked_at(now: datetime, hf_ahead_s: float | None, previous_poll: datet
     """The moment usage-v2, the sessions and the group usage are asked up to: the later of hfmon's `now` and HF's
     (`now` + `hf_ahead_s`, when they are `skewed`), and of the previous poll's moment (a clock stepped back since it:
     no figure is asked older than one already read)."""
-    asked = now + timedelta(seconds=hf_ahead_s) if hf_ahead_s is not None and skewed(hf_ahead_s) else now
+    asked = hf_time(now, hf_ahead_s) or now
     return max(now, asked, previous_poll or now)
 
 
@@ -128,9 +124,9 @@ async def usage_over_its_period(client: HubClient, namespace: str, *, user: bool
                 raise _no_period(namespace, event)
         begun, end = (said.start, said.end) if said is not None else (None, None)
     if begun is None or end is None or not begun <= now < end or found.counted_from == begun.replace(microsecond=0):
-        return found if guessed is None else _with_period(found, guessed)
+        return _labelled(found, guessed)
     again = await client.usage_v2(namespace, user=user, start=begun, end=now)
-    return again if guessed is None or said_period(again.inference) is not None else _with_period(again, guessed)
+    return _labelled(again, guessed)
 
 
 def _no_period(namespace: str, live: SourceResult[LiveUsage]) -> BadResponseError:

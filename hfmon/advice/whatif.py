@@ -28,7 +28,7 @@ from hfmon.advice.model import Advice, Finding
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import MIN_PROJECTION_SPAN, TOO_EARLY
 from hfmon.costs.month_charges import charged_for_month, month_at_pace, not_charged_yet
-from hfmon.figures import STATEMENT_BEHIND, Spend
+from hfmon.figures import INFERENCE_PERIOD, JOBS_PERIOD, STATEMENT_BEHIND, Spend
 from hfmon.format import day, money
 from hfmon.report import Report
 
@@ -66,7 +66,7 @@ class BillWhatIf:
     at_least: bool = False
 
 
-AT_LEAST_PARTS = frozenset({STATEMENT_BEHIND, "inference_period", "jobs_period"})
+AT_LEAST_PARTS = frozenset({STATEMENT_BEHIND, INFERENCE_PERIOD, JOBS_PERIOD})
 """Kinds of a bill's missing part (`Total.missing`) whose least is known: the statement's figure behind another HF
 figure of the period (`Spend.behind`), inference usage-v2 counts over another period, a job charge across the
 period's bounds (both at least $0): a bill missing only these is at least its known part."""

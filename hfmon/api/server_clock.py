@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from hfmon.stats import percentile
 
@@ -79,3 +79,8 @@ clock that was set wrong or stepped (a VM resumed)."""
 def skewed(ahead_s: float | None) -> bool:
     """Whether HF's clock is more than SKEW_S ahead of hfmon's or behind it (None: unknown, so not said)."""
     return ahead_s is not None and abs(ahead_s) > SKEW_S
+
+
+def hf_time(now: datetime, ahead_s: float | None) -> datetime | None:
+    """HF's time at hfmon's `now`, when its clock is `skewed` from hfmon's (None: not skewed, or unknown)."""
+    return now + timedelta(seconds=ahead_s) if ahead_s is not None and skewed(ahead_s) else None

@@ -209,14 +209,15 @@ def endpoint_replicas(endpoint: Endpoint) -> int | None:
     return max(target, endpoint.min_replica or 0, 1)
 
 
-def most_replicas(resource: Endpoint | Space) -> int | None:
+def most_replicas(resource: Endpoint | Space, recorded: int = 0) -> int | None:
     """The most replicas a resource can bill at once, as it is configured now: an Endpoint's max replica, a Space's
-    requested replicas (at least the count seen running); None when unknown (not sent, a Space on "auto")."""
+    requested replicas (at least the count seen running, and `recorded`: the most history recorded it running);
+    None when unknown (not sent, a Space on "auto")."""
     if isinstance(resource, Endpoint):
         configured, seen = resource.max_replica, (resource.target_replicas, resource.ready_replicas)
     else:
         configured, seen = resource.replicas_requested, (resource.replicas_current, None)
-    return None if configured is None else max(configured, *(n or 0 for n in seen))
+    return None if configured is None else max(configured, recorded, *(n or 0 for n in seen))
 
 
 def endpoint_replicas_to_start(endpoint: Endpoint) -> int:

@@ -26,8 +26,9 @@ from hfmon.costs.credits import (
 from hfmon.costs.crosscheck import behind_rows, inference_rows, line_rows, storage_rows, total_rows
 from hfmon.costs.groups import group_flags, group_rows
 from hfmon.costs.index import HistoryIndex
+from hfmon.costs.inference_totals import inference_by_namespace
 from hfmon.costs.ledger import proxy_checks, proxy_usage
-from hfmon.costs.ledger_scope import owners, polled_gaps, polled_rows
+from hfmon.costs.ledger_scope import owners, polled_gaps, polled_rows, scope_of
 from hfmon.costs.observed import history_rows
 from hfmon.costs.provider_time import provider_spend
 from hfmon.costs.resource_rows import Gathered, endpoint_row, hours, job_row, lines_by_resource, space_row
@@ -51,7 +52,6 @@ from hfmon.costs.timeline import (
 )
 from hfmon.costs.totals import (
     crosscheck_unchecked,
-    inference_by_namespace,
     inference_total,
     invoices_read,
     meter_rows,
@@ -120,11 +120,12 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
     acc.quota_spent = account.name if account is not None and quota_spent(snapshot.zero_gpu.value) else None
     for ns in ordered:
         _namespace(ns, index, config, catalog, now, acc)
-    scoped, unsure = polled_rows(history.ledger or (), snapshot)
+    scope = scope_of(snapshot)
+    scoped, unsure = polled_rows(history.ledger or (), scope)
     proxy = None if history.ledger is None else proxy_usage(
         scoped, {s.session_id: s for s in history.settled}, snapshot.router_prices.value, now,
         user_period(snapshot, now).start, unsure, owners(snapshot), config.prices.models,
-        polled_gaps(history.ledger_gaps, snapshot))
+        polled_gaps(history.ledger_gaps, scope))
     if proxy is not None:
         acc.crosscheck += proxy_checks(proxy, config.tolerance)
     provider_coverage = Coverage(history, history.provider_points[0].at if history.provider_points else None)

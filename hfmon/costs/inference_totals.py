@@ -19,7 +19,6 @@ REQUEST_COUNT = "request_count"
 """The kind of a requests total's missing part whose usage-v2 was read without `numRequests` (`request_count:ada`)."""
 
 
-
 def inference_by_namespace(namespaces: Iterable[NamespaceData]) -> tuple[tuple[str, Inference], ...]:
     """Each namespace's Inference Providers spend, split by provider with its own rest (they add up to it)."""
     return tuple((ns.namespace, inference_of((ns,))) for ns in namespaces)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from hfmon.ledger import LedgerGap, LedgerRow
 from hfmon.models import NamespaceData, Snapshot
@@ -25,6 +26,8 @@ Owner = tuple[str | None, str | None]
 """Who pays for a request as its row says (`LedgerRow.owner`): (X-HF-Bill-To, the account whose token made it)."""
 Unsure = Mapping[Owner, str]
 """The owners (`LedgerRow.owner`) whose namespace is unknown, each with why."""
+Scope = Callable[[Owner], bool | str]
+"""Whether a request of an owner is in a poll's scope: True, False, or why that is unknown (`scope_of`)."""
 WHOAMI_FAILED = "requests billed to the token's own account (no X-HF-Bill-To), unknown while whoami fails"
 CALLER_UNKNOWN = ("requests billed to their token's own account (no X-HF-Bill-To), which hfmon proxy did not record "
                   "(its whoami failed, or they were made before it did)")
@@ -104,11 +107,11 @@ def owners(snapshot: Snapshot, polled_only: bool = False) -> Owners:
                   tuple(sorted(unread)), account is None)
 
 
-def polled_rows(rows: Sequence[LedgerRow], snapshot: Snapshot) -> tuple[Sequence[LedgerRow], Unsure]:
+def polled_rows(rows: Sequence[LedgerRow], verdict: Scope) -> tuple[Sequence[LedgerRow], Unsure]:
     """The proxy's requests this poll covers, with those whose namespace is unknown (named in `Unsure`, with why):
     those billed to no org whose caller's namespace it polled, and those billed to an org as their X-HF-Bill-To
-    says (all of them when it polled every namespace or, whoami failing without `--namespace`, whatever it could)."""
-    verdict = scope_of(snapshot)
+    says (all of them when it polled every namespace or, whoami failing without `--namespace`, whatever it could);
+    `verdict`: the poll's scope (`scope_of`)."""
     kept: list[LedgerRow] = []
     unsure: dict[Owner, str] = {}
     for row in rows:
@@ -122,14 +125,14 @@ def polled_rows(rows: Sequence[LedgerRow], snapshot: Snapshot) -> tuple[Sequence
     return kept, unsure
 
 
-def polled_gaps(gaps: Sequence[LedgerGap], snapshot: Snapshot) -> tuple[LedgerGap, ...]:
+def polled_gaps(gaps: Sequence[LedgerGap], verdict: Scope) -> tuple[LedgerGap, ...]:
     """The ledger's lost requests this poll's figures may miss: those whose owner is in its scope or unknown (as
-    `polled_rows` judges a row), and those recorded before hfmon kept whose they were (they may be anyone's)."""
-    verdict = scope_of(snapshot)
+    `polled_rows` judges a row), and those recorded before hfmon kept whose they were (they may be anyone's);
+    `verdict`: the poll's scope (`scope_of`)."""
     return tuple(g for g in gaps if g.owner is None or verdict(g.owner) is not False)
 
 
-def scope_of(snapshot: Snapshot) -> Callable[[Owner], bool | str]:
+def scope_of(snapshot: Snapshot) -> Scope:
     """Whether a request of this owner is in the poll's scope: True, False, or why that is unknown (the one rule
     for the ledger's rows and its lost requests); each owner judged once."""
     account = snapshot.account.value
@@ -154,12 +157,4 @@ def scope_of(snapshot: Snapshot) -> Callable[[Owner], bool | str]:
             return False  # no polled org has a group hfmon did not read: not one of theirs
         return scope.why_unknown(owner)
 
-    verdicts: dict[Owner, bool | str] = {}
-
-    def judged(owner: Owner) -> bool | str:
-        said = verdicts.get(owner)
-        if said is None:
-            said = verdicts[owner] = verdict(owner)
-        return said
-
-    return judged
+    return cache(verdict)

@@ -129,7 +129,7 @@ def endpoint_row(e: Endpoint, catalog: Catalog, lines: Lines, history: HistoryIn
                                         unwatched=acc.unwatched_in(e.namespace, "endpoint"),
                                         first_seen=history.first_seen("endpoint", key), hourly_usd=hourly,
                                         to_start=endpoint_replicas_to_start(e),
-                                        most_replicas=_most(e, history.most_replicas("endpoint", key))))
+                                        most_replicas=most_replicas(e, history.most_replicas("endpoint", key))))
 
 
 def space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
@@ -154,17 +154,11 @@ def space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
                          now, history.since_in(s.namespace), single, granted, history.billed_time("space", s.id),
                          history.first_seen("space", s.id), hourly_usd=hourly,
                          unwatched=acc.unwatched_in(s.namespace, "space"), over_quota_why=over_quota,
-                         most_replicas=_most(s, history.most_replicas("space", s.id)))
+                         most_replicas=most_replicas(s, history.most_replicas("space", s.id)))
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
     gpu_hours = None if mine is None else hours(sum((p.line.quantity for p in mine
                                                      if catalog.is_gpu("space", p.hardware)), Decimal(0)))
     return SpaceRow(s, cost, gpu_hours), gpu
-
-
-def _most(resource: Endpoint | Space, recorded: int) -> int | None:
-    """The most replicas it can bill at once (`most_replicas`), at least the most history recorded it running."""
-    configured = most_replicas(resource)
-    return None if configured is None else max(configured, recorded)
 
 
 def _granted(hardware: str | None, price: Price | None, mine: list[PricedLine] | None) -> bool | None:

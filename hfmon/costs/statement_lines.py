@@ -77,6 +77,11 @@ def line_granted(line: UsageLine) -> bool | None:
     return True if line.quantity > 0 and line.unit_cost_usd > 0 else None
 
 
+def still_accruing(line: UsageLine) -> bool:
+    """Whether a statement line still accrues: `active`, or not said and not stopped."""
+    return line.active or (line.active is None and line.stopped_at is None)
+
+
 def contradicts(line: UsageLine, price: Price | None) -> bool:
     """Whether a paid line bills a positive unit price for what hfmon prices at $0/h (granted lines cost 0)."""
     return (price is not None and price.usd_per_hour == 0 and line.unit_cost_usd > 0

@@ -12,7 +12,6 @@ from typing import Any, TypeVar
 
 from hfmon.costs.credits import Period, calendar_month
 from hfmon.costs.crosscheck import STORAGE_PRODUCT
-from hfmon.costs.inference_totals import inference_by_namespace as inference_by_namespace
 from hfmon.costs.inference_totals import inference_of
 from hfmon.costs.statement_lines import (
     FAMILY_KIND,
@@ -21,6 +20,7 @@ from hfmon.costs.statement_lines import (
     jobs_untold,
     line_granted,
     parse_product,
+    still_accruing,
 )
 from hfmon.figures import JOBS_CUT, STORAGE_CUT, STORAGE_UNSIZED, ZERO_GPU, Behind
 from hfmon.models import (
@@ -135,8 +135,7 @@ def accruing_unlisted(ns: NamespaceData) -> dict[str, list[str]]:
     listed |= {("jobs", j.id) for j in ns.jobs.value or ()}
     out: dict[str, list[str]] = {}
     for family, key, hardware, line in compute_lines(ns) or ():
-        accruing = line.active or (line.active is None and line.stopped_at is None)
-        if accruing and line_granted(line) is not True and (family, key) not in listed:
+        if still_accruing(line) and line_granted(line) is not True and (family, key) not in listed:
             label = f"{FAMILY_KIND[family]} {key} ({hardware})"
             if label not in out.setdefault(family, []):
                 out[family].append(label)

@@ -14,7 +14,7 @@ from operator import attrgetter
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import labels_kept, restarted
 from hfmon.history import UsagePoint
-from hfmon.models import SourceResult, SourceStatus, UsageIn
+from hfmon.models import SourceResult, SourceStatus, UsageWindows
 from hfmon.report import Total
 
 
@@ -57,6 +57,24 @@ def in_order(points: Sequence[UsagePoint]) -> bool:
     return all(a.at <= b.at for a, b in pairwise(points))
 
 
+def window_usage(points: Sequence[UsagePoint], start: datetime, end: datetime,
+                 ordered: bool = False) -> tuple[Decimal, bool, bool] | None:
+    """`usage_rises` and `period_tail_unseen` of one window in one pass over its steps: (rises, fell, tail unseen);
+    None: no total at or before start."""
+    steps = _steps(points, start, end, ordered)
+    if steps is None:
+        return None
+    total, fell, tail = Decimal(0), False, False
+    for prev, p, new in steps:
+        delta = p.inference_used_usd - (0 if new else prev.inference_used_usd)
+        if delta < 0:
+            fell = True
+        else:
+            total += delta
+        tail = tail or (new and prev.at < p.period_start)
+    return micro(total), fell, tail
+
+
 def usage_rises(points: Sequence[UsagePoint], start: datetime, end: datetime,
                 ordered: bool = False) -> tuple[Decimal, bool] | None:
     """The sum of the period-to-date total's rises in [start, end), and whether it fell in it (None: no total at or
@@ -66,17 +84,8 @@ def usage_rises(points: Sequence[UsagePoint], start: datetime, end: datetime,
     each step between two polls is what was booked in it less what settled lower in it, so no rise exceeds what was
     booked in its step, and a fall hides all of its step's bookings: what was booked in the window is at least the
     rises, by how much more HF does not give (never the difference of the totals, which may even be negative)."""
-    steps = _steps(points, start, end, ordered)
-    if steps is None:
-        return None
-    total, fell = Decimal(0), False
-    for prev, p, new in steps:
-        delta = p.inference_used_usd - (0 if new else prev.inference_used_usd)
-        if delta < 0:
-            fell = True
-        else:
-            total += delta
-    return micro(total), fell
+    usage = window_usage(points, start, end, ordered)
+    return None if usage is None else (usage[0], usage[1])
 
 
 def usage_between(points: Sequence[UsagePoint], start: datetime, end: datetime) -> Decimal | None:
@@ -91,10 +100,11 @@ def period_tail_unseen(points: Sequence[UsagePoint], start: datetime, end: datet
     no total hfmon read (the next poll reads the new period's, from $0), so the window's inference is at least what
     the totals add up to. A poll read after its period ended (usage-v2 labelling the rollover late) saw all of it.
     `ordered`: as `_steps` takes it."""
-    return any(new and prev.at < p.period_start for prev, p, new in _steps(points, start, end, ordered) or ())
+    usage = window_usage(points, start, end, ordered)
+    return usage is not None and usage[2]
 
 
-UsageInWindows = SourceResult[tuple[UsageIn, ...]]
+UsageInWindows = SourceResult[UsageWindows]
 """usage-v2 asked for each window at the poll (`NamespaceData.usage_windows`)."""
 
 

@@ -49,8 +49,8 @@ from hfmon.costs.window_inference import (
     UsageInWindows,
     asked_inference,
     in_order,
-    period_tail_unseen,
     usage_rises,
+    window_usage,
 )
 from hfmon.costs.zero_gpu_windows import OverageLines, overage_in
 from hfmon.figures import BETWEEN_POLLS, JOBS_CUT, SETTLED, UNPLACED_JOBS, ZERO_GPU
@@ -196,9 +196,9 @@ def spend_in(namespace: str, start: datetime, end: datetime, index: HistoryIndex
     else:
         usage = index.usage_of(namespace).usage
         watched = bool(usage) and coverage.covers(start, end, (namespace, BILLING))
-        rises = usage_rises(usage, start, end, ordered) if watched else None
+        rises = window_usage(usage, start, end, ordered) if watched else None
         inference = unwatched if rises is None else Total(rises[0], (f"{SETTLED}:{namespace}",) if rises[1] else ())
-        tail_unseen = rises is not None and period_tail_unseen(usage, start, end, ordered)
+        tail_unseen = rises is not None and rises[2]
         # a window whose start no poll watched (pruned, or before history began): at least what history holds of it
         began = None if watched or not usage else coverage.watched_from(start, end, (namespace, BILLING))
         first = None if began is None else next((p.at for p in usage if began <= p.at < end), None)  # rises from it

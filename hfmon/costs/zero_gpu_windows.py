@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from hfmon.costs.statement_lines import UNLABELLED, PricedLine
+from hfmon.costs.statement_lines import UNLABELLED, PricedLine, still_accruing
 from hfmon.costs.timeline import Bound
 from hfmon.models import ZeroGpuQuota
 from hfmon.models_billing import UsageLine
@@ -86,6 +86,5 @@ def quota_spent(quota: ZeroGpuQuota | None) -> bool:
 def over_quota_now(lines: Sequence[PricedLine] | None, spent: bool) -> str | None:
     """Why a ZeroGPU Space up now has no known $/h: its statement's overage line still accrues, or its owner's quota
     is spent (`quota_spent`: every GPU-minute it uses bills); None: its GPU time now is within the quota, $0."""
-    accruing = any(p.overage and (p.line.active or (p.line.active is None and p.line.stopped_at is None))
-                   for p in lines or ())
+    accruing = any(p.overage and still_accruing(p.line) for p in lines or ())
     return OVER_QUOTA_WHY if accruing or spent else None

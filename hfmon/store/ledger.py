@@ -85,7 +85,7 @@ def record_gap(store: HistoryStore, gap: LedgerGap) -> None:
     values = (encode_time(gap.first_at), encode_time(gap.last_at), gap.requests, gap.why, gap.run_id, namespace,
               caller, int(gap.owner is not None))
     store.transaction(lambda conn: conn.execute(
-        f"INSERT INTO ledger_gaps ({_GAP_COLUMNS}) VALUES ({', '.join('?' * 8)})", values))
+        f"INSERT INTO ledger_gaps ({_GAP_COLUMNS}) VALUES ({', '.join('?' * len(values))})", values))
 
 
 def load_gaps(store: HistoryStore, since: datetime) -> tuple[LedgerGap, ...]:
@@ -245,9 +245,8 @@ class LedgerWriter:
             pending = self._backlog + batch
         written = 0
         try:
-            while self._gaps:
-                key = next(iter(self._gaps))
-                record_gap(self.store, self._gaps[key])
+            for key, gap in list(self._gaps.items()):
+                record_gap(self.store, gap)
                 del self._gaps[key]
             while written < len(pending):
                 append(self.store, pending[written:written + _BATCH])
