@@ -76,7 +76,7 @@ def limit_end_parts(c: CreditsBurn) -> tuple[str, ...]:
     if not c.limit_usd:
         return ()
     limit = f"spending limit {fmt.money(c.limit_usd)}"
-    if c.used_usd >= c.limit_usd:
+    if c.limit_reached:
         by = f"reached by {when(c.limit_hit_at)}:" if c.limit_hit_at is not None else "reached:"
         return (limit, by, "HF refuses its requests", f"until the period ends ({fmt.day(c.period_end)})",
                 "or the limit is raised")
@@ -117,14 +117,15 @@ def rate_short(c: CreditsBurn) -> tuple[str, ...]:
     return f"at {_per_day(c)}", window
 
 
-def credits_end_short(c: Credits) -> str | None:
-    """`out Nov 20 04:34`, or `ran out by Nov 12 06:00 · overage $0.50, +$0.10/day`."""
+def credits_end_short(c: Credits) -> tuple[str, ...]:
+    """`out Nov 20 04:34`, or `ran out by Nov 12 06:00`, `overage $0.50, +$0.10/day` (phrases a narrow card may put
+    on two rows); () when it says nothing."""
     if c.included_usd <= 0:
-        return None
+        return ()
     if c.used_usd >= c.included_usd:
         ran_out = f"ran out by {when(c.exhausts_at)}" if c.exhausts_at is not None else "used up"
-        return f"{ran_out} · overage {fmt.money(c.overage_usd)}, +{_per_day(c)}"
-    return None if c.exhausts_at is None else f"out {when(c.exhausts_at)}"
+        return ran_out, f"overage {fmt.money(c.overage_usd)}, +{_per_day(c)}"
+    return () if c.exhausts_at is None else (f"out {when(c.exhausts_at)}",)
 
 
 def provisional_short(c: CreditsBurn) -> str | None:

@@ -41,6 +41,16 @@ class CreditsBurn:
     fell_clock_back: bool  # that point was recorded later than now by this machine's clock: it was set back since
     rate_unknown_why: str | None  # why the rate (so the projection and when a threshold is crossed) is unknown
 
+    @property
+    def limit_reached(self) -> bool:
+        """Used has reached the spending limit: HF refuses requests until the period ends or the limit is raised."""
+        return self.limit_usd is not None and self.used_usd >= self.limit_usd
+
+    @property
+    def alarming(self) -> bool:
+        """The spending limit is reached, or will be within the period."""
+        return self.limit_reached or self.limit_hit_at is not None
+
 
 @dataclass(frozen=True, slots=True)
 class Credits(CreditsBurn):
@@ -64,8 +74,7 @@ class Credits(CreditsBurn):
         """The included credits are used up or the spending limit reached, or either will be within the period
         (whether or not history saw when it happened)."""
         used_up = 0 < self.included_usd <= self.used_usd
-        limit_hit = self.limit_usd is not None and self.used_usd >= self.limit_usd
-        return used_up or limit_hit or self.exhausts_at is not None or self.limit_hit_at is not None
+        return used_up or self.exhausts_at is not None or self.limit_reached or self.limit_hit_at is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,7 +76,6 @@ def credits_text(state: ViewState) -> list[Phrased]:
     r, t = state.report, state.tones
     lines: list[Phrased] = []
     by_ns: dict[str, CreditsBurn] = {c.namespace: c for c in r.credits}
-    unsaid = {burn.namespace: why for burn, why in r.credits_unknown}  # HF did not say the included credits
     by_ns |= {burn.namespace: burn for burn, _why in r.credits_unknown}
     names = [n for n in state.namespaces() if state.namespace in (None, n)]
     for name in names:
@@ -92,7 +91,7 @@ def credits_text(state: ViewState) -> list[Phrased]:
                 f"credits unknown: billing {FAILURE_WORDS[failure]}" if failure else "credits unknown")
             lines.append(phrased(head.append(f" {why}", style=t.get("warn", ""))))
             continue
-        lines += _credit_lines(head, c, state, unsaid.get(name))
+        lines += _credit_lines(head, c, state, r.why_credits_unknown(name))  # HF did not say the included credits
     return lines
 
 
@@ -120,20 +119,17 @@ def _credit_lines(head: Text, c: CreditsBurn, state: ViewState, unsaid: str | No
     lines.append(phrased(Text(f"  → {projected} by {fmt.day(c.period_end)}", style=muted),
                          *(Phrase(Text(p, style=muted)) for p in phrases.rate_short(c)), indent=4))
     # "ran out by Nov 18 19:04", "overage $0.44, +$0.66/day": two phrases (a narrow card broke "+$0.66/day" off)
-    ended = phrases.credits_end_short(c) if isinstance(c, Credits) else None
-    parts = ended.split(" · ") if ended else []
-    reached = c.limit_usd is not None and c.used_usd >= c.limit_usd
+    parts = list(phrases.credits_end_short(c)) if isinstance(c, Credits) else []
     if c.limit_usd is not None:  # reached: said whole below (HF refuses requests now); ahead: its day here
         parts.append(f"limit {fmt.money(c.limit_usd)}" + (f" hit ~{fmt.day(c.limit_hit_at)}" if c.limit_hit_at
-                                                            and not reached else ""))
-    alarming = c.alarming if isinstance(c, Credits) else reached or c.limit_hit_at is not None
-    tone = t.get("warn" if alarming else "muted", "")
+                                                            and not c.limit_reached else ""))
+    tone = t.get("warn" if c.alarming else "muted", "")
     said = [Phrase(Text(p, style=tone), Text(" · ", style=tone)) for p in parts]
     if pending := phrases.provisional_short(c):
         said.append(Phrase(Text(pending, style=muted), Text(" · ", style=muted)))
     if said:
         lines.append(phrased(Text("  ").append_text(said[0].text), *said[1:], indent=4))
-    if reached and (limit_end := phrases.limit_end_parts(c)):  # HF refuses requests: the text output's words
+    if c.limit_reached and (limit_end := phrases.limit_end_parts(c)):  # HF refuses requests: the text output's words
         style = t.get("bad", "")
         lines.append(phrased(Text(f"  {limit_end[0]}", style=style), *(Phrase(Text(p, style=style))
                                                                         for p in limit_end[1:]), indent=4))

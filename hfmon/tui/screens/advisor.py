@@ -19,7 +19,7 @@ from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
 from hfmon.tui.widgets.cells import Cell, Column, Row, cell
 from hfmon.tui.widgets.panel import Panel
-from hfmon.tui.widgets.phrased import Phrase, Phrased, PhrasedText, phrased, words
+from hfmon.tui.widgets.phrased import Phrased, PhrasedText, phrased, words
 from hfmon.tui.widgets.table import KeyedTable
 
 ADVICE_COLUMNS = (
@@ -31,7 +31,7 @@ NO_ADVICE = "The advisor has nothing yet: it runs on each poll."
 
 def _line(text: str, style: str = "", indent: int = 2) -> Phrased:
     """One line of the finding's detail, broken only between words."""
-    first, *rest = words(text, style) or [Phrase(Text(""))]
+    first, *rest = words(text, style)
     return phrased(first.text, *rest, indent=indent)
 
 
