@@ -14,18 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from hfmon.api.governor import Governor
-from hfmon.api.hub import HubClient
-from hfmon.api.urls import BaseUrls
-from hfmon.clock import FrozenClock
-from hfmon.collect import Collector
-from hfmon.config import Config
-from hfmon.fakehub import FULL_TOKEN, FakeHub, billing, demo_scenario
+from hfmon.fakehub import billing, demo_scenario
 from hfmon.fakehub.scenario import SpaceDef
 from hfmon.fakehub.timeline import Interval
 from hfmon.jsonout import report_document
-from hfmon.monitor import Monitor
-from hfmon.store import HistoryStore
+from tests.monitor.polling import polled_until
 
 
 def _at(hour: int, minute: int) -> datetime:
@@ -48,19 +41,7 @@ async def test_a_space_moved_from_paid_to_free_hardware_between_polls_is_not_pri
         tmp_path: Path, hardware: str) -> None:
     scenario = demo_scenario(seed=7, discrepancies=False)
     scenario = replace(scenario, spaces=tuple(_moved(s, hardware) for s in scenario.spaces))
-    clock = FrozenClock(_at(13, 0))
-    hub = FakeHub(scenario, now=clock.now)
-    client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
-                       governor=Governor(backoff_base_s=0.001))
-    monitor = Monitor(Collector(client, clock, ["ada"]), clock, Config(), HistoryStore.open(tmp_path / "h.db"))
-    try:
-        while True:
-            report = await monitor.poll()
-            if clock.now() >= _at(15, 0):
-                break
-            clock.advance(600)
-    finally:
-        await monitor.aclose()
+    report = await polled_until(tmp_path, scenario, _at(13, 0), _at(15, 0), 600)
     lines = billing.space_lines(scenario, "ada", _at(14, 0), _at(15, 0), _at(15, 0))
     paid = sum(Decimal(line.total_micro_usd) for line in lines if line.label == "ada/forgotten-finetune") / 10**6
     assert paid == Decimal("0.2")  # 8 min of a10g-large at $1.50/h

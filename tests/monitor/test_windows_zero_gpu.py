@@ -25,21 +25,14 @@ from typing import Any
 
 import jsonschema
 
-from hfmon.api.governor import Governor
-from hfmon.api.hub import HubClient
-from hfmon.api.urls import BaseUrls
-from hfmon.clock import FrozenClock
-from hfmon.collect import Collector
-from hfmon.config import Config
-from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
+from hfmon.fakehub import demo_scenario
 from hfmon.fakehub.scenario import Scenario, SpaceDef
 from hfmon.fakehub.timeline import Interval
 from hfmon.jsonout import report_document
-from hfmon.monitor import Monitor
 from hfmon.report import Report
 from hfmon.schemas import once_schema
-from hfmon.store import HistoryStore
 from hfmon.tui.rows_time import window_unread
+from tests.monitor.polling import polled_until
 
 CHAT = "ada/chat-demo"
 TODAY_OVERAGE = (datetime(2026, 11, 13, 16, 30, tzinfo=UTC), 18)
@@ -60,19 +53,8 @@ def scenario(overage: tuple[tuple[datetime, int], ...] | None = None) -> Scenari
 
 async def five_pm(tmp_path: Path, scn: Scenario) -> Report:
     """The Report of the 17:00 poll, polled every 10 min since 12:00."""
-    clock = FrozenClock(datetime(2026, 11, 13, 12, tzinfo=UTC))
-    hub = FakeHub(scn, now=clock.now)
-    client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
-                       governor=Governor(backoff_base_s=0.001))
-    monitor = Monitor(Collector(client, clock, ["ada"]), clock, Config(), HistoryStore.open(tmp_path / "h.db"))
-    try:
-        while True:
-            report = await monitor.poll()
-            if clock.now() >= datetime(2026, 11, 13, 17, tzinfo=UTC):
-                return report
-            clock.advance(600)
-    finally:
-        await monitor.aclose()
+    return await polled_until(tmp_path, scn, datetime(2026, 11, 13, 12, tzinfo=UTC),
+                              datetime(2026, 11, 13, 17, tzinfo=UTC), 600)
 
 
 def last_hour(report: Report, which: str = "current") -> dict[str, Any]:
