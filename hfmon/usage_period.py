@@ -8,8 +8,13 @@ included credits reset, and what HF's own clients ask); an answer naming a perio
 asked again, in the same poll, from that period's start. An answer naming no period (real payloads may omit it) is
 over the period the same namespace's `usage/live` event names, when it names one (`named_period`); with that event
 unread (the stream failed, no earlier one in memory: a cron run), over the period history's last usage point of the
-namespace names while it holds (`period_from_history`), else of no known period: an error, never the calendar
-month's guess (periods anchored on the 15th read $0.94 of Dec 1's where $6.84 was used since Nov 15).
+namespace names while it holds, or the one after it that does (`period_from_history`: a stream failing on every poll
+since, e.g. behind a proxy that buffers it, no longer makes the credits unknown from the next period on), else of no
+known period: an error, never the calendar month's guess (periods anchored on the 15th read $0.94 of Dec 1's where
+$6.84 was used since Nov 15). No other source names it: the statement's period (the compute bill's), usage/jobs' (the
+"subscription period", HF's spec) and whoami's `periodEnd` (of what, no schema says) may be anchored elsewhere
+(hf-api.md 3.5: a live event's jobs period from the 15th beside its inference period from the 1st), and the ZeroGPU
+quota's `resetsAt` ends its daily window.
 
 HF counts up to its own time. When its clock is ahead of hfmon's by more than `server_clock.SKEW_S` (a clock set
 back, a VM resumed), the window is asked as of HF's time, as the last poll's answers dated it (`usage_asked_at`), so a
@@ -66,13 +71,25 @@ def month_from(start: datetime) -> Period:
             day -= 1
 
 
+ROLLED_PERIODS = 12
+"""History's period is followed at most this many months on (`period_from_history`)."""
+
+
 def period_from_history(period_start: datetime | None, now: datetime) -> Period | None:
-    """The credits' period history's last usage point of a namespace names (its `period_start`, a month long), when
-    it holds `now` (None: no point, or its period has ended or not begun)."""
-    if period_start is None:
+    """The credits' period history's last usage point of a namespace names (its `period_start`, a month long), or
+    the monthly period after it that holds `now`: periods follow each other, the next beginning where one ends, on
+    the same day of the month (None: no point, its period not begun, ROLLED_PERIODS months past, or past an anchor
+    after the 28th, whose next start in a shorter month HF does not say)."""
+    if period_start is None or now < period_start:
         return None
     found = month_from(period_start)
-    return found if found.start <= now < found.end else None
+    for _ in range(ROLLED_PERIODS):
+        if now < found.end:
+            return found
+        if period_start.day > 28:
+            return None
+        found = month_from(found.end)
+    return None
 
 
 def _labelled(usage: BillingUsage, period: Period | None) -> BillingUsage:

@@ -158,6 +158,48 @@ async def test_a_cron_run_whose_live_stream_fails_takes_the_period_history_names
         await monitor.aclose()
 
 
+async def test_a_live_stream_failing_into_the_next_period_takes_the_period_after_the_one_history_names(
+        tmp_path: Path) -> None:
+    """ada-labs' usage-v2 names no period and its usage/live fails from Dec 14 23:00 on, on every run (a proxy that
+    buffers the stream). History's last usage point names Nov 15 - Dec 15, which has ended by the Dec 16 12:00 run:
+    the credits were unknown from Dec 15 on ("names no billing period", note 15) until the stream answered again. The
+    period after it begins where it ends: Dec 15 - Jan 15, whose spend the fake's traffic gives; the 1st's window
+    (before F6: the figure shown) is not it."""
+    clock = FrozenClock(datetime(2026, 12, 14, 22, tzinfo=UTC))
+    hub = FakeHub(replace(demo_scenario(seed=7), usage_period_day=15), now=clock.now)
+
+    def run() -> Monitor:  # a new process on the same history file
+        client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
+                           governor=Governor(backoff_base_s=0.001))
+        return Monitor(Collector(client, clock, ["ada-labs"]), clock, Config(), HistoryStore.open(tmp_path / "h.db"))
+
+    monitor = run()
+    try:
+        await monitor.poll()  # Dec 14 22:00, everything answering: the live event names Nov 15 - Dec 15
+    finally:
+        await monitor.aclose()
+    hub.route_faults.append(RouteFault(LIVE, status=503))
+    at = datetime(2026, 12, 16, 12, tzinfo=UTC)
+    for moment in (datetime(2026, 12, 14, 23, tzinfo=UTC), at):
+        clock.at = moment
+        monitor = run()
+        try:
+            report = report_document(await monitor.poll())
+        finally:
+            await monitor.aclose()
+    (org,) = [c for c in report["org_credits"] if c["namespace"] == "ada-labs"] or [report["sources"]]
+    period_start = datetime(2026, 12, 15, tzinfo=UTC)
+    used = (Decimal(hub.traffic.totals("ada-labs", period_start, at + timedelta(seconds=1), at).used_nano_usd)
+            * NANO).quantize(Decimal("0.000001"))
+    assert (org["period_start"], org["period_end"]) == ("2026-12-15T00:00:00Z", "2027-01-15T00:00:00Z")
+    assert Decimal(str(org["used_usd"])) == used > 0
+    assert Decimal(str(org["remaining_usd"])) == max(Decimal(10) - used, Decimal(0))
+    month = (Decimal(hub.traffic.totals("ada-labs", datetime(2026, 12, 1, tzinfo=UTC), at + timedelta(seconds=1),
+                                        at).used_nano_usd) * NANO).quantize(Decimal("0.000001"))
+    assert used != month  # the calendar month's figure, shown before F6
+    assert report["sources"]["billing:ada-labs"]["status"] == "ok"
+
+
 async def test_with_the_live_stream_failing_and_no_history_the_credits_are_unknown_and_say_why(tmp_path: Path) -> None:
     """The same run with nothing that names the period (a first run, or no history): the credits are unknown and
     say why, never the calendar month's figure; no usage point is recorded from a guessed period."""
