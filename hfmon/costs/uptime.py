@@ -26,7 +26,7 @@ between them (`billing_rules.BETWEEN_POLLS_STATE`): up at least since the later 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -34,7 +34,7 @@ from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE, is_billed, most_repli
 from hfmon.costs.resources import accruing_since
 from hfmon.costs.statement_lines import FAMILY_KIND, compute_lines, quota_overage
 from hfmon.history import StateChange, Window, last_gap
-from hfmon.models import Endpoint, Snapshot, SourceStatus, UsageLine
+from hfmon.models import Endpoint, Snapshot, SourceStatus, Space, UsageLine
 from hfmon.pricing.catalog import is_zero_gpu
 from hfmon.report import Report
 
@@ -113,10 +113,15 @@ def _from_history(kind: str, state: str, changes: Sequence[StateChange], now: da
     return Uptime(True, now - start, down is not None, None, at_most)
 
 
-def statement_bounds(snapshot: Snapshot) -> dict[tuple[str, str], tuple[datetime, bool]]:
+def statement_bounds(snapshot: Snapshot, recorded: Callable[[str, str], int],
+                     ) -> dict[tuple[str, str], tuple[datetime, bool]]:
     """(kind, resource) -> when its statement lines read fresh in this poll say each Endpoint or Space has billed
-    without a break since (`accruing_since`, as `ResourceCost.billed_since`), and whether that is the period's start
-    (the line may have begun with the period, the resource up before it: an earlier bound kept may still hold)."""
+    without a break since, and whether that is the period's start (the line may have begun with the period, the
+    resource up before it: an earlier bound kept may still hold).
+
+    The rule of `ResourceCost.billed_since`: `accruing_since` with `most_replicas` of the listing and of what
+    history recorded (`recorded(kind, resource)`, as `HistoryIndex.most_replicas` gives the Report). History can
+    only raise the replicas a line must prove, so it is asked only of a line the listing alone finds dense."""
     out: dict[tuple[str, str], tuple[datetime, bool]] = {}
     for ns in snapshot.namespaces:
         statement = ns.statement.value
@@ -126,11 +131,14 @@ def statement_bounds(snapshot: Snapshot) -> dict[tuple[str, str], tuple[datetime
         for family, key, hardware, line in compute_lines(ns) or ():
             if family != "jobs" and not quota_overage(family, hardware):
                 mine.setdefault((FAMILY_KIND[family], key), []).append(line)
-        most: dict[tuple[str, str], int | None] = {
-            **{("endpoint", e.id): most_replicas(e) for e in ns.endpoints.value or ()},
-            **{("space", s.id): most_replicas(s) for s in ns.spaces.value or ()}}
+        listed: dict[tuple[str, str], Endpoint | Space] = {
+            **{("endpoint", e.id): e for e in ns.endpoints.value or ()},
+            **{("space", s.id): s for s in ns.spaces.value or ()}}
         for resource, lines in mine.items():
-            since = accruing_since(lines, snapshot.taken_at, most.get(resource))
+            found = listed.get(resource)
+            if found is None or accruing_since(lines, snapshot.taken_at, most_replicas(found)) is None:
+                continue
+            since = accruing_since(lines, snapshot.taken_at, most_replicas(found, recorded(*resource)))
             if since is not None:
                 out[resource] = (since, since <= statement.period_start)
     return out

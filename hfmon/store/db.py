@@ -195,22 +195,25 @@ class HistoryStore:
 
     # --- writing ---------------------------------------------------------------------------------
 
-    def record(self, snapshot: Snapshot) -> None:
-        """Append what `snapshot` adds (changed usage totals and resource states), in one transaction."""
+    def record(self, snapshot: Snapshot, since: datetime | None = None) -> None:
+        """Append what `snapshot` adds (changed usage totals and resource states), in one transaction. `since`: where
+        the load that follows starts (None: every row kept), for the most replicas history recorded of a resource,
+        as the Report reads them (`statement_bounds`)."""
         at = encode_time(snapshot.taken_at)
         points = usage_points(snapshot)
         observed = observe(snapshot)
         listed = observed.listed | {(p.namespace, BILLING) for p in points}  # billing read fresh: usage totals
         sessions = fresh_sessions(snapshot)
         providers = provider_points.provider_sets(snapshot)
-        bounds = statement_bounds(snapshot)
 
         def write(conn: sqlite3.Connection) -> int:
             record_usage(conn, points, at)
             provider_points.record(conn, providers, at)  # spend per provider, for its charts over time
             record_sessions(conn, sessions, snapshot.taken_at)  # settled costs of the proxy's sessions
             earliest = record_states(conn, observed, at)
-            record_bounds(conn, bounds, at)
+            from_at = 0 if since is None else encode_time(since)
+            record_bounds(conn, statement_bounds(snapshot, lambda kind, resource: conn.execute(
+                q.MOST_REPLICAS_FROM, {"kind": kind, "resource": resource, "since": from_at}).fetchone()[0] or 0), at)
             if observed.listed:  # the poll saw resources: it counts for the gaps history must allow for
                 record_poll(conn, at)
             record_listings(conn, listed, at)  # what it watched: only those listings' figures are known
@@ -260,7 +263,7 @@ class HistoryStore:
                     for pragma, during, _ in HELD:
                         self._conn.execute(f"PRAGMA {pragma} = {during}")  # PRAGMA takes no bound parameters
                     self._held = True
-                    self.record(snapshot)
+                    self.record(snapshot, since)
                     return self.load(since, windows, now, figures=figures)
                 finally:
                     self._held = False

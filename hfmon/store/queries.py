@@ -91,6 +91,11 @@ LOAD_STATEMENT_BOUNDS = """
 STATEMENT_BOUND = "SELECT since, read_at FROM statement_bounds WHERE resource_id = ?"
 SET_STATEMENT_BOUND = "INSERT OR REPLACE INTO statement_bounds (resource_id, since, read_at) VALUES (?, ?, ?)"
 RESOURCE_ID = "SELECT id FROM resources WHERE kind = ? AND resource = ?"
+MOST_REPLICAS_FROM = """
+    SELECT MAX(m.replicas) FROM state_changes AS m JOIN resources AS r ON r.id = m.resource_id
+    WHERE r.kind = :kind AND r.resource = :resource AND m.at >= COALESCE(
+        (SELECT MAX(p.at) FROM state_changes AS p WHERE p.resource_id = r.id AND p.at < :since), :since)
+"""  # the most replicas of a resource's changes as a load from :since holds them (its last one before :since too)
 LAST_POLL_RUN = "SELECT first_at, last_at, max_gap FROM poll_runs ORDER BY first_at DESC LIMIT 1"
 NEW_POLL_RUN = "INSERT OR IGNORE INTO poll_runs (first_at, last_at, max_gap) VALUES (?, ?, 0)"
 EXTEND_POLL_RUN = "UPDATE poll_runs SET last_at = ?, max_gap = MAX(max_gap, ?) WHERE first_at = ?"

@@ -129,3 +129,46 @@ def test_up_without_a_break_spans_the_periods_rollover() -> None:
     assert after[1]["space ada-labs/internal-dashboard"][:2] == (Outcome.CROSSED, "up at least 30d")
     # qwen-prod runs 2 or 3 replicas of at most 4: its lines prove nothing, history says 30 min
     assert after[0]["qwen-prod"] == 1800
+
+
+def test_history_s_most_replicas_decide_the_kept_bound_as_they_decide_the_statement_s() -> None:
+    # internal-dashboard (cpu-upgrade) ran 2 replicas Nov 1 - Nov 5, slept Nov 5 - Nov 7, and runs 1 replica since
+    # (requested 2, then 1). hfmon polled Nov 3 (it saw 2 replicas), then not until Nov 15. The period's one line
+    # starts Nov 1 with 4 d x 2 + 8 d x 1 = 16 d of replica-minutes, more than the 14 d since Nov 1 but less than
+    # 2 x 14 d: the Report's `billed_since` (history's 2 replicas) said nothing, while the bound kept in history
+    # (the listing's 1 replica) said "billed without a break since Nov 1": up at least 14 d, a 200 h alert crossed.
+    # True: up since Nov 7 00:00, 192 h at Nov 15 00:00 (under 200 h); hfmon did not watch Nov 3 - Nov 15.
+    scenario = demo_scenario(seed=7)
+    spaces = []
+    for s in scenario.spaces:
+        if s.id == "ada-labs/internal-dashboard":
+            hw = s.timeline[-1].hardware
+            s = replace(s, timeline=(Interval(s.timeline[0].start, _NOV(5), "RUNNING", 2, hw, 2),
+                                     Interval(_NOV(5), _NOV(7), "SLEEPING", 0, hw, 1),
+                                     Interval(_NOV(7), None, "RUNNING", 1, hw, 1)))
+        spaces.append(s)
+
+    async def polls() -> list[tuple[float, tuple[Outcome, str, str], datetime | None]]:
+        monitor, clock = frozen_demo(at=_NOV(3), scenario=replace(scenario, spaces=tuple(spaces)))
+        out = []
+        try:
+            for at in (_NOV(3), _NOV(3) + timedelta(minutes=10), _NOV(15), _NOV(15) + timedelta(minutes=10)):
+                clock.at = at
+                report = await monitor.poll()
+                served = {s.labels["name"]: s.value for f in families([AccountView("default", report)])
+                          if f.name == "hfmon_resource_up_at_least_seconds" for s in f.samples}
+                reading = {r.subject: (r.outcome, r.figure, r.why) for r in up_too_long(report, Decimal(200))}
+                row = next(s for s in report.spaces if s.space.id == "ada-labs/internal-dashboard")
+                out.append((served["internal-dashboard"], reading["space ada-labs/internal-dashboard"],
+                            row.cost.billed_since))
+        finally:
+            monitor.close()
+        return out
+
+    readings = asyncio.run(polls())
+    assert readings[1][0] == 2 * 86400 + 600  # Nov 3 00:10: its line billed 2 replicas every minute since Nov 1
+    last = readings[3]
+    assert last[2] is None  # the statement proves no unbroken run: it may have stopped (it did, Nov 5 - Nov 7)
+    # was 1,210,200 s, "up at least 14d without a break (billed all along)", CROSSED
+    assert last[0] == 600  # what hfmon watched: since its first poll after the gap
+    assert last[1][:2] == (Outcome.UNKNOWN, "up at least 10m")
