@@ -84,6 +84,8 @@ class ResourceCost:
     # why `billed_usd` is unknown though its statement was read (a Job that ran with no line yet while another HF
     # figure of the period counts Jobs the statement has not billed); None: known, or its statement unread
     billed_why: str | None = None
+    # a Space on ZeroGPU (`billing_rules.on_zero_gpu`): free to host, its GPU time past the daily quota billed instead
+    zero_gpu: bool = False
 
     @property
     def billed_now(self) -> bool | None:

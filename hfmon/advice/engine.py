@@ -34,7 +34,7 @@ from hfmon.costs.credits import usage_window
 from hfmon.costs.index import HistoryIndex
 from hfmon.history import History
 from hfmon.modelinfo import ModelWeights
-from hfmon.pricing.catalog import Catalog, is_zero_gpu
+from hfmon.pricing.catalog import Catalog
 from hfmon.report import Report, Total
 from hfmon.report_rows import STALE_RATE_WHY
 
@@ -92,7 +92,7 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
         changes = index.changes_of("space", s.id)
         found += [no_sleep_time(space_row, gpu, settings),
                   long_sleep_time(space_row, gpu, history, changes, settings, now),
-                  None if space_row.cost.granted or is_zero_gpu(hardware or "") else forgotten(  # time up: free
+                  None if space_row.cost.granted or space_row.cost.zero_gpu else forgotten(  # time up: free
                       "space", s.id, s.namespace, space_row.cost.cost_per_hour_usd, space_row.cost.replicas,
                       changes, history, settings, now, so_far_usd=so_far(space_row.cost),
                       unknown_why=STALE_RATE_WHY if space_row.cost.stale else

@@ -30,6 +30,7 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from hfmon.models import Endpoint, Job, Space, UsageLine
+from hfmon.pricing.catalog import is_zero_gpu
 from hfmon.report_rows import Price
 
 SPACE_BILLED = frozenset({"RUNNING", "RUNNING_BUILDING", "APP_STARTING", "RUNNING_APP_STARTING"})
@@ -175,6 +176,13 @@ def unknown_stage(resource: Space | Endpoint | Job) -> str | None:
         return resource.state if alive and resource.state not in ENDPOINT_KNOWN else None
     alive = resource.started_at is not None and resource.finished_at is None
     return resource.stage if alive and resource.stage not in JOB_KNOWN else None
+
+
+def on_zero_gpu(space: Space) -> bool:
+    """Whether a Space is on ZeroGPU (`is_zero_gpu` of its current hardware, else of the one it asked for): free to
+    host, its GPU time past the daily quota billed instead (hf-api.md 0.5). Decided here once, kept in
+    `ResourceCost.zero_gpu` for every rule and front end that asks."""
+    return is_zero_gpu(space.hardware or space.requested_hardware or "")
 
 
 def space_replicas(space: Space) -> int | None:

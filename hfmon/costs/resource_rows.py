@@ -15,6 +15,7 @@ from hfmon.costs.billing_rules import (
     job_replicas,
     job_time_left,
     most_replicas,
+    on_zero_gpu,
     space_replicas,
 )
 from hfmon.costs.credits import Period
@@ -37,7 +38,7 @@ from hfmon.figures import Behind
 from hfmon.format import money
 from hfmon.history import History, Listing, Window, unwatched
 from hfmon.models import Endpoint, Job, Space, UsageLine
-from hfmon.pricing.catalog import Catalog, is_zero_gpu
+from hfmon.pricing.catalog import Catalog
 from hfmon.report import Credits, CreditsBurn, CrossCheck, EndpointRow, JobRow, Price, SpaceRow, Spend
 
 FREE_SPACE = frozenset({None, ""})  # a Space without hardware (static) costs nothing
@@ -141,20 +142,21 @@ def space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
     if hardware and price is None and not granted:
         acc.unpriced[space_label(s)] = None
     changes = history.changes_of("space", s.id)
+    zero_gpu = on_zero_gpu(s)
     # billed minutes are its wall time on one replica, but not on ZeroGPU: HF bills none of a ZeroGPU Space's time
     single = (s.replicas_requested or 1) <= 1 and (s.replicas_current or 0) <= 1 and history.most_replicas(
-        "space", s.id) <= 1 and not is_zero_gpu(hardware or "")
+        "space", s.id) <= 1 and not zero_gpu
     hourly = _hourly("space", s.id, s.namespace, history,
                      lambda: catalog_price(catalog, "space", s.namespace, granted=hardware if granted else None,
                                            grant_unknown=granted is None,
                                            billed_at_zero=acc.billed_at_zero.get(("space", s.id), frozenset())),
                      now, acc)
-    over_quota = over_quota_now(mine, acc.quota_spent == s.namespace) if is_zero_gpu(hardware or "") else None
+    over_quota = over_quota_now(mine, acc.quota_spent == s.namespace) if zero_gpu else None
     cost = resource_cost("space", price, space_replicas(s), hardware not in FREE_SPACE, mine, changes, None, period,
                          now, history.since_in(s.namespace), single, granted, history.billed_time("space", s.id),
                          history.first_seen("space", s.id), hourly_usd=hourly,
                          unwatched=acc.unwatched_in(s.namespace, "space"), over_quota_why=over_quota,
-                         most_replicas=most_replicas(s, history.most_replicas("space", s.id)))
+                         most_replicas=most_replicas(s, history.most_replicas("space", s.id)), zero_gpu=zero_gpu)
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
     gpu_hours = None if mine is None else hours(sum((p.line.quantity for p in mine
                                                      if catalog.is_gpu("space", p.hardware)), Decimal(0)))

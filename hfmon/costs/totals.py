@@ -38,7 +38,6 @@ from hfmon.models import (
 )
 from hfmon.models_billing import JobsSpend
 from hfmon.ordering import sort_by_keys
-from hfmon.pricing.catalog import is_zero_gpu
 from hfmon.report import (
     UNLISTED_PREFIX,
     EndpointRow,
@@ -80,12 +79,12 @@ GRANT_PREFIX = "grant:"  # a Total's missing part: a Space on paid hardware that
 BILLED_AT_ZERO_PREFIX = "billed_at_zero:"  # a Total's missing part: HF's statement bills, now, what hfmon prices $0/h
 
 
-def _missing_label(label: str, cost: ResourceCost, zero_gpu: bool = False) -> str:
-    """How a resource whose $/h is unknown is named among a Total's missing parts (`zero_gpu`: a Space on ZeroGPU,
-    whose GPU time past the quota bills: `zero_gpu_windows.over_quota_now`)."""
+def _missing_label(label: str, cost: ResourceCost) -> str:
+    """How a resource whose $/h is unknown is named among a Total's missing parts (`zero_gpu:` for a Space on
+    ZeroGPU, whose GPU time past the quota bills: `zero_gpu_windows.over_quota_now`)."""
     if cost.price is None and cost.replicas is not None:  # an unknown stage first: what runs is unknown
         return UNPRICED_PREFIX + label
-    if zero_gpu and cost.replicas:
+    if cost.zero_gpu and cost.replicas:
         return f"{ZERO_GPU}:{label}"
     if cost.price is not None and cost.price.usd_per_hour == 0 and cost.replicas:  # `statement_lines.contradicts`
         return BILLED_AT_ZERO_PREFIX + label
@@ -115,8 +114,7 @@ def meter_rows(snapshot: Snapshot, endpoints: Sequence[EndpointRow], spaces: Seq
             billed = [(resource, c) for resource, c in rows.get((ns.namespace, kind), []) if c.billed_now is not False]
             # a part's name counts only when the part is missing: only those resources are named (10,000 at 20x)
             label = _LABELS[kind]
-            parts = [(_missing_label(label(resource), c, kind == "spaces" and is_zero_gpu(
-                resource.hardware or resource.requested_hardware or "")) if c.cost_per_hour_usd is None else "",
+            parts = [(_missing_label(label(resource), c) if c.cost_per_hour_usd is None else "",
                       c.cost_per_hour_usd) for resource, c in billed]
             parts += [(UNLISTED_PREFIX + label, None) for label in unlisted.get(kind, ())]
             usd = Total.of(parts, Decimal(0))

@@ -35,7 +35,6 @@ from hfmon.costs.resources import accruing_since
 from hfmon.costs.statement_lines import FAMILY_KIND, compute_lines, quota_overage
 from hfmon.history import StateChange, Window, last_gap
 from hfmon.models import Endpoint, Snapshot, SourceStatus, Space, UsageLine
-from hfmon.pricing.catalog import is_zero_gpu
 from hfmon.report import Report
 
 _MICROSECOND = timedelta(microseconds=1)
@@ -180,7 +179,7 @@ def resource_uptimes(report: Report) -> list[ResourceUptime]:
     for s in report.spaces:
         sp = s.space
         # a ZeroGPU Space past its quota bills now, for its GPU time: never for its time up
-        billed = s.cost.billed_now and not is_zero_gpu(sp.hardware or sp.requested_hardware or "")
+        billed = s.cost.billed_now and not s.cost.zero_gpu
         out.append(ResourceUptime("space", sp.id, sp.namespace, sp.id.partition("/")[2] or sp.id, billed,
                                   uptime("space", sp.stage, report.changes_of("space", sp.id), now,
                                          gaps.get((sp.namespace, "space"), ()), billed_since=s.cost.billed_since,

@@ -16,7 +16,6 @@ from rich.text import Text
 from hfmon import format as fmt
 from hfmon.costs.billing_rules import expose_usd_per_hour
 from hfmon.costs.timeline import HardwarePrice, StateSpan, recent_rated_spans
-from hfmon.pricing.catalog import is_zero_gpu
 from hfmon.report import CrossCheck, EndpointRow, JobRow, Report, ResourceCost, SpaceRow
 from hfmon.tui.rows import ENDPOINT_TONES, JOB_TONES, SPACE_TONES, Tones
 from hfmon.tui.widgets.cells import Cell, Column
@@ -202,8 +201,8 @@ def space_detail(report: Report, row: SpaceRow, since: datetime, tones: Tones) -
     line(text, "replicas", f"{_maybe(s.replicas_current)} running of {_maybe(s.replicas_requested)} requested")
     line(text, "GPU hours this period", fmt.hours(row.gpu_hours))
     line(text, "storage", fmt.size(s.used_storage_bytes))
-    cost_text(text, row.cost, checks_of(report, "space", s.id), tones, hours_unknown=HOURS_UNKNOWN_ZERO_GPU
-              if is_zero_gpu(s.hardware or s.requested_hardware or "") else HOURS_UNKNOWN)
+    cost_text(text, row.cost, checks_of(report, "space", s.id), tones,
+              hours_unknown=HOURS_UNKNOWN_ZERO_GPU if row.cost.zero_gpu else HOURS_UNKNOWN)
     section(text, f"Stages since {fmt.stamp(since)}")
     timeline_text(text, timeline(report, "space", s.id, row, since), tones, SPACE_TONES)
     command_text(text, (("pause (stops billing until restarted)", fmt.shell_command("hf", "spaces", "pause", s.id)),
