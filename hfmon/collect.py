@@ -41,7 +41,13 @@ from hfmon.models import (
 )
 from hfmon.poll_timing import DAY_AGO, DAY_AGO_TTL_S, CollectorSettings, no_cyclic_gc
 from hfmon.source_results import PreviousSources, failed_result, judged_at
-from hfmon.usage_period import usage_asked_at, usage_from, usage_in_windows, usage_over_its_period
+from hfmon.usage_period import (
+    usage_asked_at,
+    usage_from,
+    usage_in_windows,
+    usage_over_its_period,
+    window_calls,
+)
 from hfmon.weights_cache import WeightsCache
 
 log = logging.getLogger("hfmon.collect")
@@ -221,7 +227,7 @@ class Collector:
             billing = tg.create_task(src("billing", calls["billing"]))
             statement = tg.create_task(src("statement", calls["statement"]))
             day_ago = tg.create_task(self._day_ago(ns, user, now, billing, prev, scoped))
-            windows = tg.create_task(self._usage_windows(ns, user, asked, billing, scoped))
+            windows = tg.create_task(self._usage_windows(ns, user, asked, billing, prev, scoped))
             job_charges = tg.create_task(src("job_charges", calls["job_charges"])) if user else None
             sessions = tg.create_task(src("sessions", calls["sessions"]))
             catalog = tg.create_task(self._cached_source(f"endpoint_catalog:{ns}", self.settings.catalog_ttl_s,
@@ -296,26 +302,41 @@ class Collector:
         return await self._cached_source(f"billing_day_ago:{ns}", DAY_AGO_TTL_S, fetch, prev, **scoped)
 
     async def _usage_windows(self, ns: str, user: bool, asked: datetime, billing: asyncio.Task[SourceResult[Any]],
-                             scoped: dict[str, Any]) -> SourceResult[UsageWindows] | None:
-        """usage-v2 asked for each spend window once it answered (None: not asked, or refused); never a last answer."""
-        if not self.spend_windows or (await billing).status is SourceStatus.NO_ACCESS:
+                             prev: PreviousSources, scoped: dict[str, Any]) -> SourceResult[UsageWindows] | None:
+        """usage-v2 asked for each spend window (None: not asked, or refused); never a last answer. Asked at once when
+        the previous poll read the namespace's usage-v2, else once this poll's answered: a namespace that refuses it
+        (an org without billing access) is not asked 8 times more; the user's own are sent ahead of whoami
+        (`_user_ahead`), in the round trip's idle slots."""
+        if not self.spend_windows:
             return None
-        return await self._source(f"usage_windows:{ns}", lambda: usage_in_windows(
+        if prev.fresh(f"billing:{ns}") is None and (await billing).status is SourceStatus.NO_ACCESS:
+            return None
+        asked_windows = await self._source(f"usage_windows:{ns}", lambda: usage_in_windows(
             self.client, ns, user=user, asked=asked), None, **scoped)
+        return None if (await billing).status is SourceStatus.NO_ACCESS else asked_windows
 
     def _user_ahead(self, known: Account | None, asked: datetime,
                     prev: PreviousSources) -> list[Callable[[], Awaitable[Any]]]:
-        """The user's `_named_calls` to send while whoami is on its way: the requests the user's namespace makes
-        once whoami names it (the name labels only what is parsed, which sending ahead does not do). None when the
-        poll may not make them: restricted to namespaces, the last account known not a user's, or a source of the
-        user's still refused (`no_access_recheck_s`, known by name only)."""
+        """The user's `_named_calls` to send while whoami is on its way, and its spend windows' (`window_calls`): the
+        requests the user's namespace makes once whoami names it (the name labels only what is parsed, which sending
+        ahead does not do). None when the poll may not make them: restricted to namespaces, the last account known
+        not a user's, or a source of the user's still refused (`no_access_recheck_s`, known by name only; the windows
+        go with usage-v2). The windows, not when `spend_windows` is off, nor after a poll whose whoami failed (a
+        rejected token, a 429: the 8 would fail with it every poll)."""
         if self.namespaces is not None or (known is not None and known.type != "user"):
             return []
         last = (prev.get(f"billing:{known.name}"), prev.get(f"live:{known.name}")) if known else (None, None)
         calls = self._named_calls("", True, asked, usage_from(last[0], asked, last[1]))
+        account = prev.get("account")
+        windows = [fetch for _, _, fetch in window_calls(self.client, "", user=True, asked=asked)] \
+            if self.spend_windows and (account is None or account.status is SourceStatus.OK) else []
         if known is None:
-            return [] if self._denied else list(calls.values())
-        return [call for kind, call in calls.items() if self._still_denied(f"{kind}:{known.name}") is None]
+            return [] if self._denied else [*calls.values(), *windows]
+        ready = [call for kind, call in calls.items() if self._still_denied(f"{kind}:{known.name}") is None]
+        if self._still_denied(f"billing:{known.name}") is None and \
+                self._still_denied(f"usage_windows:{known.name}") is None:
+            ready += windows
+        return ready
 
     async def _models_served(self, ns: str, endpoints: asyncio.Task[SourceResult[tuple[Endpoint, ...]]],
                              prev: PreviousSources) -> SourceResult[tuple[ModelWeights, ...]] | None:

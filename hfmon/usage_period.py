@@ -28,12 +28,14 @@ requests of the ~30 min before it at the $0.01 placeholder they later settled fr
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hfmon.api.hub import HubClient
+from hfmon.api.priority import SPARE
 from hfmon.api.server_clock import hf_time
 from hfmon.costs.credits import Period, said_period, usage_window
 from hfmon.errors import BadResponseError
@@ -163,16 +165,25 @@ def window_asks(asked: datetime) -> tuple[tuple[datetime, datetime], ...]:
                  for w in ((end - length, end), (end - 2 * length, end - length)))
 
 
-async def usage_in_windows(client: HubClient, namespace: str, *, user: bool, asked: datetime) -> UsageWindows:
-    """usage-v2 asked for every window of `window_asks(asked)` at once: HF's own Inference Providers spend in each
-    (one failing fails them all: a window's figure is HF's or unknown; optional requests: skipped when the rate
-    limit runs low)."""
-    def ask(start: datetime, end: datetime) -> Coroutine[Any, Any, BillingUsage]:
-        return client.usage_v2(namespace, user=user, start=start, end=end, optional=True)
+WindowFetch = Callable[[], Coroutine[Any, Any, BillingUsage]]
 
+
+def window_calls(client: HubClient, namespace: str, *, user: bool,
+                 asked: datetime) -> tuple[tuple[datetime, datetime, WindowFetch], ...]:
+    """usage-v2's fetch for each window of `window_asks(asked)`, with the window: optional requests (skipped when the
+    rate limit runs low) taking only the slots no other request waits for (`priority.SPARE`: nothing waits on them)."""
+    return tuple((start, end, functools.partial(client.usage_v2, namespace, user=user, start=start, end=end,
+                                                optional=True, priority=SPARE))
+                 for start, end in window_asks(asked))
+
+
+async def usage_in_windows(client: HubClient, namespace: str, *, user: bool, asked: datetime) -> UsageWindows:
+    """usage-v2 asked for every window of `window_asks(asked)` at once (`window_calls`): HF's own Inference Providers
+    spend in each (one failing fails them all: a window's figure is HF's or unknown)."""
     try:
         async with asyncio.TaskGroup() as tg:
-            tasks = [(start, end, tg.create_task(ask(start, end))) for start, end in window_asks(asked)]
+            tasks = [(start, end, tg.create_task(fetch()))
+                     for start, end, fetch in window_calls(client, namespace, user=user, asked=asked)]
     except ExceptionGroup as failed:  # the first failure, as one usage-v2 request's (its status, its hint)
         raise failed.exceptions[0] from None
     return tuple(UsageIn(start.astimezone(UTC), end.astimezone(UTC), task.result().inference.used_usd)

@@ -99,9 +99,18 @@ async def test_rejected_token() -> None:
     snap = await col.poll()
     assert (snap.account.status, snap.account.http_status) == (SourceStatus.ERROR, 401)
     assert snap.namespaces == ()
-    # whoami, the 4 catalogs and the user's 6 billing and storage requests sent while whoami was on its way (a cold
-    # poll cannot tell a rejected token before whoami answers); each once, none after the 401
-    assert len(hub.requests) <= 11 and all(hub.requests.count(r.path) == 1 for r in hub.requests)
+    # whoami, the 4 catalogs and the user's 6 billing and storage requests sent while whoami was on its way, with
+    # usage-v2 for each of the user's 8 spend windows (a cold poll cannot tell a rejected token before whoami
+    # answers); each once, none after the 401
+    windows = len(window_asks(snap.taken_at))
+    assert len(hub.requests) <= 11 + windows
+    assert all(hub.requests.count(r.path) == (1 + windows if r.path.endswith("/usage-v2") else 1)
+               for r in hub.requests)
+    # the next poll, after a failed whoami, sends no window ahead: the 11 at most
+    hub.requests.clear()
+    again = await col.poll(snap)
+    assert again.account.http_status == 401 and len(hub.requests) <= 11
+    assert hub.requests.count("/api/settings/billing/usage-v2") <= 1
 
 
 async def test_5xx_faults_are_retried_a_bounded_number_of_times() -> None:
@@ -121,8 +130,8 @@ async def test_a_429_burst_is_not_hammered() -> None:
     snap = await col.poll()
     assert snap.account.status is SourceStatus.ERROR and snap.account.http_status == 429
     # The first 429s close the window for every request of the client: nothing else is sent than the first round
-    # (whoami, the 4 catalogs, the user's 6 requests sent ahead of whoami's answer).
-    assert len(hub.requests) <= 11
+    # (whoami, the 4 catalogs, the user's 6 requests and its 8 spend windows' sent ahead of whoami's answer).
+    assert len(hub.requests) <= 11 + len(window_asks(snap.taken_at))
     assert all(r.status == 429 for r in hub.requests)
 
 
@@ -143,15 +152,17 @@ async def test_malformed_and_truncated_bodies_are_bad_responses_not_crashes(faul
     assert snap.account.status is SourceStatus.ERROR
     assert "JSON" in (snap.account.error or "")
     assert all(s.status is not SourceStatus.OK for s in snap.sources())
-    # account + 4 account-wide sources + the user's 6 sent ahead of whoami's answer, at most; no retry storm
-    assert len(hub.requests) <= 11
+    # account + 4 account-wide sources + the user's 6 and its 8 spend windows' sent ahead of whoami's answer, at
+    # most; no retry storm
+    assert len(hub.requests) <= 11 + len(window_asks(snap.taken_at))
 
 
 async def test_stalls_end_as_errors_with_bounded_retries() -> None:
     col, hub = make(demo_scenario(faults=Faults(stall_rate=1.0)), deadline_s=3.0)
     snap = await col.poll()
     assert snap.account.status is SourceStatus.ERROR and "timed out" in (snap.account.error or "")
-    assert len(hub.requests) <= 11 * 3  # whoami, 4 catalogs, the user's 6 sent ahead: each tried 3 times at most
+    # whoami, 4 catalogs, the user's 6 and its 8 spend windows' sent ahead: each tried 3 times at most
+    assert len(hub.requests) <= (11 + len(window_asks(snap.taken_at))) * 3
 
 
 async def test_schema_drift_is_absorbed() -> None:

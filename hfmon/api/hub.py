@@ -19,7 +19,7 @@ from hfmon.api import parse_repos as prp
 from hfmon.api import parse_resources as pr
 from hfmon.api.governor import Governor
 from hfmon.api.http_errors import what_of
-from hfmon.api.priority import CHAIN_HEAD, NEXT_PAGE
+from hfmon.api.priority import CHAIN_HEAD, NEXT_PAGE, SINGLE
 from hfmon.api.transport import Requester
 from hfmon.api.urls import BaseUrls
 from hfmon.clock import Clock, SystemClock, iso
@@ -159,12 +159,14 @@ class HubClient:
     # --- billing ------------------------------------------------------------------------------
 
     async def usage_v2(self, namespace: str, *, user: bool, start: datetime, end: datetime,
-                       optional: bool = False) -> BillingUsage:
+                       optional: bool = False, priority: int = SINGLE) -> BillingUsage:
         """`usage-v2` between two times (sent as Unix seconds): inference credits, spend, limit; jobs spend
-        (`optional`: skipped when the rate limit's remaining quota is down to what a poll's essentials need)."""
+        (`optional`: skipped when the rate limit's remaining quota is down to what a poll's essentials need;
+        `priority`: `hfmon.api.priority`)."""
         params = {"startDate": int(start.timestamp()), "endDate": int(end.timestamp())}
         data = await self.http.get_json(self._billing(namespace, user, "usage-v2"), params, optional=optional,
-                                        forbidden_hint=self._billing_hint(user), max_bytes=SMALL_BODY)
+                                        forbidden_hint=self._billing_hint(user), max_bytes=SMALL_BODY,
+                                        priority=priority)
         counted_from = datetime.fromtimestamp(params["startDate"], UTC)
         return replace(pb.parse_usage_v2(data, namespace), counted_from=counted_from)
 

@@ -3,11 +3,12 @@
 A poll's longest wait is a chain of requests, each asked for only once the one before it answered: a paginated
 listing, or the Endpoints listing and then the info of each model they serve. When more requests are ready than may
 be in flight, the next link of a chain already under way goes first, then the first page of a listing (a chain of
-unknown length), then the head of a chain of two, then single requests; arrival order within each. A FIFO limit put
-the next page behind every single request of the poll, once per page. A chain's next link may also go a few slots
-past the limit (`overdraft`) rather than wait for one. A listing keeps its slot from one page to the next
-(`ChainSlot`): freed when the page is read, the slot went to a waiting single request before the next page was
-asked for, and the next page then waited for a whole round trip of the poll's other requests.
+unknown length), then the head of a chain of two, then single requests, then spare ones (an optional source's that
+nothing waits on); arrival order within each. A FIFO limit put the next page behind every single request of the
+poll, once per page. A chain's next link may also go a few slots past the limit (`overdraft`) rather than wait for
+one. A listing keeps its slot from one page to the next (`ChainSlot`): freed when the page is read, the slot went to a
+waiting single request before the next page was asked for, and the next page then waited for a whole round trip of
+the poll's other requests.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ CHAIN_HEAD = 2
 """A request whose answer says what to ask next, once (the Endpoints listing, then each served model's info)."""
 SINGLE = 3
 """Every other request."""
+SPARE = 4
+"""A request nothing else waits on, for an optional source (usage-v2 asked for each spend window): it takes only a slot
+no other request is waiting for, so it never delays a listing or a source the Report needs."""
 
 
 class PriorityLimit:

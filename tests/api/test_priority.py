@@ -1,5 +1,6 @@
 """The in-flight limit hands a freed slot to the most urgent request: a listing's next page, then a listing's first
-page, then single requests, in arrival order within each; a listing keeps its slot from page to page (and frees it
+page, then single requests, then spare ones (an optional source's: a spend window's usage-v2), in arrival order within
+each; a listing keeps its slot from page to page (and frees it
 while it waits to retry one); a cancelled waiter never keeps or loses a slot."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any
 import httpx2
 
 from hfmon.api.governor import Governor
-from hfmon.api.priority import CHAIN_HEAD, FIRST_PAGE, NEXT_PAGE, SINGLE, PriorityLimit
+from hfmon.api.priority import CHAIN_HEAD, FIRST_PAGE, NEXT_PAGE, SINGLE, SPARE, PriorityLimit
 from hfmon.api.transport import Requester
 
 
@@ -35,13 +36,13 @@ async def test_freed_slots_go_to_the_most_urgent_waiter_first() -> None:
     first = asyncio.create_task(holder())
     await asyncio.sleep(0)
     waiters = [asyncio.create_task(waiter(name, p)) for name, p in
-               [("single-1", SINGLE), ("next-1", NEXT_PAGE), ("head-1", CHAIN_HEAD), ("first-1", FIRST_PAGE),
-                ("single-2", SINGLE), ("next-2", NEXT_PAGE)]]
+               [("spare-1", SPARE), ("single-1", SINGLE), ("next-1", NEXT_PAGE), ("head-1", CHAIN_HEAD),
+                ("first-1", FIRST_PAGE), ("single-2", SINGLE), ("next-2", NEXT_PAGE)]]
     await asyncio.sleep(0)
     assert order == []  # all waiting behind the holder
     release.set()
     await asyncio.gather(first, *waiters)
-    assert order == ["next-1", "next-2", "first-1", "head-1", "single-1", "single-2"]
+    assert order == ["next-1", "next-2", "first-1", "head-1", "single-1", "single-2", "spare-1"]
 
 
 async def test_listings_that_start_in_the_same_turn_take_the_free_slots_before_single_requests() -> None:
