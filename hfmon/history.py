@@ -40,6 +40,19 @@ class ProviderPoint:
     requests: int | None  # None: HF did not give the provider's count (unknown, never 0)
 
 
+@dataclass(frozen=True, slots=True)
+class OverageRun:
+    """A ZeroGPU Space's GPU time over the quota billed so far in a period (its statement's overage lines summed), as
+    every poll from `first` to `last` read it (`store.zero_gpu_points`)."""
+
+    namespace: str
+    space: str
+    period_start: datetime
+    total_usd: Decimal
+    first: datetime
+    last: datetime
+
+
 GONE = "gone"  # StateChange.state of a resource that vanished from a fresh listing of its namespace (deleted)
 
 
@@ -191,6 +204,7 @@ class History:
     # each listing's runs of polls that listed it fresh, oldest first; None: not read (every listing has `poll_runs`)
     statement_bounds: Mapping[tuple[str, str], StatementBound] = field(default_factory=dict)
     # (kind, resource) -> the latest statement bound kept of it (`costs.uptime.statement_bounds`)
+    zero_gpu_overage: tuple[OverageRun, ...] = ()  # each ZeroGPU Space's overage totals as polls read them
 
     def runs_of(self, listing: Listing | None) -> tuple[PollRun, ...]:
         """The runs of polls that listed `listing` fresh (None, or none read: the runs of any poll)."""

@@ -223,6 +223,7 @@ class Monitor:
         if self.store is not None:
             try:
                 from hfmon.store.ledger import with_ledger  # with the store: --no-history skips SQLite
+                from hfmon.store.zero_gpu_points import with_overage_runs
 
                 # the spend windows' state times summed in SQL: evaluate then need not span 30 days per resource
                 since = history_since(snapshot, now)
@@ -235,6 +236,7 @@ class Monitor:
                 # the spend per provider over time is charted by the dashboard only: a figures-only caller skips it
                 history = with_ledger(self.store, loaded, ledger_since(period_start, now),
                                       () if self.figures_only else provider_times(now, period_start))
+                history = with_overage_runs(self.store, history, since)  # ZeroGPU overage totals polls read
             except HfmonError as exc:  # history is an extra: the live numbers still show without it
                 # this poll only (a full disk or a lock held past the timeout passes): the store, and the alert
                 # state in it, stay, so the next poll writes history again and nothing firing fires twice

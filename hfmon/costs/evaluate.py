@@ -251,7 +251,8 @@ def _namespace_figures(ns: NamespaceData, history: HistoryIndex, config: Config,
                 acc.gpu_minutes[p.hardware] = acc.gpu_minutes.get(p.hardware, Decimal(0)) + p.line.quantity
         # a statement kept from an earlier poll says nothing of the time since it was read
         read_at = now if ns.statement.status is SourceStatus.OK else ns.statement.fetched_at or period.start
-        acc.zero_gpu_overage[ns.namespace] = overage_lines(lines, period.start, read_at)
+        acc.zero_gpu_overage[ns.namespace] = overage_lines(
+            lines, period.start, read_at, (r for r in history.zero_gpu_overage if r.namespace == ns.namespace))
     astride = charges_astride(ns, period.start, period.end)
     jobs_behind = None  # the statement behind another HF figure of the period on Jobs
     if billing is not None or lines is not None:

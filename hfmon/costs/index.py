@@ -44,6 +44,7 @@ class HistoryIndex:
         # billing unknown): `billed_time` judges each once, not once per resource and window
         self.detail = history.detail
         self.span_times = history.span_times
+        self.zero_gpu_overage = history.zero_gpu_overage
 
     def billed_time(self, kind: str, resource: str) -> BilledTime | None:
         """The resource's billed wall time in a window, and its time in a state whose billing is unknown

@@ -23,11 +23,12 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 from hfmon.costs.uptime import statement_bounds
+from hfmon.costs.zero_gpu_windows import overage_totals
 from hfmon.files import narrow, private_dir, private_file
 from hfmon.history import BILLING, Figures, History, Span, SpanTime, StateChange, UsagePoint, Window, WindowTimes
 from hfmon.models import Snapshot
 from hfmon.store import figures as figures_read
-from hfmon.store import provider_points
+from hfmon.store import provider_points, zero_gpu_points
 from hfmon.store import queries as q
 from hfmon.store.aggregates import window_times
 from hfmon.store.checkpoint import Checkpointer
@@ -205,6 +206,7 @@ class HistoryStore:
         listed = observed.listed | {(p.namespace, BILLING) for p in points}  # billing read fresh: usage totals
         sessions = fresh_sessions(snapshot)
         providers = provider_points.provider_sets(snapshot)
+        overage = overage_totals(snapshot)
 
         def write(conn: sqlite3.Connection) -> int:
             record_usage(conn, points, at)
@@ -214,6 +216,7 @@ class HistoryStore:
             from_at = 0 if since is None else encode_time(since)
             record_bounds(conn, statement_bounds(snapshot, lambda kind, resource: conn.execute(
                 q.MOST_REPLICAS_FROM, {"kind": kind, "resource": resource, "since": from_at}).fetchone()[0] or 0), at)
+            zero_gpu_points.record(conn, overage, at)  # ZeroGPU overage so far, for windows inside a line
             if observed.listed:  # the poll saw resources: it counts for the gaps history must allow for
                 record_poll(conn, at)
             record_listings(conn, listed, at)  # what it watched: only those listings' figures are known
@@ -242,6 +245,7 @@ class HistoryStore:
             before = conn.total_changes
             q.prune(conn, reference - self.retention // q.MICROSECOND, reference - LEDGER_KEPT // q.MICROSECOND)
             provider_points.prune(conn, reference - self.retention // q.MICROSECOND)
+            zero_gpu_points.prune(conn, reference - self.retention // q.MICROSECOND)
             return reference, conn.total_changes - before
 
         reference, deleted = self._run(delete)

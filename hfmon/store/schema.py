@@ -332,7 +332,24 @@ V15 = (
     "ALTER TABLE ledger_gaps ADD COLUMN owned INTEGER NOT NULL DEFAULT 0",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15)
+# v16: each ZeroGPU Space's overage billed so far in a period (its statement's overage lines summed) as runs of polls
+# that read the same total (`store.zero_gpu_points`): a moment between two polls that read the same total is known to
+# have had it, so a window's edge inside a multi-day overage line is known where two such polls bracket it.
+V16 = (
+    """
+    CREATE TABLE zero_gpu_overage (
+        namespace TEXT NOT NULL,
+        space TEXT NOT NULL,
+        period_start INTEGER NOT NULL,
+        total_usd TEXT NOT NULL,
+        first_at INTEGER NOT NULL,
+        last_at INTEGER NOT NULL
+    )
+    """,
+    "CREATE INDEX zero_gpu_overage_space ON zero_gpu_overage (namespace, space, period_start, last_at)",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -382,6 +399,7 @@ CURRENT_SHAPE: dict[str, tuple[str, ...]] = {
     "listing_runs": ("namespace", "kind", "first_at", "last_at", "max_gap"),
     "statement_bounds": ("resource_id", "since", "read_at"),
     "ledger_gaps": ("first_at", "last_at", "requests", "why", "run_id", "namespace", "caller", "owned"),
+    "zero_gpu_overage": ("namespace", "space", "period_start", "total_usd", "first_at", "last_at"),
 }
 """`expected_shape(SCHEMA_VERSION)` written out (a test checks it against the migrations): every open of a current
 file compares with it, and building the schema in memory took 2.6 ms of each open (more than reading the file's)."""

@@ -38,22 +38,23 @@ CHAT = "ada/chat-demo"
 OVERAGE_AT = datetime(2026, 11, 13, 16, 30, tzinfo=UTC)
 
 
-def scenario() -> Scenario:
-    """The demo with chat-demo RUNNING on ZeroGPU since Nov 2, 18 GPU-minutes past the quota from Nov 13 16:30."""
+def scenario(*earlier: tuple[datetime, int]) -> Scenario:
+    """The demo with chat-demo RUNNING on ZeroGPU since Nov 2, 18 GPU-minutes past the quota from Nov 13 16:30 (and
+    the `earlier` overages)."""
     base = demo_scenario(seed=7, discrepancies=False)
 
     def steady(space: SpaceDef) -> SpaceDef:
         if space.id != CHAT:
             return space
         return replace(space, timeline=(Interval(datetime(2026, 11, 2, 10, tzinfo=UTC), None, "RUNNING", 1,
-                                                 "zero-a10g"),), zero_gpu_overage=((OVERAGE_AT, 18),))
+                                                 "zero-a10g"),), zero_gpu_overage=(*earlier, (OVERAGE_AT, 18)))
     return replace(base, spaces=tuple(steady(s) for s in base.spaces if s.id != "ada/whisper-api"))
 
 
-def polled_until(at: datetime, tmp: str) -> tuple[Monitor, FrozenClock, list[datetime]]:
+def polled_until(at: datetime, tmp: str, scn: Scenario | None = None) -> tuple[Monitor, FrozenClock, list[datetime]]:
     """A Monitor on the fake and its poll times, every 10 min from 3 hours before `at` up to (not at) it."""
     clock = FrozenClock(at - timedelta(hours=3))
-    hub = FakeHub(scenario(), now=clock.now)
+    hub = FakeHub(scn or scenario(), now=clock.now)
     client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
                        governor=Governor(backoff_base_s=0.001))
     monitor = Monitor(Collector(client, clock, ["ada"]), clock, Config(), HistoryStore.open(Path(tmp) / "h.db"))
@@ -71,8 +72,9 @@ def cells(app: HfmonApp) -> dict[str, str]:
                                                                                                     strict=False)}
 
 
-async def dashboard_at(at: datetime, tmp: str) -> tuple[HfmonApp, dict[str, str], str, tuple[Decimal | None, ...]]:
-    monitor, clock, times = polled_until(at, tmp)
+async def dashboard_at(at: datetime, tmp: str, scn: Scenario | None = None,
+                       ) -> tuple[HfmonApp, dict[str, str], str, tuple[Decimal | None, ...]]:
+    monitor, clock, times = polled_until(at, tmp, scn)
     try:
         for t in times:
             clock.at = t
@@ -108,3 +110,15 @@ async def test_after_the_overage_the_hour_holds_the_whole_line_and_the_rate_stay
     assert row["rate"] == "unknown"  # the quota is spent until Nov 14 09:12: any GPU time it uses bills
     assert hourly[-1] == Decimal("1.80")  # 16:00 -> 17:00: the whole line, 16:30 -> 16:48
     assert hourly[-3:-1] == (Decimal("0"),) * 2
+
+
+async def test_hours_inside_a_line_begun_the_day_before_hold_what_the_polls_say(tmp_path: object) -> None:
+    """30 GPU-minutes over the quota from Nov 12 20:00 too: one line, Nov 12 20:00 -> Nov 13 16:48, $4.80. Every hour of
+    the sparkline inside it read unknown. Polled every 10 min from 14:00, each hour's ends are polls: 14:00 -> 16:00
+    read $3.00 at every poll ($0 in those hours), 16:00 $3.00 and 17:00 $4.80 ($1.80 in the last hour); before 14:00 no
+    poll: unknown still (13:00 lies between the line's start, $0, and the 14:00 poll, $3.00)."""
+    _app, row, _meter, hourly = await dashboard_at(datetime(2026, 11, 13, 17, tzinfo=UTC), str(tmp_path),
+                                                   scenario((datetime(2026, 11, 12, 20, tzinfo=UTC), 30)))
+    assert hourly[-3:] == (Decimal(0), Decimal(0), Decimal("1.80")), hourly[-4:]  # were (None, None, None)
+    assert hourly[-4] is None
+    assert row["spark"][-3:] == "▁▁█", row["spark"]
