@@ -23,7 +23,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from hfmon.costs.statement_lines import UNLABELLED, PricedLine, compute_lines, quota_overage, still_accruing
+from hfmon.costs.statement_lines import (
+    UNLABELLED,
+    PricedLine,
+    compute_lines,
+    parse_product,
+    quota_overage,
+    still_accruing,
+)
 from hfmon.costs.timeline import Bound
 from hfmon.history import OverageRun
 from hfmon.models import Snapshot, SourceStatus, ZeroGpuQuota
@@ -51,8 +58,10 @@ def overage_totals(snapshot: Snapshot) -> dict[tuple[str, str, datetime], Decima
     out: dict[tuple[str, str, datetime], Decimal] = {}
     for ns in snapshot.namespaces:
         statement = ns.statement.value
-        if ns.statement.status is not SourceStatus.OK or statement is None:
-            continue
+        if ns.statement.status is not SourceStatus.OK or statement is None or not any(
+                (parsed := parse_product(line.product)) is not None and quota_overage(*parsed)
+                for line in statement.lines):
+            continue  # no overage line: attributing every line to its resource would be for nothing
         for family, key, hardware, line in compute_lines(ns) or ():
             if quota_overage(family, hardware) and UNLABELLED not in key:
                 found = (ns.namespace, key, statement.period_start)
