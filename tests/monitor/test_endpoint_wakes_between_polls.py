@@ -16,8 +16,7 @@ from hfmon.api.urls import BaseUrls
 from hfmon.clock import FrozenClock
 from hfmon.collect import Collector
 from hfmon.config import Config
-from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
-from hfmon.fakehub import billing
+from hfmon.fakehub import FULL_TOKEN, FakeHub, billing, demo_scenario
 from hfmon.jsonout import report_document
 from hfmon.monitor import Monitor
 from hfmon.store import HistoryStore
