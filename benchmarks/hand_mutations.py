@@ -16,7 +16,8 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FAST_TESTS = ["tests/costs", "tests/api/test_transport.py", "tests/api/test_governor_rules.py"]
+FAST_TESTS = ["tests/costs", "tests/api/test_transport.py", "tests/api/test_governor_rules.py",
+              "tests/api/test_governor_in_flight.py"]
 
 MUTATIONS: list[tuple[str, str, str, str]] = [  # (what, file, code, changed to)
  ("replicas_current ignored", "hfmon/costs/billing_rules.py",
@@ -36,8 +37,11 @@ MUTATIONS: list[tuple[str, str, str, str]] = [  # (what, file, code, changed to)
  ("any bucket", "hfmon/api/governor.py", 'if info is not None and info.bucket in ("api", "pages"):',
   "if info is not None:"),
  ("spend estimate dropped", "hfmon/api/governor.py",
-  "        # Counted at admission, not at send: concurrent requests must not all spend the same last unit.\n"
-  "        self._spent_since += 1\n", ""),
+  "        # Reserved at admission, not at send: concurrent requests must not all spend the same last unit.\n"
+  "        self._pending += 1\n", ""),
+ ("in-flight forgotten", "hfmon/api/governor.py",
+  "return max(0, self.last.remaining - self._spent_since - self._pending)",
+  "return max(0, self.last.remaining - self._spent_since)"),
  ("deadline ignores outer", "hfmon/api/governor.py", "        at = min(at, outer)\n", "        pass\n"),
  ("reserve boundary", "hfmon/api/governor.py", "if optional and remaining <= self.reserve:",
   "if optional and remaining < self.reserve:"),

@@ -4,6 +4,11 @@ It reads `RateLimit: "api";r=<remaining>;t=<reset s>` and `RateLimit-Policy` on 
 optional requests when the remaining quota is down to the reserve a poll's essential requests need,
 waits out a 429 (or an exhausted window) only when the wait fits inside the deadline, and never sleeps
 past the deadline. The deadline is a context variable so every task of one poll shares it.
+
+What is left counts the requests on their way (`Admission`: reserved when admitted, settled when answered): an
+answer's reading says nothing of the requests sent after the server counted it, and a poll has dozens in flight. A
+request the quota cannot cover while others are in flight waits for their answers (their readings say what is left)
+rather than for the window's reset.
 """
 
 from __future__ import annotations
@@ -12,8 +17,8 @@ import asyncio
 import random
 import re
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
@@ -121,6 +126,16 @@ def capped_wait(seconds: float) -> float:
     return min(max(0.0, seconds), float(MAX_WAIT_S))
 
 
+@dataclass(slots=True)
+class Admission:
+    """One admitted request's share of the quota, until it settles (`Governor.admitted`)."""
+
+    sent: bool = False
+    """It went on the wire (`Governor.note_sent`): the server may have counted it."""
+    settled: bool = False
+    """No longer reserved: its answer's reading counts it, or it is over (`Governor.settle`)."""
+
+
 class Governor:
     """Shares one rate-limit budget, one 429 back-off and one retry policy among all requests of a client."""
 
@@ -137,7 +152,10 @@ class Governor:
         self.rate_limited = 0
         self.last: RateLimitInfo | None = None
         self._last_at = 0.0
-        self._spent_since = 0  # requests sent since `last` was read: a conservative local estimate
+        self._spent_since = 0  # requests settled since `last` was read with no reading of their own
+        self._pending = 0  # requests admitted and not settled: reserved against what is left
+        self._in_flight = 0  # of those, the ones on the wire: their answers will say what is left
+        self._settled: list[asyncio.Future[None]] = []  # requests waiting for an answer to settle
         self._blocked_until = 0.0
         self._rng = rng or random.Random()
         self._sems: dict[int, PriorityLimit] = {}
@@ -145,10 +163,11 @@ class Governor:
     # --- reading ------------------------------------------------------------------------------
 
     def remaining(self) -> int | None:
-        """The quota left in the current window, or None when unknown or the window has reset since."""
+        """The quota left in the current window, less the requests on their way, or None when unknown or the window
+        has reset since."""
         if self.last is None or monotonic() >= self._last_at + self.last.reset_s:
             return None
-        return max(0, self.last.remaining - self._spent_since)
+        return max(0, self.last.remaining - self._spent_since - self._pending)
 
     def reset_in_s(self) -> int | None:
         """Seconds until the current window resets, or None when unknown."""
@@ -156,13 +175,15 @@ class Governor:
             return None
         return max(0, round(self._last_at + self.last.reset_s - monotonic()))
 
-    def observe(self, headers: Mapping[str, str]) -> None:
-        """Record the rate-limit headers of a response (any status)."""
+    def observe(self, headers: Mapping[str, str], admission: Admission | None = None) -> None:
+        """Record the rate-limit headers of a response (any status), the answer to `admission` if given."""
         info = parse_ratelimit(headers)
         if info is not None and info.bucket in ("api", "pages"):
             self.last = info
             self._last_at = monotonic()
             self._spent_since = 0
+            if admission is not None and not admission.settled:
+                self._release(admission, spent=False)  # the reading counts it
 
     def backoff_s(self, attempt: int) -> float:
         """Jittered exponential delay before retry number `attempt` (0-based)."""
@@ -189,29 +210,67 @@ class Governor:
         return left if left > 0 else None
 
     async def admit(self, *, optional: bool) -> None:
-        """Wait until a request may go out, or raise RateLimitedError when it may not within the deadline."""
+        """Wait until a request may go out, or raise RateLimitedError when it may not within the deadline; the
+        request is then reserved (`remaining`) until `settle`: `admitted` pairs the two."""
         wait = self._blocked_until - monotonic()
         if wait > 0:
             await self.sleep_or_raise(wait, "the rate limit was hit")
-        remaining = self.remaining()
-        if remaining is None:
-            self._spent_since += 1
-            return
-        if optional and remaining <= self.reserve:
-            self.skipped += 1
-            raise RateLimitedError(
-                f"skipped to save rate limit ({remaining} requests left in this window)",
-                "hfmon polls less often until the window resets",
-                status=None, retry_after_s=self.reset_in_s())
-        if remaining <= 0:
+        while (remaining := self.remaining()) is not None:
+            if optional and remaining <= self.reserve:
+                self.skipped += 1
+                raise RateLimitedError(
+                    f"skipped to save rate limit ({remaining} requests left in this window)",
+                    "hfmon polls less often until the window resets",
+                    status=None, retry_after_s=self.reset_in_s())
+            if remaining > 0:
+                break
+            if self._in_flight:  # what they leave is said by their answers, which come within the deadline
+                await self._next_settled()
+                continue
             reset = self.reset_in_s() or 0
             await self.sleep_or_raise(float(reset), "the rate limit is used up")
-        # Counted at admission, not at send: concurrent requests must not all spend the same last unit.
-        self._spent_since += 1
+            break
+        # Reserved at admission, not at send: concurrent requests must not all spend the same last unit.
+        self._pending += 1
 
-    def note_sent(self) -> None:
-        """Count one request on the wire."""
+    @asynccontextmanager
+    async def admitted(self, *, optional: bool) -> AsyncIterator[Admission]:
+        """One request's admission (`admit`), settled when the block ends however it ends."""
+        await self.admit(optional=optional)
+        admission = Admission()
+        try:
+            yield admission
+        finally:
+            self.settle(admission)
+
+    def note_sent(self, admission: Admission | None = None) -> None:
+        """Count one request on the wire (`admission`'s)."""
         self.requests_sent += 1
+        if admission is not None and not admission.sent:
+            admission.sent = True
+            self._in_flight += 1
+
+    def settle(self, admission: Admission) -> None:
+        """An admitted request is over: no longer reserved; one sent whose answer carried no reading is spent until
+        the next reading (the server may have counted it)."""
+        if not admission.settled:
+            self._release(admission, spent=admission.sent)
+
+    def _release(self, admission: Admission, *, spent: bool) -> None:
+        admission.settled = True
+        self._pending -= 1
+        self._in_flight -= admission.sent
+        self._spent_since += spent
+        waiting, self._settled = self._settled, []
+        for future in waiting:
+            if not future.done():
+                future.set_result(None)
+
+    async def _next_settled(self) -> None:
+        """Wait until an admitted request settles."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._settled.append(future)
+        await future
 
     async def sleep_or_raise(self, seconds: float, why: str) -> None:
         """Sleep `seconds` when that fits inside the deadline, else raise RateLimitedError at once."""

@@ -21,7 +21,7 @@ import httpx2
 from hfmon import __version__
 from hfmon.api.ahead import Ahead, probing, record
 from hfmon.api.bodies import BodyError, BodyTooLarge, decoded_body
-from hfmon.api.governor import Governor, capped, time_left
+from hfmon.api.governor import Admission, Governor, capped, time_left
 from hfmon.api.http_errors import status_error, transport_error, what_of
 from hfmon.api.jsonbody import decode_json
 from hfmon.api.pages import PageParser
@@ -186,17 +186,16 @@ class Requester:
         if sent_ahead is not None:
             return await asyncio.shield(sent_ahead)
         while True:
-            await gov.admit(optional=optional)
             error: ApiError
-            async with gov.semaphore().hold(priority, chain):
+            async with gov.admitted(optional=optional) as admission, gov.semaphore().hold(priority, chain):
                 timeouts = self._timeouts()
-                gov.note_sent()
+                gov.note_sent(admission)
                 started, recorded = time.perf_counter(), False
                 try:
                     async with self._exchange(target, query, timeouts) as response:
                         self._record(url, started, response.status_code)
                         recorded = True
-                        gov.observe(response.headers)
+                        gov.observe(response.headers, admission)
                         self.server_clock.observe(response.headers, self._clock.now())
                         if response.is_success:
                             content = await self._read_capped(response, url, max_bytes)
@@ -352,18 +351,16 @@ class Requester:
         sent_ahead = self.ahead.take(key)
         if sent_ahead is not None:
             return await asyncio.shield(sent_ahead)
-        gov = self.governor
-        await gov.admit(optional=True)
-        budget = capped(timeout_s if timeout_s is not None else math.inf)
-        if math.isinf(budget):
-            budget = self.timeout_s
-        what = what_of(url)
-        async with gov.semaphore().hold():
-            gov.note_sent()
+        gov, what = self.governor, what_of(url)
+        async with gov.admitted(optional=True) as admission, gov.semaphore().hold():
+            budget = capped(timeout_s if timeout_s is not None else math.inf)
+            budget = self.timeout_s if math.isinf(budget) else budget
+            gov.note_sent(admission)
             started, answered = time.perf_counter(), list[bool]()
             try:
                 async with asyncio.timeout(budget):
-                    return await self._read_stream(url, event, complete, forbidden_hint, budget, started, answered)
+                    return await self._read_stream(url, event, complete, forbidden_hint, budget, started, answered,
+                                                   admission)
             except TimeoutError:
                 raise TimedOutError(f"{what}: no complete `{event}` event within {budget:.1f} s",
                                        "the live stream is slow; the next poll will try again") from None
@@ -372,12 +369,12 @@ class Requester:
                     self._record(url, started, None)
                 raise transport_error(exc, url) from None
 
-    async def _read_stream(self, url: str, event: str, complete: Callable[[Any], bool],
-                           forbidden_hint: str | None, budget: float, started: float, answered: list[bool]) -> Any:
+    async def _read_stream(self, url: str, event: str, complete: Callable[[Any], bool], forbidden_hint: str | None,
+                           budget: float, started: float, answered: list[bool], admission: Admission) -> Any:
         async with self._exchange(url, None, self._timeouts(budget), accept="text/event-stream") as response:
             self._record(url, started, response.status_code)
             answered.append(True)
-            self.governor.observe(response.headers)
+            self.governor.observe(response.headers, admission)
             self.server_clock.observe(response.headers, self._clock.now())
             if not response.is_success:
                 content = await self._read_capped(response, url, ERROR_BODY_BYTES, cut=True)
