@@ -114,7 +114,8 @@ class MeterRow:
     # hfmon stopped reading); the resources billed now are all in it
     unlisted: tuple[str, ...] = ()
     # the resources that may bill now, not counted in `billed_now` (`ResourceCost.billed_now` None: a Space whose
-    # grant is unknown), each named as the $/h's missing part for it (`grant:space ada/x (a10g-small)`)
+    # grant is unknown, a resource in an unknown stage), each named as the $/h's missing part for it
+    # (`grant:space ada/x (a10g-small)`, `unknown:space ada/y (t4-small)`)
     billed_now_unknown: tuple[str, ...] = ()
 
 

@@ -86,17 +86,27 @@ class ResourceCost:
     billed_why: str | None = None
     # a Space on ZeroGPU (`billing_rules.on_zero_gpu`): free to host, its GPU time past the daily quota billed instead
     zero_gpu: bool = False
+    # it is in a stage hfmon does not know (`billing_rules.unknown_stage`): whether it runs, so bills, is unknown
+    stage_unknown: bool = False
 
     @property
     def billed_now(self) -> bool | None:
         """Costs money now: a positive $/h, or no $/h because the hardware it runs on has no price (a row from a
         failed listing: as its last good value had it). None: whether it costs anything now is unknown, as whether
-        its hardware is granted is (`granted` None: no statement line says), so every rule built on it is unknown
-        too, never "billed" nor "free" (`GRANT_UNKNOWN_WHY`)."""
+        its hardware is granted is (`granted` None: no statement line says: `GRANT_UNKNOWN_WHY`), or whether it
+        runs at all is (`stage_unknown`: a stage hfmon does not know is not "running", granted or not:
+        `MAYBE_STAGE`), so every rule built on it is unknown too, never "billed" nor "free"."""
         rate = self.last_cost_per_hour_usd if self.stale else self.cost_per_hour_usd
-        if rate is None and self.granted is None:
+        if rate is None and (self.granted is None or self.stage_unknown):
             return None
         return rate is None or rate > 0
+
+    @property
+    def billed_now_why(self) -> str | None:
+        """Why `billed_now` is unknown, in short (where a flag's entry names it); None while it is known."""
+        if self.billed_now is not None:
+            return None
+        return MAYBE_STAGE if self.stage_unknown else MAYBE_GRANTED
 
     @property
     def billed_hours(self) -> Decimal | None:
@@ -109,6 +119,9 @@ GRANT_UNKNOWN_WHY = "no statement line for its hardware was read: whether it is 
 """Why a Space on paid hardware may or may not cost money now (`ResourceCost.billed_now` None)."""
 MAYBE_GRANTED = "maybe granted: no statement line"
 """`GRANT_UNKNOWN_WHY` in short, where a flag's entry names it (`flags_unchecked`)."""
+MAYBE_STAGE = "maybe running: unknown stage"
+"""Why a resource in a stage hfmon does not know may or may not cost money now (`ResourceCost.billed_now` None), where
+a flag's entry names it (`flags_unchecked`)."""
 STALE_RATE_WHY = "its listing failed this poll: what it costs now is unknown"
 STALE_AHEAD_WHY = "its listing failed this poll: what it costs until the period ends is unknown"
 

@@ -86,7 +86,8 @@ def advise(report: Report, history: History, catalog: Catalog, settings: Advisor
                                             "unknown (listed without its runtime)"))
             continue
         gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
-        if gpu and s.never_sleeps is None and space_row.cost.billed_now:  # its sleep rules have nothing to go on
+        # billed now, or maybe: its sleep rules have nothing to go on
+        if gpu and s.never_sleeps is None and space_row.cost.billed_now is not False:
             not_judged.append((s.namespace, f"space {s.id}: sleep time not judged: the runtime did not say it"))
         checked[s.namespace, "space"] += 1
         changes = index.changes_of("space", s.id)

@@ -33,7 +33,6 @@ from hfmon.format import counted, duration, money, per_hour, stamp
 from hfmon.history import Window, last_gap
 from hfmon.models import Endpoint, Job, Space, ZeroGpuQuota
 from hfmon.report import Credits, CreditsBurn, EndpointRow, Flag, JobRow, Price, ResourceCost, Severity, SpaceRow
-from hfmon.report_rows import MAYBE_GRANTED
 
 
 def _hours(delta: timedelta) -> str:
@@ -114,8 +113,8 @@ def space_flags(rows: Sequence[SpaceRow], gpu: Sequence[bool], changes_of: Chang
                             f"Space {space.id} runs on {space.hardware or space.requested_hardware} "
                             f"({_rate(cost)}) "
                             "and never sleeps: set a sleep time", sources=(f"spaces:{space.namespace}",)))
-        if on_gpu and billed_now is None:  # it may be granted: idle or not, whether that costs anything is unknown
-            unchecked[space.id] = f"{IDLE_UNCHECKED}{space.id} ({MAYBE_GRANTED})"
+        if on_gpu and billed_now is None:  # granted or running may be: idle or not, whether that costs is unknown
+            unchecked[space.id] = f"{IDLE_UNCHECKED}{space.id} ({cost.billed_now_why})"
         if not (on_gpu and billed_now):
             continue
         unchanged = _unchanged_for(changes_of, gaps, "space", space.id, space.namespace, now)
@@ -138,7 +137,7 @@ def endpoint_flags(rows: Sequence[EndpointRow], changes_of: ChangesOf, gaps: Gap
     for row in rows:
         e, cost = row.endpoint, row.cost
         key = e.id
-        if not cost.billed_now:
+        if cost.billed_now is False:  # one in a stage hfmon does not know may run: its min replica still holds
             continue
         if (e.min_replica or 0) > 0:
             replicas = counted(e.min_replica or 0, "replicas")
@@ -165,7 +164,7 @@ def endpoint_flags(rows: Sequence[EndpointRow], changes_of: ChangesOf, gaps: Gap
 
 def space_flags_unchecked(rows: Sequence[SpaceRow]) -> list[str]:
     """The Spaces billed now on paid hardware whose sleep time HF did not send, and those on paid hardware that may
-    never sleep whose grant is unknown (`ResourceCost.billed_now` None): whether no_sleep_time applies is
+    never sleep whose grant or stage is unknown (`ResourceCost.billed_now` None): whether no_sleep_time applies is
     unchecked."""
     out = []
     for row in rows:
@@ -173,7 +172,7 @@ def space_flags_unchecked(rows: Sequence[SpaceRow]) -> list[str]:
         if cost.billed_now is False or (cost.price is not None and cost.price.usd_per_hour <= 0):
             continue
         if cost.billed_now is None and space.never_sleeps is not False and space.stage != NO_RUNTIME:
-            out.append(f"{NO_SLEEP_UNCHECKED}{space.id} ({MAYBE_GRANTED})")
+            out.append(f"{NO_SLEEP_UNCHECKED}{space.id} ({cost.billed_now_why})")
         elif cost.billed_now and space.never_sleeps is None:
             out.append(f"sleep_time:{space.id}")
     return out
@@ -185,7 +184,7 @@ NO_SLEEP_UNCHECKED = "no_sleep_time:"  # `no_sleep_time:<space> (why)`: it never
 def endpoint_flags_unchecked(rows: Sequence[EndpointRow]) -> list[str]:
     """The Endpoints billed now whose min replica is unknown: whether cannot_scale_to_zero applies is unchecked."""
     return [f"min_replica:{row.endpoint.id}" for row in rows
-            if row.cost.billed_now and row.endpoint.min_replica is None]
+            if row.cost.billed_now is not False and row.endpoint.min_replica is None]
 
 
 def job_running_for(job: Job, now: datetime) -> timedelta | None:

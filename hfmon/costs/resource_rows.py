@@ -17,6 +17,7 @@ from hfmon.costs.billing_rules import (
     most_replicas,
     on_zero_gpu,
     space_replicas,
+    unknown_stage,
 )
 from hfmon.costs.credits import Period
 from hfmon.costs.index import HistoryIndex
@@ -130,7 +131,8 @@ def endpoint_row(e: Endpoint, catalog: Catalog, lines: Lines, history: HistoryIn
                                         unwatched=acc.unwatched_in(e.namespace, "endpoint"),
                                         first_seen=history.first_seen("endpoint", key), hourly_usd=hourly,
                                         to_start=endpoint_replicas_to_start(e),
-                                        most_replicas=most_replicas(e, history.most_replicas("endpoint", key))))
+                                        most_replicas=most_replicas(e, history.most_replicas("endpoint", key)),
+                                        stage_unknown=unknown_stage(e) is not None))
 
 
 def space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
@@ -156,7 +158,8 @@ def space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
                          now, history.since_in(s.namespace), single, granted, history.billed_time("space", s.id),
                          history.first_seen("space", s.id), hourly_usd=hourly,
                          unwatched=acc.unwatched_in(s.namespace, "space"), over_quota_why=over_quota,
-                         most_replicas=most_replicas(s, history.most_replicas("space", s.id)), zero_gpu=zero_gpu)
+                         most_replicas=most_replicas(s, history.most_replicas("space", s.id)), zero_gpu=zero_gpu,
+                         stage_unknown=unknown_stage(s) is not None)
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")
     gpu_hours = None if mine is None else hours(sum((p.line.quantity for p in mine
                                                      if catalog.is_gpu("space", p.hardware)), Decimal(0)))
@@ -211,7 +214,7 @@ def job_row(j: Job, catalog: Catalog, lines: Lines, history: HistoryIndex,
                                    first_seen=history.first_seen("job", j.id), hourly_usd=hourly,
                                    time_left=job_time_left(j, now), unwatched=acc.unwatched_in(j.namespace, "job"),
                                    time_left_why=ATTEMPTS_UNKNOWN_WHY if j.attempts is None else None,
-                                   billed_why=billed_why))
+                                   billed_why=billed_why, stage_unknown=unknown_stage(j) is not None))
 
 
 def unbilled_why(behind: Behind, namespace: str) -> str:

@@ -69,7 +69,8 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
                   time_left: timedelta | None = UNTIL_STOPPED, unwatched: Sequence[Window] = (),
                   to_start: int = 0, time_left_why: str | None = None,
                   billed_why: str | None = None, over_quota_why: str | None = None,
-                  most_replicas: int | None = 1, zero_gpu: bool = False) -> ResourceCost:
+                  most_replicas: int | None = 1, zero_gpu: bool = False, stage_unknown: bool = False,
+                  ) -> ResourceCost:
     """A ResourceCost. `priced`: whether the resource needs a price (False for a static Space: free).
 
     `granted`: the statement says its current hardware is granted (`freeGrant`): it costs nothing now or ahead;
@@ -90,6 +91,8 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     `most_replicas`: the most it can bill at once (`billing_rules.most_replicas`; a Job: one), None unknown: what
     its statement lines prove of when it was up (`dense`).
     `zero_gpu`: a Space on ZeroGPU (`billing_rules.on_zero_gpu`), kept as `ResourceCost.zero_gpu`.
+    `stage_unknown`: its stage is one hfmon does not know (`billing_rules.unknown_stage`), kept as
+    `ResourceCost.stage_unknown`.
     """
     contradicted_why: str | None = None
     if replicas_now is None:  # unknown stage: whether it bills at all is unknown, grant or not
@@ -160,6 +163,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         billed_since=accruing_since((p.line for p in lines or () if not p.overage), now, most_replicas),
         billed_why=billed_why if lines is None else None,
         zero_gpu=zero_gpu,
+        stage_unknown=stage_unknown,
     )
 
 

@@ -251,7 +251,8 @@ def _resources(out: _Families, account: str, report: Report, stale: Stale) -> No
             rows.append(("space", s.space.namespace, name, s.space.hardware or s.space.requested_hardware or "",
                          s.space.stage, s.cost))
     for j in report.jobs:
-        if j.cost.billed_now and not stale.listing("job", j.job.namespace):  # finished: a series per job forever
+        # finished: a series per job forever; one in a stage hfmon does not know may be running
+        if j.cost.billed_now is not False and not stale.listing("job", j.job.namespace):
             rows.append(("job", j.job.namespace, j.job.id, j.job.flavor or "", j.job.stage, j.cost))
             out.gauge("hfmon_job_running_seconds", "How long a job billed now has been running.",
                       {"account": account, "namespace": j.job.namespace, "name": j.job.id,
@@ -300,7 +301,8 @@ def _meter(out: _Families, a: dict[str, str], report: Report, stale: Stale) -> N
                   "(unread listings, unpriced or unknown-stage resources).", m,
                   None if unlisted_stale else len(row.usd_per_hour.missing))
         out.gauge("hfmon_billed_now_resources", "Resources costing money now (absent while one may or may not: "
-                  "a Space whose grant is unknown, named in hfmon_running_cost_missing_parts).", m,
+                  "a Space whose grant is unknown, or a resource in an unknown stage, named in "
+                  "hfmon_running_cost_missing_parts).", m,
                   None if row.billed_now_unknown else row.billed_now)
 
 

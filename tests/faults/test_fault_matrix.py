@@ -172,6 +172,27 @@ def test_a_live_resource_in_an_unknown_stage_is_flagged_and_never_priced_at_zero
     assert set(flagged) == {r["id"] for r in renamed}
 
 
+def test_a_resource_in_an_unknown_stage_is_not_counted_as_billed_now(served: Served) -> None:
+    # Every running Space with hardware renamed to HYPERDRIVE: 4 of ada's (zero-a10g, a10g-small granted, a10g-large,
+    # cpu-basic) and 3 of ada-labs'. HF bills a Space while it is starting or running (hf-api.md 6.3, 7); a stage
+    # hfmon does not know is neither, and its grant does not apply to it (d725702): whether any of the 7 costs money
+    # now is unknown. They were counted "billed now" whenever their grant was known (7: even ada/portfolio on free
+    # cpu-basic and the granted ada/community-gpu), so the count read as exact.
+    served.fault("/api/spaces", edit=_running_space_renamed)
+    doc = served.run("--once", "--json", "--no-history").doc()
+    meter = {m["namespace"]: m for m in doc["meter"] if m["kind"] == "spaces"}
+    assert meter["ada"]["billed_now"] == 0  # was 4
+    assert meter["ada"]["billed_now_unknown"] == [
+        "unknown:space ada/chat-demo (zero-a10g)", "unknown:space ada/community-gpu (a10g-small)",
+        "unknown:space ada/forgotten-finetune (a10g-large)", "unknown:space ada/portfolio (cpu-basic)"]
+    assert (meter["ada-labs"]["billed_now"], len(meter["ada-labs"]["billed_now_unknown"])) == (0, 3)  # was (3, 0)
+    # the granted Space read "runs on a10g-small ($/h unknown) and never sleeps: set a sleep time"
+    assert "no_sleep_time:ada/community-gpu (maybe running: unknown stage)" in doc["flags_unchecked"]
+    assert not [f for f in doc["flags"] if f["kind"] == "no_sleep_time" and f["subject"] == "ada/community-gpu"]
+    text = served.run("--once", "--no-history").stdout
+    assert "Spaces  13 · at least 0 billed now" in text  # was "13 · 7 billed now"
+
+
 # --- the dashboard against the same fake ------------------------------------------------------------------
 
 
