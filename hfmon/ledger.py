@@ -25,6 +25,7 @@ class Outcome(StrEnum):
     UNREACHABLE = "unreachable"  # no answer from the upstream: connection refused, DNS, reset
     TIMED_OUT = "timed_out"  # the upstream did not answer or stalled past the proxy's timeout
     BAD_RESPONSE = "bad_response"  # the upstream broke off (a stream without its [DONE] too) or sent too much
+    PROXY_STOPPED = "proxy_stopped"  # the proxy was killed before the answer ended (its journal said it had begun)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class LedgerRow:
     run_id: str | None = None  # the `hfmon run` that made it
     caller: str | None = None  # the account whose token made it (whoami's name); None: unknown (whoami failed, or
     # recorded before the proxy noted it)
+    entry: str | None = None  # its key in the proxy's journal (`store.journal`): written to history once only
 
     @property
     def owner(self) -> tuple[str | None, str | None]:

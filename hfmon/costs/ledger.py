@@ -46,8 +46,10 @@ STEPS = {"1h": timedelta(minutes=5), "24h": timedelta(hours=1), "7d": timedelta(
 
 CUT_SHORT = {Outcome.CLIENT_DISCONNECTED: "requests broken off by the caller",
              Outcome.BAD_RESPONSE: "answers the router broke off after answering",
-             Outcome.TIMED_OUT: "answers the router stopped sending"}
+             Outcome.TIMED_OUT: "answers the router stopped sending",
+             Outcome.PROXY_STOPPED: "requests under way when the proxy was killed"}
 """Why a request's tokens are unknown when its answer did not end whole (the router may bill it)."""
+_MAYBE_BILLED = (Outcome.CLIENT_DISCONNECTED, Outcome.PROXY_STOPPED)  # whether the router answered or not
 
 
 def estimated(rows: Iterable[LedgerRow], unsure: Unsure = NOT_UNSURE) -> Total[Decimal]:
@@ -70,7 +72,7 @@ def cost_part(row: LedgerRow, unsure: Unsure = NOT_UNSURE) -> tuple[str, Decimal
         if row.estimated_usd is None:
             return f"unpriced:{row.priced_as}", None
         return "", row.estimated_usd
-    if row.outcome is Outcome.CLIENT_DISCONNECTED or (row.answered and row.outcome in CUT_SHORT):
+    if row.outcome in _MAYBE_BILLED or (row.answered and row.outcome in CUT_SHORT):
         return f"unknown:{CUT_SHORT[row.outcome]}", None
     return None  # HF bills only 2xx/3xx answers
 

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import httpx2
 
@@ -25,6 +26,9 @@ from hfmon.proxy import meter, wire
 from hfmon.proxy.callers import Callers, name_of
 from hfmon.proxy.prices import PriceBook
 from hfmon.proxy.wire import Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from hfmon.store.journal import Journal
 
 log = logging.getLogger(__name__)
 
@@ -58,16 +62,21 @@ class _Exchange:
     ttfb_s: float | None = None
     latency_s: float | None = None
     tokens: tuple[int, int] | None = None
+    entry: str | None = None  # its key in the journal
+    caller: asyncio.Future[str | None] | None = None  # whose token made it (the lookup)
 
 
 class ProxyApp:
-    """ASGI app: the metering proxy. `sink` receives one LedgerRow per metered request (it must not block)."""
+    """ASGI app: the metering proxy. `sink` receives one LedgerRow per metered request (it must not block); with a
+    `journal`, each request is journaled as it is sent on and as it ends, before its row goes to the sink."""
 
     def __init__(self, upstream: str, sink: Callable[[LedgerRow], None], *, hub: str, bill_to: str | None = None,
                  run_id: str | None = None, clock: Clock | None = None,
-                 transport: httpx2.AsyncBaseTransport | None = None, overrides: ModelOverrides | None = None) -> None:
+                 transport: httpx2.AsyncBaseTransport | None = None, overrides: ModelOverrides | None = None,
+                 journal: Journal | None = None) -> None:
         self.upstream = upstream.rstrip("/")
         self.sink = sink
+        self.journal = journal
         self.bill_to = bill_to
         self.run_id = run_id
         self.instance = secrets.token_hex(8)  # this process's sessions are its own (meter.session_id)
@@ -197,7 +206,9 @@ class ProxyApp:
         if streamed and isinstance(doc, dict):
             body, strip = meter.ask_for_usage(body, doc)
         ex = _Exchange(at, started, route, model or "unknown", policy, namespace, session, streamed)
-        caller = self.callers.lookup(header.get(b"authorization"))  # beside the request: it never waits for it
+        caller = ex.caller = self.callers.lookup(header.get(b"authorization"))  # beside the request: never waited for
+        if self.journal is not None:  # before it goes: killed from here on, the proxy leaves it as under way
+            ex.entry = self.journal.start(self._row(ex, name_of(caller) if caller.done() else None)).entry
         self.prices.maybe_refresh(self.client, f"{self.upstream}/v1/models")
         url = self._urls[scope["path"]] if not scope.get("query_string") else httpx2.URL(self._url(scope))
         request = httpx2.Request("POST", url, content=body, headers=self._headers(scope, namespace, session),
@@ -233,9 +244,25 @@ class ProxyApp:
     def _hand_over(self, ex: _Exchange, caller: asyncio.Future[str | None]) -> None:
         """Hand the request's row to the sink once whose token made it is known (at once when it already is)."""
         if caller.done():
-            self.sink(self._row(ex, name_of(caller)))
+            self._deliver(self._row(ex, name_of(caller)))
         else:
-            caller.add_done_callback(lambda found: self.sink(self._row(ex, name_of(found))))
+            if self.journal is not None:
+                self.journal.note(self._row(ex, None), last=False)
+            caller.add_done_callback(lambda found: self._deliver(self._row(ex, name_of(found))))
+
+    def _ending(self, ex: _Exchange) -> None:
+        """Journal a request's row as it stands before the end of its answer goes to the caller: killed after that,
+        the proxy leaves this row, not one under way."""
+        if self.journal is not None and ex.entry is not None:
+            caller = ex.caller
+            self.journal.note(self._row(ex, name_of(caller) if caller is not None and caller.done() else None),
+                              last=False)
+
+    def _deliver(self, row: LedgerRow) -> None:
+        """Journal a request's row, then hand it to the sink."""
+        if self.journal is not None:
+            self.journal.note(row)
+        self.sink(row)
 
     async def _exchange(self, request: httpx2.Request, send: Send, ex: _Exchange, strip: bool) -> None:
         """Send the request upstream and the answer back; fills `ex` as it learns."""
@@ -243,6 +270,7 @@ class ProxyApp:
             resp = await self.pool.handle_async_request(request)
         except httpx2.HTTPError as exc:
             ex.outcome, status, error = wire.failure(exc)
+            self._ending(ex)
             await wire.answer(send, status, error)
             return
         resp.request = request
@@ -274,27 +302,33 @@ class ProxyApp:
                     break
         except (*wire.UNREADABLE, wire.TooLarge) as exc:
             ex.outcome, status, error = wire.failure(exc)
+            self._ending(ex)
             await wire.answer(send, status, error)
             return
         ok = resp.status_code < 400
         output_counted = ex.route != "embedding"
+        ex.outcome = Outcome.OK if ok else Outcome.HTTP_ERROR
         if size <= wire.MAX_ANSWER:
             content = b"".join(held)
             if ok:
                 ex.tokens = meter.usage_of(wire.json_or_none(content), output_counted=output_counted)
             await wire.start_answer(send, resp, len(content))
+            ex.latency_s = time.perf_counter() - ex.started
+            self._ending(ex)
             await send({"type": "http.response.body", "body": content})
         else:
             tail = await self._pass_on(resp, send, ex, held, pieces)
             if ok:
                 ex.tokens = meter.usage_at_end(tail, output_counted=output_counted)
-        ex.outcome = Outcome.OK if ok else Outcome.HTTP_ERROR
-        ex.latency_s = time.perf_counter() - ex.started
+            ex.latency_s = time.perf_counter() - ex.started
+            self._ending(ex)
+            await send({"type": "http.response.body", "body": b""})
 
     @staticmethod
     async def _pass_on(resp: httpx2.Response, send: Send, ex: _Exchange, held: list[bytes],
                        pieces: AsyncIterator[bytes]) -> bytes:
-        """A whole answer too large to hold, passed on as it comes (`held` first); its last bytes (`meter.Tail`)."""
+        """A whole answer too large to hold, passed on as it comes (`held` first) but for its end; its last bytes
+        (`meter.Tail`)."""
         tail = meter.Tail()
         await wire.start_answer(send, resp, None)
         for piece in held:
@@ -308,7 +342,6 @@ class ProxyApp:
         except (*wire.UNREADABLE, wire.TooLarge) as exc:
             ex.outcome = wire.failure(exc)[0]
             raise wire.BrokenOff from exc  # the caller has the headers: dropping its connection tells it
-        await send({"type": "http.response.body", "body": b""})
         return tail.bytes
 
     async def _stream(self, resp: httpx2.Response, send: Send, ex: _Exchange, strip: bool) -> None:
@@ -323,7 +356,7 @@ class ProxyApp:
             ex.outcome = wire.failure(exc)[0]
             # The caller has the headers already: its connection is dropped, so that it sees the break too.
             raise wire.BrokenOff from exc
-        await send({"type": "http.response.body", "body": stream.finish()})
+        rest = stream.finish()
         ex.latency_s = time.perf_counter() - ex.started
         if resp.status_code >= 400:
             ex.outcome = Outcome.HTTP_ERROR
@@ -331,6 +364,8 @@ class ProxyApp:
             ex.tokens, ex.outcome = stream.usage, Outcome.OK
         else:  # ended without its `data: [DONE]`: cut short, whatever usage it carried so far is not the answer's
             ex.outcome = Outcome.BAD_RESPONSE
+        self._ending(ex)
+        await send({"type": "http.response.body", "body": rest})
 
     def _row(self, ex: _Exchange, caller: str | None) -> LedgerRow:
         tokens = ex.tokens if ex.outcome is Outcome.OK else None
@@ -340,7 +375,7 @@ class ProxyApp:
             streamed=ex.streamed, status=ex.status, outcome=ex.outcome, ttfb_s=ex.ttfb_s, latency_s=ex.latency_s,
             prompt_tokens=tokens[0] if tokens else None, completion_tokens=tokens[1] if tokens else None,
             request_id=ex.request_id, session_id=ex.session_id, estimated_usd=estimated, run_id=self.run_id,
-            caller=caller)
+            caller=caller, entry=ex.entry)
         if tokens is not None and estimated is None and (why := self.prices.why_unpriced(ex.model, ex.provider)):
             self.unpriced_why[row.priced_as] = why
         return row

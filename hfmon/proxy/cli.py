@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from hfmon.proxy.app import ProxyApp
     from hfmon.proxy.history_file import model_overrides, open_history
     from hfmon.proxy.server import LOOPBACK, bind, serve_forever
+    from hfmon.store.journal import Journal, directory_beside
     from hfmon.store.ledger import LedgerWriter
 
     if not 0 <= args.port <= 65535:
@@ -59,10 +60,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"hfmon proxy: cannot listen on {args.host}:{args.port} ({exc.strerror or exc}); "
               "choose another --port", file=sys.stderr)
         return int(ExitCode.USAGE)
-    writer = LedgerWriter(store)
+    journal = Journal(directory_beside(store.path))
+    writer = LedgerWriter(store, journal)
     urls = BaseUrls.from_env()
     router = urls.router
-    app = ProxyApp(router, writer.put, hub=urls.hub, bill_to=args.bill_to, overrides=overrides)
+    app = ProxyApp(router, writer.put, hub=urls.hub, bill_to=args.bill_to, overrides=overrides, journal=journal)
     host, port = sock.getsockname()[:2]
     print(f"hfmon proxy: serving http://{host}:{port}/v1 -> {router} (ledger: {store.path}); Ctrl-C stops",
           file=sys.stderr)
@@ -75,8 +77,13 @@ def run(args: argparse.Namespace) -> int:
         writer.close()
         store.close()
         sock.close()
-        if writer.unwritten or writer.lost:  # the log said it as it happened; the last word says what it cost
-            print(f"hfmon proxy: {len(writer.unwritten) + writer.lost} request(s) are not in the ledger (the history "
-                  f"file refused them: {writer.error or 'see the log'}): the dashboard, the exporter and `hfmon "
-                  "receipt` do not count them", file=sys.stderr)
+        journaled = len(writer.journaled)
+        if journaled:
+            print(f"hfmon proxy: {journaled} request(s) are not in the ledger yet (the history file refused them: "
+                  f"{writer.error or 'see the log'}); they are kept in {journal.directory}, and the next `hfmon "
+                  "proxy` or `hfmon run` writes them in", file=sys.stderr)
+        if len(writer.unwritten) - journaled + writer.lost:  # the log said it as it happened; this says what it cost
+            print(f"hfmon proxy: {len(writer.unwritten) - journaled + writer.lost} request(s) are not in the ledger "
+                  f"(the history file refused them: {writer.error or 'see the log'}): the dashboard, the exporter "
+                  "and `hfmon receipt` do not count them", file=sys.stderr)
     return int(ExitCode.OK)

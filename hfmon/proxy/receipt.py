@@ -38,10 +38,12 @@ exit codes:
 @dataclass(frozen=True, slots=True)
 class Unrecorded:
     """A run's requests the history file refused (`LedgerWriter`): `unsaved` are counted from memory but are not in
-    the file; `lost` were dropped for good (in no figure but their count); `why` the last write failed."""
+    the file (`journaled` of them are in the proxy's journal); `lost` were dropped for good (in no figure but their
+    count); `why` the last write failed."""
 
     unsaved: int = 0
     lost: int = 0
+    journaled: int = 0  # of `unsaved`, those kept in the proxy's journal (the next proxy writes them in)
     why: str | None = None
 
 
@@ -143,10 +145,15 @@ def print_receipt(run_id: str, rows: Sequence[LedgerRow], settled: Mapping[str, 
         print(f"  free (promo): {offer}: the router marks this offer is_free, estimated at $0", file=out)
     for reason in reasons(total.estimated_usd, total.settled_usd, unpriced_why=unpriced_why or {}):
         print(f"  not in the figures: {reason}", file=out)
-    if unrecorded.unsaved:
-        one = unrecorded.unsaved == 1
-        print(f"  not in the history file: {unrecorded.unsaved} request{plural[not one]}{why}: counted here; "
+    if unsaved := unrecorded.unsaved - unrecorded.journaled:
+        one = unsaved == 1
+        print(f"  not in the history file: {unsaved} request{plural[not one]}{why}: counted here; "
               f"`hfmon receipt {run_id}` will not count {'it' if one else 'them'}", file=out)
+    if unrecorded.journaled:
+        one = unrecorded.journaled == 1
+        print(f"  not in the history file yet: {unrecorded.journaled} request{plural[not one]}{why}: counted here; "
+              f"kept in the proxy's journal until the next `hfmon proxy` or `hfmon run` writes "
+              f"{'it' if one else 'them'} in", file=out)
     if not total.settled_usd.complete:
         print(f"{SETTLE_NOTE}: `hfmon receipt {run_id}` shows them when they land.", file=out)
     if note:

@@ -61,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
     from hfmon.proxy.receipt import Unrecorded, print_receipt, refresh_settled
     from hfmon.proxy.server import running
     from hfmon.store import ledger as stored
+    from hfmon.store.journal import Journal, directory_beside
 
     command = list(args.command)
     if command[:1] == ["--"]:
@@ -74,10 +75,11 @@ def run(args: argparse.Namespace) -> int:
         return int(ExitCode.USAGE)
     with store:
         run_id = new_run_id(SystemClock().now())
-        writer = stored.LedgerWriter(store)
+        journal = Journal(directory_beside(store.path))
+        writer = stored.LedgerWriter(store, journal)
         urls = BaseUrls.from_env()
         app = ProxyApp(urls.router, writer.put, hub=urls.hub, bill_to=args.bill_to, run_id=run_id,
-                       overrides=overrides)
+                       overrides=overrides, journal=journal)
         try:
             with running(app) as url:
                 try:
@@ -93,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
             writer.close()
         # rows the history file refused are still this process's to count: the receipt is of every request made
         unsaved = tuple(r for r in writer.unwritten if r.run_id == run_id)
+        journaled = sum(1 for r in writer.journaled if r.run_id == run_id)
         rows = tuple(sorted(stored.load_run(store, run_id) + unsaved, key=lambda r: r.at))
         if not rows and not writer.lost:
             print(f"hfmon run {run_id}: no requests went through the proxy (did the command read "
@@ -101,5 +104,5 @@ def run(args: argparse.Namespace) -> int:
         note = refresh_settled(store, rows) if rows else None
         settled = stored.settled(store, {r.session_id for r in rows if r.session_id})
     print_receipt(run_id, rows, settled, note, sys.stderr, app.unpriced_why, app.prices.free,
-                  Unrecorded(len(unsaved), writer.lost, writer.error))
+                  Unrecorded(len(unsaved), writer.lost, journaled=journaled, why=writer.error))
     return code

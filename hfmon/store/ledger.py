@@ -26,12 +26,14 @@ from hfmon.store.extract import decode_money, decode_time, encode_money, encode_
 
 if TYPE_CHECKING:  # db.py writes sessions through this module on each poll
     from hfmon.store.db import HistoryStore
+    from hfmon.store.journal import Journal
 
 log = logging.getLogger(__name__)
 
 _COLUMNS = ("at, run_id, namespace, route, model, policy, provider, streamed, status, outcome, ttfb_us, latency_us, "
-            "prompt_tokens, completion_tokens, request_id, session_id, estimated_usd, caller")
-_INSERT = f"INSERT INTO ledger ({_COLUMNS}) VALUES ({', '.join('?' * 18)})"
+            "prompt_tokens, completion_tokens, request_id, session_id, estimated_usd, caller, entry")
+# OR IGNORE: a row of the proxy's journal (`entry`) already written (by the proxy before it was killed) is not again
+_INSERT = f"INSERT OR IGNORE INTO ledger ({_COLUMNS}) VALUES ({', '.join('?' * 19)})"
 _SELECT = f"SELECT {_COLUMNS} FROM ledger"
 _UPSERT_SESSION = """
     INSERT INTO ledger_sessions (session_id, requests, settled_usd, read_at) VALUES (?, ?, ?, ?)
@@ -48,16 +50,18 @@ def _us(seconds: float | None) -> int | None:
     return None if seconds is None else round(seconds * 1_000_000)
 
 
-def _encode(row: LedgerRow) -> tuple[object, ...]:
+def encode_row(row: LedgerRow) -> tuple[object, ...]:
+    """A row as the ledger table's column values (and the proxy's journal's)."""
     return (encode_time(row.at), row.run_id, row.namespace, row.route, row.model, row.policy, row.provider,
             int(row.streamed), row.status, row.outcome.value, _us(row.ttfb_s), _us(row.latency_s),
             row.prompt_tokens, row.completion_tokens, row.request_id, row.session_id, encode_money(row.estimated_usd),
-            row.caller)
+            row.caller, row.entry)
 
 
-def _decode(values: tuple[object, ...]) -> LedgerRow:
+def decode_row(values: tuple[object, ...]) -> LedgerRow:
+    """The inverse of `encode_row` (ValueError or TypeError when the values are not a row's)."""
     (at, run_id, namespace, route, model, policy, provider, streamed, status, outcome, ttfb, latency,
-     prompt, completion, request_id, session_id, estimated, caller) = values
+     prompt, completion, request_id, session_id, estimated, caller, entry) = values
     return LedgerRow(
         at=decode_time(int(at)),  # type: ignore[call-overload]
         namespace=namespace, route=str(route), model=str(model), policy=policy, provider=provider,  # type: ignore[arg-type]
@@ -66,12 +70,12 @@ def _decode(values: tuple[object, ...]) -> LedgerRow:
         latency_s=None if latency is None else int(latency) / 1e6,  # type: ignore[call-overload]
         prompt_tokens=prompt, completion_tokens=completion, request_id=request_id,  # type: ignore[arg-type]
         session_id=session_id, estimated_usd=decode_money(estimated), run_id=run_id,  # type: ignore[arg-type]
-        caller=caller)  # type: ignore[arg-type]
+        caller=caller, entry=entry)  # type: ignore[arg-type]
 
 
 def append(store: HistoryStore, rows: Iterable[LedgerRow]) -> None:
     """Append ledger rows in one short transaction."""
-    encoded = [_encode(r) for r in rows]
+    encoded = [encode_row(r) for r in rows]
     if encoded:
         store.transaction(lambda conn: conn.executemany(_INSERT, encoded))
 
@@ -112,14 +116,14 @@ def load(store: HistoryStore, since: datetime) -> tuple[LedgerRow, ...]:
     start = encode_time(since)
     rows = store.transaction(lambda c: c.execute(_SELECT + " WHERE at >= ? ORDER BY at, id", (start,)).fetchall(),
                              write=False)
-    return tuple(_decode(tuple(r)) for r in rows)
+    return tuple(decode_row(tuple(r)) for r in rows)
 
 
 def load_run(store: HistoryStore, run_id: str) -> tuple[LedgerRow, ...]:
     """The ledger rows of one `hfmon run`, oldest first."""
     rows = store.transaction(lambda c: c.execute(_SELECT + " WHERE run_id = ? ORDER BY at, id", (run_id,))
                              .fetchall(), write=False)
-    return tuple(_decode(tuple(r)) for r in rows)
+    return tuple(decode_row(tuple(r)) for r in rows)
 
 
 def record_sessions(conn: sqlite3.Connection, sessions: Iterable[SessionCost], read_at: datetime) -> None:
@@ -181,13 +185,20 @@ class LedgerWriter:
     together, at most FLUSH_S after the first of them arrived (and all of them on `close`).
 
     A write that fails (the disk full, the file locked past its busy timeout) loses nothing: its rows are kept and
-    written with the next batch, or RETRY_S later, or on `close`. Past BACKLOG_MAX kept rows the oldest are dropped
-    and counted in `lost`, and recorded as a `LedgerGap` per owner by the next write that succeeds (every figure of
-    the ledger over their time, of the account whose bill they were on, is then partial); what `close` could not
-    write is `unwritten` (the caller still has those)."""
+    written with the next batch, or RETRY_S later, or on `close`. Past BACKLOG_MAX kept rows the oldest leave memory:
+    those in the proxy's `journal` are read back from it once the file takes rows again (or written in by the next
+    proxy); the others are counted in `lost`, and recorded as a `LedgerGap` per owner by the next write that succeeds
+    (every figure of the ledger over their time, of the account whose bill they were on, is then partial). What
+    `close` could not write is `unwritten` (the caller still has those; `journaled` of them are in the journal).
 
-    def __init__(self, store: HistoryStore) -> None:
+    With a journal, the first write also writes in the journals of proxies that died (`journal.replay_dead`)."""
+
+    def __init__(self, store: HistoryStore, journal: Journal | None = None) -> None:
         self.store = store
+        self.journal = journal
+        self._replay_due = journal is not None  # dead proxies' journals to write in, with the first write
+        self._spilled = 0  # journaled rows dropped from memory: read back from the journal by the next write
+        self._closed: tuple[tuple[LedgerRow, ...], tuple[LedgerRow, ...]] | None = None  # those two at `close`
         self._queue: queue.SimpleQueue[LedgerRow | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._backlog: list[LedgerRow] = []  # rows whose write failed, oldest first, to write with the next batch
@@ -201,8 +212,24 @@ class LedgerWriter:
     @property
     def unwritten(self) -> tuple[LedgerRow, ...]:
         """The rows not in the history file yet (after `close`: those it could not write), oldest first."""
+        if self._closed is not None:
+            return self._closed[0]
         with self._lock:
-            return tuple(self._backlog)
+            kept = list(self._backlog)
+            spilled = self._spilled
+        if spilled and self.journal is not None:
+            held = {r.entry for r in kept}
+            kept += [r for r in self.journal.uncommitted() if r.entry not in held]
+            kept.sort(key=lambda r: r.at)
+        return tuple(kept)
+
+    @property
+    def journaled(self) -> tuple[LedgerRow, ...]:
+        """The `unwritten` rows that are in the journal (the next proxy writes them in)."""
+        if self._closed is not None:
+            return self._closed[1]
+        journal = self.journal
+        return () if journal is None else tuple(r for r in self.unwritten if journal.holds(r))
 
     def put(self, row: LedgerRow) -> None:
         """Queue one row (never blocks)."""
@@ -212,6 +239,9 @@ class LedgerWriter:
         """Write what is queued (and what earlier writes could not), then stop the thread."""
         self._queue.put(None)
         self._thread.join(timeout_s)
+        if self.journal is not None and not self._thread.is_alive():
+            self._closed = self.unwritten, self.journaled  # as they were: the journal lets go of its files
+            self.journal.close()
 
     def _drain(self) -> None:
         stop = False
@@ -248,8 +278,13 @@ class LedgerWriter:
             for key, gap in list(self._gaps.items()):
                 record_gap(self.store, gap)
                 del self._gaps[key]
+            if self.journal is not None:
+                self._from_journal(self.journal)
             while written < len(pending):
-                append(self.store, pending[written:written + _BATCH])
+                chunk = pending[written:written + _BATCH]
+                append(self.store, chunk)
+                if self.journal is not None:
+                    self.journal.committed(chunk)
                 written = min(len(pending), written + _BATCH)
         except Exception as exc:  # noqa: BLE001 - the proxy goes on serving; the rows are kept to retry
             if self.error is None:
@@ -262,6 +297,11 @@ class LedgerWriter:
             self.error = None
         kept = pending[written:]
         dropped = max(0, len(kept) - BACKLOG_MAX)
+        if dropped and self.journal is not None:  # those in the journal are read back from it: not lost
+            journal = self.journal
+            self._spilled += sum(1 for row in kept[:dropped] if journal.holds(row))
+            kept = [row for row in kept[:dropped] if not journal.holds(row)] + kept[dropped:]
+            dropped = max(0, len(kept) - BACKLOG_MAX)
         if dropped:
             self.lost += dropped
             for row in kept[:dropped]:  # whose each was: only that account's figures miss it
@@ -274,6 +314,21 @@ class LedgerWriter:
                       BACKLOG_MAX)
         with self._lock:
             self._backlog = kept[dropped:]
+
+    def _from_journal(self, journal: Journal) -> None:
+        """Write in dead proxies' journals (once), and this proxy's rows that left memory for its journal."""
+        from hfmon.store.journal import replay_dead
+
+        if self._replay_due:
+            replay_dead(self.store, journal.directory)
+            self._replay_due = False
+        if self._spilled:
+            back = journal.uncommitted()
+            for start in range(0, len(back), _BATCH):
+                append(self.store, back[start:start + _BATCH])
+                journal.committed(back[start:start + _BATCH])
+            log.warning("wrote the %d ledger row(s) read back from the proxy's journal", len(back))
+            self._spilled = 0
 
 
 def with_ledger(store: HistoryStore, history: History, since: datetime,

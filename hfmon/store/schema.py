@@ -349,7 +349,16 @@ V16 = (
     "CREATE INDEX zero_gpu_overage_space ON zero_gpu_overage (namespace, space, period_start, last_at)",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16)
+# v17: each proxy request's key in the proxy's journal (`store.journal`; NULL: written before v17, or without a
+# journal), unique, so that a killed proxy's journal replayed into this file (by the next proxy) never writes a
+# request twice, whether or not the proxy had written it before it died.
+V17 = (
+    "ALTER TABLE ledger ADD COLUMN entry TEXT",
+    "CREATE UNIQUE INDEX ledger_entry ON ledger (entry) WHERE entry IS NOT NULL",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16,
+                                           V17)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -392,7 +401,7 @@ CURRENT_SHAPE: dict[str, tuple[str, ...]] = {
     "alert_events": ("id", "at", "key", "kind", "document", "pending", "taken_at"),
     "ledger": ("id", "at", "run_id", "namespace", "route", "model", "policy", "provider", "streamed", "status",
                "outcome", "ttfb_us", "latency_us", "prompt_tokens", "completion_tokens", "request_id", "session_id",
-               "estimated_usd", "caller"),
+               "estimated_usd", "caller", "entry"),
     "ledger_sessions": ("session_id", "requests", "settled_usd", "read_at"),
     "provider_points": ("namespace", "at", "period_start", "provider", "used_usd", "requests"),
     "state_keys": ("id", "resource_id", "state", "hardware", "replicas"),

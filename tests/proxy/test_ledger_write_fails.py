@@ -24,10 +24,11 @@ from hfmon.fakehub import FULL_TOKEN
 from hfmon.fakehub.server import Server
 from hfmon.format import money_fine
 from hfmon.ledger import LedgerRow
+from hfmon.proxy import receipt as proxy_receipt
 from hfmon.proxy import run as proxy_run
 from hfmon.proxy.app import ProxyApp
 from hfmon.proxy.server import running
-from hfmon.store import HistoryStore
+from hfmon.store import HistoryStore, journal
 from hfmon.store import ledger as stored
 from hfmon.store.connection import HistoryError
 from tests.fakehub.conftest import Clock
@@ -94,25 +95,40 @@ def test_a_write_that_fails_once_loses_no_request(fake: Server, tmp_path: Path, 
     assert written(tmp_path) == 5  # retried with the next write: `hfmon receipt` finds them all
 
 
-def test_rows_the_file_still_refuses_at_the_end_are_counted_and_said(fake: Server, tmp_path: Path,
-                                                                      monkeypatch: pytest.MonkeyPatch,
-                                                                      capfd: pytest.CaptureFixture[str]) -> None:
+def test_rows_the_file_still_refuses_at_the_end_are_counted_said_and_written_in_by_the_next_run(
+        fake: Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
+    """They are in the proxy's journal: the next `hfmon run` writes them in, and `hfmon receipt` then counts them
+    (before: "`hfmon receipt` will not count them", and it never did)."""
+    real = stored.append
     refuse_writes(monkeypatch, tmp_path, range(1, 1000))
     lines = hfmon_run(fake, tmp_path, monkeypatch, capfd)
     assert lines[0].endswith(": 5 requests, 0 errors"), lines
     [total] = [line for line in lines if line.startswith("total")]
     assert money_fine(billed(fake)) in total and "at least" not in total
     run_id = lines[0].split()[2].rstrip(":")
-    assert (f"  not in the history file: 5 requests ({FULL}): counted here; `hfmon receipt {run_id}` will not "
-            "count them") in lines
+    assert (f"  not in the history file yet: 5 requests ({FULL}): counted here; kept in the proxy's journal until "
+            "the next `hfmon proxy` or `hfmon run` writes them in") in lines
     assert written(tmp_path) == 0
+
+    monkeypatch.setattr(stored, "append", real)  # the disk has room again
+    code = proxy_run.run(argparse.Namespace(command=["--", sys.executable, "-c", "pass"], bill_to=None, config=None))
+    assert code == 0
+    capfd.readouterr()
+    assert written(tmp_path) == 5
+    assert proxy_receipt.run(argparse.Namespace(run_id=run_id)) == 0
+    out = capfd.readouterr().out.splitlines()
+    assert out[0] == f"hfmon run {run_id}: 5 requests, 0 errors", out
+    [total] = [line for line in out if line.startswith("total")]
+    assert money_fine(billed(fake)) in total and "at least" not in total
 
 
 def test_rows_dropped_for_good_make_the_receipt_at_least(fake: Server, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch,
                                                          capfd: pytest.CaptureFixture[str]) -> None:
-    """With room to keep 1 refused row, 4 of the 5 are dropped: their count is known, their cost is not."""
+    """With room to keep 1 refused row and the proxy's journal full, 4 of the 5 are dropped: their count is known,
+    their cost is not."""
     monkeypatch.setattr(stored, "BACKLOG_MAX", 1)
+    monkeypatch.setattr(journal, "JOURNAL_MAX", 0)
     refuse_writes(monkeypatch, tmp_path, range(1, 1000))
     lines = hfmon_run(fake, tmp_path, monkeypatch, capfd)
     assert lines[0].endswith(": 1 request, 0 errors, and 4 more not recorded (figures at least)"), lines
@@ -120,6 +136,21 @@ def test_rows_dropped_for_good_make_the_receipt_at_least(fake: Server, tmp_path:
     [total] = [line for line in lines if line.startswith("total")]
     assert f"at least {money_fine(cost(kept.prompt_tokens, kept.completion_tokens))}" in total
     assert f"  not in the figures: 4 requests the history file refused ({FULL}) (unknown)" in lines
+
+
+def test_rows_past_what_memory_keeps_are_read_back_from_the_journal(fake: Server, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    capfd: pytest.CaptureFixture[str]) -> None:
+    """Room to keep 1 refused row in memory: the 4 others are in the proxy's journal, so the receipt is of all 5,
+    exact (before the journal: "1 request, 0 errors, and 4 more not recorded (figures at least)")."""
+    monkeypatch.setattr(stored, "BACKLOG_MAX", 1)
+    refuse_writes(monkeypatch, tmp_path, range(1, 1000))
+    lines = hfmon_run(fake, tmp_path, monkeypatch, capfd)
+    assert lines[0].endswith(": 5 requests, 0 errors"), lines
+    [total] = [line for line in lines if line.startswith("total")]
+    assert money_fine(billed(fake)) in total and "at least" not in total
+    assert (f"  not in the history file yet: 5 requests ({FULL}): counted here; kept in the proxy's journal until "
+            "the next `hfmon proxy` or `hfmon run` writes them in") in lines
 
 
 def test_a_later_receipt_says_the_requests_the_history_file_refused(fake: Server, clock: Clock, tmp_path: Path,

@@ -62,6 +62,8 @@ def test_a_v11_file_is_upgraded_its_old_events_not_sent_again(tmp_path: Path) ->
     conn.execute("ALTER TABLE alert_events DROP COLUMN taken_at")
     conn.execute("DROP TABLE ledger_gaps")  # v13's
     conn.execute("DROP TABLE zero_gpu_overage")  # v16's
+    conn.execute("DROP INDEX ledger_entry")  # v17's
+    conn.execute("ALTER TABLE ledger DROP COLUMN entry")
     conn.execute("PRAGMA user_version = 11")
     conn.commit()
     conn.close()
@@ -70,5 +72,5 @@ def test_a_v11_file_is_upgraded_its_old_events_not_sent_again(tmp_path: Path) ->
         assert [e.at for e in state.history()] == [AT] and state.firing() == {KEY}
         assert state.take_undelivered(AT) == []
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 16
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 17
     conn.close()

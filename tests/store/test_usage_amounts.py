@@ -87,6 +87,8 @@ def test_a_v7_file_is_upgraded_in_place_with_the_same_figures(tmp_path: Path) ->
     conn.execute("ALTER TABLE alert_events DROP COLUMN taken_at")
     conn.execute("DROP TABLE ledger_gaps")  # v13's
     conn.execute("DROP TABLE zero_gpu_overage")  # v16's
+    conn.execute("DROP INDEX ledger_entry")  # v17's
+    conn.execute("ALTER TABLE ledger DROP COLUMN entry")
     conn.execute("PRAGMA user_version = 7")
     conn.commit()
     rows_before = conn.execute("SELECT * FROM usage_points ORDER BY rowid").fetchall()

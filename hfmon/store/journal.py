@@ -1,0 +1,271 @@
+"""The proxy's journal: each request's ledger row appended to a file beside the history file as the request goes
+(`os.write`, which a `kill -9` does not undo), so that rows not yet in the history file when the proxy dies are not
+lost: the next proxy (or `hfmon run`) writes them in (`replay_dead`), once each (`LedgerRow.entry` is unique).
+
+A request is journaled twice or three times: as it is sent on (a row saying `proxy_stopped`: should the proxy die
+before the answer ends, HF may still bill it, and the ledger's figures read "at least"), when it ends, and once whose
+token made it is known. The last record of a request is the one that counts. Never a token, a prompt or an answer:
+only the ledger row's own columns.
+
+Files are segments of at most SEGMENT_MAX bytes, each held under an exclusive `flock` by its process while it lives
+(the kernel drops it when the process dies, however it dies): a segment nobody holds is a dead proxy's. A segment
+is removed once every row in it is in the history file; all of them together stay under JOURNAL_MAX bytes (past it
+requests are not journaled, and the proxy keeps them in memory only, as it did before the journal).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import secrets
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from hfmon.ledger import LedgerRow, Outcome
+from hfmon.store import ledger
+from hfmon.store.ledger import decode_row, encode_row
+
+if TYPE_CHECKING:
+    from hfmon.store.db import HistoryStore
+
+log = logging.getLogger(__name__)
+
+DIRECTORY = "proxy-journal"  # beside the history file
+SEGMENT_MAX = 4 << 20  # bytes of one segment before the next is begun (about 10,000 requests)
+JOURNAL_MAX = 64 << 20  # bytes of every live segment together (about 150,000 requests)
+_SUFFIX = ".jsonl"
+_REPLAY_BATCH = 500  # rows per transaction when a dead proxy's journal is written in
+
+
+def directory_beside(history: Path) -> Path:
+    """Where the proxies writing to the history file `history` keep their journals."""
+    return history.parent / DIRECTORY
+
+
+@dataclass(eq=False)
+class _Segment:
+    name: str
+    fd: int
+    size: int = 0
+    pending: set[int] = field(default_factory=set)  # requests journaled here whose last row is not in history yet
+    ended: set[int] = field(default_factory=set)  # of those, the ones whose last row is journaled
+
+
+class Journal:
+    """One proxy process's journal (see the module). Thread-safe: the proxy's loop journals, the ledger's writer
+    thread says what the history file took."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._id = secrets.token_hex(6)
+        self._lock = threading.Lock()
+        self._segments: dict[str, _Segment] = {}
+        self._current: _Segment | None = None
+        self._count = 0
+        self._noted: dict[str, LedgerRow] = {}  # the row last journaled of requests not ended: not written twice
+        self.broken: str | None = None  # why the journal stopped (a write failed): rows since are in memory only
+        self._full_said = False
+
+    @property
+    def size(self) -> int:
+        """Bytes in the live segments."""
+        with self._lock:
+            return sum(s.size for s in self._segments.values())
+
+    def start(self, row: LedgerRow) -> LedgerRow:
+        """Journal a request as it is sent on: `row` (what is known of it so far) as the proxy being killed would
+        leave it. The row with its journal key (`entry`); without one when the journal is off or full."""
+        with self._lock:
+            if self.broken is not None or not self._room():
+                return row
+            self._count += 1
+            segment = self._current
+            assert segment is not None
+            keyed = replace(row, entry=f"{segment.name}:{self._count}")
+            if self._write(segment, replace(keyed, outcome=Outcome.PROXY_STOPPED, estimated_usd=None,
+                                            prompt_tokens=None, completion_tokens=None)):
+                segment.pending.add(self._count)
+                return keyed
+            return row
+
+    def note(self, row: LedgerRow, *, last: bool = True) -> None:
+        """Journal what a request journaled by `start` came to (`last`: its row as the ledger takes it; else what
+        is known before whose token made it is)."""
+        if row.entry is None:
+            return
+        name, _, count = row.entry.rpartition(":")
+        with self._lock:
+            segment = self._segments.get(name)
+            if segment is None or self.broken is not None:
+                return
+            if self._noted.pop(row.entry, None) != row and not self._write(segment, row):
+                return
+            if last:
+                segment.ended.add(int(count))
+            else:
+                self._noted[row.entry] = row
+
+    def holds(self, row: LedgerRow) -> bool:
+        """Whether the row (as the ledger takes it) is in the journal, to be read back from it."""
+        if row.entry is None:
+            return False
+        name, _, count = row.entry.rpartition(":")
+        with self._lock:
+            segment = self._segments.get(name)
+            return segment is not None and int(count) in segment.ended
+
+    def committed(self, rows: Iterable[LedgerRow]) -> None:
+        """These rows (their last record) are in the history file: their segments may go."""
+        with self._lock:
+            for row in rows:
+                if row.entry is not None:
+                    name, _, count = row.entry.rpartition(":")
+                    segment = self._segments.get(name)
+                    if segment is not None:
+                        segment.pending.discard(int(count))
+                        segment.ended.discard(int(count))
+            for segment in list(self._segments.values()):
+                if not segment.pending:
+                    self._retire(segment)
+
+    def uncommitted(self) -> list[LedgerRow]:
+        """The rows (as the ledger takes them) journaled and not in the history file yet, oldest first: read back
+        after the ledger's writer dropped them from memory."""
+        with self._lock:
+            segments = [(s.name, set(s.ended)) for s in self._segments.values() if s.ended]
+        out: list[LedgerRow] = []
+        for name, pending in segments:
+            out += [r for r in _rows(self.directory / f"{name}{_SUFFIX}")
+                    if r.entry is not None and int(r.entry.rpartition(":")[2]) in pending]
+        return sorted(out, key=lambda r: r.at)
+
+    def close(self) -> None:
+        """Remove the segments whose rows are all in the history file, and let go of the rest (the next proxy
+        writes them in)."""
+        with self._lock:
+            for segment in list(self._segments.values()):
+                if not segment.pending:
+                    self._retire(segment, current_too=True)
+                else:
+                    os.close(segment.fd)
+            self._segments.clear()
+            self._noted.clear()
+            self._current = None
+            self.broken = self.broken or "closed"
+
+    def _room(self) -> bool:
+        """Whether there is room for another request; begins a segment when the current one is full."""
+        total = sum(s.size for s in self._segments.values())
+        if total >= JOURNAL_MAX:
+            if not self._full_said:
+                log.warning("the proxy's journal holds %d bytes of requests not yet in the history file: new "
+                            "requests are kept in memory only until it takes them", total)
+                self._full_said = True
+            return False
+        self._full_said = False
+        if self._current is None or self._current.size >= SEGMENT_MAX:
+            try:
+                self._begin()
+            except OSError as exc:
+                self._stop(f"cannot create {self.directory}: {exc.strerror or exc}")
+                return False
+        return True
+
+    def _begin(self) -> None:
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        name = f"{self._id}-{len(self._segments)}-{secrets.token_hex(2)}"
+        fd = os.open(self.directory / f"{name}{_SUFFIX}", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new file: nobody else holds it
+        previous, self._current = self._current, _Segment(name, fd)
+        self._segments[name] = self._current
+        if previous is not None and not previous.pending:
+            self._retire(previous)
+
+    def _write(self, segment: _Segment, row: LedgerRow) -> bool:
+        line = json.dumps(encode_row(row), separators=(",", ":")).encode() + b"\n"
+        try:
+            written = os.write(segment.fd, line)
+        except OSError as exc:
+            self._stop(f"cannot write {self.directory}: {exc.strerror or exc}")
+            return False
+        segment.size += written
+        if written < len(line):  # the disk is full: what follows would run into this line
+            self._stop(f"cannot write {self.directory}: the disk holding it is full")
+            return False
+        return True
+
+    def _retire(self, segment: _Segment, current_too: bool = False) -> None:
+        """A segment all of whose rows are in the history file: emptied when it is the current one, else removed."""
+        if segment is self._current and not current_too:
+            if segment.size:
+                os.ftruncate(segment.fd, 0)  # O_APPEND: the next row goes at its start
+                segment.size = 0
+            return
+        try:
+            os.unlink(self.directory / f"{segment.name}{_SUFFIX}")
+        except OSError:
+            pass  # gone already: nothing to replay
+        os.close(segment.fd)
+        del self._segments[segment.name]
+
+    def _stop(self, why: str) -> None:
+        if self.broken is None:
+            log.warning("the proxy's journal stopped (%s): requests from now on are kept in memory only until the "
+                        "history file takes them, and lost if the proxy is killed first", why)
+        self.broken = why
+
+
+def _rows(path: Path) -> list[LedgerRow]:
+    """The last record of each request in a journal segment, in the order they began (a line that cannot be read,
+    which only a full disk leaves, is skipped)."""
+    last: dict[str, LedgerRow] = {}
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return []
+    for line in content.splitlines():
+        try:
+            row = decode_row(tuple(json.loads(line)))
+        except (ValueError, TypeError):
+            continue
+        if row.entry is not None:
+            last[row.entry] = row
+    return list(last.values())
+
+
+def replay_dead(store: HistoryStore, directory: Path) -> int:
+    """Write the rows of dead proxies' journals in `directory` into the history file (those already there are not
+    written again), removing each journal once it is in; how many segments were written in. Raises what the
+    history file raises (the journal is then left for the next try)."""
+    try:
+        paths = sorted(directory.glob(f"*{_SUFFIX}"))
+    except OSError:
+        return 0
+    replayed = 0
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            continue  # removed meanwhile
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                continue  # its proxy lives
+            rows = _rows(path)
+            for start in range(0, len(rows), _REPLAY_BATCH):
+                ledger.append(store, rows[start:start + _REPLAY_BATCH])
+            path.unlink(missing_ok=True)
+            replayed += 1
+            if rows:
+                stopped = sum(1 for r in rows if r.outcome is Outcome.PROXY_STOPPED)
+                log.warning("wrote in %d request(s) a stopped proxy had journaled (%d under way when it stopped)",
+                            len(rows), stopped)
+        finally:
+            os.close(fd)
+    return replayed
