@@ -64,6 +64,7 @@ class _Exchange:
     tokens: tuple[int, int] | None = None
     entry: str | None = None  # its key in the journal
     caller: asyncio.Future[str | None] | None = None  # whose token made it (the lookup)
+    journaled: LedgerRow | None = None  # its row as journaled before its answer's end
 
 
 class ProxyApp:
@@ -207,8 +208,9 @@ class ProxyApp:
             body, strip = meter.ask_for_usage(body, doc)
         ex = _Exchange(at, started, route, model or "unknown", policy, namespace, session, streamed)
         caller = ex.caller = self.callers.lookup(header.get(b"authorization"))  # beside the request: never waited for
-        if self.journal is not None:  # before it goes: killed from here on, the proxy leaves it as under way
-            ex.entry = self.journal.start(self._row(ex, name_of(caller) if caller.done() else None)).entry
+        if self.journal is not None and (entry := self.journal.key()) is not None:
+            ex.entry = entry  # journaled before it goes: killed from here on, the proxy leaves it as under way
+            self.journal.start(self._row(ex, name_of(caller) if caller.done() else None, Outcome.PROXY_STOPPED))
         self.prices.maybe_refresh(self.client, f"{self.upstream}/v1/models")
         url = self._urls[scope["path"]] if not scope.get("query_string") else httpx2.URL(self._url(scope))
         request = httpx2.Request("POST", url, content=body, headers=self._headers(scope, namespace, session),
@@ -244,19 +246,26 @@ class ProxyApp:
     def _hand_over(self, ex: _Exchange, caller: asyncio.Future[str | None]) -> None:
         """Hand the request's row to the sink once whose token made it is known (at once when it already is)."""
         if caller.done():
-            self._deliver(self._row(ex, name_of(caller)))
+            self._deliver(self._row_of(ex, name_of(caller)))
         else:
             if self.journal is not None:
-                self.journal.note(self._row(ex, None), last=False)
-            caller.add_done_callback(lambda found: self._deliver(self._row(ex, name_of(found))))
+                self.journal.note(self._row_of(ex, None), last=False)
+            caller.add_done_callback(lambda found: self._deliver(self._row_of(ex, name_of(found))))
+
+    def _row_of(self, ex: _Exchange, caller: str | None) -> LedgerRow:
+        """The request's row: the one journaled before its answer's end when nothing changed since."""
+        row = ex.journaled
+        if row is not None and row.caller == caller and row.outcome is ex.outcome and row.latency_s == ex.latency_s:
+            return row
+        return self._row(ex, caller)
 
     def _ending(self, ex: _Exchange) -> None:
         """Journal a request's row as it stands before the end of its answer goes to the caller: killed after that,
         the proxy leaves this row, not one under way."""
         if self.journal is not None and ex.entry is not None:
             caller = ex.caller
-            self.journal.note(self._row(ex, name_of(caller) if caller is not None and caller.done() else None),
-                              last=False)
+            ex.journaled = self._row(ex, name_of(caller) if caller is not None and caller.done() else None)
+            self.journal.note(ex.journaled, last=False)
 
     def _deliver(self, row: LedgerRow) -> None:
         """Journal a request's row, then hand it to the sink."""
@@ -367,12 +376,13 @@ class ProxyApp:
         self._ending(ex)
         await send({"type": "http.response.body", "body": rest})
 
-    def _row(self, ex: _Exchange, caller: str | None) -> LedgerRow:
-        tokens = ex.tokens if ex.outcome is Outcome.OK else None
+    def _row(self, ex: _Exchange, caller: str | None, outcome: Outcome | None = None) -> LedgerRow:
+        outcome = ex.outcome if outcome is None else outcome
+        tokens = ex.tokens if outcome is Outcome.OK else None
         estimated: Decimal | None = meter.estimate_usd(self.prices.prices, ex.model, ex.provider, tokens)
         row = LedgerRow(
             at=ex.at, namespace=ex.namespace, route=ex.route, model=ex.model, policy=ex.policy, provider=ex.provider,
-            streamed=ex.streamed, status=ex.status, outcome=ex.outcome, ttfb_s=ex.ttfb_s, latency_s=ex.latency_s,
+            streamed=ex.streamed, status=ex.status, outcome=outcome, ttfb_s=ex.ttfb_s, latency_s=ex.latency_s,
             prompt_tokens=tokens[0] if tokens else None, completion_tokens=tokens[1] if tokens else None,
             request_id=ex.request_id, session_id=ex.session_id, estimated_usd=estimated, run_id=self.run_id,
             caller=caller, entry=ex.entry)

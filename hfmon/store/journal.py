@@ -22,7 +22,7 @@ import os
 import secrets
 import threading
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +40,7 @@ SEGMENT_MAX = 4 << 20  # bytes of one segment before the next is begun (about 10
 JOURNAL_MAX = 64 << 20  # bytes of every live segment together (about 150,000 requests)
 _SUFFIX = ".jsonl"
 _REPLAY_BATCH = 500  # rows per transaction when a dead proxy's journal is written in
+_ENCODER = json.JSONEncoder(separators=(",", ":"))
 
 
 def directory_beside(history: Path) -> Path:
@@ -67,6 +68,8 @@ class Journal:
         self._segments: dict[str, _Segment] = {}
         self._current: _Segment | None = None
         self._count = 0
+        self._begun = 0  # segments begun
+        self._size = 0  # bytes in the live segments
         self._noted: dict[str, LedgerRow] = {}  # the row last journaled of requests not ended: not written twice
         self.broken: str | None = None  # why the journal stopped (a write failed): rows since are in memory only
         self._full_said = False
@@ -75,23 +78,28 @@ class Journal:
     def size(self) -> int:
         """Bytes in the live segments."""
         with self._lock:
-            return sum(s.size for s in self._segments.values())
+            return self._size
 
-    def start(self, row: LedgerRow) -> LedgerRow:
-        """Journal a request as it is sent on: `row` (what is known of it so far) as the proxy being killed would
-        leave it. The row with its journal key (`entry`); without one when the journal is off or full."""
+    def key(self) -> str | None:
+        """A key for a request about to be sent on (its rows' `entry`); None when the journal is off or full (the
+        request is then kept in memory only, as before the journal)."""
         with self._lock:
             if self.broken is not None or not self._room():
-                return row
+                return None
+            assert self._current is not None
             self._count += 1
-            segment = self._current
-            assert segment is not None
-            keyed = replace(row, entry=f"{segment.name}:{self._count}")
-            if self._write(segment, replace(keyed, outcome=Outcome.PROXY_STOPPED, estimated_usd=None,
-                                            prompt_tokens=None, completion_tokens=None)):
-                segment.pending.add(self._count)
-                return keyed
-            return row
+            return f"{self._current.name}:{self._count}"
+
+    def start(self, row: LedgerRow) -> None:
+        """Journal a request as it is sent on (`row`, keyed by `key`): as the proxy, killed now, would leave it
+        (`Outcome.PROXY_STOPPED`, its tokens unknown)."""
+        if row.entry is None:
+            return
+        name, _, count = row.entry.rpartition(":")
+        with self._lock:
+            segment = self._segments.get(name)
+            if segment is not None and self.broken is None and self._write(segment, row):
+                segment.pending.add(int(count))
 
     def note(self, row: LedgerRow, *, last: bool = True) -> None:
         """Journal what a request journaled by `start` came to (`last`: its row as the ledger takes it; else what
@@ -103,7 +111,8 @@ class Journal:
             segment = self._segments.get(name)
             if segment is None or self.broken is not None:
                 return
-            if self._noted.pop(row.entry, None) != row and not self._write(segment, row):
+            noted = self._noted.pop(row.entry, None)
+            if noted is not row and noted != row and not self._write(segment, row):
                 return
             if last:
                 segment.ended.add(int(count))
@@ -160,7 +169,7 @@ class Journal:
 
     def _room(self) -> bool:
         """Whether there is room for another request; begins a segment when the current one is full."""
-        total = sum(s.size for s in self._segments.values())
+        total = self._size
         if total >= JOURNAL_MAX:
             if not self._full_said:
                 log.warning("the proxy's journal holds %d bytes of requests not yet in the history file: new "
@@ -178,7 +187,8 @@ class Journal:
 
     def _begin(self) -> None:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        name = f"{self._id}-{len(self._segments)}-{secrets.token_hex(2)}"
+        self._begun += 1
+        name = f"{self._id}-{self._begun}"
         fd = os.open(self.directory / f"{name}{_SUFFIX}", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o600)
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new file: nobody else holds it
         previous, self._current = self._current, _Segment(name, fd)
@@ -187,13 +197,14 @@ class Journal:
             self._retire(previous)
 
     def _write(self, segment: _Segment, row: LedgerRow) -> bool:
-        line = json.dumps(encode_row(row), separators=(",", ":")).encode() + b"\n"
+        line = _ENCODER.encode(encode_row(row)).encode() + b"\n"
         try:
             written = os.write(segment.fd, line)
         except OSError as exc:
             self._stop(f"cannot write {self.directory}: {exc.strerror or exc}")
             return False
         segment.size += written
+        self._size += written
         if written < len(line):  # the disk is full: what follows would run into this line
             self._stop(f"cannot write {self.directory}: the disk holding it is full")
             return False
@@ -201,16 +212,18 @@ class Journal:
 
     def _retire(self, segment: _Segment, current_too: bool = False) -> None:
         """A segment all of whose rows are in the history file: emptied when it is the current one, else removed."""
-        if segment is self._current and not current_too:
-            if segment.size:
-                os.ftruncate(segment.fd, 0)  # O_APPEND: the next row goes at its start
-                segment.size = 0
-            return
         try:
+            if segment is self._current and not current_too:
+                if segment.size:
+                    os.ftruncate(segment.fd, 0)  # O_APPEND: the next row goes at its start
+                    self._size -= segment.size
+                    segment.size = 0
+                return
             os.unlink(self.directory / f"{segment.name}{_SUFFIX}")
         except OSError:
-            pass  # gone already: nothing to replay
+            pass  # kept (or gone already): a dead proxy's rows are written in once whatever is left
         os.close(segment.fd)
+        self._size -= segment.size
         del self._segments[segment.name]
 
     def _stop(self, why: str) -> None:
@@ -269,3 +282,13 @@ def replay_dead(store: HistoryStore, directory: Path) -> int:
         finally:
             os.close(fd)
     return replayed
+
+
+def write_in_dead(store: HistoryStore) -> None:
+    """`replay_dead` for the proxies writing to `store`'s file, by any process that reads their ledger (a poll): what
+    a killed proxy held counts without waiting for the next proxy. A failure is logged; the journal stays."""
+    try:
+        replay_dead(store, directory_beside(store.path))
+    except Exception as exc:  # noqa: BLE001 - the next poll or proxy tries again; the rows are still journaled
+        log.warning("could not write a stopped proxy's journal into the history file (tried again next poll): %s",
+                    exc)

@@ -333,10 +333,13 @@ class LedgerWriter:
 
 def with_ledger(store: HistoryStore, history: History, since: datetime,
                 provider_times: Sequence[datetime] = ()) -> History:
-    """`history` with the ledger rows from `since` on and the settled costs of their sessions, and the spend per
-    provider as it stood at `provider_times` (what the Inference screen charts beside the ledger's)."""
+    """`history` with the ledger rows from `since` on (killed proxies' journals written in first) and the settled
+    costs of their sessions, and the spend per provider as it stood at `provider_times` (what the Inference screen
+    charts beside the ledger's)."""
     from hfmon.store import provider_points
+    from hfmon.store.journal import write_in_dead
 
+    write_in_dead(store)  # what killed proxies held counts: the rows read below would be read as the whole
     rows = load(store, since)
     found = settled(store, {r.session_id for r in rows if r.session_id is not None})
     return replace(history, ledger=rows, settled=tuple(found.values()), ledger_gaps=load_gaps(store, since),

@@ -2,7 +2,8 @@
 request. Before, the rows it held in memory were gone: those of the last 0.25 s, or every one since the history file
 last took rows (up to 20,000), and the dashboard read the requests left as the whole, exactly. Now each request is in
 the proxy's journal before its answer ends, and the next proxy writes the journal into the history file; a request
-under way when the proxy died counts, with its tokens unknown, so its figures read "at least"."""
+under way when the proxy died counts, with its tokens unknown, so its figures read "at least". The next poll
+(`--once`, the dashboard, the exporter) writes the journal in too."""
 
 from __future__ import annotations
 
@@ -99,15 +100,13 @@ def test_a_proxy_killed_while_the_history_file_refuses_rows_loses_none(served: S
     kept = b"".join(p.read_bytes() for p in directory_beside(path).iterdir())
     assert kept and FULL_TOKEN.encode() not in kept and HELLO[0]["content"].encode() not in kept  # no token, no prompt
 
-    next_proxy(served)  # writes the journal in
+    run = served.run("--once", "--json")  # the next poll writes the journal in, before it reads the ledger
+    assert run.code == 0, run.stderr
     rows = history(served)
     assert [r.outcome for r in rows] == [Outcome.OK] * 3 + [Outcome.PROXY_STOPPED]
     assert [(r.prompt_tokens, r.completion_tokens) for r in rows[:3]] == [
         (u.prompt_tokens, u.completion_tokens) for u in used if u is not None]
     assert not any(directory_beside(path).iterdir())  # written in once: the journal is gone
-
-    run = served.run("--once", "--json")
-    assert run.code == 0, run.stderr
     doc = json.loads(run.stdout)
     jsonschema.validate(doc, once_schema())
     [hour] = [w for w in doc["inference"]["proxy"]["windows"] if w["window"] == "1h"]

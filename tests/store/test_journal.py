@@ -25,6 +25,13 @@ ROW = LedgerRow(at=AT, namespace="acme", route="chat", model="m/x", policy=None,
                 completion_tokens=None, request_id=None, session_id="hfmon-s", estimated_usd=None, caller="ada")
 
 
+def started(live: Journal, row: LedgerRow = ROW) -> LedgerRow:
+    """A request journaled as the proxy sends it on (as `ProxyApp` does)."""
+    keyed = replace(row, entry=live.key())
+    live.start(replace(keyed, outcome=Outcome.PROXY_STOPPED))
+    return keyed
+
+
 def answered(row: LedgerRow, tokens: int) -> LedgerRow:
     """`row` as its request ended: answered 200 with `tokens` each way."""
     return replace(row, provider="prov", status=200, outcome=Outcome.OK, ttfb_s=0.1, latency_s=0.5,
@@ -40,7 +47,7 @@ def test_a_dead_proxys_journal_is_written_in_once(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
     with HistoryStore.open(path) as store:
         dead = Journal(journal.directory_beside(path))
-        rows = [dead.start(replace(ROW, at=AT + timedelta(seconds=i))) for i in range(3)]
+        rows = [started(dead, replace(ROW, at=AT + timedelta(seconds=i))) for i in range(3)]
         done = [answered(rows[0], 10), answered(rows[1], 20)]
         for row in done:
             dead.note(row)
@@ -62,7 +69,7 @@ def test_a_journal_read_twice_writes_nothing_twice(tmp_path: Path) -> None:
     path = tmp_path / "history.sqlite3"
     with HistoryStore.open(path) as store:
         dead = Journal(journal.directory_beside(path))
-        row = answered(dead.start(ROW), 7)
+        row = answered(started(dead), 7)
         dead.note(row)
         [segment] = dead.directory.iterdir()
         copy = segment.read_bytes()
@@ -77,14 +84,14 @@ def test_the_journal_empties_once_the_file_has_its_rows_and_keeps_to_its_bound(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     directory = tmp_path / journal.DIRECTORY
     live = Journal(directory)
-    first = answered(live.start(ROW), 1)
+    first = answered(started(live), 1)
     live.note(first)
     assert live.size > 0
     live.committed([first])
     assert live.size == 0  # all in the history file: nothing kept
     monkeypatch.setattr(journal, "SEGMENT_MAX", 1)  # a segment per request
     monkeypatch.setattr(journal, "JOURNAL_MAX", 2000)  # about 10 requests' records
-    held = [live.start(ROW) for _ in range(40)]
+    held = [started(live) for _ in range(40)]
     kept = [r for r in held if r.entry is not None]
     assert 5 <= len(kept) < 40 and held[-1].entry is None  # past its bound a request is not journaled (the
     assert live.size < journal.JOURNAL_MAX + 500  # writer keeps it in memory, as before the journal)
@@ -92,7 +99,7 @@ def test_the_journal_empties_once_the_file_has_its_rows_and_keeps_to_its_bound(
         live.note(answered(row, 2))
     live.committed(answered(row, 2) for row in kept)
     assert len(list(directory.iterdir())) <= 2  # the segments whose rows are all in are removed
-    assert live.start(ROW).entry is not None  # and there is room again
+    assert live.key() is not None  # and there is room again
     live.close()
 
 
