@@ -16,6 +16,7 @@ against the bundled $/TB/month below the first volume tier.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 from decimal import Decimal
@@ -114,9 +115,24 @@ def total_rows(namespace: str, lines: Sequence[PricedLine], tolerance: Tolerance
         billed = sum((p.line.total_usd for p in mine), Decimal(0))
         unpriced = [p for p in mine if p.recomputed_usd is None]
         recomputed = None if unpriced else sum((p.recomputed_usd or Decimal(0) for p in mine), Decimal(0))
-        note = f"{len(unpriced)} of {len(mine)} lines unpriced" if unpriced else f"{len(mine)} lines"
+        note = _not_recomputed(unpriced, len(mine)) if unpriced else f"{len(mine)} lines"
         rows.append(compare(product_total_item(family, namespace), billed, recomputed, tolerance, note=note))
     return rows
+
+
+UNPRICED_LINES = "unpriced"
+PORTS_UNKNOWN_LINES = "with a Job's exposed ports unknown"
+CONTRADICTED_LINES = "billed where hfmon's price is $0/h"
+
+
+def _not_recomputed(lines: Sequence[PricedLine], of: int) -> str:
+    """A total row's note on the `lines` (of `of`) it could not recompute, by what each lacks: a price, a Job's
+    exposed ports (`PORTS_UNKNOWN_NOTE`), or a price other than the $0/h HF contradicts (`CONTRADICTED_NOTE`)."""
+    lacking = Counter(UNPRICED_LINES if p.price is None else CONTRADICTED_LINES if p.contradicted
+                      else PORTS_UNKNOWN_LINES if p.exposed is None else UNPRICED_LINES for p in lines)
+    if set(lacking) == {UNPRICED_LINES}:
+        return f"{len(lines)} of {of} lines {UNPRICED_LINES}"
+    return f"{len(lines)} of {of} lines not recomputed: " + ", ".join(f"{n} {why}" for why, n in lacking.items())
 
 
 def inference_rows(usage: BillingUsage, sessions: Sequence[SessionCost] | None, period: Period,

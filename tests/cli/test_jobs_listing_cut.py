@@ -140,8 +140,9 @@ def exposed_job_past_the_cut() -> tuple[Scenario, str]:
     return replace(scn, jobs=jobs), gradio.id
 
 
-async def crosscheck_row(scn: Scenario, job_id: str) -> dict[str, object]:
-    """The `--once --json` cross-check row of one Job's statement line, the Job unlisted (past the cut)."""
+async def crosscheck_row(scn: Scenario, job_id: str, item: str | None = None) -> dict[str, object]:
+    """The `--once --json` cross-check row of one Job's statement line (or `item`), the Job unlisted (past the
+    cut)."""
     monitor, _ = frozen_demo(history=False, scenario=scn)
     try:
         doc = report_document(await monitor.poll())
@@ -149,7 +150,7 @@ async def crosscheck_row(scn: Scenario, job_id: str) -> dict[str, object]:
         monitor.close()
     jsonschema.validate(doc, once_schema())
     assert job_id not in {j["id"] for j in doc["jobs"]}
-    row: dict[str, object] = next(c for c in doc["crosscheck"] if c["item"] == f"job {job_id} a10g-small")
+    row: dict[str, object] = next(c for c in doc["crosscheck"] if c["item"] == (item or f"job {job_id} a10g-small"))
     return row
 
 
@@ -171,3 +172,13 @@ async def test_a_job_past_the_cut_billed_at_neither_price_is_recomputed_unknown(
     row = await crosscheck_row(scn, job_id)
     assert row["billed_usd"] == 0.9 and row["recomputed_usd"] is None and row["status"] == "unpriced"
     assert "and HF's unit price is neither its flavor's nor that with exposed ports' $0.01/h" in str(row["note"])
+
+
+async def test_the_total_row_says_it_is_the_ports_that_are_missing_not_a_price() -> None:
+    # the same Job: a10g-small is priced ($1.00002/h); what hfmon lacks to recompute its line is whether it exposed
+    # ports. ada's Jobs total read "1 of 31 lines unpriced", and no catalog lacks a price for any of them.
+    scn, job_id = exposed_job_past_the_cut()
+    scn = replace(scn, discrepancies=(*scn.discrepancies, Discrepancy("unit_price", job_id, 20_000)))
+    row = await crosscheck_row(scn, job_id, "total jobs ada")
+    assert row["recomputed_usd"] is None
+    assert row["note"] == "1 of 31 lines not recomputed: 1 with a Job's exposed ports unknown"
