@@ -19,6 +19,8 @@ from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
 from hfmon.fakehub.demo import START
 from hfmon.fakehub.server import serve
 
+USAGE_V2 = (f"/api/settings/billing/usage-v2?startDate={int(START.replace(day=1, hour=0).timestamp())}"
+            f"&endDate={int(START.timestamp())}")  # the month so far, as hfmon asks (HF requires both bounds)
 ROUTES = [
     "/api/spaces?author=ada&expand=runtime&expand=usedStorage",
     "/api/models?author=ada&expand=usedStorage",
@@ -27,7 +29,7 @@ ROUTES = [
     "/v2/endpoint/ada",
     "/v2/provider/ada",
     "/api/spaces/hardware",
-    "/api/settings/billing/usage-v2",
+    USAGE_V2,
     "/api/settings/billing/usage",
     "/v1/models",
 ]
@@ -50,7 +52,7 @@ def main() -> None:
         clients = [httpx2.Client(base_url=server.base_url, headers={"authorization": f"Bearer {FULL_TOKEN}"},
                                  timeout=30) for _ in range(args.threads)]
         for c in clients:
-            c.get("/api/settings/billing/usage-v2")  # warm the traffic cache once
+            c.get(USAGE_V2)  # warm the traffic cache once
         rates = []
         with ThreadPoolExecutor(args.threads) as pool:
             for route in ROUTES:

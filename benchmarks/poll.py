@@ -159,7 +159,9 @@ def baseline(base: str, namespaces: list[str], user: str, same_pages: bool = Tru
     for ns in namespaces:
         user_ns = ns == user
         billing = "/api/settings/billing" if user_ns else f"/api/organizations/{ns}/billing"
-        tails = ("usage-v2", "usage", "usage-by-inference-session", *(("usage/jobs",) if user_ns else ()))
+        # usage-v2 over the month so far, as hfmon asks it (HF requires both bounds)
+        month = f"?startDate={int(START.replace(day=1, hour=0).timestamp())}&endDate={int(START.timestamp())}"
+        tails = (f"usage-v2{month}", "usage", "usage-by-inference-session", *(("usage/jobs",) if user_ns else ()))
         for tail in tails:
             raw(f"{billing}/{tail}")
         live(f"{billing}/usage/live")

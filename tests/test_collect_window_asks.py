@@ -67,6 +67,8 @@ async def test_the_users_window_asks_go_while_whoami_is_on_its_way() -> None:
     # the period's ask and each spend window's, before any request that needed whoami's answer; a day ago's after
     assert paths[:first_named].count(USER_USAGE) == 1 + len(window_asks(snap.taken_at))
     assert paths.count(USER_USAGE) == 2 + len(window_asks(snap.taken_at))
+    # every usage-v2 ask carried both bounds (the fake refuses one without, as HF's spec requires them)
+    assert all(r.status != 400 for r in hub.requests if r.path.endswith("/usage-v2"))
     user = snap.namespace("ada")
     assert user is not None and user.usage_windows is not None and user.usage_windows.status is SourceStatus.OK
     assert [(u.start, u.end) for u in user.usage_windows.value or ()] == list(window_asks(snap.taken_at))

@@ -38,10 +38,11 @@ def _check(ctx: Ctx, ns: str) -> None:
                         f"You need to be an admin of {ns} with billing access to read its usage")
 
 
-def _unix(ctx: Ctx, name: str, default: datetime) -> datetime:
+def _unix(ctx: Ctx, name: str) -> datetime:
+    """A required Unix-seconds query parameter (usage-v2's `startDate` and `endDate`: HF's spec requires both)."""
     raw = ctx.req.arg(name)
     if raw is None:
-        return default
+        raise HTTPError(400, f"{name} is required (a Unix timestamp in seconds)")
     if not raw.isdigit() or int(raw) > 10**11:
         raise HTTPError(400, f"{name} must be a Unix timestamp in seconds")
     return datetime.fromtimestamp(int(raw), UTC)
@@ -76,7 +77,7 @@ def inference_json(ctx: Ctx, ns: str, lo: datetime, hi: datetime) -> dict[str, A
 
 
 def usage_v2(ctx: Ctx, ns: str) -> Resp:
-    """GET usage-v2?startDate=&endDate= (Unix seconds)."""
+    """GET usage-v2?startDate=&endDate= (Unix seconds, both required: 400 in HF's error shape without either)."""
     return ctx.json_memo(("usage-v2", ns, ctx.req.arg("startDate"), ctx.req.arg("endDate")),
                          lambda: _usage_v2(ctx, ns))
 
@@ -87,8 +88,7 @@ def usage_period(ctx: Ctx) -> tuple[datetime, datetime]:
 
 
 def _usage_v2(ctx: Ctx, ns: str) -> dict[str, Any]:
-    p_lo, p_hi = usage_period(ctx)
-    lo, hi = _unix(ctx, "startDate", p_lo), _unix(ctx, "endDate", p_hi)
+    lo, hi = _unix(ctx, "startDate"), _unix(ctx, "endDate")
     jobs = lines(ctx, "jobs", ns, lo, hi)
     minutes = sum(line.quantity for line in jobs)
     inference = inference_json(ctx, ns, lo, hi)

@@ -23,6 +23,7 @@ from hfmon.fakehub.routes_billing import period_id
 from hfmon.fakehub.scenario import period_bounds
 from tests.contract.evidence import LIVE_EVENTS, LIVE_USAGE, USAGE_V2, sse_events
 from tests.contract.spec import problems, response_schema, spec
+from tests.fakehub.conftest import over_its_period
 
 HUB = "https://huggingface.co"
 # Instants: the demo's start (jobs scheduling, running and finished), a day later and in the previous period's
@@ -156,7 +157,7 @@ def test_fake_usage_v2_follows_the_client_evidence(at: datetime) -> None:
     """No schema in the spec: the shape ml-intern and CodexBar read (evidence in tests/contract/evidence.py)."""
     hub = _hub(at)
     for _, url_prefix, ns in _billing_namespaces(hub.scenario):
-        body = _get(hub, f"{HUB}{url_prefix}/usage-v2").json()
+        body = _get(hub, over_its_period(hub, f"{HUB}{url_prefix}/usage-v2")).json()
         assert _evidence_problems(USAGE_V2, body) == [], ns
 
 

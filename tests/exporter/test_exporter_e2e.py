@@ -13,7 +13,7 @@ from hfmon.fakehub import FULL_TOKEN, NO_BILLING_TOKEN
 from hfmon.fakehub.faults import RouteFault
 from tests.costs import scenario_expect as expect
 from tests.exporter.running import HFMON, exporter
-from tests.fakehub.conftest import HUB, get_json
+from tests.fakehub.conftest import HUB, get_json, over_its_period
 from tests.faults.harness import Served
 
 pytestmark = pytest.mark.e2e
@@ -110,6 +110,6 @@ def test_credits_whose_included_amount_is_unknown_are_absent_never_zero(served: 
         assert "ada" not in {dict(k)["namespace"] for k in metrics.get(family, {})}, family  # absent, never 0
     assert "ada-labs" in {dict(k)["namespace"] for k in metrics["hfmon_credits_included_usd"]}
     # what ada used is known: usage-v2's usedNanoUsd, to the micro-dollar
-    body = get_json(served.hub, f"{HUB}/api/settings/billing/usage-v2")
+    body = get_json(served.hub, over_its_period(served.hub, f"{HUB}/api/settings/billing/usage-v2"))
     want = Decimal(body["usage"]["inferenceProviders"]["usedNanoUsd"]) / 10**9
     assert metrics["hfmon_credits_used_usd"][lab(namespace="ada")] == pytest.approx(float(want))

@@ -10,6 +10,7 @@ import pytest
 
 from hfmon.fakehub import FULL_TOKEN, FakeHub, Scenario, demo_scenario
 from hfmon.fakehub.demo import START
+from hfmon.fakehub.scenario import anchored_bounds
 
 HUB = "https://huggingface.co"
 IE = "https://api.endpoints.huggingface.cloud/v2"
@@ -42,6 +43,12 @@ def scenario() -> Scenario:
 @pytest.fixture
 def hub(scenario: Scenario, clock: Clock) -> FakeHub:
     return FakeHub(scenario, now=clock)
+
+
+def over_its_period(hub: FakeHub, url: str) -> str:
+    """usage-v2's `url` asked over the period the fake names at its time: HF's spec requires both bounds."""
+    start, end = anchored_bounds(hub.now(), hub.scenario.usage_period_day)
+    return f"{url}?startDate={int(start.timestamp())}&endDate={int(end.timestamp())}"
 
 
 def get(hub: FakeHub, url: str, token: str | None = FULL_TOKEN, **headers: str) -> httpx2.Response:

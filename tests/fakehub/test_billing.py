@@ -7,11 +7,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
+
 from hfmon.fakehub import NO_BILLING_TOKEN, NO_ENDPOINTS_TOKEN, FakeHub, Scenario, demo_scenario
 from hfmon.fakehub.demo import START
 from hfmon.fakehub.scenario import ENDPOINT_BILLED, JOB_BILLED, SPACE_BILLED
 from hfmon.fakehub.timeline import Interval
-from tests.fakehub.conftest import HUB, IE, Clock, get, get_json
+from tests.fakehub.conftest import HUB, IE, Clock, get, get_json, over_its_period
 
 NOV = datetime(2026, 11, 1, tzinfo=START.tzinfo)
 BILLING = ["/api/settings/billing/usage-v2", "/api/settings/billing/usage", "/api/settings/billing/usage/jobs",
@@ -61,14 +63,15 @@ def test_a_token_without_endpoints_permissions_reads_billing_but_gets_401_from_t
         assert get(hub, f"{IE}/provider/{ns}", NO_ENDPOINTS_TOKEN).status_code == 401
     for path in ("/api/settings/billing/usage-v2", "/api/settings/billing/usage", "/api/settings/billing/usage/jobs",
                  "/api/spaces/zero-gpu/quota", "/api/organizations/ada-labs/billing/usage"):
-        assert get(hub, HUB + path, NO_ENDPOINTS_TOKEN).status_code == 200, path
+        url = over_its_period(hub, HUB + path) if path.endswith("/usage-v2") else HUB + path
+        assert get(hub, url, NO_ENDPOINTS_TOKEN).status_code == 200, path
     assert get(hub, HUB + "/api/organizations/northwind/billing/usage", NO_ENDPOINTS_TOKEN).status_code == 403
 
 
 def test_enterprise_org_billing_is_403_even_with_the_full_token(hub: FakeHub) -> None:
     for route in ("usage-v2", "usage", "usage-by-inference-session"):
         assert get(hub, f"{HUB}/api/organizations/northwind/billing/{route}").status_code == 403
-    assert get(hub, f"{HUB}/api/organizations/ada-labs/billing/usage-v2").status_code == 200
+    assert get(hub, over_its_period(hub, f"{HUB}/api/organizations/ada-labs/billing/usage-v2")).status_code == 200
 
 
 def test_there_is_no_org_jobs_usage_route(hub: FakeHub) -> None:
@@ -121,7 +124,7 @@ def test_usage_lines_match_an_independent_minute_walk_of_the_timelines(scenario:
 
 def test_jobs_spend_agrees_across_usage_v2_usage_jobs_statement_and_live(hub: FakeHub, clock: Clock) -> None:
     clock.advance(minutes=30)
-    v2 = get_json(hub, f"{HUB}/api/settings/billing/usage-v2")["usage"]["jobs"]
+    v2 = get_json(hub, over_its_period(hub, f"{HUB}/api/settings/billing/usage-v2"))["usage"]["jobs"]
     uj = get_json(hub, f"{HUB}/api/settings/billing/usage/jobs")["usage"]
     stmt = [x for x in lines(hub) if x["product"].startswith("jobs/")]
     live = get(hub, f"{HUB}/api/settings/billing/usage/live", accept="text/event-stream")
@@ -163,7 +166,7 @@ def test_live_usage_needs_the_event_stream_accept_header(hub: FakeHub) -> None:
 
 
 def test_inference_spend_agrees_between_usage_v2_and_live_provider_details(hub: FakeHub) -> None:
-    inf = get_json(hub, f"{HUB}/api/settings/billing/usage-v2")["usage"]["inferenceProviders"]
+    inf = get_json(hub, over_its_period(hub, f"{HUB}/api/settings/billing/usage-v2"))["usage"]["inferenceProviders"]
     live = get(hub, f"{HUB}/api/settings/billing/usage/live", accept="text/event-stream").text
     doc = usage_event(live)["inference"]
     assert doc["usedNanoUsd"] == inf["usedNanoUsd"]
@@ -176,14 +179,25 @@ def test_inference_spend_agrees_between_usage_v2_and_live_provider_details(hub: 
 def test_usage_v2_window_is_in_unix_seconds(hub: FakeHub) -> None:
     start = int(datetime(2026, 11, 18, tzinfo=START.tzinfo).timestamp())
     day = get_json(hub, f"{HUB}/api/settings/billing/usage-v2?startDate={start}&endDate={start + 86400}")
-    month = get_json(hub, f"{HUB}/api/settings/billing/usage-v2")
+    month = get_json(hub, over_its_period(hub, f"{HUB}/api/settings/billing/usage-v2"))
     assert 0 < day["usage"]["inferenceProviders"]["numRequests"] < month["usage"]["inferenceProviders"]["numRequests"]
-    assert get(hub, f"{HUB}/api/settings/billing/usage-v2?startDate={start * 1000}").status_code == 400
+    assert get(hub, f"{HUB}/api/settings/billing/usage-v2?startDate={start * 1000}&endDate={start}").status_code == 400
+
+
+@pytest.mark.parametrize("query", ["", "?startDate=1763424000", "?endDate=1763510400"])
+def test_usage_v2_without_both_bounds_is_a_400_as_hfs_spec_requires_them(hub: FakeHub, query: str) -> None:
+    """HF's spec (hf-openapi.json) marks `startDate` and `endDate` required: an ask missing one is refused in HF's
+    error shape, never answered over a default window (the fake used to answer the current period)."""
+    for path in ("/api/settings/billing/usage-v2", "/api/organizations/ada-labs/billing/usage-v2"):
+        r = get(hub, f"{HUB}{path}{query}")
+        assert r.status_code == 400, path
+        assert "Date is required" in r.json()["error"] and "Date is required" in r.headers["X-Error-Message"]
 
 
 def test_included_credits_run_out_within_hours_of_scenario_time(hub: FakeHub, clock: Clock) -> None:
     def used() -> int:
-        return get_json(hub, f"{HUB}/api/settings/billing/usage-v2")["usage"]["inferenceProviders"]["usedNanoUsd"]
+        usage = get_json(hub, over_its_period(hub, f"{HUB}/api/settings/billing/usage-v2"))
+        return int(usage["usage"]["inferenceProviders"]["usedNanoUsd"])
 
     assert used() < 2_000_000_000
     clock.advance(hours=8)

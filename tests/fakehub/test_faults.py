@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import httpx2
 import pytest
@@ -12,10 +13,11 @@ from huggingface_hub.utils._http import default_client_factory
 
 from hfmon.fakehub import FULL_TOKEN, NO_BILLING_TOKEN, FakeHub, Faults, demo_scenario
 from hfmon.fakehub.demo import START
-from tests.fakehub.conftest import HUB, IE, Clock, get
+from tests.fakehub.conftest import HUB, IE, Clock, get, over_its_period
 
 URLS = [f"{HUB}/api/whoami-v2", f"{HUB}/api/spaces?author=ada&expand=runtime", f"{IE}/endpoint/ada",
-        f"{HUB}/api/settings/billing/usage-v2"]
+        f"{HUB}/api/settings/billing/usage-v2?startDate={int(datetime(2026, 11, 1, tzinfo=UTC).timestamp())}"
+        f"&endDate={int(START.timestamp())}"]
 
 
 def hub_with(clock: Clock | None = None, **faults: float | int | bool) -> FakeHub:
@@ -114,7 +116,7 @@ def test_schema_drift_serves_the_billing_shapes_real_clients_met() -> None:
     """usage-v2 without `includedNanoUsd` or `jobs.usedMicroUsd` (hf-api.md 0.5), and usage/jobs answering a token
     without billing read in the spec's own shape (`hasAccess: false`, HTTP 200) instead of a 403."""
     hub = hub_with(schema_drift=True)
-    usage = get(hub, f"{HUB}/api/settings/billing/usage-v2").json()["usage"]
+    usage = get(hub, over_its_period(hub, f"{HUB}/api/settings/billing/usage-v2")).json()["usage"]
     assert "includedNanoUsd" not in usage["inferenceProviders"] and "usedNanoUsd" in usage["inferenceProviders"]
     assert "usedMicroUsd" not in usage["jobs"] and "totalMinutes" in usage["jobs"]
     denied = get(hub, f"{HUB}/api/settings/billing/usage/jobs", NO_BILLING_TOKEN)

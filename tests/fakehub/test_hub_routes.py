@@ -118,7 +118,9 @@ def test_jobs_and_repositories(hub: FakeHub) -> None:
 
 def test_same_seed_and_time_give_byte_identical_answers() -> None:
     urls = [f"{HUB}/api/whoami-v2", f"{HUB}/api/spaces?expand=runtime", f"{IE}/endpoint/ada-labs",
-            f"{HUB}/api/settings/billing/usage", f"{HUB}/api/settings/billing/usage-v2", f"{ROUTER}/v1/models"]
+            f"{HUB}/api/settings/billing/usage",
+            f"{HUB}/api/settings/billing/usage-v2?startDate={int(datetime(2026, 11, 1, tzinfo=UTC).timestamp())}"
+            f"&endDate={int(START.timestamp())}", f"{ROUTER}/v1/models"]
 
     def run(seed: int) -> list[tuple[bytes, list[tuple[str, str]]]]:
         hub = FakeHub(demo_scenario(seed), now=lambda: START)

@@ -14,7 +14,7 @@ from hfmon.fakehub import FULL_TOKEN, FakeHub, Scenario
 from hfmon.fakehub import hub as hub_module
 from hfmon.fakehub import timeline as tl
 from hfmon.fakehub.wire import Req, Resp
-from tests.fakehub.conftest import HUB, IE, ROUTER, Clock, get, get_json
+from tests.fakehub.conftest import HUB, IE, ROUTER, Clock, get, get_json, over_its_period
 
 SPACES = f"{HUB}/api/spaces?author=ada&expand=runtime&expand=usedStorage"
 
@@ -142,7 +142,7 @@ def test_memoised_billing_and_endpoints_follow_the_clock_and_a_pause(hub: FakeHu
 
 def test_usage_read_again_at_the_same_instant_counts_a_router_request_made_between(hub: FakeHub) -> None:
     # usage-v2 memoised at this instant, then a request through the router: the same instant's usage counts it
-    usage = f"{HUB}/api/settings/billing/usage-v2"
+    usage = over_its_period(hub, f"{HUB}/api/settings/billing/usage-v2")
     before = int(get_json(hub, usage)["usage"]["inferenceProviders"]["usedNanoUsd"])
     body = {"model": "Qwen/Qwen3-235B-A22B-Instruct-2507", "messages": [{"role": "user", "content": "Hi"}],
             "max_tokens": 20}

@@ -13,7 +13,7 @@ import httpx2
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
 from hfmon.fakehub.catalog import ROUTER_MODELS
 from hfmon.fakehub.scenario import PLACEHOLDER_NANO_USD
-from tests.fakehub.conftest import HUB, ROUTER, Clock, get_json
+from tests.fakehub.conftest import HUB, ROUTER, Clock, get_json, over_its_period
 
 QWEN = "Qwen/Qwen3-235B-A22B-Instruct-2507"
 
@@ -28,7 +28,7 @@ def chat(hub: FakeHub, model: str, *, stream: bool = False, **headers: str) -> h
 
 def used(hub: FakeHub, ns: str = "ada") -> int:
     path = "/api/settings/billing/usage-v2" if ns == "ada" else f"/api/organizations/{ns}/billing/usage-v2"
-    return int(get_json(hub, HUB + path)["usage"]["inferenceProviders"]["usedNanoUsd"])
+    return int(get_json(hub, over_its_period(hub, HUB + path))["usage"]["inferenceProviders"]["usedNanoUsd"])
 
 
 def test_models_list_prices_per_provider_in_usd_per_million_tokens(hub: FakeHub) -> None:
@@ -114,7 +114,7 @@ def test_free_account_gets_402_when_credits_are_gone_until_placeholders_settle(c
 
 def test_a_spending_limit_stops_a_pro_account_too(clock: Clock) -> None:
     hub = FakeHub(demo_scenario(0, spending_limit_usd=1.85), now=clock)
-    inf = get_json(hub, f"{HUB}/api/settings/billing/usage-v2")["usage"]["inferenceProviders"]
+    inf = get_json(hub, over_its_period(hub, f"{HUB}/api/settings/billing/usage-v2"))["usage"]["inferenceProviders"]
     assert inf["limitNanoUsd"] == 1_850_000_000
     statuses = [chat(hub, QWEN).status_code for _ in range(6)]
     assert statuses[0] == 200 and statuses[-1] == 402

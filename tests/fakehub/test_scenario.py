@@ -6,7 +6,7 @@ import httpx2
 
 from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario
 from hfmon.fakehub.demo import START
-from tests.fakehub.conftest import HUB, IE, get, get_json
+from tests.fakehub.conftest import HUB, IE, get, get_json, over_its_period
 
 
 def all_pages(hub: FakeHub, url: str) -> list[dict]:
@@ -43,7 +43,7 @@ def test_free_plan_has_ten_cents_and_no_pro_badge() -> None:
     hub = FakeHub(demo_scenario(0, plan="free"), now=lambda: START)
     me = get_json(hub, f"{HUB}/api/whoami-v2")
     assert (me["isPro"], me["canPay"], me["periodEnd"]) == (False, False, None)
-    inf = get_json(hub, f"{HUB}/api/settings/billing/usage-v2")["usage"]["inferenceProviders"]
+    inf = get_json(hub, over_its_period(hub, f"{HUB}/api/settings/billing/usage-v2"))["usage"]["inferenceProviders"]
     assert inf["includedNanoUsd"] == 100_000_000 and inf["usedNanoUsd"] < 100_000_000
     assert get(hub, f"{HUB}/api/whoami-v2").headers["RateLimit-Policy"].endswith("q=1000;w=300")
 

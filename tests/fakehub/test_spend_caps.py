@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from hfmon.fakehub import FakeHub, demo_scenario
-from tests.fakehub.conftest import HUB, get, get_json
+from tests.fakehub.conftest import HUB, get, get_json, over_its_period
 
 END = datetime(2026, 11, 30, 23, 0, tzinfo=UTC)
 PLACEHOLDER = 10_000_000
@@ -20,7 +20,7 @@ PLACEHOLDER = 10_000_000
 
 def inference(hub: FakeHub, ns: str = "ada") -> dict[str, int]:
     path = "/api/settings/billing/usage-v2" if ns == "ada" else f"/api/organizations/{ns}/billing/usage-v2"
-    block: dict[str, int] = get_json(hub, HUB + path)["usage"]["inferenceProviders"]
+    block: dict[str, int] = get_json(hub, over_its_period(hub, HUB + path))["usage"]["inferenceProviders"]
     return block
 
 

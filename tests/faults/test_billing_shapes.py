@@ -13,7 +13,7 @@ import pytest
 
 from hfmon.fakehub import NO_BILLING_TOKEN
 from hfmon.schemas import once_schema
-from tests.fakehub.conftest import HUB, get_json
+from tests.fakehub.conftest import HUB, get_json, over_its_period
 from tests.faults.harness import Served
 
 pytestmark = pytest.mark.e2e
@@ -33,13 +33,13 @@ def _usd(value: Any) -> Decimal:
 def _inference_used(served: Served, namespace: str) -> Decimal:
     """What the fake's usage-v2 says the namespace used on Inference Providers, in USD to the micro-dollar."""
     route = "settings" if namespace == "ada" else f"organizations/{namespace}"
-    usage = get_json(served.hub, f"{HUB}/api/{route}/billing/usage-v2")["usage"]
+    usage = get_json(served.hub, over_its_period(served.hub, f"{HUB}/api/{route}/billing/usage-v2"))["usage"]
     return (Decimal(usage["inferenceProviders"]["usedNanoUsd"]) / 10**9).quantize(Decimal("0.000001"))
 
 
 def _jobs_used(served: Served, namespace: str) -> Decimal:
     route = "settings" if namespace == "ada" else f"organizations/{namespace}"
-    usage = get_json(served.hub, f"{HUB}/api/{route}/billing/usage-v2")["usage"]
+    usage = get_json(served.hub, over_its_period(served.hub, f"{HUB}/api/{route}/billing/usage-v2"))["usage"]
     return Decimal(usage["jobs"]["usedMicroUsd"]) / 10**6
 
 
