@@ -17,7 +17,9 @@ lower, so "used" can fall between polls. Hence:
   without saying so.
 - One projection rate, measured on settled spend: from the latest point at least 24 h before the window's
   end (else usage-v2's figure asked for a moment that old, a new install's first day; else the period start, at
-  $0) to the latest point at least SETTLE old (the window's end). Without
+  $0) to the latest point at least SETTLE old (the window's end). A point holds the total as read then, the
+  placeholders of the SETTLE before it included: each end is taken at the settlement seen after it (`settled_at`),
+  so a burst booked just before one end is neither a fall to $0/day nor a false run-out (audit 10 G2). Without
   such a point no older than 2 x SETTLE (no history, or polls hours apart), the window ends now with the
   current figure, which then includes unsettled spend, and says so. Every figure read counts the SETTLE before
   it was read at placeholder value; a window from the period start ($0, exact) has nothing at its start to offset
@@ -31,13 +33,15 @@ lower, so "used" can fall between polls. Hence:
   when not within the period (or, for the credits, when a lower spending limit stops spend first); if already
   crossed, the first history point at or over it (else `now`). After exhaustion every further dollar is
   overage, so the same rate is the overage's rate.
-- Informational (JSON): the period's average rate, and the trailing 24 h rate over the raw figures; either,
+- Informational (JSON): the period's average rate, and the trailing 24 h rate up to the raw figure now (from the
+  settlement seen after the point 24 h old, `settled_at`); either,
   when measured from the period start, unknown under MIN_PROJECTION_SPAN as the projection's rate is. The 24 h
   rate is unknown too while history has no point 24 h old in a period older than that (never a shorter span's).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
@@ -194,11 +198,11 @@ def trailing_rate(points: Sequence[UsagePoint], used: Decimal, period: Period, n
     shorter span's rate under the window's name (an hour of placeholders x 24 is no day's rate). `day_ago` (as
     `rate_window` takes it) stands in for history that holds no point that old."""
     cutoff = now - window
-    old = [p for p in points if p.at <= cutoff] or [
-        p for p in (day_ago,) if p is not None and period.start < p.at <= cutoff]
+    old = [p for p in points if p.at <= cutoff]
     if old:
-        base = old[-1]
-        return rate_per_day(base.inference_used_usd, base.at, used, now), None
+        return rate_per_day(settled_at(points, old[-1], used), old[-1].at, used, now), None
+    if day_ago is not None and period.start < day_ago.at <= cutoff:  # asked after it settled
+        return rate_per_day(day_ago.inference_used_usd, day_ago.at, used, now), None
     if period.start >= cutoff:  # counted from the period start at $0: the projection's rule for such a window
         if now - period.start >= MIN_PROJECTION_SPAN:
             return rate_per_day(Decimal(0), period.start, used, now), None
@@ -221,6 +225,20 @@ def crossing(used: Decimal, threshold: Decimal, rate: Decimal | None, points: Se
     return after_days(now, needed)
 
 
+def settled_at(points: Sequence[UsagePoint], point: UsagePoint, used: Decimal) -> Decimal:
+    """A point's figure lowered to the settlement seen after it: the least of the readings from it up to the first
+    at least SETTLE later (else up to now's, `used`). What it counted at placeholder value has settled by then, and
+    every later reading still holds all it counted, settled: an upper bound of its settled total, the point's own
+    figure when nothing fell since (steady traffic)."""
+    figure = point.inference_used_usd
+    settled_by = point.at + SETTLE
+    for later in points[bisect_right(points, point.at, key=lambda p: p.at):]:
+        figure = min(figure, later.inference_used_usd)
+        if later.at >= settled_by:
+            return figure
+    return min(figure, used)
+
+
 def latest_settled(points: Sequence[UsagePoint], now: datetime) -> UsagePoint | None:
     """The latest history point at least SETTLE old: everything it counts has settled by now."""
     settled = [p for p in points if p.at <= now - SETTLE]
@@ -239,11 +257,14 @@ def rate_window(points: Sequence[UsagePoint], used: Decimal, period: Period, now
     end = latest_settled(points, now)
     if end is not None and end.at < now - 2 * SETTLE:
         end = None  # too old to stand for now: measure up to now instead
-    end_at, end_used = (end.at, end.inference_used_usd) if end is not None else (now, used)
+    end_at, end_used = (end.at, settled_at(points, end, used)) if end is not None else (now, used)
     before = [p for p in points if p.at <= end_at - RATE_WINDOW]
-    if not before and day_ago is not None and period.start < day_ago.at <= end_at - RATE_WINDOW:
-        before = [day_ago]
-    start_at, start_used = (before[-1].at, before[-1].inference_used_usd) if before else (period.start, Decimal(0))
+    if before:
+        start_at, start_used = before[-1].at, settled_at(points, before[-1], used)
+    elif day_ago is not None and period.start < day_ago.at <= end_at - RATE_WINDOW:
+        start_at, start_used = day_ago.at, day_ago.inference_used_usd  # asked after it settled
+    else:
+        start_at, start_used = period.start, Decimal(0)
     if end_at - start_at < MIN_PROJECTION_SPAN:
         return start_at, end_at, None, end is not None
     return start_at, end_at, rate_per_day(start_used, start_at, end_used, end_at), end is not None
