@@ -14,6 +14,7 @@ rather than for the window's reset.
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
 import re
 import time
@@ -93,15 +94,19 @@ def parse_ratelimit(headers: Mapping[str, str]) -> RateLimitInfo | None:
     match = _RATELIMIT.search(value[:HEADER_CHARS])
     if match is None:
         return None
-    limit = window = None
-    policy = (headers.get("ratelimit-policy") or "")[:HEADER_CHARS]
-    if policy:
-        # The policy header may list several buckets: take the one the RateLimit header named.
-        for pm in _POLICY.finditer(policy):
-            if pm["bucket"] == match["bucket"]:
-                limit, window = int(pm["q"]), int(pm["w"])
-                break
+    limit, window = _policy_of((headers.get("ratelimit-policy") or "")[:HEADER_CHARS], match["bucket"])
     return RateLimitInfo(match["bucket"], int(match["r"]), min(int(match["t"]), MAX_WAIT_S), limit, window)
+
+
+@functools.lru_cache(maxsize=8)
+def _policy_of(policy: str, bucket: str) -> tuple[int | None, int | None]:
+    """The quota and window `RateLimit-Policy` gives `bucket` ((None, None): none). The policy may list several
+    buckets; a server sends the same one on every answer, so it is read once (its pattern scans from every position:
+    17 µs an answer)."""
+    for pm in _POLICY.finditer(policy):
+        if pm["bucket"] == bucket:
+            return int(pm["q"]), int(pm["w"])
+    return None, None
 
 
 def parse_retry_after(value: str | None) -> float | None:
