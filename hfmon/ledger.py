@@ -88,6 +88,7 @@ class LedgerGap:
     # whose bill they were on, as their rows said (`LedgerRow.owner`); None: unknown (recorded before v15), so every
     # account sharing the history file may have lost them
     owner: tuple[str | None, str | None] | None = None
+    entry: str | None = None  # its key in the proxy's journal (`store.journal`): recorded once only
 
 
 @dataclass(frozen=True, slots=True)

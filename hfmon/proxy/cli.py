@@ -82,8 +82,10 @@ def run(args: argparse.Namespace) -> int:
             print(f"hfmon proxy: {journaled} request(s) are not in the ledger yet (the history file refused them: "
                   f"{writer.error or 'see the log'}); they are kept in {journal.directory}, and the next `hfmon "
                   "proxy` or `hfmon run` writes them in", file=sys.stderr)
-        if len(writer.unwritten) - journaled + writer.lost:  # the log said it as it happened; this says what it cost
-            print(f"hfmon proxy: {len(writer.unwritten) - journaled + writer.lost} request(s) are not in the ledger "
-                  f"(the history file refused them: {writer.error or 'see the log'}): the dashboard, the exporter "
-                  "and `hfmon receipt` do not count them", file=sys.stderr)
+        if lost := len(writer.unwritten) - journaled + writer.lost:  # the log said it as it happened; this: its cost
+            counted = (f"their count is kept in {journal.directory}: the next poll records them as lost, and the "
+                       "figures over their time read 'at least'" if journal.gaps_kept else
+                       "the dashboard, the exporter and `hfmon receipt` do not count them")
+            print(f"hfmon proxy: {lost} request(s) are not in the ledger (the history file refused them: "
+                  f"{writer.error or 'see the log'}); {counted}", file=sys.stderr)
     return int(ExitCode.OK)

@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from hfmon.ledger import LedgerRow, Outcome
+from hfmon.ledger import LedgerGap, LedgerRow, Outcome
 from hfmon.store import ledger
+from hfmon.store.extract import decode_time, encode_time
 from hfmon.store.ledger import decode_row, encode_row
 
 if TYPE_CHECKING:
@@ -39,6 +40,7 @@ DIRECTORY = "proxy-journal"  # beside the history file
 SEGMENT_MAX = 4 << 20  # bytes of one segment before the next is begun (about 10,000 requests)
 JOURNAL_MAX = 64 << 20  # bytes of every live segment together (about 150,000 requests)
 _SUFFIX = ".jsonl"
+_GAPS = ".gaps"  # one small file per proxy: the requests it lost for good and has not recorded yet (`keep_gaps`)
 _REPLAY_BATCH = 500  # rows per transaction when a dead proxy's journal is written in
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
 
@@ -70,6 +72,9 @@ class Journal:
         self._count = 0
         self._begun = 0  # segments begun
         self._size = 0  # bytes in the live segments
+        self._gaps_fd: int | None = None
+        self.gaps_kept = False  # the gaps last handed to `keep_gaps` are in its file
+        self._gap_count = 0
         self._noted: dict[str, LedgerRow] = {}  # the row last journaled of requests not ended: not written twice
         self.broken: str | None = None  # why the journal stopped (a write failed): rows since are in memory only
         self._full_said = False
@@ -142,6 +147,34 @@ class Journal:
                 if not segment.pending:
                     self._retire(segment)
 
+    def gap_key(self) -> str:
+        """A key for a gap of requests lost for good (`LedgerGap.entry`)."""
+        with self._lock:
+            self._gap_count += 1
+            return f"{self._id}:gap:{self._gap_count}"
+
+    def keep_gaps(self, gaps: tuple[LedgerGap, ...]) -> None:
+        """Keep the gaps not recorded yet (all of them, replacing what was kept) in this proxy's gaps file, so that
+        should it stop before the history file takes them, the next poll or proxy records them (`replay_dead`)."""
+        data = _ENCODER.encode([_encode_gap(g) for g in gaps]).encode() if gaps else b""
+        with self._lock:
+            try:
+                if self._gaps_fd is None:
+                    if not data:
+                        return
+                    self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+                    fd = os.open(self.directory / f"{self._id}{_GAPS}", os.O_RDWR | os.O_CREAT, 0o600)
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    self._gaps_fd = fd
+                # in place (the lock is on this file): killed between the two calls, the old tail is ignored
+                os.pwrite(self._gaps_fd, data, 0)
+                os.ftruncate(self._gaps_fd, len(data))
+                self.gaps_kept = True
+            except OSError as exc:
+                self.gaps_kept = False
+                log.warning("could not keep the requests lost for good beside the journal (%s): if the proxy stops "
+                            "before the history file takes them, their count is lost too", exc.strerror or exc)
+
     def uncommitted(self) -> list[LedgerRow]:
         """The rows (as the ledger takes them) journaled and not in the history file yet, oldest first: read back
         after the ledger's writer dropped them from memory."""
@@ -164,6 +197,11 @@ class Journal:
                     os.close(segment.fd)
             self._segments.clear()
             self._noted.clear()
+            if self._gaps_fd is not None:
+                if os.fstat(self._gaps_fd).st_size == 0:
+                    (self.directory / f"{self._id}{_GAPS}").unlink(missing_ok=True)
+                os.close(self._gaps_fd)
+                self._gaps_fd = None
             self._current = None
             self.broken = self.broken or "closed"
 
@@ -251,12 +289,31 @@ def _rows(path: Path) -> list[LedgerRow]:
     return list(last.values())
 
 
+def _encode_gap(gap: LedgerGap) -> list[object]:
+    namespace, caller = gap.owner or (None, None)
+    return [gap.entry, encode_time(gap.first_at), encode_time(gap.last_at), gap.requests, gap.why, gap.run_id,
+            namespace, caller, gap.owner is not None]
+
+
+def _gaps_in(path: Path) -> list[LedgerGap]:
+    """The gaps a gaps file keeps (the first JSON value in it: a tail past it is an older, longer one's)."""
+    try:
+        text = path.read_text()
+        kept, _ = json.JSONDecoder().raw_decode(text) if text.strip() else ([], 0)
+        return [LedgerGap(decode_time(int(a)), decode_time(int(b)), int(n), str(why), run,
+                          (namespace, caller) if owned else None, entry)
+                for entry, a, b, n, why, run, namespace, caller, owned in kept]
+    except (OSError, ValueError, TypeError):
+        log.warning("could not read %s: the requests it counted as lost are not recorded", path)
+        return []
+
+
 def replay_dead(store: HistoryStore, directory: Path) -> int:
     """Write the rows of dead proxies' journals in `directory` into the history file (those already there are not
     written again), removing each journal once it is in; how many segments were written in. Raises what the
     history file raises (the journal is then left for the next try)."""
     try:
-        paths = sorted(directory.glob(f"*{_SUFFIX}"))
+        paths = sorted(directory.glob(f"*{_SUFFIX}")) + sorted(directory.glob(f"*{_GAPS}"))
     except OSError:
         return 0
     replayed = 0
@@ -270,6 +327,11 @@ def replay_dead(store: HistoryStore, directory: Path) -> int:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 continue  # its proxy lives
+            if path.suffix == _GAPS:
+                for gap in _gaps_in(path):
+                    ledger.record_gap(store, gap)
+                path.unlink(missing_ok=True)
+                continue
             rows = _rows(path)
             for start in range(0, len(rows), _REPLAY_BATCH):
                 ledger.append(store, rows[start:start + _REPLAY_BATCH])

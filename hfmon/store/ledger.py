@@ -87,9 +87,9 @@ def record_gap(store: HistoryStore, gap: LedgerGap) -> None:
     """Record requests the ledger lost for good (in a transaction of its own)."""
     namespace, caller = gap.owner or (None, None)
     values = (encode_time(gap.first_at), encode_time(gap.last_at), gap.requests, gap.why, gap.run_id, namespace,
-              caller, int(gap.owner is not None))
-    store.transaction(lambda conn: conn.execute(
-        f"INSERT INTO ledger_gaps ({_GAP_COLUMNS}) VALUES ({', '.join('?' * len(values))})", values))
+              caller, int(gap.owner is not None), gap.entry)
+    store.transaction(lambda conn: conn.execute(  # OR IGNORE: a journal's gap (`entry`) recorded already
+        f"INSERT OR IGNORE INTO ledger_gaps ({_GAP_COLUMNS}, entry) VALUES ({', '.join('?' * len(values))})", values))
 
 
 def load_gaps(store: HistoryStore, since: datetime) -> tuple[LedgerGap, ...]:
@@ -241,6 +241,9 @@ class LedgerWriter:
         self._thread.join(timeout_s)
         if self.journal is not None and not self._thread.is_alive():
             self._closed = self.unwritten, self.journaled  # as they were: the journal lets go of its files
+            held = {r.entry for r in self._closed[1]}
+            if unheld := [r for r in self._closed[0] if r.entry is None or r.entry not in held]:
+                self._count_lost(unheld)  # in no file: the next poll records them as lost
             self.journal.close()
 
     def _drain(self) -> None:
@@ -278,6 +281,8 @@ class LedgerWriter:
             for key, gap in list(self._gaps.items()):
                 record_gap(self.store, gap)
                 del self._gaps[key]
+                if self.journal is not None and not self._gaps:
+                    self.journal.keep_gaps(())
             if self.journal is not None:
                 self._from_journal(self.journal)
             while written < len(pending):
@@ -304,16 +309,24 @@ class LedgerWriter:
             dropped = max(0, len(kept) - BACKLOG_MAX)
         if dropped:
             self.lost += dropped
-            for row in kept[:dropped]:  # whose each was: only that account's figures miss it
-                key = (row.owner, row.run_id)
-                gap = self._gaps.get(key) or LedgerGap(row.at, row.at, 0, "", row.run_id, row.owner)
-                self._gaps[key] = replace(gap, first_at=min(gap.first_at, row.at), last_at=max(gap.last_at, row.at),
-                                          requests=gap.requests + 1, why=self.error or "")
+            self._count_lost(kept[:dropped])
             log.error("dropped %d ledger row(s) for good (from %s to %s): the history file refuses more rows than "
                       "hfmon keeps to retry (%d)", dropped, kept[0].at.isoformat(), kept[dropped - 1].at.isoformat(),
                       BACKLOG_MAX)
         with self._lock:
             self._backlog = kept[dropped:]
+
+    def _count_lost(self, rows: Iterable[LedgerRow]) -> None:
+        """Count rows lost for good in a gap per owner and run (recorded by the next write that succeeds), kept beside
+        the journal meanwhile: should the proxy stop first, the next poll or proxy records them."""
+        for row in rows:  # whose each was: only that account's figures miss it
+            key = (row.owner, row.run_id)
+            gap = self._gaps.get(key) or LedgerGap(row.at, row.at, 0, "", row.run_id, row.owner,
+                                                   self.journal.gap_key() if self.journal is not None else None)
+            self._gaps[key] = replace(gap, first_at=min(gap.first_at, row.at), last_at=max(gap.last_at, row.at),
+                                      requests=gap.requests + 1, why=self.error or "")
+        if self.journal is not None:
+            self.journal.keep_gaps(tuple(self._gaps.values()))
 
     def _from_journal(self, journal: Journal) -> None:
         """Write in dead proxies' journals (once), and this proxy's rows that left memory for its journal."""

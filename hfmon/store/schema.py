@@ -357,8 +357,16 @@ V17 = (
     "CREATE UNIQUE INDEX ledger_entry ON ledger (entry) WHERE entry IS NOT NULL",
 )
 
+# v18: each ledger gap's key in the proxy's journal (`store.journal`; NULL: recorded before v18, or without a
+# journal), unique, so that the gaps a proxy kept beside its journal while the history file refused them are recorded
+# once, by the proxy itself or, when it stopped first, by the next poll or proxy.
+V18 = (
+    "ALTER TABLE ledger_gaps ADD COLUMN entry TEXT",
+    "CREATE UNIQUE INDEX ledger_gaps_entry ON ledger_gaps (entry) WHERE entry IS NOT NULL",
+)
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12, V13, V14, V15, V16,
-                                           V17)
+                                           V17, V18)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -407,7 +415,7 @@ CURRENT_SHAPE: dict[str, tuple[str, ...]] = {
     "state_keys": ("id", "resource_id", "state", "hardware", "replicas"),
     "listing_runs": ("namespace", "kind", "first_at", "last_at", "max_gap"),
     "statement_bounds": ("resource_id", "since", "read_at"),
-    "ledger_gaps": ("first_at", "last_at", "requests", "why", "run_id", "namespace", "caller", "owned"),
+    "ledger_gaps": ("first_at", "last_at", "requests", "why", "run_id", "namespace", "caller", "owned", "entry"),
     "zero_gpu_overage": ("namespace", "space", "period_start", "total_usd", "first_at", "last_at"),
 }
 """`expected_shape(SCHEMA_VERSION)` written out (a test checks it against the migrations): every open of a current

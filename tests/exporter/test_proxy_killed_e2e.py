@@ -13,7 +13,9 @@ import re
 import signal
 import sqlite3
 import subprocess
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -23,11 +25,15 @@ import jsonschema
 import openai
 import pytest
 
+from hfmon.clock import FunctionClock
 from hfmon.fakehub import FULL_TOKEN
-from hfmon.ledger import Outcome
+from hfmon.ledger import LedgerGap, LedgerRow, Outcome
+from hfmon.proxy.app import ProxyApp
+from hfmon.proxy.server import running as serving
 from hfmon.schemas import once_schema
-from hfmon.store import HistoryStore
+from hfmon.store import HistoryStore, journal
 from hfmon.store import ledger as stored
+from hfmon.store.connection import HistoryError
 from hfmon.store.journal import directory_beside
 from tests.faults.harness import HFMON, Served
 from tests.processes import running
@@ -36,6 +42,7 @@ from tests.proxy.test_proxy_openai import HELLO, QWEN, price
 pytestmark = pytest.mark.e2e
 
 STOPPED = "unknown:requests under way when the proxy was killed"
+FULL = "cannot write history file: the disk holding it is full"
 
 
 @contextmanager
@@ -139,3 +146,64 @@ def test_rows_a_killed_proxy_held_in_memory_are_written_in_once(served: Served) 
     true = sum((cost(u.prompt_tokens, u.completion_tokens) for u in used if u is not None), Decimal(0))
     assert qwen["requests"] == 5 and qwen["estimated_usd"]["complete"]
     assert qwen["estimated_usd"]["value"] == pytest.approx(float(true), abs=1e-6)
+
+
+def test_a_proxy_that_stops_while_the_file_refuses_rows_its_journal_cannot_hold_leaves_their_count(
+        served: Served, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The journal full (past its bound), room for 1 row in memory, the file refusing: of 3 requests 2 are dropped,
+    and the proxy stops with the 3rd unwritten. Before: it printed the loss and recorded nothing, and the next poll
+    read the 1 request written before as the hour's whole, exact. Now the next poll records the 3 as lost."""
+    monkeypatch.setattr(stored, "BACKLOG_MAX", 1)
+    monkeypatch.setattr(journal, "JOURNAL_MAX", 0)
+    full = threading.Event()
+    real = stored.append
+
+    def append(store: HistoryStore, rows: Iterable[LedgerRow]) -> None:
+        if full.is_set():
+            raise HistoryError(served.home / "data" / "history.sqlite3", FULL)
+        real(store, rows)
+
+    def record_gap(store: HistoryStore, gap: LedgerGap) -> None:
+        if full.is_set():
+            raise HistoryError(served.home / "data" / "history.sqlite3", FULL)
+        real_gap(store, gap)
+
+    real_gap = stored.record_gap
+    monkeypatch.setattr(stored, "append", append)
+    monkeypatch.setattr(stored, "record_gap", record_gap)
+    data = served.home / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    with HistoryStore.open(data / "history.sqlite3") as store:
+        kept = journal.Journal(journal.directory_beside(store.path))
+        writer = stored.LedgerWriter(store, kept)
+        app = ProxyApp(served.base_url, writer.put, hub=served.base_url, clock=FunctionClock(served.hub.now),
+                       journal=kept)
+        try:
+            with serving(app) as url:
+                client = openai.OpenAI(base_url=f"{url}/v1", api_key=FULL_TOKEN, max_retries=0)
+                first = client.chat.completions.create(model=f"{QWEN}:novita", messages=HELLO, max_tokens=30).usage
+                deadline = time.monotonic() + 10
+                while not stored.load(store, datetime(2000, 1, 1, tzinfo=UTC)):  # bounded, as Rows.wait
+                    assert time.monotonic() < deadline, "the first row was not written"
+                    time.sleep(0.01)
+                full.set()
+                for i in range(3):
+                    client.chat.completions.create(model=f"{QWEN}:novita", messages=HELLO, max_tokens=40 + i)
+                while writer.lost < 2:
+                    assert time.monotonic() < deadline + 10, f"{writer.lost} rows dropped"
+                    time.sleep(0.01)
+        finally:
+            writer.close()
+        assert len(writer.unwritten) == 1 and stored.load_gaps(store, datetime(2000, 1, 1, tzinfo=UTC)) == ()
+    assert first is not None
+
+    run = served.run("--once", "--json")  # the next poll: the file takes rows again
+    assert run.code == 0, run.stderr
+    [hour] = [w for w in json.loads(run.stdout)["inference"]["proxy"]["windows"] if w["window"] == "1h"]
+    [qwen] = hour["by_model"]
+    assert (qwen["requests"], qwen["requests_lost"]) == (1, 3)
+    estimated = qwen["estimated_usd"]
+    assert estimated["value"] is None and estimated["missing"] == [f"unknown:3 requests through the proxy not "
+                                                                   f"recorded ({FULL})"]
+    assert estimated["at_least"] == pytest.approx(float(cost(first.prompt_tokens, first.completion_tokens)), abs=1e-6)
+    assert not any(journal.directory_beside(data / "history.sqlite3").iterdir())  # recorded once, then removed

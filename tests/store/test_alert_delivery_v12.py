@@ -72,5 +72,5 @@ def test_a_v11_file_is_upgraded_its_old_events_not_sent_again(tmp_path: Path) ->
         assert [e.at for e in state.history()] == [AT] and state.firing() == {KEY}
         assert state.take_undelivered(AT) == []
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 17
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 18
     conn.close()

@@ -1,6 +1,7 @@
-"""The proxy's journal (`store.journal`) and schema v17 (`ledger.entry`): a dead proxy's journal is written into the
-history file once, whatever the proxy had written before it died; a live proxy's is left alone; the journal stays
-within its bounds and goes away once its rows are in the file."""
+"""The proxy's journal (`store.journal`) and schemas v17 and v18 (`ledger.entry`, `ledger_gaps.entry`): a dead
+proxy's journal (and the gaps kept beside it) is written into the history file once, whatever the proxy had written
+before it died; a live proxy's is left alone; the journal stays within its bounds and goes away once its rows are in
+the file."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hfmon.ledger import LedgerRow, Outcome
+from hfmon.ledger import LedgerGap, LedgerRow, Outcome
 from hfmon.store import HistoryStore, journal
 from hfmon.store import ledger as stored
 from hfmon.store.extract import encode_time
@@ -104,7 +105,7 @@ def test_the_journal_empties_once_the_file_has_its_rows_and_keeps_to_its_bound(
 
 
 def test_a_v15_file_takes_journal_keys(tmp_path: Path) -> None:
-    """v16 and v17 on a v15 file: its rows stay, without a journal key; a key is then written once only."""
+    """v16 to v18 on a v15 file: its rows stay, without a journal key; a key is then written once only."""
     path = tmp_path / "history.sqlite3"
     conn = sqlite3.connect(path)
     migrate(conn, 0, MIGRATIONS[:15])
@@ -119,3 +120,19 @@ def test_a_v15_file_takes_journal_keys(tmp_path: Path) -> None:
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     conn.close()
+
+
+def test_gaps_kept_beside_a_dead_proxys_journal_are_recorded_once(tmp_path: Path) -> None:
+    """v18: the proxy recorded its gap, then died before clearing its gaps file: the gap is not counted twice."""
+    path = tmp_path / "history.sqlite3"
+    with HistoryStore.open(path) as store:
+        dead = Journal(journal.directory_beside(path))
+        gap = LedgerGap(AT, AT + timedelta(seconds=5), 3, "the disk is full", None, ("acme", "ada"), dead.gap_key())
+        dead.keep_gaps((gap,))
+        assert replay_dead(store, dead.directory) == 0  # its proxy lives: its gaps are its own to record
+        stored.record_gap(store, gap)  # the file took writes again ...
+        dead.close()  # ... and the proxy died before it cleared the file
+        replay_dead(store, dead.directory)
+        replay_dead(store, dead.directory)
+        assert stored.load_gaps(store, AT) == (replace(gap, entry=None),)
+        assert not any(dead.directory.iterdir())

@@ -57,7 +57,7 @@ def test_a_v9_file_is_upgraded_its_old_requests_of_unknown_caller(tmp_path: Path
         assert stored.load_run(store, "run-1") == (old[1],)
     assert rows == (*old, mine)
     conn = sqlite3.connect(v9)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 17
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 18
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     conn.close()
 

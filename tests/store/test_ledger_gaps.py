@@ -86,6 +86,6 @@ def test_a_v14_gap_is_kept_as_anyones_and_a_new_gap_says_whose_bill_it_was_on(tm
         assert stored.load_gaps(store, minutes(-1)) == (LedgerGap(minutes(1), minutes(2), 4, FULL, "r0"), mine, org)
         assert stored.run_gaps(store, "r1") == (org,)
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 17
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 18
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     conn.close()

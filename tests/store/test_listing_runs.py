@@ -98,7 +98,7 @@ def test_a_v8_file_is_upgraded_reading_each_namespaces_runs_from_its_rows(
     upgraded = report(v8, 150)
     assert capsys.readouterr().err == f"hfmon: upgrading the history file {v8} (one time)…\n"
     conn = sqlite3.connect(v8)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 17
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 18
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     conn.close()
     # alice: rows at every poll. carol: a usage point every hour (0, 60, 120 min), no more than 75 min apart (an

@@ -43,7 +43,7 @@ def test_a_v1_file_is_upgraded_in_place_keeping_its_rows(tmp_path: Path) -> None
     assert [(c.resource, c.at) for c in history.changes] == [("alice/a", minutes(61))]
     assert history.poll_runs == (PollRun(minutes(61), minutes(61), 0.0),)
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 17
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 18
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     conn.close()
 

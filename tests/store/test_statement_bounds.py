@@ -49,7 +49,7 @@ def test_a_v10_file_keeps_the_bound_across_the_rollover_and_a_real_start_replace
     assert kept == {LLM: StatementBound(NOV, DEC - timedelta(minutes=10))}
     assert restarted == {LLM: StatementBound(DEC + timedelta(minutes=5), DEC + timedelta(minutes=10))}
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 17
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 18
     conn.close()
 
 

@@ -50,6 +50,6 @@ def test_a_v15_file_is_upgraded_and_keeps_runs_of_polls_that_read_the_same_total
         store.transaction(lambda conn: zero_gpu_points.prune(conn, encode_time(at(35))))
         assert [r.first for r in zero_gpu_points.load(store, at(-1))] == [at(30), at(50)]
     conn = sqlite3.connect(path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 17
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 18
     assert conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
     conn.close()
