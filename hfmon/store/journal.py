@@ -163,9 +163,7 @@ class Journal:
                     if not data:
                         return
                     self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-                    fd = os.open(self.directory / f"{self._id}{_GAPS}", os.O_RDWR | os.O_CREAT, 0o600)
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    self._gaps_fd = fd
+                    self._gaps_fd = _locked(self.directory / f"{self._id}{_GAPS}", os.O_RDWR)
                 # in place (the lock is on this file): killed between the two calls, the old tail is ignored
                 os.pwrite(self._gaps_fd, data, 0)
                 os.ftruncate(self._gaps_fd, len(data))
@@ -227,8 +225,7 @@ class Journal:
         self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._begun += 1
         name = f"{self._id}-{self._begun}"
-        fd = os.open(self.directory / f"{name}{_SUFFIX}", os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_EXCL, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a new file: nobody else holds it
+        fd = _locked(self.directory / f"{name}{_SUFFIX}", os.O_WRONLY | os.O_APPEND)
         previous, self._current = self._current, _Segment(name, fd)
         self._segments[name] = self._current
         if previous is not None and not previous.pending:
@@ -269,6 +266,21 @@ class Journal:
             log.warning("the proxy's journal stopped (%s): requests from now on are kept in memory only until the "
                         "history file takes them, and lost if the proxy is killed first", why)
         self.broken = why
+
+
+def _locked(path: Path, flags: int) -> int:
+    """A new file at `path`, open and locked by this process before it is there under that name: a replayer never
+    takes it for a dead proxy's."""
+    hidden = path.with_name(f".{path.name}.new")
+    fd = os.open(hidden, flags | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody else knows of it
+        os.rename(hidden, path)
+    except OSError:
+        os.close(fd)
+        hidden.unlink(missing_ok=True)
+        raise
+    return fd
 
 
 def _rows(path: Path) -> list[LedgerRow]:
