@@ -32,26 +32,30 @@ _KEYS = """
     SELECT k.resource_id, k.id, k.state, k.hardware, k.replicas
     FROM json_each(?) AS w JOIN state_keys AS k ON k.resource_id = w.value
 """
-# Each resource's latest change before a time (a JSON list of [resource id, time, the time of that change when known,
-# else null]): what it was in until then.
+# Each resource's latest change before a time: a JSON object from resource id to the time of that change where known
+# (?1: the row is read by its key), and one from resource id to the time it is the latest before (?2). Objects keyed
+# by id, not lists of pairs: json_each hands each value as it is, where `json_extract` parses each pair's text again
+# (~1.9k instructions an extract; the write's three reads at 1,000 resources: about 4 M of their 31 M).
 _LATEST_BEFORE = """
-    WITH w (rid, first, known) AS (
-        SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(?))
-    SELECT w.rid, s.key_id, s.at, s.until, s.spent, s.seq FROM w JOIN state_changes AS s ON s.resource_id = w.rid
-        AND s.at = COALESCE(w.known,
-                            (SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = w.rid AND m.at < w.first))
+    SELECT s.resource_id, s.key_id, s.at, s.until, s.spent, s.seq
+    FROM json_each(?1) AS w JOIN state_changes AS s ON s.resource_id = CAST(w.key AS INTEGER) AND s.at = w.value
+    UNION ALL
+    SELECT s.resource_id, s.key_id, s.at, s.until, s.spent, s.seq
+    FROM json_each(?2) AS w JOIN state_changes AS s ON s.resource_id = CAST(w.key AS INTEGER) AND s.at = (
+        SELECT MAX(m.at) FROM state_changes AS m WHERE m.resource_id = CAST(w.key AS INTEGER) AND m.at < w.value)
 """
-# Each key's time before a time (a JSON list of [key id, time]) that is not its resource's latest change's key: its
-# latest change before then has ended (NULL: none, or a file whose sums say nothing: 0).
+# Each key's time before a time (a JSON object from key id to that time) that is not its resource's latest change's
+# key: its latest change before then has ended (NULL: none, or a file whose sums say nothing: 0).
 _KEYS_SPENT = """
-    WITH w (kid, first) AS (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))
-    SELECT w.kid, (SELECT s.spent + s.until - s.at FROM state_changes AS s WHERE s.key_id = w.kid AND s.at < w.first
-                   ORDER BY s.at DESC LIMIT 1) FROM w
+    SELECT CAST(w.key AS INTEGER), (
+        SELECT s.spent + s.until - s.at FROM state_changes AS s WHERE s.key_id = CAST(w.key AS INTEGER)
+        AND s.at < w.value ORDER BY s.at DESC LIMIT 1)
+    FROM json_each(?) AS w
 """
 
 Key = tuple[str, str | None, int]  # (state, hardware, replicas)
 _json = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
-"""The ids and times a write hands SQLite (lists of ints it built: no cycle to look for)."""
+"""The ids and times a write hands SQLite (lists and objects of ints it built: no cycle to look for)."""
 Change = tuple[int, int, str, str | None, int]  # (resource id, at, state, hardware, replicas)
 
 
@@ -79,14 +83,18 @@ def write_changes(conn: sqlite3.Connection, changes: Sequence[Change], latest: M
             if key not in keys[rid]:
                 keys[rid][key] = conn.execute(_NEW_KEY + " RETURNING id", (rid, *key)).fetchone()[0]
     appended = {rid: rows[0][0] for rid, rows in ordered.items() if rid not in placed}
-    asked = []
+    known: dict[int, int] = {}  # resource id -> its change before its first one here, when known
+    unknown: dict[int, int] = {}  # resource id -> its first change here, the one before it to be found
     for rid, first in appended.items():  # after its latest change (a poll's usual case) that change is the one before
         previous = latest[rid]
-        asked.append((rid, first, previous if previous is not None and previous < first else None))
+        if previous is not None and previous < first:
+            known[rid] = previous
+        else:
+            unknown[rid] = first
     # (key id, at, until, spent, seq) of each appended resource's latest change before its first one here
     last: dict[int, tuple[int, int, int | None, int, int]] = {
         rid: (kid, at, until, spent, seq) for rid, kid, at, until, spent, seq in conn.execute(
-            _LATEST_BEFORE, (_json(asked),))}
+            _LATEST_BEFORE, (_json(known), _json(unknown)))}
     spent_before: dict[tuple[int, int], int] = {}  # (resource id, key id) -> its time in the key before `first`
     others = []
     for rid, first in appended.items():
@@ -95,7 +103,7 @@ def write_changes(conn: sqlite3.Connection, changes: Sequence[Change], latest: M
             spent_before[(rid, before[0])] = before[3] + first - before[1]
         others += [(rid, kid, first) for kid in {keys[rid][key] for _, key in ordered[rid]}
                    if before is None or kid != before[0]]
-    found = dict(conn.execute(_KEYS_SPENT, (_json([[kid, first] for _, kid, first in others]),)).fetchall())
+    found = dict(conn.execute(_KEYS_SPENT, (_json({kid: first for _, kid, first in others}),)).fetchall())
     for rid, kid, _ in others:
         spent_before[(rid, kid)] = found.get(kid) or 0
     ends: list[tuple[int, int, int]] = []
