@@ -316,7 +316,7 @@ class LedgerWriter:
         with self._lock:
             self._backlog = kept[dropped:]
 
-    def _count_lost(self, rows: Iterable[LedgerRow]) -> None:
+    def _count_lost(self, rows: Sequence[LedgerRow]) -> None:
         """Count rows lost for good in a gap per owner and run (recorded by the next write that succeeds), kept beside
         the journal meanwhile: should the proxy stop first, the next poll or proxy records them."""
         for row in rows:  # whose each was: only that account's figures miss it
@@ -327,6 +327,7 @@ class LedgerWriter:
                                       requests=gap.requests + 1, why=self.error or "")
         if self.journal is not None:
             self.journal.keep_gaps(tuple(self._gaps.values()))
+            self.journal.committed(rows)  # counted in a gap: their journal records are not rows to write in too
 
     def _from_journal(self, journal: Journal) -> None:
         """Write in dead proxies' journals (once), and this proxy's rows that left memory for its journal."""
