@@ -47,6 +47,7 @@ from hfmon.usage_period import (
     usage_in_windows,
     usage_over_its_period,
     window_calls,
+    windows_result,
 )
 from hfmon.weights_cache import WeightsCache
 
@@ -311,8 +312,8 @@ class Collector:
             return None
         if prev.fresh(f"billing:{ns}") is None and (await billing).status is SourceStatus.NO_ACCESS:
             return None
-        asked_windows = await self._source(f"usage_windows:{ns}", lambda: usage_in_windows(
-            self.client, ns, user=user, asked=asked), None, **scoped)
+        asked_windows = windows_result(await self._source(f"usage_windows:{ns}", lambda: usage_in_windows(
+            self.client, ns, user=user, asked=asked), None, **scoped))
         return None if (await billing).status is SourceStatus.NO_ACCESS else asked_windows
 
     def _user_ahead(self, known: Account | None, asked: datetime,

@@ -32,6 +32,9 @@ after hfmon's last poll of that period."""
 SETTLED = "settled"
 """A missing part's name (`settled:<namespace>`): usage-v2's total settled lower in a window, so its inference is
 known only as at least the sum of the total's rises (`costs.window_inference.usage_rises`)."""
+WINDOW_REFUSED = "window_refused"
+"""A missing part's name (`window_refused:<namespace>`): HF refused usage-v2's ask for a spend window (a 4xx of its
+own, e.g. a start too far back), so that window's inference is unknown; the namespace's other windows stand."""
 INFERENCE_PERIOD = "inference_period"
 """A missing part's name (`inference_period:<namespace>`): usage-v2 counts a namespace's Inference Providers over
 another period than its billing period's (`Spend.inference_source`)."""

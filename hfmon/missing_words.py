@@ -17,6 +17,7 @@ from hfmon.figures import (
     UNLISTED_JOBS,
     UNPLACED_JOBS,
     UNSEEN_PERIOD_TAIL,
+    WINDOW_REFUSED,
     ZERO_GPU,
 )
 from hfmon.report import Total
@@ -41,6 +42,7 @@ _SCOPED = {
     SETTLED: "inference: usage settled lower in it, counted as its rises ({})",  # the window's rises, at least
     UNPLACED_JOBS: "jobs: a Job no listing places in a namespace ({})",
     INFERENCE_PERIOD: "inference, counted over another period: see Credits ({})",  # usage-v2's own period
+    WINDOW_REFUSED: "inference: HF refused usage-v2's ask for this window ({})",  # `UsageIn.refused`
     UNLISTED_JOBS: "jobs: a Job may have run between polls; whole listing hourly ({})",  # `SpendIn.part`
     JOBS_CUT: "ended Jobs past what hfmon reads of a long listing ({})",  # `NamespaceData.jobs_cut`
     STORAGE_UNSIZED: "a repo whose size HF sent with a fraction of a byte ({})",  # `RepoStorage.bytes`

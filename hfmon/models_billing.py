@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from hfmon.errors import ApiError, HfmonError
 from hfmon.fastclasses import slot_init
 
 
@@ -81,11 +82,18 @@ class UsageAsOf:
 @dataclass(frozen=True, slots=True)
 class UsageIn:
     """usage-v2 asked for one spend window [start, end) (to the second, as sent): HF's own Inference Providers spend
-    in it, its requests of the last ~30 min at their placeholder cost until they settle, as the period's figure."""
+    in it, its requests of the last ~30 min at their placeholder cost until they settle, as the period's figure.
+    `used_usd` None: HF gave no figure for this window (`failed` says why: its refusal, or the request's failure)."""
 
     start: datetime
     end: datetime
-    used_usd: Decimal
+    used_usd: Decimal | None
+    failed: HfmonError | None = None  # why HF gave no figure (None: it gave one)
+
+    @property
+    def refused(self) -> bool:
+        """HF refused this window's ask itself (a 4xx of its own, not 401/403/429): asking again gets the same."""
+        return type(self.failed) is ApiError and self.failed.status is not None and 400 <= self.failed.status < 500
 
 
 UsageWindows = tuple[UsageIn, ...]

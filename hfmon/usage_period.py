@@ -38,8 +38,8 @@ from hfmon.api.hub import HubClient
 from hfmon.api.priority import SPARE
 from hfmon.api.server_clock import hf_time
 from hfmon.costs.credits import Period, said_period, usage_window
-from hfmon.errors import BadResponseError
-from hfmon.models import BillingUsage, LiveUsage, SourceResult, UsageIn, UsageWindows
+from hfmon.errors import ApiError, BadResponseError, HfmonError
+from hfmon.models import BillingUsage, LiveUsage, SourceResult, SourceStatus, UsageIn, UsageWindows
 
 WINDOWS: tuple[tuple[str, timedelta | None], ...] = (
     ("1h", timedelta(hours=1)), ("24h", timedelta(hours=24)), ("7d", timedelta(days=7)),
@@ -179,12 +179,30 @@ def window_calls(client: HubClient, namespace: str, *, user: bool,
 
 async def usage_in_windows(client: HubClient, namespace: str, *, user: bool, asked: datetime) -> UsageWindows:
     """usage-v2 asked for every window of `window_asks(asked)` at once (`window_calls`): HF's own Inference Providers
-    spend in each (one failing fails them all: a window's figure is HF's or unknown)."""
-    try:
-        async with asyncio.TaskGroup() as tg:
-            tasks = [(start, end, tg.create_task(fetch()))
-                     for start, end, fetch in window_calls(client, namespace, user=user, asked=asked)]
-    except ExceptionGroup as failed:  # the first failure, as one usage-v2 request's (its status, its hint)
-        raise failed.exceptions[0] from None
-    return tuple(UsageIn(start.astimezone(UTC), end.astimezone(UTC), task.result().inference.used_usd)
-                 for start, end, task in tasks)
+    spend in each, each window's figure HF's or unknown on its own (`UsageIn.failed`). Raises the first failure (a
+    refusal last) when no window has a figure: then it is the source's failure, not a window's."""
+    async def one(start: datetime, end: datetime, fetch: WindowFetch) -> UsageIn:
+        start, end = start.astimezone(UTC), end.astimezone(UTC)
+        try:
+            return UsageIn(start, end, (await fetch()).inference.used_usd)
+        except HfmonError as exc:
+            return UsageIn(start, end, None, exc)
+
+    windows = await asyncio.gather(*(one(*call) for call in window_calls(client, namespace, user=user, asked=asked)))
+    if all(w.used_usd is None for w in windows):
+        failed = sorted((w for w in windows if w.failed is not None), key=lambda w: w.refused)
+        if failed and failed[0].failed is not None:
+            raise failed[0].failed
+    return tuple(windows)
+
+
+def windows_result(result: SourceResult[UsageWindows]) -> SourceResult[UsageWindows]:
+    """The windows' source as a user reads it: failed (the poll's data partial) when a window's ask failed other than
+    by HF's refusal, its answered windows kept; a refused window is that window's unknown only (asking again gets the
+    same refusal: not a failure of the poll's)."""
+    failed = next((w.failed for w in result.value or () if w.failed is not None and not w.refused), None)
+    if failed is None:
+        return result
+    status = failed.status if isinstance(failed, ApiError) else None
+    return replace(result, status=SourceStatus.ERROR, error=failed.message, hint=failed.hint, http_status=status,
+                   failure=failed.failure)

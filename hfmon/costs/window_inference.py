@@ -13,8 +13,9 @@ from operator import attrgetter
 
 from hfmon.costs.billing_rules import micro
 from hfmon.costs.credits import labels_kept, restarted
+from hfmon.figures import WINDOW_REFUSED
 from hfmon.history import UsagePoint
-from hfmon.models import SourceResult, SourceStatus, UsageWindows
+from hfmon.models import SourceResult, UsageWindows
 from hfmon.report import Total
 
 
@@ -110,13 +111,15 @@ UsageInWindows = SourceResult[UsageWindows]
 
 def asked_inference(asked: UsageInWindows | None, length: timedelta) -> tuple[Total[Decimal], Total[Decimal]] | None:
     """HF's own Inference Providers spend in the window of `length` ending at the poll and in the one before it, as
-    usage-v2 answered for each (unknown, named for the source, when it did not answer); None: not asked (the
-    window's figure then comes from history's totals)."""
+    usage-v2 answered for each, each on its own (unknown when it gave none: named for the source, or `WINDOW_REFUSED`
+    when HF refused that window's ask); None: not asked (the window's figure then comes from history's totals)."""
     if asked is None:
         return None
     unread: Total[Decimal] = Total(None, (asked.name,))
-    if asked.status is not SourceStatus.OK or not asked.value:  # never a last good answer: it was other windows
+    if not asked.value:  # never a last good answer: it was other windows
         return unread, unread
+    refused: Total[Decimal] = Total(None, (f"{WINDOW_REFUSED}:{asked.name.partition(':')[2]}",))
     end = max(u.end for u in asked.value)
-    found = {(u.start, u.end): Total(micro(u.used_usd), ()) for u in asked.value}
+    found = {(u.start, u.end): Total(micro(u.used_usd), ()) if u.used_usd is not None else refused if u.refused
+             else unread for u in asked.value}
     return found.get((end - length, end), unread), found.get((end - 2 * length, end - length), unread)

@@ -15,7 +15,7 @@ import fnmatch
 import json
 import random
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,7 +103,8 @@ class RouteFault:
     `pad_to` pads the body with trailing whitespace (still valid JSON) to that many bytes, a stream with SSE
     comments after its first event (a keep-alive clients ignore); `headers` are added and `reason` is the reason
     phrase; `gzip` compresses the answer (a stream chunk by chunk, each flushed so it decodes as it comes) and says
-    so in Content-Encoding. `times` limits how many requests it applies to (None: every one).
+    so in Content-Encoding. `times` limits how many requests it applies to (None: every one); `when`, to those whose
+    query (name, value pairs) it holds true for.
     """
 
     path: str
@@ -116,12 +117,15 @@ class RouteFault:
     gzip: bool = False
     times: int | None = None
     hits: int = 0
+    when: Callable[[Sequence[tuple[str, str]]], bool] | None = None
 
 
-def apply_route_faults(route_faults: list[RouteFault], path: str, resp: Resp) -> Resp:
-    """`resp` changed by the first route fault matching `path` that has uses left."""
+def apply_route_faults(route_faults: list[RouteFault], path: str, resp: Resp,
+                       query: Sequence[tuple[str, str]] = ()) -> Resp:
+    """`resp` changed by the first route fault matching `path` (and `query`) that has uses left."""
     for fault in route_faults:
-        if not fnmatch.fnmatchcase(path, fault.path) or (fault.times is not None and fault.hits >= fault.times):
+        if not fnmatch.fnmatchcase(path, fault.path) or (fault.times is not None and fault.hits >= fault.times) \
+                or (fault.when is not None and not fault.when(query)):
             continue
         fault.hits += 1
         if fault.status is not None:

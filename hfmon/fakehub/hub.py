@@ -289,7 +289,7 @@ class FakeHub:
         resp = self._body_faults(resp, plan)
         if self.route_faults:
             with self._lock:
-                resp = fl.apply_route_faults(self.route_faults, req.path, resp)
+                resp = fl.apply_route_faults(self.route_faults, req.path, resp, req.query)
         # HF dates every answer by its own clock (RFC 9110 Date), the scenario's here
         resp.headers += [("Date", format_datetime(now.astimezone(UTC), usegmt=True)),
                          ("X-Request-Id", _request_id(self.scenario.seed, seq)), *rl,
