@@ -228,10 +228,25 @@ def most_replicas(resource: Endpoint | Space, recorded: int = 0) -> int | None:
     return None if configured is None else max(configured, recorded, *(n or 0 for n in seen))
 
 
+ENDPOINT_STARTING = frozenset({"pending", "updating"})
+"""Endpoint states that lead to running replicas by themselves: waiting to be deployed, or a new revision deploying
+(with none ready: one with a replica ready bills unknown, `bills_unknown`)."""
+SPACE_STARTING = frozenset({"BUILDING"})
+"""Space stages that lead to a billed one by themselves: a build ends in APP_STARTING, then RUNNING (or an error)."""
+
+
 def endpoint_replicas_to_start(endpoint: Endpoint) -> int:
-    """Replicas a `pending` Endpoint (waiting to be deployed) will bill once it starts: its min replica (0 when it
-    scales to zero or the state is another)."""
-    return (endpoint.min_replica or 0) if endpoint.state == "pending" else 0
+    """Replicas an Endpoint about to be deployed (`ENDPOINT_STARTING`) will bill once it starts: its min replica (0
+    when it scales to zero or the state is another)."""
+    return (endpoint.min_replica or 0) if endpoint.state in ENDPOINT_STARTING else 0
+
+
+def space_replicas_to_start(space: Space) -> int | None:
+    """Replicas a building Space (`SPACE_STARTING`) will bill once it starts, as `space_replicas` counts a running
+    one's: one when it asked for one, else unknown (None: more, or "auto"); 0 in any other stage."""
+    if space.stage not in SPACE_STARTING:
+        return 0
+    return 1 if space.replicas_requested == 1 else None
 
 
 DEFAULT_JOB_TIMEOUT_S = 30 * 60

@@ -17,6 +17,7 @@ from hfmon.costs.billing_rules import (
     most_replicas,
     on_zero_gpu,
     space_replicas,
+    space_replicas_to_start,
     unknown_stage,
 )
 from hfmon.costs.credits import Period
@@ -158,6 +159,7 @@ def space_row(s: Space, catalog: Catalog, lines: Lines, history: HistoryIndex,
                          now, history.since_in(s.namespace), single, granted, history.billed_time("space", s.id),
                          history.first_seen("space", s.id), hourly_usd=hourly,
                          unwatched=acc.unwatched_in(s.namespace, "space"), over_quota_why=over_quota,
+                         to_start=space_replicas_to_start(s),
                          most_replicas=most_replicas(s, history.most_replicas("space", s.id)), zero_gpu=zero_gpu,
                          stage_unknown=unknown_stage(s) is not None)
     gpu = bool(hardware) and catalog.is_gpu("space", hardware or "")

@@ -67,7 +67,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
                   first_seen: datetime | None = FROM_CHANGES,
                   hourly_usd: tuple[Decimal | None, ...] = (),
                   time_left: timedelta | None = UNTIL_STOPPED, unwatched: Sequence[Window] = (),
-                  to_start: int = 0, time_left_why: str | None = None,
+                  to_start: int | None = 0, time_left_why: str | None = None,
                   billed_why: str | None = None, over_quota_why: str | None = None,
                   most_replicas: int | None = 1, zero_gpu: bool = False, stage_unknown: bool = False,
                   ) -> ResourceCost:
@@ -84,7 +84,8 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     `first_seen`, `unwatched`: as `uptime_pct` takes them. `hourly_usd`: its $/h in each of the last 24 hours.
     `time_left`: the longest it can still bill before HF stops it (`job_time_left`); None: unknown, `time_left_why`
     says why when it is not that it runs past its timeout.
-    `to_start`: the replicas it bills once it starts, not billing now (`endpoint_replicas_to_start`).
+    `to_start`: the replicas it bills once it starts, not billing now (`endpoint_replicas_to_start`,
+    `space_replicas_to_start`); None: it starts, with how many replicas unknown.
     `billed_why`: why its billed figures are unknown (`lines` None) though its statement was read.
     `over_quota_why`: why its $/h now is unknown though its hardware is free to host (a ZeroGPU Space past the quota:
     `zero_gpu_windows.over_quota_now`).
@@ -123,13 +124,13 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         # the statement lists every billed span of the period, and each line billed all along its span
         spans, spans_from = line_spans([p.line for p in lines], now), period.start
     # a Job not started yet bills nothing now, and its price for up to its timeout once it starts (when, unknown)
-    # and an Endpoint waiting to be deployed, its min replicas from when it starts: never a known $0 ahead
+    # and an Endpoint about to be deployed or a Space building, its replicas from when it starts: never a known $0
     job_starts = kind == "job" and replicas_now == 0 and time_left is not None and time_left > timedelta(0)
-    starts = job_starts or (replicas_now == 0 and to_start > 0 and not granted)
-    rate = (price.usd_per_hour * (to_start or 1) if price is not None else None) if starts else per_hour
+    starts = job_starts or (replicas_now == 0 and (to_start is None or to_start > 0) and not granted)
+    rate, start_why = _starting_rate(price, to_start, granted) if starts else (per_hour, None)
     to_end, ends_by, to_end_why = _ahead(rate, time_left, period, now, time_left_why)
     ends_by = None if starts else ends_by
-    to_end_why = to_end_why or contradicted_why
+    to_end_why = to_end_why or contradicted_why or start_why
     period_uptime = uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from, billed,
                                first_seen, unwatched)
     # Billed minutes are whole minutes: compare them with the whole minutes elapsed (the one in progress is not
@@ -165,6 +166,25 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         zero_gpu=zero_gpu,
         stage_unknown=stage_unknown,
     )
+
+
+STARTS_REPLICAS_WHY = "how many replicas it runs once started is unknown"
+STARTS_GRANT_WHY = "whether its hardware is granted once it runs is unknown"
+
+
+def _starting_rate(price: Price | None, to_start: int | None, granted: bool | None) -> tuple[Decimal | None,
+                                                                                              str | None]:
+    """The $/h of what bills nothing now and starts by itself (`to_start` replicas: None unknown, 0 a Job's one),
+    or None and why (an unpriced resource's is said where its price is missing)."""
+    if price is None:
+        return None, None
+    if price.usd_per_hour == 0:
+        return Decimal(0), None
+    if to_start is None:
+        return None, STARTS_REPLICAS_WHY
+    if granted is None:
+        return None, STARTS_GRANT_WHY
+    return price.usd_per_hour * (to_start or 1), None
 
 
 def _contradicted_now(lines: Sequence[PricedLine] | None) -> str | None:

@@ -131,8 +131,12 @@ async def test_resource_figures_in_the_json(scenario: Scenario, now: datetime) -
             assert row["ends_by"] == shown, key
             assert row["timeout_s"] == next(j.timeout_s for j in scenario.jobs if j.id == key), key
             assert row["to_period_end_why"] is None, key
-        if kind == "endpoint" and row["state"] == "pending" and row["min_replica"]:  # bills its min once it starts
+        # pending, or updating with none ready (its $/h now known: 0): bills its min once it starts
+        starting = row.get("state") in ("pending", "updating") and row.get("replicas") == 0
+        if kind == "endpoint" and starting and row["min_replica"]:
             rate = None if exp.hourly is None else exp.hourly * row["min_replica"]
+        if kind == "space" and row["stage"] == "BUILDING":  # one replica asked: its price once the build ends in a run
+            rate = exp.hourly
         assert row["to_period_end_usd"] == usd(None if rate is None else rate * ahead), key
         running += per_hour or 0
         if exp.hourly is None and exp.replicas_now:
