@@ -16,7 +16,7 @@ from hfmon.tui.widgets.cells import PINNED, Cell, Column, Row, blank_cell, cell
 # The total next to the name, so it is on screen at 80 columns however wide "at least $…" makes it; storage and
 # the remainder (monthly, and not in a time window) after the compute products.
 SPEND_COLUMNS = (
-    Column("name", "Namespace"), Column("total", "Total", True), Column("inference", "Inference", True),
+    Column("name", "Namespace", flex=True), Column("total", "Total", True), Column("inference", "Inference", True),
     Column("endpoints", "Endpoints", True), Column("spaces", "Spaces", True), Column("jobs", "Jobs", True),
     Column("storage", "Storage", True, extra=True), Column("other", "Other", True, extra=True),
     Column("invoice", "Invoice", extra=True),

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from hfmon import format as fmt
 from hfmon.report import Report, Total
-from hfmon.tui.widgets.cells import PINNED, Cell, Row, Styled, blank_cell, cell
+from hfmon.tui.widgets.cells import Cell, Row, Styled, cell
 
 Tones = Mapping[str, str]
 
@@ -28,15 +28,14 @@ def window_rows(report: Report, ns: str | None, window: str, tones: Tones) -> li
     return out
 
 
-def window_unread(report: Report, ns: str | None, window: str, tones: Tones) -> tuple[Cell, ...] | None:
-    """The window table's last row when its spend is partial: what is not in it and why (a Job that may have run
-    between polls, a listing unread); None when the window is complete, or for the period (billed figures)."""
+def window_unread(report: Report, ns: str | None, window: str) -> str | None:
+    """What the window's spend leaves out and why, for the line under its table ("not in it: …": a Job that may
+    have run between polls, a listing unread); None when the window is complete, or for the period (billed
+    figures)."""
     whole = None if window == "period" else report.window_total(window, ns)
     if whole is None or whole.spend_usd.complete:
         return None
-    note = fmt.missing_note(whole.spend_usd, len(report.namespaces))
-    return (Cell(f"not in it: {note}", (PINNED,), tones.get("warn", "")), *(blank_cell(True) for _ in range(5)),
-            blank_cell(True), blank_cell(True), blank_cell())
+    return f"not in it: {fmt.missing_note(whole.spend_usd, len(report.namespaces))}"
 
 
 def total_cell(total: Total[Decimal], tones: Tones | None = None) -> Cell:

@@ -82,12 +82,12 @@ async def test_a_window_after_the_last_whole_jobs_listing_is_at_least_until_ever
     assert Decimal(str(total["at_least"])) == sum((p for p in parts if p is not None), Decimal("0.599985"))
     whole = reports[70].window_total("1h", "ada")
     assert whole is not None and fmt.money_total(whole.product("jobs")).startswith("at least")  # the dashboard
-    why = window_unread(reports[70], "ada", "1h", {})  # the dashboard says why under the window's table
+    why = window_unread(reports[70], "ada", "1h")  # the dashboard says why under the window's table
     assert why is not None and ("jobs: a Job may have run between polls; whole listing hourly (ada)"
-                                in why[0].plain)  # was "list of ended Jobs unread (ada)"
-    after = window_unread(reports[110], "ada", "1h", {})  # every Job listed: nothing to say about Jobs
-    assert after is None or "jobs:" not in after[0].plain
-    assert window_unread(reports[70], "ada", "period", {}) is None  # the period is billed figures
+                                in why)  # was "list of ended Jobs unread (ada)"
+    after = window_unread(reports[110], "ada", "1h")  # every Job listed: nothing to say about Jobs
+    assert after is None or "jobs:" not in after
+    assert window_unread(reports[70], "ada", "period") is None  # the period is billed figures
 
     at_1550 = hour_of(reports[110], "ada")
     assert at_1550["jobs_usd"] == 1.216645  # 0.79998 + 0.416665: the h200 Job at its own times

@@ -94,8 +94,8 @@ async def test_an_overage_growing_across_the_hours_start_makes_the_spaces_at_lea
     assert f"zero_gpu:space {CHAT}" in hour["total_usd"]["missing"]
     (whole,) = [w for w in report.windows if w.window == "1h" and w.namespace == "ada"]
     assert whole.current.part("spaces", "ada").known == Decimal("1.50")  # forgotten-finetune, kept as the "at least"
-    why = window_unread(report, "ada", "1h", {})
-    assert why is not None and "1 on ZeroGPU (GPU time over the quota is billed, when: unknown)" in why[0].plain
+    why = window_unread(report, "ada", "1h")
+    assert why is not None and "1 on ZeroGPU (GPU time over the quota is billed, when: unknown)" in why
 
 
 async def test_an_overage_the_statement_places_in_the_window_is_counted(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from hfmon.tui.screens.base import View, fill
 from hfmon.tui.state import ViewState
 from hfmon.tui.widgets.chart import BurnDownChart, burn_down
 from hfmon.tui.widgets.panel import Panel
-from hfmon.tui.widgets.phrased import Phrase, PhrasedText, phrased
+from hfmon.tui.widgets.phrased import Phrase, PhrasedText, phrased, sentence
 from hfmon.tui.widgets.table import KeyedTable
 
 
@@ -35,8 +35,10 @@ class OverviewView(View):
             # two columns from 160 cells wide (.xpair), one under the other below that; the money per namespace
             # right under the cards (above the fold at 80x24), the burn-down across the whole width
             with Horizontal(classes="xpair"):
+                # what a window's spend leaves out is a sentence under the table, the panel's width: as the table's
+                # last row it set the names' column to its length and pushed every figure out of view
                 yield Panel(KeyedTable(money_rows.SPEND_COLUMNS, default_sort="total", default_reverse=True,
-                                       id="spend"),
+                                       id="spend"), PhrasedText(id="spend-why", classes="why"),
                             title="Billed this period", id="spend-panel", classes="column")
                 yield Panel(KeyedTable(money_rows.SPENDER_COLUMNS, default_sort="cost", default_reverse=True,
                                        id="spenders"), title="Top spenders this period", id="spenders-panel",
@@ -97,8 +99,10 @@ class OverviewView(View):
                                             f"Spent in the {fmt.window_label(state.window)} (from history; storage is "
                                             "monthly)")
         fill(spend_panel, self.query_one("#spend", KeyedTable), money_rows.spend_rows(r, ns, state.window, state.tones),
-             rows.panel_badge(r, "credits", ns, state.now), "namespaces",
-             window_unread(r, ns, state.window, state.tones))
+             rows.panel_badge(r, "credits", ns, state.now), "namespaces")
+        why, spend_why = window_unread(r, ns, state.window), self.query_one("#spend-why", PhrasedText)
+        spend_why.display = why is not None
+        spend_why.show([] if why is None else [sentence(why, state.tones.get("warn", ""))])
         groups_panel, groups = self.query_one("#groups-panel", Panel), self.query_one("#groups", KeyedTable)
         groups_panel.display = bool(r.resource_groups) or bool(r.resource_groups_missing)  # unread: say so
         unread = money_rows.groups_unread(r, ns, state.tones)

@@ -40,6 +40,13 @@ def words(text: str, style: str = "") -> list[Phrase]:
     return [Phrase(Text(word, style=style)) for word in text.split(" ")]
 
 
+def sentence(text: str, style: str = "") -> Phrased:
+    """A line of parts joined by " · " (`a · b · c`) that breaks only between its parts."""
+    first, *rest = text.split(" · ")
+    return phrased(Text(first, style=style), *(Phrase(Text(part, style=style), Text(" · ", style=style))
+                                               for part in rest))
+
+
 def lay_out(lines: Sequence[Phrased], width: int, max_rows: int | None = None) -> Text:
     """The lines at `width` cells, each breaking only between its phrases (a phrase wider than a row is left to the
     widget's own wrapping). `max_rows`: the rows kept, the last one ending in " …" when phrases were left out."""

@@ -157,16 +157,20 @@ class KeyedTable(DataTable[LiveCell]):
         pad = 2 * self.cell_padding
         others = sum(w + pad for i, (w, c) in enumerate(zip(self._natural, self.spec, strict=True))
                      if i != self._flex and not c.extra)
-        width = max(FLEX_MIN, min(self._natural[self._flex], available - others - pad))
-        # an `extra` column that would show in part goes out of view whole, the flex column taking the cells it
-        # would have shown (blank after its texts): a figure cut reads as another ("412,000/9"), a short column as
-        # another column ("Billed" of "Billed replica-h", "Chan" over "Nov "); a long text shows its start
-        x = others + width + pad
-        for w, c in zip(self._natural, self.spec, strict=True):
-            if c.extra:
-                if x + w + pad > available:
-                    shown = available - x - pad
-                    return width + max(0, available - x) if c.numeric or shown < PART_SHOWN_MIN else width
+        natural = self._natural[self._flex]
+        width = min(natural, max(FLEX_MIN, available - others - pad))  # never wider than its texts
+        # a column after the flex one that would show in part goes out of view whole, the flex column taking the
+        # cells it would have shown (blank after its texts): a figure cut reads as another ("at least $0" of
+        # "at least $0.47", "412,000/9"), a short column as another column ("Billed" of "Billed replica-h", "Chan"
+        # over "Nov "); a long text shows its start. The columns that fit keep their place: `extra` ones come last.
+        x = 0
+        for i, (w, c) in enumerate(zip(self._natural, self.spec, strict=True)):
+            if i == self._flex:
+                x += width + pad
+            elif i > self._flex and x + w + pad > available:
+                shown = available - x - pad
+                return width + max(0, available - x) if c.numeric or shown < PART_SHOWN_MIN else width
+            else:
                 x += w + pad
         return width
 
