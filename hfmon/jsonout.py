@@ -283,6 +283,7 @@ def _group(g: ResourceGroupSpend) -> dict[str, Any]:
         "inference_usd": usd(g.inference_usd), "spaces_usd": usd(g.spaces_usd), "endpoints_usd": usd(g.endpoints_usd),
         "jobs_usd": usd(g.jobs_usd), "total_usd": usd(g.total_usd), "private_gb": number(g.private_gb, "0.001"),
         "public_gb": number(g.public_gb, "0.001"),
+        "spend_unknown_why": g.spend_unknown_why,
         "limits": [{"product": lim.product, "limit_usd": usd(lim.limit_usd), "spent_usd": usd(lim.spent_usd),
                     "used_pct": number(lim.used_pct, "0.1"), "state": lim.state}
                    for lim in g.limits] if g.limits is not None else None,

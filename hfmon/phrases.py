@@ -159,7 +159,8 @@ def limit_used(limit: GroupLimit) -> str:
 
 def groups_unknown(report: Report, namespace: str | None = None) -> str:
     """`resource groups of acme unknown (not read: group list, group usage)`: the orgs (of `namespace`; None: all)
-    whose resource groups were read from neither source, the orgs past three counted; "" when none."""
+    whose resource groups were read from neither source, the orgs past three counted, then each group whose spend is
+    unknown and why (`acme/research spend unknown (not in HF's usage by resource group)`); "" when none."""
     unread: dict[str, list[str]] = {}  # org ("": a namespaces_unknown source such as `account`) -> what was not read
     for name in report.resource_groups_missing:
         kind, _, org = name.partition(":")
@@ -173,6 +174,8 @@ def groups_unknown(report: Report, namespace: str | None = None) -> str:
              f"unknown (not read: {kinds})" for kinds, orgs in whose.items()]
     if unknown:  # which orgs there are is unknown
         words.append(f"resource groups unknown ({', '.join(f'{kind} unknown' for kind in unknown)})")
+    words += [f"{g.namespace}/{g.name} spend unknown ({g.spend_unknown_why})" for g in report.resource_groups or ()
+              if g.spend_unknown_why and namespace in (None, g.namespace)]
     return " · ".join(words)
 
 

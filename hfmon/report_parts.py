@@ -115,6 +115,7 @@ class ResourceGroupSpend:
     private_gb: Decimal | None
     public_gb: Decimal | None
     limits: tuple[GroupLimit, ...] | None  # None: its limits were not read (unknown, never "no limit")
+    spend_unknown_why: str | None = None  # why its spend is unknown (`groups.GROUP_UNLISTED`, `GROUP_USAGE_UNREAD`)
 
 
 @dataclass(frozen=True, slots=True)

@@ -108,6 +108,8 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     groups_new, null = new["properties"].pop("resource_groups")["oneOf"]  # no org's groups read: null, never []
     groups_old = old["properties"].pop("resource_groups")
     assert null == {"type": "null"}
+    why = groups_new["items"]["properties"].pop("spend_unknown_why")  # optional: why a group's spend is null
+    assert why["type"] == ["string", "null"] and "Optional: added in v7" in why["description"]
     limits_new = groups_new["items"]["properties"]["limits"]
     limits_old = groups_old["items"]["properties"]["limits"]
     assert limits_new.pop("type") == [limits_old.pop("type"), "null"]  # a group's unread limits are null

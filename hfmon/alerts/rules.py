@@ -337,7 +337,7 @@ def group_limits(report: Report, near_pct: Decimal) -> list[Reading]:
             figure = f"{money(lim.spent_usd, missing='unknown')} of {money(lim.limit_usd)} ({share}{lim.state})"
             out.append(Reading("resource_group_limit", subject, outcome, figure, percent(near_pct), lim.used_pct,
                                lim.used_pct, near_pct, figure if outcome is not Outcome.UNKNOWN
-                               else "its usage could not be read"))
+                               else group.spend_unknown_why or "its usage could not be read"))
     return out
 
 

@@ -24,7 +24,7 @@ from hfmon.costs.credits import (
     user_period,
 )
 from hfmon.costs.crosscheck import behind_rows, inference_rows, line_rows, storage_rows, total_rows
-from hfmon.costs.groups import group_flags, group_rows
+from hfmon.costs.groups import group_flags, group_rows, groups_unchecked
 from hfmon.costs.index import HistoryIndex
 from hfmon.costs.inference_totals import inference_by_namespace
 from hfmon.costs.ledger import proxy_checks, proxy_usage
@@ -179,7 +179,8 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
                                              *flagging.space_flags_unchecked(acc.spaces),
                                              *endpoints_idle_unchecked.values(),
                                              *spaces_idle_unchecked.values(),
-                                             *jobs_unchecked.values()])),
+                                             *jobs_unchecked.values(),
+                                             *groups_unchecked(groups or ())])),
         idle_unchecked=(*endpoints_idle_unchecked, *spaces_idle_unchecked, *jobs_unchecked),
         credits_unknown=tuple(acc.credits_unknown.values()),
         meter_rows=meter,

@@ -30,6 +30,10 @@ from hfmon.models import NamespaceData, ResourceGroup, ResourceGroupUsage
 from hfmon.report import Flag, GroupLimit, ResourceGroupSpend, Severity
 
 NO_GROUP = "(not in a group)"
+GROUP_UNLISTED = "not in HF's usage by resource group"
+"""Why a group's spend is unknown when its org's usage by resource group was read without a row for it: whether HF
+leaves out a group that spent nothing is not documented, so never $0."""
+GROUP_USAGE_UNREAD = "its org's group usage not read"
 
 
 def _latest(rows: Iterable[ResourceGroupUsage]) -> list[ResourceGroupUsage]:
@@ -64,7 +68,7 @@ def _pct(spent: Decimal | None, limit: Decimal, state: str, alerts: Alerts) -> D
 
 
 def _row(namespace: str, group: ResourceGroup | None, used: ResourceGroupUsage | None,
-         alerts: Alerts, limits_read: bool = True) -> ResourceGroupSpend:
+         alerts: Alerts, limits_read: bool = True, why: str | None = None) -> ResourceGroupSpend:
     spend = {
         "inference": used.inference_usd if used else None,
         "spaces": used.spaces_usd if used else None,
@@ -84,7 +88,8 @@ def _row(namespace: str, group: ResourceGroup | None, used: ResourceGroupUsage |
         period=used.period if used else None, inference_usd=spend["inference"], spaces_usd=spend["spaces"],
         endpoints_usd=spend["endpoints"], jobs_usd=spend["jobs"], total_usd=spend["total"],
         private_gb=used.private_gb if used else None, public_gb=used.public_gb if used else None,
-        limits=None if group_id is not None and group is None and not limits_read else tuple(limits))
+        limits=None if group_id is not None and group is None and not limits_read else tuple(limits),
+        spend_unknown_why=None if used is not None else why)
 
 
 def group_rows(namespaces: Sequence[NamespaceData], alerts: Alerts,
@@ -110,10 +115,18 @@ def group_rows(namespaces: Sequence[NamespaceData], alerts: Alerts,
         limits_read = groups_src is None or groups_src.value is not None  # unread: each group's limits unknown
         for group in groups:
             used = by_id.pop(group.id, None)
-            out.append(_row(ns.namespace, group, used if usage_known else None, alerts))
+            out.append(_row(ns.namespace, group, used if usage_known else None, alerts,
+                            why=GROUP_UNLISTED if usage_known else GROUP_USAGE_UNREAD))
         out += [_row(ns.namespace, None, u, alerts, limits_read) for u in usage if u.id is not None and u.id in by_id]
         out += [_row(ns.namespace, None, u, alerts) for u in usage if u.id is None]
     return (None if missing and not read else tuple(out)), tuple(missing)
+
+
+def groups_unchecked(rows: Sequence[ResourceGroupSpend]) -> list[str]:
+    """The `flags_unchecked` entries of the groups with a limit whose spend is unknown for another reason than a failed
+    source (which is named itself): `resource_group_limit:<org>/<group> (why)`."""
+    return [f"resource_group_limit:{row.namespace}/{row.name} ({row.spend_unknown_why})" for row in rows
+            if row.limits and row.spend_unknown_why == GROUP_UNLISTED]
 
 
 def group_flags(rows: Sequence[ResourceGroupSpend]) -> list[Flag]:
