@@ -20,7 +20,7 @@ from hfmon.store.extract import (
     same_usage,
     unseen_stretch,
 )
-from hfmon.store.running import write_changes
+from hfmon.store.running import compact_json, write_changes
 
 USAGE_KEEPALIVE = timedelta(hours=1)  # store an unchanged usage point this often, for 24 h burn rates
 SEEN_REFRESH = timedelta(hours=1)  # how stale a resource's "last seen" may get before it is rewritten
@@ -58,16 +58,19 @@ def record_bounds(conn: sqlite3.Connection, bounds: Mapping[tuple[str, str], tup
     """Keep each resource's statement bound read at `at` (`costs.uptime.statement_bounds`), after `record_states`.
     One that is its period's start leaves an earlier one kept: the line began with the period, the resource may
     have been up since the earlier one all along (the uptime takes it only while history saw it up since)."""
+    if not bounds:
+        return
+    names: dict[str, list[str]] = {}
+    for kind, resource in bounds:
+        names.setdefault(kind, []).append(resource)
     rows = []
-    for key, (since, period_start) in bounds.items():
-        found = conn.execute(q.RESOURCE_ID, key).fetchone()
-        if found is None:
-            continue  # not in a listing read fresh: history holds no row of it
-        stored = conn.execute(q.STATEMENT_BOUND, (found[0],)).fetchone()
+    # a resource not found is in no listing read fresh: history holds no row of it
+    for kind, resource, rid, stored_since, read_at in conn.execute(q.STATEMENT_BOUNDS_OF, (compact_json(names),)):
+        since, period_start = bounds[(kind, resource)]
         begins = encode_time(since)
-        if stored is not None and (stored[1] > at or (period_start and stored[0] < begins)):
+        if read_at is not None and (read_at > at or (period_start and stored_since < begins)):
             continue  # a later read kept (another process), or an earlier bound the new period does not contradict
-        rows.append((found[0], begins, at))
+        rows.append((rid, begins, at))
     conn.executemany(q.SET_STATEMENT_BOUND, rows)
 
 

@@ -54,8 +54,8 @@ _KEYS_SPENT = """
 """
 
 Key = tuple[str, str | None, int]  # (state, hardware, replicas)
-_json = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
-"""The ids and times a write hands SQLite (lists and objects of ints it built: no cycle to look for)."""
+compact_json = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
+"""JSON of the ids, times and names a write hands SQLite (lists and objects it built: no cycle to look for)."""
 Change = tuple[int, int, str, str | None, int]  # (resource id, at, state, hardware, replicas)
 
 
@@ -76,7 +76,7 @@ def write_changes(conn: sqlite3.Connection, changes: Sequence[Change], latest: M
     placed = {rid: rows[0][0] for rid, rows in ordered.items()  # resource id -> its earliest change written here
               if (previous := latest[rid]) is not None and rows[0][0] < previous}
     keys: dict[int, dict[Key, int]] = {rid: {} for rid in ordered}  # each resource's key ids
-    for rid, kid, state, hardware, replicas in conn.execute(_KEYS, (_json(list(ordered)),)):
+    for rid, kid, state, hardware, replicas in conn.execute(_KEYS, (compact_json(list(ordered)),)):
         keys[rid][(state, hardware, replicas)] = kid
     for rid, rows in ordered.items():  # a key never recorded: the resource's first change in it (few a poll)
         for _, key in rows:
@@ -94,7 +94,7 @@ def write_changes(conn: sqlite3.Connection, changes: Sequence[Change], latest: M
     # (key id, at, until, spent, seq) of each appended resource's latest change before its first one here
     last: dict[int, tuple[int, int, int | None, int, int]] = {
         rid: (kid, at, until, spent, seq) for rid, kid, at, until, spent, seq in conn.execute(
-            _LATEST_BEFORE, (_json(known), _json(unknown)))}
+            _LATEST_BEFORE, (compact_json(known), compact_json(unknown)))}
     spent_before: dict[tuple[int, int], int] = {}  # (resource id, key id) -> its time in the key before `first`
     others = []
     for rid, first in appended.items():
@@ -103,7 +103,7 @@ def write_changes(conn: sqlite3.Connection, changes: Sequence[Change], latest: M
             spent_before[(rid, before[0])] = before[3] + first - before[1]
         others += [(rid, kid, first) for kid in {keys[rid][key] for _, key in ordered[rid]}
                    if before is None or kid != before[0]]
-    found = dict(conn.execute(_KEYS_SPENT, (_json({kid: first for _, kid, first in others}),)).fetchall())
+    found = dict(conn.execute(_KEYS_SPENT, (compact_json({kid: first for _, kid, first in others}),)).fetchall())
     for rid, kid, _ in others:
         spent_before[(rid, kid)] = found.get(kid) or 0
     ends: list[tuple[int, int, int]] = []

@@ -68,3 +68,30 @@ def test_the_kept_bound_holds_only_while_history_saw_it_up_since_it_was_read() -
                replace(running[0], at=DEC)]
     up = uptime("endpoint", "running", bounced, now, before, 1, DEC, bound=(NOV, read_at))
     assert (up.at_least, up.exact) == (timedelta(minutes=10), True)
+
+
+def test_one_polls_bounds_are_kept_by_each_resources_own_rule(tmp_path: Path) -> None:
+    # one poll's bounds are read in one statement: each resource still gets its own rule. alice/a is new (written),
+    # alice/b has a bound a later poll of another process read (kept), alice/c one from before a period's start
+    # (kept), and a resource no listing read fresh holds no row (skipped)
+    from hfmon.store.extract import encode_time
+    from hfmon.store.record import record_bounds
+
+    path = tmp_path / "history.sqlite3"
+    eps = [endpoint("alice", name) for name in ("a", "b", "c")]
+    with HistoryStore.open(path) as store:
+        store.record(snapshot(NOV + timedelta(days=3), namespace("alice", endpoints=eps)))
+    conn = sqlite3.connect(path)
+    ids = dict(conn.execute("SELECT resource, id FROM resources").fetchall())
+    later, at = encode_time(NOV + timedelta(days=5)), encode_time(NOV + timedelta(days=4))
+    with conn:
+        conn.executemany("INSERT INTO statement_bounds VALUES (?, ?, ?)",
+                         [(ids["alice/b"], encode_time(NOV), later), (ids["alice/c"], encode_time(NOV) - 1, 1)])
+        record_bounds(conn, {("endpoint", "alice/a"): (NOV + timedelta(days=2), False),
+                             ("endpoint", "alice/b"): (NOV + timedelta(days=1), False),
+                             ("endpoint", "alice/c"): (NOV, True),
+                             ("endpoint", "alice/ghost"): (NOV, False)}, at)
+    assert conn.execute("SELECT resource_id, since, read_at FROM statement_bounds ORDER BY resource_id").fetchall() == [
+        (ids["alice/a"], encode_time(NOV + timedelta(days=2)), at), (ids["alice/b"], encode_time(NOV), later),
+        (ids["alice/c"], encode_time(NOV) - 1, 1)]
+    conn.close()
