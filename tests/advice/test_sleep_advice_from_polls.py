@@ -28,7 +28,7 @@ from tests.advice.test_findings import idle_stretches, space_price
 from tests.costs import scenario_expect as expect
 
 DAY_END = datetime(2026, 11, 18, 15, tzinfo=UTC)  # 26 h of 10-min polls since Nov 17 13:00, as audit 9 ran it
-HOUR_END = datetime(2026, 11, 18, 12, 30, tzinfo=UTC)  # 1 h of 60 s polls: whisper-api slept 11:40, vision-demo 12:17
+HOUR_END = datetime(2026, 11, 18, 12, 30, tzinfo=UTC)  # 1 h of 2-min polls: whisper-api slept 11:40, vision-demo 12:17
 SLEEPY = {"ada-labs/vision-demo": ("a10g-small", 30), "ada/whisper-api": ("t4-small", 60)}
 
 
@@ -50,7 +50,7 @@ async def polled(tmp_path: Path, end: datetime, step_s: int, watched_h: int, con
 
 
 @pytest.mark.parametrize(("end", "step_s", "watched_h", "min_history_h"),
-                         [(DAY_END, 600, 26, 24), (HOUR_END, 60, 1, 1)])
+                         [(DAY_END, 600, 26, 24), (HOUR_END, 120, 1, 1)])
 async def test_every_sleep_a_poll_saw_counts_toward_the_sleep_time_saving(
         tmp_path: Path, end: datetime, step_s: int, watched_h: int, min_history_h: int) -> None:
     config = Config(advisor=AdvisorSettings(min_history_hours=min_history_h))
