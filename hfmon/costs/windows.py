@@ -37,14 +37,11 @@ from hfmon.costs.timeline import (
     Bound,
     Coverage,
     HardwarePrice,
-    StateRates,
     StateSpan,
     catalog_price,
     rated_spans,
     spend_bound,
-    times_bound,
 )
-from hfmon.costs.totals import BILLED_AT_ZERO_PREFIX
 from hfmon.costs.window_inference import (
     UsageInWindows,
     asked_inference,
@@ -52,9 +49,10 @@ from hfmon.costs.window_inference import (
     usage_rises,
     window_usage,
 )
+from hfmon.costs.window_sums import missing_names, summed_spend
 from hfmon.costs.zero_gpu_windows import OverageLines, overage_in
-from hfmon.figures import BETWEEN_POLLS, JOBS_CUT, SETTLED, UNPLACED_JOBS, ZERO_GPU
-from hfmon.history import BILLING, StateTime, Window, WindowTimes
+from hfmon.figures import JOBS_CUT, SETTLED, UNPLACED_JOBS, ZERO_GPU
+from hfmon.history import BILLING, Window, WindowTimes
 from hfmon.models import NamespaceData
 from hfmon.pricing.catalog import Catalog
 from hfmon.report import EndpointRow, JobRow, SpaceRow, Spend, SpendIn, Total, WindowSpend
@@ -70,7 +68,12 @@ class PartCosts(Protocol):
     def get(self, window: Window, /) -> Bound | None: ...
 
 
-_WHY = (("unpriced", "unpriced"), ("unseen", BETWEEN_POLLS), ("unknown", "unknown"))  # `Bound` flag -> part name
+class WindowCosts(Protocol):
+    """What each namespace's resources of each kind cost in a window (`Resources`, or `window_sums.SummedSpend`)."""
+
+    windows: dict[Window, Window] | None  # the only windows that can be asked (None: any)
+
+    def spend(self, namespace: str, kind: str, start: datetime, end: datetime) -> Total[Decimal]: ...
 
 
 class Resources:
@@ -126,9 +129,7 @@ class Resources:
 
     def _names(self, kind: str, key: str, cost: Bound) -> list[str]:
         """What is missing from one resource's cost, named for why."""
-        zero = (kind, key) in self.billed_at_zero  # named as the meter names it (one rule)
-        return [f"{BILLED_AT_ZERO_PREFIX if zero and name == 'unpriced' else name + ':'}{kind} {key}"
-                for flag, name in _WHY if getattr(cost, flag)]
+        return missing_names(kind, key, cost, self.billed_at_zero)
 
 
 CostsOf = Callable[[str, str], PartCosts]
@@ -180,7 +181,7 @@ def jobs_cut(namespaces: Iterable[NamespaceData]) -> frozenset[str]:
     return frozenset(ns.namespace for ns in namespaces if ns.jobs_cut is not None)
 
 
-def spend_in(namespace: str, start: datetime, end: datetime, index: HistoryIndex, found: Resources,
+def spend_in(namespace: str, start: datetime, end: datetime, index: HistoryIndex, found: WindowCosts,
              coverage: Coverage, jobs_unlisted: datetime | None = None, jobs_cut: bool = False,
              ordered: bool = False, asked: Total[Decimal] | None = None) -> SpendIn:
     """One namespace's spend in [start, end) from history; each part unknown (`history:<namespace>`) where polls did
@@ -223,7 +224,7 @@ def spend_in(namespace: str, start: datetime, end: datetime, index: HistoryIndex
 
 
 def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], billed: Sequence[Spend],
-                 index: HistoryIndex, found: Resources, coverage: Coverage, now: datetime,
+                 index: HistoryIndex, found: WindowCosts, coverage: Coverage, now: datetime,
                  jobs_unlisted: Mapping[str, datetime] | None = None,
                  jobs_cut: Collection[str] = (),
                  usage_in: Mapping[str, UsageInWindows | None] | None = None) -> tuple[WindowSpend, ...]:
@@ -305,32 +306,7 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
     summed_windows = set(history_times.windows) if history_times is not None else set()
     times = history_times if history_times is not None and asked <= summed_windows else None
     if times is not None:
-        # resources priced alike with the same times cost the same: each such cost is worked out once (a resource
-        # steady all through a window has the window's length; a namespace's resources mostly share their prices)
-        rates_of: dict[HardwarePrice, StateRates] = {}
-        costs: dict[tuple[HardwarePrice, tuple[StateTime, ...]], Bound] = {}
-        no_times: Mapping[Window, tuple[StateTime, ...]] = {}
-        # the store's own window objects (its sums are keyed by them): a key found is the same object, not compared
-        asked_sums = [w for w in times.windows if w in asked]
-
-        def summed(kind: str, key: str) -> PartCosts:
-            """Its cost in each window asked, worked out once, in one pass over its sums (only those it was billed
-            time in: the rest cost nothing)."""
-            price = price_of(kind, key)
-            rates = rates_of.setdefault(price, {})
-            mine: dict[Window, Bound] = {}
-            sums = times.times.get((kind, key), no_times)
-            for window in asked_sums:
-                states = sums.get(window)
-                if states is not None:
-                    cost = costs.get((price, states))
-                    if cost is None:
-                        cost = costs[(price, states)] = times_bound(kind, states, price, rates)
-                    if cost is not NOTHING:
-                        mine[window] = cost
-            return mine
-
-        found = resources(times.times, summed, job_namespaces, zero_billed, zero_gpu_overage, asked_sums)
+        found: WindowCosts = summed_spend(times, asked, price_of, job_namespaces, zero_billed, zero_gpu_overage)
     else:
         longest = max(max(now - s for s in period_starts.values()), *(w for _, w in WINDOWS if w is not None))
         since = max(now - 2 * longest, coverage.since or now)
