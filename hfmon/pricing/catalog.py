@@ -171,6 +171,9 @@ class Catalog:
     live_models: Mapping[tuple[str, str], tuple[Decimal | None, Decimal | None]] = field(default_factory=_empty)
     # namespace -> the Endpoints instances its live catalog offers (GPU memory, accelerators), in catalog order
     endpoint_hardware: Mapping[str, tuple[EndpointCompute, ...]] = field(default_factory=_empty)
+    # `live_endpoints` by namespace: (vendor, type, size, region) and (vendor, type, size) -> the first entry's price
+    _endpoint_index: dict[str, tuple[dict[tuple[str, ...], Decimal], dict[tuple[str, ...], Decimal]]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def space(self, flavor: str) -> Price | None:
         """Hourly price per replica of a Spaces hardware flavor, or None if unpriced."""
@@ -192,13 +195,25 @@ class Catalog:
 
     def _live_endpoint(self, vendor: str, region: str | None, itype: str, size: str,
                        namespace: str | None) -> Decimal | None:
+        """The first entry in catalog order for vendor/type/size: in `region` first (the namespace's, then any
+        namespace's), then in any region."""
+        index = self._endpoint_index
+        if index is None:  # a Report looks up each Endpoint, and each hardware history recorded, in ~100 entries
+            index = _first_entries(self.live_endpoints)
+            object.__setattr__(self, "_endpoint_index", index)
         spaces = [namespace] if namespace is not None and namespace in self.live_endpoints else []
         spaces += [ns for ns in self.live_endpoints if ns != namespace]
-        for exact_region in ((True, False) if region else (False,)):
+        if region:
+            in_region = (vendor, itype, size, region)
             for ns in spaces:
-                for (v, r, t, s), price in self.live_endpoints[ns]:
-                    if (v, t, s) == (vendor, itype, size) and (not exact_region or r == region):
-                        return price
+                price = index[ns][0].get(in_region)
+                if price is not None:
+                    return price
+        anywhere = (vendor, itype, size)
+        for ns in spaces:
+            price = index[ns][1].get(anywhere)
+            if price is not None:
+                return price
         return None
 
     def model(self, model: str, provider: str) -> TokenPrice | None:
@@ -226,6 +241,21 @@ class Catalog:
     def zero_gpu_overage(self) -> Price:
         """ZeroGPU GPU time beyond the daily quota ($1 per 10 minutes), as an hourly price."""
         return Price(self.bundled.zero_gpu_overage_usd_per_10_min * 6, PriceSource.BUNDLED, self.bundled.zero_gpu_as_of)
+
+
+def _first_entries(live: Mapping[str, tuple[tuple[tuple[str, str, str, str], Decimal], ...]]) \
+        -> dict[str, tuple[dict[tuple[str, ...], Decimal], dict[tuple[str, ...], Decimal]]]:
+    """Each namespace's live Endpoints catalog as two lookups: by vendor/type/size in a region, and in any region,
+    each to the first such entry's price in catalog order."""
+    out = {}
+    for ns, entries in live.items():
+        in_region: dict[tuple[str, ...], Decimal] = {}
+        anywhere: dict[tuple[str, ...], Decimal] = {}
+        for (vendor, region, itype, size), price in entries:
+            in_region.setdefault((vendor, itype, size, region), price)
+            anywhere.setdefault((vendor, itype, size), price)
+        out[ns] = (in_region, anywhere)
+    return out
 
 
 def is_zero_gpu(flavor: str) -> bool:

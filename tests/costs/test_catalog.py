@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from decimal import Decimal
 from types import MappingProxyType
@@ -90,3 +91,32 @@ def test_a_stale_live_catalog_still_prices() -> None:
     snap = snapshot(spaces_hw=(flavor("t4-small", "0.0075"),))
     stale = replace(snap, spaces_hardware=replace(snap.spaces_hardware, error="timeout"))
     assert build_catalog(stale).space("t4-small") == Price(D("0.4500"), PriceSource.LIVE)
+
+
+def scanned(live: dict[str, tuple[tuple[tuple[str, str, str, str], Decimal], ...]], vendor: str, region: str | None,
+            itype: str, size: str, ns: str | None) -> Decimal | None:
+    """An Endpoint's live price by reading the catalogs in order: the first entry in `region` (the namespace's
+    catalog first), else the first in any region."""
+    order = ([ns] if ns in live else []) + [n for n in live if n != ns]
+    for exact in ((True, False) if region else (False,)):
+        for n in order:
+            for (v, r, t, s), price in live[n]:
+                if (v, t, s) == (vendor, itype, size) and (not exact or r == region):
+                    return price
+    return None
+
+
+def test_endpoint_lookups_give_the_first_entry_in_catalog_order() -> None:
+    rnd = random.Random(58)
+    vendors, regions, types = ("aws", "gcp"), ("us-east-1", "eu-west-1", "us-west-2"), ("nvidia-l4", "nvidia-a10g")
+    for _ in range(300):
+        live = {ns: tuple(((rnd.choice(vendors), rnd.choice(regions), rnd.choice(types), rnd.choice(("x1", "x2"))),
+                           D(rnd.randrange(1, 500)) / 100) for _ in range(rnd.randrange(0, 12)))
+                for ns in rnd.sample(("alice", "acme", "bob"), rnd.randrange(1, 4))}
+        cat = replace(build_catalog(None), live_endpoints=MappingProxyType(live))
+        for _ in range(20):
+            ask = (rnd.choice(vendors), rnd.choice((*regions, None, "")), rnd.choice(types), rnd.choice(("x1", "x2")),
+                   rnd.choice(("alice", "acme", "bob", "carol", None)))
+            price = cat.endpoint(ask[0], ask[2], ask[3], region=ask[1], namespace=ask[4])
+            want = scanned(live, *ask)
+            assert (None if price is None or price.source is not PriceSource.LIVE else price.usd_per_hour) == want
