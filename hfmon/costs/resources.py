@@ -131,14 +131,16 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     to_end, ends_by, to_end_why = _ahead(rate, time_left, period, now, time_left_why)
     ends_by = None if starts else ends_by
     to_end_why = to_end_why or contradicted_why or start_why
-    period_uptime = uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from, billed,
-                               first_seen, unwatched)
     # Billed minutes are whole minutes: compare them with the whole minutes elapsed (the one in progress is not
-    # billed yet), and say nothing from them before the first minute is over. HF's own count: exact, watched or not.
+    # billed yet), and say nothing from them before the first minute is over. HF's own count: exact, watched or not
+    # (what history says of the period is then not worked out at all).
     elapsed_minutes = (now - period.start) // MINUTE
     if single_replica and not overage and billed_minutes is not None and own_spans is None and elapsed_minutes > 0:
         share = min(billed_minutes * 100 / elapsed_minutes, Decimal(100)).quantize(Decimal("0.01"))
-        period_uptime = UptimeShare(share, share, Decimal(0))
+        period_uptime: UptimeShare | None = UptimeShare(share, share, Decimal(0))
+    else:
+        period_uptime = uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from, billed,
+                                   first_seen, unwatched)
     last_day = uptime_pct(kind, changes, spans, spans_from, now - UPTIME_WINDOW, now, observed_from, billed,
                           first_seen, unwatched)
     return ResourceCost(
