@@ -192,7 +192,9 @@ def evaluate(snapshot: Snapshot, history: History, config: Config, now: datetime
         windows=report_windows(index, acc.coverage, catalog, acc.period_starts, acc.spend, acc.endpoints,
                                acc.spaces, acc.jobs, now, history.window_times, jobs_unlisted(ordered),
                                acc.billed_at_zero, jobs_cut(ordered), acc.zero_gpu_overage,
-                               {ns.namespace: ns.usage_windows for ns in ordered}, loaded_from),
+                               {ns.namespace: ns.usage_windows for ns in ordered}, loaded_from,
+                               {ns.namespace: ns.billing.name for ns in ordered
+                                if ns.billing.status is SourceStatus.NO_ACCESS}),
         changes_of=index.changes_of, unwatched=acc.unwatched, statement_bounds=history.statement_bounds,
         namespaces_unknown=unknown,
         crosscheck_unchecked=crosscheck_unchecked(ordered, unknown),

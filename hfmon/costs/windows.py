@@ -183,13 +183,14 @@ def jobs_cut(namespaces: Iterable[NamespaceData]) -> frozenset[str]:
 
 def spend_in(namespace: str, start: datetime, end: datetime, index: HistoryIndex, found: WindowCosts,
              coverage: Coverage, jobs_unlisted: datetime | None = None, jobs_cut: bool = False,
-             ordered: bool = False, asked: Total[Decimal] | None = None) -> SpendIn:
+             ordered: bool = False, asked: Total[Decimal] | None = None, refused: str | None = None) -> SpendIn:
     """One namespace's spend in [start, end) from history; each part unknown (`history:<namespace>`) where polls did
     not list it fresh all through (`Coverage.covers`: a poll of other namespaces, or whose listing of that kind
     failed, watched nothing), else known at least in part (see the module); the jobs part only a lower bound when
     the window ends after `jobs_unlisted` (see `jobs_unlisted`), or its listing was cut (`jobs_cut`); `ordered`: the
     namespace's usage points are sorted by time (`in_order`); `asked`: the inference usage-v2 gave for the window
-    (`asked_inference`), which history's totals are not asked for."""
+    (`asked_inference`), which history's totals are not asked for; `refused`: the namespace's usage-v2 source, when
+    the token may not read it (the inference no history holds is unknown for that, not for want of history)."""
     history = f"history:{namespace}"
     unwatched: Total[Decimal] = Total(None, (history,))
     if asked is not None:
@@ -198,7 +199,8 @@ def spend_in(namespace: str, start: datetime, end: datetime, index: HistoryIndex
         usage = index.usage_of(namespace).usage
         watched = bool(usage) and coverage.covers(start, end, (namespace, BILLING))
         rises = window_usage(usage, start, end, ordered) if watched else None
-        inference = unwatched if rises is None else Total(rises[0], (f"{SETTLED}:{namespace}",) if rises[1] else ())
+        unread = unwatched if refused is None else Total(None, (refused,))
+        inference = unread if rises is None else Total(rises[0], (f"{SETTLED}:{namespace}",) if rises[1] else ())
         tail_unseen = rises is not None and rises[2]
         # a window whose start no poll watched (pruned, or before history began): at least what history holds of it
         began = None if watched or not usage else coverage.watched_from(start, end, (namespace, BILLING))
@@ -227,16 +229,18 @@ def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], 
                  index: HistoryIndex, found: WindowCosts, coverage: Coverage, now: datetime,
                  jobs_unlisted: Mapping[str, datetime] | None = None,
                  jobs_cut: Collection[str] = (),
-                 usage_in: Mapping[str, UsageInWindows | None] | None = None) -> tuple[WindowSpend, ...]:
+                 usage_in: Mapping[str, UsageInWindows | None] | None = None,
+                 billing_refused: Mapping[str, str] | None = None) -> tuple[WindowSpend, ...]:
     """Every window of every namespace, each with the same window before it (`jobs_unlisted`, and the namespaces
     whose Jobs' listing was cut, `jobs_cut`: see `spend_in`; `usage_in`: usage-v2 asked for each window, by
-    namespace)."""
+    namespace; `billing_refused`: by namespace, its usage-v2 source when the token may not read it)."""
     out = []
     by_ns = {s.namespace: s for s in billed}
     for namespace in namespaces:
         unlisted, cut = (jobs_unlisted or {}).get(namespace), namespace in jobs_cut
         ordered = in_order(index.usage_of(namespace).usage)  # once, not once per window
         asked_windows = (usage_in or {}).get(namespace)
+        refused = (billing_refused or {}).get(namespace)
         for name, length in WINDOWS:
             asked = asked_inference(asked_windows, length) if length is not None else None
             if length is None:
@@ -250,11 +254,11 @@ def window_spend(namespaces: Iterable[str], period_starts: dict[str, datetime], 
                 length = now - start
             else:
                 current = spend_in(namespace, now - length, now, index, found, coverage, unlisted, cut, ordered,
-                                   asked and asked[0])
+                                   asked and asked[0], refused)
             start = now - length
             # the period has only just begun: nothing before
             previous = spend_in(namespace, start - length, start, index, found, coverage, unlisted, cut, ordered,
-                                asked and asked[1]) if length else SpendIn(start, start, None, None, None, None)
+                                asked and asked[1], refused) if length else SpendIn(start, start, *(None,) * 4)
             out.append(WindowSpend(namespace, name, current, previous))
     return tuple(out)
 
@@ -267,13 +271,15 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
                    jobs_cut: Collection[str] = (),
                    zero_gpu_overage: Mapping[str, OverageLines] | None = None,
                    usage_in: Mapping[str, UsageInWindows | None] | None = None,
-                   loaded_from: datetime | None = None) -> tuple[WindowSpend, ...]:
+                   loaded_from: datetime | None = None,
+                   billing_refused: Mapping[str, str] | None = None) -> tuple[WindowSpend, ...]:
     """The Report's windows: every recorded resource priced by the catalog (a granted Space at $0, an
     Endpoint in its listed region, hardware HF bills where hfmon has $0/h unknown: `billed_at_zero`, by (kind,
     key)), jobs placed in a namespace by the listing (`jobs_unlisted`, `jobs_cut`: see `spend_in`), a Space's time up
     on ZeroGPU with what its namespace's statement billed for GPU time over the quota (`zero_gpu_overage`), the
-    inference usage-v2 gave for each window (`usage_in`, by namespace); a window starting before `loaded_from`
-    (`history_since`: history was loaded from there) is unknown from the sums and the changes alike.
+    inference usage-v2 gave for each window (`usage_in`, by namespace; `billing_refused`: see `window_spend`); a
+    window starting before `loaded_from` (`history_since`: history was loaded from there) is unknown from the sums and
+    the changes alike.
 
     From the store's sums (`history_times`) when they cover every window, else from the state changes (the same
     figures: the sums are the spans' durations, grouped)."""
@@ -317,7 +323,7 @@ def report_windows(index: HistoryIndex, coverage: Coverage, catalog: Catalog, pe
 
         found = resources(index.resources(), spanned, job_namespaces, zero_billed, zero_gpu_overage, loaded)
     return window_spend(period_starts, period_starts, billed, index, found, coverage, now, jobs_unlisted, jobs_cut,
-                        usage_in)
+                        usage_in, billing_refused)
 
 
 def wanted_windows(period_starts: Mapping[str, datetime], now: datetime) -> list[Window]:

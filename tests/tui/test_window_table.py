@@ -16,7 +16,8 @@ from tests.tui.test_small_terminal import inside, screen_text
 
 async def test_the_last_hours_table_shows_its_figures_and_says_what_it_leaves_out_under_it() -> None:
     """The demo at its start with an empty history: the last hour's inference is HF's own window figure, the other
-    products unknown (no history yet), which the sentence under the table says."""
+    products unknown (no history yet), and northwind's inference (its billing refused), which the sentence under the
+    table says."""
     monitor, clock = frozen_demo(history=True, scenario=demo_scenario(seed=7, discrepancies=False))
     hub = monitor.collector.client.fake
     now = clock.now()
@@ -40,7 +41,8 @@ async def test_the_last_hours_table_shows_its_figures_and_says_what_it_leaves_ou
             assert f"at least {ada_inference}" in ada and ada.split()[4] == ada_inference  # total, Inference
             assert not any("not in it" in row for row in rows)  # no table row for it
             why = " ".join(text_of(app, "#spend-why").split())
-            assert why.startswith("not in it: history unread in every namespace (")
+            assert why.startswith("not in it: history unread (ada, ada-labs)")
+            assert "usage, history unread (northwind)" in why  # its billing refused: its inference for that
             assert any(line.startswith("│ not in it: history unread") for line in drawn)  # under the table
     finally:
         monitor.close()
