@@ -16,7 +16,7 @@ from rich.text import Text
 from hfmon import format as fmt
 from hfmon.costs.billing_rules import expose_usd_per_hour
 from hfmon.costs.timeline import HardwarePrice, StateSpan, recent_rated_spans
-from hfmon.report import CrossCheck, EndpointRow, JobRow, Report, ResourceCost, SpaceRow
+from hfmon.report import CrossCheck, EndpointRow, JobRow, Report, ResourceCost, SpaceRow, Total
 from hfmon.tui.rows import ENDPOINT_TONES, JOB_TONES, SPACE_TONES, Tones
 from hfmon.tui.widgets.cells import Cell, Column
 
@@ -100,10 +100,11 @@ HOURS_UNKNOWN_ZERO_GPU = ("unknown hours: history has no polls of them, or", "Ze
 
 def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tones: Tones,
               unit: str = REPLICA_HOURS, attempts: int | None = 1,
-              hours_unknown: tuple[str, ...] = HOURS_UNKNOWN) -> None:
+              hours_unknown: tuple[str, ...] = HOURS_UNKNOWN, unread: str = "") -> None:
     """Now, this period (billed, recomputed, the difference and why), and ahead; `unit`: what billed hours are;
     `attempts`: the most a Job's run makes (its cost ahead counts each one after this for its whole timeout);
-    `hours_unknown`: why an hour of its $/h over 24 h can be unknown."""
+    `hours_unknown`: why an hour of its $/h over 24 h can be unknown; `unread`: its namespace's statement unread
+    (`statement_unread`), why its billed figures are unknown."""
     section(text, "Cost")
     line(text, "$/h now", fmt.rate_now(cost.cost_per_hour_usd, cost.granted, cost.price is not None), "bold")
     if cost.granted is None and cost.cost_per_hour_usd is None and cost.price is not None:
@@ -124,6 +125,8 @@ def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tone
          f" for {fmt.hours(cost.billed_hours, unit=unit)}")
     if cost.billed_why:
         line(text, "", cost.billed_why, tones.get("warn", ""))
+    elif cost.billed_usd is None and unread:  # billed, recomputed and their difference are its statement's lines
+        line(text, "", f"unknown: {unread}", tones.get("warn", ""))
     line(text, "recomputed", fmt.money(cost.recomputed_usd, missing=fmt.MISSING if cost.price else fmt.UNPRICED))
     delta = None if cost.billed_usd is None or cost.recomputed_usd is None else cost.billed_usd - cost.recomputed_usd
     line(text, "difference", fmt.money_delta(delta),
@@ -132,6 +135,9 @@ def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tone
                                           "the period", cost.uptime_state_unknown_pct) + " · " + fmt.uptime_share(
         cost.uptime_24h_pct, cost.uptime_24h_at_least_pct, cost.uptime_24h_unwatched_pct, "the last 24 h",
         cost.uptime_24h_state_unknown_pct))
+    if cost.uptime_pct is None and cost.uptime_at_least_pct is None:  # nothing says when it billed
+        line(text, "", "unknown: no polls of it in history" + (", no statement" if unread else ""),
+             tones.get("warn", ""))
     ahead = fmt.money(cost.to_period_end_usd, missing=fmt.MISSING if cost.price else fmt.UNPRICED)
     last = "its last attempt stops" if attempts is not None and attempts > 1 else "it stops"
     until = f"until {last} at its timeout, {fmt.stamp(cost.ends_by)}" if cost.ends_by else "until the period ends"
@@ -147,6 +153,14 @@ def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tone
                         f"{fmt.money(c.recomputed_usd)} · Δ {fmt.money_delta(c.delta_usd)}")
             if c.note:
                 text.append(f"\n  {'':<9}{c.note}", style=tones.get("muted", ""))
+
+
+def statement_unread(report: Report, product: str, namespace: str) -> str:
+    """Why a resource's billed figures are unknown when its namespace's statement was not read (`statement unread
+    (northwind)`, as the Report's bill for its product names it); "" when it was read."""
+    billed = report.billed_for(product, namespace)
+    unread = tuple(m for m in billed.missing if m.startswith("statement:"))
+    return fmt.missing_note(Total(None, unread), len(report.namespaces)) if unread else ""
 
 
 def checks_of(report: Report, kind: str, key: str) -> list[CrossCheck]:
@@ -176,7 +190,8 @@ def endpoint_detail(report: Report, row: EndpointRow, since: datetime, tones: To
     line(text, "instance", " ".join(x for x in (e.vendor, e.region, e.instance_type, e.instance_size) if x)
          or fmt.MISSING)
     line(text, "model", e.repository or fmt.MISSING)
-    cost_text(text, row.cost, checks_of(report, "endpoint", e.id), tones)
+    cost_text(text, row.cost, checks_of(report, "endpoint", e.id), tones,
+              unread=statement_unread(report, "endpoints", e.namespace))
     section(text, f"States since {fmt.stamp(since)}")
     timeline_text(text, timeline(report, "endpoint", e.id, row, since), tones, ENDPOINT_TONES)
     command_text(text, (("pause (stops billing; resume by hand)",
@@ -202,7 +217,8 @@ def space_detail(report: Report, row: SpaceRow, since: datetime, tones: Tones) -
     line(text, "GPU hours this period", fmt.hours(row.gpu_hours))
     line(text, "storage", fmt.size(s.used_storage_bytes))
     cost_text(text, row.cost, checks_of(report, "space", s.id), tones,
-              hours_unknown=HOURS_UNKNOWN_ZERO_GPU if row.cost.zero_gpu else HOURS_UNKNOWN)
+              hours_unknown=HOURS_UNKNOWN_ZERO_GPU if row.cost.zero_gpu else HOURS_UNKNOWN,
+              unread=statement_unread(report, "spaces", s.namespace))
     section(text, f"Stages since {fmt.stamp(since)}")
     timeline_text(text, timeline(report, "space", s.id, row, since), tones, SPACE_TONES)
     command_text(text, (("pause (stops billing until restarted)", fmt.shell_command("hf", "spaces", "pause", s.id)),
@@ -231,7 +247,7 @@ def job_detail(report: Report, row: JobRow, since: datetime, tones: Tones) -> Te
     if j.docker_image or j.space_id:
         line(text, "runs", j.docker_image or f"Space {j.space_id}")
     cost_text(text, row.cost, checks_of(report, "job", j.id), tones, unit=" h",  # one replica: its wall hours
-              attempts=j.attempts)
+              attempts=j.attempts, unread=statement_unread(report, "jobs", j.namespace))
     section(text, f"Stages since {fmt.stamp(since)}")
     timeline_text(text, timeline(report, "job", j.id, row, since), tones, JOB_TONES)
     if j.stage in ("RUNNING", "SCHEDULING"):
