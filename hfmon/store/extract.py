@@ -98,28 +98,29 @@ class Observation(NamedTuple):
 def endpoint_state(endpoint: Endpoint) -> Observation:
     """An endpoint's observed state on its instance (replicas 0 in a state that bills: HF did not say how many run;
     `timeline.state_rate` prices it as unknown)."""
-    parts = (endpoint.vendor, endpoint.instance_type, endpoint.instance_size)
-    hardware = None if parts == (None, None, None) else "/".join([p or "?" for p in parts])
+    vendor, instance, size = endpoint.vendor, endpoint.instance_type, endpoint.instance_size
+    # formatted, not joined from a list: this runs for every Endpoint of every poll recorded
+    hardware = None if vendor is None and instance is None and size is None \
+        else f"{vendor or '?'}/{instance or '?'}/{size or '?'}"
     replicas = endpoint_replicas(endpoint)
     if replicas is None and bills_unknown("endpoint", endpoint.state, endpoint.ready_replicas):
         # those that may serve through it (its ready ones, else its target when HF sent no ready count), so that
         # `state_rate` prices its time unknown, as the cost now is, never $0
         ready = endpoint.ready_replicas
         replicas = ready if ready is not None else endpoint.target_replicas
-    return Observation("endpoint", endpoint.id, endpoint.state, hardware, replicas or 0,
-                       changed_at=endpoint.updated_at)
+    return Observation("endpoint", endpoint.id, endpoint.state, hardware, replicas or 0, (), endpoint.updated_at)
 
 
 def space_state(space: Space) -> Observation:
     """A Space's observed stage on its current (else requested) hardware."""
     return Observation("space", space.id, space.stage, space.hardware or space.requested_hardware,
-                       space_replicas(space) or 0)
+                       space_replicas(space) or 0, (), None)
 
 
 def job_state(job: Job) -> Observation:
     """A job's observed stage on its flavor, with the times the listing gives (`job_timeline`)."""
     replicas = job_replicas(job) or 0
-    return Observation("job", job.id, job.stage, job.flavor, replicas, job_timeline(job, replicas))
+    return Observation("job", job.id, job.stage, job.flavor, replicas, job_timeline(job, replicas), None)
 
 
 def job_timeline(job: Job, replicas: int) -> tuple[DatedState, ...]:
