@@ -367,8 +367,10 @@ def _credits(out: _Families, n: dict[str, str], c: CreditsBurn) -> None:
     )
     for name, doc, value in figures:
         out.gauge(name, doc, n, value)
-    out.timestamp("hfmon_credits_exhausted_timestamp_seconds", "When the included credits run out at this rate "
-                  "(absent: not within the period, or the included credits are unknown).", n,
+    out.timestamp("hfmon_credits_exhausted_timestamp_seconds", "When the included credits run out at this rate, "
+                  "or, used up, the first poll in history that saw it (absent: not within the period, the rate or the "
+                  "included credits unknown, a lower spending limit stops spend first, or used up before any poll in "
+                  "history: hfmon_credits_remaining_usd 0 says used up).", n,
                   full.exhausts_at if full else None)
     out.timestamp("hfmon_period_start_timestamp_seconds", "When the credits' period began (usage-v2's; the "
                   "statement's, hfmon_spend_period_start_timestamp_seconds, may differ).", n, c.period_start)
