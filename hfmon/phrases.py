@@ -196,3 +196,9 @@ def why_no_credits(report: Report) -> str:
     if source.failure is None:
         return "unknown"
     return f"unknown: billing {FAILURE_WORDS[source.failure]}" + (f" ({source.hint})" if source.hint else "")
+
+
+def crosscheck_none(report: Report) -> str:
+    """What the cross-check says when it has no row to count: none compared in what was read (a source it needs was
+    not), or nothing billed yet; never "0 drift · 0 unpriced", which reads as all clear."""
+    return "none in what was read" if report.crosscheck_unchecked else "nothing billed yet"

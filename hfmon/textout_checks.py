@@ -8,6 +8,7 @@ import textwrap
 from hfmon.errors import FAILURE_WORDS
 from hfmon.format import SEVERITY_MARKS, money, money_delta, not_compared
 from hfmon.models import SourceStatus
+from hfmon.phrases import crosscheck_none
 from hfmon.report import CheckStatus, CrossCheck, Report, Severity
 from hfmon.scrub import scrub
 from hfmon.text_layout import WIDTH, Paint, fit, packed
@@ -47,7 +48,7 @@ def crosscheck_lines(report: Report, paint: Paint, max_rows: int) -> list[str]:
     counts = {status: sum(1 for c in report.crosscheck if c.status is status) for status in CheckStatus}
     summary = " · ".join(f"{n} {status.value}" for status, n in counts.items() if n)
     unchecked = not_compared(report.crosscheck_unchecked)
-    summary = summary or ("none in what was read" if unchecked else "nothing billed yet")
+    summary = summary or crosscheck_none(report)
     lines = [f"{paint('Cross-check', 'bold')}  {summary}"]
     if unchecked:
         lines += [paint(f"             {part}", "yellow")  # wrapped like a flag, never cut

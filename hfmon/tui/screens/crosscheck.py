@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from hfmon import format as fmt
+from hfmon.phrases import crosscheck_none
 from hfmon.report import CheckStatus, CrossCheck
 from hfmon.tui import rows
 from hfmon.tui.screens.base import View, fill
@@ -36,7 +37,11 @@ class CrossCheckView(View):
         r, t = state.report, state.tones
         counts = Counter(c.status for c in r.crosscheck if c.of(state.namespace))  # the rows shown below
         text = Text()
-        for i, status in enumerate((CheckStatus.DRIFT, CheckStatus.UNPRICED, CheckStatus.PENDING, CheckStatus.OK)):
+        if not counts:  # no row compared: zero counts read as all clear (and "0 unpriced" over the Unpriced panel)
+            text.append(f"Billed vs recomputed: {crosscheck_none(r)}", style=t.get("warn" if r.crosscheck_unchecked
+                                                                                   else "muted", ""))
+        for i, status in enumerate((CheckStatus.DRIFT, CheckStatus.UNPRICED, CheckStatus.PENDING, CheckStatus.OK)
+                                   if counts else ()):
             if i:
                 text.append(" · ")
             text.append(f"{counts.get(status, 0)} {status.value}", style=t.get(rows.CHECK_TONES[status], ""))
