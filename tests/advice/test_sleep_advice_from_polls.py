@@ -29,6 +29,7 @@ from tests.costs import scenario_expect as expect
 
 DAY_END = datetime(2026, 11, 18, 15, tzinfo=UTC)  # 26 h of 10-min polls since Nov 17 13:00, as audit 9 ran it
 HOUR_END = datetime(2026, 11, 18, 12, 30, tzinfo=UTC)  # 1 h of 2-min polls: whisper-api slept 11:40, vision-demo 12:17
+WATCHED = ("ada", "ada-labs")  # the sleepy Spaces' namespaces: northwind adds requests, no figure
 SLEEPY = {"ada-labs/vision-demo": ("a10g-small", 30), "ada/whisper-api": ("t4-small", 60)}
 
 
@@ -38,7 +39,7 @@ async def polled(tmp_path: Path, end: datetime, step_s: int, watched_h: int, con
     hub = FakeHub(demo_scenario(seed=7), now=clock.now)
     client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
                        governor=Governor(backoff_base_s=0.001))
-    monitor = Monitor(Collector(client, clock, None), clock, config, HistoryStore.open(tmp_path / "h.db"))
+    monitor = Monitor(Collector(client, clock, list(WATCHED)), clock, config, HistoryStore.open(tmp_path / "h.db"))
     try:
         while True:
             report = await monitor.poll()
