@@ -4,7 +4,8 @@ Prints hfmon's poll wall time (median and best of --runs cold polls) and request
 bound (the longest chain of dependent requests × latency, from the page counts of what was fetched), their
 ratio (goal, issue 15: median ≤ 1.3), and the same data fetched by a plain sequential huggingface_hub script
 as the baseline (goal: hfmon ≥ 8× faster at --scale 20). The baseline reads what hfmon's cold poll reads (the
-repository, model and dataset listings, org members, the model info of the Endpoints' models, each model once...),
+repository, model and dataset listings, org members, the model info of the Endpoints' models, each model once,
+usage-v2 over the period, its figure of a day ago and each spend window, of each namespace whose usage-v2 answers...),
 storage and members asked for as many a page as hfmon asks, so both make the same requests; both request counts are
 printed, and `--native-baseline` adds the script paging as huggingface_hub pages by itself (more requests).
 hfmon's CPU per poll and the time it was runnable but waiting for a CPU (other processes on the machine) are
@@ -31,6 +32,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -52,6 +54,8 @@ from hfmon.fakehub import FULL_TOKEN, FakeHub, demo_scenario  # noqa: E402
 from hfmon.fakehub.demo import START  # noqa: E402
 from hfmon.fakehub.server import serve  # noqa: E402
 from hfmon.models import Snapshot  # noqa: E402
+from hfmon.poll_timing import DAY_AGO  # noqa: E402
+from hfmon.usage_period import window_asks  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from poll_timeline import instrument_fake, record, report  # noqa: E402
@@ -110,7 +114,8 @@ async def hfmon_poll(base: str) -> tuple[float, Snapshot]:
 
 def baseline(base: str, namespaces: list[str], user: str, same_pages: bool = True) -> tuple[float, int]:
     """The same sources hfmon reads in a cold poll, fetched one after another with huggingface_hub (HfApi + its
-    shared session; raw GETs where HfApi has no method).
+    shared session; raw GETs where HfApi has no method): usage-v2 too as hfmon asks it, over the period, up to a
+    day ago (`DAY_AGO`) and for each spend window (`window_asks`), the last two only of a namespace it answers.
 
     With `same_pages`, storage and org members are asked for as many a page as hfmon asks (huggingface_hub's
     own Link-following `paginate`), so both sides make the same requests; without, `list_user_repos` and
@@ -131,8 +136,11 @@ def baseline(base: str, namespaces: list[str], user: str, same_pages: bool = Tru
     headers = {"authorization": f"Bearer {FULL_TOKEN}"}
     started = time.perf_counter()
 
-    def raw(path: str) -> None:
-        session.get(f"{base}{path}", headers=headers, timeout=30)
+    def raw(path: str) -> bool:
+        return session.get(f"{base}{path}", headers=headers, timeout=30).is_success
+
+    def usage_v2(billing: str, start: datetime, end: datetime) -> bool:
+        return raw(f"{billing}/usage-v2?startDate={int(start.timestamp())}&endDate={int(end.timestamp())}")
 
     def live(path: str) -> None:
         with session.stream("GET", f"{base}{path}", headers={**headers, "accept": "text/event-stream"},
@@ -159,10 +167,15 @@ def baseline(base: str, namespaces: list[str], user: str, same_pages: bool = Tru
     for ns in namespaces:
         user_ns = ns == user
         billing = "/api/settings/billing" if user_ns else f"/api/organizations/{ns}/billing"
-        # usage-v2 over the month so far, as hfmon asks it (HF requires both bounds)
-        month = f"?startDate={int(START.replace(day=1, hour=0).timestamp())}&endDate={int(START.timestamp())}"
-        tails = (f"usage-v2{month}", "usage", "usage-by-inference-session", *(("usage/jobs",) if user_ns else ()))
-        for tail in tails:
+        # usage-v2 over the month so far, as hfmon asks it (HF requires both bounds); once it answers, its figure
+        # of a day ago and each spend window and the one before it (hfmon asks neither of a namespace refusing it)
+        month = START.replace(day=1, hour=0)
+        if usage_v2(billing, month, START):
+            if START - DAY_AGO > month:
+                usage_v2(billing, month, START - DAY_AGO)
+            for start, end in window_asks(START):
+                usage_v2(billing, start, end)
+        for tail in ("usage", "usage-by-inference-session", *(("usage/jobs",) if user_ns else ())):
             raw(f"{billing}/{tail}")
         live(f"{billing}/usage/live")
         if not user_ns:  # every org, whatever its plan, as hfmon asks
