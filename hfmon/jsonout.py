@@ -201,6 +201,7 @@ def report_document(report: Report) -> dict[str, Any]:
                        for c in report.crosscheck],
         "crosscheck_unchecked": list(report.crosscheck_unchecked),
         "unpriced": list(report.unpriced),
+        "unpriced_missing": list(report.unpriced_missing),
         "flags": [{"kind": f.kind, "subject": f.subject, "message": f.message, "severity": f.severity.value,
                    "stale": f not in current} for f in report.flags],
         "flags_unchecked": list(report.flags_unchecked),

@@ -164,6 +164,7 @@ class Report:
     invoices_missing: tuple[str, ...] = ()  # statements not read (and namespaces_unknown): their invoices unknown
     scheduled_jobs: tuple[ScheduledJobRow, ...] | None = ()  # spend still to come, next run first; None: none read
     scheduled_jobs_missing: tuple[str, ...] = ()  # scheduled-Job listings not read (and namespaces_unknown)
+    unpriced_missing: tuple[str, ...] = ()  # listings not read (and namespaces_unknown): `unpriced` may lack theirs
     proxy: ProxyUsage | None = None  # requests through `hfmon proxy`; None: no history to read its ledger from
     provider_spend: tuple[ProviderSpendWindow, ...] = ()  # per provider over time, per window, from history
     windows: tuple[WindowSpend, ...] = ()  # per namespace and window (costs.windows: inference from usage-v2)

@@ -97,6 +97,9 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     # added later, and not required: documents written by version 7 before it stay valid
     assert new["properties"].pop("resource_groups_missing")["items"] == {"type": "string"}
     assert "resource_groups_missing" not in new["required"]
+    unpriced_missing = new["properties"].pop("unpriced_missing")  # the listings `unpriced` could not look at
+    assert unpriced_missing["items"] == {"type": "string"} and "Optional: added in v7" in unpriced_missing["description"]
+    assert "unpriced_missing" not in new["required"]
     scheduled = new["properties"]["scheduled_jobs"]["oneOf"][0]
     for key in ("attempts", "max_attempt_usd"):  # optional: a run's attempts (jobSpec.retry), one attempt's bound
         assert "Optional: added in v7" in scheduled["items"]["properties"].pop(key)["description"]

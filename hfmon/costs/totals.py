@@ -176,6 +176,13 @@ def invoices_read(namespaces: Sequence[NamespaceData],
     return read_rows(tuple(s.value.invoice for s in statements if s.value and s.value.invoice), statements, unknown)
 
 
+def listings_missing(namespaces: Sequence[NamespaceData], unknown: Sequence[str]) -> tuple[str, ...]:
+    """The resource listings (Endpoints, Spaces, Jobs) this poll did not read (failed, a last good value, or no
+    access), after the `unknown` namespaces: what `Report.unpriced` cannot have looked at as it is now."""
+    return (*unknown, *(s.name for ns in namespaces for s in (ns.endpoints, ns.spaces, ns.jobs)
+                        if s.status is not SourceStatus.OK))
+
+
 FLAG_SOURCES = ("billing", "endpoints", "spaces", "jobs")  # per namespace, besides `account` and `zero_gpu`
 
 

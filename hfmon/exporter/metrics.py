@@ -168,8 +168,9 @@ def _report(out: _Families, account: str, report: Report) -> None:
             out.gauge("hfmon_resource_group_spent_usd", "What a resource group spent this month, against a "
                       "limit's product.", g, limit.spent_usd)
     _proxy(out, a, report)
-    out.gauge("hfmon_unpriced_resources", "Resources billed now that no catalog layer prices.", a,
-              len(report.unpriced))
+    out.gauge("hfmon_unpriced_resources", "Resources billed now that no catalog layer prices (absent when a listing "
+              "of Endpoints, Spaces or Jobs was not read: how many is unknown).", a,
+              None if report.unpriced_missing else len(report.unpriced))
     for flag in report.current_flags:  # one computed from a source that failed the latest poll is absent
         out.gauge("hfmon_flag", "Something hfmon flags for attention (1 while raised; absent when a source it is "
                   "computed from failed the latest poll; no flag is all clear only when "

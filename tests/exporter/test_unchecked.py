@@ -49,3 +49,15 @@ async def test_a_cached_answer_is_served_as_cached(recorded: Exporter) -> None:
     cached = {dict(k)["source"] for k, v in scrape(recorded.port)["hfmon_source_cached"].items() if v == 1.0}
     assert {"account", "spaces_hardware", "jobs_hardware", "router_prices"} <= cached
     assert "billing:ada" not in cached and "endpoints:ada" not in cached  # asked every poll
+
+
+async def test_unpriced_resources_is_absent_when_no_listing_was_read(recorded: Exporter) -> None:
+    """Every route but whoami answering 503: `hfmon_unpriced_resources` read 0 ("none unpriced") where no resource
+    could be looked at (audit 10 G8); now absent, as its HELP says. With the listings read it is the demo's 1."""
+    await recorded.watch.poll_once()
+    assert scrape(recorded.port)["hfmon_unpriced_resources"] == {lab(): 1.0}
+    recorded.hub.route_faults.append(RouteFault("/api/whoami-v2"))  # first match, unchanged
+    recorded.hub.route_faults.append(RouteFault("*", status=503))
+    recorded.clock.advance(300)
+    await recorded.watch.poll_once()
+    assert not scrape(recorded.port).get("hfmon_unpriced_resources")

@@ -63,3 +63,22 @@ def test_scheduled_jobs_of_a_listing_not_read_are_named_missing(served: Served) 
     jsonschema.validate(doc, once_schema())
     assert [j["namespace"] for j in doc["scheduled_jobs"]] == ["ada"]  # ada-labs' two are unknown, not gone
     assert doc["scheduled_jobs_missing"] == ["scheduled_jobs:ada-labs"]
+
+
+def test_unpriced_names_the_listings_it_could_not_look_at(served: Served) -> None:
+    """Every route but whoami answering 503 (a Hub outage after the token was checked): `unpriced` [] read "no
+    resource unpriced" where none could be looked at (audit 10 G8); the nine listings not read are named."""
+    served.fault("/api/whoami-v2")  # first match, unchanged
+    served.fault("*", status=503, reason="Service Unavailable")
+    doc = served.run("--once", "--json", "--no-history").doc()
+    jsonschema.validate(doc, once_schema())
+    scenario = served.hub.scenario
+    namespaces = [scenario.user.name, *(o.name for o in scenario.orgs)]
+    assert doc["unpriced"] == []
+    assert sorted(doc["unpriced_missing"]) == sorted(f"{kind}:{ns}" for ns in namespaces
+                                                     for kind in ("endpoints", "spaces", "jobs"))
+
+
+def test_unpriced_misses_no_listing_when_every_one_was_read(served: Served) -> None:
+    doc = served.run("--once", "--json", "--no-history").doc()
+    assert doc["unpriced_missing"] == [] and doc["unpriced"]  # the demo has one: the figure stands
