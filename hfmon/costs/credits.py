@@ -8,9 +8,10 @@ max(0, min(included, limit) - used): the spending limit stops every request once
 HF books each Inference Providers request as a placeholder and settles it up to ~30 min later (SETTLE), often
 lower, so "used" can fall between polls. Hence:
 
-- Provisional: spend booked since the latest history point at least SETTLE old may still settle differently
-  (an upper bound). Everything is provisional when the period began less than SETTLE ago; without such a
-  point it is unknown (None), never 0.
+- Provisional: spend booked since the latest history point at least SETTLE old may still settle differently,
+  counted from that point's settlement (`settled_at`: its own placeholders are not settled spend; an upper bound
+  of its settled total, so this part may be more). Everything is provisional when the period began less than
+  SETTLE ago; without such a point it is unknown (None), never 0.
 - Fell: when used is below the highest point of the last 24 h, by how much and since when; within SETTLE of
   that point it is settlement, older it is HF revising settled charges. A point recorded later than now (the clock
   was set back since: `recorded_later`) counts too, and the fall says so. A falling figure is never shown
@@ -31,8 +32,9 @@ lower, so "used" can fall between polls. Hence:
 - Projected period total = used + rate x time left, stopped at the spending limit (HF refuses requests once it
   is reached: 402). `exhausts_at` / `limit_hit_at`: when used crosses included / limit at that rate, None
   when not within the period (or, for the credits, when a lower spending limit stops spend first); if already
-  crossed, the first history point at or over it (else `now`). After exhaustion every further dollar is
-  overage, so the same rate is the overage's rate.
+  crossed, the first history point whose settlement (`settled_at`) is at or over it (else None: no early run-out
+  from a burst's placeholders). After exhaustion every further dollar is overage, so the same rate is the
+  overage's rate.
 - Informational (JSON): the period's average rate, and the trailing 24 h rate up to the raw figure now (from the
   settlement seen after the point 24 h old, `settled_at`); either,
   when measured from the period start, unknown under MIN_PROJECTION_SPAN as the projection's rate is. The 24 h
@@ -213,10 +215,10 @@ def trailing_rate(points: Sequence[UsagePoint], used: Decimal, period: Period, n
 def crossing(used: Decimal, threshold: Decimal, rate: Decimal | None, points: Sequence[UsagePoint],
              now: datetime, period: Period) -> datetime | None:
     """When used reaches `threshold` at `rate` USD/day, if within the period. Once reached: by when it was, the
-    first history point over it; None when no point shows it (never the time of asking, which is not when), or when
-    the rate is unknown."""
+    first history point whose settlement (`settled_at`) is over it, a burst's placeholders not counted; None when no
+    point shows it (never the time of asking, which is not when), or when the rate is unknown."""
     if used >= threshold:
-        return next((p.at for p in points if p.inference_used_usd >= threshold), None)
+        return next((p.at for p in points if settled_at(points, p, used) >= threshold), None)
     if rate is None or rate <= 0:
         return None
     needed = (threshold - used) / rate
@@ -274,7 +276,7 @@ def provisional(points: Sequence[UsagePoint], used: Decimal, period: Period, now
     """Spend recent enough that it may still settle differently (see the module docstring); None: unknown."""
     end = latest_settled(points, now)
     if end is not None:
-        return max(used - end.inference_used_usd, Decimal(0))
+        return max(used - settled_at(points, end, used), Decimal(0))
     return used if period.start >= now - SETTLE else None
 
 

@@ -45,7 +45,8 @@ BATCH = 200
 
 
 @contextmanager
-def _polled(tmp_path: Path, batch_before: datetime) -> Iterator[tuple[Served, FakeHub]]:
+def _polled(tmp_path: Path, batch_before: datetime, polls: tuple[datetime, ...] = (START, START + timedelta(minutes=15),
+            END), now: datetime = NOW) -> Iterator[tuple[Served, FakeHub]]:
     clock = [START]
     hub = FakeHub(demo_scenario(seed=7, discrepancies=False), now=lambda: clock[0])
     first = int((batch_before - timedelta(minutes=2)).timestamp())
@@ -54,17 +55,17 @@ def _polled(tmp_path: Path, batch_before: datetime) -> Iterator[tuple[Served, Fa
                                   300, 200, 300_000, None, 800))
     with serve(hub, port=0) as server:
         served = Served(hub, server.base_url, tmp_path / "data")
-        for at in (START, START + timedelta(minutes=15), END):
+        for at in polls:
             clock[0] = at
             run = served.run("--once", "--json", "--namespace", "ada", frozen_clock=True)
             assert run.code in (0, 1), run.stderr
-        clock[0] = NOW
+        clock[0] = now
         yield served, hub
 
 
-def _settled(hub: FakeHub, start: datetime, end: datetime) -> Decimal:
-    """ada's spend over [start, end) as the fake has settled it by NOW."""
-    return (Decimal(hub.traffic.totals("ada", start, end, NOW).used_nano_usd) * NANO).quantize(MICRO)
+def _settled(hub: FakeHub, start: datetime, end: datetime, now: datetime = NOW) -> Decimal:
+    """ada's spend over [start, end) as the fake has settled it by `now`."""
+    return (Decimal(hub.traffic.totals("ada", start, end, now).used_nano_usd) * NANO).quantize(MICRO)
 
 
 def _slack(hub: FakeHub) -> float:
@@ -108,3 +109,33 @@ def test_a_burst_before_the_rate_windows_end_is_no_false_run_out(tmp_path: Path)
         assert out >= "2026-11-19T00:00:00Z"  # was Nov 18 16:00; true Nov 19 03:13
         guard = served.run("guard", "--namespace", "ada", "--max-projected-usd", "10", frozen_clock=True)
         assert guard.code == 0, guard.stdout + guard.stderr  # was 1: a false FAIL at $27.92
+
+
+def test_credits_already_run_out_are_dated_by_settled_spend_not_by_a_bursts_placeholders(tmp_path: Path) -> None:
+    """The batch before Nov 18 14:30 made that point read $3.810917 of $2.00 (settled $1.88): the credits 'ran out by
+    Nov 18 14:30' though they ran out at about Nov 18 17:18 (settled), first shown by the Nov 19 03:00 poll."""
+    later = datetime(2026, 11, 19, 12, 0, tzinfo=UTC)
+    crossed_by = datetime(2026, 11, 19, 3, 0, tzinfo=UTC)
+    polls = (START, START + timedelta(minutes=15), END, NOW, crossed_by, datetime(2026, 11, 19, 11, 0, tzinfo=UTC))
+    with _polled(tmp_path, END, polls, later) as (served, hub):
+        assert _settled(hub, PERIOD, NOW, later) < 2 <= _settled(hub, PERIOD, crossed_by, later)  # ran out between
+        c = _credits(served.run("--once", "--json", "--namespace", "ada", frozen_clock=True))
+        assert c["used_usd"] == float(_settled(hub, PERIOD, later, later)) > 2
+        assert c["exhausts_at"] == "2026-11-19T03:00:00Z"  # was 2026-11-18T14:30:00Z, before they ran out
+        text = served.run("--once", "--namespace", "ada", frozen_clock=True).stdout
+        assert "credits ran out by Nov 19 03:00" in text and "ran out by Nov 18" not in text
+
+
+def test_pending_spend_is_counted_from_the_settled_point_not_hidden_by_a_bursts_placeholders(tmp_path: Path) -> None:
+    """The 30 min old point (Nov 18 14:30) read $3.810917 with the batch's placeholders, above used now ($1.912048):
+    'nothing pending: all of it is older than 30 min' (provisional 0.0; true: $0.030050 booked since 14:30, settled).
+    Counted from its settlement (the 14:45 reading, $1.910413, itself holding the demo's last placeholders) it is
+    $0.001635: no longer none, still at most what was booked in the last 30 min."""
+    with _polled(tmp_path, END, (START, START + timedelta(minutes=15), END, END + timedelta(minutes=15))) as (
+            served, hub):
+        c = _credits(served.run("--once", "--json", "--namespace", "ada", frozen_clock=True))
+        pending = c["provisional_usd"]
+        assert isinstance(pending, float)
+        assert 0 < pending <= _settled(hub, END, NOW) == Decimal("0.030050")  # was 0.0
+        text = served.run("--once", "--namespace", "ada", frozen_clock=True).stdout
+        assert "nothing pending" not in text and "of the last 30 min is provisional" in text

@@ -98,7 +98,9 @@ def test_a_v7_file_is_upgraded_in_place_with_the_same_figures(tmp_path: Path) ->
     fresh_history, fresh = figures_report(path)
     assert upgraded == fresh and upgraded_history == fresh_history
     [credits] = upgraded.credits
-    assert credits.exhausts_at == minutes(10 * FIRST_OVER)
+    # by settled figures (`credits.settled_at`): $2 at 60 min read $0.25 10 min later, $2.5 and $3 then $0.1; the $4
+    # at 110 min is the first whose settlement (the least reading up to 30 min on: $4.5 now) is still over $2
+    assert credits.exhausts_at == minutes(10 * 11)
     conn = sqlite3.connect(v7)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'usage_points_amount'").fetchone() == (1,)
