@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 
 from hfmon import format as fmt
+from hfmon.figures import INFERENCE_PERIOD
 from hfmon.report import Report, Total
 from hfmon.tui.widgets.cells import Cell, Row, Styled, cell
 
@@ -32,7 +33,11 @@ def window_unread(report: Report, ns: str | None, window: str) -> str | None:
     """What the window's spend leaves out and why, for the line under its table ("not in it: …": a Job that may
     have run between polls, a listing unread); None when the window is complete, or for the period (billed
     figures)."""
-    whole = None if window == "period" else report.window_total(window, ns)
+    if window == "period":  # billed figures, whose unknowns the badge names; but for usage-v2 of another period
+        other = tuple(m for s in report.spend if ns in (None, s.namespace) for m in s.part("inference").missing
+                      if m.startswith(f"{INFERENCE_PERIOD}:"))
+        return f"not in it: {fmt.missing_note(Total(None, other), len(report.namespaces))}" if other else None
+    whole = report.window_total(window, ns)
     if whole is None or whole.spend_usd.complete:
         return None
     return f"not in it: {fmt.missing_note(whole.spend_usd, len(report.namespaces))}"

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from hfmon.fakehub import demo_scenario
 from hfmon.tui.app import HfmonApp
 from hfmon.tui.widgets.panel import Panel
+from hfmon.tui.widgets.table import KeyedTable
 from tests.tui.demo import frozen_demo
 from tests.tui.test_app import settle, text_of
 from tests.tui.test_small_terminal import inside, screen_text
@@ -44,5 +46,22 @@ async def test_the_last_hours_table_shows_its_figures_and_says_what_it_leaves_ou
             assert why.startswith("not in it: history unread (ada, ada-labs)")
             assert "usage, history unread (northwind)" in why  # its billing refused: its inference for that
             assert any(line.startswith("│ not in it: history unread") for line in drawn)  # under the table
+    finally:
+        monitor.close()
+
+
+async def test_the_periods_table_says_why_its_inference_is_unknown_when_hf_counts_it_over_another_period() -> None:
+    """Audit 10 G6: usage-v2 counting Inference Providers from the 15th (the fake's usage_period_day) while the
+    statement's period began on the 1st: the Inference column is "—" for both namespaces, and now says why."""
+    scenario = replace(demo_scenario(seed=7), usage_period_day=15)
+    monitor, _ = frozen_demo(datetime(2026, 11, 18, 15, 0, tzinfo=UTC), history=False, scenario=scenario)
+    app = HfmonApp(monitor, interval_s=3600, tick_s=3600)
+    try:
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(app, pilot)
+            spend = app.query_one("#spend", KeyedTable)
+            assert {spend.get_cell(ns, "inference").cell.plain for ns in ("ada", "ada-labs")} == {"—"}
+            why = " ".join(text_of(app, "#spend-why").split())
+            assert why == "not in it: inference, counted over another period: see Credits (ada, ada-labs)"
     finally:
         monitor.close()
