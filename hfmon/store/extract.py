@@ -290,8 +290,8 @@ def unseen_stretch(kind: str, before: tuple[str, str | None, int] | None, after:
     Both sides billing on the same hardware with replicas known (1 -> 2 replicas), it billed all through it at the
     lower side's rate at least: `BILLED_BETWEEN_POLLS_STATE` on that hardware and the fewer replicas. Both sides
     may bill on different hardware (moved from paid to free hardware): on `moved_hardware`, priced by no catalog."""
-    if before is not None and before[1] == after[1] and all(
-            is_billed(kind, side[0]) and side[2] > 0 for side in (before, after)):
+    if before is not None and before[1] == after[1] and before[2] > 0 and after[2] > 0 \
+            and is_billed(kind, before[0]) and is_billed(kind, after[0]):
         return since + 1, BILLED_BETWEEN_POLLS_STATE, after[1], min(before[2], after[2])
     billed = MAY_BILL_STATES[kind]
     if before is not None and before[0] in billed and after[0] in billed and before[1] != after[1]:
