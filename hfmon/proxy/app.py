@@ -67,6 +67,11 @@ class _Exchange:
     journaled: LedgerRow | None = None  # its row as journaled before its answer's end
 
 
+def _known(lookup: asyncio.Future[str | None] | None) -> str | None:
+    """The account a request's caller lookup found, when it has finished (None: not yet, or not found)."""
+    return name_of(lookup) if lookup is not None and lookup.done() else None
+
+
 class ProxyApp:
     """ASGI app: the metering proxy. `sink` receives one LedgerRow per metered request (it must not block); with a
     `journal`, each request is journaled as it is sent on and as it ends, before its row goes to the sink."""
@@ -207,10 +212,10 @@ class ProxyApp:
         if streamed and isinstance(doc, dict):
             body, strip = meter.ask_for_usage(body, doc)
         ex = _Exchange(at, started, route, model or "unknown", policy, namespace, session, streamed)
-        caller = ex.caller = self.callers.lookup(header.get(b"authorization"))  # beside the request: never waited for
+        ex.caller = self.callers.lookup(header.get(b"authorization"))  # beside the request: never waited for
         if self.journal is not None and (entry := self.journal.key()) is not None:
             ex.entry = entry  # journaled before it goes: killed from here on, the proxy leaves it as under way
-            self.journal.start(self._row(ex, name_of(caller) if caller.done() else None, Outcome.PROXY_STOPPED))
+            self.journal.start(self._row(ex, _known(ex.caller), Outcome.PROXY_STOPPED))
         self.prices.maybe_refresh(self.client, f"{self.upstream}/v1/models")
         url = self._urls[scope["path"]] if not scope.get("query_string") else httpx2.URL(self._url(scope))
         request = httpx2.Request("POST", url, content=body, headers=self._headers(scope, namespace, session),
@@ -241,12 +246,13 @@ class ProxyApp:
             watch.cancel()
             if ex.latency_s is None:
                 ex.latency_s = time.perf_counter() - started
-            self._hand_over(ex, caller)
+            self._hand_over(ex)
 
-    def _hand_over(self, ex: _Exchange, caller: asyncio.Future[str | None]) -> None:
+    def _hand_over(self, ex: _Exchange) -> None:
         """Hand the request's row to the sink once whose token made it is known (at once when it already is)."""
-        if caller.done():
-            self._deliver(self._row_of(ex, name_of(caller)))
+        caller = ex.caller
+        if caller is None or caller.done():
+            self._deliver(self._row_of(ex, _known(caller)))
         else:
             if self.journal is not None:
                 self.journal.note(self._row_of(ex, None), last=False)
@@ -263,8 +269,7 @@ class ProxyApp:
         """Journal a request's row as it stands before the end of its answer goes to the caller: killed after that,
         the proxy leaves this row, not one under way."""
         if self.journal is not None and ex.entry is not None:
-            caller = ex.caller
-            ex.journaled = self._row(ex, name_of(caller) if caller is not None and caller.done() else None)
+            ex.journaled = self._row(ex, _known(ex.caller))
             self.journal.note(ex.journaled, last=False)
 
     def _deliver(self, row: LedgerRow) -> None:

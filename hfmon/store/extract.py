@@ -3,6 +3,7 @@ rows read."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -49,6 +50,11 @@ def encode_money(amount: Decimal | None) -> str | None:
 def decode_money(text: str | None) -> Decimal | None:
     """The inverse of `encode_money`."""
     return None if text is None else Decimal(text)
+
+
+compact_json = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
+"""JSON without spaces of the values hfmon builds (lists, objects, tuples: no cycle to look for), as a write hands
+SQLite or a journal file."""
 
 
 def usage_points(snapshot: Snapshot) -> list[UsagePoint]:

@@ -28,8 +28,8 @@ from typing import TYPE_CHECKING
 
 from hfmon.ledger import LedgerGap, LedgerRow, Outcome
 from hfmon.store import ledger
-from hfmon.store.extract import decode_time, encode_time
-from hfmon.store.ledger import decode_row, encode_row
+from hfmon.store.extract import compact_json
+from hfmon.store.ledger import decode_gap, decode_row, encode_gap, encode_row
 
 if TYPE_CHECKING:
     from hfmon.store.db import HistoryStore
@@ -42,7 +42,12 @@ JOURNAL_MAX = 64 << 20  # bytes of every live segment together (about 150,000 re
 _SUFFIX = ".jsonl"
 _GAPS = ".gaps"  # one small file per proxy: the requests it lost for good and has not recorded yet (`keep_gaps`)
 _REPLAY_BATCH = 500  # rows per transaction when a dead proxy's journal is written in
-_ENCODER = json.JSONEncoder(separators=(",", ":"))
+
+
+def _place(entry: str) -> tuple[str, int]:
+    """The segment and the request number a row's `entry` names."""
+    name, _, count = entry.rpartition(":")
+    return name, int(count)
 
 
 def directory_beside(history: Path) -> Path:
@@ -100,18 +105,18 @@ class Journal:
         (`Outcome.PROXY_STOPPED`, its tokens unknown)."""
         if row.entry is None:
             return
-        name, _, count = row.entry.rpartition(":")
+        name, count = _place(row.entry)
         with self._lock:
             segment = self._segments.get(name)
             if segment is not None and self.broken is None and self._write(segment, row):
-                segment.pending.add(int(count))
+                segment.pending.add(count)
 
     def note(self, row: LedgerRow, *, last: bool = True) -> None:
         """Journal what a request journaled by `start` came to (`last`: its row as the ledger takes it; else what
         is known before whose token made it is)."""
         if row.entry is None:
             return
-        name, _, count = row.entry.rpartition(":")
+        name, count = _place(row.entry)
         with self._lock:
             segment = self._segments.get(name)
             if segment is None or self.broken is not None:
@@ -120,7 +125,7 @@ class Journal:
             if noted is not row and noted != row and not self._write(segment, row):
                 return
             if last:
-                segment.ended.add(int(count))
+                segment.ended.add(count)
             else:
                 self._noted[row.entry] = row
 
@@ -128,21 +133,21 @@ class Journal:
         """Whether the row (as the ledger takes it) is in the journal, to be read back from it."""
         if row.entry is None:
             return False
-        name, _, count = row.entry.rpartition(":")
+        name, count = _place(row.entry)
         with self._lock:
             segment = self._segments.get(name)
-            return segment is not None and int(count) in segment.ended
+            return segment is not None and count in segment.ended
 
     def committed(self, rows: Iterable[LedgerRow]) -> None:
         """These rows (their last record) are in the history file: their segments may go."""
         with self._lock:
             for row in rows:
                 if row.entry is not None:
-                    name, _, count = row.entry.rpartition(":")
+                    name, count = _place(row.entry)
                     segment = self._segments.get(name)
                     if segment is not None:
-                        segment.pending.discard(int(count))
-                        segment.ended.discard(int(count))
+                        segment.pending.discard(count)
+                        segment.ended.discard(count)
             for segment in list(self._segments.values()):
                 if not segment.pending:
                     self._retire(segment)
@@ -156,7 +161,7 @@ class Journal:
     def keep_gaps(self, gaps: tuple[LedgerGap, ...]) -> None:
         """Keep the gaps not recorded yet (all of them, replacing what was kept) in this proxy's gaps file, so that
         should it stop before the history file takes them, the next poll or proxy records them (`replay_dead`)."""
-        data = _ENCODER.encode([_encode_gap(g) for g in gaps]).encode() if gaps else b""
+        data = compact_json([encode_gap(g) for g in gaps]).encode() if gaps else b""
         with self._lock:
             try:
                 if self._gaps_fd is None:
@@ -181,7 +186,7 @@ class Journal:
         out: list[LedgerRow] = []
         for name, pending in segments:
             out += [r for r in _rows(self.directory / f"{name}{_SUFFIX}")
-                    if r.entry is not None and int(r.entry.rpartition(":")[2]) in pending]
+                    if r.entry is not None and _place(r.entry)[1] in pending]
         return sorted(out, key=lambda r: r.at)
 
     def close(self) -> None:
@@ -232,7 +237,7 @@ class Journal:
             self._retire(previous)
 
     def _write(self, segment: _Segment, row: LedgerRow) -> bool:
-        line = _ENCODER.encode(encode_row(row)).encode() + b"\n"
+        line = compact_json(encode_row(row)).encode() + b"\n"
         try:
             written = os.write(segment.fd, line)
         except OSError as exc:
@@ -301,20 +306,12 @@ def _rows(path: Path) -> list[LedgerRow]:
     return list(last.values())
 
 
-def _encode_gap(gap: LedgerGap) -> list[object]:
-    namespace, caller = gap.owner or (None, None)
-    return [gap.entry, encode_time(gap.first_at), encode_time(gap.last_at), gap.requests, gap.why, gap.run_id,
-            namespace, caller, gap.owner is not None]
-
-
 def _gaps_in(path: Path) -> list[LedgerGap]:
     """The gaps a gaps file keeps (the first JSON value in it: a tail past it is an older, longer one's)."""
     try:
         text = path.read_text()
         kept, _ = json.JSONDecoder().raw_decode(text) if text.strip() else ([], 0)
-        return [LedgerGap(decode_time(int(a)), decode_time(int(b)), int(n), str(why), run,
-                          (namespace, caller) if owned else None, entry)
-                for entry, a, b, n, why, run, namespace, caller, owned in kept]
+        return [decode_gap(values) for values in kept]
     except (OSError, ValueError, TypeError):
         log.warning("could not read %s: the requests it counted as lost are not recorded", path)
         return []

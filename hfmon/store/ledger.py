@@ -83,11 +83,23 @@ def append(store: HistoryStore, rows: Iterable[LedgerRow]) -> None:
 _GAP_COLUMNS = "first_at, last_at, requests, why, run_id, namespace, caller, owned"
 
 
+def encode_gap(gap: LedgerGap) -> tuple[object, ...]:
+    """A gap as the ledger_gaps table's values (`_GAP_COLUMNS`, then `entry`), and the proxy's gaps file's."""
+    namespace, caller = gap.owner or (None, None)
+    return (encode_time(gap.first_at), encode_time(gap.last_at), gap.requests, gap.why, gap.run_id, namespace,
+            caller, int(gap.owner is not None), gap.entry)
+
+
+def decode_gap(values: Sequence[object]) -> LedgerGap:
+    """The inverse of `encode_gap` (ValueError or TypeError when the values are not a gap's)."""
+    first, last, requests, why, run_id, namespace, caller, owned, entry = values
+    return LedgerGap(decode_time(int(first)), decode_time(int(last)), int(requests), str(why),  # type: ignore[call-overload]
+                     run_id, (namespace, caller) if owned else None, entry)  # type: ignore[arg-type]
+
+
 def record_gap(store: HistoryStore, gap: LedgerGap) -> None:
     """Record requests the ledger lost for good (in a transaction of its own)."""
-    namespace, caller = gap.owner or (None, None)
-    values = (encode_time(gap.first_at), encode_time(gap.last_at), gap.requests, gap.why, gap.run_id, namespace,
-              caller, int(gap.owner is not None), gap.entry)
+    values = encode_gap(gap)
     store.transaction(lambda conn: conn.execute(  # OR IGNORE: a journal's gap (`entry`) recorded already
         f"INSERT OR IGNORE INTO ledger_gaps ({_GAP_COLUMNS}, entry) VALUES ({', '.join('?' * len(values))})", values))
 
@@ -106,9 +118,7 @@ def _gaps(store: HistoryStore, where: str, arg: object) -> tuple[LedgerGap, ...]
     rows = store.transaction(lambda c: c.execute(
         f"SELECT {_GAP_COLUMNS} FROM ledger_gaps WHERE {where} ORDER BY first_at, rowid", (arg,)).fetchall(),
         write=False)
-    return tuple(LedgerGap(decode_time(int(a)), decode_time(int(b)), int(n), str(why), run,
-                           (namespace, caller) if owned else None)
-                 for a, b, n, why, run, namespace, caller, owned in rows)
+    return tuple(decode_gap((*row, None)) for row in rows)
 
 
 def load(store: HistoryStore, since: datetime) -> tuple[LedgerRow, ...]:
@@ -229,7 +239,10 @@ class LedgerWriter:
         if self._closed is not None:
             return self._closed[1]
         journal = self.journal
-        return () if journal is None else tuple(r for r in self.unwritten if journal.holds(r))
+        if journal is None:
+            return ()
+        unwritten = self.unwritten
+        return tuple(r for r in unwritten if journal.holds(r))
 
     def put(self, row: LedgerRow) -> None:
         """Queue one row (never blocks)."""
@@ -239,12 +252,14 @@ class LedgerWriter:
         """Write what is queued (and what earlier writes could not), then stop the thread."""
         self._queue.put(None)
         self._thread.join(timeout_s)
-        if self.journal is not None and not self._thread.is_alive():
-            self._closed = self.unwritten, self.journaled  # as they were: the journal lets go of its files
+        journal = self.journal
+        if journal is not None and not self._thread.is_alive():
+            unwritten = self.unwritten  # as they were: the journal lets go of its files
+            self._closed = unwritten, tuple(r for r in unwritten if journal.holds(r))
             held = {r.entry for r in self._closed[1]}
-            if unheld := [r for r in self._closed[0] if r.entry is None or r.entry not in held]:
+            if unheld := [r for r in unwritten if r.entry is None or r.entry not in held]:
                 self._count_lost(unheld)  # in no file: the next poll records them as lost
-            self.journal.close()
+            journal.close()
 
     def _drain(self) -> None:
         stop = False
@@ -278,11 +293,13 @@ class LedgerWriter:
             pending = self._backlog + batch
         written = 0
         try:
+            recorded_any = False
             for key, gap in list(self._gaps.items()):
                 record_gap(self.store, gap)
                 del self._gaps[key]
-                if self.journal is not None and not self._gaps:
-                    self.journal.keep_gaps(())
+                recorded_any = True
+            if self.journal is not None and recorded_any and not self._gaps:
+                self.journal.keep_gaps(())
             if self.journal is not None:
                 self._from_journal(self.journal)
             while written < len(pending):
@@ -303,9 +320,12 @@ class LedgerWriter:
         kept = pending[written:]
         dropped = max(0, len(kept) - BACKLOG_MAX)
         if dropped and self.journal is not None:  # those in the journal are read back from it: not lost
-            journal = self.journal
-            self._spilled += sum(1 for row in kept[:dropped] if journal.holds(row))
-            kept = [row for row in kept[:dropped] if not journal.holds(row)] + kept[dropped:]
+            held: list[LedgerRow] = []
+            not_held: list[LedgerRow] = []
+            for row in kept[:dropped]:
+                (held if self.journal.holds(row) else not_held).append(row)
+            self._spilled += len(held)
+            kept = not_held + kept[dropped:]
             dropped = max(0, len(kept) - BACKLOG_MAX)
         if dropped:
             self.lost += dropped

@@ -12,6 +12,7 @@ from hfmon.history import GONE, POLL_RUN_BREAK, Listing, UsagePoint
 from hfmon.store import queries as q
 from hfmon.store.extract import (
     Observed,
+    compact_json,
     dated_changes,
     decode_money,
     decode_time,
@@ -20,7 +21,7 @@ from hfmon.store.extract import (
     same_usage,
     unseen_stretch,
 )
-from hfmon.store.running import compact_json, write_changes
+from hfmon.store.running import write_changes
 
 USAGE_KEEPALIVE = timedelta(hours=1)  # store an unchanged usage point this often, for 24 h burn rates
 SEEN_REFRESH = timedelta(hours=1)  # how stale a resource's "last seen" may get before it is rewritten

@@ -8,10 +8,10 @@ then one index seek (`aggregates`).
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections.abc import Mapping, Sequence
 
+from hfmon.store.extract import compact_json
 from hfmon.store.schema import FILL_KEY_IDS, FILL_RUNNING_SUMS, FILL_STATE_KEYS
 
 _NEW_KEY = "INSERT OR IGNORE INTO state_keys (resource_id, state, hardware, replicas) VALUES (?, ?, ?, ?)"
@@ -54,8 +54,6 @@ _KEYS_SPENT = """
 """
 
 Key = tuple[str, str | None, int]  # (state, hardware, replicas)
-compact_json = json.JSONEncoder(check_circular=False, separators=(",", ":")).encode
-"""JSON of the ids, times and names a write hands SQLite (lists and objects it built: no cycle to look for)."""
 Change = tuple[int, int, str, str | None, int]  # (resource id, at, state, hardware, replicas)
 
 
