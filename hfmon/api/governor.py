@@ -217,10 +217,13 @@ class Governor:
     async def admit(self, *, optional: bool) -> None:
         """Wait until a request may go out, or raise RateLimitedError when it may not within the deadline; the
         request is then reserved (`remaining`) until `settle`: `admitted` pairs the two."""
-        wait = self._blocked_until - monotonic()
-        if wait > 0:
-            await self.sleep_or_raise(wait, "the rate limit was hit")
-        while (remaining := self.remaining()) is not None:
+        while True:
+            # Checked on every pass: an answer waited for below may be a 429 that holds every request.
+            wait = self._blocked_until - monotonic()
+            if wait > 0:
+                await self.sleep_or_raise(wait, "the rate limit was hit")
+            if (remaining := self.remaining()) is None:
+                break
             if optional and remaining <= self.reserve:
                 self.skipped += 1
                 raise RateLimitedError(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+from asyncio import sleep as yield_to_tasks  # the real one: the `clock` fixture patches asyncio.sleep
 
 import httpx2
 import pytest
@@ -197,6 +198,24 @@ async def test_a_hold_that_fits_the_deadline_is_slept_through_and_one_that_does_
     assert info.value.message == "the rate limit was hit; retry in 42 s"
     assert info.value.hint == "wait for the window to reset"
     assert info.value.retry_after_s == 42
+
+
+async def test_a_request_waiting_for_answers_on_their_way_keeps_a_429_hold_they_bring(clock: FakeTime) -> None:
+    """Quota 0 with one request on its way: the next waits for its answer. That answer is a 429 with `Retry-After: 30`
+    and a reading of 5 left: the waiting request used to go out at once, inside the 30 s hold; now it sleeps 30 s."""
+    governor = Governor()
+    governor.observe(httpx2.Headers(ratelimit(1, 60)))
+    with deadline_in(60):
+        async with governor.admitted(optional=False) as first:
+            governor.note_sent(first)
+            waiting = asyncio.create_task(governor.admit(optional=False))
+            await yield_to_tasks(0)
+            assert not waiting.done()  # 0 left: it waits for the answer on its way
+            governor.block_for(30)  # the answer: 429, Retry-After 30 ...
+            governor.observe(httpx2.Headers(ratelimit(5, 60)), first)  # ... with a reading of 5 left
+        await waiting
+    assert clock.slept == [30]
+    assert governor.remaining() == 4  # admitted after the hold, and reserved
 
 
 async def test_sleeps_must_end_before_the_deadline_with_time_to_spare(clock: FakeTime) -> None:
