@@ -74,6 +74,9 @@ class ResourceCost:
     # ready: `bills_unknown`), neither up nor down (0: none); None: no uptime figure
     uptime_state_unknown_pct: Decimal | None = None
     uptime_24h_state_unknown_pct: Decimal | None = None  # the same over the last 24 hours
+    # why the period's uptime is unknown (`period_uptime.uptime_unknown_why`); None: there is a figure, at least a
+    # lower bound
+    uptime_why: str | None = None
     # the statement bills it without a break from then to now: the startedAt of its line still accruing that billed
     # every minute of its span (`resources.dense`); None: the statement says no such thing (or was not read)
     billed_since: datetime | None = None

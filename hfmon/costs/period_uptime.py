@@ -134,6 +134,27 @@ def _pct(part: int, whole: int) -> Decimal:
     return share
 
 
+PERIOD_JUST_BEGAN_WHY = "the period has just begun"
+NO_POLLS_WHY = "no polls of it in history"
+SHORT_HISTORY_WHY = "history covers under half the period"
+
+
+def _observed(first_seen: datetime | None, observed_from: datetime | None, spans_from: datetime | None) -> bool:
+    """History or its own spans say something of when it billed (else `uptime_pct` has nothing to go on)."""
+    return first_seen is not None or observed_from is not None or spans_from is not None
+
+
+def uptime_unknown_why(changes: Sequence[StateChange], spans_from: datetime | None, start: datetime, now: datetime,
+                       observed_from: datetime | None = None, first_seen: datetime | None = FROM_CHANGES) -> str:
+    """Why `uptime_pct` gave None for [start, now) with these arguments: the window is empty, nothing watched the
+    resource, or what watched it covers less than half the window."""
+    if now <= start:
+        return PERIOD_JUST_BEGAN_WHY
+    if first_seen is FROM_CHANGES:
+        first_seen = changes[0].at if changes else None
+    return SHORT_HISTORY_WHY if _observed(first_seen, observed_from, spans_from) else NO_POLLS_WHY
+
+
 def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[datetime, datetime]],
                spans_from: datetime | None, start: datetime, now: datetime,
                observed_from: datetime | None = None, summed: BilledTime | None = None,
@@ -150,7 +171,7 @@ def uptime_pct(kind: str, changes: Sequence[StateChange], spans: Sequence[tuple[
         return None
     if first_seen is FROM_CHANGES:
         first_seen = changes[0].at if changes else None
-    if first_seen is None and observed_from is None and spans_from is None:
+    if not _observed(first_seen, observed_from, spans_from):
         return None  # nothing observed it, nothing else says when it billed: none of the window is covered
     # comparisons rather than min/max: two per resource and window, thousands per Report
     history_from = first_seen if first_seen is not None else now

@@ -10,7 +10,7 @@ from functools import lru_cache
 
 from hfmon.costs.billing_rules import micro, seconds
 from hfmon.costs.credits import Period, days
-from hfmon.costs.period_uptime import FROM_CHANGES, BilledTime, UptimeShare, uptime_pct
+from hfmon.costs.period_uptime import FROM_CHANGES, BilledTime, UptimeShare, uptime_pct, uptime_unknown_why
 from hfmon.costs.period_uptime import billed_since as billed_since  # where the tests and other modules look
 from hfmon.costs.period_uptime import state_spans as state_spans
 from hfmon.costs.statement_lines import PricedLine
@@ -141,6 +141,8 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
     else:
         period_uptime = uptime_pct(kind, changes, spans, spans_from, period.start, now, observed_from, billed,
                                    first_seen, unwatched)
+    uptime_why = None if period_uptime is not None else uptime_unknown_why(changes, spans_from, period.start, now,
+                                                                            observed_from, first_seen)
     last_day = uptime_pct(kind, changes, spans, spans_from, now - UPTIME_WINDOW, now, observed_from, billed,
                           first_seen, unwatched)
     return ResourceCost(
@@ -163,6 +165,7 @@ def resource_cost(kind: str, price: Price | None, replicas_now: int | None, pric
         uptime_24h_unwatched_pct=None if last_day is None else last_day.unwatched,
         uptime_state_unknown_pct=None if period_uptime is None else period_uptime.unsure,
         uptime_24h_state_unknown_pct=None if last_day is None else last_day.unsure,
+        uptime_why=uptime_why,
         billed_since=accruing_since((p.line for p in lines or () if not p.overage), now, most_replicas),
         billed_why=billed_why if lines is None else None,
         zero_gpu=zero_gpu,

@@ -135,9 +135,8 @@ def cost_text(text: Text, cost: ResourceCost, checks: Sequence[CrossCheck], tone
                                           "the period", cost.uptime_state_unknown_pct) + " · " + fmt.uptime_share(
         cost.uptime_24h_pct, cost.uptime_24h_at_least_pct, cost.uptime_24h_unwatched_pct, "the last 24 h",
         cost.uptime_24h_state_unknown_pct))
-    if cost.uptime_pct is None and cost.uptime_at_least_pct is None:  # nothing says when it billed
-        line(text, "", "unknown: no polls of it in history" + (", no statement" if unread else ""),
-             tones.get("warn", ""))
+    if cost.uptime_why:  # nothing says when it billed, or too little of the period
+        line(text, "", f"unknown: {cost.uptime_why}" + (", no statement" if unread else ""), tones.get("warn", ""))
     ahead = fmt.money(cost.to_period_end_usd, missing=fmt.MISSING if cost.price else fmt.UNPRICED)
     last = "its last attempt stops" if attempts is not None and attempts > 1 else "it stops"
     until = f"until {last} at its timeout, {fmt.stamp(cost.ends_by)}" if cost.ends_by else "until the period ends"
