@@ -333,11 +333,10 @@ class Collector:
             if self.spend_windows and (account is None or account.status is SourceStatus.OK) else []
         if known is None:
             return [] if self._denied else [*calls.values(), *windows]
-        ready = [call for kind, call in calls.items() if self._still_denied(f"{kind}:{known.name}") is None]
-        if self._still_denied(f"billing:{known.name}") is None and \
-                self._still_denied(f"usage_windows:{known.name}") is None:
-            ready += windows
-        return ready
+        ready = {kind: call for kind, call in calls.items() if self._still_denied(f"{kind}:{known.name}") is None}
+        if "billing" in ready and self._still_denied(f"usage_windows:{known.name}") is None:
+            return [*ready.values(), *windows]
+        return [*ready.values()]
 
     async def _models_served(self, ns: str, endpoints: asyncio.Task[SourceResult[tuple[Endpoint, ...]]],
                              prev: PreviousSources) -> SourceResult[tuple[ModelWeights, ...]] | None:

@@ -188,12 +188,17 @@ async def usage_in_windows(client: HubClient, namespace: str, *, user: bool, ask
         except HfmonError as exc:
             return UsageIn(start, end, None, exc)
 
-    windows = await asyncio.gather(*(one(*call) for call in window_calls(client, namespace, user=user, asked=asked)))
+    try:
+        async with asyncio.TaskGroup() as tg:
+            tasks = [tg.create_task(one(*call)) for call in window_calls(client, namespace, user=user, asked=asked)]
+    except ExceptionGroup as group:  # not an HfmonError (`one` keeps those): the first, as itself
+        raise group.exceptions[0] from None
+    windows = tuple(task.result() for task in tasks)
     if all(w.used_usd is None for w in windows):
-        failed = sorted((w for w in windows if w.failed is not None), key=lambda w: w.refused)
-        if failed and failed[0].failed is not None:
-            raise failed[0].failed
-    return tuple(windows)
+        failed = [w.failed for w in sorted(windows, key=lambda w: w.refused) if w.failed is not None]
+        if failed:
+            raise failed[0]
+    return windows
 
 
 def windows_result(result: SourceResult[UsageWindows]) -> SourceResult[UsageWindows]:

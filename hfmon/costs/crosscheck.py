@@ -127,7 +127,7 @@ CONTRADICTED_LINES = "billed where hfmon's price is $0/h"
 
 def _not_recomputed(lines: Sequence[PricedLine], of: int) -> str:
     """A total row's note on the `lines` (of `of`) it could not recompute, by what each lacks: a price, a Job's
-    exposed ports (`PORTS_UNKNOWN_NOTE`), or a price other than the $0/h HF contradicts (`CONTRADICTED_NOTE`)."""
+    exposed ports (`PORTS_UNKNOWN_LINES`), or a price other than the $0/h HF contradicts (`CONTRADICTED_LINES`)."""
     lacking = Counter(UNPRICED_LINES if p.price is None else CONTRADICTED_LINES if p.contradicted
                       else PORTS_UNKNOWN_LINES if p.exposed is None else UNPRICED_LINES for p in lines)
     if set(lacking) == {UNPRICED_LINES}:

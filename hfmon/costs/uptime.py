@@ -30,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE, is_billed, most_replicas, unknown_stage, up_unknown
+from hfmon.costs.billing_rules import BETWEEN_POLLS_STATE, is_billed, most_replicas, up_unknown
 from hfmon.costs.resources import accruing_since
 from hfmon.costs.statement_lines import FAMILY_KIND, compute_lines, quota_overage
 from hfmon.history import StateChange, Window, last_gap
@@ -174,7 +174,7 @@ def resource_uptimes(report: Report) -> list[ResourceUptime]:
         out.append(ResourceUptime("endpoint", ep.id, ep.namespace, ep.name, e.cost.billed_now,
                                   uptime("endpoint", ep.state, report.changes_of("endpoint", ep.id), now,
                                          gaps.get((ep.namespace, "endpoint"), ()), _serving(ep),
-                                         e.cost.billed_since, unknown_stage(ep) is not None,
+                                         e.cost.billed_since, e.cost.stage_unknown,
                                          bounds.get(("endpoint", ep.id)))))
     for s in report.spaces:
         sp = s.space
@@ -183,6 +183,6 @@ def resource_uptimes(report: Report) -> list[ResourceUptime]:
         out.append(ResourceUptime("space", sp.id, sp.namespace, sp.id.partition("/")[2] or sp.id, billed,
                                   uptime("space", sp.stage, report.changes_of("space", sp.id), now,
                                          gaps.get((sp.namespace, "space"), ()), billed_since=s.cost.billed_since,
-                                         unknown_now=unknown_stage(sp) is not None,
+                                         unknown_now=s.cost.stage_unknown,
                                          bound=bounds.get(("space", sp.id)))))
     return out

@@ -44,14 +44,14 @@ class SummedSpend:
 
     def __init__(self, windows: Collection[Window], sums: dict[tuple[str, str], dict[Window, _Part]],
                  unplaced: Collection[Window]) -> None:
-        self.windows: dict[Window, Window] | None = {w: w for w in windows}  # the only windows that can be asked
+        self.windows: dict[Window, Window] = {w: w for w in windows}  # the only windows that can be asked
         self._sums = sums  # (namespace, kind) -> window -> its part
         self._unplaced = unplaced  # the windows a job no listing places in a namespace was billed in
 
     def spend(self, namespace: str, kind: str, start: datetime, end: datetime) -> Total[Decimal]:
         """What one namespace's resources of one kind cost within [start, end) (`windows.Resources.spend`)."""
         window = (start, end)
-        if self.windows is not None and window not in self.windows:
+        if window not in self.windows:
             raise LookupError(f"window {start}..{end} was not summed")
         missing: tuple[str, ...] = (f"{UNPLACED_JOBS}:{namespace}",) \
             if kind == "job" and window in self._unplaced else ()

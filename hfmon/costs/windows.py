@@ -71,7 +71,8 @@ class PartCosts(Protocol):
 class WindowCosts(Protocol):
     """What each namespace's resources of each kind cost in a window (`Resources`, or `window_sums.SummedSpend`)."""
 
-    windows: dict[Window, Window] | None  # the only windows that can be asked (None: any)
+    @property
+    def windows(self) -> dict[Window, Window] | None: ...  # the only windows that can be asked (None: any)
 
     def spend(self, namespace: str, kind: str, start: datetime, end: datetime) -> Total[Decimal]: ...
 

@@ -172,7 +172,7 @@ class Catalog:
     # namespace -> the Endpoints instances its live catalog offers (GPU memory, accelerators), in catalog order
     endpoint_hardware: Mapping[str, tuple[EndpointCompute, ...]] = field(default_factory=_empty)
     # `live_endpoints` by namespace: (vendor, type, size, region) and (vendor, type, size) -> the first entry's price
-    _endpoint_index: dict[str, tuple[dict[tuple[str, ...], Decimal], dict[tuple[str, ...], Decimal]]] | None = field(
+    _endpoint_index: dict[str, dict[tuple[str, ...], Decimal]] | None = field(
         default=None, init=False, repr=False, compare=False)
 
     def space(self, flavor: str) -> Price | None:
@@ -203,17 +203,12 @@ class Catalog:
             object.__setattr__(self, "_endpoint_index", index)
         spaces = [namespace] if namespace is not None and namespace in self.live_endpoints else []
         spaces += [ns for ns in self.live_endpoints if ns != namespace]
-        if region:
-            in_region = (vendor, itype, size, region)
+        keys: list[tuple[str, ...]] = [(vendor, itype, size, region)] if region else []
+        for key in [*keys, (vendor, itype, size)]:
             for ns in spaces:
-                price = index[ns][0].get(in_region)
+                price = index[ns].get(key)
                 if price is not None:
                     return price
-        anywhere = (vendor, itype, size)
-        for ns in spaces:
-            price = index[ns][1].get(anywhere)
-            if price is not None:
-                return price
         return None
 
     def model(self, model: str, provider: str) -> TokenPrice | None:
@@ -244,17 +239,16 @@ class Catalog:
 
 
 def _first_entries(live: Mapping[str, tuple[tuple[tuple[str, str, str, str], Decimal], ...]]) \
-        -> dict[str, tuple[dict[tuple[str, ...], Decimal], dict[tuple[str, ...], Decimal]]]:
-    """Each namespace's live Endpoints catalog as two lookups: by vendor/type/size in a region, and in any region,
-    each to the first such entry's price in catalog order."""
+        -> dict[str, dict[tuple[str, ...], Decimal]]:
+    """Each namespace's live Endpoints catalog as one lookup, by vendor/type/size in a region (4 parts) and in any
+    region (3 parts: the two cannot collide), each to the first such entry's price in catalog order."""
     out = {}
     for ns, entries in live.items():
-        in_region: dict[tuple[str, ...], Decimal] = {}
-        anywhere: dict[tuple[str, ...], Decimal] = {}
+        first: dict[tuple[str, ...], Decimal] = {}
         for (vendor, region, itype, size), price in entries:
-            in_region.setdefault((vendor, itype, size, region), price)
-            anywhere.setdefault((vendor, itype, size), price)
-        out[ns] = (in_region, anywhere)
+            first.setdefault((vendor, itype, size, region), price)
+            first.setdefault((vendor, itype, size), price)
+        out[ns] = first
     return out
 
 
