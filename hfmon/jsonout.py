@@ -308,6 +308,7 @@ def _cost(cost: ResourceCost, row: dict[str, Any]) -> dict[str, Any]:
     row["uptime_24h_unwatched_pct"] = number(cost.uptime_24h_unwatched_pct)
     row["uptime_state_unknown_pct"] = number(cost.uptime_state_unknown_pct)
     row["uptime_24h_state_unknown_pct"] = number(cost.uptime_24h_state_unknown_pct)
+    row["uptime_why"] = cost.uptime_why
     row["to_period_end_usd"] = usd(cost.to_period_end_usd)
     row["to_period_end_why"] = cost.to_period_end_why  # a Job's has its place among its fields already
     return row

@@ -98,7 +98,8 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
     assert new["properties"].pop("resource_groups_missing")["items"] == {"type": "string"}
     assert "resource_groups_missing" not in new["required"]
     unpriced_missing = new["properties"].pop("unpriced_missing")  # the listings `unpriced` could not look at
-    assert unpriced_missing["items"] == {"type": "string"} and "Optional: added in v7" in unpriced_missing["description"]
+    assert unpriced_missing["items"] == {"type": "string"}
+    assert "Optional: added in v7" in unpriced_missing["description"]
     assert "unpriced_missing" not in new["required"]
     scheduled = new["properties"]["scheduled_jobs"]["oneOf"][0]
     for key in ("attempts", "max_attempt_usd"):  # optional: a run's attempts (jobSpec.retry), one attempt's bound
@@ -144,6 +145,9 @@ def test_version_7_keeps_every_version_6_field_and_makes_unknown_credits_and_unr
         for key in ("uptime_state_unknown_pct", "uptime_24h_state_unknown_pct"):  # optional: time in an undocumented
             field = fields.pop(key)  # state (an Endpoint updating), neither up nor down
             assert field["type"] == ["number", "null"] and "Optional: added in v7" in field["description"]
+        uptime_why = fields.pop("uptime_why")  # optional: why there is no uptime (short history, no polls, new period)
+        assert uptime_why["type"] == ["string", "null"] and "Optional: added in v7" in uptime_why["description"]
+        assert "uptime_why" not in new["properties"][rows]["items"]["required"]
         if rows != "jobs":  # optional: why what an Endpoint or a Space costs ahead is unknown (a failed listing)
             why = fields.pop("to_period_end_why")
             assert why["type"] == ["string", "null"] and "Optional: added in v7" in why["description"]

@@ -40,6 +40,7 @@ def test_a_zero_gpu_line_is_quota_overage_not_hosting(fake: Callable[..., Served
     # hosting on ZeroGPU is not billed (0 hours), and 30 GPU-minutes say nothing of its uptime: unknown without
     # history (it read 0.5 billed hours and 0.12% uptime for a Space RUNNING for most of the period)
     assert space["billed_hours"] == 0 and space["uptime_pct"] is None and space["uptime_at_least_pct"] is None
+    assert space["uptime_why"] == "no polls of it in history"  # --no-history: the null says why, for scripts too
     assert space["cost_per_hour_usd"] == 0  # ZeroGPU costs nothing an hour: its overage is billed by GPU time
     assert check(doc, "total spaces ada")["status"] == "ok"
     text = served.run("--once", *ADA).stdout
