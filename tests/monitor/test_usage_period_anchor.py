@@ -32,6 +32,13 @@ USAGE_V2 = "/api/settings/billing/usage-v2"
 NANO = Decimal("1e-9")
 
 
+def ada_labs_monitor(hub: FakeHub, clock: FrozenClock, path: Path) -> Monitor:
+    """A Monitor of ada-labs polling `hub` on `clock`, recording to the history file at `path` (a new process)."""
+    client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
+                       governor=Governor(backoff_base_s=0.001))
+    return Monitor(Collector(client, clock, ["ada-labs"]), clock, Config(), HistoryStore.open(path))
+
+
 def spent_since(hub: FakeHub, start: datetime, now: datetime) -> Decimal:
     """ada's Inference Providers spend from `start` up to and including `now` (what usage/live's event, HF's later
     figure, counts) as the fake's traffic has it, placeholders included."""
@@ -130,9 +137,7 @@ async def test_a_cron_run_whose_live_stream_fails_takes_the_period_history_names
     period_start = datetime(2026, 11, 15, tzinfo=UTC)
 
     def run() -> Monitor:  # a new process on the same history file
-        client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
-                           governor=Governor(backoff_base_s=0.001))
-        return Monitor(Collector(client, clock, ["ada-labs"]), clock, Config(), HistoryStore.open(tmp_path / "h.db"))
+        return ada_labs_monitor(hub, clock, tmp_path / "h.db")
 
     monitor = run()
     try:
@@ -169,9 +174,7 @@ async def test_a_live_stream_failing_into_the_next_period_takes_the_period_after
     hub = FakeHub(replace(demo_scenario(seed=7), usage_period_day=15), now=clock.now)
 
     def run() -> Monitor:  # a new process on the same history file
-        client = HubClient(FULL_TOKEN, BaseUrls(), transport=hub.transport(), clock=clock,
-                           governor=Governor(backoff_base_s=0.001))
-        return Monitor(Collector(client, clock, ["ada-labs"]), clock, Config(), HistoryStore.open(tmp_path / "h.db"))
+        return ada_labs_monitor(hub, clock, tmp_path / "h.db")
 
     monitor = run()
     try:
